@@ -1,0 +1,9 @@
+import { redirect } from "next/navigation";
+import { currentUser } from "@/lib/session";
+import { hasRole } from "@/lib/roles";
+
+export default async function Home() {
+  const user = await currentUser();
+  if (!user) redirect("/login");
+  redirect(hasRole(user.role, "researcher") ? "/datasets" : "/annotate");
+}

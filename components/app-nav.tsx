@@ -1,0 +1,49 @@
+import Link from "next/link";
+import { hasRole, type SessionUser } from "@/lib/roles";
+import type { Role } from "@/db/schema";
+import { SignOutButton } from "@/components/sign-out-button";
+
+const LINKS: { href: string; label: string; role: Role }[] = [
+  { href: "/annotate", label: "Annotate", role: "annotator" },
+  { href: "/annotate/mine", label: "My annotations", role: "annotator" },
+  { href: "/datasets", label: "Datasets", role: "researcher" },
+  { href: "/runs", label: "Runs", role: "researcher" },
+  { href: "/admin", label: "Admin", role: "admin" },
+];
+
+export function AppNav({ user }: { user: SessionUser | null }) {
+  return (
+    <header className="sticky top-0 z-20 border-b border-slate-200 bg-white/90 backdrop-blur">
+      <nav aria-label="Main" className="mx-auto flex h-14 max-w-7xl items-center gap-1 px-4">
+        <Link href="/" className="mr-4 flex items-center gap-2 font-semibold tracking-tight text-slate-900">
+          <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-indigo-600 text-xs font-bold text-white">
+            8
+          </span>
+          Octorank
+        </Link>
+        {user && (
+          <ul className="flex min-w-0 flex-1 items-center gap-1 overflow-x-auto">
+            {LINKS.filter((l) => hasRole(user.role, l.role)).map((l) => (
+              <li key={l.href}>
+                <Link
+                  href={l.href}
+                  className="whitespace-nowrap rounded-md px-2.5 py-1.5 text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                >
+                  {l.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+        {user && (
+          <div className="ml-auto flex items-center gap-2">
+            <span className="hidden text-sm text-slate-500 sm:inline" data-testid="whoami">
+              {user.name} · {user.role}
+            </span>
+            <SignOutButton />
+          </div>
+        )}
+      </nav>
+    </header>
+  );
+}

@@ -1,0 +1,135 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "./index";
+import * as schema from "./schema";
+import type { RankingGroups, Role } from "./schema";
+import { DEMO_GUIDELINES, DEMO_PROMPTS, type DemoPrompt } from "./demo-data";
+import { hashPassword } from "../lib/password";
+import { hashString, normal, seededRandom, shuffled } from "../lib/random";
+
+export const DEMO_DATASET_SLUG = "demo";
+
+/** Listed in the README; change them with the admin page or `npm run cli -- user add`. */
+export const DEMO_ACCOUNTS: { email: string; name: string; role: Role; password: string }[] = [
+  { email: "admin@octorank.dev", name: "Ada Admin", role: "admin", password: "demo-admin" },
+  { email: "researcher@octorank.dev", name: "Rosa Researcher", role: "researcher", password: "demo-researcher" },
+  { email: "annotator@octorank.dev", name: "Andy Annotator", role: "annotator", password: "demo-annotator" },
+  { email: "mina@octorank.dev", name: "Mina Okafor", role: "annotator", password: "demo-annotator" },
+  { email: "tomas@octorank.dev", name: "Tomás Reyes", role: "annotator", password: "demo-annotator" },
+];
+
+/**
+ * The demo annotators who have already worked: how noisy their rankings are (in ranks), how far
+ * their openness tags wander, and how much of the dataset they did. Tomás is the hasty one, so the
+ * agreement view has somebody to flag.
+ */
+const DEMO_WORK = [
+  { email: "mina@octorank.dev", rankNoise: 0.7, opennessNoise: 0.12, share: 0.9, secondsPerPrompt: 95 },
+  { email: "tomas@octorank.dev", rankNoise: 1.6, opennessNoise: 0.25, share: 0.8, secondsPerPrompt: 38 },
+];
+
+const OPENNESS_SCALE = [0, 0.25, 0.5, 0.75, 1];
+
+function nearestOnScale(value: number): number {
+  return OPENNESS_SCALE.reduce((best, v) => (Math.abs(v - value) < Math.abs(best - value) ? v : best), 0);
+}
+
+/**
+ * One simulated annotator's ranking: the true order perturbed by their noise; responses the data
+ * marks as about equally good are sometimes tied.
+ */
+function simulatedRanking(prompt: DemoPrompt, responseIds: number[], noise: number, random: () => number): RankingGroups {
+  const scored = responseIds.map((id, trueRank) => ({ id, trueRank, score: trueRank + noise * normal(random) }));
+  scored.sort((a, b) => a.score - b.score);
+  const groups: RankingGroups = [];
+  for (const item of scored) {
+    const last = groups.at(-1);
+    const previous = last && scored.find((s) => s.id === last.at(-1));
+    const tieable =
+      previous !== undefined &&
+      Math.abs(previous.trueRank - item.trueRank) === 1 &&
+      (prompt.tiesAfter ?? []).includes(Math.min(previous.trueRank, item.trueRank));
+    if (last && tieable && random() < 0.6) last.push(item.id);
+    else groups.push([item.id]);
+  }
+  return groups;
+}
+
+function ensureDemoUsers(db: Db): Map<string, number> {
+  const ids = new Map<string, number>();
+  for (const account of DEMO_ACCOUNTS) {
+    const existing = db.select().from(schema.users).where(eq(schema.users.email, account.email)).get();
+    const id =
+      existing?.id ??
+      db
+        .insert(schema.users)
+        .values({ email: account.email, name: account.name, role: account.role, passwordHash: hashPassword(account.password) })
+        .returning({ id: schema.users.id })
+        .get().id;
+    ids.set(account.email, id);
+  }
+  return ids;
+}
+
+/**
+ * Seeds the demo once: accounts, the demo dataset, and the demo annotators' earlier work.
+ * Running it again changes nothing.
+ */
+export function seedDemo(db: Db): { created: boolean } {
+  return db.transaction((tx) => {
+    const existing = tx.select().from(schema.datasets).where(eq(schema.datasets.slug, DEMO_DATASET_SLUG)).get();
+    const userIds = ensureDemoUsers(tx as unknown as Db);
+    if (existing) return { created: false };
+
+    const dataset = tx
+      .insert(schema.datasets)
+      .values({
+        slug: DEMO_DATASET_SLUG,
+        name: "Assistant responses (demo)",
+        guidelines: DEMO_GUIDELINES,
+        responsesPerPrompt: 8,
+        annotationsPerPrompt: 3,
+      })
+      .returning()
+      .get();
+
+    const random = seededRandom(20240527);
+    const now = Date.now();
+    DEMO_PROMPTS.forEach((demo, promptIndex) => {
+      const prompt = tx
+        .insert(schema.prompts)
+        .values({ datasetId: dataset.id, externalId: demo.externalId, text: demo.text, metadata: { source: "demo" } })
+        .returning()
+        .get();
+      // Stored positions are shuffled so that position never gives the quality order away.
+      const order = shuffled(demo.responses.map((_, i) => i), seededRandom(hashString(demo.externalId)));
+      const idsByTrueRank: number[] = new Array(demo.responses.length);
+      order.forEach((trueRank, position) => {
+        const row = tx
+          .insert(schema.responses)
+          .values({ promptId: prompt.id, position, externalId: `${demo.externalId}-${String.fromCharCode(97 + trueRank)}`, text: demo.responses[trueRank]! })
+          .returning({ id: schema.responses.id })
+          .get();
+        idsByTrueRank[trueRank] = row.id;
+      });
+
+      for (const worker of DEMO_WORK) {
+        if (random() > worker.share) continue;
+        const ranking = simulatedRanking(demo, idsByTrueRank, worker.rankNoise, random);
+        const openness = nearestOnScale(Math.min(1, Math.max(0, demo.openness + worker.opennessNoise * normal(random))));
+        const at = new Date(now - (DEMO_PROMPTS.length - promptIndex) * 3_600_000 - Math.floor(random() * 600_000));
+        tx.insert(schema.annotations)
+          .values({
+            promptId: prompt.id,
+            annotatorId: userIds.get(worker.email)!,
+            ranking,
+            openness,
+            durationMs: Math.round(worker.secondsPerPrompt * 1000 * (0.6 + random() * 0.8)),
+            createdAt: at,
+            updatedAt: at,
+          })
+          .run();
+      }
+    });
+    return { created: true };
+  });
+}

@@ -1,0 +1,39 @@
+import { test, expect } from "@playwright/test";
+import { createTestUser, login } from "./fixtures";
+
+test("demo researcher signs in and lands on datasets; wrong password is refused", async ({ page }) => {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/login/);
+  await page.getByLabel("Email").fill("researcher@octorank.dev");
+  await page.getByLabel("Password").fill("wrong-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("login-error")).toContainText("don't match");
+
+  await login(page, { email: "researcher@octorank.dev", password: "demo-researcher" });
+  await expect(page.getByTestId("whoami")).toContainText("researcher");
+});
+
+test("repeated failed sign-ins for one email are throttled with 429", async ({ request }) => {
+  const user = createTestUser("annotator", "throttled");
+  const attempt = async (password: string) => {
+    const { csrfToken } = (await (await request.get("/api/auth/csrf")).json()) as { csrfToken: string };
+    return request.post("/api/auth/callback/credentials", {
+      form: { email: user.email, password, csrfToken, json: "true" },
+      headers: { "X-Auth-Return-Redirect": "1" },
+      maxRedirects: 0,
+    });
+  };
+  for (let i = 0; i < 5; i++) expect((await attempt("nope-nope")).status()).not.toBe(429);
+  const blocked = await attempt(user.password);
+  expect(blocked.status()).toBe(429);
+  expect(blocked.headers()["retry-after"]).toBeTruthy();
+});
+
+test("an annotator is kept out of researcher and admin pages", async ({ page }) => {
+  const annotator = createTestUser("annotator");
+  await login(page, annotator);
+  for (const path of ["/datasets", "/runs", "/admin"]) {
+    await page.goto(path);
+    await expect(page.getByTestId("forbidden")).toBeVisible();
+  }
+});

@@ -1,0 +1,46 @@
+import path from "node:path";
+import crypto from "node:crypto";
+import Database from "better-sqlite3";
+import { expect, type Page } from "@playwright/test";
+import { hashPassword } from "../lib/password";
+import type { Role } from "../db/schema";
+
+/** The same SQLite file the server under test uses (see playwright.config.ts). */
+export function e2eDatabasePath(): string {
+  const dir = process.env.E2E_DATA_DIR;
+  if (!dir) throw new Error("E2E_DATA_DIR is not set: run the suite with `npm run test:e2e`.");
+  return path.join(dir, "octorank.db");
+}
+
+export function openTestDb(): Database.Database {
+  const db = new Database(e2eDatabasePath());
+  db.pragma("busy_timeout = 5000");
+  db.pragma("foreign_keys = ON");
+  return db;
+}
+
+export type TestUser = { id: number; email: string; password: string; role: Role; name: string };
+
+/** A fresh account per test, so specs don't depend on each other's work. */
+export function createTestUser(role: Role, label: string = role): TestUser {
+  const email = `${label}-${crypto.randomBytes(4).toString("hex")}@e2e.test`;
+  const password = "e2e-password-123";
+  const name = `E2E ${label}`;
+  const db = openTestDb();
+  try {
+    const row = db
+      .prepare("insert into users (email, name, password_hash, role) values (?, ?, ?, ?) returning id")
+      .get(email, name, hashPassword(password), role) as { id: number };
+    return { id: row.id, email, password, role, name };
+  } finally {
+    db.close();
+  }
+}
+
+export async function login(page: Page, user: Pick<TestUser, "email" | "password">, callbackPath = "/"): Promise<void> {
+  await page.goto(`/login?callbackUrl=${encodeURIComponent(callbackPath)}`);
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("whoami")).toBeVisible();
+}

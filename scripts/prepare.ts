@@ -1,0 +1,49 @@
+import fs from "node:fs";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { openDatabase } from "../db/index";
+import { seedDemo } from "../db/seed";
+import { authSecret, databasePath, env } from "../lib/env";
+
+/** Creates the data folder and auth secret, applies migrations and seeds the demo once. */
+export function prepareDatabase(): void {
+  authSecret();
+  const db = openDatabase(databasePath());
+  if (env().OCTORANK_SEED_DEMO === "1") {
+    const { created } = seedDemo(db);
+    if (created) console.log(`Seeded the demo into ${databasePath()}`);
+  }
+  db.$client.close();
+}
+
+const SOURCE_ROOTS = ["app", "components", "lib", "db", "ml", "public", "next.config.js", "package-lock.json", "tsconfig.json", "postcss.config.mjs"];
+
+function newestMtime(entry: string): number {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(entry);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return fs
+    .readdirSync(entry)
+    .reduce((newest, child) => Math.max(newest, newestMtime(path.join(entry, child))), stat.mtimeMs);
+}
+
+/** Runs `next build` when there is no build or a source file is newer than it. */
+export function buildIfNeeded(): void {
+  const buildId = path.join(".next", "BUILD_ID");
+  const builtAt = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
+  const sourcesAt = Math.max(...SOURCE_ROOTS.map(newestMtime));
+  if (builtAt > sourcesAt) return;
+  console.log(builtAt ? "Sources changed since the last build: rebuilding…" : "No build yet: building…");
+  const result = spawnSync(path.join("node_modules", ".bin", "next"), ["build"], {
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  if (result.status !== 0) {
+    console.error("next build failed");
+    process.exit(result.status ?? 1);
+  }
+}
