@@ -33,7 +33,7 @@ function newestMtime(entry: string): number {
 
 /** Runs `next build` when there is no build or a source file is newer than it. */
 export function buildIfNeeded(): void {
-  const buildId = path.join(".next", "BUILD_ID");
+  const buildId = path.join(process.env.NEXT_DIST_DIR || ".next", "BUILD_ID");
   const builtAt = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
   const sourcesAt = Math.max(...SOURCE_ROOTS.map(newestMtime));
   if (builtAt > sourcesAt) return;
