@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: { alias: { "@": path.resolve(__dirname) } },
   test: {
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", "e2e/**", ".next/**", "data/**"],
+    exclude: ["node_modules/**", "e2e/**", ".next*/**", "data/**"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
