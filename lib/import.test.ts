@@ -1,0 +1,140 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openDatabase, type Db } from "@/db";
+import { derivedPromptId, importJsonlFile, MAX_REPORTED_ERRORS, saveUpload, removeUpload, ImportTooLargeError } from "./import";
+
+let dir: string;
+let db: Db;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-import-test-"));
+  db = openDatabase(path.join(dir, "test.db"));
+});
+afterEach(() => {
+  db.$client.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function writeJsonl(lines: (object | string)[]): string {
+  const file = path.join(dir, `in-${Math.random().toString(36).slice(2)}.jsonl`);
+  fs.writeFileSync(file, lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n") + "\n");
+  return file;
+}
+
+const responses = (prefix: string) => Array.from({ length: 4 }, (_, i) => ({ id: `${prefix}${i}`, text: `answer ${prefix}${i}` }));
+
+function counts() {
+  const c = (table: string) => (db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  return {
+    datasets: c("datasets"),
+    prompts: c("prompts"),
+    responses: c("responses"),
+    annotations: c("annotations"),
+    users: c("users"),
+    revisions: c("annotation_revisions"),
+  };
+}
+
+const goodLines = [
+  {
+    id: "q1",
+    prompt: "What is 17 * 3?",
+    responses: responses("a"),
+    openness: 0,
+    metadata: { source: "test" },
+    annotations: [
+      { annotator: "alice", ranking: [["a0"], ["a1", "a2"], ["a3"]], openness: 0, created_at: "2024-01-02T03:04:05.000Z" },
+      { annotator: "bob", ranking: [[3], [2], [1], [0]], openness: 0.25 },
+    ],
+  },
+  { prompt: "Write a haiku about rain.", responses: ["one", "two", "three", "four"] },
+];
+
+describe("importJsonlFile", () => {
+  it("creates the dataset, prompts, responses, external annotators and their rankings", () => {
+    const result = importJsonlFile(db, writeJsonl(goodLines), {
+      slug: "fresh",
+      create: { name: "Fresh data", guidelines: "Rank well.", annotationsPerPrompt: 2 },
+    });
+    expect(result).toMatchObject({ ok: true, dataset: { slug: "fresh", created: true }, promptsCreated: 2, annotationsCreated: 2, annotatorsCreated: 2 });
+    const dataset = db.$client.prepare("select * from datasets where slug = 'fresh'").get() as Record<string, unknown>;
+    expect(dataset).toMatchObject({ name: "Fresh data", guidelines: "Rank well.", responses_per_prompt: 4, annotations_per_prompt: 2 });
+    const alice = db.$client.prepare("select * from users where name = 'alice'").get() as Record<string, unknown>;
+    expect(alice).toMatchObject({ external: 1, password_hash: null, email: "alice@external.invalid" });
+    const ids = db.$client.prepare("select id, external_id from responses where external_id like 'a%' order by position").all() as { id: number; external_id: string }[];
+    const bobRanking = db.$client.prepare("select ranking from annotations a join users u on u.id = a.annotator_id where u.name = 'bob'").get() as { ranking: string };
+    expect(JSON.parse(bobRanking.ranking)).toEqual([[ids[3]!.id], [ids[2]!.id], [ids[1]!.id], [ids[0]!.id]]);
+    const haiku = db.$client.prepare("select external_id from prompts where text like 'Write a haiku%'").get() as { external_id: string };
+    expect(haiku.external_id).toBe(derivedPromptId("Write a haiku about rain."));
+  });
+
+  it("imports the same file twice only once", () => {
+    const file = writeJsonl(goodLines);
+    expect(importJsonlFile(db, file, { slug: "twice" }).ok).toBe(true);
+    const before = counts();
+    const again = importJsonlFile(db, file, { slug: "twice" });
+    expect(again).toMatchObject({ ok: true, promptsCreated: 0, promptsUnchanged: 2, annotationsCreated: 0, annotationsUpdated: 0, annotationsUnchanged: 2, annotatorsCreated: 0 });
+    expect(counts()).toEqual(before);
+  });
+
+  it("rejects a file with bad lines whole, reporting each line's field and reason, and changes nothing", () => {
+    importJsonlFile(db, writeJsonl(goodLines), { slug: "kept" });
+    const before = counts();
+    const file = writeJsonl([
+      { id: "new1", prompt: "Fine line", responses: responses("n") },
+      "{not json",
+      { id: "bad2", prompt: "", responses: responses("b") },
+      { id: "bad3", prompt: "Too few", responses: ["x", "y", "z"] },
+      { id: "bad4", prompt: "Bad ranking", responses: responses("c"), annotations: [{ annotator: "carol", ranking: [["c0"], ["c0"], ["zz"]] }] },
+      { id: "bad5", prompt: "Bad openness", responses: responses("d"), openness: 3 },
+      { id: "q1", prompt: "A different text for q1", responses: responses("a") },
+    ]);
+    const result = importJsonlFile(db, file, { slug: "kept" });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const byLine = (line: number) => result.errors.filter((e) => e.line === line);
+    expect(byLine(1)).toEqual([]);
+    expect(byLine(2)[0]).toMatchObject({ field: "(line)", reason: expect.stringContaining("Not valid JSON") });
+    expect(byLine(3)[0]).toMatchObject({ field: "prompt" });
+    expect(byLine(4)[0]).toMatchObject({ field: "responses", reason: expect.stringContaining("Expected 4 responses") });
+    expect(byLine(5).map((e) => e.field)).toEqual(["annotations.0.ranking.1.0", "annotations.0.ranking.2.0"]);
+    expect(byLine(6)[0]).toMatchObject({ field: "openness" });
+    expect(byLine(7)[0]).toMatchObject({ field: "prompt", reason: expect.stringContaining("different text") });
+    expect(counts()).toEqual(before);
+  });
+
+  it("does not create a dataset when the file is rejected, and caps the reported errors", () => {
+    const bad = Array.from({ length: MAX_REPORTED_ERRORS + 7 }, () => "nope");
+    const result = importJsonlFile(db, writeJsonl(bad), { slug: "never" });
+    expect(result).toMatchObject({ ok: false, moreErrors: 7 });
+    if (!result.ok) expect(result.errors).toHaveLength(MAX_REPORTED_ERRORS);
+    expect(counts().datasets).toBe(0);
+  });
+
+  it("refuses a second ranking by the same annotator of one prompt in one file", () => {
+    const line = { id: "x", prompt: "p", responses: responses("x"), annotations: [{ annotator: "dan", ranking: [[0], [1], [2], [3]] }] };
+    const result = importJsonlFile(db, writeJsonl([line, line]), { slug: "dup" });
+    expect(result).toMatchObject({ ok: false, errors: [{ line: 2, field: "annotations.0.annotator" }] });
+  });
+
+  it("keeps the previous version as a revision when a re-import changes an annotation", () => {
+    const line = (ranking: number[][]) => ({ id: "x", prompt: "p", responses: responses("x"), annotations: [{ annotator: "erin", ranking }] });
+    importJsonlFile(db, writeJsonl([line([[0], [1], [2], [3]])]), { slug: "rev" });
+    const result = importJsonlFile(db, writeJsonl([line([[3], [2], [1], [0]])]), { slug: "rev" });
+    expect(result).toMatchObject({ ok: true, annotationsUpdated: 1 });
+    expect(counts().revisions).toBe(1);
+  });
+});
+
+describe("saveUpload", () => {
+  it("stops with a clear message past the size limit", async () => {
+    const body = new Blob([new Uint8Array(2048)]).stream();
+    await expect(saveUpload(body, 1024)).rejects.toBeInstanceOf(ImportTooLargeError);
+    const saved = await saveUpload(new Blob(["{}\n"]).stream(), 1024);
+    expect(fs.readFileSync(saved, "utf8")).toBe("{}\n");
+    removeUpload(saved);
+    expect(fs.existsSync(saved)).toBe(false);
+  });
+});
