@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from './backend';
+import { denseRows } from './features';
+import { pairLoss } from './loss';
+import { forwardFast, forwardPlain, paramList } from './model';
+import { syntheticLengthDataset } from './synthetic';
+import { TrainingSession, fillBatch, prepareData, trainConfigSchema } from './trainer';
+
+/** Fast path (SIMD sparse kernel + custom-gradient dense layers) vs plain tfjs autograd. */
+async function compare(backend: 'wasm' | 'cpu', utility: 'conditioned' | 'logsigmoid') {
+  expect(await initBackend(backend)).toBe(backend);
+  const prompts = syntheticLengthDataset({ prompts: 12, seed: 3 });
+  const cfg = trainConfigSchema.parse({ utility, featureDim: 256, hiddenSizes: [32, 16], testShare: 0, seed: 5 });
+  const data = prepareData(prompts, cfg);
+  const s = new TrainingSession(data, cfg);
+  try {
+    const b = fillBatch(data, [0, 3, 5, 7, 11]);
+    const vars = paramList(s.params);
+    const fast = tf.tidy(() => {
+      const t = s.batchTensors(b);
+      const { value, grads } = tf.variableGrads(() => s.batchLoss(t), vars);
+      return { loss: value.dataSync()[0] as number, grads: vars.map((v) => (grads[v.name] as tf.Tensor).arraySync()) };
+    });
+    const plain = tf.tidy(() => {
+      const t = s.batchTensors(b);
+      const xh = tf.tensor2d(denseRows(data.fm, Array.from(b.rowIds)), [b.rowIds.length, data.fm.dim]);
+      const f = () => {
+        const scores = forwardPlain(s.params, xh, t.dense);
+        const r = tf.sigmoid(tf.reshape(scores, [t.B, data.nMax])) as tf.Tensor2D;
+        return pairLoss(r, t.weights, t.gamma, cfg.utility, cfg.eps, t.nWeighted);
+      };
+      const { value, grads } = tf.variableGrads(f, vars);
+      return { loss: value.dataSync()[0] as number, grads: vars.map((v) => (grads[v.name] as tf.Tensor).arraySync()) };
+    });
+    expect(Math.abs(fast.loss - plain.loss)).toBeLessThan(1e-4);
+    let maxGrad = 0;
+    fast.grads.forEach((g, i) => {
+      const a = (g as number[] | number[][]).flat();
+      const p = (plain.grads[i] as number[] | number[][]).flat();
+      expect(a.length).toBe(p.length);
+      a.forEach((x, k) => {
+        expect(Math.abs(x - (p[k] as number))).toBeLessThan(1e-4);
+        maxGrad = Math.max(maxGrad, Math.abs(x));
+      });
+    });
+    expect(maxGrad).toBeGreaterThan(1e-3); // the comparison is not vacuous
+  } finally {
+    s.dispose();
+  }
+}
+
+describe('fast path equals plain tfjs autograd', () => {
+  it('wasm backend, conditioned', async () => compare('wasm', 'conditioned'));
+  it('wasm backend, logsigmoid', async () => compare('wasm', 'logsigmoid'));
+  it('cpu backend, conditioned', async () => compare('cpu', 'conditioned'));
+  it('forwardFast of the padding row is the bias path only', async () => {
+    await initBackend('wasm');
+    const prompts = syntheticLengthDataset({ prompts: 2, seed: 1 });
+    const cfg = trainConfigSchema.parse({ featureDim: 64, hiddenSizes: [8], testShare: 0 });
+    const data = prepareData(prompts, cfg);
+    const s = new TrainingSession(data, cfg);
+    const [a, b] = tf.tidy(() => {
+      const pad = forwardFast(s.params, s.csr, tf.tensor1d([data.fm.nRows], 'int32'), tf.zeros([1, data.spec.denseDim]) as tf.Tensor2D);
+      const ref = forwardPlain(s.params, tf.zeros([1, data.fm.dim]) as tf.Tensor2D, tf.zeros([1, data.spec.denseDim]) as tf.Tensor2D);
+      return [pad.dataSync()[0], ref.dataSync()[0]];
+    });
+    expect(a).toBeCloseTo(b as number, 6);
+    s.dispose();
+  });
+});

@@ -1,0 +1,197 @@
+/**
+ * A tiny hand-assembled WebAssembly SIMD module for the sparse first layer.
+ *
+ * It imports the tfjs wasm backend's own memory, so it reads and writes tensors in place (no
+ * copies). Two exported functions, both `acc[a..a+H) += v * src[s..s+H)` loops over CSR rows:
+ *
+ *   spmm(rowIds, nRows, rowptr, idx, val, W, H4, out)
+ *       out[r, :] = sum_{k in row rowIds[r]} val[k] * W[idx[k], :]          (forward)
+ *   spmmT(rowIds, nRows, rowptr, idx, val, dOut, H4, G, gBytes)
+ *       G = 0; G[idx[k], :] += val[k] * dOut[r, :] for k in row rowIds[r]    (weight gradient)
+ *
+ * All pointers are byte offsets into the shared memory; H4 = 4 * H and H must be a multiple of 4.
+ */
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function str(s: string): number[] {
+  const bytes = [...Buffer.from(s, 'utf8')];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+// Instruction helpers.
+const get = (i: number) => [0x20, ...uleb(i)];
+const set = (i: number) => [0x21, ...uleb(i)];
+const i32c = (n: number) => [0x41, ...sleb(n)];
+const add = [0x6a];
+const mul = [0x6c];
+const geU = [0x4f];
+const ltU = [0x49];
+const load32 = (offset = 0) => [0x28, 2, ...uleb(offset)];
+const loadF32 = [0x2a, 2, 0];
+const v128load = (offset: number) => [0xfd, 0x00, 4, ...uleb(offset)];
+const v128store = (offset: number) => [0xfd, 0x0b, 4, ...uleb(offset)];
+const f32x4splat = [0xfd, 0x13];
+const f32x4add = [0xfd, ...uleb(0xe4)];
+const f32x4mul = [0xfd, ...uleb(0xe6)];
+const block = [0x02, 0x40];
+const loop = [0x03, 0x40];
+const end = [0x0b];
+const br = (l: number) => [0x0c, ...uleb(l)];
+const brIf = (l: number) => [0x0d, ...uleb(l)];
+const memFill = [0xfc, ...uleb(11), 0x00];
+
+/**
+ * Inner loop: acc[a + j] += v * src[s + j] for j in [0, H4) bytes, `unroll` vectors per trip.
+ * Locals: a (accumulator ptr), s (source ptr), aEnd, v (v128).
+ */
+function axpy(a: number, s: number, aEnd: number, v: number, unroll: number): number[] {
+  const body: number[] = [];
+  for (let u = 0; u < unroll; u++) {
+    const off = 16 * u;
+    body.push(...get(a), ...get(a), ...v128load(off), ...get(v), ...get(s), ...v128load(off));
+    body.push(...f32x4mul, ...f32x4add, ...v128store(off));
+  }
+  return [
+    ...loop,
+    ...body,
+    ...get(a), ...i32c(16 * unroll), ...add, ...set(a),
+    ...get(s), ...i32c(16 * unroll), ...add, ...set(s),
+    ...get(a), ...get(aEnd), ...ltU, ...brIf(0),
+    ...end,
+  ];
+}
+
+/**
+ * Shared CSR walk. `fwd` selects the roles: forward accumulates into the output row from W rows,
+ * backward accumulates into G rows from the dOut row.
+ */
+function csrFunction(fwd: boolean, unroll: number): { params: number[]; locals: number[][]; code: number[] } {
+  // params
+  const rowIds = 0, nRows = 1, rowptr = 2, idx = 3, val = 4, mat = 5, H4 = 6, dst = 7;
+  const gBytes = 8; // only for backward
+  const nParams = fwd ? 8 : 9;
+  // locals
+  const r = nParams, k = r + 1, kEnd = r + 2, rowPtr = r + 3, a = r + 4, s = r + 5, aEnd = r + 6, v = r + 7;
+  const code: number[] = [];
+  if (!fwd) code.push(...get(dst), ...i32c(0), ...get(gBytes), ...memFill);
+  code.push(...i32c(0), ...set(r));
+  code.push(...block, ...loop);
+  code.push(...get(r), ...get(nRows), ...geU, ...brIf(1));
+  // g = rowIds[r]; rowPtr = rowptr + 4 * g
+  code.push(...get(rowptr), ...get(rowIds), ...get(r), ...i32c(4), ...mul, ...add, ...load32(), ...i32c(4), ...mul, ...add, ...set(rowPtr));
+  code.push(...get(rowPtr), ...load32(0), ...set(k));
+  code.push(...get(rowPtr), ...load32(4), ...set(kEnd));
+  if (fwd) {
+    // zero the output row: memory.fill(dst + r*H4, 0, H4)
+    code.push(...get(dst), ...get(r), ...get(H4), ...mul, ...add, ...i32c(0), ...get(H4), ...memFill);
+  }
+  code.push(...block, ...loop);
+  code.push(...get(k), ...get(kEnd), ...geU, ...brIf(1));
+  // v = splat(val[k])
+  code.push(...get(val), ...get(k), ...i32c(4), ...mul, ...add, ...loadF32, ...f32x4splat, ...set(v));
+  // rowOfMat = mat + idx[k] * H4 ; rowOfVec = dst/mat + r * H4
+  const matRow = [...get(mat), ...get(idx), ...get(k), ...i32c(4), ...mul, ...add, ...load32(), ...get(H4), ...mul, ...add];
+  if (fwd) {
+    // a = dst + r*H4 (output row), s = W row
+    code.push(...get(dst), ...get(r), ...get(H4), ...mul, ...add, ...set(a));
+    code.push(...matRow, ...set(s));
+  } else {
+    // a = G row idx[k], s = dOut row r
+    const gRow = [...get(dst), ...get(idx), ...get(k), ...i32c(4), ...mul, ...add, ...load32(), ...get(H4), ...mul, ...add];
+    code.push(...gRow, ...set(a));
+    code.push(...get(mat), ...get(r), ...get(H4), ...mul, ...add, ...set(s));
+  }
+  code.push(...get(a), ...get(H4), ...add, ...set(aEnd));
+  code.push(...axpy(a, s, aEnd, v, unroll));
+  code.push(...get(k), ...i32c(1), ...add, ...set(k), ...br(0));
+  code.push(...end, ...end);
+  code.push(...get(r), ...i32c(1), ...add, ...set(r), ...br(0));
+  code.push(...end, ...end);
+  code.push(...end);
+  return {
+    params: Array<number>(nParams).fill(I32),
+    locals: [[...uleb(7), I32], [...uleb(1), V128]],
+    code,
+  };
+}
+
+export interface SimdKernels {
+  spmm(rowIds: number, nRows: number, rowptr: number, idx: number, val: number, W: number, H4: number, out: number): void;
+  spmmT(rowIds: number, nRows: number, rowptr: number, idx: number, val: number, dOut: number, H4: number, G: number, gBytes: number): void;
+  /** Vector width in floats that H must be a multiple of. */
+  multiple: number;
+}
+
+/** Build the module bytes; `unroll` vectors of 4 floats per inner trip (H % (4*unroll) == 0). */
+export function simdModuleBytes(unroll: number): Uint8Array<ArrayBuffer> {
+  const fns = [csrFunction(true, unroll), csrFunction(false, unroll)];
+  const types = fns.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]);
+  const typeSec = section(1, vec(types));
+  const importSec = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
+  const funcSec = section(3, vec(fns.map((_, i) => uleb(i))));
+  const exportSec = section(7, vec([
+    [...str('spmm'), 0x00, ...uleb(0)],
+    [...str('spmmT'), 0x00, ...uleb(1)],
+  ]));
+  const bodies = fns.map((f) => {
+    const body = [...vec(f.locals), ...f.code];
+    return [...uleb(body.length), ...body];
+  });
+  const codeSec = section(10, vec(bodies));
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...typeSec, ...importSec, ...funcSec, ...exportSec, ...codeSec]);
+}
+
+const cache = new WeakMap<WebAssembly.Memory, Map<number, SimdKernels>>();
+
+/** Instantiate the kernels against a WebAssembly.Memory (synchronously; the module is tiny). */
+export function simdKernels(memory: WebAssembly.Memory, H: number): SimdKernels | null {
+  const unroll = H % 16 === 0 ? 4 : H % 8 === 0 ? 2 : H % 4 === 0 ? 1 : 0;
+  if (unroll === 0) return null;
+  let perMemory = cache.get(memory);
+  if (!perMemory) {
+    perMemory = new Map();
+    cache.set(memory, perMemory);
+  }
+  const hit = perMemory.get(unroll);
+  if (hit) return hit;
+  const mod = new WebAssembly.Module(simdModuleBytes(unroll));
+  const inst = new WebAssembly.Instance(mod, { env: { memory } });
+  const ex = inst.exports as unknown as Omit<SimdKernels, 'multiple'>;
+  const k: SimdKernels = { spmm: ex.spmm, spmmT: ex.spmmT, multiple: 4 * unroll };
+  perMemory.set(unroll, k);
+  return k;
+}

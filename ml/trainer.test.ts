@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from './backend';
+import { loadRewardModel } from './scoring';
+import { syntheticLengthDataset } from './synthetic';
+import { trainRewardModel } from './trainer';
+import { collapseReport } from './metrics';
+
+const small = { featureDim: 1024, hiddenSizes: [32], batchPrompts: 32, learningRate: 0.003 };
+
+describe('trainer', () => {
+  it('reaches > 95% held-out pair accuracy on the synthetic length data', async () => {
+    const prompts = syntheticLengthDataset({ prompts: 320, seed: 11 });
+    const res = await trainRewardModel(prompts, { ...small, steps: 250, evalEvery: 50, testShare: 0.2, seed: 2 });
+    expect(res.backend).toBe('wasm');
+    expect(res.metrics.testPrompts).toBe(64);
+    expect(res.metrics.testAccuracy).toBeGreaterThan(0.95);
+    expect(res.rewards).toHaveLength(320 * 8);
+    expect(res.rewards.filter((r) => r.split === 'test')).toHaveLength(64 * 8);
+    for (const r of res.rewards) expect(r.reward > 0 && r.reward < 1).toBe(true);
+    // the saved model is self-describing and scores like the trainer
+    const model = loadRewardModel(res.weights);
+    expect(model.spec.dim).toBe(1024);
+    expect(model.spec.hiddenSizes).toEqual([32]);
+    const p = prompts[5]!;
+    const scored = model.score(p.text, p.responses);
+    const fromRun = res.rewards.filter((r) => r.promptId === p.id).map((r) => r.reward);
+    scored.forEach((x, k) => expect(Math.abs(x - (fromRun[k] as number))).toBeLessThan(1e-4));
+    // rewards reflect the metrics pipeline end to end
+    const rep = collapseReport(prompts.map((q) => ({ id: q.id, openness: q.openness!, rewards: res.rewards.filter((r) => r.promptId === q.id).map((r) => r.reward) })));
+    expect(rep.perPrompt).toHaveLength(320);
+  });
+
+  it('does not leak tensors: tf.memory().numTensors is flat across steps and back to baseline after', async () => {
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    const prompts = syntheticLengthDataset({ prompts: 64, seed: 4 });
+    await trainRewardModel(prompts, { ...small, steps: 40, evalEvery: 5, testShare: 0.25 }, { onProgress: () => counts.push(tf.memory().numTensors) });
+    expect(counts.length).toBe(8);
+    expect(new Set(counts).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('same seed, same rewards; another seed, other rewards', async () => {
+    const prompts = syntheticLengthDataset({ prompts: 64, seed: 5 });
+    const cfg = { ...small, steps: 30, evalEvery: 30, testShare: 0.25, seed: 9 };
+    const a = await trainRewardModel(prompts, cfg);
+    const b = await trainRewardModel(prompts, cfg);
+    const c = await trainRewardModel(prompts, { ...cfg, seed: 10 });
+    expect(b.rewards).toEqual(a.rewards);
+    expect(c.rewards.map((r) => r.reward)).not.toEqual(a.rewards.map((r) => r.reward));
+  });
+
+  it('rejects unresolved openness and honours cancellation', async () => {
+    const prompts = syntheticLengthDataset({ prompts: 16, seed: 1 });
+    await expect(trainRewardModel([{ ...prompts[0]!, openness: null }, ...prompts.slice(1)], small)).rejects.toThrow(/openness/);
+    const ctl = new AbortController();
+    const run = trainRewardModel(prompts, { ...small, steps: 100000, evalEvery: 10 }, {
+      signal: ctl.signal,
+      onProgress: (p) => {
+        if (p.step >= 20) ctl.abort();
+      },
+    });
+    await expect(run).rejects.toThrow(/canceled/);
+  });
+});
