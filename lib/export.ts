@@ -129,6 +129,8 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
           openness: prompt.openness,
           metadata: prompt.metadata ? (JSON.parse(prompt.metadata) as Record<string, unknown>) : null,
         };
+        // A prompt nobody has ranked still gets a line, so the file re-imports the whole dataset.
+        if (!annotations.length) yield JSON.stringify({ ...head, annotations: [] });
         for (const a of annotations) {
           const ranking = (JSON.parse(a.ranking) as number[][]).map((g) => g.map((id) => externalIdOf.get(id)!));
           yield JSON.stringify({

@@ -452,7 +452,7 @@ export function describeImport(result: ImportResult): string {
   }
   return [
     `${result.dataset.created ? "Created" : "Updated"} dataset ${result.dataset.slug} from ${result.lines} line(s):`,
-    `${result.promptsCreated} new prompt(s), ${result.promptsUnchanged} already there;`,
+    `${result.promptsCreated} new prompt(s), ${result.promptsUnchanged} line(s) for prompts already stored;`,
     `${result.annotationsCreated} new annotation(s), ${result.annotationsUpdated} updated, ${result.annotationsUnchanged} unchanged;`,
     `${result.annotatorsCreated} new external annotator(s).`,
   ].join(" ");

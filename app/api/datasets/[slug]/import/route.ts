@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { getDb } from "@/db";
+import { describeZodError, jsonError } from "@/lib/http";
+import {
+  ImportTooLargeError,
+  importJsonlFile,
+  MAX_IMPORT_BYTES,
+  removeUpload,
+  saveUpload,
+  slugSchema,
+} from "@/lib/import";
+import { authorizeRequest } from "@/lib/session";
+
+export const dynamic = "force-dynamic";
+
+/** Settings for a dataset the import creates; ignored when the slug exists. */
+const querySchema = z.object({
+  name: z.string().optional(),
+  guidelines: z.string().optional(),
+  responses_per_prompt: z.coerce.number().optional(),
+  annotations_per_prompt: z.coerce.number().optional(),
+});
+
+/**
+ * POST /api/datasets/<slug>/import with a JSONL body. 200 with a summary; 422 with every bad line
+ * (nothing imported); 413 past the size limit.
+ */
+export async function POST(request: Request, { params }: { params: Promise<{ slug: string }> }) {
+  const auth = await authorizeRequest(request, "researcher");
+  if (auth.response) return auth.response;
+  const slug = slugSchema.safeParse((await params).slug);
+  if (!slug.success) return jsonError(400, describeZodError(slug.error));
+  const query = querySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  if (!query.success) return jsonError(400, describeZodError(query.error));
+  const tooLarge = () => jsonError(413, new ImportTooLargeError().message);
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_IMPORT_BYTES) return tooLarge();
+  if (!request.body) return jsonError(400, "Send the JSONL file as the request body.");
+
+  let file: string;
+  try {
+    file = await saveUpload(request.body);
+  } catch (error) {
+    if (error instanceof ImportTooLargeError) return tooLarge();
+    throw error;
+  }
+  try {
+    const result = importJsonlFile(getDb(), file, {
+      slug: slug.data,
+      create: {
+        name: query.data.name || undefined,
+        guidelines: query.data.guidelines,
+        responsesPerPrompt: query.data.responses_per_prompt,
+        annotationsPerPrompt: query.data.annotations_per_prompt,
+      },
+    });
+    return Response.json(result, { status: result.ok ? 200 : 422 });
+  } finally {
+    removeUpload(file);
+  }
+}

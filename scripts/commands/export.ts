@@ -1,0 +1,50 @@
+import fs from "node:fs";
+import zlib from "node:zlib";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { parseArgs } from "node:util";
+import { getDb } from "../../db/index";
+import { getDataset } from "../../lib/datasets";
+import { exportLines, exportOptionsSchema } from "../../lib/export";
+import { describeZodError } from "../../lib/http";
+
+const USAGE = `Usage: npm run cli -- export --dataset <slug> --format annotations|consensus|pairs
+  [--gzip] [--min-annotators N] [--min-agreement W] [--skip-not-rankable] [--run ID] [--out FILE]
+Writes JSONL to stdout (or FILE).`;
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      dataset: { type: "string" },
+      format: { type: "string" },
+      gzip: { type: "boolean", default: false },
+      "min-annotators": { type: "string" },
+      "min-agreement": { type: "string" },
+      "skip-not-rankable": { type: "boolean", default: false },
+      run: { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  if (!values.dataset) throw new Error(USAGE);
+  const parsed = exportOptionsSchema.safeParse({
+    format: values.format,
+    gzip: values.gzip,
+    min_annotators: values["min-annotators"],
+    min_agreement: values["min-agreement"],
+    skip_not_rankable: values["skip-not-rankable"],
+    run: values.run,
+  });
+  if (!parsed.success) throw new Error(`${describeZodError(parsed.error)}\n${USAGE}`);
+  const db = getDb();
+  const dataset = getDataset(db, values.dataset);
+  if (!dataset) throw new Error(`There is no dataset "${values.dataset}".`);
+  const lines = exportLines(db, dataset.id, parsed.data);
+  // Readable.from pulls one line at a time and respects the destination's backpressure.
+  const source = Readable.from((function* () {
+    for (const line of lines) yield line + "\n";
+  })());
+  const destination = values.out ? fs.createWriteStream(values.out) : process.stdout;
+  if (parsed.data.gzip) await pipeline(source, zlib.createGzip(), destination);
+  else await pipeline(source, destination);
+}

@@ -1,0 +1,38 @@
+import fs from "node:fs";
+import { parseArgs } from "node:util";
+import { getDb } from "../../db/index";
+import { describeImport, ImportTooLargeError, importJsonlFile, MAX_IMPORT_BYTES } from "../../lib/import";
+
+const USAGE = `Usage: npm run cli -- import --dataset <slug> FILE.jsonl
+  [--name N] [--guidelines-file F.md] [--responses-per-prompt 8] [--annotations-per-prompt 3] [--json]
+A slug that does not exist yet is created with these settings.`;
+
+export async function run(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      dataset: { type: "string" },
+      name: { type: "string" },
+      "guidelines-file": { type: "string" },
+      "responses-per-prompt": { type: "string" },
+      "annotations-per-prompt": { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const file = positionals[0];
+  if (!values.dataset || !file || positionals.length > 1) throw new Error(USAGE);
+  if (!fs.existsSync(file)) throw new Error(`No such file: ${file}`);
+  if (fs.statSync(file).size > MAX_IMPORT_BYTES) throw new ImportTooLargeError();
+  const result = importJsonlFile(getDb(), file, {
+    slug: values.dataset,
+    create: {
+      name: values.name,
+      guidelines: values["guidelines-file"] ? fs.readFileSync(values["guidelines-file"], "utf8") : undefined,
+      responsesPerPrompt: values["responses-per-prompt"] ? Number(values["responses-per-prompt"]) : undefined,
+      annotationsPerPrompt: values["annotations-per-prompt"] ? Number(values["annotations-per-prompt"]) : undefined,
+    },
+  });
+  console.log(values.json ? JSON.stringify(result) : describeImport(result));
+  if (!result.ok) process.exitCode = 1;
+}
