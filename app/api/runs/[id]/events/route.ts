@@ -1,0 +1,87 @@
+import { getDb } from "@/db";
+import { jsonError } from "@/lib/http";
+import { isTerminal, parseRunId, runMetricSeries, runSnapshot } from "@/lib/runs";
+import { authorizeRequest } from "@/lib/session";
+
+export const dynamic = "force-dynamic";
+
+const POLL_MS = 500;
+
+/**
+ * GET /api/runs/:id/events: Server-Sent Events while a run trains. `status` events carry the
+ * run's snapshot (status, progress, latest loss and accuracy, ETA); `metrics` events carry new
+ * points of the loss curve, with the last step as the event id so a reconnecting client
+ * (Last-Event-ID) gets only what it missed. The stream ends with `end` when the run finishes.
+ */
+export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
+  const auth = await authorizeRequest(request, "researcher");
+  if (auth.response) return auth.response;
+  const id = parseRunId((await params).id);
+  const db = getDb();
+  if (id === null || !runSnapshot(db, id)) return jsonError(404, "There is no such run.");
+  const resumeAfter = Number(request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("after") ?? -1);
+  const encoder = new TextEncoder();
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      let lastStep = Number.isFinite(resumeAfter) ? resumeAfter : -1;
+      let lastStatus = "";
+      let closed = false;
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(timer);
+        try {
+          controller.close();
+        } catch {
+          // The client went away first.
+        }
+      };
+      const send = (event: string, data: unknown, eventId?: number) => {
+        if (closed) return;
+        controller.enqueue(encoder.encode(`${eventId === undefined ? "" : `id: ${eventId}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+      };
+      const tick = () => {
+        try {
+          const snapshot = runSnapshot(db, id);
+          if (!snapshot) return close();
+          const points = runMetricSeries(db, id, 2000, lastStep);
+          if (points.length) {
+            lastStep = points.at(-1)!.step;
+            send("metrics", points, lastStep);
+          }
+          const key = JSON.stringify(snapshot);
+          if (key !== lastStatus) {
+            lastStatus = key;
+            send("status", snapshot);
+          } else {
+            controller.enqueue(encoder.encode(": keep-alive\n\n"));
+          }
+          if (isTerminal(snapshot.status)) {
+            send("end", { status: snapshot.status });
+            close();
+          }
+        } catch {
+          close();
+        }
+      };
+      controller.enqueue(encoder.encode("retry: 1500\n\n"));
+      tick();
+      timer = setInterval(tick, POLL_MS);
+      request.signal.addEventListener("abort", close);
+    },
+    cancel() {
+      clearInterval(timer);
+    },
+  });
+
+  return new Response(stream, {
+    headers: {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-cache, no-transform",
+      Connection: "keep-alive",
+      "X-Accel-Buffering": "no",
+    },
+  });
+}

@@ -1,0 +1,17 @@
+import { getDb } from "@/db";
+import { jsonError } from "@/lib/http";
+import { getRunDetail, parseRunId, runSnapshot } from "@/lib/runs";
+import { authorizeRequest } from "@/lib/session";
+
+export const dynamic = "force-dynamic";
+
+/** GET /api/runs/:id: the run, its live status and its summary. */
+export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
+  const auth = await authorizeRequest(request, "researcher");
+  if (auth.response) return auth.response;
+  const id = parseRunId((await params).id);
+  const db = getDb();
+  const run = id === null ? undefined : getRunDetail(db, id);
+  if (!run || id === null) return jsonError(404, "There is no such run.");
+  return Response.json({ run, snapshot: runSnapshot(db, id) });
+}

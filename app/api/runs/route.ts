@@ -1,0 +1,47 @@
+import { getDb } from "@/db";
+import { describeZodError, jsonError } from "@/lib/http";
+import { kickScheduler } from "@/lib/run-scheduler";
+import { validateTrainSettings } from "@/lib/run-training";
+import { createRun, datasetIdBySlug, listRuns, RunError, runRequestSchema } from "@/lib/runs";
+import { authorizeRequest } from "@/lib/session";
+
+export const dynamic = "force-dynamic";
+
+/** GET /api/runs: the latest runs, newest first (no weights). */
+export async function GET(request: Request) {
+  const auth = await authorizeRequest(request, "researcher");
+  if (auth.response) return auth.response;
+  return Response.json({ runs: listRuns(getDb()) });
+}
+
+/**
+ * POST /api/runs {datasetId | dataset: slug, utility?, heldOutShare?, seed?, missingOpenness?, train?}:
+ * queues a run; training starts in a worker process when no other run is training.
+ */
+export async function POST(request: Request) {
+  const auth = await authorizeRequest(request, "researcher");
+  if (auth.response) return auth.response;
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    return jsonError(400, "The request body must be JSON.");
+  }
+  const db = getDb();
+  if (body && typeof body === "object" && "dataset" in body && typeof body.dataset === "string" && !("datasetId" in body)) {
+    const id = datasetIdBySlug(db, body.dataset);
+    if (id === null) return jsonError(404, `There is no dataset "${body.dataset}".`);
+    body = { ...body, datasetId: id };
+  }
+  const parsed = runRequestSchema.safeParse(body);
+  if (!parsed.success) return jsonError(400, describeZodError(parsed.error));
+  try {
+    const run = createRun(db, validateTrainSettings(parsed.data), auth.user.id, "api");
+    kickScheduler();
+    const { weights: _weights, ...shown } = run;
+    return Response.json({ run: shown }, { status: 201 });
+  } catch (error) {
+    if (error instanceof RunError) return jsonError(error.status, error.message);
+    throw error;
+  }
+}

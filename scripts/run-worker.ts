@@ -1,0 +1,38 @@
+/**
+ * `tsx scripts/run-worker.ts <runId>`: trains one run in its own process, spawned by the server's
+ * scheduler (lib/run-scheduler.ts). SIGTERM cancels; if the server goes away, the worker stops
+ * too (the next server start marks the run failed).
+ */
+import { openDatabase } from "../db/index";
+import { databasePath } from "../lib/env";
+import { executeRun } from "../lib/run-training";
+import { setWorkerPid } from "../lib/runs";
+
+async function main(): Promise<number> {
+  const runId = Number(process.argv[2]);
+  if (!Number.isInteger(runId) || runId <= 0) {
+    console.error("Usage: tsx scripts/run-worker.ts <runId>");
+    return 2;
+  }
+  const db = openDatabase(databasePath());
+  setWorkerPid(db, runId, process.pid);
+  const controller = new AbortController();
+  process.on("SIGTERM", () => controller.abort("canceled"));
+  process.on("SIGINT", () => controller.abort("canceled"));
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) controller.abort("server-stopped");
+  }, 1_000).unref();
+  const outcome = await executeRun(db, runId, { signal: controller.signal });
+  console.log(`Octorank: run ${runId} ${outcome}`);
+  db.$client.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
