@@ -1,0 +1,49 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getDb } from "@/db";
+import { RankingBoard } from "@/components/ranking/ranking-board";
+import { getMyAnnotation } from "@/lib/annotations";
+import { requirePageUser } from "@/lib/session";
+
+export const metadata = { title: "Edit annotation" };
+export const dynamic = "force-dynamic";
+
+export default async function EditAnnotationPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const user = await requirePageUser("annotator", `/annotate/mine/${id}`);
+  const annotationId = Number(id);
+  // Someone else's annotation is as invisible as one that does not exist.
+  const mine = Number.isInteger(annotationId) && annotationId > 0 ? getMyAnnotation(getDb(), user.id, annotationId) : null;
+  if (!mine) notFound();
+  const { annotation } = mine;
+
+  return (
+    <div>
+      <header className="mb-5">
+        <Link href="/annotate/mine" className="text-sm text-indigo-600 hover:underline">
+          ← My annotations
+        </Link>
+        <h1 className="mt-1 text-xl font-semibold tracking-tight sm:text-2xl">Edit your annotation</h1>
+        <p className="mt-1 text-sm text-slate-500">
+          {mine.dataset.name} · {mine.edits ? `edited ${mine.edits}× before · ` : ""}saving keeps the current version in the history.
+        </p>
+      </header>
+      <RankingBoard
+        key={annotation.id}
+        mode="edit"
+        annotationId={annotation.id}
+        prompt={mine.prompt}
+        responses={mine.responses}
+        guidelines={mine.dataset.guidelines}
+        initial={{
+          ranking: annotation.ranking,
+          openness: annotation.openness,
+          notRankable: annotation.notRankable,
+          notRankableReason: annotation.notRankableReason,
+          comment: annotation.comment,
+        }}
+        afterSaveHref={`/annotate/mine?saved=${annotation.id}`}
+      />
+    </div>
+  );
+}

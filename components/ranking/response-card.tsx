@@ -1,0 +1,184 @@
+"use client";
+
+import { useSortable } from "@dnd-kit/sortable";
+import { CSS } from "@dnd-kit/utilities";
+import { cn } from "@/lib/utils";
+
+/** Responses longer than this (characters or lines) start collapsed. */
+const COLLAPSE_CHARS = 520;
+const COLLAPSE_LINES = 9;
+
+export function isLongResponse(text: string): boolean {
+  return text.length > COLLAPSE_CHARS || text.split("\n").length > COLLAPSE_LINES;
+}
+
+export type ResponseCardProps = {
+  id: number;
+  label: string;
+  text: string;
+  rank: number;
+  position: number;
+  tiedAbove: boolean;
+  tiedBelow: boolean;
+  selected: boolean;
+  expanded: boolean;
+  disabled: boolean;
+  isFirst: boolean;
+  isLast: boolean;
+  onSelect: () => void;
+  onToggleExpanded: () => void;
+  onMove: (direction: -1 | 1) => void;
+  onToggleTie: () => void;
+};
+
+function GripIcon() {
+  return (
+    <svg aria-hidden viewBox="0 0 20 20" className="h-5 w-5" fill="currentColor">
+      <circle cx="7" cy="5" r="1.5" />
+      <circle cx="13" cy="5" r="1.5" />
+      <circle cx="7" cy="10" r="1.5" />
+      <circle cx="13" cy="10" r="1.5" />
+      <circle cx="7" cy="15" r="1.5" />
+      <circle cx="13" cy="15" r="1.5" />
+    </svg>
+  );
+}
+
+function Chevron({ up }: { up?: boolean }) {
+  return (
+    <svg aria-hidden viewBox="0 0 20 20" className={cn("h-4 w-4", up && "rotate-180")} fill="none" stroke="currentColor" strokeWidth="2">
+      <path d="M5 8l5 5 5-5" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}
+
+const iconButton =
+  "grid h-8 w-8 place-items-center rounded-md text-slate-500 hover:bg-slate-100 hover:text-slate-900 disabled:opacity-30 disabled:hover:bg-transparent focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
+
+/** One response in the ranking: a drag handle, its rank, the text, and buttons for touch and mouse users. */
+export function ResponseCard(props: ResponseCardProps) {
+  const { id, label, text, rank, tiedAbove, tiedBelow, selected, expanded, disabled } = props;
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({
+    id,
+    disabled,
+  });
+  const long = isLongResponse(text);
+  const collapsed = long && !expanded;
+  const tied = tiedAbove || tiedBelow;
+  const bodyId = `response-${id}-text`;
+
+  return (
+    <li
+      ref={setNodeRef}
+      style={{ transform: CSS.Translate.toString(transform), transition }}
+      data-testid="response-card"
+      data-response-id={id}
+      data-rank={rank}
+      data-selected={selected || undefined}
+      aria-label={`Response ${label}, rank ${rank}${tied ? ", tied" : ""}`}
+      onClick={props.onSelect}
+      className={cn(
+        "relative border bg-white transition-[box-shadow,background-color] duration-150",
+        tiedAbove ? "-mt-px rounded-t-none [border-top-style:dashed]" : "mt-3 rounded-t-xl first:mt-0",
+        tiedBelow ? "rounded-b-none" : "rounded-b-xl",
+        tied ? "border-amber-300 bg-amber-50/40" : "border-slate-200",
+        selected && "z-[1] ring-2 ring-indigo-500 ring-offset-1",
+        isDragging && "z-10 shadow-xl ring-2 ring-indigo-400",
+        !isDragging && "shadow-sm",
+        disabled && "opacity-60",
+      )}
+    >
+      <div className="flex items-start gap-2 p-3 sm:gap-3 sm:p-4">
+        <div className="flex flex-col items-center gap-1">
+          <button
+            type="button"
+            ref={setActivatorNodeRef}
+            data-drag-handle
+            data-testid="drag-handle"
+            className="grid h-9 w-9 touch-none cursor-grab place-items-center rounded-md text-slate-400 hover:bg-slate-100 hover:text-slate-700 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 active:cursor-grabbing disabled:cursor-not-allowed"
+            disabled={disabled}
+            {...attributes}
+            {...listeners}
+            onClick={(e) => e.stopPropagation()}
+          >
+            <GripIcon />
+            <span className="sr-only">Drag response {label} (rank {rank}) to reorder</span>
+          </button>
+        </div>
+
+        <div
+          aria-hidden
+          className={cn(
+            "grid h-9 w-9 shrink-0 place-items-center rounded-full text-base font-semibold tabular-nums",
+            rank === 1 ? "bg-indigo-600 text-white" : tied ? "bg-amber-400 text-amber-950" : "bg-slate-100 text-slate-700",
+          )}
+          data-testid="rank-badge"
+        >
+          {rank}
+        </div>
+
+        <div className="min-w-0 flex-1">
+          <div className="flex min-h-9 flex-wrap items-center gap-2">
+            <span className="text-sm font-semibold text-slate-800">Response {label}</span>
+            <kbd className="hidden rounded border border-slate-200 bg-slate-50 px-1.5 text-[11px] font-medium text-slate-500 sm:inline">
+              {props.position}
+            </kbd>
+            {tied && (
+              <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800" data-testid="tied-badge">
+                {tiedAbove ? "tied with above" : "tied"}
+              </span>
+            )}
+            <div className="ml-auto flex items-center gap-0.5" onClick={(e) => e.stopPropagation()}>
+              <button type="button" className={iconButton} disabled={disabled || props.isFirst} onClick={() => props.onMove(-1)}>
+                <Chevron up />
+                <span className="sr-only">Move response {label} up</span>
+              </button>
+              <button type="button" className={iconButton} disabled={disabled || props.isLast} onClick={() => props.onMove(1)}>
+                <Chevron />
+                <span className="sr-only">Move response {label} down</span>
+              </button>
+              <button
+                type="button"
+                className={cn(iconButton, "w-auto px-2 text-xs font-semibold", tiedAbove && "text-amber-700")}
+                disabled={disabled || props.isFirst}
+                aria-pressed={tiedAbove}
+                onClick={props.onToggleTie}
+                data-testid="tie-button"
+              >
+                =<span className="sr-only">{tiedAbove ? `Untie response ${label} from the one above` : `Tie response ${label} with the one above`}</span>
+              </button>
+            </div>
+          </div>
+          <div className="relative mt-1">
+            <p
+              id={bodyId}
+              data-testid="response-text"
+              className={cn(
+                "whitespace-pre-wrap break-words text-[15px] leading-relaxed text-slate-700",
+                collapsed && "max-h-40 overflow-hidden",
+              )}
+            >
+              {text}
+            </p>
+            {collapsed && <div aria-hidden className="pointer-events-none absolute inset-x-0 bottom-0 h-12 bg-gradient-to-t from-white to-transparent" />}
+          </div>
+          {long && (
+            <button
+              type="button"
+              aria-expanded={expanded}
+              aria-controls={bodyId}
+              onClick={(e) => {
+                e.stopPropagation();
+                props.onToggleExpanded();
+              }}
+              className="mt-1 rounded text-sm font-medium text-indigo-600 hover:text-indigo-500 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+              data-testid="expand-response"
+            >
+              {expanded ? "Show less" : `Show all (${text.split(/\s+/).length} words)`}
+            </button>
+          )}
+        </div>
+      </div>
+    </li>
+  );
+}
