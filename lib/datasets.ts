@@ -307,3 +307,14 @@ export function listDatasetRuns(db: Db, datasetId: number): { id: number; name: 
     )
     .all(datasetId);
 }
+
+/** Equal-width bins over [from, to] for a histogram; values outside are clamped into the end bins. */
+export function histogramBins(values: number[], from: number, to: number, count: number): { label: string; from: number; count: number }[] {
+  const width = (to - from) / count;
+  const bins = Array.from({ length: count }, (_, i) => ({ label: (from + i * width).toFixed(1), from: from + i * width, count: 0 }));
+  for (const v of values) {
+    const i = Math.min(count - 1, Math.max(0, Math.floor((v - from) / width)));
+    bins[i]!.count++;
+  }
+  return bins;
+}

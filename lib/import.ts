@@ -24,7 +24,9 @@ export const EXTERNAL_EMAIL_DOMAIN = "external.invalid";
 export const slugSchema = z
   .string()
   .trim()
-  .regex(SLUG_PATTERN, "A dataset slug is 1–63 lowercase letters, digits or dashes, starting with a letter or digit.");
+  .regex(SLUG_PATTERN, "A dataset slug is 1–63 lowercase letters, digits or dashes, starting with a letter or digit.")
+  // /datasets/new is the page that creates a dataset by import.
+  .refine((slug) => slug !== "new", "The slug \"new\" is reserved; choose another.");
 
 export const datasetSettingsSchema = z.object({
   name: z.string().trim().min(1, "Enter a name.").max(200),

@@ -1,0 +1,242 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getDb } from "@/db";
+import { HistogramChart } from "@/components/datasets/histogram-chart";
+import { ProgressBar } from "@/components/datasets/progress-bar";
+import { SortableTable } from "@/components/datasets/sortable-table";
+import { AGREEMENT_THRESHOLDS, datasetAgreement, getDatasetProgress, histogramBins, listDatasetRuns } from "@/lib/datasets";
+import { EXPORT_FORMATS } from "@/lib/export";
+import { requirePageUser } from "@/lib/session";
+import { cn } from "@/lib/utils";
+
+export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ slug: string }> }) {
+  return { title: (await params).slug };
+}
+
+const FORMAT_HELP: Record<(typeof EXPORT_FORMATS)[number], string> = {
+  annotations: "one line per annotation; re-imports without loss",
+  consensus: "one line per prompt: Borda ranking, mean openness, Kendall's W",
+  pairs: "chosen / rejected pairs for TRL and OpenRLHF reward training",
+};
+
+function fmt(value: number | null, digits = 2): string {
+  return value === null ? "—" : value.toFixed(digits);
+}
+
+function Stat({ label, value, hint, warn, testId }: { label: string; value: string; hint: string; warn?: boolean; testId?: string }) {
+  return (
+    <div className={cn("rounded-lg border bg-white p-4", warn ? "border-amber-300" : "border-slate-200")}>
+      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className={cn("mt-1 text-2xl font-semibold tabular-nums", warn && "text-amber-700")} data-testid={testId}>
+        {value}
+      </dd>
+      <dd className="mt-1 text-xs text-slate-500">{hint}</dd>
+    </div>
+  );
+}
+
+export default async function Page({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  await requirePageUser("researcher", `/datasets/${slug}`);
+  const db = getDb();
+  const dataset = getDatasetProgress(db, slug);
+  if (!dataset) notFound();
+  const agreement = datasetAgreement(db, dataset.id);
+  const runs = listDatasetRuns(db, dataset.id);
+  const t = AGREEMENT_THRESHOLDS;
+  const flaggedPrompts = agreement.prompts.filter((p) => p.flagged).length;
+  const flaggedAnnotators = agreement.annotators.filter((a) => a.flagged).length;
+  const exportBase = `/api/datasets/${dataset.slug}/export`;
+
+  return (
+    <div className="space-y-8">
+      <header className="flex flex-wrap items-end justify-between gap-4">
+        <div className="min-w-0">
+          <Link href="/datasets" className="text-sm text-indigo-700 hover:underline">
+            ← Datasets
+          </Link>
+          <h1 className="mt-1 text-2xl font-semibold tracking-tight">{dataset.name}</h1>
+          <p className="text-sm text-slate-600">
+            <span className="font-mono">{dataset.slug}</span> · {dataset.prompts} prompts × {dataset.responsesPerPrompt} responses ·
+            target {dataset.annotationsPerPrompt} annotations per prompt · {dataset.annotations} annotations by {dataset.annotators}{" "}
+            annotators
+          </p>
+        </div>
+        <Link
+          href={`/datasets/${dataset.slug}/import`}
+          className="inline-flex h-10 items-center rounded-md bg-white px-4 text-sm font-medium text-slate-800 ring-1 ring-slate-300 hover:bg-slate-50 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+          data-testid="import-link"
+        >
+          Import a file
+        </Link>
+      </header>
+
+      <section aria-labelledby="progress-heading" className="rounded-lg border border-slate-200 bg-white p-5">
+        <h2 id="progress-heading" className="text-sm font-medium text-slate-700">
+          Progress: {dataset.completePrompts} of {dataset.prompts} prompts have {dataset.annotationsPerPrompt}+ annotations
+        </h2>
+        <ProgressBar value={dataset.completePrompts} max={dataset.prompts} label="Prompts complete" className="mt-2" />
+      </section>
+
+      <section aria-labelledby="export-heading" className="rounded-lg border border-slate-200 bg-white p-5">
+        <h2 id="export-heading" className="font-semibold">Export</h2>
+        <ul className="mt-2 grid gap-2 text-sm md:grid-cols-3">
+          {EXPORT_FORMATS.map((format) => (
+            <li key={format} className="rounded-md bg-slate-50 p-3">
+              <a href={`${exportBase}?format=${format}`} download className="font-medium text-indigo-700 hover:underline" data-testid={`export-${format}`}>
+                {format}.jsonl
+              </a>{" "}
+              <a href={`${exportBase}?format=${format}&gzip=1`} download className="text-xs text-slate-500 hover:underline">
+                (.gz)
+              </a>
+              <p className="text-xs text-slate-500">{FORMAT_HELP[format]}</p>
+            </li>
+          ))}
+        </ul>
+        <form action={exportBase} method="get" className="mt-4 flex flex-wrap items-end gap-3 text-sm" aria-label="Export with filters">
+          <label>
+            <span className="block text-xs text-slate-500">Format</span>
+            <select name="format" className="h-9 rounded-md border border-slate-300 bg-white px-2">
+              {EXPORT_FORMATS.map((f) => (
+                <option key={f}>{f}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <span className="block text-xs text-slate-500">Min annotators</span>
+            <input name="min_annotators" type="number" min={0} defaultValue={0} className="h-9 w-24 rounded-md border border-slate-300 px-2" />
+          </label>
+          <label>
+            <span className="block text-xs text-slate-500">Min agreement (W)</span>
+            <input name="min_agreement" type="number" min={0} max={1} step={0.05} placeholder="any" className="h-9 w-24 rounded-md border border-slate-300 px-2" />
+          </label>
+          <label>
+            <span className="block text-xs text-slate-500">Rewards of run</span>
+            <select name="run" className="h-9 rounded-md border border-slate-300 bg-white px-2" defaultValue="">
+              <option value="">none</option>
+              {runs.map((r) => (
+                <option key={r.id} value={r.id}>
+                  #{r.id} {r.name ?? ""} ({r.status})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="flex h-9 items-center gap-1.5">
+            <input type="checkbox" name="skip_not_rankable" value="1" /> skip &quot;cannot rank&quot;
+          </label>
+          <label className="flex h-9 items-center gap-1.5">
+            <input type="checkbox" name="gzip" value="1" /> gzip
+          </label>
+          <button
+            type="submit"
+            className="h-9 rounded-md bg-indigo-600 px-3 font-medium text-white hover:bg-indigo-500 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
+          >
+            Download
+          </button>
+        </form>
+      </section>
+
+      <section aria-labelledby="agreement-heading" className="space-y-4">
+        <h2 id="agreement-heading" className="text-lg font-semibold">
+          Agreement
+        </h2>
+        <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+          <Stat label="Mean Kendall's W" value={fmt(agreement.meanW)} hint="over prompts with 2+ rankings; 1 = full agreement" testId="mean-w" />
+          <Stat
+            label="Openness alpha"
+            value={fmt(agreement.opennessAlpha)}
+            hint={`Krippendorff, interval, ${agreement.opennessUnits} prompts; below ${t.opennessAlpha} is unreliable`}
+            warn={agreement.opennessAlpha !== null && agreement.opennessAlpha < t.opennessAlpha}
+            testId="openness-alpha"
+          />
+          <Stat label="Flagged prompts" value={String(flaggedPrompts)} hint={`W below ${t.promptW}`} warn={flaggedPrompts > 0} testId="flagged-prompts" />
+          <Stat
+            label="Flagged annotators"
+            value={String(flaggedAnnotators)}
+            hint={`tau-b vs the others' consensus below ${t.annotatorTau} over ${t.annotatorMinPrompts}+ prompts`}
+            warn={flaggedAnnotators > 0}
+            testId="flagged-annotators"
+          />
+        </dl>
+        <div className="grid gap-4 lg:grid-cols-3">
+          <HistogramChart
+            title="Kendall's W per prompt"
+            bins={histogramBins(agreement.prompts.flatMap((p) => (p.kendallW === null ? [] : [p.kendallW])), 0, 1, 10)}
+            threshold={t.promptW}
+          />
+          <HistogramChart
+            title="Mean pairwise tau-b per prompt"
+            bins={histogramBins(agreement.prompts.flatMap((p) => (p.meanTauB === null ? [] : [p.meanTauB])), -1, 1, 10)}
+            color="#0ea5e9"
+          />
+          <HistogramChart
+            title="Annotator tau-b vs consensus (per prompt)"
+            bins={histogramBins(agreement.annotators.flatMap((a) => (a.tauVsConsensus === null ? [] : [a.tauVsConsensus])), -1, 1, 10)}
+            threshold={t.annotatorTau}
+            color="#10b981"
+            unit="annotators"
+          />
+        </div>
+        <p className="text-xs text-slate-500">
+          Thresholds: prompt W &lt; {t.promptW}; annotator tau-b &lt; {t.annotatorTau} (with {t.annotatorMinPrompts}+ shared prompts); openness
+          alpha &lt; {t.opennessAlpha}. The dashed line marks the threshold.
+        </p>
+      </section>
+
+      <section aria-labelledby="annotators-heading" className="space-y-2">
+        <h2 id="annotators-heading" className="text-lg font-semibold">
+          Annotators
+        </h2>
+        <SortableTable
+          caption="Annotators with their agreement against the leave-one-out consensus"
+          testId="annotator-table"
+          initialSort={{ key: "tau" }}
+          columns={[
+            { key: "name", label: "Annotator" },
+            { key: "annotations", label: "Annotations", numeric: true },
+            { key: "compared", label: "Shared prompts", numeric: true, title: "Prompts where someone else ranked too" },
+            { key: "tau", label: "tau-b vs consensus", numeric: true, digits: 2 },
+            { key: "seconds", label: "Median s / prompt", numeric: true },
+          ]}
+          rows={agreement.annotators.map((a) => ({
+            id: a.id,
+            flagged: a.flagged,
+            cells: {
+              name: a.external ? `${a.name} (external)` : a.name,
+              annotations: a.annotations,
+              compared: a.comparedPrompts,
+              tau: a.tauVsConsensus,
+              seconds: a.medianSeconds,
+            },
+          }))}
+        />
+      </section>
+
+      <section aria-labelledby="prompts-heading" className="space-y-2">
+        <h2 id="prompts-heading" className="text-lg font-semibold">
+          Prompts
+        </h2>
+        <SortableTable
+          caption="Prompts with their agreement"
+          testId="prompt-table"
+          initialSort={{ key: "w" }}
+          columns={[
+            { key: "text", label: "Prompt" },
+            { key: "annotators", label: "Rankings", numeric: true },
+            { key: "w", label: "Kendall's W", numeric: true, digits: 2 },
+            { key: "tau", label: "Mean tau-b", numeric: true, digits: 2 },
+            { key: "openness", label: "Mean openness", numeric: true, digits: 2 },
+          ]}
+          rows={agreement.prompts.map((p) => ({
+            id: p.id,
+            href: `/datasets/${dataset.slug}/prompts/${p.id}`,
+            flagged: p.flagged,
+            cells: { text: p.text, annotators: p.annotators, w: p.kendallW, tau: p.meanTauB, openness: p.meanOpenness },
+          }))}
+        />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,131 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { z } from "zod";
+import { getDb } from "@/db";
+import { getDataset, getPromptDetail } from "@/lib/datasets";
+import { requirePageUser } from "@/lib/session";
+
+export const metadata = { title: "Prompt" };
+export const dynamic = "force-dynamic";
+
+const idSchema = z.coerce.number().int().positive();
+
+/** /datasets/<slug>/prompts/<prompt id>[?run=<run id>]: responses, every annotator's ranking, optional rewards. */
+export default async function Page({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string; id: string }>;
+  searchParams: Promise<{ run?: string }>;
+}) {
+  const [{ slug, id }, { run }] = await Promise.all([params, searchParams]);
+  await requirePageUser("researcher", `/datasets/${slug}/prompts/${id}`);
+  const promptId = idSchema.safeParse(id);
+  const runId = run === undefined ? undefined : idSchema.safeParse(run);
+  if (!promptId.success || (runId && !runId.success)) notFound();
+  const db = getDb();
+  const dataset = getDataset(db, slug);
+  if (!dataset) notFound();
+  const prompt = getPromptDetail(db, dataset.id, promptId.data, runId?.data);
+  if (!prompt) notFound();
+
+  const label = new Map(prompt.responses.map((r, i) => [r.id, String.fromCharCode(65 + i)]));
+  const rankOf = (groups: number[][], responseId: number) => {
+    let start = 1;
+    for (const g of groups) {
+      if (g.includes(responseId)) return g.length > 1 ? `${start}=` : String(start);
+      start += g.length;
+    }
+    return "—";
+  };
+
+  return (
+    <div className="space-y-6">
+      <div>
+        <Link href={`/datasets/${dataset.slug}`} className="text-sm text-indigo-700 hover:underline">
+          ← {dataset.name}
+        </Link>
+        <h1 className="mt-1 whitespace-pre-wrap text-xl font-semibold" data-testid="prompt-text">
+          {prompt.text}
+        </h1>
+        <p className="text-sm text-slate-600">
+          <span className="font-mono">{prompt.externalId}</span> · {prompt.annotations.length} annotation(s) · Kendall&apos;s W{" "}
+          {prompt.kendallW === null ? "—" : prompt.kendallW.toFixed(2)}
+          {prompt.openness !== null && <> · openness from the data {prompt.openness}</>}
+          {runId?.success && <> · rewards of run #{runId.data}</>}
+        </p>
+      </div>
+
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <table className="min-w-full text-sm" data-testid="prompt-rankings">
+          <caption className="sr-only">Each annotator&apos;s rank of each response (= marks a tie)</caption>
+          <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+            <tr>
+              <th scope="col" className="px-3 py-2">Annotator</th>
+              {prompt.responses.map((r) => (
+                <th key={r.id} scope="col" className="px-3 py-2 text-center" title={r.externalId}>
+                  {label.get(r.id)}
+                </th>
+              ))}
+              <th scope="col" className="px-3 py-2 text-right">Openness</th>
+              <th scope="col" className="px-3 py-2">Note</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {prompt.annotations.map((a, i) => (
+              <tr key={i}>
+                <th scope="row" className="px-3 py-2 text-left font-medium">{a.annotator}</th>
+                {prompt.responses.map((r) => (
+                  <td key={r.id} className="px-3 py-2 text-center tabular-nums">
+                    {a.notRankable ? "" : rankOf(a.ranking, r.id)}
+                  </td>
+                ))}
+                <td className="px-3 py-2 text-right tabular-nums">{a.openness ?? "—"}</td>
+                <td className="max-w-xs truncate px-3 py-2 text-slate-600">
+                  {a.notRankable ? `cannot rank: ${a.notRankableReason ?? ""}` : (a.comment ?? "")}
+                </td>
+              </tr>
+            ))}
+            {prompt.consensus.length > 0 && (
+              <tr className="bg-indigo-50/50">
+                <th scope="row" className="px-3 py-2 text-left font-semibold">Consensus (Borda)</th>
+                {prompt.responses.map((r) => (
+                  <td key={r.id} className="px-3 py-2 text-center font-semibold tabular-nums">
+                    {rankOf(prompt.consensus, r.id)}
+                  </td>
+                ))}
+                <td colSpan={2} />
+              </tr>
+            )}
+            {runId?.success && (
+              <tr>
+                <th scope="row" className="px-3 py-2 text-left font-semibold">Reward</th>
+                {prompt.responses.map((r) => (
+                  <td key={r.id} className="px-3 py-2 text-center tabular-nums">
+                    {r.reward === null ? "—" : r.reward.toFixed(3)}
+                  </td>
+                ))}
+                <td colSpan={2} />
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+
+      <ol className="grid gap-3 md:grid-cols-2">
+        {prompt.responses.map((r) => (
+          <li key={r.id} className="rounded-lg border border-slate-200 bg-white p-4">
+            <p className="mb-1 flex items-center justify-between text-xs text-slate-500">
+              <span>
+                <span className="mr-1 rounded bg-slate-800 px-1.5 py-0.5 font-semibold text-white">{label.get(r.id)}</span>
+                <span className="font-mono">{r.externalId}</span>
+              </span>
+              {r.reward !== null && <span className="tabular-nums">reward {r.reward.toFixed(3)}</span>}
+            </p>
+            <p className="max-h-64 overflow-y-auto whitespace-pre-wrap text-sm text-slate-800">{r.text}</p>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,145 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useId, useState } from "react";
+import { Button } from "@/components/ui/button";
+
+type LineError = { line: number; field: string; reason: string };
+type Result =
+  | { ok: true; dataset: { slug: string; created: boolean }; lines: number; promptsCreated: number; promptsUnchanged: number; annotationsCreated: number; annotationsUpdated: number; annotationsUnchanged: number; annotatorsCreated: number }
+  | { ok: false; lines: number; errors: LineError[]; moreErrors: number }
+  | { error: string };
+
+const inputClass =
+  "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
+
+/**
+ * Uploads a JSONL file to the import API (the file is the request body, so large files stream).
+ * Without `slug` it also asks for the new dataset's slug and settings.
+ */
+export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes: number }) {
+  const router = useRouter();
+  const id = useId();
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<Result | null>(null);
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const file = form.get("file");
+    if (!(file instanceof File) || file.size === 0) {
+      setResult({ error: "Choose a JSONL file to import." });
+      return;
+    }
+    const target = slug ?? String(form.get("slug") ?? "").trim();
+    if (!target) {
+      setResult({ error: "Enter a slug for the new dataset." });
+      return;
+    }
+    const params = new URLSearchParams();
+    for (const key of ["name", "guidelines", "responses_per_prompt", "annotations_per_prompt"]) {
+      const value = form.get(key);
+      if (typeof value === "string" && value.trim()) params.set(key, value.trim());
+    }
+    setBusy(true);
+    setResult(null);
+    try {
+      const response = await fetch(`/api/datasets/${encodeURIComponent(target)}/import?${params}`, {
+        method: "POST",
+        body: file,
+        headers: { "Content-Type": "application/x-ndjson" },
+      });
+      const body = (await response.json().catch(() => ({ error: `The server answered ${response.status}.` }))) as Result;
+      setResult(body);
+      if ("ok" in body && body.ok) router.refresh();
+    } catch {
+      setResult({ error: "The upload failed; check your connection and try again." });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-4 rounded-lg border border-slate-200 bg-white p-5" aria-describedby={`${id}-result`}>
+      {!slug && (
+        <fieldset className="grid gap-4 sm:grid-cols-2">
+          <legend className="mb-2 text-sm font-medium text-slate-700">New dataset</legend>
+          <label className="text-sm">
+            Slug (used in URLs)
+            <input name="slug" required pattern="[a-z0-9][a-z0-9\-]{0,62}" className={inputClass} data-testid="import-slug" placeholder="support-replies" />
+          </label>
+          <label className="text-sm">
+            Name
+            <input name="name" className={inputClass} data-testid="import-name" placeholder="Support replies, March" />
+          </label>
+          <label className="text-sm">
+            Responses per prompt
+            <input name="responses_per_prompt" type="number" min={2} max={32} placeholder="from the file" className={inputClass} />
+          </label>
+          <label className="text-sm">
+            Annotations per prompt
+            <input name="annotations_per_prompt" type="number" min={1} max={50} defaultValue={3} className={inputClass} />
+          </label>
+          <label className="text-sm sm:col-span-2">
+            Guidelines (markdown, shown to annotators)
+            <textarea name="guidelines" rows={3} className={inputClass} />
+          </label>
+        </fieldset>
+      )}
+      <label className="block text-sm">
+        JSONL file (up to {maxMegabytes} MB)
+        <input
+          name="file"
+          type="file"
+          accept=".jsonl,.json,.ndjson,application/x-ndjson,application/json,text/plain"
+          required
+          className="mt-1 block w-full text-sm file:mr-3 file:rounded-md file:border-0 file:bg-slate-100 file:px-3 file:py-2 file:text-sm file:font-medium hover:file:bg-slate-200"
+          data-testid="import-file"
+        />
+      </label>
+      <Button type="submit" disabled={busy} data-testid="import-submit">
+        {busy ? "Importing…" : "Import"}
+      </Button>
+
+      <div id={`${id}-result`} aria-live="polite">
+        {result && "error" in result && (
+          <p className="rounded-md bg-rose-50 p-3 text-sm text-rose-800" data-testid="import-error">
+            {result.error}
+          </p>
+        )}
+        {result && "ok" in result && result.ok && (
+          <div className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900" data-testid="import-result">
+            <p className="font-medium">
+              Imported {result.lines} line(s) into{" "}
+              <Link className="underline" href={`/datasets/${result.dataset.slug}`}>
+                {result.dataset.slug}
+              </Link>
+              {result.dataset.created ? " (new dataset)" : ""}.
+            </p>
+            <p>
+              {result.promptsCreated} new prompt(s); {result.annotationsCreated} new, {result.annotationsUpdated} updated and{" "}
+              {result.annotationsUnchanged} unchanged annotation(s); {result.annotatorsCreated} new external annotator(s).
+            </p>
+          </div>
+        )}
+        {result && "ok" in result && !result.ok && (
+          <div className="rounded-md bg-rose-50 p-3 text-sm text-rose-900" data-testid="import-errors">
+            <p className="font-medium">
+              Nothing was imported: {result.errors.length + result.moreErrors} problem(s) in {result.lines} line(s). Fix them and
+              upload the file again.
+            </p>
+            <ul className="mt-2 max-h-80 space-y-1 overflow-y-auto font-mono text-xs">
+              {result.errors.map((e, i) => (
+                <li key={i} data-testid="import-error-line">
+                  line {e.line} · <span className="font-semibold">{e.field}</span> · {e.reason}
+                </li>
+              ))}
+            </ul>
+            {result.moreErrors > 0 && <p className="mt-2">…and {result.moreErrors} more.</p>}
+          </div>
+        )}
+      </div>
+    </form>
+  );
+}
