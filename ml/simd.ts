@@ -13,6 +13,7 @@
  */
 
 const I32 = 0x7f;
+const F32 = 0x7d;
 const V128 = 0x7b;
 
 function uleb(n: number): number[] {
@@ -67,6 +68,10 @@ const v128store = (offset: number) => [0xfd, 0x0b, 4, ...uleb(offset)];
 const f32x4splat = [0xfd, 0x13];
 const f32x4add = [0xfd, ...uleb(0xe4)];
 const f32x4mul = [0xfd, ...uleb(0xe6)];
+const f32x4sub = [0xfd, ...uleb(0xe5)];
+const f32x4div = [0xfd, ...uleb(0xe7)];
+const f32x4sqrt = [0xfd, ...uleb(0xe3)];
+const tee = (i: number) => [0x22, ...uleb(i)];
 const block = [0x02, 0x40];
 const loop = [0x03, 0x40];
 const end = [0x0b];
@@ -149,16 +154,68 @@ function csrFunction(fwd: boolean, unroll: number): { params: number[]; locals: 
   };
 }
 
+/**
+ * Fused Adam (PyTorch's formula) over n4 = 4 * (floats, a multiple of 4) bytes, in place:
+ *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= a * m / (sqrt(v) * s2 + eps)
+ * with a = lr / (1 - b1^t) and s2 = 1 / sqrt(1 - b2^t).
+ */
+function adamFunction(): { params: number[]; locals: number[][]; code: number[] } {
+  const p = 0, g = 1, m = 2, v = 3, nBytes = 4, b1 = 5, b2 = 6, a = 7, s2 = 8, eps = 9;
+  const i = 10; // i32 local
+  const vb1 = 11, vc1 = 12, vb2 = 13, vc2 = 14, va = 15, vs2 = 16, veps = 17, vg = 18, vm = 19, vv = 20; // v128
+  const splat = (src: number[], dst: number) => [...src, ...f32x4splat, ...set(dst)];
+  const f32one = [0x43, 0x00, 0x00, 0x80, 0x3f]; // f32.const 1
+  const code: number[] = [
+    ...splat(get(b1), vb1),
+    ...splat([...f32one, ...get(b1), 0x93], vc1), // f32.sub
+    ...splat(get(b2), vb2),
+    ...splat([...f32one, ...get(b2), 0x93], vc2),
+    ...splat(get(a), va),
+    ...splat(get(s2), vs2),
+    ...splat(get(eps), veps),
+    ...i32c(0), ...set(i),
+    ...block,
+    ...get(i), ...get(nBytes), ...geU, ...brIf(0),
+    ...loop,
+    // g
+    ...get(g), ...get(i), ...add, ...v128load(0), ...set(vg),
+    // m = b1 m + c1 g
+    ...get(m), ...get(i), ...add,
+    ...get(vb1), ...get(m), ...get(i), ...add, ...v128load(0), ...f32x4mul,
+    ...get(vc1), ...get(vg), ...f32x4mul, ...f32x4add, ...tee(vm), ...v128store(0),
+    // v = b2 v + c2 g^2
+    ...get(v), ...get(i), ...add,
+    ...get(vb2), ...get(v), ...get(i), ...add, ...v128load(0), ...f32x4mul,
+    ...get(vc2), ...get(vg), ...get(vg), ...f32x4mul, ...f32x4mul, ...f32x4add, ...tee(vv), ...v128store(0),
+    // p -= a m / (sqrt(v) s2 + eps)
+    ...get(p), ...get(i), ...add,
+    ...get(p), ...get(i), ...add, ...v128load(0),
+    ...get(va), ...get(vm), ...f32x4mul,
+    ...get(vv), ...f32x4sqrt, ...get(vs2), ...f32x4mul, ...get(veps), ...f32x4add,
+    ...f32x4div, ...f32x4sub, ...v128store(0),
+    ...get(i), ...i32c(16), ...add, ...tee(i), ...get(nBytes), ...ltU, ...brIf(0),
+    ...end,
+    ...end,
+    ...end,
+  ];
+  return {
+    params: [I32, I32, I32, I32, I32, F32, F32, F32, F32, F32],
+    locals: [[...uleb(1), I32], [...uleb(10), V128]],
+    code,
+  };
+}
+
 export interface SimdKernels {
   spmm(rowIds: number, nRows: number, rowptr: number, idx: number, val: number, W: number, H4: number, out: number): void;
   spmmT(rowIds: number, nRows: number, rowptr: number, idx: number, val: number, dOut: number, H4: number, G: number, gBytes: number): void;
+  adam(p: number, g: number, m: number, v: number, nBytes: number, b1: number, b2: number, a: number, s2: number, eps: number): void;
   /** Vector width in floats that H must be a multiple of. */
   multiple: number;
 }
 
 /** Build the module bytes; `unroll` vectors of 4 floats per inner trip (H % (4*unroll) == 0). */
 export function simdModuleBytes(unroll: number): Uint8Array<ArrayBuffer> {
-  const fns = [csrFunction(true, unroll), csrFunction(false, unroll)];
+  const fns = [csrFunction(true, unroll), csrFunction(false, unroll), adamFunction()];
   const types = fns.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]);
   const typeSec = section(1, vec(types));
   const importSec = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
@@ -166,6 +223,7 @@ export function simdModuleBytes(unroll: number): Uint8Array<ArrayBuffer> {
   const exportSec = section(7, vec([
     [...str('spmm'), 0x00, ...uleb(0)],
     [...str('spmmT'), 0x00, ...uleb(1)],
+    [...str('adam'), 0x00, ...uleb(2)],
   ]));
   const bodies = fns.map((f) => {
     const body = [...vec(f.locals), ...f.code];
@@ -188,10 +246,12 @@ export function simdKernels(memory: WebAssembly.Memory, H: number): SimdKernels 
   }
   const hit = perMemory.get(unroll);
   if (hit) return hit;
-  const mod = new WebAssembly.Module(simdModuleBytes(unroll));
+  const bytes = simdModuleBytes(unroll);
+  if (!WebAssembly.validate(bytes)) return null; // e.g. an engine without SIMD
+  const mod = new WebAssembly.Module(bytes);
   const inst = new WebAssembly.Instance(mod, { env: { memory } });
   const ex = inst.exports as unknown as Omit<SimdKernels, 'multiple'>;
-  const k: SimdKernels = { spmm: ex.spmm, spmmT: ex.spmmT, multiple: 4 * unroll };
+  const k: SimdKernels = { spmm: ex.spmm, spmmT: ex.spmmT, adam: ex.adam, multiple: 4 * unroll };
   perMemory.set(unroll, k);
   return k;
 }

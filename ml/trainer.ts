@@ -19,6 +19,7 @@ import {
   snapshot,
 } from './model';
 import { mulberry32, shuffleInPlace } from './rng';
+import { FusedAdam } from './adam';
 import type { CsrTensors } from './sparse';
 import type { TrainingPrompt } from './types';
 import { UTILITY_NAMES } from './utility';
@@ -235,7 +236,7 @@ export interface BatchTensors {
 export class TrainingSession {
   readonly csr: CsrTensors;
   readonly params: ModelParams;
-  readonly optimizer: tf.AdamOptimizer;
+  readonly optimizer: FusedAdam;
   private readonly vars: tf.Variable[];
   private buf: BatchBuffers | undefined;
   private readonly rng: () => number;
@@ -253,7 +254,9 @@ export class TrainingSession {
     };
     this.params = initParams(data.spec, cfg.seed);
     this.vars = paramList(this.params);
-    this.optimizer = tf.train.adam(cfg.learningRate, 0.9, 0.999, 1e-8);
+    // w1h (read only by the sparse kernels) and biases may be updated in place; matMul weights not.
+    const matMulWeights = new Set<tf.Variable>([this.params.w1d, ...this.params.layers.map((l) => l.w)]);
+    this.optimizer = new FusedAdam(this.vars, cfg.learningRate, 0.9, 0.999, 1e-8, this.vars.map((v) => !matMulWeights.has(v)));
     this.rng = mulberry32(cfg.seed ^ 0xba7c);
     this.order = shuffleInPlace([...data.train], this.rng);
   }
@@ -302,7 +305,9 @@ export class TrainingSession {
     const b = this.buf;
     const loss = tf.tidy(() => {
       const t = this.batchTensors(b);
-      return this.optimizer.minimize(() => this.batchLoss(t), true, this.vars) as tf.Scalar;
+      const { value, grads } = tf.variableGrads(() => this.batchLoss(t), this.vars);
+      this.optimizer.apply(this.vars.map((v) => grads[v.name] as tf.Tensor));
+      return value;
     });
     const v = loss.dataSync()[0] as number;
     loss.dispose();

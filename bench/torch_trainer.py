@@ -1,0 +1,98 @@
+"""PyTorch reference for `npm run bench -- trainer` (issue 7).
+
+A straightforward PyTorch program over the features Octorank's featurizer produced (read once from
+files written by bench/trainer.ts): a dense float32 feature matrix, nn.Linear layers of the same
+sizes, the same conditioned Box-Cox pairwise loss, Adam, the same batch of prompts.
+
+usage: python3 torch_trainer.py DIR THREADS STEPS WARMUP
+prints one JSON line: {"threads", "steps", "seconds", "steps_per_s", "loss_first", "loss_last"}
+"""
+import json
+import math
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def main():
+    d, threads, steps, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    meta = json.load(open(f"{d}/meta.json"))
+    n_rows, dim, dd, n_prompts, n = meta["nRows"], meta["dim"], meta["denseDim"], meta["prompts"], meta["n"]
+    hidden, batch, lr, eps = meta["hidden"], meta["batch"], meta["lr"], meta["eps"]
+    rowptr = np.fromfile(f"{d}/rowptr.i32", dtype=np.int32)
+    idx = np.fromfile(f"{d}/idx.i32", dtype=np.int32)
+    val = np.fromfile(f"{d}/val.f32", dtype=np.float32)
+    dense = np.fromfile(f"{d}/dense.f32", dtype=np.float32).reshape(n_rows, dd)
+    start = torch.from_numpy(np.fromfile(f"{d}/start.i32", dtype=np.int32).astype(np.int64))
+    pair_w = torch.from_numpy(np.fromfile(f"{d}/pairw.f32", dtype=np.float32).reshape(n_prompts, n, n))
+    gamma = torch.from_numpy(np.fromfile(f"{d}/gamma.f32", dtype=np.float32))
+
+    x_np = np.zeros((n_rows, dim + dd), dtype=np.float32)
+    rows = np.repeat(np.arange(n_rows), np.diff(rowptr[: n_rows + 1]))
+    x_np[rows, idx[: len(rows)]] = val[: len(rows)]
+    x_np[:, dim:] = dense
+    x_all = torch.from_numpy(x_np)
+
+    sizes = [dim + dd] + hidden
+    layers = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    model = nn.Sequential(*layers, nn.Linear(sizes[-1], 1))
+    opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-8)
+    log_eps = math.log(eps)
+    ar = torch.arange(n)
+
+    def utility(x, g):
+        # Box-Cox with smoothing eps and the C1 linear extension for x <= 0 (DESIGN §1).
+        xp = torch.relu(x)
+        xn = x - xp
+        lp = torch.log(xp + eps) - log_eps
+        z = (g.abs() < 1e-6).float()
+        gs = g + z
+        pw = torch.exp(gs * log_eps) * torch.expm1(gs * lp) / gs
+        pos = z * lp + (1 - z) * pw
+        return pos + torch.exp((g - 1) * log_eps) * xn
+
+    def step(bidx):
+        rws = (start[bidx][:, None] + ar[None, :]).reshape(-1)
+        x = x_all.index_select(0, rws)
+        r = torch.sigmoid(model(x)).view(len(bidx), n)
+        diff = r[:, :, None] - r[:, None, :]
+        u = utility(diff, gamma[bidx].view(-1, 1, 1))
+        loss = -(pair_w[bidx] * u).sum() / len(bidx)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    perm = torch.randperm(n_prompts)
+    pos = 0
+
+    def next_batch():
+        nonlocal perm, pos
+        if pos + batch > n_prompts:
+            perm = torch.randperm(n_prompts)
+            pos = 0
+        b = perm[pos : pos + batch]
+        pos += batch
+        return b
+
+    first = None
+    for _ in range(warmup):
+        first = step(next_batch()) if first is None else first
+        step(next_batch())
+    t0 = time.perf_counter()
+    last = None
+    for _ in range(steps):
+        last = step(next_batch())
+    secs = time.perf_counter() - t0
+    print(json.dumps({"threads": threads, "steps": steps, "seconds": secs, "steps_per_s": steps / secs, "loss_first": first, "loss_last": last}))
+
+
+if __name__ == "__main__":
+    main()
