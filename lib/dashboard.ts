@@ -21,13 +21,8 @@ export type PromptRewards = {
   rankings: number[][][];
 };
 
-export const VERDICTS = {
-  collapsed: "collapsed: reward distributions ignore openness",
-  aware: "openness-aware",
-  partial: "partly collapsed",
-  undetermined: "openness does not vary enough to judge",
-} as const;
-export type VerdictKind = keyof typeof VERDICTS;
+/** Labels live with the badge (components/runs/status-badge.tsx). */
+export type VerdictKind = "collapsed" | "aware" | "partial" | "undetermined";
 
 export function verdictKind(report: Pick<CollapseReport, "gap" | "tracking" | "collapsed">): VerdictKind {
   if (report.collapsed) return "collapsed";

@@ -137,7 +137,7 @@ function summarize(prompts: TrainingPrompt[], result: TrainResult, excluded: num
     const members = bySplit[split];
     if (!members.length) continue;
     const d = splitDashboard(members, split, members[0]!.rewards.size);
-    collapse[split] = { gap: d.gap, tracking: d.tracking, collapsed: d.collapsed, verdict: d.verdict };
+    collapse[split] = { gap: d.gap, tracking: d.tracking, collapsed: d.collapsed, verdict: d.verdict, verdictKind: d.verdictKind };
     accuracy[split] = d.accuracy;
   }
   return {

@@ -84,7 +84,9 @@ export type RunSummary = {
   /** Held-out pair accuracy (share of annotated pairs the model orders correctly). */
   testAccuracy: number | null;
   trainAccuracy: number | null;
-  collapse: Partial<Record<"train" | "test", { gap: number | null; tracking: number | null; collapsed: boolean; verdict: string }>>;
+  collapse: Partial<
+    Record<"train" | "test", { gap: number | null; tracking: number | null; collapsed: boolean; verdict: string; verdictKind?: "collapsed" | "aware" | "partial" | "undetermined" }>
+  >;
 };
 
 export class RunError extends Error {

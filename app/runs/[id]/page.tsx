@@ -1,0 +1,96 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getDb } from "@/db";
+import { requirePageUser } from "@/lib/session";
+import { runDashboard } from "@/lib/dashboard";
+import { parseRunId, runMetricSeries, runSnapshot, type RunSummary } from "@/lib/runs";
+import { toTrainConfig } from "@/lib/run-training";
+import { RunLive } from "@/components/runs/run-live";
+import { CollapseDashboard } from "@/components/runs/collapse-dashboard";
+import { LossChart } from "@/components/charts/loss-chart";
+import { ChartCard } from "@/components/charts/chart-card";
+import { StatusBadge } from "@/components/runs/status-badge";
+import { duration, pct } from "@/components/runs/format";
+
+export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
+  return { title: `Run #${(await params).id}` };
+}
+
+export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id: raw } = await params;
+  await requirePageUser("researcher", `/runs/${raw}`);
+  const id = parseRunId(raw);
+  if (id === null) notFound();
+  const db = getDb();
+  const data = runDashboard(db, id);
+  const snapshot = runSnapshot(db, id);
+  if (!data || !snapshot) notFound();
+  const { run } = data;
+  const config = toTrainConfig(run.config);
+  const summary = run.summary as RunSummary | null;
+  const settings: [string, string][] = [
+    ["utility", run.config.utility],
+    ["held-out share", String(run.config.heldOutShare)],
+    ["seed", String(run.config.seed)],
+    ["steps", String(config.steps)],
+    ["learning rate", String(config.learningRate)],
+    ["batch", `${config.batchPrompts} prompts`],
+    ["hidden", config.hiddenSizes.join("×")],
+    ["features", String(config.featureDim)],
+    ["no openness", run.config.missingOpenness.policy === "exclude" ? "left out" : `assumed ${run.config.missingOpenness.value}`],
+  ];
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div>
+          <p className="text-sm text-slate-500">
+            <Link href="/runs" className="hover:underline">
+              Runs
+            </Link>{" "}
+            / #{run.id}
+          </p>
+          <h1 className="mt-1 flex flex-wrap items-center gap-3 text-2xl font-semibold tracking-tight">
+            {run.name}
+            <StatusBadge status={run.status} testId="run-status-header" />
+          </h1>
+          <p className="mt-1 text-sm text-slate-600">
+            on <span className="font-medium">{run.datasetName}</span> ({run.datasetSlug}) · started by {run.createdByName ?? "the CLI"} ·{" "}
+            {run.createdAt.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}
+            {summary && (
+              <>
+                {" "}
+                · trained in {duration(summary.durationMs / 1000)} on {summary.backend} · {summary.prompts.train} train / {summary.prompts.test} held-out prompts
+                {summary.prompts.excludedWithoutOpenness > 0 && `, ${summary.prompts.excludedWithoutOpenness} left out without openness`}
+              </>
+            )}
+          </p>
+        </div>
+      </div>
+      <dl className="flex flex-wrap gap-x-5 gap-y-1 rounded-lg border border-slate-200 bg-white px-4 py-2.5 text-xs shadow-sm">
+        {settings.map(([k, v]) => (
+          <div key={k} className="flex gap-1.5">
+            <dt className="text-slate-500">{k}</dt>
+            <dd className="font-medium text-slate-800">{v}</dd>
+          </div>
+        ))}
+      </dl>
+
+      {run.status === "succeeded" ? (
+        <>
+          <CollapseDashboard data={data} />
+          <ChartCard
+            testId="chart-loss"
+            title="Training curve"
+            description={`Final held-out pair accuracy ${pct(summary?.testAccuracy)}; train ${pct(summary?.trainAccuracy)}.`}
+          >
+            <LossChart points={data.loss} totalSteps={config.steps} height={200} />
+          </ChartCard>
+        </>
+      ) : (
+        <RunLive initial={snapshot} initialPoints={runMetricSeries(db, id, 1000)} totalSteps={config.steps} />
+      )}
+    </div>
+  );
+}

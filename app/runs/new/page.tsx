@@ -1,0 +1,35 @@
+import { getDb } from "@/db";
+import { requirePageUser } from "@/lib/session";
+import { datasetTrainingStats, UTILITY_DESCRIPTIONS, UTILITY_NAMES } from "@/lib/runs";
+import { trainSettingDefaults } from "@/lib/run-training";
+import { RunForm } from "@/components/runs/run-form";
+
+export const metadata = { title: "New run" };
+export const dynamic = "force-dynamic";
+
+export default async function NewRunPage({ searchParams }: { searchParams: Promise<{ dataset?: string }> }) {
+  await requirePageUser("researcher", "/runs/new");
+  const { dataset } = await searchParams;
+  const datasets = datasetTrainingStats(getDb());
+  const selected = datasets.find((d) => d.slug === dataset) ?? datasets.find((d) => !d.synthetic) ?? datasets[0];
+  return (
+    <div className="mx-auto max-w-3xl space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight">New training run</h1>
+        <p className="mt-1 text-sm text-slate-600">
+          Trains a reward model on a dataset&apos;s rankings in a background worker. You can close this page: the run keeps going, one at a time, in the order queued.
+        </p>
+      </div>
+      {datasets.length === 0 ? (
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-600">There are no datasets yet. Import one first.</p>
+      ) : (
+        <RunForm
+          datasets={datasets}
+          initialDatasetId={selected?.datasetId ?? datasets[0]!.datasetId}
+          utilities={UTILITY_NAMES.map((name) => ({ name, description: UTILITY_DESCRIPTIONS[name] }))}
+          trainDefaults={trainSettingDefaults()}
+        />
+      )}
+    </div>
+  );
+}

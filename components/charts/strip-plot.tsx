@@ -1,0 +1,67 @@
+"use client";
+
+import { useState } from "react";
+import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, XAxis, YAxis } from "recharts";
+import { AXIS, GRID, opennessColor } from "./colors";
+
+type StripData = { rows: number; sampled: boolean; points: { reward: number; row: number; openness: number }[] };
+
+/**
+ * Per-prompt reward distributions: each prompt's rewards as one row of dots, rows ordered by
+ * openness (closed at the top) and coloured by it, with a switch between the two splits.
+ */
+export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test", StripData>> }) {
+  const available = (["test", "train"] as const).filter((s) => splits[s]);
+  const [split, setSplit] = useState(available[0] ?? "test");
+  const data = splits[split];
+  const height = Math.max(220, Math.min(520, (data?.rows ?? 0) * 4 + 60));
+  return (
+    <div>
+      <div role="radiogroup" aria-label="Which prompts" className="mb-2 inline-flex rounded-md bg-slate-100 p-0.5 text-xs">
+        {available.map((s) => (
+          <button
+            key={s}
+            type="button"
+            role="radio"
+            aria-checked={split === s}
+            data-testid={`strip-${s}`}
+            onClick={() => setSplit(s)}
+            className={`rounded px-2.5 py-1 font-medium focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 ${split === s ? "bg-white text-slate-900 shadow-sm" : "text-slate-500 hover:text-slate-800"}`}
+          >
+            {s === "test" ? "held-out" : "train"}
+          </button>
+        ))}
+      </div>
+      {data && (
+        <>
+          <div style={{ height }} data-points={data.points.length}>
+            <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 500, height }}>
+              <ScatterChart margin={{ top: 4, right: 12, bottom: 16, left: 0 }}>
+                <CartesianGrid {...GRID} horizontal={false} />
+                <XAxis type="number" dataKey="reward" domain={[0, 1]} {...AXIS} label={{ value: "reward", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }} />
+                <YAxis type="number" dataKey="row" reversed domain={[0, data.rows + 1]} hide />
+                <Scatter
+                  data={data.points}
+                  isAnimationActive={false}
+                  shape={(props: { cx?: number; cy?: number; payload?: { openness: number } }) => (
+                    <circle cx={props.cx} cy={props.cy} r={2.4} fill={opennessColor(props.payload?.openness ?? 0.5)} fillOpacity={0.8} />
+                  )}
+                />
+              </ScatterChart>
+            </ResponsiveContainer>
+          </div>
+          <div className="mt-1 flex items-center justify-between text-xs text-slate-500">
+            <span className="flex items-center gap-2">
+              closed
+              <span aria-hidden className="inline-block h-2 w-24 rounded-full" style={{ background: `linear-gradient(to right, ${opennessColor(0)}, ${opennessColor(0.5)}, ${opennessColor(1)})` }} />
+              open
+            </span>
+            <span>
+              {data.rows} prompts{data.sampled ? " (an even sample across openness)" : ""}, top: most closed
+            </span>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,185 @@
+import Link from "next/link";
+import type { RunDashboard, SplitDashboard } from "@/lib/dashboard";
+import { ChartCard } from "@/components/charts/chart-card";
+import { PaperFigure } from "@/components/charts/paper-figure";
+import { StripPlot } from "@/components/charts/strip-plot";
+import { ShapeScatter } from "@/components/charts/shape-scatter";
+import { RewardHistogram } from "@/components/charts/reward-histogram";
+import { VerdictBadge } from "@/components/runs/status-badge";
+import { num, pct } from "@/components/runs/format";
+import { cn } from "@/lib/utils";
+
+export function HeadlineCards({ data, compact = false }: { data: RunDashboard; compact?: boolean }) {
+  const held = data.splits.test ?? data.splits.train;
+  const T = data.thresholds;
+  if (!held) return null;
+  const heldLabel = held.split === "test" ? "held-out" : "training (no held-out prompts)";
+  return (
+    <div className={cn("grid gap-3", compact ? "grid-cols-2" : "grid-cols-2 lg:grid-cols-4")}>
+      <Metric label={`Pair accuracy, ${heldLabel}`} value={pct(held.accuracy)} testId="metric-accuracy" note={`${held.prompts} prompts; train ${pct(data.splits.train?.accuracy)}`} />
+      <Metric
+        label="Collapse gap"
+        value={num(held.gap)}
+        testId="metric-gap"
+        note={`mean |open − closed| profile; ideal 0.202, collapse 0; needs ≥ ${T.gapMax}`}
+        tone={held.gap === null ? undefined : held.gap >= T.gapMax ? "good" : "bad"}
+      />
+      <Metric
+        label="Openness tracking"
+        value={num(held.tracking, 2)}
+        testId="metric-tracking"
+        note={`Spearman(shape, openness); needs ≥ ${T.trackingMin}`}
+        tone={held.tracking === null ? undefined : held.tracking >= T.trackingMin ? "good" : "bad"}
+      />
+      <div className={cn("rounded-lg border bg-white p-3 shadow-sm", compact ? "col-span-2" : "col-span-2 lg:col-span-1", held.collapsed ? "border-rose-200" : "border-slate-200")}>
+        <p className="text-xs font-medium text-slate-500">Verdict ({heldLabel})</p>
+        <div className="mt-1.5">
+          <VerdictBadge kind={held.verdictKind} testId="verdict" />
+        </div>
+        <p className="mt-1.5 text-xs leading-snug text-slate-500">
+          Collapsed when openness varies (sd ≥ {T.opennessStdMin}) yet gap &lt; {T.gapMax} and tracking &lt; {T.trackingMin}.
+        </p>
+      </div>
+    </div>
+  );
+}
+
+function Metric({ label, value, note, tone, testId }: { label: string; value: string; note?: string; tone?: "good" | "bad"; testId?: string }) {
+  return (
+    <div className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
+      <p className="text-xs font-medium text-slate-500">{label}</p>
+      <p data-testid={testId} className={cn("mt-1 text-2xl font-semibold tabular-nums tracking-tight", tone === "good" && "text-emerald-700", tone === "bad" && "text-rose-700")}>
+        {value}
+      </p>
+      {note && <p className="mt-0.5 text-xs leading-snug text-slate-500">{note}</p>}
+    </div>
+  );
+}
+
+function fixedOptimumOf(data: RunDashboard) {
+  return data.fixedOptimum ? { label: data.run.config.utility, values: data.fixedOptimum } : null;
+}
+
+export function PaperFigureCard({ data, split }: { data: RunDashboard; split: SplitDashboard }) {
+  return (
+    <ChartCard
+      testId="chart-paper"
+      title="Reward profile by rank (the paper's figure)"
+      description={`Mean of each ${split.split === "test" ? "held-out" : "training"} prompt's rewards, sorted and min-max normalised, per openness group; dashed: the optimum for that openness. Collapse = the solid lines coincide.`}
+    >
+      <PaperFigure data={split.paperFigure} groups={split.groups} fixedOptimum={fixedOptimumOf(data)} />
+    </ChartCard>
+  );
+}
+
+export function StripCard({ data }: { data: RunDashboard }) {
+  return (
+    <ChartCard
+      testId="chart-strip"
+      title="Per-prompt reward distributions"
+      description="Each row is one prompt's rewards, ordered by openness. Closed prompts should split into two clusters; open ones should spread out."
+    >
+      <StripPlot splits={{ test: data.splits.test?.strip, train: data.splits.train?.strip }} />
+    </ChartCard>
+  );
+}
+
+export function ShapeCard({ split }: { split: SplitDashboard }) {
+  return (
+    <ChartCard
+      testId="chart-shape"
+      title="Shape against openness"
+      description="Beta α of each prompt's profile (0 two-point, ½ arcsine, 1 uniform); dashed: the ideal α = openness. Red ring: flagged."
+    >
+      <ShapeScatter points={split.shape} />
+    </ChartCard>
+  );
+}
+
+export function HistogramCard({ split }: { split: SplitDashboard }) {
+  return (
+    <ChartCard testId="chart-histogram" title="Normalised rewards, open vs closed" description="Share of rewards per bin. Openness-aware: closed prompts pile up at 0 and 1, open ones spread.">
+      <RewardHistogram bins={split.histogram} />
+    </ChartCard>
+  );
+}
+
+export function FlaggedTable({ data, split }: { data: RunDashboard; split: SplitDashboard }) {
+  const T = data.thresholds;
+  return (
+    <section className="rounded-lg border border-slate-200 bg-white shadow-sm" data-testid="flagged-prompts">
+      <div className="border-b border-slate-200 p-4">
+        <h3 className="text-sm font-semibold text-slate-900">
+          Flagged prompts <span className="font-normal text-slate-500">({split.flaggedTotal} of {split.prompts} {split.split === "test" ? "held-out" : "training"} prompts{split.flaggedTotal > split.flagged.length ? `, worst ${split.flagged.length} shown` : ""})</span>
+        </h3>
+        <p className="mt-0.5 text-xs text-slate-500">
+          misfit: W1 distance to the optimum for the prompt&apos;s openness &gt; {T.misfit}; flat / near-flat: reward spread &lt; {T.flatSpread} / {T.nearFlatSpread};
+          too-peaked (open, o ≥ {num(T.openMin, 2)}) or too-spread (closed, o ≤ {num(T.closedMax, 2)}): shape on the wrong side of the arcsine by more than {T.shapeMargin}.
+        </p>
+      </div>
+      {split.flagged.length === 0 ? (
+        <p className="p-4 text-sm text-slate-500">No prompt is flagged.</p>
+      ) : (
+        <div className="max-h-96 overflow-auto">
+          <table className="w-full text-sm">
+            <thead className="sticky top-0 bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+              <tr>
+                <th className="px-4 py-2 font-medium">Prompt</th>
+                <th className="px-2 py-2 text-right font-medium">Openness</th>
+                <th className="px-2 py-2 text-right font-medium">Misfit</th>
+                <th className="px-2 py-2 text-right font-medium">Shape</th>
+                <th className="px-2 py-2 text-right font-medium">Spread</th>
+                <th className="px-4 py-2 font-medium">Flags</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {split.flagged.map((p) => (
+                <tr key={p.promptId} className="hover:bg-slate-50">
+                  <td className="max-w-md px-4 py-2">
+                    <Link href={`/datasets/${data.run.datasetSlug}/prompts/${p.promptId}?run=${data.run.id}`} className="line-clamp-2 text-indigo-700 hover:underline">
+                      {p.text}
+                    </Link>
+                  </td>
+                  <td className="px-2 py-2 text-right tabular-nums">{num(p.openness, 2)}</td>
+                  <td className="px-2 py-2 text-right tabular-nums">{num(p.misfit)}</td>
+                  <td className="px-2 py-2 text-right tabular-nums">{num(p.shape, 2)}</td>
+                  <td className="px-2 py-2 text-right tabular-nums">{num(p.spread)}</td>
+                  <td className="px-4 py-2">
+                    <div className="flex flex-wrap gap-1">
+                      {p.flags.map((f) => (
+                        <span key={f} className="rounded bg-rose-50 px-1.5 py-0.5 text-xs font-medium text-rose-700 ring-1 ring-inset ring-rose-200">
+                          {f}
+                        </span>
+                      ))}
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** The whole collapse dashboard of one finished run. */
+export function CollapseDashboard({ data }: { data: RunDashboard }) {
+  const held = data.splits.test ?? data.splits.train;
+  if (!held) return <p className="text-sm text-slate-500">This run stored no rewards.</p>;
+  return (
+    <div className="space-y-4" data-testid="collapse-dashboard">
+      <HeadlineCards data={data} />
+      <p className="text-xs text-slate-500" data-testid="verdict-detail">
+        {held.verdict}
+      </p>
+      <div className="grid gap-4 lg:grid-cols-2">
+        <PaperFigureCard data={data} split={held} />
+        <StripCard data={data} />
+        <ShapeCard split={held} />
+        <HistogramCard split={held} />
+      </div>
+      <FlaggedTable data={data} split={held} />
+    </div>
+  );
+}

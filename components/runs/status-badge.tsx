@@ -1,0 +1,43 @@
+import type { RunStatus } from "@/db/schema";
+import { cn } from "@/lib/utils";
+
+const STYLES: Record<RunStatus, string> = {
+  queued: "bg-slate-100 text-slate-700 ring-slate-300",
+  running: "bg-indigo-50 text-indigo-700 ring-indigo-300",
+  succeeded: "bg-emerald-50 text-emerald-700 ring-emerald-300",
+  failed: "bg-rose-50 text-rose-700 ring-rose-300",
+  canceled: "bg-amber-50 text-amber-800 ring-amber-300",
+};
+
+export function StatusBadge({ status, className, testId }: { status: RunStatus; className?: string; testId?: string }) {
+  return (
+    <span data-testid={testId} data-status={status} className={cn("inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", STYLES[status], className)}>
+      {status === "running" && <span aria-hidden className="h-1.5 w-1.5 animate-pulse rounded-full bg-indigo-500" />}
+      {status}
+    </span>
+  );
+}
+
+type VerdictKind = "collapsed" | "aware" | "partial" | "undetermined";
+
+const VERDICT_STYLES: Record<VerdictKind, string> = {
+  collapsed: "bg-rose-50 text-rose-800 ring-rose-300",
+  aware: "bg-emerald-50 text-emerald-800 ring-emerald-300",
+  partial: "bg-amber-50 text-amber-800 ring-amber-300",
+  undetermined: "bg-slate-100 text-slate-700 ring-slate-300",
+};
+
+export const VERDICT_LABELS: Record<VerdictKind, string> = {
+  collapsed: "collapsed: reward distributions ignore openness",
+  aware: "openness-aware",
+  partial: "partly collapsed",
+  undetermined: "openness does not vary enough to judge",
+};
+
+export function VerdictBadge({ kind, className, testId }: { kind: VerdictKind; className?: string; testId?: string }) {
+  return (
+    <span data-testid={testId} data-verdict={kind} className={cn("inline-flex rounded-md px-2 py-1 text-sm font-semibold ring-1 ring-inset", VERDICT_STYLES[kind], className)}>
+      {VERDICT_LABELS[kind]}
+    </span>
+  );
+}

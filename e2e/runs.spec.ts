@@ -1,0 +1,161 @@
+import { test, expect, type APIRequestContext, type Page } from "@playwright/test";
+import { createTestUser, login, openTestDb } from "./fixtures";
+
+/** Each chart on the page renders an SVG with at least one data mark. */
+async function expectChartWithData(page: Page, scope: ReturnType<Page["locator"]>, testId: string, mark: string) {
+  const chart = scope.getByTestId(testId).first();
+  await expect(chart.locator("svg.recharts-surface").first()).toBeVisible();
+  await expect.poll(async () => chart.locator(mark).count(), { message: `${testId} has ${mark}` }).toBeGreaterThan(0);
+}
+
+async function createRunByApi(request: APIRequestContext, body: Record<string, unknown>): Promise<number> {
+  const response = await request.post("/api/runs", { data: { dataset: "demo", ...body } });
+  expect(response.status(), await response.text()).toBe(201);
+  return ((await response.json()) as { run: { id: number } }).run.id;
+}
+
+function runRow(id: number): { status: string; worker_pid: number | null; error: string | null } {
+  const db = openTestDb();
+  try {
+    return db.prepare("select status, worker_pid, error from training_runs where id = ?").get(id) as { status: string; worker_pid: number | null; error: string | null };
+  } finally {
+    db.close();
+  }
+}
+
+test.describe.configure({ mode: "serial" });
+
+test("a researcher starts a run on the demo data, watches it finish and reads the collapse dashboard", async ({ page }) => {
+  test.setTimeout(180_000);
+  const researcher = createTestUser("researcher");
+  await login(page, researcher, "/runs/new");
+  await page.goto("/runs/new");
+  await expect(page.getByTestId("dataset-stats")).toContainText("have rankings");
+  await expect(page.getByTestId("utility-conditioned")).toBeChecked();
+  await page.getByTestId("setting-steps").fill("400");
+  await page.getByTestId("start-run").click();
+  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  const runId = Number(page.url().split("/").pop());
+  await expect(page.getByTestId("run-live")).toBeVisible();
+
+  await expect(page.getByTestId("collapse-dashboard")).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId("run-status-header")).toHaveAttribute("data-status", "succeeded");
+  await expect(page.getByTestId("verdict")).toHaveText(/collapsed: reward distributions ignore openness|openness-aware|partly collapsed/);
+  await expect(page.getByTestId("metric-accuracy")).toHaveText(/\d+\.\d%/);
+  const dashboard = page.locator("body");
+  await expectChartWithData(page, dashboard, "chart-paper", ".recharts-line-dots circle");
+  await expectChartWithData(page, dashboard, "chart-strip", ".recharts-scatter circle");
+  await page.getByTestId("strip-train").click();
+  await expectChartWithData(page, dashboard, "chart-strip", ".recharts-scatter circle");
+  await expectChartWithData(page, dashboard, "chart-shape", ".recharts-scatter circle");
+  await expectChartWithData(page, dashboard, "chart-histogram", ".recharts-bar-rectangle");
+  await expectChartWithData(page, dashboard, "chart-loss", ".recharts-line path.recharts-curve");
+  await expect(page.getByTestId("flagged-prompts")).toBeVisible();
+  await page.screenshot({ path: "/tmp/shots/run-dashboard-demo.png", fullPage: true });
+
+  // The stored model scores new responses; a bad request is refused with a reason.
+  const scored = await page.request.post(`/api/runs/${runId}/score`, {
+    data: { prompt: "What is 12 times 12?", responses: ["144.", "12 times 12 is 144, since 12 × 10 = 120 and 12 × 2 = 24."] },
+  });
+  expect(scored.status()).toBe(200);
+  const { rewards } = (await scored.json()) as { rewards: number[] };
+  expect(rewards).toHaveLength(2);
+  for (const r of rewards) expect(r > 0 && r < 1).toBe(true);
+  const bad = await page.request.post(`/api/runs/${runId}/score`, { data: { prompt: "x", responses: [] } });
+  expect(bad.status()).toBe(400);
+  expect(((await bad.json()) as { error: string }).error).toContain("at least one response");
+});
+
+test("an annotator gets 403 on runs pages and the runs API", async ({ page }) => {
+  const annotator = createTestUser("annotator");
+  await login(page, annotator);
+  for (const path of ["/runs", "/runs/new", "/runs/1", "/runs/compare?a=1&b=2"]) {
+    await page.goto(path);
+    await expect(page.getByTestId("forbidden")).toBeVisible();
+  }
+  expect((await page.request.get("/api/runs")).status()).toBe(403);
+  expect((await page.request.post("/api/runs", { data: { dataset: "demo" } })).status()).toBe(403);
+  expect((await page.request.post("/api/runs/1/cancel")).status()).toBe(403);
+  expect((await page.request.post("/api/runs/1/score", { data: { prompt: "a", responses: ["b"] } })).status()).toBe(403);
+  expect((await page.request.get("/api/runs/1/events")).status()).toBe(403);
+  expect((await page.request.post("/api/runs/reproduce")).status()).toBe(403);
+});
+
+test("cancel stops a running run and a queued one; a bad request changes nothing", async ({ page }) => {
+  test.setTimeout(120_000);
+  const researcher = createTestUser("researcher", "canceler");
+  await login(page, researcher);
+  const invalid = await page.request.post("/api/runs", { data: { dataset: "demo", heldOutShare: 0.9 } });
+  expect(invalid.status()).toBe(400);
+  expect(((await invalid.json()) as { error: string }).error).toContain("at most half");
+
+  const running = await createRunByApi(page.request, { train: { steps: 200000 } });
+  const queued = await createRunByApi(page.request, { train: { steps: 200000 } });
+  await page.goto(`/runs/${running}`);
+  await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "running", { timeout: 30_000 });
+  await expect(page.getByTestId("live-step")).not.toHaveText(/^0 \//, { timeout: 30_000 });
+
+  const cancelQueued = await page.request.post(`/api/runs/${queued}/cancel`);
+  expect(cancelQueued.status()).toBe(202);
+  expect(runRow(queued).status).toBe("canceled");
+
+  await page.getByTestId("cancel-run").click();
+  await expect(page.getByTestId("run-status-header")).toHaveAttribute("data-status", "canceled", { timeout: 30_000 });
+  expect(runRow(running).status).toBe("canceled");
+  expect((await page.request.post(`/api/runs/${running}/cancel`)).status()).toBe(409);
+});
+
+test("a run whose worker is killed is marked failed and the app keeps serving", async ({ page }) => {
+  test.setTimeout(120_000);
+  const researcher = createTestUser("researcher", "killer");
+  await login(page, researcher);
+  const id = await createRunByApi(page.request, { train: { steps: 200000 } });
+  await expect.poll(() => runRow(id).worker_pid, { timeout: 30_000 }).not.toBeNull();
+  await expect.poll(() => runRow(id).status, { timeout: 30_000 }).toBe("running");
+  process.kill(runRow(id).worker_pid!, "SIGKILL");
+  await expect.poll(() => runRow(id).status, { timeout: 30_000 }).toBe("failed");
+  expect(runRow(id).error).toContain("killed");
+  await page.goto(`/runs/${id}`);
+  await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "failed");
+  await expect(page.getByTestId("run-error")).toContainText("killed");
+  await page.goto("/runs");
+  await expect(page.getByTestId(`run-row-${id}`)).toContainText("failed");
+});
+
+test("reproduce the paper: log collapses, conditioned is openness-aware", async ({ page }) => {
+  test.setTimeout(300_000);
+  const researcher = createTestUser("researcher", "repro");
+  await login(page, researcher, "/runs");
+  await page.goto("/runs");
+  await page.getByTestId("reproduce-paper").click();
+  await expect(page).toHaveURL(/\/runs\/compare\?a=\d+&b=\d+/);
+  const a = page.getByTestId("compare-a");
+  const b = page.getByTestId("compare-b");
+  await expect(a.getByTestId("compare-status")).toHaveAttribute("data-status", "succeeded", { timeout: 240_000 });
+  await expect(b.getByTestId("compare-status")).toHaveAttribute("data-status", "succeeded", { timeout: 240_000 });
+  await expect(a.getByTestId("verdict")).toHaveAttribute("data-verdict", "collapsed");
+  await expect(b.getByTestId("verdict")).toHaveAttribute("data-verdict", "aware");
+  for (const side of [a, b]) {
+    await expectChartWithData(page, side, "chart-paper", ".recharts-line-dots circle");
+    await expectChartWithData(page, side, "chart-strip", ".recharts-scatter circle");
+    await expectChartWithData(page, side, "chart-shape", ".recharts-scatter circle");
+    await expectChartWithData(page, side, "chart-histogram", ".recharts-bar-rectangle");
+  }
+  await page.screenshot({ path: "/tmp/shots/compare.png", fullPage: true });
+
+  // The synthetic dataset is marked as such and ranked by an external annotator who cannot sign in.
+  const db = openTestDb();
+  try {
+    const dataset = db.prepare("select synthetic from datasets where slug like 'paper-length-%'").get() as { synthetic: number };
+    expect(dataset.synthetic).toBe(1);
+    const annotator = db.prepare("select external, password_hash from users where email = 'synthetic-length@octorank.internal'").get() as { external: number; password_hash: string | null };
+    expect(annotator).toEqual({ external: 1, password_hash: null });
+  } finally {
+    db.close();
+  }
+
+  await b.getByRole("link", { name: /openness-conditioned/ }).click();
+  await expect(page.getByTestId("collapse-dashboard")).toBeVisible();
+  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "aware");
+  await page.screenshot({ path: "/tmp/shots/run-dashboard.png", fullPage: true });
+});
