@@ -1,0 +1,92 @@
+import fs from "node:fs";
+import { test, expect } from "@playwright/test";
+import { createTestUser, login, openTestDb } from "./fixtures";
+
+const responses = (p: string) => Array.from({ length: 8 }, (_, i) => ({ id: `${p}-${i}`, text: `Answer ${i} to ${p}` }));
+const goodFile = [
+  { id: "e2e-1", prompt: "What is 6 × 7?", openness: 0, responses: responses("e2e-1"), annotations: [{ annotator: "outside-rater", ranking: [[0], [1, 2], [3], [4], [5], [6], [7]], openness: 0 }] },
+  { id: "e2e-2", prompt: "Suggest a name for a cat.", responses: responses("e2e-2") },
+]
+  .map((l) => JSON.stringify(l))
+  .join("\n");
+const badFile = [
+  JSON.stringify({ id: "ok", prompt: "fine", responses: responses("ok") }),
+  "{oops",
+  JSON.stringify({ id: "short", prompt: "too few", responses: ["a", "b"] }),
+].join("\n");
+
+test("a researcher creates a dataset by import, sees line errors for a bad file, and downloads every export", async ({ page }) => {
+  const researcher = createTestUser("researcher");
+  await login(page, researcher, "/datasets");
+  const slug = `e2e-${Date.now().toString(36)}`;
+
+  await page.getByTestId("new-dataset").click();
+  await page.getByTestId("import-slug").fill(slug);
+  await page.getByTestId("import-name").fill("E2E import");
+  await page.getByTestId("import-file").setInputFiles({ name: "good.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(goodFile) });
+  await page.getByTestId("import-submit").click();
+  await expect(page.getByTestId("import-result")).toContainText("2 new prompt(s)");
+
+  const db = openTestDb();
+  const count = () => (db.prepare("select count(*) as n from prompts p join datasets d on d.id = p.dataset_id where d.slug = ?").get(slug) as { n: number }).n;
+  expect(count()).toBe(2);
+
+  await page.goto(`/datasets/${slug}`);
+  await page.getByTestId("import-link").click();
+  await page.getByTestId("import-file").setInputFiles({ name: "bad.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(badFile) });
+  await page.getByTestId("import-submit").click();
+  const errors = page.getByTestId("import-error-line");
+  await expect(page.getByTestId("import-errors")).toContainText("Nothing was imported");
+  await expect(errors.filter({ hasText: "line 2" })).toContainText("Not valid JSON");
+  await expect(errors.filter({ hasText: "line 3" })).toContainText("Expected 8 responses");
+  expect(count()).toBe(2);
+  db.close();
+
+  await page.goto("/datasets/demo");
+  await expect(page.getByTestId("prompt-table")).toBeVisible();
+  await page.screenshot({ path: "test-results/data-dataset-page.png", fullPage: true });
+  for (const format of ["annotations", "consensus", "pairs"]) {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId(`export-${format}`).click()]);
+    expect(download.suggestedFilename()).toBe(`demo-${format}.jsonl`);
+    const text = fs.readFileSync((await download.path())!, "utf8");
+    const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.length).toBeGreaterThan(10);
+    if (format === "pairs") expect(Object.keys(lines[0]!)).toEqual(expect.arrayContaining(["prompt", "chosen", "rejected", "openness"]));
+    if (format === "consensus") expect(lines[0]).toHaveProperty("kendall_w");
+    if (format === "annotations") expect(lines[0]).toHaveProperty("annotations");
+  }
+});
+
+test("an annotator cannot reach import, export or admin", async ({ page, request }) => {
+  expect((await request.get("/api/datasets/demo/export?format=pairs")).status()).toBe(401);
+  const annotator = createTestUser("annotator");
+  await login(page, annotator, "/annotate");
+  for (const path of ["/datasets/demo/import", "/datasets/new", "/datasets/demo", "/admin"]) {
+    await page.goto(path);
+    await expect(page.getByTestId("forbidden")).toBeVisible();
+  }
+  expect((await page.request.get("/api/datasets/demo/export?format=annotations")).status()).toBe(403);
+  const post = await page.request.post("/api/datasets/demo/import", { data: goodFile, headers: { "Content-Type": "application/x-ndjson" } });
+  expect(post.status()).toBe(403);
+});
+
+test("an admin creates an API token, exports with it, revokes it, and then gets 401", async ({ page, request }) => {
+  const admin = createTestUser("admin");
+  await login(page, admin, "/admin");
+  const name = `e2e-token-${Date.now().toString(36)}`;
+  await page.getByTestId("token-name").fill(name);
+  await page.getByTestId("token-create").click();
+  const token = (await page.getByTestId("new-token").textContent())!.trim();
+  expect(token).toMatch(/^ork_/);
+  await page.screenshot({ path: "test-results/data-admin.png", fullPage: true });
+
+  const auth = { Authorization: `Bearer ${token}` };
+  const ok = await request.get("/api/datasets/demo/export?format=consensus&gzip=1", { headers: auth });
+  expect(ok.status()).toBe(200);
+  expect(ok.headers()["content-disposition"]).toContain("demo-consensus.jsonl.gz");
+
+  await page.reload();
+  await page.getByTestId(`token-row-${name}`).getByTestId("token-revoke").click();
+  await expect(page.getByTestId(`token-row-${name}`)).toContainText("revoked");
+  expect((await request.get("/api/datasets/demo/export?format=consensus", { headers: auth })).status()).toBe(401);
+});
