@@ -17,6 +17,7 @@ async function rankingOnPage(page: Page): Promise<number[][]> {
 
 async function currentPromptId(page: Page): Promise<number> {
   await expect(page.getByTestId("response-card")).toHaveCount(8);
+  await expect(page.getByTestId("ranking-board")).toHaveAttribute("data-hydrated", "true");
   return Number(await page.getByTestId("ranking-board").getAttribute("data-prompt-id"));
 }
 
@@ -222,11 +223,13 @@ test("screenshots of /annotate on desktop and phone", async ({ browser }) => {
     const context = await browser.newContext({ ...options, storageState });
     const page = await context.newPage();
     await page.goto("/annotate");
-    await expect(page.getByTestId("response-card")).toHaveCount(8);
+    await currentPromptId(page);
     if (name === "desktop") {
       await page.keyboard.press("3");
       await page.keyboard.press("t");
       await page.keyboard.press("Shift+Digit4");
+      await expect(page.getByTestId("submit-status")).toContainText("Ready");
+      await page.waitForTimeout(300); // let the submit button's colour transition finish before the picture
     }
     await page.screenshot({ path: `/tmp/shots/annotate-${name}.png` });
     await page.screenshot({ path: `/tmp/shots/annotate-${name}-full.png`, fullPage: true });

@@ -23,7 +23,7 @@ export function OpennessPicker({
       <p id="openness-help" className="mt-0.5 text-xs text-slate-500">
         How many different answers could be equally good?
       </p>
-      <div className="mt-3 grid grid-cols-1 gap-1.5 sm:grid-cols-5 sm:gap-1 lg:grid-cols-1 xl:grid-cols-5">
+      <div className="mt-3 grid grid-cols-1 gap-1.5 sm:grid-cols-5 sm:gap-1 lg:grid-cols-1 lg:gap-1.5">
         {OPENNESS_SCALE.map((point, i) => {
           const checked = value === point;
           return (
@@ -32,7 +32,7 @@ export function OpennessPicker({
               title={OPENNESS_HINTS[point]}
               className={cn(
                 "group relative flex cursor-pointer items-center gap-2 rounded-lg border px-3 py-2 text-sm transition-colors",
-                "sm:flex-col sm:items-start sm:gap-1 sm:px-2 lg:flex-row lg:items-center lg:px-3 xl:flex-col xl:items-start xl:px-2",
+                "sm:flex-col sm:items-start sm:gap-1 sm:px-2 lg:flex-row lg:items-center lg:gap-2 lg:px-3",
                 "has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-indigo-500",
                 checked ? "border-indigo-600 bg-indigo-50 text-indigo-900" : "border-slate-200 bg-white text-slate-700 hover:border-slate-300",
               )}
@@ -56,7 +56,7 @@ export function OpennessPicker({
                 {checked && <span className="h-1.5 w-1.5 rounded-full bg-white" />}
               </span>
               <span className="font-medium leading-tight">{OPENNESS_LABELS[point]}</span>
-              <kbd aria-hidden className="ml-auto text-[10px] text-slate-400 sm:ml-0 lg:ml-auto xl:ml-0">
+              <kbd aria-hidden className="ml-auto hidden text-[10px] text-slate-400 sm:inline lg:ml-auto">
                 ⇧{i + 1}
               </kbd>
             </label>

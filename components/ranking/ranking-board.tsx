@@ -84,8 +84,10 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
   const [announcement, setAnnouncement] = useState("");
   const [touched, setTouched] = useState(false);
   const startedAt = useRef<number | null>(null);
+  const [hydrated, setHydrated] = useState(false);
   useEffect(() => {
     startedAt.current = Date.now();
+    setHydrated(true);
   }, []);
 
   const order = flatten(groups);
@@ -294,7 +296,7 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
   };
 
   return (
-    <div className="pb-28" data-testid="ranking-board" data-prompt-id={prompt.id}>
+    <div className="pb-28" data-testid="ranking-board" data-prompt-id={prompt.id} data-hydrated={hydrated}>
       <div className="flex flex-col gap-5 lg:grid lg:grid-cols-[minmax(0,5fr)_minmax(0,7fr)] lg:items-start lg:gap-6">
         <div className="contents lg:sticky lg:top-20 lg:flex lg:max-h-[calc(100vh-11rem)] lg:flex-col lg:gap-4 lg:overflow-y-auto lg:pr-1">
           <section aria-labelledby="prompt-title" className="order-1 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
@@ -364,7 +366,7 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
             </div>
           </section>
 
-          <div className="order-4 lg:order-none">
+          <div className="order-4">
             <KeyMap open={helpOpen} onClose={() => setHelpOpen(false)} />
           </div>
         </div>
@@ -374,10 +376,11 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
             <h2 id="ranking-title" className="text-sm font-semibold text-slate-900">
               Rank the responses, best first
             </h2>
-            <p className="text-xs text-slate-500">
+            <p className="hidden text-xs text-slate-500 sm:block">
               Drag the handle, use the arrows, or press <Kbd>1</Kbd>–<Kbd>8</Kbd> then <Kbd>↑</Kbd>
               <Kbd>↓</Kbd> · <Kbd>t</Kbd> ties
             </p>
+            <p className="text-xs text-slate-500 sm:hidden">Drag a card by its handle, or use its arrows; “=” ties it with the card above.</p>
           </div>
           <DndContext
             sensors={sensors}
@@ -442,6 +445,10 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
               <span className={cn(touched ? "text-rose-700" : "text-slate-600")}>To submit, {missing.join(" and ")}.</span>
             )}
           </div>
+          <p className="hidden shrink-0 items-center gap-1.5 text-xs text-slate-500 lg:flex" aria-hidden>
+            <Kbd>1</Kbd>–<Kbd>8</Kbd> select <Kbd>↑</Kbd>
+            <Kbd>↓</Kbd> move <Kbd>t</Kbd> tie <Kbd>⇧1</Kbd>–<Kbd>⇧5</Kbd> openness <Kbd>?</Kbd> all keys
+          </p>
           <button
             type="button"
             onClick={() => setHelpOpen((o) => !o)}

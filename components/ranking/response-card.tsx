@@ -88,7 +88,7 @@ export function ResponseCard(props: ResponseCardProps) {
         disabled && "opacity-60",
       )}
     >
-      <div className="flex items-start gap-2 p-3 sm:gap-3 sm:p-4">
+      <div className="flex items-start gap-2 px-3 pt-3 sm:gap-3 sm:px-4 sm:pt-4">
         <div className="flex flex-col items-center gap-1">
           <button
             type="button"
@@ -118,9 +118,9 @@ export function ResponseCard(props: ResponseCardProps) {
         </div>
 
         <div className="min-w-0 flex-1">
-          <div className="flex min-h-9 flex-wrap items-center gap-2">
+          <div className="flex min-h-9 flex-wrap items-center gap-x-2 gap-y-1">
             <span className="text-sm font-semibold text-slate-800">Response {label}</span>
-            <kbd className="hidden rounded border border-slate-200 bg-slate-50 px-1.5 text-[11px] font-medium text-slate-500 sm:inline">
+            <kbd title={`Press ${props.position} to select`} className="hidden rounded border border-slate-200 bg-slate-50 px-1.5 text-[11px] font-medium text-slate-500 sm:inline">
               {props.position}
             </kbd>
             {tied && (
@@ -139,17 +139,22 @@ export function ResponseCard(props: ResponseCardProps) {
               </button>
               <button
                 type="button"
-                className={cn(iconButton, "w-auto px-2 text-xs font-semibold", tiedAbove && "text-amber-700")}
+                className={cn(iconButton, "inline-flex w-auto items-center gap-1 px-2 text-xs font-semibold", tiedAbove && "text-amber-700")}
                 disabled={disabled || props.isFirst}
                 aria-pressed={tiedAbove}
                 onClick={props.onToggleTie}
                 data-testid="tie-button"
+                aria-label={tiedAbove ? `Untie response ${label} from the one above` : `Tie response ${label} with the one above`}
               >
-                =<span className="sr-only">{tiedAbove ? `Untie response ${label} from the one above` : `Tie response ${label} with the one above`}</span>
+                <span aria-hidden>=</span>
+                <span aria-hidden className="hidden sm:inline">{tiedAbove ? "Untie" : "Tie"}</span>
               </button>
             </div>
           </div>
-          <div className="relative mt-1">
+        </div>
+      </div>
+      <div className="px-3 pb-3 sm:pb-4 sm:pl-28 sm:pr-4">
+          <div className="relative">
             <p
               id={bodyId}
               data-testid="response-text"
@@ -160,7 +165,15 @@ export function ResponseCard(props: ResponseCardProps) {
             >
               {text}
             </p>
-            {collapsed && <div aria-hidden className="pointer-events-none absolute inset-x-0 bottom-0 h-12 bg-gradient-to-t from-white to-transparent" />}
+            {collapsed && (
+              <div
+                aria-hidden
+                className={cn(
+                  "pointer-events-none absolute inset-x-0 bottom-0 h-12 bg-gradient-to-t to-transparent",
+                  tied ? "from-[#fffdf7]" : "from-white",
+                )}
+              />
+            )}
           </div>
           {long && (
             <button
@@ -177,7 +190,6 @@ export function ResponseCard(props: ResponseCardProps) {
               {expanded ? "Show less" : `Show all (${text.split(/\s+/).length} words)`}
             </button>
           )}
-        </div>
       </div>
     </li>
   );
