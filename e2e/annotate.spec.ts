@@ -168,7 +168,7 @@ test("an annotator reopens an earlier annotation, edits it, and the old version 
   await page.getByTestId("response-card").nth(1).getByRole("button", { name: /Tie response/ }).click();
   await page.getByTestId("openness-0.5").click();
   const edited = await rankingOnPage(page);
-  await page.getByTestId("submit-annotation").click();
+  await page.keyboard.press("Enter"); // focus is on the openness radio just clicked: Enter still submits
   await expect(page.getByTestId("edit-count")).toHaveText("edited 1×");
 
   const db = openTestDb();

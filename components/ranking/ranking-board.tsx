@@ -56,8 +56,12 @@ export type RankingBoardProps = {
 
 const onlyVertical: Modifier = ({ transform }) => ({ ...transform, x: 0 });
 
+function isChoiceInput(target: EventTarget | null): boolean {
+  return target instanceof HTMLInputElement && (target.type === "radio" || target.type === "checkbox");
+}
+
 function isTypingTarget(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
+  if (!(target instanceof HTMLElement) || isChoiceInput(target)) return false;
   return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
 }
 
@@ -241,7 +245,8 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
         document.querySelector(`[data-response-id="${id}"]`)?.scrollIntoView({ block: "nearest", behavior: "smooth" });
         return;
       }
-      if (s.selected === null || s.notRankable) return;
+      // Arrows on a focused radio button move through the openness scale, as they should.
+      if (s.selected === null || s.notRankable || isChoiceInput(event.target)) return;
       const id = s.selected;
       if (event.key === "ArrowUp" || event.key === "k") {
         if (onControl && event.key === "ArrowUp" && target?.closest("[data-drag-handle]")) return;
