@@ -14,7 +14,7 @@ const LINKS: { href: string; label: string; role: Role }[] = [
 export function AppNav({ user }: { user: SessionUser | null }) {
   return (
     <header className="sticky top-0 z-20 border-b border-slate-200 bg-white/90 backdrop-blur">
-      <nav aria-label="Main" className="mx-auto flex h-14 max-w-7xl items-center gap-1 px-4">
+      <nav aria-label="Main" className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-1 px-4 py-2 sm:h-14 sm:flex-nowrap sm:py-0">
         <Link href="/" className="mr-4 flex items-center gap-2 font-semibold tracking-tight text-slate-900">
           <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-indigo-600 text-xs font-bold text-white">
             8
@@ -22,7 +22,7 @@ export function AppNav({ user }: { user: SessionUser | null }) {
           Octorank
         </Link>
         {user && (
-          <ul className="flex min-w-0 flex-1 items-center gap-1 overflow-x-auto">
+          <ul className="order-last -mx-2 flex w-full min-w-0 items-center gap-1 overflow-x-auto pt-1 sm:order-none sm:mx-0 sm:w-auto sm:flex-1 sm:pt-0">
             {LINKS.filter((l) => hasRole(user.role, l.role)).map((l) => (
               <li key={l.href}>
                 <Link
@@ -37,7 +37,7 @@ export function AppNav({ user }: { user: SessionUser | null }) {
         )}
         {user && (
           <div className="ml-auto flex items-center gap-2">
-            <span className="hidden text-sm text-slate-500 sm:inline" data-testid="whoami">
+            <span className="max-w-40 truncate text-sm text-slate-500 sm:max-w-none" data-testid="whoami">
               {user.name} · {user.role}
             </span>
             <SignOutButton />
