@@ -65,7 +65,7 @@ async function child(argv: string[]): Promise<void> {
       const { done, value } = await reader.read();
       if (done) break;
       bytes += value.byteLength;
-      for (const byte of value) if (byte === 10) lines++;
+      for (let at = value.indexOf(10); at !== -1; at = value.indexOf(10, at + 1)) lines++;
     }
     detail = `${lines} pair lines, ${(bytes / 1e6).toFixed(0)} MB`;
   }

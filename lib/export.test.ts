@@ -43,6 +43,7 @@ beforeEach(() => {
         { annotator: "mina@octorank.dev", ranking: [], not_rankable: true, not_rankable_reason: "All fine", openness: null },
       ],
     }),
+    JSON.stringify({ id: "extra-unranked", prompt: "Nobody has ranked this yet.", responses: ["1", "2", "3", "4", "5", "6", "7", "8"] }),
   ]);
   expect(importJsonlFile(db, file, { slug: "demo" }).ok).toBe(true);
 });

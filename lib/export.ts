@@ -72,21 +72,24 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
   checkExport(db, datasetId, options);
   const sqlite = db.$client;
   const pagePrompts = sqlite.prepare<[number, number, number], PromptRow>(
-    "select id, external_id, text, openness, metadata from prompts where dataset_id = ? and id > ? order by id limit ?",
+    // "+dataset_id" keeps SQLite on the rowid range instead of sorting the whole dataset per page.
+    "select id, external_id, text, openness, metadata from prompts where +dataset_id = ? and id > ? order by id limit ?",
   );
-  const pageResponses = sqlite.prepare<[number, number, number], ResponseRow>(
-    `select r.id, r.prompt_id, r.external_id, r.text, r.embedding from responses r join prompts p on p.id = r.prompt_id
-     where p.dataset_id = ? and r.prompt_id between ? and ? order by r.prompt_id, r.position`,
+  // Only the id range is filtered here, not the dataset: joining prompts lets SQLite scan the whole
+  // dataset for every page (quadratic). Rows of other datasets in the range are never looked up.
+  const pageResponses = sqlite.prepare<[number, number], ResponseRow>(
+    `select r.id, r.prompt_id, r.external_id, r.text, r.embedding from responses r
+     where r.prompt_id between ? and ? order by r.prompt_id, r.position`,
   );
-  const pageAnnotations = sqlite.prepare<[number, number, number], AnnotationRow>(
+  const pageAnnotations = sqlite.prepare<[number, number], AnnotationRow>(
     `select a.prompt_id, a.ranking, a.openness, a.not_rankable, a.not_rankable_reason, a.comment, a.duration_ms,
             a.created_at, a.updated_at, u.email, u.name, u.external
-     from annotations a join prompts p on p.id = a.prompt_id join users u on u.id = a.annotator_id
-     where p.dataset_id = ? and a.prompt_id between ? and ? order by a.prompt_id, a.id`,
+     from annotations a join users u on u.id = a.annotator_id
+     where a.prompt_id between ? and ? order by a.prompt_id, a.id`,
   );
   const pageRewards = sqlite.prepare<[number, number, number], { response_id: number; reward: number }>(
-    `select rr.response_id, rr.reward from run_rewards rr join responses r on r.id = rr.response_id
-     where rr.run_id = ? and r.prompt_id between ? and ?`,
+    `select rr.response_id, rr.reward from responses r cross join run_rewards rr on rr.run_id = ? and rr.response_id = r.id
+     where r.prompt_id between ? and ?`,
   );
 
   let after = 0;
@@ -96,8 +99,8 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
     const first = prompts[0]!.id;
     const last = prompts.at(-1)!.id;
     after = last;
-    const responsesByPrompt = groupBy(pageResponses.all(datasetId, first, last), (r) => r.prompt_id);
-    const annotationsByPrompt = groupBy(pageAnnotations.all(datasetId, first, last), (a) => a.prompt_id);
+    const responsesByPrompt = groupBy(pageResponses.all(first, last), (r) => r.prompt_id);
+    const annotationsByPrompt = groupBy(pageAnnotations.all(first, last), (a) => a.prompt_id);
     const rewards = new Map<number, number>();
     if (options.run !== undefined) {
       for (const row of pageRewards.all(options.run, first, last)) rewards.set(row.response_id, row.reward);
