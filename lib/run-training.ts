@@ -40,13 +40,17 @@ export function trainSettingDefaults(): Record<string, number | boolean | number
 export function validateTrainSettings(request: RunRequest): RunRequest {
   const unknown = Object.keys(request.train).filter((k) => !(k in trainSettingDefaults()));
   if (unknown.length) throw new RunError(`Unknown training setting(s): ${unknown.join(", ")}. Known: ${Object.keys(trainSettingDefaults()).join(", ")}.`);
-  const parsed = trainConfigSchema.safeParse(toTrainConfig(request));
+  const parsed = trainConfigSchema.safeParse(trainConfigInput(request));
   if (!parsed.success) throw new RunError(`Training settings: ${describeZodError(parsed.error)}`);
   return request;
 }
 
+function trainConfigInput(config: Pick<RunConfig, "utility" | "heldOutShare" | "seed" | "train">): Record<string, unknown> {
+  return { ...config.train, utility: config.utility, testShare: config.heldOutShare, seed: config.seed };
+}
+
 export function toTrainConfig(config: Pick<RunConfig, "utility" | "heldOutShare" | "seed" | "train">): TrainConfig {
-  return trainConfigSchema.parse({ ...config.train, utility: config.utility, testShare: config.heldOutShare, seed: config.seed });
+  return trainConfigSchema.parse(trainConfigInput(config));
 }
 
 /** How often the worker writes progress: every evaluation the trainer reports, but not more than this. */

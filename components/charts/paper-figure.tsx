@@ -32,7 +32,7 @@ export function PaperFigure({
           <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 16, left: 0 }}>
             <CartesianGrid {...GRID} />
             <XAxis dataKey="rank" type="number" domain={[1, data.length]} ticks={data.map((_, k) => k + 1)} {...AXIS} label={{ value: "rank (best first)", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }} />
-            <YAxis domain={[0, 1]} {...AXIS} width={36} tickFormatter={(v: number) => v.toFixed(1)} />
+            <YAxis domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} {...AXIS} width={40} tickFormatter={(v: number) => v.toFixed(2)} />
             <Tooltip formatter={(v) => (typeof v === "number" ? v.toFixed(3) : "–")} labelFormatter={(r) => `rank ${r}`} />
             {fixedOptimum && (
               <Line dataKey="fixed" name={`${fixedOptimum.label} optimum`} stroke="#94a3b8" strokeWidth={1.5} strokeDasharray="2 4" dot={false} isAnimationActive={false} />

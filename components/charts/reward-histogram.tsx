@@ -13,7 +13,7 @@ export function RewardHistogram({ bins, height = 240 }: { bins: { bin: number; o
           <BarChart data={bins} margin={{ top: 8, right: 8, bottom: 16, left: 0 }} barGap={0} barCategoryGap="12%">
             <CartesianGrid {...GRID} vertical={false} />
             <XAxis dataKey="bin" {...AXIS} tickFormatter={(v: number) => v.toFixed(2)} label={{ value: "normalised reward", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }} />
-            <YAxis {...AXIS} width={36} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} />
+            <YAxis {...AXIS} width={40} allowDecimals tickCount={5} domain={[0, (max: number) => Math.ceil(max * 10) / 10]} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} />
             <Tooltip formatter={(v) => (typeof v === "number" ? `${(v * 100).toFixed(1)}%` : "–")} labelFormatter={(b) => `around ${Number(b).toFixed(2)}`} />
             <Bar dataKey="closed" fill={GROUP_COLORS.closed} fillOpacity={0.85} isAnimationActive={false} />
             <Bar dataKey="open" fill={GROUP_COLORS.open} fillOpacity={0.85} isAnimationActive={false} />

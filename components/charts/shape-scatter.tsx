@@ -16,7 +16,7 @@ export function ShapeScatter({ points, height = 240 }: { points: { openness: num
         <ScatterChart margin={{ top: 8, right: 12, bottom: 16, left: 0 }}>
           <CartesianGrid {...GRID} />
           <XAxis type="number" dataKey="x" domain={[-0.05, 1.05]} ticks={[0, 0.25, 0.5, 0.75, 1]} {...AXIS} label={{ value: "openness", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }} />
-          <YAxis type="number" dataKey="shape" domain={[0, "auto"]} {...AXIS} width={36} label={{ value: "shape α", angle: -90, position: "insideLeft", fontSize: 11, fill: "#64748b" }} />
+          <YAxis type="number" dataKey="shape" domain={[0, "auto"]} {...AXIS} width={40} tickFormatter={(v: number) => v.toFixed(2)} />
           <ReferenceLine segment={[{ x: 0, y: 0 }, { x: 1, y: 1 }]} stroke="#94a3b8" strokeDasharray="4 4" />
           <Tooltip formatter={(v) => (typeof v === "number" ? v.toFixed(3) : String(v))} />
           <Scatter
