@@ -41,10 +41,17 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
   await expect(errors.filter({ hasText: "line 3" })).toContainText("Expected 8 responses");
   expect(count()).toBe(2);
   db.close();
+  await page.screenshot({ path: "test-results/data-import-errors.png", fullPage: true });
 
   await page.goto("/datasets/demo");
   await expect(page.getByTestId("prompt-table")).toBeVisible();
   await page.screenshot({ path: "test-results/data-dataset-page.png", fullPage: true });
+  await page.getByTestId("prompt-table").getByRole("link").first().click();
+  await expect(page.getByTestId("prompt-rankings")).toContainText("Consensus");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: "test-results/data-prompt-phone.png", fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto("/datasets/demo");
   for (const format of ["annotations", "consensus", "pairs"]) {
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId(`export-${format}`).click()]);
     expect(download.suggestedFilename()).toBe(`demo-${format}.jsonl`);
