@@ -87,11 +87,13 @@ def main():
         first = step(next_batch()) if first is None else first
         step(next_batch())
     t0 = time.perf_counter()
+    c0 = time.process_time()
     last = None
     for _ in range(steps):
         last = step(next_batch())
     secs = time.perf_counter() - t0
-    print(json.dumps({"threads": threads, "steps": steps, "seconds": secs, "steps_per_s": steps / secs, "loss_first": first, "loss_last": last}))
+    cpu = time.process_time() - c0
+    print(json.dumps({"threads": threads, "steps": steps, "seconds": secs, "cpu_seconds": cpu, "steps_per_s": steps / secs, "steps_per_cpu_s": steps / cpu, "loss_first": first, "loss_last": last}))
 
 
 if __name__ == "__main__":

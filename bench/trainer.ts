@@ -75,22 +75,27 @@ export async function run(argv: string[]): Promise<void> {
   for (let i = 0; i < warmup; i++) session.step();
   const tensorsAfterWarmup = tf.memory().numTensors;
   t = performance.now();
+  const cpu0 = process.cpuUsage();
   let lossLast = NaN;
   for (let i = 0; i < steps; i++) lossLast = session.step();
   const secs = (performance.now() - t) / 1000;
+  const cpuUsed = process.cpuUsage(cpu0);
+  const cpuSecs = (cpuUsed.user + cpuUsed.system) / 1e6;
   const tensorsAfter = tf.memory().numTensors;
   const stepsPerS = steps / secs;
-  log(`octorank (${backend}): ${steps} steps in ${secs.toFixed(2)} s = ${stepsPerS.toFixed(1)} steps/s, ${Math.round(stepsPerS * batch * data.nMax)} responses/s; tensors ${tensorsAfterWarmup} -> ${tensorsAfter} (${tensorsBefore} before the session)`);
+  log(`octorank (${backend}): ${steps} steps in ${secs.toFixed(2)} s = ${stepsPerS.toFixed(1)} steps/s (${(steps / cpuSecs).toFixed(1)} steps per CPU-second), ${Math.round(stepsPerS * batch * data.nMax)} responses/s; tensors ${tensorsAfterWarmup} -> ${tensorsAfter} (${tensorsBefore} before the session)`);
 
   // Where the time goes: phases of one step, averaged.
   const phases: Record<string, number> = {};
   {
     const reps = 50;
     const vars = paramList(session.params);
+    // CPU time of this process (robust to other load on the machine), ms per call
     const time = (name: string, f: () => void) => {
-      const t0 = performance.now();
+      const c0 = process.cpuUsage();
       for (let i = 0; i < reps; i++) f();
-      phases[name] = (performance.now() - t0) / reps;
+      const c = process.cpuUsage(c0);
+      phases[name] = (c.user + c.system) / 1000 / reps;
     };
     const b = fillBatch(data, session.nextBatch());
     time('batch (JS gather)', () => fillBatch(data, session.nextBatch(), b));
@@ -113,11 +118,12 @@ export async function run(argv: string[]): Promise<void> {
       for (const [k, ms] of top) phases[`kernel ${k}`] = ms;
     }
   }
+  log('CPU ms per step, by phase (cumulative) and by kernel (--profile):');
   for (const [k, v] of Object.entries(phases)) log(`  ${k}: ${v.toFixed(2)} ms`);
   session.dispose();
 
   // PyTorch reference, same features.
-  let torch: { threads: number; steps_per_s: number; version: string; all: { threads: number; steps_per_s: number }[] } | null = null;
+  let torch: { threads: number; steps_per_s: number; version: string; all: { threads: number; steps_per_s: number; steps_per_cpu_s: number }[] } | null = null;
   if (!values['no-torch']) {
     const version = ensureTorch();
     if (!version) log('PyTorch unavailable: no reference (ratio n/a)');
@@ -138,12 +144,12 @@ export async function run(argv: string[]): Promise<void> {
           JSON.stringify({ nRows: fm.nRows, dim, denseDim: data.spec.denseDim, prompts: prompts.length, n: data.nMax, hidden, batch, lr: cfg.learningRate, eps: cfg.eps }),
         );
         const script = path.join(process.cwd(), 'bench', 'torch_trainer.py');
-        const all: { threads: number; steps_per_s: number }[] = [];
+        const all: { threads: number; steps_per_s: number; steps_per_cpu_s: number }[] = [];
         for (const threads of [1, 2]) {
           const out = execFileSync(PY, [script, dir, String(threads), String(steps), String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 20 });
-          const r = JSON.parse(out.trim().split('\n').pop() as string) as { threads: number; steps_per_s: number };
+          const r = JSON.parse(out.trim().split('\n').pop() as string) as { threads: number; steps_per_s: number; steps_per_cpu_s: number };
           all.push(r);
-          log(`pytorch ${version} (${threads} thread${threads > 1 ? 's' : ''}): ${r.steps_per_s.toFixed(1)} steps/s`);
+          log(`pytorch ${version} (${threads} thread${threads > 1 ? 's' : ''}): ${r.steps_per_s.toFixed(1)} steps/s (${r.steps_per_cpu_s.toFixed(1)} steps per CPU-second)`);
         }
         const best = all.reduce((a, b) => (b.steps_per_s > a.steps_per_s ? b : a));
         torch = { threads: best.threads, steps_per_s: best.steps_per_s, version, all };
@@ -179,6 +185,7 @@ export async function run(argv: string[]): Promise<void> {
     featurize_seconds: featurizeSeconds,
     steps,
     steps_per_s: stepsPerS,
+    steps_per_cpu_s: steps / cpuSecs,
     responses_per_s: stepsPerS * batch * data.nMax,
     loss_last: lossLast,
     tensors_before: tensorsAfterWarmup,

@@ -8,10 +8,10 @@ import { syntheticLengthDataset } from './synthetic';
 import { TrainingSession, fillBatch, prepareData, trainConfigSchema } from './trainer';
 
 /** Fast path (SIMD sparse kernel + custom-gradient dense layers) vs plain tfjs autograd. */
-async function compare(backend: 'wasm' | 'cpu', utility: 'conditioned' | 'logsigmoid') {
+async function compare(backend: 'wasm' | 'cpu', utility: 'conditioned' | 'logsigmoid' | 'log', hiddenSizes = [32, 16]) {
   expect(await initBackend(backend)).toBe(backend);
   const prompts = syntheticLengthDataset({ prompts: 12, seed: 3 });
-  const cfg = trainConfigSchema.parse({ utility, featureDim: 256, hiddenSizes: [32, 16], testShare: 0, seed: 5 });
+  const cfg = trainConfigSchema.parse({ utility, featureDim: 256, hiddenSizes, testShare: 0, seed: 5 });
   const data = prepareData(prompts, cfg);
   const s = new TrainingSession(data, cfg);
   try {
@@ -54,6 +54,8 @@ describe('fast path equals plain tfjs autograd', () => {
   it('wasm backend, conditioned', async () => compare('wasm', 'conditioned'));
   it('wasm backend, logsigmoid', async () => compare('wasm', 'logsigmoid'));
   it('cpu backend, conditioned', async () => compare('cpu', 'conditioned'));
+  it('wasm backend, log, hidden size without a SIMD block (JS kernel fallback)', async () => compare('wasm', 'log', [12]));
+  it('wasm backend, hidden size a multiple of 4 only', async () => compare('wasm', 'conditioned', [20]));
   it('forwardFast of the padding row is the bias path only', async () => {
     await initBackend('wasm');
     const prompts = syntheticLengthDataset({ prompts: 2, seed: 1 });

@@ -99,7 +99,11 @@ function constLinear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
 
 /** Fast path: scores [R] of rows rowIds of the CSR, with standardised dense inputs [R, denseDim]. */
 export function forwardFast(p: ModelParams, csr: CsrTensors, rowIds: tf.Tensor1D, dense: tf.Tensor2D): tf.Tensor1D {
-  let h = tf.add(tf.add(sparseMatMul(csr, rowIds, p.w1h as tf.Tensor2D), constLinear(dense, p.w1d as tf.Tensor2D)), p.b1) as tf.Tensor2D;
+  return forwardFrom(p, sparseMatMul(csr, rowIds, p.w1h as tf.Tensor2D), dense);
+}
+
+function forwardFrom(p: ModelParams, sparsePart: tf.Tensor2D, dense: tf.Tensor2D): tf.Tensor1D {
+  let h = tf.add(tf.add(sparsePart, constLinear(dense, p.w1d as tf.Tensor2D)), p.b1) as tf.Tensor2D;
   for (const l of p.layers) h = linear(tf.relu(h), l.w as tf.Tensor2D, l.b as tf.Tensor1D);
   return tf.reshape(h, [-1]) as tf.Tensor1D;
 }

@@ -205,6 +205,59 @@ function adamFunction(): { params: number[]; locals: number[][]; code: number[] 
   };
 }
 
+/**
+ * Register-blocked variants for H % 32 == 0: the output (forward) or dOut (backward) row is
+ * processed in blocks of 32 floats held in 8 v128 locals, so the inner loop over non-zeros does
+ * one load (forward) or one load + store (backward) per 4 floats instead of two / three.
+ */
+function csrBlockedFunction(fwd: boolean): { params: number[]; locals: number[][]; code: number[] } {
+  const rowIds = 0, nRows = 1, rowptr = 2, idx = 3, val = 4, mat = 5, H4 = 6, dst = 7, gBytes = 8;
+  const nParams = fwd ? 8 : 9;
+  const r = nParams, k = r + 1, kStart = r + 2, kEnd = r + 3, rowPtr = r + 4, cb = r + 5, p = r + 6, q = r + 7;
+  const v = r + 8; // v128 locals: v, acc0..7
+  const acc = (j: number) => v + 1 + j;
+  const zero = [0x43, 0, 0, 0, 0, ...f32x4splat];
+  const code: number[] = [];
+  if (!fwd) code.push(...get(dst), ...i32c(0), ...get(gBytes), ...memFill);
+  code.push(...i32c(0), ...set(r));
+  code.push(...block, ...loop); // rows
+  code.push(...get(r), ...get(nRows), ...geU, ...brIf(1));
+  code.push(...get(rowptr), ...get(rowIds), ...get(r), ...i32c(4), ...mul, ...add, ...load32(), ...i32c(4), ...mul, ...add, ...set(rowPtr));
+  code.push(...get(rowPtr), ...load32(0), ...set(kStart));
+  code.push(...get(rowPtr), ...load32(4), ...set(kEnd));
+  code.push(...i32c(0), ...set(cb));
+  code.push(...block, ...loop); // column blocks
+  code.push(...get(cb), ...get(H4), ...geU, ...brIf(1));
+  // q = row pointer of the dense row (out row in forward, dOut row in backward) + cb
+  code.push(...(fwd ? get(dst) : get(mat)), ...get(r), ...get(H4), ...mul, ...add, ...get(cb), ...add, ...set(q));
+  for (let j = 0; j < 8; j++) {
+    if (fwd) code.push(...zero, ...set(acc(j)));
+    else code.push(...get(q), ...v128load(16 * j), ...set(acc(j)));
+  }
+  code.push(...get(kStart), ...set(k));
+  code.push(...block, ...loop); // non-zeros
+  code.push(...get(k), ...get(kEnd), ...geU, ...brIf(1));
+  code.push(...get(val), ...get(k), ...i32c(4), ...mul, ...add, ...loadF32, ...f32x4splat, ...set(v));
+  // p = (fwd ? W : G) + idx[k] * H4 + cb
+  code.push(...(fwd ? get(mat) : get(dst)), ...get(idx), ...get(k), ...i32c(4), ...mul, ...add, ...load32(), ...get(H4), ...mul, ...add, ...get(cb), ...add, ...set(p));
+  for (let j = 0; j < 8; j++) {
+    if (fwd) {
+      code.push(...get(acc(j)), ...get(v), ...get(p), ...v128load(16 * j), ...f32x4mul, ...f32x4add, ...set(acc(j)));
+    } else {
+      code.push(...get(p), ...get(p), ...v128load(16 * j), ...get(v), ...get(acc(j)), ...f32x4mul, ...f32x4add, ...v128store(16 * j));
+    }
+  }
+  code.push(...get(k), ...i32c(1), ...add, ...set(k), ...br(0));
+  code.push(...end, ...end);
+  if (fwd) for (let j = 0; j < 8; j++) code.push(...get(q), ...get(acc(j)), ...v128store(16 * j));
+  code.push(...get(cb), ...i32c(128), ...add, ...set(cb), ...br(0));
+  code.push(...end, ...end);
+  code.push(...get(r), ...i32c(1), ...add, ...set(r), ...br(0));
+  code.push(...end, ...end);
+  code.push(...end);
+  return { params: Array<number>(nParams).fill(I32), locals: [[...uleb(8), I32], [...uleb(9), V128]], code };
+}
+
 export interface SimdKernels {
   spmm(rowIds: number, nRows: number, rowptr: number, idx: number, val: number, W: number, H4: number, out: number): void;
   spmmT(rowIds: number, nRows: number, rowptr: number, idx: number, val: number, dOut: number, H4: number, G: number, gBytes: number): void;
@@ -213,9 +266,15 @@ export interface SimdKernels {
   multiple: number;
 }
 
-/** Build the module bytes; `unroll` vectors of 4 floats per inner trip (H % (4*unroll) == 0). */
+/**
+ * Build the module bytes; `unroll` vectors of 4 floats per inner trip (H % (4*unroll) == 0);
+ * unroll 8 selects the register-blocked kernels (H % 32 == 0).
+ */
 export function simdModuleBytes(unroll: number): Uint8Array<ArrayBuffer> {
-  const fns = [csrFunction(true, unroll), csrFunction(false, unroll), adamFunction()];
+  const fns =
+    unroll === 8
+      ? [csrBlockedFunction(true), csrBlockedFunction(false), adamFunction()]
+      : [csrFunction(true, unroll), csrFunction(false, unroll), adamFunction()];
   const types = fns.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]);
   const typeSec = section(1, vec(types));
   const importSec = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
@@ -237,7 +296,8 @@ const cache = new WeakMap<WebAssembly.Memory, Map<number, SimdKernels>>();
 
 /** Instantiate the kernels against a WebAssembly.Memory (synchronously; the module is tiny). */
 export function simdKernels(memory: WebAssembly.Memory, H: number): SimdKernels | null {
-  const unroll = H % 16 === 0 ? 4 : H % 8 === 0 ? 2 : H % 4 === 0 ? 1 : 0;
+  const blocked = process.env.OCTORANK_SIMD_BLOCKED !== '0';
+  const unroll = blocked && H % 32 === 0 ? 8 : H % 16 === 0 ? 4 : H % 8 === 0 ? 2 : H % 4 === 0 ? 1 : 0;
   if (unroll === 0) return null;
   let perMemory = cache.get(memory);
   if (!perMemory) {

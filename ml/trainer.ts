@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { initBackend, type BackendName } from './backend';
 import { type FeatureMatrix, featurizePrompts, embeddingDimOf, NUMERIC_FEATURES } from './features';
-import { pairAccuracy, pairLoss, pairWeights, promptGamma } from './loss';
+import { type LossConstantTensors, lossConstants, lossConstantTensors, pairAccuracy, pairLossFused, pairWeights, promptGamma } from './loss';
 import {
   type ModelParams,
   type ModelSpec,
@@ -228,6 +228,7 @@ export interface BatchTensors {
   dense: tf.Tensor2D;
   weights: tf.Tensor3D;
   gamma: tf.Tensor3D;
+  consts: LossConstantTensors;
   B: number;
   nWeighted: number;
 }
@@ -287,16 +288,16 @@ export class TrainingSession {
       dense: tf.tensor2d(b.dense, [b.B * n, this.data.spec.denseDim]),
       weights: tf.tensor3d(b.weights, [b.B, n, n]),
       gamma: tf.tensor3d(b.gamma, [b.B, 1, 1]),
+      consts: lossConstantTensors(lossConstants(b.gamma, this.cfg.eps)),
       B: b.B,
       nWeighted: b.nWeighted,
     };
   }
 
-  /** The loss of a batch as a scalar tensor (fast path). */
+  /** The loss of a batch as a scalar tensor (fast path: sparse kernel, fused loss). */
   batchLoss(t: BatchTensors): tf.Scalar {
     const scores = forwardFast(this.params, this.csr, t.rowIds, t.dense);
-    const rewards = tf.sigmoid(tf.reshape(scores, [t.B, this.data.nMax])) as tf.Tensor2D;
-    return pairLoss(rewards, t.weights, t.gamma, this.cfg.utility, this.cfg.eps, t.nWeighted);
+    return pairLossFused(scores, t.B, this.data.nMax, t.weights, t.consts, this.cfg.utility, this.cfg.eps, t.nWeighted);
   }
 
   /** One Adam step on the next batch; returns the loss. */

@@ -74,21 +74,41 @@ interface Ops<T> {
 
 const GAMMA_ZERO = 1e-6;
 
-/** U_g(x) for eps > 0 (g may vary element-wise). */
-function boxcoxSmoothed<T>(o: Ops<T>, x: T, g: T, eps: number): T {
+/**
+ * Per-exponent coefficients of the smoothed Box-Cox utility, so that with lp = log((x+ + eps)/eps)
+ *   U(x) = z * lp + coef * expm1(gs * lp) + slope * min(x, 0)
+ * where z = [g ~ 0], gs = g (1 where g ~ 0), coef = (1 - z) eps^gs / gs, slope = eps^(g - 1).
+ * The derivative for any x is U'(x) = exp((g - 1) * log(x+ + eps)).
+ */
+export interface BoxcoxCoefficients<T> {
+  z: T;
+  gs: T;
+  coef: T;
+  slope: T;
+  gm1: T;
+}
+
+function boxcoxCoefficientsOf<T>(o: Ops<T>, g: T, eps: number): BoxcoxCoefficients<T> {
+  const logEps = o.c(Math.log(eps));
+  const z = o.isZero(g);
+  const gs = o.add(g, z);
+  const coef = o.div(o.mul(o.sub(o.c(1), z), o.exp(o.mul(gs, logEps))), gs);
+  const gm1 = o.sub(g, o.c(1));
+  const slope = o.exp(o.mul(gm1, logEps));
+  return { z, gs, coef, slope, gm1 };
+}
+
+/** U_g(x) for eps > 0 from the coefficients (g may vary element-wise). */
+function boxcoxFrom<T>(o: Ops<T>, x: T, c: BoxcoxCoefficients<T>, eps: number): T {
   const xp = o.relu(x); // x > 0 branch input
   const xn = o.sub(x, xp); // min(x, 0)
-  const logEps = o.c(Math.log(eps));
-  const lp = o.sub(o.log(o.add(xp, o.c(eps))), logEps); // log((x+eps)/eps) >= 0
-  const z = o.isZero(g);
-  const gs = o.add(g, z); // safe exponent: 1 where g ~ 0
-  // ((x+eps)^g - eps^g) / g = eps^g * (exp(g * lp) - 1) / g
-  const epsG = o.exp(o.mul(gs, logEps));
-  const pow = o.div(o.mul(epsG, o.expm1(o.mul(gs, lp))), gs);
-  const pos = o.add(o.mul(z, lp), o.mul(o.sub(o.c(1), z), pow));
-  // slope eps^(g-1) for x <= 0
-  const slope = o.exp(o.mul(o.sub(g, o.c(1)), logEps));
-  return o.add(pos, o.mul(slope, xn));
+  const lp = o.sub(o.log(o.add(xp, o.c(eps))), o.c(Math.log(eps))); // log((x+ + eps)/eps) >= 0
+  const pos = o.add(o.mul(c.z, lp), o.mul(c.coef, o.expm1(o.mul(c.gs, lp))));
+  return o.add(pos, o.mul(c.slope, xn));
+}
+
+function boxcoxSmoothed<T>(o: Ops<T>, x: T, g: T, eps: number): T {
+  return boxcoxFrom(o, x, boxcoxCoefficientsOf(o, g, eps), eps);
 }
 
 function logsigmoid4<T>(o: Ops<T>, x: T): T {
@@ -108,6 +128,11 @@ const numberOps: Ops<number> = {
   isZero: (a) => (Math.abs(a) < GAMMA_ZERO ? 1 : 0),
   softplus: (a) => (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a))),
 };
+
+/** Box-Cox coefficients of one exponent (numbers), e.g. per prompt for the fused loss. */
+export function boxcoxCoefficients(g: number, eps: number): BoxcoxCoefficients<number> {
+  return boxcoxCoefficientsOf(numberOps, g, eps);
+}
 
 const tensorOps: Ops<tf.Tensor> = {
   c: (x) => tf.scalar(x),
@@ -148,8 +173,8 @@ export function utilityDerivative(name: UtilityName, x: number, p: UtilityParams
   if (name === 'logsigmoid') return 4 / (1 + Math.exp(4 * x));
   const eps = p.eps ?? DEFAULT_EPS;
   const g = utilityGamma(name, p) as number;
-  if (x <= 0) return eps === 0 ? (g === 1 ? 1 : g > 1 ? 0 : Infinity) : Math.pow(eps, g - 1);
-  return Math.pow(x + eps, g - 1);
+  if (x <= 0 && eps === 0) return g === 1 ? 1 : g > 1 ? 0 : Infinity;
+  return Math.exp((g - 1) * Math.log(Math.max(x, 0) + eps)); // the same form the fused loss uses
 }
 
 /**
