@@ -81,20 +81,34 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
       value: tf.add(tf.matMul(xIn as tf.Tensor2D, wIn as tf.Tensor2D), bIn),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-        return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D), tf.sum(dy, 0)];
+        return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D), columnSums(dy as tf.Tensor2D)];
       },
     };
   });
   return f(x, w, b) as tf.Tensor2D;
 }
 
-/** x @ w for a constant x (no input gradient), explicit-transpose weight gradient. */
-function constLinear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: tf.matMul(x, args[0] as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor) => [tf.matMul(tf.transpose(x), dy as tf.Tensor2D)],
-  }));
-  return f(w) as tf.Tensor2D;
+/**
+ * Column sums of dy [R, H] as a [1, R] @ [R, H] matMul: the wasm Sum over axis 0 transposes
+ * first and costs several times more.
+ */
+function columnSums(dy: tf.Tensor2D): tf.Tensor1D {
+  return tf.reshape(tf.matMul(tf.ones([1, dy.shape[0]]), dy), [dy.shape[1]]) as tf.Tensor1D;
+}
+
+/**
+ * First layer pre-activation: sparsePart + dense @ w1d + b1, for a constant dense input; custom
+ * gradient with an explicit transpose and matMul column sums.
+ */
+function firstLayer(sparsePart: tf.Tensor2D, dense: tf.Tensor2D, w1d: tf.Tensor2D, b1: tf.Tensor1D): tf.Tensor2D {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [s, w, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    return {
+      value: tf.add(tf.add(s, tf.matMul(dense, w)), b),
+      gradFunc: (dy: tf.Tensor) => [dy, tf.matMul(tf.transpose(dense), dy as tf.Tensor2D), columnSums(dy as tf.Tensor2D)],
+    };
+  });
+  return f(sparsePart, w1d, b1) as tf.Tensor2D;
 }
 
 /** Fast path: scores [R] of rows rowIds of the CSR, with standardised dense inputs [R, denseDim]. */
@@ -103,7 +117,7 @@ export function forwardFast(p: ModelParams, csr: CsrTensors, rowIds: tf.Tensor1D
 }
 
 function forwardFrom(p: ModelParams, sparsePart: tf.Tensor2D, dense: tf.Tensor2D): tf.Tensor1D {
-  let h = tf.add(tf.add(sparsePart, constLinear(dense, p.w1d as tf.Tensor2D)), p.b1) as tf.Tensor2D;
+  let h = firstLayer(sparsePart, dense, p.w1d as tf.Tensor2D, p.b1 as tf.Tensor1D);
   for (const l of p.layers) h = linear(tf.relu(h), l.w as tf.Tensor2D, l.b as tf.Tensor1D);
   return tf.reshape(h, [-1]) as tf.Tensor1D;
 }
