@@ -10,7 +10,7 @@
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { getDb } from "@/db";
-import { claimNextQueuedRun, failOrphanedRuns, finishRun, getRun, hasRunningRun, requestCancel, setWorkerPid } from "@/lib/runs";
+import { claimNextQueuedRun, failOrphanedRuns, finishRun, getRun, hasRunningRun, requestCancel, runningRuns, setWorkerPid } from "@/lib/runs";
 
 type SchedulerState = {
   started: boolean;
@@ -64,7 +64,9 @@ export function kickScheduler(): void {
   const s = state();
   if (s.current) return;
   const db = getDb();
-  // A headless CLI run in another process also counts: one run trains at a time.
+  // Nothing of ours is training, so a running run belongs to another process (the headless CLI):
+  // it still counts, unless that process is gone.
+  failRunsOfDeadProcesses(db);
   if (hasRunningRun(db)) return;
   const run = claimNextQueuedRun(db);
   if (!run) return;
@@ -89,6 +91,12 @@ export function kickScheduler(): void {
     if (s.current?.runId === run.id) s.current = null;
     setImmediate(() => kickScheduler());
   });
+}
+
+function failRunsOfDeadProcesses(db: ReturnType<typeof getDb>): void {
+  for (const run of runningRuns(db)) {
+    if (run.workerPid === null || !isAlive(run.workerPid)) finishRun(db, run.id, "failed", "The process training this run is gone.");
+  }
 }
 
 /** Cancels a run: a queued one at once, a running one by asking its worker to stop (then killing it). */

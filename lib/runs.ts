@@ -360,6 +360,10 @@ export function failOrphanedRuns(db: Db, isAlive: (pid: number) => boolean, stop
   return failed;
 }
 
+export function runningRuns(db: Db): RunRow[] {
+  return db.select().from(schema.trainingRuns).where(eq(schema.trainingRuns.status, "running")).all();
+}
+
 export function hasRunningRun(db: Db): boolean {
   return Boolean(db.select({ id: schema.trainingRuns.id }).from(schema.trainingRuns).where(eq(schema.trainingRuns.status, "running")).get());
 }

@@ -15,7 +15,7 @@ export function PaperFigure({
   data,
   groups,
   fixedOptimum,
-  height = 260,
+  height = 300,
 }: {
   data: Record<string, number | null>[];
   groups: { group: Group; prompts: number; meanOpenness: number | null }[];

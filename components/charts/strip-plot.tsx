@@ -14,7 +14,7 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
   const available = (["test", "train"] as const).filter((s) => splits[s]);
   const [split, setSplit] = useState(available[0] ?? "test");
   const data = splits[split];
-  const height = Math.max(220, Math.min(520, (data?.rows ?? 0) * 4 + 60));
+  const height = Math.max(220, Math.min(320, (data?.rows ?? 0) * 3 + 60));
   return (
     <div>
       <div role="radiogroup" aria-label="Which prompts" className="mb-2 inline-flex rounded-md bg-slate-100 p-0.5 text-xs">

@@ -15,7 +15,7 @@ export function HeadlineCards({ data, compact = false }: { data: RunDashboard; c
   if (!held) return null;
   const heldLabel = held.split === "test" ? "held-out" : "training (no held-out prompts)";
   return (
-    <div className={cn("grid gap-3", compact ? "grid-cols-2" : "grid-cols-2 lg:grid-cols-4")}>
+    <div className={cn("grid gap-3", compact ? "grid-cols-3" : "grid-cols-2 lg:grid-cols-4")}>
       <Metric label={`Pair accuracy, ${heldLabel}`} value={pct(held.accuracy)} testId="metric-accuracy" note={`${held.prompts} prompts; train ${pct(data.splits.train?.accuracy)}`} />
       <Metric
         label="Collapse gap"
@@ -31,7 +31,7 @@ export function HeadlineCards({ data, compact = false }: { data: RunDashboard; c
         note={`Spearman(shape, openness); needs ≥ ${T.trackingMin}`}
         tone={held.tracking === null ? undefined : held.tracking >= T.trackingMin ? "good" : "bad"}
       />
-      <div className={cn("rounded-lg border bg-white p-3 shadow-sm", compact ? "col-span-2" : "col-span-2 lg:col-span-1", held.collapsed ? "border-rose-200" : "border-slate-200")}>
+      <div className={cn("rounded-lg border bg-white p-3 shadow-sm", compact ? "col-span-3" : "col-span-2 lg:col-span-1", held.collapsed ? "border-rose-200" : "border-slate-200")}>
         <p className="text-xs font-medium text-slate-500">Verdict ({heldLabel})</p>
         <div className="mt-1.5">
           <VerdictBadge kind={held.verdictKind} testId="verdict" />
