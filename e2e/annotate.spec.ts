@@ -106,7 +106,7 @@ test("an annotator ranks one prompt by drag and drop and another by keyboard alo
   expect(storedKeyed?.openness).toBe(1);
 });
 
-test("bad submissions are refused with 400/401 and change nothing", async ({ page, request }) => {
+test("bad submissions are refused with 4xx and change nothing", async ({ page, request }) => {
   const annotator = createTestUser("annotator");
   await login(page, annotator, "/annotate");
   const next = await (await page.request.get("/api/queue/next?dataset=demo")).json();
@@ -133,6 +133,12 @@ test("bad submissions are refused with 400/401 and change nothing", async ({ pag
       expect(response.status(), name).toBe(400);
       expect((await response.json()).error, name).toMatch(message);
     }
+    // What another site's form could send with the session cookie: JSON spelled as text/plain.
+    const formLike = await page.request.post("/api/annotations", {
+      data: JSON.stringify(valid),
+      headers: { "Content-Type": "text/plain" },
+    });
+    expect(formLike.status()).toBe(415);
     const anonymous = await request.post("/api/annotations", { data: valid });
     expect(anonymous.status()).toBe(401);
     expect((await request.get("/api/queue/next")).status()).toBe(401);
@@ -161,6 +167,12 @@ test("an annotator reopens an earlier annotation, edits it, and the old version 
   const annotationId: number = (await created.json()).annotation.id;
 
   await page.goto("/annotate/mine");
+  await page.getByTestId("reopen").first().click();
+  // Cancel leaves without saving, and says nothing about saving.
+  await expect(page.getByTestId("ranking-board")).toHaveAttribute("data-hydrated", "true");
+  await page.getByTestId("cancel-edit").click();
+  await expect(page).toHaveURL(/\/annotate\/mine$/);
+  await expect(page.getByTestId("saved-banner")).toHaveCount(0);
   await page.getByTestId("reopen").first().click();
   await expect(page.getByTestId("openness-0").locator("input")).toBeChecked();
   await expect(page.getByTestId("comment")).toHaveValue("first pass");

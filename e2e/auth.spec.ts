@@ -37,3 +37,11 @@ test("an annotator is kept out of researcher and admin pages", async ({ page }) 
     await expect(page.getByTestId("forbidden")).toBeVisible();
   }
 });
+
+test("after sign-in the callback goes only to a path on this site", async ({ page }) => {
+  const annotator = createTestUser("annotator");
+  // Browsers read "/\evil.example" as "//evil.example", another host.
+  await login(page, annotator, "/\\evil.example/phish");
+  // The home page sends an annotator on to their queue.
+  await expect(page).toHaveURL(new URL("/annotate", test.info().project.use.baseURL).href);
+});

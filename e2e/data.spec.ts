@@ -62,6 +62,14 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
     if (format === "consensus") expect(lines[0]).toHaveProperty("kendall_w");
     if (format === "annotations") expect(lines[0]).toHaveProperty("annotations");
   }
+  // The filter form sends its empty fields too ("no run", "any agreement"): still a download.
+  const filters = page.getByTestId("export-filters");
+  await filters.getByLabel("Format").selectOption("pairs");
+  await filters.getByLabel("Min annotators").fill("2");
+  const [filtered] = await Promise.all([page.waitForEvent("download"), filters.getByRole("button", { name: "Download" }).click()]);
+  expect(filtered.suggestedFilename()).toBe("demo-pairs.jsonl");
+  const pairs = fs.readFileSync((await filtered.path())!, "utf8").trimEnd().split("\n");
+  expect(pairs.length).toBeGreaterThan(10);
 });
 
 test("an annotator cannot reach import, export or admin", async ({ page, request }) => {

@@ -1,23 +1,17 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase, type Db } from "@/db";
+import type { Db } from "@/db";
+import { openTempDb } from "@/lib/test-fixtures";
 import { hashApiToken } from "@/lib/session";
 import { createUser } from "@/lib/users";
 import { AdminError, createApiToken, listApiTokens, listUsers, revokeApiToken, setUserDisabled, setUserRole, updateDatasetSettings } from "./admin";
 
-let dir: string;
 let db: Db;
+let cleanup: () => void;
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-admin-test-"));
-  db = openDatabase(path.join(dir, "test.db"));
+  ({ db, cleanup } = openTempDb());
 });
-afterEach(() => {
-  db.$client.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => cleanup());
 
 const user = (email: string, role: "admin" | "researcher" | "annotator") =>
   createUser(db, { email, name: email.split("@")[0]!, role, password: "password-123" });

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { ROLES, type Role } from "@/db/schema";
+import { median } from "@/lib/agreement";
 import { hashApiToken } from "@/lib/session";
 
 /** Team administration: users, roles, API tokens, dataset settings, annotator progress. */
@@ -35,12 +36,10 @@ export function listUsers(db: Db): AdminUser[] {
     )
     .all(weekAgo);
   const durations = db.$client.prepare<[number], { d: number }>(
-    "select duration_ms as d from annotations where annotator_id = ? and duration_ms is not null order by duration_ms",
+    "select duration_ms as d from annotations where annotator_id = ? and duration_ms is not null",
   );
   return rows.map((r) => {
-    const ds = durations.all(r.id).map((x) => x.d);
-    const mid = Math.floor(ds.length / 2);
-    const medianMs = ds.length ? (ds.length % 2 ? ds[mid]! : (ds[mid - 1]! + ds[mid]!) / 2) : null;
+    const medianMs = median(durations.all(r.id).map((x) => x.d));
     return {
       id: r.id,
       email: r.email,

@@ -4,7 +4,6 @@ import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { RankingGroups } from "@/db/schema";
 import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness";
-import { describeZodError } from "@/lib/http";
 import { promptResponses, releaseLease, responsesInDisplayOrder, type DisplayedResponse } from "@/lib/queue";
 
 const MAX_DURATION_MS = 7 * 24 * 60 * 60_000;
@@ -96,12 +95,6 @@ export function describeRankingProblems(count: number, p: RankingProblems): stri
   if (p.foreign.length) parts.push(`Responses of another prompt: ${p.foreign.join(", ")}.`);
   if (p.unknown.length) parts.push(`No such responses: ${p.unknown.join(", ")}.`);
   return parts.join(" ");
-}
-
-/** Validates any input shape (for callers that are not route handlers, such as tests or the CLI). */
-export function parseAnnotationInput(body: unknown): { data: AnnotationInput } | { error: string } {
-  const parsed = annotationInputSchema.safeParse(body);
-  return parsed.success ? { data: parsed.data } : { error: describeZodError(parsed.error) };
 }
 
 /**

@@ -1,22 +1,19 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { openDatabase, type Db } from "@/db";
+import type { Db } from "@/db";
+import { openTempDb } from "@/lib/test-fixtures";
 import { AGREEMENT_THRESHOLDS, datasetAgreement, getDataset, getDatasetProgress, getPromptDetail } from "./datasets";
 import { importJsonlFile } from "./import";
 
 let dir: string;
 let db: Db;
+let cleanup: () => void;
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-datasets-test-"));
-  db = openDatabase(path.join(dir, "test.db"));
+  ({ db, dir, cleanup } = openTempDb());
 });
-afterEach(() => {
-  db.$client.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => cleanup());
 
 it("flags the annotator who ranks against everyone else, and the prompts they spoil", () => {
   const order = [[0], [1], [2], [3]];

@@ -8,7 +8,6 @@ import {
   rankingsW,
   rankingTauB,
 } from "@/lib/agreement";
-import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/import";
 
 /**
  * Where agreement becomes suspicious. One place, shown on the dataset page.
@@ -174,7 +173,7 @@ export function datasetAgreement(db: Db, datasetId: number): DatasetAgreement {
     opennessUnits.push(tags);
     for (const a of annotations) {
       const tally = tallies.get(a.annotator_id) ?? {
-        name: a.external && a.email.endsWith(`@${EXTERNAL_EMAIL_DOMAIN}`) ? a.name : a.name || a.email,
+        name: a.name || a.email,
         external: Boolean(a.external),
         annotations: 0,
         taus: [],

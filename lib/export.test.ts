@@ -1,9 +1,9 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase, type Db } from "@/db";
+import type { Db } from "@/db";
+import { openTempDb } from "@/lib/test-fixtures";
 import { seedDemo } from "@/db/seed";
 import { orderedPairCount } from "./agreement";
 import { exportLines, exportOptionsSchema, exportStream, ExportError } from "./export";
@@ -11,6 +11,7 @@ import { importJsonlFile } from "./import";
 
 let dir: string;
 let db: Db;
+let cleanup: () => void;
 
 function datasetId(slug: string): number {
   return (db.$client.prepare("select id from datasets where slug = ?").get(slug) as { id: number }).id;
@@ -28,8 +29,7 @@ function writeLines(name: string, lines: string[]): string {
 }
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-export-test-"));
-  db = openDatabase(path.join(dir, "test.db"));
+  ({ db, dir, cleanup } = openTempDb());
   seedDemo(db);
   // One not-rankable annotation and an external annotator with a tie, so every path is exercised.
   const file = writeLines("extra.jsonl", [
@@ -47,10 +47,7 @@ beforeEach(() => {
   ]);
   expect(importJsonlFile(db, file, { slug: "demo" }).ok).toBe(true);
 });
-afterEach(() => {
-  db.$client.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => cleanup());
 
 describe("exportLines", () => {
   it("annotations → import into a new dataset → export again gives the same rankings", () => {
@@ -102,6 +99,12 @@ describe("exportLines", () => {
     const skipped = exportAll("demo", { format: "annotations", skip_not_rankable: "1" });
     const count = (lines: Record<string, unknown>[]) => lines.flatMap((l) => l.annotations as unknown[]).length;
     expect(count(withSkipped) - count(skipped)).toBe(1);
+  });
+
+  it("reads the filter form's empty fields as no filter", () => {
+    const blank = { format: "consensus", min_annotators: "", min_agreement: "", run: "" };
+    expect(exportAll("demo", blank)).toEqual(exportAll("demo", { format: "consensus" }));
+    expect(exportOptionsSchema.safeParse({ format: "pairs", run: "0" }).success).toBe(false);
   });
 
   it("adds a run's rewards, and refuses a run of another dataset", () => {

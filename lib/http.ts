@@ -11,11 +11,34 @@ export function describeZodError(error: z.ZodError): string {
     .join("; ");
 }
 
-/** Parses a JSON body against a schema, or gives the 400 to return. */
+function mediaType(request: Request): string {
+  return request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
+/**
+ * Whether another site could have sent this request with the visitor's session cookie: a form,
+ * or a fetch that needs no CORS preflight, can only send no type or an urlencoded, multipart or
+ * text/plain body (and a text/plain body can spell JSON); any other type is stopped by CORS.
+ * A bearer-token request is exempt, since no browser attaches a token on its own.
+ */
+export function isCrossSiteFormRisk(request: Request): boolean {
+  if (request.headers.get("authorization")?.toLowerCase().startsWith("bearer ")) return false;
+  const type = mediaType(request);
+  return type === "" || type === "application/x-www-form-urlencoded" || type === "multipart/form-data" || type === "text/plain";
+}
+
+/**
+ * Parses a JSON body against a schema, or gives the 4xx to return. The body must be declared as
+ * JSON, which keeps cookie-authenticated endpoints out of reach of cross-site forms.
+ */
 export async function parseJsonBody<T extends z.ZodType>(
   request: Request,
   schema: T,
 ): Promise<{ data: z.infer<T>; response?: undefined } | { data?: undefined; response: Response }> {
+  const type = mediaType(request);
+  if (type !== "application/json" && !type.endsWith("+json")) {
+    return { response: jsonError(415, "Send the body as JSON, with the header Content-Type: application/json.") };
+  }
   let body: unknown;
   try {
     body = await request.json();

@@ -1,21 +1,18 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase, type Db } from "@/db";
+import type { Db } from "@/db";
+import { openTempDb } from "@/lib/test-fixtures";
 import { derivedPromptId, importJsonlFile, MAX_REPORTED_ERRORS, saveUpload, removeUpload, ImportTooLargeError } from "./import";
 
 let dir: string;
 let db: Db;
+let cleanup: () => void;
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-import-test-"));
-  db = openDatabase(path.join(dir, "test.db"));
+  ({ db, dir, cleanup } = openTempDb());
 });
-afterEach(() => {
-  db.$client.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => cleanup());
 
 function writeJsonl(lines: (object | string)[]): string {
   const file = path.join(dir, `in-${Math.random().toString(36).slice(2)}.jsonl`);

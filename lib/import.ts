@@ -69,7 +69,6 @@ export const importLineSchema = z.object({
   metadata: z.record(z.string(), z.unknown()).nullable().optional(),
   annotations: z.array(importedAnnotationSchema).optional(),
 });
-export type ImportLine = z.input<typeof importLineSchema>;
 
 export type LineError = { line: number; field: string; reason: string };
 
@@ -126,7 +125,7 @@ export class ImportTooLargeError extends Error {
 
 /**
  * Copies an upload to a temporary file, stopping with ImportTooLargeError past the limit.
- * The caller removes the file (see withTemporaryUpload).
+ * The caller removes the file with removeUpload.
  */
 export async function saveUpload(body: ReadableStream<Uint8Array>, limit = MAX_IMPORT_BYTES): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-import-"));

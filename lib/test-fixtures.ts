@@ -3,12 +3,13 @@ import os from "node:os";
 import path from "node:path";
 import { openDatabase, schema, type Db } from "@/db";
 
-/** A migrated SQLite file in a fresh temp folder, for unit tests that use the real database. */
-export function openTempDb(): { db: Db; cleanup: () => void } {
+/** A migrated SQLite file in a fresh temp folder (`dir`, free for other test files), for unit tests that use the real database. */
+export function openTempDb(): { db: Db; dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-test-"));
   const db = openDatabase(path.join(dir, "test.db"));
   return {
     db,
+    dir,
     cleanup: () => {
       db.$client.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -6,10 +6,23 @@ import { DEMO_ACCOUNTS } from "@/db/seed";
 
 export const metadata = { title: "Sign in" };
 
+/**
+ * Only a path on this site: an open redirect after login would be a phishing aid. Resolving the way
+ * a browser does catches "/\\evil.example" and "/\t/evil.example", which browsers read as "//evil.example".
+ */
+function localPath(callbackUrl: string | undefined): string {
+  const base = "http://octorank.invalid";
+  try {
+    const url = new URL(callbackUrl ?? "/", base);
+    return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : "/";
+  } catch {
+    return "/";
+  }
+}
+
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
   const { callbackUrl } = await searchParams;
-  // Only same-site paths: an open redirect after login would be a phishing aid.
-  const next = callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/";
+  const next = localPath(callbackUrl);
   if (await currentUser()) redirect(next);
   return (
     <div className="mx-auto mt-10 max-w-sm">

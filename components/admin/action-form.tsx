@@ -54,7 +54,7 @@ export function ActionForm({
 export function SubmitButton({ children, ...props }: ButtonProps) {
   const { pending } = useFormStatus();
   return (
-    <Button type="submit" disabled={pending || props.disabled} aria-busy={pending} {...props}>
+    <Button type="submit" {...props} disabled={pending || props.disabled} aria-busy={pending}>
       {children}
     </Button>
   );

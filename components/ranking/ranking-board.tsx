@@ -52,7 +52,12 @@ export type RankingBoardProps = {
   };
   /** Where to go after saving (edit mode) or which dataset's queue to reload (queue mode). */
   afterSaveHref: string;
+  /** Edit mode: where Cancel leaves to, without saving. */
+  cancelHref?: string;
 };
+
+const textareaClass =
+  "mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
 
 const onlyVertical: Modifier = ({ transform }) => ({ ...transform, x: 0 });
 
@@ -66,7 +71,7 @@ function isTypingTarget(target: EventTarget | null): boolean {
 }
 
 /** The ranking workspace: prompt, sortable response cards, openness, cannot-rank, comment, submit. */
-export function RankingBoard({ prompt, responses, guidelines, mode, annotationId, initial, afterSaveHref }: RankingBoardProps) {
+export function RankingBoard({ prompt, responses, guidelines, mode, annotationId, initial, afterSaveHref, cancelHref }: RankingBoardProps) {
   const router = useRouter();
   const byId = useMemo(() => new Map(responses.map((r) => [r.id, r])), [responses]);
   const [groups, setGroups] = useState<Groups>(() =>
@@ -349,7 +354,7 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
                     onChange={(e) => setReason(e.target.value)}
                     rows={2}
                     placeholder="e.g. the responses are identical, or the prompt is unsafe"
-                    className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30"
+                    className={textareaClass}
                     data-testid="not-rankable-reason"
                   />
                 </div>
@@ -365,7 +370,7 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
                 onChange={(e) => setComment(e.target.value)}
                 rows={2}
                 placeholder="Anything the researchers should know"
-                className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30"
+                className={textareaClass}
                 data-testid="comment"
               />
             </div>
@@ -467,7 +472,7 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
               Skip
             </Button>
           ) : (
-            <Button variant="secondary" onClick={() => router.push(afterSaveHref)} disabled={submitting}>
+            <Button variant="secondary" onClick={() => router.push(cancelHref ?? afterSaveHref)} disabled={submitting} data-testid="cancel-edit">
               Cancel
             </Button>
           )}

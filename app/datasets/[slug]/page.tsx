@@ -95,7 +95,7 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
             </li>
           ))}
         </ul>
-        <form action={exportBase} method="get" className="mt-4 flex flex-wrap items-end gap-3 text-sm" aria-label="Export with filters">
+        <form action={exportBase} method="get" className="mt-4 flex flex-wrap items-end gap-3 text-sm" aria-label="Export with filters" data-testid="export-filters">
           <label>
             <span className="block text-xs text-slate-500">Format</span>
             <select name="format" className="h-9 rounded-md border border-slate-300 bg-white px-2">
@@ -172,7 +172,7 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
             color="#0ea5e9"
           />
           <HistogramChart
-            title="Annotator tau-b vs consensus (per prompt)"
+            title="Mean tau-b per annotator vs the others' consensus"
             bins={histogramBins(agreement.annotators.flatMap((a) => (a.tauVsConsensus === null ? [] : [a.tauVsConsensus])), -1, 1, 10)}
             threshold={t.annotatorTau}
             color="#10b981"

@@ -43,6 +43,7 @@ export default async function EditAnnotationPage({ params }: { params: Promise<{
           comment: annotation.comment,
         }}
         afterSaveHref={`/annotate/mine?saved=${annotation.id}`}
+        cancelHref="/annotate/mine"
       />
     </div>
   );

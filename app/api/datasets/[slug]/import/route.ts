@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { describeZodError, jsonError } from "@/lib/http";
+import { describeZodError, isCrossSiteFormRisk, jsonError } from "@/lib/http";
 import {
   ImportTooLargeError,
   importJsonlFile,
@@ -23,7 +23,7 @@ const querySchema = z.object({
 
 /**
  * POST /api/datasets/<slug>/import with a JSONL body. 200 with a summary; 422 with every bad line
- * (nothing imported); 413 past the size limit.
+ * (nothing imported); 413 past the size limit; 415 for a form-like body sent with a session cookie.
  */
 export async function POST(request: Request, { params }: { params: Promise<{ slug: string }> }) {
   const auth = await authorizeRequest(request, "researcher");
@@ -32,6 +32,9 @@ export async function POST(request: Request, { params }: { params: Promise<{ slu
   if (!slug.success) return jsonError(400, describeZodError(slug.error));
   const query = querySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!query.success) return jsonError(400, describeZodError(query.error));
+  if (isCrossSiteFormRisk(request)) {
+    return jsonError(415, "Send the file with Content-Type: application/x-ndjson (or authenticate with an API token).");
+  }
   const tooLarge = () => jsonError(413, new ImportTooLargeError().message);
   if (Number(request.headers.get("content-length") ?? 0) > MAX_IMPORT_BYTES) return tooLarge();
   if (!request.body) return jsonError(400, "Send the JSONL file as the request body.");
