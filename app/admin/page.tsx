@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { getDb } from "@/db";
 import { ROLES } from "@/db/schema";
 import { ActionForm, SubmitButton } from "@/components/admin/action-form";
@@ -12,12 +13,38 @@ import {
 import { listApiTokens, listUsers } from "@/lib/admin";
 import { listDatasets } from "@/lib/datasets";
 import { requirePageUser } from "@/lib/session";
+import { cn } from "@/lib/utils";
 
 export const metadata = { title: "Admin" };
 export const dynamic = "force-dynamic";
 
 const input = "h-9 rounded-md border border-slate-300 bg-white px-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
 const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "—");
+
+type Column = string | { label: string; numeric: true };
+
+/** The page's tables: a scrolling frame, a header row, and the rows given as children. */
+function Table({ testId, columns, children }: { testId: string; columns: Column[]; children: ReactNode }) {
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <table className="min-w-full text-sm" data-testid={testId}>
+        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+          <tr>
+            {columns.map((column) => {
+              const { label, numeric } = typeof column === "string" ? { label: column, numeric: false } : column;
+              return (
+                <th key={label} scope="col" className={cn("px-3 py-2", numeric && "text-right")}>
+                  {label}
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">{children}</tbody>
+      </table>
+    </div>
+  );
+}
 
 export default async function Page() {
   const me = await requirePageUser("admin", "/admin");
@@ -34,58 +61,46 @@ export default async function Page() {
         <h2 id="users-heading" className="text-lg font-semibold">
           Users and progress
         </h2>
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full text-sm" data-testid="user-table">
-            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-              <tr>
-                <th scope="col" className="px-3 py-2">User</th>
-                <th scope="col" className="px-3 py-2">Role</th>
-                <th scope="col" className="px-3 py-2 text-right">Annotations</th>
-                <th scope="col" className="px-3 py-2 text-right">Last 7 days</th>
-                <th scope="col" className="px-3 py-2 text-right">Median s</th>
-                <th scope="col" className="px-3 py-2">Last active</th>
-                <th scope="col" className="px-3 py-2">Access</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {users.map((u) => (
-                <tr key={u.id} data-testid={`user-row-${u.email}`} className={u.disabled ? "bg-slate-50 text-slate-400" : undefined}>
-                  <td className="px-3 py-2">
-                    <div className="font-medium">{u.name}</div>
-                    <div className="text-xs text-slate-500">{u.email}</div>
-                  </td>
-                  <td className="px-3 py-2">
-                    <ActionForm action={setRoleAction} className="flex flex-wrap items-center gap-1" label={`Role of ${u.email}`}>
-                      <input type="hidden" name="userId" value={u.id} />
-                      <select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} className={input}>
-                        {ROLES.map((r) => (
-                          <option key={r}>{r}</option>
-                        ))}
-                      </select>
-                      <SubmitButton size="sm" variant="secondary">
-                        Set
-                      </SubmitButton>
-                    </ActionForm>
-                  </td>
-                  <td className="px-3 py-2 text-right tabular-nums">{u.annotations}</td>
-                  <td className="px-3 py-2 text-right tabular-nums">{u.annotationsLastWeek}</td>
-                  <td className="px-3 py-2 text-right tabular-nums">{u.medianSeconds === null ? "—" : Math.round(u.medianSeconds)}</td>
-                  <td className="px-3 py-2 text-xs">{when(u.lastAnnotationAt)}</td>
-                  <td className="px-3 py-2">
-                    <ActionForm action={setDisabledAction} className="flex flex-wrap items-center gap-1" label={`Access of ${u.email}`}>
-                      <input type="hidden" name="userId" value={u.id} />
-                      <input type="hidden" name="disabled" value={u.disabled ? "0" : "1"} />
-                      {u.disabled && <span className="text-xs font-semibold uppercase text-rose-700">disabled</span>}
-                      <SubmitButton size="sm" variant={u.disabled ? "secondary" : "ghost"} disabled={u.id === me.id} data-testid="toggle-disabled">
-                        {u.disabled ? "Enable" : "Disable"}
-                      </SubmitButton>
-                    </ActionForm>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          testId="user-table"
+          columns={["User", "Role", { label: "Annotations", numeric: true }, { label: "Last 7 days", numeric: true }, { label: "Median s", numeric: true }, "Last active", "Access"]}
+        >
+          {users.map((u) => (
+            <tr key={u.id} data-testid={`user-row-${u.email}`} className={u.disabled ? "bg-slate-50 text-slate-400" : undefined}>
+              <td className="px-3 py-2">
+                <div className="font-medium">{u.name}</div>
+                <div className="text-xs text-slate-500">{u.email}</div>
+              </td>
+              <td className="px-3 py-2">
+                <ActionForm action={setRoleAction} className="flex flex-wrap items-center gap-1" label={`Role of ${u.email}`}>
+                  <input type="hidden" name="userId" value={u.id} />
+                  <select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} className={input}>
+                    {ROLES.map((r) => (
+                      <option key={r}>{r}</option>
+                    ))}
+                  </select>
+                  <SubmitButton size="sm" variant="secondary">
+                    Set
+                  </SubmitButton>
+                </ActionForm>
+              </td>
+              <td className="px-3 py-2 text-right tabular-nums">{u.annotations}</td>
+              <td className="px-3 py-2 text-right tabular-nums">{u.annotationsLastWeek}</td>
+              <td className="px-3 py-2 text-right tabular-nums">{u.medianSeconds === null ? "—" : Math.round(u.medianSeconds)}</td>
+              <td className="px-3 py-2 text-xs">{when(u.lastAnnotationAt)}</td>
+              <td className="px-3 py-2">
+                <ActionForm action={setDisabledAction} className="flex flex-wrap items-center gap-1" label={`Access of ${u.email}`}>
+                  <input type="hidden" name="userId" value={u.id} />
+                  <input type="hidden" name="disabled" value={u.disabled ? "0" : "1"} />
+                  {u.disabled && <span className="text-xs font-semibold uppercase text-rose-700">disabled</span>}
+                  <SubmitButton size="sm" variant={u.disabled ? "secondary" : "ghost"} disabled={u.id === me.id} data-testid="toggle-disabled">
+                    {u.disabled ? "Enable" : "Disable"}
+                  </SubmitButton>
+                </ActionForm>
+              </td>
+            </tr>
+          ))}
+        </Table>
 
         <ActionForm action={createUserAction} className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4" testId="create-user" label="Create a user">
           <label className="text-sm">
@@ -139,52 +154,38 @@ export default async function Page() {
           </label>
           <SubmitButton data-testid="token-create">Create token</SubmitButton>
         </ActionForm>
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full text-sm" data-testid="token-table">
-            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-              <tr>
-                <th scope="col" className="px-3 py-2">Name</th>
-                <th scope="col" className="px-3 py-2">Prefix</th>
-                <th scope="col" className="px-3 py-2">User</th>
-                <th scope="col" className="px-3 py-2">Created</th>
-                <th scope="col" className="px-3 py-2">Last used</th>
-                <th scope="col" className="px-3 py-2">Status</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {tokens.length === 0 && (
-                <tr>
-                  <td colSpan={6} className="px-3 py-4 text-center text-slate-500">
-                    No tokens yet.
-                  </td>
-                </tr>
-              )}
-              {tokens.map((t) => (
-                <tr key={t.id} data-testid={`token-row-${t.name}`}>
-                  <td className="px-3 py-2 font-medium">{t.name}</td>
-                  <td className="px-3 py-2 font-mono text-xs">{t.prefix}…</td>
-                  <td className="px-3 py-2 text-xs">
-                    {t.userEmail} ({t.userRole})
-                  </td>
-                  <td className="px-3 py-2 text-xs">{when(t.createdAt)}</td>
-                  <td className="px-3 py-2 text-xs">{when(t.lastUsedAt)}</td>
-                  <td className="px-3 py-2">
-                    {t.revokedAt ? (
-                      <span className="text-xs text-slate-500">revoked {when(t.revokedAt)}</span>
-                    ) : (
-                      <ActionForm action={revokeTokenAction} label={`Revoke ${t.name}`}>
-                        <input type="hidden" name="tokenId" value={t.id} />
-                        <SubmitButton size="sm" variant="danger" data-testid="token-revoke">
-                          Revoke
-                        </SubmitButton>
-                      </ActionForm>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table testId="token-table" columns={["Name", "Prefix", "User", "Created", "Last used", "Status"]}>
+          {tokens.length === 0 && (
+            <tr>
+              <td colSpan={6} className="px-3 py-4 text-center text-slate-500">
+                No tokens yet.
+              </td>
+            </tr>
+          )}
+          {tokens.map((t) => (
+            <tr key={t.id} data-testid={`token-row-${t.name}`}>
+              <td className="px-3 py-2 font-medium">{t.name}</td>
+              <td className="px-3 py-2 font-mono text-xs">{t.prefix}…</td>
+              <td className="px-3 py-2 text-xs">
+                {t.userEmail} ({t.userRole})
+              </td>
+              <td className="px-3 py-2 text-xs">{when(t.createdAt)}</td>
+              <td className="px-3 py-2 text-xs">{when(t.lastUsedAt)}</td>
+              <td className="px-3 py-2">
+                {t.revokedAt ? (
+                  <span className="text-xs text-slate-500">revoked {when(t.revokedAt)}</span>
+                ) : (
+                  <ActionForm action={revokeTokenAction} label={`Revoke ${t.name}`}>
+                    <input type="hidden" name="tokenId" value={t.id} />
+                    <SubmitButton size="sm" variant="danger" data-testid="token-revoke">
+                      Revoke
+                    </SubmitButton>
+                  </ActionForm>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       </section>
 
       <section aria-labelledby="datasets-heading" className="space-y-3">

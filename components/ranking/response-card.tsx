@@ -154,42 +154,42 @@ export function ResponseCard(props: ResponseCardProps) {
         </div>
       </div>
       <div className="px-3 pb-3 sm:pb-4 sm:pl-28 sm:pr-4">
-          <div className="relative">
-            <p
-              id={bodyId}
-              data-testid="response-text"
-              className={cn(
-                "whitespace-pre-wrap break-words text-[15px] leading-relaxed text-slate-700",
-                collapsed && "max-h-40 overflow-hidden",
-              )}
-            >
-              {text}
-            </p>
-            {collapsed && (
-              <div
-                aria-hidden
-                className={cn(
-                  "pointer-events-none absolute inset-x-0 bottom-0 h-12 bg-gradient-to-t to-transparent",
-                  tied ? "from-[#fffdf7]" : "from-white",
-                )}
-              />
+        <div className="relative">
+          <p
+            id={bodyId}
+            data-testid="response-text"
+            className={cn(
+              "whitespace-pre-wrap break-words text-[15px] leading-relaxed text-slate-700",
+              collapsed && "max-h-40 overflow-hidden",
             )}
-          </div>
-          {long && (
-            <button
-              type="button"
-              aria-expanded={expanded}
-              aria-controls={bodyId}
-              onClick={(e) => {
-                e.stopPropagation();
-                props.onToggleExpanded();
-              }}
-              className="mt-1 rounded text-sm font-medium text-indigo-600 hover:text-indigo-500 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
-              data-testid="expand-response"
-            >
-              {expanded ? "Show less" : `Show all (${text.split(/\s+/).length} words)`}
-            </button>
+          >
+            {text}
+          </p>
+          {collapsed && (
+            <div
+              aria-hidden
+              className={cn(
+                "pointer-events-none absolute inset-x-0 bottom-0 h-12 bg-gradient-to-t to-transparent",
+                tied ? "from-[#fffdf7]" : "from-white",
+              )}
+            />
           )}
+        </div>
+        {long && (
+          <button
+            type="button"
+            aria-expanded={expanded}
+            aria-controls={bodyId}
+            onClick={(e) => {
+              e.stopPropagation();
+              props.onToggleExpanded();
+            }}
+            className="mt-1 rounded text-sm font-medium text-indigo-600 hover:text-indigo-500 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+            data-testid="expand-response"
+          >
+            {expanded ? "Show less" : `Show all (${text.split(/\s+/).length} words)`}
+          </button>
+        )}
       </div>
     </li>
   );
