@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<void> {
       'no-torch': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       backend: { type: 'string', default: 'wasm' },
-      'repro-steps': { type: 'string', default: '4000' },
+      'repro-steps': { type: 'string', default: '2000' },
     },
   });
   const log = (s: string) => {
@@ -146,7 +146,9 @@ export async function run(argv: string[]): Promise<void> {
         const script = path.join(process.cwd(), 'bench', 'torch_trainer.py');
         const all: { threads: number; steps_per_s: number; steps_per_cpu_s: number }[] = [];
         for (const threads of [1, 2]) {
-          const out = execFileSync(PY, [script, dir, String(threads), String(steps), String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+          // One BLAS thread pool of the requested size (OpenBLAS's own pool would oversubscribe).
+          const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+          const out = execFileSync(PY, [script, dir, String(threads), String(steps), String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 20, env });
           const r = JSON.parse(out.trim().split('\n').pop() as string) as { threads: number; steps_per_s: number; steps_per_cpu_s: number };
           all.push(r);
           log(`pytorch ${version} (${threads} thread${threads > 1 ? 's' : ''}): ${r.steps_per_s.toFixed(1)} steps/s (${r.steps_per_cpu_s.toFixed(1)} steps per CPU-second)`);

@@ -24,9 +24,9 @@ async function compare(backend: 'wasm' | 'cpu', utility: 'conditioned' | 'logsig
     });
     const plain = tf.tidy(() => {
       const t = s.batchTensors(b);
-      const xh = tf.tensor2d(denseRows(data.fm, Array.from(b.rowIds)), [b.rowIds.length, data.fm.dim]);
+      const x = tf.tensor2d(denseRows({ ...data.fm, ...data.input, dim: data.input.nCols }, Array.from(b.rowIds)), [b.rowIds.length, data.input.nCols]);
       const f = () => {
-        const scores = forwardPlain(s.params, xh, t.dense);
+        const scores = forwardPlain(s.params, x);
         const r = tf.sigmoid(tf.reshape(scores, [t.B, data.nMax])) as tf.Tensor2D;
         return pairLoss(r, t.weights, t.gamma, cfg.utility, cfg.eps, t.nWeighted);
       };
@@ -63,8 +63,8 @@ describe('fast path equals plain tfjs autograd', () => {
     const data = prepareData(prompts, cfg);
     const s = new TrainingSession(data, cfg);
     const [a, b] = tf.tidy(() => {
-      const pad = forwardFast(s.params, s.csr, tf.tensor1d([data.fm.nRows], 'int32'), tf.zeros([1, data.spec.denseDim]) as tf.Tensor2D);
-      const ref = forwardPlain(s.params, tf.zeros([1, data.fm.dim]) as tf.Tensor2D, tf.zeros([1, data.spec.denseDim]) as tf.Tensor2D);
+      const pad = forwardFast(s.params, s.csr, tf.tensor1d([data.fm.nRows], 'int32'));
+      const ref = forwardPlain(s.params, tf.zeros([1, data.input.nCols]) as tf.Tensor2D);
       return [pad.dataSync()[0], ref.dataSync()[0]];
     });
     expect(a).toBeCloseTo(b as number, 6);

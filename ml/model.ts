@@ -1,9 +1,10 @@
 /**
  * The reward model: an MLP from features to a score, reward = sigmoid(score).
  *
- * Layer 1 = sparse hashed part (X_h @ W1h, the SIMD kernel of sparse.ts) + dense part
- * (X_d @ W1d, numeric features, embedding, optional openness; standardised) + b1, then ReLU and
- * dense layers. Dense layers use a tf.customGrad with explicit transposes, because wasm matMul with
+ * Layer 1 = X @ W1 + b1 over the concatenated input [hashed features (dim) | dense features
+ * (numeric, embedding, optional openness; standardised)], computed by the sparse SIMD kernel of
+ * sparse.ts from one CSR matrix (the dense features are appended to each row as entries
+ * dim + c), then ReLU and dense layers. Dense layers use a tf.customGrad with explicit transposes, because wasm matMul with
  * transposeA/transposeB is pathologically slow (DESIGN §2).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -24,8 +25,8 @@ export interface ModelSpec {
 }
 
 export interface ModelParams {
-  w1h: tf.Variable;
-  w1d: tf.Variable;
+  /** [dim + denseDim, H1]: hashed rows first, then dense-feature rows. */
+  w1: tf.Variable;
   b1: tf.Variable;
   /** Further layers (hidden..., output). */
   layers: { w: tf.Variable; b: tf.Variable }[];
@@ -52,8 +53,7 @@ export function initParams(spec: ModelSpec, seed: number): ModelParams {
   const h1 = sizes[0] as number;
   const fan1 = spec.dim + spec.denseDim;
   const p: ModelParams = {
-    w1h: uniform([spec.dim, h1], fan1),
-    w1d: uniform([spec.denseDim, h1], fan1),
+    w1: uniform([fan1, h1], fan1),
     b1: uniform([h1], fan1),
     layers: [],
   };
@@ -65,7 +65,7 @@ export function initParams(spec: ModelSpec, seed: number): ModelParams {
 }
 
 export function paramList(p: ModelParams): tf.Variable[] {
-  return [p.w1h, p.w1d, p.b1, ...p.layers.flatMap((l) => [l.w, l.b])];
+  return [p.w1, p.b1, ...p.layers.flatMap((l) => [l.w, l.b])];
 }
 
 export function disposeParams(p: ModelParams): void {
@@ -96,35 +96,25 @@ function columnSums(dy: tf.Tensor2D): tf.Tensor1D {
   return tf.reshape(tf.matMul(tf.ones([1, dy.shape[0]]), dy), [dy.shape[1]]) as tf.Tensor1D;
 }
 
-/**
- * First layer pre-activation: sparsePart + dense @ w1d + b1, for a constant dense input; custom
- * gradient with an explicit transpose and matMul column sums.
- */
-function firstLayer(sparsePart: tf.Tensor2D, dense: tf.Tensor2D, w1d: tf.Tensor2D, b1: tf.Tensor1D): tf.Tensor2D {
+/** x + b with the bias gradient as matMul column sums. */
+function addBias(x: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [s, w, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-    return {
-      value: tf.add(tf.add(s, tf.matMul(dense, w)), b),
-      gradFunc: (dy: tf.Tensor) => [dy, tf.matMul(tf.transpose(dense), dy as tf.Tensor2D), columnSums(dy as tf.Tensor2D)],
-    };
+    const [xIn, bIn] = args as [tf.Tensor2D, tf.Tensor1D];
+    return { value: tf.add(xIn, bIn), gradFunc: (dy: tf.Tensor) => [dy, columnSums(dy as tf.Tensor2D)] };
   });
-  return f(sparsePart, w1d, b1) as tf.Tensor2D;
+  return f(x, b) as tf.Tensor2D;
 }
 
-/** Fast path: scores [R] of rows rowIds of the CSR, with standardised dense inputs [R, denseDim]. */
-export function forwardFast(p: ModelParams, csr: CsrTensors, rowIds: tf.Tensor1D, dense: tf.Tensor2D): tf.Tensor1D {
-  return forwardFrom(p, sparseMatMul(csr, rowIds, p.w1h as tf.Tensor2D), dense);
-}
-
-function forwardFrom(p: ModelParams, sparsePart: tf.Tensor2D, dense: tf.Tensor2D): tf.Tensor1D {
-  let h = firstLayer(sparsePart, dense, p.w1d as tf.Tensor2D, p.b1 as tf.Tensor1D);
+/** Fast path: scores [R] of rows rowIds of the (hashed + dense) CSR input. */
+export function forwardFast(p: ModelParams, csr: CsrTensors, rowIds: tf.Tensor1D): tf.Tensor1D {
+  let h = addBias(sparseMatMul(csr, rowIds, p.w1 as tf.Tensor2D), p.b1 as tf.Tensor1D);
   for (const l of p.layers) h = linear(tf.relu(h), l.w as tf.Tensor2D, l.b as tf.Tensor1D);
   return tf.reshape(h, [-1]) as tf.Tensor1D;
 }
 
-/** Plain tfjs autograd reference on dense inputs Xh [R, dim] (tests only: slow on wasm). */
-export function forwardPlain(p: ModelParams, xh: tf.Tensor2D, dense: tf.Tensor2D): tf.Tensor1D {
-  let h = tf.add(tf.add(tf.matMul(xh, p.w1h as tf.Tensor2D), tf.matMul(dense, p.w1d as tf.Tensor2D)), p.b1) as tf.Tensor2D;
+/** Plain tfjs autograd reference on dense inputs x [R, dim + denseDim] (tests only: slow on wasm). */
+export function forwardPlain(p: ModelParams, x: tf.Tensor2D): tf.Tensor1D {
+  let h = tf.add(tf.matMul(x, p.w1 as tf.Tensor2D), p.b1) as tf.Tensor2D;
   for (const l of p.layers) h = tf.add(tf.matMul(tf.relu(h), l.w as tf.Tensor2D), l.b) as tf.Tensor2D;
   return tf.reshape(h, [-1]) as tf.Tensor1D;
 }
@@ -189,8 +179,8 @@ export function snapshot(spec: ModelSpec, p: ModelParams, meta?: Record<string, 
 /** Pure-JS inference of a saved model (no tfjs needed): scores of CSR rows. */
 export function scoreRowsJs(m: SavedModel, rows: { idx: ArrayLike<number>; val: ArrayLike<number>; dense: ArrayLike<number> }[]): number[] {
   const sizes = layerSizes(m.spec);
-  const [w1h, w1d, b1, ...rest] = m.arrays;
-  if (!w1h || !w1d || !b1) throw new Error('model has no first layer');
+  const [w1, b1, ...rest] = m.arrays;
+  if (!w1 || !b1) throw new Error('model has no first layer');
   const h1 = sizes[0] as number;
   return rows.map((row) => {
     let h = new Float64Array(h1);
@@ -198,12 +188,12 @@ export function scoreRowsJs(m: SavedModel, rows: { idx: ArrayLike<number>; val: 
     for (let k = 0; k < row.idx.length; k++) {
       const v = row.val[k] as number;
       const o = (row.idx[k] as number) * h1;
-      for (let j = 0; j < h1; j++) h[j] = (h[j] as number) + v * (w1h.data[o + j] as number);
+      for (let j = 0; j < h1; j++) h[j] = (h[j] as number) + v * (w1.data[o + j] as number);
     }
     for (let d = 0; d < m.spec.denseDim; d++) {
       const v = row.dense[d] as number;
-      const o = d * h1;
-      for (let j = 0; j < h1; j++) h[j] = (h[j] as number) + v * (w1d.data[o + j] as number);
+      const o = (m.spec.dim + d) * h1;
+      for (let j = 0; j < h1; j++) h[j] = (h[j] as number) + v * (w1.data[o + j] as number);
     }
     for (let l = 1; l < sizes.length; l++) {
       const w = rest[2 * (l - 1)];

@@ -97,6 +97,8 @@ export interface PreparedData {
   hasPairs: Uint8Array;
   /** Standardised dense inputs [nRows, spec.denseDim]. */
   dense: Float32Array;
+  /** The model input as one CSR matrix: hashed entries, then dense entries at dim + c. */
+  input: { rowptr: Int32Array; idx: Int32Array; val: Float32Array; nRows: number; nCols: number };
   spec: ModelSpec;
   train: number[];
   test: number[];
@@ -184,13 +186,42 @@ export function prepareData(prompts: readonly TrainingPrompt[], cfg: TrainConfig
     denseMean: mean,
     denseStd: std,
   };
-  return { prompts, fm: feats, start, count, nMax, pairW, gamma, hasPairs, dense, spec, train, test, featurizeSeconds };
+  const input = appendDense(feats, dense, dd);
+  return { prompts, fm: feats, start, count, nMax, pairW, gamma, hasPairs, dense, input, spec, train, test, featurizeSeconds };
+}
+
+/** Append dense columns (as entries dim + c, zeros skipped) to each CSR row; keeps the padding row. */
+function appendDense(fm: FeatureMatrix, dense: Float32Array, dd: number): PreparedData['input'] {
+  let extra = 0;
+  for (let i = 0; i < fm.nRows * dd; i++) if (dense[i] !== 0) extra++;
+  const nnz = fm.idx.length + extra;
+  const rowptr = new Int32Array(fm.nRows + 2);
+  const idx = new Int32Array(nnz);
+  const val = new Float32Array(nnz);
+  let o = 0;
+  for (let g = 0; g < fm.nRows; g++) {
+    const a = fm.rowptr[g] as number;
+    const b = fm.rowptr[g + 1] as number;
+    idx.set(fm.idx.subarray(a, b), o);
+    val.set(fm.val.subarray(a, b), o);
+    o += b - a;
+    for (let c = 0; c < dd; c++) {
+      const v = dense[g * dd + c] as number;
+      if (v !== 0) {
+        idx[o] = fm.dim + c;
+        val[o] = v;
+        o++;
+      }
+    }
+    rowptr[g + 1] = o;
+  }
+  rowptr[fm.nRows + 1] = o;
+  return { rowptr, idx, val, nRows: fm.nRows, nCols: fm.dim + dd };
 }
 
 /** Host-side buffers of one batch (reused between steps). */
 export interface BatchBuffers {
   rowIds: Int32Array;
-  dense: Float32Array;
   weights: Float32Array;
   gamma: Float32Array;
   nWeighted: number;
@@ -200,20 +231,15 @@ export interface BatchBuffers {
 export function fillBatch(d: PreparedData, promptIdx: readonly number[], buf?: BatchBuffers): BatchBuffers {
   const B = promptIdx.length;
   const n = d.nMax;
-  const dd = d.spec.denseDim;
   const b: BatchBuffers =
-    buf && buf.B === B
-      ? buf
-      : { rowIds: new Int32Array(B * n), dense: new Float32Array(B * n * dd), weights: new Float32Array(B * n * n), gamma: new Float32Array(B), nWeighted: 0, B };
+    buf && buf.B === B ? buf : { rowIds: new Int32Array(B * n), weights: new Float32Array(B * n * n), gamma: new Float32Array(B), nWeighted: 0, B };
   b.weights.fill(0);
-  b.dense.fill(0);
   b.rowIds.fill(d.fm.nRows); // the empty padding row
   let nWeighted = 0;
   promptIdx.forEach((p, bi) => {
     const c = d.count[p] as number;
     const s = d.start[p] as number;
     for (let r = 0; r < c; r++) b.rowIds[bi * n + r] = s + r;
-    b.dense.set(d.dense.subarray(s * dd, (s + c) * dd), bi * n * dd);
     const w = d.pairW[p] as Float32Array;
     for (let i = 0; i < c; i++) for (let j = 0; j < c; j++) b.weights[bi * n * n + i * n + j] = w[i * c + j] as number;
     b.gamma[bi] = d.gamma[p] as number;
@@ -225,7 +251,6 @@ export function fillBatch(d: PreparedData, promptIdx: readonly number[], buf?: B
 
 export interface BatchTensors {
   rowIds: tf.Tensor1D;
-  dense: tf.Tensor2D;
   weights: tf.Tensor3D;
   gamma: tf.Tensor3D;
   consts: LossConstantTensors;
@@ -245,18 +270,18 @@ export class TrainingSession {
   private pos = 0;
 
   constructor(readonly data: PreparedData, readonly cfg: TrainConfig) {
-    const fm = data.fm;
+    const x = data.input;
     this.csr = {
-      rowptr: tf.tensor1d(fm.rowptr, 'int32'),
-      idx: tf.tensor1d(fm.idx, 'int32'),
-      val: tf.tensor1d(fm.val, 'float32'),
-      nRows: fm.nRows,
-      nCols: fm.dim,
+      rowptr: tf.tensor1d(x.rowptr, 'int32'),
+      idx: tf.tensor1d(x.idx, 'int32'),
+      val: tf.tensor1d(x.val, 'float32'),
+      nRows: x.nRows,
+      nCols: x.nCols,
     };
     this.params = initParams(data.spec, cfg.seed);
     this.vars = paramList(this.params);
-    // w1h (read only by the sparse kernels) and biases may be updated in place; matMul weights not.
-    const matMulWeights = new Set<tf.Variable>([this.params.w1d, ...this.params.layers.map((l) => l.w)]);
+    // w1 (read only by the sparse kernels) and biases may be updated in place; matMul weights not.
+    const matMulWeights = new Set<tf.Variable>(this.params.layers.map((l) => l.w));
     this.optimizer = new FusedAdam(this.vars, cfg.learningRate, 0.9, 0.999, 1e-8, this.vars.map((v) => !matMulWeights.has(v)));
     this.rng = mulberry32(cfg.seed ^ 0xba7c);
     this.order = shuffleInPlace([...data.train], this.rng);
@@ -285,7 +310,6 @@ export class TrainingSession {
     const n = this.data.nMax;
     return {
       rowIds: tf.tensor1d(b.rowIds, 'int32'),
-      dense: tf.tensor2d(b.dense, [b.B * n, this.data.spec.denseDim]),
       weights: tf.tensor3d(b.weights, [b.B, n, n]),
       gamma: tf.tensor3d(b.gamma, [b.B, 1, 1]),
       consts: lossConstantTensors(lossConstants(b.gamma, this.cfg.eps)),
@@ -296,7 +320,7 @@ export class TrainingSession {
 
   /** The loss of a batch as a scalar tensor (fast path: sparse kernel, fused loss). */
   batchLoss(t: BatchTensors): tf.Scalar {
-    const scores = forwardFast(this.params, this.csr, t.rowIds, t.dense);
+    const scores = forwardFast(this.params, this.csr, t.rowIds);
     return pairLossFused(scores, t.B, this.data.nMax, t.weights, t.consts, this.cfg.utility, this.cfg.eps, t.nWeighted);
   }
 
@@ -318,15 +342,10 @@ export class TrainingSession {
   /** Rewards (sigmoid of scores) of the given rows, in order. */
   rewardsOfRows(rows: Int32Array): Float32Array {
     const out = new Float32Array(rows.length);
-    const dd = this.data.spec.denseDim;
     const chunk = 4096;
     for (let s = 0; s < rows.length; s += chunk) {
       const ids = rows.subarray(s, Math.min(rows.length, s + chunk));
-      const dense = new Float32Array(ids.length * dd);
-      ids.forEach((g, r) => dense.set(this.data.dense.subarray(g * dd, (g + 1) * dd), r * dd));
-      const vals = tf.tidy(() =>
-        tf.sigmoid(forwardFast(this.params, this.csr, tf.tensor1d(ids, 'int32'), tf.tensor2d(dense, [ids.length, dd]))).dataSync(),
-      );
+      const vals = tf.tidy(() => tf.sigmoid(forwardFast(this.params, this.csr, tf.tensor1d(ids, 'int32'))).dataSync());
       out.set(vals, s);
     }
     return out;

@@ -1,6 +1,6 @@
 /**
  * `npm run cli -- repro [--prompts 2048] [--test-prompts 256] [--seed 1] [--utilities log,conditioned]
- *   [--steps 4000] [--lr 0.003] [--batch 64] [--dim 4096] [--hidden 128] [--parallel N] [--out DIR] [--json]`
+ *   [--steps 2000] [--lr 0.003] [--batch 64] [--dim 4096] [--hidden 128] [--parallel N] [--out DIR] [--json]`
  *
  * The paper's length experiment (issue 4): trains one model per utility on synthetic data and
  * reports, on held-out prompts, pair accuracy, collapse gap, openness tracking and mean misfit.
@@ -120,7 +120,7 @@ export async function run(argv: string[]): Promise<void> {
       'test-prompts': { type: 'string', default: '256' },
       seed: { type: 'string', default: '1' },
       utilities: { type: 'string', default: 'log,conditioned' },
-      steps: { type: 'string', default: '4000' },
+      steps: { type: 'string', default: '2000' },
       lr: { type: 'string', default: '0.003' },
       batch: { type: 'string', default: '64' },
       dim: { type: 'string', default: '4096' },
