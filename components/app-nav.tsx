@@ -27,7 +27,7 @@ export function AppNav({ user }: { user: SessionUser | null }) {
               <li key={l.href}>
                 <Link
                   href={l.href}
-                  className="whitespace-nowrap rounded-md px-2.5 py-1.5 text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  className="whitespace-nowrap rounded-md px-2 py-1.5 text-sm sm:px-2.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
                 >
                   {l.label}
                 </Link>

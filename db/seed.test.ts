@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "./index";
 import { DEMO_ACCOUNTS, seedDemo } from "./seed";
+import { datasetAgreement } from "../lib/datasets";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-seed-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -40,6 +41,12 @@ describe("demo seed", () => {
     const differing = pairs.filter((p) => p.ra !== p.rb).length;
     expect(differing / pairs.length).toBeGreaterThan(0.5);
     expect(count("select count(*) n from annotations where openness not in (0, 0.25, 0.5, 0.75, 1)")).toBe(0);
+  });
+
+  it("gives the agreement view the hasty annotator, and only them, to flag", () => {
+    const { id } = db.$client.prepare("select id from datasets where slug = 'demo'").get() as { id: number };
+    const flagged = datasetAgreement(db, id).annotators.filter((a) => a.flagged).map((a) => a.name);
+    expect(flagged).toEqual(["Tomás Reyes"]);
   });
 
   it("stores no password in plain text", () => {

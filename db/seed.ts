@@ -15,16 +15,18 @@ export const DEMO_ACCOUNTS: { email: string; name: string; role: Role; password:
   { email: "annotator@octorank.dev", name: "Andy Annotator", role: "annotator", password: "demo-annotator" },
   { email: "mina@octorank.dev", name: "Mina Okafor", role: "annotator", password: "demo-annotator" },
   { email: "tomas@octorank.dev", name: "Tomás Reyes", role: "annotator", password: "demo-annotator" },
+  { email: "priya@octorank.dev", name: "Priya Natarajan", role: "annotator", password: "demo-annotator" },
 ];
 
 /**
  * The demo annotators who have already worked: how noisy their rankings are (in ranks), how far
- * their openness tags wander, and how much of the dataset they did. Tomás is the hasty one, so the
- * agreement view has somebody to flag.
+ * their openness tags wander, how often they click through without reading (a random order), and how
+ * much of the dataset they did. Tomás is the hasty one, so the agreement view has somebody to flag.
  */
 const DEMO_WORK = [
-  { email: "mina@octorank.dev", rankNoise: 0.7, opennessNoise: 0.12, share: 0.9, secondsPerPrompt: 95 },
-  { email: "tomas@octorank.dev", rankNoise: 1.6, opennessNoise: 0.25, share: 0.8, secondsPerPrompt: 38 },
+  { email: "mina@octorank.dev", rankNoise: 0.7, opennessNoise: 0.12, clickThrough: 0, share: 0.9, secondsPerPrompt: 95 },
+  { email: "tomas@octorank.dev", rankNoise: 1.5, opennessNoise: 0.3, clickThrough: 0.8, share: 0.8, secondsPerPrompt: 24 },
+  { email: "priya@octorank.dev", rankNoise: 0.9, opennessNoise: 0.15, clickThrough: 0, share: 0.5, secondsPerPrompt: 120 },
 ];
 
 const OPENNESS_SCALE = [0, 0.25, 0.5, 0.75, 1];
@@ -114,7 +116,8 @@ export function seedDemo(db: Db): { created: boolean } {
 
       for (const worker of DEMO_WORK) {
         if (random() > worker.share) continue;
-        const ranking = simulatedRanking(demo, idsByTrueRank, worker.rankNoise, random);
+        const noise = random() < worker.clickThrough ? 100 : worker.rankNoise;
+        const ranking = simulatedRanking(demo, idsByTrueRank, noise, random);
         const openness = nearestOnScale(Math.min(1, Math.max(0, demo.openness + worker.opennessNoise * normal(random))));
         const at = new Date(now - (DEMO_PROMPTS.length - promptIndex) * 3_600_000 - Math.floor(random() * 600_000));
         tx.insert(schema.annotations)

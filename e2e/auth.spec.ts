@@ -45,3 +45,19 @@ test("after sign-in the callback goes only to a path on this site", async ({ pag
   // The home page sends an annotator on to their queue.
   await expect(page).toHaveURL(new URL("/annotate", test.info().project.use.baseURL).href);
 });
+
+test("a state-changing API request from another site is refused before it reaches a handler", async ({ page }) => {
+  const annotator = createTestUser("annotator", "csrf");
+  await login(page, annotator);
+  const forged = await page.request.post("/api/queue/skip", {
+    headers: { Origin: "http://evil.example", "Content-Type": "application/json" },
+    data: { promptId: 1 },
+  });
+  expect(forged.status()).toBe(403);
+  expect(await forged.text()).toContain("Cross-site");
+  const sameSite = await page.request.post("/api/queue/skip", {
+    headers: { Origin: new URL(page.url()).origin, "Content-Type": "application/json" },
+    data: { promptId: 1 },
+  });
+  expect(sameSite.status()).not.toBe(403);
+});

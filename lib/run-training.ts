@@ -83,8 +83,10 @@ export async function executeRun(db: Db, runId: number, options: ExecuteOptions 
       );
     }
     const config = toTrainConfig(run.config);
-    // Enough evaluations for a loss curve that grows smoothly, without evaluating on every step.
-    const evalEvery = run.config.train.evalEvery === undefined ? Math.max(5, Math.round(config.steps / 100)) : config.evalEvery;
+    // Enough evaluations for a loss curve that grows smoothly, without evaluating on every step; capped so
+    // that a long run still shows progress within seconds of starting.
+    const evalEvery =
+      run.config.train.evalEvery === undefined ? Math.min(100, Math.max(5, Math.round(config.steps / 100))) : config.evalEvery;
     const result: TrainResult = await trainRewardModel(prompts, { ...config, evalEvery }, {
       signal: options.signal,
       onProgress: (p) => {

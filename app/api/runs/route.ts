@@ -1,5 +1,6 @@
 import { getDb } from "@/db";
-import { describeZodError, jsonError } from "@/lib/http";
+import { z } from "zod";
+import { describeZodError, jsonError, parseJsonBody } from "@/lib/http";
 import { kickScheduler } from "@/lib/run-scheduler";
 import { validateTrainSettings } from "@/lib/run-training";
 import { createRun, datasetIdBySlug, listRuns, RunError, runRequestSchema } from "@/lib/runs";
@@ -21,14 +22,11 @@ export async function GET(request: Request) {
 export async function POST(request: Request) {
   const auth = await authorizeRequest(request, "researcher");
   if (auth.response) return auth.response;
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    return jsonError(400, "The request body must be JSON.");
-  }
+  const parsedBody = await parseJsonBody(request, z.record(z.string(), z.unknown()));
+  if (parsedBody.response) return parsedBody.response;
+  let body: Record<string, unknown> = parsedBody.data;
   const db = getDb();
-  if (body && typeof body === "object" && "dataset" in body && typeof body.dataset === "string" && !("datasetId" in body)) {
+  if (typeof body.dataset === "string" && !("datasetId" in body)) {
     const id = datasetIdBySlug(db, body.dataset);
     if (id === null) return jsonError(404, `There is no dataset "${body.dataset}".`);
     body = { ...body, datasetId: id };
