@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- trainer [--json] [--steps 300] [--prompts 8192] [--no-repro] [--no-torch] [--profile]`
+ * `npm run bench -- trainer [--json] [--steps 300] [--prompts 8192] [--no-repro] [--no-torch] [--profile]
+ *   [--backend wasm|cpu] [--naive N] [--repro-steps 2000]`
  *
  * Trainer throughput on the paper-size synthetic workload (issue 7): 8,192 prompts x 8 responses,
  * default featurizer (4,096 hashed dims + 5 numeric) and model (hidden 128), batch 64 prompts,
@@ -18,7 +19,9 @@ import { initBackend } from '../ml/backend';
 import { featurizePrompts } from '../ml/features';
 import { syntheticLengthDataset } from '../ml/synthetic';
 import { TrainingSession, fillBatch, prepareData, trainConfigSchema } from '../ml/trainer';
-import { paramList } from '../ml/model';
+import { forwardPlain, paramList } from '../ml/model';
+import { denseRows } from '../ml/features';
+import { pairLoss } from '../ml/loss';
 
 const PY = '/usr/bin/python3';
 
@@ -49,6 +52,7 @@ export async function run(argv: string[]): Promise<void> {
       profile: { type: 'boolean', default: false },
       backend: { type: 'string', default: 'wasm' },
       'repro-steps': { type: 'string', default: '2000' },
+      naive: { type: 'string', default: '0' },
     },
   });
   const log = (s: string) => {
@@ -120,6 +124,33 @@ export async function run(argv: string[]): Promise<void> {
   }
   log('CPU ms per step, by phase (cumulative) and by kernel (--profile):');
   for (const [k, v] of Object.entries(phases)) log(`  ${k}: ${v.toFixed(2)} ms`);
+
+  // Optional: the naive tfjs trainer (dense input matMul, autograd through the utility, tf.train.adam).
+  let naiveStepsPerS: number | null = null;
+  const naiveSteps = Number(values.naive);
+  if (naiveSteps > 0) {
+    const opt = tf.train.adam(cfg.learningRate, 0.9, 0.999, 1e-8);
+    const vars = paramList(session.params);
+    const nCols = data.input.nCols;
+    const naiveStep = () => {
+      const b = fillBatch(data, session.nextBatch());
+      tf.tidy(() => {
+        const x = tf.tensor2d(denseRows({ ...data.fm, ...data.input, dim: nCols }, Array.from(b.rowIds)), [b.rowIds.length, nCols]);
+        const t = session.batchTensors(b);
+        const loss = opt.minimize(() => {
+          const r = tf.sigmoid(tf.reshape(forwardPlain(session.params, x), [t.B, data.nMax])) as tf.Tensor2D;
+          return pairLoss(r, t.weights, t.gamma, cfg.utility, cfg.eps, t.nWeighted);
+        }, true, vars);
+        loss?.dataSync();
+      });
+    };
+    naiveStep();
+    const t0 = performance.now();
+    for (let i = 0; i < naiveSteps; i++) naiveStep();
+    naiveStepsPerS = naiveSteps / ((performance.now() - t0) / 1000);
+    opt.dispose();
+    log(`naive tfjs trainer (${backend}; dense matMul + autograd + tf.train.adam): ${naiveStepsPerS.toFixed(2)} steps/s`);
+  }
   session.dispose();
 
   // PyTorch reference, same features.
@@ -198,6 +229,7 @@ export async function run(argv: string[]): Promise<void> {
     torch_steps_per_s: torch?.steps_per_s ?? null,
     torch_all: torch?.all ?? null,
     ratio,
+    naive_steps_per_s: naiveStepsPerS,
     repro_seconds: reproSeconds,
   };
   if (values.json) console.log(JSON.stringify(result, null, 2));
