@@ -36,6 +36,16 @@ def main():
     rows = np.repeat(np.arange(n_rows), np.diff(rowptr[: n_rows + 1]))
     x_np[rows, idx[: len(rows)]] = val[: len(rows)]
     x_np[:, dim:] = dense
+    # prompt part of each row (featurized once per prompt): add the prompt's dense row
+    prowptr = np.fromfile(f"{d}/prowptr.i32", dtype=np.int32)
+    pidx = np.fromfile(f"{d}/pidx.i32", dtype=np.int32)
+    pval = np.fromfile(f"{d}/pval.f32", dtype=np.float32)
+    rowprompt = np.fromfile(f"{d}/rowprompt.i32", dtype=np.int32)
+    p_dense = np.zeros((n_prompts, dim), dtype=np.float32)
+    prow = np.repeat(np.arange(n_prompts), np.diff(prowptr[: n_prompts + 1]))
+    p_dense[prow, pidx[: len(prow)]] = pval[: len(prow)]
+    x_np[:, :dim] += p_dense[rowprompt]
+    del p_dense
     x_all = torch.from_numpy(x_np)
 
     sizes = [dim + dd] + hidden

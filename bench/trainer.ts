@@ -18,9 +18,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../ml/backend';
 import { featurizePrompts } from '../ml/features';
 import { syntheticLengthDataset } from '../ml/synthetic';
-import { TrainingSession, fillBatch, prepareData, trainConfigSchema } from '../ml/trainer';
+import { TrainingSession, denseInputRows, fillBatch, prepareData, trainConfigSchema } from '../ml/trainer';
 import { forwardPlain, paramList } from '../ml/model';
-import { denseRows } from '../ml/features';
 import { pairLoss } from '../ml/loss';
 
 const PY = '/usr/bin/python3';
@@ -69,9 +68,11 @@ export async function run(argv: string[]): Promise<void> {
 
   const prompts = syntheticLengthDataset({ prompts: nPrompts, seed: 1 });
   let t = performance.now();
-  const fm = featurizePrompts(prompts, dim, 0);
+  const fm = featurizePrompts(prompts, dim, 0, true);
+  const pr = fm.prompts as NonNullable<typeof fm.prompts>;
+  const promptNnz = pr.idx.length / pr.nRows;
   const featurizeSeconds = (performance.now() - t) / 1000;
-  log(`featurized ${fm.nRows} responses in ${featurizeSeconds.toFixed(2)} s (${Math.round(fm.nRows / featurizeSeconds)} responses/s, ${(fm.idx.length / fm.nRows).toFixed(0)} non-zeros per row of ${dim})`);
+  log(`featurized ${fm.nRows} responses in ${featurizeSeconds.toFixed(2)} s (${Math.round(fm.nRows / featurizeSeconds)} responses/s, ${((fm.idx.length / fm.nRows) + promptNnz).toFixed(0)} non-zeros per row of ${dim}: ${promptNnz.toFixed(0)} from the prompt, shared by its 8 responses)`);
   const data = prepareData(prompts, cfg, fm);
 
   const tensorsBefore = tf.memory().numTensors;
@@ -135,7 +136,8 @@ export async function run(argv: string[]): Promise<void> {
     const naiveStep = () => {
       const b = fillBatch(data, session.nextBatch());
       tf.tidy(() => {
-        const x = tf.tensor2d(denseRows({ ...data.fm, ...data.input, dim: nCols }, Array.from(b.rowIds)), [b.rowIds.length, nCols]);
+        const promptOfRow = Array.from(b.rowIds, (_, r) => b.promptIds[Math.floor(r / data.nMax)] as number);
+        const x = tf.tensor2d(denseInputRows(data, Array.from(b.rowIds), promptOfRow), [b.rowIds.length, nCols]);
         const t = session.batchTensors(b);
         const loss = opt.minimize(() => {
           const r = tf.sigmoid(tf.reshape(forwardPlain(session.params, x), [t.B, data.nMax])) as tf.Tensor2D;
@@ -164,6 +166,10 @@ export async function run(argv: string[]): Promise<void> {
         writeRaw(path.join(dir, 'rowptr.i32'), fm.rowptr);
         writeRaw(path.join(dir, 'idx.i32'), fm.idx);
         writeRaw(path.join(dir, 'val.f32'), fm.val);
+        writeRaw(path.join(dir, 'prowptr.i32'), pr.rowptr);
+        writeRaw(path.join(dir, 'pidx.i32'), pr.idx);
+        writeRaw(path.join(dir, 'pval.f32'), pr.val);
+        writeRaw(path.join(dir, 'rowprompt.i32'), fm.rowPrompt as Int32Array);
         writeRaw(path.join(dir, 'dense.f32'), data.dense);
         writeRaw(path.join(dir, 'start.i32'), data.start);
         const pw = new Float32Array(prompts.length * data.nMax * data.nMax);

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend';
-import { denseRows } from './features';
 import { pairLoss } from './loss';
 import { forwardFast, forwardPlain, paramList } from './model';
 import { syntheticLengthDataset } from './synthetic';
-import { TrainingSession, fillBatch, prepareData, trainConfigSchema } from './trainer';
+import { TrainingSession, denseInputRows, fillBatch, prepareData, trainConfigSchema } from './trainer';
 
 /** Fast path (SIMD sparse kernel + custom-gradient dense layers) vs plain tfjs autograd. */
 async function compare(backend: 'wasm' | 'cpu', utility: 'conditioned' | 'logsigmoid' | 'log', hiddenSizes = [32, 16]) {
@@ -24,7 +23,8 @@ async function compare(backend: 'wasm' | 'cpu', utility: 'conditioned' | 'logsig
     });
     const plain = tf.tidy(() => {
       const t = s.batchTensors(b);
-      const x = tf.tensor2d(denseRows({ ...data.fm, ...data.input, dim: data.input.nCols }, Array.from(b.rowIds)), [b.rowIds.length, data.input.nCols]);
+      const promptOfRow = Array.from(b.rowIds, (_, r) => b.promptIds[Math.floor(r / data.nMax)] as number);
+      const x = tf.tensor2d(denseInputRows(data, Array.from(b.rowIds), promptOfRow), [b.rowIds.length, data.input.nCols]);
       const f = () => {
         const scores = forwardPlain(s.params, x);
         const r = tf.sigmoid(tf.reshape(scores, [t.B, data.nMax])) as tf.Tensor2D;
@@ -63,7 +63,7 @@ describe('fast path equals plain tfjs autograd', () => {
     const data = prepareData(prompts, cfg);
     const s = new TrainingSession(data, cfg);
     const [a, b] = tf.tidy(() => {
-      const pad = forwardFast(s.params, s.csr, tf.tensor1d([data.fm.nRows], 'int32'));
+      const pad = forwardFast(s.params, s.csr, tf.tensor1d([data.fm.nRows], 'int32'), { prompts: s.pcsr, promptIds: tf.tensor1d([prompts.length], 'int32'), n: 1 });
       const ref = forwardPlain(s.params, tf.zeros([1, data.input.nCols]) as tf.Tensor2D);
       return [pad.dataSync()[0], ref.dataSync()[0]];
     });

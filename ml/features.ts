@@ -23,6 +23,13 @@ export interface FeatureMatrix {
   dense: Float32Array;
   denseDim: number;
   embeddingDim: number;
+  /**
+   * Present when featurized with splitPrompt: rows above hold the response part only, the prompt
+   * part is one CSR row per prompt here (plus an empty padding row), and rowPrompt maps rows to it.
+   * The model input of a row is the sum of the two (the layer is linear in it).
+   */
+  prompts?: { rowptr: Int32Array; idx: Int32Array; val: Float32Array; nRows: number };
+  rowPrompt?: Int32Array;
 }
 
 const NS = {
@@ -226,8 +233,15 @@ export class Featurizer {
   }
 
   /** Sparse entries (sorted by index) and dense features of one response under a prompt. */
-  response(p: PromptPart, text: string, embedding: readonly number[] | undefined, dense: Float32Array, denseOffset: number): { idx: Int32Array; val: Float32Array } {
-    for (let k = 0; k < p.idx.length; k++) this.row.add(p.idx[k] as number, p.val[k] as number);
+  response(
+    p: PromptPart,
+    text: string,
+    embedding: readonly number[] | undefined,
+    dense: Float32Array,
+    denseOffset: number,
+    includePrompt = true,
+  ): { idx: Int32Array; val: Float32Array } {
+    if (includePrompt) for (let k = 0; k < p.idx.length; k++) this.row.add(p.idx[k] as number, p.val[k] as number);
     const st = hashText(text, NS.respWord, NS.respBigram, NS.respTri, this.acc);
     this.acc.flush(HALF, this.row);
     const { idx, val } = this.row.take();
@@ -292,6 +306,7 @@ export function featurizeRows(
   items: readonly { prompt: string; responses: readonly { text: string; embedding?: readonly number[] }[] }[],
   dim: number,
   embeddingDim = 0,
+  splitPrompt = false,
 ): FeatureMatrix {
   const f = new Featurizer(dim, embeddingDim);
   const nRows = items.reduce((a, it) => a + it.responses.length, 0);
@@ -299,11 +314,23 @@ export function featurizeRows(
   const idx = new GrowI32();
   const val = new GrowF32();
   const dense = new Float32Array(nRows * f.denseDim);
+  const prowptr = new Int32Array(items.length + 2);
+  const pidx = new GrowI32();
+  const pval = new GrowF32();
+  const rowPrompt = new Int32Array(nRows);
   let row = 0;
-  for (const it of items) {
+  for (const [pi, it] of items.entries()) {
     const p = f.prompt(it.prompt);
+    if (splitPrompt) {
+      for (let k = 0; k < p.idx.length; k++) {
+        pidx.push(p.idx[k] as number);
+        pval.push(p.val[k] as number);
+      }
+      prowptr[pi + 1] = pidx.n;
+    }
     for (const r of it.responses) {
-      const e = f.response(p, r.text, r.embedding, dense, row * f.denseDim);
+      rowPrompt[row] = pi;
+      const e = f.response(p, r.text, r.embedding, dense, row * f.denseDim, !splitPrompt);
       for (let k = 0; k < e.idx.length; k++) {
         idx.push(e.idx[k] as number);
         val.push(e.val[k] as number);
@@ -313,6 +340,7 @@ export function featurizeRows(
     }
   }
   rowptr[nRows + 1] = idx.n;
+  prowptr[items.length + 1] = pidx.n;
   return {
     nRows,
     dim,
@@ -322,20 +350,24 @@ export function featurizeRows(
     dense,
     denseDim: f.denseDim,
     embeddingDim,
+    ...(splitPrompt
+      ? { prompts: { rowptr: prowptr, idx: pidx.a.slice(0, pidx.n), val: pval.a.slice(0, pval.n), nRows: items.length }, rowPrompt }
+      : {}),
   };
 }
 
 /** Featurize training prompts (rows: prompts in order, responses in order). */
-export function featurizePrompts(prompts: readonly TrainingPrompt[], dim: number, embeddingDim = embeddingDimOf(prompts)): FeatureMatrix {
-  return featurizeRows(prompts.map((p) => ({ prompt: p.text, responses: p.responses })), dim, embeddingDim);
+export function featurizePrompts(prompts: readonly TrainingPrompt[], dim: number, embeddingDim = embeddingDimOf(prompts), splitPrompt = false): FeatureMatrix {
+  return featurizeRows(prompts.map((p) => ({ prompt: p.text, responses: p.responses })), dim, embeddingDim, splitPrompt);
 }
 
-/** Densify rows of a feature matrix (sparse part only), for reference computations. */
-export function denseRows(fm: FeatureMatrix, rows: readonly number[]): Float32Array {
-  const out = new Float32Array(rows.length * fm.dim);
+type Csr = { rowptr: Int32Array; idx: Int32Array; val: Float32Array };
+
+/** Densify rows of a CSR matrix into [rows, dim] (adding into `out` when given), for reference computations. */
+export function denseRows(m: Csr & { dim: number }, rows: readonly number[], out: Float32Array = new Float32Array(rows.length * m.dim)): Float32Array {
   rows.forEach((g, r) => {
-    for (let k = fm.rowptr[g] as number; k < (fm.rowptr[g + 1] as number); k++)
-      out[r * fm.dim + (fm.idx[k] as number)] = (out[r * fm.dim + (fm.idx[k] as number)] as number) + (fm.val[k] as number);
+    for (let k = m.rowptr[g] as number; k < (m.rowptr[g + 1] as number); k++)
+      out[r * m.dim + (m.idx[k] as number)] = (out[r * m.dim + (m.idx[k] as number)] as number) + (m.val[k] as number);
   });
   return out;
 }

@@ -8,7 +8,7 @@
  * transposeA/transposeB is pathologically slow (DESIGN §2).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type CsrTensors, sparseMatMul } from './sparse';
+import { type CsrTensors, sparseMatMul, sparseMatMulShared } from './sparse';
 import { mulberry32 } from './rng';
 
 export interface ModelSpec {
@@ -105,9 +105,21 @@ function addBias(x: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   return f(x, b) as tf.Tensor2D;
 }
 
-/** Fast path: scores [R] of rows rowIds of the (hashed + dense) CSR input. */
-export function forwardFast(p: ModelParams, csr: CsrTensors, rowIds: tf.Tensor1D): tf.Tensor1D {
-  let h = addBias(sparseMatMul(csr, rowIds, p.w1 as tf.Tensor2D), p.b1 as tf.Tensor1D);
+/** Prompt parts of the input rows: prompt CSR rows promptIds, each shared by n consecutive rows. */
+export interface SharedPrompts {
+  prompts: CsrTensors;
+  promptIds: tf.Tensor1D;
+  n: number;
+}
+
+/**
+ * Fast path: scores [R] of rows rowIds of the (hashed + dense) CSR input, plus their prompt part
+ * when the features are split (see FeatureMatrix.prompts).
+ */
+export function forwardFast(p: ModelParams, csr: CsrTensors, rowIds: tf.Tensor1D, shared?: SharedPrompts): tf.Tensor1D {
+  const w1 = p.w1 as tf.Tensor2D;
+  const first = shared ? sparseMatMulShared(csr, rowIds, shared.prompts, shared.promptIds, shared.n, w1) : sparseMatMul(csr, rowIds, w1);
+  let h = addBias(first, p.b1 as tf.Tensor1D);
   for (const l of p.layers) h = linear(tf.relu(h), l.w as tf.Tensor2D, l.b as tf.Tensor1D);
   return tf.reshape(h, [-1]) as tf.Tensor1D;
 }

@@ -258,10 +258,44 @@ function csrBlockedFunction(fwd: boolean): { params: number[]; locals: number[][
   return { params: Array<number>(nParams).fill(I32), locals: [[...uleb(8), I32], [...uleb(9), V128]], code };
 }
 
+/**
+ * Row broadcasts between B group rows and B * n member rows (H4 bytes each), 4 floats at a time:
+ *   expand (broadcastAdd): member[b * n + i] += group[b]
+ *   reduce (groupSum):     group[b] = sum_i member[b * n + i]   (group zeroed first)
+ */
+function groupRowsFunction(expand: boolean): { params: number[]; locals: number[][]; code: number[] } {
+  const member = 0, group = 1, B = 2, n = 3, H4 = 4;
+  const b = 5, i = 6, a = 7, s = 8, aEnd = 9, grow = 10, mrow = 11;
+  const one = 12; // v128
+  const code: number[] = [0x43, 0x00, 0x00, 0x80, 0x3f, ...f32x4splat, ...set(one)];
+  if (!expand) code.push(...get(group), ...i32c(0), ...get(B), ...get(H4), ...mul, ...memFill);
+  code.push(...get(member), ...set(mrow));
+  code.push(...i32c(0), ...set(b));
+  code.push(...block, ...loop);
+  code.push(...get(b), ...get(B), ...geU, ...brIf(1));
+  code.push(...get(group), ...get(b), ...get(H4), ...mul, ...add, ...set(grow));
+  code.push(...i32c(0), ...set(i));
+  code.push(...block, ...loop);
+  code.push(...get(i), ...get(n), ...geU, ...brIf(1));
+  if (expand) code.push(...get(mrow), ...set(a), ...get(grow), ...set(s));
+  else code.push(...get(grow), ...set(a), ...get(mrow), ...set(s));
+  code.push(...get(a), ...get(H4), ...add, ...set(aEnd));
+  code.push(...axpy(a, s, aEnd, one, 1));
+  code.push(...get(mrow), ...get(H4), ...add, ...set(mrow));
+  code.push(...get(i), ...i32c(1), ...add, ...set(i), ...br(0));
+  code.push(...end, ...end);
+  code.push(...get(b), ...i32c(1), ...add, ...set(b), ...br(0));
+  code.push(...end, ...end);
+  code.push(...end);
+  return { params: Array<number>(5).fill(I32), locals: [[...uleb(7), I32], [...uleb(1), V128]], code };
+}
+
 export interface SimdKernels {
   spmm(rowIds: number, nRows: number, rowptr: number, idx: number, val: number, W: number, H4: number, out: number): void;
   spmmT(rowIds: number, nRows: number, rowptr: number, idx: number, val: number, dOut: number, H4: number, G: number, gBytes: number): void;
   adam(p: number, g: number, m: number, v: number, nBytes: number, b1: number, b2: number, a: number, s2: number, eps: number): void;
+  broadcastAdd(member: number, group: number, B: number, n: number, H4: number): void;
+  groupSum(member: number, group: number, B: number, n: number, H4: number): void;
   /** Vector width in floats that H must be a multiple of. */
   multiple: number;
 }
@@ -273,8 +307,8 @@ export interface SimdKernels {
 export function simdModuleBytes(unroll: number): Uint8Array<ArrayBuffer> {
   const fns =
     unroll === 8
-      ? [csrBlockedFunction(true), csrBlockedFunction(false), adamFunction()]
-      : [csrFunction(true, unroll), csrFunction(false, unroll), adamFunction()];
+      ? [csrBlockedFunction(true), csrBlockedFunction(false), adamFunction(), groupRowsFunction(true), groupRowsFunction(false)]
+      : [csrFunction(true, unroll), csrFunction(false, unroll), adamFunction(), groupRowsFunction(true), groupRowsFunction(false)];
   const types = fns.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]);
   const typeSec = section(1, vec(types));
   const importSec = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
@@ -283,6 +317,8 @@ export function simdModuleBytes(unroll: number): Uint8Array<ArrayBuffer> {
     [...str('spmm'), 0x00, ...uleb(0)],
     [...str('spmmT'), 0x00, ...uleb(1)],
     [...str('adam'), 0x00, ...uleb(2)],
+    [...str('broadcastAdd'), 0x00, ...uleb(3)],
+    [...str('groupSum'), 0x00, ...uleb(4)],
   ]));
   const bodies = fns.map((f) => {
     const body = [...vec(f.locals), ...f.code];
@@ -311,7 +347,7 @@ export function simdKernels(memory: WebAssembly.Memory, H: number): SimdKernels 
   const mod = new WebAssembly.Module(bytes);
   const inst = new WebAssembly.Instance(mod, { env: { memory } });
   const ex = inst.exports as unknown as Omit<SimdKernels, 'multiple'>;
-  const k: SimdKernels = { spmm: ex.spmm, spmmT: ex.spmmT, adam: ex.adam, multiple: 4 * unroll };
+  const k: SimdKernels = { ...ex, multiple: 4 * unroll };
   perMemory.set(unroll, k);
   return k;
 }

@@ -19,7 +19,7 @@ export interface CsrTensors {
 }
 
 interface WasmBackendLike {
-  wasm: { asm: { memory: WebAssembly.Memory }; HEAPF32: Float32Array; HEAP32: Int32Array };
+  wasm: { asm: { memory: WebAssembly.Memory }; HEAPF32: Float32Array; HEAP32: Int32Array; _malloc(n: number): number; _free(p: number): void };
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
@@ -180,6 +180,145 @@ export function sparseMatMul(csr: CsrTensors, rowIds: tf.Tensor1D, w: tf.Tensor2
       gradFunc: (dy: tf.Tensor) => [
         tf.engine().runKernel(SPMM_T, { ...base, dy } as unknown as tf.NamedTensorMap, { D: csr.nCols } as unknown as tf.NamedAttrMap) as tf.Tensor,
       ],
+    };
+  });
+  return f(w) as tf.Tensor2D;
+}
+
+// ---- two-part rows: prompt part shared by the n responses of a prompt --------------------------
+
+export const SPMM2 = 'OctorankSpmmShared';
+export const SPMM2_T = 'OctorankSpmmSharedT';
+
+/**
+ * Row r of the input is response row rowIds[r] of `csr` plus prompt row promptIds[floor(r / n)] of
+ * `prompts`: out[r, :] = X[rowIds[r]] @ w + P[promptIds[r / n]] @ w. The prompt part is computed
+ * once per prompt instead of once per response (and its gradient once per prompt too).
+ */
+function spmm2Inputs(inputs: Inputs) {
+  const rowIds = need(inputs, 'rowIds');
+  const promptIds = need(inputs, 'promptIds');
+  return {
+    rowIds,
+    promptIds,
+    R: rowIds.shape[0] ?? 0,
+    B: promptIds.shape[0] ?? 0,
+    resp: ['rowptr', 'idx', 'val'].map((k) => need(inputs, k)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo],
+    prom: ['prowptr', 'pidx', 'pval'].map((k) => need(inputs, k)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo],
+  };
+}
+
+function jsGroupRows(expand: boolean, member: Float32Array, group: Float32Array, B: number, n: number, H: number): void {
+  if (!expand) group.fill(0, 0, B * H);
+  for (let b = 0; b < B; b++)
+    for (let i = 0; i < n; i++) {
+      const m = (b * n + i) * H;
+      const g = b * H;
+      for (let j = 0; j < H; j++) {
+        if (expand) member[m + j] = (member[m + j] as number) + (group[g + j] as number);
+        else group[g + j] = (group[g + j] as number) + (member[m + j] as number);
+      }
+    }
+}
+
+function spmm2Kernel(fwd: boolean) {
+  return ({ inputs, backend, attrs }: { inputs: Inputs; backend: unknown; attrs?: unknown }): tf.TensorInfo => {
+    const { n, D } = attrs as { n: number; D: number };
+    const x = spmm2Inputs(inputs);
+    if (x.R !== x.B * n) throw new Error(`${SPMM2}: rows (${x.R}) must be prompts (${x.B}) x n (${n})`);
+    const src = need(inputs, fwd ? 'w' : 'dy');
+    const H = src.shape[1] ?? 0;
+    const shape = fwd ? [x.R, H] : [D, H];
+    const maybeWasm = backend as Partial<WasmBackendLike>;
+    if (maybeWasm.dataIdMap && maybeWasm.wasm) {
+      const b = backend as WasmBackendLike;
+      const out = b.makeOutput(shape, 'float32');
+      const k = simdKernels(b.wasm.asm.memory, H);
+      const scratch = b.wasm._malloc(Math.max(16, 4 * x.B * H));
+      try {
+        const o = offset(b, out);
+        const s = offset(b, src);
+        const [rp, ri, rv] = x.resp.map((t) => offset(b, t)) as [number, number, number];
+        const [pp, pi, pv] = x.prom.map((t) => offset(b, t)) as [number, number, number];
+        const rowIds = offset(b, x.rowIds);
+        const promptIds = offset(b, x.promptIds);
+        if (k) {
+          if (fwd) {
+            k.spmm(promptIds, x.B, pp, pi, pv, s, 4 * H, scratch);
+            k.spmm(rowIds, x.R, rp, ri, rv, s, 4 * H, o);
+            k.broadcastAdd(o, scratch, x.B, n, 4 * H);
+          } else {
+            k.spmmT(rowIds, x.R, rp, ri, rv, s, 4 * H, o, 4 * D * H);
+            k.groupSum(s, scratch, x.B, n, 4 * H);
+            k.spmmT(promptIds, x.B, pp, pi, pv, scratch, 4 * H, o, 0); // accumulate, no zeroing
+          }
+        } else {
+          const f = new Float32Array(b.wasm.asm.memory.buffer);
+          const i = new Int32Array(b.wasm.asm.memory.buffer);
+          const sc = f.subarray(scratch >> 2, (scratch >> 2) + x.B * H);
+          if (fwd) {
+            const outF = f.subarray(o >> 2, (o >> 2) + x.R * H);
+            jsSpmm(i.subarray(promptIds >> 2), x.B, i.subarray(pp >> 2), i.subarray(pi >> 2), f.subarray(pv >> 2), f.subarray(s >> 2), H, sc);
+            jsSpmm(i.subarray(rowIds >> 2), x.R, i.subarray(rp >> 2), i.subarray(ri >> 2), f.subarray(rv >> 2), f.subarray(s >> 2), H, outF);
+            jsGroupRows(true, outF, sc, x.B, n, H);
+          } else {
+            const G = f.subarray(o >> 2, (o >> 2) + D * H);
+            G.fill(0);
+            const dy = f.subarray(s >> 2, (s >> 2) + x.R * H);
+            jsSpmmT(i.subarray(rowIds >> 2), x.R, i.subarray(rp >> 2), i.subarray(ri >> 2), f.subarray(rv >> 2), dy, H, G);
+            jsGroupRows(false, dy, sc, x.B, n, H);
+            jsSpmmT(i.subarray(promptIds >> 2), x.B, i.subarray(pp >> 2), i.subarray(pi >> 2), f.subarray(pv >> 2), sc, H, G);
+          }
+        }
+      } finally {
+        b.wasm._free(scratch);
+      }
+      return out;
+    }
+    const b = backend as CpuBackendLike;
+    const v = (t: tf.TensorInfo) => cpuValues(b, t);
+    const [rp, ri, rv] = x.resp.map(v) as [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>];
+    const [pp, pi, pv] = x.prom.map(v) as [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>];
+    const sc = new Float32Array(x.B * H);
+    const dst = new Float32Array((shape[0] as number) * H);
+    if (fwd) {
+      jsSpmm(v(x.promptIds), x.B, pp, pi, pv, v(src), H, sc);
+      jsSpmm(v(x.rowIds), x.R, rp, ri, rv, v(src), H, dst);
+      jsGroupRows(true, dst, sc, x.B, n, H);
+    } else {
+      const dy = Float32Array.from(v(src));
+      jsSpmmT(v(x.rowIds), x.R, rp, ri, rv, dy, H, dst);
+      jsGroupRows(false, dy, sc, x.B, n, H);
+      jsSpmmT(v(x.promptIds), x.B, pp, pi, pv, sc, H, dst);
+    }
+    return b.makeTensorInfo(shape, 'float32', dst);
+  };
+}
+
+let spmm2Registered = false;
+
+function registerSpmm2(): void {
+  if (spmm2Registered) return;
+  spmm2Registered = true;
+  for (const backendName of ['wasm', 'cpu'])
+    for (const [kernelName, fwd] of [[SPMM2, true], [SPMM2_T, false]] as const)
+      if (!tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc: spmm2Kernel(fwd) as unknown as tf.KernelFunc });
+}
+
+/**
+ * Rows = response part (csr rows rowIds) + prompt part (prompts rows promptIds, each shared by n
+ * consecutive rows); differentiable in w only.
+ */
+export function sparseMatMulShared(csr: CsrTensors, rowIds: tf.Tensor1D, prompts: CsrTensors, promptIds: tf.Tensor1D, n: number, w: tf.Tensor2D): tf.Tensor2D {
+  registerSpmm2();
+  const base = { rowIds, promptIds, rowptr: csr.rowptr, idx: csr.idx, val: csr.val, prowptr: prompts.rowptr, pidx: prompts.idx, pval: prompts.val };
+  const attrs = { n, D: csr.nCols } as unknown as tf.NamedAttrMap;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const wIn = args[0] as tf.Tensor;
+    const value = tf.engine().runKernel(SPMM2, { ...base, w: wIn } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor2D;
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor) => [tf.engine().runKernel(SPMM2_T, { ...base, dy } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor],
     };
   });
   return f(w) as tf.Tensor2D;

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { initBackend, type BackendName } from './backend';
-import { type FeatureMatrix, featurizePrompts, embeddingDimOf, NUMERIC_FEATURES } from './features';
+import { type FeatureMatrix, denseRows, featurizePrompts, embeddingDimOf, NUMERIC_FEATURES } from './features';
 import { type LossConstantTensors, lossConstants, lossConstantTensors, pairAccuracy, pairLossFused, pairWeights, promptGamma } from './loss';
 import {
   type ModelParams,
@@ -128,7 +128,8 @@ export function prepareData(prompts: readonly TrainingPrompt[], cfg: TrainConfig
     if (p.responses.length < 2) throw new Error(`prompt ${p.id} has fewer than 2 responses`);
   });
   const t0 = performance.now();
-  const feats = fm ?? featurizePrompts(prompts, cfg.featureDim, embeddingDimOf(prompts));
+  const feats = fm ?? featurizePrompts(prompts, cfg.featureDim, embeddingDimOf(prompts), true);
+  if (!feats.prompts || !feats.rowPrompt) throw new Error('prepareData needs features featurized with splitPrompt');
   const featurizeSeconds = (performance.now() - t0) / 1000;
   const start = new Int32Array(prompts.length);
   const count = new Int32Array(prompts.length);
@@ -219,9 +220,21 @@ function appendDense(fm: FeatureMatrix, dense: Float32Array, dd: number): Prepar
   return { rowptr, idx, val, nRows: fm.nRows, nCols: fm.dim + dd };
 }
 
+/**
+ * The full model input of rows (response part + dense entries + prompt part) as a dense
+ * [rows, nCols] array, for the plain-autograd reference. promptOfRow: prompt index per row.
+ */
+export function denseInputRows(d: PreparedData, rows: readonly number[], promptOfRow: readonly number[]): Float32Array {
+  const nCols = d.input.nCols;
+  const out = denseRows({ ...d.input, dim: nCols }, rows);
+  const pr = d.fm.prompts as NonNullable<FeatureMatrix['prompts']>;
+  return denseRows({ ...pr, dim: nCols }, promptOfRow, out);
+}
+
 /** Host-side buffers of one batch (reused between steps). */
 export interface BatchBuffers {
   rowIds: Int32Array;
+  promptIds: Int32Array;
   weights: Float32Array;
   gamma: Float32Array;
   nWeighted: number;
@@ -232,7 +245,9 @@ export function fillBatch(d: PreparedData, promptIdx: readonly number[], buf?: B
   const B = promptIdx.length;
   const n = d.nMax;
   const b: BatchBuffers =
-    buf && buf.B === B ? buf : { rowIds: new Int32Array(B * n), weights: new Float32Array(B * n * n), gamma: new Float32Array(B), nWeighted: 0, B };
+    buf && buf.B === B
+      ? buf
+      : { rowIds: new Int32Array(B * n), promptIds: new Int32Array(B), weights: new Float32Array(B * n * n), gamma: new Float32Array(B), nWeighted: 0, B };
   b.weights.fill(0);
   b.rowIds.fill(d.fm.nRows); // the empty padding row
   let nWeighted = 0;
@@ -240,6 +255,7 @@ export function fillBatch(d: PreparedData, promptIdx: readonly number[], buf?: B
     const c = d.count[p] as number;
     const s = d.start[p] as number;
     for (let r = 0; r < c; r++) b.rowIds[bi * n + r] = s + r;
+    b.promptIds[bi] = p;
     const w = d.pairW[p] as Float32Array;
     for (let i = 0; i < c; i++) for (let j = 0; j < c; j++) b.weights[bi * n * n + i * n + j] = w[i * c + j] as number;
     b.gamma[bi] = d.gamma[p] as number;
@@ -251,6 +267,7 @@ export function fillBatch(d: PreparedData, promptIdx: readonly number[], buf?: B
 
 export interface BatchTensors {
   rowIds: tf.Tensor1D;
+  promptIds: tf.Tensor1D;
   weights: tf.Tensor3D;
   gamma: tf.Tensor3D;
   consts: LossConstantTensors;
@@ -261,6 +278,8 @@ export interface BatchTensors {
 /** A model bound to prepared data: owns the CSR tensors, parameters and the optimizer. */
 export class TrainingSession {
   readonly csr: CsrTensors;
+  /** Prompt parts of the input, one CSR row per prompt (plus an empty padding row). */
+  readonly pcsr: CsrTensors;
   readonly params: ModelParams;
   readonly optimizer: FusedAdam;
   private readonly vars: tf.Variable[];
@@ -276,6 +295,14 @@ export class TrainingSession {
       idx: tf.tensor1d(x.idx, 'int32'),
       val: tf.tensor1d(x.val, 'float32'),
       nRows: x.nRows,
+      nCols: x.nCols,
+    };
+    const pr = data.fm.prompts as NonNullable<FeatureMatrix['prompts']>;
+    this.pcsr = {
+      rowptr: tf.tensor1d(pr.rowptr, 'int32'),
+      idx: tf.tensor1d(pr.idx, 'int32'),
+      val: tf.tensor1d(pr.val, 'float32'),
+      nRows: pr.nRows,
       nCols: x.nCols,
     };
     this.params = initParams(data.spec, cfg.seed);
@@ -310,6 +337,7 @@ export class TrainingSession {
     const n = this.data.nMax;
     return {
       rowIds: tf.tensor1d(b.rowIds, 'int32'),
+      promptIds: tf.tensor1d(b.promptIds, 'int32'),
       weights: tf.tensor3d(b.weights, [b.B, n, n]),
       gamma: tf.tensor3d(b.gamma, [b.B, 1, 1]),
       consts: lossConstantTensors(lossConstants(b.gamma, this.cfg.eps)),
@@ -320,7 +348,7 @@ export class TrainingSession {
 
   /** The loss of a batch as a scalar tensor (fast path: sparse kernel, fused loss). */
   batchLoss(t: BatchTensors): tf.Scalar {
-    const scores = forwardFast(this.params, this.csr, t.rowIds);
+    const scores = forwardFast(this.params, this.csr, t.rowIds, { prompts: this.pcsr, promptIds: t.promptIds, n: this.data.nMax });
     return pairLossFused(scores, t.B, this.data.nMax, t.weights, t.consts, this.cfg.utility, this.cfg.eps, t.nWeighted);
   }
 
@@ -345,7 +373,10 @@ export class TrainingSession {
     const chunk = 4096;
     for (let s = 0; s < rows.length; s += chunk) {
       const ids = rows.subarray(s, Math.min(rows.length, s + chunk));
-      const vals = tf.tidy(() => tf.sigmoid(forwardFast(this.params, this.csr, tf.tensor1d(ids, 'int32'))).dataSync());
+      const pids = ids.map((g) => (this.data.fm.rowPrompt as Int32Array)[g] as number);
+      const vals = tf.tidy(() =>
+        tf.sigmoid(forwardFast(this.params, this.csr, tf.tensor1d(ids, 'int32'), { prompts: this.pcsr, promptIds: tf.tensor1d(pids, 'int32'), n: 1 })).dataSync(),
+      );
       out.set(vals, s);
     }
     return out;
@@ -394,6 +425,9 @@ export class TrainingSession {
     this.csr.rowptr.dispose();
     this.csr.idx.dispose();
     this.csr.val.dispose();
+    this.pcsr.rowptr.dispose();
+    this.pcsr.idx.dispose();
+    this.pcsr.val.dispose();
     disposeParams(this.params);
     this.optimizer.dispose();
   }
