@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { featurizeRows, NUMERIC_FEATURES } from './features';
+import { denseRows, featurizeRows, NUMERIC_FEATURES } from './features';
 import { syntheticLengthDataset, OPEN_LENGTHS, CLOSED_LENGTHS } from './synthetic';
 
 describe('featurizer', () => {
@@ -29,6 +29,19 @@ describe('featurizer', () => {
     expect(a.dense[d + 2]).toBeCloseTo(Math.log1p(2), 6); // two sentences
     // the empty response still carries the prompt part
     expect(a.rowptr[3]! - a.rowptr[2]!).toBeGreaterThan(0);
+  });
+
+  it('split mode: response rows plus their prompt row equal the merged rows', () => {
+    const merged = featurizeRows(items, 512);
+    const split = featurizeRows(items, 512, 0, true);
+    expect(split.prompts?.nRows).toBe(1);
+    expect(Array.from(split.rowPrompt ?? [])).toEqual([0, 0, 0]);
+    expect(split.dense).toEqual(merged.dense);
+    const a = denseRows(merged, [0, 1, 2]);
+    const b = denseRows(split, [0, 1, 2]);
+    denseRows({ ...split.prompts!, dim: 512 }, [0, 0, 0], b);
+    a.forEach((x, i) => expect(Math.abs(x - b[i]!)).toBeLessThan(1e-6));
+    expect(split.idx.length).toBeLessThan(merged.idx.length);
   });
 
   it('appends embeddings and rejects wrong sizes', () => {

@@ -52,6 +52,17 @@ describe('trainer', () => {
     expect(c.rewards.map((r) => r.reward)).not.toEqual(a.rewards.map((r) => r.reward));
   });
 
+  it('early stopping: stops after `patience` evaluations without a better held-out accuracy', async () => {
+    const prompts = syntheticLengthDataset({ prompts: 128, seed: 6 });
+    const res = await trainRewardModel(prompts, { ...small, steps: 2000, evalEvery: 10, patience: 3, testShare: 0.25 });
+    expect(res.metrics.stoppedEarly).toBe(true);
+    expect(res.metrics.steps).toBeLessThan(2000);
+    expect(res.metrics.steps).toBe(res.metrics.bestStep + 30);
+    const noStop = await trainRewardModel(prompts, { ...small, steps: 60, evalEvery: 10, patience: 0, testShare: 0.25 });
+    expect(noStop.metrics.stoppedEarly).toBe(false);
+    expect(noStop.metrics.steps).toBe(60);
+  });
+
   it('rejects unresolved openness and honours cancellation', async () => {
     const prompts = syntheticLengthDataset({ prompts: 16, seed: 1 });
     await expect(trainRewardModel([{ ...prompts[0]!, openness: null }, ...prompts.slice(1)], small)).rejects.toThrow(/openness/);
