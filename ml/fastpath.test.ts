@@ -4,17 +4,30 @@ import { initBackend } from './backend';
 import { pairLoss } from './loss';
 import { forwardFast, forwardPlain, paramList } from './model';
 import { syntheticLengthDataset } from './synthetic';
+import type { TrainingPrompt } from './types';
 import { TrainingSession, denseInputRows, fillBatch, prepareData, trainConfigSchema } from './trainer';
 
 /** Fast path (SIMD sparse kernel + custom-gradient dense layers) vs plain tfjs autograd. */
-async function compare(backend: 'wasm' | 'cpu', utility: 'conditioned' | 'logsigmoid' | 'log', hiddenSizes = [32, 16]) {
+/** Uneven data: 3 to 8 responses, ties, two annotations, a prompt without pairs, fractional openness. */
+function unevenPrompts(): TrainingPrompt[] {
+  const base = syntheticLengthDataset({ prompts: 12, seed: 3 });
+  return base.map((p, i) => {
+    const responses = p.responses.slice(0, 3 + (i % 6));
+    const ids = responses.map((r) => r.id);
+    const rankings: string[][][] =
+      i === 4 ? [[ids]] : [[[ids[0]!], ids.slice(1, 3), ...ids.slice(3).map((x) => [x])], [...ids].reverse().map((x) => [x])];
+    return { ...p, openness: (i % 5) / 4, responses, rankings };
+  });
+}
+
+async function compare(backend: 'wasm' | 'cpu', utility: 'conditioned' | 'logsigmoid' | 'log', hiddenSizes = [32, 16], uneven = false) {
   expect(await initBackend(backend)).toBe(backend);
-  const prompts = syntheticLengthDataset({ prompts: 12, seed: 3 });
+  const prompts = uneven ? unevenPrompts() : syntheticLengthDataset({ prompts: 12, seed: 3 });
   const cfg = trainConfigSchema.parse({ utility, featureDim: 256, hiddenSizes, testShare: 0, seed: 5 });
   const data = prepareData(prompts, cfg);
   const s = new TrainingSession(data, cfg);
   try {
-    const b = fillBatch(data, [0, 3, 5, 7, 11]);
+    const b = fillBatch(data, [0, 3, 4, 5, 7, 11]);
     const vars = paramList(s.params);
     const fast = tf.tidy(() => {
       const t = s.batchTensors(b);
@@ -56,6 +69,8 @@ describe('fast path equals plain tfjs autograd', () => {
   it('cpu backend, conditioned', async () => compare('cpu', 'conditioned'));
   it('wasm backend, log, hidden size without a SIMD block (JS kernel fallback)', async () => compare('wasm', 'log', [12]));
   it('wasm backend, hidden size a multiple of 4 only', async () => compare('wasm', 'conditioned', [20]));
+  it('wasm backend, uneven response counts (padding), ties, several annotations', async () => compare('wasm', 'conditioned', [32], true));
+  it('wasm backend, linear model (no hidden layer)', async () => compare('wasm', 'conditioned', [], true));
   it('forwardFast of the padding row is the bias path only', async () => {
     await initBackend('wasm');
     const prompts = syntheticLengthDataset({ prompts: 2, seed: 1 });
