@@ -49,6 +49,9 @@ async function dragCard(page: Page, fromIndex: number, toIndex: number) {
   await page.mouse.move(startX, endY, { steps: 20 });
   await page.mouse.move(startX, endY + 1, { steps: 2 });
   await page.mouse.up();
+  // dnd-kit swallows clicks for 50 ms after a drop (so the drop itself is not a click); a person
+  // never clicks that fast, a test does.
+  await page.waitForTimeout(120);
 }
 
 test("an annotator ranks one prompt by drag and drop and another by keyboard alone, with a tie", async ({ page }) => {
