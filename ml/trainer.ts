@@ -125,7 +125,7 @@ export function prepareData(prompts: readonly TrainingPrompt[], cfg: TrainConfig
   prompts.forEach((p) => {
     if (p.openness === null || p.openness === undefined || !Number.isFinite(p.openness))
       throw new Error(`prompt ${p.id} has no openness: resolve openness (e.g. mean of annotators or a default) before training`);
-    if (p.responses.length < 2) throw new Error(`prompt ${p.id} has fewer than 2 responses`);
+    if (p.responses.length < 1) throw new Error(`prompt ${p.id} has no responses`);
   });
   const t0 = performance.now();
   const feats = fm ?? featurizePrompts(prompts, cfg.featureDim, embeddingDimOf(prompts), true);
