@@ -45,6 +45,11 @@ export async function run(argv: string[]): Promise<void> {
     for (const line of lines) yield line + "\n";
   })());
   const destination = values.out ? fs.createWriteStream(values.out) : process.stdout;
-  if (parsed.data.gzip) await pipeline(source, zlib.createGzip(), destination);
-  else await pipeline(source, destination);
+  try {
+    if (parsed.data.gzip) await pipeline(source, zlib.createGzip(), destination);
+    else await pipeline(source, destination);
+  } catch (error) {
+    // The reader went away (`… | head`): that is the reader's choice, not a failed export.
+    if ((error as NodeJS.ErrnoException).code !== "EPIPE") throw error;
+  }
 }
