@@ -4,8 +4,9 @@ A straightforward PyTorch program over the features Octorank's featurizer produc
 files written by bench/trainer.ts): a dense float32 feature matrix, nn.Linear layers of the same
 sizes, the same conditioned Box-Cox pairwise loss, Adam, the same batch of prompts.
 
-usage: python3 torch_trainer.py DIR THREADS STEPS WARMUP
-prints one JSON line: {"threads", "steps", "seconds", "steps_per_s", "loss_first", "loss_last"}
+usage: python3 torch_trainer.py DIR THREADS STEPS WARMUP [REPEATS]
+prints one JSON line: {"threads", "steps", "seconds", "steps_per_s", ...} of the fastest of REPEATS
+(default 1) timed blocks of STEPS steps
 """
 import json
 import math
@@ -19,6 +20,7 @@ from torch import nn
 
 def main():
     d, threads, steps, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    repeats = int(sys.argv[5]) if len(sys.argv) > 5 else 1
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     meta = json.load(open(f"{d}/meta.json"))
@@ -96,13 +98,14 @@ def main():
     for _ in range(warmup):
         first = step(next_batch()) if first is None else first
         step(next_batch())
-    t0 = time.perf_counter()
-    c0 = time.process_time()
-    last = None
-    for _ in range(steps):
-        last = step(next_batch())
-    secs = time.perf_counter() - t0
-    cpu = time.process_time() - c0
+    secs, cpu, last = float("inf"), float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        for _ in range(steps):
+            last = step(next_batch())
+        secs = min(secs, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)
     print(json.dumps({"threads": threads, "steps": steps, "seconds": secs, "cpu_seconds": cpu, "steps_per_s": steps / secs, "steps_per_cpu_s": steps / cpu, "loss_first": first, "loss_last": last}))
 
 
