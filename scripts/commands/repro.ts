@@ -1,6 +1,7 @@
 /**
  * `npm run cli -- repro [--prompts 2048] [--test-prompts 256] [--seed 1] [--utilities log,conditioned]
- *   [--steps 2000] [--lr 0.003] [--batch 64] [--dim 4096] [--hidden 128] [--parallel N] [--out DIR] [--json]`
+ *   [--steps 2000] [--lr 0.003] [--batch 64] [--dim 4096] [--hidden 128] [--gamma G (boxcox)] [--parallel N]
+ *   [--out DIR] [--json]`
  *
  * The paper's length experiment (issue 4): trains one model per utility on synthetic data and
  * reports, on held-out prompts, pair accuracy, collapse gap, openness tracking and mean misfit.
@@ -25,6 +26,8 @@ interface Job {
   dim: number;
   hidden: number[];
   backend: 'wasm' | 'cpu';
+  /** Box-Cox exponent for the `boxcox` utility. */
+  gamma: number;
 }
 
 interface JobResult {
@@ -52,6 +55,7 @@ async function runJob(job: Job): Promise<JobResult> {
     batchPrompts: job.batch,
     featureDim: job.dim,
     hiddenSizes: job.hidden,
+    gamma: job.gamma,
     seed: job.seed,
     testIds,
     evalEvery: Math.max(1, job.steps),
@@ -127,6 +131,7 @@ export async function run(argv: string[]): Promise<void> {
       hidden: { type: 'string', default: '128' },
       parallel: { type: 'string' },
       backend: { type: 'string', default: 'wasm' },
+      gamma: { type: 'string', default: '0' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -153,7 +158,9 @@ export async function run(argv: string[]): Promise<void> {
     dim: int('dim', values.dim, 16),
     hidden: (values.hidden ?? '128').split(',').filter(Boolean).map((h) => int('hidden', h, 1)),
     backend: backend as 'wasm' | 'cpu',
+    gamma: Number(values.gamma),
   };
+  if (!Number.isFinite(base.gamma) || Math.abs(base.gamma) > 5) throw new Error('--gamma must be a number in [-5, 5]');
   const parallel = values.parallel ? int('parallel', values.parallel, 1) : Math.max(1, Math.min(utilities.length, os.availableParallelism()));
   const t0 = performance.now();
   const jobs: Job[] = utilities.map((u) => ({ ...base, utility: u as UtilityName }));
