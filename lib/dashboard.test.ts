@@ -7,6 +7,7 @@ import { openDatabase, schema, type Db } from "@/db";
 import { seedDemo } from "@/db/seed";
 import { LIMITS, pairAccuracy, runDashboard, splitDashboard, type PromptRewards } from "@/lib/dashboard";
 import { completeRun, createRun, loadTrainingPrompts, runRequestSchema } from "@/lib/runs";
+import { targetProfile } from "@/ml";
 
 /** A prompt whose rewards follow a profile; response ids 1..n, ranked in that order. */
 function prompt(id: number, openness: number, rewards: number[], split: "train" | "test" = "test"): PromptRewards {
@@ -58,6 +59,31 @@ describe("split dashboard", () => {
     expect(c.gap).toBeCloseTo(0, 6);
     // The arcsine is too spread for a closed prompt; for an open one it is within the margin.
     expect(c.flaggedTotal).toBe(20);
+  });
+
+  it("draws each group's optimum as the mean of its prompts' targets, and the n-point shape curve", () => {
+    const d = splitDashboard(
+      [prompt(1, 0, TWO_POINT), prompt(2, 0.2, TWO_POINT), prompt(3, 1, UNIFORM), prompt(4, 0.7, UNIFORM)],
+      "test",
+      8,
+    );
+    const closedTargets = [targetProfile(0, 8), targetProfile(0.2, 8)];
+    d.paperFigure.forEach((row, k) => expect(row.closedOptimum).toBeCloseTo((closedTargets[0]![k]! + closedTargets[1]![k]!) / 2, 10));
+    // With only o = 0 and o = 1 the ideal gap is DESIGN §1's 0.202; here it is what these opennesses allow.
+    expect(splitDashboard([prompt(1, 0, TWO_POINT), prompt(2, 1, UNIFORM)], "test", 8).idealGap).toBeCloseTo(0.202, 3);
+    expect(d.idealGap).toBeLessThan(0.202);
+    // For n = 8 an open prompt's optimum has α ≈ 0.6, not 1: the reference is the n-point curve.
+    expect(d.shapeTarget[0]).toEqual({ openness: 0, shape: 0 });
+    expect(d.shapeTarget.at(-1)!.shape).toBeCloseTo(0.6, 2);
+  });
+
+  it("calls a split undetermined when openness hardly varies, as the verdict sentence says", () => {
+    // One open prompt among 99 closed ones: a gap exists, but the openness sd is under 0.1.
+    const few = [...Array.from({ length: 99 }, (_, i) => prompt(i, 0, TWO_POINT)), prompt(500, 1, UNIFORM)];
+    const d = splitDashboard(few, "test", 8);
+    expect(d.gap).not.toBeNull();
+    expect(d.verdict).toMatch(/does not vary enough/);
+    expect(d.verdictKind).toBe("undetermined");
   });
 
   it("keeps the payload small for 10,000 prompts", () => {

@@ -3,7 +3,7 @@
  * small arrays (at most a few thousand points whatever the dataset size) that chart components draw.
  */
 import type { Db } from "@/db";
-import { COLLAPSE_THRESHOLDS, collapseReport, optimalRewards, type CollapseReport } from "@/ml";
+import { COLLAPSE_THRESHOLDS, collapseGap, collapseReport, optimalRewards, shape, targetProfile, type CollapseReport } from "@/ml";
 import { getRunDetail, loadTrainingPrompts, runMetricSeries, thin, type MetricPoint, type RunListItem, type RunSummary } from "@/lib/runs";
 
 export type Split = "train" | "test";
@@ -24,11 +24,18 @@ export type PromptRewards = {
 /** Labels live with the badge (components/runs/status-badge.tsx). */
 export type VerdictKind = "collapsed" | "aware" | "partial" | "undetermined";
 
-export function verdictKind(report: Pick<CollapseReport, "gap" | "tracking" | "collapsed">): VerdictKind {
+/** The kind of collapseReport's verdict, judged the same way (its sentence says the same in words). */
+export function verdictKind(report: Pick<CollapseReport, "gap" | "tracking" | "collapsed" | "perPrompt">): VerdictKind {
   if (report.collapsed) return "collapsed";
-  if (!Number.isFinite(report.gap)) return "undetermined";
+  if (!Number.isFinite(report.gap) || !opennessVaries(report.perPrompt.map((p) => p.openness))) return "undetermined";
   if (report.gap >= COLLAPSE_THRESHOLDS.gapMax && report.tracking >= COLLAPSE_THRESHOLDS.trackingMin) return "aware";
   return "partial";
+}
+
+function opennessVaries(openness: number[]): boolean {
+  const mean = openness.reduce((a, b) => a + b, 0) / Math.max(1, openness.length);
+  const variance = openness.reduce((a, b) => a + (b - mean) * (b - mean), 0) / Math.max(1, openness.length);
+  return Math.sqrt(variance) >= COLLAPSE_THRESHOLDS.opennessStdMin;
 }
 
 /** Share of annotated (better, worse) pairs that the rewards order the right way; ties in rewards count half. */
@@ -70,16 +77,20 @@ export type SplitDashboard = {
   prompts: number;
   accuracy: number | null;
   gap: number | null;
+  /** The gap a model that put every prompt on its target would reach on these prompts (0.202 for n = 8 with only o = 0 and o = 1). */
+  idealGap: number | null;
   tracking: number | null;
   collapsed: boolean;
   verdictKind: VerdictKind;
   verdict: string;
-  /** Rank 1..n: mean normalised profile per openness group and each group's theoretical optimum. */
+  /** Rank 1..n: each openness group's mean profile and the mean of its prompts' targets (the optimum for their openness). */
   paperFigure: Record<string, number | null>[];
   groups: { group: OpennessGroup; prompts: number; meanOpenness: number | null }[];
   /** Rows of dots: one row per prompt (a sample when there are many), ordered by openness. */
   strip: { rows: number; sampled: boolean; points: { reward: number; row: number; openness: number }[] };
   shape: { openness: number; shape: number; flagged: boolean }[];
+  /** The shape of the n-point optimum against openness: where a prompt's dot should sit (not α = o, which holds only as n grows). */
+  shapeTarget: { openness: number; shape: number }[];
   histogram: { bin: number; open: number; closed: number }[];
   flagged: {
     promptId: number;
@@ -120,15 +131,19 @@ export function splitDashboard(prompts: PromptRewards[], split: Split, n: number
   const groups = (["closed", "middle", "open"] as const).map((group) => {
     const members = report.perPrompt.filter((r) => opennessGroup(r.openness) === group && r.profile.length === n);
     const meanOpenness = members.length ? members.reduce((s, r) => s + r.openness, 0) / members.length : null;
-    const meanProfile = Array.from({ length: n }, (_, k) => (members.length ? members.reduce((s, r) => s + r.profile[k]!, 0) / members.length : null));
-    const optimum = meanOpenness === null || n < 2 ? null : optimalRewards({ utility: "conditioned", n, openness: meanOpenness, eps: 0 });
+    const mean = (pick: (r: (typeof members)[number]) => readonly number[]) =>
+      Array.from({ length: n }, (_, k) => (members.length ? members.reduce((s, r) => s + pick(r)[k]!, 0) / members.length : null));
+    const meanProfile = mean((r) => r.profile);
+    // The mean of the members' targets, not the target of their mean openness: it is what the mean
+    // profile would be if every prompt reached its own optimum (the optimum is not linear in openness).
+    const optimum = mean((r) => r.target);
     return { group, prompts: members.length, meanOpenness, meanProfile, optimum };
   });
   const paperFigure = Array.from({ length: n }, (_, k) => {
     const row: Record<string, number | null> = { rank: k + 1 };
     for (const g of groups) {
       row[g.group] = g.meanProfile[k] ?? null;
-      row[`${g.group}Optimum`] = g.optimum?.[k] ?? null;
+      row[`${g.group}Optimum`] = g.optimum[k] ?? null;
     }
     return row;
   });
@@ -177,6 +192,7 @@ export function splitDashboard(prompts: PromptRewards[], split: Split, n: number
     prompts: prompts.length,
     accuracy: pairAccuracy(prompts),
     gap: finite(report.gap),
+    idealGap: finite(collapseGap(report.perPrompt.map((r) => ({ openness: r.openness, profile: r.target })))),
     tracking: finite(report.tracking),
     collapsed: report.collapsed,
     verdictKind: kind,
@@ -185,6 +201,7 @@ export function splitDashboard(prompts: PromptRewards[], split: Split, n: number
     groups: groups.map((g) => ({ group: g.group, prompts: g.prompts, meanOpenness: g.meanOpenness })),
     strip: { rows: stripRows.length, sampled: stripRows.length < ordered.length, points: stripPoints },
     shape: shapePoints,
+    shapeTarget: n < 2 ? [] : Array.from({ length: 21 }, (_, i) => ({ openness: i / 20, shape: round(shape(targetProfile(i / 20, n))) })),
     histogram,
     flagged,
     flaggedTotal: flaggedAll.length,

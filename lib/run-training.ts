@@ -2,6 +2,7 @@
  * Executes one training run: the bridge between the database (lib/runs.ts) and the ml/ trainer.
  * Used by the worker process (scripts/run-worker.ts) and, in-process, by the headless CLI.
  */
+import { ZodError } from "zod";
 import type { Db } from "@/db";
 import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult } from "@/ml";
 import { describeZodError } from "@/lib/http";
@@ -108,7 +109,14 @@ export async function executeRun(db: Db, runId: number, options: ExecuteOptions 
       else finishRun(db, runId, "canceled", "Canceled while training.");
       return reason === "server-stopped" ? "failed" : "canceled";
     }
-    const message = error instanceof RunError ? error.message : error instanceof Error ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}` : String(error);
+    const message =
+      error instanceof RunError
+        ? error.message
+        : error instanceof ZodError
+          ? `Training settings: ${describeZodError(error)}`
+          : error instanceof Error
+            ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}`
+            : String(error);
     finishRun(db, runId, "failed", message);
     return "failed";
   }

@@ -11,7 +11,10 @@ import {
   createRun,
   datasetTrainingStats,
   failOrphanedRuns,
+  finishRun,
   getRun,
+  getRunDetail,
+  listRuns,
   loadTrainingPrompts,
   recordProgress,
   requestCancel,
@@ -90,13 +93,29 @@ describe("training data from annotations", () => {
 });
 
 describe("run lifecycle", () => {
-  it("claims queued runs oldest first, one claim per run", () => {
+  it("claims queued runs oldest first, and none while a run trains (whichever process started it)", () => {
     const a = createRun(db, request(), null, "web");
     const b = createRun(db, request({ utility: "log" }), null, "web");
     expect(claimNextQueuedRun(db)?.id).toBe(a.id);
     expect(getRun(db, a.id)?.status).toBe("running");
-    expect(claimNextQueuedRun(db)?.id).toBe(b.id);
+    // A second server on the same database must not start b next to a.
     expect(claimNextQueuedRun(db)).toBeNull();
+    expect(getRun(db, b.id)?.status).toBe("queued");
+    finishRun(db, a.id, "failed", "test");
+    expect(claimNextQueuedRun(db)?.id).toBe(b.id);
+    finishRun(db, b.id, "failed", "test");
+    expect(claimNextQueuedRun(db)).toBeNull();
+  });
+
+  it("lists runs without reading their weights", () => {
+    const run = createRun(db, request(), null, "cli", { workerPid: process.pid });
+    const summary = { backend: "x", durationMs: 1, prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 }, metrics: {}, testAccuracy: null, trainAccuracy: null, collapse: {} };
+    expect(completeRun(db, run.id, { rewards: [], weights: new Uint8Array(1000), summary })).toBe(true);
+    const listed = listRuns(db).find((r) => r.id === run.id)!;
+    expect(listed.datasetSlug).toBe("demo");
+    expect(listed.config.utility).toBe("conditioned");
+    expect("weights" in listed).toBe(false);
+    expect("weights" in getRunDetail(db, run.id)!).toBe(false);
   });
 
   it("cancels a queued run at once, hands a running one's pid back, and refuses a finished one", () => {
@@ -171,5 +190,10 @@ describe("run lifecycle", () => {
     const starved = createRun(db, runRequestSchema.parse({ datasetId: empty.id }), null, "cli", { workerPid: process.pid });
     expect(await executeRun(db, starved.id)).toBe("failed");
     expect(getRun(db, starved.id)?.error).toMatch(/Only 0 prompt/);
+
+    // Settings stored by an older version that the trainer no longer accepts: a sentence, not a zod dump.
+    const stale = createRun(db, request({ train: { steps: -5 } }), null, "cli", { workerPid: process.pid });
+    expect(await executeRun(db, stale.id)).toBe("failed");
+    expect(getRun(db, stale.id)?.error).toMatch(/^Training settings: /);
   });
 });

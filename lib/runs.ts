@@ -5,7 +5,7 @@
  * Every function takes the database explicitly so that the web server, the worker process, the CLI
  * and the tests share one implementation.
  */
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { schema } from "@/db";
@@ -248,68 +248,64 @@ export type RunListItem = Omit<RunRow, "weights" | "config"> & {
   createdByName: string | null;
 };
 
-export function listRuns(db: Db, limit = 200): RunListItem[] {
-  const rows = db
+/** Every column but the weights: a list page must not read every model from disk. */
+const { weights: _weights, ...runColumnsWithoutWeights } = getTableColumns(schema.trainingRuns);
+
+function selectRunListItems(db: Db) {
+  return db
     .select({
-      run: schema.trainingRuns,
+      ...runColumnsWithoutWeights,
       datasetSlug: schema.datasets.slug,
       datasetName: schema.datasets.name,
       createdByName: schema.users.name,
     })
     .from(schema.trainingRuns)
     .innerJoin(schema.datasets, eq(schema.datasets.id, schema.trainingRuns.datasetId))
-    .leftJoin(schema.users, eq(schema.users.id, schema.trainingRuns.createdBy))
-    .orderBy(desc(schema.trainingRuns.id))
-    .limit(limit)
-    .all();
-  return rows.map(({ run, ...rest }) => {
-    const { weights: _weights, ...withoutWeights } = run;
-    return { ...withoutWeights, config: runConfigOf(run), ...rest };
-  });
+    .leftJoin(schema.users, eq(schema.users.id, schema.trainingRuns.createdBy));
+}
+
+function toListItem(row: Omit<RunListItem, "config"> & { config: Record<string, unknown> }): RunListItem {
+  return { ...row, config: runConfigOf(row) };
+}
+
+export function listRuns(db: Db, limit = 200): RunListItem[] {
+  return selectRunListItems(db).orderBy(desc(schema.trainingRuns.id)).limit(limit).all().map(toListItem);
 }
 
 export function getRunDetail(db: Db, id: number): RunListItem | undefined {
-  return listRunsWhere(db, id);
+  const row = selectRunListItems(db).where(eq(schema.trainingRuns.id, id)).get();
+  return row && toListItem(row);
 }
 
-function listRunsWhere(db: Db, id: number): RunListItem | undefined {
-  const row = db
-    .select({
-      run: schema.trainingRuns,
-      datasetSlug: schema.datasets.slug,
-      datasetName: schema.datasets.name,
-      createdByName: schema.users.name,
-    })
-    .from(schema.trainingRuns)
-    .innerJoin(schema.datasets, eq(schema.datasets.id, schema.trainingRuns.datasetId))
-    .leftJoin(schema.users, eq(schema.users.id, schema.trainingRuns.createdBy))
-    .where(eq(schema.trainingRuns.id, id))
-    .get();
-  if (!row) return undefined;
-  const { weights: _weights, ...run } = row.run;
-  return { ...run, config: runConfigOf(row.run), datasetSlug: row.datasetSlug, datasetName: row.datasetName, createdByName: row.createdByName };
-}
-
-/** The oldest queued run, claimed atomically (status running), or null when none waits. */
+/**
+ * The oldest queued run, claimed (status running), or null when none waits or a run is already
+ * training. One write transaction taken up front, so that two servers (or a server and the CLI)
+ * on the same database cannot both see "nothing running" and start a run each.
+ */
 export function claimNextQueuedRun(db: Db): RunRow | null {
-  return db.transaction((tx) => {
-    const next = tx
-      .select()
-      .from(schema.trainingRuns)
-      .where(eq(schema.trainingRuns.status, "queued"))
-      .orderBy(asc(schema.trainingRuns.id))
-      .limit(1)
-      .get();
-    if (!next) return null;
-    return (
-      tx
-        .update(schema.trainingRuns)
-        .set({ status: "running", startedAt: new Date(), progress: 0, error: null })
-        .where(and(eq(schema.trainingRuns.id, next.id), eq(schema.trainingRuns.status, "queued")))
-        .returning()
-        .get() ?? null
-    );
-  });
+  return db.transaction(
+    (tx) => {
+      const training = tx.select({ id: schema.trainingRuns.id }).from(schema.trainingRuns).where(eq(schema.trainingRuns.status, "running")).get();
+      if (training) return null;
+      const next = tx
+        .select({ id: schema.trainingRuns.id })
+        .from(schema.trainingRuns)
+        .where(eq(schema.trainingRuns.status, "queued"))
+        .orderBy(asc(schema.trainingRuns.id))
+        .limit(1)
+        .get();
+      if (!next) return null;
+      return (
+        tx
+          .update(schema.trainingRuns)
+          .set({ status: "running", startedAt: new Date(), progress: 0, error: null })
+          .where(eq(schema.trainingRuns.id, next.id))
+          .returning()
+          .get() ?? null
+      );
+    },
+    { behavior: "immediate" },
+  );
 }
 
 export function setWorkerPid(db: Db, runId: number, pid: number | null): void {
@@ -362,10 +358,6 @@ export function failOrphanedRuns(db: Db, isAlive: (pid: number) => boolean, stop
 
 export function runningRuns(db: Db): RunRow[] {
   return db.select().from(schema.trainingRuns).where(eq(schema.trainingRuns.status, "running")).all();
-}
-
-export function hasRunningRun(db: Db): boolean {
-  return Boolean(db.select({ id: schema.trainingRuns.id }).from(schema.trainingRuns).where(eq(schema.trainingRuns.status, "running")).get());
 }
 
 // ---------------------------------------------------------------------------------------------

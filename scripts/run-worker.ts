@@ -17,8 +17,10 @@ async function main(): Promise<number> {
   const db = openDatabase(databasePath());
   setWorkerPid(db, runId, process.pid);
   const controller = new AbortController();
+  // The scheduler cancels with SIGTERM. SIGINT comes from a Ctrl-C in the terminal, which reaches the
+  // whole process group: the server is stopping, and nobody canceled the run.
   process.on("SIGTERM", () => controller.abort("canceled"));
-  process.on("SIGINT", () => controller.abort("canceled"));
+  process.on("SIGINT", () => controller.abort("server-stopped"));
   const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) controller.abort("server-stopped");

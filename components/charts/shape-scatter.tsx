@@ -1,13 +1,22 @@
 "use client";
 
-import { CartesianGrid, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
+import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
 import { AXIS, GRID, opennessColor } from "./colors";
 
 /**
- * Each prompt's shape (Beta α of its reward profile: ~0 two-point, 0.5 arcsine, 1 uniform) against
- * its openness. A model that tracks openness draws a rising cloud; a collapsed one a flat band.
+ * Each prompt's shape (Beta α of its reward profile: 0 two-point, higher more spread) against its
+ * openness, over the shape of the optimum for each openness (`target`, dashed). A model that tracks
+ * openness draws a cloud along the dashed curve; a collapsed one a flat band.
  */
-export function ShapeScatter({ points, height = 240 }: { points: { openness: number; shape: number; flagged: boolean }[]; height?: number }) {
+export function ShapeScatter({
+  points,
+  target,
+  height = 240,
+}: {
+  points: { openness: number; shape: number; flagged: boolean }[];
+  target: { openness: number; shape: number }[];
+  height?: number;
+}) {
   // Openness often sits on a 5-point scale: a small deterministic jitter keeps the dots apart.
   const data = points.map((p, i) => ({ ...p, x: Math.min(1.02, Math.max(-0.02, p.openness + (((i * 7919) % 97) / 97 - 0.5) * 0.04)) }));
   return (
@@ -17,7 +26,13 @@ export function ShapeScatter({ points, height = 240 }: { points: { openness: num
           <CartesianGrid {...GRID} />
           <XAxis type="number" dataKey="x" domain={[-0.05, 1.05]} ticks={[0, 0.25, 0.5, 0.75, 1]} {...AXIS} label={{ value: "openness", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }} />
           <YAxis type="number" dataKey="shape" domain={[0, "auto"]} {...AXIS} width={40} tickFormatter={(v: number) => v.toFixed(2)} />
-          <ReferenceLine segment={[{ x: 0, y: 0 }, { x: 1, y: 1 }]} stroke="#94a3b8" strokeDasharray="4 4" />
+          <Scatter
+            data={target.map((t) => ({ x: t.openness, shape: t.shape }))}
+            line={{ stroke: "#64748b", strokeDasharray: "4 4", strokeWidth: 1.5 }}
+            shape={() => <g />}
+            isAnimationActive={false}
+            name="optimum"
+          />
           <Tooltip formatter={(v) => (typeof v === "number" ? v.toFixed(3) : String(v))} />
           <Scatter
             data={data}

@@ -21,7 +21,7 @@ export function HeadlineCards({ data, compact = false }: { data: RunDashboard; c
         label="Collapse gap"
         value={num(held.gap)}
         testId="metric-gap"
-        note={`mean |open − closed| profile; ideal 0.202, collapse 0; needs ≥ ${T.gapMax}`}
+        note={`mean |open − closed| of the rank profiles; ${held.idealGap === null ? "" : `ideal for these prompts ${num(held.idealGap)}, `}collapse 0; needs ≥ ${T.gapMax}`}
         tone={held.gap === null ? undefined : held.gap >= T.gapMax ? "good" : "bad"}
       />
       <Metric
@@ -65,7 +65,7 @@ export function PaperFigureCard({ data, split }: { data: RunDashboard; split: Sp
     <ChartCard
       testId="chart-paper"
       title="Reward profile by rank (the paper's figure)"
-      description={`Mean of each ${split.split === "test" ? "held-out" : "training"} prompt's rewards, sorted and min-max normalised, per openness group; dashed: the optimum for that openness. Collapse = the solid lines coincide.`}
+      description={`Mean of each ${split.split === "test" ? "held-out" : "training"} prompt's rewards, sorted and min-max normalised, per openness group (closed o ≤ ${num(data.thresholds.closedMax, 2)}, open o ≥ ${num(data.thresholds.openMin, 2)}); dashed: the mean of the group's optima for each prompt's openness. Collapse = the solid lines coincide.`}
     >
       <PaperFigure data={split.paperFigure} groups={split.groups} fixedOptimum={fixedOptimumOf(data)} />
     </ChartCard>
@@ -84,14 +84,14 @@ export function StripCard({ data }: { data: RunDashboard }) {
   );
 }
 
-export function ShapeCard({ split }: { split: SplitDashboard }) {
+export function ShapeCard({ data, split }: { data: RunDashboard; split: SplitDashboard }) {
   return (
     <ChartCard
       testId="chart-shape"
       title="Shape against openness"
-      description="Beta α of each prompt's profile (0 two-point, ½ arcsine, 1 uniform); dashed: the ideal α = openness. Red ring: flagged."
+      description={`Method-of-moments Beta α of each prompt's profile (0 = two-point; higher = more spread); dashed: the α of the ${data.responsesPerPrompt}-point optimum for each openness. Red ring: flagged.`}
     >
-      <ShapeScatter points={split.shape} />
+      <ShapeScatter points={split.shape} target={split.shapeTarget} />
     </ChartCard>
   );
 }
@@ -176,7 +176,7 @@ export function CollapseDashboard({ data }: { data: RunDashboard }) {
       <div className="grid gap-4 lg:grid-cols-2">
         <PaperFigureCard data={data} split={held} />
         <StripCard data={data} />
-        <ShapeCard split={held} />
+        <ShapeCard data={data} split={held} />
         <HistogramCard split={held} />
       </div>
       <FlaggedTable data={data} split={held} />

@@ -118,10 +118,6 @@ export function RunLive({ initial, initialPoints, totalSteps }: { initial: LiveS
       </div>
       <div className="mt-4" data-testid="chart-loss">
         <LossChart points={points} totalSteps={totalSteps} />
-        <p className="mt-1 text-xs text-slate-500">
-          <span className="font-medium text-indigo-600">loss</span> (left) ·{" "}
-          <span className="font-medium text-emerald-600">held-out pair accuracy</span> and <span className="text-slate-400">train accuracy</span> (right)
-        </p>
       </div>
     </section>
   );

@@ -77,7 +77,7 @@ function Column({ data }: { data: RunDashboard }) {
       <HeadlineCards data={data} compact />
       <PaperFigureCard data={data} split={held} />
       <StripCard data={data} />
-      <ShapeCard split={held} />
+      <ShapeCard data={data} split={held} />
       <HistogramCard split={held} />
     </>
   );
