@@ -54,6 +54,9 @@ export function toTrainConfig(config: Pick<RunConfig, "utility" | "heldOutShare"
   return trainConfigSchema.parse(trainConfigInput(config));
 }
 
+/** Fewer prompts cannot be split into a training and a held-out part that both mean something. */
+export const MIN_TRAINING_PROMPTS = 4;
+
 /** How often the worker writes progress: every evaluation the trainer reports, but not more than this. */
 const PROGRESS_FLUSH_MS = 400;
 
@@ -77,9 +80,9 @@ export async function executeRun(db: Db, runId: number, options: ExecuteOptions 
   };
   try {
     const { prompts, excludedWithoutOpenness } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness);
-    if (prompts.length < 4) {
+    if (prompts.length < MIN_TRAINING_PROMPTS) {
       throw new RunError(
-        `Only ${prompts.length} prompt(s) have rankings${run.config.missingOpenness.policy === "exclude" ? " and an openness" : ""}: a run needs at least 4.` +
+        `Only ${prompts.length} prompt(s) have rankings${run.config.missingOpenness.policy === "exclude" ? " and an openness" : ""}: a run needs at least ${MIN_TRAINING_PROMPTS}.` +
           (excludedWithoutOpenness ? ` ${excludedWithoutOpenness} ranked prompt(s) were left out for lack of an openness tag.` : ""),
       );
     }

@@ -27,17 +27,20 @@ export function RunForm({
   initialDatasetId,
   utilities,
   trainDefaults,
+  minPrompts,
 }: {
   datasets: DatasetTrainingStats[];
   initialDatasetId: number;
   utilities: { name: string; description: string }[];
   trainDefaults: Record<string, number | boolean | number[]>;
+  minPrompts: number;
 }) {
   const [state, formAction, pending] = useActionState<CreateRunState, FormData>(createRunAction, {});
   const [datasetId, setDatasetId] = useState(initialDatasetId);
   const [utility, setUtility] = useState("conditioned");
   const [policy, setPolicy] = useState<"exclude" | "assume">("exclude");
   const stats = datasets.find((d) => d.datasetId === datasetId);
+  const usable = stats ? (policy === "exclude" ? stats.rankedWithOpenness : stats.ranked) : 0;
   const errors = state.fieldErrors ?? {};
   const errorId = (field: string) => (errors[field] ? `${field}-error` : undefined);
   const FieldError = ({ field }: { field: string }) =>
@@ -103,6 +106,13 @@ export function RunForm({
           </div>
           <FieldError field="missingOpenness.value" />
         </div>
+        {stats && usable < minPrompts && (
+          <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-200" data-testid="too-few-prompts">
+            {stats.ranked < minPrompts
+              ? `A run needs at least ${minPrompts} ranked prompts; this dataset has ${stats.ranked}. Rank more prompts first, or the run will fail.`
+              : `Only ${usable} ranked prompt(s) have an openness, and a run needs ${minPrompts}: choose “assume openness” above, or the run will fail.`}
+          </p>
+        )}
       </fieldset>
 
       <fieldset className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">

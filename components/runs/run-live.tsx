@@ -21,6 +21,16 @@ export type LiveSnapshot = {
 
 const TERMINAL: RunStatus[] = ["succeeded", "failed", "canceled"];
 
+/** A long run evaluated often would otherwise grow the chart without bound while the tab stays open. */
+const MAX_POINTS = 2000;
+
+function halveWhileOver<T>(max: number, points: T[]): T[] {
+  let out = points;
+  // Every other point, keeping the newest.
+  while (out.length > max) out = out.filter((_, i) => (out.length - 1 - i) % 2 === 0);
+  return out;
+}
+
 /**
  * Live progress of a queued or running run over Server-Sent Events. EventSource reconnects by
  * itself after a dropped connection (sending the last step it saw); when the run ends the page
@@ -30,7 +40,7 @@ export function RunLive({ initial, initialPoints, totalSteps }: { initial: LiveS
   const router = useRouter();
   const [snapshot, setSnapshot] = useState(initial);
   const [points, setPoints] = useState(initialPoints);
-  const [connection, setConnection] = useState<"connecting" | "live" | "reconnecting">("connecting");
+  const [connection, setConnection] = useState<"connecting" | "live" | "reconnecting" | "closed">("connecting");
   const [cancelError, setCancelError] = useState<string | null>(null);
   const [canceling, setCanceling] = useState(false);
   const lastStep = useRef(initialPoints.at(-1)?.step ?? -1);
@@ -39,12 +49,14 @@ export function RunLive({ initial, initialPoints, totalSteps }: { initial: LiveS
     if (TERMINAL.includes(initial.status)) return;
     const source = new EventSource(`/api/runs/${initial.id}/events?after=${lastStep.current}`);
     source.onopen = () => setConnection("live");
-    source.onerror = () => setConnection("reconnecting");
+    // EventSource retries a dropped connection by itself, but gives up for good on an error
+    // response (a 403 after the session expired, say): then only a reload helps.
+    source.onerror = () => setConnection(source.readyState === EventSource.CLOSED ? "closed" : "reconnecting");
     source.addEventListener("metrics", (event) => {
       const fresh = (JSON.parse((event as MessageEvent<string>).data) as LossPoint[]).filter((p) => p.step > lastStep.current);
       if (!fresh.length) return;
       lastStep.current = fresh.at(-1)!.step;
-      setPoints((old) => [...old, ...fresh]);
+      setPoints((old) => halveWhileOver(MAX_POINTS, [...old, ...fresh]));
     });
     source.addEventListener("status", (event) => setSnapshot(JSON.parse((event as MessageEvent<string>).data) as LiveSnapshot));
     source.addEventListener("end", () => {
@@ -73,7 +85,13 @@ export function RunLive({ initial, initialPoints, totalSteps }: { initial: LiveS
         <StatusBadge status={snapshot.status} testId="run-status" />
         {active && (
           <span className="text-xs text-slate-500" aria-live="polite">
-            {connection === "live" ? "live" : connection === "reconnecting" ? "connection lost, reconnecting…" : "connecting…"}
+            {connection === "live"
+              ? "live"
+              : connection === "reconnecting"
+                ? "connection lost, reconnecting…"
+                : connection === "closed"
+                  ? "live updates stopped: reload the page"
+                  : "connecting…"}
           </span>
         )}
         {snapshot.status === "queued" && (

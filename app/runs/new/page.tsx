@@ -1,7 +1,7 @@
 import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/session";
 import { datasetTrainingStats, UTILITY_DESCRIPTIONS, UTILITY_NAMES } from "@/lib/runs";
-import { trainSettingDefaults } from "@/lib/run-training";
+import { MIN_TRAINING_PROMPTS, trainSettingDefaults } from "@/lib/run-training";
 import { RunForm } from "@/components/runs/run-form";
 
 export const metadata = { title: "New run" };
@@ -28,6 +28,7 @@ export default async function NewRunPage({ searchParams }: { searchParams: Promi
           initialDatasetId={selected?.datasetId ?? datasets[0]!.datasetId}
           utilities={UTILITY_NAMES.map((name) => ({ name, description: UTILITY_DESCRIPTIONS[name] }))}
           trainDefaults={trainSettingDefaults()}
+          minPrompts={MIN_TRAINING_PROMPTS}
         />
       )}
     </div>
