@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { isCrossSiteFormRisk, parseJsonBody } from "./http";
+import { isCrossSiteFormRisk, MAX_JSON_BODY_BYTES, parseJsonBody } from "./http";
 
 const schema = z.object({ promptId: z.number() });
 const post = (body: string, headers: Record<string, string>) =>
@@ -17,6 +17,26 @@ describe("parseJsonBody", () => {
       const parsed = await parseJsonBody(post('{"promptId":3}', { "Content-Type": type }), schema);
       expect(parsed.response?.status, type).toBe(415);
     }
+  });
+
+  it("refuses a body over the limit with 413, whether or not it declares its length", async () => {
+    const big = JSON.stringify({ promptId: 1, padding: "x".repeat(MAX_JSON_BODY_BYTES) });
+    const declared = await parseJsonBody(post(big, { "Content-Type": "application/json" }), schema);
+    expect(declared.response?.status).toBe(413);
+    const chunks = [new TextEncoder().encode(big.slice(0, 10)), new TextEncoder().encode(big.slice(10))];
+    const streamed = new Request("http://octorank.test/api/runs", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: new ReadableStream({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next) controller.enqueue(next);
+          else controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect((await parseJsonBody(streamed, schema)).response?.status).toBe(413);
   });
 
   it("answers a body that breaks the schema with 400 and what is wrong", async () => {

@@ -27,6 +27,29 @@ export function isCrossSiteFormRisk(request: Request): boolean {
   return type === "" || type === "application/x-www-form-urlencoded" || type === "multipart/form-data" || type === "text/plain";
 }
 
+/** JSON bodies are small (an annotation, a run's settings, a scoring request); files go through import. */
+export const MAX_JSON_BODY_BYTES = 2_000_000;
+
+/** The body as text, or null once it passes `limit` bytes (read no further: a huge body costs nothing). */
+async function readTextUpTo(request: Request, limit: number): Promise<string | null> {
+  if (Number(request.headers.get("content-length") ?? 0) > limit) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 /**
  * Parses a JSON body against a schema, or gives the 4xx to return. The body must be declared as
  * JSON, which keeps cookie-authenticated endpoints out of reach of cross-site forms.
@@ -39,9 +62,13 @@ export async function parseJsonBody<T extends z.ZodType>(
   if (type !== "application/json" && !type.endsWith("+json")) {
     return { response: jsonError(415, "Send the body as JSON, with the header Content-Type: application/json.") };
   }
+  const text = await readTextUpTo(request, MAX_JSON_BODY_BYTES);
+  if (text === null) {
+    return { response: jsonError(413, `The JSON body is larger than ${MAX_JSON_BODY_BYTES / 1_000_000} MB.`) };
+  }
   let body: unknown;
   try {
-    body = await request.json();
+    body = JSON.parse(text);
   } catch {
     return { response: jsonError(400, "The request body must be JSON.") };
   }
