@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { schema, type Db } from "@/db";
-import { findQueueDataset, LEASE_MS, nextPrompt, queueProgress, skipPrompt, type QueueDataset } from "@/lib/queue";
+import { eq } from "drizzle-orm";
+import { findQueueDataset, listQueueDatasets, LEASE_MS, nextPrompt, queueProgress, skipPrompt, type QueueDataset } from "@/lib/queue";
 import { saveAnnotation } from "@/lib/annotations";
 import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
 
@@ -91,5 +92,13 @@ describe("queue", () => {
     const dataset = findQueueDataset(db, "other")!;
     expect(promptIdOf(nextPrompt(db, dataset, alice))).toBe(other.prompts[0]!.id);
     expect(findQueueDataset(db, "missing")).toBeNull();
+  });
+
+  it("keeps synthetic datasets out of the annotators' queue", () => {
+    addDataset(db, { slug: "people", promptCount: 1 });
+    const generated = addDataset(db, { slug: "paper-length", promptCount: 1 });
+    db.update(schema.datasets).set({ synthetic: true }).where(eq(schema.datasets.id, generated.dataset.id)).run();
+    expect(listQueueDatasets(db).map((d) => d.slug)).toEqual(["people"]);
+    expect(findQueueDataset(db, "paper-length")).toBeNull();
   });
 });

@@ -45,14 +45,27 @@ const datasetColumns = {
   annotationsPerPrompt: schema.datasets.annotationsPerPrompt,
 };
 
-/** Every dataset is open to annotators; the queue page lets them switch between them. */
+/**
+ * Every dataset people rank is open to annotators (the queue page lets them switch); synthetic
+ * datasets, ranked by ml/'s generator, are not theirs to annotate.
+ */
 export function listQueueDatasets(db: Db): QueueDataset[] {
-  return db.select(datasetColumns).from(schema.datasets).orderBy(asc(schema.datasets.id)).all();
+  return db
+    .select(datasetColumns)
+    .from(schema.datasets)
+    .where(eq(schema.datasets.synthetic, false))
+    .orderBy(asc(schema.datasets.id))
+    .all();
 }
 
-/** The named dataset, else the demo, else the oldest one; null only when there are none. */
+/** The named dataset, else the demo, else the oldest one; null when there is none to annotate. */
 export function findQueueDataset(db: Db, slug?: string | null): QueueDataset | null {
-  const bySlug = (s: string) => db.select(datasetColumns).from(schema.datasets).where(eq(schema.datasets.slug, s)).get();
+  const bySlug = (s: string) =>
+    db
+      .select(datasetColumns)
+      .from(schema.datasets)
+      .where(and(eq(schema.datasets.slug, s), eq(schema.datasets.synthetic, false)))
+      .get();
   if (slug) return bySlug(slug) ?? null;
   return bySlug(DEFAULT_DATASET_SLUG) ?? listQueueDatasets(db)[0] ?? null;
 }
