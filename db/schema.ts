@@ -199,6 +199,8 @@ export const runRewards = sqliteTable(
       .references(() => responses.id, { onDelete: "cascade" }),
     split: text("split", { enum: ["train", "test"] }).notNull(),
     reward: real("reward").notNull(),
+    /** The prompt's openness as the run trained with it: later tags must not rewrite an old run's verdict. */
+    openness: real("openness"),
   },
   (t) => [primaryKey({ columns: [t.runId, t.responseId] })],
 );

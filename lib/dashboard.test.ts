@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { openDatabase, schema, type Db } from "@/db";
 import { seedDemo } from "@/db/seed";
-import { LIMITS, pairAccuracy, runDashboard, splitDashboard, type PromptRewards } from "@/lib/dashboard";
-import { completeRun, createRun, loadTrainingPrompts, runRequestSchema } from "@/lib/runs";
+import { LIMITS, loadRunRewards, pairAccuracy, runDashboard, splitDashboard, type PromptRewards } from "@/lib/dashboard";
+import { completeRun, createRun, getRunDetail, loadTrainingPrompts, runRequestSchema } from "@/lib/runs";
 import { targetProfile } from "@/ml";
 
 /** A prompt whose rewards follow a profile; response ids 1..n, ranked in that order. */
@@ -123,7 +123,12 @@ describe("run dashboard from the database", () => {
     const run = createRun(db, runRequestSchema.parse({ datasetId, utility: "log" }), null, "cli", { workerPid: process.pid });
     const { prompts } = loadTrainingPrompts(db, datasetId, { policy: "exclude" });
     const rewards = prompts.flatMap((p, i) =>
-      p.responses.map((r, k) => ({ responseId: Number(r.id), split: (i % 4 === 0 ? "test" : "train") as "test" | "train", reward: ARCSINE[k]! })),
+      p.responses.map((r, k) => ({
+        responseId: Number(r.id),
+        split: (i % 4 === 0 ? "test" : "train") as "test" | "train",
+        reward: ARCSINE[k]!,
+        openness: p.openness,
+      })),
     );
     const summary = { backend: "test", durationMs: 1, prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 }, metrics: {}, testAccuracy: null, trainAccuracy: null, collapse: {} };
     expect(completeRun(db, run.id, { rewards, weights: new Uint8Array([1, 2, 3]), summary })).toBe(true);
@@ -139,5 +144,16 @@ describe("run dashboard from the database", () => {
     const meanOpenness = d.splits.train!.shape.reduce((s, p) => s + p.openness, 0) / d.splits.train!.shape.length;
     expect(meanOpenness).toBeGreaterThan(0);
     expect(meanOpenness).toBeLessThan(1);
+
+    // Tags entered after the run do not rewrite the openness it trained with.
+    const closed = prompts.find((p) => p.openness === 0)!;
+    const before = loadRunRewards(db, getRunDetail(db, run.id)!).find((p) => p.promptId === Number(closed.id))!.openness;
+    const late = db.insert(schema.users).values({ email: "late@example.com", name: "Late", role: "annotator" }).returning().get();
+    db.insert(schema.annotations)
+      .values({ promptId: Number(closed.id), annotatorId: late.id, ranking: closed.responses.map((r) => [Number(r.id)]), openness: 1 })
+      .run();
+    expect(loadTrainingPrompts(db, datasetId, { policy: "exclude" }).prompts.find((p) => p.id === closed.id)!.openness).toBeGreaterThan(0);
+    expect(loadRunRewards(db, getRunDetail(db, run.id)!).find((p) => p.promptId === Number(closed.id))!.openness).toBe(before);
+    expect(before).toBe(0);
   });
 });

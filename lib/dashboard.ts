@@ -213,19 +213,20 @@ function round(x: number): number {
 }
 
 /**
- * A run's rewards grouped by prompt, with the openness the run trained with (imported value, else
- * the mean of the annotators' tags, else the run's stated assumption).
+ * A run's rewards grouped by prompt, with the openness the run trained with (stored beside each
+ * reward; for runs recorded before that, resolved again from the data: imported value, else the
+ * mean of the annotators' tags, else the run's stated assumption).
  */
 export function loadRunRewards(db: Db, run: RunListItem): PromptRewards[] {
   const { prompts } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness ?? { policy: "exclude" });
   const byPrompt = new Map(prompts.map((p) => [Number(p.id), p]));
   const rows = db.$client
     .prepare(
-      `select rr.response_id as responseId, rr.split, rr.reward, r.prompt_id as promptId, p.external_id as externalId, p.text
+      `select rr.response_id as responseId, rr.split, rr.reward, rr.openness, r.prompt_id as promptId, p.external_id as externalId, p.text
          from run_rewards rr join responses r on r.id = rr.response_id join prompts p on p.id = r.prompt_id
         where rr.run_id = ? order by r.prompt_id, r.position`,
     )
-    .all(run.id) as { responseId: number; split: Split; reward: number; promptId: number; externalId: string; text: string }[];
+    .all(run.id) as { responseId: number; split: Split; reward: number; openness: number | null; promptId: number; externalId: string; text: string }[];
   const out = new Map<number, PromptRewards>();
   for (const row of rows) {
     const training = byPrompt.get(row.promptId);
@@ -235,8 +236,8 @@ export function loadRunRewards(db: Db, run: RunListItem): PromptRewards[] {
         promptId: row.promptId,
         externalId: row.externalId,
         text: row.text,
-        // A prompt whose tags were removed since the run keeps a neutral openness rather than vanishing.
-        openness: training?.openness ?? 0.5,
+        // A prompt whose tags were removed since an old run keeps a neutral openness rather than vanishing.
+        openness: row.openness ?? training?.openness ?? 0.5,
         split: row.split,
         rewards: new Map(),
         rankings: training?.rankings.map((groups) => groups.map((g) => g.map(Number))) ?? [],

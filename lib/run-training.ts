@@ -101,7 +101,13 @@ export async function executeRun(db: Db, runId: number, options: ExecuteOptions 
       },
     });
     flush();
-    const rewards = result.rewards.map((r) => ({ responseId: Number(r.responseId), split: r.split, reward: r.reward }));
+    const opennessByPrompt = new Map(prompts.map((p) => [p.id, p.openness]));
+    const rewards = result.rewards.map((r) => ({
+      responseId: Number(r.responseId),
+      split: r.split,
+      reward: r.reward,
+      openness: opennessByPrompt.get(r.promptId) ?? null,
+    }));
     const summary = summarize(prompts, result, excludedWithoutOpenness, Date.now() - startedAt);
     return completeRun(db, runId, { rewards, weights: result.weights, summary }) ? "succeeded" : "canceled";
   } catch (error) {

@@ -387,7 +387,7 @@ export function recordProgress(db: Db, runId: number, points: ProgressPoint[]): 
   });
 }
 
-export type RewardRow = { responseId: number; split: "train" | "test"; reward: number };
+export type RewardRow = { responseId: number; split: "train" | "test"; reward: number; openness: number | null };
 
 /** Writes a finished run's rewards, weights and summary in one transaction, unless it was cancelled meanwhile. */
 export function completeRun(db: Db, runId: number, result: { rewards: RewardRow[]; weights: Uint8Array; summary: RunSummary }): boolean {
@@ -395,8 +395,8 @@ export function completeRun(db: Db, runId: number, result: { rewards: RewardRow[
     const run = tx.select({ status: schema.trainingRuns.status }).from(schema.trainingRuns).where(eq(schema.trainingRuns.id, runId)).get();
     if (run?.status !== "running") return false;
     tx.delete(schema.runRewards).where(eq(schema.runRewards.runId, runId)).run();
-    const insert = db.$client.prepare("insert into run_rewards (run_id, response_id, split, reward) values (?, ?, ?, ?)");
-    for (const r of result.rewards) insert.run(runId, r.responseId, r.split, r.reward);
+    const insert = db.$client.prepare("insert into run_rewards (run_id, response_id, split, reward, openness) values (?, ?, ?, ?, ?)");
+    for (const r of result.rewards) insert.run(runId, r.responseId, r.split, r.reward, r.openness);
     tx.update(schema.trainingRuns)
       .set({
         status: "succeeded",

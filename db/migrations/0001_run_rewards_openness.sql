@@ -1,0 +1,1 @@
+ALTER TABLE `run_rewards` ADD `openness` real;
