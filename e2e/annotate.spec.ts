@@ -213,6 +213,18 @@ test("an annotator reopens an earlier annotation, edits it, and the old version 
   expect((await page.request.put(`/api/annotations/${annotationId}`, { data: { ranking: original, openness: 0 } })).status()).toBe(404);
 });
 
+test("the dataset's guidelines open above the prompt as formatted text", async ({ page }) => {
+  const annotator = createTestUser("annotator", "reader");
+  await login(page, annotator, "/annotate");
+  await page.goto("/annotate");
+  const guidelines = page.getByTestId("guidelines");
+  await guidelines.locator("summary").click();
+  // The demo guidelines are markdown with a table of the openness scale: it arrives as a table.
+  await expect(guidelines.locator("table")).toBeVisible();
+  await expect(guidelines.locator("th").first()).toBeVisible();
+  await expect(guidelines).not.toContainText("|---");
+});
+
 test("an annotator is kept out of datasets and the export", async ({ page }) => {
   const annotator = createTestUser("annotator");
   await login(page, annotator, "/annotate");

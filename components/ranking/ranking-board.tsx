@@ -18,6 +18,7 @@ import { SortableContext, sortableKeyboardCoordinates, verticalListSortingStrate
 import { Button } from "@/components/ui/button";
 import { KeyMap, Kbd } from "@/components/ranking/key-map";
 import { OpennessPicker } from "@/components/ranking/openness-picker";
+import { Markdown } from "@/components/markdown";
 import { ResponseCard } from "@/components/ranking/response-card";
 import {
   flatten,
@@ -321,7 +322,7 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
                 <summary className="cursor-pointer select-none rounded-lg px-3 py-2 font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
                   Guidelines
                 </summary>
-                <div className="max-h-72 overflow-y-auto whitespace-pre-wrap px-3 pb-3 leading-relaxed text-slate-600">{guidelines}</div>
+                <Markdown source={guidelines} className="max-h-72 overflow-y-auto px-3 pb-3" />
               </details>
             )}
           </section>
