@@ -5,19 +5,23 @@ import { createRunAction, type CreateRunState } from "@/app/runs/actions";
 import type { DatasetTrainingStats } from "@/lib/runs";
 import { Button } from "@/components/ui/button";
 
-/** What each trainer setting means, for the ones the ml/ trainer has today; others show their name. */
-const SETTING_HELP: Record<string, string> = {
-  steps: "Optimizer steps. The collapse effect needs thousands.",
-  learningRate: "Adam learning rate.",
-  batchPrompts: "Prompts per batch (all 8 responses of each).",
-  hiddenSizes: "Hidden layer sizes of the MLP, comma-separated.",
-  featureDim: "Dimension of the hashed text features.",
-  eps: "Smoothing ε of the utility (keeps gradients finite).",
-  gamma: "Box-Cox γ, for the boxcox utility only.",
-  opennessInput: "Give the model the prompt's openness as an input.",
-  patience: "Stop after this many evaluations without a better held-out accuracy (0: never).",
-  evalEvery: "Evaluate accuracy every this many steps (default: 1% of the steps).",
+/** Each trainer setting's label and meaning, for the ones the ml/ trainer has today; others show their name. */
+const SETTINGS: Record<string, { label: string; help: string }> = {
+  steps: { label: "Steps", help: "Optimizer steps. The collapse effect needs thousands." },
+  learningRate: { label: "Learning rate", help: "Adam's learning rate." },
+  batchPrompts: { label: "Batch (prompts)", help: "Prompts per batch, with all their responses." },
+  hiddenSizes: { label: "Hidden layers", help: "Hidden layer sizes of the MLP, comma-separated." },
+  featureDim: { label: "Feature dimension", help: "Dimension of the hashed text features." },
+  eps: { label: "Utility ε", help: "Smoothing of the utility near 0 (keeps gradients finite)." },
+  gamma: { label: "Box-Cox γ", help: "For the boxcox utility only." },
+  opennessInput: { label: "Openness as input", help: "Give the model the prompt's openness as an input." },
+  patience: { label: "Early-stopping patience", help: "Evaluations without a better held-out accuracy before stopping (0: never)." },
+  evalEvery: { label: "Evaluate every", help: "Steps between accuracy evaluations (default: 1% of the steps)." },
 };
+
+function settingLabel(key: string): string {
+  return SETTINGS[key]?.label ?? key.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/^./, (c) => c.toUpperCase());
+}
 
 const inputClass =
   "mt-1 block h-9 w-full rounded-md border border-slate-300 bg-white px-2.5 text-sm text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-invalid:border-rose-400";
@@ -155,15 +159,15 @@ export function RunForm({
                 <label key={key} className="flex items-start gap-2 text-sm font-medium text-slate-700 sm:col-span-1">
                   <input type="checkbox" name={field} defaultChecked={value} className="mt-1" />
                   <span>
-                    {key}
-                    <span className="block text-xs font-normal text-slate-500">{SETTING_HELP[key]}</span>
+                    {settingLabel(key)}
+                    <span className="block text-xs font-normal text-slate-500">{SETTINGS[key]?.help}</span>
                   </span>
                 </label>
               );
             }
             return (
               <label key={key} className="block text-sm font-medium text-slate-700">
-                {key}
+                {settingLabel(key)}
                 <input
                   name={field}
                   data-testid={`setting-${key}`}
@@ -173,7 +177,7 @@ export function RunForm({
                   aria-invalid={Boolean(errors[field])}
                   aria-describedby={errors[field] ? `${field}-error` : undefined}
                 />
-                {SETTING_HELP[key] && <span className="mt-0.5 block text-xs font-normal text-slate-500">{SETTING_HELP[key]}</span>}
+                {SETTINGS[key] && <span className="mt-0.5 block text-xs font-normal text-slate-500">{SETTINGS[key].help}</span>}
                 <FieldError field={field} />
               </label>
             );
