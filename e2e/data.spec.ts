@@ -105,3 +105,20 @@ test("an admin creates an API token, exports with it, revokes it, and then gets 
   await expect(page.getByTestId(`token-row-${name}`)).toContainText("revoked");
   expect((await request.get("/api/datasets/demo/export?format=consensus", { headers: auth })).status()).toBe(401);
 });
+
+test("response text that contains HTML is shown as text, never run", async ({ page }) => {
+  const researcher = createTestUser("researcher", "xss");
+  await login(page, researcher);
+  const db = openTestDb();
+  const { id } = db.prepare("select id from prompts where external_id = 'closed-html-bold'").get() as { id: number };
+  db.close();
+  let dialogs = 0;
+  page.on("dialog", (dialog) => {
+    dialogs++;
+    void dialog.dismiss();
+  });
+  await page.goto(`/datasets/demo/prompts/${id}`);
+  await expect(page.getByText("<b>bold</b> <script>alert(1)</script>", { exact: false })).toBeVisible();
+  expect(await page.locator("main script").count()).toBe(0);
+  expect(dialogs).toBe(0);
+});
