@@ -61,4 +61,22 @@ describe('collapse metrics', () => {
     const flat = collapseReport([{ id: 'f', openness: 1, rewards: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5] }]);
     expect(flat.perPrompt[0]?.flags).toContain('flat');
   });
+
+  it('a prompt with a single response (the trainer accepts it) neither throws nor moves the dataset metrics', () => {
+    const two = [
+      { id: 'c', openness: 0, rewards: [0.9, 0.8, 0.2, 0.1] },
+      { id: 'o', openness: 1, rewards: [0.9, 0.6, 0.4, 0.1] },
+      { id: 'o2', openness: 0.9, rewards: [0.8, 0.7, 0.3, 0.1] },
+    ];
+    const base = collapseReport(two);
+    const rep = collapseReport([...two, { id: 's', openness: 0, rewards: [0.3] }, { id: 'e', openness: 1, rewards: [] }]);
+    expect(rep.gap).toBeCloseTo(base.gap, 12);
+    expect(rep.tracking).toBeCloseTo(base.tracking, 12);
+    const single = rep.perPrompt.find((p) => p.id === 's');
+    expect(single?.profile).toEqual([0.5]);
+    expect(single?.target).toEqual([0.5]);
+    expect(single?.misfit).toBe(0);
+    expect(single?.flags).toEqual([]);
+    expect(targetProfile(0.5, 1)).toEqual([0.5]);
+  });
 });

@@ -44,8 +44,12 @@ export function spread(rewards: readonly number[]): number {
 
 const targetMemo = new Map<string, number[]>();
 
-/** The exact n-point optimum for the conditioned utility of this openness, eps = 0. */
+/**
+ * The exact n-point optimum for the conditioned utility of this openness, eps = 0. A prompt with
+ * fewer than 2 responses has no distribution to shape: its target is its (flat) profile, all 0.5.
+ */
 export function targetProfile(openness: number, n: number): number[] {
+  if (n < 2) return new Array<number>(Math.max(0, n)).fill(0.5);
   const key = `${openness.toFixed(6)}:${n}`;
   let t = targetMemo.get(key);
   if (!t) {
@@ -80,13 +84,20 @@ export interface ProfiledPrompt {
   profile: readonly number[];
 }
 
+/** Prompts with fewer than 2 rewards carry no distribution: the dataset-level metrics skip them. */
+function ranked(prompts: readonly ProfiledPrompt[]): readonly ProfiledPrompt[] {
+  return prompts.every((p) => p.profile.length >= 2) ? prompts : prompts.filter((p) => p.profile.length >= 2);
+}
+
 /**
  * Mean over ranks of |mean open profile - mean closed profile| (open: o >= openMin, closed:
- * o <= closedMax). NaN when either group is empty or profile lengths differ between groups.
+ * o <= closedMax); profiles of different lengths are compared on a common quantile grid. NaN when
+ * either group is empty. Prompts with fewer than 2 rewards are skipped.
  */
 export function collapseGap(prompts: readonly ProfiledPrompt[]): number {
-  const open = prompts.filter((p) => p.openness >= COLLAPSE_THRESHOLDS.openMin);
-  const closed = prompts.filter((p) => p.openness <= COLLAPSE_THRESHOLDS.closedMax);
+  const usable = ranked(prompts);
+  const open = usable.filter((p) => p.openness >= COLLAPSE_THRESHOLDS.openMin);
+  const closed = usable.filter((p) => p.openness <= COLLAPSE_THRESHOLDS.closedMax);
   if (open.length === 0 || closed.length === 0) return NaN;
   const n = open[0]?.profile.length ?? 0;
   if ([...open, ...closed].some((p) => p.profile.length !== n)) {
@@ -157,9 +168,10 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   return sab / Math.sqrt(saa * sbb);
 }
 
-/** Spearman correlation between each prompt's shape and its openness. */
+/** Spearman correlation between each prompt's shape and its openness (prompts with >= 2 rewards). */
 export function opennessTracking(prompts: readonly ProfiledPrompt[]): number {
-  return spearman(prompts.map((p) => shape(p.profile)), prompts.map((p) => p.openness));
+  const usable = ranked(prompts);
+  return spearman(usable.map((p) => shape(p.profile)), usable.map((p) => p.openness));
 }
 
 export interface PromptReport {
@@ -185,6 +197,7 @@ export interface CollapseReport {
 export function promptFlags(openness: number, prof: readonly number[], target: readonly number[], sp: number): string[] {
   const T = COLLAPSE_THRESHOLDS;
   const flags: string[] = [];
+  if (prof.length < 2) return flags; // a single response has no spread or shape to judge
   if (sp < T.flatSpread) flags.push('flat');
   else if (sp < T.nearFlatSpread) flags.push('near-flat');
   if (misfit(prof, target) > T.misfit) flags.push('misfit');
