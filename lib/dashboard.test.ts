@@ -145,6 +145,9 @@ describe("run dashboard from the database", () => {
     expect(meanOpenness).toBeGreaterThan(0);
     expect(meanOpenness).toBeLessThan(1);
 
+    // Built once while nothing changes; rebuilt when the dataset's rankings change (below).
+    expect(runDashboard(db, run.id)).toBe(d);
+
     // Tags entered after the run do not rewrite the openness it trained with.
     const closed = prompts.find((p) => p.openness === 0)!;
     const before = loadRunRewards(db, getRunDetail(db, run.id)!).find((p) => p.promptId === Number(closed.id))!.openness;
@@ -155,5 +158,6 @@ describe("run dashboard from the database", () => {
     expect(loadTrainingPrompts(db, datasetId, { policy: "exclude" }).prompts.find((p) => p.id === closed.id)!.openness).toBeGreaterThan(0);
     expect(loadRunRewards(db, getRunDetail(db, run.id)!).find((p) => p.promptId === Number(closed.id))!.openness).toBe(before);
     expect(before).toBe(0);
+    expect(runDashboard(db, run.id)).not.toBe(d);
   });
 });
