@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend';
 import { loadRewardModel } from './scoring';
 import { syntheticLengthDataset } from './synthetic';
-import { trainRewardModel } from './trainer';
+import { prepareData, trainConfigSchema, trainRewardModel } from './trainer';
 import { collapseReport } from './metrics';
 
 const small = { featureDim: 1024, hiddenSizes: [32], batchPrompts: 32, learningRate: 0.003 };
@@ -74,5 +74,43 @@ describe('trainer', () => {
       },
     });
     await expect(run).rejects.toThrow(/canceled/);
+  });
+
+  it('early stopping keeps the best held-out weights also when the run ends before patience runs out', async () => {
+    const prompts = syntheticLengthDataset({ prompts: 96, seed: 6 });
+    const cfg = { ...small, steps: 120, evalEvery: 10, patience: 1000, testShare: 0.25 };
+    const seen: { step: number; acc: number }[] = [];
+    const res = await trainRewardModel(prompts, cfg, { onProgress: (p) => seen.push({ step: p.step, acc: p.testAccuracy ?? NaN }) });
+    expect(res.metrics.stoppedEarly).toBe(false);
+    expect(res.metrics.steps).toBe(120);
+    const best = seen.reduce((a, b) => (b.acc > a.acc + 1e-9 ? b : a));
+    expect(best.step).toBeLessThan(120); // the data must make the best evaluation an earlier one
+    expect(res.metrics.bestStep).toBe(best.step);
+    expect(res.metrics.testAccuracy).toBeCloseTo(best.acc, 9);
+    // the returned rewards are the model at the best step: training only that far gives the same
+    const upToBest = await trainRewardModel(prompts, { ...cfg, steps: best.step, patience: 0 });
+    expect(res.rewards).toEqual(upToBest.rewards);
+  });
+
+  it('prepares datasets of more prompts than a spread call takes (no stack overflow)', () => {
+    const prompts = Array.from({ length: 140_000 }, (_, i) => ({
+      id: `p${i}`,
+      text: 'q',
+      openness: 0.5,
+      responses: [{ id: `p${i}-a`, text: 'a' }],
+      rankings: [],
+    }));
+    const data = prepareData(prompts, trainConfigSchema.parse({ featureDim: 16, testShare: 0 }));
+    expect(data.nMax).toBe(1);
+  });
+
+  it('rejects a non-finite embedding with a message naming the response', async () => {
+    const prompts = syntheticLengthDataset({ prompts: 8, seed: 1 }).map((p) => ({
+      ...p,
+      responses: p.responses.map((r) => ({ ...r, embedding: [0.1, 0.2] })),
+    }));
+    const bad = prompts[3]!.responses[2]!;
+    bad.embedding = [0.1, NaN];
+    await expect(trainRewardModel(prompts, { ...small, steps: 5 })).rejects.toThrow(new RegExp(`response ${bad.id} .*non-finite embedding`));
   });
 });

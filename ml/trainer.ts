@@ -126,6 +126,9 @@ export function prepareData(prompts: readonly TrainingPrompt[], cfg: TrainConfig
     if (p.openness === null || p.openness === undefined || !Number.isFinite(p.openness))
       throw new Error(`prompt ${p.id} has no openness: resolve openness (e.g. mean of annotators or a default) before training`);
     if (p.responses.length < 1) throw new Error(`prompt ${p.id} has no responses`);
+    for (const r of p.responses)
+      if (r.embedding && !r.embedding.every(Number.isFinite))
+        throw new Error(`response ${r.id} of prompt ${p.id} has a non-finite embedding value (NaN or Infinity)`);
   });
   const t0 = performance.now();
   const feats = fm ?? featurizePrompts(prompts, cfg.featureDim, embeddingDimOf(prompts), true);
@@ -139,7 +142,8 @@ export function prepareData(prompts: readonly TrainingPrompt[], cfg: TrainConfig
     count[i] = p.responses.length;
     row += p.responses.length;
   });
-  const nMax = Math.max(...count);
+  let nMax = 0; // not Math.max(...count): spreading > ~120k arguments overflows the stack
+  for (const c of count) if (c > nMax) nMax = c;
   const pairW = prompts.map(pairWeights);
   const hasPairs = Uint8Array.from(pairW, (w) => (w.some((x) => x > 0) ? 1 : 0));
   const gamma = Float32Array.from(prompts, (p) => promptGamma(cfg.utility, p.openness as number, cfg.gamma));
@@ -490,7 +494,9 @@ export async function trainRewardModel(
       }
     }
     const trainSeconds = (performance.now() - t0) / 1000;
-    if (stoppedEarly && bestWeights) session.writeWeights(bestWeights);
+    // With early stopping on, the run keeps its best held-out weights whether or not it stopped early.
+    const keptStep = bestWeights ? bestStep : step;
+    if (bestWeights && bestStep !== step) session.writeWeights(bestWeights);
     const all = data.prompts.map((_, i) => i);
     const rewards = session.promptRewards(all);
     const testSet = new Set(data.test);
@@ -506,7 +512,7 @@ export async function trainRewardModel(
       trainAccuracy,
       steps: step,
       finalLoss: loss,
-      bestStep: stoppedEarly ? bestStep : step,
+      bestStep: keptStep,
       stoppedEarly,
       trainPrompts: data.train.length,
       testPrompts: data.test.length,
