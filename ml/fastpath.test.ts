@@ -20,13 +20,23 @@ function unevenPrompts(): TrainingPrompt[] {
   });
 }
 
-async function compare(backend: 'wasm' | 'cpu', utility: 'conditioned' | 'logsigmoid' | 'log', hiddenSizes = [32, 16], uneven = false) {
+async function compare(backend: 'wasm' | 'cpu', utility: 'conditioned' | 'logsigmoid' | 'log', hiddenSizes = [32, 16], uneven = false, growHeap = false) {
   expect(await initBackend(backend)).toBe(backend);
   const prompts = uneven ? unevenPrompts() : syntheticLengthDataset({ prompts: 12, seed: 3 });
   const cfg = trainConfigSchema.parse({ utility, featureDim: 256, hiddenSizes, testShare: 0, seed: 5 });
   const data = prepareData(prompts, cfg);
   const s = new TrainingSession(data, cfg);
   try {
+    if (growHeap) {
+      // Grow the wasm heap after the session's tensors exist: typed-array views made before a
+      // memory.grow are detached, so kernels must not hold on to any.
+      const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
+      const before = memory.buffer.byteLength;
+      const big = tf.zeros([before / 4 + (16 << 20)]);
+      expect(memory.buffer.byteLength).toBeGreaterThan(before);
+      big.dispose();
+      for (let i = 0; i < 3; i++) s.step(); // SIMD spmm, JS fallback kernels and fused Adam after the grow
+    }
     const b = fillBatch(data, [0, 3, 4, 5, 7, 11]);
     const vars = paramList(s.params);
     const fast = tf.tidy(() => {
@@ -71,6 +81,10 @@ describe('fast path equals plain tfjs autograd', () => {
   it('wasm backend, hidden size not a multiple of 4 (JS kernel fallback)', async () => compare('wasm', 'conditioned', [10, 6], true));
   it('wasm backend, hidden size a multiple of 4 only', async () => compare('wasm', 'conditioned', [20]));
   it('wasm backend, uneven response counts (padding), ties, several annotations', async () => compare('wasm', 'conditioned', [32], true));
+  it('wasm backend after the heap grew (SIMD and JS-fallback kernels)', async () => {
+    await compare('wasm', 'conditioned', [32, 16], true, true);
+    await compare('wasm', 'conditioned', [10, 6], true, true);
+  });
   it('wasm backend, linear model (no hidden layer)', async () => compare('wasm', 'conditioned', [], true));
   it('forwardFast of the padding row is the bias path only', async () => {
     await initBackend('wasm');
