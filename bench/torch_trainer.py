@@ -94,9 +94,8 @@ def main():
         pos += batch
         return b
 
-    first = None
-    for _ in range(warmup):
-        first = step(next_batch()) if first is None else first
+    first = step(next_batch())
+    for _ in range(warmup - 1):
         step(next_batch())
     secs, cpu, last = float("inf"), float("inf"), None
     for _ in range(repeats):

@@ -34,6 +34,7 @@ export async function run(argv: string[]): Promise<void> {
   if ((u === 'conditioned' || u === 'adaptive') && openness === undefined) {
     if (gamma === undefined) throw new Error(`--utility ${u} needs --openness O (or use --utility boxcox --gamma G)`);
   }
+  if (u === 'boxcox' && gamma === undefined) throw new Error('--utility boxcox needs --gamma G (gamma 0 is log)');
   const eps = num('eps', values.eps) ?? 0;
   if (eps < 0) throw new Error('--eps must be >= 0');
   // "conditioned --gamma G" is boxcox with that exponent
