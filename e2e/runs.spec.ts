@@ -91,9 +91,26 @@ test("cancel stops a running run and a queued one; a bad request changes nothing
 
   const running = await createRunByApi(page.request, { train: { steps: 200000 } });
   const queued = await createRunByApi(page.request, { train: { steps: 200000 } });
+  // The first live-progress connection drops at once (as a flaky network would drop it); the page
+  // must reconnect by itself, say where it resumes from, and keep showing steps.
+  const eventRequests: { lastEventId?: string; url: string }[] = [];
+  await page.route(/\/api\/runs\/\d+\/events/, async (route) => {
+    eventRequests.push({ lastEventId: route.request().headers()["last-event-id"], url: route.request().url() });
+    if (eventRequests.length === 1) {
+      await route.fulfill({ status: 200, headers: { "Content-Type": "text/event-stream" }, body: "retry: 300\n\n" });
+    } else {
+      await route.continue();
+    }
+  });
   await page.goto(`/runs/${running}`);
   await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "running", { timeout: 30_000 });
   await expect(page.getByTestId("live-step")).not.toHaveText(/^0 \//, { timeout: 30_000 });
+  expect(eventRequests.length).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId("run-connection")).toHaveAttribute("data-connection", "live");
+  const stepNow = async () => Number((await page.getByTestId("live-step").textContent())?.split("/")[0]?.replace(/\D/g, ""));
+  const seen = await stepNow();
+  await expect.poll(stepNow, { timeout: 30_000 }).toBeGreaterThan(seen);
+  await page.unroute(/\/api\/runs\/\d+\/events/);
 
   const cancelQueued = await page.request.post(`/api/runs/${queued}/cancel`);
   expect(cancelQueued.status()).toBe(202);

@@ -84,7 +84,7 @@ export function RunLive({ initial, initialPoints, totalSteps }: { initial: LiveS
       <div className="flex flex-wrap items-center gap-3">
         <StatusBadge status={snapshot.status} testId="run-status" />
         {active && (
-          <span className="text-xs text-slate-500" aria-live="polite">
+          <span className="text-xs text-slate-500" aria-live="polite" data-testid="run-connection" data-connection={connection}>
             {connection === "live"
               ? "live"
               : connection === "reconnecting"
