@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import { test, expect, type Page } from "@playwright/test";
 import { createTestUser, login, openTestDb } from "./fixtures";
 
@@ -234,11 +233,8 @@ test("an annotator is kept out of datasets and the export", async ({ page }) => 
   expect([401, 403]).toContain(exported.status());
 });
 
-test("screenshots of /annotate on desktop and phone", async ({ browser }) => {
-  test.skip(!process.env.OCTORANK_SHOTS, "set OCTORANK_SHOTS=1 to write /tmp/shots/annotate-*.png");
-  fs.mkdirSync("/tmp/shots", { recursive: true });
+test("/annotate fits a desktop and a phone screen without sideways scrolling", async ({ browser }, testInfo) => {
   const annotator = createTestUser("annotator", "shots");
-  // The fixture's login looks for the name in the nav, which a phone does not show: sign in wide.
   const signIn = await browser.newContext();
   await login(await signIn.newPage(), annotator, "/annotate");
   const storageState = await signIn.storageState();
@@ -256,10 +252,15 @@ test("screenshots of /annotate on desktop and phone", async ({ browser }) => {
       await page.keyboard.press("t");
       await page.keyboard.press("Shift+Digit4");
       await expect(page.getByTestId("submit-status")).toContainText("Ready");
-      await page.waitForTimeout(300); // let the submit button's colour transition finish before the picture
     }
-    await page.screenshot({ path: `/tmp/shots/annotate-${name}.png` });
-    await page.screenshot({ path: `/tmp/shots/annotate-${name}-full.png`, fullPage: true });
+    const width = options.viewport.width;
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(width);
+    for (const box of await page.getByTestId("response-card").evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON()))) {
+      expect(box.right, `${name}: a response card sticks out of the screen`).toBeLessThanOrEqual(width);
+    }
+    await expect(page.getByTestId("submit-annotation")).toBeInViewport();
+    // Kept with the test's output, for a person to look at.
+    await page.screenshot({ path: testInfo.outputPath(`annotate-${name}.png`), fullPage: true });
     await context.close();
   }
 });
