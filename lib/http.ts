@@ -30,22 +30,34 @@ export function isCrossSiteFormRisk(request: Request): boolean {
 /** JSON bodies are small (an annotation, a run's settings, a scoring request); files go through import. */
 export const MAX_JSON_BODY_BYTES = 2_000_000;
 
+export class BodyTooLargeError extends Error {}
+
+/** A body's chunks, cancelling it and throwing BodyTooLargeError once they pass `limit` bytes. */
+export async function* chunksUpTo(body: ReadableStream<Uint8Array>, limit: number): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new BodyTooLargeError(`The body is larger than ${limit} bytes.`);
+    }
+    yield value;
+  }
+}
+
 /** The body as text, or null once it passes `limit` bytes (read no further: a huge body costs nothing). */
 async function readTextUpTo(request: Request, limit: number): Promise<string | null> {
   if (Number(request.headers.get("content-length") ?? 0) > limit) return null;
   if (!request.body) return "";
-  const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
+  try {
+    for await (const chunk of chunksUpTo(request.body, limit)) chunks.push(chunk);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return null;
+    throw error;
   }
   return Buffer.concat(chunks).toString("utf8");
 }

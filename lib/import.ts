@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import type { Db } from "@/db";
+import { BodyTooLargeError, chunksUpTo } from "@/lib/http";
 
 /**
  * JSONL import of prompts, responses and (optionally) existing rankings. Shared by the API route,
@@ -131,23 +132,12 @@ export async function saveUpload(body: ReadableStream<Uint8Array>, limit = MAX_I
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-import-"));
   const file = path.join(dir, "upload.jsonl");
   const out = fs.openSync(file, "w");
-  let size = 0;
   try {
-    const reader = body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel();
-        throw new ImportTooLargeError(limit);
-      }
-      fs.writeSync(out, value);
-    }
+    for await (const chunk of chunksUpTo(body, limit)) fs.writeSync(out, chunk);
     return file;
   } catch (error) {
     fs.rmSync(dir, { recursive: true, force: true });
-    throw error;
+    throw error instanceof BodyTooLargeError ? new ImportTooLargeError(limit) : error;
   } finally {
     fs.closeSync(out);
   }
