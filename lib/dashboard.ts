@@ -3,7 +3,7 @@
  * small arrays (at most a few thousand points whatever the dataset size) that chart components draw.
  */
 import type { Db } from "@/db";
-import { COLLAPSE_THRESHOLDS, collapseGap, collapseReport, optimalRewards, shape, targetProfile, type CollapseReport } from "@/ml";
+import { COLLAPSE_THRESHOLDS, collapseGap, collapseReport, optimalRewards, shape, targetProfile, type VerdictKind } from "@/ml";
 import { getRunDetail, loadTrainingPrompts, runMetricSeries, thin, type MetricPoint, type RunListItem, type RunSummary } from "@/lib/runs";
 
 export type Split = "train" | "test";
@@ -21,22 +21,8 @@ export type PromptRewards = {
   rankings: number[][][];
 };
 
-/** Labels live with the badge (components/runs/status-badge.tsx). */
-export type VerdictKind = "collapsed" | "aware" | "partial" | "undetermined";
-
-/** The kind of collapseReport's verdict, judged the same way (its sentence says the same in words). */
-export function verdictKind(report: Pick<CollapseReport, "gap" | "tracking" | "collapsed" | "perPrompt">): VerdictKind {
-  if (report.collapsed) return "collapsed";
-  if (!Number.isFinite(report.gap) || !opennessVaries(report.perPrompt.map((p) => p.openness))) return "undetermined";
-  if (report.gap >= COLLAPSE_THRESHOLDS.gapMax && report.tracking >= COLLAPSE_THRESHOLDS.trackingMin) return "aware";
-  return "partial";
-}
-
-function opennessVaries(openness: number[]): boolean {
-  const mean = openness.reduce((a, b) => a + b, 0) / Math.max(1, openness.length);
-  const variance = openness.reduce((a, b) => a + (b - mean) * (b - mean), 0) / Math.max(1, openness.length);
-  return Math.sqrt(variance) >= COLLAPSE_THRESHOLDS.opennessStdMin;
-}
+/** Labels live with the badge (components/runs/status-badge.tsx); the kind comes from ml/'s collapseReport. */
+export type { VerdictKind };
 
 /** Share of annotated (better, worse) pairs that the rewards order the right way; ties in rewards count half. */
 export function pairAccuracy(prompts: readonly Pick<PromptRewards, "rewards" | "rankings">[]): number | null {
@@ -186,7 +172,7 @@ export function splitDashboard(prompts: PromptRewards[], split: Split, n: number
     };
   });
 
-  const kind = verdictKind(report);
+  const kind = report.kind;
   return {
     split,
     prompts: prompts.length,

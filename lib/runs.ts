@@ -12,6 +12,7 @@ import { schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
 import { UTILITY_NAMES, type UtilityName } from "@/ml/utility";
 import type { TrainingPrompt } from "@/ml/types";
+import type { VerdictKind } from "@/ml/metrics";
 
 export { UTILITY_NAMES };
 export type { UtilityName };
@@ -85,7 +86,7 @@ export type RunSummary = {
   testAccuracy: number | null;
   trainAccuracy: number | null;
   collapse: Partial<
-    Record<"train" | "test", { gap: number | null; tracking: number | null; collapsed: boolean; verdict: string; verdictKind?: "collapsed" | "aware" | "partial" | "undetermined" }>
+    Record<"train" | "test", { gap: number | null; tracking: number | null; collapsed: boolean; verdict: string; verdictKind?: VerdictKind }>
   >;
 };
 

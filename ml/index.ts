@@ -26,6 +26,7 @@ export {
   promptFlags,
   collapseReport,
   type CollapseReport,
+  type VerdictKind,
   type PromptReport,
   type ProfiledPrompt,
 } from './metrics';

@@ -185,10 +185,14 @@ export interface PromptReport {
   flags: string[];
 }
 
+/** The verdict in one word: what a badge shows beside the sentence. */
+export type VerdictKind = 'collapsed' | 'aware' | 'partial' | 'undetermined';
+
 export interface CollapseReport {
   gap: number;
   tracking: number;
   collapsed: boolean;
+  kind: VerdictKind;
   verdict: string;
   perPrompt: PromptReport[];
 }
@@ -235,12 +239,12 @@ export function collapseReport(prompts: readonly { id: string; openness: number;
   const trackingLow = !(tracking >= T.trackingMin);
   const collapsed = varies && gap < T.gapMax && trackingLow;
   const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
-  let verdict: string;
-  if (!varies) verdict = `Openness does not vary enough in these prompts to judge collapse (gap ${fmt(gap)}, tracking ${fmt(tracking)}).`;
-  else if (collapsed)
-    verdict = `Collapsed: open and closed prompts end with nearly the same reward profile (gap ${fmt(gap)} < ${T.gapMax}, tracking ${fmt(tracking)} < ${T.trackingMin}).`;
-  else if (gap >= T.gapMax && !trackingLow)
-    verdict = `Not collapsed: reward profiles follow openness (gap ${fmt(gap)}, tracking ${fmt(tracking)}).`;
-  else verdict = `Partly collapsed: gap ${fmt(gap)}, tracking ${fmt(tracking)} (thresholds: gap ${T.gapMax}, tracking ${T.trackingMin}).`;
-  return { gap, tracking, collapsed, verdict, perPrompt };
+  const kind: VerdictKind = !varies ? 'undetermined' : collapsed ? 'collapsed' : gap >= T.gapMax && !trackingLow ? 'aware' : 'partial';
+  const verdict = {
+    undetermined: `Openness does not vary enough in these prompts to judge collapse (gap ${fmt(gap)}, tracking ${fmt(tracking)}).`,
+    collapsed: `Collapsed: open and closed prompts end with nearly the same reward profile (gap ${fmt(gap)} < ${T.gapMax}, tracking ${fmt(tracking)} < ${T.trackingMin}).`,
+    aware: `Not collapsed: reward profiles follow openness (gap ${fmt(gap)}, tracking ${fmt(tracking)}).`,
+    partial: `Partly collapsed: gap ${fmt(gap)}, tracking ${fmt(tracking)} (thresholds: gap ${T.gapMax}, tracking ${T.trackingMin}).`,
+  }[kind];
+  return { gap, tracking, collapsed, kind, verdict, perPrompt };
 }

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/session";
 import { listRuns, runStatusCounts, type RunSummary } from "@/lib/runs";
-import { StatusBadge } from "@/components/runs/status-badge";
+import { StatusBadge, VerdictText } from "@/components/runs/status-badge";
 import { Button } from "@/components/ui/button";
 import { num, pct, duration } from "@/components/runs/format";
 import { reproducePaperAction } from "./actions";
@@ -110,9 +110,7 @@ export default async function RunsPage() {
                     <td className="px-3 py-2 text-right tabular-nums">{num(held?.tracking, 2)}</td>
                     <td className="px-3 py-2">
                       {held?.verdictKind ? (
-                        <span className={held.verdictKind === "collapsed" ? "text-xs font-medium text-rose-700" : held.verdictKind === "aware" ? "text-xs font-medium text-emerald-700" : "text-xs text-slate-600"}>
-                          {held.verdictKind === "aware" ? "openness-aware" : held.verdictKind === "partial" ? "partly collapsed" : held.verdictKind === "collapsed" ? "collapsed" : "n/a"}
-                        </span>
+                        <VerdictText kind={held.verdictKind} />
                       ) : (
                         <span className="text-xs text-slate-400">–</span>
                       )}

@@ -1,5 +1,6 @@
 import type { RunStatus } from "@/db/schema";
 import { cn } from "@/lib/utils";
+import type { VerdictKind } from "@/ml/metrics";
 
 const STYLES: Record<RunStatus, string> = {
   queued: "bg-slate-100 text-slate-700 ring-slate-300",
@@ -18,7 +19,6 @@ export function StatusBadge({ status, className, testId }: { status: RunStatus; 
   );
 }
 
-type VerdictKind = "collapsed" | "aware" | "partial" | "undetermined";
 
 const VERDICT_STYLES: Record<VerdictKind, string> = {
   collapsed: "bg-rose-50 text-rose-800 ring-rose-300",
@@ -33,6 +33,18 @@ export const VERDICT_LABELS: Record<VerdictKind, string> = {
   partial: "partly collapsed",
   undetermined: "openness does not vary enough to judge",
 };
+
+/** The verdict in a table cell: a word or two, coloured like the badge. */
+const VERDICT_SHORT: Record<VerdictKind, { label: string; className: string }> = {
+  collapsed: { label: "collapsed", className: "font-medium text-rose-700" },
+  aware: { label: "openness-aware", className: "font-medium text-emerald-700" },
+  partial: { label: "partly collapsed", className: "text-slate-600" },
+  undetermined: { label: "n/a", className: "text-slate-600" },
+};
+
+export function VerdictText({ kind }: { kind: VerdictKind }) {
+  return <span className={cn("text-xs", VERDICT_SHORT[kind].className)}>{VERDICT_SHORT[kind].label}</span>;
+}
 
 export function VerdictBadge({ kind, className, testId }: { kind: VerdictKind; className?: string; testId?: string }) {
   return (
