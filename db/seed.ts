@@ -4,6 +4,7 @@ import * as schema from "./schema";
 import type { RankingGroups, Role } from "./schema";
 import { DEMO_GUIDELINES, DEMO_PROMPTS, type DemoPrompt } from "./demo-data";
 import { hashPassword } from "../lib/password";
+import { OPENNESS_SCALE } from "../lib/openness";
 import { hashString, normal, seededRandom, shuffled } from "../lib/random";
 
 export const DEMO_DATASET_SLUG = "demo";
@@ -29,10 +30,8 @@ const DEMO_WORK = [
   { email: "priya@octorank.dev", rankNoise: 0.9, opennessNoise: 0.15, clickThrough: 0, share: 0.5, secondsPerPrompt: 120 },
 ];
 
-const OPENNESS_SCALE = [0, 0.25, 0.5, 0.75, 1];
-
 function nearestOnScale(value: number): number {
-  return OPENNESS_SCALE.reduce((best, v) => (Math.abs(v - value) < Math.abs(best - value) ? v : best), 0);
+  return OPENNESS_SCALE.reduce<number>((best, v) => (Math.abs(v - value) < Math.abs(best - value) ? v : best), 0);
 }
 
 /**
