@@ -31,7 +31,15 @@ function writeImportFile(file: string, lines: number, annotated: number): number
       responses: Array.from({ length: 8 }, (_, r) => ({ id: `r${r}`, text: `${r}. ${filler} (${i})` })),
       openness: (i % 5) / 4,
       ...(i < annotated
-        ? { annotations: [{ annotator: `rater-${i % 7}`, ranking: [0, 1, 2, 3, 4, 5, 6, 7].map((r) => [(r + i) % 8]), openness: (i % 5) / 4 }] }
+        ? {
+            annotations: [
+              {
+                annotator: `rater-${i % 7}`,
+                ranking: [0, 1, 2, 3, 4, 5, 6, 7].map((r) => [(r + i) % 8]),
+                openness: (i % 5) / 4,
+              },
+            ],
+          }
         : {}),
     };
     buffer += JSON.stringify(line) + "\n";
@@ -46,7 +54,10 @@ function writeImportFile(file: string, lines: number, annotated: number): number
 }
 
 async function child(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { child: { type: "string" }, db: { type: "string" }, file: { type: "string" } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { child: { type: "string" }, db: { type: "string" }, file: { type: "string" } },
+  });
   const start = performance.now();
   const db = openDatabase(values.db!);
   let detail: string;
@@ -69,7 +80,11 @@ async function child(argv: string[]): Promise<void> {
     }
     detail = `${lines} pair lines, ${(bytes / 1e6).toFixed(0)} MB`;
   }
-  const m: Measurement = { seconds: (performance.now() - start) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024, detail };
+  const m: Measurement = {
+    seconds: (performance.now() - start) / 1000,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    detail,
+  };
   process.stdout.write(JSON.stringify(m));
 }
 
@@ -86,7 +101,10 @@ export async function run(argv: string[]): Promise<void> {
   if (argv.includes("--child")) return child(argv);
   const { values } = parseArgs({
     args: argv,
-    options: { lines: { type: "string", default: "100000" }, "pairs-annotations": { type: "string", default: "35715" } },
+    options: {
+      lines: { type: "string", default: "100000" },
+      "pairs-annotations": { type: "string", default: "35715" },
+    },
   });
   const lines = Number(values.lines);
   const annotated = Number(values["pairs-annotations"]);
@@ -116,7 +134,7 @@ export async function run(argv: string[]): Promise<void> {
     }
     console.log(
       `\nfull / reference: data ×10, import peak RSS ×${(full.importM.peakRssMb / ref.importM.peakRssMb).toFixed(2)}, export peak RSS ×${(full.exportM.peakRssMb / ref.exportM.peakRssMb).toFixed(2)}; ` +
-        `throughput: import ${(lines / full.importM.seconds).toFixed(0)} lines/s, export ${(annotated * 28 / full.exportM.seconds).toFixed(0)} pairs/s (${os.cpus().length} cores, Node ${process.version})`,
+        `throughput: import ${(lines / full.importM.seconds).toFixed(0)} lines/s, export ${((annotated * 28) / full.exportM.seconds).toFixed(0)} pairs/s (${os.cpus().length} cores, Node ${process.version})`,
     );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -14,9 +14,15 @@ const LINKS: { href: string; label: string; role: Role }[] = [
 export function AppNav({ user }: { user: SessionUser | null }) {
   return (
     <header className="sticky top-0 z-20 border-b border-slate-200 bg-white/90 backdrop-blur">
-      <nav aria-label="Main" className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-1 px-4 py-2 sm:h-14 sm:flex-nowrap sm:py-0">
+      <nav
+        aria-label="Main"
+        className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-1 px-4 py-2 sm:h-14 sm:flex-nowrap sm:py-0"
+      >
         <Link href="/" className="mr-4 flex items-center gap-2 font-semibold tracking-tight text-slate-900">
-          <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-indigo-600 text-xs font-bold text-white">
+          <span
+            aria-hidden
+            className="grid h-7 w-7 place-items-center rounded-md bg-indigo-600 text-xs font-bold text-white"
+          >
             8
           </span>
           Octorank

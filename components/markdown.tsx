@@ -25,7 +25,9 @@ const components: Components = {
       <table className="w-full border-collapse text-left text-xs">{children}</table>
     </div>
   ),
-  th: ({ children }) => <th className="border-b border-slate-300 px-2 py-1 font-semibold text-slate-800">{children}</th>,
+  th: ({ children }) => (
+    <th className="border-b border-slate-300 px-2 py-1 font-semibold text-slate-800">{children}</th>
+  ),
   td: ({ children }) => <td className="border-b border-slate-200 px-2 py-1 align-top">{children}</td>,
 };
 

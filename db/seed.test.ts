@@ -15,14 +15,24 @@ describe("demo seed", () => {
 
   it("seeds once and changes nothing the second time", () => {
     expect(seedDemo(db).created).toBe(true);
-    const before = [count("select count(*) n from prompts"), count("select count(*) n from annotations"), count("select count(*) n from users")];
+    const before = [
+      count("select count(*) n from prompts"),
+      count("select count(*) n from annotations"),
+      count("select count(*) n from users"),
+    ];
     expect(seedDemo(db).created).toBe(false);
-    expect([count("select count(*) n from prompts"), count("select count(*) n from annotations"), count("select count(*) n from users")]).toEqual(before);
+    expect([
+      count("select count(*) n from prompts"),
+      count("select count(*) n from annotations"),
+      count("select count(*) n from users"),
+    ]).toEqual(before);
   });
 
   it("gives every prompt eight responses and leaves the annotator's queue full", () => {
     expect(count("select count(*) n from prompts")).toBeGreaterThanOrEqual(40);
-    expect(count("select count(*) n from (select prompt_id from responses group by prompt_id having count(*) <> 8)")).toBe(0);
+    expect(
+      count("select count(*) n from (select prompt_id from responses group by prompt_id having count(*) <> 8)"),
+    ).toBe(0);
     const annotator = DEMO_ACCOUNTS.find((a) => a.email === "annotator@octorank.dev")!;
     const left = count(`select count(*) n from prompts p where
       (select count(*) from annotations a where a.prompt_id = p.id) < 3
@@ -34,8 +44,10 @@ describe("demo seed", () => {
     const ranked = count("select count(distinct prompt_id) n from annotations");
     expect(ranked / count("select count(*) n from prompts")).toBeGreaterThan(0.6);
     const pairs = db.$client
-      .prepare(`select a.ranking ra, b.ranking rb from annotations a join annotations b
-                on a.prompt_id = b.prompt_id and a.annotator_id < b.annotator_id`)
+      .prepare(
+        `select a.ranking ra, b.ranking rb from annotations a join annotations b
+                on a.prompt_id = b.prompt_id and a.annotator_id < b.annotator_id`,
+      )
       .all() as { ra: string; rb: string }[];
     expect(pairs.length).toBeGreaterThan(20);
     const differing = pairs.filter((p) => p.ra !== p.rb).length;
@@ -45,7 +57,9 @@ describe("demo seed", () => {
 
   it("gives the agreement view the hasty annotator, and only them, to flag", () => {
     const { id } = db.$client.prepare("select id from datasets where slug = 'demo'").get() as { id: number };
-    const flagged = datasetAgreement(db, id).annotators.filter((a) => a.flagged).map((a) => a.name);
+    const flagged = datasetAgreement(db, id)
+      .annotators.filter((a) => a.flagged)
+      .map((a) => a.name);
     expect(flagged).toEqual(["Tomás Reyes"]);
   });
 

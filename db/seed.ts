@@ -25,9 +25,30 @@ export const DEMO_ACCOUNTS: { email: string; name: string; role: Role; password:
  * much of the dataset they did. Tomás is the hasty one, so the agreement view has somebody to flag.
  */
 const DEMO_WORK = [
-  { email: "mina@octorank.dev", rankNoise: 0.7, opennessNoise: 0.12, clickThrough: 0, share: 0.9, secondsPerPrompt: 95 },
-  { email: "tomas@octorank.dev", rankNoise: 1.5, opennessNoise: 0.3, clickThrough: 0.8, share: 0.8, secondsPerPrompt: 24 },
-  { email: "priya@octorank.dev", rankNoise: 0.9, opennessNoise: 0.15, clickThrough: 0, share: 0.5, secondsPerPrompt: 120 },
+  {
+    email: "mina@octorank.dev",
+    rankNoise: 0.7,
+    opennessNoise: 0.12,
+    clickThrough: 0,
+    share: 0.9,
+    secondsPerPrompt: 95,
+  },
+  {
+    email: "tomas@octorank.dev",
+    rankNoise: 1.5,
+    opennessNoise: 0.3,
+    clickThrough: 0.8,
+    share: 0.8,
+    secondsPerPrompt: 24,
+  },
+  {
+    email: "priya@octorank.dev",
+    rankNoise: 0.9,
+    opennessNoise: 0.15,
+    clickThrough: 0,
+    share: 0.5,
+    secondsPerPrompt: 120,
+  },
 ];
 
 function nearestOnScale(value: number): number {
@@ -38,7 +59,12 @@ function nearestOnScale(value: number): number {
  * One simulated annotator's ranking: the true order perturbed by their noise; responses the data
  * marks as about equally good are sometimes tied.
  */
-function simulatedRanking(prompt: DemoPrompt, responseIds: number[], noise: number, random: () => number): RankingGroups {
+function simulatedRanking(
+  prompt: DemoPrompt,
+  responseIds: number[],
+  noise: number,
+  random: () => number,
+): RankingGroups {
   const scored = responseIds.map((id, trueRank) => ({ id, trueRank, score: trueRank + noise * normal(random) }));
   scored.sort((a, b) => a.score - b.score);
   const groups: RankingGroups = [];
@@ -63,7 +89,12 @@ function ensureDemoUsers(db: Db): Map<string, number> {
       existing?.id ??
       db
         .insert(schema.users)
-        .values({ email: account.email, name: account.name, role: account.role, passwordHash: hashPassword(account.password) })
+        .values({
+          email: account.email,
+          name: account.name,
+          role: account.role,
+          passwordHash: hashPassword(account.password),
+        })
         .returning({ id: schema.users.id })
         .get().id;
     ids.set(account.email, id);
@@ -102,12 +133,20 @@ export function seedDemo(db: Db): { created: boolean } {
         .returning()
         .get();
       // Stored positions are shuffled so that position never gives the quality order away.
-      const order = shuffled(demo.responses.map((_, i) => i), seededRandom(hashString(demo.externalId)));
+      const order = shuffled(
+        demo.responses.map((_, i) => i),
+        seededRandom(hashString(demo.externalId)),
+      );
       const idsByTrueRank: number[] = new Array(demo.responses.length);
       order.forEach((trueRank, position) => {
         const row = tx
           .insert(schema.responses)
-          .values({ promptId: prompt.id, position, externalId: `${demo.externalId}-${String.fromCharCode(97 + trueRank)}`, text: demo.responses[trueRank]! })
+          .values({
+            promptId: prompt.id,
+            position,
+            externalId: `${demo.externalId}-${String.fromCharCode(97 + trueRank)}`,
+            text: demo.responses[trueRank]!,
+          })
           .returning({ id: schema.responses.id })
           .get();
         idsByTrueRank[trueRank] = row.id;
@@ -117,7 +156,9 @@ export function seedDemo(db: Db): { created: boolean } {
         if (random() > worker.share) continue;
         const noise = random() < worker.clickThrough ? 100 : worker.rankNoise;
         const ranking = simulatedRanking(demo, idsByTrueRank, noise, random);
-        const openness = nearestOnScale(Math.min(1, Math.max(0, demo.openness + worker.opennessNoise * normal(random))));
+        const openness = nearestOnScale(
+          Math.min(1, Math.max(0, demo.openness + worker.opennessNoise * normal(random))),
+        );
         const at = new Date(now - (DEMO_PROMPTS.length - promptIndex) * 3_600_000 - Math.floor(random() * 600_000));
         tx.insert(schema.annotations)
           .values({

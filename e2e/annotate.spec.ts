@@ -5,7 +5,12 @@ import { createTestUser, login, openTestDb } from "./fixtures";
 async function rankingOnPage(page: Page): Promise<number[][]> {
   const cards = await page
     .getByTestId("response-card")
-    .evaluateAll((els) => els.map((el) => ({ id: Number(el.getAttribute("data-response-id")), rank: Number(el.getAttribute("data-rank")) })));
+    .evaluateAll((els) =>
+      els.map((el) => ({
+        id: Number(el.getAttribute("data-response-id")),
+        rank: Number(el.getAttribute("data-rank")),
+      })),
+    );
   const groups: number[][] = [];
   for (const card of cards) {
     if (groups.length === card.rank) groups.at(-1)!.push(card.id);
@@ -24,8 +29,11 @@ function storedAnnotation(promptId: number, annotatorId: number) {
   const db = openTestDb();
   try {
     const row = db
-      .prepare("select ranking, openness, not_rankable, duration_ms from annotations where prompt_id = ? and annotator_id = ?")
-      .get(promptId, annotatorId) as { ranking: string; openness: number; not_rankable: number; duration_ms: number } | undefined;
+      .prepare(
+        "select ranking, openness, not_rankable, duration_ms from annotations where prompt_id = ? and annotator_id = ?",
+      )
+      .get(promptId, annotatorId) as
+      { ranking: string; openness: number; not_rankable: number; duration_ms: number } | undefined;
     return row && { ...row, ranking: JSON.parse(row.ranking) as number[][] };
   } finally {
     db.close();
@@ -118,8 +126,14 @@ test("bad submissions are refused with 4xx and change nothing", async ({ page, r
   expect(ids).toHaveLength(8);
 
   const db = openTestDb();
-  const count = () => (db.prepare("select (select count(*) from annotations) + (select count(*) from annotation_revisions) as n").get() as { n: number }).n;
-  const foreign = (db.prepare("select id from responses where prompt_id != ? limit 1").get(promptId) as { id: number }).id;
+  const count = () =>
+    (
+      db
+        .prepare("select (select count(*) from annotations) + (select count(*) from annotation_revisions) as n")
+        .get() as { n: number }
+    ).n;
+  const foreign = (db.prepare("select id from responses where prompt_id != ? limit 1").get(promptId) as { id: number })
+    .id;
   try {
     const before = count();
     const valid = { promptId, ranking: ids.map((id) => [id]), openness: 0.5, notRankable: false, durationMs: 1000 };
@@ -145,7 +159,9 @@ test("bad submissions are refused with 4xx and change nothing", async ({ page, r
     expect(anonymous.status()).toBe(401);
     expect((await request.get("/api/queue/next")).status()).toBe(401);
     expect(count()).toBe(before);
-    expect(db.prepare("select count(*) as n from annotations where annotator_id = ?").get(annotator.id)).toEqual({ n: 0 });
+    expect(db.prepare("select count(*) as n from annotations where annotator_id = ?").get(annotator.id)).toEqual({
+      n: 0,
+    });
 
     // The same body with a valid ranking goes through, so the cases above failed for their reason.
     expect((await page.request.post("/api/annotations", { data: valid })).status()).toBe(201);
@@ -179,7 +195,11 @@ test("an annotator reopens an earlier annotation, edits it, and the old version 
   await expect(page.getByTestId("openness-0").locator("input")).toBeChecked();
   await expect(page.getByTestId("comment")).toHaveValue("first pass");
   expect((await rankingOnPage(page)).flat()).toEqual(ids);
-  await page.getByTestId("response-card").nth(1).getByRole("button", { name: /Tie response/ }).click();
+  await page
+    .getByTestId("response-card")
+    .nth(1)
+    .getByRole("button", { name: /Tie response/ })
+    .click();
   await page.getByTestId("openness-0.5").click();
   const edited = await rankingOnPage(page);
   await page.keyboard.press("Enter"); // focus is on the openness radio just clicked: Enter still submits
@@ -187,11 +207,16 @@ test("an annotator reopens an earlier annotation, edits it, and the old version 
 
   const db = openTestDb();
   try {
-    const row = db.prepare("select ranking, openness from annotations where id = ?").get(annotationId) as { ranking: string; openness: number };
+    const row = db.prepare("select ranking, openness from annotations where id = ?").get(annotationId) as {
+      ranking: string;
+      openness: number;
+    };
     expect(JSON.parse(row.ranking)).toEqual(edited);
     expect(edited[0]).toHaveLength(2);
     expect(row.openness).toBe(0.5);
-    const revisions = db.prepare("select ranking, openness, comment from annotation_revisions where annotation_id = ?").all(annotationId) as {
+    const revisions = db
+      .prepare("select ranking, openness, comment from annotation_revisions where annotation_id = ?")
+      .all(annotationId) as {
       ranking: string;
       openness: number;
       comment: string;
@@ -209,7 +234,9 @@ test("an annotator reopens an earlier annotation, edits it, and the old version 
   await login(page, other, "/annotate/mine");
   const response = await page.goto(`/annotate/mine/${annotationId}`);
   expect(response?.status()).toBe(404);
-  expect((await page.request.put(`/api/annotations/${annotationId}`, { data: { ranking: original, openness: 0 } })).status()).toBe(404);
+  expect(
+    (await page.request.put(`/api/annotations/${annotationId}`, { data: { ranking: original, openness: 0 } })).status(),
+  ).toBe(404);
 });
 
 test("the dataset's guidelines open above the prompt as formatted text", async ({ page }) => {
@@ -255,7 +282,9 @@ test("/annotate fits a desktop and a phone screen without sideways scrolling", a
     }
     const width = options.viewport.width;
     expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(width);
-    for (const box of await page.getByTestId("response-card").evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON()))) {
+    for (const box of await page
+      .getByTestId("response-card")
+      .evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON()))) {
       expect(box.right, `${name}: a response card sticks out of the screen`).toBeLessThanOrEqual(width);
     }
     await expect(page.getByTestId("submit-annotation")).toBeInViewport();

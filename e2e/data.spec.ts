@@ -2,9 +2,16 @@ import fs from "node:fs";
 import { test, expect } from "@playwright/test";
 import { createTestUser, login, openTestDb } from "./fixtures";
 
-const responses = (p: string) => Array.from({ length: 8 }, (_, i) => ({ id: `${p}-${i}`, text: `Answer ${i} to ${p}` }));
+const responses = (p: string) =>
+  Array.from({ length: 8 }, (_, i) => ({ id: `${p}-${i}`, text: `Answer ${i} to ${p}` }));
 const goodFile = [
-  { id: "e2e-1", prompt: "What is 6 × 7?", openness: 0, responses: responses("e2e-1"), annotations: [{ annotator: "outside-rater", ranking: [[0], [1, 2], [3], [4], [5], [6], [7]], openness: 0 }] },
+  {
+    id: "e2e-1",
+    prompt: "What is 6 × 7?",
+    openness: 0,
+    responses: responses("e2e-1"),
+    annotations: [{ annotator: "outside-rater", ranking: [[0], [1, 2], [3], [4], [5], [6], [7]], openness: 0 }],
+  },
   { id: "e2e-2", prompt: "Suggest a name for a cat.", responses: responses("e2e-2") },
 ]
   .map((l) => JSON.stringify(l))
@@ -15,7 +22,9 @@ const badFile = [
   JSON.stringify({ id: "short", prompt: "too few", responses: ["a", "b"] }),
 ].join("\n");
 
-test("a researcher creates a dataset by import, sees line errors for a bad file, and downloads every export", async ({ page }) => {
+test("a researcher creates a dataset by import, sees line errors for a bad file, and downloads every export", async ({
+  page,
+}) => {
   const researcher = createTestUser("researcher");
   await login(page, researcher, "/datasets");
   const slug = `e2e-${Date.now().toString(36)}`;
@@ -23,17 +32,26 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
   await page.getByTestId("new-dataset").click();
   await page.getByTestId("import-slug").fill(slug);
   await page.getByTestId("import-name").fill("E2E import");
-  await page.getByTestId("import-file").setInputFiles({ name: "good.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(goodFile) });
+  await page
+    .getByTestId("import-file")
+    .setInputFiles({ name: "good.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(goodFile) });
   await page.getByTestId("import-submit").click();
   await expect(page.getByTestId("import-result")).toContainText("2 new prompt(s)");
 
   const db = openTestDb();
-  const count = () => (db.prepare("select count(*) as n from prompts p join datasets d on d.id = p.dataset_id where d.slug = ?").get(slug) as { n: number }).n;
+  const count = () =>
+    (
+      db
+        .prepare("select count(*) as n from prompts p join datasets d on d.id = p.dataset_id where d.slug = ?")
+        .get(slug) as { n: number }
+    ).n;
   expect(count()).toBe(2);
 
   await page.goto(`/datasets/${slug}`);
   await page.getByTestId("import-link").click();
-  await page.getByTestId("import-file").setInputFiles({ name: "bad.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(badFile) });
+  await page
+    .getByTestId("import-file")
+    .setInputFiles({ name: "bad.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(badFile) });
   await page.getByTestId("import-submit").click();
   const errors = page.getByTestId("import-error-line");
   await expect(page.getByTestId("import-errors")).toContainText("Nothing was imported");
@@ -56,9 +74,13 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId(`export-${format}`).click()]);
     expect(download.suggestedFilename()).toBe(`demo-${format}.jsonl`);
     const text = fs.readFileSync((await download.path())!, "utf8");
-    const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = text
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThan(10);
-    if (format === "pairs") expect(Object.keys(lines[0]!)).toEqual(expect.arrayContaining(["prompt", "chosen", "rejected", "openness"]));
+    if (format === "pairs")
+      expect(Object.keys(lines[0]!)).toEqual(expect.arrayContaining(["prompt", "chosen", "rejected", "openness"]));
     if (format === "consensus") expect(lines[0]).toHaveProperty("kendall_w");
     if (format === "annotations") expect(lines[0]).toHaveProperty("annotations");
   }
@@ -66,9 +88,15 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
   const filters = page.getByTestId("export-filters");
   await filters.getByLabel("Format").selectOption("pairs");
   await filters.getByLabel("Min annotators").fill("2");
-  const [filtered] = await Promise.all([page.waitForEvent("download"), filters.getByRole("button", { name: "Download" }).click()]);
+  const [filtered] = await Promise.all([
+    page.waitForEvent("download"),
+    filters.getByRole("button", { name: "Download" }).click(),
+  ]);
   expect(filtered.suggestedFilename()).toBe("demo-pairs.jsonl");
-  const pairs = fs.readFileSync((await filtered.path())!, "utf8").trimEnd().split("\n");
+  const pairs = fs
+    .readFileSync((await filtered.path())!, "utf8")
+    .trimEnd()
+    .split("\n");
   expect(pairs.length).toBeGreaterThan(10);
 });
 
@@ -81,7 +109,10 @@ test("an annotator cannot reach import, export or admin", async ({ page, request
     await expect(page.getByTestId("forbidden")).toBeVisible();
   }
   expect((await page.request.get("/api/datasets/demo/export?format=annotations")).status()).toBe(403);
-  const post = await page.request.post("/api/datasets/demo/import", { data: goodFile, headers: { "Content-Type": "application/x-ndjson" } });
+  const post = await page.request.post("/api/datasets/demo/import", {
+    data: goodFile,
+    headers: { "Content-Type": "application/x-ndjson" },
+  });
   expect(post.status()).toBe(403);
 });
 

@@ -41,7 +41,9 @@ test("an acknowledged annotation survives kill -9 of the server right after the 
     const prompt = body.prompt;
     const ranking = body.responses.map((r) => [r.id]).reverse();
 
-    const saved = await api.post("/api/annotations", { data: { promptId: prompt.id, ranking, openness: 0.75, durationMs: 1234 } });
+    const saved = await api.post("/api/annotations", {
+      data: { promptId: prompt.id, ranking, openness: 0.75, durationMs: 1234 },
+    });
     expect(saved.status()).toBeLessThan(300);
     server.kill("SIGKILL");
     await new Promise((r) => server.once("exit", r));

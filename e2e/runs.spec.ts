@@ -17,7 +17,11 @@ async function createRunByApi(request: APIRequestContext, body: Record<string, u
 function runRow(id: number): { status: string; worker_pid: number | null; error: string | null } {
   const db = openTestDb();
   try {
-    return db.prepare("select status, worker_pid, error from training_runs where id = ?").get(id) as { status: string; worker_pid: number | null; error: string | null };
+    return db.prepare("select status, worker_pid, error from training_runs where id = ?").get(id) as {
+      status: string;
+      worker_pid: number | null;
+      error: string | null;
+    };
   } finally {
     db.close();
   }
@@ -25,7 +29,9 @@ function runRow(id: number): { status: string; worker_pid: number | null; error:
 
 test.describe.configure({ mode: "serial" });
 
-test("a researcher starts a run on the demo data, watches it finish and reads the collapse dashboard", async ({ page }) => {
+test("a researcher starts a run on the demo data, watches it finish and reads the collapse dashboard", async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   const researcher = createTestUser("researcher");
   await login(page, researcher, "/runs/new");
@@ -40,7 +46,9 @@ test("a researcher starts a run on the demo data, watches it finish and reads th
 
   await expect(page.getByTestId("collapse-dashboard")).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId("run-status-header")).toHaveAttribute("data-status", "succeeded");
-  await expect(page.getByTestId("verdict")).toHaveText(/collapsed: reward distributions ignore openness|openness-aware|partly collapsed/);
+  await expect(page.getByTestId("verdict")).toHaveText(
+    /collapsed: reward distributions ignore openness|openness-aware|partly collapsed/,
+  );
   await expect(page.getByTestId("metric-accuracy")).toHaveText(/\d+\.\d%/);
   const dashboard = page.locator("body");
   await expectChartWithData(page, dashboard, "chart-paper", ".recharts-line-dots circle");
@@ -55,7 +63,10 @@ test("a researcher starts a run on the demo data, watches it finish and reads th
 
   // The stored model scores new responses; a bad request is refused with a reason.
   const scored = await page.request.post(`/api/runs/${runId}/score`, {
-    data: { prompt: "What is 12 times 12?", responses: ["144.", "12 times 12 is 144, since 12 × 10 = 120 and 12 × 2 = 24."] },
+    data: {
+      prompt: "What is 12 times 12?",
+      responses: ["144.", "12 times 12 is 144, since 12 × 10 = 120 and 12 × 2 = 24."],
+    },
   });
   expect(scored.status()).toBe(200);
   const { rewards } = (await scored.json()) as { rewards: number[] };
@@ -76,7 +87,9 @@ test("an annotator gets 403 on runs pages and the runs API", async ({ page }) =>
   expect((await page.request.get("/api/runs")).status()).toBe(403);
   expect((await page.request.post("/api/runs", { data: { dataset: "demo" } })).status()).toBe(403);
   expect((await page.request.post("/api/runs/1/cancel")).status()).toBe(403);
-  expect((await page.request.post("/api/runs/1/score", { data: { prompt: "a", responses: ["b"] } })).status()).toBe(403);
+  expect((await page.request.post("/api/runs/1/score", { data: { prompt: "a", responses: ["b"] } })).status()).toBe(
+    403,
+  );
   expect((await page.request.get("/api/runs/1/events")).status()).toBe(403);
   expect((await page.request.post("/api/runs/reproduce")).status()).toBe(403);
 });
@@ -107,7 +120,8 @@ test("cancel stops a running run and a queued one; a bad request changes nothing
   await expect(page.getByTestId("live-step")).not.toHaveText(/^0 \//, { timeout: 30_000 });
   expect(eventRequests.length).toBeGreaterThanOrEqual(2);
   await expect(page.getByTestId("run-connection")).toHaveAttribute("data-connection", "live");
-  const stepNow = async () => Number((await page.getByTestId("live-step").textContent())?.split("/")[0]?.replace(/\D/g, ""));
+  const stepNow = async () =>
+    Number((await page.getByTestId("live-step").textContent())?.split("/")[0]?.replace(/\D/g, ""));
   const seen = await stepNow();
   await expect.poll(stepNow, { timeout: 30_000 }).toBeGreaterThan(seen);
   await page.unroute(/\/api\/runs\/\d+\/events/);
@@ -163,9 +177,13 @@ test("reproduce the paper: log collapses, conditioned is openness-aware", async 
   // The synthetic dataset is marked as such and ranked by an external annotator who cannot sign in.
   const db = openTestDb();
   try {
-    const dataset = db.prepare("select synthetic from datasets where slug like 'paper-length-%'").get() as { synthetic: number };
+    const dataset = db.prepare("select synthetic from datasets where slug like 'paper-length-%'").get() as {
+      synthetic: number;
+    };
     expect(dataset.synthetic).toBe(1);
-    const annotator = db.prepare("select external, password_hash from users where email = 'synthetic-length@octorank.internal'").get() as { external: number; password_hash: string | null };
+    const annotator = db
+      .prepare("select external, password_hash from users where email = 'synthetic-length@octorank.internal'")
+      .get() as { external: number; password_hash: string | null };
     expect(annotator).toEqual({ external: 1, password_hash: null });
   } finally {
     db.close();

@@ -3,7 +3,16 @@ import type { Db } from "@/db";
 import { openTempDb } from "@/lib/test-fixtures";
 import { hashApiToken } from "@/lib/session";
 import { createUser } from "@/lib/users";
-import { AdminError, createApiToken, listApiTokens, listUsers, revokeApiToken, setUserDisabled, setUserRole, updateDatasetSettings } from "./admin";
+import {
+  AdminError,
+  createApiToken,
+  listApiTokens,
+  listUsers,
+  revokeApiToken,
+  setUserDisabled,
+  setUserRole,
+  updateDatasetSettings,
+} from "./admin";
 
 let db: Db;
 let cleanup: () => void;
@@ -21,7 +30,9 @@ describe("admin", () => {
     const admin = user("a@x.org", "admin");
     const { token, id, prefix } = createApiToken(db, { userId: admin.id, name: "nightly" });
     expect(token.startsWith(prefix)).toBe(true);
-    const stored = db.$client.prepare("select token_hash from api_tokens where id = ?").get(id) as { token_hash: string };
+    const stored = db.$client.prepare("select token_hash from api_tokens where id = ?").get(id) as {
+      token_hash: string;
+    };
     expect(stored.token_hash).toBe(hashApiToken(token));
     expect(JSON.stringify(db.$client.prepare("select * from api_tokens").all())).not.toContain(token);
     expect(listApiTokens(db)).toMatchObject([{ name: "nightly", prefix, revokedAt: null }]);
@@ -44,7 +55,13 @@ describe("admin", () => {
   it("updates dataset settings and reports an unknown slug", () => {
     db.$client.prepare("insert into datasets (slug, name) values ('d', 'D')").run();
     updateDatasetSettings(db, { slug: "d", name: "New", guidelines: "Be kind.", annotationsPerPrompt: 5 });
-    expect(db.$client.prepare("select name, guidelines, annotations_per_prompt from datasets").get()).toEqual({ name: "New", guidelines: "Be kind.", annotations_per_prompt: 5 });
-    expect(() => updateDatasetSettings(db, { slug: "nope", name: "x", guidelines: "", annotationsPerPrompt: 1 })).toThrow(AdminError);
+    expect(db.$client.prepare("select name, guidelines, annotations_per_prompt from datasets").get()).toEqual({
+      name: "New",
+      guidelines: "Be kind.",
+      annotations_per_prompt: 5,
+    });
+    expect(() =>
+      updateDatasetSettings(db, { slug: "nope", name: "x", guidelines: "", annotationsPerPrompt: 1 }),
+    ).toThrow(AdminError);
   });
 });

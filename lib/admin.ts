@@ -27,7 +27,17 @@ export function listUsers(db: Db): AdminUser[] {
   const rows = db.$client
     .prepare<
       [number],
-      { id: number; email: string; name: string; role: Role; disabled: number; created_at: number; annotations: number; last_week: number; last_at: number | null }
+      {
+        id: number;
+        email: string;
+        name: string;
+        role: Role;
+        disabled: number;
+        created_at: number;
+        annotations: number;
+        last_week: number;
+        last_at: number | null;
+      }
     >(
       `select u.id, u.email, u.name, u.role, u.disabled, u.created_at,
               count(a.id) as annotations, coalesce(sum(a.updated_at >= ?), 0) as last_week, max(a.updated_at) as last_at
@@ -56,7 +66,11 @@ export function listUsers(db: Db): AdminUser[] {
 }
 
 function activeAdmins(db: Db): number {
-  return (db.$client.prepare("select count(*) as n from users where role = 'admin' and disabled = 0 and external = 0").get() as { n: number }).n;
+  return (
+    db.$client
+      .prepare("select count(*) as n from users where role = 'admin' and disabled = 0 and external = 0")
+      .get() as { n: number }
+  ).n;
 }
 
 function internalUser(db: Db, userId: number) {
@@ -65,7 +79,8 @@ function internalUser(db: Db, userId: number) {
       "select id, role, disabled, external, email from users where id = ?",
     )
     .get(userId);
-  if (!user || user.external) throw new AdminError("There is no such user (external annotators have no account to manage).");
+  if (!user || user.external)
+    throw new AdminError("There is no such user (external annotators have no account to manage).");
   return user;
 }
 
@@ -116,7 +131,10 @@ export const createTokenSchema = z.object({
 });
 
 /** Creates a token for a user. The token is returned once; only its sha256 is stored. */
-export function createApiToken(db: Db, input: z.infer<typeof createTokenSchema>): { token: string; id: number; prefix: string } {
+export function createApiToken(
+  db: Db,
+  input: z.infer<typeof createTokenSchema>,
+): { token: string; id: number; prefix: string } {
   const user = internalUser(db, input.userId);
   if (user.disabled) throw new AdminError("That user is disabled; enable them before giving them a token.");
   const token = `ork_${crypto.randomBytes(24).toString("base64url")}`;
@@ -133,7 +151,16 @@ export function listApiTokens(db: Db): ApiTokenRow[] {
   return db.$client
     .prepare<
       [],
-      { id: number; name: string; prefix: string; email: string; role: Role; created_at: number; last_used_at: number | null; revoked_at: number | null }
+      {
+        id: number;
+        name: string;
+        prefix: string;
+        email: string;
+        role: Role;
+        created_at: number;
+        last_used_at: number | null;
+        revoked_at: number | null;
+      }
     >(
       `select t.id, t.name, t.prefix, u.email, u.role, t.created_at, t.last_used_at, t.revoked_at
        from api_tokens t join users u on u.id = t.user_id order by t.revoked_at is not null, t.id desc`,
@@ -164,7 +191,11 @@ export const datasetSettingsUpdateSchema = z.object({
   slug: z.string().min(1),
   name: z.string().trim().min(1, "Enter a name.").max(200),
   guidelines: z.string().max(50_000),
-  annotationsPerPrompt: z.coerce.number().int().min(1, "At least 1 annotation per prompt.").max(50, "At most 50 annotations per prompt."),
+  annotationsPerPrompt: z.coerce
+    .number()
+    .int()
+    .min(1, "At least 1 annotation per prompt.")
+    .max(50, "At most 50 annotations per prompt."),
 });
 
 /** Responses per prompt is fixed once a dataset has prompts, so it is not editable here. */

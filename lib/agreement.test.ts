@@ -27,10 +27,21 @@ describe("Krippendorff's alpha (interval)", () => {
   });
 
   it("is 1 for perfect agreement, about 0 for unrelated tags, and null without pairable units", () => {
-    expect(krippendorffAlphaInterval([[0, 0], [1, 1], [0.5, 0.5]])).toBe(1);
+    expect(
+      krippendorffAlphaInterval([
+        [0, 0],
+        [1, 1],
+        [0.5, 0.5],
+      ]),
+    ).toBe(1);
     // Within-unit spread equals the overall spread: alpha = 1 - 1 * (n-1)/n... hand-computed:
     // units {0,1},{0,1}: D_o = (1/4)(2·1/1 + 2·1/1) = 1; D_e = (2·4·2 − 2·4)/(4·3) = 8/12; alpha = 1 − 1.5 = −0.5.
-    expect(krippendorffAlphaInterval([[0, 1], [0, 1]])).toBeCloseTo(-0.5, 10);
+    expect(
+      krippendorffAlphaInterval([
+        [0, 1],
+        [0, 1],
+      ]),
+    ).toBeCloseTo(-0.5, 10);
     expect(krippendorffAlphaInterval([[1], [0.5]])).toBeNull();
   });
 });
@@ -61,25 +72,61 @@ describe("Kendall's W", () => {
       [1.5, 1.5, 3.5, 3.5],
     ]);
     expect(w).toBeCloseTo(20 / 21, 12);
-    expect(rankingsW([[["a"], ["b"], ["c"], ["d"]], [["a"], ["b"], ["c"], ["d"]], [["a", "b"], ["c", "d"]]])).toBeCloseTo(20 / 21, 12);
+    expect(
+      rankingsW([
+        [["a"], ["b"], ["c"], ["d"]],
+        [["a"], ["b"], ["c"], ["d"]],
+        [
+          ["a", "b"],
+          ["c", "d"],
+        ],
+      ]),
+    ).toBeCloseTo(20 / 21, 12);
   });
 
   it("equals (1 + Spearman's rho) / 2 for two raters without ties", () => {
     // rho = 1 − 6·4 / (5·24) = 0.8 for these two rankings.
-    expect(kendallW([[1, 2, 3, 4, 5], [2, 1, 4, 3, 5]])).toBeCloseTo(0.9, 12);
+    expect(
+      kendallW([
+        [1, 2, 3, 4, 5],
+        [2, 1, 4, 3, 5],
+      ]),
+    ).toBeCloseTo(0.9, 12);
   });
 
   it("is 1 for identical rankings, 0 for two reversed ones, null when undefined", () => {
-    expect(kendallW([[1, 2, 3], [1, 2, 3], [1, 2, 3]])).toBe(1);
-    expect(kendallW([[1, 2, 3], [3, 2, 1]])).toBe(0);
+    expect(
+      kendallW([
+        [1, 2, 3],
+        [1, 2, 3],
+        [1, 2, 3],
+      ]),
+    ).toBe(1);
+    expect(
+      kendallW([
+        [1, 2, 3],
+        [3, 2, 1],
+      ]),
+    ).toBe(0);
     expect(kendallW([[1, 2, 3]])).toBeNull();
-    expect(kendallW([[2, 2, 2], [2, 2, 2]])).toBeNull();
+    expect(
+      kendallW([
+        [2, 2, 2],
+        [2, 2, 2],
+      ]),
+    ).toBeNull();
   });
 });
 
 describe("rankings helpers", () => {
   it("gives midranks to ties", () => {
-    expect([...midranks([["a"], ["b", "c", "d"], ["e"]])]).toEqual([["a", 1], ["b", 3], ["c", 3], ["d", 3], ["e", 5]]);
+    expect([...midranks([["a"], ["b", "c", "d"], ["e"]])]).toEqual([
+      ["a", 1],
+      ["b", 3],
+      ["c", 3],
+      ["d", 3],
+      ["e", 5],
+    ]);
   });
 
   it("builds a Borda consensus with ties where mean ranks are equal", () => {
@@ -88,7 +135,12 @@ describe("rankings helpers", () => {
       [["b"], ["a"], ["c"]],
     ]);
     expect(groups).toEqual([["a", "b"], ["c"]]);
-    expect(meanPairwiseTauB([[["a"], ["b"], ["c"]], [["b"], ["a"], ["c"]]])).toBeCloseTo(1 / 3, 12);
+    expect(
+      meanPairwiseTauB([
+        [["a"], ["b"], ["c"]],
+        [["b"], ["a"], ["c"]],
+      ]),
+    ).toBeCloseTo(1 / 3, 12);
   });
 
   it("counts ordered pairs between different groups only", () => {

@@ -34,12 +34,28 @@ describe("saveAnnotation", () => {
     const user = addUser(db, "alice");
     nextPrompt(db, findQueueDataset(db)!, user);
     expect(snapshot().assignments).toHaveLength(1);
-    const [a, b, c, d, e, f, g, h] = prompts[0]!.responseIds as [number, number, number, number, number, number, number, number];
+    const [a, b, c, d, e, f, g, h] = prompts[0]!.responseIds as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const ranking = [[c], [a, b], [d], [e], [h, g, f]];
     const saved = saveAnnotation(db, user, input(prompts[0]!.id, ranking, { comment: "  fine  " }));
     expect(saved.ok).toBe(true);
     const row = db.select().from(schema.annotations).get()!;
-    expect(row).toMatchObject({ ranking, openness: 0.25, notRankable: false, comment: "fine", durationMs: 4200, annotatorId: user });
+    expect(row).toMatchObject({
+      ranking,
+      openness: 0.25,
+      notRankable: false,
+      comment: "fine",
+      durationMs: 4200,
+      annotatorId: user,
+    });
     expect(snapshot().assignments).toHaveLength(0);
   });
 
@@ -54,7 +70,14 @@ describe("saveAnnotation", () => {
 
     it("a missing response", () => {
       const { user, p, before } = setup();
-      const result = saveAnnotation(db, user, input(p.id, p.responseIds.slice(1).map((id) => [id])));
+      const result = saveAnnotation(
+        db,
+        user,
+        input(
+          p.id,
+          p.responseIds.slice(1).map((id) => [id]),
+        ),
+      );
       expect(result).toMatchObject({ ok: false, status: 400, details: { missing: [p.responseIds[0]] } });
       expect(!result.ok && result.message).toContain("Missing");
       expect(snapshot()).toEqual(before);
@@ -85,7 +108,16 @@ describe("saveAnnotation", () => {
 
     it("a prompt that does not exist", () => {
       const { user, p, before } = setup();
-      expect(saveAnnotation(db, user, input(987_654, p.responseIds.map((id) => [id])))).toMatchObject({ ok: false, status: 404 });
+      expect(
+        saveAnnotation(
+          db,
+          user,
+          input(
+            987_654,
+            p.responseIds.map((id) => [id]),
+          ),
+        ),
+      ).toMatchObject({ ok: false, status: 404 });
       expect(snapshot()).toEqual(before);
     });
   });
@@ -98,36 +130,76 @@ describe("saveAnnotation", () => {
     expect(annotationInputSchema.safeParse({ promptId: 1, ranking: [[1]], openness: 1.5 }).success).toBe(false);
     expect(annotationInputSchema.safeParse({ promptId: 1, ranking: [], notRankable: true }).success).toBe(false);
     expect(annotationInputSchema.safeParse({ promptId: 1, ranking: [[1], []], openness: 0 }).success).toBe(false);
-    const cannot = annotationInputSchema.safeParse({ promptId: 1, notRankable: true, notRankableReason: "All identical" });
+    const cannot = annotationInputSchema.safeParse({
+      promptId: 1,
+      notRankable: true,
+      notRankableReason: "All identical",
+    });
     expect(cannot.success).toBe(true);
   });
 
   it("cannot-rank stores no ranking and keeps the reason", () => {
     const { prompts } = addDataset(db, { promptCount: 1 });
     const user = addUser(db, "alice");
-    const saved = saveAnnotation(db, user, input(prompts[0]!.id, [], { notRankable: true, notRankableReason: "Garbled", openness: null }));
+    const saved = saveAnnotation(
+      db,
+      user,
+      input(prompts[0]!.id, [], { notRankable: true, notRankableReason: "Garbled", openness: null }),
+    );
     expect(saved.ok).toBe(true);
-    expect(db.select().from(schema.annotations).get()).toMatchObject({ ranking: [], notRankable: true, notRankableReason: "Garbled", openness: null });
+    expect(db.select().from(schema.annotations).get()).toMatchObject({
+      ranking: [],
+      notRankable: true,
+      notRankableReason: "Garbled",
+      openness: null,
+    });
   });
 
   it("an edit keeps the previous version as a revision; others cannot edit it", () => {
     const { prompts } = addDataset(db, { promptCount: 1 });
     const [alice, bob] = [addUser(db, "alice"), addUser(db, "bob")];
     const ids = prompts[0]!.responseIds;
-    const first = saveAnnotation(db, alice, input(prompts[0]!.id, ids.map((id) => [id]), { comment: "first" }));
+    const first = saveAnnotation(
+      db,
+      alice,
+      input(
+        prompts[0]!.id,
+        ids.map((id) => [id]),
+        { comment: "first" },
+      ),
+    );
     if (!first.ok) throw new Error(first.message);
 
-    const reversed = ids.slice().reverse().map((id) => [id]);
-    const edited = editAnnotation(db, alice, first.annotation.id, { ranking: reversed, openness: 1, notRankable: false, comment: "second" });
-    expect(edited).toMatchObject({ ok: true, revised: true, annotation: { id: first.annotation.id, ranking: reversed, openness: 1 } });
+    const reversed = ids
+      .slice()
+      .reverse()
+      .map((id) => [id]);
+    const edited = editAnnotation(db, alice, first.annotation.id, {
+      ranking: reversed,
+      openness: 1,
+      notRankable: false,
+      comment: "second",
+    });
+    expect(edited).toMatchObject({
+      ok: true,
+      revised: true,
+      annotation: { id: first.annotation.id, ranking: reversed, openness: 1 },
+    });
 
     const revisions = db.select().from(schema.annotationRevisions).all();
     expect(revisions).toHaveLength(1);
-    expect(revisions[0]).toMatchObject({ annotationId: first.annotation.id, ranking: ids.map((id) => [id]), openness: 0.25, comment: "first" });
+    expect(revisions[0]).toMatchObject({
+      annotationId: first.annotation.id,
+      ranking: ids.map((id) => [id]),
+      openness: 0.25,
+      comment: "first",
+    });
     expect(db.select().from(schema.annotations).all()).toHaveLength(1);
 
     const before = snapshot();
-    expect(editAnnotation(db, bob, first.annotation.id, { ranking: reversed, openness: 0, notRankable: false })).toMatchObject({ ok: false, status: 404 });
+    expect(
+      editAnnotation(db, bob, first.annotation.id, { ranking: reversed, openness: 0, notRankable: false }),
+    ).toMatchObject({ ok: false, status: 404 });
     expect(snapshot()).toEqual(before);
 
     expect(listMyAnnotations(db, alice)).toMatchObject([{ id: first.annotation.id, edits: 1, openness: 1 }]);

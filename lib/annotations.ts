@@ -32,7 +32,11 @@ function checkOpenness(
     });
   }
   if (!value.notRankable && (value.openness === null || value.openness === undefined)) {
-    ctx.addIssue({ code: "custom", path: ["openness"], message: "Tag the prompt's openness (0, 0.25, 0.5, 0.75 or 1)." });
+    ctx.addIssue({
+      code: "custom",
+      path: ["openness"],
+      message: "Tag the prompt's openness (0, 0.25, 0.5, 0.75 or 1).",
+    });
   }
   if (value.notRankable && !value.notRankableReason) {
     ctx.addIssue({ code: "custom", path: ["notRankableReason"], message: "Say why the responses cannot be ranked." });

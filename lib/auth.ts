@@ -38,11 +38,7 @@ export const authOptions: NextAuthOptions = {
           recordFailure(keys);
           return null;
         }
-        const user = getDb()
-          .select()
-          .from(schema.users)
-          .where(eq(schema.users.email, parsed.data.email))
-          .get();
+        const user = getDb().select().from(schema.users).where(eq(schema.users.email, parsed.data.email)).get();
         if (!user || user.disabled || user.external || !verifyPassword(parsed.data.password, user.passwordHash)) {
           recordFailure(keys);
           return null;

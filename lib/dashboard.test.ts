@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { openDatabase, schema, type Db } from "@/db";
 import { seedDemo } from "@/db/seed";
-import { LIMITS, loadRunRewards, pairAccuracy, runDashboard, splitDashboard, type PromptRewards } from "@/lib/dashboard";
+import {
+  LIMITS,
+  loadRunRewards,
+  pairAccuracy,
+  runDashboard,
+  splitDashboard,
+  type PromptRewards,
+} from "@/lib/dashboard";
 import { completeRun, createRun, getRunDetail, loadTrainingPrompts, runRequestSchema } from "@/lib/runs";
 import { targetProfile } from "@/ml";
 
@@ -28,7 +35,13 @@ const ARCSINE = [1, 0.9359, 0.7959, 0.6046, 0.3954, 0.2041, 0.0641, 0];
 
 describe("pair accuracy", () => {
   it("counts pairs across groups, skips ties in the ranking and counts equal rewards half", () => {
-    const p: PromptRewards = { ...prompt(1, 0, [0.9, 0.5, 0.5, 0.1]), rankings: [[[100], [101, 102], [103]], [[103], [100]]] };
+    const p: PromptRewards = {
+      ...prompt(1, 0, [0.9, 0.5, 0.5, 0.1]),
+      rankings: [
+        [[100], [101, 102], [103]],
+        [[103], [100]],
+      ],
+    };
     // First ranking: 100>101, 100>102, 100>103, 101>103, 102>103 all right (5). Second: 103>100 wrong.
     expect(pairAccuracy([p])).toBeCloseTo(5 / 6, 10);
     const tie: PromptRewards = { ...prompt(2, 0, [0.5, 0.5]), rankings: [[[200], [201]]] };
@@ -39,7 +52,10 @@ describe("pair accuracy", () => {
 
 describe("split dashboard", () => {
   it("judges openness-aware profiles aware and identical profiles collapsed", () => {
-    const aware = [...Array.from({ length: 20 }, (_, i) => prompt(i, 0, TWO_POINT)), ...Array.from({ length: 20 }, (_, i) => prompt(100 + i, 1, UNIFORM))];
+    const aware = [
+      ...Array.from({ length: 20 }, (_, i) => prompt(i, 0, TWO_POINT)),
+      ...Array.from({ length: 20 }, (_, i) => prompt(100 + i, 1, UNIFORM)),
+    ];
     const a = splitDashboard(aware, "test", 8);
     expect(a.verdictKind).toBe("aware");
     expect(a.gap).toBeGreaterThan(0.15);
@@ -52,7 +68,10 @@ describe("split dashboard", () => {
     expect(a.histogram.reduce((s, b) => s + b.closed, 0)).toBeCloseTo(1, 3);
     expect(a.histogram[0]!.closed).toBeCloseTo(0.5, 3);
 
-    const collapsed = [...Array.from({ length: 20 }, (_, i) => prompt(i, 0, ARCSINE)), ...Array.from({ length: 20 }, (_, i) => prompt(100 + i, 1, ARCSINE))];
+    const collapsed = [
+      ...Array.from({ length: 20 }, (_, i) => prompt(i, 0, ARCSINE)),
+      ...Array.from({ length: 20 }, (_, i) => prompt(100 + i, 1, ARCSINE)),
+    ];
     const c = splitDashboard(collapsed, "test", 8);
     expect(c.verdictKind).toBe("collapsed");
     expect(c.collapsed).toBe(true);
@@ -68,7 +87,9 @@ describe("split dashboard", () => {
       8,
     );
     const closedTargets = [targetProfile(0, 8), targetProfile(0.2, 8)];
-    d.paperFigure.forEach((row, k) => expect(row.closedOptimum).toBeCloseTo((closedTargets[0]![k]! + closedTargets[1]![k]!) / 2, 10));
+    d.paperFigure.forEach((row, k) =>
+      expect(row.closedOptimum).toBeCloseTo((closedTargets[0]![k]! + closedTargets[1]![k]!) / 2, 10),
+    );
     // With only o = 0 and o = 1 the ideal gap is DESIGN §1's 0.202; here it is what these opennesses allow.
     expect(splitDashboard([prompt(1, 0, TWO_POINT), prompt(2, 1, UNIFORM)], "test", 8).idealGap).toBeCloseTo(0.202, 3);
     expect(d.idealGap).toBeLessThan(0.202);
@@ -89,7 +110,11 @@ describe("split dashboard", () => {
   it("keeps the payload small for 10,000 prompts", () => {
     const many = Array.from({ length: 10_000 }, (_, i) => {
       const o = (i % 5) / 4;
-      return prompt(i, o, UNIFORM.map((r, k) => r + 0.01 * ((i * 7 + k * 13) % 11)));
+      return prompt(
+        i,
+        o,
+        UNIFORM.map((r, k) => r + 0.01 * ((i * 7 + k * 13) % 11)),
+      );
     });
     const d = splitDashboard(many, "test", 8);
     expect(d.prompts).toBe(10_000);
@@ -120,7 +145,9 @@ describe("run dashboard from the database", () => {
 
   it("groups stored rewards by prompt with the openness the run trained with", () => {
     const datasetId = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!.id;
-    const run = createRun(db, runRequestSchema.parse({ datasetId, utility: "log" }), null, "cli", { workerPid: process.pid });
+    const run = createRun(db, runRequestSchema.parse({ datasetId, utility: "log" }), null, "cli", {
+      workerPid: process.pid,
+    });
     const { prompts } = loadTrainingPrompts(db, datasetId, { policy: "exclude" });
     const rewards = prompts.flatMap((p, i) =>
       p.responses.map((r, k) => ({
@@ -130,7 +157,15 @@ describe("run dashboard from the database", () => {
         openness: p.openness,
       })),
     );
-    const summary = { backend: "test", durationMs: 1, prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 }, metrics: {}, testAccuracy: null, trainAccuracy: null, collapse: {} };
+    const summary = {
+      backend: "test",
+      durationMs: 1,
+      prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 },
+      metrics: {},
+      testAccuracy: null,
+      trainAccuracy: null,
+      collapse: {},
+    };
     expect(completeRun(db, run.id, { rewards, weights: new Uint8Array([1, 2, 3]), summary })).toBe(true);
 
     const d = runDashboard(db, run.id)!;
@@ -150,13 +185,28 @@ describe("run dashboard from the database", () => {
 
     // Tags entered after the run do not rewrite the openness it trained with.
     const closed = prompts.find((p) => p.openness === 0)!;
-    const before = loadRunRewards(db, getRunDetail(db, run.id)!).find((p) => p.promptId === Number(closed.id))!.openness;
-    const late = db.insert(schema.users).values({ email: "late@example.com", name: "Late", role: "annotator" }).returning().get();
+    const before = loadRunRewards(db, getRunDetail(db, run.id)!).find(
+      (p) => p.promptId === Number(closed.id),
+    )!.openness;
+    const late = db
+      .insert(schema.users)
+      .values({ email: "late@example.com", name: "Late", role: "annotator" })
+      .returning()
+      .get();
     db.insert(schema.annotations)
-      .values({ promptId: Number(closed.id), annotatorId: late.id, ranking: closed.responses.map((r) => [Number(r.id)]), openness: 1 })
+      .values({
+        promptId: Number(closed.id),
+        annotatorId: late.id,
+        ranking: closed.responses.map((r) => [Number(r.id)]),
+        openness: 1,
+      })
       .run();
-    expect(loadTrainingPrompts(db, datasetId, { policy: "exclude" }).prompts.find((p) => p.id === closed.id)!.openness).toBeGreaterThan(0);
-    expect(loadRunRewards(db, getRunDetail(db, run.id)!).find((p) => p.promptId === Number(closed.id))!.openness).toBe(before);
+    expect(
+      loadTrainingPrompts(db, datasetId, { policy: "exclude" }).prompts.find((p) => p.id === closed.id)!.openness,
+    ).toBeGreaterThan(0);
+    expect(loadRunRewards(db, getRunDetail(db, run.id)!).find((p) => p.promptId === Number(closed.id))!.openness).toBe(
+      before,
+    );
     expect(before).toBe(0);
     expect(runDashboard(db, run.id)).not.toBe(d);
   });

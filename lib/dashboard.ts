@@ -3,8 +3,24 @@
  * small arrays (at most a few thousand points whatever the dataset size) that chart components draw.
  */
 import type { Db } from "@/db";
-import { COLLAPSE_THRESHOLDS, collapseGap, collapseReport, optimalRewards, shape, targetProfile, type VerdictKind } from "@/ml";
-import { getRunDetail, loadTrainingPrompts, runMetricSeries, thin, type MetricPoint, type RunListItem, type RunSummary } from "@/lib/runs";
+import {
+  COLLAPSE_THRESHOLDS,
+  collapseGap,
+  collapseReport,
+  optimalRewards,
+  shape,
+  targetProfile,
+  type VerdictKind,
+} from "@/ml";
+import {
+  getRunDetail,
+  loadTrainingPrompts,
+  runMetricSeries,
+  thin,
+  type MetricPoint,
+  type RunListItem,
+  type RunSummary,
+} from "@/lib/runs";
 
 export type Split = "train" | "test";
 
@@ -111,14 +127,18 @@ function sample<T>(items: T[], max: number): T[] {
 
 /** The dashboard numbers of one split, from its prompts' rewards. */
 export function splitDashboard(prompts: PromptRewards[], split: Split, n: number): SplitDashboard {
-  const report = collapseReport(prompts.map((p) => ({ id: String(p.promptId), openness: p.openness, rewards: [...p.rewards.values()] })));
+  const report = collapseReport(
+    prompts.map((p) => ({ id: String(p.promptId), openness: p.openness, rewards: [...p.rewards.values()] })),
+  );
   const byId = new Map(prompts.map((p) => [String(p.promptId), p]));
 
   const groups = (["closed", "middle", "open"] as const).map((group) => {
     const members = report.perPrompt.filter((r) => opennessGroup(r.openness) === group && r.profile.length === n);
     const meanOpenness = members.length ? members.reduce((s, r) => s + r.openness, 0) / members.length : null;
     const mean = (pick: (r: (typeof members)[number]) => readonly number[]) =>
-      Array.from({ length: n }, (_, k) => (members.length ? members.reduce((s, r) => s + pick(r)[k]!, 0) / members.length : null));
+      Array.from({ length: n }, (_, k) =>
+        members.length ? members.reduce((s, r) => s + pick(r)[k]!, 0) / members.length : null,
+      );
     const meanProfile = mean((r) => r.profile);
     // The mean of the members' targets, not the target of their mean openness: it is what the mean
     // profile would be if every prompt reached its own optimum (the optimum is not linear in openness).
@@ -137,10 +157,18 @@ export function splitDashboard(prompts: PromptRewards[], split: Split, n: number
   const ordered = [...report.perPrompt].sort((a, b) => a.openness - b.openness || Number(a.id) - Number(b.id));
   const stripRows = sample(ordered, LIMITS.stripRows);
   const stripPoints = stripRows.flatMap((r, row) =>
-    [...(byId.get(r.id)?.rewards.values() ?? [])].map((reward) => ({ reward: round(reward), row: row + 1, openness: round(r.openness) })),
+    [...(byId.get(r.id)?.rewards.values() ?? [])].map((reward) => ({
+      reward: round(reward),
+      row: row + 1,
+      openness: round(r.openness),
+    })),
   );
 
-  const shapePoints = sample(ordered, LIMITS.shapePoints).map((r) => ({ openness: round(r.openness), shape: round(r.shape), flagged: r.flags.length > 0 }));
+  const shapePoints = sample(ordered, LIMITS.shapePoints).map((r) => ({
+    openness: round(r.openness),
+    shape: round(r.shape),
+    flagged: r.flags.length > 0,
+  }));
 
   const bins = LIMITS.histogramBins;
   const counts = { open: new Array<number>(bins).fill(0), closed: new Array<number>(bins).fill(0) };
@@ -187,7 +215,10 @@ export function splitDashboard(prompts: PromptRewards[], split: Split, n: number
     groups: groups.map((g) => ({ group: g.group, prompts: g.prompts, meanOpenness: g.meanOpenness })),
     strip: { rows: stripRows.length, sampled: stripRows.length < ordered.length, points: stripPoints },
     shape: shapePoints,
-    shapeTarget: n < 2 ? [] : Array.from({ length: 21 }, (_, i) => ({ openness: i / 20, shape: round(shape(targetProfile(i / 20, n))) })),
+    shapeTarget:
+      n < 2
+        ? []
+        : Array.from({ length: 21 }, (_, i) => ({ openness: i / 20, shape: round(shape(targetProfile(i / 20, n))) })),
     histogram,
     flagged,
     flaggedTotal: flaggedAll.length,
@@ -212,7 +243,15 @@ export function loadRunRewards(db: Db, run: RunListItem): PromptRewards[] {
          from run_rewards rr join responses r on r.id = rr.response_id join prompts p on p.id = r.prompt_id
         where rr.run_id = ? order by r.prompt_id, r.position`,
     )
-    .all(run.id) as { responseId: number; split: Split; reward: number; openness: number | null; promptId: number; externalId: string; text: string }[];
+    .all(run.id) as {
+    responseId: number;
+    split: Split;
+    reward: number;
+    openness: number | null;
+    promptId: number;
+    externalId: string;
+    text: string;
+  }[];
   const out = new Map<number, PromptRewards>();
   for (const row of rows) {
     const training = byPrompt.get(row.promptId);

@@ -32,11 +32,22 @@ it("flags the annotator who ranks against everyone else, and the prompts they sp
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
   expect(importJsonlFile(db, file, { slug: "agree", create: { annotationsPerPrompt: 3 } }).ok).toBe(true);
   const dataset = getDataset(db, "agree")!;
-  expect(getDatasetProgress(db, "agree")).toMatchObject({ prompts: 4, annotations: 12, completePrompts: 4, annotators: 3 });
+  expect(getDatasetProgress(db, "agree")).toMatchObject({
+    prompts: 4,
+    annotations: 12,
+    completePrompts: 4,
+    annotators: 3,
+  });
 
   const agreement = datasetAgreement(db, dataset.id);
   const careless = agreement.annotators.find((a) => a.name === "careless")!;
-  expect(careless).toMatchObject({ annotations: 4, comparedPrompts: 4, tauVsConsensus: -1, medianSeconds: 5, flagged: true });
+  expect(careless).toMatchObject({
+    annotations: 4,
+    comparedPrompts: 4,
+    tauVsConsensus: -1,
+    medianSeconds: 5,
+    flagged: true,
+  });
   expect(agreement.annotators.filter((a) => a.flagged)).toHaveLength(1);
   // Rank sums a 1+1+4 = 6, b 7, c 8, d 4+4+1 = 9 → S = 5, W = 12·5 / (9·60) = 1/9.
   expect(agreement.prompts[0]!.kendallW).toBeCloseTo(1 / 9, 10);

@@ -81,7 +81,12 @@ const PROGRESS_SQL = `
        where p.dataset_id = d.id group by p.id having count(a.id) >= d.annotations_per_prompt)) as complete_count
   from datasets d`;
 
-type RawProgress = RawDataset & { prompt_count: number; annotation_count: number; annotator_count: number; complete_count: number };
+type RawProgress = RawDataset & {
+  prompt_count: number;
+  annotation_count: number;
+  annotator_count: number;
+  complete_count: number;
+};
 
 function toProgress(row: RawProgress): DatasetProgress {
   return {
@@ -146,7 +151,17 @@ export function datasetAgreement(db: Db, datasetId: number): DatasetAgreement {
   const rows = db.$client
     .prepare<
       [number],
-      { prompt_id: number; annotator_id: number; ranking: string; openness: number | null; not_rankable: number; duration_ms: number | null; name: string; email: string; external: number }
+      {
+        prompt_id: number;
+        annotator_id: number;
+        ranking: string;
+        openness: number | null;
+        not_rankable: number;
+        duration_ms: number | null;
+        name: string;
+        email: string;
+        external: number;
+      }
     >(
       `select a.prompt_id, a.annotator_id, a.ranking, a.openness, a.not_rankable, a.duration_ms, u.name, u.email, u.external
        from annotations a join prompts p on p.id = a.prompt_id join users u on u.id = a.annotator_id
@@ -214,7 +229,10 @@ export function datasetAgreement(db: Db, datasetId: number): DatasetAgreement {
       comparedPrompts: t.taus.length,
       tauVsConsensus: tau,
       medianSeconds: median(t.durations),
-      flagged: tau !== null && t.taus.length >= AGREEMENT_THRESHOLDS.annotatorMinPrompts && tau < AGREEMENT_THRESHOLDS.annotatorTau,
+      flagged:
+        tau !== null &&
+        t.taus.length >= AGREEMENT_THRESHOLDS.annotatorMinPrompts &&
+        tau < AGREEMENT_THRESHOLDS.annotatorTau,
     };
   });
   annotators.sort((a, b) => (a.tauVsConsensus ?? 2) - (b.tauVsConsensus ?? 2));
@@ -253,13 +271,17 @@ export type PromptDetail = {
 /** One prompt of a dataset with its responses, every annotator's ranking and optionally a run's rewards. */
 export function getPromptDetail(db: Db, datasetId: number, promptId: number, runId?: number): PromptDetail | null {
   const prompt = db.$client
-    .prepare<[number, number], { id: number; external_id: string; text: string; openness: number | null; metadata: string | null }>(
-      "select id, external_id, text, openness, metadata from prompts where id = ? and dataset_id = ?",
-    )
+    .prepare<
+      [number, number],
+      { id: number; external_id: string; text: string; openness: number | null; metadata: string | null }
+    >("select id, external_id, text, openness, metadata from prompts where id = ? and dataset_id = ?")
     .get(promptId, datasetId);
   if (!prompt) return null;
   const responses = db.$client
-    .prepare<[number, number], { id: number; external_id: string; position: number; text: string; reward: number | null }>(
+    .prepare<
+      [number, number],
+      { id: number; external_id: string; position: number; text: string; reward: number | null }
+    >(
       `select r.id, r.external_id, r.position, r.text, rr.reward from responses r
        left join run_rewards rr on rr.response_id = r.id and rr.run_id = ?
        where r.prompt_id = ? order by r.position`,
@@ -268,7 +290,18 @@ export function getPromptDetail(db: Db, datasetId: number, promptId: number, run
   const annotations = db.$client
     .prepare<
       [number],
-      { ranking: string; openness: number | null; not_rankable: number; not_rankable_reason: string | null; comment: string | null; duration_ms: number | null; updated_at: number; name: string; email: string; external: number }
+      {
+        ranking: string;
+        openness: number | null;
+        not_rankable: number;
+        not_rankable_reason: string | null;
+        comment: string | null;
+        duration_ms: number | null;
+        updated_at: number;
+        name: string;
+        email: string;
+        external: number;
+      }
     >(
       `select a.*, u.name, u.email, u.external from annotations a join users u on u.id = a.annotator_id
        where a.prompt_id = ? order by a.created_at`,
@@ -291,7 +324,13 @@ export function getPromptDetail(db: Db, datasetId: number, promptId: number, run
     text: prompt.text,
     openness: prompt.openness,
     metadata: prompt.metadata ? (JSON.parse(prompt.metadata) as Record<string, unknown>) : null,
-    responses: responses.map((r) => ({ id: r.id, externalId: r.external_id, position: r.position, text: r.text, reward: r.reward })),
+    responses: responses.map((r) => ({
+      id: r.id,
+      externalId: r.external_id,
+      position: r.position,
+      text: r.text,
+      reward: r.reward,
+    })),
     annotations,
     consensus: rankings.length ? bordaConsensus(rankings).groups : [],
     kendallW: rankingsW(rankings),
@@ -308,9 +347,18 @@ export function listDatasetRuns(db: Db, datasetId: number): { id: number; name: 
 }
 
 /** Equal-width bins over [from, to] for a histogram; values outside are clamped into the end bins. */
-export function histogramBins(values: number[], from: number, to: number, count: number): { label: string; from: number; count: number }[] {
+export function histogramBins(
+  values: number[],
+  from: number,
+  to: number,
+  count: number,
+): { label: string; from: number; count: number }[] {
   const width = (to - from) / count;
-  const bins = Array.from({ length: count }, (_, i) => ({ label: (from + i * width).toFixed(1), from: from + i * width, count: 0 }));
+  const bins = Array.from({ length: count }, (_, i) => ({
+    label: (from + i * width).toFixed(1),
+    from: from + i * width,
+    count: 0,
+  }));
   for (const v of values) {
     const i = Math.min(count - 1, Math.max(0, Math.floor((v - from) / width)));
     bins[i]!.count++;

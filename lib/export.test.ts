@@ -40,10 +40,20 @@ beforeEach(() => {
       openness: 1,
       annotations: [
         { annotator: "Ext Person", ranking: [[0, 1], [2], [3], [4], [5], [6], [7]], openness: 1 },
-        { annotator: "mina@octorank.dev", ranking: [], not_rankable: true, not_rankable_reason: "All fine", openness: null },
+        {
+          annotator: "mina@octorank.dev",
+          ranking: [],
+          not_rankable: true,
+          not_rankable_reason: "All fine",
+          openness: null,
+        },
       ],
     }),
-    JSON.stringify({ id: "extra-unranked", prompt: "Nobody has ranked this yet.", responses: ["1", "2", "3", "4", "5", "6", "7", "8"] }),
+    JSON.stringify({
+      id: "extra-unranked",
+      prompt: "Nobody has ranked this yet.",
+      responses: ["1", "2", "3", "4", "5", "6", "7", "8"],
+    }),
   ]);
   expect(importJsonlFile(db, file, { slug: "demo" }).ok).toBe(true);
 });
@@ -53,11 +63,23 @@ describe("exportLines", () => {
   it("annotations → import into a new dataset → export again gives the same rankings", () => {
     const first = exportAll("demo", { format: "annotations" });
     expect(first.length).toBeGreaterThan(40);
-    const file = writeLines("roundtrip.jsonl", first.map((l) => JSON.stringify(l)));
+    const file = writeLines(
+      "roundtrip.jsonl",
+      first.map((l) => JSON.stringify(l)),
+    );
     const imported = importJsonlFile(db, file, { slug: "copy", create: { name: "Copy" } });
     const annotationCount = first.filter((l) => (l.annotations as unknown[]).length).length;
-    const promptCount = (db.$client.prepare("select count(*) as n from prompts where dataset_id = ?").get(datasetId("demo")) as { n: number }).n;
-    expect(imported).toMatchObject({ ok: true, annotationsCreated: annotationCount, promptsCreated: promptCount, annotatorsCreated: 0 });
+    const promptCount = (
+      db.$client.prepare("select count(*) as n from prompts where dataset_id = ?").get(datasetId("demo")) as {
+        n: number;
+      }
+    ).n;
+    expect(imported).toMatchObject({
+      ok: true,
+      annotationsCreated: annotationCount,
+      promptsCreated: promptCount,
+      annotatorsCreated: 0,
+    });
     expect(first.length).toBeGreaterThan(annotationCount);
     const second = exportAll("copy", { format: "annotations" });
     expect(second).toEqual(first);
@@ -71,7 +93,9 @@ describe("exportLines", () => {
       .reduce((sum, a) => sum + orderedPairCount(a.ranking), 0);
     const pairs = exportAll("demo", { format: "pairs" });
     expect(pairs.length).toBe(expected);
-    expect(Object.keys(pairs[0]!)).toEqual(expect.arrayContaining(["prompt", "chosen", "rejected", "openness", "prompt_id", "annotator"]));
+    expect(Object.keys(pairs[0]!)).toEqual(
+      expect.arrayContaining(["prompt", "chosen", "rejected", "openness", "prompt_id", "annotator"]),
+    );
     const colour = pairs.filter((p) => p.prompt_id === "extra-1");
     expect(colour).toHaveLength(27);
     expect(colour.some((p) => p.chosen === "red" && p.rejected === "blue")).toBe(false);
@@ -109,16 +133,26 @@ describe("exportLines", () => {
 
   it("adds a run's rewards, and refuses a run of another dataset", () => {
     const demo = datasetId("demo");
-    const run = db.$client.prepare("insert into training_runs (dataset_id, config) values (?, '{}')").run(demo).lastInsertRowid;
+    const run = db.$client
+      .prepare("insert into training_runs (dataset_id, config) values (?, '{}')")
+      .run(demo).lastInsertRowid;
     const response = db.$client
-      .prepare("select r.id, r.external_id, p.external_id as prompt from responses r join prompts p on p.id = r.prompt_id where p.dataset_id = ? limit 1")
+      .prepare(
+        "select r.id, r.external_id, p.external_id as prompt from responses r join prompts p on p.id = r.prompt_id where p.dataset_id = ? limit 1",
+      )
       .get(demo) as { id: number; external_id: string; prompt: string };
-    db.$client.prepare("insert into run_rewards (run_id, response_id, split, reward) values (?, ?, 'train', 0.75)").run(run, response.id);
+    db.$client
+      .prepare("insert into run_rewards (run_id, response_id, split, reward) values (?, ?, 'train', 0.75)")
+      .run(run, response.id);
     const lines = exportAll("demo", { format: "consensus", run: String(run) });
     const line = lines.find((l) => l.prompt_id === response.prompt)!;
-    expect((line.responses as { id: string; reward: number | null }[]).find((r) => r.id === response.external_id)!.reward).toBe(0.75);
+    expect(
+      (line.responses as { id: string; reward: number | null }[]).find((r) => r.id === response.external_id)!.reward,
+    ).toBe(0.75);
     importJsonlFile(db, writeLines("other.jsonl", []), { slug: "other" });
-    expect(() => [...exportLines(db, datasetId("other"), exportOptionsSchema.parse({ format: "pairs", run: String(run) }))]).toThrow(ExportError);
+    expect(() => [
+      ...exportLines(db, datasetId("other"), exportOptionsSchema.parse({ format: "pairs", run: String(run) })),
+    ]).toThrow(ExportError);
   });
 
   it("streams gzip that decompresses to the same lines", async () => {

@@ -25,7 +25,10 @@ const blankAsUnset = (value: unknown) => (value === "" ? undefined : value);
 export const exportOptionsSchema = z.object({
   format: z.enum(EXPORT_FORMATS, { message: `format must be one of ${EXPORT_FORMATS.join(", ")}.` }),
   /** Keep prompts with at least this many (rankable) annotations. */
-  min_annotators: z.preprocess(blankAsUnset, z.coerce.number().int().min(0, "min_annotators must be 0 or more.").default(0)),
+  min_annotators: z.preprocess(
+    blankAsUnset,
+    z.coerce.number().int().min(0, "min_annotators must be 0 or more.").default(0),
+  ),
   /** Keep prompts whose Kendall's W is at least this; prompts where W is undefined are dropped. */
   min_agreement: z.preprocess(
     blankAsUnset,
@@ -78,7 +81,8 @@ export function checkExport(db: Db, datasetId: number, options: ExportOptions): 
   const run = db.$client
     .prepare<[number], { dataset_id: number }>("select dataset_id from training_runs where id = ?")
     .get(options.run);
-  if (!run || run.dataset_id !== datasetId) throw new ExportError(`Run ${options.run} is not a training run of this dataset.`);
+  if (!run || run.dataset_id !== datasetId)
+    throw new ExportError(`Run ${options.run} is not a training run of this dataset.`);
 }
 
 export function* exportLines(db: Db, datasetId: number, options: ExportOptions): Generator<string> {
@@ -254,5 +258,7 @@ export function exportStream(lines: Iterator<string>, gzip: boolean): ReadableSt
       lines.return?.(undefined);
     },
   });
-  return gzip ? body.pipeThrough(new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>) : body;
+  return gzip
+    ? body.pipeThrough(new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
+    : body;
 }

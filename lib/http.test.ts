@@ -8,7 +8,10 @@ const post = (body: string, headers: Record<string, string>) =>
 
 describe("parseJsonBody", () => {
   it("takes a body declared as JSON", async () => {
-    const parsed = await parseJsonBody(post('{"promptId":3}', { "Content-Type": "application/json; charset=utf-8" }), schema);
+    const parsed = await parseJsonBody(
+      post('{"promptId":3}', { "Content-Type": "application/json; charset=utf-8" }),
+      schema,
+    );
     expect(parsed.data).toEqual({ promptId: 3 });
   });
 
@@ -52,6 +55,8 @@ describe("isCrossSiteFormRisk", () => {
     expect(isCrossSiteFormRisk(post("x", { "Content-Type": "multipart/form-data; boundary=b" }))).toBe(true);
     expect(isCrossSiteFormRisk(new Request("http://octorank.test/", { method: "POST" }))).toBe(true);
     expect(isCrossSiteFormRisk(post("x", { "Content-Type": "application/x-ndjson" }))).toBe(false);
-    expect(isCrossSiteFormRisk(post("x", { "Content-Type": "text/plain", Authorization: "Bearer ork_abc" }))).toBe(false);
+    expect(isCrossSiteFormRisk(post("x", { "Content-Type": "text/plain", Authorization: "Bearer ork_abc" }))).toBe(
+      false,
+    );
   });
 });

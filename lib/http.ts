@@ -24,7 +24,12 @@ function mediaType(request: Request): string {
 export function isCrossSiteFormRisk(request: Request): boolean {
   if (request.headers.get("authorization")?.toLowerCase().startsWith("bearer ")) return false;
   const type = mediaType(request);
-  return type === "" || type === "application/x-www-form-urlencoded" || type === "multipart/form-data" || type === "text/plain";
+  return (
+    type === "" ||
+    type === "application/x-www-form-urlencoded" ||
+    type === "multipart/form-data" ||
+    type === "text/plain"
+  );
 }
 
 /** JSON bodies are small (an annotation, a run's settings, a scoring request); files go through import. */

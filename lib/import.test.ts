@@ -3,7 +3,14 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { openTempDb } from "@/lib/test-fixtures";
-import { derivedPromptId, importJsonlFile, MAX_REPORTED_ERRORS, saveUpload, removeUpload, ImportTooLargeError } from "./import";
+import {
+  derivedPromptId,
+  importJsonlFile,
+  MAX_REPORTED_ERRORS,
+  saveUpload,
+  removeUpload,
+  ImportTooLargeError,
+} from "./import";
 
 let dir: string;
 let db: Db;
@@ -20,7 +27,8 @@ function writeJsonl(lines: (object | string)[]): string {
   return file;
 }
 
-const responses = (prefix: string) => Array.from({ length: 4 }, (_, i) => ({ id: `${prefix}${i}`, text: `answer ${prefix}${i}` }));
+const responses = (prefix: string) =>
+  Array.from({ length: 4 }, (_, i) => ({ id: `${prefix}${i}`, text: `answer ${prefix}${i}` }));
 
 function counts() {
   const c = (table: string) => (db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
@@ -42,7 +50,12 @@ const goodLines = [
     openness: 0,
     metadata: { source: "test" },
     annotations: [
-      { annotator: "alice", ranking: [["a0"], ["a1", "a2"], ["a3"]], openness: 0, created_at: "2024-01-02T03:04:05.000Z" },
+      {
+        annotator: "alice",
+        ranking: [["a0"], ["a1", "a2"], ["a3"]],
+        openness: 0,
+        created_at: "2024-01-02T03:04:05.000Z",
+      },
       { annotator: "bob", ranking: [[3], [2], [1], [0]], openness: 0.25 },
     ],
   },
@@ -55,15 +68,32 @@ describe("importJsonlFile", () => {
       slug: "fresh",
       create: { name: "Fresh data", guidelines: "Rank well.", annotationsPerPrompt: 2 },
     });
-    expect(result).toMatchObject({ ok: true, dataset: { slug: "fresh", created: true }, promptsCreated: 2, annotationsCreated: 2, annotatorsCreated: 2 });
+    expect(result).toMatchObject({
+      ok: true,
+      dataset: { slug: "fresh", created: true },
+      promptsCreated: 2,
+      annotationsCreated: 2,
+      annotatorsCreated: 2,
+    });
     const dataset = db.$client.prepare("select * from datasets where slug = 'fresh'").get() as Record<string, unknown>;
-    expect(dataset).toMatchObject({ name: "Fresh data", guidelines: "Rank well.", responses_per_prompt: 4, annotations_per_prompt: 2 });
+    expect(dataset).toMatchObject({
+      name: "Fresh data",
+      guidelines: "Rank well.",
+      responses_per_prompt: 4,
+      annotations_per_prompt: 2,
+    });
     const alice = db.$client.prepare("select * from users where name = 'alice'").get() as Record<string, unknown>;
     expect(alice).toMatchObject({ external: 1, password_hash: null, email: "alice@external.invalid" });
-    const ids = db.$client.prepare("select id, external_id from responses where external_id like 'a%' order by position").all() as { id: number; external_id: string }[];
-    const bobRanking = db.$client.prepare("select ranking from annotations a join users u on u.id = a.annotator_id where u.name = 'bob'").get() as { ranking: string };
+    const ids = db.$client
+      .prepare("select id, external_id from responses where external_id like 'a%' order by position")
+      .all() as { id: number; external_id: string }[];
+    const bobRanking = db.$client
+      .prepare("select ranking from annotations a join users u on u.id = a.annotator_id where u.name = 'bob'")
+      .get() as { ranking: string };
     expect(JSON.parse(bobRanking.ranking)).toEqual([[ids[3]!.id], [ids[2]!.id], [ids[1]!.id], [ids[0]!.id]]);
-    const haiku = db.$client.prepare("select external_id from prompts where text like 'Write a haiku%'").get() as { external_id: string };
+    const haiku = db.$client.prepare("select external_id from prompts where text like 'Write a haiku%'").get() as {
+      external_id: string;
+    };
     expect(haiku.external_id).toBe(derivedPromptId("Write a haiku about rain."));
   });
 
@@ -72,7 +102,15 @@ describe("importJsonlFile", () => {
     expect(importJsonlFile(db, file, { slug: "twice" }).ok).toBe(true);
     const before = counts();
     const again = importJsonlFile(db, file, { slug: "twice" });
-    expect(again).toMatchObject({ ok: true, promptsCreated: 0, promptsUnchanged: 2, annotationsCreated: 0, annotationsUpdated: 0, annotationsUnchanged: 2, annotatorsCreated: 0 });
+    expect(again).toMatchObject({
+      ok: true,
+      promptsCreated: 0,
+      promptsUnchanged: 2,
+      annotationsCreated: 0,
+      annotationsUpdated: 0,
+      annotationsUnchanged: 2,
+      annotatorsCreated: 0,
+    });
     expect(counts()).toEqual(before);
   });
 
@@ -84,7 +122,12 @@ describe("importJsonlFile", () => {
       "{not json",
       { id: "bad2", prompt: "", responses: responses("b") },
       { id: "bad3", prompt: "Too few", responses: ["x", "y", "z"] },
-      { id: "bad4", prompt: "Bad ranking", responses: responses("c"), annotations: [{ annotator: "carol", ranking: [["c0"], ["c0"], ["zz"]] }] },
+      {
+        id: "bad4",
+        prompt: "Bad ranking",
+        responses: responses("c"),
+        annotations: [{ annotator: "carol", ranking: [["c0"], ["c0"], ["zz"]] }],
+      },
       { id: "bad5", prompt: "Bad openness", responses: responses("d"), openness: 3 },
       { id: "q1", prompt: "A different text for q1", responses: responses("a") },
     ]);
@@ -111,13 +154,23 @@ describe("importJsonlFile", () => {
   });
 
   it("refuses a second ranking by the same annotator of one prompt in one file", () => {
-    const line = { id: "x", prompt: "p", responses: responses("x"), annotations: [{ annotator: "dan", ranking: [[0], [1], [2], [3]] }] };
+    const line = {
+      id: "x",
+      prompt: "p",
+      responses: responses("x"),
+      annotations: [{ annotator: "dan", ranking: [[0], [1], [2], [3]] }],
+    };
     const result = importJsonlFile(db, writeJsonl([line, line]), { slug: "dup" });
     expect(result).toMatchObject({ ok: false, errors: [{ line: 2, field: "annotations.0.annotator" }] });
   });
 
   it("keeps the previous version as a revision when a re-import changes an annotation", () => {
-    const line = (ranking: number[][]) => ({ id: "x", prompt: "p", responses: responses("x"), annotations: [{ annotator: "erin", ranking }] });
+    const line = (ranking: number[][]) => ({
+      id: "x",
+      prompt: "p",
+      responses: responses("x"),
+      annotations: [{ annotator: "erin", ranking }],
+    });
     importJsonlFile(db, writeJsonl([line([[0], [1], [2], [3]])]), { slug: "rev" });
     const result = importJsonlFile(db, writeJsonl([line([[3], [2], [1], [0]])]), { slug: "rev" });
     expect(result).toMatchObject({ ok: true, annotationsUpdated: 1 });

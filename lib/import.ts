@@ -27,7 +27,7 @@ export const slugSchema = z
   .trim()
   .regex(SLUG_PATTERN, "A dataset slug is 1–63 lowercase letters, digits or dashes, starting with a letter or digit.")
   // /datasets/new is the page that creates a dataset by import.
-  .refine((slug) => slug !== "new", "The slug \"new\" is reserved; choose another.");
+  .refine((slug) => slug !== "new", 'The slug "new" is reserved; choose another.');
 
 export const datasetSettingsSchema = z.object({
   name: z.string().trim().min(1, "Enter a name.").max(200),
@@ -38,7 +38,9 @@ export const datasetSettingsSchema = z.object({
 export type DatasetSettings = z.infer<typeof datasetSettingsSchema>;
 
 const idSchema = z.union([z.string().trim().min(1).max(200), z.number().int()]).transform(String);
-const timestampSchema = z.union([z.string(), z.number()]).pipe(z.coerce.date("Use an ISO 8601 date or epoch milliseconds."));
+const timestampSchema = z
+  .union([z.string(), z.number()])
+  .pipe(z.coerce.date("Use an ISO 8601 date or epoch milliseconds."));
 
 const responseSchema = z.union([
   z.string().min(1, "A response text may not be empty."),
@@ -52,7 +54,9 @@ const responseSchema = z.union([
 const importedAnnotationSchema = z.object({
   annotator: z.string().trim().min(1, "Name the annotator.").max(200),
   /** Groups best first; items are response ids (strings) or 0-based indices into `responses`. */
-  ranking: z.array(z.array(z.union([z.string(), z.number().int().nonnegative()])).min(1, "A ranking group may not be empty.")),
+  ranking: z.array(
+    z.array(z.union([z.string(), z.number().int().nonnegative()])).min(1, "A ranking group may not be empty."),
+  ),
   openness: z.number().min(0).max(1).nullable().optional(),
   not_rankable: z.boolean().optional(),
   not_rankable_reason: z.string().max(2000).nullable().optional(),
@@ -66,7 +70,12 @@ export const importLineSchema = z.object({
   id: idSchema.optional(),
   prompt: z.string().min(1, "The prompt text may not be empty."),
   responses: z.array(responseSchema).min(2, "A prompt needs at least 2 responses."),
-  openness: z.number().min(0, "Openness is between 0 and 1.").max(1, "Openness is between 0 and 1.").nullable().optional(),
+  openness: z
+    .number()
+    .min(0, "Openness is between 0 and 1.")
+    .max(1, "Openness is between 0 and 1.")
+    .nullable()
+    .optional(),
   metadata: z.record(z.string(), z.unknown()).nullable().optional(),
   annotations: z.array(importedAnnotationSchema).optional(),
 });
@@ -85,8 +94,7 @@ export type ImportSummary = {
 };
 
 export type ImportResult =
-  | ({ ok: true } & ImportSummary)
-  | { ok: false; lines: number; errors: LineError[]; moreErrors: number };
+  ({ ok: true } & ImportSummary) | { ok: false; lines: number; errors: LineError[]; moreErrors: number };
 
 export type ImportOptions = {
   slug: string;
@@ -120,7 +128,9 @@ export function* readLinesSync(file: string): Generator<string> {
 
 export class ImportTooLargeError extends Error {
   constructor(limit = MAX_IMPORT_BYTES) {
-    super(`The file is larger than the import limit of ${Math.round(limit / 1024 / 1024)} MB; split it into smaller files.`);
+    super(
+      `The file is larger than the import limit of ${Math.round(limit / 1024 / 1024)} MB; split it into smaller files.`,
+    );
   }
 }
 
@@ -185,7 +195,9 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
     responses: sqlite.prepare<[number], { id: number; external_id: string; text: string }>(
       "select id, external_id, text from responses where prompt_id = ? order by position",
     ),
-    insertPrompt: sqlite.prepare("insert into prompts (dataset_id, external_id, text, openness, metadata) values (?, ?, ?, ?, ?)"),
+    insertPrompt: sqlite.prepare(
+      "insert into prompts (dataset_id, external_id, text, openness, metadata) values (?, ?, ?, ?, ?)",
+    ),
     insertResponse: sqlite.prepare(
       "insert into responses (prompt_id, position, external_id, text, embedding) values (?, ?, ?, ?, ?)",
     ),
@@ -300,7 +312,8 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
     }
     const seen = new Set<string>();
     for (const [i, r] of lineResponses.entries()) {
-      if (seen.has(r.id)) return fail(lineNumber, `responses.${i}.id`, `Response id "${r.id}" appears twice in this prompt.`);
+      if (seen.has(r.id))
+        return fail(lineNumber, `responses.${i}.id`, `Response id "${r.id}" appears twice in this prompt.`);
       seen.add(r.id);
     }
 
@@ -309,14 +322,24 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
     const stored = q.prompt.get(dataset.id, promptExternalId);
     if (stored) {
       if (stored.text !== line.prompt) {
-        return fail(lineNumber, "prompt", `Prompt "${promptExternalId}" is already stored with a different text; imports never rewrite prompts.`);
+        return fail(
+          lineNumber,
+          "prompt",
+          `Prompt "${promptExternalId}" is already stored with a different text; imports never rewrite prompts.`,
+        );
       }
       const storedResponses = q.responses.all(stored.id);
       const byId = new Map(storedResponses.map((r) => [r.external_id, r]));
       for (const [i, r] of lineResponses.entries()) {
         const match = byId.get(r.id);
-        if (!match) return fail(lineNumber, `responses.${i}.id`, `Prompt "${promptExternalId}" is stored without a response "${r.id}".`);
-        if (match.text !== r.text) return fail(lineNumber, `responses.${i}.text`, `Response "${r.id}" is stored with a different text.`);
+        if (!match)
+          return fail(
+            lineNumber,
+            `responses.${i}.id`,
+            `Prompt "${promptExternalId}" is stored without a response "${r.id}".`,
+          );
+        if (match.text !== r.text)
+          return fail(lineNumber, `responses.${i}.text`, `Response "${r.id}" is stored with a different text.`);
       }
       responseIds = new Map(storedResponses.map((r) => [r.external_id, r.id]));
       summary.promptsUnchanged++;
@@ -332,7 +355,13 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
       );
       responseIds = new Map();
       lineResponses.forEach((r, position) => {
-        const id = q.insertResponse.run(promptId, position, r.id, r.text, r.embedding ? JSON.stringify(r.embedding) : null).lastInsertRowid;
+        const id = q.insertResponse.run(
+          promptId,
+          position,
+          r.id,
+          r.text,
+          r.embedding ? JSON.stringify(r.embedding) : null,
+        ).lastInsertRowid;
         responseIds.set(r.id, Number(id));
       });
       summary.promptsCreated++;
@@ -366,7 +395,11 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
       if (bad) continue;
       if (notRankable ? used.size !== 0 && used.size !== responseIds.size : used.size !== responseIds.size) {
         const missing = lineResponses.filter((r) => !used.has(responseIds.get(r.id)!)).map((r) => r.id);
-        fail(lineNumber, `${field}.ranking`, `The ranking must place every response once; missing: ${missing.join(", ")}.`);
+        fail(
+          lineNumber,
+          `${field}.ranking`,
+          `The ranking must place every response once; missing: ${missing.join(", ")}.`,
+        );
         continue;
       }
       const userId = annotatorId(annotation.annotator);
@@ -382,12 +415,25 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
       const updatedAt = (annotation.updated_at ?? annotation.created_at ?? new Date()).getTime();
       const existing = q.annotation.get(promptId, userId);
       if (existing && touchedAnnotations.has(existing.id)) {
-        fail(lineNumber, `${field}.annotator`, `"${annotation.annotator}" ranks prompt "${promptExternalId}" more than once in this file.`);
+        fail(
+          lineNumber,
+          `${field}.annotator`,
+          `"${annotation.annotator}" ranks prompt "${promptExternalId}" more than once in this file.`,
+        );
         continue;
       }
       if (!existing) {
         const id = q.insertAnnotation.run(
-          promptId, userId, values.ranking, values.openness, values.notRankable, values.reason, values.comment, values.durationMs, createdAt, updatedAt,
+          promptId,
+          userId,
+          values.ranking,
+          values.openness,
+          values.notRankable,
+          values.reason,
+          values.comment,
+          values.durationMs,
+          createdAt,
+          updatedAt,
         ).lastInsertRowid;
         touchedAnnotations.add(Number(id));
         summary.annotationsCreated++;
@@ -408,8 +454,14 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
       // A different version replaces the stored one, which is kept as a revision.
       q.insertRevision.run(existing.id);
       q.updateAnnotation.run(
-        values.ranking, values.openness, values.notRankable, values.reason, values.comment, values.durationMs,
-        Math.max(updatedAt, existing.updated_at + 1), existing.id,
+        values.ranking,
+        values.openness,
+        values.notRankable,
+        values.reason,
+        values.comment,
+        values.durationMs,
+        Math.max(updatedAt, existing.updated_at + 1),
+        existing.id,
       );
       summary.annotationsUpdated++;
     }

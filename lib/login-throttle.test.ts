@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { MAX_FAILURES_PER_EMAIL, WINDOW_MS, clearFailures, recordFailure, retryAfterMs, throttleKeys } from "./login-throttle";
+import {
+  MAX_FAILURES_PER_EMAIL,
+  WINDOW_MS,
+  clearFailures,
+  recordFailure,
+  retryAfterMs,
+  throttleKeys,
+} from "./login-throttle";
 
 describe("login throttle", () => {
   it("throttles an email after too many failures and lets it go when the window passes", () => {

@@ -8,8 +8,7 @@ export const MAX_FAILURES_PER_EMAIL = 5;
 export const MAX_FAILURES_PER_ADDRESS = 50;
 export const WINDOW_MS = 5 * 60_000;
 
-const limitFor = (key: string) =>
-  key.startsWith("email:") ? MAX_FAILURES_PER_EMAIL : MAX_FAILURES_PER_ADDRESS;
+const limitFor = (key: string) => (key.startsWith("email:") ? MAX_FAILURES_PER_EMAIL : MAX_FAILURES_PER_ADDRESS);
 
 const failures = new Map<string, number[]>();
 

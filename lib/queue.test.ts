@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { schema, type Db } from "@/db";
 import { eq } from "drizzle-orm";
-import { findQueueDataset, listQueueDatasets, LEASE_MS, nextPrompt, queueProgress, skipPrompt, type QueueDataset } from "@/lib/queue";
+import {
+  findQueueDataset,
+  listQueueDatasets,
+  LEASE_MS,
+  nextPrompt,
+  queueProgress,
+  skipPrompt,
+  type QueueDataset,
+} from "@/lib/queue";
 import { saveAnnotation } from "@/lib/annotations";
 import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
 
@@ -11,7 +19,12 @@ beforeEach(() => ({ db, cleanup } = openTempDb()));
 afterEach(() => cleanup());
 
 function annotate(dataset: QueueDataset, userId: number, promptId: number, responseIds: number[]) {
-  const saved = saveAnnotation(db, userId, { promptId, ranking: responseIds.map((id) => [id]), openness: 0.5, notRankable: false });
+  const saved = saveAnnotation(db, userId, {
+    promptId,
+    ranking: responseIds.map((id) => [id]),
+    openness: 0.5,
+    notRankable: false,
+  });
   expect(saved.ok).toBe(true);
   return dataset;
 }
@@ -53,7 +66,12 @@ describe("queue", () => {
     expect(next).not.toBe(firstId);
     // Bob: the first prompt is full (k = 1), the second is leased to Alice.
     expect(nextPrompt(db, dataset, bob).status).toBe("done");
-    expect(queueProgress(db, dataset, alice)).toMatchObject({ doneByMe: 1, totalPrompts: 2, completePrompts: 1, target: 1 });
+    expect(queueProgress(db, dataset, alice)).toMatchObject({
+      doneByMe: 1,
+      totalPrompts: 2,
+      completePrompts: 1,
+      target: 1,
+    });
   });
 
   it("skip gives the prompt back to others and keeps it out of the skipper's queue", () => {

@@ -109,7 +109,12 @@ const openToMe = (datasetId: number, annotatorId: number, now: number, k: number
        where s.prompt_id = p.id and s.annotator_id != ${annotatorId} and s.skipped = 0 and s.leased_until > ${now})
     < ${k}`;
 
-export function queueProgress(db: Db, dataset: QueueDataset, annotatorId: number, now: Date = new Date()): QueueProgress {
+export function queueProgress(
+  db: Db,
+  dataset: QueueDataset,
+  annotatorId: number,
+  now: Date = new Date(),
+): QueueProgress {
   const k = dataset.annotationsPerPrompt;
   const row = db.get<{ total: number; complete: number; mine: number }>(sql`
     select count(*) as total,

@@ -1,4 +1,4 @@
-import { mulberry32, shuffleInPlace, type Rng } from "../ml/rng";
+import { shuffleInPlace, type Rng } from "../ml/rng";
 
 /** The app and ml/ share one seeded generator, so "same seed, same order" holds everywhere. */
 export { mulberry32 as seededRandom, normal } from "../ml/rng";

@@ -11,7 +11,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { getDb } from "@/db";
-import { claimNextQueuedRun, failOrphanedRuns, finishRun, getRun, requestCancel, runningRuns, setWorkerPid } from "@/lib/runs";
+import {
+  claimNextQueuedRun,
+  failOrphanedRuns,
+  finishRun,
+  getRun,
+  requestCancel,
+  runningRuns,
+  setWorkerPid,
+} from "@/lib/runs";
 
 type SchedulerState = {
   started: boolean;
@@ -23,7 +31,12 @@ type SchedulerState = {
 const globalForScheduler = globalThis as unknown as { octorankRunScheduler?: SchedulerState };
 
 function state(): SchedulerState {
-  globalForScheduler.octorankRunScheduler ??= { started: false, current: null, cancelRequested: new Set(), timer: null };
+  globalForScheduler.octorankRunScheduler ??= {
+    started: false,
+    current: null,
+    cancelRequested: new Set(),
+    timer: null,
+  };
   return globalForScheduler.octorankRunScheduler;
 }
 
@@ -55,7 +68,9 @@ export function isTrainingProcess(pid: number): boolean {
     return fs.existsSync("/proc/self/cmdline") ? false : isAlive(pid);
   }
   const args = cmdline.split("\0");
-  return args.some((a) => a.endsWith("run-worker.ts")) || (args.some((a) => a.endsWith("cli.ts")) && args.includes("train"));
+  return (
+    args.some((a) => a.endsWith("run-worker.ts")) || (args.some((a) => a.endsWith("cli.ts")) && args.includes("train"))
+  );
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -97,7 +112,8 @@ function startNextRun(): void {
   // Nothing of ours is training, so a running run belongs to another process (the headless CLI,
   // another server): it still counts, unless that process is gone.
   for (const run of runningRuns(db)) {
-    if (run.workerPid === null || !isTrainingProcess(run.workerPid)) finishRun(db, run.id, "failed", "The process training this run is gone.");
+    if (run.workerPid === null || !isTrainingProcess(run.workerPid))
+      finishRun(db, run.id, "failed", "The process training this run is gone.");
   }
   const run = claimNextQueuedRun(db);
   if (!run) return;
@@ -142,7 +158,9 @@ export function lastErrorLine(stderr: string): string | null {
   const lines = stderr
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith("at ") && !l.startsWith("Node.js v") && l !== "^" && !l.startsWith("Octorank: run "));
+    .filter(
+      (l) => l && !l.startsWith("at ") && !l.startsWith("Node.js v") && l !== "^" && !l.startsWith("Octorank: run "),
+    );
   const line = lines.findLast((l) => /\b\w*Error\b/.test(l)) ?? lines.at(-1);
   return line ? line.slice(0, 500) : null;
 }

@@ -30,7 +30,11 @@ export function trainSettingDefaults(): Record<string, number | boolean | number
   const out: Record<string, number | boolean | number[]> = {};
   for (const [key, value] of Object.entries(defaults)) {
     if ((APP_OWNED as readonly string[]).includes(key)) continue;
-    if (typeof value === "number" || typeof value === "boolean" || (Array.isArray(value) && value.every((v) => typeof v === "number"))) {
+    if (
+      typeof value === "number" ||
+      typeof value === "boolean" ||
+      (Array.isArray(value) && value.every((v) => typeof v === "number"))
+    ) {
       out[key] = value as number | boolean | number[];
     }
   }
@@ -40,13 +44,18 @@ export function trainSettingDefaults(): Record<string, number | boolean | number
 /** Checks a run request's trainer settings against the trainer's own schema, before anything is queued. */
 export function validateTrainSettings(request: RunRequest): RunRequest {
   const unknown = Object.keys(request.train).filter((k) => !(k in trainSettingDefaults()));
-  if (unknown.length) throw new RunError(`Unknown training setting(s): ${unknown.join(", ")}. Known: ${Object.keys(trainSettingDefaults()).join(", ")}.`);
+  if (unknown.length)
+    throw new RunError(
+      `Unknown training setting(s): ${unknown.join(", ")}. Known: ${Object.keys(trainSettingDefaults()).join(", ")}.`,
+    );
   const parsed = trainConfigSchema.safeParse(trainConfigInput(request));
   if (!parsed.success) throw new RunError(`Training settings: ${describeZodError(parsed.error)}`);
   return request;
 }
 
-function trainConfigInput(config: Pick<RunConfig, "utility" | "heldOutShare" | "seed" | "train">): Record<string, unknown> {
+function trainConfigInput(
+  config: Pick<RunConfig, "utility" | "heldOutShare" | "seed" | "train">,
+): Record<string, unknown> {
   return { ...config.train, utility: config.utility, testShare: config.heldOutShare, seed: config.seed };
 }
 
@@ -66,7 +75,11 @@ export type ExecuteOptions = { signal?: AbortSignal; onProgress?: (point: Progre
  * Trains a run that is already marked running, writing progress as it goes and the rewards,
  * weights and summary at the end. Never throws: every outcome ends up in the run's status.
  */
-export async function executeRun(db: Db, runId: number, options: ExecuteOptions = {}): Promise<"succeeded" | "failed" | "canceled"> {
+export async function executeRun(
+  db: Db,
+  runId: number,
+  options: ExecuteOptions = {},
+): Promise<"succeeded" | "failed" | "canceled"> {
   const run = getRunDetail(db, runId);
   if (!run) return "failed";
   const startedAt = Date.now();
@@ -83,23 +96,37 @@ export async function executeRun(db: Db, runId: number, options: ExecuteOptions 
     if (prompts.length < MIN_TRAINING_PROMPTS) {
       throw new RunError(
         `Only ${prompts.length} prompt(s) have rankings${run.config.missingOpenness.policy === "exclude" ? " and an openness" : ""}: a run needs at least ${MIN_TRAINING_PROMPTS}.` +
-          (excludedWithoutOpenness ? ` ${excludedWithoutOpenness} ranked prompt(s) were left out for lack of an openness tag.` : ""),
+          (excludedWithoutOpenness
+            ? ` ${excludedWithoutOpenness} ranked prompt(s) were left out for lack of an openness tag.`
+            : ""),
       );
     }
     const config = toTrainConfig(run.config);
     // Enough evaluations for a loss curve that grows smoothly, without evaluating on every step; capped so
     // that a long run still shows progress within seconds of starting.
     const evalEvery =
-      run.config.train.evalEvery === undefined ? Math.min(100, Math.max(5, Math.round(config.steps / 100))) : config.evalEvery;
-    const result: TrainResult = await trainRewardModel(prompts, { ...config, evalEvery }, {
-      signal: options.signal,
-      onProgress: (p) => {
-        const point: ProgressPoint = { step: p.step, totalSteps: p.totalSteps, loss: p.loss, trainAccuracy: p.trainAccuracy, testAccuracy: p.testAccuracy };
-        options.onProgress?.(point);
-        pending.push(point);
-        if (Date.now() - lastFlush >= PROGRESS_FLUSH_MS) flush();
+      run.config.train.evalEvery === undefined
+        ? Math.min(100, Math.max(5, Math.round(config.steps / 100)))
+        : config.evalEvery;
+    const result: TrainResult = await trainRewardModel(
+      prompts,
+      { ...config, evalEvery },
+      {
+        signal: options.signal,
+        onProgress: (p) => {
+          const point: ProgressPoint = {
+            step: p.step,
+            totalSteps: p.totalSteps,
+            loss: p.loss,
+            trainAccuracy: p.trainAccuracy,
+            testAccuracy: p.testAccuracy,
+          };
+          options.onProgress?.(point);
+          pending.push(point);
+          if (Date.now() - lastFlush >= PROGRESS_FLUSH_MS) flush();
+        },
       },
-    });
+    );
     flush();
     const opennessByPrompt = new Map(prompts.map((p) => [p.id, p.openness]));
     const rewards = result.rewards.map((r) => ({
@@ -160,7 +187,13 @@ function summarize(prompts: TrainingPrompt[], result: TrainResult, excluded: num
     const members = bySplit[split];
     if (!members.length) continue;
     const d = splitDashboard(members, split, members[0]!.rewards.size);
-    collapse[split] = { gap: d.gap, tracking: d.tracking, collapsed: d.collapsed, verdict: d.verdict, verdictKind: d.verdictKind };
+    collapse[split] = {
+      gap: d.gap,
+      tracking: d.tracking,
+      collapsed: d.collapsed,
+      verdict: d.verdict,
+      verdictKind: d.verdictKind,
+    };
     accuracy[split] = d.accuracy;
   }
   return {

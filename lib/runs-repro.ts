@@ -15,7 +15,10 @@ import { createRun, runRequestSchema, type RunRow } from "@/lib/runs";
  */
 export const REPRO = { prompts: 512, seed: 1, steps: 2000, heldOutShare: 0.2 } as const;
 
-const SYNTHETIC_ANNOTATOR = { email: "synthetic-length@octorank.internal", name: "Synthetic ranking (longer is better)" };
+const SYNTHETIC_ANNOTATOR = {
+  email: "synthetic-length@octorank.internal",
+  name: "Synthetic ranking (longer is better)",
+};
 
 const GUIDELINES = `Synthetic data for the length experiment of "Reward Collapse in Aligning Large Language Models"
 (Song et al., 2023). Each prompt is open (openness 1) or closed (openness 0) with probability 1/2.
@@ -56,7 +59,13 @@ export function ensureSyntheticLengthDataset(db: Db, prompts: number = REPRO.pro
     for (const p of data) {
       const prompt = tx
         .insert(schema.prompts)
-        .values({ datasetId: dataset.id, externalId: p.id, text: p.text, openness: p.openness, metadata: { source: "ml/synthetic", seed } })
+        .values({
+          datasetId: dataset.id,
+          externalId: p.id,
+          text: p.text,
+          openness: p.openness,
+          metadata: { source: "ml/synthetic", seed },
+        })
         .returning({ id: schema.prompts.id })
         .get();
       const ids = new Map<string, number>();
@@ -70,7 +79,12 @@ export function ensureSyntheticLengthDataset(db: Db, prompts: number = REPRO.pro
       });
       for (const ranking of p.rankings) {
         tx.insert(schema.annotations)
-          .values({ promptId: prompt.id, annotatorId, ranking: ranking.map((g) => g.map((id) => ids.get(id)!)), openness: p.openness })
+          .values({
+            promptId: prompt.id,
+            annotatorId,
+            ranking: ranking.map((g) => g.map((id) => ids.get(id)!)),
+            openness: p.openness,
+          })
           .run();
       }
     }
@@ -81,8 +95,18 @@ export function ensureSyntheticLengthDataset(db: Db, prompts: number = REPRO.pro
 /** Creates (or reuses) the synthetic dataset and queues a log and a conditioned run on it. */
 export function reproducePaper(db: Db, userId: number): { datasetSlug: string; log: RunRow; conditioned: RunRow } {
   const dataset = ensureSyntheticLengthDataset(db);
-  const base = { datasetId: dataset.id, heldOutShare: REPRO.heldOutShare, seed: REPRO.seed, train: { steps: REPRO.steps } };
-  const log = createRun(db, runRequestSchema.parse({ ...base, utility: "log", name: "Paper repro: log (fixed utility)" }), userId, "repro");
+  const base = {
+    datasetId: dataset.id,
+    heldOutShare: REPRO.heldOutShare,
+    seed: REPRO.seed,
+    train: { steps: REPRO.steps },
+  };
+  const log = createRun(
+    db,
+    runRequestSchema.parse({ ...base, utility: "log", name: "Paper repro: log (fixed utility)" }),
+    userId,
+    "repro",
+  );
   const conditioned = createRun(
     db,
     runRequestSchema.parse({ ...base, utility: "conditioned", name: "Paper repro: openness-conditioned" }),

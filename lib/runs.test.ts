@@ -41,16 +41,33 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const request = (overrides: Record<string, unknown> = {}) => runRequestSchema.parse({ datasetId: demoId, ...overrides });
+const request = (overrides: Record<string, unknown> = {}) =>
+  runRequestSchema.parse({ datasetId: demoId, ...overrides });
 
 /** A prompt with one ranking and no openness anywhere. */
 function addUntaggedPrompt(): number {
-  const prompt = db.insert(schema.prompts).values({ datasetId: demoId, externalId: "untagged", text: "Untagged prompt" }).returning().get();
+  const prompt = db
+    .insert(schema.prompts)
+    .values({ datasetId: demoId, externalId: "untagged", text: "Untagged prompt" })
+    .returning()
+    .get();
   const ids = [0, 1, 2].map(
-    (position) => db.insert(schema.responses).values({ promptId: prompt.id, position, externalId: `u${position}`, text: `response ${position}` }).returning().get().id,
+    (position) =>
+      db
+        .insert(schema.responses)
+        .values({ promptId: prompt.id, position, externalId: `u${position}`, text: `response ${position}` })
+        .returning()
+        .get().id,
   );
   const annotator = db.select().from(schema.users).where(eq(schema.users.email, "mina@octorank.dev")).get()!;
-  db.insert(schema.annotations).values({ promptId: prompt.id, annotatorId: annotator.id, ranking: [[ids[0]!], [ids[1]!, ids[2]!]], openness: null }).run();
+  db.insert(schema.annotations)
+    .values({
+      promptId: prompt.id,
+      annotatorId: annotator.id,
+      ranking: [[ids[0]!], [ids[1]!, ids[2]!]],
+      openness: null,
+    })
+    .run();
   return prompt.id;
 }
 
@@ -58,13 +75,20 @@ describe("training data from annotations", () => {
   it("uses the mean of the annotators' openness tags, the imported openness first, and the missing-openness policy", () => {
     const { prompts } = loadTrainingPrompts(db, demoId, { policy: "exclude" });
     const first = prompts[0]!;
-    const tags = db.select().from(schema.annotations).where(eq(schema.annotations.promptId, Number(first.id))).all();
+    const tags = db
+      .select()
+      .from(schema.annotations)
+      .where(eq(schema.annotations.promptId, Number(first.id)))
+      .all();
     const usable = tags.filter((t) => !t.notRankable && t.openness !== null);
     expect(first.openness).toBeCloseTo(usable.reduce((s, t) => s + t.openness!, 0) / usable.length, 10);
     expect(first.rankings).toHaveLength(usable.length);
     expect(first.responses).toHaveLength(8);
 
-    db.update(schema.prompts).set({ openness: 0.9 }).where(eq(schema.prompts.id, Number(first.id))).run();
+    db.update(schema.prompts)
+      .set({ openness: 0.9 })
+      .where(eq(schema.prompts.id, Number(first.id)))
+      .run();
     expect(loadTrainingPrompts(db, demoId, { policy: "exclude" }).prompts[0]!.openness).toBe(0.9);
 
     const untagged = String(addUntaggedPrompt());
@@ -109,7 +133,15 @@ describe("run lifecycle", () => {
 
   it("lists runs without reading their weights", () => {
     const run = createRun(db, request(), null, "cli", { workerPid: process.pid });
-    const summary = { backend: "x", durationMs: 1, prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 }, metrics: {}, testAccuracy: null, trainAccuracy: null, collapse: {} };
+    const summary = {
+      backend: "x",
+      durationMs: 1,
+      prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 },
+      metrics: {},
+      testAccuracy: null,
+      trainAccuracy: null,
+      collapse: {},
+    };
     expect(completeRun(db, run.id, { rewards: [], weights: new Uint8Array(1000), summary })).toBe(true);
     const listed = listRuns(db).find((r) => r.id === run.id)!;
     expect(listed.datasetSlug).toBe("demo");
@@ -134,7 +166,11 @@ describe("run lifecycle", () => {
     const orphan = createRun(db, request(), null, "web", { workerPid: 222 });
     const cli = createRun(db, request(), null, "cli", { workerPid: 333 });
     const stopped: number[] = [];
-    const failed = failOrphanedRuns(db, (pid) => pid !== 111, (pid) => stopped.push(pid));
+    const failed = failOrphanedRuns(
+      db,
+      (pid) => pid !== 111,
+      (pid) => stopped.push(pid),
+    );
     expect(failed.sort()).toEqual([dead.id, orphan.id].sort());
     expect(stopped).toEqual([222]);
     expect(getRun(db, dead.id)?.error).toMatch(/Server stopped/);
@@ -159,19 +195,35 @@ describe("run lifecycle", () => {
 
     requestCancel(db, run.id);
     db.update(schema.trainingRuns).set({ status: "canceled" }).where(eq(schema.trainingRuns.id, run.id)).run();
-    const summary = { backend: "x", durationMs: 1, prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 }, metrics: {}, testAccuracy: null, trainAccuracy: null, collapse: {} };
+    const summary = {
+      backend: "x",
+      durationMs: 1,
+      prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 },
+      metrics: {},
+      testAccuracy: null,
+      trainAccuracy: null,
+      collapse: {},
+    };
     expect(completeRun(db, run.id, { rewards: [], weights: new Uint8Array([1]), summary })).toBe(false);
     expect(getRun(db, run.id)?.status).toBe("canceled");
   });
 
   it("trains a small run end to end: rewards of both splits, weights and summary stored", async () => {
-    const run = createRun(db, validateTrainSettings(request({ heldOutShare: 0.25, train: { steps: 40 } })), null, "cli", { workerPid: process.pid });
+    const run = createRun(
+      db,
+      validateTrainSettings(request({ heldOutShare: 0.25, train: { steps: 40 } })),
+      null,
+      "cli",
+      { workerPid: process.pid },
+    );
     expect(await executeRun(db, run.id)).toBe("succeeded");
     const stored = getRun(db, run.id)!;
     expect(stored.status).toBe("succeeded");
     expect(stored.progress).toBe(1);
     expect(stored.weights?.length).toBeGreaterThan(100);
-    const splits = db.$client.prepare("select split, count(*) as n from run_rewards where run_id = ? group by split").all(run.id) as { split: string; n: number }[];
+    const splits = db.$client
+      .prepare("select split, count(*) as n from run_rewards where run_id = ? group by split")
+      .all(run.id) as { split: string; n: number }[];
     expect(splits.map((s) => s.split).sort()).toEqual(["test", "train"]);
     const summary = stored.summary as { collapse: { test?: { gap: number } }; testAccuracy: number };
     expect(summary.testAccuracy).toBeGreaterThan(0);
@@ -180,14 +232,21 @@ describe("run lifecycle", () => {
   });
 
   it("a cancelled training ends as canceled, and too little data fails with a reason", async () => {
-    const run = createRun(db, request({ train: { steps: 100000, evalEvery: 5 } }), null, "cli", { workerPid: process.pid });
+    const run = createRun(db, request({ train: { steps: 100000, evalEvery: 5 } }), null, "cli", {
+      workerPid: process.pid,
+    });
     const controller = new AbortController();
-    const outcome = executeRun(db, run.id, { signal: controller.signal, onProgress: () => controller.abort("canceled") });
+    const outcome = executeRun(db, run.id, {
+      signal: controller.signal,
+      onProgress: () => controller.abort("canceled"),
+    });
     expect(await outcome).toBe("canceled");
     expect(getRun(db, run.id)?.status).toBe("canceled");
 
     const empty = db.insert(schema.datasets).values({ slug: "empty", name: "Empty" }).returning().get();
-    const starved = createRun(db, runRequestSchema.parse({ datasetId: empty.id }), null, "cli", { workerPid: process.pid });
+    const starved = createRun(db, runRequestSchema.parse({ datasetId: empty.id }), null, "cli", {
+      workerPid: process.pid,
+    });
     expect(await executeRun(db, starved.id)).toBe("failed");
     expect(getRun(db, starved.id)?.error).toMatch(/Only 0 prompt/);
 

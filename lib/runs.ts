@@ -38,7 +38,10 @@ export const missingOpennessSchema = z.discriminatedUnion("policy", [
   z.object({ policy: z.literal("exclude") }),
   z.object({
     policy: z.literal("assume"),
-    value: z.coerce.number().min(0, "The assumed openness must be between 0 and 1.").max(1, "The assumed openness must be between 0 and 1."),
+    value: z.coerce
+      .number()
+      .min(0, "The assumed openness must be between 0 and 1.")
+      .max(1, "The assumed openness must be between 0 and 1."),
   }),
 ]);
 export type MissingOpenness = z.infer<typeof missingOpennessSchema>;
@@ -55,13 +58,20 @@ export const runRequestSchema = z.object({
     .max(120, "Keep the name under 120 characters.")
     .optional()
     .transform((v) => (v ? v : undefined)),
-  utility: z.enum(UTILITY_NAMES, { message: `Utility must be one of ${UTILITY_NAMES.join(", ")}.` }).default("conditioned"),
+  utility: z
+    .enum(UTILITY_NAMES, { message: `Utility must be one of ${UTILITY_NAMES.join(", ")}.` })
+    .default("conditioned"),
   heldOutShare: z.coerce
     .number()
     .min(0.05, "Hold out at least 5% of the prompts, or the held-out accuracy means nothing.")
     .max(0.5, "Hold out at most half of the prompts.")
     .default(0.2),
-  seed: z.coerce.number().int("The seed must be a whole number.").min(0).max(2 ** 31 - 1).default(1),
+  seed: z.coerce
+    .number()
+    .int("The seed must be a whole number.")
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1),
   missingOpenness: missingOpennessSchema.default({ policy: "exclude" }),
   train: z.record(z.string(), z.unknown()).default({}),
 });
@@ -86,7 +96,10 @@ export type RunSummary = {
   testAccuracy: number | null;
   trainAccuracy: number | null;
   collapse: Partial<
-    Record<"train" | "test", { gap: number | null; tracking: number | null; collapsed: boolean; verdict: string; verdictKind?: VerdictKind }>
+    Record<
+      "train" | "test",
+      { gap: number | null; tracking: number | null; collapsed: boolean; verdict: string; verdictKind?: VerdictKind }
+    >
   >;
 };
 
@@ -138,7 +151,11 @@ export function datasetTrainingStats(db: Db): DatasetTrainingStats[] {
         order by d.synthetic, d.name`,
     )
     .all() as (Omit<DatasetTrainingStats, "synthetic" | "rankedWithoutOpenness"> & { synthetic: number })[];
-  return rows.map((r) => ({ ...r, synthetic: Boolean(r.synthetic), rankedWithoutOpenness: r.ranked - r.rankedWithOpenness }));
+  return rows.map((r) => ({
+    ...r,
+    synthetic: Boolean(r.synthetic),
+    rankedWithoutOpenness: r.ranked - r.rankedWithOpenness,
+  }));
 }
 
 /**
@@ -286,7 +303,11 @@ export function getRunDetail(db: Db, id: number): RunListItem | undefined {
 export function claimNextQueuedRun(db: Db): RunRow | null {
   return db.transaction(
     (tx) => {
-      const training = tx.select({ id: schema.trainingRuns.id }).from(schema.trainingRuns).where(eq(schema.trainingRuns.status, "running")).get();
+      const training = tx
+        .select({ id: schema.trainingRuns.id })
+        .from(schema.trainingRuns)
+        .where(eq(schema.trainingRuns.status, "running"))
+        .get();
       if (training) return null;
       const next = tx
         .select({ id: schema.trainingRuns.id })
@@ -332,7 +353,8 @@ export type CancelOutcome = { run: RunRow; signalPid: number | null };
 export function requestCancel(db: Db, runId: number): CancelOutcome {
   const run = getRun(db, runId);
   if (!run) throw new RunError(`There is no run ${runId}.`, 404);
-  if (isTerminal(run.status)) throw new RunError(`Run ${runId} has already ${run.status === "canceled" ? "been canceled" : run.status}.`, 409);
+  if (isTerminal(run.status))
+    throw new RunError(`Run ${runId} has already ${run.status === "canceled" ? "been canceled" : run.status}.`, 409);
   if (run.status === "queued") {
     finishRun(db, runId, "canceled", "Canceled before it started.");
     return { run: getRun(db, runId)!, signalPid: null };
@@ -364,7 +386,13 @@ export function runningRuns(db: Db): RunRow[] {
 // ---------------------------------------------------------------------------------------------
 // What the worker writes
 
-export type ProgressPoint = { step: number; totalSteps: number; loss: number; trainAccuracy?: number; testAccuracy?: number };
+export type ProgressPoint = {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  trainAccuracy?: number;
+  testAccuracy?: number;
+};
 
 /** Records steps' numbers and the run's progress in one transaction (the worker batches them). */
 export function recordProgress(db: Db, runId: number, points: ProgressPoint[]): void {
@@ -375,7 +403,10 @@ export function recordProgress(db: Db, runId: number, points: ProgressPoint[]): 
       tx
         .insert(schema.runMetrics)
         .values({ runId, step, split, loss, accuracy })
-        .onConflictDoUpdate({ target: [schema.runMetrics.runId, schema.runMetrics.step, schema.runMetrics.split], set: { loss, accuracy } })
+        .onConflictDoUpdate({
+          target: [schema.runMetrics.runId, schema.runMetrics.step, schema.runMetrics.split],
+          set: { loss, accuracy },
+        })
         .run();
     for (const point of points) {
       upsert(point.step, "train", Number.isFinite(point.loss) ? point.loss : null, point.trainAccuracy ?? null);
@@ -391,12 +422,22 @@ export function recordProgress(db: Db, runId: number, points: ProgressPoint[]): 
 export type RewardRow = { responseId: number; split: "train" | "test"; reward: number; openness: number | null };
 
 /** Writes a finished run's rewards, weights and summary in one transaction, unless it was cancelled meanwhile. */
-export function completeRun(db: Db, runId: number, result: { rewards: RewardRow[]; weights: Uint8Array; summary: RunSummary }): boolean {
+export function completeRun(
+  db: Db,
+  runId: number,
+  result: { rewards: RewardRow[]; weights: Uint8Array; summary: RunSummary },
+): boolean {
   return db.transaction((tx) => {
-    const run = tx.select({ status: schema.trainingRuns.status }).from(schema.trainingRuns).where(eq(schema.trainingRuns.id, runId)).get();
+    const run = tx
+      .select({ status: schema.trainingRuns.status })
+      .from(schema.trainingRuns)
+      .where(eq(schema.trainingRuns.id, runId))
+      .get();
     if (run?.status !== "running") return false;
     tx.delete(schema.runRewards).where(eq(schema.runRewards.runId, runId)).run();
-    const insert = db.$client.prepare("insert into run_rewards (run_id, response_id, split, reward, openness) values (?, ?, ?, ?, ?)");
+    const insert = db.$client.prepare(
+      "insert into run_rewards (run_id, response_id, split, reward, openness) values (?, ?, ?, ?, ?)",
+    );
     for (const r of result.rewards) insert.run(runId, r.responseId, r.split, r.reward, r.openness);
     tx.update(schema.trainingRuns)
       .set({
@@ -417,7 +458,12 @@ export function completeRun(db: Db, runId: number, result: { rewards: RewardRow[
 // ---------------------------------------------------------------------------------------------
 // What the progress view reads
 
-export type MetricPoint = { step: number; loss: number | null; trainAccuracy: number | null; testAccuracy: number | null };
+export type MetricPoint = {
+  step: number;
+  loss: number | null;
+  trainAccuracy: number | null;
+  testAccuracy: number | null;
+};
 
 /** Loss and accuracy per recorded step, thinned to at most `maxPoints` (first and last kept). */
 export function runMetricSeries(db: Db, runId: number, maxPoints = 300, afterStep = -1): MetricPoint[] {
@@ -481,7 +527,11 @@ export function runSnapshot(db: Db, runId: number, now = Date.now()): RunSnapsho
       .get(runId) as MetricPoint | undefined) ?? null;
   const queuePosition =
     run.status === "queued"
-      ? (db.$client.prepare(`select count(*) as n from training_runs where status = 'queued' and id < ?`).get(runId) as { n: number }).n
+      ? (
+          db.$client
+            .prepare(`select count(*) as n from training_runs where status = 'queued' and id < ?`)
+            .get(runId) as { n: number }
+        ).n
       : 0;
   const startedAt = run.startedAt?.getTime() ?? null;
   let etaSeconds: number | null = null;
@@ -522,5 +572,7 @@ export function parseRunId(raw: string | undefined): number | null {
 
 /** Finds a dataset by slug, for requests that name it instead of giving its id. */
 export function datasetIdBySlug(db: Db, slug: string): number | null {
-  return db.select({ id: schema.datasets.id }).from(schema.datasets).where(eq(schema.datasets.slug, slug)).get()?.id ?? null;
+  return (
+    db.select({ id: schema.datasets.id }).from(schema.datasets).where(eq(schema.datasets.slug, slug)).get()?.id ?? null
+  );
 }

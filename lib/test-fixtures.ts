@@ -28,7 +28,12 @@ export function addUser(db: Db, name: string, role: "annotator" | "researcher" |
 /** A dataset of `promptCount` prompts with `perPrompt` responses each; returns the ids. */
 export function addDataset(
   db: Db,
-  { slug = "demo", promptCount = 3, perPrompt = 8, k = 3 }: { slug?: string; promptCount?: number; perPrompt?: number; k?: number } = {},
+  {
+    slug = "demo",
+    promptCount = 3,
+    perPrompt = 8,
+    k = 3,
+  }: { slug?: string; promptCount?: number; perPrompt?: number; k?: number } = {},
 ) {
   const dataset = db
     .insert(schema.datasets)
@@ -41,12 +46,14 @@ export function addDataset(
       .values({ datasetId: dataset.id, externalId: `${slug}-p${p}`, text: `Prompt ${p} of ${slug}` })
       .returning()
       .get();
-    const responseIds = Array.from({ length: perPrompt }, (_, i) =>
-      db
-        .insert(schema.responses)
-        .values({ promptId: prompt.id, position: i, externalId: `r${i}`, text: `Response ${i} to prompt ${p}` })
-        .returning({ id: schema.responses.id })
-        .get().id,
+    const responseIds = Array.from(
+      { length: perPrompt },
+      (_, i) =>
+        db
+          .insert(schema.responses)
+          .values({ promptId: prompt.id, position: i, externalId: `r${i}`, text: `Response ${i} to prompt ${p}` })
+          .returning({ id: schema.responses.id })
+          .get().id,
     );
     return { id: prompt.id, responseIds };
   });

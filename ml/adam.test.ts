@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from './backend';
-import { FusedAdam } from './adam';
+import { describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "./backend";
+import { FusedAdam } from "./adam";
 
 /** PyTorch's Adam, written out in float64 as the reference. */
 function reference(p0: number[], grads: number[][], lr: number): number[] {
@@ -14,15 +14,15 @@ function reference(p0: number[], grads: number[][], lr: number): number[] {
     p.forEach((_, j) => {
       m[j] = 0.9 * m[j]! + 0.1 * g[j]!;
       v[j] = 0.999 * v[j]! + 0.001 * g[j]! ** 2;
-      p[j] = p[j]! - (lr / bc1) * m[j]! / (Math.sqrt(v[j]!) / Math.sqrt(bc2) + 1e-8);
+      p[j] = p[j]! - ((lr / bc1) * m[j]!) / (Math.sqrt(v[j]!) / Math.sqrt(bc2) + 1e-8);
     });
   });
   return p;
 }
 
-describe('fused Adam', () => {
-  it('a matMul weight updated through the tfjs path is seen by the next matMul (no stale XNNPACK cache)', async () => {
-    await initBackend('wasm');
+describe("fused Adam", () => {
+  it("a matMul weight updated through the tfjs path is seen by the next matMul (no stale XNNPACK cache)", async () => {
+    await initBackend("wasm");
     const w = tf.variable(tf.ones([8, 4]));
     const x = tf.ones([1, 8]);
     expect(Array.from(tf.matMul(x, w).dataSync())).toEqual([8, 8, 8, 8]);
@@ -35,7 +35,7 @@ describe('fused Adam', () => {
     x.dispose();
   });
 
-  for (const backend of ['wasm', 'cpu'] as const) {
+  for (const backend of ["wasm", "cpu"] as const) {
     it(`matches PyTorch's update rule on ${backend} (sizes with and without a SIMD tail)`, async () => {
       expect(await initBackend(backend)).toBe(backend);
       for (const n of [8, 7, 1]) {

@@ -8,8 +8,8 @@
  * changed in place would be used stale. Those variables take the tfjs-ops path (new tensor
  * each step), which is cheap for the small dense layers.
  */
-import * as tf from '@tensorflow/tfjs';
-import { simdKernels } from './simd';
+import * as tf from "@tensorflow/tfjs";
+import { simdKernels } from "./simd";
 
 interface WasmBackendLike {
   wasm: { asm: { memory: WebAssembly.Memory } };
@@ -48,16 +48,16 @@ export class FusedAdam {
     const a = this.lr / bc1;
     const s2 = 1 / Math.sqrt(bc2);
     const backend = tf.backend() as unknown as WasmBackendLike;
-    const k = tf.getBackend() === 'wasm' ? simdKernels(backend.wasm.asm.memory, 4) : null;
+    const k = tf.getBackend() === "wasm" ? simdKernels(backend.wasm.asm.memory, 4) : null;
     this.vars.forEach((p, i) => {
       const g = grads[i];
-      if (!g) throw new Error('missing gradient');
+      if (!g) throw new Error("missing gradient");
       const m = this.m[i] as tf.Variable;
       const v = this.v[i] as tf.Variable;
       if (k && this.inPlace[i] !== false) {
         const off = (t: tf.Tensor) => {
           const d = backend.dataIdMap.get(t.dataId as object);
-          if (!d) throw new Error('tensor not on the wasm backend');
+          if (!d) throw new Error("tensor not on the wasm backend");
           return d.memoryOffset;
         };
         const n = p.size;

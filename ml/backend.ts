@@ -5,12 +5,12 @@
  * pure-JS cpu backend is the fallback. The .wasm binaries are loaded from node_modules by file
  * path, so nothing is downloaded at run time.
  */
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { createRequire } from "node:module";
+import path from "node:path";
 
-export type BackendName = 'wasm' | 'cpu';
+export type BackendName = "wasm" | "cpu";
 
 let active: Promise<BackendName> | null = null;
 let activePreferred: BackendName | undefined;
@@ -19,28 +19,28 @@ function wasmDir(): string {
   // import.meta.url is absent when this file is compiled to CommonJS (tsx without "type": "module");
   // the package root (the working directory of the CLI, tests and workers) resolves it as well.
   const meta = (import.meta as { url?: string }).url;
-  const require = createRequire(meta ?? path.join(process.cwd(), 'package.json'));
-  const file = require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
+  const require = createRequire(meta ?? path.join(process.cwd(), "package.json"));
+  const file = require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm");
   return path.dirname(file) + path.sep;
 }
 
 async function init(preferred: BackendName): Promise<BackendName> {
-  if (preferred === 'wasm') {
+  if (preferred === "wasm") {
     try {
       // Threads need SharedArrayBuffer workers that fail in Node; SIMD stays on.
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
       setWasmPaths(wasmDir());
-      if (await tf.setBackend('wasm')) {
+      if (await tf.setBackend("wasm")) {
         await tf.ready();
-        return 'wasm';
+        return "wasm";
       }
     } catch {
       // fall through to cpu
     }
   }
-  await tf.setBackend('cpu');
+  await tf.setBackend("cpu");
   await tf.ready();
-  return 'cpu';
+  return "cpu";
 }
 
 /**
@@ -51,7 +51,7 @@ async function init(preferred: BackendName): Promise<BackendName> {
 export async function initBackend(preferred?: BackendName): Promise<BackendName> {
   const envPref = process.env.OCTORANK_BACKEND;
   const want: BackendName =
-    preferred ?? (envPref === 'cpu' || envPref === 'wasm' ? envPref : activePreferred ?? 'wasm');
+    preferred ?? (envPref === "cpu" || envPref === "wasm" ? envPref : (activePreferred ?? "wasm"));
   if (active && want === activePreferred) return active;
   activePreferred = want;
   active = init(want);

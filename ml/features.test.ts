@@ -1,11 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { denseRows, featurizeRows, NUMERIC_FEATURES } from './features';
-import { syntheticLengthDataset, OPEN_LENGTHS, CLOSED_LENGTHS } from './synthetic';
+import { describe, expect, it } from "vitest";
+import { denseRows, featurizeRows, NUMERIC_FEATURES } from "./features";
+import { syntheticLengthDataset, OPEN_LENGTHS, CLOSED_LENGTHS } from "./synthetic";
 
-describe('featurizer', () => {
-  const items = [{ prompt: 'What is 17 times 3?', responses: [{ text: 'It is 51.' }, { text: 'The answer is fifty one. Really!' }, { text: '' }] }];
+describe("featurizer", () => {
+  const items = [
+    {
+      prompt: "What is 17 times 3?",
+      responses: [{ text: "It is 51." }, { text: "The answer is fifty one. Really!" }, { text: "" }],
+    },
+  ];
 
-  it('is deterministic, sorted, about unit norm, with numeric features', () => {
+  it("is deterministic, sorted, about unit norm, with numeric features", () => {
     const a = featurizeRows(items, 512);
     const b = featurizeRows(items, 512);
     expect(a.idx).toEqual(b.idx);
@@ -31,7 +36,7 @@ describe('featurizer', () => {
     expect(a.rowptr[3]! - a.rowptr[2]!).toBeGreaterThan(0);
   });
 
-  it('split mode: response rows plus their prompt row equal the merged rows', () => {
+  it("split mode: response rows plus their prompt row equal the merged rows", () => {
     const merged = featurizeRows(items, 512);
     const split = featurizeRows(items, 512, 0, true);
     expect(split.prompts?.nRows).toBe(1);
@@ -44,16 +49,16 @@ describe('featurizer', () => {
     expect(split.idx.length).toBeLessThan(merged.idx.length);
   });
 
-  it('appends embeddings and rejects wrong sizes', () => {
-    const e = featurizeRows([{ prompt: 'p', responses: [{ text: 'x', embedding: [0.5, -1] }, { text: 'y' }] }], 64, 2);
+  it("appends embeddings and rejects wrong sizes", () => {
+    const e = featurizeRows([{ prompt: "p", responses: [{ text: "x", embedding: [0.5, -1] }, { text: "y" }] }], 64, 2);
     expect(e.denseDim).toBe(NUMERIC_FEATURES.length + 2);
     expect(Array.from(e.dense.slice(NUMERIC_FEATURES.length, NUMERIC_FEATURES.length + 2))).toEqual([0.5, -1]);
-    expect(() => featurizeRows([{ prompt: 'p', responses: [{ text: 'x', embedding: [1] }] }], 64, 2)).toThrow(/dims/);
+    expect(() => featurizeRows([{ prompt: "p", responses: [{ text: "x", embedding: [1] }] }], 64, 2)).toThrow(/dims/);
   });
 });
 
-describe('synthetic length data', () => {
-  it('follows the paper: 8 responses cut at the open/closed lengths, ranked by length, seeded', () => {
+describe("synthetic length data", () => {
+  it("follows the paper: 8 responses cut at the open/closed lengths, ranked by length, seeded", () => {
     const ds = syntheticLengthDataset({ prompts: 200, seed: 7 });
     expect(syntheticLengthDataset({ prompts: 200, seed: 7 })).toEqual(ds);
     const open = ds.filter((p) => p.openness === 1).length;

@@ -7,9 +7,9 @@
  * part are each L2-normalised to norm 1/sqrt(2) and added (so the whole row has norm ~1).
  * Dense part: numeric features (NUMERIC_FEATURES) and the imported embedding when present.
  */
-import type { TrainingPrompt } from './types';
+import type { TrainingPrompt } from "./types";
 
-export const NUMERIC_FEATURES = ['log_words', 'log_chars', 'log_sentences', 'digit_share', 'prompt_overlap'] as const;
+export const NUMERIC_FEATURES = ["log_words", "log_chars", "log_sentences", "digit_share", "prompt_overlap"] as const;
 
 export interface FeatureMatrix {
   nRows: number;
@@ -187,7 +187,8 @@ function hashText(text: string, nsWord: number, nsBigram: number, nsTri: number,
     if (w > 0) acc.add(Math.imul((wordHashes[w - 1] as number) ^ nsBigram, 0x9e3779b1) ^ h);
   }
   // Character trigrams over the lowercased text with runs of whitespace collapsed.
-  let c0 = 32, c1 = 32;
+  let c0 = 32,
+    c1 = 32;
   let prevSpace = true;
   for (let k = 0; k < n; k++) {
     let c = s.charCodeAt(k);
@@ -216,7 +217,10 @@ interface PromptPart {
 export class Featurizer {
   private readonly acc: Accumulator;
   private readonly row: RowBuilder;
-  constructor(readonly dim: number, readonly embeddingDim = 0) {
+  constructor(
+    readonly dim: number,
+    readonly embeddingDim = 0,
+  ) {
     if (!(Number.isInteger(dim) && dim >= 16)) throw new Error(`feature dim must be an integer >= 16, got ${dim}`);
     this.acc = new Accumulator(dim);
     this.row = new RowBuilder(dim);
@@ -351,20 +355,37 @@ export function featurizeRows(
     denseDim: f.denseDim,
     embeddingDim,
     ...(splitPrompt
-      ? { prompts: { rowptr: prowptr, idx: pidx.a.slice(0, pidx.n), val: pval.a.slice(0, pval.n), nRows: items.length }, rowPrompt }
+      ? {
+          prompts: { rowptr: prowptr, idx: pidx.a.slice(0, pidx.n), val: pval.a.slice(0, pval.n), nRows: items.length },
+          rowPrompt,
+        }
       : {}),
   };
 }
 
 /** Featurize training prompts (rows: prompts in order, responses in order). */
-export function featurizePrompts(prompts: readonly TrainingPrompt[], dim: number, embeddingDim = embeddingDimOf(prompts), splitPrompt = false): FeatureMatrix {
-  return featurizeRows(prompts.map((p) => ({ prompt: p.text, responses: p.responses })), dim, embeddingDim, splitPrompt);
+export function featurizePrompts(
+  prompts: readonly TrainingPrompt[],
+  dim: number,
+  embeddingDim = embeddingDimOf(prompts),
+  splitPrompt = false,
+): FeatureMatrix {
+  return featurizeRows(
+    prompts.map((p) => ({ prompt: p.text, responses: p.responses })),
+    dim,
+    embeddingDim,
+    splitPrompt,
+  );
 }
 
 type Csr = { rowptr: Int32Array; idx: Int32Array; val: Float32Array };
 
 /** Densify rows of a CSR matrix into [rows, dim] (adding into `out` when given), for reference computations. */
-export function denseRows(m: Csr & { dim: number }, rows: readonly number[], out: Float32Array = new Float32Array(rows.length * m.dim)): Float32Array {
+export function denseRows(
+  m: Csr & { dim: number },
+  rows: readonly number[],
+  out: Float32Array = new Float32Array(rows.length * m.dim),
+): Float32Array {
   rows.forEach((g, r) => {
     for (let k = m.rowptr[g] as number; k < (m.rowptr[g + 1] as number); k++)
       out[r * m.dim + (m.idx[k] as number)] = (out[r * m.dim + (m.idx[k] as number)] as number) + (m.val[k] as number);

@@ -1,5 +1,5 @@
 /** Octorank's reward-model library (pure TypeScript; see DESIGN §1 and docs/ml.md). */
-export { initBackend, activeBackend, type BackendName } from './backend';
+export { initBackend, activeBackend, type BackendName } from "./backend";
 export {
   UTILITY_NAMES,
   type UtilityName,
@@ -11,8 +11,8 @@ export {
   utilityDerivative,
   utilityGamma,
   utilityTensor,
-} from './utility';
-export { optimalRewards, type OptimalRewardsOptions } from './theory';
+} from "./utility";
+export { optimalRewards, type OptimalRewardsOptions } from "./theory";
 export {
   COLLAPSE_THRESHOLDS,
   profile,
@@ -29,11 +29,11 @@ export {
   type VerdictKind,
   type PromptReport,
   type ProfiledPrompt,
-} from './metrics';
-export { syntheticLengthDataset, OPEN_LENGTHS, CLOSED_LENGTHS, type SyntheticOptions } from './synthetic';
-export type { TrainingPrompt, TrainingResponse } from './types';
-export { NUMERIC_FEATURES, Featurizer, featurizePrompts, featurizeRows, type FeatureMatrix } from './features';
-export { pairWeights, pairLoss, pairAccuracy } from './loss';
+} from "./metrics";
+export { syntheticLengthDataset, OPEN_LENGTHS, CLOSED_LENGTHS, type SyntheticOptions } from "./synthetic";
+export type { TrainingPrompt, TrainingResponse } from "./types";
+export { NUMERIC_FEATURES, Featurizer, featurizePrompts, featurizeRows, type FeatureMatrix } from "./features";
+export { pairWeights, pairLoss, pairAccuracy } from "./loss";
 export {
   trainConfigSchema,
   trainRewardModel,
@@ -43,5 +43,5 @@ export {
   type TrainOptions,
   type TrainMetrics,
   type TrainResult,
-} from './trainer';
-export { loadRewardModel, type LoadedRewardModel } from './scoring';
+} from "./trainer";
+export { loadRewardModel, type LoadedRewardModel } from "./scoring";

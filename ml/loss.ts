@@ -4,9 +4,9 @@
  * prompt weighing the same in the batch; loss = -sum_prompts sum_pairs w * U_o(r_better - r_worse)
  * / (prompts with pairs). Vectorised: pair weights are a [B, n, n] tensor, gamma a [B, 1, 1] tensor.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { TrainingPrompt } from './types';
-import { type UtilityName, boxcoxCoefficients, utilityGamma, utilityTensor } from './utility';
+import * as tf from "@tensorflow/tfjs";
+import type { TrainingPrompt } from "./types";
+import { type UtilityName, boxcoxCoefficients, utilityGamma, utilityTensor } from "./utility";
 
 /**
  * Pair weights of one prompt, row-major n x n (n = responses.length): w[i * n + j] is the weight of
@@ -82,7 +82,13 @@ export interface LossConstants {
 
 export function lossConstants(gammas: ArrayLike<number>, eps: number, out?: LossConstants): LossConstants {
   const B = gammas.length;
-  const c = out ?? { z: new Float32Array(B), gs: new Float32Array(B), coef: new Float32Array(B), slope: new Float32Array(B), gm1: new Float32Array(B) };
+  const c = out ?? {
+    z: new Float32Array(B),
+    gs: new Float32Array(B),
+    coef: new Float32Array(B),
+    slope: new Float32Array(B),
+    gm1: new Float32Array(B),
+  };
   for (let b = 0; b < B; b++) {
     const k = boxcoxCoefficients(gammas[b] as number, eps);
     c.z[b] = k.z;
@@ -132,7 +138,7 @@ export function pairLossFused(
     const diff = tf.sub(tf.reshape(r, [B, n, 1]), tf.reshape(r, [B, 1, n]));
     let u: tf.Tensor;
     let keep: tf.Tensor;
-    if (name === 'logsigmoid') {
+    if (name === "logsigmoid") {
       u = tf.neg(tf.softplus(tf.mul(diff, -4)));
       keep = diff;
     } else {
@@ -148,7 +154,7 @@ export function pairLossFused(
       value: tf.mul(tf.sum(tf.mul(weights, u)), -scale),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [rs, k] = saved as [tf.Tensor, tf.Tensor];
-        const du = name === 'logsigmoid' ? tf.mul(tf.sigmoid(tf.mul(k, -4)), 4) : tf.exp(tf.mul(c.gm1, k));
+        const du = name === "logsigmoid" ? tf.mul(tf.sigmoid(tf.mul(k, -4)), 4) : tf.exp(tf.mul(c.gm1, k));
         const G = tf.mul(weights, du);
         const dr = tf.mul(tf.sub(tf.sum(G, 2), tf.sum(G, 1)), tf.mul(dy, -scale));
         return [tf.reshape(tf.mul(dr, tf.mul(rs, tf.sub(1, rs))), [B * n])];

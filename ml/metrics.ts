@@ -2,7 +2,7 @@
  * Collapse metrics (DESIGN §1): per-prompt profile, target, misfit, shape, flags; dataset-level
  * collapse gap and openness tracking. All thresholds live in COLLAPSE_THRESHOLDS.
  */
-import { optimalRewards } from './theory';
+import { optimalRewards } from "./theory";
 
 export const COLLAPSE_THRESHOLDS = {
   /** Prompts with openness >= openMin count as open for the gap. */
@@ -53,7 +53,7 @@ export function targetProfile(openness: number, n: number): number[] {
   const key = `${openness.toFixed(6)}:${n}`;
   let t = targetMemo.get(key);
   if (!t) {
-    t = optimalRewards({ utility: 'conditioned', n, openness, eps: 0 });
+    t = optimalRewards({ utility: "conditioned", n, openness, eps: 0 });
     targetMemo.set(key, t);
   }
   return [...t];
@@ -61,7 +61,7 @@ export function targetProfile(openness: number, n: number): number[] {
 
 /** Mean absolute difference between two equally long profiles (W1 between n-point laws). */
 export function misfit(prof: readonly number[], target: readonly number[]): number {
-  if (prof.length !== target.length) throw new Error('misfit: profile and target lengths differ');
+  if (prof.length !== target.length) throw new Error("misfit: profile and target lengths differ");
   if (prof.length === 0) return 0;
   let s = 0;
   for (let k = 0; k < prof.length; k++) s += Math.abs((prof[k] as number) - (target[k] as number));
@@ -140,7 +140,11 @@ function ranks(xs: readonly number[]): number[] {
   let i = 0;
   while (i < idx.length) {
     let j = i;
-    while (j + 1 < idx.length && (idx[j + 1] as readonly [number, number])[0] === (idx[i] as readonly [number, number])[0]) j++;
+    while (
+      j + 1 < idx.length &&
+      (idx[j + 1] as readonly [number, number])[0] === (idx[i] as readonly [number, number])[0]
+    )
+      j++;
     const avg = (i + j) / 2 + 1;
     for (let k = i; k <= j; k++) r[(idx[k] as readonly [number, number])[1]] = avg;
     i = j + 1;
@@ -156,7 +160,9 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   const n = a.length;
   const ma = ra.reduce((x, y) => x + y, 0) / n;
   const mb = rb.reduce((x, y) => x + y, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
     const da = (ra[i] as number) - ma;
     const db = (rb[i] as number) - mb;
@@ -171,7 +177,10 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
 /** Spearman correlation between each prompt's shape and its openness (prompts with >= 2 rewards). */
 export function opennessTracking(prompts: readonly ProfiledPrompt[]): number {
   const usable = ranked(prompts);
-  return spearman(usable.map((p) => shape(p.profile)), usable.map((p) => p.openness));
+  return spearman(
+    usable.map((p) => shape(p.profile)),
+    usable.map((p) => p.openness),
+  );
 }
 
 export interface PromptReport {
@@ -186,7 +195,7 @@ export interface PromptReport {
 }
 
 /** The verdict in one word: what a badge shows beside the sentence. */
-export type VerdictKind = 'collapsed' | 'aware' | 'partial' | 'undetermined';
+export type VerdictKind = "collapsed" | "aware" | "partial" | "undetermined";
 
 export interface CollapseReport {
   gap: number;
@@ -198,22 +207,29 @@ export interface CollapseReport {
 }
 
 /** Flags of one prompt: "flat", "near-flat", "misfit", "too-peaked" (open), "too-spread" (closed). */
-export function promptFlags(openness: number, prof: readonly number[], target: readonly number[], sp: number): string[] {
+export function promptFlags(
+  openness: number,
+  prof: readonly number[],
+  target: readonly number[],
+  sp: number,
+): string[] {
   const T = COLLAPSE_THRESHOLDS;
   const flags: string[] = [];
   if (prof.length < 2) return flags; // a single response has no spread or shape to judge
-  if (sp < T.flatSpread) flags.push('flat');
-  else if (sp < T.nearFlatSpread) flags.push('near-flat');
-  if (misfit(prof, target) > T.misfit) flags.push('misfit');
+  if (sp < T.flatSpread) flags.push("flat");
+  else if (sp < T.nearFlatSpread) flags.push("near-flat");
+  if (misfit(prof, target) > T.misfit) flags.push("misfit");
   const boundary = shape(targetProfile(0.5, prof.length));
   const s = shape(prof);
-  if (openness >= T.openMin && s < boundary - T.shapeMargin) flags.push('too-peaked');
-  if (openness <= T.closedMax && s > boundary + T.shapeMargin) flags.push('too-spread');
+  if (openness >= T.openMin && s < boundary - T.shapeMargin) flags.push("too-peaked");
+  if (openness <= T.closedMax && s > boundary + T.shapeMargin) flags.push("too-spread");
   return flags;
 }
 
 /** One-call report over prompts' rewards (in any order; profiles are sorted descending). */
-export function collapseReport(prompts: readonly { id: string; openness: number; rewards: readonly number[] }[]): CollapseReport {
+export function collapseReport(
+  prompts: readonly { id: string; openness: number; rewards: readonly number[] }[],
+): CollapseReport {
   const T = COLLAPSE_THRESHOLDS;
   const perPrompt: PromptReport[] = prompts.map((p) => {
     const prof = profile(p.rewards);
@@ -238,8 +254,14 @@ export function collapseReport(prompts: readonly { id: string; openness: number;
   const varies = std >= T.opennessStdMin && Number.isFinite(gap);
   const trackingLow = !(tracking >= T.trackingMin);
   const collapsed = varies && gap < T.gapMax && trackingLow;
-  const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
-  const kind: VerdictKind = !varies ? 'undetermined' : collapsed ? 'collapsed' : gap >= T.gapMax && !trackingLow ? 'aware' : 'partial';
+  const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
+  const kind: VerdictKind = !varies
+    ? "undetermined"
+    : collapsed
+      ? "collapsed"
+      : gap >= T.gapMax && !trackingLow
+        ? "aware"
+        : "partial";
   const verdict = {
     undetermined: `Openness does not vary enough in these prompts to judge collapse (gap ${fmt(gap)}, tracking ${fmt(tracking)}).`,
     collapsed: `Collapsed: open and closed prompts end with nearly the same reward profile (gap ${fmt(gap)} < ${T.gapMax}, tracking ${fmt(tracking)} < ${T.trackingMin}).`,

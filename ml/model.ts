@@ -7,9 +7,9 @@
  * dim + c), then ReLU and dense layers. Dense layers use a tf.customGrad with explicit transposes, because wasm matMul with
  * transposeA/transposeB is pathologically slow (DESIGN §2).
  */
-import * as tf from '@tensorflow/tfjs';
-import { type CsrTensors, sparseMatMul, sparseMatMulShared } from './sparse';
-import { mulberry32 } from './rng';
+import * as tf from "@tensorflow/tfjs";
+import { type CsrTensors, sparseMatMul, sparseMatMulShared } from "./sparse";
+import { mulberry32 } from "./rng";
 
 export interface ModelSpec {
   /** Hashed feature dimension. */
@@ -81,7 +81,11 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
       value: tf.add(tf.matMul(xIn as tf.Tensor2D, wIn as tf.Tensor2D), bIn),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-        return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D), columnSums(dy as tf.Tensor2D)];
+        return [
+          tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)),
+          tf.matMul(tf.transpose(xs), dy as tf.Tensor2D),
+          columnSums(dy as tf.Tensor2D),
+        ];
       },
     };
   });
@@ -118,7 +122,9 @@ export interface SharedPrompts {
  */
 export function forwardFast(p: ModelParams, csr: CsrTensors, rowIds: tf.Tensor1D, shared?: SharedPrompts): tf.Tensor1D {
   const w1 = p.w1 as tf.Tensor2D;
-  const first = shared ? sparseMatMulShared(csr, rowIds, shared.prompts, shared.promptIds, shared.n, w1) : sparseMatMul(csr, rowIds, w1);
+  const first = shared
+    ? sparseMatMulShared(csr, rowIds, shared.prompts, shared.promptIds, shared.n, w1)
+    : sparseMatMul(csr, rowIds, w1);
   let h = addBias(first, p.b1 as tf.Tensor1D);
   for (const l of p.layers) h = linear(tf.relu(h), l.w as tf.Tensor2D, l.b as tf.Tensor1D);
   return tf.reshape(h, [-1]) as tf.Tensor1D;
@@ -133,7 +139,7 @@ export function forwardPlain(p: ModelParams, x: tf.Tensor2D): tf.Tensor1D {
 
 // ---- serialisation -------------------------------------------------------------------------
 
-const MAGIC = 'OCTORM01';
+const MAGIC = "OCTORM01";
 
 export interface SavedModel {
   spec: ModelSpec;
@@ -161,7 +167,8 @@ export function encodeModel(m: SavedModel): Uint8Array {
 }
 
 export function decodeModel(bytes: Uint8Array): SavedModel {
-  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw new Error('not an Octorank reward model (bad magic)');
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC)
+    throw new Error("not an Octorank reward model (bad magic)");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hl = view.getUint32(8, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hl))) as {
@@ -174,7 +181,7 @@ export function decodeModel(bytes: Uint8Array): SavedModel {
   let off = 12 + Math.ceil(hl / 4) * 4;
   const arrays = header.shapes.map((shape) => {
     const n = shape.reduce((a, b) => a * b, 1);
-    if (off + 4 * n > bytes.length) throw new Error('model bytes truncated');
+    if (off + 4 * n > bytes.length) throw new Error("model bytes truncated");
     const data = new Float32Array(n);
     new Uint8Array(data.buffer).set(bytes.subarray(off, off + 4 * n));
     off += 4 * n;
@@ -189,10 +196,13 @@ export function snapshot(spec: ModelSpec, p: ModelParams, meta?: Record<string, 
 }
 
 /** Pure-JS inference of a saved model (no tfjs needed): scores of CSR rows. */
-export function scoreRowsJs(m: SavedModel, rows: { idx: ArrayLike<number>; val: ArrayLike<number>; dense: ArrayLike<number> }[]): number[] {
+export function scoreRowsJs(
+  m: SavedModel,
+  rows: { idx: ArrayLike<number>; val: ArrayLike<number>; dense: ArrayLike<number> }[],
+): number[] {
   const sizes = layerSizes(m.spec);
   const [w1, b1, ...rest] = m.arrays;
-  if (!w1 || !b1) throw new Error('model has no first layer');
+  if (!w1 || !b1) throw new Error("model has no first layer");
   const h1 = sizes[0] as number;
   return rows.map((row) => {
     let h = new Float64Array(h1);
@@ -210,7 +220,7 @@ export function scoreRowsJs(m: SavedModel, rows: { idx: ArrayLike<number>; val: 
     for (let l = 1; l < sizes.length; l++) {
       const w = rest[2 * (l - 1)];
       const b = rest[2 * (l - 1) + 1];
-      if (!w || !b) throw new Error('model layers truncated');
+      if (!w || !b) throw new Error("model layers truncated");
       const nin = sizes[l - 1] as number;
       const nout = sizes[l] as number;
       const next = new Float64Array(nout);

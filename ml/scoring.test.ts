@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { loadRewardModel } from './scoring';
-import { syntheticLengthDataset } from './synthetic';
-import { trainRewardModel } from './trainer';
-import type { TrainingPrompt } from './types';
+import { describe, expect, it } from "vitest";
+import { loadRewardModel } from "./scoring";
+import { syntheticLengthDataset } from "./synthetic";
+import { trainRewardModel } from "./trainer";
+import type { TrainingPrompt } from "./types";
 
 /** Fractional openness, uneven response counts, embeddings on most responses (absent on some). */
 function richPrompts(): TrainingPrompt[] {
@@ -16,8 +16,8 @@ function richPrompts(): TrainingPrompt[] {
   }));
 }
 
-describe('loadRewardModel', () => {
-  it('reproduces the trainer rewards of every response of both splits (openness input, embeddings, two hidden layers)', async () => {
+describe("loadRewardModel", () => {
+  it("reproduces the trainer rewards of every response of both splits (openness input, embeddings, two hidden layers)", async () => {
     const prompts = richPrompts();
     const res = await trainRewardModel(prompts, {
       featureDim: 512,
@@ -45,11 +45,15 @@ describe('loadRewardModel', () => {
         maxErr = Math.max(maxErr, Math.abs((scored[k] as number) - want!.reward));
       });
     }
-    expect(splits).toEqual(new Set(['train', 'test']));
+    expect(splits).toEqual(new Set(["train", "test"]));
     expect(maxErr).toBeLessThan(1e-5);
     // the check is not vacuous: openness is an input that moves the rewards
     const p = prompts[1]!;
     const other = model.score(p.text, p.responses, 1 - (p.openness as number));
-    expect(Math.max(...other.map((x, k) => Math.abs(x - (model.score(p.text, p.responses, p.openness as number)[k] as number))))).toBeGreaterThan(1e-4);
+    expect(
+      Math.max(
+        ...other.map((x, k) => Math.abs(x - (model.score(p.text, p.responses, p.openness as number)[k] as number))),
+      ),
+    ).toBeGreaterThan(1e-4);
   });
 });

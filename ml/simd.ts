@@ -41,7 +41,7 @@ function sleb(n: number): number[] {
 }
 
 function str(s: string): number[] {
-  const bytes = [...Buffer.from(s, 'utf8')];
+  const bytes = [...Buffer.from(s, "utf8")];
   return [...uleb(bytes.length), ...bytes];
 }
 
@@ -93,9 +93,18 @@ function axpy(a: number, s: number, aEnd: number, v: number, unroll: number): nu
   return [
     ...loop,
     ...body,
-    ...get(a), ...i32c(16 * unroll), ...add, ...set(a),
-    ...get(s), ...i32c(16 * unroll), ...add, ...set(s),
-    ...get(a), ...get(aEnd), ...ltU, ...brIf(0),
+    ...get(a),
+    ...i32c(16 * unroll),
+    ...add,
+    ...set(a),
+    ...get(s),
+    ...i32c(16 * unroll),
+    ...add,
+    ...set(s),
+    ...get(a),
+    ...get(aEnd),
+    ...ltU,
+    ...brIf(0),
     ...end,
   ];
 }
@@ -106,18 +115,44 @@ function axpy(a: number, s: number, aEnd: number, v: number, unroll: number): nu
  */
 function csrFunction(fwd: boolean, unroll: number): { params: number[]; locals: number[][]; code: number[] } {
   // params
-  const rowIds = 0, nRows = 1, rowptr = 2, idx = 3, val = 4, mat = 5, H4 = 6, dst = 7;
+  const rowIds = 0,
+    nRows = 1,
+    rowptr = 2,
+    idx = 3,
+    val = 4,
+    mat = 5,
+    H4 = 6,
+    dst = 7;
   const gBytes = 8; // only for backward
   const nParams = fwd ? 8 : 9;
   // locals
-  const r = nParams, k = r + 1, kEnd = r + 2, rowPtr = r + 3, a = r + 4, s = r + 5, aEnd = r + 6, v = r + 7;
+  const r = nParams,
+    k = r + 1,
+    kEnd = r + 2,
+    rowPtr = r + 3,
+    a = r + 4,
+    s = r + 5,
+    aEnd = r + 6,
+    v = r + 7;
   const code: number[] = [];
   if (!fwd) code.push(...get(dst), ...i32c(0), ...get(gBytes), ...memFill);
   code.push(...i32c(0), ...set(r));
   code.push(...block, ...loop);
   code.push(...get(r), ...get(nRows), ...geU, ...brIf(1));
   // g = rowIds[r]; rowPtr = rowptr + 4 * g
-  code.push(...get(rowptr), ...get(rowIds), ...get(r), ...i32c(4), ...mul, ...add, ...load32(), ...i32c(4), ...mul, ...add, ...set(rowPtr));
+  code.push(
+    ...get(rowptr),
+    ...get(rowIds),
+    ...get(r),
+    ...i32c(4),
+    ...mul,
+    ...add,
+    ...load32(),
+    ...i32c(4),
+    ...mul,
+    ...add,
+    ...set(rowPtr),
+  );
   code.push(...get(rowPtr), ...load32(0), ...set(k));
   code.push(...get(rowPtr), ...load32(4), ...set(kEnd));
   if (fwd) {
@@ -129,14 +164,36 @@ function csrFunction(fwd: boolean, unroll: number): { params: number[]; locals: 
   // v = splat(val[k])
   code.push(...get(val), ...get(k), ...i32c(4), ...mul, ...add, ...loadF32, ...f32x4splat, ...set(v));
   // rowOfMat = mat + idx[k] * H4 ; rowOfVec = dst/mat + r * H4
-  const matRow = [...get(mat), ...get(idx), ...get(k), ...i32c(4), ...mul, ...add, ...load32(), ...get(H4), ...mul, ...add];
+  const matRow = [
+    ...get(mat),
+    ...get(idx),
+    ...get(k),
+    ...i32c(4),
+    ...mul,
+    ...add,
+    ...load32(),
+    ...get(H4),
+    ...mul,
+    ...add,
+  ];
   if (fwd) {
     // a = dst + r*H4 (output row), s = W row
     code.push(...get(dst), ...get(r), ...get(H4), ...mul, ...add, ...set(a));
     code.push(...matRow, ...set(s));
   } else {
     // a = G row idx[k], s = dOut row r
-    const gRow = [...get(dst), ...get(idx), ...get(k), ...i32c(4), ...mul, ...add, ...load32(), ...get(H4), ...mul, ...add];
+    const gRow = [
+      ...get(dst),
+      ...get(idx),
+      ...get(k),
+      ...i32c(4),
+      ...mul,
+      ...add,
+      ...load32(),
+      ...get(H4),
+      ...mul,
+      ...add,
+    ];
     code.push(...gRow, ...set(a));
     code.push(...get(mat), ...get(r), ...get(H4), ...mul, ...add, ...set(s));
   }
@@ -149,7 +206,10 @@ function csrFunction(fwd: boolean, unroll: number): { params: number[]; locals: 
   code.push(...end);
   return {
     params: Array<number>(nParams).fill(I32),
-    locals: [[...uleb(7), I32], [...uleb(1), V128]],
+    locals: [
+      [...uleb(7), I32],
+      [...uleb(1), V128],
+    ],
     code,
   };
 }
@@ -160,9 +220,27 @@ function csrFunction(fwd: boolean, unroll: number): { params: number[]; locals: 
  * with a = lr / (1 - b1^t) and s2 = 1 / sqrt(1 - b2^t).
  */
 function adamFunction(): { params: number[]; locals: number[][]; code: number[] } {
-  const p = 0, g = 1, m = 2, v = 3, nBytes = 4, b1 = 5, b2 = 6, a = 7, s2 = 8, eps = 9;
+  const p = 0,
+    g = 1,
+    m = 2,
+    v = 3,
+    nBytes = 4,
+    b1 = 5,
+    b2 = 6,
+    a = 7,
+    s2 = 8,
+    eps = 9;
   const i = 10; // i32 local
-  const vb1 = 11, vc1 = 12, vb2 = 13, vc2 = 14, va = 15, vs2 = 16, veps = 17, vg = 18, vm = 19, vv = 20; // v128
+  const vb1 = 11,
+    vc1 = 12,
+    vb2 = 13,
+    vc2 = 14,
+    va = 15,
+    vs2 = 16,
+    veps = 17,
+    vg = 18,
+    vm = 19,
+    vv = 20; // v128
   const splat = (src: number[], dst: number) => [...src, ...f32x4splat, ...set(dst)];
   const f32one = [0x43, 0x00, 0x00, 0x80, 0x3f]; // f32.const 1
   const code: number[] = [
@@ -173,34 +251,91 @@ function adamFunction(): { params: number[]; locals: number[][]; code: number[] 
     ...splat(get(a), va),
     ...splat(get(s2), vs2),
     ...splat(get(eps), veps),
-    ...i32c(0), ...set(i),
+    ...i32c(0),
+    ...set(i),
     ...block,
-    ...get(i), ...get(nBytes), ...geU, ...brIf(0),
+    ...get(i),
+    ...get(nBytes),
+    ...geU,
+    ...brIf(0),
     ...loop,
     // g
-    ...get(g), ...get(i), ...add, ...v128load(0), ...set(vg),
+    ...get(g),
+    ...get(i),
+    ...add,
+    ...v128load(0),
+    ...set(vg),
     // m = b1 m + c1 g
-    ...get(m), ...get(i), ...add,
-    ...get(vb1), ...get(m), ...get(i), ...add, ...v128load(0), ...f32x4mul,
-    ...get(vc1), ...get(vg), ...f32x4mul, ...f32x4add, ...tee(vm), ...v128store(0),
+    ...get(m),
+    ...get(i),
+    ...add,
+    ...get(vb1),
+    ...get(m),
+    ...get(i),
+    ...add,
+    ...v128load(0),
+    ...f32x4mul,
+    ...get(vc1),
+    ...get(vg),
+    ...f32x4mul,
+    ...f32x4add,
+    ...tee(vm),
+    ...v128store(0),
     // v = b2 v + c2 g^2
-    ...get(v), ...get(i), ...add,
-    ...get(vb2), ...get(v), ...get(i), ...add, ...v128load(0), ...f32x4mul,
-    ...get(vc2), ...get(vg), ...get(vg), ...f32x4mul, ...f32x4mul, ...f32x4add, ...tee(vv), ...v128store(0),
+    ...get(v),
+    ...get(i),
+    ...add,
+    ...get(vb2),
+    ...get(v),
+    ...get(i),
+    ...add,
+    ...v128load(0),
+    ...f32x4mul,
+    ...get(vc2),
+    ...get(vg),
+    ...get(vg),
+    ...f32x4mul,
+    ...f32x4mul,
+    ...f32x4add,
+    ...tee(vv),
+    ...v128store(0),
     // p -= a m / (sqrt(v) s2 + eps)
-    ...get(p), ...get(i), ...add,
-    ...get(p), ...get(i), ...add, ...v128load(0),
-    ...get(va), ...get(vm), ...f32x4mul,
-    ...get(vv), ...f32x4sqrt, ...get(vs2), ...f32x4mul, ...get(veps), ...f32x4add,
-    ...f32x4div, ...f32x4sub, ...v128store(0),
-    ...get(i), ...i32c(16), ...add, ...tee(i), ...get(nBytes), ...ltU, ...brIf(0),
+    ...get(p),
+    ...get(i),
+    ...add,
+    ...get(p),
+    ...get(i),
+    ...add,
+    ...v128load(0),
+    ...get(va),
+    ...get(vm),
+    ...f32x4mul,
+    ...get(vv),
+    ...f32x4sqrt,
+    ...get(vs2),
+    ...f32x4mul,
+    ...get(veps),
+    ...f32x4add,
+    ...f32x4div,
+    ...f32x4sub,
+    ...v128store(0),
+    ...get(i),
+    ...i32c(16),
+    ...add,
+    ...tee(i),
+    ...get(nBytes),
+    ...ltU,
+    ...brIf(0),
     ...end,
     ...end,
     ...end,
   ];
   return {
     params: [I32, I32, I32, I32, I32, F32, F32, F32, F32, F32],
-    locals: [[...uleb(1), I32], [...uleb(10), V128]],
+    locals: [
+      [...uleb(1), I32],
+      [...uleb(10), V128],
+    ],
     code,
   };
 }
@@ -211,9 +346,24 @@ function adamFunction(): { params: number[]; locals: number[][]; code: number[] 
  * one load (forward) or one load + store (backward) per 4 floats instead of two / three.
  */
 function csrBlockedFunction(fwd: boolean): { params: number[]; locals: number[][]; code: number[] } {
-  const rowIds = 0, nRows = 1, rowptr = 2, idx = 3, val = 4, mat = 5, H4 = 6, dst = 7, gBytes = 8;
+  const rowIds = 0,
+    nRows = 1,
+    rowptr = 2,
+    idx = 3,
+    val = 4,
+    mat = 5,
+    H4 = 6,
+    dst = 7,
+    gBytes = 8;
   const nParams = fwd ? 8 : 9;
-  const r = nParams, k = r + 1, kStart = r + 2, kEnd = r + 3, rowPtr = r + 4, cb = r + 5, p = r + 6, q = r + 7;
+  const r = nParams,
+    k = r + 1,
+    kStart = r + 2,
+    kEnd = r + 3,
+    rowPtr = r + 4,
+    cb = r + 5,
+    p = r + 6,
+    q = r + 7;
   const v = r + 8; // v128 locals: v, acc0..7
   const acc = (j: number) => v + 1 + j;
   const zero = [0x43, 0, 0, 0, 0, ...f32x4splat];
@@ -222,7 +372,19 @@ function csrBlockedFunction(fwd: boolean): { params: number[]; locals: number[][
   code.push(...i32c(0), ...set(r));
   code.push(...block, ...loop); // rows
   code.push(...get(r), ...get(nRows), ...geU, ...brIf(1));
-  code.push(...get(rowptr), ...get(rowIds), ...get(r), ...i32c(4), ...mul, ...add, ...load32(), ...i32c(4), ...mul, ...add, ...set(rowPtr));
+  code.push(
+    ...get(rowptr),
+    ...get(rowIds),
+    ...get(r),
+    ...i32c(4),
+    ...mul,
+    ...add,
+    ...load32(),
+    ...i32c(4),
+    ...mul,
+    ...add,
+    ...set(rowPtr),
+  );
   code.push(...get(rowPtr), ...load32(0), ...set(kStart));
   code.push(...get(rowPtr), ...load32(4), ...set(kEnd));
   code.push(...i32c(0), ...set(cb));
@@ -239,12 +401,35 @@ function csrBlockedFunction(fwd: boolean): { params: number[]; locals: number[][
   code.push(...get(k), ...get(kEnd), ...geU, ...brIf(1));
   code.push(...get(val), ...get(k), ...i32c(4), ...mul, ...add, ...loadF32, ...f32x4splat, ...set(v));
   // p = (fwd ? W : G) + idx[k] * H4 + cb
-  code.push(...(fwd ? get(mat) : get(dst)), ...get(idx), ...get(k), ...i32c(4), ...mul, ...add, ...load32(), ...get(H4), ...mul, ...add, ...get(cb), ...add, ...set(p));
+  code.push(
+    ...(fwd ? get(mat) : get(dst)),
+    ...get(idx),
+    ...get(k),
+    ...i32c(4),
+    ...mul,
+    ...add,
+    ...load32(),
+    ...get(H4),
+    ...mul,
+    ...add,
+    ...get(cb),
+    ...add,
+    ...set(p),
+  );
   for (let j = 0; j < 8; j++) {
     if (fwd) {
       code.push(...get(acc(j)), ...get(v), ...get(p), ...v128load(16 * j), ...f32x4mul, ...f32x4add, ...set(acc(j)));
     } else {
-      code.push(...get(p), ...get(p), ...v128load(16 * j), ...get(v), ...get(acc(j)), ...f32x4mul, ...f32x4add, ...v128store(16 * j));
+      code.push(
+        ...get(p),
+        ...get(p),
+        ...v128load(16 * j),
+        ...get(v),
+        ...get(acc(j)),
+        ...f32x4mul,
+        ...f32x4add,
+        ...v128store(16 * j),
+      );
     }
   }
   code.push(...get(k), ...i32c(1), ...add, ...set(k), ...br(0));
@@ -255,7 +440,14 @@ function csrBlockedFunction(fwd: boolean): { params: number[]; locals: number[][
   code.push(...get(r), ...i32c(1), ...add, ...set(r), ...br(0));
   code.push(...end, ...end);
   code.push(...end);
-  return { params: Array<number>(nParams).fill(I32), locals: [[...uleb(8), I32], [...uleb(9), V128]], code };
+  return {
+    params: Array<number>(nParams).fill(I32),
+    locals: [
+      [...uleb(8), I32],
+      [...uleb(9), V128],
+    ],
+    code,
+  };
 }
 
 /**
@@ -264,8 +456,18 @@ function csrBlockedFunction(fwd: boolean): { params: number[]; locals: number[][
  *   reduce (groupSum):     group[b] = sum_i member[b * n + i]   (group zeroed first)
  */
 function groupRowsFunction(expand: boolean): { params: number[]; locals: number[][]; code: number[] } {
-  const member = 0, group = 1, B = 2, n = 3, H4 = 4;
-  const b = 5, i = 6, a = 7, s = 8, aEnd = 9, grow = 10, mrow = 11;
+  const member = 0,
+    group = 1,
+    B = 2,
+    n = 3,
+    H4 = 4;
+  const b = 5,
+    i = 6,
+    a = 7,
+    s = 8,
+    aEnd = 9,
+    grow = 10,
+    mrow = 11;
   const one = 12; // v128
   const code: number[] = [0x43, 0x00, 0x00, 0x80, 0x3f, ...f32x4splat, ...set(one)];
   if (!expand) code.push(...get(group), ...i32c(0), ...get(B), ...get(H4), ...mul, ...memFill);
@@ -287,13 +489,50 @@ function groupRowsFunction(expand: boolean): { params: number[]; locals: number[
   code.push(...get(b), ...i32c(1), ...add, ...set(b), ...br(0));
   code.push(...end, ...end);
   code.push(...end);
-  return { params: Array<number>(5).fill(I32), locals: [[...uleb(7), I32], [...uleb(1), V128]], code };
+  return {
+    params: Array<number>(5).fill(I32),
+    locals: [
+      [...uleb(7), I32],
+      [...uleb(1), V128],
+    ],
+    code,
+  };
 }
 
 export interface SimdKernels {
-  spmm(rowIds: number, nRows: number, rowptr: number, idx: number, val: number, W: number, H4: number, out: number): void;
-  spmmT(rowIds: number, nRows: number, rowptr: number, idx: number, val: number, dOut: number, H4: number, G: number, gBytes: number): void;
-  adam(p: number, g: number, m: number, v: number, nBytes: number, b1: number, b2: number, a: number, s2: number, eps: number): void;
+  spmm(
+    rowIds: number,
+    nRows: number,
+    rowptr: number,
+    idx: number,
+    val: number,
+    W: number,
+    H4: number,
+    out: number,
+  ): void;
+  spmmT(
+    rowIds: number,
+    nRows: number,
+    rowptr: number,
+    idx: number,
+    val: number,
+    dOut: number,
+    H4: number,
+    G: number,
+    gBytes: number,
+  ): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    nBytes: number,
+    b1: number,
+    b2: number,
+    a: number,
+    s2: number,
+    eps: number,
+  ): void;
   broadcastAdd(member: number, group: number, B: number, n: number, H4: number): void;
   groupSum(member: number, group: number, B: number, n: number, H4: number): void;
   /** Vector width in floats that H must be a multiple of. */
@@ -307,32 +546,61 @@ export interface SimdKernels {
 export function simdModuleBytes(unroll: number): Uint8Array<ArrayBuffer> {
   const fns =
     unroll === 8
-      ? [csrBlockedFunction(true), csrBlockedFunction(false), adamFunction(), groupRowsFunction(true), groupRowsFunction(false)]
-      : [csrFunction(true, unroll), csrFunction(false, unroll), adamFunction(), groupRowsFunction(true), groupRowsFunction(false)];
+      ? [
+          csrBlockedFunction(true),
+          csrBlockedFunction(false),
+          adamFunction(),
+          groupRowsFunction(true),
+          groupRowsFunction(false),
+        ]
+      : [
+          csrFunction(true, unroll),
+          csrFunction(false, unroll),
+          adamFunction(),
+          groupRowsFunction(true),
+          groupRowsFunction(false),
+        ];
   const types = fns.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]);
   const typeSec = section(1, vec(types));
-  const importSec = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]]));
+  const importSec = section(2, vec([[...str("env"), ...str("memory"), 0x02, 0x00, ...uleb(1)]]));
   const funcSec = section(3, vec(fns.map((_, i) => uleb(i))));
-  const exportSec = section(7, vec([
-    [...str('spmm'), 0x00, ...uleb(0)],
-    [...str('spmmT'), 0x00, ...uleb(1)],
-    [...str('adam'), 0x00, ...uleb(2)],
-    [...str('broadcastAdd'), 0x00, ...uleb(3)],
-    [...str('groupSum'), 0x00, ...uleb(4)],
-  ]));
+  const exportSec = section(
+    7,
+    vec([
+      [...str("spmm"), 0x00, ...uleb(0)],
+      [...str("spmmT"), 0x00, ...uleb(1)],
+      [...str("adam"), 0x00, ...uleb(2)],
+      [...str("broadcastAdd"), 0x00, ...uleb(3)],
+      [...str("groupSum"), 0x00, ...uleb(4)],
+    ]),
+  );
   const bodies = fns.map((f) => {
     const body = [...vec(f.locals), ...f.code];
     return [...uleb(body.length), ...body];
   });
   const codeSec = section(10, vec(bodies));
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...typeSec, ...importSec, ...funcSec, ...exportSec, ...codeSec]);
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...typeSec,
+    ...importSec,
+    ...funcSec,
+    ...exportSec,
+    ...codeSec,
+  ]);
 }
 
 const cache = new WeakMap<WebAssembly.Memory, Map<number, SimdKernels>>();
 
 /** Instantiate the kernels against a WebAssembly.Memory (synchronously; the module is tiny). */
 export function simdKernels(memory: WebAssembly.Memory, H: number): SimdKernels | null {
-  const blocked = process.env.OCTORANK_SIMD_BLOCKED !== '0';
+  const blocked = process.env.OCTORANK_SIMD_BLOCKED !== "0";
   const unroll = blocked && H % 32 === 0 ? 8 : H % 16 === 0 ? 4 : H % 8 === 0 ? 2 : H % 4 === 0 ? 1 : 0;
   if (unroll === 0) return null;
   let perMemory = cache.get(memory);
@@ -346,7 +614,7 @@ export function simdKernels(memory: WebAssembly.Memory, H: number): SimdKernels 
   if (!WebAssembly.validate(bytes)) return null; // e.g. an engine without SIMD
   const mod = new WebAssembly.Module(bytes);
   const inst = new WebAssembly.Instance(mod, { env: { memory } });
-  const ex = inst.exports as unknown as Omit<SimdKernels, 'multiple'>;
+  const ex = inst.exports as unknown as Omit<SimdKernels, "multiple">;
   const k: SimdKernels = { ...ex, multiple: 4 * unroll };
   perMemory.set(unroll, k);
   return k;

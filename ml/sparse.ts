@@ -3,11 +3,11 @@
  * custom gradient dW = X[rowIds]^T @ dOut. Registered as tfjs kernels for the wasm backend (SIMD,
  * in place on the wasm heap, see simd.ts) and the cpu backend (plain JS loops).
  */
-import * as tf from '@tensorflow/tfjs';
-import { simdKernels } from './simd';
+import * as tf from "@tensorflow/tfjs";
+import { simdKernels } from "./simd";
 
-export const SPMM = 'OctorankSpmm';
-export const SPMM_T = 'OctorankSpmmT';
+export const SPMM = "OctorankSpmm";
+export const SPMM_T = "OctorankSpmmT";
 
 /** A CSR matrix whose arrays live in tensors; row `nRows` exists and is empty (padding). */
 export interface CsrTensors {
@@ -19,7 +19,13 @@ export interface CsrTensors {
 }
 
 interface WasmBackendLike {
-  wasm: { asm: { memory: WebAssembly.Memory }; HEAPF32: Float32Array; HEAP32: Int32Array; _malloc(n: number): number; _free(p: number): void };
+  wasm: {
+    asm: { memory: WebAssembly.Memory };
+    HEAPF32: Float32Array;
+    HEAP32: Int32Array;
+    _malloc(n: number): number;
+    _free(p: number): void;
+  };
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
@@ -31,13 +37,13 @@ interface CpuBackendLike {
 
 function offset(b: WasmBackendLike, t: tf.TensorInfo): number {
   const d = b.dataIdMap.get(t.dataId as object);
-  if (!d) throw new Error('tensor data not on the wasm backend');
+  if (!d) throw new Error("tensor data not on the wasm backend");
   return d.memoryOffset;
 }
 
 function cpuValues(b: CpuBackendLike, t: tf.TensorInfo): ArrayLike<number> {
   const d = b.data.get(t.dataId as object);
-  if (!d) throw new Error('tensor data not on the cpu backend');
+  if (!d) throw new Error("tensor data not on the cpu backend");
   return d.values;
 }
 
@@ -50,28 +56,37 @@ function need(inputs: Inputs, name: string): tf.TensorInfo {
 }
 
 function spmmShape(inputs: Inputs): { R: number; H: number } {
-  const R = need(inputs, 'rowIds').shape[0] ?? 0;
-  const H = need(inputs, 'w').shape[1] ?? 0;
+  const R = need(inputs, "rowIds").shape[0] ?? 0;
+  const H = need(inputs, "w").shape[1] ?? 0;
   return { R, H };
 }
 
 function wasmSpmm({ inputs, backend }: { inputs: Inputs; backend: unknown }): tf.TensorInfo {
   const b = backend as WasmBackendLike;
   const { R, H } = spmmShape(inputs);
-  const out = b.makeOutput([R, H], 'float32');
+  const out = b.makeOutput([R, H], "float32");
   const k = simdKernels(b.wasm.asm.memory, H);
-  const rowIds = offset(b, need(inputs, 'rowIds'));
-  const rowptr = offset(b, need(inputs, 'rowptr'));
-  const idx = offset(b, need(inputs, 'idx'));
-  const val = offset(b, need(inputs, 'val'));
-  const w = offset(b, need(inputs, 'w'));
+  const rowIds = offset(b, need(inputs, "rowIds"));
+  const rowptr = offset(b, need(inputs, "rowptr"));
+  const idx = offset(b, need(inputs, "idx"));
+  const val = offset(b, need(inputs, "val"));
+  const w = offset(b, need(inputs, "w"));
   const o = offset(b, out);
   if (k) {
     k.spmm(rowIds, R, rowptr, idx, val, w, 4 * H, o);
   } else {
     const f = b.wasm.HEAPF32;
     const i = b.wasm.HEAP32;
-    jsSpmm(i.subarray(rowIds >> 2), R, i.subarray(rowptr >> 2), i.subarray(idx >> 2), f.subarray(val >> 2), f.subarray(w >> 2), H, f.subarray(o >> 2));
+    jsSpmm(
+      i.subarray(rowIds >> 2),
+      R,
+      i.subarray(rowptr >> 2),
+      i.subarray(idx >> 2),
+      f.subarray(val >> 2),
+      f.subarray(w >> 2),
+      H,
+      f.subarray(o >> 2),
+    );
   }
   return out;
 }
@@ -79,15 +94,15 @@ function wasmSpmm({ inputs, backend }: { inputs: Inputs; backend: unknown }): tf
 function wasmSpmmT({ inputs, backend, attrs }: { inputs: Inputs; backend: unknown; attrs?: unknown }): tf.TensorInfo {
   const b = backend as WasmBackendLike;
   const D = (attrs as { D: number }).D;
-  const dy = need(inputs, 'dy');
-  const R = need(inputs, 'rowIds').shape[0] ?? 0;
+  const dy = need(inputs, "dy");
+  const R = need(inputs, "rowIds").shape[0] ?? 0;
   const H = dy.shape[1] ?? 0;
-  const out = b.makeOutput([D, H], 'float32');
+  const out = b.makeOutput([D, H], "float32");
   const k = simdKernels(b.wasm.asm.memory, H);
-  const rowIds = offset(b, need(inputs, 'rowIds'));
-  const rowptr = offset(b, need(inputs, 'rowptr'));
-  const idx = offset(b, need(inputs, 'idx'));
-  const val = offset(b, need(inputs, 'val'));
+  const rowIds = offset(b, need(inputs, "rowIds"));
+  const rowptr = offset(b, need(inputs, "rowptr"));
+  const idx = offset(b, need(inputs, "idx"));
+  const val = offset(b, need(inputs, "val"));
   const d = offset(b, dy);
   const o = offset(b, out);
   if (k) {
@@ -97,12 +112,30 @@ function wasmSpmmT({ inputs, backend, attrs }: { inputs: Inputs; backend: unknow
     const i = b.wasm.HEAP32;
     const G = f.subarray(o >> 2, (o >> 2) + D * H);
     G.fill(0);
-    jsSpmmT(i.subarray(rowIds >> 2), R, i.subarray(rowptr >> 2), i.subarray(idx >> 2), f.subarray(val >> 2), f.subarray(d >> 2), H, G);
+    jsSpmmT(
+      i.subarray(rowIds >> 2),
+      R,
+      i.subarray(rowptr >> 2),
+      i.subarray(idx >> 2),
+      f.subarray(val >> 2),
+      f.subarray(d >> 2),
+      H,
+      G,
+    );
   }
   return out;
 }
 
-function jsSpmm(rowIds: ArrayLike<number>, R: number, rowptr: ArrayLike<number>, idx: ArrayLike<number>, val: ArrayLike<number>, W: ArrayLike<number>, H: number, out: Float32Array): void {
+function jsSpmm(
+  rowIds: ArrayLike<number>,
+  R: number,
+  rowptr: ArrayLike<number>,
+  idx: ArrayLike<number>,
+  val: ArrayLike<number>,
+  W: ArrayLike<number>,
+  H: number,
+  out: Float32Array,
+): void {
   for (let r = 0; r < R; r++) {
     const g = rowIds[r] as number;
     const o = r * H;
@@ -116,7 +149,16 @@ function jsSpmm(rowIds: ArrayLike<number>, R: number, rowptr: ArrayLike<number>,
   }
 }
 
-function jsSpmmT(rowIds: ArrayLike<number>, R: number, rowptr: ArrayLike<number>, idx: ArrayLike<number>, val: ArrayLike<number>, dy: ArrayLike<number>, H: number, G: Float32Array): void {
+function jsSpmmT(
+  rowIds: ArrayLike<number>,
+  R: number,
+  rowptr: ArrayLike<number>,
+  idx: ArrayLike<number>,
+  val: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  H: number,
+  G: Float32Array,
+): void {
   for (let r = 0; r < R; r++) {
     const g = rowIds[r] as number;
     const o = r * H;
@@ -133,19 +175,37 @@ function cpuSpmm({ inputs, backend }: { inputs: Inputs; backend: unknown }): tf.
   const b = backend as CpuBackendLike;
   const { R, H } = spmmShape(inputs);
   const out = new Float32Array(R * H);
-  jsSpmm(cpuValues(b, need(inputs, 'rowIds')), R, cpuValues(b, need(inputs, 'rowptr')), cpuValues(b, need(inputs, 'idx')), cpuValues(b, need(inputs, 'val')), cpuValues(b, need(inputs, 'w')), H, out);
-  return b.makeTensorInfo([R, H], 'float32', out);
+  jsSpmm(
+    cpuValues(b, need(inputs, "rowIds")),
+    R,
+    cpuValues(b, need(inputs, "rowptr")),
+    cpuValues(b, need(inputs, "idx")),
+    cpuValues(b, need(inputs, "val")),
+    cpuValues(b, need(inputs, "w")),
+    H,
+    out,
+  );
+  return b.makeTensorInfo([R, H], "float32", out);
 }
 
 function cpuSpmmT({ inputs, backend, attrs }: { inputs: Inputs; backend: unknown; attrs?: unknown }): tf.TensorInfo {
   const b = backend as CpuBackendLike;
   const D = (attrs as { D: number }).D;
-  const dy = need(inputs, 'dy');
-  const R = need(inputs, 'rowIds').shape[0] ?? 0;
+  const dy = need(inputs, "dy");
+  const R = need(inputs, "rowIds").shape[0] ?? 0;
   const H = dy.shape[1] ?? 0;
   const G = new Float32Array(D * H);
-  jsSpmmT(cpuValues(b, need(inputs, 'rowIds')), R, cpuValues(b, need(inputs, 'rowptr')), cpuValues(b, need(inputs, 'idx')), cpuValues(b, need(inputs, 'val')), cpuValues(b, dy), H, G);
-  return b.makeTensorInfo([D, H], 'float32', G);
+  jsSpmmT(
+    cpuValues(b, need(inputs, "rowIds")),
+    R,
+    cpuValues(b, need(inputs, "rowptr")),
+    cpuValues(b, need(inputs, "idx")),
+    cpuValues(b, need(inputs, "val")),
+    cpuValues(b, dy),
+    H,
+    G,
+  );
+  return b.makeTensorInfo([D, H], "float32", G);
 }
 
 let registered = false;
@@ -159,10 +219,10 @@ export function registerSparseKernels(): void {
       tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as tf.KernelFunc });
     }
   };
-  reg(SPMM, 'wasm', wasmSpmm);
-  reg(SPMM_T, 'wasm', wasmSpmmT);
-  reg(SPMM, 'cpu', cpuSpmm);
-  reg(SPMM_T, 'cpu', cpuSpmmT);
+  reg(SPMM, "wasm", wasmSpmm);
+  reg(SPMM_T, "wasm", wasmSpmmT);
+  reg(SPMM, "cpu", cpuSpmm);
+  reg(SPMM_T, "cpu", cpuSpmmT);
 }
 
 /**
@@ -178,7 +238,13 @@ export function sparseMatMul(csr: CsrTensors, rowIds: tf.Tensor1D, w: tf.Tensor2
     return {
       value,
       gradFunc: (dy: tf.Tensor) => [
-        tf.engine().runKernel(SPMM_T, { ...base, dy } as unknown as tf.NamedTensorMap, { D: csr.nCols } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel(
+            SPMM_T,
+            { ...base, dy } as unknown as tf.NamedTensorMap,
+            { D: csr.nCols } as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor,
       ],
     };
   });
@@ -187,8 +253,8 @@ export function sparseMatMul(csr: CsrTensors, rowIds: tf.Tensor1D, w: tf.Tensor2
 
 // ---- two-part rows: prompt part shared by the n responses of a prompt --------------------------
 
-export const SPMM2 = 'OctorankSpmmShared';
-export const SPMM2_T = 'OctorankSpmmSharedT';
+export const SPMM2 = "OctorankSpmmShared";
+export const SPMM2_T = "OctorankSpmmSharedT";
 
 /**
  * Row r of the input is response row rowIds[r] of `csr` plus prompt row promptIds[floor(r / n)] of
@@ -196,19 +262,26 @@ export const SPMM2_T = 'OctorankSpmmSharedT';
  * once per prompt instead of once per response (and its gradient once per prompt too).
  */
 function spmm2Inputs(inputs: Inputs) {
-  const rowIds = need(inputs, 'rowIds');
-  const promptIds = need(inputs, 'promptIds');
+  const rowIds = need(inputs, "rowIds");
+  const promptIds = need(inputs, "promptIds");
   return {
     rowIds,
     promptIds,
     R: rowIds.shape[0] ?? 0,
     B: promptIds.shape[0] ?? 0,
-    resp: ['rowptr', 'idx', 'val'].map((k) => need(inputs, k)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo],
-    prom: ['prowptr', 'pidx', 'pval'].map((k) => need(inputs, k)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo],
+    resp: ["rowptr", "idx", "val"].map((k) => need(inputs, k)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo],
+    prom: ["prowptr", "pidx", "pval"].map((k) => need(inputs, k)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo],
   };
 }
 
-function jsGroupRows(expand: boolean, member: Float32Array, group: Float32Array, B: number, n: number, H: number): void {
+function jsGroupRows(
+  expand: boolean,
+  member: Float32Array,
+  group: Float32Array,
+  B: number,
+  n: number,
+  H: number,
+): void {
   if (!expand) group.fill(0, 0, B * H);
   for (let b = 0; b < B; b++)
     for (let i = 0; i < n; i++) {
@@ -226,13 +299,13 @@ function spmm2Kernel(fwd: boolean) {
     const { n, D } = attrs as { n: number; D: number };
     const x = spmm2Inputs(inputs);
     if (x.R !== x.B * n) throw new Error(`${SPMM2}: rows (${x.R}) must be prompts (${x.B}) x n (${n})`);
-    const src = need(inputs, fwd ? 'w' : 'dy');
+    const src = need(inputs, fwd ? "w" : "dy");
     const H = src.shape[1] ?? 0;
     const shape = fwd ? [x.R, H] : [D, H];
     const maybeWasm = backend as Partial<WasmBackendLike>;
     if (maybeWasm.dataIdMap && maybeWasm.wasm) {
       const b = backend as WasmBackendLike;
-      const out = b.makeOutput(shape, 'float32');
+      const out = b.makeOutput(shape, "float32");
       const k = simdKernels(b.wasm.asm.memory, H);
       const scratch = b.wasm._malloc(Math.max(16, 4 * x.B * H));
       try {
@@ -258,16 +331,52 @@ function spmm2Kernel(fwd: boolean) {
           const sc = f.subarray(scratch >> 2, (scratch >> 2) + x.B * H);
           if (fwd) {
             const outF = f.subarray(o >> 2, (o >> 2) + x.R * H);
-            jsSpmm(i.subarray(promptIds >> 2), x.B, i.subarray(pp >> 2), i.subarray(pi >> 2), f.subarray(pv >> 2), f.subarray(s >> 2), H, sc);
-            jsSpmm(i.subarray(rowIds >> 2), x.R, i.subarray(rp >> 2), i.subarray(ri >> 2), f.subarray(rv >> 2), f.subarray(s >> 2), H, outF);
+            jsSpmm(
+              i.subarray(promptIds >> 2),
+              x.B,
+              i.subarray(pp >> 2),
+              i.subarray(pi >> 2),
+              f.subarray(pv >> 2),
+              f.subarray(s >> 2),
+              H,
+              sc,
+            );
+            jsSpmm(
+              i.subarray(rowIds >> 2),
+              x.R,
+              i.subarray(rp >> 2),
+              i.subarray(ri >> 2),
+              f.subarray(rv >> 2),
+              f.subarray(s >> 2),
+              H,
+              outF,
+            );
             jsGroupRows(true, outF, sc, x.B, n, H);
           } else {
             const G = f.subarray(o >> 2, (o >> 2) + D * H);
             G.fill(0);
             const dy = f.subarray(s >> 2, (s >> 2) + x.R * H);
-            jsSpmmT(i.subarray(rowIds >> 2), x.R, i.subarray(rp >> 2), i.subarray(ri >> 2), f.subarray(rv >> 2), dy, H, G);
+            jsSpmmT(
+              i.subarray(rowIds >> 2),
+              x.R,
+              i.subarray(rp >> 2),
+              i.subarray(ri >> 2),
+              f.subarray(rv >> 2),
+              dy,
+              H,
+              G,
+            );
             jsGroupRows(false, dy, sc, x.B, n, H);
-            jsSpmmT(i.subarray(promptIds >> 2), x.B, i.subarray(pp >> 2), i.subarray(pi >> 2), f.subarray(pv >> 2), sc, H, G);
+            jsSpmmT(
+              i.subarray(promptIds >> 2),
+              x.B,
+              i.subarray(pp >> 2),
+              i.subarray(pi >> 2),
+              f.subarray(pv >> 2),
+              sc,
+              H,
+              G,
+            );
           }
         }
       } finally {
@@ -291,7 +400,7 @@ function spmm2Kernel(fwd: boolean) {
       jsGroupRows(false, dy, sc, x.B, n, H);
       jsSpmmT(v(x.promptIds), x.B, pp, pi, pv, sc, H, dst);
     }
-    return b.makeTensorInfo(shape, 'float32', dst);
+    return b.makeTensorInfo(shape, "float32", dst);
   };
 }
 
@@ -300,25 +409,49 @@ let spmm2Registered = false;
 function registerSpmm2(): void {
   if (spmm2Registered) return;
   spmm2Registered = true;
-  for (const backendName of ['wasm', 'cpu'])
-    for (const [kernelName, fwd] of [[SPMM2, true], [SPMM2_T, false]] as const)
-      if (!tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc: spmm2Kernel(fwd) as unknown as tf.KernelFunc });
+  for (const backendName of ["wasm", "cpu"])
+    for (const [kernelName, fwd] of [
+      [SPMM2, true],
+      [SPMM2_T, false],
+    ] as const)
+      if (!tf.getKernel(kernelName, backendName))
+        tf.registerKernel({ kernelName, backendName, kernelFunc: spmm2Kernel(fwd) as unknown as tf.KernelFunc });
 }
 
 /**
  * Rows = response part (csr rows rowIds) + prompt part (prompts rows promptIds, each shared by n
  * consecutive rows); differentiable in w only.
  */
-export function sparseMatMulShared(csr: CsrTensors, rowIds: tf.Tensor1D, prompts: CsrTensors, promptIds: tf.Tensor1D, n: number, w: tf.Tensor2D): tf.Tensor2D {
+export function sparseMatMulShared(
+  csr: CsrTensors,
+  rowIds: tf.Tensor1D,
+  prompts: CsrTensors,
+  promptIds: tf.Tensor1D,
+  n: number,
+  w: tf.Tensor2D,
+): tf.Tensor2D {
   registerSpmm2();
-  const base = { rowIds, promptIds, rowptr: csr.rowptr, idx: csr.idx, val: csr.val, prowptr: prompts.rowptr, pidx: prompts.idx, pval: prompts.val };
+  const base = {
+    rowIds,
+    promptIds,
+    rowptr: csr.rowptr,
+    idx: csr.idx,
+    val: csr.val,
+    prowptr: prompts.rowptr,
+    pidx: prompts.idx,
+    pval: prompts.val,
+  };
   const attrs = { n, D: csr.nCols } as unknown as tf.NamedAttrMap;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const wIn = args[0] as tf.Tensor;
-    const value = tf.engine().runKernel(SPMM2, { ...base, w: wIn } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor2D;
+    const value = tf
+      .engine()
+      .runKernel(SPMM2, { ...base, w: wIn } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor2D;
     return {
       value,
-      gradFunc: (dy: tf.Tensor) => [tf.engine().runKernel(SPMM2_T, { ...base, dy } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor],
+      gradFunc: (dy: tf.Tensor) => [
+        tf.engine().runKernel(SPMM2_T, { ...base, dy } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor,
+      ],
     };
   });
   return f(w) as tf.Tensor2D;

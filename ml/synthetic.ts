@@ -5,29 +5,47 @@
  * openness is 1 for open and 0 for closed prompts. Prompt texts come from templates that read as
  * open or closed. Fully determined by the seed.
  */
-import { mulberry32, pick, shuffleInPlace } from './rng';
-import type { TrainingPrompt } from './types';
+import { mulberry32, pick, shuffleInPlace } from "./rng";
+import type { TrainingPrompt } from "./types";
 
 export const OPEN_LENGTHS = [10, 20, 30, 40, 50, 60, 70, 80] as const;
 export const CLOSED_LENGTHS = [16, 22, 28, 34, 56, 62, 68, 74] as const;
 
 const TOPICS = [
-  'the ocean', 'autumn leaves', 'a lighthouse keeper', 'city traffic', 'a lost key', 'mountain rain',
-  'an old library', 'morning coffee', 'a robot gardener', 'the night sky', 'a village market',
-  'friendship', 'a train journey', 'winter solitude', 'a first job', 'the desert wind', 'a stray cat',
-  'a jazz club', 'the last bus home', 'a forgotten letter', 'spring cleaning', 'a quiet harbor',
+  "the ocean",
+  "autumn leaves",
+  "a lighthouse keeper",
+  "city traffic",
+  "a lost key",
+  "mountain rain",
+  "an old library",
+  "morning coffee",
+  "a robot gardener",
+  "the night sky",
+  "a village market",
+  "friendship",
+  "a train journey",
+  "winter solitude",
+  "a first job",
+  "the desert wind",
+  "a stray cat",
+  "a jazz club",
+  "the last bus home",
+  "a forgotten letter",
+  "spring cleaning",
+  "a quiet harbor",
 ];
 const OPEN_TEMPLATES = [
-  'Write a short poem about {t}.',
-  'Tell me a story about {t}.',
-  'Brainstorm creative ideas inspired by {t}.',
-  'Describe {t} in your own words.',
-  'Write a song verse about {t}.',
-  'Imagine a day spent with {t} and describe it.',
-  'Give me some fun ways to celebrate {t}.',
-  'Write a diary entry about {t}.',
+  "Write a short poem about {t}.",
+  "Tell me a story about {t}.",
+  "Brainstorm creative ideas inspired by {t}.",
+  "Describe {t} in your own words.",
+  "Write a song verse about {t}.",
+  "Imagine a day spent with {t} and describe it.",
+  "Give me some fun ways to celebrate {t}.",
+  "Write a diary entry about {t}.",
 ];
-const COUNTRIES = ['France', 'Japan', 'Kenya', 'Chile', 'Canada', 'Norway', 'Egypt', 'India', 'Peru', 'Spain'];
+const COUNTRIES = ["France", "Japan", "Kenya", "Chile", "Canada", "Norway", "Egypt", "India", "Peru", "Spain"];
 const CLOSED_TEMPLATES: ((r: () => number) => string)[] = [
   (r) => `What is ${2 + Math.floor(r() * 40)} times ${2 + Math.floor(r() * 40)}?`,
   (r) => `What is the capital of ${pick(COUNTRIES, r)}?`,
@@ -39,15 +57,15 @@ const CLOSED_TEMPLATES: ((r: () => number) => string)[] = [
   (r) => `Is ${3 + Math.floor(r() * 200)} a prime number?`,
 ];
 const WORDS = (
-  'the a of and to in is it that for on with as was at by this be from or an are not but all ' +
-  'light water stone river city quiet early morning evening window garden shadow bright warm cold ' +
-  'answer number result first second simply because therefore exactly correct value total equal ' +
-  'road home voice memory silver green blue golden soft slow little great small open wide long ' +
-  'story song dream season wind rain snow sun moon star field tree flower bird ship sea wave ' +
-  'think know feel walk run look find keep turn hold bring carry write read count check note ' +
-  'one two three four five six seven eight nine ten hundred many few each every some most ' +
-  'always never often again still already almost perhaps together alone inside outside around'
-).split(' ');
+  "the a of and to in is it that for on with as was at by this be from or an are not but all " +
+  "light water stone river city quiet early morning evening window garden shadow bright warm cold " +
+  "answer number result first second simply because therefore exactly correct value total equal " +
+  "road home voice memory silver green blue golden soft slow little great small open wide long " +
+  "story song dream season wind rain snow sun moon star field tree flower bird ship sea wave " +
+  "think know feel walk run look find keep turn hold bring carry write read count check note " +
+  "one two three four five six seven eight nine ten hundred many few each every some most " +
+  "always never often again still already almost perhaps together alone inside outside around"
+).split(" ");
 
 function sentenceText(nWords: number, r: () => number): string[] {
   const words: string[] = [];
@@ -58,7 +76,7 @@ function sentenceText(nWords: number, r: () => number): string[] {
     if (sinceStop === 0) w = w.charAt(0).toUpperCase() + w.slice(1);
     sinceStop++;
     if (sinceStop >= nextStop) {
-      w += '.';
+      w += ".";
       sinceStop = 0;
       nextStop = 6 + Math.floor(r() * 8);
     }
@@ -74,18 +92,18 @@ export interface SyntheticOptions {
   prefix?: string;
 }
 
-export function syntheticLengthDataset({ prompts, seed, prefix = 'p' }: SyntheticOptions): TrainingPrompt[] {
+export function syntheticLengthDataset({ prompts, seed, prefix = "p" }: SyntheticOptions): TrainingPrompt[] {
   const r = mulberry32(seed);
   const out: TrainingPrompt[] = [];
   for (let p = 0; p < prompts; p++) {
     const open = r() < 0.5;
     const id = `${prefix}${p}`;
-    const text = open ? pick(OPEN_TEMPLATES, r).replace('{t}', pick(TOPICS, r)) : pick(CLOSED_TEMPLATES, r)(r);
+    const text = open ? pick(OPEN_TEMPLATES, r).replace("{t}", pick(TOPICS, r)) : pick(CLOSED_TEMPLATES, r)(r);
     const lengths = open ? OPEN_LENGTHS : CLOSED_LENGTHS;
     const base = sentenceText(80, r);
     const responses = lengths.map((len, k) => {
-      let t = base.slice(0, len).join(' ');
-      if (!t.endsWith('.')) t += '.';
+      let t = base.slice(0, len).join(" ");
+      if (!t.endsWith(".")) t += ".";
       return { id: `${id}-r${k}`, text: t };
     });
     // Longest is best: ranking best first, one annotation, no ties.

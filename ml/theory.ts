@@ -5,7 +5,7 @@
  * r_n = 0, so it is a point of the simplex of the n - 1 gaps g_k = r_k - r_{k+1}; the objective
  * is concave there and exponentiated-gradient (mirror) ascent with backtracking converges to it.
  */
-import { type UtilityName, type UtilityParams, utility, utilityDerivative } from './utility';
+import { type UtilityName, type UtilityParams, utility, utilityDerivative } from "./utility";
 
 export interface OptimalRewardsOptions {
   utility: UtilityName;

@@ -3,11 +3,19 @@
  * pair accuracy, progress and cancellation. One training step is one tf.tidy; features are
  * computed once into packed CSR arrays that live on the backend for the whole run.
  */
-import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
-import { initBackend, type BackendName } from './backend';
-import { type FeatureMatrix, denseRows, featurizePrompts, embeddingDimOf, NUMERIC_FEATURES } from './features';
-import { type LossConstantTensors, lossConstants, lossConstantTensors, pairAccuracy, pairLossFused, pairWeights, promptGamma } from './loss';
+import * as tf from "@tensorflow/tfjs";
+import { z } from "zod";
+import { initBackend, type BackendName } from "./backend";
+import { type FeatureMatrix, denseRows, featurizePrompts, embeddingDimOf, NUMERIC_FEATURES } from "./features";
+import {
+  type LossConstantTensors,
+  lossConstants,
+  lossConstantTensors,
+  pairAccuracy,
+  pairLossFused,
+  pairWeights,
+  promptGamma,
+} from "./loss";
 import {
   type ModelParams,
   type ModelSpec,
@@ -17,15 +25,15 @@ import {
   initParams,
   paramList,
   snapshot,
-} from './model';
-import { mulberry32, shuffleInPlace } from './rng';
-import { FusedAdam } from './adam';
-import type { CsrTensors } from './sparse';
-import type { TrainingPrompt } from './types';
-import { UTILITY_NAMES } from './utility';
+} from "./model";
+import { mulberry32, shuffleInPlace } from "./rng";
+import { FusedAdam } from "./adam";
+import type { CsrTensors } from "./sparse";
+import type { TrainingPrompt } from "./types";
+import { UTILITY_NAMES } from "./utility";
 
 export const trainConfigSchema = z.object({
-  utility: z.enum(UTILITY_NAMES).default('conditioned'),
+  utility: z.enum(UTILITY_NAMES).default("conditioned"),
   /** Box-Cox exponent, for utility "boxcox" only. */
   gamma: z.number().min(-5).max(5).default(0),
   hiddenSizes: z.array(z.number().int().min(1).max(4096)).max(6).default([128]),
@@ -37,14 +45,19 @@ export const trainConfigSchema = z.object({
   /** Explicit held-out prompt ids (overrides testShare). */
   testIds: z.array(z.string()).optional(),
   seed: z.number().int().default(1),
-  featureDim: z.number().int().min(16).max(1 << 20).default(4096),
+  featureDim: z
+    .number()
+    .int()
+    .min(16)
+    .max(1 << 20)
+    .default(4096),
   eps: z.number().positive().max(10).default(0.1),
   opennessInput: z.boolean().default(false),
   /** Stop after this many evaluations without a better held-out accuracy; 0 = never stop early. */
   patience: z.number().int().min(0).default(0),
   evalEvery: z.number().int().min(1).default(100),
   /** Backend preference; the trainer falls back to cpu if wasm fails. */
-  backend: z.enum(['wasm', 'cpu']).default('wasm'),
+  backend: z.enum(["wasm", "cpu"]).default("wasm"),
 });
 
 export type TrainConfig = z.output<typeof trainConfigSchema>;
@@ -78,7 +91,7 @@ export interface TrainMetrics {
 }
 
 export interface TrainResult {
-  rewards: { promptId: string; responseId: string; split: 'train' | 'test'; reward: number }[];
+  rewards: { promptId: string; responseId: string; split: "train" | "test"; reward: number }[];
   metrics: TrainMetrics;
   weights: Uint8Array;
   backend: string;
@@ -105,7 +118,10 @@ export interface PreparedData {
   featurizeSeconds: number;
 }
 
-export function splitPrompts(prompts: readonly TrainingPrompt[], cfg: TrainConfig): { train: number[]; test: number[] } {
+export function splitPrompts(
+  prompts: readonly TrainingPrompt[],
+  cfg: TrainConfig,
+): { train: number[]; test: number[] } {
   if (cfg.testIds) {
     const ids = new Set(cfg.testIds);
     const train: number[] = [];
@@ -113,7 +129,10 @@ export function splitPrompts(prompts: readonly TrainingPrompt[], cfg: TrainConfi
     prompts.forEach((p, i) => (ids.has(p.id) ? test : train).push(i));
     return { train, test };
   }
-  const order = shuffleInPlace(prompts.map((_, i) => i), mulberry32(cfg.seed ^ 0x7e57));
+  const order = shuffleInPlace(
+    prompts.map((_, i) => i),
+    mulberry32(cfg.seed ^ 0x7e57),
+  );
   const nTest = Math.min(prompts.length - 1, Math.round(prompts.length * cfg.testShare));
   const test = order.slice(0, Math.max(0, nTest)).sort((a, b) => a - b);
   const train = order.slice(Math.max(0, nTest)).sort((a, b) => a - b);
@@ -121,10 +140,12 @@ export function splitPrompts(prompts: readonly TrainingPrompt[], cfg: TrainConfi
 }
 
 export function prepareData(prompts: readonly TrainingPrompt[], cfg: TrainConfig, fm?: FeatureMatrix): PreparedData {
-  if (prompts.length === 0) throw new Error('no prompts to train on');
+  if (prompts.length === 0) throw new Error("no prompts to train on");
   prompts.forEach((p) => {
     if (p.openness === null || p.openness === undefined || !Number.isFinite(p.openness))
-      throw new Error(`prompt ${p.id} has no openness: resolve openness (e.g. mean of annotators or a default) before training`);
+      throw new Error(
+        `prompt ${p.id} has no openness: resolve openness (e.g. mean of annotators or a default) before training`,
+      );
     if (p.responses.length < 1) throw new Error(`prompt ${p.id} has no responses`);
     for (const r of p.responses)
       if (r.embedding && !r.embedding.every(Number.isFinite))
@@ -132,7 +153,7 @@ export function prepareData(prompts: readonly TrainingPrompt[], cfg: TrainConfig
   });
   const t0 = performance.now();
   const feats = fm ?? featurizePrompts(prompts, cfg.featureDim, embeddingDimOf(prompts), true);
-  if (!feats.prompts || !feats.rowPrompt) throw new Error('prepareData needs features featurized with splitPrompt');
+  if (!feats.prompts || !feats.rowPrompt) throw new Error("prepareData needs features featurized with splitPrompt");
   const featurizeSeconds = (performance.now() - t0) / 1000;
   const start = new Int32Array(prompts.length);
   const count = new Int32Array(prompts.length);
@@ -148,7 +169,7 @@ export function prepareData(prompts: readonly TrainingPrompt[], cfg: TrainConfig
   const hasPairs = Uint8Array.from(pairW, (w) => (w.some((x) => x > 0) ? 1 : 0));
   const gamma = Float32Array.from(prompts, (p) => promptGamma(cfg.utility, p.openness as number, cfg.gamma));
   const { train, test } = splitPrompts(prompts, cfg);
-  if (train.length === 0) throw new Error('no training prompts after the split');
+  if (train.length === 0) throw new Error("no training prompts after the split");
   // Dense inputs: numeric + embedding (+ openness), standardised on training rows.
   const dd = feats.denseDim + (cfg.opennessInput ? 1 : 0);
   const dense = new Float32Array(feats.nRows * dd);
@@ -173,7 +194,8 @@ export function prepareData(prompts: readonly TrainingPrompt[], cfg: TrainConfig
   for (const i of train) {
     for (let r = 0; r < (count[i] as number); r++) {
       const g = (start[i] as number) + r;
-      for (let c = 0; c < dd; c++) std[c] = (std[c] as number) + ((dense[g * dd + c] as number) - (mean[c] as number)) ** 2;
+      for (let c = 0; c < dd; c++)
+        std[c] = (std[c] as number) + ((dense[g * dd + c] as number) - (mean[c] as number)) ** 2;
     }
   }
   for (let c = 0; c < dd; c++) {
@@ -181,7 +203,8 @@ export function prepareData(prompts: readonly TrainingPrompt[], cfg: TrainConfig
     std[c] = s > 1e-6 ? s : 1;
   }
   for (let g = 0; g < feats.nRows; g++)
-    for (let c = 0; c < dd; c++) dense[g * dd + c] = ((dense[g * dd + c] as number) - (mean[c] as number)) / (std[c] as number);
+    for (let c = 0; c < dd; c++)
+      dense[g * dd + c] = ((dense[g * dd + c] as number) - (mean[c] as number)) / (std[c] as number);
   const spec: ModelSpec = {
     dim: feats.dim,
     denseDim: dd,
@@ -192,11 +215,26 @@ export function prepareData(prompts: readonly TrainingPrompt[], cfg: TrainConfig
     denseStd: std,
   };
   const input = appendDense(feats, dense, dd);
-  return { prompts, fm: feats, start, count, nMax, pairW, gamma, hasPairs, dense, input, spec, train, test, featurizeSeconds };
+  return {
+    prompts,
+    fm: feats,
+    start,
+    count,
+    nMax,
+    pairW,
+    gamma,
+    hasPairs,
+    dense,
+    input,
+    spec,
+    train,
+    test,
+    featurizeSeconds,
+  };
 }
 
 /** Append dense columns (as entries dim + c, zeros skipped) to each CSR row; keeps the padding row. */
-function appendDense(fm: FeatureMatrix, dense: Float32Array, dd: number): PreparedData['input'] {
+function appendDense(fm: FeatureMatrix, dense: Float32Array, dd: number): PreparedData["input"] {
   let extra = 0;
   for (let i = 0; i < fm.nRows * dd; i++) if (dense[i] !== 0) extra++;
   const nnz = fm.idx.length + extra;
@@ -231,7 +269,7 @@ function appendDense(fm: FeatureMatrix, dense: Float32Array, dd: number): Prepar
 export function denseInputRows(d: PreparedData, rows: readonly number[], promptOfRow: readonly number[]): Float32Array {
   const nCols = d.input.nCols;
   const out = denseRows({ ...d.input, dim: nCols }, rows);
-  const pr = d.fm.prompts as NonNullable<FeatureMatrix['prompts']>;
+  const pr = d.fm.prompts as NonNullable<FeatureMatrix["prompts"]>;
   return denseRows({ ...pr, dim: nCols }, promptOfRow, out);
 }
 
@@ -251,7 +289,14 @@ export function fillBatch(d: PreparedData, promptIdx: readonly number[], buf?: B
   const b: BatchBuffers =
     buf && buf.B === B
       ? buf
-      : { rowIds: new Int32Array(B * n), promptIds: new Int32Array(B), weights: new Float32Array(B * n * n), gamma: new Float32Array(B), nWeighted: 0, B };
+      : {
+          rowIds: new Int32Array(B * n),
+          promptIds: new Int32Array(B),
+          weights: new Float32Array(B * n * n),
+          gamma: new Float32Array(B),
+          nWeighted: 0,
+          B,
+        };
   b.weights.fill(0);
   b.rowIds.fill(d.fm.nRows); // the empty padding row
   let nWeighted = 0;
@@ -292,20 +337,23 @@ export class TrainingSession {
   private order: number[];
   private pos = 0;
 
-  constructor(readonly data: PreparedData, readonly cfg: TrainConfig) {
+  constructor(
+    readonly data: PreparedData,
+    readonly cfg: TrainConfig,
+  ) {
     const x = data.input;
     this.csr = {
-      rowptr: tf.tensor1d(x.rowptr, 'int32'),
-      idx: tf.tensor1d(x.idx, 'int32'),
-      val: tf.tensor1d(x.val, 'float32'),
+      rowptr: tf.tensor1d(x.rowptr, "int32"),
+      idx: tf.tensor1d(x.idx, "int32"),
+      val: tf.tensor1d(x.val, "float32"),
       nRows: x.nRows,
       nCols: x.nCols,
     };
-    const pr = data.fm.prompts as NonNullable<FeatureMatrix['prompts']>;
+    const pr = data.fm.prompts as NonNullable<FeatureMatrix["prompts"]>;
     this.pcsr = {
-      rowptr: tf.tensor1d(pr.rowptr, 'int32'),
-      idx: tf.tensor1d(pr.idx, 'int32'),
-      val: tf.tensor1d(pr.val, 'float32'),
+      rowptr: tf.tensor1d(pr.rowptr, "int32"),
+      idx: tf.tensor1d(pr.idx, "int32"),
+      val: tf.tensor1d(pr.val, "float32"),
       nRows: pr.nRows,
       nCols: x.nCols,
     };
@@ -313,7 +361,14 @@ export class TrainingSession {
     this.vars = paramList(this.params);
     // w1 (read only by the sparse kernels) and biases may be updated in place; matMul weights not.
     const matMulWeights = new Set<tf.Variable>(this.params.layers.map((l) => l.w));
-    this.optimizer = new FusedAdam(this.vars, cfg.learningRate, 0.9, 0.999, 1e-8, this.vars.map((v) => !matMulWeights.has(v)));
+    this.optimizer = new FusedAdam(
+      this.vars,
+      cfg.learningRate,
+      0.9,
+      0.999,
+      1e-8,
+      this.vars.map((v) => !matMulWeights.has(v)),
+    );
     this.rng = mulberry32(cfg.seed ^ 0xba7c);
     this.order = shuffleInPlace([...data.train], this.rng);
   }
@@ -340,8 +395,8 @@ export class TrainingSession {
   batchTensors(b: BatchBuffers): BatchTensors {
     const n = this.data.nMax;
     return {
-      rowIds: tf.tensor1d(b.rowIds, 'int32'),
-      promptIds: tf.tensor1d(b.promptIds, 'int32'),
+      rowIds: tf.tensor1d(b.rowIds, "int32"),
+      promptIds: tf.tensor1d(b.promptIds, "int32"),
       weights: tf.tensor3d(b.weights, [b.B, n, n]),
       gamma: tf.tensor3d(b.gamma, [b.B, 1, 1]),
       consts: lossConstantTensors(lossConstants(b.gamma, this.cfg.eps)),
@@ -352,7 +407,11 @@ export class TrainingSession {
 
   /** The loss of a batch as a scalar tensor (fast path: sparse kernel, fused loss). */
   batchLoss(t: BatchTensors): tf.Scalar {
-    const scores = forwardFast(this.params, this.csr, t.rowIds, { prompts: this.pcsr, promptIds: t.promptIds, n: this.data.nMax });
+    const scores = forwardFast(this.params, this.csr, t.rowIds, {
+      prompts: this.pcsr,
+      promptIds: t.promptIds,
+      n: this.data.nMax,
+    });
     return pairLossFused(scores, t.B, this.data.nMax, t.weights, t.consts, this.cfg.utility, this.cfg.eps, t.nWeighted);
   }
 
@@ -379,7 +438,15 @@ export class TrainingSession {
       const ids = rows.subarray(s, Math.min(rows.length, s + chunk));
       const pids = ids.map((g) => (this.data.fm.rowPrompt as Int32Array)[g] as number);
       const vals = tf.tidy(() =>
-        tf.sigmoid(forwardFast(this.params, this.csr, tf.tensor1d(ids, 'int32'), { prompts: this.pcsr, promptIds: tf.tensor1d(pids, 'int32'), n: 1 })).dataSync(),
+        tf
+          .sigmoid(
+            forwardFast(this.params, this.csr, tf.tensor1d(ids, "int32"), {
+              prompts: this.pcsr,
+              promptIds: tf.tensor1d(pids, "int32"),
+              n: 1,
+            }),
+          )
+          .dataSync(),
       );
       out.set(vals, s);
     }
@@ -389,7 +456,8 @@ export class TrainingSession {
   /** Rewards per prompt (responses in order). */
   promptRewards(promptIdx: readonly number[]): Float32Array[] {
     const rows: number[] = [];
-    for (const p of promptIdx) for (let r = 0; r < (this.data.count[p] as number); r++) rows.push((this.data.start[p] as number) + r);
+    for (const p of promptIdx)
+      for (let r = 0; r < (this.data.count[p] as number); r++) rows.push((this.data.start[p] as number) + r);
     const all = this.rewardsOfRows(Int32Array.from(rows));
     const out: Float32Array[] = [];
     let o = 0;
@@ -408,7 +476,11 @@ export class TrainingSession {
     let s = 0;
     let k = 0;
     promptIdx.forEach((p, i) => {
-      const a = pairAccuracy(rewards[i] as Float32Array, this.data.pairW[p] as Float32Array, this.data.count[p] as number);
+      const a = pairAccuracy(
+        rewards[i] as Float32Array,
+        this.data.pairW[p] as Float32Array,
+        this.data.count[p] as number,
+      );
       if (a !== null) {
         s += a;
         k++;
@@ -438,8 +510,8 @@ export class TrainingSession {
 }
 
 function abortError(): Error {
-  const e = new Error('Training canceled');
-  e.name = 'AbortError';
+  const e = new Error("Training canceled");
+  e.name = "AbortError";
   return e;
 }
 
@@ -454,7 +526,8 @@ export async function trainRewardModel(
   if (options.signal?.aborted) throw abortError();
   const data = prepareData(prompts, cfg);
   const session = new TrainingSession(data, cfg);
-  const trainSample = data.train.length > 1024 ? data.train.filter((_, i) => i % Math.ceil(data.train.length / 1024) === 0) : data.train;
+  const trainSample =
+    data.train.length > 1024 ? data.train.filter((_, i) => i % Math.ceil(data.train.length / 1024) === 0) : data.train;
   try {
     let best = -1;
     let bestStep = 0;
@@ -469,12 +542,19 @@ export async function trainRewardModel(
       if (options.signal?.aborted) throw abortError();
       loss = session.step();
       step++;
-      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}); lower the learning rate`);
+      if (!Number.isFinite(loss))
+        throw new Error(`training diverged at step ${step} (loss ${loss}); lower the learning rate`);
       const isEval = step % cfg.evalEvery === 0 || step === cfg.steps;
       if (isEval) {
         const testAccuracy = session.accuracy(data.test);
         const trainAccuracy = session.accuracy(step === cfg.steps ? data.train : trainSample);
-        options.onProgress?.({ step, totalSteps: cfg.steps, loss, trainAccuracy: trainAccuracy ?? undefined, testAccuracy: testAccuracy ?? undefined });
+        options.onProgress?.({
+          step,
+          totalSteps: cfg.steps,
+          loss,
+          trainAccuracy: trainAccuracy ?? undefined,
+          testAccuracy: testAccuracy ?? undefined,
+        });
         if (cfg.patience > 0 && testAccuracy !== null) {
           if (testAccuracy > best + 1e-9) {
             best = testAccuracy;
@@ -500,10 +580,17 @@ export async function trainRewardModel(
     const all = data.prompts.map((_, i) => i);
     const rewards = session.promptRewards(all);
     const testSet = new Set(data.test);
-    const out: TrainResult['rewards'] = [];
+    const out: TrainResult["rewards"] = [];
     data.prompts.forEach((p, i) => {
       const r = rewards[i] as Float32Array;
-      p.responses.forEach((resp, k) => out.push({ promptId: p.id, responseId: resp.id, split: testSet.has(i) ? 'test' : 'train', reward: r[k] as number }));
+      p.responses.forEach((resp, k) =>
+        out.push({
+          promptId: p.id,
+          responseId: resp.id,
+          split: testSet.has(i) ? "test" : "train",
+          reward: r[k] as number,
+        }),
+      );
     });
     const testAccuracy = session.accuracy(data.test);
     const trainAccuracy = session.accuracy(data.train);
@@ -520,7 +607,13 @@ export async function trainRewardModel(
       trainSeconds,
       stepsPerSecond: step / Math.max(trainSeconds, 1e-9),
     };
-    const weights = encodeModel(snapshot(data.spec, session.params, { utility: cfg.utility, steps: step, numericFeatures: [...NUMERIC_FEATURES] }));
+    const weights = encodeModel(
+      snapshot(data.spec, session.params, {
+        utility: cfg.utility,
+        steps: step,
+        numericFeatures: [...NUMERIC_FEATURES],
+      }),
+    );
     return { rewards: out, metrics, weights, backend };
   } finally {
     session.dispose();

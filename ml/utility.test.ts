@@ -1,40 +1,40 @@
-import { describe, expect, it, beforeAll } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from './backend';
-import { UTILITY_NAMES, utility, utilityDerivative, utilityTensor, utilityGamma } from './utility';
+import { describe, expect, it, beforeAll } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "./backend";
+import { UTILITY_NAMES, utility, utilityDerivative, utilityTensor, utilityGamma } from "./utility";
 
-describe('utilities', () => {
+describe("utilities", () => {
   beforeAll(async () => {
-    await initBackend('wasm');
+    await initBackend("wasm");
   });
 
-  it('has the documented values', () => {
-    expect(utility('linear', 0.3)).toBeCloseTo(0.3, 12);
-    expect(utility('log', 0.3, { eps: 0.1 })).toBeCloseTo(Math.log(4), 12);
-    expect(utility('inverse', 0.4, { eps: 0.1 })).toBeCloseTo(10 - 2, 12);
-    expect(utility('boxcox', 0.3, { gamma: 0.5, eps: 0.1 })).toBeCloseTo((Math.sqrt(0.4) - Math.sqrt(0.1)) / 0.5, 12);
-    expect(utility('logsigmoid', 0)).toBeCloseTo(-Math.log(2), 12);
-    expect(utility('logsigmoid', 0.25)).toBeCloseTo(Math.log(1 / (1 + Math.exp(-1))), 12);
+  it("has the documented values", () => {
+    expect(utility("linear", 0.3)).toBeCloseTo(0.3, 12);
+    expect(utility("log", 0.3, { eps: 0.1 })).toBeCloseTo(Math.log(4), 12);
+    expect(utility("inverse", 0.4, { eps: 0.1 })).toBeCloseTo(10 - 2, 12);
+    expect(utility("boxcox", 0.3, { gamma: 0.5, eps: 0.1 })).toBeCloseTo((Math.sqrt(0.4) - Math.sqrt(0.1)) / 0.5, 12);
+    expect(utility("logsigmoid", 0)).toBeCloseTo(-Math.log(2), 12);
+    expect(utility("logsigmoid", 0.25)).toBeCloseTo(Math.log(1 / (1 + Math.exp(-1))), 12);
     // exact (eps = 0) forms used by the theory
-    expect(utility('log', 0.5, { eps: 0 })).toBeCloseTo(Math.log(0.5), 12);
-    expect(utility('inverse', 0.5, { eps: 0 })).toBeCloseTo(-2, 12);
+    expect(utility("log", 0.5, { eps: 0 })).toBeCloseTo(Math.log(0.5), 12);
+    expect(utility("inverse", 0.5, { eps: 0 })).toBeCloseTo(-2, 12);
     // linear extension for x <= 0: slope eps^(g - 1)
-    expect(utility('log', -0.2, { eps: 0.1 })).toBeCloseTo(-0.2 / 0.1, 12);
-    expect(utility('inverse', -0.2, { eps: 0.1 })).toBeCloseTo(-0.2 / 0.01, 10);
+    expect(utility("log", -0.2, { eps: 0.1 })).toBeCloseTo(-0.2 / 0.1, 12);
+    expect(utility("inverse", -0.2, { eps: 0.1 })).toBeCloseTo(-0.2 / 0.01, 10);
   });
 
-  it('conditioned is linear / log / inverse at openness 0 / 0.5 / 1, adaptive switches at 0.5', () => {
+  it("conditioned is linear / log / inverse at openness 0 / 0.5 / 1, adaptive switches at 0.5", () => {
     for (const x of [-0.3, 0, 0.2, 0.9]) {
-      expect(utility('conditioned', x, { openness: 0 })).toBeCloseTo(utility('linear', x), 10);
-      expect(utility('conditioned', x, { openness: 0.5 })).toBeCloseTo(utility('log', x), 10);
-      expect(utility('conditioned', x, { openness: 1 })).toBeCloseTo(utility('inverse', x), 10);
-      expect(utility('adaptive', x, { openness: 0.49 })).toBeCloseTo(utility('linear', x), 10);
-      expect(utility('adaptive', x, { openness: 0.5 })).toBeCloseTo(utility('inverse', x), 10);
+      expect(utility("conditioned", x, { openness: 0 })).toBeCloseTo(utility("linear", x), 10);
+      expect(utility("conditioned", x, { openness: 0.5 })).toBeCloseTo(utility("log", x), 10);
+      expect(utility("conditioned", x, { openness: 1 })).toBeCloseTo(utility("inverse", x), 10);
+      expect(utility("adaptive", x, { openness: 0.49 })).toBeCloseTo(utility("linear", x), 10);
+      expect(utility("adaptive", x, { openness: 0.5 })).toBeCloseTo(utility("inverse", x), 10);
     }
-    expect(utilityGamma('conditioned', { openness: 0.25 })).toBeCloseTo(0.5, 12);
+    expect(utilityGamma("conditioned", { openness: 0.25 })).toBeCloseTo(0.5, 12);
   });
 
-  it('is continuous and C1 at 0 and continuous in gamma at 0', () => {
+  it("is continuous and C1 at 0 and continuous in gamma at 0", () => {
     const h = 1e-6;
     for (const name of UTILITY_NAMES) {
       for (const o of [0, 0.3, 0.5, 0.8, 1]) {
@@ -49,10 +49,10 @@ describe('utilities', () => {
       }
     }
     // Box-Cox tends to log as gamma -> 0
-    expect(utility('boxcox', 0.3, { gamma: 1e-5 })).toBeCloseTo(utility('log', 0.3), 4);
+    expect(utility("boxcox", 0.3, { gamma: 1e-5 })).toBeCloseTo(utility("log", 0.3), 4);
   });
 
-  it('is increasing and concave', () => {
+  it("is increasing and concave", () => {
     for (const name of UTILITY_NAMES) {
       let prev = -Infinity;
       let prevSlope = Infinity;
@@ -67,7 +67,7 @@ describe('utilities', () => {
     }
   });
 
-  it('tensor version equals the scalar version', () => {
+  it("tensor version equals the scalar version", () => {
     const xs = [-0.5, -0.1, 0, 0.05, 0.3, 0.99];
     for (const name of UTILITY_NAMES) {
       for (const o of [0, 0.25, 0.5, 0.75, 1]) {

@@ -10,9 +10,9 @@
  * The formula is written once, generically over a small arithmetic interface, and instantiated for
  * numbers (`utility`) and tensors (`utilityTensor`), so both share one definition.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from "@tensorflow/tfjs";
 
-export const UTILITY_NAMES = ['conditioned', 'log', 'logsigmoid', 'linear', 'inverse', 'adaptive', 'boxcox'] as const;
+export const UTILITY_NAMES = ["conditioned", "log", "logsigmoid", "linear", "inverse", "adaptive", "boxcox"] as const;
 export type UtilityName = (typeof UTILITY_NAMES)[number];
 
 export interface UtilityParams {
@@ -35,19 +35,19 @@ export function isUtilityName(s: string): s is UtilityName {
 /** The Box-Cox exponent of a utility for a prompt; null for logsigmoid (not in the family). */
 export function utilityGamma(name: UtilityName, p: UtilityParams = {}): number | null {
   switch (name) {
-    case 'linear':
+    case "linear":
       return 1;
-    case 'log':
+    case "log":
       return 0;
-    case 'inverse':
+    case "inverse":
       return -1;
-    case 'boxcox':
+    case "boxcox":
       return p.gamma ?? 0;
-    case 'conditioned':
+    case "conditioned":
       return 1 - 2 * clamp01(p.openness ?? 0.5);
-    case 'adaptive':
+    case "adaptive":
       return (p.openness ?? 0.5) >= ADAPTIVE_THRESHOLD ? -1 : 1;
-    case 'logsigmoid':
+    case "logsigmoid":
       return null;
   }
 }
@@ -161,7 +161,7 @@ function boxcoxExact(x: number, g: number): number {
 
 /** Scalar utility U(x). With eps = 0 the Box-Cox family drops its (possibly infinite) constant. */
 export function utility(name: UtilityName, x: number, p: UtilityParams = {}): number {
-  if (name === 'logsigmoid') return logsigmoid4(numberOps, x);
+  if (name === "logsigmoid") return logsigmoid4(numberOps, x);
   const eps = p.eps ?? DEFAULT_EPS;
   const g = utilityGamma(name, p) as number;
   if (eps === 0) return boxcoxExact(x, g);
@@ -170,7 +170,7 @@ export function utility(name: UtilityName, x: number, p: UtilityParams = {}): nu
 
 /** Scalar derivative U'(x) (used by the theory solver). */
 export function utilityDerivative(name: UtilityName, x: number, p: UtilityParams = {}): number {
-  if (name === 'logsigmoid') return 4 / (1 + Math.exp(4 * x));
+  if (name === "logsigmoid") return 4 / (1 + Math.exp(4 * x));
   const eps = p.eps ?? DEFAULT_EPS;
   const g = utilityGamma(name, p) as number;
   if (x <= 0 && eps === 0) return g === 1 ? 1 : g > 1 ? 0 : Infinity;
@@ -181,9 +181,14 @@ export function utilityDerivative(name: UtilityName, x: number, p: UtilityParams
  * Tensor utility, element-wise. `gamma` is the per-element (broadcastable) Box-Cox exponent
  * tensor (ignored for logsigmoid); eps must be > 0.
  */
-export function utilityTensor(name: UtilityName, x: tf.Tensor, gamma: tf.Tensor | null, eps: number = DEFAULT_EPS): tf.Tensor {
-  if (name === 'logsigmoid') return logsigmoid4(tensorOps, x);
-  if (!(eps > 0)) throw new Error('utilityTensor needs eps > 0');
+export function utilityTensor(
+  name: UtilityName,
+  x: tf.Tensor,
+  gamma: tf.Tensor | null,
+  eps: number = DEFAULT_EPS,
+): tf.Tensor {
+  if (name === "logsigmoid") return logsigmoid4(tensorOps, x);
+  if (!(eps > 0)) throw new Error("utilityTensor needs eps > 0");
   if (!gamma) throw new Error(`utility ${name} needs a gamma tensor`);
   return boxcoxSmoothed(tensorOps, x, gamma, eps);
 }

@@ -16,7 +16,18 @@ export function prepareDatabase(): void {
   db.$client.close();
 }
 
-const SOURCE_ROOTS = ["app", "components", "lib", "db", "ml", "public", "next.config.js", "package-lock.json", "tsconfig.json", "postcss.config.mjs"];
+const SOURCE_ROOTS = [
+  "app",
+  "components",
+  "lib",
+  "db",
+  "ml",
+  "public",
+  "next.config.js",
+  "package-lock.json",
+  "tsconfig.json",
+  "postcss.config.mjs",
+];
 
 function newestMtime(entry: string): number {
   let stat: fs.Stats;

@@ -18,7 +18,8 @@ import { cn } from "@/lib/utils";
 export const metadata = { title: "Admin" };
 export const dynamic = "force-dynamic";
 
-const input = "h-9 rounded-md border border-slate-300 bg-white px-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
+const input =
+  "h-9 rounded-md border border-slate-300 bg-white px-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
 const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "—");
 
 type Column = string | { label: string; numeric: true };
@@ -63,16 +64,32 @@ export default async function Page() {
         </h2>
         <Table
           testId="user-table"
-          columns={["User", "Role", { label: "Annotations", numeric: true }, { label: "Last 7 days", numeric: true }, { label: "Median s", numeric: true }, "Last active", "Access"]}
+          columns={[
+            "User",
+            "Role",
+            { label: "Annotations", numeric: true },
+            { label: "Last 7 days", numeric: true },
+            { label: "Median s", numeric: true },
+            "Last active",
+            "Access",
+          ]}
         >
           {users.map((u) => (
-            <tr key={u.id} data-testid={`user-row-${u.email}`} className={u.disabled ? "bg-slate-50 text-slate-400" : undefined}>
+            <tr
+              key={u.id}
+              data-testid={`user-row-${u.email}`}
+              className={u.disabled ? "bg-slate-50 text-slate-400" : undefined}
+            >
               <td className="px-3 py-2">
                 <div className="font-medium">{u.name}</div>
                 <div className="text-xs text-slate-500">{u.email}</div>
               </td>
               <td className="px-3 py-2">
-                <ActionForm action={setRoleAction} className="flex flex-wrap items-center gap-1" label={`Role of ${u.email}`}>
+                <ActionForm
+                  action={setRoleAction}
+                  className="flex flex-wrap items-center gap-1"
+                  label={`Role of ${u.email}`}
+                >
                   <input type="hidden" name="userId" value={u.id} />
                   <select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} className={input}>
                     {ROLES.map((r) => (
@@ -86,14 +103,25 @@ export default async function Page() {
               </td>
               <td className="px-3 py-2 text-right tabular-nums">{u.annotations}</td>
               <td className="px-3 py-2 text-right tabular-nums">{u.annotationsLastWeek}</td>
-              <td className="px-3 py-2 text-right tabular-nums">{u.medianSeconds === null ? "—" : Math.round(u.medianSeconds)}</td>
+              <td className="px-3 py-2 text-right tabular-nums">
+                {u.medianSeconds === null ? "—" : Math.round(u.medianSeconds)}
+              </td>
               <td className="px-3 py-2 text-xs">{when(u.lastAnnotationAt)}</td>
               <td className="px-3 py-2">
-                <ActionForm action={setDisabledAction} className="flex flex-wrap items-center gap-1" label={`Access of ${u.email}`}>
+                <ActionForm
+                  action={setDisabledAction}
+                  className="flex flex-wrap items-center gap-1"
+                  label={`Access of ${u.email}`}
+                >
                   <input type="hidden" name="userId" value={u.id} />
                   <input type="hidden" name="disabled" value={u.disabled ? "0" : "1"} />
                   {u.disabled && <span className="text-xs font-semibold uppercase text-rose-700">disabled</span>}
-                  <SubmitButton size="sm" variant={u.disabled ? "secondary" : "ghost"} disabled={u.id === me.id} data-testid="toggle-disabled">
+                  <SubmitButton
+                    size="sm"
+                    variant={u.disabled ? "secondary" : "ghost"}
+                    disabled={u.id === me.id}
+                    data-testid="toggle-disabled"
+                  >
                     {u.disabled ? "Enable" : "Disable"}
                   </SubmitButton>
                 </ActionForm>
@@ -102,7 +130,12 @@ export default async function Page() {
           ))}
         </Table>
 
-        <ActionForm action={createUserAction} className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4" testId="create-user" label="Create a user">
+        <ActionForm
+          action={createUserAction}
+          className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4"
+          testId="create-user"
+          label="Create a user"
+        >
           <label className="text-sm">
             <span className="block text-xs text-slate-500">Email</span>
             <input name="email" type="email" required className={input} />
@@ -121,7 +154,14 @@ export default async function Page() {
           </label>
           <label className="text-sm">
             <span className="block text-xs text-slate-500">Initial password (8+)</span>
-            <input name="password" type="password" minLength={8} required autoComplete="new-password" className={input} />
+            <input
+              name="password"
+              type="password"
+              minLength={8}
+              required
+              autoComplete="new-password"
+              className={input}
+            />
           </label>
           <SubmitButton>Create user</SubmitButton>
         </ActionForm>
@@ -132,10 +172,15 @@ export default async function Page() {
           API tokens
         </h2>
         <p className="text-sm text-slate-600">
-          Send as <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code>; a token acts with its user&apos;s
-          role. Only a hash is stored, so a token is shown once.
+          Send as <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code>; a token acts
+          with its user&apos;s role. Only a hash is stored, so a token is shown once.
         </p>
-        <ActionForm action={createTokenAction} className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4" testId="create-token" label="Create an API token">
+        <ActionForm
+          action={createTokenAction}
+          className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4"
+          testId="create-token"
+          label="Create an API token"
+        >
           <label className="text-sm">
             <span className="block text-xs text-slate-500">Token name</span>
             <input name="name" required placeholder="nightly export" className={input} data-testid="token-name" />
@@ -194,7 +239,13 @@ export default async function Page() {
         </h2>
         <div className="grid gap-4 lg:grid-cols-2">
           {datasets.map((d) => (
-            <ActionForm key={d.id} action={updateDatasetAction} className="space-y-2 rounded-lg border border-slate-200 bg-white p-4" label={`Settings of ${d.slug}`} testId={`dataset-settings-${d.slug}`}>
+            <ActionForm
+              key={d.id}
+              action={updateDatasetAction}
+              className="space-y-2 rounded-lg border border-slate-200 bg-white p-4"
+              label={`Settings of ${d.slug}`}
+              testId={`dataset-settings-${d.slug}`}
+            >
               <input type="hidden" name="slug" value={d.slug} />
               <p className="font-mono text-xs text-slate-500">
                 {d.slug} · {d.prompts} prompts × {d.responsesPerPrompt} responses (fixed) · {d.completePrompts} complete
@@ -205,11 +256,23 @@ export default async function Page() {
               </label>
               <label className="block text-sm">
                 <span className="block text-xs text-slate-500">Annotations per prompt</span>
-                <input name="annotationsPerPrompt" type="number" min={1} max={50} defaultValue={d.annotationsPerPrompt} className={`${input} w-24`} />
+                <input
+                  name="annotationsPerPrompt"
+                  type="number"
+                  min={1}
+                  max={50}
+                  defaultValue={d.annotationsPerPrompt}
+                  className={`${input} w-24`}
+                />
               </label>
               <label className="block text-sm">
                 <span className="block text-xs text-slate-500">Guidelines (markdown)</span>
-                <textarea name="guidelines" defaultValue={d.guidelines} rows={4} className="w-full rounded-md border border-slate-300 p-2 text-sm" />
+                <textarea
+                  name="guidelines"
+                  defaultValue={d.guidelines}
+                  rows={4}
+                  className="w-full rounded-md border border-slate-300 p-2 text-sm"
+                />
               </label>
               <SubmitButton size="sm">Save</SubmitButton>
             </ActionForm>

@@ -8,7 +8,11 @@ import { requirePageUser } from "@/lib/session";
 export const metadata = { title: "Annotate" };
 export const dynamic = "force-dynamic";
 
-export default async function AnnotatePage({ searchParams }: { searchParams: Promise<{ dataset?: string; saved?: string }> }) {
+export default async function AnnotatePage({
+  searchParams,
+}: {
+  searchParams: Promise<{ dataset?: string; saved?: string }>;
+}) {
   const { dataset: slug, saved } = await searchParams;
   const user = await requirePageUser("annotator", `/annotate${slug ? `?dataset=${encodeURIComponent(slug)}` : ""}`);
   const db = getDb();
@@ -17,15 +21,23 @@ export default async function AnnotatePage({ searchParams }: { searchParams: Pro
 
   if (!dataset) {
     return (
-      <div className="mx-auto max-w-md rounded-xl border border-slate-200 bg-white p-8 text-center shadow-sm" data-testid="no-dataset">
+      <div
+        className="mx-auto max-w-md rounded-xl border border-slate-200 bg-white p-8 text-center shadow-sm"
+        data-testid="no-dataset"
+      >
         <h1 className="text-lg font-semibold">{slug ? `There is no dataset “${slug}”` : "Nothing to annotate yet"}</h1>
         <p className="mt-2 text-sm text-slate-600">
-          {slug ? "Check the link, or pick one of the datasets below." : "A researcher needs to import a dataset first."}
+          {slug
+            ? "Check the link, or pick one of the datasets below."
+            : "A researcher needs to import a dataset first."}
         </p>
         <ul className="mt-4 space-y-1 text-sm">
           {datasets.map((d) => (
             <li key={d.id}>
-              <Link className="text-indigo-600 hover:underline" href={`/annotate?dataset=${encodeURIComponent(d.slug)}`}>
+              <Link
+                className="text-indigo-600 hover:underline"
+                href={`/annotate?dataset=${encodeURIComponent(d.slug)}`}
+              >
                 {d.name}
               </Link>
             </li>
@@ -50,7 +62,11 @@ export default async function AnnotatePage({ searchParams }: { searchParams: Pro
                 {datasets
                   .filter((d) => d.id !== dataset.id)
                   .map((d) => (
-                    <Link key={d.id} href={`/annotate?dataset=${encodeURIComponent(d.slug)}`} className="rounded px-1.5 text-indigo-600 hover:bg-indigo-50">
+                    <Link
+                      key={d.id}
+                      href={`/annotate?dataset=${encodeURIComponent(d.slug)}`}
+                      className="rounded px-1.5 text-indigo-600 hover:bg-indigo-50"
+                    >
                       {d.name}
                     </Link>
                   ))}
@@ -62,7 +78,11 @@ export default async function AnnotatePage({ searchParams }: { searchParams: Pro
       </header>
 
       {saved && queued.status === "prompt" && (
-        <p role="status" className="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-800" data-testid="saved-banner">
+        <p
+          role="status"
+          className="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-800"
+          data-testid="saved-banner"
+        >
           Saved. Here is your next prompt.
         </p>
       )}
@@ -77,21 +97,33 @@ export default async function AnnotatePage({ searchParams }: { searchParams: Pro
           afterSaveHref={`/annotate${datasetQuery}&saved=${queued.prompt.id}`}
         />
       ) : (
-        <section className="mx-auto mt-10 max-w-lg rounded-2xl border border-slate-200 bg-white p-8 text-center shadow-sm" data-testid="queue-empty">
-          <div aria-hidden className="mx-auto grid h-14 w-14 place-items-center rounded-full bg-emerald-100 text-2xl text-emerald-700">
+        <section
+          className="mx-auto mt-10 max-w-lg rounded-2xl border border-slate-200 bg-white p-8 text-center shadow-sm"
+          data-testid="queue-empty"
+        >
+          <div
+            aria-hidden
+            className="mx-auto grid h-14 w-14 place-items-center rounded-full bg-emerald-100 text-2xl text-emerald-700"
+          >
             ✓
           </div>
           <h2 className="mt-4 text-xl font-semibold text-slate-900">All done here, thank you!</h2>
           <p className="mt-2 text-sm text-slate-600">
-            You have ranked {queued.progress.doneByMe} {queued.progress.doneByMe === 1 ? "prompt" : "prompts"} in {dataset.name}. Every
-            other prompt already has its {queued.progress.target} rankings, is being ranked by someone else right now, or was skipped by
-            you.
+            You have ranked {queued.progress.doneByMe} {queued.progress.doneByMe === 1 ? "prompt" : "prompts"} in{" "}
+            {dataset.name}. Every other prompt already has its {queued.progress.target} rankings, is being ranked by
+            someone else right now, or was skipped by you.
           </p>
           <div className="mt-6 flex flex-wrap justify-center gap-2">
-            <Link href="/annotate/mine" className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">
+            <Link
+              href="/annotate/mine"
+              className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500"
+            >
               Review my annotations
             </Link>
-            <Link href={`/annotate${datasetQuery}`} className="rounded-md px-4 py-2 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50">
+            <Link
+              href={`/annotate${datasetQuery}`}
+              className="rounded-md px-4 py-2 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
+            >
               Check again
             </Link>
           </div>

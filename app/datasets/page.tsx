@@ -15,7 +15,9 @@ export default async function Page() {
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Datasets</h1>
-          <p className="text-sm text-slate-600">Progress towards each dataset&apos;s target number of annotations per prompt.</p>
+          <p className="text-sm text-slate-600">
+            Progress towards each dataset&apos;s target number of annotations per prompt.
+          </p>
         </div>
         <Link
           href="/datasets/new"
@@ -27,7 +29,11 @@ export default async function Page() {
       </div>
       {datasets.length === 0 ? (
         <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-600">
-          No datasets yet. <Link href="/datasets/new" className="text-indigo-700 underline">Import a JSONL file</Link> to create one.
+          No datasets yet.{" "}
+          <Link href="/datasets/new" className="text-indigo-700 underline">
+            Import a JSONL file
+          </Link>{" "}
+          to create one.
         </p>
       ) : (
         <ul className="grid gap-4 md:grid-cols-2" data-testid="dataset-list">
@@ -35,12 +41,17 @@ export default async function Page() {
             <li key={d.id} className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
               <div className="flex items-start justify-between gap-3">
                 <div className="min-w-0">
-                  <Link href={`/datasets/${d.slug}`} className="text-lg font-semibold text-slate-900 hover:text-indigo-700 hover:underline">
+                  <Link
+                    href={`/datasets/${d.slug}`}
+                    className="text-lg font-semibold text-slate-900 hover:text-indigo-700 hover:underline"
+                  >
                     {d.name}
                   </Link>
                   <p className="font-mono text-xs text-slate-500">{d.slug}</p>
                 </div>
-                {d.synthetic && <span className="rounded bg-slate-100 px-2 py-0.5 text-xs text-slate-600">synthetic</span>}
+                {d.synthetic && (
+                  <span className="rounded bg-slate-100 px-2 py-0.5 text-xs text-slate-600">synthetic</span>
+                )}
               </div>
               <dl className="mt-3 grid grid-cols-3 gap-2 text-sm">
                 <div>
@@ -59,7 +70,12 @@ export default async function Page() {
               <p className="mt-3 text-xs text-slate-500">
                 {d.completePrompts} of {d.prompts} prompts have {d.annotationsPerPrompt}+ annotations
               </p>
-              <ProgressBar value={d.completePrompts} max={d.prompts} label={`${d.name}: prompts complete`} className="mt-1" />
+              <ProgressBar
+                value={d.completePrompts}
+                max={d.prompts}
+                label={`${d.name}: prompts complete`}
+                className="mt-1"
+              />
             </li>
           ))}
         </ul>

@@ -5,7 +5,10 @@ export const metadata = { title: "Not allowed" };
 export default async function Forbidden({ searchParams }: { searchParams: Promise<{ need?: string }> }) {
   const { need } = await searchParams;
   return (
-    <div className="mx-auto max-w-md rounded-lg border border-slate-200 bg-white p-8 text-center shadow-sm" data-testid="forbidden">
+    <div
+      className="mx-auto max-w-md rounded-lg border border-slate-200 bg-white p-8 text-center shadow-sm"
+      data-testid="forbidden"
+    >
       <p className="text-sm font-semibold text-rose-600">403</p>
       <h1 className="mt-1 text-xl font-semibold">You don&apos;t have access to that page</h1>
       <p className="mt-2 text-sm text-slate-600">

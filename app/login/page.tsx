@@ -30,13 +30,20 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <p className="mt-1 text-sm text-slate-600">Rank responses, train reward models, catch collapse.</p>
       <LoginForm next={next} />
       {env().OCTORANK_SEED_DEMO === "1" && (
-        <section aria-labelledby="demo-accounts" className="mt-6 rounded-lg border border-dashed border-slate-300 p-4 text-sm">
-          <h2 id="demo-accounts" className="font-medium text-slate-700">Demo accounts</h2>
+        <section
+          aria-labelledby="demo-accounts"
+          className="mt-6 rounded-lg border border-dashed border-slate-300 p-4 text-sm"
+        >
+          <h2 id="demo-accounts" className="font-medium text-slate-700">
+            Demo accounts
+          </h2>
           <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-slate-600">
             {DEMO_ACCOUNTS.filter((a, i, all) => all.findIndex((b) => b.role === a.role) === i).map((a) => (
               <div key={a.email} className="contents">
                 <dt className="capitalize text-slate-500">{a.role}</dt>
-                <dd className="font-mono text-xs leading-5">{a.email} · {a.password}</dd>
+                <dd className="font-mono text-xs leading-5">
+                  {a.email} · {a.password}
+                </dd>
               </div>
             ))}
           </dl>

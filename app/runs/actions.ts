@@ -27,7 +27,8 @@ function trainSettingsFrom(form: FormData): { settings: Record<string, unknown>;
     if (typeof raw !== "string" || raw.trim() === "") continue;
     if (Array.isArray(fallback)) {
       const values = raw.split(",").map((v) => Number(v.trim()));
-      if (values.some((v) => !Number.isFinite(v))) errors[field] = "Enter whole numbers separated by commas, e.g. 128 or 256, 64.";
+      if (values.some((v) => !Number.isFinite(v)))
+        errors[field] = "Enter whole numbers separated by commas, e.g. 128 or 256, 64.";
       else settings[key] = values;
     } else {
       const value = Number(raw);
@@ -50,7 +51,8 @@ export async function createRunAction(_previous: CreateRunState, form: FormData)
     utility: form.get("utility"),
     heldOutShare: form.get("heldOutShare"),
     seed: form.get("seed"),
-    missingOpenness: policy === "assume" ? { policy: "assume", value: form.get("assumedOpenness") } : { policy: "exclude" },
+    missingOpenness:
+      policy === "assume" ? { policy: "assume", value: form.get("assumedOpenness") } : { policy: "exclude" },
     train: settings,
   });
   if (!parsed.success) {

@@ -23,7 +23,8 @@ export default async function RunsPage() {
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Training runs</h1>
           <p className="mt-1 text-sm text-slate-600">
-            Reward models trained on your rankings, and whether their reward distributions follow each prompt&apos;s openness.
+            Reward models trained on your rankings, and whether their reward distributions follow each prompt&apos;s
+            openness.
             {counts.running + counts.queued > 0 && (
               <span className="ml-1 font-medium text-indigo-700">
                 {counts.running} training, {counts.queued} queued.
@@ -33,23 +34,39 @@ export default async function RunsPage() {
         </div>
         <div className="flex flex-wrap items-center gap-2">
           <form action={reproducePaperAction}>
-            <Button type="submit" variant="secondary" data-testid="reproduce-paper" title={`Synthetic length experiment: ${REPRO.prompts} prompts, ${REPRO.steps} steps, log vs conditioned`}>
+            <Button
+              type="submit"
+              variant="secondary"
+              data-testid="reproduce-paper"
+              title={`Synthetic length experiment: ${REPRO.prompts} prompts, ${REPRO.steps} steps, log vs conditioned`}
+            >
               Reproduce the paper
             </Button>
           </form>
-          <Link href="/runs/new" className="inline-flex h-10 items-center rounded-md bg-indigo-600 px-4 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2" data-testid="new-run">
+          <Link
+            href="/runs/new"
+            className="inline-flex h-10 items-center rounded-md bg-indigo-600 px-4 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
+            data-testid="new-run"
+          >
             New run
           </Link>
         </div>
       </div>
 
       {finished.length >= 2 && (
-        <form action="/runs/compare" className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3 text-sm shadow-sm">
+        <form
+          action="/runs/compare"
+          className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3 text-sm shadow-sm"
+        >
           <span className="mr-1 self-center font-medium text-slate-700">Compare</span>
           {(["a", "b"] as const).map((side, i) => (
             <label key={side} className="flex flex-col gap-1 text-xs text-slate-500">
               Run {side.toUpperCase()}
-              <select name={side} defaultValue={finished[i === 0 ? 1 : 0]?.id} className="h-9 rounded-md border border-slate-300 bg-white px-2 text-sm text-slate-900">
+              <select
+                name={side}
+                defaultValue={finished[i === 0 ? 1 : 0]?.id}
+                className="h-9 rounded-md border border-slate-300 bg-white px-2 text-sm text-slate-900"
+              >
                 {finished.map((r) => (
                   <option key={r.id} value={r.id}>
                     #{r.id} {r.name}
@@ -67,7 +84,9 @@ export default async function RunsPage() {
       {runs.length === 0 ? (
         <div className="rounded-lg border border-dashed border-slate-300 bg-white p-10 text-center">
           <p className="font-medium">No runs yet</p>
-          <p className="mt-1 text-sm text-slate-600">Start one on your rankings, or reproduce the paper&apos;s length experiment in about a minute.</p>
+          <p className="mt-1 text-sm text-slate-600">
+            Start one on your rankings, or reproduce the paper&apos;s length experiment in about a minute.
+          </p>
         </div>
       ) : (
         <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
@@ -103,7 +122,9 @@ export default async function RunsPage() {
                     </td>
                     <td className="px-3 py-2">
                       <StatusBadge status={run.status} />
-                      {run.status === "running" && <span className="ml-2 text-xs tabular-nums text-slate-500">{pct(run.progress, 0)}</span>}
+                      {run.status === "running" && (
+                        <span className="ml-2 text-xs tabular-nums text-slate-500">{pct(run.progress, 0)}</span>
+                      )}
                     </td>
                     <td className="px-3 py-2 text-right tabular-nums">{pct(summary?.testAccuracy)}</td>
                     <td className="px-3 py-2 text-right tabular-nums">{num(held?.gap)}</td>

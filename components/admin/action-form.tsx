@@ -28,7 +28,13 @@ export function ActionForm({
   const [state, formAction] = useActionState(action, {});
   const id = useId();
   return (
-    <form action={formAction} className={className} data-testid={testId} aria-label={label} aria-describedby={`${id}-status`}>
+    <form
+      action={formAction}
+      className={className}
+      data-testid={testId}
+      aria-label={label}
+      aria-describedby={`${id}-status`}
+    >
       {children}
       <div id={`${id}-status`} aria-live="polite" className="basis-full">
         {state.error && (

@@ -18,7 +18,10 @@ export function ChartCard({
   testId?: string;
 }) {
   return (
-    <section className={cn("rounded-lg border border-slate-200 bg-white p-4 shadow-sm", className)} data-testid={testId}>
+    <section
+      className={cn("rounded-lg border border-slate-200 bg-white p-4 shadow-sm", className)}
+      data-testid={testId}
+    >
       <div className="mb-3 flex items-start justify-between gap-3">
         <div>
           <h3 className="text-sm font-semibold text-slate-900">{title}</h3>
@@ -37,7 +40,15 @@ export function ChartLegend({ items }: { items: { label: string; color: string; 
       {items.map((item) => (
         <li key={item.label} className="flex items-center gap-1.5">
           <svg width="18" height="8" aria-hidden>
-            <line x1="0" y1="4" x2="18" y2="4" stroke={item.color} strokeWidth="2" strokeDasharray={item.dashed ? "4 3" : undefined} />
+            <line
+              x1="0"
+              y1="4"
+              x2="18"
+              y2="4"
+              stroke={item.color}
+              strokeWidth="2"
+              strokeDasharray={item.dashed ? "4 3" : undefined}
+            />
           </svg>
           {item.label}
         </li>

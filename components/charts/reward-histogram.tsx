@@ -5,7 +5,13 @@ import { AXIS, GRID, GROUP_COLORS } from "./colors";
 import { ChartLegend } from "./chart-card";
 
 /** Where normalised rewards fall, open vs closed prompts: two-point for closed, spread for open when the model is openness-aware. */
-export function RewardHistogram({ bins, height = 240 }: { bins: { bin: number; open: number; closed: number }[]; height?: number }) {
+export function RewardHistogram({
+  bins,
+  height = 240,
+}: {
+  bins: { bin: number; open: number; closed: number }[];
+  height?: number;
+}) {
   // Round ticks (every 10% or 20%): recharts' own split of a 0–50% axis reads 0, 15, 30, 50.
   const highest = Math.max(0.1, ...bins.flatMap((b) => [b.open, b.closed]));
   const step = highest > 0.5 ? 0.2 : 0.1;
@@ -16,15 +22,40 @@ export function RewardHistogram({ bins, height = 240 }: { bins: { bin: number; o
         <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 400, height }}>
           <BarChart data={bins} margin={{ top: 8, right: 8, bottom: 16, left: 0 }} barGap={0} barCategoryGap="12%">
             <CartesianGrid {...GRID} vertical={false} />
-            <XAxis dataKey="bin" {...AXIS} tickFormatter={(v: number) => v.toFixed(2)} label={{ value: "normalised reward", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }} />
-            <YAxis {...AXIS} width={40} domain={[0, ticks.at(-1)!]} ticks={ticks} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} />
-            <Tooltip formatter={(v) => (typeof v === "number" ? `${(v * 100).toFixed(1)}%` : "–")} labelFormatter={(b) => `around ${Number(b).toFixed(2)}`} />
+            <XAxis
+              dataKey="bin"
+              {...AXIS}
+              tickFormatter={(v: number) => v.toFixed(2)}
+              label={{
+                value: "normalised reward",
+                position: "insideBottom",
+                offset: -8,
+                fontSize: 11,
+                fill: "#64748b",
+              }}
+            />
+            <YAxis
+              {...AXIS}
+              width={40}
+              domain={[0, ticks.at(-1)!]}
+              ticks={ticks}
+              tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
+            />
+            <Tooltip
+              formatter={(v) => (typeof v === "number" ? `${(v * 100).toFixed(1)}%` : "–")}
+              labelFormatter={(b) => `around ${Number(b).toFixed(2)}`}
+            />
             <Bar dataKey="closed" fill={GROUP_COLORS.closed} fillOpacity={0.85} isAnimationActive={false} />
             <Bar dataKey="open" fill={GROUP_COLORS.open} fillOpacity={0.85} isAnimationActive={false} />
           </BarChart>
         </ResponsiveContainer>
       </div>
-      <ChartLegend items={[{ label: "closed prompts", color: GROUP_COLORS.closed }, { label: "open prompts", color: GROUP_COLORS.open }]} />
+      <ChartLegend
+        items={[
+          { label: "closed prompts", color: GROUP_COLORS.closed },
+          { label: "open prompts", color: GROUP_COLORS.open },
+        ]}
+      />
     </div>
   );
 }

@@ -18,14 +18,31 @@ export function ShapeScatter({
   height?: number;
 }) {
   // Openness often sits on a 5-point scale: a small deterministic jitter keeps the dots apart.
-  const data = points.map((p, i) => ({ ...p, x: Math.min(1.02, Math.max(-0.02, p.openness + (((i * 7919) % 97) / 97 - 0.5) * 0.04)) }));
+  const data = points.map((p, i) => ({
+    ...p,
+    x: Math.min(1.02, Math.max(-0.02, p.openness + (((i * 7919) % 97) / 97 - 0.5) * 0.04)),
+  }));
   return (
     <div style={{ height }} data-points={points.length}>
       <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 400, height }}>
         <ScatterChart margin={{ top: 8, right: 12, bottom: 16, left: 0 }}>
           <CartesianGrid {...GRID} />
-          <XAxis type="number" dataKey="x" domain={[-0.05, 1.05]} ticks={[0, 0.25, 0.5, 0.75, 1]} {...AXIS} label={{ value: "openness", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }} />
-          <YAxis type="number" dataKey="shape" domain={[0, "auto"]} {...AXIS} width={40} tickFormatter={(v: number) => v.toFixed(2)} />
+          <XAxis
+            type="number"
+            dataKey="x"
+            domain={[-0.05, 1.05]}
+            ticks={[0, 0.25, 0.5, 0.75, 1]}
+            {...AXIS}
+            label={{ value: "openness", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }}
+          />
+          <YAxis
+            type="number"
+            dataKey="shape"
+            domain={[0, "auto"]}
+            {...AXIS}
+            width={40}
+            tickFormatter={(v: number) => v.toFixed(2)}
+          />
           <Scatter
             data={target.map((t) => ({ x: t.openness, shape: t.shape }))}
             line={{ stroke: "#64748b", strokeDasharray: "4 4", strokeWidth: 1.5 }}

@@ -17,7 +17,11 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
   const height = Math.max(220, Math.min(320, (data?.rows ?? 0) * 3 + 60));
   return (
     <div>
-      <div role="radiogroup" aria-label="Which prompts" className="mb-2 inline-flex rounded-md bg-slate-100 p-0.5 text-xs">
+      <div
+        role="radiogroup"
+        aria-label="Which prompts"
+        className="mb-2 inline-flex rounded-md bg-slate-100 p-0.5 text-xs"
+      >
         {available.map((s) => (
           <button
             key={s}
@@ -38,13 +42,25 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
             <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 500, height }}>
               <ScatterChart margin={{ top: 4, right: 12, bottom: 16, left: 0 }}>
                 <CartesianGrid {...GRID} horizontal={false} />
-                <XAxis type="number" dataKey="reward" domain={[0, 1]} {...AXIS} label={{ value: "reward", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }} />
+                <XAxis
+                  type="number"
+                  dataKey="reward"
+                  domain={[0, 1]}
+                  {...AXIS}
+                  label={{ value: "reward", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }}
+                />
                 <YAxis type="number" dataKey="row" reversed domain={[0, data.rows + 1]} hide />
                 <Scatter
                   data={data.points}
                   isAnimationActive={false}
                   shape={(props: { cx?: number; cy?: number; payload?: { openness: number } }) => (
-                    <circle cx={props.cx} cy={props.cy} r={2.4} fill={opennessColor(props.payload?.openness ?? 0.5)} fillOpacity={0.8} />
+                    <circle
+                      cx={props.cx}
+                      cy={props.cy}
+                      r={2.4}
+                      fill={opennessColor(props.payload?.openness ?? 0.5)}
+                      fillOpacity={0.8}
+                    />
                   )}
                 />
               </ScatterChart>
@@ -53,7 +69,13 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
           <div className="mt-1 flex items-center justify-between text-xs text-slate-500">
             <span className="flex items-center gap-2">
               closed
-              <span aria-hidden className="inline-block h-2 w-24 rounded-full" style={{ background: `linear-gradient(to right, ${opennessColor(0)}, ${opennessColor(0.5)}, ${opennessColor(1)})` }} />
+              <span
+                aria-hidden
+                className="inline-block h-2 w-24 rounded-full"
+                style={{
+                  background: `linear-gradient(to right, ${opennessColor(0)}, ${opennessColor(0.5)}, ${opennessColor(1)})`,
+                }}
+              />
               open
             </span>
             <span>

@@ -23,12 +23,19 @@ export function HistogramChart({
   return (
     <figure className="rounded-lg border border-slate-200 bg-white p-4">
       <figcaption className="mb-2 text-sm font-medium text-slate-700">
-        {title} <span className="font-normal text-slate-500">({total} {unit})</span>
+        {title}{" "}
+        <span className="font-normal text-slate-500">
+          ({total} {unit})
+        </span>
       </figcaption>
       {total === 0 ? (
         <p className="py-12 text-center text-sm text-slate-500">Not enough rankings yet.</p>
       ) : (
-        <div className="h-48" role="img" aria-label={`${title}: ${bins.map((b) => `${b.label}: ${b.count}`).join(", ")}`}>
+        <div
+          className="h-48"
+          role="img"
+          aria-label={`${title}: ${bins.map((b) => `${b.label}: ${b.count}`).join(", ")}`}
+        >
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={bins} margin={{ top: 4, right: 8, bottom: 0, left: -20 }}>
               <CartesianGrid vertical={false} stroke="#e2e8f0" />

@@ -7,7 +7,17 @@ import { Button } from "@/components/ui/button";
 
 type LineError = { line: number; field: string; reason: string };
 type Result =
-  | { ok: true; dataset: { slug: string; created: boolean }; lines: number; promptsCreated: number; promptsUnchanged: number; annotationsCreated: number; annotationsUpdated: number; annotationsUnchanged: number; annotatorsCreated: number }
+  | {
+      ok: true;
+      dataset: { slug: string; created: boolean };
+      lines: number;
+      promptsCreated: number;
+      promptsUnchanged: number;
+      annotationsCreated: number;
+      annotationsUpdated: number;
+      annotationsUnchanged: number;
+      annotatorsCreated: number;
+    }
   | { ok: false; lines: number; errors: LineError[]; moreErrors: number }
   | { error: string };
 
@@ -50,7 +60,9 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
         body: file,
         headers: { "Content-Type": "application/x-ndjson" },
       });
-      const body = (await response.json().catch(() => ({ error: `The server answered ${response.status}.` }))) as Result;
+      const body = (await response
+        .json()
+        .catch(() => ({ error: `The server answered ${response.status}.` }))) as Result;
       setResult(body);
       if ("ok" in body && body.ok) router.refresh();
     } catch {
@@ -61,13 +73,24 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4 rounded-lg border border-slate-200 bg-white p-5" aria-describedby={`${id}-result`}>
+    <form
+      onSubmit={onSubmit}
+      className="space-y-4 rounded-lg border border-slate-200 bg-white p-5"
+      aria-describedby={`${id}-result`}
+    >
       {!slug && (
         <fieldset className="grid gap-4 sm:grid-cols-2">
           <legend className="mb-2 text-sm font-medium text-slate-700">New dataset</legend>
           <label className="text-sm">
             Slug (used in URLs)
-            <input name="slug" required pattern="[a-z0-9][a-z0-9\-]{0,62}" className={inputClass} data-testid="import-slug" placeholder="support-replies" />
+            <input
+              name="slug"
+              required
+              pattern="[a-z0-9][a-z0-9\-]{0,62}"
+              className={inputClass}
+              data-testid="import-slug"
+              placeholder="support-replies"
+            />
           </label>
           <label className="text-sm">
             Name
@@ -75,11 +98,25 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
           </label>
           <label className="text-sm">
             Responses per prompt
-            <input name="responses_per_prompt" type="number" min={2} max={32} placeholder="from the file" className={inputClass} />
+            <input
+              name="responses_per_prompt"
+              type="number"
+              min={2}
+              max={32}
+              placeholder="from the file"
+              className={inputClass}
+            />
           </label>
           <label className="text-sm">
             Annotations per prompt
-            <input name="annotations_per_prompt" type="number" min={1} max={50} defaultValue={3} className={inputClass} />
+            <input
+              name="annotations_per_prompt"
+              type="number"
+              min={1}
+              max={50}
+              defaultValue={3}
+              className={inputClass}
+            />
           </label>
           <label className="text-sm sm:col-span-2">
             Guidelines (markdown, shown to annotators)
@@ -118,16 +155,17 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
               {result.dataset.created ? " (new dataset)" : ""}.
             </p>
             <p>
-              {result.promptsCreated} new prompt(s); {result.annotationsCreated} new, {result.annotationsUpdated} updated and{" "}
-              {result.annotationsUnchanged} unchanged annotation(s); {result.annotatorsCreated} new external annotator(s).
+              {result.promptsCreated} new prompt(s); {result.annotationsCreated} new, {result.annotationsUpdated}{" "}
+              updated and {result.annotationsUnchanged} unchanged annotation(s); {result.annotatorsCreated} new external
+              annotator(s).
             </p>
           </div>
         )}
         {result && "ok" in result && !result.ok && (
           <div className="rounded-md bg-rose-50 p-3 text-sm text-rose-900" data-testid="import-errors">
             <p className="font-medium">
-              Nothing was imported: {result.errors.length + result.moreErrors} problem(s) in {result.lines} line(s). Fix them and
-              upload the file again.
+              Nothing was imported: {result.errors.length + result.moreErrors} problem(s) in {result.lines} line(s). Fix
+              them and upload the file again.
             </p>
             <ul className="mt-2 max-h-80 space-y-1 overflow-y-auto font-mono text-xs">
               {result.errors.map((e, i) => (

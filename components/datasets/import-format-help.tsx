@@ -8,10 +8,11 @@ export function ImportFormatHelp() {
     <details className="rounded-lg border border-slate-200 bg-white p-4 text-sm text-slate-700">
       <summary className="cursor-pointer font-medium">File format</summary>
       <p className="mt-2">
-        One JSON object per line. <code>id</code>, <code>openness</code> (0–1), <code>metadata</code> and <code>annotations</code> are
-        optional; a response is a string or <code>{"{id?, text, embedding?}"}</code>. A ranking lists groups of response ids (or 0-based
-        indices), best first; ids in one group are tied. An annotator who has no account here becomes an external annotator (no login).
-        An export in the <code>annotations</code> format re-imports as is.
+        One JSON object per line. <code>id</code>, <code>openness</code> (0–1), <code>metadata</code> and{" "}
+        <code>annotations</code> are optional; a response is a string or <code>{"{id?, text, embedding?}"}</code>. A
+        ranking lists groups of response ids (or 0-based indices), best first; ids in one group are tied. An annotator
+        who has no account here becomes an external annotator (no login). An export in the <code>annotations</code>{" "}
+        format re-imports as is.
       </p>
       <pre className="mt-2 overflow-x-auto rounded bg-slate-50 p-3 text-xs">{EXAMPLE}</pre>
     </details>

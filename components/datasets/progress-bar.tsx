@@ -1,6 +1,16 @@
 import { cn } from "@/lib/utils";
 
-export function ProgressBar({ value, max, label, className }: { value: number; max: number; label: string; className?: string }) {
+export function ProgressBar({
+  value,
+  max,
+  label,
+  className,
+}: {
+  value: number;
+  max: number;
+  label: string;
+  className?: string;
+}) {
   const pct = max > 0 ? Math.min(100, Math.round((value / max) * 100)) : 0;
   return (
     <div className={cn("flex items-center gap-2", className)}>

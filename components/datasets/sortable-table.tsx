@@ -5,7 +5,12 @@ import { useMemo, useState } from "react";
 import { cn } from "@/lib/utils";
 
 export type Column = { key: string; label: string; numeric?: boolean; digits?: number; title?: string };
-export type Row = { id: string | number; href?: string; flagged?: boolean; cells: Record<string, string | number | null> };
+export type Row = {
+  id: string | number;
+  href?: string;
+  flagged?: boolean;
+  cells: Record<string, string | number | null>;
+};
 
 /** A table whose column headers sort it (click again to reverse); flagged rows are marked. */
 export function SortableTable({
@@ -69,7 +74,11 @@ export function SortableTable({
         </thead>
         <tbody className="divide-y divide-slate-100">
           {sorted.map((row) => (
-            <tr key={row.id} className={cn(row.flagged && "bg-amber-50")} data-flagged={row.flagged ? "true" : undefined}>
+            <tr
+              key={row.id}
+              className={cn(row.flagged && "bg-amber-50")}
+              data-flagged={row.flagged ? "true" : undefined}
+            >
               {columns.map((c, i) => {
                 const value = row.cells[c.key];
                 const text =
@@ -79,7 +88,10 @@ export function SortableTable({
                       ? value.toFixed(c.digits ?? 0)
                       : value;
                 return (
-                  <td key={c.key} className={cn("px-3 py-2", c.numeric ? "text-right tabular-nums" : "max-w-md truncate")}>
+                  <td
+                    key={c.key}
+                    className={cn("px-3 py-2", c.numeric ? "text-right tabular-nums" : "max-w-md truncate")}
+                  >
                     {i === 0 && row.flagged && (
                       <span className="mr-1.5 rounded bg-amber-200 px-1.5 py-0.5 text-[10px] font-semibold uppercase text-amber-900">
                         flagged

@@ -34,7 +34,9 @@ export function OpennessPicker({
                 "group relative flex cursor-pointer items-center gap-2 rounded-lg border px-3 py-2 text-sm transition-colors",
                 "sm:flex-col sm:items-start sm:gap-1 sm:px-2 lg:flex-row lg:items-center lg:gap-2 lg:px-3",
                 "has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-indigo-500",
-                checked ? "border-indigo-600 bg-indigo-50 text-indigo-900" : "border-slate-200 bg-white text-slate-700 hover:border-slate-300",
+                checked
+                  ? "border-indigo-600 bg-indigo-50 text-indigo-900"
+                  : "border-slate-200 bg-white text-slate-700 hover:border-slate-300",
               )}
               data-testid={`openness-${point}`}
             >

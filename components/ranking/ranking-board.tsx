@@ -72,7 +72,16 @@ function isTypingTarget(target: EventTarget | null): boolean {
 }
 
 /** The ranking workspace: prompt, sortable response cards, openness, cannot-rank, comment, submit. */
-export function RankingBoard({ prompt, responses, guidelines, mode, annotationId, initial, afterSaveHref, cancelHref }: RankingBoardProps) {
+export function RankingBoard({
+  prompt,
+  responses,
+  guidelines,
+  mode,
+  annotationId,
+  initial,
+  afterSaveHref,
+  cancelHref,
+}: RankingBoardProps) {
   const router = useRouter();
   const byId = useMemo(() => new Map(responses.map((r) => [r.id, r])), [responses]);
   const [groups, setGroups] = useState<Groups>(() =>
@@ -81,7 +90,9 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
   const [selected, setSelected] = useState<number | null>(null);
   const [expanded, setExpanded] = useState<Set<number>>(() => new Set());
   const [openness, setOpenness] = useState<Openness | null>(() =>
-    initial?.openness !== null && initial?.openness !== undefined && isOnOpennessScale(initial.openness) ? initial.openness : null,
+    initial?.openness !== null && initial?.openness !== undefined && isOnOpennessScale(initial.openness)
+      ? initial.openness
+      : null,
   );
   const [notRankable, setNotRankable] = useState(initial?.notRankable ?? false);
   const [reason, setReason] = useState(initial?.notRankableReason ?? "");
@@ -190,7 +201,20 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
       setError("Could not reach the server. Your ranking is still here; try again.");
       setSubmitting(false);
     }
-  }, [ready, submitting, notRankable, groups, openness, reason, comment, mode, annotationId, prompt.id, router, afterSaveHref]);
+  }, [
+    ready,
+    submitting,
+    notRankable,
+    groups,
+    openness,
+    reason,
+    comment,
+    mode,
+    annotationId,
+    prompt.id,
+    router,
+    afterSaveHref,
+  ]);
 
   const skip = async () => {
     setSkipping(true);
@@ -278,7 +302,9 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
   // Keep the selected card in view as it moves.
   useEffect(() => {
     if (selected === null) return;
-    document.querySelector(`[data-response-id="${selected}"]`)?.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    document
+      .querySelector(`[data-response-id="${selected}"]`)
+      ?.scrollIntoView({ block: "nearest", behavior: "smooth" });
   }, [groups, selected]);
 
   const sensors = useSensors(
@@ -302,7 +328,9 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
     onDragOver: ({ active, over }) =>
       over ? `${name(Number(active.id))} is over place ${order.indexOf(Number(over.id)) + 1}.` : undefined,
     onDragEnd: ({ active, over }) =>
-      over ? `Dropped ${name(Number(active.id))} at place ${order.indexOf(Number(over.id)) + 1}.` : `Dropped ${name(Number(active.id))}.`,
+      over
+        ? `Dropped ${name(Number(active.id))} at place ${order.indexOf(Number(over.id)) + 1}.`
+        : `Dropped ${name(Number(active.id))}.`,
     onDragCancel: ({ active }) => `Moving ${name(Number(active.id))} was cancelled.`,
   };
 
@@ -310,11 +338,17 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
     <div className="pb-28" data-testid="ranking-board" data-prompt-id={prompt.id} data-hydrated={hydrated}>
       <div className="flex flex-col gap-5 lg:grid lg:grid-cols-[minmax(0,5fr)_minmax(0,7fr)] lg:items-start lg:gap-6">
         <div className="contents lg:sticky lg:top-20 lg:flex lg:max-h-[calc(100vh-11rem)] lg:flex-col lg:gap-4 lg:overflow-y-auto lg:pr-1">
-          <section aria-labelledby="prompt-title" className="order-1 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
+          <section
+            aria-labelledby="prompt-title"
+            className="order-1 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5"
+          >
             <h2 id="prompt-title" className="text-xs font-semibold uppercase tracking-wide text-indigo-600">
               Prompt
             </h2>
-            <p data-testid="prompt-text" className="mt-2 whitespace-pre-wrap break-words text-base leading-relaxed text-slate-900 sm:text-lg">
+            <p
+              data-testid="prompt-text"
+              className="mt-2 whitespace-pre-wrap break-words text-base leading-relaxed text-slate-900 sm:text-lg"
+            >
               {prompt.text}
             </p>
             {guidelines.trim() && (
@@ -327,7 +361,10 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
             )}
           </section>
 
-          <section aria-label="Your judgement" className="order-3 flex flex-col gap-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
+          <section
+            aria-label="Your judgement"
+            className="order-3 flex flex-col gap-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5"
+          >
             <OpennessPicker
               value={openness}
               onChange={(v) => setOpenness(v)}
@@ -391,7 +428,9 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
               Drag the handle, use the arrows, or press <Kbd>1</Kbd>–<Kbd>8</Kbd> then <Kbd>↑</Kbd>
               <Kbd>↓</Kbd> · <Kbd>t</Kbd> ties
             </p>
-            <p className="text-xs text-slate-500 sm:hidden">Drag a card by its handle, or use its arrows; “=” ties it with the card above.</p>
+            <p className="text-xs text-slate-500 sm:hidden">
+              Drag a card by its handle, or use its arrows; “=” ties it with the card above.
+            </p>
           </div>
           <DndContext
             sensors={sensors}
@@ -403,7 +442,11 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
             onDragEnd={onDragEnd}
           >
             <SortableContext items={order} strategy={verticalListSortingStrategy}>
-              <ol className={cn("list-none", notRankable && "pointer-events-none")} data-testid="ranking-list" aria-label="Responses in ranked order">
+              <ol
+                className={cn("list-none", notRankable && "pointer-events-none")}
+                data-testid="ranking-list"
+                aria-label="Responses in ranked order"
+              >
                 {order.map((id, position) => {
                   const response = byId.get(id)!;
                   const g = groupIndexOf(groups, id);
@@ -449,11 +492,15 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
               </span>
             ) : ready ? (
               <span className="text-emerald-700">
-                {notRankable ? "Ready to submit as not rankable" : `Ready: ${groups.length} ranks, openness “${OPENNESS_LABELS[openness!]}”`}
+                {notRankable
+                  ? "Ready to submit as not rankable"
+                  : `Ready: ${groups.length} ranks, openness “${OPENNESS_LABELS[openness!]}”`}
                 <span className="hidden text-slate-500 sm:inline"> · press Enter</span>
               </span>
             ) : (
-              <span className={cn(touched ? "text-rose-700" : "text-slate-600")}>To submit, {missing.join(" and ")}.</span>
+              <span className={cn(touched ? "text-rose-700" : "text-slate-600")}>
+                To submit, {missing.join(" and ")}.
+              </span>
             )}
           </div>
           <p className="hidden shrink-0 items-center gap-1.5 text-xs text-slate-500 lg:flex" aria-hidden>
@@ -473,7 +520,12 @@ export function RankingBoard({ prompt, responses, guidelines, mode, annotationId
               Skip
             </Button>
           ) : (
-            <Button variant="secondary" onClick={() => router.push(cancelHref ?? afterSaveHref)} disabled={submitting} data-testid="cancel-edit">
+            <Button
+              variant="secondary"
+              onClick={() => router.push(cancelHref ?? afterSaveHref)}
+              disabled={submitting}
+              data-testid="cancel-edit"
+            >
               Cancel
             </Button>
           )}

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { flatten, isTiedWithAbove, moveCard, moveToIndex, rankOf, singletons, toggleTieWithAbove } from "./ranking-state";
+import {
+  flatten,
+  isTiedWithAbove,
+  moveCard,
+  moveToIndex,
+  rankOf,
+  singletons,
+  toggleTieWithAbove,
+} from "./ranking-state";
 
 describe("ranking state", () => {
   const start = singletons([1, 2, 3, 4]);

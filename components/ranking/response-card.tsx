@@ -46,7 +46,14 @@ function GripIcon() {
 
 function Chevron({ up }: { up?: boolean }) {
   return (
-    <svg aria-hidden viewBox="0 0 20 20" className={cn("h-4 w-4", up && "rotate-180")} fill="none" stroke="currentColor" strokeWidth="2">
+    <svg
+      aria-hidden
+      viewBox="0 0 20 20"
+      className={cn("h-4 w-4", up && "rotate-180")}
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+    >
       <path d="M5 8l5 5 5-5" strokeLinecap="round" strokeLinejoin="round" />
     </svg>
   );
@@ -102,7 +109,9 @@ export function ResponseCard(props: ResponseCardProps) {
             onClick={(e) => e.stopPropagation()}
           >
             <GripIcon />
-            <span className="sr-only">Drag response {label} (rank {rank}) to reorder</span>
+            <span className="sr-only">
+              Drag response {label} (rank {rank}) to reorder
+            </span>
           </button>
         </div>
 
@@ -110,7 +119,11 @@ export function ResponseCard(props: ResponseCardProps) {
           aria-hidden
           className={cn(
             "grid h-9 w-9 shrink-0 place-items-center rounded-full text-base font-semibold tabular-nums",
-            rank === 1 ? "bg-indigo-600 text-white" : tied ? "bg-amber-400 text-amber-950" : "bg-slate-100 text-slate-700",
+            rank === 1
+              ? "bg-indigo-600 text-white"
+              : tied
+                ? "bg-amber-400 text-amber-950"
+                : "bg-slate-100 text-slate-700",
           )}
           data-testid="rank-badge"
         >
@@ -120,34 +133,58 @@ export function ResponseCard(props: ResponseCardProps) {
         <div className="min-w-0 flex-1">
           <div className="flex min-h-9 flex-wrap items-center gap-x-2 gap-y-1">
             <span className="text-sm font-semibold text-slate-800">Response {label}</span>
-            <kbd title={`Press ${props.position} to select`} className="hidden rounded border border-slate-200 bg-slate-50 px-1.5 text-[11px] font-medium text-slate-500 sm:inline">
+            <kbd
+              title={`Press ${props.position} to select`}
+              className="hidden rounded border border-slate-200 bg-slate-50 px-1.5 text-[11px] font-medium text-slate-500 sm:inline"
+            >
               {props.position}
             </kbd>
             {tied && (
-              <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800" data-testid="tied-badge">
+              <span
+                className="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800"
+                data-testid="tied-badge"
+              >
                 {tiedAbove ? "tied with above" : "tied"}
               </span>
             )}
             <div className="ml-auto flex items-center gap-0.5" onClick={(e) => e.stopPropagation()}>
-              <button type="button" className={iconButton} disabled={disabled || props.isFirst} onClick={() => props.onMove(-1)}>
+              <button
+                type="button"
+                className={iconButton}
+                disabled={disabled || props.isFirst}
+                onClick={() => props.onMove(-1)}
+              >
                 <Chevron up />
                 <span className="sr-only">Move response {label} up</span>
               </button>
-              <button type="button" className={iconButton} disabled={disabled || props.isLast} onClick={() => props.onMove(1)}>
+              <button
+                type="button"
+                className={iconButton}
+                disabled={disabled || props.isLast}
+                onClick={() => props.onMove(1)}
+              >
                 <Chevron />
                 <span className="sr-only">Move response {label} down</span>
               </button>
               <button
                 type="button"
-                className={cn(iconButton, "inline-flex w-auto items-center gap-1 px-2 text-xs font-semibold", tiedAbove && "text-amber-700")}
+                className={cn(
+                  iconButton,
+                  "inline-flex w-auto items-center gap-1 px-2 text-xs font-semibold",
+                  tiedAbove && "text-amber-700",
+                )}
                 disabled={disabled || props.isFirst}
                 aria-pressed={tiedAbove}
                 onClick={props.onToggleTie}
                 data-testid="tie-button"
-                aria-label={tiedAbove ? `Untie response ${label} from the one above` : `Tie response ${label} with the one above`}
+                aria-label={
+                  tiedAbove ? `Untie response ${label} from the one above` : `Tie response ${label} with the one above`
+                }
               >
                 <span aria-hidden>=</span>
-                <span aria-hidden className="hidden sm:inline">{tiedAbove ? "Untie" : "Tie"}</span>
+                <span aria-hidden className="hidden sm:inline">
+                  {tiedAbove ? "Untie" : "Tie"}
+                </span>
               </button>
             </div>
           </div>

@@ -16,7 +16,12 @@ export function HeadlineCards({ data, compact = false }: { data: RunDashboard; c
   const heldLabel = held.split === "test" ? "held-out" : "training (no held-out prompts)";
   return (
     <div className={cn("grid gap-3", compact ? "grid-cols-3" : "grid-cols-2 lg:grid-cols-4")}>
-      <Metric label={`Pair accuracy, ${heldLabel}`} value={pct(held.accuracy)} testId="metric-accuracy" note={`${held.prompts} prompts; train ${pct(data.splits.train?.accuracy)}`} />
+      <Metric
+        label={`Pair accuracy, ${heldLabel}`}
+        value={pct(held.accuracy)}
+        testId="metric-accuracy"
+        note={`${held.prompts} prompts; train ${pct(data.splits.train?.accuracy)}`}
+      />
       <Metric
         label="Collapse gap"
         value={num(held.gap)}
@@ -31,24 +36,50 @@ export function HeadlineCards({ data, compact = false }: { data: RunDashboard; c
         note={`Spearman(shape, openness); needs ≥ ${T.trackingMin}`}
         tone={held.tracking === null ? undefined : held.tracking >= T.trackingMin ? "good" : "bad"}
       />
-      <div className={cn("rounded-lg border bg-white p-3 shadow-sm", compact ? "col-span-3" : "col-span-2 lg:col-span-1", held.collapsed ? "border-rose-200" : "border-slate-200")}>
+      <div
+        className={cn(
+          "rounded-lg border bg-white p-3 shadow-sm",
+          compact ? "col-span-3" : "col-span-2 lg:col-span-1",
+          held.collapsed ? "border-rose-200" : "border-slate-200",
+        )}
+      >
         <p className="text-xs font-medium text-slate-500">Verdict ({heldLabel})</p>
         <div className="mt-1.5">
           <VerdictBadge kind={held.verdictKind} testId="verdict" />
         </div>
         <p className="mt-1.5 text-xs leading-snug text-slate-500">
-          Collapsed when openness varies (sd ≥ {T.opennessStdMin}) yet gap &lt; {T.gapMax} and tracking &lt; {T.trackingMin}.
+          Collapsed when openness varies (sd ≥ {T.opennessStdMin}) yet gap &lt; {T.gapMax} and tracking &lt;{" "}
+          {T.trackingMin}.
         </p>
       </div>
     </div>
   );
 }
 
-function Metric({ label, value, note, tone, testId }: { label: string; value: string; note?: string; tone?: "good" | "bad"; testId?: string }) {
+function Metric({
+  label,
+  value,
+  note,
+  tone,
+  testId,
+}: {
+  label: string;
+  value: string;
+  note?: string;
+  tone?: "good" | "bad";
+  testId?: string;
+}) {
   return (
     <div className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
       <p className="text-xs font-medium text-slate-500">{label}</p>
-      <p data-testid={testId} className={cn("mt-1 text-2xl font-semibold tabular-nums tracking-tight", tone === "good" && "text-emerald-700", tone === "bad" && "text-rose-700")}>
+      <p
+        data-testid={testId}
+        className={cn(
+          "mt-1 text-2xl font-semibold tabular-nums tracking-tight",
+          tone === "good" && "text-emerald-700",
+          tone === "bad" && "text-rose-700",
+        )}
+      >
         {value}
       </p>
       {note && <p className="mt-0.5 text-xs leading-snug text-slate-500">{note}</p>}
@@ -98,7 +129,11 @@ export function ShapeCard({ data, split }: { data: RunDashboard; split: SplitDas
 
 export function HistogramCard({ split }: { split: SplitDashboard }) {
   return (
-    <ChartCard testId="chart-histogram" title="Normalised rewards, open vs closed" description="Share of rewards per bin. Openness-aware: closed prompts pile up at 0 and 1, open ones spread.">
+    <ChartCard
+      testId="chart-histogram"
+      title="Normalised rewards, open vs closed"
+      description="Share of rewards per bin. Openness-aware: closed prompts pile up at 0 and 1, open ones spread."
+    >
       <RewardHistogram bins={split.histogram} />
     </ChartCard>
   );
@@ -110,11 +145,16 @@ export function FlaggedTable({ data, split }: { data: RunDashboard; split: Split
     <section className="rounded-lg border border-slate-200 bg-white shadow-sm" data-testid="flagged-prompts">
       <div className="border-b border-slate-200 p-4">
         <h3 className="text-sm font-semibold text-slate-900">
-          Flagged prompts <span className="font-normal text-slate-500">({split.flaggedTotal} of {split.prompts} {split.split === "test" ? "held-out" : "training"} prompts{split.flaggedTotal > split.flagged.length ? `, worst ${split.flagged.length} shown` : ""})</span>
+          Flagged prompts{" "}
+          <span className="font-normal text-slate-500">
+            ({split.flaggedTotal} of {split.prompts} {split.split === "test" ? "held-out" : "training"} prompts
+            {split.flaggedTotal > split.flagged.length ? `, worst ${split.flagged.length} shown` : ""})
+          </span>
         </h3>
         <p className="mt-0.5 text-xs text-slate-500">
-          misfit: W1 distance to the optimum for the prompt&apos;s openness &gt; {T.misfit}; flat / near-flat: reward spread &lt; {T.flatSpread} / {T.nearFlatSpread};
-          too-peaked (open, o ≥ {num(T.openMin, 2)}) or too-spread (closed, o ≤ {num(T.closedMax, 2)}): shape on the wrong side of the arcsine by more than {T.shapeMargin}.
+          misfit: W1 distance to the optimum for the prompt&apos;s openness &gt; {T.misfit}; flat / near-flat: reward
+          spread &lt; {T.flatSpread} / {T.nearFlatSpread}; too-peaked (open, o ≥ {num(T.openMin, 2)}) or too-spread
+          (closed, o ≤ {num(T.closedMax, 2)}): shape on the wrong side of the arcsine by more than {T.shapeMargin}.
         </p>
       </div>
       {split.flagged.length === 0 ? (
@@ -136,7 +176,10 @@ export function FlaggedTable({ data, split }: { data: RunDashboard; split: Split
               {split.flagged.map((p) => (
                 <tr key={p.promptId} className="hover:bg-slate-50">
                   <td className="max-w-md px-4 py-2">
-                    <Link href={`/datasets/${data.run.datasetSlug}/prompts/${p.promptId}?run=${data.run.id}`} className="line-clamp-2 text-indigo-700 hover:underline">
+                    <Link
+                      href={`/datasets/${data.run.datasetSlug}/prompts/${p.promptId}?run=${data.run.id}`}
+                      className="line-clamp-2 text-indigo-700 hover:underline"
+                    >
                       {p.text}
                     </Link>
                   </td>
@@ -147,7 +190,10 @@ export function FlaggedTable({ data, split }: { data: RunDashboard; split: Split
                   <td className="px-4 py-2">
                     <div className="flex flex-wrap gap-1">
                       {p.flags.map((f) => (
-                        <span key={f} className="rounded bg-rose-50 px-1.5 py-0.5 text-xs font-medium text-rose-700 ring-1 ring-inset ring-rose-200">
+                        <span
+                          key={f}
+                          className="rounded bg-rose-50 px-1.5 py-0.5 text-xs font-medium text-rose-700 ring-1 ring-inset ring-rose-200"
+                        >
                           {f}
                         </span>
                       ))}

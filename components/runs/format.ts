@@ -11,5 +11,7 @@ export function duration(seconds: number | null | undefined): string {
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m ${String(s % 60).padStart(2, "0")}s` : `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+  return m < 60
+    ? `${m}m ${String(s % 60).padStart(2, "0")}s`
+    : `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
 }

@@ -15,7 +15,10 @@ const SETTINGS: Record<string, { label: string; help: string }> = {
   eps: { label: "Utility ε", help: "Smoothing of the utility near 0 (keeps gradients finite)." },
   gamma: { label: "Box-Cox γ", help: "For the boxcox utility only." },
   opennessInput: { label: "Openness as input", help: "Give the model the prompt's openness as an input." },
-  patience: { label: "Early-stopping patience", help: "Evaluations without a better held-out accuracy before stopping (0: never)." },
+  patience: {
+    label: "Early-stopping patience",
+    help: "Evaluations without a better held-out accuracy before stopping (0: never).",
+  },
   evalEvery: { label: "Evaluate every", help: "Steps between accuracy evaluations (default: 1% of the steps)." },
 };
 
@@ -47,12 +50,6 @@ export function RunForm({
   const usable = stats ? (policy === "exclude" ? stats.rankedWithOpenness : stats.ranked) : 0;
   const errors = state.fieldErrors ?? {};
   const errorId = (field: string) => (errors[field] ? `${field}-error` : undefined);
-  const FieldError = ({ field }: { field: string }) =>
-    errors[field] ? (
-      <p id={`${field}-error`} className="mt-1 text-xs text-rose-700">
-        {errors[field]}
-      </p>
-    ) : null;
   // The app sets evalEvery from the step count unless the researcher asks otherwise.
   const defaults = Object.entries(trainDefaults).filter(([key]) => key !== "evalEvery");
 
@@ -62,7 +59,13 @@ export function RunForm({
         <legend className="px-1 text-sm font-semibold">Data</legend>
         <label className="block text-sm font-medium text-slate-700">
           Dataset
-          <select name="datasetId" value={datasetId} onChange={(e) => setDatasetId(Number(e.target.value))} className={inputClass} data-testid="run-dataset">
+          <select
+            name="datasetId"
+            value={datasetId}
+            onChange={(e) => setDatasetId(Number(e.target.value))}
+            className={inputClass}
+            data-testid="run-dataset"
+          >
             {datasets.map((d) => (
               <option key={d.datasetId} value={d.datasetId}>
                 {d.name} ({d.slug}){d.synthetic ? " · synthetic" : ""}
@@ -72,8 +75,9 @@ export function RunForm({
         </label>
         {stats && (
           <p className="mt-2 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700" data-testid="dataset-stats">
-            <strong className="tabular-nums">{stats.ranked}</strong> of {stats.prompts} prompts have rankings ({stats.annotations} annotations);{" "}
-            <strong className="tabular-nums">{stats.rankedWithOpenness}</strong> of them have an openness (imported, or the mean of the annotators&apos; tags)
+            <strong className="tabular-nums">{stats.ranked}</strong> of {stats.prompts} prompts have rankings (
+            {stats.annotations} annotations); <strong className="tabular-nums">{stats.rankedWithOpenness}</strong> of
+            them have an openness (imported, or the mean of the annotators&apos; tags)
             {stats.rankedWithoutOpenness > 0 ? (
               <>
                 , <strong className="tabular-nums text-amber-700">{stats.rankedWithoutOpenness}</strong> have none.
@@ -87,11 +91,23 @@ export function RunForm({
           <p className="text-sm font-medium text-slate-700">Ranked prompts without an openness</p>
           <div className="mt-1 flex flex-wrap items-center gap-4 text-sm">
             <label className="flex items-center gap-2">
-              <input type="radio" name="missingOpenness" value="exclude" checked={policy === "exclude"} onChange={() => setPolicy("exclude")} />
+              <input
+                type="radio"
+                name="missingOpenness"
+                value="exclude"
+                checked={policy === "exclude"}
+                onChange={() => setPolicy("exclude")}
+              />
               leave them out
             </label>
             <label className="flex items-center gap-2">
-              <input type="radio" name="missingOpenness" value="assume" checked={policy === "assume"} onChange={() => setPolicy("assume")} />
+              <input
+                type="radio"
+                name="missingOpenness"
+                value="assume"
+                checked={policy === "assume"}
+                onChange={() => setPolicy("assume")}
+              />
               assume openness
             </label>
             <input
@@ -108,10 +124,13 @@ export function RunForm({
               className={`${inputClass} mt-0 w-24 disabled:bg-slate-100 disabled:text-slate-400`}
             />
           </div>
-          <FieldError field="missingOpenness.value" />
+          <FieldError field="missingOpenness.value" errors={errors} />
         </div>
         {stats && usable < minPrompts && (
-          <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-200" data-testid="too-few-prompts">
+          <p
+            className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-200"
+            data-testid="too-few-prompts"
+          >
             {stats.ranked < minPrompts
               ? `A run needs at least ${minPrompts} ranked prompts; this dataset has ${stats.ranked}. Rank more prompts first, or the run will fail.`
               : `Only ${usable} ranked prompt(s) have an openness, and a run needs ${minPrompts}: choose “assume openness” above, or the run will fail.`}
@@ -123,8 +142,19 @@ export function RunForm({
         <legend className="px-1 text-sm font-semibold">Utility</legend>
         <div className="grid gap-2 sm:grid-cols-2">
           {utilities.map((u) => (
-            <label key={u.name} className={`flex cursor-pointer gap-2 rounded-md border p-2.5 text-sm ${utility === u.name ? "border-indigo-400 bg-indigo-50/60" : "border-slate-200 hover:bg-slate-50"}`}>
-              <input type="radio" name="utility" value={u.name} checked={utility === u.name} onChange={() => setUtility(u.name)} className="mt-0.5" data-testid={`utility-${u.name}`} />
+            <label
+              key={u.name}
+              className={`flex cursor-pointer gap-2 rounded-md border p-2.5 text-sm ${utility === u.name ? "border-indigo-400 bg-indigo-50/60" : "border-slate-200 hover:bg-slate-50"}`}
+            >
+              <input
+                type="radio"
+                name="utility"
+                value={u.name}
+                checked={utility === u.name}
+                onChange={() => setUtility(u.name)}
+                className="mt-0.5"
+                data-testid={`utility-${u.name}`}
+              />
               <span>
                 <code className="font-semibold">{u.name}</code>
                 {u.name === "conditioned" && <span className="ml-1 text-xs text-indigo-700">default</span>}
@@ -144,13 +174,32 @@ export function RunForm({
           </label>
           <label className="block text-sm font-medium text-slate-700">
             Held-out share
-            <input name="heldOutShare" type="number" step="0.05" min={0.05} max={0.5} defaultValue={0.2} className={inputClass} aria-invalid={Boolean(errors.heldOutShare)} aria-describedby={errorId("heldOutShare")} />
-            <FieldError field="heldOutShare" />
+            <input
+              name="heldOutShare"
+              type="number"
+              step="0.05"
+              min={0.05}
+              max={0.5}
+              defaultValue={0.2}
+              className={inputClass}
+              aria-invalid={Boolean(errors.heldOutShare)}
+              aria-describedby={errorId("heldOutShare")}
+            />
+            <FieldError field="heldOutShare" errors={errors} />
           </label>
           <label className="block text-sm font-medium text-slate-700">
             Seed
-            <input name="seed" type="number" step="1" min={0} defaultValue={1} className={inputClass} aria-invalid={Boolean(errors.seed)} aria-describedby={errorId("seed")} />
-            <FieldError field="seed" />
+            <input
+              name="seed"
+              type="number"
+              step="1"
+              min={0}
+              defaultValue={1}
+              className={inputClass}
+              aria-invalid={Boolean(errors.seed)}
+              aria-describedby={errorId("seed")}
+            />
+            <FieldError field="seed" errors={errors} />
           </label>
           {defaults.map(([key, value]) => {
             const field = `train.${key}`;
@@ -177,8 +226,10 @@ export function RunForm({
                   aria-invalid={Boolean(errors[field])}
                   aria-describedby={errors[field] ? `${field}-error` : undefined}
                 />
-                {SETTINGS[key] && <span className="mt-0.5 block text-xs font-normal text-slate-500">{SETTINGS[key].help}</span>}
-                <FieldError field={field} />
+                {SETTINGS[key] && (
+                  <span className="mt-0.5 block text-xs font-normal text-slate-500">{SETTINGS[key].help}</span>
+                )}
+                <FieldError field={field} errors={errors} />
               </label>
             );
           })}
@@ -195,4 +246,12 @@ export function RunForm({
       </div>
     </form>
   );
+}
+
+function FieldError({ field, errors }: { field: string; errors: Record<string, string | undefined> }) {
+  return errors[field] ? (
+    <p id={`${field}-error`} className="mt-1 text-xs text-rose-700">
+      {errors[field]}
+    </p>
+  ) : null;
 }

@@ -36,7 +36,15 @@ function halveWhileOver<T>(max: number, points: T[]): T[] {
  * itself after a dropped connection (sending the last step it saw); when the run ends the page
  * is refreshed so the server renders the dashboard.
  */
-export function RunLive({ initial, initialPoints, totalSteps }: { initial: LiveSnapshot; initialPoints: LossPoint[]; totalSteps: number }) {
+export function RunLive({
+  initial,
+  initialPoints,
+  totalSteps,
+}: {
+  initial: LiveSnapshot;
+  initialPoints: LossPoint[];
+  totalSteps: number;
+}) {
   const router = useRouter();
   const [snapshot, setSnapshot] = useState(initial);
   const [points, setPoints] = useState(initialPoints);
@@ -53,12 +61,16 @@ export function RunLive({ initial, initialPoints, totalSteps }: { initial: LiveS
     // response (a 403 after the session expired, say): then only a reload helps.
     source.onerror = () => setConnection(source.readyState === EventSource.CLOSED ? "closed" : "reconnecting");
     source.addEventListener("metrics", (event) => {
-      const fresh = (JSON.parse((event as MessageEvent<string>).data) as LossPoint[]).filter((p) => p.step > lastStep.current);
+      const fresh = (JSON.parse((event as MessageEvent<string>).data) as LossPoint[]).filter(
+        (p) => p.step > lastStep.current,
+      );
       if (!fresh.length) return;
       lastStep.current = fresh.at(-1)!.step;
       setPoints((old) => halveWhileOver(MAX_POINTS, [...old, ...fresh]));
     });
-    source.addEventListener("status", (event) => setSnapshot(JSON.parse((event as MessageEvent<string>).data) as LiveSnapshot));
+    source.addEventListener("status", (event) =>
+      setSnapshot(JSON.parse((event as MessageEvent<string>).data) as LiveSnapshot),
+    );
     source.addEventListener("end", () => {
       source.close();
       router.refresh();
@@ -84,7 +96,12 @@ export function RunLive({ initial, initialPoints, totalSteps }: { initial: LiveS
       <div className="flex flex-wrap items-center gap-3">
         <StatusBadge status={snapshot.status} testId="run-status" />
         {active && (
-          <span className="text-xs text-slate-500" aria-live="polite" data-testid="run-connection" data-connection={connection}>
+          <span
+            className="text-xs text-slate-500"
+            aria-live="polite"
+            data-testid="run-connection"
+            data-connection={connection}
+          >
             {connection === "live"
               ? "live"
               : connection === "reconnecting"
@@ -96,11 +113,20 @@ export function RunLive({ initial, initialPoints, totalSteps }: { initial: LiveS
         )}
         {snapshot.status === "queued" && (
           <span className="text-sm text-slate-600">
-            {snapshot.queuePosition === 0 ? "Next in line: starts when the current run finishes." : `${snapshot.queuePosition} run(s) ahead in the queue.`}
+            {snapshot.queuePosition === 0
+              ? "Next in line: starts when the current run finishes."
+              : `${snapshot.queuePosition} run(s) ahead in the queue.`}
           </span>
         )}
         {active && (
-          <Button variant="secondary" size="sm" className="ml-auto" onClick={cancel} disabled={canceling} data-testid="cancel-run">
+          <Button
+            variant="secondary"
+            size="sm"
+            className="ml-auto"
+            onClick={cancel}
+            disabled={canceling}
+            data-testid="cancel-run"
+          >
             {canceling ? "Canceling…" : "Cancel run"}
           </Button>
         )}
@@ -124,14 +150,21 @@ export function RunLive({ initial, initialPoints, totalSteps }: { initial: LiveS
           aria-valuemax={100}
           aria-valuenow={Math.round(snapshot.progress * 100)}
         >
-          <div className="h-full rounded-full bg-indigo-500 transition-[width] duration-500" style={{ width: `${snapshot.progress * 100}%` }} />
+          <div
+            className="h-full rounded-full bg-indigo-500 transition-[width] duration-500"
+            style={{ width: `${snapshot.progress * 100}%` }}
+          />
         </div>
         <dl className="mt-3 grid grid-cols-2 gap-3 text-sm sm:grid-cols-5">
           <Stat label="Step" value={`${latest?.step ?? 0} / ${totalSteps}`} testId="live-step" />
           <Stat label="Loss" value={num(latest?.loss, 4)} testId="live-loss" />
           <Stat label="Held-out accuracy" value={pct(latest?.testAccuracy)} testId="live-accuracy" />
           <Stat label="Train accuracy" value={pct(latest?.trainAccuracy)} />
-          <Stat label="ETA" value={snapshot.status === "running" ? duration(snapshot.etaSeconds) : "–"} testId="live-eta" />
+          <Stat
+            label="ETA"
+            value={snapshot.status === "running" ? duration(snapshot.etaSeconds) : "–"}
+            testId="live-eta"
+          />
         </dl>
       </div>
       <div className="mt-4" data-testid="chart-loss">

@@ -12,13 +12,20 @@ const STYLES: Record<RunStatus, string> = {
 
 export function StatusBadge({ status, className, testId }: { status: RunStatus; className?: string; testId?: string }) {
   return (
-    <span data-testid={testId} data-status={status} className={cn("inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", STYLES[status], className)}>
+    <span
+      data-testid={testId}
+      data-status={status}
+      className={cn(
+        "inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",
+        STYLES[status],
+        className,
+      )}
+    >
       {status === "running" && <span aria-hidden className="h-1.5 w-1.5 animate-pulse rounded-full bg-indigo-500" />}
       {status}
     </span>
   );
 }
-
 
 const VERDICT_STYLES: Record<VerdictKind, string> = {
   collapsed: "bg-rose-50 text-rose-800 ring-rose-300",
@@ -48,7 +55,15 @@ export function VerdictText({ kind }: { kind: VerdictKind }) {
 
 export function VerdictBadge({ kind, className, testId }: { kind: VerdictKind; className?: string; testId?: string }) {
   return (
-    <span data-testid={testId} data-verdict={kind} className={cn("inline-flex rounded-md px-2 py-1 text-sm font-semibold ring-1 ring-inset", VERDICT_STYLES[kind], className)}>
+    <span
+      data-testid={testId}
+      data-verdict={kind}
+      className={cn(
+        "inline-flex rounded-md px-2 py-1 text-sm font-semibold ring-1 ring-inset",
+        VERDICT_STYLES[kind],
+        className,
+      )}
+    >
       {VERDICT_LABELS[kind]}
     </span>
   );

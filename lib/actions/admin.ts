@@ -30,7 +30,8 @@ async function adminAction<S extends z.ZodType>(
   run: (admin: SessionUser, input: z.infer<S>) => AdminActionState,
 ): Promise<AdminActionState> {
   const admin = await currentUser();
-  if (!admin || !hasRole(admin.role, "admin")) return { error: "Only an admin can do this; sign in again as an admin." };
+  if (!admin || !hasRole(admin.role, "admin"))
+    return { error: "Only an admin can do this; sign in again as an admin." };
   const parsed = schema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) return { error: describeZodError(parsed.error) };
   try {

@@ -41,9 +41,11 @@ export async function run(argv: string[]): Promise<void> {
   if (!dataset) throw new Error(`There is no dataset "${values.dataset}".`);
   const lines = exportLines(db, dataset.id, parsed.data);
   // Readable.from pulls one line at a time and respects the destination's backpressure.
-  const source = Readable.from((function* () {
-    for (const line of lines) yield line + "\n";
-  })());
+  const source = Readable.from(
+    (function* () {
+      for (const line of lines) yield line + "\n";
+    })(),
+  );
   const destination = values.out ? fs.createWriteStream(values.out) : process.stdout;
   try {
     if (parsed.data.gzip) await pipeline(source, zlib.createGzip(), destination);

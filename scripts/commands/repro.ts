@@ -8,12 +8,20 @@
  * Utilities train in parallel child processes (one per core by default). With --out, writes
  * DIR/rewards.jsonl: {"prompt_id","utility","split","openness","rewards":[8, in the true order, best first]}.
  */
-import { fork } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { type TrainingPrompt, type UtilityName, collapseReport, isUtilityName, syntheticLengthDataset, trainRewardModel, UTILITY_NAMES } from '../../ml';
+import { fork } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import {
+  type TrainingPrompt,
+  type UtilityName,
+  collapseReport,
+  isUtilityName,
+  syntheticLengthDataset,
+  trainRewardModel,
+  UTILITY_NAMES,
+} from "../../ml";
 
 interface Job {
   utility: UtilityName;
@@ -25,7 +33,7 @@ interface Job {
   batch: number;
   dim: number;
   hidden: number[];
-  backend: 'wasm' | 'cpu';
+  backend: "wasm" | "cpu";
   /** Box-Cox exponent for the `boxcox` utility. */
   gamma: number;
 }
@@ -40,9 +48,9 @@ interface JobResult {
   rewards: number[][];
 }
 
-function dataset(job: Pick<Job, 'prompts' | 'testPrompts' | 'seed'>): { all: TrainingPrompt[]; testIds: string[] } {
-  const train = syntheticLengthDataset({ prompts: job.prompts, seed: job.seed, prefix: 'train' });
-  const test = syntheticLengthDataset({ prompts: job.testPrompts, seed: job.seed + 1_000_003, prefix: 'test' });
+function dataset(job: Pick<Job, "prompts" | "testPrompts" | "seed">): { all: TrainingPrompt[]; testIds: string[] } {
+  const train = syntheticLengthDataset({ prompts: job.prompts, seed: job.seed, prefix: "train" });
+  const test = syntheticLengthDataset({ prompts: job.testPrompts, seed: job.seed + 1_000_003, prefix: "test" });
   return { all: [...train, ...test], testIds: test.map((p) => p.id) };
 }
 
@@ -80,18 +88,18 @@ async function runJob(job: Job): Promise<JobResult> {
 function runInChild(job: Job): Promise<JobResult> {
   return new Promise((resolve, reject) => {
     const child = fork(__filename, [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, OCTORANK_REPRO_CHILD: '1' },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: ["--import", "tsx"],
+      env: { ...process.env, OCTORANK_REPRO_CHILD: "1" },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let done = false;
-    child.on('message', (m: { ok: boolean; result?: JobResult; error?: string }) => {
+    child.on("message", (m: { ok: boolean; result?: JobResult; error?: string }) => {
       done = true;
       if (m.ok && m.result) resolve(m.result);
-      else reject(new Error(m.error ?? 'repro child failed'));
+      else reject(new Error(m.error ?? "repro child failed"));
       child.disconnect();
     });
-    child.on('exit', (code) => {
+    child.on("exit", (code) => {
       if (!done) reject(new Error(`repro child for ${job.utility} exited with code ${code}`));
     });
     child.send(job);
@@ -113,27 +121,27 @@ async function pool<T, R>(items: T[], n: number, f: (t: T) => Promise<R>): Promi
 }
 
 function fmt(x: number | null, d = 3): string {
-  return x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d);
+  return x === null || !Number.isFinite(x) ? "n/a" : x.toFixed(d);
 }
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      prompts: { type: 'string', default: '2048' },
-      'test-prompts': { type: 'string', default: '256' },
-      seed: { type: 'string', default: '1' },
-      utilities: { type: 'string', default: 'log,conditioned' },
-      steps: { type: 'string', default: '2000' },
-      lr: { type: 'string', default: '0.003' },
-      batch: { type: 'string', default: '64' },
-      dim: { type: 'string', default: '4096' },
-      hidden: { type: 'string', default: '128' },
-      parallel: { type: 'string' },
-      backend: { type: 'string', default: 'wasm' },
-      gamma: { type: 'string', default: '0' },
-      out: { type: 'string' },
-      json: { type: 'boolean', default: false },
+      prompts: { type: "string", default: "2048" },
+      "test-prompts": { type: "string", default: "256" },
+      seed: { type: "string", default: "1" },
+      utilities: { type: "string", default: "log,conditioned" },
+      steps: { type: "string", default: "2000" },
+      lr: { type: "string", default: "0.003" },
+      batch: { type: "string", default: "64" },
+      dim: { type: "string", default: "4096" },
+      hidden: { type: "string", default: "128" },
+      parallel: { type: "string" },
+      backend: { type: "string", default: "wasm" },
+      gamma: { type: "string", default: "0" },
+      out: { type: "string" },
+      json: { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -142,26 +150,35 @@ export async function run(argv: string[]): Promise<void> {
     if (!Number.isInteger(x) || x < min) throw new Error(`--${name} must be an integer >= ${min}, got ${s}`);
     return x;
   };
-  const utilities = (values.utilities ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const u of utilities) if (!isUtilityName(u)) throw new Error(`unknown utility ${u}; choose from ${UTILITY_NAMES.join(', ')}`);
-  if (utilities.length === 0) throw new Error('--utilities is empty');
+  const utilities = (values.utilities ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const u of utilities)
+    if (!isUtilityName(u)) throw new Error(`unknown utility ${u}; choose from ${UTILITY_NAMES.join(", ")}`);
+  if (utilities.length === 0) throw new Error("--utilities is empty");
   const lr = Number(values.lr);
-  if (!(lr > 0 && lr < 1)) throw new Error('--lr must be in (0, 1)');
-  const backend = values.backend === 'cpu' ? 'cpu' : 'wasm';
+  if (!(lr > 0 && lr < 1)) throw new Error("--lr must be in (0, 1)");
+  const backend = values.backend === "cpu" ? "cpu" : "wasm";
   const base = {
-    prompts: int('prompts', values.prompts, 2),
-    testPrompts: int('test-prompts', values['test-prompts'], 2),
-    seed: int('seed', values.seed, 0),
-    steps: int('steps', values.steps, 1),
+    prompts: int("prompts", values.prompts, 2),
+    testPrompts: int("test-prompts", values["test-prompts"], 2),
+    seed: int("seed", values.seed, 0),
+    steps: int("steps", values.steps, 1),
     lr,
-    batch: int('batch', values.batch, 1),
-    dim: int('dim', values.dim, 16),
-    hidden: (values.hidden ?? '128').split(',').filter(Boolean).map((h) => int('hidden', h, 1)),
-    backend: backend as 'wasm' | 'cpu',
+    batch: int("batch", values.batch, 1),
+    dim: int("dim", values.dim, 16),
+    hidden: (values.hidden ?? "128")
+      .split(",")
+      .filter(Boolean)
+      .map((h) => int("hidden", h, 1)),
+    backend: backend as "wasm" | "cpu",
     gamma: Number(values.gamma),
   };
-  if (!Number.isFinite(base.gamma) || Math.abs(base.gamma) > 5) throw new Error('--gamma must be a number in [-5, 5]');
-  const parallel = values.parallel ? int('parallel', values.parallel, 1) : Math.max(1, Math.min(utilities.length, os.availableParallelism()));
+  if (!Number.isFinite(base.gamma) || Math.abs(base.gamma) > 5) throw new Error("--gamma must be a number in [-5, 5]");
+  const parallel = values.parallel
+    ? int("parallel", values.parallel, 1)
+    : Math.max(1, Math.min(utilities.length, os.availableParallelism()));
   const t0 = performance.now();
   const jobs: Job[] = utilities.map((u) => ({ ...base, utility: u as UtilityName }));
   const results = parallel > 1 ? await pool(jobs, parallel, runInChild) : await pool(jobs, 1, runJob);
@@ -173,7 +190,18 @@ export async function run(argv: string[]): Promise<void> {
     const test = all.map((p, i) => ({ p, rewards: r.rewards[i] ?? [] })).filter((x) => testSet.has(x.p.id));
     const rep = collapseReport(test.map((x) => ({ id: x.p.id, openness: x.p.openness as number, rewards: x.rewards })));
     const meanMisfit = rep.perPrompt.reduce((a, p) => a + p.misfit, 0) / Math.max(1, rep.perPrompt.length);
-    return { utility: r.utility, testAccuracy: r.testAccuracy, gap: rep.gap, tracking: rep.tracking, meanMisfit, collapsed: rep.collapsed, verdict: rep.verdict, trainSeconds: r.trainSeconds, stepsPerSecond: r.stepsPerSecond, backend: r.backend };
+    return {
+      utility: r.utility,
+      testAccuracy: r.testAccuracy,
+      gap: rep.gap,
+      tracking: rep.tracking,
+      meanMisfit,
+      collapsed: rep.collapsed,
+      verdict: rep.verdict,
+      trainSeconds: r.trainSeconds,
+      stepsPerSecond: r.stepsPerSecond,
+      backend: r.backend,
+    };
   });
 
   if (values.out) {
@@ -184,26 +212,42 @@ export async function run(argv: string[]): Promise<void> {
         const rewards = r.rewards[i] ?? [];
         const pos = new Map(p.responses.map((x, k) => [x.id, k] as const));
         const trueOrder = (p.rankings[0] ?? []).flat().map((id) => rewards[pos.get(id) ?? -1] as number);
-        lines.push(JSON.stringify({ prompt_id: p.id, utility: r.utility, split: testSet.has(p.id) ? 'test' : 'train', openness: p.openness, rewards: trueOrder }));
+        lines.push(
+          JSON.stringify({
+            prompt_id: p.id,
+            utility: r.utility,
+            split: testSet.has(p.id) ? "test" : "train",
+            openness: p.openness,
+            rewards: trueOrder,
+          }),
+        );
       });
     }
-    fs.writeFileSync(path.join(values.out, 'rewards.jsonl'), lines.join('\n') + '\n');
+    fs.writeFileSync(path.join(values.out, "rewards.jsonl"), lines.join("\n") + "\n");
   }
 
   if (values.json) {
-    console.log(JSON.stringify({ config: { ...base, utilities, parallel }, wallSeconds: wall, results: rows }, null, 2));
+    console.log(
+      JSON.stringify({ config: { ...base, utilities, parallel }, wallSeconds: wall, results: rows }, null, 2),
+    );
     return;
   }
-  console.log(`repro: ${base.prompts} train + ${base.testPrompts} held-out prompts, seed ${base.seed}, ${base.steps} steps, lr ${base.lr}, batch ${base.batch}, dim ${base.dim}, hidden ${base.hidden.join('x')}, backend ${rows[0]?.backend}, ${parallel} process(es)`);
-  console.log('| utility | held-out pair acc | collapse gap | openness tracking | mean misfit | collapsed | steps/s |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log(
+    `repro: ${base.prompts} train + ${base.testPrompts} held-out prompts, seed ${base.seed}, ${base.steps} steps, lr ${base.lr}, batch ${base.batch}, dim ${base.dim}, hidden ${base.hidden.join("x")}, backend ${rows[0]?.backend}, ${parallel} process(es)`,
+  );
+  console.log("| utility | held-out pair acc | collapse gap | openness tracking | mean misfit | collapsed | steps/s |");
+  console.log("|---|---|---|---|---|---|---|");
   for (const r of rows)
-    console.log(`| ${r.utility} | ${fmt(r.testAccuracy)} | ${fmt(r.gap)} | ${fmt(r.tracking)} | ${fmt(r.meanMisfit)} | ${r.collapsed ? 'yes' : 'no'} | ${fmt(r.stepsPerSecond, 0)} |`);
-  console.log(`wall time ${wall.toFixed(1)} s${values.out ? `; rewards in ${path.join(values.out, 'rewards.jsonl')}` : ''}`);
+    console.log(
+      `| ${r.utility} | ${fmt(r.testAccuracy)} | ${fmt(r.gap)} | ${fmt(r.tracking)} | ${fmt(r.meanMisfit)} | ${r.collapsed ? "yes" : "no"} | ${fmt(r.stepsPerSecond, 0)} |`,
+    );
+  console.log(
+    `wall time ${wall.toFixed(1)} s${values.out ? `; rewards in ${path.join(values.out, "rewards.jsonl")}` : ""}`,
+  );
 }
 
-if (process.env.OCTORANK_REPRO_CHILD === '1' && process.send) {
-  process.once('message', (job: Job) => {
+if (process.env.OCTORANK_REPRO_CHILD === "1" && process.send) {
+  process.once("message", (job: Job) => {
     runJob(job)
       .then((result) => process.send?.({ ok: true, result }))
       .catch((e: unknown) => process.send?.({ ok: false, error: e instanceof Error ? e.message : String(e) }));

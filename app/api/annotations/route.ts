@@ -23,5 +23,8 @@ export async function POST(request: Request) {
   if (body.response) return body.response;
   const result = saveAnnotation(getDb(), auth.user.id, body.data);
   if (!result.ok) return jsonError(result.status, result.message, result.details);
-  return Response.json({ annotation: result.annotation, revised: result.revised }, { status: result.revised ? 200 : 201 });
+  return Response.json(
+    { annotation: result.annotation, revised: result.revised },
+    { status: result.revised ? 200 : 201 },
+  );
 }

@@ -4,7 +4,13 @@ import { getDb } from "@/db";
 import { HistogramChart } from "@/components/datasets/histogram-chart";
 import { ProgressBar } from "@/components/datasets/progress-bar";
 import { SortableTable } from "@/components/datasets/sortable-table";
-import { AGREEMENT_THRESHOLDS, datasetAgreement, getDatasetProgress, histogramBins, listDatasetRuns } from "@/lib/datasets";
+import {
+  AGREEMENT_THRESHOLDS,
+  datasetAgreement,
+  getDatasetProgress,
+  histogramBins,
+  listDatasetRuns,
+} from "@/lib/datasets";
 import { EXPORT_FORMATS } from "@/lib/export";
 import { requirePageUser } from "@/lib/session";
 import { cn } from "@/lib/utils";
@@ -25,7 +31,19 @@ function fmt(value: number | null, digits = 2): string {
   return value === null ? "—" : value.toFixed(digits);
 }
 
-function Stat({ label, value, hint, warn, testId }: { label: string; value: string; hint: string; warn?: boolean; testId?: string }) {
+function Stat({
+  label,
+  value,
+  hint,
+  warn,
+  testId,
+}: {
+  label: string;
+  value: string;
+  hint: string;
+  warn?: boolean;
+  testId?: string;
+}) {
   return (
     <div className={cn("rounded-lg border bg-white p-4", warn ? "border-amber-300" : "border-slate-200")}>
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
@@ -59,9 +77,9 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
           </Link>
           <h1 className="mt-1 text-2xl font-semibold tracking-tight">{dataset.name}</h1>
           <p className="text-sm text-slate-600">
-            <span className="font-mono">{dataset.slug}</span> · {dataset.prompts} prompts × {dataset.responsesPerPrompt} responses ·
-            target {dataset.annotationsPerPrompt} annotations per prompt · {dataset.annotations} annotations by {dataset.annotators}{" "}
-            annotators
+            <span className="font-mono">{dataset.slug}</span> · {dataset.prompts} prompts × {dataset.responsesPerPrompt}{" "}
+            responses · target {dataset.annotationsPerPrompt} annotations per prompt · {dataset.annotations} annotations
+            by {dataset.annotators} annotators
           </p>
         </div>
         <Link
@@ -75,27 +93,45 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
 
       <section aria-labelledby="progress-heading" className="rounded-lg border border-slate-200 bg-white p-5">
         <h2 id="progress-heading" className="text-sm font-medium text-slate-700">
-          Progress: {dataset.completePrompts} of {dataset.prompts} prompts have {dataset.annotationsPerPrompt}+ annotations
+          Progress: {dataset.completePrompts} of {dataset.prompts} prompts have {dataset.annotationsPerPrompt}+
+          annotations
         </h2>
         <ProgressBar value={dataset.completePrompts} max={dataset.prompts} label="Prompts complete" className="mt-2" />
       </section>
 
       <section aria-labelledby="export-heading" className="rounded-lg border border-slate-200 bg-white p-5">
-        <h2 id="export-heading" className="font-semibold">Export</h2>
+        <h2 id="export-heading" className="font-semibold">
+          Export
+        </h2>
         <ul className="mt-2 grid gap-2 text-sm md:grid-cols-3">
           {EXPORT_FORMATS.map((format) => (
             <li key={format} className="rounded-md bg-slate-50 p-3">
-              <a href={`${exportBase}?format=${format}`} download className="font-medium text-indigo-700 hover:underline" data-testid={`export-${format}`}>
+              <a
+                href={`${exportBase}?format=${format}`}
+                download
+                className="font-medium text-indigo-700 hover:underline"
+                data-testid={`export-${format}`}
+              >
                 {format}.jsonl
               </a>{" "}
-              <a href={`${exportBase}?format=${format}&gzip=1`} download className="text-xs text-slate-500 hover:underline">
+              <a
+                href={`${exportBase}?format=${format}&gzip=1`}
+                download
+                className="text-xs text-slate-500 hover:underline"
+              >
                 (.gz)
               </a>
               <p className="text-xs text-slate-500">{FORMAT_HELP[format]}</p>
             </li>
           ))}
         </ul>
-        <form action={exportBase} method="get" className="mt-4 flex flex-wrap items-end gap-3 text-sm" aria-label="Export with filters" data-testid="export-filters">
+        <form
+          action={exportBase}
+          method="get"
+          className="mt-4 flex flex-wrap items-end gap-3 text-sm"
+          aria-label="Export with filters"
+          data-testid="export-filters"
+        >
           <label>
             <span className="block text-xs text-slate-500">Format</span>
             <select name="format" className="h-9 rounded-md border border-slate-300 bg-white px-2">
@@ -106,11 +142,25 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
           </label>
           <label>
             <span className="block text-xs text-slate-500">Min annotators</span>
-            <input name="min_annotators" type="number" min={0} defaultValue={0} className="h-9 w-24 rounded-md border border-slate-300 px-2" />
+            <input
+              name="min_annotators"
+              type="number"
+              min={0}
+              defaultValue={0}
+              className="h-9 w-24 rounded-md border border-slate-300 px-2"
+            />
           </label>
           <label>
             <span className="block text-xs text-slate-500">Min agreement (W)</span>
-            <input name="min_agreement" type="number" min={0} max={1} step={0.05} placeholder="any" className="h-9 w-24 rounded-md border border-slate-300 px-2" />
+            <input
+              name="min_agreement"
+              type="number"
+              min={0}
+              max={1}
+              step={0.05}
+              placeholder="any"
+              className="h-9 w-24 rounded-md border border-slate-300 px-2"
+            />
           </label>
           <label>
             <span className="block text-xs text-slate-500">Rewards of run</span>
@@ -143,7 +193,12 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
           Agreement
         </h2>
         <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-          <Stat label="Mean Kendall's W" value={fmt(agreement.meanW)} hint="over prompts with 2+ rankings; 1 = full agreement" testId="mean-w" />
+          <Stat
+            label="Mean Kendall's W"
+            value={fmt(agreement.meanW)}
+            hint="over prompts with 2+ rankings; 1 = full agreement"
+            testId="mean-w"
+          />
           <Stat
             label="Openness alpha"
             value={fmt(agreement.opennessAlpha)}
@@ -151,7 +206,13 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
             warn={agreement.opennessAlpha !== null && agreement.opennessAlpha < t.opennessAlpha}
             testId="openness-alpha"
           />
-          <Stat label="Flagged prompts" value={String(flaggedPrompts)} hint={`W below ${t.promptW}`} warn={flaggedPrompts > 0} testId="flagged-prompts" />
+          <Stat
+            label="Flagged prompts"
+            value={String(flaggedPrompts)}
+            hint={`W below ${t.promptW}`}
+            warn={flaggedPrompts > 0}
+            testId="flagged-prompts"
+          />
           <Stat
             label="Flagged annotators"
             value={String(flaggedAnnotators)}
@@ -163,25 +224,40 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
         <div className="grid gap-4 lg:grid-cols-3">
           <HistogramChart
             title="Kendall's W per prompt"
-            bins={histogramBins(agreement.prompts.flatMap((p) => (p.kendallW === null ? [] : [p.kendallW])), 0, 1, 10)}
+            bins={histogramBins(
+              agreement.prompts.flatMap((p) => (p.kendallW === null ? [] : [p.kendallW])),
+              0,
+              1,
+              10,
+            )}
             threshold={t.promptW}
           />
           <HistogramChart
             title="Mean pairwise tau-b per prompt"
-            bins={histogramBins(agreement.prompts.flatMap((p) => (p.meanTauB === null ? [] : [p.meanTauB])), -1, 1, 10)}
+            bins={histogramBins(
+              agreement.prompts.flatMap((p) => (p.meanTauB === null ? [] : [p.meanTauB])),
+              -1,
+              1,
+              10,
+            )}
             color="#0ea5e9"
           />
           <HistogramChart
             title="Mean tau-b per annotator vs the others' consensus"
-            bins={histogramBins(agreement.annotators.flatMap((a) => (a.tauVsConsensus === null ? [] : [a.tauVsConsensus])), -1, 1, 10)}
+            bins={histogramBins(
+              agreement.annotators.flatMap((a) => (a.tauVsConsensus === null ? [] : [a.tauVsConsensus])),
+              -1,
+              1,
+              10,
+            )}
             threshold={t.annotatorTau}
             color="#10b981"
             unit="annotators"
           />
         </div>
         <p className="text-xs text-slate-500">
-          Thresholds: prompt W &lt; {t.promptW}; annotator tau-b &lt; {t.annotatorTau} (with {t.annotatorMinPrompts}+ shared prompts); openness
-          alpha &lt; {t.opennessAlpha}. The dashed line marks the threshold.
+          Thresholds: prompt W &lt; {t.promptW}; annotator tau-b &lt; {t.annotatorTau} (with {t.annotatorMinPrompts}+
+          shared prompts); openness alpha &lt; {t.opennessAlpha}. The dashed line marks the threshold.
         </p>
       </section>
 

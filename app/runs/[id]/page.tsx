@@ -39,7 +39,10 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
     ["batch", `${config.batchPrompts} prompts`],
     ["hidden", config.hiddenSizes.join("×")],
     ["features", String(config.featureDim)],
-    ["no openness", run.config.missingOpenness.policy === "exclude" ? "left out" : `assumed ${run.config.missingOpenness.value}`],
+    [
+      "no openness",
+      run.config.missingOpenness.policy === "exclude" ? "left out" : `assumed ${run.config.missingOpenness.value}`,
+    ],
   ];
   return (
     <div className="space-y-6">
@@ -56,13 +59,16 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             <StatusBadge status={run.status} testId="run-status-header" />
           </h1>
           <p className="mt-1 text-sm text-slate-600">
-            on <span className="font-medium">{run.datasetName}</span> ({run.datasetSlug}) · started by {run.createdByName ?? "the CLI"} ·{" "}
+            on <span className="font-medium">{run.datasetName}</span> ({run.datasetSlug}) · started by{" "}
+            {run.createdByName ?? "the CLI"} ·{" "}
             {run.createdAt.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}
             {summary && (
               <>
                 {" "}
-                · trained in {duration(summary.durationMs / 1000)} on {summary.backend} · {summary.prompts.train} train / {summary.prompts.test} held-out prompts
-                {summary.prompts.excludedWithoutOpenness > 0 && `, ${summary.prompts.excludedWithoutOpenness} left out without openness`}
+                · trained in {duration(summary.durationMs / 1000)} on {summary.backend} · {summary.prompts.train} train
+                / {summary.prompts.test} held-out prompts
+                {summary.prompts.excludedWithoutOpenness > 0 &&
+                  `, ${summary.prompts.excludedWithoutOpenness} left out without openness`}
               </>
             )}
           </p>

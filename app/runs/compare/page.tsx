@@ -3,7 +3,13 @@ import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/session";
 import { runDashboard, type RunDashboard } from "@/lib/dashboard";
 import { parseRunId, type RunSummary } from "@/lib/runs";
-import { HeadlineCards, HistogramCard, PaperFigureCard, ShapeCard, StripCard } from "@/components/runs/collapse-dashboard";
+import {
+  HeadlineCards,
+  HistogramCard,
+  PaperFigureCard,
+  ShapeCard,
+  StripCard,
+} from "@/components/runs/collapse-dashboard";
 import { StatusBadge } from "@/components/runs/status-badge";
 import { AutoRefresh } from "@/components/runs/auto-refresh";
 import { num, pct } from "@/components/runs/format";
@@ -61,7 +67,15 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
               </Link>
               <StatusBadge status={d.run.status} testId="compare-status" />
             </div>
-            {d.run.status === "succeeded" ? <Column data={d} /> : <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-500">{d.run.status === "failed" || d.run.status === "canceled" ? `This run ${d.run.status}: ${d.run.error ?? ""}` : `Training… ${pct(d.run.progress, 0)}`}</p>}
+            {d.run.status === "succeeded" ? (
+              <Column data={d} />
+            ) : (
+              <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-500">
+                {d.run.status === "failed" || d.run.status === "canceled"
+                  ? `This run ${d.run.status}: ${d.run.error ?? ""}`
+                  : `Training… ${pct(d.run.progress, 0)}`}
+              </p>
+            )}
           </div>
         ))}
       </div>
@@ -96,7 +110,11 @@ function NumbersTable({ left, right }: { left: RunDashboard; right: RunDashboard
     ["held-out pair accuracy", pct(L.held?.accuracy), pct(R.held?.accuracy)],
     ["collapse gap (≥ " + left.thresholds.gapMax + ")", num(L.held?.gap), num(R.held?.gap)],
     ["openness tracking (≥ " + left.thresholds.trackingMin + ")", num(L.held?.tracking, 2), num(R.held?.tracking, 2)],
-    ["flagged prompts", L.held ? `${L.held.flaggedTotal} / ${L.held.prompts}` : "–", R.held ? `${R.held.flaggedTotal} / ${R.held.prompts}` : "–"],
+    [
+      "flagged prompts",
+      L.held ? `${L.held.flaggedTotal} / ${L.held.prompts}` : "–",
+      R.held ? `${R.held.flaggedTotal} / ${R.held.prompts}` : "–",
+    ],
     ["steps", String(L.summary?.metrics.steps ?? "–"), String(R.summary?.metrics.steps ?? "–")],
   ];
   return (

@@ -17,11 +17,14 @@ export default async function NewRunPage({ searchParams }: { searchParams: Promi
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">New training run</h1>
         <p className="mt-1 text-sm text-slate-600">
-          Trains a reward model on a dataset&apos;s rankings in a background worker. You can close this page: the run keeps going, one at a time, in the order queued.
+          Trains a reward model on a dataset&apos;s rankings in a background worker. You can close this page: the run
+          keeps going, one at a time, in the order queued.
         </p>
       </div>
       {datasets.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-600">There are no datasets yet. Import one first.</p>
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-600">
+          There are no datasets yet. Import one first.
+        </p>
       ) : (
         <RunForm
           datasets={datasets}

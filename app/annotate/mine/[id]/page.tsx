@@ -13,7 +13,8 @@ export default async function EditAnnotationPage({ params }: { params: Promise<{
   const user = await requirePageUser("annotator", `/annotate/mine/${id}`);
   const annotationId = Number(id);
   // Someone else's annotation is as invisible as one that does not exist.
-  const mine = Number.isInteger(annotationId) && annotationId > 0 ? getMyAnnotation(getDb(), user.id, annotationId) : null;
+  const mine =
+    Number.isInteger(annotationId) && annotationId > 0 ? getMyAnnotation(getDb(), user.id, annotationId) : null;
   if (!mine) notFound();
   const { annotation } = mine;
 
@@ -25,7 +26,8 @@ export default async function EditAnnotationPage({ params }: { params: Promise<{
         </Link>
         <h1 className="mt-1 text-xl font-semibold tracking-tight sm:text-2xl">Edit your annotation</h1>
         <p className="mt-1 text-sm text-slate-500">
-          {mine.dataset.name} · {mine.edits ? `edited ${mine.edits}× before · ` : ""}saving keeps the current version in the history.
+          {mine.dataset.name} · {mine.edits ? `edited ${mine.edits}× before · ` : ""}saving keeps the current version in
+          the history.
         </p>
       </header>
       <RankingBoard

@@ -13,9 +13,14 @@ export function GET(request: Request, context: RouteContext) {
 /** Credential sign-ins are refused with 429 while the email or address has too many recent failures. */
 export async function POST(request: Request, context: RouteContext) {
   if (new URL(request.url).pathname.endsWith("/callback/credentials")) {
-    const form = await request.clone().formData().catch(() => null);
+    const form = await request
+      .clone()
+      .formData()
+      .catch(() => null);
     const email = form?.get("email");
-    const wait = retryAfterMs(throttleKeys(typeof email === "string" ? email : undefined, clientAddress(request.headers)));
+    const wait = retryAfterMs(
+      throttleKeys(typeof email === "string" ? email : undefined, clientAddress(request.headers)),
+    );
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       const url = new URL(`/login?error=TooManyAttempts&retryAfter=${seconds}`, request.url);

@@ -12,6 +12,7 @@ export async function POST(request: Request) {
   if (auth.response) return auth.response;
   const body = await parseJsonBody(request, skipSchema);
   if (body.response) return body.response;
-  if (!skipPrompt(getDb(), body.data.promptId, auth.user.id)) return jsonError(404, `There is no prompt ${body.data.promptId}.`);
+  if (!skipPrompt(getDb(), body.data.promptId, auth.user.id))
+    return jsonError(404, `There is no prompt ${body.data.promptId}.`);
   return Response.json({ skipped: body.data.promptId });
 }

@@ -10,7 +10,11 @@ export async function POST(request: Request) {
   const { datasetSlug, log, conditioned } = reproducePaper(getDb(), auth.user.id);
   kickScheduler();
   return Response.json(
-    { dataset: datasetSlug, runs: { log: log.id, conditioned: conditioned.id }, compare: `/runs/compare?a=${log.id}&b=${conditioned.id}` },
+    {
+      dataset: datasetSlug,
+      runs: { log: log.id, conditioned: conditioned.id },
+      compare: `/runs/compare?a=${log.id}&b=${conditioned.id}`,
+    },
     { status: 201 },
   );
 }

@@ -23,8 +23,8 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
         </Link>
         <h1 className="mt-1 text-2xl font-semibold tracking-tight">Import into {dataset.name}</h1>
         <p className="text-sm text-slate-600">
-          Prompts already stored (same id) are matched, not duplicated; each line needs {dataset.responsesPerPrompt} responses. The file is
-          imported whole or not at all.
+          Prompts already stored (same id) are matched, not duplicated; each line needs {dataset.responsesPerPrompt}{" "}
+          responses. The file is imported whole or not at all.
         </p>
       </div>
       <ImportForm slug={dataset.slug} maxMegabytes={MAX_IMPORT_BYTES / 1024 / 1024} />

@@ -19,7 +19,9 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   const id = parseRunId((await params).id);
   const db = getDb();
   if (id === null || !runSnapshot(db, id)) return jsonError(404, "There is no such run.");
-  const resumeAfter = Number(request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("after") ?? -1);
+  const resumeAfter = Number(
+    request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("after") ?? -1,
+  );
   const encoder = new TextEncoder();
   let timer: ReturnType<typeof setInterval> | undefined;
 
@@ -40,7 +42,11 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       };
       const send = (event: string, data: unknown, eventId?: number) => {
         if (closed) return;
-        controller.enqueue(encoder.encode(`${eventId === undefined ? "" : `id: ${eventId}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+        controller.enqueue(
+          encoder.encode(
+            `${eventId === undefined ? "" : `id: ${eventId}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
+          ),
+        );
       };
       const tick = () => {
         try {

@@ -13,7 +13,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   const db = getDb();
   const run = id === null ? undefined : getRun(db, id);
   if (!run) return jsonError(404, "There is no such run.");
-  if (run.status !== "succeeded") return jsonError(409, `Run ${run.id} is ${run.status}; rewards exist once it has succeeded.`);
+  if (run.status !== "succeeded")
+    return jsonError(409, `Run ${run.id} is ${run.status}; rewards exist once it has succeeded.`);
   const rewards = db.$client
     .prepare(
       `select r.prompt_id as promptId, p.external_id as promptExternalId, rr.response_id as responseId,

@@ -7,12 +7,18 @@ import { authorizeRequest } from "@/lib/session";
 
 const responseSchema = z.union([
   z.string().min(1, "A response must not be empty.").max(50_000),
-  z.object({ text: z.string().min(1, "A response must not be empty.").max(50_000), embedding: z.array(z.number()).max(8192).optional() }),
+  z.object({
+    text: z.string().min(1, "A response must not be empty.").max(50_000),
+    embedding: z.array(z.number()).max(8192).optional(),
+  }),
 ]);
 
 const scoreSchema = z.object({
   prompt: z.string().min(1, "Send the prompt text.").max(50_000),
-  responses: z.array(responseSchema).min(1, "Send at least one response.").max(64, "Score at most 64 responses per request."),
+  responses: z
+    .array(responseSchema)
+    .min(1, "Send at least one response.")
+    .max(64, "Score at most 64 responses per request."),
   openness: z.number().min(0).max(1).optional(),
 });
 
@@ -23,7 +29,8 @@ export async function POST(request: Request, { params }: { params: Promise<{ id:
   const id = parseRunId((await params).id);
   const run = id === null ? undefined : getRun(getDb(), id);
   if (!run) return jsonError(404, "There is no such run.");
-  if (run.status !== "succeeded" || !run.weights) return jsonError(409, `Run ${run.id} is ${run.status}: only a succeeded run has a model to score with.`);
+  if (run.status !== "succeeded" || !run.weights)
+    return jsonError(409, `Run ${run.id} is ${run.status}: only a succeeded run has a model to score with.`);
   const body = await parseJsonBody(request, scoreSchema);
   if (body.response) return body.response;
   const responses = body.data.responses.map((r) => (typeof r === "string" ? { text: r } : r));

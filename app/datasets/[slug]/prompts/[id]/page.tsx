@@ -49,8 +49,8 @@ export default async function Page({
           {prompt.text}
         </h1>
         <p className="text-sm text-slate-600">
-          <span className="font-mono">{prompt.externalId}</span> · {prompt.annotations.length} annotation(s) · Kendall&apos;s W{" "}
-          {prompt.kendallW === null ? "—" : prompt.kendallW.toFixed(2)}
+          <span className="font-mono">{prompt.externalId}</span> · {prompt.annotations.length} annotation(s) ·
+          Kendall&apos;s W {prompt.kendallW === null ? "—" : prompt.kendallW.toFixed(2)}
           {prompt.openness !== null && <> · openness from the data {prompt.openness}</>}
           {runId?.success && <> · rewards of run #{runId.data}</>}
         </p>
@@ -61,20 +61,28 @@ export default async function Page({
           <caption className="sr-only">Each annotator&apos;s rank of each response (= marks a tie)</caption>
           <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
             <tr>
-              <th scope="col" className="px-3 py-2">Annotator</th>
+              <th scope="col" className="px-3 py-2">
+                Annotator
+              </th>
               {prompt.responses.map((r) => (
                 <th key={r.id} scope="col" className="px-3 py-2 text-center" title={r.externalId}>
                   {label.get(r.id)}
                 </th>
               ))}
-              <th scope="col" className="px-3 py-2 text-right">Openness</th>
-              <th scope="col" className="px-3 py-2">Note</th>
+              <th scope="col" className="px-3 py-2 text-right">
+                Openness
+              </th>
+              <th scope="col" className="px-3 py-2">
+                Note
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
             {prompt.annotations.map((a, i) => (
               <tr key={i}>
-                <th scope="row" className="px-3 py-2 text-left font-medium">{a.annotator}</th>
+                <th scope="row" className="px-3 py-2 text-left font-medium">
+                  {a.annotator}
+                </th>
                 {prompt.responses.map((r) => (
                   <td key={r.id} className="px-3 py-2 text-center tabular-nums">
                     {a.notRankable ? "" : rankOf(a.ranking, r.id)}
@@ -88,7 +96,9 @@ export default async function Page({
             ))}
             {prompt.consensus.length > 0 && (
               <tr className="bg-indigo-50/50">
-                <th scope="row" className="px-3 py-2 text-left font-semibold">Consensus (Borda)</th>
+                <th scope="row" className="px-3 py-2 text-left font-semibold">
+                  Consensus (Borda)
+                </th>
                 {prompt.responses.map((r) => (
                   <td key={r.id} className="px-3 py-2 text-center font-semibold tabular-nums">
                     {rankOf(prompt.consensus, r.id)}
@@ -99,7 +109,9 @@ export default async function Page({
             )}
             {runId?.success && (
               <tr>
-                <th scope="row" className="px-3 py-2 text-left font-semibold">Reward</th>
+                <th scope="row" className="px-3 py-2 text-left font-semibold">
+                  Reward
+                </th>
                 {prompt.responses.map((r) => (
                   <td key={r.id} className="px-3 py-2 text-center tabular-nums">
                     {r.reward === null ? "—" : r.reward.toFixed(3)}
@@ -117,7 +129,9 @@ export default async function Page({
           <li key={r.id} className="rounded-lg border border-slate-200 bg-white p-4">
             <p className="mb-1 flex items-center justify-between text-xs text-slate-500">
               <span>
-                <span className="mr-1 rounded bg-slate-800 px-1.5 py-0.5 font-semibold text-white">{label.get(r.id)}</span>
+                <span className="mr-1 rounded bg-slate-800 px-1.5 py-0.5 font-semibold text-white">
+                  {label.get(r.id)}
+                </span>
                 <span className="font-mono">{r.externalId}</span>
               </span>
               {r.reward !== null && <span className="tabular-nums">reward {r.reward.toFixed(3)}</span>}
