@@ -48,7 +48,7 @@ export type MissingOpenness = z.infer<typeof missingOpennessSchema>;
 
 /**
  * What a run is asked to do. `train` holds overrides of the ml/ trainer's settings; they are checked
- * against the trainer's own schema when the run is created (see lib/run-training.ts).
+ * against the trainer's own schema when the run is created (see lib/runs/training.ts).
  */
 export const runRequestSchema = z.object({
   datasetId: z.coerce.number().int().positive("Pick a dataset."),

@@ -12,8 +12,8 @@ import {
   runDashboard,
   splitDashboard,
   type PromptRewards,
-} from "@/lib/dashboard";
-import { completeRun, createRun, getRunDetail, loadTrainingPrompts, runRequestSchema } from "@/lib/runs";
+} from "@/lib/runs/dashboard";
+import { completeRun, createRun, getRunDetail, loadTrainingPrompts, runRequestSchema } from "@/lib/runs/lifecycle";
 import { targetProfile } from "@/ml";
 
 /** A prompt whose rewards follow a profile; response ids 1..n, ranked in that order. */

@@ -22,8 +22,8 @@ import {
   runMetricSeries,
   runRequestSchema,
   runSnapshot,
-} from "@/lib/runs";
-import { executeRun, validateTrainSettings } from "@/lib/run-training";
+} from "@/lib/runs/lifecycle";
+import { executeRun, validateTrainSettings } from "@/lib/runs/training";
 
 let dir: string;
 let db: Db;

@@ -20,7 +20,7 @@ import {
   type MetricPoint,
   type RunListItem,
   type RunSummary,
-} from "@/lib/runs";
+} from "@/lib/runs/lifecycle";
 
 export type Split = "train" | "test";
 
