@@ -1,7 +1,8 @@
 import Link from "next/link";
 import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/auth/session";
-import { listRuns, runStatusCounts, type RunSummary } from "@/lib/runs/lifecycle";
+import { listRuns, runStatusCounts } from "@/lib/runs/lifecycle";
+import { type RunSummary } from "@/lib/runs/schemas";
 import { StatusBadge, VerdictText } from "@/components/runs/status-badge";
 import { Button } from "@/components/ui/button";
 import { num, pct, duration } from "@/components/runs/format";

@@ -13,7 +13,10 @@ import {
   splitDashboard,
   type PromptRewards,
 } from "@/lib/runs/dashboard";
-import { completeRun, createRun, getRunDetail, loadTrainingPrompts, runRequestSchema } from "@/lib/runs/lifecycle";
+import { completeRun, getRunDetail } from "@/lib/runs/lifecycle";
+import { createRun } from "@/lib/runs/request-run";
+import { loadTrainingPrompts } from "@/lib/runs/training-data";
+import { runRequestSchema } from "@/lib/runs/schemas";
 import { targetProfile } from "@/ml";
 
 /** A prompt whose rewards follow a profile; response ids 1..n, ranked in that order. */

@@ -8,21 +8,17 @@ import { seedDemo } from "@/db/seed";
 import {
   claimNextQueuedRun,
   completeRun,
-  createRun,
-  datasetTrainingStats,
   failOrphanedRuns,
   finishRun,
   getRun,
   getRunDetail,
   listRuns,
-  loadTrainingPrompts,
-  recordProgress,
   requestCancel,
-  RunError,
-  runMetricSeries,
-  runRequestSchema,
-  runSnapshot,
 } from "@/lib/runs/lifecycle";
+import { createRun } from "@/lib/runs/request-run";
+import { datasetTrainingStats, loadTrainingPrompts } from "@/lib/runs/training-data";
+import { recordProgress, runMetricSeries, runSnapshot } from "@/lib/runs/progress";
+import { RunError, runRequestSchema } from "@/lib/runs/schemas";
 import { executeRun, validateTrainSettings } from "@/lib/runs/training";
 
 let dir: string;

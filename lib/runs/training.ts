@@ -6,18 +6,10 @@ import { ZodError } from "zod";
 import type { Db } from "@/db";
 import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult } from "@/ml";
 import { describeZodError } from "@/lib/http/body";
-import {
-  completeRun,
-  finishRun,
-  getRunDetail,
-  loadTrainingPrompts,
-  recordProgress,
-  RunError,
-  type ProgressPoint,
-  type RunConfig,
-  type RunRequest,
-  type RunSummary,
-} from "@/lib/runs/lifecycle";
+import { completeRun, finishRun, getRunDetail } from "@/lib/runs/lifecycle";
+import { loadTrainingPrompts } from "@/lib/runs/training-data";
+import { recordProgress, type ProgressPoint } from "@/lib/runs/progress";
+import { RunError, type RunConfig, type RunRequest, type RunSummary } from "@/lib/runs/schemas";
 import { splitDashboard, type PromptRewards } from "@/lib/runs/dashboard";
 import type { TrainingPrompt } from "@/ml/types";
 

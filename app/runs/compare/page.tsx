@@ -2,7 +2,7 @@ import Link from "next/link";
 import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { runDashboard, type RunDashboard } from "@/lib/runs/dashboard";
-import { parseRunId, type RunSummary } from "@/lib/runs/lifecycle";
+import { parseRunId, type RunSummary } from "@/lib/runs/schemas";
 import {
   HeadlineCards,
   HistogramCard,

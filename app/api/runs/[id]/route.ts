@@ -1,6 +1,8 @@
 import { getDb } from "@/db";
 import { jsonError } from "@/lib/http/body";
-import { getRunDetail, parseRunId, runSnapshot } from "@/lib/runs/lifecycle";
+import { getRunDetail } from "@/lib/runs/lifecycle";
+import { parseRunId } from "@/lib/runs/schemas";
+import { runSnapshot } from "@/lib/runs/progress";
 import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";

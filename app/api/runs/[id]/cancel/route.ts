@@ -1,6 +1,6 @@
 import { jsonError } from "@/lib/http/body";
 import { cancelRun } from "@/lib/runs/scheduler";
-import { parseRunId, RunError } from "@/lib/runs/lifecycle";
+import { parseRunId, RunError } from "@/lib/runs/schemas";
 import { authorizeRequest } from "@/lib/auth/session";
 
 /** POST /api/runs/:id/cancel: a queued run ends at once; a running one stops within seconds. */

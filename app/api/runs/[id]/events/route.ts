@@ -1,6 +1,7 @@
 import { getDb } from "@/db";
 import { jsonError } from "@/lib/http/body";
-import { isTerminal, parseRunId, runMetricSeries, runSnapshot } from "@/lib/runs/lifecycle";
+import { isTerminal, parseRunId } from "@/lib/runs/schemas";
+import { runMetricSeries, runSnapshot } from "@/lib/runs/progress";
 import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";

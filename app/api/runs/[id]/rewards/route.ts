@@ -1,6 +1,7 @@
 import { getDb } from "@/db";
 import { jsonError } from "@/lib/http/body";
-import { getRun, parseRunId } from "@/lib/runs/lifecycle";
+import { getRun } from "@/lib/runs/lifecycle";
+import { parseRunId } from "@/lib/runs/schemas";
 import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { getDb } from "@/db";
 import { jsonError, parseJsonBody } from "@/lib/http/body";
-import { getRun, parseRunId } from "@/lib/runs/lifecycle";
+import { getRun } from "@/lib/runs/lifecycle";
+import { parseRunId } from "@/lib/runs/schemas";
 import { scoreWithRun } from "@/lib/runs/scoring";
 import { authorizeRequest } from "@/lib/auth/session";
 
