@@ -3,8 +3,13 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { RankingGroups } from "@/db/schema";
-import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness";
-import { promptResponses, releaseLease, responsesInDisplayOrder, type DisplayedResponse } from "@/lib/queue";
+import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness/scale";
+import {
+  promptResponses,
+  releaseLease,
+  responsesInDisplayOrder,
+  type DisplayedResponse,
+} from "@/lib/annotations/queue";
 
 const MAX_DURATION_MS = 7 * 24 * 60 * 60_000;
 

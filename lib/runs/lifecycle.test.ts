@@ -8,22 +8,18 @@ import { seedDemo } from "@/db/seed";
 import {
   claimNextQueuedRun,
   completeRun,
-  createRun,
-  datasetTrainingStats,
   failOrphanedRuns,
   finishRun,
   getRun,
   getRunDetail,
   listRuns,
-  loadTrainingPrompts,
-  recordProgress,
   requestCancel,
-  RunError,
-  runMetricSeries,
-  runRequestSchema,
-  runSnapshot,
-} from "@/lib/runs";
-import { executeRun, validateTrainSettings } from "@/lib/run-training";
+} from "@/lib/runs/lifecycle";
+import { createRun } from "@/lib/runs/request-run";
+import { datasetTrainingStats, loadTrainingPrompts } from "@/lib/runs/training-data";
+import { recordProgress, runMetricSeries, runSnapshot } from "@/lib/runs/progress";
+import { RunError, runRequestSchema } from "@/lib/runs/schemas";
+import { executeRun, validateTrainSettings } from "@/lib/runs/training";
 
 let dir: string;
 let db: Db;

@@ -3,10 +3,10 @@ import { getServerSession } from "next-auth";
 import { redirect } from "next/navigation";
 import { and, eq, isNull } from "drizzle-orm";
 import { getDb, schema } from "@/db";
-import { authOptions } from "@/lib/auth";
-import { hasRole, type SessionUser } from "@/lib/roles";
+import { authOptions } from "@/lib/auth/options";
+import { hasRole, type SessionUser } from "@/lib/auth/roles";
 import type { Role } from "@/db/schema";
-import { jsonError } from "@/lib/http";
+import { jsonError } from "@/lib/http/body";
 
 function activeUser(id: number): SessionUser | null {
   const user = getDb().select().from(schema.users).where(eq(schema.users.id, id)).get();

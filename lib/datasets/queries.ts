@@ -7,7 +7,7 @@ import {
   median,
   rankingsW,
   rankingTauB,
-} from "@/lib/agreement";
+} from "@/lib/annotations/agreement";
 
 /**
  * Where agreement becomes suspicious. One place, shown on the dataset page.

@@ -1,24 +1,16 @@
 /**
- * Executes one training run: the bridge between the database (lib/runs.ts) and the ml/ trainer.
+ * Executes one training run: the bridge between the database (lib/runs/) and the ml/ trainer.
  * Used by the worker process (scripts/run-worker.ts) and, in-process, by the headless CLI.
  */
 import { ZodError } from "zod";
 import type { Db } from "@/db";
 import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult } from "@/ml";
-import { describeZodError } from "@/lib/http";
-import {
-  completeRun,
-  finishRun,
-  getRunDetail,
-  loadTrainingPrompts,
-  recordProgress,
-  RunError,
-  type ProgressPoint,
-  type RunConfig,
-  type RunRequest,
-  type RunSummary,
-} from "@/lib/runs";
-import { splitDashboard, type PromptRewards } from "@/lib/dashboard";
+import { describeZodError } from "@/lib/http/body";
+import { completeRun, finishRun, getRunDetail } from "@/lib/runs/lifecycle";
+import { loadTrainingPrompts } from "@/lib/runs/training-data";
+import { recordProgress, type ProgressPoint } from "@/lib/runs/progress";
+import { RunError, type RunConfig, type RunRequest, type RunSummary } from "@/lib/runs/schemas";
+import { splitDashboard, type PromptRewards } from "@/lib/runs/dashboard";
 import type { TrainingPrompt } from "@/ml/types";
 
 /** Settings the app chooses itself; the researcher sets everything else of the trainer. */
@@ -158,7 +150,7 @@ export async function executeRun(
   }
 }
 
-/** The run's final numbers, computed the way the dashboard computes them (lib/dashboard.ts). */
+/** The run's final numbers, computed the way the dashboard computes them (lib/runs/dashboard.ts). */
 function summarize(prompts: TrainingPrompt[], result: TrainResult, excluded: number, durationMs: number): RunSummary {
   const bySplit: Record<"train" | "test", PromptRewards[]> = { train: [], test: [] };
   const entries = new Map<string, PromptRewards>();

@@ -7,8 +7,8 @@ import {
   listMyAnnotations,
   saveAnnotation,
   type AnnotationInput,
-} from "@/lib/annotations";
-import { findQueueDataset, nextPrompt } from "@/lib/queue";
+} from "@/lib/annotations/annotations";
+import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
 import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
 
 let db: Db;

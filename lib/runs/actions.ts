@@ -3,13 +3,14 @@
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
 import { getDb } from "@/db";
-import { describeZodError } from "@/lib/http";
-import { kickScheduler } from "@/lib/run-scheduler";
-import { trainSettingDefaults, validateTrainSettings } from "@/lib/run-training";
-import { createRun, RunError, runRequestSchema } from "@/lib/runs";
-import { reproducePaper } from "@/lib/runs-repro";
-import { currentUser } from "@/lib/session";
-import { hasRole } from "@/lib/roles";
+import { describeZodError } from "@/lib/http/body";
+import { kickScheduler } from "@/lib/runs/scheduler";
+import { trainSettingDefaults, validateTrainSettings } from "@/lib/runs/training";
+import { createRun } from "@/lib/runs/request-run";
+import { RunError, runRequestSchema } from "@/lib/runs/schemas";
+import { reproducePaper } from "@/lib/runs/repro";
+import { currentUser } from "@/lib/auth/session";
+import { hasRole } from "@/lib/auth/roles";
 
 export type CreateRunState = { message?: string; fieldErrors?: Record<string, string> };
 

@@ -7,7 +7,8 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import { syntheticLengthDataset } from "@/ml";
-import { createRun, runRequestSchema, type RunRow } from "@/lib/runs";
+import { createRun } from "@/lib/runs/request-run";
+import { runRequestSchema, type RunRow } from "@/lib/runs/schemas";
 
 /**
  * Sized to finish both runs in about a minute on two cores (measured: 512 prompts, 2,000 steps,

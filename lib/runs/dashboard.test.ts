@@ -12,8 +12,11 @@ import {
   runDashboard,
   splitDashboard,
   type PromptRewards,
-} from "@/lib/dashboard";
-import { completeRun, createRun, getRunDetail, loadTrainingPrompts, runRequestSchema } from "@/lib/runs";
+} from "@/lib/runs/dashboard";
+import { completeRun, getRunDetail } from "@/lib/runs/lifecycle";
+import { createRun } from "@/lib/runs/request-run";
+import { loadTrainingPrompts } from "@/lib/runs/training-data";
+import { runRequestSchema } from "@/lib/runs/schemas";
 import { targetProfile } from "@/ml";
 
 /** A prompt whose rewards follow a profile; response ids 1..n, ranked in that order. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isTrainingProcess, lastErrorLine } from "@/lib/run-scheduler";
+import { isTrainingProcess, lastErrorLine } from "@/lib/runs/scheduler";
 
 describe("run scheduler helpers", () => {
   it("tells a training process from any other live process, so a reused pid is never taken for a worker", () => {

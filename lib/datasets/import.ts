@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import type { Db } from "@/db";
-import { BodyTooLargeError, chunksUpTo } from "@/lib/http";
+import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
 
 /**
  * JSONL import of prompts, responses and (optionally) existing rankings. Shared by the API route,

@@ -19,7 +19,7 @@ import {
   requestCancel,
   runningRuns,
   setWorkerPid,
-} from "@/lib/runs";
+} from "@/lib/runs/lifecycle";
 
 type SchedulerState = {
   started: boolean;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import { ROLES } from "@/db/schema";
-import { hashPassword } from "@/lib/password";
+import { hashPassword } from "@/lib/auth/password";
 
 export const newUserSchema = z.object({
   email: z.string().trim().toLowerCase().email("Enter a valid email address."),

@@ -15,11 +15,11 @@ import {
   setUserDisabled,
   setUserRole,
   updateDatasetSettings,
-} from "@/lib/admin";
-import { describeZodError } from "@/lib/http";
-import { hasRole, type SessionUser } from "@/lib/roles";
-import { currentUser } from "@/lib/session";
-import { createUser, newUserSchema, UserExistsError } from "@/lib/users";
+} from "@/lib/admin/queries";
+import { describeZodError } from "@/lib/http/body";
+import { hasRole, type SessionUser } from "@/lib/auth/roles";
+import { currentUser } from "@/lib/auth/session";
+import { createUser, newUserSchema, UserExistsError } from "@/lib/auth/users";
 
 export type AdminActionState = { ok?: boolean; error?: string; message?: string; token?: string };
 

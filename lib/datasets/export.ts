@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "@/db";
-import { bordaConsensus, mean, rankingsW } from "@/lib/agreement";
-import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/import";
+import { bordaConsensus, mean, rankingsW } from "@/lib/annotations/agreement";
+import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/datasets/import";
 
 /**
  * JSONL exports, produced as a generator of lines so that callers (HTTP stream, CLI, benchmark)

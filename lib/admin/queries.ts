@@ -2,8 +2,8 @@ import crypto from "node:crypto";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { ROLES, type Role } from "@/db/schema";
-import { median } from "@/lib/agreement";
-import { hashApiToken } from "@/lib/session";
+import { median } from "@/lib/annotations/agreement";
+import { hashApiToken } from "@/lib/auth/session";
 
 /** Team administration: users, roles, API tokens, dataset settings, annotator progress. */
 

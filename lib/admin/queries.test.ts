@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { openTempDb } from "@/lib/test-fixtures";
-import { hashApiToken } from "@/lib/session";
-import { createUser } from "@/lib/users";
+import { hashApiToken } from "@/lib/auth/session";
+import { createUser } from "@/lib/auth/users";
 import {
   AdminError,
   createApiToken,
@@ -12,7 +12,7 @@ import {
   setUserDisabled,
   setUserRole,
   updateDatasetSettings,
-} from "./admin";
+} from "./queries";
 
 let db: Db;
 let cleanup: () => void;

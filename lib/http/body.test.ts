@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { isCrossSiteFormRisk, MAX_JSON_BODY_BYTES, parseJsonBody } from "./http";
+import { isCrossSiteFormRisk, MAX_JSON_BODY_BYTES, parseJsonBody } from "./body";
 
 const schema = z.object({ promptId: z.number() });
 const post = (body: string, headers: Record<string, string>) =>

@@ -12,15 +12,10 @@ import {
   targetProfile,
   type VerdictKind,
 } from "@/ml";
-import {
-  getRunDetail,
-  loadTrainingPrompts,
-  runMetricSeries,
-  thin,
-  type MetricPoint,
-  type RunListItem,
-  type RunSummary,
-} from "@/lib/runs";
+import { getRunDetail, type RunListItem } from "@/lib/runs/lifecycle";
+import { loadTrainingPrompts } from "@/lib/runs/training-data";
+import { runMetricSeries, thin, type MetricPoint } from "@/lib/runs/progress";
+import { type RunSummary } from "@/lib/runs/schemas";
 
 export type Split = "train" | "test";
 

@@ -4,8 +4,8 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, schema } from "@/db";
 import { authSecret } from "@/lib/env";
-import { verifyPassword } from "@/lib/password";
-import { clearFailures, recordFailure, throttleKeys } from "@/lib/login-throttle";
+import { verifyPassword } from "@/lib/auth/password";
+import { clearFailures, recordFailure, throttleKeys } from "@/lib/auth/login-throttle";
 import type { Role } from "@/db/schema";
 
 const credentialsSchema = z.object({

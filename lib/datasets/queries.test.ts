@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { openTempDb } from "@/lib/test-fixtures";
-import { AGREEMENT_THRESHOLDS, datasetAgreement, getDataset, getDatasetProgress, getPromptDetail } from "./datasets";
+import { AGREEMENT_THRESHOLDS, datasetAgreement, getDataset, getDatasetProgress, getPromptDetail } from "./queries";
 import { importJsonlFile } from "./import";
 
 let dir: string;

@@ -9,8 +9,8 @@ import {
   queueProgress,
   skipPrompt,
   type QueueDataset,
-} from "@/lib/queue";
-import { saveAnnotation } from "@/lib/annotations";
+} from "@/lib/annotations/queue";
+import { saveAnnotation } from "@/lib/annotations/annotations";
 import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
 
 let db: Db;

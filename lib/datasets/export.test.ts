@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { openTempDb } from "@/lib/test-fixtures";
 import { seedDemo } from "@/db/seed";
-import { orderedPairCount } from "./agreement";
+import { orderedPairCount } from "@/lib/annotations/agreement";
 import { exportLines, exportOptionsSchema, exportStream, ExportError } from "./export";
 import { importJsonlFile } from "./import";
 
