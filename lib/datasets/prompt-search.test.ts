@@ -2,10 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
-import { datasetAgreement, getDataset } from "@/lib/datasets";
-import { importJsonlFile } from "@/lib/import";
-import { parsePromptSearch, promptSearchQuery, searchPrompts } from "@/lib/prompt-search";
-import { agreementSummary, annotatorStats, refreshPromptStats, staleCount } from "@/lib/prompt-stats";
+import { datasetAgreement, getDataset } from "@/lib/datasets/queries";
+import { importJsonlFile } from "@/lib/datasets/import";
+import { parsePromptSearch, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
+import { agreementSummary, annotatorStats, refreshPromptStats, staleCount } from "@/lib/datasets/prompt-stats";
 import { seededRandom, shuffled } from "@/lib/random";
 import { openTempDb } from "@/lib/test-fixtures";
 

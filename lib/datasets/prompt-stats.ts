@@ -1,7 +1,7 @@
 import type { Db } from "@/db";
-import { bordaConsensus, mean, meanPairwiseTauB, median, rankingsW, rankingTauB } from "@/lib/agreement";
-import { AGREEMENT_THRESHOLDS } from "@/lib/datasets";
-import { reviewStateSql, type ReviewState } from "@/lib/review";
+import { bordaConsensus, mean, meanPairwiseTauB, median, rankingsW, rankingTauB } from "@/lib/annotations/agreement";
+import { AGREEMENT_THRESHOLDS } from "@/lib/datasets/queries";
+import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
 
 /**
  * Per-prompt agreement kept in prompt_stats (and per-annotation tau in annotation_agreement), so

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { schema, type Db } from "@/db";
-import { annotationInputSchema, saveAnnotation } from "@/lib/annotations";
-import { refreshPromptStats } from "@/lib/prompt-stats";
+import { annotationInputSchema, saveAnnotation } from "@/lib/annotations/annotations";
+import { refreshPromptStats } from "@/lib/datasets/prompt-stats";
 import {
   currentReviewState,
   promptReviewHistory,
@@ -9,7 +9,7 @@ import {
   ReviewError,
   reviewInputSchema,
   sentBackToAnnotator,
-} from "@/lib/review";
+} from "@/lib/annotations/review";
 import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
 
 let db: Db;

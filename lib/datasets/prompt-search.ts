@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "@/db";
-import { AGREEMENT_THRESHOLDS } from "@/lib/datasets";
-import { REVIEW_STATES } from "@/lib/review";
+import { AGREEMENT_THRESHOLDS } from "@/lib/datasets/queries";
+import { REVIEW_STATES } from "@/lib/annotations/review";
 
 /**
  * Search and filters over a dataset's prompts, in SQL over prompts + prompt_stats, one page at a
