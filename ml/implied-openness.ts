@@ -65,7 +65,9 @@ export function opennessTargetGrid(n: number, opts: OpennessFitOptions): Opennes
   if (hit) return hit;
   const steps = Math.round(1 / OPENNESS_GRID_STEP);
   const openness = Array.from({ length: steps + 1 }, (_, i) => i / steps);
-  const targets = openness.map((o) => optimalRewards({ utility: "conditioned", n, openness: o, eps: opts.eps, groups }));
+  const targets = openness.map((o) =>
+    optimalRewards({ utility: "conditioned", n, openness: o, eps: opts.eps, groups }),
+  );
   const range = meanAbs(targets[0] as number[], targets[steps] as number[]);
   const grid = { openness, targets, range };
   if (gridMemo.size > 2000) gridMemo.clear();

@@ -95,9 +95,11 @@ function eliminationReference(gamma: number, n: number): number[] {
     const rhs = Float64Array.from(b);
     for (let col = 0; col < R; col++) {
       let piv = col;
-      for (let r = col + 1; r < R; r++) if (Math.abs(A[r * R + col] as number) > Math.abs(A[piv * R + col] as number)) piv = r;
+      for (let r = col + 1; r < R; r++)
+        if (Math.abs(A[r * R + col] as number) > Math.abs(A[piv * R + col] as number)) piv = r;
       if (piv !== col) {
-        for (let q = 0; q < R; q++) [A[col * R + q], A[piv * R + q]] = [A[piv * R + q] as number, A[col * R + q] as number];
+        for (let q = 0; q < R; q++)
+          [A[col * R + q], A[piv * R + q]] = [A[piv * R + q] as number, A[col * R + q] as number];
         [rhs[col], rhs[piv]] = [rhs[piv] as number, rhs[col] as number];
       }
       for (let r = col + 1; r < R; r++) {

@@ -324,4 +324,3 @@ export function optimalRewards(opts: OptimalRewardsOptions): number[] {
   memo.set(key, r);
   return [...r];
 }
-

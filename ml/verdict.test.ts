@@ -7,12 +7,18 @@ import { type DiagnosisPrompt, collapseReport, tieGroups, verdictRule, VERDICT_K
 const rng = mulberry32(42);
 
 /** A prompt whose rewards have this shape (best first), shuffled, with the human ranking by that order. */
-function prompt(id: string, openness: number, shape: readonly number[], opts: { noise?: number; scale?: number; offset?: number; split?: "train" | "test"; ranked?: boolean } = {}): DiagnosisPrompt {
+function prompt(
+  id: string,
+  openness: number,
+  shape: readonly number[],
+  opts: { noise?: number; scale?: number; offset?: number; split?: "train" | "test"; ranked?: boolean } = {},
+): DiagnosisPrompt {
   const n = shape.length;
   const order = Array.from({ length: n }, (_, i) => i).sort(() => rng() - 0.5);
   const rewards = new Array<number>(n);
   order.forEach((slot, k) => {
-    rewards[slot] = (opts.offset ?? 0.1) + (opts.scale ?? 0.8) * (shape[k] as number) + (opts.noise ?? 0) * (rng() - 0.5);
+    rewards[slot] =
+      (opts.offset ?? 0.1) + (opts.scale ?? 0.8) * (shape[k] as number) + (opts.noise ?? 0) * (rng() - 0.5);
   });
   return {
     id,
@@ -29,9 +35,7 @@ const many = (count: number, f: (i: number) => DiagnosisPrompt) => Array.from({ 
 describe("collapse verdict v2: the cases that fooled v1", () => {
   it("linear utility, both prompt types two-point (open a hair above closed), reads collapsed", () => {
     const prompts = many(40, (i) =>
-      i % 2
-        ? prompt(`o${i}`, 1, [1, 0.993, 0.993, 0.993, 0.007, 0.007, 0.007, 0])
-        : prompt(`c${i}`, 0, twoPoint),
+      i % 2 ? prompt(`o${i}`, 1, [1, 0.993, 0.993, 0.993, 0.007, 0.007, 0.007, 0]) : prompt(`c${i}`, 0, twoPoint),
     );
     const r = collapseReport(prompts);
     expect(r.kind).toBe("collapsed");
@@ -71,14 +75,18 @@ describe("collapse verdict v2: the cases that fooled v1", () => {
   it("open prompts with flat rewards, or 1e-5 noise, never read aware: flat profiles are not open", () => {
     for (const noise of [0, 1e-5]) {
       const prompts = many(40, (i) =>
-        i % 2 ? prompt(`o${i}`, 1, new Array(8).fill(0.5), { noise, ranked: false }) : prompt(`c${i}`, 0, twoPoint, { ranked: false }),
+        i % 2
+          ? prompt(`o${i}`, 1, new Array(8).fill(0.5), { noise, ranked: false })
+          : prompt(`c${i}`, 0, twoPoint, { ranked: false }),
       );
       const r = collapseReport(prompts);
       expect(r.kind, `noise ${noise}`).toBe("not-learned");
       expect(r.flatShare).toBeCloseTo(0.5, 9);
       expect(r.perPrompt.filter((p) => p.openness === 1).every((p) => p.flat && p.impliedOpenness === null)).toBe(true);
       // with the human rankings known it is the same: half the prompts are at chance
-      const ranked = collapseReport(many(40, (i) => (i % 2 ? prompt(`o${i}`, 1, new Array(8).fill(0.5), { noise }) : prompt(`c${i}`, 0, twoPoint))));
+      const ranked = collapseReport(
+        many(40, (i) => (i % 2 ? prompt(`o${i}`, 1, new Array(8).fill(0.5), { noise }) : prompt(`c${i}`, 0, twoPoint))),
+      );
       expect(ranked.kind).not.toBe("aware");
     }
   });
@@ -99,7 +107,10 @@ describe("collapse verdict v2: the cases that fooled v1", () => {
     expect(r.tracking.slope!).toBeGreaterThan(0.9);
     expect(r.tracking.r2!).toBeGreaterThan(0.95);
     // and with only the 0.25 / 0.75 prompts, tagged closed <= 1/3 and open >= 2/3 by a wider split
-    const only = collapseReport(prompts.map((p) => ({ ...p, openness: p.openness === 0.25 ? 0.3 : 0.7 })), {});
+    const only = collapseReport(
+      prompts.map((p) => ({ ...p, openness: p.openness === 0.25 ? 0.3 : 0.7 })),
+      {},
+    );
     expect(only.kind).not.toBe("partial");
   });
 
@@ -145,21 +156,33 @@ describe("collapse verdict v2: the cases that fooled v1", () => {
       const test = i < 10;
       const o = [0, 0.25, 0.5, 0.75, 1][i % 5]!;
       const rewards = Array.from({ length: 8 }, () => 0.4 + 0.2 * rng());
-      const order = Array.from({ length: 8 }, (_, k) => k).sort((a, b) => (rng() < 0.56 ? rewards[b]! - rewards[a]! : rewards[a]! - rewards[b]!));
-      return { id: `p${i}`, openness: o, rewards, ranking: order.map((k) => [k]), split: test ? "test" : "train" } as DiagnosisPrompt;
+      const order = Array.from({ length: 8 }, (_, k) => k).sort((a, b) =>
+        rng() < 0.56 ? rewards[b]! - rewards[a]! : rewards[a]! - rewards[b]!,
+      );
+      return {
+        id: `p${i}`,
+        openness: o,
+        rewards,
+        ranking: order.map((k) => [k]),
+        split: test ? "test" : "train",
+      } as DiagnosisPrompt;
     });
     const r = collapseReport(prompts);
     expect(r.split).toBe("test");
     expect(r.prompts).toBe(10);
     expect(r.kind).toBe("insufficient");
-    expect(r.verdict).toMatch(/Insufficient evidence: (pair accuracy .* not clearly above chance|\d+ open and \d+ closed)/);
+    expect(r.verdict).toMatch(
+      /Insufficient evidence: (pair accuracy .* not clearly above chance|\d+ open and \d+ closed)/,
+    );
   });
 
   it("a partial model (open profiles halfway to their target) reads partial", () => {
     const closedT = targetProfile(0, 8, { eps: 0.1 });
     const openT = targetProfile(1, 8, { eps: 0.1 });
     const half = closedT.map((c, k) => (c + (openT[k] as number)) / 2);
-    const prompts = many(60, (i) => (i % 2 ? prompt(`o${i}`, 1, half, { noise: 0.01 }) : prompt(`c${i}`, 0, closedT, { noise: 0.01 })));
+    const prompts = many(60, (i) =>
+      i % 2 ? prompt(`o${i}`, 1, half, { noise: 0.01 }) : prompt(`c${i}`, 0, closedT, { noise: 0.01 }),
+    );
     const r = collapseReport(prompts);
     expect(r.kind).toBe("partial");
     expect(r.normalizedGap!).toBeGreaterThan(0.3);
@@ -176,9 +199,12 @@ describe("collapse verdict v2: try to fool it", () => {
 
   it("no prompts, or single responses only, read insufficient", () => {
     expect(collapseReport([]).kind).toBe("insufficient");
-    expect(collapseReport([{ id: "a", openness: 0, rewards: [0.3] }, { id: "b", openness: 1, rewards: [0.7] }]).kind).toBe(
-      "insufficient",
-    );
+    expect(
+      collapseReport([
+        { id: "a", openness: 0, rewards: [0.3] },
+        { id: "b", openness: 1, rewards: [0.7] },
+      ]).kind,
+    ).toBe("insufficient");
   });
 
   it("an opposite model (ranks every pair backwards) reads not-learned", () => {
@@ -207,7 +233,12 @@ describe("collapse verdict v2: try to fool it", () => {
       many(40, (i) => {
         const r2 = mulberry32(i);
         const shapeP = (i % 2 ? targetProfile(1, 8, { eps: 0.1 }) : twoPoint).map((x) => x + 0.02 * (r2() - 0.5));
-        return { id: `p${i}`, openness: i % 2, rewards: shapeP.map((x) => offset + scale * x), ranking: shapeP.map((_, k) => [k]) };
+        return {
+          id: `p${i}`,
+          openness: i % 2,
+          rewards: shapeP.map((x) => offset + scale * x),
+          ranking: shapeP.map((_, k) => [k]),
+        };
       });
     const a = collapseReport(make(0.8, 0.1));
     const b = collapseReport(make(7.5, -3));
@@ -227,7 +258,9 @@ describe("collapse verdict v2: try to fool it", () => {
 
   it("the bootstrap is seeded: same seed, same intervals", () => {
     const prompts = many(30, (i) => prompt(`p${i}`, i % 2, i % 2 ? targetProfile(1, 8) : twoPoint, { noise: 0.1 }));
-    expect(collapseReport(prompts, { seed: 3 }).normalizedGapCi).toEqual(collapseReport(prompts, { seed: 3 }).normalizedGapCi);
+    expect(collapseReport(prompts, { seed: 3 }).normalizedGapCi).toEqual(
+      collapseReport(prompts, { seed: 3 }).normalizedGapCi,
+    );
   });
 
   it("every kind has a rule naming its thresholds, and the report carries the rule of its own kind", () => {

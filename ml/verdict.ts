@@ -296,7 +296,9 @@ interface Shaped {
   targetGrid: number[];
 }
 
-function regression(points: readonly { x: number; y: number }[]): { slope: number; intercept: number; r2: number } | null {
+function regression(
+  points: readonly { x: number; y: number }[],
+): { slope: number; intercept: number; r2: number } | null {
   const n = points.length;
   if (n < 2) return null;
   let mx = 0;
@@ -331,7 +333,10 @@ function fmtCi(ci: Interval | null, d = 3): string {
 }
 
 function median(xs: readonly number[]): number {
-  return quantileOf([...xs].sort((a, b) => a - b), 0.5);
+  return quantileOf(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /** The verdict and its evidence over prompts' rewards (any order within a prompt). */
@@ -395,13 +400,14 @@ export function collapseReport(prompts: readonly DiagnosisPrompt[], options: Dia
       flags,
     });
     if (n >= 2 && !flat && (groups?.length ?? n) >= 2)
-      shaped.push({
-        openness: p.openness,
-        implied,
-        grid: quantileGrid(prof, GRID),
-        targetGrid: quantileGrid(target, GRID),
-      });
+      shaped.push({ openness: p.openness, implied, grid: prof, targetGrid: target });
   }
+  // Profiles of different lengths are compared on a common quantile grid; equal lengths rank by rank.
+  if (shaped.some((p) => p.grid.length !== shaped[0]?.grid.length))
+    for (const p of shaped) {
+      p.grid = quantileGrid(p.grid, GRID);
+      p.targetGrid = quantileGrid(p.targetGrid, GRID);
+    }
   const open = shaped.filter((p) => p.openness >= T.openMin);
   const closed = shaped.filter((p) => p.openness <= T.closedMax);
   const taggedOpen = judged.filter((p) => p.openness >= T.openMin).length;
@@ -439,7 +445,15 @@ export function collapseReport(prompts: readonly DiagnosisPrompt[], options: Dia
     r2: reg?.r2 ?? null,
     ci: interval(slopeS, T.level),
     prompts: tracked.length,
-    spearman: tracked.length >= 2 ? finiteOrNull(spearman(tracked.map((p) => p.y), tracked.map((p) => p.x))) : null,
+    spearman:
+      tracked.length >= 2
+        ? finiteOrNull(
+            spearman(
+              tracked.map((p) => p.y),
+              tracked.map((p) => p.x),
+            ),
+          )
+        : null,
   };
 
   const G = figures && Number.isFinite(figures.normalizedGap) ? figures.normalizedGap : null;

@@ -127,7 +127,7 @@ export async function executeRun(
       reward: r.reward,
       openness: opennessByPrompt.get(r.promptId) ?? null,
     }));
-    const summary = summarize(prompts, result, excludedWithoutOpenness, Date.now() - startedAt);
+    const summary = summarize(prompts, result, excludedWithoutOpenness, Date.now() - startedAt, config.eps);
     return completeRun(db, runId, { rewards, weights: result.weights, summary }) ? "succeeded" : "canceled";
   } catch (error) {
     flush();
@@ -151,7 +151,13 @@ export async function executeRun(
 }
 
 /** The run's final numbers, computed the way the dashboard computes them (lib/runs/dashboard.ts). */
-function summarize(prompts: TrainingPrompt[], result: TrainResult, excluded: number, durationMs: number): RunSummary {
+function summarize(
+  prompts: TrainingPrompt[],
+  result: TrainResult,
+  excluded: number,
+  durationMs: number,
+  eps: number,
+): RunSummary {
   const bySplit: Record<"train" | "test", PromptRewards[]> = { train: [], test: [] };
   const entries = new Map<string, PromptRewards>();
   const promptsById = new Map(prompts.map((p) => [p.id, p]));
@@ -178,10 +184,14 @@ function summarize(prompts: TrainingPrompt[], result: TrainResult, excluded: num
   for (const split of ["train", "test"] as const) {
     const members = bySplit[split];
     if (!members.length) continue;
-    const d = splitDashboard(members, split, members[0]!.rewards.size);
+    const d = splitDashboard(members, split, members[0]!.rewards.size, eps);
     collapse[split] = {
+      version: 2,
       gap: d.gap,
+      normalizedGap: d.normalizedGap,
+      normalizedGapCi: d.normalizedGapCi,
       tracking: d.tracking,
+      accuracyCi: d.accuracyCi,
       collapsed: d.collapsed,
       verdict: d.verdict,
       verdictKind: d.verdictKind,
