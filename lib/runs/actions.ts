@@ -58,6 +58,7 @@ export async function createRunAction(_previous: CreateRunState, form: FormData)
         : policy === "estimate"
           ? { policy: "estimate" }
           : { policy: "exclude" },
+    acceptedOnly: form.get("acceptedOnly") ?? false,
     train: settings,
   });
   if (!parsed.success) {
