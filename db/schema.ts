@@ -28,6 +28,24 @@ export const users = sqliteTable("users", {
   createdAt: createdAt(),
 });
 
+/**
+ * Signed-in sessions. The session cookie (a JWT) names one of these rows; it is checked on every
+ * request, so signing out, disabling the account or a role change takes effect at once.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("sessions_user").on(t.userId)],
+);
+
 export const datasets = sqliteTable("datasets", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   slug: text("slug").notNull().unique(),
