@@ -70,9 +70,31 @@ export const prompts = sqliteTable(
     /** Openness that came with the data (imported or synthetic), as opposed to annotators' tags. */
     openness: real("openness"),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** How many annotations the prompt has; kept by triggers (db/migrations/0004_queue_counts.sql). */
+    annotationCount: integer("annotation_count").notNull().default(0),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("prompts_dataset_external_id").on(t.datasetId, t.externalId)],
+  (t) => [
+    uniqueIndex("prompts_dataset_external_id").on(t.datasetId, t.externalId),
+    // The queue's order (closest to its target first) as an index: the next prompt is a lookup.
+    index("prompts_queue").on(t.datasetId, sql`${t.annotationCount} desc`, t.id),
+  ],
+);
+
+/**
+ * How many of a dataset's prompts have each annotation count; kept by triggers, so totals and
+ * "complete" counts are a few rows instead of a scan of every prompt.
+ */
+export const datasetFill = sqliteTable(
+  "dataset_fill",
+  {
+    datasetId: integer("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    annotationCount: integer("annotation_count").notNull(),
+    prompts: integer("prompts").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.annotationCount] })],
 );
 
 export const responses = sqliteTable(
@@ -155,7 +177,11 @@ export const assignments = sqliteTable(
     /** Skipped prompts stay out of this annotator's queue until the skip expires. */
     skipped: integer("skipped", { mode: "boolean" }).notNull().default(false),
   },
-  (t) => [primaryKey({ columns: [t.promptId, t.annotatorId] })],
+  (t) => [
+    primaryKey({ columns: [t.promptId, t.annotatorId] }),
+    index("assignments_annotator").on(t.annotatorId, t.skipped, t.leasedUntil),
+    index("assignments_live").on(t.skipped, t.leasedUntil),
+  ],
 );
 
 export const trainingRuns = sqliteTable(

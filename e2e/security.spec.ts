@@ -138,22 +138,22 @@ test("a 20 MB import over HTTP is stored whole, and one bad last line refuses al
 test("sign-in throttling holds for JSON bodies and rotating X-Forwarded-For", async () => {
   const user = createTestUser("annotator", "bruteforce");
   const api = await playwrightRequest.newContext({ baseURL: baseURL() });
-  for (let i = 0; i < 5; i++) {
-    const attempt = await api.post("/api/auth/callback/credentials", {
-      data: { email: user.email, password: `guess-${i}`, json: "true" },
-      headers: { "X-Forwarded-For": `198.51.100.${i}`, "X-Auth-Return-Redirect": "1" },
+  // An attacker fetches a CSRF token like the login form does, then guesses.
+  const { csrfToken } = (await (await api.get("/api/auth/csrf")).json()) as { csrfToken: string };
+  const attempt = (password: string, as: "json" | "form", forwardedFor: string) => {
+    const body = { email: user.email, password, csrfToken, json: "true" };
+    return api.post("/api/auth/callback/credentials", {
+      ...(as === "json" ? { data: body } : { form: body }),
+      headers: { "X-Forwarded-For": forwardedFor, "X-Auth-Return-Redirect": "1" },
       maxRedirects: 0,
     });
-    expect(attempt.status()).not.toBe(429);
+  };
+  for (let i = 0; i < 5; i++) {
+    const guess = await attempt(`guess-${i}`, "json", `198.51.100.${i}`);
+    expect(guess.status()).not.toBe(429);
   }
   for (const as of ["json", "form"] as const) {
-    const blocked = await api.post("/api/auth/callback/credentials", {
-      ...(as === "json"
-        ? { data: { email: user.email, password: user.password } }
-        : { form: { email: user.email, password: user.password } }),
-      headers: { "X-Forwarded-For": "203.0.113.99", "X-Auth-Return-Redirect": "1" },
-      maxRedirects: 0,
-    });
+    const blocked = await attempt(user.password, as, "203.0.113.99");
     expect(blocked.status()).toBe(429);
   }
   // Another account from the same address is not locked with it.
