@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { crossSiteRefusal } from "@/lib/http";
+import { crossSiteRefusal } from "@/lib/http/body";
 
 /**
  * Runs before every page and API route except the import route (see `config`): refuses cross-site

@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
-import { currentUser } from "@/lib/session";
-import { hasRole } from "@/lib/roles";
+import { currentUser } from "@/lib/auth/session";
+import { hasRole } from "@/lib/auth/roles";
 
 export default async function Home() {
   const user = await currentUser();

@@ -9,10 +9,10 @@ import {
   setDisabledAction,
   setRoleAction,
   updateDatasetAction,
-} from "@/lib/actions/admin";
-import { listApiTokens, listUsers } from "@/lib/admin";
-import { listDatasets } from "@/lib/datasets";
-import { requirePageUser } from "@/lib/session";
+} from "@/lib/admin/actions";
+import { listApiTokens, listUsers } from "@/lib/admin/queries";
+import { listDatasets } from "@/lib/datasets/queries";
+import { requirePageUser } from "@/lib/auth/session";
 import { cn } from "@/lib/utils";
 
 export const metadata = { title: "Admin" };

@@ -2,8 +2,8 @@ import Link from "next/link";
 import { getDb } from "@/db";
 import { RankingBoard } from "@/components/ranking/ranking-board";
 import { QueueProgressBar } from "@/components/ranking/queue-progress";
-import { findQueueDataset, listQueueDatasets, nextPrompt } from "@/lib/queue";
-import { requirePageUser } from "@/lib/session";
+import { findQueueDataset, listQueueDatasets, nextPrompt } from "@/lib/annotations/queue";
+import { requirePageUser } from "@/lib/auth/session";
 
 export const metadata = { title: "Annotate" };
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/login-form";
-import { currentUser } from "@/lib/session";
+import { currentUser } from "@/lib/auth/session";
 import { demoMode } from "@/lib/env";
 import { DEMO_ACCOUNTS } from "@/db/seed";
 

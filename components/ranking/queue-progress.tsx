@@ -1,4 +1,4 @@
-import type { QueueProgress } from "@/lib/queue";
+import type { QueueProgress } from "@/lib/annotations/queue";
 
 /** "12 done · 9 left" with a bar of the dataset's completion. */
 export function QueueProgressBar({ progress }: { progress: QueueProgress }) {

@@ -31,7 +31,7 @@ import {
   toggleTieWithAbove,
   type Groups,
 } from "@/components/ranking/ranking-state";
-import { OPENNESS_LABELS, OPENNESS_SCALE, isOnOpennessScale, type Openness } from "@/lib/openness";
+import { OPENNESS_LABELS, OPENNESS_SCALE, isOnOpennessScale, type Openness } from "@/lib/openness/scale";
 import { cn } from "@/lib/utils";
 
 export type BoardResponse = { id: number; label: string; text: string };

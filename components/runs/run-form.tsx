@@ -1,8 +1,8 @@
 "use client";
 
 import { useActionState, useState } from "react";
-import { createRunAction, type CreateRunState } from "@/app/runs/actions";
-import type { DatasetTrainingStats } from "@/lib/runs";
+import { createRunAction, type CreateRunState } from "@/lib/runs/actions";
+import type { DatasetTrainingStats } from "@/lib/runs/training-data";
 import { Button } from "@/components/ui/button";
 
 /** Each trainer setting's label and meaning, for the ones the ml/ trainer has today; others show their name. */

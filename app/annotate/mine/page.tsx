@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { getDb } from "@/db";
-import { listMyAnnotations } from "@/lib/annotations";
-import { opennessLabel } from "@/lib/openness";
-import { requirePageUser } from "@/lib/session";
+import { listMyAnnotations } from "@/lib/annotations/annotations";
+import { opennessLabel } from "@/lib/openness/scale";
+import { requirePageUser } from "@/lib/auth/session";
 
 export const metadata = { title: "My annotations" };
 export const dynamic = "force-dynamic";

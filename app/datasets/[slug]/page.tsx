@@ -10,9 +10,9 @@ import {
   getDatasetProgress,
   histogramBins,
   listDatasetRuns,
-} from "@/lib/datasets";
-import { EXPORT_FORMATS } from "@/lib/export";
-import { requirePageUser } from "@/lib/session";
+} from "@/lib/datasets/queries";
+import { EXPORT_FORMATS } from "@/lib/datasets/export";
+import { requirePageUser } from "@/lib/auth/session";
 import { cn } from "@/lib/utils";
 
 export const dynamic = "force-dynamic";

@@ -2,8 +2,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getDb } from "@/db";
 import { RankingBoard } from "@/components/ranking/ranking-board";
-import { getMyAnnotation } from "@/lib/annotations";
-import { requirePageUser } from "@/lib/session";
+import { getMyAnnotation } from "@/lib/annotations/annotations";
+import { requirePageUser } from "@/lib/auth/session";
 
 export const metadata = { title: "Edit annotation" };
 export const dynamic = "force-dynamic";

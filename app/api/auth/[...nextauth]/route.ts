@@ -1,7 +1,7 @@
 import NextAuth from "next-auth";
-import { authOptions } from "@/lib/auth";
-import { clientAddress } from "@/lib/client-address";
-import { retryAfterMs, throttleKeys } from "@/lib/login-throttle";
+import { authOptions } from "@/lib/auth/options";
+import { clientAddress } from "@/lib/auth/client-address";
+import { retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
 
 type RouteContext = { params: Promise<{ nextauth: string[] }> };
 

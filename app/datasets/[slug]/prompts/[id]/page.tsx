@@ -2,8 +2,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { getDb } from "@/db";
-import { getDataset, getPromptDetail } from "@/lib/datasets";
-import { requirePageUser } from "@/lib/session";
+import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
+import { requirePageUser } from "@/lib/auth/session";
 
 export const metadata = { title: "Prompt" };
 export const dynamic = "force-dynamic";

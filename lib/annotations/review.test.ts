@@ -1,0 +1,146 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { schema, type Db } from "@/db";
+import { annotationInputSchema, saveAnnotation } from "@/lib/annotations/annotations";
+import { refreshPromptStats } from "@/lib/datasets/prompt-stats";
+import {
+  currentReviewState,
+  promptReviewHistory,
+  reviewAnnotation,
+  ReviewError,
+  reviewInputSchema,
+  sentBackToAnnotator,
+} from "@/lib/annotations/review";
+import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
+
+let db: Db;
+let cleanup: () => void;
+beforeEach(() => ({ db, cleanup } = openTempDb()));
+afterEach(() => cleanup());
+
+function annotate(annotator: number, promptId: number, ranking: number[][], comment?: string) {
+  const saved = saveAnnotation(
+    db,
+    annotator,
+    annotationInputSchema.parse({ promptId, ranking, openness: 0.5, comment }),
+  );
+  if (!saved.ok) throw new Error(saved.message);
+  return saved.annotation;
+}
+
+function review(reviewer: number, annotation: { id: number; updatedAt: Date }, decision: string, comment?: string) {
+  return reviewAnnotation(
+    db,
+    reviewer,
+    reviewInputSchema.parse({
+      annotationId: annotation.id,
+      version: annotation.updatedAt.getTime(),
+      decision,
+      comment,
+    }),
+  );
+}
+
+function expectRefused(run: () => unknown, status: number) {
+  const before = db.select().from(schema.annotationReviews).all();
+  let error: unknown;
+  try {
+    run();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ReviewError);
+  expect((error as ReviewError).status).toBe(status);
+  expect(db.select().from(schema.annotationReviews).all()).toEqual(before);
+}
+
+describe("review workflow", () => {
+  it("keeps every decision, derives the state from the last one about the current version", () => {
+    const { dataset, prompts } = addDataset(db, { promptCount: 2, perPrompt: 3 });
+    const annotator = addUser(db, "ann");
+    const reviewer = addUser(db, "rev", "researcher");
+    const [a, b, c] = prompts[0]!.responseIds as [number, number, number];
+    const first = annotate(annotator, prompts[0]!.id, [[a], [b], [c]]);
+
+    review(reviewer, first, "send_back", "C is clearly best: read the guidelines on length.");
+    let history = promptReviewHistory(db, prompts[0]!.id).get(first.id)!;
+    expect(currentReviewState(history, first.updatedAt)).toBe("sent_back");
+    expect(sentBackToAnnotator(db, dataset.id, annotator)).toEqual([
+      expect.objectContaining({
+        annotationId: first.id,
+        promptId: prompts[0]!.id,
+        reviewer: "rev",
+        comment: "C is clearly best: read the guidelines on length.",
+      }),
+    ]);
+
+    // The annotator resubmits: the old version goes to revisions, the state is pending again.
+    const second = annotate(annotator, prompts[0]!.id, [[c], [a], [b]]);
+    expect(second.id).toBe(first.id);
+    expect(db.select().from(schema.annotationRevisions).all()).toHaveLength(1);
+    history = promptReviewHistory(db, prompts[0]!.id).get(first.id)!;
+    expect(currentReviewState(history, second.updatedAt)).toBe("pending");
+    expect(sentBackToAnnotator(db, dataset.id, annotator)).toEqual([]);
+
+    // A decision about the old version is refused: the reviewer must look at the new one.
+    expectRefused(() => review(reviewer, first, "accept"), 409);
+    review(reviewer, second, "accept");
+    history = promptReviewHistory(db, prompts[0]!.id).get(first.id)!;
+    expect(history.map((r) => r.decision)).toEqual(["send_back", "accept"]);
+    expect(currentReviewState(history, second.updatedAt)).toBe("accepted");
+  });
+
+  it("refuses a reviewer's own annotation, a deleted one, and a send-back without a comment", () => {
+    const { prompts } = addDataset(db, { promptCount: 1, perPrompt: 2 });
+    const researcher = addUser(db, "res", "researcher");
+    const [a, b] = prompts[0]!.responseIds as [number, number];
+    const own = annotate(researcher, prompts[0]!.id, [[a], [b]]);
+    expectRefused(() => review(researcher, own, "accept"), 403);
+    expectRefused(
+      () =>
+        reviewAnnotation(
+          db,
+          researcher,
+          reviewInputSchema.parse({ annotationId: 9999, version: 1, decision: "accept" }),
+        ),
+      404,
+    );
+    for (const decision of ["send_back", "reject"]) {
+      expect(reviewInputSchema.safeParse({ annotationId: own.id, version: 1, decision, comment: "   " }).success).toBe(
+        false,
+      );
+    }
+    expect(reviewInputSchema.safeParse({ annotationId: own.id, version: 1, decision: "approve" }).success).toBe(false);
+    expect(reviewInputSchema.safeParse({ annotationId: "1; drop table", version: 1, decision: "accept" }).success).toBe(
+      false,
+    );
+  });
+
+  it("is append-only in the database too", () => {
+    const { prompts } = addDataset(db, { promptCount: 1, perPrompt: 2 });
+    const annotator = addUser(db, "ann");
+    const reviewer = addUser(db, "rev", "researcher");
+    const [a, b] = prompts[0]!.responseIds as [number, number];
+    review(reviewer, annotate(annotator, prompts[0]!.id, [[a], [b]]), "reject", "Ranked at random.");
+    expect(() => db.$client.prepare("update annotation_reviews set decision = 'accept'").run()).toThrow(/append-only/);
+  });
+
+  it("counts review states per prompt once stale prompts are refreshed", () => {
+    const { dataset, prompts } = addDataset(db, { promptCount: 1, perPrompt: 2 });
+    const reviewer = addUser(db, "rev", "researcher");
+    const [a, b] = prompts[0]!.responseIds as [number, number];
+    const states = ["accept", "reject", "send_back", null] as const;
+    states.forEach((decision, i) => {
+      const annotation = annotate(addUser(db, `ann${i}`), prompts[0]!.id, [[a], [b]]);
+      if (decision) review(reviewer, annotation, decision, "why");
+    });
+    expect(refreshPromptStats(db, dataset.id)).toBe(0);
+    expect(db.select().from(schema.promptStats).get()).toMatchObject({
+      stale: false,
+      annotations: 4,
+      reviewAccepted: 1,
+      reviewRejected: 1,
+      reviewSentBack: 1,
+      reviewPending: 1,
+    });
+  });
+});
