@@ -297,6 +297,8 @@ export const trainingRuns = sqliteTable(
     summary: text("summary", { mode: "json" }).$type<Record<string, unknown>>(),
     weights: blob("weights", { mode: "buffer" }),
     workerPid: integer("worker_pid"),
+    /** Renewed by the process training the run (lib/runs/lifecycle.ts RUN_LEASE_MS); stale means no live trainer. */
+    heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }),
     createdBy: integer("created_by").references(() => users.id),
     createdAt: createdAt(),
     startedAt: integer("started_at", { mode: "timestamp_ms" }),

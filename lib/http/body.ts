@@ -120,3 +120,11 @@ export async function parseJsonBody<T extends z.ZodType>(
   if (!parsed.success) return { response: jsonError(400, describeZodError(parsed.error)) };
   return { data: parsed.data };
 }
+
+/**
+ * A server action's form argument, checked: anyone can call an action with any serialisable
+ * arguments, not just the form the page renders. Null when it is not a FormData.
+ */
+export function formArgument(value: unknown): FormData | null {
+  return value instanceof FormData ? value : null;
+}
