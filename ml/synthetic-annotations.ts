@@ -3,8 +3,9 @@
  * the active-queue bench. Each prompt has a true openness on the 5-point scale; its 8 responses'
  * latent qualities are the ideal rewards of that openness (the exact n-point optimum of the
  * conditioned utility: two points for a closed prompt, an even spread for an open one) plus a
- * little jitter, and each response is a text cut at a length that grows with its quality, so a
- * reward model can learn the ranking from the text. Prompt texts come from templates that read as
+ * little jitter, and each response's text carries its quality through a dozen marker words (good
+ * with probability equal to the quality), so a reward model can learn the ranking from the text,
+ * but only from enough rankings. Prompt texts come from templates that read as
  * their level; a share of prompts (`mislead`) use a neighbouring level's template, so the text
  * does not give the openness away.
  *
@@ -81,6 +82,30 @@ const WORDS = (
   "road home voice memory silver green blue golden soft slow little great small open wide long"
 ).split(" ");
 
+// Quality-marker vocabularies: made-up words, many of them, so a reward model needs many ranked
+// responses to learn which are good.
+const SYLLABLES = "ka lo mi nu pe ra si to vu ze bo da fi gu he ji".split(" ");
+const markerWords = (seed: number, count: number) => {
+  const r = mulberry32(seed);
+  return Array.from({ length: count }, () => Array.from({ length: 3 }, () => pick(SYLLABLES, r)).join(""));
+};
+const GOOD = markerWords(11, 150);
+const BAD = markerWords(12, 150).filter((w) => !GOOD.includes(w));
+/** How many of a response's words carry its quality. */
+export const QUALITY_WORDS = 12;
+
+/**
+ * A response of quality q: neutral words of a random length with QUALITY_WORDS marker words, each
+ * good with probability q, so the text says q only noisily and a reward model has to learn which
+ * words matter from the rankings.
+ */
+function responseText(q: number, r: Rng): string {
+  const words = Array.from({ length: 20 + Math.floor(r() * 30) }, () => pick(WORDS, r));
+  for (let k = 0; k < QUALITY_WORDS; k++)
+    words.splice(Math.floor(r() * (words.length + 1)), 0, pick(r() < q ? GOOD : BAD, r));
+  return words.join(" ") + ".";
+}
+
 export interface SimulatedPrompt {
   id: string;
   text: string;
@@ -151,15 +176,13 @@ export function syntheticOpennessPrompts({
         : level;
     const text = pick(TEMPLATES[shown], r)(pick(TOPICS, r), r);
     const ideal = optimalRewards({ utility: "conditioned", n: responses, openness: level, eps: 0 });
-    const base = Array.from({ length: 90 }, () => pick(WORDS, r));
     const id = `${prefix}${p}`;
     const quality = new Map<string, number>();
     const rs: TrainingResponse[] = ideal.map((q0, k) => {
       const q = Math.min(1, Math.max(0, q0 + 0.02 * normal(r)));
       const rid = `${id}-r${k}`;
       quality.set(rid, q);
-      const words = 10 + Math.round(70 * q);
-      return { id: rid, text: base.slice(0, words).join(" ") + "." };
+      return { id: rid, text: responseText(q, r) };
     });
     shuffleInPlace(rs, r);
     out.push({ id, text, openness: level, responses: rs, quality });

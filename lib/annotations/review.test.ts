@@ -11,6 +11,9 @@ import {
   sentBackToAnnotator,
 } from "@/lib/annotations/review";
 import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
+import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
+import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
+import { loadTrainingPrompts } from "@/lib/runs/training-data";
 
 let db: Db;
 let cleanup: () => void;
@@ -142,5 +145,52 @@ describe("review workflow", () => {
       reviewSentBack: 1,
       reviewPending: 1,
     });
+  });
+
+  it("restricts exports, the consensus and training to accepted annotations when asked", () => {
+    const { dataset, prompts } = addDataset(db, { promptCount: 2, perPrompt: 2 });
+    const reviewer = addUser(db, "rev", "researcher");
+    const [a, b] = prompts[0]!.responseIds as [number, number];
+    const good = annotate(addUser(db, "good"), prompts[0]!.id, [[a], [b]]);
+    const bad = annotate(addUser(db, "bad"), prompts[0]!.id, [[b], [a]]);
+    const [c, d] = prompts[1]!.responseIds as [number, number];
+    annotate(addUser(db, "unreviewed"), prompts[1]!.id, [[c], [d]]);
+    review(reviewer, good, "accept");
+    review(reviewer, bad, "reject", "Reversed the scale.");
+
+    const lines = (extra: Record<string, string>) =>
+      [...exportLines(db, dataset.id, exportOptionsSchema.parse({ format: "pairs", ...extra }))].map(
+        (l) => JSON.parse(l) as { annotator: string; chosen_id: string },
+      );
+    expect(
+      lines({})
+        .map((l) => l.annotator)
+        .sort(),
+    ).toEqual(["bad@test.local", "good@test.local", "unreviewed@test.local"]);
+    expect(lines({ accepted_only: "1" })).toEqual([
+      expect.objectContaining({ annotator: "good@test.local", chosen_id: "r0" }),
+    ]);
+    const consensus = [
+      ...exportLines(db, dataset.id, exportOptionsSchema.parse({ format: "consensus", accepted_only: "1" })),
+    ];
+    expect(consensus).toHaveLength(1);
+    expect(JSON.parse(consensus[0]!)).toMatchObject({ consensus: [["r0"], ["r1"]], annotators: 1 });
+
+    const all = getPromptDetail(db, dataset.id, prompts[0]!.id)!;
+    expect(all.consensus).toEqual([[a, b]]); // one each way: a tie
+    expect(getPromptDetail(db, dataset.id, prompts[0]!.id, undefined, { acceptedOnly: true })).toMatchObject({
+      consensus: [[a], [b]],
+      consensusOf: 1,
+    });
+
+    const assume = { policy: "assume", value: 0.5 } as const;
+    expect(loadTrainingPrompts(db, dataset.id, assume).prompts.map((p) => p.rankings.length)).toEqual([2, 1]);
+    expect(loadTrainingPrompts(db, dataset.id, assume, { acceptedOnly: true }).prompts).toEqual([
+      expect.objectContaining({ id: String(prompts[0]!.id), rankings: [[[String(a)], [String(b)]]] }),
+    ]);
+    // Once the accepted annotation is edited, it is no longer accepted: it waits for review again.
+    annotate(db.select().from(schema.annotations).get()!.annotatorId, prompts[0]!.id, [[b], [a]]);
+    expect(loadTrainingPrompts(db, dataset.id, assume, { acceptedOnly: true }).prompts).toEqual([]);
+    expect(getDataset(db, "demo")!.rankingMode).toBe("ranking");
   });
 });

@@ -222,3 +222,14 @@ export function sentBackToAnnotator(db: Db, datasetId: number, annotatorId: numb
       sentBackAt: new Date(r.created_at),
     }));
 }
+
+/** How many times each of a prompt's annotations was revised (resubmitted or edited). */
+export function revisionCounts(db: Db, promptId: number): Map<number, number> {
+  const rows = db.$client
+    .prepare<[number], { id: number; n: number }>(
+      `select a.id, count(r.id) as n from annotations a join annotation_revisions r on r.annotation_id = a.id
+       where a.prompt_id = ? group by a.id`,
+    )
+    .all(promptId);
+  return new Map(rows.map((r) => [r.id, r.n]));
+}

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
-import { datasetAgreement, getDataset } from "@/lib/datasets/queries";
+import { datasetAgreement, getDataset, getDatasetProgress } from "@/lib/datasets/queries";
 import { importJsonlFile } from "@/lib/datasets/import";
 import { parsePromptSearch, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
 import { agreementSummary, annotatorStats, refreshPromptStats, staleCount } from "@/lib/datasets/prompt-stats";
@@ -55,7 +55,14 @@ describe("prompt stats", () => {
     expect(refreshPromptStats(db, dataset.id, 50)).toBe(70);
     expect(refreshPromptStats(db, dataset.id)).toBe(0);
     const full = datasetAgreement(db, dataset.id);
-    const summary = agreementSummary(db, dataset.id);
+    const summary = agreementSummary(db, dataset.id, 3);
+    const progress = getDatasetProgress(db, "rand")!;
+    expect([summary.prompts, summary.annotations, summary.completePrompts, summary.annotators]).toEqual([
+      progress.prompts,
+      progress.annotations,
+      progress.completePrompts,
+      progress.annotators,
+    ]);
     expect(summary.meanW).toBeCloseTo(full.meanW!, 10);
     expect(summary.opennessAlpha).toBeCloseTo(full.opennessAlpha!, 10);
     expect(summary.opennessUnits).toBe(full.opennessUnits);

@@ -55,7 +55,12 @@ export async function createRunAction(_previous: CreateRunState, formData: FormD
     heldOutShare: form.get("heldOutShare"),
     seed: form.get("seed"),
     missingOpenness:
-      policy === "assume" ? { policy: "assume", value: form.get("assumedOpenness") } : { policy: "exclude" },
+      policy === "assume"
+        ? { policy: "assume", value: form.get("assumedOpenness") }
+        : policy === "estimate"
+          ? { policy: "estimate" }
+          : { policy: "exclude" },
+    acceptedOnly: form.get("acceptedOnly") ?? false,
     train: settings,
   });
   if (!parsed.success) {

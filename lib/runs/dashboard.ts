@@ -230,7 +230,9 @@ function round(x: number): number {
  * mean of the annotators' tags, else the run's stated assumption).
  */
 export function loadRunRewards(db: Db, run: RunListItem): PromptRewards[] {
-  const { prompts } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness ?? { policy: "exclude" });
+  const { prompts } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness ?? { policy: "exclude" }, {
+    acceptedOnly: run.config.acceptedOnly ?? false,
+  });
   const byPrompt = new Map(prompts.map((p) => [Number(p.id), p]));
   const rows = db.$client
     .prepare(

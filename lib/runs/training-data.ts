@@ -4,6 +4,8 @@ import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { TrainingPrompt } from "@/ml/types";
 import type { MissingOpenness } from "@/lib/runs/schemas";
+import { datasetOpennessEstimates } from "@/lib/openness/estimates";
+import { acceptedSql } from "@/lib/annotations/review";
 
 export type DatasetTrainingStats = {
   datasetId: number;
@@ -51,12 +53,14 @@ export function datasetTrainingStats(db: Db): DatasetTrainingStats[] {
 /**
  * A dataset's ranked prompts as ml/ training prompts (ids are the database ids as strings).
  * Openness is the imported value when there is one, else the mean of the annotators' tags, else
- * what the missing-openness policy says (or the prompt is left out).
+ * what the missing-openness policy says: an assumed value, or the dataset's openness estimate from
+ * the prompt's text and rankings (or the prompt is left out).
  */
 export function loadTrainingPrompts(
   db: Db,
   datasetId: number,
   missing: MissingOpenness,
+  { acceptedOnly = false }: { acceptedOnly?: boolean } = {},
 ): { prompts: (TrainingPrompt & { openness: number })[]; excludedWithoutOpenness: number } {
   const promptRows = db
     .select({ id: schema.prompts.id, text: schema.prompts.text, openness: schema.prompts.openness })
@@ -74,7 +78,7 @@ export function loadTrainingPrompts(
     .prepare(
       `select a.prompt_id as promptId, a.ranking, a.openness from annotations a
          join prompts p on p.id = a.prompt_id
-        where p.dataset_id = ? and a.not_rankable = 0 order by a.id`,
+        where p.dataset_id = ? and a.not_rankable = 0${acceptedOnly ? ` and ${acceptedSql("a")}` : ""} order by a.id`,
     )
     .all(datasetId) as { promptId: number; ranking: string; openness: number | null }[];
 
@@ -95,6 +99,9 @@ export function loadTrainingPrompts(
     annotationsByPrompt.set(a.promptId, entry);
   }
 
+  const estimates = missing.policy === "estimate" ? datasetOpennessEstimates(db, datasetId) : null;
+  const fallback = (promptId: number): number | null =>
+    missing.policy === "assume" ? missing.value : (estimates?.byPrompt.get(promptId)?.estimate?.estimate ?? null);
   const prompts: (TrainingPrompt & { openness: number })[] = [];
   let excludedWithoutOpenness = 0;
   for (const p of promptRows) {
@@ -102,7 +109,7 @@ export function loadTrainingPrompts(
     const responses = responsesByPrompt.get(p.id);
     if (!annotated || !responses || responses.length < 2) continue;
     const tagged = annotated.tags.length ? annotated.tags.reduce((s, t) => s + t, 0) / annotated.tags.length : null;
-    const openness = p.openness ?? tagged ?? (missing.policy === "assume" ? missing.value : null);
+    const openness = p.openness ?? tagged ?? fallback(p.id);
     if (openness === null) {
       excludedWithoutOpenness++;
       continue;
