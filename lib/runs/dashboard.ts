@@ -61,7 +61,6 @@ export function pairAccuracy(prompts: readonly Pick<PromptRewards, "rewards" | "
   return total ? right / total : null;
 }
 
-
 export type OpennessGroup = "closed" | "middle" | "open";
 
 export function opennessGroup(openness: number): OpennessGroup {

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { type schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
 import { UTILITY_NAMES, type UtilityName } from "@/ml/utility";
-import type { VerdictKind } from "@/ml";
+import type { TrajectoryPoint, VerdictKind } from "@/ml";
 
 export { UTILITY_NAMES };
 export type { UtilityName };
@@ -113,6 +113,8 @@ export type RunSummary = {
       }
     >
   >;
+  /** Collapse figures of both splits at ~20 checkpoints (absent on runs before the trajectory). */
+  trajectory?: TrajectoryPoint[];
 };
 
 export class RunError extends Error {

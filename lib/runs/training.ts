@@ -229,5 +229,6 @@ function summarize(
     testAccuracy: accuracy.test ?? result.metrics.testAccuracy,
     trainAccuracy: accuracy.train ?? result.metrics.trainAccuracy,
     collapse,
+    trajectory: result.trajectory,
   };
 }

@@ -8,7 +8,7 @@ import { getDataset } from "../../lib/datasets/queries";
 import { exportLines, exportOptionsSchema } from "../../lib/datasets/export";
 import { describeZodError } from "../../lib/http/body";
 
-const USAGE = `Usage: npm run cli -- export --dataset <slug> --format annotations|consensus|pairs
+export const USAGE = `Usage: npm run cli -- export --dataset <slug> --format annotations|consensus|pairs
   [--gzip] [--min-annotators N] [--min-agreement W] [--skip-not-rankable] [--run ID] [--out FILE]
 Writes JSONL to stdout (or FILE).`;
 

@@ -7,7 +7,7 @@ import { claimRun, finishRun, getRunDetail } from "../../lib/runs/lifecycle";
 import type { Db } from "../../db/index";
 import { runRequestSchema, UTILITY_NAMES } from "../../lib/runs/schemas";
 
-const USAGE = `Usage: npm run cli -- train --dataset <slug> [--utility ${UTILITY_NAMES.join("|")}]
+export const USAGE = `Usage: npm run cli -- train --dataset <slug> [--utility ${UTILITY_NAMES.join("|")}]
        [--steps N] [--learning-rate X] [--held-out 0.2] [--seed 1] [--name NAME]
        [--missing-openness exclude|<0..1>] [--set key=value ...] [--json]
 Trains in this process (headless) and records the run like the web app does.
