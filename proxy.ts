@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { bearerToken } from "@/lib/auth/bearer";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -10,7 +11,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 export function proxy(request: NextRequest) {
   if (SAFE_METHODS.has(request.method)) return NextResponse.next();
-  if (request.headers.get("authorization")?.toLowerCase().startsWith("bearer ")) return NextResponse.next();
+  if (bearerToken(request.headers) !== null) return NextResponse.next();
   const origin = request.headers.get("origin");
   if (origin && origin !== request.nextUrl.origin && origin !== forwardedOrigin(request)) {
     return NextResponse.json({ error: `Cross-site request from ${origin} refused.` }, { status: 403 });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { bordaConsensus, mean, rankingsW } from "@/lib/annotations/agreement";
 import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/datasets/import";
+import { AppError } from "@/lib/errors";
 
 /**
  * JSONL exports, produced as a generator of lines so that callers (HTTP stream, CLI, benchmark)
@@ -64,7 +65,11 @@ type AnnotationRow = {
   external: number;
 };
 
-export class ExportError extends Error {}
+export class ExportError extends AppError {
+  constructor(message: string) {
+    super("invalid", message);
+  }
+}
 
 /** How an annotator is named in files: the email of a user, the original string for an external one. */
 function annotatorKey(row: Pick<AnnotationRow, "email" | "name" | "external">): string {

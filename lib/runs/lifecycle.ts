@@ -106,9 +106,12 @@ export type CancelOutcome = { run: RunRow; signalPid: number | null };
  */
 export function requestCancel(db: Db, runId: number): CancelOutcome {
   const run = getRun(db, runId);
-  if (!run) throw new RunError(`There is no run ${runId}.`, 404);
+  if (!run) throw new RunError(`There is no run ${runId}.`, "not-found");
   if (isTerminal(run.status))
-    throw new RunError(`Run ${runId} has already ${run.status === "canceled" ? "been canceled" : run.status}.`, 409);
+    throw new RunError(
+      `Run ${runId} has already ${run.status === "canceled" ? "been canceled" : run.status}.`,
+      "conflict",
+    );
   if (run.status === "queued") {
     finishRun(db, runId, "canceled", "Canceled before it started.");
     return { run: getRun(db, runId)!, signalPid: null };

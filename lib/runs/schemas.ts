@@ -3,6 +3,7 @@
  * (parsed on read), and the error its operations throw.
  */
 import { z } from "zod";
+import { AppError, type ErrorKind } from "@/lib/errors";
 import { type schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
 import { UTILITY_NAMES, type UtilityName } from "@/ml/utility";
@@ -97,17 +98,9 @@ export type RunSummary = {
   >;
 };
 
-export class RunError extends Error {
-  constructor(
-    message: string,
-    readonly status: 400 | 404 | 409 = 400,
-  ) {
-    super(message);
+/** A run request or operation refused, in the caller's terms. */
+export class RunError extends AppError {
+  constructor(message: string, kind: Extract<ErrorKind, "invalid" | "not-found" | "conflict"> = "invalid") {
+    super(kind, message);
   }
-}
-
-/** A run id from a URL segment, or null when it is not one. */
-export function parseRunId(raw: string | undefined): number | null {
-  const parsed = z.coerce.number().int().positive().safeParse(raw);
-  return parsed.success ? parsed.data : null;
 }

@@ -3,7 +3,8 @@ import { notFound } from "next/navigation";
 import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { runDashboard } from "@/lib/runs/dashboard";
-import { parseRunId, type RunSummary } from "@/lib/runs/schemas";
+import type { RunSummary } from "@/lib/runs/schemas";
+import { parseRecordId } from "@/lib/http/ids";
 import { runMetricSeries, runSnapshot } from "@/lib/runs/progress";
 import { toTrainConfig } from "@/lib/runs/training";
 import { RunLive } from "@/components/runs/run-live";
@@ -22,7 +23,7 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
   const { id: raw } = await params;
   await requirePageUser("researcher", `/runs/${raw}`);
-  const id = parseRunId(raw);
+  const id = parseRecordId(raw);
   if (id === null) notFound();
   const db = getDb();
   const data = runDashboard(db, id);

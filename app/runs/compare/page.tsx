@@ -2,7 +2,8 @@ import Link from "next/link";
 import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { runDashboard, type RunDashboard } from "@/lib/runs/dashboard";
-import { parseRunId, type RunSummary } from "@/lib/runs/schemas";
+import type { RunSummary } from "@/lib/runs/schemas";
+import { parseRecordId } from "@/lib/http/ids";
 import {
   HeadlineCards,
   HistogramCard,
@@ -21,7 +22,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const { a, b } = await searchParams;
   await requirePageUser("researcher", `/runs/compare?a=${a ?? ""}&b=${b ?? ""}`);
   const db = getDb();
-  const ids = [parseRunId(a), parseRunId(b)];
+  const ids = [parseRecordId(a), parseRecordId(b)];
   const runs = ids.map((id) => (id === null ? null : runDashboard(db, id)));
   if (runs.some((r) => !r)) {
     return (

@@ -1,17 +1,16 @@
 import NextAuth from "next-auth";
 import { authOptions, clientAddress } from "@/lib/auth/options";
 import { retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
+import { route } from "@/lib/http/route";
 
-type RouteContext = { params: Promise<{ nextauth: string[] }> };
+type NextAuthContext = { params: Promise<{ nextauth: string[] }> };
 
-const handler = NextAuth(authOptions);
+const handler = NextAuth(authOptions) as (request: Request, context: NextAuthContext) => Promise<Response>;
 
-export function GET(request: Request, context: RouteContext) {
-  return handler(request, context);
-}
+export const GET = route({ access: "public" }, ({ request, context }) => handler(request, context as NextAuthContext));
 
 /** Credential sign-ins are refused with 429 while the email or address has too many recent failures. */
-export async function POST(request: Request, context: RouteContext) {
+export const POST = route({ access: "public" }, async ({ request, context }) => {
   if (new URL(request.url).pathname.endsWith("/callback/credentials")) {
     const form = await request
       .clone()
@@ -31,5 +30,5 @@ export async function POST(request: Request, context: RouteContext) {
       );
     }
   }
-  return handler(request, context);
-}
+  return handler(request, context as NextAuthContext);
+});

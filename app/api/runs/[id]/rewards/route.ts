@@ -1,21 +1,19 @@
 import { getDb } from "@/db";
-import { jsonError } from "@/lib/http/body";
+import { AppError } from "@/lib/errors";
+import { idParams } from "@/lib/http/ids";
+import { route } from "@/lib/http/route";
 import { getRun } from "@/lib/runs/lifecycle";
-import { parseRunId } from "@/lib/runs/schemas";
-import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 
 /** GET /api/runs/:id/rewards: every response's reward under the run, with its split. */
-export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
-  const auth = await authorizeRequest(request, "researcher");
-  if (auth.response) return auth.response;
-  const id = parseRunId((await params).id);
+export const GET = route({ access: "researcher", params: idParams("run") }, ({ params }) => {
   const db = getDb();
-  const run = id === null ? undefined : getRun(db, id);
-  if (!run) return jsonError(404, "There is no such run.");
-  if (run.status !== "succeeded")
-    return jsonError(409, `Run ${run.id} is ${run.status}; rewards exist once it has succeeded.`);
+  const run = getRun(db, params.id);
+  if (!run) throw new AppError("not-found", `There is no run ${params.id}.`);
+  if (run.status !== "succeeded") {
+    throw new AppError("conflict", `Run ${run.id} is ${run.status}; rewards exist once it has succeeded.`);
+  }
   const rewards = db.$client
     .prepare(
       `select r.prompt_id as promptId, p.external_id as promptExternalId, rr.response_id as responseId,
@@ -24,5 +22,5 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
         where rr.run_id = ? order by r.prompt_id, r.position`,
     )
     .all(run.id);
-  return Response.json({ runId: run.id, rewards });
-}
+  return { runId: run.id, rewards };
+});

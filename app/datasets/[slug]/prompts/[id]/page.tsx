@@ -1,14 +1,12 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { z } from "zod";
 import { getDb } from "@/db";
 import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
 import { requirePageUser } from "@/lib/auth/session";
+import { parseRecordId } from "@/lib/http/ids";
 
 export const metadata = { title: "Prompt" };
 export const dynamic = "force-dynamic";
-
-const idSchema = z.coerce.number().int().positive();
 
 /** /datasets/<slug>/prompts/<prompt id>[?run=<run id>]: responses, every annotator's ranking, optional rewards. */
 export default async function Page({
@@ -20,13 +18,13 @@ export default async function Page({
 }) {
   const [{ slug, id }, { run }] = await Promise.all([params, searchParams]);
   await requirePageUser("researcher", `/datasets/${slug}/prompts/${id}`);
-  const promptId = idSchema.safeParse(id);
-  const runId = run === undefined ? undefined : idSchema.safeParse(run);
-  if (!promptId.success || (runId && !runId.success)) notFound();
+  const promptId = parseRecordId(id);
+  const runId = run === undefined ? undefined : parseRecordId(run);
+  if (promptId === null || runId === null) notFound();
   const db = getDb();
   const dataset = getDataset(db, slug);
   if (!dataset) notFound();
-  const prompt = getPromptDetail(db, dataset.id, promptId.data, runId?.data);
+  const prompt = getPromptDetail(db, dataset.id, promptId, runId);
   if (!prompt) notFound();
 
   const label = new Map(prompt.responses.map((r, i) => [r.id, String.fromCharCode(65 + i)]));
@@ -52,7 +50,7 @@ export default async function Page({
           <span className="font-mono">{prompt.externalId}</span> · {prompt.annotations.length} annotation(s) ·
           Kendall&apos;s W {prompt.kendallW === null ? "—" : prompt.kendallW.toFixed(2)}
           {prompt.openness !== null && <> · openness from the data {prompt.openness}</>}
-          {runId?.success && <> · rewards of run #{runId.data}</>}
+          {runId !== undefined && <> · rewards of run #{runId}</>}
         </p>
       </div>
 
@@ -107,7 +105,7 @@ export default async function Page({
                 <td colSpan={2} />
               </tr>
             )}
-            {runId?.success && (
+            {runId !== undefined && (
               <tr>
                 <th scope="row" className="px-3 py-2 text-left font-semibold">
                   Reward
