@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { Db } from "@/db";
-import { bordaConsensus, mean, rankingsW } from "@/lib/annotations/agreement";
+import { bordaConsensus, rankingsW } from "@/lib/annotations/agreement";
 import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/datasets/import";
 import { AppError } from "@/lib/errors";
+import { promptOpenness } from "@/lib/openness/resolve";
 
 /**
  * JSONL exports, produced as a generator of lines so that callers (HTTP stream, CLI, benchmark)
@@ -135,6 +136,10 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
       if (options.skip_not_rankable) annotations = annotations.filter((a) => !a.not_rankable);
       const rankable = annotations.filter((a) => !a.not_rankable);
       const rankings = rankable.map((a) => JSON.parse(a.ranking) as number[][]);
+      const openness = promptOpenness(
+        prompt.openness,
+        rankable.map((a, i) => ({ openness: a.openness, notRankable: false, ranking: rankings[i]! })),
+      );
       if (rankable.length < options.min_annotators) continue;
       const w = rankingsW(rankings);
       if (options.min_agreement !== undefined && (w === null || w < options.min_agreement)) continue;
@@ -178,7 +183,6 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
       } else if (options.format === "consensus") {
         if (!rankings.length) continue;
         const { groups, meanRank } = bordaConsensus(rankings);
-        const tags = annotations.map((a) => a.openness).filter((o): o is number => o !== null);
         yield JSON.stringify({
           prompt_id: prompt.external_id,
           prompt: prompt.text,
@@ -189,7 +193,8 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
             ...reward(r.id),
           })),
           consensus: groups.map((g) => g.map((id) => externalIdOf.get(id)!)),
-          openness: tags.length ? mean(tags) : null,
+          openness: openness.value,
+          openness_source: openness.source,
           dataset_openness: prompt.openness,
           annotators: rankable.length,
           kendall_w: w,
@@ -199,7 +204,6 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
         for (const a of rankable) {
           const groups = JSON.parse(a.ranking) as number[][];
           const annotator = annotatorKey(a);
-          const openness = a.openness ?? prompt.openness;
           for (let i = 0; i < groups.length; i++) {
             for (let j = i + 1; j < groups.length; j++) {
               for (const chosen of groups[i]!) {
@@ -208,7 +212,7 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
                     prompt: prompt.text,
                     chosen: textOf.get(chosen),
                     rejected: textOf.get(rejected),
-                    openness,
+                    openness: openness.value,
                     prompt_id: prompt.external_id,
                     annotator,
                     chosen_id: externalIdOf.get(chosen),

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { AppError, type ErrorKind } from "@/lib/errors";
+import { missingOpennessSchema } from "@/lib/openness/resolve";
 import { type schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
 import { UTILITY_NAMES, type UtilityName } from "@/ml/utility";
@@ -28,18 +29,6 @@ export const TERMINAL_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "
 export function isTerminal(status: RunStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
-
-export const missingOpennessSchema = z.discriminatedUnion("policy", [
-  z.object({ policy: z.literal("exclude") }),
-  z.object({
-    policy: z.literal("assume"),
-    value: z.coerce
-      .number()
-      .min(0, "The assumed openness must be between 0 and 1.")
-      .max(1, "The assumed openness must be between 0 and 1."),
-  }),
-]);
-export type MissingOpenness = z.infer<typeof missingOpennessSchema>;
 
 /**
  * What a run is asked to do. `train` holds overrides of the ml/ trainer's settings; they are checked

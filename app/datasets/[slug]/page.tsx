@@ -303,13 +303,19 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
             { key: "annotators", label: "Rankings", numeric: true },
             { key: "w", label: "Kendall's W", numeric: true, digits: 2 },
             { key: "tau", label: "Mean tau-b", numeric: true, digits: 2 },
-            { key: "openness", label: "Mean openness", numeric: true, digits: 2 },
+            { key: "openness", label: "Openness", numeric: true, digits: 2 },
           ]}
           rows={agreement.prompts.map((p) => ({
             id: p.id,
             href: `/datasets/${dataset.slug}/prompts/${p.id}`,
             flagged: p.flagged,
-            cells: { text: p.text, annotators: p.annotators, w: p.kendallW, tau: p.meanTauB, openness: p.meanOpenness },
+            cells: {
+              text: p.text,
+              annotators: p.annotators,
+              w: p.kendallW,
+              tau: p.meanTauB,
+              openness: p.openness.value,
+            },
           }))}
         />
       </section>
