@@ -61,31 +61,59 @@ export const runRequestSchema = z.object({
 });
 export type RunRequest = z.infer<typeof runRequestSchema>;
 
-/** Stored in training_runs.config. */
-export type RunConfig = Omit<RunRequest, "datasetId" | "name"> & { origin: "web" | "api" | "cli" | "repro" };
+export const RUN_ORIGINS = ["web", "api", "cli", "repro"] as const;
 
-export function runConfigOf(row: { config: Record<string, unknown> }): RunConfig {
-  return row.config as unknown as RunConfig;
+/** Stored in training_runs.config: the request without what has its own column, and where it came from. */
+export const runConfigSchema = runRequestSchema
+  .omit({ datasetId: true, name: true })
+  .extend({ origin: z.enum(RUN_ORIGINS) });
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+/** Stored JSON is parsed like any input: a row that does not fit is reported, not cast. */
+function parseStored<T extends z.ZodType>(what: string, runId: number, value: unknown, schema: T): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    throw new Error(`Run ${runId}'s stored ${what} does not fit its schema: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function runConfigOf(row: { id: number; config: unknown }): RunConfig {
+  return parseStored("config", row.id, row.config, runConfigSchema);
+}
+
+export function runSummaryOf(row: { id: number; summary: unknown }): RunSummary | null {
+  return row.summary === null ? null : parseStored("summary", row.id, row.summary, runSummarySchema);
 }
 
 export type RunRow = typeof schema.trainingRuns.$inferSelect;
 
-/** Final numbers written by the worker when a run succeeds. */
-export type RunSummary = {
-  backend: string;
-  durationMs: number;
-  prompts: { train: number; test: number; excludedWithoutOpenness: number };
-  metrics: Record<string, unknown>;
-  /** Held-out pair accuracy (share of annotated pairs the model orders correctly). */
-  testAccuracy: number | null;
-  trainAccuracy: number | null;
-  collapse: Partial<
-    Record<
-      "train" | "test",
-      { gap: number | null; tracking: number | null; collapsed: boolean; verdict: string; verdictKind?: VerdictKind }
-    >
-  >;
-};
+const VERDICT_KINDS = Object.keys({
+  collapsed: true,
+  aware: true,
+  partial: true,
+  undetermined: true,
+} satisfies Record<VerdictKind, true>) as [VerdictKind, ...VerdictKind[]];
+
+const splitCollapseSchema = z.object({
+  gap: z.number().nullable(),
+  tracking: z.number().nullable(),
+  collapsed: z.boolean(),
+  verdict: z.string(),
+  verdictKind: z.enum(VERDICT_KINDS).optional(),
+});
+
+/** Final numbers written by the worker when a run succeeds (training_runs.summary). */
+export const runSummarySchema = z.object({
+  backend: z.string(),
+  durationMs: z.number(),
+  prompts: z.object({ train: z.number(), test: z.number(), excludedWithoutOpenness: z.number() }),
+  metrics: z.record(z.string(), z.unknown()),
+  /** Pooled pair accuracy on the held-out prompts (lib/runs/rewards.ts), as on the dashboard. */
+  testAccuracy: z.number().nullable().default(null),
+  trainAccuracy: z.number().nullable().default(null),
+  collapse: z.object({ train: splitCollapseSchema.optional(), test: splitCollapseSchema.optional() }),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
 
 /** A run request or operation refused, in the caller's terms. */
 export class RunError extends AppError {

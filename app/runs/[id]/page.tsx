@@ -3,7 +3,6 @@ import { notFound } from "next/navigation";
 import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { runDashboard } from "@/lib/runs/dashboard";
-import type { RunSummary } from "@/lib/runs/schemas";
 import { parseRecordId } from "@/lib/http/ids";
 import { runMetricSeries, runSnapshot } from "@/lib/runs/progress";
 import { toTrainConfig } from "@/lib/runs/training";
@@ -31,7 +30,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   if (!data || !snapshot) notFound();
   const { run } = data;
   const config = toTrainConfig(run.config);
-  const summary = run.summary as RunSummary | null;
+  const summary = run.summary;
   const settings: [string, string][] = [
     ["utility", run.config.utility],
     ["held-out share", String(run.config.heldOutShare)],
@@ -91,7 +90,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           <ChartCard
             testId="chart-loss"
             title="Training curve"
-            description={`Final held-out pair accuracy ${pct(summary?.testAccuracy)}; train ${pct(summary?.trainAccuracy)}.`}
+            description={`The curve is the per-prompt mean pair accuracy while training. Final pooled pair accuracy (share of all annotated pairs): held-out ${pct(summary?.testAccuracy)}, train ${pct(summary?.trainAccuracy)}.`}
           >
             <LossChart points={data.loss} totalSteps={config.steps} height={200} />
           </ChartCard>

@@ -2,7 +2,6 @@ import Link from "next/link";
 import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { runDashboard, type RunDashboard } from "@/lib/runs/dashboard";
-import type { RunSummary } from "@/lib/runs/schemas";
 import { parseRecordId } from "@/lib/http/ids";
 import {
   HeadlineCards,
@@ -101,14 +100,14 @@ function Column({ data }: { data: RunDashboard }) {
 function NumbersTable({ left, right }: { left: RunDashboard; right: RunDashboard }) {
   const row = (d: RunDashboard) => {
     const held = d.splits.test ?? d.splits.train;
-    const summary = d.run.summary as RunSummary | null;
+    const summary = d.run.summary;
     return { held, summary };
   };
   const L = row(left);
   const R = row(right);
   const lines: [string, string, string][] = [
     ["utility", left.run.config.utility, right.run.config.utility],
-    ["held-out pair accuracy", pct(L.held?.accuracy), pct(R.held?.accuracy)],
+    ["held-out pair accuracy (pooled)", pct(L.held?.accuracy), pct(R.held?.accuracy)],
     ["collapse gap (≥ " + left.thresholds.gapMax + ")", num(L.held?.gap), num(R.held?.gap)],
     ["openness tracking (≥ " + left.thresholds.trackingMin + ")", num(L.held?.tracking, 2), num(R.held?.tracking, 2)],
     [

@@ -3,6 +3,7 @@ import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";
 import { route } from "@/lib/http/route";
 import { getRun } from "@/lib/runs/lifecycle";
+import { storedRewards } from "@/lib/runs/rewards";
 
 export const dynamic = "force-dynamic";
 
@@ -14,13 +15,13 @@ export const GET = route({ access: "researcher", params: idParams("run") }, ({ p
   if (run.status !== "succeeded") {
     throw new AppError("conflict", `Run ${run.id} is ${run.status}; rewards exist once it has succeeded.`);
   }
-  const rewards = db.$client
-    .prepare(
-      `select r.prompt_id as promptId, p.external_id as promptExternalId, rr.response_id as responseId,
-              r.external_id as responseExternalId, rr.split, rr.reward
-         from run_rewards rr join responses r on r.id = rr.response_id join prompts p on p.id = r.prompt_id
-        where rr.run_id = ? order by r.prompt_id, r.position`,
-    )
-    .all(run.id);
+  const rewards = storedRewards(db, run.id).map((r) => ({
+    promptId: r.promptId,
+    promptExternalId: r.promptExternalId,
+    responseId: r.responseId,
+    responseExternalId: r.responseExternalId,
+    split: r.split,
+    reward: r.reward,
+  }));
   return { runId: run.id, rewards };
 });
