@@ -266,6 +266,18 @@ export default async function Page() {
                 />
               </label>
               <label className="block text-sm">
+                <span className="block text-xs text-slate-500">How annotators judge</span>
+                <select
+                  name="rankingMode"
+                  defaultValue={d.rankingMode}
+                  className={input}
+                  data-testid={`ranking-mode-${d.slug}`}
+                >
+                  <option value="ranking">rank all responses at once</option>
+                  <option value="pairwise">pairwise: two at a time (A better / tie / B better)</option>
+                </select>
+              </label>
+              <label className="block text-sm">
                 <span className="block text-xs text-slate-500">Guidelines (markdown)</span>
                 <textarea
                   name="guidelines"

@@ -126,6 +126,10 @@ export function RunForm({
           </div>
           <FieldError field="missingOpenness.value" errors={errors} />
         </div>
+        <label className="mt-3 flex items-center gap-2 text-sm">
+          <input type="checkbox" name="acceptedOnly" value="1" data-testid="run-accepted-only" />
+          Train only on annotations a reviewer accepted
+        </label>
         {stats && usable < minPrompts && (
           <p
             className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-200"

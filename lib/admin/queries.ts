@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { z } from "zod";
 import type { Db } from "@/db";
-import { ROLES, type Role } from "@/db/schema";
+import { RANKING_MODES, ROLES, type Role } from "@/db/schema";
 import { median } from "@/lib/annotations/agreement";
 import { hashApiToken } from "@/lib/auth/session";
 
@@ -196,12 +196,16 @@ export const datasetSettingsUpdateSchema = z.object({
     .int()
     .min(1, "At least 1 annotation per prompt.")
     .max(50, "At most 50 annotations per prompt."),
+  /** Left as it is when the form does not send it. */
+  rankingMode: z.enum(RANKING_MODES, { message: `The mode is one of ${RANKING_MODES.join(", ")}.` }).optional(),
 });
 
 /** Responses per prompt is fixed once a dataset has prompts, so it is not editable here. */
 export function updateDatasetSettings(db: Db, input: z.infer<typeof datasetSettingsUpdateSchema>): void {
   const result = db.$client
-    .prepare("update datasets set name = ?, guidelines = ?, annotations_per_prompt = ? where slug = ?")
-    .run(input.name, input.guidelines, input.annotationsPerPrompt, input.slug);
+    .prepare(
+      "update datasets set name = ?, guidelines = ?, annotations_per_prompt = ?, ranking_mode = coalesce(?, ranking_mode) where slug = ?",
+    )
+    .run(input.name, input.guidelines, input.annotationsPerPrompt, input.rankingMode ?? null, input.slug);
   if (result.changes === 0) throw new AdminError(`There is no dataset "${input.slug}".`);
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { bordaConsensus, rankingsW } from "@/lib/annotations/agreement";
 import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/datasets/import";
+import { acceptedSql } from "@/lib/annotations/review";
 import { AppError } from "@/lib/errors";
 import { promptOpenness } from "@/lib/openness/resolve";
 
@@ -41,6 +42,8 @@ export const exportOptionsSchema = z.object({
       .optional(),
   ),
   skip_not_rankable: flag.default(false),
+  /** Keep only annotations a reviewer accepted (in their current version). */
+  accepted_only: flag.default(false),
   /** A training run of this dataset whose rewards are added to each response. */
   run: z.preprocess(blankAsUnset, z.coerce.number().int().positive("run is a training run id.").optional()),
   gzip: flag.default(false),
@@ -64,6 +67,7 @@ type AnnotationRow = {
   email: string;
   name: string;
   external: number;
+  accepted: number;
 };
 
 export class ExportError extends AppError {
@@ -106,7 +110,7 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
   );
   const pageAnnotations = sqlite.prepare<[number, number], AnnotationRow>(
     `select a.prompt_id, a.ranking, a.openness, a.not_rankable, a.not_rankable_reason, a.comment, a.duration_ms,
-            a.created_at, a.updated_at, u.email, u.name, u.external
+            a.created_at, a.updated_at, u.email, u.name, u.external, ${acceptedSql("a")} as accepted
      from annotations a join users u on u.id = a.annotator_id
      where a.prompt_id between ? and ? order by a.prompt_id, a.id`,
   );
@@ -134,6 +138,7 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
       const externalIdOf = new Map(responses.map((r) => [r.id, r.external_id]));
       let annotations = annotationsByPrompt.get(prompt.id) ?? [];
       if (options.skip_not_rankable) annotations = annotations.filter((a) => !a.not_rankable);
+      if (options.accepted_only) annotations = annotations.filter((a) => a.accepted);
       const rankable = annotations.filter((a) => !a.not_rankable);
       const rankings = rankable.map((a) => JSON.parse(a.ranking) as number[][]);
       const openness = promptOpenness(

@@ -1,4 +1,6 @@
 import type { Db } from "@/db";
+import type { RankingMode } from "@/db/schema";
+import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
 import {
   bordaConsensus,
   krippendorffAlphaInterval,
@@ -33,6 +35,7 @@ export type DatasetRow = {
   responsesPerPrompt: number;
   annotationsPerPrompt: number;
   synthetic: boolean;
+  rankingMode: RankingMode;
   createdAt: Date;
 };
 
@@ -52,6 +55,7 @@ type RawDataset = {
   responses_per_prompt: number;
   annotations_per_prompt: number;
   synthetic: number;
+  ranking_mode: RankingMode;
   created_at: number;
 };
 
@@ -64,6 +68,7 @@ function toDataset(row: RawDataset): DatasetRow {
     responsesPerPrompt: row.responses_per_prompt,
     annotationsPerPrompt: row.annotations_per_prompt,
     synthetic: Boolean(row.synthetic),
+    rankingMode: row.ranking_mode,
     createdAt: new Date(row.created_at),
   };
 }
@@ -260,7 +265,10 @@ export type PromptDetail = {
   metadata: Record<string, unknown> | null;
   responses: { id: number; externalId: string; position: number; text: string; reward: number | null }[];
   annotations: {
+    id: number;
+    annotatorId: number;
     annotator: string;
+    reviewState: ReviewState;
     ranking: number[][];
     openness: number | null;
     notRankable: boolean;
@@ -269,12 +277,21 @@ export type PromptDetail = {
     durationMs: number | null;
     updatedAt: Date;
   }[];
+  /** Borda consensus of the rankings (only the accepted ones when asked for). */
   consensus: number[][];
+  /** How many rankings the consensus is of. */
+  consensusOf: number;
   kendallW: number | null;
 };
 
 /** One prompt of a dataset with its responses, every annotator's ranking and optionally a run's rewards. */
-export function getPromptDetail(db: Db, datasetId: number, promptId: number, runId?: number): PromptDetail | null {
+export function getPromptDetail(
+  db: Db,
+  datasetId: number,
+  promptId: number,
+  runId?: number,
+  { acceptedOnly = false }: { acceptedOnly?: boolean } = {},
+): PromptDetail | null {
   const prompt = db.$client
     .prepare<
       [number, number],
@@ -296,6 +313,9 @@ export function getPromptDetail(db: Db, datasetId: number, promptId: number, run
     .prepare<
       [number],
       {
+        id: number;
+        annotator_id: number;
+        review_state: ReviewState;
         ranking: string;
         openness: number | null;
         not_rankable: number;
@@ -308,11 +328,15 @@ export function getPromptDetail(db: Db, datasetId: number, promptId: number, run
         external: number;
       }
     >(
-      `select a.*, u.name, u.email, u.external from annotations a join users u on u.id = a.annotator_id
+      `select a.*, ${reviewStateSql("a")} as review_state, u.name, u.email, u.external
+       from annotations a join users u on u.id = a.annotator_id
        where a.prompt_id = ? order by a.created_at`,
     )
     .all(promptId)
     .map((a) => ({
+      id: a.id,
+      annotatorId: a.annotator_id,
+      reviewState: a.review_state,
       annotator: a.external ? a.name : `${a.name} (${a.email})`,
       ranking: JSON.parse(a.ranking) as number[][],
       openness: a.openness,
@@ -323,6 +347,9 @@ export function getPromptDetail(db: Db, datasetId: number, promptId: number, run
       updatedAt: new Date(a.updated_at),
     }));
   const rankings = annotations.filter((a) => !a.notRankable).map((a) => a.ranking);
+  const consensusRankings = annotations
+    .filter((a) => !a.notRankable && (!acceptedOnly || a.reviewState === "accepted"))
+    .map((a) => a.ranking);
   return {
     id: prompt.id,
     externalId: prompt.external_id,
@@ -337,7 +364,8 @@ export function getPromptDetail(db: Db, datasetId: number, promptId: number, run
       reward: r.reward,
     })),
     annotations,
-    consensus: rankings.length ? bordaConsensus(rankings).groups : [],
+    consensus: consensusRankings.length ? bordaConsensus(consensusRankings).groups : [],
+    consensusOf: consensusRankings.length,
     kendallW: rankingsW(rankings),
   };
 }

@@ -54,6 +54,7 @@ export async function createRunAction(_previous: CreateRunState, form: FormData)
     seed: form.get("seed"),
     missingOpenness:
       policy === "assume" ? { policy: "assume", value: form.get("assumedOpenness") } : { policy: "exclude" },
+    acceptedOnly: form.get("acceptedOnly") ?? false,
     train: settings,
   });
   if (!parsed.success) {

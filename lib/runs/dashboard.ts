@@ -199,7 +199,9 @@ function round(x: number): number {
  * dataset's current rankings, which accuracy is measured on.
  */
 export function loadRunRewards(db: Db, run: RunListItem): PromptRewards[] {
-  const { prompts } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness);
+  const { prompts } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness, {
+    acceptedOnly: run.config.acceptedOnly,
+  });
   const training = new Map(prompts.map((p) => [Number(p.id), p]));
   const stored = storedRewards(db, run.id);
   const names = new Map(stored.map((r) => [r.promptId, r]));

@@ -57,6 +57,11 @@ export const runRequestSchema = z.object({
     .max(2 ** 31 - 1)
     .default(1),
   missingOpenness: missingOpennessSchema.default({ policy: "exclude" }),
+  /** Train only on annotations a reviewer accepted (in their current version). */
+  acceptedOnly: z
+    .union([z.boolean(), z.enum(["1", "0", "true", "false", "on", ""])])
+    .transform((v) => v === true || v === "1" || v === "true" || v === "on")
+    .default(false),
   train: z.record(z.string(), z.unknown()).default({}),
 });
 export type RunRequest = z.infer<typeof runRequestSchema>;

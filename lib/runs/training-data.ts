@@ -11,6 +11,7 @@ import {
   type MissingOpenness,
   type TaggedAnnotation,
 } from "@/lib/openness/resolve";
+import { acceptedSql } from "@/lib/annotations/review";
 
 export type DatasetTrainingStats = {
   datasetId: number;
@@ -63,6 +64,7 @@ export function loadTrainingPrompts(
   db: Db,
   datasetId: number,
   missing: MissingOpenness,
+  { acceptedOnly = false }: { acceptedOnly?: boolean } = {},
 ): { prompts: (TrainingPrompt & { openness: number })[]; excludedWithoutOpenness: number } {
   const promptRows = db
     .select({ id: schema.prompts.id, text: schema.prompts.text, openness: schema.prompts.openness })
@@ -80,7 +82,7 @@ export function loadTrainingPrompts(
     .prepare(
       `select a.prompt_id as promptId, a.ranking, a.openness from annotations a
          join prompts p on p.id = a.prompt_id
-        where p.dataset_id = ? and a.not_rankable = 0 order by a.id`,
+        where p.dataset_id = ? and a.not_rankable = 0${acceptedOnly ? ` and ${acceptedSql("a")}` : ""} order by a.id`,
     )
     .all(datasetId) as { promptId: number; ranking: string; openness: number | null }[];
 

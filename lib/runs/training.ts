@@ -85,7 +85,9 @@ export async function executeRun(
     lastFlush = Date.now();
   };
   try {
-    const { prompts, excludedWithoutOpenness } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness);
+    const { prompts, excludedWithoutOpenness } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness, {
+      acceptedOnly: run.config.acceptedOnly ?? false,
+    });
     if (prompts.length < MIN_TRAINING_PROMPTS) {
       throw new RunError(
         `Only ${prompts.length} prompt(s) have rankings${run.config.missingOpenness.policy === "exclude" ? " and an openness" : ""}: a run needs at least ${MIN_TRAINING_PROMPTS}.` +
