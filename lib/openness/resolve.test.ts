@@ -44,6 +44,9 @@ describe("promptOpenness", () => {
     expect(trainingOpenness(none, { policy: "exclude" })).toBeNull();
     expect(trainingOpenness(none, { policy: "assume", value: 0.3 })).toBe(0.3);
     expect(trainingOpenness(promptOpenness(null, [ranked(1)]), { policy: "assume", value: 0.3 })).toBe(1);
+    expect(trainingOpenness(none, { policy: "estimate" }, () => 0.7)).toBe(0.7);
+    expect(trainingOpenness(none, { policy: "estimate" })).toBeNull();
+    expect(trainingOpenness(promptOpenness(0.1, []), { policy: "estimate" }, () => 0.7)).toBe(0.1);
   });
 });
 

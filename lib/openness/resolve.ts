@@ -5,9 +5,13 @@
  */
 import { z } from "zod";
 
-/** What a run does with a ranked prompt that has no openness: leave it out, or assume a value. */
+/**
+ * What a run does with a ranked prompt that has no openness: leave it out, use the dataset's
+ * openness estimate (lib/openness/estimates.ts; prompts without one are left out), or assume a value.
+ */
 export const missingOpennessSchema = z.discriminatedUnion("policy", [
   z.object({ policy: z.literal("exclude") }),
+  z.object({ policy: z.literal("estimate") }),
   z.object({
     policy: z.literal("assume"),
     value: z.coerce
@@ -52,7 +56,16 @@ export function promptOpenness(imported: number | null, annotations: readonly Ta
   return { value: tags.reduce((s, t) => s + t, 0) / tags.length, source: "annotators" };
 }
 
-/** The openness a run trains a prompt with, or null when the policy leaves the prompt out. */
-export function trainingOpenness(resolved: PromptOpenness, missing: MissingOpenness): number | null {
-  return resolved.value ?? (missing.policy === "assume" ? missing.value : null);
+/**
+ * The openness a run trains a prompt with, or null when the policy leaves the prompt out.
+ * `estimate` is asked only under the "estimate" policy, and only when the data has no openness.
+ */
+export function trainingOpenness(
+  resolved: PromptOpenness,
+  missing: MissingOpenness,
+  estimate: () => number | null = () => null,
+): number | null {
+  if (resolved.value !== null) return resolved.value;
+  if (missing.policy === "assume") return missing.value;
+  return missing.policy === "estimate" ? estimate() : null;
 }

@@ -53,7 +53,11 @@ export async function createRunAction(_previous: CreateRunState, form: FormData)
     heldOutShare: form.get("heldOutShare"),
     seed: form.get("seed"),
     missingOpenness:
-      policy === "assume" ? { policy: "assume", value: form.get("assumedOpenness") } : { policy: "exclude" },
+      policy === "assume"
+        ? { policy: "assume", value: form.get("assumedOpenness") }
+        : policy === "estimate"
+          ? { policy: "estimate" }
+          : { policy: "exclude" },
     acceptedOnly: form.get("acceptedOnly") ?? false,
     train: settings,
   });

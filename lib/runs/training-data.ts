@@ -11,6 +11,7 @@ import {
   type MissingOpenness,
   type TaggedAnnotation,
 } from "@/lib/openness/resolve";
+import { datasetOpennessEstimates } from "@/lib/openness/estimates";
 import { acceptedSql } from "@/lib/annotations/review";
 
 export type DatasetTrainingStats = {
@@ -58,7 +59,8 @@ export function datasetTrainingStats(db: Db): DatasetTrainingStats[] {
 
 /**
  * A dataset's ranked prompts as ml/ training prompts (ids are the database ids as strings), with
- * the openness lib/openness/resolve.ts gives them; a prompt the policy leaves out is counted.
+ * the openness lib/openness/resolve.ts gives them (with the policy "estimate", the dataset's
+ * openness estimate from the prompt's text and rankings); a prompt left out is counted.
  */
 export function loadTrainingPrompts(
   db: Db,
@@ -102,13 +104,15 @@ export function loadTrainingPrompts(
     annotationsByPrompt.set(a.promptId, list);
   }
 
+  const estimates = missing.policy === "estimate" ? datasetOpennessEstimates(db, datasetId) : null;
+  const estimate = (promptId: number) => estimates?.byPrompt.get(promptId)?.estimate?.estimate ?? null;
   const prompts: (TrainingPrompt & { openness: number })[] = [];
   let excludedWithoutOpenness = 0;
   for (const p of promptRows) {
     const annotated = annotationsByPrompt.get(p.id);
     const responses = responsesByPrompt.get(p.id);
     if (!annotated || !responses || responses.length < 2) continue;
-    const openness = trainingOpenness(promptOpenness(p.openness, annotated), missing);
+    const openness = trainingOpenness(promptOpenness(p.openness, annotated), missing, () => estimate(p.id));
     if (openness === null) {
       excludedWithoutOpenness++;
       continue;
