@@ -7,6 +7,8 @@ import { authOptions } from "@/lib/auth/options";
 import { hasRole, type SessionUser } from "@/lib/auth/roles";
 import type { Role } from "@/db/schema";
 import { bearerToken } from "@/lib/auth/bearer";
+import { clientAddress } from "@/lib/auth/client-address";
+import { recordFailure, retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
 import { AppError } from "@/lib/errors";
 
 function activeUser(id: number): SessionUser | null {
@@ -37,14 +39,23 @@ export function hashApiToken(token: string): string {
   return crypto.createHash("sha256").update(token).digest("hex");
 }
 
-function tokenUser(token: string): SessionUser | null {
+/** The user of a bearer token, or null; refused while this address has too many failures. */
+function tokenUser(request: Request, token: string): SessionUser | null {
+  // Wrong tokens count against the address like wrong passwords do.
+  const keys = throttleKeys(undefined, clientAddress(request.headers));
+  if (retryAfterMs(keys) > 0) {
+    throw new AppError("too-many-requests", "Too many failed sign-ins from this address; wait and retry.");
+  }
   const db = getDb();
   const row = db
     .select()
     .from(schema.apiTokens)
     .where(and(eq(schema.apiTokens.tokenHash, hashApiToken(token)), isNull(schema.apiTokens.revokedAt)))
     .get();
-  if (!row) return null;
+  if (!row) {
+    recordFailure(keys);
+    return null;
+  }
   db.update(schema.apiTokens).set({ lastUsedAt: new Date() }).where(eq(schema.apiTokens.id, row.id)).run();
   return activeUser(row.userId);
 }
@@ -55,7 +66,7 @@ function tokenUser(token: string): SessionUser | null {
  */
 export async function requestUser(request: Request, atLeast: Role): Promise<SessionUser> {
   const token = bearerToken(request.headers);
-  const user = token === null ? await currentUser() : tokenUser(token);
+  const user = token === null ? await currentUser() : tokenUser(request, token);
   if (!user)
     throw new AppError("unauthenticated", "Sign in or send a valid API token (Authorization: Bearer <token>).");
   if (!hasRole(user.role, atLeast)) {

@@ -9,6 +9,33 @@ export function describeZodError(error: z.ZodError): string {
     .join("; ");
 }
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Cross-site request forgery guard for the HTTP API: a browser always sends Origin on a
+ * state-changing request, so one whose Origin is another site is refused before any handler runs.
+ * Requests without Origin (curl, scripts) and those authenticated by a bearer token carry no
+ * ambient credentials a forger could borrow.
+ */
+export function crossSiteRefusal(request: Request): Response | null {
+  if (SAFE_METHODS.has(request.method)) return null;
+  if (bearerToken(request.headers) !== null) return null;
+  const origin = request.headers.get("origin");
+  const own = new URL(request.url).origin;
+  if (origin && origin !== own && origin !== forwardedOrigin(request)) {
+    return Response.json({ error: `Cross-site request from ${origin} refused.` }, { status: 403 });
+  }
+  return null;
+}
+
+/** The origin the browser used, when the server sits behind a proxy that rewrites Host. */
+function forwardedOrigin(request: Request): string | null {
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+  if (!host) return null;
+  const proto = request.headers.get("x-forwarded-proto") ?? new URL(request.url).protocol.replace(":", "");
+  return `${proto}://${host}`;
+}
+
 function mediaType(request: Request): string {
   return request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
 }
@@ -95,4 +122,12 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
     throw new AppError("invalid", "The request body must be JSON.");
   }
   return parseOrThrow(schema, body);
+}
+
+/**
+ * A server action's form argument, checked: anyone can call an action with any serialisable
+ * arguments, not just the form the page renders. Null when it is not a FormData.
+ */
+export function formArgument(value: unknown): FormData | null {
+  return value instanceof FormData ? value : null;
 }

@@ -8,8 +8,11 @@ export const dynamic = "force-dynamic";
 
 const query = z.object({ dataset: z.string().optional() });
 
-/** GET /api/queue/next?dataset=slug: the caller's next prompt (leased to them), or status "done". */
-export const GET = route({ access: "annotator", query }, ({ user, query }) => {
+/**
+ * POST /api/queue/next?dataset=slug: claims the caller's next prompt (leased to them), or status
+ * "done". A POST because it takes a lease: a GET must not change anything (prefetchers, crawlers).
+ */
+export const POST = route({ access: "annotator", query }, ({ user, query }) => {
   const db = getDb();
   const dataset = findQueueDataset(db, query.dataset);
   if (!dataset) {

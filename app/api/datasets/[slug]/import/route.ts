@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/db";
 import { AppError } from "@/lib/errors";
-import { isCrossSiteFormRisk, parseOrThrow } from "@/lib/http/body";
+import { crossSiteRefusal, isCrossSiteFormRisk, parseOrThrow } from "@/lib/http/body";
 import { route } from "@/lib/http/route";
 import {
   ImportTooLargeError,
@@ -25,10 +25,13 @@ const query = z.object({
 /**
  * POST /api/datasets/<slug>/import with a JSONL body. 200 with a summary; 422 with every bad line
  * (nothing imported); 413 past the size limit; 415 for a form-like body sent with a session cookie.
+ * The proxy does not run here (it would buffer and cap the body), so the route guards itself.
  */
 export const POST = route(
   { access: "researcher", params: z.object({ slug: z.string() }), query },
   async ({ request, params, query }) => {
+    const crossSite = crossSiteRefusal(request);
+    if (crossSite) return crossSite;
     // The slug may name a dataset the import creates, so a bad one is a bad request, not a 404.
     const slug = parseOrThrow(slugSchema, params.slug);
     if (isCrossSiteFormRisk(request)) {
