@@ -5,9 +5,8 @@ import { schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
 
 /**
- * One evaluation of a training run. Its accuracies are the trainer's per-prompt mean pair accuracy
- * (ml/trainer.ts: each prompt's share of pairs ordered right, averaged over prompts), which the
- * training curve shows; the summary and dashboard report the pooled one (lib/runs/rewards.ts).
+ * One evaluation of a training run. Its accuracies are the per-prompt mean pair accuracy (each
+ * prompt's share of pairs ordered right, averaged over prompts), as the trainer measures it.
  */
 export type ProgressPoint = {
   step: number;

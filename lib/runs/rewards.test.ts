@@ -5,49 +5,10 @@ import { seedDemo } from "@/db/seed";
 import { runDashboard } from "@/lib/runs/dashboard";
 import { getRun } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
-import {
-  groupRewardsByPrompt,
-  pooledPairAccuracy,
-  responsesPerPrompt,
-  storedRewards,
-  type PromptRewards,
-} from "@/lib/runs/rewards";
+import { groupRewardsByPrompt, responsesPerPrompt, storedRewards } from "@/lib/runs/rewards";
 import { runRequestSchema, runSummarySchema } from "@/lib/runs/schemas";
 import { executeRun, validateTrainSettings } from "@/lib/runs/training";
 import { openTempDb } from "@/lib/test-fixtures";
-
-const withRankings = (rewards: number[], rankings: number[][][]): PromptRewards => ({
-  promptId: 1,
-  externalId: "p1",
-  text: "p",
-  openness: 0,
-  split: "test",
-  rewards: new Map(rewards.map((r, i) => [100 + i, r])),
-  rankings,
-});
-
-describe("pooled pair accuracy", () => {
-  it("counts pairs across groups, skips ties in the ranking and counts equal rewards half", () => {
-    const p = withRankings(
-      [0.9, 0.5, 0.5, 0.1],
-      [
-        [[100], [101, 102], [103]],
-        [[103], [100]],
-      ],
-    );
-    // First ranking: 100>101, 100>102, 100>103, 101>103, 102>103 all right (5). Second: 103>100 wrong.
-    expect(pooledPairAccuracy([p])).toBeCloseTo(5 / 6, 10);
-    expect(pooledPairAccuracy([withRankings([0.5, 0.5], [[[100], [101]]])])).toBe(0.5);
-    expect(pooledPairAccuracy([])).toBeNull();
-  });
-
-  it("pools pairs, so a prompt with more pairs weighs more than in a per-prompt mean", () => {
-    const right = withRankings([0.9, 0.5, 0.1], [[[100], [101], [102]]]); // 3 of 3
-    const wrong = withRankings([0.1, 0.9], [[[100], [101]]]); // 0 of 1
-    expect(pooledPairAccuracy([right, wrong])).toBe(3 / 4);
-    // The per-prompt mean (the training curve's) would be (1 + 0) / 2.
-  });
-});
 
 describe("grouping rewards by prompt", () => {
   it("keeps the order, takes the stored openness first and a neutral one when nothing is known", () => {

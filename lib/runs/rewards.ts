@@ -1,6 +1,8 @@
 /**
  * A run's rewards, grouped by prompt one way for everything that reads them: the summary the worker
- * stores, the dashboard and the rewards API.
+ * stores, the dashboard and the rewards API. Pair accuracy has one definition too, the per-prompt
+ * mean (each prompt's share of annotated pairs ordered right, averaged over prompts): ml/verdict.ts
+ * for the summary and dashboard, the trainer for the training curve.
  */
 import type { Db } from "@/db";
 
@@ -83,33 +85,4 @@ export function storedRewards(db: Db, runId: number): StoredReward[] {
         where rr.run_id = ? order by r.prompt_id, r.position`,
     )
     .all(runId) as StoredReward[];
-}
-
-/**
- * Pooled pair accuracy: the share of all annotated (better, worse) pairs, over every prompt and
- * annotation, that the rewards order the right way; ties in reward count half. Prompts with many
- * annotations weigh more. (The training curve shows the trainer's per-prompt mean instead: see
- * ProgressPoint.)
- */
-export function pooledPairAccuracy(prompts: readonly Pick<PromptRewards, "rewards" | "rankings">[]): number | null {
-  let right = 0;
-  let total = 0;
-  for (const p of prompts) {
-    for (const groups of p.rankings) {
-      for (let g = 0; g < groups.length; g++) {
-        for (let h = g + 1; h < groups.length; h++) {
-          for (const better of groups[g]!) {
-            for (const worse of groups[h]!) {
-              const rb = p.rewards.get(better);
-              const rw = p.rewards.get(worse);
-              if (rb === undefined || rw === undefined) continue;
-              total++;
-              right += rb > rw ? 1 : rb === rw ? 0.5 : 0;
-            }
-          }
-        }
-      }
-    }
-  }
-  return total ? right / total : null;
 }

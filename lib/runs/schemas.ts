@@ -8,7 +8,7 @@ import { missingOpennessSchema } from "@/lib/openness/resolve";
 import { type schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
 import { UTILITY_NAMES, type UtilityName } from "@/ml/utility";
-import type { VerdictKind } from "@/ml/metrics";
+import type { VerdictKind } from "@/ml";
 
 export { UTILITY_NAMES };
 export type { UtilityName };
@@ -96,12 +96,22 @@ const VERDICT_KINDS = Object.keys({
   collapsed: true,
   aware: true,
   partial: true,
+  inverted: true,
+  "not-learned": true,
+  insufficient: true,
   undetermined: true,
 } satisfies Record<VerdictKind, true>) as [VerdictKind, ...VerdictKind[]];
 
+const interval = z.tuple([z.number(), z.number()]);
+
 const splitCollapseSchema = z.object({
+  /** 2 since the verdict v2 (normalised gap, implied-openness tracking); absent on older runs. */
+  version: z.literal(2).optional(),
   gap: z.number().nullable(),
+  normalizedGap: z.number().nullable().optional(),
+  normalizedGapCi: interval.nullable().optional(),
   tracking: z.number().nullable(),
+  accuracyCi: interval.nullable().optional(),
   collapsed: z.boolean(),
   verdict: z.string(),
   verdictKind: z.enum(VERDICT_KINDS).optional(),
@@ -113,7 +123,7 @@ export const runSummarySchema = z.object({
   durationMs: z.number(),
   prompts: z.object({ train: z.number(), test: z.number(), excludedWithoutOpenness: z.number() }),
   metrics: z.record(z.string(), z.unknown()),
-  /** Pooled pair accuracy on the held-out prompts (lib/runs/rewards.ts), as on the dashboard. */
+  /** Pair accuracy on the held-out prompts, the per-prompt mean (ml/verdict.ts), as on the dashboard. */
   testAccuracy: z.number().nullable().default(null),
   trainAccuracy: z.number().nullable().default(null),
   collapse: z.object({ train: splitCollapseSchema.optional(), test: splitCollapseSchema.optional() }),

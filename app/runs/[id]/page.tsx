@@ -94,7 +94,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           <ChartCard
             testId="chart-loss"
             title="Training curve"
-            description={`The curve is the per-prompt mean pair accuracy while training. Final pooled pair accuracy (share of all annotated pairs): held-out ${pct(summary?.testAccuracy)}, train ${pct(summary?.trainAccuracy)}.`}
+            description={`Pair accuracy is the per-prompt mean (each prompt's share of annotated pairs in the right order). Final: held-out ${pct(summary?.testAccuracy)}; train ${pct(summary?.trainAccuracy)}.`}
           >
             <LossChart points={data.loss} totalSteps={config.steps} height={200} />
           </ChartCard>
