@@ -6,7 +6,7 @@ import { ZodError } from "zod";
 import type { Db } from "@/db";
 import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult } from "@/ml";
 import { describeZodError } from "@/lib/http/body";
-import { completeRun, finishRun, getRunDetail } from "@/lib/runs/lifecycle";
+import { completeRun, finishRun, getRunDetail, renewRunLease, RUN_HEARTBEAT_MS } from "@/lib/runs/lifecycle";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { recordProgress, type ProgressPoint } from "@/lib/runs/progress";
 import { RunError, type RunConfig, type RunRequest, type RunSummary } from "@/lib/runs/schemas";
@@ -72,6 +72,27 @@ export async function executeRun(
   runId: number,
   options: ExecuteOptions = {},
 ): Promise<"succeeded" | "failed" | "canceled"> {
+  // The lease says a live process trains this run; without it another server would take it for dead.
+  const lease = setInterval(() => {
+    try {
+      renewRunLease(db, runId);
+    } catch (error) {
+      console.error(`Octorank: run ${runId} could not renew its lease:`, error);
+    }
+  }, RUN_HEARTBEAT_MS);
+  lease.unref();
+  try {
+    return await trainAndRecord(db, runId, options);
+  } finally {
+    clearInterval(lease);
+  }
+}
+
+async function trainAndRecord(
+  db: Db,
+  runId: number,
+  options: ExecuteOptions,
+): Promise<"succeeded" | "failed" | "canceled"> {
   const run = getRunDetail(db, runId);
   if (!run) return "failed";
   const startedAt = Date.now();
@@ -129,7 +150,7 @@ export async function executeRun(
       reward: r.reward,
       openness: opennessByPrompt.get(r.promptId) ?? null,
     }));
-    const summary = summarize(prompts, result, excludedWithoutOpenness, Date.now() - startedAt);
+    const summary = summarize(prompts, result, excludedWithoutOpenness, Date.now() - startedAt, config.eps);
     return completeRun(db, runId, { rewards, weights: result.weights, summary }) ? "succeeded" : "canceled";
   } catch (error) {
     flush();
@@ -153,7 +174,13 @@ export async function executeRun(
 }
 
 /** The run's final numbers, computed the way the dashboard computes them (lib/runs/dashboard.ts). */
-function summarize(prompts: TrainingPrompt[], result: TrainResult, excluded: number, durationMs: number): RunSummary {
+function summarize(
+  prompts: TrainingPrompt[],
+  result: TrainResult,
+  excluded: number,
+  durationMs: number,
+  eps: number,
+): RunSummary {
   const bySplit: Record<"train" | "test", PromptRewards[]> = { train: [], test: [] };
   const entries = new Map<string, PromptRewards>();
   const promptsById = new Map(prompts.map((p) => [p.id, p]));
@@ -180,10 +207,14 @@ function summarize(prompts: TrainingPrompt[], result: TrainResult, excluded: num
   for (const split of ["train", "test"] as const) {
     const members = bySplit[split];
     if (!members.length) continue;
-    const d = splitDashboard(members, split, members[0]!.rewards.size);
+    const d = splitDashboard(members, split, members[0]!.rewards.size, eps);
     collapse[split] = {
+      version: 2,
       gap: d.gap,
+      normalizedGap: d.normalizedGap,
+      normalizedGapCi: d.normalizedGapCi,
       tracking: d.tracking,
+      accuracyCi: d.accuracyCi,
       collapsed: d.collapsed,
       verdict: d.verdict,
       verdictKind: d.verdictKind,
