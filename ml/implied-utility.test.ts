@@ -14,7 +14,13 @@ const inside = (ci: [number, number] | null, x: number) => ci !== null && ci[0] 
 describe("implied utility on exact optima", () => {
   it("recovers gamma from profiles that are the optimum, up to the flat region near linear", () => {
     for (const gamma of [-1, -0.5, 0, 0.5]) {
-      const r = impliedUtility([{ id: "a", rewards: optimum(gamma) }, { id: "b", rewards: optimum(gamma) }], { eps: EPS });
+      const r = impliedUtility(
+        [
+          { id: "a", rewards: optimum(gamma) },
+          { id: "b", rewards: optimum(gamma) },
+        ],
+        { eps: EPS },
+      );
       expect(Math.abs(r.gamma! - gamma)).toBeLessThan(0.05);
       expect(inside(r.gammaCi, gamma)).toBe(true);
     }

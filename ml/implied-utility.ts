@@ -16,6 +16,7 @@
  */
 import { impliedOpenness, impliedOpennessCurve, OPENNESS_GRID_STEP } from "./implied-openness";
 import { mulberry32 } from "./rng";
+import type { Interval } from "./verdict";
 
 /** Mean squared profile distances below this are indistinguishable (RMS 0.01 on a 0..1 profile). */
 export const LOSS_TOLERANCE = 1e-4;
@@ -31,8 +32,6 @@ export interface UtilityProfile {
   /** Tagged openness, when known (for the implied-versus-tagged comparison). */
   openness?: number | null;
 }
-
-export type Interval = [number, number];
 
 export interface PromptUtility {
   id: string;
@@ -131,7 +130,8 @@ export function impliedUtility(
       gammaCi: null,
       identifiable: false,
       fitRmse: null,
-      reason: "No prompt has a shape (every profile is flat or has one response): the rewards say nothing about the utility.",
+      reason:
+        "No prompt has a shape (every profile is flat or has one response): the rewards say nothing about the utility.",
     };
   const m = (curves[0] as number[]).length;
   const meanCurve = (rows: readonly number[]) => {

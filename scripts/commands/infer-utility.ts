@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DEFAULT_EPS } from "../../ml/utility";
 import { impliedUtility, type UtilityProfile } from "../../ml/implied-utility";
+import { tieGroups } from "../../ml/verdict";
 
 const USAGE =
   "Usage: npm run cli -- infer-utility FILE.jsonl [--json] [--eps E (default 0.1, the trainer's)] [--split train|test|all] [--utility U (repro files)]";
@@ -33,14 +34,6 @@ const lineSchema = z
     "ranking indices must point into rewards",
   );
 type Line = z.infer<typeof lineSchema>;
-
-/** Tie-group sizes of a ranking that covers every response exactly once; none otherwise. */
-function groupsOf(l: Line): number[] | undefined {
-  if (!l.ranking) return undefined;
-  const flat = l.ranking.flat();
-  if (flat.length !== l.rewards.length || new Set(flat).size !== flat.length) return undefined;
-  return l.ranking.map((g) => g.length);
-}
 
 export async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -89,12 +82,15 @@ export async function run(argv: string[]): Promise<void> {
   const split =
     values.split === "auto" ? (lines.some((l) => l.split === "train") ? "train" : "all") : (values.split ?? "all");
   if (split !== "all") lines = lines.filter((l) => l.split === split);
-  if (!lines.length) throw new Error(`${file}: no prompts to read (after --split ${split}${values.utility ? ` --utility ${values.utility}` : ""})`);
+  if (!lines.length)
+    throw new Error(
+      `${file}: no prompts to read (after --split ${split}${values.utility ? ` --utility ${values.utility}` : ""})`,
+    );
 
   const profiles: UtilityProfile[] = lines.map((l) => ({
     id: String(l.id ?? l.prompt_id),
     rewards: l.rewards,
-    groups: groupsOf(l),
+    groups: l.ranking ? (tieGroups(l.rewards.length, [l.ranking]) ?? undefined) : undefined,
     openness: l.openness ?? null,
   }));
   const result = impliedUtility(profiles, { eps });
