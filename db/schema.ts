@@ -36,6 +36,24 @@ export const users = sqliteTable("users", {
   createdAt: createdAt(),
 });
 
+/**
+ * Signed-in sessions. The session cookie (a JWT) names one of these rows; it is checked on every
+ * request, so signing out, disabling the account or a role change takes effect at once.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("sessions_user").on(t.userId)],
+);
+
 export const datasets = sqliteTable("datasets", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   slug: text("slug").notNull().unique(),
@@ -62,9 +80,31 @@ export const prompts = sqliteTable(
     /** Openness that came with the data (imported or synthetic), as opposed to annotators' tags. */
     openness: real("openness"),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** How many annotations the prompt has; kept by triggers (db/migrations/0005_queue_counts.sql). */
+    annotationCount: integer("annotation_count").notNull().default(0),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("prompts_dataset_external_id").on(t.datasetId, t.externalId)],
+  (t) => [
+    uniqueIndex("prompts_dataset_external_id").on(t.datasetId, t.externalId),
+    // The queue's order (closest to its target first) as an index: the next prompt is a lookup.
+    index("prompts_queue").on(t.datasetId, sql`${t.annotationCount} desc`, t.id),
+  ],
+);
+
+/**
+ * How many of a dataset's prompts have each annotation count; kept by triggers, so totals and
+ * "complete" counts are a few rows instead of a scan of every prompt.
+ */
+export const datasetFill = sqliteTable(
+  "dataset_fill",
+  {
+    datasetId: integer("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    annotationCount: integer("annotation_count").notNull(),
+    prompts: integer("prompts").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.annotationCount] })],
 );
 
 export const responses = sqliteTable(
@@ -233,7 +273,11 @@ export const assignments = sqliteTable(
     /** Skipped prompts stay out of this annotator's queue until the skip expires. */
     skipped: integer("skipped", { mode: "boolean" }).notNull().default(false),
   },
-  (t) => [primaryKey({ columns: [t.promptId, t.annotatorId] })],
+  (t) => [
+    primaryKey({ columns: [t.promptId, t.annotatorId] }),
+    index("assignments_annotator").on(t.annotatorId, t.skipped, t.leasedUntil),
+    index("assignments_live").on(t.skipped, t.leasedUntil),
+  ],
 );
 
 export const trainingRuns = sqliteTable(
@@ -253,6 +297,8 @@ export const trainingRuns = sqliteTable(
     summary: text("summary", { mode: "json" }).$type<Record<string, unknown>>(),
     weights: blob("weights", { mode: "buffer" }),
     workerPid: integer("worker_pid"),
+    /** Renewed by the process training the run (lib/runs/lifecycle.ts RUN_LEASE_MS); stale means no live trainer. */
+    heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }),
     createdBy: integer("created_by").references(() => users.id),
     createdAt: createdAt(),
     startedAt: integer("started_at", { mode: "timestamp_ms" }),

@@ -3,14 +3,12 @@ import { createTestUser, login, openTestDb } from "./fixtures";
 
 /** The ranking as the page shows it: groups of response ids, built from the cards' shared rank numbers. */
 async function rankingOnPage(page: Page): Promise<number[][]> {
-  const cards = await page
-    .getByTestId("response-card")
-    .evaluateAll((els) =>
-      els.map((el) => ({
-        id: Number(el.getAttribute("data-response-id")),
-        rank: Number(el.getAttribute("data-rank")),
-      })),
-    );
+  const cards = await page.getByTestId("response-card").evaluateAll((els) =>
+    els.map((el) => ({
+      id: Number(el.getAttribute("data-response-id")),
+      rank: Number(el.getAttribute("data-rank")),
+    })),
+  );
   const groups: number[][] = [];
   for (const card of cards) {
     if (groups.length === card.rank) groups.at(-1)!.push(card.id);
@@ -119,7 +117,7 @@ test("an annotator ranks one prompt by drag and drop and another by keyboard alo
 test("bad submissions are refused with 4xx and change nothing", async ({ page, request }) => {
   const annotator = createTestUser("annotator");
   await login(page, annotator, "/annotate");
-  const next = await (await page.request.get("/api/queue/next?dataset=demo")).json();
+  const next = await (await page.request.post("/api/queue/next?dataset=demo")).json();
   expect(next.status).toBe("prompt");
   const promptId: number = next.prompt.id;
   const ids: number[] = next.responses.map((r: { id: number }) => r.id);
@@ -157,7 +155,7 @@ test("bad submissions are refused with 4xx and change nothing", async ({ page, r
     expect(formLike.status()).toBe(415);
     const anonymous = await request.post("/api/annotations", { data: valid });
     expect(anonymous.status()).toBe(401);
-    expect((await request.get("/api/queue/next")).status()).toBe(401);
+    expect((await request.post("/api/queue/next")).status()).toBe(401);
     expect(count()).toBe(before);
     expect(db.prepare("select count(*) as n from annotations where annotator_id = ?").get(annotator.id)).toEqual({
       n: 0,
@@ -175,7 +173,7 @@ test("an annotator reopens an earlier annotation, edits it, and the old version 
   const annotator = createTestUser("annotator");
   await login(page, annotator, "/annotate/mine");
   await expect(page.getByTestId("mine-empty")).toBeVisible();
-  const next = await (await page.request.get("/api/queue/next")).json();
+  const next = await (await page.request.post("/api/queue/next")).json();
   const ids: number[] = next.responses.map((r: { id: number }) => r.id);
   const original = ids.map((id) => [id]);
   const created = await page.request.post("/api/annotations", {

@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/login-form";
 import { currentUser } from "@/lib/auth/session";
-import { env } from "@/lib/env";
+import { demoMode } from "@/lib/env";
 import { DEMO_ACCOUNTS } from "@/db/seed";
 
 export const metadata = { title: "Sign in" };
@@ -29,7 +29,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <h1 className="text-2xl font-semibold tracking-tight">Sign in to Octorank</h1>
       <p className="mt-1 text-sm text-slate-600">Rank responses, train reward models, catch collapse.</p>
       <LoginForm next={next} />
-      {env().OCTORANK_SEED_DEMO === "1" && (
+      {demoMode() && (
         <section
           aria-labelledby="demo-accounts"
           className="mt-6 rounded-lg border border-dashed border-slate-300 p-4 text-sm"

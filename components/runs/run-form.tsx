@@ -45,7 +45,7 @@ export function RunForm({
   const [state, formAction, pending] = useActionState<CreateRunState, FormData>(createRunAction, {});
   const [datasetId, setDatasetId] = useState(initialDatasetId);
   const [utility, setUtility] = useState("conditioned");
-  const [policy, setPolicy] = useState<"exclude" | "assume">("exclude");
+  const [policy, setPolicy] = useState<"exclude" | "assume" | "estimate">("exclude");
   const stats = datasets.find((d) => d.datasetId === datasetId);
   const usable = stats ? (policy === "exclude" ? stats.rankedWithOpenness : stats.ranked) : 0;
   const errors = state.fieldErrors ?? {};
@@ -109,6 +109,17 @@ export function RunForm({
                 onChange={() => setPolicy("assume")}
               />
               assume openness
+            </label>
+            <label className="flex items-center gap-2">
+              <input
+                type="radio"
+                name="missingOpenness"
+                value="estimate"
+                checked={policy === "estimate"}
+                onChange={() => setPolicy("estimate")}
+                data-testid="missing-estimate"
+              />
+              estimate it (from the prompt&apos;s text and rankings)
             </label>
             <input
               name="assumedOpenness"

@@ -10,13 +10,24 @@ import {
   responsesInDisplayOrder,
   type DisplayedResponse,
 } from "@/lib/annotations/queue";
+import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
 
 const MAX_DURATION_MS = 7 * 24 * 60 * 60_000;
 
 const annotationFields = {
   /** Groups of response ids, best first; a group of several is a tie. Empty when not rankable. */
+  // Bounded by the most responses a prompt can have: a ranking of 40,000 ids is refused here, not in SQL.
   ranking: z
-    .array(z.array(z.number().int("Response ids are whole numbers.")).min(1, "A ranking group cannot be empty."))
+    .array(
+      z
+        .array(z.number().int("Response ids are whole numbers."))
+        .min(1, "A ranking group cannot be empty.")
+        .max(MAX_RESPONSES_PER_PROMPT),
+    )
+    .max(MAX_RESPONSES_PER_PROMPT)
+    .refine((groups) => groups.flat().length <= MAX_RESPONSES_PER_PROMPT, {
+      message: `A ranking lists at most ${MAX_RESPONSES_PER_PROMPT} responses.`,
+    })
     .default([]),
   openness: z.number().nullable().optional(),
   notRankable: z.boolean().default(false),

@@ -7,6 +7,8 @@ import { authOptions } from "@/lib/auth/options";
 import { hasRole, type SessionUser } from "@/lib/auth/roles";
 import type { Role } from "@/db/schema";
 import { jsonError } from "@/lib/http/body";
+import { clientAddress } from "@/lib/auth/client-address";
+import { recordFailure, retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
 
 function activeUser(id: number): SessionUser | null {
   const user = getDb().select().from(schema.users).where(eq(schema.users.id, id)).get();
@@ -36,9 +38,13 @@ export function hashApiToken(token: string): string {
   return crypto.createHash("sha256").update(token).digest("hex");
 }
 
-function tokenUser(request: Request): SessionUser | null | undefined {
+/** A bearer token, or undefined without one; "throttled" while this address has too many failures. */
+function tokenUser(request: Request): SessionUser | null | undefined | "throttled" {
   const header = request.headers.get("authorization");
   if (!header?.toLowerCase().startsWith("bearer ")) return undefined;
+  // Wrong tokens count against the address like wrong passwords do.
+  const keys = throttleKeys(undefined, clientAddress(request.headers));
+  if (retryAfterMs(keys) > 0) return "throttled";
   const token = header.slice(7).trim();
   const db = getDb();
   const row = db
@@ -46,7 +52,10 @@ function tokenUser(request: Request): SessionUser | null | undefined {
     .from(schema.apiTokens)
     .where(and(eq(schema.apiTokens.tokenHash, hashApiToken(token)), isNull(schema.apiTokens.revokedAt)))
     .get();
-  if (!row) return null;
+  if (!row) {
+    recordFailure(keys);
+    return null;
+  }
   db.update(schema.apiTokens).set({ lastUsedAt: new Date() }).where(eq(schema.apiTokens.id, row.id)).run();
   return activeUser(row.userId);
 }
@@ -59,6 +68,8 @@ export type Authorized = { user: SessionUser; response?: undefined } | { user?: 
  */
 export async function authorizeRequest(request: Request, atLeast: Role): Promise<Authorized> {
   const byToken = tokenUser(request);
+  if (byToken === "throttled")
+    return { response: jsonError(429, "Too many failed sign-ins from this address; wait and retry.") };
   const user = byToken === undefined ? await currentUser() : byToken;
   if (!user) return { response: jsonError(401, "Sign in or send a valid API token (Authorization: Bearer <token>).") };
   if (!hasRole(user.role, atLeast)) {

@@ -11,6 +11,33 @@ export function describeZodError(error: z.ZodError): string {
     .join("; ");
 }
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Cross-site request forgery guard for the HTTP API: a browser always sends Origin on a
+ * state-changing request, so one whose Origin is another site is refused before any handler runs.
+ * Requests without Origin (curl, scripts) and those authenticated by a bearer token carry no
+ * ambient credentials a forger could borrow.
+ */
+export function crossSiteRefusal(request: Request): Response | null {
+  if (SAFE_METHODS.has(request.method)) return null;
+  if (request.headers.get("authorization")?.toLowerCase().startsWith("bearer ")) return null;
+  const origin = request.headers.get("origin");
+  const own = new URL(request.url).origin;
+  if (origin && origin !== own && origin !== forwardedOrigin(request)) {
+    return Response.json({ error: `Cross-site request from ${origin} refused.` }, { status: 403 });
+  }
+  return null;
+}
+
+/** The origin the browser used, when the server sits behind a proxy that rewrites Host. */
+function forwardedOrigin(request: Request): string | null {
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+  if (!host) return null;
+  const proto = request.headers.get("x-forwarded-proto") ?? new URL(request.url).protocol.replace(":", "");
+  return `${proto}://${host}`;
+}
+
 function mediaType(request: Request): string {
   return request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
 }
@@ -92,4 +119,12 @@ export async function parseJsonBody<T extends z.ZodType>(
   const parsed = schema.safeParse(body);
   if (!parsed.success) return { response: jsonError(400, describeZodError(parsed.error)) };
   return { data: parsed.data };
+}
+
+/**
+ * A server action's form argument, checked: anyone can call an action with any serialisable
+ * arguments, not just the form the page renders. Null when it is not a FormData.
+ */
+export function formArgument(value: unknown): FormData | null {
+  return value instanceof FormData ? value : null;
 }

@@ -3,7 +3,7 @@
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
 import { getDb } from "@/db";
-import { describeZodError } from "@/lib/http/body";
+import { describeZodError, formArgument } from "@/lib/http/body";
 import { kickScheduler } from "@/lib/runs/scheduler";
 import { trainSettingDefaults, validateTrainSettings } from "@/lib/runs/training";
 import { createRun } from "@/lib/runs/request-run";
@@ -40,9 +40,11 @@ function trainSettingsFrom(form: FormData): { settings: Record<string, unknown>;
   return { settings, errors };
 }
 
-export async function createRunAction(_previous: CreateRunState, form: FormData): Promise<CreateRunState> {
+export async function createRunAction(_previous: CreateRunState, formData: FormData): Promise<CreateRunState> {
   const user = await currentUser();
   if (!user || !hasRole(user.role, "researcher")) return { message: "Only researchers can start training runs." };
+  const form = formArgument(formData);
+  if (!form) return { message: "Send the form's fields." };
   const { settings, errors } = trainSettingsFrom(form);
   if (Object.keys(errors).length) return { message: "Some training settings are not numbers.", fieldErrors: errors };
   const policy = form.get("missingOpenness");
@@ -53,7 +55,11 @@ export async function createRunAction(_previous: CreateRunState, form: FormData)
     heldOutShare: form.get("heldOutShare"),
     seed: form.get("seed"),
     missingOpenness:
-      policy === "assume" ? { policy: "assume", value: form.get("assumedOpenness") } : { policy: "exclude" },
+      policy === "assume"
+        ? { policy: "assume", value: form.get("assumedOpenness") }
+        : policy === "estimate"
+          ? { policy: "estimate" }
+          : { policy: "exclude" },
     acceptedOnly: form.get("acceptedOnly") ?? false,
     train: settings,
   });

@@ -5,8 +5,8 @@ import { schema } from "@/db";
 import { RunError, type RunConfig, type RunRequest, type RunRow } from "@/lib/runs/schemas";
 
 /**
- * Queues a run. `startNow` (the headless CLI, which trains in its own process) creates it already
- * running and owned by that process, so the server's scheduler never picks it up.
+ * Queues a run. `startNow` creates it already running, owned by that process, with a fresh lease
+ * (tests; trainers go through claimRun in lib/runs/lifecycle.ts so that only one trains at a time).
  */
 export function createRun(
   db: Db,
@@ -27,6 +27,7 @@ export function createRun(
       config: config as unknown as Record<string, unknown>,
       status: startNow ? "running" : "queued",
       startedAt: startNow ? new Date() : null,
+      heartbeatAt: startNow ? new Date() : null,
       workerPid: startNow?.workerPid ?? null,
       createdBy,
     })

@@ -30,6 +30,8 @@ export function isTerminal(status: RunStatus): boolean {
 
 export const missingOpennessSchema = z.discriminatedUnion("policy", [
   z.object({ policy: z.literal("exclude") }),
+  /** The dataset's openness estimate (lib/openness/estimates.ts); prompts without one are left out. */
+  z.object({ policy: z.literal("estimate") }),
   z.object({
     policy: z.literal("assume"),
     value: z.coerce

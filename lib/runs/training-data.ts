@@ -4,6 +4,7 @@ import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { TrainingPrompt } from "@/ml/types";
 import type { MissingOpenness } from "@/lib/runs/schemas";
+import { datasetOpennessEstimates } from "@/lib/openness/estimates";
 import { acceptedSql } from "@/lib/annotations/review";
 
 export type DatasetTrainingStats = {
@@ -52,7 +53,8 @@ export function datasetTrainingStats(db: Db): DatasetTrainingStats[] {
 /**
  * A dataset's ranked prompts as ml/ training prompts (ids are the database ids as strings).
  * Openness is the imported value when there is one, else the mean of the annotators' tags, else
- * what the missing-openness policy says (or the prompt is left out).
+ * what the missing-openness policy says: an assumed value, or the dataset's openness estimate from
+ * the prompt's text and rankings (or the prompt is left out).
  */
 export function loadTrainingPrompts(
   db: Db,
@@ -97,6 +99,9 @@ export function loadTrainingPrompts(
     annotationsByPrompt.set(a.promptId, entry);
   }
 
+  const estimates = missing.policy === "estimate" ? datasetOpennessEstimates(db, datasetId) : null;
+  const fallback = (promptId: number): number | null =>
+    missing.policy === "assume" ? missing.value : (estimates?.byPrompt.get(promptId)?.estimate?.estimate ?? null);
   const prompts: (TrainingPrompt & { openness: number })[] = [];
   let excludedWithoutOpenness = 0;
   for (const p of promptRows) {
@@ -104,7 +109,7 @@ export function loadTrainingPrompts(
     const responses = responsesByPrompt.get(p.id);
     if (!annotated || !responses || responses.length < 2) continue;
     const tagged = annotated.tags.length ? annotated.tags.reduce((s, t) => s + t, 0) / annotated.tags.length : null;
-    const openness = p.openness ?? tagged ?? (missing.policy === "assume" ? missing.value : null);
+    const openness = p.openness ?? tagged ?? fallback(p.id);
     if (openness === null) {
       excludedWithoutOpenness++;
       continue;

@@ -6,7 +6,7 @@ import { ZodError } from "zod";
 import type { Db } from "@/db";
 import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult } from "@/ml";
 import { describeZodError } from "@/lib/http/body";
-import { completeRun, finishRun, getRunDetail } from "@/lib/runs/lifecycle";
+import { completeRun, finishRun, getRunDetail, renewRunLease, RUN_HEARTBEAT_MS } from "@/lib/runs/lifecycle";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { recordProgress, type ProgressPoint } from "@/lib/runs/progress";
 import { RunError, type RunConfig, type RunRequest, type RunSummary } from "@/lib/runs/schemas";
@@ -71,6 +71,27 @@ export async function executeRun(
   db: Db,
   runId: number,
   options: ExecuteOptions = {},
+): Promise<"succeeded" | "failed" | "canceled"> {
+  // The lease says a live process trains this run; without it another server would take it for dead.
+  const lease = setInterval(() => {
+    try {
+      renewRunLease(db, runId);
+    } catch (error) {
+      console.error(`Octorank: run ${runId} could not renew its lease:`, error);
+    }
+  }, RUN_HEARTBEAT_MS);
+  lease.unref();
+  try {
+    return await trainAndRecord(db, runId, options);
+  } finally {
+    clearInterval(lease);
+  }
+}
+
+async function trainAndRecord(
+  db: Db,
+  runId: number,
+  options: ExecuteOptions,
 ): Promise<"succeeded" | "failed" | "canceled"> {
   const run = getRunDetail(db, runId);
   if (!run) return "failed";

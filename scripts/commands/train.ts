@@ -3,7 +3,8 @@ import { getDb } from "../../db/index";
 import { describeZodError } from "../../lib/http/body";
 import { executeRun, trainSettingDefaults, validateTrainSettings } from "../../lib/runs/training";
 import { createRun, datasetIdBySlug } from "../../lib/runs/request-run";
-import { getRunDetail } from "../../lib/runs/lifecycle";
+import { claimRun, finishRun, getRunDetail } from "../../lib/runs/lifecycle";
+import type { Db } from "../../db/index";
 import { runRequestSchema, UTILITY_NAMES } from "../../lib/runs/schemas";
 
 const USAGE = `Usage: npm run cli -- train --dataset <slug> [--utility ${UTILITY_NAMES.join("|")}]
@@ -21,6 +22,30 @@ function parseSetting(raw: string, defaults: Record<string, unknown>): [string, 
   if (Array.isArray(fallback)) return [key, value.split(",").map(Number)];
   if (typeof fallback === "boolean") return [key, value === "true" || value === "1"];
   return [key, Number(value)];
+}
+
+/**
+ * Waits for the one-at-a-time claim (lib/runs/lifecycle.ts claimRun): while a server's worker or
+ * another CLI trains, this run stays queued and this process waits; Ctrl-C cancels it.
+ */
+async function claimWhenFree(db: Db, runId: number, quiet: boolean): Promise<void> {
+  let told = false;
+  let interrupted = false;
+  const stop = () => (interrupted = true);
+  process.once("SIGINT", stop);
+  try {
+    while (!claimRun(db, runId, process.pid)) {
+      if (interrupted) {
+        finishRun(db, runId, "canceled", "Canceled before it started.");
+        throw new Error(`Run ${runId} canceled while waiting for another run to finish.`);
+      }
+      if (!told && !quiet) console.error(`Run ${runId}: another run is training; waiting for it to finish…`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    process.off("SIGINT", stop);
+  }
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -60,7 +85,8 @@ export async function run(argv: string[]): Promise<void> {
   if (!parsed.success) throw new Error(`${describeZodError(parsed.error)}\n${USAGE}`);
   const request = validateTrainSettings(parsed.data);
 
-  const created = createRun(db, request, null, "cli", { workerPid: process.pid });
+  const created = createRun(db, request, null, "cli");
+  await claimWhenFree(db, created.id, values.json);
   if (!values.json) console.error(`Run ${created.id}: training ${request.utility} on ${values.dataset}…`);
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort("canceled"));

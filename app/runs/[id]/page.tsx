@@ -42,7 +42,11 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
     ["features", String(config.featureDim)],
     [
       "no openness",
-      run.config.missingOpenness.policy === "exclude" ? "left out" : `assumed ${run.config.missingOpenness.value}`,
+      run.config.missingOpenness.policy === "exclude"
+        ? "left out"
+        : run.config.missingOpenness.policy === "estimate"
+          ? "estimated from text and rankings"
+          : `assumed ${run.config.missingOpenness.value}`,
     ],
   ];
   return (

@@ -5,8 +5,11 @@ import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 
-/** GET /api/queue/next?dataset=slug: the caller's next prompt (leased to them), or status "done". */
-export async function GET(request: Request) {
+/**
+ * POST /api/queue/next?dataset=slug: claims the caller's next prompt (leased to them), or status
+ * "done". A POST because it takes a lease: a GET must not change anything (prefetchers, crawlers).
+ */
+export async function POST(request: Request) {
   const auth = await authorizeRequest(request, "annotator");
   if (auth.response) return auth.response;
   const slug = new URL(request.url).searchParams.get("dataset");

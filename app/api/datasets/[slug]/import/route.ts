@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { describeZodError, isCrossSiteFormRisk, jsonError } from "@/lib/http/body";
+import { crossSiteRefusal, describeZodError, isCrossSiteFormRisk, jsonError } from "@/lib/http/body";
 import {
   ImportTooLargeError,
   importJsonlFile,
@@ -24,8 +24,11 @@ const querySchema = z.object({
 /**
  * POST /api/datasets/<slug>/import with a JSONL body. 200 with a summary; 422 with every bad line
  * (nothing imported); 413 past the size limit; 415 for a form-like body sent with a session cookie.
+ * The proxy does not run here (it would buffer and cap the body), so the route guards itself.
  */
 export async function POST(request: Request, { params }: { params: Promise<{ slug: string }> }) {
+  const crossSite = crossSiteRefusal(request);
+  if (crossSite) return crossSite;
   const auth = await authorizeRequest(request, "researcher");
   if (auth.response) return auth.response;
   const slug = slugSchema.safeParse((await params).slug);
