@@ -78,6 +78,10 @@ function query<T>(sql: string, ...params: unknown[]): T[] {
   }
 }
 
+// Each flow signs in two or three people in their own browser contexts and takes full-page
+// screenshots at two sizes: more than the default test time on a loaded machine.
+test.slow();
+
 async function signedIn(browser: Browser, user: TestUser, viewport = { width: 1280, height: 800 }): Promise<Page> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
