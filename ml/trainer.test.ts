@@ -4,7 +4,7 @@ import { initBackend } from "./backend";
 import { loadRewardModel } from "./scoring";
 import { syntheticLengthDataset } from "./synthetic";
 import { prepareData, trainConfigSchema, trainRewardModel } from "./trainer";
-import { collapseReport } from "./metrics";
+import { collapseReport } from "./verdict";
 
 const small = { featureDim: 1024, hiddenSizes: [32], batchPrompts: 32, learningRate: 0.003 };
 

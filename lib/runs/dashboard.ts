@@ -5,11 +5,13 @@
 import type { Db } from "@/db";
 import {
   COLLAPSE_THRESHOLDS,
-  collapseGap,
+  DEFAULT_EPS,
   collapseReport,
   optimalRewards,
   shape,
   targetProfile,
+  type DiagnosisPrompt,
+  type Interval,
   type VerdictKind,
 } from "@/ml";
 import { getRunDetail, type RunListItem } from "@/lib/runs/lifecycle";
@@ -59,7 +61,6 @@ export function pairAccuracy(prompts: readonly Pick<PromptRewards, "rewards" | "
   return total ? right / total : null;
 }
 
-const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
 export type OpennessGroup = "closed" | "middle" | "open";
 
@@ -73,13 +74,27 @@ export type SplitDashboard = {
   split: Split;
   prompts: number;
   accuracy: number | null;
+  accuracyCi: Interval | null;
   gap: number | null;
-  /** The gap a model that put every prompt on its target would reach on these prompts (0.202 for n = 8 with only o = 0 and o = 1). */
+  gapCi: Interval | null;
+  /** The gap a model that put every prompt on its target (at the run's eps, with its ties) would reach on these prompts. */
   idealGap: number | null;
+  /** The open-minus-closed profile difference projected on the ideal one: 1 perfect, 0 collapsed, < 0 inverted. */
+  normalizedGap: number | null;
+  normalizedGapCi: Interval | null;
+  /** Slope of implied on tagged openness (1 perfect, 0 collapsed), with R² and interval. */
   tracking: number | null;
+  trackingR2: number | null;
+  trackingCi: Interval | null;
+  nOpen: number;
+  nClosed: number;
+  flatShare: number;
   collapsed: boolean;
   verdictKind: VerdictKind;
   verdict: string;
+  /** The rule of the kind shown. */
+  verdictRule: string;
+  reasons: string[];
   /** Rank 1..n: each openness group's mean profile and the mean of its prompts' targets (the optimum for their openness). */
   paperFigure: Record<string, number | null>[];
   groups: { group: OpennessGroup; prompts: number; meanOpenness: number | null }[];
@@ -120,11 +135,31 @@ function sample<T>(items: T[], max: number): T[] {
   return thin(items, max);
 }
 
-/** The dashboard numbers of one split, from its prompts' rewards. */
-export function splitDashboard(prompts: PromptRewards[], split: Split, n: number): SplitDashboard {
-  const report = collapseReport(
-    prompts.map((p) => ({ id: String(p.promptId), openness: p.openness, rewards: [...p.rewards.values()] })),
-  );
+/** A prompt's rewards in response order, with its rankings as indices into them (the verdict's input). */
+export function diagnosisPrompt(p: PromptRewards): DiagnosisPrompt {
+  const ids = [...p.rewards.keys()];
+  const index = new Map(ids.map((id, i) => [id, i] as const));
+  return {
+    id: String(p.promptId),
+    openness: p.openness,
+    rewards: [...p.rewards.values()],
+    rankings: p.rankings.map((groups) =>
+      groups
+        .map((g) => g.map((id) => index.get(id)).filter((i): i is number => i !== undefined))
+        .filter((g) => g.length),
+    ),
+    split: p.split,
+  };
+}
+
+/** The dashboard numbers of one split, from its prompts' rewards, judged at the run's eps. */
+export function splitDashboard(
+  prompts: PromptRewards[],
+  split: Split,
+  n: number,
+  eps: number = DEFAULT_EPS,
+): SplitDashboard {
+  const report = collapseReport(prompts.map(diagnosisPrompt), { eps, split });
   const byId = new Map(prompts.map((p) => [String(p.promptId), p]));
 
   const groups = (["closed", "middle", "open"] as const).map((group) => {
@@ -195,17 +230,27 @@ export function splitDashboard(prompts: PromptRewards[], split: Split, n: number
     };
   });
 
-  const kind = report.kind;
   return {
     split,
     prompts: prompts.length,
-    accuracy: pairAccuracy(prompts),
-    gap: finite(report.gap),
-    idealGap: finite(collapseGap(report.perPrompt.map((r) => ({ openness: r.openness, profile: r.target })))),
-    tracking: finite(report.tracking),
+    accuracy: report.accuracy,
+    accuracyCi: report.accuracyCi,
+    gap: report.gap,
+    gapCi: report.gapCi,
+    idealGap: report.idealGap,
+    normalizedGap: report.normalizedGap,
+    normalizedGapCi: report.normalizedGapCi,
+    tracking: report.tracking.slope,
+    trackingR2: report.tracking.r2,
+    trackingCi: report.tracking.ci,
+    nOpen: report.nOpen,
+    nClosed: report.nClosed,
+    flatShare: report.flatShare,
     collapsed: report.collapsed,
-    verdictKind: kind,
+    verdictKind: report.kind,
     verdict: report.verdict,
+    verdictRule: report.rule,
+    reasons: report.reasons,
     paperFigure,
     groups: groups.map((g) => ({ group: g.group, prompts: g.prompts, meanOpenness: g.meanOpenness })),
     strip: { rows: stripRows.length, sampled: stripRows.length < ordered.length, points: stripPoints },
@@ -213,7 +258,10 @@ export function splitDashboard(prompts: PromptRewards[], split: Split, n: number
     shapeTarget:
       n < 2
         ? []
-        : Array.from({ length: 21 }, (_, i) => ({ openness: i / 20, shape: round(shape(targetProfile(i / 20, n))) })),
+        : Array.from({ length: 21 }, (_, i) => ({
+            openness: i / 20,
+            shape: round(shape(targetProfile(i / 20, n, { eps }))),
+          })),
     histogram,
     flagged,
     flaggedTotal: flaggedAll.length,
@@ -271,6 +319,12 @@ export function loadRunRewards(db: Db, run: RunListItem): PromptRewards[] {
   return [...out.values()];
 }
 
+/** The eps the run trained with (its settings, else the trainer's default). */
+export function runEps(train: Record<string, unknown>): number {
+  const eps = train.eps;
+  return typeof eps === "number" && eps > 0 ? eps : DEFAULT_EPS;
+}
+
 const FIXED_UTILITIES = new Set(["log", "logsigmoid", "linear", "inverse"]);
 
 /**
@@ -314,7 +368,7 @@ function buildRunDashboard(db: Db, run: NonNullable<ReturnType<typeof getRunDeta
   const splits: RunDashboard["splits"] = {};
   for (const split of ["test", "train"] as const) {
     const members = prompts.filter((p) => p.split === split);
-    if (members.length) splits[split] = splitDashboard(members, split, n);
+    if (members.length) splits[split] = splitDashboard(members, split, n, runEps(run.config.train));
   }
   const utility = run.config.utility;
   return {

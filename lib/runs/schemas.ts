@@ -6,7 +6,7 @@ import { z } from "zod";
 import { type schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
 import { UTILITY_NAMES, type UtilityName } from "@/ml/utility";
-import type { VerdictKind } from "@/ml/metrics";
+import type { VerdictKind } from "@/ml";
 
 export { UTILITY_NAMES };
 export type { UtilityName };
@@ -99,7 +99,18 @@ export type RunSummary = {
   collapse: Partial<
     Record<
       "train" | "test",
-      { gap: number | null; tracking: number | null; collapsed: boolean; verdict: string; verdictKind?: VerdictKind }
+      {
+        /** 2 since the verdict v2 (normalised gap, implied-openness tracking); absent on older runs. */
+        version?: 2;
+        gap: number | null;
+        normalizedGap?: number | null;
+        normalizedGapCi?: [number, number] | null;
+        tracking: number | null;
+        accuracyCi?: [number, number] | null;
+        collapsed: boolean;
+        verdict: string;
+        verdictKind?: VerdictKind;
+      }
     >
   >;
 };

@@ -150,7 +150,7 @@ async function trainAndRecord(
       reward: r.reward,
       openness: opennessByPrompt.get(r.promptId) ?? null,
     }));
-    const summary = summarize(prompts, result, excludedWithoutOpenness, Date.now() - startedAt);
+    const summary = summarize(prompts, result, excludedWithoutOpenness, Date.now() - startedAt, config.eps);
     return completeRun(db, runId, { rewards, weights: result.weights, summary }) ? "succeeded" : "canceled";
   } catch (error) {
     flush();
@@ -174,7 +174,13 @@ async function trainAndRecord(
 }
 
 /** The run's final numbers, computed the way the dashboard computes them (lib/runs/dashboard.ts). */
-function summarize(prompts: TrainingPrompt[], result: TrainResult, excluded: number, durationMs: number): RunSummary {
+function summarize(
+  prompts: TrainingPrompt[],
+  result: TrainResult,
+  excluded: number,
+  durationMs: number,
+  eps: number,
+): RunSummary {
   const bySplit: Record<"train" | "test", PromptRewards[]> = { train: [], test: [] };
   const entries = new Map<string, PromptRewards>();
   const promptsById = new Map(prompts.map((p) => [p.id, p]));
@@ -201,10 +207,14 @@ function summarize(prompts: TrainingPrompt[], result: TrainResult, excluded: num
   for (const split of ["train", "test"] as const) {
     const members = bySplit[split];
     if (!members.length) continue;
-    const d = splitDashboard(members, split, members[0]!.rewards.size);
+    const d = splitDashboard(members, split, members[0]!.rewards.size, eps);
     collapse[split] = {
+      version: 2,
       gap: d.gap,
+      normalizedGap: d.normalizedGap,
+      normalizedGapCi: d.normalizedGapCi,
       tracking: d.tracking,
+      accuracyCi: d.accuracyCi,
       collapsed: d.collapsed,
       verdict: d.verdict,
       verdictKind: d.verdictKind,

@@ -108,8 +108,18 @@ function NumbersTable({ left, right }: { left: RunDashboard; right: RunDashboard
   const lines: [string, string, string][] = [
     ["utility", left.run.config.utility, right.run.config.utility],
     ["held-out pair accuracy", pct(L.held?.accuracy), pct(R.held?.accuracy)],
-    ["collapse gap (≥ " + left.thresholds.gapMax + ")", num(L.held?.gap), num(R.held?.gap)],
-    ["openness tracking (≥ " + left.thresholds.trackingMin + ")", num(L.held?.tracking, 2), num(R.held?.tracking, 2)],
+    ["verdict", L.held?.verdictKind ?? "–", R.held?.verdictKind ?? "–"],
+    [
+      "normalised gap (aware ≥ " + left.thresholds.awareMin + ")",
+      num(L.held?.normalizedGap, 2),
+      num(R.held?.normalizedGap, 2),
+    ],
+    ["collapse gap (raw)", num(L.held?.gap), num(R.held?.gap)],
+    [
+      "openness tracking slope (aware ≥ " + left.thresholds.trackingAwareMin + ")",
+      num(L.held?.tracking, 2),
+      num(R.held?.tracking, 2),
+    ],
     [
       "flagged prompts",
       L.held ? `${L.held.flaggedTotal} / ${L.held.prompts}` : "–",
