@@ -92,3 +92,21 @@ export {
   type SimulatedAnnotator,
   type AnnotatorModel,
 } from "./synthetic-annotations";
+export {
+  impliedUtility,
+  promptUtility,
+  LOSS_TOLERANCE,
+  IDENTIFIABLE_WIDTH,
+  type UtilityProfile,
+  type PromptUtility,
+  type EffectiveUtility,
+} from "./implied-utility";
+export {
+  ACTIVE_QUEUE_ORDERS,
+  ACTIVE_QUEUE_ORDER_LABELS,
+  isActiveQueueOrder,
+  orderQueue,
+  rewardMargin,
+  type ActiveQueueOrder,
+  type QueueCandidate,
+} from "./active";
