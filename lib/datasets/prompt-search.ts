@@ -128,6 +128,7 @@ export function searchPrompts(
     where.push("(p.text like @q escape '\\' or p.external_id like @q escape '\\')");
     params.q = likePattern(search.q);
   }
+  // The one openness rule (lib/openness/resolve.ts) in SQL: imported, else the rankable annotations' mean.
   const opennessExpr = "coalesce(p.openness, ps.mean_openness)";
   if (search.open_min !== undefined) {
     where.push(`${opennessExpr} >= @openMin`);

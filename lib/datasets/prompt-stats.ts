@@ -1,7 +1,8 @@
 import type { Db } from "@/db";
-import { bordaConsensus, mean, meanPairwiseTauB, median, rankingsW, rankingTauB } from "@/lib/annotations/agreement";
+import { bordaConsensus, meanPairwiseTauB, median, rankingsW, rankingTauB } from "@/lib/annotations/agreement";
 import { AGREEMENT_THRESHOLDS } from "@/lib/datasets/queries";
 import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
+import { promptOpenness } from "@/lib/openness/resolve";
 
 /**
  * Per-prompt agreement kept in prompt_stats (and per-annotation tau in annotation_agreement), so
@@ -90,7 +91,11 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
             rankings: rankable.length,
             kendallW: rankingsW(rankings),
             meanTauB: meanPairwiseTauB(rankings),
-            meanOpenness: tags.length ? mean(tags) : null,
+            // The annotators' part of the one openness rule; the imported value comes first in prompt-search.ts.
+            meanOpenness: promptOpenness(
+              null,
+              rankable.map((a, i) => ({ openness: a.openness, notRankable: false, ranking: rankings[i]! })),
+            ).value,
             notRankable: annotations.length - rankable.length,
             commented: annotations.filter((a) => a.comment).length,
             pending: count("pending"),

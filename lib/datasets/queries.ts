@@ -10,6 +10,7 @@ import {
   rankingsW,
   rankingTauB,
 } from "@/lib/annotations/agreement";
+import { promptOpenness, type PromptOpenness } from "@/lib/openness/resolve";
 
 /**
  * Where agreement becomes suspicious. One place, shown on the dataset page.
@@ -124,7 +125,8 @@ export type PromptAgreement = {
   annotators: number;
   kendallW: number | null;
   meanTauB: number | null;
-  meanOpenness: number | null;
+  /** The prompt's openness by the one rule (lib/openness/resolve.ts), and where it comes from. */
+  openness: PromptOpenness;
   flagged: boolean;
 };
 
@@ -154,8 +156,8 @@ export type DatasetAgreement = {
  */
 export function datasetAgreement(db: Db, datasetId: number): DatasetAgreement {
   const prompts = db.$client
-    .prepare<[number], { id: number; external_id: string; text: string }>(
-      "select id, external_id, text from prompts where dataset_id = ? order by id",
+    .prepare<[number], { id: number; external_id: string; text: string; openness: number | null }>(
+      "select id, external_id, text, openness from prompts where dataset_id = ? order by id",
     )
     .all(datasetId);
   const rows = db.$client
@@ -224,7 +226,10 @@ export function datasetAgreement(db: Db, datasetId: number): DatasetAgreement {
       annotators: rankable.length,
       kendallW: w,
       meanTauB: meanPairwiseTauB(rankings),
-      meanOpenness: tags.length ? mean(tags) : null,
+      openness: promptOpenness(
+        prompt.openness,
+        rankable.map((a, i) => ({ openness: a.openness, notRankable: false, ranking: rankings[i]! })),
+      ),
       flagged: w !== null && w < AGREEMENT_THRESHOLDS.promptW,
     };
   });
