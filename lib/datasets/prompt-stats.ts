@@ -174,11 +174,10 @@ export function alphaFromSums(n: number, sum: number, sumSquares: number, within
 export function agreementSummary(db: Db, datasetId: number, target: number): AgreementSummary {
   const row = db.$client
     .prepare<
-      [number, number, number],
+      [number, number],
       {
         prompts: number;
-        annotations: number | null;
-        complete: number | null;
+
         stale: number | null;
         mean_w: number | null;
         flagged: number | null;
@@ -193,14 +192,20 @@ export function agreementSummary(db: Db, datasetId: number, target: number): Agr
         sent_back: number | null;
       }
     >(
-      `select count(*) as prompts, sum(annotations) as annotations, sum(annotations >= ?) as complete, sum(stale) as stale, avg(kendall_w) as mean_w, sum(kendall_w < ?) as flagged,
+      `select count(*) as prompts, sum(stale) as stale, avg(kendall_w) as mean_w, sum(kendall_w < ?) as flagged,
               sum(alpha_count) as n, sum(alpha_sum) as sum, sum(alpha_sum_squares) as sum_squares,
               sum(alpha_within) as within, sum(alpha_count > 0) as units,
               sum(review_pending) as pending, sum(review_accepted) as accepted, sum(review_rejected) as rejected,
               sum(review_sent_back) as sent_back
        from prompt_stats where dataset_id = ?`,
     )
-    .get(target, AGREEMENT_THRESHOLDS.promptW, datasetId)!;
+    .get(AGREEMENT_THRESHOLDS.promptW, datasetId)!;
+  const fill = db.$client
+    .prepare<[number, number], { annotations: number | null; complete: number | null }>(
+      `select sum(prompts * annotation_count) as annotations, sum(case when annotation_count >= ? then prompts end) as complete
+       from dataset_fill where dataset_id = ?`,
+    )
+    .get(target, datasetId)!;
   const annotators = db.$client
     .prepare<[number], { n: number }>(
       "select count(distinct annotator_id) as n from annotation_agreement where dataset_id = ?",
@@ -208,8 +213,8 @@ export function agreementSummary(db: Db, datasetId: number, target: number): Agr
     .get(datasetId)!.n;
   return {
     prompts: row.prompts,
-    annotations: row.annotations ?? 0,
-    completePrompts: row.complete ?? 0,
+    annotations: fill.annotations ?? 0,
+    completePrompts: fill.complete ?? 0,
     annotators,
     stale: row.stale ?? 0,
     meanW: row.mean_w,

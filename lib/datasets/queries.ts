@@ -78,13 +78,18 @@ export function getDataset(db: Db, slug: string): DatasetRow | null {
   return row ? toDataset(row) : null;
 }
 
+// From the counts the queue's triggers maintain (prompts.annotation_count, dataset_fill): no scan
+// of every annotation. Annotators: one probe per user.
 const PROGRESS_SQL = `
   select d.*,
-    (select count(*) from prompts p where p.dataset_id = d.id) as prompt_count,
-    (select count(*) from annotations a join prompts p on p.id = a.prompt_id where p.dataset_id = d.id) as annotation_count,
-    (select count(distinct a.annotator_id) from annotations a join prompts p on p.id = a.prompt_id where p.dataset_id = d.id) as annotator_count,
-    (select count(*) from (select p.id from prompts p join annotations a on a.prompt_id = p.id
-       where p.dataset_id = d.id group by p.id having count(a.id) >= d.annotations_per_prompt)) as complete_count
+    (select coalesce(sum(f.prompts), 0) from dataset_fill f where f.dataset_id = d.id) as prompt_count,
+    (select coalesce(sum(f.prompts * f.annotation_count), 0) from dataset_fill f where f.dataset_id = d.id)
+      as annotation_count,
+    (select count(*) from users u where exists (
+       select 1 from annotations a join prompts p on p.id = a.prompt_id
+       where a.annotator_id = u.id and p.dataset_id = d.id)) as annotator_count,
+    (select coalesce(sum(f.prompts), 0) from dataset_fill f
+       where f.dataset_id = d.id and f.annotation_count >= d.annotations_per_prompt) as complete_count
   from datasets d`;
 
 type RawProgress = RawDataset & {

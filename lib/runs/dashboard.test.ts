@@ -173,7 +173,7 @@ describe("run dashboard from the database", () => {
     // Same profile everywhere: whatever the openness, this is collapse (the demo's openness varies).
     expect(d.splits.train?.verdict).toMatch(/^Collapsed/);
     expect(d.splits.train?.verdictKind).toBe("collapsed");
-    // log's optimum, the arcsine nodes of DESIGN §1.
+    // log's optimum, the arcsine nodes (docs/design.md).
     expect(d.fixedOptimum?.[1]).toBeCloseTo(0.9359, 3);
     const meanOpenness = d.splits.train!.shape.reduce((s, p) => s + p.openness, 0) / d.splits.train!.shape.length;
     expect(meanOpenness).toBeGreaterThan(0);

@@ -8,7 +8,7 @@ import { missingOpennessSchema } from "@/lib/openness/resolve";
 import { type schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
 import { UTILITY_NAMES, type UtilityName } from "@/ml/utility";
-import type { VerdictKind } from "@/ml";
+import { VERDICT_KINDS } from "@/ml/verdict";
 
 export { UTILITY_NAMES };
 export type { UtilityName };
@@ -92,16 +92,6 @@ export function runSummaryOf(row: { id: number; summary: unknown }): RunSummary 
 
 export type RunRow = typeof schema.trainingRuns.$inferSelect;
 
-const VERDICT_KINDS = Object.keys({
-  collapsed: true,
-  aware: true,
-  partial: true,
-  inverted: true,
-  "not-learned": true,
-  insufficient: true,
-  undetermined: true,
-} satisfies Record<VerdictKind, true>) as [VerdictKind, ...VerdictKind[]];
-
 const interval = z.tuple([z.number(), z.number()]);
 
 const splitCollapseSchema = z.object({
@@ -127,6 +117,19 @@ export const runSummarySchema = z.object({
   testAccuracy: z.number().nullable().default(null),
   trainAccuracy: z.number().nullable().default(null),
   collapse: z.object({ train: splitCollapseSchema.optional(), test: splitCollapseSchema.optional() }),
+  /** Collapse figures of both splits at ~20 checkpoints (absent on runs before the trajectory). */
+  trajectory: z
+    .array(
+      z.object({
+        step: z.number().int(),
+        split: z.enum(["train", "test"]),
+        gap: z.number().nullable(),
+        normalizedGap: z.number().nullable(),
+        tracking: z.number().nullable(),
+        accuracy: z.number().nullable(),
+      }),
+    )
+    .optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 

@@ -233,5 +233,6 @@ function summarize(
     testAccuracy: accuracy.test ?? result.metrics.testAccuracy,
     trainAccuracy: accuracy.train ?? result.metrics.trainAccuracy,
     collapse,
+    trajectory: result.trajectory,
   };
 }

@@ -48,6 +48,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           ? "estimated from text and rankings"
           : `assumed ${run.config.missingOpenness.value}`,
     ],
+    ["annotations", run.config.acceptedOnly ? "accepted by a reviewer only" : "all"],
   ];
   return (
     <div className="space-y-6">
