@@ -65,6 +65,7 @@ export {
   type TrainOptions,
   type TrainMetrics,
   type TrainResult,
+  type TrajectoryPoint,
 } from "./trainer";
 export { loadRewardModel, type LoadedRewardModel } from "./scoring";
 export {

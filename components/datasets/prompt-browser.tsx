@@ -209,10 +209,10 @@ export function PromptBrowser({
                 <th scope="col" className="px-3 py-2 text-right font-medium">
                   {sortLink("w", "Kendall's W", "-w")}
                 </th>
-                <th scope="col" className="px-3 py-2 text-right font-medium">
+                <th scope="col" className="hidden px-3 py-2 text-right font-medium sm:table-cell">
                   Mean tau-b
                 </th>
-                <th scope="col" className="px-3 py-2 text-right font-medium">
+                <th scope="col" className="hidden px-3 py-2 text-right font-medium sm:table-cell">
                   Openness
                 </th>
                 {estimates && (
@@ -232,7 +232,7 @@ export function PromptBrowser({
             <tbody className="divide-y divide-slate-100">
               {result.rows.map((row) => (
                 <tr key={row.id} className={cn(row.flagged && "bg-amber-50")} data-prompt-id={row.id}>
-                  <td className="max-w-md px-3 py-2">
+                  <td className="min-w-40 max-w-md px-3 py-2">
                     <Link
                       href={`${basePath}/prompts/${row.id}`}
                       className="line-clamp-2 break-words text-indigo-700 hover:underline"
@@ -247,8 +247,8 @@ export function PromptBrowser({
                   </td>
                   <td className="px-3 py-2 text-right tabular-nums">{row.rankings}</td>
                   <td className="px-3 py-2 text-right tabular-nums">{fmt(row.kendallW)}</td>
-                  <td className="px-3 py-2 text-right tabular-nums">{fmt(row.meanTauB)}</td>
-                  <td className="px-3 py-2 text-right tabular-nums">{fmt(row.openness)}</td>
+                  <td className="hidden px-3 py-2 text-right tabular-nums sm:table-cell">{fmt(row.meanTauB)}</td>
+                  <td className="hidden px-3 py-2 text-right tabular-nums sm:table-cell">{fmt(row.openness)}</td>
                   {estimates && (
                     <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums" data-testid="openness-estimate">
                       <OpennessEstimateCell value={estimates.get(row.id) ?? null} />

@@ -5,14 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { openDatabase, schema, type Db } from "@/db";
 import { seedDemo } from "@/db/seed";
-import {
-  LIMITS,
-  loadRunRewards,
-  pairAccuracy,
-  runDashboard,
-  splitDashboard,
-  type PromptRewards,
-} from "@/lib/runs/dashboard";
+import { LIMITS, loadRunRewards, runDashboard, splitDashboard } from "@/lib/runs/dashboard";
+import type { PromptRewards } from "@/lib/runs/rewards";
 import { completeRun, getRunDetail } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
@@ -35,23 +29,6 @@ function prompt(id: number, openness: number, rewards: number[], split: "train" 
 const TWO_POINT = [0.9, 0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.1];
 const UNIFORM = [0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1];
 const ARCSINE = [1, 0.9359, 0.7959, 0.6046, 0.3954, 0.2041, 0.0641, 0];
-
-describe("pair accuracy", () => {
-  it("counts pairs across groups, skips ties in the ranking and counts equal rewards half", () => {
-    const p: PromptRewards = {
-      ...prompt(1, 0, [0.9, 0.5, 0.5, 0.1]),
-      rankings: [
-        [[100], [101, 102], [103]],
-        [[103], [100]],
-      ],
-    };
-    // First ranking: 100>101, 100>102, 100>103, 101>103, 102>103 all right (5). Second: 103>100 wrong.
-    expect(pairAccuracy([p])).toBeCloseTo(5 / 6, 10);
-    const tie: PromptRewards = { ...prompt(2, 0, [0.5, 0.5]), rankings: [[[200], [201]]] };
-    expect(pairAccuracy([tie])).toBe(0.5);
-    expect(pairAccuracy([])).toBeNull();
-  });
-});
 
 describe("split dashboard", () => {
   it("judges openness-aware profiles aware and identical profiles collapsed", () => {
@@ -196,7 +173,7 @@ describe("run dashboard from the database", () => {
     // Same profile everywhere: whatever the openness, this is collapse (the demo's openness varies).
     expect(d.splits.train?.verdict).toMatch(/^Collapsed/);
     expect(d.splits.train?.verdictKind).toBe("collapsed");
-    // log's optimum, the arcsine nodes of DESIGN §1.
+    // log's optimum, the arcsine nodes (docs/design.md).
     expect(d.fixedOptimum?.[1]).toBeCloseTo(0.9359, 3);
     const meanOpenness = d.splits.train!.shape.reduce((s, p) => s + p.openness, 0) / d.splits.train!.shape.length;
     expect(meanOpenness).toBeGreaterThan(0);

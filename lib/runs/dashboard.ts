@@ -17,50 +17,17 @@ import {
 import { getRunDetail, type RunListItem } from "@/lib/runs/lifecycle";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { runMetricSeries, thin, type MetricPoint } from "@/lib/runs/progress";
-import { type RunSummary } from "@/lib/runs/schemas";
-
-export type Split = "train" | "test";
-
-/** One prompt's rewards under a run. */
-export type PromptRewards = {
-  promptId: number;
-  externalId: string;
-  text: string;
-  openness: number;
-  split: Split;
-  /** Keyed by response id. */
-  rewards: Map<number, number>;
-  /** Each annotation's ranking groups (response ids, best first). */
-  rankings: number[][][];
-};
+import type { RunSummary } from "@/lib/runs/schemas";
+import {
+  groupRewardsByPrompt,
+  responsesPerPrompt,
+  storedRewards,
+  type PromptRewards,
+  type Split,
+} from "@/lib/runs/rewards";
 
 /** Labels live with the badge (components/runs/status-badge.tsx); the kind comes from ml/'s collapseReport. */
 export type { VerdictKind };
-
-/** Share of annotated (better, worse) pairs that the rewards order the right way; ties in rewards count half. */
-export function pairAccuracy(prompts: readonly Pick<PromptRewards, "rewards" | "rankings">[]): number | null {
-  let right = 0;
-  let total = 0;
-  for (const p of prompts) {
-    for (const groups of p.rankings) {
-      for (let g = 0; g < groups.length; g++) {
-        for (let h = g + 1; h < groups.length; h++) {
-          for (const better of groups[g]!) {
-            for (const worse of groups[h]!) {
-              const rb = p.rewards.get(better);
-              const rw = p.rewards.get(worse);
-              if (rb === undefined || rw === undefined) continue;
-              total++;
-              right += rb > rw ? 1 : rb === rw ? 0.5 : 0;
-            }
-          }
-        }
-      }
-    }
-  }
-  return total ? right / total : null;
-}
-
 
 export type OpennessGroup = "closed" | "middle" | "open";
 
@@ -274,49 +241,26 @@ function round(x: number): number {
 
 /**
  * A run's rewards grouped by prompt, with the openness the run trained with (stored beside each
- * reward; for runs recorded before that, resolved again from the data: imported value, else the
- * mean of the annotators' tags, else the run's stated assumption).
+ * reward; for runs recorded before that, resolved again from the data by the one rule) and the
+ * dataset's current rankings, which accuracy is measured on.
  */
 export function loadRunRewards(db: Db, run: RunListItem): PromptRewards[] {
-  const { prompts } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness ?? { policy: "exclude" }, {
-    acceptedOnly: run.config.acceptedOnly ?? false,
+  const { prompts } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness, {
+    acceptedOnly: run.config.acceptedOnly,
   });
-  const byPrompt = new Map(prompts.map((p) => [Number(p.id), p]));
-  const rows = db.$client
-    .prepare(
-      `select rr.response_id as responseId, rr.split, rr.reward, rr.openness, r.prompt_id as promptId, p.external_id as externalId, p.text
-         from run_rewards rr join responses r on r.id = rr.response_id join prompts p on p.id = r.prompt_id
-        where rr.run_id = ? order by r.prompt_id, r.position`,
-    )
-    .all(run.id) as {
-    responseId: number;
-    split: Split;
-    reward: number;
-    openness: number | null;
-    promptId: number;
-    externalId: string;
-    text: string;
-  }[];
-  const out = new Map<number, PromptRewards>();
-  for (const row of rows) {
-    const training = byPrompt.get(row.promptId);
-    let entry = out.get(row.promptId);
-    if (!entry) {
-      entry = {
-        promptId: row.promptId,
-        externalId: row.externalId,
-        text: row.text,
-        // A prompt whose tags were removed since an old run keeps a neutral openness rather than vanishing.
-        openness: row.openness ?? training?.openness ?? 0.5,
-        split: row.split,
-        rewards: new Map(),
-        rankings: training?.rankings.map((groups) => groups.map((g) => g.map(Number))) ?? [],
-      };
-      out.set(row.promptId, entry);
-    }
-    entry.rewards.set(row.responseId, row.reward);
-  }
-  return [...out.values()];
+  const training = new Map(prompts.map((p) => [Number(p.id), p]));
+  const stored = storedRewards(db, run.id);
+  const names = new Map(stored.map((r) => [r.promptId, r]));
+  return groupRewardsByPrompt(stored, (promptId) => {
+    const p = training.get(promptId);
+    const name = names.get(promptId)!;
+    return {
+      externalId: name.promptExternalId,
+      text: name.promptText,
+      openness: p?.openness ?? null,
+      rankings: p?.rankings.map((groups) => groups.map((g) => g.map(Number))) ?? [],
+    };
+  });
 }
 
 /** The eps the run trained with (its settings, else the trainer's default). */
@@ -362,9 +306,7 @@ export function runDashboard(db: Db, runId: number): RunDashboard | null {
 function buildRunDashboard(db: Db, run: NonNullable<ReturnType<typeof getRunDetail>>): RunDashboard {
   const runId = run.id;
   const prompts = run.status === "succeeded" ? loadRunRewards(db, run) : [];
-  const counts = new Map<number, number>();
-  for (const p of prompts) counts.set(p.rewards.size, (counts.get(p.rewards.size) ?? 0) + 1);
-  const n = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 8;
+  const n = responsesPerPrompt(prompts);
   const splits: RunDashboard["splits"] = {};
   for (const split of ["test", "train"] as const) {
     const members = prompts.filter((p) => p.split === split);
@@ -373,7 +315,7 @@ function buildRunDashboard(db: Db, run: NonNullable<ReturnType<typeof getRunDeta
   const utility = run.config.utility;
   return {
     run,
-    summary: (run.summary as RunSummary | null) ?? null,
+    summary: run.summary ?? null,
     responsesPerPrompt: n,
     fixedOptimum: FIXED_UTILITIES.has(utility) && n >= 2 ? optimalRewards({ utility, n, eps: 0 }).map(round) : null,
     thresholds: COLLAPSE_THRESHOLDS,

@@ -16,7 +16,7 @@ export function createRun(
   startNow?: { workerPid: number },
 ): RunRow {
   const dataset = db.select().from(schema.datasets).where(eq(schema.datasets.id, request.datasetId)).get();
-  if (!dataset) throw new RunError(`There is no dataset with id ${request.datasetId}.`, 404);
+  if (!dataset) throw new RunError(`There is no dataset with id ${request.datasetId}.`, "not-found");
   const { datasetId, name, ...rest } = request;
   const config: RunConfig = { ...rest, origin };
   return db

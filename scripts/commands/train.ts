@@ -7,9 +7,9 @@ import { claimRun, finishRun, getRunDetail } from "../../lib/runs/lifecycle";
 import type { Db } from "../../db/index";
 import { runRequestSchema, UTILITY_NAMES } from "../../lib/runs/schemas";
 
-const USAGE = `Usage: npm run cli -- train --dataset <slug> [--utility ${UTILITY_NAMES.join("|")}]
+export const USAGE = `Usage: npm run cli -- train --dataset <slug> [--utility ${UTILITY_NAMES.join("|")}]
        [--steps N] [--learning-rate X] [--held-out 0.2] [--seed 1] [--name NAME]
-       [--missing-openness exclude|<0..1>] [--set key=value ...] [--json]
+       [--missing-openness exclude|<0..1>] [--set key=value ...] [--accepted-only] [--json]
 Trains in this process (headless) and records the run like the web app does.
 Other trainer settings (--set): ${Object.keys(trainSettingDefaults()).join(", ")}`;
 
@@ -62,6 +62,7 @@ export async function run(argv: string[]): Promise<void> {
       "missing-openness": { type: "string", default: "exclude" },
       set: { type: "string", multiple: true, default: [] },
       json: { type: "boolean", default: false },
+      "accepted-only": { type: "boolean", default: false },
     },
   });
   if (!values.dataset) throw new Error(USAGE);
@@ -80,6 +81,7 @@ export async function run(argv: string[]): Promise<void> {
     heldOutShare: values["held-out"],
     seed: values.seed,
     missingOpenness: missing === "exclude" ? { policy: "exclude" } : { policy: "assume", value: missing },
+    acceptedOnly: values["accepted-only"],
     train,
   });
   if (!parsed.success) throw new Error(`${describeZodError(parsed.error)}\n${USAGE}`);

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { runDashboard, type RunDashboard } from "@/lib/runs/dashboard";
-import { parseRunId, type RunSummary } from "@/lib/runs/schemas";
+import { parseRecordId } from "@/lib/http/ids";
 import {
   HeadlineCards,
   HistogramCard,
@@ -21,7 +21,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const { a, b } = await searchParams;
   await requirePageUser("researcher", `/runs/compare?a=${a ?? ""}&b=${b ?? ""}`);
   const db = getDb();
-  const ids = [parseRunId(a), parseRunId(b)];
+  const ids = [parseRecordId(a), parseRecordId(b)];
   const runs = ids.map((id) => (id === null ? null : runDashboard(db, id)));
   if (runs.some((r) => !r)) {
     return (
@@ -100,7 +100,7 @@ function Column({ data }: { data: RunDashboard }) {
 function NumbersTable({ left, right }: { left: RunDashboard; right: RunDashboard }) {
   const row = (d: RunDashboard) => {
     const held = d.splits.test ?? d.splits.train;
-    const summary = d.run.summary as RunSummary | null;
+    const summary = d.run.summary;
     return { held, summary };
   };
   const L = row(left);
