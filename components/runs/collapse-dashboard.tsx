@@ -6,6 +6,7 @@ import { StripPlot } from "@/components/charts/strip-plot";
 import { ShapeScatter } from "@/components/charts/shape-scatter";
 import { RewardHistogram } from "@/components/charts/reward-histogram";
 import { VerdictBadge } from "@/components/runs/status-badge";
+import { ImpliedOpennessCard } from "@/components/runs/implied-openness-card";
 import { num, pct } from "@/components/runs/format";
 import { cn } from "@/lib/utils";
 
@@ -258,6 +259,7 @@ export function CollapseDashboard({ data }: { data: RunDashboard }) {
         <StripCard data={data} />
         <ShapeCard data={data} split={held} />
         <HistogramCard split={held} />
+        <ImpliedOpennessCard split={held} />
       </div>
       <FlaggedTable data={data} split={held} />
     </div>
