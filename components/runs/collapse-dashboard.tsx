@@ -9,6 +9,7 @@ import { TrajectoryChart } from "@/components/charts/trajectory-chart";
 import { Button } from "@/components/ui/button";
 import { VerdictBadge } from "@/components/runs/status-badge";
 import { reproducePaperAction } from "@/lib/runs/actions";
+import { ImpliedOpennessCard } from "@/components/runs/implied-openness-card";
 import { num, pct } from "@/components/runs/format";
 import { cn } from "@/lib/utils";
 
@@ -303,6 +304,7 @@ export function CollapseDashboard({ data }: { data: RunDashboard }) {
         <StripCard data={data} />
         <ShapeCard data={data} split={held} />
         <HistogramCard split={held} />
+        <ImpliedOpennessCard split={held} />
       </div>
       <FlaggedTable data={data} split={held} />
     </div>

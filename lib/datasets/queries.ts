@@ -1,5 +1,5 @@
 import type { Db } from "@/db";
-import type { RankingMode } from "@/db/schema";
+import type { QueueOrderName, RankingMode } from "@/db/schema";
 import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
 import {
   bordaConsensus,
@@ -36,6 +36,7 @@ export type DatasetRow = {
   annotationsPerPrompt: number;
   synthetic: boolean;
   rankingMode: RankingMode;
+  queueOrder: QueueOrderName;
   createdAt: Date;
 };
 
@@ -56,6 +57,7 @@ type RawDataset = {
   annotations_per_prompt: number;
   synthetic: number;
   ranking_mode: RankingMode;
+  queue_order: QueueOrderName;
   created_at: number;
 };
 
@@ -69,6 +71,7 @@ function toDataset(row: RawDataset): DatasetRow {
     annotationsPerPrompt: row.annotations_per_prompt,
     synthetic: Boolean(row.synthetic),
     rankingMode: row.ranking_mode,
+    queueOrder: row.queue_order,
     createdAt: new Date(row.created_at),
   };
 }

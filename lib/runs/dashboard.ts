@@ -14,6 +14,7 @@ import {
   type Interval,
   type VerdictKind,
 } from "@/ml";
+import { impliedOpennessView, type ImpliedOpennessView } from "@/lib/runs/implied";
 import { getRunDetail, type RunListItem } from "@/lib/runs/lifecycle";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { runMetricSeries, thin, type MetricPoint } from "@/lib/runs/progress";
@@ -71,6 +72,8 @@ export type SplitDashboard = {
   /** The shape of the n-point optimum against openness: where a prompt's dot should sit (not α = o, which holds only as n grows). */
   shapeTarget: { openness: number; shape: number }[];
   histogram: { bin: number; open: number; closed: number }[];
+  /** Implied against tagged openness (lib/runs/implied.ts): the scatter, its fit and the run's effective utility. */
+  implied: ImpliedOpennessView;
   flagged: {
     promptId: number;
     externalId: string;
@@ -286,6 +289,7 @@ export function splitDashboard(
             shape: round(shape(targetProfile(i / 20, n, { eps }))),
           })),
     histogram,
+    implied: impliedOpennessView(report, prompts.map(diagnosisPrompt), eps, LIMITS.shapePoints),
     flagged,
     flaggedTotal: flaggedAll.length,
   };

@@ -136,7 +136,11 @@ export type RunSummary = z.infer<typeof runSummarySchema>;
 
 /** A run request or operation refused, in the caller's terms. */
 export class RunError extends AppError {
-  constructor(message: string, kind: Extract<ErrorKind, "invalid" | "not-found" | "conflict"> = "invalid") {
-    super(kind, message);
+  constructor(
+    message: string,
+    kind: Extract<ErrorKind, "invalid" | "not-found" | "conflict"> = "invalid",
+    details?: unknown,
+  ) {
+    super(kind, message, details);
   }
 }
