@@ -39,7 +39,10 @@ test("a researcher uploads a TRL model's scores and reads the same collapse dash
   await page.goto("/runs");
   await page.getByTestId("external-run").click();
   await expect(page).toHaveURL(/\/runs\/external$/);
-  await page.getByTestId("external-dataset").selectOption({ label: /\(demo\)/ });
+  const db = openTestDb();
+  const demo = db.prepare("select id from datasets where slug = 'demo'").get() as { id: number };
+  db.close();
+  await page.getByTestId("external-dataset").selectOption(String(demo.id));
   // a bad file first: the lines are named, nothing is recorded
   const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "octorank-scores-")), "bad.jsonl");
   fs.writeFileSync(bad, '{"prompt_id":"no-such-prompt","rewards":{}}\n');
