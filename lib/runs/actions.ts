@@ -2,7 +2,7 @@
 
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { ZodError } from "zod";
 import { describeZodError, formArgument } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
