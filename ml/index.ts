@@ -52,7 +52,13 @@ export {
   type Tracking,
   type VerdictKind,
 } from "./verdict";
-export { syntheticLengthDataset, OPEN_LENGTHS, CLOSED_LENGTHS, type SyntheticOptions } from "./synthetic";
+export {
+  syntheticLengthDataset,
+  syntheticLengthSplit,
+  OPEN_LENGTHS,
+  CLOSED_LENGTHS,
+  type SyntheticOptions,
+} from "./synthetic";
 export type { TrainingPrompt, TrainingResponse } from "./types";
 export { NUMERIC_FEATURES, Featurizer, featurizePrompts, featurizeRows, type FeatureMatrix } from "./features";
 export { pairWeights, pairLoss, pairAccuracy } from "./loss";

@@ -145,3 +145,28 @@ export function syntheticLengthDataset({
   }
   return out;
 }
+
+/**
+ * The length experiment's honest split: training prompts from the training templates, held-out
+ * prompts (ids "test…") from templates never used in training, so held-out accuracy measures
+ * generalisation rather than memorised prompt texts. Used by the CLI repro and the app's.
+ */
+export function syntheticLengthSplit({
+  prompts,
+  testPrompts,
+  seed,
+}: {
+  prompts: number;
+  testPrompts: number;
+  seed: number;
+}): { train: TrainingPrompt[]; test: TrainingPrompt[] } {
+  return {
+    train: syntheticLengthDataset({ prompts, seed, prefix: "train", templates: "training" }),
+    test: syntheticLengthDataset({
+      prompts: testPrompts,
+      seed: seed + 1_000_003,
+      prefix: "test",
+      templates: "held-out",
+    }),
+  };
+}

@@ -77,6 +77,19 @@ export function createRun(
 ): RunRow {
   const dataset = db.select().from(schema.datasets).where(eq(schema.datasets.id, request.datasetId)).get();
   if (!dataset) throw new RunError(`There is no dataset with id ${request.datasetId}.`, "not-found");
+  if (request.heldOutPromptIds) {
+    const inDataset = new Set(
+      db
+        .select({ id: schema.prompts.id })
+        .from(schema.prompts)
+        .where(eq(schema.prompts.datasetId, dataset.id))
+        .all()
+        .map((p) => p.id),
+    );
+    const foreign = request.heldOutPromptIds.filter((id) => !inDataset.has(id));
+    if (foreign.length)
+      throw new RunError(`Held-out prompt(s) ${foreign.slice(0, 5).join(", ")} are not in dataset ${dataset.slug}.`);
+  }
   const { datasetId, name, ...rest } = request;
   const config: RunConfig = { ...rest, origin };
   return db

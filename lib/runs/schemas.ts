@@ -50,6 +50,11 @@ export const runRequestSchema = z.object({
     .min(0.05, "Hold out at least 5% of the prompts, or the held-out accuracy means nothing.")
     .max(0.5, "Hold out at most half of the prompts.")
     .default(0.2),
+  /**
+   * The held-out prompts by id, instead of a random heldOutShare of them (the paper repro holds out
+   * prompts from templates never used in training). Every id must be a prompt of the dataset.
+   */
+  heldOutPromptIds: z.array(z.number().int().positive()).min(1).optional(),
   seed: z.coerce
     .number()
     .int("The seed must be a whole number.")

@@ -46,13 +46,19 @@ export function validateTrainSettings(request: RunRequest): RunRequest {
   return request;
 }
 
-function trainConfigInput(
-  config: Pick<RunConfig, "utility" | "heldOutShare" | "seed" | "train">,
-): Record<string, unknown> {
-  return { ...config.train, utility: config.utility, testShare: config.heldOutShare, seed: config.seed };
+type TrainedConfig = Pick<RunConfig, "utility" | "heldOutShare" | "heldOutPromptIds" | "seed" | "train">;
+
+function trainConfigInput(config: TrainedConfig): Record<string, unknown> {
+  return {
+    ...config.train,
+    utility: config.utility,
+    testShare: config.heldOutShare,
+    ...(config.heldOutPromptIds ? { testIds: config.heldOutPromptIds.map(String) } : {}),
+    seed: config.seed,
+  };
 }
 
-export function toTrainConfig(config: Pick<RunConfig, "utility" | "heldOutShare" | "seed" | "train">): TrainConfig {
+export function toTrainConfig(config: TrainedConfig): TrainConfig {
   return trainConfigSchema.parse(trainConfigInput(config));
 }
 

@@ -16,7 +16,7 @@ import {
   collapseReport,
   DEFAULT_EPS,
   isUtilityName,
-  syntheticLengthDataset,
+  syntheticLengthSplit,
   trainRewardModel,
   UTILITY_NAMES,
 } from "../../ml";
@@ -50,18 +50,7 @@ export function dataset(job: Pick<Job, "prompts" | "testPrompts" | "seed">): {
   all: TrainingPrompt[];
   testIds: string[];
 } {
-  const train = syntheticLengthDataset({
-    prompts: job.prompts,
-    seed: job.seed,
-    prefix: "train",
-    templates: "training",
-  });
-  const test = syntheticLengthDataset({
-    prompts: job.testPrompts,
-    seed: job.seed + 1_000_003,
-    prefix: "test",
-    templates: "held-out",
-  });
+  const { train, test } = syntheticLengthSplit(job);
   return { all: [...train, ...test], testIds: test.map((p) => p.id) };
 }
 
