@@ -26,11 +26,11 @@ describe("reproducePaper", () => {
       const split = splitPrompts(prompts, toTrainConfig(config));
       expect(split.train).toHaveLength(REPRO.prompts);
       expect(split.test).toHaveLength(REPRO.testPrompts);
-      const trainTexts = new Set(split.train.map((i) => prompts[i].text));
-      const leaked = split.test.filter((i) => trainTexts.has(prompts[i].text));
+      const trainTexts = new Set(split.train.map((i) => prompts[i]!.text));
+      const leaked = split.test.filter((i) => trainTexts.has(prompts[i]!.text));
       expect(leaked).toEqual([]);
       // Both kinds of prompt are held out, or the openness-aware verdict could not be judged.
-      expect(new Set(split.test.map((i) => prompts[i].openness))).toEqual(new Set([0, 1]));
+      expect(new Set(split.test.map((i) => prompts[i]!.openness))).toEqual(new Set([0, 1]));
     }
     // A second click reuses the dataset and holds out the same prompts.
     const again = reproducePaper(db, addUser(db, "s", "researcher"));
@@ -43,7 +43,11 @@ describe("reproducePaper", () => {
     const other = addDataset(db, { slug: "other" });
     const heldOut = runConfigOf(conditioned).heldOutPromptIds!;
     expect(() =>
-      requestRun(db, { datasetId: other.id, heldOutPromptIds: heldOut.slice(0, 2) }, { userId: null, origin: "api" }),
+      requestRun(
+        db,
+        { datasetId: other.dataset.id, heldOutPromptIds: heldOut.slice(0, 2) },
+        { userId: null, origin: "api" },
+      ),
     ).toThrow(AppError);
   });
 });
