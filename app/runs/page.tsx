@@ -39,7 +39,7 @@ export default async function RunsPage() {
               type="submit"
               variant="secondary"
               data-testid="reproduce-paper"
-              title={`Synthetic length experiment: ${REPRO.prompts} + ${REPRO.testPrompts} held-out prompts, ${REPRO.steps} steps, log vs conditioned`}
+              title={`Synthetic length experiment: ${REPRO.prompts} prompts, ${REPRO.steps} steps, log vs conditioned`}
             >
               Reproduce the paper
             </Button>

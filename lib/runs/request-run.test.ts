@@ -5,7 +5,9 @@ import { getDataset } from "@/lib/datasets/queries";
 import { AppError } from "@/lib/errors";
 import { missingOpennessFromText, requestRun, trainSettingFromText } from "@/lib/runs/request-run";
 import { runConfigOf } from "@/lib/runs/schemas";
-import { openTempDb } from "@/lib/test-fixtures";
+import { addDataset, openTempDb } from "@/lib/test-fixtures";
+import { eq } from "drizzle-orm";
+import { schema } from "@/db";
 
 let db: Db;
 let cleanup: () => void;
@@ -70,5 +72,29 @@ describe("settings typed in as text (the form and the CLI)", () => {
     expect(missingOpennessFromText("estimate")).toEqual({ policy: "estimate" });
     expect(missingOpennessFromText("assume", "0.3")).toEqual({ policy: "assume", value: "0.3" });
     expect(missingOpennessFromText("0.5")).toEqual({ policy: "assume", value: "0.5" });
+  });
+});
+
+describe("requestRun with explicit held-out prompts", () => {
+  it("refuses held-out prompt ids that are not the dataset's", () => {
+    const other = addDataset(db, { slug: "other" });
+    const demoPrompt = db
+      .select({ id: schema.prompts.id })
+      .from(schema.prompts)
+      .where(eq(schema.prompts.datasetId, getDataset(db, "demo")!.id))
+      .get()!;
+    expect(() =>
+      requestRun(
+        db,
+        { datasetId: other.dataset.id, heldOutPromptIds: [demoPrompt.id] },
+        { userId: null, origin: "api" },
+      ),
+    ).toThrow(/not in dataset other/);
+    const ok = requestRun(
+      db,
+      { datasetId: other.dataset.id, heldOutPromptIds: [other.prompts[0]!.id] },
+      { userId: null, origin: "api" },
+    );
+    expect(runConfigOf(ok).heldOutPromptIds).toEqual([other.prompts[0]!.id]);
   });
 });
