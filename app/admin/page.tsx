@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { getDb } from "@/db";
 import { ROLES } from "@/db/schema";
+import { ConfirmSubmitButton } from "@/components/admin/confirm-submit";
 import { ActionForm, SubmitButton } from "@/components/admin/action-form";
 import {
   createTokenAction,
@@ -78,7 +79,7 @@ export default async function Page() {
             <tr
               key={u.id}
               data-testid={`user-row-${u.email}`}
-              className={u.disabled ? "bg-slate-50 text-slate-400" : undefined}
+              className={u.disabled ? "bg-slate-50 text-slate-600" : undefined}
             >
               <td className="px-3 py-2">
                 <div className="font-medium">{u.name}</div>
@@ -116,14 +117,23 @@ export default async function Page() {
                   <input type="hidden" name="userId" value={u.id} />
                   <input type="hidden" name="disabled" value={u.disabled ? "0" : "1"} />
                   {u.disabled && <span className="text-xs font-semibold uppercase text-rose-700">disabled</span>}
-                  <SubmitButton
-                    size="sm"
-                    variant={u.disabled ? "secondary" : "ghost"}
-                    disabled={u.id === me.id}
-                    data-testid="toggle-disabled"
-                  >
-                    {u.disabled ? "Enable" : "Disable"}
-                  </SubmitButton>
+                  {u.disabled ? (
+                    <SubmitButton size="sm" variant="secondary" data-testid="toggle-disabled">
+                      Enable
+                    </SubmitButton>
+                  ) : (
+                    <ConfirmSubmitButton
+                      size="sm"
+                      variant="ghost"
+                      disabled={u.id === me.id}
+                      data-testid="toggle-disabled"
+                      title={`Disable ${u.email}?`}
+                      description="They are signed out at once and cannot sign in until an admin enables them again. Their annotations are kept."
+                      confirmLabel="Disable"
+                    >
+                      Disable
+                    </ConfirmSubmitButton>
+                  )}
                 </ActionForm>
               </td>
             </tr>

@@ -224,6 +224,7 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
         <div className="grid gap-4 lg:grid-cols-3">
           <HistogramChart
             title="Kendall's W per prompt"
+            xLabel="Kendall's W"
             bins={histogramBins(
               agreement.prompts.flatMap((p) => (p.kendallW === null ? [] : [p.kendallW])),
               0,
@@ -234,6 +235,7 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
           />
           <HistogramChart
             title="Mean pairwise tau-b per prompt"
+            xLabel="mean pairwise tau-b"
             bins={histogramBins(
               agreement.prompts.flatMap((p) => (p.meanTauB === null ? [] : [p.meanTauB])),
               -1,
@@ -244,6 +246,7 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
           />
           <HistogramChart
             title="Mean tau-b per annotator vs the others' consensus"
+            xLabel="mean tau-b vs consensus"
             bins={histogramBins(
               agreement.annotators.flatMap((a) => (a.tauVsConsensus === null ? [] : [a.tauVsConsensus])),
               -1,

@@ -59,8 +59,11 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             <StatusBadge status={run.status} testId="run-status-header" />
           </h1>
           <p className="mt-1 text-sm text-slate-600">
-            on <span className="font-medium">{run.datasetName}</span> ({run.datasetSlug}) · started by{" "}
-            {run.createdByName ?? "the CLI"} ·{" "}
+            on{" "}
+            <Link href={`/datasets/${run.datasetSlug}`} className="font-medium text-indigo-700 hover:underline">
+              {run.datasetName}
+            </Link>{" "}
+            · started by {run.createdByName ?? "the CLI"} ·{" "}
             {run.createdAt.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}
             {summary && (
               <>

@@ -12,6 +12,7 @@ import {
 } from "@/components/runs/collapse-dashboard";
 import { StatusBadge } from "@/components/runs/status-badge";
 import { AutoRefresh } from "@/components/runs/auto-refresh";
+import { EmptyState } from "@/components/ui/empty-state";
 import { num, pct } from "@/components/runs/format";
 
 export const metadata = { title: "Compare runs" };
@@ -24,17 +25,24 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const ids = [parseRunId(a), parseRunId(b)];
   const runs = ids.map((id) => (id === null ? null : runDashboard(db, id)));
   if (runs.some((r) => !r)) {
+    // A run asked for by number that is not there is named; otherwise the two are still to be picked.
+    const missing = [a, b].filter((raw, i) => raw && ids[i] !== null && !runs[i]).map((raw) => `run ${raw}`);
+    const malformed = [a, b].filter((raw, i) => raw && ids[i] === null);
     return (
-      <div className="mx-auto max-w-lg rounded-lg border border-slate-200 bg-white p-6 text-sm">
-        <p className="font-medium">Pick two runs to compare.</p>
-        <p className="mt-1 text-slate-600">
-          Use <code>/runs/compare?a=&lt;id&gt;&amp;b=&lt;id&gt;</code> or the compare form on the{" "}
-          <Link href="/runs" className="text-indigo-700 hover:underline">
-            runs page
-          </Link>
-          .
-        </p>
-      </div>
+      <EmptyState
+        eyebrow={missing.length || malformed.length ? "404" : undefined}
+        testId="compare-missing"
+        title={
+          missing.length
+            ? `${missing.join(" and ")} ${missing.length === 1 ? "does" : "do"} not exist`
+            : malformed.length
+              ? `“${malformed.join("” and “")}” is not a run number`
+              : "Pick two runs to compare"
+        }
+        actions={[{ href: "/runs", label: "All runs" }]}
+      >
+        Use the compare form on the runs page, or <code>/runs/compare?a=&lt;id&gt;&amp;b=&lt;id&gt;</code>.
+      </EmptyState>
     );
   }
   const [left, right] = runs as [RunDashboard, RunDashboard];
