@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import "./globals.css";
 import { AppNav } from "@/components/app-nav";
-import { currentUser } from "@/lib/session";
+import { currentUser } from "@/lib/auth/session";
 
 export const metadata: Metadata = {
   title: { default: "Octorank", template: "%s · Octorank" },

@@ -2,8 +2,8 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { buttonVariants } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { currentUser } from "@/lib/session";
-import { hasRole } from "@/lib/roles";
+import { currentUser } from "@/lib/auth/session";
+import { hasRole } from "@/lib/auth/roles";
 
 export const metadata = { title: { absolute: "Octorank · rankings and reward models that do not collapse" } };
 

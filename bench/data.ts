@@ -15,8 +15,8 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../db/index";
-import { exportLines, exportOptionsSchema, exportStream } from "../lib/export";
-import { importJsonlFile } from "../lib/import";
+import { exportLines, exportOptionsSchema, exportStream } from "../lib/datasets/export";
+import { importJsonlFile } from "../lib/datasets/import";
 
 type Measurement = { seconds: number; peakRssMb: number; detail: string };
 

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { hasRole, type SessionUser } from "@/lib/roles";
+import { hasRole, type SessionUser } from "@/lib/auth/roles";
 import type { Role } from "@/db/schema";
 import { SignOutButton } from "@/components/sign-out-button";
 

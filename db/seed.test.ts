@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "./index";
 import { DEMO_ACCOUNTS, seedDemo } from "./seed";
-import { datasetAgreement } from "../lib/datasets";
+import { datasetAgreement } from "../lib/datasets/queries";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-seed-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -3,8 +3,8 @@ import type { Db } from "./index";
 import * as schema from "./schema";
 import type { RankingGroups, Role } from "./schema";
 import { DEMO_GUIDELINES, DEMO_PROMPTS, type DemoPrompt } from "./demo-data";
-import { hashPassword } from "../lib/password";
-import { OPENNESS_SCALE } from "../lib/openness";
+import { hashPassword } from "../lib/auth/password";
+import { OPENNESS_SCALE } from "../lib/openness/scale";
 import { hashString, normal, seededRandom, shuffled } from "../lib/random";
 
 export const DEMO_DATASET_SLUG = "demo";

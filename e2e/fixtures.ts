@@ -2,7 +2,7 @@ import path from "node:path";
 import crypto from "node:crypto";
 import Database from "better-sqlite3";
 import { expect, type Page } from "@playwright/test";
-import { hashPassword } from "../lib/password";
+import { hashPassword } from "../lib/auth/password";
 import type { Role } from "../db/schema";
 
 /** The same SQLite file the server under test uses (see playwright.config.ts). */

@@ -45,3 +45,28 @@ export {
   type TrainResult,
 } from "./trainer";
 export { loadRewardModel, type LoadedRewardModel } from "./scoring";
+export {
+  type AnnotatedPrompt,
+  type PromptAnnotation,
+  type OpennessEstimate,
+  type OpennessEstimator,
+  type OpennessEvaluation,
+  annotatorCeiling,
+  evaluateOpennessEstimator,
+  meanTag,
+  tagSpread,
+  tagsOf,
+  withTags,
+} from "./openness-eval";
+export { fitTextOpenness, fitTextOpennessOn, type TextOpennessModel } from "./openness-text";
+export { fitRankingOpenness, rankingFeatures, RANKING_FEATURES, type RankingOpennessModel } from "./openness-rankings";
+export {
+  syntheticOpennessPrompts,
+  simulatedAnnotators,
+  simulateAnnotation,
+  annotateAll,
+  DEFAULT_ANNOTATOR_MODEL,
+  type SimulatedPrompt,
+  type SimulatedAnnotator,
+  type AnnotatorModel,
+} from "./synthetic-annotations";

@@ -1,12 +1,12 @@
 /**
  * `tsx scripts/run-worker.ts <runId>`: trains one run in its own process, spawned by the server's
- * scheduler (lib/run-scheduler.ts). SIGTERM cancels; if the server goes away, the worker stops
+ * scheduler (lib/runs/scheduler.ts). SIGTERM cancels; if the server goes away, the worker stops
  * too (the next server start marks the run failed).
  */
 import { openDatabase } from "../db/index";
 import { databasePath } from "../lib/env";
-import { executeRun } from "../lib/run-training";
-import { setWorkerPid } from "../lib/runs";
+import { executeRun } from "../lib/runs/training";
+import { setWorkerPid } from "../lib/runs/lifecycle";
 
 async function main(): Promise<number> {
   const runId = Number(process.argv[2]);

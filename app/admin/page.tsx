@@ -10,10 +10,10 @@ import {
   setDisabledAction,
   setRoleAction,
   updateDatasetAction,
-} from "@/lib/actions/admin";
-import { listApiTokens, listUsers } from "@/lib/admin";
-import { listDatasets } from "@/lib/datasets";
-import { requirePageUser } from "@/lib/session";
+} from "@/lib/admin/actions";
+import { listApiTokens, listUsers } from "@/lib/admin/queries";
+import { listDatasets } from "@/lib/datasets/queries";
+import { requirePageUser } from "@/lib/auth/session";
 import { cn } from "@/lib/utils";
 
 export const metadata = { title: "Admin" };
@@ -274,6 +274,18 @@ export default async function Page() {
                   defaultValue={d.annotationsPerPrompt}
                   className={`${input} w-24`}
                 />
+              </label>
+              <label className="block text-sm">
+                <span className="block text-xs text-slate-500">How annotators judge</span>
+                <select
+                  name="rankingMode"
+                  defaultValue={d.rankingMode}
+                  className={input}
+                  data-testid={`ranking-mode-${d.slug}`}
+                >
+                  <option value="ranking">rank all responses at once</option>
+                  <option value="pairwise">pairwise: two at a time (A better / tie / B better)</option>
+                </select>
               </label>
               <label className="block text-sm">
                 <span className="block text-xs text-slate-500">Guidelines (markdown)</span>

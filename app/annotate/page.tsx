@@ -2,8 +2,12 @@ import Link from "next/link";
 import { getDb } from "@/db";
 import { RankingBoard } from "@/components/ranking/ranking-board";
 import { QueueProgressBar } from "@/components/ranking/queue-progress";
-import { findQueueDataset, listQueueDatasets, nextPrompt } from "@/lib/queue";
-import { requirePageUser } from "@/lib/session";
+import { findQueueDataset, listQueueDatasets, nextPrompt, queueProgress } from "@/lib/annotations/queue";
+import { PairwiseBoard } from "@/components/pairwise/pairwise-board";
+import { getMyAnnotation } from "@/lib/annotations/annotations";
+import { sentBackToAnnotator } from "@/lib/annotations/review";
+import { getDataset } from "@/lib/datasets/queries";
+import { requirePageUser } from "@/lib/auth/session";
 
 export const metadata = { title: "Annotate" };
 export const dynamic = "force-dynamic";
@@ -47,7 +51,12 @@ export default async function AnnotatePage({
     );
   }
 
-  const queued = nextPrompt(db, dataset, user.id);
+  // Work a reviewer sent back comes before any new prompt, and takes no lease.
+  const sentBack = sentBackToAnnotator(db, dataset.id, user.id);
+  const redo = sentBack[0] ? getMyAnnotation(db, user.id, sentBack[0].annotationId) : null;
+  const pairwise = getDataset(db, dataset.slug)?.rankingMode === "pairwise";
+  const queued = redo ? null : nextPrompt(db, dataset, user.id);
+  const progress = queued?.progress ?? queueProgress(db, dataset, user.id);
   const datasetQuery = `?dataset=${encodeURIComponent(dataset.slug)}`;
 
   return (
@@ -74,10 +83,10 @@ export default async function AnnotatePage({
             )}
           </div>
         </div>
-        <QueueProgressBar progress={queued.progress} />
+        <QueueProgressBar progress={progress} />
       </header>
 
-      {saved && queued.status === "prompt" && (
+      {saved && queued?.status === "prompt" && (
         <p
           role="status"
           className="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-800"
@@ -87,7 +96,68 @@ export default async function AnnotatePage({
         </p>
       )}
 
-      {queued.status === "prompt" ? (
+      {redo && sentBack[0] ? (
+        <>
+          <section
+            role="status"
+            className="mb-4 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-950"
+            data-testid="sent-back-banner"
+          >
+            <p className="font-semibold">
+              {sentBack[0].reviewer} sent this annotation back to you
+              {sentBack.length > 1 ? ` (${sentBack.length - 1} more after it)` : ""}.
+            </p>
+            {sentBack[0].comment && (
+              <p className="mt-1" data-testid="sent-back-comment">
+                “{sentBack[0].comment}”
+              </p>
+            )}
+            <p className="mt-1 text-amber-900">
+              Change what they asked for and submit again; your earlier version stays in the history.
+            </p>
+          </section>
+          {pairwise ? (
+            <PairwiseBoard
+              key={`redo-${redo.annotation.id}`}
+              mode="edit"
+              annotationId={redo.annotation.id}
+              prompt={redo.prompt}
+              responses={redo.responses}
+              guidelines={redo.dataset.guidelines}
+              initial={{ openness: redo.annotation.openness, comment: redo.annotation.comment }}
+              afterSaveHref={`/annotate${datasetQuery}&saved=${redo.prompt.id}`}
+              cancelHref="/annotate/mine"
+            />
+          ) : (
+            <RankingBoard
+              key={`redo-${redo.annotation.id}`}
+              mode="edit"
+              annotationId={redo.annotation.id}
+              prompt={redo.prompt}
+              responses={redo.responses}
+              guidelines={redo.dataset.guidelines}
+              initial={{
+                ranking: redo.annotation.ranking,
+                openness: redo.annotation.openness,
+                notRankable: redo.annotation.notRankable,
+                notRankableReason: redo.annotation.notRankableReason,
+                comment: redo.annotation.comment,
+              }}
+              afterSaveHref={`/annotate${datasetQuery}&saved=${redo.prompt.id}`}
+              cancelHref="/annotate/mine"
+            />
+          )}
+        </>
+      ) : queued?.status === "prompt" && pairwise ? (
+        <PairwiseBoard
+          key={queued.prompt.id}
+          mode="queue"
+          prompt={queued.prompt}
+          responses={queued.responses}
+          guidelines={dataset.guidelines}
+          afterSaveHref={`/annotate${datasetQuery}&saved=${queued.prompt.id}`}
+        />
+      ) : queued?.status === "prompt" ? (
         <RankingBoard
           key={queued.prompt.id}
           mode="queue"
@@ -109,9 +179,9 @@ export default async function AnnotatePage({
           </div>
           <h2 className="mt-4 text-xl font-semibold text-slate-900">All done here, thank you!</h2>
           <p className="mt-2 text-sm text-slate-600">
-            You have ranked {queued.progress.doneByMe} {queued.progress.doneByMe === 1 ? "prompt" : "prompts"} in{" "}
-            {dataset.name}. Every other prompt already has its {queued.progress.target} rankings, is being ranked by
-            someone else right now, or was skipped by you.
+            You have ranked {progress.doneByMe} {progress.doneByMe === 1 ? "prompt" : "prompts"} in {dataset.name}.
+            Every other prompt already has its {progress.target} rankings, is being ranked by someone else right now, or
+            was skipped by you.
           </p>
           <div className="mt-6 flex flex-wrap justify-center gap-2">
             <Link

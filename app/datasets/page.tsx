@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { getDb } from "@/db";
 import { ProgressBar } from "@/components/datasets/progress-bar";
-import { listDatasets } from "@/lib/datasets";
-import { requirePageUser } from "@/lib/session";
+import { listDatasets } from "@/lib/datasets/queries";
+import { requirePageUser } from "@/lib/auth/session";
 
 export const metadata = { title: "Datasets" };
 export const dynamic = "force-dynamic";

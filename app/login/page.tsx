@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/login-form";
-import { currentUser } from "@/lib/session";
+import { currentUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
 import { DEMO_ACCOUNTS } from "@/db/seed";
 

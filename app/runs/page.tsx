@@ -1,12 +1,13 @@
 import Link from "next/link";
 import { getDb } from "@/db";
-import { requirePageUser } from "@/lib/session";
-import { listRuns, runStatusCounts, type RunSummary } from "@/lib/runs";
+import { requirePageUser } from "@/lib/auth/session";
+import { listRuns, runStatusCounts } from "@/lib/runs/lifecycle";
+import { type RunSummary } from "@/lib/runs/schemas";
 import { StatusBadge, VerdictText } from "@/components/runs/status-badge";
 import { Button } from "@/components/ui/button";
 import { num, pct, duration } from "@/components/runs/format";
-import { reproducePaperAction } from "./actions";
-import { REPRO } from "@/lib/runs-repro";
+import { reproducePaperAction } from "../../lib/runs/actions";
+import { REPRO } from "@/lib/runs/repro";
 
 export const metadata = { title: "Runs" };
 export const dynamic = "force-dynamic";

@@ -3,7 +3,7 @@
 import { useActionState, useId, type ReactNode } from "react";
 import { useFormStatus } from "react-dom";
 import { Button, type ButtonProps } from "@/components/ui/button";
-import type { AdminActionState } from "@/lib/actions/admin";
+import type { AdminActionState } from "@/lib/admin/actions";
 import { cn } from "@/lib/utils";
 
 type Action = (state: AdminActionState, formData: FormData) => Promise<AdminActionState>;

@@ -1,6 +1,6 @@
 "use client";
 
-import { OPENNESS_HINTS, OPENNESS_LABELS, OPENNESS_SCALE, type Openness } from "@/lib/openness";
+import { OPENNESS_HINTS, OPENNESS_LABELS, OPENNESS_SCALE, type Openness } from "@/lib/openness/scale";
 import { cn } from "@/lib/utils";
 
 /** The 5-point openness scale as a radio group; Shift+1…5 picks a point from anywhere on the page. */

@@ -1,4 +1,4 @@
-import type { QueueProgress } from "@/lib/queue";
+import type { QueueProgress } from "@/lib/annotations/queue";
 
 /** The annotator's own progress: a bar of done / (done + left for them); the dataset's completion in words. */
 export function QueueProgressBar({ progress }: { progress: QueueProgress }) {

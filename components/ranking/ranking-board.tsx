@@ -13,7 +13,7 @@ import { useAnnotationSubmit } from "@/components/ranking/use-annotation-submit"
 import { useBoardKeys } from "@/components/ranking/use-board-keys";
 import { useHydrated } from "@/components/ranking/use-hydrated";
 import { useRanking, type BoardResponse } from "@/components/ranking/use-ranking";
-import { OPENNESS_LABELS, isOnOpennessScale } from "@/lib/openness";
+import { OPENNESS_LABELS, isOnOpennessScale } from "@/lib/openness/scale";
 
 export type { BoardResponse };
 

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { RunDashboard, SplitDashboard } from "@/lib/dashboard";
+import type { RunDashboard, SplitDashboard } from "@/lib/runs/dashboard";
 import { ChartCard } from "@/components/charts/chart-card";
 import { PaperFigure } from "@/components/charts/paper-figure";
 import { StripPlot } from "@/components/charts/strip-plot";

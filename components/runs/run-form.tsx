@@ -1,8 +1,8 @@
 "use client";
 
 import { useActionState, useState } from "react";
-import { createRunAction, type CreateRunState } from "@/app/runs/actions";
-import type { DatasetTrainingStats } from "@/lib/runs";
+import { createRunAction, type CreateRunState } from "@/lib/runs/actions";
+import type { DatasetTrainingStats } from "@/lib/runs/training-data";
 import { Button } from "@/components/ui/button";
 
 /** Each trainer setting's label and meaning, for the ones the ml/ trainer has today; others show their name. */
@@ -45,7 +45,7 @@ export function RunForm({
   const [state, formAction, pending] = useActionState<CreateRunState, FormData>(createRunAction, {});
   const [datasetId, setDatasetId] = useState(initialDatasetId);
   const [utility, setUtility] = useState("conditioned");
-  const [policy, setPolicy] = useState<"exclude" | "assume">("exclude");
+  const [policy, setPolicy] = useState<"exclude" | "assume" | "estimate">("exclude");
   const stats = datasets.find((d) => d.datasetId === datasetId);
   const usable = stats ? (policy === "exclude" ? stats.rankedWithOpenness : stats.ranked) : 0;
   const errors = state.fieldErrors ?? {};
@@ -110,6 +110,17 @@ export function RunForm({
               />
               assume openness
             </label>
+            <label className="flex items-center gap-2">
+              <input
+                type="radio"
+                name="missingOpenness"
+                value="estimate"
+                checked={policy === "estimate"}
+                onChange={() => setPolicy("estimate")}
+                data-testid="missing-estimate"
+              />
+              estimate it (from the prompt&apos;s text and rankings)
+            </label>
             <input
               name="assumedOpenness"
               type="number"
@@ -126,6 +137,10 @@ export function RunForm({
           </div>
           <FieldError field="missingOpenness.value" errors={errors} />
         </div>
+        <label className="mt-3 flex items-center gap-2 text-sm">
+          <input type="checkbox" name="acceptedOnly" value="1" data-testid="run-accepted-only" />
+          Train only on annotations a reviewer accepted
+        </label>
         {stats && usable < minPrompts && (
           <p
             className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-200"

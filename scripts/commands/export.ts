@@ -4,9 +4,9 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { getDb } from "../../db/index";
-import { getDataset } from "../../lib/datasets";
-import { exportLines, exportOptionsSchema } from "../../lib/export";
-import { describeZodError } from "../../lib/http";
+import { getDataset } from "../../lib/datasets/queries";
+import { exportLines, exportOptionsSchema } from "../../lib/datasets/export";
+import { describeZodError } from "../../lib/http/body";
 
 const USAGE = `Usage: npm run cli -- export --dataset <slug> --format annotations|consensus|pairs
   [--gzip] [--min-annotators N] [--min-agreement W] [--skip-not-rankable] [--run ID] [--out FILE]

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { getDb } from "../../db/index";
-import { describeImport, ImportTooLargeError, importJsonlFile, MAX_IMPORT_BYTES } from "../../lib/import";
+import { describeImport, ImportTooLargeError, importJsonlFile, MAX_IMPORT_BYTES } from "../../lib/datasets/import";
 
 const USAGE = `Usage: npm run cli -- import --dataset <slug> FILE.jsonl
   [--name N] [--guidelines-file F.md] [--responses-per-prompt 8] [--annotations-per-prompt 3] [--json]

@@ -1,8 +1,10 @@
 import { parseArgs } from "node:util";
 import { getDb } from "../../db/index";
-import { describeZodError } from "../../lib/http";
-import { executeRun, trainSettingDefaults, validateTrainSettings } from "../../lib/run-training";
-import { createRun, datasetIdBySlug, getRunDetail, runRequestSchema, UTILITY_NAMES } from "../../lib/runs";
+import { describeZodError } from "../../lib/http/body";
+import { executeRun, trainSettingDefaults, validateTrainSettings } from "../../lib/runs/training";
+import { createRun, datasetIdBySlug } from "../../lib/runs/request-run";
+import { getRunDetail } from "../../lib/runs/lifecycle";
+import { runRequestSchema, UTILITY_NAMES } from "../../lib/runs/schemas";
 
 const USAGE = `Usage: npm run cli -- train --dataset <slug> [--utility ${UTILITY_NAMES.join("|")}]
        [--steps N] [--learning-rate X] [--held-out 0.2] [--seed 1] [--name NAME]

@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import { createInterface } from "node:readline/promises";
 import { getDb } from "../../db/index";
-import { createUser, newUserSchema } from "../../lib/users";
-import { describeZodError } from "../../lib/http";
+import { createUser, newUserSchema } from "../../lib/auth/users";
+import { describeZodError } from "../../lib/http/body";
 
 const USAGE = "Usage: npm run cli -- user add --email E --role admin|researcher|annotator [--name N] [--password P]";
 

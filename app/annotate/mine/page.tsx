@@ -1,15 +1,21 @@
 import Link from "next/link";
 import { getDb } from "@/db";
+<<<<<<< HEAD
 import { RankingSummary } from "@/components/ranking/ranking-summary";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { listMyAnnotations } from "@/lib/annotations";
-import { reopenSkippedAction } from "@/lib/actions/queue";
-import { opennessLabel } from "@/lib/openness";
-import { listSkipped } from "@/lib/queue";
-import { requirePageUser } from "@/lib/session";
+import { listMyAnnotations } from "@/lib/annotations/annotations";
+import { reopenSkippedAction } from "@/lib/annotations/queue-actions";
+import { opennessLabel } from "@/lib/openness/scale";
+import { listSkipped } from "@/lib/annotations/queue";
+import { requirePageUser } from "@/lib/auth/session";
 import { plural } from "@/lib/utils";
+=======
+import { listMyAnnotations } from "@/lib/annotations/annotations";
+import { opennessLabel } from "@/lib/openness/scale";
+import { requirePageUser } from "@/lib/auth/session";
+>>>>>>> main
 
 export const metadata = { title: "My annotations" };
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import { getDb } from "@/db";
-import { annotationInputSchema, listMyAnnotations, saveAnnotation } from "@/lib/annotations";
-import { jsonError, parseJsonBody } from "@/lib/http";
-import { authorizeRequest } from "@/lib/session";
+import { annotationInputSchema, listMyAnnotations, saveAnnotation } from "@/lib/annotations/annotations";
+import { jsonError, parseJsonBody } from "@/lib/http/body";
+import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 

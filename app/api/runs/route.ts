@@ -1,10 +1,12 @@
 import { getDb } from "@/db";
 import { z } from "zod";
-import { describeZodError, jsonError, parseJsonBody } from "@/lib/http";
-import { kickScheduler } from "@/lib/run-scheduler";
-import { validateTrainSettings } from "@/lib/run-training";
-import { createRun, datasetIdBySlug, listRuns, RunError, runRequestSchema } from "@/lib/runs";
-import { authorizeRequest } from "@/lib/session";
+import { describeZodError, jsonError, parseJsonBody } from "@/lib/http/body";
+import { kickScheduler } from "@/lib/runs/scheduler";
+import { validateTrainSettings } from "@/lib/runs/training";
+import { createRun, datasetIdBySlug } from "@/lib/runs/request-run";
+import { listRuns } from "@/lib/runs/lifecycle";
+import { RunError, runRequestSchema } from "@/lib/runs/schemas";
+import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 

@@ -4,15 +4,19 @@ import { getDb } from "@/db";
 import { HistogramChart } from "@/components/datasets/histogram-chart";
 import { ProgressBar } from "@/components/datasets/progress-bar";
 import { SortableTable } from "@/components/datasets/sortable-table";
+import { PromptBrowser } from "@/components/datasets/prompt-browser";
+import { AGREEMENT_THRESHOLDS, getDataset, histogramBins, listDatasetRuns } from "@/lib/datasets/queries";
+import { datasetAnnotators, parsePromptSearch, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
 import {
-  AGREEMENT_THRESHOLDS,
-  datasetAgreement,
-  getDatasetProgress,
-  histogramBins,
-  listDatasetRuns,
-} from "@/lib/datasets";
-import { EXPORT_FORMATS } from "@/lib/export";
-import { requirePageUser } from "@/lib/session";
+  agreementSummary,
+  annotatorStats,
+  refreshInBackground,
+  refreshPromptStats,
+  statsHistogram,
+} from "@/lib/datasets/prompt-stats";
+import { EXPORT_FORMATS } from "@/lib/datasets/export";
+import { REVIEW_STATE_LABELS, REVIEW_STATES } from "@/lib/annotations/review";
+import { requirePageUser } from "@/lib/auth/session";
 import { cn } from "@/lib/utils";
 
 export const dynamic = "force-dynamic";
@@ -55,18 +59,34 @@ function Stat({
   );
 }
 
-export default async function Page({ params }: { params: Promise<{ slug: string }> }) {
-  const { slug } = await params;
+/** Prompts whose agreement a page view recomputes before answering; the rest follow in the background. */
+const REFRESH_BUDGET = 2000;
+
+export default async function Page({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const [{ slug }, query] = await Promise.all([params, searchParams]);
   await requirePageUser("researcher", `/datasets/${slug}`);
   const db = getDb();
-  const dataset = getDatasetProgress(db, slug);
-  if (!dataset) notFound();
-  const agreement = datasetAgreement(db, dataset.id);
+  const row = getDataset(db, slug);
+  if (!row) notFound();
+  const search = parsePromptSearch(query);
+  const stillStale = refreshPromptStats(db, row.id, REFRESH_BUDGET);
+  if (stillStale > 0) refreshInBackground(db, row.id);
+  const summary = agreementSummary(db, row.id, row.annotationsPerPrompt);
+  const dataset = { ...row, ...summary };
+  const annotators = annotatorStats(db, row.id);
+  const prompts = searchPrompts(db, row.id, search);
   const runs = listDatasetRuns(db, dataset.id);
   const t = AGREEMENT_THRESHOLDS;
-  const flaggedPrompts = agreement.prompts.filter((p) => p.flagged).length;
-  const flaggedAnnotators = agreement.annotators.filter((a) => a.flagged).length;
+  const flaggedPrompts = summary.flaggedPrompts;
+  const flaggedAnnotators = annotators.filter((a) => a.flagged).length;
   const exportBase = `/api/datasets/${dataset.slug}/export`;
+  const basePath = `/datasets/${dataset.slug}`;
 
   return (
     <div className="space-y-8">
@@ -97,6 +117,26 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
           annotations
         </h2>
         <ProgressBar value={dataset.completePrompts} max={dataset.prompts} label="Prompts complete" className="mt-2" />
+        <p className="mt-3 text-sm text-slate-600" data-testid="review-summary">
+          Review:{" "}
+          {REVIEW_STATES.map((state, i) => (
+            <span key={state}>
+              {i > 0 && " · "}
+              <Link
+                href={`${basePath}${promptSearchQuery({ review: state })}#prompts-heading`}
+                className="text-indigo-700 hover:underline"
+              >
+                {summary.review[state]} {REVIEW_STATE_LABELS[state]}
+              </Link>
+            </span>
+          ))}
+          {dataset.rankingMode === "pairwise" && " · annotated two responses at a time (pairwise mode)"}
+        </p>
+        {stillStale > 0 && (
+          <p role="status" className="mt-2 text-sm text-amber-800" data-testid="stats-refreshing">
+            Agreement numbers of {stillStale} recently changed prompts are still being computed; reload in a moment.
+          </p>
+        )}
       </section>
 
       <section aria-labelledby="export-heading" className="rounded-lg border border-slate-200 bg-white p-5">
@@ -177,6 +217,10 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
             <input type="checkbox" name="skip_not_rankable" value="1" /> skip &quot;cannot rank&quot;
           </label>
           <label className="flex h-9 items-center gap-1.5">
+            <input type="checkbox" name="accepted_only" value="1" data-testid="export-accepted-only" /> accepted
+            annotations only
+          </label>
+          <label className="flex h-9 items-center gap-1.5">
             <input type="checkbox" name="gzip" value="1" /> gzip
           </label>
           <button
@@ -195,15 +239,15 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
         <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           <Stat
             label="Mean Kendall's W"
-            value={fmt(agreement.meanW)}
+            value={fmt(summary.meanW)}
             hint="over prompts with 2+ rankings; 1 = full agreement"
             testId="mean-w"
           />
           <Stat
             label="Openness alpha"
-            value={fmt(agreement.opennessAlpha)}
-            hint={`Krippendorff, interval, ${agreement.opennessUnits} prompts; below ${t.opennessAlpha} is unreliable`}
-            warn={agreement.opennessAlpha !== null && agreement.opennessAlpha < t.opennessAlpha}
+            value={fmt(summary.opennessAlpha)}
+            hint={`Krippendorff, interval, ${summary.opennessUnits} prompts; below ${t.opennessAlpha} is unreliable`}
+            warn={summary.opennessAlpha !== null && summary.opennessAlpha < t.opennessAlpha}
             testId="openness-alpha"
           />
           <Stat
@@ -225,30 +269,20 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
           <HistogramChart
             title="Kendall's W per prompt"
             xLabel="Kendall's W"
-            bins={histogramBins(
-              agreement.prompts.flatMap((p) => (p.kendallW === null ? [] : [p.kendallW])),
-              0,
-              1,
-              10,
-            )}
+            bins={statsHistogram(db, row.id, "kendall_w", 0, 1)}
             threshold={t.promptW}
           />
           <HistogramChart
             title="Mean pairwise tau-b per prompt"
             xLabel="mean pairwise tau-b"
-            bins={histogramBins(
-              agreement.prompts.flatMap((p) => (p.meanTauB === null ? [] : [p.meanTauB])),
-              -1,
-              1,
-              10,
-            )}
+            bins={statsHistogram(db, row.id, "mean_tau_b", -1, 1)}
             color="#0ea5e9"
           />
           <HistogramChart
             title="Mean tau-b per annotator vs the others' consensus"
             xLabel="mean tau-b vs consensus"
             bins={histogramBins(
-              agreement.annotators.flatMap((a) => (a.tauVsConsensus === null ? [] : [a.tauVsConsensus])),
+              annotators.flatMap((a) => (a.tauVsConsensus === null ? [] : [a.tauVsConsensus])),
               -1,
               1,
               10,
@@ -279,7 +313,7 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
             { key: "tau", label: "tau-b vs consensus", numeric: true, digits: 2 },
             { key: "seconds", label: "Median s / prompt", numeric: true },
           ]}
-          rows={agreement.annotators.map((a) => ({
+          rows={annotators.map((a) => ({
             id: a.id,
             flagged: a.flagged,
             cells: {
@@ -297,23 +331,12 @@ export default async function Page({ params }: { params: Promise<{ slug: string 
         <h2 id="prompts-heading" className="text-lg font-semibold">
           Prompts
         </h2>
-        <SortableTable
-          caption="Prompts with their agreement"
-          testId="prompt-table"
-          initialSort={{ key: "w" }}
-          columns={[
-            { key: "text", label: "Prompt" },
-            { key: "annotators", label: "Rankings", numeric: true },
-            { key: "w", label: "Kendall's W", numeric: true, digits: 2 },
-            { key: "tau", label: "Mean tau-b", numeric: true, digits: 2 },
-            { key: "openness", label: "Mean openness", numeric: true, digits: 2 },
-          ]}
-          rows={agreement.prompts.map((p) => ({
-            id: p.id,
-            href: `/datasets/${dataset.slug}/prompts/${p.id}`,
-            flagged: p.flagged,
-            cells: { text: p.text, annotators: p.annotators, w: p.kendallW, tau: p.meanTauB, openness: p.meanOpenness },
-          }))}
+        <PromptBrowser
+          basePath={basePath}
+          search={search}
+          result={prompts}
+          annotators={datasetAnnotators(db, row.id)}
+          lowAgreement={t.promptW}
         />
       </section>
     </div>

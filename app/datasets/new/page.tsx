@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { ImportForm } from "@/components/datasets/import-form";
-import { MAX_IMPORT_BYTES } from "@/lib/import";
-import { requirePageUser } from "@/lib/session";
+import { MAX_IMPORT_BYTES } from "@/lib/datasets/import";
+import { requirePageUser } from "@/lib/auth/session";
 import { ImportFormatHelp } from "@/components/datasets/import-format-help";
 
 export const metadata = { title: "New dataset" };

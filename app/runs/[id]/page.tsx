@@ -1,10 +1,11 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getDb } from "@/db";
-import { requirePageUser } from "@/lib/session";
-import { runDashboard } from "@/lib/dashboard";
-import { parseRunId, runMetricSeries, runSnapshot, type RunSummary } from "@/lib/runs";
-import { toTrainConfig } from "@/lib/run-training";
+import { requirePageUser } from "@/lib/auth/session";
+import { runDashboard } from "@/lib/runs/dashboard";
+import { parseRunId, type RunSummary } from "@/lib/runs/schemas";
+import { runMetricSeries, runSnapshot } from "@/lib/runs/progress";
+import { toTrainConfig } from "@/lib/runs/training";
 import { RunLive } from "@/components/runs/run-live";
 import { CollapseDashboard } from "@/components/runs/collapse-dashboard";
 import { LossChart } from "@/components/charts/loss-chart";
@@ -41,7 +42,11 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
     ["features", String(config.featureDim)],
     [
       "no openness",
-      run.config.missingOpenness.policy === "exclude" ? "left out" : `assumed ${run.config.missingOpenness.value}`,
+      run.config.missingOpenness.policy === "exclude"
+        ? "left out"
+        : run.config.missingOpenness.policy === "estimate"
+          ? "estimated from text and rankings"
+          : `assumed ${run.config.missingOpenness.value}`,
     ],
   ];
   return (

@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { getDb } from "@/db";
-import { requirePageUser } from "@/lib/session";
-import { runDashboard, type RunDashboard } from "@/lib/dashboard";
-import { parseRunId, type RunSummary } from "@/lib/runs";
+import { requirePageUser } from "@/lib/auth/session";
+import { runDashboard, type RunDashboard } from "@/lib/runs/dashboard";
+import { parseRunId, type RunSummary } from "@/lib/runs/schemas";
 import {
   HeadlineCards,
   HistogramCard,

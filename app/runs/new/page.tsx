@@ -1,7 +1,8 @@
 import { getDb } from "@/db";
-import { requirePageUser } from "@/lib/session";
-import { datasetTrainingStats, UTILITY_DESCRIPTIONS, UTILITY_NAMES } from "@/lib/runs";
-import { MIN_TRAINING_PROMPTS, trainSettingDefaults } from "@/lib/run-training";
+import { requirePageUser } from "@/lib/auth/session";
+import { datasetTrainingStats } from "@/lib/runs/training-data";
+import { UTILITY_DESCRIPTIONS, UTILITY_NAMES } from "@/lib/runs/schemas";
+import { MIN_TRAINING_PROMPTS, trainSettingDefaults } from "@/lib/runs/training";
 import { RunForm } from "@/components/runs/run-form";
 
 export const metadata = { title: "New run" };

@@ -2,8 +2,10 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getDb } from "@/db";
 import { RankingBoard } from "@/components/ranking/ranking-board";
-import { getMyAnnotation } from "@/lib/annotations";
-import { requirePageUser } from "@/lib/session";
+import { getMyAnnotation } from "@/lib/annotations/annotations";
+import { PairwiseBoard } from "@/components/pairwise/pairwise-board";
+import { getDataset } from "@/lib/datasets/queries";
+import { requirePageUser } from "@/lib/auth/session";
 
 export const metadata = { title: "Edit annotation" };
 export const dynamic = "force-dynamic";
@@ -17,6 +19,7 @@ export default async function EditAnnotationPage({ params }: { params: Promise<{
     Number.isInteger(annotationId) && annotationId > 0 ? getMyAnnotation(getDb(), user.id, annotationId) : null;
   if (!mine) notFound();
   const { annotation } = mine;
+  const pairwise = getDataset(getDb(), mine.dataset.slug)?.rankingMode === "pairwise";
 
   return (
     <div>
@@ -30,23 +33,37 @@ export default async function EditAnnotationPage({ params }: { params: Promise<{
           the history.
         </p>
       </header>
-      <RankingBoard
-        key={annotation.id}
-        mode="edit"
-        annotationId={annotation.id}
-        prompt={mine.prompt}
-        responses={mine.responses}
-        guidelines={mine.dataset.guidelines}
-        initial={{
-          ranking: annotation.ranking,
-          openness: annotation.openness,
-          notRankable: annotation.notRankable,
-          notRankableReason: annotation.notRankableReason,
-          comment: annotation.comment,
-        }}
-        afterSaveHref={`/annotate/mine?saved=${annotation.id}`}
-        cancelHref="/annotate/mine"
-      />
+      {pairwise ? (
+        <PairwiseBoard
+          key={annotation.id}
+          mode="edit"
+          annotationId={annotation.id}
+          prompt={mine.prompt}
+          responses={mine.responses}
+          guidelines={mine.dataset.guidelines}
+          initial={{ openness: annotation.openness, comment: annotation.comment }}
+          afterSaveHref={`/annotate/mine?saved=${annotation.id}`}
+          cancelHref="/annotate/mine"
+        />
+      ) : (
+        <RankingBoard
+          key={annotation.id}
+          mode="edit"
+          annotationId={annotation.id}
+          prompt={mine.prompt}
+          responses={mine.responses}
+          guidelines={mine.dataset.guidelines}
+          initial={{
+            ranking: annotation.ranking,
+            openness: annotation.openness,
+            notRankable: annotation.notRankable,
+            notRankableReason: annotation.notRankableReason,
+            comment: annotation.comment,
+          }}
+          afterSaveHref={`/annotate/mine?saved=${annotation.id}`}
+          cancelHref="/annotate/mine"
+        />
+      )}
     </div>
   );
 }

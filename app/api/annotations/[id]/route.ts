@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { annotationEditSchema, editAnnotation, getMyAnnotation } from "@/lib/annotations";
-import { jsonError, parseJsonBody } from "@/lib/http";
-import { authorizeRequest } from "@/lib/session";
+import { annotationEditSchema, editAnnotation, getMyAnnotation } from "@/lib/annotations/annotations";
+import { jsonError, parseJsonBody } from "@/lib/http/body";
+import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import NextAuth from "next-auth";
-import { authOptions, clientAddress } from "@/lib/auth";
-import { retryAfterMs, throttleKeys } from "@/lib/login-throttle";
+import { authOptions, clientAddress } from "@/lib/auth/options";
+import { retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
 
 type RouteContext = { params: Promise<{ nextauth: string[] }> };
 

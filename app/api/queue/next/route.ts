@@ -1,7 +1,7 @@
 import { getDb } from "@/db";
-import { jsonError } from "@/lib/http";
-import { findQueueDataset, nextPrompt } from "@/lib/queue";
-import { authorizeRequest } from "@/lib/session";
+import { jsonError } from "@/lib/http/body";
+import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
+import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { jsonError, parseJsonBody } from "@/lib/http";
-import { skipPrompt } from "@/lib/queue";
-import { authorizeRequest } from "@/lib/session";
+import { jsonError, parseJsonBody } from "@/lib/http/body";
+import { skipPrompt } from "@/lib/annotations/queue";
+import { authorizeRequest } from "@/lib/auth/session";
 
 const skipSchema = z.object({
   promptId: z.number().int().positive("promptId must be a prompt's id."),

@@ -1,7 +1,9 @@
 import { getDb } from "@/db";
-import { jsonError } from "@/lib/http";
-import { getRunDetail, parseRunId, runSnapshot } from "@/lib/runs";
-import { authorizeRequest } from "@/lib/session";
+import { jsonError } from "@/lib/http/body";
+import { getRunDetail } from "@/lib/runs/lifecycle";
+import { parseRunId } from "@/lib/runs/schemas";
+import { runSnapshot } from "@/lib/runs/progress";
+import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { getDb } from "@/db";
-import { kickScheduler } from "@/lib/run-scheduler";
-import { reproducePaper } from "@/lib/runs-repro";
-import { authorizeRequest } from "@/lib/session";
+import { kickScheduler } from "@/lib/runs/scheduler";
+import { reproducePaper } from "@/lib/runs/repro";
+import { authorizeRequest } from "@/lib/auth/session";
 
 /** POST /api/runs/reproduce: creates the synthetic length dataset (once) and queues a log and a conditioned run. */
 export async function POST(request: Request) {

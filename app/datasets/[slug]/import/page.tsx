@@ -3,9 +3,9 @@ import { notFound } from "next/navigation";
 import { getDb } from "@/db";
 import { ImportForm } from "@/components/datasets/import-form";
 import { ImportFormatHelp } from "@/components/datasets/import-format-help";
-import { getDataset } from "@/lib/datasets";
-import { MAX_IMPORT_BYTES } from "@/lib/import";
-import { requirePageUser } from "@/lib/session";
+import { getDataset } from "@/lib/datasets/queries";
+import { MAX_IMPORT_BYTES } from "@/lib/datasets/import";
+import { requirePageUser } from "@/lib/auth/session";
 
 export const metadata = { title: "Import" };
 export const dynamic = "force-dynamic";

@@ -1,8 +1,15 @@
 import { getDb } from "@/db";
-import { getDataset } from "@/lib/datasets";
-import { checkExport, ExportError, exportFileName, exportLines, exportOptionsSchema, exportStream } from "@/lib/export";
-import { describeZodError, jsonError } from "@/lib/http";
-import { authorizeRequest } from "@/lib/session";
+import { getDataset } from "@/lib/datasets/queries";
+import {
+  checkExport,
+  ExportError,
+  exportFileName,
+  exportLines,
+  exportOptionsSchema,
+  exportStream,
+} from "@/lib/datasets/export";
+import { describeZodError, jsonError } from "@/lib/http/body";
+import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 

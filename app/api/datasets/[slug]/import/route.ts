@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { describeZodError, isCrossSiteFormRisk, jsonError } from "@/lib/http";
+import { describeZodError, isCrossSiteFormRisk, jsonError } from "@/lib/http/body";
 import {
   ImportTooLargeError,
   importJsonlFile,
@@ -8,8 +8,8 @@ import {
   removeUpload,
   saveUpload,
   slugSchema,
-} from "@/lib/import";
-import { authorizeRequest } from "@/lib/session";
+} from "@/lib/datasets/import";
+import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 

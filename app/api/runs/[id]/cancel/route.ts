@@ -1,7 +1,7 @@
-import { jsonError } from "@/lib/http";
-import { cancelRun } from "@/lib/run-scheduler";
-import { parseRunId, RunError } from "@/lib/runs";
-import { authorizeRequest } from "@/lib/session";
+import { jsonError } from "@/lib/http/body";
+import { cancelRun } from "@/lib/runs/scheduler";
+import { parseRunId, RunError } from "@/lib/runs/schemas";
+import { authorizeRequest } from "@/lib/auth/session";
 
 /** POST /api/runs/:id/cancel: a queued run ends at once; a running one stops within seconds. */
 export async function POST(request: Request, { params }: { params: Promise<{ id: string }> }) {

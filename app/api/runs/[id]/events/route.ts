@@ -1,7 +1,8 @@
 import { getDb } from "@/db";
-import { jsonError } from "@/lib/http";
-import { isTerminal, parseRunId, runMetricSeries, runSnapshot } from "@/lib/runs";
-import { authorizeRequest } from "@/lib/session";
+import { jsonError } from "@/lib/http/body";
+import { isTerminal, parseRunId } from "@/lib/runs/schemas";
+import { runMetricSeries, runSnapshot } from "@/lib/runs/progress";
+import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,8 @@
 import { getDb } from "@/db";
-import { jsonError } from "@/lib/http";
-import { getRun, parseRunId } from "@/lib/runs";
-import { authorizeRequest } from "@/lib/session";
+import { jsonError } from "@/lib/http/body";
+import { getRun } from "@/lib/runs/lifecycle";
+import { parseRunId } from "@/lib/runs/schemas";
+import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 

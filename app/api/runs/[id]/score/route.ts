@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { jsonError, parseJsonBody } from "@/lib/http";
-import { getRun, parseRunId } from "@/lib/runs";
-import { scoreWithRun } from "@/lib/run-scoring";
-import { authorizeRequest } from "@/lib/session";
+import { jsonError, parseJsonBody } from "@/lib/http/body";
+import { getRun } from "@/lib/runs/lifecycle";
+import { parseRunId } from "@/lib/runs/schemas";
+import { scoreWithRun } from "@/lib/runs/scoring";
+import { authorizeRequest } from "@/lib/auth/session";
 
 const responseSchema = z.union([
   z.string().min(1, "A response must not be empty.").max(50_000),

@@ -2,11 +2,14 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { getDb } from "@/db";
-import { getDataset, getPromptDetail } from "@/lib/datasets";
+import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
+import { requirePageUser } from "@/lib/auth/session";
+import { currentReviewState, promptReviewHistory, revisionCounts } from "@/lib/annotations/review";
+import { nextPromptToReview } from "@/lib/datasets/prompt-search";
+import { ReviewPanel, type ReviewItem } from "@/components/review/review-panel";
 import { Markdown } from "@/components/markdown";
-import { labelsByResponseId } from "@/lib/response-label";
+import { labelsByResponseId } from "@/lib/annotations/labels";
 import { plural } from "@/lib/utils";
-import { requirePageUser } from "@/lib/session";
 
 export const metadata = { title: "Prompt" };
 export const dynamic = "force-dynamic";
@@ -19,18 +22,22 @@ export default async function Page({
   searchParams,
 }: {
   params: Promise<{ slug: string; id: string }>;
-  searchParams: Promise<{ run?: string }>;
+  searchParams: Promise<{ run?: string; accepted?: string }>;
 }) {
-  const [{ slug, id }, { run }] = await Promise.all([params, searchParams]);
-  await requirePageUser("researcher", `/datasets/${slug}/prompts/${id}`);
+  const [{ slug, id }, { run, accepted }] = await Promise.all([params, searchParams]);
+  const viewer = await requirePageUser("researcher", `/datasets/${slug}/prompts/${id}`);
+  const acceptedOnly = accepted === "1";
   const promptId = idSchema.safeParse(id);
   const runId = run === undefined ? undefined : idSchema.safeParse(run);
   if (!promptId.success || (runId && !runId.success)) notFound();
   const db = getDb();
   const dataset = getDataset(db, slug);
   if (!dataset) notFound();
-  const prompt = getPromptDetail(db, dataset.id, promptId.data, runId?.data);
+  const prompt = getPromptDetail(db, dataset.id, promptId.data, runId?.data, { acceptedOnly });
   if (!prompt) notFound();
+  const history = promptReviewHistory(db, prompt.id);
+  const edits = revisionCounts(db, prompt.id);
+  const nextToReview = nextPromptToReview(db, dataset.id, prompt.id);
 
   const label = labelsByResponseId(prompt.responses);
   const rankOf = (groups: number[][], responseId: number) => {
@@ -40,6 +47,39 @@ export default async function Page({
       start += g.length;
     }
     return "—";
+  };
+
+  const rankingText = (groups: number[][]) =>
+    groups.map((g) => g.map((r) => label.get(r) ?? "?").join(" = ")).join(" > ");
+  const reviewItems: ReviewItem[] = prompt.annotations.map((a) => {
+    const decisions = history.get(a.id) ?? [];
+    return {
+      id: a.id,
+      annotator: a.annotator,
+      summary: a.notRankable ? `cannot rank: ${a.notRankableReason ?? ""}` : rankingText(a.ranking),
+      openness: a.openness,
+      comment: a.comment,
+      version: a.updatedAt.getTime(),
+      edits: edits.get(a.id) ?? 0,
+      state: currentReviewState(decisions, a.updatedAt),
+      own: a.annotatorId === viewer.id,
+      history: decisions.map((d) => ({
+        id: d.id,
+        reviewer: d.reviewer,
+        decision: d.decision,
+        comment: d.comment,
+        at: d.createdAt.toISOString().slice(0, 16).replace("T", " "),
+        current: d.versionAt.getTime() === a.updatedAt.getTime(),
+      })),
+    };
+  });
+  const selfPath = `/datasets/${dataset.slug}/prompts/${prompt.id}`;
+  const withQuery = (acceptedFlag: boolean) => {
+    const query = new URLSearchParams();
+    if (runId?.success) query.set("run", String(runId.data));
+    if (acceptedFlag) query.set("accepted", "1");
+    const text = query.toString();
+    return text ? `${selfPath}?${text}` : selfPath;
   };
 
   return (
@@ -105,7 +145,7 @@ export default async function Page({
             {prompt.consensus.length > 0 && (
               <tr className="bg-indigo-50/50">
                 <th scope="row" className="px-3 py-2 text-left font-semibold">
-                  Consensus (Borda)
+                  Consensus (Borda{acceptedOnly ? `, ${prompt.consensusOf} accepted` : ""})
                 </th>
                 {prompt.responses.map((r) => (
                   <td key={r.id} className="px-3 py-2 text-center font-semibold tabular-nums">
@@ -131,6 +171,36 @@ export default async function Page({
           </tbody>
         </table>
       </div>
+
+      <p className="text-sm text-slate-600">
+        {acceptedOnly ? (
+          <Link href={withQuery(false)} className="text-indigo-700 hover:underline" data-testid="consensus-all">
+            Consensus of every ranking
+          </Link>
+        ) : (
+          <Link href={withQuery(true)} className="text-indigo-700 hover:underline" data-testid="consensus-accepted">
+            Consensus of accepted rankings only
+          </Link>
+        )}
+      </p>
+
+      <section aria-labelledby="review-heading" className="space-y-3">
+        <div className="flex flex-wrap items-baseline justify-between gap-2">
+          <h2 id="review-heading" className="text-lg font-semibold">
+            Review
+          </h2>
+          {nextToReview !== null && (
+            <Link
+              href={`/datasets/${dataset.slug}/prompts/${nextToReview}`}
+              className="text-sm text-indigo-700 hover:underline"
+              data-testid="next-to-review"
+            >
+              Next prompt waiting for review →
+            </Link>
+          )}
+        </div>
+        <ReviewPanel items={reviewItems} />
+      </section>
 
       <ol className="grid gap-3 md:grid-cols-2">
         {prompt.responses.map((r) => (

@@ -1,0 +1,288 @@
+import Link from "next/link";
+import {
+  isFiltered,
+  promptSearchQuery,
+  type PromptPage,
+  type PromptSearch,
+  type PromptSort,
+} from "@/lib/datasets/prompt-search";
+import { REVIEW_STATE_LABELS, REVIEW_STATES } from "@/lib/annotations/review";
+import { cn } from "@/lib/utils";
+
+const fieldClass =
+  "h-9 rounded-md border border-slate-300 bg-white px-2 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
+
+function fmt(value: number | null, digits = 2): string {
+  return value === null ? "—" : value.toFixed(digits);
+}
+
+/**
+ * The dataset's prompts: a GET form of filters (the URL is the state, so a view can be shared),
+ * one page of results and the pager. Everything is rendered on the server.
+ */
+export function PromptBrowser({
+  basePath,
+  search,
+  result,
+  annotators,
+  lowAgreement,
+}: {
+  basePath: string;
+  search: PromptSearch;
+  result: PromptPage;
+  annotators: { id: number; name: string }[];
+  lowAgreement: number;
+}) {
+  const href = (changes: Partial<PromptSearch>) => `${basePath}${promptSearchQuery(search, changes)}`;
+  const first = (result.page - 1) * result.pageSize + 1;
+  const last = Math.min(result.total, result.page * result.pageSize);
+  const sort = search.sort ?? "id";
+  const sortLink = (key: PromptSort, label: string, reverse?: PromptSort) => {
+    const active = sort === key || sort === reverse;
+    const next = sort === key && reverse ? reverse : key;
+    return (
+      <Link
+        href={`${href({ sort: next })}#prompts-heading`}
+        className={cn("hover:text-slate-800 hover:underline", active && "text-slate-900")}
+        aria-label={`Sort by ${label}`}
+      >
+        {label}
+        {active ? (sort === reverse ? " ↓" : " ↑") : ""}
+      </Link>
+    );
+  };
+
+  return (
+    <div className="space-y-3">
+      <form
+        method="get"
+        action={basePath}
+        role="search"
+        aria-label="Search and filter prompts"
+        className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm"
+        data-testid="prompt-search"
+      >
+        <label className="min-w-48 flex-1">
+          <span className="block text-xs text-slate-500">Text or id contains</span>
+          <input
+            name="q"
+            type="search"
+            defaultValue={search.q ?? ""}
+            maxLength={200}
+            placeholder="e.g. haiku"
+            className={cn(fieldClass, "w-full")}
+            data-testid="search-q"
+          />
+        </label>
+        <label>
+          <span className="block text-xs text-slate-500">Agreement</span>
+          <select
+            name="agreement"
+            defaultValue={search.agreement ?? ""}
+            className={fieldClass}
+            data-testid="search-agreement"
+          >
+            <option value="">any</option>
+            <option value="low">low (W &lt; {lowAgreement})</option>
+            <option value="ok">W ≥ {lowAgreement}</option>
+            <option value="none">not measurable yet</option>
+          </select>
+        </label>
+        <fieldset className="flex items-end gap-1">
+          <legend className="text-xs text-slate-500">Openness from – to</legend>
+          <input
+            name="open_min"
+            type="number"
+            min={0}
+            max={1}
+            step={0.25}
+            defaultValue={search.open_min ?? ""}
+            aria-label="Openness at least"
+            className={cn(fieldClass, "w-20")}
+          />
+          <span aria-hidden className="pb-2 text-slate-400">
+            –
+          </span>
+          <input
+            name="open_max"
+            type="number"
+            min={0}
+            max={1}
+            step={0.25}
+            defaultValue={search.open_max ?? ""}
+            aria-label="Openness at most"
+            className={cn(fieldClass, "w-20")}
+          />
+        </fieldset>
+        <label>
+          <span className="block text-xs text-slate-500">Flag</span>
+          <select name="flag" defaultValue={search.flag ?? ""} className={fieldClass} data-testid="search-flag">
+            <option value="">any</option>
+            <option value="not_rankable">someone could not rank</option>
+            <option value="commented">has a comment</option>
+            <option value="unannotated">no annotations yet</option>
+          </select>
+        </label>
+        <label>
+          <span className="block text-xs text-slate-500">Annotator</span>
+          <select
+            name="annotator"
+            defaultValue={search.annotator ? String(search.annotator) : ""}
+            className={cn(fieldClass, "max-w-48")}
+            data-testid="search-annotator"
+          >
+            <option value="">anyone</option>
+            {annotators.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span className="block text-xs text-slate-500">Review</span>
+          <select name="review" defaultValue={search.review ?? ""} className={fieldClass} data-testid="search-review">
+            <option value="">any</option>
+            {REVIEW_STATES.map((state) => (
+              <option key={state} value={state}>
+                has one {REVIEW_STATE_LABELS[state]}
+              </option>
+            ))}
+          </select>
+        </label>
+        {search.sort && search.sort !== "id" && <input type="hidden" name="sort" value={search.sort} />}
+        <div className="flex gap-2">
+          <button
+            type="submit"
+            className="h-9 rounded-md bg-indigo-600 px-3 font-medium text-white hover:bg-indigo-500 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
+            data-testid="search-submit"
+          >
+            Search
+          </button>
+          {isFiltered(search) && (
+            <Link
+              href={basePath + "#prompts-heading"}
+              className="inline-flex h-9 items-center rounded-md px-3 text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
+              data-testid="search-clear"
+            >
+              Clear
+            </Link>
+          )}
+        </div>
+      </form>
+
+      <p className="text-sm text-slate-600" role="status" data-testid="search-summary">
+        {result.total === 0
+          ? isFiltered(search)
+            ? "No prompt matches these filters."
+            : "This dataset has no prompts yet."
+          : result.rows.length === 0
+            ? `Page ${result.page} is past the end: ${result.total} ${result.total === 1 ? "prompt matches" : "prompts match"}.`
+            : `${first}–${last} of ${result.total} ${result.total === 1 ? "prompt" : "prompts"}${isFiltered(search) ? " matching" : ""}`}
+        {result.rows.length === 0 && result.total > 0 && (
+          <>
+            {" "}
+            <Link href={href({ page: result.pages })} className="text-indigo-700 hover:underline">
+              Go to the last page
+            </Link>
+          </>
+        )}
+      </p>
+
+      {result.rows.length > 0 && (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <table className="min-w-full text-sm" data-testid="prompt-table">
+            <caption className="sr-only">
+              Prompts with their agreement and review state, page {result.page} of {result.pages}
+            </caption>
+            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+              <tr>
+                <th scope="col" className="px-3 py-2 font-medium">
+                  {sortLink("id", "Prompt")}
+                </th>
+                <th scope="col" className="px-3 py-2 text-right font-medium">
+                  {sortLink("rankings", "Rankings")}
+                </th>
+                <th scope="col" className="px-3 py-2 text-right font-medium">
+                  {sortLink("w", "Kendall's W", "-w")}
+                </th>
+                <th scope="col" className="px-3 py-2 text-right font-medium">
+                  Mean tau-b
+                </th>
+                <th scope="col" className="px-3 py-2 text-right font-medium">
+                  Openness
+                </th>
+                <th scope="col" className="px-3 py-2 font-medium">
+                  Review
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {result.rows.map((row) => (
+                <tr key={row.id} className={cn(row.flagged && "bg-amber-50")} data-prompt-id={row.id}>
+                  <td className="max-w-md px-3 py-2">
+                    <Link
+                      href={`${basePath}/prompts/${row.id}`}
+                      className="line-clamp-2 break-words text-indigo-700 hover:underline"
+                    >
+                      {row.text}
+                    </Link>
+                    <span className="font-mono text-xs text-slate-500">{row.externalId}</span>
+                    {row.flagged && <span className="ml-2 text-xs font-medium text-amber-800">low agreement</span>}
+                    {row.notRankable > 0 && (
+                      <span className="ml-2 text-xs text-slate-600">{row.notRankable} cannot rank</span>
+                    )}
+                  </td>
+                  <td className="px-3 py-2 text-right tabular-nums">{row.rankings}</td>
+                  <td className="px-3 py-2 text-right tabular-nums">{fmt(row.kendallW)}</td>
+                  <td className="px-3 py-2 text-right tabular-nums">{fmt(row.meanTauB)}</td>
+                  <td className="px-3 py-2 text-right tabular-nums">{fmt(row.openness)}</td>
+                  <td className="px-3 py-2 text-xs text-slate-600">
+                    <ReviewCounts review={row.review} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {result.pages > 1 && (
+        <nav aria-label="Pages of prompts" className="flex flex-wrap items-center gap-2 text-sm" data-testid="pager">
+          {result.page > 1 && (
+            <Link
+              href={href({ page: Math.min(result.page - 1, result.pages) })}
+              className="rounded-md px-3 py-1.5 ring-1 ring-slate-300 hover:bg-slate-50"
+              rel="prev"
+            >
+              ← Previous
+            </Link>
+          )}
+          <span className="text-slate-600">
+            Page {result.page} of {result.pages}
+          </span>
+          {result.page < result.pages && (
+            <Link
+              href={href({ page: result.page + 1 })}
+              className="rounded-md px-3 py-1.5 ring-1 ring-slate-300 hover:bg-slate-50"
+              rel="next"
+              data-testid="pager-next"
+            >
+              Next →
+            </Link>
+          )}
+        </nav>
+      )}
+    </div>
+  );
+}
+
+function ReviewCounts({ review }: { review: PromptPage["rows"][number]["review"] }) {
+  const parts = [
+    review.pending && `${review.pending} to review`,
+    review.accepted && `${review.accepted} accepted`,
+    review.rejected && `${review.rejected} rejected`,
+    review.sentBack && `${review.sentBack} sent back`,
+  ].filter(Boolean);
+  return <>{parts.length ? parts.join(" · ") : "—"}</>;
+}

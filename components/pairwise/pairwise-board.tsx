@@ -1,0 +1,362 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import { useRouter } from "next/navigation";
+import { Button } from "@/components/ui/button";
+import { Markdown } from "@/components/markdown";
+import { OpennessPicker } from "@/components/ranking/openness-picker";
+import {
+  comparisonsLeft,
+  decide,
+  isComplete,
+  nextComparison,
+  placingOnLeft,
+  startPairwise,
+  type PairwiseState,
+  type Verdict,
+} from "@/components/pairwise/pairwise-state";
+import { OPENNESS_LABELS, isOnOpennessScale, type Openness } from "@/lib/openness/scale";
+import { cn } from "@/lib/utils";
+
+export type PairwiseResponse = { id: number; label: string; text: string };
+
+export type PairwiseBoardProps = {
+  prompt: { id: number; text: string };
+  /** In this annotator's display order; labels follow it. */
+  responses: PairwiseResponse[];
+  guidelines: string;
+  mode: "queue" | "edit";
+  annotationId?: number;
+  initial?: { openness: number | null; comment: string | null };
+  afterSaveHref: string;
+  cancelHref?: string;
+};
+
+function isTypingTarget(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target instanceof HTMLInputElement && (target.type === "radio" || target.type === "checkbox")) return false;
+  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+}
+
+/**
+ * Pairwise mode: two responses side by side, "left better / tie / right better" (← ↓ →), until
+ * the answers order every response; then openness and submit, as one ordinary ranking.
+ */
+export function PairwiseBoard({
+  prompt,
+  responses,
+  guidelines,
+  mode,
+  annotationId,
+  initial,
+  afterSaveHref,
+  cancelHref,
+}: PairwiseBoardProps) {
+  const router = useRouter();
+  const byId = new Map(responses.map((r) => [r.id, r]));
+  const [history, setHistory] = useState<PairwiseState[]>(() => [startPairwise(responses.map((r) => r.id))]);
+  const state = history.at(-1)!;
+  const [openness, setOpenness] = useState<Openness | null>(() =>
+    initial?.openness !== null && initial?.openness !== undefined && isOnOpennessScale(initial.openness)
+      ? initial.openness
+      : null,
+  );
+  const [notRankable, setNotRankable] = useState(false);
+  const [reason, setReason] = useState("");
+  const [comment, setComment] = useState(initial?.comment ?? "");
+  const [error, setError] = useState<string | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+  const [announcement, setAnnouncement] = useState("");
+  const [hydrated, setHydrated] = useState(false);
+  const startedAt = useRef<number | null>(null);
+  useEffect(() => {
+    startedAt.current = Date.now();
+    // Tests wait for this flag before pressing keys: the listeners exist from here on.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
+    setHydrated(true);
+  }, []);
+
+  const question = nextComparison(state);
+  const done = isComplete(state);
+  const leftId = question
+    ? placingOnLeft(prompt.id, question.placing, question.against)
+      ? question.placing
+      : question.against
+    : null;
+  const rightId = question ? (leftId === question.placing ? question.against : question.placing) : null;
+  const left = leftId === null ? null : byId.get(leftId)!;
+  const right = rightId === null ? null : byId.get(rightId)!;
+  const label = (id: number) => byId.get(id)?.label ?? "?";
+
+  const answer = (side: "left" | "tie" | "right") => {
+    if (!question || leftId === null) return;
+    const verdict: Verdict =
+      side === "tie" ? "tie" : (side === "left") === (leftId === question.placing) ? "placing" : "placed";
+    setHistory((h) => [...h, decide(h.at(-1)!, verdict)]);
+    setAnnouncement(
+      side === "tie"
+        ? `${label(leftId)} and ${label(rightId!)} tied.`
+        : `${label(side === "left" ? leftId : rightId!)} is better.`,
+    );
+  };
+  const undo = () => {
+    setHistory((h) => (h.length > 1 ? h.slice(0, -1) : h));
+    setAnnouncement("Last answer undone.");
+  };
+
+  const ready = notRankable ? reason.trim().length > 0 : done && openness !== null;
+
+  const submit = async () => {
+    if (!ready || submitting) return;
+    setSubmitting(true);
+    setError(null);
+    const body = {
+      ranking: notRankable ? [] : state.groups,
+      openness,
+      notRankable,
+      notRankableReason: notRankable ? reason.trim() : null,
+      comment: comment.trim() || null,
+      durationMs: startedAt.current === null ? null : Math.max(0, Date.now() - startedAt.current),
+    };
+    try {
+      const response =
+        mode === "edit"
+          ? await fetch(`/api/annotations/${annotationId}`, {
+              method: "PUT",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify(body),
+            })
+          : await fetch("/api/annotations", {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ promptId: prompt.id, ...body }),
+            });
+      if (!response.ok) {
+        const data = (await response.json().catch(() => null)) as { error?: string } | null;
+        setError(data?.error ?? `Saving failed (HTTP ${response.status}). Try again.`);
+        setSubmitting(false);
+        return;
+      }
+      router.replace(afterSaveHref);
+      router.refresh();
+    } catch {
+      setError("Could not reach the server. Your answers are still here; try again.");
+      setSubmitting(false);
+    }
+  };
+
+  const skip = async () => {
+    setSubmitting(true);
+    const response = await fetch("/api/queue/skip", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ promptId: prompt.id }),
+    }).catch(() => null);
+    if (!response?.ok) {
+      setError("Could not skip this prompt. Try again.");
+      setSubmitting(false);
+      return;
+    }
+    router.refresh();
+  };
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.altKey) return;
+      if (isTypingTarget(event.target) || notRankable) return;
+      if (!done && (event.key === "ArrowLeft" || event.key === "a")) answer("left");
+      else if (!done && (event.key === "ArrowRight" || event.key === "b")) answer("right");
+      else if (!done && (event.key === "ArrowDown" || event.key === "t" || event.key === "=")) answer("tie");
+      else if (event.key === "Backspace" || event.key === "u") undo();
+      else if (event.key === "Enter" && done && !(event.target instanceof HTMLButtonElement)) void submit();
+      else return;
+      event.preventDefault();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
+
+  const left_ = comparisonsLeft(state);
+
+  return (
+    <div className="space-y-4 pb-24" data-testid="pairwise-board" data-prompt-id={prompt.id} data-hydrated={hydrated}>
+      <section aria-labelledby="pw-prompt" className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
+        <h2 id="pw-prompt" className="text-xs font-semibold uppercase tracking-wide text-indigo-700">
+          Prompt
+        </h2>
+        <div data-testid="prompt-text" className="mt-2 break-words text-base text-slate-900">
+          <Markdown source={prompt.text} />
+        </div>
+        {guidelines.trim() && (
+          <details className="mt-3 rounded-lg bg-slate-50 text-sm" data-testid="guidelines">
+            <summary className="cursor-pointer rounded-lg px-3 py-2 font-medium text-slate-700">Guidelines</summary>
+            <Markdown source={guidelines} className="max-h-72 overflow-y-auto px-3 pb-3" />
+          </details>
+        )}
+      </section>
+
+      {!notRankable && !done && left && right && (
+        <section aria-labelledby="pw-question" data-testid="pairwise-question">
+          <div className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
+            <h2 id="pw-question" className="text-sm font-semibold text-slate-900">
+              Which response is better? Response {left.label} or Response {right.label}
+            </h2>
+            <p className="text-xs text-slate-600" data-testid="pairwise-progress">
+              Comparison {state.comparisons + 1} · at most {left_} to go
+            </p>
+          </div>
+          <div className="grid gap-3 md:grid-cols-2">
+            {[left, right].map((r, i) => (
+              <article
+                key={r.id}
+                className="min-w-0 rounded-xl border border-slate-200 bg-white p-4 shadow-sm"
+                aria-label={`Response ${r.label}`}
+                data-testid={i === 0 ? "pairwise-left" : "pairwise-right"}
+                data-response-id={r.id}
+              >
+                <p className="mb-2 text-xs font-semibold text-slate-600">
+                  <span className="rounded bg-slate-800 px-1.5 py-0.5 text-white">{r.label}</span>{" "}
+                  {i === 0 ? "left" : "right"}
+                </p>
+                <div className="max-h-[55vh] overflow-y-auto break-words text-sm text-slate-800">
+                  <Markdown source={r.text} />
+                </div>
+              </article>
+            ))}
+          </div>
+          <div className="mt-3 grid grid-cols-3 gap-2" role="group" aria-label="Your answer">
+            <Button onClick={() => answer("left")} data-testid="pairwise-left-better">
+              <span aria-hidden>←</span> {left.label} better
+            </Button>
+            <Button variant="secondary" onClick={() => answer("tie")} data-testid="pairwise-tie">
+              Tie{" "}
+              <span aria-hidden className="text-xs text-slate-500">
+                ↓
+              </span>
+            </Button>
+            <Button onClick={() => answer("right")} data-testid="pairwise-right-better">
+              {right.label} better <span aria-hidden>→</span>
+            </Button>
+          </div>
+          <p className="mt-2 text-xs text-slate-600">
+            Keys: ← left better, ↓ or t tie, → right better, Backspace undo.
+          </p>
+        </section>
+      )}
+
+      {(done || notRankable) && (
+        <section
+          aria-labelledby="pw-result"
+          className="space-y-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5"
+        >
+          {!notRankable && (
+            <div>
+              <h2 id="pw-result" className="text-sm font-semibold text-slate-900">
+                Your ranking, from {state.comparisons} {state.comparisons === 1 ? "comparison" : "comparisons"}
+              </h2>
+              <ol className="mt-2 flex flex-wrap gap-2" data-testid="pairwise-result">
+                {state.groups.map((g, i) => (
+                  <li key={i} className="rounded-md bg-indigo-50 px-2 py-1 text-sm font-medium text-indigo-900">
+                    {i + 1}. {g.map((id) => `Response ${label(id)}`).join(" = ")}
+                  </li>
+                ))}
+              </ol>
+            </div>
+          )}
+          {!notRankable && (
+            <OpennessPicker
+              value={openness}
+              onChange={(v) => setOpenness(v)}
+              invalid={error !== null && openness === null}
+            />
+          )}
+          <div>
+            <label htmlFor="pw-comment" className="text-sm font-medium text-slate-800">
+              Comment <span className="font-normal text-slate-500">(optional)</span>
+            </label>
+            <textarea
+              id="pw-comment"
+              value={comment}
+              onChange={(e) => setComment(e.target.value)}
+              rows={2}
+              className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+              data-testid="comment"
+            />
+          </div>
+        </section>
+      )}
+
+      <div className="rounded-xl border border-slate-200 bg-white p-4 text-sm">
+        <label className="flex items-center gap-2 font-medium text-slate-800">
+          <input
+            type="checkbox"
+            checked={notRankable}
+            onChange={(e) => setNotRankable(e.target.checked)}
+            data-testid="not-rankable"
+          />
+          Cannot compare these responses
+        </label>
+        {notRankable && (
+          <textarea
+            aria-label="Why not? (required)"
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            rows={2}
+            placeholder="e.g. the responses are identical, or the prompt is unsafe"
+            className="mt-2 w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+            data-testid="not-rankable-reason"
+          />
+        )}
+      </div>
+
+      <div aria-live="polite" className="sr-only" data-testid="announcer">
+        {announcement}
+      </div>
+
+      <div className="fixed inset-x-0 bottom-0 z-30 border-t border-slate-200 bg-white/95 backdrop-blur">
+        <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-2 px-4 py-3">
+          <p className="min-w-0 flex-1 text-sm" aria-live="polite" data-testid="submit-status">
+            {error ? (
+              <span className="text-rose-700" role="alert" data-testid="submit-error">
+                {error}
+              </span>
+            ) : ready ? (
+              <span className="text-emerald-700">
+                {notRankable ? "Ready to submit as not comparable" : `Ready: openness “${OPENNESS_LABELS[openness!]}”`}
+              </span>
+            ) : done ? (
+              "To submit, tag the prompt's openness."
+            ) : (
+              "Answer the comparisons; your ranking builds itself."
+            )}
+          </p>
+          <Button
+            variant="ghost"
+            onClick={undo}
+            disabled={history.length < 2 || submitting}
+            data-testid="pairwise-undo"
+          >
+            Undo
+          </Button>
+          {mode === "queue" ? (
+            <Button variant="secondary" onClick={skip} disabled={submitting} data-testid="skip">
+              Skip
+            </Button>
+          ) : (
+            <Button variant="secondary" onClick={() => router.push(cancelHref ?? afterSaveHref)} disabled={submitting}>
+              Cancel
+            </Button>
+          )}
+          <Button
+            onClick={() => void submit()}
+            disabled={!ready || submitting}
+            className={cn(!ready && "opacity-60")}
+            data-testid="submit-annotation"
+          >
+            {submitting ? "Saving…" : mode === "edit" ? "Save changes" : "Submit"}
+          </Button>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,160 @@
+"use client";
+
+import { useActionState, useId } from "react";
+import { useFormStatus } from "react-dom";
+import { Button } from "@/components/ui/button";
+import { reviewAction, type ReviewActionState } from "@/lib/annotations/review-actions";
+import type { ReviewState } from "@/lib/annotations/review";
+import { cn } from "@/lib/utils";
+
+export type ReviewItem = {
+  id: number;
+  annotator: string;
+  /** The ranking as the reviewer reads it ("C > A = B > D"), or the reason it could not be ranked. */
+  summary: string;
+  openness: number | null;
+  comment: string | null;
+  /** The annotation's updated_at in ms: the version this page shows. */
+  version: number;
+  edits: number;
+  state: ReviewState;
+  own: boolean;
+  history: { id: number; reviewer: string; decision: string; comment: string | null; at: string; current: boolean }[];
+};
+
+const STATE_STYLE: Record<ReviewState, string> = {
+  pending: "bg-slate-100 text-slate-700",
+  accepted: "bg-emerald-100 text-emerald-800",
+  rejected: "bg-rose-100 text-rose-800",
+  sent_back: "bg-amber-100 text-amber-900",
+};
+const STATE_TEXT: Record<ReviewState, string> = {
+  pending: "waiting for review",
+  accepted: "accepted",
+  rejected: "rejected",
+  sent_back: "sent back",
+};
+const DECISION_TEXT: Record<string, string> = { accept: "accepted", reject: "rejected", send_back: "sent back" };
+
+function DecisionButtons() {
+  const { pending } = useFormStatus();
+  return (
+    <div className="flex flex-wrap gap-2">
+      <Button type="submit" name="decision" value="accept" size="sm" disabled={pending} data-testid="review-accept">
+        Accept
+      </Button>
+      <Button
+        type="submit"
+        name="decision"
+        value="send_back"
+        size="sm"
+        variant="secondary"
+        disabled={pending}
+        data-testid="review-send-back"
+      >
+        Send back
+      </Button>
+      <Button
+        type="submit"
+        name="decision"
+        value="reject"
+        size="sm"
+        variant="danger"
+        disabled={pending}
+        data-testid="review-reject"
+      >
+        Reject
+      </Button>
+    </div>
+  );
+}
+
+function ReviewCard({ item }: { item: ReviewItem }) {
+  const [state, formAction] = useActionState<ReviewActionState, FormData>(reviewAction, {});
+  const id = useId();
+  return (
+    <li
+      className="rounded-lg border border-slate-200 bg-white p-4"
+      data-testid="review-item"
+      data-annotation-id={item.id}
+    >
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h3 className="font-medium text-slate-900">{item.annotator}</h3>
+        <span
+          className={cn("rounded-full px-2 py-0.5 text-xs font-medium", STATE_STYLE[item.state])}
+          data-testid="review-state"
+        >
+          {STATE_TEXT[item.state]}
+        </span>
+      </div>
+      <p className="mt-1 font-mono text-sm text-slate-800">{item.summary}</p>
+      <p className="text-xs text-slate-600">
+        openness {item.openness ?? "—"}
+        {item.edits > 0 && ` · resubmitted ${item.edits} ${item.edits === 1 ? "time" : "times"}`}
+      </p>
+      {item.comment && <p className="mt-1 text-sm text-slate-700">“{item.comment}”</p>}
+
+      {item.history.length > 0 && (
+        <ol
+          className="mt-3 space-y-1 border-l-2 border-slate-200 pl-3 text-xs text-slate-600"
+          aria-label="Decisions so far"
+        >
+          {item.history.map((h) => (
+            <li key={h.id} data-testid="review-history-entry">
+              <span className="font-medium text-slate-800">{DECISION_TEXT[h.decision] ?? h.decision}</span> by{" "}
+              {h.reviewer}, {h.at}
+              {!h.current && " (an earlier version)"}
+              {h.comment && <>: “{h.comment}”</>}
+            </li>
+          ))}
+        </ol>
+      )}
+
+      {item.own ? (
+        <p className="mt-3 text-xs text-slate-500">Your own annotation: another researcher reviews it.</p>
+      ) : (
+        <form
+          action={formAction}
+          className="mt-3 space-y-2"
+          aria-describedby={`${id}-status`}
+          data-testid="review-form"
+        >
+          <input type="hidden" name="annotationId" value={item.id} />
+          <input type="hidden" name="version" value={item.version} />
+          <label className="block text-xs font-medium text-slate-600" htmlFor={`${id}-comment`}>
+            Comment for the annotator <span className="font-normal">(needed to send back or reject)</span>
+          </label>
+          <textarea
+            id={`${id}-comment`}
+            name="comment"
+            rows={2}
+            maxLength={5000}
+            className="w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30"
+            data-testid="review-comment"
+          />
+          <DecisionButtons />
+          <div id={`${id}-status`} aria-live="polite">
+            {state.error && (
+              <p className="text-xs text-rose-700" role="alert" data-testid="review-error">
+                {state.error}
+              </p>
+            )}
+            {state.message && !state.error && <p className="text-xs text-emerald-700">{state.message}</p>}
+          </div>
+        </form>
+      )}
+    </li>
+  );
+}
+
+/** Every annotation of a prompt with its review state, decisions so far, and the reviewer's form. */
+export function ReviewPanel({ items }: { items: ReviewItem[] }) {
+  if (!items.length) return <p className="text-sm text-slate-600">Nobody has annotated this prompt yet.</p>;
+  return (
+    <ul className="grid gap-3 md:grid-cols-2" data-testid="review-panel">
+      {items.map((item) => (
+        <ReviewCard key={`${item.id}-${item.version}`} item={item} />
+      ))}
+    </ul>
+  );
+}

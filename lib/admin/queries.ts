@@ -1,0 +1,211 @@
+import crypto from "node:crypto";
+import { z } from "zod";
+import type { Db } from "@/db";
+import { RANKING_MODES, ROLES, type Role } from "@/db/schema";
+import { median } from "@/lib/annotations/agreement";
+import { hashApiToken } from "@/lib/auth/session";
+
+/** Team administration: users, roles, API tokens, dataset settings, annotator progress. */
+
+export class AdminError extends Error {}
+
+export type AdminUser = {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  createdAt: Date;
+  annotations: number;
+  annotationsLastWeek: number;
+  medianSeconds: number | null;
+  lastAnnotationAt: Date | null;
+};
+
+export function listUsers(db: Db): AdminUser[] {
+  const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
+  const rows = db.$client
+    .prepare<
+      [number],
+      {
+        id: number;
+        email: string;
+        name: string;
+        role: Role;
+        disabled: number;
+        created_at: number;
+        annotations: number;
+        last_week: number;
+        last_at: number | null;
+      }
+    >(
+      `select u.id, u.email, u.name, u.role, u.disabled, u.created_at,
+              count(a.id) as annotations, coalesce(sum(a.updated_at >= ?), 0) as last_week, max(a.updated_at) as last_at
+       from users u left join annotations a on a.annotator_id = u.id
+       where u.external = 0 group by u.id order by u.role, u.email`,
+    )
+    .all(weekAgo);
+  const durations = db.$client.prepare<[number], { d: number }>(
+    "select duration_ms as d from annotations where annotator_id = ? and duration_ms is not null",
+  );
+  return rows.map((r) => {
+    const medianMs = median(durations.all(r.id).map((x) => x.d));
+    return {
+      id: r.id,
+      email: r.email,
+      name: r.name,
+      role: r.role,
+      disabled: Boolean(r.disabled),
+      createdAt: new Date(r.created_at),
+      annotations: r.annotations,
+      annotationsLastWeek: r.last_week,
+      medianSeconds: medianMs === null ? null : medianMs / 1000,
+      lastAnnotationAt: r.last_at === null ? null : new Date(r.last_at),
+    };
+  });
+}
+
+function activeAdmins(db: Db): number {
+  return (
+    db.$client
+      .prepare("select count(*) as n from users where role = 'admin' and disabled = 0 and external = 0")
+      .get() as { n: number }
+  ).n;
+}
+
+function internalUser(db: Db, userId: number) {
+  const user = db.$client
+    .prepare<[number], { id: number; role: Role; disabled: number; external: number; email: string }>(
+      "select id, role, disabled, external, email from users where id = ?",
+    )
+    .get(userId);
+  if (!user || user.external)
+    throw new AdminError("There is no such user (external annotators have no account to manage).");
+  return user;
+}
+
+export const setRoleSchema = z.object({ userId: z.coerce.number().int().positive(), role: z.enum(ROLES) });
+
+/** Changes a role; refuses to leave the team without an active admin. */
+export function setUserRole(db: Db, input: z.infer<typeof setRoleSchema>): void {
+  db.$client.transaction(() => {
+    const user = internalUser(db, input.userId);
+    if (user.role === "admin" && input.role !== "admin" && !user.disabled && activeAdmins(db) <= 1) {
+      throw new AdminError("This is the last active admin; make someone else admin first.");
+    }
+    db.$client.prepare("update users set role = ? where id = ?").run(input.role, input.userId);
+  })();
+}
+
+export const setDisabledSchema = z.object({
+  userId: z.coerce.number().int().positive(),
+  disabled: z.enum(["0", "1"]).transform((v) => v === "1"),
+});
+
+/** Disabling keeps every annotation; the user just cannot sign in or use tokens. */
+export function setUserDisabled(db: Db, actorId: number, input: z.infer<typeof setDisabledSchema>): void {
+  if (input.userId === actorId && input.disabled) throw new AdminError("You cannot disable your own account.");
+  db.$client.transaction(() => {
+    const user = internalUser(db, input.userId);
+    if (input.disabled && user.role === "admin" && !user.disabled && activeAdmins(db) <= 1) {
+      throw new AdminError("This is the last active admin; it cannot be disabled.");
+    }
+    db.$client.prepare("update users set disabled = ? where id = ?").run(input.disabled ? 1 : 0, input.userId);
+  })();
+}
+
+export type ApiTokenRow = {
+  id: number;
+  name: string;
+  prefix: string;
+  userEmail: string;
+  userRole: Role;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+};
+
+export const createTokenSchema = z.object({
+  userId: z.coerce.number().int().positive(),
+  name: z.string().trim().min(1, "Name the token (e.g. what script uses it).").max(100),
+});
+
+/** Creates a token for a user. The token is returned once; only its sha256 is stored. */
+export function createApiToken(
+  db: Db,
+  input: z.infer<typeof createTokenSchema>,
+): { token: string; id: number; prefix: string } {
+  const user = internalUser(db, input.userId);
+  if (user.disabled) throw new AdminError("That user is disabled; enable them before giving them a token.");
+  const token = `ork_${crypto.randomBytes(24).toString("base64url")}`;
+  const prefix = token.slice(0, 10);
+  const id = Number(
+    db.$client
+      .prepare("insert into api_tokens (user_id, name, token_hash, prefix) values (?, ?, ?, ?)")
+      .run(input.userId, input.name, hashApiToken(token), prefix).lastInsertRowid,
+  );
+  return { token, id, prefix };
+}
+
+export function listApiTokens(db: Db): ApiTokenRow[] {
+  return db.$client
+    .prepare<
+      [],
+      {
+        id: number;
+        name: string;
+        prefix: string;
+        email: string;
+        role: Role;
+        created_at: number;
+        last_used_at: number | null;
+        revoked_at: number | null;
+      }
+    >(
+      `select t.id, t.name, t.prefix, u.email, u.role, t.created_at, t.last_used_at, t.revoked_at
+       from api_tokens t join users u on u.id = t.user_id order by t.revoked_at is not null, t.id desc`,
+    )
+    .all()
+    .map((t) => ({
+      id: t.id,
+      name: t.name,
+      prefix: t.prefix,
+      userEmail: t.email,
+      userRole: t.role,
+      createdAt: new Date(t.created_at),
+      lastUsedAt: t.last_used_at === null ? null : new Date(t.last_used_at),
+      revokedAt: t.revoked_at === null ? null : new Date(t.revoked_at),
+    }));
+}
+
+export const revokeTokenSchema = z.object({ tokenId: z.coerce.number().int().positive() });
+
+export function revokeApiToken(db: Db, input: z.infer<typeof revokeTokenSchema>): void {
+  const result = db.$client
+    .prepare("update api_tokens set revoked_at = ? where id = ? and revoked_at is null")
+    .run(Date.now(), input.tokenId);
+  if (result.changes === 0) throw new AdminError("That token does not exist or is already revoked.");
+}
+
+export const datasetSettingsUpdateSchema = z.object({
+  slug: z.string().min(1),
+  name: z.string().trim().min(1, "Enter a name.").max(200),
+  guidelines: z.string().max(50_000),
+  annotationsPerPrompt: z.coerce
+    .number()
+    .int()
+    .min(1, "At least 1 annotation per prompt.")
+    .max(50, "At most 50 annotations per prompt."),
+  /** Left as it is when the form does not send it. */
+  rankingMode: z.enum(RANKING_MODES, { message: `The mode is one of ${RANKING_MODES.join(", ")}.` }).optional(),
+});
+
+/** Responses per prompt is fixed once a dataset has prompts, so it is not editable here. */
+export function updateDatasetSettings(db: Db, input: z.infer<typeof datasetSettingsUpdateSchema>): void {
+  const result = db.$client
+    .prepare(
+      "update datasets set name = ?, guidelines = ?, annotations_per_prompt = ?, ranking_mode = coalesce(?, ranking_mode) where slug = ?",
+    )
+    .run(input.name, input.guidelines, input.annotationsPerPrompt, input.rankingMode ?? null, input.slug);
+  if (result.changes === 0) throw new AdminError(`There is no dataset "${input.slug}".`);
+}

@@ -1,0 +1,210 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { schema, type Db } from "@/db";
+import {
+  annotationInputSchema,
+  editAnnotation,
+  getMyAnnotation,
+  listMyAnnotations,
+  saveAnnotation,
+  type AnnotationInput,
+} from "@/lib/annotations/annotations";
+import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
+import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
+
+let db: Db;
+let cleanup: () => void;
+beforeEach(() => ({ db, cleanup } = openTempDb()));
+afterEach(() => cleanup());
+
+function snapshot() {
+  return {
+    annotations: db.select().from(schema.annotations).all(),
+    revisions: db.select().from(schema.annotationRevisions).all(),
+    assignments: db.select().from(schema.assignments).all(),
+  };
+}
+
+function input(promptId: number, ranking: number[][], extra: Partial<AnnotationInput> = {}): AnnotationInput {
+  return annotationInputSchema.parse({ promptId, ranking, openness: 0.25, durationMs: 4200, ...extra });
+}
+
+describe("saveAnnotation", () => {
+  it("stores the ranking groups, ties included, and ends the lease", () => {
+    const { prompts } = addDataset(db, { promptCount: 1 });
+    const user = addUser(db, "alice");
+    nextPrompt(db, findQueueDataset(db)!, user);
+    expect(snapshot().assignments).toHaveLength(1);
+    const [a, b, c, d, e, f, g, h] = prompts[0]!.responseIds as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const ranking = [[c], [a, b], [d], [e], [h, g, f]];
+    const saved = saveAnnotation(db, user, input(prompts[0]!.id, ranking, { comment: "  fine  " }));
+    expect(saved.ok).toBe(true);
+    const row = db.select().from(schema.annotations).get()!;
+    expect(row).toMatchObject({
+      ranking,
+      openness: 0.25,
+      notRankable: false,
+      comment: "fine",
+      durationMs: 4200,
+      annotatorId: user,
+    });
+    expect(snapshot().assignments).toHaveLength(0);
+  });
+
+  describe("rejects a bad submission and writes nothing", () => {
+    function setup() {
+      const { prompts } = addDataset(db, { promptCount: 2 });
+      const user = addUser(db, "alice");
+      nextPrompt(db, findQueueDataset(db)!, user);
+      const [p, other] = prompts as [(typeof prompts)[0], (typeof prompts)[0]];
+      return { user, p, other, before: snapshot() };
+    }
+
+    it("a missing response", () => {
+      const { user, p, before } = setup();
+      const result = saveAnnotation(
+        db,
+        user,
+        input(
+          p.id,
+          p.responseIds.slice(1).map((id) => [id]),
+        ),
+      );
+      expect(result).toMatchObject({ ok: false, status: 400, details: { missing: [p.responseIds[0]] } });
+      expect(!result.ok && result.message).toContain("Missing");
+      expect(snapshot()).toEqual(before);
+    });
+
+    it("a duplicated id", () => {
+      const { user, p, before } = setup();
+      const ids = p.responseIds.map((id) => [id]);
+      ids.push([p.responseIds[3]!]);
+      const result = saveAnnotation(db, user, input(p.id, ids));
+      expect(result).toMatchObject({ ok: false, status: 400, details: { duplicated: [p.responseIds[3]] } });
+      expect(snapshot()).toEqual(before);
+    });
+
+    it("an id of another prompt", () => {
+      const { user, p, other, before } = setup();
+      const ids = p.responseIds.slice(1).map((id) => [id]);
+      ids.push([other.responseIds[0]!]);
+      const result = saveAnnotation(db, user, input(p.id, ids));
+      expect(result).toMatchObject({
+        ok: false,
+        status: 400,
+        details: { foreign: [other.responseIds[0]], missing: [p.responseIds[0]] },
+      });
+      expect(!result.ok && result.message).toContain("another prompt");
+      expect(snapshot()).toEqual(before);
+    });
+
+    it("a prompt that does not exist", () => {
+      const { user, p, before } = setup();
+      expect(
+        saveAnnotation(
+          db,
+          user,
+          input(
+            987_654,
+            p.responseIds.map((id) => [id]),
+          ),
+        ),
+      ).toMatchObject({ ok: false, status: 404 });
+      expect(snapshot()).toEqual(before);
+    });
+  });
+
+  it("the schema refuses openness off the scale, missing openness and an unexplained cannot-rank", () => {
+    const off = annotationInputSchema.safeParse({ promptId: 1, ranking: [[1]], openness: 0.3 });
+    expect(off.success).toBe(false);
+    expect(off.error?.issues[0]?.message).toContain("0, 0.25, 0.5, 0.75, 1");
+    expect(annotationInputSchema.safeParse({ promptId: 1, ranking: [[1]] }).success).toBe(false);
+    expect(annotationInputSchema.safeParse({ promptId: 1, ranking: [[1]], openness: 1.5 }).success).toBe(false);
+    expect(annotationInputSchema.safeParse({ promptId: 1, ranking: [], notRankable: true }).success).toBe(false);
+    expect(annotationInputSchema.safeParse({ promptId: 1, ranking: [[1], []], openness: 0 }).success).toBe(false);
+    const cannot = annotationInputSchema.safeParse({
+      promptId: 1,
+      notRankable: true,
+      notRankableReason: "All identical",
+    });
+    expect(cannot.success).toBe(true);
+  });
+
+  it("cannot-rank stores no ranking and keeps the reason", () => {
+    const { prompts } = addDataset(db, { promptCount: 1 });
+    const user = addUser(db, "alice");
+    const saved = saveAnnotation(
+      db,
+      user,
+      input(prompts[0]!.id, [], { notRankable: true, notRankableReason: "Garbled", openness: null }),
+    );
+    expect(saved.ok).toBe(true);
+    expect(db.select().from(schema.annotations).get()).toMatchObject({
+      ranking: [],
+      notRankable: true,
+      notRankableReason: "Garbled",
+      openness: null,
+    });
+  });
+
+  it("an edit keeps the previous version as a revision; others cannot edit it", () => {
+    const { prompts } = addDataset(db, { promptCount: 1 });
+    const [alice, bob] = [addUser(db, "alice"), addUser(db, "bob")];
+    const ids = prompts[0]!.responseIds;
+    const first = saveAnnotation(
+      db,
+      alice,
+      input(
+        prompts[0]!.id,
+        ids.map((id) => [id]),
+        { comment: "first" },
+      ),
+    );
+    if (!first.ok) throw new Error(first.message);
+
+    const reversed = ids
+      .slice()
+      .reverse()
+      .map((id) => [id]);
+    const edited = editAnnotation(db, alice, first.annotation.id, {
+      ranking: reversed,
+      openness: 1,
+      notRankable: false,
+      comment: "second",
+    });
+    expect(edited).toMatchObject({
+      ok: true,
+      revised: true,
+      annotation: { id: first.annotation.id, ranking: reversed, openness: 1 },
+    });
+
+    const revisions = db.select().from(schema.annotationRevisions).all();
+    expect(revisions).toHaveLength(1);
+    expect(revisions[0]).toMatchObject({
+      annotationId: first.annotation.id,
+      ranking: ids.map((id) => [id]),
+      openness: 0.25,
+      comment: "first",
+    });
+    expect(db.select().from(schema.annotations).all()).toHaveLength(1);
+
+    const before = snapshot();
+    expect(
+      editAnnotation(db, bob, first.annotation.id, { ranking: reversed, openness: 0, notRankable: false }),
+    ).toMatchObject({ ok: false, status: 404 });
+    expect(snapshot()).toEqual(before);
+
+    expect(listMyAnnotations(db, alice)).toMatchObject([{ id: first.annotation.id, edits: 1, openness: 1 }]);
+    expect(listMyAnnotations(db, bob)).toEqual([]);
+    expect(getMyAnnotation(db, bob, first.annotation.id)).toBeNull();
+    expect(getMyAnnotation(db, alice, first.annotation.id)?.responses).toHaveLength(8);
+  });
+});

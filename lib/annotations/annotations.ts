@@ -1,0 +1,283 @@
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db";
+import { schema } from "@/db";
+import type { RankingGroups } from "@/db/schema";
+import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness/scale";
+import {
+  promptResponses,
+  releaseLease,
+  responsesInDisplayOrder,
+  type DisplayedResponse,
+} from "@/lib/annotations/queue";
+import { labelsByResponseId } from "@/lib/annotations/labels";
+
+const MAX_DURATION_MS = 7 * 24 * 60 * 60_000;
+
+const annotationFields = {
+  /** Groups of response ids, best first; a group of several is a tie. Empty when not rankable. */
+  ranking: z
+    .array(z.array(z.number().int("Response ids are whole numbers.")).min(1, "A ranking group cannot be empty."))
+    .default([]),
+  openness: z.number().nullable().optional(),
+  notRankable: z.boolean().default(false),
+  notRankableReason: z.string().trim().max(2000).nullable().optional(),
+  comment: z.string().trim().max(5000).nullable().optional(),
+  durationMs: z.number().int().min(0).max(MAX_DURATION_MS).nullable().optional(),
+};
+
+function checkOpenness(
+  value: { openness?: number | null; notRankable: boolean; notRankableReason?: string | null },
+  ctx: z.RefinementCtx,
+) {
+  if (value.openness !== null && value.openness !== undefined && !isOnOpennessScale(value.openness)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["openness"],
+      message: `Openness must be one of ${OPENNESS_SCALE.join(", ")} (got ${value.openness}).`,
+    });
+  }
+  if (!value.notRankable && (value.openness === null || value.openness === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["openness"],
+      message: "Tag the prompt's openness (0, 0.25, 0.5, 0.75 or 1).",
+    });
+  }
+  if (value.notRankable && !value.notRankableReason) {
+    ctx.addIssue({ code: "custom", path: ["notRankableReason"], message: "Say why the responses cannot be ranked." });
+  }
+}
+
+/** Body of PUT /api/annotations/[id]: an edit of an annotation that exists. */
+export const annotationEditSchema = z.object(annotationFields).superRefine(checkOpenness);
+/** Body of POST /api/annotations. */
+export const annotationInputSchema = z
+  .object({ promptId: z.number().int().positive("promptId must be a prompt's id."), ...annotationFields })
+  .superRefine(checkOpenness);
+
+export type AnnotationEdit = z.infer<typeof annotationEditSchema>;
+export type AnnotationInput = z.infer<typeof annotationInputSchema>;
+
+export type Annotation = typeof schema.annotations.$inferSelect;
+
+export type SaveResult =
+  | { ok: true; annotation: Annotation; revised: boolean }
+  | { ok: false; status: 400 | 404 | 409; message: string; details?: unknown };
+
+export type RankingProblems = { missing: number[]; duplicated: number[]; foreign: number[]; unknown: number[] };
+
+/**
+ * What is wrong with a ranking of a prompt's responses, or null when it lists each of them
+ * exactly once. `foreign` ids belong to another prompt; `unknown` ids belong to none.
+ */
+export function rankingProblems(db: Db, promptId: number, ranking: RankingGroups): RankingProblems | null {
+  const expected = new Set(promptResponses(db, promptId).map((r) => r.id));
+  const seen = new Set<number>();
+  const duplicated = new Set<number>();
+  const strangers = new Set<number>();
+  for (const id of ranking.flat()) {
+    if (seen.has(id)) duplicated.add(id);
+    seen.add(id);
+    if (!expected.has(id)) strangers.add(id);
+  }
+  const missing = [...expected].filter((id) => !seen.has(id));
+  const existing = strangers.size
+    ? new Set(
+        db
+          .select({ id: schema.responses.id })
+          .from(schema.responses)
+          .where(inArray(schema.responses.id, [...strangers]))
+          .all()
+          .map((r) => r.id),
+      )
+    : new Set<number>();
+  const foreign = [...strangers].filter((id) => existing.has(id));
+  const unknown = [...strangers].filter((id) => !existing.has(id));
+  if (!missing.length && !duplicated.size && !foreign.length && !unknown.length) return null;
+  return { missing, duplicated: [...duplicated], foreign, unknown };
+}
+
+export function describeRankingProblems(count: number, p: RankingProblems): string {
+  const parts = [`The ranking must list each of the prompt's ${count} responses exactly once.`];
+  if (p.missing.length) parts.push(`Missing: ${p.missing.join(", ")}.`);
+  if (p.duplicated.length) parts.push(`Listed more than once: ${p.duplicated.join(", ")}.`);
+  if (p.foreign.length) parts.push(`Responses of another prompt: ${p.foreign.join(", ")}.`);
+  if (p.unknown.length) parts.push(`No such responses: ${p.unknown.join(", ")}.`);
+  return parts.join(" ");
+}
+
+/**
+ * Stores an annotator's ranking of a prompt in one transaction: a first submission inserts, a
+ * later one (or an edit) copies the current version to annotation_revisions and then updates.
+ * Also ends the annotator's lease on the prompt. Anything wrong writes nothing.
+ */
+export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInput): SaveResult {
+  const prompt = db
+    .select({ id: schema.prompts.id })
+    .from(schema.prompts)
+    .where(eq(schema.prompts.id, input.promptId))
+    .get();
+  if (!prompt) return { ok: false, status: 404, message: `There is no prompt ${input.promptId}.` };
+
+  let ranking: RankingGroups = [];
+  if (!input.notRankable || input.ranking.length) {
+    const problems = rankingProblems(db, prompt.id, input.ranking);
+    if (problems) {
+      const count = promptResponses(db, prompt.id).length;
+      return { ok: false, status: 400, message: describeRankingProblems(count, problems), details: problems };
+    }
+    ranking = input.ranking;
+  }
+  // A ranking is still worth keeping for an unrankable prompt only as context; store none so
+  // that consumers never mistake it for a judgement.
+  if (input.notRankable) ranking = [];
+
+  const values = {
+    ranking,
+    openness: input.openness ?? null,
+    notRankable: input.notRankable,
+    notRankableReason: input.notRankable ? (input.notRankableReason ?? null) : null,
+    comment: input.comment ? input.comment : null,
+    durationMs: input.durationMs ?? null,
+  };
+
+  return db.transaction(
+    (tx) => {
+      const existing = tx
+        .select()
+        .from(schema.annotations)
+        .where(and(eq(schema.annotations.promptId, prompt.id), eq(schema.annotations.annotatorId, annotatorId)))
+        .get();
+      let annotation: Annotation;
+      if (existing) {
+        tx.insert(schema.annotationRevisions)
+          .values({
+            annotationId: existing.id,
+            ranking: existing.ranking,
+            openness: existing.openness,
+            notRankable: existing.notRankable,
+            notRankableReason: existing.notRankableReason,
+            comment: existing.comment,
+            durationMs: existing.durationMs,
+            versionAt: existing.updatedAt,
+          })
+          .run();
+        annotation = tx
+          .update(schema.annotations)
+          .set({ ...values, updatedAt: new Date() })
+          .where(eq(schema.annotations.id, existing.id))
+          .returning()
+          .get();
+      } else {
+        annotation = tx
+          .insert(schema.annotations)
+          .values({ promptId: prompt.id, annotatorId, ...values })
+          .returning()
+          .get();
+      }
+      releaseLease(tx as unknown as Db, prompt.id, annotatorId);
+      return { ok: true as const, annotation, revised: Boolean(existing) };
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** An edit of one of the annotator's own annotations; someone else's is reported as not found. */
+export function editAnnotation(db: Db, annotatorId: number, annotationId: number, edit: AnnotationEdit): SaveResult {
+  const existing = db
+    .select({ promptId: schema.annotations.promptId })
+    .from(schema.annotations)
+    .where(and(eq(schema.annotations.id, annotationId), eq(schema.annotations.annotatorId, annotatorId)))
+    .get();
+  if (!existing) return { ok: false, status: 404, message: `You have no annotation ${annotationId}.` };
+  return saveAnnotation(db, annotatorId, { ...edit, promptId: existing.promptId });
+}
+
+export type MyAnnotationRow = {
+  id: number;
+  promptId: number;
+  datasetSlug: string;
+  datasetName: string;
+  promptText: string;
+  openness: number | null;
+  notRankable: boolean;
+  /** The ranking by response labels (the ones the annotator saw), best group first. */
+  rankingLabels: string[][];
+  createdAt: Date;
+  updatedAt: Date;
+  edits: number;
+};
+
+export function listMyAnnotations(db: Db, annotatorId: number): MyAnnotationRow[] {
+  const rows = db
+    .select({
+      id: schema.annotations.id,
+      promptId: schema.annotations.promptId,
+      datasetSlug: schema.datasets.slug,
+      datasetName: schema.datasets.name,
+      promptText: schema.prompts.text,
+      openness: schema.annotations.openness,
+      notRankable: schema.annotations.notRankable,
+      ranking: schema.annotations.ranking,
+      createdAt: schema.annotations.createdAt,
+      updatedAt: schema.annotations.updatedAt,
+      edits: sql<number>`(select count(*) from annotation_revisions r where r.annotation_id = ${schema.annotations.id})`,
+    })
+    .from(schema.annotations)
+    .innerJoin(schema.prompts, eq(schema.prompts.id, schema.annotations.promptId))
+    .innerJoin(schema.datasets, eq(schema.datasets.id, schema.prompts.datasetId))
+    .where(eq(schema.annotations.annotatorId, annotatorId))
+    .orderBy(desc(schema.annotations.updatedAt), desc(schema.annotations.id))
+    .all();
+  const responses = rows.length
+    ? db
+        .select({ id: schema.responses.id, promptId: schema.responses.promptId, position: schema.responses.position })
+        .from(schema.responses)
+        .innerJoin(schema.annotations, eq(schema.annotations.promptId, schema.responses.promptId))
+        .where(eq(schema.annotations.annotatorId, annotatorId))
+        .all()
+    : [];
+  const byPrompt = new Map<number, { id: number; position: number }[]>();
+  for (const r of responses) byPrompt.set(r.promptId, [...(byPrompt.get(r.promptId) ?? []), r]);
+  return rows.map(({ ranking, ...r }) => {
+    const labels = labelsByResponseId(byPrompt.get(r.promptId) ?? []);
+    return {
+      ...r,
+      rankingLabels: ranking.map((group) => group.map((id) => labels.get(id) ?? "?")),
+      edits: Number(r.edits),
+    };
+  });
+}
+
+export type MyAnnotation = {
+  annotation: Annotation;
+  edits: number;
+  dataset: { slug: string; name: string; guidelines: string };
+  prompt: { id: number; text: string; externalId: string };
+  responses: DisplayedResponse[];
+};
+
+/** One of the annotator's own annotations with what the edit page needs; null for anyone else's. */
+export function getMyAnnotation(db: Db, annotatorId: number, annotationId: number): MyAnnotation | null {
+  const row = db
+    .select({ annotation: schema.annotations, prompt: schema.prompts, dataset: schema.datasets })
+    .from(schema.annotations)
+    .innerJoin(schema.prompts, eq(schema.prompts.id, schema.annotations.promptId))
+    .innerJoin(schema.datasets, eq(schema.datasets.id, schema.prompts.datasetId))
+    .where(and(eq(schema.annotations.id, annotationId), eq(schema.annotations.annotatorId, annotatorId)))
+    .get();
+  if (!row) return null;
+  const edits = db
+    .select({ n: sql<number>`count(*)` })
+    .from(schema.annotationRevisions)
+    .where(eq(schema.annotationRevisions.annotationId, annotationId))
+    .get();
+  return {
+    annotation: row.annotation,
+    edits: Number(edits?.n ?? 0),
+    dataset: { slug: row.dataset.slug, name: row.dataset.name, guidelines: row.dataset.guidelines },
+    prompt: { id: row.prompt.id, text: row.prompt.text, externalId: row.prompt.externalId },
+    responses: responsesInDisplayOrder(row.prompt.id, annotatorId, promptResponses(db, row.prompt.id)),
+  };
+}

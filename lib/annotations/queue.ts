@@ -1,0 +1,288 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { schema } from "@/db";
+import { hashString, seededRandom, shuffled } from "@/lib/random";
+import { responseLabel } from "@/lib/annotations/labels";
+
+/** How long a prompt handed out by the queue stays reserved for its annotator. */
+export const LEASE_MS = 15 * 60_000;
+/** How long a skipped prompt stays out of that annotator's queue. */
+export const SKIP_MS = 24 * 60 * 60_000;
+
+export const DEFAULT_DATASET_SLUG = "demo";
+
+export type QueueDataset = { id: number; slug: string; name: string; guidelines: string; annotationsPerPrompt: number };
+
+export type QueueProgress = {
+  /** Prompts of this dataset the annotator has ranked. */
+  doneByMe: number;
+  /** Prompts this annotator could still take (including the one leased to them now). */
+  leftForMe: number;
+  totalPrompts: number;
+  /** Prompts that already have the target number of annotations. */
+  completePrompts: number;
+  target: number;
+};
+
+export type DisplayedResponse = { id: number; label: string; text: string };
+
+export type QueuedPrompt = {
+  status: "prompt";
+  dataset: QueueDataset;
+  prompt: { id: number; externalId: string; text: string };
+  /** In this annotator's display order (shuffled per prompt and annotator). */
+  responses: DisplayedResponse[];
+  leasedUntil: Date;
+  progress: QueueProgress;
+};
+
+export type QueueResult = QueuedPrompt | { status: "done"; dataset: QueueDataset; progress: QueueProgress };
+
+const datasetColumns = {
+  id: schema.datasets.id,
+  slug: schema.datasets.slug,
+  name: schema.datasets.name,
+  guidelines: schema.datasets.guidelines,
+  annotationsPerPrompt: schema.datasets.annotationsPerPrompt,
+};
+
+/**
+ * Every dataset people rank is open to annotators (the queue page lets them switch); synthetic
+ * datasets, ranked by ml/'s generator, are not theirs to annotate.
+ */
+export function listQueueDatasets(db: Db): QueueDataset[] {
+  return db
+    .select(datasetColumns)
+    .from(schema.datasets)
+    .where(eq(schema.datasets.synthetic, false))
+    .orderBy(asc(schema.datasets.id))
+    .all();
+}
+
+/** The named dataset, else the demo, else the oldest one; null when there is none to annotate. */
+export function findQueueDataset(db: Db, slug?: string | null): QueueDataset | null {
+  const bySlug = (s: string) =>
+    db
+      .select(datasetColumns)
+      .from(schema.datasets)
+      .where(and(eq(schema.datasets.slug, s), eq(schema.datasets.synthetic, false)))
+      .get();
+  if (slug) return bySlug(slug) ?? null;
+  return bySlug(DEFAULT_DATASET_SLUG) ?? listQueueDatasets(db)[0] ?? null;
+}
+
+/**
+ * The order an annotator sees a prompt's responses in: shuffled with a seed taken from
+ * (prompt, annotator), so it is stable across reloads and edits but differs between annotators,
+ * which keeps position bias out of the rankings. Each keeps the label of its stored position
+ * (see responseLabel), so labels do not follow the shuffled order.
+ */
+export function responsesInDisplayOrder(
+  promptId: number,
+  annotatorId: number,
+  rows: { id: number; position: number; text: string }[],
+): DisplayedResponse[] {
+  const byPosition = rows.slice().sort((a, b) => a.position - b.position);
+  const labelled = byPosition.map((r, i) => ({ id: r.id, label: responseLabel(i), text: r.text }));
+  return shuffled(labelled, seededRandom(hashString(`${promptId}:${annotatorId}`)));
+}
+
+export function promptResponses(db: Db, promptId: number) {
+  return db
+    .select({ id: schema.responses.id, position: schema.responses.position, text: schema.responses.text })
+    .from(schema.responses)
+    .where(eq(schema.responses.promptId, promptId))
+    .all();
+}
+
+/*
+ * A prompt is open to annotator U at time T when U has not annotated it, U has no live skip on it,
+ * and its annotations plus other annotators' live leases are fewer than the dataset's target k.
+ * U's own lease does not count against the slot: it is U's slot.
+ */
+const openToMe = (datasetId: number, annotatorId: number, now: number, k: number) => sql`
+  p.dataset_id = ${datasetId}
+  and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
+  and not exists (
+    select 1 from assignments s
+    where s.prompt_id = p.id and s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${now})
+  and (select count(*) from annotations a where a.prompt_id = p.id)
+    + (select count(*) from assignments s
+       where s.prompt_id = p.id and s.annotator_id != ${annotatorId} and s.skipped = 0 and s.leased_until > ${now})
+    < ${k}`;
+
+export function queueProgress(
+  db: Db,
+  dataset: QueueDataset,
+  annotatorId: number,
+  now: Date = new Date(),
+): QueueProgress {
+  const k = dataset.annotationsPerPrompt;
+  const row = db.get<{ total: number; complete: number; mine: number }>(sql`
+    select count(*) as total,
+      coalesce(sum((select count(*) from annotations a where a.prompt_id = p.id) >= ${k}), 0) as complete,
+      coalesce(sum(exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})), 0) as mine
+    from prompts p where p.dataset_id = ${dataset.id}`);
+  const left = db.get<{ n: number }>(
+    sql`select count(*) as n from prompts p where ${openToMe(dataset.id, annotatorId, now.getTime(), k)}`,
+  );
+  return {
+    doneByMe: row?.mine ?? 0,
+    leftForMe: left?.n ?? 0,
+    totalPrompts: row?.total ?? 0,
+    completePrompts: row?.complete ?? 0,
+    target: k,
+  };
+}
+
+/**
+ * The prompt this annotator should rank next, leased to them for LEASE_MS. A live lease they
+ * already hold comes back first (reloading the page shows the same prompt). Runs in an immediate
+ * transaction, so two annotators can never both take a prompt's last slot.
+ */
+export function nextPrompt(db: Db, dataset: QueueDataset, annotatorId: number, now: Date = new Date()): QueueResult {
+  const at = now.getTime();
+  const k = dataset.annotationsPerPrompt;
+  const promptId = db.transaction(
+    (tx) => {
+      const held = tx.get<{ id: number }>(sql`
+        select p.id as id from assignments s join prompts p on p.id = s.prompt_id
+        where s.annotator_id = ${annotatorId} and s.skipped = 0 and s.leased_until > ${at} and p.dataset_id = ${dataset.id}
+          and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
+        order by s.leased_until desc limit 1`);
+      // Prompts closest to their target first, so the dataset fills up prompt by prompt.
+      const chosen =
+        held ??
+        tx.get<{ id: number }>(sql`
+          select p.id as id from prompts p where ${openToMe(dataset.id, annotatorId, at, k)}
+          order by (select count(*) from annotations a where a.prompt_id = p.id) desc, p.id asc
+          limit 1`);
+      if (!chosen) return null;
+      const leasedUntil = new Date(at + LEASE_MS);
+      tx.insert(schema.assignments)
+        .values({ promptId: chosen.id, annotatorId, leasedUntil, skipped: false })
+        .onConflictDoUpdate({
+          target: [schema.assignments.promptId, schema.assignments.annotatorId],
+          set: { leasedUntil, skipped: false },
+        })
+        .run();
+      return chosen.id;
+    },
+    { behavior: "immediate" },
+  );
+
+  const progress = queueProgress(db, dataset, annotatorId, now);
+  if (promptId === null) return { status: "done", dataset, progress };
+  const prompt = db
+    .select({ id: schema.prompts.id, externalId: schema.prompts.externalId, text: schema.prompts.text })
+    .from(schema.prompts)
+    .where(eq(schema.prompts.id, promptId))
+    .get()!;
+  return {
+    status: "prompt",
+    dataset,
+    prompt,
+    responses: responsesInDisplayOrder(promptId, annotatorId, promptResponses(db, promptId)),
+    leasedUntil: new Date(at + LEASE_MS),
+    progress,
+  };
+}
+
+/**
+ * Gives a prompt back: it stops counting against the target for others at once and stays out of
+ * this annotator's queue for SKIP_MS. Returns false when there is no such prompt.
+ */
+export function skipPrompt(
+  db: Db,
+  promptId: number,
+  annotatorId: number,
+  now: Date = new Date(),
+  reason: string | null = null,
+): boolean {
+  const exists = db.select({ id: schema.prompts.id }).from(schema.prompts).where(eq(schema.prompts.id, promptId)).get();
+  if (!exists) return false;
+  const leasedUntil = new Date(now.getTime() + SKIP_MS);
+  const skipReason = reason?.trim() || null;
+  db.insert(schema.assignments)
+    .values({ promptId, annotatorId, leasedUntil, skipped: true, skipReason })
+    .onConflictDoUpdate({
+      target: [schema.assignments.promptId, schema.assignments.annotatorId],
+      set: { leasedUntil, skipped: true, skipReason },
+    })
+    .run();
+  return true;
+}
+
+export type SkippedPrompt = {
+  promptId: number;
+  promptText: string;
+  datasetSlug: string;
+  datasetName: string;
+  reason: string | null;
+  /** When the skip runs out and the prompt comes back to this annotator's queue by itself. */
+  until: Date;
+};
+
+/** The annotator's live skips (not annotated since), newest first: their "Skipped" list. */
+export function listSkipped(db: Db, annotatorId: number, now: Date = new Date()): SkippedPrompt[] {
+  return db
+    .all<{
+      promptId: number;
+      promptText: string;
+      datasetSlug: string;
+      datasetName: string;
+      reason: string | null;
+      until: number;
+    }>(
+      sql`select p.id as promptId, p.text as promptText, d.slug as datasetSlug, d.name as datasetName,
+            s.skip_reason as reason, s.leased_until as until
+          from assignments s join prompts p on p.id = s.prompt_id join datasets d on d.id = p.dataset_id
+          where s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${now.getTime()}
+            and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
+          order by s.leased_until desc, p.id desc`,
+    )
+    .map((r) => ({ ...r, until: new Date(r.until) }));
+}
+
+export type ReopenResult = { status: "reopened"; datasetSlug: string } | { status: "not-skipped" } | { status: "full" };
+
+/**
+ * Takes a skipped prompt back: the skip becomes this annotator's lease, so the queue shows it
+ * next. Refused when it is no longer theirs to skip back, or when others filled it meanwhile.
+ */
+export function reopenSkipped(db: Db, promptId: number, annotatorId: number, now: Date = new Date()): ReopenResult {
+  const at = now.getTime();
+  return db.transaction(
+    (tx) => {
+      const row = tx.get<{ slug: string; k: number; taken: number }>(sql`
+        select d.slug as slug, d.annotations_per_prompt as k,
+          (select count(*) from annotations a where a.prompt_id = p.id)
+            + (select count(*) from assignments o
+               where o.prompt_id = p.id and o.annotator_id != ${annotatorId} and o.skipped = 0 and o.leased_until > ${at}) as taken
+        from assignments s join prompts p on p.id = s.prompt_id join datasets d on d.id = p.dataset_id
+        where s.prompt_id = ${promptId} and s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${at}
+          and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})`);
+      if (!row) return { status: "not-skipped" } as const;
+      if (row.taken >= row.k) return { status: "full" } as const;
+      tx.update(schema.assignments)
+        .set({ skipped: false, skipReason: null, leasedUntil: new Date(at + LEASE_MS) })
+        .where(and(eq(schema.assignments.promptId, promptId), eq(schema.assignments.annotatorId, annotatorId)))
+        .run();
+      return { status: "reopened", datasetSlug: row.slug } as const;
+    },
+    { behavior: "immediate" },
+  );
+}
+
+/** Ends this annotator's lease on a prompt (after they submit); skips are left alone. */
+export function releaseLease(db: Db, promptId: number, annotatorId: number): void {
+  db.delete(schema.assignments)
+    .where(
+      and(
+        eq(schema.assignments.promptId, promptId),
+        eq(schema.assignments.annotatorId, annotatorId),
+        eq(schema.assignments.skipped, false),
+      ),
+    )
+    .run();
+}

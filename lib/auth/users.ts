@@ -1,0 +1,27 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db";
+import { schema } from "@/db";
+import { ROLES } from "@/db/schema";
+import { hashPassword } from "@/lib/auth/password";
+
+export const newUserSchema = z.object({
+  email: z.string().trim().toLowerCase().email("Enter a valid email address."),
+  name: z.string().trim().min(1, "Enter a name.").max(200),
+  role: z.enum(ROLES, { message: `Role must be one of ${ROLES.join(", ")}.` }),
+  password: z.string().min(8, "Passwords need at least 8 characters.").max(200),
+});
+export type NewUser = z.infer<typeof newUserSchema>;
+
+export class UserExistsError extends Error {}
+
+export function createUser(db: Db, input: NewUser) {
+  const data = newUserSchema.parse(input);
+  const existing = db.select().from(schema.users).where(eq(schema.users.email, data.email)).get();
+  if (existing) throw new UserExistsError(`A user with email ${data.email} already exists.`);
+  return db
+    .insert(schema.users)
+    .values({ email: data.email, name: data.name, role: data.role, passwordHash: hashPassword(data.password) })
+    .returning()
+    .get();
+}

@@ -1,0 +1,165 @@
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Db } from "@/db";
+import { openTempDb } from "@/lib/test-fixtures";
+import { seedDemo } from "@/db/seed";
+import { orderedPairCount } from "@/lib/annotations/agreement";
+import { exportLines, exportOptionsSchema, exportStream, ExportError } from "./export";
+import { importJsonlFile } from "./import";
+
+let dir: string;
+let db: Db;
+let cleanup: () => void;
+
+function datasetId(slug: string): number {
+  return (db.$client.prepare("select id from datasets where slug = ?").get(slug) as { id: number }).id;
+}
+
+function exportAll(slug: string, query: Record<string, string>): Record<string, unknown>[] {
+  const options = exportOptionsSchema.parse(query);
+  return [...exportLines(db, datasetId(slug), options)].map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+function writeLines(name: string, lines: string[]): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+}
+
+beforeEach(() => {
+  ({ db, dir, cleanup } = openTempDb());
+  seedDemo(db);
+  // One not-rankable annotation and an external annotator with a tie, so every path is exercised.
+  const file = writeLines("extra.jsonl", [
+    JSON.stringify({
+      id: "extra-1",
+      prompt: "Name a colour.",
+      responses: ["red", "blue", "green", "teal", "mauve", "ochre", "grey", "pink"],
+      openness: 1,
+      annotations: [
+        { annotator: "Ext Person", ranking: [[0, 1], [2], [3], [4], [5], [6], [7]], openness: 1 },
+        {
+          annotator: "mina@octorank.dev",
+          ranking: [],
+          not_rankable: true,
+          not_rankable_reason: "All fine",
+          openness: null,
+        },
+      ],
+    }),
+    JSON.stringify({
+      id: "extra-unranked",
+      prompt: "Nobody has ranked this yet.",
+      responses: ["1", "2", "3", "4", "5", "6", "7", "8"],
+    }),
+  ]);
+  expect(importJsonlFile(db, file, { slug: "demo" }).ok).toBe(true);
+});
+afterEach(() => cleanup());
+
+describe("exportLines", () => {
+  it("annotations → import into a new dataset → export again gives the same rankings", () => {
+    const first = exportAll("demo", { format: "annotations" });
+    expect(first.length).toBeGreaterThan(40);
+    const file = writeLines(
+      "roundtrip.jsonl",
+      first.map((l) => JSON.stringify(l)),
+    );
+    const imported = importJsonlFile(db, file, { slug: "copy", create: { name: "Copy" } });
+    const annotationCount = first.filter((l) => (l.annotations as unknown[]).length).length;
+    const promptCount = (
+      db.$client.prepare("select count(*) as n from prompts where dataset_id = ?").get(datasetId("demo")) as {
+        n: number;
+      }
+    ).n;
+    expect(imported).toMatchObject({
+      ok: true,
+      annotationsCreated: annotationCount,
+      promptsCreated: promptCount,
+      annotatorsCreated: 0,
+    });
+    expect(first.length).toBeGreaterThan(annotationCount);
+    const second = exportAll("copy", { format: "annotations" });
+    expect(second).toEqual(first);
+  });
+
+  it("pairs: one line per ordered pair between groups of each rankable annotation", () => {
+    const annotations = exportAll("demo", { format: "annotations" });
+    const expected = annotations
+      .flatMap((l) => l.annotations as { ranking: string[][]; not_rankable: boolean }[])
+      .filter((a) => !a.not_rankable)
+      .reduce((sum, a) => sum + orderedPairCount(a.ranking), 0);
+    const pairs = exportAll("demo", { format: "pairs" });
+    expect(pairs.length).toBe(expected);
+    expect(Object.keys(pairs[0]!)).toEqual(
+      expect.arrayContaining(["prompt", "chosen", "rejected", "openness", "prompt_id", "annotator"]),
+    );
+    const colour = pairs.filter((p) => p.prompt_id === "extra-1");
+    expect(colour).toHaveLength(27);
+    expect(colour.some((p) => p.chosen === "red" && p.rejected === "blue")).toBe(false);
+    expect(colour.every((p) => p.annotator === "Ext Person")).toBe(true);
+  });
+
+  it("consensus: one line per prompt with a Borda ranking, mean openness, annotator count and W", () => {
+    const lines = exportAll("demo", { format: "consensus" });
+    const colour = lines.find((l) => l.prompt_id === "extra-1")!;
+    expect(colour).toMatchObject({ annotators: 1, kendall_w: null, openness: 1 });
+    expect((colour.consensus as string[][])[0]).toEqual(["extra-1-0", "extra-1-1"]);
+    const rich = lines.filter((l) => (l.annotators as number) >= 2);
+    expect(rich.length).toBeGreaterThan(10);
+    for (const l of rich) expect(l.kendall_w as number).toBeGreaterThanOrEqual(0);
+  });
+
+  it("applies the filters: min annotators, min agreement, skip not rankable", () => {
+    const all = exportAll("demo", { format: "consensus" });
+    const two = exportAll("demo", { format: "consensus", min_annotators: "2" });
+    expect(two.length).toBe(all.filter((l) => (l.annotators as number) >= 2).length);
+    const agreeing = exportAll("demo", { format: "consensus", min_agreement: "0.8" });
+    expect(agreeing.length).toBe(all.filter((l) => l.kendall_w !== null && (l.kendall_w as number) >= 0.8).length);
+    expect(agreeing.length).toBeLessThan(all.length);
+    const withSkipped = exportAll("demo", { format: "annotations" });
+    const skipped = exportAll("demo", { format: "annotations", skip_not_rankable: "1" });
+    const count = (lines: Record<string, unknown>[]) => lines.flatMap((l) => l.annotations as unknown[]).length;
+    expect(count(withSkipped) - count(skipped)).toBe(1);
+  });
+
+  it("reads the filter form's empty fields as no filter", () => {
+    const blank = { format: "consensus", min_annotators: "", min_agreement: "", run: "" };
+    expect(exportAll("demo", blank)).toEqual(exportAll("demo", { format: "consensus" }));
+    expect(exportOptionsSchema.safeParse({ format: "pairs", run: "0" }).success).toBe(false);
+  });
+
+  it("adds a run's rewards, and refuses a run of another dataset", () => {
+    const demo = datasetId("demo");
+    const run = db.$client
+      .prepare("insert into training_runs (dataset_id, config) values (?, '{}')")
+      .run(demo).lastInsertRowid;
+    const response = db.$client
+      .prepare(
+        "select r.id, r.external_id, p.external_id as prompt from responses r join prompts p on p.id = r.prompt_id where p.dataset_id = ? limit 1",
+      )
+      .get(demo) as { id: number; external_id: string; prompt: string };
+    db.$client
+      .prepare("insert into run_rewards (run_id, response_id, split, reward) values (?, ?, 'train', 0.75)")
+      .run(run, response.id);
+    const lines = exportAll("demo", { format: "consensus", run: String(run) });
+    const line = lines.find((l) => l.prompt_id === response.prompt)!;
+    expect(
+      (line.responses as { id: string; reward: number | null }[]).find((r) => r.id === response.external_id)!.reward,
+    ).toBe(0.75);
+    importJsonlFile(db, writeLines("other.jsonl", []), { slug: "other" });
+    expect(() => [
+      ...exportLines(db, datasetId("other"), exportOptionsSchema.parse({ format: "pairs", run: String(run) })),
+    ]).toThrow(ExportError);
+  });
+
+  it("streams gzip that decompresses to the same lines", async () => {
+    const options = exportOptionsSchema.parse({ format: "pairs", gzip: "1" });
+    const stream = exportStream(exportLines(db, datasetId("demo"), options), true);
+    const buffer = Buffer.from(await new Response(stream).arrayBuffer());
+    const text = zlib.gunzipSync(buffer).toString("utf8");
+    expect(text.trimEnd().split("\n")).toEqual([...exportLines(db, datasetId("demo"), options)]);
+  });
+});

@@ -1,0 +1,269 @@
+import { z } from "zod";
+import type { Db } from "@/db";
+import { bordaConsensus, mean, rankingsW } from "@/lib/annotations/agreement";
+import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/datasets/import";
+import { acceptedSql } from "@/lib/annotations/review";
+
+/**
+ * JSONL exports, produced as a generator of lines so that callers (HTTP stream, CLI, benchmark)
+ * hold one batch of prompts in memory at a time whatever the dataset's size. Prompts are read in
+ * keyset pages, so no statement stays open on the shared connection between two lines.
+ */
+
+export const EXPORT_FORMATS = ["annotations", "consensus", "pairs"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+const flag = z
+  .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", ""])])
+  .transform((v) => v === true || v === "1" || v === "true" || v === "yes");
+
+/**
+ * The export page's filter form sends every field, empty ones as "" (which z.coerce.number reads
+ * as 0): an empty field means "no filter", not run 0 or agreement 0.
+ */
+const blankAsUnset = (value: unknown) => (value === "" ? undefined : value);
+
+export const exportOptionsSchema = z.object({
+  format: z.enum(EXPORT_FORMATS, { message: `format must be one of ${EXPORT_FORMATS.join(", ")}.` }),
+  /** Keep prompts with at least this many (rankable) annotations. */
+  min_annotators: z.preprocess(
+    blankAsUnset,
+    z.coerce.number().int().min(0, "min_annotators must be 0 or more.").default(0),
+  ),
+  /** Keep prompts whose Kendall's W is at least this; prompts where W is undefined are dropped. */
+  min_agreement: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number()
+      .min(0, "min_agreement is a Kendall's W between 0 and 1.")
+      .max(1, "min_agreement is a Kendall's W between 0 and 1.")
+      .optional(),
+  ),
+  skip_not_rankable: flag.default(false),
+  /** Keep only annotations a reviewer accepted (in their current version). */
+  accepted_only: flag.default(false),
+  /** A training run of this dataset whose rewards are added to each response. */
+  run: z.preprocess(blankAsUnset, z.coerce.number().int().positive("run is a training run id.").optional()),
+  gzip: flag.default(false),
+});
+export type ExportOptions = z.infer<typeof exportOptionsSchema>;
+
+const PAGE_SIZE = 200;
+
+type PromptRow = { id: number; external_id: string; text: string; openness: number | null; metadata: string | null };
+type ResponseRow = { id: number; prompt_id: number; external_id: string; text: string; embedding: string | null };
+type AnnotationRow = {
+  prompt_id: number;
+  ranking: string;
+  openness: number | null;
+  not_rankable: number;
+  not_rankable_reason: string | null;
+  comment: string | null;
+  duration_ms: number | null;
+  created_at: number;
+  updated_at: number;
+  email: string;
+  name: string;
+  external: number;
+  accepted: number;
+};
+
+export class ExportError extends Error {}
+
+/** How an annotator is named in files: the email of a user, the original string for an external one. */
+function annotatorKey(row: Pick<AnnotationRow, "email" | "name" | "external">): string {
+  return row.external && row.email.endsWith(`@${EXTERNAL_EMAIL_DOMAIN}`) ? row.name : row.email;
+}
+
+export function exportFileName(slug: string, options: Pick<ExportOptions, "format" | "gzip" | "run">): string {
+  return `${slug}-${options.format}${options.run ? `-run${options.run}` : ""}.jsonl${options.gzip ? ".gz" : ""}`;
+}
+
+/** Checks the options against the dataset (e.g. that the run belongs to it) before any line is sent. */
+export function checkExport(db: Db, datasetId: number, options: ExportOptions): void {
+  if (options.run === undefined) return;
+  const run = db.$client
+    .prepare<[number], { dataset_id: number }>("select dataset_id from training_runs where id = ?")
+    .get(options.run);
+  if (!run || run.dataset_id !== datasetId)
+    throw new ExportError(`Run ${options.run} is not a training run of this dataset.`);
+}
+
+export function* exportLines(db: Db, datasetId: number, options: ExportOptions): Generator<string> {
+  checkExport(db, datasetId, options);
+  const sqlite = db.$client;
+  const pagePrompts = sqlite.prepare<[number, number, number], PromptRow>(
+    // "+dataset_id" keeps SQLite on the rowid range instead of sorting the whole dataset per page.
+    "select id, external_id, text, openness, metadata from prompts where +dataset_id = ? and id > ? order by id limit ?",
+  );
+  // Only the id range is filtered here, not the dataset: joining prompts lets SQLite scan the whole
+  // dataset for every page (quadratic). Rows of other datasets in the range are never looked up.
+  const pageResponses = sqlite.prepare<[number, number], ResponseRow>(
+    `select r.id, r.prompt_id, r.external_id, r.text, r.embedding from responses r
+     where r.prompt_id between ? and ? order by r.prompt_id, r.position`,
+  );
+  const pageAnnotations = sqlite.prepare<[number, number], AnnotationRow>(
+    `select a.prompt_id, a.ranking, a.openness, a.not_rankable, a.not_rankable_reason, a.comment, a.duration_ms,
+            a.created_at, a.updated_at, u.email, u.name, u.external, ${acceptedSql("a")} as accepted
+     from annotations a join users u on u.id = a.annotator_id
+     where a.prompt_id between ? and ? order by a.prompt_id, a.id`,
+  );
+  const pageRewards = sqlite.prepare<[number, number, number], { response_id: number; reward: number }>(
+    `select rr.response_id, rr.reward from responses r cross join run_rewards rr on rr.run_id = ? and rr.response_id = r.id
+     where r.prompt_id between ? and ?`,
+  );
+
+  let after = 0;
+  for (;;) {
+    const prompts = pagePrompts.all(datasetId, after, PAGE_SIZE);
+    if (!prompts.length) return;
+    const first = prompts[0]!.id;
+    const last = prompts.at(-1)!.id;
+    after = last;
+    const responsesByPrompt = groupBy(pageResponses.all(first, last), (r) => r.prompt_id);
+    const annotationsByPrompt = groupBy(pageAnnotations.all(first, last), (a) => a.prompt_id);
+    const rewards = new Map<number, number>();
+    if (options.run !== undefined) {
+      for (const row of pageRewards.all(options.run, first, last)) rewards.set(row.response_id, row.reward);
+    }
+
+    for (const prompt of prompts) {
+      const responses = responsesByPrompt.get(prompt.id) ?? [];
+      const externalIdOf = new Map(responses.map((r) => [r.id, r.external_id]));
+      let annotations = annotationsByPrompt.get(prompt.id) ?? [];
+      if (options.skip_not_rankable) annotations = annotations.filter((a) => !a.not_rankable);
+      if (options.accepted_only) annotations = annotations.filter((a) => a.accepted);
+      const rankable = annotations.filter((a) => !a.not_rankable);
+      const rankings = rankable.map((a) => JSON.parse(a.ranking) as number[][]);
+      if (rankable.length < options.min_annotators) continue;
+      const w = rankingsW(rankings);
+      if (options.min_agreement !== undefined && (w === null || w < options.min_agreement)) continue;
+      const reward = (id: number) => (options.run === undefined ? {} : { reward: rewards.get(id) ?? null });
+
+      if (options.format === "annotations") {
+        // Each line is itself a valid import line, so an export re-imports without loss.
+        const head = {
+          id: prompt.external_id,
+          prompt: prompt.text,
+          responses: responses.map((r) => ({
+            id: r.external_id,
+            text: r.text,
+            ...(r.embedding ? { embedding: JSON.parse(r.embedding) as number[] } : {}),
+            ...reward(r.id),
+          })),
+          openness: prompt.openness,
+          metadata: prompt.metadata ? (JSON.parse(prompt.metadata) as Record<string, unknown>) : null,
+        };
+        // A prompt nobody has ranked still gets a line, so the file re-imports the whole dataset.
+        if (!annotations.length) yield JSON.stringify({ ...head, annotations: [] });
+        for (const a of annotations) {
+          const ranking = (JSON.parse(a.ranking) as number[][]).map((g) => g.map((id) => externalIdOf.get(id)!));
+          yield JSON.stringify({
+            ...head,
+            annotations: [
+              {
+                annotator: annotatorKey(a),
+                ranking,
+                openness: a.openness,
+                not_rankable: Boolean(a.not_rankable),
+                not_rankable_reason: a.not_rankable_reason,
+                comment: a.comment,
+                duration_ms: a.duration_ms,
+                created_at: new Date(a.created_at).toISOString(),
+                updated_at: new Date(a.updated_at).toISOString(),
+              },
+            ],
+          });
+        }
+      } else if (options.format === "consensus") {
+        if (!rankings.length) continue;
+        const { groups, meanRank } = bordaConsensus(rankings);
+        const tags = annotations.map((a) => a.openness).filter((o): o is number => o !== null);
+        yield JSON.stringify({
+          prompt_id: prompt.external_id,
+          prompt: prompt.text,
+          responses: responses.map((r) => ({
+            id: r.external_id,
+            text: r.text,
+            mean_rank: meanRank.get(r.id) ?? null,
+            ...reward(r.id),
+          })),
+          consensus: groups.map((g) => g.map((id) => externalIdOf.get(id)!)),
+          openness: tags.length ? mean(tags) : null,
+          dataset_openness: prompt.openness,
+          annotators: rankable.length,
+          kendall_w: w,
+        });
+      } else {
+        const textOf = new Map(responses.map((r) => [r.id, r.text]));
+        for (const a of rankable) {
+          const groups = JSON.parse(a.ranking) as number[][];
+          const annotator = annotatorKey(a);
+          const openness = a.openness ?? prompt.openness;
+          for (let i = 0; i < groups.length; i++) {
+            for (let j = i + 1; j < groups.length; j++) {
+              for (const chosen of groups[i]!) {
+                for (const rejected of groups[j]!) {
+                  yield JSON.stringify({
+                    prompt: prompt.text,
+                    chosen: textOf.get(chosen),
+                    rejected: textOf.get(rejected),
+                    openness,
+                    prompt_id: prompt.external_id,
+                    annotator,
+                    chosen_id: externalIdOf.get(chosen),
+                    rejected_id: externalIdOf.get(rejected),
+                    ...(options.run === undefined
+                      ? {}
+                      : { chosen_reward: rewards.get(chosen) ?? null, rejected_reward: rewards.get(rejected) ?? null }),
+                  });
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = out.get(k);
+    if (list) list.push(row);
+    else out.set(k, [row]);
+  }
+  return out;
+}
+
+/**
+ * A web stream of the export (newline-terminated lines, optionally gzipped) that pulls lines only
+ * as fast as the client reads: memory stays constant for any size.
+ */
+export function exportStream(lines: Iterator<string>, gzip: boolean): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const BATCH = 64 * 1024;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      let chunk = "";
+      while (chunk.length < BATCH) {
+        const next = lines.next();
+        if (next.done) {
+          if (chunk) controller.enqueue(encoder.encode(chunk));
+          controller.close();
+          return;
+        }
+        chunk += next.value + "\n";
+      }
+      controller.enqueue(encoder.encode(chunk));
+    },
+    cancel() {
+      lines.return?.(undefined);
+    },
+  });
+  return gzip
+    ? body.pipeThrough(new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
+    : body;
+}

@@ -1,0 +1,171 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Db } from "@/db";
+import { datasetAgreement, getDataset, getDatasetProgress } from "@/lib/datasets/queries";
+import { importJsonlFile } from "@/lib/datasets/import";
+import { parsePromptSearch, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
+import { agreementSummary, annotatorStats, refreshPromptStats, staleCount } from "@/lib/datasets/prompt-stats";
+import { seededRandom, shuffled } from "@/lib/random";
+import { openTempDb } from "@/lib/test-fixtures";
+
+let db: Db;
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => ({ db, dir, cleanup } = openTempDb()));
+afterEach(() => cleanup());
+
+/** A random dataset: prompts with 0–4 annotations by 5 annotators, some "cannot rank", some comments. */
+function importRandom(promptCount: number, seed = 7) {
+  const random = seededRandom(seed);
+  const scale = [0, 0.25, 0.5, 0.75, 1];
+  const lines = Array.from({ length: promptCount }, (_, i) => {
+    const annotators = shuffled(["ann-a", "ann-b", "ann-c", "ann-d", "ann-e"], random).slice(
+      0,
+      Math.floor(random() * 5),
+    );
+    return {
+      id: `p${i}`,
+      prompt: i % 10 === 3 ? `100% sure it's 'quoted' _under_ ${i}` : `Prompt number ${i}`,
+      responses: ["a", "b", "c", "d"],
+      openness: i % 7 === 0 ? 0.25 : null,
+      annotations: annotators.map((annotator, j) =>
+        i % 11 === 5 && j === 0
+          ? { annotator, ranking: [], not_rankable: true, not_rankable_reason: "same text" }
+          : {
+              annotator,
+              ranking: shuffled([0, 1, 2, 3], random).map((r) => [r]),
+              openness: scale[Math.floor(random() * 5)],
+              comment: j === 1 ? "hmm" : null,
+            },
+      ),
+    };
+  });
+  const file = path.join(dir, "random.jsonl");
+  fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
+  const result = importJsonlFile(db, file, { slug: "rand", create: { annotationsPerPrompt: 3 } });
+  if (!result.ok) throw new Error(JSON.stringify(result));
+  return getDataset(db, "rand")!;
+}
+
+describe("prompt stats", () => {
+  it("agree with the full computation over every annotation", () => {
+    const dataset = importRandom(120);
+    expect(staleCount(db, dataset.id)).toBe(120);
+    expect(refreshPromptStats(db, dataset.id, 50)).toBe(70);
+    expect(refreshPromptStats(db, dataset.id)).toBe(0);
+    const full = datasetAgreement(db, dataset.id);
+    const summary = agreementSummary(db, dataset.id, 3);
+    const progress = getDatasetProgress(db, "rand")!;
+    expect([summary.prompts, summary.annotations, summary.completePrompts, summary.annotators]).toEqual([
+      progress.prompts,
+      progress.annotations,
+      progress.completePrompts,
+      progress.annotators,
+    ]);
+    expect(summary.meanW).toBeCloseTo(full.meanW!, 10);
+    expect(summary.opennessAlpha).toBeCloseTo(full.opennessAlpha!, 10);
+    expect(summary.opennessUnits).toBe(full.opennessUnits);
+    expect(summary.flaggedPrompts).toBe(full.prompts.filter((p) => p.flagged).length);
+    const annotators = annotatorStats(db, dataset.id);
+    expect(annotators.map((a) => [a.name, a.annotations, a.comparedPrompts])).toEqual(
+      full.annotators.map((a) => [a.name, a.annotations, a.comparedPrompts]),
+    );
+    annotators.forEach((a, i) => {
+      if (a.tauVsConsensus === null) expect(full.annotators[i]!.tauVsConsensus).toBeNull();
+      else expect(a.tauVsConsensus).toBeCloseTo(full.annotators[i]!.tauVsConsensus!, 10);
+    });
+    const page = searchPrompts(db, dataset.id, parsePromptSearch({}), 500);
+    for (const row of page.rows) {
+      const expected = full.prompts.find((p) => p.id === row.id)!;
+      expect(row.rankings).toBe(expected.annotators);
+      for (const [got, want] of [
+        [row.kendallW, expected.kendallW],
+        [row.meanTauB, expected.meanTauB],
+      ]) {
+        if (want === null || want === undefined) expect(got).toBeNull();
+        else expect(got).toBeCloseTo(want, 10);
+      }
+    }
+  });
+
+  it("goes stale when an annotation changes, and only that prompt", () => {
+    const dataset = importRandom(20);
+    refreshPromptStats(db, dataset.id);
+    db.$client.prepare("update annotations set openness = 1 where id = (select min(id) from annotations)").run();
+    expect(staleCount(db, dataset.id)).toBe(1);
+  });
+});
+
+describe("searchPrompts", () => {
+  it("pages through every match once, and past the end is empty with the real total", () => {
+    const dataset = importRandom(120);
+    refreshPromptStats(db, dataset.id);
+    const seen: number[] = [];
+    for (let page = 1; page <= 3; page++) {
+      const result = searchPrompts(db, dataset.id, parsePromptSearch({ page: String(page) }));
+      expect(result).toMatchObject({ total: 120, pages: 3 });
+      seen.push(...result.rows.map((r) => r.id));
+    }
+    expect(new Set(seen).size).toBe(120);
+    expect(searchPrompts(db, dataset.id, parsePromptSearch({ page: "99" }))).toMatchObject({
+      rows: [],
+      total: 120,
+      page: 99,
+    });
+  });
+
+  it("takes % _ ' and \\ literally, and an empty search means everything", () => {
+    const dataset = importRandom(120);
+    refreshPromptStats(db, dataset.id);
+    const count = (q: string) => searchPrompts(db, dataset.id, parsePromptSearch({ q })).total;
+    expect(count("")).toBe(120);
+    expect(count("   ")).toBe(120);
+    expect(count("%")).toBe(12);
+    expect(count("100%")).toBe(12);
+    expect(count("'quoted'")).toBe(12);
+    expect(count("_under_")).toBe(12);
+    expect(count("'; drop table prompts; --")).toBe(0);
+    expect(count("\\")).toBe(0);
+    expect(count("number 11")).toBe(10); // 11 and 110..119, but 113 is a quoted one
+    expect(count("p4")).toBeGreaterThan(0); // external ids are searched too
+    expect(searchPrompts(db, dataset.id, parsePromptSearch({})).total).toBe(120);
+  });
+
+  it("filters by agreement, openness, flags, annotator and review state, combined", () => {
+    const dataset = importRandom(120);
+    refreshPromptStats(db, dataset.id);
+    const full = datasetAgreement(db, dataset.id).prompts;
+    const total = (params: Record<string, string>) =>
+      searchPrompts(db, dataset.id, parsePromptSearch(params), 1000).total;
+    expect(total({ agreement: "low" })).toBe(full.filter((p) => p.flagged).length);
+    expect(total({ agreement: "none" })).toBe(full.filter((p) => p.kendallW === null).length);
+    expect(total({ agreement: "low" }) + total({ agreement: "ok" }) + total({ agreement: "none" })).toBe(120);
+    expect(total({ open_min: "0.25", open_max: "0.25" })).toBeGreaterThanOrEqual(18); // every 7th is imported at .25
+    expect(total({ open_min: "0.9", open_max: "0.1" })).toBe(0);
+    expect(total({ flag: "not_rankable" })).toBeGreaterThan(0);
+    expect(total({ flag: "commented" })).toBeGreaterThan(0);
+    const annotatorId = annotatorStats(db, dataset.id).find((a) => a.name === "ann-a")!.id;
+    const byA = total({ annotator: String(annotatorId) });
+    expect(byA).toBe(annotatorStats(db, dataset.id).find((a) => a.name === "ann-a")!.annotations);
+    expect(total({ review: "pending" })).toBe(120 - total({ flag: "unannotated" }));
+    expect(total({ review: "accepted" })).toBe(0);
+    expect(total({ annotator: String(annotatorId), agreement: "low" })).toBeLessThanOrEqual(byA);
+  });
+
+  it("reads a broken URL as no filter rather than an error", () => {
+    const search = parsePromptSearch({
+      agreement: "bogus",
+      page: "-3",
+      open_min: "abc",
+      annotator: "1 or 1=1",
+      sort: "w; drop",
+      q: ["first", "second"],
+    });
+    expect(search).toEqual({ q: "first" });
+    expect(promptSearchQuery({ q: "a b&c", agreement: "low", page: 3 }, { page: 4 })).toBe(
+      "?q=a+b%26c&agreement=low&page=4",
+    );
+    expect(promptSearchQuery({ q: "x", page: 3 }, { review: "pending" })).toBe("?q=x&review=pending");
+  });
+});

@@ -1,0 +1,298 @@
+import type { Db } from "@/db";
+import { bordaConsensus, mean, meanPairwiseTauB, median, rankingsW, rankingTauB } from "@/lib/annotations/agreement";
+import { AGREEMENT_THRESHOLDS } from "@/lib/datasets/queries";
+import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
+
+/**
+ * Per-prompt agreement kept in prompt_stats (and per-annotation tau in annotation_agreement), so
+ * that the dataset page reads aggregates and one page of prompts in SQL instead of every
+ * annotation. Triggers mark a prompt stale when its annotations or reviews change; refreshing
+ * recomputes stale prompts in bounded batches.
+ */
+
+/** Prompts recomputed per batch: a batch holds the write lock and the event loop for a few ms. */
+const BATCH = 500;
+
+type AnnotationForStats = {
+  id: number;
+  prompt_id: number;
+  annotator_id: number;
+  ranking: string;
+  openness: number | null;
+  not_rankable: number;
+  comment: string | null;
+  duration_ms: number | null;
+  review_state: ReviewState;
+};
+
+/** Recomputes up to `limit` stale prompts of a dataset; returns how many are still stale. */
+export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): number {
+  const sqlite = db.$client;
+  const staleIds = sqlite.prepare<[number, number], { prompt_id: number }>(
+    "select prompt_id from prompt_stats where dataset_id = ? and stale = 1 limit ?",
+  );
+  const loadAnnotations = sqlite.prepare<[string], AnnotationForStats>(
+    `select a.id, a.prompt_id, a.annotator_id, a.ranking, a.openness, a.not_rankable, a.comment, a.duration_ms,
+            ${reviewStateSql("a")} as review_state
+     from annotations a where a.prompt_id in (select value from json_each(?)) order by a.prompt_id, a.id`,
+  );
+  const writeStats = sqlite.prepare(
+    `update prompt_stats set stale = 0, annotations = @annotations, rankings = @rankings, kendall_w = @kendallW,
+       mean_tau_b = @meanTauB, mean_openness = @meanOpenness, not_rankable = @notRankable, commented = @commented,
+       review_pending = @pending, review_accepted = @accepted, review_rejected = @rejected, review_sent_back = @sentBack,
+       alpha_count = @alphaCount, alpha_sum = @alphaSum, alpha_sum_squares = @alphaSumSquares, alpha_within = @alphaWithin
+     where prompt_id = @promptId`,
+  );
+  const clearAgreement = sqlite.prepare(
+    "delete from annotation_agreement where prompt_id in (select value from json_each(?))",
+  );
+  const writeAgreement = sqlite.prepare(
+    `insert into annotation_agreement (annotation_id, prompt_id, dataset_id, annotator_id, tau, duration_ms)
+     values (?, ?, ?, ?, ?, ?)`,
+  );
+
+  let done = 0;
+  for (;;) {
+    const remaining = limit - done;
+    if (remaining <= 0) break;
+    const batchDone = db.transaction(
+      () => {
+        const ids = staleIds.all(datasetId, Math.min(BATCH, remaining)).map((r) => r.prompt_id);
+        if (!ids.length) return 0;
+        const idsJson = JSON.stringify(ids);
+        const byPrompt = new Map<number, AnnotationForStats[]>(ids.map((id) => [id, []]));
+        for (const a of loadAnnotations.all(idsJson)) byPrompt.get(a.prompt_id)!.push(a);
+        clearAgreement.run(idsJson);
+        for (const [promptId, annotations] of byPrompt) {
+          const rankable = annotations.filter((a) => !a.not_rankable);
+          const rankings = rankable.map((a) => JSON.parse(a.ranking) as number[][]);
+          const taus = new Map<number, number | null>();
+          if (rankable.length >= 2) {
+            rankable.forEach((a, i) => {
+              const others = rankings.filter((_, j) => j !== i);
+              taus.set(a.id, rankingTauB(rankings[i]!, bordaConsensus(others).groups));
+            });
+          }
+          for (const a of annotations) {
+            writeAgreement.run(a.id, promptId, datasetId, a.annotator_id, taus.get(a.id) ?? null, a.duration_ms);
+          }
+          const tags = annotations.map((a) => a.openness).filter((o): o is number => o !== null);
+          const pairable = tags.length >= 2;
+          let within = 0;
+          if (pairable) {
+            for (const x of tags) for (const y of tags) within += (x - y) ** 2;
+            within /= tags.length - 1;
+          }
+          const count = (state: ReviewState) => annotations.filter((a) => a.review_state === state).length;
+          writeStats.run({
+            promptId,
+            annotations: annotations.length,
+            rankings: rankable.length,
+            kendallW: rankingsW(rankings),
+            meanTauB: meanPairwiseTauB(rankings),
+            meanOpenness: tags.length ? mean(tags) : null,
+            notRankable: annotations.length - rankable.length,
+            commented: annotations.filter((a) => a.comment).length,
+            pending: count("pending"),
+            accepted: count("accepted"),
+            rejected: count("rejected"),
+            sentBack: count("sent_back"),
+            alphaCount: pairable ? tags.length : 0,
+            alphaSum: pairable ? tags.reduce((s, t) => s + t, 0) : 0,
+            alphaSumSquares: pairable ? tags.reduce((s, t) => s + t * t, 0) : 0,
+            alphaWithin: within,
+          });
+        }
+        return ids.length;
+      },
+      { behavior: "immediate" },
+    );
+    if (!batchDone) break;
+    done += batchDone;
+  }
+  return staleCount(db, datasetId);
+}
+
+export function staleCount(db: Db, datasetId: number): number {
+  return db.$client
+    .prepare<[number], { n: number }>("select count(*) as n from prompt_stats where dataset_id = ? and stale = 1")
+    .get(datasetId)!.n;
+}
+
+const refreshing = new Set<number>();
+
+/**
+ * Finishes a large refresh after the response, a batch per turn of the event loop, so no request
+ * waits behind it. One refresh per dataset at a time.
+ */
+export function refreshInBackground(db: Db, datasetId: number): void {
+  if (refreshing.has(datasetId)) return;
+  refreshing.add(datasetId);
+  const step = () => {
+    try {
+      if (refreshPromptStats(db, datasetId, BATCH) > 0) {
+        setImmediate(step);
+        return;
+      }
+    } catch (error) {
+      console.error(`Refreshing the agreement of dataset ${datasetId} failed:`, error);
+    }
+    refreshing.delete(datasetId);
+  };
+  setImmediate(step);
+}
+
+export type AgreementSummary = {
+  prompts: number;
+  annotations: number;
+  /** Prompts with at least the dataset's target number of annotations. */
+  completePrompts: number;
+  annotators: number;
+  /** Prompts whose numbers are not computed yet (being refreshed). */
+  stale: number;
+  meanW: number | null;
+  flaggedPrompts: number;
+  opennessAlpha: number | null;
+  opennessUnits: number;
+  review: Record<ReviewState, number>;
+};
+
+/** Krippendorff's alpha (interval) from per-unit sufficient statistics; see krippendorffAlphaInterval. */
+export function alphaFromSums(n: number, sum: number, sumSquares: number, within: number): number | null {
+  if (n < 2) return null;
+  const observed = within / n;
+  const expected = (2 * n * sumSquares - 2 * sum * sum) / (n * (n - 1));
+  if (!(expected > 0)) return null;
+  return 1 - observed / expected;
+}
+
+export function agreementSummary(db: Db, datasetId: number, target: number): AgreementSummary {
+  const row = db.$client
+    .prepare<
+      [number, number, number],
+      {
+        prompts: number;
+        annotations: number | null;
+        complete: number | null;
+        stale: number | null;
+        mean_w: number | null;
+        flagged: number | null;
+        n: number | null;
+        sum: number | null;
+        sum_squares: number | null;
+        within: number | null;
+        units: number | null;
+        pending: number | null;
+        accepted: number | null;
+        rejected: number | null;
+        sent_back: number | null;
+      }
+    >(
+      `select count(*) as prompts, sum(annotations) as annotations, sum(annotations >= ?) as complete, sum(stale) as stale, avg(kendall_w) as mean_w, sum(kendall_w < ?) as flagged,
+              sum(alpha_count) as n, sum(alpha_sum) as sum, sum(alpha_sum_squares) as sum_squares,
+              sum(alpha_within) as within, sum(alpha_count > 0) as units,
+              sum(review_pending) as pending, sum(review_accepted) as accepted, sum(review_rejected) as rejected,
+              sum(review_sent_back) as sent_back
+       from prompt_stats where dataset_id = ?`,
+    )
+    .get(target, AGREEMENT_THRESHOLDS.promptW, datasetId)!;
+  const annotators = db.$client
+    .prepare<[number], { n: number }>(
+      "select count(distinct annotator_id) as n from annotation_agreement where dataset_id = ?",
+    )
+    .get(datasetId)!.n;
+  return {
+    prompts: row.prompts,
+    annotations: row.annotations ?? 0,
+    completePrompts: row.complete ?? 0,
+    annotators,
+    stale: row.stale ?? 0,
+    meanW: row.mean_w,
+    flaggedPrompts: row.flagged ?? 0,
+    opennessAlpha: alphaFromSums(row.n ?? 0, row.sum ?? 0, row.sum_squares ?? 0, row.within ?? 0),
+    opennessUnits: row.units ?? 0,
+    review: {
+      pending: row.pending ?? 0,
+      accepted: row.accepted ?? 0,
+      rejected: row.rejected ?? 0,
+      sent_back: row.sent_back ?? 0,
+    },
+  };
+}
+
+export type Bin = { label: string; from: number; count: number };
+
+/** A histogram of a prompt_stats column over [from, to] in `count` equal bins, counted in SQL. */
+export function statsHistogram(
+  db: Db,
+  datasetId: number,
+  column: "kendall_w" | "mean_tau_b",
+  from: number,
+  to: number,
+  count = 10,
+): Bin[] {
+  const width = (to - from) / count;
+  const rows = db.$client
+    .prepare<[number, number, number, number], { bin: number; n: number }>(
+      `select min(?, max(0, cast((${column} - ?) / ? as integer))) as bin, count(*) as n
+       from prompt_stats where dataset_id = ? and ${column} is not null group by bin`,
+    )
+    .all(count - 1, from, width, datasetId);
+  const counts = new Map(rows.map((r) => [r.bin, r.n]));
+  return Array.from({ length: count }, (_, i) => ({
+    label: (from + i * width).toFixed(1),
+    from: from + i * width,
+    count: counts.get(i) ?? 0,
+  }));
+}
+
+export type AnnotatorStats = {
+  id: number;
+  name: string;
+  external: boolean;
+  annotations: number;
+  comparedPrompts: number;
+  tauVsConsensus: number | null;
+  medianSeconds: number | null;
+  flagged: boolean;
+};
+
+/** The annotator table of a dataset, from annotation_agreement (one row per annotation). */
+export function annotatorStats(db: Db, datasetId: number): AnnotatorStats[] {
+  const sqlite = db.$client;
+  const rows = sqlite
+    .prepare<
+      [number],
+      {
+        id: number;
+        name: string;
+        email: string;
+        external: number;
+        annotations: number;
+        compared: number;
+        tau: number | null;
+      }
+    >(
+      `select aa.annotator_id as id, u.name, u.email, u.external, count(*) as annotations, count(aa.tau) as compared,
+              avg(aa.tau) as tau
+       from annotation_agreement aa join users u on u.id = aa.annotator_id
+       where aa.dataset_id = ? group by aa.annotator_id`,
+    )
+    .all(datasetId);
+  const durations = sqlite.prepare<[number, number], { d: number }>(
+    "select duration_ms as d from annotation_agreement where dataset_id = ? and annotator_id = ? and duration_ms is not null order by duration_ms",
+  );
+  const t = AGREEMENT_THRESHOLDS;
+  return rows
+    .map((r) => ({
+      id: r.id,
+      name: r.name || r.email,
+      external: Boolean(r.external),
+      annotations: r.annotations,
+      comparedPrompts: r.compared,
+      tauVsConsensus: r.tau,
+      medianSeconds: median(durations.all(datasetId, r.id).map((x) => x.d / 1000)),
+      flagged: r.tau !== null && r.compared >= t.annotatorMinPrompts && r.tau < t.annotatorTau,
+    }))
+    .sort((a, b) => (a.tauVsConsensus ?? 2) - (b.tauVsConsensus ?? 2));
+}

@@ -1,0 +1,62 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import type { Db } from "@/db";
+import { openTempDb } from "@/lib/test-fixtures";
+import { AGREEMENT_THRESHOLDS, datasetAgreement, getDataset, getDatasetProgress, getPromptDetail } from "./queries";
+import { importJsonlFile } from "./import";
+
+let dir: string;
+let db: Db;
+let cleanup: () => void;
+
+beforeEach(() => {
+  ({ db, dir, cleanup } = openTempDb());
+});
+afterEach(() => cleanup());
+
+it("flags the annotator who ranks against everyone else, and the prompts they spoil", () => {
+  const order = [[0], [1], [2], [3]];
+  const reversed = [...order].reverse();
+  const lines = Array.from({ length: 4 }, (_, i) => ({
+    id: `p${i}`,
+    prompt: `Prompt ${i}`,
+    responses: ["a", "b", "c", "d"],
+    annotations: [
+      { annotator: "careful-1", ranking: order, openness: 0.25, duration_ms: 60_000 },
+      { annotator: "careful-2", ranking: order, openness: 0.25, duration_ms: 80_000 },
+      { annotator: "careless", ranking: reversed, openness: 1, duration_ms: 5_000 },
+    ],
+  }));
+  const file = path.join(dir, "in.jsonl");
+  fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
+  expect(importJsonlFile(db, file, { slug: "agree", create: { annotationsPerPrompt: 3 } }).ok).toBe(true);
+  const dataset = getDataset(db, "agree")!;
+  expect(getDatasetProgress(db, "agree")).toMatchObject({
+    prompts: 4,
+    annotations: 12,
+    completePrompts: 4,
+    annotators: 3,
+  });
+
+  const agreement = datasetAgreement(db, dataset.id);
+  const careless = agreement.annotators.find((a) => a.name === "careless")!;
+  expect(careless).toMatchObject({
+    annotations: 4,
+    comparedPrompts: 4,
+    tauVsConsensus: -1,
+    medianSeconds: 5,
+    flagged: true,
+  });
+  expect(agreement.annotators.filter((a) => a.flagged)).toHaveLength(1);
+  // Rank sums a 1+1+4 = 6, b 7, c 8, d 4+4+1 = 9 → S = 5, W = 12·5 / (9·60) = 1/9.
+  expect(agreement.prompts[0]!.kendallW).toBeCloseTo(1 / 9, 10);
+  expect(agreement.prompts.every((p) => p.flagged === p.kendallW! < AGREEMENT_THRESHOLDS.promptW)).toBe(true);
+  expect(agreement.opennessAlpha!).toBeLessThan(AGREEMENT_THRESHOLDS.opennessAlpha);
+
+  const promptId = agreement.prompts[0]!.id;
+  const detail = getPromptDetail(db, dataset.id, promptId)!;
+  expect(detail.annotations).toHaveLength(3);
+  expect(detail.responses.map((r) => r.externalId)).toEqual(["p0-0", "p0-1", "p0-2", "p0-3"]);
+  expect(getPromptDetail(db, dataset.id + 1, promptId)).toBeNull();
+});

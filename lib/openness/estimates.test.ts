@@ -1,0 +1,92 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { schema, type Db } from "@/db";
+import { syntheticOpennessPrompts, simulatedAnnotators, simulateAnnotation } from "@/ml";
+import { mulberry32 } from "@/ml/rng";
+import { datasetOpennessEstimates, MIN_TAGGED_FOR_ESTIMATE } from "@/lib/openness/estimates";
+import { loadTrainingPrompts } from "@/lib/runs/training-data";
+import { addUser, openTempDb } from "@/lib/test-fixtures";
+
+let db: Db;
+let cleanup: () => void;
+beforeEach(() => ({ db, cleanup } = openTempDb()));
+afterEach(() => cleanup());
+
+/** A real dataset of simulated prompts; the first `tagged` prompts get tags, every prompt gets 2 rankings. */
+function seed(promptCount: number, tagged: number) {
+  const dataset = db.insert(schema.datasets).values({ slug: "est", name: "Est" }).returning().get();
+  const users = [addUser(db, "a1"), addUser(db, "a2")];
+  const sim = syntheticOpennessPrompts({ prompts: promptCount, seed: 5 });
+  const annotators = simulatedAnnotators(2, 5);
+  const r = mulberry32(5);
+  const ids = sim.map((p, i) => {
+    const prompt = db
+      .insert(schema.prompts)
+      .values({ datasetId: dataset.id, externalId: p.id, text: p.text })
+      .returning()
+      .get();
+    const idOf = new Map(
+      p.responses.map((x, position) => [
+        x.id,
+        db
+          .insert(schema.responses)
+          .values({ promptId: prompt.id, position, externalId: x.id, text: x.text })
+          .returning()
+          .get().id,
+      ]),
+    );
+    annotators.forEach((a, k) => {
+      const ann = simulateAnnotation(p, a, r);
+      db.insert(schema.annotations)
+        .values({
+          promptId: prompt.id,
+          annotatorId: users[k]!,
+          ranking: ann.ranking.map((g) => g.map((x) => idOf.get(x)!)),
+          openness: i < tagged ? ann.openness : null,
+        })
+        .run();
+    });
+    return prompt.id;
+  });
+  return { datasetId: dataset.id, ids, sim };
+}
+
+describe("dataset openness estimates", () => {
+  it("says why there is no estimate with too few tagged prompts", () => {
+    const { datasetId } = seed(12, MIN_TAGGED_FOR_ESTIMATE - 1);
+    const e = datasetOpennessEstimates(db, datasetId);
+    expect(e.unavailable).toMatch(/at least 8 tagged prompts/);
+    expect([...e.byPrompt.values()].every((p) => p.estimate === null)).toBe(true);
+  });
+
+  it("estimates untagged prompts from text and rankings, and a run's `estimate` policy trains on them", () => {
+    const { datasetId, ids, sim } = seed(60, 40);
+    const e = datasetOpennessEstimates(db, datasetId);
+    expect(e.unavailable).toBeNull();
+    expect(e.evaluation?.text.vsMeanTag.mae).not.toBeNull();
+    const untagged = ids.slice(40).map((id) => e.byPrompt.get(id)!);
+    for (const p of untagged) {
+      expect(p.tags).toEqual([]);
+      expect(p.text).not.toBeNull();
+      expect(p.rankings).not.toBeNull();
+      expect(p.estimate!.sd).toBeLessThanOrEqual(Math.min(p.text!.sd, p.rankings!.sd) + 1e-12);
+    }
+    const err =
+      untagged.reduce((a, p, i) => a + Math.abs(p.estimate!.estimate - sim[40 + i]!.openness), 0) / untagged.length;
+    expect(err).toBeLessThan(0.25);
+    // Tags make a prompt's posterior tighter than the estimate alone.
+    const tagged = e.byPrompt.get(ids[0]!)!;
+    expect(tagged.posterior!.sd).toBeLessThan(tagged.estimate!.sd);
+
+    expect(loadTrainingPrompts(db, datasetId, { policy: "exclude" }).prompts).toHaveLength(40);
+    const estimated = loadTrainingPrompts(db, datasetId, { policy: "estimate" });
+    expect(estimated.prompts).toHaveLength(60);
+    expect(estimated.prompts.find((p) => p.id === String(ids[50]))!.openness).toBeCloseTo(
+      e.byPrompt.get(ids[50]!)!.estimate!.estimate,
+      9,
+    );
+    // Memoised until the annotations change.
+    expect(datasetOpennessEstimates(db, datasetId)).toBe(e);
+    db.$client.prepare("update annotations set openness = 1 where prompt_id = ?").run(ids[59]);
+    expect(datasetOpennessEstimates(db, datasetId)).not.toBe(e);
+  });
+});

@@ -1,0 +1,254 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { openDatabase, schema, type Db } from "@/db";
+import { seedDemo } from "@/db/seed";
+import {
+  claimNextQueuedRun,
+  completeRun,
+  failOrphanedRuns,
+  finishRun,
+  getRun,
+  getRunDetail,
+  listRuns,
+  requestCancel,
+} from "@/lib/runs/lifecycle";
+import { createRun } from "@/lib/runs/request-run";
+import { datasetTrainingStats, loadTrainingPrompts } from "@/lib/runs/training-data";
+import { recordProgress, runMetricSeries, runSnapshot } from "@/lib/runs/progress";
+import { RunError, runRequestSchema } from "@/lib/runs/schemas";
+import { executeRun, validateTrainSettings } from "@/lib/runs/training";
+
+let dir: string;
+let db: Db;
+let demoId: number;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-runs-"));
+  db = openDatabase(path.join(dir, "test.db"));
+  seedDemo(db);
+  demoId = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!.id;
+});
+
+afterEach(() => {
+  db.$client.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const request = (overrides: Record<string, unknown> = {}) =>
+  runRequestSchema.parse({ datasetId: demoId, ...overrides });
+
+/** A prompt with one ranking and no openness anywhere. */
+function addUntaggedPrompt(): number {
+  const prompt = db
+    .insert(schema.prompts)
+    .values({ datasetId: demoId, externalId: "untagged", text: "Untagged prompt" })
+    .returning()
+    .get();
+  const ids = [0, 1, 2].map(
+    (position) =>
+      db
+        .insert(schema.responses)
+        .values({ promptId: prompt.id, position, externalId: `u${position}`, text: `response ${position}` })
+        .returning()
+        .get().id,
+  );
+  const annotator = db.select().from(schema.users).where(eq(schema.users.email, "mina@octorank.dev")).get()!;
+  db.insert(schema.annotations)
+    .values({
+      promptId: prompt.id,
+      annotatorId: annotator.id,
+      ranking: [[ids[0]!], [ids[1]!, ids[2]!]],
+      openness: null,
+    })
+    .run();
+  return prompt.id;
+}
+
+describe("training data from annotations", () => {
+  it("uses the mean of the annotators' openness tags, the imported openness first, and the missing-openness policy", () => {
+    const { prompts } = loadTrainingPrompts(db, demoId, { policy: "exclude" });
+    const first = prompts[0]!;
+    const tags = db
+      .select()
+      .from(schema.annotations)
+      .where(eq(schema.annotations.promptId, Number(first.id)))
+      .all();
+    const usable = tags.filter((t) => !t.notRankable && t.openness !== null);
+    expect(first.openness).toBeCloseTo(usable.reduce((s, t) => s + t.openness!, 0) / usable.length, 10);
+    expect(first.rankings).toHaveLength(usable.length);
+    expect(first.responses).toHaveLength(8);
+
+    db.update(schema.prompts)
+      .set({ openness: 0.9 })
+      .where(eq(schema.prompts.id, Number(first.id)))
+      .run();
+    expect(loadTrainingPrompts(db, demoId, { policy: "exclude" }).prompts[0]!.openness).toBe(0.9);
+
+    const untagged = String(addUntaggedPrompt());
+    const excluded = loadTrainingPrompts(db, demoId, { policy: "exclude" });
+    expect(excluded.excludedWithoutOpenness).toBe(1);
+    expect(excluded.prompts.some((p) => p.id === untagged)).toBe(false);
+    const assumed = loadTrainingPrompts(db, demoId, { policy: "assume", value: 0.25 });
+    expect(assumed.prompts.find((p) => p.id === untagged)?.openness).toBe(0.25);
+  });
+
+  it("counts ranked prompts with and without an openness", () => {
+    const before = datasetTrainingStats(db).find((d) => d.slug === "demo")!;
+    expect(before.ranked).toBe(loadTrainingPrompts(db, demoId, { policy: "exclude" }).prompts.length);
+    addUntaggedPrompt();
+    const after = datasetTrainingStats(db).find((d) => d.slug === "demo")!;
+    expect(after.ranked).toBe(before.ranked + 1);
+    expect(after.rankedWithoutOpenness).toBe(before.rankedWithoutOpenness + 1);
+    expect(after.prompts).toBe(before.prompts + 1);
+  });
+
+  it("refuses trainer settings the trainer does not know or accept", () => {
+    expect(() => validateTrainSettings(request({ train: { stepz: 10 } }))).toThrow(/Unknown training setting/);
+    expect(() => validateTrainSettings(request({ train: { learningRate: -1 } }))).toThrow(RunError);
+    expect(runRequestSchema.safeParse({ datasetId: demoId, heldOutShare: 0.9 }).success).toBe(false);
+  });
+});
+
+describe("run lifecycle", () => {
+  it("claims queued runs oldest first, and none while a run trains (whichever process started it)", () => {
+    const a = createRun(db, request(), null, "web");
+    const b = createRun(db, request({ utility: "log" }), null, "web");
+    expect(claimNextQueuedRun(db)?.id).toBe(a.id);
+    expect(getRun(db, a.id)?.status).toBe("running");
+    // A second server on the same database must not start b next to a.
+    expect(claimNextQueuedRun(db)).toBeNull();
+    expect(getRun(db, b.id)?.status).toBe("queued");
+    finishRun(db, a.id, "failed", "test");
+    expect(claimNextQueuedRun(db)?.id).toBe(b.id);
+    finishRun(db, b.id, "failed", "test");
+    expect(claimNextQueuedRun(db)).toBeNull();
+  });
+
+  it("lists runs without reading their weights", () => {
+    const run = createRun(db, request(), null, "cli", { workerPid: process.pid });
+    const summary = {
+      backend: "x",
+      durationMs: 1,
+      prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 },
+      metrics: {},
+      testAccuracy: null,
+      trainAccuracy: null,
+      collapse: {},
+    };
+    expect(completeRun(db, run.id, { rewards: [], weights: new Uint8Array(1000), summary })).toBe(true);
+    const listed = listRuns(db).find((r) => r.id === run.id)!;
+    expect(listed.datasetSlug).toBe("demo");
+    expect(listed.config.utility).toBe("conditioned");
+    expect("weights" in listed).toBe(false);
+    expect("weights" in getRunDetail(db, run.id)!).toBe(false);
+  });
+
+  it("cancels a queued run at once, hands a running one's pid back, and refuses a finished one", () => {
+    const queued = createRun(db, request(), null, "web");
+    expect(requestCancel(db, queued.id).signalPid).toBeNull();
+    expect(getRun(db, queued.id)?.status).toBe("canceled");
+    expect(() => requestCancel(db, queued.id)).toThrow(/already been canceled/);
+
+    const running = createRun(db, request(), null, "web", { workerPid: 4242 });
+    expect(requestCancel(db, running.id).signalPid).toBe(4242);
+    expect(getRun(db, running.id)?.status).toBe("running");
+  });
+
+  it("at server start fails runs a dead server left running, stops orphans, and leaves live CLI runs alone", () => {
+    const dead = createRun(db, request(), null, "web", { workerPid: 111 });
+    const orphan = createRun(db, request(), null, "web", { workerPid: 222 });
+    const cli = createRun(db, request(), null, "cli", { workerPid: 333 });
+    const stopped: number[] = [];
+    const failed = failOrphanedRuns(
+      db,
+      (pid) => pid !== 111,
+      (pid) => stopped.push(pid),
+    );
+    expect(failed.sort()).toEqual([dead.id, orphan.id].sort());
+    expect(stopped).toEqual([222]);
+    expect(getRun(db, dead.id)?.error).toMatch(/Server stopped/);
+    expect(getRun(db, cli.id)?.status).toBe("running");
+  });
+
+  it("records progress for the live view and does not complete a run cancelled meanwhile", () => {
+    const run = createRun(db, request(), null, "web", { workerPid: 1 });
+    recordProgress(db, run.id, [
+      { step: 10, totalSteps: 100, loss: 0.9, trainAccuracy: 0.6, testAccuracy: 0.55 },
+      { step: 20, totalSteps: 100, loss: 0.7, trainAccuracy: 0.7 },
+    ]);
+    expect(runMetricSeries(db, run.id)).toEqual([
+      { step: 10, loss: 0.9, trainAccuracy: 0.6, testAccuracy: 0.55 },
+      { step: 20, loss: 0.7, trainAccuracy: 0.7, testAccuracy: null },
+    ]);
+    expect(runMetricSeries(db, run.id, 300, 10).map((p) => p.step)).toEqual([20]);
+    const snapshot = runSnapshot(db, run.id, getRun(db, run.id)!.startedAt!.getTime() + 10_000)!;
+    expect(snapshot.progress).toBe(0.2);
+    expect(snapshot.latest).toEqual({ step: 20, loss: 0.7, trainAccuracy: 0.7, testAccuracy: 0.55 });
+    expect(snapshot.etaSeconds).toBe(40);
+
+    requestCancel(db, run.id);
+    db.update(schema.trainingRuns).set({ status: "canceled" }).where(eq(schema.trainingRuns.id, run.id)).run();
+    const summary = {
+      backend: "x",
+      durationMs: 1,
+      prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 },
+      metrics: {},
+      testAccuracy: null,
+      trainAccuracy: null,
+      collapse: {},
+    };
+    expect(completeRun(db, run.id, { rewards: [], weights: new Uint8Array([1]), summary })).toBe(false);
+    expect(getRun(db, run.id)?.status).toBe("canceled");
+  });
+
+  it("trains a small run end to end: rewards of both splits, weights and summary stored", async () => {
+    const run = createRun(
+      db,
+      validateTrainSettings(request({ heldOutShare: 0.25, train: { steps: 40 } })),
+      null,
+      "cli",
+      { workerPid: process.pid },
+    );
+    expect(await executeRun(db, run.id)).toBe("succeeded");
+    const stored = getRun(db, run.id)!;
+    expect(stored.status).toBe("succeeded");
+    expect(stored.progress).toBe(1);
+    expect(stored.weights?.length).toBeGreaterThan(100);
+    const splits = db.$client
+      .prepare("select split, count(*) as n from run_rewards where run_id = ? group by split")
+      .all(run.id) as { split: string; n: number }[];
+    expect(splits.map((s) => s.split).sort()).toEqual(["test", "train"]);
+    const summary = stored.summary as { collapse: { test?: { gap: number } }; testAccuracy: number };
+    expect(summary.testAccuracy).toBeGreaterThan(0);
+    expect(summary.collapse.test).toBeDefined();
+    expect(runMetricSeries(db, run.id).at(-1)?.step).toBe(40);
+  });
+
+  it("a cancelled training ends as canceled, and too little data fails with a reason", async () => {
+    const run = createRun(db, request({ train: { steps: 100000, evalEvery: 5 } }), null, "cli", {
+      workerPid: process.pid,
+    });
+    const controller = new AbortController();
+    const outcome = executeRun(db, run.id, {
+      signal: controller.signal,
+      onProgress: () => controller.abort("canceled"),
+    });
+    expect(await outcome).toBe("canceled");
+    expect(getRun(db, run.id)?.status).toBe("canceled");
+
+    const empty = db.insert(schema.datasets).values({ slug: "empty", name: "Empty" }).returning().get();
+    const starved = createRun(db, runRequestSchema.parse({ datasetId: empty.id }), null, "cli", {
+      workerPid: process.pid,
+    });
+    expect(await executeRun(db, starved.id)).toBe("failed");
+    expect(getRun(db, starved.id)?.error).toMatch(/Only 0 prompt/);
+
+    // Settings stored by an older version that the trainer no longer accepts: a sentence, not a zod dump.
+    const stale = createRun(db, request({ train: { steps: -5 } }), null, "cli", { workerPid: process.pid });
+    expect(await executeRun(db, stale.id)).toBe("failed");
+    expect(getRun(db, stale.id)?.error).toMatch(/^Training settings: /);
+  });
+});

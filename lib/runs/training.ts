@@ -1,0 +1,202 @@
+/**
+ * Executes one training run: the bridge between the database (lib/runs/) and the ml/ trainer.
+ * Used by the worker process (scripts/run-worker.ts) and, in-process, by the headless CLI.
+ */
+import { ZodError } from "zod";
+import type { Db } from "@/db";
+import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult } from "@/ml";
+import { describeZodError } from "@/lib/http/body";
+import { completeRun, finishRun, getRunDetail } from "@/lib/runs/lifecycle";
+import { loadTrainingPrompts } from "@/lib/runs/training-data";
+import { recordProgress, type ProgressPoint } from "@/lib/runs/progress";
+import { RunError, type RunConfig, type RunRequest, type RunSummary } from "@/lib/runs/schemas";
+import { splitDashboard, type PromptRewards } from "@/lib/runs/dashboard";
+import type { TrainingPrompt } from "@/ml/types";
+
+/** Settings the app chooses itself; the researcher sets everything else of the trainer. */
+const APP_OWNED = ["utility", "testShare", "seed", "testIds", "backend"] as const;
+
+/** The trainer's settings a researcher can change, with their defaults (shown on /runs/new). */
+export function trainSettingDefaults(): Record<string, number | boolean | number[]> {
+  const defaults = trainConfigSchema.parse({}) as Record<string, unknown>;
+  const out: Record<string, number | boolean | number[]> = {};
+  for (const [key, value] of Object.entries(defaults)) {
+    if ((APP_OWNED as readonly string[]).includes(key)) continue;
+    if (
+      typeof value === "number" ||
+      typeof value === "boolean" ||
+      (Array.isArray(value) && value.every((v) => typeof v === "number"))
+    ) {
+      out[key] = value as number | boolean | number[];
+    }
+  }
+  return out;
+}
+
+/** Checks a run request's trainer settings against the trainer's own schema, before anything is queued. */
+export function validateTrainSettings(request: RunRequest): RunRequest {
+  const unknown = Object.keys(request.train).filter((k) => !(k in trainSettingDefaults()));
+  if (unknown.length)
+    throw new RunError(
+      `Unknown training setting(s): ${unknown.join(", ")}. Known: ${Object.keys(trainSettingDefaults()).join(", ")}.`,
+    );
+  const parsed = trainConfigSchema.safeParse(trainConfigInput(request));
+  if (!parsed.success) throw new RunError(`Training settings: ${describeZodError(parsed.error)}`);
+  return request;
+}
+
+function trainConfigInput(
+  config: Pick<RunConfig, "utility" | "heldOutShare" | "seed" | "train">,
+): Record<string, unknown> {
+  return { ...config.train, utility: config.utility, testShare: config.heldOutShare, seed: config.seed };
+}
+
+export function toTrainConfig(config: Pick<RunConfig, "utility" | "heldOutShare" | "seed" | "train">): TrainConfig {
+  return trainConfigSchema.parse(trainConfigInput(config));
+}
+
+/** Fewer prompts cannot be split into a training and a held-out part that both mean something. */
+export const MIN_TRAINING_PROMPTS = 4;
+
+/** How often the worker writes progress: every evaluation the trainer reports, but not more than this. */
+const PROGRESS_FLUSH_MS = 400;
+
+export type ExecuteOptions = { signal?: AbortSignal; onProgress?: (point: ProgressPoint) => void };
+
+/**
+ * Trains a run that is already marked running, writing progress as it goes and the rewards,
+ * weights and summary at the end. Never throws: every outcome ends up in the run's status.
+ */
+export async function executeRun(
+  db: Db,
+  runId: number,
+  options: ExecuteOptions = {},
+): Promise<"succeeded" | "failed" | "canceled"> {
+  const run = getRunDetail(db, runId);
+  if (!run) return "failed";
+  const startedAt = Date.now();
+  let pending: ProgressPoint[] = [];
+  let lastFlush = 0;
+  const flush = () => {
+    if (!pending.length) return;
+    recordProgress(db, runId, pending);
+    pending = [];
+    lastFlush = Date.now();
+  };
+  try {
+    const { prompts, excludedWithoutOpenness } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness, {
+      acceptedOnly: run.config.acceptedOnly ?? false,
+    });
+    if (prompts.length < MIN_TRAINING_PROMPTS) {
+      throw new RunError(
+        `Only ${prompts.length} prompt(s) have rankings${run.config.missingOpenness.policy === "exclude" ? " and an openness" : ""}: a run needs at least ${MIN_TRAINING_PROMPTS}.` +
+          (excludedWithoutOpenness
+            ? ` ${excludedWithoutOpenness} ranked prompt(s) were left out for lack of an openness tag.`
+            : ""),
+      );
+    }
+    const config = toTrainConfig(run.config);
+    // Enough evaluations for a loss curve that grows smoothly, without evaluating on every step; capped so
+    // that a long run still shows progress within seconds of starting.
+    const evalEvery =
+      run.config.train.evalEvery === undefined
+        ? Math.min(100, Math.max(5, Math.round(config.steps / 100)))
+        : config.evalEvery;
+    const result: TrainResult = await trainRewardModel(
+      prompts,
+      { ...config, evalEvery },
+      {
+        signal: options.signal,
+        onProgress: (p) => {
+          const point: ProgressPoint = {
+            step: p.step,
+            totalSteps: p.totalSteps,
+            loss: p.loss,
+            trainAccuracy: p.trainAccuracy,
+            testAccuracy: p.testAccuracy,
+          };
+          options.onProgress?.(point);
+          pending.push(point);
+          if (Date.now() - lastFlush >= PROGRESS_FLUSH_MS) flush();
+        },
+      },
+    );
+    flush();
+    const opennessByPrompt = new Map(prompts.map((p) => [p.id, p.openness]));
+    const rewards = result.rewards.map((r) => ({
+      responseId: Number(r.responseId),
+      split: r.split,
+      reward: r.reward,
+      openness: opennessByPrompt.get(r.promptId) ?? null,
+    }));
+    const summary = summarize(prompts, result, excludedWithoutOpenness, Date.now() - startedAt);
+    return completeRun(db, runId, { rewards, weights: result.weights, summary }) ? "succeeded" : "canceled";
+  } catch (error) {
+    flush();
+    if (options.signal?.aborted) {
+      const reason = options.signal.reason;
+      if (reason === "server-stopped") finishRun(db, runId, "failed", "Server stopped while the run was training.");
+      else finishRun(db, runId, "canceled", "Canceled while training.");
+      return reason === "server-stopped" ? "failed" : "canceled";
+    }
+    const message =
+      error instanceof RunError
+        ? error.message
+        : error instanceof ZodError
+          ? `Training settings: ${describeZodError(error)}`
+          : error instanceof Error
+            ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}`
+            : String(error);
+    finishRun(db, runId, "failed", message);
+    return "failed";
+  }
+}
+
+/** The run's final numbers, computed the way the dashboard computes them (lib/runs/dashboard.ts). */
+function summarize(prompts: TrainingPrompt[], result: TrainResult, excluded: number, durationMs: number): RunSummary {
+  const bySplit: Record<"train" | "test", PromptRewards[]> = { train: [], test: [] };
+  const entries = new Map<string, PromptRewards>();
+  const promptsById = new Map(prompts.map((p) => [p.id, p]));
+  for (const r of result.rewards) {
+    let entry = entries.get(r.promptId);
+    if (!entry) {
+      const p = promptsById.get(r.promptId)!;
+      entry = {
+        promptId: Number(p.id),
+        externalId: p.id,
+        text: p.text,
+        openness: p.openness ?? 0.5,
+        split: r.split,
+        rewards: new Map(),
+        rankings: p.rankings.map((groups) => groups.map((g) => g.map(Number))),
+      };
+      entries.set(r.promptId, entry);
+      bySplit[r.split].push(entry);
+    }
+    entry.rewards.set(Number(r.responseId), r.reward);
+  }
+  const collapse: RunSummary["collapse"] = {};
+  const accuracy: Partial<Record<"train" | "test", number | null>> = {};
+  for (const split of ["train", "test"] as const) {
+    const members = bySplit[split];
+    if (!members.length) continue;
+    const d = splitDashboard(members, split, members[0]!.rewards.size);
+    collapse[split] = {
+      gap: d.gap,
+      tracking: d.tracking,
+      collapsed: d.collapsed,
+      verdict: d.verdict,
+      verdictKind: d.verdictKind,
+    };
+    accuracy[split] = d.accuracy;
+  }
+  return {
+    backend: result.backend,
+    durationMs,
+    prompts: { train: bySplit.train.length, test: bySplit.test.length, excludedWithoutOpenness: excluded },
+    metrics: result.metrics as unknown as Record<string, unknown>,
+    testAccuracy: accuracy.test ?? result.metrics.testAccuracy,
+    trainAccuracy: accuracy.train ?? result.metrics.trainAccuracy,
+    collapse,
+  };
+}
