@@ -3,14 +3,12 @@ import { createTestUser, login, openTestDb } from "./fixtures";
 
 /** The ranking as the page shows it: groups of response ids, built from the cards' shared rank numbers. */
 async function rankingOnPage(page: Page): Promise<number[][]> {
-  const cards = await page
-    .getByTestId("response-card")
-    .evaluateAll((els) =>
-      els.map((el) => ({
-        id: Number(el.getAttribute("data-response-id")),
-        rank: Number(el.getAttribute("data-rank")),
-      })),
-    );
+  const cards = await page.getByTestId("response-card").evaluateAll((els) =>
+    els.map((el) => ({
+      id: Number(el.getAttribute("data-response-id")),
+      rank: Number(el.getAttribute("data-rank")),
+    })),
+  );
   const groups: number[][] = [];
   for (const card of cards) {
     if (groups.length === card.rank) groups.at(-1)!.push(card.id);

@@ -134,7 +134,7 @@ export default async function RunsPage() {
                       {held?.verdictKind ? (
                         <VerdictText kind={held.verdictKind} />
                       ) : (
-                        <span className="text-xs text-slate-400">–</span>
+                        <span className="text-xs text-slate-600">–</span>
                       )}
                     </td>
                     <td className="px-4 py-2 text-xs text-slate-500">

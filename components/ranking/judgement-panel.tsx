@@ -2,7 +2,7 @@ import { OpennessPicker } from "@/components/ranking/openness-picker";
 import { cardVariants } from "@/components/ui/card";
 import { Label } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
-import type { Openness } from "@/lib/openness";
+import type { Openness } from "@/lib/openness/scale";
 import { cn } from "@/lib/utils";
 
 export type Judgement = {

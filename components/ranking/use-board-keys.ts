@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useEffectEvent } from "react";
-import { OPENNESS_SCALE, type Openness } from "@/lib/openness";
+import { OPENNESS_SCALE, type Openness } from "@/lib/openness/scale";
 import type { Ranking } from "@/components/ranking/use-ranking";
 
 function isChoiceInput(target: EventTarget | null): boolean {

@@ -144,13 +144,13 @@ export function FlaggedTable({ data, split }: { data: RunDashboard; split: Split
   return (
     <section className="rounded-lg border border-slate-200 bg-white shadow-sm" data-testid="flagged-prompts">
       <div className="border-b border-slate-200 p-4">
-        <h3 className="text-sm font-semibold text-slate-900">
+        <h2 className="text-sm font-semibold text-slate-900">
           Flagged prompts{" "}
           <span className="font-normal text-slate-500">
             ({split.flaggedTotal} of {split.prompts} {split.split === "test" ? "held-out" : "training"} prompts
             {split.flaggedTotal > split.flagged.length ? `, worst ${split.flagged.length} shown` : ""})
           </span>
-        </h3>
+        </h2>
         <p className="mt-0.5 text-xs text-slate-500">
           misfit: W1 distance to the optimum for the prompt&apos;s openness &gt; {T.misfit}; flat / near-flat: reward
           spread &lt; {T.flatSpread} / {T.nearFlatSpread}; too-peaked (open, o ≥ {num(T.openMin, 2)}) or too-spread

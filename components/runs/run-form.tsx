@@ -184,7 +184,7 @@ export function RunForm({
         <legend className="px-1 text-sm font-semibold">Training</legend>
         <div className="grid gap-4 sm:grid-cols-3">
           <label className="block text-sm font-medium text-slate-700">
-            Name <span className="font-normal text-slate-400">(optional)</span>
+            Name <span className="font-normal text-slate-600">(optional)</span>
             <input name="name" className={inputClass} placeholder="e.g. conditioned, lr 3e-3" />
           </label>
           <label className="block text-sm font-medium text-slate-700">

@@ -1,6 +1,5 @@
 import Link from "next/link";
 import { getDb } from "@/db";
-<<<<<<< HEAD
 import { RankingSummary } from "@/components/ranking/ranking-summary";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonVariants } from "@/components/ui/button";
@@ -11,11 +10,6 @@ import { opennessLabel } from "@/lib/openness/scale";
 import { listSkipped } from "@/lib/annotations/queue";
 import { requirePageUser } from "@/lib/auth/session";
 import { plural } from "@/lib/utils";
-=======
-import { listMyAnnotations } from "@/lib/annotations/annotations";
-import { opennessLabel } from "@/lib/openness/scale";
-import { requirePageUser } from "@/lib/auth/session";
->>>>>>> main
 
 export const metadata = { title: "My annotations" };
 export const dynamic = "force-dynamic";
