@@ -25,7 +25,7 @@ export function ChartCard({
       <div className="mb-3 flex items-start justify-between gap-3">
         <div>
           <h2 className="text-sm font-semibold text-slate-900">{title}</h2>
-          {description && <p className="mt-0.5 text-xs leading-relaxed text-slate-500">{description}</p>}
+          {description && <p className="mt-0.5 text-xs leading-relaxed text-slate-600">{description}</p>}
         </div>
         {actions}
       </div>

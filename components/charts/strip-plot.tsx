@@ -15,14 +15,21 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
   const [split, setSplit] = useState(available[0] ?? "test");
   const data = splits[split];
   const height = Math.max(220, Math.min(320, (data?.rows ?? 0) * 3 + 60));
-  // Rows are sorted by openness: label the first row of each openness level.
+  // Rows are sorted by openness: label the first row of each quarter of the scale (at most five
+  // labels, however finely openness varies), with a minimum gap so labels never overlap.
   const rowOpenness = new Map<number, number>();
   for (const p of data?.points ?? []) if (!rowOpenness.has(p.row)) rowOpenness.set(p.row, p.openness);
+  const minGap = Math.max(1, Math.ceil((data?.rows ?? 0) / 8));
   const rowTicks: number[] = [];
+  const tickLevel = new Map<number, number>();
   let previous: number | null = null;
   for (const [row, openness] of [...rowOpenness].sort((a, b) => a[0] - b[0])) {
-    if (previous === null || Math.abs(openness - previous) > 0.01) rowTicks.push(row);
-    previous = openness;
+    const level = Math.round(openness * 4) / 4;
+    if (level !== previous && (rowTicks.length === 0 || row - rowTicks.at(-1)! >= minGap)) {
+      rowTicks.push(row);
+      tickLevel.set(row, level);
+    }
+    previous = level;
   }
   return (
     <div>
@@ -66,8 +73,8 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
                   ticks={rowTicks}
                   interval={0}
                   {...AXIS}
-                  width={76}
-                  tickFormatter={(row: number) => `openness ${rowOpenness.get(row) ?? ""}`}
+                  width={64}
+                  tickFormatter={(row: number) => `o ≈ ${tickLevel.get(row) ?? ""}`}
                   label={{ value: "prompts", angle: -90, position: "insideLeft", offset: 0, dy: 24, ...AXIS_TITLE }}
                 />
                 <Tooltip

@@ -4,11 +4,8 @@ import { Fragment } from "react";
 export function RankingSummary({ groups }: { groups: string[][] }) {
   const text = groups.map((g) => g.join(" = ")).join(", then ");
   return (
-    <span
-      className="inline-flex flex-wrap items-center gap-1"
-      aria-label={`Ranking: ${text}`}
-      data-testid="ranking-summary"
-    >
+    <span className="inline-flex flex-wrap items-center gap-1" data-testid="ranking-summary" data-ranking={text}>
+      <span className="sr-only">Ranking: {text}</span>
       {groups.map((group, i) => (
         <Fragment key={i}>
           {i > 0 && (

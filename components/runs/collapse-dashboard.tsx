@@ -43,11 +43,11 @@ export function HeadlineCards({ data, compact = false }: { data: RunDashboard; c
           held.collapsed ? "border-rose-200" : "border-slate-200",
         )}
       >
-        <p className="text-xs font-medium text-slate-500">Verdict ({heldLabel})</p>
+        <p className="text-xs font-medium text-slate-600">Verdict ({heldLabel})</p>
         <div className="mt-1.5">
           <VerdictBadge kind={held.verdictKind} testId="verdict" />
         </div>
-        <p className="mt-1.5 text-xs leading-snug text-slate-500">
+        <p className="mt-1.5 text-xs leading-snug text-slate-600">
           Collapsed when openness varies (sd ≥ {T.opennessStdMin}) yet gap &lt; {T.gapMax} and tracking &lt;{" "}
           {T.trackingMin}.
         </p>
@@ -71,7 +71,7 @@ function Metric({
 }) {
   return (
     <div className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
-      <p className="text-xs font-medium text-slate-500">{label}</p>
+      <p className="text-xs font-medium text-slate-600">{label}</p>
       <p
         data-testid={testId}
         className={cn(
@@ -82,7 +82,7 @@ function Metric({
       >
         {value}
       </p>
-      {note && <p className="mt-0.5 text-xs leading-snug text-slate-500">{note}</p>}
+      {note && <p className="mt-0.5 text-xs leading-snug text-slate-600">{note}</p>}
     </div>
   );
 }
@@ -146,23 +146,23 @@ export function FlaggedTable({ data, split }: { data: RunDashboard; split: Split
       <div className="border-b border-slate-200 p-4">
         <h2 className="text-sm font-semibold text-slate-900">
           Flagged prompts{" "}
-          <span className="font-normal text-slate-500">
+          <span className="font-normal text-slate-600">
             ({split.flaggedTotal} of {split.prompts} {split.split === "test" ? "held-out" : "training"} prompts
             {split.flaggedTotal > split.flagged.length ? `, worst ${split.flagged.length} shown` : ""})
           </span>
         </h2>
-        <p className="mt-0.5 text-xs text-slate-500">
+        <p className="mt-0.5 text-xs text-slate-600">
           misfit: W1 distance to the optimum for the prompt&apos;s openness &gt; {T.misfit}; flat / near-flat: reward
           spread &lt; {T.flatSpread} / {T.nearFlatSpread}; too-peaked (open, o ≥ {num(T.openMin, 2)}) or too-spread
           (closed, o ≤ {num(T.closedMax, 2)}): shape on the wrong side of the arcsine by more than {T.shapeMargin}.
         </p>
       </div>
       {split.flagged.length === 0 ? (
-        <p className="p-4 text-sm text-slate-500">No prompt is flagged.</p>
+        <p className="p-4 text-sm text-slate-600">No prompt is flagged.</p>
       ) : (
         <div className="max-h-96 overflow-auto">
           <table className="w-full text-sm">
-            <thead className="sticky top-0 bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+            <thead className="sticky top-0 bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
               <tr>
                 <th className="px-4 py-2 font-medium">Prompt</th>
                 <th className="px-2 py-2 text-right font-medium">Openness</th>
@@ -212,11 +212,11 @@ export function FlaggedTable({ data, split }: { data: RunDashboard; split: Split
 /** The whole collapse dashboard of one finished run. */
 export function CollapseDashboard({ data }: { data: RunDashboard }) {
   const held = data.splits.test ?? data.splits.train;
-  if (!held) return <p className="text-sm text-slate-500">This run stored no rewards.</p>;
+  if (!held) return <p className="text-sm text-slate-600">This run stored no rewards.</p>;
   return (
     <div className="space-y-4" data-testid="collapse-dashboard">
       <HeadlineCards data={data} />
-      <p className="text-xs text-slate-500" data-testid="verdict-detail">
+      <p className="text-xs text-slate-600" data-testid="verdict-detail">
         {held.verdict}
       </p>
       <div className="grid gap-4 lg:grid-cols-2">

@@ -50,7 +50,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   return (
     <div className="space-y-6">
       <div>
-        <p className="text-sm text-slate-500">
+        <p className="text-sm text-slate-600">
           <Link href="/runs" className="hover:underline">
             Runs
           </Link>{" "}
@@ -58,7 +58,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         </p>
         <h1 className="mt-1 text-2xl font-semibold tracking-tight">
           {left.run.config.utility} vs {right.run.config.utility}
-          <span className="ml-2 text-base font-normal text-slate-500">
+          <span className="ml-2 text-base font-normal text-slate-600">
             #{left.run.id} and #{right.run.id}
             {left.run.datasetSlug === right.run.datasetSlug ? ` on ${left.run.datasetSlug}` : ""}
           </span>
@@ -78,7 +78,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
             {d.run.status === "succeeded" ? (
               <Column data={d} />
             ) : (
-              <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-500">
+              <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-600">
                 {d.run.status === "failed" || d.run.status === "canceled"
                   ? `This run ${d.run.status}: ${d.run.error ?? ""}`
                   : `Training… ${pct(d.run.progress, 0)}`}
@@ -128,7 +128,7 @@ function NumbersTable({ left, right }: { left: RunDashboard; right: RunDashboard
   return (
     <div className="overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm">
       <table className="w-full text-sm" data-testid="compare-numbers">
-        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
           <tr>
             <th className="px-4 py-2 font-medium">held-out</th>
             <th className="px-4 py-2 font-medium">#{left.run.id}</th>

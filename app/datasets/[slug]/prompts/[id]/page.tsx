@@ -218,7 +218,12 @@ export default async function Page({
               </span>
               {r.reward !== null && <span className="tabular-nums">reward {r.reward.toFixed(3)}</span>}
             </p>
-            <div tabIndex={0} className="max-h-96 overflow-y-auto" aria-label={`Response ${label.get(r.id)}`}>
+            <div
+              tabIndex={0}
+              role="region"
+              className="max-h-96 overflow-y-auto"
+              aria-label={`Response ${label.get(r.id)}`}
+            >
               <Markdown source={r.text} testId="response-text" className="text-slate-800" />
             </div>
           </li>
