@@ -1,3 +1,18 @@
+/** Sent with every response, pages, API and static files alike (the proxy adds each page's CSP). */
+const securityHeaders = [
+  { key: "X-Content-Type-Options", value: "nosniff" },
+  { key: "X-Frame-Options", value: "DENY" },
+  { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+  { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
+  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
+];
+
+/** API answers are per user and never to be stored by a browser or a shared cache. */
+const apiHeaders = [
+  { key: "Cache-Control", value: "no-store" },
+  { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" },
+];
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Native and wasm packages are loaded from node_modules at run time, not bundled.
@@ -8,6 +23,12 @@ const nextConfig = {
   typescript: {
     // `npm test` type-checks the whole project with tsc; this only lets a work-in-progress build run.
     ignoreBuildErrors: process.env.OCTORANK_SKIP_TYPECHECK === "1",
+  },
+  async headers() {
+    return [
+      { source: "/:path*", headers: securityHeaders },
+      { source: "/api/:path*", headers: apiHeaders },
+    ];
   },
 };
 

@@ -12,8 +12,9 @@ export const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
 
 /** Opens a SQLite file with the settings every connection needs, and applies pending migrations. */
 export function openDatabase(file: string): Db {
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const sqlite = new Database(file);
+  if (file !== ":memory:") ownerOnly(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
@@ -22,6 +23,20 @@ export function openDatabase(file: string): Db {
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return db;
+}
+
+/**
+ * The database holds password hashes and everyone's work: readable by its owner only. SQLite gives
+ * the -wal and -shm files the database file's mode; ones left by an older version are fixed too.
+ */
+function ownerOnly(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      fs.chmodSync(f, 0o600);
+    } catch {
+      // Not there (yet): SQLite will create it with the database file's mode.
+    }
+  }
 }
 
 const globalForDb = globalThis as unknown as { octorankDb?: Db };

@@ -15,6 +15,13 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** How annotators judge a dataset's responses: order them all, or compare two at a time. */
 export const RANKING_MODES = ["ranking", "pairwise"] as const;
+/**
+ * The orders a dataset's queue hands prompts out in (lib/annotations/queue.ts): fill (closest to
+ * the target first), least-annotated first, most uncertain openness estimate first, the latest
+ * run's least certain prompts first (the last two through prompts.queue_priority).
+ */
+export const QUEUE_ORDER_NAMES = ["fill", "least-annotated", "uncertain-openness", "uncertain-rewards"] as const;
+export type QueueOrderName = (typeof QUEUE_ORDER_NAMES)[number];
 export type RankingMode = (typeof RANKING_MODES)[number];
 
 /** What a reviewer decided about one version of an annotation. */
@@ -36,6 +43,24 @@ export const users = sqliteTable("users", {
   createdAt: createdAt(),
 });
 
+/**
+ * Signed-in sessions. The session cookie (a JWT) names one of these rows; it is checked on every
+ * request, so signing out, disabling the account or a role change takes effect at once.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("sessions_user").on(t.userId)],
+);
+
 export const datasets = sqliteTable("datasets", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   slug: text("slug").notNull().unique(),
@@ -47,6 +72,9 @@ export const datasets = sqliteTable("datasets", {
   synthetic: integer("synthetic", { mode: "boolean" }).notNull().default(false),
   /** "pairwise": annotators build their ranking from A-or-B comparisons; stored as the same groups. */
   rankingMode: text("ranking_mode", { enum: RANKING_MODES }).notNull().default("ranking"),
+  queueOrder: text("queue_order", { enum: QUEUE_ORDER_NAMES }).notNull().default("fill"),
+  /** What prompts.queue_priority was computed from (order and data version); null when never. */
+  queuePriorityVersion: text("queue_priority_version"),
   createdAt: createdAt(),
 });
 
@@ -62,9 +90,35 @@ export const prompts = sqliteTable(
     /** Openness that came with the data (imported or synthetic), as opposed to annotators' tags. */
     openness: real("openness"),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** How many annotations the prompt has; kept by triggers (db/migrations/0005_queue_counts.sql). */
+    annotationCount: integer("annotation_count").notNull().default(0),
+    /** Lower is handed out sooner, for the model-in-the-loop queue orders; null when not computed. */
+    queuePriority: real("queue_priority"),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("prompts_dataset_external_id").on(t.datasetId, t.externalId)],
+  (t) => [
+    uniqueIndex("prompts_dataset_external_id").on(t.datasetId, t.externalId),
+    // The queue's order (closest to its target first) as an index: the next prompt is a lookup.
+    index("prompts_queue").on(t.datasetId, sql`${t.annotationCount} desc`, t.id),
+    index("prompts_queue_least").on(t.datasetId, t.annotationCount, t.id),
+    index("prompts_queue_priority").on(t.datasetId, t.queuePriority, t.annotationCount, t.id),
+  ],
+);
+
+/**
+ * How many of a dataset's prompts have each annotation count; kept by triggers, so totals and
+ * "complete" counts are a few rows instead of a scan of every prompt.
+ */
+export const datasetFill = sqliteTable(
+  "dataset_fill",
+  {
+    datasetId: integer("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    annotationCount: integer("annotation_count").notNull(),
+    prompts: integer("prompts").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.annotationCount] })],
 );
 
 export const responses = sqliteTable(
@@ -177,6 +231,8 @@ export const promptStats = sqliteTable(
     kendallW: real("kendall_w"),
     meanTauB: real("mean_tau_b"),
     meanOpenness: real("mean_openness"),
+    /** The imported openness, else the mean tag: what the openness filter compares. */
+    openness: real("openness"),
     notRankable: integer("not_rankable").notNull().default(0),
     commented: integer("commented").notNull().default(0),
     reviewPending: integer("review_pending").notNull().default(0),
@@ -191,6 +247,7 @@ export const promptStats = sqliteTable(
   },
   (t) => [
     index("prompt_stats_dataset_w").on(t.datasetId, t.kendallW),
+    index("prompt_stats_dataset").on(t.datasetId),
     index("prompt_stats_stale")
       .on(t.datasetId)
       .where(sql`stale = 1`),
@@ -199,6 +256,14 @@ export const promptStats = sqliteTable(
       .where(sql`review_pending > 0`),
   ],
 );
+
+/** Bumped whenever a refresh rewrites a dataset's prompt_stats: caches of its aggregates key on it. */
+export const statsVersions = sqliteTable("stats_versions", {
+  datasetId: integer("dataset_id")
+    .primaryKey()
+    .references(() => datasets.id, { onDelete: "cascade" }),
+  version: integer("version").notNull().default(0),
+});
 
 /** Each rankable annotation's tau-b against the others' consensus on its prompt (computed with prompt_stats). */
 export const annotationAgreement = sqliteTable(
@@ -235,7 +300,11 @@ export const assignments = sqliteTable(
     /** Why the annotator skipped it, when they said (optional). */
     skipReason: text("skip_reason"),
   },
-  (t) => [primaryKey({ columns: [t.promptId, t.annotatorId] })],
+  (t) => [
+    primaryKey({ columns: [t.promptId, t.annotatorId] }),
+    index("assignments_annotator").on(t.annotatorId, t.skipped, t.leasedUntil),
+    index("assignments_live").on(t.skipped, t.leasedUntil),
+  ],
 );
 
 export const trainingRuns = sqliteTable(
@@ -255,6 +324,8 @@ export const trainingRuns = sqliteTable(
     summary: text("summary", { mode: "json" }).$type<Record<string, unknown>>(),
     weights: blob("weights", { mode: "buffer" }),
     workerPid: integer("worker_pid"),
+    /** Renewed by the process training the run (lib/runs/lifecycle.ts RUN_LEASE_MS); stale means no live trainer. */
+    heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }),
     createdBy: integer("created_by").references(() => users.id),
     createdAt: createdAt(),
     startedAt: integer("started_at", { mode: "timestamp_ms" }),

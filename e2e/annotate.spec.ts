@@ -117,7 +117,7 @@ test("an annotator ranks one prompt by drag and drop and another by keyboard alo
 test("bad submissions are refused with 4xx and change nothing", async ({ page, request }) => {
   const annotator = createTestUser("annotator");
   await login(page, annotator, "/annotate");
-  const next = await (await page.request.get("/api/queue/next?dataset=demo")).json();
+  const next = await (await page.request.post("/api/queue/next?dataset=demo")).json();
   expect(next.status).toBe("prompt");
   const promptId: number = next.prompt.id;
   const ids: number[] = next.responses.map((r: { id: number }) => r.id);
@@ -155,7 +155,7 @@ test("bad submissions are refused with 4xx and change nothing", async ({ page, r
     expect(formLike.status()).toBe(415);
     const anonymous = await request.post("/api/annotations", { data: valid });
     expect(anonymous.status()).toBe(401);
-    expect((await request.get("/api/queue/next")).status()).toBe(401);
+    expect((await request.post("/api/queue/next")).status()).toBe(401);
     expect(count()).toBe(before);
     expect(db.prepare("select count(*) as n from annotations where annotator_id = ?").get(annotator.id)).toEqual({
       n: 0,
@@ -173,7 +173,7 @@ test("an annotator reopens an earlier annotation, edits it, and the old version 
   const annotator = createTestUser("annotator");
   await login(page, annotator, "/annotate/mine");
   await expect(page.getByTestId("mine-empty")).toBeVisible();
-  const next = await (await page.request.get("/api/queue/next")).json();
+  const next = await (await page.request.post("/api/queue/next")).json();
   const ids: number[] = next.responses.map((r: { id: number }) => r.id);
   const original = ids.map((id) => [id]);
   const created = await page.request.post("/api/annotations", {

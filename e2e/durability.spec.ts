@@ -35,7 +35,7 @@ test("an acknowledged annotation survives kill -9 of the server right after the 
       headers: { "X-Auth-Return-Redirect": "1" },
     });
 
-    const next = await api.get("/api/queue/next?dataset=demo");
+    const next = await api.post("/api/queue/next?dataset=demo");
     expect(next.status()).toBe(200);
     const body = (await next.json()) as { prompt: { id: number }; responses: { id: number }[] };
     const prompt = body.prompt;

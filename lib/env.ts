@@ -12,8 +12,17 @@ const envSchema = z.object({
   /** Secret for signing session cookies; generated into the data folder when unset. */
   NEXTAUTH_SECRET: z.string().min(16).optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  /** Set to "0" to start with an empty database instead of the demo. */
+  /** The interface `npm start` listens on; unset means loopback only (127.0.0.1). */
+  HOST: z.string().trim().min(1).optional(),
+  /** Set to "0" to start with an empty database instead of the demo (a server reachable from outside never seeds it). */
   OCTORANK_SEED_DEMO: z.enum(["0", "1"]).default("1"),
+  /**
+   * How many reverse proxies in front of the server append to X-Forwarded-For. 0 (the default)
+   * trusts no such header: the client's address is the socket's.
+   */
+  OCTORANK_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /** Set by scripts/start.ts to the address `next start` was bound to. */
+  OCTORANK_BIND_HOST: z.string().optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
 
@@ -30,6 +39,25 @@ export function env(): Env {
   }
   cached = parsed.data;
   return cached;
+}
+
+/** The address `npm start` binds to: loopback unless HOST says otherwise. */
+export function bindHost(): string {
+  return env().HOST ?? "127.0.0.1";
+}
+
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Whether this server may seed and show the demo accounts (whose passwords are public): only when
+ * asked to and only while it listens on loopback, where no one else can reach it. The server reads
+ * the address start.ts actually bound; a server started any other way counts as reachable.
+ */
+export function demoMode(host: string | undefined = env().OCTORANK_BIND_HOST): boolean {
+  return env().OCTORANK_SEED_DEMO === "1" && isLoopbackHost(host);
 }
 
 export function databasePath(): string {
@@ -50,9 +78,11 @@ export function authSecret(): string {
   if (fromEnv) return fromEnv;
   const file = path.join(dataDir(), "auth-secret");
   try {
-    return fs.readFileSync(file, "utf8").trim();
+    const secret = fs.readFileSync(file, "utf8").trim();
+    fs.chmodSync(file, 0o600);
+    return secret;
   } catch {
-    fs.mkdirSync(dataDir(), { recursive: true });
+    fs.mkdirSync(dataDir(), { recursive: true, mode: 0o700 });
     const secret = crypto.randomBytes(32).toString("base64url");
     try {
       fs.writeFileSync(file, secret, { mode: 0o600, flag: "wx" });

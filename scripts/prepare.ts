@@ -3,13 +3,13 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { openDatabase } from "../db/index";
 import { seedDemo } from "../db/seed";
-import { authSecret, databasePath, env } from "../lib/env";
+import { authSecret, databasePath } from "../lib/env";
 
-/** Creates the data folder and auth secret, applies migrations and seeds the demo once. */
-export function prepareDatabase(): void {
+/** Creates the data folder and auth secret, applies migrations and seeds the demo once when allowed. */
+export function prepareDatabase({ seedDemo: seed }: { seedDemo: boolean }): void {
   authSecret();
   const db = openDatabase(databasePath());
-  if (env().OCTORANK_SEED_DEMO === "1") {
+  if (seed) {
     const { created } = seedDemo(db);
     if (created) console.log(`Seeded the demo into ${databasePath()}`);
   }

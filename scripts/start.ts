@@ -1,27 +1,36 @@
 /**
  * `npm start`: everything a fresh clone needs, then the real `next start` as a child process whose
- * exit this process mirrors.
+ * exit this process mirrors. It listens on loopback unless HOST is set; only a loopback server
+ * seeds and lists the demo accounts, whose passwords are public.
  */
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { buildIfNeeded, prepareDatabase } from "./prepare";
-import { authSecret, env } from "../lib/env";
+import { authSecret, bindHost, demoMode, env } from "../lib/env";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
-prepareDatabase();
+const host = bindHost();
+prepareDatabase({ seedDemo: demoMode(host) });
 if (process.env.OCTORANK_SKIP_BUILD !== "1") buildIfNeeded();
 
 const port = env().PORT;
-const child = spawn(path.join("node_modules", ".bin", "next"), ["start", "-p", String(port)], {
+const urlHost = host.includes(":") ? `[${host}]` : host;
+const preload = `--require ${path.resolve(__dirname, "peer-address.cjs")}`;
+const child = spawn(path.join("node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", host], {
   stdio: "inherit",
   env: {
     ...process.env,
     NODE_ENV: "production",
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(" "),
     NEXTAUTH_SECRET: authSecret(),
     NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
+    OCTORANK_BIND_HOST: host,
   },
 });
-console.log(`Octorank: http://localhost:${port} (next start, pid ${child.pid})`);
+console.log(
+  `Octorank: http://${urlHost}:${port} (next start, pid ${child.pid})` +
+    (demoMode(host) ? "" : env().OCTORANK_SEED_DEMO === "1" ? "; reachable from outside, so no demo accounts" : ""),
+);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => child.kill(signal));

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/login-form";
 import { currentUser } from "@/lib/auth/session";
-import { env } from "@/lib/env";
+import { demoMode } from "@/lib/env";
 import { DEMO_ACCOUNTS } from "@/db/seed";
 
 export const metadata = { title: "Sign in" };
@@ -37,7 +37,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <LoginForm
         next={next}
         demoAccounts={
-          env().OCTORANK_SEED_DEMO === "1"
+          demoMode()
             ? DEMO_ACCOUNTS.filter((a, i, all) => all.findIndex((b) => b.role === a.role) === i).map(
                 ({ email, role, password }) => ({ email, role, password }),
               )

@@ -16,7 +16,7 @@ import {
   setUserRole,
   updateDatasetSettings,
 } from "@/lib/admin/queries";
-import { describeZodError } from "@/lib/http/body";
+import { describeZodError, formArgument } from "@/lib/http/body";
 import { hasRole, type SessionUser } from "@/lib/auth/roles";
 import { currentUser } from "@/lib/auth/session";
 import { createUser, newUserSchema, UserExistsError } from "@/lib/auth/users";
@@ -32,7 +32,9 @@ async function adminAction<S extends z.ZodType>(
   const admin = await currentUser();
   if (!admin || !hasRole(admin.role, "admin"))
     return { error: "Only an admin can do this; sign in again as an admin." };
-  const parsed = schema.safeParse(Object.fromEntries(formData));
+  const form = formArgument(formData);
+  if (!form) return { error: "Send the form's fields." };
+  const parsed = schema.safeParse(Object.fromEntries(form));
   if (!parsed.success) return { error: describeZodError(parsed.error) };
   try {
     const state = run(admin, parsed.data);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { RankingGroups } from "@/db/schema";
+import { AppError } from "@/lib/errors";
 import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness/scale";
 import {
   promptResponses,
@@ -11,13 +12,24 @@ import {
   type DisplayedResponse,
 } from "@/lib/annotations/queue";
 import { labelsByResponseId } from "@/lib/annotations/labels";
+import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
 
 const MAX_DURATION_MS = 7 * 24 * 60 * 60_000;
 
 const annotationFields = {
   /** Groups of response ids, best first; a group of several is a tie. Empty when not rankable. */
+  // Bounded by the most responses a prompt can have: a ranking of 40,000 ids is refused here, not in SQL.
   ranking: z
-    .array(z.array(z.number().int("Response ids are whole numbers.")).min(1, "A ranking group cannot be empty."))
+    .array(
+      z
+        .array(z.number().int("Response ids are whole numbers."))
+        .min(1, "A ranking group cannot be empty.")
+        .max(MAX_RESPONSES_PER_PROMPT),
+    )
+    .max(MAX_RESPONSES_PER_PROMPT)
+    .refine((groups) => groups.flat().length <= MAX_RESPONSES_PER_PROMPT, {
+      message: `A ranking lists at most ${MAX_RESPONSES_PER_PROMPT} responses.`,
+    })
     .default([]),
   openness: z.number().nullable().optional(),
   notRankable: z.boolean().default(false),
@@ -61,9 +73,7 @@ export type AnnotationInput = z.infer<typeof annotationInputSchema>;
 
 export type Annotation = typeof schema.annotations.$inferSelect;
 
-export type SaveResult =
-  | { ok: true; annotation: Annotation; revised: boolean }
-  | { ok: false; status: 400 | 404 | 409; message: string; details?: unknown };
+export type SaveResult = { annotation: Annotation; revised: boolean };
 
 export type RankingProblems = { missing: number[]; duplicated: number[]; foreign: number[]; unknown: number[] };
 
@@ -110,7 +120,7 @@ export function describeRankingProblems(count: number, p: RankingProblems): stri
 /**
  * Stores an annotator's ranking of a prompt in one transaction: a first submission inserts, a
  * later one (or an edit) copies the current version to annotation_revisions and then updates.
- * Also ends the annotator's lease on the prompt. Anything wrong writes nothing.
+ * Also ends the annotator's lease on the prompt. Anything wrong writes nothing and throws an AppError.
  */
 export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInput): SaveResult {
   const prompt = db
@@ -118,14 +128,14 @@ export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInp
     .from(schema.prompts)
     .where(eq(schema.prompts.id, input.promptId))
     .get();
-  if (!prompt) return { ok: false, status: 404, message: `There is no prompt ${input.promptId}.` };
+  if (!prompt) throw new AppError("not-found", `There is no prompt ${input.promptId}.`);
 
   let ranking: RankingGroups = [];
   if (!input.notRankable || input.ranking.length) {
     const problems = rankingProblems(db, prompt.id, input.ranking);
     if (problems) {
       const count = promptResponses(db, prompt.id).length;
-      return { ok: false, status: 400, message: describeRankingProblems(count, problems), details: problems };
+      throw new AppError("invalid", describeRankingProblems(count, problems), problems);
     }
     ranking = input.ranking;
   }
@@ -177,7 +187,7 @@ export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInp
           .get();
       }
       releaseLease(tx as unknown as Db, prompt.id, annotatorId);
-      return { ok: true as const, annotation, revised: Boolean(existing) };
+      return { annotation, revised: Boolean(existing) };
     },
     { behavior: "immediate" },
   );
@@ -190,7 +200,7 @@ export function editAnnotation(db: Db, annotatorId: number, annotationId: number
     .from(schema.annotations)
     .where(and(eq(schema.annotations.id, annotationId), eq(schema.annotations.annotatorId, annotatorId)))
     .get();
-  if (!existing) return { ok: false, status: 404, message: `You have no annotation ${annotationId}.` };
+  if (!existing) throw new AppError("not-found", `You have no annotation ${annotationId}.`);
   return saveAnnotation(db, annotatorId, { ...edit, promptId: existing.promptId });
 }
 

@@ -1,6 +1,8 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
+import type { QueueOrderName } from "@/db/schema";
+import { refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { hashString, seededRandom, shuffled } from "@/lib/random";
 import { responseLabel } from "@/lib/annotations/labels";
 
@@ -11,7 +13,15 @@ export const SKIP_MS = 24 * 60 * 60_000;
 
 export const DEFAULT_DATASET_SLUG = "demo";
 
-export type QueueDataset = { id: number; slug: string; name: string; guidelines: string; annotationsPerPrompt: number };
+export type QueueDataset = {
+  id: number;
+  slug: string;
+  name: string;
+  guidelines: string;
+  annotationsPerPrompt: number;
+  /** The dataset's queue order setting (fill when not given). */
+  queueOrder?: QueueOrderName;
+};
 
 export type QueueProgress = {
   /** Prompts of this dataset the annotator has ranked. */
@@ -44,6 +54,7 @@ const datasetColumns = {
   name: schema.datasets.name,
   guidelines: schema.datasets.guidelines,
   annotationsPerPrompt: schema.datasets.annotationsPerPrompt,
+  queueOrder: schema.datasets.queueOrder,
 };
 
 /**
@@ -99,17 +110,64 @@ export function promptResponses(db: Db, promptId: number) {
  * A prompt is open to annotator U at time T when U has not annotated it, U has no live skip on it,
  * and its annotations plus other annotators' live leases are fewer than the dataset's target k.
  * U's own lease does not count against the slot: it is U's slot.
+ *
+ * Cost does not grow with the dataset: prompts.annotation_count and dataset_fill are kept by
+ * triggers, the next prompt is the first row of the prompts_queue index that passes the per-row
+ * checks (each an index probe), and progress is a few dataset_fill rows plus work bounded by U's
+ * own annotations and skips and by the live leases.
  */
-const openToMe = (datasetId: number, annotatorId: number, now: number, k: number) => sql`
-  p.dataset_id = ${datasetId}
-  and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
+const openToMe = (annotatorId: number, now: number, k: number) => sql`
+  not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
   and not exists (
     select 1 from assignments s
     where s.prompt_id = p.id and s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${now})
-  and (select count(*) from annotations a where a.prompt_id = p.id)
+  and p.annotation_count
     + (select count(*) from assignments s
        where s.prompt_id = p.id and s.annotator_id != ${annotatorId} and s.skipped = 0 and s.leased_until > ${now})
     < ${k}`;
+
+/**
+ * The orders the queue can hand prompts out in. Each must be served by an index on prompts
+ * (dataset_id, ...) so that the next prompt is a lookup, not a sort of the dataset: add the
+ * index beside the order.
+ */
+export const QUEUE_ORDERS = {
+  /** Prompts closest to their target first, so the dataset fills up prompt by prompt (index prompts_queue). */
+  fill: sql`p.annotation_count desc, p.id asc`,
+  /** Fewest annotations first, so every prompt gets its first annotation early (index prompts_queue_least). */
+  "least-annotated": sql`p.annotation_count asc, p.id asc`,
+  /**
+   * Model in the loop (lib/annotations/queue-priority.ts keeps prompts.queue_priority; index
+   * prompts_queue_priority): the widest openness error bar first, or the latest run's least
+   * certain prompts first.
+   */
+  "uncertain-openness": sql`p.queue_priority asc, p.annotation_count asc, p.id asc`,
+  "uncertain-rewards": sql`p.queue_priority asc, p.annotation_count asc, p.id asc`,
+} as const satisfies Record<QueueOrderName, unknown>;
+export type QueueOrder = keyof typeof QUEUE_ORDERS;
+
+/** What each order means, for the dataset settings. */
+export const QUEUE_ORDER_DESCRIPTIONS: Record<QueueOrder, string> = {
+  fill: "Fill prompt by prompt (closest to the target first)",
+  "least-annotated": "Least annotated first",
+  "uncertain-openness": "Most uncertain openness estimate first",
+  "uncertain-rewards": "The latest run's least certain prompts first",
+};
+
+/** The query for the first prompt open to this annotator in the given order (exported for its query-plan test). */
+export function firstOpenPromptQuery(
+  dataset: QueueDataset,
+  annotatorId: number,
+  at: number,
+  order: QueueOrder = "fill",
+) {
+  const k = dataset.annotationsPerPrompt;
+  return sql`
+    select p.id as id from prompts p
+    where p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and ${openToMe(annotatorId, at, k)}
+    order by ${QUEUE_ORDERS[order]}
+    limit 1`;
+}
 
 export function queueProgress(
   db: Db,
@@ -118,19 +176,40 @@ export function queueProgress(
   now: Date = new Date(),
 ): QueueProgress {
   const k = dataset.annotationsPerPrompt;
-  const row = db.get<{ total: number; complete: number; mine: number }>(sql`
-    select count(*) as total,
-      coalesce(sum((select count(*) from annotations a where a.prompt_id = p.id) >= ${k}), 0) as complete,
-      coalesce(sum(exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})), 0) as mine
-    from prompts p where p.dataset_id = ${dataset.id}`);
-  const left = db.get<{ n: number }>(
-    sql`select count(*) as n from prompts p where ${openToMe(dataset.id, annotatorId, now.getTime(), k)}`,
-  );
+  const at = now.getTime();
+  const num = (query: ReturnType<typeof sql>) => db.get<{ n: number | null }>(query)?.n ?? 0;
+  const fill = db.get<{ total: number | null; complete: number | null }>(sql`
+    select sum(prompts) as total, sum(case when annotation_count >= ${k} then prompts else 0 end) as complete
+    from dataset_fill where dataset_id = ${dataset.id}`);
+  const total = fill?.total ?? 0;
+  const complete = fill?.complete ?? 0;
+  const doneByMe = num(sql`
+    select count(*) as n from annotations a join prompts p on p.id = a.prompt_id
+    where a.annotator_id = ${annotatorId} and p.dataset_id = ${dataset.id}`);
+  // Open to me = incomplete prompts, less those I ranked, those I skipped, and those others' leases fill.
+  const doneByMeIncomplete = num(sql`
+    select count(*) as n from annotations a join prompts p on p.id = a.prompt_id
+    where a.annotator_id = ${annotatorId} and p.dataset_id = ${dataset.id} and p.annotation_count < ${k}`);
+  const skippedByMe = num(sql`
+    select count(*) as n from assignments s join prompts p on p.id = s.prompt_id
+    where s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${at}
+      and p.dataset_id = ${dataset.id} and p.annotation_count < ${k}
+      and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})`);
+  const filledByLeases = num(sql`
+    select count(*) as n from (
+      select p.id from assignments s join prompts p on p.id = s.prompt_id
+      where s.skipped = 0 and s.leased_until > ${at} and s.annotator_id != ${annotatorId}
+        and p.dataset_id = ${dataset.id} and p.annotation_count < ${k}
+        and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
+        and not exists (
+          select 1 from assignments m
+          where m.prompt_id = p.id and m.annotator_id = ${annotatorId} and m.skipped = 1 and m.leased_until > ${at})
+      group by p.id having p.annotation_count + count(*) >= ${k})`);
   return {
-    doneByMe: row?.mine ?? 0,
-    leftForMe: left?.n ?? 0,
-    totalPrompts: row?.total ?? 0,
-    completePrompts: row?.complete ?? 0,
+    doneByMe,
+    leftForMe: total - complete - doneByMeIncomplete - skippedByMe - filledByLeases,
+    totalPrompts: total,
+    completePrompts: complete,
     target: k,
   };
 }
@@ -140,9 +219,15 @@ export function queueProgress(
  * already hold comes back first (reloading the page shows the same prompt). Runs in an immediate
  * transaction, so two annotators can never both take a prompt's last slot.
  */
-export function nextPrompt(db: Db, dataset: QueueDataset, annotatorId: number, now: Date = new Date()): QueueResult {
+export function nextPrompt(
+  db: Db,
+  dataset: QueueDataset,
+  annotatorId: number,
+  now: Date = new Date(),
+  order: QueueOrder = dataset.queueOrder ?? "fill",
+): QueueResult {
   const at = now.getTime();
-  const k = dataset.annotationsPerPrompt;
+  refreshQueuePriorities(db, dataset.id, order, at);
   const promptId = db.transaction(
     (tx) => {
       const held = tx.get<{ id: number }>(sql`
@@ -150,13 +235,7 @@ export function nextPrompt(db: Db, dataset: QueueDataset, annotatorId: number, n
         where s.annotator_id = ${annotatorId} and s.skipped = 0 and s.leased_until > ${at} and p.dataset_id = ${dataset.id}
           and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
         order by s.leased_until desc limit 1`);
-      // Prompts closest to their target first, so the dataset fills up prompt by prompt.
-      const chosen =
-        held ??
-        tx.get<{ id: number }>(sql`
-          select p.id as id from prompts p where ${openToMe(dataset.id, annotatorId, at, k)}
-          order by (select count(*) from annotations a where a.prompt_id = p.id) desc, p.id asc
-          limit 1`);
+      const chosen = held ?? tx.get<{ id: number }>(firstOpenPromptQuery(dataset, annotatorId, at, order));
       if (!chosen) return null;
       const leasedUntil = new Date(at + LEASE_MS);
       tx.insert(schema.assignments)

@@ -5,6 +5,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
+import { AppError } from "@/lib/errors";
 
 /**
  * JSONL import of prompts, responses and (optionally) existing rankings. Shared by the API route,
@@ -29,10 +30,13 @@ export const slugSchema = z
   // /datasets/new is the page that creates a dataset by import.
   .refine((slug) => slug !== "new", 'The slug "new" is reserved; choose another.');
 
+/** A prompt has at most this many responses, so no ranking can be longer. */
+export const MAX_RESPONSES_PER_PROMPT = 32;
+
 export const datasetSettingsSchema = z.object({
   name: z.string().trim().min(1, "Enter a name.").max(200),
   guidelines: z.string().max(50_000).default(""),
-  responsesPerPrompt: z.coerce.number().int().min(2, "At least 2 responses per prompt.").max(32),
+  responsesPerPrompt: z.coerce.number().int().min(2, "At least 2 responses per prompt.").max(MAX_RESPONSES_PER_PROMPT),
   annotationsPerPrompt: z.coerce.number().int().min(1, "At least 1 annotation per prompt.").max(50),
 });
 export type DatasetSettings = z.infer<typeof datasetSettingsSchema>;
@@ -126,9 +130,10 @@ export function* readLinesSync(file: string): Generator<string> {
   }
 }
 
-export class ImportTooLargeError extends Error {
+export class ImportTooLargeError extends AppError {
   constructor(limit = MAX_IMPORT_BYTES) {
     super(
+      "too-large",
       `The file is larger than the import limit of ${Math.round(limit / 1024 / 1024)} MB; split it into smaller files.`,
     );
   }

@@ -94,6 +94,17 @@ describe("prompt stats", () => {
     refreshPromptStats(db, dataset.id);
     db.$client.prepare("update annotations set openness = 1 where id = (select min(id) from annotations)").run();
     expect(staleCount(db, dataset.id)).toBe(1);
+    // Counts stay exact without a refresh, whoever writes.
+    db.$client.prepare("delete from annotations where id = (select max(id) from annotations)").run();
+    const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
+    expect(getDatasetProgress(db, "rand")).toMatchObject({
+      annotations: count("select count(*) as n from annotations"),
+      completePrompts: count(
+        "select count(*) as n from (select prompt_id from annotations group by prompt_id having count(*) >= 3)",
+      ),
+      annotators: count("select count(distinct annotator_id) as n from annotations"),
+      prompts: 20,
+    });
   });
 });
 
@@ -130,6 +141,12 @@ describe("searchPrompts", () => {
     expect(count("number 11")).toBe(10); // 11 and 110..119, but 113 is a quoted one
     expect(count("p4")).toBeGreaterThan(0); // external ids are searched too
     expect(searchPrompts(db, dataset.id, parsePromptSearch({})).total).toBe(120);
+    expect(count('say "hi" OR NEAR(x)')).toBe(0); // FTS syntax is just text
+    expect(count("NUMBER 11")).toBe(10); // case-insensitive like LIKE
+    // The trigram index follows edits to the text, whoever writes them.
+    db.$client.prepare("update prompts set text = 'renamed haiku' where external_id = 'p0'").run();
+    expect(count("haiku")).toBe(1);
+    expect(count("Prompt number 0")).toBe(0);
   });
 
   it("filters by agreement, openness, flags, annotator and review state, combined", () => {

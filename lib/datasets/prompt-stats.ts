@@ -1,7 +1,8 @@
 import type { Db } from "@/db";
-import { bordaConsensus, mean, meanPairwiseTauB, median, rankingsW, rankingTauB } from "@/lib/annotations/agreement";
+import { bordaConsensus, meanPairwiseTauB, median, rankingsW, rankingTauB } from "@/lib/annotations/agreement";
 import { AGREEMENT_THRESHOLDS } from "@/lib/datasets/queries";
 import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
+import { promptOpenness } from "@/lib/openness/resolve";
 
 /**
  * Per-prompt agreement kept in prompt_stats (and per-annotation tau in annotation_agreement), so
@@ -36,9 +37,17 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
             ${reviewStateSql("a")} as review_state
      from annotations a where a.prompt_id in (select value from json_each(?)) order by a.prompt_id, a.id`,
   );
+  const importedOpenness = sqlite.prepare<[string], { id: number; openness: number | null }>(
+    "select id, openness from prompts where id in (select value from json_each(?))",
+  );
+  const bumpVersion = sqlite.prepare(
+    `insert into stats_versions (dataset_id, version) values (?, 1)
+     on conflict (dataset_id) do update set version = version + 1`,
+  );
   const writeStats = sqlite.prepare(
     `update prompt_stats set stale = 0, annotations = @annotations, rankings = @rankings, kendall_w = @kendallW,
-       mean_tau_b = @meanTauB, mean_openness = @meanOpenness, not_rankable = @notRankable, commented = @commented,
+       mean_tau_b = @meanTauB, mean_openness = @meanOpenness, openness = @openness, not_rankable = @notRankable,
+       commented = @commented,
        review_pending = @pending, review_accepted = @accepted, review_rejected = @rejected, review_sent_back = @sentBack,
        alpha_count = @alphaCount, alpha_sum = @alphaSum, alpha_sum_squares = @alphaSumSquares, alpha_within = @alphaWithin
      where prompt_id = @promptId`,
@@ -62,6 +71,7 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
         const idsJson = JSON.stringify(ids);
         const byPrompt = new Map<number, AnnotationForStats[]>(ids.map((id) => [id, []]));
         for (const a of loadAnnotations.all(idsJson)) byPrompt.get(a.prompt_id)!.push(a);
+        const imported = new Map(importedOpenness.all(idsJson).map((p) => [p.id, p.openness]));
         clearAgreement.run(idsJson);
         for (const [promptId, annotations] of byPrompt) {
           const rankable = annotations.filter((a) => !a.not_rankable);
@@ -90,7 +100,15 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
             rankings: rankable.length,
             kendallW: rankingsW(rankings),
             meanTauB: meanPairwiseTauB(rankings),
-            meanOpenness: tags.length ? mean(tags) : null,
+            // The annotators' part of the one openness rule; the imported value comes first in prompt-search.ts.
+            meanOpenness: promptOpenness(
+              null,
+              rankable.map((a, i) => ({ openness: a.openness, notRankable: false, ranking: rankings[i]! })),
+            ).value,
+            openness: promptOpenness(
+              imported.get(promptId) ?? null,
+              rankable.map((a, i) => ({ openness: a.openness, notRankable: false, ranking: rankings[i]! })),
+            ).value,
             notRankable: annotations.length - rankable.length,
             commented: annotations.filter((a) => a.comment).length,
             pending: count("pending"),
@@ -103,6 +121,7 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
             alphaWithin: within,
           });
         }
+        bumpVersion.run(datasetId);
         return ids.length;
       },
       { behavior: "immediate" },
@@ -169,11 +188,10 @@ export function alphaFromSums(n: number, sum: number, sumSquares: number, within
 export function agreementSummary(db: Db, datasetId: number, target: number): AgreementSummary {
   const row = db.$client
     .prepare<
-      [number, number, number],
+      [number, number],
       {
         prompts: number;
-        annotations: number | null;
-        complete: number | null;
+
         stale: number | null;
         mean_w: number | null;
         flagged: number | null;
@@ -188,14 +206,20 @@ export function agreementSummary(db: Db, datasetId: number, target: number): Agr
         sent_back: number | null;
       }
     >(
-      `select count(*) as prompts, sum(annotations) as annotations, sum(annotations >= ?) as complete, sum(stale) as stale, avg(kendall_w) as mean_w, sum(kendall_w < ?) as flagged,
+      `select count(*) as prompts, sum(stale) as stale, avg(kendall_w) as mean_w, sum(kendall_w < ?) as flagged,
               sum(alpha_count) as n, sum(alpha_sum) as sum, sum(alpha_sum_squares) as sum_squares,
               sum(alpha_within) as within, sum(alpha_count > 0) as units,
               sum(review_pending) as pending, sum(review_accepted) as accepted, sum(review_rejected) as rejected,
               sum(review_sent_back) as sent_back
        from prompt_stats where dataset_id = ?`,
     )
-    .get(target, AGREEMENT_THRESHOLDS.promptW, datasetId)!;
+    .get(AGREEMENT_THRESHOLDS.promptW, datasetId)!;
+  const fill = db.$client
+    .prepare<[number, number], { annotations: number | null; complete: number | null }>(
+      `select sum(prompts * annotation_count) as annotations, sum(case when annotation_count >= ? then prompts end) as complete
+       from dataset_fill where dataset_id = ?`,
+    )
+    .get(target, datasetId)!;
   const annotators = db.$client
     .prepare<[number], { n: number }>(
       "select count(distinct annotator_id) as n from annotation_agreement where dataset_id = ?",
@@ -203,8 +227,8 @@ export function agreementSummary(db: Db, datasetId: number, target: number): Agr
     .get(datasetId)!.n;
   return {
     prompts: row.prompts,
-    annotations: row.annotations ?? 0,
-    completePrompts: row.complete ?? 0,
+    annotations: fill.annotations ?? 0,
+    completePrompts: fill.complete ?? 0,
     annotators,
     stale: row.stale ?? 0,
     meanW: row.mean_w,
@@ -295,4 +319,41 @@ export function annotatorStats(db: Db, datasetId: number): AnnotatorStats[] {
       flagged: r.tau !== null && r.compared >= t.annotatorMinPrompts && r.tau < t.annotatorTau,
     }))
     .sort((a, b) => (a.tauVsConsensus ?? 2) - (b.tauVsConsensus ?? 2));
+}
+
+export type DatasetAggregates = {
+  summary: AgreementSummary;
+  histogramW: Bin[];
+  histogramTau: Bin[];
+  annotators: AnnotatorStats[];
+};
+
+const aggregatesCache = new Map<number, { version: number; target: number; value: DatasetAggregates }>();
+
+/** The stats version of a dataset: it changes whenever a refresh rewrote any of its prompts. */
+export function statsVersion(db: Db, datasetId: number): number {
+  return (
+    db.$client
+      .prepare<[number], { version: number }>("select version from stats_versions where dataset_id = ?")
+      .get(datasetId)?.version ?? 0
+  );
+}
+
+/**
+ * The dataset page's aggregates (a few scans of prompt_stats), computed once per stats version:
+ * any change to the dataset's annotations marks prompts stale, and the refresh that follows bumps
+ * the version, in whichever process it runs.
+ */
+export function datasetAggregates(db: Db, datasetId: number, target: number): DatasetAggregates {
+  const version = statsVersion(db, datasetId);
+  const cached = aggregatesCache.get(datasetId);
+  if (cached && cached.version === version && cached.target === target) return cached.value;
+  const value = {
+    summary: agreementSummary(db, datasetId, target),
+    histogramW: statsHistogram(db, datasetId, "kendall_w", 0, 1),
+    histogramTau: statsHistogram(db, datasetId, "mean_tau_b", -1, 1),
+    annotators: annotatorStats(db, datasetId),
+  };
+  aggregatesCache.set(datasetId, { version, target, value });
+  return value;
 }

@@ -7,6 +7,9 @@ import { openDatabase, schema, type Db } from "@/db";
 import { seedDemo } from "@/db/seed";
 import {
   claimNextQueuedRun,
+  claimRun,
+  renewRunLease,
+  RUN_LEASE_MS,
   completeRun,
   failOrphanedRuns,
   finishRun,
@@ -157,20 +160,51 @@ describe("run lifecycle", () => {
     expect(getRun(db, running.id)?.status).toBe("running");
   });
 
-  it("at server start fails runs a dead server left running, stops orphans, and leaves live CLI runs alone", () => {
+  it("fails only runs whose lease expired, stopping their process; live ones are left alone whoever trains them", () => {
+    const now = Date.now();
+    const stale = (run: { id: number }) =>
+      db
+        .update(schema.trainingRuns)
+        .set({ heartbeatAt: new Date(now - RUN_LEASE_MS - 1000) })
+        .where(eq(schema.trainingRuns.id, run.id))
+        .run();
     const dead = createRun(db, request(), null, "web", { workerPid: 111 });
-    const orphan = createRun(db, request(), null, "web", { workerPid: 222 });
-    const cli = createRun(db, request(), null, "cli", { workerPid: 333 });
+    const hung = createRun(db, request(), null, "web", { workerPid: 222 });
+    const otherServer = createRun(db, request(), null, "web", { workerPid: 333 });
+    const cli = createRun(db, request(), null, "cli", { workerPid: 444 });
+    stale(dead);
+    stale(hung);
     const stopped: number[] = [];
     const failed = failOrphanedRuns(
       db,
       (pid) => pid !== 111,
       (pid) => stopped.push(pid),
+      now,
     );
-    expect(failed.sort()).toEqual([dead.id, orphan.id].sort());
+    expect(failed.sort()).toEqual([dead.id, hung.id].sort());
     expect(stopped).toEqual([222]);
-    expect(getRun(db, dead.id)?.error).toMatch(/Server stopped/);
+    expect(getRun(db, dead.id)?.error).toMatch(/lease/);
+    expect(getRun(db, otherServer.id)?.status).toBe("running");
     expect(getRun(db, cli.id)?.status).toBe("running");
+  });
+
+  it("one claim for every trainer: the CLI's run waits while another trains and the server never takes it", () => {
+    const now = Date.now();
+    const web = createRun(db, request(), null, "web");
+    const cli = createRun(db, request(), null, "cli");
+    expect(claimRun(db, cli.id, 4242, now)?.id).toBe(cli.id);
+    // The server may not start its run beside the CLI's.
+    expect(claimNextQueuedRun(db, now)).toBeNull();
+    finishRun(db, cli.id, "failed", "test");
+    const second = createRun(db, request(), null, "cli");
+    expect(claimNextQueuedRun(db, now)?.id).toBe(web.id);
+    expect(claimRun(db, second.id, 4243, now)).toBeNull();
+    // Once the server's worker stops renewing its lease, the CLI may go.
+    expect(claimRun(db, second.id, 4243, now + RUN_LEASE_MS + 1)?.id).toBe(second.id);
+    expect(renewRunLease(db, second.id, now + RUN_LEASE_MS + 2)).toBe(true);
+    expect(renewRunLease(db, web.id)).toBe(true);
+    finishRun(db, web.id, "failed", "test");
+    expect(renewRunLease(db, web.id)).toBe(false);
   });
 
   it("records progress for the live view and does not complete a run cancelled meanwhile", () => {

@@ -7,14 +7,23 @@ import { and, asc, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
-import { isTerminal, runConfigOf, RunError, type RunConfig, type RunRow, type RunSummary } from "@/lib/runs/schemas";
+import {
+  isTerminal,
+  runConfigOf,
+  RunError,
+  runSummaryOf,
+  type RunConfig,
+  type RunRow,
+  type RunSummary,
+} from "@/lib/runs/schemas";
 
 export function getRun(db: Db, id: number): RunRow | undefined {
   return db.select().from(schema.trainingRuns).where(eq(schema.trainingRuns.id, id)).get();
 }
 
-export type RunListItem = Omit<RunRow, "weights" | "config"> & {
+export type RunListItem = Omit<RunRow, "weights" | "config" | "summary"> & {
   config: RunConfig;
+  summary: RunSummary | null;
   datasetSlug: string;
   datasetName: string;
   createdByName: string | null;
@@ -36,8 +45,10 @@ function selectRunListItems(db: Db) {
     .leftJoin(schema.users, eq(schema.users.id, schema.trainingRuns.createdBy));
 }
 
-function toListItem(row: Omit<RunListItem, "config"> & { config: Record<string, unknown> }): RunListItem {
-  return { ...row, config: runConfigOf(row) };
+function toListItem(
+  row: Omit<RunListItem, "config" | "summary"> & { config: Record<string, unknown>; summary: unknown },
+): RunListItem {
+  return { ...row, config: runConfigOf(row), summary: runSummaryOf(row) };
 }
 
 export function listRuns(db: Db, limit = 200): RunListItem[] {
@@ -49,24 +60,62 @@ export function getRunDetail(db: Db, id: number): RunListItem | undefined {
   return row && toListItem(row);
 }
 
+/** The process training a run renews its lease this often (lib/runs/training.ts). */
+export const RUN_HEARTBEAT_MS = 5_000;
+/** A running run whose lease is older than this has no live trainer: it died, or hangs (SIGSTOP, say). */
+export const RUN_LEASE_MS = 60_000;
+
+const leaseIsLive = (now: number) =>
+  sql`coalesce(${schema.trainingRuns.heartbeatAt}, ${schema.trainingRuns.startedAt}) > ${now - RUN_LEASE_MS}`;
+
+export function leaseExpired(run: Pick<RunRow, "heartbeatAt" | "startedAt">, now = Date.now()): boolean {
+  const last = (run.heartbeatAt ?? run.startedAt)?.getTime() ?? 0;
+  return now - last > RUN_LEASE_MS;
+}
+
+/** Renews a running run's lease; false when the run is no longer running (cancelled, failed meanwhile). */
+export function renewRunLease(db: Db, runId: number, now = Date.now()): boolean {
+  return (
+    db
+      .update(schema.trainingRuns)
+      .set({ heartbeatAt: new Date(now) })
+      .where(and(eq(schema.trainingRuns.id, runId), eq(schema.trainingRuns.status, "running")))
+      .run().changes > 0
+  );
+}
+
 /**
- * The oldest queued run, claimed (status running), or null when none waits or a run is already
- * training. One write transaction taken up front, so that two servers (or a server and the CLI)
- * on the same database cannot both see "nothing running" and start a run each.
+ * The one-at-a-time claim every trainer goes through (the server's scheduler and the CLI's
+ * `train`): in one immediate transaction, nothing may be running with a live lease, and then the
+ * run is marked running with a fresh lease. Two servers, or a server and the CLI, on the same
+ * database can never both start a run. `which` is a run id (the CLI's own run) or "next", the
+ * oldest queued run the server trains (the CLI's queued runs wait for their CLI).
  */
-export function claimNextQueuedRun(db: Db): RunRow | null {
+export function claimRun(
+  db: Db,
+  which: number | "next",
+  workerPid: number | null = null,
+  now = Date.now(),
+): RunRow | null {
   return db.transaction(
     (tx) => {
       const training = tx
         .select({ id: schema.trainingRuns.id })
         .from(schema.trainingRuns)
-        .where(eq(schema.trainingRuns.status, "running"))
+        .where(and(eq(schema.trainingRuns.status, "running"), leaseIsLive(now)))
         .get();
       if (training) return null;
       const next = tx
         .select({ id: schema.trainingRuns.id })
         .from(schema.trainingRuns)
-        .where(eq(schema.trainingRuns.status, "queued"))
+        .where(
+          which === "next"
+            ? and(
+                eq(schema.trainingRuns.status, "queued"),
+                sql`coalesce(json_extract(${schema.trainingRuns.config}, '$.origin'), '') != 'cli'`,
+              )
+            : and(eq(schema.trainingRuns.status, "queued"), eq(schema.trainingRuns.id, which)),
+        )
         .orderBy(asc(schema.trainingRuns.id))
         .limit(1)
         .get();
@@ -74,7 +123,14 @@ export function claimNextQueuedRun(db: Db): RunRow | null {
       return (
         tx
           .update(schema.trainingRuns)
-          .set({ status: "running", startedAt: new Date(), progress: 0, error: null })
+          .set({
+            status: "running",
+            startedAt: new Date(now),
+            heartbeatAt: new Date(now),
+            workerPid,
+            progress: 0,
+            error: null,
+          })
           .where(eq(schema.trainingRuns.id, next.id))
           .returning()
           .get() ?? null
@@ -82,6 +138,11 @@ export function claimNextQueuedRun(db: Db): RunRow | null {
     },
     { behavior: "immediate" },
   );
+}
+
+/** The oldest queued run, claimed for the server's worker; null while another run trains. */
+export function claimNextQueuedRun(db: Db, now = Date.now()): RunRow | null {
+  return claimRun(db, "next", null, now);
 }
 
 export function setWorkerPid(db: Db, runId: number, pid: number | null): void {
@@ -106,9 +167,12 @@ export type CancelOutcome = { run: RunRow; signalPid: number | null };
  */
 export function requestCancel(db: Db, runId: number): CancelOutcome {
   const run = getRun(db, runId);
-  if (!run) throw new RunError(`There is no run ${runId}.`, 404);
+  if (!run) throw new RunError(`There is no run ${runId}.`, "not-found");
   if (isTerminal(run.status))
-    throw new RunError(`Run ${runId} has already ${run.status === "canceled" ? "been canceled" : run.status}.`, 409);
+    throw new RunError(
+      `Run ${runId} has already ${run.status === "canceled" ? "been canceled" : run.status}.`,
+      "conflict",
+    );
   if (run.status === "queued") {
     finishRun(db, runId, "canceled", "Canceled before it started.");
     return { run: getRun(db, runId)!, signalPid: null };
@@ -117,18 +181,25 @@ export function requestCancel(db: Db, runId: number): CancelOutcome {
 }
 
 /**
- * At server start: a run still marked running belongs to a server that died. Its worker (if it
- * survived as an orphan) is stopped, and the run is marked failed. Runs of a live headless CLI
- * process are left alone.
+ * Runs marked running whose trainer stopped renewing the lease: a dead server's worker, a killed
+ * CLI, a process that hangs. Each is failed, and its process stopped if it is still a trainer (a
+ * hung one holds nothing else). A run with a live lease is left alone, whoever trains it: another
+ * server's worker or a CLI on the same database.
  */
-export function failOrphanedRuns(db: Db, isAlive: (pid: number) => boolean, stop: (pid: number) => void): number[] {
+export function failOrphanedRuns(
+  db: Db,
+  isAlive: (pid: number) => boolean,
+  stop: (pid: number) => void,
+  now = Date.now(),
+): number[] {
   const running = db.select().from(schema.trainingRuns).where(eq(schema.trainingRuns.status, "running")).all();
   const failed: number[] = [];
   for (const run of running) {
+    if (!leaseExpired(run, now)) continue;
     const pid = run.workerPid;
-    if (runConfigOf(run).origin === "cli" && pid !== null && isAlive(pid)) continue;
     if (pid !== null && isAlive(pid)) stop(pid);
-    if (finishRun(db, run.id, "failed", "Server stopped while the run was training.")) failed.push(run.id);
+    const why = `The process training this run stopped renewing its lease for ${RUN_LEASE_MS / 1000} s (it died or hangs).`;
+    if (finishRun(db, run.id, "failed", why)) failed.push(run.id);
   }
   return failed;
 }

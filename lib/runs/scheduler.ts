@@ -16,8 +16,8 @@ import {
   failOrphanedRuns,
   finishRun,
   getRun,
+  leaseExpired,
   requestCancel,
-  runningRuns,
   setWorkerPid,
 } from "@/lib/runs/lifecycle";
 
@@ -81,7 +81,10 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Call once per server process: fails runs a dead server left running, then polls the queue. */
+/**
+ * Call once per server process: fails runs whose trainer stopped renewing its lease (a dead
+ * server's worker; never another live server's), then polls the queue.
+ */
 export function startScheduler(): void {
   const s = state();
   if (s.started) return;
@@ -107,14 +110,16 @@ export function kickScheduler(): void {
 
 function startNextRun(): void {
   const s = state();
-  if (s.current) return;
   const db = getDb();
-  // Nothing of ours is training, so a running run belongs to another process (the headless CLI,
-  // another server): it still counts, unless that process is gone.
-  for (const run of runningRuns(db)) {
-    if (run.workerPid === null || !isTrainingProcess(run.workerPid))
-      finishRun(db, run.id, "failed", "The process training this run is gone.");
+  if (s.current) {
+    // Our own worker: one that hangs (SIGSTOP, a wedged loop) stops renewing its lease and is
+    // killed, which frees the queue; its exit handler records the failure.
+    const mine = getRun(db, s.current.runId);
+    if (mine?.status === "running" && leaseExpired(mine) && s.current.child.pid) signal(s.current.child.pid, "SIGKILL");
+    return;
   }
+  // A run another process trains (the headless CLI, another server) still counts while its lease is live.
+  failOrphanedRuns(db, isTrainingProcess, (pid) => signal(pid, "SIGKILL"));
   const run = claimNextQueuedRun(db);
   if (!run) return;
   // `node --import tsx` rather than the tsx binary: one process, so the pid is the worker itself.

@@ -5,15 +5,11 @@ import { HistogramChart } from "@/components/datasets/histogram-chart";
 import { ProgressBar } from "@/components/datasets/progress-bar";
 import { SortableTable } from "@/components/datasets/sortable-table";
 import { PromptBrowser } from "@/components/datasets/prompt-browser";
+import { OpennessEstimateSummary } from "@/components/datasets/openness-estimate-summary";
+import { datasetOpennessEstimates } from "@/lib/openness/estimates";
 import { AGREEMENT_THRESHOLDS, getDataset, histogramBins, listDatasetRuns } from "@/lib/datasets/queries";
 import { datasetAnnotators, parsePromptSearch, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
-import {
-  agreementSummary,
-  annotatorStats,
-  refreshInBackground,
-  refreshPromptStats,
-  statsHistogram,
-} from "@/lib/datasets/prompt-stats";
+import { datasetAggregates, refreshInBackground, refreshPromptStats } from "@/lib/datasets/prompt-stats";
 import { EXPORT_FORMATS } from "@/lib/datasets/export";
 import { REVIEW_STATE_LABELS, REVIEW_STATES } from "@/lib/annotations/review";
 import { requirePageUser } from "@/lib/auth/session";
@@ -60,7 +56,7 @@ function Stat({
 }
 
 /** Prompts whose agreement a page view recomputes before answering; the rest follow in the background. */
-const REFRESH_BUDGET = 2000;
+const REFRESH_BUDGET = 300;
 
 export default async function Page({
   params,
@@ -77,10 +73,10 @@ export default async function Page({
   const search = parsePromptSearch(query);
   const stillStale = refreshPromptStats(db, row.id, REFRESH_BUDGET);
   if (stillStale > 0) refreshInBackground(db, row.id);
-  const summary = agreementSummary(db, row.id, row.annotationsPerPrompt);
+  const { summary, histogramW, histogramTau, annotators } = datasetAggregates(db, row.id, row.annotationsPerPrompt);
   const dataset = { ...row, ...summary };
-  const annotators = annotatorStats(db, row.id);
   const prompts = searchPrompts(db, row.id, search);
+  const openness = datasetOpennessEstimates(db, row.id);
   const runs = listDatasetRuns(db, dataset.id);
   const t = AGREEMENT_THRESHOLDS;
   const flaggedPrompts = summary.flaggedPrompts;
@@ -266,16 +262,11 @@ export default async function Page({
           />
         </dl>
         <div className="grid gap-4 lg:grid-cols-3">
-          <HistogramChart
-            title="Kendall's W per prompt"
-            xLabel="Kendall's W"
-            bins={statsHistogram(db, row.id, "kendall_w", 0, 1)}
-            threshold={t.promptW}
-          />
+          <HistogramChart title="Kendall's W per prompt" xLabel="Kendall's W" bins={histogramW} threshold={t.promptW} />
           <HistogramChart
             title="Mean pairwise tau-b per prompt"
             xLabel="mean pairwise tau-b"
-            bins={statsHistogram(db, row.id, "mean_tau_b", -1, 1)}
+            bins={histogramTau}
             color="#0ea5e9"
           />
           <HistogramChart
@@ -337,7 +328,9 @@ export default async function Page({
           result={prompts}
           annotators={datasetAnnotators(db, row.id)}
           lowAgreement={t.promptW}
+          estimates={new Map(prompts.rows.map((p) => [p.id, openness.byPrompt.get(p.id)?.estimate ?? null]))}
         />
+        <OpennessEstimateSummary estimates={openness} />
       </section>
     </div>
   );

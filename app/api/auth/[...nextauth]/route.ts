@@ -1,26 +1,38 @@
 import NextAuth from "next-auth";
-import { authOptions, clientAddress } from "@/lib/auth/options";
+import { authOptions } from "@/lib/auth/options";
+import { clientAddress } from "@/lib/auth/client-address";
 import { retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
+import { route } from "@/lib/http/route";
 
-type RouteContext = { params: Promise<{ nextauth: string[] }> };
+type NextAuthContext = { params: Promise<{ nextauth: string[] }> };
 
-const handler = NextAuth(authOptions);
+const handler = NextAuth(authOptions) as (request: Request, context: NextAuthContext) => Promise<Response>;
 
-export function GET(request: Request, context: RouteContext) {
-  return handler(request, context);
+export const GET = route({ access: "public" }, ({ request, context }) => handler(request, context as NextAuthContext));
+
+/** The email a sign-in names, read the way next-auth reads the body: JSON or a form. */
+async function attemptedEmail(request: Request): Promise<string | undefined> {
+  const type = request.headers.get("content-type")?.toLowerCase() ?? "";
+  const copy = request.clone();
+  try {
+    const body: unknown = type.includes("application/json")
+      ? await copy.json()
+      : Object.fromEntries((await copy.formData()).entries());
+    const email = (body as { email?: unknown } | null)?.email;
+    return typeof email === "string" ? email : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-/** Credential sign-ins are refused with 429 while the email or address has too many recent failures. */
-export async function POST(request: Request, context: RouteContext) {
+/**
+ * Credential sign-ins are refused with 429 while this address has too many recent failures, for
+ * the account named or overall, whatever the body type. Failures are recorded where the password
+ * is checked (checkCredentials in lib/auth/options.ts).
+ */
+export const POST = route({ access: "public" }, async ({ request, context }) => {
   if (new URL(request.url).pathname.endsWith("/callback/credentials")) {
-    const form = await request
-      .clone()
-      .formData()
-      .catch(() => null);
-    const email = form?.get("email");
-    const wait = retryAfterMs(
-      throttleKeys(typeof email === "string" ? email : undefined, clientAddress(request.headers)),
-    );
+    const wait = retryAfterMs(throttleKeys(await attemptedEmail(request), clientAddress(request.headers)));
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       const url = new URL(`/login?error=TooManyAttempts&retryAfter=${seconds}`, request.url);
@@ -31,5 +43,5 @@ export async function POST(request: Request, context: RouteContext) {
       );
     }
   }
-  return handler(request, context);
-}
+  return handler(request, context as NextAuthContext);
+});
