@@ -127,7 +127,13 @@ test("markdown renders safely, labels match the researcher's, and an untouched o
   await login(page, researcher, `/datasets/${slug}/prompts/${promptId}`);
   await page.goto(`/datasets/${slug}/prompts/${promptId}`);
   const block = page.getByTestId("prompt-response").first().getByTestId("md-code-block");
-  expect(await block.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+  // The block (its <pre>, or highlight.js's <code> inside it) scrolls sideways; the page does not.
+  const scrollsInside = await block.evaluate((pre) =>
+    [pre, ...pre.querySelectorAll("code")].some(
+      (el) => el.scrollWidth > el.clientWidth && getComputedStyle(el).overflowX === "auto",
+    ),
+  );
+  expect(scrollsInside).toBe(true);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await expect(page.getByTestId("prompt-rankings").locator("thead th").nth(1)).toHaveText("A");
 });

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
+import { ensureExternalAnnotator, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
 
 /**
  * JSONL import of prompts, responses and (optionally) existing rankings. Shared by the API route,
@@ -21,7 +22,6 @@ export const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
 export const MAX_REPORTED_ERRORS = 100;
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** External annotators (from other tools) are users with this email domain; they cannot sign in. */
-export const EXTERNAL_EMAIL_DOMAIN = "external.invalid";
 
 export const slugSchema = z
   .string()
@@ -167,17 +167,9 @@ export function derivedPromptId(text: string): string {
   return `p-${crypto.createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
 }
 
-export function externalAnnotatorEmail(annotator: string): string {
-  return `${annotator}@${EXTERNAL_EMAIL_DOMAIN}`;
-}
-
 class Rollback extends Error {}
 
 type DatasetRow = { id: number; slug: string; responses_per_prompt: number };
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-}
 
 export function importJsonlFile(db: Db, file: string, options: ImportOptions): ImportResult {
   const sqlite = db.$client;
@@ -200,40 +192,9 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
     responses: sqlite.prepare<[number], { id: number; external_id: string; text: string }>(
       "select id, external_id, text from responses where prompt_id = ? order by position",
     ),
-    insertPrompt: sqlite.prepare(
-      "insert into prompts (dataset_id, external_id, text, openness, metadata) values (?, ?, ?, ?, ?)",
-    ),
-    insertResponse: sqlite.prepare(
-      "insert into responses (prompt_id, position, external_id, text, embedding) values (?, ?, ?, ?, ?)",
-    ),
     userByEmail: sqlite.prepare<[string], { id: number }>("select id from users where email = ?"),
-    insertExternalUser: sqlite.prepare(
-      "insert into users (email, name, password_hash, role, external) values (?, ?, null, 'annotator', 1)",
-    ),
-    annotation: sqlite.prepare<
-      [number, number],
-      {
-        id: number;
-        ranking: string;
-        openness: number | null;
-        not_rankable: number;
-        not_rankable_reason: string | null;
-        comment: string | null;
-        duration_ms: number | null;
-        updated_at: number;
-      }
-    >("select * from annotations where prompt_id = ? and annotator_id = ?"),
-    insertAnnotation: sqlite.prepare(
-      `insert into annotations (prompt_id, annotator_id, ranking, openness, not_rankable, not_rankable_reason, comment, duration_ms, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    insertRevision: sqlite.prepare(
-      `insert into annotation_revisions (annotation_id, ranking, openness, not_rankable, not_rankable_reason, comment, duration_ms, version_at)
-       select id, ranking, openness, not_rankable, not_rankable_reason, comment, duration_ms, updated_at from annotations where id = ?`,
-    ),
-    updateAnnotation: sqlite.prepare(
-      `update annotations set ranking = ?, openness = ?, not_rankable = ?, not_rankable_reason = ?, comment = ?, duration_ms = ?, updated_at = ?
-       where id = ?`,
+    annotation: sqlite.prepare<[number, number], { id: number }>(
+      "select id from annotations where prompt_id = ? and annotator_id = ?",
     ),
   };
 
@@ -272,11 +233,12 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
   const annotatorId = (annotator: string): number => {
     const cached = annotatorIds.get(annotator);
     if (cached !== undefined) return cached;
-    const known = q.userByEmail.get(annotator.toLowerCase()) ?? q.userByEmail.get(externalAnnotatorEmail(annotator));
-    let id = known?.id;
+    // A team member by their email, else an external annotator by the name the file gives.
+    let id = q.userByEmail.get(annotator.toLowerCase())?.id;
     if (id === undefined) {
-      id = Number(q.insertExternalUser.run(externalAnnotatorEmail(annotator), annotator).lastInsertRowid);
-      summary.annotatorsCreated++;
+      const external = ensureExternalAnnotator(db, annotator);
+      id = external.id;
+      if (external.created) summary.annotatorsCreated++;
     }
     annotatorIds.set(annotator, id);
     return id;
@@ -349,26 +311,13 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
       responseIds = new Map(storedResponses.map((r) => [r.external_id, r.id]));
       summary.promptsUnchanged++;
     } else {
-      const promptId = Number(
-        q.insertPrompt.run(
-          dataset.id,
-          promptExternalId,
-          line.prompt,
-          line.openness ?? null,
-          line.metadata == null ? null : JSON.stringify(line.metadata),
-        ).lastInsertRowid,
-      );
-      responseIds = new Map();
-      lineResponses.forEach((r, position) => {
-        const id = q.insertResponse.run(
-          promptId,
-          position,
-          r.id,
-          r.text,
-          r.embedding ? JSON.stringify(r.embedding) : null,
-        ).lastInsertRowid;
-        responseIds.set(r.id, Number(id));
-      });
+      responseIds = insertPrompt(db, dataset.id, {
+        externalId: promptExternalId,
+        text: line.prompt,
+        openness: line.openness ?? null,
+        metadata: line.metadata ?? null,
+        responses: lineResponses.map((r) => ({ externalId: r.id, text: r.text, embedding: r.embedding })),
+      }).responseIds;
       summary.promptsCreated++;
     }
     const promptId = stored?.id ?? q.prompt.get(dataset.id, promptExternalId)!.id;
@@ -408,16 +357,6 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
         continue;
       }
       const userId = annotatorId(annotation.annotator);
-      const values = {
-        ranking: JSON.stringify(ranking),
-        openness: annotation.openness ?? null,
-        notRankable: notRankable ? 1 : 0,
-        reason: annotation.not_rankable_reason ?? null,
-        comment: annotation.comment ?? null,
-        durationMs: annotation.duration_ms ?? null,
-      };
-      const createdAt = (annotation.created_at ?? new Date()).getTime();
-      const updatedAt = (annotation.updated_at ?? annotation.created_at ?? new Date()).getTime();
       const existing = q.annotation.get(promptId, userId);
       if (existing && touchedAnnotations.has(existing.id)) {
         fail(
@@ -427,48 +366,21 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
         );
         continue;
       }
-      if (!existing) {
-        const id = q.insertAnnotation.run(
-          promptId,
-          userId,
-          values.ranking,
-          values.openness,
-          values.notRankable,
-          values.reason,
-          values.comment,
-          values.durationMs,
-          createdAt,
-          updatedAt,
-        ).lastInsertRowid;
-        touchedAnnotations.add(Number(id));
-        summary.annotationsCreated++;
-        continue;
-      }
-      touchedAnnotations.add(existing.id);
-      const unchanged =
-        sameJson(JSON.parse(existing.ranking), ranking) &&
-        existing.openness === values.openness &&
-        existing.not_rankable === values.notRankable &&
-        existing.not_rankable_reason === values.reason &&
-        existing.comment === values.comment &&
-        existing.duration_ms === values.durationMs;
-      if (unchanged) {
-        summary.annotationsUnchanged++;
-        continue;
-      }
-      // A different version replaces the stored one, which is kept as a revision.
-      q.insertRevision.run(existing.id);
-      q.updateAnnotation.run(
-        values.ranking,
-        values.openness,
-        values.notRankable,
-        values.reason,
-        values.comment,
-        values.durationMs,
-        Math.max(updatedAt, existing.updated_at + 1),
-        existing.id,
-      );
-      summary.annotationsUpdated++;
+      const createdAt = annotation.created_at ?? new Date();
+      const written = writeAnnotation(db, promptId, userId, {
+        ranking,
+        openness: annotation.openness ?? null,
+        notRankable,
+        notRankableReason: annotation.not_rankable_reason ?? null,
+        comment: annotation.comment ?? null,
+        durationMs: annotation.duration_ms ?? null,
+        createdAt,
+        updatedAt: annotation.updated_at ?? createdAt,
+      });
+      touchedAnnotations.add(written.annotation.id);
+      if (written.outcome === "created") summary.annotationsCreated++;
+      else if (written.outcome === "updated") summary.annotationsUpdated++;
+      else summary.annotationsUnchanged++;
     }
   };
 
