@@ -45,6 +45,13 @@ export default async function RunsPage() {
             </Button>
           </form>
           <Link
+            href="/runs/external"
+            className="inline-flex h-10 items-center rounded-md border border-slate-300 bg-white px-4 text-sm font-medium text-slate-700 hover:bg-slate-50"
+            data-testid="external-run"
+          >
+            Judge an external model
+          </Link>
+          <Link
             href="/runs/new"
             className="inline-flex h-10 items-center rounded-md bg-indigo-600 px-4 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
             data-testid="new-run"

@@ -31,7 +31,8 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   const { run } = data;
   const config = toTrainConfig(run.config);
   const summary = run.summary;
-  const settings: [string, string][] = [
+  const external = run.config.origin === "external";
+  const trainedHere: [string, string][] = [
     ["utility", run.config.utility],
     ["held-out share", String(run.config.heldOutShare)],
     ["seed", String(run.config.seed)],
@@ -50,6 +51,13 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
     ],
     ["annotations", run.config.acceptedOnly ? "accepted by a reviewer only" : "all"],
   ];
+  const settings: [string, string][] = external
+    ? [
+        ["source", "uploaded scores (external run)"],
+        ["trained with", run.config.utility],
+        ["utility ε for the targets", String(config.eps)],
+      ]
+    : trainedHere;
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-start justify-between gap-4">
@@ -74,8 +82,11 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             {summary && (
               <>
                 {" "}
-                · trained in {duration(summary.durationMs / 1000)} on {summary.backend} · {summary.prompts.train} train
-                / {summary.prompts.test} held-out prompts
+                ·{" "}
+                {external
+                  ? "scores uploaded"
+                  : `trained in ${duration(summary.durationMs / 1000)} on ${summary.backend}`}{" "}
+                · {summary.prompts.train} train / {summary.prompts.test} held-out prompts
                 {summary.prompts.excludedWithoutOpenness > 0 &&
                   `, ${summary.prompts.excludedWithoutOpenness} left out without openness`}
               </>
@@ -95,13 +106,15 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
       {run.status === "succeeded" ? (
         <>
           <CollapseDashboard data={data} />
-          <ChartCard
-            testId="chart-loss"
-            title="Training curve"
-            description={`Pair accuracy is the per-prompt mean (each prompt's share of annotated pairs in the right order). Final: held-out ${pct(summary?.testAccuracy)}; train ${pct(summary?.trainAccuracy)}.`}
-          >
-            <LossChart points={data.loss} totalSteps={config.steps} height={200} />
-          </ChartCard>
+          {!external && (
+            <ChartCard
+              testId="chart-loss"
+              title="Training curve"
+              description={`Pair accuracy is the per-prompt mean (each prompt's share of annotated pairs in the right order). Final: held-out ${pct(summary?.testAccuracy)}; train ${pct(summary?.trainAccuracy)}.`}
+            >
+              <LossChart points={data.loss} totalSteps={config.steps} height={200} />
+            </ChartCard>
+          )}
         </>
       ) : (
         <RunLive initial={snapshot} initialPoints={runMetricSeries(db, id, 1000)} totalSteps={config.steps} />
