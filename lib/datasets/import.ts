@@ -10,8 +10,13 @@ import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
  * JSONL import of prompts, responses and (optionally) existing rankings. Shared by the API route,
  * the CLI and the import page; knows nothing about HTTP.
  *
- * The file is read line by line from disk (bounded memory) inside one SQLite transaction: any bad
- * line rolls the whole file back, and every bad line is reported with its number, field and reason.
+ * The file is read line by line from disk (bounded memory) twice. The first pass checks every line
+ * against the database and the lines before it and writes nothing: any bad line refuses the whole
+ * file, and every bad line is reported with its number, field and reason. The second pass writes in
+ * short transactions (CHUNK_MS each, with a pause between), so other writers (annotators
+ * submitting, a training run's progress) never wait long for the lock. Should the second pass
+ * still meet a problem (another writer changed the same prompts meanwhile), what it wrote is
+ * undone: the import stays whole or nothing.
  * Prompts are matched on their id (or a hash of the text when a line has none), annotations on
  * (prompt, annotator), so importing the same file twice changes nothing.
  */
@@ -169,7 +174,38 @@ export function externalAnnotatorEmail(annotator: string): string {
   return `${annotator}@${EXTERNAL_EMAIL_DOMAIN}`;
 }
 
-class Rollback extends Error {}
+/** How long one write transaction of an import may run before it commits and lets others write. */
+export const CHUNK_MS = 50;
+/** The pause between an import's write transactions, long enough for a waiting writer to get in. */
+export const CHUNK_PAUSE_MS = 15;
+
+export type ImportTuning = {
+  chunkMs?: number;
+  pauseMs?: number;
+  /** Called between two write transactions, with no lock held (tests write from another connection here). */
+  betweenChunks?: () => void;
+};
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** Sleeps without leaving the synchronous import (the import runs off the server's event loop). */
+function pause(ms: number): void {
+  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+const digest = (text: string) => crypto.createHash("sha1").update(text).digest("base64").slice(0, 20);
+
+/** What the first pass remembers of a prompt created earlier in the same file. */
+type SeenPrompt = { line: number; standInId: number; textHash: string; responsesHash: string };
+
+/** What the second pass wrote, so that it can be undone. */
+type UndoLog = {
+  datasetId: number | null;
+  prompts: number[];
+  users: number[];
+  annotations: number[];
+  /** Annotations updated in place, with the revision row that holds their previous version. */
+  revised: { annotationId: number; revisionId: number }[];
+};
 
 type DatasetRow = { id: number; slug: string; responses_per_prompt: number };
 
@@ -177,7 +213,20 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-export function importJsonlFile(db: Db, file: string, options: ImportOptions): ImportResult {
+export function importJsonlFile(db: Db, file: string, options: ImportOptions, tuning: ImportTuning = {}): ImportResult {
+  const checked = importPass(db, file, options, "check", tuning);
+  if (!checked.ok) return checked;
+  return importPass(db, file, options, "write", tuning);
+}
+
+function importPass(
+  db: Db,
+  file: string,
+  options: ImportOptions,
+  mode: "check" | "write",
+  { chunkMs = CHUNK_MS, pauseMs = CHUNK_PAUSE_MS, betweenChunks }: ImportTuning,
+): ImportResult {
+  const writing = mode === "write";
   const sqlite = db.$client;
   const slug = slugSchema.parse(options.slug);
   const errors: LineError[] = [];
@@ -246,7 +295,14 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
     annotatorsCreated: 0,
   };
   const annotatorIds = new Map<string, number>();
-  const touchedAnnotations = new Set<number>();
+  /** (prompt, annotator) pairs this file has ranked so far: a second ranking in one file is an error. */
+  const touchedAnnotations = new Set<string>();
+  const seenPrompts = new Map<string, SeenPrompt>();
+  // In the check pass, things the file would create get stand-in ids below zero.
+  let standIn = 0;
+  const nextStandIn = () => --standIn;
+  const committed: UndoLog = { datasetId: null, prompts: [], users: [], annotations: [], revised: [] };
+  let chunk: UndoLog = { datasetId: null, prompts: [], users: [], annotations: [], revised: [] };
 
   const ensureDataset = (firstLineResponses: number | undefined): DatasetRow | null => {
     const existing = q.dataset.get(slug);
@@ -262,9 +318,12 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
       return null;
     }
     const s = settings.data;
-    q.insertDataset.run(slug, s.name, s.guidelines, s.responsesPerPrompt, s.annotationsPerPrompt);
     summary.dataset.created = true;
-    return q.dataset.get(slug)!;
+    if (!writing) return { id: nextStandIn(), slug, responses_per_prompt: s.responsesPerPrompt };
+    q.insertDataset.run(slug, s.name, s.guidelines, s.responsesPerPrompt, s.annotationsPerPrompt);
+    const created = q.dataset.get(slug)!;
+    chunk.datasetId = created.id;
+    return created;
   };
 
   const annotatorId = (annotator: string): number => {
@@ -273,7 +332,10 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
     const known = q.userByEmail.get(annotator.toLowerCase()) ?? q.userByEmail.get(externalAnnotatorEmail(annotator));
     let id = known?.id;
     if (id === undefined) {
-      id = Number(q.insertExternalUser.run(externalAnnotatorEmail(annotator), annotator).lastInsertRowid);
+      if (writing) {
+        id = Number(q.insertExternalUser.run(externalAnnotatorEmail(annotator), annotator).lastInsertRowid);
+        chunk.users.push(id);
+      } else id = nextStandIn();
       summary.annotatorsCreated++;
     }
     annotatorIds.set(annotator, id);
@@ -322,7 +384,9 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
 
     // The prompt: created, or matched and checked against what is stored.
     let responseIds: Map<string, number>;
-    const stored = q.prompt.get(dataset.id, promptExternalId);
+    const stored = dataset.id > 0 ? q.prompt.get(dataset.id, promptExternalId) : undefined;
+    const earlier = stored ? undefined : seenPrompts.get(promptExternalId);
+    let promptId: number;
     if (stored) {
       if (stored.text !== line.prompt) {
         return fail(
@@ -345,9 +409,37 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
           return fail(lineNumber, `responses.${i}.text`, `Response "${r.id}" is stored with a different text.`);
       }
       responseIds = new Map(storedResponses.map((r) => [r.external_id, r.id]));
+      promptId = stored.id;
       summary.promptsUnchanged++;
+    } else if (earlier) {
+      // Only the check pass gets here: in the write pass the earlier line's prompt is stored.
+      if (earlier.textHash !== digest(line.prompt))
+        return fail(
+          lineNumber,
+          "prompt",
+          `Prompt "${promptExternalId}" is on line ${earlier.line} with a different text.`,
+        );
+      if (earlier.responsesHash !== responsesDigest(lineResponses))
+        return fail(
+          lineNumber,
+          "responses",
+          `Prompt "${promptExternalId}" is on line ${earlier.line} with different responses.`,
+        );
+      responseIds = new Map(lineResponses.map((r, i) => [r.id, -(i + 1)]));
+      promptId = earlier.standInId;
+      summary.promptsUnchanged++;
+    } else if (!writing) {
+      promptId = nextStandIn();
+      seenPrompts.set(promptExternalId, {
+        line: lineNumber,
+        standInId: promptId,
+        textHash: digest(line.prompt),
+        responsesHash: responsesDigest(lineResponses),
+      });
+      responseIds = new Map(lineResponses.map((r, i) => [r.id, -(i + 1)]));
+      summary.promptsCreated++;
     } else {
-      const promptId = Number(
+      promptId = Number(
         q.insertPrompt.run(
           dataset.id,
           promptExternalId,
@@ -356,6 +448,7 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
           line.metadata == null ? null : JSON.stringify(line.metadata),
         ).lastInsertRowid,
       );
+      chunk.prompts.push(promptId);
       responseIds = new Map();
       lineResponses.forEach((r, position) => {
         const id = q.insertResponse.run(
@@ -369,7 +462,6 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
       });
       summary.promptsCreated++;
     }
-    const promptId = stored?.id ?? q.prompt.get(dataset.id, promptExternalId)!.id;
 
     for (const [a, annotation] of (line.annotations ?? []).entries()) {
       const field = `annotations.${a}`;
@@ -416,8 +508,9 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
       };
       const createdAt = (annotation.created_at ?? new Date()).getTime();
       const updatedAt = (annotation.updated_at ?? annotation.created_at ?? new Date()).getTime();
-      const existing = q.annotation.get(promptId, userId);
-      if (existing && touchedAnnotations.has(existing.id)) {
+      const pair = `${promptId}:${userId}`;
+      const existing = promptId > 0 && userId > 0 ? q.annotation.get(promptId, userId) : undefined;
+      if (touchedAnnotations.has(pair)) {
         fail(
           lineNumber,
           `${field}.annotator`,
@@ -425,7 +518,10 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
         );
         continue;
       }
+      touchedAnnotations.add(pair);
       if (!existing) {
+        summary.annotationsCreated++;
+        if (!writing) continue;
         const id = q.insertAnnotation.run(
           promptId,
           userId,
@@ -438,11 +534,9 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
           createdAt,
           updatedAt,
         ).lastInsertRowid;
-        touchedAnnotations.add(Number(id));
-        summary.annotationsCreated++;
+        chunk.annotations.push(Number(id));
         continue;
       }
-      touchedAnnotations.add(existing.id);
       const unchanged =
         sameJson(JSON.parse(existing.ranking), ranking) &&
         existing.openness === values.openness &&
@@ -454,8 +548,11 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
         summary.annotationsUnchanged++;
         continue;
       }
+      summary.annotationsUpdated++;
+      if (!writing) continue;
       // A different version replaces the stored one, which is kept as a revision.
-      q.insertRevision.run(existing.id);
+      const revisionId = Number(q.insertRevision.run(existing.id).lastInsertRowid);
+      chunk.revised.push({ annotationId: existing.id, revisionId });
       q.updateAnnotation.run(
         values.ranking,
         values.openness,
@@ -466,12 +563,20 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
         Math.max(updatedAt, existing.updated_at + 1),
         existing.id,
       );
-      summary.annotationsUpdated++;
     }
   };
 
-  try {
-    sqlite.transaction(() => {
+  const refused = (): ImportResult => ({
+    ok: false,
+    lines: summary.lines,
+    errors,
+    moreErrors: errorCount - errors.length,
+  });
+
+  if (!writing) {
+    // Read-only: a snapshot of the database for the whole pass, and no lock that others wait for.
+    sqlite.exec("begin");
+    try {
       let lineNumber = 0;
       for (const raw of readLinesSync(file)) {
         lineNumber++;
@@ -480,13 +585,108 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
         importLine(lineNumber, raw);
       }
       if (!dataset && errorCount === 0) dataset = ensureDataset(undefined);
-      if (errorCount > 0) throw new Rollback();
-    })();
+    } finally {
+      sqlite.exec("rollback");
+    }
+    return errorCount > 0 ? refused() : { ok: true, ...summary };
+  }
+
+  const commitChunk = () => {
+    sqlite.exec("commit");
+    committed.datasetId ??= chunk.datasetId;
+    committed.prompts.push(...chunk.prompts);
+    committed.users.push(...chunk.users);
+    committed.annotations.push(...chunk.annotations);
+    committed.revised.push(...chunk.revised);
+    chunk = { datasetId: null, prompts: [], users: [], annotations: [], revised: [] };
+  };
+  let chunkStarted = performance.now();
+  sqlite.exec("begin immediate");
+  try {
+    let lineNumber = 0;
+    for (const raw of readLinesSync(file)) {
+      lineNumber++;
+      if (!raw.trim()) continue;
+      summary.lines++;
+      importLine(lineNumber, raw);
+      if (errorCount > 0) break;
+      if (performance.now() - chunkStarted >= chunkMs) {
+        commitChunk();
+        pause(pauseMs);
+        betweenChunks?.();
+        sqlite.exec("begin immediate");
+        chunkStarted = performance.now();
+      }
+    }
+    if (!dataset && errorCount === 0) dataset = ensureDataset(undefined);
+    if (errorCount > 0) {
+      sqlite.exec("rollback");
+      undoImport(db, committed, { chunkMs, pauseMs });
+      return refused();
+    }
+    commitChunk();
   } catch (error) {
-    if (!(error instanceof Rollback)) throw error;
-    return { ok: false, lines: summary.lines, errors, moreErrors: errorCount - errors.length };
+    if (sqlite.inTransaction) sqlite.exec("rollback");
+    undoImport(db, committed, { chunkMs, pauseMs });
+    throw error;
   }
   return { ok: true, ...summary };
+}
+
+/** An order-independent digest of a prompt's responses (ids and texts). */
+function responsesDigest(responses: { id: string; text: string }[]): string {
+  return digest(
+    responses
+      .map((r) => `${r.id}\u0000${digest(r.text)}`)
+      .sort()
+      .join("\u0001"),
+  );
+}
+
+/**
+ * Takes back what an import's write pass committed before it met a problem, newest first and in
+ * short transactions like the writes: updated annotations get their previous version back, and
+ * what the import created is deleted (a prompt takes its responses with it).
+ */
+function undoImport(db: Db, log: UndoLog, { chunkMs, pauseMs }: { chunkMs: number; pauseMs: number }): void {
+  const sqlite = db.$client;
+  const restore = sqlite.prepare(
+    `update annotations set (ranking, openness, not_rankable, not_rankable_reason, comment, duration_ms, updated_at) =
+       (select ranking, openness, not_rankable, not_rankable_reason, comment, duration_ms, version_at
+        from annotation_revisions where id = @revisionId)
+     where id = @annotationId`,
+  );
+  const dropRevision = sqlite.prepare("delete from annotation_revisions where id = ?");
+  const dropAnnotation = sqlite.prepare("delete from annotations where id = ?");
+  const dropPrompt = sqlite.prepare("delete from prompts where id = ?");
+  const dropUser = sqlite.prepare(
+    "delete from users where id = ? and not exists (select 1 from annotations where annotator_id = users.id)",
+  );
+  const steps: (() => void)[] = [
+    ...log.revised.toReversed().map((r) => () => {
+      restore.run(r);
+      dropRevision.run(r.revisionId);
+    }),
+    ...log.annotations.map((id) => () => void dropAnnotation.run(id)),
+    ...log.prompts.map((id) => () => void dropPrompt.run(id)),
+    ...log.users.map((id) => () => void dropUser.run(id)),
+  ];
+  if (log.datasetId !== null) {
+    const datasetId = log.datasetId;
+    steps.push(() => void sqlite.prepare("delete from datasets where id = ?").run(datasetId));
+  }
+  let i = 0;
+  while (i < steps.length) {
+    const started = performance.now();
+    sqlite
+      .transaction(() => {
+        // At least one step per transaction, however short the chunk.
+        do steps[i++]!();
+        while (i < steps.length && performance.now() - started < chunkMs);
+      })
+      .immediate();
+    pause(pauseMs);
+  }
 }
 
 /** A human summary of an import result, for the CLI and the page. */

@@ -1,14 +1,7 @@
 import { z } from "zod";
-import { getDb } from "@/db";
 import { crossSiteRefusal, describeZodError, isCrossSiteFormRisk, jsonError } from "@/lib/http/body";
-import {
-  ImportTooLargeError,
-  importJsonlFile,
-  MAX_IMPORT_BYTES,
-  removeUpload,
-  saveUpload,
-  slugSchema,
-} from "@/lib/datasets/import";
+import { ImportTooLargeError, MAX_IMPORT_BYTES, removeUpload, saveUpload, slugSchema } from "@/lib/datasets/import";
+import { importInChildProcess } from "@/lib/datasets/import-process";
 import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
@@ -50,7 +43,8 @@ export async function POST(request: Request, { params }: { params: Promise<{ slu
     throw error;
   }
   try {
-    const result = importJsonlFile(getDb(), file, {
+    // In a child process: checking and writing a large file must not hold this server's event loop.
+    const result = await importInChildProcess(file, {
       slug: slug.data,
       create: {
         name: query.data.name || undefined,
