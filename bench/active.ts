@@ -14,7 +14,7 @@
  * target accuracy.
  */
 import { parseArgs } from "node:util";
-import { QUEUE_ORDERS, type QueueOrder, isQueueOrder, orderQueue, rewardMargin } from "../ml/active";
+import { ACTIVE_QUEUE_ORDERS, type ActiveQueueOrder, isActiveQueueOrder, orderQueue, rewardMargin } from "../ml/active";
 import { initBackend } from "../ml/backend";
 import { type AnnotatedPrompt, meanTag, tagSpread, tagsOf, withTags } from "../ml/openness-eval";
 import { fitTextOpennessOn } from "../ml/openness-text";
@@ -36,7 +36,7 @@ interface Checkpoint {
 }
 
 interface OrderResult {
-  order: QueueOrder;
+  order: ActiveQueueOrder;
   checkpoints: Checkpoint[];
   annotationsToMae: number | null;
   annotationsToAccuracy: number | null;
@@ -77,7 +77,7 @@ export async function run(argv: string[]): Promise<void> {
       steps: { type: "string", default: "300" },
       "target-mae": { type: "string", default: "0.1" },
       "target-accuracy": { type: "string", default: "0.88" },
-      orders: { type: "string", default: QUEUE_ORDERS.join(",") },
+      orders: { type: "string", default: ACTIVE_QUEUE_ORDERS.join(",") },
       seed: { type: "string", default: "1" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -107,7 +107,7 @@ export async function run(argv: string[]): Promise<void> {
   const targetAccuracy = Number(values["target-accuracy"]);
   const orders = String(values.orders).split(",");
   for (const o of orders)
-    if (!isQueueOrder(o)) throw new Error(`unknown order ${o}; one of ${QUEUE_ORDERS.join(", ")}`);
+    if (!isActiveQueueOrder(o)) throw new Error(`unknown order ${o}; one of ${ACTIVE_QUEUE_ORDERS.join(", ")}`);
 
   await initBackend("wasm");
   const pool = syntheticOpennessPrompts({ prompts: nPrompts, seed, prefix: "q" });
@@ -123,7 +123,7 @@ export async function run(argv: string[]): Promise<void> {
   const budget = nPrompts * perPrompt;
 
   const results: OrderResult[] = [];
-  for (const order of orders as QueueOrder[]) {
+  for (const order of orders as ActiveQueueOrder[]) {
     const t0 = performance.now();
     const rng = mulberry32(seed ^ 0x9e3779b1);
     const state: AnnotatedPrompt[] = pool.map((p) => ({

@@ -42,6 +42,10 @@ function writeRaw(file: string, a: Int32Array | Float32Array): void {
   fs.writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 }
 
+export const USAGE = `Usage: npm run bench -- trainer [--json] [--steps 300] [--prompts 8192] [--no-repro] [--no-torch]
+       [--profile] [--backend wasm|cpu] [--naive N] [--repro-steps 2000] [--repeat 3]
+Trainer throughput on the paper-size synthetic workload, against PyTorch measured in the same run.`;
+
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,

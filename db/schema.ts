@@ -15,6 +15,13 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** How annotators judge a dataset's responses: order them all, or compare two at a time. */
 export const RANKING_MODES = ["ranking", "pairwise"] as const;
+/**
+ * The orders a dataset's queue hands prompts out in (lib/annotations/queue.ts): fill (closest to
+ * the target first), least-annotated first, most uncertain openness estimate first, the latest
+ * run's least certain prompts first (the last two through prompts.queue_priority).
+ */
+export const QUEUE_ORDER_NAMES = ["fill", "least-annotated", "uncertain-openness", "uncertain-rewards"] as const;
+export type QueueOrderName = (typeof QUEUE_ORDER_NAMES)[number];
 export type RankingMode = (typeof RANKING_MODES)[number];
 
 /** What a reviewer decided about one version of an annotation. */
@@ -65,6 +72,9 @@ export const datasets = sqliteTable("datasets", {
   synthetic: integer("synthetic", { mode: "boolean" }).notNull().default(false),
   /** "pairwise": annotators build their ranking from A-or-B comparisons; stored as the same groups. */
   rankingMode: text("ranking_mode", { enum: RANKING_MODES }).notNull().default("ranking"),
+  queueOrder: text("queue_order", { enum: QUEUE_ORDER_NAMES }).notNull().default("fill"),
+  /** What prompts.queue_priority was computed from (order and data version); null when never. */
+  queuePriorityVersion: text("queue_priority_version"),
   createdAt: createdAt(),
 });
 
@@ -82,12 +92,16 @@ export const prompts = sqliteTable(
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
     /** How many annotations the prompt has; kept by triggers (db/migrations/0005_queue_counts.sql). */
     annotationCount: integer("annotation_count").notNull().default(0),
+    /** Lower is handed out sooner, for the model-in-the-loop queue orders; null when not computed. */
+    queuePriority: real("queue_priority"),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex("prompts_dataset_external_id").on(t.datasetId, t.externalId),
     // The queue's order (closest to its target first) as an index: the next prompt is a lookup.
     index("prompts_queue").on(t.datasetId, sql`${t.annotationCount} desc`, t.id),
+    index("prompts_queue_least").on(t.datasetId, t.annotationCount, t.id),
+    index("prompts_queue_priority").on(t.datasetId, t.queuePriority, t.annotationCount, t.id),
   ],
 );
 

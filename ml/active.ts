@@ -12,17 +12,17 @@
  * Ties in the chosen signal fall back to fewer annotations, then to the given order.
  */
 
-export const QUEUE_ORDERS = ["least-annotated", "uncertain-openness", "uncertain-rewards"] as const;
-export type QueueOrder = (typeof QUEUE_ORDERS)[number];
+export const ACTIVE_QUEUE_ORDERS = ["least-annotated", "uncertain-openness", "uncertain-rewards"] as const;
+export type ActiveQueueOrder = (typeof ACTIVE_QUEUE_ORDERS)[number];
 
-export const QUEUE_ORDER_LABELS: Record<QueueOrder, string> = {
+export const ACTIVE_QUEUE_ORDER_LABELS: Record<ActiveQueueOrder, string> = {
   "least-annotated": "Least annotated first",
   "uncertain-openness": "Most uncertain openness estimate first",
   "uncertain-rewards": "Latest run's least certain prompts first",
 };
 
-export function isQueueOrder(x: unknown): x is QueueOrder {
-  return typeof x === "string" && (QUEUE_ORDERS as readonly string[]).includes(x);
+export function isActiveQueueOrder(x: unknown): x is ActiveQueueOrder {
+  return typeof x === "string" && (ACTIVE_QUEUE_ORDERS as readonly string[]).includes(x);
 }
 
 export interface QueueCandidate {
@@ -49,7 +49,7 @@ export function rewardMargin(rewards: readonly number[]): number {
 }
 
 /** The candidates in queue order (a new array; the input order breaks the last ties). */
-export function orderQueue<T extends QueueCandidate>(candidates: readonly T[], order: QueueOrder): T[] {
+export function orderQueue<T extends QueueCandidate>(candidates: readonly T[], order: ActiveQueueOrder): T[] {
   const key = (c: QueueCandidate): number => {
     if (order === "uncertain-openness") return -(c.opennessSd ?? Infinity);
     // Prompts the run has not scored come after those it has: the run says nothing about them.

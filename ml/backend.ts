@@ -46,12 +46,11 @@ async function init(preferred: BackendName): Promise<BackendName> {
 /**
  * Initialise (once) and return the active backend name. Idempotent: later calls with the same
  * (or no) preference return the same backend; a different explicit preference switches backend.
- * The environment variable OCTORANK_BACKEND=cpu|wasm sets the default preference.
+ * The preference is an argument (the trainer's `backend` setting), never read from the environment:
+ * ml/ runs the same in a worker, a CLI or a test.
  */
 export async function initBackend(preferred?: BackendName): Promise<BackendName> {
-  const envPref = process.env.OCTORANK_BACKEND;
-  const want: BackendName =
-    preferred ?? (envPref === "cpu" || envPref === "wasm" ? envPref : (activePreferred ?? "wasm"));
+  const want: BackendName = preferred ?? activePreferred ?? "wasm";
   if (active && want === activePreferred) return active;
   activePreferred = want;
   active = init(want);

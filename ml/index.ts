@@ -1,4 +1,4 @@
-/** Octorank's reward-model library (pure TypeScript; see DESIGN §1 and docs/ml.md). */
+/** Octorank's reward-model library (pure TypeScript; see docs/design.md and docs/ml.md). */
 export { initBackend, activeBackend, type BackendName } from "./backend";
 export {
   UTILITY_NAMES,
@@ -12,24 +12,46 @@ export {
   utilityGamma,
   utilityTensor,
 } from "./utility";
-export { optimalRewards, type OptimalRewardsOptions } from "./theory";
+export { optimalRewards, optimalGaps, type OptimalRewardsOptions } from "./theory";
 export {
-  COLLAPSE_THRESHOLDS,
+  SHAPE_MAX,
   profile,
   spread,
   targetProfile,
   misfit,
   shape,
-  collapseGap,
-  opennessTracking,
+  quantileGrid,
   spearman,
-  promptFlags,
-  collapseReport,
-  type CollapseReport,
-  type VerdictKind,
-  type PromptReport,
-  type ProfiledPrompt,
+  type TargetOptions,
 } from "./metrics";
+export {
+  IDENTIFIABLE_RANGE,
+  OPENNESS_GRID_STEP,
+  impliedOpenness,
+  impliedOpennessCurve,
+  opennessTargetGrid,
+  type ImpliedOpenness,
+  type OpennessFitOptions,
+  type OpennessFitPoint,
+  type OpennessTargetGrid,
+} from "./implied-openness";
+export {
+  COLLAPSE_THRESHOLDS,
+  VERDICT_KINDS,
+  collapseReport,
+  collapseSnapshot,
+  rankingAccuracy,
+  tieGroups,
+  verdictRule,
+  type CollapseReport,
+  type CollapseThresholds,
+  type DiagnosisOptions,
+  type DiagnosisPrompt,
+  type Interval,
+  type PromptReport,
+  type Tracking,
+  type VerdictKind,
+} from "./verdict";
 export { syntheticLengthDataset, OPEN_LENGTHS, CLOSED_LENGTHS, type SyntheticOptions } from "./synthetic";
 export type { TrainingPrompt, TrainingResponse } from "./types";
 export { NUMERIC_FEATURES, Featurizer, featurizePrompts, featurizeRows, type FeatureMatrix } from "./features";
@@ -43,6 +65,7 @@ export {
   type TrainOptions,
   type TrainMetrics,
   type TrainResult,
+  type TrajectoryPoint,
 } from "./trainer";
 export { loadRewardModel, type LoadedRewardModel } from "./scoring";
 export {
@@ -70,3 +93,21 @@ export {
   type SimulatedAnnotator,
   type AnnotatorModel,
 } from "./synthetic-annotations";
+export {
+  impliedUtility,
+  promptUtility,
+  LOSS_TOLERANCE,
+  IDENTIFIABLE_WIDTH,
+  type UtilityProfile,
+  type PromptUtility,
+  type EffectiveUtility,
+} from "./implied-utility";
+export {
+  ACTIVE_QUEUE_ORDERS,
+  ACTIVE_QUEUE_ORDER_LABELS,
+  isActiveQueueOrder,
+  orderQueue,
+  rewardMargin,
+  type ActiveQueueOrder,
+  type QueueCandidate,
+} from "./active";

@@ -5,7 +5,7 @@
  * (numeric, embedding, optional openness; standardised)], computed by the sparse SIMD kernel of
  * sparse.ts from one CSR matrix (the dense features are appended to each row as entries
  * dim + c), then ReLU and dense layers. Dense layers use a tf.customGrad with explicit transposes, because wasm matMul with
- * transposeA/transposeB is pathologically slow (DESIGN §2).
+ * transposeA/transposeB is pathologically slow (docs/ml.md, Performance).
  */
 import * as tf from "@tensorflow/tfjs";
 import { type CsrTensors, sparseMatMul, sparseMatMulShared } from "./sparse";

@@ -598,9 +598,15 @@ export function simdModuleBytes(unroll: number): Uint8Array<ArrayBuffer> {
 
 const cache = new WeakMap<WebAssembly.Memory, Map<number, SimdKernels>>();
 
-/** Instantiate the kernels against a WebAssembly.Memory (synchronously; the module is tiny). */
-export function simdKernels(memory: WebAssembly.Memory, H: number): SimdKernels | null {
-  const blocked = process.env.OCTORANK_SIMD_BLOCKED !== "0";
+/**
+ * Instantiate the kernels against a WebAssembly.Memory (synchronously; the module is tiny).
+ * `blocked` (default on) holds 32 output columns in registers when H allows; off is for measuring.
+ */
+export function simdKernels(
+  memory: WebAssembly.Memory,
+  H: number,
+  { blocked = true }: { blocked?: boolean } = {},
+): SimdKernels | null {
   const unroll = blocked && H % 32 === 0 ? 8 : H % 16 === 0 ? 4 : H % 8 === 0 ? 2 : H % 4 === 0 ? 1 : 0;
   if (unroll === 0) return null;
   let perMemory = cache.get(memory);

@@ -4,6 +4,10 @@
  * 16, 22, 28, 34, 56, 62, 68, 74 words when closed; the true ranking is by length (longer is better);
  * openness is 1 for open and 0 for closed prompts. Prompt texts come from templates that read as
  * open or closed. Fully determined by the seed.
+ *
+ * `templates: "training"` and `"held-out"` draw from disjoint template sets (the held-out ones are
+ * never used in training), so that a held-out prompt's text never equals a training prompt's text
+ * and held-out accuracy measures generalisation rather than memorised templates.
  */
 import { mulberry32, pick, shuffleInPlace } from "./rng";
 import type { TrainingPrompt } from "./types";
@@ -44,6 +48,21 @@ const OPEN_TEMPLATES = [
   "Imagine a day spent with {t} and describe it.",
   "Give me some fun ways to celebrate {t}.",
   "Write a diary entry about {t}.",
+];
+/** Used only for held-out prompts (`templates: "held-out"`). */
+const HELD_OUT_OPEN_TEMPLATES = [
+  "Compose a limerick featuring {t}.",
+  "Write a letter to an old friend that mentions {t}.",
+  "Invent a short myth that explains {t}.",
+  "Sketch the opening scene of a film about {t}.",
+];
+const ELEMENTS = ["oxygen", "gold", "iron", "sodium", "helium", "carbon", "silver", "neon"];
+const SHAPES = ["triangle", "hexagon", "pentagon", "octagon", "square"];
+const HELD_OUT_CLOSED_TEMPLATES: ((r: () => number) => string)[] = [
+  (r) => `What is ${10 + Math.floor(r() * 90)} plus ${10 + Math.floor(r() * 90)}, exactly?`,
+  (r) => `How many minutes are there in ${2 + Math.floor(r() * 22)} hours?`,
+  (r) => `What is the chemical symbol for ${pick(ELEMENTS, r)}?`,
+  (r) => `How many sides does a ${pick(SHAPES, r)} have?`,
 ];
 const COUNTRIES = ["France", "Japan", "Kenya", "Chile", "Canada", "Norway", "Egypt", "India", "Peru", "Spain"];
 const CLOSED_TEMPLATES: ((r: () => number) => string)[] = [
@@ -90,15 +109,28 @@ export interface SyntheticOptions {
   seed: number;
   /** Id prefix (default "p"). */
   prefix?: string;
+  /**
+   * Template set: "all" (default: the training templates, as before), "training" (the same set,
+   * named for pairing with "held-out") or "held-out" (templates never used by the other two).
+   */
+  templates?: "all" | "training" | "held-out";
 }
 
-export function syntheticLengthDataset({ prompts, seed, prefix = "p" }: SyntheticOptions): TrainingPrompt[] {
+export function syntheticLengthDataset({
+  prompts,
+  seed,
+  prefix = "p",
+  templates = "all",
+}: SyntheticOptions): TrainingPrompt[] {
   const r = mulberry32(seed);
+  const heldOut = templates === "held-out";
+  const openTemplates = heldOut ? HELD_OUT_OPEN_TEMPLATES : OPEN_TEMPLATES;
+  const closedTemplates = heldOut ? HELD_OUT_CLOSED_TEMPLATES : CLOSED_TEMPLATES;
   const out: TrainingPrompt[] = [];
   for (let p = 0; p < prompts; p++) {
     const open = r() < 0.5;
     const id = `${prefix}${p}`;
-    const text = open ? pick(OPEN_TEMPLATES, r).replace("{t}", pick(TOPICS, r)) : pick(CLOSED_TEMPLATES, r)(r);
+    const text = open ? pick(openTemplates, r).replace("{t}", pick(TOPICS, r)) : pick(closedTemplates, r)(r);
     const lengths = open ? OPEN_LENGTHS : CLOSED_LENGTHS;
     const base = sentenceText(80, r);
     const responses = lengths.map((len, k) => {

@@ -4,7 +4,7 @@ import { initBackend } from "./backend";
 import { loadRewardModel } from "./scoring";
 import { syntheticLengthDataset } from "./synthetic";
 import { prepareData, trainConfigSchema, trainRewardModel } from "./trainer";
-import { collapseReport } from "./metrics";
+import { collapseReport } from "./verdict";
 
 const small = { featureDim: 1024, hiddenSizes: [32], batchPrompts: 32, learningRate: 0.003 };
 
@@ -35,6 +35,22 @@ describe("trainer", () => {
       })),
     );
     expect(rep.perPrompt).toHaveLength(320);
+  });
+
+  it("records the collapse trajectory of both splits at ~20 checkpoints", async () => {
+    const prompts = syntheticLengthDataset({ prompts: 160, seed: 12 });
+    const res = await trainRewardModel(prompts, { ...small, steps: 100, evalEvery: 50, testShare: 0.25, seed: 3 });
+    expect(res.trajectory).toHaveLength(40);
+    const test = res.trajectory.filter((p) => p.split === "test");
+    expect(test.map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => 5 * (i + 1)));
+    for (const p of res.trajectory) {
+      expect(p.accuracy).not.toBeNull();
+      expect(p.gap === null || (p.gap >= 0 && p.gap <= 1)).toBe(true);
+    }
+    // the last checkpoint is the returned model: its held-out accuracy is the run's
+    expect(test.at(-1)!.accuracy).toBeCloseTo(res.metrics.testAccuracy!, 9);
+    const none = await trainRewardModel(prompts, { ...small, steps: 10, trajectoryPoints: 0 });
+    expect(none.trajectory).toEqual([]);
   });
 
   it("does not leak tensors: tf.memory().numTensors is flat across steps and back to baseline after", async () => {

@@ -1,5 +1,5 @@
 /**
- * Training utilities U(x) of the reward difference x = r_better - r_worse (DESIGN §1).
+ * Training utilities U(x) of the reward difference x = r_better - r_worse (docs/design.md).
  *
  * Every utility except logsigmoid is a member of the smoothed Box-Cox family
  *   U_g(x) = ((x + eps)^g - eps^g) / g   (x > 0, g != 0),   log((x + eps) / eps)   (g = 0)

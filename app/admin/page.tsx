@@ -12,6 +12,8 @@ import {
 } from "@/lib/admin/actions";
 import { listApiTokens, listUsers } from "@/lib/admin/queries";
 import { listDatasets } from "@/lib/datasets/queries";
+import { QUEUE_ORDER_DESCRIPTIONS } from "@/lib/annotations/queue";
+import { QUEUE_ORDER_NAMES } from "@/db/schema";
 import { requirePageUser } from "@/lib/auth/session";
 import { cn } from "@/lib/utils";
 
@@ -275,6 +277,21 @@ export default async function Page() {
                 >
                   <option value="ranking">rank all responses at once</option>
                   <option value="pairwise">pairwise: two at a time (A better / tie / B better)</option>
+                </select>
+              </label>
+              <label className="block text-sm">
+                <span className="block text-xs text-slate-500">Queue order</span>
+                <select
+                  name="queueOrder"
+                  defaultValue={d.queueOrder}
+                  className={input}
+                  data-testid={`queue-order-${d.slug}`}
+                >
+                  {QUEUE_ORDER_NAMES.map((o) => (
+                    <option key={o} value={o}>
+                      {QUEUE_ORDER_DESCRIPTIONS[o]}
+                    </option>
+                  ))}
                 </select>
               </label>
               <label className="block text-sm">

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { listRuns, runStatusCounts } from "@/lib/runs/lifecycle";
-import { type RunSummary } from "@/lib/runs/schemas";
+
 import { StatusBadge, VerdictText } from "@/components/runs/status-badge";
 import { Button } from "@/components/ui/button";
 import { num, pct, duration } from "@/components/runs/format";
@@ -107,7 +107,7 @@ export default async function RunsPage() {
             </thead>
             <tbody className="divide-y divide-slate-100">
               {runs.map((run) => {
-                const summary = run.summary as RunSummary | null;
+                const summary = run.summary;
                 const held = summary?.collapse.test ?? summary?.collapse.train;
                 return (
                   <tr key={run.id} className="hover:bg-slate-50" data-testid={`run-row-${run.id}`}>

@@ -26,12 +26,15 @@ export function PromptBrowser({
   result,
   annotators,
   lowAgreement,
+  estimates,
 }: {
   basePath: string;
   search: PromptSearch;
   result: PromptPage;
   annotators: { id: number; name: string }[];
   lowAgreement: number;
+  /** Estimated openness per prompt id (researchers only: never shown before annotators tag). */
+  estimates?: ReadonlyMap<number, { estimate: number; sd: number } | null>;
 }) {
   const href = (changes: Partial<PromptSearch>) => `${basePath}${promptSearchQuery(search, changes)}`;
   const first = (result.page - 1) * result.pageSize + 1;
@@ -206,12 +209,21 @@ export function PromptBrowser({
                 <th scope="col" className="px-3 py-2 text-right font-medium">
                   {sortLink("w", "Kendall's W", "-w")}
                 </th>
-                <th scope="col" className="px-3 py-2 text-right font-medium">
+                <th scope="col" className="hidden px-3 py-2 text-right font-medium sm:table-cell">
                   Mean tau-b
                 </th>
-                <th scope="col" className="px-3 py-2 text-right font-medium">
+                <th scope="col" className="hidden px-3 py-2 text-right font-medium sm:table-cell">
                   Openness
                 </th>
+                {estimates && (
+                  <th
+                    scope="col"
+                    className="px-3 py-2 text-right font-medium"
+                    title="Estimated from the prompt's text and rankings, ± one standard error"
+                  >
+                    Estimate
+                  </th>
+                )}
                 <th scope="col" className="px-3 py-2 font-medium">
                   Review
                 </th>
@@ -220,7 +232,7 @@ export function PromptBrowser({
             <tbody className="divide-y divide-slate-100">
               {result.rows.map((row) => (
                 <tr key={row.id} className={cn(row.flagged && "bg-amber-50")} data-prompt-id={row.id}>
-                  <td className="max-w-md px-3 py-2">
+                  <td className="min-w-40 max-w-md px-3 py-2">
                     <Link
                       href={`${basePath}/prompts/${row.id}`}
                       className="line-clamp-2 break-words text-indigo-700 hover:underline"
@@ -235,8 +247,13 @@ export function PromptBrowser({
                   </td>
                   <td className="px-3 py-2 text-right tabular-nums">{row.rankings}</td>
                   <td className="px-3 py-2 text-right tabular-nums">{fmt(row.kendallW)}</td>
-                  <td className="px-3 py-2 text-right tabular-nums">{fmt(row.meanTauB)}</td>
-                  <td className="px-3 py-2 text-right tabular-nums">{fmt(row.openness)}</td>
+                  <td className="hidden px-3 py-2 text-right tabular-nums sm:table-cell">{fmt(row.meanTauB)}</td>
+                  <td className="hidden px-3 py-2 text-right tabular-nums sm:table-cell">{fmt(row.openness)}</td>
+                  {estimates && (
+                    <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums" data-testid="openness-estimate">
+                      <OpennessEstimateCell value={estimates.get(row.id) ?? null} />
+                    </td>
+                  )}
                   <td className="px-3 py-2 text-xs text-slate-600">
                     <ReviewCounts review={row.review} />
                   </td>
@@ -285,4 +302,15 @@ function ReviewCounts({ review }: { review: PromptPage["rows"][number]["review"]
     review.sentBack && `${review.sentBack} sent back`,
   ].filter(Boolean);
   return <>{parts.length ? parts.join(" · ") : "—"}</>;
+}
+
+function OpennessEstimateCell({ value }: { value: { estimate: number; sd: number } | null }) {
+  if (!value) return <span className="text-slate-400">—</span>;
+  // Confidence in words as well as numbers: the sd is against the mean tag of 0..1.
+  const confidence = value.sd <= 0.1 ? "high" : value.sd <= 0.2 ? "medium" : "low";
+  return (
+    <span title={`${confidence} confidence (± ${value.sd.toFixed(2)})`}>
+      {value.estimate.toFixed(2)} <span className="text-xs text-slate-500">± {value.sd.toFixed(2)}</span>
+    </span>
+  );
 }

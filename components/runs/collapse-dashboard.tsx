@@ -6,35 +6,56 @@ import { StripPlot } from "@/components/charts/strip-plot";
 import { ShapeScatter } from "@/components/charts/shape-scatter";
 import { RewardHistogram } from "@/components/charts/reward-histogram";
 import { VerdictBadge } from "@/components/runs/status-badge";
+import { ImpliedOpennessCard } from "@/components/runs/implied-openness-card";
 import { num, pct } from "@/components/runs/format";
 import { cn } from "@/lib/utils";
+
+function ci(interval: [number, number] | null, digits = 2): string {
+  return interval ? ` [${num(interval[0], digits)}, ${num(interval[1], digits)}]` : "";
+}
 
 export function HeadlineCards({ data, compact = false }: { data: RunDashboard; compact?: boolean }) {
   const held = data.splits.test ?? data.splits.train;
   const T = data.thresholds;
   if (!held) return null;
   const heldLabel = held.split === "test" ? "held-out" : "training (no held-out prompts)";
+  const gapTone =
+    held.normalizedGap === null
+      ? undefined
+      : held.normalizedGap >= T.awareMin
+        ? "good"
+        : held.normalizedGap < T.collapsedMax
+          ? "bad"
+          : undefined;
   return (
     <div className={cn("grid gap-3", compact ? "grid-cols-3" : "grid-cols-2 lg:grid-cols-4")}>
       <Metric
         label={`Pair accuracy, ${heldLabel}`}
         value={pct(held.accuracy)}
         testId="metric-accuracy"
-        note={`${held.prompts} prompts; train ${pct(data.splits.train?.accuracy)}`}
+        note={`95% interval${held.accuracyCi ? ` ${pct(held.accuracyCi[0])}–${pct(held.accuracyCi[1])}` : " n/a"} over ${held.prompts} prompts; train ${pct(data.splits.train?.accuracy)}; needs the interval above ${pct(T.accuracyMin)}`}
       />
       <Metric
-        label="Collapse gap"
-        value={num(held.gap)}
+        label="Normalised collapse gap"
+        value={num(held.normalizedGap, 2)}
         testId="metric-gap"
-        note={`mean |open − closed| of the rank profiles; ${held.idealGap === null ? "" : `ideal for these prompts ${num(held.idealGap)}, `}collapse 0; needs ≥ ${T.gapMax}`}
-        tone={held.gap === null ? undefined : held.gap >= T.gapMax ? "good" : "bad"}
+        note={`95%${ci(held.normalizedGapCi) || " n/a"}; 1 = these prompts' ideal, 0 = collapse. Raw gap ${num(held.gap)} of an ideal ${num(held.idealGap)}; aware ≥ ${T.awareMin}, collapsed < ${T.collapsedMax}`}
+        tone={gapTone}
       />
       <Metric
         label="Openness tracking"
         value={num(held.tracking, 2)}
         testId="metric-tracking"
-        note={`Spearman(shape, openness); needs ≥ ${T.trackingMin}`}
-        tone={held.tracking === null ? undefined : held.tracking >= T.trackingMin ? "good" : "bad"}
+        note={`slope of implied on tagged openness (1 = perfect, 0 = collapse)${ci(held.trackingCi)}, R² ${num(held.trackingR2, 2)}; aware ≥ ${T.trackingAwareMin}`}
+        tone={
+          held.tracking === null
+            ? undefined
+            : held.tracking >= T.trackingAwareMin
+              ? "good"
+              : held.tracking < T.trackingCollapsedMax
+                ? "bad"
+                : undefined
+        }
       />
       <div
         className={cn(
@@ -47,10 +68,22 @@ export function HeadlineCards({ data, compact = false }: { data: RunDashboard; c
         <div className="mt-1.5">
           <VerdictBadge kind={held.verdictKind} testId="verdict" />
         </div>
-        <p className="mt-1.5 text-xs leading-snug text-slate-500">
-          Collapsed when openness varies (sd ≥ {T.opennessStdMin}) yet gap &lt; {T.gapMax} and tracking &lt;{" "}
-          {T.trackingMin}.
+        <p className="mt-1.5 text-xs leading-snug text-slate-700" data-testid="verdict-sentence">
+          {held.verdict}
         </p>
+        <p className="mt-1 text-xs leading-snug text-slate-500" data-testid="verdict-rule">
+          {held.verdictRule}
+        </p>
+        {!compact && held.reasons.length > 0 && (
+          <details className="mt-1 text-xs text-slate-500">
+            <summary className="cursor-pointer">Evidence read</summary>
+            <ul className="mt-1 list-disc space-y-0.5 pl-4" data-testid="verdict-reasons">
+              {held.reasons.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
+          </details>
+        )}
       </div>
     </div>
   );
@@ -152,9 +185,11 @@ export function FlaggedTable({ data, split }: { data: RunDashboard; split: Split
           </span>
         </h3>
         <p className="mt-0.5 text-xs text-slate-500">
-          misfit: W1 distance to the optimum for the prompt&apos;s openness &gt; {T.misfit}; flat / near-flat: reward
-          spread &lt; {T.flatSpread} / {T.nearFlatSpread}; too-peaked (open, o ≥ {num(T.openMin, 2)}) or too-spread
-          (closed, o ≤ {num(T.closedMax, 2)}): shape on the wrong side of the arcsine by more than {T.shapeMargin}.
+          misfit: W1 distance to the optimum for the prompt&apos;s openness (at the run&apos;s eps, with its ties) &gt;{" "}
+          {T.misfit}; flat / near-flat: reward spread below {pct(T.flatRelative)} / {pct(T.nearFlatRelative)} of the
+          run&apos;s typical spread (flat profiles are left out of the verdict); too-peaked (open, o ≥{" "}
+          {num(T.openMin, 2)}) or too-spread (closed, o ≤ {num(T.closedMax, 2)}): implied openness more than{" "}
+          {T.impliedMargin} from the tag.
         </p>
       </div>
       {split.flagged.length === 0 ? (
@@ -224,6 +259,7 @@ export function CollapseDashboard({ data }: { data: RunDashboard }) {
         <StripCard data={data} />
         <ShapeCard data={data} split={held} />
         <HistogramCard split={held} />
+        <ImpliedOpennessCard split={held} />
       </div>
       <FlaggedTable data={data} split={held} />
     </div>

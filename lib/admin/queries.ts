@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { z } from "zod";
 import type { Db } from "@/db";
-import { RANKING_MODES, ROLES, type Role } from "@/db/schema";
+import { QUEUE_ORDER_NAMES, RANKING_MODES, ROLES, type Role } from "@/db/schema";
 import { median } from "@/lib/annotations/agreement";
 import { hashApiToken } from "@/lib/auth/session";
 
@@ -198,14 +198,25 @@ export const datasetSettingsUpdateSchema = z.object({
     .max(50, "At most 50 annotations per prompt."),
   /** Left as it is when the form does not send it. */
   rankingMode: z.enum(RANKING_MODES, { message: `The mode is one of ${RANKING_MODES.join(", ")}.` }).optional(),
+  /** Left as it is when the form does not send it. */
+  queueOrder: z
+    .enum(QUEUE_ORDER_NAMES, { message: `The queue order is one of ${QUEUE_ORDER_NAMES.join(", ")}.` })
+    .optional(),
 });
 
 /** Responses per prompt is fixed once a dataset has prompts, so it is not editable here. */
 export function updateDatasetSettings(db: Db, input: z.infer<typeof datasetSettingsUpdateSchema>): void {
   const result = db.$client
     .prepare(
-      "update datasets set name = ?, guidelines = ?, annotations_per_prompt = ?, ranking_mode = coalesce(?, ranking_mode) where slug = ?",
+      "update datasets set name = ?, guidelines = ?, annotations_per_prompt = ?, ranking_mode = coalesce(?, ranking_mode), queue_order = coalesce(?, queue_order) where slug = ?",
     )
-    .run(input.name, input.guidelines, input.annotationsPerPrompt, input.rankingMode ?? null, input.slug);
+    .run(
+      input.name,
+      input.guidelines,
+      input.annotationsPerPrompt,
+      input.rankingMode ?? null,
+      input.queueOrder ?? null,
+      input.slug,
+    );
   if (result.changes === 0) throw new AdminError(`There is no dataset "${input.slug}".`);
 }

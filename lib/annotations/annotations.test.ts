@@ -10,6 +10,7 @@ import {
 } from "@/lib/annotations/annotations";
 import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
 import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
+import { AppError } from "@/lib/errors";
 
 let db: Db;
 let cleanup: () => void;
@@ -46,7 +47,7 @@ describe("saveAnnotation", () => {
     ];
     const ranking = [[c], [a, b], [d], [e], [h, g, f]];
     const saved = saveAnnotation(db, user, input(prompts[0]!.id, ranking, { comment: "  fine  " }));
-    expect(saved.ok).toBe(true);
+    expect(saved.revised).toBe(false);
     const row = db.select().from(schema.annotations).get()!;
     expect(row).toMatchObject({
       ranking,
@@ -60,6 +61,17 @@ describe("saveAnnotation", () => {
   });
 
   describe("rejects a bad submission and writes nothing", () => {
+    /** The AppError a call throws, as plain fields. */
+    function refusal(save: () => unknown) {
+      try {
+        save();
+      } catch (error) {
+        if (error instanceof AppError) return { kind: error.kind, message: error.message, details: error.details };
+        throw error;
+      }
+      throw new Error("expected the save to be refused");
+    }
+
     function setup() {
       const { prompts } = addDataset(db, { promptCount: 2 });
       const user = addUser(db, "alice");
@@ -70,16 +82,18 @@ describe("saveAnnotation", () => {
 
     it("a missing response", () => {
       const { user, p, before } = setup();
-      const result = saveAnnotation(
-        db,
-        user,
-        input(
-          p.id,
-          p.responseIds.slice(1).map((id) => [id]),
+      const result = refusal(() =>
+        saveAnnotation(
+          db,
+          user,
+          input(
+            p.id,
+            p.responseIds.slice(1).map((id) => [id]),
+          ),
         ),
       );
-      expect(result).toMatchObject({ ok: false, status: 400, details: { missing: [p.responseIds[0]] } });
-      expect(!result.ok && result.message).toContain("Missing");
+      expect(result).toMatchObject({ kind: "invalid", details: { missing: [p.responseIds[0]] } });
+      expect(result.message).toContain("Missing");
       expect(snapshot()).toEqual(before);
     });
 
@@ -87,8 +101,8 @@ describe("saveAnnotation", () => {
       const { user, p, before } = setup();
       const ids = p.responseIds.map((id) => [id]);
       ids.push([p.responseIds[3]!]);
-      const result = saveAnnotation(db, user, input(p.id, ids));
-      expect(result).toMatchObject({ ok: false, status: 400, details: { duplicated: [p.responseIds[3]] } });
+      const result = refusal(() => saveAnnotation(db, user, input(p.id, ids)));
+      expect(result).toMatchObject({ kind: "invalid", details: { duplicated: [p.responseIds[3]] } });
       expect(snapshot()).toEqual(before);
     });
 
@@ -96,28 +110,29 @@ describe("saveAnnotation", () => {
       const { user, p, other, before } = setup();
       const ids = p.responseIds.slice(1).map((id) => [id]);
       ids.push([other.responseIds[0]!]);
-      const result = saveAnnotation(db, user, input(p.id, ids));
+      const result = refusal(() => saveAnnotation(db, user, input(p.id, ids)));
       expect(result).toMatchObject({
-        ok: false,
-        status: 400,
+        kind: "invalid",
         details: { foreign: [other.responseIds[0]], missing: [p.responseIds[0]] },
       });
-      expect(!result.ok && result.message).toContain("another prompt");
+      expect(result.message).toContain("another prompt");
       expect(snapshot()).toEqual(before);
     });
 
     it("a prompt that does not exist", () => {
       const { user, p, before } = setup();
       expect(
-        saveAnnotation(
-          db,
-          user,
-          input(
-            987_654,
-            p.responseIds.map((id) => [id]),
+        refusal(() =>
+          saveAnnotation(
+            db,
+            user,
+            input(
+              987_654,
+              p.responseIds.map((id) => [id]),
+            ),
           ),
         ),
-      ).toMatchObject({ ok: false, status: 404 });
+      ).toMatchObject({ kind: "not-found" });
       expect(snapshot()).toEqual(before);
     });
   });
@@ -146,7 +161,7 @@ describe("saveAnnotation", () => {
       user,
       input(prompts[0]!.id, [], { notRankable: true, notRankableReason: "Garbled", openness: null }),
     );
-    expect(saved.ok).toBe(true);
+    expect(saved.revised).toBe(false);
     expect(db.select().from(schema.annotations).get()).toMatchObject({
       ranking: [],
       notRankable: true,
@@ -168,7 +183,6 @@ describe("saveAnnotation", () => {
         { comment: "first" },
       ),
     );
-    if (!first.ok) throw new Error(first.message);
 
     const reversed = ids
       .slice()
@@ -181,7 +195,6 @@ describe("saveAnnotation", () => {
       comment: "second",
     });
     expect(edited).toMatchObject({
-      ok: true,
       revised: true,
       annotation: { id: first.annotation.id, ranking: reversed, openness: 1 },
     });
@@ -197,9 +210,9 @@ describe("saveAnnotation", () => {
     expect(db.select().from(schema.annotations).all()).toHaveLength(1);
 
     const before = snapshot();
-    expect(
+    expect(() =>
       editAnnotation(db, bob, first.annotation.id, { ranking: reversed, openness: 0, notRankable: false }),
-    ).toMatchObject({ ok: false, status: 404 });
+    ).toThrow(/You have no annotation/);
     expect(snapshot()).toEqual(before);
 
     expect(listMyAnnotations(db, alice)).toMatchObject([{ id: first.annotation.id, edits: 1, openness: 1 }]);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { RankingGroups } from "@/db/schema";
+import { AppError } from "@/lib/errors";
 import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness/scale";
 import {
   promptResponses,
@@ -71,9 +72,7 @@ export type AnnotationInput = z.infer<typeof annotationInputSchema>;
 
 export type Annotation = typeof schema.annotations.$inferSelect;
 
-export type SaveResult =
-  | { ok: true; annotation: Annotation; revised: boolean }
-  | { ok: false; status: 400 | 404 | 409; message: string; details?: unknown };
+export type SaveResult = { annotation: Annotation; revised: boolean };
 
 export type RankingProblems = { missing: number[]; duplicated: number[]; foreign: number[]; unknown: number[] };
 
@@ -120,7 +119,7 @@ export function describeRankingProblems(count: number, p: RankingProblems): stri
 /**
  * Stores an annotator's ranking of a prompt in one transaction: a first submission inserts, a
  * later one (or an edit) copies the current version to annotation_revisions and then updates.
- * Also ends the annotator's lease on the prompt. Anything wrong writes nothing.
+ * Also ends the annotator's lease on the prompt. Anything wrong writes nothing and throws an AppError.
  */
 export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInput): SaveResult {
   const prompt = db
@@ -128,14 +127,14 @@ export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInp
     .from(schema.prompts)
     .where(eq(schema.prompts.id, input.promptId))
     .get();
-  if (!prompt) return { ok: false, status: 404, message: `There is no prompt ${input.promptId}.` };
+  if (!prompt) throw new AppError("not-found", `There is no prompt ${input.promptId}.`);
 
   let ranking: RankingGroups = [];
   if (!input.notRankable || input.ranking.length) {
     const problems = rankingProblems(db, prompt.id, input.ranking);
     if (problems) {
       const count = promptResponses(db, prompt.id).length;
-      return { ok: false, status: 400, message: describeRankingProblems(count, problems), details: problems };
+      throw new AppError("invalid", describeRankingProblems(count, problems), problems);
     }
     ranking = input.ranking;
   }
@@ -187,7 +186,7 @@ export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInp
           .get();
       }
       releaseLease(tx as unknown as Db, prompt.id, annotatorId);
-      return { ok: true as const, annotation, revised: Boolean(existing) };
+      return { annotation, revised: Boolean(existing) };
     },
     { behavior: "immediate" },
   );
@@ -200,7 +199,7 @@ export function editAnnotation(db: Db, annotatorId: number, annotationId: number
     .from(schema.annotations)
     .where(and(eq(schema.annotations.id, annotationId), eq(schema.annotations.annotatorId, annotatorId)))
     .get();
-  if (!existing) return { ok: false, status: 404, message: `You have no annotation ${annotationId}.` };
+  if (!existing) throw new AppError("not-found", `You have no annotation ${annotationId}.`);
   return saveAnnotation(db, annotatorId, { ...edit, promptId: existing.promptId });
 }
 

@@ -25,7 +25,7 @@ function annotate(dataset: QueueDataset, userId: number, promptId: number, respo
     openness: 0.5,
     notRankable: false,
   });
-  expect(saved.ok).toBe(true);
+  expect(saved.annotation.promptId).toBe(promptId);
   return dataset;
 }
 

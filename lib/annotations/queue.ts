@@ -1,6 +1,8 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
+import type { QueueOrderName } from "@/db/schema";
+import { refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { hashString, seededRandom, shuffled } from "@/lib/random";
 
 /** How long a prompt handed out by the queue stays reserved for its annotator. */
@@ -10,7 +12,15 @@ export const SKIP_MS = 24 * 60 * 60_000;
 
 export const DEFAULT_DATASET_SLUG = "demo";
 
-export type QueueDataset = { id: number; slug: string; name: string; guidelines: string; annotationsPerPrompt: number };
+export type QueueDataset = {
+  id: number;
+  slug: string;
+  name: string;
+  guidelines: string;
+  annotationsPerPrompt: number;
+  /** The dataset's queue order setting (fill when not given). */
+  queueOrder?: QueueOrderName;
+};
 
 export type QueueProgress = {
   /** Prompts of this dataset the annotator has ranked. */
@@ -43,6 +53,7 @@ const datasetColumns = {
   name: schema.datasets.name,
   guidelines: schema.datasets.guidelines,
   annotationsPerPrompt: schema.datasets.annotationsPerPrompt,
+  queueOrder: schema.datasets.queueOrder,
 };
 
 /**
@@ -121,8 +132,25 @@ const openToMe = (annotatorId: number, now: number, k: number) => sql`
 export const QUEUE_ORDERS = {
   /** Prompts closest to their target first, so the dataset fills up prompt by prompt (index prompts_queue). */
   fill: sql`p.annotation_count desc, p.id asc`,
-} as const;
+  /** Fewest annotations first, so every prompt gets its first annotation early (index prompts_queue_least). */
+  "least-annotated": sql`p.annotation_count asc, p.id asc`,
+  /**
+   * Model in the loop (lib/annotations/queue-priority.ts keeps prompts.queue_priority; index
+   * prompts_queue_priority): the widest openness error bar first, or the latest run's least
+   * certain prompts first.
+   */
+  "uncertain-openness": sql`p.queue_priority asc, p.annotation_count asc, p.id asc`,
+  "uncertain-rewards": sql`p.queue_priority asc, p.annotation_count asc, p.id asc`,
+} as const satisfies Record<QueueOrderName, unknown>;
 export type QueueOrder = keyof typeof QUEUE_ORDERS;
+
+/** What each order means, for the dataset settings. */
+export const QUEUE_ORDER_DESCRIPTIONS: Record<QueueOrder, string> = {
+  fill: "Fill prompt by prompt (closest to the target first)",
+  "least-annotated": "Least annotated first",
+  "uncertain-openness": "Most uncertain openness estimate first",
+  "uncertain-rewards": "The latest run's least certain prompts first",
+};
 
 /** The query for the first prompt open to this annotator in the given order (exported for its query-plan test). */
 export function firstOpenPromptQuery(
@@ -194,9 +222,10 @@ export function nextPrompt(
   dataset: QueueDataset,
   annotatorId: number,
   now: Date = new Date(),
-  order: QueueOrder = "fill",
+  order: QueueOrder = dataset.queueOrder ?? "fill",
 ): QueueResult {
   const at = now.getTime();
+  refreshQueuePriorities(db, dataset.id, order, at);
   const promptId = db.transaction(
     (tx) => {
       const held = tx.get<{ id: number }>(sql`

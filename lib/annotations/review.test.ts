@@ -26,7 +26,6 @@ function annotate(annotator: number, promptId: number, ranking: number[][], comm
     annotator,
     annotationInputSchema.parse({ promptId, ranking, openness: 0.5, comment }),
   );
-  if (!saved.ok) throw new Error(saved.message);
   return saved.annotation;
 }
 

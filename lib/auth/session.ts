@@ -6,9 +6,10 @@ import { getDb, schema } from "@/db";
 import { authOptions } from "@/lib/auth/options";
 import { hasRole, type SessionUser } from "@/lib/auth/roles";
 import type { Role } from "@/db/schema";
-import { jsonError } from "@/lib/http/body";
+import { bearerToken } from "@/lib/auth/bearer";
 import { clientAddress } from "@/lib/auth/client-address";
 import { recordFailure, retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
+import { AppError } from "@/lib/errors";
 
 function activeUser(id: number): SessionUser | null {
   const user = getDb().select().from(schema.users).where(eq(schema.users.id, id)).get();
@@ -40,14 +41,13 @@ export function hashApiToken(token: string): string {
   return crypto.createHash("sha256").update(token).digest("hex");
 }
 
-/** A bearer token, or undefined without one; "throttled" while this address has too many failures. */
-function tokenUser(request: Request): SessionUser | null | undefined | "throttled" {
-  const header = request.headers.get("authorization");
-  if (!header?.toLowerCase().startsWith("bearer ")) return undefined;
+/** The user of a bearer token, or null; refused while this address has too many failures. */
+function tokenUser(request: Request, token: string): SessionUser | null {
   // Wrong tokens count against the address like wrong passwords do.
   const keys = throttleKeys(undefined, clientAddress(request.headers));
-  if (retryAfterMs(keys) > 0) return "throttled";
-  const token = header.slice(7).trim();
+  if (retryAfterMs(keys) > 0) {
+    throw new AppError("too-many-requests", "Too many failed sign-ins from this address; wait and retry.");
+  }
   const db = getDb();
   const row = db
     .select()
@@ -69,20 +69,17 @@ function tokenUser(request: Request): SessionUser | null | undefined | "throttle
   return activeUser(row.userId);
 }
 
-export type Authorized = { user: SessionUser; response?: undefined } | { user?: undefined; response: Response };
-
 /**
- * For route handlers: the caller by bearer token or session cookie, or the 401/403 response to
- * return. A request that carries a bearer token is judged by the token alone.
+ * For route handlers: the caller by bearer token or session cookie, or the "unauthenticated" or
+ * "forbidden" AppError. A request that carries a bearer token is judged by the token alone.
  */
-export async function authorizeRequest(request: Request, atLeast: Role): Promise<Authorized> {
-  const byToken = tokenUser(request);
-  if (byToken === "throttled")
-    return { response: jsonError(429, "Too many failed sign-ins from this address; wait and retry.") };
-  const user = byToken === undefined ? await currentUser() : byToken;
-  if (!user) return { response: jsonError(401, "Sign in or send a valid API token (Authorization: Bearer <token>).") };
+export async function requestUser(request: Request, atLeast: Role): Promise<SessionUser> {
+  const token = bearerToken(request.headers);
+  const user = token === null ? await currentUser() : tokenUser(request, token);
+  if (!user)
+    throw new AppError("unauthenticated", "Sign in or send a valid API token (Authorization: Bearer <token>).");
   if (!hasRole(user.role, atLeast)) {
-    return { response: jsonError(403, `This needs the ${atLeast} role; you are signed in as ${user.role}.`) };
+    throw new AppError("forbidden", `This needs the ${atLeast} role; you are signed in as ${user.role}.`);
   }
-  return { user };
+  return user;
 }

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import type { Db } from "@/db";
-import { bordaConsensus, mean, rankingsW } from "@/lib/annotations/agreement";
+import { bordaConsensus, rankingsW } from "@/lib/annotations/agreement";
 import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/datasets/import";
 import { acceptedSql } from "@/lib/annotations/review";
+import { AppError } from "@/lib/errors";
+import { promptOpenness } from "@/lib/openness/resolve";
 
 /**
  * JSONL exports, produced as a generator of lines so that callers (HTTP stream, CLI, benchmark)
@@ -68,7 +70,11 @@ type AnnotationRow = {
   accepted: number;
 };
 
-export class ExportError extends Error {}
+export class ExportError extends AppError {
+  constructor(message: string) {
+    super("invalid", message);
+  }
+}
 
 /** How an annotator is named in files: the email of a user, the original string for an external one. */
 function annotatorKey(row: Pick<AnnotationRow, "email" | "name" | "external">): string {
@@ -135,6 +141,10 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
       if (options.accepted_only) annotations = annotations.filter((a) => a.accepted);
       const rankable = annotations.filter((a) => !a.not_rankable);
       const rankings = rankable.map((a) => JSON.parse(a.ranking) as number[][]);
+      const openness = promptOpenness(
+        prompt.openness,
+        rankable.map((a, i) => ({ openness: a.openness, notRankable: false, ranking: rankings[i]! })),
+      );
       if (rankable.length < options.min_annotators) continue;
       const w = rankingsW(rankings);
       if (options.min_agreement !== undefined && (w === null || w < options.min_agreement)) continue;
@@ -178,7 +188,6 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
       } else if (options.format === "consensus") {
         if (!rankings.length) continue;
         const { groups, meanRank } = bordaConsensus(rankings);
-        const tags = annotations.map((a) => a.openness).filter((o): o is number => o !== null);
         yield JSON.stringify({
           prompt_id: prompt.external_id,
           prompt: prompt.text,
@@ -189,7 +198,8 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
             ...reward(r.id),
           })),
           consensus: groups.map((g) => g.map((id) => externalIdOf.get(id)!)),
-          openness: tags.length ? mean(tags) : null,
+          openness: openness.value,
+          openness_source: openness.source,
           dataset_openness: prompt.openness,
           annotators: rankable.length,
           kendall_w: w,
@@ -199,7 +209,6 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
         for (const a of rankable) {
           const groups = JSON.parse(a.ranking) as number[][];
           const annotator = annotatorKey(a);
-          const openness = a.openness ?? prompt.openness;
           for (let i = 0; i < groups.length; i++) {
             for (let j = i + 1; j < groups.length; j++) {
               for (const chosen of groups[i]!) {
@@ -208,7 +217,7 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
                     prompt: prompt.text,
                     chosen: textOf.get(chosen),
                     rejected: textOf.get(rejected),
-                    openness,
+                    openness: openness.value,
                     prompt_id: prompt.external_id,
                     annotator,
                     chosen_id: externalIdOf.get(chosen),

@@ -5,6 +5,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
+import { AppError } from "@/lib/errors";
 
 /**
  * JSONL import of prompts, responses and (optionally) existing rankings. Shared by the API route,
@@ -134,9 +135,10 @@ export function* readLinesSync(file: string): Generator<string> {
   }
 }
 
-export class ImportTooLargeError extends Error {
+export class ImportTooLargeError extends AppError {
   constructor(limit = MAX_IMPORT_BYTES) {
     super(
+      "too-large",
       `The file is larger than the import limit of ${Math.round(limit / 1024 / 1024)} MB; split it into smaller files.`,
     );
   }

@@ -94,6 +94,17 @@ describe("prompt stats", () => {
     refreshPromptStats(db, dataset.id);
     db.$client.prepare("update annotations set openness = 1 where id = (select min(id) from annotations)").run();
     expect(staleCount(db, dataset.id)).toBe(1);
+    // Counts stay exact without a refresh, whoever writes.
+    db.$client.prepare("delete from annotations where id = (select max(id) from annotations)").run();
+    const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
+    expect(getDatasetProgress(db, "rand")).toMatchObject({
+      annotations: count("select count(*) as n from annotations"),
+      completePrompts: count(
+        "select count(*) as n from (select prompt_id from annotations group by prompt_id having count(*) >= 3)",
+      ),
+      annotators: count("select count(distinct annotator_id) as n from annotations"),
+      prompts: 20,
+    });
   });
 });
 

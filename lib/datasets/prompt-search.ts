@@ -128,6 +128,7 @@ export function searchPrompts(
     where.push("(p.text like @q escape '\\' or p.external_id like @q escape '\\')");
     params.q = likePattern(search.q);
   }
+  // The one openness rule (lib/openness/resolve.ts) in SQL: imported, else the rankable annotations' mean.
   const opennessExpr = "coalesce(p.openness, ps.mean_openness)";
   if (search.open_min !== undefined) {
     where.push(`${opennessExpr} >= @openMin`);
@@ -142,7 +143,7 @@ export function searchPrompts(
   if (search.agreement === "none") where.push("ps.kendall_w is null");
   if (search.flag === "not_rankable") where.push("ps.not_rankable > 0");
   if (search.flag === "commented") where.push("ps.commented > 0");
-  if (search.flag === "unannotated") where.push("ps.annotations = 0");
+  if (search.flag === "unannotated") where.push("p.annotation_count = 0");
   if (search.annotator) {
     where.push("p.id in (select a.prompt_id from annotations a where a.annotator_id = @annotator)");
     params.annotator = search.annotator;

@@ -1,7 +1,8 @@
 import type { Db } from "@/db";
-import { bordaConsensus, mean, meanPairwiseTauB, median, rankingsW, rankingTauB } from "@/lib/annotations/agreement";
+import { bordaConsensus, meanPairwiseTauB, median, rankingsW, rankingTauB } from "@/lib/annotations/agreement";
 import { AGREEMENT_THRESHOLDS } from "@/lib/datasets/queries";
 import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
+import { promptOpenness } from "@/lib/openness/resolve";
 
 /**
  * Per-prompt agreement kept in prompt_stats (and per-annotation tau in annotation_agreement), so
@@ -90,7 +91,11 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
             rankings: rankable.length,
             kendallW: rankingsW(rankings),
             meanTauB: meanPairwiseTauB(rankings),
-            meanOpenness: tags.length ? mean(tags) : null,
+            // The annotators' part of the one openness rule; the imported value comes first in prompt-search.ts.
+            meanOpenness: promptOpenness(
+              null,
+              rankable.map((a, i) => ({ openness: a.openness, notRankable: false, ranking: rankings[i]! })),
+            ).value,
             notRankable: annotations.length - rankable.length,
             commented: annotations.filter((a) => a.comment).length,
             pending: count("pending"),
@@ -169,11 +174,10 @@ export function alphaFromSums(n: number, sum: number, sumSquares: number, within
 export function agreementSummary(db: Db, datasetId: number, target: number): AgreementSummary {
   const row = db.$client
     .prepare<
-      [number, number, number],
+      [number, number],
       {
         prompts: number;
-        annotations: number | null;
-        complete: number | null;
+
         stale: number | null;
         mean_w: number | null;
         flagged: number | null;
@@ -188,14 +192,20 @@ export function agreementSummary(db: Db, datasetId: number, target: number): Agr
         sent_back: number | null;
       }
     >(
-      `select count(*) as prompts, sum(annotations) as annotations, sum(annotations >= ?) as complete, sum(stale) as stale, avg(kendall_w) as mean_w, sum(kendall_w < ?) as flagged,
+      `select count(*) as prompts, sum(stale) as stale, avg(kendall_w) as mean_w, sum(kendall_w < ?) as flagged,
               sum(alpha_count) as n, sum(alpha_sum) as sum, sum(alpha_sum_squares) as sum_squares,
               sum(alpha_within) as within, sum(alpha_count > 0) as units,
               sum(review_pending) as pending, sum(review_accepted) as accepted, sum(review_rejected) as rejected,
               sum(review_sent_back) as sent_back
        from prompt_stats where dataset_id = ?`,
     )
-    .get(target, AGREEMENT_THRESHOLDS.promptW, datasetId)!;
+    .get(AGREEMENT_THRESHOLDS.promptW, datasetId)!;
+  const fill = db.$client
+    .prepare<[number, number], { annotations: number | null; complete: number | null }>(
+      `select sum(prompts * annotation_count) as annotations, sum(case when annotation_count >= ? then prompts end) as complete
+       from dataset_fill where dataset_id = ?`,
+    )
+    .get(target, datasetId)!;
   const annotators = db.$client
     .prepare<[number], { n: number }>(
       "select count(distinct annotator_id) as n from annotation_agreement where dataset_id = ?",
@@ -203,8 +213,8 @@ export function agreementSummary(db: Db, datasetId: number, target: number): Agr
     .get(datasetId)!.n;
   return {
     prompts: row.prompts,
-    annotations: row.annotations ?? 0,
-    completePrompts: row.complete ?? 0,
+    annotations: fill.annotations ?? 0,
+    completePrompts: fill.complete ?? 0,
     annotators,
     stale: row.stale ?? 0,
     meanW: row.mean_w,

@@ -1,5 +1,5 @@
 import type { Db } from "@/db";
-import type { RankingMode } from "@/db/schema";
+import type { QueueOrderName, RankingMode } from "@/db/schema";
 import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
 import {
   bordaConsensus,
@@ -10,6 +10,7 @@ import {
   rankingsW,
   rankingTauB,
 } from "@/lib/annotations/agreement";
+import { promptOpenness, type PromptOpenness } from "@/lib/openness/resolve";
 
 /**
  * Where agreement becomes suspicious. One place, shown on the dataset page.
@@ -35,6 +36,7 @@ export type DatasetRow = {
   annotationsPerPrompt: number;
   synthetic: boolean;
   rankingMode: RankingMode;
+  queueOrder: QueueOrderName;
   createdAt: Date;
 };
 
@@ -55,6 +57,7 @@ type RawDataset = {
   annotations_per_prompt: number;
   synthetic: number;
   ranking_mode: RankingMode;
+  queue_order: QueueOrderName;
   created_at: number;
 };
 
@@ -68,6 +71,7 @@ function toDataset(row: RawDataset): DatasetRow {
     annotationsPerPrompt: row.annotations_per_prompt,
     synthetic: Boolean(row.synthetic),
     rankingMode: row.ranking_mode,
+    queueOrder: row.queue_order,
     createdAt: new Date(row.created_at),
   };
 }
@@ -77,13 +81,18 @@ export function getDataset(db: Db, slug: string): DatasetRow | null {
   return row ? toDataset(row) : null;
 }
 
+// From the counts the queue's triggers maintain (prompts.annotation_count, dataset_fill): no scan
+// of every annotation. Annotators: one probe per user.
 const PROGRESS_SQL = `
   select d.*,
-    (select count(*) from prompts p where p.dataset_id = d.id) as prompt_count,
-    (select count(*) from annotations a join prompts p on p.id = a.prompt_id where p.dataset_id = d.id) as annotation_count,
-    (select count(distinct a.annotator_id) from annotations a join prompts p on p.id = a.prompt_id where p.dataset_id = d.id) as annotator_count,
-    (select count(*) from (select p.id from prompts p join annotations a on a.prompt_id = p.id
-       where p.dataset_id = d.id group by p.id having count(a.id) >= d.annotations_per_prompt)) as complete_count
+    (select coalesce(sum(f.prompts), 0) from dataset_fill f where f.dataset_id = d.id) as prompt_count,
+    (select coalesce(sum(f.prompts * f.annotation_count), 0) from dataset_fill f where f.dataset_id = d.id)
+      as annotation_count,
+    (select count(*) from users u where exists (
+       select 1 from annotations a join prompts p on p.id = a.prompt_id
+       where a.annotator_id = u.id and p.dataset_id = d.id)) as annotator_count,
+    (select coalesce(sum(f.prompts), 0) from dataset_fill f
+       where f.dataset_id = d.id and f.annotation_count >= d.annotations_per_prompt) as complete_count
   from datasets d`;
 
 type RawProgress = RawDataset & {
@@ -119,7 +128,8 @@ export type PromptAgreement = {
   annotators: number;
   kendallW: number | null;
   meanTauB: number | null;
-  meanOpenness: number | null;
+  /** The prompt's openness by the one rule (lib/openness/resolve.ts), and where it comes from. */
+  openness: PromptOpenness;
   flagged: boolean;
 };
 
@@ -149,8 +159,8 @@ export type DatasetAgreement = {
  */
 export function datasetAgreement(db: Db, datasetId: number): DatasetAgreement {
   const prompts = db.$client
-    .prepare<[number], { id: number; external_id: string; text: string }>(
-      "select id, external_id, text from prompts where dataset_id = ? order by id",
+    .prepare<[number], { id: number; external_id: string; text: string; openness: number | null }>(
+      "select id, external_id, text, openness from prompts where dataset_id = ? order by id",
     )
     .all(datasetId);
   const rows = db.$client
@@ -219,7 +229,10 @@ export function datasetAgreement(db: Db, datasetId: number): DatasetAgreement {
       annotators: rankable.length,
       kendallW: w,
       meanTauB: meanPairwiseTauB(rankings),
-      meanOpenness: tags.length ? mean(tags) : null,
+      openness: promptOpenness(
+        prompt.openness,
+        rankable.map((a, i) => ({ openness: a.openness, notRankable: false, ranking: rankings[i]! })),
+      ),
       flagged: w !== null && w < AGREEMENT_THRESHOLDS.promptW,
     };
   });

@@ -1,31 +1,38 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { isCrossSiteFormRisk, MAX_JSON_BODY_BYTES, parseJsonBody } from "./body";
+import { AppError } from "@/lib/errors";
+import { isCrossSiteFormRisk, MAX_JSON_BODY_BYTES, readJsonBody } from "@/lib/http/body";
 
 const schema = z.object({ promptId: z.number() });
+/** The kind and message readJsonBody refuses a request with, or its data. */
+async function outcome(request: Request) {
+  try {
+    return { data: await readJsonBody(request, schema) };
+  } catch (error) {
+    if (error instanceof AppError) return { kind: error.kind, message: error.message };
+    throw error;
+  }
+}
 const post = (body: string, headers: Record<string, string>) =>
   new Request("http://octorank.test/api/annotations", { method: "POST", body, headers });
 
-describe("parseJsonBody", () => {
+describe("readJsonBody", () => {
   it("takes a body declared as JSON", async () => {
-    const parsed = await parseJsonBody(
-      post('{"promptId":3}', { "Content-Type": "application/json; charset=utf-8" }),
-      schema,
-    );
+    const parsed = await outcome(post('{"promptId":3}', { "Content-Type": "application/json; charset=utf-8" }));
     expect(parsed.data).toEqual({ promptId: 3 });
   });
 
-  it("refuses JSON sent as a form type (what a cross-site form can send) with 415", async () => {
+  it("refuses JSON sent as a form type (what a cross-site form can send) as an unsupported media type (415)", async () => {
     for (const type of ["text/plain", "application/x-www-form-urlencoded"]) {
-      const parsed = await parseJsonBody(post('{"promptId":3}', { "Content-Type": type }), schema);
-      expect(parsed.response?.status, type).toBe(415);
+      const parsed = await outcome(post('{"promptId":3}', { "Content-Type": type }));
+      expect(parsed.kind, type).toBe("unsupported-media-type");
     }
   });
 
-  it("refuses a body over the limit with 413, whether or not it declares its length", async () => {
+  it("refuses a body over the limit as too large (413), whether or not it declares its length", async () => {
     const big = JSON.stringify({ promptId: 1, padding: "x".repeat(MAX_JSON_BODY_BYTES) });
-    const declared = await parseJsonBody(post(big, { "Content-Type": "application/json" }), schema);
-    expect(declared.response?.status).toBe(413);
+    const declared = await outcome(post(big, { "Content-Type": "application/json" }));
+    expect(declared.kind).toBe("too-large");
     const chunks = [new TextEncoder().encode(big.slice(0, 10)), new TextEncoder().encode(big.slice(10))];
     const streamed = new Request("http://octorank.test/api/runs", {
       method: "POST",
@@ -39,13 +46,13 @@ describe("parseJsonBody", () => {
       }),
       duplex: "half",
     } as RequestInit);
-    expect((await parseJsonBody(streamed, schema)).response?.status).toBe(413);
+    expect((await outcome(streamed)).kind).toBe("too-large");
   });
 
-  it("answers a body that breaks the schema with 400 and what is wrong", async () => {
-    const parsed = await parseJsonBody(post('{"promptId":"3"}', { "Content-Type": "application/json" }), schema);
-    expect(parsed.response?.status).toBe(400);
-    expect(((await parsed.response!.json()) as { error: string }).error).toMatch(/^promptId: /);
+  it("answers a body that breaks the schema as invalid (400) with what is wrong", async () => {
+    const parsed = await outcome(post('{"promptId":"3"}', { "Content-Type": "application/json" }));
+    expect(parsed.kind).toBe("invalid");
+    expect(parsed.message).toMatch(/^promptId: /);
   });
 });
 

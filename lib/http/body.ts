@@ -1,8 +1,6 @@
 import type { z } from "zod";
-
-export function jsonError(status: number, message: string, details?: unknown): Response {
-  return Response.json({ error: message, ...(details === undefined ? {} : { details }) }, { status });
-}
+import { bearerToken } from "@/lib/auth/bearer";
+import { AppError } from "@/lib/errors";
 
 /** A zod error as lines a person can act on: "ranking.0: Expected number, received string". */
 export function describeZodError(error: z.ZodError): string {
@@ -21,7 +19,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 export function crossSiteRefusal(request: Request): Response | null {
   if (SAFE_METHODS.has(request.method)) return null;
-  if (request.headers.get("authorization")?.toLowerCase().startsWith("bearer ")) return null;
+  if (bearerToken(request.headers) !== null) return null;
   const origin = request.headers.get("origin");
   const own = new URL(request.url).origin;
   if (origin && origin !== own && origin !== forwardedOrigin(request)) {
@@ -49,7 +47,7 @@ function mediaType(request: Request): string {
  * A bearer-token request is exempt, since no browser attaches a token on its own.
  */
 export function isCrossSiteFormRisk(request: Request): boolean {
-  if (request.headers.get("authorization")?.toLowerCase().startsWith("bearer ")) return false;
+  if (bearerToken(request.headers) !== null) return false;
   const type = mediaType(request);
   return (
     type === "" ||
@@ -94,31 +92,36 @@ async function readTextUpTo(request: Request, limit: number): Promise<string | n
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** Parses `input` against a schema, or throws the "invalid" error saying what is wrong. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new AppError("invalid", describeZodError(parsed.error));
+  return parsed.data;
+}
+
 /**
- * Parses a JSON body against a schema, or gives the 4xx to return. The body must be declared as
- * JSON, which keeps cookie-authenticated endpoints out of reach of cross-site forms.
+ * A JSON body parsed against a schema; throws the AppError to answer otherwise. The body must be
+ * declared as JSON, which keeps cookie-authenticated endpoints out of reach of cross-site forms.
  */
-export async function parseJsonBody<T extends z.ZodType>(
-  request: Request,
-  schema: T,
-): Promise<{ data: z.infer<T>; response?: undefined } | { data?: undefined; response: Response }> {
+export async function readJsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
   const type = mediaType(request);
   if (type !== "application/json" && !type.endsWith("+json")) {
-    return { response: jsonError(415, "Send the body as JSON, with the header Content-Type: application/json.") };
+    throw new AppError(
+      "unsupported-media-type",
+      "Send the body as JSON, with the header Content-Type: application/json.",
+    );
   }
   const text = await readTextUpTo(request, MAX_JSON_BODY_BYTES);
   if (text === null) {
-    return { response: jsonError(413, `The JSON body is larger than ${MAX_JSON_BODY_BYTES / 1_000_000} MB.`) };
+    throw new AppError("too-large", `The JSON body is larger than ${MAX_JSON_BODY_BYTES / 1_000_000} MB.`);
   }
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    return { response: jsonError(400, "The request body must be JSON.") };
+    throw new AppError("invalid", "The request body must be JSON.");
   }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) return { response: jsonError(400, describeZodError(parsed.error)) };
-  return { data: parsed.data };
+  return parseOrThrow(schema, body);
 }
 
 /**

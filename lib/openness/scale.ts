@@ -1,5 +1,5 @@
 /**
- * The openness scale annotators tag prompts with (DESIGN §1): 0 = one correct answer,
+ * The openness scale annotators tag prompts with (docs/design.md): 0 = one correct answer,
  * 1 = many equally good answers. Pure constants, shared by the server's validation and the UI.
  */
 export const OPENNESS_SCALE = [0, 0.25, 0.5, 0.75, 1] as const;

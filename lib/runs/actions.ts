@@ -3,11 +3,11 @@
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
 import { getDb } from "@/db";
-import { describeZodError, formArgument } from "@/lib/http/body";
+import { formArgument } from "@/lib/http/body";
 import { kickScheduler } from "@/lib/runs/scheduler";
-import { trainSettingDefaults, validateTrainSettings } from "@/lib/runs/training";
-import { createRun } from "@/lib/runs/request-run";
-import { RunError, runRequestSchema } from "@/lib/runs/schemas";
+import { trainSettingDefaults } from "@/lib/runs/training";
+import { missingOpennessFromText, requestRun, trainSettingFromText } from "@/lib/runs/request-run";
+import { RunError } from "@/lib/runs/schemas";
 import { reproducePaper } from "@/lib/runs/repro";
 import { currentUser } from "@/lib/auth/session";
 import { hasRole } from "@/lib/auth/roles";
@@ -21,21 +21,15 @@ function trainSettingsFrom(form: FormData): { settings: Record<string, unknown>;
   for (const [key, fallback] of Object.entries(trainSettingDefaults())) {
     const field = `train.${key}`;
     const raw = form.get(field);
-    if (typeof fallback === "boolean") {
-      settings[key] = raw === "on";
+    // An unticked checkbox sends nothing: it means false, not "the default".
+    if (typeof fallback === "boolean" && raw === null) {
+      settings[key] = false;
       continue;
     }
     if (typeof raw !== "string" || raw.trim() === "") continue;
-    if (Array.isArray(fallback)) {
-      const values = raw.split(",").map((v) => Number(v.trim()));
-      if (values.some((v) => !Number.isFinite(v)))
-        errors[field] = "Enter whole numbers separated by commas, e.g. 128 or 256, 64.";
-      else settings[key] = values;
-    } else {
-      const value = Number(raw);
-      if (!Number.isFinite(value)) errors[field] = "Enter a number.";
-      else settings[key] = value;
-    }
+    const read = trainSettingFromText(key, raw);
+    if ("error" in read) errors[field] = read.error;
+    else settings[key] = read.value;
   }
   return { settings, errors };
 }
@@ -48,31 +42,30 @@ export async function createRunAction(_previous: CreateRunState, formData: FormD
   const { settings, errors } = trainSettingsFrom(form);
   if (Object.keys(errors).length) return { message: "Some training settings are not numbers.", fieldErrors: errors };
   const policy = form.get("missingOpenness");
-  const parsed = runRequestSchema.safeParse({
-    datasetId: form.get("datasetId"),
-    name: form.get("name") ?? undefined,
-    utility: form.get("utility"),
-    heldOutShare: form.get("heldOutShare"),
-    seed: form.get("seed"),
-    missingOpenness:
-      policy === "assume"
-        ? { policy: "assume", value: form.get("assumedOpenness") }
-        : policy === "estimate"
-          ? { policy: "estimate" }
-          : { policy: "exclude" },
-    acceptedOnly: form.get("acceptedOnly") ?? false,
-    train: settings,
-  });
-  if (!parsed.success) {
-    const fieldErrors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".")] ??= issue.message;
-    return { message: describeZodError(parsed.error), fieldErrors };
-  }
   let runId: number;
   try {
-    runId = createRun(getDb(), validateTrainSettings(parsed.data), user.id, "web").id;
+    runId = requestRun(
+      getDb(),
+      {
+        datasetId: form.get("datasetId"),
+        name: form.get("name") ?? undefined,
+        utility: form.get("utility"),
+        heldOutShare: form.get("heldOutShare"),
+        seed: form.get("seed"),
+        missingOpenness: missingOpennessFromText(
+          typeof policy === "string" ? policy : undefined,
+          form.get("assumedOpenness"),
+        ),
+        acceptedOnly: form.get("acceptedOnly") ?? false,
+        train: settings,
+      },
+      { userId: user.id, origin: "web" },
+    ).id;
   } catch (error) {
-    if (error instanceof RunError) return { message: error.message };
+    if (error instanceof RunError) {
+      const details = error.details as { fieldErrors?: Record<string, string> } | undefined;
+      return { message: error.message, fieldErrors: details?.fieldErrors };
+    }
     throw error;
   }
   kickScheduler();

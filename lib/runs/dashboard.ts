@@ -5,61 +5,30 @@
 import type { Db } from "@/db";
 import {
   COLLAPSE_THRESHOLDS,
-  collapseGap,
+  DEFAULT_EPS,
   collapseReport,
   optimalRewards,
   shape,
   targetProfile,
+  type DiagnosisPrompt,
+  type Interval,
   type VerdictKind,
 } from "@/ml";
+import { impliedOpennessView, type ImpliedOpennessView } from "@/lib/runs/implied";
 import { getRunDetail, type RunListItem } from "@/lib/runs/lifecycle";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { runMetricSeries, thin, type MetricPoint } from "@/lib/runs/progress";
-import { type RunSummary } from "@/lib/runs/schemas";
-
-export type Split = "train" | "test";
-
-/** One prompt's rewards under a run. */
-export type PromptRewards = {
-  promptId: number;
-  externalId: string;
-  text: string;
-  openness: number;
-  split: Split;
-  /** Keyed by response id. */
-  rewards: Map<number, number>;
-  /** Each annotation's ranking groups (response ids, best first). */
-  rankings: number[][][];
-};
+import type { RunSummary } from "@/lib/runs/schemas";
+import {
+  groupRewardsByPrompt,
+  responsesPerPrompt,
+  storedRewards,
+  type PromptRewards,
+  type Split,
+} from "@/lib/runs/rewards";
 
 /** Labels live with the badge (components/runs/status-badge.tsx); the kind comes from ml/'s collapseReport. */
 export type { VerdictKind };
-
-/** Share of annotated (better, worse) pairs that the rewards order the right way; ties in rewards count half. */
-export function pairAccuracy(prompts: readonly Pick<PromptRewards, "rewards" | "rankings">[]): number | null {
-  let right = 0;
-  let total = 0;
-  for (const p of prompts) {
-    for (const groups of p.rankings) {
-      for (let g = 0; g < groups.length; g++) {
-        for (let h = g + 1; h < groups.length; h++) {
-          for (const better of groups[g]!) {
-            for (const worse of groups[h]!) {
-              const rb = p.rewards.get(better);
-              const rw = p.rewards.get(worse);
-              if (rb === undefined || rw === undefined) continue;
-              total++;
-              right += rb > rw ? 1 : rb === rw ? 0.5 : 0;
-            }
-          }
-        }
-      }
-    }
-  }
-  return total ? right / total : null;
-}
-
-const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
 export type OpennessGroup = "closed" | "middle" | "open";
 
@@ -73,13 +42,27 @@ export type SplitDashboard = {
   split: Split;
   prompts: number;
   accuracy: number | null;
+  accuracyCi: Interval | null;
   gap: number | null;
-  /** The gap a model that put every prompt on its target would reach on these prompts (0.202 for n = 8 with only o = 0 and o = 1). */
+  gapCi: Interval | null;
+  /** The gap a model that put every prompt on its target (at the run's eps, with its ties) would reach on these prompts. */
   idealGap: number | null;
+  /** The open-minus-closed profile difference projected on the ideal one: 1 perfect, 0 collapsed, < 0 inverted. */
+  normalizedGap: number | null;
+  normalizedGapCi: Interval | null;
+  /** Slope of implied on tagged openness (1 perfect, 0 collapsed), with R² and interval. */
   tracking: number | null;
+  trackingR2: number | null;
+  trackingCi: Interval | null;
+  nOpen: number;
+  nClosed: number;
+  flatShare: number;
   collapsed: boolean;
   verdictKind: VerdictKind;
   verdict: string;
+  /** The rule of the kind shown. */
+  verdictRule: string;
+  reasons: string[];
   /** Rank 1..n: each openness group's mean profile and the mean of its prompts' targets (the optimum for their openness). */
   paperFigure: Record<string, number | null>[];
   groups: { group: OpennessGroup; prompts: number; meanOpenness: number | null }[];
@@ -89,6 +72,8 @@ export type SplitDashboard = {
   /** The shape of the n-point optimum against openness: where a prompt's dot should sit (not α = o, which holds only as n grows). */
   shapeTarget: { openness: number; shape: number }[];
   histogram: { bin: number; open: number; closed: number }[];
+  /** Implied against tagged openness (lib/runs/implied.ts): the scatter, its fit and the run's effective utility. */
+  implied: ImpliedOpennessView;
   flagged: {
     promptId: number;
     externalId: string;
@@ -120,11 +105,31 @@ function sample<T>(items: T[], max: number): T[] {
   return thin(items, max);
 }
 
-/** The dashboard numbers of one split, from its prompts' rewards. */
-export function splitDashboard(prompts: PromptRewards[], split: Split, n: number): SplitDashboard {
-  const report = collapseReport(
-    prompts.map((p) => ({ id: String(p.promptId), openness: p.openness, rewards: [...p.rewards.values()] })),
-  );
+/** A prompt's rewards in response order, with its rankings as indices into them (the verdict's input). */
+export function diagnosisPrompt(p: PromptRewards): DiagnosisPrompt {
+  const ids = [...p.rewards.keys()];
+  const index = new Map(ids.map((id, i) => [id, i] as const));
+  return {
+    id: String(p.promptId),
+    openness: p.openness,
+    rewards: [...p.rewards.values()],
+    rankings: p.rankings.map((groups) =>
+      groups
+        .map((g) => g.map((id) => index.get(id)).filter((i): i is number => i !== undefined))
+        .filter((g) => g.length),
+    ),
+    split: p.split,
+  };
+}
+
+/** The dashboard numbers of one split, from its prompts' rewards, judged at the run's eps. */
+export function splitDashboard(
+  prompts: PromptRewards[],
+  split: Split,
+  n: number,
+  eps: number = DEFAULT_EPS,
+): SplitDashboard {
+  const report = collapseReport(prompts.map(diagnosisPrompt), { eps, split });
   const byId = new Map(prompts.map((p) => [String(p.promptId), p]));
 
   const groups = (["closed", "middle", "open"] as const).map((group) => {
@@ -195,17 +200,27 @@ export function splitDashboard(prompts: PromptRewards[], split: Split, n: number
     };
   });
 
-  const kind = report.kind;
   return {
     split,
     prompts: prompts.length,
-    accuracy: pairAccuracy(prompts),
-    gap: finite(report.gap),
-    idealGap: finite(collapseGap(report.perPrompt.map((r) => ({ openness: r.openness, profile: r.target })))),
-    tracking: finite(report.tracking),
+    accuracy: report.accuracy,
+    accuracyCi: report.accuracyCi,
+    gap: report.gap,
+    gapCi: report.gapCi,
+    idealGap: report.idealGap,
+    normalizedGap: report.normalizedGap,
+    normalizedGapCi: report.normalizedGapCi,
+    tracking: report.tracking.slope,
+    trackingR2: report.tracking.r2,
+    trackingCi: report.tracking.ci,
+    nOpen: report.nOpen,
+    nClosed: report.nClosed,
+    flatShare: report.flatShare,
     collapsed: report.collapsed,
-    verdictKind: kind,
+    verdictKind: report.kind,
     verdict: report.verdict,
+    verdictRule: report.rule,
+    reasons: report.reasons,
     paperFigure,
     groups: groups.map((g) => ({ group: g.group, prompts: g.prompts, meanOpenness: g.meanOpenness })),
     strip: { rows: stripRows.length, sampled: stripRows.length < ordered.length, points: stripPoints },
@@ -213,8 +228,12 @@ export function splitDashboard(prompts: PromptRewards[], split: Split, n: number
     shapeTarget:
       n < 2
         ? []
-        : Array.from({ length: 21 }, (_, i) => ({ openness: i / 20, shape: round(shape(targetProfile(i / 20, n))) })),
+        : Array.from({ length: 21 }, (_, i) => ({
+            openness: i / 20,
+            shape: round(shape(targetProfile(i / 20, n, { eps }))),
+          })),
     histogram,
+    implied: impliedOpennessView(report, prompts.map(diagnosisPrompt), eps, LIMITS.shapePoints),
     flagged,
     flaggedTotal: flaggedAll.length,
   };
@@ -226,49 +245,32 @@ function round(x: number): number {
 
 /**
  * A run's rewards grouped by prompt, with the openness the run trained with (stored beside each
- * reward; for runs recorded before that, resolved again from the data: imported value, else the
- * mean of the annotators' tags, else the run's stated assumption).
+ * reward; for runs recorded before that, resolved again from the data by the one rule) and the
+ * dataset's current rankings, which accuracy is measured on.
  */
 export function loadRunRewards(db: Db, run: RunListItem): PromptRewards[] {
-  const { prompts } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness ?? { policy: "exclude" }, {
-    acceptedOnly: run.config.acceptedOnly ?? false,
+  const { prompts } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness, {
+    acceptedOnly: run.config.acceptedOnly,
   });
-  const byPrompt = new Map(prompts.map((p) => [Number(p.id), p]));
-  const rows = db.$client
-    .prepare(
-      `select rr.response_id as responseId, rr.split, rr.reward, rr.openness, r.prompt_id as promptId, p.external_id as externalId, p.text
-         from run_rewards rr join responses r on r.id = rr.response_id join prompts p on p.id = r.prompt_id
-        where rr.run_id = ? order by r.prompt_id, r.position`,
-    )
-    .all(run.id) as {
-    responseId: number;
-    split: Split;
-    reward: number;
-    openness: number | null;
-    promptId: number;
-    externalId: string;
-    text: string;
-  }[];
-  const out = new Map<number, PromptRewards>();
-  for (const row of rows) {
-    const training = byPrompt.get(row.promptId);
-    let entry = out.get(row.promptId);
-    if (!entry) {
-      entry = {
-        promptId: row.promptId,
-        externalId: row.externalId,
-        text: row.text,
-        // A prompt whose tags were removed since an old run keeps a neutral openness rather than vanishing.
-        openness: row.openness ?? training?.openness ?? 0.5,
-        split: row.split,
-        rewards: new Map(),
-        rankings: training?.rankings.map((groups) => groups.map((g) => g.map(Number))) ?? [],
-      };
-      out.set(row.promptId, entry);
-    }
-    entry.rewards.set(row.responseId, row.reward);
-  }
-  return [...out.values()];
+  const training = new Map(prompts.map((p) => [Number(p.id), p]));
+  const stored = storedRewards(db, run.id);
+  const names = new Map(stored.map((r) => [r.promptId, r]));
+  return groupRewardsByPrompt(stored, (promptId) => {
+    const p = training.get(promptId);
+    const name = names.get(promptId)!;
+    return {
+      externalId: name.promptExternalId,
+      text: name.promptText,
+      openness: p?.openness ?? null,
+      rankings: p?.rankings.map((groups) => groups.map((g) => g.map(Number))) ?? [],
+    };
+  });
+}
+
+/** The eps the run trained with (its settings, else the trainer's default). */
+export function runEps(train: Record<string, unknown>): number {
+  const eps = train.eps;
+  return typeof eps === "number" && eps > 0 ? eps : DEFAULT_EPS;
 }
 
 const FIXED_UTILITIES = new Set(["log", "logsigmoid", "linear", "inverse"]);
@@ -308,18 +310,16 @@ export function runDashboard(db: Db, runId: number): RunDashboard | null {
 function buildRunDashboard(db: Db, run: NonNullable<ReturnType<typeof getRunDetail>>): RunDashboard {
   const runId = run.id;
   const prompts = run.status === "succeeded" ? loadRunRewards(db, run) : [];
-  const counts = new Map<number, number>();
-  for (const p of prompts) counts.set(p.rewards.size, (counts.get(p.rewards.size) ?? 0) + 1);
-  const n = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 8;
+  const n = responsesPerPrompt(prompts);
   const splits: RunDashboard["splits"] = {};
   for (const split of ["test", "train"] as const) {
     const members = prompts.filter((p) => p.split === split);
-    if (members.length) splits[split] = splitDashboard(members, split, n);
+    if (members.length) splits[split] = splitDashboard(members, split, n, runEps(run.config.train));
   }
   const utility = run.config.utility;
   return {
     run,
-    summary: (run.summary as RunSummary | null) ?? null,
+    summary: run.summary ?? null,
     responsesPerPrompt: n,
     fixedOptimum: FIXED_UTILITIES.has(utility) && n >= 2 ? optimalRewards({ utility, n, eps: 0 }).map(round) : null,
     thresholds: COLLAPSE_THRESHOLDS,

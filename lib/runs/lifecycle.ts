@@ -7,14 +7,23 @@ import { and, asc, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
-import { isTerminal, runConfigOf, RunError, type RunConfig, type RunRow, type RunSummary } from "@/lib/runs/schemas";
+import {
+  isTerminal,
+  runConfigOf,
+  RunError,
+  runSummaryOf,
+  type RunConfig,
+  type RunRow,
+  type RunSummary,
+} from "@/lib/runs/schemas";
 
 export function getRun(db: Db, id: number): RunRow | undefined {
   return db.select().from(schema.trainingRuns).where(eq(schema.trainingRuns.id, id)).get();
 }
 
-export type RunListItem = Omit<RunRow, "weights" | "config"> & {
+export type RunListItem = Omit<RunRow, "weights" | "config" | "summary"> & {
   config: RunConfig;
+  summary: RunSummary | null;
   datasetSlug: string;
   datasetName: string;
   createdByName: string | null;
@@ -36,8 +45,10 @@ function selectRunListItems(db: Db) {
     .leftJoin(schema.users, eq(schema.users.id, schema.trainingRuns.createdBy));
 }
 
-function toListItem(row: Omit<RunListItem, "config"> & { config: Record<string, unknown> }): RunListItem {
-  return { ...row, config: runConfigOf(row) };
+function toListItem(
+  row: Omit<RunListItem, "config" | "summary"> & { config: Record<string, unknown>; summary: unknown },
+): RunListItem {
+  return { ...row, config: runConfigOf(row), summary: runSummaryOf(row) };
 }
 
 export function listRuns(db: Db, limit = 200): RunListItem[] {
@@ -156,9 +167,12 @@ export type CancelOutcome = { run: RunRow; signalPid: number | null };
  */
 export function requestCancel(db: Db, runId: number): CancelOutcome {
   const run = getRun(db, runId);
-  if (!run) throw new RunError(`There is no run ${runId}.`, 404);
+  if (!run) throw new RunError(`There is no run ${runId}.`, "not-found");
   if (isTerminal(run.status))
-    throw new RunError(`Run ${runId} has already ${run.status === "canceled" ? "been canceled" : run.status}.`, 409);
+    throw new RunError(
+      `Run ${runId} has already ${run.status === "canceled" ? "been canceled" : run.status}.`,
+      "conflict",
+    );
   if (run.status === "queued") {
     finishRun(db, runId, "canceled", "Canceled before it started.");
     return { run: getRun(db, runId)!, signalPid: null };

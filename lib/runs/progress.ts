@@ -4,6 +4,10 @@ import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
 
+/**
+ * One evaluation of a training run. Its accuracies are the per-prompt mean pair accuracy (each
+ * prompt's share of pairs ordered right, averaged over prompts), as the trainer measures it.
+ */
 export type ProgressPoint = {
   step: number;
   totalSteps: number;

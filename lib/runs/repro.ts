@@ -7,8 +7,8 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import { syntheticLengthDataset } from "@/ml";
-import { createRun } from "@/lib/runs/request-run";
-import { runRequestSchema, type RunRow } from "@/lib/runs/schemas";
+import { requestRun } from "@/lib/runs/request-run";
+import type { RunRow } from "@/lib/runs/schemas";
 
 /**
  * Sized to finish both runs in about a minute on two cores (measured: 512 prompts, 2,000 steps,
@@ -102,17 +102,12 @@ export function reproducePaper(db: Db, userId: number): { datasetSlug: string; l
     seed: REPRO.seed,
     train: { steps: REPRO.steps },
   };
-  const log = createRun(
+  const by = { userId, origin: "repro" } as const;
+  const log = requestRun(db, { ...base, utility: "log", name: "Paper repro: log (fixed utility)" }, by);
+  const conditioned = requestRun(
     db,
-    runRequestSchema.parse({ ...base, utility: "log", name: "Paper repro: log (fixed utility)" }),
-    userId,
-    "repro",
-  );
-  const conditioned = createRun(
-    db,
-    runRequestSchema.parse({ ...base, utility: "conditioned", name: "Paper repro: openness-conditioned" }),
-    userId,
-    "repro",
+    { ...base, utility: "conditioned", name: "Paper repro: openness-conditioned" },
+    by,
   );
   return { datasetSlug: dataset.slug, log, conditioned };
 }

@@ -1,11 +1,71 @@
-/** Creating a run: every way in (the API, the form, the CLI, repro) queues it here. */
+/** Creating a run: every way in (the API, the form, the CLI, repro) asks requestRun. */
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
-import { RunError, type RunConfig, type RunRequest, type RunRow } from "@/lib/runs/schemas";
+import { describeZodError } from "@/lib/http/body";
+import type { MissingOpenness } from "@/lib/openness/resolve";
+import { trainSettingDefaults, validateTrainSettings } from "@/lib/runs/training";
+import { RunError, runRequestSchema, type RunConfig, type RunRequest, type RunRow } from "@/lib/runs/schemas";
 
 /**
- * Queues a run. `startNow` creates it already running, owned by that process, with a fresh lease
+ * The one way to ask for a run. `input` is what the caller was sent (an API body, the form's
+ * fields, the CLI's flags, repro's settings); the dataset may be named by `dataset` (its slug)
+ * instead of `datasetId`. It is parsed with runRequestSchema, its trainer settings are checked
+ * against the trainer's own schema, and the run is queued. A bad request throws an "invalid"
+ * RunError whose details map each field to what is wrong with it; an unknown dataset, "not-found".
+ */
+export function requestRun(
+  db: Db,
+  input: Record<string, unknown>,
+  by: { userId: number | null; origin: RunConfig["origin"] },
+  startNow?: { workerPid: number },
+): RunRow {
+  let body = input;
+  if (typeof body.dataset === "string" && body.datasetId === undefined) {
+    const id = datasetIdBySlug(db, body.dataset);
+    if (id === null) throw new RunError(`There is no dataset "${body.dataset}".`, "not-found");
+    body = { ...body, datasetId: id };
+  }
+  const parsed = runRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const fieldErrors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".")] ??= issue.message;
+    throw new RunError(describeZodError(parsed.error), "invalid", { fieldErrors });
+  }
+  return createRun(db, validateTrainSettings(parsed.data), by.userId, by.origin, startNow);
+}
+
+/**
+ * A trainer setting typed in as text (a form field, a CLI flag), read like its default: a number,
+ * whole numbers separated by commas, or a yes/no. Returns an error message instead when it is not one.
+ */
+export function trainSettingFromText(key: string, raw: string): { value: unknown } | { error: string } {
+  const fallback = trainSettingDefaults()[key];
+  if (typeof fallback === "boolean") return { value: ["on", "true", "1", "yes"].includes(raw.trim().toLowerCase()) };
+  if (Array.isArray(fallback)) {
+    const values = raw.split(",").map((v) => Number(v.trim()));
+    return values.some((v) => !Number.isFinite(v))
+      ? { error: "Enter whole numbers separated by commas, e.g. 128 or 256, 64." }
+      : { value: values };
+  }
+  const value = Number(raw);
+  return raw.trim() !== "" && Number.isFinite(value) ? { value } : { error: "Enter a number." };
+}
+
+/** The missing-openness policy typed in as text: "exclude", "estimate", "assume" (with `assumed`), or a number to assume. */
+export function missingOpennessFromText(
+  policy: string | undefined,
+  assumed?: unknown,
+): MissingOpenness | { policy: "assume"; value: unknown } {
+  if (policy === undefined || policy === "exclude") return { policy: "exclude" };
+  if (policy === "estimate") return { policy: "estimate" };
+  if (policy === "assume") return { policy: "assume", value: assumed };
+  // Anything else is the value to assume; the schema says so when it is not a number in [0, 1].
+  return { policy: "assume", value: policy };
+}
+
+/**
+ * Queues a run request that has been parsed and checked (requestRun does both). `startNow` creates it already running, owned by that process, with a fresh lease
  * (tests; trainers go through claimRun in lib/runs/lifecycle.ts so that only one trains at a time).
  */
 export function createRun(
@@ -16,7 +76,7 @@ export function createRun(
   startNow?: { workerPid: number },
 ): RunRow {
   const dataset = db.select().from(schema.datasets).where(eq(schema.datasets.id, request.datasetId)).get();
-  if (!dataset) throw new RunError(`There is no dataset with id ${request.datasetId}.`, 404);
+  if (!dataset) throw new RunError(`There is no dataset with id ${request.datasetId}.`, "not-found");
   const { datasetId, name, ...rest } = request;
   const config: RunConfig = { ...rest, origin };
   return db

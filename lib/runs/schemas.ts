@@ -3,10 +3,12 @@
  * (parsed on read), and the error its operations throw.
  */
 import { z } from "zod";
+import { AppError, type ErrorKind } from "@/lib/errors";
+import { missingOpennessSchema } from "@/lib/openness/resolve";
 import { type schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
 import { UTILITY_NAMES, type UtilityName } from "@/ml/utility";
-import type { VerdictKind } from "@/ml/metrics";
+import { VERDICT_KINDS } from "@/ml/verdict";
 
 export { UTILITY_NAMES };
 export type { UtilityName };
@@ -27,20 +29,6 @@ export const TERMINAL_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "
 export function isTerminal(status: RunStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
-
-export const missingOpennessSchema = z.discriminatedUnion("policy", [
-  z.object({ policy: z.literal("exclude") }),
-  /** The dataset's openness estimate (lib/openness/estimates.ts); prompts without one are left out. */
-  z.object({ policy: z.literal("estimate") }),
-  z.object({
-    policy: z.literal("assume"),
-    value: z.coerce
-      .number()
-      .min(0, "The assumed openness must be between 0 and 1.")
-      .max(1, "The assumed openness must be between 0 and 1."),
-  }),
-]);
-export type MissingOpenness = z.infer<typeof missingOpennessSchema>;
 
 /**
  * What a run is asked to do. `train` holds overrides of the ml/ trainer's settings; they are checked
@@ -78,43 +66,80 @@ export const runRequestSchema = z.object({
 });
 export type RunRequest = z.infer<typeof runRequestSchema>;
 
-/** Stored in training_runs.config. */
-export type RunConfig = Omit<RunRequest, "datasetId" | "name"> & { origin: "web" | "api" | "cli" | "repro" };
+export const RUN_ORIGINS = ["web", "api", "cli", "repro"] as const;
 
-export function runConfigOf(row: { config: Record<string, unknown> }): RunConfig {
-  return row.config as unknown as RunConfig;
+/** Stored in training_runs.config: the request without what has its own column, and where it came from. */
+export const runConfigSchema = runRequestSchema
+  .omit({ datasetId: true, name: true })
+  .extend({ origin: z.enum(RUN_ORIGINS) });
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+/** Stored JSON is parsed like any input: a row that does not fit is reported, not cast. */
+function parseStored<T extends z.ZodType>(what: string, runId: number, value: unknown, schema: T): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    throw new Error(`Run ${runId}'s stored ${what} does not fit its schema: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function runConfigOf(row: { id: number; config: unknown }): RunConfig {
+  return parseStored("config", row.id, row.config, runConfigSchema);
+}
+
+export function runSummaryOf(row: { id: number; summary: unknown }): RunSummary | null {
+  return row.summary === null ? null : parseStored("summary", row.id, row.summary, runSummarySchema);
 }
 
 export type RunRow = typeof schema.trainingRuns.$inferSelect;
 
-/** Final numbers written by the worker when a run succeeds. */
-export type RunSummary = {
-  backend: string;
-  durationMs: number;
-  prompts: { train: number; test: number; excludedWithoutOpenness: number };
-  metrics: Record<string, unknown>;
-  /** Held-out pair accuracy (share of annotated pairs the model orders correctly). */
-  testAccuracy: number | null;
-  trainAccuracy: number | null;
-  collapse: Partial<
-    Record<
-      "train" | "test",
-      { gap: number | null; tracking: number | null; collapsed: boolean; verdict: string; verdictKind?: VerdictKind }
-    >
-  >;
-};
+const interval = z.tuple([z.number(), z.number()]);
 
-export class RunError extends Error {
+const splitCollapseSchema = z.object({
+  /** 2 since the verdict v2 (normalised gap, implied-openness tracking); absent on older runs. */
+  version: z.literal(2).optional(),
+  gap: z.number().nullable(),
+  normalizedGap: z.number().nullable().optional(),
+  normalizedGapCi: interval.nullable().optional(),
+  tracking: z.number().nullable(),
+  accuracyCi: interval.nullable().optional(),
+  collapsed: z.boolean(),
+  verdict: z.string(),
+  verdictKind: z.enum(VERDICT_KINDS).optional(),
+});
+
+/** Final numbers written by the worker when a run succeeds (training_runs.summary). */
+export const runSummarySchema = z.object({
+  backend: z.string(),
+  durationMs: z.number(),
+  prompts: z.object({ train: z.number(), test: z.number(), excludedWithoutOpenness: z.number() }),
+  metrics: z.record(z.string(), z.unknown()),
+  /** Pair accuracy on the held-out prompts, the per-prompt mean (ml/verdict.ts), as on the dashboard. */
+  testAccuracy: z.number().nullable().default(null),
+  trainAccuracy: z.number().nullable().default(null),
+  collapse: z.object({ train: splitCollapseSchema.optional(), test: splitCollapseSchema.optional() }),
+  /** Collapse figures of both splits at ~20 checkpoints (absent on runs before the trajectory). */
+  trajectory: z
+    .array(
+      z.object({
+        step: z.number().int(),
+        split: z.enum(["train", "test"]),
+        gap: z.number().nullable(),
+        normalizedGap: z.number().nullable(),
+        tracking: z.number().nullable(),
+        accuracy: z.number().nullable(),
+      }),
+    )
+    .optional(),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+/** A run request or operation refused, in the caller's terms. */
+export class RunError extends AppError {
   constructor(
     message: string,
-    readonly status: 400 | 404 | 409 = 400,
+    kind: Extract<ErrorKind, "invalid" | "not-found" | "conflict"> = "invalid",
+    details?: unknown,
   ) {
-    super(message);
+    super(kind, message, details);
   }
-}
-
-/** A run id from a URL segment, or null when it is not one. */
-export function parseRunId(raw: string | undefined): number | null {
-  const parsed = z.coerce.number().int().positive().safeParse(raw);
-  return parsed.success ? parsed.data : null;
 }

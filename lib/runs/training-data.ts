@@ -3,7 +3,14 @@ import { asc, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { TrainingPrompt } from "@/ml/types";
-import type { MissingOpenness } from "@/lib/runs/schemas";
+import {
+  isRankable,
+  promptOpenness,
+  rankableAnnotationSql,
+  trainingOpenness,
+  type MissingOpenness,
+  type TaggedAnnotation,
+} from "@/lib/openness/resolve";
 import { datasetOpennessEstimates } from "@/lib/openness/estimates";
 import { acceptedSql } from "@/lib/annotations/review";
 
@@ -36,7 +43,7 @@ export function datasetTrainingStats(db: Db): DatasetTrainingStats[] {
                   (p.openness is not null or count(a.openness) > 0) as has_openness,
                   count(*) as n
              from prompts p
-             join annotations a on a.prompt_id = p.id and a.not_rankable = 0 and json_array_length(a.ranking) > 1
+             join annotations a on a.prompt_id = p.id and ${rankableAnnotationSql("a")}
             group by p.id
          ) r on r.dataset_id = d.id
         group by d.id
@@ -51,10 +58,9 @@ export function datasetTrainingStats(db: Db): DatasetTrainingStats[] {
 }
 
 /**
- * A dataset's ranked prompts as ml/ training prompts (ids are the database ids as strings).
- * Openness is the imported value when there is one, else the mean of the annotators' tags, else
- * what the missing-openness policy says: an assumed value, or the dataset's openness estimate from
- * the prompt's text and rankings (or the prompt is left out).
+ * A dataset's ranked prompts as ml/ training prompts (ids are the database ids as strings), with
+ * the openness lib/openness/resolve.ts gives them (with the policy "estimate", the dataset's
+ * openness estimate from the prompt's text and rankings); a prompt left out is counted.
  */
 export function loadTrainingPrompts(
   db: Db,
@@ -89,32 +95,30 @@ export function loadTrainingPrompts(
     list.push({ id: String(r.id), text: r.text, ...(embedding ? { embedding } : {}) });
     responsesByPrompt.set(r.promptId, list);
   }
-  const annotationsByPrompt = new Map<number, { rankings: string[][][]; tags: number[] }>();
+  const annotationsByPrompt = new Map<number, TaggedAnnotation[]>();
   for (const a of annotationRows) {
-    const groups = JSON.parse(a.ranking) as number[][];
-    if (groups.length < 2) continue;
-    const entry = annotationsByPrompt.get(a.promptId) ?? { rankings: [], tags: [] };
-    entry.rankings.push(groups.map((g) => g.map(String)));
-    if (a.openness !== null) entry.tags.push(a.openness);
-    annotationsByPrompt.set(a.promptId, entry);
+    const annotation = { openness: a.openness, notRankable: false, ranking: JSON.parse(a.ranking) as number[][] };
+    if (!isRankable(annotation)) continue;
+    const list = annotationsByPrompt.get(a.promptId) ?? [];
+    list.push(annotation);
+    annotationsByPrompt.set(a.promptId, list);
   }
 
   const estimates = missing.policy === "estimate" ? datasetOpennessEstimates(db, datasetId) : null;
-  const fallback = (promptId: number): number | null =>
-    missing.policy === "assume" ? missing.value : (estimates?.byPrompt.get(promptId)?.estimate?.estimate ?? null);
+  const estimate = (promptId: number) => estimates?.byPrompt.get(promptId)?.estimate?.estimate ?? null;
   const prompts: (TrainingPrompt & { openness: number })[] = [];
   let excludedWithoutOpenness = 0;
   for (const p of promptRows) {
     const annotated = annotationsByPrompt.get(p.id);
     const responses = responsesByPrompt.get(p.id);
     if (!annotated || !responses || responses.length < 2) continue;
-    const tagged = annotated.tags.length ? annotated.tags.reduce((s, t) => s + t, 0) / annotated.tags.length : null;
-    const openness = p.openness ?? tagged ?? fallback(p.id);
+    const openness = trainingOpenness(promptOpenness(p.openness, annotated), missing, () => estimate(p.id));
     if (openness === null) {
       excludedWithoutOpenness++;
       continue;
     }
-    prompts.push({ id: String(p.id), text: p.text, openness, responses, rankings: annotated.rankings });
+    const rankings = annotated.map((a) => (a.ranking as number[][]).map((g) => g.map(String)));
+    prompts.push({ id: String(p.id), text: p.text, openness, responses, rankings });
   }
   return { prompts, excludedWithoutOpenness };
 }

@@ -10,7 +10,8 @@ import { completeRun, finishRun, getRunDetail, renewRunLease, RUN_HEARTBEAT_MS }
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { recordProgress, type ProgressPoint } from "@/lib/runs/progress";
 import { RunError, type RunConfig, type RunRequest, type RunSummary } from "@/lib/runs/schemas";
-import { splitDashboard, type PromptRewards } from "@/lib/runs/dashboard";
+import { splitDashboard } from "@/lib/runs/dashboard";
+import { groupRewardsByPrompt, responsesPerPrompt } from "@/lib/runs/rewards";
 import type { TrainingPrompt } from "@/ml/types";
 
 /** Settings the app chooses itself; the researcher sets everything else of the trainer. */
@@ -150,7 +151,7 @@ async function trainAndRecord(
       reward: r.reward,
       openness: opennessByPrompt.get(r.promptId) ?? null,
     }));
-    const summary = summarize(prompts, result, excludedWithoutOpenness, Date.now() - startedAt);
+    const summary = summarize(prompts, result, excludedWithoutOpenness, Date.now() - startedAt, config.eps);
     return completeRun(db, runId, { rewards, weights: result.weights, summary }) ? "succeeded" : "canceled";
   } catch (error) {
     flush();
@@ -174,37 +175,50 @@ async function trainAndRecord(
 }
 
 /** The run's final numbers, computed the way the dashboard computes them (lib/runs/dashboard.ts). */
-function summarize(prompts: TrainingPrompt[], result: TrainResult, excluded: number, durationMs: number): RunSummary {
-  const bySplit: Record<"train" | "test", PromptRewards[]> = { train: [], test: [] };
-  const entries = new Map<string, PromptRewards>();
-  const promptsById = new Map(prompts.map((p) => [p.id, p]));
-  for (const r of result.rewards) {
-    let entry = entries.get(r.promptId);
-    if (!entry) {
-      const p = promptsById.get(r.promptId)!;
-      entry = {
-        promptId: Number(p.id),
+function summarize(
+  prompts: TrainingPrompt[],
+  result: TrainResult,
+  excluded: number,
+  durationMs: number,
+  eps: number,
+): RunSummary {
+  const promptsById = new Map(prompts.map((p) => [Number(p.id), p]));
+  const grouped = groupRewardsByPrompt(
+    result.rewards.map((r) => ({
+      promptId: Number(r.promptId),
+      responseId: Number(r.responseId),
+      split: r.split,
+      reward: r.reward,
+      openness: promptsById.get(Number(r.promptId))?.openness ?? null,
+    })),
+    (promptId) => {
+      const p = promptsById.get(promptId)!;
+      return {
         externalId: p.id,
         text: p.text,
-        openness: p.openness ?? 0.5,
-        split: r.split,
-        rewards: new Map(),
+        openness: p.openness ?? null,
         rankings: p.rankings.map((groups) => groups.map((g) => g.map(Number))),
       };
-      entries.set(r.promptId, entry);
-      bySplit[r.split].push(entry);
-    }
-    entry.rewards.set(Number(r.responseId), r.reward);
-  }
+    },
+  );
+  const n = responsesPerPrompt(grouped);
+  const bySplit = {
+    train: grouped.filter((p) => p.split === "train"),
+    test: grouped.filter((p) => p.split === "test"),
+  };
   const collapse: RunSummary["collapse"] = {};
   const accuracy: Partial<Record<"train" | "test", number | null>> = {};
   for (const split of ["train", "test"] as const) {
     const members = bySplit[split];
     if (!members.length) continue;
-    const d = splitDashboard(members, split, members[0]!.rewards.size);
+    const d = splitDashboard(members, split, n, eps);
     collapse[split] = {
+      version: 2,
       gap: d.gap,
+      normalizedGap: d.normalizedGap,
+      normalizedGapCi: d.normalizedGapCi,
       tracking: d.tracking,
+      accuracyCi: d.accuracyCi,
       collapsed: d.collapsed,
       verdict: d.verdict,
       verdictKind: d.verdictKind,
@@ -219,5 +233,6 @@ function summarize(prompts: TrainingPrompt[], result: TrainResult, excluded: num
     testAccuracy: accuracy.test ?? result.metrics.testAccuracy,
     trainAccuracy: accuracy.train ?? result.metrics.trainAccuracy,
     collapse,
+    trajectory: result.trajectory,
   };
 }

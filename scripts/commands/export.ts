@@ -8,8 +8,8 @@ import { getDataset } from "../../lib/datasets/queries";
 import { exportLines, exportOptionsSchema } from "../../lib/datasets/export";
 import { describeZodError } from "../../lib/http/body";
 
-const USAGE = `Usage: npm run cli -- export --dataset <slug> --format annotations|consensus|pairs
-  [--gzip] [--min-annotators N] [--min-agreement W] [--skip-not-rankable] [--run ID] [--out FILE]
+export const USAGE = `Usage: npm run cli -- export --dataset <slug> --format annotations|consensus|pairs
+  [--gzip] [--min-annotators N] [--min-agreement W] [--skip-not-rankable] [--accepted-only] [--run ID] [--out FILE]
 Writes JSONL to stdout (or FILE).`;
 
 export async function run(argv: string[]): Promise<void> {
@@ -22,6 +22,7 @@ export async function run(argv: string[]): Promise<void> {
       "min-annotators": { type: "string" },
       "min-agreement": { type: "string" },
       "skip-not-rankable": { type: "boolean", default: false },
+      "accepted-only": { type: "boolean", default: false },
       run: { type: "string" },
       out: { type: "string" },
     },
@@ -33,6 +34,7 @@ export async function run(argv: string[]): Promise<void> {
     min_annotators: values["min-annotators"],
     min_agreement: values["min-agreement"],
     skip_not_rankable: values["skip-not-rankable"],
+    accepted_only: values["accepted-only"],
     run: values.run,
   });
   if (!parsed.success) throw new Error(`${describeZodError(parsed.error)}\n${USAGE}`);

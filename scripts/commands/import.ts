@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { getDb } from "../../db/index";
 import { describeImport, ImportTooLargeError, importJsonlFile, MAX_IMPORT_BYTES } from "../../lib/datasets/import";
 
-const USAGE = `Usage: npm run cli -- import --dataset <slug> FILE.jsonl
+export const USAGE = `Usage: npm run cli -- import --dataset <slug> FILE.jsonl
   [--name N] [--guidelines-file F.md] [--responses-per-prompt 8] [--annotations-per-prompt 3] [--json]
 A slug that does not exist yet is created with these settings.`;
 

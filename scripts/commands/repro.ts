@@ -1,12 +1,9 @@
 /**
- * `npm run cli -- repro [--prompts 2048] [--test-prompts 256] [--seed 1] [--utilities log,conditioned]
- *   [--steps 2000] [--lr 0.003] [--batch 64] [--dim 4096] [--hidden 128] [--gamma G (boxcox)] [--parallel N]
- *   [--out DIR] [--json]`
- *
- * The paper's length experiment (issue 4): trains one model per utility on synthetic data and
- * reports, on held-out prompts, pair accuracy, collapse gap, openness tracking and mean misfit.
- * Utilities train in parallel child processes (one per core by default). With --out, writes
- * DIR/rewards.jsonl: {"prompt_id","utility","split","openness","rewards":[8, in the true order, best first]}.
+ * The paper's length experiment: trains one model per utility on synthetic data and reports, on
+ * held-out prompts drawn from templates never used in training, pair accuracy and the collapse
+ * verdict (ml/verdict.ts) with its figures. Utilities train in parallel child processes (one per
+ * core by default). With --out, writes DIR/rewards.jsonl, one line per prompt and utility:
+ * {"prompt_id","prompt","utility","split","openness","rewards":[8, in the true order, best first]}.
  */
 import { fork } from "node:child_process";
 import fs from "node:fs";
@@ -17,6 +14,7 @@ import {
   type TrainingPrompt,
   type UtilityName,
   collapseReport,
+  DEFAULT_EPS,
   isUtilityName,
   syntheticLengthDataset,
   trainRewardModel,
@@ -48,9 +46,22 @@ interface JobResult {
   rewards: number[][];
 }
 
-function dataset(job: Pick<Job, "prompts" | "testPrompts" | "seed">): { all: TrainingPrompt[]; testIds: string[] } {
-  const train = syntheticLengthDataset({ prompts: job.prompts, seed: job.seed, prefix: "train" });
-  const test = syntheticLengthDataset({ prompts: job.testPrompts, seed: job.seed + 1_000_003, prefix: "test" });
+export function dataset(job: Pick<Job, "prompts" | "testPrompts" | "seed">): {
+  all: TrainingPrompt[];
+  testIds: string[];
+} {
+  const train = syntheticLengthDataset({
+    prompts: job.prompts,
+    seed: job.seed,
+    prefix: "train",
+    templates: "training",
+  });
+  const test = syntheticLengthDataset({
+    prompts: job.testPrompts,
+    seed: job.seed + 1_000_003,
+    prefix: "test",
+    templates: "held-out",
+  });
   return { all: [...train, ...test], testIds: test.map((p) => p.id) };
 }
 
@@ -124,7 +135,17 @@ function fmt(x: number | null, d = 3): string {
   return x === null || !Number.isFinite(x) ? "n/a" : x.toFixed(d);
 }
 
+export const USAGE = `Usage: npm run cli -- repro [--prompts 2048] [--test-prompts 256] [--seed 1]
+       [--utilities log,conditioned] [--steps 2000] [--lr 0.003] [--batch 64] [--dim 4096] [--hidden 128]
+       [--gamma G (boxcox)] [--backend wasm|cpu] [--parallel N] [--out DIR] [--json]
+The paper's length experiment: one model per utility (${UTILITY_NAMES.join(", ")}) on synthetic prompts,
+judged on held-out prompts whose templates never appear in training.`;
+
 export async function run(argv: string[]): Promise<void> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -188,14 +209,32 @@ export async function run(argv: string[]): Promise<void> {
   const testSet = new Set(testIds);
   const rows = results.map((r) => {
     const test = all.map((p, i) => ({ p, rewards: r.rewards[i] ?? [] })).filter((x) => testSet.has(x.p.id));
-    const rep = collapseReport(test.map((x) => ({ id: x.p.id, openness: x.p.openness as number, rewards: x.rewards })));
-    const meanMisfit = rep.perPrompt.reduce((a, p) => a + p.misfit, 0) / Math.max(1, rep.perPrompt.length);
+    const rep = collapseReport(
+      test.map((x) => {
+        const pos = new Map(x.p.responses.map((resp, k) => [resp.id, k] as const));
+        return {
+          id: x.p.id,
+          openness: x.p.openness as number,
+          rewards: x.rewards,
+          rankings: x.p.rankings.map((groups) => groups.map((g) => g.map((id) => pos.get(id) as number))),
+        };
+      }),
+      { eps: DEFAULT_EPS },
+    );
+    const judged = rep.perPrompt.filter((p) => p.profile.length >= 2);
+    const meanMisfit = judged.reduce((a, p) => a + p.misfit, 0) / Math.max(1, judged.length);
     return {
       utility: r.utility,
       testAccuracy: r.testAccuracy,
+      accuracyCi: rep.accuracyCi,
       gap: rep.gap,
-      tracking: rep.tracking,
+      idealGap: rep.idealGap,
+      normalizedGap: rep.normalizedGap,
+      normalizedGapCi: rep.normalizedGapCi,
+      tracking: rep.tracking.slope,
+      trackingR2: rep.tracking.r2,
       meanMisfit,
+      kind: rep.kind,
       collapsed: rep.collapsed,
       verdict: rep.verdict,
       trainSeconds: r.trainSeconds,
@@ -215,6 +254,7 @@ export async function run(argv: string[]): Promise<void> {
         lines.push(
           JSON.stringify({
             prompt_id: p.id,
+            prompt: p.text,
             utility: r.utility,
             split: testSet.has(p.id) ? "test" : "train",
             openness: p.openness,
@@ -235,12 +275,15 @@ export async function run(argv: string[]): Promise<void> {
   console.log(
     `repro: ${base.prompts} train + ${base.testPrompts} held-out prompts, seed ${base.seed}, ${base.steps} steps, lr ${base.lr}, batch ${base.batch}, dim ${base.dim}, hidden ${base.hidden.join("x")}, backend ${rows[0]?.backend}, ${parallel} process(es)`,
   );
-  console.log("| utility | held-out pair acc | collapse gap | openness tracking | mean misfit | collapsed | steps/s |");
+  console.log(
+    "| utility | held-out pair acc | normalised gap [95%] | gap (ideal) | tracking slope (R²) | mean misfit | verdict |",
+  );
   console.log("|---|---|---|---|---|---|---|");
   for (const r of rows)
     console.log(
-      `| ${r.utility} | ${fmt(r.testAccuracy)} | ${fmt(r.gap)} | ${fmt(r.tracking)} | ${fmt(r.meanMisfit)} | ${r.collapsed ? "yes" : "no"} | ${fmt(r.stepsPerSecond, 0)} |`,
+      `| ${r.utility} | ${fmt(r.testAccuracy)} | ${fmt(r.normalizedGap, 2)} [${fmt(r.normalizedGapCi?.[0] ?? null, 2)}, ${fmt(r.normalizedGapCi?.[1] ?? null, 2)}] | ${fmt(r.gap)} (${fmt(r.idealGap)}) | ${fmt(r.tracking, 2)} (${fmt(r.trackingR2, 2)}) | ${fmt(r.meanMisfit)} | ${r.kind} |`,
     );
+  for (const r of rows) console.log(`${r.utility}: ${r.verdict}`);
   console.log(
     `wall time ${wall.toFixed(1)} s${values.out ? `; rewards in ${path.join(values.out, "rewards.jsonl")}` : ""}`,
   );

@@ -1,27 +1,24 @@
 import { parseArgs } from "node:util";
 import { getDb } from "../../db/index";
-import { describeZodError } from "../../lib/http/body";
-import { executeRun, trainSettingDefaults, validateTrainSettings } from "../../lib/runs/training";
-import { createRun, datasetIdBySlug } from "../../lib/runs/request-run";
+import { executeRun, trainSettingDefaults } from "../../lib/runs/training";
+import { missingOpennessFromText, requestRun, trainSettingFromText } from "../../lib/runs/request-run";
 import { claimRun, finishRun, getRunDetail } from "../../lib/runs/lifecycle";
 import type { Db } from "../../db/index";
-import { runRequestSchema, UTILITY_NAMES } from "../../lib/runs/schemas";
+import { RunError, runConfigOf, UTILITY_NAMES } from "../../lib/runs/schemas";
 
-const USAGE = `Usage: npm run cli -- train --dataset <slug> [--utility ${UTILITY_NAMES.join("|")}]
+export const USAGE = `Usage: npm run cli -- train --dataset <slug> [--utility ${UTILITY_NAMES.join("|")}]
        [--steps N] [--learning-rate X] [--held-out 0.2] [--seed 1] [--name NAME]
-       [--missing-openness exclude|<0..1>] [--set key=value ...] [--json]
+       [--missing-openness exclude|estimate|<0..1>] [--set key=value ...] [--accepted-only] [--json]
 Trains in this process (headless) and records the run like the web app does.
 Other trainer settings (--set): ${Object.keys(trainSettingDefaults()).join(", ")}`;
 
-function parseSetting(raw: string, defaults: Record<string, unknown>): [string, unknown] {
+function parseSetting(raw: string): [string, unknown] {
   const eq = raw.indexOf("=");
   if (eq <= 0) throw new Error(`--set expects key=value, got "${raw}".\n${USAGE}`);
   const key = raw.slice(0, eq);
-  const value = raw.slice(eq + 1);
-  const fallback = defaults[key];
-  if (Array.isArray(fallback)) return [key, value.split(",").map(Number)];
-  if (typeof fallback === "boolean") return [key, value === "true" || value === "1"];
-  return [key, Number(value)];
+  const read = trainSettingFromText(key, raw.slice(eq + 1));
+  if ("error" in read) throw new Error(`--set ${key}: ${read.error}\n${USAGE}`);
+  return [key, read.value];
 }
 
 /**
@@ -62,32 +59,36 @@ export async function run(argv: string[]): Promise<void> {
       "missing-openness": { type: "string", default: "exclude" },
       set: { type: "string", multiple: true, default: [] },
       json: { type: "boolean", default: false },
+      "accepted-only": { type: "boolean", default: false },
     },
   });
   if (!values.dataset) throw new Error(USAGE);
   const db = getDb();
-  const datasetId = datasetIdBySlug(db, values.dataset);
-  if (datasetId === null) throw new Error(`There is no dataset "${values.dataset}".`);
-  const defaults = trainSettingDefaults();
-  const train: Record<string, unknown> = Object.fromEntries(values.set.map((s) => parseSetting(s, defaults)));
+  const train: Record<string, unknown> = Object.fromEntries(values.set.map(parseSetting));
   if (values.steps !== undefined) train.steps = Number(values.steps);
   if (values["learning-rate"] !== undefined) train.learningRate = Number(values["learning-rate"]);
-  const missing = values["missing-openness"];
-  const parsed = runRequestSchema.safeParse({
-    datasetId,
-    name: values.name,
-    utility: values.utility,
-    heldOutShare: values["held-out"],
-    seed: values.seed,
-    missingOpenness: missing === "exclude" ? { policy: "exclude" } : { policy: "assume", value: missing },
-    train,
-  });
-  if (!parsed.success) throw new Error(`${describeZodError(parsed.error)}\n${USAGE}`);
-  const request = validateTrainSettings(parsed.data);
-
-  const created = createRun(db, request, null, "cli");
+  let created;
+  try {
+    created = requestRun(
+      db,
+      {
+        dataset: values.dataset,
+        name: values.name,
+        utility: values.utility,
+        heldOutShare: values["held-out"],
+        seed: values.seed,
+        missingOpenness: missingOpennessFromText(values["missing-openness"]),
+        acceptedOnly: values["accepted-only"],
+        train,
+      },
+      { userId: null, origin: "cli" },
+    );
+  } catch (error) {
+    if (error instanceof RunError && error.kind === "invalid") throw new Error(`${error.message}\n${USAGE}`);
+    throw error;
+  }
   await claimWhenFree(db, created.id, values.json);
-  if (!values.json) console.error(`Run ${created.id}: training ${request.utility} on ${values.dataset}…`);
+  if (!values.json) console.error(`Run ${created.id}: training ${runConfigOf(created).utility} on ${values.dataset}…`);
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort("canceled"));
   process.once("SIGTERM", () => controller.abort("canceled"));

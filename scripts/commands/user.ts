@@ -4,7 +4,8 @@ import { getDb } from "../../db/index";
 import { createUser, newUserSchema } from "../../lib/auth/users";
 import { describeZodError } from "../../lib/http/body";
 
-const USAGE = "Usage: npm run cli -- user add --email E --role admin|researcher|annotator [--name N] [--password P]";
+export const USAGE =
+  "Usage: npm run cli -- user add --email E --role admin|researcher|annotator [--name N] [--password P]";
 
 async function askPassword(): Promise<string> {
   if (!process.stdin.isTTY) throw new Error(`No --password given and no terminal to ask on.\n${USAGE}`);

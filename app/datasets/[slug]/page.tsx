@@ -5,6 +5,8 @@ import { HistogramChart } from "@/components/datasets/histogram-chart";
 import { ProgressBar } from "@/components/datasets/progress-bar";
 import { SortableTable } from "@/components/datasets/sortable-table";
 import { PromptBrowser } from "@/components/datasets/prompt-browser";
+import { OpennessEstimateSummary } from "@/components/datasets/openness-estimate-summary";
+import { datasetOpennessEstimates } from "@/lib/openness/estimates";
 import { AGREEMENT_THRESHOLDS, getDataset, histogramBins, listDatasetRuns } from "@/lib/datasets/queries";
 import { datasetAnnotators, parsePromptSearch, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
 import {
@@ -81,6 +83,7 @@ export default async function Page({
   const dataset = { ...row, ...summary };
   const annotators = annotatorStats(db, row.id);
   const prompts = searchPrompts(db, row.id, search);
+  const openness = datasetOpennessEstimates(db, row.id);
   const runs = listDatasetRuns(db, dataset.id);
   const t = AGREEMENT_THRESHOLDS;
   const flaggedPrompts = summary.flaggedPrompts;
@@ -334,7 +337,9 @@ export default async function Page({
           result={prompts}
           annotators={datasetAnnotators(db, row.id)}
           lowAgreement={t.promptW}
+          estimates={new Map(prompts.rows.map((p) => [p.id, openness.byPrompt.get(p.id)?.estimate ?? null]))}
         />
+        <OpennessEstimateSummary estimates={openness} />
       </section>
     </div>
   );

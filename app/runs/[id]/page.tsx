@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { runDashboard } from "@/lib/runs/dashboard";
-import { parseRunId, type RunSummary } from "@/lib/runs/schemas";
+import { parseRecordId } from "@/lib/http/ids";
 import { runMetricSeries, runSnapshot } from "@/lib/runs/progress";
 import { toTrainConfig } from "@/lib/runs/training";
 import { RunLive } from "@/components/runs/run-live";
@@ -22,7 +22,7 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
   const { id: raw } = await params;
   await requirePageUser("researcher", `/runs/${raw}`);
-  const id = parseRunId(raw);
+  const id = parseRecordId(raw);
   if (id === null) notFound();
   const db = getDb();
   const data = runDashboard(db, id);
@@ -30,7 +30,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   if (!data || !snapshot) notFound();
   const { run } = data;
   const config = toTrainConfig(run.config);
-  const summary = run.summary as RunSummary | null;
+  const summary = run.summary;
   const settings: [string, string][] = [
     ["utility", run.config.utility],
     ["held-out share", String(run.config.heldOutShare)],
@@ -48,6 +48,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           ? "estimated from text and rankings"
           : `assumed ${run.config.missingOpenness.value}`,
     ],
+    ["annotations", run.config.acceptedOnly ? "accepted by a reviewer only" : "all"],
   ];
   return (
     <div className="space-y-6">
@@ -94,7 +95,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           <ChartCard
             testId="chart-loss"
             title="Training curve"
-            description={`Final held-out pair accuracy ${pct(summary?.testAccuracy)}; train ${pct(summary?.trainAccuracy)}.`}
+            description={`Pair accuracy is the per-prompt mean (each prompt's share of annotated pairs in the right order). Final: held-out ${pct(summary?.testAccuracy)}; train ${pct(summary?.trainAccuracy)}.`}
           >
             <LossChart points={data.loss} totalSteps={config.steps} height={200} />
           </ChartCard>

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { getDb } from "@/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { runDashboard, type RunDashboard } from "@/lib/runs/dashboard";
-import { parseRunId, type RunSummary } from "@/lib/runs/schemas";
+import { parseRecordId } from "@/lib/http/ids";
 import {
   HeadlineCards,
   HistogramCard,
@@ -21,7 +21,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const { a, b } = await searchParams;
   await requirePageUser("researcher", `/runs/compare?a=${a ?? ""}&b=${b ?? ""}`);
   const db = getDb();
-  const ids = [parseRunId(a), parseRunId(b)];
+  const ids = [parseRecordId(a), parseRecordId(b)];
   const runs = ids.map((id) => (id === null ? null : runDashboard(db, id)));
   if (runs.some((r) => !r)) {
     return (
@@ -100,7 +100,7 @@ function Column({ data }: { data: RunDashboard }) {
 function NumbersTable({ left, right }: { left: RunDashboard; right: RunDashboard }) {
   const row = (d: RunDashboard) => {
     const held = d.splits.test ?? d.splits.train;
-    const summary = d.run.summary as RunSummary | null;
+    const summary = d.run.summary;
     return { held, summary };
   };
   const L = row(left);
@@ -108,8 +108,18 @@ function NumbersTable({ left, right }: { left: RunDashboard; right: RunDashboard
   const lines: [string, string, string][] = [
     ["utility", left.run.config.utility, right.run.config.utility],
     ["held-out pair accuracy", pct(L.held?.accuracy), pct(R.held?.accuracy)],
-    ["collapse gap (≥ " + left.thresholds.gapMax + ")", num(L.held?.gap), num(R.held?.gap)],
-    ["openness tracking (≥ " + left.thresholds.trackingMin + ")", num(L.held?.tracking, 2), num(R.held?.tracking, 2)],
+    ["verdict", L.held?.verdictKind ?? "–", R.held?.verdictKind ?? "–"],
+    [
+      "normalised gap (aware ≥ " + left.thresholds.awareMin + ")",
+      num(L.held?.normalizedGap, 2),
+      num(R.held?.normalizedGap, 2),
+    ],
+    ["collapse gap (raw)", num(L.held?.gap), num(R.held?.gap)],
+    [
+      "openness tracking slope (aware ≥ " + left.thresholds.trackingAwareMin + ")",
+      num(L.held?.tracking, 2),
+      num(R.held?.tracking, 2),
+    ],
     [
       "flagged prompts",
       L.held ? `${L.held.flaggedTotal} / ${L.held.prompts}` : "–",

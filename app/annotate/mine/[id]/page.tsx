@@ -6,6 +6,7 @@ import { getMyAnnotation } from "@/lib/annotations/annotations";
 import { PairwiseBoard } from "@/components/pairwise/pairwise-board";
 import { getDataset } from "@/lib/datasets/queries";
 import { requirePageUser } from "@/lib/auth/session";
+import { parseRecordId } from "@/lib/http/ids";
 
 export const metadata = { title: "Edit annotation" };
 export const dynamic = "force-dynamic";
@@ -13,10 +14,9 @@ export const dynamic = "force-dynamic";
 export default async function EditAnnotationPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const user = await requirePageUser("annotator", `/annotate/mine/${id}`);
-  const annotationId = Number(id);
+  const annotationId = parseRecordId(id);
   // Someone else's annotation is as invisible as one that does not exist.
-  const mine =
-    Number.isInteger(annotationId) && annotationId > 0 ? getMyAnnotation(getDb(), user.id, annotationId) : null;
+  const mine = annotationId === null ? null : getMyAnnotation(getDb(), user.id, annotationId);
   if (!mine) notFound();
   const { annotation } = mine;
   const pairwise = getDataset(getDb(), mine.dataset.slug)?.rankingMode === "pairwise";

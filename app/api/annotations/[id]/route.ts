@@ -1,35 +1,22 @@
-import { z } from "zod";
 import { getDb } from "@/db";
 import { annotationEditSchema, editAnnotation, getMyAnnotation } from "@/lib/annotations/annotations";
-import { jsonError, parseJsonBody } from "@/lib/http/body";
-import { authorizeRequest } from "@/lib/auth/session";
+import { AppError } from "@/lib/errors";
+import { idParams } from "@/lib/http/ids";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-const idSchema = z.coerce.number().int().positive();
-
-type Context = { params: Promise<{ id: string }> };
+const params = idParams("annotation");
 
 /** GET /api/annotations/[id]: one of the caller's own annotations. */
-export async function GET(request: Request, { params }: Context) {
-  const auth = await authorizeRequest(request, "annotator");
-  if (auth.response) return auth.response;
-  const id = idSchema.safeParse((await params).id);
-  if (!id.success) return jsonError(400, "The annotation id must be a positive whole number.");
-  const mine = getMyAnnotation(getDb(), auth.user.id, id.data);
-  if (!mine) return jsonError(404, `You have no annotation ${id.data}.`);
-  return Response.json(mine);
-}
+export const GET = route({ access: "annotator", params }, ({ user, params }) => {
+  const mine = getMyAnnotation(getDb(), user.id, params.id);
+  if (!mine) throw new AppError("not-found", `You have no annotation ${params.id}.`);
+  return mine;
+});
 
 /** PUT /api/annotations/[id]: edits one of the caller's own annotations; the old version becomes a revision. */
-export async function PUT(request: Request, { params }: Context) {
-  const auth = await authorizeRequest(request, "annotator");
-  if (auth.response) return auth.response;
-  const id = idSchema.safeParse((await params).id);
-  if (!id.success) return jsonError(400, "The annotation id must be a positive whole number.");
-  const body = await parseJsonBody(request, annotationEditSchema);
-  if (body.response) return body.response;
-  const result = editAnnotation(getDb(), auth.user.id, id.data, body.data);
-  if (!result.ok) return jsonError(result.status, result.message, result.details);
-  return Response.json({ annotation: result.annotation, revised: result.revised });
-}
+export const PUT = route({ access: "annotator", params, body: annotationEditSchema }, ({ user, params, body }) => {
+  const { annotation, revised } = editAnnotation(getDb(), user.id, params.id, body);
+  return { annotation, revised };
+});

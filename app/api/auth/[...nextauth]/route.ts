@@ -2,14 +2,13 @@ import NextAuth from "next-auth";
 import { authOptions } from "@/lib/auth/options";
 import { clientAddress } from "@/lib/auth/client-address";
 import { retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
+import { route } from "@/lib/http/route";
 
-type RouteContext = { params: Promise<{ nextauth: string[] }> };
+type NextAuthContext = { params: Promise<{ nextauth: string[] }> };
 
-const handler = NextAuth(authOptions);
+const handler = NextAuth(authOptions) as (request: Request, context: NextAuthContext) => Promise<Response>;
 
-export function GET(request: Request, context: RouteContext) {
-  return handler(request, context);
-}
+export const GET = route({ access: "public" }, ({ request, context }) => handler(request, context as NextAuthContext));
 
 /** The email a sign-in names, read the way next-auth reads the body: JSON or a form. */
 async function attemptedEmail(request: Request): Promise<string | undefined> {
@@ -29,9 +28,9 @@ async function attemptedEmail(request: Request): Promise<string | undefined> {
 /**
  * Credential sign-ins are refused with 429 while this address has too many recent failures, for
  * the account named or overall, whatever the body type. Failures are recorded where the password
- * is checked (checkCredentials in lib/auth.ts).
+ * is checked (checkCredentials in lib/auth/options.ts).
  */
-export async function POST(request: Request, context: RouteContext) {
+export const POST = route({ access: "public" }, async ({ request, context }) => {
   if (new URL(request.url).pathname.endsWith("/callback/credentials")) {
     const wait = retryAfterMs(throttleKeys(await attemptedEmail(request), clientAddress(request.headers)));
     if (wait > 0) {
@@ -44,5 +43,5 @@ export async function POST(request: Request, context: RouteContext) {
       );
     }
   }
-  return handler(request, context);
-}
+  return handler(request, context as NextAuthContext);
+});

@@ -1,20 +1,25 @@
+import { z } from "zod";
 import { getDb } from "@/db";
-import { jsonError } from "@/lib/http/body";
 import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
-import { authorizeRequest } from "@/lib/auth/session";
+import { AppError } from "@/lib/errors";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
+
+const query = z.object({ dataset: z.string().optional() });
 
 /**
  * POST /api/queue/next?dataset=slug: claims the caller's next prompt (leased to them), or status
  * "done". A POST because it takes a lease: a GET must not change anything (prefetchers, crawlers).
  */
-export async function POST(request: Request) {
-  const auth = await authorizeRequest(request, "annotator");
-  if (auth.response) return auth.response;
-  const slug = new URL(request.url).searchParams.get("dataset");
+export const POST = route({ access: "annotator", query }, ({ user, query }) => {
   const db = getDb();
-  const dataset = findQueueDataset(db, slug);
-  if (!dataset) return jsonError(404, slug ? `There is no dataset "${slug}".` : "There are no datasets yet.");
-  return Response.json(nextPrompt(db, dataset, auth.user.id));
-}
+  const dataset = findQueueDataset(db, query.dataset);
+  if (!dataset) {
+    throw new AppError(
+      "not-found",
+      query.dataset ? `There is no dataset "${query.dataset}".` : "There are no datasets yet.",
+    );
+  }
+  return nextPrompt(db, dataset, user.id);
+});

@@ -1,18 +1,14 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { jsonError, parseJsonBody } from "@/lib/http/body";
 import { skipPrompt } from "@/lib/annotations/queue";
-import { authorizeRequest } from "@/lib/auth/session";
+import { AppError } from "@/lib/errors";
+import { route } from "@/lib/http/route";
 
-const skipSchema = z.object({ promptId: z.number().int().positive("promptId must be a prompt's id.") });
+const body = z.object({ promptId: z.number().int().positive("promptId must be a prompt's id.") });
 
 /** POST /api/queue/skip {promptId}: gives the prompt back to the pool and out of the caller's queue. */
-export async function POST(request: Request) {
-  const auth = await authorizeRequest(request, "annotator");
-  if (auth.response) return auth.response;
-  const body = await parseJsonBody(request, skipSchema);
-  if (body.response) return body.response;
-  if (!skipPrompt(getDb(), body.data.promptId, auth.user.id))
-    return jsonError(404, `There is no prompt ${body.data.promptId}.`);
-  return Response.json({ skipped: body.data.promptId });
-}
+export const POST = route({ access: "annotator", body }, ({ user, body }) => {
+  if (!skipPrompt(getDb(), body.promptId, user.id))
+    throw new AppError("not-found", `There is no prompt ${body.promptId}.`);
+  return { skipped: body.promptId };
+});

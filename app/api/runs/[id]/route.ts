@@ -1,19 +1,16 @@
 import { getDb } from "@/db";
-import { jsonError } from "@/lib/http/body";
+import { AppError } from "@/lib/errors";
+import { idParams } from "@/lib/http/ids";
+import { route } from "@/lib/http/route";
 import { getRunDetail } from "@/lib/runs/lifecycle";
-import { parseRunId } from "@/lib/runs/schemas";
 import { runSnapshot } from "@/lib/runs/progress";
-import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 
 /** GET /api/runs/:id: the run, its live status and its summary. */
-export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
-  const auth = await authorizeRequest(request, "researcher");
-  if (auth.response) return auth.response;
-  const id = parseRunId((await params).id);
+export const GET = route({ access: "researcher", params: idParams("run") }, ({ params }) => {
   const db = getDb();
-  const run = id === null ? undefined : getRunDetail(db, id);
-  if (!run || id === null) return jsonError(404, "There is no such run.");
-  return Response.json({ run, snapshot: runSnapshot(db, id) });
-}
+  const run = getRunDetail(db, params.id);
+  if (!run) throw new AppError("not-found", `There is no run ${params.id}.`);
+  return { run, snapshot: runSnapshot(db, params.id) };
+});

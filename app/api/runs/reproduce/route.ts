@@ -1,13 +1,11 @@
 import { getDb } from "@/db";
+import { route } from "@/lib/http/route";
 import { kickScheduler } from "@/lib/runs/scheduler";
 import { reproducePaper } from "@/lib/runs/repro";
-import { authorizeRequest } from "@/lib/auth/session";
 
 /** POST /api/runs/reproduce: creates the synthetic length dataset (once) and queues a log and a conditioned run. */
-export async function POST(request: Request) {
-  const auth = await authorizeRequest(request, "researcher");
-  if (auth.response) return auth.response;
-  const { datasetSlug, log, conditioned } = reproducePaper(getDb(), auth.user.id);
+export const POST = route({ access: "researcher" }, ({ user }) => {
+  const { datasetSlug, log, conditioned } = reproducePaper(getDb(), user.id);
   kickScheduler();
   return Response.json(
     {
@@ -17,4 +15,4 @@ export async function POST(request: Request) {
     },
     { status: 201 },
   );
-}
+});

@@ -1,8 +1,10 @@
+import { z } from "zod";
 import { getDb } from "@/db";
-import { jsonError } from "@/lib/http/body";
-import { isTerminal, parseRunId } from "@/lib/runs/schemas";
+import { AppError } from "@/lib/errors";
+import { idParams } from "@/lib/http/ids";
+import { logUnexpected, route } from "@/lib/http/route";
+import { isTerminal } from "@/lib/runs/schemas";
 import { runMetricSeries, runSnapshot } from "@/lib/runs/progress";
-import { authorizeRequest } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
 
@@ -13,16 +15,17 @@ const POLL_MS = 500;
  * run's snapshot (status, progress, latest loss and accuracy, ETA); `metrics` events carry new
  * points of the loss curve, with the last step as the event id so a reconnecting client
  * (Last-Event-ID) gets only what it missed. The stream ends with `end` when the run finishes.
+ *
+ * A failure while streaming is logged and sent as a `failure` event before the stream ends, so the
+ * client can tell it from a finished run.
  */
-export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
-  const auth = await authorizeRequest(request, "researcher");
-  if (auth.response) return auth.response;
-  const id = parseRunId((await params).id);
+const query = z.object({ after: z.coerce.number().int().optional().catch(undefined) });
+
+export const GET = route({ access: "researcher", params: idParams("run"), query }, ({ request, params, query }) => {
+  const { id } = params;
   const db = getDb();
-  if (id === null || !runSnapshot(db, id)) return jsonError(404, "There is no such run.");
-  const resumeAfter = Number(
-    request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("after") ?? -1,
-  );
+  if (!runSnapshot(db, id)) throw new AppError("not-found", `There is no run ${id}.`);
+  const resumeAfter = Number(request.headers.get("last-event-id") ?? query.after ?? -1);
   const encoder = new TextEncoder();
   let timer: ReturnType<typeof setInterval> | undefined;
 
@@ -69,7 +72,9 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
             send("end", { status: snapshot.status });
             close();
           }
-        } catch {
+        } catch (error) {
+          logUnexpected(`GET /api/runs/${id}/events`, error);
+          send("failure", { error: "The progress stream failed on our side; it has been logged. Reload to retry." });
           close();
         }
       };
@@ -91,4 +96,4 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       "X-Accel-Buffering": "no",
     },
   });
-}
+});

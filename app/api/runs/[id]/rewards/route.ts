@@ -1,28 +1,27 @@
 import { getDb } from "@/db";
-import { jsonError } from "@/lib/http/body";
+import { AppError } from "@/lib/errors";
+import { idParams } from "@/lib/http/ids";
+import { route } from "@/lib/http/route";
 import { getRun } from "@/lib/runs/lifecycle";
-import { parseRunId } from "@/lib/runs/schemas";
-import { authorizeRequest } from "@/lib/auth/session";
+import { storedRewards } from "@/lib/runs/rewards";
 
 export const dynamic = "force-dynamic";
 
 /** GET /api/runs/:id/rewards: every response's reward under the run, with its split. */
-export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
-  const auth = await authorizeRequest(request, "researcher");
-  if (auth.response) return auth.response;
-  const id = parseRunId((await params).id);
+export const GET = route({ access: "researcher", params: idParams("run") }, ({ params }) => {
   const db = getDb();
-  const run = id === null ? undefined : getRun(db, id);
-  if (!run) return jsonError(404, "There is no such run.");
-  if (run.status !== "succeeded")
-    return jsonError(409, `Run ${run.id} is ${run.status}; rewards exist once it has succeeded.`);
-  const rewards = db.$client
-    .prepare(
-      `select r.prompt_id as promptId, p.external_id as promptExternalId, rr.response_id as responseId,
-              r.external_id as responseExternalId, rr.split, rr.reward
-         from run_rewards rr join responses r on r.id = rr.response_id join prompts p on p.id = r.prompt_id
-        where rr.run_id = ? order by r.prompt_id, r.position`,
-    )
-    .all(run.id);
-  return Response.json({ runId: run.id, rewards });
-}
+  const run = getRun(db, params.id);
+  if (!run) throw new AppError("not-found", `There is no run ${params.id}.`);
+  if (run.status !== "succeeded") {
+    throw new AppError("conflict", `Run ${run.id} is ${run.status}; rewards exist once it has succeeded.`);
+  }
+  const rewards = storedRewards(db, run.id).map((r) => ({
+    promptId: r.promptId,
+    promptExternalId: r.promptExternalId,
+    responseId: r.responseId,
+    responseExternalId: r.responseExternalId,
+    split: r.split,
+    reward: r.reward,
+  }));
+  return { runId: run.id, rewards };
+});

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { jsonError, parseJsonBody } from "@/lib/http/body";
+import { AppError } from "@/lib/errors";
+import { idParams } from "@/lib/http/ids";
+import { route } from "@/lib/http/route";
 import { getRun } from "@/lib/runs/lifecycle";
-import { parseRunId } from "@/lib/runs/schemas";
 import { scoreWithRun } from "@/lib/runs/scoring";
-import { authorizeRequest } from "@/lib/auth/session";
 
 const responseSchema = z.union([
   z.string().min(1, "A response must not be empty.").max(50_000),
@@ -14,7 +14,7 @@ const responseSchema = z.union([
   }),
 ]);
 
-const scoreSchema = z.object({
+const body = z.object({
   prompt: z.string().min(1, "Send the prompt text.").max(50_000),
   responses: z
     .array(responseSchema)
@@ -24,21 +24,9 @@ const scoreSchema = z.object({
 });
 
 /** POST /api/runs/:id/score {prompt, responses[], openness?}: rewards in (0, 1) from the run's stored model. */
-export async function POST(request: Request, { params }: { params: Promise<{ id: string }> }) {
-  const auth = await authorizeRequest(request, "researcher");
-  if (auth.response) return auth.response;
-  const id = parseRunId((await params).id);
-  const run = id === null ? undefined : getRun(getDb(), id);
-  if (!run) return jsonError(404, "There is no such run.");
-  if (run.status !== "succeeded" || !run.weights)
-    return jsonError(409, `Run ${run.id} is ${run.status}: only a succeeded run has a model to score with.`);
-  const body = await parseJsonBody(request, scoreSchema);
-  if (body.response) return body.response;
-  const responses = body.data.responses.map((r) => (typeof r === "string" ? { text: r } : r));
-  try {
-    const rewards = scoreWithRun(run.id, run.weights, body.data.prompt, responses, body.data.openness);
-    return Response.json({ runId: run.id, rewards });
-  } catch (error) {
-    return jsonError(400, error instanceof Error ? error.message : String(error));
-  }
-}
+export const POST = route({ access: "researcher", params: idParams("run"), body }, ({ params, body }) => {
+  const run = getRun(getDb(), params.id);
+  if (!run) throw new AppError("not-found", `There is no run ${params.id}.`);
+  const responses = body.responses.map((r) => (typeof r === "string" ? { text: r } : r));
+  return { runId: run.id, rewards: scoreWithRun(run, body.prompt, responses, body.openness) };
+});

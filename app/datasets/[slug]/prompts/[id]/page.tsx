@@ -1,17 +1,15 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { z } from "zod";
 import { getDb } from "@/db";
 import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
 import { requirePageUser } from "@/lib/auth/session";
 import { currentReviewState, promptReviewHistory, revisionCounts } from "@/lib/annotations/review";
 import { nextPromptToReview } from "@/lib/datasets/prompt-search";
 import { ReviewPanel, type ReviewItem } from "@/components/review/review-panel";
+import { parseRecordId } from "@/lib/http/ids";
 
 export const metadata = { title: "Prompt" };
 export const dynamic = "force-dynamic";
-
-const idSchema = z.coerce.number().int().positive();
 
 /** /datasets/<slug>/prompts/<prompt id>[?run=<run id>]: responses, every annotator's ranking, optional rewards. */
 export default async function Page({
@@ -24,13 +22,13 @@ export default async function Page({
   const [{ slug, id }, { run, accepted }] = await Promise.all([params, searchParams]);
   const viewer = await requirePageUser("researcher", `/datasets/${slug}/prompts/${id}`);
   const acceptedOnly = accepted === "1";
-  const promptId = idSchema.safeParse(id);
-  const runId = run === undefined ? undefined : idSchema.safeParse(run);
-  if (!promptId.success || (runId && !runId.success)) notFound();
+  const promptId = parseRecordId(id);
+  const runId = run === undefined ? undefined : parseRecordId(run);
+  if (promptId === null || runId === null) notFound();
   const db = getDb();
   const dataset = getDataset(db, slug);
   if (!dataset) notFound();
-  const prompt = getPromptDetail(db, dataset.id, promptId.data, runId?.data, { acceptedOnly });
+  const prompt = getPromptDetail(db, dataset.id, promptId, runId, { acceptedOnly });
   if (!prompt) notFound();
   const history = promptReviewHistory(db, prompt.id);
   const edits = revisionCounts(db, prompt.id);
@@ -73,7 +71,7 @@ export default async function Page({
   const selfPath = `/datasets/${dataset.slug}/prompts/${prompt.id}`;
   const withQuery = (acceptedFlag: boolean) => {
     const query = new URLSearchParams();
-    if (runId?.success) query.set("run", String(runId.data));
+    if (runId !== undefined) query.set("run", String(runId));
     if (acceptedFlag) query.set("accepted", "1");
     const text = query.toString();
     return text ? `${selfPath}?${text}` : selfPath;
@@ -92,7 +90,7 @@ export default async function Page({
           <span className="font-mono">{prompt.externalId}</span> · {prompt.annotations.length} annotation(s) ·
           Kendall&apos;s W {prompt.kendallW === null ? "—" : prompt.kendallW.toFixed(2)}
           {prompt.openness !== null && <> · openness from the data {prompt.openness}</>}
-          {runId?.success && <> · rewards of run #{runId.data}</>}
+          {runId !== undefined && <> · rewards of run #{runId}</>}
         </p>
       </div>
 
@@ -147,7 +145,7 @@ export default async function Page({
                 <td colSpan={2} />
               </tr>
             )}
-            {runId?.success && (
+            {runId !== undefined && (
               <tr>
                 <th scope="row" className="px-3 py-2 text-left font-semibold">
                   Reward

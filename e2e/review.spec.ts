@@ -1,0 +1,301 @@
+import crypto from "node:crypto";
+import path from "node:path";
+import { test, expect, type Browser, type Page } from "@playwright/test";
+import { createTestUser, login, openTestDb, type TestUser } from "./fixtures";
+
+/** Screenshots to look at by hand land next to the test database (E2E_DATA_DIR). */
+const shots = (name: string) => path.join("test-results", "review-shots", `${name}.png`);
+
+type Seeded = { datasetId: number; slug: string; prompts: { id: number; responses: number[] }[] };
+
+/** A dataset written straight into the server's database (triggers fill prompt_stats as for any writer). */
+function seedDataset({
+  prompts,
+  responses,
+  k = 3,
+  mode = "ranking",
+  text = (i: number) => `Prompt ${i}`,
+}: {
+  prompts: number;
+  responses: number;
+  k?: number;
+  mode?: "ranking" | "pairwise";
+  text?: (i: number) => string;
+}): Seeded {
+  const db = openTestDb();
+  try {
+    const slug = `rev-${crypto.randomBytes(3).toString("hex")}`;
+    const datasetId = (
+      db
+        .prepare(
+          "insert into datasets (slug, name, annotations_per_prompt, ranking_mode) values (?, ?, ?, ?) returning id",
+        )
+        .get(slug, `Review ${slug}`, k, mode) as { id: number }
+    ).id;
+    const insertPrompt = db.prepare(
+      "insert into prompts (dataset_id, external_id, text) values (?, ?, ?) returning id",
+    );
+    const insertResponse = db.prepare(
+      "insert into responses (prompt_id, position, external_id, text) values (?, ?, ?, ?) returning id",
+    );
+    const seeded = db.transaction(() =>
+      Array.from({ length: prompts }, (_, i) => {
+        const id = (insertPrompt.get(datasetId, `q${i}`, text(i)) as { id: number }).id;
+        const ids = Array.from(
+          { length: responses },
+          (_, r) => (insertResponse.get(id, r, `r${r}`, `Answer ${r} to prompt ${i}`) as { id: number }).id,
+        );
+        return { id, responses: ids };
+      }),
+    )();
+    return { datasetId, slug, prompts: seeded };
+  } finally {
+    db.close();
+  }
+}
+
+function insertAnnotation(promptId: number, annotatorId: number, ranking: number[][], comment: string | null = null) {
+  const db = openTestDb();
+  try {
+    return (
+      db
+        .prepare(
+          "insert into annotations (prompt_id, annotator_id, ranking, openness, comment) values (?, ?, ?, 0.5, ?) returning id",
+        )
+        .get(promptId, annotatorId, JSON.stringify(ranking), comment) as { id: number }
+    ).id;
+  } finally {
+    db.close();
+  }
+}
+
+function query<T>(sql: string, ...params: unknown[]): T[] {
+  const db = openTestDb();
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+// Each flow signs in two or three people in their own browser contexts and takes full-page
+// screenshots at two sizes: more than the default test time on a loaded machine.
+test.slow();
+
+async function signedIn(browser: Browser, user: TestUser, viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await login(page, user);
+  return page;
+}
+
+test("a reviewer sends an annotation back, the annotator fixes it first, the reviewer accepts; every decision is kept", async ({
+  browser,
+}) => {
+  const { slug, prompts } = seedDataset({ prompts: 2, responses: 3 });
+  const annotator = createTestUser("annotator", "ann");
+  const reviewer = createTestUser("researcher", "rev");
+  const [a, b, c] = prompts[0]!.responses as [number, number, number];
+  const annotationId = insertAnnotation(prompts[0]!.id, annotator.id, [[a], [b], [c]], "first try");
+  insertAnnotation(prompts[0]!.id, reviewer.id, [[c], [b], [a]]);
+
+  const rev = await signedIn(browser, reviewer);
+  await rev.goto(`/datasets/${slug}/prompts/${prompts[0]!.id}`);
+  const item = rev.locator(`[data-testid="review-item"][data-annotation-id="${annotationId}"]`);
+  await expect(item.getByTestId("review-state")).toHaveText("waiting for review");
+  // Their own annotation has no form: someone else reviews it.
+  await expect(rev.getByText("Your own annotation: another researcher reviews it.")).toBeVisible();
+
+  // Sending back without a word is refused, and nothing is written.
+  await item.getByTestId("review-send-back").click();
+  await expect(item.getByTestId("review-error")).toContainText("Say what the annotator should change");
+  expect(query("select * from annotation_reviews where annotation_id = ?", annotationId)).toHaveLength(0);
+
+  await item.getByTestId("review-comment").fill("C answers the question; A does not. Please look again.");
+  await item.getByTestId("review-send-back").click();
+  await expect(item.getByTestId("review-state")).toHaveText("sent back");
+  await rev.screenshot({ path: shots("prompt-review-desktop"), fullPage: true });
+
+  // The annotator's queue opens on the sent-back work, with the comment, before any new prompt.
+  const ann = await signedIn(browser, annotator);
+  await ann.goto(`/annotate?dataset=${slug}`);
+  await expect(ann.getByTestId("sent-back-banner")).toBeVisible();
+  await expect(ann.getByTestId("sent-back-comment")).toHaveText(
+    "“C answers the question; A does not. Please look again.”",
+  );
+  await expect(ann.getByTestId("ranking-board")).toHaveAttribute("data-prompt-id", String(prompts[0]!.id));
+  await expect(ann.getByTestId("ranking-board")).toHaveAttribute("data-hydrated", "true");
+  // Redoing sent-back work takes no lease on a new prompt of this dataset.
+  expect(
+    query(
+      "select * from assignments where annotator_id = ? and prompt_id in (?, ?)",
+      annotator.id,
+      prompts[0]!.id,
+      prompts[1]!.id,
+    ),
+  ).toHaveLength(0);
+  await ann.screenshot({ path: shots("sent-back-desktop"), fullPage: true });
+  await ann.getByTestId("comment").fill("moved C up");
+  await ann.getByTestId("submit-annotation").click();
+  await expect(ann.getByTestId("sent-back-banner")).toHaveCount(0);
+  await expect(ann.getByTestId("ranking-board")).toHaveAttribute("data-prompt-id", String(prompts[1]!.id));
+  expect(query("select * from annotation_revisions where annotation_id = ?", annotationId)).toHaveLength(1);
+
+  // The resubmitted version waits for review again; the old decision stays, marked as history.
+  await rev.reload();
+  await expect(item.getByTestId("review-state")).toHaveText("waiting for review");
+  await expect(item.getByTestId("review-history-entry")).toHaveCount(1);
+  await expect(item.getByTestId("review-history-entry")).toContainText("(an earlier version)");
+  await item.getByTestId("review-accept").click();
+  await expect(item.getByTestId("review-state")).toHaveText("accepted");
+  expect(
+    query<{ decision: string; reviewer_id: number }>(
+      "select decision, reviewer_id from annotation_reviews where annotation_id = ? order by id",
+      annotationId,
+    ),
+  ).toEqual([
+    { decision: "send_back", reviewer_id: reviewer.id },
+    { decision: "accept", reviewer_id: reviewer.id },
+  ]);
+
+  // The consensus of accepted rankings only is the accepted annotation's ranking.
+  await rev.getByTestId("consensus-accepted").click();
+  await expect(rev).toHaveURL(/accepted=1/);
+  await expect(rev.getByText("Consensus (Borda, 1 accepted)")).toBeVisible();
+
+  // A decision about a version the annotator has since changed is refused.
+  await rev.reload();
+  const db = openTestDb();
+  db.prepare("update annotations set updated_at = updated_at + 5 where id = ?").run(annotationId);
+  db.close();
+  await item.getByTestId("review-reject").click();
+  await expect(item.getByTestId("review-error")).toContainText("Say why you reject it");
+  await item.getByTestId("review-comment").fill("Random.");
+  await item.getByTestId("review-reject").click();
+  await expect(item.getByTestId("review-error")).toContainText("changed this annotation after you opened it");
+  expect(query("select * from annotation_reviews where annotation_id = ?", annotationId)).toHaveLength(2);
+
+  const phone = await signedIn(browser, reviewer, { width: 390, height: 844 });
+  await phone.goto(`/datasets/${slug}/prompts/${prompts[0]!.id}`);
+  await phone.screenshot({ path: shots("prompt-review-phone"), fullPage: true });
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});
+
+test("searching a dataset's prompts: URL-driven filters, literal % and ', pages, past the end", async ({ browser }) => {
+  const { slug, prompts } = seedDataset({
+    prompts: 120,
+    responses: 2,
+    text: (i) => (i % 10 === 3 ? `Is 100% of it 'quoted' (${i})?` : `Plain question ${i}`),
+  });
+  const annotator = createTestUser("annotator", "searched");
+  for (const p of prompts.slice(0, 5)) insertAnnotation(p.id, annotator.id, [[p.responses[0]!], [p.responses[1]!]]);
+  const researcher = createTestUser("researcher", "searcher");
+  const page = await signedIn(browser, researcher);
+
+  await page.goto(`/datasets/${slug}`);
+  await expect(page.getByTestId("search-summary")).toHaveText("1–50 of 120 prompts");
+  await expect(page.getByTestId("prompt-table").locator("tbody tr")).toHaveCount(50);
+  await page.getByTestId("pager-next").click();
+  await expect(page).toHaveURL(/page=2/);
+  await expect(page.getByTestId("search-summary")).toHaveText("51–100 of 120 prompts");
+
+  await page.getByTestId("search-q").fill("%");
+  await page.getByTestId("search-submit").click();
+  await expect(page).toHaveURL(/q=%25/);
+  await expect(page).not.toHaveURL(/page=/);
+  await expect(page.getByTestId("search-summary")).toHaveText("1–12 of 12 prompts matching");
+
+  await page.goto(`/datasets/${slug}?q=${encodeURIComponent("'quoted'")}`);
+  await expect(page.getByTestId("search-summary")).toHaveText("1–12 of 12 prompts matching");
+  await page.goto(`/datasets/${slug}?q=${encodeURIComponent("' or 1=1 --")}`);
+  await expect(page.getByTestId("search-summary")).toHaveText("No prompt matches these filters.");
+
+  // Filters combine, live in the URL, and a shared link shows the same view.
+  await page.goto(`/datasets/${slug}`);
+  await page.getByTestId("search-annotator").selectOption({ label: annotator.name });
+  await page.getByTestId("search-review").selectOption("pending");
+  await page.getByTestId("search-submit").click();
+  await expect(page.getByTestId("search-summary")).toHaveText("1–5 of 5 prompts matching");
+  const shared = page.url();
+  const other = await signedIn(browser, researcher, { width: 390, height: 844 });
+  await other.goto(shared);
+  await expect(other.getByTestId("search-summary")).toHaveText("1–5 of 5 prompts matching");
+  await other.screenshot({ path: shots("dataset-search-phone"), fullPage: true });
+  const overflow = await other.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+
+  // Past the end: an empty page that says so, with the real total and a way back; junk reads as no filter.
+  await page.goto(`/datasets/${slug}?page=999`);
+  await expect(page.getByTestId("search-summary")).toContainText("Page 999 is past the end: 120 prompts match.");
+  await page.getByRole("link", { name: "Go to the last page" }).click();
+  await expect(page.getByTestId("search-summary")).toHaveText("101–120 of 120 prompts");
+  await page.goto(`/datasets/${slug}?page=-1&agreement=bogus&annotator=1%20or%201=1`);
+  await expect(page.getByTestId("search-summary")).toHaveText("1–50 of 120 prompts");
+  await page.goto(`/datasets/${slug}?flag=unannotated`);
+  await expect(page.getByTestId("search-summary")).toHaveText("1–50 of 115 prompts matching");
+  await page.screenshot({ path: shots("dataset-search-desktop"), fullPage: true });
+});
+
+test("pairwise mode: two responses side by side, keyboard answers build an ordinary ranking", async ({ browser }) => {
+  const { slug, prompts } = seedDataset({ prompts: 2, responses: 3, k: 1, mode: "pairwise" });
+  const annotator = createTestUser("annotator", "pairs");
+  const page = await signedIn(browser, annotator);
+  await page.goto(`/annotate?dataset=${slug}`);
+  const board = page.getByTestId("pairwise-board");
+  await expect(board).toHaveAttribute("data-hydrated", "true");
+  const promptId = Number(await board.getAttribute("data-prompt-id"));
+  const prompt = prompts.find((p) => p.id === promptId)!;
+  await page.screenshot({ path: shots("pairwise-desktop"), fullPage: true });
+
+  // Always prefer the response with the lowest id: the stored ranking must then be by id.
+  const preferred: string[] = [];
+  for (let step = 0; step < 10; step++) {
+    if ((await page.getByTestId("pairwise-question").count()) === 0) break;
+    const left = Number(await page.getByTestId("pairwise-left").getAttribute("data-response-id"));
+    const right = Number(await page.getByTestId("pairwise-right").getAttribute("data-response-id"));
+    preferred.push(left < right ? "left" : "right");
+    await page.keyboard.press(left < right ? "ArrowLeft" : "ArrowRight");
+  }
+  expect(preferred.length).toBeGreaterThanOrEqual(2);
+  expect(preferred.length).toBeLessThanOrEqual(3);
+  // Undo, then answer the last question again.
+  await page.keyboard.press("Backspace");
+  await expect(page.getByTestId("pairwise-question")).toBeVisible();
+  await page.keyboard.press(preferred.at(-1) === "left" ? "ArrowLeft" : "ArrowRight");
+  await expect(page.getByTestId("pairwise-result")).toBeVisible();
+  await expect(page.getByTestId("submit-annotation")).toBeDisabled();
+  await page.getByTestId("openness-0.25").click();
+  await page.getByTestId("submit-annotation").click();
+  await expect(board).not.toHaveAttribute("data-prompt-id", String(promptId));
+
+  const sorted = [...prompt.responses].sort((x, y) => x - y).map((id) => [id]);
+  const [stored] = query<{ ranking: string; openness: number }>(
+    "select ranking, openness from annotations where prompt_id = ? and annotator_id = ?",
+    promptId,
+    annotator.id,
+  );
+  expect({ ranking: JSON.parse(stored!.ranking), openness: stored!.openness }).toEqual({
+    ranking: sorted,
+    openness: 0.25,
+  });
+
+  // The second prompt: all ties make one group, counted as this annotator's one annotation (k = 1).
+  const phone = await signedIn(browser, annotator, { width: 390, height: 844 });
+  await phone.goto(`/annotate?dataset=${slug}`);
+  await expect(phone.getByTestId("pairwise-board")).toHaveAttribute("data-hydrated", "true");
+  await phone.screenshot({ path: shots("pairwise-phone"), fullPage: true });
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await phone.getByTestId("pairwise-tie").click();
+  await phone.getByTestId("pairwise-tie").click();
+  await expect(phone.getByTestId("pairwise-result")).toHaveText(/1\. Response . = Response . = Response ./);
+  await phone.getByTestId("openness-1").click();
+  await phone.getByTestId("submit-annotation").click();
+  await expect(phone.getByTestId("queue-empty")).toBeVisible();
+  const other = prompts.find((p) => p.id !== promptId)!;
+  const [tied] = query<{ ranking: string }>("select ranking from annotations where prompt_id = ?", other.id);
+  expect((JSON.parse(tied!.ranking) as number[][]).map((g) => g.sort((x, y) => x - y))).toEqual([
+    [...other.responses].sort((x, y) => x - y),
+  ]);
+});

@@ -1,0 +1,104 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import type { Db } from "@/db";
+import { createApiToken } from "@/lib/admin/queries";
+import { AppError } from "@/lib/errors";
+import { idParams } from "@/lib/http/ids";
+import { route } from "@/lib/http/route";
+import { addUser, openTempDb } from "@/lib/test-fixtures";
+
+let db: Db;
+let cleanup: () => void;
+let researcher: string;
+let annotator: string;
+const globalForDb = globalThis as unknown as { octorankDb?: Db };
+
+beforeEach(() => {
+  ({ db, cleanup } = openTempDb());
+  globalForDb.octorankDb = db;
+  researcher = createApiToken(db, { userId: addUser(db, "rita", "researcher"), name: "t" }).token;
+  annotator = createApiToken(db, { userId: addUser(db, "ann", "annotator"), name: "t" }).token;
+});
+afterEach(() => {
+  delete globalForDb.octorankDb;
+  cleanup();
+});
+
+const call = (
+  handler: ReturnType<typeof route>,
+  { token = researcher, id = "7", body }: { token?: string | null; id?: string; body?: string } = {},
+) =>
+  handler(
+    new Request("http://octorank.test/api/things/x", {
+      method: body === undefined ? "GET" : "POST",
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), "Content-Type": "application/json" },
+      body,
+    }),
+    { params: Promise.resolve({ id }) },
+  );
+
+const errorOf = async (response: Response) => ((await response.json()) as { error: string }).error;
+
+describe("route", () => {
+  const echo = route(
+    { access: "researcher", params: idParams("thing"), body: z.object({ n: z.number() }) },
+    ({ user, params, body }) => ({ user: user.email, id: params.id, n: body.n }),
+  );
+
+  it("passes the token's user, the parsed params and the parsed body, and answers JSON", async () => {
+    const response = await call(echo, { body: '{"n":2}' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ user: "rita@test.local", id: 7, n: 2 });
+  });
+
+  it("answers who-are-you first, then which record, then what was sent", async () => {
+    expect((await call(echo, { token: "ork_wrong", id: "x", body: "{" })).status).toBe(401);
+    expect((await call(echo, { token: annotator, id: "x", body: "{" })).status).toBe(403);
+    const badId = await call(echo, { id: "7abc", body: "{" });
+    expect(badId.status).toBe(404);
+    expect(await errorOf(badId)).toBe('There is no thing "7abc".');
+    for (const id of ["0", "-1", "1.5", " 7", "1e3"])
+      expect((await call(echo, { id, body: "{}" })).status, id).toBe(404);
+    expect((await call(echo, { body: "{" })).status).toBe(400);
+    const wrong = await call(echo, { body: '{"n":"2"}' });
+    expect(wrong.status).toBe(400);
+    expect(await errorOf(wrong)).toMatch(/^n: /);
+  });
+
+  it("turns each kind of AppError into its status, with the message and details", async () => {
+    const kinds = {
+      invalid: 400,
+      "not-found": 404,
+      conflict: 409,
+      "too-large": 413,
+      "unsupported-media-type": 415,
+    } as const;
+    for (const [kind, status] of Object.entries(kinds)) {
+      const failing = route({ access: "annotator" }, () => {
+        throw new AppError(kind as keyof typeof kinds, `no: ${kind}`, { why: kind });
+      });
+      const response = await call(failing);
+      expect(response.status, kind).toBe(status);
+      expect(await response.json()).toEqual({ error: `no: ${kind}`, details: { why: kind } });
+    }
+  });
+
+  it("logs an unexpected error and answers 500 without its message", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const broken = route({ access: "annotator" }, async () => {
+      throw new TypeError("secret internals");
+    });
+    const response = await call(broken);
+    expect(response.status).toBe(500);
+    expect(await errorOf(response)).not.toContain("secret");
+    expect(log).toHaveBeenCalledWith("GET /api/things/x failed:", expect.any(TypeError));
+    log.mockRestore();
+  });
+
+  it("lets a public route through without a caller, and passes a Response through as it is", async () => {
+    const open = route({ access: "public" }, ({ user }) => new Response(String(user), { status: 202 }));
+    const response = await call(open, { token: null });
+    expect(response.status).toBe(202);
+    expect(await response.text()).toBe("null");
+  });
+});

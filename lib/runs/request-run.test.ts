@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Db } from "@/db";
+import { seedDemo } from "@/db/seed";
+import { getDataset } from "@/lib/datasets/queries";
+import { AppError } from "@/lib/errors";
+import { missingOpennessFromText, requestRun, trainSettingFromText } from "@/lib/runs/request-run";
+import { runConfigOf } from "@/lib/runs/schemas";
+import { openTempDb } from "@/lib/test-fixtures";
+
+let db: Db;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ db, cleanup } = openTempDb());
+  seedDemo(db);
+});
+afterEach(() => cleanup());
+
+function refusal(input: Record<string, unknown>) {
+  try {
+    requestRun(db, input, { userId: null, origin: "api" });
+  } catch (error) {
+    if (error instanceof AppError) return { kind: error.kind, message: error.message, details: error.details };
+    throw error;
+  }
+  throw new Error("expected the request to be refused");
+}
+
+describe("requestRun", () => {
+  it("queues a run named by dataset slug or id, with the schema's defaults and where it came from", () => {
+    const bySlug = requestRun(db, { dataset: "demo", train: { steps: 5 } }, { userId: null, origin: "cli" });
+    expect(bySlug.status).toBe("queued");
+    expect(bySlug.datasetId).toBe(getDataset(db, "demo")!.id);
+    expect(runConfigOf(bySlug)).toMatchObject({
+      utility: "conditioned",
+      heldOutShare: 0.2,
+      missingOpenness: { policy: "exclude" },
+      train: { steps: 5 },
+      origin: "cli",
+    });
+    const byId = requestRun(db, { datasetId: String(bySlug.datasetId) }, { userId: null, origin: "web" });
+    expect(byId.name).toBe("conditioned on demo");
+  });
+
+  it("refuses an unknown dataset, bad fields (each named) and settings the trainer does not take", () => {
+    expect(refusal({ dataset: "nope" })).toMatchObject({ kind: "not-found" });
+    const bad = refusal({ dataset: "demo", heldOutShare: "0.9", missingOpenness: { policy: "assume", value: 3 } });
+    expect(bad.kind).toBe("invalid");
+    expect(Object.keys((bad.details as { fieldErrors: object }).fieldErrors).sort()).toEqual([
+      "heldOutShare",
+      "missingOpenness.value",
+    ]);
+    expect(refusal({ dataset: "demo", train: { stepz: 1 } }).message).toMatch(/Unknown training setting/);
+    expect(refusal({ dataset: "demo", train: { learningRate: -1 } }).kind).toBe("invalid");
+  });
+});
+
+describe("settings typed in as text (the form and the CLI)", () => {
+  it("reads each setting like its default", () => {
+    expect(trainSettingFromText("steps", "40")).toEqual({ value: 40 });
+    expect(trainSettingFromText("steps", "forty")).toHaveProperty("error");
+    expect(trainSettingFromText("steps", " ")).toHaveProperty("error");
+    expect(trainSettingFromText("hiddenSizes", "256, 64")).toEqual({ value: [256, 64] });
+    expect(trainSettingFromText("hiddenSizes", "256, x")).toHaveProperty("error");
+    expect(trainSettingFromText("opennessInput", "on")).toEqual({ value: true });
+    expect(trainSettingFromText("opennessInput", "false")).toEqual({ value: false });
+  });
+
+  it("reads the missing-openness policy", () => {
+    expect(missingOpennessFromText(undefined)).toEqual({ policy: "exclude" });
+    expect(missingOpennessFromText("estimate")).toEqual({ policy: "estimate" });
+    expect(missingOpennessFromText("assume", "0.3")).toEqual({ policy: "assume", value: "0.3" });
+    expect(missingOpennessFromText("0.5")).toEqual({ policy: "assume", value: "0.5" });
+  });
+});

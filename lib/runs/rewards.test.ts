@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { schema, type Db } from "@/db";
+import { seedDemo } from "@/db/seed";
+import { runDashboard } from "@/lib/runs/dashboard";
+import { getRun } from "@/lib/runs/lifecycle";
+import { createRun } from "@/lib/runs/request-run";
+import { groupRewardsByPrompt, responsesPerPrompt, storedRewards } from "@/lib/runs/rewards";
+import { runRequestSchema, runSummarySchema } from "@/lib/runs/schemas";
+import { executeRun, validateTrainSettings } from "@/lib/runs/training";
+import { openTempDb } from "@/lib/test-fixtures";
+
+describe("grouping rewards by prompt", () => {
+  it("keeps the order, takes the stored openness first and a neutral one when nothing is known", () => {
+    const grouped = groupRewardsByPrompt(
+      [
+        { promptId: 2, responseId: 20, split: "train", reward: 0.2, openness: 1 },
+        { promptId: 1, responseId: 10, split: "test", reward: 0.1, openness: null },
+        { promptId: 2, responseId: 21, split: "train", reward: 0.3, openness: 1 },
+        { promptId: 3, responseId: 30, split: "test", reward: 0.4, openness: null },
+      ],
+      (id) => (id === 3 ? undefined : { externalId: `p${id}`, text: `t${id}`, openness: 0.25, rankings: [[[10]]] }),
+    );
+    expect(grouped.map((p) => [p.promptId, p.openness, [...p.rewards.keys()]])).toEqual([
+      [2, 1, [20, 21]],
+      [1, 0.25, [10]],
+      [3, 0.5, [30]],
+    ]);
+    expect(responsesPerPrompt(grouped)).toBe(1);
+    expect(responsesPerPrompt([])).toBe(8);
+  });
+
+  describe("a trained run", () => {
+    let db: Db;
+    let cleanup: () => void;
+    beforeEach(() => ({ db, cleanup } = openTempDb()));
+    afterEach(() => cleanup());
+
+    it("has the same accuracy and collapse numbers in its stored summary and on its dashboard", async () => {
+      seedDemo(db);
+      const datasetId = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!.id;
+      const run = createRun(
+        db,
+        validateTrainSettings(runRequestSchema.parse({ datasetId, heldOutShare: 0.25, train: { steps: 20 } })),
+        null,
+        "cli",
+        { workerPid: process.pid },
+      );
+      expect(await executeRun(db, run.id)).toBe("succeeded");
+      const summary = runSummarySchema.parse(getRun(db, run.id)!.summary);
+      const dashboard = runDashboard(db, run.id)!;
+      for (const split of ["train", "test"] as const) {
+        expect(dashboard.splits[split]?.accuracy, split).toBe(summary[`${split}Accuracy`]);
+        expect(dashboard.splits[split]?.gap, split).toBe(summary.collapse[split]?.gap);
+        expect(dashboard.splits[split]?.verdictKind, split).toBe(summary.collapse[split]?.verdictKind);
+      }
+      expect(dashboard.splits.train!.prompts + dashboard.splits.test!.prompts).toBe(
+        summary.prompts.train + summary.prompts.test,
+      );
+      expect(new Set(storedRewards(db, run.id).map((r) => r.promptId)).size).toBe(
+        summary.prompts.train + summary.prompts.test,
+      );
+    });
+  });
+});

@@ -1,0 +1,111 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { impliedUtility } from "./implied-utility";
+import { mulberry32 } from "./rng";
+import { optimalRewards } from "./theory";
+
+const EPS = 0.1;
+const optimum = (gamma: number, n = 8) => optimalRewards({ utility: "boxcox", gamma, n, eps: EPS });
+const inside = (ci: [number, number] | null, x: number) => ci !== null && ci[0] - 1e-9 <= x && x <= ci[1] + 1e-9;
+
+describe("implied utility on exact optima", () => {
+  it("recovers gamma from profiles that are the optimum, up to the flat region near linear", () => {
+    for (const gamma of [-1, -0.5, 0, 0.5]) {
+      const r = impliedUtility(
+        [
+          { id: "a", rewards: optimum(gamma) },
+          { id: "b", rewards: optimum(gamma) },
+        ],
+        { eps: EPS },
+      );
+      expect(Math.abs(r.gamma! - gamma)).toBeLessThan(0.05);
+      expect(inside(r.gammaCi, gamma)).toBe(true);
+    }
+    // At n = 8, eps 0.1, every gamma near 1 gives the same two-point profile: the interval says so.
+    const linear = impliedUtility([{ id: "a", rewards: optimum(1) }], { eps: EPS }).perPrompt[0]!;
+    expect(inside(linear.gammaCi, 1)).toBe(true);
+    expect(linear.gammaCi![0]).toBeLessThan(0.95);
+  });
+
+  it("is scale-free: an affine transform of the rewards changes nothing", () => {
+    const a = impliedUtility([{ id: "a", rewards: optimum(0) }], { eps: EPS }).perPrompt[0]!;
+    const b = impliedUtility([{ id: "a", rewards: optimum(0).map((x) => 3 * x - 7) }], { eps: EPS }).perPrompt[0]!;
+    expect(b.gamma).toBeCloseTo(a.gamma!, 6);
+  });
+
+  it("flat rewards and single responses say nothing: no gamma, not identifiable", () => {
+    const r = impliedUtility(
+      [
+        { id: "flat", rewards: [0.5, 0.5, 0.5, 0.5] },
+        { id: "one", rewards: [0.3] },
+      ],
+      { eps: EPS },
+    );
+    expect(r.gamma).toBeNull();
+    expect(r.identifiable).toBe(false);
+    expect(r.reason).toMatch(/no prompt has a shape/i);
+  });
+
+  it("random rewards are not identifiable", () => {
+    const rng = mulberry32(4);
+    const prompts = Array.from({ length: 40 }, (_, i) => ({ id: String(i), rewards: Array.from({ length: 8 }, rng) }));
+    const r = impliedUtility(prompts, { eps: EPS });
+    const wide = r.perPrompt.filter((p) => !p.identifiable).length;
+    expect(wide).toBeGreaterThan(prompts.length / 4);
+    expect(r.fitRmse!).toBeGreaterThan(0.05);
+  });
+
+  it("two tie groups make every utility look alike", () => {
+    const r = impliedUtility([{ id: "a", rewards: [1, 1, 1, 1, 0, 0, 0, 0], groups: [4, 4] }], { eps: EPS });
+    expect(r.perPrompt[0]!.identifiable).toBe(false);
+  });
+});
+
+describe("infer-utility on repro runs", () => {
+  it("recovers log -> 0, inverse -> -1, linear -> 1 (within 0.25, or flagged with the truth inside the interval)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-infer-"));
+    const cli = (args: string[]) =>
+      execFileSync(process.execPath, ["--import", "tsx", "scripts/cli.ts", ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+    try {
+      cli([
+        "repro",
+        "--prompts",
+        "256",
+        "--test-prompts",
+        "32",
+        "--steps",
+        "600",
+        "--dim",
+        "1024",
+        "--hidden",
+        "32",
+        "--utilities",
+        "log,inverse,linear",
+        "--out",
+        dir,
+      ]);
+      for (const [utility, truth] of [
+        ["log", 0],
+        ["inverse", -1],
+        ["linear", 1],
+      ] as const) {
+        const out = JSON.parse(
+          cli(["infer-utility", path.join(dir, "rewards.jsonl"), "--utility", utility, "--json"]),
+        ) as { gamma: number; gamma_ci: [number, number]; identifiable: boolean; per_prompt: unknown[] };
+        expect(out.per_prompt.length).toBe(256);
+        const recovered = out.identifiable ? Math.abs(out.gamma - truth) <= 0.25 : inside(out.gamma_ci, truth);
+        expect(recovered, `${utility}: ${JSON.stringify({ ...out, per_prompt: undefined })}`).toBe(true);
+        // An identifiable answer must also hold the truth near its interval.
+        if (out.identifiable) expect(Math.abs(out.gamma - truth)).toBeLessThanOrEqual(0.25);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});

@@ -1,0 +1,88 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { joinNegativeNumbers } from "./dispatch";
+
+const root = path.resolve(__dirname, "..");
+const tsx = path.join(root, "node_modules", ".bin", "tsx");
+
+function cli(...args: string[]) {
+  const r = spawnSync(tsx, [path.join(root, "scripts", "cli.ts"), ...args], { cwd: root, encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("the cli", () => {
+  it("every command prints its usage with --help and exits 0", () => {
+    const commands = fs
+      .readdirSync(path.join(root, "scripts", "commands"))
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+      .map((f) => f.slice(0, -3));
+    expect(commands).toEqual(expect.arrayContaining(["diagnose", "theory", "repro", "train"]));
+    for (const c of commands) {
+      const r = cli(c, "--help");
+      expect(r.code, `${c}: ${r.err}`).toBe(0);
+      expect(r.out, c).toMatch(new RegExp(`^Usage: npm run cli -- ${c}`));
+    }
+  });
+
+  it("negative numbers parse as option values", () => {
+    expect(joinNegativeNumbers(["--gamma", "-0.5", "--n", "4", "--flag", "-x"])).toEqual([
+      "--gamma=-0.5",
+      "--n",
+      "4",
+      "--flag",
+      "-x",
+    ]);
+    const r = cli("theory", "--utility", "boxcox", "--gamma", "-0.5", "--n", "4");
+    expect(r.code, r.err).toBe(0);
+    const rewards = JSON.parse(r.out) as number[];
+    expect(rewards[0]).toBe(1);
+    expect(rewards[3]).toBe(0);
+    expect(rewards[1]! - rewards[2]!).toBeGreaterThan(0.3);
+  });
+
+  it("diagnose --json prints the verdict and its evidence; a bad line is reported with its number", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-diagnose-"));
+    try {
+      const lines = Array.from({ length: 30 }, (_, i) =>
+        JSON.stringify({
+          id: `p${i}`,
+          openness: i % 2,
+          rewards: [0.9, 0.1, 0.9, 0.1, 0.9, 0.1, 0.9, 0.1].map((x, k) => x + 0.001 * k),
+          ranking: [[6], [4], [2], [0], [7], [5], [3], [1]],
+          split: i < 20 ? "test" : "train",
+        }),
+      );
+      const file = path.join(dir, "scores.jsonl");
+      fs.writeFileSync(file, lines.join("\n") + "\n");
+      const r = cli("diagnose", file, "--json", "--eps", "0.1");
+      expect(r.code, r.err).toBe(0);
+      const j = JSON.parse(r.out);
+      expect(j.kind).toBe("collapsed");
+      for (const key of [
+        "verdict",
+        "gap",
+        "gap_ci",
+        "normalized_gap",
+        "tracking",
+        "accuracy",
+        "accuracy_ci",
+        "n_open",
+        "n_closed",
+        "reasons",
+        "per_prompt",
+      ])
+        expect(j, key).toHaveProperty(key);
+      expect(j.per_prompt).toHaveLength(20);
+      expect(j.accuracy).toBe(1);
+      fs.writeFileSync(file, lines[0] + '\n{"id":"x","openness":1.5,"rewards":[1,2]}\n');
+      const bad = cli("diagnose", file);
+      expect(bad.code).toBe(1);
+      expect(bad.err).toMatch(/line 2: openness/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
