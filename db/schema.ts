@@ -231,6 +231,8 @@ export const promptStats = sqliteTable(
     kendallW: real("kendall_w"),
     meanTauB: real("mean_tau_b"),
     meanOpenness: real("mean_openness"),
+    /** The imported openness, else the mean tag: what the openness filter compares. */
+    openness: real("openness"),
     notRankable: integer("not_rankable").notNull().default(0),
     commented: integer("commented").notNull().default(0),
     reviewPending: integer("review_pending").notNull().default(0),
@@ -245,6 +247,7 @@ export const promptStats = sqliteTable(
   },
   (t) => [
     index("prompt_stats_dataset_w").on(t.datasetId, t.kendallW),
+    index("prompt_stats_dataset").on(t.datasetId),
     index("prompt_stats_stale")
       .on(t.datasetId)
       .where(sql`stale = 1`),
@@ -253,6 +256,14 @@ export const promptStats = sqliteTable(
       .where(sql`review_pending > 0`),
   ],
 );
+
+/** Bumped whenever a refresh rewrites a dataset's prompt_stats: caches of its aggregates key on it. */
+export const statsVersions = sqliteTable("stats_versions", {
+  datasetId: integer("dataset_id")
+    .primaryKey()
+    .references(() => datasets.id, { onDelete: "cascade" }),
+  version: integer("version").notNull().default(0),
+});
 
 /** Each rankable annotation's tau-b against the others' consensus on its prompt (computed with prompt_stats). */
 export const annotationAgreement = sqliteTable(

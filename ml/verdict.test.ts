@@ -40,8 +40,8 @@ describe("collapse verdict v2: the cases that fooled v1", () => {
     const r = collapseReport(prompts);
     expect(r.kind).toBe("collapsed");
     expect(r.normalizedGap!).toBeLessThan(0.1);
-    expect(r.tracking.slope!).toBeLessThan(0.25);
-    expect(r.verdict).toMatch(/normalised gap 0\.0\d .*interval below 0\.25/);
+    expect(r.tracking.slope!).toBeLessThan(0.3);
+    expect(r.verdict).toMatch(/normalised gap 0\.0\d .*interval below 0\.5/);
   });
 
   it("random rewards (held-out pair accuracy ~0.5) read not-learned, not collapsed", () => {
@@ -179,13 +179,13 @@ describe("collapse verdict v2: the cases that fooled v1", () => {
   it("a partial model (open profiles halfway to their target) reads partial", () => {
     const closedT = targetProfile(0, 8, { eps: 0.1 });
     const openT = targetProfile(1, 8, { eps: 0.1 });
-    const half = closedT.map((c, k) => (c + (openT[k] as number)) / 2);
+    const half = closedT.map((c, k) => 0.45 * c + 0.55 * (openT[k] as number));
     const prompts = many(60, (i) =>
       i % 2 ? prompt(`o${i}`, 1, half, { noise: 0.01 }) : prompt(`c${i}`, 0, closedT, { noise: 0.01 }),
     );
     const r = collapseReport(prompts);
     expect(r.kind).toBe("partial");
-    expect(r.normalizedGap!).toBeGreaterThan(0.3);
+    expect(r.normalizedGap!).toBeGreaterThan(0.5);
     expect(r.normalizedGap!).toBeLessThan(0.6);
   });
 });

@@ -54,15 +54,20 @@ export const COLLAPSE_THRESHOLDS = {
   accuracyMin: 0.55,
   /** Pair accuracy whose interval stays below this is at chance: not learned. */
   accuracyNearChance: 0.6,
-  /** Normalised gap: the whole interval below this reads collapsed. */
-  collapsedMax: 0.25,
+  /**
+   * Normalised gap: the whole interval below this (less than half of what these prompts allow) reads
+   * collapsed. Not lower: on the length experiment's held-out templates, fixed utilities keep 0.2-0.35
+   * of the ideal difference from the response lengths alone (docs/design.md).
+   */
+  collapsedMax: 0.5,
   /** Normalised gap at or above this (and its interval's low end at or above collapsedMax) reads aware. */
   awareMin: 0.6,
   /** Normalised gap at or below this with its interval below 0 reads inverted. */
   invertedMax: -0.25,
-  /** Tracking slope at or above this is needed for aware; below trackingCollapsedMax supports collapsed. */
-  trackingAwareMin: 0.5,
-  trackingCollapsedMax: 0.25,
+  /** Tracking slope at or above this (with its interval above 0) is needed for aware, and rules out collapsed. */
+  trackingAwareMin: 0.3,
+  /** Below this the dashboard colours tracking as collapse-like. */
+  trackingCollapsedMax: 0.15,
   /** A normalised-gap interval wider than this is too uncertain to judge. */
   maxIntervalWidth: 0.8,
   /** A prompt whose misfit (W1 to its target) exceeds this is flagged. */
@@ -83,7 +88,7 @@ export function verdictRule(kind: VerdictKind, T: CollapseThresholds = COLLAPSE_
     case "collapsed":
       return `Collapsed: the normalised gap's ${pct(T.level)} interval lies below ${T.collapsedMax} and openness tracking (slope of implied on tagged openness) is below ${T.trackingAwareMin}: open and closed prompts end with nearly the same reward profile.`;
     case "aware":
-      return `Aware: the normalised gap is at least ${T.awareMin} (its interval above ${T.collapsedMax}) and the tracking slope is at least ${T.trackingAwareMin}: reward profiles follow openness.`;
+      return `Aware: the normalised gap is at least ${T.awareMin} (its interval above ${T.collapsedMax}) and the tracking slope is at least ${T.trackingAwareMin} (its interval above 0): reward profiles follow openness.`;
     case "partial":
       return `Partial: the profiles differ in the right direction, but less than aware requires (normalised gap ${T.awareMin}, tracking slope ${T.trackingAwareMin}) and more than collapsed allows (interval below ${T.collapsedMax}).`;
     case "inverted":
@@ -517,7 +522,13 @@ export function collapseReport(prompts: readonly DiagnosisPrompt[], options: Dia
   } else if (Gh < T.collapsedMax && !(S !== null && S >= T.trackingAwareMin)) {
     kind = "collapsed";
     verdict = `Collapsed: normalised gap ${fmt(G, 2)} ${fmtCi(normalizedGapCi, 2)} (interval below ${T.collapsedMax}; gap ${fmt(figures?.gap)} of an ideal ${fmt(figures?.idealGap)}), tracking slope ${fmt(S, 2)} (< ${T.trackingAwareMin}): open and closed prompts end with nearly the same profile.`;
-  } else if (G >= T.awareMin && Gl >= T.collapsedMax && S !== null && S >= T.trackingAwareMin) {
+  } else if (
+    G >= T.awareMin &&
+    Gl >= T.collapsedMax &&
+    S !== null &&
+    S >= T.trackingAwareMin &&
+    !(tracking.ci && tracking.ci[0] <= 0)
+  ) {
     kind = "aware";
     verdict = `Aware: normalised gap ${fmt(G, 2)} ${fmtCi(normalizedGapCi, 2)} (>= ${T.awareMin}; gap ${fmt(figures?.gap)} of an ideal ${fmt(figures?.idealGap)}), tracking slope ${fmt(S, 2)} (>= ${T.trackingAwareMin}, R² ${fmt(tracking.r2, 2)}): reward profiles follow openness.`;
   } else if (Gl < T.collapsedMax && Gh >= T.awareMin) {

@@ -99,8 +99,18 @@ export default async function RunsPage() {
                 <th className="px-3 py-2 font-medium">Utility</th>
                 <th className="px-3 py-2 font-medium">Status</th>
                 <th className="px-3 py-2 text-right font-medium">Held-out acc.</th>
-                <th className="px-3 py-2 text-right font-medium">Gap</th>
-                <th className="px-3 py-2 text-right font-medium">Tracking</th>
+                <th
+                  className="px-3 py-2 text-right font-medium"
+                  title="Normalised collapse gap (1 = ideal, 0 = collapse); raw gap for runs before verdict v2"
+                >
+                  Gap
+                </th>
+                <th
+                  className="px-3 py-2 text-right font-medium"
+                  title="Slope of implied on tagged openness (Spearman for runs before verdict v2)"
+                >
+                  Tracking
+                </th>
                 <th className="px-3 py-2 font-medium">Collapse</th>
                 <th className="px-4 py-2 font-medium">Started</th>
               </tr>
@@ -128,11 +138,24 @@ export default async function RunsPage() {
                       )}
                     </td>
                     <td className="px-3 py-2 text-right tabular-nums">{pct(summary?.testAccuracy)}</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{num(held?.gap)}</td>
+                    <td className="px-3 py-2 text-right tabular-nums">
+                      {held?.version === 2 ? num(held.normalizedGap, 2) : num(held?.gap)}
+                    </td>
                     <td className="px-3 py-2 text-right tabular-nums">{num(held?.tracking, 2)}</td>
                     <td className="px-3 py-2">
                       {held?.verdictKind ? (
-                        <VerdictText kind={held.verdictKind} />
+                        <>
+                          <VerdictText kind={held.verdictKind} />
+                          {held.version !== 2 && (
+                            <span
+                              className="ml-1 text-xs text-slate-400"
+                              title="Recorded before verdict v2 (raw gap and Spearman tracking); the run's page shows the current verdict."
+                              data-testid="verdict-v1"
+                            >
+                              (v1)
+                            </span>
+                          )}
+                        </>
                       ) : (
                         <span className="text-xs text-slate-400">–</span>
                       )}

@@ -1,11 +1,14 @@
 import Link from "next/link";
-import type { RunDashboard, SplitDashboard } from "@/lib/runs/dashboard";
+import { PLATEAU_TOLERANCE, type RunDashboard, type SplitDashboard } from "@/lib/runs/dashboard";
 import { ChartCard } from "@/components/charts/chart-card";
 import { PaperFigure } from "@/components/charts/paper-figure";
 import { StripPlot } from "@/components/charts/strip-plot";
 import { ShapeScatter } from "@/components/charts/shape-scatter";
 import { RewardHistogram } from "@/components/charts/reward-histogram";
+import { TrajectoryChart } from "@/components/charts/trajectory-chart";
+import { Button } from "@/components/ui/button";
 import { VerdictBadge } from "@/components/runs/status-badge";
+import { reproducePaperAction } from "@/lib/runs/actions";
 import { ImpliedOpennessCard } from "@/components/runs/implied-openness-card";
 import { num, pct } from "@/components/runs/format";
 import { cn } from "@/lib/utils";
@@ -245,15 +248,57 @@ export function FlaggedTable({ data, split }: { data: RunDashboard; split: Split
 }
 
 /** The whole collapse dashboard of one finished run. */
+/** When these rankings cannot show collapse, the experiment built to show it is one click away. */
+function ReproPointer() {
+  return (
+    <div
+      className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-indigo-200 bg-indigo-50 p-3 text-sm text-indigo-900"
+      data-testid="repro-pointer"
+    >
+      <p className="max-w-3xl">
+        This run cannot show collapse either way (the verdict above says why). To see reward collapse and its cure on
+        data made for it, reproduce the paper: a fixed utility and the openness-conditioned one trained side by side on
+        the synthetic length experiment, in about a minute.
+      </p>
+      <form action={reproducePaperAction}>
+        <Button type="submit" variant="secondary" data-testid="repro-pointer-button">
+          Reproduce the paper
+        </Button>
+      </form>
+    </div>
+  );
+}
+
+function TrajectoryCard({ data }: { data: RunDashboard }) {
+  const t = data.trajectory!;
+  const p = t.plateau;
+  return (
+    <ChartCard
+      testId="chart-trajectory"
+      title="Collapse over training"
+      description={`Normalised gap (1 = these prompts' ideal, 0 = collapse) and tracking slope at ${t.rows.length} checkpoints, beside held-out pair accuracy. Early stopping picks a step by accuracy alone; this shows what the reward shapes were doing there.`}
+    >
+      <TrajectoryChart trajectory={t} />
+      {p && (
+        <p className="mt-2 text-xs text-slate-600" data-testid="trajectory-plateau">
+          Held-out accuracy stopped improving at step {p.step} ({pct(p.accuracy)}, within {pct(PLATEAU_TOLERANCE)} of
+          its best); the normalised gap there was {num(p.normalizedGap, 2)}.
+        </p>
+      )}
+    </ChartCard>
+  );
+}
+
 export function CollapseDashboard({ data }: { data: RunDashboard }) {
   const held = data.splits.test ?? data.splits.train;
   if (!held) return <p className="text-sm text-slate-500">This run stored no rewards.</p>;
   return (
     <div className="space-y-4" data-testid="collapse-dashboard">
       <HeadlineCards data={data} />
-      <p className="text-xs text-slate-500" data-testid="verdict-detail">
-        {held.verdict}
-      </p>
+      {(held.verdictKind === "insufficient" ||
+        held.verdictKind === "not-learned" ||
+        held.verdictKind === "undetermined") && <ReproPointer />}
+      {data.trajectory && <TrajectoryCard data={data} />}
       <div className="grid gap-4 lg:grid-cols-2">
         <PaperFigureCard data={data} split={held} />
         <StripCard data={data} />

@@ -4,6 +4,7 @@ import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { RankingGroups } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { writeAnnotation, type Annotation } from "@/lib/datasets/writer";
 import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness/scale";
 import {
   promptResponses,
@@ -70,7 +71,7 @@ export const annotationInputSchema = z
 export type AnnotationEdit = z.infer<typeof annotationEditSchema>;
 export type AnnotationInput = z.infer<typeof annotationInputSchema>;
 
-export type Annotation = typeof schema.annotations.$inferSelect;
+export type { Annotation };
 
 export type SaveResult = { annotation: Annotation; revised: boolean };
 
@@ -138,55 +139,24 @@ export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInp
     }
     ranking = input.ranking;
   }
-  // A ranking is still worth keeping for an unrankable prompt only as context; store none so
-  // that consumers never mistake it for a judgement.
-  if (input.notRankable) ranking = [];
-
-  const values = {
-    ranking,
-    openness: input.openness ?? null,
-    notRankable: input.notRankable,
-    notRankableReason: input.notRankable ? (input.notRankableReason ?? null) : null,
-    comment: input.comment ? input.comment : null,
-    durationMs: input.durationMs ?? null,
-  };
-
   return db.transaction(
     (tx) => {
-      const existing = tx
-        .select()
-        .from(schema.annotations)
-        .where(and(eq(schema.annotations.promptId, prompt.id), eq(schema.annotations.annotatorId, annotatorId)))
-        .get();
-      let annotation: Annotation;
-      if (existing) {
-        tx.insert(schema.annotationRevisions)
-          .values({
-            annotationId: existing.id,
-            ranking: existing.ranking,
-            openness: existing.openness,
-            notRankable: existing.notRankable,
-            notRankableReason: existing.notRankableReason,
-            comment: existing.comment,
-            durationMs: existing.durationMs,
-            versionAt: existing.updatedAt,
-          })
-          .run();
-        annotation = tx
-          .update(schema.annotations)
-          .set({ ...values, updatedAt: new Date() })
-          .where(eq(schema.annotations.id, existing.id))
-          .returning()
-          .get();
-      } else {
-        annotation = tx
-          .insert(schema.annotations)
-          .values({ promptId: prompt.id, annotatorId, ...values })
-          .returning()
-          .get();
-      }
+      const { annotation, outcome } = writeAnnotation(
+        tx as unknown as Db,
+        prompt.id,
+        annotatorId,
+        {
+          ranking,
+          openness: input.openness ?? null,
+          notRankable: input.notRankable,
+          notRankableReason: input.notRankableReason,
+          comment: input.comment,
+          durationMs: input.durationMs,
+        },
+        "revise",
+      );
       releaseLease(tx as unknown as Db, prompt.id, annotatorId);
-      return { annotation, revised: Boolean(existing) };
+      return { annotation, revised: outcome !== "created" };
     },
     { behavior: "immediate" },
   );

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "@/db";
 import { bordaConsensus, rankingsW } from "@/lib/annotations/agreement";
-import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/datasets/import";
+import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/datasets/writer";
 import { acceptedSql } from "@/lib/annotations/review";
 import { AppError } from "@/lib/errors";
 import { promptOpenness } from "@/lib/openness/resolve";

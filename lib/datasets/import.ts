@@ -6,18 +6,14 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
+import { ensureExternalAnnotator, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
 
 /**
  * JSONL import of prompts, responses and (optionally) existing rankings. Shared by the API route,
  * the CLI and the import page; knows nothing about HTTP.
  *
- * The file is read line by line from disk (bounded memory) twice. The first pass checks every line
- * against the database and the lines before it and writes nothing: any bad line refuses the whole
- * file, and every bad line is reported with its number, field and reason. The second pass writes in
- * short transactions (CHUNK_MS each, with a pause between), so other writers (annotators
- * submitting, a training run's progress) never wait long for the lock. Should the second pass
- * still meet a problem (another writer changed the same prompts meanwhile), what it wrote is
- * undone: the import stays whole or nothing.
+ * The file is read line by line from disk (bounded memory) inside one SQLite transaction: any bad
+ * line rolls the whole file back, and every bad line is reported with its number, field and reason.
  * Prompts are matched on their id (or a hash of the text when a line has none), annotations on
  * (prompt, annotator), so importing the same file twice changes nothing.
  */
@@ -26,7 +22,6 @@ export const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
 export const MAX_REPORTED_ERRORS = 100;
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** External annotators (from other tools) are users with this email domain; they cannot sign in. */
-export const EXTERNAL_EMAIL_DOMAIN = "external.invalid";
 
 export const slugSchema = z
   .string()
@@ -172,63 +167,11 @@ export function derivedPromptId(text: string): string {
   return `p-${crypto.createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
 }
 
-export function externalAnnotatorEmail(annotator: string): string {
-  return `${annotator}@${EXTERNAL_EMAIL_DOMAIN}`;
-}
-
-/** How long one write transaction of an import may run before it commits and lets others write. */
-export const CHUNK_MS = 50;
-/** The pause between an import's write transactions, long enough for a waiting writer to get in. */
-export const CHUNK_PAUSE_MS = 15;
-
-export type ImportTuning = {
-  chunkMs?: number;
-  pauseMs?: number;
-  /** Called between two write transactions, with no lock held (tests write from another connection here). */
-  betweenChunks?: () => void;
-};
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-/** Sleeps without leaving the synchronous import (the import runs off the server's event loop). */
-function pause(ms: number): void {
-  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
-}
-
-const digest = (text: string) => crypto.createHash("sha1").update(text).digest("base64").slice(0, 20);
-
-/** What the first pass remembers of a prompt created earlier in the same file. */
-type SeenPrompt = { line: number; standInId: number; textHash: string; responsesHash: string };
-
-/** What the second pass wrote, so that it can be undone. */
-type UndoLog = {
-  datasetId: number | null;
-  prompts: number[];
-  users: number[];
-  annotations: number[];
-  /** Annotations updated in place, with the revision row that holds their previous version. */
-  revised: { annotationId: number; revisionId: number }[];
-};
+class Rollback extends Error {}
 
 type DatasetRow = { id: number; slug: string; responses_per_prompt: number };
 
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-}
-
-export function importJsonlFile(db: Db, file: string, options: ImportOptions, tuning: ImportTuning = {}): ImportResult {
-  const checked = importPass(db, file, options, "check", tuning);
-  if (!checked.ok) return checked;
-  return importPass(db, file, options, "write", tuning);
-}
-
-function importPass(
-  db: Db,
-  file: string,
-  options: ImportOptions,
-  mode: "check" | "write",
-  { chunkMs = CHUNK_MS, pauseMs = CHUNK_PAUSE_MS, betweenChunks }: ImportTuning,
-): ImportResult {
-  const writing = mode === "write";
+export function importJsonlFile(db: Db, file: string, options: ImportOptions): ImportResult {
   const sqlite = db.$client;
   const slug = slugSchema.parse(options.slug);
   const errors: LineError[] = [];
@@ -249,40 +192,9 @@ function importPass(
     responses: sqlite.prepare<[number], { id: number; external_id: string; text: string }>(
       "select id, external_id, text from responses where prompt_id = ? order by position",
     ),
-    insertPrompt: sqlite.prepare(
-      "insert into prompts (dataset_id, external_id, text, openness, metadata) values (?, ?, ?, ?, ?)",
-    ),
-    insertResponse: sqlite.prepare(
-      "insert into responses (prompt_id, position, external_id, text, embedding) values (?, ?, ?, ?, ?)",
-    ),
     userByEmail: sqlite.prepare<[string], { id: number }>("select id from users where email = ?"),
-    insertExternalUser: sqlite.prepare(
-      "insert into users (email, name, password_hash, role, external) values (?, ?, null, 'annotator', 1)",
-    ),
-    annotation: sqlite.prepare<
-      [number, number],
-      {
-        id: number;
-        ranking: string;
-        openness: number | null;
-        not_rankable: number;
-        not_rankable_reason: string | null;
-        comment: string | null;
-        duration_ms: number | null;
-        updated_at: number;
-      }
-    >("select * from annotations where prompt_id = ? and annotator_id = ?"),
-    insertAnnotation: sqlite.prepare(
-      `insert into annotations (prompt_id, annotator_id, ranking, openness, not_rankable, not_rankable_reason, comment, duration_ms, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    insertRevision: sqlite.prepare(
-      `insert into annotation_revisions (annotation_id, ranking, openness, not_rankable, not_rankable_reason, comment, duration_ms, version_at)
-       select id, ranking, openness, not_rankable, not_rankable_reason, comment, duration_ms, updated_at from annotations where id = ?`,
-    ),
-    updateAnnotation: sqlite.prepare(
-      `update annotations set ranking = ?, openness = ?, not_rankable = ?, not_rankable_reason = ?, comment = ?, duration_ms = ?, updated_at = ?
-       where id = ?`,
+    annotation: sqlite.prepare<[number, number], { id: number }>(
+      "select id from annotations where prompt_id = ? and annotator_id = ?",
     ),
   };
 
@@ -297,14 +209,7 @@ function importPass(
     annotatorsCreated: 0,
   };
   const annotatorIds = new Map<string, number>();
-  /** (prompt, annotator) pairs this file has ranked so far: a second ranking in one file is an error. */
-  const touchedAnnotations = new Set<string>();
-  const seenPrompts = new Map<string, SeenPrompt>();
-  // In the check pass, things the file would create get stand-in ids below zero.
-  let standIn = 0;
-  const nextStandIn = () => --standIn;
-  const committed: UndoLog = { datasetId: null, prompts: [], users: [], annotations: [], revised: [] };
-  let chunk: UndoLog = { datasetId: null, prompts: [], users: [], annotations: [], revised: [] };
+  const touchedAnnotations = new Set<number>();
 
   const ensureDataset = (firstLineResponses: number | undefined): DatasetRow | null => {
     const existing = q.dataset.get(slug);
@@ -320,25 +225,20 @@ function importPass(
       return null;
     }
     const s = settings.data;
-    summary.dataset.created = true;
-    if (!writing) return { id: nextStandIn(), slug, responses_per_prompt: s.responsesPerPrompt };
     q.insertDataset.run(slug, s.name, s.guidelines, s.responsesPerPrompt, s.annotationsPerPrompt);
-    const created = q.dataset.get(slug)!;
-    chunk.datasetId = created.id;
-    return created;
+    summary.dataset.created = true;
+    return q.dataset.get(slug)!;
   };
 
   const annotatorId = (annotator: string): number => {
     const cached = annotatorIds.get(annotator);
     if (cached !== undefined) return cached;
-    const known = q.userByEmail.get(annotator.toLowerCase()) ?? q.userByEmail.get(externalAnnotatorEmail(annotator));
-    let id = known?.id;
+    // A team member by their email, else an external annotator by the name the file gives.
+    let id = q.userByEmail.get(annotator.toLowerCase())?.id;
     if (id === undefined) {
-      if (writing) {
-        id = Number(q.insertExternalUser.run(externalAnnotatorEmail(annotator), annotator).lastInsertRowid);
-        chunk.users.push(id);
-      } else id = nextStandIn();
-      summary.annotatorsCreated++;
+      const external = ensureExternalAnnotator(db, annotator);
+      id = external.id;
+      if (external.created) summary.annotatorsCreated++;
     }
     annotatorIds.set(annotator, id);
     return id;
@@ -386,9 +286,7 @@ function importPass(
 
     // The prompt: created, or matched and checked against what is stored.
     let responseIds: Map<string, number>;
-    const stored = dataset.id > 0 ? q.prompt.get(dataset.id, promptExternalId) : undefined;
-    const earlier = stored ? undefined : seenPrompts.get(promptExternalId);
-    let promptId: number;
+    const stored = q.prompt.get(dataset.id, promptExternalId);
     if (stored) {
       if (stored.text !== line.prompt) {
         return fail(
@@ -411,59 +309,18 @@ function importPass(
           return fail(lineNumber, `responses.${i}.text`, `Response "${r.id}" is stored with a different text.`);
       }
       responseIds = new Map(storedResponses.map((r) => [r.external_id, r.id]));
-      promptId = stored.id;
       summary.promptsUnchanged++;
-    } else if (earlier) {
-      // Only the check pass gets here: in the write pass the earlier line's prompt is stored.
-      if (earlier.textHash !== digest(line.prompt))
-        return fail(
-          lineNumber,
-          "prompt",
-          `Prompt "${promptExternalId}" is on line ${earlier.line} with a different text.`,
-        );
-      if (earlier.responsesHash !== responsesDigest(lineResponses))
-        return fail(
-          lineNumber,
-          "responses",
-          `Prompt "${promptExternalId}" is on line ${earlier.line} with different responses.`,
-        );
-      responseIds = new Map(lineResponses.map((r, i) => [r.id, -(i + 1)]));
-      promptId = earlier.standInId;
-      summary.promptsUnchanged++;
-    } else if (!writing) {
-      promptId = nextStandIn();
-      seenPrompts.set(promptExternalId, {
-        line: lineNumber,
-        standInId: promptId,
-        textHash: digest(line.prompt),
-        responsesHash: responsesDigest(lineResponses),
-      });
-      responseIds = new Map(lineResponses.map((r, i) => [r.id, -(i + 1)]));
-      summary.promptsCreated++;
     } else {
-      promptId = Number(
-        q.insertPrompt.run(
-          dataset.id,
-          promptExternalId,
-          line.prompt,
-          line.openness ?? null,
-          line.metadata == null ? null : JSON.stringify(line.metadata),
-        ).lastInsertRowid,
-      );
-      chunk.prompts.push(promptId);
-      responseIds = new Map();
-      lineResponses.forEach((r, position) => {
-        const id = q.insertResponse.run(
-          promptId,
-          position,
-          r.id,
-          r.text,
-          r.embedding ? JSON.stringify(r.embedding) : null,
-        ).lastInsertRowid;
-        responseIds.set(r.id, Number(id));
-      });
+      responseIds = insertPrompt(db, dataset.id, {
+        externalId: promptExternalId,
+        text: line.prompt,
+        openness: line.openness ?? null,
+        metadata: line.metadata ?? null,
+        responses: lineResponses.map((r) => ({ externalId: r.id, text: r.text, embedding: r.embedding })),
+      }).responseIds;
       summary.promptsCreated++;
     }
+    const promptId = stored?.id ?? q.prompt.get(dataset.id, promptExternalId)!.id;
 
     for (const [a, annotation] of (line.annotations ?? []).entries()) {
       const field = `annotations.${a}`;
@@ -500,19 +357,8 @@ function importPass(
         continue;
       }
       const userId = annotatorId(annotation.annotator);
-      const values = {
-        ranking: JSON.stringify(ranking),
-        openness: annotation.openness ?? null,
-        notRankable: notRankable ? 1 : 0,
-        reason: annotation.not_rankable_reason ?? null,
-        comment: annotation.comment ?? null,
-        durationMs: annotation.duration_ms ?? null,
-      };
-      const createdAt = (annotation.created_at ?? new Date()).getTime();
-      const updatedAt = (annotation.updated_at ?? annotation.created_at ?? new Date()).getTime();
-      const pair = `${promptId}:${userId}`;
-      const existing = promptId > 0 && userId > 0 ? q.annotation.get(promptId, userId) : undefined;
-      if (touchedAnnotations.has(pair)) {
+      const existing = q.annotation.get(promptId, userId);
+      if (existing && touchedAnnotations.has(existing.id)) {
         fail(
           lineNumber,
           `${field}.annotator`,
@@ -520,65 +366,26 @@ function importPass(
         );
         continue;
       }
-      touchedAnnotations.add(pair);
-      if (!existing) {
-        summary.annotationsCreated++;
-        if (!writing) continue;
-        const id = q.insertAnnotation.run(
-          promptId,
-          userId,
-          values.ranking,
-          values.openness,
-          values.notRankable,
-          values.reason,
-          values.comment,
-          values.durationMs,
-          createdAt,
-          updatedAt,
-        ).lastInsertRowid;
-        chunk.annotations.push(Number(id));
-        continue;
-      }
-      const unchanged =
-        sameJson(JSON.parse(existing.ranking), ranking) &&
-        existing.openness === values.openness &&
-        existing.not_rankable === values.notRankable &&
-        existing.not_rankable_reason === values.reason &&
-        existing.comment === values.comment &&
-        existing.duration_ms === values.durationMs;
-      if (unchanged) {
-        summary.annotationsUnchanged++;
-        continue;
-      }
-      summary.annotationsUpdated++;
-      if (!writing) continue;
-      // A different version replaces the stored one, which is kept as a revision.
-      const revisionId = Number(q.insertRevision.run(existing.id).lastInsertRowid);
-      chunk.revised.push({ annotationId: existing.id, revisionId });
-      q.updateAnnotation.run(
-        values.ranking,
-        values.openness,
-        values.notRankable,
-        values.reason,
-        values.comment,
-        values.durationMs,
-        Math.max(updatedAt, existing.updated_at + 1),
-        existing.id,
-      );
+      const createdAt = annotation.created_at ?? new Date();
+      const written = writeAnnotation(db, promptId, userId, {
+        ranking,
+        openness: annotation.openness ?? null,
+        notRankable,
+        notRankableReason: annotation.not_rankable_reason ?? null,
+        comment: annotation.comment ?? null,
+        durationMs: annotation.duration_ms ?? null,
+        createdAt,
+        updatedAt: annotation.updated_at ?? createdAt,
+      });
+      touchedAnnotations.add(written.annotation.id);
+      if (written.outcome === "created") summary.annotationsCreated++;
+      else if (written.outcome === "updated") summary.annotationsUpdated++;
+      else summary.annotationsUnchanged++;
     }
   };
 
-  const refused = (): ImportResult => ({
-    ok: false,
-    lines: summary.lines,
-    errors,
-    moreErrors: errorCount - errors.length,
-  });
-
-  if (!writing) {
-    // Read-only: a snapshot of the database for the whole pass, and no lock that others wait for.
-    sqlite.exec("begin");
-    try {
+  try {
+    sqlite.transaction(() => {
       let lineNumber = 0;
       for (const raw of readLinesSync(file)) {
         lineNumber++;
@@ -587,108 +394,13 @@ function importPass(
         importLine(lineNumber, raw);
       }
       if (!dataset && errorCount === 0) dataset = ensureDataset(undefined);
-    } finally {
-      sqlite.exec("rollback");
-    }
-    return errorCount > 0 ? refused() : { ok: true, ...summary };
-  }
-
-  const commitChunk = () => {
-    sqlite.exec("commit");
-    committed.datasetId ??= chunk.datasetId;
-    committed.prompts.push(...chunk.prompts);
-    committed.users.push(...chunk.users);
-    committed.annotations.push(...chunk.annotations);
-    committed.revised.push(...chunk.revised);
-    chunk = { datasetId: null, prompts: [], users: [], annotations: [], revised: [] };
-  };
-  let chunkStarted = performance.now();
-  sqlite.exec("begin immediate");
-  try {
-    let lineNumber = 0;
-    for (const raw of readLinesSync(file)) {
-      lineNumber++;
-      if (!raw.trim()) continue;
-      summary.lines++;
-      importLine(lineNumber, raw);
-      if (errorCount > 0) break;
-      if (performance.now() - chunkStarted >= chunkMs) {
-        commitChunk();
-        pause(pauseMs);
-        betweenChunks?.();
-        sqlite.exec("begin immediate");
-        chunkStarted = performance.now();
-      }
-    }
-    if (!dataset && errorCount === 0) dataset = ensureDataset(undefined);
-    if (errorCount > 0) {
-      sqlite.exec("rollback");
-      undoImport(db, committed, { chunkMs, pauseMs });
-      return refused();
-    }
-    commitChunk();
+      if (errorCount > 0) throw new Rollback();
+    })();
   } catch (error) {
-    if (sqlite.inTransaction) sqlite.exec("rollback");
-    undoImport(db, committed, { chunkMs, pauseMs });
-    throw error;
+    if (!(error instanceof Rollback)) throw error;
+    return { ok: false, lines: summary.lines, errors, moreErrors: errorCount - errors.length };
   }
   return { ok: true, ...summary };
-}
-
-/** An order-independent digest of a prompt's responses (ids and texts). */
-function responsesDigest(responses: { id: string; text: string }[]): string {
-  return digest(
-    responses
-      .map((r) => `${r.id}\u0000${digest(r.text)}`)
-      .sort()
-      .join("\u0001"),
-  );
-}
-
-/**
- * Takes back what an import's write pass committed before it met a problem, newest first and in
- * short transactions like the writes: updated annotations get their previous version back, and
- * what the import created is deleted (a prompt takes its responses with it).
- */
-function undoImport(db: Db, log: UndoLog, { chunkMs, pauseMs }: { chunkMs: number; pauseMs: number }): void {
-  const sqlite = db.$client;
-  const restore = sqlite.prepare(
-    `update annotations set (ranking, openness, not_rankable, not_rankable_reason, comment, duration_ms, updated_at) =
-       (select ranking, openness, not_rankable, not_rankable_reason, comment, duration_ms, version_at
-        from annotation_revisions where id = @revisionId)
-     where id = @annotationId`,
-  );
-  const dropRevision = sqlite.prepare("delete from annotation_revisions where id = ?");
-  const dropAnnotation = sqlite.prepare("delete from annotations where id = ?");
-  const dropPrompt = sqlite.prepare("delete from prompts where id = ?");
-  const dropUser = sqlite.prepare(
-    "delete from users where id = ? and not exists (select 1 from annotations where annotator_id = users.id)",
-  );
-  const steps: (() => void)[] = [
-    ...log.revised.toReversed().map((r) => () => {
-      restore.run(r);
-      dropRevision.run(r.revisionId);
-    }),
-    ...log.annotations.map((id) => () => void dropAnnotation.run(id)),
-    ...log.prompts.map((id) => () => void dropPrompt.run(id)),
-    ...log.users.map((id) => () => void dropUser.run(id)),
-  ];
-  if (log.datasetId !== null) {
-    const datasetId = log.datasetId;
-    steps.push(() => void sqlite.prepare("delete from datasets where id = ?").run(datasetId));
-  }
-  let i = 0;
-  while (i < steps.length) {
-    const started = performance.now();
-    sqlite
-      .transaction(() => {
-        // At least one step per transaction, however short the chunk.
-        do steps[i++]!();
-        while (i < steps.length && performance.now() - started < chunkMs);
-      })
-      .immediate();
-    pause(pauseMs);
-  }
 }
 
 /** A human summary of an import result, for the CLI and the page. */

@@ -141,6 +141,12 @@ describe("searchPrompts", () => {
     expect(count("number 11")).toBe(10); // 11 and 110..119, but 113 is a quoted one
     expect(count("p4")).toBeGreaterThan(0); // external ids are searched too
     expect(searchPrompts(db, dataset.id, parsePromptSearch({})).total).toBe(120);
+    expect(count('say "hi" OR NEAR(x)')).toBe(0); // FTS syntax is just text
+    expect(count("NUMBER 11")).toBe(10); // case-insensitive like LIKE
+    // The trigram index follows edits to the text, whoever writes them.
+    db.$client.prepare("update prompts set text = 'renamed haiku' where external_id = 'p0'").run();
+    expect(count("haiku")).toBe(1);
+    expect(count("Prompt number 0")).toBe(0);
   });
 
   it("filters by agreement, openness, flags, annotator and review state, combined", () => {

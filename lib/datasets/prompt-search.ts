@@ -108,34 +108,53 @@ const REVIEW_COLUMN: Record<(typeof REVIEW_STATES)[number], string> = {
 };
 
 const ORDER: Record<PromptSort, string> = {
-  id: "p.id",
+  id: "ps.prompt_id",
   // Least agreement first; prompts without a W (fewer than two rankings) last.
-  w: "ps.kendall_w is null, ps.kendall_w, p.id",
-  "-w": "ps.kendall_w is null, ps.kendall_w desc, p.id",
-  rankings: "ps.rankings desc, p.id",
+  w: "ps.kendall_w is null, ps.kendall_w, ps.prompt_id",
+  "-w": "ps.kendall_w is null, ps.kendall_w desc, ps.prompt_id",
+  rankings: "ps.rankings desc, ps.prompt_id",
 };
 
-/** One page of a dataset's prompts matching the search; a page past the end is empty, with the real total. */
+/** An FTS5 trigram phrase: the text as one quoted string, so nothing in it is query syntax. */
+function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+type Params = Record<string, number | string>;
+
+/**
+ * One page of a dataset's prompts matching the search; a page past the end is empty, with the real
+ * total. Filtering, counting and paging run on prompt_stats (narrow rows, indexed by dataset); text
+ * goes through the trigram index (prompts_fts) when it is at least 3 characters long. Only the
+ * page's prompts are then read from prompts.
+ */
 export function searchPrompts(
   db: Db,
   datasetId: number,
   search: PromptSearch,
   pageSize = PROMPT_PAGE_SIZE,
 ): PromptPage {
-  const where = ["p.dataset_id = @datasetId"];
-  const params: Record<string, number | string> = { datasetId, low: AGREEMENT_THRESHOLDS.promptW };
+  const where = ["ps.dataset_id = @datasetId"];
+  const params: Params = { datasetId, low: AGREEMENT_THRESHOLDS.promptW };
   if (search.q) {
-    where.push("(p.text like @q escape '\\' or p.external_id like @q escape '\\')");
-    params.q = likePattern(search.q);
+    if ([...search.q].length >= 3) {
+      where.push("ps.prompt_id in (select rowid from prompts_fts where prompts_fts match @fts)");
+      params.fts = ftsPhrase(search.q);
+    } else {
+      // Too short for trigrams: a scan of this dataset's prompts.
+      where.push(
+        "ps.prompt_id in (select id from prompts where dataset_id = @datasetId and (text like @q escape '\\' or external_id like @q escape '\\'))",
+      );
+      params.q = likePattern(search.q);
+    }
   }
-  // The one openness rule (lib/openness/resolve.ts) in SQL: imported, else the rankable annotations' mean.
-  const opennessExpr = "coalesce(p.openness, ps.mean_openness)";
+  // ps.openness is the one openness rule (lib/openness/resolve.ts), computed at refresh.
   if (search.open_min !== undefined) {
-    where.push(`${opennessExpr} >= @openMin`);
+    where.push("ps.openness >= @openMin");
     params.openMin = search.open_min;
   }
   if (search.open_max !== undefined) {
-    where.push(`${opennessExpr} <= @openMax`);
+    where.push("ps.openness <= @openMax");
     params.openMax = search.open_max;
   }
   if (search.agreement === "low") where.push("ps.kendall_w < @low");
@@ -143,22 +162,26 @@ export function searchPrompts(
   if (search.agreement === "none") where.push("ps.kendall_w is null");
   if (search.flag === "not_rankable") where.push("ps.not_rankable > 0");
   if (search.flag === "commented") where.push("ps.commented > 0");
-  if (search.flag === "unannotated") where.push("p.annotation_count = 0");
+  if (search.flag === "unannotated") where.push("ps.annotations = 0");
   if (search.annotator) {
-    where.push("p.id in (select a.prompt_id from annotations a where a.annotator_id = @annotator)");
+    where.push("ps.prompt_id in (select a.prompt_id from annotations a where a.annotator_id = @annotator)");
     params.annotator = search.annotator;
   }
   if (search.review) where.push(`${REVIEW_COLUMN[search.review]} > 0`);
 
-  const from = `from prompts p join prompt_stats ps on ps.prompt_id = p.id where ${where.join(" and ")}`;
+  const from = `from prompt_stats ps where ${where.join(" and ")}`;
   const sqlite = db.$client;
-  const total = sqlite
-    .prepare<Record<string, number | string>, { n: number }>(`select count(*) as n ${from}`)
-    .get(params)!.n;
+  const total = sqlite.prepare<Params, { n: number }>(`select count(*) as n ${from}`).get(params)!.n;
   const page = search.page ?? 1;
+  const ids = sqlite
+    .prepare<Params, { id: number }>(
+      `select ps.prompt_id as id ${from} order by ${ORDER[search.sort ?? "id"]} limit @limit offset @offset`,
+    )
+    .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize })
+    .map((r) => r.id);
   const rows = sqlite
     .prepare<
-      Record<string, number | string>,
+      [string],
       {
         id: number;
         external_id: string;
@@ -177,30 +200,38 @@ export function searchPrompts(
     >(
       // Only the first 300 characters of a prompt travel to the page.
       `select p.id, p.external_id, substr(p.text, 1, 300) as text, ps.annotations, ps.rankings, ps.kendall_w,
-              ps.mean_tau_b, ${opennessExpr} as openness, ps.not_rankable, ps.review_pending, ps.review_accepted,
+              ps.mean_tau_b, ps.openness, ps.not_rankable, ps.review_pending, ps.review_accepted,
               ps.review_rejected, ps.review_sent_back
-       ${from} order by ${ORDER[search.sort ?? "id"]} limit @limit offset @offset`,
+       from prompts p join prompt_stats ps on ps.prompt_id = p.id
+       where p.id in (select value from json_each(?))`,
     )
-    .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize });
+    .all(JSON.stringify(ids));
+  const byId = new Map(rows.map((r) => [r.id, r]));
   return {
-    rows: rows.map((r) => ({
-      id: r.id,
-      externalId: r.external_id,
-      text: r.text,
-      annotations: r.annotations,
-      rankings: r.rankings,
-      kendallW: r.kendall_w,
-      meanTauB: r.mean_tau_b,
-      openness: r.openness,
-      notRankable: r.not_rankable,
-      review: {
-        pending: r.review_pending,
-        accepted: r.review_accepted,
-        rejected: r.review_rejected,
-        sentBack: r.review_sent_back,
-      },
-      flagged: r.kendall_w !== null && r.kendall_w < AGREEMENT_THRESHOLDS.promptW,
-    })),
+    rows: ids.flatMap((id) => {
+      const r = byId.get(id);
+      if (!r) return [];
+      return [
+        {
+          id: r.id,
+          externalId: r.external_id,
+          text: r.text,
+          annotations: r.annotations,
+          rankings: r.rankings,
+          kendallW: r.kendall_w,
+          meanTauB: r.mean_tau_b,
+          openness: r.openness,
+          notRankable: r.not_rankable,
+          review: {
+            pending: r.review_pending,
+            accepted: r.review_accepted,
+            rejected: r.review_rejected,
+            sentBack: r.review_sent_back,
+          },
+          flagged: r.kendall_w !== null && r.kendall_w < AGREEMENT_THRESHOLDS.promptW,
+        },
+      ];
+    }),
     total,
     page,
     pages: Math.max(1, Math.ceil(total / pageSize)),

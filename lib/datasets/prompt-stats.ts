@@ -37,9 +37,17 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
             ${reviewStateSql("a")} as review_state
      from annotations a where a.prompt_id in (select value from json_each(?)) order by a.prompt_id, a.id`,
   );
+  const importedOpenness = sqlite.prepare<[string], { id: number; openness: number | null }>(
+    "select id, openness from prompts where id in (select value from json_each(?))",
+  );
+  const bumpVersion = sqlite.prepare(
+    `insert into stats_versions (dataset_id, version) values (?, 1)
+     on conflict (dataset_id) do update set version = version + 1`,
+  );
   const writeStats = sqlite.prepare(
     `update prompt_stats set stale = 0, annotations = @annotations, rankings = @rankings, kendall_w = @kendallW,
-       mean_tau_b = @meanTauB, mean_openness = @meanOpenness, not_rankable = @notRankable, commented = @commented,
+       mean_tau_b = @meanTauB, mean_openness = @meanOpenness, openness = @openness, not_rankable = @notRankable,
+       commented = @commented,
        review_pending = @pending, review_accepted = @accepted, review_rejected = @rejected, review_sent_back = @sentBack,
        alpha_count = @alphaCount, alpha_sum = @alphaSum, alpha_sum_squares = @alphaSumSquares, alpha_within = @alphaWithin
      where prompt_id = @promptId`,
@@ -63,6 +71,7 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
         const idsJson = JSON.stringify(ids);
         const byPrompt = new Map<number, AnnotationForStats[]>(ids.map((id) => [id, []]));
         for (const a of loadAnnotations.all(idsJson)) byPrompt.get(a.prompt_id)!.push(a);
+        const imported = new Map(importedOpenness.all(idsJson).map((p) => [p.id, p.openness]));
         clearAgreement.run(idsJson);
         for (const [promptId, annotations] of byPrompt) {
           const rankable = annotations.filter((a) => !a.not_rankable);
@@ -96,6 +105,10 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
               null,
               rankable.map((a, i) => ({ openness: a.openness, notRankable: false, ranking: rankings[i]! })),
             ).value,
+            openness: promptOpenness(
+              imported.get(promptId) ?? null,
+              rankable.map((a, i) => ({ openness: a.openness, notRankable: false, ranking: rankings[i]! })),
+            ).value,
             notRankable: annotations.length - rankable.length,
             commented: annotations.filter((a) => a.comment).length,
             pending: count("pending"),
@@ -108,6 +121,7 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
             alphaWithin: within,
           });
         }
+        bumpVersion.run(datasetId);
         return ids.length;
       },
       { behavior: "immediate" },
@@ -305,4 +319,41 @@ export function annotatorStats(db: Db, datasetId: number): AnnotatorStats[] {
       flagged: r.tau !== null && r.compared >= t.annotatorMinPrompts && r.tau < t.annotatorTau,
     }))
     .sort((a, b) => (a.tauVsConsensus ?? 2) - (b.tauVsConsensus ?? 2));
+}
+
+export type DatasetAggregates = {
+  summary: AgreementSummary;
+  histogramW: Bin[];
+  histogramTau: Bin[];
+  annotators: AnnotatorStats[];
+};
+
+const aggregatesCache = new Map<number, { version: number; target: number; value: DatasetAggregates }>();
+
+/** The stats version of a dataset: it changes whenever a refresh rewrote any of its prompts. */
+export function statsVersion(db: Db, datasetId: number): number {
+  return (
+    db.$client
+      .prepare<[number], { version: number }>("select version from stats_versions where dataset_id = ?")
+      .get(datasetId)?.version ?? 0
+  );
+}
+
+/**
+ * The dataset page's aggregates (a few scans of prompt_stats), computed once per stats version:
+ * any change to the dataset's annotations marks prompts stale, and the refresh that follows bumps
+ * the version, in whichever process it runs.
+ */
+export function datasetAggregates(db: Db, datasetId: number, target: number): DatasetAggregates {
+  const version = statsVersion(db, datasetId);
+  const cached = aggregatesCache.get(datasetId);
+  if (cached && cached.version === version && cached.target === target) return cached.value;
+  const value = {
+    summary: agreementSummary(db, datasetId, target),
+    histogramW: statsHistogram(db, datasetId, "kendall_w", 0, 1),
+    histogramTau: statsHistogram(db, datasetId, "mean_tau_b", -1, 1),
+    annotators: annotatorStats(db, datasetId),
+  };
+  aggregatesCache.set(datasetId, { version, target, value });
+  return value;
 }

@@ -87,6 +87,60 @@ export type SplitDashboard = {
   flaggedTotal: number;
 };
 
+/** One checkpoint of the collapse trajectory, both splits side by side. */
+export type TrajectoryRow = {
+  step: number;
+  testGap: number | null;
+  trainGap: number | null;
+  testAccuracy: number | null;
+  trainAccuracy: number | null;
+  testTracking: number | null;
+};
+
+export type RunTrajectory = {
+  rows: TrajectoryRow[];
+  /** The first checkpoint whose held-out accuracy is within PLATEAU_TOLERANCE of the run's best: where it stopped improving. */
+  plateau: { step: number; accuracy: number; normalizedGap: number | null } | null;
+};
+
+/** Held-out accuracy within this of the best counts as no longer improving. */
+export const PLATEAU_TOLERANCE = 0.005;
+
+/** The stored trajectory as chart rows and the point where held-out accuracy stopped improving. */
+export function runTrajectory(points: NonNullable<RunSummary["trajectory"]>): RunTrajectory {
+  const bySteps = new Map<number, TrajectoryRow>();
+  for (const p of points) {
+    const row = bySteps.get(p.step) ?? {
+      step: p.step,
+      testGap: null,
+      trainGap: null,
+      testAccuracy: null,
+      trainAccuracy: null,
+      testTracking: null,
+    };
+    if (p.split === "test") {
+      row.testGap = p.normalizedGap;
+      row.testAccuracy = p.accuracy;
+      row.testTracking = p.tracking;
+    } else {
+      row.trainGap = p.normalizedGap;
+      row.trainAccuracy = p.accuracy;
+    }
+    bySteps.set(p.step, row);
+  }
+  const rows = [...bySteps.values()].sort((a, b) => a.step - b.step);
+  const held = rows.filter((r) => r.testAccuracy !== null);
+  const series = held.length ? held : rows.filter((r) => r.trainAccuracy !== null);
+  const acc = (r: TrajectoryRow) => (held.length ? r.testAccuracy : r.trainAccuracy) as number;
+  let plateau: RunTrajectory["plateau"] = null;
+  if (series.length) {
+    const best = Math.max(...series.map(acc));
+    const at = series.find((r) => acc(r) >= best - PLATEAU_TOLERANCE)!;
+    plateau = { step: at.step, accuracy: acc(at), normalizedGap: held.length ? at.testGap : at.trainGap };
+  }
+  return { rows, plateau };
+}
+
 export type RunDashboard = {
   run: RunListItem;
   summary: RunSummary | null;
@@ -96,6 +150,8 @@ export type RunDashboard = {
   thresholds: typeof COLLAPSE_THRESHOLDS;
   splits: Partial<Record<Split, SplitDashboard>>;
   loss: MetricPoint[];
+  /** Collapse over training (runs trained before the trajectory have none). */
+  trajectory: RunTrajectory | null;
 };
 
 export const LIMITS = { stripRows: 120, shapePoints: 800, flagged: 40, histogramBins: 10, lossPoints: 300 } as const;
@@ -325,5 +381,6 @@ function buildRunDashboard(db: Db, run: NonNullable<ReturnType<typeof getRunDeta
     thresholds: COLLAPSE_THRESHOLDS,
     splits,
     loss: runMetricSeries(db, runId, LIMITS.lossPoints),
+    trajectory: run.summary?.trajectory?.length ? runTrajectory(run.summary.trajectory) : null,
   };
 }

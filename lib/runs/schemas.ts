@@ -66,7 +66,8 @@ export const runRequestSchema = z.object({
 });
 export type RunRequest = z.infer<typeof runRequestSchema>;
 
-export const RUN_ORIGINS = ["web", "api", "cli", "repro"] as const;
+/** "external": rewards uploaded from a reward model trained elsewhere (lib/runs/external.ts). */
+export const RUN_ORIGINS = ["web", "api", "cli", "repro", "external"] as const;
 
 /** Stored in training_runs.config: the request without what has its own column, and where it came from. */
 export const runConfigSchema = runRequestSchema

@@ -15,7 +15,7 @@ import { DEFAULT_EPS } from "../../ml/utility";
 import { impliedUtility, type UtilityProfile } from "../../ml/implied-utility";
 import { tieGroups } from "../../ml/verdict";
 
-const USAGE =
+export const USAGE =
   "Usage: npm run cli -- infer-utility FILE.jsonl [--json] [--eps E (default 0.1, the trainer's)] [--split train|test|all] [--utility U (repro files)]";
 
 const lineSchema = z

@@ -9,13 +9,7 @@ import { OpennessEstimateSummary } from "@/components/datasets/openness-estimate
 import { datasetOpennessEstimates } from "@/lib/openness/estimates";
 import { AGREEMENT_THRESHOLDS, getDataset, histogramBins, listDatasetRuns } from "@/lib/datasets/queries";
 import { datasetAnnotators, parsePromptSearch, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
-import {
-  agreementSummary,
-  annotatorStats,
-  refreshInBackground,
-  refreshPromptStats,
-  statsHistogram,
-} from "@/lib/datasets/prompt-stats";
+import { datasetAggregates, refreshInBackground, refreshPromptStats } from "@/lib/datasets/prompt-stats";
 import { EXPORT_FORMATS } from "@/lib/datasets/export";
 import { REVIEW_STATE_LABELS, REVIEW_STATES } from "@/lib/annotations/review";
 import { requirePageUser } from "@/lib/auth/session";
@@ -62,7 +56,7 @@ function Stat({
 }
 
 /** Prompts whose agreement a page view recomputes before answering; the rest follow in the background. */
-const REFRESH_BUDGET = 2000;
+const REFRESH_BUDGET = 300;
 
 export default async function Page({
   params,
@@ -79,9 +73,8 @@ export default async function Page({
   const search = parsePromptSearch(query);
   const stillStale = refreshPromptStats(db, row.id, REFRESH_BUDGET);
   if (stillStale > 0) refreshInBackground(db, row.id);
-  const summary = agreementSummary(db, row.id, row.annotationsPerPrompt);
+  const { summary, histogramW, histogramTau, annotators } = datasetAggregates(db, row.id, row.annotationsPerPrompt);
   const dataset = { ...row, ...summary };
-  const annotators = annotatorStats(db, row.id);
   const prompts = searchPrompts(db, row.id, search);
   const openness = datasetOpennessEstimates(db, row.id);
   const runs = listDatasetRuns(db, dataset.id);
@@ -269,16 +262,8 @@ export default async function Page({
           />
         </dl>
         <div className="grid gap-4 lg:grid-cols-3">
-          <HistogramChart
-            title="Kendall's W per prompt"
-            bins={statsHistogram(db, row.id, "kendall_w", 0, 1)}
-            threshold={t.promptW}
-          />
-          <HistogramChart
-            title="Mean pairwise tau-b per prompt"
-            bins={statsHistogram(db, row.id, "mean_tau_b", -1, 1)}
-            color="#0ea5e9"
-          />
+          <HistogramChart title="Kendall's W per prompt" bins={histogramW} threshold={t.promptW} />
+          <HistogramChart title="Mean pairwise tau-b per prompt" bins={histogramTau} color="#0ea5e9" />
           <HistogramChart
             title="Mean tau-b per annotator vs the others' consensus"
             bins={histogramBins(

@@ -1,0 +1,164 @@
+/**
+ * The one writer of datasets, prompts, responses and annotations: the annotation API, import,
+ * the paper repro and the demo seed all write through here, so that an annotation's revisions,
+ * its not-rankable rule and the external annotators' accounts are the same whichever way data came.
+ * Callers own the transaction; every function runs inside theirs.
+ */
+import { and, eq } from "drizzle-orm";
+import type { Db } from "@/db";
+import { schema } from "@/db";
+import type { RankingGroups } from "@/db/schema";
+
+/** External annotators (named in imported or generated data) get accounts that cannot sign in, under this domain. */
+export const EXTERNAL_EMAIL_DOMAIN = "external.invalid";
+
+export function externalAnnotatorEmail(annotator: string): string {
+  return `${annotator}@${EXTERNAL_EMAIL_DOMAIN}`;
+}
+
+/** The account of an external annotator: found by the name it was given, or created. */
+export function ensureExternalAnnotator(db: Db, name: string): { id: number; created: boolean } {
+  const email = externalAnnotatorEmail(name);
+  const existing = db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.email, email)).get();
+  if (existing) return { id: existing.id, created: false };
+  const created = db
+    .insert(schema.users)
+    .values({ email, name, role: "annotator", external: true, passwordHash: null })
+    .returning({ id: schema.users.id })
+    .get();
+  return { id: created.id, created: true };
+}
+
+export type NewDataset = {
+  slug: string;
+  name: string;
+  guidelines: string;
+  responsesPerPrompt: number;
+  annotationsPerPrompt: number;
+  synthetic?: boolean;
+};
+
+export function insertDataset(db: Db, dataset: NewDataset) {
+  return db.insert(schema.datasets).values(dataset).returning().get();
+}
+
+export type NewPrompt = {
+  externalId: string;
+  text: string;
+  openness?: number | null;
+  metadata?: Record<string, unknown> | null;
+  /** In display position order. */
+  responses: { externalId: string; text: string; embedding?: number[] | null }[];
+};
+
+/** Stores a prompt and its responses; returns the prompt's id and each response's id by external id. */
+export function insertPrompt(
+  db: Db,
+  datasetId: number,
+  prompt: NewPrompt,
+): { promptId: number; responseIds: Map<string, number> } {
+  const { id: promptId } = db
+    .insert(schema.prompts)
+    .values({
+      datasetId,
+      externalId: prompt.externalId,
+      text: prompt.text,
+      openness: prompt.openness ?? null,
+      metadata: prompt.metadata ?? null,
+    })
+    .returning({ id: schema.prompts.id })
+    .get();
+  const responseIds = new Map<string, number>();
+  prompt.responses.forEach((r, position) => {
+    const { id } = db
+      .insert(schema.responses)
+      .values({ promptId, position, externalId: r.externalId, text: r.text, embedding: r.embedding ?? null })
+      .returning({ id: schema.responses.id })
+      .get();
+    responseIds.set(r.externalId, id);
+  });
+  return { promptId, responseIds };
+}
+
+export type AnnotationVersion = {
+  /** Groups of response ids, best first. Ignored (stored empty) when the annotation is not rankable. */
+  ranking: RankingGroups;
+  openness: number | null;
+  notRankable: boolean;
+  notRankableReason?: string | null;
+  comment?: string | null;
+  durationMs?: number | null;
+  /** When this version was made; now unless the data says (imports, the seed). */
+  createdAt?: Date;
+  updatedAt?: Date;
+};
+
+export type Annotation = typeof schema.annotations.$inferSelect;
+export type AnnotationWrite = { annotation: Annotation; outcome: "created" | "updated" | "unchanged" };
+
+/**
+ * Stores an annotator's version of their annotation of a prompt. A first version inserts; a later
+ * one copies the stored version to annotation_revisions, then replaces it. The same content again
+ * changes nothing when `sameContent` is "keep" (re-importing a file); an annotator's resubmission
+ * ("revise") is a new version even so, since review decisions are about versions. A not-rankable
+ * annotation has no ranking, whatever it was sent with, so that no consumer mistakes it for a judgement.
+ */
+export function writeAnnotation(
+  db: Db,
+  promptId: number,
+  annotatorId: number,
+  version: AnnotationVersion,
+  sameContent: "keep" | "revise" = "keep",
+): AnnotationWrite {
+  const values = {
+    ranking: version.notRankable ? [] : version.ranking,
+    openness: version.openness,
+    notRankable: version.notRankable,
+    notRankableReason: version.notRankable ? (version.notRankableReason ?? null) : null,
+    comment: version.comment ? version.comment : null,
+    durationMs: version.durationMs ?? null,
+  };
+  const existing = db
+    .select()
+    .from(schema.annotations)
+    .where(and(eq(schema.annotations.promptId, promptId), eq(schema.annotations.annotatorId, annotatorId)))
+    .get();
+  if (!existing) {
+    const at = version.createdAt ?? new Date();
+    const annotation = db
+      .insert(schema.annotations)
+      .values({ promptId, annotatorId, ...values, createdAt: at, updatedAt: version.updatedAt ?? at })
+      .returning()
+      .get();
+    return { annotation, outcome: "created" };
+  }
+  const unchanged =
+    JSON.stringify(existing.ranking) === JSON.stringify(values.ranking) &&
+    existing.openness === values.openness &&
+    existing.notRankable === values.notRankable &&
+    existing.notRankableReason === values.notRankableReason &&
+    existing.comment === values.comment &&
+    existing.durationMs === values.durationMs;
+  if (unchanged && sameContent === "keep") return { annotation: existing, outcome: "unchanged" };
+  db.insert(schema.annotationRevisions)
+    .values({
+      annotationId: existing.id,
+      ranking: existing.ranking,
+      openness: existing.openness,
+      notRankable: existing.notRankable,
+      notRankableReason: existing.notRankableReason,
+      comment: existing.comment,
+      durationMs: existing.durationMs,
+      versionAt: existing.updatedAt,
+    })
+    .run();
+  // A version is newer than the one it replaces, even when the data dates it earlier.
+  const updatedAt = new Date(Math.max((version.updatedAt ?? new Date()).getTime(), existing.updatedAt.getTime() + 1));
+  const annotation = db
+    .update(schema.annotations)
+    .set({ ...values, updatedAt })
+    .where(eq(schema.annotations.id, existing.id))
+    .returning()
+    .get();
+  return { annotation, outcome: "updated" };
+}

@@ -1,0 +1,82 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { openDatabase, schema, type Db } from "@/db";
+import { seedDemo } from "@/db/seed";
+import { runDashboard } from "@/lib/runs/dashboard";
+import { createExternalRun, ScoresFileError } from "@/lib/runs/external";
+import { loadTrainingPrompts } from "@/lib/runs/training-data";
+
+describe("external runs (uploaded scores)", () => {
+  let dir: string;
+  let db: Db;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-external-"));
+    db = openDatabase(path.join(dir, "test.db"));
+    seedDemo(db);
+  });
+  afterAll(() => {
+    db.$client.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function scoresFile(): { datasetId: number; text: string; lines: number } {
+    const dataset = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!;
+    const resolved = new Set(
+      loadTrainingPrompts(db, dataset.id, { policy: "exclude" }).prompts.map((p) => Number(p.id)),
+    );
+    const prompts = (
+      db.$client
+        .prepare("select id, external_id as ext from prompts where dataset_id = ? order by id")
+        .all(dataset.id) as {
+        id: number;
+        ext: string;
+      }[]
+    ).filter((p) => resolved.has(p.id));
+    const lines = prompts.map((p) => {
+      const responses = db.$client
+        .prepare("select external_id as ext, position from responses where prompt_id = ? order by position")
+        .all(p.id) as { ext: string; position: number }[];
+      return JSON.stringify({
+        prompt_id: p.ext,
+        rewards: Object.fromEntries(responses.map((r) => [r.ext, 1 - r.position / 10])),
+      });
+    });
+    return { datasetId: dataset.id, text: lines.join("\n") + "\n", lines: lines.length };
+  }
+
+  it("records a succeeded run whose dashboard is the same as a trained run's", () => {
+    const { datasetId, text, lines } = scoresFile();
+    expect(lines).toBeGreaterThan(5);
+    const run = createExternalRun(db, { datasetId, name: "TRL model", eps: 0.1 }, text, null);
+    const d = runDashboard(db, run.id)!;
+    expect(d.run.status).toBe("succeeded");
+    expect(d.run.config.origin).toBe("external");
+    expect(d.run.config.utility).toBe("logsigmoid");
+    expect(d.splits.test?.prompts).toBe(lines);
+    expect(d.splits.test?.verdict).toMatch(/\d/);
+    expect(d.run.summary?.collapse.test?.version).toBe(2);
+  });
+
+  it("refuses a file with unknown prompts, missing responses or bad JSON, naming the lines, and stores nothing", () => {
+    const { datasetId, text } = scoresFile();
+    const before = db.$client.prepare("select count(*) as n from training_runs").get() as { n: number };
+    const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
+    const missing = { ...first, rewards: Object.fromEntries(Object.entries(first.rewards).slice(1)) };
+    const bad = [JSON.stringify(missing), '{"prompt_id":"no-such-prompt","rewards":{}}', "not json"].join("\n");
+    let error: unknown;
+    try {
+      createExternalRun(db, { datasetId }, bad, null);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ScoresFileError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/line 1: no reward for response/);
+    expect(message).toMatch(/line 2: dataset demo has no prompt "no-such-prompt"/);
+    expect(message).toMatch(/line 3: not JSON/);
+    expect(db.$client.prepare("select count(*) as n from training_runs").get()).toEqual(before);
+  });
+});
