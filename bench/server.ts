@@ -18,7 +18,7 @@ import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { parseArgs } from "node:util";
 import { openDatabase, type Db } from "../db/index";
-import { seedDemo } from "../db/seed";
+import { seedDemo } from "../lib/demo/seed";
 import { hashApiToken } from "../lib/auth/session";
 
 type Phase = {

@@ -4,7 +4,6 @@ import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "./schema";
-import { databasePath } from "../lib/env";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -37,14 +36,6 @@ function ownerOnly(file: string): void {
       // Not there (yet): SQLite will create it with the database file's mode.
     }
   }
-}
-
-const globalForDb = globalThis as unknown as { octorankDb?: Db };
-
-/** The process-wide connection (cached on globalThis so dev reloads don't open a new one each time). */
-export function getDb(): Db {
-  globalForDb.octorankDb ??= openDatabase(databasePath());
-  return globalForDb.octorankDb;
 }
 
 export { schema };

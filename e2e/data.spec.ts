@@ -64,7 +64,7 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
   await page.goto("/datasets/demo");
   await expect(page.getByTestId("prompt-table")).toBeVisible();
   await page.screenshot({ path: "test-results/data-dataset-page.png", fullPage: true });
-  await page.getByTestId("prompt-table").getByRole("link").first().click();
+  await page.getByTestId("prompt-table").locator("tbody").getByRole("link").first().click();
   await expect(page.getByTestId("prompt-rankings")).toContainText("Consensus");
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: "test-results/data-prompt-phone.png", fullPage: true });

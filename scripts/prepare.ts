@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { openDatabase } from "../db/index";
-import { seedDemo } from "../db/seed";
+import { seedDemo } from "../lib/demo/seed";
 import { authSecret, databasePath } from "../lib/env";
 
 /** Creates the data folder and auth secret, applies migrations and seeds the demo once when allowed. */

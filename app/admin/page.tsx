@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { ROLES } from "@/db/schema";
 import { ActionForm, SubmitButton } from "@/components/admin/action-form";
 import {

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { RankingBoard } from "@/components/ranking/ranking-board";
 import { QueueProgressBar } from "@/components/ranking/queue-progress";
 import { findQueueDataset, listQueueDatasets, nextPrompt, queueProgress } from "@/lib/annotations/queue";

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { ProgressBar } from "@/components/datasets/progress-bar";
 import { listDatasets } from "@/lib/datasets/queries";
 import { requirePageUser } from "@/lib/auth/session";

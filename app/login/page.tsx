@@ -2,7 +2,7 @@ import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/login-form";
 import { currentUser } from "@/lib/auth/session";
 import { demoMode } from "@/lib/env";
-import { DEMO_ACCOUNTS } from "@/db/seed";
+import { DEMO_ACCOUNTS } from "@/lib/demo/seed";
 
 export const metadata = { title: "Sign in" };
 

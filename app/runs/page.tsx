@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { listRuns, runStatusCounts } from "@/lib/runs/lifecycle";
 

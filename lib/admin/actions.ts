@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import type { z } from "zod";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import {
   AdminError,
   createApiToken,

@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import {
   reviewAnnotation,
   ReviewError,

@@ -4,7 +4,7 @@ import zlib from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { openTempDb } from "@/lib/test-fixtures";
-import { seedDemo } from "@/db/seed";
+import { seedDemo } from "@/lib/demo/seed";
 import { orderedPairCount } from "@/lib/annotations/agreement";
 import { exportLines, exportOptionsSchema, exportStream, ExportError } from "./export";
 import { importJsonlFile } from "./import";

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
-import { seedDemo } from "@/db/seed";
+import { seedDemo } from "@/lib/demo/seed";
 import { getDataset } from "@/lib/datasets/queries";
 import { parsePromptSearch, searchPrompts } from "@/lib/datasets/prompt-search";
 import { refreshPromptStats } from "@/lib/datasets/prompt-stats";

@@ -2,7 +2,7 @@
 
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { formArgument } from "@/lib/http/body";
 import { kickScheduler } from "@/lib/runs/scheduler";
 import { trainSettingDefaults } from "@/lib/runs/training";

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { openDatabase, schema, type Db } from "@/db";
-import { seedDemo } from "@/db/seed";
+import { seedDemo } from "@/lib/demo/seed";
 import { LIMITS, loadRunRewards, runDashboard, splitDashboard } from "@/lib/runs/dashboard";
 import type { PromptRewards } from "@/lib/runs/rewards";
 import { completeRun, getRunDetail } from "@/lib/runs/lifecycle";

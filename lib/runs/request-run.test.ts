@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
-import { seedDemo } from "@/db/seed";
+import { seedDemo } from "@/lib/demo/seed";
 import { getDataset } from "@/lib/datasets/queries";
 import { AppError } from "@/lib/errors";
 import { missingOpennessFromText, requestRun, trainSettingFromText } from "@/lib/runs/request-run";

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { schema, type Db } from "@/db";
-import { seedDemo } from "@/db/seed";
+import { seedDemo } from "@/lib/demo/seed";
 import { runDashboard } from "@/lib/runs/dashboard";
 import { getRun } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";

@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import {
   claimNextQueuedRun,
   failOrphanedRuns,

@@ -3,7 +3,7 @@ import zlib from "node:zlib";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
-import { getDb } from "../../db/index";
+import { getDb } from "../../lib/db";
 import { getDataset } from "../../lib/datasets/queries";
 import { exportLines, exportOptionsSchema } from "../../lib/datasets/export";
 import { describeZodError } from "../../lib/http/body";

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { getDb } from "../../db/index";
+import { getDb } from "../../lib/db";
 import { describeImport, ImportTooLargeError, importJsonlFile, MAX_IMPORT_BYTES } from "../../lib/datasets/import";
 
 export const USAGE = `Usage: npm run cli -- import --dataset <slug> FILE.jsonl

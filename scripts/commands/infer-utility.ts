@@ -10,30 +10,38 @@
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { z } from "zod";
 import { DEFAULT_EPS } from "../../ml/utility";
 import { impliedUtility, type UtilityProfile } from "../../ml/implied-utility";
 import { tieGroups } from "../../ml/verdict";
+import { parseDiagnoseFile } from "./diagnose";
 
 export const USAGE =
   "Usage: npm run cli -- infer-utility FILE.jsonl [--json] [--eps E (default 0.1, the trainer's)] [--split train|test|all] [--utility U (repro files)]";
 
-const lineSchema = z
-  .object({
-    id: z.union([z.string(), z.number()]).optional(),
-    prompt_id: z.union([z.string(), z.number()]).optional(),
-    openness: z.number().min(0).max(1).nullable().optional(),
-    rewards: z.array(z.number().finite()).min(1),
-    ranking: z.array(z.array(z.number().int().min(0))).optional(),
-    split: z.enum(["train", "test"]).optional(),
-    utility: z.string().optional(),
-  })
-  .refine((l) => l.id !== undefined || l.prompt_id !== undefined, { message: "each line needs an id" })
-  .refine(
-    (l) => !l.ranking || l.ranking.flat().every((i) => i < l.rewards.length),
-    "ranking indices must point into rewards",
-  );
-type Line = z.infer<typeof lineSchema>;
+/**
+ * A `repro --out` file (prompt_id, one line per utility) as diagnose lines of one utility; other
+ * files are read as they are.
+ */
+function asDiagnoseText(text: string, utility: string | undefined): string {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim());
+  let first: { prompt_id?: unknown; utility?: unknown } = {};
+  try {
+    first = JSON.parse(lines[0] ?? "{}") as typeof first;
+  } catch {
+    return text; // the diagnose parser names the bad line
+  }
+  if (first.prompt_id === undefined || first.utility === undefined) return text;
+  const rows = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const utilities = [...new Set(rows.map((r) => String(r.utility)))];
+  if (!utility && utilities.length > 1)
+    throw new Error(`this repro file holds several utilities (${utilities.join(", ")}): pick one with --utility`);
+  const chosen = utility ?? utilities[0];
+  const picked = rows.filter((r) => r.utility === chosen);
+  if (!picked.length) throw new Error(`no lines for utility ${chosen} (the file has ${utilities.join(", ")})`);
+  return picked
+    .map(({ prompt_id, openness, rewards, split }) => JSON.stringify({ id: prompt_id, openness, rewards, split }))
+    .join("\n");
+}
 
 export async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -60,38 +68,17 @@ export async function run(argv: string[]): Promise<void> {
   if (!["auto", "train", "test", "all"].includes(values.split ?? "auto"))
     throw new Error("--split must be train, test or all");
 
-  let lines: Line[] = fs
-    .readFileSync(file, "utf8")
-    .split("\n")
-    .flatMap((text, i) => {
-      if (!text.trim()) return [];
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw new Error(`${file}:${i + 1}: not JSON`);
-      }
-      const parsed = lineSchema.safeParse(json);
-      if (!parsed.success) throw new Error(`${file}:${i + 1}: ${parsed.error.issues[0]?.message}`);
-      return [parsed.data];
-    });
-  const utilities = [...new Set(lines.flatMap((l) => (l.utility ? [l.utility] : [])))];
-  if (values.utility) lines = lines.filter((l) => l.utility === values.utility);
-  else if (utilities.length > 1)
-    throw new Error(`${file} holds several utilities (${utilities.join(", ")}): pick one with --utility`);
+  let prompts = parseDiagnoseFile(asDiagnoseText(fs.readFileSync(file, "utf8"), values.utility));
   const split =
-    values.split === "auto" ? (lines.some((l) => l.split === "train") ? "train" : "all") : (values.split ?? "all");
-  if (split !== "all") lines = lines.filter((l) => l.split === split);
-  if (!lines.length)
-    throw new Error(
-      `${file}: no prompts to read (after --split ${split}${values.utility ? ` --utility ${values.utility}` : ""})`,
-    );
+    values.split === "auto" ? (prompts.some((p) => p.split === "train") ? "train" : "all") : (values.split ?? "all");
+  if (split !== "all") prompts = prompts.filter((p) => p.split === split);
+  if (!prompts.length) throw new Error(`${file}: no prompts to read with --split ${split}`);
 
-  const profiles: UtilityProfile[] = lines.map((l) => ({
-    id: String(l.id ?? l.prompt_id),
-    rewards: l.rewards,
-    groups: l.ranking ? (tieGroups(l.rewards.length, [l.ranking]) ?? undefined) : undefined,
-    openness: l.openness ?? null,
+  const profiles: UtilityProfile[] = prompts.map((p) => ({
+    id: p.id,
+    rewards: p.rewards,
+    groups: p.ranking ? (tieGroups(p.rewards.length, [p.ranking]) ?? undefined) : undefined,
+    openness: p.openness,
   }));
   const result = impliedUtility(profiles, { eps });
   const out = {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { getDb } from "../../db/index";
+import { getDb } from "../../lib/db";
 import { executeRun, trainSettingDefaults } from "../../lib/runs/training";
 import { missingOpennessFromText, requestRun, trainSettingFromText } from "../../lib/runs/request-run";
 import { claimRun, finishRun, getRunDetail } from "../../lib/runs/lifecycle";

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { createInterface } from "node:readline/promises";
-import { getDb } from "../../db/index";
+import { getDb } from "../../lib/db";
 import { createUser, newUserSchema } from "../../lib/auth/users";
 import { describeZodError } from "../../lib/http/body";
 

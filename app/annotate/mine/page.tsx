@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { listMyAnnotations } from "@/lib/annotations/annotations";
 import { opennessLabel } from "@/lib/openness/scale";
 import { requirePageUser } from "@/lib/auth/session";

@@ -1,4 +1,4 @@
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { annotationInputSchema, listMyAnnotations, saveAnnotation } from "@/lib/annotations/annotations";
 import { route } from "@/lib/http/route";
 

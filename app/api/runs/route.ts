@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { route } from "@/lib/http/route";
 import { kickScheduler } from "@/lib/runs/scheduler";
 import { requestRun } from "@/lib/runs/request-run";

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { HistogramChart } from "@/components/datasets/histogram-chart";
 import { ProgressBar } from "@/components/datasets/progress-bar";
 import { SortableTable } from "@/components/datasets/sortable-table";

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { runDashboard } from "@/lib/runs/dashboard";
 import { parseRecordId } from "@/lib/http/ids";

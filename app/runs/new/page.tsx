@@ -1,4 +1,4 @@
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { datasetTrainingStats } from "@/lib/runs/training-data";
 import { UTILITY_DESCRIPTIONS, UTILITY_NAMES } from "@/lib/runs/schemas";

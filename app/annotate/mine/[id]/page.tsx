@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { RankingBoard } from "@/components/ranking/ranking-board";
 import { getMyAnnotation } from "@/lib/annotations/annotations";
 import { PairwiseBoard } from "@/components/pairwise/pairwise-board";

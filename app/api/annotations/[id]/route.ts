@@ -1,4 +1,4 @@
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { annotationEditSchema, editAnnotation, getMyAnnotation } from "@/lib/annotations/annotations";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";

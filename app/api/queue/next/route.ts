@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
 import { AppError } from "@/lib/errors";
 import { route } from "@/lib/http/route";

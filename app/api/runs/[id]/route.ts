@@ -1,4 +1,4 @@
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";
 import { route } from "@/lib/http/route";

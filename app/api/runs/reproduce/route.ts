@@ -1,4 +1,4 @@
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { route } from "@/lib/http/route";
 import { kickScheduler } from "@/lib/runs/scheduler";
 import { reproducePaper } from "@/lib/runs/repro";

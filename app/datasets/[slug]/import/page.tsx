@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { ImportForm } from "@/components/datasets/import-form";
 import { ImportFormatHelp } from "@/components/datasets/import-format-help";
 import { getDataset } from "@/lib/datasets/queries";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { getDataset } from "@/lib/datasets/queries";
 import { checkExport, exportFileName, exportLines, exportOptionsSchema, exportStream } from "@/lib/datasets/export";
 import { AppError } from "@/lib/errors";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";
 import { logUnexpected, route } from "@/lib/http/route";

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb } from "@/db";
+import { getDb } from "@/lib/db";
 import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
 import { requirePageUser } from "@/lib/auth/session";
 import { currentReviewState, promptReviewHistory, revisionCounts } from "@/lib/annotations/review";

@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "./index";
-import * as schema from "./schema";
-import type { RankingGroups, Role } from "./schema";
-import { DEMO_GUIDELINES, DEMO_PROMPTS, type DemoPrompt } from "./demo-data";
-import { hashPassword } from "../lib/auth/password";
-import { OPENNESS_SCALE } from "../lib/openness/scale";
-import { hashString, normal, seededRandom, shuffled } from "../lib/random";
+import { schema, type Db } from "@/db";
+import type { RankingGroups, Role } from "@/db/schema";
+import { hashPassword } from "@/lib/auth/password";
+import { DEMO_GUIDELINES, DEMO_PROMPTS, type DemoPrompt } from "@/lib/demo/demo-data";
+import { insertDataset, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
+import { OPENNESS_SCALE } from "@/lib/openness/scale";
+import { hashString, normal, seededRandom, shuffled } from "@/lib/random";
 
 export const DEMO_DATASET_SLUG = "demo";
 
@@ -112,45 +112,31 @@ export function seedDemo(db: Db): { created: boolean } {
     const userIds = ensureDemoUsers(tx as unknown as Db);
     if (existing) return { created: false };
 
-    const dataset = tx
-      .insert(schema.datasets)
-      .values({
-        slug: DEMO_DATASET_SLUG,
-        name: "Assistant responses (demo)",
-        guidelines: DEMO_GUIDELINES,
-        responsesPerPrompt: 8,
-        annotationsPerPrompt: 3,
-      })
-      .returning()
-      .get();
+    const writer = tx as unknown as Db;
+    const dataset = insertDataset(writer, {
+      slug: DEMO_DATASET_SLUG,
+      name: "Assistant responses (demo)",
+      guidelines: DEMO_GUIDELINES,
+      responsesPerPrompt: 8,
+      annotationsPerPrompt: 3,
+    });
 
     const random = seededRandom(20240527);
     const now = Date.now();
     DEMO_PROMPTS.forEach((demo, promptIndex) => {
-      const prompt = tx
-        .insert(schema.prompts)
-        .values({ datasetId: dataset.id, externalId: demo.externalId, text: demo.text, metadata: { source: "demo" } })
-        .returning()
-        .get();
       // Stored positions are shuffled so that position never gives the quality order away.
       const order = shuffled(
         demo.responses.map((_, i) => i),
         seededRandom(hashString(demo.externalId)),
       );
-      const idsByTrueRank: number[] = new Array(demo.responses.length);
-      order.forEach((trueRank, position) => {
-        const row = tx
-          .insert(schema.responses)
-          .values({
-            promptId: prompt.id,
-            position,
-            externalId: `${demo.externalId}-${String.fromCharCode(97 + trueRank)}`,
-            text: demo.responses[trueRank]!,
-          })
-          .returning({ id: schema.responses.id })
-          .get();
-        idsByTrueRank[trueRank] = row.id;
+      const externalId = (trueRank: number) => `${demo.externalId}-${String.fromCharCode(97 + trueRank)}`;
+      const { promptId, responseIds } = insertPrompt(writer, dataset.id, {
+        externalId: demo.externalId,
+        text: demo.text,
+        metadata: { source: "demo" },
+        responses: order.map((trueRank) => ({ externalId: externalId(trueRank), text: demo.responses[trueRank]! })),
       });
+      const idsByTrueRank = demo.responses.map((_, trueRank) => responseIds.get(externalId(trueRank))!);
 
       for (const worker of DEMO_WORK) {
         if (random() > worker.share) continue;
@@ -160,17 +146,14 @@ export function seedDemo(db: Db): { created: boolean } {
           Math.min(1, Math.max(0, demo.openness + worker.opennessNoise * normal(random))),
         );
         const at = new Date(now - (DEMO_PROMPTS.length - promptIndex) * 3_600_000 - Math.floor(random() * 600_000));
-        tx.insert(schema.annotations)
-          .values({
-            promptId: prompt.id,
-            annotatorId: userIds.get(worker.email)!,
-            ranking,
-            openness,
-            durationMs: Math.round(worker.secondsPerPrompt * 1000 * (0.6 + random() * 0.8)),
-            createdAt: at,
-            updatedAt: at,
-          })
-          .run();
+        writeAnnotation(writer, promptId, userIds.get(worker.email)!, {
+          ranking,
+          openness,
+          notRankable: false,
+          durationMs: Math.round(worker.secondsPerPrompt * 1000 * (0.6 + random() * 0.8)),
+          createdAt: at,
+          updatedAt: at,
+        });
       }
     });
     return { created: true };

@@ -2,9 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openDatabase } from "./index";
-import { DEMO_ACCOUNTS, seedDemo } from "./seed";
-import { datasetAgreement } from "../lib/datasets/queries";
+import { openDatabase } from "@/db";
+import { DEMO_ACCOUNTS, seedDemo } from "@/lib/demo/seed";
+import { datasetAgreement } from "@/lib/datasets/queries";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-seed-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

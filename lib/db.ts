@@ -1,0 +1,14 @@
+/**
+ * The process-wide database connection, at the path the environment names. db/ only knows how to
+ * open a file; which file, and keeping one connection, is the app's business.
+ */
+import { openDatabase, type Db } from "@/db";
+import { databasePath } from "@/lib/env";
+
+// Cached on globalThis so that dev reloads don't open a new connection each time.
+const globalForDb = globalThis as unknown as { octorankDb?: Db };
+
+export function getDb(): Db {
+  globalForDb.octorankDb ??= openDatabase(databasePath());
+  return globalForDb.octorankDb;
+}
