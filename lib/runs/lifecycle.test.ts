@@ -255,9 +255,16 @@ describe("run lifecycle", () => {
       .prepare("select split, count(*) as n from run_rewards where run_id = ? group by split")
       .all(run.id) as { split: string; n: number }[];
     expect(splits.map((s) => s.split).sort()).toEqual(["test", "train"]);
-    const summary = stored.summary as { collapse: { test?: { gap: number } }; testAccuracy: number };
+    const summary = stored.summary as {
+      collapse: { test?: { gap: number; version?: number } };
+      testAccuracy: number;
+      trajectory?: { step: number; split: string }[];
+    };
     expect(summary.testAccuracy).toBeGreaterThan(0);
-    expect(summary.collapse.test).toBeDefined();
+    expect(summary.collapse.test?.version).toBe(2);
+    // the collapse trajectory: 20 checkpoints of both splits, the last at the final step
+    expect(summary.trajectory).toHaveLength(40);
+    expect(summary.trajectory!.at(-1)!.step).toBe(40);
     expect(runMetricSeries(db, run.id).at(-1)?.step).toBe(40);
   });
 

@@ -31,7 +31,8 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   const { run } = data;
   const config = toTrainConfig(run.config);
   const summary = run.summary;
-  const settings: [string, string][] = [
+  const external = run.config.origin === "external";
+  const trainedHere: [string, string][] = [
     ["utility", run.config.utility],
     ["held-out share", String(run.config.heldOutShare)],
     ["seed", String(run.config.seed)],
@@ -50,11 +51,18 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
     ],
     ["annotations", run.config.acceptedOnly ? "accepted by a reviewer only" : "all"],
   ];
+  const settings: [string, string][] = external
+    ? [
+        ["source", "uploaded scores (external run)"],
+        ["trained with", run.config.utility],
+        ["utility ε for the targets", String(config.eps)],
+      ]
+    : trainedHere;
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div>
-          <p className="text-sm text-slate-500">
+          <p className="text-sm text-slate-600">
             <Link href="/runs" className="hover:underline">
               Runs
             </Link>{" "}
@@ -65,14 +73,20 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             <StatusBadge status={run.status} testId="run-status-header" />
           </h1>
           <p className="mt-1 text-sm text-slate-600">
-            on <span className="font-medium">{run.datasetName}</span> ({run.datasetSlug}) · started by{" "}
-            {run.createdByName ?? "the CLI"} ·{" "}
+            on{" "}
+            <Link href={`/datasets/${run.datasetSlug}`} className="font-medium text-indigo-700 hover:underline">
+              {run.datasetName}
+            </Link>{" "}
+            · started by {run.createdByName ?? "the CLI"} ·{" "}
             {run.createdAt.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}
             {summary && (
               <>
                 {" "}
-                · trained in {duration(summary.durationMs / 1000)} on {summary.backend} · {summary.prompts.train} train
-                / {summary.prompts.test} held-out prompts
+                ·{" "}
+                {external
+                  ? "scores uploaded"
+                  : `trained in ${duration(summary.durationMs / 1000)} on ${summary.backend}`}{" "}
+                · {summary.prompts.train} train / {summary.prompts.test} held-out prompts
                 {summary.prompts.excludedWithoutOpenness > 0 &&
                   `, ${summary.prompts.excludedWithoutOpenness} left out without openness`}
               </>
@@ -83,7 +97,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
       <dl className="flex flex-wrap gap-x-5 gap-y-1 rounded-lg border border-slate-200 bg-white px-4 py-2.5 text-xs shadow-sm">
         {settings.map(([k, v]) => (
           <div key={k} className="flex gap-1.5">
-            <dt className="text-slate-500">{k}</dt>
+            <dt className="text-slate-600">{k}</dt>
             <dd className="font-medium text-slate-800">{v}</dd>
           </div>
         ))}
@@ -92,13 +106,15 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
       {run.status === "succeeded" ? (
         <>
           <CollapseDashboard data={data} />
-          <ChartCard
-            testId="chart-loss"
-            title="Training curve"
-            description={`Pair accuracy is the per-prompt mean (each prompt's share of annotated pairs in the right order). Final: held-out ${pct(summary?.testAccuracy)}; train ${pct(summary?.trainAccuracy)}.`}
-          >
-            <LossChart points={data.loss} totalSteps={config.steps} height={200} />
-          </ChartCard>
+          {!external && (
+            <ChartCard
+              testId="chart-loss"
+              title="Training curve"
+              description={`Pair accuracy is the per-prompt mean (each prompt's share of annotated pairs in the right order). Final: held-out ${pct(summary?.testAccuracy)}; train ${pct(summary?.trainAccuracy)}.`}
+            >
+              <LossChart points={data.loss} totalSteps={config.steps} height={200} />
+            </ChartCard>
+          )}
         </>
       ) : (
         <RunLive initial={snapshot} initialPoints={runMetricSeries(db, id, 1000)} totalSteps={config.steps} />

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { getDb } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import { crossSiteRefusal, isCrossSiteFormRisk } from "@/lib/http/body";
+import { route } from "@/lib/http/route";
+import { datasetIdBySlug } from "@/lib/runs/request-run";
+import { createExternalRun, MAX_SCORES_BYTES } from "@/lib/runs/external";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * POST /api/datasets/<slug>/external-runs?name=&utility=&eps= with a scores JSONL body (see
+ * lib/runs/external.ts): 201 with the run; 400 naming every bad line (nothing stored).
+ */
+export const POST = route(
+  {
+    access: "researcher",
+    params: z.object({ slug: z.string() }),
+    query: z.object({ name: z.string().optional(), utility: z.string().optional(), eps: z.string().optional() }),
+  },
+  async ({ request, params, query, user }) => {
+    const crossSite = crossSiteRefusal(request);
+    if (crossSite) return crossSite;
+    if (isCrossSiteFormRisk(request))
+      throw new AppError(
+        "unsupported-media-type",
+        "Send the file with Content-Type: application/x-ndjson (or an API token).",
+      );
+    if (Number(request.headers.get("content-length") ?? 0) > MAX_SCORES_BYTES)
+      throw new AppError("too-large", "The scores file is over 20 MB.");
+    const db = getDb();
+    const datasetId = datasetIdBySlug(db, params.slug);
+    if (datasetId === null) throw new AppError("not-found", `There is no dataset "${params.slug}".`);
+    const run = createExternalRun(
+      db,
+      { datasetId, name: query.name, utility: query.utility as never, eps: query.eps },
+      await request.text(),
+      user.id,
+    );
+    const { weights: _weights, ...shown } = run;
+    return Response.json({ run: shown }, { status: 201 });
+  },
+);

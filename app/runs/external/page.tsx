@@ -1,0 +1,39 @@
+import Link from "next/link";
+import { getDb } from "@/lib/db";
+import { requirePageUser } from "@/lib/auth/session";
+import { listDatasets } from "@/lib/datasets/queries";
+import { ExternalRunForm } from "@/components/runs/external-run-form";
+import { DEFAULT_EPS, UTILITY_NAMES } from "@/ml";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Judge an external reward model" };
+
+export default async function ExternalRunPage() {
+  await requirePageUser("researcher", "/runs/external");
+  const datasets = listDatasets(getDb()).map((d) => ({ id: d.id, name: d.name, slug: d.slug }));
+  return (
+    <div className="max-w-3xl space-y-4">
+      <p className="text-sm text-slate-500">
+        <Link href="/runs" className="hover:underline">
+          Runs
+        </Link>{" "}
+        / external
+      </p>
+      <h1 className="text-2xl font-semibold tracking-tight">Judge a reward model trained elsewhere</h1>
+      <p className="text-sm text-slate-600">
+        Score this dataset&apos;s responses with your reward model (TRL, OpenRLHF, …) and upload the scores: Octorank
+        records them as an <em>external run</em> and shows the same collapse dashboard as for its own runs. One JSON
+        line per prompt, ids as in the dataset&apos;s import and export files:
+      </p>
+      <pre className="overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">
+        {`{"prompt_id": "p17", "rewards": {"p17-a": 1.93, "p17-b": -0.41, ...}, "split": "test"}`}
+      </pre>
+      <p className="text-xs text-slate-500">
+        Every response of a listed prompt needs a reward; prompts left out are left out of the run. split is optional
+        (default test: the verdict judges the prompts your model did not train on). Scripts can POST the same file to
+        /api/datasets/&lt;slug&gt;/external-runs.
+      </p>
+      <ExternalRunForm datasets={datasets} utilities={UTILITY_NAMES} defaultEps={DEFAULT_EPS} />
+    </div>
+  );
+}
