@@ -7,7 +7,17 @@ import prettier from "eslint-config-prettier";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".next*/", "data/", "test-results/", "playwright-report/", "db/migrations/", "next-env.d.ts"] },
+  {
+    ignores: [
+      "node_modules/",
+      ".next*/",
+      "data/",
+      "test-results/",
+      "playwright-report/",
+      "db/migrations/",
+      "next-env.d.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,6 +31,12 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
     },
+  },
+  {
+    // Preloaded with `node --require`: CommonJS by necessity.
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs" },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   prettier,
 );

@@ -1,40 +1,108 @@
 import ReactMarkdown, { type Components } from "react-markdown";
 import remarkGfm from "remark-gfm";
+import remarkMath from "remark-math";
+import rehypeKatex from "rehype-katex";
+import rehypeHighlight from "rehype-highlight";
+import "katex/dist/katex.min.css";
+import "highlight.js/styles/github.css";
 import { cn } from "@/lib/utils";
 
+type MdNode = { type: string; value?: string; children?: MdNode[] };
+
 /**
- * Markdown written by researchers (dataset guidelines). Raw HTML in it is shown as text, never
- * rendered: react-markdown escapes it unless told otherwise, and we don't tell it.
+ * Raw HTML in a prompt, a model's response or a comment is shown as the text it is: an `<img
+ * onerror>` from a model output must never run, and a `<b>` must not silently vanish either.
  */
+function remarkHtmlAsText() {
+  const walk = (node: MdNode) => {
+    if (node.type === "html") node.type = "text";
+    node.children?.forEach(walk);
+  };
+  return walk;
+}
+
+/*
+ * Headings inside model outputs and guidelines are styled text, not document headings: an `# H1`
+ * in a response must not outrank the page's own headings (axe's heading-order).
+ */
+const heading = (className: string) =>
+  function Heading({ children }: { children?: React.ReactNode }) {
+    return <p className={cn("mt-3 font-semibold text-slate-900 first:mt-0", className)}>{children}</p>;
+  };
+
 const components: Components = {
-  h1: ({ children }) => <h3 className="mt-3 text-sm font-semibold text-slate-900 first:mt-0">{children}</h3>,
-  h2: ({ children }) => <h4 className="mt-3 text-sm font-semibold text-slate-900 first:mt-0">{children}</h4>,
-  h3: ({ children }) => <h5 className="mt-2 text-sm font-medium text-slate-800 first:mt-0">{children}</h5>,
+  h1: heading("text-base"),
+  h2: heading("text-base"),
+  h3: heading("text-sm"),
+  h4: heading("text-sm"),
+  h5: heading("text-sm"),
+  h6: heading("text-sm"),
   p: ({ children }) => <p className="mt-2 first:mt-0">{children}</p>,
   ul: ({ children }) => <ul className="mt-2 list-disc space-y-1 pl-5">{children}</ul>,
-  ol: ({ children }) => <ol className="mt-2 list-decimal space-y-1 pl-5">{children}</ol>,
-  strong: ({ children }) => <strong className="font-semibold text-slate-800">{children}</strong>,
-  code: ({ children }) => <code className="rounded bg-slate-200/70 px-1 font-mono text-[0.85em]">{children}</code>,
+  ol: ({ children, start }) => (
+    <ol start={start} className="mt-2 list-decimal space-y-1 pl-5">
+      {children}
+    </ol>
+  ),
+  blockquote: ({ children }) => (
+    <blockquote className="mt-2 border-l-4 border-slate-300 pl-3 text-slate-600">{children}</blockquote>
+  ),
+  strong: ({ children }) => <strong className="font-semibold text-slate-900">{children}</strong>,
+  // Long lines scroll inside the block (a phone keeps its width); the block takes focus so a
+  // keyboard can scroll it too.
+  pre: ({ children }) => (
+    <pre
+      tabIndex={0}
+      data-testid="md-code-block"
+      className="mt-2 max-w-full overflow-x-auto rounded-md border border-slate-200 bg-white p-3 font-mono text-[13px] leading-snug text-slate-900 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 [&_code]:bg-transparent [&_code]:p-0"
+    >
+      {children}
+    </pre>
+  ),
+  code: ({ children, className }) => (
+    <code className={cn("rounded bg-slate-100 px-1 font-mono text-[0.88em] text-slate-900", className)}>
+      {children}
+    </code>
+  ),
   a: ({ children, href }) => (
-    <a href={href} className="text-indigo-700 underline" target="_blank" rel="noreferrer noopener">
+    <a href={href} className="text-indigo-700 underline" target="_blank" rel="noreferrer noopener nofollow">
       {children}
     </a>
   ),
+  img: ({ alt }) => <span className="text-slate-600">[image{alt ? `: ${alt}` : ""}]</span>,
   table: ({ children }) => (
-    <div className="mt-2 overflow-x-auto">
-      <table className="w-full border-collapse text-left text-xs">{children}</table>
+    <div className="mt-2 max-w-full overflow-x-auto" tabIndex={0}>
+      <table className="w-full border-collapse text-left text-[0.92em]">{children}</table>
     </div>
   ),
-  th: ({ children }) => (
-    <th className="border-b border-slate-300 px-2 py-1 font-semibold text-slate-800">{children}</th>
+  th: ({ children, style }) => (
+    <th style={style} className="border-b border-slate-300 px-2 py-1 font-semibold text-slate-900">
+      {children}
+    </th>
   ),
-  td: ({ children }) => <td className="border-b border-slate-200 px-2 py-1 align-top">{children}</td>,
+  td: ({ children, style }) => (
+    <td style={style} className="border-b border-slate-200 px-2 py-1 align-top">
+      {children}
+    </td>
+  ),
 };
 
-export function Markdown({ source, className }: { source: string; className?: string }) {
+/**
+ * The one markdown renderer: prompts, responses, comments and guidelines. GFM (tables, lists,
+ * strikethrough), math typeset by the bundled KaTeX, code highlighted by highlight.js, all
+ * offline. Images are not fetched (a model output could point anywhere); their alt text shows.
+ */
+export function Markdown({ source, className, testId }: { source: string; className?: string; testId?: string }) {
   return (
-    <div className={cn("text-sm leading-relaxed text-slate-600", className)}>
-      <ReactMarkdown remarkPlugins={[remarkGfm]} components={components}>
+    <div className={cn("min-w-0 break-words text-sm leading-relaxed text-slate-700", className)} data-testid={testId}>
+      <ReactMarkdown
+        remarkPlugins={[remarkGfm, remarkMath, remarkHtmlAsText]}
+        rehypePlugins={[
+          [rehypeKatex, { throwOnError: false, strict: false }],
+          [rehypeHighlight, { detect: false }],
+        ]}
+        components={components}
+      >
         {source}
       </ReactMarkdown>
     </div>

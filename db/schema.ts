@@ -297,6 +297,8 @@ export const assignments = sqliteTable(
     leasedUntil: integer("leased_until", { mode: "timestamp_ms" }).notNull(),
     /** Skipped prompts stay out of this annotator's queue until the skip expires. */
     skipped: integer("skipped", { mode: "boolean" }).notNull().default(false),
+    /** Why the annotator skipped it, when they said (optional). */
+    skipReason: text("skip_reason"),
   },
   (t) => [
     primaryKey({ columns: [t.promptId, t.annotatorId] }),

@@ -2,8 +2,15 @@ import { test, expect } from "@playwright/test";
 import { createTestUser, login } from "./fixtures";
 
 test("demo researcher signs in and lands on datasets; wrong password is refused", async ({ page }) => {
+  // Signed out, / says what Octorank is and leads to sign-in.
   await page.goto("/");
+  await expect(page.getByTestId("landing")).toContainText("reward");
+  await page.getByTestId("landing-sign-in").click();
   await expect(page).toHaveURL(/\/login/);
+  // A demo account fills the form with one click.
+  await page.getByTestId("demo-fill-researcher").click();
+  await expect(page.getByLabel("Email")).toHaveValue("researcher@octorank.dev");
+  await expect(page.getByLabel("Password")).toHaveValue("demo-researcher");
   await page.getByLabel("Email").fill("researcher@octorank.dev");
   await page.getByLabel("Password").fill("wrong-password");
   await page.getByRole("button", { name: "Sign in" }).click();

@@ -186,8 +186,12 @@ test("reproduce the paper: log collapses, conditioned is openness-aware", async 
     };
     expect(dataset.synthetic).toBe(1);
     const annotator = db
-      .prepare("select external, password_hash from users where email = 'synthetic-length@octorank.internal'")
-      .get() as { external: number; password_hash: string | null };
+      // Every external annotator's account is `<name>@external.invalid` (lib/datasets/writer.ts).
+      .prepare("select external, password_hash from users where email = ?")
+      .get("Synthetic ranking (longer is better)@external.invalid") as {
+      external: number;
+      password_hash: string | null;
+    };
     expect(annotator).toEqual({ external: 1, password_hash: null });
   } finally {
     db.close();

@@ -89,6 +89,8 @@ test("the admin page cannot be framed by another site", async ({ request }) => {
 });
 
 test("a 20 MB import over HTTP is stored whole, and one bad last line refuses all of it", async () => {
+  // Two 20 MB imports: minutes, not seconds, on a busy machine.
+  test.setTimeout(300_000);
   const researcher = createTestUser("researcher", "bigimport");
   const token = apiToken(researcher);
   const api = await playwrightRequest.newContext({

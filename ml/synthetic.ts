@@ -71,8 +71,8 @@ const CLOSED_TEMPLATES: ((r: () => number) => string)[] = [
   (r) => `How many days are there in ${1 + Math.floor(r() * 9)} weeks?`,
   (r) => `Convert ${1 + Math.floor(r() * 99)} kilometers to meters.`,
   (r) => `What is the square root of ${Math.pow(2 + Math.floor(r() * 20), 2)}?`,
-  (r) => `Which planet is closest to the sun?`,
-  (r) => `What year did the Second World War end?`,
+  () => `Which planet is closest to the sun?`,
+  () => `What year did the Second World War end?`,
   (r) => `Is ${3 + Math.floor(r() * 200)} a prime number?`,
 ];
 const WORDS = (

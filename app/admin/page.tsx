@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { getDb } from "@/lib/db";
 import { ROLES } from "@/db/schema";
+import { ConfirmSubmitButton } from "@/components/admin/confirm-submit";
 import { ActionForm, SubmitButton } from "@/components/admin/action-form";
 import {
   createTokenAction,
@@ -15,37 +16,37 @@ import { listDatasets } from "@/lib/datasets/queries";
 import { QUEUE_ORDER_DESCRIPTIONS } from "@/lib/annotations/queue";
 import { QUEUE_ORDER_NAMES } from "@/db/schema";
 import { requirePageUser } from "@/lib/auth/session";
-import { cn } from "@/lib/utils";
+import { Input, Select } from "@/components/ui/input";
+import { Table, TableBody, TableHead, TableHeader } from "@/components/ui/table";
+import { Textarea } from "@/components/ui/textarea";
 
 export const metadata = { title: "Admin" };
 export const dynamic = "force-dynamic";
 
-const input =
-  "h-9 rounded-md border border-slate-300 bg-white px-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
+/** Admin forms sit inline in table cells: fields at button height, as wide as their content. */
+const compact = "h-9 w-auto px-2 py-0";
 const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "—");
 
 type Column = string | { label: string; numeric: true };
 
 /** The page's tables: a scrolling frame, a header row, and the rows given as children. */
-function Table({ testId, columns, children }: { testId: string; columns: Column[]; children: ReactNode }) {
+function AdminTable({ testId, columns, children }: { testId: string; columns: Column[]; children: ReactNode }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-      <table className="min-w-full text-sm" data-testid={testId}>
-        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-          <tr>
-            {columns.map((column) => {
-              const { label, numeric } = typeof column === "string" ? { label: column, numeric: false } : column;
-              return (
-                <th key={label} scope="col" className={cn("px-3 py-2", numeric && "text-right")}>
-                  {label}
-                </th>
-              );
-            })}
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">{children}</tbody>
-      </table>
-    </div>
+    <Table data-testid={testId}>
+      <TableHeader>
+        <tr>
+          {columns.map((column) => {
+            const { label, numeric } = typeof column === "string" ? { label: column, numeric: false } : column;
+            return (
+              <TableHead key={label} numeric={numeric}>
+                {label}
+              </TableHead>
+            );
+          })}
+        </tr>
+      </TableHeader>
+      <TableBody>{children}</TableBody>
+    </Table>
   );
 }
 
@@ -64,7 +65,7 @@ export default async function Page() {
         <h2 id="users-heading" className="text-lg font-semibold">
           Users and progress
         </h2>
-        <Table
+        <AdminTable
           testId="user-table"
           columns={[
             "User",
@@ -80,11 +81,11 @@ export default async function Page() {
             <tr
               key={u.id}
               data-testid={`user-row-${u.email}`}
-              className={u.disabled ? "bg-slate-50 text-slate-400" : undefined}
+              className={u.disabled ? "bg-slate-50 text-slate-600" : undefined}
             >
               <td className="px-3 py-2">
                 <div className="font-medium">{u.name}</div>
-                <div className="text-xs text-slate-500">{u.email}</div>
+                <div className="text-xs text-slate-600">{u.email}</div>
               </td>
               <td className="px-3 py-2">
                 <ActionForm
@@ -93,11 +94,11 @@ export default async function Page() {
                   label={`Role of ${u.email}`}
                 >
                   <input type="hidden" name="userId" value={u.id} />
-                  <select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} className={input}>
+                  <Select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} className={compact}>
                     {ROLES.map((r) => (
                       <option key={r}>{r}</option>
                     ))}
-                  </select>
+                  </Select>
                   <SubmitButton size="sm" variant="secondary">
                     Set
                   </SubmitButton>
@@ -118,19 +119,28 @@ export default async function Page() {
                   <input type="hidden" name="userId" value={u.id} />
                   <input type="hidden" name="disabled" value={u.disabled ? "0" : "1"} />
                   {u.disabled && <span className="text-xs font-semibold uppercase text-rose-700">disabled</span>}
-                  <SubmitButton
-                    size="sm"
-                    variant={u.disabled ? "secondary" : "ghost"}
-                    disabled={u.id === me.id}
-                    data-testid="toggle-disabled"
-                  >
-                    {u.disabled ? "Enable" : "Disable"}
-                  </SubmitButton>
+                  {u.disabled ? (
+                    <SubmitButton size="sm" variant="secondary" data-testid="toggle-disabled">
+                      Enable
+                    </SubmitButton>
+                  ) : (
+                    <ConfirmSubmitButton
+                      size="sm"
+                      variant="ghost"
+                      disabled={u.id === me.id}
+                      data-testid="toggle-disabled"
+                      title={`Disable ${u.email}?`}
+                      description="They are signed out at once and cannot sign in until an admin enables them again. Their annotations are kept."
+                      confirmLabel="Disable"
+                    >
+                      Disable
+                    </ConfirmSubmitButton>
+                  )}
                 </ActionForm>
               </td>
             </tr>
           ))}
-        </Table>
+        </AdminTable>
 
         <ActionForm
           action={createUserAction}
@@ -139,30 +149,30 @@ export default async function Page() {
           label="Create a user"
         >
           <label className="text-sm">
-            <span className="block text-xs text-slate-500">Email</span>
-            <input name="email" type="email" required className={input} />
+            <span className="block text-xs text-slate-600">Email</span>
+            <Input name="email" type="email" required className={compact} />
           </label>
           <label className="text-sm">
-            <span className="block text-xs text-slate-500">Name</span>
-            <input name="name" required className={input} />
+            <span className="block text-xs text-slate-600">Name</span>
+            <Input name="name" required className={compact} />
           </label>
           <label className="text-sm">
-            <span className="block text-xs text-slate-500">Role</span>
-            <select name="role" defaultValue="annotator" className={input}>
+            <span className="block text-xs text-slate-600">Role</span>
+            <Select name="role" defaultValue="annotator" className={compact}>
               {ROLES.map((r) => (
                 <option key={r}>{r}</option>
               ))}
-            </select>
+            </Select>
           </label>
           <label className="text-sm">
-            <span className="block text-xs text-slate-500">Initial password (8+)</span>
-            <input
+            <span className="block text-xs text-slate-600">Initial password (8+)</span>
+            <Input
               name="password"
               type="password"
               minLength={8}
               required
               autoComplete="new-password"
-              className={input}
+              className={compact}
             />
           </label>
           <SubmitButton>Create user</SubmitButton>
@@ -184,12 +194,12 @@ export default async function Page() {
           label="Create an API token"
         >
           <label className="text-sm">
-            <span className="block text-xs text-slate-500">Token name</span>
-            <input name="name" required placeholder="nightly export" className={input} data-testid="token-name" />
+            <span className="block text-xs text-slate-600">Token name</span>
+            <Input name="name" required placeholder="nightly export" className={compact} data-testid="token-name" />
           </label>
           <label className="text-sm">
-            <span className="block text-xs text-slate-500">For user</span>
-            <select name="userId" defaultValue={me.id} className={input}>
+            <span className="block text-xs text-slate-600">For user</span>
+            <Select name="userId" defaultValue={me.id} className={compact}>
               {users
                 .filter((u) => !u.disabled)
                 .map((u) => (
@@ -197,11 +207,11 @@ export default async function Page() {
                     {u.email} ({u.role})
                   </option>
                 ))}
-            </select>
+            </Select>
           </label>
           <SubmitButton data-testid="token-create">Create token</SubmitButton>
         </ActionForm>
-        <Table testId="token-table" columns={["Name", "Prefix", "User", "Created", "Last used", "Status"]}>
+        <AdminTable testId="token-table" columns={["Name", "Prefix", "User", "Created", "Last used", "Status"]}>
           {tokens.length === 0 && (
             <tr>
               <td colSpan={6} className="px-3 py-4 text-center text-slate-500">
@@ -220,7 +230,7 @@ export default async function Page() {
               <td className="px-3 py-2 text-xs">{when(t.lastUsedAt)}</td>
               <td className="px-3 py-2">
                 {t.revokedAt ? (
-                  <span className="text-xs text-slate-500">revoked {when(t.revokedAt)}</span>
+                  <span className="text-xs text-slate-600">revoked {when(t.revokedAt)}</span>
                 ) : (
                   <ActionForm action={revokeTokenAction} label={`Revoke ${t.name}`}>
                     <input type="hidden" name="tokenId" value={t.id} />
@@ -232,7 +242,7 @@ export default async function Page() {
               </td>
             </tr>
           ))}
-        </Table>
+        </AdminTable>
       </section>
 
       <section aria-labelledby="datasets-heading" className="space-y-3">
@@ -249,42 +259,42 @@ export default async function Page() {
               testId={`dataset-settings-${d.slug}`}
             >
               <input type="hidden" name="slug" value={d.slug} />
-              <p className="font-mono text-xs text-slate-500">
+              <p className="font-mono text-xs text-slate-600">
                 {d.slug} · {d.prompts} prompts × {d.responsesPerPrompt} responses (fixed) · {d.completePrompts} complete
               </p>
               <label className="block text-sm">
-                <span className="block text-xs text-slate-500">Name</span>
-                <input name="name" defaultValue={d.name} required className={`${input} w-full`} />
+                <span className="block text-xs text-slate-600">Name</span>
+                <Input name="name" defaultValue={d.name} required className="h-9 px-2 py-0" />
               </label>
               <label className="block text-sm">
-                <span className="block text-xs text-slate-500">Annotations per prompt</span>
-                <input
+                <span className="block text-xs text-slate-600">Annotations per prompt</span>
+                <Input
                   name="annotationsPerPrompt"
                   type="number"
                   min={1}
                   max={50}
                   defaultValue={d.annotationsPerPrompt}
-                  className={`${input} w-24`}
+                  className="h-9 w-24 px-2 py-0"
                 />
               </label>
               <label className="block text-sm">
-                <span className="block text-xs text-slate-500">How annotators judge</span>
-                <select
+                <span className="block text-xs text-slate-600">How annotators judge</span>
+                <Select
                   name="rankingMode"
                   defaultValue={d.rankingMode}
-                  className={input}
+                  className={compact}
                   data-testid={`ranking-mode-${d.slug}`}
                 >
                   <option value="ranking">rank all responses at once</option>
                   <option value="pairwise">pairwise: two at a time (A better / tie / B better)</option>
-                </select>
+                </Select>
               </label>
               <label className="block text-sm">
-                <span className="block text-xs text-slate-500">Queue order</span>
-                <select
+                <span className="block text-xs text-slate-600">Queue order</span>
+                <Select
                   name="queueOrder"
                   defaultValue={d.queueOrder}
-                  className={input}
+                  className={compact}
                   data-testid={`queue-order-${d.slug}`}
                 >
                   {QUEUE_ORDER_NAMES.map((o) => (
@@ -292,16 +302,11 @@ export default async function Page() {
                       {QUEUE_ORDER_DESCRIPTIONS[o]}
                     </option>
                   ))}
-                </select>
+                </Select>
               </label>
               <label className="block text-sm">
-                <span className="block text-xs text-slate-500">Guidelines (markdown)</span>
-                <textarea
-                  name="guidelines"
-                  defaultValue={d.guidelines}
-                  rows={4}
-                  className="w-full rounded-md border border-slate-300 p-2 text-sm"
-                />
+                <span className="block text-xs text-slate-600">Guidelines (markdown)</span>
+                <Textarea name="guidelines" defaultValue={d.guidelines} rows={4} className="p-2" />
               </label>
               <SubmitButton size="sm">Save</SubmitButton>
             </ActionForm>

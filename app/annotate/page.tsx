@@ -1,5 +1,7 @@
 import Link from "next/link";
 import { getDb } from "@/lib/db";
+import { buttonVariants } from "@/components/ui/button";
+import { cardVariants } from "@/components/ui/card";
 import { RankingBoard } from "@/components/ranking/ranking-board";
 import { QueueProgressBar } from "@/components/ranking/queue-progress";
 import { findQueueDataset, listQueueDatasets, nextPrompt, queueProgress } from "@/lib/annotations/queue";
@@ -26,7 +28,7 @@ export default async function AnnotatePage({
   if (!dataset) {
     return (
       <div
-        className="mx-auto max-w-md rounded-xl border border-slate-200 bg-white p-8 text-center shadow-sm"
+        className={cardVariants({ padding: "lg", className: "mx-auto max-w-md text-center" })}
         data-testid="no-dataset"
       >
         <h1 className="text-lg font-semibold">{slug ? `There is no dataset “${slug}”` : "Nothing to annotate yet"}</h1>
@@ -38,10 +40,7 @@ export default async function AnnotatePage({
         <ul className="mt-4 space-y-1 text-sm">
           {datasets.map((d) => (
             <li key={d.id}>
-              <Link
-                className="text-indigo-600 hover:underline"
-                href={`/annotate?dataset=${encodeURIComponent(d.slug)}`}
-              >
+              <Link className="text-indigo-700 underline" href={`/annotate?dataset=${encodeURIComponent(d.slug)}`}>
                 {d.name}
               </Link>
             </li>
@@ -64,7 +63,7 @@ export default async function AnnotatePage({
       <header className="mb-5 flex flex-col gap-3 sm:flex-row sm:items-end sm:justify-between">
         <div className="min-w-0">
           <h1 className="text-xl font-semibold tracking-tight text-slate-900 sm:text-2xl">Annotate</h1>
-          <div className="mt-1 flex flex-wrap items-center gap-x-2 text-sm text-slate-500">
+          <div className="mt-1 flex flex-wrap items-center gap-x-2 text-sm text-slate-600">
             <span data-testid="dataset-name">{dataset.name}</span>
             {datasets.length > 1 && (
               <nav aria-label="Datasets" className="flex flex-wrap gap-1">
@@ -74,7 +73,7 @@ export default async function AnnotatePage({
                     <Link
                       key={d.id}
                       href={`/annotate?dataset=${encodeURIComponent(d.slug)}`}
-                      className="rounded px-1.5 text-indigo-600 hover:bg-indigo-50"
+                      className="rounded px-1.5 text-indigo-700 hover:bg-indigo-50"
                     >
                       {d.name}
                     </Link>
@@ -168,7 +167,7 @@ export default async function AnnotatePage({
         />
       ) : (
         <section
-          className="mx-auto mt-10 max-w-lg rounded-2xl border border-slate-200 bg-white p-8 text-center shadow-sm"
+          className={cardVariants({ padding: "lg", className: "mx-auto mt-10 max-w-lg text-center" })}
           data-testid="queue-empty"
         >
           <div
@@ -184,16 +183,10 @@ export default async function AnnotatePage({
             was skipped by you.
           </p>
           <div className="mt-6 flex flex-wrap justify-center gap-2">
-            <Link
-              href="/annotate/mine"
-              className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500"
-            >
+            <Link href="/annotate/mine" className={buttonVariants()}>
               Review my annotations
             </Link>
-            <Link
-              href={`/annotate${datasetQuery}`}
-              className="rounded-md px-4 py-2 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
-            >
+            <Link href={`/annotate${datasetQuery}`} className={buttonVariants({ variant: "secondary" })}>
               Check again
             </Link>
           </div>

@@ -68,7 +68,7 @@ export default async function RunsPage() {
         >
           <span className="mr-1 self-center font-medium text-slate-700">Compare</span>
           {(["a", "b"] as const).map((side, i) => (
-            <label key={side} className="flex flex-col gap-1 text-xs text-slate-500">
+            <label key={side} className="flex flex-col gap-1 text-xs text-slate-600">
               Run {side.toUpperCase()}
               <select
                 name={side}
@@ -99,7 +99,7 @@ export default async function RunsPage() {
       ) : (
         <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
           <table className="w-full text-sm" data-testid="runs-table">
-            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
               <tr>
                 <th className="px-4 py-2 font-medium">Run</th>
                 <th className="px-3 py-2 font-medium">Dataset</th>
@@ -132,7 +132,7 @@ export default async function RunsPage() {
                       <Link href={`/runs/${run.id}`} className="font-medium text-indigo-700 hover:underline">
                         #{run.id} {run.name}
                       </Link>
-                      <div className="text-xs text-slate-500">{run.createdByName ?? "CLI"}</div>
+                      <div className="text-xs text-slate-600">{run.createdByName ?? "CLI"}</div>
                     </td>
                     <td className="px-3 py-2 text-slate-700">{run.datasetSlug}</td>
                     <td className="px-3 py-2">
@@ -141,7 +141,7 @@ export default async function RunsPage() {
                     <td className="px-3 py-2">
                       <StatusBadge status={run.status} />
                       {run.status === "running" && (
-                        <span className="ml-2 text-xs tabular-nums text-slate-500">{pct(run.progress, 0)}</span>
+                        <span className="ml-2 text-xs tabular-nums text-slate-600">{pct(run.progress, 0)}</span>
                       )}
                     </td>
                     <td className="px-3 py-2 text-right tabular-nums">{pct(summary?.testAccuracy)}</td>
@@ -164,10 +164,10 @@ export default async function RunsPage() {
                           )}
                         </>
                       ) : (
-                        <span className="text-xs text-slate-400">–</span>
+                        <span className="text-xs text-slate-600">–</span>
                       )}
                     </td>
-                    <td className="px-4 py-2 text-xs text-slate-500">
+                    <td className="px-4 py-2 text-xs text-slate-600">
                       {run.createdAt.toLocaleString("en-GB", { dateStyle: "short", timeStyle: "short" })}
                       {summary && <div>{duration(summary.durationMs / 1000)}</div>}
                     </td>

@@ -24,8 +24,8 @@ export function ChartCard({
     >
       <div className="mb-3 flex items-start justify-between gap-3">
         <div>
-          <h3 className="text-sm font-semibold text-slate-900">{title}</h3>
-          {description && <p className="mt-0.5 text-xs leading-relaxed text-slate-500">{description}</p>}
+          <h2 className="text-sm font-semibold text-slate-900">{title}</h2>
+          {description && <p className="mt-0.5 text-xs leading-relaxed text-slate-600">{description}</p>}
         </div>
         {actions}
       </div>

@@ -1,7 +1,7 @@
 "use client";
 
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { AXIS, GRID, GROUP_COLORS } from "./colors";
+import { AXIS, AXIS_TITLE, GRID, GROUP_COLORS } from "./colors";
 import { ChartLegend } from "./chart-card";
 
 /** Where normalised rewards fall, open vs closed prompts: two-point for closed, spread for open when the model is openness-aware. */
@@ -20,7 +20,7 @@ export function RewardHistogram({
     <div>
       <div style={{ height }} data-points={bins.length}>
         <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 400, height }}>
-          <BarChart data={bins} margin={{ top: 8, right: 8, bottom: 16, left: 0 }} barGap={0} barCategoryGap="12%">
+          <BarChart data={bins} margin={{ top: 8, right: 8, bottom: 16, left: 8 }} barGap={0} barCategoryGap="12%">
             <CartesianGrid {...GRID} vertical={false} />
             <XAxis
               dataKey="bin"
@@ -30,13 +30,20 @@ export function RewardHistogram({
                 value: "normalised reward",
                 position: "insideBottom",
                 offset: -8,
-                fontSize: 11,
-                fill: "#64748b",
+                ...AXIS_TITLE,
               }}
             />
             <YAxis
               {...AXIS}
-              width={40}
+              width={48}
+              label={{
+                value: "share of responses",
+                angle: -90,
+                position: "insideLeft",
+                offset: 4,
+                dy: 52,
+                ...AXIS_TITLE,
+              }}
               domain={[0, ticks.at(-1)!]}
               ticks={ticks}
               tickFormatter={(v: number) => `${Math.round(v * 100)}%`}

@@ -1,7 +1,7 @@
 "use client";
 
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
-import { AXIS, GRID, opennessColor } from "./colors";
+import { AXIS, AXIS_TITLE, GRID, opennessColor } from "./colors";
 
 /**
  * Each prompt's shape (Beta α of its reward profile: 0 two-point, higher more spread) against its
@@ -25,7 +25,7 @@ export function ShapeScatter({
   return (
     <div style={{ height }} data-points={points.length}>
       <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 400, height }}>
-        <ScatterChart margin={{ top: 8, right: 12, bottom: 16, left: 0 }}>
+        <ScatterChart margin={{ top: 8, right: 12, bottom: 16, left: 8 }}>
           <CartesianGrid {...GRID} />
           <XAxis
             type="number"
@@ -33,15 +33,16 @@ export function ShapeScatter({
             domain={[-0.05, 1.05]}
             ticks={[0, 0.25, 0.5, 0.75, 1]}
             {...AXIS}
-            label={{ value: "openness", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }}
+            label={{ value: "openness", position: "insideBottom", offset: -8, ...AXIS_TITLE }}
           />
           <YAxis
             type="number"
             dataKey="shape"
             domain={[0, "auto"]}
             {...AXIS}
-            width={40}
+            width={48}
             tickFormatter={(v: number) => v.toFixed(2)}
+            label={{ value: "shape (Beta α)", angle: -90, position: "insideLeft", offset: 4, dy: 40, ...AXIS_TITLE }}
           />
           <Scatter
             data={target.map((t) => ({ x: t.openness, shape: t.shape }))}

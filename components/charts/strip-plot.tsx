@@ -1,8 +1,8 @@
 "use client";
 
 import { useState } from "react";
-import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, XAxis, YAxis } from "recharts";
-import { AXIS, GRID, opennessColor } from "./colors";
+import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
+import { AXIS, AXIS_TITLE, GRID, opennessColor } from "./colors";
 
 type StripData = { rows: number; sampled: boolean; points: { reward: number; row: number; openness: number }[] };
 
@@ -15,6 +15,22 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
   const [split, setSplit] = useState(available[0] ?? "test");
   const data = splits[split];
   const height = Math.max(220, Math.min(320, (data?.rows ?? 0) * 3 + 60));
+  // Rows are sorted by openness: label the first row of each quarter of the scale (at most five
+  // labels, however finely openness varies), with a minimum gap so labels never overlap.
+  const rowOpenness = new Map<number, number>();
+  for (const p of data?.points ?? []) if (!rowOpenness.has(p.row)) rowOpenness.set(p.row, p.openness);
+  const minGap = Math.max(1, Math.ceil((data?.rows ?? 0) / 8));
+  const rowTicks: number[] = [];
+  const tickLevel = new Map<number, number>();
+  let previous: number | null = null;
+  for (const [row, openness] of [...rowOpenness].sort((a, b) => a[0] - b[0])) {
+    const level = Math.round(openness * 4) / 4;
+    if (level !== previous && (rowTicks.length === 0 || row - rowTicks.at(-1)! >= minGap)) {
+      rowTicks.push(row);
+      tickLevel.set(row, level);
+    }
+    previous = level;
+  }
   return (
     <div>
       <div
@@ -30,7 +46,7 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
             aria-checked={split === s}
             data-testid={`strip-${s}`}
             onClick={() => setSplit(s)}
-            className={`rounded px-2.5 py-1 font-medium focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 ${split === s ? "bg-white text-slate-900 shadow-sm" : "text-slate-500 hover:text-slate-800"}`}
+            className={`rounded px-2.5 py-1 font-medium focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 ${split === s ? "bg-white text-slate-900 shadow-sm" : "text-slate-700 hover:text-slate-900"}`}
           >
             {s === "test" ? "held-out" : "train"}
           </button>
@@ -40,16 +56,39 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
         <>
           <div style={{ height }} data-points={data.points.length}>
             <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 500, height }}>
-              <ScatterChart margin={{ top: 4, right: 12, bottom: 16, left: 0 }}>
+              <ScatterChart margin={{ top: 4, right: 12, bottom: 16, left: 8 }}>
                 <CartesianGrid {...GRID} horizontal={false} />
                 <XAxis
                   type="number"
                   dataKey="reward"
                   domain={[0, 1]}
                   {...AXIS}
-                  label={{ value: "reward", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }}
+                  label={{ value: "reward", position: "insideBottom", offset: -8, ...AXIS_TITLE }}
                 />
-                <YAxis type="number" dataKey="row" reversed domain={[0, data.rows + 1]} hide />
+                <YAxis
+                  type="number"
+                  dataKey="row"
+                  reversed
+                  domain={[0, data.rows + 1]}
+                  ticks={rowTicks}
+                  interval={0}
+                  {...AXIS}
+                  width={64}
+                  tickFormatter={(row: number) => `o ≈ ${tickLevel.get(row) ?? ""}`}
+                  label={{ value: "prompts", angle: -90, position: "insideLeft", offset: 0, dy: 24, ...AXIS_TITLE }}
+                />
+                <Tooltip
+                  cursor={{ strokeDasharray: "3 3" }}
+                  content={({ active, payload }) => {
+                    const p = payload?.[0]?.payload as { reward: number; row: number; openness: number } | undefined;
+                    if (!active || !p) return null;
+                    return (
+                      <div className="rounded-md border border-slate-200 bg-white px-2 py-1 text-xs shadow-sm">
+                        prompt row {p.row} · openness {p.openness} · reward {p.reward.toFixed(3)}
+                      </div>
+                    );
+                  }}
+                />
                 <Scatter
                   data={data.points}
                   isAnimationActive={false}
@@ -66,7 +105,7 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
               </ScatterChart>
             </ResponsiveContainer>
           </div>
-          <div className="mt-1 flex items-center justify-between text-xs text-slate-500">
+          <div className="mt-1 flex items-center justify-between text-xs text-slate-600">
             <span className="flex items-center gap-2">
               closed
               <span

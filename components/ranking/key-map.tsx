@@ -1,16 +1,25 @@
+"use client";
+
+import { Dialog } from "@/components/ui/dialog";
+import { Button } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
 
-export const KEY_MAP: { keys: string[]; action: string }[] = [
-  { keys: ["1", "–", "8"], action: "Select the card at that place" },
-  { keys: ["↑", "k"], action: "Move the selected card up" },
-  { keys: ["↓", "j"], action: "Move the selected card down" },
-  { keys: ["t", "="], action: "Tie / untie with the card above" },
-  { keys: ["e"], action: "Expand / collapse the selected card" },
-  { keys: ["⇧1", "–", "⇧5"], action: "Openness, one correct … many equally good" },
-  { keys: ["Esc"], action: "Deselect" },
-  { keys: ["Enter"], action: "Submit (when ready)" },
-  { keys: ["?"], action: "Show / hide this key map" },
-];
+/** The keys, for a board of `count` responses (digits reach the first nine places). */
+export function keyMap(count: number): { keys: string[]; action: string }[] {
+  const lastDigit = String(Math.min(count, 9));
+  return [
+    { keys: ["1", "–", lastDigit], action: "Select the card at that place" },
+    ...(count > 9 ? [{ keys: ["Tab"], action: "Move through the cards; a focused card is selected" }] : []),
+    { keys: ["↑", "k"], action: "Move the selected card up" },
+    { keys: ["↓", "j"], action: "Move the selected card down" },
+    { keys: ["t", "="], action: "Tie / untie with the card above" },
+    { keys: ["e"], action: "Expand / collapse the selected card" },
+    { keys: ["⇧1", "–", "⇧5"], action: "Openness, one correct … many equally good" },
+    { keys: ["Esc"], action: "Deselect" },
+    { keys: ["Enter"], action: "Submit (when ready)" },
+    { keys: ["?"], action: "Show / hide this key map" },
+  ];
+}
 
 export function Kbd({ children, className }: { children: React.ReactNode; className?: string }) {
   return (
@@ -25,28 +34,12 @@ export function Kbd({ children, className }: { children: React.ReactNode; classN
   );
 }
 
-/** The keyboard map, always visible on wide screens; `?` opens it anywhere. */
-export function KeyMap({ open, onClose }: { open: boolean; onClose: () => void }) {
+/** The keyboard map as a dialog: `?` or the footer's button opens it in view, whatever the scroll. */
+export function KeyMapDialog({ open, onClose, count }: { open: boolean; onClose: () => void; count: number }) {
   return (
-    <section
-      aria-labelledby="keymap-title"
-      data-testid="key-map"
-      className={cn("rounded-xl border border-slate-200 bg-white p-4 shadow-sm", open ? "block" : "hidden lg:block")}
-    >
-      <div className="flex items-center justify-between">
-        <h2 id="keymap-title" className="text-sm font-semibold text-slate-900">
-          Keyboard
-        </h2>
-        <button
-          type="button"
-          onClick={onClose}
-          className={cn("rounded px-1 text-xs text-slate-500 hover:text-slate-800", !open && "hidden")}
-        >
-          Hide
-        </button>
-      </div>
-      <dl className="mt-2 grid grid-cols-[auto_1fr] items-center gap-x-3 gap-y-1.5 text-xs text-slate-600">
-        {KEY_MAP.map(({ keys, action }) => (
+    <Dialog open={open} onClose={onClose} title="Keyboard" testId="key-map">
+      <dl className="grid grid-cols-[auto_1fr] items-center gap-x-3 gap-y-2 text-sm text-slate-700">
+        {keyMap(count).map(({ keys, action }) => (
           <div key={action} className="contents">
             <dt className="flex items-center gap-1 whitespace-nowrap">
               {keys.map((k, i) => (k === "–" ? <span key={i}>–</span> : <Kbd key={i}>{k}</Kbd>))}
@@ -55,6 +48,11 @@ export function KeyMap({ open, onClose }: { open: boolean; onClose: () => void }
           </div>
         ))}
       </dl>
-    </section>
+      <div className="mt-5 flex justify-end">
+        <Button variant="secondary" onClick={onClose} autoFocus>
+          Close
+        </Button>
+      </div>
+    </Dialog>
   );
 }

@@ -58,7 +58,7 @@ export function OpennessPicker({
                 {checked && <span className="h-1.5 w-1.5 rounded-full bg-white" />}
               </span>
               <span className="font-medium leading-tight">{OPENNESS_LABELS[point]}</span>
-              <kbd aria-hidden className="ml-auto hidden text-[10px] text-slate-400 sm:inline lg:ml-auto">
+              <kbd aria-hidden className="ml-auto hidden text-[11px] text-slate-600 sm:inline lg:ml-auto">
                 ⇧{i + 1}
               </kbd>
             </label>

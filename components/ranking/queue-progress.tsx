@@ -1,9 +1,10 @@
 import type { QueueProgress } from "@/lib/annotations/queue";
 
-/** "12 done · 9 left" with a bar of the dataset's completion. */
+/** The annotator's own progress: a bar of done / (done + left for them); the dataset's completion in words. */
 export function QueueProgressBar({ progress }: { progress: QueueProgress }) {
   const { doneByMe, leftForMe, completePrompts, totalPrompts, target } = progress;
-  const share = totalPrompts ? completePrompts / totalPrompts : 0;
+  const mine = doneByMe + leftForMe;
+  const share = mine ? doneByMe / mine : 0;
   return (
     <div className="w-full sm:w-72" data-testid="queue-progress">
       <div className="flex items-baseline justify-between gap-3 text-sm">
@@ -13,7 +14,7 @@ export function QueueProgressBar({ progress }: { progress: QueueProgress }) {
           </strong>{" "}
           done by you
         </span>
-        <span className="text-slate-500">
+        <span className="text-slate-600">
           <strong className="font-semibold tabular-nums text-slate-900" data-testid="left-for-me">
             {leftForMe}
           </strong>{" "}
@@ -23,15 +24,17 @@ export function QueueProgressBar({ progress }: { progress: QueueProgress }) {
       <div
         className="mt-1.5 h-2 overflow-hidden rounded-full bg-slate-200"
         role="progressbar"
-        aria-label="Prompts with all their rankings"
+        aria-label="Your prompts done"
         aria-valuemin={0}
-        aria-valuemax={totalPrompts}
-        aria-valuenow={completePrompts}
+        aria-valuemax={mine}
+        aria-valuenow={doneByMe}
+        data-testid="my-progress-bar"
       >
         <div className="h-full rounded-full bg-indigo-500" style={{ width: `${Math.round(share * 100)}%` }} />
       </div>
-      <p className="mt-1 text-xs text-slate-500">
-        {completePrompts} of {totalPrompts} prompts have all {target} rankings
+      <p className="mt-1 text-xs text-slate-600">
+        Dataset: {completePrompts} of {totalPrompts} {totalPrompts === 1 ? "prompt has" : "prompts have"} all {target}{" "}
+        {target === 1 ? "ranking" : "rankings"}
       </p>
     </div>
   );

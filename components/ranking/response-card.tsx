@@ -2,6 +2,9 @@
 
 import { useSortable } from "@dnd-kit/sortable";
 import { CSS } from "@dnd-kit/utilities";
+import { Markdown } from "@/components/markdown";
+import { Badge } from "@/components/ui/badge";
+import { buttonVariants } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
 
 /** Responses longer than this (characters or lines) start collapsed. */
@@ -17,7 +20,8 @@ export type ResponseCardProps = {
   label: string;
   text: string;
   rank: number;
-  position: number;
+  /** The digit that selects this card from the keyboard, when it has one (places 1–9). */
+  digit: number | null;
   tiedAbove: boolean;
   tiedBelow: boolean;
   selected: boolean;
@@ -59,8 +63,7 @@ function Chevron({ up }: { up?: boolean }) {
   );
 }
 
-const iconButton =
-  "grid h-8 w-8 place-items-center rounded-md text-slate-500 hover:bg-slate-100 hover:text-slate-900 disabled:opacity-30 disabled:hover:bg-transparent focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
+const iconButton = buttonVariants({ variant: "icon", size: "icon", className: "focus-visible:ring-offset-0" });
 
 /** One response in the ranking: a drag handle, its rank, the text, and buttons for touch and mouse users. */
 export function ResponseCard(props: ResponseCardProps) {
@@ -84,6 +87,10 @@ export function ResponseCard(props: ResponseCardProps) {
       data-selected={selected || undefined}
       aria-label={`Response ${label}, rank ${rank}${tied ? ", tied" : ""}`}
       onClick={props.onSelect}
+      // Tabbing into a card selects it, so cards past the ninth are reachable from the keyboard.
+      onFocus={(e) => {
+        if (!selected && e.target.closest("[data-drag-handle]")) props.onSelect();
+      }}
       className={cn(
         "relative border bg-white transition-[box-shadow,background-color] duration-150",
         tiedAbove ? "-mt-px rounded-t-none [border-top-style:dashed]" : "mt-3 rounded-t-xl first:mt-0",
@@ -102,7 +109,7 @@ export function ResponseCard(props: ResponseCardProps) {
             ref={setActivatorNodeRef}
             data-drag-handle
             data-testid="drag-handle"
-            className="grid h-9 w-9 touch-none cursor-grab place-items-center rounded-md text-slate-400 hover:bg-slate-100 hover:text-slate-700 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 active:cursor-grabbing disabled:cursor-not-allowed"
+            className="grid h-9 w-9 touch-none cursor-grab place-items-center rounded-md text-slate-500 hover:bg-slate-100 hover:text-slate-700 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 active:cursor-grabbing disabled:cursor-not-allowed"
             disabled={disabled}
             {...attributes}
             {...listeners}
@@ -133,19 +140,18 @@ export function ResponseCard(props: ResponseCardProps) {
         <div className="min-w-0 flex-1">
           <div className="flex min-h-9 flex-wrap items-center gap-x-2 gap-y-1">
             <span className="text-sm font-semibold text-slate-800">Response {label}</span>
-            <kbd
-              title={`Press ${props.position} to select`}
-              className="hidden rounded border border-slate-200 bg-slate-50 px-1.5 text-[11px] font-medium text-slate-500 sm:inline"
-            >
-              {props.position}
-            </kbd>
-            {tied && (
-              <span
-                className="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800"
-                data-testid="tied-badge"
+            {props.digit !== null && (
+              <kbd
+                title={`Press ${props.digit} to select`}
+                className="hidden rounded border border-slate-200 bg-slate-50 px-1.5 text-[11px] font-medium text-slate-600 sm:inline"
               >
+                {props.digit}
+              </kbd>
+            )}
+            {tied && (
+              <Badge tone="warning" data-testid="tied-badge">
                 {tiedAbove ? "tied with above" : "tied"}
-              </span>
+              </Badge>
             )}
             <div className="ml-auto flex items-center gap-0.5" onClick={(e) => e.stopPropagation()}>
               <button
@@ -192,16 +198,9 @@ export function ResponseCard(props: ResponseCardProps) {
       </div>
       <div className="px-3 pb-3 sm:pb-4 sm:pl-28 sm:pr-4">
         <div className="relative">
-          <p
-            id={bodyId}
-            data-testid="response-text"
-            className={cn(
-              "whitespace-pre-wrap break-words text-[15px] leading-relaxed text-slate-700",
-              collapsed && "max-h-40 overflow-hidden",
-            )}
-          >
-            {text}
-          </p>
+          <div id={bodyId} className={cn(collapsed && "max-h-40 overflow-hidden")}>
+            <Markdown source={text} testId="response-text" className="text-[15px] text-slate-800" />
+          </div>
           {collapsed && (
             <div
               aria-hidden
@@ -221,7 +220,7 @@ export function ResponseCard(props: ResponseCardProps) {
               e.stopPropagation();
               props.onToggleExpanded();
             }}
-            className="mt-1 rounded text-sm font-medium text-indigo-600 hover:text-indigo-500 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+            className={cn(buttonVariants({ variant: "link", size: "sm" }), "mt-1")}
             data-testid="expand-response"
           >
             {expanded ? "Show less" : `Show all (${text.split(/\s+/).length} words)`}

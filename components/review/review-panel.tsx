@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { reviewAction, type ReviewActionState } from "@/lib/annotations/review-actions";
 import type { ReviewState } from "@/lib/annotations/review";
 import { cn } from "@/lib/utils";
+import { Markdown } from "@/components/markdown";
 
 export type ReviewItem = {
   id: number;
@@ -92,7 +93,11 @@ function ReviewCard({ item }: { item: ReviewItem }) {
         openness {item.openness ?? "—"}
         {item.edits > 0 && ` · resubmitted ${item.edits} ${item.edits === 1 ? "time" : "times"}`}
       </p>
-      {item.comment && <p className="mt-1 text-sm text-slate-700">“{item.comment}”</p>}
+      {item.comment && (
+        <blockquote className="mt-1 border-l-2 border-slate-200 pl-2" data-testid="review-annotator-comment">
+          <Markdown source={item.comment} />
+        </blockquote>
+      )}
 
       {item.history.length > 0 && (
         <ol

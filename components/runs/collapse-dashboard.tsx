@@ -67,7 +67,7 @@ export function HeadlineCards({ data, compact = false }: { data: RunDashboard; c
           held.collapsed ? "border-rose-200" : "border-slate-200",
         )}
       >
-        <p className="text-xs font-medium text-slate-500">Verdict ({heldLabel})</p>
+        <p className="text-xs font-medium text-slate-600">Verdict ({heldLabel})</p>
         <div className="mt-1.5">
           <VerdictBadge kind={held.verdictKind} testId="verdict" />
         </div>
@@ -107,7 +107,7 @@ function Metric({
 }) {
   return (
     <div className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
-      <p className="text-xs font-medium text-slate-500">{label}</p>
+      <p className="text-xs font-medium text-slate-600">{label}</p>
       <p
         data-testid={testId}
         className={cn(
@@ -118,7 +118,7 @@ function Metric({
       >
         {value}
       </p>
-      {note && <p className="mt-0.5 text-xs leading-snug text-slate-500">{note}</p>}
+      {note && <p className="mt-0.5 text-xs leading-snug text-slate-600">{note}</p>}
     </div>
   );
 }
@@ -180,14 +180,14 @@ export function FlaggedTable({ data, split }: { data: RunDashboard; split: Split
   return (
     <section className="rounded-lg border border-slate-200 bg-white shadow-sm" data-testid="flagged-prompts">
       <div className="border-b border-slate-200 p-4">
-        <h3 className="text-sm font-semibold text-slate-900">
+        <h2 className="text-sm font-semibold text-slate-900">
           Flagged prompts{" "}
-          <span className="font-normal text-slate-500">
+          <span className="font-normal text-slate-600">
             ({split.flaggedTotal} of {split.prompts} {split.split === "test" ? "held-out" : "training"} prompts
             {split.flaggedTotal > split.flagged.length ? `, worst ${split.flagged.length} shown` : ""})
           </span>
-        </h3>
-        <p className="mt-0.5 text-xs text-slate-500">
+        </h2>
+        <p className="mt-0.5 text-xs text-slate-600">
           misfit: W1 distance to the optimum for the prompt&apos;s openness (at the run&apos;s eps, with its ties) &gt;{" "}
           {T.misfit}; flat / near-flat: reward spread below {pct(T.flatRelative)} / {pct(T.nearFlatRelative)} of the
           run&apos;s typical spread (flat profiles are left out of the verdict); too-peaked (open, o ≥{" "}
@@ -196,11 +196,11 @@ export function FlaggedTable({ data, split }: { data: RunDashboard; split: Split
         </p>
       </div>
       {split.flagged.length === 0 ? (
-        <p className="p-4 text-sm text-slate-500">No prompt is flagged.</p>
+        <p className="p-4 text-sm text-slate-600">No prompt is flagged.</p>
       ) : (
         <div className="max-h-96 overflow-auto">
           <table className="w-full text-sm">
-            <thead className="sticky top-0 bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+            <thead className="sticky top-0 bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
               <tr>
                 <th className="px-4 py-2 font-medium">Prompt</th>
                 <th className="px-2 py-2 text-right font-medium">Openness</th>
@@ -291,7 +291,7 @@ function TrajectoryCard({ data }: { data: RunDashboard }) {
 
 export function CollapseDashboard({ data }: { data: RunDashboard }) {
   const held = data.splits.test ?? data.splits.train;
-  if (!held) return <p className="text-sm text-slate-500">This run stored no rewards.</p>;
+  if (!held) return <p className="text-sm text-slate-600">This run stored no rewards.</p>;
   return (
     <div className="space-y-4" data-testid="collapse-dashboard">
       <HeadlineCards data={data} />

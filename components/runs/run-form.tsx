@@ -173,7 +173,7 @@ export function RunForm({
               <span>
                 <code className="font-semibold">{u.name}</code>
                 {u.name === "conditioned" && <span className="ml-1 text-xs text-indigo-700">default</span>}
-                <span className="block text-xs text-slate-500">{u.description}</span>
+                <span className="block text-xs text-slate-600">{u.description}</span>
               </span>
             </label>
           ))}
@@ -184,7 +184,7 @@ export function RunForm({
         <legend className="px-1 text-sm font-semibold">Training</legend>
         <div className="grid gap-4 sm:grid-cols-3">
           <label className="block text-sm font-medium text-slate-700">
-            Name <span className="font-normal text-slate-400">(optional)</span>
+            Name <span className="font-normal text-slate-600">(optional)</span>
             <input name="name" className={inputClass} placeholder="e.g. conditioned, lr 3e-3" />
           </label>
           <label className="block text-sm font-medium text-slate-700">
@@ -224,7 +224,7 @@ export function RunForm({
                   <input type="checkbox" name={field} defaultChecked={value} className="mt-1" />
                   <span>
                     {settingLabel(key)}
-                    <span className="block text-xs font-normal text-slate-500">{SETTINGS[key]?.help}</span>
+                    <span className="block text-xs font-normal text-slate-600">{SETTINGS[key]?.help}</span>
                   </span>
                 </label>
               );
@@ -242,7 +242,7 @@ export function RunForm({
                   aria-describedby={errors[field] ? `${field}-error` : undefined}
                 />
                 {SETTINGS[key] && (
-                  <span className="mt-0.5 block text-xs font-normal text-slate-500">{SETTINGS[key].help}</span>
+                  <span className="mt-0.5 block text-xs font-normal text-slate-600">{SETTINGS[key].help}</span>
                 )}
                 <FieldError field={field} errors={errors} />
               </label>

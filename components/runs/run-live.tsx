@@ -97,7 +97,7 @@ export function RunLive({
         <StatusBadge status={snapshot.status} testId="run-status" />
         {active && (
           <span
-            className="text-xs text-slate-500"
+            className="text-xs text-slate-600"
             aria-live="polite"
             data-testid="run-connection"
             data-connection={connection}
@@ -177,7 +177,7 @@ export function RunLive({
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
   return (
     <div>
-      <dt className="text-xs text-slate-500">{label}</dt>
+      <dt className="text-xs text-slate-600">{label}</dt>
       <dd className="font-medium tabular-nums text-slate-900" data-testid={testId}>
         {value}
       </dd>

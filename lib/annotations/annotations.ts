@@ -12,6 +12,7 @@ import {
   responsesInDisplayOrder,
   type DisplayedResponse,
 } from "@/lib/annotations/queue";
+import { labelsByResponseId } from "@/lib/annotations/labels";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
 
 const MAX_DURATION_MS = 7 * 24 * 60 * 60_000;
@@ -181,6 +182,8 @@ export type MyAnnotationRow = {
   promptText: string;
   openness: number | null;
   notRankable: boolean;
+  /** The ranking by response labels (the ones the annotator saw), best group first. */
+  rankingLabels: string[][];
   createdAt: Date;
   updatedAt: Date;
   edits: number;
@@ -196,6 +199,7 @@ export function listMyAnnotations(db: Db, annotatorId: number): MyAnnotationRow[
       promptText: schema.prompts.text,
       openness: schema.annotations.openness,
       notRankable: schema.annotations.notRankable,
+      ranking: schema.annotations.ranking,
       createdAt: schema.annotations.createdAt,
       updatedAt: schema.annotations.updatedAt,
       edits: sql<number>`(select count(*) from annotation_revisions r where r.annotation_id = ${schema.annotations.id})`,
@@ -206,7 +210,24 @@ export function listMyAnnotations(db: Db, annotatorId: number): MyAnnotationRow[
     .where(eq(schema.annotations.annotatorId, annotatorId))
     .orderBy(desc(schema.annotations.updatedAt), desc(schema.annotations.id))
     .all();
-  return rows.map((r) => ({ ...r, edits: Number(r.edits) }));
+  const responses = rows.length
+    ? db
+        .select({ id: schema.responses.id, promptId: schema.responses.promptId, position: schema.responses.position })
+        .from(schema.responses)
+        .innerJoin(schema.annotations, eq(schema.annotations.promptId, schema.responses.promptId))
+        .where(eq(schema.annotations.annotatorId, annotatorId))
+        .all()
+    : [];
+  const byPrompt = new Map<number, { id: number; position: number }[]>();
+  for (const r of responses) byPrompt.set(r.promptId, [...(byPrompt.get(r.promptId) ?? []), r]);
+  return rows.map(({ ranking, ...r }) => {
+    const labels = labelsByResponseId(byPrompt.get(r.promptId) ?? []);
+    return {
+      ...r,
+      rankingLabels: ranking.map((group) => group.map((id) => labels.get(id) ?? "?")),
+      edits: Number(r.edits),
+    };
+  });
 }
 
 export type MyAnnotation = {

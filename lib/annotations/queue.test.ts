@@ -6,7 +6,9 @@ import {
   listQueueDatasets,
   LEASE_MS,
   nextPrompt,
+  listSkipped,
   queueProgress,
+  reopenSkipped,
   skipPrompt,
   type QueueDataset,
 } from "@/lib/annotations/queue";
@@ -87,6 +89,41 @@ describe("queue", () => {
     // The skipped prompt is free for Bob (Alice's skip is not a lease).
     expect(promptIdOf(nextPrompt(db, dataset, bob))).toBe(skipped);
     expect(skipPrompt(db, 999_999, alice)).toBe(false);
+  });
+
+  it("keeps the skip's reason in the skipper's list, and reopening puts the prompt next in their queue", () => {
+    const { prompts } = addDataset(db, { promptCount: 3, k: 1 });
+    const dataset = findQueueDataset(db)!;
+    const [alice, bob] = [addUser(db, "alice"), addUser(db, "bob")];
+    const now = new Date("2030-01-01T10:00:00Z");
+    const first = promptIdOf(nextPrompt(db, dataset, alice, now))!;
+    skipPrompt(db, first, alice, now, "  outside my expertise ");
+    const second = promptIdOf(nextPrompt(db, dataset, alice, now))!;
+    skipPrompt(db, second, alice, now, "   ");
+    expect(listSkipped(db, alice, now).map((s) => [s.promptId, s.reason])).toEqual(
+      expect.arrayContaining([
+        [first, "outside my expertise"],
+        [second, null],
+      ]),
+    );
+    expect(listSkipped(db, bob, now)).toEqual([]);
+    // Bob cannot reopen Alice's skip; Alice can, and the queue serves it to her next.
+    expect(reopenSkipped(db, first, bob, now).status).toBe("not-skipped");
+    const third = promptIdOf(nextPrompt(db, dataset, alice, now));
+    expect(third).toBe(prompts.find((p) => p.id !== first && p.id !== second)!.id);
+    expect(reopenSkipped(db, first, alice, new Date(now.getTime() + 1000))).toEqual({
+      status: "reopened",
+      datasetSlug: dataset.slug,
+    });
+    expect(promptIdOf(nextPrompt(db, dataset, alice, new Date(now.getTime() + 2000)))).toBe(first);
+    expect(listSkipped(db, alice, now).map((s) => s.promptId)).toEqual([second]);
+    // A skip others filled meanwhile (k = 1) cannot be taken back.
+    const bobs = promptIdOf(nextPrompt(db, dataset, bob, now));
+    expect(bobs).toBe(second);
+    annotate(dataset, bob, second, prompts.find((p) => p.id === second)!.responseIds);
+    expect(reopenSkipped(db, second, alice, now).status).toBe("full");
+    // Expired skips leave the list.
+    expect(listSkipped(db, alice, new Date(now.getTime() + 2 * 24 * 3600_000))).toEqual([]);
   });
 
   it("shows responses in a stable order per annotator, different between annotators", () => {

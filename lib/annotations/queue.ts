@@ -4,6 +4,7 @@ import { schema } from "@/db";
 import type { QueueOrderName } from "@/db/schema";
 import { refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { hashString, seededRandom, shuffled } from "@/lib/random";
+import { responseLabel } from "@/lib/annotations/labels";
 
 /** How long a prompt handed out by the queue stays reserved for its annotator. */
 export const LEASE_MS = 15 * 60_000;
@@ -84,7 +85,8 @@ export function findQueueDataset(db: Db, slug?: string | null): QueueDataset | n
 /**
  * The order an annotator sees a prompt's responses in: shuffled with a seed taken from
  * (prompt, annotator), so it is stable across reloads and edits but differs between annotators,
- * which keeps position bias out of the rankings. Labels A–H follow that order.
+ * which keeps position bias out of the rankings. Each keeps the label of its stored position
+ * (see responseLabel), so labels do not follow the shuffled order.
  */
 export function responsesInDisplayOrder(
   promptId: number,
@@ -92,8 +94,8 @@ export function responsesInDisplayOrder(
   rows: { id: number; position: number; text: string }[],
 ): DisplayedResponse[] {
   const byPosition = rows.slice().sort((a, b) => a.position - b.position);
-  const order = shuffled(byPosition, seededRandom(hashString(`${promptId}:${annotatorId}`)));
-  return order.map((r, i) => ({ id: r.id, label: String.fromCharCode(65 + i), text: r.text }));
+  const labelled = byPosition.map((r, i) => ({ id: r.id, label: responseLabel(i), text: r.text }));
+  return shuffled(labelled, seededRandom(hashString(`${promptId}:${annotatorId}`)));
 }
 
 export function promptResponses(db: Db, promptId: number) {
@@ -269,18 +271,86 @@ export function nextPrompt(
  * Gives a prompt back: it stops counting against the target for others at once and stays out of
  * this annotator's queue for SKIP_MS. Returns false when there is no such prompt.
  */
-export function skipPrompt(db: Db, promptId: number, annotatorId: number, now: Date = new Date()): boolean {
+export function skipPrompt(
+  db: Db,
+  promptId: number,
+  annotatorId: number,
+  now: Date = new Date(),
+  reason: string | null = null,
+): boolean {
   const exists = db.select({ id: schema.prompts.id }).from(schema.prompts).where(eq(schema.prompts.id, promptId)).get();
   if (!exists) return false;
   const leasedUntil = new Date(now.getTime() + SKIP_MS);
+  const skipReason = reason?.trim() || null;
   db.insert(schema.assignments)
-    .values({ promptId, annotatorId, leasedUntil, skipped: true })
+    .values({ promptId, annotatorId, leasedUntil, skipped: true, skipReason })
     .onConflictDoUpdate({
       target: [schema.assignments.promptId, schema.assignments.annotatorId],
-      set: { leasedUntil, skipped: true },
+      set: { leasedUntil, skipped: true, skipReason },
     })
     .run();
   return true;
+}
+
+export type SkippedPrompt = {
+  promptId: number;
+  promptText: string;
+  datasetSlug: string;
+  datasetName: string;
+  reason: string | null;
+  /** When the skip runs out and the prompt comes back to this annotator's queue by itself. */
+  until: Date;
+};
+
+/** The annotator's live skips (not annotated since), newest first: their "Skipped" list. */
+export function listSkipped(db: Db, annotatorId: number, now: Date = new Date()): SkippedPrompt[] {
+  return db
+    .all<{
+      promptId: number;
+      promptText: string;
+      datasetSlug: string;
+      datasetName: string;
+      reason: string | null;
+      until: number;
+    }>(
+      sql`select p.id as promptId, p.text as promptText, d.slug as datasetSlug, d.name as datasetName,
+            s.skip_reason as reason, s.leased_until as until
+          from assignments s join prompts p on p.id = s.prompt_id join datasets d on d.id = p.dataset_id
+          where s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${now.getTime()}
+            and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
+          order by s.leased_until desc, p.id desc`,
+    )
+    .map((r) => ({ ...r, until: new Date(r.until) }));
+}
+
+export type ReopenResult = { status: "reopened"; datasetSlug: string } | { status: "not-skipped" } | { status: "full" };
+
+/**
+ * Takes a skipped prompt back: the skip becomes this annotator's lease, so the queue shows it
+ * next. Refused when it is no longer theirs to skip back, or when others filled it meanwhile.
+ */
+export function reopenSkipped(db: Db, promptId: number, annotatorId: number, now: Date = new Date()): ReopenResult {
+  const at = now.getTime();
+  return db.transaction(
+    (tx) => {
+      const row = tx.get<{ slug: string; k: number; taken: number }>(sql`
+        select d.slug as slug, d.annotations_per_prompt as k,
+          (select count(*) from annotations a where a.prompt_id = p.id)
+            + (select count(*) from assignments o
+               where o.prompt_id = p.id and o.annotator_id != ${annotatorId} and o.skipped = 0 and o.leased_until > ${at}) as taken
+        from assignments s join prompts p on p.id = s.prompt_id join datasets d on d.id = p.dataset_id
+        where s.prompt_id = ${promptId} and s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${at}
+          and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})`);
+      if (!row) return { status: "not-skipped" } as const;
+      if (row.taken >= row.k) return { status: "full" } as const;
+      tx.update(schema.assignments)
+        .set({ skipped: false, skipReason: null, leasedUntil: new Date(at + LEASE_MS) })
+        .where(and(eq(schema.assignments.promptId, promptId), eq(schema.assignments.annotatorId, annotatorId)))
+        .run();
+      return { status: "reopened", datasetSlug: row.slug } as const;
+    },
+    { behavior: "immediate" },
+  );
 }
 
 /** Ends this annotator's lease on a prompt (after they submit); skips are left alone. */

@@ -11,14 +11,16 @@ import {
 } from "@/lib/annotations/review";
 import { hasRole } from "@/lib/auth/roles";
 import { currentUser } from "@/lib/auth/session";
-import { describeZodError } from "@/lib/http/body";
+import { describeZodError, formArgument } from "@/lib/http/body";
 
 export type ReviewActionState = { ok?: boolean; error?: string; message?: string };
 
 /** A reviewer's decision from the prompt page: researcher role, a valid form, a fresh version; else nothing is written. */
-export async function reviewAction(_previous: ReviewActionState, form: FormData): Promise<ReviewActionState> {
+export async function reviewAction(_previous: ReviewActionState, formData: FormData): Promise<ReviewActionState> {
   const user = await currentUser();
   if (!user || !hasRole(user.role, "researcher")) return { error: "Only researchers can review annotations." };
+  const form = formArgument(formData);
+  if (!form) return { error: "Send the form's fields." };
   const parsed = reviewInputSchema.safeParse({
     annotationId: form.get("annotationId"),
     version: form.get("version"),

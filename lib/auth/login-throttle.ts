@@ -8,7 +8,7 @@
  * when configured to.
  */
 export const MAX_FAILURES_PER_PAIR = 5;
-export const MAX_FAILURES_PER_ADDRESS = 50;
+export const MAX_FAILURES_PER_ADDRESS = 100;
 export const WINDOW_MS = 5 * 60_000;
 export const MAX_LOCK_MS = 60 * 60_000;
 

@@ -36,6 +36,8 @@ export async function requirePageUser(atLeast: Role, callbackPath?: string): Pro
   return user;
 }
 
+const TOKEN_USE_RESOLUTION_MS = 60_000;
+
 export function hashApiToken(token: string): string {
   return crypto.createHash("sha256").update(token).digest("hex");
 }
@@ -57,7 +59,14 @@ function tokenUser(request: Request, token: string): SessionUser | null {
     recordFailure(keys);
     return null;
   }
-  db.update(schema.apiTokens).set({ lastUsedAt: new Date() }).where(eq(schema.apiTokens.id, row.id)).run();
+  // "Last used" to the minute is all the admin page shows; a write per request would cost every
+  // API call a commit (and its fsync).
+  const now = Date.now();
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOKEN_USE_RESOLUTION_MS)
+    db.update(schema.apiTokens)
+      .set({ lastUsedAt: new Date(now) })
+      .where(eq(schema.apiTokens.id, row.id))
+      .run();
   return activeUser(row.userId);
 }
 

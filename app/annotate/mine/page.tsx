@@ -1,8 +1,15 @@
 import Link from "next/link";
 import { getDb } from "@/lib/db";
+import { RankingSummary } from "@/components/ranking/ranking-summary";
+import { Badge } from "@/components/ui/badge";
+import { Button, buttonVariants } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
 import { listMyAnnotations } from "@/lib/annotations/annotations";
+import { reopenSkippedAction } from "@/lib/annotations/queue-actions";
 import { opennessLabel } from "@/lib/openness/scale";
+import { listSkipped } from "@/lib/annotations/queue";
 import { requirePageUser } from "@/lib/auth/session";
+import { plural } from "@/lib/utils";
 
 export const metadata = { title: "My annotations" };
 export const dynamic = "force-dynamic";
@@ -14,25 +21,32 @@ function excerpt(text: string, max = 140): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-export default async function MyAnnotationsPage({ searchParams }: { searchParams: Promise<{ saved?: string }> }) {
+const REOPEN_PROBLEMS: Record<string, string> = {
+  full: "That prompt has all its rankings now, so it cannot be reopened.",
+  "not-skipped": "That prompt is no longer in your skipped list.",
+};
+
+export default async function MyAnnotationsPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ saved?: string; reopen?: string }>;
+}) {
   const user = await requirePageUser("annotator", "/annotate/mine");
-  const { saved } = await searchParams;
-  const rows = listMyAnnotations(getDb(), user.id);
+  const { saved, reopen } = await searchParams;
+  const db = getDb();
+  const rows = listMyAnnotations(db, user.id);
+  const skipped = listSkipped(db, user.id);
 
   return (
     <div className="mx-auto max-w-4xl">
       <header className="mb-5 flex flex-wrap items-end justify-between gap-3">
         <div>
           <h1 className="text-xl font-semibold tracking-tight sm:text-2xl">My annotations</h1>
-          <p className="mt-1 text-sm text-slate-500">
-            {rows.length} {rows.length === 1 ? "prompt" : "prompts"} ranked. Reopen one to change it; earlier versions
-            are kept.
+          <p className="mt-1 text-sm text-slate-600">
+            {plural(rows.length, "prompt")} ranked. Reopen one to change it; earlier versions are kept.
           </p>
         </div>
-        <Link
-          href="/annotate"
-          className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500"
-        >
+        <Link href="/annotate" className={buttonVariants()}>
           Continue annotating
         </Link>
       </header>
@@ -46,62 +60,119 @@ export default async function MyAnnotationsPage({ searchParams }: { searchParams
           Your changes are saved; the previous version is kept.
         </p>
       )}
+      {reopen && REOPEN_PROBLEMS[reopen] && (
+        <p
+          role="alert"
+          className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900"
+        >
+          {REOPEN_PROBLEMS[reopen]}
+        </p>
+      )}
 
       {rows.length === 0 ? (
-        <div
-          className="rounded-xl border border-dashed border-slate-300 bg-white p-10 text-center text-sm text-slate-600"
-          data-testid="mine-empty"
-        >
+        <Card tone="dashed" padding="lg" className="text-center text-sm text-slate-600" data-testid="mine-empty">
           You have not ranked anything yet.{" "}
-          <Link href="/annotate" className="font-medium text-indigo-600 hover:underline">
+          <Link href="/annotate" className="font-medium text-indigo-700 hover:underline">
             Start with your first prompt
           </Link>
           .
-        </div>
+        </Card>
       ) : (
-        <ul
-          className="divide-y divide-slate-100 overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm"
-          data-testid="my-annotations"
-        >
-          {rows.map((row) => (
-            <li
-              key={row.id}
-              data-testid="my-annotation"
-              data-annotation-id={row.id}
-              className="flex flex-col gap-2 p-4 sm:flex-row sm:items-center sm:gap-4"
-            >
-              <div className="min-w-0 flex-1">
-                <p className="text-sm text-slate-900">{excerpt(row.promptText)}</p>
-                <p className="mt-1 flex flex-wrap gap-x-3 gap-y-1 text-xs text-slate-500">
-                  <span>{row.datasetName}</span>
-                  <span>
-                    {row.notRankable ? (
-                      <span className="font-medium text-amber-700">Could not rank</span>
-                    ) : (
-                      <>
-                        Openness: <span className="font-medium text-slate-700">{opennessLabel(row.openness)}</span>
-                      </>
-                    )}
-                  </span>
-                  <time dateTime={row.updatedAt.toISOString()}>{when.format(row.updatedAt)}</time>
-                  {row.edits > 0 && (
-                    <span className="rounded-full bg-slate-100 px-2 text-slate-600" data-testid="edit-count">
-                      edited {row.edits}×
-                    </span>
-                  )}
-                </p>
-              </div>
-              <Link
-                href={`/annotate/mine/${row.id}`}
-                className="self-start rounded-md px-3 py-1.5 text-sm font-medium text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-50 sm:self-center"
-                data-testid="reopen"
+        <Card padding="none" className="overflow-hidden">
+          <ul className="divide-y divide-slate-100" data-testid="my-annotations">
+            {rows.map((row) => (
+              <li
+                key={row.id}
+                data-testid="my-annotation"
+                data-annotation-id={row.id}
+                className="flex flex-col gap-2 p-4 sm:flex-row sm:items-center sm:gap-4"
               >
-                Reopen
-              </Link>
-            </li>
-          ))}
-        </ul>
+                <div className="min-w-0 flex-1">
+                  <p className="text-sm text-slate-900">{excerpt(row.promptText)}</p>
+                  <div className="mt-1.5 text-sm">
+                    {row.notRankable ? (
+                      <Badge tone="warning">Could not rank</Badge>
+                    ) : (
+                      <RankingSummary groups={row.rankingLabels} />
+                    )}
+                  </div>
+                  <p className="mt-1.5 flex flex-wrap gap-x-3 gap-y-1 text-xs text-slate-600">
+                    <span>{row.datasetName}</span>
+                    {!row.notRankable && (
+                      <span>
+                        Openness: <span className="font-medium text-slate-800">{opennessLabel(row.openness)}</span>
+                      </span>
+                    )}
+                    <time dateTime={row.updatedAt.toISOString()}>{when.format(row.updatedAt)}</time>
+                    {row.edits > 0 && (
+                      <Badge data-testid="edit-count" className="px-2 py-0 font-normal">
+                        edited {row.edits}×
+                      </Badge>
+                    )}
+                  </p>
+                </div>
+                <Link
+                  href={`/annotate/mine/${row.id}`}
+                  className={buttonVariants({
+                    variant: "secondary",
+                    size: "sm",
+                    className: "self-start sm:self-center",
+                  })}
+                  data-testid="reopen"
+                >
+                  Reopen
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </Card>
       )}
+
+      <section aria-labelledby="skipped-title" className="mt-8" data-testid="skipped">
+        <h2 id="skipped-title" className="text-base font-semibold text-slate-900">
+          Skipped
+        </h2>
+        {skipped.length === 0 ? (
+          <p className="mt-1 text-sm text-slate-600" data-testid="skipped-empty">
+            Nothing skipped. Prompts you skip stay here for a day, then come back to your queue by themselves.
+          </p>
+        ) : (
+          <>
+            <p className="mt-1 text-sm text-slate-600">
+              Out of your queue until the time shown; reopen one to rank it now.
+            </p>
+            <Card padding="none" className="mt-3 overflow-hidden">
+              <ul className="divide-y divide-slate-100">
+                {skipped.map((s) => (
+                  <li
+                    key={s.promptId}
+                    className="flex flex-col gap-2 p-4 sm:flex-row sm:items-center sm:gap-4"
+                    data-testid="skipped-prompt"
+                    data-prompt-id={s.promptId}
+                  >
+                    <div className="min-w-0 flex-1">
+                      <p className="text-sm text-slate-900">{excerpt(s.promptText)}</p>
+                      <p className="mt-1 flex flex-wrap gap-x-3 text-xs text-slate-600">
+                        <span>{s.datasetName}</span>
+                        <span data-testid="skip-reason-shown">{s.reason ? `“${s.reason}”` : "no reason given"}</span>
+                        <span>
+                          back in your queue <time dateTime={s.until.toISOString()}>{when.format(s.until)}</time>
+                        </span>
+                      </p>
+                    </div>
+                    <form action={reopenSkippedAction} className="self-start sm:self-center">
+                      <input type="hidden" name="promptId" value={s.promptId} />
+                      <Button type="submit" variant="secondary" size="sm" data-testid="reopen-skipped">
+                        Reopen
+                      </Button>
+                    </form>
+                  </li>
+                ))}
+              </ul>
+            </Card>
+          </>
+        )}
+      </section>
     </div>
   );
 }

@@ -262,10 +262,16 @@ export default async function Page({
           />
         </dl>
         <div className="grid gap-4 lg:grid-cols-3">
-          <HistogramChart title="Kendall's W per prompt" bins={histogramW} threshold={t.promptW} />
-          <HistogramChart title="Mean pairwise tau-b per prompt" bins={histogramTau} color="#0ea5e9" />
+          <HistogramChart title="Kendall's W per prompt" xLabel="Kendall's W" bins={histogramW} threshold={t.promptW} />
+          <HistogramChart
+            title="Mean pairwise tau-b per prompt"
+            xLabel="mean pairwise tau-b"
+            bins={histogramTau}
+            color="#0ea5e9"
+          />
           <HistogramChart
             title="Mean tau-b per annotator vs the others' consensus"
+            xLabel="mean tau-b vs consensus"
             bins={histogramBins(
               annotators.flatMap((a) => (a.tauVsConsensus === null ? [] : [a.tauVsConsensus])),
               -1,

@@ -62,7 +62,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
     <div className="space-y-6">
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div>
-          <p className="text-sm text-slate-500">
+          <p className="text-sm text-slate-600">
             <Link href="/runs" className="hover:underline">
               Runs
             </Link>{" "}
@@ -73,8 +73,11 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             <StatusBadge status={run.status} testId="run-status-header" />
           </h1>
           <p className="mt-1 text-sm text-slate-600">
-            on <span className="font-medium">{run.datasetName}</span> ({run.datasetSlug}) · started by{" "}
-            {run.createdByName ?? "the CLI"} ·{" "}
+            on{" "}
+            <Link href={`/datasets/${run.datasetSlug}`} className="font-medium text-indigo-700 hover:underline">
+              {run.datasetName}
+            </Link>{" "}
+            · started by {run.createdByName ?? "the CLI"} ·{" "}
             {run.createdAt.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}
             {summary && (
               <>
@@ -94,7 +97,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
       <dl className="flex flex-wrap gap-x-5 gap-y-1 rounded-lg border border-slate-200 bg-white px-4 py-2.5 text-xs shadow-sm">
         {settings.map(([k, v]) => (
           <div key={k} className="flex gap-1.5">
-            <dt className="text-slate-500">{k}</dt>
+            <dt className="text-slate-600">{k}</dt>
             <dd className="font-medium text-slate-800">{v}</dd>
           </div>
         ))}

@@ -12,6 +12,7 @@ import {
 } from "@/components/runs/collapse-dashboard";
 import { StatusBadge } from "@/components/runs/status-badge";
 import { AutoRefresh } from "@/components/runs/auto-refresh";
+import { EmptyState } from "@/components/ui/empty-state";
 import { num, pct } from "@/components/runs/format";
 
 export const metadata = { title: "Compare runs" };
@@ -24,17 +25,24 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const ids = [parseRecordId(a), parseRecordId(b)];
   const runs = ids.map((id) => (id === null ? null : runDashboard(db, id)));
   if (runs.some((r) => !r)) {
+    // A run asked for by number that is not there is named; otherwise the two are still to be picked.
+    const missing = [a, b].filter((raw, i) => raw && ids[i] !== null && !runs[i]).map((raw) => `run ${raw}`);
+    const malformed = [a, b].filter((raw, i) => raw && ids[i] === null);
     return (
-      <div className="mx-auto max-w-lg rounded-lg border border-slate-200 bg-white p-6 text-sm">
-        <p className="font-medium">Pick two runs to compare.</p>
-        <p className="mt-1 text-slate-600">
-          Use <code>/runs/compare?a=&lt;id&gt;&amp;b=&lt;id&gt;</code> or the compare form on the{" "}
-          <Link href="/runs" className="text-indigo-700 hover:underline">
-            runs page
-          </Link>
-          .
-        </p>
-      </div>
+      <EmptyState
+        eyebrow={missing.length || malformed.length ? "404" : undefined}
+        testId="compare-missing"
+        title={
+          missing.length
+            ? `${missing.join(" and ")} ${missing.length === 1 ? "does" : "do"} not exist`
+            : malformed.length
+              ? `“${malformed.join("” and “")}” is not a run number`
+              : "Pick two runs to compare"
+        }
+        actions={[{ href: "/runs", label: "All runs" }]}
+      >
+        Use the compare form on the runs page, or <code>/runs/compare?a=&lt;id&gt;&amp;b=&lt;id&gt;</code>.
+      </EmptyState>
     );
   }
   const [left, right] = runs as [RunDashboard, RunDashboard];
@@ -42,7 +50,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   return (
     <div className="space-y-6">
       <div>
-        <p className="text-sm text-slate-500">
+        <p className="text-sm text-slate-600">
           <Link href="/runs" className="hover:underline">
             Runs
           </Link>{" "}
@@ -50,7 +58,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         </p>
         <h1 className="mt-1 text-2xl font-semibold tracking-tight">
           {left.run.config.utility} vs {right.run.config.utility}
-          <span className="ml-2 text-base font-normal text-slate-500">
+          <span className="ml-2 text-base font-normal text-slate-600">
             #{left.run.id} and #{right.run.id}
             {left.run.datasetSlug === right.run.datasetSlug ? ` on ${left.run.datasetSlug}` : ""}
           </span>
@@ -70,7 +78,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
             {d.run.status === "succeeded" ? (
               <Column data={d} />
             ) : (
-              <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-500">
+              <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-600">
                 {d.run.status === "failed" || d.run.status === "canceled"
                   ? `This run ${d.run.status}: ${d.run.error ?? ""}`
                   : `Training… ${pct(d.run.progress, 0)}`}
@@ -130,7 +138,7 @@ function NumbersTable({ left, right }: { left: RunDashboard; right: RunDashboard
   return (
     <div className="overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm">
       <table className="w-full text-sm" data-testid="compare-numbers">
-        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
           <tr>
             <th className="px-4 py-2 font-medium">held-out</th>
             <th className="px-4 py-2 font-medium">#{left.run.id}</th>

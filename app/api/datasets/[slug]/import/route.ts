@@ -1,16 +1,9 @@
 import { z } from "zod";
-import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { crossSiteRefusal, isCrossSiteFormRisk, parseOrThrow } from "@/lib/http/body";
 import { route } from "@/lib/http/route";
-import {
-  ImportTooLargeError,
-  importJsonlFile,
-  MAX_IMPORT_BYTES,
-  removeUpload,
-  saveUpload,
-  slugSchema,
-} from "@/lib/datasets/import";
+import { ImportTooLargeError, MAX_IMPORT_BYTES, removeUpload, saveUpload, slugSchema } from "@/lib/datasets/import";
+import { importInChildProcess } from "@/lib/datasets/import-process";
 
 export const dynamic = "force-dynamic";
 
@@ -45,7 +38,8 @@ export const POST = route(
 
     const file = await saveUpload(request.body);
     try {
-      const result = importJsonlFile(getDb(), file, {
+      // In a child process: checking and writing a large file must not hold this server's event loop.
+      const result = await importInChildProcess(file, {
         slug,
         create: {
           name: query.name || undefined,

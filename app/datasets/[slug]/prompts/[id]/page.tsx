@@ -6,6 +6,9 @@ import { requirePageUser } from "@/lib/auth/session";
 import { currentReviewState, promptReviewHistory, revisionCounts } from "@/lib/annotations/review";
 import { nextPromptToReview } from "@/lib/datasets/prompt-search";
 import { ReviewPanel, type ReviewItem } from "@/components/review/review-panel";
+import { Markdown } from "@/components/markdown";
+import { labelsByResponseId } from "@/lib/annotations/labels";
+import { plural } from "@/lib/utils";
 import { parseRecordId } from "@/lib/http/ids";
 
 export const metadata = { title: "Prompt" };
@@ -34,7 +37,7 @@ export default async function Page({
   const edits = revisionCounts(db, prompt.id);
   const nextToReview = nextPromptToReview(db, dataset.id, prompt.id);
 
-  const label = new Map(prompt.responses.map((r, i) => [r.id, String.fromCharCode(65 + i)]));
+  const label = labelsByResponseId(prompt.responses);
   const rankOf = (groups: number[][], responseId: number) => {
     let start = 1;
     for (const g of groups) {
@@ -83,12 +86,13 @@ export default async function Page({
         <Link href={`/datasets/${dataset.slug}`} className="text-sm text-indigo-700 hover:underline">
           ← {dataset.name}
         </Link>
-        <h1 className="mt-1 whitespace-pre-wrap text-xl font-semibold" data-testid="prompt-text">
-          {prompt.text}
+        <h1 className="mt-1 text-xl font-semibold">
+          Prompt <span className="font-mono text-lg">{prompt.externalId}</span>
         </h1>
-        <p className="text-sm text-slate-600">
-          <span className="font-mono">{prompt.externalId}</span> · {prompt.annotations.length} annotation(s) ·
-          Kendall&apos;s W {prompt.kendallW === null ? "—" : prompt.kendallW.toFixed(2)}
+        <Markdown source={prompt.text} testId="prompt-text" className="mt-2 text-base text-slate-900" />
+        <p className="mt-2 text-sm text-slate-600">
+          {plural(prompt.annotations.length, "annotation")} · Kendall&apos;s W{" "}
+          {prompt.kendallW === null ? "—" : prompt.kendallW.toFixed(2)}
           {prompt.openness !== null && <> · openness from the data {prompt.openness}</>}
           {runId !== undefined && <> · rewards of run #{runId}</>}
         </p>
@@ -127,8 +131,12 @@ export default async function Page({
                   </td>
                 ))}
                 <td className="px-3 py-2 text-right tabular-nums">{a.openness ?? "—"}</td>
-                <td className="max-w-xs truncate px-3 py-2 text-slate-600">
-                  {a.notRankable ? `cannot rank: ${a.notRankableReason ?? ""}` : (a.comment ?? "")}
+                <td className="min-w-48 max-w-md px-3 py-2 text-slate-700" data-testid="annotation-note">
+                  {a.notRankable ? (
+                    <Markdown source={`**Cannot rank:** ${a.notRankableReason ?? ""}`} />
+                  ) : (
+                    a.comment && <Markdown source={a.comment} />
+                  )}
                 </td>
               </tr>
             ))}
@@ -194,7 +202,11 @@ export default async function Page({
 
       <ol className="grid gap-3 md:grid-cols-2">
         {prompt.responses.map((r) => (
-          <li key={r.id} className="rounded-lg border border-slate-200 bg-white p-4">
+          <li
+            key={r.id}
+            className="min-w-0 rounded-lg border border-slate-200 bg-white p-4"
+            data-testid="prompt-response"
+          >
             <p className="mb-1 flex items-center justify-between text-xs text-slate-500">
               <span>
                 <span className="mr-1 rounded bg-slate-800 px-1.5 py-0.5 font-semibold text-white">
@@ -204,7 +216,14 @@ export default async function Page({
               </span>
               {r.reward !== null && <span className="tabular-nums">reward {r.reward.toFixed(3)}</span>}
             </p>
-            <p className="max-h-64 overflow-y-auto whitespace-pre-wrap text-sm text-slate-800">{r.text}</p>
+            <div
+              tabIndex={0}
+              role="region"
+              className="max-h-96 overflow-y-auto"
+              aria-label={`Response ${label.get(r.id)}`}
+            >
+              <Markdown source={r.text} testId="response-text" className="text-slate-800" />
+            </div>
           </li>
         ))}
       </ol>

@@ -1,0 +1,360 @@
+/**
+ * `npm run bench -- server [--seconds 10] [--prompts 200000] [--connections 50] [--rate 100] [--port 3205]`
+ *
+ * The annotation loop (claim the next prompt, submit a ranking) against a real `next start`
+ * (scripts/start.ts, loopback only) on a fresh database: the demo dataset and one of `prompts`
+ * prompts. Each phase runs for `seconds`:
+ *   closed loop: `connections` annotators, each sending its next request as soon as the last returns
+ *                (throughput, p50/p99);
+ *   open loop:   requests started at a fixed `rate` per second whatever the answers (p50/p99/max,
+ *                errors), alone, while a training run trains, and while a 100,000-line import runs.
+ * Prints the big/small open-loop p99 ratio: 1 when a request's cost does not grow with the dataset.
+ * Annotators authenticate with API tokens, so sign-in throttling is not in the way.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
+import { parseArgs } from "node:util";
+import { openDatabase, type Db } from "../db/index";
+import { seedDemo } from "../lib/demo/seed";
+import { hashApiToken } from "../lib/auth/session";
+
+type Phase = {
+  name: string;
+  requests: number;
+  errors: number;
+  statuses: Record<string, number>;
+  seconds: number;
+  p50: number;
+  p99: number;
+  max: number;
+};
+
+type Annotator = { token: string; pending: { promptId: number; responseIds: number[] } | null; busy: boolean };
+
+const RESPONSES = 4;
+
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function addAnnotators(db: Db, count: number, role: "annotator" | "researcher" = "annotator"): string[] {
+  const insertUser = db.$client.prepare(
+    "insert into users (email, name, password_hash, role) values (?, ?, 'x', ?) returning id",
+  );
+  const insertToken = db.$client.prepare(
+    "insert into api_tokens (user_id, name, token_hash, prefix) values (?, 'bench', ?, ?)",
+  );
+  const tokens: string[] = [];
+  db.$client.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const { id } = insertUser.get(`bench-${role}-${i}@bench.local`, `Bench ${role} ${i}`, role) as { id: number };
+      const token = `ork_${crypto.randomBytes(24).toString("base64url")}`;
+      insertToken.run(id, hashApiToken(token), token.slice(0, 8));
+      tokens.push(token);
+    }
+  })();
+  return tokens;
+}
+
+/** A dataset of `count` prompts with RESPONSES responses each, written straight into SQLite. */
+function addBigDataset(db: Db, slug: string, count: number): void {
+  const sqlite = db.$client;
+  const { id } = sqlite
+    .prepare(
+      "insert into datasets (slug, name, responses_per_prompt, annotations_per_prompt) values (?, ?, ?, 3) returning id",
+    )
+    .get(slug, `Bench ${count} prompts`, RESPONSES) as { id: number };
+  const prompt = sqlite.prepare("insert into prompts (dataset_id, external_id, text) values (?, ?, ?) returning id");
+  const response = sqlite.prepare("insert into responses (prompt_id, position, external_id, text) values (?, ?, ?, ?)");
+  sqlite.transaction(() => {
+    for (let p = 0; p < count; p++) {
+      const { id: promptId } = prompt.get(id, `b${p}`, `Benchmark prompt ${p}: explain task ${p % 977}.`) as {
+        id: number;
+      };
+      for (let r = 0; r < RESPONSES; r++) response.run(promptId, r, `r${r}`, `Response ${r} to prompt ${p}.`);
+    }
+  })();
+}
+
+function writeImportFile(file: string, lines: number): void {
+  const fd = fs.openSync(file, "w");
+  let buffer = "";
+  for (let i = 0; i < lines; i++) {
+    buffer +=
+      JSON.stringify({
+        id: `imp${i}`,
+        prompt: `Imported prompt ${i}`,
+        responses: Array.from({ length: RESPONSES }, (_, r) => `Imported response ${r} to ${i}`),
+      }) + "\n";
+    if (buffer.length > 1 << 20) {
+      fs.writeSync(fd, buffer);
+      buffer = "";
+    }
+  }
+  fs.writeSync(fd, buffer);
+  fs.closeSync(fd);
+}
+
+class Server {
+  private child: ChildProcess | null = null;
+  constructor(
+    readonly base: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  async start(): Promise<void> {
+    this.child = spawn(process.execPath, ["--import", "tsx", path.join("scripts", "start.ts")], {
+      env: this.env,
+      stdio: ["ignore", "ignore", "inherit"],
+      detached: true,
+    });
+    for (let i = 0; i < 600; i++) {
+      try {
+        if ((await fetch(`${this.base}/login`)).ok) return;
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error("The server did not start within 5 minutes.");
+  }
+
+  stop(): void {
+    if (this.child?.pid) {
+      try {
+        process.kill(-this.child.pid, "SIGTERM");
+      } catch {
+        // Gone already.
+      }
+    }
+  }
+}
+
+/** One step of an annotator's loop: claim when it holds nothing, else submit what it holds. */
+async function step(base: string, annotator: Annotator, slug: string): Promise<{ ms: number; status: number }> {
+  const headers = { Authorization: `Bearer ${annotator.token}`, "Content-Type": "application/json" };
+  const started = performance.now();
+  let status = 0;
+  try {
+    if (!annotator.pending) {
+      const response = await fetch(`${base}/api/queue/next?dataset=${slug}`, { method: "POST", headers });
+      status = response.status;
+      const body = (await response.json()) as {
+        status?: string;
+        prompt?: { id: number };
+        responses?: { id: number }[];
+      };
+      if (body.status === "prompt" && body.prompt && body.responses)
+        annotator.pending = { promptId: body.prompt.id, responseIds: body.responses.map((r) => r.id) };
+    } else {
+      const { promptId, responseIds } = annotator.pending;
+      annotator.pending = null;
+      const response = await fetch(`${base}/api/annotations`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ promptId, ranking: responseIds.map((id) => [id]), openness: 0.5, durationMs: 1000 }),
+      });
+      status = response.status;
+      await response.arrayBuffer();
+    }
+  } catch {
+    status = 0;
+  }
+  return { ms: performance.now() - started, status };
+}
+
+function summarise(name: string, samples: { ms: number; status: number }[], seconds: number): Phase {
+  const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const statuses: Record<string, number> = {};
+  for (const s of samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
+  return {
+    name,
+    requests: samples.length,
+    errors: samples.filter((s) => s.status === 0 || s.status >= 500).length,
+    statuses,
+    seconds,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    max: sorted.at(-1) ?? NaN,
+  };
+}
+
+async function closedLoop(base: string, annotators: Annotator[], slug: string, seconds: number): Promise<Phase> {
+  const samples: { ms: number; status: number }[] = [];
+  const until = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    annotators.map(async (a) => {
+      while (performance.now() < until) samples.push(await step(base, a, slug));
+    }),
+  );
+  return summarise(
+    `closed loop, ${annotators.length} connections, ${slug}`,
+    samples,
+    (performance.now() - started) / 1000,
+  );
+}
+
+async function openLoop(
+  name: string,
+  base: string,
+  annotators: Annotator[],
+  slug: string,
+  seconds: number,
+  rate: number,
+): Promise<Phase> {
+  const samples: { ms: number; status: number }[] = [];
+  const inFlight: Promise<void>[] = [];
+  const total = Math.round(seconds * rate);
+  const started = performance.now();
+  let next = 0;
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // The next annotator not waiting for an answer; with none free the request still goes out.
+    let annotator = annotators[next++ % annotators.length]!;
+    for (let k = 0; k < annotators.length && annotator.busy; k++) annotator = annotators[next++ % annotators.length]!;
+    annotator.busy = true;
+    inFlight.push(
+      step(base, annotator, slug).then((s) => {
+        annotator.busy = false;
+        samples.push(s);
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  return summarise(name, samples, (performance.now() - started) / 1000);
+}
+
+function print(phases: Phase[]): void {
+  const rows = phases.map((p) => [
+    p.name,
+    String(p.requests),
+    (p.requests / p.seconds).toFixed(0),
+    p.p50.toFixed(1),
+    p.p99.toFixed(1),
+    p.max.toFixed(1),
+    String(p.errors),
+    Object.entries(p.statuses)
+      .map(([s, n]) => `${s}:${n}`)
+      .join(" "),
+  ]);
+  const header = ["phase", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "statuses"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      seconds: { type: "string", default: "10" },
+      prompts: { type: "string", default: "200000" },
+      connections: { type: "string", default: "50" },
+      rate: { type: "string", default: "100" },
+      port: { type: "string", default: "3205" },
+      "import-lines": { type: "string", default: "100000" },
+    },
+  });
+  const seconds = Number(values.seconds);
+  const promptCount = Number(values.prompts);
+  const connections = Number(values.connections);
+  const rate = Number(values.rate);
+  const importLines = Number(values["import-lines"]);
+  const port = Number(values.port);
+  const base = `http://127.0.0.1:${port}`;
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-bench-server-"));
+  const databasePath = path.join(dir, "octorank.db");
+  console.error(`Preparing ${databasePath}: the demo, ${promptCount} prompts, ${connections} annotators…`);
+  const db = openDatabase(databasePath);
+  seedDemo(db);
+  // Enough room that the demo does not fill up during the bench: every annotator may rank every prompt.
+  db.$client.prepare("update datasets set annotations_per_prompt = ? where slug = 'demo'").run(connections * 4);
+  addBigDataset(db, "big", promptCount);
+  const annotatorTokens = addAnnotators(db, connections * 2);
+  const [researcherToken] = addAnnotators(db, 1, "researcher");
+  const demoId = (db.$client.prepare("select id from datasets where slug = 'demo'").get() as { id: number }).id;
+  db.$client.close();
+  const importFile = path.join(dir, "import.jsonl");
+  writeImportFile(importFile, importLines);
+
+  const server = new Server(base, {
+    ...process.env,
+    DATABASE_PATH: databasePath,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    OCTORANK_SEED_DEMO: "0",
+    NEXTAUTH_URL: base,
+  });
+  const phases: Phase[] = [];
+  try {
+    console.error("Starting next start…");
+    await server.start();
+    // Two groups, so that a phase's annotators are not already at the end of their queue.
+    const group = (from: number) =>
+      annotatorTokens.slice(from, from + connections).map((token) => ({ token, pending: null, busy: false }));
+    const demoAnnotators = group(0);
+    const bigAnnotators = group(connections);
+    // Warm-up: the first requests compile and cache routes.
+    await openLoop("warm-up", base, demoAnnotators.slice(0, 5), "demo", 2, 20);
+
+    phases.push(await closedLoop(base, demoAnnotators, "demo", seconds));
+    phases.push(await openLoop(`open loop, ${rate}/s, demo`, base, demoAnnotators, "demo", seconds, rate));
+    phases.push(await closedLoop(base, bigAnnotators, "big", seconds));
+    phases.push(await openLoop(`open loop, ${rate}/s, big`, base, bigAnnotators, "big", seconds, rate));
+
+    const research = { Authorization: `Bearer ${researcherToken}`, "Content-Type": "application/json" };
+    const created = await fetch(`${base}/api/runs`, {
+      method: "POST",
+      headers: research,
+      body: JSON.stringify({ datasetId: demoId, utility: "conditioned", train: { steps: 100_000 } }),
+    });
+    const createdBody = (await created.json()) as { run?: { id: number }; error?: string };
+    const runId = createdBody.run?.id;
+    console.error(`Training run: ${created.status} ${runId ? `run ${runId}` : (createdBody.error ?? "")}`);
+    await new Promise((r) => setTimeout(r, 3000));
+    phases.push(await openLoop(`open loop, ${rate}/s, big, while training`, base, bigAnnotators, "big", seconds, rate));
+    if (runId) await fetch(`${base}/api/runs/${runId}/cancel`, { method: "POST", headers: research });
+
+    const importing = fetch(`${base}/api/datasets/bench-import/import`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${researcherToken}`, "Content-Type": "application/x-ndjson" },
+      body: fs.createReadStream(importFile) as unknown as BodyInit,
+      duplex: "half",
+    } as RequestInit).then(async (r) => ({ status: r.status, body: (await r.text()).slice(0, 200) }));
+    phases.push(
+      await openLoop(
+        `open loop, ${rate}/s, big, while importing ${importLines} lines`,
+        base,
+        bigAnnotators,
+        "big",
+        seconds,
+        rate,
+      ),
+    );
+    const imported = await importing;
+    console.error(`Import answered ${imported.status}: ${imported.body}`);
+  } finally {
+    server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  print(phases);
+  const demoOpen = phases.find((p) => p.name === `open loop, ${rate}/s, demo`)!;
+  const bigOpen = phases.find((p) => p.name === `open loop, ${rate}/s, big`)!;
+  console.log(`big/small open-loop p99 ratio: ${(bigOpen.p99 / demoOpen.p99).toFixed(2)}`);
+  console.log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
+}

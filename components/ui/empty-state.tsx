@@ -1,0 +1,36 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { buttonVariants } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+
+/** A page-level message (not found, forbidden, error, empty) with a way on. */
+export function EmptyState({
+  eyebrow,
+  title,
+  children,
+  actions,
+  testId,
+}: {
+  eyebrow?: string;
+  title: string;
+  children?: ReactNode;
+  actions?: { href: string; label: string }[];
+  testId?: string;
+}) {
+  return (
+    <Card padding="lg" className="mx-auto mt-6 max-w-md text-center" data-testid={testId}>
+      {eyebrow && <p className="text-sm font-semibold text-rose-700">{eyebrow}</p>}
+      <h1 className="mt-1 text-xl font-semibold text-slate-900">{title}</h1>
+      {children && <div className="mt-2 text-sm text-slate-600">{children}</div>}
+      {actions && (
+        <div className="mt-6 flex flex-wrap justify-center gap-2">
+          {actions.map((a, i) => (
+            <Link key={a.href} href={a.href} className={buttonVariants({ variant: i === 0 ? "primary" : "secondary" })}>
+              {a.label}
+            </Link>
+          ))}
+        </div>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,1 @@
+ALTER TABLE `assignments` ADD `skip_reason` text;
