@@ -36,7 +36,7 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
     .getByTestId("import-file")
     .setInputFiles({ name: "good.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(goodFile) });
   await page.getByTestId("import-submit").click();
-  await expect(page.getByTestId("import-result")).toContainText("2 new prompt(s)");
+  await expect(page.getByTestId("import-result")).toContainText("2 new prompts");
 
   const db = openTestDb();
   const count = () =>

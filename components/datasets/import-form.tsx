@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { plural } from "@/lib/utils";
 
 type LineError = { line: number; field: string; reason: string };
 type Result =
@@ -148,24 +149,24 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
         {result && "ok" in result && result.ok && (
           <div className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900" data-testid="import-result">
             <p className="font-medium">
-              Imported {result.lines} line(s) into{" "}
+              Imported {plural(result.lines, "line")} into{" "}
               <Link className="underline" href={`/datasets/${result.dataset.slug}`}>
                 {result.dataset.slug}
               </Link>
               {result.dataset.created ? " (new dataset)" : ""}.
             </p>
             <p>
-              {result.promptsCreated} new prompt(s); {result.annotationsCreated} new, {result.annotationsUpdated}{" "}
-              updated and {result.annotationsUnchanged} unchanged annotation(s); {result.annotatorsCreated} new external
-              annotator(s).
+              {plural(result.promptsCreated, "new prompt")}; {result.annotationsCreated} new,{" "}
+              {result.annotationsUpdated} updated and {plural(result.annotationsUnchanged, "unchanged annotation")};{" "}
+              {plural(result.annotatorsCreated, "new external annotator")}.
             </p>
           </div>
         )}
         {result && "ok" in result && !result.ok && (
           <div className="rounded-md bg-rose-50 p-3 text-sm text-rose-900" data-testid="import-errors">
             <p className="font-medium">
-              Nothing was imported: {result.errors.length + result.moreErrors} problem(s) in {result.lines} line(s). Fix
-              them and upload the file again.
+              Nothing was imported: {plural(result.errors.length + result.moreErrors, "problem")} in{" "}
+              {plural(result.lines, "line")}. Fix them and upload the file again.
             </p>
             <ul className="mt-2 max-h-80 space-y-1 overflow-y-auto font-mono text-xs">
               {result.errors.map((e, i) => (

@@ -4,6 +4,7 @@ import { useActionState, useState } from "react";
 import { createRunAction, type CreateRunState } from "@/lib/runs/actions";
 import type { DatasetTrainingStats } from "@/lib/runs/training-data";
 import { Button } from "@/components/ui/button";
+import { plural } from "@/lib/utils";
 
 /** Each trainer setting's label and meaning, for the ones the ml/ trainer has today; others show their name. */
 const SETTINGS: Record<string, { label: string; help: string }> = {
@@ -148,7 +149,7 @@ export function RunForm({
           >
             {stats.ranked < minPrompts
               ? `A run needs at least ${minPrompts} ranked prompts; this dataset has ${stats.ranked}. Rank more prompts first, or the run will fail.`
-              : `Only ${usable} ranked prompt(s) have an openness, and a run needs ${minPrompts}: choose “assume openness” above, or the run will fail.`}
+              : `Only ${plural(usable, "ranked prompt")} ${usable === 1 ? "has" : "have"} an openness, and a run needs ${minPrompts}: choose “assume openness” above, or the run will fail.`}
           </p>
         )}
       </fieldset>

@@ -7,6 +7,7 @@ import { Button } from "@/components/ui/button";
 import { StatusBadge } from "@/components/runs/status-badge";
 import { duration, num, pct } from "@/components/runs/format";
 import type { RunStatus } from "@/db/schema";
+import { plural } from "@/lib/utils";
 
 export type LiveSnapshot = {
   id: number;
@@ -115,7 +116,7 @@ export function RunLive({
           <span className="text-sm text-slate-600">
             {snapshot.queuePosition === 0
               ? "Next in line: starts when the current run finishes."
-              : `${snapshot.queuePosition} run(s) ahead in the queue.`}
+              : `${plural(snapshot.queuePosition, "run")} ahead in the queue.`}
           </span>
         )}
         {active && (

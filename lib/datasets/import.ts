@@ -7,6 +7,7 @@ import type { Db } from "@/db";
 import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
 import { ensureExternalAnnotator, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
+import { plural } from "@/lib/utils";
 
 /**
  * JSONL import of prompts, responses and (optionally) existing rankings. Shared by the API route,
@@ -407,13 +408,15 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
 export function describeImport(result: ImportResult): string {
   if (!result.ok) {
     const shown = result.errors.map((e) => `line ${e.line}: ${e.field}: ${e.reason}`).join("\n");
-    const more = result.moreErrors ? `\n…and ${result.moreErrors} more error(s).` : "";
-    return `Nothing was imported: ${result.errors.length + result.moreErrors} error(s) in ${result.lines} line(s).\n${shown}${more}`;
+    const more = result.moreErrors
+      ? `\n…and ${result.moreErrors} more ${result.moreErrors === 1 ? "error" : "errors"}.`
+      : "";
+    return `Nothing was imported: ${plural(result.errors.length + result.moreErrors, "error")} in ${plural(result.lines, "line")}.\n${shown}${more}`;
   }
   return [
-    `${result.dataset.created ? "Created" : "Updated"} dataset ${result.dataset.slug} from ${result.lines} line(s):`,
-    `${result.promptsCreated} new prompt(s), ${result.promptsUnchanged} line(s) for prompts already stored;`,
-    `${result.annotationsCreated} new annotation(s), ${result.annotationsUpdated} updated, ${result.annotationsUnchanged} unchanged;`,
-    `${result.annotatorsCreated} new external annotator(s).`,
+    `${result.dataset.created ? "Created" : "Updated"} dataset ${result.dataset.slug} from ${plural(result.lines, "line")}:`,
+    `${plural(result.promptsCreated, "new prompt")}, ${plural(result.promptsUnchanged, "line")} for prompts already stored;`,
+    `${plural(result.annotationsCreated, "new annotation")}, ${result.annotationsUpdated} updated, ${result.annotationsUnchanged} unchanged;`,
+    `${plural(result.annotatorsCreated, "new external annotator")}.`,
   ].join(" ");
 }

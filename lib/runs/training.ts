@@ -13,6 +13,7 @@ import { RunError, type RunConfig, type RunRequest, type RunSummary } from "@/li
 import { splitDashboard } from "@/lib/runs/dashboard";
 import { groupRewardsByPrompt, responsesPerPrompt } from "@/lib/runs/rewards";
 import type { TrainingPrompt } from "@/ml/types";
+import { plural } from "@/lib/utils";
 
 /** Settings the app chooses itself; the researcher sets everything else of the trainer. */
 const APP_OWNED = ["utility", "testShare", "seed", "testIds", "backend"] as const;
@@ -117,9 +118,9 @@ async function trainAndRecord(
     });
     if (prompts.length < MIN_TRAINING_PROMPTS) {
       throw new RunError(
-        `Only ${prompts.length} prompt(s) have rankings${run.config.missingOpenness.policy === "exclude" ? " and an openness" : ""}: a run needs at least ${MIN_TRAINING_PROMPTS}.` +
+        `Only ${plural(prompts.length, "prompt")} ${prompts.length === 1 ? "has" : "have"} rankings${run.config.missingOpenness.policy === "exclude" ? " and an openness" : ""}: a run needs at least ${MIN_TRAINING_PROMPTS}.` +
           (excludedWithoutOpenness
-            ? ` ${excludedWithoutOpenness} ranked prompt(s) were left out for lack of an openness tag.`
+            ? ` ${plural(excludedWithoutOpenness, "ranked prompt")} ${excludedWithoutOpenness === 1 ? "was" : "were"} left out for lack of an openness tag.`
             : ""),
       );
     }
