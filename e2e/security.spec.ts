@@ -20,6 +20,30 @@ async function sessionRole(api: APIRequestContext): Promise<string | undefined> 
   return session.user?.role;
 }
 
+function addOnePromptDataset(): string {
+  const slug = `csp-${crypto.randomBytes(3).toString("hex")}`;
+  const db = openTestDb();
+  try {
+    const datasetId = (
+      db
+        .prepare(
+          "insert into datasets (slug, name, guidelines, responses_per_prompt, annotations_per_prompt) values (?, ?, '', 4, 1) returning id",
+        )
+        .get(slug, `CSP ${slug}`) as { id: number }
+    ).id;
+    const promptId = (
+      db
+        .prepare("insert into prompts (dataset_id, external_id, text) values (?, 'p1', 'Name a colour.') returning id")
+        .get(datasetId) as { id: number }
+    ).id;
+    const insert = db.prepare("insert into responses (prompt_id, position, external_id, text) values (?, ?, ?, ?)");
+    ["Red", "Blue", "Green", "Teal"].forEach((text, i) => insert.run(promptId, i, `r${i}`, text));
+  } finally {
+    db.close();
+  }
+  return slug;
+}
+
 function apiToken(user: TestUser): string {
   const token = `ork_${crypto.randomBytes(24).toString("base64url")}`;
   const db = openTestDb();
@@ -69,8 +93,10 @@ test("pages run under the CSP: sign-in, the ranking board, the dataset charts an
     });
   });
   const admin = createTestUser("admin", "csp");
+  // Its own one-prompt dataset: by now other specs may have taken every demo prompt.
+  const slug = addOnePromptDataset();
   // Signing in goes through client-side JavaScript: a blocked script would leave the form inert.
-  await login(page, admin, "/annotate");
+  await login(page, admin, `/annotate?dataset=${slug}`);
   await expect(page.getByTestId("whoami")).toBeVisible();
   // The ranking board hydrates (React ran) under the policy.
   await expect(page.locator("[data-testid=ranking-board][data-hydrated=true]")).toBeVisible();

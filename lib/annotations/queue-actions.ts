@@ -6,14 +6,16 @@ import { getDb } from "@/lib/db";
 import { reopenSkipped } from "@/lib/annotations/queue";
 import { hasRole } from "@/lib/auth/roles";
 import { currentUser } from "@/lib/auth/session";
+import { formArgument } from "@/lib/http/body";
 
 const reopenSchema = z.object({ promptId: z.coerce.number().int().positive() });
 
 /** "Reopen" on the skipped list: the prompt becomes the annotator's next one in its dataset's queue. */
-export async function reopenSkippedAction(formData: FormData): Promise<void> {
+export async function reopenSkippedAction(formData: unknown): Promise<void> {
   const user = await currentUser();
   if (!user || !hasRole(user.role, "annotator")) redirect("/login?callbackUrl=%2Fannotate%2Fmine");
-  const parsed = reopenSchema.safeParse(Object.fromEntries(formData));
+  const form = formArgument(formData);
+  const parsed = reopenSchema.safeParse(form ? Object.fromEntries(form) : null);
   if (!parsed.success) redirect("/annotate/mine?reopen=not-skipped");
   const result = reopenSkipped(getDb(), parsed.data.promptId, user.id);
   if (result.status !== "reopened") redirect(`/annotate/mine?reopen=${result.status}`);
