@@ -295,6 +295,34 @@ export function splitDashboard(
   };
 }
 
+/** A run summary's per-split verdicts and pair accuracies, as stored with the run (trained here or uploaded). */
+export function summarizeCollapse(
+  prompts: PromptRewards[],
+  eps: number,
+): { collapse: RunSummary["collapse"]; accuracy: Partial<Record<Split, number | null>> } {
+  const n = responsesPerPrompt(prompts);
+  const collapse: RunSummary["collapse"] = {};
+  const accuracy: Partial<Record<Split, number | null>> = {};
+  for (const split of ["train", "test"] as const) {
+    const members = prompts.filter((p) => p.split === split);
+    if (!members.length) continue;
+    const d = splitDashboard(members, split, n, eps);
+    collapse[split] = {
+      version: 2,
+      gap: d.gap,
+      normalizedGap: d.normalizedGap,
+      normalizedGapCi: d.normalizedGapCi,
+      tracking: d.tracking,
+      accuracyCi: d.accuracyCi,
+      collapsed: d.collapsed,
+      verdict: d.verdict,
+      verdictKind: d.verdictKind,
+    };
+    accuracy[split] = d.accuracy;
+  }
+  return { collapse, accuracy };
+}
+
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }

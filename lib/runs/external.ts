@@ -11,7 +11,7 @@ import type { Db } from "@/db";
 import { schema } from "@/db";
 import { eq } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
-import { splitDashboard } from "@/lib/runs/dashboard";
+import { summarizeCollapse } from "@/lib/runs/dashboard";
 import type { PromptRewards } from "@/lib/runs/rewards";
 import { completeRun } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
@@ -137,25 +137,7 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
   if (problems.length) throw new ScoresFileError(problems);
   if (entries.length === 0) throw new ScoresFileError(["no prompt lines"]);
 
-  const collapse: RunSummary["collapse"] = {};
-  const accuracy: Partial<Record<"train" | "test", number | null>> = {};
-  for (const split of ["train", "test"] as const) {
-    const members = entries.filter((e) => e.split === split);
-    if (!members.length) continue;
-    const d = splitDashboard(members, split, members[0]!.rewards.size, request.eps);
-    collapse[split] = {
-      version: 2,
-      gap: d.gap,
-      normalizedGap: d.normalizedGap,
-      normalizedGapCi: d.normalizedGapCi,
-      tracking: d.tracking,
-      accuracyCi: d.accuracyCi,
-      collapsed: d.collapsed,
-      verdict: d.verdict,
-      verdictKind: d.verdictKind,
-    };
-    accuracy[split] = d.accuracy;
-  }
+  const { collapse, accuracy } = summarizeCollapse(entries, request.eps);
   const count = (s: "train" | "test") => entries.filter((e) => e.split === s).length;
   const summary: RunSummary = {
     backend: "external",

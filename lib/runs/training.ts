@@ -10,8 +10,8 @@ import { completeRun, finishRun, getRunDetail, renewRunLease, RUN_HEARTBEAT_MS }
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { recordProgress, type ProgressPoint } from "@/lib/runs/progress";
 import { RunError, type RunConfig, type RunRequest, type RunSummary } from "@/lib/runs/schemas";
-import { splitDashboard } from "@/lib/runs/dashboard";
-import { groupRewardsByPrompt, responsesPerPrompt } from "@/lib/runs/rewards";
+import { summarizeCollapse } from "@/lib/runs/dashboard";
+import { groupRewardsByPrompt } from "@/lib/runs/rewards";
 import type { TrainingPrompt } from "@/ml/types";
 import { plural } from "@/lib/utils";
 
@@ -208,34 +208,12 @@ function summarize(
       };
     },
   );
-  const n = responsesPerPrompt(grouped);
-  const bySplit = {
-    train: grouped.filter((p) => p.split === "train"),
-    test: grouped.filter((p) => p.split === "test"),
-  };
-  const collapse: RunSummary["collapse"] = {};
-  const accuracy: Partial<Record<"train" | "test", number | null>> = {};
-  for (const split of ["train", "test"] as const) {
-    const members = bySplit[split];
-    if (!members.length) continue;
-    const d = splitDashboard(members, split, n, eps);
-    collapse[split] = {
-      version: 2,
-      gap: d.gap,
-      normalizedGap: d.normalizedGap,
-      normalizedGapCi: d.normalizedGapCi,
-      tracking: d.tracking,
-      accuracyCi: d.accuracyCi,
-      collapsed: d.collapsed,
-      verdict: d.verdict,
-      verdictKind: d.verdictKind,
-    };
-    accuracy[split] = d.accuracy;
-  }
+  const count = (split: "train" | "test") => grouped.filter((p) => p.split === split).length;
+  const { collapse, accuracy } = summarizeCollapse(grouped, eps);
   return {
     backend: result.backend,
     durationMs,
-    prompts: { train: bySplit.train.length, test: bySplit.test.length, excludedWithoutOpenness: excluded },
+    prompts: { train: count("train"), test: count("test"), excludedWithoutOpenness: excluded },
     metrics: result.metrics as unknown as Record<string, unknown>,
     testAccuracy: accuracy.test ?? result.metrics.testAccuracy,
     trainAccuracy: accuracy.train ?? result.metrics.trainAccuracy,
