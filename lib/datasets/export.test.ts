@@ -6,7 +6,7 @@ import type { Db } from "@/db";
 import { openTempDb } from "@/lib/test-fixtures";
 import { seedDemo } from "@/lib/demo/seed";
 import { orderedPairCount } from "@/lib/annotations/agreement";
-import { exportLines, exportOptionsSchema, exportStream, ExportError } from "./export";
+import { exportLines, exportOptionsSchema, exportPages, exportStream, ExportError } from "./export";
 import { importJsonlFile } from "./import";
 
 let dir: string;
@@ -157,7 +157,7 @@ describe("exportLines", () => {
 
   it("streams gzip that decompresses to the same lines", async () => {
     const options = exportOptionsSchema.parse({ format: "pairs", gzip: "1" });
-    const stream = exportStream(exportLines(db, datasetId("demo"), options), true);
+    const stream = exportStream(exportPages(db, datasetId("demo"), options), true);
     const buffer = Buffer.from(await new Response(stream).arrayBuffer());
     const text = zlib.gunzipSync(buffer).toString("utf8");
     expect(text.trimEnd().split("\n")).toEqual([...exportLines(db, datasetId("demo"), options)]);

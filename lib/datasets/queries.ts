@@ -81,16 +81,13 @@ export function getDataset(db: Db, slug: string): DatasetRow | null {
   return row ? toDataset(row) : null;
 }
 
-// From the counts the queue's triggers maintain (prompts.annotation_count, dataset_fill): no scan
-// of every annotation. Annotators: one probe per user.
+// From the counts triggers maintain (dataset_fill, dataset_annotators): no scan of every annotation.
 const PROGRESS_SQL = `
   select d.*,
     (select coalesce(sum(f.prompts), 0) from dataset_fill f where f.dataset_id = d.id) as prompt_count,
     (select coalesce(sum(f.prompts * f.annotation_count), 0) from dataset_fill f where f.dataset_id = d.id)
       as annotation_count,
-    (select count(*) from users u where exists (
-       select 1 from annotations a join prompts p on p.id = a.prompt_id
-       where a.annotator_id = u.id and p.dataset_id = d.id)) as annotator_count,
+    (select count(*) from dataset_annotators da where da.dataset_id = d.id and da.annotations > 0) as annotator_count,
     (select coalesce(sum(f.prompts), 0) from dataset_fill f
        where f.dataset_id = d.id and f.annotation_count >= d.annotations_per_prompt) as complete_count
   from datasets d`;

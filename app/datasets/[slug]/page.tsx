@@ -322,6 +322,11 @@ export default async function Page({
         <h2 id="prompts-heading" className="text-lg font-semibold">
           Prompts
         </h2>
+        {prompts.notice && (
+          <p role="status" className="text-sm text-amber-800" data-testid="search-notice">
+            {prompts.notice}
+          </p>
+        )}
         <PromptBrowser
           basePath={basePath}
           search={search}
