@@ -292,6 +292,8 @@ export const datasetStats = sqliteTable("dataset_stats", {
   reviewAccepted: integer("review_accepted").notNull().default(0),
   reviewRejected: integer("review_rejected").notNull().default(0),
   reviewSentBack: integer("review_sent_back").notNull().default(0),
+  /** Bumped by every insert, update or delete of the dataset's annotations (migration 0012): what caches of them key on. */
+  annotationChanges: integer("annotation_changes").notNull().default(0),
 });
 
 /** Histogram counts of prompt_stats columns per dataset, kept by the same triggers. */
@@ -329,6 +331,36 @@ export const datasetAnnotators = sqliteTable(
     durations: integer("durations").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.datasetId, t.annotatorId] })],
+);
+
+/**
+ * A dataset's openness estimates as last computed off the server's event loop
+ * (scripts/openness-worker.ts), for the dataset page: the summary here, one row per prompt below.
+ */
+export const opennessEstimateSummaries = sqliteTable("openness_estimate_summaries", {
+  datasetId: integer("dataset_id")
+    .primaryKey()
+    .references(() => datasets.id, { onDelete: "cascade" }),
+  /** The opennessVersion of the data they were computed from. */
+  version: text("version").notNull(),
+  taggedPrompts: integer("tagged_prompts").notNull(),
+  tagSd: real("tag_sd").notNull(),
+  unavailable: text("unavailable"),
+  evaluation: text("evaluation", { mode: "json" }),
+  computedAt: integer("computed_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export const opennessEstimates = sqliteTable(
+  "openness_estimates",
+  {
+    promptId: integer("prompt_id")
+      .primaryKey()
+      .references(() => prompts.id, { onDelete: "cascade" }),
+    datasetId: integer("dataset_id").notNull(),
+    estimate: real("estimate").notNull(),
+    sd: real("sd").notNull(),
+  },
+  (t) => [index("openness_estimates_dataset").on(t.datasetId)],
 );
 
 /** Each rankable annotation's tau-b against the others' consensus on its prompt (computed with prompt_stats). */
