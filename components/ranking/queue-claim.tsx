@@ -1,8 +1,8 @@
 "use client";
 
 import { useEffect, useState, type ReactNode } from "react";
-import { PairwiseBoard } from "@/components/pairwise/pairwise-board";
-import { RankingBoard } from "@/components/ranking/ranking-board";
+import { AnnotationBoard } from "@/components/ranking/annotation-board";
+import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import type { DisplayedResponse } from "@/lib/annotations/queue";
 
@@ -61,36 +61,28 @@ export function QueueClaim({
   }, [datasetSlug, attempt]);
 
   if ("prompt" in state) {
-    const props = {
-      mode: "queue" as const,
-      prompt: state.prompt,
-      responses: state.responses,
-      guidelines,
-      afterSaveHref: `${queueHref}${queueHref.includes("?") ? "&" : "?"}saved=${state.prompt.id}`,
-    };
     return (
       <>
         {saved && (
-          <p
-            role="status"
-            className="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-800"
-            data-testid="saved-banner"
-          >
+          <Alert tone="success" role="status" className="mb-4" data-testid="saved-banner">
             Saved. Here is your next prompt.
-          </p>
+          </Alert>
         )}
-        {pairwise ? (
-          <PairwiseBoard key={state.prompt.id} {...props} />
-        ) : (
-          <RankingBoard key={state.prompt.id} {...props} />
-        )}
+        <AnnotationBoard
+          key={state.prompt.id}
+          pairwise={pairwise}
+          prompt={state.prompt}
+          responses={state.responses}
+          guidelines={guidelines}
+          afterSaveHref={`${queueHref}${queueHref.includes("?") ? "&" : "?"}saved=${state.prompt.id}`}
+        />
       </>
     );
   }
   if (state.status === "done") return done;
   if (state.status === "failed") {
     return (
-      <div role="alert" className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-800">
+      <Alert tone="danger" role="alert" className="p-4">
         <p>Your next prompt could not be loaded: {state.message}</p>
         <Button
           className="mt-3"
@@ -102,7 +94,7 @@ export function QueueClaim({
         >
           Try again
         </Button>
-      </div>
+      </Alert>
     );
   }
   return (
