@@ -162,4 +162,21 @@ describe("exportLines", () => {
     const text = zlib.gunzipSync(buffer).toString("utf8");
     expect(text.trimEnd().split("\n")).toEqual([...exportLines(db, datasetId("demo"), options)]);
   });
+
+  it("lets other work run while a slow export streams to a reader that asks again at once", async () => {
+    // Pages that each take a while; most give a line, some nothing (a filter dropping prompts).
+    function* slowPages(): Generator<string[]> {
+      for (let i = 0; i < 40; i++) {
+        const until = performance.now() + 3;
+        while (performance.now() < until);
+        yield i % 10 === 9 ? [] : [`line ${i}`];
+      }
+    }
+    let otherWorkRan = 0;
+    const other = setInterval(() => otherWorkRan++, 0);
+    const text = await new Response(exportStream(slowPages(), false)).text();
+    clearInterval(other);
+    expect(text.split("\n")).toHaveLength(37);
+    expect(otherWorkRan).toBeGreaterThan(1);
+  });
 });

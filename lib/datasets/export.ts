@@ -277,9 +277,17 @@ const STREAM_CHUNK_CHARS = 64 * 1024;
  */
 export function exportStream(pages: Iterator<string[]>, gzip: boolean): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
+  let lastYield = performance.now();
+  // A reader that asks again at once (a fast socket) would chain pulls as microtasks and keep the
+  // loop to itself: after every slice the next pull waits for a turn of the event loop first.
+  const yieldIfDue = async () => {
+    if (performance.now() - lastYield < STREAM_SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    lastYield = performance.now();
+  };
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      let sliceStart = performance.now();
+      await yieldIfDue();
       let chunk = "";
       for (;;) {
         const next = pages.next();
@@ -289,14 +297,13 @@ export function exportStream(pages: Iterator<string[]>, gzip: boolean): Readable
           return;
         }
         for (const line of next.value) chunk += line + "\n";
-        if (chunk.length >= STREAM_CHUNK_CHARS || (chunk && performance.now() - sliceStart > STREAM_SLICE_MS)) {
+        const due = performance.now() - lastYield >= STREAM_SLICE_MS;
+        if (chunk && (chunk.length >= STREAM_CHUNK_CHARS || due)) {
           controller.enqueue(encoder.encode(chunk));
           return;
         }
-        if (performance.now() - sliceStart > STREAM_SLICE_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          sliceStart = performance.now();
-        }
+        // Pages that gave no line: let other work run before the next ones.
+        if (due) await yieldIfDue();
       }
     },
     cancel() {

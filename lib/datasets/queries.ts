@@ -11,6 +11,7 @@ import {
   rankingTauB,
 } from "@/lib/annotations/agreement";
 import { promptOpenness, type PromptOpenness } from "@/lib/openness/resolve";
+import type { AnnotatorStats } from "@/lib/datasets/prompt-stats";
 
 /**
  * Where agreement becomes suspicious. One place, shown on the dataset page.
@@ -130,17 +131,8 @@ export type PromptAgreement = {
   flagged: boolean;
 };
 
-export type AnnotatorAgreement = {
-  id: number;
-  name: string;
-  external: boolean;
-  annotations: number;
-  /** Prompts where someone else ranked too, so a leave-one-out consensus exists. */
-  comparedPrompts: number;
-  tauVsConsensus: number | null;
-  medianSeconds: number | null;
-  flagged: boolean;
-};
+/** The annotator table's row, as the maintained aggregates give it (lib/datasets/prompt-stats.ts). */
+export type AnnotatorAgreement = AnnotatorStats;
 
 export type DatasetAgreement = {
   prompts: PromptAgreement[];
