@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -37,7 +38,13 @@ export function addDataset(
 ) {
   const dataset = db
     .insert(schema.datasets)
-    .values({ slug, name: `Dataset ${slug}`, guidelines: "Rank best first.", annotationsPerPrompt: k })
+    .values({
+      slug,
+      name: `Dataset ${slug}`,
+      guidelines: "Rank best first.",
+      responsesPerPrompt: perPrompt,
+      annotationsPerPrompt: k,
+    })
     .returning()
     .get();
   const prompts = Array.from({ length: promptCount }, (_, p) => {
@@ -58,4 +65,33 @@ export function addDataset(
     return { id: prompt.id, responseIds };
   });
   return { dataset, prompts };
+}
+
+/** Writes JSONL lines (objects are stringified, strings written as they are) to a new file in `dir`. */
+export function writeJsonl(dir: string, lines: (object | string)[]): string {
+  const file = path.join(dir, `import-${crypto.randomUUID()}.jsonl`);
+  fs.writeFileSync(file, lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n") + "\n");
+  return file;
+}
+
+/** Rows in every table an import writes or stages: equal before and after means it left nothing. */
+export function importedRowCounts(db: Db) {
+  const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
+  const tables = [
+    "datasets",
+    "prompts",
+    "responses",
+    "annotations",
+    "annotation_revisions",
+    "users",
+    "prompt_stats",
+    "staged_annotations",
+    "dataset_imports",
+    "prompts_fts_docsize",
+  ] as const;
+  const rows = Object.fromEntries(tables.map((t) => [t, count(`select count(*) as n from ${t}`)])) as Record<
+    (typeof tables)[number],
+    number
+  >;
+  return { ...rows, dataset_fill: count("select coalesce(sum(prompts), 0) as n from dataset_fill") };
 }
