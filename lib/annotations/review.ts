@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
 import { REVIEW_DECISIONS, type ReviewDecision } from "@/db/schema";
 
@@ -41,9 +42,19 @@ export function acceptedSql(alias: string): string {
 
 export const reviewInputSchema = z
   .object({
-    annotationId: z.coerce.number().int().positive("annotationId must be an annotation's id."),
+    annotationId: numeric(
+      z
+        .number({ message: "annotationId must be an annotation's id." })
+        .int()
+        .positive("annotationId must be an annotation's id."),
+    ),
     /** The annotation's updated_at (ms) as the reviewer saw it: a decision is about that version. */
-    version: z.coerce.number().int().nonnegative("version is the annotation's updated_at in ms."),
+    version: numeric(
+      z
+        .number({ message: "version is the annotation's updated_at in ms." })
+        .int()
+        .nonnegative("version is the annotation's updated_at in ms."),
+    ),
     decision: z.enum(REVIEW_DECISIONS, { message: `decision must be one of ${REVIEW_DECISIONS.join(", ")}.` }),
     comment: z
       .string()

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { getDb } from "@/lib/db";
 import { RankingSummary } from "@/components/ranking/ranking-summary";
+import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -52,21 +53,14 @@ export default async function MyAnnotationsPage({
       </header>
 
       {saved && (
-        <p
-          role="status"
-          className="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-800"
-          data-testid="saved-banner"
-        >
+        <Alert tone="success" role="status" className="mb-4" data-testid="saved-banner">
           Your changes are saved; the previous version is kept.
-        </p>
+        </Alert>
       )}
       {reopen && REOPEN_PROBLEMS[reopen] && (
-        <p
-          role="alert"
-          className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900"
-        >
+        <Alert tone="warning" role="alert" className="mb-4">
           {REOPEN_PROBLEMS[reopen]}
-        </p>
+        </Alert>
       )}
 
       {rows.length === 0 ? (
