@@ -3,6 +3,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openDatabase, schema, type Db } from "@/db";
+import type { QueueOrderName } from "@/db/schema";
+import { insertPrompt } from "@/lib/datasets/writer";
+import { syntheticOpennessPrompts } from "@/ml";
 
 /** A migrated SQLite file in a fresh temp folder (`dir`, free for other test files), for unit tests that use the real database. */
 export function openTempDb(): { db: Db; dir: string; cleanup: () => void } {
@@ -94,4 +97,46 @@ export function importedRowCounts(db: Db) {
     number
   >;
   return { ...rows, dataset_fill: count("select coalesce(sum(prompts), 0) as n from dataset_fill") };
+}
+
+/**
+ * A dataset of `promptCount` prompts from ml/'s openness simulator, stored through the writer;
+ * returns each prompt's id and its response ids by the simulator's ids, with the simulated prompts.
+ */
+export function addSimulatedDataset(
+  db: Db,
+  {
+    slug,
+    promptCount,
+    seed,
+    queueOrder,
+  }: { slug: string; promptCount: number; seed: number; queueOrder?: QueueOrderName },
+) {
+  const dataset = db
+    .insert(schema.datasets)
+    .values({ slug, name: slug.toUpperCase(), ...(queueOrder ? { queueOrder } : {}) })
+    .returning()
+    .get();
+  const sim = syntheticOpennessPrompts({ prompts: promptCount, seed });
+  const prompts = sim.map((p) =>
+    insertPrompt(db, dataset.id, {
+      externalId: p.id,
+      text: p.text,
+      responses: p.responses.map((x) => ({ externalId: x.id, text: x.text })),
+    }),
+  );
+  return { dataset, sim, prompts };
+}
+
+/** A run summary with nothing measured, for tests that complete a run by hand. */
+export function blankRunSummary(backend: string) {
+  return {
+    backend,
+    durationMs: 1,
+    prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 },
+    metrics: {},
+    testAccuracy: null,
+    trainAccuracy: null,
+    collapse: {},
+  };
 }

@@ -49,6 +49,22 @@ function spawnWorker(script: string, args: string[]): ChildProcess {
   return child;
 }
 
+/** Imports `lines` into `slug`, calling `meanwhile` after the import's `nth` write transaction. */
+function importWhile(lines: (object | string)[], slug: string, nth: number, meanwhile: () => void) {
+  let transactions = 0;
+  return importJsonlFile(
+    db,
+    writeJsonl(dir, lines),
+    { slug },
+    {
+      transactionBudgetMs: 20,
+      onTransaction: () => {
+        if (++transactions === nth) meanwhile();
+      },
+    },
+  );
+}
+
 const stagedPrompts = (d: Db) =>
   (
     d.$client
@@ -149,20 +165,10 @@ describe("an import that does not pass", () => {
     const before = importedRowCounts(db);
     const other = openDatabase(path.join(dir, "test.db"));
     let discarding: Promise<number> | null = null;
-    let transactions = 0;
-    const result = await importJsonlFile(
-      db,
-      writeJsonl(dir, promptLines(2000)),
-      { slug: "stalled" },
-      {
-        transactionBudgetMs: 20,
-        onTransaction: () => {
-          // Another process finds the lease expired (as after a SIGSTOP) while the import goes on.
-          if (++transactions === 3)
-            discarding = discardAbandonedImports(other, undefined, Date.now() + IMPORT_LEASE_MS + 1);
-        },
-      },
-    );
+    // Another process finds the lease expired (as after a SIGSTOP) while the import goes on.
+    const result = await importWhile(promptLines(2000), "stalled", 3, () => {
+      discarding = discardAbandonedImports(other, undefined, Date.now() + IMPORT_LEASE_MS + 1);
+    });
     expect(await discarding).toBe(1);
     expect(result).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
     expect(!result.ok && result.errors[0]!.reason).toMatch(/stalled past its lease/);
@@ -172,41 +178,19 @@ describe("an import that does not pass", () => {
 
   it("refuses to land when its slug was created, or its prompts stored, by another writer meanwhile", async () => {
     const other = openDatabase(path.join(dir, "test.db"));
-    let once = false;
-    const created = await importJsonlFile(
-      db,
-      writeJsonl(dir, promptLines(200)),
-      { slug: "race" },
-      {
-        transactionBudgetMs: 20,
-        onTransaction: () => {
-          if (!once) addDataset(other, { slug: "race", promptCount: 1, perPrompt: 4 });
-          once = true;
-        },
-      },
+    const created = await importWhile(promptLines(200), "race", 1, () =>
+      addDataset(other, { slug: "race", promptCount: 1, perPrompt: 4 }),
     );
     expect(created).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
     expect(getDatasetProgress(db, "race")!.prompts).toBe(1);
 
     const before = importedRowCounts(db);
-    once = false;
-    const clash = promptLines(1, { prefix: "race-p" })[0]!;
-    const merged = await importJsonlFile(
-      db,
-      writeJsonl(dir, [{ ...clash, id: "clash" }, ...promptLines(200, { prefix: "m" })]),
-      { slug: "race" },
-      {
-        transactionBudgetMs: 20,
-        onTransaction: () => {
-          if (!once) {
-            const raceId = getDataset(other, "race")!.id;
-            other.$client
-              .prepare("insert into prompts (dataset_id, external_id, text) values (?, 'clash', 'another text')")
-              .run(raceId);
-          }
-          once = true;
-        },
-      },
+    const clash = { ...promptLines(1, { prefix: "race-p" })[0]!, id: "clash" };
+    // Staged first, then stored in the target by someone else: found when the import lands.
+    const merged = await importWhile([clash, ...promptLines(200, { prefix: "m" })], "race", 1, () =>
+      other.$client
+        .prepare("insert into prompts (dataset_id, external_id, text) values (?, 'clash', 'another text')")
+        .run(getDataset(other, "race")!.id),
     );
     expect(merged).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
     expect(!merged.ok && merged.errors[0]!.reason).toMatch(/"clash" reached dataset "race" from another writer/);
