@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Fragment } from "react";
 import {
   isFiltered,
   promptSearchQuery,
@@ -94,31 +95,26 @@ export function PromptBrowser({
         </Field>
         <fieldset className="flex items-end gap-1">
           <legend className="text-xs text-slate-600">Openness from – to</legend>
-          <Input
-            name="open_min"
-            type="number"
-            min={0}
-            max={1}
-            step={0.25}
-            defaultValue={search.open_min ?? ""}
-            aria-label="Openness at least"
-            density="compact"
-            className="w-20"
-          />
-          <span aria-hidden className="pb-2 text-slate-400">
-            –
-          </span>
-          <Input
-            name="open_max"
-            type="number"
-            min={0}
-            max={1}
-            step={0.25}
-            defaultValue={search.open_max ?? ""}
-            aria-label="Openness at most"
-            density="compact"
-            className="w-20"
-          />
+          {(["open_min", "open_max"] as const).map((name) => (
+            <Fragment key={name}>
+              {name === "open_max" && (
+                <span aria-hidden className="pb-2 text-slate-400">
+                  –
+                </span>
+              )}
+              <Input
+                name={name}
+                type="number"
+                min={0}
+                max={1}
+                step={0.25}
+                defaultValue={search[name] ?? ""}
+                aria-label={name === "open_min" ? "Openness at least" : "Openness at most"}
+                density="compact"
+                className="w-20"
+              />
+            </Fragment>
+          ))}
         </fieldset>
         <Field size="sm" label="Flag">
           <Select name="flag" defaultValue={search.flag ?? ""} density="compact" data-testid="search-flag">

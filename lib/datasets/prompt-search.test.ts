@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { datasetAgreement, getDataset, getDatasetProgress, histogramBins } from "@/lib/datasets/queries";
 import { importJsonlFile } from "@/lib/datasets/import";
+import { moveStagedPrompts } from "@/lib/datasets/writer";
 import { parsePromptSearch, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
 import {
   agreementSummary,
@@ -23,7 +24,7 @@ beforeEach(() => ({ db, dir, cleanup } = openTempDb()));
 afterEach(() => cleanup());
 
 /** A random dataset: prompts with 0–4 annotations by 5 annotators, some "cannot rank", some comments. */
-function importRandom(promptCount: number, seed = 7) {
+async function importRandom(promptCount: number, seed = 7) {
   const random = seededRandom(seed);
   const scale = [0, 0.25, 0.5, 0.75, 1];
   const lines = Array.from({ length: promptCount }, (_, i) => {
@@ -50,12 +51,12 @@ function importRandom(promptCount: number, seed = 7) {
   });
   const file = path.join(dir, "random.jsonl");
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
-  const result = importJsonlFile(db, file, { slug: "rand", create: { annotationsPerPrompt: 3 } });
+  const result = await importJsonlFile(db, file, { slug: "rand", create: { annotationsPerPrompt: 3 } });
   if (!result.ok) throw new Error(JSON.stringify(result));
   return getDataset(db, "rand")!;
 }
 
-/** The trigger-kept aggregates (migration 0011) against the full computation over every annotation. */
+/** The trigger-kept aggregates (migration 0012) against the full computation over every annotation. */
 function expectMaintainedAggregatesExact(datasetId: number) {
   const full = datasetAgreement(db, datasetId);
   const summary = agreementSummary(db, datasetId, 3);
@@ -89,8 +90,8 @@ function expectMaintainedAggregatesExact(datasetId: number) {
 }
 
 describe("prompt stats", () => {
-  it("agree with the full computation over every annotation", () => {
-    const dataset = importRandom(120);
+  it("agree with the full computation over every annotation", async () => {
+    const dataset = await importRandom(120);
     expect(staleCount(db, dataset.id)).toBe(120);
     expect(refreshPromptStats(db, dataset.id, 50)).toBe(70);
     expect(refreshPromptStats(db, dataset.id)).toBe(0);
@@ -110,8 +111,8 @@ describe("prompt stats", () => {
     }
   });
 
-  it("stay exact through edits, deletions, reviews, moves and a second dataset", () => {
-    const dataset = importRandom(90, 11);
+  it("stay exact through edits, deletions, reviews, a move to another dataset and its deletion", async () => {
+    const dataset = await importRandom(90, 11);
     refreshPromptStats(db, dataset.id);
     const sqlite = db.$client;
     const other = sqlite.prepare("insert into datasets (slug, name) values ('other', 'Other') returning id").get() as {
@@ -128,13 +129,17 @@ describe("prompt stats", () => {
         "insert into annotation_reviews (annotation_id, reviewer_id, decision, comment, version_at) select id, ?, 'reject', 'no', updated_at from annotations where id % 4 = 1",
       )
       .run(reviewer.id);
-    // A prompt of each kind moves to the other dataset (a staged import's swap does this).
-    sqlite.prepare("update prompts set dataset_id = ? where dataset_id = ? and id % 9 = 2").run(other.id, dataset.id);
     refreshPromptStats(db, dataset.id);
-    refreshPromptStats(db, other.id);
     expectMaintainedAggregatesExact(dataset.id);
-    expectMaintainedAggregatesExact(other.id);
     expect(agreementSummary(db, dataset.id, 3).review.rejected).toBeGreaterThan(0);
+    // A staged import's swap moves every prompt into another dataset, by the one writer.
+    const moved = moveStagedPrompts(db, dataset.id, other.id);
+    expect(moved).toBe(90);
+    refreshPromptStats(db, other.id);
+    expectMaintainedAggregatesExact(other.id);
+    expectMaintainedAggregatesExact(dataset.id);
+    expect(agreementSummary(db, dataset.id, 3)).toMatchObject({ prompts: 0, annotations: 0, annotators: 0 });
+    moveStagedPrompts(db, other.id, dataset.id);
     // The cached aggregates follow the change too (keyed on the stats version).
     const before = datasetAggregates(db, dataset.id, 3).summary.annotations;
     sqlite
@@ -151,8 +156,8 @@ describe("prompt stats", () => {
     });
   });
 
-  it("goes stale when an annotation changes, and only that prompt", () => {
-    const dataset = importRandom(20);
+  it("goes stale when an annotation changes, and only that prompt", async () => {
+    const dataset = await importRandom(20);
     refreshPromptStats(db, dataset.id);
     db.$client.prepare("update annotations set openness = 1 where id = (select min(id) from annotations)").run();
     expect(staleCount(db, dataset.id)).toBe(1);
@@ -171,8 +176,8 @@ describe("prompt stats", () => {
 });
 
 describe("searchPrompts", () => {
-  it("pages through every match once, and past the end is empty with the real total", () => {
-    const dataset = importRandom(120);
+  it("pages through every match once, and past the end is empty with the real total", async () => {
+    const dataset = await importRandom(120);
     refreshPromptStats(db, dataset.id);
     const seen: number[] = [];
     for (let page = 1; page <= 3; page++) {
@@ -188,8 +193,8 @@ describe("searchPrompts", () => {
     });
   });
 
-  it("takes % _ ' and \\ literally, and an empty search means everything", () => {
-    const dataset = importRandom(120);
+  it("takes % _ ' and \\ literally, and an empty search means everything", async () => {
+    const dataset = await importRandom(120);
     refreshPromptStats(db, dataset.id);
     const count = (q: string) => searchPrompts(db, dataset.id, parsePromptSearch({ q })).total;
     expect(count("")).toBe(120);
@@ -215,8 +220,8 @@ describe("searchPrompts", () => {
     expect(count("Prompt number 0")).toBe(0);
   });
 
-  it("filters by agreement, openness, flags, annotator and review state, combined", () => {
-    const dataset = importRandom(120);
+  it("filters by agreement, openness, flags, annotator and review state, combined", async () => {
+    const dataset = await importRandom(120);
     refreshPromptStats(db, dataset.id);
     const full = datasetAgreement(db, dataset.id).prompts;
     const total = (params: Record<string, string>) =>

@@ -186,7 +186,7 @@ export function alphaFromSums(n: number, sum: number, sumSquares: number, within
 }
 
 /**
- * The dataset page's summary, from the rows the triggers of migration 0011 keep (dataset_stats,
+ * The dataset page's summary, from the rows the triggers of migration 0012 keep (dataset_stats,
  * dataset_fill, dataset_annotators) and one index range (flagged prompts): no scan of the prompts.
  */
 export function agreementSummary(db: Db, datasetId: number, target: number): AgreementSummary {
@@ -243,7 +243,7 @@ export function datasetAnnotatorCount(db: Db, datasetId: number): number {
 export type Bin = { label: string; from: number; count: number };
 
 /**
- * The histograms the triggers of migration 0011 count into stats_bins. The ranges and the bin
+ * The histograms the triggers of migration 0012 count into stats_bins. The ranges and the bin
  * count are written into those triggers: change both together.
  */
 export const STATS_HISTOGRAMS = {

@@ -154,7 +154,7 @@ const memo = new Map<number, { version: string; value: DatasetOpennessEstimates 
 
 /**
  * What the estimates depend on, read from a maintained row (no scan): dataset_stats counts the
- * dataset's prompts and every change to its annotations (triggers of migrations 0011 and 0012).
+ * dataset's prompts and every change to its annotations (triggers of migration 0012).
  */
 export function opennessVersion(db: Db, datasetId: number): string {
   const row = db.$client

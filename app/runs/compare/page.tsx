@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Breadcrumb } from "@/components/ui/breadcrumb";
 import { getDb } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { runDashboard, type RunDashboard } from "@/lib/runs/dashboard";
@@ -52,12 +53,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   return (
     <div className="space-y-6">
       <div>
-        <p className="text-sm text-slate-600">
-          <Link href="/runs" className="hover:underline">
-            Runs
-          </Link>{" "}
-          / compare
-        </p>
+        <Breadcrumb parent={{ href: "/runs", label: "Runs" }} current="compare" />
         <h1 className="mt-1 text-2xl font-semibold tracking-tight">
           {left.run.config.utility} vs {right.run.config.utility}
           <span className="ml-2 text-base font-normal text-slate-600">

@@ -4,6 +4,7 @@ import { datasetTrainingStats } from "@/lib/runs/training-data";
 import { UTILITY_DESCRIPTIONS, UTILITY_NAMES } from "@/lib/runs/schemas";
 import { MIN_TRAINING_PROMPTS, trainSettingDefaults } from "@/lib/runs/training";
 import { RunForm } from "@/components/runs/run-form";
+import { cardVariants } from "@/components/ui/card";
 
 export const metadata = { title: "New run" };
 export const dynamic = "force-dynamic";
@@ -23,7 +24,7 @@ export default async function NewRunPage({ searchParams }: { searchParams: Promi
         </p>
       </div>
       {datasets.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-600">
+        <p className={cardVariants({ tone: "dashed", className: "text-sm text-slate-600" })}>
           There are no datasets yet. Import one first.
         </p>
       ) : (

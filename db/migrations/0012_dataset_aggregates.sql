@@ -25,9 +25,30 @@ CREATE TABLE `dataset_stats` (
 	`review_accepted` integer DEFAULT 0 NOT NULL,
 	`review_rejected` integer DEFAULT 0 NOT NULL,
 	`review_sent_back` integer DEFAULT 0 NOT NULL,
+	`annotation_changes` integer DEFAULT 0 NOT NULL,
 	FOREIGN KEY (`dataset_id`) REFERENCES `datasets`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
+CREATE TABLE `openness_estimate_summaries` (
+	`dataset_id` integer PRIMARY KEY NOT NULL,
+	`version` text NOT NULL,
+	`tagged_prompts` integer NOT NULL,
+	`tag_sd` real NOT NULL,
+	`unavailable` text,
+	`evaluation` text,
+	`computed_at` integer NOT NULL,
+	FOREIGN KEY (`dataset_id`) REFERENCES `datasets`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE TABLE `openness_estimates` (
+	`prompt_id` integer PRIMARY KEY NOT NULL,
+	`dataset_id` integer NOT NULL,
+	`estimate` real NOT NULL,
+	`sd` real NOT NULL,
+	FOREIGN KEY (`prompt_id`) REFERENCES `prompts`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `openness_estimates_dataset` ON `openness_estimates` (`dataset_id`);--> statement-breakpoint
 CREATE TABLE `stats_bins` (
 	`dataset_id` integer NOT NULL,
 	`metric` text NOT NULL,
@@ -40,6 +61,7 @@ CREATE TABLE `stats_bins` (
 CREATE INDEX `prompt_stats_sort_w` ON `prompt_stats` (`dataset_id`,"kendall_w" is null,`kendall_w`,`prompt_id`);--> statement-breakpoint
 CREATE INDEX `prompt_stats_sort_w_desc` ON `prompt_stats` (`dataset_id`,"kendall_w" is null,"kendall_w" desc,`prompt_id`);--> statement-breakpoint
 CREATE INDEX `prompt_stats_sort_rankings` ON `prompt_stats` (`dataset_id`,"rankings" desc,`prompt_id`);
+
 --> statement-breakpoint
 -- Dataset-wide aggregates of prompt_stats and per-annotator counts, kept by triggers whoever
 -- writes, so the dataset page and the datasets list read a row per dataset (and per annotator)
@@ -165,13 +187,30 @@ INSERT INTO `dataset_annotators` (`dataset_id`, `annotator_id`, `compared`, `tau
   GROUP BY `dataset_id`, `annotator_id`
   ON CONFLICT DO UPDATE SET `compared` = excluded.`compared`, `tau_sum` = excluded.`tau_sum`, `durations` = excluded.`durations`;
 --> statement-breakpoint
--- A prompt moved to another dataset (a staged import's swap, say) takes its stats and annotators along.
+-- A prompt moved to another dataset (a staged import's swap, moveStagedPrompts in
+-- lib/datasets/writer.ts, which re-keys prompt_stats itself) takes its annotators' counts along.
 CREATE TRIGGER `prompt_moves_dataset` AFTER UPDATE OF `dataset_id` ON `prompts`
   WHEN old.`dataset_id` != new.`dataset_id` BEGIN
-  UPDATE `prompt_stats` SET `dataset_id` = new.`dataset_id`, `stale` = 1 WHERE `prompt_id` = new.`id`;
   UPDATE `dataset_annotators` SET `annotations` = `annotations` - 1
     WHERE `dataset_id` = old.`dataset_id` AND `annotator_id` IN (SELECT `annotator_id` FROM `annotations` WHERE `prompt_id` = new.`id`);
   INSERT INTO `dataset_annotators` (`dataset_id`, `annotator_id`, `annotations`)
     SELECT new.`dataset_id`, `annotator_id`, 1 FROM `annotations` WHERE `prompt_id` = new.`id`
     ON CONFLICT DO UPDATE SET `annotations` = `annotations` + 1;
+END;
+--> statement-breakpoint
+-- Every change to a dataset's annotations bumps its counter, whoever writes: caches of what the
+-- annotations imply (openness estimates, lib/openness/estimates.ts) key on it without a scan.
+CREATE TRIGGER `annotation_changes_on_insert` AFTER INSERT ON `annotations` BEGIN
+  UPDATE `dataset_stats` SET `annotation_changes` = `annotation_changes` + 1
+    WHERE `dataset_id` = (SELECT `dataset_id` FROM `prompts` WHERE `id` = new.`prompt_id`);
+END;
+--> statement-breakpoint
+CREATE TRIGGER `annotation_changes_on_update` AFTER UPDATE ON `annotations` BEGIN
+  UPDATE `dataset_stats` SET `annotation_changes` = `annotation_changes` + 1
+    WHERE `dataset_id` IN (SELECT `dataset_id` FROM `prompts` WHERE `id` IN (new.`prompt_id`, old.`prompt_id`));
+END;
+--> statement-breakpoint
+CREATE TRIGGER `annotation_changes_on_delete` AFTER DELETE ON `annotations` BEGIN
+  UPDATE `dataset_stats` SET `annotation_changes` = `annotation_changes` + 1
+    WHERE `dataset_id` = (SELECT `dataset_id` FROM `prompts` WHERE `id` = old.`prompt_id`);
 END;
