@@ -17,6 +17,7 @@ import { Button, buttonVariants } from "@/components/ui/button";
 import { Card, cardVariants } from "@/components/ui/card";
 import { Choice, Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
+import { PageSection } from "@/components/ui/page-header";
 import { cn } from "@/lib/utils";
 
 export const dynamic = "force-dynamic";
@@ -220,10 +221,7 @@ export default async function Page({
         </form>
       </section>
 
-      <section aria-labelledby="agreement-heading" className="space-y-4">
-        <h2 id="agreement-heading" className="text-lg font-semibold">
-          Agreement
-        </h2>
+      <PageSection id="agreement" title="Agreement" className="space-y-4">
         <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           <Stat
             label="Mean Kendall's W"
@@ -279,12 +277,9 @@ export default async function Page({
           Thresholds: prompt W &lt; {t.promptW}; annotator tau-b &lt; {t.annotatorTau} (with {t.annotatorMinPrompts}+
           shared prompts); openness alpha &lt; {t.opennessAlpha}. The dashed line marks the threshold.
         </p>
-      </section>
+      </PageSection>
 
-      <section aria-labelledby="annotators-heading" className="space-y-2">
-        <h2 id="annotators-heading" className="text-lg font-semibold">
-          Annotators
-        </h2>
+      <PageSection id="annotators" title="Annotators" className="space-y-2">
         <SortableTable
           caption="Annotators with their agreement against the leave-one-out consensus"
           testId="annotator-table"
@@ -308,12 +303,9 @@ export default async function Page({
             },
           }))}
         />
-      </section>
+      </PageSection>
 
-      <section aria-labelledby="prompts-heading" className="space-y-2">
-        <h2 id="prompts-heading" className="text-lg font-semibold">
-          Prompts
-        </h2>
+      <PageSection id="prompts" title="Prompts" className="space-y-2">
         <PromptBrowser
           basePath={basePath}
           search={search}
@@ -323,7 +315,7 @@ export default async function Page({
           estimates={new Map(prompts.rows.map((p) => [p.id, openness.byPrompt.get(p.id)?.estimate ?? null]))}
         />
         <OpennessEstimateSummary estimates={openness} />
-      </section>
+      </PageSection>
     </div>
   );
 }
