@@ -17,6 +17,7 @@ import { QUEUE_ORDER_NAMES } from "@/db/schema";
 import { requirePageUser } from "@/lib/auth/session";
 import { cardVariants } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
+import { PageHeader, PageSection } from "@/components/ui/page-header";
 import { Input, Select } from "@/components/ui/input";
 import { DataTable, TableCell, TableRow } from "@/components/ui/table";
 import { Textarea } from "@/components/ui/textarea";
@@ -35,12 +36,9 @@ export default async function Page() {
 
   return (
     <div className="space-y-10">
-      <h1 className="text-2xl font-semibold tracking-tight">Admin</h1>
+      <PageHeader title="Admin" />
 
-      <section aria-labelledby="users-heading" className="space-y-3">
-        <h2 id="users-heading" className="text-lg font-semibold">
-          Users and progress
-        </h2>
+      <PageSection id="users" title="Users and progress">
         <DataTable
           data-testid="user-table"
           columns={[
@@ -147,12 +145,9 @@ export default async function Page() {
           </Field>
           <SubmitButton>Create user</SubmitButton>
         </ActionForm>
-      </section>
+      </PageSection>
 
-      <section aria-labelledby="tokens-heading" className="space-y-3">
-        <h2 id="tokens-heading" className="text-lg font-semibold">
-          API tokens
-        </h2>
+      <PageSection id="tokens" title="API tokens">
         <p className="text-sm text-slate-600">
           Send as <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code>; a token acts
           with its user&apos;s role. Only a hash is stored, so a token is shown once.
@@ -211,12 +206,9 @@ export default async function Page() {
             </TableRow>
           ))}
         </DataTable>
-      </section>
+      </PageSection>
 
-      <section aria-labelledby="datasets-heading" className="space-y-3">
-        <h2 id="datasets-heading" className="text-lg font-semibold">
-          Dataset settings
-        </h2>
+      <PageSection id="datasets" title="Dataset settings">
         <div className="grid gap-4 lg:grid-cols-2">
           {datasets.map((d) => (
             <ActionForm
@@ -276,7 +268,7 @@ export default async function Page() {
             </ActionForm>
           ))}
         </div>
-      </section>
+      </PageSection>
     </div>
   );
 }

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { buttonVariants } from "@/components/ui/button";
 import { cardVariants } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/lib/db";
 import { ProgressBar } from "@/components/datasets/progress-bar";
 import { listDatasets } from "@/lib/datasets/queries";
@@ -15,17 +16,15 @@ export default async function Page() {
   const datasets = listDatasets(getDb());
   return (
     <div className="space-y-6">
-      <div className="flex flex-wrap items-end justify-between gap-3">
-        <div>
-          <h1 className="text-2xl font-semibold tracking-tight">Datasets</h1>
-          <p className="text-sm text-slate-600">
-            Progress towards each dataset&apos;s target number of annotations per prompt.
-          </p>
-        </div>
-        <Link href="/datasets/new" className={buttonVariants()} data-testid="new-dataset">
-          New dataset from a file
-        </Link>
-      </div>
+      <PageHeader
+        title="Datasets"
+        description="Progress towards each dataset's target number of annotations per prompt."
+        actions={
+          <Link href="/datasets/new" className={buttonVariants()} data-testid="new-dataset">
+            New dataset from a file
+          </Link>
+        }
+      />
       {datasets.length === 0 ? (
         <p className={cardVariants({ tone: "dashed", padding: "lg", className: "text-center text-sm text-slate-600" })}>
           No datasets yet.{" "}

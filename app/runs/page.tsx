@@ -9,6 +9,7 @@ import { Card, cardVariants } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Select } from "@/components/ui/input";
 import { DataTable, TableCell, TableRow } from "@/components/ui/table";
+import { PageHeader } from "@/components/ui/page-header";
 import { num, pct, duration } from "@/components/runs/format";
 import { reproducePaperAction } from "@/lib/runs/actions";
 import { REPRO } from "@/lib/runs/repro";
@@ -24,10 +25,10 @@ export default async function RunsPage() {
   const finished = runs.filter((r) => r.status === "succeeded");
   return (
     <div className="space-y-6">
-      <div className="flex flex-wrap items-end justify-between gap-4">
-        <div>
-          <h1 className="text-2xl font-semibold tracking-tight">Training runs</h1>
-          <p className="mt-1 text-sm text-slate-600">
+      <PageHeader
+        title="Training runs"
+        description={
+          <>
             Reward models trained on your rankings, and whether their reward distributions follow each prompt&apos;s
             openness.
             {counts.running + counts.queued > 0 && (
@@ -35,27 +36,29 @@ export default async function RunsPage() {
                 {counts.running} training, {counts.queued} queued.
               </span>
             )}
-          </p>
-        </div>
-        <div className="flex flex-wrap items-center gap-2">
-          <form action={reproducePaperAction}>
-            <Button
-              type="submit"
-              variant="secondary"
-              data-testid="reproduce-paper"
-              title={`Synthetic length experiment: ${REPRO.prompts} prompts, ${REPRO.steps} steps, log vs conditioned`}
-            >
-              Reproduce the paper
-            </Button>
-          </form>
-          <Link href="/runs/external" className={buttonVariants({ variant: "secondary" })} data-testid="external-run">
-            Judge an external model
-          </Link>
-          <Link href="/runs/new" className={buttonVariants()} data-testid="new-run">
-            New run
-          </Link>
-        </div>
-      </div>
+          </>
+        }
+        actions={
+          <>
+            <form action={reproducePaperAction}>
+              <Button
+                type="submit"
+                variant="secondary"
+                data-testid="reproduce-paper"
+                title={`Synthetic length experiment: ${REPRO.prompts} prompts, ${REPRO.steps} steps, log vs conditioned`}
+              >
+                Reproduce the paper
+              </Button>
+            </form>
+            <Link href="/runs/external" className={buttonVariants({ variant: "secondary" })} data-testid="external-run">
+              Judge an external model
+            </Link>
+            <Link href="/runs/new" className={buttonVariants()} data-testid="new-run">
+              New run
+            </Link>
+          </>
+        }
+      />
 
       {finished.length >= 2 && (
         <form

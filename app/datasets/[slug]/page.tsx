@@ -14,10 +14,12 @@ import { datasetAggregates, refreshInBackground, refreshPromptStats } from "@/li
 import { EXPORT_FORMATS } from "@/lib/datasets/export";
 import { REVIEW_STATE_LABELS, REVIEW_STATES } from "@/lib/annotations/review";
 import { requirePageUser } from "@/lib/auth/session";
+import { Alert } from "@/components/ui/alert";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Card, cardVariants } from "@/components/ui/card";
 import { Choice, Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
+import { PageSection } from "@/components/ui/page-header";
 import { cn } from "@/lib/utils";
 
 export const dynamic = "force-dynamic";
@@ -227,10 +229,7 @@ export default async function Page({
         </form>
       </section>
 
-      <section aria-labelledby="agreement-heading" className="space-y-4">
-        <h2 id="agreement-heading" className="text-lg font-semibold">
-          Agreement
-        </h2>
+      <PageSection id="agreement" title="Agreement" className="space-y-4">
         <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           <Stat
             label="Mean Kendall's W"
@@ -286,12 +285,9 @@ export default async function Page({
           Thresholds: prompt W &lt; {t.promptW}; annotator tau-b &lt; {t.annotatorTau} (with {t.annotatorMinPrompts}+
           shared prompts); openness alpha &lt; {t.opennessAlpha}. The dashed line marks the threshold.
         </p>
-      </section>
+      </PageSection>
 
-      <section aria-labelledby="annotators-heading" className="space-y-2">
-        <h2 id="annotators-heading" className="text-lg font-semibold">
-          Annotators
-        </h2>
+      <PageSection id="annotators" title="Annotators" className="space-y-2">
         <SortableTable
           caption="Annotators with their agreement against the leave-one-out consensus"
           testId="annotator-table"
@@ -315,16 +311,13 @@ export default async function Page({
             },
           }))}
         />
-      </section>
+      </PageSection>
 
-      <section aria-labelledby="prompts-heading" className="space-y-2">
-        <h2 id="prompts-heading" className="text-lg font-semibold">
-          Prompts
-        </h2>
+      <PageSection id="prompts" title="Prompts" className="space-y-2">
         {prompts.notice && (
-          <p role="status" className="text-sm text-amber-800" data-testid="search-notice">
+          <Alert tone="warning" role="status" data-testid="search-notice">
             {prompts.notice}
-          </p>
+          </Alert>
         )}
         <PromptBrowser
           basePath={basePath}
@@ -345,7 +338,7 @@ export default async function Page({
           )
         )}
         <OpennessEstimateSummary estimates={openness} />
-      </section>
+      </PageSection>
     </div>
   );
 }
