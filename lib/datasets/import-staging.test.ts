@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "@/db";
+import { listUsers } from "@/lib/admin/queries";
 import { listMyAnnotations } from "@/lib/annotations/annotations";
 import { findQueueDataset, listQueueDatasets } from "@/lib/annotations/queue";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
@@ -219,6 +220,7 @@ describe("an import in progress", () => {
       consensus: consensus(d).length,
       training: datasetTrainingStats(d).map((x) => [x.slug, x.prompts]),
       mine: listMyAnnotations(d, member).length,
+      adminCount: listUsers(d).find((u) => u.id === member)?.annotations,
     });
     // Annotations by a team member, on new prompts and on one the target already has.
     const existing = {
