@@ -69,6 +69,8 @@ const ROUTES: { method: "GET" | "POST" | "PUT"; path: string; need: Need; body?:
   { method: "POST", path: "/api/annotations", need: "annotator", body: {}, allowed: [400] },
   { method: "GET", path: "/api/annotations/999999", need: "annotator", allowed: [404] },
   { method: "PUT", path: "/api/annotations/999999", need: "annotator", body: {}, allowed: [400, 404] },
+  { method: "GET", path: "/api/annotations/999999/reviews", need: "researcher", allowed: [404] },
+  { method: "POST", path: "/api/annotations/999999/reviews", need: "researcher", body: {}, allowed: [400, 404] },
   { method: "POST", path: "/api/queue/next?dataset=no-such-dataset", need: "annotator", allowed: [404] },
   { method: "POST", path: "/api/queue/skip", need: "annotator", body: {}, allowed: [400] },
   { method: "GET", path: "/api/datasets/demo/export?format=consensus", need: "researcher", allowed: [200] },
@@ -175,6 +177,7 @@ test("fuzzed JSON bodies on every JSON endpoint get a 4xx and change nothing", a
     "POST /api/annotations": { promptId: 999999, ranking: [[1], [2]], openness: 0.5, durationMs: 1 },
     "PUT /api/annotations/999999": { ranking: [[1], [2]], openness: 0.5 },
     "POST /api/queue/skip": { promptId: 999999 },
+    "POST /api/annotations/999999/reviews": { version: 1, decision: "send_back", comment: "Look again." },
     "POST /api/runs": { datasetId: 999999, utility: "log", heldOutShare: 0.2, seed: 1 },
     "POST /api/runs/999999/score": { texts: ["a"] },
   };

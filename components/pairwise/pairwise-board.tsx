@@ -22,7 +22,11 @@ export type PairwiseResponse = { id: number; label: string; text: string };
 
 export type PairwiseBoardProps = {
   prompt: { id: number; text: string };
-  /** In this annotator's display order; labels follow it. */
+  /**
+   * In this annotator's (shuffled) display order, which is the order they are inserted in. Each
+   * keeps its label by stored position (lib/annotations/labels.ts), the letter the researcher's
+   * prompt page shows, so "B is wrong" in a comment names the same response there.
+   */
   responses: PairwiseResponse[];
   guidelines: string;
   mode: "queue" | "edit";
