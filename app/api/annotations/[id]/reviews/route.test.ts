@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { schema, type Db } from "@/db";
 import { createApiToken } from "@/lib/admin/queries";
@@ -90,6 +91,7 @@ describe("/api/annotations/[id]/reviews", () => {
     // The annotator resubmits: a new version, waiting for review; the old decision stays.
     db.update(schema.annotations)
       .set({ updatedAt: new Date(annotation.version + 1000) })
+      .where(eq(schema.annotations.id, annotation.id))
       .run();
     const after = (await (await request("GET", annotation.id)).json()) as { state: string; version: number };
     expect(after).toMatchObject({ state: "pending", version: annotation.version + 1000 });
