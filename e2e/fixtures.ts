@@ -37,6 +37,24 @@ export function createTestUser(role: Role, label: string = role): TestUser {
   }
 }
 
+/** An API token of `user`, stored as the admin page stores one (a revoked one is no identity). */
+export function createApiToken(user: Pick<TestUser, "id">, { revoked = false } = {}): string {
+  const token = `ork_${crypto.randomBytes(24).toString("base64url")}`;
+  const db = openTestDb();
+  try {
+    db.prepare("insert into api_tokens (user_id, name, token_hash, prefix, revoked_at) values (?, ?, ?, ?, ?)").run(
+      user.id,
+      "e2e",
+      crypto.createHash("sha256").update(token).digest("hex"),
+      token.slice(0, 8),
+      revoked ? Date.now() : null,
+    );
+  } finally {
+    db.close();
+  }
+  return token;
+}
+
 export async function login(page: Page, user: Pick<TestUser, "email" | "password">, callbackPath = "/"): Promise<void> {
   await page.goto(`/login?callbackUrl=${encodeURIComponent(callbackPath)}`);
   await page.getByLabel("Email").fill(user.email);

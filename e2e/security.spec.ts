@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { test, expect, request as playwrightRequest, type APIRequestContext } from "@playwright/test";
-import { createTestUser, login, openTestDb, type TestUser } from "./fixtures";
+import { createApiToken, createTestUser, login, openTestDb } from "./fixtures";
 
 const baseURL = () => test.info().project.use.baseURL!;
 
@@ -42,22 +42,6 @@ function addOnePromptDataset(): string {
     db.close();
   }
   return slug;
-}
-
-function apiToken(user: TestUser): string {
-  const token = `ork_${crypto.randomBytes(24).toString("base64url")}`;
-  const db = openTestDb();
-  try {
-    db.prepare("insert into api_tokens (user_id, name, token_hash, prefix) values (?, ?, ?, ?)").run(
-      user.id,
-      "e2e",
-      crypto.createHash("sha256").update(token).digest("hex"),
-      token.slice(0, 8),
-    );
-  } finally {
-    db.close();
-  }
-  return token;
 }
 
 test("every response carries the security headers; API JSON is never stored", async ({ request }) => {
@@ -118,7 +102,7 @@ test("a 20 MB import over HTTP is stored whole, and one bad last line refuses al
   // Two 20 MB imports: minutes, not seconds, on a busy machine.
   test.setTimeout(300_000);
   const researcher = createTestUser("researcher", "bigimport");
-  const token = apiToken(researcher);
+  const token = createApiToken(researcher);
   const api = await playwrightRequest.newContext({
     baseURL: baseURL(),
     extraHTTPHeaders: { Authorization: `Bearer ${token}` },
