@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { z } from "zod";
+import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
 import { QUEUE_ORDER_NAMES, RANKING_MODES, ROLES, type Role } from "@/db/schema";
 import { median } from "@/lib/annotations/agreement";
@@ -84,7 +85,9 @@ function internalUser(db: Db, userId: number) {
   return user;
 }
 
-export const setRoleSchema = z.object({ userId: z.coerce.number().int().positive(), role: z.enum(ROLES) });
+const userIdSchema = numeric(z.number({ message: "userId is a user's id." }).int().positive());
+
+export const setRoleSchema = z.object({ userId: userIdSchema, role: z.enum(ROLES) });
 
 /** Changes a role; refuses to leave the team without an active admin. */
 export function setUserRole(db: Db, input: z.infer<typeof setRoleSchema>): void {
@@ -98,7 +101,7 @@ export function setUserRole(db: Db, input: z.infer<typeof setRoleSchema>): void 
 }
 
 export const setDisabledSchema = z.object({
-  userId: z.coerce.number().int().positive(),
+  userId: userIdSchema,
   disabled: z.enum(["0", "1"]).transform((v) => v === "1"),
 });
 
@@ -126,7 +129,7 @@ export type ApiTokenRow = {
 };
 
 export const createTokenSchema = z.object({
-  userId: z.coerce.number().int().positive(),
+  userId: userIdSchema,
   name: z.string().trim().min(1, "Name the token (e.g. what script uses it).").max(100),
 });
 
@@ -178,7 +181,9 @@ export function listApiTokens(db: Db): ApiTokenRow[] {
     }));
 }
 
-export const revokeTokenSchema = z.object({ tokenId: z.coerce.number().int().positive() });
+export const revokeTokenSchema = z.object({
+  tokenId: numeric(z.number({ message: "tokenId is a token's id." }).int().positive()),
+});
 
 export function revokeApiToken(db: Db, input: z.infer<typeof revokeTokenSchema>): void {
   const result = db.$client
@@ -191,11 +196,13 @@ export const datasetSettingsUpdateSchema = z.object({
   slug: z.string().min(1),
   name: z.string().trim().min(1, "Enter a name.").max(200),
   guidelines: z.string().max(50_000),
-  annotationsPerPrompt: z.coerce
-    .number()
-    .int()
-    .min(1, "At least 1 annotation per prompt.")
-    .max(50, "At most 50 annotations per prompt."),
+  annotationsPerPrompt: numeric(
+    z
+      .number({ message: "Annotations per prompt is a whole number from 1 to 50." })
+      .int()
+      .min(1, "At least 1 annotation per prompt.")
+      .max(50, "At most 50 annotations per prompt."),
+  ),
   /** Left as it is when the form does not send it. */
   rankingMode: z.enum(RANKING_MODES, { message: `The mode is one of ${RANKING_MODES.join(", ")}.` }).optional(),
   /** Left as it is when the form does not send it. */

@@ -2,13 +2,16 @@
 
 import { redirect } from "next/navigation";
 import { z } from "zod";
+import { numeric } from "@/lib/validation";
 import { getDb } from "@/lib/db";
 import { reopenSkipped } from "@/lib/annotations/queue";
 import { hasRole } from "@/lib/auth/roles";
 import { currentUser } from "@/lib/auth/session";
 import { formArgument } from "@/lib/http/body";
 
-const reopenSchema = z.object({ promptId: z.coerce.number().int().positive() });
+const reopenSchema = z.object({
+  promptId: numeric(z.number({ message: "promptId is a prompt's id." }).int().positive()),
+});
 
 /** "Reopen" on the skipped list: the prompt becomes the annotator's next one in its dataset's queue. */
 export async function reopenSkippedAction(formData: unknown): Promise<void> {

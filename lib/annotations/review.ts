@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
 import { REVIEW_DECISIONS, type ReviewDecision } from "@/db/schema";
 import { AppError } from "@/lib/errors";
@@ -51,6 +52,8 @@ const decisionFields = {
 };
 
 const VERSION_MESSAGE = "version is the annotation's updated_at in ms.";
+/** The annotation's updated_at (ms) as the reviewer saw it: a decision is about that version. */
+const versionField = numeric(z.number({ message: VERSION_MESSAGE }).int().nonnegative(VERSION_MESSAGE));
 
 function requireCommentUnlessAccepted(
   value: { decision: ReviewDecision; comment: string | null },
@@ -68,24 +71,25 @@ function requireCommentUnlessAccepted(
   }
 }
 
-/** A decision from the prompt page's form, whose fields all arrive as strings. */
+/** A decision from the prompt page's form. */
 export const reviewInputSchema = z
   .object({
-    annotationId: z.coerce.number().int().positive("annotationId must be an annotation's id."),
-    /** The annotation's updated_at (ms) as the reviewer saw it: a decision is about that version. */
-    version: z.coerce.number().int().nonnegative(VERSION_MESSAGE),
+    annotationId: numeric(
+      z
+        .number({ message: "annotationId must be an annotation's id." })
+        .int()
+        .positive("annotationId must be an annotation's id."),
+    ),
+    version: versionField,
     ...decisionFields,
   })
   .superRefine(requireCommentUnlessAccepted);
 export type ReviewInput = z.infer<typeof reviewInputSchema>;
 
-/**
- * The JSON body of POST /api/annotations/<id>/reviews (the id comes from the path). JSON has
- * numbers, so nothing is coerced: `null` or `true` must not pass as version 0 or 1.
- */
+/** The JSON body of POST /api/annotations/<id>/reviews: the id comes from the path. */
 export const reviewRequestSchema = z
   .object({
-    version: z.number(VERSION_MESSAGE).int(VERSION_MESSAGE).nonnegative(VERSION_MESSAGE),
+    version: versionField,
     ...decisionFields,
   })
   .strict()

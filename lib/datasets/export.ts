@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
 import { bordaConsensus, rankingsW } from "@/lib/annotations/agreement";
 import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/datasets/writer";
@@ -19,24 +20,20 @@ const flag = z
   .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", ""])])
   .transform((v) => v === true || v === "1" || v === "true" || v === "yes");
 
-/**
- * The export page's filter form sends every field, empty ones as "" (which z.coerce.number reads
- * as 0): an empty field means "no filter", not run 0 or agreement 0.
- */
-const blankAsUnset = (value: unknown) => (value === "" ? undefined : value);
-
 export const exportOptionsSchema = z.object({
   format: z.enum(EXPORT_FORMATS, { message: `format must be one of ${EXPORT_FORMATS.join(", ")}.` }),
   /** Keep prompts with at least this many (rankable) annotations. */
-  min_annotators: z.preprocess(
-    blankAsUnset,
-    z.coerce.number().int().min(0, "min_annotators must be 0 or more.").default(0),
+  min_annotators: numeric(
+    z
+      .number({ message: "min_annotators is a whole number." })
+      .int()
+      .min(0, "min_annotators must be 0 or more.")
+      .default(0),
   ),
   /** Keep prompts whose Kendall's W is at least this; prompts where W is undefined are dropped. */
-  min_agreement: z.preprocess(
-    blankAsUnset,
-    z.coerce
-      .number()
+  min_agreement: numeric(
+    z
+      .number({ message: "min_agreement is a Kendall's W between 0 and 1." })
       .min(0, "min_agreement is a Kendall's W between 0 and 1.")
       .max(1, "min_agreement is a Kendall's W between 0 and 1.")
       .optional(),
@@ -45,7 +42,9 @@ export const exportOptionsSchema = z.object({
   /** Keep only annotations a reviewer accepted (in their current version). */
   accepted_only: flag.default(false),
   /** A training run of this dataset whose rewards are added to each response. */
-  run: z.preprocess(blankAsUnset, z.coerce.number().int().positive("run is a training run id.").optional()),
+  run: numeric(
+    z.number({ message: "run is a training run id." }).int().positive("run is a training run id.").optional(),
+  ),
   gzip: flag.default(false),
 });
 export type ExportOptions = z.infer<typeof exportOptionsSchema>;

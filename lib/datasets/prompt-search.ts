@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
 import { AGREEMENT_THRESHOLDS } from "@/lib/datasets/queries";
 import { REVIEW_STATES } from "@/lib/annotations/review";
@@ -21,7 +22,7 @@ const optional = <T extends z.ZodType>(schema: T) =>
     .preprocess((v) => (v === "" || v === null ? undefined : Array.isArray(v) ? v[0] : v), schema.optional())
     .catch(undefined);
 
-const openness = z.coerce.number().min(0).max(1);
+const openness = numeric(z.number().min(0).max(1));
 
 export const promptSearchSchema = z.object({
   q: optional(
@@ -35,10 +36,10 @@ export const promptSearchSchema = z.object({
   open_max: optional(openness),
   agreement: optional(z.enum(AGREEMENT_FILTERS)),
   flag: optional(z.enum(FLAG_FILTERS)),
-  annotator: optional(z.coerce.number().int().positive()),
+  annotator: optional(numeric(z.number().int().positive())),
   review: optional(z.enum(REVIEW_STATES)),
   sort: optional(z.enum(PROMPT_SORTS)),
-  page: optional(z.coerce.number().int().min(1).max(1_000_000)),
+  page: optional(numeric(z.number().int().min(1).max(1_000_000))),
 });
 export type PromptSearch = z.infer<typeof promptSearchSchema>;
 

@@ -4,6 +4,7 @@
  * annotations, else (for training) what the run's missing-openness policy says.
  */
 import { z } from "zod";
+import { numeric } from "@/lib/validation";
 
 /**
  * What a run does with a ranked prompt that has no openness: leave it out, use the dataset's
@@ -14,10 +15,12 @@ export const missingOpennessSchema = z.discriminatedUnion("policy", [
   z.object({ policy: z.literal("estimate") }),
   z.object({
     policy: z.literal("assume"),
-    value: z.coerce
-      .number()
-      .min(0, "The assumed openness must be between 0 and 1.")
-      .max(1, "The assumed openness must be between 0 and 1."),
+    value: numeric(
+      z
+        .number({ message: "The assumed openness must be between 0 and 1." })
+        .min(0, "The assumed openness must be between 0 and 1.")
+        .max(1, "The assumed openness must be between 0 and 1."),
+    ),
   }),
 ]);
 export type MissingOpenness = z.infer<typeof missingOpennessSchema>;

@@ -7,6 +7,7 @@
  * listed prompt needs a reward; prompts left out of the file are left out of the run.
  */
 import { z } from "zod";
+import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import { eq } from "drizzle-orm";
@@ -29,7 +30,7 @@ const lineSchema = z.object({
 });
 
 export const externalRunSchema = z.object({
-  datasetId: z.coerce.number().int().positive("Pick a dataset."),
+  datasetId: numeric(z.number({ message: "Pick a dataset." }).int().positive("Pick a dataset.")),
   name: z
     .string()
     .trim()
@@ -39,7 +40,7 @@ export const externalRunSchema = z.object({
   /** The loss the model was trained with, as far as Octorank's utilities name it (TRL's default is Bradley–Terry). */
   utility: z.enum(UTILITY_NAMES).default("logsigmoid"),
   /** Smoothing the targets are solved at (0 = the paper's exact theory). */
-  eps: z.coerce.number().min(0).max(10).default(DEFAULT_EPS),
+  eps: numeric(z.number({ message: "eps is a number from 0 to 10." }).min(0).max(10).default(DEFAULT_EPS)),
 });
 export type ExternalRunRequest = z.input<typeof externalRunSchema>;
 

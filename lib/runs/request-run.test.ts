@@ -54,6 +54,14 @@ describe("requestRun", () => {
     expect(refusal({ dataset: "demo", train: { stepz: 1 } }).message).toMatch(/Unknown training setting/);
     expect(refusal({ dataset: "demo", train: { learningRate: -1 } }).kind).toBe("invalid");
   });
+
+  it("refuses values that only look numeric to a coercion (false, null, true as seed 0 or 1)", () => {
+    for (const seed of [false, true, null, "one"]) {
+      expect(refusal({ dataset: "demo", seed }).kind, JSON.stringify(seed)).toBe("invalid");
+    }
+    const blank = requestRun(db, { dataset: "demo", seed: "" }, { userId: null, origin: "web" });
+    expect(runConfigOf(blank).seed).toBe(1);
+  });
 });
 
 describe("settings typed in as text (the form and the CLI)", () => {

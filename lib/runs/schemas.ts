@@ -3,6 +3,7 @@
  * (parsed on read), and the error its operations throw.
  */
 import { z } from "zod";
+import { numeric } from "@/lib/validation";
 import { AppError, type ErrorKind } from "@/lib/errors";
 import { missingOpennessSchema } from "@/lib/openness/resolve";
 import { type schema } from "@/db";
@@ -35,7 +36,7 @@ export function isTerminal(status: RunStatus): boolean {
  * against the trainer's own schema when the run is created (see lib/runs/training.ts).
  */
 export const runRequestSchema = z.object({
-  datasetId: z.coerce.number().int().positive("Pick a dataset."),
+  datasetId: numeric(z.number({ message: "Pick a dataset." }).int().positive("Pick a dataset.")),
   name: z
     .string()
     .trim()
@@ -45,22 +46,26 @@ export const runRequestSchema = z.object({
   utility: z
     .enum(UTILITY_NAMES, { message: `Utility must be one of ${UTILITY_NAMES.join(", ")}.` })
     .default("conditioned"),
-  heldOutShare: z.coerce
-    .number()
-    .min(0.05, "Hold out at least 5% of the prompts, or the held-out accuracy means nothing.")
-    .max(0.5, "Hold out at most half of the prompts.")
-    .default(0.2),
+  heldOutShare: numeric(
+    z
+      .number({ message: "The held-out share is a number between 0.05 and 0.5." })
+      .min(0.05, "Hold out at least 5% of the prompts, or the held-out accuracy means nothing.")
+      .max(0.5, "Hold out at most half of the prompts.")
+      .default(0.2),
+  ),
   /**
    * The held-out prompts by id, instead of a random heldOutShare of them (the paper repro holds out
    * prompts from templates never used in training). Every id must be a prompt of the dataset.
    */
   heldOutPromptIds: z.array(z.number().int().positive()).min(1).optional(),
-  seed: z.coerce
-    .number()
-    .int("The seed must be a whole number.")
-    .min(0)
-    .max(2 ** 31 - 1)
-    .default(1),
+  seed: numeric(
+    z
+      .number({ message: "The seed must be a whole number." })
+      .int("The seed must be a whole number.")
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
+  ),
   missingOpenness: missingOpennessSchema.default({ policy: "exclude" }),
   /** Train only on annotations a reviewer accepted (in their current version). */
   acceptedOnly: z

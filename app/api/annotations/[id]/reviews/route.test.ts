@@ -134,10 +134,11 @@ describe("/api/annotations/[id]/reviews", () => {
       ],
       ["unknown decision", request("POST", annotation.id, { body: { version, decision: "approve" } }), 400],
       [
-        "version as a string",
-        request("POST", annotation.id, { body: { version: String(version), decision: "accept" } }),
+        "version not a number",
+        request("POST", annotation.id, { body: { version: `${version}ms`, decision: "accept" } }),
         400,
       ],
+      ["version true", request("POST", annotation.id, { body: { version: true, decision: "accept" } }), 400],
       ["version null", request("POST", annotation.id, { body: { version: null, decision: "accept" } }), 400],
       ["no version", request("POST", annotation.id, { body: { decision: "accept" } }), 400],
       [
