@@ -1,6 +1,5 @@
-import crypto from "node:crypto";
 import { test, expect, type Locator, type Page } from "@playwright/test";
-import { createTestUser, login, openTestDb } from "./fixtures";
+import { createTestUser, login, openTestDb, seedDataset } from "./fixtures";
 
 const MARKDOWN_PROMPT = "Write **SQL** for the top customer, as a table:\n\n| id | total |\n|---|---|\n| 7 | 120 |";
 
@@ -22,31 +21,15 @@ function responseText(i: number): string {
 
 /** A dataset of one markdown prompt with ten responses (k = 2), so the board is not the usual 8. */
 function addMarkdownDataset(): { slug: string; promptId: number; responseIds: number[] } {
-  const slug = `md-${crypto.randomBytes(3).toString("hex")}`;
-  const db = openTestDb();
-  try {
-    const datasetId = (
-      db
-        .prepare(
-          "insert into datasets (slug, name, guidelines, responses_per_prompt, annotations_per_prompt) values (?, ?, '', 10, 2) returning id",
-        )
-        .get(slug, `Markdown ${slug}`) as { id: number }
-    ).id;
-    const promptId = (
-      db
-        .prepare("insert into prompts (dataset_id, external_id, text) values (?, 'p1', ?) returning id")
-        .get(datasetId, MARKDOWN_PROMPT) as { id: number }
-    ).id;
-    const responseIds: number[] = [];
-    const insert = db.prepare(
-      "insert into responses (prompt_id, position, external_id, text) values (?, ?, ?, ?) returning id",
-    );
-    for (let i = 0; i < 10; i++)
-      responseIds.push((insert.get(promptId, i, `r${i}`, responseText(i)) as { id: number }).id);
-    return { slug, promptId, responseIds };
-  } finally {
-    db.close();
-  }
+  const { slug, prompts } = seedDataset({
+    prompts: 1,
+    responses: 10,
+    k: 2,
+    label: "md",
+    text: () => MARKDOWN_PROMPT,
+    responseText: (r) => responseText(r),
+  });
+  return { slug, promptId: prompts[0]!.id, responseIds: prompts[0]!.responses };
 }
 
 async function openBoard(page: Page, slug: string) {

@@ -1,6 +1,5 @@
-import crypto from "node:crypto";
 import { test, expect, type Locator, type Page } from "@playwright/test";
-import { createTestUser, login, openTestDb } from "./fixtures";
+import { createTestUser, insertAnnotation, login, seedDataset } from "./fixtures";
 
 /*
  * What a reader of the charts sees: axis titles, the threshold line at its value, the strip plot's
@@ -10,42 +9,19 @@ import { createTestUser, login, openTestDb } from "./fixtures";
 
 /** Four annotators rank six prompts; the last one ranks every prompt backwards. */
 function seedAgreementDataset(): string {
-  const slug = `charts-${crypto.randomBytes(3).toString("hex")}`;
-  const db = openTestDb();
-  try {
-    const datasetId = (
-      db
-        .prepare(
-          "insert into datasets (slug, name, responses_per_prompt, annotations_per_prompt) values (?, ?, 4, 4) returning id",
-        )
-        .get(slug, `Charts ${slug}`) as { id: number }
-    ).id;
-    const annotators = [1, 2, 3, 4].map((n) => createTestUser("annotator", `charts-${n}`));
-    const insertPrompt = db.prepare(
-      "insert into prompts (dataset_id, external_id, text) values (?, ?, ?) returning id",
-    );
-    const insertResponse = db.prepare(
-      "insert into responses (prompt_id, position, external_id, text) values (?, ?, ?, ?) returning id",
-    );
-    const insertAnnotation = db.prepare(
-      "insert into annotations (prompt_id, annotator_id, ranking, openness) values (?, ?, ?, 0.5)",
-    );
-    db.transaction(() => {
-      for (let p = 0; p < 6; p++) {
-        const promptId = (insertPrompt.get(datasetId, `q${p}`, `Question ${p}`) as { id: number }).id;
-        const ids = [0, 1, 2, 3].map(
-          (r) => (insertResponse.get(promptId, r, `r${r}`, `Answer ${r}`) as { id: number }).id,
-        );
-        annotators.forEach((annotator, a) => {
-          // The first three agree up to one swap; the fourth reverses them.
-          const order = a === 3 ? [...ids].reverse() : a === 1 && p % 2 ? [ids[1]!, ids[0]!, ids[2]!, ids[3]!] : ids;
-          insertAnnotation.run(promptId, annotator.id, JSON.stringify(order.map((id) => [id])));
-        });
-      }
-    })();
-  } finally {
-    db.close();
-  }
+  const { slug, prompts } = seedDataset({ prompts: 6, responses: 4, k: 4, label: "charts" });
+  const annotators = [1, 2, 3, 4].map((n) => createTestUser("annotator", `charts-${n}`));
+  prompts.forEach(({ id, responses: ids }, p) =>
+    annotators.forEach((annotator, a) => {
+      // The first three agree up to one swap; the fourth reverses them.
+      const order = a === 3 ? [...ids].reverse() : a === 1 && p % 2 ? [ids[1]!, ids[0]!, ids[2]!, ids[3]!] : ids;
+      insertAnnotation(
+        id,
+        annotator.id,
+        order.map((r) => [r]),
+      );
+    }),
+  );
   return slug;
 }
 

@@ -1,82 +1,9 @@
-import crypto from "node:crypto";
 import path from "node:path";
 import { test, expect, type Browser, type Page } from "@playwright/test";
-import { createTestUser, login, openTestDb, type TestUser } from "./fixtures";
+import { createTestUser, insertAnnotation, login, openTestDb, query, seedDataset, type TestUser } from "./fixtures";
 
 /** Screenshots to look at by hand land next to the test database (E2E_DATA_DIR). */
 const shots = (name: string) => path.join("test-results", "review-shots", `${name}.png`);
-
-type Seeded = { datasetId: number; slug: string; prompts: { id: number; responses: number[] }[] };
-
-/** A dataset written straight into the server's database (triggers fill prompt_stats as for any writer). */
-function seedDataset({
-  prompts,
-  responses,
-  k = 3,
-  mode = "ranking",
-  text = (i: number) => `Prompt ${i}`,
-}: {
-  prompts: number;
-  responses: number;
-  k?: number;
-  mode?: "ranking" | "pairwise";
-  text?: (i: number) => string;
-}): Seeded {
-  const db = openTestDb();
-  try {
-    const slug = `rev-${crypto.randomBytes(3).toString("hex")}`;
-    const datasetId = (
-      db
-        .prepare(
-          "insert into datasets (slug, name, annotations_per_prompt, ranking_mode) values (?, ?, ?, ?) returning id",
-        )
-        .get(slug, `Review ${slug}`, k, mode) as { id: number }
-    ).id;
-    const insertPrompt = db.prepare(
-      "insert into prompts (dataset_id, external_id, text) values (?, ?, ?) returning id",
-    );
-    const insertResponse = db.prepare(
-      "insert into responses (prompt_id, position, external_id, text) values (?, ?, ?, ?) returning id",
-    );
-    const seeded = db.transaction(() =>
-      Array.from({ length: prompts }, (_, i) => {
-        const id = (insertPrompt.get(datasetId, `q${i}`, text(i)) as { id: number }).id;
-        const ids = Array.from(
-          { length: responses },
-          (_, r) => (insertResponse.get(id, r, `r${r}`, `Answer ${r} to prompt ${i}`) as { id: number }).id,
-        );
-        return { id, responses: ids };
-      }),
-    )();
-    return { datasetId, slug, prompts: seeded };
-  } finally {
-    db.close();
-  }
-}
-
-function insertAnnotation(promptId: number, annotatorId: number, ranking: number[][], comment: string | null = null) {
-  const db = openTestDb();
-  try {
-    return (
-      db
-        .prepare(
-          "insert into annotations (prompt_id, annotator_id, ranking, openness, comment) values (?, ?, ?, 0.5, ?) returning id",
-        )
-        .get(promptId, annotatorId, JSON.stringify(ranking), comment) as { id: number }
-    ).id;
-  } finally {
-    db.close();
-  }
-}
-
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = openTestDb();
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
 
 // Each flow signs in two or three people in their own browser contexts and takes full-page
 // screenshots at two sizes: more than the default test time on a loaded machine.
