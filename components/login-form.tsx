@@ -3,21 +3,28 @@
 import { useState, type FormEvent } from "react";
 import { signIn } from "next-auth/react";
 import { Button } from "@/components/ui/button";
-import { Input, Label } from "@/components/ui/input";
+import { Card, cardVariants } from "@/components/ui/card";
+import { cn } from "@/lib/utils";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
 
 export type DemoAccount = { email: string; role: string; password: string };
+
+const CREDENTIAL_FIELDS = [
+  { name: "email", label: "Email", type: "email", autoComplete: "username" },
+  { name: "password", label: "Password", type: "password", autoComplete: "current-password" },
+] as const;
 
 export function LoginForm({ next, demoAccounts = [] }: { next: string; demoAccounts?: DemoAccount[] }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
+  const [credentials, setCredentials] = useState({ email: "", password: "" });
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setPending(true);
     setError(null);
-    const result = await signIn("credentials", { email, password, redirect: false });
+    const result = await signIn("credentials", { ...credentials, redirect: false });
     setPending(false);
     if (result?.ok && !result.error) {
       window.location.assign(next);
@@ -32,39 +39,20 @@ export function LoginForm({ next, demoAccounts = [] }: { next: string; demoAccou
 
   return (
     <>
-      <form
-        onSubmit={onSubmit}
-        className="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm"
-        noValidate
-      >
-        <div>
-          <Label htmlFor="email">Email</Label>
-          <Input
-            id="email"
-            name="email"
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            aria-describedby="login-error"
-            className="mt-1"
-          />
-        </div>
-        <div>
-          <Label htmlFor="password">Password</Label>
-          <Input
-            id="password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            aria-describedby="login-error"
-            className="mt-1"
-          />
-        </div>
+      <form onSubmit={onSubmit} className={cn(cardVariants({ padding: "none" }), "mt-6 space-y-4 p-6")} noValidate>
+        {CREDENTIAL_FIELDS.map((field) => (
+          <Field key={field.name} label={field.label}>
+            <Input
+              name={field.name}
+              type={field.type}
+              autoComplete={field.autoComplete}
+              required
+              value={credentials[field.name]}
+              onChange={(e) => setCredentials({ ...credentials, [field.name]: e.target.value })}
+              aria-describedby="login-error"
+            />
+          </Field>
+        ))}
         <div id="login-error" aria-live="polite" className="min-h-5 text-sm text-rose-700" data-testid="login-error">
           {error}
         </div>
@@ -73,9 +61,12 @@ export function LoginForm({ next, demoAccounts = [] }: { next: string; demoAccou
         </Button>
       </form>
       {demoAccounts.length > 0 && (
-        <section
+        <Card
+          tone="dashed"
+          padding="sm"
+          role="region"
           aria-labelledby="demo-accounts"
-          className="mt-6 rounded-lg border border-dashed border-slate-300 p-4 text-sm"
+          className="mt-6 bg-transparent text-sm"
           data-testid="demo-accounts"
         >
           <h2 id="demo-accounts" className="font-medium text-slate-800">
@@ -88,8 +79,7 @@ export function LoginForm({ next, demoAccounts = [] }: { next: string; demoAccou
                 <button
                   type="button"
                   onClick={() => {
-                    setEmail(a.email);
-                    setPassword(a.password);
+                    setCredentials({ email: a.email, password: a.password });
                     setError(null);
                   }}
                   className="flex w-full flex-wrap items-baseline gap-x-2 rounded-md px-2 py-1.5 text-left hover:bg-slate-100 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
@@ -102,7 +92,7 @@ export function LoginForm({ next, demoAccounts = [] }: { next: string; demoAccou
               </li>
             ))}
           </ul>
-        </section>
+        </Card>
       )}
     </>
   );

@@ -1,7 +1,6 @@
 "use client";
 
-import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
-import { AXIS, GRID, opennessColor } from "./colors";
+import { OpennessScatter, UNIT_AXIS, yAxisTitle } from "./chart";
 
 /**
  * Each prompt's implied openness (the openness whose optimum its reward profile matches) against
@@ -19,72 +18,40 @@ export function ImpliedOpennessScatter({
   intercept: number | null;
   height?: number;
 }) {
-  // Tags sit on a 5-point scale: a small deterministic jitter keeps the dots apart.
-  const data = points.map((p, i) => ({
-    ...p,
-    x: Math.min(1.02, Math.max(-0.02, p.tagged + (((i * 7919) % 97) / 97 - 0.5) * 0.04)),
-  }));
-  const line =
+  const fit =
     slope === null || intercept === null
       ? []
-      : [0, 1].map((x) => ({ x, implied: Math.min(1.05, Math.max(-0.05, intercept + slope * x)) }));
+      : [
+          {
+            name: "fit",
+            color: "#4f46e5",
+            width: 2,
+            points: [0, 1].map((x) => ({ x, y: clampToAxis(intercept + slope * x) })),
+          },
+        ];
   return (
-    <div style={{ height }} data-points={points.length}>
-      <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 400, height }}>
-        <ScatterChart margin={{ top: 8, right: 12, bottom: 16, left: 0 }}>
-          <CartesianGrid {...GRID} />
-          <XAxis
-            type="number"
-            dataKey="x"
-            domain={[-0.05, 1.05]}
-            ticks={[0, 0.25, 0.5, 0.75, 1]}
-            {...AXIS}
-            label={{ value: "tagged openness", position: "insideBottom", offset: -8, fontSize: 11, fill: "#64748b" }}
-          />
-          <YAxis
-            type="number"
-            dataKey="implied"
-            domain={[-0.05, 1.05]}
-            ticks={[0, 0.25, 0.5, 0.75, 1]}
-            {...AXIS}
-            width={40}
-          />
-          <Scatter
-            data={[
-              { x: 0, implied: 0 },
-              { x: 1, implied: 1 },
-            ]}
-            line={{ stroke: "#94a3b8", strokeDasharray: "4 4", strokeWidth: 1.5 }}
-            shape={() => <g />}
-            isAnimationActive={false}
-            name="ideal"
-          />
-          {line.length > 0 && (
-            <Scatter
-              data={line}
-              line={{ stroke: "#4f46e5", strokeWidth: 2 }}
-              shape={() => <g />}
-              isAnimationActive={false}
-              name="fit"
-            />
-          )}
-          <Tooltip formatter={(v) => (typeof v === "number" ? v.toFixed(3) : String(v))} />
-          <Scatter
-            data={data}
-            isAnimationActive={false}
-            name="prompts"
-            shape={(props: { cx?: number; cy?: number; payload?: { tagged: number } }) => (
-              <circle
-                cx={props.cx}
-                cy={props.cy}
-                r={3}
-                fill={opennessColor(props.payload?.tagged ?? 0.5)}
-                fillOpacity={0.7}
-              />
-            )}
-          />
-        </ScatterChart>
-      </ResponsiveContainer>
-    </div>
+    <OpennessScatter
+      points={points.map((p) => ({ openness: p.tagged, y: p.implied }))}
+      xTitle="tagged openness"
+      yTitle="implied openness"
+      yAxis={{ ...UNIT_AXIS, width: 48, label: yAxisTitle("implied openness", 48) }}
+      guides={[
+        {
+          name: "ideal",
+          color: "#94a3b8",
+          dash: "4 4",
+          points: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
+        ...fit,
+      ]}
+      height={height}
+    />
   );
+}
+
+function clampToAxis(y: number): number {
+  return Math.min(1.05, Math.max(-0.05, y));
 }

@@ -1,8 +1,8 @@
 "use client";
 
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { AXIS, GRID } from "./colors";
-import { ChartLegend } from "./chart-card";
+import { YAxis } from "recharts";
+import { AXIS } from "./colors";
+import { StepLineChart } from "./chart";
 
 export type LossPoint = {
   step: number;
@@ -10,6 +10,9 @@ export type LossPoint = {
   trainAccuracy: number | null;
   testAccuracy: number | null;
 };
+
+const formatLoss = (v: number) => v.toFixed(4);
+const formatAccuracy = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 /** Training loss (left axis) and held-out pair accuracy (right axis) against step. */
 export function LossChart({
@@ -38,101 +41,69 @@ export function LossChart({
     return { ...p, smoothed: count ? sum / count : null };
   });
   return (
-    <div>
-      <div style={{ height }} data-points={points.length}>
-        <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 600, height }}>
-          <LineChart data={data} margin={{ top: 8, right: 8, bottom: 4, left: 0 }}>
-            <CartesianGrid {...GRID} />
-            <XAxis
-              dataKey="step"
-              type="number"
-              domain={[0, totalSteps ?? "dataMax"]}
-              {...AXIS}
-              label={{ value: "step", position: "insideBottomRight", offset: -2, fontSize: 11, fill: "#64748b" }}
-            />
-            <YAxis
-              yAxisId="loss"
-              {...AXIS}
-              width={48}
-              tickFormatter={(v: number) => v.toFixed(2)}
-              domain={["auto", "auto"]}
-            />
-            <YAxis
-              yAxisId="acc"
-              orientation="right"
-              domain={[0.4, 1]}
-              {...AXIS}
-              width={36}
-              tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
-            />
-            <Tooltip
-              formatter={(value, name) => [
-                typeof value === "number"
-                  ? name === "loss" || name === "smoothed"
-                    ? value.toFixed(4)
-                    : `${(value * 100).toFixed(1)}%`
-                  : "–",
-                name === "loss"
-                  ? "loss"
-                  : name === "smoothed"
-                    ? "loss (smoothed)"
-                    : name === "testAccuracy"
-                      ? "held-out accuracy"
-                      : "train accuracy",
-              ]}
-              labelFormatter={(step) => `step ${step}`}
-            />
-            <Line
-              yAxisId="loss"
-              type="monotone"
-              dataKey="loss"
-              stroke="#a5b4fc"
-              strokeWidth={1}
-              dot={false}
-              isAnimationActive={false}
-              connectNulls
-            />
-            <Line
-              yAxisId="loss"
-              type="monotone"
-              dataKey="smoothed"
-              stroke="#4f46e5"
-              strokeWidth={2}
-              dot={false}
-              isAnimationActive={false}
-              connectNulls
-            />
-            <Line
-              yAxisId="acc"
-              type="monotone"
-              dataKey="testAccuracy"
-              stroke="#059669"
-              strokeWidth={1.5}
-              dot={false}
-              isAnimationActive={false}
-              connectNulls
-            />
-            <Line
-              yAxisId="acc"
-              type="monotone"
-              dataKey="trainAccuracy"
-              stroke="#94a3b8"
-              strokeWidth={1}
-              strokeDasharray="3 3"
-              dot={false}
-              isAnimationActive={false}
-              connectNulls
-            />
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
-      <ChartLegend
-        items={[
-          { label: "loss (left axis; faint: as recorded)", color: "#4f46e5" },
-          { label: "held-out pair accuracy (right)", color: "#059669" },
-          { label: "train pair accuracy (right)", color: "#94a3b8", dashed: true },
-        ]}
+    <StepLineChart
+      data={data}
+      height={height}
+      totalSteps={totalSteps}
+      series={[
+        {
+          key: "loss",
+          name: "loss",
+          axis: "loss",
+          color: "#a5b4fc",
+          width: 1,
+          curve: "monotone",
+          format: formatLoss,
+          legend: null,
+        },
+        {
+          key: "smoothed",
+          name: "loss (smoothed)",
+          axis: "loss",
+          color: "#4f46e5",
+          width: 2,
+          curve: "monotone",
+          format: formatLoss,
+          legend: "loss (left axis; faint: as recorded)",
+        },
+        {
+          key: "testAccuracy",
+          name: "held-out accuracy",
+          axis: "acc",
+          color: "#059669",
+          width: 1.5,
+          curve: "monotone",
+          format: formatAccuracy,
+          legend: "held-out pair accuracy (right)",
+        },
+        {
+          key: "trainAccuracy",
+          name: "train accuracy",
+          axis: "acc",
+          color: "#94a3b8",
+          width: 1,
+          dash: "3 3",
+          curve: "monotone",
+          format: formatAccuracy,
+          legend: "train pair accuracy (right)",
+        },
+      ]}
+    >
+      <YAxis
+        yAxisId="loss"
+        {...AXIS}
+        width={48}
+        tickFormatter={(v: number) => v.toFixed(2)}
+        domain={["auto", "auto"]}
       />
-    </div>
+      <YAxis
+        yAxisId="acc"
+        orientation="right"
+        domain={[0.4, 1]}
+        {...AXIS}
+        width={36}
+        tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
+      />
+    </StepLineChart>
   );
 }

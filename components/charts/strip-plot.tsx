@@ -1,8 +1,9 @@
 "use client";
 
 import { useState } from "react";
-import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
-import { AXIS, AXIS_TITLE, GRID, opennessColor } from "./colors";
+import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
+import { AXIS, GRID, opennessColor } from "./colors";
+import { ChartFrame, opennessDot, xAxisTitle, yAxisTitle } from "./chart";
 
 type StripData = { rows: number; sampled: boolean; points: { reward: number; row: number; openness: number }[] };
 
@@ -54,57 +55,41 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
       </div>
       {data && (
         <>
-          <div style={{ height }} data-points={data.points.length}>
-            <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 500, height }}>
-              <ScatterChart margin={{ top: 4, right: 12, bottom: 16, left: 8 }}>
-                <CartesianGrid {...GRID} horizontal={false} />
-                <XAxis
-                  type="number"
-                  dataKey="reward"
-                  domain={[0, 1]}
-                  {...AXIS}
-                  label={{ value: "reward", position: "insideBottom", offset: -8, ...AXIS_TITLE }}
-                />
-                <YAxis
-                  type="number"
-                  dataKey="row"
-                  reversed
-                  domain={[0, data.rows + 1]}
-                  ticks={rowTicks}
-                  interval={0}
-                  {...AXIS}
-                  width={64}
-                  tickFormatter={(row: number) => `o ≈ ${tickLevel.get(row) ?? ""}`}
-                  label={{ value: "prompts", angle: -90, position: "insideLeft", offset: 0, dy: 24, ...AXIS_TITLE }}
-                />
-                <Tooltip
-                  cursor={{ strokeDasharray: "3 3" }}
-                  content={({ active, payload }) => {
-                    const p = payload?.[0]?.payload as { reward: number; row: number; openness: number } | undefined;
-                    if (!active || !p) return null;
-                    return (
-                      <div className="rounded-md border border-slate-200 bg-white px-2 py-1 text-xs shadow-sm">
-                        prompt row {p.row} · openness {p.openness} · reward {p.reward.toFixed(3)}
-                      </div>
-                    );
-                  }}
-                />
-                <Scatter
-                  data={data.points}
-                  isAnimationActive={false}
-                  shape={(props: { cx?: number; cy?: number; payload?: { openness: number } }) => (
-                    <circle
-                      cx={props.cx}
-                      cy={props.cy}
-                      r={2.4}
-                      fill={opennessColor(props.payload?.openness ?? 0.5)}
-                      fillOpacity={0.8}
-                    />
-                  )}
-                />
-              </ScatterChart>
-            </ResponsiveContainer>
-          </div>
+          <ChartFrame height={height} points={data.points.length} initialWidth={500}>
+            <ScatterChart margin={{ top: 4, right: 12, bottom: 16, left: 8 }}>
+              <CartesianGrid {...GRID} horizontal={false} />
+              <XAxis type="number" dataKey="reward" domain={[0, 1]} {...AXIS} label={xAxisTitle("reward")} />
+              <YAxis
+                type="number"
+                dataKey="row"
+                reversed
+                domain={[0, data.rows + 1]}
+                ticks={rowTicks}
+                interval={0}
+                {...AXIS}
+                width={64}
+                tickFormatter={(row: number) => `o ≈ ${tickLevel.get(row) ?? ""}`}
+                label={yAxisTitle("prompts", 24, 0)}
+              />
+              <Tooltip
+                cursor={{ strokeDasharray: "3 3" }}
+                content={({ active, payload }) => {
+                  const p = payload?.[0]?.payload as { reward: number; row: number; openness: number } | undefined;
+                  if (!active || !p) return null;
+                  return (
+                    <div className="rounded-md border border-slate-200 bg-white px-2 py-1 text-xs shadow-sm">
+                      prompt row {p.row} · openness {p.openness} · reward {p.reward.toFixed(3)}
+                    </div>
+                  );
+                }}
+              />
+              <Scatter
+                data={data.points}
+                isAnimationActive={false}
+                shape={opennessDot({ radius: 2.4, opacity: 0.8 })}
+              />
+            </ScatterChart>
+          </ChartFrame>
           <div className="mt-1 flex items-center justify-between text-xs text-slate-600">
             <span className="flex items-center gap-2">
               closed

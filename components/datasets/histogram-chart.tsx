@@ -2,6 +2,7 @@
 
 import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { AXIS, AXIS_TITLE } from "@/components/charts/colors";
+import { yAxisTitle } from "@/components/charts/chart";
 import { plural } from "@/lib/utils";
 
 export type HistogramBin = { label: string; from: number; count: number };
@@ -56,12 +57,7 @@ export function HistogramChart({
                 interval={0}
                 label={{ value: xLabel, position: "insideBottom", offset: -10, ...AXIS_TITLE }}
               />
-              <YAxis
-                allowDecimals={false}
-                {...AXIS}
-                width={44}
-                label={{ value: unit, angle: -90, position: "insideLeft", offset: 12, ...AXIS_TITLE, dy: 24 }}
-              />
+              <YAxis allowDecimals={false} {...AXIS} width={44} label={yAxisTitle(unit, 24, 12)} />
               <Tooltip
                 cursor={{ fill: "#f1f5f9" }}
                 labelFormatter={(center) => {

@@ -3,7 +3,12 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
+import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { cardVariants } from "@/components/ui/card";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { Textarea } from "@/components/ui/textarea";
 import { plural } from "@/lib/utils";
 
 type LineError = { line: number; field: string; reason: string };
@@ -21,9 +26,6 @@ type Result =
     }
   | { ok: false; lines: number; errors: LineError[]; moreErrors: number }
   | { error: string };
-
-const inputClass =
-  "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
 
 /**
  * Uploads a JSONL file to the import API (the file is the request body, so large files stream).
@@ -74,80 +76,55 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
   }
 
   return (
-    <form
-      onSubmit={onSubmit}
-      className="space-y-4 rounded-lg border border-slate-200 bg-white p-5"
-      aria-describedby={`${id}-result`}
-    >
+    <form onSubmit={onSubmit} className={cardVariants({ className: "space-y-4" })} aria-describedby={`${id}-result`}>
       {!slug && (
         <fieldset className="grid gap-4 sm:grid-cols-2">
           <legend className="mb-2 text-sm font-medium text-slate-700">New dataset</legend>
-          <label className="text-sm">
-            Slug (used in URLs)
-            <input
+          <Field label="Slug (used in URLs)">
+            <Input
               name="slug"
               required
               pattern="[a-z0-9][a-z0-9\-]{0,62}"
-              className={inputClass}
               data-testid="import-slug"
               placeholder="support-replies"
             />
-          </label>
-          <label className="text-sm">
-            Name
-            <input name="name" className={inputClass} data-testid="import-name" placeholder="Support replies, March" />
-          </label>
-          <label className="text-sm">
-            Responses per prompt
-            <input
-              name="responses_per_prompt"
-              type="number"
-              min={2}
-              max={32}
-              placeholder="from the file"
-              className={inputClass}
-            />
-          </label>
-          <label className="text-sm">
-            Annotations per prompt
-            <input
-              name="annotations_per_prompt"
-              type="number"
-              min={1}
-              max={50}
-              defaultValue={3}
-              className={inputClass}
-            />
-          </label>
-          <label className="text-sm sm:col-span-2">
-            Guidelines (markdown, shown to annotators)
-            <textarea name="guidelines" rows={3} className={inputClass} />
-          </label>
+          </Field>
+          <Field label="Name">
+            <Input name="name" data-testid="import-name" placeholder="Support replies, March" />
+          </Field>
+          <Field label="Responses per prompt">
+            <Input name="responses_per_prompt" type="number" min={2} max={32} placeholder="from the file" />
+          </Field>
+          <Field label="Annotations per prompt">
+            <Input name="annotations_per_prompt" type="number" min={1} max={50} defaultValue={3} />
+          </Field>
+          <Field label="Guidelines (markdown, shown to annotators)" className="sm:col-span-2">
+            <Textarea name="guidelines" rows={3} />
+          </Field>
         </fieldset>
       )}
-      <label className="block text-sm">
-        JSONL file (up to {maxMegabytes} MB)
+      <Field label={`JSONL file (up to ${maxMegabytes} MB)`}>
         <input
           name="file"
           type="file"
           accept=".jsonl,.json,.ndjson,application/x-ndjson,application/json,text/plain"
           required
-          className="mt-1 block w-full text-sm file:mr-3 file:rounded-md file:border-0 file:bg-slate-100 file:px-3 file:py-2 file:text-sm file:font-medium hover:file:bg-slate-200"
+          className="block w-full text-sm file:mr-3 file:rounded-md file:border-0 file:bg-slate-100 file:px-3 file:py-2 file:text-sm file:font-medium hover:file:bg-slate-200"
           data-testid="import-file"
         />
-      </label>
+      </Field>
       <Button type="submit" disabled={busy} data-testid="import-submit">
         {busy ? "Importing…" : "Import"}
       </Button>
 
       <div id={`${id}-result`} aria-live="polite">
         {result && "error" in result && (
-          <p className="rounded-md bg-rose-50 p-3 text-sm text-rose-800" data-testid="import-error">
+          <Alert tone="danger" data-testid="import-error">
             {result.error}
-          </p>
+          </Alert>
         )}
         {result && "ok" in result && result.ok && (
-          <div className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900" data-testid="import-result">
+          <Alert tone="success" data-testid="import-result">
             <p className="font-medium">
               Imported {plural(result.lines, "line")} into{" "}
               <Link className="underline" href={`/datasets/${result.dataset.slug}`}>
@@ -160,10 +137,10 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
               {result.annotationsUpdated} updated and {plural(result.annotationsUnchanged, "unchanged annotation")};{" "}
               {plural(result.annotatorsCreated, "new external annotator")}.
             </p>
-          </div>
+          </Alert>
         )}
         {result && "ok" in result && !result.ok && (
-          <div className="rounded-md bg-rose-50 p-3 text-sm text-rose-900" data-testid="import-errors">
+          <Alert tone="danger" data-testid="import-errors">
             <p className="font-medium">
               Nothing was imported: {plural(result.errors.length + result.moreErrors, "problem")} in{" "}
               {plural(result.lines, "line")}. Fix them and upload the file again.
@@ -176,7 +153,7 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
               ))}
             </ul>
             {result.moreErrors > 0 && <p className="mt-2">…and {result.moreErrors} more.</p>}
-          </div>
+          </Alert>
         )}
       </div>
     </form>

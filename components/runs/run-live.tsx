@@ -3,7 +3,9 @@
 import { useEffect, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import { LossChart, type LossPoint } from "@/components/charts/loss-chart";
+import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { cardVariants } from "@/components/ui/card";
 import { StatusBadge } from "@/components/runs/status-badge";
 import { duration, num, pct } from "@/components/runs/format";
 import type { RunStatus } from "@/db/schema";
@@ -93,7 +95,7 @@ export function RunLive({
   const latest = snapshot.latest ?? points.at(-1) ?? null;
   const active = !TERMINAL.includes(snapshot.status);
   return (
-    <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="run-live">
+    <section className={cardVariants()} data-testid="run-live">
       <div className="flex flex-wrap items-center gap-3">
         <StatusBadge status={snapshot.status} testId="run-status" />
         {active && (
@@ -138,9 +140,9 @@ export function RunLive({
         </p>
       )}
       {snapshot.error && snapshot.status !== "succeeded" && (
-        <p className="mt-2 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800" data-testid="run-error">
+        <Alert tone="danger" className="mt-2" data-testid="run-error">
           {snapshot.error}
-        </p>
+        </Alert>
       )}
       <div className="mt-4">
         <div

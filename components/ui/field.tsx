@@ -1,0 +1,107 @@
+import type { ComponentProps, ReactNode } from "react";
+import { cva } from "class-variance-authority";
+import { cardVariants } from "@/components/ui/card";
+import { cn } from "@/lib/utils";
+
+/** The id of a field's error message, for the control's aria-describedby. */
+export function fieldErrorId(name: string): string {
+  return `${name}-error`;
+}
+
+/** aria-invalid and aria-describedby of a control whose field may carry a server-side error. */
+export function fieldErrorProps(name: string, errors: Record<string, string | undefined>) {
+  return { "aria-invalid": Boolean(errors[name]), "aria-describedby": errors[name] ? fieldErrorId(name) : undefined };
+}
+
+/**
+ * A labelled control: the label wraps it (so a click on the text focuses it), with a hint and the
+ * field's error under it. Spans, not paragraphs: a label holds phrasing content only.
+ */
+const fieldLabelVariants = cva("block text-sm", {
+  variants: {
+    size: {
+      /** The label above the control, in the form's text. */
+      md: "font-medium text-slate-700 [&>[data-slot=field-control]]:mt-1",
+      /** A small caption above a compact control, for forms in a row or a table cell. */
+      sm: "text-xs text-slate-600",
+    },
+  },
+  defaultVariants: { size: "md" },
+});
+
+export function Field({
+  label,
+  hint,
+  name,
+  error,
+  size,
+  className,
+  children,
+}: {
+  label: ReactNode;
+  size?: "md" | "sm";
+  hint?: ReactNode;
+  /** With `error`: names the error's id (see fieldErrorId). */
+  name?: string;
+  error?: string;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <label className={cn(fieldLabelVariants({ size }), className)}>
+      {label}
+      <span data-slot="field-control" className="block">
+        {children}
+      </span>
+      {hint && <span className="mt-0.5 block text-xs font-normal text-slate-600">{hint}</span>}
+      <FieldError name={name} error={error} />
+    </label>
+  );
+}
+
+/** A field's server-side error, under its control; its id is what fieldErrorProps points at. */
+export function FieldError({ name, error }: { name?: string; error?: string }) {
+  if (!error) return null;
+  return (
+    <span id={name ? fieldErrorId(name) : undefined} className="mt-1 block text-xs font-normal text-rose-700">
+      {error}
+    </span>
+  );
+}
+
+/** A radio button or checkbox with its text beside it, and an optional hint under the text. */
+export function Choice({
+  label,
+  hint,
+  className,
+  ...input
+}: Omit<ComponentProps<"input">, "type"> & { type: "radio" | "checkbox"; label: ReactNode; hint?: ReactNode }) {
+  return (
+    <label className={cn("flex gap-2 text-sm", hint ? "items-start" : "items-center", className)}>
+      <input {...input} className={hint ? "mt-1" : undefined} />
+      {hint ? (
+        <span>
+          {label}
+          <span className="block text-xs font-normal text-slate-600">{hint}</span>
+        </span>
+      ) : (
+        label
+      )}
+    </label>
+  );
+}
+
+/** A group of fields on a card, titled by its legend. */
+export function Fieldset({
+  legend,
+  className,
+  children,
+  ...props
+}: ComponentProps<"fieldset"> & { legend: ReactNode }) {
+  return (
+    <fieldset className={cn(cardVariants({ padding: "md" }), className)} {...props}>
+      <legend className="px-1 text-sm font-semibold">{legend}</legend>
+      {children}
+    </fieldset>
+  );
+}
