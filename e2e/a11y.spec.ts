@@ -200,7 +200,8 @@ async function checkBoardDialogs(page: Page, slug: string) {
   await expect(page.getByTestId("ranking-board")).toHaveAttribute("data-hydrated", "true");
   // To look at by hand (not committed): the board with markdown responses at this size.
   await page.screenshot({ path: `test-results/review-shots/annotate-${page.viewportSize()!.width}.png` });
-  await page.getByTestId("open-key-map").click();
+  // `?` rather than the footer's "All keys" button, which a phone does not show.
+  await page.keyboard.press("?");
   await expect(page.getByTestId("key-map")).toBeInViewport();
   await expectNoAxeViolations(page, "/annotate with the key map open");
   await page.keyboard.press("Escape");
@@ -216,6 +217,8 @@ async function checkBoardDialogs(page: Page, slug: string) {
 
 // axe over many pages per test: on the shared 2-core machine one page can take 15 s.
 test.describe.configure({ timeout: 600_000 });
+// An action on a hidden element fails in half a minute instead of waiting out the test.
+test.use({ actionTimeout: 30_000 });
 
 for (const viewport of VIEWPORTS) {
   test.describe(`at ${viewport.width}×${viewport.height}`, () => {
