@@ -1,6 +1,7 @@
 /**
- * Runs once when the Next server starts: fails the runs a dead server left "running" and starts
- * the training-run scheduler (lib/runs/scheduler.ts). Node runtime only: it spawns processes.
+ * Runs once when the Next server starts: fails the runs a dead server left "running", starts
+ * the training-run scheduler (lib/runs/scheduler.ts) and discards what crashed imports staged
+ * (lib/datasets/import-staging.ts). Node runtime only: it spawns processes.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
@@ -8,4 +9,12 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   const { startScheduler } = await import("@/lib/runs/scheduler");
   startScheduler();
+  const [{ discardAbandonedImports }, { getDb }] = await Promise.all([
+    import("@/lib/datasets/import-staging"),
+    import("@/lib/db"),
+  ]);
+  // In the background: discarding a large staging takes many short transactions.
+  discardAbandonedImports(getDb()).catch((error) =>
+    console.error("Octorank: could not discard an abandoned import's staging:", error),
+  );
 }

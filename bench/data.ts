@@ -62,7 +62,7 @@ async function child(argv: string[]): Promise<void> {
   const db = openDatabase(values.db!);
   let detail: string;
   if (values.child === "import") {
-    const result = importJsonlFile(db, values.file!, { slug: "bench" });
+    const result = await importJsonlFile(db, values.file!, { slug: "bench" });
     if (!result.ok) throw new Error(`import failed: ${JSON.stringify(result.errors.slice(0, 3))}`);
     detail = `${result.promptsCreated} prompts, ${result.annotationsCreated} annotations`;
   } else {

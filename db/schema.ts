@@ -75,8 +75,55 @@ export const datasets = sqliteTable("datasets", {
   queueOrder: text("queue_order", { enum: QUEUE_ORDER_NAMES }).notNull().default("fill"),
   /** What prompts.queue_priority was computed from (order and data version); null when never. */
   queuePriorityVersion: text("queue_priority_version"),
+  /**
+   * Being filled by an import (lib/datasets/import-staging.ts): invisible to every reader until the
+   * import's last transaction turns it into the dataset or moves its prompts into one.
+   */
+  importStaging: integer("import_staging", { mode: "boolean" }).notNull().default(false),
   createdAt: createdAt(),
 });
+
+/**
+ * An import in progress: its staging dataset, where it goes, and a lease its process renews, so
+ * that the staging of an importer that died (or stalled past the lease) can be discarded.
+ */
+export const datasetImports = sqliteTable("dataset_imports", {
+  stagingDatasetId: integer("staging_dataset_id")
+    .primaryKey()
+    .references(() => datasets.id, { onDelete: "cascade" }),
+  /** The existing dataset the staged prompts move into; null when the import creates `target_slug`. */
+  targetDatasetId: integer("target_dataset_id"),
+  targetSlug: text("target_slug").notNull(),
+  ownerPid: integer("owner_pid").notNull(),
+  heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }).notNull(),
+  /** External annotator accounts this import created: removed with the staging if it never lands. */
+  createdAnnotatorIds: text("created_annotator_ids", { mode: "json" }).$type<number[]>().notNull(),
+  startedAt: createdAt("started_at"),
+});
+
+/**
+ * Annotations an import brings for prompts already stored in its target: applied through the
+ * writer (revisions and all) in the import's last transaction, since writing them earlier would
+ * show them before the rest of the file.
+ */
+export const stagedAnnotations = sqliteTable(
+  "staged_annotations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    stagingDatasetId: integer("staging_dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    promptId: integer("prompt_id")
+      .notNull()
+      .references(() => prompts.id, { onDelete: "cascade" }),
+    annotatorId: integer("annotator_id")
+      .notNull()
+      .references(() => users.id),
+    /** An AnnotationVersion (lib/datasets/writer.ts) with its dates as epoch milliseconds. */
+    version: text("version", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [uniqueIndex("staged_annotations_prompt_annotator").on(t.stagingDatasetId, t.promptId, t.annotatorId)],
+);
 
 export const prompts = sqliteTable(
   "prompts",

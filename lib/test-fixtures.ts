@@ -1,7 +1,11 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openDatabase, schema, type Db } from "@/db";
+import type { QueueOrderName } from "@/db/schema";
+import { insertPrompt } from "@/lib/datasets/writer";
+import { syntheticOpennessPrompts } from "@/ml";
 
 /** A migrated SQLite file in a fresh temp folder (`dir`, free for other test files), for unit tests that use the real database. */
 export function openTempDb(): { db: Db; dir: string; cleanup: () => void } {
@@ -37,7 +41,13 @@ export function addDataset(
 ) {
   const dataset = db
     .insert(schema.datasets)
-    .values({ slug, name: `Dataset ${slug}`, guidelines: "Rank best first.", annotationsPerPrompt: k })
+    .values({
+      slug,
+      name: `Dataset ${slug}`,
+      guidelines: "Rank best first.",
+      responsesPerPrompt: perPrompt,
+      annotationsPerPrompt: k,
+    })
     .returning()
     .get();
   const prompts = Array.from({ length: promptCount }, (_, p) => {
@@ -58,4 +68,75 @@ export function addDataset(
     return { id: prompt.id, responseIds };
   });
   return { dataset, prompts };
+}
+
+/** Writes JSONL lines (objects are stringified, strings written as they are) to a new file in `dir`. */
+export function writeJsonl(dir: string, lines: (object | string)[]): string {
+  const file = path.join(dir, `import-${crypto.randomUUID()}.jsonl`);
+  fs.writeFileSync(file, lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n") + "\n");
+  return file;
+}
+
+/** Rows in every table an import writes or stages: equal before and after means it left nothing. */
+export function importedRowCounts(db: Db) {
+  const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
+  const tables = [
+    "datasets",
+    "prompts",
+    "responses",
+    "annotations",
+    "annotation_revisions",
+    "users",
+    "prompt_stats",
+    "staged_annotations",
+    "dataset_imports",
+    "prompts_fts_docsize",
+  ] as const;
+  const rows = Object.fromEntries(tables.map((t) => [t, count(`select count(*) as n from ${t}`)])) as Record<
+    (typeof tables)[number],
+    number
+  >;
+  return { ...rows, dataset_fill: count("select coalesce(sum(prompts), 0) as n from dataset_fill") };
+}
+
+/**
+ * A dataset of `promptCount` prompts from ml/'s openness simulator, stored through the writer;
+ * returns each prompt's id and its response ids by the simulator's ids, with the simulated prompts.
+ */
+export function addSimulatedDataset(
+  db: Db,
+  {
+    slug,
+    promptCount,
+    seed,
+    queueOrder,
+  }: { slug: string; promptCount: number; seed: number; queueOrder?: QueueOrderName },
+) {
+  const dataset = db
+    .insert(schema.datasets)
+    .values({ slug, name: slug.toUpperCase(), ...(queueOrder ? { queueOrder } : {}) })
+    .returning()
+    .get();
+  const sim = syntheticOpennessPrompts({ prompts: promptCount, seed });
+  const prompts = sim.map((p) =>
+    insertPrompt(db, dataset.id, {
+      externalId: p.id,
+      text: p.text,
+      responses: p.responses.map((x) => ({ externalId: x.id, text: x.text })),
+    }),
+  );
+  return { dataset, sim, prompts };
+}
+
+/** A run summary with nothing measured, for tests that complete a run by hand. */
+export function blankRunSummary(backend: string) {
+  return {
+    backend,
+    durationMs: 1,
+    prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 },
+    metrics: {},
+    testAccuracy: null,
+    trainAccuracy: null,
+    collapse: {},
+  };
 }

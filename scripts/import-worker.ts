@@ -7,10 +7,10 @@ import { openDatabase } from "../db/index";
 import { databasePath } from "../lib/env";
 import { importJsonlFile, type ImportOptions } from "../lib/datasets/import";
 
-process.once("message", (message: { file: string; options: ImportOptions }) => {
+process.once("message", async (message: { file: string; options: ImportOptions }) => {
   const db = openDatabase(databasePath());
   try {
-    const result = importJsonlFile(db, message.file, message.options);
+    const result = await importJsonlFile(db, message.file, message.options);
     process.send!({ result }, () => process.exit(0));
   } catch (error) {
     process.send!({ error: error instanceof Error ? error.message : String(error) }, () => process.exit(1));

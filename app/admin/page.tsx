@@ -1,4 +1,3 @@
-import type { ReactNode } from "react";
 import { getDb } from "@/lib/db";
 import { ROLES } from "@/db/schema";
 import { ConfirmSubmitButton } from "@/components/admin/confirm-submit";
@@ -16,39 +15,17 @@ import { listDatasets } from "@/lib/datasets/queries";
 import { QUEUE_ORDER_DESCRIPTIONS } from "@/lib/annotations/queue";
 import { QUEUE_ORDER_NAMES } from "@/db/schema";
 import { requirePageUser } from "@/lib/auth/session";
+import { cardVariants } from "@/components/ui/card";
+import { Field } from "@/components/ui/field";
+import { PageHeader, PageSection } from "@/components/ui/page-header";
 import { Input, Select } from "@/components/ui/input";
-import { Table, TableBody, TableHead, TableHeader } from "@/components/ui/table";
+import { DataTable, TableCell, TableRow } from "@/components/ui/table";
 import { Textarea } from "@/components/ui/textarea";
 
 export const metadata = { title: "Admin" };
 export const dynamic = "force-dynamic";
 
-/** Admin forms sit inline in table cells: fields at button height, as wide as their content. */
-const compact = "h-9 w-auto px-2 py-0";
 const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "—");
-
-type Column = string | { label: string; numeric: true };
-
-/** The page's tables: a scrolling frame, a header row, and the rows given as children. */
-function AdminTable({ testId, columns, children }: { testId: string; columns: Column[]; children: ReactNode }) {
-  return (
-    <Table data-testid={testId}>
-      <TableHeader>
-        <tr>
-          {columns.map((column) => {
-            const { label, numeric } = typeof column === "string" ? { label: column, numeric: false } : column;
-            return (
-              <TableHead key={label} numeric={numeric}>
-                {label}
-              </TableHead>
-            );
-          })}
-        </tr>
-      </TableHeader>
-      <TableBody>{children}</TableBody>
-    </Table>
-  );
-}
 
 export default async function Page() {
   const me = await requirePageUser("admin", "/admin");
@@ -59,14 +36,11 @@ export default async function Page() {
 
   return (
     <div className="space-y-10">
-      <h1 className="text-2xl font-semibold tracking-tight">Admin</h1>
+      <PageHeader title="Admin" />
 
-      <section aria-labelledby="users-heading" className="space-y-3">
-        <h2 id="users-heading" className="text-lg font-semibold">
-          Users and progress
-        </h2>
-        <AdminTable
-          testId="user-table"
+      <PageSection id="users" title="Users and progress">
+        <DataTable
+          data-testid="user-table"
           columns={[
             "User",
             "Role",
@@ -78,23 +52,23 @@ export default async function Page() {
           ]}
         >
           {users.map((u) => (
-            <tr
+            <TableRow
               key={u.id}
               data-testid={`user-row-${u.email}`}
               className={u.disabled ? "bg-slate-50 text-slate-600" : undefined}
             >
-              <td className="px-3 py-2">
+              <TableCell>
                 <div className="font-medium">{u.name}</div>
                 <div className="text-xs text-slate-600">{u.email}</div>
-              </td>
-              <td className="px-3 py-2">
+              </TableCell>
+              <TableCell>
                 <ActionForm
                   action={setRoleAction}
                   className="flex flex-wrap items-center gap-1"
                   label={`Role of ${u.email}`}
                 >
                   <input type="hidden" name="userId" value={u.id} />
-                  <Select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} className={compact}>
+                  <Select name="role" defaultValue={u.role} aria-label={`Role of ${u.email}`} density="compact">
                     {ROLES.map((r) => (
                       <option key={r}>{r}</option>
                     ))}
@@ -103,14 +77,12 @@ export default async function Page() {
                     Set
                   </SubmitButton>
                 </ActionForm>
-              </td>
-              <td className="px-3 py-2 text-right tabular-nums">{u.annotations}</td>
-              <td className="px-3 py-2 text-right tabular-nums">{u.annotationsLastWeek}</td>
-              <td className="px-3 py-2 text-right tabular-nums">
-                {u.medianSeconds === null ? "—" : Math.round(u.medianSeconds)}
-              </td>
-              <td className="px-3 py-2 text-xs">{when(u.lastAnnotationAt)}</td>
-              <td className="px-3 py-2">
+              </TableCell>
+              <TableCell numeric>{u.annotations}</TableCell>
+              <TableCell numeric>{u.annotationsLastWeek}</TableCell>
+              <TableCell numeric>{u.medianSeconds === null ? "—" : Math.round(u.medianSeconds)}</TableCell>
+              <TableCell className="text-xs">{when(u.lastAnnotationAt)}</TableCell>
+              <TableCell>
                 <ActionForm
                   action={setDisabledAction}
                   className="flex flex-wrap items-center gap-1"
@@ -137,69 +109,60 @@ export default async function Page() {
                     </ConfirmSubmitButton>
                   )}
                 </ActionForm>
-              </td>
-            </tr>
+              </TableCell>
+            </TableRow>
           ))}
-        </AdminTable>
+        </DataTable>
 
         <ActionForm
           action={createUserAction}
-          className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4"
+          className={cardVariants({ padding: "sm", className: "flex flex-wrap items-end gap-3" })}
           testId="create-user"
           label="Create a user"
         >
-          <label className="text-sm">
-            <span className="block text-xs text-slate-600">Email</span>
-            <Input name="email" type="email" required className={compact} />
-          </label>
-          <label className="text-sm">
-            <span className="block text-xs text-slate-600">Name</span>
-            <Input name="name" required className={compact} />
-          </label>
-          <label className="text-sm">
-            <span className="block text-xs text-slate-600">Role</span>
-            <Select name="role" defaultValue="annotator" className={compact}>
+          <Field size="sm" label="Email">
+            <Input name="email" type="email" required density="compact" />
+          </Field>
+          <Field size="sm" label="Name">
+            <Input name="name" required density="compact" />
+          </Field>
+          <Field size="sm" label="Role">
+            <Select name="role" defaultValue="annotator" density="compact">
               {ROLES.map((r) => (
                 <option key={r}>{r}</option>
               ))}
             </Select>
-          </label>
-          <label className="text-sm">
-            <span className="block text-xs text-slate-600">Initial password (8+)</span>
+          </Field>
+          <Field size="sm" label="Initial password (8+)">
             <Input
               name="password"
               type="password"
               minLength={8}
               required
               autoComplete="new-password"
-              className={compact}
+              density="compact"
             />
-          </label>
+          </Field>
           <SubmitButton>Create user</SubmitButton>
         </ActionForm>
-      </section>
+      </PageSection>
 
-      <section aria-labelledby="tokens-heading" className="space-y-3">
-        <h2 id="tokens-heading" className="text-lg font-semibold">
-          API tokens
-        </h2>
+      <PageSection id="tokens" title="API tokens">
         <p className="text-sm text-slate-600">
           Send as <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code>; a token acts
           with its user&apos;s role. Only a hash is stored, so a token is shown once.
         </p>
         <ActionForm
           action={createTokenAction}
-          className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4"
+          className={cardVariants({ padding: "sm", className: "flex flex-wrap items-end gap-3" })}
           testId="create-token"
           label="Create an API token"
         >
-          <label className="text-sm">
-            <span className="block text-xs text-slate-600">Token name</span>
-            <Input name="name" required placeholder="nightly export" className={compact} data-testid="token-name" />
-          </label>
-          <label className="text-sm">
-            <span className="block text-xs text-slate-600">For user</span>
-            <Select name="userId" defaultValue={me.id} className={compact}>
+          <Field size="sm" label="Token name">
+            <Input name="name" required placeholder="nightly export" density="compact" data-testid="token-name" />
+          </Field>
+          <Field size="sm" label="For user">
+            <Select name="userId" defaultValue={me.id} density="compact">
               {users
                 .filter((u) => !u.disabled)
                 .map((u) => (
@@ -208,27 +171,27 @@ export default async function Page() {
                   </option>
                 ))}
             </Select>
-          </label>
+          </Field>
           <SubmitButton data-testid="token-create">Create token</SubmitButton>
         </ActionForm>
-        <AdminTable testId="token-table" columns={["Name", "Prefix", "User", "Created", "Last used", "Status"]}>
+        <DataTable data-testid="token-table" columns={["Name", "Prefix", "User", "Created", "Last used", "Status"]}>
           {tokens.length === 0 && (
-            <tr>
-              <td colSpan={6} className="px-3 py-4 text-center text-slate-500">
+            <TableRow>
+              <TableCell colSpan={6} className="py-4 text-center text-slate-600">
                 No tokens yet.
-              </td>
-            </tr>
+              </TableCell>
+            </TableRow>
           )}
           {tokens.map((t) => (
-            <tr key={t.id} data-testid={`token-row-${t.name}`}>
-              <td className="px-3 py-2 font-medium">{t.name}</td>
-              <td className="px-3 py-2 font-mono text-xs">{t.prefix}…</td>
-              <td className="px-3 py-2 text-xs">
+            <TableRow key={t.id} data-testid={`token-row-${t.name}`}>
+              <TableCell className="font-medium">{t.name}</TableCell>
+              <TableCell className="font-mono text-xs">{t.prefix}…</TableCell>
+              <TableCell className="text-xs">
                 {t.userEmail} ({t.userRole})
-              </td>
-              <td className="px-3 py-2 text-xs">{when(t.createdAt)}</td>
-              <td className="px-3 py-2 text-xs">{when(t.lastUsedAt)}</td>
-              <td className="px-3 py-2">
+              </TableCell>
+              <TableCell className="text-xs">{when(t.createdAt)}</TableCell>
+              <TableCell className="text-xs">{when(t.lastUsedAt)}</TableCell>
+              <TableCell>
                 {t.revokedAt ? (
                   <span className="text-xs text-slate-600">revoked {when(t.revokedAt)}</span>
                 ) : (
@@ -243,22 +206,19 @@ export default async function Page() {
                     </SubmitButton>
                   </ActionForm>
                 )}
-              </td>
-            </tr>
+              </TableCell>
+            </TableRow>
           ))}
-        </AdminTable>
-      </section>
+        </DataTable>
+      </PageSection>
 
-      <section aria-labelledby="datasets-heading" className="space-y-3">
-        <h2 id="datasets-heading" className="text-lg font-semibold">
-          Dataset settings
-        </h2>
+      <PageSection id="datasets" title="Dataset settings">
         <div className="grid gap-4 lg:grid-cols-2">
           {datasets.map((d) => (
             <ActionForm
               key={d.id}
               action={updateDatasetAction}
-              className="space-y-2 rounded-lg border border-slate-200 bg-white p-4"
+              className={cardVariants({ padding: "sm", className: "space-y-2" })}
               label={`Settings of ${d.slug}`}
               testId={`dataset-settings-${d.slug}`}
             >
@@ -266,39 +226,36 @@ export default async function Page() {
               <p className="font-mono text-xs text-slate-600">
                 {d.slug} · {d.prompts} prompts × {d.responsesPerPrompt} responses (fixed) · {d.completePrompts} complete
               </p>
-              <label className="block text-sm">
-                <span className="block text-xs text-slate-600">Name</span>
-                <Input name="name" defaultValue={d.name} required className="h-9 px-2 py-0" />
-              </label>
-              <label className="block text-sm">
-                <span className="block text-xs text-slate-600">Annotations per prompt</span>
+              <Field size="sm" label="Name">
+                <Input name="name" defaultValue={d.name} required density="compact" className="w-full" />
+              </Field>
+              <Field size="sm" label="Annotations per prompt">
                 <Input
                   name="annotationsPerPrompt"
                   type="number"
                   min={1}
                   max={50}
                   defaultValue={d.annotationsPerPrompt}
-                  className="h-9 w-24 px-2 py-0"
+                  density="compact"
+                  className="w-24"
                 />
-              </label>
-              <label className="block text-sm">
-                <span className="block text-xs text-slate-600">How annotators judge</span>
+              </Field>
+              <Field size="sm" label="How annotators judge">
                 <Select
                   name="rankingMode"
                   defaultValue={d.rankingMode}
-                  className={compact}
+                  density="compact"
                   data-testid={`ranking-mode-${d.slug}`}
                 >
                   <option value="ranking">rank all responses at once</option>
                   <option value="pairwise">pairwise: two at a time (A better / tie / B better)</option>
                 </Select>
-              </label>
-              <label className="block text-sm">
-                <span className="block text-xs text-slate-600">Queue order</span>
+              </Field>
+              <Field size="sm" label="Queue order">
                 <Select
                   name="queueOrder"
                   defaultValue={d.queueOrder}
-                  className={compact}
+                  density="compact"
                   data-testid={`queue-order-${d.slug}`}
                 >
                   {QUEUE_ORDER_NAMES.map((o) => (
@@ -307,16 +264,15 @@ export default async function Page() {
                     </option>
                   ))}
                 </Select>
-              </label>
-              <label className="block text-sm">
-                <span className="block text-xs text-slate-600">Guidelines (markdown)</span>
+              </Field>
+              <Field size="sm" label="Guidelines (markdown)">
                 <Textarea name="guidelines" defaultValue={d.guidelines} rows={4} className="p-2" />
-              </label>
+              </Field>
               <SubmitButton size="sm">Save</SubmitButton>
             </ActionForm>
           ))}
         </div>
-      </section>
+      </PageSection>
     </div>
   );
 }

@@ -1,11 +1,11 @@
 import Link from "next/link";
 import { getDb } from "@/lib/db";
+import { Alert } from "@/components/ui/alert";
 import { buttonVariants } from "@/components/ui/button";
 import { cardVariants } from "@/components/ui/card";
-import { RankingBoard } from "@/components/ranking/ranking-board";
+import { AnnotationBoard } from "@/components/ranking/annotation-board";
 import { QueueProgressBar } from "@/components/ranking/queue-progress";
 import { findQueueDataset, listQueueDatasets, nextPrompt, queueProgress } from "@/lib/annotations/queue";
-import { PairwiseBoard } from "@/components/pairwise/pairwise-board";
 import { getMyAnnotation } from "@/lib/annotations/annotations";
 import { sentBackToAnnotator } from "@/lib/annotations/review";
 import { getDataset } from "@/lib/datasets/queries";
@@ -91,22 +91,14 @@ export default async function AnnotatePage({
       </header>
 
       {saved && queued?.status === "prompt" && (
-        <p
-          role="status"
-          className="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-800"
-          data-testid="saved-banner"
-        >
+        <Alert tone="success" role="status" className="mb-4" data-testid="saved-banner">
           Saved. Here is your next prompt.
-        </p>
+        </Alert>
       )}
 
       {redo && sentBack[0] ? (
         <>
-          <section
-            role="status"
-            className="mb-4 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-950"
-            data-testid="sent-back-banner"
-          >
+          <Alert tone="warning" role="status" className="mb-4 py-3" data-testid="sent-back-banner">
             <p className="font-semibold">
               {sentBack[0].reviewer} sent this annotation back to you
               {sentBack.length > 1 ? ` (${sentBack.length - 1} more after it)` : ""}.
@@ -119,52 +111,22 @@ export default async function AnnotatePage({
             <p className="mt-1 text-amber-900">
               Change what they asked for and submit again; your earlier version stays in the history.
             </p>
-          </section>
-          {pairwise ? (
-            <PairwiseBoard
-              key={`redo-${redo.annotation.id}`}
-              mode="edit"
-              annotationId={redo.annotation.id}
-              prompt={redo.prompt}
-              responses={redo.responses}
-              guidelines={redo.dataset.guidelines}
-              initial={{ openness: redo.annotation.openness, comment: redo.annotation.comment }}
-              afterSaveHref={`/annotate${datasetQuery}&saved=${redo.prompt.id}`}
-              cancelHref="/annotate/mine"
-            />
-          ) : (
-            <RankingBoard
-              key={`redo-${redo.annotation.id}`}
-              mode="edit"
-              annotationId={redo.annotation.id}
-              prompt={redo.prompt}
-              responses={redo.responses}
-              guidelines={redo.dataset.guidelines}
-              initial={{
-                ranking: redo.annotation.ranking,
-                openness: redo.annotation.openness,
-                notRankable: redo.annotation.notRankable,
-                notRankableReason: redo.annotation.notRankableReason,
-                comment: redo.annotation.comment,
-              }}
-              afterSaveHref={`/annotate${datasetQuery}&saved=${redo.prompt.id}`}
-              cancelHref="/annotate/mine"
-            />
-          )}
+          </Alert>
+          <AnnotationBoard
+            key={`redo-${redo.annotation.id}`}
+            pairwise={pairwise}
+            annotation={redo.annotation}
+            prompt={redo.prompt}
+            responses={redo.responses}
+            guidelines={redo.dataset.guidelines}
+            afterSaveHref={`/annotate${datasetQuery}&saved=${redo.prompt.id}`}
+            cancelHref="/annotate/mine"
+          />
         </>
-      ) : queued?.status === "prompt" && pairwise ? (
-        <PairwiseBoard
-          key={queued.prompt.id}
-          mode="queue"
-          prompt={queued.prompt}
-          responses={queued.responses}
-          guidelines={dataset.guidelines}
-          afterSaveHref={`/annotate${datasetQuery}&saved=${queued.prompt.id}`}
-        />
       ) : queued?.status === "prompt" ? (
-        <RankingBoard
+        <AnnotationBoard
           key={queued.prompt.id}
-          mode="queue"
+          pairwise={pairwise}
           prompt={queued.prompt}
           responses={queued.responses}
           guidelines={dataset.guidelines}

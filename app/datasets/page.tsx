@@ -1,4 +1,8 @@
 import Link from "next/link";
+import { Badge } from "@/components/ui/badge";
+import { buttonVariants } from "@/components/ui/button";
+import { cardVariants } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/lib/db";
 import { ProgressBar } from "@/components/datasets/progress-bar";
 import { listDatasets } from "@/lib/datasets/queries";
@@ -12,23 +16,17 @@ export default async function Page() {
   const datasets = listDatasets(getDb());
   return (
     <div className="space-y-6">
-      <div className="flex flex-wrap items-end justify-between gap-3">
-        <div>
-          <h1 className="text-2xl font-semibold tracking-tight">Datasets</h1>
-          <p className="text-sm text-slate-600">
-            Progress towards each dataset&apos;s target number of annotations per prompt.
-          </p>
-        </div>
-        <Link
-          href="/datasets/new"
-          className="inline-flex h-10 items-center rounded-md bg-indigo-600 px-4 text-sm font-medium text-white hover:bg-indigo-500 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
-          data-testid="new-dataset"
-        >
-          New dataset from a file
-        </Link>
-      </div>
+      <PageHeader
+        title="Datasets"
+        description="Progress towards each dataset's target number of annotations per prompt."
+        actions={
+          <Link href="/datasets/new" className={buttonVariants()} data-testid="new-dataset">
+            New dataset from a file
+          </Link>
+        }
+      />
       {datasets.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-600">
+        <p className={cardVariants({ tone: "dashed", padding: "lg", className: "text-center text-sm text-slate-600" })}>
           No datasets yet.{" "}
           <Link href="/datasets/new" className="text-indigo-700 underline">
             Import a JSONL file
@@ -38,7 +36,7 @@ export default async function Page() {
       ) : (
         <ul className="grid gap-4 md:grid-cols-2" data-testid="dataset-list">
           {datasets.map((d) => (
-            <li key={d.id} className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+            <li key={d.id} className={cardVariants()}>
               <div className="flex items-start justify-between gap-3">
                 <div className="min-w-0">
                   <Link
@@ -49,9 +47,7 @@ export default async function Page() {
                   </Link>
                   <p className="font-mono text-xs text-slate-500">{d.slug}</p>
                 </div>
-                {d.synthetic && (
-                  <span className="rounded bg-slate-100 px-2 py-0.5 text-xs text-slate-600">synthetic</span>
-                )}
+                {d.synthetic && <Badge className="rounded font-normal">synthetic</Badge>}
               </div>
               <dl className="mt-3 grid grid-cols-3 gap-2 text-sm">
                 <div>

@@ -9,23 +9,11 @@ import { cardVariants } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
+import type { ImportResult } from "@/lib/datasets/import";
 import { plural } from "@/lib/utils";
 
-type LineError = { line: number; field: string; reason: string };
-type Result =
-  | {
-      ok: true;
-      dataset: { slug: string; created: boolean };
-      lines: number;
-      promptsCreated: number;
-      promptsUnchanged: number;
-      annotationsCreated: number;
-      annotationsUpdated: number;
-      annotationsUnchanged: number;
-      annotatorsCreated: number;
-    }
-  | { ok: false; lines: number; errors: LineError[]; moreErrors: number }
-  | { error: string };
+/** What the import API answers: the import's result, or why the request was refused. */
+type Result = ImportResult | { error: string };
 
 /**
  * Uploads a JSONL file to the import API (the file is the request body, so large files stream).

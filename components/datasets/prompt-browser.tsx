@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Fragment } from "react";
 import {
   isFiltered,
   promptSearchQuery,
@@ -7,10 +8,12 @@ import {
   type PromptSort,
 } from "@/lib/datasets/prompt-search";
 import { REVIEW_STATE_LABELS, REVIEW_STATES } from "@/lib/annotations/review";
+import { Button, buttonVariants } from "@/components/ui/button";
+import { cardVariants } from "@/components/ui/card";
+import { Field } from "@/components/ui/field";
+import { Input, Select } from "@/components/ui/input";
+import { DataTable, TableCell, TableRow } from "@/components/ui/table";
 import { cn } from "@/lib/utils";
-
-const fieldClass =
-  "h-9 rounded-md border border-slate-300 bg-white px-2 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
 
 function fmt(value: number | null, digits = 2): string {
   return value === null ? "—" : value.toFixed(digits);
@@ -62,76 +65,71 @@ export function PromptBrowser({
         action={basePath}
         role="search"
         aria-label="Search and filter prompts"
-        className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm"
+        className={cardVariants({ padding: "sm", className: "flex flex-wrap items-end gap-3 text-sm" })}
         data-testid="prompt-search"
       >
-        <label className="min-w-48 flex-1">
-          <span className="block text-xs text-slate-500">Text or id contains</span>
-          <input
+        <Field size="sm" label="Text or id contains" className="min-w-48 flex-1">
+          <Input
             name="q"
             type="search"
             defaultValue={search.q ?? ""}
             maxLength={200}
             placeholder="e.g. haiku"
-            className={cn(fieldClass, "w-full")}
+            density="compact"
+            className="w-full"
             data-testid="search-q"
           />
-        </label>
-        <label>
-          <span className="block text-xs text-slate-500">Agreement</span>
-          <select
+        </Field>
+        <Field size="sm" label="Agreement">
+          <Select
             name="agreement"
             defaultValue={search.agreement ?? ""}
-            className={fieldClass}
+            density="compact"
             data-testid="search-agreement"
           >
             <option value="">any</option>
             <option value="low">low (W &lt; {lowAgreement})</option>
             <option value="ok">W ≥ {lowAgreement}</option>
             <option value="none">not measurable yet</option>
-          </select>
-        </label>
+          </Select>
+        </Field>
         <fieldset className="flex items-end gap-1">
-          <legend className="text-xs text-slate-500">Openness from – to</legend>
-          <input
-            name="open_min"
-            type="number"
-            min={0}
-            max={1}
-            step={0.25}
-            defaultValue={search.open_min ?? ""}
-            aria-label="Openness at least"
-            className={cn(fieldClass, "w-20")}
-          />
-          <span aria-hidden className="pb-2 text-slate-400">
-            –
-          </span>
-          <input
-            name="open_max"
-            type="number"
-            min={0}
-            max={1}
-            step={0.25}
-            defaultValue={search.open_max ?? ""}
-            aria-label="Openness at most"
-            className={cn(fieldClass, "w-20")}
-          />
+          <legend className="text-xs text-slate-600">Openness from – to</legend>
+          {(["open_min", "open_max"] as const).map((name) => (
+            <Fragment key={name}>
+              {name === "open_max" && (
+                <span aria-hidden className="pb-2 text-slate-400">
+                  –
+                </span>
+              )}
+              <Input
+                name={name}
+                type="number"
+                min={0}
+                max={1}
+                step={0.25}
+                defaultValue={search[name] ?? ""}
+                aria-label={name === "open_min" ? "Openness at least" : "Openness at most"}
+                density="compact"
+                className="w-20"
+              />
+            </Fragment>
+          ))}
         </fieldset>
-        <label>
-          <span className="block text-xs text-slate-500">Flag</span>
-          <select name="flag" defaultValue={search.flag ?? ""} className={fieldClass} data-testid="search-flag">
+        <Field size="sm" label="Flag">
+          <Select name="flag" defaultValue={search.flag ?? ""} density="compact" data-testid="search-flag">
             <option value="">any</option>
             <option value="not_rankable">someone could not rank</option>
             <option value="commented">has a comment</option>
             <option value="unannotated">no annotations yet</option>
-          </select>
-        </label>
-        <label>
-          <span className="block text-xs text-slate-500">Annotator</span>
-          <select
+          </Select>
+        </Field>
+        <Field size="sm" label="Annotator">
+          <Select
             name="annotator"
             defaultValue={search.annotator ? String(search.annotator) : ""}
-            className={cn(fieldClass, "max-w-48")}
+            density="compact"
+            className="max-w-48"
             data-testid="search-annotator"
           >
             <option value="">anyone</option>
@@ -140,32 +138,27 @@ export function PromptBrowser({
                 {a.name}
               </option>
             ))}
-          </select>
-        </label>
-        <label>
-          <span className="block text-xs text-slate-500">Review</span>
-          <select name="review" defaultValue={search.review ?? ""} className={fieldClass} data-testid="search-review">
+          </Select>
+        </Field>
+        <Field size="sm" label="Review">
+          <Select name="review" defaultValue={search.review ?? ""} density="compact" data-testid="search-review">
             <option value="">any</option>
             {REVIEW_STATES.map((state) => (
               <option key={state} value={state}>
                 has one {REVIEW_STATE_LABELS[state]}
               </option>
             ))}
-          </select>
-        </label>
+          </Select>
+        </Field>
         {search.sort && search.sort !== "id" && <input type="hidden" name="sort" value={search.sort} />}
         <div className="flex gap-2">
-          <button
-            type="submit"
-            className="h-9 rounded-md bg-indigo-600 px-3 font-medium text-white hover:bg-indigo-500 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
-            data-testid="search-submit"
-          >
+          <Button type="submit" size="sm" className="h-9" data-testid="search-submit">
             Search
-          </button>
+          </Button>
           {isFiltered(search) && (
             <Link
               href={basePath + "#prompts-heading"}
-              className="inline-flex h-9 items-center rounded-md px-3 text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
+              className={buttonVariants({ variant: "secondary", size: "sm", className: "h-9" })}
               data-testid="search-clear"
             >
               Clear
@@ -193,75 +186,61 @@ export function PromptBrowser({
       </p>
 
       {result.rows.length > 0 && (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full text-sm" data-testid="prompt-table">
-            <caption className="sr-only">
-              Prompts with their agreement and review state, page {result.page} of {result.pages}
-            </caption>
-            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-              <tr>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  {sortLink("id", "Prompt")}
-                </th>
-                <th scope="col" className="px-3 py-2 text-right font-medium">
-                  {sortLink("rankings", "Rankings")}
-                </th>
-                <th scope="col" className="px-3 py-2 text-right font-medium">
-                  {sortLink("w", "Kendall's W", "-w")}
-                </th>
-                <th scope="col" className="hidden px-3 py-2 text-right font-medium sm:table-cell">
-                  Mean tau-b
-                </th>
-                <th scope="col" className="hidden px-3 py-2 text-right font-medium sm:table-cell">
-                  Openness
-                </th>
-                {estimates && (
-                  <th
-                    scope="col"
-                    className="px-3 py-2 text-right font-medium"
-                    title="Estimated from the prompt's text and rankings, ± one standard error"
-                  >
-                    Estimate
-                  </th>
+        <DataTable
+          data-testid="prompt-table"
+          caption={`Prompts with their agreement and review state, page ${result.page} of ${result.pages}`}
+          columns={[
+            { key: "prompt", label: sortLink("id", "Prompt") },
+            { key: "rankings", label: sortLink("rankings", "Rankings"), numeric: true },
+            { key: "w", label: sortLink("w", "Kendall's W", "-w"), numeric: true },
+            { label: "Mean tau-b", numeric: true, className: "hidden sm:table-cell" },
+            { label: "Openness", numeric: true, className: "hidden sm:table-cell" },
+            ...(estimates
+              ? [
+                  {
+                    label: "Estimate",
+                    numeric: true,
+                    title: "Estimated from the prompt's text and rankings, ± one standard error",
+                  },
+                ]
+              : []),
+            "Review",
+          ]}
+        >
+          {result.rows.map((row) => (
+            <TableRow key={row.id} className={cn(row.flagged && "bg-amber-50")} data-prompt-id={row.id}>
+              <TableCell className="min-w-40 max-w-md">
+                <Link
+                  href={`${basePath}/prompts/${row.id}`}
+                  className="line-clamp-2 break-words text-indigo-700 hover:underline"
+                >
+                  {row.text}
+                </Link>
+                <span className="font-mono text-xs text-slate-500">{row.externalId}</span>
+                {row.flagged && <span className="ml-2 text-xs font-medium text-amber-800">low agreement</span>}
+                {row.notRankable > 0 && (
+                  <span className="ml-2 text-xs text-slate-600">{row.notRankable} cannot rank</span>
                 )}
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Review
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {result.rows.map((row) => (
-                <tr key={row.id} className={cn(row.flagged && "bg-amber-50")} data-prompt-id={row.id}>
-                  <td className="min-w-40 max-w-md px-3 py-2">
-                    <Link
-                      href={`${basePath}/prompts/${row.id}`}
-                      className="line-clamp-2 break-words text-indigo-700 hover:underline"
-                    >
-                      {row.text}
-                    </Link>
-                    <span className="font-mono text-xs text-slate-500">{row.externalId}</span>
-                    {row.flagged && <span className="ml-2 text-xs font-medium text-amber-800">low agreement</span>}
-                    {row.notRankable > 0 && (
-                      <span className="ml-2 text-xs text-slate-600">{row.notRankable} cannot rank</span>
-                    )}
-                  </td>
-                  <td className="px-3 py-2 text-right tabular-nums">{row.rankings}</td>
-                  <td className="px-3 py-2 text-right tabular-nums">{fmt(row.kendallW)}</td>
-                  <td className="hidden px-3 py-2 text-right tabular-nums sm:table-cell">{fmt(row.meanTauB)}</td>
-                  <td className="hidden px-3 py-2 text-right tabular-nums sm:table-cell">{fmt(row.openness)}</td>
-                  {estimates && (
-                    <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums" data-testid="openness-estimate">
-                      <OpennessEstimateCell value={estimates.get(row.id) ?? null} />
-                    </td>
-                  )}
-                  <td className="px-3 py-2 text-xs text-slate-600">
-                    <ReviewCounts review={row.review} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </TableCell>
+              <TableCell numeric>{row.rankings}</TableCell>
+              <TableCell numeric>{fmt(row.kendallW)}</TableCell>
+              <TableCell numeric className="hidden sm:table-cell">
+                {fmt(row.meanTauB)}
+              </TableCell>
+              <TableCell numeric className="hidden sm:table-cell">
+                {fmt(row.openness)}
+              </TableCell>
+              {estimates && (
+                <TableCell numeric className="whitespace-nowrap" data-testid="openness-estimate">
+                  <OpennessEstimateCell value={estimates.get(row.id) ?? null} />
+                </TableCell>
+              )}
+              <TableCell className="text-xs text-slate-600">
+                <ReviewCounts review={row.review} />
+              </TableCell>
+            </TableRow>
+          ))}
+        </DataTable>
       )}
 
       {result.pages > 1 && (
@@ -269,7 +248,7 @@ export function PromptBrowser({
           {result.page > 1 && (
             <Link
               href={href({ page: Math.min(result.page - 1, result.pages) })}
-              className="rounded-md px-3 py-1.5 ring-1 ring-slate-300 hover:bg-slate-50"
+              className={buttonVariants({ variant: "secondary", size: "sm" })}
               rel="prev"
             >
               ← Previous
@@ -281,7 +260,7 @@ export function PromptBrowser({
           {result.page < result.pages && (
             <Link
               href={href({ page: result.page + 1 })}
-              className="rounded-md px-3 py-1.5 ring-1 ring-slate-300 hover:bg-slate-50"
+              className={buttonVariants({ variant: "secondary", size: "sm" })}
               rel="next"
               data-testid="pager-next"
             >

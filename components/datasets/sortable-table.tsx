@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useMemo, useState } from "react";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { cn } from "@/lib/utils";
 
 export type Column = { key: string; label: string; numeric?: boolean; digits?: number; title?: string };
@@ -42,75 +43,69 @@ export function SortableTable({
   }, [rows, sort]);
 
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-      <table className="min-w-full text-sm" data-testid={testId}>
-        <caption className="sr-only">{caption}</caption>
-        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-          <tr>
-            {columns.map((c) => {
-              const active = sort.key === c.key;
-              return (
-                <th
-                  key={c.key}
-                  scope="col"
-                  aria-sort={active ? (sort.descending ? "descending" : "ascending") : "none"}
-                  className={cn("px-3 py-2 font-medium", c.numeric && "text-right")}
+    <Table data-testid={testId}>
+      <caption className="sr-only">{caption}</caption>
+      <TableHeader>
+        <TableRow>
+          {columns.map((c) => {
+            const active = sort.key === c.key;
+            return (
+              <TableHead
+                key={c.key}
+                numeric={c.numeric}
+                aria-sort={active ? (sort.descending ? "descending" : "ascending") : "none"}
+              >
+                <button
+                  type="button"
+                  title={c.title}
+                  onClick={() => setSort({ key: c.key, descending: active ? !sort.descending : false })}
+                  className="inline-flex items-center gap-1 rounded uppercase hover:text-slate-900 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
                 >
-                  <button
-                    type="button"
-                    title={c.title}
-                    onClick={() => setSort({ key: c.key, descending: active ? !sort.descending : false })}
-                    className="inline-flex items-center gap-1 rounded uppercase hover:text-slate-900 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
-                  >
-                    {c.label}
-                    <span aria-hidden className={cn("text-[10px]", !active && "opacity-30")}>
-                      {active && sort.descending ? "▼" : "▲"}
+                  {c.label}
+                  <span aria-hidden className={cn("text-[10px]", !active && "opacity-30")}>
+                    {active && sort.descending ? "▼" : "▲"}
+                  </span>
+                </button>
+              </TableHead>
+            );
+          })}
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {sorted.map((row) => (
+          <TableRow
+            key={row.id}
+            className={cn(row.flagged && "bg-amber-50")}
+            data-flagged={row.flagged ? "true" : undefined}
+          >
+            {columns.map((c, i) => {
+              const value = row.cells[c.key];
+              const text =
+                value === null || value === undefined
+                  ? "—"
+                  : typeof value === "number"
+                    ? value.toFixed(c.digits ?? 0)
+                    : value;
+              return (
+                <TableCell key={c.key} numeric={c.numeric} className={cn(!c.numeric && "max-w-md truncate")}>
+                  {i === 0 && row.flagged && (
+                    <span className="mr-1.5 rounded bg-amber-200 px-1.5 py-0.5 text-[10px] font-semibold uppercase text-amber-900">
+                      flagged
                     </span>
-                  </button>
-                </th>
+                  )}
+                  {i === 0 && row.href ? (
+                    <Link href={row.href} className="font-medium text-indigo-700 hover:underline">
+                      {text}
+                    </Link>
+                  ) : (
+                    text
+                  )}
+                </TableCell>
               );
             })}
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {sorted.map((row) => (
-            <tr
-              key={row.id}
-              className={cn(row.flagged && "bg-amber-50")}
-              data-flagged={row.flagged ? "true" : undefined}
-            >
-              {columns.map((c, i) => {
-                const value = row.cells[c.key];
-                const text =
-                  value === null || value === undefined
-                    ? "—"
-                    : typeof value === "number"
-                      ? value.toFixed(c.digits ?? 0)
-                      : value;
-                return (
-                  <td
-                    key={c.key}
-                    className={cn("px-3 py-2", c.numeric ? "text-right tabular-nums" : "max-w-md truncate")}
-                  >
-                    {i === 0 && row.flagged && (
-                      <span className="mr-1.5 rounded bg-amber-200 px-1.5 py-0.5 text-[10px] font-semibold uppercase text-amber-900">
-                        flagged
-                      </span>
-                    )}
-                    {i === 0 && row.href ? (
-                      <Link href={row.href} className="font-medium text-indigo-700 hover:underline">
-                        {text}
-                      </Link>
-                    ) : (
-                      text
-                    )}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
   );
 }

@@ -1,10 +1,16 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Button } from "@/components/ui/button";
+import { Card, cardVariants } from "@/components/ui/card";
 import { Markdown } from "@/components/markdown";
+import { CommentField, NotRankableField } from "@/components/ranking/judgement-panel";
 import { OpennessPicker } from "@/components/ranking/openness-picker";
+import { PromptPanel } from "@/components/ranking/prompt-panel";
+import type { RankingBoardProps } from "@/components/ranking/ranking-board";
+import { useAnnotationSubmit } from "@/components/ranking/use-annotation-submit";
+import { useHydrated } from "@/components/ranking/use-hydrated";
 import {
   comparisonsLeft,
   decide,
@@ -20,20 +26,17 @@ import { cn } from "@/lib/utils";
 
 export type PairwiseResponse = { id: number; label: string; text: string };
 
-export type PairwiseBoardProps = {
-  prompt: { id: number; text: string };
+export type PairwiseBoardProps = Pick<
+  RankingBoardProps,
+  "prompt" | "guidelines" | "mode" | "annotationId" | "afterSaveHref" | "cancelHref"
+> & {
   /**
    * In this annotator's (shuffled) display order, which is the order they are inserted in. Each
    * keeps its label by stored position (lib/annotations/labels.ts), the letter the researcher's
    * prompt page shows, so "B is wrong" in a comment names the same response there.
    */
   responses: PairwiseResponse[];
-  guidelines: string;
-  mode: "queue" | "edit";
-  annotationId?: number;
   initial?: { openness: number | null; comment: string | null };
-  afterSaveHref: string;
-  cancelHref?: string;
 };
 
 function isTypingTarget(target: EventTarget | null): boolean {
@@ -46,17 +49,12 @@ function isTypingTarget(target: EventTarget | null): boolean {
  * Pairwise mode: two responses side by side, "left better / tie / right better" (← ↓ →), until
  * the answers order every response; then openness and submit, as one ordinary ranking.
  */
-export function PairwiseBoard({
-  prompt,
-  responses,
-  guidelines,
-  mode,
-  annotationId,
-  initial,
-  afterSaveHref,
-  cancelHref,
-}: PairwiseBoardProps) {
+export function PairwiseBoard({ prompt, responses, guidelines, initial, cancelHref, ...target }: PairwiseBoardProps) {
   const router = useRouter();
+  const hydrated = useHydrated();
+  const saving = useAnnotationSubmit({ ...target, promptId: prompt.id });
+  const { mode, afterSaveHref } = target;
+  const submitting = saving.pending !== null;
   const byId = new Map(responses.map((r) => [r.id, r]));
   const [history, setHistory] = useState<PairwiseState[]>(() => [startPairwise(responses.map((r) => r.id))]);
   const state = history.at(-1)!;
@@ -68,17 +66,8 @@ export function PairwiseBoard({
   const [notRankable, setNotRankable] = useState(false);
   const [reason, setReason] = useState("");
   const [comment, setComment] = useState(initial?.comment ?? "");
-  const [error, setError] = useState<string | null>(null);
-  const [submitting, setSubmitting] = useState(false);
   const [announcement, setAnnouncement] = useState("");
-  const [hydrated, setHydrated] = useState(false);
-  const startedAt = useRef<number | null>(null);
-  useEffect(() => {
-    startedAt.current = Date.now();
-    // Tests wait for this flag before pressing keys: the listeners exist from here on.
-    // eslint-disable-next-line react-hooks/set-state-in-effect
-    setHydrated(true);
-  }, []);
+  const error = saving.error;
 
   const question = nextComparison(state);
   const done = isComplete(state);
@@ -110,58 +99,15 @@ export function PairwiseBoard({
 
   const ready = notRankable ? reason.trim().length > 0 : done && openness !== null;
 
-  const submit = async () => {
-    if (!ready || submitting) return;
-    setSubmitting(true);
-    setError(null);
-    const body = {
+  const submit = () => {
+    if (!ready) return;
+    void saving.submit({
       ranking: notRankable ? [] : state.groups,
       openness,
       notRankable,
       notRankableReason: notRankable ? reason.trim() : null,
       comment: comment.trim() || null,
-      durationMs: startedAt.current === null ? null : Math.max(0, Date.now() - startedAt.current),
-    };
-    try {
-      const response =
-        mode === "edit"
-          ? await fetch(`/api/annotations/${annotationId}`, {
-              method: "PUT",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify(body),
-            })
-          : await fetch("/api/annotations", {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({ promptId: prompt.id, ...body }),
-            });
-      if (!response.ok) {
-        const data = (await response.json().catch(() => null)) as { error?: string } | null;
-        setError(data?.error ?? `Saving failed (HTTP ${response.status}). Try again.`);
-        setSubmitting(false);
-        return;
-      }
-      router.replace(afterSaveHref);
-      router.refresh();
-    } catch {
-      setError("Could not reach the server. Your answers are still here; try again.");
-      setSubmitting(false);
-    }
-  };
-
-  const skip = async () => {
-    setSubmitting(true);
-    const response = await fetch("/api/queue/skip", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ promptId: prompt.id }),
-    }).catch(() => null);
-    if (!response?.ok) {
-      setError("Could not skip this prompt. Try again.");
-      setSubmitting(false);
-      return;
-    }
-    router.refresh();
+    });
   };
 
   useEffect(() => {
@@ -172,7 +118,7 @@ export function PairwiseBoard({
       else if (!done && (event.key === "ArrowRight" || event.key === "b")) answer("right");
       else if (!done && (event.key === "ArrowDown" || event.key === "t" || event.key === "=")) answer("tie");
       else if (event.key === "Backspace" || event.key === "u") undo();
-      else if (event.key === "Enter" && done && !(event.target instanceof HTMLButtonElement)) void submit();
+      else if (event.key === "Enter" && done && !(event.target instanceof HTMLButtonElement)) submit();
       else return;
       event.preventDefault();
     };
@@ -184,20 +130,7 @@ export function PairwiseBoard({
 
   return (
     <div className="space-y-4 pb-24" data-testid="pairwise-board" data-prompt-id={prompt.id} data-hydrated={hydrated}>
-      <section aria-labelledby="pw-prompt" className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
-        <h2 id="pw-prompt" className="text-xs font-semibold uppercase tracking-wide text-indigo-700">
-          Prompt
-        </h2>
-        <div data-testid="prompt-text" className="mt-2 break-words text-base text-slate-900">
-          <Markdown source={prompt.text} />
-        </div>
-        {guidelines.trim() && (
-          <details className="mt-3 rounded-lg bg-slate-50 text-sm" data-testid="guidelines">
-            <summary className="cursor-pointer rounded-lg px-3 py-2 font-medium text-slate-700">Guidelines</summary>
-            <Markdown source={guidelines} className="max-h-72 overflow-y-auto px-3 pb-3" />
-          </details>
-        )}
-      </section>
+      <PromptPanel text={prompt.text} guidelines={guidelines} />
 
       {!notRankable && !done && left && right && (
         <section aria-labelledby="pw-question" data-testid="pairwise-question">
@@ -213,7 +146,7 @@ export function PairwiseBoard({
             {[left, right].map((r, i) => (
               <article
                 key={r.id}
-                className="min-w-0 rounded-xl border border-slate-200 bg-white p-4 shadow-sm"
+                className={cardVariants({ padding: "sm", className: "min-w-0" })}
                 aria-label={`Response ${r.label}`}
                 data-testid={i === 0 ? "pairwise-left" : "pairwise-right"}
                 data-response-id={r.id}
@@ -249,10 +182,7 @@ export function PairwiseBoard({
       )}
 
       {(done || notRankable) && (
-        <section
-          aria-labelledby="pw-result"
-          className="space-y-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5"
-        >
+        <section aria-labelledby="pw-result" className={cardVariants({ className: "space-y-4" })}>
           {!notRankable && (
             <div>
               <h2 id="pw-result" className="text-sm font-semibold text-slate-900">
@@ -274,44 +204,19 @@ export function PairwiseBoard({
               invalid={error !== null && openness === null}
             />
           )}
-          <div>
-            <label htmlFor="pw-comment" className="text-sm font-medium text-slate-800">
-              Comment <span className="font-normal text-slate-500">(optional)</span>
-            </label>
-            <textarea
-              id="pw-comment"
-              value={comment}
-              onChange={(e) => setComment(e.target.value)}
-              rows={2}
-              className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
-              data-testid="comment"
-            />
-          </div>
+          <CommentField value={comment} onChange={setComment} />
         </section>
       )}
 
-      <div className="rounded-xl border border-slate-200 bg-white p-4 text-sm">
-        <label className="flex items-center gap-2 font-medium text-slate-800">
-          <input
-            type="checkbox"
-            checked={notRankable}
-            onChange={(e) => setNotRankable(e.target.checked)}
-            data-testid="not-rankable"
-          />
-          Cannot compare these responses
-        </label>
-        {notRankable && (
-          <textarea
-            aria-label="Why not? (required)"
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            rows={2}
-            placeholder="e.g. the responses are identical, or the prompt is unsafe"
-            className="mt-2 w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
-            data-testid="not-rankable-reason"
-          />
-        )}
-      </div>
+      <Card padding="sm">
+        <NotRankableField
+          label="Cannot compare these responses"
+          checked={notRankable}
+          onCheckedChange={setNotRankable}
+          reason={reason}
+          onReasonChange={setReason}
+        />
+      </Card>
 
       <div aria-live="polite" className="sr-only" data-testid="announcer">
         {announcement}
@@ -343,7 +248,7 @@ export function PairwiseBoard({
             Undo
           </Button>
           {mode === "queue" ? (
-            <Button variant="secondary" onClick={skip} disabled={submitting} data-testid="skip">
+            <Button variant="secondary" onClick={() => void saving.skip("")} disabled={submitting} data-testid="skip">
               Skip
             </Button>
           ) : (
@@ -352,7 +257,7 @@ export function PairwiseBoard({
             </Button>
           )}
           <Button
-            onClick={() => void submit()}
+            onClick={submit}
             disabled={!ready || submitting}
             className={cn(!ready && "opacity-60")}
             data-testid="submit-annotation"

@@ -1,6 +1,6 @@
 import { OpennessPicker } from "@/components/ranking/openness-picker";
 import { cardVariants } from "@/components/ui/card";
-import { Label } from "@/components/ui/input";
+import { Choice, Field } from "@/components/ui/field";
 import { Textarea } from "@/components/ui/textarea";
 import type { Openness } from "@/lib/openness/scale";
 import { cn } from "@/lib/utils";
@@ -31,48 +31,86 @@ export function JudgementPanel({
         invalid={showMissing && !value.notRankable && value.openness === null}
       />
       <div className="border-t border-slate-100 pt-4">
-        <label className="flex items-center gap-2 text-sm font-medium text-slate-800">
-          <input
-            type="checkbox"
-            checked={value.notRankable}
-            onChange={(e) => onChange({ notRankable: e.target.checked })}
-            className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus-visible:ring-2 focus-visible:ring-indigo-500"
-            data-testid="not-rankable"
-          />
-          Cannot rank these responses
-        </label>
-        {value.notRankable && (
-          <div className="mt-2">
-            <Label htmlFor="not-rankable-reason" className="text-xs text-slate-700">
-              Why not? <span className="text-rose-700">(required)</span>
-            </Label>
-            <Textarea
-              id="not-rankable-reason"
-              value={value.reason}
-              onChange={(e) => onChange({ reason: e.target.value })}
-              rows={2}
-              placeholder="e.g. the responses are identical, or the prompt is unsafe"
-              aria-invalid={showMissing && !value.reason.trim() ? true : undefined}
-              className="mt-1"
-              data-testid="not-rankable-reason"
-            />
-          </div>
-        )}
-      </div>
-      <div>
-        <Label htmlFor="annotation-comment">
-          Comment <span className="font-normal text-slate-600">(optional, markdown)</span>
-        </Label>
-        <Textarea
-          id="annotation-comment"
-          value={value.comment}
-          onChange={(e) => onChange({ comment: e.target.value })}
-          rows={2}
-          placeholder="Anything the researchers should know, e.g. “C invents a citation”"
-          className="mt-1"
-          data-testid="comment"
+        <NotRankableField
+          label="Cannot rank these responses"
+          checked={value.notRankable}
+          onCheckedChange={(notRankable) => onChange({ notRankable })}
+          reason={value.reason}
+          onReasonChange={(reason) => onChange({ reason })}
+          reasonInvalid={showMissing && !value.reason.trim()}
         />
       </div>
+      <CommentField value={value.comment} onChange={(comment) => onChange({ comment })} />
     </section>
+  );
+}
+
+/** The cannot-rank checkbox and, once it is ticked, the required reason. */
+export function NotRankableField({
+  label,
+  checked,
+  onCheckedChange,
+  reason,
+  onReasonChange,
+  reasonInvalid = false,
+}: {
+  label: string;
+  checked: boolean;
+  onCheckedChange: (checked: boolean) => void;
+  reason: string;
+  onReasonChange: (reason: string) => void;
+  reasonInvalid?: boolean;
+}) {
+  return (
+    <>
+      <Choice
+        type="checkbox"
+        checked={checked}
+        onChange={(e) => onCheckedChange(e.target.checked)}
+        className="font-medium text-slate-800"
+        data-testid="not-rankable"
+        label={label}
+      />
+      {checked && (
+        <Field
+          className="mt-2 text-xs"
+          label={
+            <>
+              Why not? <span className="text-rose-700">(required)</span>
+            </>
+          }
+        >
+          <Textarea
+            value={reason}
+            onChange={(e) => onReasonChange(e.target.value)}
+            rows={2}
+            placeholder="e.g. the responses are identical, or the prompt is unsafe"
+            aria-invalid={reasonInvalid || undefined}
+            data-testid="not-rankable-reason"
+          />
+        </Field>
+      )}
+    </>
+  );
+}
+
+/** The annotator's optional note to the researchers, in markdown. */
+export function CommentField({ value, onChange }: { value: string; onChange: (comment: string) => void }) {
+  return (
+    <Field
+      label={
+        <>
+          Comment <span className="font-normal text-slate-600">(optional, markdown)</span>
+        </>
+      }
+    >
+      <Textarea
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        rows={2}
+        placeholder="Anything the researchers should know, e.g. “C invents a citation”"
+        data-testid="comment"
+      />
+    </Field>
   );
 }

@@ -8,18 +8,8 @@ export function QueueProgressBar({ progress }: { progress: QueueProgress }) {
   return (
     <div className="w-full sm:w-72" data-testid="queue-progress">
       <div className="flex items-baseline justify-between gap-3 text-sm">
-        <span className="text-slate-700">
-          <strong className="font-semibold tabular-nums text-slate-900" data-testid="done-by-me">
-            {doneByMe}
-          </strong>{" "}
-          done by you
-        </span>
-        <span className="text-slate-600">
-          <strong className="font-semibold tabular-nums text-slate-900" data-testid="left-for-me">
-            {leftForMe}
-          </strong>{" "}
-          left for you
-        </span>
+        <Tally count={doneByMe} what="done by you" testId="done-by-me" className="text-slate-700" />
+        <Tally count={leftForMe} what="left for you" testId="left-for-me" className="text-slate-600" />
       </div>
       <div
         className="mt-1.5 h-2 overflow-hidden rounded-full bg-slate-200"
@@ -37,5 +27,16 @@ export function QueueProgressBar({ progress }: { progress: QueueProgress }) {
         {target === 1 ? "ranking" : "rankings"}
       </p>
     </div>
+  );
+}
+
+function Tally({ count, what, testId, className }: { count: number; what: string; testId: string; className: string }) {
+  return (
+    <span className={className}>
+      <strong className="font-semibold tabular-nums text-slate-900" data-testid={testId}>
+        {count}
+      </strong>{" "}
+      {what}
+    </span>
   );
 }

@@ -3,6 +3,9 @@
 import { useActionState, useId } from "react";
 import { useFormStatus } from "react-dom";
 import { Button } from "@/components/ui/button";
+import { cardVariants } from "@/components/ui/card";
+import { Field } from "@/components/ui/field";
+import { Textarea } from "@/components/ui/textarea";
 import { reviewAction, type ReviewActionState } from "@/lib/annotations/review-actions";
 import type { ReviewState } from "@/lib/annotations/review";
 import { cn } from "@/lib/utils";
@@ -74,11 +77,7 @@ function ReviewCard({ item }: { item: ReviewItem }) {
   const [state, formAction] = useActionState<ReviewActionState, FormData>(reviewAction, {});
   const id = useId();
   return (
-    <li
-      className="rounded-lg border border-slate-200 bg-white p-4"
-      data-testid="review-item"
-      data-annotation-id={item.id}
-    >
+    <li className={cardVariants({ padding: "sm" })} data-testid="review-item" data-annotation-id={item.id}>
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h3 className="font-medium text-slate-900">{item.annotator}</h3>
         <span
@@ -126,17 +125,16 @@ function ReviewCard({ item }: { item: ReviewItem }) {
         >
           <input type="hidden" name="annotationId" value={item.id} />
           <input type="hidden" name="version" value={item.version} />
-          <label className="block text-xs font-medium text-slate-600" htmlFor={`${id}-comment`}>
-            Comment for the annotator <span className="font-normal">(needed to send back or reject)</span>
-          </label>
-          <textarea
-            id={`${id}-comment`}
-            name="comment"
-            rows={2}
-            maxLength={5000}
-            className="w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30"
-            data-testid="review-comment"
-          />
+          <Field
+            className="text-xs text-slate-600"
+            label={
+              <>
+                Comment for the annotator <span className="font-normal">(needed to send back or reject)</span>
+              </>
+            }
+          >
+            <Textarea name="comment" rows={2} maxLength={5000} data-testid="review-comment" />
+          </Field>
           <DecisionButtons />
           <div id={`${id}-status`} aria-live="polite">
             {state.error && (

@@ -6,7 +6,10 @@ import { StripPlot } from "@/components/charts/strip-plot";
 import { ShapeScatter } from "@/components/charts/shape-scatter";
 import { RewardHistogram } from "@/components/charts/reward-histogram";
 import { TrajectoryChart } from "@/components/charts/trajectory-chart";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { Card, cardVariants } from "@/components/ui/card";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { VerdictBadge } from "@/components/runs/status-badge";
 import { reproducePaperAction } from "@/lib/runs/actions";
 import { ImpliedOpennessCard } from "@/components/runs/implied-openness-card";
@@ -62,9 +65,10 @@ export function HeadlineCards({ data, compact = false }: { data: RunDashboard; c
       />
       <div
         className={cn(
-          "rounded-lg border bg-white p-3 shadow-sm",
+          cardVariants({ padding: "none" }),
+          "p-3",
           compact ? "col-span-3" : "col-span-2 lg:col-span-1",
-          held.collapsed ? "border-rose-200" : "border-slate-200",
+          held.collapsed && "border-rose-200",
         )}
       >
         <p className="text-xs font-medium text-slate-600">Verdict ({heldLabel})</p>
@@ -106,7 +110,7 @@ function Metric({
   testId?: string;
 }) {
   return (
-    <div className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
+    <Card padding="none" className="p-3">
       <p className="text-xs font-medium text-slate-600">{label}</p>
       <p
         data-testid={testId}
@@ -119,7 +123,7 @@ function Metric({
         {value}
       </p>
       {note && <p className="mt-0.5 text-xs leading-snug text-slate-600">{note}</p>}
-    </div>
+    </Card>
   );
 }
 
@@ -178,7 +182,7 @@ export function HistogramCard({ split }: { split: SplitDashboard }) {
 export function FlaggedTable({ data, split }: { data: RunDashboard; split: SplitDashboard }) {
   const T = data.thresholds;
   return (
-    <section className="rounded-lg border border-slate-200 bg-white shadow-sm" data-testid="flagged-prompts">
+    <section className={cardVariants({ padding: "none" })} data-testid="flagged-prompts">
       <div className="border-b border-slate-200 p-4">
         <h2 className="text-sm font-semibold text-slate-900">
           Flagged prompts{" "}
@@ -198,50 +202,46 @@ export function FlaggedTable({ data, split }: { data: RunDashboard; split: Split
       {split.flagged.length === 0 ? (
         <p className="p-4 text-sm text-slate-600">No prompt is flagged.</p>
       ) : (
-        <div className="max-h-96 overflow-auto">
-          <table className="w-full text-sm">
-            <thead className="sticky top-0 bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
-              <tr>
-                <th className="px-4 py-2 font-medium">Prompt</th>
-                <th className="px-2 py-2 text-right font-medium">Openness</th>
-                <th className="px-2 py-2 text-right font-medium">Misfit</th>
-                <th className="px-2 py-2 text-right font-medium">Shape</th>
-                <th className="px-2 py-2 text-right font-medium">Spread</th>
-                <th className="px-4 py-2 font-medium">Flags</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {split.flagged.map((p) => (
-                <tr key={p.promptId} className="hover:bg-slate-50">
-                  <td className="max-w-md px-4 py-2">
-                    <Link
-                      href={`/datasets/${data.run.datasetSlug}/prompts/${p.promptId}?run=${data.run.id}`}
-                      className="line-clamp-2 text-indigo-700 hover:underline"
-                    >
-                      {p.text}
-                    </Link>
-                  </td>
-                  <td className="px-2 py-2 text-right tabular-nums">{num(p.openness, 2)}</td>
-                  <td className="px-2 py-2 text-right tabular-nums">{num(p.misfit)}</td>
-                  <td className="px-2 py-2 text-right tabular-nums">{num(p.shape, 2)}</td>
-                  <td className="px-2 py-2 text-right tabular-nums">{num(p.spread)}</td>
-                  <td className="px-4 py-2">
-                    <div className="flex flex-wrap gap-1">
-                      {p.flags.map((f) => (
-                        <span
-                          key={f}
-                          className="rounded bg-rose-50 px-1.5 py-0.5 text-xs font-medium text-rose-700 ring-1 ring-inset ring-rose-200"
-                        >
-                          {f}
-                        </span>
-                      ))}
-                    </div>
-                  </td>
-                </tr>
+        <Table className="w-full" frameClassName="max-h-96 overflow-auto rounded-none border-0">
+          <TableHeader className="sticky top-0">
+            <TableRow>
+              <TableHead>Prompt</TableHead>
+              {["Openness", "Misfit", "Shape", "Spread"].map((label) => (
+                <TableHead key={label} numeric>
+                  {label}
+                </TableHead>
               ))}
-            </tbody>
-          </table>
-        </div>
+              <TableHead>Flags</TableHead>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {split.flagged.map((p) => (
+              <TableRow key={p.promptId} className="hover:bg-slate-50">
+                <TableCell className="max-w-md">
+                  <Link
+                    href={`/datasets/${data.run.datasetSlug}/prompts/${p.promptId}?run=${data.run.id}`}
+                    className="line-clamp-2 text-indigo-700 hover:underline"
+                  >
+                    {p.text}
+                  </Link>
+                </TableCell>
+                <TableCell numeric>{num(p.openness, 2)}</TableCell>
+                <TableCell numeric>{num(p.misfit)}</TableCell>
+                <TableCell numeric>{num(p.shape, 2)}</TableCell>
+                <TableCell numeric>{num(p.spread)}</TableCell>
+                <TableCell>
+                  <div className="flex flex-wrap gap-1">
+                    {p.flags.map((f) => (
+                      <Badge key={f} tone="danger" outlined className="rounded px-1.5">
+                        {f}
+                      </Badge>
+                    ))}
+                  </div>
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
       )}
     </section>
   );

@@ -34,3 +34,20 @@ export function EmptyState({
     </Card>
   );
 }
+
+/** What a 404 page says: there is nothing at this address, and where to go instead. */
+export function NotFoundState({
+  title,
+  children,
+  actions = [{ href: "/", label: "Back to your work" }],
+}: {
+  title: string;
+  children: ReactNode;
+  actions?: { href: string; label: string }[];
+}) {
+  return (
+    <EmptyState eyebrow="404" title={title} testId="not-found" actions={actions}>
+      {children}
+    </EmptyState>
+  );
+}

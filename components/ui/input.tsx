@@ -1,20 +1,38 @@
 import type { ComponentProps } from "react";
+import { cva } from "class-variance-authority";
 import { cn } from "@/lib/utils";
 
 /** Shared by inputs, selects and textareas so every field looks and focuses alike. */
-export const fieldClass = cn(
-  "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 placeholder:text-slate-500",
-  "focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30",
-  "disabled:cursor-not-allowed disabled:bg-slate-100",
-  "aria-invalid:border-rose-500 aria-invalid:ring-rose-500/30",
+export const fieldVariants = cva(
+  [
+    "block rounded-md border border-slate-300 bg-white text-sm text-slate-900 placeholder:text-slate-500",
+    "focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30",
+    "disabled:cursor-not-allowed disabled:bg-slate-100",
+    "aria-invalid:border-rose-500 aria-invalid:ring-rose-500/30",
+  ],
+  {
+    variants: {
+      density: {
+        /** A form's own field: the full width of its column. */
+        comfortable: "w-full px-3 py-2",
+        /** A field in a row of filters or a table cell: button height, as wide as its content. */
+        compact: "h-9 w-auto px-2 py-0",
+      },
+    },
+    defaultVariants: { density: "comfortable" },
+  },
 );
 
-export function Input({ className, ...props }: ComponentProps<"input">) {
-  return <input data-slot="input" className={cn(fieldClass, className)} {...props} />;
+type Density = "comfortable" | "compact";
+
+export const fieldClass = fieldVariants();
+
+export function Input({ className, density, ...props }: ComponentProps<"input"> & { density?: Density }) {
+  return <input data-slot="input" className={cn(fieldVariants({ density }), className)} {...props} />;
 }
 
-export function Select({ className, ...props }: ComponentProps<"select">) {
-  return <select data-slot="select" className={cn(fieldClass, "pr-8", className)} {...props} />;
+export function Select({ className, density, ...props }: ComponentProps<"select"> & { density?: Density }) {
+  return <select data-slot="select" className={cn(fieldVariants({ density }), "pr-8", className)} {...props} />;
 }
 
 export function Label({ className, ...props }: ComponentProps<"label">) {

@@ -1,4 +1,4 @@
-import type { ComponentProps } from "react";
+import type { ComponentProps, ReactNode } from "react";
 import { cn } from "@/lib/utils";
 
 /** A table that scrolls sideways inside its own frame on a narrow screen (focusable, for keyboards). */
@@ -53,5 +53,40 @@ export function TableCell({ className, numeric, ...props }: ComponentProps<"td">
       className={cn("px-3 py-2 align-top", numeric && "text-right tabular-nums", className)}
       {...props}
     />
+  );
+}
+
+/** A column of a DataTable: its header text, or that with a key, alignment, tooltip or classes. */
+export type TableColumn =
+  string | { label: ReactNode; key?: string; numeric?: boolean; title?: string; className?: string };
+
+/** A table with a header row made from `columns`, a hidden caption, and the body rows as children. */
+export function DataTable({
+  columns,
+  caption,
+  children,
+  ...props
+}: Omit<ComponentProps<typeof Table>, "children"> & {
+  columns: TableColumn[];
+  caption?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <Table {...props}>
+      {caption && <caption className="sr-only">{caption}</caption>}
+      <TableHeader>
+        <TableRow>
+          {columns.map((column, i) => {
+            const { label, key, ...head } = typeof column === "string" ? { label: column } : column;
+            return (
+              <TableHead key={key ?? (typeof label === "string" ? label : i)} {...head}>
+                {label}
+              </TableHead>
+            );
+          })}
+        </TableRow>
+      </TableHeader>
+      <TableBody>{children}</TableBody>
+    </Table>
   );
 }

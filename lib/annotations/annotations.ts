@@ -210,7 +210,7 @@ export function listMyAnnotations(db: Db, annotatorId: number): MyAnnotationRow[
     .from(schema.annotations)
     .innerJoin(schema.prompts, eq(schema.prompts.id, schema.annotations.promptId))
     .innerJoin(schema.datasets, eq(schema.datasets.id, schema.prompts.datasetId))
-    .where(eq(schema.annotations.annotatorId, annotatorId))
+    .where(and(eq(schema.annotations.annotatorId, annotatorId), eq(schema.datasets.importStaging, false)))
     .orderBy(desc(schema.annotations.updatedAt), desc(schema.annotations.id))
     .all();
   const responses = rows.length
@@ -256,7 +256,13 @@ export function getMyAnnotation(db: Db, annotatorId: number, annotationId: numbe
     .from(schema.annotations)
     .innerJoin(schema.prompts, eq(schema.prompts.id, schema.annotations.promptId))
     .innerJoin(schema.datasets, eq(schema.datasets.id, schema.prompts.datasetId))
-    .where(and(eq(schema.annotations.id, annotationId), eq(schema.annotations.annotatorId, annotatorId)))
+    .where(
+      and(
+        eq(schema.annotations.id, annotationId),
+        eq(schema.annotations.annotatorId, annotatorId),
+        eq(schema.datasets.importStaging, false),
+      ),
+    )
     .get();
   if (!row) return null;
   const edits = db

@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { schema, type Db } from "@/db";
-import { simulatedAnnotators, simulateAnnotation, syntheticOpennessPrompts } from "@/ml";
+import type { Db } from "@/db";
+import { simulatedAnnotators, simulateAnnotation } from "@/ml";
 import { mulberry32 } from "@/ml/rng";
 import { computeQueuePriorities, refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { findQueueDataset, firstOpenPromptQuery, nextPrompt } from "@/lib/annotations/queue";
 import { datasetOpennessEstimates } from "@/lib/openness/estimates";
-import { addUser, openTempDb } from "@/lib/test-fixtures";
+import type { QueueOrderName } from "@/db/schema";
+import { writeAnnotation } from "@/lib/datasets/writer";
+import { addSimulatedDataset, addUser, openTempDb } from "@/lib/test-fixtures";
 
 let db: Db;
 let cleanup: () => void;
@@ -14,42 +16,20 @@ beforeEach(() => ({ db, cleanup } = openTempDb()));
 afterEach(() => cleanup());
 
 /** 30 simulated prompts; the first `annotated` get one tagged annotation each. */
-function seed(annotated: number, queueOrder: "fill" | "least-annotated" | "uncertain-openness" | "uncertain-rewards") {
-  const dataset = db.insert(schema.datasets).values({ slug: "q", name: "Q", queueOrder }).returning().get();
+function seed(annotated: number, queueOrder: QueueOrderName) {
+  const { sim, prompts } = addSimulatedDataset(db, { slug: "q", promptCount: 30, seed: 8, queueOrder });
   const tagger = addUser(db, "tagger");
-  const sim = syntheticOpennessPrompts({ prompts: 30, seed: 8 });
   const [annotator] = simulatedAnnotators(1, 8);
   const r = mulberry32(8);
-  const ids = sim.map((p, i) => {
-    const prompt = db
-      .insert(schema.prompts)
-      .values({ datasetId: dataset.id, externalId: p.id, text: p.text })
-      .returning()
-      .get();
-    const idOf = new Map(
-      p.responses.map((x, position) => [
-        x.id,
-        db
-          .insert(schema.responses)
-          .values({ promptId: prompt.id, position, externalId: x.id, text: x.text })
-          .returning()
-          .get().id,
-      ]),
-    );
-    if (i < annotated) {
-      const a = simulateAnnotation(p, annotator!, r);
-      db.insert(schema.annotations)
-        .values({
-          promptId: prompt.id,
-          annotatorId: tagger,
-          ranking: a.ranking.map((g) => g.map((x) => idOf.get(x)!)),
-          openness: a.openness,
-        })
-        .run();
-    }
-    return prompt.id;
+  sim.slice(0, annotated).forEach((p, i) => {
+    const a = simulateAnnotation(p, annotator!, r);
+    writeAnnotation(db, prompts[i]!.promptId, tagger, {
+      ranking: a.ranking.map((g) => g.map((x) => prompts[i]!.responseIds.get(x)!)),
+      openness: a.openness,
+      notRankable: false,
+    });
   });
-  return { dataset: findQueueDataset(db, "q")!, ids };
+  return { dataset: findQueueDataset(db, "q")!, ids: prompts.map((p) => p.promptId) };
 }
 
 describe("queue orders", () => {

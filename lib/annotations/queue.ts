@@ -65,7 +65,7 @@ export function listQueueDatasets(db: Db): QueueDataset[] {
   return db
     .select(datasetColumns)
     .from(schema.datasets)
-    .where(eq(schema.datasets.synthetic, false))
+    .where(and(eq(schema.datasets.synthetic, false), eq(schema.datasets.importStaging, false)))
     .orderBy(asc(schema.datasets.id))
     .all();
 }
@@ -76,7 +76,13 @@ export function findQueueDataset(db: Db, slug?: string | null): QueueDataset | n
     db
       .select(datasetColumns)
       .from(schema.datasets)
-      .where(and(eq(schema.datasets.slug, s), eq(schema.datasets.synthetic, false)))
+      .where(
+        and(
+          eq(schema.datasets.slug, s),
+          eq(schema.datasets.synthetic, false),
+          eq(schema.datasets.importStaging, false),
+        ),
+      )
       .get();
   if (slug) return bySlug(slug) ?? null;
   return bySlug(DEFAULT_DATASET_SLUG) ?? listQueueDatasets(db)[0] ?? null;

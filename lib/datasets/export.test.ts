@@ -28,7 +28,7 @@ function writeLines(name: string, lines: string[]): string {
   return file;
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   ({ db, dir, cleanup } = openTempDb());
   seedDemo(db);
   // One not-rankable annotation and an external annotator with a tie, so every path is exercised.
@@ -55,19 +55,19 @@ beforeEach(() => {
       responses: ["1", "2", "3", "4", "5", "6", "7", "8"],
     }),
   ]);
-  expect(importJsonlFile(db, file, { slug: "demo" }).ok).toBe(true);
+  expect((await importJsonlFile(db, file, { slug: "demo" })).ok).toBe(true);
 });
 afterEach(() => cleanup());
 
 describe("exportLines", () => {
-  it("annotations → import into a new dataset → export again gives the same rankings", () => {
+  it("annotations → import into a new dataset → export again gives the same rankings", async () => {
     const first = exportAll("demo", { format: "annotations" });
     expect(first.length).toBeGreaterThan(40);
     const file = writeLines(
       "roundtrip.jsonl",
       first.map((l) => JSON.stringify(l)),
     );
-    const imported = importJsonlFile(db, file, { slug: "copy", create: { name: "Copy" } });
+    const imported = await importJsonlFile(db, file, { slug: "copy", create: { name: "Copy" } });
     const annotationCount = first.filter((l) => (l.annotations as unknown[]).length).length;
     const promptCount = (
       db.$client.prepare("select count(*) as n from prompts where dataset_id = ?").get(datasetId("demo")) as {
@@ -131,7 +131,7 @@ describe("exportLines", () => {
     expect(exportOptionsSchema.safeParse({ format: "pairs", run: "0" }).success).toBe(false);
   });
 
-  it("adds a run's rewards, and refuses a run of another dataset", () => {
+  it("adds a run's rewards, and refuses a run of another dataset", async () => {
     const demo = datasetId("demo");
     const run = db.$client
       .prepare("insert into training_runs (dataset_id, config) values (?, '{}')")
@@ -149,7 +149,7 @@ describe("exportLines", () => {
     expect(
       (line.responses as { id: string; reward: number | null }[]).find((r) => r.id === response.external_id)!.reward,
     ).toBe(0.75);
-    importJsonlFile(db, writeLines("other.jsonl", []), { slug: "other" });
+    await importJsonlFile(db, writeLines("other.jsonl", []), { slug: "other" });
     expect(() => [
       ...exportLines(db, datasetId("other"), exportOptionsSchema.parse({ format: "pairs", run: String(run) })),
     ]).toThrow(ExportError);

@@ -3,14 +3,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { openTempDb } from "@/lib/test-fixtures";
-import {
-  derivedPromptId,
-  importJsonlFile,
-  MAX_REPORTED_ERRORS,
-  saveUpload,
-  removeUpload,
-  ImportTooLargeError,
-} from "./import";
+import { derivedPromptId } from "./import-format";
+import { importJsonlFile, MAX_REPORTED_ERRORS, saveUpload, removeUpload, ImportTooLargeError } from "./import";
 
 let dir: string;
 let db: Db;
@@ -63,8 +57,8 @@ const goodLines = [
 ];
 
 describe("importJsonlFile", () => {
-  it("creates the dataset, prompts, responses, external annotators and their rankings", () => {
-    const result = importJsonlFile(db, writeJsonl(goodLines), {
+  it("creates the dataset, prompts, responses, external annotators and their rankings", async () => {
+    const result = await importJsonlFile(db, writeJsonl(goodLines), {
       slug: "fresh",
       create: { name: "Fresh data", guidelines: "Rank well.", annotationsPerPrompt: 2 },
     });
@@ -97,11 +91,11 @@ describe("importJsonlFile", () => {
     expect(haiku.external_id).toBe(derivedPromptId("Write a haiku about rain."));
   });
 
-  it("imports the same file twice only once", () => {
+  it("imports the same file twice only once", async () => {
     const file = writeJsonl(goodLines);
-    expect(importJsonlFile(db, file, { slug: "twice" }).ok).toBe(true);
+    expect((await importJsonlFile(db, file, { slug: "twice" })).ok).toBe(true);
     const before = counts();
-    const again = importJsonlFile(db, file, { slug: "twice" });
+    const again = await importJsonlFile(db, file, { slug: "twice" });
     expect(again).toMatchObject({
       ok: true,
       promptsCreated: 0,
@@ -114,8 +108,8 @@ describe("importJsonlFile", () => {
     expect(counts()).toEqual(before);
   });
 
-  it("rejects a file with bad lines whole, reporting each line's field and reason, and changes nothing", () => {
-    importJsonlFile(db, writeJsonl(goodLines), { slug: "kept" });
+  it("rejects a file with bad lines whole, reporting each line's field and reason, and changes nothing", async () => {
+    await importJsonlFile(db, writeJsonl(goodLines), { slug: "kept" });
     const before = counts();
     const file = writeJsonl([
       { id: "new1", prompt: "Fine line", responses: responses("n") },
@@ -131,7 +125,7 @@ describe("importJsonlFile", () => {
       { id: "bad5", prompt: "Bad openness", responses: responses("d"), openness: 3 },
       { id: "q1", prompt: "A different text for q1", responses: responses("a") },
     ]);
-    const result = importJsonlFile(db, file, { slug: "kept" });
+    const result = await importJsonlFile(db, file, { slug: "kept" });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const byLine = (line: number) => result.errors.filter((e) => e.line === line);
@@ -145,34 +139,34 @@ describe("importJsonlFile", () => {
     expect(counts()).toEqual(before);
   });
 
-  it("does not create a dataset when the file is rejected, and caps the reported errors", () => {
+  it("does not create a dataset when the file is rejected, and caps the reported errors", async () => {
     const bad = Array.from({ length: MAX_REPORTED_ERRORS + 7 }, () => "nope");
-    const result = importJsonlFile(db, writeJsonl(bad), { slug: "never" });
+    const result = await importJsonlFile(db, writeJsonl(bad), { slug: "never" });
     expect(result).toMatchObject({ ok: false, moreErrors: 7 });
     if (!result.ok) expect(result.errors).toHaveLength(MAX_REPORTED_ERRORS);
     expect(counts().datasets).toBe(0);
   });
 
-  it("refuses a second ranking by the same annotator of one prompt in one file", () => {
+  it("refuses a second ranking by the same annotator of one prompt in one file", async () => {
     const line = {
       id: "x",
       prompt: "p",
       responses: responses("x"),
       annotations: [{ annotator: "dan", ranking: [[0], [1], [2], [3]] }],
     };
-    const result = importJsonlFile(db, writeJsonl([line, line]), { slug: "dup" });
+    const result = await importJsonlFile(db, writeJsonl([line, line]), { slug: "dup" });
     expect(result).toMatchObject({ ok: false, errors: [{ line: 2, field: "annotations.0.annotator" }] });
   });
 
-  it("keeps the previous version as a revision when a re-import changes an annotation", () => {
+  it("keeps the previous version as a revision when a re-import changes an annotation", async () => {
     const line = (ranking: number[][]) => ({
       id: "x",
       prompt: "p",
       responses: responses("x"),
       annotations: [{ annotator: "erin", ranking }],
     });
-    importJsonlFile(db, writeJsonl([line([[0], [1], [2], [3]])]), { slug: "rev" });
-    const result = importJsonlFile(db, writeJsonl([line([[3], [2], [1], [0]])]), { slug: "rev" });
+    await importJsonlFile(db, writeJsonl([line([[0], [1], [2], [3]])]), { slug: "rev" });
+    const result = await importJsonlFile(db, writeJsonl([line([[3], [2], [1], [0]])]), { slug: "rev" });
     expect(result).toMatchObject({ ok: true, annotationsUpdated: 1 });
     expect(counts().revisions).toBe(1);
   });

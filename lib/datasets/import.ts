@@ -1,4 +1,3 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,23 +5,35 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
-import { ensureExternalAnnotator, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
+import {
+  parseImportLine,
+  resolveRanking,
+  responsesProblem,
+  type LineError,
+  type LinePrompt,
+  type ParsedLine,
+} from "@/lib/datasets/import-format";
+import {
+  DEFAULT_STAGING_TUNING,
+  discardAbandonedImports,
+  ImportConflictError,
+  ImportStaging,
+  StagingDiscardedError,
+  type StagingTuning,
+} from "@/lib/datasets/import-staging";
+import { ensureExternalAnnotator, insertPrompt, writeAnnotation, type AnnotationVersion } from "@/lib/datasets/writer";
 import { plural } from "@/lib/utils";
 
 /**
  * JSONL import of prompts, responses and (optionally) existing rankings. Shared by the API route,
- * the CLI and the import page; knows nothing about HTTP.
- *
- * The file is read line by line from disk (bounded memory) inside one SQLite transaction: any bad
- * line rolls the whole file back, and every bad line is reported with its number, field and reason.
- * Prompts are matched on their id (or a hash of the text when a line has none), annotations on
- * (prompt, annotator), so importing the same file twice changes nothing.
+ * the CLI, the import page and the demo seed; knows nothing about HTTP. The file is read line by
+ * line from disk (bounded memory); what it writes waits in a staging dataset until the whole file
+ * has passed (lib/datasets/import-staging.ts), so other writers are never locked out for long.
  */
 
 export const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
 export const MAX_REPORTED_ERRORS = 100;
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** External annotators (from other tools) are users with this email domain; they cannot sign in. */
 
 export const slugSchema = z
   .string()
@@ -42,50 +53,7 @@ export const datasetSettingsSchema = z.object({
 });
 export type DatasetSettings = z.infer<typeof datasetSettingsSchema>;
 
-const idSchema = z.union([z.string().trim().min(1).max(200), z.number().int()]).transform(String);
-const timestampSchema = z
-  .union([z.string(), z.number()])
-  .pipe(z.coerce.date("Use an ISO 8601 date or epoch milliseconds."));
-
-const responseSchema = z.union([
-  z.string().min(1, "A response text may not be empty."),
-  z.object({
-    id: idSchema.optional(),
-    text: z.string().min(1, "A response text may not be empty."),
-    embedding: z.array(z.number()).max(8192).nullable().optional(),
-  }),
-]);
-
-const importedAnnotationSchema = z.object({
-  annotator: z.string().trim().min(1, "Name the annotator.").max(200),
-  /** Groups best first; items are response ids (strings) or 0-based indices into `responses`. */
-  ranking: z.array(
-    z.array(z.union([z.string(), z.number().int().nonnegative()])).min(1, "A ranking group may not be empty."),
-  ),
-  openness: z.number().min(0).max(1).nullable().optional(),
-  not_rankable: z.boolean().optional(),
-  not_rankable_reason: z.string().max(2000).nullable().optional(),
-  comment: z.string().max(10_000).nullable().optional(),
-  duration_ms: z.number().int().nonnegative().nullable().optional(),
-  created_at: timestampSchema.optional(),
-  updated_at: timestampSchema.optional(),
-});
-
-export const importLineSchema = z.object({
-  id: idSchema.optional(),
-  prompt: z.string().min(1, "The prompt text may not be empty."),
-  responses: z.array(responseSchema).min(2, "A prompt needs at least 2 responses."),
-  openness: z
-    .number()
-    .min(0, "Openness is between 0 and 1.")
-    .max(1, "Openness is between 0 and 1.")
-    .nullable()
-    .optional(),
-  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
-  annotations: z.array(importedAnnotationSchema).optional(),
-});
-
-export type LineError = { line: number; field: string; reason: string };
+export type { LineError };
 
 export type ImportSummary = {
   dataset: { slug: string; created: boolean };
@@ -107,7 +75,7 @@ export type ImportOptions = {
   create?: Partial<DatasetSettings>;
 };
 
-/** Reads a file's lines synchronously in 1 MiB chunks, so the whole import fits in one transaction. */
+/** Reads a file's lines in 1 MiB chunks: memory stays bounded whatever the file's size. */
 export function* readLinesSync(file: string): Generator<string> {
   const fd = fs.openSync(file, "r");
   const chunk = Buffer.alloc(1 << 20);
@@ -163,44 +131,135 @@ export function removeUpload(file: string): void {
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 }
 
-/** A stable id for a prompt line without one, so re-importing the same text finds the same prompt. */
-export function derivedPromptId(text: string): string {
-  return `p-${crypto.createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+/** The reported errors of an import, and how many more there were. */
+class ErrorLog {
+  readonly shown: LineError[] = [];
+  count = 0;
+  add(error: LineError): void {
+    this.count++;
+    if (this.shown.length < MAX_REPORTED_ERRORS) this.shown.push(error);
+  }
 }
 
-class Rollback extends Error {}
+/** One import in progress: where it writes, what it has found, what it will report. */
+type ImportRun = {
+  db: Db;
+  staging: ImportStaging;
+  /** The existing dataset the file adds to; null when the import creates the dataset. */
+  targetDatasetId: number | null;
+  responsesPerPrompt: number;
+  errors: ErrorLog;
+  summary: ImportSummary;
+  annotatorIds: Map<string, number>;
+  /** "promptId:annotatorId" of every annotation the file has given so far. */
+  ranked: Set<string>;
+};
 
-type DatasetRow = { id: number; slug: string; responses_per_prompt: number };
+/** A line's prompt as stored: in the target already, or (new, or earlier in the file) in the staging. */
+type ResolvedPrompt = { promptId: number; responseIds: Map<string, number>; inTarget: boolean };
 
-export function importJsonlFile(db: Db, file: string, options: ImportOptions): ImportResult {
-  const sqlite = db.$client;
+/**
+ * Imports a JSONL file whole or not at all (the format: lib/datasets/import-format.ts). Each
+ * line is parsed and checked with no lock held, then written through the writer into the
+ * import's staging in short transactions; the file lands in one last transaction only when
+ * every line passed. Every bad line is reported with its number, field and reason. Prompts are
+ * matched on their id (or a hash of the text when a line has none), annotations on
+ * (prompt, annotator), so importing the same file twice changes nothing.
+ */
+export async function importJsonlFile(
+  db: Db,
+  file: string,
+  options: ImportOptions,
+  tuning: StagingTuning = DEFAULT_STAGING_TUNING,
+): Promise<ImportResult> {
   const slug = slugSchema.parse(options.slug);
-  const errors: LineError[] = [];
-  let errorCount = 0;
-  const fail = (line: number, field: string, reason: string) => {
-    errorCount++;
-    if (errors.length < MAX_REPORTED_ERRORS) errors.push({ line, field, reason });
+  await discardAbandonedImports(db, tuning);
+  const target = db.$client
+    .prepare<[string], { id: number; responses_per_prompt: number }>(
+      "select id, responses_per_prompt from datasets where slug = ? and import_staging = 0",
+    )
+    .get(slug);
+  const errors = new ErrorLog();
+  const summary = emptySummary(slug, !target);
+  let run: ImportRun | null = null;
+  let settingsRejected = false;
+  const startRun = (firstLineResponses: number | undefined) => {
+    const settings = target
+      ? { ok: true as const, settings: targetSettings(db, target.id) }
+      : creationSettings(options, slug, firstLineResponses);
+    if (!settings.ok) {
+      for (const error of settings.errors) errors.add(error);
+      settingsRejected = true;
+      return null;
+    }
+    const staging = ImportStaging.open(db, slug, target?.id ?? null, settings.settings, tuning);
+    return {
+      db,
+      staging,
+      targetDatasetId: target?.id ?? null,
+      responsesPerPrompt: settings.settings.responsesPerPrompt,
+      errors,
+      summary,
+      annotatorIds: new Map(),
+      ranked: new Set(),
+    } satisfies ImportRun;
   };
 
-  const q = {
-    dataset: sqlite.prepare<[string], DatasetRow>("select id, slug, responses_per_prompt from datasets where slug = ?"),
-    insertDataset: sqlite.prepare(
-      "insert into datasets (slug, name, guidelines, responses_per_prompt, annotations_per_prompt) values (?, ?, ?, ?, ?)",
-    ),
-    prompt: sqlite.prepare<[number, string], { id: number; text: string }>(
-      "select id, text from prompts where dataset_id = ? and external_id = ?",
-    ),
-    responses: sqlite.prepare<[number], { id: number; external_id: string; text: string }>(
-      "select id, external_id, text from responses where prompt_id = ? order by position",
-    ),
-    userByEmail: sqlite.prepare<[string], { id: number }>("select id from users where email = ?"),
-    annotation: sqlite.prepare<[number, number], { id: number }>(
-      "select id from annotations where prompt_id = ? and annotator_id = ?",
-    ),
-  };
+  // Staged rows need not survive a power cut (an interrupted import is discarded anyway), so
+  // their commits skip the fsync; landing is a FULL commit, which makes all of them durable.
+  const synchronous = db.$client.pragma("synchronous", { simple: true });
+  db.$client.pragma("synchronous = NORMAL");
+  try {
+    let batch: ParsedLine[] = [];
+    let lineNumber = 0;
+    for (const raw of readLinesSync(file)) {
+      lineNumber++;
+      if (!raw.trim()) continue;
+      summary.lines++;
+      const parsed = parseImportLine(raw, lineNumber);
+      if ("errors" in parsed) {
+        for (const error of parsed.errors) errors.add(error);
+        continue;
+      }
+      if (!run && !settingsRejected) run = startRun(parsed.prompt.responses.length);
+      if (!run) continue;
+      batch.push(parsed);
+      if (batch.length >= run.staging.batchSize) {
+        await writeBatch(run, batch);
+        batch = [];
+      }
+    }
+    if (!run && !settingsRejected && errors.count === 0) run = startRun(undefined);
+    if (run && batch.length) await writeBatch(run, batch);
+    if (errors.count > 0 || !run) {
+      await run?.staging.discard();
+      return { ok: false, lines: summary.lines, errors: errors.shown, moreErrors: errors.count - errors.shown.length };
+    }
+    db.$client.pragma(`synchronous = ${synchronous}`);
+    const landing = run.staging.land();
+    summary.annotationsCreated += landing.annotations.created;
+    summary.annotationsUpdated += landing.annotations.updated;
+    summary.annotationsUnchanged += landing.annotations.unchanged;
+    return { ok: true, ...summary };
+  } catch (error) {
+    await run?.staging.discard();
+    if (error instanceof ImportConflictError || error instanceof StagingDiscardedError) {
+      return {
+        ok: false,
+        lines: summary.lines,
+        errors: [{ line: 0, field: "dataset", reason: error.message }],
+        moreErrors: 0,
+      };
+    }
+    throw error;
+  } finally {
+    db.$client.pragma(`synchronous = ${synchronous}`);
+  }
+}
 
-  const summary: ImportSummary = {
-    dataset: { slug, created: false },
+function emptySummary(slug: string, created: boolean): ImportSummary {
+  return {
+    dataset: { slug, created },
     lines: 0,
     promptsCreated: 0,
     promptsUnchanged: 0,
@@ -209,199 +268,171 @@ export function importJsonlFile(db: Db, file: string, options: ImportOptions): I
     annotationsUnchanged: 0,
     annotatorsCreated: 0,
   };
-  const annotatorIds = new Map<string, number>();
-  const touchedAnnotations = new Set<number>();
+}
 
-  const ensureDataset = (firstLineResponses: number | undefined): DatasetRow | null => {
-    const existing = q.dataset.get(slug);
-    if (existing) return existing;
-    const settings = datasetSettingsSchema.safeParse({
-      name: options.create?.name ?? slug,
-      guidelines: options.create?.guidelines ?? "",
-      responsesPerPrompt: options.create?.responsesPerPrompt ?? firstLineResponses ?? 8,
-      annotationsPerPrompt: options.create?.annotationsPerPrompt ?? 3,
-    });
-    if (!settings.success) {
-      for (const issue of settings.error.issues) fail(0, `dataset.${issue.path.join(".")}`, issue.message);
-      return null;
-    }
-    const s = settings.data;
-    q.insertDataset.run(slug, s.name, s.guidelines, s.responsesPerPrompt, s.annotationsPerPrompt);
-    summary.dataset.created = true;
-    return q.dataset.get(slug)!;
+/** Settings for the dataset an import creates; responses per prompt default to the first line's count. */
+function creationSettings(
+  options: ImportOptions,
+  slug: string,
+  firstLineResponses: number | undefined,
+): { ok: true; settings: DatasetSettings } | { ok: false; errors: LineError[] } {
+  const settings = datasetSettingsSchema.safeParse({
+    name: options.create?.name ?? slug,
+    guidelines: options.create?.guidelines ?? "",
+    responsesPerPrompt: options.create?.responsesPerPrompt ?? firstLineResponses ?? 8,
+    annotationsPerPrompt: options.create?.annotationsPerPrompt ?? 3,
+  });
+  if (settings.success) return { ok: true, settings: settings.data };
+  return {
+    ok: false,
+    errors: settings.error.issues.map((issue) => ({
+      line: 0,
+      field: `dataset.${issue.path.join(".")}`,
+      reason: issue.message,
+    })),
   };
+}
 
-  const annotatorId = (annotator: string): number => {
-    const cached = annotatorIds.get(annotator);
-    if (cached !== undefined) return cached;
-    // A team member by their email, else an external annotator by the name the file gives.
-    let id = q.userByEmail.get(annotator.toLowerCase())?.id;
-    if (id === undefined) {
-      const external = ensureExternalAnnotator(db, annotator);
-      id = external.id;
-      if (external.created) summary.annotatorsCreated++;
-    }
-    annotatorIds.set(annotator, id);
-    return id;
+function targetSettings(db: Db, datasetId: number): DatasetSettings {
+  const row = db.$client
+    .prepare<
+      [number],
+      { name: string; guidelines: string; responses_per_prompt: number; annotations_per_prompt: number }
+    >("select name, guidelines, responses_per_prompt, annotations_per_prompt from datasets where id = ?")
+    .get(datasetId)!;
+  return {
+    name: row.name,
+    guidelines: row.guidelines,
+    responsesPerPrompt: row.responses_per_prompt,
+    annotationsPerPrompt: row.annotations_per_prompt,
   };
+}
 
-  let dataset: DatasetRow | null = null;
+function writeBatch(run: ImportRun, batch: ParsedLine[]): Promise<void> {
+  return run.staging.write(() => {
+    for (const line of batch) stageLine(run, line);
+  });
+}
 
-  const importLine = (lineNumber: number, raw: string) => {
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (error) {
-      fail(lineNumber, "(line)", `Not valid JSON: ${(error as Error).message}`);
-      return;
+/** Checks one parsed line against what is stored and writes it into the staging. Runs inside a write. */
+function stageLine(run: ImportRun, { lineNumber, prompt }: ParsedLine): void {
+  const fail = (error: Omit<LineError, "line">) => run.errors.add({ line: lineNumber, ...error });
+  const problem = responsesProblem(prompt, run.responsesPerPrompt);
+  if (problem) return fail(problem);
+  const resolved = resolvePrompt(run, prompt);
+  if ("error" in resolved) return fail(resolved.error);
+  for (const [a, annotation] of prompt.annotations.entries()) {
+    const field = `annotations.${a}`;
+    const ranking = resolveRanking(annotation, field, prompt, resolved.responseIds);
+    if ("errors" in ranking) {
+      ranking.errors.forEach(fail);
+      continue;
     }
-    const parsed = importLineSchema.safeParse(json);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) fail(lineNumber, issue.path.join(".") || "(line)", issue.message);
-      return;
-    }
-    const line = parsed.data;
-    dataset ??= ensureDataset(line.responses.length);
-    if (!dataset) return;
-
-    const promptExternalId = line.id ?? derivedPromptId(line.prompt);
-    const lineResponses = line.responses.map((r, i) =>
-      typeof r === "string"
-        ? { id: `${promptExternalId}-${i}`, text: r, embedding: null }
-        : { id: r.id ?? `${promptExternalId}-${i}`, text: r.text, embedding: r.embedding ?? null },
-    );
-    if (lineResponses.length !== dataset.responses_per_prompt) {
-      fail(
-        lineNumber,
-        "responses",
-        `Expected ${dataset.responses_per_prompt} responses (the dataset's responses per prompt), got ${lineResponses.length}.`,
-      );
-      return;
-    }
-    const seen = new Set<string>();
-    for (const [i, r] of lineResponses.entries()) {
-      if (seen.has(r.id))
-        return fail(lineNumber, `responses.${i}.id`, `Response id "${r.id}" appears twice in this prompt.`);
-      seen.add(r.id);
-    }
-
-    // The prompt: created, or matched and checked against what is stored.
-    let responseIds: Map<string, number>;
-    const stored = q.prompt.get(dataset.id, promptExternalId);
-    if (stored) {
-      if (stored.text !== line.prompt) {
-        return fail(
-          lineNumber,
-          "prompt",
-          `Prompt "${promptExternalId}" is already stored with a different text; imports never rewrite prompts.`,
-        );
-      }
-      const storedResponses = q.responses.all(stored.id);
-      const byId = new Map(storedResponses.map((r) => [r.external_id, r]));
-      for (const [i, r] of lineResponses.entries()) {
-        const match = byId.get(r.id);
-        if (!match)
-          return fail(
-            lineNumber,
-            `responses.${i}.id`,
-            `Prompt "${promptExternalId}" is stored without a response "${r.id}".`,
-          );
-        if (match.text !== r.text)
-          return fail(lineNumber, `responses.${i}.text`, `Response "${r.id}" is stored with a different text.`);
-      }
-      responseIds = new Map(storedResponses.map((r) => [r.external_id, r.id]));
-      summary.promptsUnchanged++;
-    } else {
-      responseIds = insertPrompt(db, dataset.id, {
-        externalId: promptExternalId,
-        text: line.prompt,
-        openness: line.openness ?? null,
-        metadata: line.metadata ?? null,
-        responses: lineResponses.map((r) => ({ externalId: r.id, text: r.text, embedding: r.embedding })),
-      }).responseIds;
-      summary.promptsCreated++;
-    }
-    const promptId = stored?.id ?? q.prompt.get(dataset.id, promptExternalId)!.id;
-
-    for (const [a, annotation] of (line.annotations ?? []).entries()) {
-      const field = `annotations.${a}`;
-      const notRankable = annotation.not_rankable ?? false;
-      const ranking: number[][] = [];
-      const used = new Set<number>();
-      let bad = false;
-      for (const [g, group] of annotation.ranking.entries()) {
-        const internal: number[] = [];
-        for (const [k, item] of group.entries()) {
-          const externalId = typeof item === "number" ? lineResponses[item]?.id : item;
-          const id = externalId === undefined ? undefined : responseIds.get(externalId);
-          if (id === undefined) {
-            fail(lineNumber, `${field}.ranking.${g}.${k}`, `"${item}" is not a response of this prompt.`);
-            bad = true;
-          } else if (used.has(id)) {
-            fail(lineNumber, `${field}.ranking.${g}.${k}`, `Response "${externalId}" is ranked twice.`);
-            bad = true;
-          } else {
-            used.add(id);
-            internal.push(id);
-          }
-        }
-        ranking.push(internal);
-      }
-      if (bad) continue;
-      if (notRankable ? used.size !== 0 && used.size !== responseIds.size : used.size !== responseIds.size) {
-        const missing = lineResponses.filter((r) => !used.has(responseIds.get(r.id)!)).map((r) => r.id);
-        fail(
-          lineNumber,
-          `${field}.ranking`,
-          `The ranking must place every response once; missing: ${missing.join(", ")}.`,
-        );
-        continue;
-      }
-      const userId = annotatorId(annotation.annotator);
-      const existing = q.annotation.get(promptId, userId);
-      if (existing && touchedAnnotations.has(existing.id)) {
-        fail(
-          lineNumber,
-          `${field}.annotator`,
-          `"${annotation.annotator}" ranks prompt "${promptExternalId}" more than once in this file.`,
-        );
-        continue;
-      }
-      const createdAt = annotation.created_at ?? new Date();
-      const written = writeAnnotation(db, promptId, userId, {
-        ranking,
-        openness: annotation.openness ?? null,
-        notRankable,
-        notRankableReason: annotation.not_rankable_reason ?? null,
-        comment: annotation.comment ?? null,
-        durationMs: annotation.duration_ms ?? null,
-        createdAt,
-        updatedAt: annotation.updated_at ?? createdAt,
+    const annotatorId = resolveAnnotator(run, annotation.annotator);
+    const key = `${resolved.promptId}:${annotatorId}`;
+    if (run.ranked.has(key)) {
+      fail({
+        field: `${field}.annotator`,
+        reason: `"${annotation.annotator}" ranks prompt "${prompt.externalId}" more than once in this file.`,
       });
-      touchedAnnotations.add(written.annotation.id);
-      if (written.outcome === "created") summary.annotationsCreated++;
-      else if (written.outcome === "updated") summary.annotationsUpdated++;
-      else summary.annotationsUnchanged++;
+      continue;
     }
-  };
-
-  try {
-    sqlite.transaction(() => {
-      let lineNumber = 0;
-      for (const raw of readLinesSync(file)) {
-        lineNumber++;
-        if (!raw.trim()) continue;
-        summary.lines++;
-        importLine(lineNumber, raw);
-      }
-      if (!dataset && errorCount === 0) dataset = ensureDataset(undefined);
-      if (errorCount > 0) throw new Rollback();
-    })();
-  } catch (error) {
-    if (!(error instanceof Rollback)) throw error;
-    return { ok: false, lines: summary.lines, errors, moreErrors: errorCount - errors.length };
+    run.ranked.add(key);
+    const createdAt = annotation.created_at ?? new Date();
+    const version: AnnotationVersion = {
+      ranking: ranking.ranking,
+      openness: annotation.openness ?? null,
+      notRankable: annotation.not_rankable ?? false,
+      notRankableReason: annotation.not_rankable_reason ?? null,
+      comment: annotation.comment ?? null,
+      durationMs: annotation.duration_ms ?? null,
+      createdAt,
+      updatedAt: annotation.updated_at ?? createdAt,
+    };
+    if (resolved.inTarget) {
+      // Landing applies it: written now, it would show before the rest of the file.
+      if (run.staging.stageAnnotation(resolved.promptId, annotatorId, version) === "unchanged")
+        run.summary.annotationsUnchanged++;
+    } else {
+      const written = writeAnnotation(run.db, resolved.promptId, annotatorId, version);
+      if (written.outcome === "created") run.summary.annotationsCreated++;
+      else if (written.outcome === "updated") run.summary.annotationsUpdated++;
+      else run.summary.annotationsUnchanged++;
+    }
   }
-  return { ok: true, ...summary };
+}
+
+/** The stored prompt a line names, checked to be the same text and responses; else stored now, in the staging. */
+function resolvePrompt(run: ImportRun, prompt: LinePrompt): ResolvedPrompt | { error: Omit<LineError, "line"> } {
+  const sqlite = run.db.$client;
+  const find = sqlite.prepare<[number, string], { id: number; text: string }>(
+    "select id, text from prompts where dataset_id = ? and external_id = ?",
+  );
+  const inTarget = run.targetDatasetId === null ? undefined : find.get(run.targetDatasetId, prompt.externalId);
+  const stored = inTarget ?? find.get(run.staging.datasetId, prompt.externalId);
+  if (!stored) {
+    const { promptId, responseIds } = insertPrompt(run.db, run.staging.datasetId, {
+      externalId: prompt.externalId,
+      text: prompt.text,
+      openness: prompt.openness,
+      metadata: prompt.metadata,
+      responses: prompt.responses.map((r) => ({ externalId: r.id, text: r.text, embedding: r.embedding })),
+    });
+    run.summary.promptsCreated++;
+    return { promptId, responseIds, inTarget: false };
+  }
+  if (stored.text !== prompt.text) {
+    return {
+      error: {
+        field: "prompt",
+        reason: `Prompt "${prompt.externalId}" is already stored with a different text; imports never rewrite prompts.`,
+      },
+    };
+  }
+  const storedResponses = sqlite
+    .prepare<[number], { id: number; external_id: string; text: string }>(
+      "select id, external_id, text from responses where prompt_id = ? order by position",
+    )
+    .all(stored.id);
+  const byExternalId = new Map(storedResponses.map((r) => [r.external_id, r]));
+  for (const [i, r] of prompt.responses.entries()) {
+    const match = byExternalId.get(r.id);
+    if (!match) {
+      return {
+        error: {
+          field: `responses.${i}.id`,
+          reason: `Prompt "${prompt.externalId}" is stored without a response "${r.id}".`,
+        },
+      };
+    }
+    if (match.text !== r.text)
+      return { error: { field: `responses.${i}.text`, reason: `Response "${r.id}" is stored with a different text.` } };
+  }
+  run.summary.promptsUnchanged++;
+  return {
+    promptId: stored.id,
+    responseIds: new Map(storedResponses.map((r) => [r.external_id, r.id])),
+    inTarget: inTarget !== undefined,
+  };
+}
+
+/** A team member by their email, else an external annotator by the name the file gives (created if new). */
+function resolveAnnotator(run: ImportRun, annotator: string): number {
+  const cached = run.annotatorIds.get(annotator);
+  if (cached !== undefined) return cached;
+  let id = run.db.$client
+    .prepare<[string], { id: number }>("select id from users where email = ?")
+    .get(annotator.toLowerCase())?.id;
+  if (id === undefined) {
+    const external = ensureExternalAnnotator(run.db, annotator);
+    id = external.id;
+    if (external.created) {
+      run.staging.noteCreatedAnnotator(id);
+      run.summary.annotatorsCreated++;
+    }
+  }
+  run.annotatorIds.set(annotator, id);
+  return id;
 }
 
 /** A human summary of an import result, for the CLI and the page. */

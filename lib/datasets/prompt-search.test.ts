@@ -16,7 +16,7 @@ beforeEach(() => ({ db, dir, cleanup } = openTempDb()));
 afterEach(() => cleanup());
 
 /** A random dataset: prompts with 0–4 annotations by 5 annotators, some "cannot rank", some comments. */
-function importRandom(promptCount: number, seed = 7) {
+async function importRandom(promptCount: number, seed = 7) {
   const random = seededRandom(seed);
   const scale = [0, 0.25, 0.5, 0.75, 1];
   const lines = Array.from({ length: promptCount }, (_, i) => {
@@ -43,14 +43,14 @@ function importRandom(promptCount: number, seed = 7) {
   });
   const file = path.join(dir, "random.jsonl");
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
-  const result = importJsonlFile(db, file, { slug: "rand", create: { annotationsPerPrompt: 3 } });
+  const result = await importJsonlFile(db, file, { slug: "rand", create: { annotationsPerPrompt: 3 } });
   if (!result.ok) throw new Error(JSON.stringify(result));
   return getDataset(db, "rand")!;
 }
 
 describe("prompt stats", () => {
-  it("agree with the full computation over every annotation", () => {
-    const dataset = importRandom(120);
+  it("agree with the full computation over every annotation", async () => {
+    const dataset = await importRandom(120);
     expect(staleCount(db, dataset.id)).toBe(120);
     expect(refreshPromptStats(db, dataset.id, 50)).toBe(70);
     expect(refreshPromptStats(db, dataset.id)).toBe(0);
@@ -89,8 +89,8 @@ describe("prompt stats", () => {
     }
   });
 
-  it("goes stale when an annotation changes, and only that prompt", () => {
-    const dataset = importRandom(20);
+  it("goes stale when an annotation changes, and only that prompt", async () => {
+    const dataset = await importRandom(20);
     refreshPromptStats(db, dataset.id);
     db.$client.prepare("update annotations set openness = 1 where id = (select min(id) from annotations)").run();
     expect(staleCount(db, dataset.id)).toBe(1);
@@ -109,8 +109,8 @@ describe("prompt stats", () => {
 });
 
 describe("searchPrompts", () => {
-  it("pages through every match once, and past the end is empty with the real total", () => {
-    const dataset = importRandom(120);
+  it("pages through every match once, and past the end is empty with the real total", async () => {
+    const dataset = await importRandom(120);
     refreshPromptStats(db, dataset.id);
     const seen: number[] = [];
     for (let page = 1; page <= 3; page++) {
@@ -126,8 +126,8 @@ describe("searchPrompts", () => {
     });
   });
 
-  it("takes % _ ' and \\ literally, and an empty search means everything", () => {
-    const dataset = importRandom(120);
+  it("takes % _ ' and \\ literally, and an empty search means everything", async () => {
+    const dataset = await importRandom(120);
     refreshPromptStats(db, dataset.id);
     const count = (q: string) => searchPrompts(db, dataset.id, parsePromptSearch({ q })).total;
     expect(count("")).toBe(120);
@@ -149,8 +149,8 @@ describe("searchPrompts", () => {
     expect(count("Prompt number 0")).toBe(0);
   });
 
-  it("filters by agreement, openness, flags, annotator and review state, combined", () => {
-    const dataset = importRandom(120);
+  it("filters by agreement, openness, flags, annotator and review state, combined", async () => {
+    const dataset = await importRandom(120);
     refreshPromptStats(db, dataset.id);
     const full = datasetAgreement(db, dataset.id).prompts;
     const total = (params: Record<string, string>) =>

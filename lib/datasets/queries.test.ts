@@ -15,7 +15,7 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-it("flags the annotator who ranks against everyone else, and the prompts they spoil", () => {
+it("flags the annotator who ranks against everyone else, and the prompts they spoil", async () => {
   const order = [[0], [1], [2], [3]];
   const reversed = [...order].reverse();
   const lines = Array.from({ length: 4 }, (_, i) => ({
@@ -30,7 +30,7 @@ it("flags the annotator who ranks against everyone else, and the prompts they sp
   }));
   const file = path.join(dir, "in.jsonl");
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
-  expect(importJsonlFile(db, file, { slug: "agree", create: { annotationsPerPrompt: 3 } }).ok).toBe(true);
+  expect((await importJsonlFile(db, file, { slug: "agree", create: { annotationsPerPrompt: 3 } })).ok).toBe(true);
   const dataset = getDataset(db, "agree")!;
   expect(getDatasetProgress(db, "agree")).toMatchObject({
     prompts: 4,

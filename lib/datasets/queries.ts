@@ -77,7 +77,9 @@ function toDataset(row: RawDataset): DatasetRow {
 }
 
 export function getDataset(db: Db, slug: string): DatasetRow | null {
-  const row = db.$client.prepare<[string], RawDataset>("select * from datasets where slug = ?").get(slug);
+  const row = db.$client
+    .prepare<[string], RawDataset>("select * from datasets where slug = ? and import_staging = 0")
+    .get(slug);
   return row ? toDataset(row) : null;
 }
 
@@ -93,7 +95,8 @@ const PROGRESS_SQL = `
        where a.annotator_id = u.id and p.dataset_id = d.id)) as annotator_count,
     (select coalesce(sum(f.prompts), 0) from dataset_fill f
        where f.dataset_id = d.id and f.annotation_count >= d.annotations_per_prompt) as complete_count
-  from datasets d`;
+  from datasets d
+  where d.import_staging = 0`;
 
 type RawProgress = RawDataset & {
   prompt_count: number;
@@ -117,7 +120,7 @@ export function listDatasets(db: Db): DatasetProgress[] {
 }
 
 export function getDatasetProgress(db: Db, slug: string): DatasetProgress | null {
-  const row = db.$client.prepare<[string], RawProgress>(`${PROGRESS_SQL} where d.slug = ?`).get(slug);
+  const row = db.$client.prepare<[string], RawProgress>(`${PROGRESS_SQL} and d.slug = ?`).get(slug);
   return row ? toProgress(row) : null;
 }
 

@@ -48,7 +48,7 @@ describe("writeAnnotation", () => {
     expect(revisions.map((r) => r.ranking)).toEqual([first.ranking, first.ranking]);
   });
 
-  it("stores no ranking for a not-rankable annotation, through the API and through import alike", () => {
+  it("stores no ranking for a not-rankable annotation, through the API and through import alike", async () => {
     const { promptId, ids } = onePrompt();
     const alice = addUser(db, "alice");
     const sent = { ranking: ids.map((id) => [id]), openness: null, notRankable: true, notRankableReason: "Garbled" };
@@ -70,17 +70,17 @@ describe("writeAnnotation", () => {
       ],
     };
     fs.writeFileSync(file, JSON.stringify(line));
-    expect(importJsonlFile(db, file, { slug: "w" }).ok).toBe(true);
+    expect((await importJsonlFile(db, file, { slug: "w" })).ok).toBe(true);
     const rows = db.select().from(schema.annotations).where(eq(schema.annotations.notRankable, true)).all();
     expect(rows).toHaveLength(3);
     for (const row of rows) expect(row.ranking).toEqual([]);
     // Re-importing the same file changes nothing.
-    expect(importJsonlFile(db, file, { slug: "w" })).toMatchObject({ ok: true, annotationsUnchanged: 1 });
+    expect(await importJsonlFile(db, file, { slug: "w" })).toMatchObject({ ok: true, annotationsUnchanged: 1 });
   });
 });
 
 describe("external annotators", () => {
-  it("get accounts under one domain, whether an import or the paper repro names them", () => {
+  it("get accounts under one domain, whether an import or the paper repro names them", async () => {
     const { ids } = onePrompt();
     expect(ids).toHaveLength(3);
     const file = path.join(dir, "external.jsonl");
@@ -93,7 +93,7 @@ describe("external annotators", () => {
         annotations: [{ annotator: "Ext", ranking: [[0], [1], [2]] }],
       }),
     );
-    expect(importJsonlFile(db, file, { slug: "w" }).ok).toBe(true);
+    expect((await importJsonlFile(db, file, { slug: "w" })).ok).toBe(true);
     ensureSyntheticLengthDataset(db, 8, 1);
     const external = db.select().from(schema.users).where(eq(schema.users.external, true)).all();
     expect(external).toHaveLength(2);

@@ -36,10 +36,46 @@ export type NewDataset = {
   responsesPerPrompt: number;
   annotationsPerPrompt: number;
   synthetic?: boolean;
+  /** Filled by an import and invisible until it lands (lib/datasets/import-staging.ts). */
+  importStaging?: boolean;
 };
 
 export function insertDataset(db: Db, dataset: NewDataset) {
   return db.insert(schema.datasets).values(dataset).returning().get();
+}
+
+/** Makes an import's staging dataset the dataset it was filled for. */
+export function publishStagingDataset(db: Db, stagingDatasetId: number, slug: string): void {
+  db.update(schema.datasets).set({ slug, importStaging: false }).where(eq(schema.datasets.id, stagingDatasetId)).run();
+}
+
+/**
+ * Moves every prompt of an import's staging dataset into the target, with their responses and
+ * annotations. The queue's counts follow by trigger; prompt_stats rows are re-keyed and marked
+ * stale so that the target's aggregates are recomputed with them.
+ */
+export function moveStagedPrompts(db: Db, stagingDatasetId: number, targetDatasetId: number): number {
+  const sqlite = db.$client;
+  const moved = sqlite
+    .prepare("update prompts set dataset_id = ? where dataset_id = ?")
+    .run(targetDatasetId, stagingDatasetId).changes;
+  sqlite
+    .prepare("update prompt_stats set dataset_id = ?, stale = 1 where dataset_id = ?")
+    .run(targetDatasetId, stagingDatasetId);
+  sqlite.prepare("delete from annotation_agreement where dataset_id = ?").run(stagingDatasetId);
+  return moved;
+}
+
+/** Deletes up to `limit` prompts of a dataset (responses and annotations go with them); returns how many. */
+export function deleteSomePrompts(db: Db, datasetId: number, limit: number): number {
+  return db.$client
+    .prepare("delete from prompts where id in (select id from prompts where dataset_id = ? limit ?)")
+    .run(datasetId, limit).changes;
+}
+
+/** Deletes a dataset row and what cascades from it; delete its prompts first (deleteSomePrompts) when there are many. */
+export function deleteDataset(db: Db, datasetId: number): void {
+  db.delete(schema.datasets).where(eq(schema.datasets.id, datasetId)).run();
 }
 
 export type NewPrompt = {
@@ -57,27 +93,43 @@ export function insertPrompt(
   datasetId: number,
   prompt: NewPrompt,
 ): { promptId: number; responseIds: Map<string, number> } {
-  const { id: promptId } = db
-    .insert(schema.prompts)
-    .values({
+  // Prepared once per connection: an import stores hundreds of thousands of these.
+  const statements = promptStatements(db);
+  const promptId = Number(
+    statements.prompt.run(
       datasetId,
-      externalId: prompt.externalId,
-      text: prompt.text,
-      openness: prompt.openness ?? null,
-      metadata: prompt.metadata ?? null,
-    })
-    .returning({ id: schema.prompts.id })
-    .get();
+      prompt.externalId,
+      prompt.text,
+      prompt.openness ?? null,
+      prompt.metadata == null ? null : JSON.stringify(prompt.metadata),
+    ).lastInsertRowid,
+  );
   const responseIds = new Map<string, number>();
   prompt.responses.forEach((r, position) => {
-    const { id } = db
-      .insert(schema.responses)
-      .values({ promptId, position, externalId: r.externalId, text: r.text, embedding: r.embedding ?? null })
-      .returning({ id: schema.responses.id })
-      .get();
-    responseIds.set(r.externalId, id);
+    const embedding = r.embedding == null ? null : JSON.stringify(r.embedding);
+    const { lastInsertRowid } = statements.response.run(promptId, position, r.externalId, r.text, embedding);
+    responseIds.set(r.externalId, Number(lastInsertRowid));
   });
   return { promptId, responseIds };
+}
+
+const preparedPromptStatements = new WeakMap<Db["$client"], ReturnType<typeof preparePromptStatements>>();
+
+function preparePromptStatements(sqlite: Db["$client"]) {
+  return {
+    prompt: sqlite.prepare(
+      "insert into prompts (dataset_id, external_id, text, openness, metadata) values (?, ?, ?, ?, ?)",
+    ),
+    response: sqlite.prepare(
+      "insert into responses (prompt_id, position, external_id, text, embedding) values (?, ?, ?, ?, ?)",
+    ),
+  };
+}
+
+function promptStatements(db: Db) {
+  let statements = preparedPromptStatements.get(db.$client);
+  if (!statements) preparedPromptStatements.set(db.$client, (statements = preparePromptStatements(db.$client)));
+  return statements;
 }
 
 export type AnnotationVersion = {
@@ -96,6 +148,39 @@ export type AnnotationVersion = {
 export type Annotation = typeof schema.annotations.$inferSelect;
 export type AnnotationWrite = { annotation: Annotation; outcome: "created" | "updated" | "unchanged" };
 
+/** What a version is stored as: a not-rankable annotation keeps no ranking, an empty comment is none. */
+function storedValues(version: AnnotationVersion) {
+  return {
+    ranking: version.notRankable ? [] : version.ranking,
+    openness: version.openness,
+    notRankable: version.notRankable,
+    notRankableReason: version.notRankable ? (version.notRankableReason ?? null) : null,
+    comment: version.comment ? version.comment : null,
+    durationMs: version.durationMs ?? null,
+  };
+}
+
+export function storedAnnotation(db: Db, promptId: number, annotatorId: number): Annotation | undefined {
+  return db
+    .select()
+    .from(schema.annotations)
+    .where(and(eq(schema.annotations.promptId, promptId), eq(schema.annotations.annotatorId, annotatorId)))
+    .get();
+}
+
+/** Whether writing `version` over `existing` would store the same content (dates aside). */
+export function hasSameContent(existing: Annotation, version: AnnotationVersion): boolean {
+  const values = storedValues(version);
+  return (
+    JSON.stringify(existing.ranking) === JSON.stringify(values.ranking) &&
+    existing.openness === values.openness &&
+    existing.notRankable === values.notRankable &&
+    existing.notRankableReason === values.notRankableReason &&
+    existing.comment === values.comment &&
+    existing.durationMs === values.durationMs
+  );
+}
+
 /**
  * Stores an annotator's version of their annotation of a prompt. A first version inserts; a later
  * one copies the stored version to annotation_revisions, then replaces it. The same content again
@@ -110,19 +195,8 @@ export function writeAnnotation(
   version: AnnotationVersion,
   sameContent: "keep" | "revise" = "keep",
 ): AnnotationWrite {
-  const values = {
-    ranking: version.notRankable ? [] : version.ranking,
-    openness: version.openness,
-    notRankable: version.notRankable,
-    notRankableReason: version.notRankable ? (version.notRankableReason ?? null) : null,
-    comment: version.comment ? version.comment : null,
-    durationMs: version.durationMs ?? null,
-  };
-  const existing = db
-    .select()
-    .from(schema.annotations)
-    .where(and(eq(schema.annotations.promptId, promptId), eq(schema.annotations.annotatorId, annotatorId)))
-    .get();
+  const values = storedValues(version);
+  const existing = storedAnnotation(db, promptId, annotatorId);
   if (!existing) {
     const at = version.createdAt ?? new Date();
     const annotation = db
@@ -132,14 +206,8 @@ export function writeAnnotation(
       .get();
     return { annotation, outcome: "created" };
   }
-  const unchanged =
-    JSON.stringify(existing.ranking) === JSON.stringify(values.ranking) &&
-    existing.openness === values.openness &&
-    existing.notRankable === values.notRankable &&
-    existing.notRankableReason === values.notRankableReason &&
-    existing.comment === values.comment &&
-    existing.durationMs === values.durationMs;
-  if (unchanged && sameContent === "keep") return { annotation: existing, outcome: "unchanged" };
+  if (sameContent === "keep" && hasSameContent(existing, version))
+    return { annotation: existing, outcome: "unchanged" };
   db.insert(schema.annotationRevisions)
     .values({
       annotationId: existing.id,

@@ -112,7 +112,8 @@ export function seedDemo(db: Db): { created: boolean } {
     const userIds = ensureDemoUsers(tx as unknown as Db);
     if (existing) return { created: false };
 
-    const writer = tx as unknown as Db;
+    // better-sqlite3 is synchronous: writes through `db` inside the callback are in the transaction.
+    const writer = db;
     const dataset = insertDataset(writer, {
       slug: DEMO_DATASET_SLUG,
       name: "Assistant responses (demo)",

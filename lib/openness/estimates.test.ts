@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { schema, type Db } from "@/db";
-import { syntheticOpennessPrompts, simulatedAnnotators, simulateAnnotation } from "@/ml";
+import type { Db } from "@/db";
+import { simulatedAnnotators, simulateAnnotation } from "@/ml";
 import { mulberry32 } from "@/ml/rng";
 import { datasetOpennessEstimates, MIN_TAGGED_FOR_ESTIMATE } from "@/lib/openness/estimates";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
-import { addUser, openTempDb } from "@/lib/test-fixtures";
+import { writeAnnotation } from "@/lib/datasets/writer";
+import { addSimulatedDataset, addUser, openTempDb } from "@/lib/test-fixtures";
 
 let db: Db;
 let cleanup: () => void;
@@ -13,41 +14,21 @@ afterEach(() => cleanup());
 
 /** A real dataset of simulated prompts; the first `tagged` prompts get tags, every prompt gets 2 rankings. */
 function seed(promptCount: number, tagged: number) {
-  const dataset = db.insert(schema.datasets).values({ slug: "est", name: "Est" }).returning().get();
+  const { dataset, sim, prompts } = addSimulatedDataset(db, { slug: "est", promptCount, seed: 5 });
   const users = [addUser(db, "a1"), addUser(db, "a2")];
-  const sim = syntheticOpennessPrompts({ prompts: promptCount, seed: 5 });
   const annotators = simulatedAnnotators(2, 5);
   const r = mulberry32(5);
-  const ids = sim.map((p, i) => {
-    const prompt = db
-      .insert(schema.prompts)
-      .values({ datasetId: dataset.id, externalId: p.id, text: p.text })
-      .returning()
-      .get();
-    const idOf = new Map(
-      p.responses.map((x, position) => [
-        x.id,
-        db
-          .insert(schema.responses)
-          .values({ promptId: prompt.id, position, externalId: x.id, text: x.text })
-          .returning()
-          .get().id,
-      ]),
-    );
+  sim.forEach((p, i) => {
     annotators.forEach((a, k) => {
       const ann = simulateAnnotation(p, a, r);
-      db.insert(schema.annotations)
-        .values({
-          promptId: prompt.id,
-          annotatorId: users[k]!,
-          ranking: ann.ranking.map((g) => g.map((x) => idOf.get(x)!)),
-          openness: i < tagged ? ann.openness : null,
-        })
-        .run();
+      writeAnnotation(db, prompts[i]!.promptId, users[k]!, {
+        ranking: ann.ranking.map((g) => g.map((x) => prompts[i]!.responseIds.get(x)!)),
+        openness: i < tagged ? ann.openness : null,
+        notRankable: false,
+      });
     });
-    return prompt.id;
   });
-  return { datasetId: dataset.id, ids, sim };
+  return { datasetId: dataset.id, ids: prompts.map((p) => p.promptId), sim };
 }
 
 describe("dataset openness estimates", () => {

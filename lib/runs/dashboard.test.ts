@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { openDatabase, schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
+import { blankRunSummary } from "@/lib/test-fixtures";
 import { LIMITS, loadRunRewards, runDashboard, splitDashboard } from "@/lib/runs/dashboard";
 import type { PromptRewards } from "@/lib/runs/rewards";
 import { completeRun, getRunDetail } from "@/lib/runs/lifecycle";
@@ -155,15 +156,7 @@ describe("run dashboard from the database", () => {
         };
       });
     });
-    const summary = {
-      backend: "test",
-      durationMs: 1,
-      prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 },
-      metrics: {},
-      testAccuracy: null,
-      trainAccuracy: null,
-      collapse: {},
-    };
+    const summary = blankRunSummary("test");
     expect(completeRun(db, run.id, { rewards, weights: new Uint8Array([1, 2, 3]), summary })).toBe(true);
 
     const d = runDashboard(db, run.id)!;

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
 import { schema } from "@/db";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import { summarizeCollapse } from "@/lib/runs/dashboard";
 import type { PromptRewards } from "@/lib/runs/rewards";
@@ -58,7 +58,11 @@ export class ScoresFileError extends AppError {
 export function createExternalRun(db: Db, input: ExternalRunRequest, text: string, createdBy: number | null): RunRow {
   const request = externalRunSchema.parse(input);
   if (Buffer.byteLength(text) > MAX_SCORES_BYTES) throw new AppError("too-large", "The scores file is over 20 MB.");
-  const dataset = db.select().from(schema.datasets).where(eq(schema.datasets.id, request.datasetId)).get();
+  const dataset = db
+    .select()
+    .from(schema.datasets)
+    .where(and(eq(schema.datasets.id, request.datasetId), eq(schema.datasets.importStaging, false)))
+    .get();
   if (!dataset) throw new AppError("not-found", `There is no dataset with id ${request.datasetId}.`);
 
   const { prompts } = loadTrainingPrompts(db, dataset.id, { policy: "exclude" });

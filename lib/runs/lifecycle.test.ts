@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { openDatabase, schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
+import { blankRunSummary } from "@/lib/test-fixtures";
 import {
   claimNextQueuedRun,
   claimRun,
@@ -132,15 +133,7 @@ describe("run lifecycle", () => {
 
   it("lists runs without reading their weights", () => {
     const run = createRun(db, request(), null, "cli", { workerPid: process.pid });
-    const summary = {
-      backend: "x",
-      durationMs: 1,
-      prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 },
-      metrics: {},
-      testAccuracy: null,
-      trainAccuracy: null,
-      collapse: {},
-    };
+    const summary = blankRunSummary("x");
     expect(completeRun(db, run.id, { rewards: [], weights: new Uint8Array(1000), summary })).toBe(true);
     const listed = listRuns(db).find((r) => r.id === run.id)!;
     expect(listed.datasetSlug).toBe("demo");
@@ -225,15 +218,7 @@ describe("run lifecycle", () => {
 
     requestCancel(db, run.id);
     db.update(schema.trainingRuns).set({ status: "canceled" }).where(eq(schema.trainingRuns.id, run.id)).run();
-    const summary = {
-      backend: "x",
-      durationMs: 1,
-      prompts: { train: 0, test: 0, excludedWithoutOpenness: 0 },
-      metrics: {},
-      testAccuracy: null,
-      trainAccuracy: null,
-      collapse: {},
-    };
+    const summary = blankRunSummary("x");
     expect(completeRun(db, run.id, { rewards: [], weights: new Uint8Array([1]), summary })).toBe(false);
     expect(getRun(db, run.id)?.status).toBe("canceled");
   });

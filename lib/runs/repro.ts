@@ -32,8 +32,9 @@ export function ensureSyntheticLengthDataset(db: Db, prompts: number = REPRO.pro
   const existing = db.select().from(schema.datasets).where(eq(schema.datasets.slug, slug)).get();
   if (existing) return existing;
   const data = syntheticLengthDataset({ prompts, seed });
-  return db.transaction((tx) => {
-    const writer = tx as unknown as Db;
+  // better-sqlite3 is synchronous: writes through `db` inside the callback are in the transaction.
+  return db.transaction(() => {
+    const writer = db;
     const annotatorId = ensureExternalAnnotator(writer, SYNTHETIC_ANNOTATOR).id;
     const dataset = insertDataset(writer, {
       slug,

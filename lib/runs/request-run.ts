@@ -1,5 +1,5 @@
 /** Creating a run: every way in (the API, the form, the CLI, repro) asks requestRun. */
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import { describeZodError } from "@/lib/http/body";
@@ -75,7 +75,11 @@ export function createRun(
   origin: RunConfig["origin"],
   startNow?: { workerPid: number },
 ): RunRow {
-  const dataset = db.select().from(schema.datasets).where(eq(schema.datasets.id, request.datasetId)).get();
+  const dataset = db
+    .select()
+    .from(schema.datasets)
+    .where(and(eq(schema.datasets.id, request.datasetId), eq(schema.datasets.importStaging, false)))
+    .get();
   if (!dataset) throw new RunError(`There is no dataset with id ${request.datasetId}.`, "not-found");
   if (request.heldOutPromptIds) {
     const inDataset = new Set(
@@ -111,6 +115,10 @@ export function createRun(
 /** Finds a dataset by slug, for requests that name it instead of giving its id. */
 export function datasetIdBySlug(db: Db, slug: string): number | null {
   return (
-    db.select({ id: schema.datasets.id }).from(schema.datasets).where(eq(schema.datasets.slug, slug)).get()?.id ?? null
+    db
+      .select({ id: schema.datasets.id })
+      .from(schema.datasets)
+      .where(and(eq(schema.datasets.slug, slug), eq(schema.datasets.importStaging, false)))
+      .get()?.id ?? null
   );
 }

@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { getDb } from "@/lib/db";
+import { isProcessAlive } from "@/lib/process";
 import {
   claimNextQueuedRun,
   failOrphanedRuns,
@@ -44,15 +45,6 @@ function state(): SchedulerState {
 const CANCEL_GRACE_MS = 10_000;
 const TICK_MS = 2_000;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Whether a pid stored with a run still belongs to a training process (a worker, or the CLI's
  * `train`). A stored pid can outlive its process and be reused by an unrelated one, after a reboot
@@ -65,7 +57,7 @@ export function isTrainingProcess(pid: number): boolean {
   try {
     cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
   } catch {
-    return fs.existsSync("/proc/self/cmdline") ? false : isAlive(pid);
+    return fs.existsSync("/proc/self/cmdline") ? false : isProcessAlive(pid);
   }
   const args = cmdline.split("\0");
   return (

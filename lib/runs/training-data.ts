@@ -46,6 +46,7 @@ export function datasetTrainingStats(db: Db): DatasetTrainingStats[] {
              join annotations a on a.prompt_id = p.id and ${rankableAnnotationSql("a")}
             group by p.id
          ) r on r.dataset_id = d.id
+        where d.import_staging = 0
         group by d.id
         order by d.synthetic, d.name`,
     )

@@ -24,7 +24,7 @@ export async function run(argv: string[]): Promise<void> {
   if (!values.dataset || !file || positionals.length > 1) throw new Error(USAGE);
   if (!fs.existsSync(file)) throw new Error(`No such file: ${file}`);
   if (fs.statSync(file).size > MAX_IMPORT_BYTES) throw new ImportTooLargeError();
-  const result = importJsonlFile(getDb(), file, {
+  const result = await importJsonlFile(getDb(), file, {
     slug: values.dataset,
     create: {
       name: values.name,

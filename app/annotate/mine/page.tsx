@@ -1,6 +1,8 @@
 import Link from "next/link";
 import { getDb } from "@/lib/db";
 import { RankingSummary } from "@/components/ranking/ranking-summary";
+import { Alert } from "@/components/ui/alert";
+import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -41,34 +43,26 @@ export default async function MyAnnotationsPage({
 
   return (
     <div className="mx-auto max-w-4xl">
-      <header className="mb-5 flex flex-wrap items-end justify-between gap-3">
-        <div>
-          <h1 className="text-xl font-semibold tracking-tight sm:text-2xl">My annotations</h1>
-          <p className="mt-1 text-sm text-slate-600">
-            {plural(rows.length, "prompt")} ranked. Reopen one to change it; earlier versions are kept.
-          </p>
-        </div>
-        <Link href="/annotate" className={buttonVariants()}>
-          Continue annotating
-        </Link>
-      </header>
+      <PageHeader
+        className="mb-5 gap-3"
+        title="My annotations"
+        description={`${plural(rows.length, "prompt")} ranked. Reopen one to change it; earlier versions are kept.`}
+        actions={
+          <Link href="/annotate" className={buttonVariants()}>
+            Continue annotating
+          </Link>
+        }
+      />
 
       {saved && (
-        <p
-          role="status"
-          className="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-800"
-          data-testid="saved-banner"
-        >
+        <Alert tone="success" role="status" className="mb-4" data-testid="saved-banner">
           Your changes are saved; the previous version is kept.
-        </p>
+        </Alert>
       )}
       {reopen && REOPEN_PROBLEMS[reopen] && (
-        <p
-          role="alert"
-          className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900"
-        >
+        <Alert tone="warning" role="alert" className="mb-4">
           {REOPEN_PROBLEMS[reopen]}
-        </p>
+        </Alert>
       )}
 
       {rows.length === 0 ? (

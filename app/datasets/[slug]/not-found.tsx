@@ -1,17 +1,14 @@
-import { EmptyState } from "@/components/ui/empty-state";
+import { NotFoundState } from "@/components/ui/empty-state";
+
+const WAYS_ON = [
+  { href: "/datasets", label: "All datasets" },
+  { href: "/datasets/new", label: "New dataset" },
+];
 
 export default function DatasetNotFound() {
   return (
-    <EmptyState
-      eyebrow="404"
-      title="There is no such dataset or prompt"
-      testId="not-found"
-      actions={[
-        { href: "/datasets", label: "All datasets" },
-        { href: "/datasets/new", label: "New dataset" },
-      ]}
-    >
+    <NotFoundState title="There is no such dataset or prompt" actions={WAYS_ON}>
       Check the dataset name and the prompt number in the address.
-    </EmptyState>
+    </NotFoundState>
   );
 }

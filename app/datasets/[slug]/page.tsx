@@ -13,6 +13,11 @@ import { datasetAggregates, refreshInBackground, refreshPromptStats } from "@/li
 import { EXPORT_FORMATS } from "@/lib/datasets/export";
 import { REVIEW_STATE_LABELS, REVIEW_STATES } from "@/lib/annotations/review";
 import { requirePageUser } from "@/lib/auth/session";
+import { Button, buttonVariants } from "@/components/ui/button";
+import { Card, cardVariants } from "@/components/ui/card";
+import { Choice, Field } from "@/components/ui/field";
+import { Input, Select } from "@/components/ui/input";
+import { PageSection } from "@/components/ui/page-header";
 import { cn } from "@/lib/utils";
 
 export const dynamic = "force-dynamic";
@@ -45,13 +50,13 @@ function Stat({
   testId?: string;
 }) {
   return (
-    <div className={cn("rounded-lg border bg-white p-4", warn ? "border-amber-300" : "border-slate-200")}>
+    <Card padding="sm" className={cn(warn && "border-amber-300")}>
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
       <dd className={cn("mt-1 text-2xl font-semibold tabular-nums", warn && "text-amber-700")} data-testid={testId}>
         {value}
       </dd>
-      <dd className="mt-1 text-xs text-slate-500">{hint}</dd>
-    </div>
+      <dd className="mt-1 text-xs text-slate-600">{hint}</dd>
+    </Card>
   );
 }
 
@@ -100,14 +105,14 @@ export default async function Page({
         </div>
         <Link
           href={`/datasets/${dataset.slug}/import`}
-          className="inline-flex h-10 items-center rounded-md bg-white px-4 text-sm font-medium text-slate-800 ring-1 ring-slate-300 hover:bg-slate-50 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+          className={buttonVariants({ variant: "secondary" })}
           data-testid="import-link"
         >
           Import a file
         </Link>
       </header>
 
-      <section aria-labelledby="progress-heading" className="rounded-lg border border-slate-200 bg-white p-5">
+      <section aria-labelledby="progress-heading" className={cardVariants()}>
         <h2 id="progress-heading" className="text-sm font-medium text-slate-700">
           Progress: {dataset.completePrompts} of {dataset.prompts} prompts have {dataset.annotationsPerPrompt}+
           annotations
@@ -135,7 +140,7 @@ export default async function Page({
         )}
       </section>
 
-      <section aria-labelledby="export-heading" className="rounded-lg border border-slate-200 bg-white p-5">
+      <section aria-labelledby="export-heading" className={cardVariants()}>
         <h2 id="export-heading" className="font-semibold">
           Export
         </h2>
@@ -168,70 +173,55 @@ export default async function Page({
           aria-label="Export with filters"
           data-testid="export-filters"
         >
-          <label>
-            <span className="block text-xs text-slate-500">Format</span>
-            <select name="format" className="h-9 rounded-md border border-slate-300 bg-white px-2">
+          <Field size="sm" label="Format">
+            <Select name="format" density="compact">
               {EXPORT_FORMATS.map((f) => (
                 <option key={f}>{f}</option>
               ))}
-            </select>
-          </label>
-          <label>
-            <span className="block text-xs text-slate-500">Min annotators</span>
-            <input
-              name="min_annotators"
-              type="number"
-              min={0}
-              defaultValue={0}
-              className="h-9 w-24 rounded-md border border-slate-300 px-2"
-            />
-          </label>
-          <label>
-            <span className="block text-xs text-slate-500">Min agreement (W)</span>
-            <input
+            </Select>
+          </Field>
+          <Field size="sm" label="Min annotators">
+            <Input name="min_annotators" type="number" min={0} defaultValue={0} density="compact" className="w-24" />
+          </Field>
+          <Field size="sm" label="Min agreement (W)">
+            <Input
               name="min_agreement"
               type="number"
               min={0}
               max={1}
               step={0.05}
               placeholder="any"
-              className="h-9 w-24 rounded-md border border-slate-300 px-2"
+              density="compact"
+              className="w-24"
             />
-          </label>
-          <label>
-            <span className="block text-xs text-slate-500">Rewards of run</span>
-            <select name="run" className="h-9 rounded-md border border-slate-300 bg-white px-2" defaultValue="">
+          </Field>
+          <Field size="sm" label="Rewards of run">
+            <Select name="run" defaultValue="" density="compact">
               <option value="">none</option>
               {runs.map((r) => (
                 <option key={r.id} value={r.id}>
                   #{r.id} {r.name ?? ""} ({r.status})
                 </option>
               ))}
-            </select>
-          </label>
-          <label className="flex h-9 items-center gap-1.5">
-            <input type="checkbox" name="skip_not_rankable" value="1" /> skip &quot;cannot rank&quot;
-          </label>
-          <label className="flex h-9 items-center gap-1.5">
-            <input type="checkbox" name="accepted_only" value="1" data-testid="export-accepted-only" /> accepted
-            annotations only
-          </label>
-          <label className="flex h-9 items-center gap-1.5">
-            <input type="checkbox" name="gzip" value="1" /> gzip
-          </label>
-          <button
-            type="submit"
-            className="h-9 rounded-md bg-indigo-600 px-3 font-medium text-white hover:bg-indigo-500 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
-          >
+            </Select>
+          </Field>
+          <Choice type="checkbox" name="skip_not_rankable" value="1" className="h-9" label='skip "cannot rank"' />
+          <Choice
+            type="checkbox"
+            name="accepted_only"
+            value="1"
+            data-testid="export-accepted-only"
+            className="h-9"
+            label="accepted annotations only"
+          />
+          <Choice type="checkbox" name="gzip" value="1" className="h-9" label="gzip" />
+          <Button type="submit" size="sm" className="h-9">
             Download
-          </button>
+          </Button>
         </form>
       </section>
 
-      <section aria-labelledby="agreement-heading" className="space-y-4">
-        <h2 id="agreement-heading" className="text-lg font-semibold">
-          Agreement
-        </h2>
+      <PageSection id="agreement" title="Agreement" className="space-y-4">
         <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           <Stat
             label="Mean Kendall's W"
@@ -287,12 +277,9 @@ export default async function Page({
           Thresholds: prompt W &lt; {t.promptW}; annotator tau-b &lt; {t.annotatorTau} (with {t.annotatorMinPrompts}+
           shared prompts); openness alpha &lt; {t.opennessAlpha}. The dashed line marks the threshold.
         </p>
-      </section>
+      </PageSection>
 
-      <section aria-labelledby="annotators-heading" className="space-y-2">
-        <h2 id="annotators-heading" className="text-lg font-semibold">
-          Annotators
-        </h2>
+      <PageSection id="annotators" title="Annotators" className="space-y-2">
         <SortableTable
           caption="Annotators with their agreement against the leave-one-out consensus"
           testId="annotator-table"
@@ -316,12 +303,9 @@ export default async function Page({
             },
           }))}
         />
-      </section>
+      </PageSection>
 
-      <section aria-labelledby="prompts-heading" className="space-y-2">
-        <h2 id="prompts-heading" className="text-lg font-semibold">
-          Prompts
-        </h2>
+      <PageSection id="prompts" title="Prompts" className="space-y-2">
         <PromptBrowser
           basePath={basePath}
           search={search}
@@ -331,7 +315,7 @@ export default async function Page({
           estimates={new Map(prompts.rows.map((p) => [p.id, openness.byPrompt.get(p.id)?.estimate ?? null]))}
         />
         <OpennessEstimateSummary estimates={openness} />
-      </section>
+      </PageSection>
     </div>
   );
 }

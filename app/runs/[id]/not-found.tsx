@@ -1,17 +1,14 @@
-import { EmptyState } from "@/components/ui/empty-state";
+import { NotFoundState } from "@/components/ui/empty-state";
+
+const WAYS_ON = [
+  { href: "/runs", label: "All runs" },
+  { href: "/runs/new", label: "Start a run" },
+];
 
 export default function RunNotFound() {
   return (
-    <EmptyState
-      eyebrow="404"
-      title="There is no such run"
-      testId="not-found"
-      actions={[
-        { href: "/runs", label: "All runs" },
-        { href: "/runs/new", label: "Start a run" },
-      ]}
-    >
+    <NotFoundState title="There is no such run" actions={WAYS_ON}>
       Check the run number in the address; runs are never renumbered.
-    </EmptyState>
+    </NotFoundState>
   );
 }

@@ -1,4 +1,6 @@
 import Link from "next/link";
+import { Breadcrumb } from "@/components/ui/breadcrumb";
+import { cardVariants } from "@/components/ui/card";
 import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
@@ -62,12 +64,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
     <div className="space-y-6">
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div>
-          <p className="text-sm text-slate-600">
-            <Link href="/runs" className="hover:underline">
-              Runs
-            </Link>{" "}
-            / #{run.id}
-          </p>
+          <Breadcrumb parent={{ href: "/runs", label: "Runs" }} current={`#${run.id}`} />
           <h1 className="mt-1 flex flex-wrap items-center gap-3 text-2xl font-semibold tracking-tight">
             {run.name}
             <StatusBadge status={run.status} testId="run-status-header" />
@@ -94,7 +91,9 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           </p>
         </div>
       </div>
-      <dl className="flex flex-wrap gap-x-5 gap-y-1 rounded-lg border border-slate-200 bg-white px-4 py-2.5 text-xs shadow-sm">
+      <dl
+        className={cardVariants({ padding: "none", className: "flex flex-wrap gap-x-5 gap-y-1 px-4 py-2.5 text-xs" })}
+      >
         {settings.map(([k, v]) => (
           <div key={k} className="flex gap-1.5">
             <dt className="text-slate-600">{k}</dt>

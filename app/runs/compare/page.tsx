@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Breadcrumb } from "@/components/ui/breadcrumb";
 import { getDb } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { runDashboard, type RunDashboard } from "@/lib/runs/dashboard";
@@ -12,7 +13,9 @@ import {
 } from "@/components/runs/collapse-dashboard";
 import { StatusBadge } from "@/components/runs/status-badge";
 import { AutoRefresh } from "@/components/runs/auto-refresh";
+import { cardVariants } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
+import { DataTable, TableCell, TableRow } from "@/components/ui/table";
 import { num, pct } from "@/components/runs/format";
 
 export const metadata = { title: "Compare runs" };
@@ -50,12 +53,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   return (
     <div className="space-y-6">
       <div>
-        <p className="text-sm text-slate-600">
-          <Link href="/runs" className="hover:underline">
-            Runs
-          </Link>{" "}
-          / compare
-        </p>
+        <Breadcrumb parent={{ href: "/runs", label: "Runs" }} current="compare" />
         <h1 className="mt-1 text-2xl font-semibold tracking-tight">
           {left.run.config.utility} vs {right.run.config.utility}
           <span className="ml-2 text-base font-normal text-slate-600">
@@ -78,7 +76,13 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
             {d.run.status === "succeeded" ? (
               <Column data={d} />
             ) : (
-              <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-600">
+              <p
+                className={cardVariants({
+                  tone: "dashed",
+                  padding: "lg",
+                  className: "text-center text-sm text-slate-600",
+                })}
+              >
                 {d.run.status === "failed" || d.run.status === "canceled"
                   ? `This run ${d.run.status}: ${d.run.error ?? ""}`
                   : `Training… ${pct(d.run.progress, 0)}`}
@@ -105,56 +109,47 @@ function Column({ data }: { data: RunDashboard }) {
   );
 }
 
-function NumbersTable({ left, right }: { left: RunDashboard; right: RunDashboard }) {
-  const row = (d: RunDashboard) => {
-    const held = d.splits.test ?? d.splits.train;
-    const summary = d.run.summary;
-    return { held, summary };
-  };
-  const L = row(left);
-  const R = row(right);
-  const lines: [string, string, string][] = [
-    ["utility", left.run.config.utility, right.run.config.utility],
-    ["held-out pair accuracy", pct(L.held?.accuracy), pct(R.held?.accuracy)],
-    ["verdict", L.held?.verdictKind ?? "–", R.held?.verdictKind ?? "–"],
-    [
-      "normalised gap (aware ≥ " + left.thresholds.awareMin + ")",
-      num(L.held?.normalizedGap, 2),
-      num(R.held?.normalizedGap, 2),
-    ],
-    ["collapse gap (raw)", num(L.held?.gap), num(R.held?.gap)],
-    [
-      "openness tracking slope (aware ≥ " + left.thresholds.trackingAwareMin + ")",
-      num(L.held?.tracking, 2),
-      num(R.held?.tracking, 2),
-    ],
-    [
-      "flagged prompts",
-      L.held ? `${L.held.flaggedTotal} / ${L.held.prompts}` : "–",
-      R.held ? `${R.held.flaggedTotal} / ${R.held.prompts}` : "–",
-    ],
-    ["steps", String(L.summary?.metrics.steps ?? "–"), String(R.summary?.metrics.steps ?? "–")],
+/** The headline numbers of one run's held-out split (else its training split), in NUMBER_LABELS' order. */
+function headlineNumbers(d: RunDashboard): string[] {
+  const held = d.splits.test ?? d.splits.train;
+  return [
+    d.run.config.utility,
+    pct(held?.accuracy),
+    held?.verdictKind ?? "–",
+    num(held?.normalizedGap, 2),
+    num(held?.gap),
+    num(held?.tracking, 2),
+    held ? `${held.flaggedTotal} / ${held.prompts}` : "–",
+    String(d.run.summary?.metrics.steps ?? "–"),
   ];
+}
+
+function NumbersTable({ left, right }: { left: RunDashboard; right: RunDashboard }) {
+  const labels = [
+    "utility",
+    "held-out pair accuracy",
+    "verdict",
+    `normalised gap (aware ≥ ${left.thresholds.awareMin})`,
+    "collapse gap (raw)",
+    `openness tracking slope (aware ≥ ${left.thresholds.trackingAwareMin})`,
+    "flagged prompts",
+    "steps",
+  ];
+  const [l, r] = [headlineNumbers(left), headlineNumbers(right)];
   return (
-    <div className="overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm">
-      <table className="w-full text-sm" data-testid="compare-numbers">
-        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
-          <tr>
-            <th className="px-4 py-2 font-medium">held-out</th>
-            <th className="px-4 py-2 font-medium">#{left.run.id}</th>
-            <th className="px-4 py-2 font-medium">#{right.run.id}</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {lines.map(([label, l, r]) => (
-            <tr key={label}>
-              <td className="px-4 py-2 text-slate-600">{label}</td>
-              <td className="px-4 py-2 font-medium tabular-nums">{l}</td>
-              <td className="px-4 py-2 font-medium tabular-nums">{r}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      className="w-full"
+      frameClassName="shadow-sm"
+      data-testid="compare-numbers"
+      columns={["held-out", `#${left.run.id}`, `#${right.run.id}`]}
+    >
+      {labels.map((label, i) => (
+        <TableRow key={label}>
+          <TableCell className="text-slate-600">{label}</TableCell>
+          <TableCell className="font-medium tabular-nums">{l[i]}</TableCell>
+          <TableCell className="font-medium tabular-nums">{r[i]}</TableCell>
+        </TableRow>
+      ))}
+    </DataTable>
   );
 }

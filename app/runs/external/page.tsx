@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { Breadcrumb } from "@/components/ui/breadcrumb";
 import { getDb } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { listDatasets } from "@/lib/datasets/queries";
@@ -13,12 +13,7 @@ export default async function ExternalRunPage() {
   const datasets = listDatasets(getDb()).map((d) => ({ id: d.id, name: d.name, slug: d.slug }));
   return (
     <div className="max-w-3xl space-y-4">
-      <p className="text-sm text-slate-500">
-        <Link href="/runs" className="hover:underline">
-          Runs
-        </Link>{" "}
-        / external
-      </p>
+      <Breadcrumb parent={{ href: "/runs", label: "Runs" }} current="external" />
       <h1 className="text-2xl font-semibold tracking-tight">Judge a reward model trained elsewhere</h1>
       <p className="text-sm text-slate-600">
         Score this dataset&apos;s responses with your reward model (TRL, OpenRLHF, …) and upload the scores: Octorank

@@ -4,6 +4,8 @@ import { datasetTrainingStats } from "@/lib/runs/training-data";
 import { UTILITY_DESCRIPTIONS, UTILITY_NAMES } from "@/lib/runs/schemas";
 import { MIN_TRAINING_PROMPTS, trainSettingDefaults } from "@/lib/runs/training";
 import { RunForm } from "@/components/runs/run-form";
+import { cardVariants } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
 
 export const metadata = { title: "New run" };
 export const dynamic = "force-dynamic";
@@ -15,15 +17,12 @@ export default async function NewRunPage({ searchParams }: { searchParams: Promi
   const selected = datasets.find((d) => d.slug === dataset) ?? datasets.find((d) => !d.synthetic) ?? datasets[0];
   return (
     <div className="mx-auto max-w-3xl space-y-6">
-      <div>
-        <h1 className="text-2xl font-semibold tracking-tight">New training run</h1>
-        <p className="mt-1 text-sm text-slate-600">
-          Trains a reward model on a dataset&apos;s rankings in a background worker. You can close this page: the run
-          keeps going, one at a time, in the order queued.
-        </p>
-      </div>
+      <PageHeader
+        title="New training run"
+        description="Trains a reward model on a dataset's rankings in a background worker. You can close this page: the run keeps going, one at a time, in the order queued."
+      />
       {datasets.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-600">
+        <p className={cardVariants({ tone: "dashed", className: "text-sm text-slate-600" })}>
           There are no datasets yet. Import one first.
         </p>
       ) : (

@@ -1,9 +1,8 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db";
-import { RankingBoard } from "@/components/ranking/ranking-board";
+import { AnnotationBoard } from "@/components/ranking/annotation-board";
 import { getMyAnnotation } from "@/lib/annotations/annotations";
-import { PairwiseBoard } from "@/components/pairwise/pairwise-board";
 import { getDataset } from "@/lib/datasets/queries";
 import { requirePageUser } from "@/lib/auth/session";
 import { parseRecordId } from "@/lib/http/ids";
@@ -33,37 +32,16 @@ export default async function EditAnnotationPage({ params }: { params: Promise<{
           the history.
         </p>
       </header>
-      {pairwise ? (
-        <PairwiseBoard
-          key={annotation.id}
-          mode="edit"
-          annotationId={annotation.id}
-          prompt={mine.prompt}
-          responses={mine.responses}
-          guidelines={mine.dataset.guidelines}
-          initial={{ openness: annotation.openness, comment: annotation.comment }}
-          afterSaveHref={`/annotate/mine?saved=${annotation.id}`}
-          cancelHref="/annotate/mine"
-        />
-      ) : (
-        <RankingBoard
-          key={annotation.id}
-          mode="edit"
-          annotationId={annotation.id}
-          prompt={mine.prompt}
-          responses={mine.responses}
-          guidelines={mine.dataset.guidelines}
-          initial={{
-            ranking: annotation.ranking,
-            openness: annotation.openness,
-            notRankable: annotation.notRankable,
-            notRankableReason: annotation.notRankableReason,
-            comment: annotation.comment,
-          }}
-          afterSaveHref={`/annotate/mine?saved=${annotation.id}`}
-          cancelHref="/annotate/mine"
-        />
-      )}
+      <AnnotationBoard
+        key={annotation.id}
+        pairwise={pairwise}
+        annotation={annotation}
+        prompt={mine.prompt}
+        responses={mine.responses}
+        guidelines={mine.dataset.guidelines}
+        afterSaveHref={`/annotate/mine?saved=${annotation.id}`}
+        cancelHref="/annotate/mine"
+      />
     </div>
   );
 }

@@ -1,4 +1,7 @@
 import Link from "next/link";
+import type { ReactNode } from "react";
+import { cardVariants } from "@/components/ui/card";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db";
 import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
@@ -98,77 +101,56 @@ export default async function Page({
         </p>
       </div>
 
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full text-sm" data-testid="prompt-rankings">
-          <caption className="sr-only">Each annotator&apos;s rank of each response (= marks a tie)</caption>
-          <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-            <tr>
-              <th scope="col" className="px-3 py-2">
-                Annotator
-              </th>
-              {prompt.responses.map((r) => (
-                <th key={r.id} scope="col" className="px-3 py-2 text-center" title={r.externalId}>
-                  {label.get(r.id)}
-                </th>
-              ))}
-              <th scope="col" className="px-3 py-2 text-right">
-                Openness
-              </th>
-              <th scope="col" className="px-3 py-2">
-                Note
-              </th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {prompt.annotations.map((a, i) => (
-              <tr key={i}>
-                <th scope="row" className="px-3 py-2 text-left font-medium">
-                  {a.annotator}
-                </th>
-                {prompt.responses.map((r) => (
-                  <td key={r.id} className="px-3 py-2 text-center tabular-nums">
-                    {a.notRankable ? "" : rankOf(a.ranking, r.id)}
-                  </td>
-                ))}
-                <td className="px-3 py-2 text-right tabular-nums">{a.openness ?? "—"}</td>
-                <td className="min-w-48 max-w-md px-3 py-2 text-slate-700" data-testid="annotation-note">
-                  {a.notRankable ? (
-                    <Markdown source={`**Cannot rank:** ${a.notRankableReason ?? ""}`} />
-                  ) : (
-                    a.comment && <Markdown source={a.comment} />
-                  )}
-                </td>
-              </tr>
+      <Table data-testid="prompt-rankings">
+        <caption className="sr-only">Each annotator&apos;s rank of each response (= marks a tie)</caption>
+        <TableHeader>
+          <TableRow>
+            <TableHead>Annotator</TableHead>
+            {prompt.responses.map((r) => (
+              <TableHead key={r.id} className="text-center" title={r.externalId}>
+                {label.get(r.id)}
+              </TableHead>
             ))}
-            {prompt.consensus.length > 0 && (
-              <tr className="bg-indigo-50/50">
-                <th scope="row" className="px-3 py-2 text-left font-semibold">
-                  Consensus (Borda{acceptedOnly ? `, ${prompt.consensusOf} accepted` : ""})
-                </th>
-                {prompt.responses.map((r) => (
-                  <td key={r.id} className="px-3 py-2 text-center font-semibold tabular-nums">
-                    {rankOf(prompt.consensus, r.id)}
-                  </td>
-                ))}
-                <td colSpan={2} />
-              </tr>
-            )}
-            {runId !== undefined && (
-              <tr>
-                <th scope="row" className="px-3 py-2 text-left font-semibold">
-                  Reward
-                </th>
-                {prompt.responses.map((r) => (
-                  <td key={r.id} className="px-3 py-2 text-center tabular-nums">
-                    {r.reward === null ? "—" : r.reward.toFixed(3)}
-                  </td>
-                ))}
-                <td colSpan={2} />
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+            <TableHead numeric>Openness</TableHead>
+            <TableHead>Note</TableHead>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {prompt.annotations.map((a, i) => (
+            <TableRow key={i}>
+              <TableHead scope="row" className="text-left font-medium">
+                {a.annotator}
+              </TableHead>
+              {prompt.responses.map((r) => (
+                <TableCell key={r.id} className="text-center tabular-nums">
+                  {a.notRankable ? "" : rankOf(a.ranking, r.id)}
+                </TableCell>
+              ))}
+              <TableCell numeric>{a.openness ?? "—"}</TableCell>
+              <TableCell className="min-w-48 max-w-md text-slate-700" data-testid="annotation-note">
+                {a.notRankable ? (
+                  <Markdown source={`**Cannot rank:** ${a.notRankableReason ?? ""}`} />
+                ) : (
+                  a.comment && <Markdown source={a.comment} />
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+          {prompt.consensus.length > 0 && (
+            <PerResponseRow
+              header={`Consensus (Borda${acceptedOnly ? `, ${prompt.consensusOf} accepted` : ""})`}
+              cells={prompt.responses.map((r) => rankOf(prompt.consensus, r.id))}
+              className="bg-indigo-50/50 font-semibold"
+            />
+          )}
+          {runId !== undefined && (
+            <PerResponseRow
+              header="Reward"
+              cells={prompt.responses.map((r) => (r.reward === null ? "—" : r.reward.toFixed(3)))}
+            />
+          )}
+        </TableBody>
+      </Table>
 
       <p className="text-sm text-slate-600">
         {acceptedOnly ? (
@@ -204,7 +186,7 @@ export default async function Page({
         {prompt.responses.map((r) => (
           <li
             key={r.id}
-            className="min-w-0 rounded-lg border border-slate-200 bg-white p-4"
+            className={cardVariants({ padding: "sm", className: "min-w-0" })}
             data-testid="prompt-response"
           >
             <p className="mb-1 flex items-center justify-between text-xs text-slate-500">
@@ -228,5 +210,22 @@ export default async function Page({
         ))}
       </ol>
     </div>
+  );
+}
+
+/** A summary row under the annotators: its name, then one value per response column. */
+function PerResponseRow({ header, cells, className }: { header: string; cells: ReactNode[]; className?: string }) {
+  return (
+    <TableRow className={className}>
+      <TableHead scope="row" className="text-left">
+        {header}
+      </TableHead>
+      {cells.map((cell, k) => (
+        <TableCell key={k} className="text-center tabular-nums">
+          {cell}
+        </TableCell>
+      ))}
+      <TableCell colSpan={2} />
+    </TableRow>
   );
 }

@@ -1,0 +1,172 @@
+import crypto from "node:crypto";
+import { z } from "zod";
+import type { RankingGroups } from "@/db/schema";
+
+/**
+ * The JSONL import format, one prompt per line (README "Data formats"), and the checks a line
+ * passes on its own, before anything stored is looked at. Pure: no database, no files.
+ */
+
+export type LineError = { line: number; field: string; reason: string };
+
+const idSchema = z.union([z.string().trim().min(1).max(200), z.number().int()]).transform(String);
+const timestampSchema = z
+  .union([z.string(), z.number()])
+  .pipe(z.coerce.date("Use an ISO 8601 date or epoch milliseconds."));
+
+const responseSchema = z.union([
+  z.string().min(1, "A response text may not be empty."),
+  z.object({
+    id: idSchema.optional(),
+    text: z.string().min(1, "A response text may not be empty."),
+    embedding: z.array(z.number()).max(8192).nullable().optional(),
+  }),
+]);
+
+const importedAnnotationSchema = z.object({
+  annotator: z.string().trim().min(1, "Name the annotator.").max(200),
+  /** Groups best first; items are response ids (strings) or 0-based indices into `responses`. */
+  ranking: z.array(
+    z.array(z.union([z.string(), z.number().int().nonnegative()])).min(1, "A ranking group may not be empty."),
+  ),
+  openness: z.number().min(0).max(1).nullable().optional(),
+  not_rankable: z.boolean().optional(),
+  not_rankable_reason: z.string().max(2000).nullable().optional(),
+  comment: z.string().max(10_000).nullable().optional(),
+  duration_ms: z.number().int().nonnegative().nullable().optional(),
+  created_at: timestampSchema.optional(),
+  updated_at: timestampSchema.optional(),
+});
+export type ImportedAnnotation = z.infer<typeof importedAnnotationSchema>;
+
+export const importLineSchema = z.object({
+  id: idSchema.optional(),
+  prompt: z.string().min(1, "The prompt text may not be empty."),
+  responses: z.array(responseSchema).min(2, "A prompt needs at least 2 responses."),
+  openness: z
+    .number()
+    .min(0, "Openness is between 0 and 1.")
+    .max(1, "Openness is between 0 and 1.")
+    .nullable()
+    .optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+  annotations: z.array(importedAnnotationSchema).optional(),
+});
+export type ImportLine = z.infer<typeof importLineSchema>;
+
+/** A stable id for a prompt line without one, so re-importing the same text finds the same prompt. */
+export function derivedPromptId(text: string): string {
+  return `p-${crypto.createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+}
+
+/** A line's prompt with the ids it is matched on: its own, else derived from the text and position. */
+export type LinePrompt = {
+  externalId: string;
+  text: string;
+  openness: number | null;
+  metadata: Record<string, unknown> | null;
+  responses: { id: string; text: string; embedding: number[] | null }[];
+  annotations: ImportedAnnotation[];
+};
+
+export type ParsedLine = { lineNumber: number; prompt: LinePrompt };
+
+/** JSON, then the schema, then the response ids: a line that passes is internally consistent. */
+export function parseImportLine(raw: string, lineNumber: number): ParsedLine | { errors: LineError[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    return { errors: [{ line: lineNumber, field: "(line)", reason: `Not valid JSON: ${(error as Error).message}` }] };
+  }
+  const parsed = importLineSchema.safeParse(json);
+  if (!parsed.success) {
+    return {
+      errors: parsed.error.issues.map((issue) => ({
+        line: lineNumber,
+        field: issue.path.join(".") || "(line)",
+        reason: issue.message,
+      })),
+    };
+  }
+  const line = parsed.data;
+  const externalId = line.id ?? derivedPromptId(line.prompt);
+  const responses = line.responses.map((r, i) =>
+    typeof r === "string"
+      ? { id: `${externalId}-${i}`, text: r, embedding: null }
+      : { id: r.id ?? `${externalId}-${i}`, text: r.text, embedding: r.embedding ?? null },
+  );
+  return {
+    lineNumber,
+    prompt: {
+      externalId,
+      text: line.prompt,
+      openness: line.openness ?? null,
+      metadata: line.metadata ?? null,
+      responses,
+      annotations: line.annotations ?? [],
+    },
+  };
+}
+
+/** The first problem with a line's responses for a dataset of `responsesPerPrompt`, if any. */
+export function responsesProblem(prompt: LinePrompt, responsesPerPrompt: number): Omit<LineError, "line"> | null {
+  if (prompt.responses.length !== responsesPerPrompt) {
+    return {
+      field: "responses",
+      reason: `Expected ${responsesPerPrompt} responses (the dataset's responses per prompt), got ${prompt.responses.length}.`,
+    };
+  }
+  const seen = new Set<string>();
+  for (const [i, r] of prompt.responses.entries()) {
+    if (seen.has(r.id))
+      return { field: `responses.${i}.id`, reason: `Response id "${r.id}" appears twice in this prompt.` };
+    seen.add(r.id);
+  }
+  return null;
+}
+
+/**
+ * An imported ranking in stored response ids, checked to place every response once (a
+ * not-rankable annotation may also place none).
+ */
+export function resolveRanking(
+  annotation: ImportedAnnotation,
+  field: string,
+  prompt: LinePrompt,
+  responseIds: Map<string, number>,
+): { ranking: RankingGroups } | { errors: Omit<LineError, "line">[] } {
+  const errors: Omit<LineError, "line">[] = [];
+  const ranking: RankingGroups = [];
+  const used = new Set<number>();
+  for (const [g, group] of annotation.ranking.entries()) {
+    const internal: number[] = [];
+    for (const [k, item] of group.entries()) {
+      const externalId = typeof item === "number" ? prompt.responses[item]?.id : item;
+      const id = externalId === undefined ? undefined : responseIds.get(externalId);
+      if (id === undefined) {
+        errors.push({ field: `${field}.ranking.${g}.${k}`, reason: `"${item}" is not a response of this prompt.` });
+      } else if (used.has(id)) {
+        errors.push({ field: `${field}.ranking.${g}.${k}`, reason: `Response "${externalId}" is ranked twice.` });
+      } else {
+        used.add(id);
+        internal.push(id);
+      }
+    }
+    ranking.push(internal);
+  }
+  if (errors.length) return { errors };
+  const placesNone = annotation.not_rankable && used.size === 0;
+  if (!placesNone && used.size !== responseIds.size) {
+    const missing = prompt.responses.filter((r) => !used.has(responseIds.get(r.id)!)).map((r) => r.id);
+    return {
+      errors: [
+        {
+          field: `${field}.ranking`,
+          reason: `The ranking must place every response once; missing: ${missing.join(", ")}.`,
+        },
+      ],
+    };
+  }
+  return { ranking };
+}

@@ -1,0 +1,271 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openDatabase, type Db } from "@/db";
+import { listMyAnnotations } from "@/lib/annotations/annotations";
+import { findQueueDataset, listQueueDatasets } from "@/lib/annotations/queue";
+import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
+import { importJsonlFile } from "@/lib/datasets/import";
+import { discardAbandonedImports, IMPORT_LEASE_MS } from "@/lib/datasets/import-staging";
+import { parsePromptSearch, searchPrompts } from "@/lib/datasets/prompt-search";
+import { getDataset, getDatasetProgress, listDatasets } from "@/lib/datasets/queries";
+import { createRun } from "@/lib/runs/request-run";
+import type { RunRequest } from "@/lib/runs/schemas";
+import { datasetTrainingStats } from "@/lib/runs/training-data";
+import { addDataset, addUser, importedRowCounts, openTempDb, writeJsonl } from "@/lib/test-fixtures";
+
+let db: Db;
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ db, dir, cleanup } = openTempDb());
+});
+afterEach(() => cleanup());
+
+/** `count` prompts of 4 responses, each ranked by the given annotators (names or team emails). */
+function promptLines(count: number, { prefix = "b", annotators = ["rater-a"] } = {}) {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}${i}`,
+    prompt: `Prompt ${prefix}${i}: explain task ${i % 97} in a few steps.`,
+    responses: Array.from({ length: 4 }, (_, r) => ({ id: `r${r}`, text: `Answer ${r} to ${prefix}${i}` })),
+    annotations: annotators.map((annotator, a) => ({
+      annotator,
+      ranking: [0, 1, 2, 3].map((r) => [(r + i + a) % 4]),
+      openness: 0.25,
+    })),
+  }));
+}
+
+function spawnWorker(script: string, args: string[]): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join("lib", "datasets", "test-workers", script), ...args],
+    {
+      cwd: process.cwd(),
+      stdio: ["ignore", "pipe", "inherit", "ipc"],
+    },
+  );
+  children.push(child);
+  return child;
+}
+
+/** Imports `lines` into `slug`, calling `meanwhile` after the import's `nth` write transaction. */
+function importWhile(lines: (object | string)[], slug: string, nth: number, meanwhile: () => void) {
+  let transactions = 0;
+  return importJsonlFile(
+    db,
+    writeJsonl(dir, lines),
+    { slug },
+    {
+      transactionBudgetMs: 20,
+      onTransaction: () => {
+        if (++transactions === nth) meanwhile();
+      },
+    },
+  );
+}
+
+const stagedPrompts = (d: Db) =>
+  (
+    d.$client
+      .prepare("select count(*) as n from prompts p join datasets d on d.id = p.dataset_id where d.import_staging = 1")
+      .get() as { n: number }
+  ).n;
+
+/** Enough lines for hundreds of write transactions. */
+const LARGE = 6000;
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  children.length = 0;
+});
+
+describe("a large import", () => {
+  it("never makes a writer submitting in a loop (busy_timeout 5000) fail with SQLITE_BUSY", async () => {
+    const annotator = addUser(db, "busy-annotator");
+    const { prompts } = addDataset(db, { slug: "busy", promptCount: 4, perPrompt: 4 });
+    const file = writeJsonl(dir, promptLines(LARGE));
+    const submitter = spawnWorker("submit-loop.ts", [
+      path.join(dir, "test.db"),
+      String(annotator),
+      ...prompts.map((p) => String(p.id)),
+    ]);
+    const report = new Promise<{ submits: number; busy: number; otherErrors: string[]; longestSubmitMs: number }>(
+      (resolve) => submitter.on("message", (m) => m !== "ready" && resolve(m as never)),
+    );
+    await new Promise((resolve) => submitter.once("message", resolve));
+    const submitsBefore = db.$client.prepare("select count(*) as n from annotation_revisions").get() as { n: number };
+
+    const holds: number[] = [];
+    const result = await importJsonlFile(
+      db,
+      file,
+      { slug: "big" },
+      { transactionBudgetMs: 20, onTransaction: (ms) => holds.push(ms) },
+    );
+    const submitsDuring = (db.$client.prepare("select count(*) as n from annotation_revisions").get() as { n: number })
+      .n;
+    submitter.send("stop");
+    const seen = await report;
+
+    expect(result).toMatchObject({ ok: true, promptsCreated: LARGE, annotationsCreated: LARGE });
+    expect(seen.busy).toBe(0);
+    expect(seen.otherErrors).toEqual([]);
+    // The submitter got in while the import ran, not only after it.
+    expect(submitsDuring).toBeGreaterThan(submitsBefore.n);
+    expect(holds.length).toBeGreaterThan(20);
+    console.log(
+      `import of ${LARGE} lines: ${holds.length} write transactions, longest held ${Math.max(...holds).toFixed(1)} ms; ` +
+        `${seen.submits} submits beside it, longest ${seen.longestSubmitMs.toFixed(1)} ms, ${seen.busy} busy`,
+    );
+  });
+});
+
+describe("an import that does not pass", () => {
+  it("leaves nothing when its last line is bad, whether it creates a dataset or adds to one", async () => {
+    addUser(db, "member");
+    const kept = promptLines(3, { prefix: "k", annotators: ["alice", "member@test.local"] });
+    expect((await importJsonlFile(db, writeJsonl(dir, kept), { slug: "kept" })).ok).toBe(true);
+    const before = importedRowCounts(db);
+    // New prompts, new annotators, and a changed ranking of a stored prompt: then a bad line.
+    const changed = { ...kept[0]!, annotations: [{ annotator: "alice", ranking: [[3], [2], [1], [0]] }] };
+    const lines = [changed, ...promptLines(1000, { annotators: ["carol", "dave"] }), '{"prompt": "no responses"}'];
+    for (const slug of ["kept", "never"]) {
+      const result = await importJsonlFile(db, writeJsonl(dir, lines), { slug });
+      expect(result).toMatchObject({ ok: false, errors: [{ line: 1002, field: "responses" }] });
+      expect(importedRowCounts(db)).toEqual(before);
+    }
+  });
+
+  it("leaves nothing visible when its process is killed, and the next import discards what it staged", async () => {
+    const before = importedRowCounts(db);
+    const file = writeJsonl(dir, promptLines(30_000, { annotators: ["erin"] }));
+    const importer = spawnWorker("import-file.ts", [path.join(dir, "test.db"), file, "killed"]);
+    const exited = new Promise((resolve) => importer.on("exit", resolve));
+    while (stagedPrompts(db) < 500) await new Promise((resolve) => setTimeout(resolve, 50));
+    importer.kill("SIGKILL");
+    await exited;
+
+    expect(stagedPrompts(db)).toBeGreaterThan(0);
+    expect(getDataset(db, "killed")).toBeNull();
+    expect(listDatasets(db)).toEqual([]);
+    expect(listQueueDatasets(db)).toEqual([]);
+
+    expect(await discardAbandonedImports(db)).toBe(1);
+    expect(importedRowCounts(db)).toEqual(before);
+    expect(await discardAbandonedImports(db)).toBe(0);
+    expect(await importJsonlFile(db, writeJsonl(dir, promptLines(2)), { slug: "killed" })).toMatchObject({
+      ok: true,
+      promptsCreated: 2,
+    });
+  });
+
+  it("is discarded, and says so, when its importer stalls past the lease", async () => {
+    const before = importedRowCounts(db);
+    const other = openDatabase(path.join(dir, "test.db"));
+    let discarding: Promise<number> | null = null;
+    // Another process finds the lease expired (as after a SIGSTOP) while the import goes on.
+    const result = await importWhile(promptLines(2000), "stalled", 3, () => {
+      discarding = discardAbandonedImports(other, undefined, Date.now() + IMPORT_LEASE_MS + 1);
+    });
+    expect(await discarding).toBe(1);
+    expect(result).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
+    expect(!result.ok && result.errors[0]!.reason).toMatch(/stalled past its lease/);
+    expect(importedRowCounts(db)).toEqual(before);
+    other.$client.close();
+  });
+
+  it("refuses to land when its slug was created, or its prompts stored, by another writer meanwhile", async () => {
+    const other = openDatabase(path.join(dir, "test.db"));
+    const created = await importWhile(promptLines(200), "race", 1, () =>
+      addDataset(other, { slug: "race", promptCount: 1, perPrompt: 4 }),
+    );
+    expect(created).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
+    expect(getDatasetProgress(db, "race")!.prompts).toBe(1);
+
+    const before = importedRowCounts(db);
+    const clash = { ...promptLines(1, { prefix: "race-p" })[0]!, id: "clash" };
+    // Staged first, then stored in the target by someone else: found when the import lands.
+    const merged = await importWhile([clash, ...promptLines(200, { prefix: "m" })], "race", 1, () =>
+      other.$client
+        .prepare("insert into prompts (dataset_id, external_id, text) values (?, 'clash', 'another text')")
+        .run(getDataset(other, "race")!.id),
+    );
+    expect(merged).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
+    expect(!merged.ok && merged.errors[0]!.reason).toMatch(/"clash" reached dataset "race" from another writer/);
+    expect(importedRowCounts(db)).toEqual({
+      ...before,
+      prompts: before.prompts + 1,
+      prompt_stats: before.prompt_stats + 1,
+      prompts_fts_docsize: before.prompts_fts_docsize + 1,
+      dataset_fill: before.dataset_fill + 1,
+    });
+    other.$client.close();
+  });
+});
+
+describe("an import in progress", () => {
+  it("is invisible to every reader until it lands, then all of it is there", async () => {
+    const member = addUser(db, "member");
+    const target = addDataset(db, { slug: "target", promptCount: 3, perPrompt: 4 });
+    const reader = openDatabase(path.join(dir, "test.db"));
+    const consensus = (d: Db) => [
+      ...exportLines(d, target.dataset.id, exportOptionsSchema.parse({ format: "consensus" })),
+    ];
+    const view = (d: Db) => ({
+      datasets: listDatasets(d).map((x) => [x.slug, x.prompts, x.annotations]),
+      queue: listQueueDatasets(d).map((x) => x.slug),
+      fresh: getDataset(d, "fresh"),
+      freshQueue: findQueueDataset(d, "fresh"),
+      search: searchPrompts(d, target.dataset.id, parsePromptSearch({}), 10_000).rows.length,
+      consensus: consensus(d).length,
+      training: datasetTrainingStats(d).map((x) => [x.slug, x.prompts]),
+      mine: listMyAnnotations(d, member).length,
+    });
+    // Annotations by a team member, on new prompts and on one the target already has.
+    const existing = {
+      id: "target-p0",
+      prompt: "Prompt 0 of target",
+      responses: Array.from({ length: 4 }, (_, i) => ({ id: `r${i}`, text: `Response ${i} to prompt 0` })),
+      annotations: [{ annotator: "member@test.local", ranking: [["r3"], ["r0"], ["r1"], ["r2"]] }],
+    };
+    const lines = [existing, ...promptLines(600, { annotators: ["member@test.local", "outsider"] })];
+    for (const slug of ["target", "fresh"]) {
+      const before = view(reader);
+      const during: ReturnType<typeof view>[] = [];
+      let runOnStaging: unknown = null;
+      const result = await importJsonlFile(
+        db,
+        writeJsonl(dir, lines),
+        { slug },
+        {
+          transactionBudgetMs: 20,
+          onTransaction: () => {
+            const staging = reader.$client.prepare("select id from datasets where import_staging = 1").get() as
+              { id: number } | undefined;
+            if (!staging || during.length >= 3) return;
+            during.push(view(reader));
+            try {
+              createRun(reader, { datasetId: staging.id } as RunRequest, null, "api");
+            } catch (error) {
+              runOnStaging = error;
+            }
+          },
+        },
+      );
+      expect(result.ok).toBe(true);
+      expect(during).toEqual([before, before, before]);
+      expect(String(runOnStaging)).toMatch(/no dataset/);
+    }
+    const after = view(reader);
+    expect(after.datasets).toEqual([
+      ["target", 603, 1201],
+      ["fresh", 601, 1201],
+    ]);
+    expect(after.mine).toBe(601 + 601);
+    expect(after.search).toBe(603);
+    expect(db.$client.prepare("select count(*) as n from datasets where import_staging = 1").get()).toEqual({ n: 0 });
+    reader.$client.close();
+  });
+});
