@@ -15,7 +15,7 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../db/index";
-import { exportLines, exportOptionsSchema, exportStream } from "../lib/datasets/export";
+import { exportOptionsSchema, exportPages, exportStream } from "../lib/datasets/export";
 import { importJsonlFile } from "../lib/datasets/import";
 
 type Measurement = { seconds: number; peakRssMb: number; detail: string };
@@ -68,7 +68,7 @@ async function child(argv: string[]): Promise<void> {
   } else {
     const datasetId = (db.$client.prepare("select id from datasets where slug = 'bench'").get() as { id: number }).id;
     // The same path as the HTTP route: generator → web stream, read to the end like a client would.
-    const stream = exportStream(exportLines(db, datasetId, exportOptionsSchema.parse({ format: "pairs" })), false);
+    const stream = exportStream(exportPages(db, datasetId, exportOptionsSchema.parse({ format: "pairs" })), false);
     const reader = stream.getReader();
     let bytes = 0;
     let lines = 0;

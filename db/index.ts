@@ -24,6 +24,28 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
+/** SQLITE_BUSY and its variants: another connection held the write lock past this one's busy timeout. */
+export function isDatabaseBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
+/**
+ * Runs a write, and again while the database is locked, backing off between attempts without
+ * holding the event loop, until `deadline` (ms since the epoch): for writes that must not be lost
+ * to a long writer elsewhere (a run's lease, progress and result).
+ */
+export async function writeWhenFree<T>(write: () => T, deadline: number): Promise<T> {
+  for (let wait = 50; ; wait = Math.min(wait * 2, 2_000)) {
+    try {
+      return write();
+    } catch (error) {
+      if (!isDatabaseBusy(error) || Date.now() + wait > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
 /**
  * The database holds password hashes and everyone's work: readable by its owner only. SQLite gives
  * the -wal and -shm files the database file's mode; ones left by an older version are fixed too.

@@ -294,6 +294,10 @@ export const promptStats = sqliteTable(
   },
   (t) => [
     index("prompt_stats_dataset_w").on(t.datasetId, t.kendallW),
+    // The prompt list's sorts (ORDER in lib/datasets/prompt-search.ts), so a page is an index walk, not a sort.
+    index("prompt_stats_sort_w").on(t.datasetId, sql`${t.kendallW} is null`, t.kendallW, t.promptId),
+    index("prompt_stats_sort_w_desc").on(t.datasetId, sql`${t.kendallW} is null`, sql`${t.kendallW} desc`, t.promptId),
+    index("prompt_stats_sort_rankings").on(t.datasetId, sql`${t.rankings} desc`, t.promptId),
     index("prompt_stats_dataset").on(t.datasetId),
     index("prompt_stats_stale")
       .on(t.datasetId)
@@ -311,6 +315,100 @@ export const statsVersions = sqliteTable("stats_versions", {
     .references(() => datasets.id, { onDelete: "cascade" }),
   version: integer("version").notNull().default(0),
 });
+
+/**
+ * A dataset's sums over its prompt_stats rows, kept by triggers on prompt_stats (migration
+ * 0011), so the dataset page's summary is one row however many prompts there are.
+ */
+export const datasetStats = sqliteTable("dataset_stats", {
+  datasetId: integer("dataset_id")
+    .primaryKey()
+    .references(() => datasets.id, { onDelete: "cascade" }),
+  prompts: integer("prompts").notNull().default(0),
+  stale: integer("stale").notNull().default(0),
+  /** Prompts with a Kendall's W, and the sum of their W. */
+  wCount: integer("w_count").notNull().default(0),
+  wSum: real("w_sum").notNull().default(0),
+  alphaCount: integer("alpha_count").notNull().default(0),
+  alphaSum: real("alpha_sum").notNull().default(0),
+  alphaSumSquares: real("alpha_sum_squares").notNull().default(0),
+  alphaWithin: real("alpha_within").notNull().default(0),
+  /** Prompts with at least two openness tags. */
+  alphaUnits: integer("alpha_units").notNull().default(0),
+  reviewPending: integer("review_pending").notNull().default(0),
+  reviewAccepted: integer("review_accepted").notNull().default(0),
+  reviewRejected: integer("review_rejected").notNull().default(0),
+  reviewSentBack: integer("review_sent_back").notNull().default(0),
+  /** Bumped by every insert, update or delete of the dataset's annotations (migration 0012): what caches of them key on. */
+  annotationChanges: integer("annotation_changes").notNull().default(0),
+});
+
+/** Histogram counts of prompt_stats columns per dataset, kept by the same triggers. */
+export const statsBins = sqliteTable(
+  "stats_bins",
+  {
+    datasetId: integer("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    metric: text("metric", { enum: ["kendall_w", "mean_tau_b"] }).notNull(),
+    bin: integer("bin").notNull(),
+    prompts: integer("prompts").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.metric, t.bin] })],
+);
+
+/**
+ * Per dataset and annotator: their annotations (triggers on annotations) and their agreement
+ * sums (triggers on annotation_agreement), for the annotator table and the annotator counts.
+ */
+export const datasetAnnotators = sqliteTable(
+  "dataset_annotators",
+  {
+    datasetId: integer("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    annotatorId: integer("annotator_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    annotations: integer("annotations").notNull().default(0),
+    /** Annotations with a tau against the others' consensus, and the sum of those taus. */
+    compared: integer("compared").notNull().default(0),
+    tauSum: real("tau_sum").notNull().default(0),
+    /** Annotations with a recorded duration (the median reads them from annotation_agreement's index). */
+    durations: integer("durations").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.annotatorId] })],
+);
+
+/**
+ * A dataset's openness estimates as last computed off the server's event loop
+ * (scripts/openness-worker.ts), for the dataset page: the summary here, one row per prompt below.
+ */
+export const opennessEstimateSummaries = sqliteTable("openness_estimate_summaries", {
+  datasetId: integer("dataset_id")
+    .primaryKey()
+    .references(() => datasets.id, { onDelete: "cascade" }),
+  /** The opennessVersion of the data they were computed from. */
+  version: text("version").notNull(),
+  taggedPrompts: integer("tagged_prompts").notNull(),
+  tagSd: real("tag_sd").notNull(),
+  unavailable: text("unavailable"),
+  evaluation: text("evaluation", { mode: "json" }),
+  computedAt: integer("computed_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export const opennessEstimates = sqliteTable(
+  "openness_estimates",
+  {
+    promptId: integer("prompt_id")
+      .primaryKey()
+      .references(() => prompts.id, { onDelete: "cascade" }),
+    datasetId: integer("dataset_id").notNull(),
+    estimate: real("estimate").notNull(),
+    sd: real("sd").notNull(),
+  },
+  (t) => [index("openness_estimates_dataset").on(t.datasetId)],
+);
 
 /** Each rankable annotation's tau-b against the others' consensus on its prompt (computed with prompt_stats). */
 export const annotationAgreement = sqliteTable(

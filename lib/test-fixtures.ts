@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterEach, beforeEach } from "vitest";
 import { openDatabase, schema, type Db } from "@/db";
 import type { QueueOrderName } from "@/db/schema";
 import { insertPrompt } from "@/lib/datasets/writer";
@@ -138,5 +139,28 @@ export function blankRunSummary(backend: string) {
     testAccuracy: null,
     trainAccuracy: null,
     collapse: {},
+  };
+}
+
+/**
+ * A fresh migrated database (and temp folder) for each test of the file that calls this at its
+ * top: read `.db` and `.dir` inside the tests.
+ */
+export function freshDbPerTest(): { readonly db: Db; readonly dir: string } {
+  let current: ReturnType<typeof openTempDb> | null = null;
+  beforeEach(() => {
+    current = openTempDb();
+  });
+  afterEach(() => {
+    current?.cleanup();
+    current = null;
+  });
+  return {
+    get db() {
+      return current!.db;
+    },
+    get dir() {
+      return current!.dir;
+    },
   };
 }

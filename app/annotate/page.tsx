@@ -4,8 +4,9 @@ import { Alert } from "@/components/ui/alert";
 import { buttonVariants } from "@/components/ui/button";
 import { cardVariants } from "@/components/ui/card";
 import { AnnotationBoard } from "@/components/ranking/annotation-board";
+import { QueueClaim } from "@/components/ranking/queue-claim";
 import { QueueProgressBar } from "@/components/ranking/queue-progress";
-import { findQueueDataset, listQueueDatasets, nextPrompt, queueProgress } from "@/lib/annotations/queue";
+import { findQueueDataset, listQueueDatasets, queueProgress } from "@/lib/annotations/queue";
 import { getMyAnnotation } from "@/lib/annotations/annotations";
 import { sentBackToAnnotator } from "@/lib/annotations/review";
 import { getDataset } from "@/lib/datasets/queries";
@@ -50,12 +51,12 @@ export default async function AnnotatePage({
     );
   }
 
-  // Work a reviewer sent back comes before any new prompt, and takes no lease.
+  // Rendering changes nothing: the next prompt is claimed by the browser (QueueClaim, a POST).
+  // Work a reviewer sent back comes before any new prompt.
   const sentBack = sentBackToAnnotator(db, dataset.id, user.id);
   const redo = sentBack[0] ? getMyAnnotation(db, user.id, sentBack[0].annotationId) : null;
   const pairwise = getDataset(db, dataset.slug)?.rankingMode === "pairwise";
-  const queued = redo ? null : nextPrompt(db, dataset, user.id);
-  const progress = queued?.progress ?? queueProgress(db, dataset, user.id);
+  const progress = queueProgress(db, dataset, user.id);
   const datasetQuery = `?dataset=${encodeURIComponent(dataset.slug)}`;
 
   return (
@@ -90,12 +91,6 @@ export default async function AnnotatePage({
         <QueueProgressBar progress={progress} />
       </header>
 
-      {saved && queued?.status === "prompt" && (
-        <Alert tone="success" role="status" className="mb-4" data-testid="saved-banner">
-          Saved. Here is your next prompt.
-        </Alert>
-      )}
-
       {redo && sentBack[0] ? (
         <>
           <Alert tone="warning" role="status" className="mb-4 py-3" data-testid="sent-back-banner">
@@ -123,42 +118,47 @@ export default async function AnnotatePage({
             cancelHref="/annotate/mine"
           />
         </>
-      ) : queued?.status === "prompt" ? (
-        <AnnotationBoard
-          key={queued.prompt.id}
-          pairwise={pairwise}
-          prompt={queued.prompt}
-          responses={queued.responses}
-          guidelines={dataset.guidelines}
-          afterSaveHref={`/annotate${datasetQuery}&saved=${queued.prompt.id}`}
-        />
       ) : (
-        <section
-          className={cardVariants({ padding: "lg", className: "mx-auto mt-10 max-w-lg text-center" })}
-          data-testid="queue-empty"
-        >
-          <div
-            aria-hidden
-            className="mx-auto grid h-14 w-14 place-items-center rounded-full bg-emerald-100 text-2xl text-emerald-700"
-          >
-            ✓
-          </div>
-          <h2 className="mt-4 text-xl font-semibold text-slate-900">All done here, thank you!</h2>
-          <p className="mt-2 text-sm text-slate-600">
-            You have ranked {progress.doneByMe} {progress.doneByMe === 1 ? "prompt" : "prompts"} in {dataset.name}.
-            Every other prompt already has its {progress.target} rankings, is being ranked by someone else right now, or
-            was skipped by you.
-          </p>
-          <div className="mt-6 flex flex-wrap justify-center gap-2">
-            <Link href="/annotate/mine" className={buttonVariants()}>
-              Review my annotations
-            </Link>
-            <Link href={`/annotate${datasetQuery}`} className={buttonVariants({ variant: "secondary" })}>
-              Check again
-            </Link>
-          </div>
-        </section>
+        <QueueClaim
+          // A new key per server render: a save or a skip refreshes the page, and the next prompt is claimed anew.
+          key={renderId()}
+          datasetSlug={dataset.slug}
+          pairwise={pairwise}
+          guidelines={dataset.guidelines}
+          queueHref={`/annotate${datasetQuery}`}
+          saved={Boolean(saved)}
+          done={
+            <section
+              className={cardVariants({ padding: "lg", className: "mx-auto mt-10 max-w-lg text-center" })}
+              data-testid="queue-empty"
+            >
+              <div
+                aria-hidden
+                className="mx-auto grid h-14 w-14 place-items-center rounded-full bg-emerald-100 text-2xl text-emerald-700"
+              >
+                ✓
+              </div>
+              <h2 className="mt-4 text-xl font-semibold text-slate-900">All done here, thank you!</h2>
+              <p className="mt-2 text-sm text-slate-600">
+                You have ranked {progress.doneByMe} {progress.doneByMe === 1 ? "prompt" : "prompts"} in {dataset.name}.
+                Every other prompt already has its {progress.target} rankings, is being ranked by someone else right
+                now, or was skipped by you.
+              </p>
+              <div className="mt-6 flex flex-wrap justify-center gap-2">
+                <Link href="/annotate/mine" className={buttonVariants()}>
+                  Review my annotations
+                </Link>
+                <Link href={`/annotate${datasetQuery}`} className={buttonVariants({ variant: "secondary" })}>
+                  Check again
+                </Link>
+              </div>
+            </section>
+          }
+        />
       )}
     </div>
   );
 }
+
+let renders = 0;
+const renderId = () => `${process.pid}-${++renders}`;

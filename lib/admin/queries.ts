@@ -23,6 +23,10 @@ export type AdminUser = {
   lastAnnotationAt: Date | null;
 };
 
+/** An annotation `a` of a prompt an import has staged but not landed (lib/datasets/import-staging.ts): not counted yet. */
+const IN_STAGED_IMPORT = `exists (select 1 from prompts sp join datasets sd on sd.id = sp.dataset_id
+  where sp.id = a.prompt_id and sd.import_staging = 1)`;
+
 export function listUsers(db: Db): AdminUser[] {
   const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
   const rows = db.$client
@@ -42,12 +46,12 @@ export function listUsers(db: Db): AdminUser[] {
     >(
       `select u.id, u.email, u.name, u.role, u.disabled, u.created_at,
               count(a.id) as annotations, coalesce(sum(a.updated_at >= ?), 0) as last_week, max(a.updated_at) as last_at
-       from users u left join annotations a on a.annotator_id = u.id
+       from users u left join annotations a on a.annotator_id = u.id and not ${IN_STAGED_IMPORT}
        where u.external = 0 group by u.id order by u.role, u.email`,
     )
     .all(weekAgo);
   const durations = db.$client.prepare<[number], { d: number }>(
-    "select duration_ms as d from annotations where annotator_id = ? and duration_ms is not null",
+    `select duration_ms as d from annotations a where annotator_id = ? and duration_ms is not null and not ${IN_STAGED_IMPORT}`,
   );
   return rows.map((r) => {
     const medianMs = median(durations.all(r.id).map((x) => x.d));

@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { schema, type Db } from "@/db";
+import { describe, expect, it } from "vitest";
+import { schema } from "@/db";
 import {
   annotationInputSchema,
   editAnnotation,
@@ -9,19 +9,16 @@ import {
   type AnnotationInput,
 } from "@/lib/annotations/annotations";
 import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
-import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
+import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 import { AppError } from "@/lib/errors";
 
-let db: Db;
-let cleanup: () => void;
-beforeEach(() => ({ db, cleanup } = openTempDb()));
-afterEach(() => cleanup());
+const temp = freshDbPerTest();
 
 function snapshot() {
   return {
-    annotations: db.select().from(schema.annotations).all(),
-    revisions: db.select().from(schema.annotationRevisions).all(),
-    assignments: db.select().from(schema.assignments).all(),
+    annotations: temp.db.select().from(schema.annotations).all(),
+    revisions: temp.db.select().from(schema.annotationRevisions).all(),
+    assignments: temp.db.select().from(schema.assignments).all(),
   };
 }
 
@@ -31,9 +28,9 @@ function input(promptId: number, ranking: number[][], extra: Partial<AnnotationI
 
 describe("saveAnnotation", () => {
   it("stores the ranking groups, ties included, and ends the lease", () => {
-    const { prompts } = addDataset(db, { promptCount: 1 });
-    const user = addUser(db, "alice");
-    nextPrompt(db, findQueueDataset(db)!, user);
+    const { prompts } = addDataset(temp.db, { promptCount: 1 });
+    const user = addUser(temp.db, "alice");
+    nextPrompt(temp.db, findQueueDataset(temp.db)!, user);
     expect(snapshot().assignments).toHaveLength(1);
     const [a, b, c, d, e, f, g, h] = prompts[0]!.responseIds as [
       number,
@@ -46,9 +43,9 @@ describe("saveAnnotation", () => {
       number,
     ];
     const ranking = [[c], [a, b], [d], [e], [h, g, f]];
-    const saved = saveAnnotation(db, user, input(prompts[0]!.id, ranking, { comment: "  fine  " }));
+    const saved = saveAnnotation(temp.db, user, input(prompts[0]!.id, ranking, { comment: "  fine  " }));
     expect(saved.revised).toBe(false);
-    const row = db.select().from(schema.annotations).get()!;
+    const row = temp.db.select().from(schema.annotations).get()!;
     expect(row).toMatchObject({
       ranking,
       openness: 0.25,
@@ -73,9 +70,9 @@ describe("saveAnnotation", () => {
     }
 
     function setup() {
-      const { prompts } = addDataset(db, { promptCount: 2 });
-      const user = addUser(db, "alice");
-      nextPrompt(db, findQueueDataset(db)!, user);
+      const { prompts } = addDataset(temp.db, { promptCount: 2 });
+      const user = addUser(temp.db, "alice");
+      nextPrompt(temp.db, findQueueDataset(temp.db)!, user);
       const [p, other] = prompts as [(typeof prompts)[0], (typeof prompts)[0]];
       return { user, p, other, before: snapshot() };
     }
@@ -84,7 +81,7 @@ describe("saveAnnotation", () => {
       const { user, p, before } = setup();
       const result = refusal(() =>
         saveAnnotation(
-          db,
+          temp.db,
           user,
           input(
             p.id,
@@ -101,7 +98,7 @@ describe("saveAnnotation", () => {
       const { user, p, before } = setup();
       const ids = p.responseIds.map((id) => [id]);
       ids.push([p.responseIds[3]!]);
-      const result = refusal(() => saveAnnotation(db, user, input(p.id, ids)));
+      const result = refusal(() => saveAnnotation(temp.db, user, input(p.id, ids)));
       expect(result).toMatchObject({ kind: "invalid", details: { duplicated: [p.responseIds[3]] } });
       expect(snapshot()).toEqual(before);
     });
@@ -110,7 +107,7 @@ describe("saveAnnotation", () => {
       const { user, p, other, before } = setup();
       const ids = p.responseIds.slice(1).map((id) => [id]);
       ids.push([other.responseIds[0]!]);
-      const result = refusal(() => saveAnnotation(db, user, input(p.id, ids)));
+      const result = refusal(() => saveAnnotation(temp.db, user, input(p.id, ids)));
       expect(result).toMatchObject({
         kind: "invalid",
         details: { foreign: [other.responseIds[0]], missing: [p.responseIds[0]] },
@@ -124,7 +121,7 @@ describe("saveAnnotation", () => {
       expect(
         refusal(() =>
           saveAnnotation(
-            db,
+            temp.db,
             user,
             input(
               987_654,
@@ -154,15 +151,15 @@ describe("saveAnnotation", () => {
   });
 
   it("cannot-rank stores no ranking and keeps the reason", () => {
-    const { prompts } = addDataset(db, { promptCount: 1 });
-    const user = addUser(db, "alice");
+    const { prompts } = addDataset(temp.db, { promptCount: 1 });
+    const user = addUser(temp.db, "alice");
     const saved = saveAnnotation(
-      db,
+      temp.db,
       user,
       input(prompts[0]!.id, [], { notRankable: true, notRankableReason: "Garbled", openness: null }),
     );
     expect(saved.revised).toBe(false);
-    expect(db.select().from(schema.annotations).get()).toMatchObject({
+    expect(temp.db.select().from(schema.annotations).get()).toMatchObject({
       ranking: [],
       notRankable: true,
       notRankableReason: "Garbled",
@@ -171,11 +168,11 @@ describe("saveAnnotation", () => {
   });
 
   it("an edit keeps the previous version as a revision; others cannot edit it", () => {
-    const { prompts } = addDataset(db, { promptCount: 1 });
-    const [alice, bob] = [addUser(db, "alice"), addUser(db, "bob")];
+    const { prompts } = addDataset(temp.db, { promptCount: 1 });
+    const [alice, bob] = [addUser(temp.db, "alice"), addUser(temp.db, "bob")];
     const ids = prompts[0]!.responseIds;
     const first = saveAnnotation(
-      db,
+      temp.db,
       alice,
       input(
         prompts[0]!.id,
@@ -188,7 +185,7 @@ describe("saveAnnotation", () => {
       .slice()
       .reverse()
       .map((id) => [id]);
-    const edited = editAnnotation(db, alice, first.annotation.id, {
+    const edited = editAnnotation(temp.db, alice, first.annotation.id, {
       ranking: reversed,
       openness: 1,
       notRankable: false,
@@ -199,7 +196,7 @@ describe("saveAnnotation", () => {
       annotation: { id: first.annotation.id, ranking: reversed, openness: 1 },
     });
 
-    const revisions = db.select().from(schema.annotationRevisions).all();
+    const revisions = temp.db.select().from(schema.annotationRevisions).all();
     expect(revisions).toHaveLength(1);
     expect(revisions[0]).toMatchObject({
       annotationId: first.annotation.id,
@@ -207,17 +204,17 @@ describe("saveAnnotation", () => {
       openness: 0.25,
       comment: "first",
     });
-    expect(db.select().from(schema.annotations).all()).toHaveLength(1);
+    expect(temp.db.select().from(schema.annotations).all()).toHaveLength(1);
 
     const before = snapshot();
     expect(() =>
-      editAnnotation(db, bob, first.annotation.id, { ranking: reversed, openness: 0, notRankable: false }),
+      editAnnotation(temp.db, bob, first.annotation.id, { ranking: reversed, openness: 0, notRankable: false }),
     ).toThrow(/You have no annotation/);
     expect(snapshot()).toEqual(before);
 
-    expect(listMyAnnotations(db, alice)).toMatchObject([{ id: first.annotation.id, edits: 1, openness: 1 }]);
-    expect(listMyAnnotations(db, bob)).toEqual([]);
-    expect(getMyAnnotation(db, bob, first.annotation.id)).toBeNull();
-    expect(getMyAnnotation(db, alice, first.annotation.id)?.responses).toHaveLength(8);
+    expect(listMyAnnotations(temp.db, alice)).toMatchObject([{ id: first.annotation.id, edits: 1, openness: 1 }]);
+    expect(listMyAnnotations(temp.db, bob)).toEqual([]);
+    expect(getMyAnnotation(temp.db, bob, first.annotation.id)).toBeNull();
+    expect(getMyAnnotation(temp.db, alice, first.annotation.id)?.responses).toHaveLength(8);
   });
 });

@@ -9,7 +9,7 @@
 import type { Db } from "@/db";
 import type { QueueOrderName } from "@/db/schema";
 import { loadRewardModel, rewardMargin } from "@/ml";
-import { datasetOpennessEstimates } from "@/lib/openness/estimates";
+import { datasetOpennessEstimates, opennessVersion } from "@/lib/openness/estimates";
 
 export const REFRESH_MS = 30_000;
 /** Priority of a prompt the model says nothing about: after every scored one. */
@@ -25,17 +25,6 @@ function latestRun(db: Db, datasetId: number): { id: number; weights: Buffer } |
         where dataset_id = ? and status = 'succeeded' and weights is not null order by id desc limit 1`,
     )
     .get(datasetId) as { id: number; weights: Buffer } | undefined;
-}
-
-function estimatesVersionKey(db: Db, datasetId: number): string {
-  const row = db.$client
-    .prepare(
-      `select count(a.id) as n, coalesce(max(a.id), 0) as last, coalesce(max(a.updated_at), 0) as updated,
-              (select count(*) from prompts where dataset_id = ?) as prompts
-         from annotations a join prompts p on p.id = a.prompt_id where p.dataset_id = ?`,
-    )
-    .get(datasetId, datasetId) as Record<string, number>;
-  return Object.values(row).join(":");
 }
 
 /** Priorities (lower first) of every prompt of the dataset for the order. */
@@ -76,7 +65,7 @@ export function computeQueuePriorities(
 
 function versionOf(db: Db, datasetId: number, order: "uncertain-openness" | "uncertain-rewards"): string {
   return order === "uncertain-openness"
-    ? `${order}:${estimatesVersionKey(db, datasetId)}`
+    ? `${order}:${opennessVersion(db, datasetId)}`
     : `${order}:${latestRun(db, datasetId)?.id ?? "none"}`;
 }
 

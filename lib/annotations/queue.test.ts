@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { schema, type Db } from "@/db";
+import { describe, expect, it } from "vitest";
+import { schema } from "@/db";
 import { eq } from "drizzle-orm";
 import {
   findQueueDataset,
@@ -13,15 +13,12 @@ import {
   type QueueDataset,
 } from "@/lib/annotations/queue";
 import { saveAnnotation } from "@/lib/annotations/annotations";
-import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
+import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
-let db: Db;
-let cleanup: () => void;
-beforeEach(() => ({ db, cleanup } = openTempDb()));
-afterEach(() => cleanup());
+const temp = freshDbPerTest();
 
 function annotate(dataset: QueueDataset, userId: number, promptId: number, responseIds: number[]) {
-  const saved = saveAnnotation(db, userId, {
+  const saved = saveAnnotation(temp.db, userId, {
     promptId,
     ranking: responseIds.map((id) => [id]),
     openness: 0.5,
@@ -37,38 +34,38 @@ function promptIdOf(result: ReturnType<typeof nextPrompt>): number | null {
 
 describe("queue", () => {
   it("hands the last slot of a prompt to one annotator only, until the lease expires", () => {
-    const { prompts } = addDataset(db, { promptCount: 1, k: 2 });
-    const dataset = findQueueDataset(db)!;
-    const [first, second, third] = [addUser(db, "first"), addUser(db, "second"), addUser(db, "third")];
+    const { prompts } = addDataset(temp.db, { promptCount: 1, k: 2 });
+    const dataset = findQueueDataset(temp.db)!;
+    const [first, second, third] = [addUser(temp.db, "first"), addUser(temp.db, "second"), addUser(temp.db, "third")];
     annotate(dataset, first, prompts[0]!.id, prompts[0]!.responseIds);
 
     const now = new Date("2030-01-01T10:00:00Z");
-    expect(promptIdOf(nextPrompt(db, dataset, second, now))).toBe(prompts[0]!.id);
+    expect(promptIdOf(nextPrompt(temp.db, dataset, second, now))).toBe(prompts[0]!.id);
     // One annotation plus second's live lease fill k = 2: third gets nothing.
-    const forThird = nextPrompt(db, dataset, third, now);
+    const forThird = nextPrompt(temp.db, dataset, third, now);
     expect(forThird.status).toBe("done");
     expect(forThird.progress.leftForMe).toBe(0);
     // Second reloading gets the same prompt back.
-    expect(promptIdOf(nextPrompt(db, dataset, second, new Date(now.getTime() + 60_000)))).toBe(prompts[0]!.id);
+    expect(promptIdOf(nextPrompt(temp.db, dataset, second, new Date(now.getTime() + 60_000)))).toBe(prompts[0]!.id);
     // After the lease runs out the slot is free again.
     const later = new Date(now.getTime() + 2 * LEASE_MS);
-    expect(promptIdOf(nextPrompt(db, dataset, third, later))).toBe(prompts[0]!.id);
+    expect(promptIdOf(nextPrompt(temp.db, dataset, third, later))).toBe(prompts[0]!.id);
   });
 
   it("never serves a prompt the annotator already ranked, and stops at k annotations", () => {
-    const { prompts } = addDataset(db, { promptCount: 2, k: 1 });
-    const dataset = findQueueDataset(db)!;
-    const [alice, bob] = [addUser(db, "alice"), addUser(db, "bob")];
-    const firstId = promptIdOf(nextPrompt(db, dataset, alice))!;
+    const { prompts } = addDataset(temp.db, { promptCount: 2, k: 1 });
+    const dataset = findQueueDataset(temp.db)!;
+    const [alice, bob] = [addUser(temp.db, "alice"), addUser(temp.db, "bob")];
+    const firstId = promptIdOf(nextPrompt(temp.db, dataset, alice))!;
     const first = prompts.find((p) => p.id === firstId)!;
     annotate(dataset, alice, first.id, first.responseIds);
-    expect(db.select().from(schema.assignments).all()).toHaveLength(0); // submitting released the lease
+    expect(temp.db.select().from(schema.assignments).all()).toHaveLength(0); // submitting released the lease
 
-    const next = promptIdOf(nextPrompt(db, dataset, alice));
+    const next = promptIdOf(nextPrompt(temp.db, dataset, alice));
     expect(next).not.toBe(firstId);
     // Bob: the first prompt is full (k = 1), the second is leased to Alice.
-    expect(nextPrompt(db, dataset, bob).status).toBe("done");
-    expect(queueProgress(db, dataset, alice)).toMatchObject({
+    expect(nextPrompt(temp.db, dataset, bob).status).toBe("done");
+    expect(queueProgress(temp.db, dataset, alice)).toMatchObject({
       doneByMe: 1,
       totalPrompts: 2,
       completePrompts: 1,
@@ -77,83 +74,83 @@ describe("queue", () => {
   });
 
   it("skip gives the prompt back to others and keeps it out of the skipper's queue", () => {
-    const { prompts } = addDataset(db, { promptCount: 2, k: 1 });
-    const dataset = findQueueDataset(db)!;
-    const [alice, bob] = [addUser(db, "alice"), addUser(db, "bob")];
-    const skipped = promptIdOf(nextPrompt(db, dataset, alice))!;
-    expect(skipPrompt(db, skipped, alice)).toBe(true);
+    const { prompts } = addDataset(temp.db, { promptCount: 2, k: 1 });
+    const dataset = findQueueDataset(temp.db)!;
+    const [alice, bob] = [addUser(temp.db, "alice"), addUser(temp.db, "bob")];
+    const skipped = promptIdOf(nextPrompt(temp.db, dataset, alice))!;
+    expect(skipPrompt(temp.db, skipped, alice)).toBe(true);
 
-    const aliceNext = promptIdOf(nextPrompt(db, dataset, alice));
+    const aliceNext = promptIdOf(nextPrompt(temp.db, dataset, alice));
     expect(aliceNext).not.toBe(skipped);
     expect(aliceNext).toBe(prompts.find((p) => p.id !== skipped)!.id);
     // The skipped prompt is free for Bob (Alice's skip is not a lease).
-    expect(promptIdOf(nextPrompt(db, dataset, bob))).toBe(skipped);
-    expect(skipPrompt(db, 999_999, alice)).toBe(false);
+    expect(promptIdOf(nextPrompt(temp.db, dataset, bob))).toBe(skipped);
+    expect(skipPrompt(temp.db, 999_999, alice)).toBe(false);
   });
 
   it("keeps the skip's reason in the skipper's list, and reopening puts the prompt next in their queue", () => {
-    const { prompts } = addDataset(db, { promptCount: 3, k: 1 });
-    const dataset = findQueueDataset(db)!;
-    const [alice, bob] = [addUser(db, "alice"), addUser(db, "bob")];
+    const { prompts } = addDataset(temp.db, { promptCount: 3, k: 1 });
+    const dataset = findQueueDataset(temp.db)!;
+    const [alice, bob] = [addUser(temp.db, "alice"), addUser(temp.db, "bob")];
     const now = new Date("2030-01-01T10:00:00Z");
-    const first = promptIdOf(nextPrompt(db, dataset, alice, now))!;
-    skipPrompt(db, first, alice, now, "  outside my expertise ");
-    const second = promptIdOf(nextPrompt(db, dataset, alice, now))!;
-    skipPrompt(db, second, alice, now, "   ");
-    expect(listSkipped(db, alice, now).map((s) => [s.promptId, s.reason])).toEqual(
+    const first = promptIdOf(nextPrompt(temp.db, dataset, alice, now))!;
+    skipPrompt(temp.db, first, alice, now, "  outside my expertise ");
+    const second = promptIdOf(nextPrompt(temp.db, dataset, alice, now))!;
+    skipPrompt(temp.db, second, alice, now, "   ");
+    expect(listSkipped(temp.db, alice, now).map((s) => [s.promptId, s.reason])).toEqual(
       expect.arrayContaining([
         [first, "outside my expertise"],
         [second, null],
       ]),
     );
-    expect(listSkipped(db, bob, now)).toEqual([]);
+    expect(listSkipped(temp.db, bob, now)).toEqual([]);
     // Bob cannot reopen Alice's skip; Alice can, and the queue serves it to her next.
-    expect(reopenSkipped(db, first, bob, now).status).toBe("not-skipped");
-    const third = promptIdOf(nextPrompt(db, dataset, alice, now));
+    expect(reopenSkipped(temp.db, first, bob, now).status).toBe("not-skipped");
+    const third = promptIdOf(nextPrompt(temp.db, dataset, alice, now));
     expect(third).toBe(prompts.find((p) => p.id !== first && p.id !== second)!.id);
-    expect(reopenSkipped(db, first, alice, new Date(now.getTime() + 1000))).toEqual({
+    expect(reopenSkipped(temp.db, first, alice, new Date(now.getTime() + 1000))).toEqual({
       status: "reopened",
       datasetSlug: dataset.slug,
     });
-    expect(promptIdOf(nextPrompt(db, dataset, alice, new Date(now.getTime() + 2000)))).toBe(first);
-    expect(listSkipped(db, alice, now).map((s) => s.promptId)).toEqual([second]);
+    expect(promptIdOf(nextPrompt(temp.db, dataset, alice, new Date(now.getTime() + 2000)))).toBe(first);
+    expect(listSkipped(temp.db, alice, now).map((s) => s.promptId)).toEqual([second]);
     // A skip others filled meanwhile (k = 1) cannot be taken back.
-    const bobs = promptIdOf(nextPrompt(db, dataset, bob, now));
+    const bobs = promptIdOf(nextPrompt(temp.db, dataset, bob, now));
     expect(bobs).toBe(second);
     annotate(dataset, bob, second, prompts.find((p) => p.id === second)!.responseIds);
-    expect(reopenSkipped(db, second, alice, now).status).toBe("full");
+    expect(reopenSkipped(temp.db, second, alice, now).status).toBe("full");
     // Expired skips leave the list.
-    expect(listSkipped(db, alice, new Date(now.getTime() + 2 * 24 * 3600_000))).toEqual([]);
+    expect(listSkipped(temp.db, alice, new Date(now.getTime() + 2 * 24 * 3600_000))).toEqual([]);
   });
 
   it("shows responses in a stable order per annotator, different between annotators", () => {
-    const { prompts } = addDataset(db, { promptCount: 1, k: 5 });
-    const dataset = findQueueDataset(db)!;
-    const users = ["a", "b", "c", "d"].map((n) => addUser(db, n));
+    const { prompts } = addDataset(temp.db, { promptCount: 1, k: 5 });
+    const dataset = findQueueDataset(temp.db)!;
+    const users = ["a", "b", "c", "d"].map((n) => addUser(temp.db, n));
     const orders = users.map((u) => {
-      const r = nextPrompt(db, dataset, u);
+      const r = nextPrompt(temp.db, dataset, u);
       return r.status === "prompt" ? r.responses.map((x) => x.id) : [];
     });
     for (const order of orders) expect([...order].sort((x, y) => x - y)).toEqual(prompts[0]!.responseIds);
     expect(new Set(orders.map((o) => o.join(","))).size).toBeGreaterThan(1);
-    const again = nextPrompt(db, dataset, users[0]!);
+    const again = nextPrompt(temp.db, dataset, users[0]!);
     expect(again.status === "prompt" && again.responses.map((x) => x.id)).toEqual(orders[0]);
   });
 
   it("queues per dataset", () => {
-    addDataset(db, { slug: "demo", promptCount: 1 });
-    const other = addDataset(db, { slug: "other", promptCount: 1 });
-    const alice = addUser(db, "alice");
-    const dataset = findQueueDataset(db, "other")!;
-    expect(promptIdOf(nextPrompt(db, dataset, alice))).toBe(other.prompts[0]!.id);
-    expect(findQueueDataset(db, "missing")).toBeNull();
+    addDataset(temp.db, { slug: "demo", promptCount: 1 });
+    const other = addDataset(temp.db, { slug: "other", promptCount: 1 });
+    const alice = addUser(temp.db, "alice");
+    const dataset = findQueueDataset(temp.db, "other")!;
+    expect(promptIdOf(nextPrompt(temp.db, dataset, alice))).toBe(other.prompts[0]!.id);
+    expect(findQueueDataset(temp.db, "missing")).toBeNull();
   });
 
   it("keeps synthetic datasets out of the annotators' queue", () => {
-    addDataset(db, { slug: "people", promptCount: 1 });
-    const generated = addDataset(db, { slug: "paper-length", promptCount: 1 });
-    db.update(schema.datasets).set({ synthetic: true }).where(eq(schema.datasets.id, generated.dataset.id)).run();
-    expect(listQueueDatasets(db).map((d) => d.slug)).toEqual(["people"]);
-    expect(findQueueDataset(db, "paper-length")).toBeNull();
+    addDataset(temp.db, { slug: "people", promptCount: 1 });
+    const generated = addDataset(temp.db, { slug: "paper-length", promptCount: 1 });
+    temp.db.update(schema.datasets).set({ synthetic: true }).where(eq(schema.datasets.id, generated.dataset.id)).run();
+    expect(listQueueDatasets(temp.db).map((d) => d.slug)).toEqual(["people"]);
+    expect(findQueueDataset(temp.db, "paper-length")).toBeNull();
   });
 });

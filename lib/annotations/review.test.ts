@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { schema, type Db } from "@/db";
+import { describe, expect, it } from "vitest";
+import { schema } from "@/db";
 import { annotationInputSchema, saveAnnotation } from "@/lib/annotations/annotations";
 import { refreshPromptStats } from "@/lib/datasets/prompt-stats";
 import {
@@ -9,20 +9,17 @@ import {
   reviewInputSchema,
   sentBackToAnnotator,
 } from "@/lib/annotations/review";
-import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
+import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 import { AppError, type ErrorKind } from "@/lib/errors";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 
-let db: Db;
-let cleanup: () => void;
-beforeEach(() => ({ db, cleanup } = openTempDb()));
-afterEach(() => cleanup());
+const temp = freshDbPerTest();
 
 function annotate(annotator: number, promptId: number, ranking: number[][], comment?: string) {
   const saved = saveAnnotation(
-    db,
+    temp.db,
     annotator,
     annotationInputSchema.parse({ promptId, ranking, openness: 0.5, comment }),
   );
@@ -31,7 +28,7 @@ function annotate(annotator: number, promptId: number, ranking: number[][], comm
 
 function review(reviewer: number, annotation: { id: number; updatedAt: Date }, decision: string, comment?: string) {
   return reviewAnnotation(
-    db,
+    temp.db,
     reviewer,
     reviewInputSchema.parse({
       annotationId: annotation.id,
@@ -43,7 +40,7 @@ function review(reviewer: number, annotation: { id: number; updatedAt: Date }, d
 }
 
 function expectRefused(run: () => unknown, kind: ErrorKind) {
-  const before = db.select().from(schema.annotationReviews).all();
+  const before = temp.db.select().from(schema.annotationReviews).all();
   let error: unknown;
   try {
     run();
@@ -52,21 +49,21 @@ function expectRefused(run: () => unknown, kind: ErrorKind) {
   }
   expect(error).toBeInstanceOf(AppError);
   expect((error as AppError).kind).toBe(kind);
-  expect(db.select().from(schema.annotationReviews).all()).toEqual(before);
+  expect(temp.db.select().from(schema.annotationReviews).all()).toEqual(before);
 }
 
 describe("review workflow", () => {
   it("keeps every decision, derives the state from the last one about the current version", () => {
-    const { dataset, prompts } = addDataset(db, { promptCount: 2, perPrompt: 3 });
-    const annotator = addUser(db, "ann");
-    const reviewer = addUser(db, "rev", "researcher");
+    const { dataset, prompts } = addDataset(temp.db, { promptCount: 2, perPrompt: 3 });
+    const annotator = addUser(temp.db, "ann");
+    const reviewer = addUser(temp.db, "rev", "researcher");
     const [a, b, c] = prompts[0]!.responseIds as [number, number, number];
     const first = annotate(annotator, prompts[0]!.id, [[a], [b], [c]]);
 
     review(reviewer, first, "send_back", "C is clearly best: read the guidelines on length.");
-    let history = promptReviewHistory(db, prompts[0]!.id).get(first.id)!;
+    let history = promptReviewHistory(temp.db, prompts[0]!.id).get(first.id)!;
     expect(currentReviewState(history, first.updatedAt)).toBe("sent_back");
-    expect(sentBackToAnnotator(db, dataset.id, annotator)).toEqual([
+    expect(sentBackToAnnotator(temp.db, dataset.id, annotator)).toEqual([
       expect.objectContaining({
         annotationId: first.id,
         promptId: prompts[0]!.id,
@@ -78,29 +75,29 @@ describe("review workflow", () => {
     // The annotator resubmits: the old version goes to revisions, the state is pending again.
     const second = annotate(annotator, prompts[0]!.id, [[c], [a], [b]]);
     expect(second.id).toBe(first.id);
-    expect(db.select().from(schema.annotationRevisions).all()).toHaveLength(1);
-    history = promptReviewHistory(db, prompts[0]!.id).get(first.id)!;
+    expect(temp.db.select().from(schema.annotationRevisions).all()).toHaveLength(1);
+    history = promptReviewHistory(temp.db, prompts[0]!.id).get(first.id)!;
     expect(currentReviewState(history, second.updatedAt)).toBe("pending");
-    expect(sentBackToAnnotator(db, dataset.id, annotator)).toEqual([]);
+    expect(sentBackToAnnotator(temp.db, dataset.id, annotator)).toEqual([]);
 
     // A decision about the old version is refused: the reviewer must look at the new one.
     expectRefused(() => review(reviewer, first, "accept"), "conflict");
     review(reviewer, second, "accept");
-    history = promptReviewHistory(db, prompts[0]!.id).get(first.id)!;
+    history = promptReviewHistory(temp.db, prompts[0]!.id).get(first.id)!;
     expect(history.map((r) => r.decision)).toEqual(["send_back", "accept"]);
     expect(currentReviewState(history, second.updatedAt)).toBe("accepted");
   });
 
   it("refuses a reviewer's own annotation, a deleted one, and a send-back without a comment", () => {
-    const { prompts } = addDataset(db, { promptCount: 1, perPrompt: 2 });
-    const researcher = addUser(db, "res", "researcher");
+    const { prompts } = addDataset(temp.db, { promptCount: 1, perPrompt: 2 });
+    const researcher = addUser(temp.db, "res", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
     const own = annotate(researcher, prompts[0]!.id, [[a], [b]]);
     expectRefused(() => review(researcher, own, "accept"), "forbidden");
     expectRefused(
       () =>
         reviewAnnotation(
-          db,
+          temp.db,
           researcher,
           reviewInputSchema.parse({ annotationId: 9999, version: 1, decision: "accept" }),
         ),
@@ -118,25 +115,27 @@ describe("review workflow", () => {
   });
 
   it("is append-only in the database too", () => {
-    const { prompts } = addDataset(db, { promptCount: 1, perPrompt: 2 });
-    const annotator = addUser(db, "ann");
-    const reviewer = addUser(db, "rev", "researcher");
+    const { prompts } = addDataset(temp.db, { promptCount: 1, perPrompt: 2 });
+    const annotator = addUser(temp.db, "ann");
+    const reviewer = addUser(temp.db, "rev", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
     review(reviewer, annotate(annotator, prompts[0]!.id, [[a], [b]]), "reject", "Ranked at random.");
-    expect(() => db.$client.prepare("update annotation_reviews set decision = 'accept'").run()).toThrow(/append-only/);
+    expect(() => temp.db.$client.prepare("update annotation_reviews set decision = 'accept'").run()).toThrow(
+      /append-only/,
+    );
   });
 
   it("counts review states per prompt once stale prompts are refreshed", () => {
-    const { dataset, prompts } = addDataset(db, { promptCount: 1, perPrompt: 2 });
-    const reviewer = addUser(db, "rev", "researcher");
+    const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, perPrompt: 2 });
+    const reviewer = addUser(temp.db, "rev", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
     const states = ["accept", "reject", "send_back", null] as const;
     states.forEach((decision, i) => {
-      const annotation = annotate(addUser(db, `ann${i}`), prompts[0]!.id, [[a], [b]]);
+      const annotation = annotate(addUser(temp.db, `ann${i}`), prompts[0]!.id, [[a], [b]]);
       if (decision) review(reviewer, annotation, decision, "why");
     });
-    expect(refreshPromptStats(db, dataset.id)).toBe(0);
-    expect(db.select().from(schema.promptStats).get()).toMatchObject({
+    expect(refreshPromptStats(temp.db, dataset.id)).toBe(0);
+    expect(temp.db.select().from(schema.promptStats).get()).toMatchObject({
       stale: false,
       annotations: 4,
       reviewAccepted: 1,
@@ -147,18 +146,18 @@ describe("review workflow", () => {
   });
 
   it("restricts exports, the consensus and training to accepted annotations when asked", () => {
-    const { dataset, prompts } = addDataset(db, { promptCount: 2, perPrompt: 2 });
-    const reviewer = addUser(db, "rev", "researcher");
+    const { dataset, prompts } = addDataset(temp.db, { promptCount: 2, perPrompt: 2 });
+    const reviewer = addUser(temp.db, "rev", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
-    const good = annotate(addUser(db, "good"), prompts[0]!.id, [[a], [b]]);
-    const bad = annotate(addUser(db, "bad"), prompts[0]!.id, [[b], [a]]);
+    const good = annotate(addUser(temp.db, "good"), prompts[0]!.id, [[a], [b]]);
+    const bad = annotate(addUser(temp.db, "bad"), prompts[0]!.id, [[b], [a]]);
     const [c, d] = prompts[1]!.responseIds as [number, number];
-    annotate(addUser(db, "unreviewed"), prompts[1]!.id, [[c], [d]]);
+    annotate(addUser(temp.db, "unreviewed"), prompts[1]!.id, [[c], [d]]);
     review(reviewer, good, "accept");
     review(reviewer, bad, "reject", "Reversed the scale.");
 
     const lines = (extra: Record<string, string>) =>
-      [...exportLines(db, dataset.id, exportOptionsSchema.parse({ format: "pairs", ...extra }))].map(
+      [...exportLines(temp.db, dataset.id, exportOptionsSchema.parse({ format: "pairs", ...extra }))].map(
         (l) => JSON.parse(l) as { annotator: string; chosen_id: string },
       );
     expect(
@@ -170,26 +169,26 @@ describe("review workflow", () => {
       expect.objectContaining({ annotator: "good@test.local", chosen_id: "r0" }),
     ]);
     const consensus = [
-      ...exportLines(db, dataset.id, exportOptionsSchema.parse({ format: "consensus", accepted_only: "1" })),
+      ...exportLines(temp.db, dataset.id, exportOptionsSchema.parse({ format: "consensus", accepted_only: "1" })),
     ];
     expect(consensus).toHaveLength(1);
     expect(JSON.parse(consensus[0]!)).toMatchObject({ consensus: [["r0"], ["r1"]], annotators: 1 });
 
-    const all = getPromptDetail(db, dataset.id, prompts[0]!.id)!;
+    const all = getPromptDetail(temp.db, dataset.id, prompts[0]!.id)!;
     expect(all.consensus).toEqual([[a, b]]); // one each way: a tie
-    expect(getPromptDetail(db, dataset.id, prompts[0]!.id, undefined, { acceptedOnly: true })).toMatchObject({
+    expect(getPromptDetail(temp.db, dataset.id, prompts[0]!.id, undefined, { acceptedOnly: true })).toMatchObject({
       consensus: [[a], [b]],
       consensusOf: 1,
     });
 
     const assume = { policy: "assume", value: 0.5 } as const;
-    expect(loadTrainingPrompts(db, dataset.id, assume).prompts.map((p) => p.rankings.length)).toEqual([2, 1]);
-    expect(loadTrainingPrompts(db, dataset.id, assume, { acceptedOnly: true }).prompts).toEqual([
+    expect(loadTrainingPrompts(temp.db, dataset.id, assume).prompts.map((p) => p.rankings.length)).toEqual([2, 1]);
+    expect(loadTrainingPrompts(temp.db, dataset.id, assume, { acceptedOnly: true }).prompts).toEqual([
       expect.objectContaining({ id: String(prompts[0]!.id), rankings: [[[String(a)], [String(b)]]] }),
     ]);
     // Once the accepted annotation is edited, it is no longer accepted: it waits for review again.
-    annotate(db.select().from(schema.annotations).get()!.annotatorId, prompts[0]!.id, [[b], [a]]);
-    expect(loadTrainingPrompts(db, dataset.id, assume, { acceptedOnly: true }).prompts).toEqual([]);
-    expect(getDataset(db, "demo")!.rankingMode).toBe("ranking");
+    annotate(temp.db.select().from(schema.annotations).get()!.annotatorId, prompts[0]!.id, [[b], [a]]);
+    expect(loadTrainingPrompts(temp.db, dataset.id, assume, { acceptedOnly: true }).prompts).toEqual([]);
+    expect(getDataset(temp.db, "demo")!.rankingMode).toBe("ranking");
   });
 });

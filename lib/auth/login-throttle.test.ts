@@ -1,16 +1,20 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { schema, type Db } from "@/db";
+import { openTempDb } from "@/lib/test-fixtures";
 import { clientAddress, PEER_HEADER } from "./client-address";
 import {
+  MAX_FAILURES_PER_ACCOUNT,
   MAX_FAILURES_PER_ADDRESS,
   MAX_FAILURES_PER_PAIR,
   MAX_LOCK_MS,
   WINDOW_MS,
-  clearFailures,
-  pairKeys,
   recordFailure,
+  recordSuccess,
   retryAfterMs,
   throttleKeys,
 } from "./login-throttle";
+import { checkCredentials } from "./options";
+import { hashPassword } from "./password";
 
 describe("login throttle", () => {
   it("locks an address+account pair after too many failures and lets it go when the lock passes", () => {
@@ -53,8 +57,80 @@ describe("login throttle", () => {
     const noisy = throttleKeys("noisy@example.com", "10.0.0.9");
     for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) recordFailure(noisy, 5_000 + i);
     expect(retryAfterMs(throttleKeys("quiet@example.com", "10.0.0.9"), 5_100)).toBe(0);
-    clearFailures(pairKeys(noisy));
+    recordSuccess(noisy);
     expect(retryAfterMs(noisy, 5_100)).toBe(0);
+  });
+
+  it("an attacker rotating addresses gets one guess per address once the account is under attack", () => {
+    const t = 6_000_000;
+    const from = (i: number) => throttleKeys("target@example.com", `198.51.100.${i}`);
+    // Under the account's limit each address may fail up to its pair limit.
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i++) recordFailure(from(i), t + i);
+    expect(retryAfterMs(from(0), t + 100)).toBeGreaterThan(0);
+    expect(retryAfterMs(from(0), t + 100)).toBeLessThanOrEqual(WINDOW_MS);
+    // A fresh address may try once, and is held back as soon as that guess fails.
+    const fresh = from(200);
+    expect(retryAfterMs(fresh, t + 100)).toBe(0);
+    recordFailure(fresh, t + 100);
+    expect(retryAfterMs(fresh, t + 101)).toBeGreaterThan(0);
+    // Every failure past the limit lengthens the account-wide lock, for every address that failed.
+    expect(retryAfterMs(from(1), t + 101)).toBeGreaterThan(WINDOW_MS);
+    // Other accounts are not locked by it.
+    expect(retryAfterMs(throttleKeys("bystander@example.com", "198.51.100.250"), t + 101)).toBe(0);
+  });
+
+  it("the account-wide lock never holds back a clean address or one that signed in before", () => {
+    const t = 7_000_000;
+    const owner = throttleKeys("owner2@example.com", "192.0.2.77");
+    recordSuccess(owner);
+    // The owner once mistyped, then an attack from many addresses locks the account.
+    recordFailure(owner, t);
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT * 3; i++)
+      recordFailure(throttleKeys("owner2@example.com", `203.0.113.${i}`), t + i);
+    expect(retryAfterMs(throttleKeys("owner2@example.com", "203.0.113.1"), t + 200)).toBeGreaterThan(0);
+    expect(retryAfterMs(owner, t + 200)).toBe(0);
+    expect(retryAfterMs(throttleKeys("owner2@example.com", "192.0.2.78"), t + 200)).toBe(0);
+    // Case and spaces in the email do not make a different account.
+    expect(retryAfterMs(throttleKeys(" Owner2@Example.com ", "203.0.113.1"), t + 200)).toBeGreaterThan(0);
+  });
+});
+
+describe("checkCredentials with the throttle (real SQLite)", () => {
+  let db: Db;
+  let cleanup: () => void;
+  beforeAll(() => {
+    ({ db, cleanup } = openTempDb());
+    db.insert(schema.users)
+      .values({
+        email: "victim@test.local",
+        name: "Victim",
+        role: "annotator",
+        passwordHash: hashPassword("right horse"),
+      })
+      .run();
+  });
+  afterAll(() => cleanup());
+
+  it("a brute force across many addresses cannot lock the owner out, and gets nowhere itself", () => {
+    const attempt = (password: string, address: string) =>
+      checkCredentials(db, { email: "victim@test.local", password }, address);
+    let guesses = 0;
+    // The attacker cycles through 40 addresses, guessing until every one of them is refused.
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 40; i++) {
+        const keys = throttleKeys("victim@test.local", `10.66.0.${i}`);
+        if (retryAfterMs(keys) > 0) continue;
+        guesses++;
+        expect(attempt(`guess ${round}-${i}`, `10.66.0.${i}`)).toBeNull();
+      }
+    }
+    // Below the account limit each address gets its pair's few guesses; past it, one each.
+    expect(guesses).toBeLessThan(40 * MAX_FAILURES_PER_PAIR);
+    expect(retryAfterMs(throttleKeys("victim@test.local", "10.66.0.3"))).toBeGreaterThan(0);
+    // Even the right password is refused from an address that was guessing.
+    expect(attempt("right horse", "10.66.0.3")).toBeNull();
+    // The owner, from an address with no failures, signs in.
+    expect(attempt("right horse", "192.0.2.10")).toMatchObject({ email: "victim@test.local" });
   });
 });
 

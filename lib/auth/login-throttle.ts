@@ -1,71 +1,111 @@
 /**
- * Failed-credential throttle. Failures are counted per (address, account) pair, so an attacker
- * guessing the owner's password from their own address is stopped without locking out the owner
- * signing in from theirs; and per address across all accounts, which stops one address spraying
- * many accounts. Each pair's lock doubles with every further failure (up to MAX_LOCK_MS).
+ * Failed-credential throttle, on three kinds of key:
+ * - per (address, account) pair: an attacker guessing the owner's password from their own address
+ *   is stopped without locking out the owner signing in from theirs;
+ * - per address across all accounts: stops one address spraying many accounts;
+ * - per account across all addresses: stops an attacker who rotates addresses. It never locks the
+ *   owner out, because it holds back only addresses that have failed themselves (for this account,
+ *   or overall) and have not signed in to it before: while an account is under attack, each fresh
+ *   address gets one guess, and a correct password from a clean or known-good address still works.
+ * Each key's lock doubles with every further failure past its limit (up to MAX_LOCK_MS).
  * Kept in memory: one server process serves the app, and a restart forgetting counts is harmless.
  * The address comes from clientAddress (lib/client-address.ts), which trusts X-Forwarded-For only
  * when configured to.
  */
 export const MAX_FAILURES_PER_PAIR = 5;
 export const MAX_FAILURES_PER_ADDRESS = 100;
+export const MAX_FAILURES_PER_ACCOUNT = 20;
 export const WINDOW_MS = 5 * 60_000;
 export const MAX_LOCK_MS = 60 * 60_000;
+/** Bound on remembered keys and known-good addresses: a flood of distinct ones must not grow memory. */
+const MAX_REMEMBERED = 100_000;
 
-type Failures = { times: number[] };
-const failures = new Map<string, Failures>();
+export type ThrottleKeys = {
+  address: string;
+  /** Absent when the attempt names no account (a bearer token, an unreadable body). */
+  pair?: string;
+  account?: string;
+  /** The account and address as given, for the known-good check. */
+  accountName?: string;
+  addressName: string;
+};
 
-const limitFor = (key: string) => (key.startsWith("pair:") ? MAX_FAILURES_PER_PAIR : MAX_FAILURES_PER_ADDRESS);
+type Kind = "pair" | "address" | "account";
+const LIMIT: Record<Kind, number> = {
+  pair: MAX_FAILURES_PER_PAIR,
+  address: MAX_FAILURES_PER_ADDRESS,
+  account: MAX_FAILURES_PER_ACCOUNT,
+};
 
-/** How long a key is locked after its latest failure: the window, doubled per failure past the limit. */
-function lockMs(key: string, count: number): number {
-  const over = count - limitFor(key);
-  return Math.min(WINDOW_MS * 2 ** Math.max(0, over), MAX_LOCK_MS);
+const failures = new Map<string, number[]>();
+/** Addresses that signed in to an account: the account-wide lock never holds them back. */
+const knownGood = new Map<string, Set<string>>();
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value!);
 }
 
 function recent(key: string, now: number): number[] {
-  const entry = failures.get(key);
-  if (!entry) return [];
+  const times = failures.get(key);
+  if (!times) return [];
   // Failures are remembered for as long as they can still lengthen a lock.
-  const list = entry.times.filter((t) => now - t < MAX_LOCK_MS);
-  if (list.length) entry.times = list;
+  const list = times.filter((t) => now - t < MAX_LOCK_MS);
+  if (list.length) failures.set(key, list);
   else failures.delete(key);
   return list;
 }
 
-/**
- * Milliseconds until the caller may try again, or 0 when not throttled: a key with `limit` or more
- * remembered failures is locked for lockMs after its latest one.
- */
-export function retryAfterMs(keys: string[], now = Date.now()): number {
-  let wait = 0;
-  for (const key of keys) {
-    const list = recent(key, now);
-    if (list.length < limitFor(key)) continue;
-    const until = list[list.length - 1]! + lockMs(key, list.length);
-    if (until > now) wait = Math.max(wait, until - now);
-  }
+/** Milliseconds one key is still locked for: the window after its latest failure, doubled per failure past the limit. */
+function lockedFor(kind: Kind, key: string, now: number): number {
+  const list = recent(key, now);
+  const limit = LIMIT[kind];
+  if (list.length < limit) return 0;
+  const lock = Math.min(WINDOW_MS * 2 ** (list.length - limit), MAX_LOCK_MS);
+  return Math.max(0, list[list.length - 1]! + lock - now);
+}
+
+/** Whether the account-wide lock applies to this attempt's address (see the module comment). */
+function heldBackByAccount(keys: ThrottleKeys, now: number): boolean {
+  if (!keys.account || !keys.accountName) return false;
+  if (knownGood.get(keys.accountName)?.has(keys.addressName)) return false;
+  return recent(keys.address, now).length > 0 || (keys.pair !== undefined && recent(keys.pair, now).length > 0);
+}
+
+/** Milliseconds until the caller may try again, or 0 when not throttled. */
+export function retryAfterMs(keys: ThrottleKeys, now = Date.now()): number {
+  let wait = lockedFor("address", keys.address, now);
+  if (keys.pair) wait = Math.max(wait, lockedFor("pair", keys.pair, now));
+  if (keys.account && heldBackByAccount(keys, now)) wait = Math.max(wait, lockedFor("account", keys.account, now));
   return wait;
 }
 
-export function recordFailure(keys: string[], now = Date.now()): void {
-  for (const key of keys) {
-    const list = recent(key, now);
-    failures.set(key, { times: [...list, now] });
+export function recordFailure(keys: ThrottleKeys, now = Date.now()): void {
+  for (const key of [keys.address, keys.pair, keys.account]) {
+    if (key) remember(failures, key, [...recent(key, now), now]);
   }
-  // A flood of distinct keys must not grow memory without bound: forget the oldest.
-  while (failures.size > 100_000) failures.delete(failures.keys().next().value!);
 }
 
-export function clearFailures(keys: string[]): void {
-  for (const key of keys) failures.delete(key);
+/** A correct password: its own pair is forgiven and the address becomes known-good for the account. */
+export function recordSuccess(keys: ThrottleKeys): void {
+  if (keys.pair) failures.delete(keys.pair);
+  if (!keys.accountName) return;
+  const addresses = knownGood.get(keys.accountName) ?? new Set<string>();
+  addresses.add(keys.addressName);
+  if (addresses.size > 100) addresses.delete(addresses.values().next().value!);
+  remember(knownGood, keys.accountName, addresses);
 }
 
-/** The keys one credential attempt counts against; a success clears only its own pair. */
-export function throttleKeys(account: string | undefined, address: string): string[] {
-  const keys = [`address:${address}`];
-  if (account) keys.push(`pair:${address}|${account.trim().toLowerCase()}`);
-  return keys;
+/** The keys one credential attempt counts against. */
+export function throttleKeys(account: string | undefined, address: string): ThrottleKeys {
+  const name = account?.trim().toLowerCase();
+  if (!name) return { address: `address:${address}`, addressName: address };
+  return {
+    address: `address:${address}`,
+    pair: `pair:${address}|${name}`,
+    account: `account:${name}`,
+    accountName: name,
+    addressName: address,
+  };
 }
-
-export const pairKeys = (keys: string[]) => keys.filter((k) => k.startsWith("pair:"));

@@ -10,7 +10,7 @@ import type { Role } from "@/db/schema";
 import { clientAddress } from "@/lib/auth/client-address";
 import { authSecret, demoMode } from "@/lib/env";
 import { verifyPassword } from "@/lib/auth/password";
-import { clearFailures, pairKeys, recordFailure, retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
+import { recordFailure, recordSuccess, retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
 
 export const SESSION_MAX_AGE_S = 7 * 24 * 3600;
 
@@ -28,7 +28,7 @@ function isPublicDemoLogin(email: string, password: string): boolean {
   return DEMO_ACCOUNTS.some((a) => a.email === email && a.password === password);
 }
 
-/** Checks email and password, counting failures per address+account (lib/login-throttle.ts). */
+/** Checks email and password, counting failures per address, account and both (lib/auth/login-throttle.ts). */
 export function checkCredentials(
   db: Db,
   credentials: unknown,
@@ -54,7 +54,7 @@ export function checkCredentials(
     recordFailure(keys);
     return null;
   }
-  clearFailures(pairKeys(keys));
+  recordSuccess(keys);
   return { id: user.id, email: user.email, name: user.name, role: user.role };
 }
 

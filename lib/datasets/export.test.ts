@@ -6,7 +6,7 @@ import type { Db } from "@/db";
 import { openTempDb } from "@/lib/test-fixtures";
 import { seedDemo } from "@/lib/demo/seed";
 import { orderedPairCount } from "@/lib/annotations/agreement";
-import { exportLines, exportOptionsSchema, exportStream, ExportError } from "./export";
+import { exportLines, exportOptionsSchema, exportPages, exportStream, ExportError } from "./export";
 import { importJsonlFile } from "./import";
 
 let dir: string;
@@ -157,9 +157,26 @@ describe("exportLines", () => {
 
   it("streams gzip that decompresses to the same lines", async () => {
     const options = exportOptionsSchema.parse({ format: "pairs", gzip: "1" });
-    const stream = exportStream(exportLines(db, datasetId("demo"), options), true);
+    const stream = exportStream(exportPages(db, datasetId("demo"), options), true);
     const buffer = Buffer.from(await new Response(stream).arrayBuffer());
     const text = zlib.gunzipSync(buffer).toString("utf8");
     expect(text.trimEnd().split("\n")).toEqual([...exportLines(db, datasetId("demo"), options)]);
+  });
+
+  it("lets other work run while a slow export streams to a reader that asks again at once", async () => {
+    // Pages that each take a while; most give a line, some nothing (a filter dropping prompts).
+    function* slowPages(): Generator<string[]> {
+      for (let i = 0; i < 40; i++) {
+        const until = performance.now() + 3;
+        while (performance.now() < until);
+        yield i % 10 === 9 ? [] : [`line ${i}`];
+      }
+    }
+    let otherWorkRan = 0;
+    const other = setInterval(() => otherWorkRan++, 0);
+    const text = await new Response(exportStream(slowPages(), false)).text();
+    clearInterval(other);
+    expect(text.split("\n")).toHaveLength(37);
+    expect(otherWorkRan).toBeGreaterThan(1);
   });
 });

@@ -95,6 +95,15 @@ export function checkExport(db: Db, datasetId: number, options: ExportOptions): 
 }
 
 export function* exportLines(db: Db, datasetId: number, options: ExportOptions): Generator<string> {
+  for (const page of exportPages(db, datasetId, options)) yield* page;
+}
+
+/**
+ * The export one page of prompts at a time (a page's lines, often none when filters drop its
+ * prompts), so that a consumer can let other work run between pages: a filter that drops 100,000
+ * prompts in a row would otherwise be one long call.
+ */
+export function* exportPages(db: Db, datasetId: number, options: ExportOptions): Generator<string[]> {
   checkExport(db, datasetId, options);
   const sqlite = db.$client;
   const pagePrompts = sqlite.prepare<[number, number, number], PromptRow>(
@@ -132,6 +141,7 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
       for (const row of pageRewards.all(options.run, first, last)) rewards.set(row.response_id, row.reward);
     }
 
+    const page: string[] = [];
     for (const prompt of prompts) {
       const responses = responsesByPrompt.get(prompt.id) ?? [];
       const externalIdOf = new Map(responses.map((r) => [r.id, r.external_id]));
@@ -164,45 +174,49 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
           metadata: prompt.metadata ? (JSON.parse(prompt.metadata) as Record<string, unknown>) : null,
         };
         // A prompt nobody has ranked still gets a line, so the file re-imports the whole dataset.
-        if (!annotations.length) yield JSON.stringify({ ...head, annotations: [] });
+        if (!annotations.length) page.push(JSON.stringify({ ...head, annotations: [] }));
         for (const a of annotations) {
           const ranking = (JSON.parse(a.ranking) as number[][]).map((g) => g.map((id) => externalIdOf.get(id)!));
-          yield JSON.stringify({
-            ...head,
-            annotations: [
-              {
-                annotator: annotatorKey(a),
-                ranking,
-                openness: a.openness,
-                not_rankable: Boolean(a.not_rankable),
-                not_rankable_reason: a.not_rankable_reason,
-                comment: a.comment,
-                duration_ms: a.duration_ms,
-                created_at: new Date(a.created_at).toISOString(),
-                updated_at: new Date(a.updated_at).toISOString(),
-              },
-            ],
-          });
+          page.push(
+            JSON.stringify({
+              ...head,
+              annotations: [
+                {
+                  annotator: annotatorKey(a),
+                  ranking,
+                  openness: a.openness,
+                  not_rankable: Boolean(a.not_rankable),
+                  not_rankable_reason: a.not_rankable_reason,
+                  comment: a.comment,
+                  duration_ms: a.duration_ms,
+                  created_at: new Date(a.created_at).toISOString(),
+                  updated_at: new Date(a.updated_at).toISOString(),
+                },
+              ],
+            }),
+          );
         }
       } else if (options.format === "consensus") {
         if (!rankings.length) continue;
         const { groups, meanRank } = bordaConsensus(rankings);
-        yield JSON.stringify({
-          prompt_id: prompt.external_id,
-          prompt: prompt.text,
-          responses: responses.map((r) => ({
-            id: r.external_id,
-            text: r.text,
-            mean_rank: meanRank.get(r.id) ?? null,
-            ...reward(r.id),
-          })),
-          consensus: groups.map((g) => g.map((id) => externalIdOf.get(id)!)),
-          openness: openness.value,
-          openness_source: openness.source,
-          dataset_openness: prompt.openness,
-          annotators: rankable.length,
-          kendall_w: w,
-        });
+        page.push(
+          JSON.stringify({
+            prompt_id: prompt.external_id,
+            prompt: prompt.text,
+            responses: responses.map((r) => ({
+              id: r.external_id,
+              text: r.text,
+              mean_rank: meanRank.get(r.id) ?? null,
+              ...reward(r.id),
+            })),
+            consensus: groups.map((g) => g.map((id) => externalIdOf.get(id)!)),
+            openness: openness.value,
+            openness_source: openness.source,
+            dataset_openness: prompt.openness,
+            annotators: rankable.length,
+            kendall_w: w,
+          }),
+        );
       } else {
         const textOf = new Map(responses.map((r) => [r.id, r.text]));
         for (const a of rankable) {
@@ -212,19 +226,24 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
             for (let j = i + 1; j < groups.length; j++) {
               for (const chosen of groups[i]!) {
                 for (const rejected of groups[j]!) {
-                  yield JSON.stringify({
-                    prompt: prompt.text,
-                    chosen: textOf.get(chosen),
-                    rejected: textOf.get(rejected),
-                    openness: openness.value,
-                    prompt_id: prompt.external_id,
-                    annotator,
-                    chosen_id: externalIdOf.get(chosen),
-                    rejected_id: externalIdOf.get(rejected),
-                    ...(options.run === undefined
-                      ? {}
-                      : { chosen_reward: rewards.get(chosen) ?? null, rejected_reward: rewards.get(rejected) ?? null }),
-                  });
+                  page.push(
+                    JSON.stringify({
+                      prompt: prompt.text,
+                      chosen: textOf.get(chosen),
+                      rejected: textOf.get(rejected),
+                      openness: openness.value,
+                      prompt_id: prompt.external_id,
+                      annotator,
+                      chosen_id: externalIdOf.get(chosen),
+                      rejected_id: externalIdOf.get(rejected),
+                      ...(options.run === undefined
+                        ? {}
+                        : {
+                            chosen_reward: rewards.get(chosen) ?? null,
+                            rejected_reward: rewards.get(rejected) ?? null,
+                          }),
+                    }),
+                  );
                 }
               }
             }
@@ -232,6 +251,7 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
         }
       }
     }
+    yield page;
   }
 }
 
@@ -246,29 +266,48 @@ function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
   return out;
 }
 
+/** How long one pull of the stream may run before other requests get the event loop. */
+const STREAM_SLICE_MS = 20;
+const STREAM_CHUNK_CHARS = 64 * 1024;
+
 /**
- * A web stream of the export (newline-terminated lines, optionally gzipped) that pulls lines only
- * as fast as the client reads: memory stays constant for any size.
+ * A web stream of the export (newline-terminated lines, optionally gzipped) that pulls pages only
+ * as fast as the client reads: memory stays constant for any size. A pull stops after a chunk or
+ * after STREAM_SLICE_MS, and pages that give no line yield the event loop in between.
  */
-export function exportStream(lines: Iterator<string>, gzip: boolean): ReadableStream<Uint8Array> {
+export function exportStream(pages: Iterator<string[]>, gzip: boolean): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const BATCH = 64 * 1024;
+  let lastYield = performance.now();
+  // A reader that asks again at once (a fast socket) would chain pulls as microtasks and keep the
+  // loop to itself: after every slice the next pull waits for a turn of the event loop first.
+  const yieldIfDue = async () => {
+    if (performance.now() - lastYield < STREAM_SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    lastYield = performance.now();
+  };
   const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
+    async pull(controller) {
+      await yieldIfDue();
       let chunk = "";
-      while (chunk.length < BATCH) {
-        const next = lines.next();
+      for (;;) {
+        const next = pages.next();
         if (next.done) {
           if (chunk) controller.enqueue(encoder.encode(chunk));
           controller.close();
           return;
         }
-        chunk += next.value + "\n";
+        for (const line of next.value) chunk += line + "\n";
+        const due = performance.now() - lastYield >= STREAM_SLICE_MS;
+        if (chunk && (chunk.length >= STREAM_CHUNK_CHARS || due)) {
+          controller.enqueue(encoder.encode(chunk));
+          return;
+        }
+        // Pages that gave no line: let other work run before the next ones.
+        if (due) await yieldIfDue();
       }
-      controller.enqueue(encoder.encode(chunk));
     },
     cancel() {
-      lines.return?.(undefined);
+      pages.return?.(undefined);
     },
   });
   return gzip

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "@/db";
+import { listUsers } from "@/lib/admin/queries";
 import { listMyAnnotations } from "@/lib/annotations/annotations";
 import { findQueueDataset, listQueueDatasets } from "@/lib/annotations/queue";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
@@ -12,15 +13,9 @@ import { getDataset, getDatasetProgress, listDatasets } from "@/lib/datasets/que
 import { createRun } from "@/lib/runs/request-run";
 import type { RunRequest } from "@/lib/runs/schemas";
 import { datasetTrainingStats } from "@/lib/runs/training-data";
-import { addDataset, addUser, importedRowCounts, openTempDb, writeJsonl } from "@/lib/test-fixtures";
+import { addDataset, addUser, importedRowCounts, freshDbPerTest, writeJsonl } from "@/lib/test-fixtures";
 
-let db: Db;
-let dir: string;
-let cleanup: () => void;
-beforeEach(() => {
-  ({ db, dir, cleanup } = openTempDb());
-});
-afterEach(() => cleanup());
+const temp = freshDbPerTest();
 
 /** `count` prompts of 4 responses, each ranked by the given annotators (names or team emails). */
 function promptLines(count: number, { prefix = "b", annotators = ["rater-a"] } = {}) {
@@ -53,8 +48,8 @@ function spawnWorker(script: string, args: string[]): ChildProcess {
 function importWhile(lines: (object | string)[], slug: string, nth: number, meanwhile: () => void) {
   let transactions = 0;
   return importJsonlFile(
-    db,
-    writeJsonl(dir, lines),
+    temp.db,
+    writeJsonl(temp.dir, lines),
     { slug },
     {
       transactionBudgetMs: 20,
@@ -83,11 +78,11 @@ afterEach(() => {
 
 describe("a large import", () => {
   it("never makes a writer submitting in a loop (busy_timeout 5000) fail with SQLITE_BUSY", async () => {
-    const annotator = addUser(db, "busy-annotator");
-    const { prompts } = addDataset(db, { slug: "busy", promptCount: 4, perPrompt: 4 });
-    const file = writeJsonl(dir, promptLines(LARGE));
+    const annotator = addUser(temp.db, "busy-annotator");
+    const { prompts } = addDataset(temp.db, { slug: "busy", promptCount: 4, perPrompt: 4 });
+    const file = writeJsonl(temp.dir, promptLines(LARGE));
     const submitter = spawnWorker("submit-loop.ts", [
-      path.join(dir, "test.db"),
+      path.join(temp.dir, "test.db"),
       String(annotator),
       ...prompts.map((p) => String(p.id)),
     ]);
@@ -95,17 +90,20 @@ describe("a large import", () => {
       (resolve) => submitter.on("message", (m) => m !== "ready" && resolve(m as never)),
     );
     await new Promise((resolve) => submitter.once("message", resolve));
-    const submitsBefore = db.$client.prepare("select count(*) as n from annotation_revisions").get() as { n: number };
+    const submitsBefore = temp.db.$client.prepare("select count(*) as n from annotation_revisions").get() as {
+      n: number;
+    };
 
     const holds: number[] = [];
     const result = await importJsonlFile(
-      db,
+      temp.db,
       file,
       { slug: "big" },
       { transactionBudgetMs: 20, onTransaction: (ms) => holds.push(ms) },
     );
-    const submitsDuring = (db.$client.prepare("select count(*) as n from annotation_revisions").get() as { n: number })
-      .n;
+    const submitsDuring = (
+      temp.db.$client.prepare("select count(*) as n from annotation_revisions").get() as { n: number }
+    ).n;
     submitter.send("stop");
     const seen = await report;
 
@@ -124,46 +122,46 @@ describe("a large import", () => {
 
 describe("an import that does not pass", () => {
   it("leaves nothing when its last line is bad, whether it creates a dataset or adds to one", async () => {
-    addUser(db, "member");
+    addUser(temp.db, "member");
     const kept = promptLines(3, { prefix: "k", annotators: ["alice", "member@test.local"] });
-    expect((await importJsonlFile(db, writeJsonl(dir, kept), { slug: "kept" })).ok).toBe(true);
-    const before = importedRowCounts(db);
+    expect((await importJsonlFile(temp.db, writeJsonl(temp.dir, kept), { slug: "kept" })).ok).toBe(true);
+    const before = importedRowCounts(temp.db);
     // New prompts, new annotators, and a changed ranking of a stored prompt: then a bad line.
     const changed = { ...kept[0]!, annotations: [{ annotator: "alice", ranking: [[3], [2], [1], [0]] }] };
     const lines = [changed, ...promptLines(1000, { annotators: ["carol", "dave"] }), '{"prompt": "no responses"}'];
     for (const slug of ["kept", "never"]) {
-      const result = await importJsonlFile(db, writeJsonl(dir, lines), { slug });
+      const result = await importJsonlFile(temp.db, writeJsonl(temp.dir, lines), { slug });
       expect(result).toMatchObject({ ok: false, errors: [{ line: 1002, field: "responses" }] });
-      expect(importedRowCounts(db)).toEqual(before);
+      expect(importedRowCounts(temp.db)).toEqual(before);
     }
   });
 
   it("leaves nothing visible when its process is killed, and the next import discards what it staged", async () => {
-    const before = importedRowCounts(db);
-    const file = writeJsonl(dir, promptLines(30_000, { annotators: ["erin"] }));
-    const importer = spawnWorker("import-file.ts", [path.join(dir, "test.db"), file, "killed"]);
+    const before = importedRowCounts(temp.db);
+    const file = writeJsonl(temp.dir, promptLines(30_000, { annotators: ["erin"] }));
+    const importer = spawnWorker("import-file.ts", [path.join(temp.dir, "test.db"), file, "killed"]);
     const exited = new Promise((resolve) => importer.on("exit", resolve));
-    while (stagedPrompts(db) < 500) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (stagedPrompts(temp.db) < 500) await new Promise((resolve) => setTimeout(resolve, 50));
     importer.kill("SIGKILL");
     await exited;
 
-    expect(stagedPrompts(db)).toBeGreaterThan(0);
-    expect(getDataset(db, "killed")).toBeNull();
-    expect(listDatasets(db)).toEqual([]);
-    expect(listQueueDatasets(db)).toEqual([]);
+    expect(stagedPrompts(temp.db)).toBeGreaterThan(0);
+    expect(getDataset(temp.db, "killed")).toBeNull();
+    expect(listDatasets(temp.db)).toEqual([]);
+    expect(listQueueDatasets(temp.db)).toEqual([]);
 
-    expect(await discardAbandonedImports(db)).toBe(1);
-    expect(importedRowCounts(db)).toEqual(before);
-    expect(await discardAbandonedImports(db)).toBe(0);
-    expect(await importJsonlFile(db, writeJsonl(dir, promptLines(2)), { slug: "killed" })).toMatchObject({
+    expect(await discardAbandonedImports(temp.db)).toBe(1);
+    expect(importedRowCounts(temp.db)).toEqual(before);
+    expect(await discardAbandonedImports(temp.db)).toBe(0);
+    expect(await importJsonlFile(temp.db, writeJsonl(temp.dir, promptLines(2)), { slug: "killed" })).toMatchObject({
       ok: true,
       promptsCreated: 2,
     });
   });
 
   it("is discarded, and says so, when its importer stalls past the lease", async () => {
-    const before = importedRowCounts(db);
-    const other = openDatabase(path.join(dir, "test.db"));
+    const before = importedRowCounts(temp.db);
+    const other = openDatabase(path.join(temp.dir, "test.db"));
     let discarding: Promise<number> | null = null;
     // Another process finds the lease expired (as after a SIGSTOP) while the import goes on.
     const result = await importWhile(promptLines(2000), "stalled", 3, () => {
@@ -172,19 +170,19 @@ describe("an import that does not pass", () => {
     expect(await discarding).toBe(1);
     expect(result).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
     expect(!result.ok && result.errors[0]!.reason).toMatch(/stalled past its lease/);
-    expect(importedRowCounts(db)).toEqual(before);
+    expect(importedRowCounts(temp.db)).toEqual(before);
     other.$client.close();
   });
 
   it("refuses to land when its slug was created, or its prompts stored, by another writer meanwhile", async () => {
-    const other = openDatabase(path.join(dir, "test.db"));
+    const other = openDatabase(path.join(temp.dir, "test.db"));
     const created = await importWhile(promptLines(200), "race", 1, () =>
       addDataset(other, { slug: "race", promptCount: 1, perPrompt: 4 }),
     );
     expect(created).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
-    expect(getDatasetProgress(db, "race")!.prompts).toBe(1);
+    expect(getDatasetProgress(temp.db, "race")!.prompts).toBe(1);
 
-    const before = importedRowCounts(db);
+    const before = importedRowCounts(temp.db);
     const clash = { ...promptLines(1, { prefix: "race-p" })[0]!, id: "clash" };
     // Staged first, then stored in the target by someone else: found when the import lands.
     const merged = await importWhile([clash, ...promptLines(200, { prefix: "m" })], "race", 1, () =>
@@ -194,7 +192,7 @@ describe("an import that does not pass", () => {
     );
     expect(merged).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
     expect(!merged.ok && merged.errors[0]!.reason).toMatch(/"clash" reached dataset "race" from another writer/);
-    expect(importedRowCounts(db)).toEqual({
+    expect(importedRowCounts(temp.db)).toEqual({
       ...before,
       prompts: before.prompts + 1,
       prompt_stats: before.prompt_stats + 1,
@@ -207,9 +205,9 @@ describe("an import that does not pass", () => {
 
 describe("an import in progress", () => {
   it("is invisible to every reader until it lands, then all of it is there", async () => {
-    const member = addUser(db, "member");
-    const target = addDataset(db, { slug: "target", promptCount: 3, perPrompt: 4 });
-    const reader = openDatabase(path.join(dir, "test.db"));
+    const member = addUser(temp.db, "member");
+    const target = addDataset(temp.db, { slug: "target", promptCount: 3, perPrompt: 4 });
+    const reader = openDatabase(path.join(temp.dir, "test.db"));
     const consensus = (d: Db) => [
       ...exportLines(d, target.dataset.id, exportOptionsSchema.parse({ format: "consensus" })),
     ];
@@ -222,6 +220,7 @@ describe("an import in progress", () => {
       consensus: consensus(d).length,
       training: datasetTrainingStats(d).map((x) => [x.slug, x.prompts]),
       mine: listMyAnnotations(d, member).length,
+      adminCount: listUsers(d).find((u) => u.id === member)?.annotations,
     });
     // Annotations by a team member, on new prompts and on one the target already has.
     const existing = {
@@ -236,8 +235,8 @@ describe("an import in progress", () => {
       const during: ReturnType<typeof view>[] = [];
       let runOnStaging: unknown = null;
       const result = await importJsonlFile(
-        db,
-        writeJsonl(dir, lines),
+        temp.db,
+        writeJsonl(temp.dir, lines),
         { slug },
         {
           transactionBudgetMs: 20,
@@ -265,7 +264,9 @@ describe("an import in progress", () => {
     ]);
     expect(after.mine).toBe(601 + 601);
     expect(after.search).toBe(603);
-    expect(db.$client.prepare("select count(*) as n from datasets where import_staging = 1").get()).toEqual({ n: 0 });
+    expect(temp.db.$client.prepare("select count(*) as n from datasets where import_staging = 1").get()).toEqual({
+      n: 0,
+    });
     reader.$client.close();
   });
 });

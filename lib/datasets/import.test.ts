@@ -1,31 +1,18 @@
 import fs from "node:fs";
-import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db";
-import { openTempDb } from "@/lib/test-fixtures";
+import { describe, expect, it } from "vitest";
+import { freshDbPerTest, writeJsonl } from "@/lib/test-fixtures";
 import { derivedPromptId } from "./import-format";
 import { importJsonlFile, MAX_REPORTED_ERRORS, saveUpload, removeUpload, ImportTooLargeError } from "./import";
 
-let dir: string;
-let db: Db;
-let cleanup: () => void;
+const temp = freshDbPerTest();
 
-beforeEach(() => {
-  ({ db, dir, cleanup } = openTempDb());
-});
-afterEach(() => cleanup());
-
-function writeJsonl(lines: (object | string)[]): string {
-  const file = path.join(dir, `in-${Math.random().toString(36).slice(2)}.jsonl`);
-  fs.writeFileSync(file, lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n") + "\n");
-  return file;
-}
+const writeLines = (lines: (object | string)[]) => writeJsonl(temp.dir, lines);
 
 const responses = (prefix: string) =>
   Array.from({ length: 4 }, (_, i) => ({ id: `${prefix}${i}`, text: `answer ${prefix}${i}` }));
 
 function counts() {
-  const c = (table: string) => (db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  const c = (table: string) => (temp.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
   return {
     datasets: c("datasets"),
     prompts: c("prompts"),
@@ -58,7 +45,7 @@ const goodLines = [
 
 describe("importJsonlFile", () => {
   it("creates the dataset, prompts, responses, external annotators and their rankings", async () => {
-    const result = await importJsonlFile(db, writeJsonl(goodLines), {
+    const result = await importJsonlFile(temp.db, writeLines(goodLines), {
       slug: "fresh",
       create: { name: "Fresh data", guidelines: "Rank well.", annotationsPerPrompt: 2 },
     });
@@ -69,33 +56,36 @@ describe("importJsonlFile", () => {
       annotationsCreated: 2,
       annotatorsCreated: 2,
     });
-    const dataset = db.$client.prepare("select * from datasets where slug = 'fresh'").get() as Record<string, unknown>;
+    const dataset = temp.db.$client.prepare("select * from datasets where slug = 'fresh'").get() as Record<
+      string,
+      unknown
+    >;
     expect(dataset).toMatchObject({
       name: "Fresh data",
       guidelines: "Rank well.",
       responses_per_prompt: 4,
       annotations_per_prompt: 2,
     });
-    const alice = db.$client.prepare("select * from users where name = 'alice'").get() as Record<string, unknown>;
+    const alice = temp.db.$client.prepare("select * from users where name = 'alice'").get() as Record<string, unknown>;
     expect(alice).toMatchObject({ external: 1, password_hash: null, email: "alice@external.invalid" });
-    const ids = db.$client
+    const ids = temp.db.$client
       .prepare("select id, external_id from responses where external_id like 'a%' order by position")
       .all() as { id: number; external_id: string }[];
-    const bobRanking = db.$client
+    const bobRanking = temp.db.$client
       .prepare("select ranking from annotations a join users u on u.id = a.annotator_id where u.name = 'bob'")
       .get() as { ranking: string };
     expect(JSON.parse(bobRanking.ranking)).toEqual([[ids[3]!.id], [ids[2]!.id], [ids[1]!.id], [ids[0]!.id]]);
-    const haiku = db.$client.prepare("select external_id from prompts where text like 'Write a haiku%'").get() as {
+    const haiku = temp.db.$client.prepare("select external_id from prompts where text like 'Write a haiku%'").get() as {
       external_id: string;
     };
     expect(haiku.external_id).toBe(derivedPromptId("Write a haiku about rain."));
   });
 
   it("imports the same file twice only once", async () => {
-    const file = writeJsonl(goodLines);
-    expect((await importJsonlFile(db, file, { slug: "twice" })).ok).toBe(true);
+    const file = writeLines(goodLines);
+    expect((await importJsonlFile(temp.db, file, { slug: "twice" })).ok).toBe(true);
     const before = counts();
-    const again = await importJsonlFile(db, file, { slug: "twice" });
+    const again = await importJsonlFile(temp.db, file, { slug: "twice" });
     expect(again).toMatchObject({
       ok: true,
       promptsCreated: 0,
@@ -109,9 +99,9 @@ describe("importJsonlFile", () => {
   });
 
   it("rejects a file with bad lines whole, reporting each line's field and reason, and changes nothing", async () => {
-    await importJsonlFile(db, writeJsonl(goodLines), { slug: "kept" });
+    await importJsonlFile(temp.db, writeLines(goodLines), { slug: "kept" });
     const before = counts();
-    const file = writeJsonl([
+    const file = writeLines([
       { id: "new1", prompt: "Fine line", responses: responses("n") },
       "{not json",
       { id: "bad2", prompt: "", responses: responses("b") },
@@ -125,7 +115,7 @@ describe("importJsonlFile", () => {
       { id: "bad5", prompt: "Bad openness", responses: responses("d"), openness: 3 },
       { id: "q1", prompt: "A different text for q1", responses: responses("a") },
     ]);
-    const result = await importJsonlFile(db, file, { slug: "kept" });
+    const result = await importJsonlFile(temp.db, file, { slug: "kept" });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const byLine = (line: number) => result.errors.filter((e) => e.line === line);
@@ -141,7 +131,7 @@ describe("importJsonlFile", () => {
 
   it("does not create a dataset when the file is rejected, and caps the reported errors", async () => {
     const bad = Array.from({ length: MAX_REPORTED_ERRORS + 7 }, () => "nope");
-    const result = await importJsonlFile(db, writeJsonl(bad), { slug: "never" });
+    const result = await importJsonlFile(temp.db, writeLines(bad), { slug: "never" });
     expect(result).toMatchObject({ ok: false, moreErrors: 7 });
     if (!result.ok) expect(result.errors).toHaveLength(MAX_REPORTED_ERRORS);
     expect(counts().datasets).toBe(0);
@@ -154,7 +144,7 @@ describe("importJsonlFile", () => {
       responses: responses("x"),
       annotations: [{ annotator: "dan", ranking: [[0], [1], [2], [3]] }],
     };
-    const result = await importJsonlFile(db, writeJsonl([line, line]), { slug: "dup" });
+    const result = await importJsonlFile(temp.db, writeLines([line, line]), { slug: "dup" });
     expect(result).toMatchObject({ ok: false, errors: [{ line: 2, field: "annotations.0.annotator" }] });
   });
 
@@ -165,8 +155,8 @@ describe("importJsonlFile", () => {
       responses: responses("x"),
       annotations: [{ annotator: "erin", ranking }],
     });
-    await importJsonlFile(db, writeJsonl([line([[0], [1], [2], [3]])]), { slug: "rev" });
-    const result = await importJsonlFile(db, writeJsonl([line([[3], [2], [1], [0]])]), { slug: "rev" });
+    await importJsonlFile(temp.db, writeLines([line([[0], [1], [2], [3]])]), { slug: "rev" });
+    const result = await importJsonlFile(temp.db, writeLines([line([[3], [2], [1], [0]])]), { slug: "rev" });
     expect(result).toMatchObject({ ok: true, annotationsUpdated: 1 });
     expect(counts().revisions).toBe(1);
   });

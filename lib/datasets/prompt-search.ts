@@ -90,6 +90,8 @@ export type PromptListRow = {
 
 export type PromptPage = {
   rows: PromptListRow[];
+  /** Said above the list when the search was not what was typed (a query too short for text search). */
+  notice: string | null;
   total: number;
   page: number;
   pages: number;
@@ -116,6 +118,9 @@ const ORDER: Record<PromptSort, string> = {
   rankings: "ps.rankings desc, ps.prompt_id",
 };
 
+/** Text search needs trigrams: shorter queries match prompt ids only. */
+export const MIN_TEXT_QUERY = 3;
+
 /** An FTS5 trigram phrase: the text as one quoted string, so nothing in it is query syntax. */
 function ftsPhrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
@@ -125,8 +130,8 @@ type Params = Record<string, number | string>;
 
 /**
  * One page of a dataset's prompts matching the search; a page past the end is empty, with the real
- * total. Filtering, counting and paging run on prompt_stats (narrow rows, indexed by dataset); text
- * goes through the trigram index (prompts_fts) when it is at least 3 characters long. Only the
+ * total. Filtering, counting and paging run on prompt_stats (narrow rows, indexed by dataset and by
+ * each sort); text goes through the trigram index (prompts_fts), shorter queries match ids. Only the
  * page's prompts are then read from prompts.
  */
 export function searchPrompts(
@@ -137,16 +142,19 @@ export function searchPrompts(
 ): PromptPage {
   const where = ["ps.dataset_id = @datasetId"];
   const params: Params = { datasetId, low: AGREEMENT_THRESHOLDS.promptW };
+  let notice: string | null = null;
   if (search.q) {
-    if ([...search.q].length >= 3) {
+    if ([...search.q].length >= MIN_TEXT_QUERY) {
       where.push("ps.prompt_id in (select rowid from prompts_fts where prompts_fts match @fts)");
       params.fts = ftsPhrase(search.q);
     } else {
-      // Too short for trigrams: a scan of this dataset's prompts.
+      // Too short for the trigram index, and a scan of every prompt's text costs a second at 200,000
+      // prompts: a short query names an id (one index lookup).
       where.push(
-        "ps.prompt_id in (select id from prompts where dataset_id = @datasetId and (text like @q escape '\\' or external_id like @q escape '\\'))",
+        "ps.prompt_id in (select id from prompts where dataset_id = @datasetId and external_id = @externalId)",
       );
-      params.q = likePattern(search.q);
+      params.externalId = search.q;
+      notice = `“${search.q}” is shorter than ${MIN_TEXT_QUERY} characters, so it was matched against prompt ids only; type at least ${MIN_TEXT_QUERY} characters to search the text.`;
     }
   }
   // ps.openness is the one openness rule (lib/openness/resolve.ts), computed at refresh.
@@ -172,7 +180,13 @@ export function searchPrompts(
 
   const from = `from prompt_stats ps where ${where.join(" and ")}`;
   const sqlite = db.$client;
-  const total = sqlite.prepare<Params, { n: number }>(`select count(*) as n ${from}`).get(params)!.n;
+  // Unfiltered, the total is the dataset's maintained prompt count rather than a count of 200,000 rows.
+  const total =
+    where.length === 1
+      ? (sqlite
+          .prepare<[number], { n: number }>("select prompts as n from dataset_stats where dataset_id = ?")
+          .get(datasetId)?.n ?? 0)
+      : sqlite.prepare<Params, { n: number }>(`select count(*) as n ${from}`).get(params)!.n;
   const page = search.page ?? 1;
   const ids = sqlite
     .prepare<Params, { id: number }>(
@@ -233,6 +247,7 @@ export function searchPrompts(
         },
       ];
     }),
+    notice,
     total,
     page,
     pages: Math.max(1, Math.ceil(total / pageSize)),

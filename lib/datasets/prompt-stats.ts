@@ -1,5 +1,5 @@
-import type { Db } from "@/db";
-import { bordaConsensus, meanPairwiseTauB, median, rankingsW, rankingTauB } from "@/lib/annotations/agreement";
+import type { Db, schema } from "@/db";
+import { bordaConsensus, meanPairwiseTauB, rankingsW, rankingTauB } from "@/lib/annotations/agreement";
 import { AGREEMENT_THRESHOLDS } from "@/lib/datasets/queries";
 import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
 import { promptOpenness } from "@/lib/openness/resolve";
@@ -185,85 +185,84 @@ export function alphaFromSums(n: number, sum: number, sumSquares: number, within
   return 1 - observed / expected;
 }
 
+/**
+ * The dataset page's summary, from the rows the triggers of migration 0012 keep (dataset_stats,
+ * dataset_fill, dataset_annotators) and one index range (flagged prompts): no scan of the prompts.
+ */
 export function agreementSummary(db: Db, datasetId: number, target: number): AgreementSummary {
-  const row = db.$client
-    .prepare<
-      [number, number],
-      {
-        prompts: number;
-
-        stale: number | null;
-        mean_w: number | null;
-        flagged: number | null;
-        n: number | null;
-        sum: number | null;
-        sum_squares: number | null;
-        within: number | null;
-        units: number | null;
-        pending: number | null;
-        accepted: number | null;
-        rejected: number | null;
-        sent_back: number | null;
-      }
-    >(
-      `select count(*) as prompts, sum(stale) as stale, avg(kendall_w) as mean_w, sum(kendall_w < ?) as flagged,
-              sum(alpha_count) as n, sum(alpha_sum) as sum, sum(alpha_sum_squares) as sum_squares,
-              sum(alpha_within) as within, sum(alpha_count > 0) as units,
-              sum(review_pending) as pending, sum(review_accepted) as accepted, sum(review_rejected) as rejected,
-              sum(review_sent_back) as sent_back
-       from prompt_stats where dataset_id = ?`,
+  const sqlite = db.$client;
+  const row = sqlite
+    .prepare<[number], typeof schema.datasetStats.$inferSelect>(
+      `select dataset_id as datasetId, prompts, stale, w_count as wCount, w_sum as wSum, alpha_count as alphaCount,
+              alpha_sum as alphaSum, alpha_sum_squares as alphaSumSquares, alpha_within as alphaWithin,
+              alpha_units as alphaUnits, review_pending as reviewPending, review_accepted as reviewAccepted,
+              review_rejected as reviewRejected, review_sent_back as reviewSentBack
+       from dataset_stats where dataset_id = ?`,
     )
-    .get(AGREEMENT_THRESHOLDS.promptW, datasetId)!;
-  const fill = db.$client
+    .get(datasetId);
+  // An index range over the flagged prompts only (prompt_stats_dataset_w).
+  const flagged = sqlite
+    .prepare<[number, number], { n: number }>(
+      "select count(*) as n from prompt_stats where dataset_id = ? and kendall_w < ?",
+    )
+    .get(datasetId, AGREEMENT_THRESHOLDS.promptW)!.n;
+  const fill = sqlite
     .prepare<[number, number], { annotations: number | null; complete: number | null }>(
       `select sum(prompts * annotation_count) as annotations, sum(case when annotation_count >= ? then prompts end) as complete
        from dataset_fill where dataset_id = ?`,
     )
     .get(target, datasetId)!;
-  const annotators = db.$client
-    .prepare<[number], { n: number }>(
-      "select count(distinct annotator_id) as n from annotation_agreement where dataset_id = ?",
-    )
-    .get(datasetId)!.n;
   return {
-    prompts: row.prompts,
+    prompts: row?.prompts ?? 0,
     annotations: fill.annotations ?? 0,
     completePrompts: fill.complete ?? 0,
-    annotators,
-    stale: row.stale ?? 0,
-    meanW: row.mean_w,
-    flaggedPrompts: row.flagged ?? 0,
-    opennessAlpha: alphaFromSums(row.n ?? 0, row.sum ?? 0, row.sum_squares ?? 0, row.within ?? 0),
-    opennessUnits: row.units ?? 0,
+    annotators: datasetAnnotatorCount(db, datasetId),
+    stale: row?.stale ?? 0,
+    meanW: row?.wCount ? row.wSum / row.wCount : null,
+    flaggedPrompts: flagged,
+    opennessAlpha: row ? alphaFromSums(row.alphaCount, row.alphaSum, row.alphaSumSquares, row.alphaWithin) : null,
+    opennessUnits: row?.alphaUnits ?? 0,
     review: {
-      pending: row.pending ?? 0,
-      accepted: row.accepted ?? 0,
-      rejected: row.rejected ?? 0,
-      sent_back: row.sent_back ?? 0,
+      pending: row?.reviewPending ?? 0,
+      accepted: row?.reviewAccepted ?? 0,
+      rejected: row?.reviewRejected ?? 0,
+      sent_back: row?.reviewSentBack ?? 0,
     },
   };
 }
 
+/** People who annotated at least one prompt of the dataset (dataset_annotators, kept by triggers). */
+export function datasetAnnotatorCount(db: Db, datasetId: number): number {
+  return db.$client
+    .prepare<[number], { n: number }>(
+      "select count(*) as n from dataset_annotators where dataset_id = ? and annotations > 0",
+    )
+    .get(datasetId)!.n;
+}
+
 export type Bin = { label: string; from: number; count: number };
 
-/** A histogram of a prompt_stats column over [from, to] in `count` equal bins, counted in SQL. */
-export function statsHistogram(
-  db: Db,
-  datasetId: number,
-  column: "kendall_w" | "mean_tau_b",
-  from: number,
-  to: number,
-  count = 10,
-): Bin[] {
-  const width = (to - from) / count;
+/**
+ * The histograms the triggers of migration 0012 count into stats_bins. The ranges and the bin
+ * count are written into those triggers: change both together.
+ */
+export const STATS_HISTOGRAMS = {
+  kendall_w: { from: 0, to: 1 },
+  mean_tau_b: { from: -1, to: 1 },
+} as const;
+const HISTOGRAM_BINS = 10;
+
+/** A histogram of a prompt_stats column, as stats_bins holds it. */
+export function statsHistogram(db: Db, datasetId: number, metric: keyof typeof STATS_HISTOGRAMS): Bin[] {
+  const { from, to } = STATS_HISTOGRAMS[metric];
+  const width = (to - from) / HISTOGRAM_BINS;
   const rows = db.$client
-    .prepare<[number, number, number, number], { bin: number; n: number }>(
-      `select min(?, max(0, cast((${column} - ?) / ? as integer))) as bin, count(*) as n
-       from prompt_stats where dataset_id = ? and ${column} is not null group by bin`,
+    .prepare<[number, string], { bin: number; n: number }>(
+      "select bin, prompts as n from stats_bins where dataset_id = ? and metric = ?",
     )
-    .all(count - 1, from, width, datasetId);
+    .all(datasetId, metric);
   const counts = new Map(rows.map((r) => [r.bin, r.n]));
-  return Array.from({ length: count }, (_, i) => ({
+  return Array.from({ length: HISTOGRAM_BINS }, (_, i) => ({
     label: (from + i * width).toFixed(1),
     from: from + i * width,
     count: counts.get(i) ?? 0,
@@ -281,7 +280,10 @@ export type AnnotatorStats = {
   flagged: boolean;
 };
 
-/** The annotator table of a dataset, from annotation_agreement (one row per annotation). */
+/**
+ * The annotator table of a dataset: counts and tau sums from dataset_annotators, each median
+ * duration one or two index probes into annotation_agreement (dataset, annotator, duration).
+ */
 export function annotatorStats(db: Db, datasetId: number): AnnotatorStats[] {
   const sqlite = db.$client;
   const rows = sqlite
@@ -294,30 +296,44 @@ export function annotatorStats(db: Db, datasetId: number): AnnotatorStats[] {
         external: number;
         annotations: number;
         compared: number;
-        tau: number | null;
+        tau_sum: number;
+        durations: number;
       }
     >(
-      `select aa.annotator_id as id, u.name, u.email, u.external, count(*) as annotations, count(aa.tau) as compared,
-              avg(aa.tau) as tau
-       from annotation_agreement aa join users u on u.id = aa.annotator_id
-       where aa.dataset_id = ? group by aa.annotator_id`,
+      `select da.annotator_id as id, u.name, u.email, u.external, da.annotations, da.compared, da.tau_sum, da.durations
+       from dataset_annotators da join users u on u.id = da.annotator_id
+       where da.dataset_id = ? and da.annotations > 0`,
     )
     .all(datasetId);
-  const durations = sqlite.prepare<[number, number], { d: number }>(
-    "select duration_ms as d from annotation_agreement where dataset_id = ? and annotator_id = ? and duration_ms is not null order by duration_ms",
+  const nthDuration = sqlite.prepare<[number, number, number], { d: number }>(
+    `select duration_ms as d from annotation_agreement
+     where dataset_id = ? and annotator_id = ? and duration_ms is not null order by duration_ms limit 1 offset ?`,
   );
+  const medianMs = (annotatorId: number, n: number): number | null => {
+    if (!n) return null;
+    const mid = Math.floor(n / 2);
+    const upper = nthDuration.get(datasetId, annotatorId, mid)?.d;
+    if (upper === undefined) return null;
+    if (n % 2) return upper;
+    const lower = nthDuration.get(datasetId, annotatorId, mid - 1)?.d ?? upper;
+    return (lower + upper) / 2;
+  };
   const t = AGREEMENT_THRESHOLDS;
   return rows
-    .map((r) => ({
-      id: r.id,
-      name: r.name || r.email,
-      external: Boolean(r.external),
-      annotations: r.annotations,
-      comparedPrompts: r.compared,
-      tauVsConsensus: r.tau,
-      medianSeconds: median(durations.all(datasetId, r.id).map((x) => x.d / 1000)),
-      flagged: r.tau !== null && r.compared >= t.annotatorMinPrompts && r.tau < t.annotatorTau,
-    }))
+    .map((r) => {
+      const tau = r.compared ? r.tau_sum / r.compared : null;
+      const ms = medianMs(r.id, r.durations);
+      return {
+        id: r.id,
+        name: r.name || r.email,
+        external: Boolean(r.external),
+        annotations: r.annotations,
+        comparedPrompts: r.compared,
+        tauVsConsensus: tau,
+        medianSeconds: ms === null ? null : ms / 1000,
+        flagged: tau !== null && r.compared >= t.annotatorMinPrompts && tau < t.annotatorTau,
+      };
+    })
     .sort((a, b) => (a.tauVsConsensus ?? 2) - (b.tauVsConsensus ?? 2));
 }
 
@@ -340,7 +356,7 @@ export function statsVersion(db: Db, datasetId: number): number {
 }
 
 /**
- * The dataset page's aggregates (a few scans of prompt_stats), computed once per stats version:
+ * The dataset page's aggregates (maintained rows, no scan), computed once per stats version:
  * any change to the dataset's annotations marks prompts stale, and the refresh that follows bumps
  * the version, in whichever process it runs.
  */
@@ -350,8 +366,8 @@ export function datasetAggregates(db: Db, datasetId: number, target: number): Da
   if (cached && cached.version === version && cached.target === target) return cached.value;
   const value = {
     summary: agreementSummary(db, datasetId, target),
-    histogramW: statsHistogram(db, datasetId, "kendall_w", 0, 1),
-    histogramTau: statsHistogram(db, datasetId, "mean_tau_b", -1, 1),
+    histogramW: statsHistogram(db, datasetId, "kendall_w"),
+    histogramTau: statsHistogram(db, datasetId, "mean_tau_b"),
     annotators: annotatorStats(db, datasetId),
   };
   aggregatesCache.set(datasetId, { version, target, value });

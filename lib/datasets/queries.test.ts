@@ -1,19 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, expect, it } from "vitest";
-import type { Db } from "@/db";
-import { openTempDb } from "@/lib/test-fixtures";
+import { expect, it } from "vitest";
+import { freshDbPerTest } from "@/lib/test-fixtures";
 import { AGREEMENT_THRESHOLDS, datasetAgreement, getDataset, getDatasetProgress, getPromptDetail } from "./queries";
 import { importJsonlFile } from "./import";
 
-let dir: string;
-let db: Db;
-let cleanup: () => void;
-
-beforeEach(() => {
-  ({ db, dir, cleanup } = openTempDb());
-});
-afterEach(() => cleanup());
+const temp = freshDbPerTest();
 
 it("flags the annotator who ranks against everyone else, and the prompts they spoil", async () => {
   const order = [[0], [1], [2], [3]];
@@ -28,18 +20,18 @@ it("flags the annotator who ranks against everyone else, and the prompts they sp
       { annotator: "careless", ranking: reversed, openness: 1, duration_ms: 5_000 },
     ],
   }));
-  const file = path.join(dir, "in.jsonl");
+  const file = path.join(temp.dir, "in.jsonl");
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
-  expect((await importJsonlFile(db, file, { slug: "agree", create: { annotationsPerPrompt: 3 } })).ok).toBe(true);
-  const dataset = getDataset(db, "agree")!;
-  expect(getDatasetProgress(db, "agree")).toMatchObject({
+  expect((await importJsonlFile(temp.db, file, { slug: "agree", create: { annotationsPerPrompt: 3 } })).ok).toBe(true);
+  const dataset = getDataset(temp.db, "agree")!;
+  expect(getDatasetProgress(temp.db, "agree")).toMatchObject({
     prompts: 4,
     annotations: 12,
     completePrompts: 4,
     annotators: 3,
   });
 
-  const agreement = datasetAgreement(db, dataset.id);
+  const agreement = datasetAgreement(temp.db, dataset.id);
   const careless = agreement.annotators.find((a) => a.name === "careless")!;
   expect(careless).toMatchObject({
     annotations: 4,
@@ -55,8 +47,8 @@ it("flags the annotator who ranks against everyone else, and the prompts they sp
   expect(agreement.opennessAlpha!).toBeLessThan(AGREEMENT_THRESHOLDS.opennessAlpha);
 
   const promptId = agreement.prompts[0]!.id;
-  const detail = getPromptDetail(db, dataset.id, promptId)!;
+  const detail = getPromptDetail(temp.db, dataset.id, promptId)!;
   expect(detail.annotations).toHaveLength(3);
   expect(detail.responses.map((r) => r.externalId)).toEqual(["p0-0", "p0-1", "p0-2", "p0-3"]);
-  expect(getPromptDetail(db, dataset.id + 1, promptId)).toBeNull();
+  expect(getPromptDetail(temp.db, dataset.id + 1, promptId)).toBeNull();
 });

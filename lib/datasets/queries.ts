@@ -11,6 +11,7 @@ import {
   rankingTauB,
 } from "@/lib/annotations/agreement";
 import { promptOpenness, type PromptOpenness } from "@/lib/openness/resolve";
+import type { AnnotatorStats } from "@/lib/datasets/prompt-stats";
 
 /**
  * Where agreement becomes suspicious. One place, shown on the dataset page.
@@ -83,16 +84,13 @@ export function getDataset(db: Db, slug: string): DatasetRow | null {
   return row ? toDataset(row) : null;
 }
 
-// From the counts the queue's triggers maintain (prompts.annotation_count, dataset_fill): no scan
-// of every annotation. Annotators: one probe per user.
+// From the counts triggers maintain (dataset_fill, dataset_annotators): no scan of every annotation.
 const PROGRESS_SQL = `
   select d.*,
     (select coalesce(sum(f.prompts), 0) from dataset_fill f where f.dataset_id = d.id) as prompt_count,
     (select coalesce(sum(f.prompts * f.annotation_count), 0) from dataset_fill f where f.dataset_id = d.id)
       as annotation_count,
-    (select count(*) from users u where exists (
-       select 1 from annotations a join prompts p on p.id = a.prompt_id
-       where a.annotator_id = u.id and p.dataset_id = d.id)) as annotator_count,
+    (select count(*) from dataset_annotators da where da.dataset_id = d.id and da.annotations > 0) as annotator_count,
     (select coalesce(sum(f.prompts), 0) from dataset_fill f
        where f.dataset_id = d.id and f.annotation_count >= d.annotations_per_prompt) as complete_count
   from datasets d
@@ -136,17 +134,8 @@ export type PromptAgreement = {
   flagged: boolean;
 };
 
-export type AnnotatorAgreement = {
-  id: number;
-  name: string;
-  external: boolean;
-  annotations: number;
-  /** Prompts where someone else ranked too, so a leave-one-out consensus exists. */
-  comparedPrompts: number;
-  tauVsConsensus: number | null;
-  medianSeconds: number | null;
-  flagged: boolean;
-};
+/** The annotator table's row, as the maintained aggregates give it (lib/datasets/prompt-stats.ts). */
+export type AnnotatorAgreement = AnnotatorStats;
 
 export type DatasetAgreement = {
   prompts: PromptAgreement[];

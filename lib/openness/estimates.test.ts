@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { simulatedAnnotators, simulateAnnotation } from "@/ml";
 import { mulberry32 } from "@/ml/rng";
-import { datasetOpennessEstimates, MIN_TAGGED_FOR_ESTIMATE } from "@/lib/openness/estimates";
+import {
+  computeAndStoreOpennessEstimates,
+  datasetOpennessEstimates,
+  MIN_TAGGED_FOR_ESTIMATE,
+  storedOpennessEstimates,
+} from "@/lib/openness/estimates";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { writeAnnotation } from "@/lib/datasets/writer";
 import { addSimulatedDataset, addUser, openTempDb } from "@/lib/test-fixtures";
@@ -69,5 +74,32 @@ describe("dataset openness estimates", () => {
     expect(datasetOpennessEstimates(db, datasetId)).toBe(e);
     db.$client.prepare("update annotations set openness = 1 where prompt_id = ?").run(ids[59]);
     expect(datasetOpennessEstimates(db, datasetId)).not.toBe(e);
+  });
+
+  it("the dataset page reads stored estimates for its prompts, and knows when the data changed since", () => {
+    const { datasetId, ids } = seed(40, 30);
+    const never = storedOpennessEstimates(db, datasetId, ids);
+    expect([never.computedAt, never.current, never.byPrompt.size]).toEqual([null, false, 0]);
+    expect(never.unavailable).toMatch(/Being computed/);
+
+    computeAndStoreOpennessEstimates(db, datasetId);
+    const page = ids.slice(5, 15);
+    const stored = storedOpennessEstimates(db, datasetId, page);
+    expect(stored.current).toBe(true);
+    expect([...stored.byPrompt.keys()].sort((a, b) => a - b)).toEqual(page);
+    const full = datasetOpennessEstimates(db, datasetId);
+    for (const id of page) expect(stored.byPrompt.get(id)!.estimate).toEqual(full.byPrompt.get(id)!.estimate);
+    expect(stored.evaluation).toEqual(JSON.parse(JSON.stringify(full.evaluation)));
+    expect(stored.taggedPrompts).toBe(30);
+
+    db.$client.prepare("update annotations set openness = 0 where prompt_id = ?").run(ids[0]);
+    expect(storedOpennessEstimates(db, datasetId, page).current).toBe(false);
+    // Storing again replaces the old rows rather than adding to them.
+    computeAndStoreOpennessEstimates(db, datasetId);
+    const count = db.$client
+      .prepare("select count(*) as n from openness_estimates where dataset_id = ?")
+      .get(datasetId);
+    expect(count).toEqual({ n: 40 });
+    expect(storedOpennessEstimates(db, datasetId, page).current).toBe(true);
   });
 });

@@ -4,8 +4,12 @@
  * missing-openness policy is `estimate`, and by the queue's `uncertain-openness` order. Never shown
  * to annotators: seeing a guess before tagging would bias the tag.
  *
- * Fitted in memory, once per state of the dataset's annotations (a cheap version query decides).
+ * Fitting takes minutes at 200,000 prompts, so the dataset page shows stored estimates that a
+ * child process recomputes (storedOpennessEstimates, recomputeOpennessInBackground); the trainer
+ * and the queue fit in memory, once per state of the dataset (opennessVersion, from maintained rows).
  */
+import path from "node:path";
+import { spawn } from "node:child_process";
 import type { Db } from "@/db";
 import {
   type AnnotatedPrompt,
@@ -148,25 +152,150 @@ export function computeOpennessEstimates(
 
 const memo = new Map<number, { version: string; value: DatasetOpennessEstimates }>();
 
-/** What the estimates depend on: the dataset's prompts and annotations. */
-function estimatesVersion(db: Db, datasetId: number): string {
+/**
+ * What the estimates depend on, read from a maintained row (no scan): dataset_stats counts the
+ * dataset's prompts and every change to its annotations (triggers of migration 0012).
+ */
+export function opennessVersion(db: Db, datasetId: number): string {
   const row = db.$client
-    .prepare(
-      `select (select count(*) from prompts where dataset_id = ?) as prompts,
-              count(a.id) as annotations, coalesce(max(a.id), 0) as lastId, coalesce(max(a.updated_at), 0) as lastUpdate,
-              count(a.openness) as tags, total(a.openness) as tagSum
-         from annotations a join prompts p on p.id = a.prompt_id where p.dataset_id = ?`,
+    .prepare<[number], { changes: number; prompts: number }>(
+      "select annotation_changes as changes, prompts from dataset_stats where dataset_id = ?",
     )
-    .get(datasetId, datasetId) as Record<string, number>;
-  return Object.values(row).join(":");
+    .get(datasetId);
+  return `${row?.changes ?? 0}:${row?.prompts ?? 0}`;
 }
 
-/** The dataset's openness estimates, refitted only when its prompts or annotations changed. */
+/** The dataset's openness estimates, refitted only when its prompts or annotations changed (heavy: minutes at 200,000 prompts). */
 export function datasetOpennessEstimates(db: Db, datasetId: number): DatasetOpennessEstimates {
-  const version = estimatesVersion(db, datasetId);
+  const version = opennessVersion(db, datasetId);
   const hit = memo.get(datasetId);
   if (hit && hit.version === version) return hit.value;
   const value = computeOpennessEstimates(datasetId, datasetAnnotatedPrompts(db, datasetId));
   memo.set(datasetId, { version, value });
   return value;
+}
+
+/** Rows written per transaction when storing estimates: short enough not to hold up other writers. */
+const STORE_BATCH = 5_000;
+
+/** Computes a dataset's estimates and stores them for the dataset page (run by scripts/openness-worker.ts). */
+export function computeAndStoreOpennessEstimates(db: Db, datasetId: number): void {
+  const version = opennessVersion(db, datasetId);
+  const value = computeOpennessEstimates(datasetId, datasetAnnotatedPrompts(db, datasetId));
+  const sqlite = db.$client;
+  const rows = [...value.byPrompt.values()].filter((p) => p.estimate);
+  sqlite.prepare("delete from openness_estimates where dataset_id = ?").run(datasetId);
+  const insert = sqlite.prepare(
+    "insert or replace into openness_estimates (prompt_id, dataset_id, estimate, sd) values (?, ?, ?, ?)",
+  );
+  for (let i = 0; i < rows.length; i += STORE_BATCH) {
+    sqlite.transaction(() => {
+      for (const p of rows.slice(i, i + STORE_BATCH))
+        insert.run(p.promptId, datasetId, p.estimate!.estimate, p.estimate!.sd);
+    })();
+  }
+  sqlite
+    .prepare(
+      `insert or replace into openness_estimate_summaries
+         (dataset_id, version, tagged_prompts, tag_sd, unavailable, evaluation, computed_at) values (?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      datasetId,
+      version,
+      value.taggedPrompts,
+      value.tagSd,
+      value.unavailable,
+      value.evaluation ? JSON.stringify(value.evaluation) : null,
+      Date.now(),
+    );
+}
+
+export type StoredOpennessEstimates = DatasetOpennessEstimates & {
+  /** When they were computed (null: never yet), and whether the data changed since. */
+  computedAt: Date | null;
+  current: boolean;
+};
+
+/**
+ * The stored estimates of a dataset, with byPrompt holding only the prompts asked for: what the
+ * dataset page shows, read in a few index lookups. Computing them is the worker's job.
+ */
+export function storedOpennessEstimates(
+  db: Db,
+  datasetId: number,
+  promptIds: readonly number[],
+): StoredOpennessEstimates {
+  const sqlite = db.$client;
+  const summary = sqlite
+    .prepare<
+      [number],
+      {
+        version: string;
+        tagged_prompts: number;
+        tag_sd: number;
+        unavailable: string | null;
+        evaluation: string | null;
+        computed_at: number;
+      }
+    >("select * from openness_estimate_summaries where dataset_id = ?")
+    .get(datasetId);
+  const byPrompt = new Map<number, PromptOpennessEstimate>();
+  if (summary) {
+    const rows = sqlite
+      .prepare<[number, string], { prompt_id: number; estimate: number; sd: number }>(
+        `select prompt_id, estimate, sd from openness_estimates
+         where dataset_id = ? and prompt_id in (select value from json_each(?))`,
+      )
+      .all(datasetId, JSON.stringify(promptIds));
+    for (const r of rows) {
+      const estimate = { estimate: r.estimate, sd: r.sd };
+      byPrompt.set(r.prompt_id, {
+        promptId: r.prompt_id,
+        tags: [],
+        text: null,
+        rankings: null,
+        estimate,
+        posterior: null,
+      });
+    }
+  }
+  return {
+    datasetId,
+    taggedPrompts: summary?.tagged_prompts ?? 0,
+    unavailable: summary ? summary.unavailable : "Being computed for the first time; reload in a little while.",
+    tagSd: summary?.tag_sd ?? DEFAULT_TAG_SD,
+    byPrompt,
+    evaluation: summary?.evaluation ? (JSON.parse(summary.evaluation) as DatasetOpennessEstimates["evaluation"]) : null,
+    computedAt: summary ? new Date(summary.computed_at) : null,
+    current: summary?.version === opennessVersion(db, datasetId),
+  };
+}
+
+/** A busy team changes the data all the time: recompute a dataset's estimates at most this often. */
+export const OPENNESS_RECOMPUTE_MS = 5 * 60_000;
+const lastStarted = new Map<number, number>();
+const computing = new Set<number>();
+
+/**
+ * Recomputes the stored estimates in a child process (scripts/openness-worker.ts), so fitting them
+ * never holds the server's event loop: one at a time per dataset, and not more often than
+ * OPENNESS_RECOMPUTE_MS unless none are stored yet.
+ */
+export function recomputeOpennessInBackground(datasetId: number, neverComputed: boolean): void {
+  const now = Date.now();
+  if (computing.has(datasetId)) return;
+  if (!neverComputed && now - (lastStarted.get(datasetId) ?? -Infinity) < OPENNESS_RECOMPUTE_MS) return;
+  computing.add(datasetId);
+  lastStarted.set(datasetId, now);
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join("scripts", "openness-worker.ts"), String(datasetId)],
+    { cwd: process.cwd(), env: process.env, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  const done = () => computing.delete(datasetId);
+  child.on("error", (error) => {
+    console.error(`Octorank: the openness estimates of dataset ${datasetId} could not be computed:`, error);
+    done();
+  });
+  child.on("exit", done);
 }

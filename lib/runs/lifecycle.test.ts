@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
+import Database from "better-sqlite3";
 import { openDatabase, schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
 import { blankRunSummary } from "@/lib/test-fixtures";
@@ -23,7 +24,7 @@ import { createRun } from "@/lib/runs/request-run";
 import { datasetTrainingStats, loadTrainingPrompts } from "@/lib/runs/training-data";
 import { recordProgress, runMetricSeries, runSnapshot } from "@/lib/runs/progress";
 import { RunError, runRequestSchema } from "@/lib/runs/schemas";
-import { executeRun, validateTrainSettings } from "@/lib/runs/training";
+import { executeRun, keepLease, validateTrainSettings } from "@/lib/runs/training";
 
 let dir: string;
 let db: Db;
@@ -276,5 +277,36 @@ describe("run lifecycle", () => {
     const stale = createRun(db, request({ train: { steps: -5 } }), null, "cli", { workerPid: process.pid });
     expect(await executeRun(db, stale.id)).toBe("failed");
     expect(getRun(db, stale.id)?.error).toMatch(/^Training settings: /);
+  });
+
+  it("a run trains to the end while another connection keeps taking the write lock", async () => {
+    const run = createRun(db, validateTrainSettings(request({ train: { steps: 200, evalEvery: 2 } })), null, "cli", {
+      workerPid: process.pid,
+    });
+    // Another writer (an import, say) holds the lock longer than the trainer's busy timeout, over and over.
+    db.$client.pragma("busy_timeout = 5");
+    const other = new Database(path.join(dir, "test.db"));
+    let locked = 0;
+    const hog = setInterval(() => {
+      if (other.inTransaction) return;
+      other.exec("begin immediate");
+      locked++;
+      setTimeout(() => other.exec("commit"), 40);
+    }, 45);
+    try {
+      const lease = keepLease(db, run.id);
+      other.exec("begin immediate");
+      expect(lease.renew()).toBe(false);
+      other.exec("commit");
+      lease.stop();
+      expect(await executeRun(db, run.id)).toBe("succeeded");
+    } finally {
+      clearInterval(hog);
+      await new Promise((r) => setTimeout(r, 60));
+      other.close();
+    }
+    expect(locked).toBeGreaterThan(3);
+    expect(getRun(db, run.id)?.status).toBe("succeeded");
+    expect(runMetricSeries(db, run.id).at(-1)?.step).toBe(200);
   });
 });

@@ -216,32 +216,35 @@ export function completeRun(
   runId: number,
   result: { rewards: RewardRow[]; weights: Uint8Array; summary: RunSummary },
 ): boolean {
-  return db.transaction((tx) => {
-    const run = tx
-      .select({ status: schema.trainingRuns.status })
-      .from(schema.trainingRuns)
-      .where(eq(schema.trainingRuns.id, runId))
-      .get();
-    if (run?.status !== "running") return false;
-    tx.delete(schema.runRewards).where(eq(schema.runRewards.runId, runId)).run();
-    const insert = db.$client.prepare(
-      "insert into run_rewards (run_id, response_id, split, reward, openness) values (?, ?, ?, ?, ?)",
-    );
-    for (const r of result.rewards) insert.run(runId, r.responseId, r.split, r.reward, r.openness);
-    tx.update(schema.trainingRuns)
-      .set({
-        status: "succeeded",
-        progress: 1,
-        weights: Buffer.from(result.weights),
-        summary: result.summary as unknown as Record<string, unknown>,
-        finishedAt: new Date(),
-        workerPid: null,
-        error: null,
-      })
-      .where(eq(schema.trainingRuns.id, runId))
-      .run();
-    return true;
-  });
+  return db.transaction(
+    (tx) => {
+      const run = tx
+        .select({ status: schema.trainingRuns.status })
+        .from(schema.trainingRuns)
+        .where(eq(schema.trainingRuns.id, runId))
+        .get();
+      if (run?.status !== "running") return false;
+      tx.delete(schema.runRewards).where(eq(schema.runRewards.runId, runId)).run();
+      const insert = db.$client.prepare(
+        "insert into run_rewards (run_id, response_id, split, reward, openness) values (?, ?, ?, ?, ?)",
+      );
+      for (const r of result.rewards) insert.run(runId, r.responseId, r.split, r.reward, r.openness);
+      tx.update(schema.trainingRuns)
+        .set({
+          status: "succeeded",
+          progress: 1,
+          weights: Buffer.from(result.weights),
+          summary: result.summary as unknown as Record<string, unknown>,
+          finishedAt: new Date(),
+          workerPid: null,
+          error: null,
+        })
+        .where(eq(schema.trainingRuns.id, runId))
+        .run();
+      return true;
+    },
+    { behavior: "immediate" },
+  );
 }
 
 /** Counts of runs by status, for the list header. */

@@ -3,10 +3,17 @@
  * Used by the worker process (scripts/run-worker.ts) and, in-process, by the headless CLI.
  */
 import { ZodError } from "zod";
-import type { Db } from "@/db";
+import { isDatabaseBusy, writeWhenFree, type Db } from "@/db";
 import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult } from "@/ml";
 import { describeZodError } from "@/lib/http/body";
-import { completeRun, finishRun, getRunDetail, renewRunLease, RUN_HEARTBEAT_MS } from "@/lib/runs/lifecycle";
+import {
+  completeRun,
+  finishRun,
+  getRunDetail,
+  renewRunLease,
+  RUN_HEARTBEAT_MS,
+  RUN_LEASE_MS,
+} from "@/lib/runs/lifecycle";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { recordProgress, type ProgressPoint } from "@/lib/runs/progress";
 import { RunError, type RunConfig, type RunRequest, type RunSummary } from "@/lib/runs/schemas";
@@ -80,20 +87,40 @@ export async function executeRun(
   runId: number,
   options: ExecuteOptions = {},
 ): Promise<"succeeded" | "failed" | "canceled"> {
-  // The lease says a live process trains this run; without it another server would take it for dead.
-  const lease = setInterval(() => {
-    try {
-      renewRunLease(db, runId);
-    } catch (error) {
-      console.error(`Octorank: run ${runId} could not renew its lease:`, error);
-    }
-  }, RUN_HEARTBEAT_MS);
-  lease.unref();
+  const lease = keepLease(db, runId);
   try {
     return await trainAndRecord(db, runId, options);
   } finally {
-    clearInterval(lease);
+    lease.stop();
   }
+}
+
+/**
+ * The lease says a live process trains this run; without it another server would take it for dead.
+ * Renewed every RUN_HEARTBEAT_MS. A renewal that finds the database locked (a long writer
+ * elsewhere) is only late: the next heartbeat tries again, and nothing is said until the lease
+ * has actually run out, since only then may another server take the run.
+ */
+export function keepLease(db: Db, runId: number): { renew: () => boolean; stop: () => void } {
+  let renewedAt = Date.now();
+  let warned = false;
+  const renew = () => {
+    try {
+      renewRunLease(db, runId);
+      renewedAt = Date.now();
+      warned = false;
+      return true;
+    } catch (error) {
+      if (!isDatabaseBusy(error) || (!warned && Date.now() - renewedAt > RUN_LEASE_MS)) {
+        warned = true;
+        console.error(`Octorank: run ${runId} could not renew its lease:`, error);
+      }
+      return false;
+    }
+  };
+  const timer = setInterval(renew, RUN_HEARTBEAT_MS);
+  timer.unref();
+  return { renew, stop: () => clearInterval(timer) };
 }
 
 async function trainAndRecord(
@@ -106,12 +133,19 @@ async function trainAndRecord(
   const startedAt = Date.now();
   let pending: ProgressPoint[] = [];
   let lastFlush = 0;
+  // Progress is worth a retry, not a failed run: points that met a locked database go with the next flush.
   const flush = () => {
     if (!pending.length) return;
-    recordProgress(db, runId, pending);
-    pending = [];
+    try {
+      recordProgress(db, runId, pending);
+      pending = [];
+    } catch (error) {
+      if (!isDatabaseBusy(error)) throw error;
+    }
     lastFlush = Date.now();
   };
+  // The result must outlast a writer that holds the lock for longer than the busy timeout.
+  const finalWrite = <T>(write: () => T) => writeWhenFree(write, Date.now() + RUN_LEASE_MS);
   try {
     const { prompts, excludedWithoutOpenness } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness, {
       acceptedOnly: run.config.acceptedOnly ?? false,
@@ -150,7 +184,10 @@ async function trainAndRecord(
         },
       },
     );
-    flush();
+    await finalWrite(() => {
+      recordProgress(db, runId, pending);
+      pending = [];
+    });
     const opennessByPrompt = new Map(prompts.map((p) => [p.id, p.openness]));
     const rewards = result.rewards.map((r) => ({
       responseId: Number(r.responseId),
@@ -159,13 +196,19 @@ async function trainAndRecord(
       openness: opennessByPrompt.get(r.promptId) ?? null,
     }));
     const summary = summarize(prompts, result, excludedWithoutOpenness, Date.now() - startedAt, config.eps);
-    return completeRun(db, runId, { rewards, weights: result.weights, summary }) ? "succeeded" : "canceled";
+    const completed = await finalWrite(() => completeRun(db, runId, { rewards, weights: result.weights, summary }));
+    return completed ? "succeeded" : "canceled";
   } catch (error) {
-    flush();
+    try {
+      flush();
+    } catch {
+      // The run ends below either way; its last few points are not worth a second failure.
+    }
     if (options.signal?.aborted) {
       const reason = options.signal.reason;
-      if (reason === "server-stopped") finishRun(db, runId, "failed", "Server stopped while the run was training.");
-      else finishRun(db, runId, "canceled", "Canceled while training.");
+      if (reason === "server-stopped")
+        await finalWrite(() => finishRun(db, runId, "failed", "Server stopped while the run was training."));
+      else await finalWrite(() => finishRun(db, runId, "canceled", "Canceled while training."));
       return reason === "server-stopped" ? "failed" : "canceled";
     }
     const message =
@@ -176,7 +219,7 @@ async function trainAndRecord(
           : error instanceof Error
             ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}`
             : String(error);
-    finishRun(db, runId, "failed", message);
+    await finalWrite(() => finishRun(db, runId, "failed", message));
     return "failed";
   }
 }

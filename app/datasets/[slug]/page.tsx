@@ -6,13 +6,15 @@ import { ProgressBar } from "@/components/datasets/progress-bar";
 import { SortableTable } from "@/components/datasets/sortable-table";
 import { PromptBrowser } from "@/components/datasets/prompt-browser";
 import { OpennessEstimateSummary } from "@/components/datasets/openness-estimate-summary";
-import { datasetOpennessEstimates } from "@/lib/openness/estimates";
+import { AutoRefresh } from "@/components/runs/auto-refresh";
+import { recomputeOpennessInBackground, storedOpennessEstimates } from "@/lib/openness/estimates";
 import { AGREEMENT_THRESHOLDS, getDataset, histogramBins, listDatasetRuns } from "@/lib/datasets/queries";
 import { datasetAnnotators, parsePromptSearch, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
 import { datasetAggregates, refreshInBackground, refreshPromptStats } from "@/lib/datasets/prompt-stats";
 import { EXPORT_FORMATS } from "@/lib/datasets/export";
 import { REVIEW_STATE_LABELS, REVIEW_STATES } from "@/lib/annotations/review";
 import { requirePageUser } from "@/lib/auth/session";
+import { Alert } from "@/components/ui/alert";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Card, cardVariants } from "@/components/ui/card";
 import { Choice, Field } from "@/components/ui/field";
@@ -81,7 +83,13 @@ export default async function Page({
   const { summary, histogramW, histogramTau, annotators } = datasetAggregates(db, row.id, row.annotationsPerPrompt);
   const dataset = { ...row, ...summary };
   const prompts = searchPrompts(db, row.id, search);
-  const openness = datasetOpennessEstimates(db, row.id);
+  // Fitting the estimates takes minutes on a large dataset: the page shows the stored ones.
+  const openness = storedOpennessEstimates(
+    db,
+    row.id,
+    prompts.rows.map((p) => p.id),
+  );
+  if (!openness.current) recomputeOpennessInBackground(row.id, openness.computedAt === null);
   const runs = listDatasetRuns(db, dataset.id);
   const t = AGREEMENT_THRESHOLDS;
   const flaggedPrompts = summary.flaggedPrompts;
@@ -306,6 +314,11 @@ export default async function Page({
       </PageSection>
 
       <PageSection id="prompts" title="Prompts" className="space-y-2">
+        {prompts.notice && (
+          <Alert tone="warning" role="status" data-testid="search-notice">
+            {prompts.notice}
+          </Alert>
+        )}
         <PromptBrowser
           basePath={basePath}
           search={search}
@@ -314,6 +327,16 @@ export default async function Page({
           lowAgreement={t.promptW}
           estimates={new Map(prompts.rows.map((p) => [p.id, openness.byPrompt.get(p.id)?.estimate ?? null]))}
         />
+        {openness.computedAt === null ? (
+          <AutoRefresh seconds={3} message="Computing the openness estimates; this page updates by itself." />
+        ) : (
+          !openness.current && (
+            <p className="text-xs text-slate-500" data-testid="openness-estimates-age">
+              Estimates as of {openness.computedAt.toISOString().slice(0, 16).replace("T", " ")} UTC; newer annotations
+              are being taken into account in the background.
+            </p>
+          )
+        )}
         <OpennessEstimateSummary estimates={openness} />
       </PageSection>
     </div>

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { getDataset } from "@/lib/datasets/queries";
-import { checkExport, exportFileName, exportLines, exportOptionsSchema, exportStream } from "@/lib/datasets/export";
+import { checkExport, exportFileName, exportOptionsSchema, exportPages, exportStream } from "@/lib/datasets/export";
 import { AppError } from "@/lib/errors";
 import { route } from "@/lib/http/route";
 
@@ -15,7 +15,7 @@ export const GET = route(
     const dataset = getDataset(db, params.slug);
     if (!dataset) throw new AppError("not-found", `There is no dataset "${params.slug}".`);
     checkExport(db, dataset.id, options);
-    return new Response(exportStream(exportLines(db, dataset.id, options), options.gzip), {
+    return new Response(exportStream(exportPages(db, dataset.id, options), options.gzip), {
       headers: {
         "Content-Type": options.gzip ? "application/gzip" : "application/x-ndjson; charset=utf-8",
         "Content-Disposition": `attachment; filename="${exportFileName(dataset.slug, options)}"`,
