@@ -19,6 +19,8 @@ describe("Markdown", () => {
     expect(out).toMatch(/<pre[^>]*tabindex="0"[^>]*overflow-x-auto/);
     expect(out).toContain("hljs-keyword");
     expect(out).toContain("hljs-comment");
+    // Not highlight.js's own scroll box: the theme's `pre code.hljs` would scroll the inner <code>.
+    expect(out).not.toMatch(/<code[^>]*class="[^"]*\bhljs\b/);
   });
 
   it("renders tables, lists, bold, inline code and math", () => {

@@ -30,6 +30,19 @@ const heading = (className: string) =>
     return <p className={cn("mt-3 font-semibold text-slate-900 first:mt-0", className)}>{children}</p>;
   };
 
+/*
+ * rehype-highlight marks a highlighted block's <code> "hljs", and the theme's `pre code.hljs`
+ * (display: block; overflow-x: auto; padding) would make that inner element the scroll box, one a
+ * keyboard cannot reach and which wins over our CSS by load order. The focusable <pre> scrolls and
+ * pads instead; the token colours (.hljs-keyword …) do not need the class.
+ */
+function withoutHljsClass(className: string | undefined): string | undefined {
+  return className
+    ?.split(" ")
+    .filter((c) => c !== "hljs")
+    .join(" ");
+}
+
 const components: Components = {
   h1: heading("text-base"),
   h2: heading("text-base"),
@@ -60,7 +73,9 @@ const components: Components = {
     </pre>
   ),
   code: ({ children, className }) => (
-    <code className={cn("rounded bg-slate-100 px-1 font-mono text-[0.88em] text-slate-900", className)}>
+    <code
+      className={cn("rounded bg-slate-100 px-1 font-mono text-[0.88em] text-slate-900", withoutHljsClass(className))}
+    >
       {children}
     </code>
   ),

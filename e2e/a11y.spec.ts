@@ -1,10 +1,35 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, type Page } from "@playwright/test";
-import { createTestUser, login, openTestDb } from "./fixtures";
+import { test, expect, request as playwrightRequest, type Page } from "@playwright/test";
+import type { Role } from "../db/schema";
+import {
+  createApiToken,
+  createTestUser,
+  insertAnnotation,
+  login,
+  openTestDb,
+  query,
+  seedDataset,
+  type TestUser,
+} from "./fixtures";
+
+/*
+ * axe-core on every page of the app (app/**\/page.tsx, the not-found, not-allowed and error pages,
+ * and the dialogs a page opens), for each role, at a desktop and a phone size. Each role checks the
+ * pages that need exactly its role; a page below a role's level renders the same for it but for the
+ * nav (app-nav is the only role-dependent part outside /admin), so higher roles check a sample of
+ * those (`everyRole`) rather than all, which would double an already long spec. A page above a
+ * role's reach must send it to the "not allowed" page (or sign-in), checked too.
+ */
+
+const VIEWPORTS = [
+  { name: "desktop", width: 1280, height: 800 },
+  { name: "phone", width: 390, height: 844 },
+] as const;
 
 /** axe on the page as it is now: each violation as its rule, node and message. */
 async function axeViolations(page: Page): Promise<string[]> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
+  // Only violations: collecting every passing node's details is most of axe's time on a big page.
+  const { violations } = await new AxeBuilder({ page }).options({ resultTypes: ["violations"] }).analyze();
   return violations.flatMap((v) =>
     v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} — ${n.failureSummary?.split("\n")[1]?.trim() ?? v.help}`),
   );
@@ -14,125 +39,256 @@ async function expectNoAxeViolations(page: Page, what: string) {
   expect(await axeViolations(page), `axe on ${what}`).toEqual([]);
 }
 
-/** Visits each page and runs axe; all pages' violations are reported together. */
-async function checkPages(page: Page, paths: string[]) {
-  const found: string[] = [];
-  for (const path of paths) {
-    const response = await page.goto(path);
-    expect(response?.status(), path).toBeLessThan(500);
-    await page.waitForLoadState("load");
-    found.push(...(await axeViolations(page)).map((v) => `${path} ${v}`));
-  }
-  expect(found, `axe on ${paths.join(", ")}`).toEqual([]);
-}
-
-function demoPromptId(): number {
+function execute(statement: string, ...params: unknown[]) {
   const db = openTestDb();
   try {
-    return (
-      db
-        .prepare("select p.id from prompts p join datasets d on d.id = p.dataset_id where d.slug = 'demo' limit 1")
-        .get() as { id: number }
-    ).id;
+    db.prepare(statement).run(...params);
   } finally {
     db.close();
   }
 }
 
-// axe over several pages per test: on the shared 2-core machine one page can take 15 s.
-test.describe.configure({ timeout: 180_000 });
+const MARKDOWN_PROMPT = "Sum a column.\n\n| a | b |\n|---|---|\n| 1 | 2 |";
+const markdownResponse = (r: number) =>
+  `Answer ${r}: use \`SUM\`, $\\sum_i a_i$.\n\n\`\`\`sql\nSELECT SUM(a) FROM t; -- ${"long ".repeat(30)}\n\`\`\``;
 
-test.beforeEach(async ({ page }) => {
-  await page.setViewportSize({ width: 1280, height: 800 });
-});
-
-test("signed out: landing, sign-in and not-found pages have no axe violations", async ({ page }) => {
-  await checkPages(page, ["/", "/login"]);
-  const missing = await page.goto("/no-such-page");
-  expect(missing?.status()).toBe(404);
-  await expect(page.getByTestId("not-found").getByRole("link")).toBeVisible();
-  await expectNoAxeViolations(page, "/no-such-page");
-  expect((await page.request.get("/icon.svg")).status()).toBe(200);
-  await expect(page.locator('head link[rel="icon"]')).toHaveCount(1);
-});
-
-test("annotator: queue, key map, my annotations and its edit page have no axe violations", async ({ page }) => {
-  const annotator = createTestUser("annotator", "axe");
-  await login(page, annotator, "/annotate");
-  const next = await (await page.request.post("/api/queue/next")).json();
-  const created = await page.request.post("/api/annotations", {
-    data: {
-      promptId: next.prompt.id,
-      ranking: next.responses.map((r: { id: number }) => [r.id]),
-      openness: 0.5,
-      comment: "**B** invents a `citation`",
-    },
+/** A dataset whose prompts and responses are markdown (a table, code, math), as model outputs are. */
+function addDataset(label: string, options: { prompts: number; responses: number; k?: number; mode?: "pairwise" }) {
+  return seedDataset({
+    ...options,
+    label,
+    guidelines: "Rank **correct** answers first.",
+    text: (p) => `Question ${p}: ${MARKDOWN_PROMPT}`,
+    responseText: markdownResponse,
   });
-  const annotationId: number = (await created.json()).annotation.id;
-  await checkPages(page, ["/annotate", "/annotate/mine", `/annotate/mine/${annotationId}`, "/datasets"]);
-  await page.goto("/annotate");
-  await expect(page.getByTestId("ranking-board")).toHaveAttribute("data-hydrated", "true");
-  await page.getByTestId("open-key-map").click();
-  await expect(page.getByTestId("key-map")).toBeInViewport();
-  await expectNoAxeViolations(page, "/annotate with the key map open");
-});
+}
 
-test("researcher: dataset pages have no axe violations; unknown ones say so", async ({ page }) => {
-  const researcher = createTestUser("researcher", "axe");
-  await login(page, researcher, "/datasets");
-  await checkPages(page, [
-    "/datasets",
-    "/datasets/demo",
-    `/datasets/demo/prompts/${demoPromptId()}`,
-    "/datasets/demo/import",
-    "/datasets/new",
-  ]);
-  for (const path of ["/datasets/no-such-dataset", "/datasets/demo/prompts/999999"]) {
-    expect((await page.goto(path))?.status(), path).toBe(404);
-    await expect(page.getByTestId("not-found").getByRole("link").first()).toBeVisible();
+/** A reviewer's decision about the annotation's current version. */
+function decide(annotationId: number, reviewerId: number, decision: string, comment?: string) {
+  const db = openTestDb();
+  try {
+    db.prepare(
+      "insert into annotation_reviews (annotation_id, reviewer_id, decision, comment, version_at) select id, ?, ?, ?, updated_at from annotations where id = ?",
+    ).run(reviewerId, decision, comment ?? null, annotationId);
+  } finally {
+    db.close();
   }
-});
+}
 
-test("researcher: run pages have no axe violations; unknown runs say so", async ({ page }) => {
-  test.setTimeout(300_000); // also waits for a short training run
-  const researcher = createTestUser("researcher", "axe-runs");
-  await login(page, researcher, "/runs");
-  const run = await page.request.post("/api/runs", { data: { dataset: "demo", train: { steps: 40 } } });
-  expect(run.status()).toBe(201);
+type World = {
+  /** Ranking mode, three prompts; the first has others' annotations with review history. */
+  reviewed: ReturnType<typeof addDataset>;
+  pairwise: ReturnType<typeof addDataset>;
+  empty: ReturnType<typeof addDataset>;
+  reviewer: TestUser;
+  runId: number;
+};
+
+let world: World | undefined;
+
+/** Datasets and one finished run shared by every test here (made once: a run takes a while). */
+async function sharedWorld(): Promise<World> {
+  if (world) return world;
+  const reviewed = addDataset("a11y-reviewed", { prompts: 3, responses: 4, k: 5 });
+  const pairwise = addDataset("a11y-pairwise", { prompts: 2, responses: 3, k: 5, mode: "pairwise" });
+  const empty = addDataset("a11y-empty", { prompts: 0, responses: 2 });
+  const reviewer = createTestUser("researcher", "a11y-reviewer");
+  const [first] = reviewed.prompts;
+  const others = [createTestUser("annotator", "a11y-other"), createTestUser("annotator", "a11y-other")];
+  const accepted = insertAnnotation(first!.id, others[0]!.id, [first!.responses], "**B** invents a `citation`");
+  decide(accepted, reviewer.id, "send_back", "Look at **D** again.");
+  decide(accepted, reviewer.id, "accept");
+  insertAnnotation(
+    first!.id,
+    others[1]!.id,
+    first!.responses.map((id) => [id]),
+  );
+  const request = await playwrightRequest.newContext({
+    baseURL: test.info().project.use.baseURL,
+    extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(reviewer)}` },
+  });
+  const run = await request.post("/api/runs", { data: { dataset: "demo", train: { steps: 40 } } });
+  expect(run.status(), await run.text()).toBe(201);
   const runId: number = (await run.json()).run.id;
-  await checkPages(page, ["/runs", "/runs/new"]);
-  // Unknown things say what is missing and offer a way back.
-  for (const path of ["/runs/999999"]) {
-    expect((await page.goto(path))?.status(), path).toBe(404);
-    await expect(page.getByTestId("not-found").getByRole("link").first()).toBeVisible();
-  }
-  await page.goto(`/runs/compare?a=${runId}&b=999999`);
-  await expect(page.getByTestId("compare-missing")).toContainText("run 999999 does not exist");
-  await expectNoAxeViolations(page, "/runs/compare with a missing run");
-
   await expect
     .poll(
-      async () =>
-        ((await (await page.request.get(`/api/runs/${runId}`)).json()) as { run: { status: string } }).run.status,
-      { timeout: 200_000 },
+      async () => ((await (await request.get(`/api/runs/${runId}`)).json()) as { run: { status: string } }).run.status,
+      { timeout: 240_000 },
     )
-    .toMatch(/succeeded|failed/);
-  await checkPages(page, [`/runs/${runId}`, `/runs/compare?a=${runId}&b=${runId}`]);
-});
+    .toBe("succeeded");
+  await request.dispose();
+  world = { reviewed, pairwise, empty, reviewer, runId };
+  return world;
+}
 
-test("admin: the admin page and its disable confirmation have no axe violations", async ({ page }) => {
-  const admin = createTestUser("admin", "axe");
-  const victim = createTestUser("annotator", "to-disable");
-  await login(page, admin, "/admin");
-  await checkPages(page, ["/admin"]);
-  // Disabling asks first; cancelling leaves the account as it was.
-  const row = page.getByTestId(`user-row-${victim.email}`);
-  await row.getByTestId("toggle-disabled").click();
-  await expect(page.getByRole("alertdialog")).toBeVisible();
-  await expectNoAxeViolations(page, "/admin with the disable dialog open");
-  await page.getByRole("alertdialog").getByRole("button", { name: "Cancel" }).click();
-  await expect(row.getByTestId("toggle-disabled")).toHaveText("Disable");
-  await row.getByTestId("toggle-disabled").click();
-  await page.getByTestId("confirm-action").click();
-  await expect(row.getByTestId("toggle-disabled")).toHaveText("Enable");
-});
+type PageCheck = { path: string; status?: number; testId?: string; everyRole?: true };
+
+/** Visits each page and runs axe; all pages' violations are reported together. */
+async function checkPages(page: Page, checks: PageCheck[]) {
+  const found: string[] = [];
+  for (const { path, status, testId } of checks) {
+    const response = await page.goto(path);
+    if (status) expect(response?.status(), path).toBe(status);
+    else expect(response?.status(), path).toBeLessThan(400);
+    if (testId) await expect(page.getByTestId(testId).first(), path).toBeVisible();
+    found.push(...(await axeViolations(page)).map((v) => `${path} ${v}`));
+  }
+  expect(found, `axe on ${checks.map((c) => c.path).join(", ")}`).toEqual([]);
+}
+
+const RANK: Record<Role | "anonymous", number> = { anonymous: 0, annotator: 1, researcher: 2, admin: 3 };
+
+/** The pages of the app and the least role each needs. */
+function pagesOf(w: World, mine: { annotationId: number; sentBackSlug: string }): (PageCheck & { need: Role })[] {
+  const reviewedPrompt = w.reviewed.prompts[0]!.id;
+  return [
+    { need: "annotator", path: "/annotate" },
+    { need: "annotator", path: `/annotate?dataset=${w.reviewed.slug}`, testId: "ranking-board", everyRole: true },
+    { need: "annotator", path: `/annotate?dataset=${w.pairwise.slug}`, testId: "pairwise-board" },
+    { need: "annotator", path: `/annotate?dataset=${mine.sentBackSlug}`, testId: "sent-back-banner" },
+    { need: "annotator", path: `/annotate?dataset=${w.empty.slug}`, testId: "queue-empty" },
+    { need: "annotator", path: "/annotate/mine", testId: "my-review-state", everyRole: true },
+    { need: "annotator", path: `/annotate/mine/${mine.annotationId}`, testId: "ranking-board" },
+    { need: "researcher", path: "/datasets" },
+    { need: "researcher", path: "/datasets/new" },
+    { need: "researcher", path: "/datasets/demo", testId: "histogram", everyRole: true },
+    { need: "researcher", path: `/datasets/demo?q=${encodeURIComponent("the")}&review=pending&sort=-w` },
+    { need: "researcher", path: `/datasets/demo?page=999`, testId: "search-summary" },
+    { need: "researcher", path: `/datasets/${w.pairwise.slug}` },
+    { need: "researcher", path: `/datasets/${w.reviewed.slug}/prompts/${reviewedPrompt}`, testId: "review-item" },
+    { need: "researcher", path: `/datasets/${w.reviewed.slug}/prompts/${reviewedPrompt}?accepted=1` },
+    { need: "researcher", path: "/datasets/demo/import" },
+    { need: "researcher", path: "/datasets/no-such-dataset", status: 404, testId: "not-found" },
+    { need: "researcher", path: "/datasets/demo/prompts/999999", status: 404, testId: "not-found" },
+    { need: "researcher", path: "/runs" },
+    { need: "researcher", path: "/runs/new" },
+    { need: "researcher", path: "/runs/external" },
+    { need: "researcher", path: `/runs/${w.runId}`, testId: "collapse-dashboard", everyRole: true },
+    { need: "researcher", path: `/runs/compare?a=${w.runId}&b=${w.runId}` },
+    { need: "researcher", path: `/runs/compare?a=${w.runId}&b=999999`, testId: "compare-missing" },
+    { need: "researcher", path: "/runs/compare" },
+    { need: "researcher", path: "/runs/999999", status: 404, testId: "not-found" },
+    { need: "admin", path: "/admin" },
+  ];
+}
+
+/** This user's own work: an annotation sent back to them, one accepted, one skipped prompt. */
+async function annotatorWork(page: Page, user: TestUser, w: World) {
+  const sentBack = addDataset("a11y-sent-back", { prompts: 2, responses: 3 });
+  const p = sentBack.prompts[0]!;
+  const annotationId = insertAnnotation(
+    p.id,
+    user.id,
+    [[p.responses[2]!], [p.responses[0]!, p.responses[1]!]],
+    "`C` first",
+  );
+  decide(annotationId, w.reviewer.id, "send_back", "**A** answers the question; look again.");
+  const accepted = insertAnnotation(sentBack.prompts[1]!.id, user.id, [sentBack.prompts[1]!.responses]);
+  decide(accepted, w.reviewer.id, "accept");
+  const next = await page.request.post(`/api/queue/next?dataset=${w.reviewed.slug}`);
+  expect(next.status(), await next.text()).toBe(200);
+  const skipped = await page.request.post("/api/queue/skip", {
+    data: { promptId: (await next.json()).prompt.id, reason: "not my field" },
+  });
+  expect(skipped.status(), await skipped.text()).toBeLessThan(300);
+  return { annotationId, sentBackSlug: sentBack.slug };
+}
+
+/** The dialogs of the ranking board: the key map, the untouched-order confirmation, the skip reason. */
+async function checkBoardDialogs(page: Page, slug: string) {
+  await page.goto(`/annotate?dataset=${slug}`);
+  await expect(page.getByTestId("ranking-board")).toHaveAttribute("data-hydrated", "true");
+  // To look at by hand (not committed): the board with markdown responses at this size.
+  await page.screenshot({ path: `test-results/review-shots/annotate-${page.viewportSize()!.width}.png` });
+  // `?` rather than the footer's "All keys" button, which a phone does not show.
+  await page.keyboard.press("?");
+  await expect(page.getByTestId("key-map")).toBeInViewport();
+  await expectNoAxeViolations(page, "/annotate with the key map open");
+  await page.keyboard.press("Escape");
+  await page.getByTestId("openness-0.5").click();
+  await page.getByTestId("submit-annotation").click();
+  await expect(page.getByTestId("untouched-dialog")).toBeVisible();
+  await expectNoAxeViolations(page, "/annotate asking about an untouched order");
+  await page.getByTestId("untouched-keep-ranking").click();
+  await page.getByTestId("skip").click();
+  await expect(page.getByTestId("skip-reason")).toBeVisible();
+  await expectNoAxeViolations(page, "/annotate asking why it is skipped");
+}
+
+// axe over many pages per test: on the shared 2-core machine one page can take 15 s.
+test.describe.configure({ timeout: 600_000 });
+// An action on a hidden element fails in half a minute instead of waiting out the test.
+test.use({ actionTimeout: 30_000 });
+
+for (const viewport of VIEWPORTS) {
+  test.describe(`at ${viewport.width}×${viewport.height}`, () => {
+    test.use({ viewport: { width: viewport.width, height: viewport.height } });
+
+    test("signed out: landing, sign-in, not allowed and not-found pages have no axe violations", async ({ page }) => {
+      await checkPages(page, [
+        { path: "/", testId: "landing" },
+        { path: "/login" },
+        { path: "/forbidden?need=admin", testId: "forbidden" },
+        { path: "/no-such-page", status: 404, testId: "not-found" },
+      ]);
+      await expect(page.getByTestId("not-found").getByRole("link").first()).toBeVisible();
+      expect((await page.request.get("/icon.svg")).status()).toBe(200);
+      await expect(page.locator('head link[rel="icon"]')).toHaveCount(1);
+      // Every other page sends a visitor to sign in first.
+      for (const path of ["/annotate", "/annotate/mine", "/datasets", "/runs/new", "/admin"]) {
+        await page.goto(path);
+        await expect(page, path).toHaveURL(/\/login\?callbackUrl=/);
+      }
+    });
+
+    for (const role of ["annotator", "researcher", "admin"] as const) {
+      test(`${role}: every page within reach has no axe violations; the rest say "not allowed"`, async ({ page }) => {
+        const user = createTestUser(role, `a11y-${role}`);
+        await login(page, user, "/annotate/mine");
+        const w = await sharedWorld();
+        const mine = await annotatorWork(page, user, w);
+        const pages = pagesOf(w, mine);
+        await checkPages(page, [
+          ...pages.filter((p) => RANK[p.need] === RANK[role] || (RANK[p.need] < RANK[role] && p.everyRole)),
+          { path: "/no-such-page", status: 404, testId: "not-found" },
+        ]);
+        for (const above of pages.filter((p) => RANK[p.need] > RANK[role])) {
+          await page.goto(above.path);
+          await expect(page.getByTestId("forbidden"), above.path).toBeVisible();
+        }
+        if (RANK[role] < RANK.admin) await expectNoAxeViolations(page, "the not-allowed page");
+        if (role === "annotator") {
+          await checkBoardDialogs(page, w.reviewed.slug);
+          return;
+        }
+        // The error page: a run whose stored settings cannot be read, for as long as it takes to look.
+        const [{ config }] = query<{ config: string }>("select config from training_runs where id = ?", w.runId) as [
+          { config: string },
+        ];
+        execute("update training_runs set config = '{not json' where id = ?", w.runId);
+        try {
+          expect((await page.goto(`/runs/${w.runId}`))?.status()).toBe(500);
+          await expect(page.getByTestId("error-page")).toBeVisible();
+          await expect(page.getByTestId("error-page").getByRole("link", { name: "Back to your work" })).toBeVisible();
+          await expectNoAxeViolations(page, "the error page");
+        } finally {
+          execute("update training_runs set config = ? where id = ?", config, w.runId);
+        }
+
+        if (role !== "admin") return;
+        // Disabling asks first; cancelling leaves the account as it was.
+        const victim = createTestUser("annotator", "to-disable");
+        await page.goto("/admin");
+        const row = page.getByTestId(`user-row-${victim.email}`);
+        await row.getByTestId("toggle-disabled").click();
+        await expect(page.getByRole("alertdialog")).toBeVisible();
+        await expectNoAxeViolations(page, "/admin with the disable dialog open");
+        await page.getByRole("alertdialog").getByRole("button", { name: "Cancel" }).click();
+        await expect(row.getByTestId("toggle-disabled")).toHaveText("Disable");
+        await row.getByTestId("toggle-disabled").click();
+        await page.getByTestId("confirm-action").click();
+        await expect(row.getByTestId("toggle-disabled")).toHaveText("Enable");
+      });
+    }
+  });
+}

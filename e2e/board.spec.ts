@@ -1,6 +1,5 @@
-import crypto from "node:crypto";
-import { test, expect, type Page } from "@playwright/test";
-import { createTestUser, login, openTestDb } from "./fixtures";
+import { test, expect, type Locator, type Page } from "@playwright/test";
+import { createTestUser, login, openTestDb, seedDataset } from "./fixtures";
 
 const MARKDOWN_PROMPT = "Write **SQL** for the top customer, as a table:\n\n| id | total |\n|---|---|\n| 7 | 120 |";
 
@@ -22,31 +21,15 @@ function responseText(i: number): string {
 
 /** A dataset of one markdown prompt with ten responses (k = 2), so the board is not the usual 8. */
 function addMarkdownDataset(): { slug: string; promptId: number; responseIds: number[] } {
-  const slug = `md-${crypto.randomBytes(3).toString("hex")}`;
-  const db = openTestDb();
-  try {
-    const datasetId = (
-      db
-        .prepare(
-          "insert into datasets (slug, name, guidelines, responses_per_prompt, annotations_per_prompt) values (?, ?, '', 10, 2) returning id",
-        )
-        .get(slug, `Markdown ${slug}`) as { id: number }
-    ).id;
-    const promptId = (
-      db
-        .prepare("insert into prompts (dataset_id, external_id, text) values (?, 'p1', ?) returning id")
-        .get(datasetId, MARKDOWN_PROMPT) as { id: number }
-    ).id;
-    const responseIds: number[] = [];
-    const insert = db.prepare(
-      "insert into responses (prompt_id, position, external_id, text) values (?, ?, ?, ?) returning id",
-    );
-    for (let i = 0; i < 10; i++)
-      responseIds.push((insert.get(promptId, i, `r${i}`, responseText(i)) as { id: number }).id);
-    return { slug, promptId, responseIds };
-  } finally {
-    db.close();
-  }
+  const { slug, prompts } = seedDataset({
+    prompts: 1,
+    responses: 10,
+    k: 2,
+    label: "md",
+    text: () => MARKDOWN_PROMPT,
+    responseText: (r) => responseText(r),
+  });
+  return { slug, promptId: prompts[0]!.id, responseIds: prompts[0]!.responses };
 }
 
 async function openBoard(page: Page, slug: string) {
@@ -64,6 +47,38 @@ function storedRanking(promptId: number, annotatorId: number): number[][] | null
   } finally {
     db.close();
   }
+}
+
+/**
+ * A code block too wide for the screen scrolls sideways inside its <pre> (focusable, so a keyboard
+ * can scroll it), not inside highlight.js's inner <code>, and the page itself does not scroll sideways.
+ */
+async function expectCodeScrollsInItsBlock(page: Page, pre: Locator) {
+  await expect(pre).toBeVisible();
+  const box = await pre.evaluate((el) => {
+    const code = el.querySelector("code")!;
+    return {
+      tag: el.tagName,
+      preOverflow: getComputedStyle(el).overflowX,
+      preScrolls: el.scrollWidth > el.clientWidth,
+      codeOverflow: getComputedStyle(code).overflowX,
+      codePadding: getComputedStyle(code).paddingLeft,
+    };
+  });
+  expect(box).toEqual({
+    tag: "PRE",
+    preOverflow: "auto",
+    preScrolls: true,
+    codeOverflow: "visible",
+    codePadding: "0px",
+  });
+  await expect(pre).toHaveAttribute("tabindex", "0");
+  const before = await pre.evaluate((el) => el.scrollLeft);
+  await pre.focus();
+  await page.keyboard.press("ArrowRight");
+  await expect.poll(() => pre.evaluate((el) => el.scrollLeft)).toBeGreaterThan(before);
+  const width = page.viewportSize()!.width;
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
 }
 
 test("markdown renders safely, labels match the researcher's, and an untouched order asks first", async ({ page }) => {
@@ -120,21 +135,22 @@ test("markdown renders safely, labels match the researcher's, and an untouched o
   const expected = shown.map((id) => String.fromCharCode(65 + responseIds.indexOf(id))).join(", then ");
   await expect(summary).toHaveAttribute("data-ranking", expected);
 
-  // On a phone the long code line scrolls inside its block, not the page.
+  // On a phone the long code line scrolls inside its block, not the page: on the prompt page, and
+  // on the board of an annotator who has not ranked it yet.
   await page.setViewportSize({ width: 390, height: 844 });
+  const second = createTestUser("annotator", "md-phone");
+  await page.context().clearCookies();
+  await login(page, second, "/annotate");
+  await openBoard(page, slug);
+  await expectCodeScrollsInItsBlock(
+    page,
+    page.locator(`[data-response-id="${responseIds[0]}"]`).getByTestId("md-code-block"),
+  );
   const researcher = createTestUser("researcher", "md-reader");
   await page.context().clearCookies();
   await login(page, researcher, `/datasets/${slug}/prompts/${promptId}`);
   await page.goto(`/datasets/${slug}/prompts/${promptId}`);
-  const block = page.getByTestId("prompt-response").first().getByTestId("md-code-block");
-  // The block (its <pre>, or highlight.js's <code> inside it) scrolls sideways; the page does not.
-  const scrollsInside = await block.evaluate((pre) =>
-    [pre, ...pre.querySelectorAll("code")].some(
-      (el) => el.scrollWidth > el.clientWidth && getComputedStyle(el).overflowX === "auto",
-    ),
-  );
-  expect(scrollsInside).toBe(true);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await expectCodeScrollsInItsBlock(page, page.getByTestId("prompt-response").first().getByTestId("md-code-block"));
   await expect(page.getByTestId("prompt-rankings").locator("thead th").nth(1)).toHaveText("A");
 });
 

@@ -1,29 +1,11 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import fc from "fast-check";
 import { test, expect, request as playwrightRequest, type APIRequestContext } from "@playwright/test";
-import { createTestUser, e2eDatabasePath, openTestDb, type TestUser } from "./fixtures";
+import { createApiToken, createTestUser, e2eDatabasePath, openTestDb, type TestUser } from "./fixtures";
 
 const baseURL = () => test.info().project.use.baseURL!;
-
-function apiToken(user: TestUser, { revoked = false } = {}): string {
-  const token = `ork_${crypto.randomBytes(24).toString("base64url")}`;
-  const db = openTestDb();
-  try {
-    db.prepare("insert into api_tokens (user_id, name, token_hash, prefix, revoked_at) values (?, ?, ?, ?, ?)").run(
-      user.id,
-      "e2e",
-      crypto.createHash("sha256").update(token).digest("hex"),
-      token.slice(0, 8),
-      revoked ? Date.now() : null,
-    );
-  } finally {
-    db.close();
-  }
-  return token;
-}
 
 /** Row counts of every table a request could change: a refused request leaves them as they were. */
 function maxRunId(): number {
@@ -69,6 +51,8 @@ const ROUTES: { method: "GET" | "POST" | "PUT"; path: string; need: Need; body?:
   { method: "POST", path: "/api/annotations", need: "annotator", body: {}, allowed: [400] },
   { method: "GET", path: "/api/annotations/999999", need: "annotator", allowed: [404] },
   { method: "PUT", path: "/api/annotations/999999", need: "annotator", body: {}, allowed: [400, 404] },
+  { method: "GET", path: "/api/annotations/999999/reviews", need: "researcher", allowed: [404] },
+  { method: "POST", path: "/api/annotations/999999/reviews", need: "researcher", body: {}, allowed: [400, 404] },
   { method: "POST", path: "/api/queue/next?dataset=no-such-dataset", need: "annotator", allowed: [404] },
   { method: "POST", path: "/api/queue/skip", need: "annotator", body: {}, allowed: [400] },
   { method: "GET", path: "/api/datasets/demo/export?format=consensus", need: "researcher", allowed: [200] },
@@ -108,7 +92,7 @@ test("authorization matrix: every API route × every identity gets exactly its s
   const bearer = (token: string) => context({ Authorization: `Bearer ${token}` });
   const annotator = createTestUser("annotator", "matrix");
   const disabled = createTestUser("annotator", "matrix-disabled");
-  const disabledToken = apiToken(disabled);
+  const disabledToken = createApiToken(disabled);
   const db = openTestDb();
   db.prepare("update users set disabled = 1 where id = ?").run(disabled.id);
   db.close();
@@ -122,13 +106,13 @@ test("authorization matrix: every API route × every identity gets exactly its s
   const identities: Identity[] = [
     { name: "anonymous", role: "anonymous", api: await context() },
     { name: "annotator (cookie)", role: "annotator", api: cookie },
-    { name: "annotator (token)", role: "annotator", api: await bearer(apiToken(annotator)) },
+    { name: "annotator (token)", role: "annotator", api: await bearer(createApiToken(annotator)) },
     {
       name: "researcher (token)",
       role: "researcher",
-      api: await bearer(apiToken(createTestUser("researcher", "matrix"))),
+      api: await bearer(createApiToken(createTestUser("researcher", "matrix"))),
     },
-    { name: "admin (token)", role: "admin", api: await bearer(apiToken(createTestUser("admin", "matrix"))) },
+    { name: "admin (token)", role: "admin", api: await bearer(createApiToken(createTestUser("admin", "matrix"))) },
     { name: "disabled user's token", role: "nobody", api: await bearer(disabledToken) },
   ];
   const before = fingerprint();
@@ -143,7 +127,7 @@ test("authorization matrix: every API route × every identity gets exactly its s
   }
   expect(table).toEqual([]);
   // A wrong or revoked token is no identity at all.
-  for (const token of ["ork_wrong", apiToken(annotator, { revoked: true })]) {
+  for (const token of ["ork_wrong", createApiToken(annotator, { revoked: true })]) {
     const api = await bearer(token);
     expect((await api.get("/api/annotations")).status()).toBe(401);
     await api.dispose();
@@ -167,7 +151,7 @@ test("fuzzed JSON bodies on every JSON endpoint get a 4xx and change nothing", a
   const researcher = createTestUser("researcher", "fuzz");
   const api = await playwrightRequest.newContext({
     baseURL: baseURL(),
-    extraHTTPHeaders: { Authorization: `Bearer ${apiToken(researcher)}` },
+    extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(researcher)}` },
   });
   // Well-formed bodies that name nothing that exists (so even a body the fuzzer leaves valid is a
   // 404 and writes nothing), one per JSON endpoint.
@@ -175,6 +159,7 @@ test("fuzzed JSON bodies on every JSON endpoint get a 4xx and change nothing", a
     "POST /api/annotations": { promptId: 999999, ranking: [[1], [2]], openness: 0.5, durationMs: 1 },
     "PUT /api/annotations/999999": { ranking: [[1], [2]], openness: 0.5 },
     "POST /api/queue/skip": { promptId: 999999 },
+    "POST /api/annotations/999999/reviews": { version: 1, decision: "send_back", comment: "Look again." },
     "POST /api/runs": { datasetId: 999999, utility: "log", heldOutShare: 0.2, seed: 1 },
     "POST /api/runs/999999/score": { texts: ["a"] },
   };
@@ -281,7 +266,7 @@ test("SIGKILL under submit load: every acknowledged annotation is stored, none t
     const acknowledged: { annotatorId: number; promptId: number; ranking: number[][] }[] = [];
     let killed = false;
     const loop = async (user: TestUser) => {
-      const headers = { Authorization: `Bearer ${apiToken(user)}`, "Content-Type": "application/json" };
+      const headers = { Authorization: `Bearer ${createApiToken(user)}`, "Content-Type": "application/json" };
       while (!killed) {
         try {
           const next = await fetch(`${base}/api/queue/next?dataset=demo`, { method: "POST", headers });

@@ -1,82 +1,9 @@
-import crypto from "node:crypto";
 import path from "node:path";
 import { test, expect, type Browser, type Page } from "@playwright/test";
-import { createTestUser, login, openTestDb, type TestUser } from "./fixtures";
+import { createTestUser, insertAnnotation, login, openTestDb, query, seedDataset, type TestUser } from "./fixtures";
 
 /** Screenshots to look at by hand land next to the test database (E2E_DATA_DIR). */
 const shots = (name: string) => path.join("test-results", "review-shots", `${name}.png`);
-
-type Seeded = { datasetId: number; slug: string; prompts: { id: number; responses: number[] }[] };
-
-/** A dataset written straight into the server's database (triggers fill prompt_stats as for any writer). */
-function seedDataset({
-  prompts,
-  responses,
-  k = 3,
-  mode = "ranking",
-  text = (i: number) => `Prompt ${i}`,
-}: {
-  prompts: number;
-  responses: number;
-  k?: number;
-  mode?: "ranking" | "pairwise";
-  text?: (i: number) => string;
-}): Seeded {
-  const db = openTestDb();
-  try {
-    const slug = `rev-${crypto.randomBytes(3).toString("hex")}`;
-    const datasetId = (
-      db
-        .prepare(
-          "insert into datasets (slug, name, annotations_per_prompt, ranking_mode) values (?, ?, ?, ?) returning id",
-        )
-        .get(slug, `Review ${slug}`, k, mode) as { id: number }
-    ).id;
-    const insertPrompt = db.prepare(
-      "insert into prompts (dataset_id, external_id, text) values (?, ?, ?) returning id",
-    );
-    const insertResponse = db.prepare(
-      "insert into responses (prompt_id, position, external_id, text) values (?, ?, ?, ?) returning id",
-    );
-    const seeded = db.transaction(() =>
-      Array.from({ length: prompts }, (_, i) => {
-        const id = (insertPrompt.get(datasetId, `q${i}`, text(i)) as { id: number }).id;
-        const ids = Array.from(
-          { length: responses },
-          (_, r) => (insertResponse.get(id, r, `r${r}`, `Answer ${r} to prompt ${i}`) as { id: number }).id,
-        );
-        return { id, responses: ids };
-      }),
-    )();
-    return { datasetId, slug, prompts: seeded };
-  } finally {
-    db.close();
-  }
-}
-
-function insertAnnotation(promptId: number, annotatorId: number, ranking: number[][], comment: string | null = null) {
-  const db = openTestDb();
-  try {
-    return (
-      db
-        .prepare(
-          "insert into annotations (prompt_id, annotator_id, ranking, openness, comment) values (?, ?, ?, 0.5, ?) returning id",
-        )
-        .get(promptId, annotatorId, JSON.stringify(ranking), comment) as { id: number }
-    ).id;
-  } finally {
-    db.close();
-  }
-}
-
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = openTestDb();
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
 
 // Each flow signs in two or three people in their own browser contexts and takes full-page
 // screenshots at two sizes: more than the default test time on a loaded machine.
@@ -298,4 +225,85 @@ test("pairwise mode: two responses side by side, keyboard answers build an ordin
   expect((JSON.parse(tied!.ranking) as number[][]).map((g) => g.sort((x, y) => x - y))).toEqual([
     [...other.responses].sort((x, y) => x - y),
   ]);
+});
+
+test("over the JSON API a reviewer decides; My annotations shows each state and the reviewer's comment", async ({
+  browser,
+}) => {
+  const { prompts } = seedDataset({ prompts: 4, responses: 2 });
+  const annotator = createTestUser("annotator", "reviewed");
+  const reviewer = createTestUser("researcher", "api-reviewer");
+  const ids = prompts.map((p) => insertAnnotation(p.id, annotator.id, [[p.responses[0]!], [p.responses[1]!]]));
+  const [acceptedId, rejectedId, sentBackId, untouchedId] = ids as [number, number, number, number];
+
+  const rev = await signedIn(browser, reviewer);
+  const decide = async (id: number, data: Record<string, unknown>) =>
+    rev.request.post(`/api/annotations/${id}/reviews`, { data });
+  const version = async (id: number) =>
+    ((await (await rev.request.get(`/api/annotations/${id}/reviews`)).json()) as { version: number }).version;
+
+  // Refused with nothing written: no comment on a send-back, a stale version, a junk decision.
+  expect((await decide(sentBackId, { version: await version(sentBackId), decision: "send_back" })).status()).toBe(400);
+  expect((await decide(sentBackId, { version: 1, decision: "accept" })).status()).toBe(409);
+  expect((await decide(sentBackId, { version: await version(sentBackId), decision: "approve" })).status()).toBe(400);
+  expect(query("select * from annotation_reviews where annotation_id in (?, ?, ?, ?)", ...ids)).toHaveLength(0);
+
+  expect((await decide(acceptedId, { version: await version(acceptedId), decision: "accept" })).status()).toBe(201);
+  const rejected = await decide(rejectedId, {
+    version: await version(rejectedId),
+    decision: "reject",
+    comment: "Ranked at random.",
+  });
+  expect(rejected.status()).toBe(201);
+  expect(((await rejected.json()) as { state: string }).state).toBe("rejected");
+  const comment = "**Response B** answers the question; look again.";
+  expect(
+    (await decide(sentBackId, { version: await version(sentBackId), decision: "send_back", comment })).status(),
+  ).toBe(201);
+  const history = (await (await rev.request.get(`/api/annotations/${sentBackId}/reviews`)).json()) as {
+    state: string;
+    reviews: { decision: string; comment: string; reviewer: string }[];
+  };
+  expect(history).toMatchObject({
+    state: "sent_back",
+    reviews: [{ decision: "send_back", comment, reviewer: reviewer.name }],
+  });
+
+  // The annotator reads each state on My annotations, with the comment rendered as markdown.
+  for (const viewport of [
+    { width: 1280, height: 800 },
+    { width: 390, height: 844 },
+  ]) {
+    const ann = await signedIn(browser, annotator, viewport);
+    await ann.goto("/annotate/mine");
+    const row = (id: number) => ann.locator(`[data-testid="my-annotation"][data-annotation-id="${id}"]`);
+    await expect(row(acceptedId).getByTestId("my-review-state")).toHaveText("accepted");
+    await expect(row(rejectedId).getByTestId("my-review-state")).toHaveText("rejected");
+    await expect(row(rejectedId).getByTestId("my-review-comment")).toContainText("Ranked at random.");
+    await expect(row(sentBackId).getByTestId("my-review-state")).toHaveText("sent back");
+    await expect(row(sentBackId).getByTestId("my-review-comment")).toContainText(reviewer.name);
+    await expect(row(sentBackId).getByTestId("my-review-comment").locator("strong")).toHaveText("Response B");
+    await expect(row(untouchedId).getByTestId("my-review-state")).toHaveText("waiting for review");
+    await expect(row(acceptedId).getByTestId("my-review-comment")).toHaveCount(0);
+    await ann.screenshot({ path: shots(`mine-reviewed-${viewport.width}`), fullPage: true });
+    const overflow = await ann.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await ann.context().close();
+  }
+
+  // Once the annotator changes the sent-back annotation, the decision is about an earlier version:
+  // it waits for review again and the old comment is no longer shown as the current state.
+  const ann = await signedIn(browser, annotator);
+  const p = prompts[2]!;
+  const edited = await ann.request.put(`/api/annotations/${sentBackId}`, {
+    data: { ranking: [[p.responses[1]!], [p.responses[0]!]], openness: 0.5 },
+  });
+  expect(edited.status()).toBe(200);
+  await ann.goto("/annotate/mine");
+  const row = ann.locator(`[data-testid="my-annotation"][data-annotation-id="${sentBackId}"]`);
+  await expect(row.getByTestId("my-review-state")).toHaveText("waiting for review");
+  await expect(row.getByTestId("my-review-comment")).toHaveCount(0);
+  expect(
+    ((await (await rev.request.get(`/api/annotations/${sentBackId}/reviews`)).json()) as { state: string }).state,
+  ).toBe("pending");
 });

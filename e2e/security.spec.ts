@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { test, expect, request as playwrightRequest, type APIRequestContext } from "@playwright/test";
-import { createTestUser, login, openTestDb, type TestUser } from "./fixtures";
+import { createApiToken, createTestUser, login, openTestDb, seedDataset } from "./fixtures";
 
 const baseURL = () => test.info().project.use.baseURL!;
 
@@ -21,43 +21,15 @@ async function sessionRole(api: APIRequestContext): Promise<string | undefined> 
 }
 
 function addOnePromptDataset(): string {
-  const slug = `csp-${crypto.randomBytes(3).toString("hex")}`;
-  const db = openTestDb();
-  try {
-    const datasetId = (
-      db
-        .prepare(
-          "insert into datasets (slug, name, guidelines, responses_per_prompt, annotations_per_prompt) values (?, ?, '', 4, 1) returning id",
-        )
-        .get(slug, `CSP ${slug}`) as { id: number }
-    ).id;
-    const promptId = (
-      db
-        .prepare("insert into prompts (dataset_id, external_id, text) values (?, 'p1', 'Name a colour.') returning id")
-        .get(datasetId) as { id: number }
-    ).id;
-    const insert = db.prepare("insert into responses (prompt_id, position, external_id, text) values (?, ?, ?, ?)");
-    ["Red", "Blue", "Green", "Teal"].forEach((text, i) => insert.run(promptId, i, `r${i}`, text));
-  } finally {
-    db.close();
-  }
-  return slug;
-}
-
-function apiToken(user: TestUser): string {
-  const token = `ork_${crypto.randomBytes(24).toString("base64url")}`;
-  const db = openTestDb();
-  try {
-    db.prepare("insert into api_tokens (user_id, name, token_hash, prefix) values (?, ?, ?, ?)").run(
-      user.id,
-      "e2e",
-      crypto.createHash("sha256").update(token).digest("hex"),
-      token.slice(0, 8),
-    );
-  } finally {
-    db.close();
-  }
-  return token;
+  const colours = ["Red", "Blue", "Green", "Teal"];
+  return seedDataset({
+    prompts: 1,
+    responses: colours.length,
+    k: 1,
+    label: "csp",
+    text: () => "Name a colour.",
+    responseText: (r) => colours[r]!,
+  }).slug;
 }
 
 test("every response carries the security headers; API JSON is never stored", async ({ request }) => {
@@ -118,7 +90,7 @@ test("a 20 MB import over HTTP is stored whole, and one bad last line refuses al
   // Two 20 MB imports: minutes, not seconds, on a busy machine.
   test.setTimeout(300_000);
   const researcher = createTestUser("researcher", "bigimport");
-  const token = apiToken(researcher);
+  const token = createApiToken(researcher);
   const api = await playwrightRequest.newContext({
     baseURL: baseURL(),
     extraHTTPHeaders: { Authorization: `Bearer ${token}` },

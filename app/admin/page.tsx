@@ -195,7 +195,11 @@ export default async function Page() {
                 {t.revokedAt ? (
                   <span className="text-xs text-slate-600">revoked {when(t.revokedAt)}</span>
                 ) : (
-                  <ActionForm action={revokeTokenAction} label={`Revoke ${t.name}`}>
+                  <ActionForm
+                    action={revokeTokenAction}
+                    // Names repeat (every CI token may be "ci"): the prefix and owner tell the forms apart.
+                    label={`Revoke token ${t.prefix}… (${t.name}) of ${t.userEmail}`}
+                  >
                     <input type="hidden" name="tokenId" value={t.id} />
                     <SubmitButton size="sm" variant="danger" data-testid="token-revoke">
                       Revoke

@@ -64,24 +64,29 @@ export default async function AnnotatePage({
       <header className="mb-5 flex flex-col gap-3 sm:flex-row sm:items-end sm:justify-between">
         <div className="min-w-0">
           <h1 className="text-xl font-semibold tracking-tight text-slate-900 sm:text-2xl">Annotate</h1>
-          <div className="mt-1 flex flex-wrap items-center gap-x-2 text-sm text-slate-600">
-            <span data-testid="dataset-name">{dataset.name}</span>
-            {datasets.length > 1 && (
-              <nav aria-label="Datasets" className="flex flex-wrap gap-1">
-                {datasets
-                  .filter((d) => d.id !== dataset.id)
-                  .map((d) => (
-                    <Link
-                      key={d.id}
-                      href={`/annotate?dataset=${encodeURIComponent(d.slug)}`}
-                      className="rounded px-1.5 text-indigo-700 hover:bg-indigo-50"
-                    >
-                      {d.name}
-                    </Link>
-                  ))}
-              </nav>
-            )}
-          </div>
+          <p className="mt-1 text-sm text-slate-600">
+            Dataset:{" "}
+            <span className="font-medium text-slate-900" data-testid="dataset-name">
+              {dataset.name}
+            </span>
+          </p>
+          {datasets.length > 1 && (
+            // Labelled: "not a link" was the only sign of the current dataset, lost once the list wraps on a phone.
+            <nav aria-label="Other datasets" className="mt-1 flex flex-wrap gap-x-3 gap-y-1 text-sm text-slate-600">
+              <span>Switch to:</span>
+              {datasets
+                .filter((d) => d.id !== dataset.id)
+                .map((d) => (
+                  <Link
+                    key={d.id}
+                    href={`/annotate?dataset=${encodeURIComponent(d.slug)}`}
+                    className="rounded text-indigo-700 hover:underline"
+                  >
+                    {d.name}
+                  </Link>
+                ))}
+            </nav>
+          )}
         </div>
         <QueueProgressBar progress={progress} />
       </header>

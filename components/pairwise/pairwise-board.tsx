@@ -30,7 +30,11 @@ export type PairwiseBoardProps = Pick<
   RankingBoardProps,
   "prompt" | "guidelines" | "mode" | "annotationId" | "afterSaveHref" | "cancelHref"
 > & {
-  /** In this annotator's display order; labels follow it. */
+  /**
+   * In this annotator's (shuffled) display order, which is the order they are inserted in. Each
+   * keeps its label by stored position (lib/annotations/labels.ts), the letter the researcher's
+   * prompt page shows, so "B is wrong" in a comment names the same response there.
+   */
   responses: PairwiseResponse[];
   initial?: { openness: number | null; comment: string | null };
 };

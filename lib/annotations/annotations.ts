@@ -13,6 +13,7 @@ import {
   type DisplayedResponse,
 } from "@/lib/annotations/queue";
 import { labelsByResponseId } from "@/lib/annotations/labels";
+import { annotatorReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
 
 const MAX_DURATION_MS = 7 * 24 * 60 * 60_000;
@@ -187,6 +188,8 @@ export type MyAnnotationRow = {
   createdAt: Date;
   updatedAt: Date;
   edits: number;
+  /** Where review of the current version stands, and the decision that put it there (null: waiting). */
+  review: { state: ReviewState; decision: { reviewer: string; comment: string | null; decidedAt: Date } | null };
 };
 
 export function listMyAnnotations(db: Db, annotatorId: number): MyAnnotationRow[] {
@@ -220,12 +223,20 @@ export function listMyAnnotations(db: Db, annotatorId: number): MyAnnotationRow[
     : [];
   const byPrompt = new Map<number, { id: number; position: number }[]>();
   for (const r of responses) byPrompt.set(r.promptId, [...(byPrompt.get(r.promptId) ?? []), r]);
+  const reviews = annotatorReviewHistory(db, annotatorId);
   return rows.map(({ ranking, ...r }) => {
     const labels = labelsByResponseId(byPrompt.get(r.promptId) ?? []);
+    const decision = currentDecision(reviews.get(r.id) ?? [], r.updatedAt);
     return {
       ...r,
       rankingLabels: ranking.map((group) => group.map((id) => labels.get(id) ?? "?")),
       edits: Number(r.edits),
+      review: decision
+        ? {
+            state: DECISION_STATE[decision.decision],
+            decision: { reviewer: decision.reviewer, comment: decision.comment, decidedAt: decision.createdAt },
+          }
+        : { state: "pending" as const, decision: null },
     };
   });
 }

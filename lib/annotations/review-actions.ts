@@ -2,14 +2,9 @@
 
 import { revalidatePath } from "next/cache";
 import { getDb } from "@/lib/db";
-import {
-  reviewAnnotation,
-  ReviewError,
-  reviewInputSchema,
-  DECISION_STATE,
-  REVIEW_STATE_LABELS,
-} from "@/lib/annotations/review";
+import { reviewAnnotation, reviewInputSchema, DECISION_STATE, REVIEW_STATE_LABELS } from "@/lib/annotations/review";
 import { hasRole } from "@/lib/auth/roles";
+import { AppError } from "@/lib/errors";
 import { currentUser } from "@/lib/auth/session";
 import { describeZodError, formArgument } from "@/lib/http/body";
 
@@ -31,7 +26,7 @@ export async function reviewAction(_previous: ReviewActionState, formData: FormD
   try {
     reviewAnnotation(getDb(), user.id, parsed.data);
   } catch (error) {
-    if (error instanceof ReviewError) return { error: error.message };
+    if (error instanceof AppError) return { error: error.message };
     throw error;
   }
   revalidatePath("/datasets/[slug]", "page");

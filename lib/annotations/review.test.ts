@@ -6,11 +6,11 @@ import {
   currentReviewState,
   promptReviewHistory,
   reviewAnnotation,
-  ReviewError,
   reviewInputSchema,
   sentBackToAnnotator,
 } from "@/lib/annotations/review";
 import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
+import { AppError, type ErrorKind } from "@/lib/errors";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
@@ -39,7 +39,7 @@ function review(reviewer: number, annotation: { id: number; updatedAt: Date }, d
   );
 }
 
-function expectRefused(run: () => unknown, status: number) {
+function expectRefused(run: () => unknown, kind: ErrorKind) {
   const before = temp.db.select().from(schema.annotationReviews).all();
   let error: unknown;
   try {
@@ -47,8 +47,8 @@ function expectRefused(run: () => unknown, status: number) {
   } catch (e) {
     error = e;
   }
-  expect(error).toBeInstanceOf(ReviewError);
-  expect((error as ReviewError).status).toBe(status);
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).kind).toBe(kind);
   expect(temp.db.select().from(schema.annotationReviews).all()).toEqual(before);
 }
 
@@ -81,7 +81,7 @@ describe("review workflow", () => {
     expect(sentBackToAnnotator(temp.db, dataset.id, annotator)).toEqual([]);
 
     // A decision about the old version is refused: the reviewer must look at the new one.
-    expectRefused(() => review(reviewer, first, "accept"), 409);
+    expectRefused(() => review(reviewer, first, "accept"), "conflict");
     review(reviewer, second, "accept");
     history = promptReviewHistory(temp.db, prompts[0]!.id).get(first.id)!;
     expect(history.map((r) => r.decision)).toEqual(["send_back", "accept"]);
@@ -93,7 +93,7 @@ describe("review workflow", () => {
     const researcher = addUser(temp.db, "res", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
     const own = annotate(researcher, prompts[0]!.id, [[a], [b]]);
-    expectRefused(() => review(researcher, own, "accept"), 403);
+    expectRefused(() => review(researcher, own, "accept"), "forbidden");
     expectRefused(
       () =>
         reviewAnnotation(
@@ -101,7 +101,7 @@ describe("review workflow", () => {
           researcher,
           reviewInputSchema.parse({ annotationId: 9999, version: 1, decision: "accept" }),
         ),
-      404,
+      "not-found",
     );
     for (const decision of ["send_back", "reject"]) {
       expect(reviewInputSchema.safeParse({ annotationId: own.id, version: 1, decision, comment: "   " }).success).toBe(

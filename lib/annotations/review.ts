@@ -2,6 +2,7 @@ import { z } from "zod";
 import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
 import { REVIEW_DECISIONS, type ReviewDecision } from "@/db/schema";
+import { AppError } from "@/lib/errors";
 
 /**
  * The review workflow. Decisions live in annotation_reviews, append-only; an annotation's state is
@@ -40,6 +41,37 @@ export function acceptedSql(alias: string): string {
   return `${reviewStateSql(alias)} = 'accepted'`;
 }
 
+const decisionFields = {
+  decision: z.enum(REVIEW_DECISIONS, { message: `decision must be one of ${REVIEW_DECISIONS.join(", ")}.` }),
+  comment: z
+    .string()
+    .trim()
+    .max(5000, "Keep the comment under 5,000 characters.")
+    .optional()
+    .transform((v) => (v ? v : null)),
+};
+
+const VERSION_MESSAGE = "version is the annotation's updated_at in ms.";
+/** The annotation's updated_at (ms) as the reviewer saw it: a decision is about that version. */
+const versionField = numeric(z.number({ message: VERSION_MESSAGE }).int().nonnegative(VERSION_MESSAGE));
+
+function requireCommentUnlessAccepted(
+  value: { decision: ReviewDecision; comment: string | null },
+  ctx: z.RefinementCtx,
+) {
+  if (value.decision !== "accept" && !value.comment) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["comment"],
+      message:
+        value.decision === "send_back"
+          ? "Say what the annotator should change: the comment is what they will see."
+          : "Say why you reject it: the reason is kept with the decision.",
+    });
+  }
+}
+
+/** A decision from the prompt page's form. */
 export const reviewInputSchema = z
   .object({
     annotationId: numeric(
@@ -48,43 +80,20 @@ export const reviewInputSchema = z
         .int()
         .positive("annotationId must be an annotation's id."),
     ),
-    /** The annotation's updated_at (ms) as the reviewer saw it: a decision is about that version. */
-    version: numeric(
-      z
-        .number({ message: "version is the annotation's updated_at in ms." })
-        .int()
-        .nonnegative("version is the annotation's updated_at in ms."),
-    ),
-    decision: z.enum(REVIEW_DECISIONS, { message: `decision must be one of ${REVIEW_DECISIONS.join(", ")}.` }),
-    comment: z
-      .string()
-      .trim()
-      .max(5000, "Keep the comment under 5,000 characters.")
-      .optional()
-      .transform((v) => (v ? v : null)),
+    version: versionField,
+    ...decisionFields,
   })
-  .superRefine((value, ctx) => {
-    if (value.decision !== "accept" && !value.comment) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["comment"],
-        message:
-          value.decision === "send_back"
-            ? "Say what the annotator should change: the comment is what they will see."
-            : "Say why you reject it: the reason is kept with the decision.",
-      });
-    }
-  });
+  .superRefine(requireCommentUnlessAccepted);
 export type ReviewInput = z.infer<typeof reviewInputSchema>;
 
-export class ReviewError extends Error {
-  constructor(
-    message: string,
-    readonly status: 403 | 404 | 409,
-  ) {
-    super(message);
-  }
-}
+/** The JSON body of POST /api/annotations/<id>/reviews: the id comes from the path. */
+export const reviewRequestSchema = z
+  .object({
+    version: versionField,
+    ...decisionFields,
+  })
+  .strict()
+  .superRefine(requireCommentUnlessAccepted);
 
 export type ReviewRow = {
   id: number;
@@ -139,14 +148,14 @@ export function reviewAnnotation(db: Db, reviewerId: number, input: ReviewInput)
         )
         .get(input.annotationId);
       if (!annotation)
-        throw new ReviewError(`There is no annotation ${input.annotationId}; it may have been deleted.`, 404);
+        throw new AppError("not-found", `There is no annotation ${input.annotationId}; it may have been deleted.`);
       if (annotation.annotator_id === reviewerId) {
-        throw new ReviewError("You cannot review your own annotation; another researcher has to.", 403);
+        throw new AppError("forbidden", "You cannot review your own annotation; another researcher has to.");
       }
       if (annotation.updated_at !== input.version) {
-        throw new ReviewError(
+        throw new AppError(
+          "conflict",
           "The annotator changed this annotation after you opened it. Reload the page and review the new version.",
-          409,
         );
       }
       const { id } = sqlite
@@ -166,15 +175,15 @@ export function reviewAnnotation(db: Db, reviewerId: number, input: ReviewInput)
   );
 }
 
-/** Every decision about a prompt's annotations, oldest first, by annotation id. */
-export function promptReviewHistory(db: Db, promptId: number): Map<number, ReviewRow[]> {
+/** Decisions about the annotations matching `where` (on alias a), oldest first, by annotation id. */
+function reviewsByAnnotation(db: Db, where: string, param: number): Map<number, ReviewRow[]> {
   const rows = db.$client
     .prepare<[number], RawReview>(
       `select ${REVIEW_COLUMNS} from annotations a
        join annotation_reviews r on r.annotation_id = a.id join users u on u.id = r.reviewer_id
-       where a.prompt_id = ? order by r.id`,
+       where ${where} order by r.id`,
     )
-    .all(promptId);
+    .all(param);
   const byAnnotation = new Map<number, ReviewRow[]>();
   for (const row of rows.map(toReview)) {
     const list = byAnnotation.get(row.annotationId) ?? [];
@@ -184,10 +193,55 @@ export function promptReviewHistory(db: Db, promptId: number): Map<number, Revie
   return byAnnotation;
 }
 
+/** Every decision about a prompt's annotations, oldest first, by annotation id. */
+export function promptReviewHistory(db: Db, promptId: number): Map<number, ReviewRow[]> {
+  return reviewsByAnnotation(db, "a.prompt_id = ?", promptId);
+}
+
+/** Every decision about one annotator's annotations, oldest first, by annotation id. */
+export function annotatorReviewHistory(db: Db, annotatorId: number): Map<number, ReviewRow[]> {
+  return reviewsByAnnotation(db, "a.annotator_id = ?", annotatorId);
+}
+
+/** The decision that set the annotation's state: the last one about its current version. */
+export function currentDecision(history: readonly ReviewRow[], updatedAt: Date): ReviewRow | null {
+  return history.filter((r) => r.versionAt.getTime() === updatedAt.getTime()).at(-1) ?? null;
+}
+
 /** The state an annotation is in, from its decisions and its current version. */
 export function currentReviewState(history: readonly ReviewRow[], updatedAt: Date): ReviewState {
-  const last = history.filter((r) => r.versionAt.getTime() === updatedAt.getTime()).at(-1);
+  const last = currentDecision(history, updatedAt);
   return last ? DECISION_STATE[last.decision] : "pending";
+}
+
+export type AnnotationReviewHistory = {
+  annotationId: number;
+  promptId: number;
+  annotatorId: number;
+  /** The current version's updated_at in ms: what a new decision must name. */
+  version: number;
+  state: ReviewState;
+  /** Oldest first, with decisions about earlier versions too. */
+  reviews: ReviewRow[];
+};
+
+/** One annotation's review state and every decision about it; null when there is no such annotation. */
+export function annotationReviewHistory(db: Db, annotationId: number): AnnotationReviewHistory | null {
+  const annotation = db.$client
+    .prepare<[number], { prompt_id: number; annotator_id: number; updated_at: number }>(
+      "select prompt_id, annotator_id, updated_at from annotations where id = ?",
+    )
+    .get(annotationId);
+  if (!annotation) return null;
+  const reviews = reviewsByAnnotation(db, "a.id = ?", annotationId).get(annotationId) ?? [];
+  return {
+    annotationId,
+    promptId: annotation.prompt_id,
+    annotatorId: annotation.annotator_id,
+    version: annotation.updated_at,
+    state: currentReviewState(reviews, new Date(annotation.updated_at)),
+    reviews,
+  };
 }
 
 export type SentBack = {

@@ -6,6 +6,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { Markdown } from "@/components/markdown";
+import { ReviewStateBadge } from "@/components/review/review-state-badge";
 import { listMyAnnotations } from "@/lib/annotations/annotations";
 import { reopenSkippedAction } from "@/lib/annotations/queue-actions";
 import { opennessLabel } from "@/lib/openness/scale";
@@ -103,7 +105,23 @@ export default async function MyAnnotationsPage({
                         edited {row.edits}×
                       </Badge>
                     )}
+                    <ReviewStateBadge state={row.review.state} data-testid="my-review-state" className="py-0" />
                   </p>
+                  {row.review.decision?.comment && (
+                    <div
+                      className="mt-2 rounded-md border border-slate-200 bg-slate-50 px-3 py-2"
+                      data-testid="my-review-comment"
+                    >
+                      <p className="text-xs text-slate-600">
+                        {row.review.decision.reviewer},{" "}
+                        <time dateTime={row.review.decision.decidedAt.toISOString()}>
+                          {when.format(row.review.decision.decidedAt)}
+                        </time>
+                        :
+                      </p>
+                      <Markdown source={row.review.decision.comment} className="mt-0.5" />
+                    </div>
+                  )}
                 </div>
                 <Link
                   href={`/annotate/mine/${row.id}`}

@@ -22,6 +22,8 @@ let stop = false;
 process.on("message", (message) => {
   if (message === "stop") stop = true;
 });
+// A parent that dies without saying "stop" must not leave this loop running.
+process.on("disconnect", () => process.exit(1));
 
 const seen = { submits: 0, busy: 0, otherErrors: [] as string[], longestSubmitMs: 0 };
 process.send!("ready");
