@@ -125,10 +125,12 @@ export function describeRankingProblems(count: number, p: RankingProblems): stri
  * Also ends the annotator's lease on the prompt. Anything wrong writes nothing and throws an AppError.
  */
 export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInput): SaveResult {
+  // A prompt an import has staged but not landed does not exist yet for anyone (lib/datasets/import-staging.ts).
   const prompt = db
     .select({ id: schema.prompts.id })
     .from(schema.prompts)
-    .where(eq(schema.prompts.id, input.promptId))
+    .innerJoin(schema.datasets, eq(schema.datasets.id, schema.prompts.datasetId))
+    .where(and(eq(schema.prompts.id, input.promptId), eq(schema.datasets.importStaging, false)))
     .get();
   if (!prompt) throw new AppError("not-found", `There is no prompt ${input.promptId}.`);
 

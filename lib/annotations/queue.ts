@@ -189,12 +189,14 @@ export function queueProgress(
     from dataset_fill where dataset_id = ${dataset.id}`);
   const total = fill?.total ?? 0;
   const complete = fill?.complete ?? 0;
+  // CROSS JOIN keeps annotations the outer loop: SQLite would otherwise walk every prompt of the
+  // dataset (prompts_queue) and probe for mine, 9 ms a query at 200,000 prompts; mine are few.
   const doneByMe = num(sql`
-    select count(*) as n from annotations a join prompts p on p.id = a.prompt_id
+    select count(*) as n from annotations a cross join prompts p on p.id = a.prompt_id
     where a.annotator_id = ${annotatorId} and p.dataset_id = ${dataset.id}`);
   // Open to me = incomplete prompts, less those I ranked, those I skipped, and those others' leases fill.
   const doneByMeIncomplete = num(sql`
-    select count(*) as n from annotations a join prompts p on p.id = a.prompt_id
+    select count(*) as n from annotations a cross join prompts p on p.id = a.prompt_id
     where a.annotator_id = ${annotatorId} and p.dataset_id = ${dataset.id} and p.annotation_count < ${k}`);
   const skippedByMe = num(sql`
     select count(*) as n from assignments s join prompts p on p.id = s.prompt_id

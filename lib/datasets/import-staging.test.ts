@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "@/db";
 import { listUsers } from "@/lib/admin/queries";
-import { listMyAnnotations } from "@/lib/annotations/annotations";
+import { listMyAnnotations, saveAnnotation } from "@/lib/annotations/annotations";
 import { findQueueDataset, listQueueDatasets } from "@/lib/annotations/queue";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { importJsonlFile } from "@/lib/datasets/import";
@@ -234,6 +234,7 @@ describe("an import in progress", () => {
       const before = view(reader);
       const during: ReturnType<typeof view>[] = [];
       let runOnStaging: unknown = null;
+      let annotationOnStaging: unknown = null;
       const result = await importJsonlFile(
         temp.db,
         writeJsonl(temp.dir, lines),
@@ -250,12 +251,30 @@ describe("an import in progress", () => {
             } catch (error) {
               runOnStaging = error;
             }
+            // A guessed id of a staged prompt takes no annotation before the import lands.
+            const staged = reader.$client
+              .prepare(
+                "select p.id, r.id as response from prompts p join responses r on r.prompt_id = p.id where p.dataset_id = ? limit 1",
+              )
+              .get(staging.id) as { id: number; response: number } | undefined;
+            if (staged) {
+              try {
+                saveAnnotation(reader, member, {
+                  promptId: staged.id,
+                  ranking: [[staged.response]],
+                  notRankable: false,
+                });
+              } catch (error) {
+                annotationOnStaging = error;
+              }
+            }
           },
         },
       );
       expect(result.ok).toBe(true);
       expect(during).toEqual([before, before, before]);
       expect(String(runOnStaging)).toMatch(/no dataset/);
+      expect(String(annotationOnStaging)).toMatch(/There is no prompt/);
     }
     const after = view(reader);
     expect(after.datasets).toEqual([
