@@ -127,11 +127,15 @@ test("searching a dataset's prompts: URL-driven filters, literal % and ', pages,
   await expect(page).toHaveURL(/page=2/);
   await expect(page.getByTestId("search-summary")).toHaveText("51–100 of 120 prompts");
 
-  await page.getByTestId("search-q").fill("%");
+  await page.getByTestId("search-q").fill("100%");
   await page.getByTestId("search-submit").click();
-  await expect(page).toHaveURL(/q=%25/);
+  await expect(page).toHaveURL(/q=100%25/);
   await expect(page).not.toHaveURL(/page=/);
   await expect(page.getByTestId("search-summary")).toHaveText("1–12 of 12 prompts matching");
+  // Too short for the trigram index: matched against ids only, and the page says so.
+  await page.goto(`/datasets/${slug}?q=${encodeURIComponent("%")}`);
+  await expect(page.getByTestId("search-notice")).toContainText("matched against prompt ids only");
+  await expect(page.getByTestId("search-summary")).toHaveText("No prompt matches these filters.");
 
   await page.goto(`/datasets/${slug}?q=${encodeURIComponent("'quoted'")}`);
   await expect(page.getByTestId("search-summary")).toHaveText("1–12 of 12 prompts matching");

@@ -1,3 +1,4 @@
+import { CodeBlock } from "@/components/ui/code-block";
 const EXAMPLE = `{"id": "q-17", "prompt": "What is 17 × 23?", "openness": 0,
  "responses": [{"id": "a", "text": "391"}, {"id": "b", "text": "401"}, "…six more…"],
  "annotations": [{"annotator": "ann@lab.org", "ranking": [["a"], ["b", "c"], ["d"], …],
@@ -14,7 +15,7 @@ export function ImportFormatHelp() {
         who has no account here becomes an external annotator (no login). An export in the <code>annotations</code>{" "}
         format re-imports as is.
       </p>
-      <pre className="mt-2 overflow-x-auto rounded bg-slate-50 p-3 text-xs">{EXAMPLE}</pre>
+      <CodeBlock className="mt-2 bg-slate-50">{EXAMPLE}</CodeBlock>
     </details>
   );
 }

@@ -4,6 +4,7 @@ import { requirePageUser } from "@/lib/auth/session";
 import { listDatasets } from "@/lib/datasets/queries";
 import { ExternalRunForm } from "@/components/runs/external-run-form";
 import { DEFAULT_EPS, UTILITY_NAMES } from "@/ml";
+import { CodeBlock } from "@/components/ui/code-block";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Judge an external reward model" };
@@ -20,9 +21,9 @@ export default async function ExternalRunPage() {
         records them as an <em>external run</em> and shows the same collapse dashboard as for its own runs. One JSON
         line per prompt, ids as in the dataset&apos;s import and export files:
       </p>
-      <pre className="overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">
+      <CodeBlock className="bg-slate-900 text-slate-100">
         {`{"prompt_id": "p17", "rewards": {"p17-a": 1.93, "p17-b": -0.41, ...}, "split": "test"}`}
-      </pre>
+      </CodeBlock>
       <p className="text-xs text-slate-500">
         Every response of a listed prompt needs a reward; prompts left out are left out of the run. split is optional
         (default test: the verdict judges the prompts your model did not train on). Scripts can POST the same file to

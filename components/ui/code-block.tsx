@@ -1,0 +1,20 @@
+import type { ReactNode } from "react";
+import { cn } from "@/lib/utils";
+
+/**
+ * A literal sample (a file format, a request) that keeps its lines: it scrolls sideways inside
+ * itself on a phone, and takes focus so a keyboard can scroll it too (axe: scrollable-region-focusable).
+ */
+export function CodeBlock({ children, className }: { children: ReactNode; className?: string }) {
+  return (
+    <pre
+      tabIndex={0}
+      className={cn(
+        "overflow-x-auto rounded-md p-3 font-mono text-xs focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500",
+        className,
+      )}
+    >
+      {children}
+    </pre>
+  );
+}
