@@ -6,6 +6,7 @@ import rehypeHighlight from "rehype-highlight";
 import "katex/dist/katex.min.css";
 import "highlight.js/styles/github.css";
 import { cn } from "@/lib/utils";
+import { CodeBlock } from "@/components/ui/code-block";
 
 type MdNode = { type: string; value?: string; children?: MdNode[] };
 
@@ -61,16 +62,13 @@ const components: Components = {
     <blockquote className="mt-2 border-l-4 border-slate-300 pl-3 text-slate-600">{children}</blockquote>
   ),
   strong: ({ children }) => <strong className="font-semibold text-slate-900">{children}</strong>,
-  // Long lines scroll inside the block (a phone keeps its width); the block takes focus so a
-  // keyboard can scroll it too.
   pre: ({ children }) => (
-    <pre
-      tabIndex={0}
+    <CodeBlock
       data-testid="md-code-block"
-      className="mt-2 max-w-full overflow-x-auto rounded-md border border-slate-200 bg-white p-3 font-mono text-[13px] leading-snug text-slate-900 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 [&_code]:bg-transparent [&_code]:p-0"
+      className="mt-2 max-w-full border border-slate-200 bg-white text-[13px] leading-snug text-slate-900 [&_code]:bg-transparent [&_code]:p-0"
     >
       {children}
-    </pre>
+    </CodeBlock>
   ),
   code: ({ children, className }) => (
     <code

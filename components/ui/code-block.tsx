@@ -1,11 +1,12 @@
-import type { ReactNode } from "react";
+import type { ComponentProps } from "react";
 import { cn } from "@/lib/utils";
 
 /**
- * A literal sample (a file format, a request) that keeps its lines: it scrolls sideways inside
- * itself on a phone, and takes focus so a keyboard can scroll it too (axe: scrollable-region-focusable).
+ * A block of code or a literal sample (a file format, a request) that keeps its lines: it scrolls
+ * sideways inside itself on a phone, and takes focus so a keyboard can scroll it too (axe:
+ * scrollable-region-focusable).
  */
-export function CodeBlock({ children, className }: { children: ReactNode; className?: string }) {
+export function CodeBlock({ className, ...props }: ComponentProps<"pre">) {
   return (
     <pre
       tabIndex={0}
@@ -13,8 +14,7 @@ export function CodeBlock({ children, className }: { children: ReactNode; classN
         "overflow-x-auto rounded-md p-3 font-mono text-xs focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500",
         className,
       )}
-    >
-      {children}
-    </pre>
+      {...props}
+    />
   );
 }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
 import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
@@ -48,8 +49,20 @@ export const MAX_RESPONSES_PER_PROMPT = 32;
 export const datasetSettingsSchema = z.object({
   name: z.string().trim().min(1, "Enter a name.").max(200),
   guidelines: z.string().max(50_000).default(""),
-  responsesPerPrompt: z.coerce.number().int().min(2, "At least 2 responses per prompt.").max(MAX_RESPONSES_PER_PROMPT),
-  annotationsPerPrompt: z.coerce.number().int().min(1, "At least 1 annotation per prompt.").max(50),
+  responsesPerPrompt: numeric(
+    z
+      .number({ message: "Responses per prompt is a whole number." })
+      .int()
+      .min(2, "At least 2 responses per prompt.")
+      .max(MAX_RESPONSES_PER_PROMPT),
+  ),
+  annotationsPerPrompt: numeric(
+    z
+      .number({ message: "Annotations per prompt is a whole number." })
+      .int()
+      .min(1, "At least 1 annotation per prompt.")
+      .max(50),
+  ),
 });
 export type DatasetSettings = z.infer<typeof datasetSettingsSchema>;
 
