@@ -1,6 +1,6 @@
 import path from "node:path";
-import { spawn } from "node:child_process";
 import type { ImportOptions, ImportResult } from "@/lib/datasets/import";
+import { spawnBackground } from "@/lib/process";
 
 /**
  * Runs importJsonlFile in a child process (scripts/import-worker.ts) and waits for its result: the
@@ -9,7 +9,7 @@ import type { ImportOptions, ImportResult } from "@/lib/datasets/import";
  */
 export function importInChildProcess(file: string, options: ImportOptions): Promise<ImportResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join("scripts", "import-worker.ts")], {
+    const child = spawnBackground(process.execPath, ["--import", "tsx", path.join("scripts", "import-worker.ts")], {
       cwd: process.cwd(),
       env: process.env,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
