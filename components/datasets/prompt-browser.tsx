@@ -64,10 +64,10 @@ export function PromptBrowser({
         action={basePath}
         role="search"
         aria-label="Search and filter prompts"
-        className={fieldRowVariants({ card: true })}
+        className={fieldRowVariants({ card: true, phoneGrid: true })}
         data-testid="prompt-search"
       >
-        <Field size="sm" label="Text or id contains" className="min-w-48 flex-1">
+        <Field size="sm" label="Text or id contains" className="min-w-48 flex-1 col-span-2">
           <Input
             name="q"
             type="search"
@@ -128,7 +128,7 @@ export function PromptBrowser({
             name="annotator"
             defaultValue={search.annotator ? String(search.annotator) : ""}
             density="compact"
-            className="max-w-48"
+            className="sm:max-w-48"
             data-testid="search-annotator"
           >
             <option value="">anyone</option>

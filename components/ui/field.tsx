@@ -113,8 +113,18 @@ export function Choice({
 
 /** Compact fields side by side (a filter bar, a one-line form), wrapping, their controls aligned at the bottom. */
 export const fieldRowVariants = cva("flex flex-wrap items-end gap-3 text-sm", {
-  variants: { card: { true: cardVariants({ padding: "sm" }), false: "" } },
-  defaultVariants: { card: false },
+  variants: {
+    card: { true: cardVariants({ padding: "sm" }), false: "" },
+    /**
+     * On a phone, two fields a line, each control the width of its half: wrapped at their own widths,
+     * a row of selects ends up ragged. A field with `col-span-2` takes the whole line.
+     */
+    phoneGrid: {
+      true: "max-sm:grid max-sm:grid-cols-2 max-sm:*:min-w-0 max-sm:[&_input]:w-full max-sm:[&_input]:min-w-0 max-sm:[&_select]:w-full",
+      false: "",
+    },
+  },
+  defaultVariants: { card: false, phoneGrid: false },
 });
 
 /** A group of fields on a card, titled by its legend. */
