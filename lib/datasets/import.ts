@@ -7,7 +7,9 @@ import type { Db } from "@/db";
 import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
 import {
+  annotationToWrite,
   parseImportLine,
+  promptToWrite,
   resolveRanking,
   responsesProblem,
   type LineError,
@@ -22,7 +24,7 @@ import {
   StagingDiscardedError,
   type StagingTuning,
 } from "@/lib/datasets/import-staging";
-import { ensureExternalAnnotator, insertPrompt, writeAnnotation, type AnnotationVersion } from "@/lib/datasets/writer";
+import { ensureExternalAnnotator, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
 import { plural } from "@/lib/utils";
 
 /**
@@ -351,17 +353,7 @@ function stageLine(run: ImportRun, { lineNumber, prompt }: ParsedLine): void {
       continue;
     }
     run.ranked.add(key);
-    const createdAt = annotation.created_at ?? new Date();
-    const version: AnnotationVersion = {
-      ranking: ranking.ranking,
-      openness: annotation.openness ?? null,
-      notRankable: annotation.not_rankable ?? false,
-      notRankableReason: annotation.not_rankable_reason ?? null,
-      comment: annotation.comment ?? null,
-      durationMs: annotation.duration_ms ?? null,
-      createdAt,
-      updatedAt: annotation.updated_at ?? createdAt,
-    };
+    const version = annotationToWrite(annotation, ranking.ranking);
     if (resolved.inTarget) {
       // Landing applies it: written now, it would show before the rest of the file.
       if (run.staging.stageAnnotation(resolved.promptId, annotatorId, version) === "unchanged")
@@ -384,13 +376,7 @@ function resolvePrompt(run: ImportRun, prompt: LinePrompt): ResolvedPrompt | { e
   const inTarget = run.targetDatasetId === null ? undefined : find.get(run.targetDatasetId, prompt.externalId);
   const stored = inTarget ?? find.get(run.staging.datasetId, prompt.externalId);
   if (!stored) {
-    const { promptId, responseIds } = insertPrompt(run.db, run.staging.datasetId, {
-      externalId: prompt.externalId,
-      text: prompt.text,
-      openness: prompt.openness,
-      metadata: prompt.metadata,
-      responses: prompt.responses.map((r) => ({ externalId: r.id, text: r.text, embedding: r.embedding })),
-    });
+    const { promptId, responseIds } = insertPrompt(run.db, run.staging.datasetId, promptToWrite(prompt));
     run.summary.promptsCreated++;
     return { promptId, responseIds, inTarget: false };
   }
