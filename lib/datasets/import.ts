@@ -176,8 +176,8 @@ type ResolvedPrompt = { promptId: number; responseIds: Map<string, number>; inTa
 /**
  * Imports a JSONL file whole or not at all (the format: lib/datasets/import-format.ts). Each
  * line is parsed and checked with no lock held, then written through the writer into the
- * import's staging in short transactions; the file lands in one last transaction only when
- * every line passed. Every bad line is reported with its number, field and reason. Prompts are
+ * import's staging in short transactions; the file lands (lib/datasets/import-staging.ts) only
+ * when every line passed. Every bad line is reported with its number, field and reason. Prompts are
  * matched on their id (or a hash of the text when a line has none), annotations on
  * (prompt, annotator), so importing the same file twice changes nothing.
  */
@@ -251,7 +251,7 @@ export async function importJsonlFile(
       return { ok: false, lines: summary.lines, errors: errors.shown, moreErrors: errors.count - errors.shown.length };
     }
     db.$client.pragma(`synchronous = ${synchronous}`);
-    const landing = run.staging.land();
+    const landing = await run.staging.land();
     summary.annotationsCreated += landing.annotations.created;
     summary.annotationsUpdated += landing.annotations.updated;
     summary.annotationsUnchanged += landing.annotations.unchanged;
