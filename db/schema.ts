@@ -99,12 +99,20 @@ export const datasetImports = sqliteTable("dataset_imports", {
   /** External annotator accounts this import created: removed with the staging if it never lands. */
   createdAnnotatorIds: text("created_annotator_ids", { mode: "json" }).$type<number[]>().notNull(),
   startedAt: createdAt("started_at"),
+  /**
+   * staging: the importer is writing. landing: the import passed and is moving into its target in
+   * short transactions; whoever finds it abandoned finishes it. discarding: its rows are being
+   * deleted; whoever finds it abandoned deletes the rest (and the accounts above) again.
+   */
+  state: text("state", { enum: ["staging", "landing", "discarding"] })
+    .notNull()
+    .default("staging"),
 });
 
 /**
  * Annotations an import brings for prompts already stored in its target: applied through the
- * writer (revisions and all) in the import's last transaction, since writing them earlier would
- * show them before the rest of the file.
+ * writer (revisions and all) once the import has passed its landing commit point, since writing
+ * them earlier would show them before the rest of the file.
  */
 export const stagedAnnotations = sqliteTable(
   "staged_annotations",

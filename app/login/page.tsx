@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/login-form";
 import { currentUser } from "@/lib/auth/session";
 import { demoMode } from "@/lib/env";
-import { DEMO_ACCOUNTS } from "@/lib/demo/seed";
+import { DEMO_ACCOUNTS } from "@/lib/demo/accounts";
 
 export const metadata = { title: "Sign in" };
 

@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { schema, type Db } from "@/db";
 import { getDb } from "@/lib/db";
-import { DEMO_ACCOUNTS } from "@/lib/demo/seed";
+import { DEMO_ACCOUNTS } from "@/lib/demo/accounts";
 import type { Role } from "@/db/schema";
 import { clientAddress } from "@/lib/auth/client-address";
 import { authSecret, demoMode } from "@/lib/env";

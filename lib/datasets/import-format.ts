@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { z } from "zod";
 import type { RankingGroups } from "@/db/schema";
+import type { AnnotationVersion, NewPrompt } from "@/lib/datasets/writer";
 
 /**
  * The JSONL import format, one prompt per line (README "Data formats"), and the checks a line
@@ -106,6 +107,32 @@ export function parseImportLine(raw: string, lineNumber: number): ParsedLine | {
       responses,
       annotations: line.annotations ?? [],
     },
+  };
+}
+
+/** What the writer stores for a line's prompt (lib/datasets/writer.ts insertPrompt). */
+export function promptToWrite(prompt: LinePrompt): NewPrompt {
+  return {
+    externalId: prompt.externalId,
+    text: prompt.text,
+    openness: prompt.openness,
+    metadata: prompt.metadata,
+    responses: prompt.responses.map((r) => ({ externalId: r.id, text: r.text, embedding: r.embedding })),
+  };
+}
+
+/** What the writer stores for an imported annotation with its resolved ranking; an undated one is dated now. */
+export function annotationToWrite(annotation: ImportedAnnotation, ranking: RankingGroups): AnnotationVersion {
+  const createdAt = annotation.created_at ?? new Date();
+  return {
+    ranking,
+    openness: annotation.openness ?? null,
+    notRankable: annotation.not_rankable ?? false,
+    notRankableReason: annotation.not_rankable_reason ?? null,
+    comment: annotation.comment ?? null,
+    durationMs: annotation.duration_ms ?? null,
+    createdAt,
+    updatedAt: annotation.updated_at ?? createdAt,
   };
 }
 

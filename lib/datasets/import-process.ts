@@ -1,13 +1,19 @@
 import path from "node:path";
+import type { Db } from "@/db";
 import type { ImportOptions, ImportResult } from "@/lib/datasets/import";
+import { discardImportsOf } from "@/lib/datasets/import-staging";
+import { getDb } from "@/lib/db";
 import { spawnBackground } from "@/lib/process";
 
 /**
  * Runs importJsonlFile in a child process (scripts/import-worker.ts) and waits for its result: the
  * server's event loop stays free for other requests while a large file is parsed and checked, and
- * the child's short write transactions leave the lock to others between them.
+ * the child's short write transactions leave the lock to others between them. A child that dies
+ * without an answer has its staging finished (a landing it had committed to) or discarded before
+ * the failure is reported; other importers' stagings are not touched. `db` is the database the
+ * child writes (the server's, by default).
  */
-export function importInChildProcess(file: string, options: ImportOptions): Promise<ImportResult> {
+export function importInChildProcess(file: string, options: ImportOptions, db: Db = getDb()): Promise<ImportResult> {
   return new Promise((resolve, reject) => {
     const child = spawnBackground(process.execPath, ["--import", "tsx", path.join("scripts", "import-worker.ts")], {
       cwd: process.cwd(),
@@ -18,8 +24,12 @@ export function importInChildProcess(file: string, options: ImportOptions): Prom
     child.on("message", (message: { result?: ImportResult; error?: string }) => (answer = message));
     child.on("error", reject);
     child.on("exit", (code, signal) => {
-      if (answer?.result) resolve(answer.result);
-      else reject(new Error(answer?.error ?? `The import process stopped (${signal ?? `exit code ${code}`}).`));
+      if (answer?.result) return resolve(answer.result);
+      const failure = new Error(answer?.error ?? `The import process stopped (${signal ?? `exit code ${code}`}).`);
+      if (child.pid === undefined) return reject(failure);
+      discardImportsOf(db, child.pid)
+        .catch((error) => console.error("Octorank: could not clean up after a failed import process:", error))
+        .finally(() => reject(failure));
     });
     child.send({ file, options });
   });

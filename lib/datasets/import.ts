@@ -7,7 +7,9 @@ import type { Db } from "@/db";
 import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
 import {
+  annotationToWrite,
   parseImportLine,
+  promptToWrite,
   resolveRanking,
   responsesProblem,
   type LineError,
@@ -22,7 +24,7 @@ import {
   StagingDiscardedError,
   type StagingTuning,
 } from "@/lib/datasets/import-staging";
-import { ensureExternalAnnotator, insertPrompt, writeAnnotation, type AnnotationVersion } from "@/lib/datasets/writer";
+import { ensureExternalAnnotator, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
 import { plural } from "@/lib/utils";
 
 /**
@@ -174,8 +176,8 @@ type ResolvedPrompt = { promptId: number; responseIds: Map<string, number>; inTa
 /**
  * Imports a JSONL file whole or not at all (the format: lib/datasets/import-format.ts). Each
  * line is parsed and checked with no lock held, then written through the writer into the
- * import's staging in short transactions; the file lands in one last transaction only when
- * every line passed. Every bad line is reported with its number, field and reason. Prompts are
+ * import's staging in short transactions; the file lands (lib/datasets/import-staging.ts) only
+ * when every line passed. Every bad line is reported with its number, field and reason. Prompts are
  * matched on their id (or a hash of the text when a line has none), annotations on
  * (prompt, annotator), so importing the same file twice changes nothing.
  */
@@ -249,7 +251,7 @@ export async function importJsonlFile(
       return { ok: false, lines: summary.lines, errors: errors.shown, moreErrors: errors.count - errors.shown.length };
     }
     db.$client.pragma(`synchronous = ${synchronous}`);
-    const landing = run.staging.land();
+    const landing = await run.staging.land();
     summary.annotationsCreated += landing.annotations.created;
     summary.annotationsUpdated += landing.annotations.updated;
     summary.annotationsUnchanged += landing.annotations.unchanged;
@@ -351,17 +353,7 @@ function stageLine(run: ImportRun, { lineNumber, prompt }: ParsedLine): void {
       continue;
     }
     run.ranked.add(key);
-    const createdAt = annotation.created_at ?? new Date();
-    const version: AnnotationVersion = {
-      ranking: ranking.ranking,
-      openness: annotation.openness ?? null,
-      notRankable: annotation.not_rankable ?? false,
-      notRankableReason: annotation.not_rankable_reason ?? null,
-      comment: annotation.comment ?? null,
-      durationMs: annotation.duration_ms ?? null,
-      createdAt,
-      updatedAt: annotation.updated_at ?? createdAt,
-    };
+    const version = annotationToWrite(annotation, ranking.ranking);
     if (resolved.inTarget) {
       // Landing applies it: written now, it would show before the rest of the file.
       if (run.staging.stageAnnotation(resolved.promptId, annotatorId, version) === "unchanged")
@@ -384,13 +376,7 @@ function resolvePrompt(run: ImportRun, prompt: LinePrompt): ResolvedPrompt | { e
   const inTarget = run.targetDatasetId === null ? undefined : find.get(run.targetDatasetId, prompt.externalId);
   const stored = inTarget ?? find.get(run.staging.datasetId, prompt.externalId);
   if (!stored) {
-    const { promptId, responseIds } = insertPrompt(run.db, run.staging.datasetId, {
-      externalId: prompt.externalId,
-      text: prompt.text,
-      openness: prompt.openness,
-      metadata: prompt.metadata,
-      responses: prompt.responses.map((r) => ({ externalId: r.id, text: r.text, embedding: r.embedding })),
-    });
+    const { promptId, responseIds } = insertPrompt(run.db, run.staging.datasetId, promptToWrite(prompt));
     run.summary.promptsCreated++;
     return { promptId, responseIds, inTarget: false };
   }

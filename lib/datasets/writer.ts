@@ -50,19 +50,28 @@ export function publishStagingDataset(db: Db, stagingDatasetId: number, slug: st
 }
 
 /**
- * Moves every prompt of an import's staging dataset into the target, with their responses and
- * annotations. The queue's counts follow by trigger; prompt_stats rows are re-keyed and marked
- * stale so that the target's aggregates are recomputed with them.
+ * Moves prompts of an import's staging dataset into the target (up to `limit`, lowest ids first;
+ * all by default), with their responses and annotations. The queue's counts follow by trigger;
+ * prompt_stats rows are re-keyed and marked stale so that the target's aggregates are recomputed
+ * with them. Returns how many moved.
  */
-export function moveStagedPrompts(db: Db, stagingDatasetId: number, targetDatasetId: number): number {
+export function moveStagedPrompts(db: Db, stagingDatasetId: number, targetDatasetId: number, limit = -1): number {
   const sqlite = db.$client;
+  const ids = JSON.stringify(
+    sqlite
+      .prepare("select id from prompts where dataset_id = ? order by id limit ?")
+      .pluck()
+      .all(stagingDatasetId, limit),
+  );
   const moved = sqlite
-    .prepare("update prompts set dataset_id = ? where dataset_id = ?")
-    .run(targetDatasetId, stagingDatasetId).changes;
+    .prepare("update prompts set dataset_id = ? where id in (select value from json_each(?))")
+    .run(targetDatasetId, ids).changes;
   sqlite
-    .prepare("update prompt_stats set dataset_id = ?, stale = 1 where dataset_id = ?")
-    .run(targetDatasetId, stagingDatasetId);
-  sqlite.prepare("delete from annotation_agreement where dataset_id = ?").run(stagingDatasetId);
+    .prepare("update prompt_stats set dataset_id = ?, stale = 1 where prompt_id in (select value from json_each(?))")
+    .run(targetDatasetId, ids);
+  sqlite
+    .prepare("delete from annotation_agreement where dataset_id = ? and prompt_id in (select value from json_each(?))")
+    .run(stagingDatasetId, ids);
   return moved;
 }
 

@@ -1,16 +1,82 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { openDatabase } from "@/db";
-import { DEMO_ACCOUNTS, seedDemo } from "@/lib/demo/seed";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "@/db";
+import { DEMO_ACCOUNTS } from "@/lib/demo/accounts";
+import { DEMO_DATASET_SETTINGS, DEMO_FILE, DEMO_FILE_DATED_AT } from "@/lib/demo/dataset";
+import { ensureDemoAccounts, seedDemo } from "@/lib/demo/seed";
+import { importJsonlFile } from "@/lib/datasets/import";
 import { datasetAgreement } from "@/lib/datasets/queries";
+import { freshDbPerTest, openTempDb } from "@/lib/test-fixtures";
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-seed-"));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+/** A dataset's prompts, responses and annotations by their external ids and annotator emails, dates apart. */
+function storedContent(db: Db, slug: string) {
+  const sqlite = db.$client;
+  const prompts = sqlite
+    .prepare(
+      `select p.id, p.external_id, p.text, p.openness, p.metadata from prompts p
+       join datasets d on d.id = p.dataset_id where d.slug = ? order by p.external_id`,
+    )
+    .all(slug) as { id: number; external_id: string; text: string; openness: number | null; metadata: string }[];
+  return prompts.map(({ id, ...prompt }) => {
+    const responses = sqlite
+      .prepare("select id, position, external_id, text from responses where prompt_id = ? order by position")
+      .all(id) as { id: number; position: number; external_id: string; text: string }[];
+    const externalIds = new Map(responses.map((r) => [r.id, r.external_id]));
+    const annotations = (
+      sqlite
+        .prepare(
+          `select u.email, a.ranking, a.openness, a.not_rankable, a.comment, a.duration_ms, a.created_at, a.updated_at
+           from annotations a join users u on u.id = a.annotator_id where a.prompt_id = ? order by u.email`,
+        )
+        .all(id) as { ranking: string; created_at: number; updated_at: number }[]
+    ).map(({ ranking, created_at, updated_at, ...a }) => ({
+      ...a,
+      ranking: (JSON.parse(ranking) as number[][]).map((group) => group.map((r) => externalIds.get(r))),
+      dates: [created_at, updated_at],
+    }));
+    return { ...prompt, responses: responses.map(({ id: _, ...r }) => r), annotations };
+  });
+}
+
+describe("the demo file", () => {
+  const fresh = freshDbPerTest();
+
+  it("is import input: importing it stores what the seed stores, dated by the file instead of now", async () => {
+    const { db } = fresh;
+    ensureDemoAccounts(db);
+    const imported = await importJsonlFile(db, DEMO_FILE, { slug: "demo-imported", create: DEMO_DATASET_SETTINGS });
+    expect(imported).toMatchObject({ ok: true, promptsCreated: 48, annotationsCreated: 99, annotatorsCreated: 0 });
+    const before = Date.now();
+    seedDemo(db);
+    const after = Date.now();
+
+    const fromImport = storedContent(db, "demo-imported");
+    const fromSeed = storedContent(db, "demo");
+    const undated = (content: typeof fromSeed) =>
+      content.map((p) => ({ ...p, annotations: p.annotations.map(({ dates: _, ...a }) => a) }));
+    expect(undated(fromSeed)).toEqual(undated(fromImport));
+
+    // The seed moves every date by the time since the file's date, so the demo's work is recent.
+    const moves = fromSeed.flatMap((p, i) =>
+      p.annotations.flatMap((a, j) => a.dates.map((at, k) => at - fromImport[i]!.annotations[j]!.dates[k]!)),
+    );
+    expect(new Set(moves).size).toBe(1);
+    expect(moves[0]).toBeGreaterThanOrEqual(before - DEMO_FILE_DATED_AT.getTime());
+    expect(moves[0]).toBeLessThanOrEqual(after - DEMO_FILE_DATED_AT.getTime());
+    const latest = Math.max(...fromSeed.flatMap((p) => p.annotations.flatMap((a) => a.dates)));
+    expect(latest).toBeLessThanOrEqual(after);
+    expect(latest).toBeGreaterThan(after - 2 * 24 * 3_600_000);
+  });
+});
 
 describe("demo seed", () => {
-  const db = openDatabase(path.join(dir, "seed.db"));
+  // One seeded database that every test below only reads: seeding for each would repeat the same work.
+  let temp: ReturnType<typeof openTempDb>;
+  let db: Db;
+  beforeAll(() => {
+    temp = openTempDb();
+    db = temp.db;
+  });
+  afterAll(() => temp.cleanup());
   const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
 
   it("seeds once and changes nothing the second time", () => {

@@ -1,0 +1,1 @@
+ALTER TABLE `dataset_imports` ADD `state` text DEFAULT 'staging' NOT NULL;

@@ -1,0 +1,14 @@
+/**
+ * `node --import tsx lib/datasets/test-workers/discard-abandoned.ts DB [PHASE N]`: the clean-up
+ * (discardAbandonedImports) in a process of its own, for the tests that kill it half-way (see
+ * crash-after.ts). Prints how many stagings it took.
+ */
+import { openDatabase } from "@/db";
+import { DEFAULT_STAGING_TUNING, discardAbandonedImports } from "@/lib/datasets/import-staging";
+import { crashAfter } from "./crash-after";
+
+const [file, phase, nth] = process.argv.slice(2);
+const db = openDatabase(file!);
+void discardAbandonedImports(db, crashAfter(DEFAULT_STAGING_TUNING, phase, nth)).then((count) =>
+  process.stdout.write(String(count)),
+);
