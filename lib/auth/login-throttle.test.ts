@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { schema, type Db } from "@/db";
-import { openTempDb } from "@/lib/test-fixtures";
+import { freshDbPerTest } from "@/lib/test-fixtures";
 import { clientAddress, PEER_HEADER } from "./client-address";
 import {
   MAX_FAILURES_PER_ACCOUNT,
@@ -121,9 +121,9 @@ describe("login throttle", () => {
 
 describe("checkCredentials with the throttle (real SQLite)", () => {
   let db: Db;
-  let cleanup: () => void;
-  beforeAll(() => {
-    ({ db, cleanup } = openTempDb());
+  const fresh = freshDbPerTest();
+  beforeEach(() => {
+    ({ db } = fresh);
     db.insert(schema.users)
       .values({
         email: "victim@test.local",
@@ -133,7 +133,6 @@ describe("checkCredentials with the throttle (real SQLite)", () => {
       })
       .run();
   });
-  afterAll(() => cleanup());
 
   it("a brute force across many addresses cannot lock the owner out, and gets nowhere itself", () => {
     const attempt = (password: string, address: string) =>
