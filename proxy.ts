@@ -2,7 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { crossSiteRefusal } from "@/lib/http/body";
 
 /**
- * Runs before every page and API route except the import route (see `config`): refuses cross-site
+ * Runs before every page and API route except the file uploads (see `config`): refuses cross-site
  * API writes, and gives each page a Content-Security-Policy with a fresh script nonce.
  */
 export function proxy(request: NextRequest) {
@@ -44,10 +44,11 @@ function withPageSecurityPolicy(request: NextRequest) {
 export const config = {
   matcher: [
     /*
-     * Not the import route: Next buffers (and caps at 10 MB) the body of any request the proxy
-     * sees, and an import must stream whole. That route runs crossSiteRefusal itself. Not static
-     * files either: they carry no script and need no per-response nonce.
+     * Not the routes that take a file (an import, an external run's scores): Next buffers the body
+     * of any request the proxy sees and silently keeps only its first 10 MB, and a file must be
+     * read whole or refused. Those routes run crossSiteRefusal themselves. Not static files either:
+     * they carry no script and need no per-response nonce.
      */
-    "/((?!api/datasets/[^/]+/import$|_next/static|_next/image|favicon\\.ico).*)",
+    "/((?!api/datasets/[^/]+/(?:import|external-runs)$|_next/static|_next/image|favicon\\.ico).*)",
   ],
 };

@@ -1,16 +1,19 @@
 "use client";
 
-import Link from "next/link";
-import { Button, buttonVariants } from "@/components/ui/button";
-import { Card } from "@/components/ui/card";
+import { Button } from "@/components/ui/button";
+import { EmptyState } from "@/components/ui/empty-state";
 
 /** Anything a page throws lands here: say so plainly, offer a retry and a way back. */
 export default function ErrorPage({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
-    <Card padding="lg" className="mx-auto mt-6 max-w-md text-center" data-testid="error-page">
-      <p className="text-sm font-semibold text-rose-700">Something went wrong</p>
-      <h1 className="mt-1 text-xl font-semibold text-slate-900">This page could not be shown</h1>
-      <p className="mt-2 text-sm text-slate-600">
+    <EmptyState
+      eyebrow="Something went wrong"
+      title="This page could not be shown"
+      testId="error-page"
+      action={<Button onClick={reset}>Try again</Button>}
+      actions={[{ href: "/", label: "Back to your work" }]}
+    >
+      <p>
         Nothing you saved is lost. Try again; if it keeps happening, tell an admin
         {error.digest ? (
           <>
@@ -20,12 +23,6 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
         ) : null}
         .
       </p>
-      <div className="mt-6 flex flex-wrap justify-center gap-2">
-        <Button onClick={reset}>Try again</Button>
-        <Link href="/" className={buttonVariants({ variant: "secondary" })}>
-          Back to your work
-        </Link>
-      </div>
-    </Card>
+    </EmptyState>
   );
 }

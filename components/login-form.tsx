@@ -76,19 +76,20 @@ export function LoginForm({ next, demoAccounts = [] }: { next: string; demoAccou
           <ul className="mt-2 space-y-1.5">
             {demoAccounts.map((a) => (
               <li key={a.email}>
-                <button
-                  type="button"
+                <Button
+                  variant="ghost"
+                  size="row"
                   onClick={() => {
                     setCredentials({ email: a.email, password: a.password });
                     setError(null);
                   }}
-                  className="flex w-full flex-wrap items-baseline gap-x-2 rounded-md px-2 py-1.5 text-left hover:bg-slate-100 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                  className="flex-wrap items-baseline gap-x-2 gap-y-0"
                   data-testid={`demo-fill-${a.role}`}
                 >
                   <span className="w-20 shrink-0 font-medium capitalize text-slate-800">{a.role}</span>
                   <span className="whitespace-nowrap font-mono text-xs text-slate-700">{a.email}</span>
                   <span className="whitespace-nowrap font-mono text-xs text-slate-600">{a.password}</span>
-                </button>
+                </Button>
               </li>
             ))}
           </ul>

@@ -241,6 +241,35 @@ for (const viewport of VIEWPORTS) {
       }
     });
 
+    test("annotator: editing a pairwise annotation, and the ranking board mid-drag, have no axe violations", async ({
+      page,
+    }) => {
+      const user = createTestUser("annotator", "a11y-drag");
+      await login(page, user, "/annotate/mine");
+      const pairwise = addDataset("a11y-mine-pairwise", { prompts: 1, responses: 3, mode: "pairwise" });
+      const prompt = pairwise.prompts[0]!;
+      const annotationId = insertAnnotation(
+        prompt.id,
+        user.id,
+        prompt.responses.map((id) => [id]),
+      );
+      await checkPages(page, [{ path: `/annotate/mine/${annotationId}`, testId: "pairwise-board" }]);
+
+      // Mid-drag by keyboard, as dnd-kit offers it: space lifts the card, the arrows carry it.
+      const ranking = addDataset("a11y-drag", { prompts: 1, responses: 4 });
+      await page.goto(`/annotate?dataset=${ranking.slug}`);
+      await expect(page.getByTestId("ranking-board")).toHaveAttribute("data-hydrated", "true");
+      const handle = page.getByTestId("drag-handle").first();
+      await handle.focus();
+      await page.keyboard.press("Space");
+      await expect(handle).toHaveAttribute("aria-pressed", "true");
+      await page.keyboard.press("ArrowDown");
+      await expect(page.getByText(/is over place 2\./)).toBeAttached();
+      await expectNoAxeViolations(page, "/annotate with a card lifted and moved by keyboard");
+      await page.keyboard.press("Escape");
+      await expect(handle).not.toHaveAttribute("aria-pressed", "true");
+    });
+
     for (const role of ["annotator", "researcher", "admin"] as const) {
       test(`${role}: every page within reach has no axe violations; the rest say "not allowed"`, async ({ page }) => {
         const user = createTestUser(role, `a11y-${role}`);

@@ -46,7 +46,15 @@ function fingerprint(): Record<string, number> {
 
 type Need = "annotator" | "researcher";
 /** Route × what it needs × the status an allowed caller gets for this harmless request. */
-const ROUTES: { method: "GET" | "POST" | "PUT"; path: string; need: Need; body?: unknown; allowed: number[] }[] = [
+const ROUTES: {
+  method: "GET" | "POST" | "PUT";
+  path: string;
+  need: Need;
+  body?: unknown;
+  allowed: number[];
+  /** Does real work for an allowed caller (queues runs): only the refusals are checked here. */
+  refusalsOnly?: true;
+}[] = [
   { method: "GET", path: "/api/annotations", need: "annotator", allowed: [200] },
   { method: "POST", path: "/api/annotations", need: "annotator", body: {}, allowed: [400] },
   { method: "GET", path: "/api/annotations/999999", need: "annotator", allowed: [404] },
@@ -57,6 +65,8 @@ const ROUTES: { method: "GET" | "POST" | "PUT"; path: string; need: Need; body?:
   { method: "POST", path: "/api/queue/skip", need: "annotator", body: {}, allowed: [400] },
   { method: "GET", path: "/api/datasets/demo/export?format=consensus", need: "researcher", allowed: [200] },
   { method: "POST", path: "/api/datasets/Not_A_Slug/import", need: "researcher", allowed: [400] },
+  { method: "POST", path: "/api/datasets/demo/external-runs", need: "researcher", body: {}, allowed: [400] },
+  { method: "POST", path: "/api/runs/reproduce", need: "researcher", allowed: [201], refusalsOnly: true },
   { method: "GET", path: "/api/runs", need: "researcher", allowed: [200] },
   { method: "POST", path: "/api/runs", need: "researcher", body: {}, allowed: [400] },
   { method: "GET", path: "/api/runs/999999", need: "researcher", allowed: [404] },
@@ -119,6 +129,7 @@ test("authorization matrix: every API route × every identity gets exactly its s
   const table: string[] = [];
   for (const route of ROUTES) {
     for (const identity of identities) {
+      if (route.refusalsOnly && expected(identity, route) === route.allowed) continue;
       const status = (await send(identity.api, route.method, route.path, route.body)).status();
       const want = expected(identity, route);
       if (!want.includes(status))
@@ -162,6 +173,8 @@ test("fuzzed JSON bodies on every JSON endpoint get a 4xx and change nothing", a
     "POST /api/annotations/999999/reviews": { version: 1, decision: "send_back", comment: "Look again." },
     "POST /api/runs": { datasetId: 999999, utility: "log", heldOutShare: 0.2, seed: 1 },
     "POST /api/runs/999999/score": { texts: ["a"] },
+    // A scores file (sent as JSON, one line) naming no prompt of the demo: refused whole.
+    "POST /api/datasets/demo/external-runs": { prompt_id: "no-such-prompt", rewards: { a: 1 } },
   };
   const rankingEndpoints = new Set(["POST /api/annotations", "PUT /api/annotations/999999"]);
   const before = fingerprint();
@@ -193,6 +206,64 @@ test("fuzzed JSON bodies on every JSON endpoint get a 4xx and change nothing", a
         },
       ),
       { numRuns: 25, seed: 20261201 },
+    );
+  }
+  expect(bad).toEqual([]);
+  expect(fingerprint()).toEqual(before);
+  await api.dispose();
+});
+
+test("fuzzed query strings on every endpoint that reads one get no 5xx and change nothing", async () => {
+  const researcher = createTestUser("researcher", "queryfuzz");
+  const api = await playwrightRequest.newContext({
+    baseURL: baseURL(),
+    extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(researcher)}` },
+  });
+  // Each with the keys it reads; no value names the demo, so nothing is claimed or created.
+  const endpoints: { method: string; path: string; keys: string[]; body?: string; runs?: number }[] = [
+    { method: "POST", path: "/api/queue/next", keys: ["dataset"] },
+    { method: "GET", path: "/api/datasets/demo/export", keys: ["format", "include"] },
+    { method: "GET", path: "/api/runs/999999/events", keys: ["after"] },
+    { method: "POST", path: "/api/datasets/demo/external-runs", keys: ["name", "utility", "eps"], body: "{}" },
+    {
+      method: "POST",
+      path: "/api/datasets/queryfuzz/import",
+      keys: ["name", "guidelines", "responses_per_prompt", "annotations_per_prompt"],
+      body: "{not json}",
+      // Each import starts a child process: fewer runs keep the test short.
+      runs: 8,
+    },
+  ];
+  const value = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.integer().map(String),
+    fc.double().map(String),
+    fc.constantFrom("", "demo-not", "NaN", "Infinity", "-1", "1e309", "0x10", "%00", "[]", "{}", "a".repeat(5000)),
+  );
+  const before = fingerprint();
+  const bad: string[] = [];
+  for (const endpoint of endpoints) {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(fc.oneof(fc.constantFrom(...endpoint.keys), fc.string({ maxLength: 8 })), value, {
+          maxKeys: 4,
+        }),
+        async (params) => {
+          // No dataset named (or the demo) would claim a demo prompt.
+          if (endpoint.keys.includes("dataset") && (params.dataset === undefined || params.dataset === "demo")) return;
+          const url = `${endpoint.path}?${new URLSearchParams(params)}`;
+          const response = await api.fetch(url, {
+            method: endpoint.method,
+            ...(endpoint.body === undefined
+              ? {}
+              : { data: endpoint.body, headers: { "Content-Type": "application/x-ndjson" } }),
+            maxRedirects: 0,
+          });
+          if (response.status() >= 500) bad.push(`${endpoint.method} ${url.slice(0, 200)} → ${response.status()}`);
+          await response.dispose();
+        },
+      ),
+      { numRuns: endpoint.runs ?? 25, seed: 20261202 },
     );
   }
   expect(bad).toEqual([]);

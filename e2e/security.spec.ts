@@ -1,8 +1,28 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { test, expect, request as playwrightRequest, type APIRequestContext } from "@playwright/test";
-import { createApiToken, createTestUser, login, openTestDb, seedDataset } from "./fixtures";
+import {
+  createApiToken,
+  createTestUser,
+  e2eDatabasePath,
+  insertAnnotation,
+  login,
+  openTestDb,
+  query,
+  seedDataset,
+} from "./fixtures";
 
 const baseURL = () => test.info().project.use.baseURL!;
+
+function maxRunId(): number {
+  return query<{ id: number }>("select coalesce(max(id), 0) as id from training_runs")[0]!.id;
+}
+
+function runIdsAfter(runId: number): number[] {
+  return query<{ id: number }>("select id from training_runs where id > ? order by id", runId).map((r) => r.id);
+}
 
 /** Signs in through next-auth's credentials endpoint, the way the login form does, as JSON or a form. */
 async function signIn(api: APIRequestContext, email: string, password: string, as: "form" | "json" = "form") {
@@ -46,7 +66,7 @@ test("every response carries the security headers; API JSON is never stored", as
   }
   const api = await request.get("/api/annotations");
   expect(api.status()).toBe(401);
-  expect(api.headers()["cache-control"]).toBe("no-store");
+  expect(api.headers()["cache-control"]).toBe("no-store, no-transform");
   // Each page gets its own nonce.
   const again = (await request.get("/login")).headers()["content-security-policy"];
   expect(again).not.toBe(csp);
@@ -194,4 +214,238 @@ test("signing out, a role change and disabling the account end the session on th
     db.close();
   }
   await api.dispose();
+});
+
+/** A dataset of `prompts` two-response prompts, each ranked once with an openness, and a scores file padded to `bytes`. */
+function scoredDataset(prompts: number, bytes: number) {
+  const annotator = createTestUser("annotator", "scores");
+  const seeded = seedDataset({ prompts, responses: 2, k: 1, label: "scores" });
+  for (const p of seeded.prompts) insertAnnotation(p.id, annotator.id, [[p.responses[0]!], [p.responses[1]!]]);
+  // JSON allows trailing blanks: each line stays one valid line however much padding it carries.
+  const padding = " ".repeat(Math.ceil(bytes / prompts));
+  const lines = seeded.prompts.map(
+    (_, i) => JSON.stringify({ prompt_id: `q${i}`, rewards: { r0: 1, r1: -1 } }) + padding,
+  );
+  return { ...seeded, lines };
+}
+
+function storedRunPrompts(runId: number): number {
+  const [row] = query<{ summary: string }>("select summary from training_runs where id = ?", runId);
+  const summary = JSON.parse(row!.summary) as { prompts: { train: number; test: number } };
+  return summary.prompts.train + summary.prompts.test;
+}
+
+test("a 12 MB scores file over HTTP is read whole: a bad last line is refused, past 20 MB is a 413", async () => {
+  test.setTimeout(180_000);
+  const researcher = createTestUser("researcher", "bigscores");
+  const token = createApiToken(researcher);
+  const api = await playwrightRequest.newContext({
+    baseURL: baseURL(),
+    extraHTTPHeaders: { Authorization: `Bearer ${token}`, "Content-Type": "application/x-ndjson" },
+  });
+  const { slug, lines } = scoredDataset(30, 12 * 1024 * 1024);
+  const url = `/api/datasets/${slug}/external-runs`;
+  const runsBefore = maxRunId();
+  // Once the proxy read only the first 10 MB: the bad last line was never seen and 201 came back.
+  const refused = await api.post(url, { data: lines.join("\n") + '\n{"prompt_id":"no-such-prompt","rewards":{}}\n' });
+  expect(refused.status()).toBe(400);
+  expect(await refused.text()).toContain("no-such-prompt");
+  expect(runIdsAfter(runsBefore)).toEqual([]);
+
+  const stored = await api.post(url, { data: lines.join("\n") + "\n" });
+  expect(stored.status()).toBe(201);
+  const { run } = (await stored.json()) as { run: { id: number } };
+  expect(storedRunPrompts(run.id)).toBe(lines.length);
+
+  // Past the limit, also when the size is not announced (a chunked body), the answer is a 413.
+  const tooLarge = "x".repeat(21 * 1024 * 1024);
+  expect((await api.post(url, { data: tooLarge })).status()).toBe(413);
+  const chunked = await fetch(new URL(url, baseURL()), {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/x-ndjson" },
+    body: new Blob([tooLarge]).stream(),
+    duplex: "half",
+  } as RequestInit);
+  expect(chunked.status).toBe(413);
+  expect(runIdsAfter(runsBefore)).toEqual([run.id]);
+  await api.dispose();
+});
+
+test("the external-run form records a 2 MB scores file (once a 500 past the server actions' 1 MB)", async ({
+  page,
+}) => {
+  const researcher = createTestUser("researcher", "formscores");
+  const { datasetId, lines } = scoredDataset(8, 2 * 1024 * 1024);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "octorank-scores-")), "scores.jsonl");
+  fs.writeFileSync(file, lines.join("\n") + "\n");
+  await login(page, researcher, "/runs/external");
+  await page.getByTestId("external-dataset").selectOption(String(datasetId));
+  await page.getByTestId("external-scores").setInputFiles(file);
+  await page.getByTestId("external-submit").click();
+  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  const runId = Number(new URL(page.url()).pathname.split("/").pop());
+  expect(storedRunPrompts(runId)).toBe(lines.length);
+  await expect(page.getByTestId("collapse-dashboard")).toBeVisible();
+});
+
+/** A run another live process is training (its lease is fresh), so its event stream stays open. */
+function runningRun(): number {
+  const db = openTestDb();
+  try {
+    const demo = db.prepare("select id from datasets where slug = 'demo'").get() as { id: number };
+    const config = {
+      utility: "log",
+      heldOutShare: 0.2,
+      seed: 1,
+      missingOpenness: { policy: "exclude" },
+      acceptedOnly: false,
+      train: {},
+      origin: "api",
+    };
+    return (
+      db
+        .prepare(
+          "insert into training_runs (dataset_id, name, config, status, worker_pid, heartbeat_at, started_at) values (?, 'stream', ?, 'running', ?, ?, ?) returning id",
+        )
+        .get(demo.id, JSON.stringify(config), process.pid, Date.now(), Date.now()) as { id: number }
+    ).id;
+  } finally {
+    db.close();
+  }
+}
+
+/** Reads an event stream until it ends; false when it is still open after `ms`. */
+async function streamEnds(body: ReadableStream<Uint8Array>, ms: number): Promise<boolean> {
+  const reader = body.getReader();
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      await reader.cancel();
+      return false;
+    }
+    const chunk = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), left))]);
+    if (chunk === null) continue;
+    if (chunk.done) return true;
+  }
+}
+
+test("an open run event stream ends once its session is signed out, its token revoked or its user disabled", async () => {
+  test.setTimeout(120_000);
+  const runId = runningRun();
+  const eventsUrl = new URL(`/api/runs/${runId}/events`, baseURL());
+  const open = async (headers: Record<string, string>) => {
+    const response = await fetch(eventsUrl, { headers });
+    expect(response.status).toBe(200);
+    const body = response.body!;
+    const reader = body.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain("retry");
+    reader.releaseLock();
+    return body;
+  };
+  try {
+    // Signed out: the cookie's session is revoked.
+    const researcher = createTestUser("researcher", "stream");
+    const api = await playwrightRequest.newContext({ baseURL: baseURL() });
+    expect((await signIn(api, researcher.email, researcher.password)).status()).toBe(200);
+    const cookie = (await api.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+    const signedIn = await open({ Cookie: cookie });
+    const { csrfToken } = (await (await api.get("/api/auth/csrf")).json()) as { csrfToken: string };
+    await api.post("/api/auth/signout", { form: { csrfToken, json: "true" }, maxRedirects: 0 });
+    expect(await streamEnds(signedIn, 20_000)).toBe(true);
+    await api.dispose();
+
+    // A revoked token, and a disabled user's token.
+    const other = createTestUser("researcher", "stream-token");
+    const revoked = createApiToken(other);
+    const tokenStream = await open({ Authorization: `Bearer ${revoked}` });
+    const disabledStream = await open({
+      Authorization: `Bearer ${createApiToken(createTestUser("researcher", "stream-off"))}`,
+    });
+    const db = openTestDb();
+    try {
+      db.prepare("update api_tokens set revoked_at = ? where user_id = ?").run(Date.now(), other.id);
+      db.prepare("update users set disabled = 1 where email like 'stream-off-%'").run();
+    } finally {
+      db.close();
+    }
+    expect(await streamEnds(tokenStream, 20_000)).toBe(true);
+    expect(await streamEnds(disabledStream, 20_000)).toBe(true);
+  } finally {
+    const db = openTestDb();
+    db.prepare("update training_runs set status = 'canceled', finished_at = ? where id = ?").run(Date.now(), runId);
+    db.close();
+  }
+});
+
+test("the database, its WAL and shared-memory files and the auth secret are readable by their owner only", async ({
+  request,
+}) => {
+  // A write first, so the WAL exists and has content.
+  const user = createTestUser("annotator", "modes");
+  expect((await signIn(request, user.email, user.password)).status()).toBe(200);
+  const dir = path.dirname(e2eDatabasePath());
+  const modes = Object.fromEntries(
+    ["octorank.db", "octorank.db-wal", "octorank.db-shm", "auth-secret"].map((f) => [
+      f,
+      (fs.statSync(path.join(dir, f)).mode & 0o777).toString(8),
+    ]),
+  );
+  expect(modes).toEqual({
+    "octorank.db": "600",
+    "octorank.db-wal": "600",
+    "octorank.db-shm": "600",
+    "auth-secret": "600",
+  });
+});
+
+test("every page renders under the CSP with no violation reported", async ({ page }) => {
+  test.setTimeout(180_000);
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(`${page.url()}: ${message.text()}`);
+  });
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      console.error(`Refused to load: ${event.violatedDirective} ${event.blockedURI}`);
+    });
+  });
+  const admin = createTestUser("admin", "csp-all");
+  // Something on every page: a scored dataset with an external run, and an annotation of the admin's own.
+  const { slug, lines, prompts } = scoredDataset(4, 0);
+  const mine = insertAnnotation(prompts[0]!.id, admin.id, [[prompts[0]!.responses[1]!], [prompts[0]!.responses[0]!]]);
+  const api = await playwrightRequest.newContext({
+    baseURL: baseURL(),
+    extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(admin)}`, "Content-Type": "application/x-ndjson" },
+  });
+  const created = await api.post(`/api/datasets/${slug}/external-runs`, { data: lines.join("\n") });
+  expect(created.status()).toBe(201);
+  const runId = ((await created.json()) as { run: { id: number } }).run.id;
+  await api.dispose();
+
+  await login(page, admin, `/annotate?dataset=${slug}`);
+  const paths = [
+    "/",
+    "/annotate/mine",
+    `/annotate/mine/${mine}`,
+    "/datasets",
+    `/datasets/${slug}`,
+    `/datasets/${slug}/prompts/${prompts[0]!.id}`,
+    `/datasets/${slug}/import`,
+    "/datasets/new",
+    "/runs",
+    "/runs/new",
+    "/runs/external",
+    `/runs/${runId}`,
+    `/runs/compare?a=${runId}&b=${runId}`,
+    "/admin",
+    "/forbidden?need=admin",
+    "/no-such-page",
+  ];
+  for (const path of paths) {
+    const response = await page.goto(path);
+    expect(response?.headers()["content-security-policy"], path).toContain("frame-ancestors 'none'");
+    await page.waitForLoadState("networkidle");
+  }
+  expect(violations).toEqual([]);
 });

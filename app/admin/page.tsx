@@ -16,7 +16,7 @@ import { QUEUE_ORDER_DESCRIPTIONS } from "@/lib/annotations/queue";
 import { QUEUE_ORDER_NAMES } from "@/db/schema";
 import { requirePageUser } from "@/lib/auth/session";
 import { cardVariants } from "@/components/ui/card";
-import { Field } from "@/components/ui/field";
+import { Field, fieldRowVariants } from "@/components/ui/field";
 import { PageHeader, PageSection } from "@/components/ui/page-header";
 import { Input, Select } from "@/components/ui/input";
 import { DataTable, TableCell, TableRow } from "@/components/ui/table";
@@ -116,7 +116,7 @@ export default async function Page() {
 
         <ActionForm
           action={createUserAction}
-          className={cardVariants({ padding: "sm", className: "flex flex-wrap items-end gap-3" })}
+          className={fieldRowVariants({ card: true })}
           testId="create-user"
           label="Create a user"
         >
@@ -154,7 +154,7 @@ export default async function Page() {
         </p>
         <ActionForm
           action={createTokenAction}
-          className={cardVariants({ padding: "sm", className: "flex flex-wrap items-end gap-3" })}
+          className={fieldRowVariants({ card: true })}
           testId="create-token"
           label="Create an API token"
         >

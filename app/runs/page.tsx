@@ -5,8 +5,8 @@ import { listRuns, runStatusCounts } from "@/lib/runs/lifecycle";
 
 import { StatusBadge, VerdictText } from "@/components/runs/status-badge";
 import { Button, buttonVariants } from "@/components/ui/button";
-import { Card, cardVariants } from "@/components/ui/card";
-import { Field } from "@/components/ui/field";
+import { Card } from "@/components/ui/card";
+import { Field, fieldRowVariants } from "@/components/ui/field";
 import { Select } from "@/components/ui/input";
 import { DataTable, TableCell, TableRow } from "@/components/ui/table";
 import { PageHeader } from "@/components/ui/page-header";
@@ -61,10 +61,7 @@ export default async function RunsPage() {
       />
 
       {finished.length >= 2 && (
-        <form
-          action="/runs/compare"
-          className={cardVariants({ padding: "none", className: "flex flex-wrap items-end gap-2 p-3 text-sm" })}
-        >
+        <form action="/runs/compare" className={fieldRowVariants({ card: true })}>
           <span className="mr-1 self-center font-medium text-slate-700">Compare</span>
           {(["a", "b"] as const).map((side, i) => (
             <Field key={side} size="sm" label={`Run ${side.toUpperCase()}`}>

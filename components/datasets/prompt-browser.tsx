@@ -9,8 +9,7 @@ import {
 } from "@/lib/datasets/prompt-search";
 import { REVIEW_STATE_LABELS, REVIEW_STATES } from "@/lib/annotations/review";
 import { Button, buttonVariants } from "@/components/ui/button";
-import { cardVariants } from "@/components/ui/card";
-import { Field } from "@/components/ui/field";
+import { Field, fieldRowVariants } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { DataTable, TableCell, TableRow } from "@/components/ui/table";
 import { cn } from "@/lib/utils";
@@ -65,10 +64,10 @@ export function PromptBrowser({
         action={basePath}
         role="search"
         aria-label="Search and filter prompts"
-        className={cardVariants({ padding: "sm", className: "flex flex-wrap items-end gap-3 text-sm" })}
+        className={fieldRowVariants({ card: true, phoneGrid: true })}
         data-testid="prompt-search"
       >
-        <Field size="sm" label="Text or id contains" className="min-w-48 flex-1">
+        <Field size="sm" label="Text or id contains" className="min-w-48 flex-1 col-span-2">
           <Input
             name="q"
             type="search"
@@ -129,7 +128,7 @@ export function PromptBrowser({
             name="annotator"
             defaultValue={search.annotator ? String(search.annotator) : ""}
             density="compact"
-            className="max-w-48"
+            className="sm:max-w-48"
             data-testid="search-annotator"
           >
             <option value="">anyone</option>

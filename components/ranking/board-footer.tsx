@@ -1,5 +1,5 @@
 import { Button } from "@/components/ui/button";
-import { Kbd } from "@/components/ranking/key-map";
+import { Kbd } from "@/components/ui/kbd";
 import { cn } from "@/lib/utils";
 
 /** The fixed bar: what is still missing (or ready), the key map button, skip or cancel, submit. */

@@ -2,7 +2,7 @@
 
 import { Dialog } from "@/components/ui/dialog";
 import { Button } from "@/components/ui/button";
-import { cn } from "@/lib/utils";
+import { Kbd } from "@/components/ui/kbd";
 
 /** The keys, for a board of `count` responses (digits reach the first nine places). */
 export function keyMap(count: number): { keys: string[]; action: string }[] {
@@ -19,19 +19,6 @@ export function keyMap(count: number): { keys: string[]; action: string }[] {
     { keys: ["Enter"], action: "Submit (when ready)" },
     { keys: ["?"], action: "Show / hide this key map" },
   ];
-}
-
-export function Kbd({ children, className }: { children: React.ReactNode; className?: string }) {
-  return (
-    <kbd
-      className={cn(
-        "inline-flex min-w-6 items-center justify-center rounded border border-slate-300 border-b-2 bg-white px-1.5 py-0.5 font-sans text-xs font-medium text-slate-700",
-        className,
-      )}
-    >
-      {children}
-    </kbd>
-  );
 }
 
 /** The keyboard map as a dialog: `?` or the footer's button opens it in view, whatever the scroll. */

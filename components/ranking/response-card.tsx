@@ -5,6 +5,7 @@ import { CSS } from "@dnd-kit/utilities";
 import { Markdown } from "@/components/markdown";
 import { Badge } from "@/components/ui/badge";
 import { buttonVariants } from "@/components/ui/button";
+import { Kbd } from "@/components/ui/kbd";
 import { cn } from "@/lib/utils";
 
 /** Responses longer than this (characters or lines) start collapsed. */
@@ -109,7 +110,7 @@ export function ResponseCard(props: ResponseCardProps) {
             ref={setActivatorNodeRef}
             data-drag-handle
             data-testid="drag-handle"
-            className="grid h-9 w-9 touch-none cursor-grab place-items-center rounded-md text-slate-500 hover:bg-slate-100 hover:text-slate-700 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 active:cursor-grabbing disabled:cursor-not-allowed"
+            className={cn(iconButton, "h-9 w-9 touch-none cursor-grab active:cursor-grabbing")}
             disabled={disabled}
             {...attributes}
             {...listeners}
@@ -141,12 +142,9 @@ export function ResponseCard(props: ResponseCardProps) {
           <div className="flex min-h-9 flex-wrap items-center gap-x-2 gap-y-1">
             <span className="text-sm font-semibold text-slate-800">Response {label}</span>
             {props.digit !== null && (
-              <kbd
-                title={`Press ${props.digit} to select`}
-                className="hidden rounded border border-slate-200 bg-slate-50 px-1.5 text-[11px] font-medium text-slate-600 sm:inline"
-              >
+              <Kbd size="sm" title={`Press ${props.digit} to select`} className="hidden sm:inline-flex">
                 {props.digit}
-              </kbd>
+              </Kbd>
             )}
             {tied && (
               <Badge tone="warning" data-testid="tied-badge">

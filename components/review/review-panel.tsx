@@ -7,8 +7,9 @@ import { cardVariants } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Textarea } from "@/components/ui/textarea";
 import { reviewAction, type ReviewActionState } from "@/lib/annotations/review-actions";
-import type { ReviewState } from "@/lib/annotations/review";
-import { cn } from "@/lib/utils";
+import { DECISION_STATE, REVIEW_STATE_LABELS, type ReviewState } from "@/lib/annotations/review";
+import type { ReviewDecision } from "@/db/schema";
+import { ReviewStateBadge } from "@/components/review/review-state-badge";
 import { Markdown } from "@/components/markdown";
 
 export type ReviewItem = {
@@ -23,22 +24,15 @@ export type ReviewItem = {
   edits: number;
   state: ReviewState;
   own: boolean;
-  history: { id: number; reviewer: string; decision: string; comment: string | null; at: string; current: boolean }[];
+  history: {
+    id: number;
+    reviewer: string;
+    decision: ReviewDecision;
+    comment: string | null;
+    at: string;
+    current: boolean;
+  }[];
 };
-
-const STATE_STYLE: Record<ReviewState, string> = {
-  pending: "bg-slate-100 text-slate-700",
-  accepted: "bg-emerald-100 text-emerald-800",
-  rejected: "bg-rose-100 text-rose-800",
-  sent_back: "bg-amber-100 text-amber-900",
-};
-const STATE_TEXT: Record<ReviewState, string> = {
-  pending: "waiting for review",
-  accepted: "accepted",
-  rejected: "rejected",
-  sent_back: "sent back",
-};
-const DECISION_TEXT: Record<string, string> = { accept: "accepted", reject: "rejected", send_back: "sent back" };
 
 function DecisionButtons() {
   const { pending } = useFormStatus();
@@ -80,12 +74,7 @@ function ReviewCard({ item }: { item: ReviewItem }) {
     <li className={cardVariants({ padding: "sm" })} data-testid="review-item" data-annotation-id={item.id}>
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h3 className="font-medium text-slate-900">{item.annotator}</h3>
-        <span
-          className={cn("rounded-full px-2 py-0.5 text-xs font-medium", STATE_STYLE[item.state])}
-          data-testid="review-state"
-        >
-          {STATE_TEXT[item.state]}
-        </span>
+        <ReviewStateBadge state={item.state} data-testid="review-state" />
       </div>
       <p className="mt-1 font-mono text-sm text-slate-800">{item.summary}</p>
       <p className="text-xs text-slate-600">
@@ -105,7 +94,7 @@ function ReviewCard({ item }: { item: ReviewItem }) {
         >
           {item.history.map((h) => (
             <li key={h.id} data-testid="review-history-entry">
-              <span className="font-medium text-slate-800">{DECISION_TEXT[h.decision] ?? h.decision}</span> by{" "}
+              <span className="font-medium text-slate-800">{REVIEW_STATE_LABELS[DECISION_STATE[h.decision]]}</span> by{" "}
               {h.reviewer}, {h.at}
               {!h.current && " (an earlier version)"}
               {h.comment && <>: “{h.comment}”</>}

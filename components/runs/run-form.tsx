@@ -140,25 +140,23 @@ export function RunForm({
       <Fieldset legend="Utility">
         <div className="grid gap-2 sm:grid-cols-2">
           {utilities.map((u) => (
-            <label
+            <Choice
               key={u.name}
-              className={`flex cursor-pointer gap-2 rounded-md border p-2.5 text-sm ${utility === u.name ? "border-indigo-400 bg-indigo-50/60" : "border-slate-200 hover:bg-slate-50"}`}
-            >
-              <input
-                type="radio"
-                name="utility"
-                value={u.name}
-                checked={utility === u.name}
-                onChange={() => setUtility(u.name)}
-                className="mt-0.5"
-                data-testid={`utility-${u.name}`}
-              />
-              <span>
-                <code className="font-semibold">{u.name}</code>
-                {u.name === "conditioned" && <span className="ml-1 text-xs text-indigo-700">default</span>}
-                <span className="block text-xs text-slate-600">{u.description}</span>
-              </span>
-            </label>
+              look="tile"
+              type="radio"
+              name="utility"
+              value={u.name}
+              checked={utility === u.name}
+              onChange={() => setUtility(u.name)}
+              data-testid={`utility-${u.name}`}
+              label={
+                <>
+                  <code className="font-semibold">{u.name}</code>
+                  {u.name === "conditioned" && <span className="ml-1 text-xs text-indigo-700">default</span>}
+                </>
+              }
+              hint={u.description}
+            />
           ))}
         </div>
       </Fieldset>

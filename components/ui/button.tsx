@@ -23,6 +23,8 @@ export const buttonVariants = cva(
         md: "h-10 px-4 text-sm",
         lg: "h-11 px-5 text-base",
         icon: "h-8 w-8 p-0",
+        /** A full-width button that reads as a row of a list, its text wrapping (the login's demo accounts). */
+        row: "h-auto w-full justify-start whitespace-normal px-2 py-1.5 text-left text-sm font-normal",
       },
     },
     compoundVariants: [{ variant: "link", className: "h-auto px-0" }],

@@ -8,12 +8,15 @@ export function EmptyState({
   eyebrow,
   title,
   children,
+  action,
   actions,
   testId,
 }: {
   eyebrow?: string;
   title: string;
   children?: ReactNode;
+  /** A control of the page's own (the error page's "Try again"): shown first, as the primary action. */
+  action?: ReactNode;
   actions?: { href: string; label: string }[];
   testId?: string;
 }) {
@@ -22,10 +25,15 @@ export function EmptyState({
       {eyebrow && <p className="text-sm font-semibold text-rose-700">{eyebrow}</p>}
       <h1 className="mt-1 text-xl font-semibold text-slate-900">{title}</h1>
       {children && <div className="mt-2 text-sm text-slate-600">{children}</div>}
-      {actions && (
+      {(action || actions) && (
         <div className="mt-6 flex flex-wrap justify-center gap-2">
-          {actions.map((a, i) => (
-            <Link key={a.href} href={a.href} className={buttonVariants({ variant: i === 0 ? "primary" : "secondary" })}>
+          {action}
+          {actions?.map((a, i) => (
+            <Link
+              key={a.href}
+              href={a.href}
+              className={buttonVariants({ variant: i === 0 && !action ? "primary" : "secondary" })}
+            >
               {a.label}
             </Link>
           ))}

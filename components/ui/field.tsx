@@ -69,15 +69,35 @@ export function FieldError({ name, error }: { name?: string; error?: string }) {
   );
 }
 
+const choiceVariants = cva("flex gap-2 text-sm", {
+  variants: {
+    look: {
+      plain: "",
+      /** One of a few options laid out as tiles: bordered, highlighted while chosen. */
+      tile: [
+        "cursor-pointer rounded-md border border-slate-200 p-2.5 hover:bg-slate-50",
+        "has-checked:border-indigo-400 has-checked:bg-indigo-50/60",
+      ],
+    },
+  },
+  defaultVariants: { look: "plain" },
+});
+
 /** A radio button or checkbox with its text beside it, and an optional hint under the text. */
 export function Choice({
   label,
   hint,
+  look,
   className,
   ...input
-}: Omit<ComponentProps<"input">, "type"> & { type: "radio" | "checkbox"; label: ReactNode; hint?: ReactNode }) {
+}: Omit<ComponentProps<"input">, "type"> & {
+  type: "radio" | "checkbox";
+  label: ReactNode;
+  hint?: ReactNode;
+  look?: "plain" | "tile";
+}) {
   return (
-    <label className={cn("flex gap-2 text-sm", hint ? "items-start" : "items-center", className)}>
+    <label className={cn(choiceVariants({ look }), hint ? "items-start" : "items-center", className)}>
       <input {...input} className={hint ? "mt-1" : undefined} />
       {hint ? (
         <span>
@@ -90,6 +110,22 @@ export function Choice({
     </label>
   );
 }
+
+/** Compact fields side by side (a filter bar, a one-line form), wrapping, their controls aligned at the bottom. */
+export const fieldRowVariants = cva("flex flex-wrap items-end gap-3 text-sm", {
+  variants: {
+    card: { true: cardVariants({ padding: "sm" }), false: "" },
+    /**
+     * On a phone, two fields a line, each control the width of its half: wrapped at their own widths,
+     * a row of selects ends up ragged. A field with `col-span-2` takes the whole line.
+     */
+    phoneGrid: {
+      true: "max-sm:grid max-sm:grid-cols-2 max-sm:*:min-w-0 max-sm:[&_input]:w-full max-sm:[&_input]:min-w-0 max-sm:[&_select]:w-full",
+      false: "",
+    },
+  },
+  defaultVariants: { card: false, phoneGrid: false },
+});
 
 /** A group of fields on a card, titled by its legend. */
 export function Fieldset({

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
-import { openTempDb } from "@/lib/test-fixtures";
+import { freshDbPerTest } from "@/lib/test-fixtures";
 import { hashApiToken } from "@/lib/auth/session";
 import { createUser } from "@/lib/auth/users";
 import {
@@ -15,12 +15,11 @@ import {
 } from "./queries";
 
 let db: Db;
-let cleanup: () => void;
 
+const fresh = freshDbPerTest();
 beforeEach(() => {
-  ({ db, cleanup } = openTempDb());
+  ({ db } = fresh);
 });
-afterEach(() => cleanup());
 
 const user = (email: string, role: "admin" | "researcher" | "annotator") =>
   createUser(db, { email, name: email.split("@")[0]!, role, password: "password-123" });

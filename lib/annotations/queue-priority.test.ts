@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { simulatedAnnotators, simulateAnnotation } from "@/ml";
@@ -13,12 +13,11 @@ import {
 } from "@/lib/openness/estimates";
 import type { QueueOrderName } from "@/db/schema";
 import { writeAnnotation } from "@/lib/datasets/writer";
-import { addSimulatedDataset, addUser, openTempDb } from "@/lib/test-fixtures";
+import { addSimulatedDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;
-let cleanup: () => void;
-beforeEach(() => ({ db, cleanup } = openTempDb()));
-afterEach(() => cleanup());
+const fresh = freshDbPerTest();
+beforeEach(() => ({ db } = fresh));
 
 /** 30 simulated prompts; the first `annotated` get one tagged annotation each. */
 function seed(annotated: number, queueOrder: QueueOrderName) {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { sql } from "drizzle-orm";
 import { openDatabase, type Db } from "@/db";
@@ -11,12 +11,11 @@ import {
   skipPrompt,
 } from "@/lib/annotations/queue";
 import { saveAnnotation } from "@/lib/annotations/annotations";
-import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
+import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;
-let cleanup: () => void;
-beforeEach(() => ({ db, cleanup } = openTempDb()));
-afterEach(() => cleanup());
+const fresh = freshDbPerTest();
+beforeEach(() => ({ db } = fresh));
 
 /** What the maintained counts must equal, computed the slow way. */
 function recount(db: Db) {

@@ -1,10 +1,11 @@
 import crypto from "node:crypto";
 import { getServerSession } from "next-auth";
+import { getToken } from "next-auth/jwt";
 import { redirect } from "next/navigation";
 import { and, eq, isNull } from "drizzle-orm";
-import { schema } from "@/db";
+import { schema, withoutCommitSync } from "@/db";
 import { getDb } from "@/lib/db";
-import { authOptions } from "@/lib/auth/options";
+import { authOptions, liveSession } from "@/lib/auth/options";
 import { hasRole, type SessionUser } from "@/lib/auth/roles";
 import type { Role } from "@/db/schema";
 import { bearerToken } from "@/lib/auth/bearer";
@@ -42,6 +43,14 @@ export function hashApiToken(token: string): string {
   return crypto.createHash("sha256").update(token).digest("hex");
 }
 
+function unrevokedToken(token: string) {
+  return getDb()
+    .select()
+    .from(schema.apiTokens)
+    .where(and(eq(schema.apiTokens.tokenHash, hashApiToken(token)), isNull(schema.apiTokens.revokedAt)))
+    .get();
+}
+
 /** The user of a bearer token, or null; refused while this address has too many failures. */
 function tokenUser(request: Request, token: string): SessionUser | null {
   // Wrong tokens count against the address like wrong passwords do.
@@ -50,23 +59,22 @@ function tokenUser(request: Request, token: string): SessionUser | null {
     throw new AppError("too-many-requests", "Too many failed sign-ins from this address; wait and retry.");
   }
   const db = getDb();
-  const row = db
-    .select()
-    .from(schema.apiTokens)
-    .where(and(eq(schema.apiTokens.tokenHash, hashApiToken(token)), isNull(schema.apiTokens.revokedAt)))
-    .get();
+  const row = unrevokedToken(token);
   if (!row) {
     recordFailure(keys);
     return null;
   }
   // "Last used" to the minute is all the admin page shows; a write per request would cost every
-  // API call a commit (and its fsync).
+  // API call a commit. A minute lost to a power cut is harmless, so it does not wait for the disk.
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOKEN_USE_RESOLUTION_MS)
-    db.update(schema.apiTokens)
-      .set({ lastUsedAt: new Date(now) })
-      .where(eq(schema.apiTokens.id, row.id))
-      .run();
+    withoutCommitSync(db, () =>
+      db
+        .update(schema.apiTokens)
+        .set({ lastUsedAt: new Date(now) })
+        .where(eq(schema.apiTokens.id, row.id))
+        .run(),
+    );
   return activeUser(row.userId);
 }
 
@@ -83,4 +91,37 @@ export async function requestUser(request: Request, atLeast: Role): Promise<Sess
     throw new AppError("forbidden", `This needs the ${atLeast} role; you are signed in as ${user.role}.`);
   }
   return user;
+}
+
+/** The cookie's session user as of now, read from the request itself (no request scope needed). */
+async function cookieSessionUser(request: Request): Promise<SessionUser | null> {
+  const cookies = Object.fromEntries(
+    (request.headers.get("cookie") ?? "")
+      .split(";")
+      .map((pair) => pair.trim().split("="))
+      .filter(([name]) => name)
+      .map(([name, ...value]) => [name!, decodeURIComponent(value.join("="))]),
+  );
+  const jwt = await getToken({
+    req: { headers: Object.fromEntries(request.headers), cookies } as unknown as Parameters<typeof getToken>[0]["req"],
+    secret: authOptions.secret,
+  });
+  if (!jwt || typeof jwt.sid !== "string") return null;
+  const live = liveSession(getDb(), jwt.sid);
+  return live && live.userId === jwt.uid ? activeUser(live.userId) : null;
+}
+
+/**
+ * requestUser's rule asked again during a long-lived response (a run's event stream), so that a
+ * sign-out, a revoked token, a disabled account or a lower role ends it as it would any request.
+ */
+export async function stillAllowed(request: Request, atLeast: Role): Promise<boolean> {
+  const token = bearerToken(request.headers);
+  let user: SessionUser | null;
+  if (token === null) user = await cookieSessionUser(request);
+  else {
+    const row = unrevokedToken(token);
+    user = row ? activeUser(row.userId) : null;
+  }
+  return user !== null && hasRole(user.role, atLeast);
 }

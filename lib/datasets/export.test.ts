@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
-import { openTempDb } from "@/lib/test-fixtures";
+import { freshDbPerTest } from "@/lib/test-fixtures";
 import { seedDemo } from "@/lib/demo/seed";
 import { orderedPairCount } from "@/lib/annotations/agreement";
 import { exportLines, exportOptionsSchema, exportPages, exportStream, ExportError } from "./export";
@@ -11,7 +11,6 @@ import { importJsonlFile } from "./import";
 
 let dir: string;
 let db: Db;
-let cleanup: () => void;
 
 function datasetId(slug: string): number {
   return (db.$client.prepare("select id from datasets where slug = ?").get(slug) as { id: number }).id;
@@ -28,8 +27,9 @@ function writeLines(name: string, lines: string[]): string {
   return file;
 }
 
+const fresh = freshDbPerTest();
 beforeEach(async () => {
-  ({ db, dir, cleanup } = openTempDb());
+  ({ db, dir } = fresh);
   seedDemo(db);
   // One not-rankable annotation and an external annotator with a tie, so every path is exercised.
   const file = writeLines("extra.jsonl", [
@@ -57,7 +57,6 @@ beforeEach(async () => {
   ]);
   expect((await importJsonlFile(db, file, { slug: "demo" })).ok).toBe(true);
 });
-afterEach(() => cleanup());
 
 describe("exportLines", () => {
   it("annotations → import into a new dataset → export again gives the same rankings", async () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
+import type { StoredAnnotation, StoredAnnotator, StoredPrompt, StoredResponse } from "@/db/stored-rows";
 import { bordaConsensus, rankingsW } from "@/lib/annotations/agreement";
 import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/datasets/writer";
 import { acceptedSql } from "@/lib/annotations/review";
@@ -51,23 +52,9 @@ export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 
 const PAGE_SIZE = 200;
 
-type PromptRow = { id: number; external_id: string; text: string; openness: number | null; metadata: string | null };
-type ResponseRow = { id: number; prompt_id: number; external_id: string; text: string; embedding: string | null };
-type AnnotationRow = {
-  prompt_id: number;
-  ranking: string;
-  openness: number | null;
-  not_rankable: number;
-  not_rankable_reason: string | null;
-  comment: string | null;
-  duration_ms: number | null;
-  created_at: number;
-  updated_at: number;
-  email: string;
-  name: string;
-  external: number;
-  accepted: number;
-};
+type PromptRow = Pick<StoredPrompt, "id" | "external_id" | "text" | "openness" | "metadata">;
+type ResponseRow = Pick<StoredResponse, "id" | "prompt_id" | "external_id" | "text" | "embedding">;
+type AnnotationRow = Omit<StoredAnnotation, "id" | "annotator_id"> & StoredAnnotator & { accepted: number };
 
 export class ExportError extends AppError {
   constructor(message: string) {

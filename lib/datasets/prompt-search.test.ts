@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { datasetAgreement, getDataset, getDatasetProgress, histogramBins } from "@/lib/datasets/queries";
 import { importJsonlFile } from "@/lib/datasets/import";
@@ -15,13 +15,12 @@ import {
   statsHistogram,
 } from "@/lib/datasets/prompt-stats";
 import { seededRandom, shuffled } from "@/lib/random";
-import { openTempDb } from "@/lib/test-fixtures";
+import { freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;
 let dir: string;
-let cleanup: () => void;
-beforeEach(() => ({ db, dir, cleanup } = openTempDb()));
-afterEach(() => cleanup());
+const fresh = freshDbPerTest();
+beforeEach(() => ({ db, dir } = fresh));
 
 /** A random dataset: prompts with 0–4 annotations by 5 annotators, some "cannot rank", some comments. */
 async function importRandom(promptCount: number, seed = 7) {

@@ -1,4 +1,5 @@
 import type { Db, schema } from "@/db";
+import type { StoredAnnotation } from "@/db/stored-rows";
 import { bordaConsensus, meanPairwiseTauB, rankingsW, rankingTauB } from "@/lib/annotations/agreement";
 import { AGREEMENT_THRESHOLDS } from "@/lib/datasets/queries";
 import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
@@ -14,17 +15,10 @@ import { promptOpenness } from "@/lib/openness/resolve";
 /** Prompts recomputed per batch: a batch holds the write lock and the event loop for a few ms. */
 const BATCH = 500;
 
-type AnnotationForStats = {
-  id: number;
-  prompt_id: number;
-  annotator_id: number;
-  ranking: string;
-  openness: number | null;
-  not_rankable: number;
-  comment: string | null;
-  duration_ms: number | null;
-  review_state: ReviewState;
-};
+type AnnotationForStats = Pick<
+  StoredAnnotation,
+  "id" | "prompt_id" | "annotator_id" | "ranking" | "openness" | "not_rankable" | "comment" | "duration_ms"
+> & { review_state: ReviewState };
 
 /** Recomputes up to `limit` stale prompts of a dataset; returns how many are still stale. */
 export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): number {

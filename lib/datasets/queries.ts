@@ -1,5 +1,6 @@
 import type { Db } from "@/db";
 import type { QueueOrderName, RankingMode } from "@/db/schema";
+import type { StoredAnnotation, StoredAnnotator, StoredPrompt, StoredResponse } from "@/db/stored-rows";
 import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
 import {
   bordaConsensus,
@@ -49,76 +50,57 @@ export type DatasetProgress = DatasetRow & {
   annotators: number;
 };
 
-type RawDataset = {
-  id: number;
-  slug: string;
-  name: string;
-  guidelines: string;
-  responses_per_prompt: number;
-  annotations_per_prompt: number;
+/** A dataset's columns under DatasetRow's names, so that a row needs only its flag and date converted. */
+const DATASET_COLUMNS = `d.id, d.slug, d.name, d.guidelines, d.responses_per_prompt as responsesPerPrompt,
+  d.annotations_per_prompt as annotationsPerPrompt, d.synthetic, d.ranking_mode as rankingMode,
+  d.queue_order as queueOrder, d.created_at as createdAt`;
+
+/** A row selected with DATASET_COLUMNS, as SQLite returns it: the flag and the date as numbers. */
+type StoredDatasetRow<Row extends DatasetRow> = Omit<Row, "synthetic" | "createdAt"> & {
   synthetic: number;
-  ranking_mode: RankingMode;
-  queue_order: QueueOrderName;
-  created_at: number;
+  createdAt: number;
 };
 
-function toDataset(row: RawDataset): DatasetRow {
-  return {
-    id: row.id,
-    slug: row.slug,
-    name: row.name,
-    guidelines: row.guidelines,
-    responsesPerPrompt: row.responses_per_prompt,
-    annotationsPerPrompt: row.annotations_per_prompt,
-    synthetic: Boolean(row.synthetic),
-    rankingMode: row.ranking_mode,
-    queueOrder: row.queue_order,
-    createdAt: new Date(row.created_at),
-  };
+function toDataset(row: StoredDatasetRow<DatasetRow>): DatasetRow {
+  return { ...row, synthetic: Boolean(row.synthetic), createdAt: new Date(row.createdAt) };
+}
+
+function toProgress(row: StoredDatasetRow<DatasetProgress>): DatasetProgress {
+  return { ...row, ...toDataset(row) };
 }
 
 export function getDataset(db: Db, slug: string): DatasetRow | null {
   const row = db.$client
-    .prepare<[string], RawDataset>("select * from datasets where slug = ? and import_staging = 0")
+    .prepare<[string], StoredDatasetRow<DatasetRow>>(
+      `select ${DATASET_COLUMNS} from datasets d where d.slug = ? and d.import_staging = 0`,
+    )
     .get(slug);
   return row ? toDataset(row) : null;
 }
 
 // From the counts triggers maintain (dataset_fill, dataset_annotators): no scan of every annotation.
 const PROGRESS_SQL = `
-  select d.*,
-    (select coalesce(sum(f.prompts), 0) from dataset_fill f where f.dataset_id = d.id) as prompt_count,
+  select ${DATASET_COLUMNS},
+    (select coalesce(sum(f.prompts), 0) from dataset_fill f where f.dataset_id = d.id) as prompts,
     (select coalesce(sum(f.prompts * f.annotation_count), 0) from dataset_fill f where f.dataset_id = d.id)
-      as annotation_count,
-    (select count(*) from dataset_annotators da where da.dataset_id = d.id and da.annotations > 0) as annotator_count,
+      as annotations,
+    (select count(*) from dataset_annotators da where da.dataset_id = d.id and da.annotations > 0) as annotators,
     (select coalesce(sum(f.prompts), 0) from dataset_fill f
-       where f.dataset_id = d.id and f.annotation_count >= d.annotations_per_prompt) as complete_count
+       where f.dataset_id = d.id and f.annotation_count >= d.annotations_per_prompt) as completePrompts
   from datasets d
   where d.import_staging = 0`;
 
-type RawProgress = RawDataset & {
-  prompt_count: number;
-  annotation_count: number;
-  annotator_count: number;
-  complete_count: number;
-};
-
-function toProgress(row: RawProgress): DatasetProgress {
-  return {
-    ...toDataset(row),
-    prompts: row.prompt_count,
-    annotations: row.annotation_count,
-    completePrompts: row.complete_count,
-    annotators: row.annotator_count,
-  };
-}
-
 export function listDatasets(db: Db): DatasetProgress[] {
-  return db.$client.prepare<[], RawProgress>(`${PROGRESS_SQL} order by d.created_at, d.id`).all().map(toProgress);
+  return db.$client
+    .prepare<[], StoredDatasetRow<DatasetProgress>>(`${PROGRESS_SQL} order by d.created_at, d.id`)
+    .all()
+    .map(toProgress);
 }
 
 export function getDatasetProgress(db: Db, slug: string): DatasetProgress | null {
-  const row = db.$client.prepare<[string], RawProgress>(`${PROGRESS_SQL} and d.slug = ?`).get(slug);
+  const row = db.$client
+    .prepare<[string], StoredDatasetRow<DatasetProgress>>(`${PROGRESS_SQL} and d.slug = ?`)
+    .get(slug);
   return row ? toProgress(row) : null;
 }
 
@@ -151,24 +133,15 @@ export type DatasetAgreement = {
  */
 export function datasetAgreement(db: Db, datasetId: number): DatasetAgreement {
   const prompts = db.$client
-    .prepare<[number], { id: number; external_id: string; text: string; openness: number | null }>(
+    .prepare<[number], Pick<StoredPrompt, "id" | "external_id" | "text" | "openness">>(
       "select id, external_id, text, openness from prompts where dataset_id = ? order by id",
     )
     .all(datasetId);
   const rows = db.$client
     .prepare<
       [number],
-      {
-        prompt_id: number;
-        annotator_id: number;
-        ranking: string;
-        openness: number | null;
-        not_rankable: number;
-        duration_ms: number | null;
-        name: string;
-        email: string;
-        external: number;
-      }
+      Pick<StoredAnnotation, "prompt_id" | "annotator_id" | "ranking" | "openness" | "not_rankable" | "duration_ms"> &
+        StoredAnnotator
     >(
       `select a.prompt_id, a.annotator_id, a.ranking, a.openness, a.not_rankable, a.duration_ms, u.name, u.email, u.external
        from annotations a join prompts p on p.id = a.prompt_id join users u on u.id = a.annotator_id
@@ -293,16 +266,15 @@ export function getPromptDetail(
   { acceptedOnly = false }: { acceptedOnly?: boolean } = {},
 ): PromptDetail | null {
   const prompt = db.$client
-    .prepare<
-      [number, number],
-      { id: number; external_id: string; text: string; openness: number | null; metadata: string | null }
-    >("select id, external_id, text, openness, metadata from prompts where id = ? and dataset_id = ?")
+    .prepare<[number, number], Pick<StoredPrompt, "id" | "external_id" | "text" | "openness" | "metadata">>(
+      "select id, external_id, text, openness, metadata from prompts where id = ? and dataset_id = ?",
+    )
     .get(promptId, datasetId);
   if (!prompt) return null;
   const responses = db.$client
     .prepare<
       [number, number],
-      { id: number; external_id: string; position: number; text: string; reward: number | null }
+      Pick<StoredResponse, "id" | "external_id" | "position" | "text"> & { reward: number | null }
     >(
       `select r.id, r.external_id, r.position, r.text, rr.reward from responses r
        left join run_rewards rr on rr.response_id = r.id and rr.run_id = ?
@@ -310,24 +282,7 @@ export function getPromptDetail(
     )
     .all(runId ?? -1, promptId);
   const annotations = db.$client
-    .prepare<
-      [number],
-      {
-        id: number;
-        annotator_id: number;
-        review_state: ReviewState;
-        ranking: string;
-        openness: number | null;
-        not_rankable: number;
-        not_rankable_reason: string | null;
-        comment: string | null;
-        duration_ms: number | null;
-        updated_at: number;
-        name: string;
-        email: string;
-        external: number;
-      }
-    >(
+    .prepare<[number], StoredAnnotation & StoredAnnotator & { review_state: ReviewState }>(
       `select a.*, ${reviewStateSql("a")} as review_state, u.name, u.email, u.external
        from annotations a join users u on u.id = a.annotator_id
        where a.prompt_id = ? order by a.created_at`,

@@ -1,19 +1,18 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { schema, type Db } from "@/db";
 import { saveAnnotation } from "@/lib/annotations/annotations";
 import { importJsonlFile } from "@/lib/datasets/import";
 import { EXTERNAL_EMAIL_DOMAIN, insertDataset, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
 import { ensureSyntheticLengthDataset } from "@/lib/runs/repro";
-import { addUser, openTempDb } from "@/lib/test-fixtures";
+import { addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;
 let dir: string;
-let cleanup: () => void;
-beforeEach(() => ({ db, dir, cleanup } = openTempDb()));
-afterEach(() => cleanup());
+const fresh = freshDbPerTest();
+beforeEach(() => ({ db, dir } = fresh));
 
 function onePrompt() {
   const dataset = insertDataset(db, {

@@ -4,14 +4,9 @@ import { hashPassword } from "@/lib/auth/password";
 import { DEMO_ACCOUNTS } from "@/lib/demo/accounts";
 import { DEMO_DATASET_SETTINGS, DEMO_DATASET_SLUG, DEMO_FILE, DEMO_FILE_DATED_AT } from "@/lib/demo/dataset";
 import { datasetSettingsSchema, readLinesSync } from "@/lib/datasets/import";
-import {
-  annotationToWrite,
-  parseImportLine,
-  promptToWrite,
-  resolveRanking,
-  responsesProblem,
-  type LineError,
-} from "@/lib/datasets/import-format";
+// Namespaced, so that every step of the seed below is visibly the import's own.
+import * as importFormat from "@/lib/datasets/import-format";
+import type { LineError } from "@/lib/datasets/import-format";
 import { insertDataset, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
 
 /** The demo accounts by email, created where missing. */
@@ -69,21 +64,21 @@ export function seedDemo(db: Db): { created: boolean } {
       if (!raw.trim()) continue;
       const line = lineNumber;
       const fail = (error: Omit<LineError, "line">) => new DemoFileError([{ line, ...error }]);
-      const parsed = parseImportLine(raw, line);
+      const parsed = importFormat.parseImportLine(raw, line);
       if ("errors" in parsed) throw new DemoFileError(parsed.errors);
       const { prompt } = parsed;
-      const problem = responsesProblem(prompt, settings.responsesPerPrompt);
+      const problem = importFormat.responsesProblem(prompt, settings.responsesPerPrompt);
       if (problem) throw fail(problem);
-      const { promptId, responseIds } = insertPrompt(writer, dataset.id, promptToWrite(prompt));
+      const { promptId, responseIds } = insertPrompt(writer, dataset.id, importFormat.promptToWrite(prompt));
       prompt.annotations.forEach((annotation, a) => {
         const field = `annotations.${a}`;
-        const ranking = resolveRanking(annotation, field, prompt, responseIds);
+        const ranking = importFormat.resolveRanking(annotation, field, prompt, responseIds);
         if ("errors" in ranking) throw fail(ranking.errors[0]!);
         const annotatorId = accountIds.get(annotation.annotator);
         if (annotatorId === undefined) throw fail({ field: `${field}.annotator`, reason: "Not a demo account." });
         // Undated, an annotation would be dated now and then moved into the future.
         if (!annotation.created_at) throw fail({ field: `${field}.created_at`, reason: "Date every demo annotation." });
-        const version = annotationToWrite(annotation, ranking.ranking);
+        const version = importFormat.annotationToWrite(annotation, ranking.ranking);
         writeAnnotation(writer, promptId, annotatorId, {
           ...version,
           createdAt: moved(version.createdAt!),

@@ -79,7 +79,7 @@ export async function* chunksUpTo(body: ReadableStream<Uint8Array>, limit: numbe
 }
 
 /** The body as text, or null once it passes `limit` bytes (read no further: a huge body costs nothing). */
-async function readTextUpTo(request: Request, limit: number): Promise<string | null> {
+export async function readTextUpTo(request: Request, limit: number): Promise<string | null> {
   if (Number(request.headers.get("content-length") ?? 0) > limit) return null;
   if (!request.body) return "";
   const chunks: Uint8Array[] = [];

@@ -5,23 +5,22 @@ import { createApiToken } from "@/lib/admin/queries";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";
 import { route } from "@/lib/http/route";
-import { addUser, openTempDb } from "@/lib/test-fixtures";
+import { addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;
-let cleanup: () => void;
 let researcher: string;
 let annotator: string;
 const globalForDb = globalThis as unknown as { octorankDb?: Db };
 
+const fresh = freshDbPerTest();
 beforeEach(() => {
-  ({ db, cleanup } = openTempDb());
+  ({ db } = fresh);
   globalForDb.octorankDb = db;
   researcher = createApiToken(db, { userId: addUser(db, "rita", "researcher"), name: "t" }).token;
   annotator = createApiToken(db, { userId: addUser(db, "ann", "annotator"), name: "t" }).token;
 });
 afterEach(() => {
   delete globalForDb.octorankDb;
-  cleanup();
 });
 
 const call = (

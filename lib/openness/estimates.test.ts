@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { simulatedAnnotators, simulateAnnotation } from "@/ml";
 import { mulberry32 } from "@/ml/rng";
@@ -10,12 +10,11 @@ import {
 } from "@/lib/openness/estimates";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { writeAnnotation } from "@/lib/datasets/writer";
-import { addSimulatedDataset, addUser, openTempDb } from "@/lib/test-fixtures";
+import { addSimulatedDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;
-let cleanup: () => void;
-beforeEach(() => ({ db, cleanup } = openTempDb()));
-afterEach(() => cleanup());
+const fresh = freshDbPerTest();
+beforeEach(() => ({ db } = fresh));
 
 /** A real dataset of simulated prompts; the first `tagged` prompts get tags, every prompt gets 2 rankings. */
 function seed(promptCount: number, tagged: number) {

@@ -11,7 +11,7 @@
  * process, fits in memory, once per state of the dataset (opennessVersion, from maintained rows).
  */
 import path from "node:path";
-import { spawn } from "node:child_process";
+import { spawnBackground } from "@/lib/process";
 import type { Db } from "@/db";
 import {
   type AnnotatedPrompt,
@@ -337,7 +337,7 @@ export function recomputeOpennessInBackground(
   if (now - (lastStarted.get(key) ?? -Infinity) < minIntervalMs) return false;
   computing.add(key);
   lastStarted.set(key, now);
-  const child = spawn(
+  const child = spawnBackground(
     process.execPath,
     ["--import", "tsx", path.join("scripts", "openness-worker.ts"), String(datasetId), db.$client.name],
     { cwd: process.cwd(), env: process.env, stdio: ["ignore", "inherit", "inherit"] },

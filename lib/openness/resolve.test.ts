@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
 import { getDataset } from "@/lib/datasets/queries";
@@ -15,7 +15,7 @@ import { createRun } from "@/lib/runs/request-run";
 import { runRequestSchema } from "@/lib/runs/schemas";
 import { datasetTrainingStats, loadTrainingPrompts } from "@/lib/runs/training-data";
 import { executeRun, validateTrainSettings } from "@/lib/runs/training";
-import { openTempDb } from "@/lib/test-fixtures";
+import { freshDbPerTest } from "@/lib/test-fixtures";
 
 const ranked = (openness: number | null) => ({ openness, notRankable: false, ranking: [[1], [2]] });
 
@@ -53,9 +53,8 @@ describe("promptOpenness", () => {
 describe("one openness everywhere", () => {
   let db: Db;
   let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ db, dir, cleanup } = openTempDb()));
-  afterEach(() => cleanup());
+  const fresh = freshDbPerTest();
+  beforeEach(() => ({ db, dir } = fresh));
 
   it("the dataset page, both exports, training and the run's dashboard agree on each prompt", async () => {
     seedDemo(db);

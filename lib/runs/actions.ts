@@ -3,10 +3,7 @@
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
 import { getDb } from "@/lib/db";
-import { ZodError } from "zod";
-import { describeZodError, formArgument } from "@/lib/http/body";
-import { AppError } from "@/lib/errors";
-import { createExternalRun, MAX_SCORES_BYTES, ScoresFileError, type ExternalRunRequest } from "@/lib/runs/external";
+import { formArgument } from "@/lib/http/body";
 import { kickScheduler } from "@/lib/runs/scheduler";
 import { trainSettingDefaults } from "@/lib/runs/training";
 import { missingOpennessFromText, requestRun, trainSettingFromText } from "@/lib/runs/request-run";
@@ -83,42 +80,4 @@ export async function reproducePaperAction(): Promise<void> {
   kickScheduler();
   revalidatePath("/runs");
   redirect(`/runs/compare?a=${log.id}&b=${conditioned.id}`);
-}
-
-export type ExternalRunState = { message?: string; problems?: string[] };
-
-/** Records an external run from an uploaded scores file (lib/runs/external.ts) and opens its dashboard. */
-export async function uploadExternalRunAction(
-  _previous: ExternalRunState,
-  formData: FormData,
-): Promise<ExternalRunState> {
-  const user = await currentUser();
-  if (!user || !hasRole(user.role, "researcher")) return { message: "Only researchers can record runs." };
-  const form = formArgument(formData);
-  if (!form) return { message: "Send the form's fields." };
-  const file = form.get("scores");
-  if (!(file instanceof File) || file.size === 0) return { message: "Choose a scores file (.jsonl)." };
-  if (file.size > MAX_SCORES_BYTES) return { message: "The scores file is over 20 MB." };
-  let runId: number;
-  try {
-    runId = createExternalRun(
-      getDb(),
-      {
-        datasetId: String(form.get("datasetId") ?? ""),
-        name: String(form.get("name") ?? ""),
-        utility: (String(form.get("utility") ?? "") || undefined) as ExternalRunRequest["utility"],
-        eps: String(form.get("eps") ?? "") || undefined,
-      },
-      await file.text(),
-      user.id,
-    ).id;
-  } catch (error) {
-    if (error instanceof ScoresFileError)
-      return { message: error.message, problems: (error.details as { problems: string[] }).problems };
-    if (error instanceof AppError) return { message: error.message };
-    if (error instanceof ZodError) return { message: describeZodError(error) };
-    throw error;
-  }
-  revalidatePath("/runs");
-  redirect(`/runs/${runId}`);
 }

@@ -1,11 +1,8 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { openDatabase, schema, type Db } from "@/db";
+import { schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
-import { blankRunSummary } from "@/lib/test-fixtures";
+import { blankRunSummary, freshDbPerTest } from "@/lib/test-fixtures";
 import { LIMITS, loadRunRewards, runDashboard, splitDashboard } from "@/lib/runs/dashboard";
 import type { PromptRewards } from "@/lib/runs/rewards";
 import { completeRun, getRunDetail } from "@/lib/runs/lifecycle";
@@ -124,16 +121,11 @@ describe("split dashboard", () => {
 });
 
 describe("run dashboard from the database", () => {
-  let dir: string;
   let db: Db;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-dashboard-"));
-    db = openDatabase(path.join(dir, "test.db"));
+  const fresh = freshDbPerTest();
+  beforeEach(() => {
+    ({ db } = fresh);
     seedDemo(db);
-  });
-  afterAll(() => {
-    db.$client.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("groups stored rewards by prompt with the openness the run trained with", () => {

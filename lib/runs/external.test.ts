@@ -1,25 +1,18 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { openDatabase, schema, type Db } from "@/db";
+import { schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
 import { runDashboard } from "@/lib/runs/dashboard";
 import { createExternalRun, ScoresFileError } from "@/lib/runs/external";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
+import { freshDbPerTest } from "@/lib/test-fixtures";
 
 describe("external runs (uploaded scores)", () => {
-  let dir: string;
   let db: Db;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-external-"));
-    db = openDatabase(path.join(dir, "test.db"));
+  const fresh = freshDbPerTest();
+  beforeEach(() => {
+    ({ db } = fresh);
     seedDemo(db);
-  });
-  afterAll(() => {
-    db.$client.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   function scoresFile(): { datasetId: number; text: string; lines: number } {

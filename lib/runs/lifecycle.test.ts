@@ -1,12 +1,10 @@
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import Database from "better-sqlite3";
-import { openDatabase, schema, type Db } from "@/db";
+import { schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
-import { blankRunSummary } from "@/lib/test-fixtures";
+import { blankRunSummary, freshDbPerTest } from "@/lib/test-fixtures";
 import {
   claimNextQueuedRun,
   claimRun,
@@ -30,16 +28,11 @@ let dir: string;
 let db: Db;
 let demoId: number;
 
+const fresh = freshDbPerTest();
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-runs-"));
-  db = openDatabase(path.join(dir, "test.db"));
+  ({ db, dir } = fresh);
   seedDemo(db);
   demoId = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!.id;
-});
-
-afterEach(() => {
-  db.$client.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const request = (overrides: Record<string, unknown> = {}) =>

@@ -1,21 +1,20 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
 import { getDataset } from "@/lib/datasets/queries";
 import { AppError } from "@/lib/errors";
 import { missingOpennessFromText, requestRun, trainSettingFromText } from "@/lib/runs/request-run";
 import { runConfigOf } from "@/lib/runs/schemas";
-import { addDataset, openTempDb } from "@/lib/test-fixtures";
+import { addDataset, freshDbPerTest } from "@/lib/test-fixtures";
 import { eq } from "drizzle-orm";
 import { schema } from "@/db";
 
 let db: Db;
-let cleanup: () => void;
+const fresh = freshDbPerTest();
 beforeEach(() => {
-  ({ db, cleanup } = openTempDb());
+  ({ db } = fresh);
   seedDemo(db);
 });
-afterEach(() => cleanup());
 
 function refusal(input: Record<string, unknown>) {
   try {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
@@ -8,7 +8,7 @@ import { createRun } from "@/lib/runs/request-run";
 import { groupRewardsByPrompt, responsesPerPrompt, storedRewards } from "@/lib/runs/rewards";
 import { runRequestSchema, runSummarySchema } from "@/lib/runs/schemas";
 import { executeRun, validateTrainSettings } from "@/lib/runs/training";
-import { openTempDb } from "@/lib/test-fixtures";
+import { freshDbPerTest } from "@/lib/test-fixtures";
 
 describe("grouping rewards by prompt", () => {
   it("keeps the order, takes the stored openness first and a neutral one when nothing is known", () => {
@@ -32,9 +32,8 @@ describe("grouping rewards by prompt", () => {
 
   describe("a trained run", () => {
     let db: Db;
-    let cleanup: () => void;
-    beforeEach(() => ({ db, cleanup } = openTempDb()));
-    afterEach(() => cleanup());
+    const fresh = freshDbPerTest();
+    beforeEach(() => ({ db } = fresh));
 
     it("has the same accuracy and collapse numbers in its stored summary and on its dashboard", async () => {
       seedDemo(db);

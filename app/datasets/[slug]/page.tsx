@@ -21,7 +21,7 @@ import { requirePageUser } from "@/lib/auth/session";
 import { Alert } from "@/components/ui/alert";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Card, cardVariants } from "@/components/ui/card";
-import { Choice, Field } from "@/components/ui/field";
+import { Choice, Field, fieldRowVariants } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { PageSection } from "@/components/ui/page-header";
 import { cn } from "@/lib/utils";
@@ -182,7 +182,7 @@ export default async function Page({
         <form
           action={exportBase}
           method="get"
-          className="mt-4 flex flex-wrap items-end gap-3 text-sm"
+          className={fieldRowVariants({ className: "mt-4" })}
           aria-label="Export with filters"
           data-testid="export-filters"
         >

@@ -3,19 +3,19 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { schema, type Db } from "@/db";
 import { createApiToken } from "@/lib/admin/queries";
 import { annotationInputSchema, listMyAnnotations, saveAnnotation } from "@/lib/annotations/annotations";
-import { addDataset, addUser, openTempDb } from "@/lib/test-fixtures";
+import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 import { GET, POST } from "./route";
 
 let db: Db;
-let cleanup: () => void;
 const globalForDb = globalThis as unknown as { octorankDb?: Db };
 
 let annotatorId: number;
 let tokens: { researcher: string; otherResearcher: string; annotator: string };
 let annotation: { id: number; version: number };
 
+const fresh = freshDbPerTest();
 beforeEach(() => {
-  ({ db, cleanup } = openTempDb());
+  ({ db } = fresh);
   globalForDb.octorankDb = db;
   annotatorId = addUser(db, "ann");
   const researcherId = addUser(db, "rita", "researcher");
@@ -42,7 +42,6 @@ beforeEach(() => {
 });
 afterEach(() => {
   delete globalForDb.octorankDb;
-  cleanup();
 });
 
 function request(

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { crossSiteRefusal, isCrossSiteFormRisk } from "@/lib/http/body";
+import { crossSiteRefusal, isCrossSiteFormRisk, readTextUpTo } from "@/lib/http/body";
 import { route } from "@/lib/http/route";
 import { datasetIdBySlug } from "@/lib/runs/request-run";
 import { createExternalRun, MAX_SCORES_BYTES } from "@/lib/runs/external";
@@ -26,15 +26,16 @@ export const POST = route(
         "unsupported-media-type",
         "Send the file with Content-Type: application/x-ndjson (or an API token).",
       );
-    if (Number(request.headers.get("content-length") ?? 0) > MAX_SCORES_BYTES)
-      throw new AppError("too-large", "The scores file is over 20 MB.");
+    // The proxy does not run here (it would keep only the first 10 MB), so the size is checked as it streams.
+    const text = await readTextUpTo(request, MAX_SCORES_BYTES);
+    if (text === null) throw new AppError("too-large", "The scores file is over 20 MB.");
     const db = getDb();
     const datasetId = datasetIdBySlug(db, params.slug);
     if (datasetId === null) throw new AppError("not-found", `There is no dataset "${params.slug}".`);
     const run = createExternalRun(
       db,
       { datasetId, name: query.name, utility: query.utility as never, eps: query.eps },
-      await request.text(),
+      text,
       user.id,
     );
     const { weights: _weights, ...shown } = run;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/lib/db";
+import { stillAllowed } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";
 import { logUnexpected, route } from "@/lib/http/route";
@@ -9,12 +10,15 @@ import { runMetricSeries, runSnapshot } from "@/lib/runs/progress";
 export const dynamic = "force-dynamic";
 
 const POLL_MS = 500;
+/** How often an open stream asks again whether its caller may still read it (signed out, revoked, disabled). */
+const REAUTHORIZE_MS = 2_000;
 
 /**
  * GET /api/runs/:id/events: Server-Sent Events while a run trains. `status` events carry the
  * run's snapshot (status, progress, latest loss and accuracy, ETA); `metrics` events carry new
  * points of the loss curve, with the last step as the event id so a reconnecting client
- * (Last-Event-ID) gets only what it missed. The stream ends with `end` when the run finishes.
+ * (Last-Event-ID) gets only what it missed. The stream ends with `end` when the run finishes, and
+ * without one once its caller may no longer read it (signed out, token revoked, disabled, demoted).
  *
  * A failure while streaming is logged and sent as a `failure` event before the stream ends, so the
  * client can tell it from a finished run.
@@ -52,7 +56,20 @@ export const GET = route({ access: "researcher", params: idParams("run"), query 
           ),
         );
       };
+      let authorizedAt = Date.now();
+      const reauthorize = () => {
+        if (Date.now() - authorizedAt < REAUTHORIZE_MS) return;
+        authorizedAt = Date.now();
+        stillAllowed(request, "researcher").then(
+          (allowed) => allowed || close(),
+          (error) => {
+            logUnexpected(`GET /api/runs/${id}/events (authorization)`, error);
+            close();
+          },
+        );
+      };
       const tick = () => {
+        reauthorize();
         try {
           const snapshot = runSnapshot(db, id);
           if (!snapshot) return close();
