@@ -66,7 +66,7 @@ test("every response carries the security headers; API JSON is never stored", as
   }
   const api = await request.get("/api/annotations");
   expect(api.status()).toBe(401);
-  expect(api.headers()["cache-control"]).toBe("no-store");
+  expect(api.headers()["cache-control"]).toBe("no-store, no-transform");
   // Each page gets its own nonce.
   const again = (await request.get("/login")).headers()["content-security-policy"];
   expect(again).not.toBe(csp);
@@ -397,4 +397,55 @@ test("the database, its WAL and shared-memory files and the auth secret are read
     "octorank.db-shm": "600",
     "auth-secret": "600",
   });
+});
+
+test("every page renders under the CSP with no violation reported", async ({ page }) => {
+  test.setTimeout(180_000);
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(`${page.url()}: ${message.text()}`);
+  });
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      console.error(`Refused to load: ${event.violatedDirective} ${event.blockedURI}`);
+    });
+  });
+  const admin = createTestUser("admin", "csp-all");
+  // Something on every page: a scored dataset with an external run, and an annotation of the admin's own.
+  const { slug, lines, prompts } = scoredDataset(4, 0);
+  const mine = insertAnnotation(prompts[0]!.id, admin.id, [[prompts[0]!.responses[1]!], [prompts[0]!.responses[0]!]]);
+  const api = await playwrightRequest.newContext({
+    baseURL: baseURL(),
+    extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(admin)}`, "Content-Type": "application/x-ndjson" },
+  });
+  const created = await api.post(`/api/datasets/${slug}/external-runs`, { data: lines.join("\n") });
+  expect(created.status()).toBe(201);
+  const runId = ((await created.json()) as { run: { id: number } }).run.id;
+  await api.dispose();
+
+  await login(page, admin, `/annotate?dataset=${slug}`);
+  const paths = [
+    "/",
+    "/annotate/mine",
+    `/annotate/mine/${mine}`,
+    "/datasets",
+    `/datasets/${slug}`,
+    `/datasets/${slug}/prompts/${prompts[0]!.id}`,
+    `/datasets/${slug}/import`,
+    "/datasets/new",
+    "/runs",
+    "/runs/new",
+    "/runs/external",
+    `/runs/${runId}`,
+    `/runs/compare?a=${runId}&b=${runId}`,
+    "/admin",
+    "/forbidden?need=admin",
+    "/no-such-page",
+  ];
+  for (const path of paths) {
+    const response = await page.goto(path);
+    expect(response?.headers()["content-security-policy"], path).toContain("frame-ancestors 'none'");
+    await page.waitForLoadState("networkidle");
+  }
+  expect(violations).toEqual([]);
 });

@@ -61,15 +61,17 @@ describe("login throttle", () => {
     expect(retryAfterMs(noisy, 5_100)).toBe(0);
   });
 
-  it("an attacker rotating addresses gets one guess per address once the account is under attack", () => {
+  it("an attacker rotating addresses gets two guesses per address once the account is under attack", () => {
     const t = 6_000_000;
     const from = (i: number) => throttleKeys("target@example.com", `198.51.100.${i}`);
-    // Under the account's limit each address may fail up to its pair limit.
-    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i++) recordFailure(from(i), t + i);
+    // Under the account's limit each address may fail up to its pair limit; these fail twice each.
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i++) recordFailure(from(i % (MAX_FAILURES_PER_ACCOUNT / 2)), t + i);
     expect(retryAfterMs(from(0), t + 100)).toBeGreaterThan(0);
     expect(retryAfterMs(from(0), t + 100)).toBeLessThanOrEqual(WINDOW_MS);
-    // A fresh address may try once, and is held back as soon as that guess fails.
+    // A fresh address may try twice (one typo is forgiven), and is held back once both fail.
     const fresh = from(200);
+    expect(retryAfterMs(fresh, t + 100)).toBe(0);
+    recordFailure(fresh, t + 100);
     expect(retryAfterMs(fresh, t + 100)).toBe(0);
     recordFailure(fresh, t + 100);
     expect(retryAfterMs(fresh, t + 101)).toBeGreaterThan(0);
@@ -86,12 +88,34 @@ describe("login throttle", () => {
     // The owner once mistyped, then an attack from many addresses locks the account.
     recordFailure(owner, t);
     for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT * 3; i++)
-      recordFailure(throttleKeys("owner2@example.com", `203.0.113.${i}`), t + i);
+      recordFailure(throttleKeys("owner2@example.com", `203.0.113.${i % 30}`), t + i);
     expect(retryAfterMs(throttleKeys("owner2@example.com", "203.0.113.1"), t + 200)).toBeGreaterThan(0);
     expect(retryAfterMs(owner, t + 200)).toBe(0);
     expect(retryAfterMs(throttleKeys("owner2@example.com", "192.0.2.78"), t + 200)).toBe(0);
     // Case and spaces in the email do not make a different account.
     expect(retryAfterMs(throttleKeys(" Owner2@Example.com ", "203.0.113.1"), t + 200)).toBeGreaterThan(0);
+  });
+
+  it("an owner who mistypes once while the account is under attack still signs in, from a new address too", () => {
+    const t = 8_000_000;
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT * 3; i++)
+      recordFailure(throttleKeys("owner3@example.com", `203.0.114.${i % 50}`), t + i);
+    // A new laptop, or the server restarted and forgot where the owner signed in from: one typo.
+    const owner = throttleKeys("owner3@example.com", "192.0.2.90");
+    recordFailure(owner, t + 200);
+    expect(retryAfterMs(owner, t + 201)).toBe(0);
+    // A second failure from there is held back like any guessing address.
+    recordFailure(owner, t + 202);
+    expect(retryAfterMs(owner, t + 203)).toBeGreaterThan(0);
+  });
+
+  it("someone else's failed sign-in at a shared address does not hold the owner back", () => {
+    const t = 9_000_000;
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT * 3; i++)
+      recordFailure(throttleKeys("owner4@example.com", `203.0.115.${i % 50}`), t + i);
+    // An office behind one address: a colleague mistypes their own password.
+    recordFailure(throttleKeys("colleague@example.com", "192.0.2.91"), t + 200);
+    expect(retryAfterMs(throttleKeys("owner4@example.com", "192.0.2.91"), t + 201)).toBe(0);
   });
 });
 

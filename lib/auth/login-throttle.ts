@@ -3,10 +3,12 @@
  * - per (address, account) pair: an attacker guessing the owner's password from their own address
  *   is stopped without locking out the owner signing in from theirs;
  * - per address across all accounts: stops one address spraying many accounts;
- * - per account across all addresses: stops an attacker who rotates addresses. It never locks the
- *   owner out, because it holds back only addresses that have failed themselves (for this account,
- *   or overall) and have not signed in to it before: while an account is under attack, each fresh
- *   address gets one guess, and a correct password from a clean or known-good address still works.
+ * - per account across all addresses: stops an attacker who rotates addresses. It does not lock the
+ *   owner out, because it holds back only addresses that have failed this account twice (one typo
+ *   is forgiven) or failed sign-ins overall as often as a pair may, and have not signed in to it
+ *   before: while an account is under attack, each fresh address gets two guesses, and the owner
+ *   from a clean, known-good or once-mistyped address (a colleague's failure at a shared address
+ *   does not count) still signs in.
  * Each key's lock doubles with every further failure past its limit (up to MAX_LOCK_MS).
  * Kept in memory: one server process serves the app, and a restart forgetting counts is harmless.
  * The address comes from clientAddress (lib/client-address.ts), which trusts X-Forwarded-For only
@@ -66,11 +68,15 @@ function lockedFor(kind: Kind, key: string, now: number): number {
   return Math.max(0, list[list.length - 1]! + lock - now);
 }
 
+/** Failures of an address for one account the account-wide lock forgives: a mistyped password. */
+const FORGIVEN_OWN_FAILURES = 1;
+
 /** Whether the account-wide lock applies to this attempt's address (see the module comment). */
 function heldBackByAccount(keys: ThrottleKeys, now: number): boolean {
   if (!keys.account || !keys.accountName) return false;
   if (knownGood.get(keys.accountName)?.has(keys.addressName)) return false;
-  return recent(keys.address, now).length > 0 || (keys.pair !== undefined && recent(keys.pair, now).length > 0);
+  const own = keys.pair === undefined ? 0 : recent(keys.pair, now).length;
+  return own > FORGIVEN_OWN_FAILURES || recent(keys.address, now).length >= MAX_FAILURES_PER_PAIR;
 }
 
 /** Milliseconds until the caller may try again, or 0 when not throttled. */

@@ -9,7 +9,7 @@
  * and the queue fit in memory, once per state of the dataset (opennessVersion, from maintained rows).
  */
 import path from "node:path";
-import { spawn } from "node:child_process";
+import { spawnBackground } from "@/lib/process";
 import type { Db } from "@/db";
 import {
   type AnnotatedPrompt,
@@ -287,7 +287,7 @@ export function recomputeOpennessInBackground(datasetId: number, neverComputed: 
   if (!neverComputed && now - (lastStarted.get(datasetId) ?? -Infinity) < OPENNESS_RECOMPUTE_MS) return;
   computing.add(datasetId);
   lastStarted.set(datasetId, now);
-  const child = spawn(
+  const child = spawnBackground(
     process.execPath,
     ["--import", "tsx", path.join("scripts", "openness-worker.ts"), String(datasetId)],
     { cwd: process.cwd(), env: process.env, stdio: ["ignore", "inherit", "inherit"] },
