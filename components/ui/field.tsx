@@ -141,7 +141,10 @@ export const fieldRowVariants = cva("flex flex-wrap items-end gap-3 text-sm", {
      * a row of selects ends up ragged. A field with `col-span-2` takes the whole line.
      */
     phoneGrid: {
-      true: "max-sm:grid max-sm:grid-cols-2 max-sm:*:min-w-0 max-sm:[&_input]:w-full max-sm:[&_input]:min-w-0 max-sm:[&_select]:w-full",
+      true: [
+        "max-sm:grid max-sm:grid-cols-2 max-sm:*:min-w-0",
+        "max-sm:[&_[data-slot=input]]:w-full max-sm:[&_[data-slot=input]]:min-w-0 max-sm:[&_[data-slot=select]]:w-full",
+      ],
       false: "",
     },
   },

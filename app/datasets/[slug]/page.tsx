@@ -176,7 +176,7 @@ export default async function Page({
         <form
           action={exportBase}
           method="get"
-          className={fieldRowVariants({ className: "mt-4" })}
+          className={fieldRowVariants({ phoneGrid: true, className: "mt-4" })}
           aria-label="Export with filters"
           data-testid="export-filters"
         >
