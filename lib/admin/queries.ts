@@ -5,6 +5,7 @@ import type { Db } from "@/db";
 import { QUEUE_ORDER_NAMES, RANKING_MODES, ROLES, type Role } from "@/db/schema";
 import { median } from "@/lib/annotations/agreement";
 import { hashApiToken } from "@/lib/auth/session";
+import { refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { AppError } from "@/lib/errors";
 
 /** Team administration: users, roles, API tokens, dataset settings, annotator progress. */
@@ -236,4 +237,11 @@ export function updateDatasetSettings(db: Db, input: z.infer<typeof datasetSetti
       input.slug,
     );
   if (result.changes === 0) throw new AdminError(`There is no dataset "${input.slug}".`, "not-found");
+  // Start fitting the order's priorities now (in a child process), not when the first annotator asks.
+  if (input.queueOrder === "uncertain-openness") {
+    const { id } = db.$client
+      .prepare<[string], { id: number }>("select id from datasets where slug = ?")
+      .get(input.slug)!;
+    refreshQueuePriorities(db, id, input.queueOrder);
+  }
 }
