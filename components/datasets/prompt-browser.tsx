@@ -237,9 +237,19 @@ export function PromptBrowser({
         <nav aria-label="Pages of prompts" className="flex flex-wrap items-center gap-2 text-sm" data-testid="pager">
           {result.page > 1 && (
             <Link
-              href={href({ page: Math.min(result.page - 1, result.pages) })}
+              href={href({ page: 1 })}
+              className={buttonVariants({ variant: "secondary", size: "sm" })}
+              data-testid="pager-first"
+            >
+              « First
+            </Link>
+          )}
+          {result.previous && (
+            <Link
+              href={href({ page: result.page - 1, before: result.previous })}
               className={buttonVariants({ variant: "secondary", size: "sm" })}
               rel="prev"
+              data-testid="pager-previous"
             >
               ← Previous
             </Link>
@@ -247,14 +257,23 @@ export function PromptBrowser({
           <span className="text-slate-600">
             Page {result.page} of {result.pages}
           </span>
-          {result.page < result.pages && (
+          {result.next && (
             <Link
-              href={href({ page: result.page + 1 })}
+              href={href({ page: result.page + 1, after: result.next })}
               className={buttonVariants({ variant: "secondary", size: "sm" })}
               rel="next"
               data-testid="pager-next"
             >
               Next →
+            </Link>
+          )}
+          {result.page < result.pages && (
+            <Link
+              href={href({ page: result.pages })}
+              className={buttonVariants({ variant: "secondary", size: "sm" })}
+              data-testid="pager-last"
+            >
+              Last »
             </Link>
           )}
         </nav>
