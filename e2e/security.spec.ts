@@ -536,3 +536,29 @@ test("npm start listens on loopback only; with HOST set it never seeds, lists or
     await stopServer(server);
   }
 });
+
+test("a page left open after its session ended can no longer act, nor read the review API", async ({ page }) => {
+  const admin = createTestUser("admin", "stale-page");
+  await login(page, admin, "/admin");
+  await page.goto("/admin");
+  const form = page.getByTestId("create-user");
+  const created = `made-after-signout-${crypto.randomBytes(3).toString("hex")}@e2e.test`;
+  await form.getByLabel("Email").fill(created);
+  await form.getByLabel("Name").fill("Too late");
+  await form.getByLabel("Initial password (8+)").fill("password-123");
+  // Signed out elsewhere (another tab, or an admin ended the session): the session row is revoked.
+  const db = openTestDb();
+  try {
+    db.prepare("update sessions set revoked_at = ? where user_id = ?").run(Date.now(), admin.id);
+  } finally {
+    db.close();
+  }
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(form.getByTestId("action-error")).toContainText("Only an admin");
+  expect(query("select id from users where email = ?", created)).toEqual([]);
+  // The same cookie on the review JSON API and the session endpoint.
+  expect((await page.request.get("/api/annotations/1/reviews")).status()).toBe(401);
+  expect(((await (await page.request.get("/api/auth/session")).json()) as { user?: unknown }).user).toBeUndefined();
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/login/);
+});
