@@ -7,9 +7,13 @@ const securityHeaders = [
   { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
 ];
 
-/** API answers are per user and never to be stored by a browser or a shared cache. */
+/**
+ * API answers are per user and never to be stored by a browser or a shared cache. no-transform
+ * also keeps Next from gzipping them: the answers are a few kB, and compressing each one cost the
+ * server more than the rest of a queue claim (README, Performance).
+ */
 const apiHeaders = [
-  { key: "Cache-Control", value: "no-store" },
+  { key: "Cache-Control", value: "no-store, no-transform" },
   { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" },
 ];
 

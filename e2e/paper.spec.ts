@@ -34,6 +34,7 @@ test("researchers see openness estimates beside the tags; annotators never do", 
 });
 
 test("an admin sets the queue order; the queue hands out the least certain prompt", async ({ page }) => {
+  test.setTimeout(180_000);
   const admin = createTestUser("admin", "paper-admin");
   await login(page, admin, "/admin");
   await page.goto("/admin");
@@ -46,6 +47,18 @@ test("an admin sets the queue order; the queue hands out the least certain promp
     expect(db.prepare("select queue_order from datasets where slug = 'demo'").get()).toEqual({
       queue_order: "uncertain-openness",
     });
+    // Saving started the fit in a child process; the priorities are written when it is done.
+    await expect
+      .poll(
+        () =>
+          (
+            db.prepare("select queue_priority_version as v from datasets where slug = 'demo'").get() as {
+              v: string | null;
+            }
+          ).v,
+        { timeout: 120_000 },
+      )
+      .toMatch(/^uncertain-openness:/);
   } finally {
     db.close();
   }

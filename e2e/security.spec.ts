@@ -68,7 +68,7 @@ test("every response carries the security headers; API JSON is never stored", as
   }
   const api = await request.get("/api/annotations");
   expect(api.status()).toBe(401);
-  expect(api.headers()["cache-control"]).toBe("no-store");
+  expect(api.headers()["cache-control"]).toBe("no-store, no-transform");
   // Each page gets its own nonce.
   const again = (await request.get("/login")).headers()["content-security-policy"];
   expect(again).not.toBe(csp);

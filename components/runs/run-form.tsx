@@ -221,7 +221,7 @@ export function RunForm({
           {pending ? "Queuing…" : "Start run"}
         </Button>
         <p id="run-form-error" aria-live="polite" className="text-sm text-rose-700" data-testid="run-form-error">
-          {state.message}
+          {state.error}
         </p>
       </div>
     </form>

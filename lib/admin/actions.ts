@@ -4,7 +4,6 @@ import { revalidatePath } from "next/cache";
 import type { z } from "zod";
 import { getDb } from "@/lib/db";
 import {
-  AdminError,
   createApiToken,
   createTokenSchema,
   datasetSettingsUpdateSchema,
@@ -16,34 +15,24 @@ import {
   setUserRole,
   updateDatasetSettings,
 } from "@/lib/admin/queries";
-import { describeZodError, formArgument } from "@/lib/http/body";
-import { hasRole, type SessionUser } from "@/lib/auth/roles";
-import { currentUser } from "@/lib/auth/session";
-import { createUser, newUserSchema, UserExistsError } from "@/lib/auth/users";
+import { formAction, type FormActionState } from "@/lib/http/action";
+import { parseOrThrow } from "@/lib/http/body";
+import type { SessionUser } from "@/lib/auth/roles";
+import { createUser, newUserSchema } from "@/lib/auth/users";
 
-export type AdminActionState = { ok?: boolean; error?: string; message?: string; token?: string };
+export type AdminActionState = FormActionState & { token?: string };
 
-/** Every admin action: checks the session and role, validates the form, runs, reports. */
+/** Every admin action: the admin role, the form parsed with `schema`, then `run`; the admin page is refreshed. */
 async function adminAction<S extends z.ZodType>(
   schema: S,
   formData: FormData,
   run: (admin: SessionUser, input: z.infer<S>) => AdminActionState,
 ): Promise<AdminActionState> {
-  const admin = await currentUser();
-  if (!admin || !hasRole(admin.role, "admin"))
-    return { error: "Only an admin can do this; sign in again as an admin." };
-  const form = formArgument(formData);
-  if (!form) return { error: "Send the form's fields." };
-  const parsed = schema.safeParse(Object.fromEntries(form));
-  if (!parsed.success) return { error: describeZodError(parsed.error) };
-  try {
-    const state = run(admin, parsed.data);
+  return formAction("admin", formData, (admin, form) => {
+    const state = run(admin, parseOrThrow(schema, Object.fromEntries(form)));
     revalidatePath("/admin");
     return { ok: true, ...state };
-  } catch (error) {
-    if (error instanceof AdminError || error instanceof UserExistsError) return { error: error.message };
-    throw error;
-  }
+  });
 }
 
 export async function createUserAction(_: AdminActionState, formData: FormData): Promise<AdminActionState> {

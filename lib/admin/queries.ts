@@ -5,10 +5,17 @@ import type { Db } from "@/db";
 import { QUEUE_ORDER_NAMES, RANKING_MODES, ROLES, type Role } from "@/db/schema";
 import { median } from "@/lib/annotations/agreement";
 import { hashApiToken } from "@/lib/auth/session";
+import { refreshQueuePriorities } from "@/lib/annotations/queue-priority";
+import { AppError } from "@/lib/errors";
 
 /** Team administration: users, roles, API tokens, dataset settings, annotator progress. */
 
-export class AdminError extends Error {}
+/** A refused admin change: a missing user, token or dataset ("not-found"), or a rule it would break ("conflict"). */
+export class AdminError extends AppError {
+  constructor(message: string, kind: "not-found" | "conflict" = "conflict") {
+    super(kind, message);
+  }
+}
 
 export type AdminUser = {
   id: number;
@@ -85,7 +92,7 @@ function internalUser(db: Db, userId: number) {
     )
     .get(userId);
   if (!user || user.external)
-    throw new AdminError("There is no such user (external annotators have no account to manage).");
+    throw new AdminError("There is no such user (external annotators have no account to manage).", "not-found");
   return user;
 }
 
@@ -193,7 +200,7 @@ export function revokeApiToken(db: Db, input: z.infer<typeof revokeTokenSchema>)
   const result = db.$client
     .prepare("update api_tokens set revoked_at = ? where id = ? and revoked_at is null")
     .run(Date.now(), input.tokenId);
-  if (result.changes === 0) throw new AdminError("That token does not exist or is already revoked.");
+  if (result.changes === 0) throw new AdminError("That token does not exist or is already revoked.", "not-found");
 }
 
 export const datasetSettingsUpdateSchema = z.object({
@@ -229,5 +236,12 @@ export function updateDatasetSettings(db: Db, input: z.infer<typeof datasetSetti
       input.queueOrder ?? null,
       input.slug,
     );
-  if (result.changes === 0) throw new AdminError(`There is no dataset "${input.slug}".`);
+  if (result.changes === 0) throw new AdminError(`There is no dataset "${input.slug}".`, "not-found");
+  // Start fitting the order's priorities now (in a child process), not when the first annotator asks.
+  if (input.queueOrder === "uncertain-openness") {
+    const { id } = db.$client
+      .prepare<[string], { id: number }>("select id from datasets where slug = ?")
+      .get(input.slug)!;
+    refreshQueuePriorities(db, id, input.queueOrder);
+  }
 }

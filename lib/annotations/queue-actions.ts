@@ -5,8 +5,7 @@ import { z } from "zod";
 import { numeric } from "@/lib/validation";
 import { getDb } from "@/lib/db";
 import { reopenSkipped } from "@/lib/annotations/queue";
-import { hasRole } from "@/lib/auth/roles";
-import { currentUser } from "@/lib/auth/session";
+import { requirePageUser } from "@/lib/auth/session";
 import { formArgument } from "@/lib/http/body";
 
 const reopenSchema = z.object({
@@ -15,8 +14,7 @@ const reopenSchema = z.object({
 
 /** "Reopen" on the skipped list: the prompt becomes the annotator's next one in its dataset's queue. */
 export async function reopenSkippedAction(formData: unknown): Promise<void> {
-  const user = await currentUser();
-  if (!user || !hasRole(user.role, "annotator")) redirect("/login?callbackUrl=%2Fannotate%2Fmine");
+  const user = await requirePageUser("annotator", "/annotate/mine");
   const form = formArgument(formData);
   const parsed = reopenSchema.safeParse(form ? Object.fromEntries(form) : null);
   if (!parsed.success) redirect("/annotate/mine?reopen=not-skipped");

@@ -5,7 +5,12 @@ import { simulatedAnnotators, simulateAnnotation } from "@/ml";
 import { mulberry32 } from "@/ml/rng";
 import { computeQueuePriorities, refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { findQueueDataset, firstOpenPromptQuery, nextPrompt } from "@/lib/annotations/queue";
-import { datasetOpennessEstimates } from "@/lib/openness/estimates";
+import {
+  datasetOpennessEstimates,
+  isComputingOpenness,
+  opennessPriorityVersion,
+  opennessVersion,
+} from "@/lib/openness/estimates";
 import type { QueueOrderName } from "@/db/schema";
 import { writeAnnotation } from "@/lib/datasets/writer";
 import { addSimulatedDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
@@ -31,6 +36,11 @@ function seed(annotated: number, queueOrder: QueueOrderName) {
   return { dataset: findQueueDataset(db, "q")!, ids: prompts.map((p) => p.promptId) };
 }
 
+/** Waits for the child process fitting the dataset's openness estimates to finish. */
+async function untilFitted(datasetId: number) {
+  while (isComputingOpenness(db, datasetId)) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 describe("queue orders", () => {
   it("least-annotated hands out an unannotated prompt first; fill the most annotated", () => {
     const { ids } = seed(10, "least-annotated");
@@ -44,36 +54,59 @@ describe("queue orders", () => {
     expect(filled.status === "prompt" && filled.prompt.id).toBe(ids[0]);
   });
 
-  it("uncertain-openness hands out the widest openness error bar first, from an index", () => {
+  it("uncertain-openness hands out the widest openness error bar first, from an index, fitted off the request thread", async () => {
     const { dataset, ids } = seed(20, "uncertain-openness");
-    const annotator = addUser(db, "next");
-    const got = nextPrompt(db, dataset, annotator);
-    expect(got.status).toBe("prompt");
+    const priorityVersion = () =>
+      (
+        db.$client.prepare("select queue_priority_version as v from datasets where id = ?").get(dataset.id) as {
+          v: string | null;
+        }
+      ).v;
+    const first = nextPrompt(db, dataset, addUser(db, "first"));
+    // Served at once from the priorities there are (none yet); the fit runs in a child process.
+    expect(first.status).toBe("prompt");
+    expect(priorityVersion()).toBeNull();
+    expect(isComputingOpenness(db, dataset.id)).toBe(true);
+    await untilFitted(dataset.id);
+    expect(priorityVersion()).toBe(opennessPriorityVersion(opennessVersion(db, dataset.id)));
+
+    const got = nextPrompt(db, dataset, addUser(db, "next"));
+    expect(isComputingOpenness(db, dataset.id)).toBe(false);
     const estimates = datasetOpennessEstimates(db, dataset.id);
     expect(estimates.unavailable).toBeNull();
-    const widest = [...estimates.byPrompt.values()].sort((a, b) => b.posterior!.sd - a.posterior!.sd)[0]!;
+    const byWidth = [...estimates.byPrompt.values()].sort((a, b) => b.posterior!.sd - a.posterior!.sd);
+    const widest = byWidth.find((p) => first.status !== "prompt" || p.promptId !== first.prompt.id)!;
     expect(got.status === "prompt" && got.prompt.id).toBe(widest.promptId);
     // Untagged prompts are less certain than tagged ones: the first pick has no tag.
     expect(ids.indexOf(widest.promptId)).toBeGreaterThanOrEqual(20);
     const plan = db.all<{ detail: string }>(
-      sql`explain query plan ${firstOpenPromptQuery(dataset, annotator, Date.now(), "uncertain-openness")}`,
+      sql`explain query plan ${firstOpenPromptQuery(dataset, addUser(db, "plan"), Date.now(), "uncertain-openness")}`,
     );
     expect(plan.map((p) => p.detail).join("\n")).not.toMatch(/TEMP B-TREE/);
   });
 
-  it("refreshes priorities only when the data changed, and not more often than the refresh interval", () => {
-    const { dataset } = seed(20, "uncertain-openness");
+  it("refreshes priorities only when the data changed, and not more often than the refresh interval", async () => {
+    const { dataset, ids } = seed(20, "uncertain-openness");
     const t = 1_000_000;
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness", t)).toBe(true);
+    // Openness: never in this process; a child fits and stores them, once per change of the data.
+    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness", t)).toBe(false);
+    expect(isComputingOpenness(db, dataset.id)).toBe(true);
+    await untilFitted(dataset.id);
     expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness", t + 1)).toBe(false);
+    expect(isComputingOpenness(db, dataset.id)).toBe(false);
+    // A new tag: the next fit waits for the recompute interval (a busy team tags all the time).
+    db.$client.prepare("update annotations set openness = 1 where prompt_id = ?").run(ids[0]);
+    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness", t + 2)).toBe(false);
+    expect(isComputingOpenness(db, dataset.id)).toBe(false);
     // A new order always recomputes.
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards", t + 2)).toBe(true);
-    expect(refreshQueuePriorities(db, dataset.id, "fill", t + 3)).toBe(false);
+    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards", t + 3)).toBe(true);
+    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards", t + 4)).toBe(false);
+    expect(refreshQueuePriorities(db, dataset.id, "fill", t + 5)).toBe(false);
   });
 
   it("uncertain-rewards without a run: every prompt unscored, so fewest annotations first", () => {
     const { dataset, ids } = seed(5, "uncertain-rewards");
-    const p = computeQueuePriorities(db, dataset.id, "uncertain-rewards");
+    const p = computeQueuePriorities(db, dataset.id);
     expect(new Set(p.values()).size).toBe(1);
     const got = nextPrompt(db, dataset, addUser(db, "next"));
     expect(got.status === "prompt" && got.prompt.id).toBe(ids[5]);

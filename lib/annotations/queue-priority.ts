@@ -5,11 +5,19 @@
  * stays an index lookup on (dataset_id, queue_priority, annotation_count, id); this module
  * rewrites the priorities when what they depend on changed, at most once per REFRESH_MS per
  * dataset (a minute-old priority is as good as a fresh one for choosing the next prompt).
+ * Openness priorities come from fitting the openness estimates, minutes at 200,000 prompts: a
+ * request only starts the child process that fits them and writes the priorities
+ * (lib/openness/estimates.ts), and is served from the priorities stored until then.
  */
 import type { Db } from "@/db";
 import type { QueueOrderName } from "@/db/schema";
 import { loadRewardModel, rewardMargin } from "@/ml";
-import { datasetOpennessEstimates, opennessVersion } from "@/lib/openness/estimates";
+import {
+  OPENNESS_RECOMPUTE_MS,
+  opennessPriorityVersion,
+  opennessVersion,
+  recomputeOpennessInBackground,
+} from "@/lib/openness/estimates";
 
 export const REFRESH_MS = 30_000;
 /** Priority of a prompt the model says nothing about: after every scored one. */
@@ -27,20 +35,9 @@ function latestRun(db: Db, datasetId: number): { id: number; weights: Buffer } |
     .get(datasetId) as { id: number; weights: Buffer } | undefined;
 }
 
-/** Priorities (lower first) of every prompt of the dataset for the order. */
-export function computeQueuePriorities(
-  db: Db,
-  datasetId: number,
-  order: "uncertain-openness" | "uncertain-rewards",
-): Map<number, number> {
+/** Priorities (lower first) of every prompt of the dataset for `uncertain-rewards` (the latest run's margins). */
+export function computeQueuePriorities(db: Db, datasetId: number): Map<number, number> {
   const out = new Map<number, number>();
-  if (order === "uncertain-openness") {
-    const e = datasetOpennessEstimates(db, datasetId);
-    // Without a model (too few tags), every prompt is equally unknown: the tie-break (fewest
-    // annotations) decides, as in least-annotated.
-    for (const [id, p] of e.byPrompt) out.set(id, p.posterior ? -p.posterior.sd : 0);
-    return out;
-  }
   const run = latestRun(db, datasetId);
   const prompts = db.$client.prepare(`select id, text from prompts where dataset_id = ?`).all(datasetId) as {
     id: number;
@@ -63,15 +60,11 @@ export function computeQueuePriorities(
   return out;
 }
 
-function versionOf(db: Db, datasetId: number, order: "uncertain-openness" | "uncertain-rewards"): string {
-  return order === "uncertain-openness"
-    ? `${order}:${opennessVersion(db, datasetId)}`
-    : `${order}:${latestRun(db, datasetId)?.id ?? "none"}`;
-}
-
 /**
  * Brings prompts.queue_priority up to date for a model-driven order (no-op for the others).
- * Returns true when it rewrote them.
+ * Returns true when it rewrote them here; `uncertain-openness` never does (see above): it starts
+ * the fit in a child process at once when the priorities are another order's, else at most
+ * every OPENNESS_RECOMPUTE_MS while the data changes.
  */
 export function refreshQueuePriorities(
   db: Db,
@@ -83,13 +76,20 @@ export function refreshQueuePriorities(
   const stored = db.$client.prepare(`select queue_priority_version as v from datasets where id = ?`).get(datasetId) as
     { v: string | null } | undefined;
   if (!stored) return false;
-  // Same order and a recent refresh: keep the priorities even if an annotation arrived since.
+  if (order === "uncertain-openness") {
+    if (stored.v === opennessPriorityVersion(opennessVersion(db, datasetId))) return false;
+    const theirs = stored.v?.startsWith(`${order}:`) ?? false;
+    // Another order's priorities: start now (the interval only stops a worker that keeps failing from respawning per request).
+    recomputeOpennessInBackground(db, datasetId, theirs ? OPENNESS_RECOMPUTE_MS : REFRESH_MS);
+    return false;
+  }
+  // Same order and a recent refresh: keep the priorities even if a run finished since.
   const key = `${db.$client.name}:${datasetId}`;
   const recent = Math.abs(now - (lastRefresh.get(key) ?? -Infinity)) < REFRESH_MS;
   if (stored.v?.startsWith(`${order}:`) && recent) return false;
-  const version = versionOf(db, datasetId, order);
+  const version = `${order}:${latestRun(db, datasetId)?.id ?? "none"}`;
   if (stored.v === version) return false;
-  const priorities = computeQueuePriorities(db, datasetId, order);
+  const priorities = computeQueuePriorities(db, datasetId);
   const update = db.$client.prepare(`update prompts set queue_priority = ? where id = ?`);
   db.$client.transaction(() => {
     for (const [id, priority] of priorities) update.run(priority, id);

@@ -1,6 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { Db } from "@/db";
-import { schema } from "@/db";
+import { schema, withoutCommitSync, type Db } from "@/db";
 import type { QueueOrderName } from "@/db/schema";
 import { refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { hashString, seededRandom, shuffled } from "@/lib/random";
@@ -236,26 +235,30 @@ export function nextPrompt(
 ): QueueResult {
   const at = now.getTime();
   refreshQueuePriorities(db, dataset.id, order, at);
-  const promptId = db.transaction(
-    (tx) => {
-      const held = tx.get<{ id: number }>(sql`
+  // A lease lost to a power cut only hands the prompt out again, as an expired one does: its
+  // commit need not wait for the disk (half of the fsyncs of the annotation loop).
+  const promptId = withoutCommitSync(db, () =>
+    db.transaction(
+      (tx) => {
+        const held = tx.get<{ id: number }>(sql`
         select p.id as id from assignments s join prompts p on p.id = s.prompt_id
         where s.annotator_id = ${annotatorId} and s.skipped = 0 and s.leased_until > ${at} and p.dataset_id = ${dataset.id}
           and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
         order by s.leased_until desc limit 1`);
-      const chosen = held ?? tx.get<{ id: number }>(firstOpenPromptQuery(dataset, annotatorId, at, order));
-      if (!chosen) return null;
-      const leasedUntil = new Date(at + LEASE_MS);
-      tx.insert(schema.assignments)
-        .values({ promptId: chosen.id, annotatorId, leasedUntil, skipped: false })
-        .onConflictDoUpdate({
-          target: [schema.assignments.promptId, schema.assignments.annotatorId],
-          set: { leasedUntil, skipped: false },
-        })
-        .run();
-      return chosen.id;
-    },
-    { behavior: "immediate" },
+        const chosen = held ?? tx.get<{ id: number }>(firstOpenPromptQuery(dataset, annotatorId, at, order));
+        if (!chosen) return null;
+        const leasedUntil = new Date(at + LEASE_MS);
+        tx.insert(schema.assignments)
+          .values({ promptId: chosen.id, annotatorId, leasedUntil, skipped: false })
+          .onConflictDoUpdate({
+            target: [schema.assignments.promptId, schema.assignments.annotatorId],
+            set: { leasedUntil, skipped: false },
+          })
+          .run();
+        return chosen.id;
+      },
+      { behavior: "immediate" },
+    ),
   );
 
   const progress = queueProgress(db, dataset, annotatorId, now);

@@ -4,6 +4,7 @@ import type { Db } from "@/db";
 import { schema } from "@/db";
 import { ROLES } from "@/db/schema";
 import { hashPassword } from "@/lib/auth/password";
+import { AppError } from "@/lib/errors";
 
 export const newUserSchema = z.object({
   email: z.string().trim().toLowerCase().email("Enter a valid email address."),
@@ -13,12 +14,16 @@ export const newUserSchema = z.object({
 });
 export type NewUser = z.infer<typeof newUserSchema>;
 
-export class UserExistsError extends Error {}
+export class UserExistsError extends AppError {
+  constructor(email: string) {
+    super("conflict", `A user with email ${email} already exists.`);
+  }
+}
 
 export function createUser(db: Db, input: NewUser) {
   const data = newUserSchema.parse(input);
   const existing = db.select().from(schema.users).where(eq(schema.users.email, data.email)).get();
-  if (existing) throw new UserExistsError(`A user with email ${data.email} already exists.`);
+  if (existing) throw new UserExistsError(data.email);
   return db
     .insert(schema.users)
     .values({ email: data.email, name: data.name, role: data.role, passwordHash: hashPassword(data.password) })

@@ -1,9 +1,9 @@
 import path from "node:path";
-import { spawn } from "node:child_process";
 import type { Db } from "@/db";
 import type { ImportOptions, ImportResult } from "@/lib/datasets/import";
 import { discardImportsOf } from "@/lib/datasets/import-staging";
 import { getDb } from "@/lib/db";
+import { spawnBackground } from "@/lib/process";
 
 /**
  * Runs importJsonlFile in a child process (scripts/import-worker.ts) and waits for its result: the
@@ -15,7 +15,7 @@ import { getDb } from "@/lib/db";
  */
 export function importInChildProcess(file: string, options: ImportOptions, db: Db = getDb()): Promise<ImportResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join("scripts", "import-worker.ts")], {
+    const child = spawnBackground(process.execPath, ["--import", "tsx", path.join("scripts", "import-worker.ts")], {
       cwd: process.cwd(),
       env: process.env,
       stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -4,12 +4,14 @@
  * missing-openness policy is `estimate`, and by the queue's `uncertain-openness` order. Never shown
  * to annotators: seeing a guess before tagging would bias the tag.
  *
- * Fitting takes minutes at 200,000 prompts, so the dataset page shows stored estimates that a
- * child process recomputes (storedOpennessEstimates, recomputeOpennessInBackground); the trainer
- * and the queue fit in memory, once per state of the dataset (opennessVersion, from maintained rows).
+ * Fitting takes minutes at 200,000 prompts, so it runs in a child process
+ * (recomputeOpennessInBackground, scripts/openness-worker.ts) that stores the estimates for the
+ * dataset page (storedOpennessEstimates) and, for a dataset whose queue order is
+ * `uncertain-openness`, the queue's priorities; no request fits. The trainer, itself a child
+ * process, fits in memory, once per state of the dataset (opennessVersion, from maintained rows).
  */
 import path from "node:path";
-import { spawn } from "node:child_process";
+import { spawnBackground } from "@/lib/process";
 import type { Db } from "@/db";
 import {
   type AnnotatedPrompt,
@@ -178,7 +180,18 @@ export function datasetOpennessEstimates(db: Db, datasetId: number): DatasetOpen
 /** Rows written per transaction when storing estimates: short enough not to hold up other writers. */
 const STORE_BATCH = 5_000;
 
-/** Computes a dataset's estimates and stores them for the dataset page (run by scripts/openness-worker.ts). */
+/** The queue's `uncertain-openness` priority of a prompt (lower first): the widest posterior error bar first. */
+export function opennessQueuePriority(p: PromptOpennessEstimate): number {
+  // Without a model (too few tags), every prompt is equally unknown: the tie-break (fewest
+  // annotations) decides, as in least-annotated.
+  return p.posterior ? -p.posterior.sd : 0;
+}
+
+/**
+ * Computes a dataset's estimates and stores them for the dataset page and, while the dataset's
+ * queue order is `uncertain-openness`, as its queue priorities, in short transactions (run by
+ * scripts/openness-worker.ts).
+ */
 export function computeAndStoreOpennessEstimates(db: Db, datasetId: number): void {
   const version = opennessVersion(db, datasetId);
   const value = computeOpennessEstimates(datasetId, datasetAnnotatedPrompts(db, datasetId));
@@ -208,6 +221,36 @@ export function computeAndStoreOpennessEstimates(db: Db, datasetId: number): voi
       value.evaluation ? JSON.stringify(value.evaluation) : null,
       Date.now(),
     );
+  storeOpennessQueuePriorities(db, datasetId, value, version);
+}
+
+/** What datasets.queue_priority_version says when the priorities are these estimates'. */
+export function opennessPriorityVersion(version: string): string {
+  return `uncertain-openness:${version}`;
+}
+
+/** Writes the estimates as queue priorities, a batch a transaction, for as long as the dataset's order is still theirs. */
+function storeOpennessQueuePriorities(db: Db, datasetId: number, value: DatasetOpennessEstimates, version: string) {
+  const sqlite = db.$client;
+  const stillOpenness = sqlite
+    .prepare("select 1 from datasets where id = ? and queue_order = 'uncertain-openness'")
+    .pluck();
+  const update = sqlite.prepare("update prompts set queue_priority = ? where id = ? and dataset_id = ?");
+  const prompts = [...value.byPrompt.values()];
+  for (let i = 0; i < prompts.length || i === 0; i += STORE_BATCH) {
+    const done = sqlite
+      .transaction(() => {
+        if (!stillOpenness.get(datasetId)) return true;
+        for (const p of prompts.slice(i, i + STORE_BATCH)) update.run(opennessQueuePriority(p), p.promptId, datasetId);
+        if (i + STORE_BATCH >= prompts.length)
+          sqlite
+            .prepare("update datasets set queue_priority_version = ? where id = ?")
+            .run(opennessPriorityVersion(version), datasetId);
+        return false;
+      })
+      .immediate();
+    if (done) return;
+  }
 }
 
 export type StoredOpennessEstimates = DatasetOpennessEstimates & {
@@ -273,29 +316,42 @@ export function storedOpennessEstimates(
 
 /** A busy team changes the data all the time: recompute a dataset's estimates at most this often. */
 export const OPENNESS_RECOMPUTE_MS = 5 * 60_000;
-const lastStarted = new Map<number, number>();
-const computing = new Set<number>();
+/** Per database file and dataset. */
+const lastStarted = new Map<string, number>();
+const computing = new Set<string>();
 
 /**
- * Recomputes the stored estimates in a child process (scripts/openness-worker.ts), so fitting them
- * never holds the server's event loop: one at a time per dataset, and not more often than
- * OPENNESS_RECOMPUTE_MS unless none are stored yet.
+ * Recomputes the stored estimates (and the queue's priorities, see computeAndStoreOpennessEstimates)
+ * in a child process (scripts/openness-worker.ts), so fitting them never holds the server's event
+ * loop: one at a time per dataset, and not again within `minIntervalMs` of the last start.
+ * Returns whether it started one.
  */
-export function recomputeOpennessInBackground(datasetId: number, neverComputed: boolean): void {
+export function recomputeOpennessInBackground(
+  db: Db,
+  datasetId: number,
+  minIntervalMs: number = OPENNESS_RECOMPUTE_MS,
+): boolean {
   const now = Date.now();
-  if (computing.has(datasetId)) return;
-  if (!neverComputed && now - (lastStarted.get(datasetId) ?? -Infinity) < OPENNESS_RECOMPUTE_MS) return;
-  computing.add(datasetId);
-  lastStarted.set(datasetId, now);
-  const child = spawn(
+  const key = `${db.$client.name}:${datasetId}`;
+  if (computing.has(key)) return false;
+  if (now - (lastStarted.get(key) ?? -Infinity) < minIntervalMs) return false;
+  computing.add(key);
+  lastStarted.set(key, now);
+  const child = spawnBackground(
     process.execPath,
-    ["--import", "tsx", path.join("scripts", "openness-worker.ts"), String(datasetId)],
+    ["--import", "tsx", path.join("scripts", "openness-worker.ts"), String(datasetId), db.$client.name],
     { cwd: process.cwd(), env: process.env, stdio: ["ignore", "inherit", "inherit"] },
   );
-  const done = () => computing.delete(datasetId);
+  const done = () => computing.delete(key);
   child.on("error", (error) => {
     console.error(`Octorank: the openness estimates of dataset ${datasetId} could not be computed:`, error);
     done();
   });
   child.on("exit", done);
+  return true;
+}
+
+/** Whether a child process is computing the dataset's estimates now (the tests wait on it). */
+export function isComputingOpenness(db: Db, datasetId: number): boolean {
+  return computing.has(`${db.$client.name}:${datasetId}`);
 }

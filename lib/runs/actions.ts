@@ -3,16 +3,15 @@
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
 import { getDb } from "@/lib/db";
-import { formArgument } from "@/lib/http/body";
+import { formAction, type FormActionState } from "@/lib/http/action";
 import { kickScheduler } from "@/lib/runs/scheduler";
 import { trainSettingDefaults } from "@/lib/runs/training";
 import { missingOpennessFromText, requestRun, trainSettingFromText } from "@/lib/runs/request-run";
 import { RunError } from "@/lib/runs/schemas";
 import { reproducePaper } from "@/lib/runs/repro";
-import { currentUser } from "@/lib/auth/session";
-import { hasRole } from "@/lib/auth/roles";
+import { requirePageUser } from "@/lib/auth/session";
 
-export type CreateRunState = { message?: string; fieldErrors?: Record<string, string> };
+export type CreateRunState = FormActionState & { fieldErrors?: Record<string, string> };
 
 /** Reads the trainer settings from `train.<name>` fields, typed like their defaults. */
 function trainSettingsFrom(form: FormData): { settings: Record<string, unknown>; errors: Record<string, string> } {
@@ -35,47 +34,45 @@ function trainSettingsFrom(form: FormData): { settings: Record<string, unknown>;
 }
 
 export async function createRunAction(_previous: CreateRunState, formData: FormData): Promise<CreateRunState> {
-  const user = await currentUser();
-  if (!user || !hasRole(user.role, "researcher")) return { message: "Only researchers can start training runs." };
-  const form = formArgument(formData);
-  if (!form) return { message: "Send the form's fields." };
-  const { settings, errors } = trainSettingsFrom(form);
-  if (Object.keys(errors).length) return { message: "Some training settings are not numbers.", fieldErrors: errors };
-  const policy = form.get("missingOpenness");
-  let runId: number;
-  try {
-    runId = requestRun(
-      getDb(),
-      {
-        datasetId: form.get("datasetId"),
-        name: form.get("name") ?? undefined,
-        utility: form.get("utility"),
-        heldOutShare: form.get("heldOutShare"),
-        seed: form.get("seed"),
-        missingOpenness: missingOpennessFromText(
-          typeof policy === "string" ? policy : undefined,
-          form.get("assumedOpenness"),
-        ),
-        acceptedOnly: form.get("acceptedOnly") ?? false,
-        train: settings,
-      },
-      { userId: user.id, origin: "web" },
-    ).id;
-  } catch (error) {
-    if (error instanceof RunError) {
-      const details = error.details as { fieldErrors?: Record<string, string> } | undefined;
-      return { message: error.message, fieldErrors: details?.fieldErrors };
+  return formAction("researcher", formData, (user, form): CreateRunState => {
+    const { settings, errors } = trainSettingsFrom(form);
+    if (Object.keys(errors).length) return { error: "Some training settings are not numbers.", fieldErrors: errors };
+    const policy = form.get("missingOpenness");
+    let runId: number;
+    try {
+      runId = requestRun(
+        getDb(),
+        {
+          datasetId: form.get("datasetId"),
+          name: form.get("name") ?? undefined,
+          utility: form.get("utility"),
+          heldOutShare: form.get("heldOutShare"),
+          seed: form.get("seed"),
+          missingOpenness: missingOpennessFromText(
+            typeof policy === "string" ? policy : undefined,
+            form.get("assumedOpenness"),
+          ),
+          acceptedOnly: form.get("acceptedOnly") ?? false,
+          train: settings,
+        },
+        { userId: user.id, origin: "web" },
+      ).id;
+    } catch (error) {
+      // A run's refusal names the fields at fault, for the form to mark.
+      if (error instanceof RunError) {
+        const details = error.details as { fieldErrors?: Record<string, string> } | undefined;
+        return { error: error.message, fieldErrors: details?.fieldErrors };
+      }
+      throw error;
     }
-    throw error;
-  }
-  kickScheduler();
-  revalidatePath("/runs");
-  redirect(`/runs/${runId}`);
+    kickScheduler();
+    revalidatePath("/runs");
+    redirect(`/runs/${runId}`);
+  });
 }
 
 export async function reproducePaperAction(): Promise<void> {
-  const user = await currentUser();
-  if (!user || !hasRole(user.role, "researcher")) redirect("/forbidden?need=researcher");
+  const user = await requirePageUser("researcher", "/runs");
   const { log, conditioned } = reproducePaper(getDb(), user.id);
   kickScheduler();
   revalidatePath("/runs");

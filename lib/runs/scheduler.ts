@@ -9,9 +9,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { getDb } from "@/lib/db";
-import { isProcessAlive } from "@/lib/process";
+import { isProcessAlive, spawnBackground } from "@/lib/process";
 import {
   claimNextQueuedRun,
   failOrphanedRuns,
@@ -115,11 +115,15 @@ function startNextRun(): void {
   const run = claimNextQueuedRun(db);
   if (!run) return;
   // `node --import tsx` rather than the tsx binary: one process, so the pid is the worker itself.
-  const child = spawn(process.execPath, ["--import", "tsx", path.join("scripts", "run-worker.ts"), String(run.id)], {
-    cwd: process.cwd(),
-    env: process.env,
-    stdio: ["ignore", "inherit", "pipe"],
-  });
+  const child = spawnBackground(
+    process.execPath,
+    ["--import", "tsx", path.join("scripts", "run-worker.ts"), String(run.id)],
+    {
+      cwd: process.cwd(),
+      env: process.env,
+      stdio: ["ignore", "inherit", "pipe"],
+    },
+  );
   s.current = { runId: run.id, child };
   if (child.pid) setWorkerPid(db, run.id, child.pid);
   // The server log gets everything; the run keeps the gist, for a worker that dies before it can say why itself.

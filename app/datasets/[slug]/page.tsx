@@ -7,7 +7,11 @@ import { SortableTable } from "@/components/datasets/sortable-table";
 import { PromptBrowser } from "@/components/datasets/prompt-browser";
 import { OpennessEstimateSummary } from "@/components/datasets/openness-estimate-summary";
 import { AutoRefresh } from "@/components/runs/auto-refresh";
-import { recomputeOpennessInBackground, storedOpennessEstimates } from "@/lib/openness/estimates";
+import {
+  OPENNESS_RECOMPUTE_MS,
+  recomputeOpennessInBackground,
+  storedOpennessEstimates,
+} from "@/lib/openness/estimates";
 import { AGREEMENT_THRESHOLDS, getDataset, histogramBins, listDatasetRuns } from "@/lib/datasets/queries";
 import { datasetAnnotators, parsePromptSearch, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
 import { datasetAggregates, refreshInBackground, refreshPromptStats } from "@/lib/datasets/prompt-stats";
@@ -89,7 +93,8 @@ export default async function Page({
     row.id,
     prompts.rows.map((p) => p.id),
   );
-  if (!openness.current) recomputeOpennessInBackground(row.id, openness.computedAt === null);
+  if (!openness.current)
+    recomputeOpennessInBackground(db, row.id, openness.computedAt === null ? 0 : OPENNESS_RECOMPUTE_MS);
   const runs = listDatasetRuns(db, dataset.id);
   const t = AGREEMENT_THRESHOLDS;
   const flaggedPrompts = summary.flaggedPrompts;
