@@ -83,7 +83,9 @@ test("pages run under the CSP: sign-in, the ranking board, the dataset charts an
   });
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (event) => {
-      console.error(`Refused to load: ${event.violatedDirective} ${event.blockedURI}`);
+      console.error(
+        `Refused to load: ${event.violatedDirective} ${event.blockedURI} (${event.sourceFile}:${event.lineNumber}:${event.columnNumber})`,
+      );
     });
   });
   const admin = createTestUser("admin", "csp");
@@ -409,7 +411,9 @@ test("every page renders under the CSP with no violation reported", async ({ pag
   });
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (event) => {
-      console.error(`Refused to load: ${event.violatedDirective} ${event.blockedURI}`);
+      console.error(
+        `Refused to load: ${event.violatedDirective} ${event.blockedURI} (${event.sourceFile}:${event.lineNumber}:${event.columnNumber})`,
+      );
     });
   });
   const admin = createTestUser("admin", "csp-all");
@@ -554,7 +558,7 @@ test("a page left open after its session ended can no longer act, nor read the r
     db.close();
   }
   await form.getByRole("button", { name: "Create user" }).click();
-  await expect(form.getByTestId("action-error")).toContainText("Only an admin");
+  await expect(form.getByTestId("action-error")).toContainText("This needs the admin role");
   expect(query("select id from users where email = ?", created)).toEqual([]);
   // The same cookie on the review JSON API and the session endpoint.
   expect((await page.request.get("/api/annotations/1/reviews")).status()).toBe(401);
