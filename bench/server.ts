@@ -32,6 +32,8 @@ type Phase = {
   p50: number;
   p99: number;
   max: number;
+  /** CPU time the next-server process used during the phase (NaN where /proc is not readable). */
+  serverCpuMs: number;
 };
 
 type Annotator = { token: string; pending: { promptId: number; responseIds: number[] } | null; busy: boolean };
@@ -103,8 +105,47 @@ function writeImportFile(file: string, lines: number): void {
   fs.closeSync(fd);
 }
 
+/** User + system CPU time of a process, from /proc (Linux; clock ticks of 10 ms). */
+function cpuMs(pid: number | null): number {
+  if (pid === null) return NaN;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The `next start` process under scripts/start.ts: the one that serves, whose CPU time a phase reports. */
+function nextServerPid(root: number): number | null {
+  try {
+    const parents = new Map<number, number>();
+    for (const entry of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        parents.set(
+          Number(entry),
+          Number(fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1]),
+        );
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    for (const [pid] of parents) {
+      let up = parents.get(pid);
+      while (up !== undefined && up !== root && up > 1) up = parents.get(up);
+      if (up === root && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("next-server")) return pid;
+    }
+  } catch {
+    // No /proc: CPU times are not reported.
+  }
+  return null;
+}
+
 class Server {
   private child: ChildProcess | null = null;
+  /** The serving process, found once it answers. */
+  pid: number | null = null;
   constructor(
     readonly base: string,
     private readonly env: NodeJS.ProcessEnv,
@@ -118,7 +159,10 @@ class Server {
     });
     for (let i = 0; i < 600; i++) {
       try {
-        if ((await fetch(`${this.base}/login`)).ok) return;
+        if ((await fetch(`${this.base}/login`)).ok) {
+          this.pid = this.child.pid ? nextServerPid(this.child.pid) : null;
+          return;
+        }
       } catch {
         // Not listening yet.
       }
@@ -221,7 +265,12 @@ async function step(base: string, annotator: Annotator, slug: string): Promise<{
   return { ms: performance.now() - started, status };
 }
 
-function summarise(name: string, samples: { ms: number; status: number }[], seconds: number): Phase {
+function summarise(
+  name: string,
+  samples: { ms: number; status: number }[],
+  seconds: number,
+  serverCpuMs: number,
+): Phase {
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   const statuses: Record<string, number> = {};
   for (const s of samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
@@ -234,13 +283,18 @@ function summarise(name: string, samples: { ms: number; status: number }[], seco
     p50: quantile(sorted, 0.5),
     p99: quantile(sorted, 0.99),
     max: sorted.at(-1) ?? NaN,
+    serverCpuMs,
   };
 }
+
+/** The serving process of this run, whose CPU time each phase reports. */
+let servingPid: number | null = null;
 
 async function closedLoop(base: string, annotators: Annotator[], slug: string, seconds: number): Promise<Phase> {
   const samples: { ms: number; status: number }[] = [];
   const until = performance.now() + seconds * 1000;
   const started = performance.now();
+  const cpuBefore = cpuMs(servingPid);
   await Promise.all(
     annotators.map(async (a) => {
       while (performance.now() < until) samples.push(await step(base, a, slug));
@@ -250,6 +304,7 @@ async function closedLoop(base: string, annotators: Annotator[], slug: string, s
     `closed loop, ${annotators.length} connections, ${slug}`,
     samples,
     (performance.now() - started) / 1000,
+    cpuMs(servingPid) - cpuBefore,
   );
 }
 
@@ -265,6 +320,7 @@ async function openLoop(
   const inFlight: Promise<void>[] = [];
   const total = Math.round(seconds * rate);
   const started = performance.now();
+  const cpuBefore = cpuMs(servingPid);
   let next = 0;
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / rate;
@@ -282,7 +338,7 @@ async function openLoop(
     );
   }
   await Promise.all(inFlight);
-  return summarise(name, samples, (performance.now() - started) / 1000);
+  return summarise(name, samples, (performance.now() - started) / 1000, cpuMs(servingPid) - cpuBefore);
 }
 
 function print(phases: Phase[]): void {
@@ -294,11 +350,22 @@ function print(phases: Phase[]): void {
     p.p99.toFixed(1),
     p.max.toFixed(1),
     String(p.errors),
+    (p.serverCpuMs / p.requests).toFixed(2),
     Object.entries(p.statuses)
       .map(([s, n]) => `${s}:${n}`)
       .join(" "),
   ]);
-  const header = ["phase", "requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "statuses"];
+  const header = [
+    "phase",
+    "requests",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "max ms",
+    "errors",
+    "server CPU ms/req",
+    "statuses",
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
@@ -333,6 +400,7 @@ export async function run(argv: string[]): Promise<void> {
   const port = Number(values.port);
   const base = `http://127.0.0.1:${port}`;
 
+  const loadAtStart = os.loadavg();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-bench-server-"));
   const databasePath = path.join(dir, "octorank.db");
   console.error(`Preparing ${databasePath}: the demo, ${promptCount} prompts, ${connections} annotators…`);
@@ -409,6 +477,7 @@ export async function run(argv: string[]): Promise<void> {
   try {
     console.error("Starting next start…");
     await server.start();
+    servingPid = server.pid;
     // Two groups, so that a phase's annotators are not already at the end of their queue.
     const group = (from: number) =>
       annotatorTokens.slice(from, from + connections).map((token) => ({ token, pending: null, busy: false }));
@@ -431,10 +500,8 @@ export async function run(argv: string[]): Promise<void> {
   }
 
   print(phases);
-  const machine = `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, load average ${os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ")}`;
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(" ");
+  const machine = `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, load average ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end`;
   if (selected.size < PHASES.length) {
     console.log(machine);
     return;

@@ -1,5 +1,7 @@
+import path from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { STATEMENT_CACHE_SIZE, withoutCommitSync } from "@/db";
+import { BUSY_TIMEOUT_MS, isDatabaseBusy, STATEMENT_CACHE_SIZE, withoutCommitSync, writeWhenUnlocked } from "@/db";
 import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
 import { saveAnnotation } from "@/lib/annotations/annotations";
 import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
@@ -72,5 +74,40 @@ describe("the connection", () => {
     // Bounded: a flood of distinct SQL texts does not keep every statement.
     for (let i = 0; i <= STATEMENT_CACHE_SIZE; i++) sqlite.prepare(`select ${i} as n`);
     expect(sqlite.prepare(sql)).not.toBe(first);
+  });
+});
+
+describe("a request's write while another process holds the lock", () => {
+  it("waits on timers, so the event loop serves others meanwhile, then writes", async () => {
+    const other = new Database(path.join(temp.dir, "test.db"));
+    other.exec("begin immediate");
+    const events: string[] = [];
+    const writing = writeWhenUnlocked(temp.db, () => {
+      addUser(temp.db, "waited");
+      events.push("written");
+    });
+    // Another request's turn comes while the write waits; then the other writer commits.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    events.push("other request served");
+    other.exec("commit");
+    await writing;
+    expect(events).toEqual(["other request served", "written"]);
+    expect(temp.db.$client.prepare("select count(*) as n from users where name = 'waited'").get()).toEqual({ n: 1 });
+    // The connection waits for locks as before for everything else.
+    expect(temp.db.$client.pragma("busy_timeout", { simple: true })).toBe(BUSY_TIMEOUT_MS);
+    other.close();
+  });
+
+  it("gives up with SQLITE_BUSY when the lock is not freed in time", async () => {
+    const other = new Database(path.join(temp.dir, "test.db"));
+    other.exec("begin immediate");
+    try {
+      const error = await writeWhenUnlocked(temp.db, () => addUser(temp.db, "never"), 30).catch((e: unknown) => e);
+      expect(isDatabaseBusy(error)).toBe(true);
+    } finally {
+      other.exec("rollback");
+      other.close();
+    }
+    expect(temp.db.$client.prepare("select count(*) as n from users where name = 'never'").get()).toEqual({ n: 0 });
   });
 });

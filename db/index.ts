@@ -9,6 +9,9 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 
 export const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
 
+/** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /** Opens a SQLite file with the settings every connection needs, and applies pending migrations. */
 export function openDatabase(file: string): Db {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -16,7 +19,7 @@ export function openDatabase(file: string): Db {
   if (file !== ":memory:") ownerOnly(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // Durable on power loss for acknowledged writes: each commit waits for its fsync (see
   // withoutCommitSync for the writes that may skip it).
   sqlite.pragma("synchronous = FULL");
@@ -79,6 +82,41 @@ export function withoutCommitSync<T>(db: Db, write: () => T): T {
 export function isDatabaseBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
+/**
+ * Runs `write` with no busy wait: it throws SQLITE_BUSY at once if another connection holds the
+ * write lock, rather than SQLite sleeping on this thread (which, in the server, is every request's
+ * thread) until the lock is free.
+ */
+export function withoutBusyWait<T>(db: Db, write: () => T): T {
+  const sqlite = db.$client;
+  if (sqlite.inTransaction) return write();
+  sqlite.pragma("busy_timeout = 0");
+  try {
+    return write();
+  } finally {
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
+/**
+ * For a request's writes (a queue claim, an annotation): while another process (an import, a
+ * trainer) holds the write lock, waits for it on timers, so that the server answers other requests
+ * meanwhile; SQLite's own busy wait would sleep on the event loop and hold up every request
+ * behind this one. `write` runs again from the start after each refusal, so what it committed
+ * before being refused must be harmless to redo. Throws the busy error after `timeoutMs`.
+ */
+export async function writeWhenUnlocked<T>(db: Db, write: () => T, timeoutMs = BUSY_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 1; ; wait = Math.min(wait * 2, 8)) {
+    try {
+      return withoutBusyWait(db, write);
+    } catch (error) {
+      if (!isDatabaseBusy(error) || Date.now() + wait > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
 }
 
 /**

@@ -125,6 +125,21 @@ test("searching a dataset's prompts: URL-driven filters, literal % and ', pages,
   await expect(page.getByTestId("prompt-table").locator("tbody tr")).toHaveCount(50);
   await page.getByTestId("pager-next").click();
   await expect(page).toHaveURL(/page=2/);
+  // Next and Previous go on from where the page ends (a cursor), not by an OFFSET; First and Last jump.
+  await expect(page).toHaveURL(/after=\d+/);
+  await expect(page.getByTestId("search-summary")).toHaveText("51–100 of 120 prompts");
+  await page.getByTestId("pager-last").click();
+  await expect(page.getByTestId("search-summary")).toHaveText("101–120 of 120 prompts");
+  await expect(page.getByTestId("pager-next")).toHaveCount(0);
+  await page.getByTestId("pager-previous").click();
+  await expect(page).toHaveURL(/before=\d+/);
+  await expect(page.getByTestId("search-summary")).toHaveText("51–100 of 120 prompts");
+  await page.getByTestId("pager-previous").click();
+  await expect(page.getByTestId("search-summary")).toHaveText("1–50 of 120 prompts");
+  await expect(page.getByTestId("pager-previous")).toHaveCount(0);
+  await page.goto(`/datasets/${slug}?page=2&after=zzz`);
+  await expect(page.getByTestId("search-summary")).toHaveText("51–100 of 120 prompts");
+  await page.goto(`/datasets/${slug}?page=2`);
   await expect(page.getByTestId("search-summary")).toHaveText("51–100 of 120 prompts");
 
   await page.getByTestId("search-q").fill("100%");

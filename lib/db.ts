@@ -3,12 +3,17 @@
  * open a file; which file, and keeping one connection, is the app's business.
  */
 import { openDatabase, type Db } from "@/db";
+import { checkpointInBackground } from "@/db/checkpoint";
 import { databasePath } from "@/lib/env";
 
 // Cached on globalThis so that dev reloads don't open a new connection each time.
 const globalForDb = globalThis as unknown as { octorankDb?: Db };
 
 export function getDb(): Db {
-  globalForDb.octorankDb ??= openDatabase(databasePath());
+  if (!globalForDb.octorankDb) {
+    const file = databasePath();
+    globalForDb.octorankDb = openDatabase(file);
+    checkpointInBackground(globalForDb.octorankDb, file);
+  }
   return globalForDb.octorankDb;
 }

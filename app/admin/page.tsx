@@ -16,9 +16,9 @@ import { QUEUE_ORDER_DESCRIPTIONS } from "@/lib/annotations/queue";
 import { QUEUE_ORDER_NAMES } from "@/db/schema";
 import { requirePageUser } from "@/lib/auth/session";
 import { cardVariants } from "@/components/ui/card";
-import { Field, fieldRowVariants } from "@/components/ui/field";
+import { CompactInput, CompactSelect, Field, fieldRowVariants } from "@/components/ui/field";
 import { PageHeader, PageSection } from "@/components/ui/page-header";
-import { Input, Select } from "@/components/ui/input";
+import { Select } from "@/components/ui/input";
 import { DataTable, TableCell, TableRow } from "@/components/ui/table";
 import { Textarea } from "@/components/ui/textarea";
 
@@ -120,29 +120,21 @@ export default async function Page() {
           testId="create-user"
           label="Create a user"
         >
-          <Field size="sm" label="Email">
-            <Input name="email" type="email" required density="compact" />
-          </Field>
-          <Field size="sm" label="Name">
-            <Input name="name" required density="compact" />
-          </Field>
-          <Field size="sm" label="Role">
-            <Select name="role" defaultValue="annotator" density="compact">
-              {ROLES.map((r) => (
-                <option key={r}>{r}</option>
-              ))}
-            </Select>
-          </Field>
-          <Field size="sm" label="Initial password (8+)">
-            <Input
-              name="password"
-              type="password"
-              minLength={8}
-              required
-              autoComplete="new-password"
-              density="compact"
-            />
-          </Field>
+          <CompactInput label="Email" name="email" type="email" required />
+          <CompactInput label="Name" name="name" required />
+          <CompactSelect label="Role" name="role" defaultValue="annotator">
+            {ROLES.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </CompactSelect>
+          <CompactInput
+            label="Initial password (8+)"
+            name="password"
+            type="password"
+            minLength={8}
+            required
+            autoComplete="new-password"
+          />
           <SubmitButton>Create user</SubmitButton>
         </ActionForm>
       </PageSection>
@@ -158,20 +150,16 @@ export default async function Page() {
           testId="create-token"
           label="Create an API token"
         >
-          <Field size="sm" label="Token name">
-            <Input name="name" required placeholder="nightly export" density="compact" data-testid="token-name" />
-          </Field>
-          <Field size="sm" label="For user">
-            <Select name="userId" defaultValue={me.id} density="compact">
-              {users
-                .filter((u) => !u.disabled)
-                .map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.email} ({u.role})
-                  </option>
-                ))}
-            </Select>
-          </Field>
+          <CompactInput label="Token name" name="name" required placeholder="nightly export" data-testid="token-name" />
+          <CompactSelect label="For user" name="userId" defaultValue={me.id}>
+            {users
+              .filter((u) => !u.disabled)
+              .map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.email} ({u.role})
+                </option>
+              ))}
+          </CompactSelect>
           <SubmitButton data-testid="token-create">Create token</SubmitButton>
         </ActionForm>
         <DataTable data-testid="token-table" columns={["Name", "Prefix", "User", "Created", "Last used", "Status"]}>
@@ -226,45 +214,37 @@ export default async function Page() {
               <p className="font-mono text-xs text-slate-600">
                 {d.slug} · {d.prompts} prompts × {d.responsesPerPrompt} responses (fixed) · {d.completePrompts} complete
               </p>
-              <Field size="sm" label="Name">
-                <Input name="name" defaultValue={d.name} required density="compact" className="w-full" />
-              </Field>
-              <Field size="sm" label="Annotations per prompt">
-                <Input
-                  name="annotationsPerPrompt"
-                  type="number"
-                  min={1}
-                  max={50}
-                  defaultValue={d.annotationsPerPrompt}
-                  density="compact"
-                  className="w-24"
-                />
-              </Field>
-              <Field size="sm" label="How annotators judge">
-                <Select
-                  name="rankingMode"
-                  defaultValue={d.rankingMode}
-                  density="compact"
-                  data-testid={`ranking-mode-${d.slug}`}
-                >
-                  <option value="ranking">rank all responses at once</option>
-                  <option value="pairwise">pairwise: two at a time (A better / tie / B better)</option>
-                </Select>
-              </Field>
-              <Field size="sm" label="Queue order">
-                <Select
-                  name="queueOrder"
-                  defaultValue={d.queueOrder}
-                  density="compact"
-                  data-testid={`queue-order-${d.slug}`}
-                >
-                  {QUEUE_ORDER_NAMES.map((o) => (
-                    <option key={o} value={o}>
-                      {QUEUE_ORDER_DESCRIPTIONS[o]}
-                    </option>
-                  ))}
-                </Select>
-              </Field>
+              <CompactInput label="Name" name="name" defaultValue={d.name} required className="w-full" />
+              <CompactInput
+                label="Annotations per prompt"
+                name="annotationsPerPrompt"
+                type="number"
+                min={1}
+                max={50}
+                defaultValue={d.annotationsPerPrompt}
+                className="w-24"
+              />
+              <CompactSelect
+                label="How annotators judge"
+                name="rankingMode"
+                defaultValue={d.rankingMode}
+                data-testid={`ranking-mode-${d.slug}`}
+              >
+                <option value="ranking">rank all responses at once</option>
+                <option value="pairwise">pairwise: two at a time (A better / tie / B better)</option>
+              </CompactSelect>
+              <CompactSelect
+                label="Queue order"
+                name="queueOrder"
+                defaultValue={d.queueOrder}
+                data-testid={`queue-order-${d.slug}`}
+              >
+                {QUEUE_ORDER_NAMES.map((o) => (
+                  <option key={o} value={o}>
+                    {QUEUE_ORDER_DESCRIPTIONS[o]}
+                  </option>
+                ))}
+              </CompactSelect>
               <Field size="sm" label="Guidelines (markdown)">
                 <Textarea name="guidelines" defaultValue={d.guidelines} rows={4} className="p-2" />
               </Field>

@@ -6,8 +6,7 @@ import { listRuns, runStatusCounts } from "@/lib/runs/lifecycle";
 import { StatusBadge, VerdictText } from "@/components/runs/status-badge";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { Field, fieldRowVariants } from "@/components/ui/field";
-import { Select } from "@/components/ui/input";
+import { CompactSelect, fieldRowVariants } from "@/components/ui/field";
 import { DataTable, TableCell, TableRow } from "@/components/ui/table";
 import { PageHeader } from "@/components/ui/page-header";
 import { num, pct, duration } from "@/components/runs/format";
@@ -64,15 +63,18 @@ export default async function RunsPage() {
         <form action="/runs/compare" className={fieldRowVariants({ card: true })}>
           <span className="mr-1 self-center font-medium text-slate-700">Compare</span>
           {(["a", "b"] as const).map((side, i) => (
-            <Field key={side} size="sm" label={`Run ${side.toUpperCase()}`}>
-              <Select name={side} defaultValue={finished[i === 0 ? 1 : 0]?.id} density="compact">
-                {finished.map((r) => (
-                  <option key={r.id} value={r.id}>
-                    #{r.id} {r.name}
-                  </option>
-                ))}
-              </Select>
-            </Field>
+            <CompactSelect
+              key={side}
+              label={`Run ${side.toUpperCase()}`}
+              name={side}
+              defaultValue={finished[i === 0 ? 1 : 0]?.id}
+            >
+              {finished.map((r) => (
+                <option key={r.id} value={r.id}>
+                  #{r.id} {r.name}
+                </option>
+              ))}
+            </CompactSelect>
           ))}
           <Button type="submit" variant="secondary" size="sm" className="h-9">
             Compare side by side

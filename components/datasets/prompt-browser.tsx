@@ -9,8 +9,8 @@ import {
 } from "@/lib/datasets/prompt-search";
 import { REVIEW_STATE_LABELS, REVIEW_STATES } from "@/lib/annotations/review";
 import { Button, buttonVariants } from "@/components/ui/button";
-import { Field, fieldRowVariants } from "@/components/ui/field";
-import { Input, Select } from "@/components/ui/input";
+import { CompactInput, CompactSelect, fieldRowVariants } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
 import { DataTable, TableCell, TableRow } from "@/components/ui/table";
 import { cn } from "@/lib/utils";
 
@@ -67,31 +67,28 @@ export function PromptBrowser({
         className={fieldRowVariants({ card: true, phoneGrid: true })}
         data-testid="prompt-search"
       >
-        <Field size="sm" label="Text or id contains" className="min-w-48 flex-1 col-span-2">
-          <Input
-            name="q"
-            type="search"
-            defaultValue={search.q ?? ""}
-            maxLength={200}
-            placeholder="e.g. haiku"
-            density="compact"
-            className="w-full"
-            data-testid="search-q"
-          />
-        </Field>
-        <Field size="sm" label="Agreement">
-          <Select
-            name="agreement"
-            defaultValue={search.agreement ?? ""}
-            density="compact"
-            data-testid="search-agreement"
-          >
-            <option value="">any</option>
-            <option value="low">low (W &lt; {lowAgreement})</option>
-            <option value="ok">W ≥ {lowAgreement}</option>
-            <option value="none">not measurable yet</option>
-          </Select>
-        </Field>
+        <CompactInput
+          label="Text or id contains"
+          fieldClassName="min-w-48 flex-1 col-span-2"
+          name="q"
+          type="search"
+          defaultValue={search.q ?? ""}
+          maxLength={200}
+          placeholder="e.g. haiku"
+          className="w-full"
+          data-testid="search-q"
+        />
+        <CompactSelect
+          label="Agreement"
+          name="agreement"
+          defaultValue={search.agreement ?? ""}
+          data-testid="search-agreement"
+        >
+          <option value="">any</option>
+          <option value="low">low (W &lt; {lowAgreement})</option>
+          <option value="ok">W ≥ {lowAgreement}</option>
+          <option value="none">not measurable yet</option>
+        </CompactSelect>
         <fieldset className="flex items-end gap-1">
           <legend className="text-xs text-slate-600">Openness from – to</legend>
           {(["open_min", "open_max"] as const).map((name) => (
@@ -115,40 +112,34 @@ export function PromptBrowser({
             </Fragment>
           ))}
         </fieldset>
-        <Field size="sm" label="Flag">
-          <Select name="flag" defaultValue={search.flag ?? ""} density="compact" data-testid="search-flag">
-            <option value="">any</option>
-            <option value="not_rankable">someone could not rank</option>
-            <option value="commented">has a comment</option>
-            <option value="unannotated">no annotations yet</option>
-          </Select>
-        </Field>
-        <Field size="sm" label="Annotator">
-          <Select
-            name="annotator"
-            defaultValue={search.annotator ? String(search.annotator) : ""}
-            density="compact"
-            className="sm:max-w-48"
-            data-testid="search-annotator"
-          >
-            <option value="">anyone</option>
-            {annotators.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </Select>
-        </Field>
-        <Field size="sm" label="Review">
-          <Select name="review" defaultValue={search.review ?? ""} density="compact" data-testid="search-review">
-            <option value="">any</option>
-            {REVIEW_STATES.map((state) => (
-              <option key={state} value={state}>
-                has one {REVIEW_STATE_LABELS[state]}
-              </option>
-            ))}
-          </Select>
-        </Field>
+        <CompactSelect label="Flag" name="flag" defaultValue={search.flag ?? ""} data-testid="search-flag">
+          <option value="">any</option>
+          <option value="not_rankable">someone could not rank</option>
+          <option value="commented">has a comment</option>
+          <option value="unannotated">no annotations yet</option>
+        </CompactSelect>
+        <CompactSelect
+          label="Annotator"
+          name="annotator"
+          defaultValue={search.annotator ? String(search.annotator) : ""}
+          className="sm:max-w-48"
+          data-testid="search-annotator"
+        >
+          <option value="">anyone</option>
+          {annotators.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name}
+            </option>
+          ))}
+        </CompactSelect>
+        <CompactSelect label="Review" name="review" defaultValue={search.review ?? ""} data-testid="search-review">
+          <option value="">any</option>
+          {REVIEW_STATES.map((state) => (
+            <option key={state} value={state}>
+              has one {REVIEW_STATE_LABELS[state]}
+            </option>
+          ))}
+        </CompactSelect>
         {search.sort && search.sort !== "id" && <input type="hidden" name="sort" value={search.sort} />}
         <div className="flex gap-2">
           <Button type="submit" size="sm" className="h-9" data-testid="search-submit">
@@ -246,9 +237,19 @@ export function PromptBrowser({
         <nav aria-label="Pages of prompts" className="flex flex-wrap items-center gap-2 text-sm" data-testid="pager">
           {result.page > 1 && (
             <Link
-              href={href({ page: Math.min(result.page - 1, result.pages) })}
+              href={href({ page: 1 })}
+              className={buttonVariants({ variant: "secondary", size: "sm" })}
+              data-testid="pager-first"
+            >
+              « First
+            </Link>
+          )}
+          {result.previous && (
+            <Link
+              href={href({ page: result.page - 1, before: result.previous })}
               className={buttonVariants({ variant: "secondary", size: "sm" })}
               rel="prev"
+              data-testid="pager-previous"
             >
               ← Previous
             </Link>
@@ -256,14 +257,23 @@ export function PromptBrowser({
           <span className="text-slate-600">
             Page {result.page} of {result.pages}
           </span>
-          {result.page < result.pages && (
+          {result.next && (
             <Link
-              href={href({ page: result.page + 1 })}
+              href={href({ page: result.page + 1, after: result.next })}
               className={buttonVariants({ variant: "secondary", size: "sm" })}
               rel="next"
               data-testid="pager-next"
             >
               Next →
+            </Link>
+          )}
+          {result.page < result.pages && (
+            <Link
+              href={href({ page: result.pages })}
+              className={buttonVariants({ variant: "secondary", size: "sm" })}
+              data-testid="pager-last"
+            >
+              Last »
             </Link>
           )}
         </nav>

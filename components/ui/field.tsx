@@ -1,6 +1,7 @@
 import type { ComponentProps, ReactNode } from "react";
 import { cva } from "class-variance-authority";
 import { cardVariants } from "@/components/ui/card";
+import { Input, Select } from "@/components/ui/input";
 import { cn } from "@/lib/utils";
 
 /** The id of a field's error message, for the control's aria-describedby. */
@@ -56,6 +57,26 @@ export function Field({
       {hint && <span className="mt-0.5 block text-xs font-normal text-slate-600">{hint}</span>}
       <FieldError name={name} error={error} />
     </label>
+  );
+}
+
+type CompactProps = { label: ReactNode; fieldClassName?: string };
+
+/** A compact input under a small caption, for a row of fields (fieldRowVariants) or a side panel. */
+export function CompactInput({ label, fieldClassName, ...input }: ComponentProps<typeof Input> & CompactProps) {
+  return (
+    <Field size="sm" label={label} className={fieldClassName}>
+      <Input density="compact" {...input} />
+    </Field>
+  );
+}
+
+/** A compact select under a small caption, for a row of fields (fieldRowVariants) or a side panel. */
+export function CompactSelect({ label, fieldClassName, ...select }: ComponentProps<typeof Select> & CompactProps) {
+  return (
+    <Field size="sm" label={label} className={fieldClassName}>
+      <Select density="compact" {...select} />
+    </Field>
   );
 }
 
@@ -120,7 +141,10 @@ export const fieldRowVariants = cva("flex flex-wrap items-end gap-3 text-sm", {
      * a row of selects ends up ragged. A field with `col-span-2` takes the whole line.
      */
     phoneGrid: {
-      true: "max-sm:grid max-sm:grid-cols-2 max-sm:*:min-w-0 max-sm:[&_input]:w-full max-sm:[&_input]:min-w-0 max-sm:[&_select]:w-full",
+      true: [
+        "max-sm:grid max-sm:grid-cols-2 max-sm:*:min-w-0",
+        "max-sm:[&_[data-slot=input]]:w-full max-sm:[&_[data-slot=input]]:min-w-0 max-sm:[&_[data-slot=select]]:w-full",
+      ],
       false: "",
     },
   },

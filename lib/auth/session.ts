@@ -3,7 +3,7 @@ import { getServerSession } from "next-auth";
 import { getToken } from "next-auth/jwt";
 import { redirect } from "next/navigation";
 import { and, eq, isNull } from "drizzle-orm";
-import { schema, withoutCommitSync } from "@/db";
+import { isDatabaseBusy, schema, withoutBusyWait, withoutCommitSync } from "@/db";
 import { getDb } from "@/lib/db";
 import { authOptions, liveSession } from "@/lib/auth/options";
 import { hasRole, type SessionUser } from "@/lib/auth/roles";
@@ -67,14 +67,22 @@ function tokenUser(request: Request, token: string): SessionUser | null {
   // "Last used" to the minute is all the admin page shows; a write per request would cost every
   // API call a commit. A minute lost to a power cut is harmless, so it does not wait for the disk.
   const now = Date.now();
-  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOKEN_USE_RESOLUTION_MS)
-    withoutCommitSync(db, () =>
-      db
-        .update(schema.apiTokens)
-        .set({ lastUsedAt: new Date(now) })
-        .where(eq(schema.apiTokens.id, row.id))
-        .run(),
-    );
+  // Nor does it wait for the lock: while an import holds it, a later request records the minute.
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOKEN_USE_RESOLUTION_MS) {
+    try {
+      withoutBusyWait(db, () =>
+        withoutCommitSync(db, () =>
+          db
+            .update(schema.apiTokens)
+            .set({ lastUsedAt: new Date(now) })
+            .where(eq(schema.apiTokens.id, row.id))
+            .run(),
+        ),
+      );
+    } catch (error) {
+      if (!isDatabaseBusy(error)) throw error;
+    }
+  }
   return activeUser(row.userId);
 }
 

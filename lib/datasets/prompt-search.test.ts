@@ -5,7 +5,13 @@ import type { Db } from "@/db";
 import { datasetAgreement, getDataset, getDatasetProgress, histogramBins } from "@/lib/datasets/queries";
 import { importJsonlFile } from "@/lib/datasets/import";
 import { moveStagedPrompts } from "@/lib/datasets/writer";
-import { parsePromptSearch, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
+import {
+  cursorQueries,
+  parsePromptSearch,
+  PROMPT_SORTS,
+  promptSearchQuery,
+  searchPrompts,
+} from "@/lib/datasets/prompt-search";
 import {
   agreementSummary,
   annotatorStats,
@@ -190,6 +196,85 @@ describe("searchPrompts", () => {
       total: 120,
       page: 99,
     });
+  });
+
+  it.each(PROMPT_SORTS)(
+    "walks every page by cursor, forwards and back, as the sorted list cuts into pages (sort %s)",
+    async (sort) => {
+      const dataset = await importRandom(230);
+      refreshPromptStats(db, dataset.id);
+      const size = 20;
+      const search = (params: Record<string, string>) =>
+        searchPrompts(db, dataset.id, parsePromptSearch({ sort, ...params }), size);
+      const all = searchPrompts(db, dataset.id, parsePromptSearch({ sort }), 1000).rows.map((r) => r.id);
+      const expected = Array.from({ length: Math.ceil(all.length / size) }, (_, i) =>
+        all.slice(i * size, (i + 1) * size),
+      );
+      expect(expected).toHaveLength(12);
+      // The data has what cursors must get right: ties in the sorted value, and (W) prompts without one.
+      const stats = searchPrompts(db, dataset.id, parsePromptSearch({}), 1000).rows;
+      expect(stats.some((r) => r.kendallW === null)).toBe(true);
+      expect(new Set(stats.map((r) => r.rankings)).size).toBeLessThan(10);
+
+      const forward: number[][] = [];
+      let result = search({});
+      forward.push(result.rows.map((r) => r.id));
+      expect(result.previous).toBeNull();
+      while (result.next) {
+        result = search({ page: String(result.page + 1), after: result.next });
+        forward.push(result.rows.map((r) => r.id));
+        expect(result.page).toBe(forward.length);
+      }
+      expect(forward).toEqual(expected);
+
+      result = search({ page: String(expected.length) });
+      const back = [result.rows.map((r) => r.id)];
+      expect(result.next).toBeNull();
+      while (result.previous) {
+        result = search({ page: String(result.page - 1), before: result.previous });
+        back.unshift(result.rows.map((r) => r.id));
+        expect(result.page).toBe(expected.length - back.length + 1);
+      }
+      expect(back).toEqual(expected);
+
+      // A jump is the page it names; a cursor from a hand-edited URL with the wrong page number still
+      // shows the rows after it, and the last page says it is the last.
+      expect(search({ page: "7" }).rows.map((r) => r.id)).toEqual(expected[6]);
+      const seventh = search({ page: "7" });
+      const mislabelled = search({ page: "3", after: seventh.next! });
+      expect(mislabelled.rows.map((r) => r.id)).toEqual(expected[7]);
+      const nearEnd = search({ page: "2", after: search({ page: "11" }).next! });
+      expect([nearEnd.page, nearEnd.next, nearEnd.rows.map((r) => r.id)]).toEqual([12, null, expected[11]]);
+      // A cursor of another sort, or junk, starts over at page 1.
+      for (const after of ["abc", "1~2~3", sort === "id" ? "0.5~3" : "17", "null~x"])
+        expect(search({ after }).rows.map((r) => r.id)).toEqual(expected[0]);
+    },
+  );
+
+  it("reads a page after a cursor by seeking an index, never by a scan or a sort", () => {
+    const from = "from prompt_stats ps where ps.dataset_id = @datasetId";
+    for (const sort of PROMPT_SORTS)
+      for (const cursor of [
+        { value: 0.5, id: 10 },
+        { value: null, id: 10 },
+      ])
+        for (const forward of [true, false]) {
+          if (cursor.value === null && (sort === "id" || sort === "rankings")) continue;
+          for (const query of cursorQueries(from, sort, cursor, forward)) {
+            const plan = (
+              db.$client
+                .prepare(`explain query plan ${query}`)
+                .all({ datasetId: 1, cursorValue: cursor.value ?? 0, cursorId: cursor.id, limit: 51 }) as {
+                detail: string;
+              }[]
+            )
+              .map((p) => p.detail)
+              .join("; ");
+            expect(plan, `${sort} ${forward ? "after" : "before"} ${JSON.stringify(cursor)}: ${query}`).toMatch(
+              /^SEARCH ps USING (COVERING )?INDEX prompt_stats_\w+ \(dataset_id=\? AND [^)]+\)$/,
+            );
+          }
+        }
   });
 
   it("takes % _ ' and \\ literally, and an empty search means everything", async () => {

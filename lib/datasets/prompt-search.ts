@@ -24,6 +24,9 @@ const optional = <T extends z.ZodType>(schema: T) =>
 
 const openness = numeric(z.number().min(0).max(1));
 
+/** `<prompt id>` (id order) or `<sort value or "null">~<prompt id>`: where a page ends, in the sort's terms. */
+const CURSOR_PATTERN = /^(?:(?:null|-?\d{1,12}(?:\.\d{1,20})?(?:e-?\d{1,3})?)~)?\d{1,15}$/;
+
 export const promptSearchSchema = z.object({
   q: optional(
     z
@@ -39,7 +42,11 @@ export const promptSearchSchema = z.object({
   annotator: optional(numeric(z.number().int().positive())),
   review: optional(z.enum(REVIEW_STATES)),
   sort: optional(z.enum(PROMPT_SORTS)),
+  /** Which page the list is on: read as an OFFSET only for a jump, when no cursor says where to go on from. */
   page: optional(numeric(z.number().int().min(1).max(1_000_000))),
+  /** The sort key of the row just before this page (the Next link) or just after it (Previous): see cursorOf. */
+  after: optional(z.string().regex(CURSOR_PATTERN)),
+  before: optional(z.string().regex(CURSOR_PATTERN)),
 });
 export type PromptSearch = z.infer<typeof promptSearchSchema>;
 
@@ -47,9 +54,9 @@ export function parsePromptSearch(params: Record<string, string | string[] | und
   return promptSearchSchema.parse(params);
 }
 
-/** The URL query of a search (only the set fields), with `changes` applied; page resets unless given. */
+/** The URL query of a search (only the set fields), with `changes` applied; page and cursors reset unless given. */
 export function promptSearchQuery(search: PromptSearch, changes: Partial<PromptSearch> = {}): string {
-  const merged: PromptSearch = { ...search, page: undefined, ...changes };
+  const merged: PromptSearch = { ...search, page: undefined, after: undefined, before: undefined, ...changes };
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(merged)) {
     if (value === undefined || value === null || value === "") continue;
@@ -96,6 +103,9 @@ export type PromptPage = {
   page: number;
   pages: number;
   pageSize: number;
+  /** The cursors of the next and previous pages (null at either end): links go on from them without an OFFSET. */
+  next: string | null;
+  previous: string | null;
 };
 
 /** `%` and `_` in what a person typed are literal characters, not LIKE wildcards. */
@@ -180,6 +190,7 @@ export function searchPrompts(
 
   const from = `from prompt_stats ps where ${where.join(" and ")}`;
   const sqlite = db.$client;
+  const sort = search.sort ?? "id";
   // Unfiltered, the total is the dataset's maintained prompt count rather than a count of 200,000 rows.
   const total =
     where.length === 1
@@ -187,13 +198,9 @@ export function searchPrompts(
           .prepare<[number], { n: number }>("select prompts as n from dataset_stats where dataset_id = ?")
           .get(datasetId)?.n ?? 0)
       : sqlite.prepare<Params, { n: number }>(`select count(*) as n ${from}`).get(params)!.n;
-  const page = search.page ?? 1;
-  const ids = sqlite
-    .prepare<Params, { id: number }>(
-      `select ps.prompt_id as id ${from} order by ${ORDER[search.sort ?? "id"]} limit @limit offset @offset`,
-    )
-    .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize })
-    .map((r) => r.id);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const window = pageOfKeys(sqlite, from, params, search, pageSize, total);
+  const ids = window.keys.map((k) => k.id);
   const rows = sqlite
     .prepare<
       [string],
@@ -249,9 +256,144 @@ export function searchPrompts(
     }),
     notice,
     total,
-    page,
-    pages: Math.max(1, Math.ceil(total / pageSize)),
+    page: window.page,
+    pages,
     pageSize,
+    next: window.hasNext ? cursorOf(sort, window.keys.at(-1)!) : null,
+    previous: window.hasPrevious ? cursorOf(sort, window.keys[0]!) : null,
+  };
+}
+
+/** Where a row stands in a sort: the sorted value (none for id order) and the prompt id that breaks ties. */
+type SortKey = { value: number | null; id: number };
+
+type SortSpec = { column: string | null; descending: boolean; nullsLast: boolean };
+const SORT_SPEC: Record<PromptSort, SortSpec> = {
+  id: { column: null, descending: false, nullsLast: false },
+  w: { column: "ps.kendall_w", descending: false, nullsLast: true },
+  "-w": { column: "ps.kendall_w", descending: true, nullsLast: true },
+  rankings: { column: "ps.rankings", descending: true, nullsLast: false },
+};
+
+/** ORDER read backwards, for the page before a cursor. */
+const REVERSED: Record<PromptSort, string> = {
+  id: "ps.prompt_id desc",
+  w: "ps.kendall_w is null desc, ps.kendall_w desc, ps.prompt_id desc",
+  "-w": "ps.kendall_w is null desc, ps.kendall_w, ps.prompt_id desc",
+  rankings: "ps.rankings, ps.prompt_id desc",
+};
+
+export function cursorOf(sort: PromptSort, key: SortKey): string {
+  return SORT_SPEC[sort].column ? `${key.value ?? "null"}~${key.id}` : String(key.id);
+}
+
+/** A cursor of this sort, or null for one of another sort (a hand-edited URL): the list then starts over. */
+export function parseCursor(sort: PromptSort, cursor: string): SortKey | null {
+  const [value, id] = cursor.includes("~") ? cursor.split("~") : [undefined, cursor];
+  if (SORT_SPEC[sort].column === null) return value === undefined ? { value: null, id: Number(id) } : null;
+  if (value === undefined) return null;
+  if (value === "null") return SORT_SPEC[sort].nullsLast ? { value: null, id: Number(id) } : null;
+  const number = Number(value);
+  return Number.isFinite(number) ? { value: number, id: Number(id) } : null;
+}
+
+/**
+ * The stretches of the sort after (or before) a cursor, in order, each a condition an index can
+ * seek to (prompt_stats_dataset, prompt_stats_sort_*): rows with the cursor's value and a later
+ * id, then rows with a later value, then (sorting by W) the prompts without a W.
+ */
+function stretches(sort: PromptSort, key: SortKey, forward: boolean): string[] {
+  const { column, descending, nullsLast } = SORT_SPEC[sort];
+  const laterId = forward ? ">" : "<";
+  if (column === null) return [`ps.prompt_id ${laterId} @cursorId`];
+  const known = nullsLast ? `(${column} is null) = 0 and ` : "";
+  const unknown = `(${column} is null) = 1`;
+  const laterValue = forward !== descending ? ">" : "<";
+  if (key.value === null)
+    return forward
+      ? [`${unknown} and ps.prompt_id > @cursorId`]
+      : [`${unknown} and ps.prompt_id < @cursorId`, `${known}${column} is not null`];
+  const list = [
+    `${known}${column} = @cursorValue and ps.prompt_id ${laterId} @cursorId`,
+    `${known}${column} ${laterValue} @cursorValue`,
+  ];
+  if (nullsLast && forward) list.push(unknown);
+  return list;
+}
+
+/** The queries, in order, that read the rows after (or before) a cursor; parameters @cursorValue, @cursorId, @limit. */
+export function cursorQueries(from: string, sort: PromptSort, cursor: SortKey, forward: boolean): string[] {
+  const value = SORT_SPEC[sort].column ?? "null";
+  return stretches(sort, cursor, forward).map((where) => {
+    const { column, descending } = SORT_SPEC[sort];
+    // Within the prompts that have a value, the order is (value, id): the sort's own index, walked either way.
+    // (Among equal values, and among prompts without one, too: the index's order is the same there.)
+    const order =
+      column === null
+        ? `ps.prompt_id${forward ? "" : " desc"}`
+        : `${column}${forward === descending ? " desc" : ""}, ps.prompt_id${forward ? "" : " desc"}`;
+    return `select ps.prompt_id as id, ${value} as value ${from} and ${where} order by ${order} limit @limit`;
+  });
+}
+
+/**
+ * The keys of the page to show. After or before a cursor, a walk from it along the sort's index
+ * (its cost does not grow with how deep the page is); otherwise the page number as an OFFSET (a
+ * jump, or page 1). The page number shown comes with the cursor; at either end it is the real one.
+ */
+function pageOfKeys(
+  sqlite: Db["$client"],
+  from: string,
+  params: Params,
+  search: PromptSearch,
+  pageSize: number,
+  total: number,
+): { keys: SortKey[]; page: number; hasNext: boolean; hasPrevious: boolean } {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const sort = search.sort ?? "id";
+  const value = SORT_SPEC[sort].column ?? "null";
+  const select = `select ps.prompt_id as id, ${value} as value ${from}`;
+  const cursorText = search.after ?? search.before;
+  const cursor = cursorText === undefined ? null : parseCursor(sort, cursorText);
+  const page = Math.min(search.page ?? 1, search.after || search.before ? pages : Number.MAX_SAFE_INTEGER);
+  if (cursor) {
+    const forward = search.after !== undefined;
+    const keys: SortKey[] = [];
+    for (const query of cursorQueries(from, sort, cursor, forward)) {
+      if (keys.length > pageSize) break;
+      keys.push(
+        ...sqlite
+          .prepare<Params, SortKey>(query)
+          .all({ ...params, cursorValue: cursor.value ?? 0, cursorId: cursor.id, limit: pageSize + 1 - keys.length }),
+      );
+    }
+    const more = keys.length > pageSize;
+    const shown = keys.slice(0, pageSize);
+    // Nothing after it (the rows it pointed past were deleted): the last page.
+    if (forward && shown.length === 0)
+      return pageOfKeys(sqlite, from, params, { ...search, after: undefined, page: pages }, pageSize, total);
+    if (forward) return { keys: shown, page: more ? page : pages, hasNext: more, hasPrevious: true };
+    // Reached the start going back: page 1 in full, whatever the link said.
+    if (!more) return pageOfKeys(sqlite, from, params, { ...search, before: undefined, page: 1 }, pageSize, total);
+    return { keys: shown.reverse(), page: Math.max(2, page), hasNext: true, hasPrevious: true };
+  }
+  const offsetPage = search.page ?? 1;
+  if (offsetPage === pages && pages > 1) {
+    // The last page is the start of the sort read backwards: no OFFSET either.
+    const last = sqlite
+      .prepare<Params, SortKey>(`${select} order by ${REVERSED[sort]} limit @limit`)
+      .all({ ...params, limit: total - (pages - 1) * pageSize })
+      .reverse();
+    return { keys: last, page: pages, hasNext: false, hasPrevious: true };
+  }
+  const keys = sqlite
+    .prepare<Params, SortKey>(`${select} order by ${ORDER[sort]} limit @limit offset @offset`)
+    .all({ ...params, limit: pageSize + 1, offset: (offsetPage - 1) * pageSize });
+  return {
+    keys: keys.slice(0, pageSize),
+    page: offsetPage,
+    hasNext: keys.length > pageSize,
+    hasPrevious: offsetPage > 1 && keys.length > 0,
   };
 }
 

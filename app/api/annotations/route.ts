@@ -1,3 +1,4 @@
+import { writeWhenUnlocked } from "@/db";
 import { getDb } from "@/lib/db";
 import { annotationInputSchema, listMyAnnotations, saveAnnotation } from "@/lib/annotations/annotations";
 import { route } from "@/lib/http/route";
@@ -11,7 +12,8 @@ export const GET = route({ access: "annotator" }, ({ user }) => ({ annotations: 
  * POST /api/annotations {promptId, ranking, openness, notRankable, notRankableReason?, comment?, durationMs}:
  * stores the caller's annotation of a prompt (a second submission for the same prompt is an edit).
  */
-export const POST = route({ access: "annotator", body: annotationInputSchema }, ({ user, body }) => {
-  const { annotation, revised } = saveAnnotation(getDb(), user.id, body);
+export const POST = route({ access: "annotator", body: annotationInputSchema }, async ({ user, body }) => {
+  const db = getDb();
+  const { annotation, revised } = await writeWhenUnlocked(db, () => saveAnnotation(db, user.id, body));
   return Response.json({ annotation, revised }, { status: revised ? 200 : 201 });
 });

@@ -21,8 +21,7 @@ import { requirePageUser } from "@/lib/auth/session";
 import { Alert } from "@/components/ui/alert";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Card, cardVariants } from "@/components/ui/card";
-import { Choice, Field, fieldRowVariants } from "@/components/ui/field";
-import { Input, Select } from "@/components/ui/input";
+import { Choice, CompactInput, CompactSelect, fieldRowVariants } from "@/components/ui/field";
 import { PageSection } from "@/components/ui/page-header";
 import { cn } from "@/lib/utils";
 
@@ -182,42 +181,41 @@ export default async function Page({
         <form
           action={exportBase}
           method="get"
-          className={fieldRowVariants({ className: "mt-4" })}
+          className={fieldRowVariants({ phoneGrid: true, className: "mt-4" })}
           aria-label="Export with filters"
           data-testid="export-filters"
         >
-          <Field size="sm" label="Format">
-            <Select name="format" density="compact">
-              {EXPORT_FORMATS.map((f) => (
-                <option key={f}>{f}</option>
-              ))}
-            </Select>
-          </Field>
-          <Field size="sm" label="Min annotators">
-            <Input name="min_annotators" type="number" min={0} defaultValue={0} density="compact" className="w-24" />
-          </Field>
-          <Field size="sm" label="Min agreement (W)">
-            <Input
-              name="min_agreement"
-              type="number"
-              min={0}
-              max={1}
-              step={0.05}
-              placeholder="any"
-              density="compact"
-              className="w-24"
-            />
-          </Field>
-          <Field size="sm" label="Rewards of run">
-            <Select name="run" defaultValue="" density="compact">
-              <option value="">none</option>
-              {runs.map((r) => (
-                <option key={r.id} value={r.id}>
-                  #{r.id} {r.name ?? ""} ({r.status})
-                </option>
-              ))}
-            </Select>
-          </Field>
+          <CompactSelect label="Format" name="format">
+            {EXPORT_FORMATS.map((f) => (
+              <option key={f}>{f}</option>
+            ))}
+          </CompactSelect>
+          <CompactInput
+            label="Min annotators"
+            name="min_annotators"
+            type="number"
+            min={0}
+            defaultValue={0}
+            className="w-24"
+          />
+          <CompactInput
+            label="Min agreement (W)"
+            name="min_agreement"
+            type="number"
+            min={0}
+            max={1}
+            step={0.05}
+            placeholder="any"
+            className="w-24"
+          />
+          <CompactSelect label="Rewards of run" name="run" defaultValue="">
+            <option value="">none</option>
+            {runs.map((r) => (
+              <option key={r.id} value={r.id}>
+                #{r.id} {r.name ?? ""} ({r.status})
+              </option>
+            ))}
+          </CompactSelect>
           <Choice type="checkbox" name="skip_not_rankable" value="1" className="h-9" label='skip "cannot rank"' />
           <Choice
             type="checkbox"

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { writeWhenUnlocked } from "@/db";
 import { getDb } from "@/lib/db";
 import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
 import { AppError } from "@/lib/errors";
@@ -21,5 +22,5 @@ export const POST = route({ access: "annotator", query }, ({ user, query }) => {
       query.dataset ? `There is no dataset "${query.dataset}".` : "There are no datasets yet.",
     );
   }
-  return nextPrompt(db, dataset, user.id);
+  return writeWhenUnlocked(db, () => nextPrompt(db, dataset, user.id));
 });

@@ -1,0 +1,31 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkpointInBackground } from "@/db/checkpoint";
+import { addUser, freshDbPerTest } from "@/lib/test-fixtures";
+
+const temp = freshDbPerTest();
+
+describe("the server connection's checkpoints", () => {
+  it("happen on another thread: commits never copy the log themselves, and the log still reaches the file", async () => {
+    const file = path.join(temp.dir, "test.db");
+    const sqlite = temp.db.$client;
+    const worker = checkpointInBackground(temp.db, file);
+    try {
+      expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+      const before = fs.statSync(file).size;
+      // Far more than SQLite's 1000-page threshold.
+      const pad = "x".repeat(3000);
+      const insert = sqlite.prepare("insert into users (email, name, role) values (?, ?, 'annotator')");
+      sqlite.transaction(() => {
+        for (let i = 0; i < 2000; i++) insert.run(`u${i}@t`, pad);
+      })();
+      addUser(temp.db, "last");
+      for (let tries = 0; fs.statSync(file).size <= before && tries < 100; tries++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(fs.statSync(file).size).toBeGreaterThan(before + 2000 * 3000);
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
