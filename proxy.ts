@@ -7,7 +7,25 @@ import { crossSiteRefusal } from "@/lib/http/body";
  */
 export function proxy(request: NextRequest) {
   if (request.nextUrl.pathname.startsWith("/api/")) return crossSiteRefusal(request) ?? NextResponse.next();
-  return withPageSecurityPolicy(request);
+  return serverActionBodyRefusal(request) ?? withPageSecurityPolicy(request);
+}
+
+/** Next's default `serverActions.bodySizeLimit` (next.config.js leaves it as it is). */
+export const SERVER_ACTION_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Next answers a server action whose body passes its limit with a 500 (and logs an error), to
+ * anyone: refused here first, with 413, or 411 when the size is not announced (a browser always
+ * announces it; a chunked body could only be counted by reading it).
+ */
+function serverActionBodyRefusal(request: NextRequest): Response | null {
+  if (request.method !== "POST" || !request.headers.has("next-action")) return null;
+  const length = request.headers.get("content-length");
+  if (length === null)
+    return Response.json({ error: "Send the action's body with a Content-Length." }, { status: 411 });
+  if (Number(length) > SERVER_ACTION_BODY_LIMIT)
+    return Response.json({ error: "The action's body is larger than 1 MB." }, { status: 413 });
+  return null;
 }
 
 /**

@@ -2,6 +2,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
+import Database from "better-sqlite3";
 import { test, expect, request as playwrightRequest, type APIRequestContext } from "@playwright/test";
 import {
   createApiToken,
@@ -81,7 +83,9 @@ test("pages run under the CSP: sign-in, the ranking board, the dataset charts an
   });
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (event) => {
-      console.error(`Refused to load: ${event.violatedDirective} ${event.blockedURI}`);
+      console.error(
+        `Refused to load: ${event.violatedDirective} ${event.blockedURI} (${event.sourceFile}:${event.lineNumber}:${event.columnNumber})`,
+      );
     });
   });
   const admin = createTestUser("admin", "csp");
@@ -407,7 +411,9 @@ test("every page renders under the CSP with no violation reported", async ({ pag
   });
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (event) => {
-      console.error(`Refused to load: ${event.violatedDirective} ${event.blockedURI}`);
+      console.error(
+        `Refused to load: ${event.violatedDirective} ${event.blockedURI} (${event.sourceFile}:${event.lineNumber}:${event.columnNumber})`,
+      );
     });
   });
   const admin = createTestUser("admin", "csp-all");
@@ -448,4 +454,115 @@ test("every page renders under the CSP with no violation reported", async ({ pag
     await page.waitForLoadState("networkidle");
   }
   expect(violations).toEqual([]);
+});
+
+/** `npm start` (scripts/start.ts) on its own port and data, started directly so it can be stopped. */
+async function startServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
+  const server = spawn(path.join("node_modules", ".bin", "tsx"), [path.join("scripts", "start.ts")], {
+    env: {
+      ...process.env,
+      OCTORANK_SKIP_BUILD: "1",
+      PORT: String(port),
+      NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+      ...env,
+    },
+    stdio: "ignore",
+    detached: true,
+  });
+  for (let i = 0; i < 240; i++) {
+    if (server.exitCode !== null) throw new Error(`start.ts exited with ${server.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/login`)).status < 500) return server;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`port ${port} did not come up`);
+}
+
+function stopServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  process.kill(-server.pid!, "SIGKILL");
+  return exited;
+}
+
+/** This machine's first address other than loopback, or null. */
+function outsideAddress(): string | null {
+  for (const addresses of Object.values(os.networkInterfaces()))
+    for (const a of addresses ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  return null;
+}
+
+test("npm start listens on loopback only; with HOST set it never seeds, lists or accepts the demo accounts", async () => {
+  test.setTimeout(180_000);
+  const address = outsideAddress();
+  test.skip(address === null, "this machine has no address besides loopback");
+  // The suite's own server was started by `npm start` without HOST.
+  const port = Number(new URL(baseURL()).port);
+  const reachable = await fetch(`http://${address}:${port}/login`).then(
+    () => true,
+    () => false,
+  );
+  expect(reachable).toBe(false);
+
+  // A fresh data folder, HOST set: no demo is seeded and the login page offers none.
+  const fresh = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-host-"));
+  const outsidePort = Number(process.env.E2E_PORT ?? 3123) + 40;
+  let server = await startServer(outsidePort, { HOST: "0.0.0.0", DATABASE_PATH: path.join(fresh, "octorank.db") });
+  try {
+    const login = await (await fetch(`http://${address}:${outsidePort}/login`)).text();
+    expect(login).not.toContain("demo-fill");
+    expect(login).not.toContain("demo-researcher");
+    const db = new Database(path.join(fresh, "octorank.db"), { readonly: true });
+    try {
+      expect(db.prepare("select count(*) as n from users").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  } finally {
+    await stopServer(server);
+    fs.rmSync(fresh, { recursive: true, force: true });
+  }
+
+  // The suite's database, which holds the demo accounts, served to the outside: their public
+  // passwords no longer open them.
+  server = await startServer(outsidePort, { HOST: "0.0.0.0", DATABASE_PATH: e2eDatabasePath() });
+  try {
+    const api = await playwrightRequest.newContext({ baseURL: `http://127.0.0.1:${outsidePort}` });
+    const login = await (await api.get("/login")).text();
+    expect(login).not.toContain("demo-fill");
+    expect((await signIn(api, "researcher@octorank.dev", "demo-researcher")).status()).toBe(401);
+    expect(await sessionRole(api)).toBeUndefined();
+    await api.dispose();
+  } finally {
+    await stopServer(server);
+  }
+});
+
+test("a page left open after its session ended can no longer act, nor read the review API", async ({ page }) => {
+  const admin = createTestUser("admin", "stale-page");
+  await login(page, admin, "/admin");
+  await page.goto("/admin");
+  const form = page.getByTestId("create-user");
+  const created = `made-after-signout-${crypto.randomBytes(3).toString("hex")}@e2e.test`;
+  await form.getByLabel("Email").fill(created);
+  await form.getByLabel("Name").fill("Too late");
+  await form.getByLabel("Initial password (8+)").fill("password-123");
+  // Signed out elsewhere (another tab, or an admin ended the session): the session row is revoked.
+  const db = openTestDb();
+  try {
+    db.prepare("update sessions set revoked_at = ? where user_id = ?").run(Date.now(), admin.id);
+  } finally {
+    db.close();
+  }
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(form.getByTestId("action-error")).toContainText("This needs the admin role");
+  expect(query("select id from users where email = ?", created)).toEqual([]);
+  // The same cookie on the review JSON API and the session endpoint.
+  expect((await page.request.get("/api/annotations/1/reviews")).status()).toBe(401);
+  expect(((await (await page.request.get("/api/auth/session")).json()) as { user?: unknown }).user).toBeUndefined();
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/login/);
 });

@@ -27,6 +27,8 @@ const SOURCE_ROOTS = [
   "package-lock.json",
   "tsconfig.json",
   "postcss.config.mjs",
+  "proxy.ts",
+  "instrumentation.ts",
 ];
 
 function newestMtime(entry: string): number {

@@ -1,5 +1,5 @@
 import { Badge, type BadgeProps } from "@/components/ui/badge";
-import { REVIEW_STATE_LABELS, type ReviewState } from "@/lib/annotations/review";
+import { REVIEW_STATE_LABELS, type ReviewState } from "@/lib/annotations/review-states";
 
 const STATE_TONE: Record<ReviewState, NonNullable<BadgeProps["tone"]>> = {
   pending: "neutral",

@@ -3,6 +3,7 @@ import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
 import { REVIEW_DECISIONS, type ReviewDecision } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { DECISION_STATE, type ReviewState } from "@/lib/annotations/review-states";
 
 /**
  * The review workflow. Decisions live in annotation_reviews, append-only; an annotation's state is
@@ -10,21 +11,7 @@ import { AppError } from "@/lib/errors";
  * edit by the annotator (a resubmission) makes it pending again while the old decisions stay.
  */
 
-export const REVIEW_STATES = ["pending", "accepted", "rejected", "sent_back"] as const;
-export type ReviewState = (typeof REVIEW_STATES)[number];
-
-export const REVIEW_STATE_LABELS: Record<ReviewState, string> = {
-  pending: "waiting for review",
-  accepted: "accepted",
-  rejected: "rejected",
-  sent_back: "sent back",
-};
-
-export const DECISION_STATE: Record<ReviewDecision, ReviewState> = {
-  accept: "accepted",
-  reject: "rejected",
-  send_back: "sent_back",
-};
+export { DECISION_STATE, REVIEW_STATE_LABELS, REVIEW_STATES, type ReviewState } from "@/lib/annotations/review-states";
 
 /**
  * SQL for the current state of the annotation aliased `alias`: the last decision about its
