@@ -426,8 +426,14 @@ async function cleanUp(
     })
     .immediate();
   for (const s of claimed) {
-    if (s.claimed === "landing" && s.targetDatasetId !== null) await finishLanding(db, s.id, s.targetDatasetId, tuning);
-    else await deleteStaging(db, s.id, tuning);
+    try {
+      if (s.claimed === "landing" && s.targetDatasetId !== null)
+        await finishLanding(db, s.id, s.targetDatasetId, tuning);
+      else await deleteStaging(db, s.id, tuning);
+    } catch (error) {
+      // Left for the next clean-up to take over again; one that keeps failing must not stop every import.
+      console.error(`Octorank: could not clean up the staging of import ${s.id}:`, error);
+    }
   }
   return claimed.length;
 }

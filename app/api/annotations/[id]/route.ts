@@ -1,3 +1,4 @@
+import { writeWhenUnlocked } from "@/db";
 import { getDb } from "@/lib/db";
 import { annotationEditSchema, editAnnotation, getMyAnnotation } from "@/lib/annotations/annotations";
 import { AppError } from "@/lib/errors";
@@ -16,7 +17,11 @@ export const GET = route({ access: "annotator", params }, ({ user, params }) => 
 });
 
 /** PUT /api/annotations/[id]: edits one of the caller's own annotations; the old version becomes a revision. */
-export const PUT = route({ access: "annotator", params, body: annotationEditSchema }, ({ user, params, body }) => {
-  const { annotation, revised } = editAnnotation(getDb(), user.id, params.id, body);
-  return { annotation, revised };
-});
+export const PUT = route(
+  { access: "annotator", params, body: annotationEditSchema },
+  async ({ user, params, body }) => {
+    const db = getDb();
+    const { annotation, revised } = await writeWhenUnlocked(db, () => editAnnotation(db, user.id, params.id, body));
+    return { annotation, revised };
+  },
+);

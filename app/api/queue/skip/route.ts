@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { writeWhenUnlocked } from "@/db";
 import { getDb } from "@/lib/db";
 import { skipPrompt } from "@/lib/annotations/queue";
 import { AppError } from "@/lib/errors";
@@ -10,8 +11,11 @@ const body = z.object({
 });
 
 /** POST /api/queue/skip {promptId, reason?}: gives the prompt back to the pool and out of the caller's queue. */
-export const POST = route({ access: "annotator", body }, ({ user, body }) => {
-  if (!skipPrompt(getDb(), body.promptId, user.id, new Date(), body.reason ?? null))
-    throw new AppError("not-found", `There is no prompt ${body.promptId}.`);
+export const POST = route({ access: "annotator", body }, async ({ user, body }) => {
+  const db = getDb();
+  const skipped = await writeWhenUnlocked(db, () =>
+    skipPrompt(db, body.promptId, user.id, new Date(), body.reason ?? null),
+  );
+  if (!skipped) throw new AppError("not-found", `There is no prompt ${body.promptId}.`);
   return { skipped: body.promptId };
 });
