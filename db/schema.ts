@@ -217,7 +217,8 @@ export const annotations = sqliteTable(
   },
   (t) => [
     uniqueIndex("annotations_prompt_annotator").on(t.promptId, t.annotatorId),
-    index("annotations_annotator").on(t.annotatorId),
+    // The annotator's history newest first ("My annotations" pages) and their annotations by prompt (queue progress).
+    index("annotations_annotator_recent").on(t.annotatorId, t.updatedAt, t.id),
   ],
 );
 

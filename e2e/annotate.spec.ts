@@ -169,6 +169,40 @@ test("bad submissions are refused with 4xx and change nothing", async ({ page, r
   }
 });
 
+test("an annotator's history comes in pages, newest first, through the API and My annotations", async ({ page }) => {
+  const annotator = createTestUser("annotator");
+  await login(page, annotator, "/annotate/mine");
+  const saved: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const next = await (await page.request.post("/api/queue/next")).json();
+    const ranking = next.responses.map((r: { id: number }) => [r.id]);
+    const created = await page.request.post("/api/annotations", {
+      data: { promptId: next.prompt.id, ranking, openness: 0.5, notRankable: false },
+    });
+    expect(created.status()).toBe(201);
+    saved.push((await created.json()).annotation.id);
+  }
+  const seen: number[] = [];
+  let url = "/api/annotations?limit=2";
+  for (;;) {
+    const response = await page.request.get(url);
+    expect(response.status()).toBe(200);
+    const body = await response.json();
+    expect(body.total).toBe(3);
+    seen.push(...body.annotations.map((a: { id: number }) => a.id));
+    if (!body.next) break;
+    url = `/api/annotations?limit=2&after=${body.next}`;
+  }
+  expect(seen).toEqual(saved.slice().reverse());
+  for (const bad of ["limit=0", "limit=abc", "after=12", "limit=5000"]) {
+    expect((await page.request.get(`/api/annotations?${bad}`)).status(), bad).toBe(400);
+  }
+  // A hand-edited cursor on the page starts over at the newest rather than failing.
+  await page.goto("/annotate/mine?after=junk");
+  await expect(page.getByTestId("my-annotation")).toHaveCount(3);
+  await expect(page.getByTestId("mine-older")).toHaveCount(0);
+});
+
 test("an annotator reopens an earlier annotation, edits it, and the old version is kept", async ({ page }) => {
   const annotator = createTestUser("annotator");
   await login(page, annotator, "/annotate/mine");

@@ -5,6 +5,8 @@ import {
   editAnnotation,
   getMyAnnotation,
   listMyAnnotations,
+  myAnnotationsPageQuery,
+  myAnnotationsQuerySchema,
   saveAnnotation,
   type AnnotationInput,
 } from "@/lib/annotations/annotations";
@@ -212,9 +214,105 @@ describe("saveAnnotation", () => {
     ).toThrow(/You have no annotation/);
     expect(snapshot()).toEqual(before);
 
-    expect(listMyAnnotations(temp.db, alice)).toMatchObject([{ id: first.annotation.id, edits: 1, openness: 1 }]);
-    expect(listMyAnnotations(temp.db, bob)).toEqual([]);
+    expect(listMyAnnotations(temp.db, alice).annotations).toMatchObject([
+      { id: first.annotation.id, edits: 1, openness: 1 },
+    ]);
+    expect(listMyAnnotations(temp.db, bob)).toEqual({ annotations: [], total: 0, next: null });
     expect(getMyAnnotation(temp.db, bob, first.annotation.id)).toBeNull();
     expect(getMyAnnotation(temp.db, alice, first.annotation.id)?.responses).toHaveLength(8);
+  });
+});
+
+describe("listMyAnnotations pages", () => {
+  function annotateAll(count: number) {
+    const { prompts } = addDataset(temp.db, { promptCount: count, perPrompt: 2 });
+    const alice = addUser(temp.db, "alice");
+    const ids = prompts.map(
+      (p) =>
+        saveAnnotation(
+          temp.db,
+          alice,
+          input(
+            p.id,
+            p.responseIds.map((id) => [id]),
+          ),
+        ).annotation.id,
+    );
+    return { alice, ids, prompts };
+  }
+
+  function walk(annotatorId: number, limit: number) {
+    const seen: number[][] = [];
+    let page = listMyAnnotations(temp.db, annotatorId, { limit });
+    seen.push(page.annotations.map((a) => a.id));
+    while (page.next) {
+      const after = myAnnotationsQuerySchema.parse({ after: page.next }).after;
+      page = listMyAnnotations(temp.db, annotatorId, { limit, after });
+      seen.push(page.annotations.map((a) => a.id));
+    }
+    return { pages: seen, total: page.total };
+  }
+
+  it("walks the whole history newest first, each annotation once, ties in time broken by id", () => {
+    const { alice, ids } = annotateAll(7);
+    // Three saved in the same millisecond: the cursor must still not skip or repeat one of them.
+    temp.db.$client
+      .prepare("update annotations set updated_at = 1000 where id in (?, ?, ?)")
+      .run(ids[1], ids[2], ids[3]);
+    const newestFirst = listMyAnnotations(temp.db, alice, { limit: 200 }).annotations.map((a) => a.id);
+    expect(newestFirst).toHaveLength(7);
+    expect(newestFirst.slice(-3)).toEqual([ids[3], ids[2], ids[1]]);
+    for (const limit of [1, 2, 3, 7, 8]) {
+      const { pages, total } = walk(alice, limit);
+      expect(total).toBe(7);
+      expect(pages.flat()).toEqual(newestFirst);
+      expect(pages.every((p) => p.length <= limit)).toBe(true);
+      expect(pages.length).toBe(Math.ceil(7 / limit));
+    }
+  });
+
+  it("puts an edited annotation first and reads past the end as an empty last page", () => {
+    const { alice, ids, prompts } = annotateAll(3);
+    temp.db.$client.prepare("update annotations set updated_at = updated_at - 60000").run();
+    const oldest = prompts[0]!;
+    editAnnotation(temp.db, alice, ids[0]!, {
+      ranking: oldest.responseIds.map((id) => [id]).reverse(),
+      openness: 1,
+      notRankable: false,
+    });
+    const first = listMyAnnotations(temp.db, alice, { limit: 1 });
+    expect(first).toMatchObject({ total: 3, annotations: [{ id: ids[0], edits: 1 }] });
+    const beyond = myAnnotationsQuerySchema.parse({ after: "1.1" }).after;
+    expect(listMyAnnotations(temp.db, alice, { limit: 5, after: beyond })).toEqual({
+      annotations: [],
+      total: 3,
+      next: null,
+    });
+  });
+
+  it("refuses a cursor or page size it cannot read", () => {
+    for (const bad of [
+      { after: "x" },
+      { after: "12" },
+      { after: "1.0" },
+      { after: "-1.2" },
+      { limit: 0 },
+      { limit: 201 },
+      { limit: true },
+    ]) {
+      expect(myAnnotationsQuerySchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+    expect(myAnnotationsQuerySchema.parse({ limit: "" })).toEqual({ limit: 50 });
+  });
+
+  it("reads a page from the annotator's index, without sorting their history", () => {
+    const { alice } = annotateAll(2);
+    for (const after of [undefined, { updatedAt: Date.now(), id: 1_000_000 }]) {
+      const { sql, params } = myAnnotationsPageQuery(temp.db, alice, { after, limit: 3 }).toSQL();
+      const plan = temp.db.$client.prepare(`explain query plan ${sql}`).all(...params) as { detail: string }[];
+      const details = plan.map((p) => p.detail).join("\n");
+      expect(details).toMatch(/SEARCH a(nnotations)? USING (COVERING )?INDEX annotations_annotator_recent/);
+      expect(details).not.toMatch(/TEMP B-TREE/);
+    }
   });
 });

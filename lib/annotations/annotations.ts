@@ -13,8 +13,9 @@ import {
   type DisplayedResponse,
 } from "@/lib/annotations/queue";
 import { labelsByResponseId } from "@/lib/annotations/labels";
-import { annotatorReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
+import { annotationsReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
+import { numeric } from "@/lib/validation";
 
 const MAX_DURATION_MS = 7 * 24 * 60 * 60_000;
 
@@ -194,53 +195,120 @@ export type MyAnnotationRow = {
   review: { state: ReviewState; decision: { reviewer: string; comment: string | null; decidedAt: Date } | null };
 };
 
-export function listMyAnnotations(db: Db, annotatorId: number): MyAnnotationRow[] {
-  const rows = db
-    .select({
-      id: schema.annotations.id,
-      promptId: schema.annotations.promptId,
-      datasetSlug: schema.datasets.slug,
-      datasetName: schema.datasets.name,
-      promptText: schema.prompts.text,
-      openness: schema.annotations.openness,
-      notRankable: schema.annotations.notRankable,
-      ranking: schema.annotations.ranking,
-      createdAt: schema.annotations.createdAt,
-      updatedAt: schema.annotations.updatedAt,
-      edits: sql<number>`(select count(*) from annotation_revisions r where r.annotation_id = ${schema.annotations.id})`,
+/** Rows of "My annotations" a request reads at most: an annotator's whole history is paged, never read at once. */
+export const MAX_MY_ANNOTATIONS_PAGE = 200;
+
+/** Where a page of "My annotations" starts: after the row with this version time and id, newest first. */
+const CURSOR = /^(\d{1,15})\.([1-9]\d{0,14})$/;
+
+export const myAnnotationsQuerySchema = z.object({
+  after: z
+    .string()
+    .regex(CURSOR, "after is the `next` cursor of the page before.")
+    .transform((text) => {
+      const [, updatedAt, id] = CURSOR.exec(text)!;
+      return { updatedAt: Number(updatedAt), id: Number(id) };
     })
-    .from(schema.annotations)
-    .innerJoin(schema.prompts, eq(schema.prompts.id, schema.annotations.promptId))
-    .innerJoin(schema.datasets, eq(schema.datasets.id, schema.prompts.datasetId))
-    .where(and(eq(schema.annotations.annotatorId, annotatorId), eq(schema.datasets.importStaging, false)))
-    .orderBy(desc(schema.annotations.updatedAt), desc(schema.annotations.id))
-    .all();
-  const responses = rows.length
+    .optional(),
+  limit: numeric(z.number().int().min(1).max(MAX_MY_ANNOTATIONS_PAGE).default(50)),
+});
+export type MyAnnotationsQuery = z.output<typeof myAnnotationsQuerySchema>;
+
+export type MyAnnotationsPage = {
+  annotations: MyAnnotationRow[];
+  /** All of the annotator's annotations, not only this page's. */
+  total: number;
+  /** The `after` of the next page, null on the last one. */
+  next: string | null;
+};
+
+/**
+ * One page of the annotator's own annotations, newest version first, read from the annotator's
+ * index (annotator, updated_at, id) so its cost does not grow with their history.
+ */
+/** The rows of one page of "My annotations" (one more than `limit`, to tell whether a next page exists). */
+export function myAnnotationsPageQuery(db: Db, annotatorId: number, { after, limit }: MyAnnotationsQuery) {
+  const { annotations, prompts, datasets } = schema;
+  const mine = and(eq(annotations.annotatorId, annotatorId), eq(datasets.importStaging, false));
+  return db
+    .select({
+      id: annotations.id,
+      promptId: annotations.promptId,
+      datasetSlug: datasets.slug,
+      datasetName: datasets.name,
+      promptText: prompts.text,
+      openness: annotations.openness,
+      notRankable: annotations.notRankable,
+      ranking: annotations.ranking,
+      createdAt: annotations.createdAt,
+      updatedAt: annotations.updatedAt,
+      edits: sql<number>`(select count(*) from annotation_revisions r where r.annotation_id = ${annotations.id})`,
+    })
+    .from(annotations)
+    .innerJoin(prompts, eq(prompts.id, annotations.promptId))
+    .innerJoin(datasets, eq(datasets.id, prompts.datasetId))
+    .where(
+      after ? and(mine, sql`(${annotations.updatedAt}, ${annotations.id}) < (${after.updatedAt}, ${after.id})`) : mine,
+    )
+    .orderBy(desc(annotations.updatedAt), desc(annotations.id))
+    .limit(limit + 1);
+}
+
+/**
+ * One page of the annotator's own annotations, newest version first, read from the annotator's
+ * index (annotator, updated_at, id) so its cost does not grow with their history.
+ */
+export function listMyAnnotations(
+  db: Db,
+  annotatorId: number,
+  query: MyAnnotationsQuery = { limit: 50 },
+): MyAnnotationsPage {
+  const { limit } = query;
+  const rows = myAnnotationsPageQuery(db, annotatorId, query).all();
+  const { annotations, prompts, datasets } = schema;
+  const mine = and(eq(annotations.annotatorId, annotatorId), eq(datasets.importStaging, false));
+  const page = rows.slice(0, limit);
+  const { total } = db
+    .select({ total: sql<number>`count(*)` })
+    .from(annotations)
+    .innerJoin(prompts, eq(prompts.id, annotations.promptId))
+    .innerJoin(datasets, eq(datasets.id, prompts.datasetId))
+    .where(mine)
+    .get()!;
+  const promptIds = page.map((r) => r.promptId);
+  const responses = promptIds.length
     ? db
         .select({ id: schema.responses.id, promptId: schema.responses.promptId, position: schema.responses.position })
         .from(schema.responses)
-        .innerJoin(schema.annotations, eq(schema.annotations.promptId, schema.responses.promptId))
-        .where(eq(schema.annotations.annotatorId, annotatorId))
+        .where(inArray(schema.responses.promptId, promptIds))
         .all()
     : [];
   const byPrompt = new Map<number, { id: number; position: number }[]>();
   for (const r of responses) byPrompt.set(r.promptId, [...(byPrompt.get(r.promptId) ?? []), r]);
-  const reviews = annotatorReviewHistory(db, annotatorId);
-  return rows.map(({ ranking, ...r }) => {
-    const labels = labelsByResponseId(byPrompt.get(r.promptId) ?? []);
-    const decision = currentDecision(reviews.get(r.id) ?? [], r.updatedAt);
-    return {
-      ...r,
-      rankingLabels: ranking.map((group) => group.map((id) => labels.get(id) ?? "?")),
-      edits: Number(r.edits),
-      review: decision
-        ? {
-            state: DECISION_STATE[decision.decision],
-            decision: { reviewer: decision.reviewer, comment: decision.comment, decidedAt: decision.createdAt },
-          }
-        : { state: "pending" as const, decision: null },
-    };
-  });
+  const reviews = annotationsReviewHistory(
+    db,
+    page.map((r) => r.id),
+  );
+  const last = rows.length > limit ? page.at(-1)! : null;
+  return {
+    total: Number(total),
+    next: last ? `${last.updatedAt.getTime()}.${last.id}` : null,
+    annotations: page.map(({ ranking, ...r }) => {
+      const labels = labelsByResponseId(byPrompt.get(r.promptId) ?? []);
+      const decision = currentDecision(reviews.get(r.id) ?? [], r.updatedAt);
+      return {
+        ...r,
+        rankingLabels: ranking.map((group) => group.map((id) => labels.get(id) ?? "?")),
+        edits: Number(r.edits),
+        review: decision
+          ? {
+              state: DECISION_STATE[decision.decision],
+              decision: { reviewer: decision.reviewer, comment: decision.comment, decidedAt: decision.createdAt },
+            }
+          : { state: "pending" as const, decision: null },
+      };
+    }),
+  };
 }
 
 export type MyAnnotation = {

@@ -163,9 +163,9 @@ export function reviewAnnotation(db: Db, reviewerId: number, input: ReviewInput)
 }
 
 /** Decisions about the annotations matching `where` (on alias a), oldest first, by annotation id. */
-function reviewsByAnnotation(db: Db, where: string, param: number): Map<number, ReviewRow[]> {
+function reviewsByAnnotation(db: Db, where: string, param: number | string): Map<number, ReviewRow[]> {
   const rows = db.$client
-    .prepare<[number], RawReview>(
+    .prepare<[number | string], RawReview>(
       `select ${REVIEW_COLUMNS} from annotations a
        join annotation_reviews r on r.annotation_id = a.id join users u on u.id = r.reviewer_id
        where ${where} order by r.id`,
@@ -185,9 +185,10 @@ export function promptReviewHistory(db: Db, promptId: number): Map<number, Revie
   return reviewsByAnnotation(db, "a.prompt_id = ?", promptId);
 }
 
-/** Every decision about one annotator's annotations, oldest first, by annotation id. */
-export function annotatorReviewHistory(db: Db, annotatorId: number): Map<number, ReviewRow[]> {
-  return reviewsByAnnotation(db, "a.annotator_id = ?", annotatorId);
+/** Every decision about these annotations, oldest first, by annotation id (the ids go as one JSON parameter). */
+export function annotationsReviewHistory(db: Db, annotationIds: readonly number[]): Map<number, ReviewRow[]> {
+  if (!annotationIds.length) return new Map();
+  return reviewsByAnnotation(db, "a.id in (select value from json_each(?))", JSON.stringify(annotationIds));
 }
 
 /** The decision that set the annotation's state: the last one about its current version. */

@@ -219,7 +219,7 @@ describe("an import in progress", () => {
       search: searchPrompts(d, target.dataset.id, parsePromptSearch({}), 10_000).rows.length,
       consensus: consensus(d).length,
       training: datasetTrainingStats(d).map((x) => [x.slug, x.prompts]),
-      mine: listMyAnnotations(d, member).length,
+      mine: listMyAnnotations(d, member).total,
       adminCount: listUsers(d).find((u) => u.id === member)?.annotations,
     });
     // Annotations by a team member, on new prompts and on one the target already has.

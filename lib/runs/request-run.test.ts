@@ -104,4 +104,15 @@ describe("requestRun with explicit held-out prompts", () => {
     );
     expect(runConfigOf(ok).heldOutPromptIds).toEqual([other.prompts[0]!.id]);
   });
+
+  it("stores each held-out prompt once, however often a request repeats it", () => {
+    const other = addDataset(db, { slug: "repeated" });
+    const id = other.prompts[0]!.id;
+    const run = requestRun(
+      db,
+      { datasetId: other.dataset.id, heldOutPromptIds: Array.from({ length: 40_000 }, () => id) },
+      { userId: null, origin: "api" },
+    );
+    expect(runConfigOf(run).heldOutPromptIds).toEqual([id]);
+  });
 });

@@ -57,7 +57,12 @@ export const runRequestSchema = z.object({
    * The held-out prompts by id, instead of a random heldOutShare of them (the paper repro holds out
    * prompts from templates never used in training). Every id must be a prompt of the dataset.
    */
-  heldOutPromptIds: z.array(z.number().int().positive()).min(1).optional(),
+  heldOutPromptIds: z
+    .array(z.number().int().positive())
+    .min(1)
+    // A repeated id names the same prompt: stored once (a request of 40,000 copies stored them all).
+    .transform((ids) => [...new Set(ids)])
+    .optional(),
   seed: numeric(
     z
       .number({ message: "The seed must be a whole number." })

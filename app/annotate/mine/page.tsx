@@ -8,7 +8,7 @@ import { Button, buttonVariants } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Markdown } from "@/components/markdown";
 import { ReviewStateBadge } from "@/components/review/review-state-badge";
-import { listMyAnnotations } from "@/lib/annotations/annotations";
+import { listMyAnnotations, myAnnotationsQuerySchema } from "@/lib/annotations/annotations";
 import { reopenSkippedAction } from "@/lib/annotations/queue-actions";
 import { opennessLabel } from "@/lib/openness/scale";
 import { listSkipped } from "@/lib/annotations/queue";
@@ -25,6 +25,8 @@ function excerpt(text: string, max = 140): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+const PAGE_SIZE = 50;
+
 const REOPEN_PROBLEMS: Record<string, string> = {
   full: "That prompt has all its rankings now, so it cannot be reopened.",
   "not-skipped": "That prompt is no longer in your skipped list.",
@@ -33,12 +35,19 @@ const REOPEN_PROBLEMS: Record<string, string> = {
 export default async function MyAnnotationsPage({
   searchParams,
 }: {
-  searchParams: Promise<{ saved?: string; reopen?: string }>;
+  searchParams: Promise<{ saved?: string; reopen?: string; after?: string }>;
 }) {
   const user = await requirePageUser("annotator", "/annotate/mine");
-  const { saved, reopen } = await searchParams;
+  const { saved, reopen, after } = await searchParams;
   const db = getDb();
-  const rows = listMyAnnotations(db, user.id);
+  // A hand-edited cursor starts the list over at the newest, as a bad page link would.
+  const cursor = myAnnotationsQuerySchema.safeParse({ after, limit: PAGE_SIZE });
+  const {
+    annotations: rows,
+    total,
+    next,
+  } = listMyAnnotations(db, user.id, cursor.success ? cursor.data : { limit: PAGE_SIZE });
+  const paged = cursor.success && cursor.data.after !== undefined;
   const skipped = listSkipped(db, user.id);
 
   return (
@@ -46,7 +55,7 @@ export default async function MyAnnotationsPage({
       <PageHeader
         className="mb-5 gap-3"
         title="My annotations"
-        description={`${plural(rows.length, "prompt")} ranked. Reopen one to change it; earlier versions are kept.`}
+        description={`${plural(total, "prompt")} ranked. Reopen one to change it; earlier versions are kept.`}
         actions={
           <Link href="/annotate" className={buttonVariants()}>
             Continue annotating
@@ -65,7 +74,7 @@ export default async function MyAnnotationsPage({
         </Alert>
       )}
 
-      {rows.length === 0 ? (
+      {total === 0 ? (
         <Card tone="dashed" padding="lg" className="text-center text-sm text-slate-600" data-testid="mine-empty">
           You have not ranked anything yet.{" "}
           <Link href="/annotate" className="font-medium text-indigo-700 hover:underline">
@@ -73,6 +82,10 @@ export default async function MyAnnotationsPage({
           </Link>
           .
         </Card>
+      ) : rows.length === 0 ? (
+        <p className="text-sm text-slate-600" data-testid="mine-no-older">
+          Nothing older than the page before.
+        </p>
       ) : (
         <Card padding="none" className="overflow-hidden">
           <ul className="divide-y divide-slate-100" data-testid="my-annotations">
@@ -138,6 +151,26 @@ export default async function MyAnnotationsPage({
             ))}
           </ul>
         </Card>
+      )}
+      {(paged || next) && (
+        <nav aria-label="My annotations pages" className="mt-3 flex justify-between gap-3 text-sm">
+          {paged ? (
+            <Link href="/annotate/mine" className={buttonVariants({ variant: "secondary", size: "sm" })}>
+              Newest
+            </Link>
+          ) : (
+            <span />
+          )}
+          {next && (
+            <Link
+              href={`/annotate/mine?after=${next}`}
+              className={buttonVariants({ variant: "secondary", size: "sm" })}
+              data-testid="mine-older"
+            >
+              Older
+            </Link>
+          )}
+        </nav>
       )}
 
       <section aria-labelledby="skipped-title" className="mt-8" data-testid="skipped">

@@ -1,12 +1,22 @@
 import { writeWhenUnlocked } from "@/db";
 import { getDb } from "@/lib/db";
-import { annotationInputSchema, listMyAnnotations, saveAnnotation } from "@/lib/annotations/annotations";
+import {
+  annotationInputSchema,
+  listMyAnnotations,
+  myAnnotationsQuerySchema,
+  saveAnnotation,
+} from "@/lib/annotations/annotations";
 import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-/** GET /api/annotations: the caller's own annotations, newest first. */
-export const GET = route({ access: "annotator" }, ({ user }) => ({ annotations: listMyAnnotations(getDb(), user.id) }));
+/**
+ * GET /api/annotations?limit=50&after=<next>: a page of the caller's own annotations, newest first,
+ * with `total` and the `next` cursor (null on the last page).
+ */
+export const GET = route({ access: "annotator", query: myAnnotationsQuerySchema }, ({ user, query }) =>
+  listMyAnnotations(getDb(), user.id, query),
+);
 
 /**
  * POST /api/annotations {promptId, ranking, openness, notRankable, notRankableReason?, comment?, durationMs}:

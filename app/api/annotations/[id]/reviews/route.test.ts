@@ -82,7 +82,7 @@ describe("/api/annotations/[id]/reviews", () => {
     const history = (await read.json()) as { state: string; version: number; reviews: { decision: string }[] };
     expect(history).toMatchObject({ state: "sent_back", version: annotation.version, annotatorId });
     expect(history.reviews.map((r) => r.decision)).toEqual(["send_back"]);
-    expect(listMyAnnotations(db, annotatorId)[0]!.review).toEqual({
+    expect(listMyAnnotations(db, annotatorId).annotations[0]!.review).toEqual({
       state: "sent_back",
       decision: { reviewer: "rita", comment: "B is off-topic: look again.", decidedAt: expect.any(Date) },
     });
@@ -94,7 +94,7 @@ describe("/api/annotations/[id]/reviews", () => {
       .run();
     const after = (await (await request("GET", annotation.id)).json()) as { state: string; version: number };
     expect(after).toMatchObject({ state: "pending", version: annotation.version + 1000 });
-    expect(listMyAnnotations(db, annotatorId)[0]!.review).toEqual({ state: "pending", decision: null });
+    expect(listMyAnnotations(db, annotatorId).annotations[0]!.review).toEqual({ state: "pending", decision: null });
     const stale = await request("POST", annotation.id, { body: { version: annotation.version, decision: "accept" } });
     expect(stale.status).toBe(409);
     const accepted = await request("POST", annotation.id, { body: { version: after.version, decision: "accept" } });
