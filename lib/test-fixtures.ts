@@ -71,6 +71,20 @@ export function addDataset(
   return { dataset, prompts };
 }
 
+/** `count` import lines of 4 responses each, ranked by the given annotators (external names or team emails). */
+export function promptLines(count: number, { prefix = "p", annotators = ["rater-a"], shift = 0 } = {}) {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}${i}`,
+    prompt: `Prompt ${prefix}${i}: explain task ${i % 97} in a few steps.`,
+    responses: Array.from({ length: 4 }, (_, r) => ({ id: `r${r}`, text: `Answer ${r} to ${prefix}${i}` })),
+    annotations: annotators.map((annotator, a) => ({
+      annotator,
+      ranking: [0, 1, 2, 3].map((r) => [(r + i + a + shift) % 4]),
+      openness: ((i + a) % 5) / 4,
+    })),
+  }));
+}
+
 /** Writes JSONL lines (objects are stringified, strings written as they are) to a new file in `dir`. */
 export function writeJsonl(dir: string, lines: (object | string)[]): string {
   const file = path.join(dir, `import-${crypto.randomUUID()}.jsonl`);

@@ -12,23 +12,9 @@ import {
 } from "@/lib/datasets/import-staging";
 import { refreshPromptStats } from "@/lib/datasets/prompt-stats";
 import { getDataset } from "@/lib/datasets/queries";
-import { freshDbPerTest, importedRowCounts, writeJsonl } from "@/lib/test-fixtures";
+import { freshDbPerTest, importedRowCounts, writeJsonl, promptLines } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
-
-/** `count` prompts of 4 responses, each ranked by the given annotators (external names or team emails). */
-function promptLines(count: number, { prefix = "p", annotators = ["rater-a"], shift = 0 } = {}) {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `${prefix}${i}`,
-    prompt: `Prompt ${prefix}${i}: explain task ${i % 97} in a few steps.`,
-    responses: Array.from({ length: 4 }, (_, r) => ({ id: `r${r}`, text: `Answer ${r} to ${prefix}${i}` })),
-    annotations: annotators.map((annotator, a) => ({
-      annotator,
-      ranking: [0, 1, 2, 3].map((r) => [(r + i + a + shift) % 4]),
-      openness: ((i + a) % 5) / 4,
-    })),
-  }));
-}
 
 const dbFile = () => path.join(temp.dir, "test.db");
 

@@ -3,7 +3,41 @@ import type { Db } from "@/db";
 import type { ImportOptions, ImportResult } from "@/lib/datasets/import";
 import { discardImportsOf } from "@/lib/datasets/import-staging";
 import { getDb } from "@/lib/db";
+import { AppError } from "@/lib/errors";
 import { spawnBackground } from "@/lib/process";
+
+/**
+ * Imports one server runs at once. Each is a saved upload (up to the size limit) and a child process
+ * with its own memory: without a bound, a dozen concurrent uploads are a dozen Node processes.
+ */
+export const MAX_CONCURRENT_IMPORTS = 2;
+
+let importsRunning = 0;
+
+/** How many of this server's import slots are taken. */
+export function runningImports(): number {
+  return importsRunning;
+}
+
+/**
+ * Takes one of the server's import slots before the upload is read, or refuses with 429 (nothing
+ * read, nothing changed). The returned release frees it; calling it again does nothing.
+ */
+export function takeImportSlot(): () => void {
+  if (importsRunning >= MAX_CONCURRENT_IMPORTS) {
+    throw new AppError(
+      "too-many-requests",
+      `${MAX_CONCURRENT_IMPORTS} imports are already running on this server; send this file when one has finished.`,
+    );
+  }
+  importsRunning++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    importsRunning--;
+  };
+}
 
 /**
  * Runs importJsonlFile in a child process (scripts/import-worker.ts) and waits for its result: the

@@ -13,23 +13,9 @@ import { getDataset, getDatasetProgress, listDatasets } from "@/lib/datasets/que
 import { createRun } from "@/lib/runs/request-run";
 import type { RunRequest } from "@/lib/runs/schemas";
 import { datasetTrainingStats } from "@/lib/runs/training-data";
-import { addDataset, addUser, importedRowCounts, freshDbPerTest, writeJsonl } from "@/lib/test-fixtures";
+import { addDataset, addUser, importedRowCounts, freshDbPerTest, writeJsonl, promptLines } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
-
-/** `count` prompts of 4 responses, each ranked by the given annotators (names or team emails). */
-function promptLines(count: number, { prefix = "b", annotators = ["rater-a"] } = {}) {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `${prefix}${i}`,
-    prompt: `Prompt ${prefix}${i}: explain task ${i % 97} in a few steps.`,
-    responses: Array.from({ length: 4 }, (_, r) => ({ id: `r${r}`, text: `Answer ${r} to ${prefix}${i}` })),
-    annotations: annotators.map((annotator, a) => ({
-      annotator,
-      ranking: [0, 1, 2, 3].map((r) => [(r + i + a) % 4]),
-      openness: 0.25,
-    })),
-  }));
-}
 
 function spawnWorker(script: string, args: string[]): ChildProcess {
   const child = spawn(

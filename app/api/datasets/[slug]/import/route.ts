@@ -3,7 +3,7 @@ import { AppError } from "@/lib/errors";
 import { crossSiteRefusal, isCrossSiteFormRisk, parseOrThrow } from "@/lib/http/body";
 import { route } from "@/lib/http/route";
 import { ImportTooLargeError, MAX_IMPORT_BYTES, removeUpload, saveUpload, slugSchema } from "@/lib/datasets/import";
-import { importInChildProcess } from "@/lib/datasets/import-process";
+import { importInChildProcess, takeImportSlot } from "@/lib/datasets/import-process";
 
 export const dynamic = "force-dynamic";
 
@@ -17,7 +17,7 @@ const query = z.object({
 
 /**
  * POST /api/datasets/<slug>/import with a JSONL body. 200 with a summary; 422 with every bad line
- * (nothing imported); 413 past the size limit; 415 for a form-like body sent with a session cookie.
+ * (nothing imported); 413 past the size limit; 429 while MAX_CONCURRENT_IMPORTS others run; 415 for a form-like body sent with a session cookie.
  * The proxy does not run here (it would buffer and cap the body), so the route guards itself.
  */
 export const POST = route(
@@ -36,21 +36,26 @@ export const POST = route(
     if (Number(request.headers.get("content-length") ?? 0) > MAX_IMPORT_BYTES) throw new ImportTooLargeError();
     if (!request.body) throw new AppError("invalid", "Send the JSONL file as the request body.");
 
-    const file = await saveUpload(request.body);
+    const releaseSlot = takeImportSlot();
     try {
-      // In a child process: checking and writing a large file must not hold this server's event loop.
-      const result = await importInChildProcess(file, {
-        slug,
-        create: {
-          name: query.name || undefined,
-          guidelines: query.guidelines,
-          responsesPerPrompt: query.responses_per_prompt,
-          annotationsPerPrompt: query.annotations_per_prompt,
-        },
-      });
-      return Response.json(result, { status: result.ok ? 200 : 422 });
+      const file = await saveUpload(request.body);
+      try {
+        // In a child process: checking and writing a large file must not hold this server's event loop.
+        const result = await importInChildProcess(file, {
+          slug,
+          create: {
+            name: query.name || undefined,
+            guidelines: query.guidelines,
+            responsesPerPrompt: query.responses_per_prompt,
+            annotationsPerPrompt: query.annotations_per_prompt,
+          },
+        });
+        return Response.json(result, { status: result.ok ? 200 : 422 });
+      } finally {
+        removeUpload(file);
+      }
     } finally {
-      removeUpload(file);
+      releaseSlot();
     }
   },
 );
