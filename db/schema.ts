@@ -391,7 +391,7 @@ export const datasetAnnotators = sqliteTable(
 
 /**
  * A dataset's openness estimates as last computed off the server's event loop
- * (scripts/openness-worker.ts), for the dataset page: the summary here, one row per prompt below.
+ * (scripts/dataset-worker.ts), for the dataset page: the summary here, one row per prompt below.
  */
 export const opennessEstimateSummaries = sqliteTable("openness_estimate_summaries", {
   datasetId: integer("dataset_id")

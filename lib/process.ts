@@ -34,3 +34,42 @@ export function spawnBackground(command: string, args: string[], options: SpawnO
   }
   return child;
 }
+
+/** Background jobs of this server by key (one per job, database file and dataset): running now, and last started. */
+const runningJobs = new Set<string>();
+const lastJobStart = new Map<string, number>();
+
+/**
+ * Runs `node --import tsx <script> ...args` as a background worker, one at a time per `key` and not
+ * again within `minIntervalMs` of the last start (a worker that keeps failing is not respawned per
+ * request). Returns whether it started one; `what` names the job in the log when it cannot start.
+ */
+export function startBackgroundJob(
+  key: string,
+  script: string,
+  args: string[],
+  { minIntervalMs, what }: { minIntervalMs: number; what: string },
+): boolean {
+  const now = Date.now();
+  if (runningJobs.has(key)) return false;
+  if (now - (lastJobStart.get(key) ?? -Infinity) < minIntervalMs) return false;
+  runningJobs.add(key);
+  lastJobStart.set(key, now);
+  const child = spawnBackground(process.execPath, ["--import", "tsx", script, ...args], {
+    cwd: process.cwd(),
+    env: process.env,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const done = () => runningJobs.delete(key);
+  child.on("error", (error) => {
+    console.error(`Octorank: ${what} could not be computed:`, error);
+    done();
+  });
+  child.on("exit", done);
+  return true;
+}
+
+/** Whether the background job with this key is running now (the tests wait on it). */
+export function isBackgroundJobRunning(key: string): boolean {
+  return runningJobs.has(key);
+}

@@ -238,7 +238,7 @@ export function updateDatasetSettings(db: Db, input: z.infer<typeof datasetSetti
     );
   if (result.changes === 0) throw new AdminError(`There is no dataset "${input.slug}".`, "not-found");
   // Start fitting the order's priorities now (in a child process), not when the first annotator asks.
-  if (input.queueOrder === "uncertain-openness") {
+  if (input.queueOrder === "uncertain-openness" || input.queueOrder === "uncertain-rewards") {
     const { id } = db.$client
       .prepare<[string], { id: number }>("select id from datasets where slug = ?")
       .get(input.slug)!;

@@ -3,7 +3,11 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { simulatedAnnotators, simulateAnnotation } from "@/ml";
 import { mulberry32 } from "@/ml/rng";
-import { computeQueuePriorities, refreshQueuePriorities } from "@/lib/annotations/queue-priority";
+import {
+  computeQueuePriorities,
+  isComputingRewardPriorities,
+  refreshQueuePriorities,
+} from "@/lib/annotations/queue-priority";
 import { findQueueDataset, firstOpenPromptQuery, nextPrompt } from "@/lib/annotations/queue";
 import {
   datasetOpennessEstimates,
@@ -34,6 +38,16 @@ function seed(annotated: number, queueOrder: QueueOrderName) {
     });
   });
   return { dataset: findQueueDataset(db, "q")!, ids: prompts.map((p) => p.promptId) };
+}
+
+function priorityVersion(datasetId: number): string | null {
+  return db.$client.prepare("select queue_priority_version from datasets where id = ?").pluck().get(datasetId) as
+    string | null;
+}
+
+/** Waits for the child process scoring the dataset's prompts for uncertain-rewards to finish. */
+async function untilScored(datasetId: number) {
+  while (isComputingRewardPriorities(db, datasetId)) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** Waits for the child process fitting the dataset's openness estimates to finish. */
@@ -87,28 +101,50 @@ describe("queue orders", () => {
 
   it("refreshes priorities only when the data changed, and not more often than the refresh interval", async () => {
     const { dataset, ids } = seed(20, "uncertain-openness");
-    const t = 1_000_000;
     // Openness: never in this process; a child fits and stores them, once per change of the data.
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness", t)).toBe(false);
+    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness")).toBe(true);
     expect(isComputingOpenness(db, dataset.id)).toBe(true);
+    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness")).toBe(false);
     await untilFitted(dataset.id);
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness", t + 1)).toBe(false);
+    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness")).toBe(false);
     expect(isComputingOpenness(db, dataset.id)).toBe(false);
     // A new tag: the next fit waits for the recompute interval (a busy team tags all the time).
     db.$client.prepare("update annotations set openness = 1 where prompt_id = ?").run(ids[0]);
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness", t + 2)).toBe(false);
+    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness")).toBe(false);
     expect(isComputingOpenness(db, dataset.id)).toBe(false);
-    // A new order always recomputes.
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards", t + 3)).toBe(true);
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards", t + 4)).toBe(false);
-    expect(refreshQueuePriorities(db, dataset.id, "fill", t + 5)).toBe(false);
+    // A new order starts its own worker at once, and only one.
+    db.$client.prepare("update datasets set queue_order = 'uncertain-rewards' where id = ?").run(dataset.id);
+    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards")).toBe(true);
+    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards")).toBe(false);
+    await untilScored(dataset.id);
+    expect(priorityVersion(dataset.id)).toBe("uncertain-rewards:none");
+    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards")).toBe(false);
+    expect(refreshQueuePriorities(db, dataset.id, "fill")).toBe(false);
   });
 
-  it("uncertain-rewards without a run: every prompt unscored, so fewest annotations first", () => {
+  it("uncertain-rewards is scored off the request thread: served at once, then every prompt unscored without a run", async () => {
     const { dataset, ids } = seed(5, "uncertain-rewards");
     const p = computeQueuePriorities(db, dataset.id);
     expect(new Set(p.values()).size).toBe(1);
     const got = nextPrompt(db, dataset, addUser(db, "next"));
     expect(got.status === "prompt" && got.prompt.id).toBe(ids[5]);
+    // The request wrote nothing: a child process scores the prompts and stores the priorities.
+    expect(priorityVersion(dataset.id)).toBeNull();
+    expect(isComputingRewardPriorities(db, dataset.id)).toBe(true);
+    await untilScored(dataset.id);
+    expect(priorityVersion(dataset.id)).toBe("uncertain-rewards:none");
+    const stored = db.$client
+      .prepare("select distinct queue_priority from prompts where dataset_id = ?")
+      .pluck()
+      .all(dataset.id);
+    expect(stored).toEqual([[...p.values()][0]]);
+  });
+
+  it("a reward worker stops writing once the dataset's order is another one", async () => {
+    const { dataset } = seed(0, "uncertain-rewards");
+    db.$client.prepare("update datasets set queue_order = 'fill' where id = ?").run(dataset.id);
+    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards")).toBe(true);
+    await untilScored(dataset.id);
+    expect(priorityVersion(dataset.id)).toBeNull();
   });
 });

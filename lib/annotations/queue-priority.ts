@@ -2,16 +2,16 @@
  * Model in the loop: prompts.queue_priority for the two queue orders a model decides
  * (ml/active.ts): `uncertain-openness` (the widest openness error bar first) and
  * `uncertain-rewards` (the latest run's smallest relative reward margin first). The queue itself
- * stays an index lookup on (dataset_id, queue_priority, annotation_count, id); this module
- * rewrites the priorities when what they depend on changed, at most once per REFRESH_MS per
- * dataset (a minute-old priority is as good as a fresh one for choosing the next prompt).
- * Openness priorities come from fitting the openness estimates, minutes at 200,000 prompts: a
- * request only starts the child process that fits them and writes the priorities
- * (lib/openness/estimates.ts), and is served from the priorities stored until then.
+ * stays an index lookup on (dataset_id, queue_priority, annotation_count, id). Both priorities cost
+ * a pass of a model over every prompt (minutes at 200,000 prompts), so a request never computes
+ * them: it starts a background worker (scripts/dataset-worker.ts) when what they depend on changed,
+ * and is served from the priorities stored until the worker has written new ones.
  */
+import path from "node:path";
 import type { Db } from "@/db";
 import type { QueueOrderName } from "@/db/schema";
 import { loadRewardModel, rewardMargin } from "@/ml";
+import { isBackgroundJobRunning, startBackgroundJob } from "@/lib/process";
 import {
   OPENNESS_RECOMPUTE_MS,
   opennessPriorityVersion,
@@ -19,35 +19,49 @@ import {
   recomputeOpennessInBackground,
 } from "@/lib/openness/estimates";
 
+/** A minute-old priority is as good as a fresh one for choosing the next prompt: rescore at most this often. */
 export const REFRESH_MS = 30_000;
 /** Priority of a prompt the model says nothing about: after every scored one. */
 const UNSCORED = 1e6;
+/** Priorities written per transaction, so the worker never holds the write lock for long. */
+const WRITE_BATCH = 2_000;
 
-/** Last refresh per database file and dataset. */
-const lastRefresh = new Map<string, number>();
-
-function latestRun(db: Db, datasetId: number): { id: number; weights: Buffer } | undefined {
-  return db.$client
+function latestRunId(db: Db, datasetId: number): number | null {
+  const row = db.$client
     .prepare(
-      `select id, weights from training_runs
+      `select id from training_runs
         where dataset_id = ? and status = 'succeeded' and weights is not null order by id desc limit 1`,
     )
-    .get(datasetId) as { id: number; weights: Buffer } | undefined;
+    .get(datasetId) as { id: number } | undefined;
+  return row?.id ?? null;
 }
 
-/** Priorities (lower first) of every prompt of the dataset for `uncertain-rewards` (the latest run's margins). */
-export function computeQueuePriorities(db: Db, datasetId: number): Map<number, number> {
+/** What datasets.queue_priority_version says when the priorities are this run's margins. */
+function rewardPriorityVersion(runId: number | null): string {
+  return `uncertain-rewards:${runId ?? "none"}`;
+}
+
+/** Priorities (lower first) of every prompt of the dataset for `uncertain-rewards` (run `runId`'s margins). */
+export function computeQueuePriorities(
+  db: Db,
+  datasetId: number,
+  runId: number | null = latestRunId(db, datasetId),
+): Map<number, number> {
   const out = new Map<number, number>();
-  const run = latestRun(db, datasetId);
   const prompts = db.$client.prepare(`select id, text from prompts where dataset_id = ?`).all(datasetId) as {
     id: number;
     text: string;
   }[];
-  if (!run) {
+  const weights =
+    runId === null
+      ? undefined
+      : (db.$client.prepare(`select weights from training_runs where id = ?`).get(runId) as { weights: Buffer })
+          .weights;
+  if (!weights) {
     for (const p of prompts) out.set(p.id, UNSCORED);
     return out;
   }
-  const model = loadRewardModel(new Uint8Array(run.weights));
+  const model = loadRewardModel(new Uint8Array(weights));
   const responses = db.$client.prepare(`select text from responses where prompt_id = ? order by position`);
   for (const p of prompts) {
     const texts = responses.all(p.id) as { text: string }[];
@@ -61,40 +75,62 @@ export function computeQueuePriorities(db: Db, datasetId: number): Map<number, n
 }
 
 /**
- * Brings prompts.queue_priority up to date for a model-driven order (no-op for the others).
- * Returns true when it rewrote them here; `uncertain-openness` never does (see above): it starts
- * the fit in a child process at once when the priorities are another order's, else at most
- * every OPENNESS_RECOMPUTE_MS while the data changes.
+ * The worker's part of `uncertain-rewards`: scores every prompt with the latest run and writes the
+ * priorities, a batch a transaction, for as long as the dataset's order is still this one.
  */
-export function refreshQueuePriorities(
-  db: Db,
-  datasetId: number,
-  order: QueueOrderName,
-  now: number = Date.now(),
-): boolean {
+export function storeRewardQueuePriorities(db: Db, datasetId: number): void {
+  const runId = latestRunId(db, datasetId);
+  const priorities = [...computeQueuePriorities(db, datasetId, runId)];
+  const sqlite = db.$client;
+  const stillRewards = sqlite
+    .prepare("select 1 from datasets where id = ? and queue_order = 'uncertain-rewards'")
+    .pluck();
+  const update = sqlite.prepare("update prompts set queue_priority = ? where id = ? and dataset_id = ?");
+  for (let i = 0; i < priorities.length || i === 0; i += WRITE_BATCH) {
+    const stopped = sqlite
+      .transaction(() => {
+        if (!stillRewards.get(datasetId)) return true;
+        for (const [id, priority] of priorities.slice(i, i + WRITE_BATCH)) update.run(priority, id, datasetId);
+        if (i + WRITE_BATCH >= priorities.length)
+          sqlite
+            .prepare("update datasets set queue_priority_version = ? where id = ?")
+            .run(rewardPriorityVersion(runId), datasetId);
+        return false;
+      })
+      .immediate();
+    if (stopped) return;
+  }
+}
+
+const rewardsJobKey = (db: Db, datasetId: number) => `reward-priorities:${db.$client.name}:${datasetId}`;
+
+/** Whether a background worker is scoring the dataset's prompts for `uncertain-rewards` now. */
+export function isComputingRewardPriorities(db: Db, datasetId: number): boolean {
+  return isBackgroundJobRunning(rewardsJobKey(db, datasetId));
+}
+
+/**
+ * Keeps prompts.queue_priority up to date for a model-driven order (no-op for the others) by
+ * starting the worker that rewrites them when they are another order's or older data's: at once
+ * for another order's, else at most every OPENNESS_RECOMPUTE_MS (openness, which changes with
+ * every tag) or REFRESH_MS (rewards, which change when a run finishes). Returns whether it started one.
+ */
+export function refreshQueuePriorities(db: Db, datasetId: number, order: QueueOrderName): boolean {
   if (order !== "uncertain-openness" && order !== "uncertain-rewards") return false;
   const stored = db.$client.prepare(`select queue_priority_version as v from datasets where id = ?`).get(datasetId) as
     { v: string | null } | undefined;
   if (!stored) return false;
+  const theirs = stored.v?.startsWith(`${order}:`) ?? false;
   if (order === "uncertain-openness") {
     if (stored.v === opennessPriorityVersion(opennessVersion(db, datasetId))) return false;
-    const theirs = stored.v?.startsWith(`${order}:`) ?? false;
     // Another order's priorities: start now (the interval only stops a worker that keeps failing from respawning per request).
-    recomputeOpennessInBackground(db, datasetId, theirs ? OPENNESS_RECOMPUTE_MS : REFRESH_MS);
-    return false;
+    return recomputeOpennessInBackground(db, datasetId, theirs ? OPENNESS_RECOMPUTE_MS : REFRESH_MS);
   }
-  // Same order and a recent refresh: keep the priorities even if a run finished since.
-  const key = `${db.$client.name}:${datasetId}`;
-  const recent = Math.abs(now - (lastRefresh.get(key) ?? -Infinity)) < REFRESH_MS;
-  if (stored.v?.startsWith(`${order}:`) && recent) return false;
-  const version = `${order}:${latestRun(db, datasetId)?.id ?? "none"}`;
-  if (stored.v === version) return false;
-  const priorities = computeQueuePriorities(db, datasetId);
-  const update = db.$client.prepare(`update prompts set queue_priority = ? where id = ?`);
-  db.$client.transaction(() => {
-    for (const [id, priority] of priorities) update.run(priority, id);
-    db.$client.prepare(`update datasets set queue_priority_version = ? where id = ?`).run(version, datasetId);
-  })();
-  lastRefresh.set(key, now);
-  return true;
+  if (stored.v === rewardPriorityVersion(latestRunId(db, datasetId))) return false;
+  return startBackgroundJob(
+    rewardsJobKey(db, datasetId),
+    path.join("scripts", "dataset-worker.ts"),
+    ["reward-priorities", String(datasetId), db.$client.name],
+    { minIntervalMs: theirs ? REFRESH_MS : 0, what: `the uncertain-rewards priorities of dataset ${datasetId}` },
+  );
 }

@@ -234,7 +234,7 @@ export function nextPrompt(
   order: QueueOrder = dataset.queueOrder ?? "fill",
 ): QueueResult {
   const at = now.getTime();
-  refreshQueuePriorities(db, dataset.id, order, at);
+  refreshQueuePriorities(db, dataset.id, order);
   // A lease lost to a power cut only hands the prompt out again, as an expired one does: its
   // commit need not wait for the disk (half of the fsyncs of the annotation loop).
   const promptId = withoutCommitSync(db, () =>

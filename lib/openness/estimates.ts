@@ -5,13 +5,13 @@
  * to annotators: seeing a guess before tagging would bias the tag.
  *
  * Fitting takes minutes at 200,000 prompts, so it runs in a child process
- * (recomputeOpennessInBackground, scripts/openness-worker.ts) that stores the estimates for the
+ * (recomputeOpennessInBackground, scripts/dataset-worker.ts) that stores the estimates for the
  * dataset page (storedOpennessEstimates) and, for a dataset whose queue order is
  * `uncertain-openness`, the queue's priorities; no request fits. The trainer, itself a child
  * process, fits in memory, once per state of the dataset (opennessVersion, from maintained rows).
  */
 import path from "node:path";
-import { spawnBackground } from "@/lib/process";
+import { isBackgroundJobRunning, startBackgroundJob } from "@/lib/process";
 import type { Db } from "@/db";
 import {
   type AnnotatedPrompt,
@@ -190,7 +190,7 @@ export function opennessQueuePriority(p: PromptOpennessEstimate): number {
 /**
  * Computes a dataset's estimates and stores them for the dataset page and, while the dataset's
  * queue order is `uncertain-openness`, as its queue priorities, in short transactions (run by
- * scripts/openness-worker.ts).
+ * scripts/dataset-worker.ts).
  */
 export function computeAndStoreOpennessEstimates(db: Db, datasetId: number): void {
   const version = opennessVersion(db, datasetId);
@@ -316,13 +316,9 @@ export function storedOpennessEstimates(
 
 /** A busy team changes the data all the time: recompute a dataset's estimates at most this often. */
 export const OPENNESS_RECOMPUTE_MS = 5 * 60_000;
-/** Per database file and dataset. */
-const lastStarted = new Map<string, number>();
-const computing = new Set<string>();
-
 /**
  * Recomputes the stored estimates (and the queue's priorities, see computeAndStoreOpennessEstimates)
- * in a child process (scripts/openness-worker.ts), so fitting them never holds the server's event
+ * in a child process (scripts/dataset-worker.ts), so fitting them never holds the server's event
  * loop: one at a time per dataset, and not again within `minIntervalMs` of the last start.
  * Returns whether it started one.
  */
@@ -331,27 +327,17 @@ export function recomputeOpennessInBackground(
   datasetId: number,
   minIntervalMs: number = OPENNESS_RECOMPUTE_MS,
 ): boolean {
-  const now = Date.now();
-  const key = `${db.$client.name}:${datasetId}`;
-  if (computing.has(key)) return false;
-  if (now - (lastStarted.get(key) ?? -Infinity) < minIntervalMs) return false;
-  computing.add(key);
-  lastStarted.set(key, now);
-  const child = spawnBackground(
-    process.execPath,
-    ["--import", "tsx", path.join("scripts", "openness-worker.ts"), String(datasetId), db.$client.name],
-    { cwd: process.cwd(), env: process.env, stdio: ["ignore", "inherit", "inherit"] },
+  return startBackgroundJob(
+    opennessJobKey(db, datasetId),
+    path.join("scripts", "dataset-worker.ts"),
+    ["openness", String(datasetId), db.$client.name],
+    { minIntervalMs, what: `the openness estimates of dataset ${datasetId}` },
   );
-  const done = () => computing.delete(key);
-  child.on("error", (error) => {
-    console.error(`Octorank: the openness estimates of dataset ${datasetId} could not be computed:`, error);
-    done();
-  });
-  child.on("exit", done);
-  return true;
 }
+
+const opennessJobKey = (db: Db, datasetId: number) => `openness:${db.$client.name}:${datasetId}`;
 
 /** Whether a child process is computing the dataset's estimates now (the tests wait on it). */
 export function isComputingOpenness(db: Db, datasetId: number): boolean {
-  return computing.has(`${db.$client.name}:${datasetId}`);
+  return isBackgroundJobRunning(opennessJobKey(db, datasetId));
 }

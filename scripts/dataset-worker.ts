@@ -1,0 +1,31 @@
+/**
+ * `node --import tsx scripts/dataset-worker.ts <openness|reward-priorities> <datasetId> [databaseFile]`:
+ * the server's slow per-dataset work, in its own process (started by lib/process.ts
+ * startBackgroundJob) so it never holds the server's event loop:
+ *   openness           fits the openness estimates and stores them for the dataset page and the
+ *                      `uncertain-openness` queue order (lib/openness/estimates.ts);
+ *   reward-priorities  scores every prompt with the latest run for the `uncertain-rewards` order
+ *                      (lib/annotations/queue-priority.ts).
+ */
+import { openDatabase } from "../db/index";
+import { databasePath } from "../lib/env";
+import { storeRewardQueuePriorities } from "../lib/annotations/queue-priority";
+import { computeAndStoreOpennessEstimates } from "../lib/openness/estimates";
+
+const JOBS = { openness: computeAndStoreOpennessEstimates, "reward-priorities": storeRewardQueuePriorities };
+
+const [job, id, file] = process.argv.slice(2);
+const datasetId = Number(id);
+if (!job || !(job in JOBS) || !Number.isInteger(datasetId) || datasetId <= 0) {
+  console.error(
+    "Usage: node --import tsx scripts/dataset-worker.ts <openness|reward-priorities> <datasetId> [databaseFile]",
+  );
+  process.exit(2);
+}
+// The file of the server that spawned this (its connection's), else the environment's.
+const db = openDatabase(file || databasePath());
+try {
+  JOBS[job as keyof typeof JOBS](db, datasetId);
+} finally {
+  db.$client.close();
+}
