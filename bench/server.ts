@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- server [--seconds 10] [--prompts 200000] [--connections 50] [--rate 100] [--port 3250]`
+ * `npm run bench -- server [--seconds 10] [--prompts 200000] [--connections 50] [--rate 100] [--port 3250]
+ *   [--import-lines 100000] [--phases demo-closed,demo-open,big-closed,big-open,training,import]`
  *
  * The annotation loop (claim the next prompt, submit a ranking) against a real `next start`
  * (scripts/start.ts, loopback only) on a fresh database: the demo dataset and one of `prompts`
@@ -8,7 +9,9 @@
  *                (throughput, p50/p99);
  *   open loop:   requests started at a fixed `rate` per second whatever the answers (p50/p99/max,
  *                errors), alone, while a training run trains, and while a 100,000-line import runs.
- * Prints the big/small open-loop p99 ratio: 1 when a request's cost does not grow with the dataset.
+ * Each phase also reports the server's CPU time per request (the `next start` process, from /proc).
+ * Prints the big/small open-loop p99 ratio: 1 when a request's cost does not grow with the dataset,
+ * and the issue's goals, when every phase ran.
  * Annotators authenticate with API tokens, so sign-in throttling is not in the way.
  */
 import crypto from "node:crypto";
