@@ -196,9 +196,10 @@ function request(
   target: string,
   headers: Record<string, string>,
   body?: string,
+  retried = false,
 ): Promise<{ status: number; text: string }> {
   const url = new URL(target, base);
-  return new Promise((resolve, reject) => {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
     const outgoing = http.request(
       {
         host: url.hostname,
@@ -226,10 +227,19 @@ function request(
         });
       },
     );
-    outgoing.on("error", reject);
+    outgoing.on("error", (error: NodeJS.ErrnoException) => {
+      // The server closed an idle keep-alive connection as this request went out on it: the request
+      // never arrived, and browsers send it again on a new connection. So does this client, once.
+      if (outgoing.reusedSocket && error.code === "ECONNRESET" && !retried)
+        resolve(request(base, method, target, headers, body, true));
+      else reject(error);
+    });
     outgoing.end(body);
   });
 }
+
+/** Why requests got no answer (status 0), for the report. */
+const failures = new Map<string, number>();
 
 /** One step of an annotator's loop: claim when it holds nothing, else submit what it holds. */
 async function step(base: string, annotator: Annotator, slug: string): Promise<{ ms: number; status: number }> {
@@ -259,8 +269,13 @@ async function step(base: string, annotator: Annotator, slug: string): Promise<{
       );
       status = response.status;
     }
-  } catch {
+  } catch (error) {
     status = 0;
+    const why =
+      error instanceof Error
+        ? `${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}`
+        : String(error);
+    failures.set(why, (failures.get(why) ?? 0) + 1);
   }
   return { ms: performance.now() - started, status };
 }
@@ -505,6 +520,7 @@ export async function run(argv: string[]): Promise<void> {
   }
 
   print(phases);
+  for (const [why, count] of failures) console.log(`no answer (${count}×): ${why.slice(0, 200)}`);
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(" ");
   const machine = `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, load average ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end`;
   if (selected.size < PHASES.length) {
