@@ -237,11 +237,12 @@ export function updateDatasetSettings(db: Db, input: z.infer<typeof datasetSetti
       input.slug,
     );
   if (result.changes === 0) throw new AdminError(`There is no dataset "${input.slug}".`, "not-found");
-  // Start fitting the order's priorities now (in a child process), not when the first annotator asks.
+  // Start computing the order's priorities now (in a child process), not when the first annotator
+  // asks, even if a fit for the dataset page has just run (it wrote no priorities under the old order).
   if (input.queueOrder === "uncertain-openness" || input.queueOrder === "uncertain-rewards") {
     const { id } = db.$client
       .prepare<[string], { id: number }>("select id from datasets where slug = ?")
       .get(input.slug)!;
-    refreshQueuePriorities(db, id, input.queueOrder);
+    refreshQueuePriorities(db, id, input.queueOrder, { startNow: true });
   }
 }

@@ -13,9 +13,11 @@ import {
   datasetOpennessEstimates,
   isComputingOpenness,
   opennessPriorityVersion,
+  recomputeOpennessInBackground,
   opennessVersion,
 } from "@/lib/openness/estimates";
 import type { QueueOrderName } from "@/db/schema";
+import { datasetSettingsUpdateSchema, updateDatasetSettings } from "@/lib/admin/queries";
 import { writeAnnotation } from "@/lib/datasets/writer";
 import { addSimulatedDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
@@ -120,6 +122,27 @@ describe("queue orders", () => {
     expect(priorityVersion(dataset.id)).toBe("uncertain-rewards:none");
     expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards")).toBe(false);
     expect(refreshQueuePriorities(db, dataset.id, "fill")).toBe(false);
+  });
+
+  it("an admin choosing a model order starts its priorities at once, even right after a fit for the page", async () => {
+    const { dataset } = seed(20, "fill");
+    // The dataset page fitted the estimates a moment ago, under another order: no priorities written.
+    expect(recomputeOpennessInBackground(db, dataset.id, 0)).toBe(true);
+    await untilFitted(dataset.id);
+    expect(priorityVersion(dataset.id)).toBeNull();
+    updateDatasetSettings(
+      db,
+      datasetSettingsUpdateSchema.parse({
+        slug: "q",
+        name: "Q",
+        guidelines: "",
+        annotationsPerPrompt: 3,
+        queueOrder: "uncertain-openness",
+      }),
+    );
+    expect(isComputingOpenness(db, dataset.id)).toBe(true);
+    await untilFitted(dataset.id);
+    expect(priorityVersion(dataset.id)).toBe(opennessPriorityVersion(opennessVersion(db, dataset.id)));
   });
 
   it("uncertain-rewards is scored off the request thread: served at once, then every prompt unscored without a run", async () => {

@@ -113,9 +113,16 @@ export function isComputingRewardPriorities(db: Db, datasetId: number): boolean 
  * Keeps prompts.queue_priority up to date for a model-driven order (no-op for the others) by
  * starting the worker that rewrites them when they are another order's or older data's: at once
  * for another order's, else at most every OPENNESS_RECOMPUTE_MS (openness, which changes with
- * every tag) or REFRESH_MS (rewards, which change when a run finishes). Returns whether it started one.
+ * every tag) or REFRESH_MS (rewards, which change when a run finishes). `startNow` (an admin just
+ * chose the order) skips the interval; a worker already running is never started twice. Returns
+ * whether it started one.
  */
-export function refreshQueuePriorities(db: Db, datasetId: number, order: QueueOrderName): boolean {
+export function refreshQueuePriorities(
+  db: Db,
+  datasetId: number,
+  order: QueueOrderName,
+  { startNow = false }: { startNow?: boolean } = {},
+): boolean {
   if (order !== "uncertain-openness" && order !== "uncertain-rewards") return false;
   const stored = db.$client.prepare(`select queue_priority_version as v from datasets where id = ?`).get(datasetId) as
     { v: string | null } | undefined;
@@ -124,13 +131,16 @@ export function refreshQueuePriorities(db: Db, datasetId: number, order: QueueOr
   if (order === "uncertain-openness") {
     if (stored.v === opennessPriorityVersion(opennessVersion(db, datasetId))) return false;
     // Another order's priorities: start now (the interval only stops a worker that keeps failing from respawning per request).
-    return recomputeOpennessInBackground(db, datasetId, theirs ? OPENNESS_RECOMPUTE_MS : REFRESH_MS);
+    return recomputeOpennessInBackground(db, datasetId, startNow ? 0 : theirs ? OPENNESS_RECOMPUTE_MS : REFRESH_MS);
   }
   if (stored.v === rewardPriorityVersion(latestRunId(db, datasetId))) return false;
   return startBackgroundJob(
     rewardsJobKey(db, datasetId),
     path.join("scripts", "dataset-worker.ts"),
     ["reward-priorities", String(datasetId), db.$client.name],
-    { minIntervalMs: theirs ? REFRESH_MS : 0, what: `the uncertain-rewards priorities of dataset ${datasetId}` },
+    {
+      minIntervalMs: theirs && !startNow ? REFRESH_MS : 0,
+      what: `the uncertain-rewards priorities of dataset ${datasetId}`,
+    },
   );
 }
