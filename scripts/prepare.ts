@@ -51,6 +51,7 @@ export function buildIfNeeded(): void {
   const sourcesAt = Math.max(...SOURCE_ROOTS.map(newestMtime));
   if (builtAt > sourcesAt) return;
   console.log(builtAt ? "Sources changed since the last build: rebuilding…" : "No build yet: building…");
+  const startedAt = new Date();
   const result = spawnSync(path.join("node_modules", ".bin", "next"), ["build"], {
     stdio: "inherit",
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
@@ -59,4 +60,7 @@ export function buildIfNeeded(): void {
     console.error("next build failed");
     process.exit(result.status ?? 1);
   }
+  // The build read the sources as they were when it started: a file saved while it ran is newer
+  // than that, so the next start rebuilds (BUILD_ID's own time is the end of the build).
+  fs.utimesSync(buildId, startedAt, startedAt);
 }
