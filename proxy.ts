@@ -1,12 +1,15 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { crossSiteRefusal } from "@/lib/http/body";
+import { crossSiteError } from "@/lib/http/body";
 
 /**
  * Runs before every page and API route except the file uploads (see `config`): refuses cross-site
  * API writes, and gives each page a Content-Security-Policy with a fresh script nonce.
  */
 export function proxy(request: NextRequest) {
-  if (request.nextUrl.pathname.startsWith("/api/")) return crossSiteRefusal(request) ?? NextResponse.next();
+  if (request.nextUrl.pathname.startsWith("/api/")) {
+    const crossSite = crossSiteError(request);
+    return crossSite ? Response.json({ error: crossSite.message }, { status: 403 }) : NextResponse.next();
+  }
   return serverActionBodyRefusal(request) ?? withPageSecurityPolicy(request);
 }
 
@@ -64,7 +67,7 @@ export const config = {
     /*
      * Not the routes that take a file (an import, an external run's scores): Next buffers the body
      * of any request the proxy sees and silently keeps only its first 10 MB, and a file must be
-     * read whole or refused. Those routes run crossSiteRefusal themselves. Not static files either:
+     * read whole or refused. route() checks their origin itself. Not static files either:
      * they carry no script and need no per-response nonce.
      */
     "/((?!api/datasets/[^/]+/(?:import|external-runs)$|_next/static|_next/image|favicon\\.ico).*)",

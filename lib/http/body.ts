@@ -13,17 +13,18 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
  * Cross-site request forgery guard for the HTTP API: a browser always sends Origin on a
- * state-changing request, so one whose Origin is another site is refused before any handler runs.
+ * state-changing request, so one whose Origin is another site is refused (403) before any handler
+ * runs: by the proxy, and again by route() for the upload routes the proxy skips.
  * Requests without Origin (curl, scripts) and those authenticated by a bearer token carry no
  * ambient credentials a forger could borrow.
  */
-export function crossSiteRefusal(request: Request): Response | null {
+export function crossSiteError(request: Request): AppError | null {
   if (SAFE_METHODS.has(request.method)) return null;
   if (bearerToken(request.headers) !== null) return null;
   const origin = request.headers.get("origin");
   const own = new URL(request.url).origin;
   if (origin && origin !== own && origin !== forwardedOrigin(request)) {
-    return Response.json({ error: `Cross-site request from ${origin} refused.` }, { status: 403 });
+    return new AppError("forbidden", `Cross-site request from ${origin} refused.`);
   }
   return null;
 }

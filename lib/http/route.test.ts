@@ -50,6 +50,23 @@ describe("route", () => {
     expect(await response.json()).toEqual({ user: "rita@test.local", id: 7, n: 2 });
   });
 
+  it("refuses a cross-site write before anything else, unless a token authenticates it", async () => {
+    const forged = (headers: Record<string, string>) =>
+      echo(
+        new Request("http://octorank.test/api/things/x", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Origin: "http://evil.example", ...headers },
+          body: '{"n":1}',
+        }),
+        { params: Promise.resolve({ id: "7" }) },
+      );
+    const refused = await forged({});
+    expect(refused.status).toBe(403);
+    expect(await errorOf(refused)).toBe("Cross-site request from http://evil.example refused.");
+    expect((await forged({ Authorization: `Bearer ${researcher}` })).status).toBe(200);
+    expect((await forged({ Origin: "http://octorank.test", Authorization: `Bearer ${researcher}` })).status).toBe(200);
+  });
+
   it("answers who-are-you first, then which record, then what was sent", async () => {
     expect((await call(echo, { token: "ork_wrong", id: "x", body: "{" })).status).toBe(401);
     expect((await call(echo, { token: annotator, id: "x", body: "{" })).status).toBe(403);

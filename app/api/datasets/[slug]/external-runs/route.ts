@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { crossSiteRefusal, isCrossSiteFormRisk, readTextUpTo } from "@/lib/http/body";
+import { isCrossSiteFormRisk, readTextUpTo } from "@/lib/http/body";
 import { route } from "@/lib/http/route";
 import { datasetIdBySlug } from "@/lib/runs/request-run";
 import { createExternalRun, MAX_SCORES_BYTES } from "@/lib/runs/external";
@@ -19,8 +19,6 @@ export const POST = route(
     query: z.object({ name: z.string().optional(), utility: z.string().optional(), eps: z.string().optional() }),
   },
   async ({ request, params, query, user }) => {
-    const crossSite = crossSiteRefusal(request);
-    if (crossSite) return crossSite;
     if (isCrossSiteFormRisk(request))
       throw new AppError(
         "unsupported-media-type",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import { crossSiteRefusal, isCrossSiteFormRisk, parseOrThrow } from "@/lib/http/body";
+import { isCrossSiteFormRisk, parseOrThrow } from "@/lib/http/body";
 import { route } from "@/lib/http/route";
 import { ImportTooLargeError, MAX_IMPORT_BYTES, removeUpload, saveUpload, slugSchema } from "@/lib/datasets/import";
 import { importInChildProcess, takeImportSlot } from "@/lib/datasets/import-process";
@@ -18,13 +18,11 @@ const query = z.object({
 /**
  * POST /api/datasets/<slug>/import with a JSONL body. 200 with a summary; 422 with every bad line
  * (nothing imported); 413 past the size limit; 429 while MAX_CONCURRENT_IMPORTS others run; 415 for a form-like body sent with a session cookie.
- * The proxy does not run here (it would buffer and cap the body), so the route guards itself.
+ * The proxy does not run here (it would buffer and cap the body): route() refuses cross-site writes.
  */
 export const POST = route(
   { access: "researcher", params: z.object({ slug: z.string() }), query },
   async ({ request, params, query }) => {
-    const crossSite = crossSiteRefusal(request);
-    if (crossSite) return crossSite;
     // The slug may name a dataset the import creates, so a bad one is a bad request, not a 404.
     const slug = parseOrThrow(slugSchema, params.slug);
     if (isCrossSiteFormRisk(request)) {
