@@ -25,15 +25,27 @@ describe("background workers", () => {
     }
   });
 
-  it("are all started through spawnBackground (training, import, openness fits)", () => {
+  it("are all started through spawnBackground (training, import, openness fits, reward scoring)", () => {
     const roots = ["lib", "app"].map((d) => path.join(process.cwd(), d));
     const spawning = roots.flatMap(sourceFiles).filter((file) => /\bspawn\(/.test(fs.readFileSync(file, "utf8")));
     expect(spawning.map((f) => path.relative(process.cwd(), f))).toEqual([path.join("lib", "process.ts")]);
+    // Every worker script is started through spawnBackground, directly or as a background job.
     const workers = roots
       .flatMap(sourceFiles)
-      .filter((file) => /spawnBackground\([^)]*-worker\.ts/s.test(fs.readFileSync(file, "utf8")))
+      .filter((file) => /(spawnBackground|startBackgroundJob)\([^;]*-worker\.ts/s.test(fs.readFileSync(file, "utf8")))
       .map((f) => path.relative(process.cwd(), f))
       .sort();
-    expect(workers).toEqual(["lib/datasets/import-process.ts", "lib/openness/estimates.ts", "lib/runs/scheduler.ts"]);
+    expect(workers).toEqual([
+      "lib/annotations/queue-priority.ts",
+      "lib/datasets/import-process.ts",
+      "lib/openness/estimates.ts",
+      "lib/runs/scheduler.ts",
+    ]);
+    const mentions = roots
+      .flatMap(sourceFiles)
+      .filter((file) => /"[a-z-]+-worker\.ts"/.test(fs.readFileSync(file, "utf8")))
+      .map((f) => path.relative(process.cwd(), f))
+      .sort();
+    expect(mentions).toEqual(workers);
   });
 });
