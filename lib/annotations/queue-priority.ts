@@ -12,6 +12,7 @@ import type { Db } from "@/db";
 import type { QueueOrderName } from "@/db/schema";
 import { loadRewardModel, rewardMargin } from "@/ml";
 import { isBackgroundJobRunning, startBackgroundJob } from "@/lib/process";
+import { storeQueuePriorities } from "@/lib/annotations/queue-priority-store";
 import {
   OPENNESS_RECOMPUTE_MS,
   opennessPriorityVersion,
@@ -23,8 +24,6 @@ import {
 export const REFRESH_MS = 30_000;
 /** Priority of a prompt the model says nothing about: after every scored one. */
 const UNSCORED = 1e6;
-/** Priorities written per transaction, so the worker never holds the write lock for long. */
-const WRITE_BATCH = 2_000;
 
 function latestRunId(db: Db, datasetId: number): number | null {
   const row = db.$client
@@ -81,25 +80,7 @@ export function computeQueuePriorities(
 export function storeRewardQueuePriorities(db: Db, datasetId: number): void {
   const runId = latestRunId(db, datasetId);
   const priorities = [...computeQueuePriorities(db, datasetId, runId)];
-  const sqlite = db.$client;
-  const stillRewards = sqlite
-    .prepare("select 1 from datasets where id = ? and queue_order = 'uncertain-rewards'")
-    .pluck();
-  const update = sqlite.prepare("update prompts set queue_priority = ? where id = ? and dataset_id = ?");
-  for (let i = 0; i < priorities.length || i === 0; i += WRITE_BATCH) {
-    const stopped = sqlite
-      .transaction(() => {
-        if (!stillRewards.get(datasetId)) return true;
-        for (const [id, priority] of priorities.slice(i, i + WRITE_BATCH)) update.run(priority, id, datasetId);
-        if (i + WRITE_BATCH >= priorities.length)
-          sqlite
-            .prepare("update datasets set queue_priority_version = ? where id = ?")
-            .run(rewardPriorityVersion(runId), datasetId);
-        return false;
-      })
-      .immediate();
-    if (stopped) return;
-  }
+  storeQueuePriorities(db, datasetId, "uncertain-rewards", priorities, rewardPriorityVersion(runId));
 }
 
 const rewardsJobKey = (db: Db, datasetId: number) => `reward-priorities:${db.$client.name}:${datasetId}`;

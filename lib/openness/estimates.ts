@@ -12,6 +12,7 @@
  */
 import path from "node:path";
 import { isBackgroundJobRunning, startBackgroundJob } from "@/lib/process";
+import { storeQueuePriorities } from "@/lib/annotations/queue-priority-store";
 import type { Db } from "@/db";
 import {
   type AnnotatedPrompt,
@@ -221,36 +222,18 @@ export function computeAndStoreOpennessEstimates(db: Db, datasetId: number): voi
       value.evaluation ? JSON.stringify(value.evaluation) : null,
       Date.now(),
     );
-  storeOpennessQueuePriorities(db, datasetId, value, version);
+  storeQueuePriorities(
+    db,
+    datasetId,
+    "uncertain-openness",
+    [...value.byPrompt.values()].map((p) => [p.promptId, opennessQueuePriority(p)] as const),
+    opennessPriorityVersion(version),
+  );
 }
 
 /** What datasets.queue_priority_version says when the priorities are these estimates'. */
 export function opennessPriorityVersion(version: string): string {
   return `uncertain-openness:${version}`;
-}
-
-/** Writes the estimates as queue priorities, a batch a transaction, for as long as the dataset's order is still theirs. */
-function storeOpennessQueuePriorities(db: Db, datasetId: number, value: DatasetOpennessEstimates, version: string) {
-  const sqlite = db.$client;
-  const stillOpenness = sqlite
-    .prepare("select 1 from datasets where id = ? and queue_order = 'uncertain-openness'")
-    .pluck();
-  const update = sqlite.prepare("update prompts set queue_priority = ? where id = ? and dataset_id = ?");
-  const prompts = [...value.byPrompt.values()];
-  for (let i = 0; i < prompts.length || i === 0; i += STORE_BATCH) {
-    const done = sqlite
-      .transaction(() => {
-        if (!stillOpenness.get(datasetId)) return true;
-        for (const p of prompts.slice(i, i + STORE_BATCH)) update.run(opennessQueuePriority(p), p.promptId, datasetId);
-        if (i + STORE_BATCH >= prompts.length)
-          sqlite
-            .prepare("update datasets set queue_priority_version = ? where id = ?")
-            .run(opennessPriorityVersion(version), datasetId);
-        return false;
-      })
-      .immediate();
-    if (done) return;
-  }
 }
 
 export type StoredOpennessEstimates = DatasetOpennessEstimates & {
