@@ -16,6 +16,7 @@ import { labelsByResponseId } from "@/lib/annotations/labels";
 import { annotationsReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
 import { numeric } from "@/lib/validation";
+import { MAX_COMMENT_CHARS } from "@/lib/markdown-budget";
 
 const MAX_DURATION_MS = 7 * 24 * 60 * 60_000;
 
@@ -37,7 +38,7 @@ const annotationFields = {
   openness: z.number().nullable().optional(),
   notRankable: z.boolean().default(false),
   notRankableReason: z.string().trim().max(2000).nullable().optional(),
-  comment: z.string().trim().max(5000).nullable().optional(),
+  comment: z.string().trim().max(MAX_COMMENT_CHARS).nullable().optional(),
   durationMs: z.number().int().min(0).max(MAX_DURATION_MS).nullable().optional(),
 };
 

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { z } from "zod";
 import type { RankingGroups } from "@/db/schema";
 import type { AnnotationVersion, NewPrompt } from "@/lib/datasets/writer";
+import { MAX_STORED_TEXT_CHARS } from "@/lib/markdown-budget";
 
 /**
  * The JSONL import format, one prompt per line (README "Data formats"), and the checks a line
@@ -15,11 +16,17 @@ const timestampSchema = z
   .union([z.string(), z.number()])
   .pipe(z.coerce.date("Use an ISO 8601 date or epoch milliseconds."));
 
+const textTooLong = `Keep a text under ${MAX_STORED_TEXT_CHARS.toLocaleString("en")} characters.`;
+const responseTextSchema = z
+  .string()
+  .min(1, "A response text may not be empty.")
+  .max(MAX_STORED_TEXT_CHARS, textTooLong);
+
 const responseSchema = z.union([
-  z.string().min(1, "A response text may not be empty."),
+  responseTextSchema,
   z.object({
     id: idSchema.optional(),
-    text: z.string().min(1, "A response text may not be empty."),
+    text: responseTextSchema,
     embedding: z.array(z.number()).max(8192).nullable().optional(),
   }),
 ]);
@@ -42,7 +49,7 @@ export type ImportedAnnotation = z.infer<typeof importedAnnotationSchema>;
 
 export const importLineSchema = z.object({
   id: idSchema.optional(),
-  prompt: z.string().min(1, "The prompt text may not be empty."),
+  prompt: z.string().min(1, "The prompt text may not be empty.").max(MAX_STORED_TEXT_CHARS, textTooLong),
   responses: z.array(responseSchema).min(2, "A prompt needs at least 2 responses."),
   openness: z
     .number()
