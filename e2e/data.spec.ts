@@ -70,7 +70,7 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
   await page.screenshot({ path: "test-results/data-prompt-phone.png", fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto("/datasets/demo");
-  for (const format of ["annotations", "consensus", "pairs"]) {
+  for (const format of ["annotations", "consensus", "pairs", "pairs-text"]) {
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId(`export-${format}`).click()]);
     expect(download.suggestedFilename()).toBe(`demo-${format}.jsonl`);
     const text = fs.readFileSync((await download.path())!, "utf8");
@@ -79,8 +79,14 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
       .split("\n")
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThan(10);
-    if (format === "pairs")
-      expect(Object.keys(lines[0]!)).toEqual(expect.arrayContaining(["prompt", "chosen", "rejected", "openness"]));
+    if (format === "pairs") {
+      expect(Object.keys(lines[0]!)).toEqual(
+        expect.arrayContaining(["prompt", "chosen", "rejected", "openness", "split"]),
+      );
+      expect((lines[0]!.prompt as { role: string }[]).at(-1)!.role).toBe("user");
+      expect(lines[0]!.chosen).toEqual([{ role: "assistant", content: expect.any(String) }]);
+    }
+    if (format === "pairs-text") expect(lines[0]!.prompt).toMatch(/\n\nAssistant: $/);
     if (format === "consensus") expect(lines[0]).toHaveProperty("kendall_w");
     if (format === "annotations") expect(lines[0]).toHaveProperty("annotations");
   }
