@@ -31,6 +31,12 @@ let db: Db;
 let dir: string;
 const fresh = freshDbPerTest();
 
+const conversation = [
+  { role: "system", content: "You are terse." },
+  { role: "user", content: "Hi" },
+  { role: "assistant", content: "Hello." },
+  { role: "user", content: "What is 2 + 2" },
+];
 const responses = (prefix: string) => ["a", "b", "c", "d"].map((id) => ({ id, text: `${prefix} answer ${id}` }));
 
 beforeEach(async () => {
@@ -55,6 +61,12 @@ beforeEach(async () => {
       annotations: [{ annotator: "ann-1", ranking: [["a", "b"], ["c"], ["d"]], openness: 1 }],
     },
     { id: "unranked", prompt: "Nobody ranked this.", responses: responses("none") },
+    {
+      id: "chat",
+      prompt: conversation,
+      responses: responses("chat"),
+      annotations: [{ annotator: "ann-2", ranking: [["d"], ["c"], ["b"], ["a"]], openness: 0.5 }],
+    },
   ];
   const file = path.join(dir, "pairs.jsonl");
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
@@ -73,8 +85,8 @@ const pairsOf = (query: Record<string, string> = {}) => exportAll({ format: "pai
 describe("pairs export", () => {
   it("writes TRL's conversational preference rows: prompt and answer as separate message lists", () => {
     const lines = pairsOf();
-    // 3 full rankings of 4 give 6 pairs each; the tie a = b removes one of the 6.
-    expect(lines).toHaveLength(3 * 6 + 5);
+    // 4 full rankings of 4 give 6 pairs each; the tie a = b removes one of the 6.
+    expect(lines).toHaveLength(4 * 6 + 5);
     for (const line of lines) {
       expect(Object.keys(line).sort()).toEqual(
         [
@@ -99,6 +111,29 @@ describe("pairs export", () => {
     expect(planet.chosen).toEqual([{ role: "assistant", content: "planet answer a" }]);
     expect(planet.rejected).toEqual([{ role: "assistant", content: "planet answer d" }]);
     expect(planet.openness).toBe(0);
+    // A conversation is the prompt as it is, system turn first; the answer is the next assistant turn.
+    const chat = lines.find((l) => l.prompt_id === "chat" && l.chosen_id === "d" && l.rejected_id === "a")!;
+    expect(chat.prompt).toEqual(conversation);
+    expect(chat.chosen).toEqual([{ role: "assistant", content: "chat answer d" }]);
+    expect(chat.openness).toBe(0.5);
+  });
+
+  it("writes a conversation back as its turns in annotations and consensus, and re-imports it as the same prompt", async () => {
+    const annotations = exportAll({ format: "annotations" });
+    expect(annotations.find((l) => l.id === "chat")!.prompt).toEqual(conversation);
+    expect(annotations.find((l) => l.id === "planet")!.prompt).toBe("Name the closest planet");
+    expect(exportAll({ format: "consensus" }).find((l) => l.prompt_id === "chat")!.prompt).toEqual(conversation);
+    const file = path.join(dir, "again.jsonl");
+    fs.writeFileSync(file, annotations.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    const again = await importJsonlFile(db, file, { slug: "pairs" });
+    expect(again).toMatchObject({ ok: true, promptsCreated: 0, annotationsCreated: 0 });
+    // The stored text is the labelled transcript: what search and the trainer's features read.
+    const stored = db.$client.prepare("select text, messages from prompts where external_id = 'chat'").get() as {
+      text: string;
+      messages: string;
+    };
+    expect(stored.text).toBe("System: You are terse.\n\nUser: Hi\n\nAssistant: Hello.\n\nUser: What is 2 + 2");
+    expect(JSON.parse(stored.messages)).toEqual(conversation);
   });
 
   it("gives tied responses no pair and orders every pair by the ranking", () => {
@@ -162,6 +197,9 @@ describe("pairs export", () => {
     expect(typeof planet.chosen).toBe("string");
     expect(planet.prompt + planet.chosen).toMatch(/planet\n\nAssistant: planet answer/);
     expect(lines).toHaveLength(pairsOf().length);
+    expect(lines.find((l) => l.prompt_id === "chat")!.prompt).toBe(
+      "System: You are terse.\n\nUser: Hi\n\nAssistant: Hello.\n\nUser: What is 2 + 2\n\nAssistant: ",
+    );
   });
 
   it("refuses margin and weight for formats that have no pairs", () => {

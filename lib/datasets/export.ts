@@ -9,7 +9,13 @@ import { AppError } from "@/lib/errors";
 import { promptOpenness } from "@/lib/openness/resolve";
 import { midranks } from "@/lib/annotations/agreement";
 import { DEFAULT_HELD_OUT_SHARE, DEFAULT_SPLIT_SEED, promptSplit } from "@/lib/runs/held-out";
-import { plainTextPrompt, promptMessages, type ChatMessage } from "@/lib/datasets/conversation";
+import {
+  parseStoredMessages,
+  plainTextPrompt,
+  promptColumn,
+  promptMessages,
+  type ChatMessage,
+} from "@/lib/datasets/conversation";
 
 /**
  * JSONL exports, produced as a generator of lines so that callers (HTTP stream, CLI, benchmark)
@@ -79,7 +85,7 @@ export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 
 const PAGE_SIZE = 200;
 
-type PromptRow = Pick<StoredPrompt, "id" | "external_id" | "text" | "openness" | "metadata">;
+type PromptRow = Pick<StoredPrompt, "id" | "external_id" | "text" | "messages" | "openness" | "metadata">;
 type ResponseRow = Pick<StoredResponse, "id" | "prompt_id" | "external_id" | "text" | "embedding">;
 type AnnotationRow = Omit<StoredAnnotation, "id" | "annotator_id"> & StoredAnnotator & { accepted: number };
 
@@ -122,7 +128,7 @@ export function* exportPages(db: Db, datasetId: number, options: ExportOptions):
   const sqlite = db.$client;
   const pagePrompts = sqlite.prepare<[number, number, number], PromptRow>(
     // "+dataset_id" keeps SQLite on the rowid range instead of sorting the whole dataset per page.
-    "select id, external_id, text, openness, metadata from prompts where +dataset_id = ? and id > ? order by id limit ?",
+    "select id, external_id, text, messages, openness, metadata from prompts where +dataset_id = ? and id > ? order by id limit ?",
   );
   // Only the id range is filtered here, not the dataset: joining prompts lets SQLite scan the whole
   // dataset for every page (quadratic). Rows of other datasets in the range are never looked up.
@@ -174,12 +180,13 @@ export function* exportPages(db: Db, datasetId: number, options: ExportOptions):
       const reward = (id: number) => (options.run === undefined ? {} : { reward: rewards.get(id) ?? null });
       const split = promptSplit(prompt.external_id, { seed: options.split_seed, heldOutShare: options.held_out_share });
       const textOf = new Map(responses.map((r) => [r.id, r.text]));
+      const storedMessages = parseStoredMessages(prompt.messages);
 
       if (options.format === "annotations") {
         // Each line is itself a valid import line, so an export re-imports without loss.
         const head = {
           id: prompt.external_id,
-          prompt: prompt.text,
+          prompt: promptColumn(prompt.text, storedMessages),
           responses: responses.map((r) => ({
             id: r.external_id,
             text: r.text,
@@ -218,7 +225,7 @@ export function* exportPages(db: Db, datasetId: number, options: ExportOptions):
         page.push(
           JSON.stringify({
             prompt_id: prompt.external_id,
-            prompt: prompt.text,
+            prompt: promptColumn(prompt.text, storedMessages),
             responses: responses.map((r) => ({
               id: r.external_id,
               text: r.text,
@@ -235,7 +242,7 @@ export function* exportPages(db: Db, datasetId: number, options: ExportOptions):
           }),
         );
       } else {
-        const messages = promptMessages(prompt.text, null);
+        const messages = promptMessages(prompt.text, storedMessages);
         const pairs = rankingPairs(rankable, responses.length, options.weight);
         const promptColumn = options.format === "pairs" ? messages : plainTextPrompt(messages);
         const answer = (id: number): ChatMessage[] | string => {
