@@ -17,6 +17,7 @@ import type { ChatMessage } from "@/lib/datasets/conversation";
 import { annotationsReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
 import { numeric } from "@/lib/validation";
+import { MAX_COMMENT_CHARS } from "@/lib/markdown-budget";
 
 const MAX_DURATION_MS = 7 * 24 * 60 * 60_000;
 
@@ -38,7 +39,7 @@ const annotationFields = {
   openness: z.number().nullable().optional(),
   notRankable: z.boolean().default(false),
   notRankableReason: z.string().trim().max(2000).nullable().optional(),
-  comment: z.string().trim().max(5000).nullable().optional(),
+  comment: z.string().trim().max(MAX_COMMENT_CHARS).nullable().optional(),
   durationMs: z.number().int().min(0).max(MAX_DURATION_MS).nullable().optional(),
 };
 
