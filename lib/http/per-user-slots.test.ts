@@ -28,7 +28,8 @@ describe("perUserSlots", () => {
     const read = holdWhileOpen(streamOf(["a", "b"]), slots.take(7));
     expect(slots.openFor(7)).toBe(1);
     const chunks: string[] = [];
-    for await (const chunk of read) chunks.push(chunk);
+    const whole = read.getReader();
+    for (let next = await whole.read(); !next.done; next = await whole.read()) chunks.push(next.value);
     expect(chunks).toEqual(["a", "b"]);
     expect(slots.openFor(7)).toBe(0);
 
