@@ -20,6 +20,7 @@ const STATUS: Record<ErrorKind, number> = {
   "too-large": 413,
   "unsupported-media-type": 415,
   "too-many-requests": 429,
+  timeout: 408,
 };
 
 export function statusOf(kind: ErrorKind): number {
