@@ -25,7 +25,22 @@ export const MAX_SCORES_BYTES = 20 * 1024 * 1024;
 
 const lineSchema = z.object({
   prompt_id: z.union([z.string().min(1), z.number()]).transform(String),
-  rewards: z.record(z.string(), z.number().finite()),
+  /**
+   * Read as a Map of its own keys: a plain object would answer `toString` or `constructor` with
+   * its methods, and zod's record drops a `__proto__` key without a word.
+   */
+  rewards: z.unknown().transform((value, ctx) => {
+    const rewards = new Map<string, number>();
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      ctx.addIssue({ code: "custom", message: "rewards maps each response id to its reward" });
+      return rewards;
+    }
+    for (const [id, reward] of Object.entries(value)) {
+      if (typeof reward === "number" && Number.isFinite(reward)) rewards.set(id, reward);
+      else ctx.addIssue({ code: "custom", path: [id], message: "a reward is a finite number" });
+    }
+    return rewards;
+  }),
   split: z.enum(["train", "test"]).optional(),
 });
 
@@ -65,6 +80,31 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
     .get();
   if (!dataset) throw new AppError("not-found", `There is no dataset with id ${request.datasetId}.`);
 
+  // Every line is checked on its own first: a bad file is refused before the dataset is loaded.
+  const problems: string[] = [];
+  const lines: { where: string; line: z.infer<typeof lineSchema> }[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (!line.trim()) return;
+    const where = `line ${i + 1}`;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      problems.push(`${where}: not JSON`);
+      return;
+    }
+    const parsed = lineSchema.safeParse(raw);
+    if (!parsed.success) {
+      problems.push(
+        `${where}: ${parsed.error.issues.map((x) => `${x.path.join(".") || "line"}: ${x.message}`).join(", ")}`,
+      );
+      return;
+    }
+    lines.push({ where, line: parsed.data });
+  });
+  if (problems.length) throw new ScoresFileError(problems);
+  if (lines.length === 0) throw new ScoresFileError(["no prompt lines"]);
+
   const { prompts } = loadTrainingPrompts(db, dataset.id, { policy: "exclude" });
   const promptByExternal = new Map<string, { id: number; externalId: string }>();
   for (const row of db
@@ -84,61 +124,44 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
   );
   const training = new Map(prompts.map((p) => [Number(p.id), p]));
 
-  const problems: string[] = [];
   const entries: PromptRewards[] = [];
   const seen = new Set<number>();
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim()) return;
-    const where = `line ${i + 1}`;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      problems.push(`${where}: not JSON`);
-      return;
-    }
-    const parsed = lineSchema.safeParse(raw);
-    if (!parsed.success) {
-      problems.push(
-        `${where}: ${parsed.error.issues.map((x) => `${x.path.join(".") || "line"}: ${x.message}`).join(", ")}`,
-      );
-      return;
-    }
-    const prompt = promptByExternal.get(parsed.data.prompt_id);
+  for (const { where, line } of lines) {
+    const prompt = promptByExternal.get(line.prompt_id);
     if (!prompt) {
-      problems.push(`${where}: dataset ${dataset.slug} has no prompt "${parsed.data.prompt_id}"`);
-      return;
+      problems.push(`${where}: dataset ${dataset.slug} has no prompt "${line.prompt_id}"`);
+      continue;
     }
     if (seen.has(prompt.id)) {
-      problems.push(`${where}: prompt "${parsed.data.prompt_id}" is listed twice`);
-      return;
+      problems.push(`${where}: prompt "${line.prompt_id}" is listed twice`);
+      continue;
     }
     seen.add(prompt.id);
     const tp = training.get(prompt.id);
     if (!tp) {
-      problems.push(`${where}: prompt "${parsed.data.prompt_id}" has no openness yet (tag it first)`);
-      return;
+      problems.push(`${where}: prompt "${line.prompt_id}" has no openness yet (tag it first)`);
+      continue;
     }
     const rewards = new Map<number, number>();
-    const given = parsed.data.rewards;
+    const given = line.rewards;
     for (const r of tp.responses) {
       const ext = responseExternal.get(Number(r.id)) as string;
-      const reward = given[ext];
+      const reward = given.get(ext);
       if (reward === undefined) problems.push(`${where}: no reward for response "${ext}"`);
       else rewards.set(Number(r.id), reward);
     }
     const known = new Set(tp.responses.map((r) => responseExternal.get(Number(r.id))));
-    for (const k of Object.keys(given)) if (!known.has(k)) problems.push(`${where}: prompt has no response "${k}"`);
+    for (const k of given.keys()) if (!known.has(k)) problems.push(`${where}: prompt has no response "${k}"`);
     entries.push({
       promptId: prompt.id,
       externalId: prompt.externalId,
       text: tp.text,
       openness: tp.openness,
-      split: parsed.data.split ?? "test",
+      split: line.split ?? "test",
       rewards,
       rankings: tp.rankings.map((groups) => groups.map((g) => g.map(Number))),
     });
-  });
+  }
   if (problems.length) throw new ScoresFileError(problems);
   if (entries.length === 0) throw new ScoresFileError(["no prompt lines"]);
 
