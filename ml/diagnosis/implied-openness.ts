@@ -104,6 +104,24 @@ export function impliedOpennessCurve(profile: readonly number[], opts: OpennessF
   return grid.openness.map((o, i) => ({ openness: o, loss: meanSq(p, grid.targets[i] as number[]) }));
 }
 
+/**
+ * The minimum of a loss curve over the openness grid (index i is openness i * OPENNESS_GRID_STEP),
+ * refined to the vertex of the parabola through the best point and its neighbours, within [0, 1].
+ */
+export function gridMinimum(losses: readonly number[]): { index: number; openness: number; loss: number } {
+  let best = 0;
+  for (let i = 1; i < losses.length; i++) if ((losses[i] as number) < (losses[best] as number)) best = i;
+  let o = best * OPENNESS_GRID_STEP;
+  if (best > 0 && best < losses.length - 1) {
+    const l0 = losses[best - 1] as number;
+    const l1 = losses[best] as number;
+    const l2 = losses[best + 1] as number;
+    const curvature = l0 - 2 * l1 + l2;
+    if (curvature > 0) o += (OPENNESS_GRID_STEP * (l0 - l2)) / (2 * curvature);
+  }
+  return { index: best, openness: Math.min(1, Math.max(0, o)), loss: losses[best] as number };
+}
+
 /** The implied openness of one profile (any order; it is sorted and normalised here). */
 export function impliedOpenness(profile: readonly number[], opts: OpennessFitOptions): ImpliedOpenness {
   const p = normalised(profile);
@@ -111,22 +129,12 @@ export function impliedOpenness(profile: readonly number[], opts: OpennessFitOpt
     return { openness: null, loss: NaN, misfit: NaN, range: 0, identifiable: false, atBoundary: false };
   const grid = opennessTargetGrid(p.length, opts);
   const losses = grid.targets.map((t) => meanSq(p, t));
-  let best = 0;
-  for (let i = 1; i < losses.length; i++) if ((losses[i] as number) < (losses[best] as number)) best = i;
-  let o = grid.openness[best] as number;
-  if (best > 0 && best < losses.length - 1) {
-    // vertex of the parabola through the best point and its neighbours
-    const l0 = losses[best - 1] as number;
-    const l1 = losses[best] as number;
-    const l2 = losses[best + 1] as number;
-    const curvature = l0 - 2 * l1 + l2;
-    if (curvature > 0) o += (OPENNESS_GRID_STEP * (l0 - l2)) / (2 * curvature);
-  }
+  const { index: best, openness, loss } = gridMinimum(losses);
   const target = grid.targets[best] as number[];
   const identifiable = grid.range >= IDENTIFIABLE_RANGE;
   return {
-    openness: identifiable ? Math.min(1, Math.max(0, o)) : null,
-    loss: losses[best] as number,
+    openness: identifiable ? openness : null,
+    loss,
     misfit: meanAbs(p, target),
     range: grid.range,
     identifiable,

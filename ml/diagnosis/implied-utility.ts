@@ -14,7 +14,7 @@
  *   gamma from about 0.9 to 1 gives the same two-point profile, so a linear run's interval is
  *   [~0.86, 1] and says so rather than claiming a precise value.
  */
-import { impliedOpenness, impliedOpennessCurve, OPENNESS_GRID_STEP } from "./implied-openness";
+import { gridMinimum, impliedOpenness, impliedOpennessCurve, OPENNESS_GRID_STEP } from "./implied-openness";
 import { mulberry32 } from "../rng";
 import type { Interval } from "./verdict";
 
@@ -59,21 +59,6 @@ export interface EffectiveUtility {
 }
 
 const gammaOf = (openness: number) => 1 - 2 * openness;
-
-/** The minimiser of a loss curve on the openness grid, refined by a parabola through its neighbours. */
-function argmin(losses: readonly number[]): { openness: number; loss: number; index: number } {
-  let best = 0;
-  for (let i = 1; i < losses.length; i++) if ((losses[i] as number) < (losses[best] as number)) best = i;
-  let o = best * OPENNESS_GRID_STEP;
-  if (best > 0 && best < losses.length - 1) {
-    const l0 = losses[best - 1] as number;
-    const l1 = losses[best] as number;
-    const l2 = losses[best + 1] as number;
-    const c = l0 - 2 * l1 + l2;
-    if (c > 0) o += (OPENNESS_GRID_STEP * (l0 - l2)) / (2 * c);
-  }
-  return { openness: Math.min(1, Math.max(0, o)), loss: losses[best] as number, index: best };
-}
 
 /** Gammas whose loss is within the tolerance of the minimum, as an interval (the region is one piece around a convex-ish minimum). */
 function toleranceInterval(losses: readonly number[], min: number): Interval {
@@ -140,12 +125,12 @@ export function impliedUtility(
     return out.map((x) => x / rows.length);
   };
   const all = meanCurve(curves.map((_, i) => i));
-  const best = argmin(all);
+  const best = gridMinimum(all);
   const tolerance = toleranceInterval(all, best.loss);
   const rng = mulberry32(seed);
   const draws: number[] = [];
   for (let b = 0; b < bootstrap && curves.length > 1; b++)
-    draws.push(gammaOf(argmin(meanCurve(curves.map(() => Math.floor(rng() * curves.length)))).openness));
+    draws.push(gammaOf(gridMinimum(meanCurve(curves.map(() => Math.floor(rng() * curves.length)))).openness));
   draws.sort((a, b) => a - b);
   const q = (p: number) => draws[Math.min(draws.length - 1, Math.max(0, Math.round(p * (draws.length - 1))))] as number;
   const lo = Math.min(tolerance[0], draws.length ? q(0.025) : tolerance[0]);
