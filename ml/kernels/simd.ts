@@ -36,6 +36,24 @@ const splatValue =
   "(local.set $v (f32x4.splat (f32.load (i32.add (local.get $val) (i32.mul (local.get $k) (i32.const 4))))))";
 
 /**
+ * for r in [0, nRows): the CSR row rowIds[r], its non-zeros from `first` (a local) to kEnd, then
+ * `body`.
+ */
+const forEachRow = (first: string, body: string) => `
+(local.set $r (i32.const 0))
+block $rowsDone
+  loop $rows
+    (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $nRows)))
+    ${csrRowPointer}
+    (local.set $${first} (i32.load (local.get $rowPtr)))
+    (local.set $kEnd (i32.load offset=4 (local.get $rowPtr)))
+    ${body}
+    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+    br $rows
+  end
+end`;
+
+/**
  * acc[a + j] += v * src[s + j] over the H4 bytes from a to aEnd, `unroll` vectors of 4 floats per
  * trip (a, s, aEnd: i32 locals; v: a v128 local).
  */
@@ -62,13 +80,9 @@ function csrListing(fwd: boolean, unroll: number): FunctionListing {
     locals: [...i32("r", "k", "kEnd", "rowPtr", "a", "s", "aEnd"), ...v128("v")],
     body: `
 ${fwd ? "" : "(memory.fill (local.get $dst) (i32.const 0) (local.get $gBytes)) ;; G = 0"}
-(local.set $r (i32.const 0))
-block $rowsDone
-  loop $rows
-    (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $nRows)))
-    ${csrRowPointer}
-    (local.set $k (i32.load (local.get $rowPtr)))
-    (local.set $kEnd (i32.load offset=4 (local.get $rowPtr)))
+${forEachRow(
+  "k",
+  `
     ${fwd ? `(memory.fill ${rowAt("dst", "(local.get $r)")} (i32.const 0) (local.get $H4)) ;; out[r, :] = 0` : ""}
     block $nonZerosDone
       loop $nonZeros
@@ -87,10 +101,8 @@ block $rowsDone
         br $nonZeros
       end
     end
-    (local.set $r (i32.add (local.get $r) (i32.const 1)))
-    br $rows
-  end
-end`,
+`,
+)}`,
   };
 }
 
@@ -111,13 +123,9 @@ function csrBlockedListing(fwd: boolean): FunctionListing {
     ],
     body: `
 ${fwd ? "" : "(memory.fill (local.get $dst) (i32.const 0) (local.get $gBytes)) ;; G = 0"}
-(local.set $r (i32.const 0))
-block $rowsDone
-  loop $rows
-    (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $nRows)))
-    ${csrRowPointer}
-    (local.set $kStart (i32.load (local.get $rowPtr)))
-    (local.set $kEnd (i32.load offset=4 (local.get $rowPtr)))
+${forEachRow(
+  "kStart",
+  `
     (local.set $cb (i32.const 0)) ;; the block's first byte within a row
     block $blocksDone
       loop $blocks
@@ -146,10 +154,8 @@ block $rowsDone
         br $blocks
       end
     end
-    (local.set $r (i32.add (local.get $r) (i32.const 1)))
-    br $rows
-  end
-end`,
+`,
+)}`,
   };
 }
 
