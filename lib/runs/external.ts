@@ -20,7 +20,7 @@ import { completeRun } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { type RunRow, type RunSummary, runRequestSchema } from "@/lib/runs/schemas";
-import { parseScoresFile, ScoresFileProblems, type ScoresLine } from "@/lib/runs/scores-file";
+import { readScoresFile } from "@/lib/runs/scores-file";
 import { DEFAULT_EPS, REWARD_LINKS, UTILITY_NAMES } from "@/ml";
 
 /** Scores files are small (a number per response); this cap keeps a mistaken upload from hurting. */
@@ -83,14 +83,7 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
   );
   const training = new Map(prompts.map((p) => [Number(p.id), p]));
 
-  let lines: ScoresLine[];
-  try {
-    lines = parseScoresFile(text, { source: "dataset", link: request.link });
-  } catch (e) {
-    if (e instanceof ScoresFileProblems) throw new ScoresFileError(e.problems);
-    throw e;
-  }
-  const problems: string[] = [];
+  const { lines, problems } = readScoresFile(text, { source: "dataset", link: request.link });
   const entries: PromptRewards[] = [];
   for (const line of lines) {
     const where = `line ${line.line}`;
@@ -109,7 +102,7 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
     for (const r of tp.responses) {
       const ext = responseExternal.get(Number(r.id)) as string;
       const reward = given.get(ext);
-      if (reward === undefined) problems.push(`${where}: no score for response "${ext}"`);
+      if (reward === undefined) problems.push(`${where}: no reward for response "${ext}"`);
       else rewards.set(Number(r.id), reward);
     }
     const known = new Set(tp.responses.map((r) => responseExternal.get(Number(r.id))));
@@ -124,7 +117,8 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
       rankings: tp.rankings.map((groups) => groups.map((g) => g.map(Number))),
     });
   }
-  if (problems.length) throw new ScoresFileError(problems);
+  const lineOf = (m: string) => Number(/^line (\d+)/.exec(m)?.[1] ?? 0);
+  if (problems.length) throw new ScoresFileError([...problems].sort((a, b) => lineOf(a) - lineOf(b)));
   if (entries.length === 0) throw new ScoresFileError(["no prompt lines"]);
 
   const { collapse, accuracy } = summarizeCollapse(entries, request.eps);

@@ -114,6 +114,13 @@ function rankingIndices(
 
 /** Parses a scores file; throws ScoresFileProblems naming every bad line. */
 export function parseScoresFile(text: string, options: ScoresFileOptions): ScoresLine[] {
+  const { lines, problems } = readScoresFile(text, options);
+  if (problems.length) throw new ScoresFileProblems(problems);
+  return lines;
+}
+
+/** The valid lines and the problems of the others (a caller with more checks reports them all together). */
+export function readScoresFile(text: string, options: ScoresFileOptions): { lines: ScoresLine[]; problems: string[] } {
   const problems: string[] = [];
   const out: ScoresLine[] = [];
   const firstLine = new Map<string, number>();
@@ -210,9 +217,8 @@ export function parseScoresFile(text: string, options: ScoresFileOptions): Score
     problems.unshift(`this repro file holds several utilities (${[...utilities].join(", ")}): pick one with --utility`);
   if (options.utility !== undefined && utilities.size > 0 && !utilities.has(options.utility))
     problems.unshift(`no lines for utility ${options.utility} (the file has ${[...utilities].join(", ")})`);
-  if (problems.length) throw new ScoresFileProblems(problems);
-  if (out.length === 0) throw new ScoresFileProblems(["the file has no prompt lines"]);
-  return out;
+  if (out.length === 0 && problems.length === 0) problems.push("the file has no prompt lines");
+  return { lines: out, problems };
 }
 
 /** Scores lines as the verdict's prompts (CLI files carry openness and rankings themselves). */
