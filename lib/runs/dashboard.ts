@@ -50,7 +50,7 @@ export type SplitDashboard = {
   /** The open-minus-closed profile difference projected on the ideal one: 1 perfect, 0 collapsed, < 0 inverted. */
   normalizedGap: number | null;
   normalizedGapCi: Interval | null;
-  /** The verdict's model (ml/collapse-model.ts): fitted openness θ0 + β·o; β decides the kind. */
+  /** The verdict's model (ml/diagnosis/collapse-model.ts): fitted openness θ0 + β·o; β decides the kind. */
   beta: number | null;
   betaCi: Interval | null;
   theta0: number | null;

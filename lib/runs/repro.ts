@@ -3,7 +3,7 @@
  * ml/), ranked by an external annotator that stands for the synthetic ground truth, and two runs
  * on it, a fixed utility (log) and Octorank's openness-conditioned one, queued side by side. As in
  * the CLI repro, the held-out prompts come from templates never used in training
- * (ml/synthetic.ts, syntheticLengthSplit), and both runs hold out exactly those.
+ * (ml/simulation/synthetic.ts, syntheticLengthSplit), and both runs hold out exactly those.
  */
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db";

@@ -1,6 +1,6 @@
 /**
  * `npm run cli -- diagnose FILE.jsonl [--json] [--eps E] [--link identity|logit] [--split test|train|all]
- * [--seed S] [--utility U]`: the collapse verdict (ml/verdict.ts) on any reward model's scores, in
+ * [--seed S] [--utility U]`: the collapse verdict (ml/diagnosis/verdict.ts) on any reward model's scores, in
  * the one scores format (lib/runs/scores-file.ts), one line per prompt.
  */
 import fs from "node:fs";
@@ -12,8 +12,8 @@ import {
   DEFAULT_EPS,
   REWARD_LINKS,
   type RewardLink,
-} from "../../ml";
-import { diagnosisPrompts, parseScoresFile } from "../../lib/runs/scores-file";
+} from "@/ml";
+import { diagnosisPrompts, parseScoresFile } from "@/lib/runs/scores-file";
 
 export const USAGE = `Usage: npm run cli -- diagnose FILE.jsonl [--json] [--eps ${DEFAULT_EPS}] [--link identity|logit] [--split test|train|all] [--seed 1] [--utility U]
 One line per prompt: {"prompt_id", "rewards": {response_id: score, ...}, "openness": 0..1,

@@ -1,7 +1,7 @@
 /**
  * `npm run cli -- infer-utility FILE.jsonl [--json] [--eps E] [--link identity|logit] [--split train|test|all] [--utility U]`
  *
- * The utility a reward model was trained with, read back from its rewards (ml/implied-utility.ts):
+ * The utility a reward model was trained with, read back from its rewards (ml/diagnosis/implied-utility.ts):
  * the Box-Cox γ and, unless --eps names it, the smoothing eps, fitted jointly. FILE is the one
  * scores format (lib/runs/scores-file.ts, as `diagnose` reads it; openness is optional here) or a
  * `repro --out` file, picking one utility with --utility. By default the training prompts are used
@@ -9,8 +9,8 @@
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { EPS_GRID, GAMMA_RANGE, impliedUtility, tieGroups, type UtilityProfile } from "../../ml";
-import { diagnosisPrompts, parseScoresFile } from "../../lib/runs/scores-file";
+import { EPS_GRID, GAMMA_RANGE, impliedUtility, tieGroups, type UtilityProfile } from "@/ml";
+import { diagnosisPrompts, parseScoresFile } from "@/lib/runs/scores-file";
 import { parseLink } from "./diagnose";
 
 export const USAGE = `Usage: npm run cli -- infer-utility FILE.jsonl [--json] [--eps E] [--link identity|logit] [--split train|test|all] [--utility U (repro files)]

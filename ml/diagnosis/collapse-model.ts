@@ -3,11 +3,11 @@
  * prompt's profile is the exact optimum at its own n, ties and eps, at an openness
  * θ_p = θ0 + (θ1 − θ0)·o_p with (θ0, θ1) in [0, 1]², plus noise. β = θ1 − θ0 is 0 under collapse,
  * 1 for the ideal, negative when inverted. The fit works on each prompt's loss curve over the
- * exact-target openness grid (ml/implied-openness.ts), so a fit costs a few hundred lookups per
+ * exact-target openness grid (ml/diagnosis/implied-openness.ts), so a fit costs a few hundred lookups per
  * distinct openness value, cheap enough for a bootstrap and a permutation test.
  */
 import { OPENNESS_GRID_STEP } from "./implied-openness";
-import { mulberry32 } from "./rng";
+import { mulberry32 } from "../rng";
 
 export interface ModelPrompt {
   id: string;

@@ -3,7 +3,7 @@
  * badges render what `collapseReport` returns. docs/design.md ("The verdict (v3)") states each rule
  * and margin; the numbers are in COLLAPSE_THRESHOLDS.
  *
- * The decision rests on a fitted model (ml/collapse-model.ts): each admitted prompt's profile is
+ * The decision rests on a fitted model (ml/diagnosis/collapse-model.ts): each admitted prompt's profile is
  * its exact optimum at θ = θ0 + β·o, so β = 0 is collapse, 1 the ideal, < 0 inverted. Admission is
  * by information (the prompt's own rewards order its human pairs better than chance and are not
  * flat relative to their own magnitude), never by scale or by other prompts, so any positive affine
@@ -24,8 +24,8 @@ import {
 } from "./collapse-model";
 import { IDENTIFIABLE_RANGE, impliedOpenness, impliedOpennessCurve, opennessTargetGrid } from "./implied-openness";
 import { isFlat, misfit, profile, shape, spearman, spread, targetProfile } from "./metrics";
-import { mulberry32 } from "./rng";
-import { DEFAULT_EPS } from "./utility";
+import { mulberry32 } from "../rng";
+import { DEFAULT_EPS } from "../utility";
 
 /** `partial` is the v2 kind, kept so stored v2 summaries still read; v3 returns `weakly-aware` instead. */
 export const VERDICT_KINDS = [

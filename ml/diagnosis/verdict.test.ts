@@ -8,8 +8,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { targetProfile } from "./metrics";
-import { mulberry32 } from "./rng";
-import { CLOSED_LENGTHS, OPEN_LENGTHS } from "./synthetic";
+import { mulberry32 } from "../rng";
+import { CLOSED_LENGTHS, OPEN_LENGTHS } from "../simulation/synthetic";
 import { optimalRewards } from "./theory";
 import {
   COLLAPSE_THRESHOLDS,

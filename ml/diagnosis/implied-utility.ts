@@ -1,6 +1,6 @@
 /**
  * Implied utility: which Box-Cox exponent γ, at which smoothing eps, would have produced these
- * reward profiles? It is the verdict's model of collapse (ml/collapse-model.ts) with β = 0: one
+ * reward profiles? It is the verdict's model of collapse (ml/diagnosis/collapse-model.ts) with β = 0: one
  * utility for every prompt, each prompt's target exact at its own n and ties (docs/design.md,
  * "Implied utility"). γ runs over [−3, 1] (log is 0, inverse −1, linear 1) and, unless the caller
  * knows it, eps over a grid (an external model has no eps; a model trained at eps 0 read at 0.1
@@ -15,7 +15,7 @@
  * - Per prompt: γ̂ at the run's eps, with the same tolerance interval.
  */
 import { isFlat } from "./metrics";
-import { mulberry32 } from "./rng";
+import { mulberry32 } from "../rng";
 import { optimalRewards } from "./theory";
 import type { Interval } from "./verdict";
 

@@ -5,7 +5,7 @@
  * parameter) and Spearman's correlation. The verdict built on them lives in verdict.ts.
  */
 import { optimalRewards } from "./theory";
-import { DEFAULT_EPS } from "./utility";
+import { DEFAULT_EPS } from "../utility";
 
 /**
  * A spread at or below this share of the prompt's own largest |reward| is flat: float rounding of
