@@ -10,6 +10,7 @@
  * Not every profile says something about openness: with two tie groups every target is the same
  * two-point law, and a flat profile has no shape. `identifiable` is false then, and `openness` null.
  */
+import { isFlat } from "./metrics";
 import { optimalRewards } from "./theory";
 
 export interface OpennessFitOptions {
@@ -46,8 +47,6 @@ export interface ImpliedOpenness {
 export const OPENNESS_GRID_STEP = 0.01;
 /** Minimum W1 between the openness-0 and openness-1 targets for an implied openness to mean anything. */
 export const IDENTIFIABLE_RANGE = 0.02;
-/** A profile whose max - min is below this carries no shape. */
-const FLAT = 1e-12;
 
 export interface OpennessTargetGrid {
   openness: number[];
@@ -92,7 +91,7 @@ function normalised(profile: readonly number[]): number[] | null {
   const s = [...profile].sort((a, b) => b - a);
   const hi = s[0] as number;
   const lo = s[s.length - 1] as number;
-  if (!(hi - lo > FLAT)) return null;
+  if (isFlat(s)) return null;
   return s.map((x) => (x - lo) / (hi - lo));
 }
 
