@@ -104,21 +104,25 @@ export function impliedOpennessCurve(profile: readonly number[], opts: OpennessF
 }
 
 /**
- * The minimum of a loss curve over the openness grid (index i is openness i * OPENNESS_GRID_STEP),
- * refined to the vertex of the parabola through the best point and its neighbours, within [0, 1].
+ * The minimum of a loss curve over an even grid (index i is start + i * step; by default the
+ * openness grid), refined to the vertex of the parabola through the best point and its neighbours.
+ * Shared by the implied-openness and implied-utility fits.
  */
-export function gridMinimum(losses: readonly number[]): { index: number; openness: number; loss: number } {
+export function gridMinimum(
+  losses: readonly number[],
+  grid: { start: number; step: number } = { start: 0, step: OPENNESS_GRID_STEP },
+): { index: number; x: number; loss: number } {
   let best = 0;
   for (let i = 1; i < losses.length; i++) if ((losses[i] as number) < (losses[best] as number)) best = i;
-  let o = best * OPENNESS_GRID_STEP;
+  let x = grid.start + best * grid.step;
   if (best > 0 && best < losses.length - 1) {
     const l0 = losses[best - 1] as number;
     const l1 = losses[best] as number;
     const l2 = losses[best + 1] as number;
     const curvature = l0 - 2 * l1 + l2;
-    if (curvature > 0) o += (OPENNESS_GRID_STEP * (l0 - l2)) / (2 * curvature);
+    if (curvature > 0) x += (grid.step * (l0 - l2)) / (2 * curvature);
   }
-  return { index: best, openness: Math.min(1, Math.max(0, o)), loss: losses[best] as number };
+  return { index: best, x, loss: losses[best] as number };
 }
 
 /** The implied openness of one profile (any order; it is sorted and normalised here). */
@@ -128,7 +132,8 @@ export function impliedOpenness(profile: readonly number[], opts: OpennessFitOpt
     return { openness: null, loss: NaN, misfit: NaN, range: 0, identifiable: false, atBoundary: false };
   const grid = opennessTargetGrid(p.length, opts);
   const losses = grid.targets.map((t) => meanSq(p, t));
-  const { index: best, openness, loss } = gridMinimum(losses);
+  const { index: best, x, loss } = gridMinimum(losses);
+  const openness = Math.min(1, Math.max(0, x));
   const target = grid.targets[best] as number[];
   const identifiable = grid.range >= IDENTIFIABLE_RANGE;
   return {
