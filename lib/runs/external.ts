@@ -4,7 +4,9 @@
  * dashboard. One JSONL line per prompt:
  *   {"prompt_id": <the prompt's id in the dataset>, "rewards": {<response id>: reward, …}, "split"?: "train"|"test"}
  * Ids are the dataset's external ids (those of its import and export files). Every response of a
- * listed prompt needs a reward; prompts left out of the file are left out of the run.
+ * listed prompt needs a reward; prompts left out of the file are left out of the run. `split` is
+ * required: the one the consensus and pairs exports write (lib/runs/held-out.ts), so that held-out
+ * means the prompts the model did not train on. Score from the consensus export: one line per prompt.
  */
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
@@ -14,10 +16,10 @@ import { and, eq } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import { summarizeCollapse } from "@/lib/runs/dashboard";
 import type { PromptRewards } from "@/lib/runs/rewards";
-import { completeRun } from "@/lib/runs/lifecycle";
+import { completeRun, getRunDetail, type RunListItem } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
-import { type RunRow, type RunSummary, runRequestSchema } from "@/lib/runs/schemas";
+import { type RunSummary, runRequestSchema } from "@/lib/runs/schemas";
 import { DEFAULT_EPS, UTILITY_NAMES } from "@/ml";
 
 /** Scores files are small (a number per response); this cap keeps a mistaken upload from hurting. */
@@ -54,8 +56,16 @@ export class ScoresFileError extends AppError {
   }
 }
 
-/** Records an external run from a scores file; nothing is stored unless every line is valid. */
-export function createExternalRun(db: Db, input: ExternalRunRequest, text: string, createdBy: number | null): RunRow {
+/**
+ * Records an external run from a scores file and returns it finished, summary and verdict included;
+ * nothing is stored unless every line is valid.
+ */
+export function createExternalRun(
+  db: Db,
+  input: ExternalRunRequest,
+  text: string,
+  createdBy: number | null,
+): RunListItem {
   const request = externalRunSchema.parse(input);
   if (Buffer.byteLength(text) > MAX_SCORES_BYTES) throw new AppError("too-large", "The scores file is over 20 MB.");
   const dataset = db
@@ -110,7 +120,9 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
       return;
     }
     if (seen.has(prompt.id)) {
-      problems.push(`${where}: prompt "${parsed.data.prompt_id}" is listed twice`);
+      problems.push(
+        `${where}: prompt "${parsed.data.prompt_id}" is listed twice (score from the consensus export, one line per prompt)`,
+      );
       return;
     }
     seen.add(prompt.id);
@@ -129,12 +141,18 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
     }
     const known = new Set(tp.responses.map((r) => responseExternal.get(Number(r.id))));
     for (const k of Object.keys(given)) if (!known.has(k)) problems.push(`${where}: prompt has no response "${k}"`);
+    if (!parsed.data.split) {
+      problems.push(
+        `${where}: no "split": copy the prompt's "split" from the consensus or pairs export (the held-out split the model was trained without)`,
+      );
+      return;
+    }
     entries.push({
       promptId: prompt.id,
       externalId: prompt.externalId,
       text: tp.text,
       openness: tp.openness,
-      split: parsed.data.split ?? "test",
+      split: parsed.data.split,
       rewards,
       rankings: tp.rankings.map((groups) => groups.map((g) => g.map(Number))),
     });
@@ -169,5 +187,5 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
     [...e.rewards].map(([responseId, reward]) => ({ responseId, split: e.split, reward, openness: e.openness })),
   );
   completeRun(db, run.id, { rewards: rows, weights: new Uint8Array(0), summary });
-  return run;
+  return getRunDetail(db, run.id)!;
 }

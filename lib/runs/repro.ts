@@ -10,6 +10,7 @@ import { syntheticLengthDataset } from "@/ml";
 import { ensureExternalAnnotator, insertDataset, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
 import { requestRun } from "@/lib/runs/request-run";
 import type { RunRow } from "@/lib/runs/schemas";
+import type { TrainingPrompt } from "@/ml/types";
 
 /**
  * Sized to finish both runs in about a minute on two cores (measured: 512 prompts, 2,000 steps,
@@ -31,14 +32,27 @@ export function ensureSyntheticLengthDataset(db: Db, prompts: number = REPRO.pro
   const slug = `paper-length-${prompts}-s${seed}`;
   const existing = db.select().from(schema.datasets).where(eq(schema.datasets.slug, slug)).get();
   if (existing) return existing;
-  const data = syntheticLengthDataset({ prompts, seed });
+  return writeSyntheticDataset(db, slug, syntheticLengthDataset({ prompts, seed }), { seed });
+}
+
+/**
+ * Writes synthetic prompts with their true rankings (under the synthetic annotator) as a new
+ * dataset, in one transaction. `heldOut` marks prompts from templates never used in training
+ * (their metadata says so), as the CLI repro draws them.
+ */
+export function writeSyntheticDataset(
+  db: Db,
+  slug: string,
+  data: readonly TrainingPrompt[],
+  { seed, heldOut = new Set() }: { seed: number; heldOut?: ReadonlySet<string> },
+) {
   // better-sqlite3 is synchronous: writes through `db` inside the callback are in the transaction.
   return db.transaction(() => {
     const writer = db;
     const annotatorId = ensureExternalAnnotator(writer, SYNTHETIC_ANNOTATOR).id;
     const dataset = insertDataset(writer, {
       slug,
-      name: `Length experiment (synthetic, ${prompts} prompts)`,
+      name: `Length experiment (synthetic, ${data.length} prompts)`,
       guidelines: GUIDELINES,
       responsesPerPrompt: 8,
       annotationsPerPrompt: 1,
@@ -48,8 +62,8 @@ export function ensureSyntheticLengthDataset(db: Db, prompts: number = REPRO.pro
       const { promptId, responseIds } = insertPrompt(writer, dataset.id, {
         externalId: p.id,
         text: p.text,
-        openness: p.openness,
-        metadata: { source: "ml/synthetic", seed },
+        openness: p.openness ?? null,
+        metadata: { source: "ml/synthetic", seed, ...(heldOut.size ? { held_out_template: heldOut.has(p.id) } : {}) },
         responses: p.responses.map((r) => ({ externalId: r.id, text: r.text })),
       });
       for (const ranking of p.rankings) {
