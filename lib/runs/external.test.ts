@@ -1,3 +1,4 @@
+import { runConfigOf } from "@/lib/runs/schemas";
 import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { schema, type Db } from "@/db";
@@ -54,7 +55,8 @@ describe("external runs (uploaded scores)", () => {
     expect(d.run.config.utility).toBe("logsigmoid");
     expect(d.splits.test?.prompts).toBe(lines);
     expect(d.splits.test?.verdict).toMatch(/\d/);
-    expect(d.run.summary?.collapse.test?.version).toBe(2);
+    expect(d.run.summary?.collapse.test?.version).toBe(3);
+    expect(d.run.summary?.collapse.test?.beta).toBe(d.splits.test?.beta);
   });
 
   it("refuses a file with unknown prompts, missing responses or bad JSON, naming the lines, and stores nothing", () => {
@@ -65,7 +67,7 @@ describe("external runs (uploaded scores)", () => {
     const second = JSON.parse(text.split("\n")[1]!) as { prompt_id: string };
     const bad = [
       JSON.stringify(missing),
-      '{"prompt_id":"no-such-prompt","rewards":{}}',
+      '{"prompt_id":"no-such-prompt","rewards":{"a":1}}',
       "not json",
       JSON.stringify({ ...second, split: undefined }),
       JSON.stringify(second),
@@ -82,7 +84,29 @@ describe("external runs (uploaded scores)", () => {
     expect(message).toMatch(/line 2: dataset demo has no prompt "no-such-prompt"/);
     expect(message).toMatch(/line 3: not JSON/);
     expect(message).toMatch(/line 4: no "split"/);
-    expect(message).toMatch(/line 5: prompt ".*" is listed twice \(score from the consensus export/);
+    expect(message).toMatch(/line 5: prompt ".*" is listed twice \(first on line 4\); score from the consensus export/);
     expect(db.$client.prepare("select count(*) as n from training_runs").get()).toEqual(before);
+  });
+
+  it("names the shape of a line in another format, and with link logit stores sigmoid(score)", () => {
+    const { datasetId, text } = scoresFile();
+    const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
+    const diagnoseShaped = JSON.stringify({ id: first.prompt_id, openness: 0, rewards: Object.values(first.rewards) });
+    expect(() => createExternalRun(db, { datasetId }, diagnoseShaped, null)).toThrow(
+      /line 1: expected \{"prompt_id", "rewards": \{response_id: score\}, "split"\?\}; this line is an object with keys \{id, openness, rewards\}/,
+    );
+    const logits = JSON.stringify({
+      ...first,
+      rewards: Object.fromEntries(Object.keys(first.rewards).map((k, i) => [k, i - 3])),
+    });
+    const run = createExternalRun(db, { datasetId, link: "logit" }, logits, null);
+    const stored = (
+      db.$client.prepare("select reward from run_rewards where run_id = ? order by reward").all(run.id) as {
+        reward: number;
+      }[]
+    ).map((r) => r.reward);
+    expect(stored[0]).toBeCloseTo(1 / (1 + Math.exp(3)), 6);
+    expect(stored.every((r) => r > 0 && r < 1)).toBe(true);
+    expect(runConfigOf(run).train).toMatchObject({ link: "logit" });
   });
 });

@@ -8,8 +8,7 @@ import { AppError, type ErrorKind } from "@/lib/errors";
 import { missingOpennessSchema } from "@/lib/openness/resolve";
 import { type schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
-import { UTILITY_NAMES, type UtilityName } from "@/ml/utility";
-import { VERDICT_KINDS } from "@/ml/verdict";
+import { UTILITY_NAMES, type UtilityName, VERDICT_KINDS } from "@/ml";
 import { DEFAULT_HELD_OUT_SHARE, DEFAULT_SPLIT_SEED } from "@/lib/runs/held-out";
 
 export { UTILITY_NAMES };
@@ -112,8 +111,11 @@ export type RunRow = typeof schema.trainingRuns.$inferSelect;
 const interval = z.tuple([z.number(), z.number()]);
 
 const splitCollapseSchema = z.object({
-  /** 2 since the verdict v2 (normalised gap, implied-openness tracking); absent on older runs. */
-  version: z.literal(2).optional(),
+  /** 2: verdict v2 (normalised gap, tracking); 3: the model of collapse (β); absent on older runs. */
+  version: z.union([z.literal(2), z.literal(3)]).optional(),
+  /** v3: the fitted slope of openness on tags and its 90% interval. */
+  beta: z.number().nullable().optional(),
+  betaCi: interval.nullable().optional(),
   gap: z.number().nullable(),
   normalizedGap: z.number().nullable().optional(),
   normalizedGapCi: interval.nullable().optional(),
@@ -130,7 +132,7 @@ export const runSummarySchema = z.object({
   durationMs: z.number(),
   prompts: z.object({ train: z.number(), test: z.number(), excludedWithoutOpenness: z.number() }),
   metrics: z.record(z.string(), z.unknown()),
-  /** Pair accuracy on the held-out prompts, the per-prompt mean (ml/verdict.ts), as on the dashboard. */
+  /** Pair accuracy on the held-out prompts, the per-prompt mean (ml/diagnosis/verdict.ts), as on the dashboard. */
   testAccuracy: z.number().nullable().default(null),
   trainAccuracy: z.number().nullable().default(null),
   collapse: z.object({ train: splitCollapseSchema.optional(), test: splitCollapseSchema.optional() }),
