@@ -10,7 +10,7 @@
  * Not every profile says something about openness: with two tie groups every target is the same
  * two-point law, and a flat profile has no shape. `identifiable` is false then, and `openness` null.
  */
-import { isFlat } from "./metrics";
+import { isFlat, misfit, profile as profileOf } from "./metrics";
 import { optimalRewards } from "./theory";
 
 export interface OpennessFitOptions {
@@ -67,17 +67,11 @@ export function opennessTargetGrid(n: number, opts: OpennessFitOptions): Opennes
   const targets = openness.map((o) =>
     optimalRewards({ utility: "conditioned", n, openness: o, eps: opts.eps, groups }),
   );
-  const range = meanAbs(targets[0] as number[], targets[steps] as number[]);
+  const range = misfit(targets[0] as number[], targets[steps] as number[]);
   const grid = { openness, targets, range };
   if (gridMemo.size > 2000) gridMemo.clear();
   gridMemo.set(key, grid);
   return grid;
-}
-
-function meanAbs(a: readonly number[], b: readonly number[]): number {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) s += Math.abs((a[k] as number) - (b[k] as number));
-  return a.length > 0 ? s / a.length : 0;
 }
 
 function meanSq(a: readonly number[], b: readonly number[]): number {
@@ -87,12 +81,8 @@ function meanSq(a: readonly number[], b: readonly number[]): number {
 }
 
 /** Sorted descending and min-max normalised (the fit works on shapes, not on reward scales). */
-function normalised(profile: readonly number[]): number[] | null {
-  const s = [...profile].sort((a, b) => b - a);
-  const hi = s[0] as number;
-  const lo = s[s.length - 1] as number;
-  if (isFlat(s)) return null;
-  return s.map((x) => (x - lo) / (hi - lo));
+function normalised(rewards: readonly number[]): number[] | null {
+  return isFlat(rewards) ? null : profileOf(rewards);
 }
 
 /** The fit's loss at every grid openness (for intervals and plots); empty for a flat profile. */
@@ -139,7 +129,7 @@ export function impliedOpenness(profile: readonly number[], opts: OpennessFitOpt
   return {
     openness: identifiable ? openness : null,
     loss,
-    misfit: meanAbs(p, target),
+    misfit: misfit(p, target),
     range: grid.range,
     identifiable,
     atBoundary: identifiable && (best === 0 || best === losses.length - 1),
