@@ -228,7 +228,7 @@ function scoredDataset(prompts: number, bytes: number) {
   // JSON allows trailing blanks: each line stays one valid line however much padding it carries.
   const padding = " ".repeat(Math.ceil(bytes / prompts));
   const lines = seeded.prompts.map(
-    (_, i) => JSON.stringify({ prompt_id: `q${i}`, rewards: { r0: 1, r1: -1 } }) + padding,
+    (_, i) => JSON.stringify({ prompt_id: `q${i}`, rewards: { r0: 1, r1: -1 }, split: "test" }) + padding,
   );
   return { ...seeded, lines };
 }
@@ -251,7 +251,9 @@ test("a 12 MB scores file over HTTP is read whole: a bad last line is refused, p
   const url = `/api/datasets/${slug}/external-runs`;
   const runsBefore = maxRunId();
   // Once the proxy read only the first 10 MB: the bad last line was never seen and 201 came back.
-  const refused = await api.post(url, { data: lines.join("\n") + '\n{"prompt_id":"no-such-prompt","rewards":{}}\n' });
+  const refused = await api.post(url, {
+    data: lines.join("\n") + '\n{"prompt_id":"no-such-prompt","rewards":{"r0":1},"split":"test"}\n',
+  });
   expect(refused.status()).toBe(400);
   expect(await refused.text()).toContain("no-such-prompt");
   expect(runIdsAfter(runsBefore)).toEqual([]);

@@ -1,6 +1,6 @@
 import { Markdown } from "@/components/markdown";
 import { cardVariants } from "@/components/ui/card";
-import { ROLE_LABEL, type ChatMessage } from "@/lib/datasets/conversation";
+import { ROLE_LABEL, type ChatMessage } from "@/lib/datasets/chat-roles";
 import { cn } from "@/lib/utils";
 
 /** Turns shown open at the end of a conversation; earlier ones fold into one "earlier turns" toggle. */

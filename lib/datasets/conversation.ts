@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MAX_STORED_TEXT_CHARS } from "@/lib/markdown-budget";
+import { CHAT_ROLES, ROLE_LABEL, type ChatMessage, type ChatRole } from "@/lib/datasets/chat-roles";
 
 /**
  * A prompt may be a conversation: system, user and assistant turns ending with a user turn, the
@@ -9,9 +10,7 @@ import { MAX_STORED_TEXT_CHARS } from "@/lib/markdown-budget";
  * has no messages and is one user message wherever messages are asked for.
  */
 
-export const CHAT_ROLES = ["system", "user", "assistant"] as const;
-export type ChatRole = (typeof CHAT_ROLES)[number];
-export type ChatMessage = { role: ChatRole; content: string };
+export { CHAT_ROLES, ROLE_LABEL, type ChatMessage, type ChatRole };
 
 export const MAX_CONVERSATION_TURNS = 200;
 
@@ -76,8 +75,6 @@ export function promptColumn(text: string, messages: readonly ChatMessage[] | nu
 export function parseStoredMessages(column: string | null): ChatMessage[] | null {
   return column ? (JSON.parse(column) as ChatMessage[]) : null;
 }
-
-export const ROLE_LABEL: Record<ChatRole, string> = { system: "System", user: "User", assistant: "Assistant" };
 
 /** The turns as one text, each labelled, a blank line apart. */
 export function transcript(messages: readonly ChatMessage[]): string {
