@@ -74,6 +74,11 @@ export function createExternalRun(
     .get();
   if (!dataset) throw new AppError("not-found", `There is no dataset with id ${request.datasetId}.`);
 
+  // Every line is checked on its own first: a bad file is refused before the dataset is loaded.
+  const { lines, problems } = readScoresFile(text, { source: "dataset", link: request.link });
+  if (problems.length) throw new ScoresFileError(problems);
+  if (lines.length === 0) throw new ScoresFileError(["no prompt lines"]);
+
   const { prompts } = loadTrainingPrompts(db, dataset.id, { policy: "exclude" });
   const promptByExternal = new Map<string, { id: number; externalId: string }>();
   for (const row of db
@@ -93,7 +98,6 @@ export function createExternalRun(
   );
   const training = new Map(prompts.map((p) => [Number(p.id), p]));
 
-  const { lines, problems } = readScoresFile(text, { source: "dataset", link: request.link });
   const entries: PromptRewards[] = [];
   for (const line of lines) {
     const where = `line ${line.line}`;
