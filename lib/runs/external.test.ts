@@ -36,6 +36,7 @@ describe("external runs (uploaded scores)", () => {
       return JSON.stringify({
         prompt_id: p.ext,
         rewards: Object.fromEntries(responses.map((r) => [r.ext, 1 - r.position / 10])),
+        split: "test",
       });
     });
     return { datasetId: dataset.id, text: lines.join("\n") + "\n", lines: lines.length };
@@ -45,6 +46,9 @@ describe("external runs (uploaded scores)", () => {
     const { datasetId, text, lines } = scoresFile();
     expect(lines).toBeGreaterThan(5);
     const run = createExternalRun(db, { datasetId, name: "TRL model", eps: 0.1 }, text, null);
+    // The answer is the finished run with its verdict, not the row as first inserted.
+    expect(run.status).toBe("succeeded");
+    expect(run.summary?.collapse.test?.verdict).toMatch(/\w/);
     const d = runDashboard(db, run.id)!;
     expect(d.run.status).toBe("succeeded");
     expect(d.run.config.origin).toBe("external");
@@ -60,7 +64,14 @@ describe("external runs (uploaded scores)", () => {
     const before = db.$client.prepare("select count(*) as n from training_runs").get() as { n: number };
     const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
     const missing = { ...first, rewards: Object.fromEntries(Object.entries(first.rewards).slice(1)) };
-    const bad = [JSON.stringify(missing), '{"prompt_id":"no-such-prompt","rewards":{"a":1}}', "not json"].join("\n");
+    const second = JSON.parse(text.split("\n")[1]!) as { prompt_id: string };
+    const bad = [
+      JSON.stringify(missing),
+      '{"prompt_id":"no-such-prompt","rewards":{"a":1}}',
+      "not json",
+      JSON.stringify({ ...second, split: undefined }),
+      JSON.stringify(second),
+    ].join("\n");
     let error: unknown;
     try {
       createExternalRun(db, { datasetId }, bad, null);
@@ -72,6 +83,8 @@ describe("external runs (uploaded scores)", () => {
     expect(message).toMatch(/line 1: no reward for response/);
     expect(message).toMatch(/line 2: dataset demo has no prompt "no-such-prompt"/);
     expect(message).toMatch(/line 3: not JSON/);
+    expect(message).toMatch(/line 4: no "split"/);
+    expect(message).toMatch(/line 5: prompt ".*" is listed twice \(first on line 4\); score from the consensus export/);
     expect(db.$client.prepare("select count(*) as n from training_runs").get()).toEqual(before);
   });
 

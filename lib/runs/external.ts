@@ -6,7 +6,9 @@
  * Ids are the dataset's external ids (those of its import and export files). Every response of a
  * listed prompt needs a score; prompts left out of the file are left out of the run. With link
  * `logit` the scores are a Bradley–Terry model's logits and the run stores sigmoid(score), the
- * bounded reward the verdict reads (docs/design.md).
+ * bounded reward the verdict reads (docs/design.md). `split` is required: the one the consensus and
+ * pairs exports write (lib/runs/held-out.ts), so that held-out means the prompts the model did not
+ * train on. Score from the consensus export: one line per prompt.
  */
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
@@ -16,10 +18,10 @@ import { and, eq } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import { summarizeCollapse } from "@/lib/runs/dashboard";
 import type { PromptRewards } from "@/lib/runs/rewards";
-import { completeRun } from "@/lib/runs/lifecycle";
+import { completeRun, getRunDetail, type RunListItem } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
-import { type RunRow, type RunSummary, runRequestSchema } from "@/lib/runs/schemas";
+import { type RunSummary, runRequestSchema } from "@/lib/runs/schemas";
 import { readScoresFile } from "@/lib/runs/scores-file";
 import { DEFAULT_EPS, REWARD_LINKS, UTILITY_NAMES } from "@/ml";
 
@@ -53,8 +55,16 @@ export class ScoresFileError extends AppError {
   }
 }
 
-/** Records an external run from a scores file; nothing is stored unless every line is valid. */
-export function createExternalRun(db: Db, input: ExternalRunRequest, text: string, createdBy: number | null): RunRow {
+/**
+ * Records an external run from a scores file and returns it finished, summary and verdict included;
+ * nothing is stored unless every line is valid.
+ */
+export function createExternalRun(
+  db: Db,
+  input: ExternalRunRequest,
+  text: string,
+  createdBy: number | null,
+): RunListItem {
   const request = externalRunSchema.parse(input);
   if (Buffer.byteLength(text) > MAX_SCORES_BYTES) throw new AppError("too-large", "The scores file is over 20 MB.");
   const dataset = db
@@ -107,12 +117,18 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
     }
     const known = new Set(tp.responses.map((r) => responseExternal.get(Number(r.id))));
     for (const k of given.keys()) if (!known.has(k)) problems.push(`${where}: prompt has no response "${k}"`);
+    if (!line.split) {
+      problems.push(
+        `${where}: no "split": copy the prompt's "split" from the consensus or pairs export (the held-out split the model was trained without)`,
+      );
+      continue;
+    }
     entries.push({
       promptId: prompt.id,
       externalId: prompt.externalId,
       text: tp.text,
       openness: tp.openness,
-      split: line.split ?? "test",
+      split: line.split,
       rewards,
       rankings: tp.rankings.map((groups) => groups.map((g) => g.map(Number))),
     });
@@ -148,5 +164,5 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
     [...e.rewards].map(([responseId, reward]) => ({ responseId, split: e.split, reward, openness: e.openness })),
   );
   completeRun(db, run.id, { rewards: rows, weights: new Uint8Array(0), summary });
-  return run;
+  return getRunDetail(db, run.id)!;
 }

@@ -203,7 +203,9 @@ export function readScoresFile(text: string, options: ScoresFileOptions): { line
     const first = firstLine.get(entry.promptId);
     const shownId = entry.promptId.split("\u0000")[0];
     if (first !== undefined)
-      return void problems.push(`${where}: prompt "${shownId}" is listed twice (first on line ${first})`);
+      return void problems.push(
+        `${where}: prompt "${shownId}" is listed twice (first on line ${first})${options.source === "dataset" ? "; score from the consensus export, one line per prompt" : ""}`,
+      );
     firstLine.set(entry.promptId, i + 1);
     out.push({
       ...entry,

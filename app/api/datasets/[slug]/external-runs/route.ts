@@ -10,7 +10,8 @@ export const dynamic = "force-dynamic";
 
 /**
  * POST /api/datasets/<slug>/external-runs?name=&utility=&eps=&link=identity|logit with a scores JSONL body (see
- * lib/runs/external.ts): 201 with the run; 400 naming every bad line (nothing stored).
+ * lib/runs/external.ts): 201 with the finished run (its summary holds the verdicts) and its
+ * dashboard's path; 400 naming every bad line (nothing stored).
  */
 export const POST = route(
   {
@@ -41,7 +42,6 @@ export const POST = route(
       text,
       user.id,
     );
-    const { weights: _weights, ...shown } = run;
-    return Response.json({ run: shown }, { status: 201 });
+    return Response.json({ run, dashboard: `/runs/${run.id}` }, { status: 201 });
   },
 );
