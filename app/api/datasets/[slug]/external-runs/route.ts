@@ -9,14 +9,20 @@ import { createExternalRun, MAX_SCORES_BYTES } from "@/lib/runs/external";
 export const dynamic = "force-dynamic";
 
 /**
- * POST /api/datasets/<slug>/external-runs?name=&utility=&eps= with a scores JSONL body (see
- * lib/runs/external.ts): 201 with the run; 400 naming every bad line (nothing stored).
+ * POST /api/datasets/<slug>/external-runs?name=&utility=&eps=&step= with a scores JSONL body (see
+ * lib/runs/external.ts): 201 with the run; 400 naming every bad line (nothing stored). With a
+ * training `step` the scores are the run's first checkpoint (POST /api/runs/:id/checkpoints adds more).
  */
 export const POST = route(
   {
     access: "researcher",
     params: z.object({ slug: z.string() }),
-    query: z.object({ name: z.string().optional(), utility: z.string().optional(), eps: z.string().optional() }),
+    query: z.object({
+      name: z.string().optional(),
+      utility: z.string().optional(),
+      eps: z.string().optional(),
+      step: z.string().optional(),
+    }),
   },
   async ({ request, params, query, user }) => {
     if (isCrossSiteFormRisk(request))
@@ -32,7 +38,7 @@ export const POST = route(
     if (datasetId === null) throw new AppError("not-found", `There is no dataset "${params.slug}".`);
     const run = createExternalRun(
       db,
-      { datasetId, name: query.name, utility: query.utility as never, eps: query.eps },
+      { datasetId, name: query.name, utility: query.utility as never, eps: query.eps, step: query.step },
       text,
       user.id,
     );

@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { getDb } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import { isCrossSiteFormRisk, readTextUpTo } from "@/lib/http/body";
+import { idParams } from "@/lib/http/ids";
+import { route } from "@/lib/http/route";
+import { addExternalCheckpoint, MAX_SCORES_BYTES } from "@/lib/runs/external";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * POST /api/runs/:id/checkpoints?step=N with a scores JSONL body (lib/runs/external.ts): the
+ * external run's scores at a later training step, added to its trajectory. 200 with the run; 400
+ * naming every bad line, 409 for a step not after the last one or a run trained here (nothing stored).
+ */
+export const POST = route(
+  { access: "researcher", params: idParams("run"), query: z.object({ step: z.string().optional() }) },
+  async ({ request, params, query }) => {
+    if (isCrossSiteFormRisk(request))
+      throw new AppError(
+        "unsupported-media-type",
+        "Send the file with Content-Type: application/x-ndjson (or an API token).",
+      );
+    // Like the external-run upload, the proxy does not run here: the size is checked as the body streams.
+    const text = await readTextUpTo(request, MAX_SCORES_BYTES);
+    if (text === null) throw new AppError("too-large", "The scores file is over 20 MB.");
+    const { weights: _weights, ...run } = addExternalCheckpoint(getDb(), params.id, { step: query.step }, text);
+    return { run };
+  },
+);
