@@ -8,8 +8,7 @@ import { AppError, type ErrorKind } from "@/lib/errors";
 import { missingOpennessSchema } from "@/lib/openness/resolve";
 import { type schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
-import { UTILITY_NAMES, type UtilityName } from "@/ml/utility";
-import { VERDICT_KINDS } from "@/ml/verdict";
+import { UTILITY_NAMES, type UtilityName, VERDICT_KINDS } from "@/ml";
 
 export { UTILITY_NAMES };
 export type { UtilityName };
@@ -129,7 +128,7 @@ export const runSummarySchema = z.object({
   durationMs: z.number(),
   prompts: z.object({ train: z.number(), test: z.number(), excludedWithoutOpenness: z.number() }),
   metrics: z.record(z.string(), z.unknown()),
-  /** Pair accuracy on the held-out prompts, the per-prompt mean (ml/verdict.ts), as on the dashboard. */
+  /** Pair accuracy on the held-out prompts, the per-prompt mean (ml/diagnosis/verdict.ts), as on the dashboard. */
   testAccuracy: z.number().nullable().default(null),
   trainAccuracy: z.number().nullable().default(null),
   collapse: z.object({ train: splitCollapseSchema.optional(), test: splitCollapseSchema.optional() }),

@@ -4,7 +4,7 @@
  */
 import { ZodError } from "zod";
 import { isDatabaseBusy, writeWhenFree, type Db } from "@/db";
-import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult } from "@/ml";
+import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult, type TrainingPrompt } from "@/ml";
 import { describeZodError } from "@/lib/http/body";
 import {
   completeRun,
@@ -19,7 +19,6 @@ import { recordProgress, type ProgressPoint } from "@/lib/runs/progress";
 import { RunError, type RunConfig, type RunRequest, type RunSummary } from "@/lib/runs/schemas";
 import { summarizeCollapse } from "@/lib/runs/dashboard";
 import { groupRewardsByPrompt } from "@/lib/runs/rewards";
-import type { TrainingPrompt } from "@/ml/types";
 import { plural } from "@/lib/utils";
 
 /** Settings the app chooses itself; the researcher sets everything else of the trainer. */
