@@ -181,3 +181,4 @@ def test_both_runs_chart_collapse_over_training_on_the_dashboard(trained, client
         assert 'data-testid="collapse-dashboard"' in page
         assert 'data-testid="chart-trajectory"' in page
         assert f"at {len(callback.steps)} checkpoints" in page
+        assert f"scores uploaded at {len(callback.steps)} checkpoints, the last at step {callback.steps[-1]}" in page
