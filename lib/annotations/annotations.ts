@@ -13,6 +13,7 @@ import {
   type DisplayedResponse,
 } from "@/lib/annotations/queue";
 import { labelsByResponseId } from "@/lib/annotations/labels";
+import type { ChatMessage } from "@/lib/datasets/conversation";
 import { annotationsReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
 import { numeric } from "@/lib/validation";
@@ -314,7 +315,7 @@ export type MyAnnotation = {
   annotation: Annotation;
   edits: number;
   dataset: { slug: string; name: string; guidelines: string };
-  prompt: { id: number; text: string; externalId: string };
+  prompt: { id: number; text: string; externalId: string; messages: ChatMessage[] | null };
   responses: DisplayedResponse[];
 };
 
@@ -343,7 +344,12 @@ export function getMyAnnotation(db: Db, annotatorId: number, annotationId: numbe
     annotation: row.annotation,
     edits: Number(edits?.n ?? 0),
     dataset: { slug: row.dataset.slug, name: row.dataset.name, guidelines: row.dataset.guidelines },
-    prompt: { id: row.prompt.id, text: row.prompt.text, externalId: row.prompt.externalId },
+    prompt: {
+      id: row.prompt.id,
+      text: row.prompt.text,
+      externalId: row.prompt.externalId,
+      messages: row.prompt.messages,
+    },
     responses: responsesInDisplayOrder(row.prompt.id, annotatorId, promptResponses(db, row.prompt.id)),
   };
 }

@@ -9,6 +9,7 @@ import { missingOpennessSchema } from "@/lib/openness/resolve";
 import { type schema } from "@/db";
 import type { RunStatus } from "@/db/schema";
 import { UTILITY_NAMES, type UtilityName, VERDICT_KINDS } from "@/ml";
+import { DEFAULT_HELD_OUT_SHARE, DEFAULT_SPLIT_SEED } from "@/lib/runs/held-out";
 
 export { UTILITY_NAMES };
 export type { UtilityName };
@@ -50,7 +51,7 @@ export const runRequestSchema = z.object({
       .number({ message: "The held-out share is a number between 0.05 and 0.5." })
       .min(0.05, "Hold out at least 5% of the prompts, or the held-out accuracy means nothing.")
       .max(0.5, "Hold out at most half of the prompts.")
-      .default(0.2),
+      .default(DEFAULT_HELD_OUT_SHARE),
   ),
   /**
    * The held-out prompts by id, instead of a random heldOutShare of them (the paper repro holds out
@@ -68,7 +69,7 @@ export const runRequestSchema = z.object({
       .int("The seed must be a whole number.")
       .min(0)
       .max(2 ** 31 - 1)
-      .default(1),
+      .default(DEFAULT_SPLIT_SEED),
   ),
   missingOpenness: missingOpennessSchema.default({ policy: "exclude" }),
   /** Train only on annotations a reviewer accepted (in their current version). */
