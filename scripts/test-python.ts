@@ -26,9 +26,11 @@ const PYTHON = path.join(VENV, "bin", "python");
 /** Prompts of the synthetic length dataset the round trip exports and trains on. */
 const DATASET_PROMPTS = 40;
 const PIP = ["-m", "pip", "--disable-pip-version-check", "--retries", "0", "--timeout", "5"];
+/** For pip's own subprocesses too: nothing is fetched from beyond the configured mirror's reach. */
+const PIP_ENV = { ...process.env, PIP_RETRIES: "0", PIP_TIMEOUT: "5", PIP_DEFAULT_TIMEOUT: "5" };
 
-function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): void {
-  const result = spawnSync(command, args, { stdio: "inherit", cwd: ROOT, env: options.env ?? process.env });
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { stdio: "inherit", cwd: ROOT, env: PIP_ENV });
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (exit ${result.status ?? "signal"})`);
 }
 
@@ -76,8 +78,9 @@ async function waitForServer(url: string, token: string, server: { exitCode: num
 
 async function main(): Promise<number> {
   ensureVenv();
-  // Always the package as it is now, installed the way a researcher installs it.
-  run(PYTHON, [...PIP, "install", "-q", "--no-deps", "--force-reinstall", PACKAGE]);
+  // Always the package as it is now, installed the way a researcher installs it (built with the
+  // venv's setuptools: an isolated build would look for setuptools on the public index).
+  run(PYTHON, [...PIP, "install", "-q", "--no-deps", "--force-reinstall", "--no-build-isolation", PACKAGE]);
   buildIfNeeded();
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-python-"));

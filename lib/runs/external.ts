@@ -16,6 +16,7 @@ import type { Db } from "@/db";
 import { schema } from "@/db";
 import { and, eq } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
+import { isCrossSiteFormRisk, readTextUpTo } from "@/lib/http/body";
 import type { PromptRewards } from "@/lib/runs/rewards";
 import { completeRun, getRun, replaceRunRewards } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
@@ -67,6 +68,21 @@ export const externalCheckpointSchema = z.object({ step: stepSchema });
 
 /** A run's trajectory is stored in its summary and charted whole: this many checkpoints is plenty. */
 export const MAX_CHECKPOINTS = 1000;
+
+/**
+ * A scores file sent to a route: as a file (a form another site could post is refused) and read as
+ * it streams, since the upload routes are not behind the proxy's body limit.
+ */
+export async function readScoresBody(request: Request): Promise<string> {
+  if (isCrossSiteFormRisk(request))
+    throw new AppError(
+      "unsupported-media-type",
+      "Send the file with Content-Type: application/x-ndjson (or an API token).",
+    );
+  const text = await readTextUpTo(request, MAX_SCORES_BYTES);
+  if (text === null) throw new AppError("too-large", "The scores file is over 20 MB.");
+  return text;
+}
 
 export class ScoresFileError extends AppError {
   constructor(problems: string[]) {

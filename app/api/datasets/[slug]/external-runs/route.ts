@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { isCrossSiteFormRisk, readTextUpTo } from "@/lib/http/body";
 import { route } from "@/lib/http/route";
 import { datasetIdBySlug } from "@/lib/runs/request-run";
-import { createExternalRun, MAX_SCORES_BYTES } from "@/lib/runs/external";
+import { createExternalRun, readScoresBody } from "@/lib/runs/external";
 
 export const dynamic = "force-dynamic";
 
@@ -25,14 +24,7 @@ export const POST = route(
     }),
   },
   async ({ request, params, query, user }) => {
-    if (isCrossSiteFormRisk(request))
-      throw new AppError(
-        "unsupported-media-type",
-        "Send the file with Content-Type: application/x-ndjson (or an API token).",
-      );
-    // The proxy does not run here (it would keep only the first 10 MB), so the size is checked as it streams.
-    const text = await readTextUpTo(request, MAX_SCORES_BYTES);
-    if (text === null) throw new AppError("too-large", "The scores file is over 20 MB.");
+    const text = await readScoresBody(request);
     const db = getDb();
     const datasetId = datasetIdBySlug(db, params.slug);
     if (datasetId === null) throw new AppError("not-found", `There is no dataset "${params.slug}".`);

@@ -1,10 +1,8 @@
 import { z } from "zod";
 import { getDb } from "@/lib/db";
-import { AppError } from "@/lib/errors";
-import { isCrossSiteFormRisk, readTextUpTo } from "@/lib/http/body";
 import { idParams } from "@/lib/http/ids";
 import { route } from "@/lib/http/route";
-import { addExternalCheckpoint, MAX_SCORES_BYTES } from "@/lib/runs/external";
+import { addExternalCheckpoint, readScoresBody } from "@/lib/runs/external";
 
 export const dynamic = "force-dynamic";
 
@@ -16,14 +14,7 @@ export const dynamic = "force-dynamic";
 export const POST = route(
   { access: "researcher", params: idParams("run"), query: z.object({ step: z.string().optional() }) },
   async ({ request, params, query }) => {
-    if (isCrossSiteFormRisk(request))
-      throw new AppError(
-        "unsupported-media-type",
-        "Send the file with Content-Type: application/x-ndjson (or an API token).",
-      );
-    // Like the external-run upload, the proxy does not run here: the size is checked as the body streams.
-    const text = await readTextUpTo(request, MAX_SCORES_BYTES);
-    if (text === null) throw new AppError("too-large", "The scores file is over 20 MB.");
+    const text = await readScoresBody(request);
     const { weights: _weights, ...run } = addExternalCheckpoint(getDb(), params.id, { step: query.step }, text);
     return { run };
   },
