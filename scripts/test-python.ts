@@ -97,7 +97,8 @@ async function main(): Promise<number> {
   const dataset = ensureSyntheticLengthDataset(db, DATASET_PROMPTS, 1);
   db.$client.close();
 
-  const port = await freePort();
+  // PYTHON_TEST_PORT pins the port (e.g. to stay in a range of one's own); any free one otherwise.
+  const port = process.env.PYTHON_TEST_PORT ? Number(process.env.PYTHON_TEST_PORT) : await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = spawn(
     process.execPath,

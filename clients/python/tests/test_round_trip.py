@@ -60,14 +60,16 @@ def test_trl_tokenizes_prompt_and_answer_as_separate_chat_turns(pairs, tokenizer
     )
     assert tokenizer.chat_template == CHAT_TEMPLATE
     end = tokenizer.convert_tokens_to_ids(END)
-    for row in trainer.train_dataset:
+    # TRL writes prompt + answer back into the answer columns: the export's rows say what went in.
+    assert len(trainer.train_dataset) == len(sample)
+    for row, processed in zip(sample, trainer.train_dataset):
         for side in ("chosen", "rejected"):
             turns = row["prompt"] + row[side]
             expected = []
             for message in turns:
                 expected += [tokenizer.convert_tokens_to_ids(f"<|{message['role']}|>")]
                 expected += tokenizer.encode(message["content"], add_special_tokens=False) + [end]
-            ids = row[f"{side}_ids"]
+            ids = processed[f"{side}_ids"]
             assert ids == expected
             # The answer is its own assistant turn: it starts right after the prompt's last end token.
             last_prompt_end = len(expected) - len(tokenizer.encode(row[side][0]["content"], add_special_tokens=False)) - 3
