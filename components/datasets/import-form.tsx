@@ -38,7 +38,8 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
       setResult({ error: "Enter a slug for the new dataset." });
       return;
     }
-    const params = new URLSearchParams();
+    // A new dataset's form must not merge into an existing one and drop the name it was given.
+    const params = new URLSearchParams(slug ? {} : { new: "1" });
     for (const key of ["name", "guidelines", "responses_per_prompt", "annotations_per_prompt"]) {
       const value = form.get(key);
       if (typeof value === "string" && value.trim()) params.set(key, value.trim());

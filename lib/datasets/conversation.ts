@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_STORED_TEXT_CHARS } from "@/lib/markdown-budget";
 
 /**
  * A prompt may be a conversation: system, user and assistant turns ending with a user turn, the
@@ -16,7 +17,10 @@ export const MAX_CONVERSATION_TURNS = 200;
 
 export const chatMessageSchema = z.object({
   role: z.enum(CHAT_ROLES, { message: `A turn's role is one of ${CHAT_ROLES.join(", ")}.` }),
-  content: z.string().min(1, "A turn's content may not be empty."),
+  content: z
+    .string()
+    .min(1, "A turn's content may not be empty.")
+    .max(MAX_STORED_TEXT_CHARS, `Keep a turn under ${MAX_STORED_TEXT_CHARS.toLocaleString("en")} characters.`),
 });
 
 /** A conversation as a prompt: a system turn only first, then user and assistant turns, the last a user turn. */
@@ -25,6 +29,13 @@ export const conversationSchema = z
   .min(1, "A conversation needs at least one user turn.")
   .max(MAX_CONVERSATION_TURNS, `A conversation has at most ${MAX_CONVERSATION_TURNS} turns.`)
   .superRefine((messages, ctx) => {
+    // The stored text is the whole transcript, under the same bound as any other prompt's text.
+    if (messages.reduce((sum, m) => sum + m.content.length, 0) > MAX_STORED_TEXT_CHARS)
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: `Keep a conversation under ${MAX_STORED_TEXT_CHARS.toLocaleString("en")} characters in all.`,
+      });
     messages.forEach((m, i) => {
       if (m.role === "system" && i > 0)
         ctx.addIssue({ code: "custom", path: [i, "role"], message: "A system turn may only come first." });

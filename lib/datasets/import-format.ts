@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { RankingGroups } from "@/db/schema";
 import type { AnnotationVersion, NewPrompt } from "@/lib/datasets/writer";
 import { conversationSchema, storedPrompt, type ChatMessage } from "@/lib/datasets/conversation";
+import { MAX_STORED_TEXT_CHARS } from "@/lib/markdown-budget";
 
 /**
  * The JSONL import format, one prompt per line (README "Data formats"), and the checks a line
@@ -16,11 +17,17 @@ const timestampSchema = z
   .union([z.string(), z.number()])
   .pipe(z.coerce.date("Use an ISO 8601 date or epoch milliseconds."));
 
+const textTooLong = `Keep a text under ${MAX_STORED_TEXT_CHARS.toLocaleString("en")} characters.`;
+const responseTextSchema = z
+  .string()
+  .min(1, "A response text may not be empty.")
+  .max(MAX_STORED_TEXT_CHARS, textTooLong);
+
 const responseSchema = z.union([
-  z.string().min(1, "A response text may not be empty."),
+  responseTextSchema,
   z.object({
     id: idSchema.optional(),
-    text: z.string().min(1, "A response text may not be empty."),
+    text: responseTextSchema,
     embedding: z.array(z.number()).max(8192).nullable().optional(),
   }),
 ]);
@@ -44,9 +51,13 @@ export type ImportedAnnotation = z.infer<typeof importedAnnotationSchema>;
 export const importLineSchema = z.object({
   id: idSchema.optional(),
   /** A text, or a conversation's turns ending with the user's (lib/datasets/conversation.ts). */
-  prompt: z.union([z.string().min(1, "The prompt text may not be empty."), conversationSchema], {
-    message: "The prompt is a text or a list of {role, content} turns.",
-  }),
+  prompt: z.union(
+    [
+      z.string().min(1, "The prompt text may not be empty.").max(MAX_STORED_TEXT_CHARS, textTooLong),
+      conversationSchema,
+    ],
+    { message: "The prompt is a text or a list of {role, content} turns." },
+  ),
   responses: z.array(responseSchema).min(2, "A prompt needs at least 2 responses."),
   openness: z
     .number()

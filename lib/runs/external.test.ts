@@ -6,7 +6,7 @@ import { runDashboard } from "@/lib/runs/dashboard";
 import { addExternalCheckpoint, createExternalRun, ScoresFileError } from "@/lib/runs/external";
 import { getRun } from "@/lib/runs/lifecycle";
 import { requestRun } from "@/lib/runs/request-run";
-import { runSummaryOf } from "@/lib/runs/schemas";
+import { runConfigOf, runSummaryOf } from "@/lib/runs/schemas";
 import { storedRewards } from "@/lib/runs/rewards";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { freshDbPerTest } from "@/lib/test-fixtures";
@@ -59,7 +59,8 @@ describe("external runs (uploaded scores)", () => {
     expect(d.run.config.utility).toBe("logsigmoid");
     expect(d.splits.test?.prompts).toBe(lines);
     expect(d.splits.test?.verdict).toMatch(/\d/);
-    expect(d.run.summary?.collapse.test?.version).toBe(2);
+    expect(d.run.summary?.collapse.test?.version).toBe(3);
+    expect(d.run.summary?.collapse.test?.beta).toBe(d.splits.test?.beta);
   });
 
   it("refuses a file with unknown prompts, missing responses or bad JSON, naming the lines, and stores nothing", () => {
@@ -67,7 +68,7 @@ describe("external runs (uploaded scores)", () => {
     const before = db.$client.prepare("select count(*) as n from training_runs").get() as { n: number };
     const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
     const missing = { ...first, rewards: Object.fromEntries(Object.entries(first.rewards).slice(1)) };
-    const bad = [JSON.stringify(missing), '{"prompt_id":"no-such-prompt","rewards":{}}', "not json"].join("\n");
+    const bad = [JSON.stringify(missing), '{"prompt_id":"no-such-prompt","rewards":{"a":1}}', "not json"].join("\n");
     let error: unknown;
     try {
       createExternalRun(db, { datasetId }, bad, null);
@@ -80,6 +81,28 @@ describe("external runs (uploaded scores)", () => {
     expect(message).toMatch(/line 2: dataset demo has no prompt "no-such-prompt"/);
     expect(message).toMatch(/line 3: not JSON/);
     expect(db.$client.prepare("select count(*) as n from training_runs").get()).toEqual(before);
+  });
+
+  it("names the shape of a line in another format, and with link logit stores sigmoid(score)", () => {
+    const { datasetId, text } = scoresFile();
+    const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
+    const diagnoseShaped = JSON.stringify({ id: first.prompt_id, openness: 0, rewards: Object.values(first.rewards) });
+    expect(() => createExternalRun(db, { datasetId }, diagnoseShaped, null)).toThrow(
+      /line 1: expected \{"prompt_id", "rewards": \{response_id: score\}, "split"\?\}; this line is an object with keys \{id, openness, rewards\}/,
+    );
+    const logits = JSON.stringify({
+      ...first,
+      rewards: Object.fromEntries(Object.keys(first.rewards).map((k, i) => [k, i - 3])),
+    });
+    const run = createExternalRun(db, { datasetId, link: "logit" }, logits, null);
+    const stored = (
+      db.$client.prepare("select reward from run_rewards where run_id = ? order by reward").all(run.id) as {
+        reward: number;
+      }[]
+    ).map((r) => r.reward);
+    expect(stored[0]).toBeCloseTo(1 / (1 + Math.exp(3)), 6);
+    expect(stored.every((r) => r > 0 && r < 1)).toBe(true);
+    expect(runConfigOf(run).train).toMatchObject({ link: "logit" });
   });
 
   describe("checkpoints (a trajectory for a model trained elsewhere)", () => {

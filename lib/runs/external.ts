@@ -1,10 +1,12 @@
 /**
  * External runs: the rewards of a reward model trained elsewhere (TRL, OpenRLHF, …) on a dataset's
  * prompts, uploaded as a scores file and judged like a run trained here: same verdict, same
- * dashboard. One JSONL line per prompt:
- *   {"prompt_id": <the prompt's id in the dataset>, "rewards": {<response id>: reward, …}, "split"?: "train"|"test"}
+ * dashboard. The one scores format (lib/runs/scores-file.ts), one JSONL line per prompt:
+ *   {"prompt_id": <the prompt's id in the dataset>, "rewards": {<response id>: score, …}, "split"?: "train"|"test"}
  * Ids are the dataset's external ids (those of its import and export files). Every response of a
- * listed prompt needs a reward; prompts left out of the file are left out of the run.
+ * listed prompt needs a score; prompts left out of the file are left out of the run. With link
+ * `logit` the scores are a Bradley–Terry model's logits and the run stores sigmoid(score), the
+ * bounded reward the verdict reads (docs/design.md).
  *
  * A run uploaded with a training `step` has a trajectory, like a run trained here: further scores
  * files of later steps (checkpoints, e.g. from the `octorank` Python package's TrainerCallback)
@@ -17,12 +19,11 @@ import { schema } from "@/db";
 import { and, eq } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import { isCrossSiteFormRisk, readTextUpTo } from "@/lib/http/body";
-import type { PromptRewards } from "@/lib/runs/rewards";
+import { diagnosisPrompt, runEps, summarizeCollapse } from "@/lib/runs/dashboard";
+import { type PromptRewards, storedRewards } from "@/lib/runs/rewards";
 import { completeRun, getRun, replaceRunRewards } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
-import { diagnosisPrompt, runEps, summarizeCollapse } from "@/lib/runs/dashboard";
-import { storedRewards } from "@/lib/runs/rewards";
 import {
   type RunRow,
   type RunSummary,
@@ -31,16 +32,11 @@ import {
   runRequestSchema,
   runSummaryOf,
 } from "@/lib/runs/schemas";
-import { DEFAULT_EPS, UTILITY_NAMES, collapseSnapshot } from "@/ml";
+import { readScoresFile } from "@/lib/runs/scores-file";
+import { DEFAULT_EPS, REWARD_LINKS, type RewardLink, UTILITY_NAMES, collapseSnapshot } from "@/ml";
 
 /** Scores files are small (a number per response); this cap keeps a mistaken upload from hurting. */
 export const MAX_SCORES_BYTES = 20 * 1024 * 1024;
-
-const lineSchema = z.object({
-  prompt_id: z.union([z.string().min(1), z.number()]).transform(String),
-  rewards: z.record(z.string(), z.number().finite()),
-  split: z.enum(["train", "test"]).optional(),
-});
 
 const STEP_MESSAGE = "step is the training step of the scores, a whole number from 0.";
 const stepSchema = numeric(
@@ -59,6 +55,8 @@ export const externalRunSchema = z.object({
   utility: z.enum(UTILITY_NAMES).default("logsigmoid"),
   /** Smoothing the targets are solved at (0 = the paper's exact theory). */
   eps: numeric(z.number({ message: "eps is a number from 0 to 10." }).min(0).max(10).default(DEFAULT_EPS)),
+  /** How the scores map to the bounded reward the theory reads: `logit` for a Bradley–Terry model's scores. */
+  link: z.enum(REWARD_LINKS, { message: `link is ${REWARD_LINKS.join(" or ")}.` }).default("identity"),
   /** The training step the scores were taken at: the run's first checkpoint (see addExternalCheckpoint). */
   step: stepSchema.optional(),
 });
@@ -107,7 +105,7 @@ function datasetOf(db: Db, datasetId: number): Dataset {
 }
 
 /** The prompts of a scores file with their rewards; throws a ScoresFileError naming every bad line. */
-function readScoresFile(db: Db, dataset: Dataset, text: string): PromptRewards[] {
+function datasetScores(db: Db, dataset: Dataset, text: string, link: RewardLink): PromptRewards[] {
   if (Buffer.byteLength(text) > MAX_SCORES_BYTES) throw new AppError("too-large", "The scores file is over 20 MB.");
   const { prompts } = loadTrainingPrompts(db, dataset.id, { policy: "exclude" });
   const promptByExternal = new Map<string, { id: number; externalId: string }>();
@@ -128,63 +126,44 @@ function readScoresFile(db: Db, dataset: Dataset, text: string): PromptRewards[]
   );
   const training = new Map(prompts.map((p) => [Number(p.id), p]));
 
-  const problems: string[] = [];
+  const { lines, problems } = readScoresFile(text, { source: "dataset", link });
   const entries: PromptRewards[] = [];
-  const seen = new Set<number>();
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim()) return;
-    const where = `line ${i + 1}`;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      problems.push(`${where}: not JSON`);
-      return;
-    }
-    const parsed = lineSchema.safeParse(raw);
-    if (!parsed.success) {
-      problems.push(
-        `${where}: ${parsed.error.issues.map((x) => `${x.path.join(".") || "line"}: ${x.message}`).join(", ")}`,
-      );
-      return;
-    }
-    const prompt = promptByExternal.get(parsed.data.prompt_id);
+  for (const line of lines) {
+    const where = `line ${line.line}`;
+    const prompt = promptByExternal.get(line.promptId);
     if (!prompt) {
-      problems.push(`${where}: dataset ${dataset.slug} has no prompt "${parsed.data.prompt_id}"`);
-      return;
+      problems.push(`${where}: dataset ${dataset.slug} has no prompt "${line.promptId}"`);
+      continue;
     }
-    if (seen.has(prompt.id)) {
-      problems.push(`${where}: prompt "${parsed.data.prompt_id}" is listed twice`);
-      return;
-    }
-    seen.add(prompt.id);
     const tp = training.get(prompt.id);
     if (!tp) {
-      problems.push(`${where}: prompt "${parsed.data.prompt_id}" has no openness yet (tag it first)`);
-      return;
+      problems.push(`${where}: prompt "${line.promptId}" has no openness yet (tag it first)`);
+      continue;
     }
+    const given = new Map(line.responseIds.map((id, k) => [id, line.rewards[k] as number] as const));
     const rewards = new Map<number, number>();
-    const given = parsed.data.rewards;
     for (const r of tp.responses) {
       const ext = responseExternal.get(Number(r.id)) as string;
-      const reward = given[ext];
+      const reward = given.get(ext);
       if (reward === undefined) problems.push(`${where}: no reward for response "${ext}"`);
       else rewards.set(Number(r.id), reward);
     }
     const known = new Set(tp.responses.map((r) => responseExternal.get(Number(r.id))));
-    for (const k of Object.keys(given)) if (!known.has(k)) problems.push(`${where}: prompt has no response "${k}"`);
+    for (const k of given.keys()) if (!known.has(k)) problems.push(`${where}: prompt has no response "${k}"`);
     entries.push({
       promptId: prompt.id,
       externalId: prompt.externalId,
       text: tp.text,
       openness: tp.openness,
-      split: parsed.data.split ?? "test",
+      split: line.split ?? "test",
       rewards,
       rankings: tp.rankings.map((groups) => groups.map((g) => g.map(Number))),
     });
-  });
-  if (problems.length) throw new ScoresFileError(problems);
+  }
+  const lineOf = (m: string) => Number(/^line (\d+)/.exec(m)?.[1] ?? 0);
+  if (problems.length) throw new ScoresFileError([...problems].sort((a, b) => lineOf(a) - lineOf(b)));
   if (entries.length === 0) throw new ScoresFileError(["no prompt lines"]);
+
   return entries;
 }
 
@@ -223,7 +202,7 @@ function rewardRows(entries: PromptRewards[]) {
 export function createExternalRun(db: Db, input: ExternalRunRequest, text: string, createdBy: number | null): RunRow {
   const request = externalRunSchema.parse(input);
   const dataset = datasetOf(db, request.datasetId);
-  const entries = readScoresFile(db, dataset, text);
+  const entries = datasetScores(db, dataset, text, request.link);
   const trajectory = request.step === undefined ? undefined : checkpointPoints(entries, request.step, request.eps);
   const summary = externalSummary(entries, request.eps, trajectory);
   const run = createRun(
@@ -232,7 +211,7 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
       datasetId: dataset.id,
       name: request.name ?? `external scores on ${dataset.slug}`,
       utility: request.utility,
-      train: { eps: request.eps },
+      train: { eps: request.eps, link: request.link },
     }),
     createdBy,
     "external",
@@ -244,8 +223,9 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
 
 /**
  * Adds a checkpoint to an external run: the scores of a later training step, on the same prompts in
- * the same splits (so the trajectory compares like with like). Its collapse figures join the run's
- * trajectory, and its scores and verdict become the run's: the run shows the latest model.
+ * the same splits (so the trajectory compares like with like), read with the run's link. Its
+ * collapse figures join the run's trajectory, and its scores and verdict become the run's: the run
+ * shows the latest model.
  */
 export function addExternalCheckpoint(db: Db, runId: number, input: { step: unknown }, text: string): RunRow {
   const { step } = externalCheckpointSchema.parse(input);
@@ -255,7 +235,8 @@ export function addExternalCheckpoint(db: Db, runId: number, input: { step: unkn
   if (config.origin !== "external")
     throw new RunError(`Run ${runId} was trained here; only external runs take uploaded checkpoints.`, "conflict");
   if (run.status !== "succeeded") throw new RunError(`Run ${runId} is ${run.status}.`, "conflict");
-  const entries = readScoresFile(db, datasetOf(db, run.datasetId), text);
+  const link = externalRunSchema.shape.link.parse(config.train.link);
+  const entries = datasetScores(db, datasetOf(db, run.datasetId), text, link);
 
   const stored = new Map(storedRewards(db, runId).map((r) => [r.promptId, r]));
   const given = new Map(entries.map((e) => [e.promptId, e]));

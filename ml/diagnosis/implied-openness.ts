@@ -10,6 +10,7 @@
  * Not every profile says something about openness: with two tie groups every target is the same
  * two-point law, and a flat profile has no shape. `identifiable` is false then, and `openness` null.
  */
+import { isFlat } from "./metrics";
 import { optimalRewards } from "./theory";
 
 export interface OpennessFitOptions {
@@ -46,8 +47,6 @@ export interface ImpliedOpenness {
 export const OPENNESS_GRID_STEP = 0.01;
 /** Minimum W1 between the openness-0 and openness-1 targets for an implied openness to mean anything. */
 export const IDENTIFIABLE_RANGE = 0.02;
-/** A profile whose max - min is below this carries no shape. */
-const FLAT = 1e-12;
 
 export interface OpennessTargetGrid {
   openness: number[];
@@ -92,7 +91,7 @@ function normalised(profile: readonly number[]): number[] | null {
   const s = [...profile].sort((a, b) => b - a);
   const hi = s[0] as number;
   const lo = s[s.length - 1] as number;
-  if (!(hi - lo > FLAT)) return null;
+  if (isFlat(s)) return null;
   return s.map((x) => (x - lo) / (hi - lo));
 }
 
@@ -104,6 +103,24 @@ export function impliedOpennessCurve(profile: readonly number[], opts: OpennessF
   return grid.openness.map((o, i) => ({ openness: o, loss: meanSq(p, grid.targets[i] as number[]) }));
 }
 
+/**
+ * The minimum of a loss curve over the openness grid (index i is openness i * OPENNESS_GRID_STEP),
+ * refined to the vertex of the parabola through the best point and its neighbours, within [0, 1].
+ */
+export function gridMinimum(losses: readonly number[]): { index: number; openness: number; loss: number } {
+  let best = 0;
+  for (let i = 1; i < losses.length; i++) if ((losses[i] as number) < (losses[best] as number)) best = i;
+  let o = best * OPENNESS_GRID_STEP;
+  if (best > 0 && best < losses.length - 1) {
+    const l0 = losses[best - 1] as number;
+    const l1 = losses[best] as number;
+    const l2 = losses[best + 1] as number;
+    const curvature = l0 - 2 * l1 + l2;
+    if (curvature > 0) o += (OPENNESS_GRID_STEP * (l0 - l2)) / (2 * curvature);
+  }
+  return { index: best, openness: Math.min(1, Math.max(0, o)), loss: losses[best] as number };
+}
+
 /** The implied openness of one profile (any order; it is sorted and normalised here). */
 export function impliedOpenness(profile: readonly number[], opts: OpennessFitOptions): ImpliedOpenness {
   const p = normalised(profile);
@@ -111,22 +128,12 @@ export function impliedOpenness(profile: readonly number[], opts: OpennessFitOpt
     return { openness: null, loss: NaN, misfit: NaN, range: 0, identifiable: false, atBoundary: false };
   const grid = opennessTargetGrid(p.length, opts);
   const losses = grid.targets.map((t) => meanSq(p, t));
-  let best = 0;
-  for (let i = 1; i < losses.length; i++) if ((losses[i] as number) < (losses[best] as number)) best = i;
-  let o = grid.openness[best] as number;
-  if (best > 0 && best < losses.length - 1) {
-    // vertex of the parabola through the best point and its neighbours
-    const l0 = losses[best - 1] as number;
-    const l1 = losses[best] as number;
-    const l2 = losses[best + 1] as number;
-    const curvature = l0 - 2 * l1 + l2;
-    if (curvature > 0) o += (OPENNESS_GRID_STEP * (l0 - l2)) / (2 * curvature);
-  }
+  const { index: best, openness, loss } = gridMinimum(losses);
   const target = grid.targets[best] as number[];
   const identifiable = grid.range >= IDENTIFIABLE_RANGE;
   return {
-    openness: identifiable ? Math.min(1, Math.max(0, o)) : null,
-    loss: losses[best] as number,
+    openness: identifiable ? openness : null,
+    loss,
     misfit: meanAbs(p, target),
     range: grid.range,
     identifiable,

@@ -37,14 +37,15 @@ def main() -> None:
 
     client = OctorankClient()
     pairs = client.pairs(options.dataset)
-    tokenizer = build_tokenizer(texts_of(pairs["train"]), vocab_size=400)
+    # A vocabulary large enough for whole words keeps sequences short (an 80-word answer, ~100 tokens).
+    tokenizer = build_tokenizer(texts_of(pairs["train"]), vocab_size=2000)
     # TRL's own evaluation only triggers the callback here (which scores every held-out prompt):
     # a slice of the held-out pairs keeps it cheap.
     eval_slice = pairs["test"].shuffle(seed=0).select(range(min(256, len(pairs["test"]))))
     results = []
     for label, trainer_class in (("TRL default loss", RewardTrainer), ("OpennessRewardTrainer", OpennessRewardTrainer)):
         torch.manual_seed(options.seed)
-        model = tiny_reward_model(tokenizer, hidden=options.hidden, layers=options.layers, heads=4, positions=256)
+        model = tiny_reward_model(tokenizer, hidden=options.hidden, layers=options.layers, heads=4, positions=512)
         callback = OctorankCallback(client, options.dataset, pairs["test"], name=f"{label} (length experiment)")
         args = RewardConfig(
             output_dir=f"/tmp/octorank-length-{label.split()[0].lower()}",
@@ -59,6 +60,7 @@ def main() -> None:
             report_to=[],
             use_cpu=True,
             seed=options.seed,
+            max_length=512,
             disable_tqdm=True,
         )
         trainer = trainer_class(

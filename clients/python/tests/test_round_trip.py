@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import math
 import os
 import urllib.parse
 import urllib.request
@@ -128,6 +129,7 @@ def test_each_evaluation_is_a_checkpoint_of_one_external_run(trained, client, ut
     assert run["status"] == "succeeded"
     assert run["config"]["origin"] == "external"
     assert run["config"]["utility"] == utility
+    assert run["config"]["train"]["link"] == "logit"
     trajectory = run["summary"]["trajectory"]
     assert sorted({p["step"] for p in trajectory}) == callback.steps
     assert {p["split"] for p in trajectory} == {"test"}
@@ -146,7 +148,8 @@ def test_the_run_holds_the_last_checkpoints_scores(trained, client, utility):
     mine = score_prompts(trainer.model, trainer.processing_class, callback.prompts)
     stored = client._json("GET", f"/api/runs/{callback.run_id}/rewards")["rewards"]
     by_id = {(r["promptExternalId"], r["responseExternalId"]): r["reward"] for r in stored}
-    expected = {(p["prompt_id"], rid): s for p in mine for rid, s in p["rewards"].items()}
+    # Sent as logits (link "logit"): Octorank stores and judges sigmoid(score).
+    expected = {(p["prompt_id"], rid): 1 / (1 + math.exp(-s)) for p in mine for rid, s in p["rewards"].items()}
     assert by_id.keys() == expected.keys()
     assert max(abs(by_id[k] - expected[k]) for k in expected) < 1e-5
     # The two trainers really trained different models.

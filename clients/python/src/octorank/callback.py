@@ -22,7 +22,8 @@ class OctorankCallback(TrainerCallback):
     `eval_pairs` are the held-out rows of Octorank's `pairs` export (e.g. `client.pairs(slug)["test"]`);
     prompts without openness are left out (Octorank judges collapse against openness). `utility`
     names the loss for the run's record: OpennessRewardTrainer fills in its own, TRL's default loss
-    is recorded as "logsigmoid".
+    is recorded as "logsigmoid". The model's outputs are sent as logits: Octorank judges
+    sigmoid(score) (checkpoints are read with the run's link).
     """
 
     def __init__(
@@ -67,6 +68,7 @@ class OctorankCallback(TrainerCallback):
                 name=self.name,
                 utility=self.utility or "logsigmoid",
                 eps=self.eps,
+                link="logit",
                 step=step,
             )
             self.run_id = int(run["id"])

@@ -124,10 +124,13 @@ class OctorankClient:
         name: str | None = None,
         utility: str = "logsigmoid",
         eps: float | None = None,
+        link: str | None = None,
         step: int | None = None,
     ) -> dict[str, Any]:
-        """Records an external run from per-prompt scores; with `step`, they are its first checkpoint."""
-        query = {"name": name, "utility": utility, "eps": eps, "step": step}
+        """Records an external run from per-prompt scores; with `step`, they are its first checkpoint.
+        `link="logit"` says the scores are a reward model's raw outputs (logits): Octorank judges
+        sigmoid(score), the bounded reward both TRL's loss and the conditioned one act on."""
+        query = {"name": name, "utility": utility, "eps": eps, "link": link, "step": step}
         answer = self._json(
             "POST",
             f"/api/datasets/{urllib.parse.quote(dataset)}/external-runs",

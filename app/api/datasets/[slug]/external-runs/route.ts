@@ -8,8 +8,8 @@ import { createExternalRun, readScoresBody } from "@/lib/runs/external";
 export const dynamic = "force-dynamic";
 
 /**
- * POST /api/datasets/<slug>/external-runs?name=&utility=&eps=&step= with a scores JSONL body (see
- * lib/runs/external.ts): 201 with the run; 400 naming every bad line (nothing stored). With a
+ * POST /api/datasets/<slug>/external-runs?name=&utility=&eps=&link=identity|logit&step= with a scores JSONL
+ * body (see lib/runs/external.ts): 201 with the run; 400 naming every bad line (nothing stored). With a
  * training `step` the scores are the run's first checkpoint (POST /api/runs/:id/checkpoints adds more).
  */
 export const POST = route(
@@ -20,6 +20,7 @@ export const POST = route(
       name: z.string().optional(),
       utility: z.string().optional(),
       eps: z.string().optional(),
+      link: z.string().optional(),
       step: z.string().optional(),
     }),
   },
@@ -30,7 +31,14 @@ export const POST = route(
     if (datasetId === null) throw new AppError("not-found", `There is no dataset "${params.slug}".`);
     const run = createExternalRun(
       db,
-      { datasetId, name: query.name, utility: query.utility as never, eps: query.eps, step: query.step },
+      {
+        datasetId,
+        name: query.name,
+        utility: query.utility as never,
+        eps: query.eps,
+        link: query.link as never,
+        step: query.step,
+      },
       text,
       user.id,
     );

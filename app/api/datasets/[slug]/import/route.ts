@@ -3,12 +3,16 @@ import { AppError } from "@/lib/errors";
 import { isCrossSiteFormRisk, parseOrThrow } from "@/lib/http/body";
 import { route } from "@/lib/http/route";
 import { ImportTooLargeError, MAX_IMPORT_BYTES, removeUpload, saveUpload, slugSchema } from "@/lib/datasets/import";
+import { getDataset } from "@/lib/datasets/queries";
+import { getDb } from "@/lib/db";
 import { importInChildProcess, takeImportSlot } from "@/lib/datasets/import-process";
 
 export const dynamic = "force-dynamic";
 
-/** Settings for a dataset the import creates; ignored when the slug exists. */
+/** Settings for a dataset the import creates; ignored when the slug exists (refused instead with `new=1`). */
 const query = z.object({
+  /** "1": the import must create the dataset; an existing slug is refused (409) instead of merged into. */
+  new: z.enum(["0", "1"]).optional(),
   name: z.string().optional(),
   guidelines: z.string().optional(),
   responses_per_prompt: z.coerce.number().optional(),
@@ -33,6 +37,12 @@ export const POST = route(
     }
     if (Number(request.headers.get("content-length") ?? 0) > MAX_IMPORT_BYTES) throw new ImportTooLargeError();
     if (!request.body) throw new AppError("invalid", "Send the JSONL file as the request body.");
+    if (query.new === "1" && getDataset(getDb(), slug)) {
+      throw new AppError(
+        "conflict",
+        `There is already a dataset "${slug}". Choose another slug, or import into it from its own page (Import).`,
+      );
+    }
 
     const releaseSlot = takeImportSlot();
     try {
