@@ -81,7 +81,8 @@ async function main(): Promise<number> {
   // Always the package as it is now, installed the way a researcher installs it (built with the
   // venv's setuptools: an isolated build would look for setuptools on the public index).
   run(PYTHON, [...PIP, "install", "-q", "--no-deps", "--force-reinstall", "--no-build-isolation", PACKAGE]);
-  buildIfNeeded();
+  // As for `npm start`: OCTORANK_SKIP_BUILD=1 serves the existing build (a runner that built already).
+  if (process.env.OCTORANK_SKIP_BUILD !== "1") buildIfNeeded();
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-python-"));
   const databasePath = path.join(dir, "octorank.db");
