@@ -6,7 +6,9 @@
  * Ids are the dataset's external ids (those of its import and export files). Every response of a
  * listed prompt needs a score; prompts left out of the file are left out of the run. With link
  * `logit` the scores are a Bradley–Terry model's logits and the run stores sigmoid(score), the
- * bounded reward the verdict reads (docs/design.md).
+ * bounded reward the verdict reads (docs/design.md). `split` is required: the one the consensus and
+ * pairs exports write (lib/runs/held-out.ts), so that held-out means the prompts the model did not
+ * train on. Score from the consensus export: one line per prompt.
  *
  * A run uploaded with a training `step` has a trajectory, like a run trained here: further scores
  * files of later steps (checkpoints, e.g. from the `octorank` Python package's TrainerCallback)
@@ -21,17 +23,10 @@ import { AppError } from "@/lib/errors";
 import { isCrossSiteFormRisk, readTextUpTo } from "@/lib/http/body";
 import { diagnosisPrompt, runEps, summarizeCollapse } from "@/lib/runs/dashboard";
 import { type PromptRewards, storedRewards } from "@/lib/runs/rewards";
-import { completeRun, getRun, replaceRunRewards } from "@/lib/runs/lifecycle";
+import { completeRun, getRun, getRunDetail, replaceRunRewards, type RunListItem } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
-import {
-  type RunRow,
-  type RunSummary,
-  RunError,
-  runConfigOf,
-  runRequestSchema,
-  runSummaryOf,
-} from "@/lib/runs/schemas";
+import { type RunSummary, RunError, runConfigOf, runRequestSchema, runSummaryOf } from "@/lib/runs/schemas";
 import { readScoresFile } from "@/lib/runs/scores-file";
 import { DEFAULT_EPS, REWARD_LINKS, type RewardLink, UTILITY_NAMES, collapseSnapshot } from "@/ml";
 
@@ -107,6 +102,11 @@ function datasetOf(db: Db, datasetId: number): Dataset {
 /** The prompts of a scores file with their rewards; throws a ScoresFileError naming every bad line. */
 function datasetScores(db: Db, dataset: Dataset, text: string, link: RewardLink): PromptRewards[] {
   if (Buffer.byteLength(text) > MAX_SCORES_BYTES) throw new AppError("too-large", "The scores file is over 20 MB.");
+  // Every line is checked on its own first: a bad file is refused before the dataset is loaded.
+  const { lines, problems } = readScoresFile(text, { source: "dataset", link });
+  if (problems.length) throw new ScoresFileError(problems);
+  if (lines.length === 0) throw new ScoresFileError(["no prompt lines"]);
+
   const { prompts } = loadTrainingPrompts(db, dataset.id, { policy: "exclude" });
   const promptByExternal = new Map<string, { id: number; externalId: string }>();
   for (const row of db
@@ -126,7 +126,6 @@ function datasetScores(db: Db, dataset: Dataset, text: string, link: RewardLink)
   );
   const training = new Map(prompts.map((p) => [Number(p.id), p]));
 
-  const { lines, problems } = readScoresFile(text, { source: "dataset", link });
   const entries: PromptRewards[] = [];
   for (const line of lines) {
     const where = `line ${line.line}`;
@@ -150,12 +149,18 @@ function datasetScores(db: Db, dataset: Dataset, text: string, link: RewardLink)
     }
     const known = new Set(tp.responses.map((r) => responseExternal.get(Number(r.id))));
     for (const k of given.keys()) if (!known.has(k)) problems.push(`${where}: prompt has no response "${k}"`);
+    if (!line.split) {
+      problems.push(
+        `${where}: no "split": copy the prompt's "split" from the consensus or pairs export (the held-out split the model was trained without)`,
+      );
+      continue;
+    }
     entries.push({
       promptId: prompt.id,
       externalId: prompt.externalId,
       text: tp.text,
       openness: tp.openness,
-      split: line.split ?? "test",
+      split: line.split,
       rewards,
       rankings: tp.rankings.map((groups) => groups.map((g) => g.map(Number))),
     });
@@ -198,8 +203,16 @@ function rewardRows(entries: PromptRewards[]) {
   );
 }
 
-/** Records an external run from a scores file; nothing is stored unless every line is valid. */
-export function createExternalRun(db: Db, input: ExternalRunRequest, text: string, createdBy: number | null): RunRow {
+/**
+ * Records an external run from a scores file and returns it finished, summary and verdict included;
+ * nothing is stored unless every line is valid.
+ */
+export function createExternalRun(
+  db: Db,
+  input: ExternalRunRequest,
+  text: string,
+  createdBy: number | null,
+): RunListItem {
   const request = externalRunSchema.parse(input);
   const dataset = datasetOf(db, request.datasetId);
   const entries = datasetScores(db, dataset, text, request.link);
@@ -218,7 +231,7 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
     { workerPid: process.pid },
   );
   completeRun(db, run.id, { rewards: rewardRows(entries), weights: new Uint8Array(0), summary });
-  return run;
+  return getRunDetail(db, run.id)!;
 }
 
 /**
@@ -227,7 +240,7 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
  * collapse figures join the run's trajectory, and its scores and verdict become the run's: the run
  * shows the latest model.
  */
-export function addExternalCheckpoint(db: Db, runId: number, input: { step: unknown }, text: string): RunRow {
+export function addExternalCheckpoint(db: Db, runId: number, input: { step: unknown }, text: string): RunListItem {
   const { step } = externalCheckpointSchema.parse(input);
   const run = getRun(db, runId);
   if (!run) throw new RunError(`There is no run ${runId}.`, "not-found");
@@ -268,12 +281,11 @@ export function addExternalCheckpoint(db: Db, runId: number, input: { step: unkn
         throw new RunError(`Run ${runId} has ${MAX_CHECKPOINTS} checkpoints, the most a run keeps.`, "conflict");
       const summary = externalSummary(entries, eps, [...trajectory, ...checkpointPoints(entries, step, eps)]);
       replaceRunRewards(db, runId, rewardRows(entries));
-      return tx
-        .update(schema.trainingRuns)
+      tx.update(schema.trainingRuns)
         .set({ summary: summary as unknown as Record<string, unknown>, finishedAt: new Date() })
         .where(eq(schema.trainingRuns.id, runId))
-        .returning()
-        .get()!;
+        .run();
+      return getRunDetail(db, runId)!;
     },
     { behavior: "immediate" },
   );

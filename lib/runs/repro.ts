@@ -8,7 +8,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
-import { HELD_OUT_ID_PREFIX, syntheticLengthSplit } from "@/ml";
+import { HELD_OUT_ID_PREFIX, syntheticLengthSplit, type TrainingPrompt } from "@/ml";
 import { ensureExternalAnnotator, insertDataset, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
 import { requestRun } from "@/lib/runs/request-run";
 import type { RunRow } from "@/lib/runs/schemas";
@@ -40,14 +40,30 @@ export function ensureSyntheticLengthDataset(
   const existing = db.select().from(schema.datasets).where(eq(schema.datasets.slug, slug)).get();
   if (existing) return existing;
   const split = syntheticLengthSplit({ prompts, testPrompts, seed });
-  const data = [...split.train, ...split.test];
+  return writeSyntheticDataset(db, slug, [...split.train, ...split.test], {
+    seed,
+    heldOut: new Set(split.test.map((p) => p.id)),
+  });
+}
+
+/**
+ * Writes synthetic prompts with their true rankings (under the synthetic annotator) as a new
+ * dataset, in one transaction. `heldOut` marks prompts from templates never used in training
+ * (their metadata says so).
+ */
+export function writeSyntheticDataset(
+  db: Db,
+  slug: string,
+  data: readonly TrainingPrompt[],
+  { seed, heldOut = new Set() }: { seed: number; heldOut?: ReadonlySet<string> },
+) {
   // better-sqlite3 is synchronous: writes through `db` inside the callback are in the transaction.
   return db.transaction(() => {
     const writer = db;
     const annotatorId = ensureExternalAnnotator(writer, SYNTHETIC_ANNOTATOR).id;
     const dataset = insertDataset(writer, {
       slug,
-      name: `Length experiment (synthetic, ${prompts} + ${testPrompts} held-out prompts)`,
+      name: `Length experiment (synthetic, ${data.length - heldOut.size} + ${heldOut.size} held-out prompts)`,
       guidelines: GUIDELINES,
       responsesPerPrompt: 8,
       annotationsPerPrompt: 1,
@@ -57,8 +73,8 @@ export function ensureSyntheticLengthDataset(
       const { promptId, responseIds } = insertPrompt(writer, dataset.id, {
         externalId: p.id,
         text: p.text,
-        openness: p.openness,
-        metadata: { source: "ml/synthetic", seed },
+        openness: p.openness ?? null,
+        metadata: { source: "ml/synthetic", seed, ...(heldOut.size ? { held_out_template: heldOut.has(p.id) } : {}) },
         responses: p.responses.map((r) => ({ externalId: r.id, text: r.text })),
       });
       for (const ranking of p.rankings) {

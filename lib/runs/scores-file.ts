@@ -37,7 +37,25 @@ const score = z.number().finite();
 
 const canonical = z.object({
   prompt_id: id,
-  rewards: z.record(z.string(), score).refine((r) => Object.keys(r).length >= 1, "needs at least one response"),
+  /**
+   * Read as [id, score] pairs of the object's own keys: a plain object would answer `toString` or
+   * `constructor` with its methods, and zod's record drops a `__proto__` key without a word.
+   */
+  rewards: z
+    .unknown()
+    .transform((value, ctx) => {
+      const rewards: [string, number][] = [];
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        ctx.addIssue({ code: "custom", message: "rewards maps each response id to its reward" });
+        return rewards;
+      }
+      for (const [responseId, reward] of Object.entries(value)) {
+        if (typeof reward === "number" && Number.isFinite(reward)) rewards.push([responseId, reward]);
+        else ctx.addIssue({ code: "custom", path: [responseId], message: "a reward is a finite number" });
+      }
+      return rewards;
+    })
+    .refine((r) => r.length >= 1, "needs at least one response"),
   split,
   openness: z.number().min(0).max(1).optional(),
   ranking: z.array(z.array(id).min(1)).optional(),
@@ -166,8 +184,8 @@ export function readScoresFile(text: string, options: ScoresFileOptions): { line
         );
       entry = {
         promptId: r.prompt_id,
-        responseIds: Object.keys(r.rewards),
-        rewards: Object.values(r.rewards),
+        responseIds: r.rewards.map(([responseId]) => responseId),
+        rewards: r.rewards.map(([, reward]) => reward),
         split: r.split,
         openness: r.openness,
         cluster: r.cluster,
@@ -203,7 +221,9 @@ export function readScoresFile(text: string, options: ScoresFileOptions): { line
     const first = firstLine.get(entry.promptId);
     const shownId = entry.promptId.split("\u0000")[0];
     if (first !== undefined)
-      return void problems.push(`${where}: prompt "${shownId}" is listed twice (first on line ${first})`);
+      return void problems.push(
+        `${where}: prompt "${shownId}" is listed twice (first on line ${first})${options.source === "dataset" ? "; score from the consensus export, one line per prompt" : ""}`,
+      );
     firstLine.set(entry.promptId, i + 1);
     out.push({
       ...entry,

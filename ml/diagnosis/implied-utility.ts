@@ -14,6 +14,7 @@
  *   ("not in the Box-Cox family", e.g. logsigmoid's optimum, which pairs responses at the ends).
  * - Per prompt: γ̂ at the run's eps, with the same tolerance interval.
  */
+import { gridMinimum } from "./implied-openness";
 import { isFlat } from "./metrics";
 import { mulberry32 } from "../rng";
 import { optimalRewards } from "./theory";
@@ -118,17 +119,8 @@ interface Shaped {
 
 /** The γ index minimising a curve, refined by a parabola through its neighbours. */
 function gammaArgmin(curve: readonly number[]): { gamma: number; loss: number; index: number } {
-  let best = 0;
-  for (let i = 1; i < curve.length; i++) if ((curve[i] as number) < (curve[best] as number)) best = i;
-  let gamma = GAMMAS[best] as number;
-  if (best > 0 && best < curve.length - 1) {
-    const l0 = curve[best - 1] as number;
-    const l1 = curve[best] as number;
-    const l2 = curve[best + 1] as number;
-    const c = l0 - 2 * l1 + l2;
-    if (c > 0) gamma += (GAMMA_RANGE.step * (l0 - l2)) / (2 * c);
-  }
-  return { gamma, loss: curve[best] as number, index: best };
+  const { index, x, loss } = gridMinimum(curve, { start: GAMMAS[0] as number, step: GAMMA_RANGE.step });
+  return { gamma: x, loss, index };
 }
 
 function toleranceGammas(curve: readonly number[], min: number): number[] {

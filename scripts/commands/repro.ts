@@ -23,6 +23,11 @@ import {
   trainRewardModel,
   UTILITY_NAMES,
 } from "@/ml";
+import { getDb } from "../../lib/db";
+import { getDataset } from "../../lib/datasets/queries";
+import { slugSchema } from "../../lib/datasets/import";
+import { describeZodError } from "../../lib/http/body";
+import { writeSyntheticDataset } from "../../lib/runs/repro";
 
 interface Job {
   utility: UtilityName;
@@ -55,6 +60,22 @@ export function dataset(job: Pick<Job, "prompts" | "testPrompts" | "seed">): {
 } {
   const { train, test } = syntheticLengthSplit(job);
   return { all: [...train, ...test], testIds: test.map((p) => p.id) };
+}
+
+/** `--dataset SLUG`: the experiment's prompts as a dataset of the database (a new slug only). */
+function writeDataset(slug: string, job: Pick<Job, "prompts" | "testPrompts" | "seed">, json: boolean): void {
+  const parsedSlug = slugSchema.safeParse(slug);
+  if (!parsedSlug.success) throw new Error(`--dataset: ${describeZodError(parsedSlug.error)}`);
+  const db = getDb();
+  if (getDataset(db, slug)) throw new Error(`There is already a dataset "${slug}"; name a new one.`);
+  const { all, testIds } = dataset(job);
+  const written = writeSyntheticDataset(db, slug, all, { seed: job.seed, heldOut: new Set(testIds) });
+  const shown = { dataset: written.slug, prompts: all.length, heldOutTemplates: testIds.length, seed: job.seed };
+  console.log(
+    json
+      ? JSON.stringify(shown)
+      : `Wrote dataset ${shown.dataset}: ${shown.prompts} synthetic prompts with their true rankings, ${shown.heldOutTemplates} of them from held-out templates (metadata.held_out_template).`,
+  );
 }
 
 async function runJob(job: Job): Promise<JobResult> {
@@ -130,9 +151,12 @@ function fmt(x: number | null, d = 3): string {
 export const USAGE = `Usage: npm run cli -- repro [--prompts 2048] [--test-prompts 256] [--seed 1]
        [--utilities log,conditioned] [--steps 2000] [--lr 0.003] [--batch 64] [--dim 4096] [--hidden 128]
        [--gamma G (boxcox)] [--backend wasm|cpu] [--parallel N] [--out DIR] [--json]
+       npm run cli -- repro --dataset SLUG [--prompts 2048] [--test-prompts 256] [--seed 1] [--json]
        npm run cli -- repro --judge DIR/rewards.jsonl   (judge a repro --out file again, no training)
 The paper's length experiment: one model per utility (${UTILITY_NAMES.join(", ")}) on synthetic prompts,
-judged on held-out prompts whose templates never appear in training.`;
+judged on held-out prompts whose templates never appear in training. With --dataset, trains nothing: writes
+the same synthetic prompts (training and held-out templates, the latter marked held_out_template in their
+metadata) with their true rankings into the database as a new dataset, to export or train on elsewhere.`;
 
 export async function run(argv: string[]): Promise<void> {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -163,6 +187,7 @@ export async function run(argv: string[]): Promise<void> {
       gamma: { type: "string", default: "0" },
       out: { type: "string" },
       json: { type: "boolean", default: false },
+      dataset: { type: "string" },
     },
     strict: true,
   });
@@ -197,6 +222,10 @@ export async function run(argv: string[]): Promise<void> {
     gamma: Number(values.gamma),
   };
   if (!Number.isFinite(base.gamma) || Math.abs(base.gamma) > 5) throw new Error("--gamma must be a number in [-5, 5]");
+  if (values.dataset !== undefined) {
+    writeDataset(values.dataset, base, values.json);
+    return;
+  }
   const parallel = values.parallel
     ? int("parallel", values.parallel, 1)
     : Math.max(1, Math.min(utilities.length, os.availableParallelism()));

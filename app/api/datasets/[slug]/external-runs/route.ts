@@ -8,9 +8,10 @@ import { createExternalRun, readScoresBody } from "@/lib/runs/external";
 export const dynamic = "force-dynamic";
 
 /**
- * POST /api/datasets/<slug>/external-runs?name=&utility=&eps=&link=identity|logit&step= with a scores JSONL
- * body (see lib/runs/external.ts): 201 with the run; 400 naming every bad line (nothing stored). With a
- * training `step` the scores are the run's first checkpoint (POST /api/runs/:id/checkpoints adds more).
+ * POST /api/datasets/<slug>/external-runs?name=&utility=&eps=&link=identity|logit&step= with a scores
+ * JSONL body (see lib/runs/external.ts): 201 with the finished run (its summary holds the verdicts)
+ * and its dashboard's path; 400 naming every bad line (nothing stored). With a training `step` the
+ * scores are the run's first checkpoint (POST /api/runs/:id/checkpoints adds more).
  */
 export const POST = route(
   {
@@ -42,7 +43,6 @@ export const POST = route(
       text,
       user.id,
     );
-    const { weights: _weights, ...shown } = run;
-    return Response.json({ run: shown }, { status: 201 });
+    return Response.json({ run, dashboard: `/runs/${run.id}` }, { status: 201 });
   },
 );

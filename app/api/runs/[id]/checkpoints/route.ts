@@ -15,7 +15,7 @@ export const POST = route(
   { access: "researcher", params: idParams("run"), query: z.object({ step: z.string().optional() }) },
   async ({ request, params, query }) => {
     const text = await readScoresBody(request);
-    const { weights: _weights, ...run } = addExternalCheckpoint(getDb(), params.id, { step: query.step }, text);
-    return { run };
+    const run = addExternalCheckpoint(getDb(), params.id, { step: query.step }, text);
+    return { run, dashboard: `/runs/${run.id}` };
   },
 );
