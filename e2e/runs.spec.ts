@@ -46,10 +46,16 @@ test("a researcher starts a run on the demo data, watches it finish and reads th
 
   await expect(page.getByTestId("collapse-dashboard")).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId("run-status-header")).toHaveAttribute("data-status", "succeeded");
-  // 48 prompts, ~10 held out: the demo cannot show collapse either way, and says so and why.
-  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "insufficient");
-  await expect(page.getByTestId("verdict-sentence")).toContainText("Insufficient evidence:");
-  await expect(page.getByTestId("verdict-rule")).toContainText("Insufficient evidence:");
+  // 48 prompts, ~10 held out: the demo cannot show collapse either way (too few prompts per openness
+  // group for the chance test, or not shown better than chance there), and says so and why.
+  await expect(page.getByTestId("verdict")).toHaveAttribute(
+    "data-verdict",
+    /^(insufficient|not-learned|undetermined)$/,
+  );
+  await expect(page.getByTestId("verdict-sentence")).toContainText(
+    /^(Insufficient evidence|Not learned|Undetermined):/,
+  );
+  await expect(page.getByTestId("verdict-rule")).toContainText(/^(Insufficient evidence|Not learned|Undetermined):/);
   await expect(page.getByTestId("repro-pointer")).toContainText("reproduce the paper");
   await expect(page.getByTestId("chart-trajectory")).toBeVisible();
   await expect(page.getByTestId("trajectory-plateau")).toContainText(/stopped improving at step \d+/);
@@ -157,7 +163,9 @@ test("a run whose worker is killed is marked failed and the app keeps serving", 
   await expect(page.getByTestId(`run-row-${id}`)).toContainText("failed");
 });
 
-test("reproduce the paper: log collapses, conditioned is openness-aware", async ({ page }) => {
+test("reproduce the paper: on unseen templates conditioned is openness-aware and log is not, with the paired control", async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   const researcher = createTestUser("researcher", "repro");
   await login(page, researcher, "/runs");
@@ -168,8 +176,13 @@ test("reproduce the paper: log collapses, conditioned is openness-aware", async 
   const b = page.getByTestId("compare-b");
   await expect(a.getByTestId("compare-status")).toHaveAttribute("data-status", "succeeded", { timeout: 240_000 });
   await expect(b.getByTestId("compare-status")).toHaveAttribute("data-status", "succeeded", { timeout: 240_000 });
-  await expect(a.getByTestId("verdict")).toHaveAttribute("data-verdict", "collapsed");
-  await expect(b.getByTestId("verdict")).toHaveAttribute("data-verdict", "aware");
+  // Held-out prompts come from templates never used in training: a fixed utility keeps some difference
+  // from the response lengths alone (weakly aware at most), conditioning adds to it (docs/design.md).
+  await expect(a.getByTestId("verdict")).not.toHaveAttribute("data-verdict", "aware");
+  await expect(b.getByTestId("verdict")).toHaveAttribute("data-verdict", /^(aware|weakly-aware)$/);
+  const control = page.getByTestId("compare-control");
+  await expect(control).toContainText("Δβ");
+  expect(Number(await control.getAttribute("data-delta-beta"))).toBeGreaterThan(0);
   for (const side of [a, b]) {
     await expectChartWithData(page, side, "chart-paper", ".recharts-line-dots circle");
     await expectChartWithData(page, side, "chart-strip", ".recharts-scatter circle");
@@ -199,6 +212,6 @@ test("reproduce the paper: log collapses, conditioned is openness-aware", async 
 
   await b.getByRole("link", { name: /openness-conditioned/ }).click();
   await expect(page.getByTestId("collapse-dashboard")).toBeVisible();
-  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "aware");
+  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", /^(aware|weakly-aware)$/);
   await page.screenshot({ path: "/tmp/shots/run-dashboard.png", fullPage: true });
 });
