@@ -108,8 +108,9 @@ export default async function AnnotatePage({
             </p>
           </Alert>
           <AnnotationBoard
-            key={`redo-${redo.annotation.id}`}
+            key={`redo-${redo.annotation.id}-${redo.annotation.updatedAt.getTime()}`}
             pairwise={pairwise}
+            userId={user.id}
             annotation={redo.annotation}
             prompt={redo.prompt}
             responses={redo.responses}
@@ -120,8 +121,9 @@ export default async function AnnotatePage({
         </>
       ) : (
         <QueueClaim
-          // A new key per server render: a save or a skip refreshes the page, and the next prompt is claimed anew.
-          key={renderId()}
+          // One per dataset: after a save or a skip it shows its prefetched next prompt itself.
+          key={dataset.slug}
+          userId={user.id}
           datasetSlug={dataset.slug}
           pairwise={pairwise}
           guidelines={dataset.guidelines}
@@ -159,6 +161,3 @@ export default async function AnnotatePage({
     </div>
   );
 }
-
-let renders = 0;
-const renderId = () => `${process.pid}-${++renders}`;

@@ -4,7 +4,7 @@ import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { RankingGroups } from "@/db/schema";
 import { AppError } from "@/lib/errors";
-import { writeAnnotation, type Annotation } from "@/lib/datasets/writer";
+import { storedAnnotation, writeAnnotation, type Annotation } from "@/lib/datasets/writer";
 import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness/scale";
 import {
   promptResponses,
@@ -39,6 +39,13 @@ const annotationFields = {
   notRankableReason: z.string().trim().max(2000).nullable().optional(),
   comment: z.string().trim().max(5000).nullable().optional(),
   durationMs: z.number().int().min(0).max(MAX_DURATION_MS).nullable().optional(),
+  /**
+   * The version the board was opened on: null for a new annotation, else the annotation's
+   * updatedAt (epoch ms). When the stored annotation is no longer that version (another tab or
+   * device submitted meanwhile) the write is refused with 409 instead of replacing it unseen.
+   * Left out, the write replaces whatever is stored (an API client resubmitting on purpose).
+   */
+  baseVersion: z.number().int().nonnegative().nullable().optional(),
 };
 
 function checkOpenness(
@@ -146,6 +153,8 @@ export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInp
   }
   return db.transaction(
     (tx) => {
+      if (input.baseVersion !== undefined)
+        refuseStaleWrite(tx as unknown as Db, prompt.id, annotatorId, input.baseVersion);
       const { annotation, outcome } = writeAnnotation(
         tx as unknown as Db,
         prompt.id,
@@ -164,6 +173,24 @@ export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInp
       return { annotation, revised: outcome !== "created" };
     },
     { behavior: "immediate" },
+  );
+}
+
+/** What a 409 for a stale write carries: the version stored now, for the board's "see the newer one". */
+export type StaleWriteDetails = { stale: true; annotationId: number; updatedAt: number };
+
+/** Throws a conflict when the annotator's stored annotation of the prompt is not the version `baseVersion` names. */
+function refuseStaleWrite(db: Db, promptId: number, annotatorId: number, baseVersion: number | null): void {
+  const stored = storedAnnotation(db, promptId, annotatorId);
+  const storedVersion = stored ? stored.updatedAt.getTime() : null;
+  if (storedVersion === baseVersion || !stored) return;
+  const details: StaleWriteDetails = { stale: true, annotationId: stored.id, updatedAt: storedVersion! };
+  throw new AppError(
+    "conflict",
+    baseVersion === null
+      ? "You already submitted this prompt (in another tab or window); this ranking was not saved over it."
+      : "This annotation changed (in another tab or window) after you opened it; your changes were not saved over it.",
+    details,
   );
 }
 

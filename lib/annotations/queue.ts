@@ -165,11 +165,13 @@ export function firstOpenPromptQuery(
   annotatorId: number,
   at: number,
   order: QueueOrder = "fill",
+  except: number | null = null,
 ) {
   const k = dataset.annotationsPerPrompt;
   return sql`
     select p.id as id from prompts p
     where p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and ${openToMe(annotatorId, at, k)}
+      ${except === null ? sql`` : sql`and p.id != ${except}`}
     order by ${QUEUE_ORDERS[order]}
     limit 1`;
 }
@@ -223,7 +225,8 @@ export function queueProgress(
 
 /**
  * The prompt this annotator should rank next, leased to them for LEASE_MS. A live lease they
- * already hold comes back first (reloading the page shows the same prompt). Runs in an immediate
+ * already hold comes back first (reloading the page shows the same prompt). With `aheadOf` (the
+ * prompt on their screen) it is the prompt after that one, fetched while they work on it. Runs in an immediate
  * transaction, so two annotators can never both take a prompt's last slot.
  */
 export function nextPrompt(
@@ -232,22 +235,40 @@ export function nextPrompt(
   annotatorId: number,
   now: Date = new Date(),
   order: QueueOrder = dataset.queueOrder ?? "fill",
+  aheadOf: number | null = null,
 ): QueueResult {
   const at = now.getTime();
+  // Prefetching (aheadOf: the prompt on screen): the one after it is leased a millisecond shorter
+  // than the one on screen, whose lease is renewed, so a reload still shows the one on screen.
+  const leasedUntil = new Date(at + LEASE_MS - (aheadOf === null ? 0 : 1));
   refreshQueuePriorities(db, dataset.id, order);
   // A lease lost to a power cut only hands the prompt out again, as an expired one does: its
   // commit need not wait for the disk (half of the fsyncs of the annotation loop).
   const promptId = withoutCommitSync(db, () =>
     db.transaction(
       (tx) => {
+        if (aheadOf !== null) {
+          tx.update(schema.assignments)
+            .set({ leasedUntil: new Date(at + LEASE_MS) })
+            .where(
+              and(
+                eq(schema.assignments.promptId, aheadOf),
+                eq(schema.assignments.annotatorId, annotatorId),
+                eq(schema.assignments.skipped, false),
+                sql`${schema.assignments.leasedUntil} > ${at}`,
+              ),
+            )
+            .run();
+        }
+        const notAhead = aheadOf === null ? sql`1` : sql`p.id != ${aheadOf}`;
         const held = tx.get<{ id: number }>(sql`
         select p.id as id from assignments s join prompts p on p.id = s.prompt_id
         where s.annotator_id = ${annotatorId} and s.skipped = 0 and s.leased_until > ${at} and p.dataset_id = ${dataset.id}
+          and ${notAhead}
           and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
         order by s.leased_until desc limit 1`);
-        const chosen = held ?? tx.get<{ id: number }>(firstOpenPromptQuery(dataset, annotatorId, at, order));
+        const chosen = held ?? tx.get<{ id: number }>(firstOpenPromptQuery(dataset, annotatorId, at, order, aheadOf));
         if (!chosen) return null;
-        const leasedUntil = new Date(at + LEASE_MS);
         tx.insert(schema.assignments)
           .values({ promptId: chosen.id, annotatorId, leasedUntil, skipped: false })
           .onConflictDoUpdate({
@@ -273,7 +294,7 @@ export function nextPrompt(
     dataset,
     prompt,
     responses: responsesInDisplayOrder(promptId, annotatorId, promptResponses(db, promptId)),
-    leasedUntil: new Date(at + LEASE_MS),
+    leasedUntil,
     progress,
   };
 }
