@@ -15,12 +15,19 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../ml/backend";
-import { featurizePrompts } from "../ml/features";
-import { syntheticLengthDataset } from "../ml/synthetic";
-import { TrainingSession, denseInputRows, fillBatch, prepareData, trainConfigSchema } from "../ml/trainer";
-import { forwardPlain, paramList } from "../ml/model";
-import { pairLoss } from "../ml/loss";
+import {
+  initBackend,
+  featurizePrompts,
+  syntheticLengthDataset,
+  TrainingSession,
+  denseInputRows,
+  fillBatch,
+  prepareData,
+  trainConfigSchema,
+  forwardPlain,
+  paramList,
+  pairLoss,
+} from "@/ml";
 
 const PY = "/usr/bin/python3";
 

@@ -216,7 +216,7 @@ export function PairwiseBoard({
           }}
         />
       )}
-      <PromptPanel text={prompt.text} guidelines={guidelines} />
+      <PromptPanel text={prompt.text} messages={prompt.messages} guidelines={guidelines} />
 
       {!notRankable && !done && left && right && (
         <section aria-labelledby="pw-question" data-testid="pairwise-question">

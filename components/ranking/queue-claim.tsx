@@ -7,8 +7,9 @@ import type { BoardOutcome } from "@/components/ranking/use-annotation-submit";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import type { DisplayedResponse } from "@/lib/annotations/queue";
+import type { ChatMessage } from "@/lib/datasets/conversation";
 
-type Claimed = { prompt: { id: number; text: string }; responses: DisplayedResponse[] };
+type Claimed = { prompt: { id: number; text: string; messages: ChatMessage[] | null }; responses: DisplayedResponse[] };
 type ClaimState = { status: "claiming" } | { status: "done" } | { status: "failed"; message: string } | Claimed;
 /** The prompt after the one on screen: none left, or claimed. */
 type Ahead = { for: number; next: Claimed | "done" };

@@ -1,7 +1,7 @@
 import type { RunStatus } from "@/db/schema";
 import { Badge, toneText, type Tone } from "@/components/ui/badge";
 import { cn } from "@/lib/utils";
-import type { VerdictKind } from "@/ml/verdict";
+import type { VerdictKind } from "@/ml";
 
 const STATUS_TONES: Record<RunStatus, Tone> = {
   queued: "neutral",

@@ -13,9 +13,11 @@ import {
   type DisplayedResponse,
 } from "@/lib/annotations/queue";
 import { labelsByResponseId } from "@/lib/annotations/labels";
+import type { ChatMessage } from "@/lib/datasets/conversation";
 import { annotationsReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
 import { numeric } from "@/lib/validation";
+import { MAX_COMMENT_CHARS } from "@/lib/markdown-budget";
 
 const MAX_DURATION_MS = 7 * 24 * 60 * 60_000;
 
@@ -37,7 +39,7 @@ const annotationFields = {
   openness: z.number().nullable().optional(),
   notRankable: z.boolean().default(false),
   notRankableReason: z.string().trim().max(2000).nullable().optional(),
-  comment: z.string().trim().max(5000).nullable().optional(),
+  comment: z.string().trim().max(MAX_COMMENT_CHARS).nullable().optional(),
   durationMs: z.number().int().min(0).max(MAX_DURATION_MS).nullable().optional(),
   /**
    * The version the board was opened on: null for a new annotation, else the annotation's
@@ -341,7 +343,7 @@ export type MyAnnotation = {
   annotation: Annotation;
   edits: number;
   dataset: { slug: string; name: string; guidelines: string };
-  prompt: { id: number; text: string; externalId: string };
+  prompt: { id: number; text: string; externalId: string; messages: ChatMessage[] | null };
   responses: DisplayedResponse[];
 };
 
@@ -370,7 +372,12 @@ export function getMyAnnotation(db: Db, annotatorId: number, annotationId: numbe
     annotation: row.annotation,
     edits: Number(edits?.n ?? 0),
     dataset: { slug: row.dataset.slug, name: row.dataset.name, guidelines: row.dataset.guidelines },
-    prompt: { id: row.prompt.id, text: row.prompt.text, externalId: row.prompt.externalId },
+    prompt: {
+      id: row.prompt.id,
+      text: row.prompt.text,
+      externalId: row.prompt.externalId,
+      messages: row.prompt.messages,
+    },
     responses: responsesInDisplayOrder(row.prompt.id, annotatorId, promptResponses(db, row.prompt.id)),
   };
 }

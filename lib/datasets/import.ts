@@ -370,8 +370,8 @@ function stageLine(run: ImportRun, { lineNumber, prompt }: ParsedLine): void {
 /** The stored prompt a line names, checked to be the same text and responses; else stored now, in the staging. */
 function resolvePrompt(run: ImportRun, prompt: LinePrompt): ResolvedPrompt | { error: Omit<LineError, "line"> } {
   const sqlite = run.db.$client;
-  const find = sqlite.prepare<[number, string], { id: number; text: string }>(
-    "select id, text from prompts where dataset_id = ? and external_id = ?",
+  const find = sqlite.prepare<[number, string], { id: number; text: string; messages: string | null }>(
+    "select id, text, messages from prompts where dataset_id = ? and external_id = ?",
   );
   const inTarget = run.targetDatasetId === null ? undefined : find.get(run.targetDatasetId, prompt.externalId);
   const stored = inTarget ?? find.get(run.staging.datasetId, prompt.externalId);
@@ -380,11 +380,11 @@ function resolvePrompt(run: ImportRun, prompt: LinePrompt): ResolvedPrompt | { e
     run.summary.promptsCreated++;
     return { promptId, responseIds, inTarget: false };
   }
-  if (stored.text !== prompt.text) {
+  if (stored.text !== prompt.text || stored.messages !== (prompt.messages ? JSON.stringify(prompt.messages) : null)) {
     return {
       error: {
         field: "prompt",
-        reason: `Prompt "${prompt.externalId}" is already stored with a different text; imports never rewrite prompts.`,
+        reason: `Prompt "${prompt.externalId}" is already stored with a different ${stored.messages || prompt.messages ? "conversation" : "text"}; imports never rewrite prompts.`,
       },
     };
   }

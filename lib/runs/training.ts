@@ -4,7 +4,7 @@
  */
 import { ZodError } from "zod";
 import { isDatabaseBusy, writeWhenFree, type Db } from "@/db";
-import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult } from "@/ml";
+import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult, type TrainingPrompt } from "@/ml";
 import { describeZodError } from "@/lib/http/body";
 import {
   completeRun,
@@ -19,8 +19,8 @@ import { recordProgress, type ProgressPoint } from "@/lib/runs/progress";
 import { RunError, type RunConfig, type RunRequest, type RunSummary } from "@/lib/runs/schemas";
 import { summarizeCollapse } from "@/lib/runs/dashboard";
 import { groupRewardsByPrompt } from "@/lib/runs/rewards";
-import type { TrainingPrompt } from "@/ml/types";
 import { plural } from "@/lib/utils";
+import { promptSplit } from "@/lib/runs/held-out";
 
 /** Settings the app chooses itself; the researcher sets everything else of the trainer. */
 const APP_OWNED = ["utility", "testShare", "seed", "testIds", "backend"] as const;
@@ -158,7 +158,7 @@ async function trainAndRecord(
             : ""),
       );
     }
-    const config = toTrainConfig(run.config);
+    const config = toTrainConfig({ ...run.config, heldOutPromptIds: heldOutPromptIds(db, run.datasetId, run.config) });
     // Enough evaluations for a loss curve that grows smoothly, without evaluating on every step; capped so
     // that a long run still shows progress within seconds of starting.
     const evalEvery =
@@ -222,6 +222,18 @@ async function trainAndRecord(
     await finalWrite(() => finishRun(db, runId, "failed", message));
     return "failed";
   }
+}
+
+/**
+ * The run's held-out prompts (database ids): the ones it was given, else Octorank's split by prompt
+ * (lib/runs/held-out.ts), the split the exports write.
+ */
+function heldOutPromptIds(db: Db, datasetId: number, config: TrainedConfig): number[] | undefined {
+  if (config.heldOutPromptIds) return config.heldOutPromptIds;
+  const rows = db.$client
+    .prepare<[number], { id: number; external_id: string }>("select id, external_id from prompts where dataset_id = ?")
+    .all(datasetId);
+  return rows.filter((p) => promptSplit(p.external_id, config) === "test").map((p) => p.id);
 }
 
 /** The run's final numbers, computed the way the dashboard computes them (lib/runs/dashboard.ts). */

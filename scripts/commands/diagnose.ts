@@ -1,11 +1,11 @@
 /**
  * `npm run cli -- diagnose FILE.jsonl [--json] [--eps E] [--split test|train|all] [--seed S]`: the
- * collapse verdict (ml/verdict.ts) on any reward model's scores, one JSONL line per prompt.
+ * collapse verdict (ml/diagnosis/verdict.ts) on any reward model's scores, one JSONL line per prompt.
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { type CollapseReport, type DiagnosisPrompt, collapseReport, DEFAULT_EPS } from "../../ml";
+import { type CollapseReport, type DiagnosisPrompt, collapseReport, DEFAULT_EPS } from "@/ml";
 
 export const USAGE = `Usage: npm run cli -- diagnose FILE.jsonl [--json] [--eps ${DEFAULT_EPS}] [--split test|train|all] [--seed 1]
 One line per prompt: {"id", "openness": 0..1, "rewards": [a reward per response],

@@ -1,7 +1,7 @@
 /**
  * `npm run cli -- infer-utility FILE.jsonl [--json] [--eps 0.1] [--split train|test|all] [--utility U]`
  *
- * The utility a reward model was trained with, read back from its rewards (ml/implied-utility.ts).
+ * The utility a reward model was trained with, read back from its rewards (ml/diagnosis/implied-utility.ts).
  * FILE is the `diagnose` format, one prompt per line: {"id", "openness", "rewards": [per response],
  * "ranking"?: [[response indices], ...] best group first, "split"?: "train" | "test"}; `repro
  * --out` files (prompt_id, one line per utility) are read too, picking one utility with --utility.
@@ -10,9 +10,7 @@
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { DEFAULT_EPS } from "../../ml/utility";
-import { impliedUtility, type UtilityProfile } from "../../ml/implied-utility";
-import { tieGroups } from "../../ml/verdict";
+import { DEFAULT_EPS, impliedUtility, type UtilityProfile, tieGroups } from "@/ml";
 import { parseDiagnoseFile } from "./diagnose";
 
 export const USAGE =

@@ -1,7 +1,7 @@
 /**
  * The paper's length experiment: trains one model per utility on synthetic data and reports, on
  * held-out prompts drawn from templates never used in training, pair accuracy and the collapse
- * verdict (ml/verdict.ts) with its figures. Utilities train in parallel child processes (one per
+ * verdict (ml/diagnosis/verdict.ts) with its figures. Utilities train in parallel child processes (one per
  * core by default). With --out, writes DIR/rewards.jsonl, one line per prompt and utility:
  * {"prompt_id","prompt","utility","split","openness","rewards":[8, in the true order, best first]}.
  */
@@ -19,7 +19,7 @@ import {
   syntheticLengthSplit,
   trainRewardModel,
   UTILITY_NAMES,
-} from "../../ml";
+} from "@/ml";
 
 interface Job {
   utility: UtilityName;

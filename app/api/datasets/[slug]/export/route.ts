@@ -7,7 +7,10 @@ import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-/** GET /api/datasets/<slug>/export?format=annotations|consensus|pairs[&gzip=1&min_annotators=&min_agreement=&skip_not_rankable=1&run=] */
+/**
+ * GET /api/datasets/<slug>/export?format=annotations|consensus|pairs|pairs-text[&gzip=1&min_annotators=&min_agreement=
+ * &skip_not_rankable=1&accepted_only=1&run=&margin=1&weight=1&split_seed=&held_out_share=] (docs/data.md)
+ */
 export const GET = route(
   { access: "researcher", params: z.object({ slug: z.string() }), query: exportOptionsSchema },
   ({ params, query: options }) => {

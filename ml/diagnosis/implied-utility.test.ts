@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { impliedUtility } from "./implied-utility";
-import { mulberry32 } from "./rng";
+import { mulberry32 } from "../rng";
 import { optimalRewards } from "./theory";
 
 const EPS = 0.1;

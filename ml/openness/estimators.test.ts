@@ -6,12 +6,12 @@ import {
   meanTag,
   tagSpread,
   withTags,
-} from "./openness-eval";
-import { fitRankingOpenness, rankingFeatures } from "./openness-rankings";
-import { fitTextOpenness, fitTextOpennessOn } from "./openness-text";
+} from "./evaluation";
+import { fitRankingOpenness, rankingFeatures } from "./rankings";
+import { fitTextOpenness, fitTextOpennessOn } from "./text";
 import { fitRidge, predictRidge } from "./ridge";
-import { mulberry32 } from "./rng";
-import { annotateAll, simulatedAnnotators, syntheticOpennessPrompts } from "./synthetic-annotations";
+import { mulberry32 } from "../rng";
+import { annotateAll, simulatedAnnotators, syntheticOpennessPrompts } from "../simulation/synthetic-annotations";
 
 const sim = syntheticOpennessPrompts({ prompts: 400, seed: 3 });
 const annotators = simulatedAnnotators(10, 3);

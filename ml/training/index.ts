@@ -13,9 +13,9 @@ export {
   type TrainOptions,
   type TrainProgress,
   type TrainResult,
-} from "./training/config";
-export { type PreparedData, denseInputRows, prepareData, splitPrompts } from "./training/data";
-export { type BatchBuffers, type BatchTensors, fillBatch } from "./training/batch";
-export { TrainingSession } from "./training/session";
-export { type TrajectoryPoint, checkpointSteps, trajectoryPoints } from "./training/trajectory";
-export { trainRewardModel } from "./training/loop";
+} from "./config";
+export { type PreparedData, denseInputRows, prepareData, splitPrompts } from "./data";
+export { type BatchBuffers, type BatchTensors, fillBatch } from "./batch";
+export { TrainingSession } from "./session";
+export { type TrajectoryPoint, checkpointSteps, trajectoryPoints } from "./trajectory";
+export { trainRewardModel } from "./loop";

@@ -1,6 +1,6 @@
 /**
  * Implied utility: which Box-Cox exponent gamma, trained at the run's eps, would have produced
- * these reward profiles? Built on the implied-openness fit (ml/implied-openness.ts): the
+ * these reward profiles? Built on the implied-openness fit (ml/diagnosis/implied-openness.ts): the
  * conditioned utility's gamma is 1 - 2 * openness, so its loss curve over openness in [0, 1] is a
  * loss curve over gamma in [-1, 1] (log is 0, inverse -1, linear 1).
  *
@@ -15,7 +15,7 @@
  *   [~0.86, 1] and says so rather than claiming a precise value.
  */
 import { impliedOpenness, impliedOpennessCurve, OPENNESS_GRID_STEP } from "./implied-openness";
-import { mulberry32 } from "./rng";
+import { mulberry32 } from "../rng";
 import type { Interval } from "./verdict";
 
 /** Mean squared profile distances below this are indistinguishable (RMS 0.01 on a 0..1 profile). */

@@ -3,13 +3,13 @@
  *
  * Layer 1 = X @ W1 + b1 over the concatenated input [hashed features (dim) | dense features
  * (numeric, embedding, optional openness; standardised)], computed by the sparse SIMD kernel of
- * sparse.ts from one CSR matrix (the dense features are appended to each row as entries
+ * kernels/sparse.ts from one CSR matrix (the dense features are appended to each row as entries
  * dim + c), then ReLU and dense layers. Dense layers use a tf.customGrad with explicit transposes, because wasm matMul with
  * transposeA/transposeB is pathologically slow (docs/ml.md, Performance).
  */
 import * as tf from "@tensorflow/tfjs";
-import { type CsrTensors, sparseMatMul, sparseMatMulShared } from "./sparse";
-import { mulberry32 } from "./rng";
+import { type CsrTensors, sparseMatMul, sparseMatMulShared } from "../kernels/sparse";
+import { mulberry32 } from "../rng";
 
 export interface ModelSpec {
   /** Hashed feature dimension. */

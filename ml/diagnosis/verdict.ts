@@ -17,8 +17,8 @@
  */
 import { impliedOpenness } from "./implied-openness";
 import { misfit, profile, quantileGrid, shape, spearman, spread, targetProfile } from "./metrics";
-import { mulberry32 } from "./rng";
-import { DEFAULT_EPS } from "./utility";
+import { mulberry32 } from "../rng";
+import { DEFAULT_EPS } from "../utility";
 
 export const VERDICT_KINDS = [
   "collapsed",

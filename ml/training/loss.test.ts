@@ -1,8 +1,8 @@
 import { describe, expect, it, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "./backend";
+import { initBackend } from "../kernels/backend";
 import { pairLoss, pairWeights, pairAccuracy, promptGamma } from "./loss";
-import type { TrainingPrompt } from "./types";
+import type { TrainingPrompt } from "../types";
 
 const prompt = (rankings: string[][][], openness = 0.5): TrainingPrompt => ({
   id: "q",

@@ -7,7 +7,7 @@
  * part are each L2-normalised to norm 1/sqrt(2) and added (so the whole row has norm ~1).
  * Dense part: numeric features (NUMERIC_FEATURES) and the imported embedding when present.
  */
-import type { TrainingPrompt } from "./types";
+import type { TrainingPrompt } from "../types";
 
 export const NUMERIC_FEATURES = ["log_words", "log_chars", "log_sentences", "digit_share", "prompt_overlap"] as const;
 

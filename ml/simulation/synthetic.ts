@@ -9,8 +9,8 @@
  * never used in training), so that a held-out prompt's text never equals a training prompt's text
  * and held-out accuracy measures generalisation rather than memorised templates.
  */
-import { mulberry32, pick, shuffleInPlace } from "./rng";
-import type { TrainingPrompt } from "./types";
+import { mulberry32, pick, shuffleInPlace } from "../rng";
+import type { TrainingPrompt } from "../types";
 
 export const OPEN_LENGTHS = [10, 20, 30, 40, 50, 60, 70, 80] as const;
 export const CLOSED_LENGTHS = [16, 22, 28, 34, 56, 62, 68, 74] as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { denseRows, featurizeRows, NUMERIC_FEATURES } from "./features";
-import { syntheticLengthDataset, OPEN_LENGTHS, CLOSED_LENGTHS } from "./synthetic";
+import { syntheticLengthDataset, OPEN_LENGTHS, CLOSED_LENGTHS } from "../simulation/synthetic";
 
 describe("featurizer", () => {
   const items = [

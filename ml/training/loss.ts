@@ -5,8 +5,8 @@
  * / (prompts with pairs). Vectorised: pair weights are a [B, n, n] tensor, gamma a [B, 1, 1] tensor.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { TrainingPrompt } from "./types";
-import { type UtilityName, boxcoxCoefficients, utilityGamma, utilityTensor } from "./utility";
+import type { TrainingPrompt } from "../types";
+import { type UtilityName, boxcoxCoefficients, utilityGamma, utilityTensor } from "../utility";
 
 /**
  * Pair weights of one prompt, row-major n x n (n = responses.length): w[i * n + j] is the weight of

@@ -13,10 +13,10 @@
  * `tieWithin` (if they are one who ties), and tags the openness with their own bias and noise,
  * rounded to the scale.
  */
-import type { PromptAnnotation } from "./openness-eval";
-import { mulberry32, normal, pick, type Rng, shuffleInPlace } from "./rng";
-import { optimalRewards } from "./theory";
-import type { TrainingResponse } from "./types";
+import type { PromptAnnotation } from "../openness/evaluation";
+import { mulberry32, normal, pick, type Rng, shuffleInPlace } from "../rng";
+import { optimalRewards } from "../diagnosis/theory";
+import type { TrainingResponse } from "../types";
 
 export const OPENNESS_LEVELS = [0, 0.25, 0.5, 0.75, 1] as const;
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "./backend";
+import { initBackend } from "../kernels/backend";
 import { pairLoss } from "./loss";
 import { forwardFast, forwardPlain, paramList } from "./model";
-import { syntheticLengthDataset } from "./synthetic";
-import type { TrainingPrompt } from "./types";
-import { TrainingSession, denseInputRows, fillBatch, prepareData, trainConfigSchema } from "./trainer";
+import { syntheticLengthDataset } from "../simulation/synthetic";
+import type { TrainingPrompt } from "../types";
+import { TrainingSession, denseInputRows, fillBatch, prepareData, trainConfigSchema } from ".";
 
 /** Fast path (SIMD sparse kernel + custom-gradient dense layers) vs plain tfjs autograd. */
 /** Uneven data: 3 to 8 responses, ties, two annotations, a prompt without pairs, fractional openness. */

@@ -8,7 +8,7 @@
  * looks the same. The estimate's standard error comes from prompts with the same number of
  * annotations, so it widens where the evidence is thin.
  */
-import { type AnnotatedPrompt, type OpennessEstimate, type OpennessEstimator, clamp01, meanTag } from "./openness-eval";
+import { type AnnotatedPrompt, type OpennessEstimate, type OpennessEstimator, clamp01, meanTag } from "./evaluation";
 import { type RidgeFit, fitRidgeCv, predictRidge } from "./ridge";
 
 export const RANKING_FEATURES = [

@@ -4,8 +4,8 @@
  * ceiling: how well one annotator's tag predicts the mean of the others' (leave one annotator out).
  * An estimator as good as the ceiling agrees with the crowd as well as a single annotator does.
  */
-import { spearman } from "./metrics";
-import { mulberry32, shuffleInPlace } from "./rng";
+import { spearman } from "../diagnosis/metrics";
+import { mulberry32, shuffleInPlace } from "../rng";
 
 export interface PromptAnnotation {
   annotator: string;

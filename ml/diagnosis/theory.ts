@@ -12,7 +12,7 @@
  * (which makes the system well conditioned however small the gaps), mu driven to ~1e-15, where the
  * rewards are exact to ~1e-12. Convex utilities (Box-Cox gamma > 1) take the best vertex.
  */
-import { type UtilityName, type UtilityParams, utilityGamma } from "./utility";
+import { type UtilityName, type UtilityParams, utilityGamma } from "../utility";
 
 export interface OptimalRewardsOptions {
   utility: UtilityName;

@@ -5,7 +5,7 @@
  * parameter) and Spearman's correlation. The verdict built on them lives in verdict.ts.
  */
 import { optimalRewards } from "./theory";
-import { DEFAULT_EPS } from "./utility";
+import { DEFAULT_EPS } from "../utility";
 
 /** A profile whose raw spread is below this is all 0.5 (no shape to normalise). */
 const FLAT_SPREAD = 1e-12;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "./backend";
+import { initBackend } from "../kernels/backend";
 import { loadRewardModel } from "./scoring";
-import { syntheticLengthDataset } from "./synthetic";
-import { prepareData, trainConfigSchema, trainRewardModel } from "./trainer";
-import { collapseReport } from "./verdict";
+import { syntheticLengthDataset } from "../simulation/synthetic";
+import { prepareData, trainConfigSchema, trainRewardModel } from ".";
+import { collapseReport } from "../diagnosis/verdict";
 
 const small = { featureDim: 1024, hiddenSizes: [32], batchPrompts: 32, learningRate: 0.003 };
 

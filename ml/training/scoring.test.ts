@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadRewardModel } from "./scoring";
-import { syntheticLengthDataset } from "./synthetic";
-import { trainRewardModel } from "./trainer";
-import type { TrainingPrompt } from "./types";
+import { syntheticLengthDataset } from "../simulation/synthetic";
+import { trainRewardModel } from ".";
+import type { TrainingPrompt } from "../types";
 
 /** Fractional openness, uneven response counts, embeddings on most responses (absent on some). */
 function richPrompts(): TrainingPrompt[] {

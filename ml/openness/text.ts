@@ -4,8 +4,8 @@
  * trained on tagged prompts. Each estimate carries its standard error, wide for a prompt whose
  * words the tagged prompts never used.
  */
-import { Featurizer } from "./features";
-import { type AnnotatedPrompt, type OpennessEstimate, type OpennessEstimator, clamp01, meanTag } from "./openness-eval";
+import { Featurizer } from "../training/features";
+import { type AnnotatedPrompt, type OpennessEstimate, type OpennessEstimator, clamp01, meanTag } from "./evaluation";
 import { type RidgeFit, type SparseRow, fitRidgeCv, predictRidge } from "./ridge";
 
 /** Hashed dimension of the text model: small, the Cholesky solve is cubic in it. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { impliedOpenness } from "./implied-openness";
 import { targetProfile } from "./metrics";
-import { mulberry32 } from "./rng";
+import { mulberry32 } from "../rng";
 import { type DiagnosisPrompt, collapseReport, tieGroups, verdictRule, VERDICT_KINDS } from "./verdict";
 
 const rng = mulberry32(42);
