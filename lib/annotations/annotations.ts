@@ -13,6 +13,7 @@ import {
   type DisplayedResponse,
 } from "@/lib/annotations/queue";
 import { labelsByResponseId } from "@/lib/annotations/labels";
+import { activePause, enforceQuality } from "@/lib/annotations/quality";
 import type { ChatMessage } from "@/lib/datasets/conversation";
 import { annotationsReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
@@ -137,12 +138,14 @@ export function describeRankingProblems(count: number, p: RankingProblems): stri
 export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInput): SaveResult {
   // A prompt an import has staged but not landed does not exist yet for anyone (lib/datasets/import-staging.ts).
   const prompt = db
-    .select({ id: schema.prompts.id })
+    .select({ id: schema.prompts.id, datasetId: schema.prompts.datasetId })
     .from(schema.prompts)
     .innerJoin(schema.datasets, eq(schema.datasets.id, schema.prompts.datasetId))
     .where(and(eq(schema.prompts.id, input.promptId), eq(schema.datasets.importStaging, false)))
     .get();
   if (!prompt) throw new AppError("not-found", `There is no prompt ${input.promptId}.`);
+  const pause = activePause(db, prompt.datasetId, annotatorId);
+  if (pause) throw new AppError("forbidden", pause.reason, { paused: true });
 
   let ranking: RankingGroups = [];
   if (!input.notRankable || input.ranking.length) {
@@ -172,6 +175,8 @@ export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInp
         "revise",
       );
       releaseLease(tx as unknown as Db, prompt.id, annotatorId);
+      // The same connection, inside this transaction: a pause lands with the save that earned it.
+      enforceQuality(db, prompt.datasetId, annotatorId);
       return { annotation, revised: outcome !== "created" };
     },
     { behavior: "immediate" },

@@ -4,6 +4,7 @@ import type { QueueOrderName } from "@/db/schema";
 import { refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { hashString, seededRandom, shuffled } from "@/lib/random";
 import { responseLabel } from "@/lib/annotations/labels";
+import { activePause, datasetQualitySettings, drawsGold, goldPromptFor } from "@/lib/annotations/quality";
 import type { ChatMessage } from "@/lib/datasets/conversation";
 
 /** How long a prompt handed out by the queue stays reserved for its annotator. */
@@ -47,7 +48,11 @@ export type QueuedPrompt = {
   progress: QueueProgress;
 };
 
-export type QueueResult = QueuedPrompt | { status: "done"; dataset: QueueDataset; progress: QueueProgress };
+export type QueueResult =
+  | QueuedPrompt
+  | { status: "done"; dataset: QueueDataset; progress: QueueProgress }
+  /** The quality checks paused this annotator on the dataset (lib/annotations/quality.ts); `reason` says why. */
+  | { status: "paused"; dataset: QueueDataset; progress: QueueProgress; reason: string };
 
 const datasetColumns = {
   id: schema.datasets.id,
@@ -172,7 +177,7 @@ export function firstOpenPromptQuery(
   const k = dataset.annotationsPerPrompt;
   return sql`
     select p.id as id from prompts p
-    where p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and ${openToMe(annotatorId, at, k)}
+    where p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and p.gold is null and ${openToMe(annotatorId, at, k)}
       ${except === null ? sql`` : sql`and p.id != ${except}`}
     order by ${QUEUE_ORDERS[order]}
     limit 1`;
@@ -243,6 +248,10 @@ export function nextPrompt(
   // Prefetching (aheadOf: the prompt on screen): the one after it is leased a millisecond shorter
   // than the one on screen, whose lease is renewed, so a reload still shows the one on screen.
   const leasedUntil = new Date(at + LEASE_MS - (aheadOf === null ? 0 : 1));
+  const pause = activePause(db, dataset.id, annotatorId);
+  if (pause)
+    return { status: "paused", dataset, progress: queueProgress(db, dataset, annotatorId, now), reason: pause.reason };
+  const quality = datasetQualitySettings(db, dataset.id);
   refreshQueuePriorities(db, dataset.id, order);
   // A lease lost to a power cut only hands the prompt out again, as an expired one does: its
   // commit need not wait for the disk (half of the fsyncs of the annotation loop).
@@ -269,7 +278,18 @@ export function nextPrompt(
           and ${notAhead}
           and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
         order by s.leased_until desc limit 1`);
-        const chosen = held ?? tx.get<{ id: number }>(firstOpenPromptQuery(dataset, annotatorId, at, order, aheadOf));
+        // Gold prompts come silently, at the dataset's rate, drawn per hand-out (the annotator's count of answers).
+        const handout = () =>
+          (aheadOf === null ? 0 : 1) +
+          (tx.get<{ n: number }>(sql`
+            select count(*) as n from annotations a cross join prompts p on p.id = a.prompt_id
+            where a.annotator_id = ${annotatorId} and p.dataset_id = ${dataset.id}`)?.n ?? 0);
+        const gold =
+          held || !drawsGold(quality, dataset.id, annotatorId, handout())
+            ? null
+            : goldPromptFor(tx as unknown as Db, dataset.id, annotatorId, at, aheadOf);
+        const chosen =
+          held ?? gold ?? tx.get<{ id: number }>(firstOpenPromptQuery(dataset, annotatorId, at, order, aheadOf));
         if (!chosen) return null;
         tx.insert(schema.assignments)
           .values({ promptId: chosen.id, annotatorId, leasedUntil, skipped: false })
