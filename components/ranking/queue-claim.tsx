@@ -10,17 +10,29 @@ import type { DisplayedResponse } from "@/lib/annotations/queue";
 import type { ChatMessage } from "@/lib/datasets/conversation";
 
 type Claimed = { prompt: { id: number; text: string; messages: ChatMessage[] | null }; responses: DisplayedResponse[] };
-type ClaimState = { status: "claiming" } | { status: "done" } | { status: "failed"; message: string } | Claimed;
+type ClaimState =
+  | { status: "claiming" }
+  | { status: "done" }
+  | { status: "paused"; reason: string }
+  | { status: "failed"; message: string }
+  | Claimed;
 /** The prompt after the one on screen: none left, or claimed. */
-type Ahead = { for: number; next: Claimed | "done" };
+type Ahead = { for: number; next: Claimed | "done" | { paused: string } };
 
-async function claim(datasetSlug: string, aheadOf?: number): Promise<Claimed | "done"> {
+function stateOf(claimed: Claimed | "done" | { paused: string }): ClaimState {
+  if (claimed === "done") return { status: "done" };
+  if ("paused" in claimed) return { status: "paused", reason: claimed.paused };
+  return claimed;
+}
+
+async function claim(datasetSlug: string, aheadOf?: number): Promise<Claimed | "done" | { paused: string }> {
   const params = new URLSearchParams({ dataset: datasetSlug });
   if (aheadOf !== undefined) params.set("ahead", String(aheadOf));
   const response = await fetch(`/api/queue/next?${params}`, { method: "POST" });
   const body = (await response.json().catch(() => null)) as
-    ({ status?: string; error?: string } & Partial<Claimed>) | null;
+    ({ status?: string; error?: string; reason?: string } & Partial<Claimed>) | null;
   if (!response.ok || !body) throw new Error(body?.error ?? `The queue answered HTTP ${response.status}.`);
+  if (body.status === "paused") return { paused: body.reason ?? "The quality checks paused your work here." };
   return body.status === "prompt" && body.prompt && body.responses
     ? { prompt: body.prompt, responses: body.responses }
     : "done";
@@ -64,7 +76,7 @@ export function QueueClaim({
     if (!claiming) return;
     let current = true;
     claim(datasetSlug).then(
-      (claimed) => current && setState(claimed === "done" ? { status: "done" } : claimed),
+      (claimed) => current && setState(stateOf(claimed)),
       (error: Error) =>
         current &&
         setState({
@@ -96,7 +108,7 @@ export function QueueClaim({
     // Not prefetched yet (or it failed): claim the usual way, which answers the prefetched lease if it was taken.
     const next = ahead && ahead.for === onScreen ? ahead.next : null;
     if (next === null) setState({ status: "claiming" });
-    else setState(next === "done" ? { status: "done" } : next);
+    else setState(stateOf(next));
     window.scrollTo({ top: 0 });
     router.refresh();
   };
@@ -123,6 +135,13 @@ export function QueueClaim({
     );
   }
   if (state.status === "done") return done;
+  if (state.status === "paused") {
+    return (
+      <Alert tone="warning" role="alert" className="p-4" data-testid="annotator-paused">
+        <p data-testid="pause-reason">{state.reason}</p>
+      </Alert>
+    );
+  }
   if (state.status === "failed") {
     return (
       <Alert tone="danger" role="alert" className="p-4">

@@ -5,6 +5,7 @@ import {
   activePause,
   annotatorQuality,
   goldRanking,
+  importGold,
   judgeQuality,
   qualitySettings,
   resumeAnnotator,
@@ -145,5 +146,34 @@ describe("gold and attention checks", () => {
       ].map((line) => JSON.parse(line).id);
     expect(lines(false)).toEqual(["demo-p1", "demo-p2"]);
     expect(lines(true)).toHaveLength(3);
+  });
+
+  it("imports known answers by external ids, all or nothing", () => {
+    const { prompts } = setup({ gold: 0, regular: 3, quality: {} });
+    const goldColumn = () =>
+      temp.db.$client.prepare("select gold from prompts order by id").pluck().all() as (string | null)[];
+    expect(() =>
+      importGold(temp.db, "demo", [
+        { prompt_id: "demo-p0", best: "r1" },
+        { prompt_id: "demo-p1", best: "r9" },
+        { prompt_id: "nope", gold: null },
+      ]),
+    ).toThrow(/gold\[1\]: prompt "demo-p1" has no response "r9"\. gold\[2\]: no prompt "nope"/);
+    expect(goldColumn()).toEqual([null, null, null]);
+    expect(
+      importGold(temp.db, "demo", [
+        { prompt_id: "demo-p0", best: "r1" },
+        { prompt_id: "demo-p2", ranking: [["r3"], ["r2", "r1"], ["r0"]] },
+      ]),
+    ).toEqual({ marked: 2 });
+    const [p0, , p2] = prompts;
+    expect(goldColumn().map((g) => (g ? JSON.parse(g) : null))).toEqual([
+      { best: p0!.responseIds[1] },
+      null,
+      { ranking: [[p2!.responseIds[3]], [p2!.responseIds[2], p2!.responseIds[1]], [p2!.responseIds[0]]] },
+    ]);
+    expect(() => importGold(temp.db, "demo", [{ prompt_id: "demo-p1", ranking: [["r0"], ["r1"]] }])).toThrow(
+      /exactly once/,
+    );
   });
 });

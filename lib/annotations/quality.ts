@@ -77,6 +77,87 @@ export function setGold(db: Db, promptId: number, gold: GoldAnswer | null): void
   db.$client.prepare("update prompts set gold = ? where id = ?").run(gold ? JSON.stringify(gold) : null, promptId);
 }
 
+const externalId = z.string().min(1).max(500);
+
+/** Body of POST /api/datasets/<slug>/gold: known answers by the dataset's external ids. */
+export const goldImportSchema = z.object({
+  gold: z
+    .array(
+      z.union([
+        z.object({ prompt_id: externalId, ranking: z.array(z.array(externalId).min(1)).min(2) }).strict(),
+        z.object({ prompt_id: externalId, best: externalId }).strict(),
+        z.object({ prompt_id: externalId, gold: z.null() }).strict(),
+      ]),
+    )
+    .min(1)
+    .max(10_000),
+});
+
+/**
+ * Marks a dataset's prompts gold from their external ids, in one transaction: every item is
+ * checked, and any bad item writes nothing (the error lists each bad item by its index).
+ */
+export function importGold(db: Db, slug: string, items: z.infer<typeof goldImportSchema>["gold"]) {
+  const dataset = db.$client
+    .prepare<[string], { id: number }>("select id from datasets where slug = ? and import_staging = 0")
+    .get(slug);
+  if (!dataset) throw new AppError("not-found", `There is no dataset "${slug}".`);
+  const promptOf = db.$client.prepare<[number, string], { id: number }>(
+    "select id from prompts where dataset_id = ? and external_id = ?",
+  );
+  const responsesOf = db.$client.prepare<[number], { id: number; external_id: string }>(
+    "select id, external_id from responses where prompt_id = ?",
+  );
+  return db.$client.transaction(() => {
+    const problems: string[] = [];
+    let marked = 0;
+    items.forEach((item, index) => {
+      const before = problems.length;
+      const prompt = promptOf.get(dataset.id, item.prompt_id);
+      if (!prompt) return void problems.push(`gold[${index}]: no prompt "${item.prompt_id}" in ${slug}.`);
+      const ids = new Map(responsesOf.all(prompt.id).map((r) => [r.external_id, r.id]));
+      const id = (external: string) => {
+        const found = ids.get(external);
+        if (found === undefined)
+          problems.push(`gold[${index}]: prompt "${item.prompt_id}" has no response "${external}".`);
+        return found ?? -1;
+      };
+      const gold: GoldAnswer | null =
+        "gold" in item
+          ? null
+          : "best" in item
+            ? { best: id(item.best) }
+            : { ranking: item.ranking.map((g) => g.map(id)) };
+      if (problems.length > before) return;
+      try {
+        setGold(db, prompt.id, gold);
+        marked++;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        problems.push(`gold[${index}]: ${error.message}`);
+      }
+    });
+    if (problems.length) throw new AppError("invalid", `Nothing was marked: ${problems.join(" ")}`, { problems });
+    return { marked };
+  })();
+}
+
+/** A prompt's known answer, null when it is not gold. */
+export function goldOf(db: Db, promptId: number): GoldAnswer | null {
+  const text = db.$client
+    .prepare<[number], string | null>("select gold from prompts where id = ?")
+    .pluck()
+    .get(promptId);
+  return text ? (JSON.parse(text) as GoldAnswer) : null;
+}
+
+export function goldPromptCount(db: Db, datasetId: number): number {
+  return db.$client
+    .prepare<[number], number>("select count(*) from prompts where dataset_id = ? and gold is not null")
+    .pluck()
+    .get(datasetId)!;
+}
+
 /** Whether this hand-out should be a gold prompt: a fixed draw per (dataset, annotator, hand-out number). */
 export function drawsGold(settings: QualitySettings, datasetId: number, annotatorId: number, handout: number): boolean {
   if (settings.goldRate <= 0) return false;
