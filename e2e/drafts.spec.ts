@@ -28,12 +28,18 @@ test("a half-done ranking survives a reload and Back, leaving asks first, and Su
     promptId,
   )[0]!.prompt_id;
 
-  // Order, a tie, openness and a comment.
+  // Order, openness, a tie and a comment. With the openness radio focused after its click, the
+  // letter keys still work: j and k move the selected card, t ties it.
   await page.keyboard.press("2");
   await page.keyboard.press("ArrowUp");
+  await page.getByTestId("openness-0.75").click();
+  const beforeKeys = await order(page);
+  await page.keyboard.press("j");
+  expect(await order(page)).not.toEqual(beforeKeys);
+  await page.keyboard.press("k");
+  expect(await order(page)).toEqual(beforeKeys);
   await page.keyboard.press("3");
   await page.keyboard.press("t");
-  await page.getByTestId("openness-0.75").click();
   await page.getByTestId("comment").fill("B reads better");
   const before = await order(page);
   await expect(page.getByTestId("tied-badge")).toHaveCount(2);
@@ -96,6 +102,10 @@ test("pairwise answers survive a reload", async ({ page }) => {
   await expect(page.getByTestId("pairwise-progress")).toContainText("Comparison 3");
   await page.getByTestId("pairwise-undo").click();
   await expect(page.getByTestId("pairwise-progress")).toContainText("Comparison 2");
+  // Once every response is placed, ⇧1–5 tag openness as on the ranking board.
+  while (await page.getByTestId("pairwise-question").isVisible()) await page.getByTestId("pairwise-tie").click();
+  await page.keyboard.press("Shift+Digit4");
+  await expect(page.getByTestId("openness-0.75")).toBeChecked();
 });
 
 test("a submit from a stale tab is refused with a choice, and the first tab's ranking stays", async ({ page }) => {

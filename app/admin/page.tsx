@@ -227,9 +227,16 @@ export default async function Page() {
                     label={`Revoke token ${t.prefix}… (${t.name}) of ${t.userEmail}`}
                   >
                     <input type="hidden" name="tokenId" value={t.id} />
-                    <SubmitButton size="sm" variant="danger" data-testid="token-revoke">
+                    <ConfirmSubmitButton
+                      size="sm"
+                      variant="danger"
+                      data-testid="token-revoke"
+                      title={`Revoke the token ${t.prefix}… (${t.name})?`}
+                      description="Anything still using it is refused from now on. A revoked token cannot be restored; make a new one."
+                      confirmLabel="Revoke"
+                    >
                       Revoke
-                    </SubmitButton>
+                    </ConfirmSubmitButton>
                   </ActionForm>
                 )}
               </TableCell>

@@ -22,7 +22,7 @@ import {
   startPairwise,
   type Verdict,
 } from "@/components/pairwise/pairwise-state";
-import { OPENNESS_LABELS, isOnOpennessScale, type Openness } from "@/lib/openness/scale";
+import { OPENNESS_LABELS, OPENNESS_SCALE, isOnOpennessScale, type Openness } from "@/lib/openness/scale";
 import { cn } from "@/lib/utils";
 
 export type PairwiseResponse = { id: number; label: string; text: string };
@@ -192,6 +192,13 @@ export function PairwiseBoard({
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.altKey) return;
       if (isTypingTarget(event.target) || notRankable) return;
+      if (event.shiftKey && /^Digit[1-5]$/.test(event.code)) {
+        // ⇧1–5 tag openness, as on the ranking board (once the comparisons are done, when it is asked).
+        if (!done) return;
+        event.preventDefault();
+        setOpenness(OPENNESS_SCALE[Number(event.code.slice(5)) - 1]!);
+        return;
+      }
       if (!done && (event.key === "ArrowLeft" || event.key === "a")) answer("left");
       else if (!done && (event.key === "ArrowRight" || event.key === "b")) answer("right");
       else if (!done && (event.key === "ArrowDown" || event.key === "t" || event.key === "=")) answer("tie");
