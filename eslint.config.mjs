@@ -33,6 +33,25 @@ export default tseslint.config(
     },
   },
   {
+    // ml/ is one library behind ml/index.ts: everything outside it imports `@/ml`, never a module
+    // inside (ml's own files import their siblings).
+    files: ["**/*.{ts,tsx,mts,cts,js,mjs}"],
+    ignores: ["ml/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(@/|(\\./|(\\.\\./)+))ml/(?!index$)",
+              message: "Import ml/ through its index: `@/ml`.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Preloaded with `node --require`: CommonJS by necessity.
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs" },

@@ -72,6 +72,8 @@ export async function run(argv: string[]): Promise<void> {
   const log = (s: string) => {
     if (!values.json) console.log(s);
   };
+  // The ratio is only as good as the machine was quiet: the load goes out with it.
+  const loadAtStart = os.loadavg();
   const steps = Number(values.steps);
   const nPrompts = Number(values.prompts);
   const warmup = 20;
@@ -293,8 +295,10 @@ export async function run(argv: string[]): Promise<void> {
   }
 
   const ratio = torch ? stepsPerS / torch.steps_per_s : null;
+  const loadAtEnd = os.loadavg();
   const result = {
     machine: `${os.cpus()[0]?.model ?? "cpu"} x ${os.availableParallelism()}, node ${process.version}`,
+    load_average: { start: loadAtStart, end: loadAtEnd },
     backend,
     dim,
     hidden,
@@ -319,8 +323,13 @@ export async function run(argv: string[]): Promise<void> {
     repro_seconds: reproSeconds,
   };
   if (values.json) console.log(JSON.stringify(result, null, 2));
-  else
+  else {
+    const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(" ");
+    log(
+      `${result.machine}; load average ${load(loadAtStart)} at the start, ${load(loadAtEnd)} at the end (1, 5, 15 min)`,
+    );
     log(
       `ratio = octorank ${stepsPerS.toFixed(1)} steps/s / pytorch ${torch ? torch.steps_per_s.toFixed(1) : "n/a"} steps/s = ${ratio === null ? "n/a" : ratio.toFixed(2)}`,
     );
+  }
 }

@@ -22,6 +22,10 @@ export {
   shape,
   quantileGrid,
   spearman,
+  isFlat,
+  linkRewards,
+  REWARD_LINKS,
+  type RewardLink,
   type TargetOptions,
 } from "./diagnosis/metrics";
 export {
@@ -40,6 +44,8 @@ export {
   VERDICT_KINDS,
   collapseReport,
   collapseSnapshot,
+  pairedControl,
+  type PairedControl,
   rankingAccuracy,
   tieGroups,
   verdictRule,
@@ -47,6 +53,8 @@ export {
   type CollapseThresholds,
   type DiagnosisOptions,
   type DiagnosisPrompt,
+  type CollapseModel,
+  type GroupChance,
   type Interval,
   type PromptReport,
   type Tracking,
@@ -55,6 +63,7 @@ export {
 export {
   syntheticLengthDataset,
   syntheticLengthSplit,
+  HELD_OUT_ID_PREFIX,
   OPEN_LENGTHS,
   CLOSED_LENGTHS,
   type SyntheticOptions,
@@ -113,7 +122,8 @@ export {
 } from "./simulation/synthetic-annotations";
 export {
   impliedUtility,
-  promptUtility,
+  EPS_GRID,
+  GAMMA_RANGE,
   LOSS_TOLERANCE,
   IDENTIFIABLE_WIDTH,
   type UtilityProfile,

@@ -14,6 +14,7 @@ import {
 } from "@/lib/annotations/queue";
 import { labelsByResponseId } from "@/lib/annotations/labels";
 import { activePause, enforceQuality } from "@/lib/annotations/quality";
+import { annotationWriteRefusal } from "@/lib/annotations/write-rule";
 import type { ChatMessage } from "@/lib/datasets/conversation";
 import { annotationsReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
@@ -133,9 +134,16 @@ export function describeRankingProblems(count: number, p: RankingProblems): stri
 /**
  * Stores an annotator's ranking of a prompt in one transaction: a first submission inserts, a
  * later one (or an edit) copies the current version to annotation_revisions and then updates.
- * Also ends the annotator's lease on the prompt. Anything wrong writes nothing and throws an AppError.
+ * Whether the annotator may write it is annotationWriteRefusal's rule, checked in the same
+ * transaction. Also ends the annotator's lease on the prompt. Anything wrong writes nothing and
+ * throws an AppError.
  */
-export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInput): SaveResult {
+export function saveAnnotation(
+  db: Db,
+  annotatorId: number,
+  input: AnnotationInput,
+  now: Date = new Date(),
+): SaveResult {
   // A prompt an import has staged but not landed does not exist yet for anyone (lib/datasets/import-staging.ts).
   const prompt = db
     .select({ id: schema.prompts.id, datasetId: schema.prompts.datasetId })
@@ -160,6 +168,8 @@ export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInp
     (tx) => {
       if (input.baseVersion !== undefined)
         refuseStaleWrite(tx as unknown as Db, prompt.id, annotatorId, input.baseVersion);
+      const refusal = annotationWriteRefusal(tx as unknown as Db, prompt.id, annotatorId, now.getTime());
+      if (refusal) throw refusal;
       const { annotation, outcome } = writeAnnotation(
         tx as unknown as Db,
         prompt.id,

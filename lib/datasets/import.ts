@@ -26,6 +26,7 @@ import {
 } from "@/lib/datasets/import-staging";
 import { ensureExternalAnnotator, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
 import { plural } from "@/lib/utils";
+import { readPreferenceFile, type ImportFormat } from "@/lib/datasets/preference-files";
 
 /**
  * JSONL import of prompts, responses and (optionally) existing rankings. Shared by the API route,
@@ -79,6 +80,8 @@ export type ImportSummary = {
   annotationsUpdated: number;
   annotationsUnchanged: number;
   annotatorsCreated: number;
+  /** Fields of a preference file that were not kept (e.g. a completion's critique), so that nothing is dropped unsaid. */
+  ignoredFields?: string[];
 };
 
 export type ImportResult =
@@ -86,6 +89,12 @@ export type ImportResult =
 
 export type ImportOptions = {
   slug: string;
+  /** The file's format: Octorank's import lines (the default), or a preference file (lib/datasets/preference-files.ts). */
+  format?: ImportFormat;
+  /** For a preference file: who its rankings are by when a row names no annotator. */
+  annotator?: string;
+  /** For a ratings file: the completion field holding the rating. */
+  ratingKey?: string;
   /** Used only when the slug does not exist yet. responsesPerPrompt defaults to the first line's count. */
   create?: Partial<DatasetSettings>;
 };
@@ -226,12 +235,7 @@ export async function importJsonlFile(
   db.$client.pragma("synchronous = NORMAL");
   try {
     let batch: ParsedLine[] = [];
-    let lineNumber = 0;
-    for (const raw of readLinesSync(file)) {
-      lineNumber++;
-      if (!raw.trim()) continue;
-      summary.lines++;
-      const parsed = parseImportLine(raw, lineNumber);
+    for (const parsed of importLines(file, options, summary)) {
       if ("errors" in parsed) {
         for (const error of parsed.errors) errors.add(error);
         continue;
@@ -269,6 +273,36 @@ export async function importJsonlFile(
     throw error;
   } finally {
     db.$client.pragma(`synchronous = ${synchronous}`);
+  }
+}
+
+/**
+ * The file's lines, parsed and checked on their own: Octorank's format read as it streams, a
+ * preference file read whole (rows of one prompt may be anywhere) and turned into the same lines.
+ */
+function* importLines(
+  file: string,
+  options: ImportOptions,
+  summary: ImportSummary,
+): Generator<ParsedLine | { errors: LineError[] }> {
+  if (options.format && options.format !== "octorank") {
+    const read = readPreferenceFile(readLinesSync(file), {
+      format: options.format,
+      annotator: options.annotator,
+      ratingKey: options.ratingKey,
+    });
+    summary.lines = read.sourceLines;
+    if (read.ignored.length) summary.ignoredFields = read.ignored;
+    if (read.errors.length) yield { errors: read.errors };
+    yield* read.lines;
+    return;
+  }
+  let lineNumber = 0;
+  for (const raw of readLinesSync(file)) {
+    lineNumber++;
+    if (!raw.trim()) continue;
+    summary.lines++;
+    yield parseImportLine(raw, lineNumber);
   }
 }
 
@@ -448,5 +482,6 @@ export function describeImport(result: ImportResult): string {
     `${plural(result.promptsCreated, "new prompt")}, ${plural(result.promptsUnchanged, "line")} for prompts already stored;`,
     `${plural(result.annotationsCreated, "new annotation")}, ${result.annotationsUpdated} updated, ${result.annotationsUnchanged} unchanged;`,
     `${plural(result.annotatorsCreated, "new external annotator")}.`,
+    ...(result.ignoredFields?.length ? [`Not kept: ${result.ignoredFields.join(", ")}.`] : []),
   ].join(" ");
 }

@@ -111,8 +111,11 @@ export type RunRow = typeof schema.trainingRuns.$inferSelect;
 const interval = z.tuple([z.number(), z.number()]);
 
 const splitCollapseSchema = z.object({
-  /** 2 since the verdict v2 (normalised gap, implied-openness tracking); absent on older runs. */
-  version: z.literal(2).optional(),
+  /** 2: verdict v2 (normalised gap, tracking); 3: the model of collapse (β); absent on older runs. */
+  version: z.union([z.literal(2), z.literal(3)]).optional(),
+  /** v3: the fitted slope of openness on tags and its 90% interval. */
+  beta: z.number().nullable().optional(),
+  betaCi: interval.nullable().optional(),
   gap: z.number().nullable(),
   normalizedGap: z.number().nullable().optional(),
   normalizedGapCi: interval.nullable().optional(),

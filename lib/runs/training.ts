@@ -21,6 +21,7 @@ import { summarizeCollapse } from "@/lib/runs/dashboard";
 import { groupRewardsByPrompt } from "@/lib/runs/rewards";
 import { plural } from "@/lib/utils";
 import { promptSplit } from "@/lib/runs/held-out";
+import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
 
 /** Settings the app chooses itself; the researcher sets everything else of the trainer. */
 const APP_OWNED = ["utility", "testShare", "seed", "testIds", "backend"] as const;
@@ -51,7 +52,41 @@ export function validateTrainSettings(request: RunRequest): RunRequest {
     );
   const parsed = trainConfigSchema.safeParse(trainConfigInput(request));
   if (!parsed.success) throw new RunError(`Training settings: ${describeZodError(parsed.error)}`);
+  const memory = trainingMemory(parsed.data);
+  if (memory.parameters > MAX_MODEL_PARAMETERS)
+    throw new RunError(
+      `Training settings: featureDim × hiddenSizes make a model of ${memory.parameters.toLocaleString("en")} weights; ` +
+        `the most a run may train is ${MAX_MODEL_PARAMETERS.toLocaleString("en")} (lower featureDim or the hidden sizes).`,
+    );
+  if (memory.batchActivations > MAX_BATCH_ACTIVATIONS)
+    throw new RunError(
+      `Training settings: batchPrompts × hiddenSizes hold ${memory.batchActivations.toLocaleString("en")} activations a step; ` +
+        `the most a run may hold is ${MAX_BATCH_ACTIVATIONS.toLocaleString("en")} (lower batchPrompts or the hidden sizes).`,
+    );
   return request;
+}
+
+/**
+ * The most weights a run's model may have. The trainer keeps four floats per weight (the weight,
+ * its gradient and Adam's two moments), so 16M weights are 256 MB: a run fits beside the server on
+ * a small machine. The default (featureDim 4,096 × 128) is 0.5M; 2^20 × 1,400 asked for 23 GB.
+ */
+export const MAX_MODEL_PARAMETERS = 16_000_000;
+/**
+ * The most hidden activations one step may hold: a batch's prompts × the most responses a prompt
+ * may have × the hidden units, each kept for the backward pass. 16M floats are 64 MB a copy.
+ */
+export const MAX_BATCH_ACTIVATIONS = 16_000_000;
+
+/** What a run's settings would hold in memory: its model's weights and one step's activations. */
+export function trainingMemory(
+  config: Pick<TrainConfig, "featureDim" | "hiddenSizes" | "batchPrompts" | "opennessInput">,
+) {
+  const widths = [config.featureDim + (config.opennessInput ? 1 : 0), ...config.hiddenSizes, 1];
+  let parameters = 0;
+  for (let i = 1; i < widths.length; i++) parameters += widths[i - 1]! * widths[i]! + widths[i]!;
+  const hiddenUnits = config.hiddenSizes.reduce((sum, width) => sum + width, 0);
+  return { parameters, batchActivations: config.batchPrompts * MAX_RESPONSES_PER_PROMPT * hiddenUnits };
 }
 
 type TrainedConfig = Pick<RunConfig, "utility" | "heldOutShare" | "heldOutPromptIds" | "seed" | "train">;

@@ -10,6 +10,7 @@
  * Not every profile says something about openness: with two tie groups every target is the same
  * two-point law, and a flat profile has no shape. `identifiable` is false then, and `openness` null.
  */
+import { isFlat, misfit, profile as profileOf } from "./metrics";
 import { optimalRewards } from "./theory";
 
 export interface OpennessFitOptions {
@@ -46,8 +47,6 @@ export interface ImpliedOpenness {
 export const OPENNESS_GRID_STEP = 0.01;
 /** Minimum W1 between the openness-0 and openness-1 targets for an implied openness to mean anything. */
 export const IDENTIFIABLE_RANGE = 0.02;
-/** A profile whose max - min is below this carries no shape. */
-const FLAT = 1e-12;
 
 export interface OpennessTargetGrid {
   openness: number[];
@@ -68,17 +67,11 @@ export function opennessTargetGrid(n: number, opts: OpennessFitOptions): Opennes
   const targets = openness.map((o) =>
     optimalRewards({ utility: "conditioned", n, openness: o, eps: opts.eps, groups }),
   );
-  const range = meanAbs(targets[0] as number[], targets[steps] as number[]);
+  const range = misfit(targets[0] as number[], targets[steps] as number[]);
   const grid = { openness, targets, range };
   if (gridMemo.size > 2000) gridMemo.clear();
   gridMemo.set(key, grid);
   return grid;
-}
-
-function meanAbs(a: readonly number[], b: readonly number[]): number {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) s += Math.abs((a[k] as number) - (b[k] as number));
-  return a.length > 0 ? s / a.length : 0;
 }
 
 function meanSq(a: readonly number[], b: readonly number[]): number {
@@ -88,12 +81,8 @@ function meanSq(a: readonly number[], b: readonly number[]): number {
 }
 
 /** Sorted descending and min-max normalised (the fit works on shapes, not on reward scales). */
-function normalised(profile: readonly number[]): number[] | null {
-  const s = [...profile].sort((a, b) => b - a);
-  const hi = s[0] as number;
-  const lo = s[s.length - 1] as number;
-  if (!(hi - lo > FLAT)) return null;
-  return s.map((x) => (x - lo) / (hi - lo));
+function normalised(rewards: readonly number[]): number[] | null {
+  return isFlat(rewards) ? null : profileOf(rewards);
 }
 
 /** The fit's loss at every grid openness (for intervals and plots); empty for a flat profile. */
@@ -104,6 +93,28 @@ export function impliedOpennessCurve(profile: readonly number[], opts: OpennessF
   return grid.openness.map((o, i) => ({ openness: o, loss: meanSq(p, grid.targets[i] as number[]) }));
 }
 
+/**
+ * The minimum of a loss curve over an even grid (index i is start + i * step; by default the
+ * openness grid), refined to the vertex of the parabola through the best point and its neighbours.
+ * Shared by the implied-openness and implied-utility fits.
+ */
+export function gridMinimum(
+  losses: readonly number[],
+  grid: { start: number; step: number } = { start: 0, step: OPENNESS_GRID_STEP },
+): { index: number; x: number; loss: number } {
+  let best = 0;
+  for (let i = 1; i < losses.length; i++) if ((losses[i] as number) < (losses[best] as number)) best = i;
+  let x = grid.start + best * grid.step;
+  if (best > 0 && best < losses.length - 1) {
+    const l0 = losses[best - 1] as number;
+    const l1 = losses[best] as number;
+    const l2 = losses[best + 1] as number;
+    const curvature = l0 - 2 * l1 + l2;
+    if (curvature > 0) x += (grid.step * (l0 - l2)) / (2 * curvature);
+  }
+  return { index: best, x, loss: losses[best] as number };
+}
+
 /** The implied openness of one profile (any order; it is sorted and normalised here). */
 export function impliedOpenness(profile: readonly number[], opts: OpennessFitOptions): ImpliedOpenness {
   const p = normalised(profile);
@@ -111,23 +122,14 @@ export function impliedOpenness(profile: readonly number[], opts: OpennessFitOpt
     return { openness: null, loss: NaN, misfit: NaN, range: 0, identifiable: false, atBoundary: false };
   const grid = opennessTargetGrid(p.length, opts);
   const losses = grid.targets.map((t) => meanSq(p, t));
-  let best = 0;
-  for (let i = 1; i < losses.length; i++) if ((losses[i] as number) < (losses[best] as number)) best = i;
-  let o = grid.openness[best] as number;
-  if (best > 0 && best < losses.length - 1) {
-    // vertex of the parabola through the best point and its neighbours
-    const l0 = losses[best - 1] as number;
-    const l1 = losses[best] as number;
-    const l2 = losses[best + 1] as number;
-    const curvature = l0 - 2 * l1 + l2;
-    if (curvature > 0) o += (OPENNESS_GRID_STEP * (l0 - l2)) / (2 * curvature);
-  }
+  const { index: best, x, loss } = gridMinimum(losses);
+  const openness = Math.min(1, Math.max(0, x));
   const target = grid.targets[best] as number[];
   const identifiable = grid.range >= IDENTIFIABLE_RANGE;
   return {
-    openness: identifiable ? Math.min(1, Math.max(0, o)) : null,
-    loss: losses[best] as number,
-    misfit: meanAbs(p, target),
+    openness: identifiable ? openness : null,
+    loss,
+    misfit: misfit(p, target),
     range: grid.range,
     identifiable,
     atBoundary: identifiable && (best === 0 || best === losses.length - 1),

@@ -64,6 +64,81 @@ describe("implied utility on exact optima", () => {
   });
 });
 
+describe("implied utility without being told eps", () => {
+  const at = (gamma: number, eps: number, n = 8) => optimalRewards({ utility: "boxcox", gamma, n, eps });
+  const noisy = (xs: number[], rng: () => number, sd: number) => xs.map((x) => x + sd * (rng() - 0.5));
+
+  it("recovers gamma from optima at eps 0, 0.03 and 0.1 alike, and names the eps", () => {
+    for (const [gamma, eps] of [
+      [0, 0],
+      [-0.5, 0.03],
+      [0.5, 0.1],
+      [-2, 0.1],
+    ] as const) {
+      const r = impliedUtility(
+        [4, 8, 12].map((n) => ({ id: String(n), rewards: at(gamma, eps, n) })),
+        {},
+      );
+      expect(Math.abs(r.gamma! - gamma), JSON.stringify({ ...r, perPrompt: undefined })).toBeLessThan(0.06);
+      expect(inside(r.gammaCi, gamma)).toBe(true);
+      expect(r.epsPlausible).toContain(eps);
+      // gamma -2's interval, the union over plausible eps, may reach -3: that is the edge flag's job
+      if (gamma > -1) expect(r.edge).toBeNull();
+      expect(r.inFamily).toBe(true);
+    }
+  });
+
+  it("reading a model trained at eps 0 at the wrong eps (0.1) biases gamma; fitting eps does not", () => {
+    const prompts = [4, 8, 12].map((n) => ({ id: String(n), rewards: at(0, 0, n) }));
+    const wrong = impliedUtility(prompts, { eps: 0.1 });
+    const joint = impliedUtility(prompts);
+    expect(Math.abs(wrong.gamma!)).toBeGreaterThan(0.2);
+    expect(Math.abs(joint.gamma!)).toBeLessThan(0.06);
+    expect(joint.eps).toBe(0);
+  });
+
+  it("flags a solution at the edge of the range instead of printing the edge as the answer", () => {
+    // at a known eps (with eps free, gamma -4 at 0.1 trades for an interior gamma at another eps)
+    const low = impliedUtility(
+      [
+        { id: "a", rewards: at(-4, 0.1) },
+        { id: "b", rewards: at(-4, 0.1, 12) },
+      ],
+      { eps: 0.1 },
+    );
+    expect(low.edge).toBe("lower");
+    expect(low.reason).toMatch(/lower edge/);
+    const high = impliedUtility([
+      { id: "a", rewards: [1, 1, 1, 1, 0, 0, 0, 0] },
+      { id: "b", rewards: [1, 1, 0, 0] },
+    ]);
+    expect(high.edge).toBe("upper");
+    expect(high.reason).toMatch(/every gamma >= 1/);
+  });
+
+  it("flags a utility outside the Box-Cox family (logsigmoid) as a poor fit, and not noisy Box-Cox profiles", () => {
+    const rng = mulberry32(9);
+    const logsigmoid = (n: number, sd: number) =>
+      Array.from({ length: 60 }, (_, i) => ({
+        id: String(i),
+        rewards: noisy(optimalRewards({ utility: "logsigmoid", n, eps: 0 }), rng, sd),
+      }));
+    // at the eps the run names, noisy logsigmoid profiles are flagged
+    const known = impliedUtility(logsigmoid(8, 0.02), { eps: 0.1, bootstrap: 50 });
+    expect(known.inFamily, known.reason).toBe(false);
+    expect(known.reason).toMatch(/Not in the Box-Cox family/);
+    // with eps free, n = 16 still shows it; at n = 8 its optimum is within RMS 0.01 of gamma ~ -0.95 at eps 0.3
+    expect(impliedUtility(logsigmoid(16, 0), { bootstrap: 50 }).inFamily).toBe(false);
+    const n8 = impliedUtility(logsigmoid(8, 0), { bootstrap: 50 });
+    expect(n8.inFamily).toBe(true);
+    expect(n8.familyRmse!).toBeLessThan(0.01);
+    const boxcox = Array.from({ length: 60 }, (_, i) => ({ id: String(i), rewards: noisy(at(-0.3, 0.1), rng, 0.02) }));
+    const b = impliedUtility(boxcox, { bootstrap: 50 });
+    expect(b.inFamily, b.reason).toBe(true);
+    expect(Math.abs(b.gamma! + 0.3)).toBeLessThan(0.2);
+  });
+});
+
 describe("infer-utility on repro runs", () => {
   it("recovers log -> 0, inverse -> -1, linear -> 1 (within 0.25, or flagged with the truth inside the interval)", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-infer-"));
@@ -96,7 +171,7 @@ describe("infer-utility on repro runs", () => {
         ["linear", 1],
       ] as const) {
         const out = JSON.parse(
-          cli(["infer-utility", path.join(dir, "rewards.jsonl"), "--utility", utility, "--json"]),
+          cli(["infer-utility", path.join(dir, "rewards.jsonl"), "--utility", utility, "--eps", "0.1", "--json"]),
         ) as { gamma: number; gamma_ci: [number, number]; identifiable: boolean; per_prompt: unknown[] };
         expect(out.per_prompt.length).toBe(256);
         const recovered = out.identifiable ? Math.abs(out.gamma - truth) <= 0.25 : inside(out.gamma_ci, truth);

@@ -7,8 +7,35 @@
 import { optimalRewards } from "./theory";
 import { DEFAULT_EPS } from "../utility";
 
-/** A profile whose raw spread is below this is all 0.5 (no shape to normalise). */
-const FLAT_SPREAD = 1e-12;
+/**
+ * A spread at or below this share of the prompt's own largest |reward| is flat: float rounding of
+ * rewards that should be equal stays far below it, and any two distinct float32 rewards differ by
+ * more. Relative to the prompt itself, so no offset, scale or other prompt changes it.
+ */
+export const FLAT_RELATIVE = 1e-9;
+
+/** Whether rewards carry no shape (docs/design.md, "Admissibility by information"). */
+export function isFlat(rewards: readonly number[]): boolean {
+  let hi = -Infinity;
+  let lo = Infinity;
+  let magnitude = 0;
+  for (const r of rewards) {
+    if (r > hi) hi = r;
+    if (r < lo) lo = r;
+    magnitude = Math.max(magnitude, Math.abs(r));
+  }
+  const spread = hi - lo;
+  return !(spread > 0) || spread <= FLAT_RELATIVE * magnitude;
+}
+
+/** The bounded reward the theory reads: `logit` scores (a Bradley–Terry model's) through the sigmoid. */
+export type RewardLink = "identity" | "logit";
+export const REWARD_LINKS = ["identity", "logit"] as const;
+
+export function linkRewards(rewards: readonly number[], link: RewardLink): number[] {
+  if (link === "identity") return [...rewards];
+  return rewards.map((s) => (s >= 0 ? 1 / (1 + Math.exp(-s)) : Math.exp(s) / (1 + Math.exp(s))));
+}
 /** Shape (Beta alpha) is clipped to [0, SHAPE_MAX]. */
 export const SHAPE_MAX = 5;
 
@@ -17,9 +44,8 @@ export function profile(rewards: readonly number[]): number[] {
   const s = [...rewards].sort((a, b) => b - a);
   const hi = s[0] ?? 0;
   const lo = s[s.length - 1] ?? 0;
-  const spread = hi - lo;
-  if (!(spread >= FLAT_SPREAD)) return s.map(() => 0.5);
-  return s.map((x) => (x - lo) / spread);
+  if (isFlat(s)) return s.map(() => 0.5);
+  return s.map((x) => (x - lo) / (hi - lo));
 }
 
 export function spread(rewards: readonly number[]): number {
@@ -47,8 +73,18 @@ export interface TargetOptions {
  */
 export function targetProfile(openness: number, n: number, opts: TargetOptions = {}): number[] {
   if (n < 2) return new Array<number>(Math.max(0, n)).fill(0.5);
-  return optimalRewards({ utility: "conditioned", n, openness, eps: opts.eps ?? DEFAULT_EPS, groups: opts.groups });
+  const eps = opts.eps ?? DEFAULT_EPS;
+  const key = JSON.stringify([openness, n, eps, opts.groups ?? null]);
+  const hit = targetMemo.get(key);
+  if (hit) return [...hit];
+  const target = optimalRewards({ utility: "conditioned", n, openness, eps, groups: opts.groups });
+  if (targetMemo.size > 4000) targetMemo.clear();
+  targetMemo.set(key, target);
+  return [...target];
 }
+
+/** Prompts share a handful of (openness, n, eps, ties) keys; each target is an exact solve. */
+const targetMemo = new Map<string, number[]>();
 
 /** Mean absolute difference between two equally long profiles (W1 between n-point laws). */
 export function misfit(prof: readonly number[], target: readonly number[]): number {

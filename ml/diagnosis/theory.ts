@@ -12,6 +12,7 @@
  * (which makes the system well conditioned however small the gaps), mu driven to ~1e-15, where the
  * rewards are exact to ~1e-12. Convex utilities (Box-Cox gamma > 1) take the best vertex.
  */
+import { cholesky, choleskySolve } from "../linalg";
 import { type UtilityName, type UtilityParams, utilityGamma } from "../utility";
 
 export interface OptimalRewardsOptions {
@@ -141,38 +142,6 @@ function derivatives(gaps: Float64Array, w: Float64Array, G: number, k: Kernel, 
     }
   }
   return { f, grad, hess };
-}
-
-/** Cholesky factor (lower, in place) of a symmetric positive definite matrix; false if it is not. */
-function cholesky(a: Float64Array, n: number): boolean {
-  for (let j = 0; j < n; j++) {
-    let s = a[j * n + j] as number;
-    for (let p = 0; p < j; p++) s -= (a[j * n + p] as number) ** 2;
-    if (!(s > 0)) return false;
-    const l = Math.sqrt(s);
-    a[j * n + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let t = a[i * n + j] as number;
-      for (let p = 0; p < j; p++) t -= (a[i * n + p] as number) * (a[j * n + p] as number);
-      a[i * n + j] = t / l;
-    }
-  }
-  return true;
-}
-
-function choleskySolve(l: Float64Array, n: number, b: Float64Array): Float64Array {
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let t = b[i] as number;
-    for (let p = 0; p < i; p++) t -= (l[i * n + p] as number) * (y[p] as number);
-    y[i] = t / (l[i * n + i] as number);
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let t = y[i] as number;
-    for (let p = i + 1; p < n; p++) t -= (l[p * n + i] as number) * (y[p] as number);
-    y[i] = t / (l[i * n + i] as number);
-  }
-  return y;
 }
 
 function barrierValue(gaps: Float64Array, w: Float64Array, G: number, k: Kernel, mu: number): number {

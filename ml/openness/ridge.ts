@@ -4,6 +4,7 @@
  * wide one. Small dimensions only (hundreds): the openness estimators use it on hashed prompt
  * words and on a handful of ranking features.
  */
+import { cholesky, choleskySolve, solveLower } from "../linalg";
 
 export interface SparseRow {
   idx: ArrayLike<number>;
@@ -36,40 +37,6 @@ function dot(row: SparseRow, w: Float64Array): number {
   return s;
 }
 
-/** In-place lower Cholesky factor of a symmetric positive-definite row-major matrix. */
-function cholesky(a: Float64Array, d: number): void {
-  for (let j = 0; j < d; j++) {
-    let s = a[j * d + j] as number;
-    for (let k = 0; k < j; k++) s -= (a[j * d + k] as number) ** 2;
-    const l = Math.sqrt(Math.max(s, 1e-12));
-    a[j * d + j] = l;
-    for (let i = j + 1; i < d; i++) {
-      let t = a[i * d + j] as number;
-      for (let k = 0; k < j; k++) t -= (a[i * d + k] as number) * (a[j * d + k] as number);
-      a[i * d + j] = t / l;
-    }
-    for (let k = j + 1; k < d; k++) a[j * d + k] = 0;
-  }
-}
-
-/** Solves L z = b (forward) in place. */
-function forward(l: Float64Array, d: number, b: Float64Array): void {
-  for (let i = 0; i < d; i++) {
-    let s = b[i] as number;
-    for (let k = 0; k < i; k++) s -= (l[i * d + k] as number) * (b[k] as number);
-    b[i] = s / (l[i * d + i] as number);
-  }
-}
-
-/** Solves L' x = z (backward) in place. */
-function backward(l: Float64Array, d: number, b: Float64Array): void {
-  for (let i = d - 1; i >= 0; i--) {
-    let s = b[i] as number;
-    for (let k = i + 1; k < d; k++) s -= (l[k * d + i] as number) * (b[k] as number);
-    b[i] = s / (l[i * d + i] as number);
-  }
-}
-
 /** x' (X'X + lambda I)^-1 x: how far a row is from the training rows, in units of 1 / lambda. */
 export function leverage(fit: RidgeFit, plain: SparseRow): number {
   const row = withBias(plain, fit.dim);
@@ -80,15 +47,9 @@ export function leverage(fit: RidgeFit, plain: SparseRow): number {
   // Rows are sparse: start the forward solve at the first non-zero.
   let first = d;
   for (let k = 0; k < row.idx.length; k++) first = Math.min(first, row.idx[k] as number);
-  const l = fit.chol;
+  solveLower(fit.chol, d, z, first);
   let q = 0;
-  for (let i = first; i < d; i++) {
-    let s = z[i] as number;
-    for (let k = first; k < i; k++) s -= (l[i * d + k] as number) * (z[k] as number);
-    const v = s / (l[i * d + i] as number);
-    z[i] = v;
-    q += v * v;
-  }
+  for (let i = first; i < d; i++) q += (z[i] as number) ** 2;
   return q;
 }
 
@@ -117,10 +78,8 @@ export function fitRidge(plainRows: readonly SparseRow[], y: readonly number[], 
     a[i * d + i] = (a[i * d + i] as number) + (i === dim ? BIAS_PENALTY : lambda);
     for (let j = 0; j < i; j++) a[j * d + i] = a[i * d + j] as number;
   }
-  cholesky(a, d);
-  const w = Float64Array.from(b);
-  forward(a, d, w);
-  backward(a, d, w);
+  cholesky(a, d, 1e-12);
+  const w = choleskySolve(a, d, b);
   const fit: RidgeFit = { dim, lambda, intercept, weights: w, noiseVar: 0, looResiduals: new Float64Array(n), chol: a };
   // Leave-one-out residuals of ridge in closed form: e_i / (1 - h_i), h_i = x_i' A^-1 x_i.
   let ss = 0;

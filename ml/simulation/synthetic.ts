@@ -146,6 +146,9 @@ export function syntheticLengthDataset({
   return out;
 }
 
+/** Held-out prompts of syntheticLengthSplit have ids starting with this ("train…" for the others). */
+export const HELD_OUT_ID_PREFIX = "test";
+
 /**
  * The length experiment's honest split: training prompts from the training templates, held-out
  * prompts (ids "test…") from templates never used in training, so held-out accuracy measures
@@ -165,7 +168,7 @@ export function syntheticLengthSplit({
     test: syntheticLengthDataset({
       prompts: testPrompts,
       seed: seed + 1_000_003,
-      prefix: "test",
+      prefix: HELD_OUT_ID_PREFIX,
       templates: "held-out",
     }),
   };

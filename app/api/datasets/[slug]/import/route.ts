@@ -6,6 +6,7 @@ import { ImportTooLargeError, MAX_IMPORT_BYTES, removeUpload, saveUpload, slugSc
 import { getDataset } from "@/lib/datasets/queries";
 import { getDb } from "@/lib/db";
 import { importInChildProcess, takeImportSlot } from "@/lib/datasets/import-process";
+import { IMPORT_FORMATS } from "@/lib/datasets/preference-files";
 
 export const dynamic = "force-dynamic";
 
@@ -17,6 +18,10 @@ const query = z.object({
   guidelines: z.string().optional(),
   responses_per_prompt: z.coerce.number().optional(),
   annotations_per_prompt: z.coerce.number().optional(),
+  /** The file's format (lib/datasets/preference-files.ts); Octorank's import lines by default. */
+  format: z.enum(IMPORT_FORMATS, { message: `format is one of ${IMPORT_FORMATS.join(", ")}.` }).default("octorank"),
+  annotator: z.string().trim().min(1).max(200).optional(),
+  rating_key: z.string().trim().min(1).max(200).optional(),
 });
 
 /**
@@ -51,6 +56,9 @@ export const POST = route(
         // In a child process: checking and writing a large file must not hold this server's event loop.
         const result = await importInChildProcess(file, {
           slug,
+          format: query.format,
+          annotator: query.annotator,
+          ratingKey: query.rating_key,
           create: {
             name: query.name || undefined,
             guidelines: query.guidelines,
