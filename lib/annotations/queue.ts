@@ -166,6 +166,13 @@ export const QUEUE_ORDER_DESCRIPTIONS: Record<QueueOrder, string> = {
   "uncertain-rewards": "The latest run's least certain prompts first",
 };
 
+/**
+ * Gold prompts stay out of the regular orders (the queue mixes them in itself). Probed in a
+ * subquery by rowid: naming p.gold in the outer query would make its indexes non-covering, and
+ * SQLite would then walk another order's index and sort.
+ */
+const notGold = sql`and not exists (select 1 from prompts g where g.id = p.id and g.gold is not null)`;
+
 /** The query for the first prompt open to this annotator in the given order (exported for its query-plan test). */
 export function firstOpenPromptQuery(
   dataset: QueueDataset,
@@ -177,7 +184,8 @@ export function firstOpenPromptQuery(
   const k = dataset.annotationsPerPrompt;
   return sql`
     select p.id as id from prompts p
-    where p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and p.gold is null and ${openToMe(annotatorId, at, k)}
+    where p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and ${openToMe(annotatorId, at, k)}
+      ${notGold}
       ${except === null ? sql`` : sql`and p.id != ${except}`}
     order by ${QUEUE_ORDERS[order]}
     limit 1`;
