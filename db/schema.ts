@@ -31,6 +31,9 @@ export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
 /** A ranking: groups of response ids, best group first; a group of more than one is a tie. */
 export type RankingGroups = number[][];
 
+/** A gold prompt's known answer: a whole ranking, or only the best response. */
+export type GoldAnswer = { ranking: RankingGroups } | { best: number };
+
 export const users = sqliteTable("users", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   email: text("email").notNull().unique(),
@@ -73,6 +76,8 @@ export const datasets = sqliteTable("datasets", {
   /** "pairwise": annotators build their ranking from A-or-B comparisons; stored as the same groups. */
   rankingMode: text("ranking_mode", { enum: RANKING_MODES }).notNull().default("ranking"),
   queueOrder: text("queue_order", { enum: QUEUE_ORDER_NAMES }).notNull().default("fill"),
+  /** Gold and attention checks: rate, too-fast floor, thresholds (lib/annotations/quality.ts; {} is the defaults). */
+  quality: text("quality", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
   /** What prompts.queue_priority was computed from (order and data version); null when never. */
   queuePriorityVersion: text("queue_priority_version"),
   /**
@@ -155,6 +160,11 @@ export const prompts = sqliteTable(
     annotationCount: integer("annotation_count").notNull().default(0),
     /** Lower is handed out sooner, for the model-in-the-loop queue orders; null when not computed. */
     queuePriority: real("queue_priority"),
+    /**
+     * A gold (check) prompt's known answer: {"ranking": groups of response ids} or {"best": response id}.
+     * Gold prompts are mixed into the queue at the dataset's rate and kept out of exports and training.
+     */
+    gold: text("gold", { mode: "json" }).$type<GoldAnswer>(),
     createdAt: createdAt(),
   },
   (t) => [
@@ -442,6 +452,28 @@ export const annotationAgreement = sqliteTable(
     index("annotation_agreement_dataset_annotator").on(t.datasetId, t.annotatorId, t.durationMs),
     index("annotation_agreement_prompt").on(t.promptId),
   ],
+);
+
+/**
+ * An annotator paused on a dataset by its quality checks (lib/annotations/quality.ts), with the
+ * reason they are shown; an admin resumes them, and checks count again from then on.
+ */
+export const annotatorPauses = sqliteTable(
+  "annotator_pauses",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    datasetId: integer("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    annotatorId: integer("annotator_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    reason: text("reason").notNull(),
+    pausedAt: createdAt("paused_at"),
+    resumedAt: integer("resumed_at", { mode: "timestamp_ms" }),
+    resumedBy: integer("resumed_by").references(() => users.id),
+  },
+  (t) => [index("annotator_pauses_dataset_annotator").on(t.datasetId, t.annotatorId, t.resumedAt)],
 );
 
 /** Queue leases: a prompt handed to an annotator is held for them until leased_until. */

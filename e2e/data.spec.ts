@@ -86,6 +86,8 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
   await expect(page.getByTestId("import-errors")).toContainText("Nothing was imported");
   await expect(errors.filter({ hasText: "line 2" })).toContainText("Not valid JSON");
   await expect(errors.filter({ hasText: "line 3" })).toContainText("Expected 8 responses");
+  // Counted over the bad lines, not the file's.
+  await expect(page.getByTestId("import-errors")).toContainText("problems on 2 lines of 3 lines");
   expect(count()).toBe(3);
   db.close();
   await page.screenshot({ path: "test-results/data-import-errors.png", fullPage: true });
@@ -167,7 +169,12 @@ test("an admin creates an API token, exports with it, revokes it, and then gets 
   expect(ok.headers()["content-disposition"]).toContain("demo-consensus.jsonl.gz");
 
   await page.reload();
+  // Revoking asks first; Cancel keeps the token working.
   await page.getByTestId(`token-row-${name}`).getByTestId("token-revoke").click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Cancel" }).click();
+  expect((await request.get("/api/datasets/demo/export?format=consensus", { headers: auth })).status()).toBe(200);
+  await page.getByTestId(`token-row-${name}`).getByTestId("token-revoke").click();
+  await page.getByTestId("confirm-action").click();
   await expect(page.getByTestId(`token-row-${name}`)).toContainText("revoked");
   expect((await request.get("/api/datasets/demo/export?format=consensus", { headers: auth })).status()).toBe(401);
 });

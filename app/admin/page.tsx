@@ -5,12 +5,14 @@ import { ActionForm, SubmitButton } from "@/components/admin/action-form";
 import {
   createTokenAction,
   createUserAction,
+  resumeAnnotatorAction,
   revokeTokenAction,
   setDisabledAction,
   setRoleAction,
   updateDatasetAction,
 } from "@/lib/admin/actions";
 import { listApiTokens, listUsers } from "@/lib/admin/queries";
+import { datasetQualitySettings, listPauses } from "@/lib/annotations/quality";
 import { listDatasets } from "@/lib/datasets/queries";
 import { QUEUE_ORDER_DESCRIPTIONS } from "@/lib/annotations/queue";
 import { QUEUE_ORDER_NAMES } from "@/db/schema";
@@ -34,6 +36,7 @@ export default async function Page() {
   const users = listUsers(db);
   const tokens = listApiTokens(db);
   const datasets = listDatasets(db);
+  const pauses = listPauses(db);
 
   return (
     <div className="space-y-10">
@@ -140,6 +143,41 @@ export default async function Page() {
         </ActionForm>
       </PageSection>
 
+      <PageSection id="paused" title="Paused annotators">
+        <p className="text-sm text-slate-600">
+          The quality checks pause an annotator on a dataset when their answers to gold prompts disagree, or too many of
+          their annotations are faster than reading allows; they see the reason. Resuming counts their checks afresh.
+        </p>
+        <DataTable data-testid="pause-table" columns={["Annotator", "Dataset", "Why", "Since", ""]}>
+          {pauses.length === 0 && (
+            <TableRow>
+              <TableCell colSpan={5} className="py-4 text-center text-slate-600">
+                Nobody is paused.
+              </TableCell>
+            </TableRow>
+          )}
+          {pauses.map((p) => (
+            <TableRow key={p.id} data-testid={`pause-row-${p.email}`}>
+              <TableCell>
+                <div className="font-medium">{p.name}</div>
+                <div className="text-xs text-slate-600">{p.email}</div>
+              </TableCell>
+              <TableCell>{p.datasetName}</TableCell>
+              <TableCell className="max-w-md text-xs">{p.reason}</TableCell>
+              <TableCell className="text-xs">{when(p.pausedAt)}</TableCell>
+              <TableCell>
+                <ActionForm action={resumeAnnotatorAction} label={`Resume ${p.email} on ${p.datasetSlug}`}>
+                  <input type="hidden" name="pauseId" value={p.id} />
+                  <SubmitButton size="sm" variant="secondary" data-testid="resume-annotator">
+                    Resume
+                  </SubmitButton>
+                </ActionForm>
+              </TableCell>
+            </TableRow>
+          ))}
+        </DataTable>
+      </PageSection>
+
       <PageSection id="tokens" title="API tokens">
         <p className="text-sm text-slate-600">
           Send as <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code>; a token acts
@@ -190,9 +228,16 @@ export default async function Page() {
                     label={`Revoke token ${t.prefix}… (${t.name}) of ${t.userEmail}`}
                   >
                     <input type="hidden" name="tokenId" value={t.id} />
-                    <SubmitButton size="sm" variant="danger" data-testid="token-revoke">
+                    <ConfirmSubmitButton
+                      size="sm"
+                      variant="danger"
+                      data-testid="token-revoke"
+                      title={`Revoke the token ${t.prefix}… (${t.name})?`}
+                      description="Anything still using it is refused from now on. A revoked token cannot be restored; make a new one."
+                      confirmLabel="Revoke"
+                    >
                       Revoke
-                    </SubmitButton>
+                    </ConfirmSubmitButton>
                   </ActionForm>
                 )}
               </TableCell>
@@ -246,6 +291,69 @@ export default async function Page() {
                   </option>
                 ))}
               </CompactSelect>
+              <fieldset className="grid grid-cols-2 gap-2 rounded-md border border-slate-200 p-2 sm:grid-cols-3">
+                <legend className="px-1 text-xs font-semibold text-slate-700">Quality checks (docs/quality.md)</legend>
+                {(() => {
+                  const q = datasetQualitySettings(db, d.id);
+                  return (
+                    <>
+                      <CompactInput
+                        label="Gold prompts, % of hand-outs"
+                        name="goldPercent"
+                        type="number"
+                        min={0}
+                        max={100}
+                        step="any"
+                        defaultValue={q.goldRate * 100}
+                        data-testid={`gold-percent-${d.slug}`}
+                      />
+                      <CompactInput
+                        label="Too fast under (s)"
+                        name="floorSeconds"
+                        type="number"
+                        min={0}
+                        step="any"
+                        defaultValue={q.floorSeconds}
+                        data-testid={`floor-seconds-${d.slug}`}
+                      />
+                      <CompactInput
+                        label="+ s per 1,000 characters"
+                        name="floorSecondsPer1000Chars"
+                        type="number"
+                        min={0}
+                        step="any"
+                        defaultValue={q.floorSecondsPer1000Chars}
+                      />
+                      <CompactInput
+                        label="Checks before acting"
+                        name="minChecks"
+                        type="number"
+                        min={1}
+                        defaultValue={q.minChecks}
+                        data-testid={`min-checks-${d.slug}`}
+                      />
+                      <CompactInput
+                        label="Pause below gold τ-b"
+                        name="pauseGoldTau"
+                        type="number"
+                        min={-1}
+                        max={1}
+                        step="any"
+                        defaultValue={q.pauseGoldTau}
+                      />
+                      <CompactInput
+                        label="Pause at too-fast %"
+                        name="pauseFastPercent"
+                        type="number"
+                        min={0}
+                        max={100}
+                        step="any"
+                        defaultValue={q.pauseFastShare * 100}
+                      />
+                    </>
+                  );
+                })()}
+              </fieldset>
               <Field size="sm" label="Guidelines (markdown)">
                 <Textarea name="guidelines" defaultValue={d.guidelines} rows={4} className="p-2" />
               </Field>

@@ -8,6 +8,7 @@ import { QueueClaim } from "@/components/ranking/queue-claim";
 import { QueueProgressBar } from "@/components/ranking/queue-progress";
 import { findQueueDataset, listQueueDatasets, queueProgress } from "@/lib/annotations/queue";
 import { getMyAnnotation } from "@/lib/annotations/annotations";
+import { activePause, annotatorQuality } from "@/lib/annotations/quality";
 import { sentBackToAnnotator } from "@/lib/annotations/review";
 import { getDataset } from "@/lib/datasets/queries";
 import { requirePageUser } from "@/lib/auth/session";
@@ -57,6 +58,8 @@ export default async function AnnotatePage({
   const redo = sentBack[0] ? getMyAnnotation(db, user.id, sentBack[0].annotationId) : null;
   const pairwise = getDataset(db, dataset.slug)?.rankingMode === "pairwise";
   const progress = queueProgress(db, dataset, user.id);
+  const pause = activePause(db, dataset.id, user.id);
+  const quality = pause ? null : annotatorQuality(db, dataset.id, user.id)[0];
   const datasetQuery = `?dataset=${encodeURIComponent(dataset.slug)}`;
 
   return (
@@ -91,7 +94,30 @@ export default async function AnnotatePage({
         <QueueProgressBar progress={progress} />
       </header>
 
-      {redo && sentBack[0] ? (
+      {quality?.level === "warn" && (
+        <Alert tone="warning" role="status" className="mb-4 py-3" data-testid="quality-warning">
+          <p className="font-semibold">A word from the quality checks</p>
+          <p className="mt-1">
+            In this dataset, {quality.reasons.join("; ")}. Take the time each prompt needs: past a threshold, the checks
+            pause your work here until an admin resumes it.
+          </p>
+        </Alert>
+      )}
+
+      {pause ? (
+        <section
+          className={cardVariants({ padding: "lg", className: "mx-auto mt-10 max-w-lg" })}
+          data-testid="annotator-paused"
+        >
+          <h2 className="text-lg font-semibold text-slate-900">Your work on {dataset.name} is paused</h2>
+          <p className="mt-2 text-sm text-slate-700" data-testid="pause-reason">
+            {pause.reason}
+          </p>
+          <p className="mt-2 text-sm text-slate-600">
+            Nothing you submitted is lost. Read the guidelines again; an admin can resume you once you have talked.
+          </p>
+        </section>
+      ) : redo && sentBack[0] ? (
         <>
           <Alert tone="warning" role="status" className="mb-4 py-3" data-testid="sent-back-banner">
             <p className="font-semibold">
@@ -108,8 +134,9 @@ export default async function AnnotatePage({
             </p>
           </Alert>
           <AnnotationBoard
-            key={`redo-${redo.annotation.id}`}
+            key={`redo-${redo.annotation.id}-${redo.annotation.updatedAt.getTime()}`}
             pairwise={pairwise}
+            userId={user.id}
             annotation={redo.annotation}
             prompt={redo.prompt}
             responses={redo.responses}
@@ -120,8 +147,9 @@ export default async function AnnotatePage({
         </>
       ) : (
         <QueueClaim
-          // A new key per server render: a save or a skip refreshes the page, and the next prompt is claimed anew.
-          key={renderId()}
+          // One per dataset: after a save or a skip it shows its prefetched next prompt itself.
+          key={dataset.slug}
+          userId={user.id}
           datasetSlug={dataset.slug}
           pairwise={pairwise}
           guidelines={dataset.guidelines}
@@ -159,6 +187,3 @@ export default async function AnnotatePage({
     </div>
   );
 }
-
-let renders = 0;
-const renderId = () => `${process.pid}-${++renders}`;

@@ -155,8 +155,12 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
         {result && "ok" in result && !result.ok && (
           <Alert tone="danger" data-testid="import-errors">
             <p className="font-medium">
-              Nothing was imported: {plural(result.errors.length + result.moreErrors, "problem")} in{" "}
-              {plural(result.lines, "line")}. Fix them and upload the file again.
+              Nothing was imported: {plural(result.errors.length + result.moreErrors, "problem")}
+              {result.moreErrors === 0 && (
+                // Counted over the problems listed: a line can have several, and line 0 is the dataset's settings.
+                <> on {plural(new Set(result.errors.map((e) => e.line)).size, "line")}</>
+              )}{" "}
+              of {plural(result.lines, "line")}. Fix them and upload the file again.
             </p>
             <ul className="mt-2 max-h-80 space-y-1 overflow-y-auto font-mono text-xs">
               {result.errors.map((e, i) => (

@@ -1,11 +1,13 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Button } from "@/components/ui/button";
 import { Card, cardVariants } from "@/components/ui/card";
 import { Markdown } from "@/components/markdown";
 import { CommentField, NotRankableField } from "@/components/ranking/judgement-panel";
+import { RestoredDraftNotice, StaleSubmitDialog } from "@/components/ranking/board-dialogs";
+import { LEAVE_MESSAGE, useBoardDraft, useLeaveGuard } from "@/components/ranking/board-draft";
 import { OpennessPicker } from "@/components/ranking/openness-picker";
 import { PromptPanel } from "@/components/ranking/prompt-panel";
 import type { RankingBoardProps } from "@/components/ranking/ranking-board";
@@ -18,17 +20,24 @@ import {
   nextComparison,
   placingOnLeft,
   startPairwise,
-  type PairwiseState,
   type Verdict,
 } from "@/components/pairwise/pairwise-state";
-import { OPENNESS_LABELS, isOnOpennessScale, type Openness } from "@/lib/openness/scale";
+import { OPENNESS_LABELS, OPENNESS_SCALE, isOnOpennessScale, type Openness } from "@/lib/openness/scale";
 import { cn } from "@/lib/utils";
 
 export type PairwiseResponse = { id: number; label: string; text: string };
 
 export type PairwiseBoardProps = Pick<
   RankingBoardProps,
-  "prompt" | "guidelines" | "mode" | "annotationId" | "afterSaveHref" | "cancelHref"
+  | "prompt"
+  | "guidelines"
+  | "mode"
+  | "annotationId"
+  | "afterSaveHref"
+  | "cancelHref"
+  | "draftKey"
+  | "baseVersion"
+  | "onDone"
 > & {
   /**
    * In this annotator's (shuffled) display order, which is the order they are inserted in. Each
@@ -38,6 +47,33 @@ export type PairwiseBoardProps = Pick<
   responses: PairwiseResponse[];
   initial?: { openness: number | null; comment: string | null };
 };
+
+type PairwiseDraft = {
+  verdicts: Verdict[];
+  openness: Openness | null;
+  notRankable: boolean;
+  reason: string;
+  comment: string;
+};
+
+const VERDICTS: readonly unknown[] = ["placing", "tie", "placed"] satisfies Verdict[];
+
+/** Whether a stored draft fits: answers this board can replay (no more than it can ask), and a judgement. */
+function isPairwiseDraft(count: number) {
+  return (draft: unknown): draft is PairwiseDraft => {
+    if (typeof draft !== "object" || draft === null) return false;
+    const d = draft as Partial<PairwiseDraft>;
+    return (
+      Array.isArray(d.verdicts) &&
+      d.verdicts.length <= count * count &&
+      d.verdicts.every((v) => VERDICTS.includes(v)) &&
+      (d.openness === null || (typeof d.openness === "number" && isOnOpennessScale(d.openness))) &&
+      typeof d.notRankable === "boolean" &&
+      typeof d.reason === "string" &&
+      typeof d.comment === "string"
+    );
+  };
+}
 
 function isTypingTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -49,24 +85,66 @@ function isTypingTarget(target: EventTarget | null): boolean {
  * Pairwise mode: two responses side by side, "left better / tie / right better" (← ↓ →), until
  * the answers order every response; then openness and submit, as one ordinary ranking.
  */
-export function PairwiseBoard({ prompt, responses, guidelines, initial, cancelHref, ...target }: PairwiseBoardProps) {
+export function PairwiseBoard({
+  prompt,
+  responses,
+  guidelines,
+  initial,
+  cancelHref,
+  draftKey,
+  baseVersion,
+  onDone,
+  ...target
+}: PairwiseBoardProps) {
   const router = useRouter();
   const hydrated = useHydrated();
-  const saving = useAnnotationSubmit({ ...target, promptId: prompt.id });
   const { mode, afterSaveHref } = target;
-  const submitting = saving.pending !== null;
   const byId = new Map(responses.map((r) => [r.id, r]));
-  const [history, setHistory] = useState<PairwiseState[]>(() => [startPairwise(responses.map((r) => r.id))]);
-  const state = history.at(-1)!;
-  const [openness, setOpenness] = useState<Openness | null>(() =>
-    initial?.openness !== null && initial?.openness !== undefined && isOnOpennessScale(initial.openness)
-      ? initial.openness
-      : null,
+  const [pristine] = useState<PairwiseDraft>(() => ({
+    verdicts: [],
+    openness:
+      initial?.openness !== null && initial?.openness !== undefined && isOnOpennessScale(initial.openness)
+        ? initial.openness
+        : null,
+    notRankable: false,
+    reason: "",
+    comment: initial?.comment ?? "",
+  }));
+  // The answers are the board's state; the ranking is replayed from them, so a draft is just the answers.
+  const [verdicts, setVerdicts] = useState<Verdict[]>(pristine.verdicts);
+  const state = useMemo(
+    () => verdicts.reduce(decide, startPairwise(responses.map((r) => r.id))),
+    [verdicts, responses],
   );
-  const [notRankable, setNotRankable] = useState(false);
-  const [reason, setReason] = useState("");
-  const [comment, setComment] = useState(initial?.comment ?? "");
+  const [openness, setOpenness] = useState<Openness | null>(pristine.openness);
+  const [notRankable, setNotRankable] = useState(pristine.notRankable);
+  const [reason, setReason] = useState(pristine.reason);
+  const [comment, setComment] = useState(pristine.comment);
   const [announcement, setAnnouncement] = useState("");
+  const restoreAll = (d: PairwiseDraft) => {
+    setVerdicts(d.verdicts);
+    setOpenness(d.openness);
+    setNotRankable(d.notRankable);
+    setReason(d.reason);
+    setComment(d.comment);
+  };
+  const draft = useBoardDraft<PairwiseDraft>({
+    key: draftKey,
+    value: { verdicts, openness, notRankable, reason, comment },
+    pristine,
+    accept: isPairwiseDraft(responses.length),
+    restore: restoreAll,
+  });
+  const saving = useAnnotationSubmit({
+    ...target,
+    promptId: prompt.id,
+    baseVersion,
+    startedAt: draft.startedAt,
+    clearDraft: draft.discard,
+    onDone,
+  });
+  useLeaveGuard(draft.dirty && saving.pending === null, LEAVE_MESSAGE);
+  const submitting = saving.pending !== null;
   const error = saving.error;
 
   const question = nextComparison(state);
@@ -85,7 +163,7 @@ export function PairwiseBoard({ prompt, responses, guidelines, initial, cancelHr
     if (!question || leftId === null) return;
     const verdict: Verdict =
       side === "tie" ? "tie" : (side === "left") === (leftId === question.placing) ? "placing" : "placed";
-    setHistory((h) => [...h, decide(h.at(-1)!, verdict)]);
+    setVerdicts((v) => [...v, verdict]);
     setAnnouncement(
       side === "tie"
         ? `${label(leftId)} and ${label(rightId!)} tied.`
@@ -93,7 +171,7 @@ export function PairwiseBoard({ prompt, responses, guidelines, initial, cancelHr
     );
   };
   const undo = () => {
-    setHistory((h) => (h.length > 1 ? h.slice(0, -1) : h));
+    setVerdicts((v) => v.slice(0, -1));
     setAnnouncement("Last answer undone.");
   };
 
@@ -114,6 +192,13 @@ export function PairwiseBoard({ prompt, responses, guidelines, initial, cancelHr
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.altKey) return;
       if (isTypingTarget(event.target) || notRankable) return;
+      if (event.shiftKey && /^Digit[1-5]$/.test(event.code)) {
+        // ⇧1–5 tag openness, as on the ranking board (once the comparisons are done, when it is asked).
+        if (!done) return;
+        event.preventDefault();
+        setOpenness(OPENNESS_SCALE[Number(event.code.slice(5)) - 1]!);
+        return;
+      }
       if (!done && (event.key === "ArrowLeft" || event.key === "a")) answer("left");
       else if (!done && (event.key === "ArrowRight" || event.key === "b")) answer("right");
       else if (!done && (event.key === "ArrowDown" || event.key === "t" || event.key === "=")) answer("tie");
@@ -130,6 +215,14 @@ export function PairwiseBoard({ prompt, responses, guidelines, initial, cancelHr
 
   return (
     <div className="space-y-4 pb-24" data-testid="pairwise-board" data-prompt-id={prompt.id} data-hydrated={hydrated}>
+      {draft.restored && (
+        <RestoredDraftNotice
+          onDiscard={() => {
+            draft.discard();
+            restoreAll(pristine);
+          }}
+        />
+      )}
       <PromptPanel text={prompt.text} messages={prompt.messages} guidelines={guidelines} />
 
       {!notRankable && !done && left && right && (
@@ -222,6 +315,13 @@ export function PairwiseBoard({ prompt, responses, guidelines, initial, cancelHr
         {announcement}
       </div>
 
+      <StaleSubmitDialog
+        open={saving.stale !== null}
+        editing={mode === "edit"}
+        onKeepTheirs={saving.keepTheirs}
+        onSeeTheirs={saving.seeTheirs}
+      />
+
       <div className="fixed inset-x-0 bottom-0 z-30 border-t border-slate-200 bg-white/95 backdrop-blur">
         <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-2 px-4 py-3">
           <p className="min-w-0 flex-1 text-sm" aria-live="polite" data-testid="submit-status">
@@ -242,7 +342,7 @@ export function PairwiseBoard({ prompt, responses, guidelines, initial, cancelHr
           <Button
             variant="ghost"
             onClick={undo}
-            disabled={history.length < 2 || submitting}
+            disabled={verdicts.length === 0 || submitting}
             data-testid="pairwise-undo"
           >
             Undo

@@ -1,23 +1,32 @@
 import type { Annotation } from "@/lib/annotations/annotations";
 import { PairwiseBoard } from "@/components/pairwise/pairwise-board";
+import { draftKey } from "@/components/ranking/draft-key";
 import { RankingBoard, type RankingBoardProps } from "@/components/ranking/ranking-board";
 
 /**
  * The board of the dataset's ranking mode (all responses at once, or two at a time). With
- * `annotation` it edits that earlier annotation, else it makes a new one from the queue.
+ * `annotation` it edits that earlier annotation, else it makes a new one from the queue. Its
+ * unsubmitted work is kept as a draft of `userId` in the browser.
  */
 export function AnnotationBoard({
   pairwise,
   annotation,
+  userId,
   ...props
-}: Pick<RankingBoardProps, "prompt" | "responses" | "guidelines" | "afterSaveHref" | "cancelHref"> & {
+}: Pick<RankingBoardProps, "prompt" | "responses" | "guidelines" | "afterSaveHref" | "cancelHref" | "onDone"> & {
   pairwise: boolean;
-  annotation?: Pick<Annotation, "id" | "ranking" | "openness" | "notRankable" | "notRankableReason" | "comment">;
+  userId: number;
+  annotation?: Pick<
+    Annotation,
+    "id" | "ranking" | "openness" | "notRankable" | "notRankableReason" | "comment" | "updatedAt"
+  >;
 }) {
   const edit = annotation
     ? {
         mode: "edit" as const,
         annotationId: annotation.id,
+        baseVersion: annotation.updatedAt.getTime(),
+        draftKey: draftKey(userId, { annotationId: annotation.id }),
         initial: {
           ranking: annotation.ranking,
           openness: annotation.openness,
@@ -26,6 +35,6 @@ export function AnnotationBoard({
           comment: annotation.comment,
         },
       }
-    : { mode: "queue" as const };
+    : { mode: "queue" as const, baseVersion: null, draftKey: draftKey(userId, { promptId: props.prompt.id }) };
   return pairwise ? <PairwiseBoard {...props} {...edit} /> : <RankingBoard {...props} {...edit} />;
 }

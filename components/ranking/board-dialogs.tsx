@@ -90,3 +90,60 @@ export function SkipDialog({
     </Dialog>
   );
 }
+
+/**
+ * A submit refused because another tab or window saved this annotation first: keep that version
+ * (this board's work is dropped) or open it to see and change it.
+ */
+export function StaleSubmitDialog({
+  open,
+  onKeepTheirs,
+  onSeeTheirs,
+  editing,
+}: {
+  open: boolean;
+  onKeepTheirs: () => void;
+  onSeeTheirs: () => void;
+  /** The board edits an earlier annotation (else it is a new one from the queue). */
+  editing: boolean;
+}) {
+  return (
+    <Dialog
+      open={open}
+      onClose={onSeeTheirs}
+      role="alertdialog"
+      testId="stale-dialog"
+      title={editing ? "This annotation changed in another tab" : "You already submitted this prompt"}
+      description={
+        editing
+          ? "Another tab or window saved a newer version after you opened this one. Your changes here were not saved, so nothing of the newer version was lost."
+          : "Another tab or window submitted a ranking of this prompt after you opened it here. This ranking was not saved over it."
+      }
+    >
+      <div className="flex flex-wrap justify-end gap-2">
+        <Button variant="secondary" onClick={onKeepTheirs} data-testid="stale-keep-theirs">
+          {editing ? "Keep the newer version" : "Keep that one, next prompt"}
+        </Button>
+        <Button onClick={onSeeTheirs} autoFocus data-testid="stale-see-theirs">
+          See the newer one
+        </Button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** Said above a board that came back with the work of an earlier visit (a draft kept in this browser). */
+export function RestoredDraftNotice({ onDiscard }: { onDiscard: () => void }) {
+  return (
+    <div
+      role="status"
+      className="mb-4 flex flex-wrap items-center justify-between gap-2 rounded-md border border-sky-200 bg-sky-50 px-3 py-2 text-sm text-sky-900"
+      data-testid="draft-restored"
+    >
+      <span>Your unsubmitted work on this prompt was restored from this browser.</span>
+      <Button size="sm" variant="ghost" onClick={onDiscard} data-testid="draft-discard">
+        Start over
+      </Button>
+    </div>
+  );
+}

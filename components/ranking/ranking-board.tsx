@@ -3,7 +3,13 @@
 import { useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import { BoardFooter } from "@/components/ranking/board-footer";
-import { SkipDialog, UntouchedOrderDialog } from "@/components/ranking/board-dialogs";
+import {
+  RestoredDraftNotice,
+  SkipDialog,
+  StaleSubmitDialog,
+  UntouchedOrderDialog,
+} from "@/components/ranking/board-dialogs";
+import { LEAVE_MESSAGE, useBoardDraft, useLeaveGuard } from "@/components/ranking/board-draft";
 import { JudgementPanel, type Judgement } from "@/components/ranking/judgement-panel";
 import { KeyMapDialog } from "@/components/ranking/key-map";
 import { Kbd } from "@/components/ui/kbd";
@@ -11,7 +17,7 @@ import { PromptPanel } from "@/components/ranking/prompt-panel";
 import type { ChatMessage } from "@/lib/datasets/conversation";
 import { RankingList } from "@/components/ranking/ranking-list";
 import type { Groups } from "@/components/ranking/ranking-state";
-import { useAnnotationSubmit } from "@/components/ranking/use-annotation-submit";
+import { useAnnotationSubmit, type BoardOutcome } from "@/components/ranking/use-annotation-submit";
 import { useBoardKeys } from "@/components/ranking/use-board-keys";
 import { useHydrated } from "@/components/ranking/use-hydrated";
 import { useRanking, type BoardResponse } from "@/components/ranking/use-ranking";
@@ -38,7 +44,38 @@ export type RankingBoardProps = {
   afterSaveHref: string;
   /** Edit mode: where Cancel leaves to, without saving. */
   cancelHref?: string;
+  /** Where this board's unsubmitted work is kept in the browser (board-draft.ts). */
+  draftKey: string;
+  /** The version the board opened on: null for a new annotation, else the annotation's updatedAt (ms). */
+  baseVersion: number | null;
+  /** The queue's hand-over to its next (prefetched) prompt, instead of navigating to afterSaveHref. */
+  onDone?: (outcome: BoardOutcome) => void;
 };
+
+type RankingDraft = { groups: Groups; judgement: Judgement };
+
+/** Whether a stored draft still fits this board: the same responses, each once, and a judgement. */
+function isRankingDraft(responses: BoardResponse[]) {
+  const ids = responses.map((r) => r.id).sort((a, b) => a - b);
+  return (draft: unknown): draft is RankingDraft => {
+    if (typeof draft !== "object" || draft === null) return false;
+    const { groups, judgement } = draft as Partial<RankingDraft>;
+    if (!Array.isArray(groups) || !groups.every((g) => Array.isArray(g) && g.length > 0)) return false;
+    const flat = groups
+      .flat()
+      .slice()
+      .sort((a, b) => a - b);
+    if (flat.length !== ids.length || flat.some((id, i) => id !== ids[i])) return false;
+    return (
+      typeof judgement === "object" &&
+      judgement !== null &&
+      typeof judgement.comment === "string" &&
+      typeof judgement.reason === "string" &&
+      typeof judgement.notRankable === "boolean" &&
+      (judgement.openness === null || isOnOpennessScale(judgement.openness))
+    );
+  };
+}
 
 type OpenDialog = "keys" | "untouched" | "skip" | null;
 
@@ -52,21 +89,53 @@ export function RankingBoard({
   initial,
   afterSaveHref,
   cancelHref,
+  draftKey,
+  baseVersion,
+  onDone,
 }: RankingBoardProps) {
   const router = useRouter();
   const hydrated = useHydrated();
   const ranking = useRanking(responses, initial?.ranking);
-  const saving = useAnnotationSubmit({ mode, promptId: prompt.id, annotationId, afterSaveHref });
-  const [judgement, setJudgement] = useState<Judgement>(() => ({
-    openness:
-      initial?.openness !== null && initial?.openness !== undefined && isOnOpennessScale(initial.openness)
-        ? initial.openness
-        : null,
-    notRankable: initial?.notRankable ?? false,
-    reason: initial?.notRankableReason ?? "",
-    comment: initial?.comment ?? "",
+  const [pristine] = useState<RankingDraft>(() => ({
+    groups: ranking.groups,
+    judgement: {
+      openness:
+        initial?.openness !== null && initial?.openness !== undefined && isOnOpennessScale(initial.openness)
+          ? initial.openness
+          : null,
+      notRankable: initial?.notRankable ?? false,
+      reason: initial?.notRankableReason ?? "",
+      comment: initial?.comment ?? "",
+    },
   }));
+  const [judgement, setJudgement] = useState<Judgement>(pristine.judgement);
+  const draft = useBoardDraft<RankingDraft>({
+    key: draftKey,
+    value: { groups: ranking.groups, judgement },
+    pristine,
+    accept: isRankingDraft(responses),
+    restore: (stored) => {
+      ranking.replace(stored.groups);
+      setJudgement(stored.judgement);
+    },
+  });
+  const saving = useAnnotationSubmit({
+    mode,
+    promptId: prompt.id,
+    annotationId,
+    baseVersion,
+    afterSaveHref,
+    startedAt: draft.startedAt,
+    clearDraft: draft.discard,
+    onDone,
+  });
+  useLeaveGuard(draft.dirty && saving.pending === null, LEAVE_MESSAGE);
   const [dialog, setDialog] = useState<OpenDialog>(null);
+  const startOver = () => {
+    draft.discard();
+    ranking.replace(pristine.groups);
+    setJudgement(pristine.judgement);
+  };
   const [dragging, setDragging] = useState(false);
   const [triedSubmit, setTriedSubmit] = useState(false);
   const { notRankable, openness } = judgement;
@@ -132,6 +201,7 @@ export function RankingBoard({
 
   return (
     <div className="pb-28" data-testid="ranking-board" data-prompt-id={prompt.id} data-hydrated={hydrated}>
+      {draft.restored && <RestoredDraftNotice onDiscard={startOver} />}
       <div className="flex flex-col gap-5 lg:grid lg:grid-cols-[minmax(0,5fr)_minmax(0,7fr)] lg:items-start lg:gap-6">
         <div className="contents lg:sticky lg:top-20 lg:flex lg:max-h-[calc(100vh-11rem)] lg:flex-col lg:gap-4 lg:overflow-y-auto lg:pr-1">
           <PromptPanel text={prompt.text} messages={prompt.messages} guidelines={guidelines} />
@@ -176,6 +246,12 @@ export function RankingBoard({
         onSubmit={trySubmit}
       />
 
+      <StaleSubmitDialog
+        open={saving.stale !== null}
+        editing={mode === "edit"}
+        onKeepTheirs={saving.keepTheirs}
+        onSeeTheirs={saving.seeTheirs}
+      />
       <KeyMapDialog open={dialog === "keys"} onClose={() => setDialog(null)} count={count} />
       <UntouchedOrderDialog
         open={dialog === "untouched"}

@@ -68,9 +68,11 @@ export function useBoardKeys({
       if (ranking.selectPlace(Number(event.key))) event.preventDefault();
       return;
     }
-    // Arrows on a focused radio button move through the openness scale, as they should.
+    // Arrows on a focused radio button move through the openness scale, as they should; the letter
+    // keys still move cards (after a click on an openness option, focus stays on its radio button).
     const id = ranking.selected;
-    if (id === null || rankingLocked || isChoiceInput(event.target)) return;
+    if (id === null || rankingLocked) return;
+    if (isChoiceInput(event.target) && event.key.startsWith("Arrow")) return;
     const onHandle = Boolean(target?.closest("[data-drag-handle]"));
     if (event.key === "ArrowUp" || event.key === "k") {
       if (onHandle && event.key === "ArrowUp") return;

@@ -58,6 +58,8 @@ export function useRanking(responses: BoardResponse[], initialRanking?: Groups) 
     /** Nothing moved or tied since the board opened: the order is still the shuffled one shown. */
     untouched: groups.every((g) => g.length === 1) && order.every((id, i) => id === shownOrder[i]),
     announce: setAnnouncement,
+    /** Puts back a whole ranking (a restored draft, or starting over). */
+    replace: (next: Groups) => setGroups(next),
     select,
     /** Selects the card at a place of the order (1 is the top); false when there is none. */
     selectPlace(place: number): boolean {

@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import type { z } from "zod";
+import { z } from "zod";
 import { getDb } from "@/lib/db";
 import {
   createApiToken,
@@ -19,6 +19,7 @@ import { formAction, type FormActionState } from "@/lib/http/action";
 import { parseOrThrow } from "@/lib/http/body";
 import type { SessionUser } from "@/lib/auth/roles";
 import { createUser, newUserSchema } from "@/lib/auth/users";
+import { resumeAnnotator } from "@/lib/annotations/quality";
 
 export type AdminActionState = FormActionState & { token?: string };
 
@@ -75,5 +76,14 @@ export async function updateDatasetAction(_: AdminActionState, formData: FormDat
     updateDatasetSettings(getDb(), input);
     revalidatePath(`/datasets/${input.slug}`);
     return { message: "Saved." };
+  });
+}
+
+const resumeSchema = z.object({ pauseId: z.coerce.number().int().positive() });
+
+export async function resumeAnnotatorAction(_: AdminActionState, formData: FormData): Promise<AdminActionState> {
+  return adminAction(resumeSchema, formData, (admin, input) => {
+    resumeAnnotator(getDb(), input.pauseId, admin.id);
+    return { message: "Resumed; their checks count again from now." };
   });
 }

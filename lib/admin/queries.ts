@@ -5,6 +5,7 @@ import type { Db } from "@/db";
 import { QUEUE_ORDER_NAMES, RANKING_MODES, ROLES, type Role } from "@/db/schema";
 import { median } from "@/lib/annotations/agreement";
 import { hashApiToken } from "@/lib/auth/session";
+import { datasetQualitySettings, qualitySettingsSchema } from "@/lib/annotations/quality";
 import { refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { AppError } from "@/lib/errors";
 
@@ -216,6 +217,13 @@ export const datasetSettingsUpdateSchema = z.object({
   ),
   /** Left as it is when the form does not send it. */
   rankingMode: z.enum(RANKING_MODES, { message: `The mode is one of ${RANKING_MODES.join(", ")}.` }).optional(),
+  /** Gold and attention checks, as percentages and seconds in the form; left as they are when not sent. */
+  goldPercent: numeric(z.number().min(0).max(100).optional()),
+  floorSeconds: numeric(z.number().min(0).max(3600).optional()),
+  floorSecondsPer1000Chars: numeric(z.number().min(0).max(3600).optional()),
+  minChecks: numeric(z.number().int().min(1).max(1000).optional()),
+  pauseGoldTau: numeric(z.number().min(-1).max(1).optional()),
+  pauseFastPercent: numeric(z.number().min(0).max(100).optional()),
   /** Left as it is when the form does not send it. */
   queueOrder: z
     .enum(QUEUE_ORDER_NAMES, { message: `The queue order is one of ${QUEUE_ORDER_NAMES.join(", ")}.` })
@@ -237,6 +245,25 @@ export function updateDatasetSettings(db: Db, input: z.infer<typeof datasetSetti
       input.slug,
     );
   if (result.changes === 0) throw new AdminError(`There is no dataset "${input.slug}".`, "not-found");
+  if (input.goldPercent !== undefined) {
+    const id = db.$client.prepare<[string], number>("select id from datasets where slug = ?").pluck().get(input.slug)!;
+    const current = datasetQualitySettings(db, id);
+    const pauseGoldTau = input.pauseGoldTau ?? current.pauseGoldTau;
+    const pauseFastShare = input.pauseFastPercent === undefined ? current.pauseFastShare : input.pauseFastPercent / 100;
+    const quality = qualitySettingsSchema.parse({
+      ...current,
+      goldRate: input.goldPercent / 100,
+      floorSeconds: input.floorSeconds ?? current.floorSeconds,
+      floorSecondsPer1000Chars: input.floorSecondsPer1000Chars ?? current.floorSecondsPer1000Chars,
+      minChecks: input.minChecks ?? current.minChecks,
+      pauseGoldTau,
+      pauseFastShare,
+      // The warning sits between the pause and a clean record: a fifth of the way back for tau, half for the share.
+      warnGoldTau: Math.min(1, pauseGoldTau + 0.2),
+      warnFastShare: pauseFastShare / 2,
+    });
+    db.$client.prepare("update datasets set quality = ? where id = ?").run(JSON.stringify(quality), id);
+  }
   // Start computing the order's priorities now (in a child process), not when the first annotator
   // asks, even if a fit for the dataset page has just run (it wrote no priorities under the old order).
   if (input.queueOrder === "uncertain-openness" || input.queueOrder === "uncertain-rewards") {

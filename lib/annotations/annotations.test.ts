@@ -224,6 +224,56 @@ describe("saveAnnotation", () => {
   });
 });
 
+describe("a stale board's write", () => {
+  it("is refused with the stored version when another tab submitted first, and nothing is written", () => {
+    const { prompts } = addDataset(temp.db, { promptCount: 1 });
+    const alice = addUser(temp.db, "alice");
+    const promptId = prompts[0]!.id;
+    const ids = prompts[0]!.responseIds;
+    const forward = ids.map((id) => [id]);
+    const backward = forward.slice().reverse();
+    // Two tabs opened the same prompt; the first submits.
+    const first = saveAnnotation(temp.db, alice, input(promptId, forward, { baseVersion: null }));
+    const before = snapshot();
+    let refused: unknown;
+    try {
+      saveAnnotation(temp.db, alice, input(promptId, backward, { baseVersion: null }));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(AppError);
+    expect(refused).toMatchObject({
+      kind: "conflict",
+      details: { stale: true, annotationId: first.annotation.id, updatedAt: first.annotation.updatedAt.getTime() },
+    });
+    expect(snapshot()).toEqual(before);
+
+    // An edit opened on the current version goes through; one opened on an older version does not.
+    const base = first.annotation.updatedAt.getTime();
+    const edited = editAnnotation(temp.db, alice, first.annotation.id, {
+      ranking: backward,
+      openness: 1,
+      notRankable: false,
+      baseVersion: base,
+    });
+    expect(edited.annotation.updatedAt.getTime()).toBeGreaterThan(base);
+    expect(() =>
+      editAnnotation(temp.db, alice, first.annotation.id, {
+        ranking: forward,
+        openness: 0,
+        notRankable: false,
+        baseVersion: base,
+      }),
+    ).toThrow(/changed .* after you opened it/);
+    expect(temp.db.select().from(schema.annotations).get()).toMatchObject({ ranking: backward, openness: 1 });
+    // Without a base version (an API client resubmitting on purpose) the write replaces the stored one.
+    expect(saveAnnotation(temp.db, alice, input(promptId, forward)).revised).toBe(true);
+    // A base version for an annotation that does not exist yet is not a conflict: nothing is replaced.
+    const bob = addUser(temp.db, "bob");
+    expect(saveAnnotation(temp.db, bob, input(promptId, forward, { baseVersion: 12345 })).revised).toBe(false);
+  });
+});
+
 describe("the rule for writing an annotation", () => {
   const rank = (promptId: number, responseIds: number[]) => input(promptId, [responseIds]);
   const refusal = (run: () => unknown) => {

@@ -4,7 +4,7 @@ import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { RankingGroups } from "@/db/schema";
 import { AppError } from "@/lib/errors";
-import { writeAnnotation, type Annotation } from "@/lib/datasets/writer";
+import { storedAnnotation, writeAnnotation, type Annotation } from "@/lib/datasets/writer";
 import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness/scale";
 import {
   promptResponses,
@@ -13,6 +13,7 @@ import {
   type DisplayedResponse,
 } from "@/lib/annotations/queue";
 import { labelsByResponseId } from "@/lib/annotations/labels";
+import { activePause, enforceQuality } from "@/lib/annotations/quality";
 import { annotationWriteRefusal } from "@/lib/annotations/write-rule";
 import type { ChatMessage } from "@/lib/datasets/conversation";
 import { annotationsReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
@@ -42,6 +43,13 @@ const annotationFields = {
   notRankableReason: z.string().trim().max(2000).nullable().optional(),
   comment: z.string().trim().max(MAX_COMMENT_CHARS).nullable().optional(),
   durationMs: z.number().int().min(0).max(MAX_DURATION_MS).nullable().optional(),
+  /**
+   * The version the board was opened on: null for a new annotation, else the annotation's
+   * updatedAt (epoch ms). When the stored annotation is no longer that version (another tab or
+   * device submitted meanwhile) the write is refused with 409 instead of replacing it unseen.
+   * Left out, the write replaces whatever is stored (an API client resubmitting on purpose).
+   */
+  baseVersion: z.number().int().nonnegative().nullable().optional(),
 };
 
 function checkOpenness(
@@ -138,12 +146,14 @@ export function saveAnnotation(
 ): SaveResult {
   // A prompt an import has staged but not landed does not exist yet for anyone (lib/datasets/import-staging.ts).
   const prompt = db
-    .select({ id: schema.prompts.id })
+    .select({ id: schema.prompts.id, datasetId: schema.prompts.datasetId })
     .from(schema.prompts)
     .innerJoin(schema.datasets, eq(schema.datasets.id, schema.prompts.datasetId))
     .where(and(eq(schema.prompts.id, input.promptId), eq(schema.datasets.importStaging, false)))
     .get();
   if (!prompt) throw new AppError("not-found", `There is no prompt ${input.promptId}.`);
+  const pause = activePause(db, prompt.datasetId, annotatorId);
+  if (pause) throw new AppError("forbidden", pause.reason, { paused: true });
 
   let ranking: RankingGroups = [];
   if (!input.notRankable || input.ranking.length) {
@@ -156,6 +166,8 @@ export function saveAnnotation(
   }
   return db.transaction(
     (tx) => {
+      if (input.baseVersion !== undefined)
+        refuseStaleWrite(tx as unknown as Db, prompt.id, annotatorId, input.baseVersion);
       const refusal = annotationWriteRefusal(tx as unknown as Db, prompt.id, annotatorId, now.getTime());
       if (refusal) throw refusal;
       const { annotation, outcome } = writeAnnotation(
@@ -173,9 +185,29 @@ export function saveAnnotation(
         "revise",
       );
       releaseLease(tx as unknown as Db, prompt.id, annotatorId);
+      // The same connection, inside this transaction: a pause lands with the save that earned it.
+      enforceQuality(db, prompt.datasetId, annotatorId);
       return { annotation, revised: outcome !== "created" };
     },
     { behavior: "immediate" },
+  );
+}
+
+/** What a 409 for a stale write carries: the version stored now, for the board's "see the newer one". */
+export type StaleWriteDetails = { stale: true; annotationId: number; updatedAt: number };
+
+/** Throws a conflict when the annotator's stored annotation of the prompt is not the version `baseVersion` names. */
+function refuseStaleWrite(db: Db, promptId: number, annotatorId: number, baseVersion: number | null): void {
+  const stored = storedAnnotation(db, promptId, annotatorId);
+  const storedVersion = stored ? stored.updatedAt.getTime() : null;
+  if (storedVersion === baseVersion || !stored) return;
+  const details: StaleWriteDetails = { stale: true, annotationId: stored.id, updatedAt: storedVersion! };
+  throw new AppError(
+    "conflict",
+    baseVersion === null
+      ? "You already submitted this prompt (in another tab or window); this ranking was not saved over it."
+      : "This annotation changed (in another tab or window) after you opened it; your changes were not saved over it.",
+    details,
   );
 }
 

@@ -33,6 +33,32 @@ function promptIdOf(result: ReturnType<typeof nextPrompt>): number | null {
 }
 
 describe("queue", () => {
+  it("prefetches the prompt after the one on screen, and a reload still shows the one on screen", () => {
+    const { prompts } = addDataset(temp.db, { promptCount: 3, k: 1 });
+    const dataset = findQueueDataset(temp.db)!;
+    const alice = addUser(temp.db, "alice");
+    const now = new Date("2030-01-01T10:00:00Z");
+    const later = (ms: number) => new Date(now.getTime() + ms);
+    const onScreen = promptIdOf(nextPrompt(temp.db, dataset, alice, now))!;
+    const ahead = promptIdOf(nextPrompt(temp.db, dataset, alice, later(1000), "fill", onScreen))!;
+    expect(ahead).not.toBeNull();
+    expect(ahead).not.toBe(onScreen);
+    // Asking again ahead of the same prompt answers the same prefetched one, not a third.
+    expect(promptIdOf(nextPrompt(temp.db, dataset, alice, later(2000), "fill", onScreen))).toBe(ahead);
+    // A reload (no aheadOf) shows the prompt on screen, even once the prefetch was claimed after it.
+    expect(promptIdOf(nextPrompt(temp.db, dataset, alice, later(3000)))).toBe(onScreen);
+    // The prefetch renewed the lease of the prompt on screen: it outlives its first lease.
+    const lease = temp.db.select().from(schema.assignments).where(eq(schema.assignments.promptId, onScreen)).get()!;
+    expect(lease.leasedUntil.getTime()).toBe(later(3000).getTime() + LEASE_MS);
+    // Both are held: with k = 1 another annotator gets the third prompt only.
+    const bob = addUser(temp.db, "bob");
+    const third = prompts.map((p) => p.id).find((id) => id !== onScreen && id !== ahead);
+    expect(promptIdOf(nextPrompt(temp.db, dataset, bob, later(4000)))).toBe(third);
+    // Once the prompt on screen is submitted, the prefetched one is the next.
+    annotate(dataset, alice, onScreen, prompts.find((p) => p.id === onScreen)!.responseIds);
+    expect(promptIdOf(nextPrompt(temp.db, dataset, alice, later(5000)))).toBe(ahead);
+  });
+
   it("hands the last slot of a prompt to one annotator only, until the lease expires", () => {
     const { prompts } = addDataset(temp.db, { promptCount: 1, k: 2 });
     const dataset = findQueueDataset(temp.db)!;

@@ -4,6 +4,7 @@ import type { QueueOrderName } from "@/db/schema";
 import { refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { hashString, seededRandom, shuffled } from "@/lib/random";
 import { responseLabel } from "@/lib/annotations/labels";
+import { activePause, datasetQualitySettings, drawsGold, goldPromptFor } from "@/lib/annotations/quality";
 import type { ChatMessage } from "@/lib/datasets/conversation";
 
 /** How long a prompt handed out by the queue stays reserved for its annotator. */
@@ -47,7 +48,11 @@ export type QueuedPrompt = {
   progress: QueueProgress;
 };
 
-export type QueueResult = QueuedPrompt | { status: "done"; dataset: QueueDataset; progress: QueueProgress };
+export type QueueResult =
+  | QueuedPrompt
+  | { status: "done"; dataset: QueueDataset; progress: QueueProgress }
+  /** The quality checks paused this annotator on the dataset (lib/annotations/quality.ts); `reason` says why. */
+  | { status: "paused"; dataset: QueueDataset; progress: QueueProgress; reason: string };
 
 const datasetColumns = {
   id: schema.datasets.id,
@@ -161,17 +166,27 @@ export const QUEUE_ORDER_DESCRIPTIONS: Record<QueueOrder, string> = {
   "uncertain-rewards": "The latest run's least certain prompts first",
 };
 
+/**
+ * Gold prompts stay out of the regular orders (the queue mixes them in itself). Probed in a
+ * subquery by rowid: naming p.gold in the outer query would make its indexes non-covering, and
+ * SQLite would then walk another order's index and sort.
+ */
+const notGold = sql`and not exists (select 1 from prompts g where g.id = p.id and g.gold is not null)`;
+
 /** The query for the first prompt open to this annotator in the given order (exported for its query-plan test). */
 export function firstOpenPromptQuery(
   dataset: QueueDataset,
   annotatorId: number,
   at: number,
   order: QueueOrder = "fill",
+  except: number | null = null,
 ) {
   const k = dataset.annotationsPerPrompt;
   return sql`
     select p.id as id from prompts p
     where p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and ${openToMe(annotatorId, at, k)}
+      ${notGold}
+      ${except === null ? sql`` : sql`and p.id != ${except}`}
     order by ${QUEUE_ORDERS[order]}
     limit 1`;
 }
@@ -225,7 +240,8 @@ export function queueProgress(
 
 /**
  * The prompt this annotator should rank next, leased to them for LEASE_MS. A live lease they
- * already hold comes back first (reloading the page shows the same prompt). Runs in an immediate
+ * already hold comes back first (reloading the page shows the same prompt). With `aheadOf` (the
+ * prompt on their screen) it is the prompt after that one, fetched while they work on it. Runs in an immediate
  * transaction, so two annotators can never both take a prompt's last slot.
  */
 export function nextPrompt(
@@ -234,22 +250,55 @@ export function nextPrompt(
   annotatorId: number,
   now: Date = new Date(),
   order: QueueOrder = dataset.queueOrder ?? "fill",
+  aheadOf: number | null = null,
 ): QueueResult {
   const at = now.getTime();
+  // Prefetching (aheadOf: the prompt on screen): the one after it is leased a millisecond shorter
+  // than the one on screen, whose lease is renewed, so a reload still shows the one on screen.
+  const leasedUntil = new Date(at + LEASE_MS - (aheadOf === null ? 0 : 1));
+  const pause = activePause(db, dataset.id, annotatorId);
+  if (pause)
+    return { status: "paused", dataset, progress: queueProgress(db, dataset, annotatorId, now), reason: pause.reason };
+  const quality = datasetQualitySettings(db, dataset.id);
   refreshQueuePriorities(db, dataset.id, order);
   // A lease lost to a power cut only hands the prompt out again, as an expired one does: its
   // commit need not wait for the disk (half of the fsyncs of the annotation loop).
   const promptId = withoutCommitSync(db, () =>
     db.transaction(
       (tx) => {
+        if (aheadOf !== null) {
+          tx.update(schema.assignments)
+            .set({ leasedUntil: new Date(at + LEASE_MS) })
+            .where(
+              and(
+                eq(schema.assignments.promptId, aheadOf),
+                eq(schema.assignments.annotatorId, annotatorId),
+                eq(schema.assignments.skipped, false),
+                sql`${schema.assignments.leasedUntil} > ${at}`,
+              ),
+            )
+            .run();
+        }
+        const notAhead = aheadOf === null ? sql`1` : sql`p.id != ${aheadOf}`;
         const held = tx.get<{ id: number }>(sql`
         select p.id as id from assignments s join prompts p on p.id = s.prompt_id
         where s.annotator_id = ${annotatorId} and s.skipped = 0 and s.leased_until > ${at} and p.dataset_id = ${dataset.id}
+          and ${notAhead}
           and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
         order by s.leased_until desc limit 1`);
-        const chosen = held ?? tx.get<{ id: number }>(firstOpenPromptQuery(dataset, annotatorId, at, order));
+        // Gold prompts come silently, at the dataset's rate, drawn per hand-out (the annotator's count of answers).
+        const handout = () =>
+          (aheadOf === null ? 0 : 1) +
+          (tx.get<{ n: number }>(sql`
+            select count(*) as n from annotations a cross join prompts p on p.id = a.prompt_id
+            where a.annotator_id = ${annotatorId} and p.dataset_id = ${dataset.id}`)?.n ?? 0);
+        const gold =
+          held || !drawsGold(quality, dataset.id, annotatorId, handout())
+            ? null
+            : goldPromptFor(tx as unknown as Db, dataset.id, annotatorId, at, aheadOf);
+        const chosen =
+          held ?? gold ?? tx.get<{ id: number }>(firstOpenPromptQuery(dataset, annotatorId, at, order, aheadOf));
         if (!chosen) return null;
-        const leasedUntil = new Date(at + LEASE_MS);
         tx.insert(schema.assignments)
           .values({ promptId: chosen.id, annotatorId, leasedUntil, skipped: false })
           .onConflictDoUpdate({
@@ -280,7 +329,7 @@ export function nextPrompt(
     dataset,
     prompt,
     responses: responsesInDisplayOrder(promptId, annotatorId, promptResponses(db, promptId)),
-    leasedUntil: new Date(at + LEASE_MS),
+    leasedUntil,
     progress,
   };
 }

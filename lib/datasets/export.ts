@@ -52,6 +52,8 @@ export const exportOptionsSchema = z
     skip_not_rankable: flag.default(false),
     /** Keep only annotations a reviewer accepted (in their current version). */
     accepted_only: flag.default(false),
+    /** Include the gold (check) prompts and the annotators' answers to them; left out by default. */
+    include_gold: flag.default(false),
     /** A training run of this dataset whose rewards are added to each response. */
     run: numeric(
       z.number({ message: "run is a training run id." }).int().positive("run is a training run id.").optional(),
@@ -126,9 +128,9 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
 export function* exportPages(db: Db, datasetId: number, options: ExportOptions): Generator<string[]> {
   checkExport(db, datasetId, options);
   const sqlite = db.$client;
-  const pagePrompts = sqlite.prepare<[number, number, number], PromptRow>(
+  const pagePrompts = sqlite.prepare<[number, number, number], PromptRow & { gold: string | null }>(
     // "+dataset_id" keeps SQLite on the rowid range instead of sorting the whole dataset per page.
-    "select id, external_id, text, messages, openness, metadata from prompts where +dataset_id = ? and id > ? order by id limit ?",
+    "select id, external_id, text, messages, openness, metadata, gold from prompts where +dataset_id = ? and id > ? order by id limit ?",
   );
   // Only the id range is filtered here, not the dataset: joining prompts lets SQLite scan the whole
   // dataset for every page (quadratic). Rows of other datasets in the range are never looked up.
@@ -163,6 +165,8 @@ export function* exportPages(db: Db, datasetId: number, options: ExportOptions):
 
     const page: string[] = [];
     for (const prompt of prompts) {
+      // Gold prompts are checks of the annotators, not data: their answers would count the checks twice.
+      if (prompt.gold !== null && !options.include_gold) continue;
       const responses = responsesByPrompt.get(prompt.id) ?? [];
       const externalIdOf = new Map(responses.map((r) => [r.id, r.external_id]));
       let annotations = annotationsByPrompt.get(prompt.id) ?? [];

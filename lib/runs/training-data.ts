@@ -61,7 +61,8 @@ export function datasetTrainingStats(db: Db): DatasetTrainingStats[] {
 /**
  * A dataset's ranked prompts as ml/ training prompts (ids are the database ids as strings), with
  * the openness lib/openness/resolve.ts gives them (with the policy "estimate", the dataset's
- * openness estimate from the prompt's text and rankings); a prompt left out is counted.
+ * openness estimate from the prompt's text and rankings); a prompt left out is counted. Gold (check)
+ * prompts' answers are not trained on: they test the annotators.
  */
 export function loadTrainingPrompts(
   db: Db,
@@ -85,7 +86,7 @@ export function loadTrainingPrompts(
     .prepare(
       `select a.prompt_id as promptId, a.ranking, a.openness from annotations a
          join prompts p on p.id = a.prompt_id
-        where p.dataset_id = ? and a.not_rankable = 0${acceptedOnly ? ` and ${acceptedSql("a")}` : ""} order by a.id`,
+        where p.dataset_id = ? and p.gold is null and a.not_rankable = 0${acceptedOnly ? ` and ${acceptedSql("a")}` : ""} order by a.id`,
     )
     .all(datasetId) as { promptId: number; ranking: string; openness: number | null }[];
 

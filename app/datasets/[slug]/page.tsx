@@ -4,6 +4,7 @@ import { getDb } from "@/lib/db";
 import { HistogramChart } from "@/components/datasets/histogram-chart";
 import { ProgressBar } from "@/components/datasets/progress-bar";
 import { SortableTable } from "@/components/datasets/sortable-table";
+import { plural } from "@/lib/utils";
 import { PromptBrowser } from "@/components/datasets/prompt-browser";
 import { OpennessEstimateSummary } from "@/components/datasets/openness-estimate-summary";
 import { AutoRefresh } from "@/components/runs/auto-refresh";
@@ -23,6 +24,7 @@ import { Button, buttonVariants } from "@/components/ui/button";
 import { Card, cardVariants } from "@/components/ui/card";
 import { Choice, CompactInput, CompactSelect, fieldRowVariants } from "@/components/ui/field";
 import { PageSection } from "@/components/ui/page-header";
+import { annotatorQuality, datasetQualitySettings, goldPromptCount, QUALITY_WINDOW } from "@/lib/annotations/quality";
 import { cn } from "@/lib/utils";
 
 export const dynamic = "force-dynamic";
@@ -102,6 +104,11 @@ export default async function Page({
   const t = AGREEMENT_THRESHOLDS;
   const flaggedPrompts = summary.flaggedPrompts;
   const flaggedAnnotators = annotators.filter((a) => a.flagged).length;
+  const quality = {
+    settings: datasetQualitySettings(db, row.id),
+    rows: annotatorQuality(db, row.id),
+    goldPrompts: goldPromptCount(db, row.id),
+  };
   const exportBase = `/api/datasets/${dataset.slug}/export`;
   const basePath = `/datasets/${dataset.slug}`;
 
@@ -323,6 +330,42 @@ export default async function Page({
               compared: a.comparedPrompts,
               tau: a.tauVsConsensus,
               seconds: a.medianSeconds,
+            },
+          }))}
+        />
+      </PageSection>
+
+      <PageSection id="quality" title="Quality checks" className="space-y-2">
+        <p className="text-sm text-slate-600">
+          Each annotator&apos;s last {QUALITY_WINDOW} annotations since they were last resumed: mean τ-b with the known
+          answers of gold prompts ({Math.round(quality.settings.goldRate * 100)}% of hand-outs), and the share faster
+          than {quality.settings.floorSeconds} s + {quality.settings.floorSecondsPer1000Chars} s per 1,000 characters of
+          responses. Pause below τ-b {quality.settings.pauseGoldTau} or at{" "}
+          {Math.round(quality.settings.pauseFastShare * 100)}% too fast, after {quality.settings.minChecks} checks.{" "}
+          {plural(quality.goldPrompts, "gold prompt")}.
+        </p>
+        <SortableTable
+          caption="Annotators' gold agreement and too-fast share"
+          testId="quality-table"
+          initialSort={{ key: "gold" }}
+          columns={[
+            { key: "name", label: "Annotator" },
+            { key: "gold", label: "Gold τ-b", numeric: true, digits: 2 },
+            { key: "goldCount", label: "Gold answers", numeric: true },
+            { key: "fast", label: "Too fast %", numeric: true },
+            { key: "timed", label: "Timed", numeric: true },
+            { key: "status", label: "Status" },
+          ]}
+          rows={quality.rows.map((q) => ({
+            id: q.annotatorId,
+            flagged: q.level !== "ok" || q.pause !== null,
+            cells: {
+              name: q.name,
+              gold: q.gold.meanTau,
+              goldCount: q.gold.count,
+              fast: q.fast.share === null ? null : Math.round(q.fast.share * 100),
+              timed: q.fast.count,
+              status: q.pause ? "paused" : q.level === "warn" ? "warned" : "ok",
             },
           }))}
         />

@@ -33,8 +33,10 @@ export default async function EditAnnotationPage({ params }: { params: Promise<{
         </p>
       </header>
       <AnnotationBoard
-        key={annotation.id}
+        // A newer version (saved in another tab) remounts the board on it.
+        key={`${annotation.id}-${annotation.updatedAt.getTime()}`}
         pairwise={pairwise}
+        userId={user.id}
         annotation={annotation}
         prompt={mine.prompt}
         responses={mine.responses}

@@ -7,11 +7,15 @@ import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-const query = z.object({ dataset: z.string().optional() });
+const query = z.object({
+  dataset: z.string().optional(),
+  /** The prompt on the caller's screen: claim the one after it (a prefetch), renewing its lease. */
+  ahead: z.coerce.number().int().positive().optional(),
+});
 
 /**
  * POST /api/queue/next?dataset=slug: claims the caller's next prompt (leased to them), or status
- * "done". A POST because it takes a lease: a GET must not change anything (prefetchers, crawlers).
+ * "done"; with `ahead=<prompt id>` the prompt after that one (prefetched while the caller works). A POST because it takes a lease: a GET must not change anything (prefetchers, crawlers).
  */
 export const POST = route({ access: "annotator", query }, ({ user, query }) => {
   const db = getDb();
@@ -22,5 +26,7 @@ export const POST = route({ access: "annotator", query }, ({ user, query }) => {
       query.dataset ? `There is no dataset "${query.dataset}".` : "There are no datasets yet.",
     );
   }
-  return writeWhenUnlocked(db, () => nextPrompt(db, dataset, user.id));
+  return writeWhenUnlocked(db, () =>
+    nextPrompt(db, dataset, user.id, new Date(), dataset.queueOrder ?? "fill", query.ahead ?? null),
+  );
 });

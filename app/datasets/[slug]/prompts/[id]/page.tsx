@@ -6,6 +6,10 @@ import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db";
 import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
 import { requirePageUser } from "@/lib/auth/session";
+import { ActionForm, SubmitButton } from "@/components/admin/action-form";
+import { CompactSelect, fieldRowVariants } from "@/components/ui/field";
+import { setGoldAction } from "@/lib/annotations/gold-actions";
+import { goldOf } from "@/lib/annotations/quality";
 import { currentReviewState, promptReviewHistory, revisionCounts } from "@/lib/annotations/review";
 import { nextPromptToReview } from "@/lib/datasets/prompt-search";
 import { ReviewPanel, type ReviewItem } from "@/components/review/review-panel";
@@ -38,6 +42,7 @@ export default async function Page({
   const prompt = getPromptDetail(db, dataset.id, promptId, runId, { acceptedOnly });
   if (!prompt) notFound();
   const history = promptReviewHistory(db, prompt.id);
+  const gold = goldOf(db, prompt.id);
   const edits = revisionCounts(db, prompt.id);
   const nextToReview = nextPromptToReview(db, dataset.id, prompt.id);
 
@@ -101,6 +106,32 @@ export default async function Page({
           {runId !== undefined && <> · rewards of run #{runId}</>}
         </p>
       </div>
+
+      <ActionForm
+        action={setGoldAction}
+        className={fieldRowVariants({ card: true })}
+        label="Gold answer"
+        testId="gold-form"
+      >
+        <input type="hidden" name="promptId" value={prompt.id} />
+        <CompactSelect
+          label="Gold check: the known answer"
+          name="best"
+          defaultValue={gold ? ("best" in gold ? String(gold.best) : "keep") : "none"}
+          data-testid="gold-best"
+        >
+          <option value="none">not a gold prompt</option>
+          {gold && "ranking" in gold && <option value="keep">the known ranking (imported)</option>}
+          {prompt.responses.map((r) => (
+            <option key={r.id} value={r.id}>
+              Response {label.get(r.id)}
+            </option>
+          ))}
+        </CompactSelect>
+        <SubmitButton size="sm" variant="secondary" data-testid="gold-save">
+          Save
+        </SubmitButton>
+      </ActionForm>
 
       <Table data-testid="prompt-rankings">
         <caption className="sr-only">Each annotator&apos;s rank of each response (= marks a tie)</caption>
