@@ -5,6 +5,7 @@ import reactHooks from "eslint-plugin-react-hooks";
 import drizzle from "eslint-plugin-drizzle";
 import prettier from "eslint-config-prettier";
 import globals from "globals";
+import layers from "./lint/layers.mjs";
 
 export default tseslint.config(
   {
@@ -30,6 +31,63 @@ export default tseslint.config(
       "drizzle/enforce-update-with-where": ["error", { drizzleObjectName: ["db", "tx"] }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+    },
+  },
+  {
+    // The model library is pure TypeScript over tfjs: reusable without the app, testable alone.
+    files: ["ml/**/*.ts"],
+    plugins: { octorank: layers },
+    rules: {
+      "octorank/only-imports": [
+        "error",
+        {
+          within: "ml",
+          packages: ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "zod", "vitest", "fast-check"],
+        },
+      ],
+    },
+  },
+  {
+    files: ["app/**/*.{ts,tsx}", "components/**/*.{ts,tsx}", "proxy.ts", "instrumentation.ts"],
+    ignores: ["**/*.test.{ts,tsx}"],
+    plugins: { octorank: layers },
+    rules: {
+      "octorank/no-imports-from": [
+        "error",
+        { folders: ["db"], reason: "pages, routes and components reach the database through lib/" },
+      ],
+    },
+  },
+  {
+    files: ["lib/**/*.{ts,tsx}"],
+    ignores: ["**/*.test.{ts,tsx}", "lib/test-fixtures.ts", "lib/datasets/test-workers/**"],
+    plugins: { octorank: layers },
+    rules: {
+      "octorank/server-only": [
+        "error",
+        {
+          folders: ["db", "lib/db", "lib/process"],
+          builtins: ["fs", "child_process"],
+          packages: ["better-sqlite3", "drizzle-orm"],
+        },
+      ],
+    },
+  },
+  {
+    // Background work starts at the lowest priority, through lib/process.ts (spawnBackground).
+    files: ["lib/**/*.{ts,tsx}", "app/**/*.{ts,tsx}"],
+    ignores: ["lib/process.ts", "**/*.test.{ts,tsx}", "lib/datasets/test-workers/**"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: ["child_process", "node:child_process"].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: "Start processes through spawnBackground or startBackgroundJob (lib/process.ts).",
+          })),
+        },
+      ],
     },
   },
   {

@@ -1,5 +1,5 @@
 import { getDb } from "@/lib/db";
-import { ROLES } from "@/db/schema";
+import { ROLES } from "@/lib/domain";
 import { ConfirmSubmitButton } from "@/components/admin/confirm-submit";
 import { ActionForm, SubmitButton } from "@/components/admin/action-form";
 import {
@@ -13,7 +13,7 @@ import {
 import { listApiTokens, listUsers } from "@/lib/admin/queries";
 import { listDatasets } from "@/lib/datasets/queries";
 import { QUEUE_ORDER_DESCRIPTIONS } from "@/lib/annotations/queue";
-import { QUEUE_ORDER_NAMES } from "@/db/schema";
+import { QUEUE_ORDER_NAMES } from "@/lib/domain";
 import { requirePageUser } from "@/lib/auth/session";
 import { cardVariants } from "@/components/ui/card";
 import { CompactInput, CompactSelect, Field, fieldRowVariants } from "@/components/ui/field";

@@ -6,6 +6,7 @@
  * Ids are the dataset's external ids (those of its import and export files). Every response of a
  * listed prompt needs a reward; prompts left out of the file are left out of the run.
  */
+import "server-only";
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";

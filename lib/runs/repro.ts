@@ -3,6 +3,7 @@
  * ml/), ranked by an external annotator that stands for the synthetic ground truth, and two runs
  * on it, a fixed utility (log) and Octorank's openness-conditioned one, queued side by side.
  */
+import "server-only";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
@@ -12,8 +13,8 @@ import { requestRun } from "@/lib/runs/request-run";
 import type { RunRow } from "@/lib/runs/schemas";
 
 /**
- * Sized to finish both runs in about a minute on two cores (measured: 512 prompts, 2,000 steps,
- * ~25 s per run on wasm) while showing the effect clearly on the held-out prompts.
+ * Big enough to show the effect clearly on the held-out prompts, small enough that a researcher
+ * waits for both runs rather than coming back later (`npm run bench -- paper` times them).
  */
 export const REPRO = { prompts: 512, seed: 1, steps: 2000, heldOutShare: 0.2 } as const;
 
@@ -64,14 +65,21 @@ export function ensureSyntheticLengthDataset(db: Db, prompts: number = REPRO.pro
   });
 }
 
-/** Creates (or reuses) the synthetic dataset and queues a log and a conditioned run on it. */
-export function reproducePaper(db: Db, userId: number): { datasetSlug: string; log: RunRow; conditioned: RunRow } {
+/**
+ * Creates (or reuses) the synthetic dataset and queues a log and a conditioned run on it, of
+ * REPRO.steps each unless told otherwise (the benchmark tries other lengths).
+ */
+export function reproducePaper(
+  db: Db,
+  userId: number,
+  { steps = REPRO.steps }: { steps?: number } = {},
+): { datasetSlug: string; log: RunRow; conditioned: RunRow } {
   const dataset = ensureSyntheticLengthDataset(db);
   const base = {
     datasetId: dataset.id,
     heldOutShare: REPRO.heldOutShare,
     seed: REPRO.seed,
-    train: { steps: REPRO.steps },
+    train: { steps },
   };
   const by = { userId, origin: "repro" } as const;
   const log = requestRun(db, { ...base, utility: "log", name: "Paper repro: log (fixed utility)" }, by);

@@ -7,7 +7,7 @@ import { numeric } from "@/lib/validation";
 import { AppError, type ErrorKind } from "@/lib/errors";
 import { missingOpennessSchema } from "@/lib/openness/resolve";
 import { type schema } from "@/db";
-import type { RunStatus } from "@/db/schema";
+import type { RunStatus } from "@/lib/domain";
 import { UTILITY_NAMES, type UtilityName } from "@/ml/utility";
 import { VERDICT_KINDS } from "@/ml/verdict";
 
