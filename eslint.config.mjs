@@ -91,6 +91,44 @@ export default tseslint.config(
     },
   },
   {
+    // ml/ is one library behind ml/index.ts: everything outside it imports `@/ml`, never a module
+    // inside (ml's own files import their siblings).
+    files: ["**/*.{ts,tsx,mts,cts,js,mjs}"],
+    ignores: ["ml/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(@/|(\\./|(\\.\\./)+))ml/(?!index$)",
+              message: "Import ml/ through its index: `@/ml`.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A spec's `test` comes with its worker's own server and database (e2e/fixtures.ts).
+    files: ["e2e/**/*.ts"],
+    ignores: ["e2e/fixtures.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "@playwright/test",
+              importNames: ["test"],
+              message: "Import `test` from ./fixtures: it starts this worker's server.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Preloaded with `node --require`: CommonJS by necessity.
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs" },

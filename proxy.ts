@@ -1,11 +1,15 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { crossSiteError } from "@/lib/http/body";
+import { foreignHostError } from "@/lib/http/host";
 
 /**
- * Runs before every page and API route except the file uploads (see `config`): refuses cross-site
- * API writes, and gives each page a Content-Security-Policy with a fresh script nonce.
+ * Runs before every page, server action and API route except the file uploads (see `config`):
+ * refuses a request naming another host (DNS rebinding) and cross-site API writes, and gives each
+ * page a Content-Security-Policy with a fresh script nonce.
  */
 export function proxy(request: NextRequest) {
+  const foreignHost = foreignHostError(request);
+  if (foreignHost) return Response.json({ error: foreignHost.message }, { status: 403 });
   if (request.nextUrl.pathname.startsWith("/api/")) {
     const crossSite = crossSiteError(request);
     return crossSite ? Response.json({ error: crossSite.message }, { status: 403 }) : NextResponse.next();

@@ -3,8 +3,8 @@
  *   [--every 24] [--train-every 24] [--steps 300] [--target-mae 0.1] [--target-accuracy 0.88]
  *   [--orders least-annotated,uncertain-openness,uncertain-rewards] [--seed 1] [--json]`
  *
- * Simulated annotators (ml/synthetic-annotations.ts) label a pool of synthetic prompts one
- * annotation at a time, in each queue order of ml/active.ts, up to `per-prompt` annotations per
+ * Simulated annotators (ml/simulation/synthetic-annotations.ts) label a pool of synthetic prompts one
+ * annotation at a time, in each queue order of ml/openness/active.ts, up to `per-prompt` annotations per
  * prompt. Every `every` annotations the text openness model is refitted and each pool prompt's
  * openness estimate (model combined with its tags) is scored against the true openness (MAE);
  * every `train-every` annotations a reward model is trained on the annotated prompts and its pair
@@ -14,20 +14,28 @@
  * target accuracy.
  */
 import { parseArgs } from "node:util";
-import { ACTIVE_QUEUE_ORDERS, type ActiveQueueOrder, isActiveQueueOrder, orderQueue, rewardMargin } from "../ml/active";
-import { initBackend } from "../ml/backend";
-import { type AnnotatedPrompt, meanTag, tagSpread, tagsOf, withTags } from "../ml/openness-eval";
-import { fitTextOpennessOn } from "../ml/openness-text";
-import { mulberry32 } from "../ml/rng";
-import { loadRewardModel } from "../ml/scoring";
 import {
+  ACTIVE_QUEUE_ORDERS,
+  type ActiveQueueOrder,
+  isActiveQueueOrder,
+  orderQueue,
+  rewardMargin,
+  initBackend,
+  type AnnotatedPrompt,
+  meanTag,
+  tagSpread,
+  tagsOf,
+  withTags,
+  fitTextOpennessOn,
+  mulberry32,
+  loadRewardModel,
   type SimulatedPrompt,
   simulateAnnotation,
   simulatedAnnotators,
   syntheticOpennessPrompts,
-} from "../ml/synthetic-annotations";
-import { trainRewardModel } from "../ml/trainer";
-import type { TrainingPrompt } from "../ml/types";
+  trainRewardModel,
+  type TrainingPrompt,
+} from "@/ml";
 
 interface Checkpoint {
   annotations: number;

@@ -2,14 +2,19 @@
  * `npm run bench -- openness [--prompts 600] [--annotators 12] [--per-prompt 1,3] [--seed 1] [--json]`
  *
  * The two openness estimators (prompt text; rankings) on simulated annotators
- * (ml/synthetic-annotations.ts), each trained on 75% of the tagged prompts and judged on the rest
+ * (ml/simulation/synthetic-annotations.ts), each trained on 75% of the tagged prompts and judged on the rest
  * against the mean tag and against the annotators' own leave-one-annotator-out ceiling.
  */
 import { parseArgs } from "node:util";
-import { evaluateOpennessEstimator, type OpennessEvaluation } from "../ml/openness-eval";
-import { fitRankingOpenness } from "../ml/openness-rankings";
-import { fitTextOpennessOn } from "../ml/openness-text";
-import { annotateAll, simulatedAnnotators, syntheticOpennessPrompts } from "../ml/synthetic-annotations";
+import {
+  evaluateOpennessEstimator,
+  type OpennessEvaluation,
+  fitRankingOpenness,
+  fitTextOpennessOn,
+  annotateAll,
+  simulatedAnnotators,
+  syntheticOpennessPrompts,
+} from "@/ml";
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({

@@ -72,8 +72,8 @@ export async function run(argv: string[]): Promise<void> {
     }
     const f = (x: number | null) => (x === null ? "—" : x.toFixed(3));
     console.log(
-      `Reproduce the paper: ${REPRO.prompts} synthetic prompts (${Math.round(REPRO.heldOutShare * 100)}% held out), ` +
-        `${steps} steps per run, seed ${REPRO.seed}; dataset written in ${datasetSeconds.toFixed(1)} s.`,
+      `Reproduce the paper: ${REPRO.prompts} synthetic training prompts and ${REPRO.testPrompts} held-out ones ` +
+        `(unseen templates), ${steps} steps per run, seed ${REPRO.seed}; dataset written in ${datasetSeconds.toFixed(1)} s.`,
     );
     console.log("| utility | verdict (expected) | held-out accuracy | normalised gap | tracking | seconds |");
     console.log("|---|---|---|---|---|---|");

@@ -15,12 +15,19 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../ml/backend";
-import { featurizePrompts } from "../ml/features";
-import { syntheticLengthDataset } from "../ml/synthetic";
-import { TrainingSession, denseInputRows, fillBatch, prepareData, trainConfigSchema } from "../ml/trainer";
-import { forwardPlain, paramList } from "../ml/model";
-import { pairLoss } from "../ml/loss";
+import {
+  initBackend,
+  featurizePrompts,
+  syntheticLengthDataset,
+  TrainingSession,
+  denseInputRows,
+  fillBatch,
+  prepareData,
+  trainConfigSchema,
+  forwardPlain,
+  paramList,
+  pairLoss,
+} from "@/ml";
 
 const PY = "/usr/bin/python3";
 
@@ -65,6 +72,8 @@ export async function run(argv: string[]): Promise<void> {
   const log = (s: string) => {
     if (!values.json) console.log(s);
   };
+  // The ratio is only as good as the machine was quiet: the load goes out with it.
+  const loadAtStart = os.loadavg();
   const steps = Number(values.steps);
   const nPrompts = Number(values.prompts);
   const warmup = 20;
@@ -286,8 +295,10 @@ export async function run(argv: string[]): Promise<void> {
   }
 
   const ratio = torch ? stepsPerS / torch.steps_per_s : null;
+  const loadAtEnd = os.loadavg();
   const result = {
     machine: `${os.cpus()[0]?.model ?? "cpu"} x ${os.availableParallelism()}, node ${process.version}`,
+    load_average: { start: loadAtStart, end: loadAtEnd },
     backend,
     dim,
     hidden,
@@ -312,8 +323,13 @@ export async function run(argv: string[]): Promise<void> {
     repro_seconds: reproSeconds,
   };
   if (values.json) console.log(JSON.stringify(result, null, 2));
-  else
+  else {
+    const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(" ");
+    log(
+      `${result.machine}; load average ${load(loadAtStart)} at the start, ${load(loadAtEnd)} at the end (1, 5, 15 min)`,
+    );
     log(
       `ratio = octorank ${stepsPerS.toFixed(1)} steps/s / pytorch ${torch ? torch.steps_per_s.toFixed(1) : "n/a"} steps/s = ${ratio === null ? "n/a" : ratio.toFixed(2)}`,
     );
+  }
 }

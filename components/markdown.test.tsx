@@ -44,3 +44,61 @@ describe("Markdown", () => {
     expect(out).toContain('rel="noreferrer noopener nofollow"');
   });
 });
+
+describe("Markdown within its budget", () => {
+  const deepList = (depth: number) => Array.from({ length: depth }, (_, i) => "  ".repeat(i) + "- x").join("\n");
+
+  it("shows what would cost the parser too much as the plain text it is", () => {
+    for (const hostile of [
+      deepList(2000),
+      "- ".repeat(2450) + "x",
+      "> ".repeat(3000) + "x",
+      "[".repeat(100_000),
+      "**a".repeat(7000),
+      [
+        "|" + " a |".repeat(150),
+        "|" + "---|".repeat(150),
+        ...Array.from({ length: 300 }, () => "|" + " 1 |".repeat(150)),
+      ].join("\n"),
+    ]) {
+      const out = html(hostile);
+      expect(out).toContain('data-markdown="plain"');
+      expect(out).not.toContain("<li");
+      expect(out).not.toContain("<blockquote");
+      expect(out).not.toContain("<table");
+    }
+  });
+
+  it("still renders nesting and tables of the size real content has", () => {
+    const out = html(`${deepList(6)}\n\n> > quoted twice\n\n| a | b |\n|---|---|\n| 1 | 2 |`);
+    expect(out.match(/<ul/g)).toHaveLength(6);
+    expect(out.match(/<blockquote/g)).toHaveLength(2);
+    expect(out).toContain("<table");
+  });
+
+  it("typesets a few maths spans but shows thousands as their source", () => {
+    const many = Array.from({ length: 5000 }, (_, i) => `$x_${i}$`)
+      .join(" ")
+      .slice(0, 19_000);
+    const out = html(many);
+    expect(out).not.toContain('class="katex"');
+    expect(out).toContain("$x_1$");
+    expect(html("$\\frac{1}{2}$ and $x^2$").match(/class="katex"/g)).toHaveLength(2);
+  });
+
+  it("caps the sizes maths asks for, and stops runaway macros and nesting", () => {
+    const rule = html("$\\rule{3000px}{3000px}$");
+    const heights = [...rule.matchAll(/(?:height|border-right-width|border-top-width):\s*([\d.]+)em/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(heights.length).toBeGreaterThan(0);
+    expect(Math.max(...heights)).toBeLessThanOrEqual(20);
+    expect(html("$\\def\\a{\\a\\a}\\a$")).toContain("katex-error");
+    expect(html("$" + "\\frac{".repeat(400) + "1" + "}{2}".repeat(400) + "$")).not.toContain('class="katex"');
+  });
+
+  it("keeps deep indentation inside fenced code", () => {
+    const code = "```\n" + Array.from({ length: 40 }, (_, i) => " ".repeat(i * 2) + "- step").join("\n") + "\n```";
+    expect(html(code)).toContain("<pre");
+  });
+});

@@ -1,4 +1,4 @@
-import ReactMarkdown, { type Components } from "react-markdown";
+import renderMarkdown, { type Components, type Options } from "react-markdown";
 import remarkGfm from "remark-gfm";
 import remarkMath from "remark-math";
 import rehypeKatex from "rehype-katex";
@@ -7,6 +7,7 @@ import "katex/dist/katex.min.css";
 import "highlight.js/styles/github.css";
 import { cn } from "@/lib/utils";
 import { CodeBlock } from "@/components/ui/code-block";
+import { KATEX_LIMITS, planMarkdown } from "@/lib/markdown-budget";
 
 type MdNode = { type: string; value?: string; children?: MdNode[] };
 
@@ -100,24 +101,84 @@ const components: Components = {
   ),
 };
 
+const withMath: Options = {
+  remarkPlugins: [remarkGfm, remarkMath, remarkHtmlAsText],
+  rehypePlugins: [
+    [rehypeKatex, { throwOnError: false, strict: false, ...KATEX_LIMITS }],
+    [rehypeHighlight, { detect: false }],
+  ],
+};
+const withoutMath: Options = {
+  remarkPlugins: [remarkGfm, remarkHtmlAsText],
+  rehypePlugins: [[rehypeHighlight, { detect: false }]],
+};
+
+function PlainText({ source }: { source: string }) {
+  return (
+    <p className="whitespace-pre-wrap" data-markdown="plain">
+      {source}
+    </p>
+  );
+}
+
+/**
+ * What a text rendered to, by its source: each distinct text is parsed once per process, however
+ * many pages show it. Bounded by entries and by the characters it holds.
+ */
+const rendered = new Map<string, React.ReactElement>();
+const CACHE_ENTRIES = 2_000;
+const CACHE_CHARS = 4_000_000;
+let cachedChars = 0;
+
+function remember(source: string, element: React.ReactElement): React.ReactElement {
+  rendered.set(source, element);
+  cachedChars += source.length;
+  for (const [oldest] of rendered) {
+    if (rendered.size <= CACHE_ENTRIES && cachedChars <= CACHE_CHARS) break;
+    rendered.delete(oldest);
+    cachedChars -= oldest.length;
+  }
+  return element;
+}
+
+/**
+ * A text as markdown within the budget lib/markdown-budget.ts sets: past it, as plain text (or
+ * without maths); a text the parser still fails on (a stack it overflows) is shown as plain text too.
+ */
+function markdownElement(source: string): React.ReactElement {
+  const hit = rendered.get(source);
+  if (hit) {
+    rendered.delete(source);
+    rendered.set(source, hit);
+    return hit;
+  }
+  const plan = planMarkdown(source);
+  if (plan.render === "plain") return remember(source, <PlainText source={source} />);
+  try {
+    return remember(source, renderMarkdown({ children: source, components, ...(plan.math ? withMath : withoutMath) }));
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return remember(source, <PlainText source={source} />);
+  }
+}
+
 /**
  * The one markdown renderer: prompts, responses, comments and guidelines. GFM (tables, lists,
  * strikethrough), math typeset by the bundled KaTeX, code highlighted by highlight.js, all
  * offline. Images are not fetched (a model output could point anywhere); their alt text shows.
+ * Nothing inside can be wider than the box: wide maths and tables scroll within it, and
+ * anything else is clipped at its edge.
  */
 export function Markdown({ source, className, testId }: { source: string; className?: string; testId?: string }) {
   return (
-    <div className={cn("min-w-0 break-words text-sm leading-relaxed text-slate-700", className)} data-testid={testId}>
-      <ReactMarkdown
-        remarkPlugins={[remarkGfm, remarkMath, remarkHtmlAsText]}
-        rehypePlugins={[
-          [rehypeKatex, { throwOnError: false, strict: false }],
-          [rehypeHighlight, { detect: false }],
-        ]}
-        components={components}
-      >
-        {source}
-      </ReactMarkdown>
+    <div
+      className={cn(
+        "min-w-0 max-w-full overflow-hidden break-words text-sm leading-relaxed text-slate-700 [&_.katex-display]:overflow-x-auto [&_.katex-display]:overflow-y-hidden",
+        className,
+      )}
+      data-testid={testId}
+    >
+      {markdownElement(source)}
     </div>
   );
 }

@@ -125,7 +125,13 @@ export const prompts = sqliteTable(
       .notNull()
       .references(() => datasets.id, { onDelete: "cascade" }),
     externalId: text("external_id").notNull(),
+    /** The prompt's text; for a conversation, its turns as one labelled transcript (what search and the trainer read). */
     text: text("text").notNull(),
+    /**
+     * A conversation's turns ({role: system|user|assistant, content}, ending with a user turn), the
+     * responses being the next assistant turn; null for a plain-text prompt (lib/datasets/conversation.ts).
+     */
+    messages: text("messages", { mode: "json" }).$type<{ role: "system" | "user" | "assistant"; content: string }[]>(),
     /** Openness that came with the data (imported or synthetic), as opposed to annotators' tags. */
     openness: real("openness"),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),

@@ -9,6 +9,8 @@ export type StoredPrompt = {
   dataset_id: number;
   external_id: string;
   text: string;
+  /** JSON of a conversation's turns; null for a plain-text prompt. */
+  messages: string | null;
   openness: number | null;
   metadata: string | null;
 };

@@ -12,6 +12,18 @@ const goodFile = [
     annotations: [{ annotator: "outside-rater", ranking: [[0], [1, 2], [3], [4], [5], [6], [7]], openness: 0 }],
   },
   { id: "e2e-2", prompt: "Suggest a name for a cat.", responses: responses("e2e-2") },
+  {
+    id: "e2e-chat",
+    prompt: [
+      { role: "system", content: "You are a **terse** agent." },
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: "Hello." },
+      { role: "user", content: "Order A-1 is late." },
+      { role: "assistant", content: "Which day was it due?" },
+      { role: "user", content: "Monday" },
+    ],
+    responses: responses("e2e-chat"),
+  },
 ]
   .map((l) => JSON.stringify(l))
   .join("\n");
@@ -35,7 +47,7 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
     .getByTestId("import-file")
     .setInputFiles({ name: "good.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(goodFile) });
   await page.getByTestId("import-submit").click();
-  await expect(page.getByTestId("import-result")).toContainText("2 new prompts");
+  await expect(page.getByTestId("import-result")).toContainText("3 new prompts");
 
   const db = openTestDb();
   const count = () =>
@@ -44,7 +56,24 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
         .prepare("select count(*) as n from prompts p join datasets d on d.id = p.dataset_id where d.slug = ?")
         .get(slug) as { n: number }
     ).n;
-  expect(count()).toBe(2);
+  expect(count()).toBe(3);
+
+  // A conversation reads as a transcript: markdown per turn, the system turn and the last turns open, the rest folded.
+  const chatId = (
+    db
+      .prepare(
+        "select p.id from prompts p join datasets d on d.id = p.dataset_id where d.slug = ? and p.external_id = ?",
+      )
+      .get(slug, "e2e-chat") as { id: number }
+  ).id;
+  await page.goto(`/datasets/${slug}/prompts/${chatId}`);
+  const transcript = page.getByTestId("prompt-transcript");
+  await expect(transcript.locator('[data-role="system"] strong')).toHaveText("terse");
+  await expect(transcript.getByTestId("prompt-turn").last()).toContainText("Monday");
+  await expect(transcript.getByTestId("prompt-earlier-turns")).toContainText("2 earlier turns");
+  await expect(transcript.getByText("Hi", { exact: true })).toBeHidden();
+  await transcript.getByTestId("prompt-earlier-turns").locator("summary").click();
+  await expect(transcript.getByText("Hi", { exact: true })).toBeVisible();
 
   await page.goto(`/datasets/${slug}`);
   await page.getByTestId("import-link").click();
@@ -56,7 +85,7 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
   await expect(page.getByTestId("import-errors")).toContainText("Nothing was imported");
   await expect(errors.filter({ hasText: "line 2" })).toContainText("Not valid JSON");
   await expect(errors.filter({ hasText: "line 3" })).toContainText("Expected 8 responses");
-  expect(count()).toBe(2);
+  expect(count()).toBe(3);
   db.close();
   await page.screenshot({ path: "test-results/data-import-errors.png", fullPage: true });
 
@@ -69,7 +98,7 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
   await page.screenshot({ path: "test-results/data-prompt-phone.png", fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto("/datasets/demo");
-  for (const format of ["annotations", "consensus", "pairs"]) {
+  for (const format of ["annotations", "consensus", "pairs", "pairs-text"]) {
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId(`export-${format}`).click()]);
     expect(download.suggestedFilename()).toBe(`demo-${format}.jsonl`);
     const text = fs.readFileSync((await download.path())!, "utf8");
@@ -78,8 +107,14 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
       .split("\n")
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThan(10);
-    if (format === "pairs")
-      expect(Object.keys(lines[0]!)).toEqual(expect.arrayContaining(["prompt", "chosen", "rejected", "openness"]));
+    if (format === "pairs") {
+      expect(Object.keys(lines[0]!)).toEqual(
+        expect.arrayContaining(["prompt", "chosen", "rejected", "openness", "split"]),
+      );
+      expect((lines[0]!.prompt as { role: string }[]).at(-1)!.role).toBe("user");
+      expect(lines[0]!.chosen).toEqual([{ role: "assistant", content: expect.any(String) }]);
+    }
+    if (format === "pairs-text") expect(lines[0]!.prompt).toMatch(/\n\nAssistant: $/);
     if (format === "consensus") expect(lines[0]).toHaveProperty("kendall_w");
     if (format === "annotations") expect(lines[0]).toHaveProperty("annotations");
   }

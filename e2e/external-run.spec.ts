@@ -22,6 +22,7 @@ function demoScoresFile(): string {
       return JSON.stringify({
         prompt_id: p.ext,
         rewards: Object.fromEntries(responses.map((r) => [r.ext ?? String(r.position), 2 - r.position * 0.3])),
+        split: "test",
       });
     });
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "octorank-scores-")), "scores.jsonl");

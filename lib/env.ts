@@ -22,6 +22,13 @@ const envSchema = z.object({
    * trusts no such header: the client's address is the socket's.
    */
   OCTORANK_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /** The server's public URL (next-auth's); its host is one this server answers to. */
+  NEXTAUTH_URL: z.url().optional(),
+  /**
+   * More names this server answers to, comma-separated (`octorank.lab.example,10.0.0.5`), beside
+   * the loopback names, NEXTAUTH_URL's host and the address it listens on.
+   */
+  OCTORANK_ALLOWED_HOSTS: z.string().default(""),
   /** Set by scripts/start.ts to the address `next start` was bound to. */
   OCTORANK_BIND_HOST: z.string().optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),

@@ -11,7 +11,8 @@ export type ErrorKind =
   | "conflict"
   | "too-large"
   | "unsupported-media-type"
-  | "too-many-requests";
+  | "too-many-requests"
+  | "timeout";
 
 export class AppError extends Error {
   constructor(

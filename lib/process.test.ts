@@ -2,7 +2,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { BACKGROUND_NICENESS, spawnBackground } from "@/lib/process";
+import {
+  BACKGROUND_NICENESS,
+  isBackgroundJobRunning,
+  MAX_BACKGROUND_JOBS,
+  spawnBackground,
+  startBackgroundJob,
+} from "@/lib/process";
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -41,5 +47,28 @@ describe("background workers", () => {
         ).toBe(true);
       }
     }
+  });
+
+  it("run as background jobs from one pool: past MAX_BACKGROUND_JOBS, a job for another key waits its turn", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-pool-"));
+    const release = path.join(dir, "release");
+    const script = path.join(dir, "wait-worker.ts");
+    fs.writeFileSync(
+      script,
+      `import fs from "node:fs";\nconst t = setInterval(() => { if (fs.existsSync(${JSON.stringify(release)})) clearInterval(t); }, 50);\n`,
+    );
+    const start = (key: string) => startBackgroundJob(key, script, [], { minIntervalMs: 0, what: "a test job" });
+    const keys = Array.from({ length: MAX_BACKGROUND_JOBS }, (_, i) => `pool-test-${i}`);
+    try {
+      expect(keys.map(start)).toEqual(keys.map(() => true));
+      expect(start("pool-test-one-more")).toBe(false);
+      expect(isBackgroundJobRunning("pool-test-one-more")).toBe(false);
+    } finally {
+      fs.writeFileSync(release, "");
+      await expect.poll(() => keys.some(isBackgroundJobRunning), { timeout: 60_000 }).toBe(false);
+    }
+    expect(start("pool-test-one-more")).toBe(true);
+    await expect.poll(() => isBackgroundJobRunning("pool-test-one-more"), { timeout: 60_000 }).toBe(false);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

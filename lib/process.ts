@@ -36,14 +36,24 @@ export function spawnBackground(command: string, args: string[], options: SpawnO
   return child;
 }
 
+/**
+ * Background jobs (openness fits, queue priorities) this server runs at once, whatever their keys:
+ * each is a Node process of a few hundred MB, and one per dataset page viewed was a dozen at once.
+ * A job that finds the pool full is not started; the page that asked shows the last result, and
+ * the next view asks again. Training runs and imports have their own bounds (lib/runs/scheduler.ts,
+ * lib/datasets/import-process.ts).
+ */
+export const MAX_BACKGROUND_JOBS = Math.max(1, Math.min(4, os.availableParallelism() - 1));
+
 /** Background jobs of this server by key (one per job, database file and dataset): running now, and last started. */
 const runningJobs = new Set<string>();
 const lastJobStart = new Map<string, number>();
 
 /**
- * Runs `node --import tsx <script> ...args` as a background worker, one at a time per `key` and not
- * again within `minIntervalMs` of the last start (a worker that keeps failing is not respawned per
- * request). Returns whether it started one; `what` names the job in the log when it cannot start.
+ * Runs `node --import tsx <script> ...args` as a background worker, one at a time per `key`, at
+ * most MAX_BACKGROUND_JOBS in all, and not again within `minIntervalMs` of the last start (a worker
+ * that keeps failing is not respawned per request). Returns whether it started one; `what` names
+ * the job in the log when it cannot start.
  */
 export function startBackgroundJob(
   key: string,
@@ -52,7 +62,7 @@ export function startBackgroundJob(
   { minIntervalMs, what }: { minIntervalMs: number; what: string },
 ): boolean {
   const now = Date.now();
-  if (runningJobs.has(key)) return false;
+  if (runningJobs.has(key) || runningJobs.size >= MAX_BACKGROUND_JOBS) return false;
   if (now - (lastJobStart.get(key) ?? -Infinity) < minIntervalMs) return false;
   runningJobs.add(key);
   lastJobStart.set(key, now);

@@ -1,5 +1,5 @@
 /** Octorank's reward-model library (pure TypeScript; see docs/design.md and docs/ml.md). */
-export { initBackend, activeBackend, type BackendName } from "./backend";
+export { initBackend, activeBackend, type BackendName } from "./kernels/backend";
 export {
   UTILITY_NAMES,
   type UtilityName,
@@ -12,7 +12,7 @@ export {
   utilityGamma,
   utilityTensor,
 } from "./utility";
-export { optimalRewards, optimalGaps, type OptimalRewardsOptions } from "./theory";
+export { optimalRewards, optimalGaps, type OptimalRewardsOptions } from "./diagnosis/theory";
 export {
   SHAPE_MAX,
   profile,
@@ -22,8 +22,12 @@ export {
   shape,
   quantileGrid,
   spearman,
+  isFlat,
+  linkRewards,
+  REWARD_LINKS,
+  type RewardLink,
   type TargetOptions,
-} from "./metrics";
+} from "./diagnosis/metrics";
 export {
   IDENTIFIABLE_RANGE,
   OPENNESS_GRID_STEP,
@@ -34,12 +38,14 @@ export {
   type OpennessFitOptions,
   type OpennessFitPoint,
   type OpennessTargetGrid,
-} from "./implied-openness";
+} from "./diagnosis/implied-openness";
 export {
   COLLAPSE_THRESHOLDS,
   VERDICT_KINDS,
   collapseReport,
   collapseSnapshot,
+  pairedControl,
+  type PairedControl,
   rankingAccuracy,
   tieGroups,
   verdictRule,
@@ -47,21 +53,25 @@ export {
   type CollapseThresholds,
   type DiagnosisOptions,
   type DiagnosisPrompt,
+  type CollapseModel,
+  type GroupChance,
   type Interval,
   type PromptReport,
   type Tracking,
   type VerdictKind,
-} from "./verdict";
+} from "./diagnosis/verdict";
 export {
   syntheticLengthDataset,
   syntheticLengthSplit,
+  HELD_OUT_ID_PREFIX,
   OPEN_LENGTHS,
   CLOSED_LENGTHS,
   type SyntheticOptions,
-} from "./synthetic";
+} from "./simulation/synthetic";
 export type { TrainingPrompt, TrainingResponse } from "./types";
-export { NUMERIC_FEATURES, Featurizer, featurizePrompts, featurizeRows, type FeatureMatrix } from "./features";
-export { pairWeights, pairLoss, pairAccuracy } from "./loss";
+export { mulberry32, normal, shuffleInPlace, type Rng } from "./rng";
+export { NUMERIC_FEATURES, Featurizer, featurizePrompts, featurizeRows, type FeatureMatrix } from "./training/features";
+export { pairWeights, pairLoss, pairAccuracy } from "./training/loss";
 export {
   trainConfigSchema,
   trainRewardModel,
@@ -72,8 +82,19 @@ export {
   type TrainMetrics,
   type TrainResult,
   type TrajectoryPoint,
-} from "./trainer";
-export { loadRewardModel, type LoadedRewardModel } from "./scoring";
+} from "./training";
+// The trainer's parts, for the trainer bench (bench/trainer.ts) that times one step against PyTorch.
+export {
+  TrainingSession,
+  denseInputRows,
+  fillBatch,
+  prepareData,
+  type BatchBuffers,
+  type BatchTensors,
+  type PreparedData,
+} from "./training";
+export { forwardPlain, paramList } from "./training/model";
+export { loadRewardModel, type LoadedRewardModel } from "./training/scoring";
 export {
   type AnnotatedPrompt,
   type PromptAnnotation,
@@ -86,9 +107,9 @@ export {
   tagSpread,
   tagsOf,
   withTags,
-} from "./openness-eval";
-export { fitTextOpenness, fitTextOpennessOn, type TextOpennessModel } from "./openness-text";
-export { fitRankingOpenness, rankingFeatures, RANKING_FEATURES, type RankingOpennessModel } from "./openness-rankings";
+} from "./openness/evaluation";
+export { fitTextOpenness, fitTextOpennessOn, type TextOpennessModel } from "./openness/text";
+export { fitRankingOpenness, rankingFeatures, RANKING_FEATURES, type RankingOpennessModel } from "./openness/rankings";
 export {
   syntheticOpennessPrompts,
   simulatedAnnotators,
@@ -98,16 +119,17 @@ export {
   type SimulatedPrompt,
   type SimulatedAnnotator,
   type AnnotatorModel,
-} from "./synthetic-annotations";
+} from "./simulation/synthetic-annotations";
 export {
   impliedUtility,
-  promptUtility,
+  EPS_GRID,
+  GAMMA_RANGE,
   LOSS_TOLERANCE,
   IDENTIFIABLE_WIDTH,
   type UtilityProfile,
   type PromptUtility,
   type EffectiveUtility,
-} from "./implied-utility";
+} from "./diagnosis/implied-utility";
 export {
   ACTIVE_QUEUE_ORDERS,
   ACTIVE_QUEUE_ORDER_LABELS,
@@ -116,4 +138,4 @@ export {
   rewardMargin,
   type ActiveQueueOrder,
   type QueueCandidate,
-} from "./active";
+} from "./openness/active";

@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "./backend";
+import { initBackend } from "./kernels/backend";
 import { UTILITY_NAMES, utility, utilityDerivative, utilityTensor, utilityGamma } from "./utility";
 
 describe("utilities", () => {

@@ -9,7 +9,15 @@ const root = path.resolve(__dirname, "..");
 const tsx = path.join(root, "node_modules", ".bin", "tsx");
 
 function cli(...args: string[]) {
-  const r = spawnSync(tsx, [path.join(root, "scripts", "cli.ts"), ...args], { cwd: root, encoding: "utf8" });
+  return cliWith({}, ...args);
+}
+
+function cliWith(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(tsx, [path.join(root, "scripts", "cli.ts"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -81,6 +89,64 @@ describe("the cli", () => {
       const bad = cli("diagnose", file);
       expect(bad.code).toBe(1);
       expect(bad.err).toMatch(/line 2: openness/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes the synthetic dataset, creates a token, and records an external run scored from the consensus export", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-cli-db-"));
+    const inDb = (...args: string[]) => cliWith({ DATABASE_PATH: path.join(dir, "cli.db") }, ...args);
+    try {
+      const written = inDb("repro", "--dataset", "synth", "--prompts", "24", "--test-prompts", "8", "--json");
+      expect(written.code, written.err).toBe(0);
+      expect(JSON.parse(written.out)).toEqual({ dataset: "synth", prompts: 32, heldOutTemplates: 8, seed: 1 });
+      expect(inDb("repro", "--dataset", "synth").err).toMatch(/already a dataset "synth"/);
+
+      expect(
+        inDb("user", "add", "--email", "r@lab.org", "--role", "researcher", "--password", "a-long-pass").code,
+      ).toBe(0);
+      const token = inDb("token", "create", "--email", "R@lab.org", "--name", "ci", "--json");
+      expect(token.code, token.err).toBe(0);
+      expect(JSON.parse(token.out)).toMatchObject({ token: expect.stringMatching(/^ork_/), email: "r@lab.org" });
+      expect(inDb("token", "create", "--email", "nobody@lab.org", "--name", "ci").err).toMatch(
+        /no user with the email/,
+      );
+
+      const consensusFile = path.join(dir, "consensus.jsonl");
+      expect(inDb("export", "--dataset", "synth", "--format", "consensus", "--out", consensusFile).code).toBe(0);
+      const consensus = fs
+        .readFileSync(consensusFile, "utf8")
+        .trimEnd()
+        .split("\n")
+        .map(
+          (l) => JSON.parse(l) as { prompt_id: string; split: string; responses: { id: string; mean_rank: number }[] },
+        );
+      expect(consensus).toHaveLength(32);
+      const scores = consensus.map((l) => ({
+        prompt_id: l.prompt_id,
+        rewards: Object.fromEntries(l.responses.map((r) => [r.id, -r.mean_rank])),
+        split: l.split,
+      }));
+      const scoresFile = path.join(dir, "scores.jsonl");
+      fs.writeFileSync(scoresFile, scores.map((l) => JSON.stringify({ ...l, split: undefined })).join("\n"));
+      const unsplit = inDb("external-run", scoresFile, "--dataset", "synth");
+      expect(unsplit.code).toBe(1);
+      expect(unsplit.err).toMatch(/line 1: no "split": copy the prompt's "split"/);
+
+      fs.writeFileSync(scoresFile, scores.map((l) => JSON.stringify(l)).join("\n"));
+      const recorded = inDb("external-run", scoresFile, "--dataset", "synth", "--json");
+      expect(recorded.code, recorded.err).toBe(0);
+      const { run } = JSON.parse(recorded.out) as {
+        run: {
+          status: string;
+          summary: { prompts: { train: number; test: number }; collapse: Record<string, { verdict: string }> };
+        };
+      };
+      expect(run.status).toBe("succeeded");
+      const heldOut = scores.filter((l) => l.split === "test").length;
+      expect(run.summary.prompts).toMatchObject({ test: heldOut, train: 32 - heldOut });
+      expect(run.summary.collapse.train?.verdict).toMatch(/\w/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

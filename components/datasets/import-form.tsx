@@ -7,10 +7,17 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { cardVariants } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
-import { Input } from "@/components/ui/input";
+import { Input, Select } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
 import type { ImportResult } from "@/lib/datasets/import";
+import type { ImportFormat } from "@/lib/datasets/preference-files";
 import { plural } from "@/lib/utils";
+
+const FORMAT_CHOICES: { value: ImportFormat; label: string }[] = [
+  { value: "octorank", label: "Octorank import lines (prompt, responses, annotations)" },
+  { value: "trl", label: "TRL preference rows (prompt?, chosen, rejected; rows of one prompt merge)" },
+  { value: "ratings", label: "Rated completions, UltraFeedback style (equal ratings tie)" },
+];
 
 /** What the import API answers: the import's result, or why the request was refused. */
 type Result = ImportResult | { error: string };
@@ -38,8 +45,9 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
       setResult({ error: "Enter a slug for the new dataset." });
       return;
     }
-    const params = new URLSearchParams();
-    for (const key of ["name", "guidelines", "responses_per_prompt", "annotations_per_prompt"]) {
+    // A new dataset's form must not merge into an existing one and drop the name it was given.
+    const params = new URLSearchParams(slug ? {} : { new: "1" });
+    for (const key of ["name", "guidelines", "responses_per_prompt", "annotations_per_prompt", "format", "annotator"]) {
       const value = form.get(key);
       if (typeof value === "string" && value.trim()) params.set(key, value.trim());
     }
@@ -91,6 +99,20 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
           </Field>
         </fieldset>
       )}
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label="File format">
+          <Select name="format" defaultValue="octorank" data-testid="import-format">
+            {FORMAT_CHOICES.map((f) => (
+              <option key={f.value} value={f.value}>
+                {f.label}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label="Annotator of a preference file's rankings (when rows name none)">
+          <Input name="annotator" data-testid="import-annotator" placeholder="preference-file" />
+        </Field>
+      </div>
       <Field label={`JSONL file (up to ${maxMegabytes} MB)`}>
         <input
           name="file"
@@ -125,6 +147,9 @@ export function ImportForm({ slug, maxMegabytes }: { slug?: string; maxMegabytes
               {result.annotationsUpdated} updated and {plural(result.annotationsUnchanged, "unchanged annotation")};{" "}
               {plural(result.annotatorsCreated, "new external annotator")}.
             </p>
+            {result.ignoredFields?.length ? (
+              <p data-testid="import-ignored">Not kept from the file: {result.ignoredFields.join(", ")}.</p>
+            ) : null}
           </Alert>
         )}
         {result && "ok" in result && !result.ok && (

@@ -130,7 +130,7 @@ export function PairwiseBoard({ prompt, responses, guidelines, initial, cancelHr
 
   return (
     <div className="space-y-4 pb-24" data-testid="pairwise-board" data-prompt-id={prompt.id} data-hydrated={hydrated}>
-      <PromptPanel text={prompt.text} guidelines={guidelines} />
+      <PromptPanel text={prompt.text} messages={prompt.messages} guidelines={guidelines} />
 
       {!notRankable && !done && left && right && (
         <section aria-labelledby="pw-question" data-testid="pairwise-question">

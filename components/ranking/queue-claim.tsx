@@ -5,8 +5,9 @@ import { AnnotationBoard } from "@/components/ranking/annotation-board";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import type { DisplayedResponse } from "@/lib/annotations/queue";
+import type { ChatMessage } from "@/lib/datasets/conversation";
 
-type Claimed = { prompt: { id: number; text: string }; responses: DisplayedResponse[] };
+type Claimed = { prompt: { id: number; text: string; messages: ChatMessage[] | null }; responses: DisplayedResponse[] };
 type ClaimState = { status: "claiming" } | { status: "done" } | { status: "failed"; message: string } | Claimed;
 
 /**

@@ -8,6 +8,7 @@ import { JudgementPanel, type Judgement } from "@/components/ranking/judgement-p
 import { KeyMapDialog } from "@/components/ranking/key-map";
 import { Kbd } from "@/components/ui/kbd";
 import { PromptPanel } from "@/components/ranking/prompt-panel";
+import type { ChatMessage } from "@/lib/datasets/conversation";
 import { RankingList } from "@/components/ranking/ranking-list";
 import type { Groups } from "@/components/ranking/ranking-state";
 import { useAnnotationSubmit } from "@/components/ranking/use-annotation-submit";
@@ -19,7 +20,7 @@ import { OPENNESS_LABELS, isOnOpennessScale } from "@/lib/openness/scale";
 export type { BoardResponse };
 
 export type RankingBoardProps = {
-  prompt: { id: number; text: string };
+  prompt: { id: number; text: string; messages?: ChatMessage[] | null };
   /** In display order (shuffled per prompt and annotator); each keeps its own label. */
   responses: BoardResponse[];
   guidelines: string;
@@ -133,7 +134,7 @@ export function RankingBoard({
     <div className="pb-28" data-testid="ranking-board" data-prompt-id={prompt.id} data-hydrated={hydrated}>
       <div className="flex flex-col gap-5 lg:grid lg:grid-cols-[minmax(0,5fr)_minmax(0,7fr)] lg:items-start lg:gap-6">
         <div className="contents lg:sticky lg:top-20 lg:flex lg:max-h-[calc(100vh-11rem)] lg:flex-col lg:gap-4 lg:overflow-y-auto lg:pr-1">
-          <PromptPanel text={prompt.text} guidelines={guidelines} />
+          <PromptPanel text={prompt.text} messages={prompt.messages} guidelines={guidelines} />
           <JudgementPanel
             value={judgement}
             onChange={(patch) => setJudgement((j) => ({ ...j, ...patch }))}

@@ -25,12 +25,12 @@ export function HeadlineCards({ data, compact = false }: { data: RunDashboard; c
   const T = data.thresholds;
   if (!held) return null;
   const heldLabel = held.split === "test" ? "held-out" : "training (no held-out prompts)";
-  const gapTone =
-    held.normalizedGap === null
+  const betaTone =
+    held.betaCi === null
       ? undefined
-      : held.normalizedGap >= T.awareMin
+      : held.betaCi[0] >= T.awareMin
         ? "good"
-        : held.normalizedGap < T.collapsedMax
+        : held.betaCi[0] > -T.collapseMargin && held.betaCi[1] < T.collapseMargin
           ? "bad"
           : undefined;
   return (
@@ -39,29 +39,20 @@ export function HeadlineCards({ data, compact = false }: { data: RunDashboard; c
         label={`Pair accuracy, ${heldLabel}`}
         value={pct(held.accuracy)}
         testId="metric-accuracy"
-        note={`95% interval${held.accuracyCi ? ` ${pct(held.accuracyCi[0])}–${pct(held.accuracyCi[1])}` : " n/a"} over ${held.prompts} prompts; train ${pct(data.splits.train?.accuracy)}; needs the interval above ${pct(T.accuracyMin)}`}
+        note={`${pct(T.level)} interval${held.accuracyCi ? ` ${pct(held.accuracyCi[0])}–${pct(held.accuracyCi[1])}` : " n/a"} over ${held.prompts} prompts; train ${pct(data.splits.train?.accuracy)}; tested against chance (0.5) on open and on closed prompts separately`}
+      />
+      <Metric
+        label="Openness slope β"
+        value={num(held.beta, 2)}
+        testId="metric-beta"
+        note={`${pct(T.level)}${ci(held.betaCi, 2) || " n/a"}; fitted openness θ = ${num(held.theta0, 2)} + β·o against each prompt's exact optimum (1 = ideal, 0 = collapse); collapsed inside ±${T.collapseMargin}, aware ≥ ${T.awareMin}`}
+        tone={betaTone}
       />
       <Metric
         label="Normalised collapse gap"
         value={num(held.normalizedGap, 2)}
         testId="metric-gap"
-        note={`95%${ci(held.normalizedGapCi) || " n/a"}; 1 = these prompts' ideal, 0 = collapse. Raw gap ${num(held.gap)} of an ideal ${num(held.idealGap)}; aware ≥ ${T.awareMin}, collapsed < ${T.collapsedMax}`}
-        tone={gapTone}
-      />
-      <Metric
-        label="Openness tracking"
-        value={num(held.tracking, 2)}
-        testId="metric-tracking"
-        note={`slope of implied on tagged openness (1 = perfect, 0 = collapse)${ci(held.trackingCi)}, R² ${num(held.trackingR2, 2)}; aware ≥ ${T.trackingAwareMin}`}
-        tone={
-          held.tracking === null
-            ? undefined
-            : held.tracking >= T.trackingAwareMin
-              ? "good"
-              : held.tracking < T.trackingCollapsedMax
-                ? "bad"
-                : undefined
-        }
+        note={`${pct(T.level)}${ci(held.normalizedGapCi) || " n/a"}, within strata of equal n and ties; 1 = these prompts' ideal, 0 = collapse. Raw gap ${num(held.gap)} of an ideal ${num(held.idealGap)}. Tracking slope ${num(held.tracking, 2)} (R² ${num(held.trackingR2, 2)}). Secondary: β decides`}
       />
       <div
         className={cn(
@@ -193,10 +184,10 @@ export function FlaggedTable({ data, split }: { data: RunDashboard; split: Split
         </h2>
         <p className="mt-0.5 text-xs text-slate-600">
           misfit: W1 distance to the optimum for the prompt&apos;s openness (at the run&apos;s eps, with its ties) &gt;{" "}
-          {T.misfit}; flat / near-flat: reward spread below {pct(T.flatRelative)} / {pct(T.nearFlatRelative)} of the
-          run&apos;s typical spread (flat profiles are left out of the verdict); too-peaked (open, o ≥{" "}
-          {num(T.openMin, 2)}) or too-spread (closed, o ≤ {num(T.closedMax, 2)}): implied openness more than{" "}
-          {T.impliedMargin} from the tag.
+          {T.misfit}; flat: equal rewards (spread at most a billionth of their own magnitude); all-tied: the humans tied
+          every response; below-chance: the rewards order the prompt&apos;s human pairs no better than chance (these
+          three are left out of the verdict&apos;s fit); too-peaked (open, o ≥ {num(T.openMin, 2)}) or too-spread
+          (closed, o ≤ {num(T.closedMax, 2)}): implied openness more than {T.impliedMargin} from the tag.
         </p>
       </div>
       {split.flagged.length === 0 ? (

@@ -33,7 +33,7 @@ export function ExternalRunForm({
     const dataset = datasets.find((d) => String(d.id) === form.get("datasetId"));
     if (!dataset) return setMessage("Pick a dataset.");
     const params = new URLSearchParams();
-    for (const key of ["name", "utility", "eps"]) {
+    for (const key of ["name", "utility", "eps", "link"]) {
       const value = form.get(key);
       if (typeof value === "string" && value.trim()) params.set(key, value.trim());
     }
@@ -79,7 +79,7 @@ export function ExternalRunForm({
           data-testid="external-scores"
         />
       </Field>
-      <div className="grid gap-4 sm:grid-cols-3">
+      <div className="grid gap-4 sm:grid-cols-4">
         <Field label="Name">
           <Input name="name" placeholder="e.g. TRL reward model, epoch 3" />
         </Field>
@@ -94,6 +94,12 @@ export function ExternalRunForm({
         </Field>
         <Field label="Utility ε for the targets">
           <Input name="eps" type="number" step="any" min="0" max="10" defaultValue={defaultEps} />
+        </Field>
+        <Field label="Scores are">
+          <Select name="link" defaultValue="identity" data-testid="external-link">
+            <option value="identity">rewards in [0, 1] (read as they are)</option>
+            <option value="logit">logits (Bradley–Terry scores: sigmoid applied)</option>
+          </Select>
         </Field>
       </div>
       {message && (

@@ -1,7 +1,7 @@
 import type { RunStatus } from "@/lib/domain";
 import { Badge, toneText, type Tone } from "@/components/ui/badge";
 import { cn } from "@/lib/utils";
-import type { VerdictKind } from "@/ml/verdict";
+import type { VerdictKind } from "@/ml";
 
 const STATUS_TONES: Record<RunStatus, Tone> = {
   queued: "neutral",
@@ -24,7 +24,12 @@ export function StatusBadge({ status, className, testId }: { status: RunStatus; 
 const VERDICTS: Record<VerdictKind, { tone: Tone; short: string; label: string }> = {
   collapsed: { tone: "danger", short: "collapsed", label: "collapsed: reward distributions ignore openness" },
   aware: { tone: "success", short: "openness-aware", label: "openness-aware" },
-  partial: { tone: "warning", short: "partly collapsed", label: "partly collapsed" },
+  "weakly-aware": {
+    tone: "warning",
+    short: "weakly aware",
+    label: "weakly aware: profiles follow openness, less than the ideal",
+  },
+  partial: { tone: "warning", short: "partly collapsed", label: "partly collapsed (verdict v2)" },
   inverted: { tone: "accent", short: "inverted", label: "inverted: open prompts get the peaked profile" },
   "not-learned": { tone: "neutral", short: "not learned", label: "not learned: the model does not rank the responses" },
   insufficient: { tone: "neutral", short: "insufficient", label: "insufficient evidence" },

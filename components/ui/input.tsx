@@ -31,8 +31,20 @@ export function Input({ className, density, ...props }: ComponentProps<"input"> 
   return <input data-slot="input" className={cn(fieldVariants({ density }), className)} {...props} />;
 }
 
+/**
+ * A select. Keyed on its defaultValue: React applies a select's defaultValue only when it mounts,
+ * so after a save re-renders the form with the saved value, the form's reset would bring back the
+ * value it first rendered with (the old one) and the next save would quietly revert the change.
+ */
 export function Select({ className, density, ...props }: ComponentProps<"select"> & { density?: Density }) {
-  return <select data-slot="select" className={cn(fieldVariants({ density }), "pr-8", className)} {...props} />;
+  return (
+    <select
+      key={props.defaultValue === undefined ? undefined : String(props.defaultValue)}
+      data-slot="select"
+      className={cn(fieldVariants({ density }), "pr-8", className)}
+      {...props}
+    />
+  );
 }
 
 export function Label({ className, ...props }: ComponentProps<"label">) {

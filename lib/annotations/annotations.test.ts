@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
 import { schema } from "@/db";
 import {
   annotationInputSchema,
@@ -220,6 +221,61 @@ describe("saveAnnotation", () => {
     expect(listMyAnnotations(temp.db, bob)).toEqual({ annotations: [], total: 0, next: null });
     expect(getMyAnnotation(temp.db, bob, first.annotation.id)).toBeNull();
     expect(getMyAnnotation(temp.db, alice, first.annotation.id)?.responses).toHaveLength(8);
+  });
+});
+
+describe("the rule for writing an annotation", () => {
+  const rank = (promptId: number, responseIds: number[]) => input(promptId, [responseIds]);
+  const refusal = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof AppError) return error.kind;
+      throw error;
+    }
+    return null;
+  };
+
+  it("takes a first submission only under k, counting others' live leases, unless the caller holds a lease", () => {
+    const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, k: 2 });
+    const [p] = prompts as [{ id: number; responseIds: number[] }];
+    const queueDataset = findQueueDataset(temp.db, dataset.slug)!;
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => addUser(temp.db, name)) as [number, number, number, number];
+    const now = new Date();
+    nextPrompt(temp.db, queueDataset, a, now); // a holds the first slot
+    expect(refusal(() => saveAnnotation(temp.db, b, rank(p.id, p.responseIds), now))).toBeNull();
+    // One annotation and a's live lease fill k = 2: c, who holds no lease, is refused and nothing is written.
+    const before = snapshot();
+    expect(refusal(() => saveAnnotation(temp.db, c, rank(p.id, p.responseIds), now))).toBe("conflict");
+    expect(snapshot()).toEqual(before);
+    // a's lease keeps a's slot; once used, the prompt is full for everyone else.
+    expect(refusal(() => saveAnnotation(temp.db, a, rank(p.id, p.responseIds), now))).toBeNull();
+    expect(refusal(() => saveAnnotation(temp.db, d, rank(p.id, p.responseIds), now))).toBe("conflict");
+    // Edits of one's own annotation stay allowed on a full prompt.
+    expect(refusal(() => saveAnnotation(temp.db, b, input(p.id, [p.responseIds.toReversed()]), now))).toBeNull();
+    expect(temp.db.select().from(schema.annotations).all()).toHaveLength(2);
+  });
+
+  it("lets a slot freed by an expired lease be taken", () => {
+    const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, k: 1 });
+    const [p] = prompts as [{ id: number; responseIds: number[] }];
+    const [a, b] = ["a", "b"].map((name) => addUser(temp.db, name)) as [number, number];
+    const then = new Date(Date.now() - 60 * 60_000);
+    nextPrompt(temp.db, findQueueDataset(temp.db, dataset.slug)!, a, then);
+    expect(
+      refusal(() => saveAnnotation(temp.db, b, rank(p.id, p.responseIds), new Date(then.getTime() + 60_000))),
+    ).toBe("conflict");
+    expect(refusal(() => saveAnnotation(temp.db, b, rank(p.id, p.responseIds)))).toBeNull();
+  });
+
+  it("refuses any annotator's write into a synthetic dataset", () => {
+    const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, k: 3 });
+    temp.db.update(schema.datasets).set({ synthetic: true }).where(eq(schema.datasets.id, dataset.id)).run();
+    const [p] = prompts as [{ id: number; responseIds: number[] }];
+    const a = addUser(temp.db, "a");
+    expect(refusal(() => saveAnnotation(temp.db, a, rank(p.id, p.responseIds)))).toBe("forbidden");
+    expect(temp.db.select().from(schema.annotations).all()).toHaveLength(0);
+    expect(dataset.synthetic).toBe(false);
   });
 });
 

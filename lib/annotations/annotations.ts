@@ -14,9 +14,12 @@ import {
   type DisplayedResponse,
 } from "@/lib/annotations/queue";
 import { labelsByResponseId } from "@/lib/annotations/labels";
+import { annotationWriteRefusal } from "@/lib/annotations/write-rule";
+import type { ChatMessage } from "@/lib/datasets/conversation";
 import { annotationsReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
 import { numeric } from "@/lib/validation";
+import { MAX_COMMENT_CHARS } from "@/lib/markdown-budget";
 
 const MAX_DURATION_MS = 7 * 24 * 60 * 60_000;
 
@@ -38,7 +41,7 @@ const annotationFields = {
   openness: z.number().nullable().optional(),
   notRankable: z.boolean().default(false),
   notRankableReason: z.string().trim().max(2000).nullable().optional(),
-  comment: z.string().trim().max(5000).nullable().optional(),
+  comment: z.string().trim().max(MAX_COMMENT_CHARS).nullable().optional(),
   durationMs: z.number().int().min(0).max(MAX_DURATION_MS).nullable().optional(),
 };
 
@@ -124,9 +127,16 @@ export function describeRankingProblems(count: number, p: RankingProblems): stri
 /**
  * Stores an annotator's ranking of a prompt in one transaction: a first submission inserts, a
  * later one (or an edit) copies the current version to annotation_revisions and then updates.
- * Also ends the annotator's lease on the prompt. Anything wrong writes nothing and throws an AppError.
+ * Whether the annotator may write it is annotationWriteRefusal's rule, checked in the same
+ * transaction. Also ends the annotator's lease on the prompt. Anything wrong writes nothing and
+ * throws an AppError.
  */
-export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInput): SaveResult {
+export function saveAnnotation(
+  db: Db,
+  annotatorId: number,
+  input: AnnotationInput,
+  now: Date = new Date(),
+): SaveResult {
   // A prompt an import has staged but not landed does not exist yet for anyone (lib/datasets/import-staging.ts).
   const prompt = db
     .select({ id: schema.prompts.id })
@@ -147,6 +157,8 @@ export function saveAnnotation(db: Db, annotatorId: number, input: AnnotationInp
   }
   return db.transaction(
     (tx) => {
+      const refusal = annotationWriteRefusal(tx as unknown as Db, prompt.id, annotatorId, now.getTime());
+      if (refusal) throw refusal;
       const { annotation, outcome } = writeAnnotation(
         tx as unknown as Db,
         prompt.id,
@@ -315,7 +327,7 @@ export type MyAnnotation = {
   annotation: Annotation;
   edits: number;
   dataset: { slug: string; name: string; guidelines: string };
-  prompt: { id: number; text: string; externalId: string };
+  prompt: { id: number; text: string; externalId: string; messages: ChatMessage[] | null };
   responses: DisplayedResponse[];
 };
 
@@ -344,7 +356,12 @@ export function getMyAnnotation(db: Db, annotatorId: number, annotationId: numbe
     annotation: row.annotation,
     edits: Number(edits?.n ?? 0),
     dataset: { slug: row.dataset.slug, name: row.dataset.name, guidelines: row.dataset.guidelines },
-    prompt: { id: row.prompt.id, text: row.prompt.text, externalId: row.prompt.externalId },
+    prompt: {
+      id: row.prompt.id,
+      text: row.prompt.text,
+      externalId: row.prompt.externalId,
+      messages: row.prompt.messages,
+    },
     responses: responsesInDisplayOrder(row.prompt.id, annotatorId, promptResponses(db, row.prompt.id)),
   };
 }

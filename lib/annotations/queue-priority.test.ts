@@ -1,8 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { simulatedAnnotators, simulateAnnotation } from "@/ml";
-import { mulberry32 } from "@/ml/rng";
+import { simulatedAnnotators, simulateAnnotation, mulberry32 } from "@/ml";
 import {
   computeQueuePriorities,
   isComputingRewardPriorities,

@@ -1,6 +1,6 @@
 /**
  * Model in the loop: prompts.queue_priority for the two queue orders a model decides
- * (ml/active.ts): `uncertain-openness` (the widest openness error bar first) and
+ * (ml/openness/active.ts): `uncertain-openness` (the widest openness error bar first) and
  * `uncertain-rewards` (the latest run's smallest relative reward margin first). The queue itself
  * stays an index lookup on (dataset_id, queue_priority, annotation_count, id). Both priorities cost
  * a pass of a model over every prompt (minutes at 200,000 prompts), so a request never computes

@@ -5,6 +5,7 @@ import type { QueueOrderName } from "@/lib/domain";
 import { refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { hashString, seededRandom, shuffled } from "@/lib/random";
 import { responseLabel } from "@/lib/annotations/labels";
+import type { ChatMessage } from "@/lib/datasets/conversation";
 
 /** How long a prompt handed out by the queue stays reserved for its annotator. */
 export const LEASE_MS = 15 * 60_000;
@@ -39,7 +40,8 @@ export type DisplayedResponse = { id: number; label: string; text: string };
 export type QueuedPrompt = {
   status: "prompt";
   dataset: QueueDataset;
-  prompt: { id: number; externalId: string; text: string };
+  /** `messages`: a conversation's turns, null for a plain-text prompt (lib/datasets/conversation.ts). */
+  prompt: { id: number; externalId: string; text: string; messages: ChatMessage[] | null };
   /** In this annotator's display order (shuffled per prompt and annotator). */
   responses: DisplayedResponse[];
   leasedUntil: Date;
@@ -265,7 +267,12 @@ export function nextPrompt(
   const progress = queueProgress(db, dataset, annotatorId, now);
   if (promptId === null) return { status: "done", dataset, progress };
   const prompt = db
-    .select({ id: schema.prompts.id, externalId: schema.prompts.externalId, text: schema.prompts.text })
+    .select({
+      id: schema.prompts.id,
+      externalId: schema.prompts.externalId,
+      text: schema.prompts.text,
+      messages: schema.prompts.messages,
+    })
     .from(schema.prompts)
     .where(eq(schema.prompts.id, promptId))
     .get()!;

@@ -126,7 +126,7 @@ describe("review workflow", () => {
   });
 
   it("counts review states per prompt once stale prompts are refreshed", () => {
-    const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, perPrompt: 2 });
+    const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, perPrompt: 2, k: 4 });
     const reviewer = addUser(temp.db, "rev", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
     const states = ["accept", "reject", "send_back", null] as const;

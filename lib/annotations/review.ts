@@ -5,6 +5,7 @@ import type { Db } from "@/db";
 import { REVIEW_DECISIONS, type ReviewDecision } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
 import { DECISION_STATE, type ReviewState } from "@/lib/annotations/review-states";
+import { MAX_COMMENT_CHARS } from "@/lib/markdown-budget";
 
 /**
  * The review workflow. Decisions live in annotation_reviews, append-only; an annotation's state is
@@ -34,7 +35,7 @@ const decisionFields = {
   comment: z
     .string()
     .trim()
-    .max(5000, "Keep the comment under 5,000 characters.")
+    .max(MAX_COMMENT_CHARS, `Keep the comment under ${MAX_COMMENT_CHARS.toLocaleString("en")} characters.`)
     .optional()
     .transform((v) => (v ? v : null)),
 };

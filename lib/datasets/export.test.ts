@@ -97,7 +97,10 @@ describe("exportLines", () => {
     );
     const colour = pairs.filter((p) => p.prompt_id === "extra-1");
     expect(colour).toHaveLength(27);
-    expect(colour.some((p) => p.chosen === "red" && p.rejected === "blue")).toBe(false);
+    // red and blue are tied: no pair between them either way.
+    const tiedPair = (p: Record<string, unknown>) =>
+      [p.chosen_id, p.rejected_id].sort().join() === "extra-1-0,extra-1-1";
+    expect(colour.filter(tiedPair)).toEqual([]);
     expect(colour.every((p) => p.annotator === "Ext Person")).toBe(true);
   });
 

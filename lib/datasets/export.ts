@@ -8,6 +8,15 @@ import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/datasets/writer";
 import { acceptedSql } from "@/lib/annotations/review";
 import { AppError } from "@/lib/errors";
 import { promptOpenness } from "@/lib/openness/resolve";
+import { midranks } from "@/lib/annotations/agreement";
+import { DEFAULT_HELD_OUT_SHARE, DEFAULT_SPLIT_SEED, promptSplit } from "@/lib/runs/held-out";
+import {
+  parseStoredMessages,
+  plainTextPrompt,
+  promptColumn,
+  promptMessages,
+  type ChatMessage,
+} from "@/lib/datasets/conversation";
 
 /**
  * JSONL exports, produced as a generator of lines so that callers (HTTP stream, CLI, benchmark)
@@ -15,45 +24,69 @@ import { promptOpenness } from "@/lib/openness/resolve";
  * keyset pages, so no statement stays open on the shared connection between two lines.
  */
 
-export const EXPORT_FORMATS = ["annotations", "consensus", "pairs"] as const;
+export const EXPORT_FORMATS = ["annotations", "consensus", "pairs", "pairs-text"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 const flag = z
   .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", ""])])
   .transform((v) => v === true || v === "1" || v === "true" || v === "yes");
 
-export const exportOptionsSchema = z.object({
-  format: z.enum(EXPORT_FORMATS, { message: `format must be one of ${EXPORT_FORMATS.join(", ")}.` }),
-  /** Keep prompts with at least this many (rankable) annotations. */
-  min_annotators: numeric(
-    z
-      .number({ message: "min_annotators is a whole number." })
-      .int()
-      .min(0, "min_annotators must be 0 or more.")
-      .default(0),
-  ),
-  /** Keep prompts whose Kendall's W is at least this; prompts where W is undefined are dropped. */
-  min_agreement: numeric(
-    z
-      .number({ message: "min_agreement is a Kendall's W between 0 and 1." })
-      .min(0, "min_agreement is a Kendall's W between 0 and 1.")
-      .max(1, "min_agreement is a Kendall's W between 0 and 1.")
-      .optional(),
-  ),
-  skip_not_rankable: flag.default(false),
-  /** Keep only annotations a reviewer accepted (in their current version). */
-  accepted_only: flag.default(false),
-  /** A training run of this dataset whose rewards are added to each response. */
-  run: numeric(
-    z.number({ message: "run is a training run id." }).int().positive("run is a training run id.").optional(),
-  ),
-  gzip: flag.default(false),
-});
+export const exportOptionsSchema = z
+  .object({
+    format: z.enum(EXPORT_FORMATS, { message: `format must be one of ${EXPORT_FORMATS.join(", ")}.` }),
+    /** Keep prompts with at least this many (rankable) annotations. */
+    min_annotators: numeric(
+      z
+        .number({ message: "min_annotators is a whole number." })
+        .int()
+        .min(0, "min_annotators must be 0 or more.")
+        .default(0),
+    ),
+    /** Keep prompts whose Kendall's W is at least this; prompts where W is undefined are dropped. */
+    min_agreement: numeric(
+      z
+        .number({ message: "min_agreement is a Kendall's W between 0 and 1." })
+        .min(0, "min_agreement is a Kendall's W between 0 and 1.")
+        .max(1, "min_agreement is a Kendall's W between 0 and 1.")
+        .optional(),
+    ),
+    skip_not_rankable: flag.default(false),
+    /** Keep only annotations a reviewer accepted (in their current version). */
+    accepted_only: flag.default(false),
+    /** A training run of this dataset whose rewards are added to each response. */
+    run: numeric(
+      z.number({ message: "run is a training run id." }).int().positive("run is a training run id.").optional(),
+    ),
+    /** Pairs: each line's `margin`, the two responses' rank distance in the ranking over (responses − 1). */
+    margin: flag.default(false),
+    /** Pairs: one line per distinct ordered pair of a prompt, `weight` = how many annotators ordered it so. */
+    weight: flag.default(false),
+    /** The split column's seed and held-out share: those of the run to compare with (a run's defaults otherwise). */
+    split_seed: numeric(
+      z
+        .number({ message: "split_seed is a whole number." })
+        .int("split_seed is a whole number.")
+        .min(0, "split_seed is 0 or more.")
+        .default(DEFAULT_SPLIT_SEED),
+    ),
+    held_out_share: numeric(
+      z
+        .number({ message: "held_out_share is a number between 0 and 1." })
+        .min(0, "held_out_share is a number between 0 and 1.")
+        .max(1, "held_out_share is a number between 0 and 1.")
+        .default(DEFAULT_HELD_OUT_SHARE),
+    ),
+    gzip: flag.default(false),
+  })
+  .refine((o) => o.format.startsWith("pairs") || (!o.margin && !o.weight), {
+    message: "margin and weight apply to the pairs formats only.",
+    path: ["format"],
+  });
 export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 
 const PAGE_SIZE = 200;
 
-type PromptRow = Pick<StoredPrompt, "id" | "external_id" | "text" | "openness" | "metadata">;
+type PromptRow = Pick<StoredPrompt, "id" | "external_id" | "text" | "messages" | "openness" | "metadata">;
 type ResponseRow = Pick<StoredResponse, "id" | "prompt_id" | "external_id" | "text" | "embedding">;
 type AnnotationRow = Omit<StoredAnnotation, "id" | "annotator_id"> & StoredAnnotator & { accepted: number };
 
@@ -96,7 +129,7 @@ export function* exportPages(db: Db, datasetId: number, options: ExportOptions):
   const sqlite = db.$client;
   const pagePrompts = sqlite.prepare<[number, number, number], PromptRow>(
     // "+dataset_id" keeps SQLite on the rowid range instead of sorting the whole dataset per page.
-    "select id, external_id, text, openness, metadata from prompts where +dataset_id = ? and id > ? order by id limit ?",
+    "select id, external_id, text, messages, openness, metadata from prompts where +dataset_id = ? and id > ? order by id limit ?",
   );
   // Only the id range is filtered here, not the dataset: joining prompts lets SQLite scan the whole
   // dataset for every page (quadratic). Rows of other datasets in the range are never looked up.
@@ -146,12 +179,15 @@ export function* exportPages(db: Db, datasetId: number, options: ExportOptions):
       const w = rankingsW(rankings);
       if (options.min_agreement !== undefined && (w === null || w < options.min_agreement)) continue;
       const reward = (id: number) => (options.run === undefined ? {} : { reward: rewards.get(id) ?? null });
+      const split = promptSplit(prompt.external_id, { seed: options.split_seed, heldOutShare: options.held_out_share });
+      const textOf = new Map(responses.map((r) => [r.id, r.text]));
+      const storedMessages = parseStoredMessages(prompt.messages);
 
       if (options.format === "annotations") {
         // Each line is itself a valid import line, so an export re-imports without loss.
         const head = {
           id: prompt.external_id,
-          prompt: prompt.text,
+          prompt: promptColumn(prompt.text, storedMessages),
           responses: responses.map((r) => ({
             id: r.external_id,
             text: r.text,
@@ -190,7 +226,7 @@ export function* exportPages(db: Db, datasetId: number, options: ExportOptions):
         page.push(
           JSON.stringify({
             prompt_id: prompt.external_id,
-            prompt: prompt.text,
+            prompt: promptColumn(prompt.text, storedMessages),
             responses: responses.map((r) => ({
               id: r.external_id,
               text: r.text,
@@ -203,44 +239,87 @@ export function* exportPages(db: Db, datasetId: number, options: ExportOptions):
             dataset_openness: prompt.openness,
             annotators: rankable.length,
             kendall_w: w,
+            split,
           }),
         );
       } else {
-        const textOf = new Map(responses.map((r) => [r.id, r.text]));
-        for (const a of rankable) {
-          const groups = JSON.parse(a.ranking) as number[][];
-          const annotator = annotatorKey(a);
-          for (let i = 0; i < groups.length; i++) {
-            for (let j = i + 1; j < groups.length; j++) {
-              for (const chosen of groups[i]!) {
-                for (const rejected of groups[j]!) {
-                  page.push(
-                    JSON.stringify({
-                      prompt: prompt.text,
-                      chosen: textOf.get(chosen),
-                      rejected: textOf.get(rejected),
-                      openness: openness.value,
-                      prompt_id: prompt.external_id,
-                      annotator,
-                      chosen_id: externalIdOf.get(chosen),
-                      rejected_id: externalIdOf.get(rejected),
-                      ...(options.run === undefined
-                        ? {}
-                        : {
-                            chosen_reward: rewards.get(chosen) ?? null,
-                            rejected_reward: rewards.get(rejected) ?? null,
-                          }),
-                    }),
-                  );
-                }
-              }
-            }
-          }
+        const messages = promptMessages(prompt.text, storedMessages);
+        const pairs = rankingPairs(rankable, responses.length, options.weight);
+        const promptColumn = options.format === "pairs" ? messages : plainTextPrompt(messages);
+        const answer = (id: number): ChatMessage[] | string => {
+          const text = textOf.get(id)!;
+          return options.format === "pairs" ? [{ role: "assistant", content: text }] : text;
+        };
+        for (const pair of pairs) {
+          page.push(
+            JSON.stringify({
+              prompt: promptColumn,
+              chosen: answer(pair.chosen),
+              rejected: answer(pair.rejected),
+              openness: openness.value,
+              prompt_id: prompt.external_id,
+              chosen_id: externalIdOf.get(pair.chosen),
+              rejected_id: externalIdOf.get(pair.rejected),
+              annotator: pair.annotators.join(", "),
+              split,
+              ...(options.margin ? { margin: pair.margin } : {}),
+              ...(options.weight ? { weight: pair.annotators.length } : {}),
+              ...(options.run === undefined
+                ? {}
+                : {
+                    chosen_reward: rewards.get(pair.chosen) ?? null,
+                    rejected_reward: rewards.get(pair.rejected) ?? null,
+                  }),
+            }),
+          );
         }
       }
     }
     yield page;
   }
+}
+
+type RankedPair = { chosen: number; rejected: number; annotators: string[]; margin: number };
+
+/**
+ * The ordered (better, worse) pairs of a prompt's rankings: tied responses give none. Each
+ * annotation's own pairs, or with `merge` one pair per distinct order with every annotator who
+ * gave it and their mean margin. The margin is the rank distance (midranks, so ties count half)
+ * over responses − 1, so it lies in (0, 1] whatever the response count.
+ */
+function rankingPairs(annotations: readonly AnnotationRow[], responseCount: number, merge: boolean): RankedPair[] {
+  const pairs: RankedPair[] = [];
+  const merged = new Map<string, RankedPair & { marginSum: number }>();
+  const span = Math.max(1, responseCount - 1);
+  for (const a of annotations) {
+    const groups = JSON.parse(a.ranking) as number[][];
+    const rank = midranks(groups);
+    const annotator = annotatorKey(a);
+    for (let i = 0; i < groups.length; i++) {
+      for (let j = i + 1; j < groups.length; j++) {
+        for (const chosen of groups[i]!) {
+          for (const rejected of groups[j]!) {
+            const margin = (rank.get(rejected)! - rank.get(chosen)!) / span;
+            if (!merge) {
+              pairs.push({ chosen, rejected, annotators: [annotator], margin });
+              continue;
+            }
+            const key = `${chosen}>${rejected}`;
+            const seen = merged.get(key);
+            if (seen) {
+              seen.annotators.push(annotator);
+              seen.marginSum += margin;
+            } else merged.set(key, { chosen, rejected, annotators: [annotator], margin, marginSum: margin });
+          }
+        }
+      }
+    }
+  }
+  if (!merge) return pairs;
+  return [...merged.values()].map(({ marginSum, ...pair }) => ({
+    ...pair,
+    margin: marginSum / pair.annotators.length,
+  }));
 }
 
 function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {

@@ -2,6 +2,8 @@ import crypto from "node:crypto";
 import { z } from "zod";
 import type { RankingGroups } from "@/lib/domain";
 import type { AnnotationVersion, NewPrompt } from "@/lib/datasets/writer";
+import { conversationSchema, storedPrompt, type ChatMessage } from "@/lib/datasets/conversation";
+import { MAX_STORED_TEXT_CHARS } from "@/lib/markdown-budget";
 
 /**
  * The JSONL import format, one prompt per line (README "Data formats"), and the checks a line
@@ -15,11 +17,17 @@ const timestampSchema = z
   .union([z.string(), z.number()])
   .pipe(z.coerce.date("Use an ISO 8601 date or epoch milliseconds."));
 
+const textTooLong = `Keep a text under ${MAX_STORED_TEXT_CHARS.toLocaleString("en")} characters.`;
+const responseTextSchema = z
+  .string()
+  .min(1, "A response text may not be empty.")
+  .max(MAX_STORED_TEXT_CHARS, textTooLong);
+
 const responseSchema = z.union([
-  z.string().min(1, "A response text may not be empty."),
+  responseTextSchema,
   z.object({
     id: idSchema.optional(),
-    text: z.string().min(1, "A response text may not be empty."),
+    text: responseTextSchema,
     embedding: z.array(z.number()).max(8192).nullable().optional(),
   }),
 ]);
@@ -42,7 +50,14 @@ export type ImportedAnnotation = z.infer<typeof importedAnnotationSchema>;
 
 export const importLineSchema = z.object({
   id: idSchema.optional(),
-  prompt: z.string().min(1, "The prompt text may not be empty."),
+  /** A text, or a conversation's turns ending with the user's (lib/datasets/conversation.ts). */
+  prompt: z.union(
+    [
+      z.string().min(1, "The prompt text may not be empty.").max(MAX_STORED_TEXT_CHARS, textTooLong),
+      conversationSchema,
+    ],
+    { message: "The prompt is a text or a list of {role, content} turns." },
+  ),
   responses: z.array(responseSchema).min(2, "A prompt needs at least 2 responses."),
   openness: z
     .number()
@@ -55,15 +70,21 @@ export const importLineSchema = z.object({
 });
 export type ImportLine = z.infer<typeof importLineSchema>;
 
-/** A stable id for a prompt line without one, so re-importing the same text finds the same prompt. */
-export function derivedPromptId(text: string): string {
-  return `p-${crypto.createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+/**
+ * A stable id for a prompt line without one, so re-importing the same prompt finds it: a hash of
+ * the text, or of a conversation's turns as JSON.
+ */
+export function derivedPromptId(text: string, messages: readonly ChatMessage[] | null = null): string {
+  const key = messages ? JSON.stringify(messages.map((m) => [m.role, m.content])) : text;
+  return `p-${crypto.createHash("sha256").update(key).digest("hex").slice(0, 16)}`;
 }
 
 /** A line's prompt with the ids it is matched on: its own, else derived from the text and position. */
 export type LinePrompt = {
   externalId: string;
   text: string;
+  /** A conversation's turns; null for a plain-text prompt. */
+  messages: ChatMessage[] | null;
   openness: number | null;
   metadata: Record<string, unknown> | null;
   responses: { id: string; text: string; embedding: number[] | null }[];
@@ -91,7 +112,8 @@ export function parseImportLine(raw: string, lineNumber: number): ParsedLine | {
     };
   }
   const line = parsed.data;
-  const externalId = line.id ?? derivedPromptId(line.prompt);
+  const { text, messages } = storedPrompt(line.prompt);
+  const externalId = line.id ?? derivedPromptId(text, messages);
   const responses = line.responses.map((r, i) =>
     typeof r === "string"
       ? { id: `${externalId}-${i}`, text: r, embedding: null }
@@ -101,7 +123,8 @@ export function parseImportLine(raw: string, lineNumber: number): ParsedLine | {
     lineNumber,
     prompt: {
       externalId,
-      text: line.prompt,
+      text,
+      messages,
       openness: line.openness ?? null,
       metadata: line.metadata ?? null,
       responses,
@@ -115,6 +138,7 @@ export function promptToWrite(prompt: LinePrompt): NewPrompt {
   return {
     externalId: prompt.externalId,
     text: prompt.text,
+    messages: prompt.messages,
     openness: prompt.openness,
     metadata: prompt.metadata,
     responses: prompt.responses.map((r) => ({ externalId: r.id, text: r.text, embedding: r.embedding })),

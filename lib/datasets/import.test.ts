@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { freshDbPerTest, writeJsonl } from "@/lib/test-fixtures";
 import { derivedPromptId } from "./import-format";
+import { MAX_STORED_TEXT_CHARS } from "@/lib/markdown-budget";
 import { importJsonlFile, MAX_REPORTED_ERRORS, saveUpload, removeUpload, ImportTooLargeError } from "./import";
 
 const temp = freshDbPerTest();
@@ -127,6 +128,27 @@ describe("importJsonlFile", () => {
     expect(byLine(6)[0]).toMatchObject({ field: "openness" });
     expect(byLine(7)[0]).toMatchObject({ field: "prompt", reason: expect.stringContaining("different text") });
     expect(counts()).toEqual(before);
+  });
+
+  it("refuses a prompt or response text past the stored-text limit", async () => {
+    const long = "x".repeat(MAX_STORED_TEXT_CHARS + 1);
+    const result = await importJsonlFile(
+      temp.db,
+      writeLines([
+        { id: "long1", prompt: long, responses: responses("l") },
+        { id: "long2", prompt: "Short", responses: [long, "b", "c", "d"] },
+        { id: "fits", prompt: "x".repeat(MAX_STORED_TEXT_CHARS), responses: responses("f") },
+      ]),
+      { slug: "long" },
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => [e.line, e.field])).toEqual([
+      [1, "prompt"],
+      [2, "responses.0"],
+    ]);
+    expect(result.errors[0]!.reason).toContain("100,000 characters");
+    expect(counts().prompts).toBe(0);
   });
 
   it("does not create a dataset when the file is rejected, and caps the reported errors", async () => {

@@ -27,6 +27,7 @@ import {
 } from "@/lib/datasets/import-staging";
 import { ensureExternalAnnotator, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
 import { plural } from "@/lib/utils";
+import { readPreferenceFile, type ImportFormat } from "@/lib/datasets/preference-files";
 
 /**
  * JSONL import of prompts, responses and (optionally) existing rankings. Shared by the API route,
@@ -80,6 +81,8 @@ export type ImportSummary = {
   annotationsUpdated: number;
   annotationsUnchanged: number;
   annotatorsCreated: number;
+  /** Fields of a preference file that were not kept (e.g. a completion's critique), so that nothing is dropped unsaid. */
+  ignoredFields?: string[];
 };
 
 export type ImportResult =
@@ -87,6 +90,12 @@ export type ImportResult =
 
 export type ImportOptions = {
   slug: string;
+  /** The file's format: Octorank's import lines (the default), or a preference file (lib/datasets/preference-files.ts). */
+  format?: ImportFormat;
+  /** For a preference file: who its rankings are by when a row names no annotator. */
+  annotator?: string;
+  /** For a ratings file: the completion field holding the rating. */
+  ratingKey?: string;
   /** Used only when the slug does not exist yet. responsesPerPrompt defaults to the first line's count. */
   create?: Partial<DatasetSettings>;
 };
@@ -227,12 +236,7 @@ export async function importJsonlFile(
   db.$client.pragma("synchronous = NORMAL");
   try {
     let batch: ParsedLine[] = [];
-    let lineNumber = 0;
-    for (const raw of readLinesSync(file)) {
-      lineNumber++;
-      if (!raw.trim()) continue;
-      summary.lines++;
-      const parsed = parseImportLine(raw, lineNumber);
+    for (const parsed of importLines(file, options, summary)) {
       if ("errors" in parsed) {
         for (const error of parsed.errors) errors.add(error);
         continue;
@@ -270,6 +274,36 @@ export async function importJsonlFile(
     throw error;
   } finally {
     db.$client.pragma(`synchronous = ${synchronous}`);
+  }
+}
+
+/**
+ * The file's lines, parsed and checked on their own: Octorank's format read as it streams, a
+ * preference file read whole (rows of one prompt may be anywhere) and turned into the same lines.
+ */
+function* importLines(
+  file: string,
+  options: ImportOptions,
+  summary: ImportSummary,
+): Generator<ParsedLine | { errors: LineError[] }> {
+  if (options.format && options.format !== "octorank") {
+    const read = readPreferenceFile(readLinesSync(file), {
+      format: options.format,
+      annotator: options.annotator,
+      ratingKey: options.ratingKey,
+    });
+    summary.lines = read.sourceLines;
+    if (read.ignored.length) summary.ignoredFields = read.ignored;
+    if (read.errors.length) yield { errors: read.errors };
+    yield* read.lines;
+    return;
+  }
+  let lineNumber = 0;
+  for (const raw of readLinesSync(file)) {
+    lineNumber++;
+    if (!raw.trim()) continue;
+    summary.lines++;
+    yield parseImportLine(raw, lineNumber);
   }
 }
 
@@ -371,8 +405,8 @@ function stageLine(run: ImportRun, { lineNumber, prompt }: ParsedLine): void {
 /** The stored prompt a line names, checked to be the same text and responses; else stored now, in the staging. */
 function resolvePrompt(run: ImportRun, prompt: LinePrompt): ResolvedPrompt | { error: Omit<LineError, "line"> } {
   const sqlite = run.db.$client;
-  const find = sqlite.prepare<[number, string], { id: number; text: string }>(
-    "select id, text from prompts where dataset_id = ? and external_id = ?",
+  const find = sqlite.prepare<[number, string], { id: number; text: string; messages: string | null }>(
+    "select id, text, messages from prompts where dataset_id = ? and external_id = ?",
   );
   const inTarget = run.targetDatasetId === null ? undefined : find.get(run.targetDatasetId, prompt.externalId);
   const stored = inTarget ?? find.get(run.staging.datasetId, prompt.externalId);
@@ -381,11 +415,11 @@ function resolvePrompt(run: ImportRun, prompt: LinePrompt): ResolvedPrompt | { e
     run.summary.promptsCreated++;
     return { promptId, responseIds, inTarget: false };
   }
-  if (stored.text !== prompt.text) {
+  if (stored.text !== prompt.text || stored.messages !== (prompt.messages ? JSON.stringify(prompt.messages) : null)) {
     return {
       error: {
         field: "prompt",
-        reason: `Prompt "${prompt.externalId}" is already stored with a different text; imports never rewrite prompts.`,
+        reason: `Prompt "${prompt.externalId}" is already stored with a different ${stored.messages || prompt.messages ? "conversation" : "text"}; imports never rewrite prompts.`,
       },
     };
   }
@@ -449,5 +483,6 @@ export function describeImport(result: ImportResult): string {
     `${plural(result.promptsCreated, "new prompt")}, ${plural(result.promptsUnchanged, "line")} for prompts already stored;`,
     `${plural(result.annotationsCreated, "new annotation")}, ${result.annotationsUpdated} updated, ${result.annotationsUnchanged} unchanged;`,
     `${plural(result.annotatorsCreated, "new external annotator")}.`,
+    ...(result.ignoredFields?.length ? [`Not kept: ${result.ignoredFields.join(", ")}.`] : []),
   ].join(" ");
 }

@@ -14,6 +14,7 @@ import {
 } from "@/lib/annotations/agreement";
 import { promptOpenness, type PromptOpenness } from "@/lib/openness/resolve";
 import type { AnnotatorStats } from "@/lib/datasets/prompt-stats";
+import { parseStoredMessages, type ChatMessage } from "@/lib/datasets/conversation";
 
 /**
  * Where agreement becomes suspicious. One place, shown on the dataset page.
@@ -235,6 +236,7 @@ export type PromptDetail = {
   id: number;
   externalId: string;
   text: string;
+  messages: ChatMessage[] | null;
   openness: number | null;
   metadata: Record<string, unknown> | null;
   responses: { id: number; externalId: string; position: number; text: string; reward: number | null }[];
@@ -267,9 +269,10 @@ export function getPromptDetail(
   { acceptedOnly = false }: { acceptedOnly?: boolean } = {},
 ): PromptDetail | null {
   const prompt = db.$client
-    .prepare<[number, number], Pick<StoredPrompt, "id" | "external_id" | "text" | "openness" | "metadata">>(
-      "select id, external_id, text, openness, metadata from prompts where id = ? and dataset_id = ?",
-    )
+    .prepare<
+      [number, number],
+      Pick<StoredPrompt, "id" | "external_id" | "text" | "messages" | "openness" | "metadata">
+    >("select id, external_id, text, messages, openness, metadata from prompts where id = ? and dataset_id = ?")
     .get(promptId, datasetId);
   if (!prompt) return null;
   const responses = db.$client
@@ -310,6 +313,7 @@ export function getPromptDetail(
     id: prompt.id,
     externalId: prompt.external_id,
     text: prompt.text,
+    messages: parseStoredMessages(prompt.messages),
     openness: prompt.openness,
     metadata: prompt.metadata ? (JSON.parse(prompt.metadata) as Record<string, unknown>) : null,
     responses: responses.map((r) => ({

@@ -9,6 +9,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { RankingGroups } from "@/lib/domain";
+import type { ChatMessage } from "@/lib/datasets/conversation";
 
 /** External annotators (named in imported or generated data) get accounts that cannot sign in, under this domain. */
 export const EXTERNAL_EMAIL_DOMAIN = "external.invalid";
@@ -90,7 +91,9 @@ export function deleteDataset(db: Db, datasetId: number): void {
 
 export type NewPrompt = {
   externalId: string;
+  /** For a conversation, its transcript (lib/datasets/conversation.ts storedPrompt). */
   text: string;
+  messages?: ChatMessage[] | null;
   openness?: number | null;
   metadata?: Record<string, unknown> | null;
   /** In display position order. */
@@ -110,6 +113,7 @@ export function insertPrompt(
       datasetId,
       prompt.externalId,
       prompt.text,
+      prompt.messages ? JSON.stringify(prompt.messages) : null,
       prompt.openness ?? null,
       prompt.metadata == null ? null : JSON.stringify(prompt.metadata),
     ).lastInsertRowid,
@@ -128,7 +132,7 @@ const preparedPromptStatements = new WeakMap<Db["$client"], ReturnType<typeof pr
 function preparePromptStatements(sqlite: Db["$client"]) {
   return {
     prompt: sqlite.prepare(
-      "insert into prompts (dataset_id, external_id, text, openness, metadata) values (?, ?, ?, ?, ?)",
+      "insert into prompts (dataset_id, external_id, text, messages, openness, metadata) values (?, ?, ?, ?, ?, ?)",
     ),
     response: sqlite.prepare(
       "insert into responses (prompt_id, position, external_id, text, embedding) values (?, ?, ?, ?, ?)",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import { isCrossSiteFormRisk, MAX_JSON_BODY_BYTES, readJsonBody } from "@/lib/http/body";
+import { chunksUpTo, isCrossSiteFormRisk, MAX_JSON_BODY_BYTES, readJsonBody, type BodyPace } from "@/lib/http/body";
 
 const schema = z.object({ promptId: z.number() });
 /** The kind and message readJsonBody refuses a request with, or its data. */
@@ -65,5 +65,47 @@ describe("isCrossSiteFormRisk", () => {
     expect(isCrossSiteFormRisk(post("x", { "Content-Type": "text/plain", Authorization: "Bearer ork_abc" }))).toBe(
       false,
     );
+  });
+});
+
+describe("chunksUpTo's pace", () => {
+  const drain = async (body: ReadableStream<Uint8Array>, pace: BodyPace) => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of chunksUpTo(body, 1_000_000, pace)) chunks.push(chunk);
+    return chunks.length;
+  };
+  const trickle = (everyMs: number, cancelled: { value: boolean }) =>
+    new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await new Promise((resolve) => setTimeout(resolve, everyMs));
+        controller.enqueue(new Uint8Array(1));
+      },
+      cancel() {
+        cancelled.value = true;
+      },
+    });
+
+  it("cuts off a body that stops sending, and one that trickles in slower than the pace once the grace is over", async () => {
+    const stalled = { value: false };
+    const stalls = trickle(60_000, stalled);
+    await expect(drain(stalls, { idleMs: 100, graceMs: 60_000, minBytesPerSecond: 0 })).rejects.toMatchObject({
+      kind: "timeout",
+    });
+    expect(stalled.value).toBe(true);
+    const trickled = { value: false };
+    await expect(
+      drain(trickle(10, trickled), { idleMs: 1_000, graceMs: 200, minBytesPerSecond: 10_000 }),
+    ).rejects.toMatchObject({ kind: "timeout" });
+    expect(trickled.value).toBe(true);
+  });
+
+  it("reads a body that keeps the pace whole", async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 5; i++) controller.enqueue(new Uint8Array(10));
+        controller.close();
+      },
+    });
+    expect(await drain(body, { idleMs: 100, graceMs: 0, minBytesPerSecond: 1 })).toBe(5);
   });
 });

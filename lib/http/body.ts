@@ -63,18 +63,51 @@ export const MAX_JSON_BODY_BYTES = 2_000_000;
 
 export class BodyTooLargeError extends Error {}
 
-/** A body's chunks, cancelling it and throwing BodyTooLargeError once they pass `limit` bytes. */
-export async function* chunksUpTo(body: ReadableStream<Uint8Array>, limit: number): AsyncGenerator<Uint8Array> {
+/**
+ * How slowly a body may arrive: a client that sends nothing for `idleMs`, or less than
+ * `minBytesPerSecond` on average once `graceMs` have passed, is cut off, so a trickled upload
+ * cannot hold one of the few import slots (or a request's memory) for ever. Any real connection
+ * sends far faster; 16 KB/s brings the largest import (200 MB) in under four hours.
+ */
+export const BODY_PACE = { idleMs: 30_000, graceMs: 60_000, minBytesPerSecond: 16 * 1024 };
+export type BodyPace = typeof BODY_PACE;
+
+export const bodyTooSlowError = () =>
+  new AppError(
+    "timeout",
+    "The request body arrived too slowly and was cut off; send it again over a faster connection.",
+  );
+
+/**
+ * A body's chunks, cancelling it and throwing BodyTooLargeError once they pass `limit` bytes, or
+ * the "timeout" AppError once it arrives slower than `pace`.
+ */
+export async function* chunksUpTo(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+  pace: BodyPace = BODY_PACE,
+): AsyncGenerator<Uint8Array> {
   const reader = body.getReader();
+  const started = performance.now();
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const idle = new Promise<"idle">((resolve) => (timer = setTimeout(() => resolve("idle"), pace.idleMs)));
+    const next = await Promise.race([reader.read(), idle]).finally(() => clearTimeout(timer));
+    const tooSlow = () => {
+      void reader.cancel().catch(() => {});
+      return bodyTooSlowError();
+    };
+    if (next === "idle") throw tooSlow();
+    const { done, value } = next;
     if (done) return;
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
       throw new BodyTooLargeError(`The body is larger than ${limit} bytes.`);
     }
+    const elapsedMs = performance.now() - started;
+    if (elapsedMs > pace.graceMs && size / (elapsedMs / 1000) < pace.minBytesPerSecond) throw tooSlow();
     yield value;
   }
 }

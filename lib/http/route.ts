@@ -9,6 +9,7 @@ import { requestUser } from "@/lib/auth/session";
 import type { SessionUser } from "@/lib/auth/roles";
 import { AppError, type ErrorKind } from "@/lib/errors";
 import { crossSiteError, describeZodError, parseOrThrow, readJsonBody } from "@/lib/http/body";
+import { foreignHostError } from "@/lib/http/host";
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -19,6 +20,7 @@ const STATUS: Record<ErrorKind, number> = {
   "too-large": 413,
   "unsupported-media-type": 415,
   "too-many-requests": 429,
+  timeout: 408,
 };
 
 export function statusOf(kind: ErrorKind): number {
@@ -59,8 +61,8 @@ type RouteContext = { params: Promise<Record<string, string | string[] | undefin
 
 /**
  * Wraps a route handler. The handler returns a Response, or a value sent as JSON with status 200.
- * Checks run in the order a caller fixes them: a cross-site write (403, also for the upload routes
- * the proxy does not run on), who you are (401/403), which record (404), the query (400), the body
+ * Checks run in the order a caller fixes them: a request naming another host or a cross-site write
+ * (403, also for the upload routes the proxy does not run on), who you are (401/403), which record (404), the query (400), the body
  * (415/413/400).
  */
 export function route<
@@ -75,8 +77,8 @@ export function route<
   return async (request, context) => {
     const where = `${request.method} ${new URL(request.url).pathname}`;
     try {
-      const crossSite = crossSiteError(request);
-      if (crossSite) throw crossSite;
+      const refused = foreignHostError(request) ?? crossSiteError(request);
+      if (refused) throw refused;
       const user = options.access === "public" ? null : await requestUser(request, options.access);
       let params: unknown;
       if (options.params) {

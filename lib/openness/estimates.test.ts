@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
-import { simulatedAnnotators, simulateAnnotation } from "@/ml";
-import { mulberry32 } from "@/ml/rng";
+import { simulatedAnnotators, simulateAnnotation, mulberry32 } from "@/ml";
 import {
   computeAndStoreOpennessEstimates,
   datasetOpennessEstimates,

@@ -1,5 +1,5 @@
 /**
- * Estimated openness of a dataset's prompts (ml/openness-text.ts, ml/openness-rankings.ts), trained
+ * Estimated openness of a dataset's prompts (ml/openness/text.ts, ml/openness/rankings.ts), trained
  * on the prompts annotators tagged. Shown to researchers beside the tags, used by a run whose
  * missing-openness policy is `estimate`, and by the queue's `uncertain-openness` order. Never shown
  * to annotators: seeing a guess before tagging would bias the tag.

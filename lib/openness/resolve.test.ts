@@ -105,7 +105,8 @@ describe("one openness everywhere", () => {
       const text = `Prompt ${id}`;
       expect(page.find((p) => p.text === text)?.openness, `page ${id}`).toBe(openness);
       expect(consensus.find((l) => l.prompt === text)?.openness, `consensus ${id}`).toBe(openness);
-      const pairOpenness = new Set(pairs.filter((l) => l.prompt === text).map((l) => l.openness));
+      const promptId = consensus.find((l) => l.prompt === text)!.prompt_id;
+      const pairOpenness = new Set(pairs.filter((l) => l.prompt_id === promptId).map((l) => l.openness));
       expect([...pairOpenness], `pairs ${id}`).toEqual([openness]);
       expect(training.find((p) => p.text === text)?.openness, `training ${id}`).toBe(openness);
       expect(dashboard.find((p) => p.text === text)?.openness, `dashboard ${id}`).toBe(openness);

@@ -90,7 +90,7 @@ describe("split dashboard", () => {
     const few = [...Array.from({ length: 99 }, (_, i) => prompt(i, 0, TWO_POINT)), prompt(500, 1, UNIFORM)];
     const d = splitDashboard(few, "test", 8);
     expect(d.gap).not.toBeNull();
-    expect(d.verdict).toMatch(/1 open and 99 closed prompts with a shape/);
+    expect(d.verdict).toMatch(/1 open prompt with human pairs: too few for the chance test/);
     expect(d.verdictKind).toBe("insufficient");
     expect(d.verdictRule).toMatch(/^Insufficient evidence/);
     // all closed: openness does not vary

@@ -51,7 +51,12 @@ export type SplitDashboard = {
   /** The open-minus-closed profile difference projected on the ideal one: 1 perfect, 0 collapsed, < 0 inverted. */
   normalizedGap: number | null;
   normalizedGapCi: Interval | null;
-  /** Slope of implied on tagged openness (1 perfect, 0 collapsed), with R² and interval. */
+  /** The verdict's model (ml/diagnosis/collapse-model.ts): fitted openness θ0 + β·o; β decides the kind. */
+  beta: number | null;
+  betaCi: Interval | null;
+  theta0: number | null;
+  theta1: number | null;
+  /** Slope of implied on tagged openness (1 perfect, 0 collapsed), with R² and interval (secondary). */
   tracking: number | null;
   trackingR2: number | null;
   trackingCi: Interval | null;
@@ -267,6 +272,10 @@ export function splitDashboard(
     idealGap: report.idealGap,
     normalizedGap: report.normalizedGap,
     normalizedGapCi: report.normalizedGapCi,
+    beta: report.model.beta,
+    betaCi: report.model.betaCi,
+    theta0: report.model.theta0,
+    theta1: report.model.theta1,
     tracking: report.tracking.slope,
     trackingR2: report.tracking.r2,
     trackingCi: report.tracking.ci,
@@ -309,8 +318,10 @@ export function summarizeCollapse(
     if (!members.length) continue;
     const d = splitDashboard(members, split, n, eps);
     collapse[split] = {
-      version: 2,
+      version: 3,
       gap: d.gap,
+      beta: d.beta,
+      betaCi: d.betaCi,
       normalizedGap: d.normalizedGap,
       normalizedGapCi: d.normalizedGapCi,
       tracking: d.tracking,

@@ -1,3 +1,4 @@
+import { runConfigOf } from "@/lib/runs/schemas";
 import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { schema, type Db } from "@/db";
@@ -35,6 +36,7 @@ describe("external runs (uploaded scores)", () => {
       return JSON.stringify({
         prompt_id: p.ext,
         rewards: Object.fromEntries(responses.map((r) => [r.ext, 1 - r.position / 10])),
+        split: "test",
       });
     });
     return { datasetId: dataset.id, text: lines.join("\n") + "\n", lines: lines.length };
@@ -44,21 +46,30 @@ describe("external runs (uploaded scores)", () => {
     const { datasetId, text, lines } = scoresFile();
     expect(lines).toBeGreaterThan(5);
     const run = createExternalRun(db, { datasetId, name: "TRL model", eps: 0.1 }, text, null);
+    // The answer is the finished run with its verdict, not the row as first inserted.
+    expect(run.status).toBe("succeeded");
+    expect(run.summary?.collapse.test?.verdict).toMatch(/\w/);
     const d = runDashboard(db, run.id)!;
     expect(d.run.status).toBe("succeeded");
     expect(d.run.config.origin).toBe("external");
     expect(d.run.config.utility).toBe("logsigmoid");
     expect(d.splits.test?.prompts).toBe(lines);
     expect(d.splits.test?.verdict).toMatch(/\d/);
-    expect(d.run.summary?.collapse.test?.version).toBe(2);
+    expect(d.run.summary?.collapse.test?.version).toBe(3);
+    expect(d.run.summary?.collapse.test?.beta).toBe(d.splits.test?.beta);
   });
 
-  it("refuses a file with unknown prompts, missing responses or bad JSON, naming the lines, and stores nothing", () => {
+  it("refuses a file with unknown prompts, missing responses or no split, naming the lines, and stores nothing", () => {
     const { datasetId, text } = scoresFile();
     const before = db.$client.prepare("select count(*) as n from training_runs").get() as { n: number };
     const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
     const missing = { ...first, rewards: Object.fromEntries(Object.entries(first.rewards).slice(1)) };
-    const bad = [JSON.stringify(missing), '{"prompt_id":"no-such-prompt","rewards":{}}', "not json"].join("\n");
+    const second = JSON.parse(text.split("\n")[1]!) as { prompt_id: string };
+    const bad = [
+      JSON.stringify(missing),
+      '{"prompt_id":"no-such-prompt","rewards":{"a":1}}',
+      JSON.stringify({ ...second, split: undefined }),
+    ].join("\n");
     let error: unknown;
     try {
       createExternalRun(db, { datasetId }, bad, null);
@@ -69,7 +80,90 @@ describe("external runs (uploaded scores)", () => {
     const message = (error as Error).message;
     expect(message).toMatch(/line 1: no reward for response/);
     expect(message).toMatch(/line 2: dataset demo has no prompt "no-such-prompt"/);
-    expect(message).toMatch(/line 3: not JSON/);
+    expect(message).toMatch(/line 3: no "split"/);
     expect(db.$client.prepare("select count(*) as n from training_runs").get()).toEqual(before);
+  });
+
+  it("refuses a prompt listed twice as a problem of the file itself, pointing at the consensus export", () => {
+    const { datasetId, text } = scoresFile();
+    const second = text.split("\n")[1]!;
+    const message = refusalOf(datasetId, [text.split("\n")[0]!, second, second].join("\n"));
+    expect(message).toMatch(/line 3: prompt ".*" is listed twice \(first on line 2\); score from the consensus export/);
+  });
+
+  it("names the shape of a line in another format, and with link logit stores sigmoid(score)", () => {
+    const { datasetId, text } = scoresFile();
+    const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
+    const diagnoseShaped = JSON.stringify({ id: first.prompt_id, openness: 0, rewards: Object.values(first.rewards) });
+    expect(() => createExternalRun(db, { datasetId }, diagnoseShaped, null)).toThrow(
+      /line 1: expected \{"prompt_id", "rewards": \{response_id: score\}, "split"\?\}; this line is an object with keys \{id, openness, rewards\}/,
+    );
+    const logits = JSON.stringify({
+      ...first,
+      rewards: Object.fromEntries(Object.keys(first.rewards).map((k, i) => [k, i - 3])),
+    });
+    const run = createExternalRun(db, { datasetId, link: "logit" }, logits, null);
+    const stored = (
+      db.$client.prepare("select reward from run_rewards where run_id = ? order by reward").all(run.id) as {
+        reward: number;
+      }[]
+    ).map((r) => r.reward);
+    expect(stored[0]).toBeCloseTo(1 / (1 + Math.exp(3)), 6);
+    expect(stored.every((r) => r > 0 && r < 1)).toBe(true);
+    expect(runConfigOf(run).train).toMatchObject({ link: "logit" });
+  });
+
+  function refusalOf(datasetId: number, text: string): string {
+    try {
+      createExternalRun(db, { datasetId }, text, null);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ScoresFileError);
+      return (error as Error).message;
+    }
+    throw new Error("expected the file to be refused");
+  }
+
+  it("refuses lines that are not JSON or not a scores line before it reads the dataset", () => {
+    const { datasetId } = scoresFile();
+    const message = refusalOf(
+      datasetId,
+      [
+        '{"prompt_id":"no-such-prompt","rewards":{}}',
+        "not json",
+        '{"prompt_id":"x","rewards":{"a":"high"}}',
+        "[1]",
+      ].join("\n"),
+    );
+    expect(message).toMatch(/line 2: not JSON/);
+    expect(message).toMatch(/line 3: rewards\.a: a reward is a finite number/);
+    expect(message).toMatch(/line 4: /);
+    // The dataset was never consulted: its unknown prompt on line 1 is not reported.
+    expect(message).not.toMatch(/no-such-prompt/);
+  });
+
+  it("takes response ids that name an object's own machinery (toString, constructor, __proto__, valueOf)", () => {
+    const { datasetId, text } = scoresFile();
+    const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
+    const promptId = db.$client
+      .prepare<[number, string], number>("select id from prompts where dataset_id = ? and external_id = ?")
+      .pluck()
+      .get(datasetId, first.prompt_id)!;
+    const tricky = ["toString", "constructor", "__proto__", "valueOf"];
+    const responses = db.$client
+      .prepare<[number], { id: number }>("select id from responses where prompt_id = ? order by position")
+      .all(promptId);
+    const setId = db.$client.prepare("update responses set external_id = ? where id = ?");
+    responses.forEach((r, i) => setId.run(tricky[i] ?? `plain-${i}`, r.id));
+    const rewards = responses.map((_, i) => `"${tricky[i] ?? `plain-${i}`}": ${i / 10}`).join(", ");
+    const line = `{"prompt_id": ${JSON.stringify(first.prompt_id)}, "rewards": {${rewards}}, "split": "test"}`;
+    const run = createExternalRun(db, { datasetId }, line, null);
+    expect(runDashboard(db, run.id)!.run.status).toBe("succeeded");
+    const stored = db.$client
+      .prepare<[number, number], { reward: number }>(
+        "select reward from run_rewards where run_id = ? and response_id = ?",
+      )
+      .get(run.id, responses[2]!.id);
+    expect(stored?.reward).toBeCloseTo(0.2);
+    expect(refusalOf(datasetId, line.replace('"__proto__": 0.2, ', ""))).toMatch(/no reward for response "__proto__"/);
   });
 });

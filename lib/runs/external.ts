@@ -1,10 +1,14 @@
 /**
  * External runs: the rewards of a reward model trained elsewhere (TRL, OpenRLHF, …) on a dataset's
  * prompts, uploaded as a scores file and judged like a run trained here: same verdict, same
- * dashboard. One JSONL line per prompt:
- *   {"prompt_id": <the prompt's id in the dataset>, "rewards": {<response id>: reward, …}, "split"?: "train"|"test"}
+ * dashboard. The one scores format (lib/runs/scores-file.ts), one JSONL line per prompt:
+ *   {"prompt_id": <the prompt's id in the dataset>, "rewards": {<response id>: score, …}, "split"?: "train"|"test"}
  * Ids are the dataset's external ids (those of its import and export files). Every response of a
- * listed prompt needs a reward; prompts left out of the file are left out of the run.
+ * listed prompt needs a score; prompts left out of the file are left out of the run. With link
+ * `logit` the scores are a Bradley–Terry model's logits and the run stores sigmoid(score), the
+ * bounded reward the verdict reads (docs/design.md). `split` is required: the one the consensus and
+ * pairs exports write (lib/runs/held-out.ts), so that held-out means the prompts the model did not
+ * train on. Score from the consensus export: one line per prompt.
  */
 import "server-only";
 import { z } from "zod";
@@ -15,20 +19,15 @@ import { and, eq } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import { summarizeCollapse } from "@/lib/runs/dashboard";
 import type { PromptRewards } from "@/lib/runs/rewards";
-import { completeRun } from "@/lib/runs/lifecycle";
+import { completeRun, getRunDetail, type RunListItem } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
-import { type RunRow, type RunSummary, runRequestSchema } from "@/lib/runs/schemas";
-import { DEFAULT_EPS, UTILITY_NAMES } from "@/ml";
+import { type RunSummary, runRequestSchema } from "@/lib/runs/schemas";
+import { readScoresFile } from "@/lib/runs/scores-file";
+import { DEFAULT_EPS, REWARD_LINKS, UTILITY_NAMES } from "@/ml";
 
 /** Scores files are small (a number per response); this cap keeps a mistaken upload from hurting. */
 export const MAX_SCORES_BYTES = 20 * 1024 * 1024;
-
-const lineSchema = z.object({
-  prompt_id: z.union([z.string().min(1), z.number()]).transform(String),
-  rewards: z.record(z.string(), z.number().finite()),
-  split: z.enum(["train", "test"]).optional(),
-});
 
 export const externalRunSchema = z.object({
   datasetId: numeric(z.number({ message: "Pick a dataset." }).int().positive("Pick a dataset.")),
@@ -42,6 +41,8 @@ export const externalRunSchema = z.object({
   utility: z.enum(UTILITY_NAMES).default("logsigmoid"),
   /** Smoothing the targets are solved at (0 = the paper's exact theory). */
   eps: numeric(z.number({ message: "eps is a number from 0 to 10." }).min(0).max(10).default(DEFAULT_EPS)),
+  /** How the scores map to the bounded reward the theory reads: `logit` for a Bradley–Terry model's scores. */
+  link: z.enum(REWARD_LINKS, { message: `link is ${REWARD_LINKS.join(" or ")}.` }).default("identity"),
 });
 export type ExternalRunRequest = z.input<typeof externalRunSchema>;
 
@@ -55,8 +56,16 @@ export class ScoresFileError extends AppError {
   }
 }
 
-/** Records an external run from a scores file; nothing is stored unless every line is valid. */
-export function createExternalRun(db: Db, input: ExternalRunRequest, text: string, createdBy: number | null): RunRow {
+/**
+ * Records an external run from a scores file and returns it finished, summary and verdict included;
+ * nothing is stored unless every line is valid.
+ */
+export function createExternalRun(
+  db: Db,
+  input: ExternalRunRequest,
+  text: string,
+  createdBy: number | null,
+): RunListItem {
   const request = externalRunSchema.parse(input);
   if (Buffer.byteLength(text) > MAX_SCORES_BYTES) throw new AppError("too-large", "The scores file is over 20 MB.");
   const dataset = db
@@ -65,6 +74,11 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
     .where(and(eq(schema.datasets.id, request.datasetId), eq(schema.datasets.importStaging, false)))
     .get();
   if (!dataset) throw new AppError("not-found", `There is no dataset with id ${request.datasetId}.`);
+
+  // Every line is checked on its own first: a bad file is refused before the dataset is loaded.
+  const { lines, problems } = readScoresFile(text, { source: "dataset", link: request.link });
+  if (problems.length) throw new ScoresFileError(problems);
+  if (lines.length === 0) throw new ScoresFileError(["no prompt lines"]);
 
   const { prompts } = loadTrainingPrompts(db, dataset.id, { policy: "exclude" });
   const promptByExternal = new Map<string, { id: number; externalId: string }>();
@@ -85,62 +99,47 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
   );
   const training = new Map(prompts.map((p) => [Number(p.id), p]));
 
-  const problems: string[] = [];
   const entries: PromptRewards[] = [];
-  const seen = new Set<number>();
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim()) return;
-    const where = `line ${i + 1}`;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      problems.push(`${where}: not JSON`);
-      return;
-    }
-    const parsed = lineSchema.safeParse(raw);
-    if (!parsed.success) {
-      problems.push(
-        `${where}: ${parsed.error.issues.map((x) => `${x.path.join(".") || "line"}: ${x.message}`).join(", ")}`,
-      );
-      return;
-    }
-    const prompt = promptByExternal.get(parsed.data.prompt_id);
+  for (const line of lines) {
+    const where = `line ${line.line}`;
+    const prompt = promptByExternal.get(line.promptId);
     if (!prompt) {
-      problems.push(`${where}: dataset ${dataset.slug} has no prompt "${parsed.data.prompt_id}"`);
-      return;
+      problems.push(`${where}: dataset ${dataset.slug} has no prompt "${line.promptId}"`);
+      continue;
     }
-    if (seen.has(prompt.id)) {
-      problems.push(`${where}: prompt "${parsed.data.prompt_id}" is listed twice`);
-      return;
-    }
-    seen.add(prompt.id);
     const tp = training.get(prompt.id);
     if (!tp) {
-      problems.push(`${where}: prompt "${parsed.data.prompt_id}" has no openness yet (tag it first)`);
-      return;
+      problems.push(`${where}: prompt "${line.promptId}" has no openness yet (tag it first)`);
+      continue;
     }
+    const given = new Map(line.responseIds.map((id, k) => [id, line.rewards[k] as number] as const));
     const rewards = new Map<number, number>();
-    const given = parsed.data.rewards;
     for (const r of tp.responses) {
       const ext = responseExternal.get(Number(r.id)) as string;
-      const reward = given[ext];
+      const reward = given.get(ext);
       if (reward === undefined) problems.push(`${where}: no reward for response "${ext}"`);
       else rewards.set(Number(r.id), reward);
     }
     const known = new Set(tp.responses.map((r) => responseExternal.get(Number(r.id))));
-    for (const k of Object.keys(given)) if (!known.has(k)) problems.push(`${where}: prompt has no response "${k}"`);
+    for (const k of given.keys()) if (!known.has(k)) problems.push(`${where}: prompt has no response "${k}"`);
+    if (!line.split) {
+      problems.push(
+        `${where}: no "split": copy the prompt's "split" from the consensus or pairs export (the held-out split the model was trained without)`,
+      );
+      continue;
+    }
     entries.push({
       promptId: prompt.id,
       externalId: prompt.externalId,
       text: tp.text,
       openness: tp.openness,
-      split: parsed.data.split ?? "test",
+      split: line.split,
       rewards,
       rankings: tp.rankings.map((groups) => groups.map((g) => g.map(Number))),
     });
-  });
-  if (problems.length) throw new ScoresFileError(problems);
+  }
+  const lineOf = (m: string) => Number(/^line (\d+)/.exec(m)?.[1] ?? 0);
+  if (problems.length) throw new ScoresFileError([...problems].sort((a, b) => lineOf(a) - lineOf(b)));
   if (entries.length === 0) throw new ScoresFileError(["no prompt lines"]);
 
   const { collapse, accuracy } = summarizeCollapse(entries, request.eps);
@@ -160,7 +159,7 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
       datasetId: dataset.id,
       name: request.name ?? `external scores on ${dataset.slug}`,
       utility: request.utility,
-      train: { eps: request.eps },
+      train: { eps: request.eps, link: request.link },
     }),
     createdBy,
     "external",
@@ -170,5 +169,5 @@ export function createExternalRun(db: Db, input: ExternalRunRequest, text: strin
     [...e.rewards].map(([responseId, reward]) => ({ responseId, split: e.split, reward, openness: e.openness })),
   );
   completeRun(db, run.id, { rewards: rows, weights: new Uint8Array(0), summary });
-  return run;
+  return getRunDetail(db, run.id)!;
 }

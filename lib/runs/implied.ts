@@ -1,10 +1,9 @@
 /**
  * Implied against tagged openness for a run's dashboard: each prompt's implied openness (the
- * verdict's fit, ml/implied-openness.ts) against its tagged openness, the verdict's regression
- * line, and the run's effective utility (ml/implied-utility.ts: one gamma for all prompts).
+ * verdict's fit, ml/diagnosis/implied-openness.ts) against its tagged openness, the verdict's regression
+ * line, and the run's effective utility (ml/diagnosis/implied-utility.ts: one gamma for all prompts).
  */
-import { type CollapseReport, type DiagnosisPrompt, impliedUtility, tieGroups } from "@/ml";
-import type { Interval } from "@/ml/verdict";
+import { type CollapseReport, type DiagnosisPrompt, impliedUtility, tieGroups, type Interval } from "@/ml";
 import { thin } from "@/lib/runs/progress";
 
 export type ImpliedOpennessView = {

@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import Database from "better-sqlite3";
 import { schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
+import { promptSplit } from "@/lib/runs/held-out";
 import { blankRunSummary, freshDbPerTest } from "@/lib/test-fixtures";
 import {
   claimNextQueuedRun,
@@ -234,6 +235,14 @@ describe("run lifecycle", () => {
       .prepare("select split, count(*) as n from run_rewards where run_id = ? group by split")
       .all(run.id) as { split: string; n: number }[];
     expect(splits.map((s) => s.split).sort()).toEqual(["test", "train"]);
+    // The held-out prompts are the exports' split column (lib/runs/held-out.ts) under the run's seed and share.
+    const byPrompt = db.$client
+      .prepare(
+        `select distinct p.external_id, rr.split from run_rewards rr join responses r on r.id = rr.response_id
+         join prompts p on p.id = r.prompt_id where rr.run_id = ?`,
+      )
+      .all(run.id) as { external_id: string; split: string }[];
+    for (const p of byPrompt) expect(p.split).toBe(promptSplit(p.external_id, { seed: 1, heldOutShare: 0.25 }));
     const summary = stored.summary as {
       collapse: { test?: { gap: number; version?: number } };
       testAccuracy: number;

@@ -3,9 +3,15 @@ import type { Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
 import { getDataset } from "@/lib/datasets/queries";
 import { AppError } from "@/lib/errors";
-import { missingOpennessFromText, requestRun, trainSettingFromText } from "@/lib/runs/request-run";
+import {
+  MAX_OPEN_RUNS_PER_USER,
+  missingOpennessFromText,
+  requestRun,
+  trainSettingFromText,
+} from "@/lib/runs/request-run";
+import { MAX_MODEL_PARAMETERS, trainingMemory } from "@/lib/runs/training";
 import { runConfigOf } from "@/lib/runs/schemas";
-import { addDataset, freshDbPerTest } from "@/lib/test-fixtures";
+import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 import { eq } from "drizzle-orm";
 import { schema } from "@/db";
 
@@ -60,6 +66,34 @@ describe("requestRun", () => {
     }
     const blank = requestRun(db, { dataset: "demo", seed: "" }, { userId: null, origin: "web" });
     expect(runConfigOf(blank).seed).toBe(1);
+  });
+});
+
+describe("requestRun's bounds on what a run may hold", () => {
+  it("refuses settings whose model or batch would not fit in memory, and takes the largest that do", () => {
+    expect(refusal({ dataset: "demo", train: { featureDim: 2 ** 20, hiddenSizes: [1400] } })).toMatchObject({
+      kind: "invalid",
+      message: expect.stringContaining("1,468,"),
+    });
+    expect(refusal({ dataset: "demo", train: { featureDim: 2 ** 16, hiddenSizes: [256] } }).message).toContain(
+      `most a run may train is ${MAX_MODEL_PARAMETERS.toLocaleString("en")}`,
+    );
+    expect(
+      refusal({ dataset: "demo", train: { featureDim: 16, batchPrompts: 4096, hiddenSizes: [4096] } }).message,
+    ).toContain("activations a step");
+    const largest = { featureDim: 2 ** 16, hiddenSizes: [240], batchPrompts: 256 };
+    expect(trainingMemory({ ...largest, opennessInput: true }).parameters).toBeLessThanOrEqual(MAX_MODEL_PARAMETERS);
+    expect(requestRun(db, { dataset: "demo", train: largest }, { userId: null, origin: "api" }).status).toBe("queued");
+  });
+
+  it("refuses one user's run past MAX_OPEN_RUNS_PER_USER queued or training; others' and finished runs do not count", () => {
+    const [alice, bob] = ["alice", "bob"].map((name) => addUser(db, name, "researcher")) as [number, number];
+    const ask = (userId: number) => requestRun(db, { dataset: "demo" }, { userId, origin: "api" });
+    const runs = Array.from({ length: MAX_OPEN_RUNS_PER_USER }, () => ask(alice));
+    expect(() => ask(alice)).toThrow(expect.objectContaining({ kind: "too-many-requests" }));
+    expect(ask(bob).status).toBe("queued");
+    db.update(schema.trainingRuns).set({ status: "canceled" }).where(eq(schema.trainingRuns.id, runs[0]!.id)).run();
+    expect(ask(alice).status).toBe("queued");
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * A run's rewards, grouped by prompt one way for everything that reads them: the summary the worker
  * stores, the dashboard and the rewards API. Pair accuracy has one definition too, the per-prompt
- * mean (each prompt's share of annotated pairs ordered right, averaged over prompts): ml/verdict.ts
+ * mean (each prompt's share of annotated pairs ordered right, averaged over prompts): ml/diagnosis/verdict.ts
  * for the summary and dashboard, the trainer for the training curve.
  */
 import "server-only";

@@ -8,8 +8,8 @@ import { AppError, type ErrorKind } from "@/lib/errors";
 import { missingOpennessSchema } from "@/lib/openness/resolve";
 import { type schema } from "@/db";
 import type { RunStatus } from "@/lib/domain";
-import { UTILITY_NAMES, type UtilityName } from "@/ml/utility";
-import { VERDICT_KINDS } from "@/ml/verdict";
+import { UTILITY_NAMES, type UtilityName, VERDICT_KINDS } from "@/ml";
+import { DEFAULT_HELD_OUT_SHARE, DEFAULT_SPLIT_SEED } from "@/lib/runs/held-out";
 
 export { UTILITY_NAMES };
 export type { UtilityName };
@@ -51,7 +51,7 @@ export const runRequestSchema = z.object({
       .number({ message: "The held-out share is a number between 0.05 and 0.5." })
       .min(0.05, "Hold out at least 5% of the prompts, or the held-out accuracy means nothing.")
       .max(0.5, "Hold out at most half of the prompts.")
-      .default(0.2),
+      .default(DEFAULT_HELD_OUT_SHARE),
   ),
   /**
    * The held-out prompts by id, instead of a random heldOutShare of them (the paper repro holds out
@@ -69,7 +69,7 @@ export const runRequestSchema = z.object({
       .int("The seed must be a whole number.")
       .min(0)
       .max(2 ** 31 - 1)
-      .default(1),
+      .default(DEFAULT_SPLIT_SEED),
   ),
   missingOpenness: missingOpennessSchema.default({ policy: "exclude" }),
   /** Train only on annotations a reviewer accepted (in their current version). */
@@ -111,8 +111,11 @@ export type RunRow = typeof schema.trainingRuns.$inferSelect;
 const interval = z.tuple([z.number(), z.number()]);
 
 const splitCollapseSchema = z.object({
-  /** 2 since the verdict v2 (normalised gap, implied-openness tracking); absent on older runs. */
-  version: z.literal(2).optional(),
+  /** 2: verdict v2 (normalised gap, tracking); 3: the model of collapse (β); absent on older runs. */
+  version: z.union([z.literal(2), z.literal(3)]).optional(),
+  /** v3: the fitted slope of openness on tags and its 90% interval. */
+  beta: z.number().nullable().optional(),
+  betaCi: interval.nullable().optional(),
   gap: z.number().nullable(),
   normalizedGap: z.number().nullable().optional(),
   normalizedGapCi: interval.nullable().optional(),
@@ -129,7 +132,7 @@ export const runSummarySchema = z.object({
   durationMs: z.number(),
   prompts: z.object({ train: z.number(), test: z.number(), excludedWithoutOpenness: z.number() }),
   metrics: z.record(z.string(), z.unknown()),
-  /** Pair accuracy on the held-out prompts, the per-prompt mean (ml/verdict.ts), as on the dashboard. */
+  /** Pair accuracy on the held-out prompts, the per-prompt mean (ml/diagnosis/verdict.ts), as on the dashboard. */
   testAccuracy: z.number().nullable().default(null),
   trainAccuracy: z.number().nullable().default(null),
   collapse: z.object({ train: splitCollapseSchema.optional(), test: splitCollapseSchema.optional() }),

@@ -3,7 +3,7 @@ import "server-only";
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
-import type { TrainingPrompt } from "@/ml/types";
+import type { TrainingPrompt } from "@/ml";
 import {
   isRankable,
   promptOpenness,

@@ -5,7 +5,7 @@
 import "server-only";
 import { ZodError } from "zod";
 import { isDatabaseBusy, writeWhenFree, type Db } from "@/db";
-import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult } from "@/ml";
+import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult, type TrainingPrompt } from "@/ml";
 import { describeZodError } from "@/lib/http/body";
 import {
   completeRun,
@@ -20,8 +20,9 @@ import { recordProgress, type ProgressPoint } from "@/lib/runs/progress";
 import { RunError, type RunConfig, type RunRequest, type RunSummary } from "@/lib/runs/schemas";
 import { summarizeCollapse } from "@/lib/runs/dashboard";
 import { groupRewardsByPrompt } from "@/lib/runs/rewards";
-import type { TrainingPrompt } from "@/ml/types";
 import { plural } from "@/lib/utils";
+import { promptSplit } from "@/lib/runs/held-out";
+import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
 
 /** Settings the app chooses itself; the researcher sets everything else of the trainer. */
 const APP_OWNED = ["utility", "testShare", "seed", "testIds", "backend"] as const;
@@ -52,7 +53,41 @@ export function validateTrainSettings(request: RunRequest): RunRequest {
     );
   const parsed = trainConfigSchema.safeParse(trainConfigInput(request));
   if (!parsed.success) throw new RunError(`Training settings: ${describeZodError(parsed.error)}`);
+  const memory = trainingMemory(parsed.data);
+  if (memory.parameters > MAX_MODEL_PARAMETERS)
+    throw new RunError(
+      `Training settings: featureDim × hiddenSizes make a model of ${memory.parameters.toLocaleString("en")} weights; ` +
+        `the most a run may train is ${MAX_MODEL_PARAMETERS.toLocaleString("en")} (lower featureDim or the hidden sizes).`,
+    );
+  if (memory.batchActivations > MAX_BATCH_ACTIVATIONS)
+    throw new RunError(
+      `Training settings: batchPrompts × hiddenSizes hold ${memory.batchActivations.toLocaleString("en")} activations a step; ` +
+        `the most a run may hold is ${MAX_BATCH_ACTIVATIONS.toLocaleString("en")} (lower batchPrompts or the hidden sizes).`,
+    );
   return request;
+}
+
+/**
+ * The most weights a run's model may have. The trainer keeps four floats per weight (the weight,
+ * its gradient and Adam's two moments), so 16M weights are 256 MB: a run fits beside the server on
+ * a small machine. The default (featureDim 4,096 × 128) is 0.5M; 2^20 × 1,400 asked for 23 GB.
+ */
+export const MAX_MODEL_PARAMETERS = 16_000_000;
+/**
+ * The most hidden activations one step may hold: a batch's prompts × the most responses a prompt
+ * may have × the hidden units, each kept for the backward pass. 16M floats are 64 MB a copy.
+ */
+export const MAX_BATCH_ACTIVATIONS = 16_000_000;
+
+/** What a run's settings would hold in memory: its model's weights and one step's activations. */
+export function trainingMemory(
+  config: Pick<TrainConfig, "featureDim" | "hiddenSizes" | "batchPrompts" | "opennessInput">,
+) {
+  const widths = [config.featureDim + (config.opennessInput ? 1 : 0), ...config.hiddenSizes, 1];
+  let parameters = 0;
+  for (let i = 1; i < widths.length; i++) parameters += widths[i - 1]! * widths[i]! + widths[i]!;
+  const hiddenUnits = config.hiddenSizes.reduce((sum, width) => sum + width, 0);
+  return { parameters, batchActivations: config.batchPrompts * MAX_RESPONSES_PER_PROMPT * hiddenUnits };
 }
 
 type TrainedConfig = Pick<RunConfig, "utility" | "heldOutShare" | "heldOutPromptIds" | "seed" | "train">;
@@ -159,7 +194,7 @@ async function trainAndRecord(
             : ""),
       );
     }
-    const config = toTrainConfig(run.config);
+    const config = toTrainConfig({ ...run.config, heldOutPromptIds: heldOutPromptIds(db, run.datasetId, run.config) });
     // Enough evaluations for a loss curve that grows smoothly, without evaluating on every step; capped so
     // that a long run still shows progress within seconds of starting.
     const evalEvery =
@@ -223,6 +258,18 @@ async function trainAndRecord(
     await finalWrite(() => finishRun(db, runId, "failed", message));
     return "failed";
   }
+}
+
+/**
+ * The run's held-out prompts (database ids): the ones it was given, else Octorank's split by prompt
+ * (lib/runs/held-out.ts), the split the exports write.
+ */
+function heldOutPromptIds(db: Db, datasetId: number, config: TrainedConfig): number[] | undefined {
+  if (config.heldOutPromptIds) return config.heldOutPromptIds;
+  const rows = db.$client
+    .prepare<[number], { id: number; external_id: string }>("select id, external_id from prompts where dataset_id = ?")
+    .all(datasetId);
+  return rows.filter((p) => promptSplit(p.external_id, config) === "test").map((p) => p.id);
 }
 
 /** The run's final numbers, computed the way the dashboard computes them (lib/runs/dashboard.ts). */

@@ -1,6 +1,6 @@
 /** One batch of prompts as host buffers (reused between steps) and as the tensors a step needs. */
 import type * as tf from "@tensorflow/tfjs";
-import type { LossConstantTensors } from "../loss";
+import type { LossConstantTensors } from "./loss";
 import type { PreparedData } from "./data";
 
 /** Host-side buffers of one batch (reused between steps). */

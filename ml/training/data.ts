@@ -2,9 +2,9 @@
  * Data preparation: the seeded split by prompt, features computed once into packed CSR arrays, the
  * dense columns standardised on the training rows, per-prompt pair weights and Box-Cox exponents.
  */
-import { type FeatureMatrix, denseRows, featurizePrompts, embeddingDimOf } from "../features";
-import { pairWeights, promptGamma } from "../loss";
-import type { ModelSpec } from "../model";
+import { type FeatureMatrix, denseRows, featurizePrompts, embeddingDimOf } from "./features";
+import { pairWeights, promptGamma } from "./loss";
+import type { ModelSpec } from "./model";
 import { mulberry32, shuffleInPlace } from "../rng";
 import type { TrainingPrompt } from "../types";
 import type { TrainConfig } from "./config";

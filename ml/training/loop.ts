@@ -3,9 +3,9 @@
  * cancellation, and the collapse trajectory (gap, tracking, accuracy on both splits at ~20
  * checkpoints: early stopping can hide collapse, so the run records where it was).
  */
-import { initBackend, type BackendName } from "../backend";
-import { NUMERIC_FEATURES } from "../features";
-import { encodeModel, snapshot } from "../model";
+import { initBackend, type BackendName } from "../kernels/backend";
+import { NUMERIC_FEATURES } from "./features";
+import { encodeModel, snapshot } from "./model";
 import type { TrainingPrompt } from "../types";
 import {
   type TrainConfigInput,

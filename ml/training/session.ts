@@ -1,11 +1,11 @@
 /** A model bound to prepared data: its CSR tensors, parameters, optimizer, batches and evaluation. */
 import * as tf from "@tensorflow/tfjs";
-import { FusedAdam } from "../adam";
-import type { FeatureMatrix } from "../features";
-import { lossConstants, lossConstantTensors, pairAccuracy, pairLossFused } from "../loss";
-import { type ModelParams, disposeParams, forwardFast, initParams, paramList } from "../model";
+import { FusedAdam } from "../kernels/adam";
+import type { FeatureMatrix } from "./features";
+import { lossConstants, lossConstantTensors, pairAccuracy, pairLossFused } from "./loss";
+import { type ModelParams, disposeParams, forwardFast, initParams, paramList } from "./model";
 import { mulberry32, shuffleInPlace } from "../rng";
-import type { CsrTensors } from "../sparse";
+import type { CsrTensors } from "../kernels/sparse";
 import { type BatchBuffers, type BatchTensors, fillBatch } from "./batch";
 import type { TrainConfig } from "./config";
 import type { PreparedData } from "./data";

@@ -3,7 +3,7 @@
  * 20 checkpoints of a run. Early stopping on held-out accuracy can stop a run where accuracy is
  * fine and collapse has not shown yet (or has): the trajectory shows both against the step.
  */
-import { collapseSnapshot, type DiagnosisPrompt } from "../verdict";
+import { collapseSnapshot, type DiagnosisPrompt } from "../diagnosis/verdict";
 import type { TrainingPrompt } from "../types";
 
 export interface TrajectoryPoint {

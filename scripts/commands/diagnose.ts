@@ -1,64 +1,43 @@
 /**
- * `npm run cli -- diagnose FILE.jsonl [--json] [--eps E] [--split test|train|all] [--seed S]`: the
- * collapse verdict (ml/verdict.ts) on any reward model's scores, one JSONL line per prompt.
+ * `npm run cli -- diagnose FILE.jsonl [--json] [--eps E] [--link identity|logit] [--split test|train|all]
+ * [--seed S] [--utility U]`: the collapse verdict (ml/diagnosis/verdict.ts) on any reward model's scores, in
+ * the one scores format (lib/runs/scores-file.ts), one line per prompt.
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { z } from "zod";
-import { type CollapseReport, type DiagnosisPrompt, collapseReport, DEFAULT_EPS } from "../../ml";
+import {
+  type CollapseReport,
+  type DiagnosisPrompt,
+  collapseReport,
+  DEFAULT_EPS,
+  REWARD_LINKS,
+  type RewardLink,
+} from "@/ml";
+import { diagnosisPrompts, parseScoresFile } from "@/lib/runs/scores-file";
 
-export const USAGE = `Usage: npm run cli -- diagnose FILE.jsonl [--json] [--eps ${DEFAULT_EPS}] [--split test|train|all] [--seed 1]
-One line per prompt: {"id", "openness": 0..1, "rewards": [a reward per response],
-  "ranking"?: [[response indices], ...] best group first (a group of several is a tie),
-  "split"?: "train"|"test"}
---eps is the utility smoothing the reward model was trained with (targets are solved at it; 0 is
-the paper's exact theory). Held-out ("test") prompts are judged when there are any.`;
+export const USAGE = `Usage: npm run cli -- diagnose FILE.jsonl [--json] [--eps ${DEFAULT_EPS}] [--link identity|logit] [--split test|train|all] [--seed 1] [--utility U]
+One line per prompt: {"prompt_id", "rewards": {response_id: score, ...}, "openness": 0..1,
+  "ranking"?: [[response ids], ...] best group first (a group of several is a tie; it must name every
+  response exactly once), "split"?: "train"|"test", "cluster"?: template}
+(the older {"id", "openness", "rewards": [...], "ranking"?: [[indices]]} and repro --out files, with
+--utility, are read too). --eps is the utility smoothing the reward model was trained with (targets
+are solved at it; 0 is the paper's exact theory). --link logit reads the scores as logits (a
+Bradley-Terry model's output) and judges sigmoid(score), the bounded reward the theory is about;
+identity (default) reads them as that reward. Held-out ("test") prompts are judged when there are any.`;
 
-const lineSchema = z
-  .object({
-    id: z.union([z.string().min(1), z.number()]).transform(String),
-    openness: z.number().min(0).max(1),
-    rewards: z.array(z.number().finite()).min(1).max(512),
-    ranking: z.array(z.array(z.number().int().min(0)).min(1)).optional(),
-    split: z.enum(["train", "test"]).optional(),
-  })
-  .superRefine((p, ctx) => {
-    if (!p.ranking) return;
-    const seen = new Set<number>();
-    for (const i of p.ranking.flat()) {
-      if (i >= p.rewards.length)
-        ctx.addIssue({ code: "custom", message: `ranking names response ${i}, but there are ${p.rewards.length}` });
-      if (seen.has(i)) ctx.addIssue({ code: "custom", message: `ranking names response ${i} twice` });
-      seen.add(i);
-    }
-  });
+/** Parses a CLI scores file; every bad line is reported with its number and reason. */
+export function parseDiagnoseFile(
+  text: string,
+  options: { link?: RewardLink; utility?: string } = {},
+): DiagnosisPrompt[] {
+  return diagnosisPrompts(parseScoresFile(text, { source: "cli", ...options }));
+}
 
-/** Parses a diagnose file; every bad line is reported with its number and reason. */
-export function parseDiagnoseFile(text: string): DiagnosisPrompt[] {
-  const prompts: DiagnosisPrompt[] = [];
-  const problems: string[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim()) return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      problems.push(`line ${i + 1}: not JSON`);
-      return;
-    }
-    const parsed = lineSchema.safeParse(raw);
-    if (!parsed.success)
-      problems.push(
-        `line ${i + 1}: ${parsed.error.issues.map((x) => `${x.path.length ? `${x.path.join(".")}: ` : ""}${x.message}`).join("; ")}`,
-      );
-    else prompts.push(parsed.data);
-  });
-  if (problems.length)
-    throw new Error(
-      `${problems.slice(0, 20).join("\n")}${problems.length > 20 ? `\n… ${problems.length - 20} more` : ""}`,
-    );
-  if (prompts.length === 0) throw new Error("the file has no prompt lines");
-  return prompts;
+export function parseLink(value: string | undefined): RewardLink {
+  if (value === undefined) return "identity";
+  if (!(REWARD_LINKS as readonly string[]).includes(value))
+    throw new Error(`--link must be ${REWARD_LINKS.join(" or ")}, got ${value}`);
+  return value as RewardLink;
 }
 
 /** The report as the documented JSON object (snake_case keys). */
@@ -70,6 +49,16 @@ export function reportJson(r: CollapseReport) {
     reasons: r.reasons,
     eps: r.eps,
     split: r.split,
+    model: {
+      theta0: r.model.theta0,
+      theta1: r.model.theta1,
+      beta: r.model.beta,
+      beta_ci: r.model.betaCi,
+      permutation_p: r.model.permutationP,
+      collapsed_gamma: r.model.collapsedGamma,
+      prompts: r.model.prompts,
+    },
+    chance: r.chance,
     gap: r.gap,
     gap_ci: r.gapCi,
     ideal_gap: r.idealGap,
@@ -88,6 +77,7 @@ export function reportJson(r: CollapseReport) {
     prompts: r.prompts,
     n_open: r.nOpen,
     n_closed: r.nClosed,
+    all_tied: r.allTied,
     flat_share: r.flatShare,
     thresholds: r.thresholds,
     per_prompt: r.perPrompt.map((p) => ({
@@ -99,6 +89,7 @@ export function reportJson(r: CollapseReport) {
       spread: p.spread,
       accuracy: p.accuracy,
       flat: p.flat,
+      admitted: p.admitted,
       flags: p.flags,
     })),
   };
@@ -113,6 +104,8 @@ export async function run(argv: string[]): Promise<void> {
       eps: { type: "string" },
       split: { type: "string" },
       seed: { type: "string" },
+      link: { type: "string" },
+      utility: { type: "string" },
     },
     strict: true,
   });
@@ -125,7 +118,10 @@ export async function run(argv: string[]): Promise<void> {
   const split = values.split;
   if (split !== undefined && split !== "test" && split !== "train" && split !== "all")
     throw new Error(`--split must be test, train or all, got ${split}`);
-  const prompts = parseDiagnoseFile(fs.readFileSync(file, "utf8"));
+  const prompts = parseDiagnoseFile(fs.readFileSync(file, "utf8"), {
+    link: parseLink(values.link),
+    utility: values.utility,
+  });
   const report = collapseReport(prompts, { eps, seed, split });
   if (values.json) {
     console.log(JSON.stringify(reportJson(report)));

@@ -8,9 +8,12 @@ import { getDataset } from "../../lib/datasets/queries";
 import { exportLines, exportOptionsSchema } from "../../lib/datasets/export";
 import { describeZodError } from "../../lib/http/body";
 
-export const USAGE = `Usage: npm run cli -- export --dataset <slug> --format annotations|consensus|pairs
-  [--gzip] [--min-annotators N] [--min-agreement W] [--skip-not-rankable] [--accepted-only] [--run ID] [--out FILE]
-Writes JSONL to stdout (or FILE).`;
+export const USAGE = `Usage: npm run cli -- export --dataset <slug> --format annotations|consensus|pairs|pairs-text
+  [--gzip] [--min-annotators N] [--min-agreement W] [--skip-not-rankable] [--accepted-only] [--run ID]
+  [--margin] [--weight] [--split-seed 1] [--held-out-share 0.2] [--out FILE]
+Writes JSONL to stdout (or FILE). pairs: TRL's conversational preference format (docs/data.md);
+--margin adds each pair's rank distance, --weight writes one line per distinct pair with the number
+of annotators who ordered it so; the split column is the held-out split runs with that seed and share use.`;
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -24,6 +27,10 @@ export async function run(argv: string[]): Promise<void> {
       "skip-not-rankable": { type: "boolean", default: false },
       "accepted-only": { type: "boolean", default: false },
       run: { type: "string" },
+      margin: { type: "boolean", default: false },
+      weight: { type: "boolean", default: false },
+      "split-seed": { type: "string" },
+      "held-out-share": { type: "string" },
       out: { type: "string" },
     },
   });
@@ -36,6 +43,10 @@ export async function run(argv: string[]): Promise<void> {
     skip_not_rankable: values["skip-not-rankable"],
     accepted_only: values["accepted-only"],
     run: values.run,
+    margin: values.margin,
+    weight: values.weight,
+    split_seed: values["split-seed"],
+    held_out_share: values["held-out-share"],
   });
   if (!parsed.success) throw new Error(`${describeZodError(parsed.error)}\n${USAGE}`);
   const db = getDb();

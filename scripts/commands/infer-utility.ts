@@ -1,47 +1,20 @@
 /**
- * `npm run cli -- infer-utility FILE.jsonl [--json] [--eps 0.1] [--split train|test|all] [--utility U]`
+ * `npm run cli -- infer-utility FILE.jsonl [--json] [--eps E] [--link identity|logit] [--split train|test|all] [--utility U]`
  *
- * The utility a reward model was trained with, read back from its rewards (ml/implied-utility.ts).
- * FILE is the `diagnose` format, one prompt per line: {"id", "openness", "rewards": [per response],
- * "ranking"?: [[response indices], ...] best group first, "split"?: "train" | "test"}; `repro
- * --out` files (prompt_id, one line per utility) are read too, picking one utility with --utility.
- * By default the training prompts are used when the file marks splits (the objective shaped
- * those), else every prompt.
+ * The utility a reward model was trained with, read back from its rewards (ml/diagnosis/implied-utility.ts):
+ * the Box-Cox γ and, unless --eps names it, the smoothing eps, fitted jointly. FILE is the one
+ * scores format (lib/runs/scores-file.ts, as `diagnose` reads it; openness is optional here) or a
+ * `repro --out` file, picking one utility with --utility. By default the training prompts are used
+ * when the file marks splits (the objective shaped those), else every prompt.
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { DEFAULT_EPS } from "../../ml/utility";
-import { impliedUtility, type UtilityProfile } from "../../ml/implied-utility";
-import { tieGroups } from "../../ml/verdict";
-import { parseDiagnoseFile } from "./diagnose";
+import { EPS_GRID, GAMMA_RANGE, impliedUtility, tieGroups, type UtilityProfile } from "@/ml";
+import { diagnosisPrompts, parseScoresFile } from "@/lib/runs/scores-file";
+import { parseLink } from "./diagnose";
 
-export const USAGE =
-  "Usage: npm run cli -- infer-utility FILE.jsonl [--json] [--eps E (default 0.1, the trainer's)] [--split train|test|all] [--utility U (repro files)]";
-
-/**
- * A `repro --out` file (prompt_id, one line per utility) as diagnose lines of one utility; other
- * files are read as they are.
- */
-function asDiagnoseText(text: string, utility: string | undefined): string {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim());
-  let first: { prompt_id?: unknown; utility?: unknown } = {};
-  try {
-    first = JSON.parse(lines[0] ?? "{}") as typeof first;
-  } catch {
-    return text; // the diagnose parser names the bad line
-  }
-  if (first.prompt_id === undefined || first.utility === undefined) return text;
-  const rows = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  const utilities = [...new Set(rows.map((r) => String(r.utility)))];
-  if (!utility && utilities.length > 1)
-    throw new Error(`this repro file holds several utilities (${utilities.join(", ")}): pick one with --utility`);
-  const chosen = utility ?? utilities[0];
-  const picked = rows.filter((r) => r.utility === chosen);
-  if (!picked.length) throw new Error(`no lines for utility ${chosen} (the file has ${utilities.join(", ")})`);
-  return picked
-    .map(({ prompt_id, openness, rewards, split }) => JSON.stringify({ id: prompt_id, openness, rewards, split }))
-    .join("\n");
-}
+export const USAGE = `Usage: npm run cli -- infer-utility FILE.jsonl [--json] [--eps E] [--link identity|logit] [--split train|test|all] [--utility U (repro files)]
+Fits the Box-Cox gamma in [${GAMMA_RANGE.min}, ${GAMMA_RANGE.max}] and, without --eps, the smoothing eps in {${EPS_GRID.join(", ")}} jointly.`;
 
 export async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -53,6 +26,7 @@ export async function run(argv: string[]): Promise<void> {
       eps: { type: "string" },
       split: { type: "string", default: "auto" },
       utility: { type: "string" },
+      link: { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -63,12 +37,20 @@ export async function run(argv: string[]): Promise<void> {
   }
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new Error(USAGE);
-  const eps = values.eps === undefined ? DEFAULT_EPS : Number(values.eps);
-  if (!Number.isFinite(eps) || eps < 0) throw new Error("--eps must be a number >= 0");
+  const eps = values.eps === undefined ? undefined : Number(values.eps);
+  if (eps !== undefined && !(Number.isFinite(eps) && eps >= 0 && eps <= 10))
+    throw new Error(`--eps must be a number from 0 to 10, got ${values.eps}`);
   if (!["auto", "train", "test", "all"].includes(values.split ?? "auto"))
     throw new Error("--split must be train, test or all");
 
-  let prompts = parseDiagnoseFile(asDiagnoseText(fs.readFileSync(file, "utf8"), values.utility));
+  let prompts = diagnosisPrompts(
+    parseScoresFile(fs.readFileSync(file, "utf8"), {
+      source: "cli",
+      opennessOptional: true,
+      link: parseLink(values.link),
+      utility: values.utility,
+    }),
+  );
   const split =
     values.split === "auto" ? (prompts.some((p) => p.split === "train") ? "train" : "all") : (values.split ?? "all");
   if (split !== "all") prompts = prompts.filter((p) => p.split === split);
@@ -78,7 +60,7 @@ export async function run(argv: string[]): Promise<void> {
     id: p.id,
     rewards: p.rewards,
     groups: p.ranking ? (tieGroups(p.rewards.length, [p.ranking]) ?? undefined) : undefined,
-    openness: p.openness,
+    openness: Number.isFinite(p.openness) ? p.openness : null,
   }));
   const result = impliedUtility(profiles, { eps });
   const out = {
@@ -86,7 +68,13 @@ export async function run(argv: string[]): Promise<void> {
     gamma_ci: result.gammaCi,
     identifiable: result.identifiable,
     reason: result.reason,
-    eps,
+    eps: result.eps,
+    eps_fitted: result.epsFitted,
+    eps_plausible: result.epsPlausible,
+    edge: result.edge,
+    in_family: result.inFamily,
+    family_rmse: result.familyRmse,
+    noise_rmse: result.noiseRmse,
     split,
     prompts: result.prompts,
     fit_rmse: result.fitRmse,
@@ -110,7 +98,7 @@ export async function run(argv: string[]): Promise<void> {
   );
   console.log(`  ${out.reason}`);
   console.log(
-    `  ${out.prompts} prompts with a shape (split ${split}, eps ${eps}); profile RMSE from the fitted targets ${out.fit_rmse ?? "—"}`,
+    `  ${out.prompts} prompts with a shape (split ${split}, eps ${out.eps}${out.eps_fitted ? " fitted" : " given"}); profile RMSE from the fitted targets ${out.fit_rmse ?? "—"}${out.in_family ? "" : "; NOT in the Box-Cox family"}${out.edge ? `; at the ${out.edge} edge` : ""}`,
   );
   const fixed = out.per_prompt.filter((p) => p.identifiable).length;
   console.log(`  per prompt: ${fixed} of ${out.per_prompt.length} identifiable on their own (--json for all)`);

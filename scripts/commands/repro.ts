@@ -1,7 +1,7 @@
 /**
  * The paper's length experiment: trains one model per utility on synthetic data and reports, on
  * held-out prompts drawn from templates never used in training, pair accuracy and the collapse
- * verdict (ml/verdict.ts) with its figures. Utilities train in parallel child processes (one per
+ * verdict (ml/diagnosis/verdict.ts) with its figures. Utilities train in parallel child processes (one per
  * core by default). With --out, writes DIR/rewards.jsonl, one line per prompt and utility:
  * {"prompt_id","prompt","utility","split","openness","rewards":[8, in the true order, best first]}.
  */
@@ -11,16 +11,24 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import {
+  type CollapseReport,
+  type DiagnosisPrompt,
   type TrainingPrompt,
   type UtilityName,
   collapseReport,
   DEFAULT_EPS,
+  pairedControl,
   isUtilityName,
   syntheticLengthSplit,
   trainConfigSchema,
   trainRewardModel,
   UTILITY_NAMES,
-} from "../../ml";
+} from "@/ml";
+import { getDb } from "../../lib/db";
+import { getDataset } from "../../lib/datasets/queries";
+import { slugSchema } from "../../lib/datasets/import";
+import { describeZodError } from "../../lib/http/body";
+import { writeSyntheticDataset } from "../../lib/runs/repro";
 
 interface Job {
   utility: UtilityName;
@@ -53,6 +61,22 @@ export function dataset(job: Pick<Job, "prompts" | "testPrompts" | "seed">): {
 } {
   const { train, test } = syntheticLengthSplit(job);
   return { all: [...train, ...test], testIds: test.map((p) => p.id) };
+}
+
+/** `--dataset SLUG`: the experiment's prompts as a dataset of the database (a new slug only). */
+function writeDataset(slug: string, job: Pick<Job, "prompts" | "testPrompts" | "seed">, json: boolean): void {
+  const parsedSlug = slugSchema.safeParse(slug);
+  if (!parsedSlug.success) throw new Error(`--dataset: ${describeZodError(parsedSlug.error)}`);
+  const db = getDb();
+  if (getDataset(db, slug)) throw new Error(`There is already a dataset "${slug}"; name a new one.`);
+  const { all, testIds } = dataset(job);
+  const written = writeSyntheticDataset(db, slug, all, { seed: job.seed, heldOut: new Set(testIds) });
+  const shown = { dataset: written.slug, prompts: all.length, heldOutTemplates: testIds.length, seed: job.seed };
+  console.log(
+    json
+      ? JSON.stringify(shown)
+      : `Wrote dataset ${shown.dataset}: ${shown.prompts} synthetic prompts with their true rankings, ${shown.heldOutTemplates} of them from held-out templates (metadata.held_out_template).`,
+  );
 }
 
 async function runJob(job: Job): Promise<JobResult> {
@@ -132,12 +156,23 @@ export const USAGE = `Usage: npm run cli -- repro [--prompts 2048] [--test-promp
        [--utilities log,conditioned] [--steps ${TRAINER.steps}] [--lr ${TRAINER.learningRate}] [--batch ${TRAINER.batchPrompts}]
        [--dim ${TRAINER.featureDim}] [--hidden ${TRAINER.hiddenSizes.join(",")}]
        [--gamma G (boxcox)] [--backend wasm|cpu] [--parallel N] [--out DIR] [--json]
+       npm run cli -- repro --dataset SLUG [--prompts 2048] [--test-prompts 256] [--seed 1] [--json]
+       npm run cli -- repro --judge DIR/rewards.jsonl   (judge a repro --out file again, no training)
 The paper's length experiment: one model per utility (${UTILITY_NAMES.join(", ")}) on synthetic prompts,
-judged on held-out prompts whose templates never appear in training.`;
+judged on held-out prompts whose templates never appear in training. With --dataset, trains nothing: writes
+the same synthetic prompts (training and held-out templates, the latter marked held_out_template in their
+metadata) with their true rankings into the database as a new dataset, to export or train on elsewhere.`;
 
 export async function run(argv: string[]): Promise<void> {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(USAGE);
+    return;
+  }
+  const judgeAt = argv.indexOf("--judge");
+  if (judgeAt >= 0) {
+    const file = argv[judgeAt + 1];
+    if (!file) throw new Error("--judge needs the rewards.jsonl a repro --out wrote");
+    printReproTable(judgeReproFile(fs.readFileSync(file, "utf8")));
     return;
   }
   const { values } = parseArgs({
@@ -157,6 +192,7 @@ export async function run(argv: string[]): Promise<void> {
       gamma: { type: "string", default: String(TRAINER.gamma) },
       out: { type: "string" },
       json: { type: "boolean", default: false },
+      dataset: { type: "string" },
     },
     strict: true,
   });
@@ -191,6 +227,10 @@ export async function run(argv: string[]): Promise<void> {
     gamma: Number(values.gamma),
   };
   if (!Number.isFinite(base.gamma) || Math.abs(base.gamma) > 5) throw new Error("--gamma must be a number in [-5, 5]");
+  if (values.dataset !== undefined) {
+    writeDataset(values.dataset, base, values.json);
+    return;
+  }
   const parallel = values.parallel
     ? int("parallel", values.parallel, 1)
     : Math.max(1, Math.min(utilities.length, os.availableParallelism()));
@@ -201,41 +241,22 @@ export async function run(argv: string[]): Promise<void> {
 
   const { all, testIds } = dataset(base);
   const testSet = new Set(testIds);
-  const rows = results.map((r) => {
-    const test = all.map((p, i) => ({ p, rewards: r.rewards[i] ?? [] })).filter((x) => testSet.has(x.p.id));
-    const rep = collapseReport(
-      test.map((x) => {
-        const pos = new Map(x.p.responses.map((resp, k) => [resp.id, k] as const));
-        return {
-          id: x.p.id,
-          openness: x.p.openness as number,
-          rewards: x.rewards,
-          rankings: x.p.rankings.map((groups) => groups.map((g) => g.map((id) => pos.get(id) as number))),
-        };
-      }),
-      { eps: DEFAULT_EPS },
-    );
-    const judged = rep.perPrompt.filter((p) => p.profile.length >= 2);
-    const meanMisfit = judged.reduce((a, p) => a + p.misfit, 0) / Math.max(1, judged.length);
-    return {
+  const rows = judgeRepro(
+    results.map((r) => ({
       utility: r.utility,
       testAccuracy: r.testAccuracy,
-      accuracyCi: rep.accuracyCi,
-      gap: rep.gap,
-      idealGap: rep.idealGap,
-      normalizedGap: rep.normalizedGap,
-      normalizedGapCi: rep.normalizedGapCi,
-      tracking: rep.tracking.slope,
-      trackingR2: rep.tracking.r2,
-      meanMisfit,
-      kind: rep.kind,
-      collapsed: rep.collapsed,
-      verdict: rep.verdict,
-      trainSeconds: r.trainSeconds,
-      stepsPerSecond: r.stepsPerSecond,
-      backend: r.backend,
-    };
-  });
+      prompts: all.map((p, i) => {
+        const pos = new Map(p.responses.map((resp, k) => [resp.id, k] as const));
+        return {
+          id: p.id,
+          openness: p.openness as number,
+          rewards: r.rewards[i] ?? [],
+          rankings: p.rankings.map((groups) => groups.map((g) => g.map((id) => pos.get(id) as number))),
+          split: testSet.has(p.id) ? ("test" as const) : ("train" as const),
+        };
+      }),
+    })),
+  );
 
   if (values.out) {
     fs.mkdirSync(values.out, { recursive: true });
@@ -262,25 +283,129 @@ export async function run(argv: string[]): Promise<void> {
 
   if (values.json) {
     console.log(
-      JSON.stringify({ config: { ...base, utilities, parallel }, wallSeconds: wall, results: rows }, null, 2),
+      JSON.stringify(
+        { config: { ...base, utilities, parallel }, wallSeconds: wall, results: rows.map(reproRowJson) },
+        null,
+        2,
+      ),
     );
     return;
   }
   console.log(
-    `repro: ${base.prompts} train + ${base.testPrompts} held-out prompts, seed ${base.seed}, ${base.steps} steps, lr ${base.lr}, batch ${base.batch}, dim ${base.dim}, hidden ${base.hidden.join("x")}, backend ${rows[0]?.backend}, ${parallel} process(es)`,
+    `repro: ${base.prompts} train + ${base.testPrompts} held-out prompts, seed ${base.seed}, ${base.steps} steps, lr ${base.lr}, batch ${base.batch}, dim ${base.dim}, hidden ${base.hidden.join("x")}, backend ${results[0]?.backend}, ${parallel} process(es)`,
   );
-  console.log(
-    "| utility | held-out pair acc | normalised gap [95%] | gap (ideal) | tracking slope (R²) | mean misfit | verdict |",
-  );
-  console.log("|---|---|---|---|---|---|---|");
-  for (const r of rows)
-    console.log(
-      `| ${r.utility} | ${fmt(r.testAccuracy)} | ${fmt(r.normalizedGap, 2)} [${fmt(r.normalizedGapCi?.[0] ?? null, 2)}, ${fmt(r.normalizedGapCi?.[1] ?? null, 2)}] | ${fmt(r.gap)} (${fmt(r.idealGap)}) | ${fmt(r.tracking, 2)} (${fmt(r.trackingR2, 2)}) | ${fmt(r.meanMisfit)} | ${r.kind} |`,
-    );
-  for (const r of rows) console.log(`${r.utility}: ${r.verdict}`);
+  printReproTable(rows);
   console.log(
     `wall time ${wall.toFixed(1)} s${values.out ? `; rewards in ${path.join(values.out, "rewards.jsonl")}` : ""}`,
   );
+}
+
+interface ReproRow {
+  utility: string;
+  testAccuracy: number | null;
+  test: CollapseReport;
+  train: CollapseReport;
+  /** Against the first fixed utility of the run, on the same held-out prompts. */
+  control: { against: string; summary: string; deltaBeta: number | null; deltaBetaCi: [number, number] | null } | null;
+}
+
+const FIXED = new Set(["log", "logsigmoid", "linear", "inverse", "boxcox"]);
+
+/** Each utility's verdict on the held-out and the training prompts, and the paired control against a fixed utility. */
+export function judgeRepro(
+  runs: { utility: string; testAccuracy: number | null; prompts: (DiagnosisPrompt & { split: "train" | "test" })[] }[],
+): ReproRow[] {
+  const judged = runs.map((r) => ({
+    ...r,
+    test: collapseReport(r.prompts, { eps: DEFAULT_EPS, split: "test" }),
+    train: collapseReport(r.prompts, { eps: DEFAULT_EPS, split: "train" }),
+  }));
+  const baseline = judged.find((r) => FIXED.has(r.utility));
+  return judged.map((r) => {
+    const control = baseline && r !== baseline && !FIXED.has(r.utility) ? pairedControl(baseline.test, r.test) : null;
+    return {
+      utility: r.utility,
+      testAccuracy: r.testAccuracy ?? r.test.accuracy,
+      test: r.test,
+      train: r.train,
+      control:
+        control && baseline
+          ? {
+              against: baseline.utility,
+              summary: control.summary,
+              deltaBeta: control.deltaBeta,
+              deltaBetaCi: control.deltaBetaCi,
+            }
+          : null,
+    };
+  });
+}
+
+function reportSummary(r: CollapseReport) {
+  return {
+    kind: r.kind,
+    verdict: r.verdict,
+    beta: r.model.beta,
+    betaCi: r.model.betaCi,
+    theta0: r.model.theta0,
+    theta1: r.model.theta1,
+    accuracy: r.accuracy,
+    normalizedGap: r.normalizedGap,
+    normalizedGapCi: r.normalizedGapCi,
+    tracking: r.tracking.slope,
+  };
+}
+
+function reproRowJson(r: ReproRow) {
+  return {
+    utility: r.utility,
+    testAccuracy: r.testAccuracy,
+    test: reportSummary(r.test),
+    train: reportSummary(r.train),
+    control: r.control,
+  };
+}
+
+function printReproTable(rows: ReproRow[]): void {
+  const ci = (x: [number, number] | null) => (x ? `[${fmt(x[0], 2)}, ${fmt(x[1], 2)}]` : "[n/a]");
+  console.log(
+    "| utility | held-out pair acc | β [90%] held-out | θ at o = 0 / 1 | normalised gap [90%] | verdict (held-out) | β [90%] training | verdict (training) |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const r of rows)
+    console.log(
+      `| ${r.utility} | ${fmt(r.testAccuracy)} | ${fmt(r.test.model.beta, 2)} ${ci(r.test.model.betaCi)} | ${fmt(r.test.model.theta0, 2)} / ${fmt(r.test.model.theta1, 2)} | ${fmt(r.test.normalizedGap, 2)} ${ci(r.test.normalizedGapCi)} | ${r.test.kind} | ${fmt(r.train.model.beta, 2)} ${ci(r.train.model.betaCi)} | ${r.train.kind} |`,
+    );
+  for (const r of rows) console.log(`${r.utility} (held-out): ${r.test.verdict}`);
+  for (const r of rows) if (r.control) console.log(`${r.utility} against ${r.control.against}: ${r.control.summary}`);
+}
+
+/** Judges a `repro --out` rewards file again (the rules of this checkout, no training). */
+export function judgeReproFile(text: string): ReproRow[] {
+  const byUtility = new Map<string, (DiagnosisPrompt & { split: "train" | "test" })[]>();
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (!line.trim()) return;
+    const r = JSON.parse(line) as {
+      prompt_id: string;
+      utility: string;
+      split: "train" | "test";
+      openness: number;
+      rewards: number[];
+    };
+    if (typeof r.prompt_id !== "string" || typeof r.utility !== "string" || !Array.isArray(r.rewards))
+      throw new Error(`line ${i + 1}: not a repro --out line`);
+    const list = byUtility.get(r.utility) ?? [];
+    // repro --out writes each prompt's rewards best first: the true ranking is their order.
+    list.push({
+      id: r.prompt_id,
+      openness: r.openness,
+      rewards: r.rewards,
+      ranking: r.rewards.map((_, k) => [k]),
+      split: r.split,
+    });
+    byUtility.set(r.utility, list);
+  });
+  return judgeRepro([...byUtility].map(([utility, prompts]) => ({ utility, testAccuracy: null, prompts })));
 }
 
 if (process.env.OCTORANK_REPRO_CHILD === "1" && process.send) {

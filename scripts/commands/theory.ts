@@ -1,6 +1,6 @@
 /** The exact n-point optimum of max sum_{i<j} U(r_i - r_j) (docs/design.md), best first, as JSON. */
 import { parseArgs } from "node:util";
-import { UTILITY_NAMES, isUtilityName, optimalRewards } from "../../ml";
+import { UTILITY_NAMES, isUtilityName, optimalRewards } from "@/ml";
 
 export const USAGE = `Usage: npm run cli -- theory [--utility ${UTILITY_NAMES.join("|")}] [--openness O | --gamma G]
        [--n 8] [--eps 0] [--groups 1,3,4]

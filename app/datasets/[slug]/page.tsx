@@ -33,8 +33,12 @@ export async function generateMetadata({ params }: { params: Promise<{ slug: str
 
 const FORMAT_HELP: Record<(typeof EXPORT_FORMATS)[number], string> = {
   annotations: "one line per annotation; re-imports without loss",
-  consensus: "one line per prompt: Borda ranking, mean openness, Kendall's W",
-  pairs: "chosen / rejected pairs for TRL and OpenRLHF reward training",
+  consensus:
+    "one line per prompt: Borda ranking, mean ranks, openness, Kendall's W, split; score from this for an external run",
+  pairs:
+    "one line per ordered pair, prompt and answers as chat messages (TRL's conversational preference format; OpenRLHF with --apply_chat_template), openness, split",
+  "pairs-text":
+    'the same pairs as plain text for trainers that join prompt and answer as strings: the prompt ends with "Assistant: "',
 };
 
 function fmt(value: number | null, digits = 2): string {
@@ -156,7 +160,7 @@ export default async function Page({
         <h2 id="export-heading" className="font-semibold">
           Export
         </h2>
-        <ul className="mt-2 grid gap-2 text-sm md:grid-cols-3">
+        <ul className="mt-2 grid gap-2 text-sm md:grid-cols-2 xl:grid-cols-4">
           {EXPORT_FORMATS.map((format) => (
             <li key={format} className="rounded-md bg-slate-50 p-3">
               <a
@@ -224,6 +228,14 @@ export default async function Page({
             data-testid="export-accepted-only"
             className="h-9"
             label="accepted annotations only"
+          />
+          <Choice type="checkbox" name="margin" value="1" className="h-9" label="pairs: margin" />
+          <Choice
+            type="checkbox"
+            name="weight"
+            value="1"
+            className="h-9"
+            label="pairs: one line per distinct pair, weighted"
           />
           <Choice type="checkbox" name="gzip" value="1" className="h-9" label="gzip" />
           <Button type="submit" size="sm" className="h-9">

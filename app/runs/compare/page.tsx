@@ -116,9 +116,9 @@ function headlineNumbers(d: RunDashboard): string[] {
     d.run.config.utility,
     pct(held?.accuracy),
     held?.verdictKind ?? "–",
+    `${num(held?.beta, 2)}${held?.betaCi ? ` [${num(held.betaCi[0], 2)}, ${num(held.betaCi[1], 2)}]` : ""}`,
     num(held?.normalizedGap, 2),
     num(held?.gap),
-    num(held?.tracking, 2),
     held ? `${held.flaggedTotal} / ${held.prompts}` : "–",
     String(d.run.summary?.metrics.steps ?? "–"),
   ];
@@ -129,9 +129,9 @@ function NumbersTable({ left, right }: { left: RunDashboard; right: RunDashboard
     "utility",
     "held-out pair accuracy",
     "verdict",
-    `normalised gap (aware ≥ ${left.thresholds.awareMin})`,
+    `openness slope β (aware ≥ ${left.thresholds.awareMin}, collapsed inside ±${left.thresholds.collapseMargin})`,
+    "normalised gap",
     "collapse gap (raw)",
-    `openness tracking slope (aware ≥ ${left.thresholds.trackingAwareMin})`,
     "flagged prompts",
     "steps",
   ];

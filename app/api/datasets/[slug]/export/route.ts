@@ -4,18 +4,29 @@ import { getDataset } from "@/lib/datasets/queries";
 import { checkExport, exportFileName, exportOptionsSchema, exportPages, exportStream } from "@/lib/datasets/export";
 import { AppError } from "@/lib/errors";
 import { route } from "@/lib/http/route";
+import { holdWhileOpen, perUserSlots } from "@/lib/http/per-user-slots";
 
 export const dynamic = "force-dynamic";
 
-/** GET /api/datasets/<slug>/export?format=annotations|consensus|pairs[&gzip=1&min_annotators=&min_agreement=&skip_not_rankable=1&run=] */
+const exportsOpen = perUserSlots(
+  2,
+  (limit) => `You have ${limit} exports downloading already; start this one when one of them has finished.`,
+);
+
+/**
+ * GET /api/datasets/<slug>/export?format=annotations|consensus|pairs|pairs-text[&gzip=1&min_annotators=&min_agreement=
+ * &skip_not_rankable=1&accepted_only=1&run=&margin=1&weight=1&split_seed=&held_out_share=] (docs/data.md);
+ * 429 while the caller has two exports downloading.
+ */
 export const GET = route(
   { access: "researcher", params: z.object({ slug: z.string() }), query: exportOptionsSchema },
-  ({ params, query: options }) => {
+  ({ user, params, query: options }) => {
     const db = getDb();
     const dataset = getDataset(db, params.slug);
     if (!dataset) throw new AppError("not-found", `There is no dataset "${params.slug}".`);
     checkExport(db, dataset.id, options);
-    return new Response(exportStream(exportPages(db, dataset.id, options), options.gzip), {
+    const release = exportsOpen.take(user.id);
+    return new Response(holdWhileOpen(exportStream(exportPages(db, dataset.id, options), options.gzip), release), {
       headers: {
         "Content-Type": options.gzip ? "application/gzip" : "application/x-ndjson; charset=utf-8",
         "Content-Disposition": `attachment; filename="${exportFileName(dataset.slug, options)}"`,

@@ -9,14 +9,20 @@ import { createExternalRun, MAX_SCORES_BYTES } from "@/lib/runs/external";
 export const dynamic = "force-dynamic";
 
 /**
- * POST /api/datasets/<slug>/external-runs?name=&utility=&eps= with a scores JSONL body (see
- * lib/runs/external.ts): 201 with the run; 400 naming every bad line (nothing stored).
+ * POST /api/datasets/<slug>/external-runs?name=&utility=&eps=&link=identity|logit with a scores JSONL body (see
+ * lib/runs/external.ts): 201 with the finished run (its summary holds the verdicts) and its
+ * dashboard's path; 400 naming every bad line (nothing stored).
  */
 export const POST = route(
   {
     access: "researcher",
     params: z.object({ slug: z.string() }),
-    query: z.object({ name: z.string().optional(), utility: z.string().optional(), eps: z.string().optional() }),
+    query: z.object({
+      name: z.string().optional(),
+      utility: z.string().optional(),
+      eps: z.string().optional(),
+      link: z.string().optional(),
+    }),
   },
   async ({ request, params, query, user }) => {
     if (isCrossSiteFormRisk(request))
@@ -32,11 +38,10 @@ export const POST = route(
     if (datasetId === null) throw new AppError("not-found", `There is no dataset "${params.slug}".`);
     const run = createExternalRun(
       db,
-      { datasetId, name: query.name, utility: query.utility as never, eps: query.eps },
+      { datasetId, name: query.name, utility: query.utility as never, eps: query.eps, link: query.link as never },
       text,
       user.id,
     );
-    const { weights: _weights, ...shown } = run;
-    return Response.json({ run: shown }, { status: 201 });
+    return Response.json({ run, dashboard: `/runs/${run.id}` }, { status: 201 });
   },
 );

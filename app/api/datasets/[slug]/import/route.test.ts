@@ -24,9 +24,9 @@ afterEach(() => {
   process.env.DATABASE_PATH = savedPath;
 });
 
-const post = (slug: string, lines: (object | string)[]) =>
+const post = (slug: string, lines: (object | string)[], search = "") =>
   POST(
-    new Request(`http://octorank.test/api/datasets/${slug}/import`, {
+    new Request(`http://octorank.test/api/datasets/${slug}/import${search}`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/x-ndjson" },
       body: lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n") + "\n",
@@ -55,4 +55,21 @@ describe("POST /api/datasets/<slug>/import", () => {
     expect((await post("extra", promptLines(2, { prefix: "extra" }))).status).toBe(200);
     expect(getDataset(fresh.db, "extra")).not.toBeNull();
   }, 120_000);
+
+  it("refuses a new dataset (new=1) whose slug exists, writing nothing, and merges without it", async () => {
+    expect((await post("taken", promptLines(2, { prefix: "a" }), "?new=1&name=First")).status).toBe(200);
+    const refused = await post("taken", promptLines(2, { prefix: "b" }), "?new=1&name=Second");
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/already a dataset "taken"/);
+    expect(getDataset(fresh.db, "taken")?.name).toBe("First");
+    const prompts = () =>
+      fresh.db.$client
+        .prepare("select count(*) from prompts p join datasets d on d.id = p.dataset_id where d.slug = 'taken'")
+        .pluck()
+        .get();
+    expect(prompts()).toBe(2);
+    // An import into the dataset (its own page's form) still adds to it.
+    expect((await post("taken", promptLines(2, { prefix: "b" }))).status).toBe(200);
+    expect(prompts()).toBe(4);
+  }, 60_000);
 });

@@ -10,6 +10,7 @@ import { currentReviewState, promptReviewHistory, revisionCounts } from "@/lib/a
 import { nextPromptToReview } from "@/lib/datasets/prompt-search";
 import { ReviewPanel, type ReviewItem } from "@/components/review/review-panel";
 import { Markdown } from "@/components/markdown";
+import { PromptView } from "@/components/ranking/prompt-panel";
 import { labelsByResponseId } from "@/lib/annotations/labels";
 import { plural } from "@/lib/utils";
 import { parseRecordId } from "@/lib/http/ids";
@@ -92,7 +93,7 @@ export default async function Page({
         <h1 className="mt-1 text-xl font-semibold">
           Prompt <span className="font-mono text-lg">{prompt.externalId}</span>
         </h1>
-        <Markdown source={prompt.text} testId="prompt-text" className="mt-2 text-base text-slate-900" />
+        <PromptView text={prompt.text} messages={prompt.messages} className="mt-2 text-base text-slate-900" />
         <p className="mt-2 text-sm text-slate-600">
           {plural(prompt.annotations.length, "annotation")} · Kendall&apos;s W{" "}
           {prompt.kendallW === null ? "—" : prompt.kendallW.toFixed(2)}

@@ -1,0 +1,328 @@
+/**
+ * A tiny WebAssembly SIMD module for the sparse first layer, the fused Adam and the prompt-row
+ * broadcasts, written as WAT listings (kernels below) that ml/kernels/wasm-encoder.ts assembles.
+ *
+ * It imports the tfjs wasm backend's own memory, so it reads and writes tensors in place (no
+ * copies). All pointers are byte offsets into that memory; H4 = 4 * H bytes per row, and H must
+ * be a multiple of 4 (of 32 for the register-blocked kernels).
+ *
+ *   spmm(rowIds, nRows, rowptr, idx, val, W, H4, out)
+ *       out[r, :] = sum_{k in row rowIds[r]} val[k] * W[idx[k], :]          (forward)
+ *   spmmT(rowIds, nRows, rowptr, idx, val, dOut, H4, G, gBytes)
+ *       G = 0; G[idx[k], :] += val[k] * dOut[r, :] for k in row rowIds[r]    (weight gradient)
+ *   adam(p, g, m, v, nBytes, b1, b2, a, s2, eps)                            (fused Adam, in place)
+ *   broadcastAdd(member, group, B, n, H4): member[b * n + i] += group[b]
+ *   groupSum(member, group, B, n, H4):     group[b] = sum_i member[b * n + i]
+ */
+import { type FunctionListing, type ValueType, assembleModule } from "./wasm-encoder";
+
+const i32 = (...names: string[]): [string, ValueType][] => names.map((n) => [n, "i32"]);
+const v128 = (...names: string[]): [string, ValueType][] => names.map((n) => [n, "v128"]);
+const lines = (n: number, line: (j: number) => string) => Array.from({ length: n }, (_, j) => line(j)).join("\n");
+
+const CSR_PARAMS = ["rowIds", "nRows", "rowptr", "idx", "val", "mat", "H4", "dst"];
+
+/** The byte address of row rowIds[r]'s entry in rowptr (the CSR row's first and end non-zero). */
+const csrRowPointer = `(local.set $rowPtr (i32.add (local.get $rowptr)
+  (i32.mul (i32.load (i32.add (local.get $rowIds) (i32.mul (local.get $r) (i32.const 4)))) (i32.const 4))))`;
+
+/** `row * H4` bytes into `base`: the start of a dense row. */
+const rowAt = (base: string, row: string) => `(i32.add (local.get $${base}) (i32.mul ${row} (local.get $H4)))`;
+/** Row idx[k] of `base`. */
+const indexedRow = (base: string) =>
+  rowAt(base, "(i32.load (i32.add (local.get $idx) (i32.mul (local.get $k) (i32.const 4))))");
+/** v = splat(val[k]). */
+const splatValue =
+  "(local.set $v (f32x4.splat (f32.load (i32.add (local.get $val) (i32.mul (local.get $k) (i32.const 4))))))";
+
+/**
+ * for r in [0, nRows): the CSR row rowIds[r], its non-zeros from `first` (a local) to kEnd, then
+ * `body`.
+ */
+const forEachRow = (first: string, body: string) => `
+(local.set $r (i32.const 0))
+block $rowsDone
+  loop $rows
+    (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $nRows)))
+    ${csrRowPointer}
+    (local.set $${first} (i32.load (local.get $rowPtr)))
+    (local.set $kEnd (i32.load offset=4 (local.get $rowPtr)))
+    ${body}
+    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+    br $rows
+  end
+end`;
+
+/**
+ * acc[a + j] += v * src[s + j] over the H4 bytes from a to aEnd, `unroll` vectors of 4 floats per
+ * trip (a, s, aEnd: i32 locals; v: a v128 local).
+ */
+function axpy(unroll: number, v = "v"): string {
+  const step = (u: number) => `(v128.store offset=${16 * u} (local.get $a)
+      (f32x4.add (v128.load offset=${16 * u} (local.get $a)) (f32x4.mul (local.get $${v}) (v128.load offset=${16 * u} (local.get $s)))))`;
+  return `
+  loop $axpy
+    ${lines(unroll, step)}
+    (local.set $a (i32.add (local.get $a) (i32.const ${16 * unroll})))
+    (local.set $s (i32.add (local.get $s) (i32.const ${16 * unroll})))
+    (br_if $axpy (i32.lt_u (local.get $a) (local.get $aEnd)))
+  end`;
+}
+
+/**
+ * The CSR walk, one row at a time, `unroll` vectors per inner trip. Forward accumulates the output
+ * row from W rows; backward (the weight gradient) accumulates G rows from the dOut row.
+ */
+function csrListing(fwd: boolean, unroll: number): FunctionListing {
+  return {
+    name: fwd ? "spmm" : "spmmT",
+    params: i32(...CSR_PARAMS, ...(fwd ? [] : ["gBytes"])),
+    locals: [...i32("r", "k", "kEnd", "rowPtr", "a", "s", "aEnd"), ...v128("v")],
+    body: `
+${fwd ? "" : "(memory.fill (local.get $dst) (i32.const 0) (local.get $gBytes)) ;; G = 0"}
+${forEachRow(
+  "k",
+  `
+    ${fwd ? `(memory.fill ${rowAt("dst", "(local.get $r)")} (i32.const 0) (local.get $H4)) ;; out[r, :] = 0` : ""}
+    block $nonZerosDone
+      loop $nonZeros
+        (br_if $nonZerosDone (i32.ge_u (local.get $k) (local.get $kEnd)))
+        ${splatValue}
+        ${
+          fwd
+            ? `(local.set $a ${rowAt("dst", "(local.get $r)")}) ;; out[r, :] += v * W[idx[k], :]
+        (local.set $s ${indexedRow("mat")})`
+            : `(local.set $a ${indexedRow("dst")}) ;; G[idx[k], :] += v * dOut[r, :]
+        (local.set $s ${rowAt("mat", "(local.get $r)")})`
+        }
+        (local.set $aEnd (i32.add (local.get $a) (local.get $H4)))
+        ${axpy(unroll)}
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        br $nonZeros
+      end
+    end
+`,
+)}`,
+  };
+}
+
+/**
+ * The register-blocked CSR walk (H % 32 == 0): the output row (forward) or the dOut row
+ * (backward) is processed in blocks of 32 floats held in 8 v128 locals, so the inner loop over
+ * non-zeros does one load (forward) or one load and store (backward) per 4 floats instead of two
+ * or three.
+ */
+function csrBlockedListing(fwd: boolean): FunctionListing {
+  const acc = (j: number) => `$acc${j}`;
+  return {
+    name: fwd ? "spmm" : "spmmT",
+    params: i32(...CSR_PARAMS, ...(fwd ? [] : ["gBytes"])),
+    locals: [
+      ...i32("r", "k", "kStart", "kEnd", "rowPtr", "cb", "p", "q"),
+      ...v128("v", ...Array.from({ length: 8 }, (_, j) => `acc${j}`)),
+    ],
+    body: `
+${fwd ? "" : "(memory.fill (local.get $dst) (i32.const 0) (local.get $gBytes)) ;; G = 0"}
+${forEachRow(
+  "kStart",
+  `
+    (local.set $cb (i32.const 0)) ;; the block's first byte within a row
+    block $blocksDone
+      loop $blocks
+        (br_if $blocksDone (i32.ge_u (local.get $cb) (local.get $H4)))
+        ;; q = the block of the dense row: out[r] (forward) or dOut[r] (backward)
+        (local.set $q (i32.add ${rowAt(fwd ? "dst" : "mat", "(local.get $r)")} (local.get $cb)))
+        ${lines(8, (j) => (fwd ? `(local.set ${acc(j)} (f32x4.splat (f32.const 0)))` : `(local.set ${acc(j)} (v128.load offset=${16 * j} (local.get $q)))`))}
+        (local.set $k (local.get $kStart))
+        block $nonZerosDone
+          loop $nonZeros
+            (br_if $nonZerosDone (i32.ge_u (local.get $k) (local.get $kEnd)))
+            ${splatValue}
+            ;; p = the block of row idx[k] of W (forward) or G (backward)
+            (local.set $p (i32.add ${indexedRow(fwd ? "mat" : "dst")} (local.get $cb)))
+            ${lines(8, (j) =>
+              fwd
+                ? `(local.set ${acc(j)} (f32x4.add (local.get ${acc(j)}) (f32x4.mul (local.get $v) (v128.load offset=${16 * j} (local.get $p)))))`
+                : `(v128.store offset=${16 * j} (local.get $p) (f32x4.add (v128.load offset=${16 * j} (local.get $p)) (f32x4.mul (local.get $v) (local.get ${acc(j)}))))`,
+            )}
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            br $nonZeros
+          end
+        end
+        ${fwd ? lines(8, (j) => `(v128.store offset=${16 * j} (local.get $q) (local.get ${acc(j)}))`) : ""}
+        (local.set $cb (i32.add (local.get $cb) (i32.const 128)))
+        br $blocks
+      end
+    end
+`,
+)}`,
+  };
+}
+
+/**
+ * Fused Adam (PyTorch's formula) over nBytes (4 floats at a time, a multiple of 16), in place:
+ *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= a * m / (sqrt(v) * s2 + eps)
+ * with a = lr / (1 - b1^t) and s2 = 1 / sqrt(1 - b2^t).
+ */
+const adamListing: FunctionListing = {
+  name: "adam",
+  params: [
+    ...i32("p", "g", "m", "v", "nBytes"),
+    ...(["b1", "b2", "a", "s2", "eps"].map((n) => [n, "f32"]) as [string, ValueType][]),
+  ],
+  locals: [...i32("i"), ...v128("vb1", "vc1", "vb2", "vc2", "va", "vs2", "veps", "vg", "vm", "vv")],
+  body: `
+(local.set $vb1 (f32x4.splat (local.get $b1)))
+(local.set $vc1 (f32x4.splat (f32.sub (f32.const 1) (local.get $b1))))
+(local.set $vb2 (f32x4.splat (local.get $b2)))
+(local.set $vc2 (f32x4.splat (f32.sub (f32.const 1) (local.get $b2))))
+(local.set $va (f32x4.splat (local.get $a)))
+(local.set $vs2 (f32x4.splat (local.get $s2)))
+(local.set $veps (f32x4.splat (local.get $eps)))
+(local.set $i (i32.const 0))
+block $done
+  (br_if $done (i32.ge_u (local.get $i) (local.get $nBytes)))
+  loop $next
+    (local.set $vg (v128.load (i32.add (local.get $g) (local.get $i))))
+    ;; m = b1 m + (1 - b1) g
+    (v128.store (i32.add (local.get $m) (local.get $i)) (local.tee $vm (f32x4.add
+      (f32x4.mul (local.get $vb1) (v128.load (i32.add (local.get $m) (local.get $i))))
+      (f32x4.mul (local.get $vc1) (local.get $vg)))))
+    ;; v = b2 v + (1 - b2) g^2
+    (v128.store (i32.add (local.get $v) (local.get $i)) (local.tee $vv (f32x4.add
+      (f32x4.mul (local.get $vb2) (v128.load (i32.add (local.get $v) (local.get $i))))
+      (f32x4.mul (local.get $vc2) (f32x4.mul (local.get $vg) (local.get $vg))))))
+    ;; p -= a m / (sqrt(v) s2 + eps)
+    (v128.store (i32.add (local.get $p) (local.get $i)) (f32x4.sub
+      (v128.load (i32.add (local.get $p) (local.get $i)))
+      (f32x4.div (f32x4.mul (local.get $va) (local.get $vm))
+        (f32x4.add (f32x4.mul (f32x4.sqrt (local.get $vv)) (local.get $vs2)) (local.get $veps)))))
+    (br_if $next (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $nBytes)))
+  end
+end`,
+};
+
+/**
+ * Row broadcasts between B group rows and B * n member rows (H4 bytes each), 4 floats at a time:
+ *   expand (broadcastAdd): member[b * n + i] += group[b]
+ *   reduce (groupSum):     group[b] = sum_i member[b * n + i]   (group zeroed first)
+ */
+function groupRowsListing(expand: boolean): FunctionListing {
+  return {
+    name: expand ? "broadcastAdd" : "groupSum",
+    params: i32("member", "group", "B", "n", "H4"),
+    locals: [...i32("b", "i", "a", "s", "aEnd", "grow", "mrow"), ...v128("one")],
+    body: `
+(local.set $one (f32x4.splat (f32.const 1)))
+${expand ? "" : "(memory.fill (local.get $group) (i32.const 0) (i32.mul (local.get $B) (local.get $H4))) ;; group = 0"}
+(local.set $mrow (local.get $member))
+(local.set $b (i32.const 0))
+block $groupsDone
+  loop $groups
+    (br_if $groupsDone (i32.ge_u (local.get $b) (local.get $B)))
+    (local.set $grow ${rowAt("group", "(local.get $b)")})
+    (local.set $i (i32.const 0))
+    block $membersDone
+      loop $members
+        (br_if $membersDone (i32.ge_u (local.get $i) (local.get $n)))
+        ${expand ? "(local.set $a (local.get $mrow)) (local.set $s (local.get $grow))" : "(local.set $a (local.get $grow)) (local.set $s (local.get $mrow))"}
+        (local.set $aEnd (i32.add (local.get $a) (local.get $H4)))
+        ${axpy(1, "one")}
+        (local.set $mrow (i32.add (local.get $mrow) (local.get $H4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        br $members
+      end
+    end
+    (local.set $b (i32.add (local.get $b) (i32.const 1)))
+    br $groups
+  end
+end`,
+  };
+}
+
+/**
+ * The module's functions, in export order; `unroll` vectors of 4 floats per inner trip
+ * (H % (4 * unroll) == 0); unroll 8 selects the register-blocked CSR kernels (H % 32 == 0).
+ */
+export function simdListings(unroll: number): FunctionListing[] {
+  const csr =
+    unroll === 8
+      ? [csrBlockedListing(true), csrBlockedListing(false)]
+      : [csrListing(true, unroll), csrListing(false, unroll)];
+  return [...csr, adamListing, groupRowsListing(true), groupRowsListing(false)];
+}
+
+export interface SimdKernels {
+  spmm(
+    rowIds: number,
+    nRows: number,
+    rowptr: number,
+    idx: number,
+    val: number,
+    W: number,
+    H4: number,
+    out: number,
+  ): void;
+  spmmT(
+    rowIds: number,
+    nRows: number,
+    rowptr: number,
+    idx: number,
+    val: number,
+    dOut: number,
+    H4: number,
+    G: number,
+    gBytes: number,
+  ): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    nBytes: number,
+    b1: number,
+    b2: number,
+    a: number,
+    s2: number,
+    eps: number,
+  ): void;
+  broadcastAdd(member: number, group: number, B: number, n: number, H4: number): void;
+  groupSum(member: number, group: number, B: number, n: number, H4: number): void;
+  /** Vector width in floats that H must be a multiple of. */
+  multiple: number;
+}
+
+/** The module bytes for `unroll` (see simdListings). */
+export function simdModuleBytes(unroll: number): Uint8Array<ArrayBuffer> {
+  return assembleModule(simdListings(unroll));
+}
+
+const cache = new WeakMap<WebAssembly.Memory, Map<number, SimdKernels>>();
+
+/**
+ * Instantiate the kernels against a WebAssembly.Memory (synchronously; the module is tiny).
+ * `blocked` (default on) holds 32 output columns in registers when H allows; off is for measuring.
+ */
+export function simdKernels(
+  memory: WebAssembly.Memory,
+  H: number,
+  { blocked = true }: { blocked?: boolean } = {},
+): SimdKernels | null {
+  const unroll = blocked && H % 32 === 0 ? 8 : H % 16 === 0 ? 4 : H % 8 === 0 ? 2 : H % 4 === 0 ? 1 : 0;
+  if (unroll === 0) return null;
+  let perMemory = cache.get(memory);
+  if (!perMemory) {
+    perMemory = new Map();
+    cache.set(memory, perMemory);
+  }
+  const hit = perMemory.get(unroll);
+  if (hit) return hit;
+  const bytes = simdModuleBytes(unroll);
+  if (!WebAssembly.validate(bytes)) return null; // e.g. an engine without SIMD
+  const mod = new WebAssembly.Module(bytes);
+  const inst = new WebAssembly.Instance(mod, { env: { memory } });
+  const ex = inst.exports as unknown as Omit<SimdKernels, "multiple">;
+  const k: SimdKernels = { ...ex, multiple: 4 * unroll };
+  perMemory.set(unroll, k);
+  return k;
+}

@@ -1,0 +1,146 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { assembleBody, sleb, uleb } from "./wasm-encoder";
+import { simdKernels, simdListings, simdModuleBytes } from "./simd";
+import { mulberry32 } from "../rng";
+
+const body = (text: string, locals: string[] = []) => assembleBody(text, locals);
+
+describe("wasm encoder", () => {
+  it("encodes LEB128 as the WebAssembly spec's examples do", () => {
+    expect(uleb(0)).toEqual([0x00]);
+    expect(uleb(127)).toEqual([0x7f]);
+    expect(uleb(128)).toEqual([0x80, 0x01]);
+    expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
+    expect(sleb(-1)).toEqual([0x7f]);
+    expect(sleb(63)).toEqual([0x3f]);
+    expect(sleb(64)).toEqual([0xc0, 0x00]);
+    expect(sleb(-64)).toEqual([0x40]);
+    expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
+    expect(() => uleb(-1)).toThrow(/unsigned/);
+    expect(() => sleb(0.5)).toThrow(/integer/);
+  });
+
+  it("encodes each instruction with the spec's opcode and immediates", () => {
+    expect(body("f32x4.add")).toEqual([0xfd, 0xe4, 0x01, 0x0b]);
+    expect(body("f32x4.splat")).toEqual([0xfd, 0x13, 0x0b]);
+    expect(body("memory.fill")).toEqual([0xfc, 0x0b, 0x00, 0x0b]);
+    expect(body("v128.load offset=48")).toEqual([0xfd, 0x00, 0x04, 0x30, 0x0b]);
+    expect(body("i32.load offset=4")).toEqual([0x28, 0x02, 0x04, 0x0b]);
+    expect(body("i32.const -2")).toEqual([0x41, 0x7e, 0x0b]);
+    expect(body("f32.const 1")).toEqual([0x43, 0x00, 0x00, 0x80, 0x3f, 0x0b]);
+    expect(body("local.tee $b", ["$a", "$b"])).toEqual([0x22, 0x01, 0x0b]);
+  });
+
+  it("a folded expression is its operands, then its operator", () => {
+    const flat = body("local.get $x\ni32.const 16\ni32.add\nlocal.set $x", ["$x"]);
+    expect(body("(local.set $x (i32.add (local.get $x) (i32.const 16)))", ["$x"])).toEqual(flat);
+    expect(body("(v128.store offset=16 (local.get $x) (v128.load offset=32 (local.get $x)))", ["$x"])).toEqual([
+      0x20, 0x00, 0x20, 0x00, 0xfd, 0x00, 0x04, 0x20, 0xfd, 0x0b, 0x04, 0x10, 0x0b,
+    ]);
+  });
+
+  it("branches name their block or loop; the name becomes its depth", () => {
+    expect(body("block $out\n loop $again\n br_if $out\n br $again\n end\nend ;; done")).toEqual([
+      0x02, 0x40, 0x03, 0x40, 0x0d, 0x01, 0x0c, 0x00, 0x0b, 0x0b, 0x0b,
+    ]);
+    expect(body("(block $out (loop $again (br $out)))")).toEqual([
+      0x02, 0x40, 0x03, 0x40, 0x0c, 0x01, 0x0b, 0x0b, 0x0b,
+    ]);
+  });
+
+  it("refuses what it cannot assemble, naming it", () => {
+    expect(() => body("i64.add")).toThrow(/unknown instruction i64.add/);
+    expect(() => body("local.get $nope", ["$x"])).toThrow(/unknown local \$nope/);
+    expect(() => body("block $a\nbr $b\nend")).toThrow(/no enclosing block or loop \$b/);
+    expect(() => body("block")).toThrow(/unclosed block/);
+    expect(() => body("end")).toThrow(/end without/);
+    expect(() => body("(i32.add (i32.const 1)")).toThrow(/unclosed \(/);
+    expect(() => body("i32.const x")).toThrow(/needs an integer/);
+  });
+});
+
+describe("SIMD kernels", () => {
+  // SHA-256 of the modules as the hand-written opcode arrays produced them before the kernels
+  // were written as listings; wabt 1.0.32's wat2wasm assembles the listings to the same bytes.
+  const reviewed: Record<number, string> = {
+    1: "248b1ca4285b5ca2eedc865a9f623492a66eec56dc25d21d28d8824bc11e2e6b",
+    2: "fbb6655727f7d69ec61a7b03f0f55b91839c472ff04d14b516d3b004c1b5e149",
+    4: "24e0f8108f6de117f71fbd49bcf85dea9344ae81e09e4f4c18565f02ec7b8dd8",
+    8: "782900adb94e563fa57ba66760214f76b4c8e24215e1b644442c4e2abdb48798",
+  };
+  for (const unroll of [1, 2, 4, 8]) {
+    it(`the listings (unroll ${unroll}) assemble to the reviewed module bytes, a valid module`, () => {
+      const bytes = simdModuleBytes(unroll);
+      expect(WebAssembly.validate(bytes)).toBe(true);
+      expect(createHash("sha256").update(bytes).digest("hex")).toBe(reviewed[unroll]);
+      expect(simdListings(unroll).map((f) => f.name)).toEqual(["spmm", "spmmT", "adam", "broadcastAdd", "groupSum"]);
+    });
+  }
+
+  // The kernels on a memory of their own, against plain loops (the trainer's tests run them through tfjs).
+  for (const H of [4, 8, 16, 32, 64]) {
+    it(`spmm and spmmT compute the CSR products (H = ${H})`, () => {
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const k = simdKernels(memory, H);
+      expect(k).not.toBeNull();
+      const rng = mulberry32(H);
+      const nCols = 7;
+      const rowptr = [0, 3, 3, 6, 8]; // row 1 is empty
+      const idx = [0, 4, 6, 1, 4, 2, 6, 0];
+      const val = idx.map(() => rng() * 2 - 1);
+      const rowIds = [3, 0, 1, 2];
+      const W = Array.from({ length: nCols * H }, () => rng() * 2 - 1);
+      const dOut = Array.from({ length: rowIds.length * H }, () => rng() * 2 - 1);
+      const i32 = new Int32Array(memory.buffer);
+      const f32 = new Float32Array(memory.buffer);
+      const at = { rowIds: 0, rowptr: 64, idx: 128, val: 256, W: 1024, out: 8192, dOut: 16384, G: 24576 };
+      i32.set(rowIds, at.rowIds / 4);
+      i32.set(rowptr, at.rowptr / 4);
+      i32.set(idx, at.idx / 4);
+      f32.set(val, at.val / 4);
+      f32.set(W, at.W / 4);
+      f32.set(dOut, at.dOut / 4);
+      f32.fill(99, at.out / 4, at.out / 4 + rowIds.length * H); // stale values the kernel must overwrite
+      f32.fill(99, at.G / 4, at.G / 4 + nCols * H);
+      k!.spmm(at.rowIds, rowIds.length, at.rowptr, at.idx, at.val, at.W, 4 * H, at.out);
+      k!.spmmT(at.rowIds, rowIds.length, at.rowptr, at.idx, at.val, at.dOut, 4 * H, at.G, nCols * H * 4);
+      const out = new Array<number>(rowIds.length * H).fill(0);
+      const G = new Array<number>(nCols * H).fill(0);
+      rowIds.forEach((g, r) => {
+        for (let e = rowptr[g]!; e < rowptr[g + 1]!; e++)
+          for (let j = 0; j < H; j++) {
+            out[r * H + j]! += val[e]! * W[idx[e]! * H + j]!;
+            G[idx[e]! * H + j]! += val[e]! * dOut[r * H + j]!;
+          }
+      });
+      Array.from(f32.subarray(at.out / 4, at.out / 4 + out.length)).forEach((x, i) =>
+        expect(x).toBeCloseTo(out[i]!, 5),
+      );
+      Array.from(f32.subarray(at.G / 4, at.G / 4 + G.length)).forEach((x, i) => expect(x).toBeCloseTo(G[i]!, 5));
+    });
+  }
+
+  it("broadcastAdd and groupSum move rows between prompts and their responses", () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const k = simdKernels(memory, 8)!;
+    const f32 = new Float32Array(memory.buffer);
+    const B = 2;
+    const n = 3;
+    const H = 8;
+    const member = Array.from({ length: B * n * H }, (_, i) => i);
+    const group = Array.from({ length: B * H }, (_, i) => 100 * (i + 1));
+    f32.set(member, 0);
+    f32.set(group, 1024 / 4);
+    k.broadcastAdd(0, 1024, B, n, 4 * H);
+    member.forEach((m, i) => expect(f32[i]).toBe(m + group[Math.floor(i / (n * H)) * H + (i % H)]!));
+    f32.set(member, 0);
+    k.groupSum(0, 1024, B, n, 4 * H);
+    for (let b = 0; b < B; b++)
+      for (let j = 0; j < H; j++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += member[(b * n + i) * H + j]!;
+        expect(f32[256 + b * H + j]).toBe(s);
+      }
+  });
+});
