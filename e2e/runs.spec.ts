@@ -163,7 +163,7 @@ test("a run whose worker is killed is marked failed and the app keeps serving", 
  */
 const SHORT_REPRO_STEPS = 400;
 
-test("reproduce the paper: the button queues the pair; shorter runs of the same pair: log collapses, conditioned is aware", async ({
+test("reproduce the paper: the button queues the pair; shorter runs of it: on unseen templates conditioned is openness-aware and log is not, with the paired control", async ({
   page,
 }) => {
   // Bounds, not expectations: wide enough for a machine busy with other work.
@@ -223,8 +223,13 @@ test("reproduce the paper: the button queues the pair; shorter runs of the same 
   const b = page.getByTestId("compare-b");
   await expect(a.getByTestId("compare-status")).toHaveAttribute("data-status", "succeeded", { timeout: 400_000 });
   await expect(b.getByTestId("compare-status")).toHaveAttribute("data-status", "succeeded", { timeout: 400_000 });
-  await expect(a.getByTestId("verdict")).toHaveAttribute("data-verdict", "collapsed");
-  await expect(b.getByTestId("verdict")).toHaveAttribute("data-verdict", "aware");
+  // Held-out prompts come from templates never used in training: a fixed utility keeps some difference
+  // from the response lengths alone (weakly aware at most), conditioning adds to it (docs/design.md).
+  await expect(a.getByTestId("verdict")).not.toHaveAttribute("data-verdict", "aware");
+  await expect(b.getByTestId("verdict")).toHaveAttribute("data-verdict", /^(aware|weakly-aware)$/);
+  const control = page.getByTestId("compare-control");
+  await expect(control).toContainText("Δβ");
+  expect(Number(await control.getAttribute("data-delta-beta"))).toBeGreaterThan(0);
   for (const side of [a, b]) {
     await expectChartWithData(page, side, "chart-paper", ".recharts-line-dots circle");
     await expectChartWithData(page, side, "chart-strip", ".recharts-scatter circle");
@@ -235,6 +240,6 @@ test("reproduce the paper: the button queues the pair; shorter runs of the same 
 
   await b.getByRole("link", { name: /openness-conditioned/ }).click();
   await expect(page.getByTestId("collapse-dashboard")).toBeVisible();
-  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "aware");
+  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", /^(aware|weakly-aware)$/);
   await page.screenshot({ path: "/tmp/shots/run-dashboard.png", fullPage: true });
 });
