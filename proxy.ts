@@ -69,11 +69,11 @@ function withPageSecurityPolicy(request: NextRequest) {
 export const config = {
   matcher: [
     /*
-     * Not the routes that take a file (an import, an external run's scores): Next buffers the body
+     * Not the routes that take a file (an import, an external run's scores or checkpoint): Next buffers the body
      * of any request the proxy sees and silently keeps only its first 10 MB, and a file must be
      * read whole or refused. route() checks their origin itself. Not static files either:
      * they carry no script and need no per-response nonce.
      */
-    "/((?!api/datasets/[^/]+/(?:import|external-runs)$|_next/static|_next/image|favicon\\.ico).*)",
+    "/((?!api/datasets/[^/]+/(?:import|external-runs)$|api/runs/[^/]+/checkpoints$|_next/static|_next/image|favicon\\.ico).*)",
   ],
 };

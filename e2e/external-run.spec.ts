@@ -45,14 +45,15 @@ test("a researcher uploads a TRL model's scores and reads the same collapse dash
   await page.getByTestId("external-dataset").selectOption(String(demo.id));
   // a bad file first: the lines are named, nothing is recorded
   const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "octorank-scores-")), "bad.jsonl");
-  fs.writeFileSync(bad, '{"prompt_id":"no-such-prompt","rewards":{}}\n');
+  fs.writeFileSync(bad, '{"prompt_id":"no-such-prompt","rewards":{"a":1},"split":"test"}\n');
   await page.getByTestId("external-scores").setInputFiles(bad);
   await page.getByTestId("external-submit").click();
   await expect(page.getByTestId("external-error")).toContainText('line 1: dataset demo has no prompt "no-such-prompt"');
 
   await page.getByTestId("external-scores").setInputFiles(demoScoresFile());
   await page.getByTestId("external-submit").click();
-  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  // The upload answers once the run is judged (the fitted verdict and its bootstrap), then the dashboard renders.
+  await expect(page).toHaveURL(/\/runs\/\d+$/, { timeout: 60_000 });
   await expect(page.getByTestId("collapse-dashboard")).toBeVisible();
   await expect(page.getByTestId("run-status-header")).toHaveAttribute("data-status", "succeeded");
   await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", /.+/);

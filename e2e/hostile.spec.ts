@@ -8,6 +8,8 @@ import {
   e2eBaseURL,
   insertAnnotation,
   login,
+  openTestDb,
+  query,
   seedDataset,
 } from "./fixtures";
 
@@ -167,4 +169,43 @@ test("a response built to stall the parser renders as plain text, and others' re
   expect(rule.width).toBeLessThanOrEqual(card.width);
   expect(rule.height).toBeLessThan(600);
   await otherApi.dispose();
+});
+
+test("direct submits follow the queue's rules: six annotators at once fill k = 2 and no more; a synthetic dataset takes none", async () => {
+  const dataset = seedDataset({ prompts: 1, responses: 4, k: 2, label: "direct-k" });
+  const prompt = dataset.prompts[0]!;
+  const body = { promptId: prompt.id, ranking: prompt.responses.map((id) => [id]), openness: 0.5, durationMs: 1 };
+  const annotators = Array.from({ length: 6 }, (_, i) => createTestUser("annotator", `direct${i}`));
+  const statuses = await Promise.all(
+    annotators.map(async (user) => {
+      const api = await playwrightRequest.newContext({
+        baseURL: e2eBaseURL(),
+        extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(user)}` },
+      });
+      const response = await api.post("/api/annotations", { data: body });
+      await api.dispose();
+      return response.status();
+    }),
+  );
+  expect(statuses.filter((s) => s === 201)).toHaveLength(2);
+  expect(statuses.filter((s) => s === 409)).toHaveLength(4);
+  expect(query<{ n: number }>("select count(*) as n from annotations where prompt_id = ?", prompt.id)[0]!.n).toBe(2);
+
+  const synthetic = seedDataset({ prompts: 1, responses: 4, k: 3, label: "direct-synthetic" });
+  const db = openTestDb();
+  try {
+    db.prepare("update datasets set synthetic = 1 where id = ?").run(synthetic.datasetId);
+  } finally {
+    db.close();
+  }
+  const api = await playwrightRequest.newContext({
+    baseURL: e2eBaseURL(),
+    extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(annotators[0]!)}` },
+  });
+  const sp = synthetic.prompts[0]!;
+  const refused = await api.post("/api/annotations", {
+    data: { ...body, promptId: sp.id, ranking: sp.responses.map((id) => [id]) },
+  });
+  expect(refused.status()).toBe(403);
+  await api.dispose();
 });

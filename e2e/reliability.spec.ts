@@ -75,6 +75,7 @@ const ROUTES: {
   { method: "GET", path: "/api/datasets/demo/export?format=consensus", need: "researcher", allowed: [200] },
   { method: "POST", path: "/api/datasets/Not_A_Slug/import", need: "researcher", allowed: [400] },
   { method: "POST", path: "/api/datasets/demo/external-runs", need: "researcher", body: {}, allowed: [400] },
+  { method: "POST", path: "/api/runs/999999/checkpoints?step=1", need: "researcher", body: {}, allowed: [404] },
   { method: "POST", path: "/api/runs/reproduce", need: "researcher", allowed: [201], refusalsOnly: true },
   { method: "GET", path: "/api/runs", need: "researcher", allowed: [200] },
   { method: "POST", path: "/api/runs", need: "researcher", body: {}, allowed: [400] },

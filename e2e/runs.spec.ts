@@ -46,10 +46,16 @@ test("a researcher starts a run on the demo data, watches it finish and reads th
 
   await expect(page.getByTestId("collapse-dashboard")).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId("run-status-header")).toHaveAttribute("data-status", "succeeded");
-  // 48 prompts, ~10 held out: the demo cannot show collapse either way, and says so and why.
-  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "insufficient");
-  await expect(page.getByTestId("verdict-sentence")).toContainText("Insufficient evidence:");
-  await expect(page.getByTestId("verdict-rule")).toContainText("Insufficient evidence:");
+  // 48 prompts, ~10 held out: the demo cannot show collapse either way (too few prompts per openness
+  // group for the chance test, or not shown better than chance there), and says so and why.
+  await expect(page.getByTestId("verdict")).toHaveAttribute(
+    "data-verdict",
+    /^(insufficient|not-learned|undetermined)$/,
+  );
+  await expect(page.getByTestId("verdict-sentence")).toContainText(
+    /^(Insufficient evidence|Not learned|Undetermined):/,
+  );
+  await expect(page.getByTestId("verdict-rule")).toContainText(/^(Insufficient evidence|Not learned|Undetermined):/);
   await expect(page.getByTestId("repro-pointer")).toContainText("reproduce the paper");
   await expect(page.getByTestId("chart-trajectory")).toBeVisible();
   await expect(page.getByTestId("trajectory-plateau")).toContainText(/stopped improving at step \d+/);

@@ -35,6 +35,32 @@ describe("the cli", () => {
     }
   });
 
+  it("user add reads the password from stdin, refuses a weak one and any given on the command line", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-user-add-"));
+    const add = (args: string[], input: string) => {
+      const r = spawnSync(tsx, [path.join(root, "scripts", "cli.ts"), "user", "add", ...args], {
+        cwd: root,
+        encoding: "utf8",
+        input,
+        env: { ...process.env, DATABASE_PATH: path.join(dir, "cli.db") },
+      });
+      return { code: r.status, out: r.stdout, err: r.stderr };
+    };
+    try {
+      const onCommandLine = add(["--email", "a@x.test", "--role", "annotator", "--password", "tidal-pool-7"], "");
+      expect(onCommandLine.code).not.toBe(0);
+      expect(onCommandLine.err).toContain("Pipe it on stdin");
+      const weak = add(["--email", "a@x.test", "--role", "annotator"], "password\n");
+      expect(weak.code).not.toBe(0);
+      expect(weak.err).toMatch(/password/i);
+      const piped = add(["--email", "a@x.test", "--role", "annotator", "--json"], "tidal-pool-7\n");
+      expect(piped.code, piped.err).toBe(0);
+      expect(JSON.parse(piped.out)).toMatchObject({ email: "a@x.test", role: "annotator" });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("negative numbers parse as option values", () => {
     expect(joinNegativeNumbers(["--gamma", "-0.5", "--n", "4", "--flag", "-x"])).toEqual([
       "--gamma=-0.5",

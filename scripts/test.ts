@@ -10,6 +10,7 @@ const STAGES = [
   { name: "lint", script: "lint" },
   { name: "unit", script: "test:unit" },
   { name: "e2e", script: "test:e2e" },
+  { name: "python", script: "test:python" },
 ] as const;
 
 type Outcome = { name: string; seconds: number; status: "passed" | "failed" | "not run" };

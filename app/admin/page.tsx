@@ -15,6 +15,7 @@ import { listDatasets } from "@/lib/datasets/queries";
 import { QUEUE_ORDER_DESCRIPTIONS } from "@/lib/annotations/queue";
 import { QUEUE_ORDER_NAMES } from "@/lib/domain";
 import { requirePageUser } from "@/lib/auth/session";
+import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
 import { cardVariants } from "@/components/ui/card";
 import { CompactInput, CompactSelect, Field, fieldRowVariants } from "@/components/ui/field";
 import { PageHeader, PageSection } from "@/components/ui/page-header";
@@ -128,10 +129,10 @@ export default async function Page() {
             ))}
           </CompactSelect>
           <CompactInput
-            label="Initial password (8+)"
+            label={`Initial password (${MIN_PASSWORD_LENGTH}+)`}
             name="password"
             type="password"
-            minLength={8}
+            minLength={MIN_PASSWORD_LENGTH}
             required
             autoComplete="new-password"
           />

@@ -11,6 +11,7 @@ import {
   skipPrompt,
 } from "@/lib/annotations/queue";
 import { saveAnnotation } from "@/lib/annotations/annotations";
+import { AppError } from "@/lib/errors";
 import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;
@@ -88,14 +89,20 @@ describe("queue at any size", () => {
               const me = users[step.user]!;
               const prompt = prompts[step.prompt]!;
               if (step.action === "next") nextPrompt(tdb, dataset, me, new Date(clock));
-              else if (step.action === "annotate")
-                saveAnnotation(tdb, me, {
-                  promptId: prompt.id,
-                  ranking: prompt.responseIds.map((id) => [id]),
-                  openness: 0.5,
-                  notRankable: false,
-                });
-              else if (step.action === "skip") skipPrompt(tdb, prompt.id, me, new Date(clock));
+              else if (step.action === "annotate") {
+                try {
+                  saveAnnotation(tdb, me, {
+                    promptId: prompt.id,
+                    ranking: prompt.responseIds.map((id) => [id]),
+                    openness: 0.5,
+                    notRankable: false,
+                  });
+                } catch (error) {
+                  // A first submission without a lease on a prompt that is full is refused (write-rule.ts).
+                  expect(error).toBeInstanceOf(AppError);
+                  expect((error as AppError).kind).toBe("conflict");
+                }
+              } else if (step.action === "skip") skipPrompt(tdb, prompt.id, me, new Date(clock));
               else if (step.action === "deleteAnnotation")
                 tdb.$client
                   .prepare("delete from annotations where prompt_id = ? and annotator_id = ?")

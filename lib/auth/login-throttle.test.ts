@@ -1,4 +1,5 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import crypto from "node:crypto";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { schema, type Db } from "@/db";
 import { freshDbPerTest } from "@/lib/test-fixtures";
 import { clientAddress, PEER_HEADER } from "./client-address";
@@ -51,6 +52,19 @@ describe("login throttle", () => {
       recordFailure(throttleKeys(`u${i}@example.com`, address), 4_000_000);
     expect(retryAfterMs(throttleKeys("fresh@example.com", address), 4_000_001)).toBeGreaterThan(0);
     expect(retryAfterMs(throttleKeys("fresh@example.com", "10.9.9.10"), 4_000_001)).toBe(0);
+  });
+
+  it("a spraying address does not hold back an account that has signed in from it before", () => {
+    const address = "10.8.8.8";
+    const colleague = throttleKeys("colleague@example.com", address);
+    recordSuccess(colleague);
+    for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i++)
+      recordFailure(throttleKeys(`sprayed${i}@example.com`, address), 7_000_000);
+    expect(retryAfterMs(throttleKeys("newcomer@example.com", address), 7_000_001)).toBeGreaterThan(0);
+    expect(retryAfterMs(colleague, 7_000_001)).toBe(0);
+    // Its own failures from there still count against its pair.
+    for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) recordFailure(colleague, 7_000_002);
+    expect(retryAfterMs(colleague, 7_000_003)).toBeGreaterThan(0);
   });
 
   it("a success clears only its own pair", () => {
@@ -154,6 +168,20 @@ describe("checkCredentials with the throttle (real SQLite)", () => {
     expect(attempt("right horse", "10.66.0.3")).toBeNull();
     // The owner, from an address with no failures, signs in.
     expect(attempt("right horse", "192.0.2.10")).toMatchObject({ email: "victim@test.local" });
+  });
+
+  it("spends one scrypt on an unknown account as on a known one, so timing does not tell them apart", () => {
+    checkCredentials(db, { email: "nobody@test.local", password: "warm up" }, "192.0.2.50");
+    const scrypt = vi.spyOn(crypto, "scryptSync");
+    try {
+      expect(checkCredentials(db, { email: "nobody@test.local", password: "a guess" }, "192.0.2.51")).toBeNull();
+      const unknown = scrypt.mock.calls.length;
+      expect(checkCredentials(db, { email: "victim@test.local", password: "a guess" }, "192.0.2.52")).toBeNull();
+      expect(unknown).toBe(1);
+      expect(scrypt.mock.calls.length - unknown).toBe(1);
+    } finally {
+      scrypt.mockRestore();
+    }
   });
 });
 

@@ -2,7 +2,8 @@
  * Failed-credential throttle, on three kinds of key:
  * - per (address, account) pair: an attacker guessing the owner's password from their own address
  *   is stopped without locking out the owner signing in from theirs;
- * - per address across all accounts: stops one address spraying many accounts;
+ * - per address across all accounts: stops one address spraying many accounts, but never holds
+ *   back an account that has signed in from that address before (a colleague behind the same NAT);
  * - per account across all addresses: stops an attacker who rotates addresses. It does not lock the
  *   owner out, because it holds back only addresses that have failed this account twice (one typo
  *   is forgiven) or failed sign-ins overall as often as a pair may, and have not signed in to it
@@ -81,7 +82,9 @@ function heldBackByAccount(keys: ThrottleKeys, now: number): boolean {
 
 /** Milliseconds until the caller may try again, or 0 when not throttled. */
 export function retryAfterMs(keys: ThrottleKeys, now = Date.now()): number {
-  let wait = lockedFor("address", keys.address, now);
+  // An account that has signed in from this address is not held back by others' failures from it.
+  const knownHere = keys.accountName !== undefined && knownGood.get(keys.accountName)?.has(keys.addressName);
+  let wait = knownHere ? 0 : lockedFor("address", keys.address, now);
   if (keys.pair) wait = Math.max(wait, lockedFor("pair", keys.pair, now));
   if (keys.account && heldBackByAccount(keys, now)) wait = Math.max(wait, lockedFor("account", keys.account, now));
   return wait;

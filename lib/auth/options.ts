@@ -10,7 +10,7 @@ import { DEMO_ACCOUNTS } from "@/lib/demo/accounts";
 import type { Role } from "@/lib/domain";
 import { clientAddress } from "@/lib/auth/client-address";
 import { authSecret, demoMode } from "@/lib/env";
-import { verifyPassword } from "@/lib/auth/password";
+import { verifyAccountPassword } from "@/lib/auth/password";
 import { recordFailure, recordSuccess, retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
 
 export const SESSION_MAX_AGE_S = 7 * 24 * 3600;
@@ -46,10 +46,11 @@ export function checkCredentials(
   const { email, password } = parsed.data;
   const user = db.select().from(schema.users).where(eq(schema.users.email, email)).get();
   if (
+    // The password is checked first, even for no account: the answer takes as long either way.
+    !verifyAccountPassword(password, user?.passwordHash) ||
     !user ||
     user.disabled ||
     user.external ||
-    !verifyPassword(password, user.passwordHash) ||
     isPublicDemoLogin(email, password)
   ) {
     recordFailure(keys);

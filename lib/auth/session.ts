@@ -48,16 +48,19 @@ function unrevokedToken(token: string) {
     .get();
 }
 
-/** The user of a bearer token, or null; refused while this address has too many failures. */
+/**
+ * The user of a bearer token, or null. A valid token is always taken: tokens are too long to
+ * guess, and counting wrong ones against the address must not lock out everyone behind it (one
+ * NAT, one proxy). A wrong token from an address with too many failures is refused with 429.
+ */
 function tokenUser(request: Request, token: string): SessionUser | null {
-  // Wrong tokens count against the address like wrong passwords do.
-  const keys = throttleKeys(undefined, clientAddress(request.headers));
-  if (retryAfterMs(keys) > 0) {
-    throw new AppError("too-many-requests", "Too many failed sign-ins from this address; wait and retry.");
-  }
   const db = getDb();
   const row = unrevokedToken(token);
   if (!row) {
+    const keys = throttleKeys(undefined, clientAddress(request.headers));
+    if (retryAfterMs(keys) > 0) {
+      throw new AppError("too-many-requests", "Too many failed sign-ins from this address; wait and retry.");
+    }
     recordFailure(keys);
     return null;
   }

@@ -4,14 +4,14 @@ import { z } from "zod";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import { ROLES } from "@/lib/domain";
-import { hashPassword } from "@/lib/auth/password";
+import { hashPassword, newPasswordSchema } from "@/lib/auth/password";
 import { AppError } from "@/lib/errors";
 
 export const newUserSchema = z.object({
   email: z.string().trim().toLowerCase().email("Enter a valid email address."),
   name: z.string().trim().min(1, "Enter a name.").max(200),
   role: z.enum(ROLES, { message: `Role must be one of ${ROLES.join(", ")}.` }),
-  password: z.string().min(8, "Passwords need at least 8 characters.").max(200),
+  password: newPasswordSchema,
 });
 export type NewUser = z.infer<typeof newUserSchema>;
 

@@ -93,14 +93,62 @@ export type LinePrompt = {
 
 export type ParsedLine = { lineNumber: number; prompt: LinePrompt };
 
+/** Deepest nesting of arrays and objects a line may have: the format itself needs five. */
+export const MAX_LINE_NESTING = 64;
+
+/** How deep a JSON text's arrays and objects nest, counted without parsing it (strings skipped). */
+export function jsonNesting(raw: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) deepest = Math.max(deepest, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * The path of the first string (or key) in `value` that is not well-formed UTF-16: a lone
+ * surrogate, which SQLite would store as U+FFFD, so the stored text would no longer be the file's.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const wellFormed = (text: string) => !LONE_SURROGATE.test(text);
+
+function illFormedStringPath(value: unknown, path: string[] = []): string[] | null {
+  if (typeof value === "string") return wellFormed(value) ? null : path;
+  if (typeof value !== "object" || value === null) return null;
+  for (const [key, item] of Object.entries(value)) {
+    if (!wellFormed(key)) return [...path, "(key)"];
+    const found = illFormedStringPath(item, [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** JSON, then the schema, then the response ids: a line that passes is internally consistent. */
 export function parseImportLine(raw: string, lineNumber: number): ParsedLine | { errors: LineError[] } {
+  const refuse = (field: string, reason: string) => ({ errors: [{ line: lineNumber, field, reason }] });
+  if (jsonNesting(raw) > MAX_LINE_NESTING)
+    return refuse("(line)", `Nested deeper than ${MAX_LINE_NESTING} levels of arrays and objects.`);
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (error) {
-    return { errors: [{ line: lineNumber, field: "(line)", reason: `Not valid JSON: ${(error as Error).message}` }] };
+    return refuse("(line)", `Not valid JSON: ${(error as Error).message}`);
   }
+  const illFormed = illFormedStringPath(json);
+  if (illFormed)
+    return refuse(
+      illFormed.join(".") || "(line)",
+      "Holds a lone UTF-16 surrogate (an unpaired \\ud800–\\udfff escape), which no UTF-8 text can store.",
+    );
   const parsed = importLineSchema.safeParse(json);
   if (!parsed.success) {
     return {
@@ -126,7 +174,8 @@ export function parseImportLine(raw: string, lineNumber: number): ParsedLine | {
       text,
       messages,
       openness: line.openness ?? null,
-      metadata: line.metadata ?? null,
+      // As the file has it: zod's record drops a "__proto__" key, JSON.parse keeps it as an own key.
+      metadata: line.metadata ? (json as { metadata: Record<string, unknown> }).metadata : null,
       responses,
       annotations: line.annotations ?? [],
     },

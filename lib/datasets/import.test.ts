@@ -194,3 +194,27 @@ describe("saveUpload", () => {
     expect(fs.existsSync(saved)).toBe(false);
   });
 });
+
+describe("import lines that once gave a 500 or changed on the way in", () => {
+  it("refuses a line nested 200,000 deep and a lone surrogate, naming where; keeps a __proto__ metadata key", async () => {
+    const deep = `{"prompt":"p","responses":["a","b","c","d"],"metadata":{"x":${"[".repeat(200_000)}${"]".repeat(200_000)}}}`;
+    const lone = '{"prompt":"p\\ud800","responses":["a","b","c","d"]}';
+    const result = await importJsonlFile(temp.db, writeLines([deep, lone]), { slug: "odd" });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual([
+      expect.objectContaining({ line: 1, field: "(line)", reason: expect.stringContaining("Nested deeper than") }),
+      expect.objectContaining({ line: 2, field: "prompt", reason: expect.stringContaining("lone UTF-16 surrogate") }),
+    ]);
+    const paired =
+      '{"id":"emoji","prompt":"p \\ud83d\\ude00","responses":["a","b","c","d"],"metadata":{"__proto__":{"x":1},"k":2}}';
+    const imported = await importJsonlFile(temp.db, writeLines([paired]), { slug: "odd" });
+    expect(imported.ok).toBe(true);
+    const row = temp.db.$client.prepare("select text, metadata from prompts where external_id = 'emoji'").get() as {
+      text: string;
+      metadata: string;
+    };
+    expect(row.text).toBe("p 😀");
+    expect(Object.keys(JSON.parse(row.metadata) as object)).toEqual(["__proto__", "k"]);
+  });
+});

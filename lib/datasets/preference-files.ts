@@ -69,11 +69,27 @@ function zodErrors(error: z.ZodError, line: number): LineError[] {
   return error.issues.map((i) => ({ line, field: i.path.join(".") || "(line)", reason: i.message }));
 }
 
-function parseJsonLine(raw: string, line: number): { json: unknown } | { error: LineError } {
-  try {
-    return { json: JSON.parse(raw) };
-  } catch (error) {
-    return { error: { line, field: "(line)", reason: `Not valid JSON: ${(error as Error).message}` } };
+/** The file's rows that are JSON of the schema's shape, with their line numbers; the others go to `tally.errors`. */
+function* validRows<T>(
+  lines: Iterable<string>,
+  schema: z.ZodType<T>,
+  tally: { errors: LineError[]; sourceLines: number },
+): Generator<{ line: number; row: T }> {
+  let line = 0;
+  for (const raw of lines) {
+    line++;
+    if (!raw.trim()) continue;
+    tally.sourceLines++;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (error) {
+      tally.errors.push({ line, field: "(line)", reason: `Not valid JSON: ${(error as Error).message}` });
+      continue;
+    }
+    const parsed = schema.safeParse(json);
+    if (parsed.success) yield { line, row: parsed.data };
+    else tally.errors.push(...zodErrors(parsed.error, line));
   }
 }
 
@@ -165,25 +181,10 @@ type Group = {
 };
 
 function readTrlRows(lines: Iterable<string>, options: PreferenceOptions): PreferenceLines {
-  const errors: LineError[] = [];
+  const tally = { errors: [] as LineError[], sourceLines: 0 };
+  const { errors } = tally;
   const groups = new Map<string, Group>();
-  let lineNumber = 0;
-  let sourceLines = 0;
-  for (const raw of lines) {
-    lineNumber++;
-    if (!raw.trim()) continue;
-    sourceLines++;
-    const read = parseJsonLine(raw, lineNumber);
-    if ("error" in read) {
-      errors.push(read.error);
-      continue;
-    }
-    const parsed = trlRowSchema.safeParse(read.json);
-    if (!parsed.success) {
-      errors.push(...zodErrors(parsed.error, lineNumber));
-      continue;
-    }
-    const row = parsed.data;
+  for (const { line: lineNumber, row } of validRows(lines, trlRowSchema, tally)) {
     const split = splitTrlRow(row);
     if ("reason" in split) {
       errors.push({ line: lineNumber, ...split });
@@ -271,7 +272,7 @@ function readTrlRows(lines: Iterable<string>, options: PreferenceOptions): Prefe
     if ("errors" in parsed) errors.push(...parsed.errors);
     else out.push(parsed);
   }
-  return { lines: out, errors, sourceLines, ignored: [] };
+  return { lines: out, errors, sourceLines: tally.sourceLines, ignored: [] };
 }
 
 /**
@@ -313,26 +314,11 @@ export function rankingFromPairs(
 }
 
 function readRatings(lines: Iterable<string>, options: PreferenceOptions): PreferenceLines {
-  const errors: LineError[] = [];
+  const tally = { errors: [] as LineError[], sourceLines: 0 };
+  const { errors } = tally;
   const out: ParsedLine[] = [];
   const ignored = new Set<string>();
-  let lineNumber = 0;
-  let sourceLines = 0;
-  for (const raw of lines) {
-    lineNumber++;
-    if (!raw.trim()) continue;
-    sourceLines++;
-    const read = parseJsonLine(raw, lineNumber);
-    if ("error" in read) {
-      errors.push(read.error);
-      continue;
-    }
-    const parsed = ratingsRowSchema.safeParse(read.json);
-    if (!parsed.success) {
-      errors.push(...zodErrors(parsed.error, lineNumber));
-      continue;
-    }
-    const row = parsed.data;
+  for (const { line: lineNumber, row } of validRows(lines, ratingsRowSchema, tally)) {
     const prompt = row.prompt ?? row.instruction;
     if (prompt === undefined || (row.prompt !== undefined && row.instruction !== undefined)) {
       errors.push({
@@ -394,5 +380,5 @@ function readRatings(lines: Iterable<string>, options: PreferenceOptions): Prefe
     if ("errors" in result) errors.push(...result.errors);
     else out.push(result);
   }
-  return { lines: out, errors, sourceLines, ignored: [...ignored].sort() };
+  return { lines: out, errors, sourceLines: tally.sourceLines, ignored: [...ignored].sort() };
 }

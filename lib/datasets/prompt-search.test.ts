@@ -181,6 +181,16 @@ describe("prompt stats", () => {
 });
 
 describe("searchPrompts", () => {
+  it("reads a search with a NUL or other control characters as the words around them", async () => {
+    const dataset = await importRandom(20);
+    refreshPromptStats(db, dataset.id);
+    for (const q of ["prompt\u0000 text", "\u0000", "a\u0007\u001fb\u007f", "\u0000".repeat(300)]) {
+      expect(() => searchPrompts(db, dataset.id, parsePromptSearch({ q }))).not.toThrow();
+    }
+    expect(parsePromptSearch({ q: "two\u0000words" }).q).toBe("two words");
+    expect(parsePromptSearch({ q: "\u0000\u0000" }).q).toBeUndefined();
+  });
+
   it("pages through every match once, and past the end is empty with the real total", async () => {
     const dataset = await importRandom(120);
     refreshPromptStats(db, dataset.id);

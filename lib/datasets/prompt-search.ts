@@ -32,8 +32,13 @@ export const promptSearchSchema = z.object({
   q: optional(
     z
       .string()
-      .trim()
-      .max(200)
+      // Control characters are no text anyone searches for, and a NUL ends SQLite's full-text query early.
+      .transform((v) =>
+        Array.from(v, (ch) => (ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127 ? " " : ch))
+          .join("")
+          .trim(),
+      )
+      .pipe(z.string().max(200))
       .transform((v) => (v ? v : undefined)),
   ),
   open_min: optional(openness),

@@ -5,6 +5,7 @@ import { createApiToken } from "@/lib/admin/queries";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";
 import { route } from "@/lib/http/route";
+import { MAX_FAILURES_PER_ADDRESS } from "@/lib/auth/login-throttle";
 import { addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;
@@ -116,5 +117,23 @@ describe("route", () => {
     const response = await call(open, { token: null });
     expect(response.status).toBe(202);
     expect(await response.text()).toBe("null");
+  });
+});
+
+describe("route() with bearer tokens from one address", () => {
+  it("refuses wrong tokens with 401, then 429 once the address has too many, and still takes a valid token from it", async () => {
+    const handler = route({ access: "researcher" }, () => ({ ok: true }));
+    const from = (token: string) =>
+      handler(
+        new Request("http://octorank.test/api/things", {
+          headers: { Authorization: `Bearer ${token}`, "x-octorank-peer": "198.51.100.77" },
+        }),
+        { params: Promise.resolve({}) },
+      );
+    const statuses: number[] = [];
+    for (let i = 0; i <= MAX_FAILURES_PER_ADDRESS; i++) statuses.push((await from(`ork_wrong${i}`)).status);
+    expect(statuses.slice(0, MAX_FAILURES_PER_ADDRESS).every((s) => s === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    expect((await from(researcher)).status).toBe(200);
   });
 });

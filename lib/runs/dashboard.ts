@@ -9,6 +9,8 @@ import {
   DEFAULT_EPS,
   collapseReport,
   optimalRewards,
+  pairedControl,
+  type PairedControl,
   shape,
   targetProfile,
   type DiagnosisPrompt,
@@ -423,4 +425,18 @@ function buildRunDashboard(db: Db, run: NonNullable<ReturnType<typeof getRunDeta
     loss: runMetricSeries(db, runId, LIMITS.lossPoints),
     trajectory: run.summary?.trajectory?.length ? runTrajectory(run.summary.trajectory) : null,
   };
+}
+
+/**
+ * The control for confounds on the compare page (docs/design.md): run b against run a on the
+ * held-out prompts both hold (e.g. a repro's conditioned run against its log run), Δβ and Δ
+ * normalised gap with paired intervals; null unless both succeeded on the same dataset.
+ */
+export function comparedRuns(db: Db, a: RunDashboard, b: RunDashboard): PairedControl | null {
+  if (a.run.status !== "succeeded" || b.run.status !== "succeeded" || a.run.datasetId !== b.run.datasetId) return null;
+  const report = (d: RunDashboard) => {
+    const prompts = loadRunRewards(db, d.run).filter((p) => p.split === "test");
+    return collapseReport(prompts.map(diagnosisPrompt), { eps: runEps(d.run.config.train), split: "test" });
+  };
+  return pairedControl(report(a), report(b));
 }

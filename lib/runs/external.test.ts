@@ -1,10 +1,13 @@
-import { runConfigOf } from "@/lib/runs/schemas";
 import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
 import { runDashboard } from "@/lib/runs/dashboard";
-import { createExternalRun, ScoresFileError } from "@/lib/runs/external";
+import { addExternalCheckpoint, createExternalRun, ScoresFileError } from "@/lib/runs/external";
+import { getRun } from "@/lib/runs/lifecycle";
+import { requestRun } from "@/lib/runs/request-run";
+import { runConfigOf, runSummaryOf } from "@/lib/runs/schemas";
+import { storedRewards } from "@/lib/runs/rewards";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { freshDbPerTest } from "@/lib/test-fixtures";
 
@@ -16,10 +19,14 @@ describe("external runs (uploaded scores)", () => {
     seedDemo(db);
   });
 
-  function scoresFile(): { datasetId: number; text: string; lines: number } {
+  /** A scores file of the demo's prompts that have openness; `reward` gives each response's score from its position. */
+  function scoresFile(
+    reward: (position: number, openness: number) => number = (position) => 1 - position / 10,
+    split?: (index: number) => "train" | "test",
+  ): { datasetId: number; text: string; lines: number } {
     const dataset = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!;
-    const resolved = new Set(
-      loadTrainingPrompts(db, dataset.id, { policy: "exclude" }).prompts.map((p) => Number(p.id)),
+    const openness = new Map(
+      loadTrainingPrompts(db, dataset.id, { policy: "exclude" }).prompts.map((p) => [Number(p.id), p.openness!]),
     );
     const prompts = (
       db.$client
@@ -28,15 +35,15 @@ describe("external runs (uploaded scores)", () => {
         id: number;
         ext: string;
       }[]
-    ).filter((p) => resolved.has(p.id));
-    const lines = prompts.map((p) => {
+    ).filter((p) => openness.has(p.id));
+    const lines = prompts.map((p, i) => {
       const responses = db.$client
         .prepare("select external_id as ext, position from responses where prompt_id = ? order by position")
         .all(p.id) as { ext: string; position: number }[];
       return JSON.stringify({
         prompt_id: p.ext,
-        rewards: Object.fromEntries(responses.map((r) => [r.ext, 1 - r.position / 10])),
-        split: "test",
+        rewards: Object.fromEntries(responses.map((r) => [r.ext, reward(r.position, openness.get(p.id)!)])),
+        split: split ? split(i) : "test",
       });
     });
     return { datasetId: dataset.id, text: lines.join("\n") + "\n", lines: lines.length };
@@ -165,5 +172,71 @@ describe("external runs (uploaded scores)", () => {
       .get(run.id, responses[2]!.id);
     expect(stored?.reward).toBeCloseTo(0.2);
     expect(refusalOf(datasetId, line.replace('"__proto__": 0.2, ', ""))).toMatch(/no reward for response "__proto__"/);
+  });
+
+  describe("checkpoints (a trajectory for a model trained elsewhere)", () => {
+    // Scores that follow the ranking but whose shape depends on the step: at step 0 every prompt
+    // has the same evenly spaced profile, later ones grow a jump in the middle for closed prompts.
+    const atStep = (step: number) => (position: number, openness: number) =>
+      -position - (openness < 0.5 && position >= 4 ? step : 0);
+    const split = (i: number) => (i % 3 === 0 ? "train" : "test");
+
+    it("a run uploaded with a step gains one trajectory point per split and checkpoint, and shows the latest scores", () => {
+      const first = scoresFile(atStep(0), split);
+      const run = createExternalRun(db, { datasetId: first.datasetId, step: 0 }, first.text, null);
+      expect(runSummaryOf(getRun(db, run.id)!)?.trajectory?.map((p) => [p.step, p.split])).toEqual([
+        [0, "train"],
+        [0, "test"],
+      ]);
+      for (const step of [10, 20]) addExternalCheckpoint(db, run.id, { step }, scoresFile(atStep(step), split).text);
+
+      const d = runDashboard(db, run.id)!;
+      expect(d.trajectory?.rows.map((r) => r.step)).toEqual([0, 10, 20]);
+      const gaps = d.trajectory!.rows.map((r) => r.testGap!);
+      // Closed prompts grew a two-point shape: the normalised gap rises from collapse.
+      expect(gaps[0]).toBeCloseTo(0, 6);
+      expect(gaps[2]).toBeGreaterThan(gaps[0]! + 0.3);
+      // The run's rewards and verdict are the last checkpoint's.
+      expect(Math.min(...storedRewards(db, run.id).map((r) => r.reward))).toBe(-7 - 20);
+      expect(d.splits.test?.normalizedGap).toBeCloseTo(gaps[2]!, 6);
+      expect(d.run.summary?.collapse.test?.normalizedGap).toBeCloseTo(gaps[2]!, 6);
+    });
+
+    it("refuses a step that is not after the last, other prompts or splits, a bad file, and runs trained here; nothing changes", () => {
+      const first = scoresFile(atStep(0), split);
+      const run = createExternalRun(db, { datasetId: first.datasetId, step: 5 }, first.text, null);
+      const before = JSON.stringify([getRun(db, run.id)!.summary, storedRewards(db, run.id)]);
+      const refusal = (step: unknown, text: string) => {
+        try {
+          addExternalCheckpoint(db, run.id, { step }, text);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return "accepted";
+      };
+      const next = scoresFile(atStep(3), split).text;
+      expect(refusal(5, next)).toMatch(/already has a checkpoint at step 5/);
+      expect(refusal(4, next)).toMatch(/already has a checkpoint at step 5/);
+      expect(refusal(-1, next)).toMatch(/step is the training step/);
+      expect(refusal(6.5, next)).toMatch(/step is the training step/);
+      expect(refusal("soon", next)).toMatch(/step is the training step/);
+      expect(refusal(undefined, next)).toMatch(/step is the training step/);
+      expect(refusal(6, scoresFile(atStep(3), () => "test").text)).toMatch(
+        /is in split test here and train in the run/,
+      );
+      expect(refusal(6, next.split("\n").slice(1).join("\n"))).toMatch(/of the run is missing/);
+      expect(refusal(6, next + "not json\n")).toMatch(/not JSON/);
+      expect(JSON.stringify([getRun(db, run.id)!.summary, storedRewards(db, run.id)])).toBe(before);
+
+      const withoutStep = createExternalRun(db, { datasetId: first.datasetId }, first.text, null);
+      expect(runSummaryOf(getRun(db, withoutStep.id)!)?.trajectory).toBeUndefined();
+      expect(() => addExternalCheckpoint(db, 999_999, { step: 1 }, next)).toThrow(/no run 999999/);
+      const trainedHere = requestRun(
+        db,
+        { datasetId: first.datasetId, utility: "log" },
+        { userId: null, origin: "api" },
+      );
+      expect(() => addExternalCheckpoint(db, trainedHere.id, { step: 1 }, next)).toThrow(/was trained here/);
+    });
   });
 });

@@ -9,6 +9,10 @@
  * bounded reward the verdict reads (docs/design.md). `split` is required: the one the consensus and
  * pairs exports write (lib/runs/held-out.ts), so that held-out means the prompts the model did not
  * train on. Score from the consensus export: one line per prompt.
+ *
+ * A run uploaded with a training `step` has a trajectory, like a run trained here: further scores
+ * files of later steps (checkpoints, e.g. from the `octorank` Python package's TrainerCallback)
+ * each add their collapse figures to it, and the latest checkpoint's scores become the run's rewards.
  */
 import "server-only";
 import { z } from "zod";
@@ -17,17 +21,23 @@ import type { Db } from "@/db";
 import { schema } from "@/db";
 import { and, eq } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
-import { summarizeCollapse } from "@/lib/runs/dashboard";
-import type { PromptRewards } from "@/lib/runs/rewards";
-import { completeRun, getRunDetail, type RunListItem } from "@/lib/runs/lifecycle";
+import { isCrossSiteFormRisk, readTextUpTo } from "@/lib/http/body";
+import { diagnosisPrompt, runEps, summarizeCollapse } from "@/lib/runs/dashboard";
+import { type PromptRewards, storedRewards } from "@/lib/runs/rewards";
+import { completeRun, getRun, getRunDetail, replaceRunRewards, type RunListItem } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
-import { type RunSummary, runRequestSchema } from "@/lib/runs/schemas";
+import { type RunSummary, RunError, runConfigOf, runRequestSchema, runSummaryOf } from "@/lib/runs/schemas";
 import { readScoresFile } from "@/lib/runs/scores-file";
-import { DEFAULT_EPS, REWARD_LINKS, UTILITY_NAMES } from "@/ml";
+import { DEFAULT_EPS, REWARD_LINKS, type RewardLink, UTILITY_NAMES, collapseSnapshot } from "@/ml";
 
 /** Scores files are small (a number per response); this cap keeps a mistaken upload from hurting. */
 export const MAX_SCORES_BYTES = 20 * 1024 * 1024;
+
+const STEP_MESSAGE = "step is the training step of the scores, a whole number from 0.";
+const stepSchema = numeric(
+  z.number({ message: STEP_MESSAGE }).int(STEP_MESSAGE).min(0, STEP_MESSAGE).max(Number.MAX_SAFE_INTEGER, STEP_MESSAGE),
+);
 
 export const externalRunSchema = z.object({
   datasetId: numeric(z.number({ message: "Pick a dataset." }).int().positive("Pick a dataset.")),
@@ -43,8 +53,30 @@ export const externalRunSchema = z.object({
   eps: numeric(z.number({ message: "eps is a number from 0 to 10." }).min(0).max(10).default(DEFAULT_EPS)),
   /** How the scores map to the bounded reward the theory reads: `logit` for a Bradley–Terry model's scores. */
   link: z.enum(REWARD_LINKS, { message: `link is ${REWARD_LINKS.join(" or ")}.` }).default("identity"),
+  /** The training step the scores were taken at: the run's first checkpoint (see addExternalCheckpoint). */
+  step: stepSchema.optional(),
 });
 export type ExternalRunRequest = z.input<typeof externalRunSchema>;
+
+export const externalCheckpointSchema = z.object({ step: stepSchema });
+
+/** A run's trajectory is stored in its summary and charted whole: this many checkpoints is plenty. */
+export const MAX_CHECKPOINTS = 1000;
+
+/**
+ * A scores file sent to a route: as a file (a form another site could post is refused) and read as
+ * it streams, since the upload routes are not behind the proxy's body limit.
+ */
+export async function readScoresBody(request: Request): Promise<string> {
+  if (isCrossSiteFormRisk(request))
+    throw new AppError(
+      "unsupported-media-type",
+      "Send the file with Content-Type: application/x-ndjson (or an API token).",
+    );
+  const text = await readTextUpTo(request, MAX_SCORES_BYTES);
+  if (text === null) throw new AppError("too-large", "The scores file is over 20 MB.");
+  return text;
+}
 
 export class ScoresFileError extends AppError {
   constructor(problems: string[]) {
@@ -56,27 +88,23 @@ export class ScoresFileError extends AppError {
   }
 }
 
-/**
- * Records an external run from a scores file and returns it finished, summary and verdict included;
- * nothing is stored unless every line is valid.
- */
-export function createExternalRun(
-  db: Db,
-  input: ExternalRunRequest,
-  text: string,
-  createdBy: number | null,
-): RunListItem {
-  const request = externalRunSchema.parse(input);
-  if (Buffer.byteLength(text) > MAX_SCORES_BYTES) throw new AppError("too-large", "The scores file is over 20 MB.");
+type Dataset = typeof schema.datasets.$inferSelect;
+
+function datasetOf(db: Db, datasetId: number): Dataset {
   const dataset = db
     .select()
     .from(schema.datasets)
-    .where(and(eq(schema.datasets.id, request.datasetId), eq(schema.datasets.importStaging, false)))
+    .where(and(eq(schema.datasets.id, datasetId), eq(schema.datasets.importStaging, false)))
     .get();
-  if (!dataset) throw new AppError("not-found", `There is no dataset with id ${request.datasetId}.`);
+  if (!dataset) throw new AppError("not-found", `There is no dataset with id ${datasetId}.`);
+  return dataset;
+}
 
+/** The prompts of a scores file with their rewards; throws a ScoresFileError naming every bad line. */
+function datasetScores(db: Db, dataset: Dataset, text: string, link: RewardLink): PromptRewards[] {
+  if (Buffer.byteLength(text) > MAX_SCORES_BYTES) throw new AppError("too-large", "The scores file is over 20 MB.");
   // Every line is checked on its own first: a bad file is refused before the dataset is loaded.
-  const { lines, problems } = readScoresFile(text, { source: "dataset", link: request.link });
+  const { lines, problems } = readScoresFile(text, { source: "dataset", link });
   if (problems.length) throw new ScoresFileError(problems);
   if (lines.length === 0) throw new ScoresFileError(["no prompt lines"]);
 
@@ -142,9 +170,23 @@ export function createExternalRun(
   if (problems.length) throw new ScoresFileError([...problems].sort((a, b) => lineOf(a) - lineOf(b)));
   if (entries.length === 0) throw new ScoresFileError(["no prompt lines"]);
 
-  const { collapse, accuracy } = summarizeCollapse(entries, request.eps);
+  return entries;
+}
+
+type TrajectoryPoint = NonNullable<RunSummary["trajectory"]>[number];
+
+/** One checkpoint's collapse figures per split, as the in-app trainer records them (ml/training/trajectory.ts). */
+function checkpointPoints(entries: PromptRewards[], step: number, eps: number): TrajectoryPoint[] {
+  return (["train", "test"] as const).flatMap((split) => {
+    const members = entries.filter((e) => e.split === split);
+    return members.length ? [{ step, split, ...collapseSnapshot(members.map(diagnosisPrompt), { eps }) }] : [];
+  });
+}
+
+function externalSummary(entries: PromptRewards[], eps: number, trajectory?: TrajectoryPoint[]): RunSummary {
+  const { collapse, accuracy } = summarizeCollapse(entries, eps);
   const count = (s: "train" | "test") => entries.filter((e) => e.split === s).length;
-  const summary: RunSummary = {
+  return {
     backend: "external",
     durationMs: 0,
     prompts: { train: count("train"), test: count("test"), excludedWithoutOpenness: 0 },
@@ -152,7 +194,31 @@ export function createExternalRun(
     testAccuracy: accuracy.test ?? null,
     trainAccuracy: accuracy.train ?? null,
     collapse,
+    ...(trajectory ? { trajectory } : {}),
   };
+}
+
+function rewardRows(entries: PromptRewards[]) {
+  return entries.flatMap((e) =>
+    [...e.rewards].map(([responseId, reward]) => ({ responseId, split: e.split, reward, openness: e.openness })),
+  );
+}
+
+/**
+ * Records an external run from a scores file and returns it finished, summary and verdict included;
+ * nothing is stored unless every line is valid.
+ */
+export function createExternalRun(
+  db: Db,
+  input: ExternalRunRequest,
+  text: string,
+  createdBy: number | null,
+): RunListItem {
+  const request = externalRunSchema.parse(input);
+  const dataset = datasetOf(db, request.datasetId);
+  const entries = datasetScores(db, dataset, text, request.link);
+  const trajectory = request.step === undefined ? undefined : checkpointPoints(entries, request.step, request.eps);
+  const summary = externalSummary(entries, request.eps, trajectory);
   const run = createRun(
     db,
     runRequestSchema.parse({
@@ -165,9 +231,63 @@ export function createExternalRun(
     "external",
     { workerPid: process.pid },
   );
-  const rows = entries.flatMap((e) =>
-    [...e.rewards].map(([responseId, reward]) => ({ responseId, split: e.split, reward, openness: e.openness })),
-  );
-  completeRun(db, run.id, { rewards: rows, weights: new Uint8Array(0), summary });
+  completeRun(db, run.id, { rewards: rewardRows(entries), weights: new Uint8Array(0), summary });
   return getRunDetail(db, run.id)!;
+}
+
+/**
+ * Adds a checkpoint to an external run: the scores of a later training step, on the same prompts in
+ * the same splits (so the trajectory compares like with like), read with the run's link. Its
+ * collapse figures join the run's trajectory, and its scores and verdict become the run's: the run
+ * shows the latest model.
+ */
+export function addExternalCheckpoint(db: Db, runId: number, input: { step: unknown }, text: string): RunListItem {
+  const { step } = externalCheckpointSchema.parse(input);
+  const run = getRun(db, runId);
+  if (!run) throw new RunError(`There is no run ${runId}.`, "not-found");
+  const config = runConfigOf(run);
+  if (config.origin !== "external")
+    throw new RunError(`Run ${runId} was trained here; only external runs take uploaded checkpoints.`, "conflict");
+  if (run.status !== "succeeded") throw new RunError(`Run ${runId} is ${run.status}.`, "conflict");
+  const link = externalRunSchema.shape.link.parse(config.train.link);
+  const entries = datasetScores(db, datasetOf(db, run.datasetId), text, link);
+
+  const stored = new Map(storedRewards(db, runId).map((r) => [r.promptId, r]));
+  const given = new Map(entries.map((e) => [e.promptId, e]));
+  const differences: string[] = [];
+  for (const e of entries) {
+    const before = stored.get(e.promptId);
+    if (!before) differences.push(`prompt "${e.externalId}" is not in the run`);
+    else if (before.split !== e.split)
+      differences.push(`prompt "${e.externalId}" is in split ${e.split} here and ${before.split} in the run`);
+  }
+  for (const [promptId, r] of stored)
+    if (!given.has(promptId)) differences.push(`prompt "${r.promptExternalId}" of the run is missing`);
+  if (differences.length)
+    throw new ScoresFileError(
+      differences.map((d) => `${d} (every checkpoint scores the run's prompts in the run's splits)`),
+    );
+
+  const eps = runEps(config.train);
+  return db.transaction(
+    (tx) => {
+      // Read inside the write lock (one connection: db's statements run in this transaction), so
+      // that two checkpoints sent at once cannot both pass the step check.
+      const current = runSummaryOf(getRun(db, runId)!);
+      const trajectory = current?.trajectory ?? [];
+      const last = trajectory.reduce((m, p) => Math.max(m, p.step), -1);
+      if (step <= last)
+        throw new RunError(`Run ${runId} already has a checkpoint at step ${last}; send a later step.`, "conflict");
+      if (new Set(trajectory.map((p) => p.step)).size >= MAX_CHECKPOINTS)
+        throw new RunError(`Run ${runId} has ${MAX_CHECKPOINTS} checkpoints, the most a run keeps.`, "conflict");
+      const summary = externalSummary(entries, eps, [...trajectory, ...checkpointPoints(entries, step, eps)]);
+      replaceRunRewards(db, runId, rewardRows(entries));
+      tx.update(schema.trainingRuns)
+        .set({ summary: summary as unknown as Record<string, unknown>, finishedAt: new Date() })
+        .where(eq(schema.trainingRuns.id, runId))
+        .run();
+      return getRunDetail(db, runId)!;
+    },
+    { behavior: "immediate" },
+  );
 }

@@ -249,7 +249,7 @@ describe("run lifecycle", () => {
       trajectory?: { step: number; split: string }[];
     };
     expect(summary.testAccuracy).toBeGreaterThan(0);
-    expect(summary.collapse.test?.version).toBe(2);
+    expect(summary.collapse.test?.version).toBe(3);
     // the collapse trajectory: 20 checkpoints of both splits, the last at the final step
     expect(summary.trajectory).toHaveLength(40);
     expect(summary.trajectory!.at(-1)!.step).toBe(40);

@@ -211,6 +211,15 @@ export function runningRuns(db: Db): RunRow[] {
 
 export type RewardRow = { responseId: number; split: "train" | "test"; reward: number; openness: number | null };
 
+/** A run's stored rewards become `rewards` (call inside the transaction that writes the rest of its result). */
+export function replaceRunRewards(db: Db, runId: number, rewards: readonly RewardRow[]): void {
+  db.delete(schema.runRewards).where(eq(schema.runRewards.runId, runId)).run();
+  const insert = db.$client.prepare(
+    "insert into run_rewards (run_id, response_id, split, reward, openness) values (?, ?, ?, ?, ?)",
+  );
+  for (const r of rewards) insert.run(runId, r.responseId, r.split, r.reward, r.openness);
+}
+
 /** Writes a finished run's rewards, weights and summary in one transaction, unless it was cancelled meanwhile. */
 export function completeRun(
   db: Db,
@@ -225,11 +234,7 @@ export function completeRun(
         .where(eq(schema.trainingRuns.id, runId))
         .get();
       if (run?.status !== "running") return false;
-      tx.delete(schema.runRewards).where(eq(schema.runRewards.runId, runId)).run();
-      const insert = db.$client.prepare(
-        "insert into run_rewards (run_id, response_id, split, reward, openness) values (?, ?, ?, ?, ?)",
-      );
-      for (const r of result.rewards) insert.run(runId, r.responseId, r.split, r.reward, r.openness);
+      replaceRunRewards(db, runId, result.rewards);
       tx.update(schema.trainingRuns)
         .set({
           status: "succeeded",

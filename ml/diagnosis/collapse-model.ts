@@ -6,7 +6,7 @@
  * exact-target openness grid (ml/diagnosis/implied-openness.ts), so a fit costs a few hundred lookups per
  * distinct openness value, cheap enough for a bootstrap and a permutation test.
  */
-import { OPENNESS_GRID_STEP } from "./implied-openness";
+import { gridMinimum, OPENNESS_GRID_STEP } from "./implied-openness";
 import { mulberry32 } from "../rng";
 
 export interface ModelPrompt {
@@ -110,19 +110,10 @@ export function fitLine(
   return fitAggregated(aggregate(prompts, tags, rows), rows?.length ?? prompts.length);
 }
 
-/** The minimiser of a mean curve over the grid, refined by a parabola: the β = 0 (collapsed) fit. */
+/** The minimiser of a mean curve over the openness grid (clipped to [0, 1]): the β = 0 (collapsed) fit. */
 export function curveArgmin(curve: ArrayLike<number>): { theta: number; loss: number; index: number } {
-  let best = 0;
-  for (let i = 1; i < curve.length; i++) if ((curve[i] as number) < (curve[best] as number)) best = i;
-  let theta = best * OPENNESS_GRID_STEP;
-  if (best > 0 && best < curve.length - 1) {
-    const l0 = curve[best - 1] as number;
-    const l1 = curve[best] as number;
-    const l2 = curve[best + 1] as number;
-    const c = l0 - 2 * l1 + l2;
-    if (c > 0) theta += (OPENNESS_GRID_STEP * (l0 - l2)) / (2 * c);
-  }
-  return { theta: Math.min(1, Math.max(0, theta)), loss: curve[best] as number, index: best };
+  const { index, x, loss } = gridMinimum(Array.from(curve));
+  return { theta: Math.min(1, Math.max(0, x)), loss, index };
 }
 
 /** The mean of some curves (rows may repeat: a bootstrap draw). */

@@ -132,14 +132,19 @@ const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /** The mean curve (per eps) over some prompts (rows may repeat). */
 function meanCurves(shaped: readonly Shaped[], rows: readonly number[], epsCount: number): number[][] {
-  return Array.from({ length: epsCount }, (_, e) => {
-    const out = new Array<number>(GAMMAS.length).fill(0);
-    for (const r of rows) {
-      const c = (shaped[r] as Shaped).curves[e] as number[];
-      for (let i = 0; i < out.length; i++) out[i]! += c[i] as number;
+  const m = GAMMAS.length;
+  const sums = new Float64Array(epsCount * m);
+  for (const r of rows) {
+    const curves = (shaped[r] as Shaped).curves;
+    for (let e = 0; e < epsCount; e++) {
+      const c = curves[e] as number[];
+      const at = e * m;
+      for (let i = 0; i < m; i++) sums[at + i]! += c[i] as number;
     }
-    return out.map((x) => x / rows.length);
-  });
+  }
+  return Array.from({ length: epsCount }, (_, e) =>
+    Array.from(sums.subarray(e * m, (e + 1) * m), (x) => x / rows.length),
+  );
 }
 
 function bestOf(curves: readonly number[][]): { e: number; gamma: number; loss: number; index: number } {
@@ -153,8 +158,10 @@ function bestOf(curves: readonly number[][]): { e: number; gamma: number; loss: 
 
 export function impliedUtility(
   prompts: readonly UtilityProfile[],
-  { eps, seed = 1, bootstrap = 200 }: { eps?: number; seed?: number; bootstrap?: number } = {},
+  { eps, seed = 1, bootstrap }: { eps?: number; seed?: number; bootstrap?: number } = {},
 ): EffectiveUtility {
+  // Each resample is a pass over every prompt's curves: fewer of them on large runs.
+  const resamples = bootstrap ?? (prompts.length > 1000 ? 100 : 200);
   const epsGrid = eps === undefined ? [...EPS_GRID] : [eps];
   const shaped: Shaped[] = [];
   const perPromptEmpty = (id: string): PromptUtility => ({
@@ -203,7 +210,7 @@ export function impliedUtility(
   const tolerated = all.map((c) => toleranceGammas(c, best.loss));
   const rng = mulberry32(seed);
   const draws: number[] = [];
-  for (let b = 0; b < bootstrap && shaped.length > 1; b++)
+  for (let b = 0; b < resamples && shaped.length > 1; b++)
     draws.push(
       bestOf(
         meanCurves(

@@ -64,9 +64,12 @@ export const COLLAPSE_THRESHOLDS = {
   level: 0.9,
   bootstrap: 1000,
   permutations: 1000,
-  /** Above this many prompts, resamples and permutations drop to `largeResamples` (each costs a pass over every prompt). */
+  /**
+   * Above this many prompts, resamples and permutations drop to `largeResamples` (each costs a pass
+   * over every prompt) and β's interval is the normal one, β ± z·SE, from the bootstrap's SE.
+   */
   largeSample: 1000,
-  largeResamples: 200,
+  largeResamples: 50,
   /** A prompt whose openness-0 and openness-1 targets are closer than this (W1) cannot tell openness. */
   identifiableRange: IDENTIFIABLE_RANGE,
   /** A prompt whose misfit (W1 to its target) exceeds this is flagged. */
@@ -330,40 +333,52 @@ interface GapFigures {
  * pattern (pooled: sums of <d, d*> and <d*, d*>); null when no stratum has both kinds.
  */
 function stratifiedGap(open: readonly Shaped[], closed: readonly Shaped[]): GapFigures | null {
-  const strata = new Map<string, { open: Shaped[]; closed: Shaped[] }>();
-  for (const [side, list] of [
-    ["open", open],
-    ["closed", closed],
-  ] as const)
-    for (const p of list) {
-      const s = strata.get(p.stratum) ?? { open: [], closed: [] };
-      s[side].push(p);
+  // One pass: per stratum, the sums of open and closed profiles and targets.
+  type Sums = { n: [number, number]; profile: [Float64Array, Float64Array]; target: [Float64Array, Float64Array] };
+  const strata = new Map<string, Sums>();
+  const add = (p: Shaped, side: 0 | 1) => {
+    let s = strata.get(p.stratum);
+    if (!s) {
+      const m = p.profile.length;
+      s = {
+        n: [0, 0],
+        profile: [new Float64Array(m), new Float64Array(m)],
+        target: [new Float64Array(m), new Float64Array(m)],
+      };
       strata.set(p.stratum, s);
     }
+    s.n[side]++;
+    const prof = s.profile[side];
+    const targ = s.target[side];
+    for (let k = 0; k < prof.length; k++) {
+      prof[k]! += p.profile[k] as number;
+      targ[k]! += p.target[k] as number;
+    }
+  };
+  for (const p of open) add(p, 0);
+  for (const p of closed) add(p, 1);
   let dot = 0;
   let norm = 0;
   let gap = 0;
   let ideal = 0;
   let weight = 0;
   for (const s of strata.values()) {
-    if (!s.open.length || !s.closed.length) continue;
-    const m = (s.open[0] as Shaped).profile.length;
-    const w = s.open.length + s.closed.length;
+    const [no, nc] = s.n;
+    if (!no || !nc) continue;
+    const m = s.profile[0].length;
     let g = 0;
     let gi = 0;
     for (let k = 0; k < m; k++) {
-      const mean = (xs: Shaped[], pick: (x: Shaped) => number[]) =>
-        xs.reduce((a, x) => a + (pick(x)[k] as number), 0) / xs.length;
-      const dp = mean(s.open, (x) => x.profile) - mean(s.closed, (x) => x.profile);
-      const dt = mean(s.open, (x) => x.target) - mean(s.closed, (x) => x.target);
+      const dp = (s.profile[0][k] as number) / no - (s.profile[1][k] as number) / nc;
+      const dt = (s.target[0][k] as number) / no - (s.target[1][k] as number) / nc;
       dot += dp * dt;
       norm += dt * dt;
       g += Math.abs(dp);
       gi += Math.abs(dt);
     }
-    gap += (w * g) / m;
-    ideal += (w * gi) / m;
-    weight += w;
+    gap += ((no + nc) * g) / m;
+    ideal += ((no + nc) * gi) / m;
+    weight += no + nc;
   }
   if (weight === 0) return null;
   return { gap: gap / weight, idealGap: ideal / weight, normalizedGap: norm > 1e-12 ? dot / norm : NaN };
@@ -495,7 +510,13 @@ export function collapseReport(prompts: readonly DiagnosisPrompt[], options: Dia
   // The model: θ = θ0 + β·o over admitted prompts; its interval; the permutation test.
   const varies = nOpen > 0 && nClosed > 0;
   const line = varies ? fitLine(modelPrompts) : null;
-  const betaCi = line && B > 0 ? percentileInterval(bootstrapBeta(modelPrompts, B, seed), T.level) : null;
+  const betaDraws = line && B > 0 ? bootstrapBeta(modelPrompts, B, seed) : [];
+  const betaCi =
+    !line || !betaDraws.length
+      ? null
+      : large
+        ? normalInterval(line.beta, betaDraws, T.level)
+        : percentileInterval(betaDraws, T.level);
   const lnAssign = modelPrompts.length ? logAssignments(modelPrompts) : 0;
   const permutationP =
     line && permutations > 0 ? permutationBeta(modelPrompts, line.beta, permutations, seed + 1) : null;
@@ -762,6 +783,17 @@ export function pairedControl(
     deltaGapCi,
     summary: `On ${pairs.length} shared prompts: Δβ ${fmt(point.beta, 2)} ${fmtCi(deltaBetaCi, 2)}, Δ normalised gap ${fmt(deltaGap, 2)} ${fmtCi(deltaGapCi, 2)} (${Math.round(T.level * 100)}% paired intervals).`,
   };
+}
+
+/** β̂ ± z·SE with the bootstrap's standard error (large samples, where β̂ is close to normal). */
+function normalInterval(estimate: number, draws: readonly number[], level: number): Interval | null {
+  const xs = draws.filter(Number.isFinite);
+  if (xs.length < 10) return null;
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const se = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+  // z of the two-sided level (1.645 at 90%, 1.960 at 95%)
+  const z = level >= 0.95 ? 1.959964 : level >= 0.9 ? 1.644854 : 1.281552;
+  return [estimate - z * se, estimate + z * se];
 }
 
 function finiteOrNull(x: number): number | null {

@@ -2,11 +2,12 @@ import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { getDb } from "../../lib/db";
 import { datasetIdBySlug } from "../../lib/runs/request-run";
-import { createExternalRun, MAX_SCORES_BYTES } from "../../lib/runs/external";
-import { UTILITY_NAMES } from "../../ml";
+import { createExternalRun, externalRunSchema, MAX_SCORES_BYTES } from "../../lib/runs/external";
+import { describeZodError } from "../../lib/http/body";
+import { REWARD_LINKS, UTILITY_NAMES } from "@/ml";
 
 export const USAGE = `Usage: npm run cli -- external-run FILE.jsonl --dataset <slug> [--name N]
-  [--utility ${UTILITY_NAMES.join("|")}] [--eps 0.1] [--json]
+  [--utility ${UTILITY_NAMES.join("|")}] [--eps 0.1] [--link ${REWARD_LINKS.join("|")}] [--json]
 Records a reward model trained elsewhere as an external run of the dataset and prints its verdicts, as the
 upload on /runs/external does. FILE: one line per prompt, {"prompt_id", "rewards": {response id: score}, "split"};
 score the consensus export's responses and copy its split (docs/data.md).`;
@@ -20,6 +21,7 @@ export async function run(argv: string[]): Promise<void> {
       name: { type: "string" },
       utility: { type: "string" },
       eps: { type: "string" },
+      link: { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
@@ -30,12 +32,15 @@ export async function run(argv: string[]): Promise<void> {
   const db = getDb();
   const datasetId = datasetIdBySlug(db, values.dataset);
   if (datasetId === null) throw new Error(`There is no dataset "${values.dataset}".`);
-  const run = createExternalRun(
-    db,
-    { datasetId, name: values.name, utility: values.utility as never, eps: values.eps },
-    fs.readFileSync(file, "utf8"),
-    null,
-  );
+  const request = externalRunSchema.safeParse({
+    datasetId,
+    name: values.name,
+    utility: values.utility,
+    eps: values.eps,
+    link: values.link,
+  });
+  if (!request.success) throw new Error(`${describeZodError(request.error)}\n${USAGE}`);
+  const run = createExternalRun(db, request.data, fs.readFileSync(file, "utf8"), null);
   if (values.json) {
     console.log(JSON.stringify({ run, dashboard: `/runs/${run.id}` }));
     return;

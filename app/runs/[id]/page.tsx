@@ -81,7 +81,9 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
                 {" "}
                 ·{" "}
                 {external
-                  ? "scores uploaded"
+                  ? summary.trajectory?.length
+                    ? `scores uploaded at ${new Set(summary.trajectory.map((p) => p.step)).size} checkpoints, the last at step ${Math.max(...summary.trajectory.map((p) => p.step))}`
+                    : "scores uploaded"
                   : `trained in ${duration(summary.durationMs / 1000)} on ${summary.backend}`}{" "}
                 · {summary.prompts.train} train / {summary.prompts.test} held-out prompts
                 {summary.prompts.excludedWithoutOpenness > 0 &&

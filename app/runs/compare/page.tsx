@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Breadcrumb } from "@/components/ui/breadcrumb";
 import { getDb } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
-import { runDashboard, type RunDashboard } from "@/lib/runs/dashboard";
+import { comparedRuns, runDashboard, type RunDashboard } from "@/lib/runs/dashboard";
 import { parseRecordId } from "@/lib/http/ids";
 import {
   HeadlineCards,
@@ -64,6 +64,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
       </div>
       {pending && <AutoRefresh seconds={2} message="Waiting for the runs to finish; this page updates by itself." />}
       <NumbersTable left={left} right={right} />
+      <PairedControlNote db={db} left={left} right={right} />
       <div className="grid gap-6 lg:grid-cols-2">
         {[left, right].map((d, i) => (
           <div key={d.run.id} className="space-y-4" data-testid={`compare-${i === 0 ? "a" : "b"}`}>
@@ -92,6 +93,26 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         ))}
       </div>
     </div>
+  );
+}
+
+/** What run b adds over run a on the same held-out prompts, with paired intervals. */
+function PairedControlNote({
+  db,
+  left,
+  right,
+}: {
+  db: ReturnType<typeof getDb>;
+  left: RunDashboard;
+  right: RunDashboard;
+}) {
+  const control = comparedRuns(db, left, right);
+  if (!control) return null;
+  return (
+    <p className="text-sm text-slate-700" data-testid="compare-control" data-delta-beta={control.deltaBeta ?? ""}>
+      Paired control, #{right.run.id} ({right.run.config.utility}) minus #{left.run.id} ({left.run.config.utility}):{" "}
+      {control.summary} What the data alone gives both runs cancels here.
+    </p>
   );
 }
 
