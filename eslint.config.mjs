@@ -5,6 +5,7 @@ import reactHooks from "eslint-plugin-react-hooks";
 import drizzle from "eslint-plugin-drizzle";
 import prettier from "eslint-config-prettier";
 import globals from "globals";
+import layers from "./lint/layers.mjs";
 
 export default tseslint.config(
   {
@@ -33,6 +34,63 @@ export default tseslint.config(
     },
   },
   {
+    // The model library is pure TypeScript over tfjs: reusable without the app, testable alone.
+    files: ["ml/**/*.ts"],
+    plugins: { octorank: layers },
+    rules: {
+      "octorank/only-imports": [
+        "error",
+        {
+          within: "ml",
+          packages: ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "zod", "vitest", "fast-check"],
+        },
+      ],
+    },
+  },
+  {
+    files: ["app/**/*.{ts,tsx}", "components/**/*.{ts,tsx}", "proxy.ts", "instrumentation.ts"],
+    ignores: ["**/*.test.{ts,tsx}"],
+    plugins: { octorank: layers },
+    rules: {
+      "octorank/no-imports-from": [
+        "error",
+        { folders: ["db"], reason: "pages, routes and components reach the database through lib/" },
+      ],
+    },
+  },
+  {
+    files: ["lib/**/*.{ts,tsx}"],
+    ignores: ["**/*.test.{ts,tsx}", "lib/test-fixtures.ts", "lib/datasets/test-workers/**"],
+    plugins: { octorank: layers },
+    rules: {
+      "octorank/server-only": [
+        "error",
+        {
+          folders: ["db", "lib/db", "lib/process"],
+          builtins: ["fs", "child_process"],
+          packages: ["better-sqlite3", "drizzle-orm"],
+        },
+      ],
+    },
+  },
+  {
+    // Background work starts at the lowest priority, through lib/process.ts (spawnBackground).
+    files: ["lib/**/*.{ts,tsx}", "app/**/*.{ts,tsx}"],
+    ignores: ["lib/process.ts", "**/*.test.{ts,tsx}", "lib/datasets/test-workers/**"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: ["child_process", "node:child_process"].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: "Start processes through spawnBackground or startBackgroundJob (lib/process.ts).",
+          })),
+        },
+      ],
+    },
+  },
+  {
     // ml/ is one library behind ml/index.ts: everything outside it imports `@/ml`, never a module
     // inside (ml's own files import their siblings).
     files: ["**/*.{ts,tsx,mts,cts,js,mjs}"],
@@ -45,6 +103,25 @@ export default tseslint.config(
             {
               regex: "^(@/|(\\./|(\\.\\./)+))ml/(?!index$)",
               message: "Import ml/ through its index: `@/ml`.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A spec's `test` comes with its worker's own server and database (e2e/fixtures.ts).
+    files: ["e2e/**/*.ts"],
+    ignores: ["e2e/fixtures.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "@playwright/test",
+              importNames: ["test"],
+              message: "Import `test` from ./fixtures: it starts this worker's server.",
             },
           ],
         },

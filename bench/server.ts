@@ -14,7 +14,6 @@
  * and the issue's goals, when every phase ran.
  * Annotators authenticate with API tokens, so sign-in throttling is not in the way.
  */
-import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -24,7 +23,7 @@ import { parseArgs } from "node:util";
 import zlib from "node:zlib";
 import { openDatabase, type Db } from "../db/index";
 import { seedDemo } from "../lib/demo/seed";
-import { hashApiToken } from "../lib/auth/session";
+import { mintApiToken } from "../lib/auth/api-tokens";
 
 type Phase = {
   name: string;
@@ -61,8 +60,8 @@ function addAnnotators(db: Db, count: number, role: "annotator" | "researcher" =
   db.$client.transaction(() => {
     for (let i = 0; i < count; i++) {
       const { id } = insertUser.get(`bench-${role}-${i}@bench.local`, `Bench ${role} ${i}`, role) as { id: number };
-      const token = `ork_${crypto.randomBytes(24).toString("base64url")}`;
-      insertToken.run(id, hashApiToken(token), token.slice(0, 8));
+      const { token, hash, prefix } = mintApiToken();
+      insertToken.run(id, hash, prefix);
       tokens.push(token);
     }
   })();

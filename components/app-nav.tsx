@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { hasRole, type SessionUser } from "@/lib/auth/roles";
-import type { Role } from "@/db/schema";
+import type { Role } from "@/lib/domain";
 import { SignOutButton } from "@/components/sign-out-button";
 
 const LINKS: { href: string; label: string; role: Role }[] = [

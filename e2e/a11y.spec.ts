@@ -1,9 +1,12 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, request as playwrightRequest, type Page } from "@playwright/test";
-import type { Role } from "../db/schema";
+import { request as playwrightRequest, type Page } from "@playwright/test";
+import type { Role } from "../lib/domain";
 import {
+  test,
+  expect,
   createApiToken,
   createTestUser,
+  e2eBaseURL,
   insertAnnotation,
   login,
   openTestDb,
@@ -104,7 +107,7 @@ async function sharedWorld(): Promise<World> {
     first!.responses.map((id) => [id]),
   );
   const request = await playwrightRequest.newContext({
-    baseURL: test.info().project.use.baseURL,
+    baseURL: e2eBaseURL(),
     extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(reviewer)}` },
   });
   const run = await request.post("/api/runs", { data: { dataset: "demo", train: { steps: 40 } } });
@@ -215,7 +218,7 @@ async function checkBoardDialogs(page: Page, slug: string) {
   await expectNoAxeViolations(page, "/annotate asking why it is skipped");
 }
 
-// axe over many pages per test: on the shared 2-core machine one page can take 15 s.
+// axe over many pages per test, and each page's analysis is slow on a busy machine.
 test.describe.configure({ timeout: 600_000 });
 // An action on a hidden element fails in half a minute instead of waiting out the test.
 test.use({ actionTimeout: 30_000 });

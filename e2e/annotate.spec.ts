@@ -1,5 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
-import { createTestUser, login, openTestDb } from "./fixtures";
+import { type Page } from "@playwright/test";
+import { test, expect, createTestUser, login, openTestDb } from "./fixtures";
 
 /** The ranking as the page shows it: groups of response ids, built from the cards' shared rank numbers. */
 async function rankingOnPage(page: Page): Promise<number[][]> {

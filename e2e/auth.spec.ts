@@ -1,5 +1,4 @@
-import { test, expect } from "@playwright/test";
-import { createTestUser, login } from "./fixtures";
+import { test, expect, createTestUser, e2eBaseURL, login } from "./fixtures";
 
 test("demo researcher signs in and lands on datasets; wrong password is refused", async ({ page }) => {
   // Signed out, / says what Octorank is and leads to sign-in.
@@ -50,7 +49,7 @@ test("after sign-in the callback goes only to a path on this site", async ({ pag
   // Browsers read "/\evil.example" as "//evil.example", another host.
   await login(page, annotator, "/\\evil.example/phish");
   // The home page sends an annotator on to their queue.
-  await expect(page).toHaveURL(new URL("/annotate", test.info().project.use.baseURL).href);
+  await expect(page).toHaveURL(new URL("/annotate", e2eBaseURL()).href);
 });
 
 test("a state-changing API request from another site is refused before it reaches a handler", async ({ page }) => {

@@ -1,5 +1,5 @@
-import { test, expect, type Locator, type Page } from "@playwright/test";
-import { createTestUser, login, openTestDb, seedDataset } from "./fixtures";
+import { type Locator, type Page } from "@playwright/test";
+import { test, expect, createTestUser, login, openTestDb, seedDataset } from "./fixtures";
 
 const MARKDOWN_PROMPT = "Write **SQL** for the top customer, as a table:\n\n| id | total |\n|---|---|\n| 7 | 120 |";
 

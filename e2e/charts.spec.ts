@@ -1,5 +1,5 @@
-import { test, expect, type Locator, type Page } from "@playwright/test";
-import { createTestUser, insertAnnotation, login, seedDataset } from "./fixtures";
+import { type Locator, type Page } from "@playwright/test";
+import { test, expect, createTestUser, insertAnnotation, login, seedDataset } from "./fixtures";
 
 /*
  * What a reader of the charts sees: axis titles, the threshold line at its value, the strip plot's

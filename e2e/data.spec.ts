@@ -1,6 +1,5 @@
 import fs from "node:fs";
-import { test, expect } from "@playwright/test";
-import { createTestUser, login, openTestDb } from "./fixtures";
+import { test, expect, createTestUser, login, openTestDb } from "./fixtures";
 
 const responses = (p: string) =>
   Array.from({ length: 8 }, (_, i) => ({ id: `${p}-${i}`, text: `Answer ${i} to ${p}` }));

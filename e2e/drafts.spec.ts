@@ -1,5 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
-import { createTestUser, login, query, seedDataset } from "./fixtures";
+import { type Page } from "@playwright/test";
+import { test, expect, createTestUser, login, query, seedDataset } from "./fixtures";
 
 async function openBoard(page: Page, slug: string, board = "ranking-board") {
   await page.goto(`/annotate?dataset=${slug}`);

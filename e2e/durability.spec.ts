@@ -1,25 +1,11 @@
 import path from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
-import { test, expect, request as playwrightRequest } from "@playwright/test";
-import { createTestUser, e2eDatabasePath, openTestDb } from "./fixtures";
-
-const PORT = Number(process.env.E2E_PORT ?? 3123) + 50;
-const BASE = `http://127.0.0.1:${PORT}`;
-
-async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not come up`);
-}
+import { spawn } from "node:child_process";
+import { request as playwrightRequest } from "@playwright/test";
+import { test, expect, createTestUser, e2eDatabasePath, openTestDb, sparePort, waitUntilServing } from "./fixtures";
 
 test("an acknowledged annotation survives kill -9 of the server right after the response", async () => {
+  const PORT = sparePort(2);
+  const BASE = `http://127.0.0.1:${PORT}`;
   // A second real server on the same SQLite file, started directly so its real PID can be killed.
   const server = spawn(path.join("node_modules", ".bin", "next"), ["start", "-p", String(PORT)], {
     env: { ...process.env, DATABASE_PATH: e2eDatabasePath(), NEXTAUTH_URL: BASE, NODE_ENV: "production" },

@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { test, expect } from "@playwright/test";
-import { createTestUser, login, openTestDb } from "./fixtures";
+import { test, expect, createTestUser, login, openTestDb } from "./fixtures";
 
 /** A scores file for the demo: every response of each tagged prompt scored by its position. */
 function demoScoresFile(): string {

@@ -1,15 +1,114 @@
+import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
+import { spawn, type ChildProcess } from "node:child_process";
 import Database from "better-sqlite3";
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type Page } from "@playwright/test";
 import { hashPassword } from "../lib/auth/password";
-import type { Role } from "../db/schema";
+import { mintApiToken } from "../lib/auth/api-tokens";
+import type { Role } from "../lib/domain";
 
-/** The same SQLite file the server under test uses (see playwright.config.ts). */
+export { expect };
+
+/**
+ * Each Playwright worker has its own real server (`npm start`'s scripts/start.ts over the one shared
+ * build) on its own SQLite file seeded with the demo, so workers run side by side and no spec waits
+ * behind another's training runs. Ports: the worker's server at E2E_PORT + its parallel index, and
+ * the extra servers some specs start at E2E_PORT + SPARE_PORT_STRIDE × slot + that index, so no two
+ * workers ever ask for the same port.
+ */
+const BASE_PORT = Number(process.env.E2E_PORT ?? 3123);
+const SPARE_PORT_STRIDE = 20;
+const SERVER_START_TIMEOUT_MS = 180_000;
+
+type WorkerServer = { url: string; port: number; dataDir: string; parallelIndex: number };
+let current: WorkerServer | undefined;
+
+function workerServer(): WorkerServer {
+  if (!current) throw new Error("No server for this worker: import `test` from ./fixtures, not @playwright/test.");
+  return current;
+}
+
+/** This worker's server, e.g. for `request.newContext({ baseURL: e2eBaseURL() })`. */
+export function e2eBaseURL(): string {
+  return workerServer().url;
+}
+
+/** A port for an extra server a spec starts itself (slot 1 or 2), apart from every worker's. */
+export function sparePort(slot: 1 | 2): number {
+  return BASE_PORT + SPARE_PORT_STRIDE * slot + workerServer().parallelIndex;
+}
+
+/** Resolves once `url` answers below 500; throws if `child` (the server) exits or it never does. */
+export async function waitUntilServing(url: string, child: ChildProcess, log?: string): Promise<void> {
+  const see = log ? `; see ${log}` : "";
+  const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server for ${url} exited with ${child.exitCode}${see}`);
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up${see}`);
+}
+
+export const test = base.extend<object, { octorankServer: WorkerServer }>({
+  octorankServer: [
+    // Playwright reads a fixture's dependencies from its first parameter's pattern: this one has none.
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, provide, workerInfo) => {
+      const root = process.env.E2E_DATA_DIR;
+      if (!root) throw new Error("E2E_DATA_DIR is not set: run the suite with `npm run test:e2e`.");
+      // By worker index, not parallel index: a worker restarted after a failure starts on a fresh database.
+      const dataDir = path.join(root, `worker-${workerInfo.workerIndex}`);
+      fs.mkdirSync(dataDir, { recursive: true });
+      const port = BASE_PORT + workerInfo.parallelIndex;
+      const url = `http://127.0.0.1:${port}`;
+      const log = path.join(dataDir, "server.log");
+      const out = fs.openSync(log, "a");
+      // Its own process group, so stopping it stops the training workers it started too.
+      const server = spawn(path.join("node_modules", ".bin", "tsx"), ["scripts/start.ts"], {
+        detached: true,
+        stdio: ["ignore", out, out],
+        env: {
+          ...process.env,
+          DATABASE_PATH: path.join(dataDir, "octorank.db"),
+          PORT: String(port),
+          OCTORANK_SKIP_BUILD: "1",
+          NEXTAUTH_URL: url,
+          NEXT_TELEMETRY_DISABLED: "1",
+        },
+      });
+      fs.closeSync(out);
+      try {
+        await waitUntilServing(`${url}/login`, server, log);
+        current = { url, port, dataDir, parallelIndex: workerInfo.parallelIndex };
+        await provide(current);
+      } finally {
+        current = undefined;
+        if (server.exitCode === null) {
+          const exited = new Promise((resolve) => server.once("exit", resolve));
+          process.kill(-server.pid!, "SIGKILL");
+          await exited;
+        }
+      }
+    },
+    { scope: "worker", auto: true, timeout: SERVER_START_TIMEOUT_MS + 10_000 },
+  ],
+  baseURL: async ({ octorankServer }, provide) => provide(octorankServer.url),
+});
+
+/** The SQLite file this worker's server uses. */
 export function e2eDatabasePath(): string {
-  const dir = process.env.E2E_DATA_DIR;
-  if (!dir) throw new Error("E2E_DATA_DIR is not set: run the suite with `npm run test:e2e`.");
-  return path.join(dir, "octorank.db");
+  return path.join(workerServer().dataDir, "octorank.db");
+}
+
+/** This worker's data folder (its database, the server's log, screenshots to look at by hand). */
+export function e2eDataDir(): string {
+  return workerServer().dataDir;
 }
 
 export function openTestDb(): Database.Database {
@@ -39,14 +138,14 @@ export function createTestUser(role: Role, label: string = role): TestUser {
 
 /** An API token of `user`, stored as the admin page stores one (a revoked one is no identity). */
 export function createApiToken(user: Pick<TestUser, "id">, { revoked = false } = {}): string {
-  const token = `ork_${crypto.randomBytes(24).toString("base64url")}`;
+  const { token, hash, prefix } = mintApiToken();
   const db = openTestDb();
   try {
     db.prepare("insert into api_tokens (user_id, name, token_hash, prefix, revoked_at) values (?, ?, ?, ?, ?)").run(
       user.id,
       "e2e",
-      crypto.createHash("sha256").update(token).digest("hex"),
-      token.slice(0, 8),
+      hash,
+      prefix,
       revoked ? Date.now() : null,
     );
   } finally {

@@ -1,5 +1,5 @@
-import { test, expect, type Locator } from "@playwright/test";
-import { createTestUser, login, query, seedDataset } from "./fixtures";
+import { type Locator } from "@playwright/test";
+import { test, expect, createTestUser, login, query, seedDataset } from "./fixtures";
 
 const form = (control: Locator) => control.locator("xpath=ancestor::form");
 

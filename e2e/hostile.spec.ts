@@ -1,15 +1,24 @@
 import http from "node:http";
-import { test, expect, request as playwrightRequest, type APIRequestContext } from "@playwright/test";
-import { createApiToken, createTestUser, insertAnnotation, login, openTestDb, query, seedDataset } from "./fixtures";
-
-const baseURL = () => test.info().project.use.baseURL!;
+import { request as playwrightRequest, type APIRequestContext } from "@playwright/test";
+import {
+  test,
+  expect,
+  createApiToken,
+  createTestUser,
+  e2eBaseURL,
+  insertAnnotation,
+  login,
+  openTestDb,
+  query,
+  seedDataset,
+} from "./fixtures";
 
 /** One raw HTTP request: a browser under DNS rebinding sends its own Host, which fetch cannot forge. */
 function rawRequest(
   path: string,
   { method = "GET", headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string },
 ): Promise<{ status: number; text: string }> {
-  const url = new URL(path, baseURL());
+  const url = new URL(path, e2eBaseURL());
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers, setHost: false },
@@ -26,7 +35,7 @@ function rawRequest(
 }
 
 test("a page rebound to another name is refused: no sign-in, no export, no action, no upload", async () => {
-  const port = new URL(baseURL()).port;
+  const port = new URL(e2eBaseURL()).port;
   const admin = createTestUser("admin", "rebound");
   const token = createApiToken(admin);
   const attacker = { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` };
@@ -101,7 +110,7 @@ test("a response built to stall the parser renders as plain text, and others' re
   const researcher = createTestUser("researcher", "hostile-md");
   const other = createTestUser("annotator", "bystander-md");
   const otherApi = await playwrightRequest.newContext({
-    baseURL: baseURL(),
+    baseURL: e2eBaseURL(),
     extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(other)}` },
   });
   const warm = seedDataset({ prompts: 1, responses: 2, label: "warm-md" });
@@ -170,7 +179,7 @@ test("direct submits follow the queue's rules: six annotators at once fill k = 2
   const statuses = await Promise.all(
     annotators.map(async (user) => {
       const api = await playwrightRequest.newContext({
-        baseURL: baseURL(),
+        baseURL: e2eBaseURL(),
         extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(user)}` },
       });
       const response = await api.post("/api/annotations", { data: body });
@@ -190,7 +199,7 @@ test("direct submits follow the queue's rules: six annotators at once fill k = 2
     db.close();
   }
   const api = await playwrightRequest.newContext({
-    baseURL: baseURL(),
+    baseURL: e2eBaseURL(),
     extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(annotators[0]!)}` },
   });
   const sp = synthetic.prompts[0]!;

@@ -1,5 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
-import { createTestUser, login, query, seedDataset, type TestUser } from "./fixtures";
+import { type Page } from "@playwright/test";
+import { test, expect, createTestUser, login, query, seedDataset, type TestUser } from "./fixtures";
 
 /** Sets a dataset's quality checks through the admin form. */
 async function setChecks(page: Page, slug: string, checks: { gold: string; floor: string; min: string }) {

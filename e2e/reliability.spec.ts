@@ -2,10 +2,19 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import fc from "fast-check";
-import { test, expect, request as playwrightRequest, type APIRequestContext } from "@playwright/test";
-import { createApiToken, createTestUser, e2eDatabasePath, openTestDb, type TestUser } from "./fixtures";
-
-const baseURL = () => test.info().project.use.baseURL!;
+import { request as playwrightRequest, type APIRequestContext } from "@playwright/test";
+import {
+  test,
+  expect,
+  createApiToken,
+  createTestUser,
+  e2eBaseURL,
+  e2eDatabasePath,
+  openTestDb,
+  sparePort,
+  waitUntilServing,
+  type TestUser,
+} from "./fixtures";
 
 /** Row counts of every table a request could change: a refused request leaves them as they were. */
 function maxRunId(): number {
@@ -99,7 +108,7 @@ async function send(api: APIRequestContext, method: string, url: string, body?: 
 
 test("authorization matrix: every API route × every identity gets exactly its status", async () => {
   const context = (headers: Record<string, string> = {}) =>
-    playwrightRequest.newContext({ baseURL: baseURL(), extraHTTPHeaders: headers });
+    playwrightRequest.newContext({ baseURL: e2eBaseURL(), extraHTTPHeaders: headers });
   const bearer = (token: string) => context({ Authorization: `Bearer ${token}` });
   const annotator = createTestUser("annotator", "matrix");
   const disabled = createTestUser("annotator", "matrix-disabled");
@@ -162,7 +171,7 @@ const notAnId = fc.oneof(
 test("fuzzed JSON bodies on every JSON endpoint get a 4xx and change nothing", async () => {
   const researcher = createTestUser("researcher", "fuzz");
   const api = await playwrightRequest.newContext({
-    baseURL: baseURL(),
+    baseURL: e2eBaseURL(),
     extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(researcher)}` },
   });
   // Well-formed bodies that name nothing that exists (so even a body the fuzzer leaves valid is a
@@ -217,7 +226,7 @@ test("fuzzed JSON bodies on every JSON endpoint get a 4xx and change nothing", a
 test("fuzzed query strings on every endpoint that reads one get no 5xx and change nothing", async () => {
   const researcher = createTestUser("researcher", "queryfuzz");
   const api = await playwrightRequest.newContext({
-    baseURL: baseURL(),
+    baseURL: e2eBaseURL(),
     extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(researcher)}` },
   });
   // Each with the keys it reads; no value names the demo, so nothing is claimed or created.
@@ -274,7 +283,7 @@ test("fuzzed query strings on every endpoint that reads one get no 5xx and chang
 
 test("server actions called with malformed arguments answer without a 5xx", async () => {
   const admin = createTestUser("admin", "actions");
-  const api = await playwrightRequest.newContext({ baseURL: baseURL() });
+  const api = await playwrightRequest.newContext({ baseURL: e2eBaseURL() });
   const { csrfToken } = (await (await api.get("/api/auth/csrf")).json()) as { csrfToken: string };
   await api.post("/api/auth/callback/credentials", {
     form: { email: admin.email, password: admin.password, csrfToken, json: "true" },
@@ -300,7 +309,11 @@ test("server actions called with malformed arguments answer without a 5xx", asyn
   for (const { id, page } of actions) {
     for (const args of [[], [null, 5], [{}, "x"], [1, 2, 3], [{ __proto__: null }, [1]]]) {
       const response = await api.post(page, {
-        headers: { "Next-Action": id, "Content-Type": "text/plain;charset=UTF-8", Origin: new URL(baseURL()).origin },
+        headers: {
+          "Next-Action": id,
+          "Content-Type": "text/plain;charset=UTF-8",
+          Origin: new URL(e2eBaseURL()).origin,
+        },
         data: JSON.stringify(args),
         maxRedirects: 0,
       });
@@ -309,7 +322,7 @@ test("server actions called with malformed arguments answer without a 5xx", asyn
   }
   // Past Next's 1 MB server-action limit the body is refused with a 413 (it was a 500), and a body
   // whose size is not announced (browsers always announce it) with a 411, whoever sends it.
-  const origin = new URL(baseURL()).origin;
+  const origin = new URL(e2eBaseURL()).origin;
   for (const { id, page } of actions) {
     const oversized = await api.post(page, {
       headers: { "Next-Action": id, "Content-Type": "text/plain;charset=UTF-8", Origin: origin },
@@ -318,7 +331,7 @@ test("server actions called with malformed arguments answer without a 5xx", asyn
     });
     if (oversized.status() !== 413) bad.push(`${page} ${id} 1.5 MB → ${oversized.status()}`);
   }
-  const chunked = await fetch(new URL(actions[0]!.page, baseURL()), {
+  const chunked = await fetch(new URL(actions[0]!.page, e2eBaseURL()), {
     method: "POST",
     headers: { "Next-Action": actions[0]!.id, "Content-Type": "text/plain;charset=UTF-8", Origin: origin },
     body: new Blob([JSON.stringify(["x".repeat(1_500_000)])]).stream(),
@@ -330,28 +343,21 @@ test("server actions called with malformed arguments answer without a 5xx", asyn
   // whatever junk it is sent, which is right; the ones with a form refuse junk (no 5xx above).
   // The runs it queued would hold the one trainer for the specs after this one: cancel them.
   for (const runId of runIdsAfter(runsBefore)) {
-    const cancel = await api.post(`/api/runs/${runId}/cancel`, { headers: { Origin: new URL(baseURL()).origin } });
+    const cancel = await api.post(`/api/runs/${runId}/cancel`, { headers: { Origin: new URL(e2eBaseURL()).origin } });
     expect(cancel.status(), `cancel run ${runId}`).toBeLessThan(500);
   }
   await api.dispose();
 });
 
 test("SIGKILL under submit load: every acknowledged annotation is stored, none twice", async () => {
-  const port = Number(process.env.E2E_PORT ?? 3123) + 50;
+  const port = sparePort(2);
   const base = `http://127.0.0.1:${port}`;
   const server = spawn(path.join("node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
     env: { ...process.env, DATABASE_PATH: e2eDatabasePath(), NEXTAUTH_URL: base, NODE_ENV: "production" },
     stdio: "ignore",
   });
   try {
-    for (let i = 0; i < 240; i++) {
-      try {
-        if ((await fetch(`${base}/login`)).status < 500) break;
-      } catch {
-        // Not listening yet.
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitUntilServing(`${base}/login`, server);
     const annotators = Array.from({ length: 8 }, (_, i) => createTestUser("annotator", `kill${i}`));
     const acknowledged: { annotatorId: number; promptId: number; ranking: number[][] }[] = [];
     let killed = false;
@@ -375,11 +381,16 @@ test("SIGKILL under submit load: every acknowledged annotation is stored, none t
         }
       }
     };
-    const loops = annotators.map(loop);
-    while (acknowledged.length < 20) await new Promise((r) => setTimeout(r, 20));
+    let loopsEnded = false;
+    const loops = Promise.all(annotators.map(loop)).then(() => (loopsEnded = true));
+    // The kill must land under load: with fewer acknowledged than this the test proves nothing.
+    while (acknowledged.length < 20) {
+      if (loopsEnded) throw new Error(`the annotators stopped after ${acknowledged.length} acknowledged annotations`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     server.kill("SIGKILL");
     killed = true;
-    await Promise.all(loops);
+    await loops;
     const db = openTestDb();
     try {
       const row = db.prepare(

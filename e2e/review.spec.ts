@@ -1,6 +1,16 @@
 import path from "node:path";
-import { test, expect, type Browser, type Page } from "@playwright/test";
-import { createTestUser, insertAnnotation, login, openTestDb, query, seedDataset, type TestUser } from "./fixtures";
+import { type Browser, type Page } from "@playwright/test";
+import {
+  test,
+  expect,
+  createTestUser,
+  insertAnnotation,
+  login,
+  openTestDb,
+  query,
+  seedDataset,
+  type TestUser,
+} from "./fixtures";
 
 /** Screenshots to look at by hand land next to the test database (E2E_DATA_DIR). */
 const shots = (name: string) => path.join("test-results", "review-shots", `${name}.png`);

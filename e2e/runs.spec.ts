@@ -1,5 +1,5 @@
-import { test, expect, type APIRequestContext, type Page } from "@playwright/test";
-import { createTestUser, login, openTestDb } from "./fixtures";
+import { type APIRequestContext, type Page } from "@playwright/test";
+import { test, expect, createTestUser, login, openTestDb } from "./fixtures";
 
 /** Each chart on the page renders an SVG with at least one data mark. */
 async function expectChartWithData(page: Page, scope: ReturnType<Page["locator"]>, testId: string, mark: string) {
@@ -38,7 +38,7 @@ test("a researcher starts a run on the demo data, watches it finish and reads th
   await page.goto("/runs/new");
   await expect(page.getByTestId("dataset-stats")).toContainText("have rankings");
   await expect(page.getByTestId("utility-conditioned")).toBeChecked();
-  await page.getByTestId("setting-steps").fill("400");
+  await page.getByTestId("setting-steps").fill("60");
   await page.getByTestId("start-run").click();
   await expect(page).toHaveURL(/\/runs\/\d+$/);
   const runId = Number(page.url().split("/").pop());
@@ -163,19 +163,72 @@ test("a run whose worker is killed is marked failed and the app keeps serving", 
   await expect(page.getByTestId(`run-row-${id}`)).toContainText("failed");
 });
 
-test("reproduce the paper: on unseen templates conditioned is openness-aware and log is not, with the paired control", async ({
+/**
+ * Long enough for the paper's effect to show on held-out prompts, short enough not to hold the
+ * suite: the full-size pair (lib/runs/repro.ts REPRO) is `npm run bench -- paper`.
+ */
+const SHORT_REPRO_STEPS = 400;
+
+test("reproduce the paper: the button queues the pair; shorter runs of it: on unseen templates conditioned is openness-aware and log is not, with the paired control", async ({
   page,
 }) => {
-  test.setTimeout(300_000);
+  // Bounds, not expectations: wide enough for a machine busy with other work.
+  test.setTimeout(600_000);
   const researcher = createTestUser("researcher", "repro");
   await login(page, researcher, "/runs");
   await page.goto("/runs");
   await page.getByTestId("reproduce-paper").click();
   await expect(page).toHaveURL(/\/runs\/compare\?a=\d+&b=\d+/);
+  const queued = new URL(page.url()).searchParams;
+  const pair = [Number(queued.get("a")), Number(queued.get("b"))];
+  const db = openTestDb();
+  let shorter: number[];
+  try {
+    // The synthetic dataset is marked as such and ranked by an external annotator who cannot sign in.
+    const dataset = db.prepare("select id, synthetic from datasets where slug like 'paper-length-%'").get() as {
+      id: number;
+      synthetic: number;
+    };
+    expect(dataset.synthetic).toBe(1);
+    const annotator = db
+      // Every external annotator's account is `<name>@external.invalid` (lib/datasets/writer.ts).
+      .prepare("select external, password_hash from users where email = ?")
+      .get("Synthetic ranking (longer is better)@external.invalid") as {
+      external: number;
+      password_hash: string | null;
+    };
+    expect(annotator).toEqual({ external: 1, password_hash: null });
+    const runs = pair.map(
+      (id) =>
+        db.prepare("select dataset_id, name, config from training_runs where id = ?").get(id) as {
+          dataset_id: number;
+          name: string;
+          config: string;
+        },
+    );
+    expect(runs.map((r) => (JSON.parse(r.config) as { utility: string }).utility)).toEqual(["log", "conditioned"]);
+    // The same pair, as the button asked for it, but shorter.
+    shorter = [];
+    for (const [i, run] of runs.entries()) {
+      expect((await page.request.post(`/api/runs/${pair[i]}/cancel`)).status()).toBe(202);
+      const config = JSON.parse(run.config) as { train: Record<string, unknown> };
+      shorter.push(
+        await createRunByApi(page.request, {
+          ...config,
+          datasetId: run.dataset_id,
+          name: `${run.name} (${SHORT_REPRO_STEPS} steps)`,
+          train: { ...config.train, steps: SHORT_REPRO_STEPS },
+        }),
+      );
+    }
+  } finally {
+    db.close();
+  }
+  await page.goto(`/runs/compare?a=${shorter[0]}&b=${shorter[1]}`);
   const a = page.getByTestId("compare-a");
   const b = page.getByTestId("compare-b");
-  await expect(a.getByTestId("compare-status")).toHaveAttribute("data-status", "succeeded", { timeout: 240_000 });
-  await expect(b.getByTestId("compare-status")).toHaveAttribute("data-status", "succeeded", { timeout: 240_000 });
+  await expect(a.getByTestId("compare-status")).toHaveAttribute("data-status", "succeeded", { timeout: 400_000 });
+  await expect(b.getByTestId("compare-status")).toHaveAttribute("data-status", "succeeded", { timeout: 400_000 });
   // Held-out prompts come from templates never used in training: a fixed utility keeps some difference
   // from the response lengths alone (weakly aware at most), conditioning adds to it (docs/design.md).
   await expect(a.getByTestId("verdict")).not.toHaveAttribute("data-verdict", "aware");
@@ -190,25 +243,6 @@ test("reproduce the paper: on unseen templates conditioned is openness-aware and
     await expectChartWithData(page, side, "chart-histogram", ".recharts-bar-rectangle");
   }
   await page.screenshot({ path: "/tmp/shots/compare.png", fullPage: true });
-
-  // The synthetic dataset is marked as such and ranked by an external annotator who cannot sign in.
-  const db = openTestDb();
-  try {
-    const dataset = db.prepare("select synthetic from datasets where slug like 'paper-length-%'").get() as {
-      synthetic: number;
-    };
-    expect(dataset.synthetic).toBe(1);
-    const annotator = db
-      // Every external annotator's account is `<name>@external.invalid` (lib/datasets/writer.ts).
-      .prepare("select external, password_hash from users where email = ?")
-      .get("Synthetic ranking (longer is better)@external.invalid") as {
-      external: number;
-      password_hash: string | null;
-    };
-    expect(annotator).toEqual({ external: 1, password_hash: null });
-  } finally {
-    db.close();
-  }
 
   await b.getByRole("link", { name: /openness-conditioned/ }).click();
   await expect(page.getByTestId("collapse-dashboard")).toBeVisible();

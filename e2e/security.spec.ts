@@ -4,19 +4,22 @@ import os from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import Database from "better-sqlite3";
-import { test, expect, request as playwrightRequest, type APIRequestContext } from "@playwright/test";
+import { request as playwrightRequest, type APIRequestContext } from "@playwright/test";
 import {
+  test,
+  expect,
   createApiToken,
   createTestUser,
+  e2eBaseURL,
   e2eDatabasePath,
   insertAnnotation,
   login,
   openTestDb,
   query,
   seedDataset,
+  sparePort,
+  waitUntilServing,
 } from "./fixtures";
-
-const baseURL = () => test.info().project.use.baseURL!;
 
 function maxRunId(): number {
   return query<{ id: number }>("select coalesce(max(id), 0) as id from training_runs")[0]!.id;
@@ -116,7 +119,7 @@ test("a 20 MB import over HTTP is stored whole, and one bad last line refuses al
   const researcher = createTestUser("researcher", "bigimport");
   const token = createApiToken(researcher);
   const api = await playwrightRequest.newContext({
-    baseURL: baseURL(),
+    baseURL: e2eBaseURL(),
     extraHTTPHeaders: { Authorization: `Bearer ${token}` },
   });
   const filler = "x".repeat(900);
@@ -161,7 +164,7 @@ test("a 20 MB import over HTTP is stored whole, and one bad last line refuses al
 
 test("sign-in throttling holds for JSON bodies and rotating X-Forwarded-For", async () => {
   const user = createTestUser("annotator", "bruteforce");
-  const api = await playwrightRequest.newContext({ baseURL: baseURL() });
+  const api = await playwrightRequest.newContext({ baseURL: e2eBaseURL() });
   // An attacker fetches a CSRF token like the login form does, then guesses.
   const { csrfToken } = (await (await api.get("/api/auth/csrf")).json()) as { csrfToken: string };
   const attempt = (password: string, as: "json" | "form", forwardedFor: string) => {
@@ -189,7 +192,7 @@ test("sign-in throttling holds for JSON bodies and rotating X-Forwarded-For", as
 
 test("signing out, a role change and disabling the account end the session on the next request", async () => {
   const user = createTestUser("researcher", "revoke");
-  const api = await playwrightRequest.newContext({ baseURL: baseURL() });
+  const api = await playwrightRequest.newContext({ baseURL: e2eBaseURL() });
   expect((await signIn(api, user.email, user.password)).status()).toBe(200);
   expect(await sessionRole(api)).toBe("researcher");
   const stolen = await api.storageState();
@@ -203,7 +206,7 @@ test("signing out, a role change and disabling the account end the session on th
     // Sign out, then replay the old cookie from elsewhere.
     const { csrfToken } = (await (await api.get("/api/auth/csrf")).json()) as { csrfToken: string };
     await api.post("/api/auth/signout", { form: { csrfToken, json: "true" }, maxRedirects: 0 });
-    const replay = await playwrightRequest.newContext({ baseURL: baseURL(), storageState: stolen });
+    const replay = await playwrightRequest.newContext({ baseURL: e2eBaseURL(), storageState: stolen });
     expect(await sessionRole(replay)).toBeUndefined();
     expect((await replay.get("/api/annotations")).status()).toBe(401);
     await replay.dispose();
@@ -244,7 +247,7 @@ test("a 12 MB scores file over HTTP is read whole: a bad last line is refused, p
   const researcher = createTestUser("researcher", "bigscores");
   const token = createApiToken(researcher);
   const api = await playwrightRequest.newContext({
-    baseURL: baseURL(),
+    baseURL: e2eBaseURL(),
     extraHTTPHeaders: { Authorization: `Bearer ${token}`, "Content-Type": "application/x-ndjson" },
   });
   const { slug, lines } = scoredDataset(30, 12 * 1024 * 1024);
@@ -266,7 +269,7 @@ test("a 12 MB scores file over HTTP is read whole: a bad last line is refused, p
   // Past the limit, also when the size is not announced (a chunked body), the answer is a 413.
   const tooLarge = "x".repeat(21 * 1024 * 1024);
   expect((await api.post(url, { data: tooLarge })).status()).toBe(413);
-  const chunked = await fetch(new URL(url, baseURL()), {
+  const chunked = await fetch(new URL(url, e2eBaseURL()), {
     method: "POST",
     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/x-ndjson" },
     body: new Blob([tooLarge]).stream(),
@@ -339,7 +342,7 @@ async function streamEnds(body: ReadableStream<Uint8Array>, ms: number): Promise
 test("an open run event stream ends once its session is signed out, its token revoked or its user disabled", async () => {
   test.setTimeout(120_000);
   const runId = runningRun();
-  const eventsUrl = new URL(`/api/runs/${runId}/events`, baseURL());
+  const eventsUrl = new URL(`/api/runs/${runId}/events`, e2eBaseURL());
   const open = async (headers: Record<string, string>) => {
     const response = await fetch(eventsUrl, { headers });
     expect(response.status).toBe(200);
@@ -352,7 +355,7 @@ test("an open run event stream ends once its session is signed out, its token re
   try {
     // Signed out: the cookie's session is revoked.
     const researcher = createTestUser("researcher", "stream");
-    const api = await playwrightRequest.newContext({ baseURL: baseURL() });
+    const api = await playwrightRequest.newContext({ baseURL: e2eBaseURL() });
     expect((await signIn(api, researcher.email, researcher.password)).status()).toBe(200);
     const cookie = (await api.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join("; ");
     const signedIn = await open({ Cookie: cookie });
@@ -423,7 +426,7 @@ test("every page renders under the CSP with no violation reported", async ({ pag
   const { slug, lines, prompts } = scoredDataset(4, 0);
   const mine = insertAnnotation(prompts[0]!.id, admin.id, [[prompts[0]!.responses[1]!], [prompts[0]!.responses[0]!]]);
   const api = await playwrightRequest.newContext({
-    baseURL: baseURL(),
+    baseURL: e2eBaseURL(),
     extraHTTPHeaders: { Authorization: `Bearer ${createApiToken(admin)}`, "Content-Type": "application/x-ndjson" },
   });
   const created = await api.post(`/api/datasets/${slug}/external-runs`, { data: lines.join("\n") });
@@ -471,16 +474,8 @@ async function startServer(port: number, env: Record<string, string>): Promise<C
     stdio: "ignore",
     detached: true,
   });
-  for (let i = 0; i < 240; i++) {
-    if (server.exitCode !== null) throw new Error(`start.ts exited with ${server.exitCode}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/login`)).status < 500) return server;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`port ${port} did not come up`);
+  await waitUntilServing(`http://127.0.0.1:${port}/login`, server);
+  return server;
 }
 
 function stopServer(server: ChildProcess): Promise<void> {
@@ -502,7 +497,7 @@ test("npm start listens on loopback only; with HOST set it never seeds, lists or
   const address = outsideAddress();
   test.skip(address === null, "this machine has no address besides loopback");
   // The suite's own server was started by `npm start` without HOST.
-  const port = Number(new URL(baseURL()).port);
+  const port = Number(new URL(e2eBaseURL()).port);
   const reachable = await fetch(`http://${address}:${port}/login`).then(
     () => true,
     () => false,
@@ -511,7 +506,7 @@ test("npm start listens on loopback only; with HOST set it never seeds, lists or
 
   // A fresh data folder, HOST set: no demo is seeded and the login page offers none.
   const fresh = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-host-"));
-  const outsidePort = Number(process.env.E2E_PORT ?? 3123) + 40;
+  const outsidePort = sparePort(1);
   let server = await startServer(outsidePort, { HOST: "0.0.0.0", DATABASE_PATH: path.join(fresh, "octorank.db") });
   try {
     const login = await (await fetch(`http://${address}:${outsidePort}/login`)).text();

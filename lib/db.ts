@@ -2,6 +2,7 @@
  * The process-wide database connection, at the path the environment names. db/ only knows how to
  * open a file; which file, and keeping one connection, is the app's business.
  */
+import "server-only";
 import { openDatabase, type Db } from "@/db";
 import { checkpointInBackground } from "@/db/checkpoint";
 import { databasePath } from "@/lib/env";
@@ -17,3 +18,6 @@ export function getDb(): Db {
   }
   return globalForDb.octorankDb;
 }
+
+/** Pages and routes reach db/ only through lib/: the one way a request waits out another writer's lock. */
+export { writeWhenUnlocked } from "@/db";

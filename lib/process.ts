@@ -1,3 +1,4 @@
+import "server-only";
 import os from "node:os";
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 

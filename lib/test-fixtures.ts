@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { openDatabase, schema, type Db } from "@/db";
-import type { QueueOrderName } from "@/db/schema";
+import type { QueueOrderName } from "@/lib/domain";
 import { insertPrompt } from "@/lib/datasets/writer";
 import { syntheticOpennessPrompts } from "@/ml";
 

@@ -1,5 +1,5 @@
 import { getDb } from "@/lib/db";
-import { ROLES } from "@/db/schema";
+import { ROLES } from "@/lib/domain";
 import { ConfirmSubmitButton } from "@/components/admin/confirm-submit";
 import { ActionForm, SubmitButton } from "@/components/admin/action-form";
 import {
@@ -15,7 +15,7 @@ import { listApiTokens, listUsers } from "@/lib/admin/queries";
 import { datasetQualitySettings, listPauses } from "@/lib/annotations/quality";
 import { listDatasets } from "@/lib/datasets/queries";
 import { QUEUE_ORDER_DESCRIPTIONS } from "@/lib/annotations/queue";
-import { QUEUE_ORDER_NAMES } from "@/db/schema";
+import { QUEUE_ORDER_NAMES } from "@/lib/domain";
 import { requirePageUser } from "@/lib/auth/session";
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
 import { cardVariants } from "@/components/ui/card";

@@ -8,7 +8,7 @@ import { Field } from "@/components/ui/field";
 import { Textarea } from "@/components/ui/textarea";
 import { reviewAction, type ReviewActionState } from "@/lib/annotations/review-actions";
 import { DECISION_STATE, REVIEW_STATE_LABELS, type ReviewState } from "@/lib/annotations/review-states";
-import type { ReviewDecision } from "@/db/schema";
+import type { ReviewDecision } from "@/lib/domain";
 import { ReviewStateBadge } from "@/components/review/review-state-badge";
 import { Markdown } from "@/components/markdown";
 

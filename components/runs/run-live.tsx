@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { cardVariants } from "@/components/ui/card";
 import { StatusBadge } from "@/components/runs/status-badge";
 import { duration, num, pct } from "@/components/runs/format";
-import type { RunStatus } from "@/db/schema";
+import type { RunStatus } from "@/lib/domain";
 import { plural } from "@/lib/utils";
 
 export type LiveSnapshot = {

@@ -1,4 +1,4 @@
-import type { RunStatus } from "@/db/schema";
+import type { RunStatus } from "@/lib/domain";
 import { Badge, toneText, type Tone } from "@/components/ui/badge";
 import { cn } from "@/lib/utils";
 import type { VerdictKind } from "@/ml";

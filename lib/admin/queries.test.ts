@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { freshDbPerTest } from "@/lib/test-fixtures";
-import { hashApiToken } from "@/lib/auth/session";
+import { hashApiToken } from "@/lib/auth/api-tokens";
 import { createUser } from "@/lib/auth/users";
 import {
   AdminError,

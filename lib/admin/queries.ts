@@ -1,10 +1,10 @@
-import crypto from "node:crypto";
+import "server-only";
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
-import { QUEUE_ORDER_NAMES, RANKING_MODES, ROLES, type Role } from "@/db/schema";
+import { QUEUE_ORDER_NAMES, RANKING_MODES, ROLES, type Role } from "@/lib/domain";
 import { median } from "@/lib/annotations/agreement";
-import { hashApiToken } from "@/lib/auth/session";
+import { mintApiToken } from "@/lib/auth/api-tokens";
 import { datasetQualitySettings, qualitySettingsSchema } from "@/lib/annotations/quality";
 import { refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { AppError } from "@/lib/errors";
@@ -152,12 +152,11 @@ export function createApiToken(
 ): { token: string; id: number; prefix: string } {
   const user = internalUser(db, input.userId);
   if (user.disabled) throw new AdminError("That user is disabled; enable them before giving them a token.");
-  const token = `ork_${crypto.randomBytes(24).toString("base64url")}`;
-  const prefix = token.slice(0, 10);
+  const { token, hash, prefix } = mintApiToken();
   const id = Number(
     db.$client
       .prepare("insert into api_tokens (user_id, name, token_hash, prefix) values (?, ?, ?, ?)")
-      .run(input.userId, input.name, hashApiToken(token), prefix).lastInsertRowid,
+      .run(input.userId, input.name, hash, prefix).lastInsertRowid,
   );
   return { token, id, prefix };
 }

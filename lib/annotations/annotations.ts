@@ -1,8 +1,9 @@
+import "server-only";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { schema } from "@/db";
-import type { RankingGroups } from "@/db/schema";
+import type { RankingGroups } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
 import { storedAnnotation, writeAnnotation, type Annotation } from "@/lib/datasets/writer";
 import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness/scale";

@@ -1,7 +1,8 @@
+import "server-only";
 import { z } from "zod";
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import type { GoldAnswer, RankingGroups } from "@/db/schema";
+import type { GoldAnswer, RankingGroups } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
 import { mean, rankingTauB } from "@/lib/annotations/agreement";
 import { hashString, seededRandom } from "@/lib/random";

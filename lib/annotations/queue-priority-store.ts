@@ -1,5 +1,6 @@
+import "server-only";
 import type { Db } from "@/db";
-import type { QueueOrderName } from "@/db/schema";
+import type { QueueOrderName } from "@/lib/domain";
 
 /** Priorities written per transaction, so a worker never holds the write lock for long. */
 const WRITE_BATCH = 2_000;

@@ -15,7 +15,7 @@ import {
   recomputeOpennessInBackground,
   opennessVersion,
 } from "@/lib/openness/estimates";
-import type { QueueOrderName } from "@/db/schema";
+import type { QueueOrderName } from "@/lib/domain";
 import { datasetSettingsUpdateSchema, updateDatasetSettings } from "@/lib/admin/queries";
 import { writeAnnotation } from "@/lib/datasets/writer";
 import { addSimulatedDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";

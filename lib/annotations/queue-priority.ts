@@ -7,9 +7,10 @@
  * them: it starts a background worker (scripts/dataset-worker.ts) when what they depend on changed,
  * and is served from the priorities stored until the worker has written new ones.
  */
+import "server-only";
 import path from "node:path";
 import type { Db } from "@/db";
-import type { QueueOrderName } from "@/db/schema";
+import type { QueueOrderName } from "@/lib/domain";
 import { loadRewardModel, rewardMargin } from "@/ml";
 import { isBackgroundJobRunning, startBackgroundJob } from "@/lib/process";
 import { storeQueuePriorities } from "@/lib/annotations/queue-priority-store";

@@ -1,6 +1,7 @@
+import "server-only";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { schema, withoutCommitSync, type Db } from "@/db";
-import type { QueueOrderName } from "@/db/schema";
+import type { QueueOrderName } from "@/lib/domain";
 import { refreshQueuePriorities } from "@/lib/annotations/queue-priority";
 import { hashString, seededRandom, shuffled } from "@/lib/random";
 import { responseLabel } from "@/lib/annotations/labels";
@@ -206,7 +207,7 @@ export function queueProgress(
   const total = fill?.total ?? 0;
   const complete = fill?.complete ?? 0;
   // CROSS JOIN keeps annotations the outer loop: SQLite would otherwise walk every prompt of the
-  // dataset (prompts_queue) and probe for mine, 9 ms a query at 200,000 prompts; mine are few.
+  // dataset (prompts_queue) and probe for mine, slow on a big dataset; mine are few.
   const doneByMe = num(sql`
     select count(*) as n from annotations a cross join prompts p on p.id = a.prompt_id
     where a.annotator_id = ${annotatorId} and p.dataset_id = ${dataset.id}`);

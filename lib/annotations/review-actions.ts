@@ -1,5 +1,6 @@
 "use server";
 
+import "server-only";
 import { revalidatePath } from "next/cache";
 import { getDb } from "@/lib/db";
 import { reviewAnnotation, reviewInputSchema, DECISION_STATE, REVIEW_STATE_LABELS } from "@/lib/annotations/review";

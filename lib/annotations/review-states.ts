@@ -1,4 +1,4 @@
-import type { ReviewDecision } from "@/db/schema";
+import type { ReviewDecision } from "@/lib/domain";
 
 /**
  * The review states and their labels, apart from the review workflow (lib/annotations/review.ts)

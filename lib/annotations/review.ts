@@ -1,7 +1,8 @@
+import "server-only";
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
-import { REVIEW_DECISIONS, type ReviewDecision } from "@/db/schema";
+import { REVIEW_DECISIONS, type ReviewDecision } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
 import { DECISION_STATE, type ReviewState } from "@/lib/annotations/review-states";
 import { MAX_COMMENT_CHARS } from "@/lib/markdown-budget";

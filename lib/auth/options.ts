@@ -1,3 +1,4 @@
+import "server-only";
 import crypto from "node:crypto";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
@@ -6,7 +7,7 @@ import { z } from "zod";
 import { schema, type Db } from "@/db";
 import { getDb } from "@/lib/db";
 import { DEMO_ACCOUNTS } from "@/lib/demo/accounts";
-import type { Role } from "@/db/schema";
+import type { Role } from "@/lib/domain";
 import { clientAddress } from "@/lib/auth/client-address";
 import { authSecret, demoMode } from "@/lib/env";
 import { verifyAccountPassword } from "@/lib/auth/password";

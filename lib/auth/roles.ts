@@ -1,4 +1,4 @@
-import type { Role } from "@/db/schema";
+import type { Role } from "@/lib/domain";
 
 /** Roles are cumulative: a researcher can do what an annotator can, an admin what a researcher can. */
 const RANK: Record<Role, number> = { annotator: 0, researcher: 1, admin: 2 };

@@ -1,4 +1,4 @@
-import crypto from "node:crypto";
+import "server-only";
 import { getServerSession } from "next-auth";
 import { getToken } from "next-auth/jwt";
 import { redirect } from "next/navigation";
@@ -7,8 +7,9 @@ import { isDatabaseBusy, schema, withoutBusyWait, withoutCommitSync } from "@/db
 import { getDb } from "@/lib/db";
 import { authOptions, liveSession } from "@/lib/auth/options";
 import { hasRole, type SessionUser } from "@/lib/auth/roles";
-import type { Role } from "@/db/schema";
+import type { Role } from "@/lib/domain";
 import { bearerToken } from "@/lib/auth/bearer";
+import { hashApiToken } from "@/lib/auth/api-tokens";
 import { clientAddress } from "@/lib/auth/client-address";
 import { recordFailure, retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
 import { AppError } from "@/lib/errors";
@@ -38,10 +39,6 @@ export async function requirePageUser(atLeast: Role, callbackPath?: string): Pro
 }
 
 const TOKEN_USE_RESOLUTION_MS = 60_000;
-
-export function hashApiToken(token: string): string {
-  return crypto.createHash("sha256").update(token).digest("hex");
-}
 
 function unrevokedToken(token: string) {
   return getDb()

@@ -1,8 +1,9 @@
+import "server-only";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { schema } from "@/db";
-import { ROLES } from "@/db/schema";
+import { ROLES } from "@/lib/domain";
 import { hashPassword, newPasswordSchema } from "@/lib/auth/password";
 import { AppError } from "@/lib/errors";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";

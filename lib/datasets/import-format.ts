@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { z } from "zod";
-import type { RankingGroups } from "@/db/schema";
+import type { RankingGroups } from "@/lib/domain";
 import type { AnnotationVersion, NewPrompt } from "@/lib/datasets/writer";
 import { conversationSchema, storedPrompt, type ChatMessage } from "@/lib/datasets/conversation";
 import { MAX_STORED_TEXT_CHARS } from "@/lib/markdown-budget";

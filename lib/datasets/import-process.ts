@@ -1,3 +1,4 @@
+import "server-only";
 import path from "node:path";
 import type { Db } from "@/db";
 import type { ImportOptions, ImportResult } from "@/lib/datasets/import";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db, schema } from "@/db";
 import type { StoredAnnotation } from "@/db/stored-rows";
 import { bordaConsensus, meanPairwiseTauB, rankingsW, rankingTauB } from "@/lib/annotations/agreement";

@@ -1,5 +1,6 @@
+import "server-only";
 import type { Db } from "@/db";
-import type { QueueOrderName, RankingMode } from "@/db/schema";
+import type { QueueOrderName, RankingMode } from "@/lib/domain";
 import type { StoredAnnotation, StoredAnnotator, StoredPrompt, StoredResponse } from "@/db/stored-rows";
 import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
 import {

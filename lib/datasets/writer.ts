@@ -4,10 +4,11 @@
  * its not-rankable rule and the external annotators' accounts are the same whichever way data came.
  * Callers own the transaction; every function runs inside theirs.
  */
+import "server-only";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
-import type { RankingGroups } from "@/db/schema";
+import type { RankingGroups } from "@/lib/domain";
 import type { ChatMessage } from "@/lib/datasets/conversation";
 
 /** External annotators (named in imported or generated data) get accounts that cannot sign in, under this domain. */

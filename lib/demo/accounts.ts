@@ -1,4 +1,4 @@
-import type { Role } from "@/db/schema";
+import type { Role } from "@/lib/domain";
 
 /** Listed in the README; change them with the admin page or `npm run cli -- user add`. */
 export const DEMO_ACCOUNTS: { email: string; name: string; role: Role; password: string }[] = [

@@ -1,3 +1,4 @@
+import "server-only";
 import { eq } from "drizzle-orm";
 import { schema, type Db } from "@/db";
 import { hashPassword } from "@/lib/auth/password";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Role } from "@/db/schema";
+import type { Role } from "@/lib/domain";
 import { hasRole, type SessionUser } from "@/lib/auth/roles";
 import { currentUser } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";

@@ -4,7 +4,7 @@
  * a status: an AppError by its kind, a ZodError from lib/ as 400, anything else logged and 500.
  */
 import { z } from "zod";
-import type { Role } from "@/db/schema";
+import type { Role } from "@/lib/domain";
 import { requestUser } from "@/lib/auth/session";
 import type { SessionUser } from "@/lib/auth/roles";
 import { AppError, type ErrorKind } from "@/lib/errors";

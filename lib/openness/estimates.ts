@@ -10,6 +10,7 @@
  * `uncertain-openness`, the queue's priorities; no request fits. The trainer, itself a child
  * process, fits in memory, once per state of the dataset (opennessVersion, from maintained rows).
  */
+import "server-only";
 import path from "node:path";
 import { isBackgroundJobRunning, startBackgroundJob } from "@/lib/process";
 import { storeQueuePriorities } from "@/lib/annotations/queue-priority-store";

@@ -2,6 +2,7 @@
  * The collapse dashboard's numbers, aggregated on the server: a run's rewards become a handful of
  * small arrays (at most a few thousand points whatever the dataset size) that chart components draw.
  */
+import "server-only";
 import type { Db } from "@/db";
 import {
   COLLAPSE_THRESHOLDS,

@@ -14,6 +14,7 @@
  * files of later steps (checkpoints, e.g. from the `octorank` Python package's TrainerCallback)
  * each add their collapse figures to it, and the latest checkpoint's scores become the run's rewards.
  */
+import "server-only";
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";

@@ -3,10 +3,11 @@
  * by its worker. Every function takes the database explicitly so that the web server, the worker
  * process, the CLI and the tests share one implementation.
  */
+import "server-only";
 import { and, asc, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
-import type { RunStatus } from "@/db/schema";
+import type { RunStatus } from "@/lib/domain";
 import {
   isTerminal,
   runConfigOf,

@@ -1,8 +1,9 @@
 /** A run's progress: the steps its worker records and what the progress view reads back. */
+import "server-only";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
-import type { RunStatus } from "@/db/schema";
+import type { RunStatus } from "@/lib/domain";
 
 /**
  * One evaluation of a training run. Its accuracies are the per-prompt mean pair accuracy (each

@@ -5,6 +5,7 @@
  * the CLI repro, the held-out prompts come from templates never used in training
  * (ml/simulation/synthetic.ts, syntheticLengthSplit), and both runs hold out exactly those.
  */
+import "server-only";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
@@ -15,7 +16,8 @@ import type { RunRow } from "@/lib/runs/schemas";
 
 /**
  * Sized for the app: 512 training prompts and 128 held-out ones (from unseen templates), 2,000
- * steps per run, so both runs finish while the researcher waits.
+ * steps per run, so both runs finish while the researcher waits (`npm run bench -- paper` runs
+ * them at this size and times them).
  */
 export const REPRO = { prompts: 512, testPrompts: 128, seed: 1, steps: 2000 } as const;
 
@@ -89,8 +91,15 @@ export function writeSyntheticDataset(
   });
 }
 
-/** Creates (or reuses) the synthetic dataset and queues a log and a conditioned run on it. */
-export function reproducePaper(db: Db, userId: number): { datasetSlug: string; log: RunRow; conditioned: RunRow } {
+/**
+ * Creates (or reuses) the synthetic dataset and queues a log and a conditioned run on it, of
+ * REPRO.steps each unless told otherwise (the benchmark tries other lengths).
+ */
+export function reproducePaper(
+  db: Db,
+  userId: number,
+  { steps = REPRO.steps }: { steps?: number } = {},
+): { datasetSlug: string; log: RunRow; conditioned: RunRow } {
   const dataset = ensureSyntheticLengthDataset(db);
   const heldOutPromptIds = db
     .select({ id: schema.prompts.id, externalId: schema.prompts.externalId })
@@ -103,7 +112,7 @@ export function reproducePaper(db: Db, userId: number): { datasetSlug: string; l
     datasetId: dataset.id,
     heldOutPromptIds,
     seed: REPRO.seed,
-    train: { steps: REPRO.steps },
+    train: { steps },
   };
   const by = { userId, origin: "repro" } as const;
   const log = requestRun(db, { ...base, utility: "log", name: "Paper repro: log (fixed utility)" }, by);

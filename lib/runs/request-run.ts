@@ -1,4 +1,5 @@
 /** Creating a run: every way in (the API, the form, the CLI, repro) asks requestRun. */
+import "server-only";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";

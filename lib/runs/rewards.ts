@@ -4,6 +4,7 @@
  * mean (each prompt's share of annotated pairs ordered right, averaged over prompts): ml/diagnosis/verdict.ts
  * for the summary and dashboard, the trainer for the training curve.
  */
+import "server-only";
 import type { Db } from "@/db";
 
 export type Split = "train" | "test";

@@ -7,6 +7,7 @@
  * State lives on globalThis: Next bundles instrumentation and route handlers separately, and both
  * must see the same worker.
  */
+import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";

@@ -7,7 +7,7 @@ import { numeric } from "@/lib/validation";
 import { AppError, type ErrorKind } from "@/lib/errors";
 import { missingOpennessSchema } from "@/lib/openness/resolve";
 import { type schema } from "@/db";
-import type { RunStatus } from "@/db/schema";
+import type { RunStatus } from "@/lib/domain";
 import { UTILITY_NAMES, type UtilityName, VERDICT_KINDS } from "@/ml";
 import { DEFAULT_HELD_OUT_SHARE, DEFAULT_SPLIT_SEED } from "@/lib/runs/held-out";
 

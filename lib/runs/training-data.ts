@@ -1,4 +1,5 @@
 /** How a dataset's annotations become the ml/ library's training prompts. */
+import "server-only";
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";

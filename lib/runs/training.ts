@@ -2,6 +2,7 @@
  * Executes one training run: the bridge between the database (lib/runs/) and the ml/ trainer.
  * Used by the worker process (scripts/run-worker.ts) and, in-process, by the headless CLI.
  */
+import "server-only";
 import { ZodError } from "zod";
 import { isDatabaseBusy, writeWhenFree, type Db } from "@/db";
 import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult, type TrainingPrompt } from "@/ml";

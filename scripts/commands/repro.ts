@@ -20,6 +20,7 @@ import {
   pairedControl,
   isUtilityName,
   syntheticLengthSplit,
+  trainConfigSchema,
   trainRewardModel,
   UTILITY_NAMES,
 } from "@/ml";
@@ -148,8 +149,12 @@ function fmt(x: number | null, d = 3): string {
   return x === null || !Number.isFinite(x) ? "n/a" : x.toFixed(d);
 }
 
-export const USAGE = `Usage: npm run cli -- repro [--prompts 2048] [--test-prompts 256] [--seed 1]
-       [--utilities log,conditioned] [--steps 2000] [--lr 0.003] [--batch 64] [--dim 4096] [--hidden 128]
+/** The trainer's own defaults (ml/): the flags below default to them rather than restating them. */
+const TRAINER = trainConfigSchema.parse({});
+
+export const USAGE = `Usage: npm run cli -- repro [--prompts 2048] [--test-prompts 256] [--seed ${TRAINER.seed}]
+       [--utilities log,conditioned] [--steps ${TRAINER.steps}] [--lr ${TRAINER.learningRate}] [--batch ${TRAINER.batchPrompts}]
+       [--dim ${TRAINER.featureDim}] [--hidden ${TRAINER.hiddenSizes.join(",")}]
        [--gamma G (boxcox)] [--backend wasm|cpu] [--parallel N] [--out DIR] [--json]
        npm run cli -- repro --dataset SLUG [--prompts 2048] [--test-prompts 256] [--seed 1] [--json]
        npm run cli -- repro --judge DIR/rewards.jsonl   (judge a repro --out file again, no training)
@@ -175,16 +180,16 @@ export async function run(argv: string[]): Promise<void> {
     options: {
       prompts: { type: "string", default: "2048" },
       "test-prompts": { type: "string", default: "256" },
-      seed: { type: "string", default: "1" },
+      seed: { type: "string", default: String(TRAINER.seed) },
       utilities: { type: "string", default: "log,conditioned" },
-      steps: { type: "string", default: "2000" },
-      lr: { type: "string", default: "0.003" },
-      batch: { type: "string", default: "64" },
-      dim: { type: "string", default: "4096" },
-      hidden: { type: "string", default: "128" },
+      steps: { type: "string", default: String(TRAINER.steps) },
+      lr: { type: "string", default: String(TRAINER.learningRate) },
+      batch: { type: "string", default: String(TRAINER.batchPrompts) },
+      dim: { type: "string", default: String(TRAINER.featureDim) },
+      hidden: { type: "string", default: TRAINER.hiddenSizes.join(",") },
       parallel: { type: "string" },
-      backend: { type: "string", default: "wasm" },
-      gamma: { type: "string", default: "0" },
+      backend: { type: "string", default: TRAINER.backend },
+      gamma: { type: "string", default: String(TRAINER.gamma) },
       out: { type: "string" },
       json: { type: "boolean", default: false },
       dataset: { type: "string" },
@@ -214,7 +219,7 @@ export async function run(argv: string[]): Promise<void> {
     lr,
     batch: int("batch", values.batch, 1),
     dim: int("dim", values.dim, 16),
-    hidden: (values.hidden ?? "128")
+    hidden: (values.hidden ?? "")
       .split(",")
       .filter(Boolean)
       .map((h) => int("hidden", h, 1)),

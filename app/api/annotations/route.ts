@@ -1,5 +1,4 @@
-import { writeWhenUnlocked } from "@/db";
-import { getDb } from "@/lib/db";
+import { getDb, writeWhenUnlocked } from "@/lib/db";
 import {
   annotationInputSchema,
   listMyAnnotations,

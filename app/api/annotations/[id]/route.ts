@@ -1,5 +1,4 @@
-import { writeWhenUnlocked } from "@/db";
-import { getDb } from "@/lib/db";
+import { getDb, writeWhenUnlocked } from "@/lib/db";
 import { annotationEditSchema, editAnnotation, getMyAnnotation } from "@/lib/annotations/annotations";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { writeWhenUnlocked } from "@/db";
-import { getDb } from "@/lib/db";
+import { getDb, writeWhenUnlocked } from "@/lib/db";
 import { skipPrompt } from "@/lib/annotations/queue";
 import { AppError } from "@/lib/errors";
 import { route } from "@/lib/http/route";
