@@ -13,9 +13,14 @@ function cli(...args: string[]) {
 }
 
 function cliWith(env: Record<string, string>, ...args: string[]) {
+  return cliWithInput(env, "", ...args);
+}
+
+function cliWithInput(env: Record<string, string>, input: string, ...args: string[]) {
   const r = spawnSync(tsx, [path.join(root, "scripts", "cli.ts"), ...args], {
     cwd: root,
     encoding: "utf8",
+    input,
     env: { ...process.env, ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -122,16 +127,25 @@ describe("the cli", () => {
 
   it("writes the synthetic dataset, creates a token, and records an external run scored from the consensus export", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-cli-db-"));
-    const inDb = (...args: string[]) => cliWith({ DATABASE_PATH: path.join(dir, "cli.db") }, ...args);
+    const env = { DATABASE_PATH: path.join(dir, "cli.db") };
+    const inDb = (...args: string[]) => cliWith(env, ...args);
     try {
       const written = inDb("repro", "--dataset", "synth", "--prompts", "24", "--test-prompts", "8", "--json");
       expect(written.code, written.err).toBe(0);
       expect(JSON.parse(written.out)).toEqual({ dataset: "synth", prompts: 32, heldOutTemplates: 8, seed: 1 });
       expect(inDb("repro", "--dataset", "synth").err).toMatch(/already a dataset "synth"/);
 
-      expect(
-        inDb("user", "add", "--email", "r@lab.org", "--role", "researcher", "--password", "a-long-pass").code,
-      ).toBe(0);
+      const added = cliWithInput(
+        env,
+        "tidal-pool-harbour\n",
+        "user",
+        "add",
+        "--email",
+        "r@lab.org",
+        "--role",
+        "researcher",
+      );
+      expect(added.code, added.err).toBe(0);
       const token = inDb("token", "create", "--email", "R@lab.org", "--name", "ci", "--json");
       expect(token.code, token.err).toBe(0);
       expect(JSON.parse(token.out)).toMatchObject({ token: expect.stringMatching(/^ork_/), email: "r@lab.org" });
