@@ -148,7 +148,7 @@ export default async function Page() {
           The quality checks pause an annotator on a dataset when their answers to gold prompts disagree, or too many of
           their annotations are faster than reading allows; they see the reason. Resuming counts their checks afresh.
         </p>
-        <DataTable data-testid="pause-table" columns={["Annotator", "Dataset", "Why", "Since", ""]}>
+        <DataTable data-testid="pause-table" columns={["Annotator", "Dataset", "Why", "Since", "Action"]}>
           {pauses.length === 0 && (
             <TableRow>
               <TableCell colSpan={5} className="py-4 text-center text-slate-600">

@@ -12,6 +12,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { num, pct, duration } from "@/components/runs/format";
 import { reproducePaperAction } from "@/lib/runs/actions";
 import { REPRO } from "@/lib/runs/repro";
+import { COLLAPSE_SUMMARY_VERSION } from "@/lib/runs/schemas";
 
 export const metadata = { title: "Runs" };
 export const dynamic = "force-dynamic";
@@ -136,19 +137,19 @@ export default async function RunsPage() {
                   )}
                 </TableCell>
                 <TableCell numeric>{pct(summary?.testAccuracy)}</TableCell>
-                <TableCell numeric>{held?.version === 2 ? num(held.normalizedGap, 2) : num(held?.gap)}</TableCell>
+                <TableCell numeric>{held?.version ? num(held.normalizedGap, 2) : num(held?.gap)}</TableCell>
                 <TableCell numeric>{num(held?.tracking, 2)}</TableCell>
                 <TableCell>
                   {held?.verdictKind ? (
                     <>
                       <VerdictText kind={held.verdictKind} />
-                      {held.version !== 2 && (
+                      {held.version !== COLLAPSE_SUMMARY_VERSION && (
                         <span
-                          className="ml-1 text-xs text-slate-400"
-                          title="Recorded before verdict v2 (raw gap and Spearman tracking); the run's page shows the current verdict."
-                          data-testid="verdict-v1"
+                          className="ml-1 text-xs text-slate-600"
+                          title={`Recorded under verdict v${held.version ?? 1}; the run's page shows the current verdict.`}
+                          data-testid="verdict-older"
                         >
-                          (v1)
+                          (v{held.version ?? 1})
                         </span>
                       )}
                     </>

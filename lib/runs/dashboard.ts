@@ -21,7 +21,7 @@ import { impliedOpennessView, type ImpliedOpennessView } from "@/lib/runs/implie
 import { getRunDetail, type RunListItem } from "@/lib/runs/lifecycle";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { runMetricSeries, thin, type MetricPoint } from "@/lib/runs/progress";
-import type { RunSummary } from "@/lib/runs/schemas";
+import { COLLAPSE_SUMMARY_VERSION, type RunSummary } from "@/lib/runs/schemas";
 import {
   groupRewardsByPrompt,
   responsesPerPrompt,
@@ -320,7 +320,7 @@ export function summarizeCollapse(
     if (!members.length) continue;
     const d = splitDashboard(members, split, n, eps);
     collapse[split] = {
-      version: 3,
+      version: COLLAPSE_SUMMARY_VERSION,
       gap: d.gap,
       beta: d.beta,
       betaCi: d.betaCi,

@@ -110,9 +110,12 @@ export type RunRow = typeof schema.trainingRuns.$inferSelect;
 
 const interval = z.tuple([z.number(), z.number()]);
 
+/** The verdict a run's summary is written under now: 3, the model of collapse (β). */
+export const COLLAPSE_SUMMARY_VERSION = 3;
+
 const splitCollapseSchema = z.object({
   /** 2: verdict v2 (normalised gap, tracking); 3: the model of collapse (β); absent on older runs. */
-  version: z.union([z.literal(2), z.literal(3)]).optional(),
+  version: z.union([z.literal(2), z.literal(COLLAPSE_SUMMARY_VERSION)]).optional(),
   /** v3: the fitted slope of openness on tags and its 90% interval. */
   beta: z.number().nullable().optional(),
   betaCi: interval.nullable().optional(),
