@@ -6,7 +6,7 @@ import { afterEach, beforeEach } from "vitest";
 import { openDatabase, schema, type Db } from "@/db";
 import { sqliteStore, type Store } from "@/db/store";
 import type { QueueOrderName } from "@/lib/domain";
-import { insertPrompt } from "@/lib/datasets/writer";
+import { insertPrompt } from "@/db/store/writer";
 import { syntheticOpennessPrompts } from "@/ml";
 
 /**
