@@ -13,6 +13,7 @@ import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { buildIfNeeded } from "./prepare";
 import { openDatabase } from "../db/index";
+import { sqliteStore } from "../db/store";
 import { createUser } from "../lib/auth/users";
 import { createApiToken } from "../lib/admin/queries";
 import { ensureSyntheticLengthDataset } from "../lib/runs/repro";
@@ -88,13 +89,14 @@ async function main(): Promise<number> {
   const databasePath = path.join(dir, "octorank.db");
   const db = openDatabase(databasePath);
   const password = crypto.randomBytes(18).toString("base64url");
-  const researcher = createUser(db, {
+  const store = sqliteStore(db);
+  const researcher = await createUser(store, {
     email: "trl@octorank.test",
     name: "TRL researcher",
     role: "researcher",
     password,
   });
-  const { token } = createApiToken(db, { userId: researcher.id, name: "python lane" });
+  const { token } = await createApiToken(store, { userId: researcher.id, name: "python lane" });
   const dataset = ensureSyntheticLengthDataset(db, DATASET_PROMPTS, 1);
   db.$client.close();
 

@@ -6,15 +6,21 @@
  */
 import type { Db } from "../index";
 import { sqliteConnection, throughConnection, type TransactionIntent, type TransactionOptions } from "./transaction";
+import { sqliteAdminStore, type AdminStore } from "./admin";
+import { sqliteAuthStore, type AuthStore } from "./auth";
 import { sqliteAnnotationStore, type AnnotationStore } from "./annotations";
 import { sqliteQualityStore, type QualityStore } from "./quality";
 import { sqliteQueueStore, type QueueStore } from "./queue";
 import { sqliteReviewStore, type ReviewStore } from "./review";
 
 export type { TransactionIntent, TransactionOptions } from "./transaction";
+/** Whether a transaction was refused because another process held the write lock past its lockWaitMs. */
+export { isDatabaseBusy as isLockTimeout } from "../index";
 
 export interface Store {
+  readonly admin: AdminStore;
   readonly annotations: AnnotationStore;
+  readonly auth: AuthStore;
   readonly quality: QualityStore;
   readonly queue: QueueStore;
   readonly review: ReviewStore;
@@ -32,7 +38,9 @@ const handles = new WeakMap<Store, Db>();
 export function sqliteStore(db: Db): Store {
   const connection = sqliteConnection(db.$client);
   const store: Store = {
+    admin: throughConnection<AdminStore>(connection, sqliteAdminStore(db)),
     annotations: throughConnection<AnnotationStore>(connection, sqliteAnnotationStore(db)),
+    auth: throughConnection<AuthStore>(connection, sqliteAuthStore(db)),
     quality: throughConnection<QualityStore>(connection, sqliteQualityStore(db)),
     queue: throughConnection<QueueStore>(connection, sqliteQueueStore(db)),
     review: throughConnection<ReviewStore>(connection, sqliteReviewStore(db)),

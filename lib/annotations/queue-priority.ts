@@ -10,6 +10,7 @@
 import "server-only";
 import path from "node:path";
 import type { Db } from "@/db";
+import { sqliteDbOf, type Store } from "@/db/store";
 import type { QueueOrderName } from "@/lib/domain";
 import { loadRewardModel, rewardMargin } from "@/ml";
 import { isBackgroundJobRunning, startBackgroundJob } from "@/lib/process";
@@ -100,12 +101,13 @@ export function isComputingRewardPriorities(db: Db, datasetId: number): boolean 
  * whether it started one.
  */
 export function refreshQueuePriorities(
-  db: Db,
+  store: Store,
   datasetId: number,
   order: QueueOrderName,
   { startNow = false }: { startNow?: boolean } = {},
 ): boolean {
   if (order !== "uncertain-openness" && order !== "uncertain-rewards") return false;
+  const db = sqliteDbOf(store);
   const stored = db.$client.prepare(`select queue_priority_version as v from datasets where id = ?`).get(datasetId) as
     { v: string | null } | undefined;
   if (!stored) return false;

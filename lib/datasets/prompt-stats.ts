@@ -3,7 +3,8 @@ import type { Db, schema } from "@/db";
 import type { StoredAnnotation } from "@/db/stored-rows";
 import { bordaConsensus, meanPairwiseTauB, rankingsW, rankingTauB } from "@/lib/annotations/agreement";
 import { AGREEMENT_THRESHOLDS } from "@/lib/datasets/queries";
-import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
+import { reviewStateSql } from "@/db/store/review";
+import type { ReviewState } from "@/lib/annotations/review";
 import { promptOpenness } from "@/lib/openness/resolve";
 
 /**

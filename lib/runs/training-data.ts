@@ -13,7 +13,7 @@ import {
   type TaggedAnnotation,
 } from "@/lib/openness/resolve";
 import { datasetOpennessEstimates } from "@/lib/openness/estimates";
-import { acceptedSql } from "@/lib/annotations/review";
+import { acceptedSql } from "@/db/store/review";
 
 export type DatasetTrainingStats = {
   datasetId: number;

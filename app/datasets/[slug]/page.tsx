@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb } from "@/lib/db";
+import { getDb, getStore } from "@/lib/db";
 import { HistogramChart } from "@/components/datasets/histogram-chart";
 import { ProgressBar } from "@/components/datasets/progress-bar";
 import { SortableTable } from "@/components/datasets/sortable-table";
@@ -104,10 +104,11 @@ export default async function Page({
   const t = AGREEMENT_THRESHOLDS;
   const flaggedPrompts = summary.flaggedPrompts;
   const flaggedAnnotators = annotators.filter((a) => a.flagged).length;
+  const store = getStore();
   const quality = {
-    settings: datasetQualitySettings(db, row.id),
-    rows: annotatorQuality(db, row.id),
-    goldPrompts: goldPromptCount(db, row.id),
+    settings: await datasetQualitySettings(store, row.id),
+    rows: await annotatorQuality(store, row.id),
+    goldPrompts: await goldPromptCount(store, row.id),
   };
   const exportBase = `/api/datasets/${dataset.slug}/export`;
   const basePath = `/datasets/${dataset.slug}`;

@@ -3,7 +3,7 @@ import type { ReactNode } from "react";
 import { cardVariants } from "@/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { notFound } from "next/navigation";
-import { getDb } from "@/lib/db";
+import { getDb, getStore } from "@/lib/db";
 import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
 import { requirePageUser } from "@/lib/auth/session";
 import { ActionForm, SubmitButton } from "@/components/admin/action-form";
@@ -41,9 +41,10 @@ export default async function Page({
   if (!dataset) notFound();
   const prompt = getPromptDetail(db, dataset.id, promptId, runId, { acceptedOnly });
   if (!prompt) notFound();
-  const history = promptReviewHistory(db, prompt.id);
-  const gold = goldOf(db, prompt.id);
-  const edits = revisionCounts(db, prompt.id);
+  const store = getStore();
+  const history = await promptReviewHistory(store, prompt.id);
+  const gold = await goldOf(store, prompt.id);
+  const edits = await revisionCounts(store, prompt.id);
   const nextToReview = nextPromptToReview(db, dataset.id, prompt.id);
 
   const label = labelsByResponseId(prompt.responses);
