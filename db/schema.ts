@@ -114,7 +114,7 @@ export const stagedAnnotations = sqliteTable(
     annotatorId: integer("annotator_id")
       .notNull()
       .references(() => users.id),
-    /** An AnnotationVersion (lib/datasets/writer.ts) with its dates as epoch milliseconds. */
+    /** An AnnotationVersion (db/store/writer.ts) with its dates as epoch milliseconds. */
     version: text("version", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
   },
   (t) => [uniqueIndex("staged_annotations_prompt_annotator").on(t.stagingDatasetId, t.promptId, t.annotatorId)],

@@ -191,7 +191,7 @@ test("reproduce the paper: the button queues the pair; shorter runs of it: on un
     };
     expect(dataset.synthetic).toBe(1);
     const annotator = db
-      // Every external annotator's account is `<name>@external.invalid` (lib/datasets/writer.ts).
+      // Every external annotator's account is `<name>@external.invalid` (db/store/writer.ts).
       .prepare("select external, password_hash from users where email = ?")
       .get("Synthetic ranking (longer is better)@external.invalid") as {
       external: number;

@@ -4,16 +4,21 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { openDatabase, schema, type Db } from "@/db";
+import { sqliteStore, type Store } from "@/db/store";
 import type { QueueOrderName } from "@/lib/domain";
-import { insertPrompt } from "@/lib/datasets/writer";
+import { insertPrompt } from "@/db/store/writer";
 import { syntheticOpennessPrompts } from "@/ml";
 
-/** A migrated SQLite file in a fresh temp folder (`dir`, free for other test files), for unit tests that use the real database. */
-export function openTempDb(): { db: Db; dir: string; cleanup: () => void } {
+/**
+ * A migrated SQLite file in a fresh temp folder (`dir`, free for other test files), and the store
+ * over it, for unit tests that use the real database.
+ */
+export function openTempDb(): { db: Db; store: Store; dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-test-"));
   const db = openDatabase(path.join(dir, "test.db"));
   return {
     db,
+    store: sqliteStore(db),
     dir,
     cleanup: () => {
       db.$client.close();
@@ -157,10 +162,10 @@ export function blankRunSummary(backend: string) {
 }
 
 /**
- * A fresh migrated database (and temp folder) for each test of the file that calls this at its
- * top: read `.db` and `.dir` inside the tests.
+ * A fresh migrated database, its store and a temp folder for each test of the file that calls this
+ * at its top: read `.db`, `.store` and `.dir` inside the tests.
  */
-export function freshDbPerTest(): { readonly db: Db; readonly dir: string } {
+export function freshDbPerTest(): { readonly db: Db; readonly store: Store; readonly dir: string } {
   let current: ReturnType<typeof openTempDb> | null = null;
   beforeEach(() => {
     current = openTempDb();
@@ -172,6 +177,9 @@ export function freshDbPerTest(): { readonly db: Db; readonly dir: string } {
   return {
     get db() {
       return current!.db;
+    },
+    get store() {
+      return current!.store;
     },
     get dir() {
       return current!.dir;

@@ -5,7 +5,7 @@ import type { Db } from "@/db";
 import { schema } from "@/db";
 import type { RankingGroups } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
-import { storedAnnotation, writeAnnotation, type Annotation } from "@/lib/datasets/writer";
+import { storedAnnotation, writeAnnotation, type Annotation } from "@/db/store/writer";
 import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness/scale";
 import {
   promptResponses,

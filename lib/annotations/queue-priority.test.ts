@@ -17,7 +17,7 @@ import {
 } from "@/lib/openness/estimates";
 import type { QueueOrderName } from "@/lib/domain";
 import { datasetSettingsUpdateSchema, updateDatasetSettings } from "@/lib/admin/queries";
-import { writeAnnotation } from "@/lib/datasets/writer";
+import { writeAnnotation } from "@/db/store/writer";
 import { addSimulatedDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;

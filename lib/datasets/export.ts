@@ -4,7 +4,7 @@ import { numeric } from "@/lib/validation";
 import type { Db } from "@/db";
 import type { StoredAnnotation, StoredAnnotator, StoredPrompt, StoredResponse } from "@/db/stored-rows";
 import { bordaConsensus, rankingsW } from "@/lib/annotations/agreement";
-import { EXTERNAL_EMAIL_DOMAIN } from "@/lib/datasets/writer";
+import { EXTERNAL_EMAIL_DOMAIN } from "@/db/store/writer";
 import { acceptedSql } from "@/lib/annotations/review";
 import { AppError } from "@/lib/errors";
 import { promptOpenness } from "@/lib/openness/resolve";

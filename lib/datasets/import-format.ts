@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { z } from "zod";
 import type { RankingGroups } from "@/lib/domain";
-import type { AnnotationVersion, NewPrompt } from "@/lib/datasets/writer";
+import type { AnnotationVersion, NewPrompt } from "@/db/store/writer";
 import { conversationSchema, storedPrompt, type ChatMessage } from "@/lib/datasets/conversation";
 import { MAX_STORED_TEXT_CHARS } from "@/lib/markdown-budget";
 
@@ -182,7 +182,7 @@ export function parseImportLine(raw: string, lineNumber: number): ParsedLine | {
   };
 }
 
-/** What the writer stores for a line's prompt (lib/datasets/writer.ts insertPrompt). */
+/** What the writer stores for a line's prompt (db/store/writer.ts insertPrompt). */
 export function promptToWrite(prompt: LinePrompt): NewPrompt {
   return {
     externalId: prompt.externalId,

@@ -15,7 +15,7 @@ import {
   writeAnnotation,
   type AnnotationVersion,
   type AnnotationWrite,
-} from "@/lib/datasets/writer";
+} from "@/db/store/writer";
 
 /**
  * Where an import's rows wait until the whole file has passed: a dataset of its own, marked

@@ -25,7 +25,7 @@ import {
   StagingDiscardedError,
   type StagingTuning,
 } from "@/lib/datasets/import-staging";
-import { ensureExternalAnnotator, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
+import { ensureExternalAnnotator, insertPrompt, writeAnnotation } from "@/db/store/writer";
 import { plural } from "@/lib/utils";
 import { readPreferenceFile, type ImportFormat } from "@/lib/datasets/preference-files";
 

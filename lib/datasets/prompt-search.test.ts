@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
 import { datasetAgreement, getDataset, getDatasetProgress, histogramBins } from "@/lib/datasets/queries";
 import { importJsonlFile } from "@/lib/datasets/import";
-import { moveStagedPrompts } from "@/lib/datasets/writer";
+import { moveStagedPrompts } from "@/db/store/writer";
 import {
   cursorQueries,
   parsePromptSearch,

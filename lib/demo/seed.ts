@@ -8,7 +8,7 @@ import { datasetSettingsSchema, readLinesSync } from "@/lib/datasets/import";
 // Namespaced, so that every step of the seed below is visibly the import's own.
 import * as importFormat from "@/lib/datasets/import-format";
 import type { LineError } from "@/lib/datasets/import-format";
-import { insertDataset, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
+import { insertDataset, insertPrompt, writeAnnotation } from "@/db/store/writer";
 
 /** The demo accounts by email, created where missing. */
 export function ensureDemoAccounts(db: Db): Map<string, number> {

@@ -8,7 +8,7 @@ import {
   storedOpennessEstimates,
 } from "@/lib/openness/estimates";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
-import { writeAnnotation } from "@/lib/datasets/writer";
+import { writeAnnotation } from "@/db/store/writer";
 import { addSimulatedDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;

@@ -10,7 +10,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { schema } from "@/db";
 import { HELD_OUT_ID_PREFIX, syntheticLengthSplit, type TrainingPrompt } from "@/ml";
-import { ensureExternalAnnotator, insertDataset, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
+import { ensureExternalAnnotator, insertDataset, insertPrompt, writeAnnotation } from "@/db/store/writer";
 import { requestRun } from "@/lib/runs/request-run";
 import type { RunRow } from "@/lib/runs/schemas";
 

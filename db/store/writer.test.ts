@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { schema, type Db } from "@/db";
 import { saveAnnotation } from "@/lib/annotations/annotations";
 import { importJsonlFile } from "@/lib/datasets/import";
-import { EXTERNAL_EMAIL_DOMAIN, insertDataset, insertPrompt, writeAnnotation } from "@/lib/datasets/writer";
+import { EXTERNAL_EMAIL_DOMAIN, insertDataset, insertPrompt, writeAnnotation } from "@/db/store/writer";
 import { ensureSyntheticLengthDataset } from "@/lib/runs/repro";
 import { addUser, freshDbPerTest } from "@/lib/test-fixtures";
 

@@ -1,0 +1,54 @@
+/**
+ * The data-access layer: one store per area (queue, annotations, …), each an interface of async
+ * methods with its SQLite implementation beside it, aggregated here into one `Store` with the one
+ * transaction primitive. lib/ keeps the domain rules and reaches the database only through a Store;
+ * the SQL lives in db/store/.
+ */
+import type { Db } from "../index";
+import { sqliteConnection, throughConnection, type TransactionIntent, type TransactionOptions } from "./transaction";
+import { sqliteAnnotationStore, type AnnotationStore } from "./annotations";
+import { sqliteQualityStore, type QualityStore } from "./quality";
+import { sqliteQueueStore, type QueueStore } from "./queue";
+import { sqliteReviewStore, type ReviewStore } from "./review";
+
+export type { TransactionIntent, TransactionOptions } from "./transaction";
+
+export interface Store {
+  readonly annotations: AnnotationStore;
+  readonly quality: QualityStore;
+  readonly queue: QueueStore;
+  readonly review: ReviewStore;
+  /**
+   * Runs `work` in one write transaction with the stated intent (see TransactionIntent), and
+   * resolves with its value once committed; rolls back and rejects when `work` rejects. `work` does
+   * all its reads and writes through `tx`.
+   */
+  transaction<T>(intent: TransactionIntent, work: (tx: Store) => Promise<T>, options?: TransactionOptions): Promise<T>;
+}
+
+const handles = new WeakMap<Store, Db>();
+
+/** The SQLite store over one connection (every store of a connection shares its transactions). */
+export function sqliteStore(db: Db): Store {
+  const connection = sqliteConnection(db.$client);
+  const store: Store = {
+    annotations: throughConnection<AnnotationStore>(connection, sqliteAnnotationStore(db)),
+    quality: throughConnection<QualityStore>(connection, sqliteQualityStore(db)),
+    queue: throughConnection<QueueStore>(connection, sqliteQueueStore(db)),
+    review: throughConnection<ReviewStore>(connection, sqliteReviewStore(db)),
+    // One connection: the transaction's statements are the store's own, told apart by async context.
+    transaction: (intent, work, options) => connection.transaction(intent, () => work(store), options),
+  };
+  handles.set(store, db);
+  return store;
+}
+
+/**
+ * The SQLite handle under a store, for lib/ code not yet moved behind a store (each use goes when
+ * its callee is converted). Throws for a store of another backend.
+ */
+export function sqliteDbOf(store: Store): Db {
+  const db = handles.get(store);
+  if (!db) throw new Error("This store is not a SQLite one.");
+  return db;
+}
