@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../db/index";
+import { sqliteStore } from "../db/store";
 import { claimRun } from "../lib/runs/lifecycle";
 import { runDashboard } from "../lib/runs/dashboard";
 import { REPRO, reproducePaper } from "../lib/runs/repro";
@@ -51,18 +52,19 @@ export async function run(argv: string[]): Promise<void> {
       .prepare("insert into users (email, name, role) values ('bench@bench.local', 'Bench', 'researcher') returning id")
       .get() as { id: number };
     const startedAt = performance.now();
-    const { log, conditioned } = reproducePaper(db, userId, { steps });
+    const store = sqliteStore(db);
+    const { log, conditioned } = await reproducePaper(store, userId, { steps });
     const datasetSeconds = (performance.now() - startedAt) / 1000;
     const rows = [];
     for (const [utility, queued] of [
       ["log", log],
       ["conditioned", conditioned],
     ] as const) {
-      claimRun(db, queued.id, process.pid);
+      await claimRun(store, queued.id, process.pid);
       const trainStart = performance.now();
-      const outcome = await executeRun(db, queued.id);
+      const outcome = await executeRun(store, queued.id);
       const seconds = (performance.now() - trainStart) / 1000;
-      const held = runDashboard(db, queued.id)?.splits.test;
+      const held = (await runDashboard(store, queued.id))?.splits.test;
       rows.push({
         utility,
         outcome,

@@ -13,6 +13,7 @@ import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { buildIfNeeded } from "./prepare";
 import { openDatabase } from "../db/index";
+import { sqliteStore } from "../db/store";
 import { createUser } from "../lib/auth/users";
 import { createApiToken } from "../lib/admin/queries";
 import { ensureSyntheticLengthDataset } from "../lib/runs/repro";
@@ -95,7 +96,7 @@ async function main(): Promise<number> {
     password,
   });
   const { token } = createApiToken(db, { userId: researcher.id, name: "python lane" });
-  const dataset = ensureSyntheticLengthDataset(db, DATASET_PROMPTS, 1);
+  const dataset = await ensureSyntheticLengthDataset(sqliteStore(db), DATASET_PROMPTS, 1);
   db.$client.close();
 
   // PYTHON_TEST_PORT pins the port (e.g. to stay in a range of one's own); any free one otherwise.

@@ -145,7 +145,7 @@ describe("review workflow", () => {
     });
   });
 
-  it("restricts exports, the consensus and training to accepted annotations when asked", () => {
+  it("restricts exports, the consensus and training to accepted annotations when asked", async () => {
     const { dataset, prompts } = addDataset(temp.db, { promptCount: 2, perPrompt: 2 });
     const reviewer = addUser(temp.db, "rev", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
@@ -182,13 +182,15 @@ describe("review workflow", () => {
     });
 
     const assume = { policy: "assume", value: 0.5 } as const;
-    expect(loadTrainingPrompts(temp.db, dataset.id, assume).prompts.map((p) => p.rankings.length)).toEqual([2, 1]);
-    expect(loadTrainingPrompts(temp.db, dataset.id, assume, { acceptedOnly: true }).prompts).toEqual([
+    expect((await loadTrainingPrompts(temp.store, dataset.id, assume)).prompts.map((p) => p.rankings.length)).toEqual([
+      2, 1,
+    ]);
+    expect((await loadTrainingPrompts(temp.store, dataset.id, assume, { acceptedOnly: true })).prompts).toEqual([
       expect.objectContaining({ id: String(prompts[0]!.id), rankings: [[[String(a)], [String(b)]]] }),
     ]);
     // Once the accepted annotation is edited, it is no longer accepted: it waits for review again.
     annotate(temp.db.select().from(schema.annotations).get()!.annotatorId, prompts[0]!.id, [[b], [a]]);
-    expect(loadTrainingPrompts(temp.db, dataset.id, assume, { acceptedOnly: true }).prompts).toEqual([]);
+    expect((await loadTrainingPrompts(temp.store, dataset.id, assume, { acceptedOnly: true })).prompts).toEqual([]);
     expect(getDataset(temp.db, "demo")!.rankingMode).toBe("ranking");
   });
 });

@@ -25,7 +25,7 @@ import {
   trainRewardModel,
   UTILITY_NAMES,
 } from "@/ml";
-import { getDb } from "../../lib/db";
+import { getDb, getStore } from "../../lib/db";
 import { getDataset } from "../../lib/datasets/queries";
 import { slugSchema } from "../../lib/datasets/import";
 import { describeZodError } from "../../lib/http/body";
@@ -65,13 +65,17 @@ export function dataset(job: Pick<Job, "prompts" | "testPrompts" | "seed">): {
 }
 
 /** `--dataset SLUG`: the experiment's prompts as a dataset of the database (a new slug only). */
-function writeDataset(slug: string, job: Pick<Job, "prompts" | "testPrompts" | "seed">, json: boolean): void {
+async function writeDataset(
+  slug: string,
+  job: Pick<Job, "prompts" | "testPrompts" | "seed">,
+  json: boolean,
+): Promise<void> {
   const parsedSlug = slugSchema.safeParse(slug);
   if (!parsedSlug.success) throw new Error(`--dataset: ${describeZodError(parsedSlug.error)}`);
   const db = getDb();
   if (getDataset(db, slug)) throw new Error(`There is already a dataset "${slug}"; name a new one.`);
   const { all, testIds } = dataset(job);
-  const written = writeSyntheticDataset(db, slug, all, { seed: job.seed, heldOut: new Set(testIds) });
+  const written = await writeSyntheticDataset(getStore(), slug, all, { seed: job.seed, heldOut: new Set(testIds) });
   const shown = { dataset: written.slug, prompts: all.length, heldOutTemplates: testIds.length, seed: job.seed };
   console.log(
     json
@@ -229,7 +233,7 @@ export async function run(argv: string[]): Promise<void> {
   };
   if (!Number.isFinite(base.gamma) || Math.abs(base.gamma) > 5) throw new Error("--gamma must be a number in [-5, 5]");
   if (values.dataset !== undefined) {
-    writeDataset(values.dataset, base, values.json);
+    await writeDataset(values.dataset, base, values.json);
     return;
   }
   const parallel = values.parallel
