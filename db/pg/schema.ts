@@ -2,7 +2,7 @@
  * The PostgreSQL schema: db/schema.ts table by table, same table and column names, so that every
  * row type (`$inferSelect`) is the same on both backends (db/pg/schema.test.ts checks it). The
  * comments on what each table and column means live in db/schema.ts; here only how a column maps:
- * - SQLite's 8-byte REAL is `double precision` (PostgreSQL's `real` is 4 bytes);
+ * - SQLite's 8-byte REAL is `double precision` (PostgreSQL's `real` is 4 bytes), NaN written as NULL;
  * - booleans stored as 0/1 are `boolean`;
  * - epoch-millisecond integers are `timestamptz(3)`: the same instants to the millisecond, as Dates;
  * - JSON text is `json`, not `jsonb`: it keeps the text as written, so a user's metadata keeps its
@@ -15,7 +15,6 @@ import { relations, sql } from "drizzle-orm";
 import {
   boolean,
   customType,
-  doublePrecision,
   index,
   integer,
   json,
@@ -36,6 +35,16 @@ const instant = (name: string) => timestamp(name, { withTimezone: true, precisio
 const createdAt = (name = "created_at") => instant(name).notNull().defaultNow();
 
 const id = () => integer("id").primaryKey().generatedByDefaultAsIdentity();
+
+/**
+ * SQLite stores a NaN written to a REAL as NULL; PostgreSQL would keep it as NaN, which sorts above
+ * every number and falls in a histogram's top bin. Written through drizzle, NaN is NULL here too.
+ */
+const double = customType<{ data: number; driverData: number | null }>({
+  dataType: () => "double precision",
+  toDriver: (value) => (Number.isNaN(value) ? null : value),
+  fromDriver: (value) => Number(value),
+});
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
@@ -121,10 +130,10 @@ export const prompts = pgTable(
     externalId: text("external_id").notNull(),
     text: text("text").notNull(),
     messages: json("messages").$type<{ role: "system" | "user" | "assistant"; content: string }[]>(),
-    openness: doublePrecision("openness"),
+    openness: double("openness"),
     metadata: json("metadata").$type<Record<string, unknown>>(),
     annotationCount: integer("annotation_count").notNull().default(0),
-    queuePriority: doublePrecision("queue_priority"),
+    queuePriority: double("queue_priority"),
     gold: json("gold").$type<GoldAnswer>(),
     createdAt: createdAt(),
   },
@@ -183,7 +192,7 @@ export const annotations = pgTable(
       .notNull()
       .references(() => users.id),
     ranking: json("ranking").$type<RankingGroups>().notNull(),
-    openness: doublePrecision("openness"),
+    openness: double("openness"),
     notRankable: boolean("not_rankable").notNull().default(false),
     notRankableReason: text("not_rankable_reason"),
     comment: text("comment"),
@@ -205,7 +214,7 @@ export const annotationRevisions = pgTable(
       .notNull()
       .references(() => annotations.id, { onDelete: "cascade" }),
     ranking: json("ranking").$type<RankingGroups>().notNull(),
-    openness: doublePrecision("openness"),
+    openness: double("openness"),
     notRankable: boolean("not_rankable").notNull(),
     notRankableReason: text("not_rankable_reason"),
     comment: text("comment"),
@@ -247,10 +256,10 @@ export const promptStats = pgTable(
     stale: boolean("stale").notNull().default(true),
     annotations: integer("annotations").notNull().default(0),
     rankings: integer("rankings").notNull().default(0),
-    kendallW: doublePrecision("kendall_w"),
-    meanTauB: doublePrecision("mean_tau_b"),
-    meanOpenness: doublePrecision("mean_openness"),
-    openness: doublePrecision("openness"),
+    kendallW: double("kendall_w"),
+    meanTauB: double("mean_tau_b"),
+    meanOpenness: double("mean_openness"),
+    openness: double("openness"),
     notRankable: integer("not_rankable").notNull().default(0),
     commented: integer("commented").notNull().default(0),
     reviewPending: integer("review_pending").notNull().default(0),
@@ -258,9 +267,9 @@ export const promptStats = pgTable(
     reviewRejected: integer("review_rejected").notNull().default(0),
     reviewSentBack: integer("review_sent_back").notNull().default(0),
     alphaCount: integer("alpha_count").notNull().default(0),
-    alphaSum: doublePrecision("alpha_sum").notNull().default(0),
-    alphaSumSquares: doublePrecision("alpha_sum_squares").notNull().default(0),
-    alphaWithin: doublePrecision("alpha_within").notNull().default(0),
+    alphaSum: double("alpha_sum").notNull().default(0),
+    alphaSumSquares: double("alpha_sum_squares").notNull().default(0),
+    alphaWithin: double("alpha_within").notNull().default(0),
   },
   (t) => [
     index("prompt_stats_dataset_w").on(t.datasetId, t.kendallW),
@@ -296,11 +305,11 @@ export const datasetStats = pgTable("dataset_stats", {
   prompts: integer("prompts").notNull().default(0),
   stale: integer("stale").notNull().default(0),
   wCount: integer("w_count").notNull().default(0),
-  wSum: doublePrecision("w_sum").notNull().default(0),
+  wSum: double("w_sum").notNull().default(0),
   alphaCount: integer("alpha_count").notNull().default(0),
-  alphaSum: doublePrecision("alpha_sum").notNull().default(0),
-  alphaSumSquares: doublePrecision("alpha_sum_squares").notNull().default(0),
-  alphaWithin: doublePrecision("alpha_within").notNull().default(0),
+  alphaSum: double("alpha_sum").notNull().default(0),
+  alphaSumSquares: double("alpha_sum_squares").notNull().default(0),
+  alphaWithin: double("alpha_within").notNull().default(0),
   alphaUnits: integer("alpha_units").notNull().default(0),
   reviewPending: integer("review_pending").notNull().default(0),
   reviewAccepted: integer("review_accepted").notNull().default(0),
@@ -333,7 +342,7 @@ export const datasetAnnotators = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     annotations: integer("annotations").notNull().default(0),
     compared: integer("compared").notNull().default(0),
-    tauSum: doublePrecision("tau_sum").notNull().default(0),
+    tauSum: double("tau_sum").notNull().default(0),
     durations: integer("durations").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.datasetId, t.annotatorId] })],
@@ -345,7 +354,7 @@ export const opennessEstimateSummaries = pgTable("openness_estimate_summaries", 
     .references(() => datasets.id, { onDelete: "cascade" }),
   version: text("version").notNull(),
   taggedPrompts: integer("tagged_prompts").notNull(),
-  tagSd: doublePrecision("tag_sd").notNull(),
+  tagSd: double("tag_sd").notNull(),
   unavailable: text("unavailable"),
   evaluation: json("evaluation"),
   computedAt: instant("computed_at").notNull(),
@@ -358,8 +367,8 @@ export const opennessEstimates = pgTable(
       .primaryKey()
       .references(() => prompts.id, { onDelete: "cascade" }),
     datasetId: integer("dataset_id").notNull(),
-    estimate: doublePrecision("estimate").notNull(),
-    sd: doublePrecision("sd").notNull(),
+    estimate: double("estimate").notNull(),
+    sd: double("sd").notNull(),
   },
   (t) => [index("openness_estimates_dataset").on(t.datasetId)],
 );
@@ -373,7 +382,7 @@ export const annotationAgreement = pgTable(
     promptId: integer("prompt_id").notNull(),
     datasetId: integer("dataset_id").notNull(),
     annotatorId: integer("annotator_id").notNull(),
-    tau: doublePrecision("tau"),
+    tau: double("tau"),
     durationMs: integer("duration_ms"),
   },
   (t) => [
@@ -430,7 +439,7 @@ export const trainingRuns = pgTable(
     name: text("name"),
     config: json("config").$type<Record<string, unknown>>().notNull(),
     status: text("status", { enum: RUN_STATUSES }).notNull().default("queued"),
-    progress: doublePrecision("progress").notNull().default(0),
+    progress: double("progress").notNull().default(0),
     error: text("error"),
     summary: json("summary").$type<Record<string, unknown>>(),
     weights: bytea("weights"),
@@ -452,8 +461,8 @@ export const runMetrics = pgTable(
       .references(() => trainingRuns.id, { onDelete: "cascade" }),
     step: integer("step").notNull(),
     split: text("split", { enum: sqlite.runMetrics.split.enumValues }).notNull(),
-    loss: doublePrecision("loss"),
-    accuracy: doublePrecision("accuracy"),
+    loss: double("loss"),
+    accuracy: double("accuracy"),
   },
   (t) => [primaryKey({ columns: [t.runId, t.step, t.split] })],
 );
@@ -468,8 +477,8 @@ export const runRewards = pgTable(
       .notNull()
       .references(() => responses.id, { onDelete: "cascade" }),
     split: text("split", { enum: sqlite.runRewards.split.enumValues }).notNull(),
-    reward: doublePrecision("reward").notNull(),
-    openness: doublePrecision("openness"),
+    reward: double("reward").notNull(),
+    openness: double("openness"),
   },
   (t) => [primaryKey({ columns: [t.runId, t.responseId] })],
 );
