@@ -345,6 +345,7 @@ describe.skipIf(!postgresBin)("the PostgreSQL derived tables, against SQLite's t
       "dataset_annotators_on_agreement",
       "dataset_annotators_on_annotation_insert_delete",
       "dataset_annotators_on_annotation_move",
+      "dataset_annotators_on_prompt_delete",
       "dataset_stats_on_prompt_stats",
       "prompt_moves_dataset",
       "prompt_stats_on_annotation_change",
@@ -572,6 +573,11 @@ describe.skipIf(!postgresBin)("the PostgreSQL derived tables, against SQLite's t
 
     await both((s) => refresh(s, 5, { w: [0.3, 0.3, 0.3, null], tau: [0.2, 0.2, -1] }));
     await expectSameDerivedTables("refreshed with ties");
+
+    // A prompt deleted alone: its annotations go by the cascade, and its annotators' counts with them.
+    const annotated = (await lite.rows("annotations")).find((a) => a.promptId !== promptIds[0])!.promptId;
+    await both((s) => s.remove("prompts", { id: annotated }));
+    await expectSameDerivedTables("a prompt deleted");
 
     // A dataset deleted the way the app does it: its prompts in batches, then the row.
     await both(async (s) => {

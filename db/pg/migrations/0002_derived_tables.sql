@@ -1,5 +1,5 @@
 -- The derived tables, kept by triggers whoever writes, exactly as SQLite's migrations keep them
--- (db/migrations 0003, 0005, 0009 and 0012; db/pg/derived-tables.test.ts replays the same writes on
+-- (db/migrations 0003, 0005, 0009, 0012 and 0017; db/pg/derived-tables.test.ts replays the same writes on
 -- both and compares). One function per rule; the triggers below only say when each runs.
 -- Where SQLite's dialect differs: booleans are cast to 0/1 where they count; conflict targets are
 -- spelled out; a decrement is an UPDATE (never an insert, which a cascade from a deleted dataset
@@ -166,16 +166,19 @@ CREATE TRIGGER dataset_stats_on_prompt_stats AFTER INSERT OR UPDATE OR DELETE ON
 
 -- dataset_annotators.annotations: each annotator's annotations per dataset, following an
 -- annotation to another prompt or annotator and a prompt to another dataset (a staged import's
--- swap, moveStagedPrompts in lib/datasets/writer.ts).
+-- swap, moveStagedPrompts in lib/datasets/writer.ts) or out of the database.
 CREATE FUNCTION dataset_annotators_count() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_TABLE_NAME = 'prompts' THEN
     UPDATE dataset_annotators SET annotations = annotations - 1
-      WHERE dataset_id = OLD.dataset_id AND annotator_id IN (SELECT annotator_id FROM annotations WHERE prompt_id = NEW.id);
-    INSERT INTO dataset_annotators AS d (dataset_id, annotator_id, annotations)
-      SELECT NEW.dataset_id, annotator_id, 1 FROM annotations WHERE prompt_id = NEW.id
-      ON CONFLICT (dataset_id, annotator_id) DO UPDATE SET annotations = d.annotations + 1;
-    RETURN NULL;
+      WHERE dataset_id = OLD.dataset_id AND annotator_id IN (SELECT annotator_id FROM annotations WHERE prompt_id = OLD.id);
+    IF TG_OP = 'UPDATE' THEN
+      INSERT INTO dataset_annotators AS d (dataset_id, annotator_id, annotations)
+        SELECT NEW.dataset_id, annotator_id, 1 FROM annotations WHERE prompt_id = NEW.id
+        ON CONFLICT (dataset_id, annotator_id) DO UPDATE SET annotations = d.annotations + 1;
+    END IF;
+    -- Lets the delete go ahead (a BEFORE trigger); an AFTER trigger's result is ignored.
+    RETURN OLD;
   END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     UPDATE dataset_annotators SET annotations = annotations - 1
@@ -198,6 +201,11 @@ CREATE TRIGGER dataset_annotators_on_annotation_move AFTER UPDATE OF prompt_id, 
 --> statement-breakpoint
 CREATE TRIGGER prompt_moves_dataset AFTER UPDATE OF dataset_id ON prompts
   FOR EACH ROW WHEN (OLD.dataset_id <> NEW.dataset_id) EXECUTE FUNCTION dataset_annotators_count();
+--> statement-breakpoint
+-- A deleted prompt's annotations go by the cascade, after the prompt row, when their own trigger no
+-- longer finds its dataset: the prompt takes its annotators' counts back first (as SQLite's 0017).
+CREATE TRIGGER dataset_annotators_on_prompt_delete BEFORE DELETE ON prompts
+  FOR EACH ROW EXECUTE FUNCTION dataset_annotators_count();
 --> statement-breakpoint
 
 -- dataset_annotators' agreement sums, over annotation_agreement (written and deleted, never updated).
