@@ -19,7 +19,7 @@ import * as pgSchema from "@/db/pg/schema";
 import { NO_POSTGRES_MESSAGE, postgresBinDir, startTestCluster, type TestCluster } from "@/db/pg/test-cluster";
 import * as sqliteSchema from "@/db/schema";
 import { likePattern } from "@/lib/datasets/prompt-search";
-import { STATS_HISTOGRAMS } from "@/lib/datasets/prompt-stats";
+import { HISTOGRAM_BINS, STATS_HISTOGRAMS, statsBin } from "@/lib/datasets/prompt-stats";
 
 const PG_MIGRATIONS = path.join(process.cwd(), "db", "pg", "migrations");
 
@@ -133,13 +133,6 @@ function random(seed: number) {
   };
 }
 
-/** The bin SQLite's CAST and the PL/pgSQL both compute, from STATS_HISTOGRAMS: truncation toward zero. */
-function expectedBin(metric: keyof typeof STATS_HISTOGRAMS, value: number): number {
-  const { from, to } = STATS_HISTOGRAMS[metric];
-  const bin = Math.trunc((value - from) / ((to - from) / 10));
-  return Number.isNaN(bin) ? 9 : Math.min(9, Math.max(0, bin));
-}
-
 const round = (x: number) => Math.round(x * 1e9) / 1e9;
 function normalise(rows: object[], key: (row: never) => string): unknown[] {
   return rows
@@ -213,7 +206,7 @@ async function recompute(side: Side) {
     stats.flatMap((s) =>
       (["kendall_w", "mean_tau_b"] as const).flatMap((metric) => {
         const value = metric === "kendall_w" ? s.kendallW : s.meanTauB;
-        return value === null ? [] : [`${s.datasetId}/${metric}/${expectedBin(metric, value)}`];
+        return value === null ? [] : [`${s.datasetId}/${metric}/${statsBin(metric, value)}`];
       }),
     ),
     (k) => k,
@@ -626,11 +619,11 @@ describe.skipIf(!postgresBin)("the PostgreSQL derived tables, against SQLite's t
     // The cases tell truncation from rounding: a bin by ::integer (rounding) would differ for some.
     const rounded = (metric: keyof typeof cases, v: number) => {
       const { from, to } = STATS_HISTOGRAMS[metric];
-      return Math.min(9, Math.max(0, Math.round((v - from) / ((to - from) / 10))));
+      return Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.round((v - from) / ((to - from) / HISTOGRAM_BINS))));
     };
     expect(
       Object.entries(cases).some(([metric, values]) =>
-        values.some((v) => rounded(metric as keyof typeof cases, v) !== expectedBin(metric as keyof typeof cases, v)),
+        values.some((v) => rounded(metric as keyof typeof cases, v) !== statsBin(metric as keyof typeof cases, v)),
       ),
     ).toBe(true);
     for (const [metric, values] of Object.entries(cases) as [keyof typeof cases, readonly number[]][]) {
@@ -643,7 +636,7 @@ describe.skipIf(!postgresBin)("the PostgreSQL derived tables, against SQLite's t
             .filter((b) => b.datasetId === datasetId && b.prompts !== 0)
             .map((b) => ({ metric: b.metric, bin: b.bin, prompts: b.prompts }));
         });
-        expect(bins, `${metric} = ${value}`).toEqual([{ metric, bin: expectedBin(metric, value), prompts: 1 }]);
+        expect(bins, `${metric} = ${value}`).toEqual([{ metric, bin: statsBin(metric, value), prompts: 1 }]);
       }
     }
   });

@@ -8,9 +8,9 @@
 -- rule below adds and subtracts, so the order does not change the sums, and none reads a row its
 -- own statement changes.
 
--- The histogram bin of a prompt_stats value: ten bins over the metric's range in STATS_HISTOGRAMS
--- (lib/datasets/prompt-stats.ts), kendall_w over [0, 1], mean_tau_b over [-1, 1]; the top edge and
--- anything outside go to the end bins.
+-- The histogram bin of a prompt_stats value, as statsBin in lib/datasets/prompt-stats.ts defines it
+-- (ten bins, kendall_w over [0, 1], mean_tau_b over [-1, 1]; the top edge and anything outside in
+-- the end bins); db/pg/derived-tables.test.ts holds this to statsBin on the edges.
 CREATE FUNCTION stats_bin(metric text, value double precision) RETURNS integer
 LANGUAGE sql IMMUTABLE STRICT AS $$
   SELECT least(9, greatest(0, trunc(CASE metric
