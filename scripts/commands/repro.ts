@@ -5,6 +5,7 @@
  * core by default). With --out, writes DIR/rewards.jsonl, one line per prompt and utility:
  * {"prompt_id","prompt","utility","split","openness","rewards":[8, in the true order, best first]}.
  */
+import { readTextFile } from "../dispatch";
 import { fork } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -175,7 +176,7 @@ export async function run(argv: string[]): Promise<void> {
   if (judgeAt >= 0) {
     const file = argv[judgeAt + 1];
     if (!file) throw new Error("--judge needs the rewards.jsonl a repro --out wrote");
-    printReproTable(judgeReproFile(fs.readFileSync(file, "utf8")));
+    printReproTable(judgeReproFile(readTextFile(file)));
     return;
   }
   const { values } = parseArgs({
