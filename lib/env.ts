@@ -11,8 +11,9 @@ import { z } from "zod";
 const envSchema = z.object({
   DATABASE_PATH: z.string().min(1).default("./data/octorank.db"),
   /**
-   * postgres://user:password@host:port/database for a PostgreSQL database (db/pg) that several
-   * servers can share; unset, the server keeps its data in the SQLite file at DATABASE_PATH.
+   * postgres://user:password@host:port/database: the PostgreSQL database db/pg/index.ts opens. The
+   * server does not read it yet (its PostgreSQL store is still to come, issue 24): it keeps its data
+   * in the SQLite file at DATABASE_PATH either way.
    */
   DATABASE_URL: z
     .string()
