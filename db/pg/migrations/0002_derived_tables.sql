@@ -1,5 +1,5 @@
 -- The derived tables, kept by triggers whoever writes, exactly as SQLite's migrations keep them
--- (db/migrations 0003, 0005, 0009, 0012 and 0017; db/pg/derived-tables.test.ts replays the same writes on
+-- (db/migrations 0003, 0005, 0009, 0012 and 0017; db/pg/postgres.test.ts replays the same writes on
 -- both and compares). One function per rule; the triggers below only say when each runs.
 -- Where SQLite's dialect differs: booleans are cast to 0/1 where they count; conflict targets are
 -- spelled out; a decrement is an UPDATE (never an insert, which a cascade from a deleted dataset
@@ -10,7 +10,7 @@
 
 -- The histogram bin of a prompt_stats value, as statsBin in lib/datasets/prompt-stats.ts defines it
 -- (ten bins, kendall_w over [0, 1], mean_tau_b over [-1, 1]; the top edge and anything outside in
--- the end bins); db/pg/derived-tables.test.ts holds this to statsBin on the edges.
+-- the end bins); db/pg/postgres.test.ts holds this to statsBin on the edges.
 CREATE FUNCTION stats_bin(metric text, value double precision) RETURNS integer
 LANGUAGE sql IMMUTABLE STRICT AS $$
   SELECT least(9, greatest(0, trunc(CASE metric

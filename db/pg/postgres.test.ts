@@ -1,27 +1,25 @@
 /**
- * The PostgreSQL triggers (db/pg/migrations/0002_derived_tables.sql) against SQLite's: the same
- * writes, done through each backend's schema on a temp SQLite file and on a throwaway PostgreSQL
- * cluster, must leave every derived table the same on both, and the same as a recompute from the
- * base rows.
+ * The PostgreSQL backend on a throwaway cluster (db/pg/test-cluster.ts): opening and migrating
+ * (db/pg/index.ts), and the triggers (db/pg/migrations/0002_derived_tables.sql) against SQLite's:
+ * the same writes, done through each backend's schema on a temp SQLite file and on PostgreSQL, must
+ * leave every derived table the same on both, and the same as a recompute from the base rows.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { and, eq, inArray, is, type Column, type SQL } from "drizzle-orm";
-import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import { migrate } from "drizzle-orm/node-postgres/migrator";
+import { type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { getTableConfig, PgTable, type PgColumn } from "drizzle-orm/pg-core";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "@/db";
+import { openPostgres, PG_MIGRATIONS_FOLDER } from "@/db/pg";
 import * as pgSchema from "@/db/pg/schema";
 import { NO_POSTGRES_MESSAGE, postgresBinDir, startTestCluster, type TestCluster } from "@/db/pg/test-cluster";
 import * as sqliteSchema from "@/db/schema";
 import { likePattern } from "@/lib/datasets/prompt-search";
 import { HISTOGRAM_BINS, STATS_HISTOGRAMS, statsBin } from "@/lib/datasets/prompt-stats";
-
-const PG_MIGRATIONS = path.join(process.cwd(), "db", "pg", "migrations");
 
 type TableName = {
   [K in keyof typeof pgSchema]: (typeof pgSchema)[K] extends PgTable ? K : never;
@@ -291,7 +289,7 @@ function expectRecomputed(held: Derived, base: Awaited<ReturnType<typeof recompu
 const postgresBin = postgresBinDir();
 if (!postgresBin) console.warn(NO_POSTGRES_MESSAGE);
 
-describe.skipIf(!postgresBin)("the PostgreSQL derived tables, against SQLite's triggers", () => {
+describe.skipIf(!postgresBin)("the PostgreSQL backend", () => {
   let cluster: TestCluster;
   let pool: pg.Pool;
   let folder: string;
@@ -301,12 +299,12 @@ describe.skipIf(!postgresBin)("the PostgreSQL derived tables, against SQLite's t
 
   beforeAll(async () => {
     cluster = await startTestCluster();
-    pool = new pg.Pool({ connectionString: cluster.url, max: 2 });
-    await migrate(drizzle(pool), { migrationsFolder: PG_MIGRATIONS });
+    const postgres = await openPostgres(cluster.url, { maxConnections: 3 });
+    pool = postgres.$client;
     folder = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-parity-"));
     sqliteDb = openDatabase(path.join(folder, "octorank.db"));
     lite = sqliteSide(sqliteDb);
-    post = pgSide(drizzle(pool, { schema: pgSchema }));
+    post = pgSide(postgres);
   });
 
   afterAll(async () => {
@@ -314,6 +312,42 @@ describe.skipIf(!postgresBin)("the PostgreSQL derived tables, against SQLite's t
     sqliteDb?.$client.close();
     cluster?.stop();
     if (folder) fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  /** A new empty database on the cluster, and its URL. */
+  async function createDatabase(name: string, options = ""): Promise<string> {
+    await pool.query(`create database ${name} ${options}`);
+    return cluster.url.replace(/\/[^/]*$/, `/${name}`);
+  }
+
+  it("opens from several servers starting together, which apply the migrations once", async () => {
+    const url = await createDatabase("together");
+    const [first, second] = await Promise.all([openPostgres(url), openPostgres(url)]);
+    try {
+      const journal = JSON.parse(fs.readFileSync(path.join(PG_MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8"));
+      const applied = await first.$client.query("select hash from drizzle.__drizzle_migrations");
+      expect(applied.rowCount).toBe(journal.entries.length);
+      expect((await second.$client.query("select count(*)::int as n from prompts")).rows[0].n).toBe(0);
+    } finally {
+      await Promise.all([first.$client.end(), second.$client.end()]);
+    }
+  });
+
+  it("refuses, with what to do, a database whose encoding or ctype cannot hold or search prompts", async () => {
+    const url = await createDatabase("ascii", "encoding 'SQL_ASCII' lc_ctype 'C' lc_collate 'C' template template0");
+    await expect(openPostgres(url)).rejects.toThrow(
+      /encoding is SQL_ASCII, and prompts need UTF8; the database's ctype is C.*createdb --encoding=UTF8/,
+    );
+    const left = await pool.query("select count(*)::int as n from pg_stat_activity where datname = 'ascii'");
+    expect(left.rows[0].n).toBe(0);
+    const tables = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      expect(
+        (await tables.query("select count(*)::int as n from pg_tables where schemaname = 'public'")).rows[0].n,
+      ).toBe(0);
+    } finally {
+      await tables.end();
+    }
   });
 
   it("applies the migrations to an empty database: every table, the trigram extension and the triggers", async () => {
