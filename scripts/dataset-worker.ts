@@ -7,12 +7,16 @@
  *   reward-priorities  scores every prompt with the latest run for the `uncertain-rewards` order
  *                      (lib/annotations/queue-priority.ts).
  */
-import { openDatabase } from "../db/index";
+import { openDatabase, type Db } from "../db/index";
+import { sqliteStore } from "../db/store";
 import { databasePath } from "../lib/env";
 import { storeRewardQueuePriorities } from "../lib/annotations/queue-priority";
 import { computeAndStoreOpennessEstimates } from "../lib/openness/estimates";
 
-const JOBS = { openness: computeAndStoreOpennessEstimates, "reward-priorities": storeRewardQueuePriorities };
+const JOBS = {
+  openness: (db: Db, datasetId: number) => computeAndStoreOpennessEstimates(sqliteStore(db), datasetId),
+  "reward-priorities": storeRewardQueuePriorities,
+};
 
 const [job, id, file] = process.argv.slice(2);
 const datasetId = Number(id);
@@ -24,8 +28,10 @@ if (!job || !(job in JOBS) || !Number.isInteger(datasetId) || datasetId <= 0) {
 }
 // The file of the server that spawned this (its connection's), else the environment's.
 const db = openDatabase(file || databasePath());
-try {
-  JOBS[job as keyof typeof JOBS](db, datasetId);
-} finally {
-  db.$client.close();
-}
+Promise.resolve()
+  .then(() => JOBS[job as keyof typeof JOBS](db, datasetId))
+  .finally(() => db.$client.close())
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });

@@ -4,6 +4,7 @@
  * too (the next server start marks the run failed).
  */
 import { openDatabase } from "../db/index";
+import { sqliteStore } from "../db/store";
 import { databasePath } from "../lib/env";
 import { executeRun } from "../lib/runs/training";
 import { setWorkerPid } from "../lib/runs/lifecycle";
@@ -15,7 +16,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const db = openDatabase(databasePath());
-  setWorkerPid(db, runId, process.pid);
+  const store = sqliteStore(db);
+  await setWorkerPid(store, runId, process.pid);
   const controller = new AbortController();
   // The scheduler cancels with SIGTERM. SIGINT comes from a Ctrl-C in the terminal, which reaches the
   // whole process group: the server is stopping, and nobody canceled the run.
@@ -25,7 +27,7 @@ async function main(): Promise<number> {
   setInterval(() => {
     if (process.ppid !== parent) controller.abort("server-stopped");
   }, 1_000).unref();
-  const outcome = await executeRun(db, runId, { signal: controller.signal });
+  const outcome = await executeRun(store, runId, { signal: controller.signal });
   console.log(`Octorank: run ${runId} ${outcome}`);
   db.$client.close();
   return 0;

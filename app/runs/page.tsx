@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { listRuns, runStatusCounts } from "@/lib/runs/lifecycle";
 
@@ -19,9 +19,9 @@ export const dynamic = "force-dynamic";
 
 export default async function RunsPage() {
   await requirePageUser("researcher", "/runs");
-  const db = getDb();
-  const runs = listRuns(db);
-  const counts = runStatusCounts(db);
+  const store = getStore();
+  const runs = await listRuns(store);
+  const counts = await runStatusCounts(store);
   const finished = runs.filter((r) => r.status === "succeeded");
   return (
     <div className="space-y-6">

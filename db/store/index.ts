@@ -9,9 +9,12 @@ import { sqliteConnection, throughConnection, type TransactionIntent, type Trans
 import { sqliteAdminStore, type AdminStore } from "./admin";
 import { sqliteAuthStore, type AuthStore } from "./auth";
 import { sqliteAnnotationStore, type AnnotationStore } from "./annotations";
+import { sqliteDatasetStore, type DatasetStore } from "./datasets";
+import { sqliteOpennessStore, type OpennessStore } from "./openness";
 import { sqliteQualityStore, type QualityStore } from "./quality";
 import { sqliteQueueStore, type QueueStore } from "./queue";
 import { sqliteReviewStore, type ReviewStore } from "./review";
+import { sqliteRunStore, type RunStore } from "./runs";
 
 export type { TransactionIntent, TransactionOptions } from "./transaction";
 /** Whether a transaction was refused because another process held the write lock past its lockWaitMs. */
@@ -21,9 +24,17 @@ export interface Store {
   readonly admin: AdminStore;
   readonly annotations: AnnotationStore;
   readonly auth: AuthStore;
+  readonly datasets: DatasetStore;
+  readonly openness: OpennessStore;
   readonly quality: QualityStore;
   readonly queue: QueueStore;
   readonly review: ReviewStore;
+  readonly runs: RunStore;
+  /**
+   * How a child process (a background job, an import or run worker) opens this same database: the
+   * SQLite file's path.
+   */
+  readonly location: string;
   /**
    * Runs `work` in one write transaction with the stated intent (see TransactionIntent), and
    * resolves with its value once committed; rolls back and rejects when `work` rejects. `work` does
@@ -41,9 +52,13 @@ export function sqliteStore(db: Db): Store {
     admin: throughConnection<AdminStore>(connection, sqliteAdminStore(db)),
     annotations: throughConnection<AnnotationStore>(connection, sqliteAnnotationStore(db)),
     auth: throughConnection<AuthStore>(connection, sqliteAuthStore(db)),
+    datasets: throughConnection<DatasetStore>(connection, sqliteDatasetStore(db)),
+    openness: throughConnection<OpennessStore>(connection, sqliteOpennessStore(db)),
     quality: throughConnection<QualityStore>(connection, sqliteQualityStore(db)),
     queue: throughConnection<QueueStore>(connection, sqliteQueueStore(db)),
     review: throughConnection<ReviewStore>(connection, sqliteReviewStore(db)),
+    runs: throughConnection<RunStore>(connection, sqliteRunStore(db)),
+    location: db.$client.name,
     // One connection: the transaction's statements are the store's own, told apart by async context.
     transaction: (intent, work, options) => connection.transaction(intent, () => work(store), options),
   };

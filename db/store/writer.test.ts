@@ -93,7 +93,7 @@ describe("external annotators", () => {
       }),
     );
     expect((await importJsonlFile(db, file, { slug: "w" })).ok).toBe(true);
-    ensureSyntheticLengthDataset(db, 8, 1);
+    await ensureSyntheticLengthDataset(fresh.store, 8, 1);
     const external = db.select().from(schema.users).where(eq(schema.users.external, true)).all();
     expect(external).toHaveLength(2);
     for (const user of external) {

@@ -56,7 +56,7 @@ async function untilScored(datasetId: number) {
 
 /** Waits for the child process fitting the dataset's openness estimates to finish. */
 async function untilFitted(datasetId: number) {
-  while (isComputingOpenness(db, datasetId)) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (isComputingOpenness(store, datasetId)) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 describe("queue orders", () => {
@@ -84,13 +84,13 @@ describe("queue orders", () => {
     // Served at once from the priorities there are (none yet); the fit runs in a child process.
     expect(first.status).toBe("prompt");
     expect(priorityVersion()).toBeNull();
-    expect(isComputingOpenness(db, dataset.id)).toBe(true);
+    expect(isComputingOpenness(store, dataset.id)).toBe(true);
     await untilFitted(dataset.id);
-    expect(priorityVersion()).toBe(opennessPriorityVersion(opennessVersion(db, dataset.id)));
+    expect(priorityVersion()).toBe(opennessPriorityVersion(await opennessVersion(store, dataset.id)));
 
     const got = await nextPrompt(store, dataset, addUser(db, "next"));
-    expect(isComputingOpenness(db, dataset.id)).toBe(false);
-    const estimates = datasetOpennessEstimates(db, dataset.id);
+    expect(isComputingOpenness(store, dataset.id)).toBe(false);
+    const estimates = await datasetOpennessEstimates(store, dataset.id);
     expect(estimates.unavailable).toBeNull();
     const byWidth = [...estimates.byPrompt.values()].sort((a, b) => b.posterior!.sd - a.posterior!.sd);
     const widest = byWidth.find((p) => first.status !== "prompt" || p.promptId !== first.prompt.id)!;
@@ -107,15 +107,15 @@ describe("queue orders", () => {
     const { dataset, ids } = await seed(20, "uncertain-openness");
     // Openness: never in this process; a child fits and stores them, once per change of the data.
     expect(refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(true);
-    expect(isComputingOpenness(db, dataset.id)).toBe(true);
+    expect(isComputingOpenness(store, dataset.id)).toBe(true);
     expect(refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
     await untilFitted(dataset.id);
     expect(refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
-    expect(isComputingOpenness(db, dataset.id)).toBe(false);
+    expect(isComputingOpenness(store, dataset.id)).toBe(false);
     // A new tag: the next fit waits for the recompute interval (a busy team tags all the time).
     db.$client.prepare("update annotations set openness = 1 where prompt_id = ?").run(ids[0]);
     expect(refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
-    expect(isComputingOpenness(db, dataset.id)).toBe(false);
+    expect(isComputingOpenness(store, dataset.id)).toBe(false);
     // A new order starts its own worker at once, and only one.
     db.$client.prepare("update datasets set queue_order = 'uncertain-rewards' where id = ?").run(dataset.id);
     expect(refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(true);
@@ -129,7 +129,7 @@ describe("queue orders", () => {
   it("an admin choosing a model order starts its priorities at once, even right after a fit for the page", async () => {
     const { dataset } = await seed(20, "fill");
     // The dataset page fitted the estimates a moment ago, under another order: no priorities written.
-    expect(recomputeOpennessInBackground(db, dataset.id, 0)).toBe(true);
+    expect(recomputeOpennessInBackground(store, dataset.id, 0)).toBe(true);
     await untilFitted(dataset.id);
     expect(priorityVersion(dataset.id)).toBeNull();
     await updateDatasetSettings(
@@ -142,9 +142,9 @@ describe("queue orders", () => {
         queueOrder: "uncertain-openness",
       }),
     );
-    expect(isComputingOpenness(db, dataset.id)).toBe(true);
+    expect(isComputingOpenness(store, dataset.id)).toBe(true);
     await untilFitted(dataset.id);
-    expect(priorityVersion(dataset.id)).toBe(opennessPriorityVersion(opennessVersion(db, dataset.id)));
+    expect(priorityVersion(dataset.id)).toBe(opennessPriorityVersion(await opennessVersion(store, dataset.id)));
   });
 
   it("uncertain-rewards is scored off the request thread: served at once, then every prompt unscored without a run", async () => {

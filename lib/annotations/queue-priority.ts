@@ -11,6 +11,7 @@ import "server-only";
 import path from "node:path";
 import type { Db } from "@/db";
 import { sqliteDbOf, type Store } from "@/db/store";
+import { sqliteOpennessStore } from "@/db/store/openness";
 import type { QueueOrderName } from "@/lib/domain";
 import { loadRewardModel, rewardMargin } from "@/ml";
 import { isBackgroundJobRunning, startBackgroundJob } from "@/lib/process";
@@ -18,7 +19,7 @@ import { storeQueuePriorities } from "@/lib/annotations/queue-priority-store";
 import {
   OPENNESS_RECOMPUTE_MS,
   opennessPriorityVersion,
-  opennessVersion,
+  opennessVersionOf,
   recomputeOpennessInBackground,
 } from "@/lib/openness/estimates";
 
@@ -113,9 +114,11 @@ export function refreshQueuePriorities(
   if (!stored) return false;
   const theirs = stored.v?.startsWith(`${order}:`) ?? false;
   if (order === "uncertain-openness") {
-    if (stored.v === opennessPriorityVersion(opennessVersion(db, datasetId))) return false;
+    // Until this file is converted: the store's read, synchronously (s4-layer converts it).
+    const version = opennessVersionOf(sqliteOpennessStore(db).dataVersion(datasetId));
+    if (stored.v === opennessPriorityVersion(version)) return false;
     // Another order's priorities: start now (the interval only stops a worker that keeps failing from respawning per request).
-    return recomputeOpennessInBackground(db, datasetId, startNow ? 0 : theirs ? OPENNESS_RECOMPUTE_MS : REFRESH_MS);
+    return recomputeOpennessInBackground(store, datasetId, startNow ? 0 : theirs ? OPENNESS_RECOMPUTE_MS : REFRESH_MS);
   }
   if (stored.v === rewardPriorityVersion(latestRunId(db, datasetId))) return false;
   return startBackgroundJob(

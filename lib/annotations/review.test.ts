@@ -187,13 +187,15 @@ describe("review workflow", () => {
     });
 
     const assume = { policy: "assume", value: 0.5 } as const;
-    expect(loadTrainingPrompts(temp.db, dataset.id, assume).prompts.map((p) => p.rankings.length)).toEqual([2, 1]);
-    expect(loadTrainingPrompts(temp.db, dataset.id, assume, { acceptedOnly: true }).prompts).toEqual([
+    expect((await loadTrainingPrompts(temp.store, dataset.id, assume)).prompts.map((p) => p.rankings.length)).toEqual([
+      2, 1,
+    ]);
+    expect((await loadTrainingPrompts(temp.store, dataset.id, assume, { acceptedOnly: true })).prompts).toEqual([
       expect.objectContaining({ id: String(prompts[0]!.id), rankings: [[[String(a)], [String(b)]]] }),
     ]);
     // Once the accepted annotation is edited, it is no longer accepted: it waits for review again.
     await annotate(temp.db.select().from(schema.annotations).get()!.annotatorId, prompts[0]!.id, [[b], [a]]);
-    expect(loadTrainingPrompts(temp.db, dataset.id, assume, { acceptedOnly: true }).prompts).toEqual([]);
+    expect((await loadTrainingPrompts(temp.store, dataset.id, assume, { acceptedOnly: true })).prompts).toEqual([]);
     expect(getDataset(temp.db, "demo")!.rankingMode).toBe("ranking");
   });
 });

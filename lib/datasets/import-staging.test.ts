@@ -13,7 +13,7 @@ import { parsePromptSearch, searchPrompts } from "@/lib/datasets/prompt-search";
 import { getDataset, getDatasetProgress, listDatasets } from "@/lib/datasets/queries";
 import { createRun } from "@/lib/runs/request-run";
 import type { RunRequest } from "@/lib/runs/schemas";
-import { datasetTrainingStats } from "@/lib/runs/training-data";
+import { sqliteRunStore } from "@/db/store/runs";
 import { addDataset, addUser, importedRowCounts, freshDbPerTest, writeJsonl, promptLines } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
@@ -212,7 +212,10 @@ describe("an import in progress", () => {
         fresh: getDataset(d, "fresh"),
         search: searchPrompts(d, target.dataset.id, parsePromptSearch({}), 10_000).rows.length,
         consensus: consensus(d).length,
-        training: datasetTrainingStats(d).map((x) => [x.slug, x.prompts]),
+        // The store's synchronous SQLite read: a view taken inside the import's transaction callback.
+        training: sqliteRunStore(d)
+          .trainingStats()
+          .map((x) => [x.slug, x.prompts]),
         queue: (await queue).map((x) => x.slug),
         freshQueue: await freshQueue,
         mine: await mine,
@@ -243,11 +246,10 @@ describe("an import in progress", () => {
               { id: number } | undefined;
             if (!staging || during.length >= 3) return;
             during.push(view(reader));
-            try {
-              createRun(reader, { datasetId: staging.id } as RunRequest, null, "api");
-            } catch (error) {
-              runOnStaging = error;
-            }
+            // Its read runs at once (no transaction is open on the reader's connection).
+            runOnStaging = createRun(sqliteStore(reader), { datasetId: staging.id } as RunRequest, null, "api").catch(
+              (error: unknown) => error,
+            );
             // A guessed id of a staged prompt takes no annotation before the import lands.
             const staged = reader.$client
               .prepare(
@@ -269,7 +271,7 @@ describe("an import in progress", () => {
       );
       expect(result.ok).toBe(true);
       expect(await Promise.all(during)).toEqual([before, before, before]);
-      expect(String(runOnStaging)).toMatch(/no dataset/);
+      expect(String(await runOnStaging)).toMatch(/no dataset/);
       expect(String(await annotationOnStaging)).toMatch(/There is no prompt/);
     }
     const after = await view(reader);

@@ -9,11 +9,14 @@ import {
 } from "@/lib/openness/estimates";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { writeAnnotation } from "@/db/store/writer";
+import type { Store } from "@/db/store";
 import { addSimulatedDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;
+
+let store: Store;
 const fresh = freshDbPerTest();
-beforeEach(() => ({ db } = fresh));
+beforeEach(() => ({ db, store } = fresh));
 
 /** A real dataset of simulated prompts; the first `tagged` prompts get tags, every prompt gets 2 rankings. */
 function seed(promptCount: number, tagged: number) {
@@ -35,16 +38,16 @@ function seed(promptCount: number, tagged: number) {
 }
 
 describe("dataset openness estimates", () => {
-  it("says why there is no estimate with too few tagged prompts", () => {
+  it("says why there is no estimate with too few tagged prompts", async () => {
     const { datasetId } = seed(12, MIN_TAGGED_FOR_ESTIMATE - 1);
-    const e = datasetOpennessEstimates(db, datasetId);
+    const e = await datasetOpennessEstimates(store, datasetId);
     expect(e.unavailable).toMatch(/at least 8 tagged prompts/);
     expect([...e.byPrompt.values()].every((p) => p.estimate === null)).toBe(true);
   });
 
-  it("estimates untagged prompts from text and rankings, and a run's `estimate` policy trains on them", () => {
+  it("estimates untagged prompts from text and rankings, and a run's `estimate` policy trains on them", async () => {
     const { datasetId, ids, sim } = seed(60, 40);
-    const e = datasetOpennessEstimates(db, datasetId);
+    const e = await datasetOpennessEstimates(store, datasetId);
     expect(e.unavailable).toBeNull();
     expect(e.evaluation?.text.vsMeanTag.mae).not.toBeNull();
     const untagged = ids.slice(40).map((id) => e.byPrompt.get(id)!);
@@ -61,43 +64,43 @@ describe("dataset openness estimates", () => {
     const tagged = e.byPrompt.get(ids[0]!)!;
     expect(tagged.posterior!.sd).toBeLessThan(tagged.estimate!.sd);
 
-    expect(loadTrainingPrompts(db, datasetId, { policy: "exclude" }).prompts).toHaveLength(40);
-    const estimated = loadTrainingPrompts(db, datasetId, { policy: "estimate" });
+    expect((await loadTrainingPrompts(store, datasetId, { policy: "exclude" })).prompts).toHaveLength(40);
+    const estimated = await loadTrainingPrompts(store, datasetId, { policy: "estimate" });
     expect(estimated.prompts).toHaveLength(60);
     expect(estimated.prompts.find((p) => p.id === String(ids[50]))!.openness).toBeCloseTo(
       e.byPrompt.get(ids[50]!)!.estimate!.estimate,
       9,
     );
     // Memoised until the annotations change.
-    expect(datasetOpennessEstimates(db, datasetId)).toBe(e);
+    expect(await datasetOpennessEstimates(store, datasetId)).toBe(e);
     db.$client.prepare("update annotations set openness = 1 where prompt_id = ?").run(ids[59]);
-    expect(datasetOpennessEstimates(db, datasetId)).not.toBe(e);
+    expect(await datasetOpennessEstimates(store, datasetId)).not.toBe(e);
   });
 
-  it("the dataset page reads stored estimates for its prompts, and knows when the data changed since", () => {
+  it("the dataset page reads stored estimates for its prompts, and knows when the data changed since", async () => {
     const { datasetId, ids } = seed(40, 30);
-    const never = storedOpennessEstimates(db, datasetId, ids);
+    const never = await storedOpennessEstimates(store, datasetId, ids);
     expect([never.computedAt, never.current, never.byPrompt.size]).toEqual([null, false, 0]);
     expect(never.unavailable).toMatch(/Being computed/);
 
-    computeAndStoreOpennessEstimates(db, datasetId);
+    await computeAndStoreOpennessEstimates(store, datasetId);
     const page = ids.slice(5, 15);
-    const stored = storedOpennessEstimates(db, datasetId, page);
+    const stored = await storedOpennessEstimates(store, datasetId, page);
     expect(stored.current).toBe(true);
     expect([...stored.byPrompt.keys()].sort((a, b) => a - b)).toEqual(page);
-    const full = datasetOpennessEstimates(db, datasetId);
+    const full = await datasetOpennessEstimates(store, datasetId);
     for (const id of page) expect(stored.byPrompt.get(id)!.estimate).toEqual(full.byPrompt.get(id)!.estimate);
     expect(stored.evaluation).toEqual(JSON.parse(JSON.stringify(full.evaluation)));
     expect(stored.taggedPrompts).toBe(30);
 
     db.$client.prepare("update annotations set openness = 0 where prompt_id = ?").run(ids[0]);
-    expect(storedOpennessEstimates(db, datasetId, page).current).toBe(false);
+    expect((await storedOpennessEstimates(store, datasetId, page)).current).toBe(false);
     // Storing again replaces the old rows rather than adding to them.
-    computeAndStoreOpennessEstimates(db, datasetId);
+    await computeAndStoreOpennessEstimates(store, datasetId);
     const count = db.$client
       .prepare("select count(*) as n from openness_estimates where dataset_id = ?")
       .get(datasetId);
     expect(count).toEqual({ n: 40 });
-    expect(storedOpennessEstimates(db, datasetId, page).current).toBe(true);
+    expect((await storedOpennessEstimates(store, datasetId, page)).current).toBe(true);
   });
 });

@@ -14,7 +14,8 @@ import "server-only";
 import path from "node:path";
 import { isBackgroundJobRunning, startBackgroundJob } from "@/lib/process";
 import { storeQueuePriorities } from "@/lib/annotations/queue-priority-store";
-import type { Db } from "@/db";
+import type { Store } from "@/lib/db";
+import { sqliteDbOf } from "@/db/store";
 import {
   type AnnotatedPrompt,
   type OpennessEstimate,
@@ -59,28 +60,8 @@ export type DatasetOpennessEstimates = {
 };
 
 /** Every prompt of a dataset with its annotations, as ml/ annotated prompts (ids as strings). */
-export function datasetAnnotatedPrompts(db: Db, datasetId: number): AnnotatedPrompt[] {
-  const prompts = db.$client
-    .prepare(`select id, text from prompts where dataset_id = ? order by id`)
-    .all(datasetId) as { id: number; text: string }[];
-  const responses = db.$client
-    .prepare(
-      `select r.id, r.prompt_id as promptId from responses r join prompts p on p.id = r.prompt_id
-        where p.dataset_id = ? order by r.prompt_id, r.position`,
-    )
-    .all(datasetId) as { id: number; promptId: number }[];
-  const annotations = db.$client
-    .prepare(
-      `select a.prompt_id as promptId, a.annotator_id as annotatorId, a.ranking, a.openness, a.not_rankable as notRankable
-         from annotations a join prompts p on p.id = a.prompt_id where p.dataset_id = ? order by a.id`,
-    )
-    .all(datasetId) as {
-    promptId: number;
-    annotatorId: number;
-    ranking: string;
-    openness: number | null;
-    notRankable: number;
-  }[];
+export async function datasetAnnotatedPrompts(store: Store, datasetId: number): Promise<AnnotatedPrompt[]> {
+  const { prompts, responses, annotations } = await store.openness.sourceRows(datasetId);
   const byId = new Map<number, AnnotatedPrompt>(
     prompts.map((p) => [p.id, { id: String(p.id), text: p.text, responseIds: [], annotations: [] }]),
   );
@@ -160,21 +141,21 @@ const memo = new Map<number, { version: string; value: DatasetOpennessEstimates 
  * What the estimates depend on, read from a maintained row (no scan): dataset_stats counts the
  * dataset's prompts and every change to its annotations (triggers of migration 0012).
  */
-export function opennessVersion(db: Db, datasetId: number): string {
-  const row = db.$client
-    .prepare<[number], { changes: number; prompts: number }>(
-      "select annotation_changes as changes, prompts from dataset_stats where dataset_id = ?",
-    )
-    .get(datasetId);
+export async function opennessVersion(store: Store, datasetId: number): Promise<string> {
+  return opennessVersionOf(await store.openness.dataVersion(datasetId));
+}
+
+/** The version string of a dataset_stats row (opennessVersion). */
+export function opennessVersionOf(row: { changes: number; prompts: number } | null): string {
   return `${row?.changes ?? 0}:${row?.prompts ?? 0}`;
 }
 
 /** The dataset's openness estimates, refitted only when its prompts or annotations changed (heavy: minutes at 200,000 prompts). */
-export function datasetOpennessEstimates(db: Db, datasetId: number): DatasetOpennessEstimates {
-  const version = opennessVersion(db, datasetId);
+export async function datasetOpennessEstimates(store: Store, datasetId: number): Promise<DatasetOpennessEstimates> {
+  const version = await opennessVersion(store, datasetId);
   const hit = memo.get(datasetId);
   if (hit && hit.version === version) return hit.value;
-  const value = computeOpennessEstimates(datasetId, datasetAnnotatedPrompts(db, datasetId));
+  const value = computeOpennessEstimates(datasetId, await datasetAnnotatedPrompts(store, datasetId));
   memo.set(datasetId, { version, value });
   return value;
 }
@@ -194,37 +175,27 @@ export function opennessQueuePriority(p: PromptOpennessEstimate): number {
  * queue order is `uncertain-openness`, as its queue priorities, in short transactions (run by
  * scripts/dataset-worker.ts).
  */
-export function computeAndStoreOpennessEstimates(db: Db, datasetId: number): void {
-  const version = opennessVersion(db, datasetId);
-  const value = computeOpennessEstimates(datasetId, datasetAnnotatedPrompts(db, datasetId));
-  const sqlite = db.$client;
-  const rows = [...value.byPrompt.values()].filter((p) => p.estimate);
-  sqlite.prepare("delete from openness_estimates where dataset_id = ?").run(datasetId);
-  const insert = sqlite.prepare(
-    "insert or replace into openness_estimates (prompt_id, dataset_id, estimate, sd) values (?, ?, ?, ?)",
+export async function computeAndStoreOpennessEstimates(store: Store, datasetId: number): Promise<void> {
+  const version = await opennessVersion(store, datasetId);
+  const value = computeOpennessEstimates(datasetId, await datasetAnnotatedPrompts(store, datasetId));
+  const rows = [...value.byPrompt.values()].flatMap((p) =>
+    p.estimate ? [{ promptId: p.promptId, estimate: p.estimate.estimate, sd: p.estimate.sd }] : [],
   );
+  await store.openness.clearEstimates(datasetId);
   for (let i = 0; i < rows.length; i += STORE_BATCH) {
-    sqlite.transaction(() => {
-      for (const p of rows.slice(i, i + STORE_BATCH))
-        insert.run(p.promptId, datasetId, p.estimate!.estimate, p.estimate!.sd);
-    })();
+    const batch = rows.slice(i, i + STORE_BATCH);
+    await store.transaction("atomic", (tx) => tx.openness.putEstimates(datasetId, batch));
   }
-  sqlite
-    .prepare(
-      `insert or replace into openness_estimate_summaries
-         (dataset_id, version, tagged_prompts, tag_sd, unavailable, evaluation, computed_at) values (?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      datasetId,
-      version,
-      value.taggedPrompts,
-      value.tagSd,
-      value.unavailable,
-      value.evaluation ? JSON.stringify(value.evaluation) : null,
-      Date.now(),
-    );
+  await store.openness.putSummary(datasetId, {
+    version,
+    taggedPrompts: value.taggedPrompts,
+    tagSd: value.tagSd,
+    unavailable: value.unavailable,
+    evaluation: value.evaluation ? JSON.stringify(value.evaluation) : null,
+    computedAt: Date.now(),
+  });
   storeQueuePriorities(
-    db,
+    sqliteDbOf(store),
     datasetId,
     "uncertain-openness",
     [...value.byPrompt.values()].map((p) => [p.promptId, opennessQueuePriority(p)] as const),
@@ -247,33 +218,15 @@ export type StoredOpennessEstimates = DatasetOpennessEstimates & {
  * The stored estimates of a dataset, with byPrompt holding only the prompts asked for: what the
  * dataset page shows, read in a few index lookups. Computing them is the worker's job.
  */
-export function storedOpennessEstimates(
-  db: Db,
+export async function storedOpennessEstimates(
+  store: Store,
   datasetId: number,
   promptIds: readonly number[],
-): StoredOpennessEstimates {
-  const sqlite = db.$client;
-  const summary = sqlite
-    .prepare<
-      [number],
-      {
-        version: string;
-        tagged_prompts: number;
-        tag_sd: number;
-        unavailable: string | null;
-        evaluation: string | null;
-        computed_at: number;
-      }
-    >("select * from openness_estimate_summaries where dataset_id = ?")
-    .get(datasetId);
+): Promise<StoredOpennessEstimates> {
+  const summary = await store.openness.summary(datasetId);
   const byPrompt = new Map<number, PromptOpennessEstimate>();
   if (summary) {
-    const rows = sqlite
-      .prepare<[number, string], { prompt_id: number; estimate: number; sd: number }>(
-        `select prompt_id, estimate, sd from openness_estimates
-         where dataset_id = ? and prompt_id in (select value from json_each(?))`,
-      )
-      .all(datasetId, JSON.stringify(promptIds));
+    const rows = await store.openness.estimates(datasetId, promptIds);
     for (const r of rows) {
       const estimate = { estimate: r.estimate, sd: r.sd };
       byPrompt.set(r.prompt_id, {
@@ -294,7 +247,7 @@ export function storedOpennessEstimates(
     byPrompt,
     evaluation: summary?.evaluation ? (JSON.parse(summary.evaluation) as DatasetOpennessEstimates["evaluation"]) : null,
     computedAt: summary ? new Date(summary.computed_at) : null,
-    current: summary?.version === opennessVersion(db, datasetId),
+    current: summary?.version === (await opennessVersion(store, datasetId)),
   };
 }
 
@@ -307,21 +260,21 @@ export const OPENNESS_RECOMPUTE_MS = 5 * 60_000;
  * Returns whether it started one.
  */
 export function recomputeOpennessInBackground(
-  db: Db,
+  store: Store,
   datasetId: number,
   minIntervalMs: number = OPENNESS_RECOMPUTE_MS,
 ): boolean {
   return startBackgroundJob(
-    opennessJobKey(db, datasetId),
+    opennessJobKey(store, datasetId),
     path.join("scripts", "dataset-worker.ts"),
-    ["openness", String(datasetId), db.$client.name],
+    ["openness", String(datasetId), store.location],
     { minIntervalMs, what: `the openness estimates of dataset ${datasetId}` },
   );
 }
 
-const opennessJobKey = (db: Db, datasetId: number) => `openness:${db.$client.name}:${datasetId}`;
+const opennessJobKey = (store: Store, datasetId: number) => `openness:${store.location}:${datasetId}`;
 
 /** Whether a child process is computing the dataset's estimates now (the tests wait on it). */
-export function isComputingOpenness(db: Db, datasetId: number): boolean {
-  return isBackgroundJobRunning(opennessJobKey(db, datasetId));
+export function isComputingOpenness(store: Store, datasetId: number): boolean {
+  return isBackgroundJobRunning(opennessJobKey(store, datasetId));
 }

@@ -15,12 +15,13 @@ import { createRun } from "@/lib/runs/request-run";
 import { runRequestSchema } from "@/lib/runs/schemas";
 import { datasetTrainingStats, loadTrainingPrompts } from "@/lib/runs/training-data";
 import { executeRun, validateTrainSettings } from "@/lib/runs/training";
+import type { Store } from "@/db/store";
 import { freshDbPerTest } from "@/lib/test-fixtures";
 
 const ranked = (openness: number | null) => ({ openness, notRankable: false, ranking: [[1], [2]] });
 
 describe("promptOpenness", () => {
-  it("takes the imported value first, then the mean of rankable annotations' tags, else nothing", () => {
+  it("takes the imported value first, then the mean of rankable annotations' tags, else nothing", async () => {
     expect(promptOpenness(0.9, [ranked(0), ranked(0)])).toEqual({ value: 0.9, source: "imported" });
     expect(promptOpenness(0, [ranked(1)])).toEqual({ value: 0, source: "imported" });
     expect(promptOpenness(null, [ranked(0.25), ranked(0.75), ranked(null)])).toEqual({
@@ -31,7 +32,7 @@ describe("promptOpenness", () => {
     expect(promptOpenness(null, [])).toEqual({ value: null, source: null });
   });
 
-  it("ignores the tags of annotations that judge nothing: not rankable, or everything tied", () => {
+  it("ignores the tags of annotations that judge nothing: not rankable, or everything tied", async () => {
     const notRankable = { openness: 0, notRankable: true, ranking: [] };
     const allTied = { openness: 0, notRankable: false, ranking: [[1, 2, 3]] };
     expect(isRankable(notRankable) || isRankable(allTied)).toBe(false);
@@ -39,7 +40,7 @@ describe("promptOpenness", () => {
     expect(promptOpenness(null, [notRankable, allTied]).value).toBeNull();
   });
 
-  it("lets the run's policy decide only when there is no openness", () => {
+  it("lets the run's policy decide only when there is no openness", async () => {
     const none = promptOpenness(null, []);
     expect(trainingOpenness(none, { policy: "exclude" })).toBeNull();
     expect(trainingOpenness(none, { policy: "assume", value: 0.3 })).toBe(0.3);
@@ -52,9 +53,10 @@ describe("promptOpenness", () => {
 
 describe("one openness everywhere", () => {
   let db: Db;
+  let store: Store;
   let dir: string;
   const fresh = freshDbPerTest();
-  beforeEach(() => ({ db, dir } = fresh));
+  beforeEach(() => ({ db, dir, store } = fresh));
 
   it("the dataset page, both exports, training and the run's dashboard agree on each prompt", async () => {
     seedDemo(db);
@@ -89,17 +91,17 @@ describe("one openness everywhere", () => {
       );
     const consensus = exported("consensus");
     const pairs = exported("pairs");
-    const training = loadTrainingPrompts(db, datasetId, { policy: "exclude" }).prompts;
+    const training = (await loadTrainingPrompts(store, datasetId, { policy: "exclude" })).prompts;
 
-    const run = createRun(
-      db,
+    const run = await createRun(
+      store,
       validateTrainSettings(runRequestSchema.parse({ datasetId, heldOutShare: 0.25, train: { steps: 10 } })),
       null,
       "cli",
       { workerPid: process.pid },
     );
-    expect(await executeRun(db, run.id)).toBe("succeeded");
-    const dashboard = loadRunRewards(db, getRunDetail(db, run.id)!);
+    expect(await executeRun(store, run.id)).toBe("succeeded");
+    const dashboard = await loadRunRewards(store, (await getRunDetail(store, run.id))!);
 
     for (const [id, openness] of Object.entries(expected)) {
       const text = `Prompt ${id}`;
@@ -117,7 +119,7 @@ describe("one openness everywhere", () => {
       if (trainingById.has(p.id)) expect(p.openness, p.text).toBeCloseTo(trainingById.get(p.id)!, 12);
     }
     // The counts the run form shows use the same notion of "rankable" in SQL.
-    const stats = datasetTrainingStats(db).find((d) => d.datasetId === datasetId)!;
+    const stats = (await datasetTrainingStats(store)).find((d) => d.datasetId === datasetId)!;
     expect(stats.rankedWithOpenness).toBe(training.length);
   });
 });

@@ -41,11 +41,6 @@ export function isRankable(annotation: Pick<TaggedAnnotation, "notRankable" | "r
   return !annotation.notRankable && annotation.ranking.length > 1;
 }
 
-/** isRankable in SQL, for queries that count in the database; `a` is the annotations table's alias. */
-export function rankableAnnotationSql(a = "a"): string {
-  return `${a}.not_rankable = 0 and json_array_length(${a}.ranking) > 1`;
-}
-
 export type OpennessSource = "imported" | "annotators";
 export type PromptOpenness = { value: number; source: OpennessSource } | { value: null; source: null };
 

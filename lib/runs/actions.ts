@@ -3,7 +3,7 @@
 import "server-only";
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { formAction, type FormActionState } from "@/lib/http/action";
 import { kickScheduler } from "@/lib/runs/scheduler";
 import { trainSettingDefaults } from "@/lib/runs/training";
@@ -35,28 +35,30 @@ function trainSettingsFrom(form: FormData): { settings: Record<string, unknown>;
 }
 
 export async function createRunAction(_previous: CreateRunState, formData: FormData): Promise<CreateRunState> {
-  return formAction("researcher", formData, (user, form): CreateRunState => {
+  return formAction("researcher", formData, async (user, form): Promise<CreateRunState> => {
     const { settings, errors } = trainSettingsFrom(form);
     if (Object.keys(errors).length) return { error: "Some training settings are not numbers.", fieldErrors: errors };
     const policy = form.get("missingOpenness");
     let runId: number;
     try {
-      runId = requestRun(
-        getDb(),
-        {
-          datasetId: form.get("datasetId"),
-          name: form.get("name") ?? undefined,
-          utility: form.get("utility"),
-          heldOutShare: form.get("heldOutShare"),
-          seed: form.get("seed"),
-          missingOpenness: missingOpennessFromText(
-            typeof policy === "string" ? policy : undefined,
-            form.get("assumedOpenness"),
-          ),
-          acceptedOnly: form.get("acceptedOnly") ?? false,
-          train: settings,
-        },
-        { userId: user.id, origin: "web" },
+      runId = (
+        await requestRun(
+          getStore(),
+          {
+            datasetId: form.get("datasetId"),
+            name: form.get("name") ?? undefined,
+            utility: form.get("utility"),
+            heldOutShare: form.get("heldOutShare"),
+            seed: form.get("seed"),
+            missingOpenness: missingOpennessFromText(
+              typeof policy === "string" ? policy : undefined,
+              form.get("assumedOpenness"),
+            ),
+            acceptedOnly: form.get("acceptedOnly") ?? false,
+            train: settings,
+          },
+          { userId: user.id, origin: "web" },
+        )
       ).id;
     } catch (error) {
       // A run's refusal names the fields at fault, for the form to mark.
@@ -74,7 +76,7 @@ export async function createRunAction(_previous: CreateRunState, formData: FormD
 
 export async function reproducePaperAction(): Promise<void> {
   const user = await requirePageUser("researcher", "/runs");
-  const { log, conditioned } = reproducePaper(getDb(), user.id);
+  const { log, conditioned } = await reproducePaper(getStore(), user.id);
   kickScheduler();
   revalidatePath("/runs");
   redirect(`/runs/compare?a=${log.id}&b=${conditioned.id}`);

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
+import type { Store } from "@/db/store";
 import { blankRunSummary, freshDbPerTest } from "@/lib/test-fixtures";
 import { LIMITS, loadRunRewards, runDashboard, splitDashboard } from "@/lib/runs/dashboard";
 import type { PromptRewards } from "@/lib/runs/rewards";
@@ -29,7 +30,7 @@ const UNIFORM = [0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1];
 const ARCSINE = [1, 0.9359, 0.7959, 0.6046, 0.3954, 0.2041, 0.0641, 0];
 
 describe("split dashboard", () => {
-  it("judges openness-aware profiles aware and identical profiles collapsed", () => {
+  it("judges openness-aware profiles aware and identical profiles collapsed", async () => {
     const aware = [
       ...Array.from({ length: 20 }, (_, i) => prompt(i, 0, TWO_POINT)),
       ...Array.from({ length: 20 }, (_, i) => prompt(100 + i, 1, UNIFORM)),
@@ -58,7 +59,7 @@ describe("split dashboard", () => {
     expect(c.flaggedTotal).toBe(20);
   });
 
-  it("draws each group's optimum as the mean of its prompts' targets, and the n-point shape curve", () => {
+  it("draws each group's optimum as the mean of its prompts' targets, and the n-point shape curve", async () => {
     const d = splitDashboard(
       [prompt(1, 0, TWO_POINT), prompt(2, 0.2, TWO_POINT), prompt(3, 1, UNIFORM), prompt(4, 0.7, UNIFORM)],
       "test",
@@ -86,7 +87,7 @@ describe("split dashboard", () => {
     expect(d.shapeTarget.at(-1)!.shape).toBeCloseTo(shape(targetProfile(1, 8)), 3);
   });
 
-  it("calls a split insufficient with one open prompt among 99 closed ones, as the verdict sentence says", () => {
+  it("calls a split insufficient with one open prompt among 99 closed ones, as the verdict sentence says", async () => {
     const few = [...Array.from({ length: 99 }, (_, i) => prompt(i, 0, TWO_POINT)), prompt(500, 1, UNIFORM)];
     const d = splitDashboard(few, "test", 8);
     expect(d.gap).not.toBeNull();
@@ -97,7 +98,7 @@ describe("split dashboard", () => {
     expect(splitDashboard(few.slice(0, 99), "test", 8).verdictKind).toBe("undetermined");
   });
 
-  it("keeps the payload small for 10,000 prompts", () => {
+  it("keeps the payload small for 10,000 prompts", async () => {
     const many = Array.from({ length: 10_000 }, (_, i) => {
       const o = (i % 5) / 4;
       return prompt(
@@ -122,18 +123,19 @@ describe("split dashboard", () => {
 
 describe("run dashboard from the database", () => {
   let db: Db;
+  let store: Store;
   const fresh = freshDbPerTest();
   beforeEach(() => {
-    ({ db } = fresh);
+    ({ db, store } = fresh);
     seedDemo(db);
   });
 
-  it("groups stored rewards by prompt with the openness the run trained with", () => {
+  it("groups stored rewards by prompt with the openness the run trained with", async () => {
     const datasetId = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!.id;
-    const run = createRun(db, runRequestSchema.parse({ datasetId, utility: "log" }), null, "cli", {
+    const run = await createRun(store, runRequestSchema.parse({ datasetId, utility: "log" }), null, "cli", {
       workerPid: process.pid,
     });
-    const { prompts } = loadTrainingPrompts(db, datasetId, { policy: "exclude" });
+    const { prompts } = await loadTrainingPrompts(store, datasetId, { policy: "exclude" });
     // Every prompt gets the same (arcsine) profile, ordered by its first annotation's ranking so that
     // the rewards agree with the annotators: a model that learned the ranking but collapsed.
     const rewards = prompts.flatMap((p, i) => {
@@ -149,9 +151,9 @@ describe("run dashboard from the database", () => {
       });
     });
     const summary = blankRunSummary("test");
-    expect(completeRun(db, run.id, { rewards, weights: new Uint8Array([1, 2, 3]), summary })).toBe(true);
+    expect(await completeRun(store, run.id, { rewards, weights: new Uint8Array([1, 2, 3]), summary })).toBe(true);
 
-    const d = runDashboard(db, run.id)!;
+    const d = (await runDashboard(store, run.id))!;
     expect(d.responsesPerPrompt).toBe(8);
     expect(d.splits.test?.prompts).toBe(prompts.filter((_, i) => i % 4 === 0).length);
     expect(d.splits.train?.prompts).toBe(prompts.length - d.splits.test!.prompts);
@@ -165,11 +167,11 @@ describe("run dashboard from the database", () => {
     expect(meanOpenness).toBeLessThan(1);
 
     // Built once while nothing changes; rebuilt when the dataset's rankings change (below).
-    expect(runDashboard(db, run.id)).toBe(d);
+    expect(await runDashboard(store, run.id)).toBe(d);
 
     // Tags entered after the run do not rewrite the openness it trained with.
     const closed = prompts.find((p) => p.openness === 0)!;
-    const before = loadRunRewards(db, getRunDetail(db, run.id)!).find(
+    const before = (await loadRunRewards(store, (await getRunDetail(store, run.id))!)).find(
       (p) => p.promptId === Number(closed.id),
     )!.openness;
     const late = db
@@ -186,12 +188,14 @@ describe("run dashboard from the database", () => {
       })
       .run();
     expect(
-      loadTrainingPrompts(db, datasetId, { policy: "exclude" }).prompts.find((p) => p.id === closed.id)!.openness,
+      (await loadTrainingPrompts(store, datasetId, { policy: "exclude" })).prompts.find((p) => p.id === closed.id)!
+        .openness,
     ).toBeGreaterThan(0);
-    expect(loadRunRewards(db, getRunDetail(db, run.id)!).find((p) => p.promptId === Number(closed.id))!.openness).toBe(
-      before,
-    );
+    expect(
+      (await loadRunRewards(store, (await getRunDetail(store, run.id))!)).find((p) => p.promptId === Number(closed.id))!
+        .openness,
+    ).toBe(before);
     expect(before).toBe(0);
-    expect(runDashboard(db, run.id)).not.toBe(d);
+    expect(await runDashboard(store, run.id)).not.toBe(d);
   });
 });

@@ -3,7 +3,7 @@
  * small arrays (at most a few thousand points whatever the dataset size) that chart components draw.
  */
 import "server-only";
-import type { Db } from "@/db";
+import type { Store } from "@/lib/db";
 import {
   COLLAPSE_THRESHOLDS,
   DEFAULT_EPS,
@@ -346,12 +346,12 @@ function round(x: number): number {
  * reward; for runs recorded before that, resolved again from the data by the one rule) and the
  * dataset's current rankings, which accuracy is measured on.
  */
-export function loadRunRewards(db: Db, run: RunListItem): PromptRewards[] {
-  const { prompts } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness, {
+export async function loadRunRewards(store: Store, run: RunListItem): Promise<PromptRewards[]> {
+  const { prompts } = await loadTrainingPrompts(store, run.datasetId, run.config.missingOpenness, {
     acceptedOnly: run.config.acceptedOnly,
   });
   const training = new Map(prompts.map((p) => [Number(p.id), p]));
-  const stored = storedRewards(db, run.id);
+  const stored = await storedRewards(store, run.id);
   const names = new Map(stored.map((r) => [r.promptId, r]));
   return groupRewardsByPrompt(stored, (promptId) => {
     const p = training.get(promptId);
@@ -381,33 +381,28 @@ const FIXED_UTILITIES = new Set(["log", "logsigmoid", "linear", "inverse"]);
 const dashboardCache = new Map<number, { version: string; dashboard: RunDashboard }>();
 const DASHBOARD_CACHE_SIZE = 16;
 
-function rankingsVersion(db: Db, datasetId: number): string {
-  const row = db.$client
-    .prepare(
-      `select count(*) as n, max(a.updated_at) as latest from annotations a join prompts p on p.id = a.prompt_id
-        where p.dataset_id = ?`,
-    )
-    .get(datasetId) as { n: number; latest: number | null };
+async function rankingsVersion(store: Store, datasetId: number): Promise<string> {
+  const row = await store.runs.rankingsVersion(datasetId);
   return `${row.n}:${row.latest ?? 0}`;
 }
 
-export function runDashboard(db: Db, runId: number): RunDashboard | null {
-  const run = getRunDetail(db, runId);
+export async function runDashboard(store: Store, runId: number): Promise<RunDashboard | null> {
+  const run = await getRunDetail(store, runId);
   if (!run) return null;
-  if (run.status !== "succeeded") return buildRunDashboard(db, run);
-  const version = `${run.finishedAt?.getTime() ?? 0}:${rankingsVersion(db, run.datasetId)}`;
+  if (run.status !== "succeeded") return buildRunDashboard(store, run);
+  const version = `${run.finishedAt?.getTime() ?? 0}:${await rankingsVersion(store, run.datasetId)}`;
   const cached = dashboardCache.get(runId);
   if (cached?.version === version) return cached.dashboard;
-  const dashboard = buildRunDashboard(db, run);
+  const dashboard = await buildRunDashboard(store, run);
   dashboardCache.delete(runId);
   dashboardCache.set(runId, { version, dashboard });
   if (dashboardCache.size > DASHBOARD_CACHE_SIZE) dashboardCache.delete(dashboardCache.keys().next().value!);
   return dashboard;
 }
 
-function buildRunDashboard(db: Db, run: NonNullable<ReturnType<typeof getRunDetail>>): RunDashboard {
+async function buildRunDashboard(store: Store, run: RunListItem): Promise<RunDashboard> {
   const runId = run.id;
-  const prompts = run.status === "succeeded" ? loadRunRewards(db, run) : [];
+  const prompts = run.status === "succeeded" ? await loadRunRewards(store, run) : [];
   const n = responsesPerPrompt(prompts);
   const splits: RunDashboard["splits"] = {};
   for (const split of ["test", "train"] as const) {
@@ -422,7 +417,7 @@ function buildRunDashboard(db: Db, run: NonNullable<ReturnType<typeof getRunDeta
     fixedOptimum: FIXED_UTILITIES.has(utility) && n >= 2 ? optimalRewards({ utility, n, eps: 0 }).map(round) : null,
     thresholds: COLLAPSE_THRESHOLDS,
     splits,
-    loss: runMetricSeries(db, runId, LIMITS.lossPoints),
+    loss: await runMetricSeries(store, runId, LIMITS.lossPoints),
     trajectory: run.summary?.trajectory?.length ? runTrajectory(run.summary.trajectory) : null,
   };
 }
@@ -432,11 +427,11 @@ function buildRunDashboard(db: Db, run: NonNullable<ReturnType<typeof getRunDeta
  * held-out prompts both hold (e.g. a repro's conditioned run against its log run), Δβ and Δ
  * normalised gap with paired intervals; null unless both succeeded on the same dataset.
  */
-export function comparedRuns(db: Db, a: RunDashboard, b: RunDashboard): PairedControl | null {
+export async function comparedRuns(store: Store, a: RunDashboard, b: RunDashboard): Promise<PairedControl | null> {
   if (a.run.status !== "succeeded" || b.run.status !== "succeeded" || a.run.datasetId !== b.run.datasetId) return null;
-  const report = (d: RunDashboard) => {
-    const prompts = loadRunRewards(db, d.run).filter((p) => p.split === "test");
+  const report = async (d: RunDashboard) => {
+    const prompts = (await loadRunRewards(store, d.run)).filter((p) => p.split === "test");
     return collapseReport(prompts.map(diagnosisPrompt), { eps: runEps(d.run.config.train), split: "test" });
   };
-  return pairedControl(report(a), report(b));
+  return pairedControl(await report(a), await report(b));
 }

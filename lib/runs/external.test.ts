@@ -9,24 +9,29 @@ import { requestRun } from "@/lib/runs/request-run";
 import { runConfigOf, runSummaryOf } from "@/lib/runs/schemas";
 import { storedRewards } from "@/lib/runs/rewards";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
+import type { Store } from "@/db/store";
 import { freshDbPerTest } from "@/lib/test-fixtures";
 
 describe("external runs (uploaded scores)", () => {
   let db: Db;
+  let store: Store;
   const fresh = freshDbPerTest();
   beforeEach(() => {
-    ({ db } = fresh);
+    ({ db, store } = fresh);
     seedDemo(db);
   });
 
   /** A scores file of the demo's prompts that have openness; `reward` gives each response's score from its position. */
-  function scoresFile(
+  async function scoresFile(
     reward: (position: number, openness: number) => number = (position) => 1 - position / 10,
     split?: (index: number) => "train" | "test",
-  ): { datasetId: number; text: string; lines: number } {
+  ): Promise<{ datasetId: number; text: string; lines: number }> {
     const dataset = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!;
     const openness = new Map(
-      loadTrainingPrompts(db, dataset.id, { policy: "exclude" }).prompts.map((p) => [Number(p.id), p.openness!]),
+      (await loadTrainingPrompts(store, dataset.id, { policy: "exclude" })).prompts.map((p) => [
+        Number(p.id),
+        p.openness!,
+      ]),
     );
     const prompts = (
       db.$client
@@ -49,14 +54,14 @@ describe("external runs (uploaded scores)", () => {
     return { datasetId: dataset.id, text: lines.join("\n") + "\n", lines: lines.length };
   }
 
-  it("records a succeeded run whose dashboard is the same as a trained run's", () => {
-    const { datasetId, text, lines } = scoresFile();
+  it("records a succeeded run whose dashboard is the same as a trained run's", async () => {
+    const { datasetId, text, lines } = await scoresFile();
     expect(lines).toBeGreaterThan(5);
-    const run = createExternalRun(db, { datasetId, name: "TRL model", eps: 0.1 }, text, null);
+    const run = await createExternalRun(store, { datasetId, name: "TRL model", eps: 0.1 }, text, null);
     // The answer is the finished run with its verdict, not the row as first inserted.
     expect(run.status).toBe("succeeded");
     expect(run.summary?.collapse.test?.verdict).toMatch(/\w/);
-    const d = runDashboard(db, run.id)!;
+    const d = (await runDashboard(store, run.id))!;
     expect(d.run.status).toBe("succeeded");
     expect(d.run.config.origin).toBe("external");
     expect(d.run.config.utility).toBe("logsigmoid");
@@ -66,8 +71,8 @@ describe("external runs (uploaded scores)", () => {
     expect(d.run.summary?.collapse.test?.beta).toBe(d.splits.test?.beta);
   });
 
-  it("refuses a file with unknown prompts, missing responses or no split, naming the lines, and stores nothing", () => {
-    const { datasetId, text } = scoresFile();
+  it("refuses a file with unknown prompts, missing responses or no split, naming the lines, and stores nothing", async () => {
+    const { datasetId, text } = await scoresFile();
     const before = db.$client.prepare("select count(*) as n from training_runs").get() as { n: number };
     const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
     const missing = { ...first, rewards: Object.fromEntries(Object.entries(first.rewards).slice(1)) };
@@ -79,7 +84,7 @@ describe("external runs (uploaded scores)", () => {
     ].join("\n");
     let error: unknown;
     try {
-      createExternalRun(db, { datasetId }, bad, null);
+      await createExternalRun(store, { datasetId }, bad, null);
     } catch (e) {
       error = e;
     }
@@ -91,25 +96,25 @@ describe("external runs (uploaded scores)", () => {
     expect(db.$client.prepare("select count(*) as n from training_runs").get()).toEqual(before);
   });
 
-  it("refuses a prompt listed twice as a problem of the file itself, pointing at the consensus export", () => {
-    const { datasetId, text } = scoresFile();
+  it("refuses a prompt listed twice as a problem of the file itself, pointing at the consensus export", async () => {
+    const { datasetId, text } = await scoresFile();
     const second = text.split("\n")[1]!;
-    const message = refusalOf(datasetId, [text.split("\n")[0]!, second, second].join("\n"));
+    const message = await refusalOf(datasetId, [text.split("\n")[0]!, second, second].join("\n"));
     expect(message).toMatch(/line 3: prompt ".*" is listed twice \(first on line 2\); score from the consensus export/);
   });
 
-  it("names the shape of a line in another format, and with link logit stores sigmoid(score)", () => {
-    const { datasetId, text } = scoresFile();
+  it("names the shape of a line in another format, and with link logit stores sigmoid(score)", async () => {
+    const { datasetId, text } = await scoresFile();
     const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
     const diagnoseShaped = JSON.stringify({ id: first.prompt_id, openness: 0, rewards: Object.values(first.rewards) });
-    expect(() => createExternalRun(db, { datasetId }, diagnoseShaped, null)).toThrow(
+    await expect(createExternalRun(store, { datasetId }, diagnoseShaped, null)).rejects.toThrow(
       /line 1: expected \{"prompt_id", "rewards": \{response_id: score\}, "split"\?\}; this line is an object with keys \{id, openness, rewards\}/,
     );
     const logits = JSON.stringify({
       ...first,
       rewards: Object.fromEntries(Object.keys(first.rewards).map((k, i) => [k, i - 3])),
     });
-    const run = createExternalRun(db, { datasetId, link: "logit" }, logits, null);
+    const run = await createExternalRun(store, { datasetId, link: "logit" }, logits, null);
     const stored = (
       db.$client.prepare("select reward from run_rewards where run_id = ? order by reward").all(run.id) as {
         reward: number;
@@ -120,9 +125,9 @@ describe("external runs (uploaded scores)", () => {
     expect(runConfigOf(run).train).toMatchObject({ link: "logit" });
   });
 
-  function refusalOf(datasetId: number, text: string): string {
+  async function refusalOf(datasetId: number, text: string): Promise<string> {
     try {
-      createExternalRun(db, { datasetId }, text, null);
+      await createExternalRun(store, { datasetId }, text, null);
     } catch (error) {
       expect(error).toBeInstanceOf(ScoresFileError);
       return (error as Error).message;
@@ -130,9 +135,9 @@ describe("external runs (uploaded scores)", () => {
     throw new Error("expected the file to be refused");
   }
 
-  it("refuses lines that are not JSON or not a scores line before it reads the dataset", () => {
-    const { datasetId } = scoresFile();
-    const message = refusalOf(
+  it("refuses lines that are not JSON or not a scores line before it reads the dataset", async () => {
+    const { datasetId } = await scoresFile();
+    const message = await refusalOf(
       datasetId,
       [
         '{"prompt_id":"no-such-prompt","rewards":{}}',
@@ -148,8 +153,8 @@ describe("external runs (uploaded scores)", () => {
     expect(message).not.toMatch(/no-such-prompt/);
   });
 
-  it("takes response ids that name an object's own machinery (toString, constructor, __proto__, valueOf)", () => {
-    const { datasetId, text } = scoresFile();
+  it("takes response ids that name an object's own machinery (toString, constructor, __proto__, valueOf)", async () => {
+    const { datasetId, text } = await scoresFile();
     const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
     const promptId = db.$client
       .prepare<[number, string], number>("select id from prompts where dataset_id = ? and external_id = ?")
@@ -163,15 +168,17 @@ describe("external runs (uploaded scores)", () => {
     responses.forEach((r, i) => setId.run(tricky[i] ?? `plain-${i}`, r.id));
     const rewards = responses.map((_, i) => `"${tricky[i] ?? `plain-${i}`}": ${i / 10}`).join(", ");
     const line = `{"prompt_id": ${JSON.stringify(first.prompt_id)}, "rewards": {${rewards}}, "split": "test"}`;
-    const run = createExternalRun(db, { datasetId }, line, null);
-    expect(runDashboard(db, run.id)!.run.status).toBe("succeeded");
+    const run = await createExternalRun(store, { datasetId }, line, null);
+    expect((await runDashboard(store, run.id))!.run.status).toBe("succeeded");
     const stored = db.$client
       .prepare<[number, number], { reward: number }>(
         "select reward from run_rewards where run_id = ? and response_id = ?",
       )
       .get(run.id, responses[2]!.id);
     expect(stored?.reward).toBeCloseTo(0.2);
-    expect(refusalOf(datasetId, line.replace('"__proto__": 0.2, ', ""))).toMatch(/no reward for response "__proto__"/);
+    expect(await refusalOf(datasetId, line.replace('"__proto__": 0.2, ', ""))).toMatch(
+      /no reward for response "__proto__"/,
+    );
   });
 
   describe("checkpoints (a trajectory for a model trained elsewhere)", () => {
@@ -181,62 +188,63 @@ describe("external runs (uploaded scores)", () => {
       -position - (openness < 0.5 && position >= 4 ? step : 0);
     const split = (i: number) => (i % 3 === 0 ? "train" : "test");
 
-    it("a run uploaded with a step gains one trajectory point per split and checkpoint, and shows the latest scores", () => {
-      const first = scoresFile(atStep(0), split);
-      const run = createExternalRun(db, { datasetId: first.datasetId, step: 0 }, first.text, null);
-      expect(runSummaryOf(getRun(db, run.id)!)?.trajectory?.map((p) => [p.step, p.split])).toEqual([
+    it("a run uploaded with a step gains one trajectory point per split and checkpoint, and shows the latest scores", async () => {
+      const first = await scoresFile(atStep(0), split);
+      const run = await createExternalRun(store, { datasetId: first.datasetId, step: 0 }, first.text, null);
+      expect(runSummaryOf((await getRun(store, run.id))!)?.trajectory?.map((p) => [p.step, p.split])).toEqual([
         [0, "train"],
         [0, "test"],
       ]);
-      for (const step of [10, 20]) addExternalCheckpoint(db, run.id, { step }, scoresFile(atStep(step), split).text);
+      for (const step of [10, 20])
+        await addExternalCheckpoint(store, run.id, { step }, (await scoresFile(atStep(step), split)).text);
 
-      const d = runDashboard(db, run.id)!;
+      const d = (await runDashboard(store, run.id))!;
       expect(d.trajectory?.rows.map((r) => r.step)).toEqual([0, 10, 20]);
       const gaps = d.trajectory!.rows.map((r) => r.testGap!);
       // Closed prompts grew a two-point shape: the normalised gap rises from collapse.
       expect(gaps[0]).toBeCloseTo(0, 6);
       expect(gaps[2]).toBeGreaterThan(gaps[0]! + 0.3);
       // The run's rewards and verdict are the last checkpoint's.
-      expect(Math.min(...storedRewards(db, run.id).map((r) => r.reward))).toBe(-7 - 20);
+      expect(Math.min(...(await storedRewards(store, run.id)).map((r) => r.reward))).toBe(-7 - 20);
       expect(d.splits.test?.normalizedGap).toBeCloseTo(gaps[2]!, 6);
       expect(d.run.summary?.collapse.test?.normalizedGap).toBeCloseTo(gaps[2]!, 6);
     });
 
-    it("refuses a step that is not after the last, other prompts or splits, a bad file, and runs trained here; nothing changes", () => {
-      const first = scoresFile(atStep(0), split);
-      const run = createExternalRun(db, { datasetId: first.datasetId, step: 5 }, first.text, null);
-      const before = JSON.stringify([getRun(db, run.id)!.summary, storedRewards(db, run.id)]);
-      const refusal = (step: unknown, text: string) => {
+    it("refuses a step that is not after the last, other prompts or splits, a bad file, and runs trained here; nothing changes", async () => {
+      const first = await scoresFile(atStep(0), split);
+      const run = await createExternalRun(store, { datasetId: first.datasetId, step: 5 }, first.text, null);
+      const before = JSON.stringify([(await getRun(store, run.id))!.summary, await storedRewards(store, run.id)]);
+      const refusal = async (step: unknown, text: string) => {
         try {
-          addExternalCheckpoint(db, run.id, { step }, text);
+          await addExternalCheckpoint(store, run.id, { step }, text);
         } catch (e) {
           return (e as Error).message;
         }
         return "accepted";
       };
-      const next = scoresFile(atStep(3), split).text;
-      expect(refusal(5, next)).toMatch(/already has a checkpoint at step 5/);
-      expect(refusal(4, next)).toMatch(/already has a checkpoint at step 5/);
-      expect(refusal(-1, next)).toMatch(/step is the training step/);
-      expect(refusal(6.5, next)).toMatch(/step is the training step/);
-      expect(refusal("soon", next)).toMatch(/step is the training step/);
-      expect(refusal(undefined, next)).toMatch(/step is the training step/);
-      expect(refusal(6, scoresFile(atStep(3), () => "test").text)).toMatch(
+      const next = (await scoresFile(atStep(3), split)).text;
+      expect(await refusal(5, next)).toMatch(/already has a checkpoint at step 5/);
+      expect(await refusal(4, next)).toMatch(/already has a checkpoint at step 5/);
+      expect(await refusal(-1, next)).toMatch(/step is the training step/);
+      expect(await refusal(6.5, next)).toMatch(/step is the training step/);
+      expect(await refusal("soon", next)).toMatch(/step is the training step/);
+      expect(await refusal(undefined, next)).toMatch(/step is the training step/);
+      expect(await refusal(6, (await scoresFile(atStep(3), () => "test")).text)).toMatch(
         /is in split test here and train in the run/,
       );
-      expect(refusal(6, next.split("\n").slice(1).join("\n"))).toMatch(/of the run is missing/);
-      expect(refusal(6, next + "not json\n")).toMatch(/not JSON/);
-      expect(JSON.stringify([getRun(db, run.id)!.summary, storedRewards(db, run.id)])).toBe(before);
+      expect(await refusal(6, next.split("\n").slice(1).join("\n"))).toMatch(/of the run is missing/);
+      expect(await refusal(6, next + "not json\n")).toMatch(/not JSON/);
+      expect(JSON.stringify([(await getRun(store, run.id))!.summary, await storedRewards(store, run.id)])).toBe(before);
 
-      const withoutStep = createExternalRun(db, { datasetId: first.datasetId }, first.text, null);
-      expect(runSummaryOf(getRun(db, withoutStep.id)!)?.trajectory).toBeUndefined();
-      expect(() => addExternalCheckpoint(db, 999_999, { step: 1 }, next)).toThrow(/no run 999999/);
-      const trainedHere = requestRun(
-        db,
+      const withoutStep = await createExternalRun(store, { datasetId: first.datasetId }, first.text, null);
+      expect(runSummaryOf((await getRun(store, withoutStep.id))!)?.trajectory).toBeUndefined();
+      await expect(addExternalCheckpoint(store, 999_999, { step: 1 }, next)).rejects.toThrow(/no run 999999/);
+      const trainedHere = await requestRun(
+        store,
         { datasetId: first.datasetId, utility: "log" },
         { userId: null, origin: "api" },
       );
-      expect(() => addExternalCheckpoint(db, trainedHere.id, { step: 1 }, next)).toThrow(/was trained here/);
+      await expect(addExternalCheckpoint(store, trainedHere.id, { step: 1 }, next)).rejects.toThrow(/was trained here/);
     });
   });
 });

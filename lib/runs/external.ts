@@ -17,14 +17,13 @@
 import "server-only";
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
-import type { Db } from "@/db";
-import { schema } from "@/db";
-import { and, eq } from "drizzle-orm";
+import type { Store } from "@/lib/db";
+import type { DatasetRow } from "@/db/store/runs";
 import { AppError } from "@/lib/errors";
 import { isCrossSiteFormRisk, readTextUpTo } from "@/lib/http/body";
 import { diagnosisPrompt, runEps, summarizeCollapse } from "@/lib/runs/dashboard";
 import { type PromptRewards, storedRewards } from "@/lib/runs/rewards";
-import { completeRun, getRun, getRunDetail, replaceRunRewards, type RunListItem } from "@/lib/runs/lifecycle";
+import { completeRun, getRun, getRunDetail, type RunListItem } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import { type RunSummary, RunError, runConfigOf, runRequestSchema, runSummaryOf } from "@/lib/runs/schemas";
@@ -88,42 +87,27 @@ export class ScoresFileError extends AppError {
   }
 }
 
-type Dataset = typeof schema.datasets.$inferSelect;
+type Dataset = DatasetRow;
 
-function datasetOf(db: Db, datasetId: number): Dataset {
-  const dataset = db
-    .select()
-    .from(schema.datasets)
-    .where(and(eq(schema.datasets.id, datasetId), eq(schema.datasets.importStaging, false)))
-    .get();
+async function datasetOf(store: Store, datasetId: number): Promise<Dataset> {
+  const dataset = await store.runs.visibleDataset(datasetId);
   if (!dataset) throw new AppError("not-found", `There is no dataset with id ${datasetId}.`);
   return dataset;
 }
 
 /** The prompts of a scores file with their rewards; throws a ScoresFileError naming every bad line. */
-function datasetScores(db: Db, dataset: Dataset, text: string, link: RewardLink): PromptRewards[] {
+async function datasetScores(store: Store, dataset: Dataset, text: string, link: RewardLink): Promise<PromptRewards[]> {
   if (Buffer.byteLength(text) > MAX_SCORES_BYTES) throw new AppError("too-large", "The scores file is over 20 MB.");
   // Every line is checked on its own first: a bad file is refused before the dataset is loaded.
   const { lines, problems } = readScoresFile(text, { source: "dataset", link });
   if (problems.length) throw new ScoresFileError(problems);
   if (lines.length === 0) throw new ScoresFileError(["no prompt lines"]);
 
-  const { prompts } = loadTrainingPrompts(db, dataset.id, { policy: "exclude" });
+  const { prompts } = await loadTrainingPrompts(store, dataset.id, { policy: "exclude" });
   const promptByExternal = new Map<string, { id: number; externalId: string }>();
-  for (const row of db
-    .select({ id: schema.prompts.id, externalId: schema.prompts.externalId })
-    .from(schema.prompts)
-    .where(eq(schema.prompts.datasetId, dataset.id))
-    .all())
-    promptByExternal.set(row.externalId, row);
+  for (const row of await store.runs.promptIds(dataset.id)) promptByExternal.set(row.externalId, row);
   const responseExternal = new Map<number, string>(
-    (
-      db.$client
-        .prepare(
-          `select r.id, r.external_id as externalId, r.position from responses r join prompts p on p.id = r.prompt_id where p.dataset_id = ?`,
-        )
-        .all(dataset.id) as { id: number; externalId: string | null; position: number }[]
-    ).map((r) => [r.id, r.externalId ?? String(r.position)]),
+    (await store.runs.responseIds(dataset.id)).map((r) => [r.id, r.externalId ?? String(r.position)]),
   );
   const training = new Map(prompts.map((p) => [Number(p.id), p]));
 
@@ -208,19 +192,19 @@ function rewardRows(entries: PromptRewards[]) {
  * Records an external run from a scores file and returns it finished, summary and verdict included;
  * nothing is stored unless every line is valid.
  */
-export function createExternalRun(
-  db: Db,
+export async function createExternalRun(
+  store: Store,
   input: ExternalRunRequest,
   text: string,
   createdBy: number | null,
-): RunListItem {
+): Promise<RunListItem> {
   const request = externalRunSchema.parse(input);
-  const dataset = datasetOf(db, request.datasetId);
-  const entries = datasetScores(db, dataset, text, request.link);
+  const dataset = await datasetOf(store, request.datasetId);
+  const entries = await datasetScores(store, dataset, text, request.link);
   const trajectory = request.step === undefined ? undefined : checkpointPoints(entries, request.step, request.eps);
   const summary = externalSummary(entries, request.eps, trajectory);
-  const run = createRun(
-    db,
+  const run = await createRun(
+    store,
     runRequestSchema.parse({
       datasetId: dataset.id,
       name: request.name ?? `external scores on ${dataset.slug}`,
@@ -231,8 +215,8 @@ export function createExternalRun(
     "external",
     { workerPid: process.pid },
   );
-  completeRun(db, run.id, { rewards: rewardRows(entries), weights: new Uint8Array(0), summary });
-  return getRunDetail(db, run.id)!;
+  await completeRun(store, run.id, { rewards: rewardRows(entries), weights: new Uint8Array(0), summary });
+  return (await getRunDetail(store, run.id))!;
 }
 
 /**
@@ -241,18 +225,23 @@ export function createExternalRun(
  * collapse figures join the run's trajectory, and its scores and verdict become the run's: the run
  * shows the latest model.
  */
-export function addExternalCheckpoint(db: Db, runId: number, input: { step: unknown }, text: string): RunListItem {
+export async function addExternalCheckpoint(
+  store: Store,
+  runId: number,
+  input: { step: unknown },
+  text: string,
+): Promise<RunListItem> {
   const { step } = externalCheckpointSchema.parse(input);
-  const run = getRun(db, runId);
+  const run = await getRun(store, runId);
   if (!run) throw new RunError(`There is no run ${runId}.`, "not-found");
   const config = runConfigOf(run);
   if (config.origin !== "external")
     throw new RunError(`Run ${runId} was trained here; only external runs take uploaded checkpoints.`, "conflict");
   if (run.status !== "succeeded") throw new RunError(`Run ${runId} is ${run.status}.`, "conflict");
   const link = externalRunSchema.shape.link.parse(config.train.link);
-  const entries = datasetScores(db, datasetOf(db, run.datasetId), text, link);
+  const entries = await datasetScores(store, await datasetOf(store, run.datasetId), text, link);
 
-  const stored = new Map(storedRewards(db, runId).map((r) => [r.promptId, r]));
+  const stored = new Map((await storedRewards(store, runId)).map((r) => [r.promptId, r]));
   const given = new Map(entries.map((e) => [e.promptId, e]));
   const differences: string[] = [];
   for (const e of entries) {
@@ -269,25 +258,19 @@ export function addExternalCheckpoint(db: Db, runId: number, input: { step: unkn
     );
 
   const eps = runEps(config.train);
-  return db.transaction(
-    (tx) => {
-      // Read inside the write lock (one connection: db's statements run in this transaction), so
-      // that two checkpoints sent at once cannot both pass the step check.
-      const current = runSummaryOf(getRun(db, runId)!);
-      const trajectory = current?.trajectory ?? [];
-      const last = trajectory.reduce((m, p) => Math.max(m, p.step), -1);
-      if (step <= last)
-        throw new RunError(`Run ${runId} already has a checkpoint at step ${last}; send a later step.`, "conflict");
-      if (new Set(trajectory.map((p) => p.step)).size >= MAX_CHECKPOINTS)
-        throw new RunError(`Run ${runId} has ${MAX_CHECKPOINTS} checkpoints, the most a run keeps.`, "conflict");
-      const summary = externalSummary(entries, eps, [...trajectory, ...checkpointPoints(entries, step, eps)]);
-      replaceRunRewards(db, runId, rewardRows(entries));
-      tx.update(schema.trainingRuns)
-        .set({ summary: summary as unknown as Record<string, unknown>, finishedAt: new Date() })
-        .where(eq(schema.trainingRuns.id, runId))
-        .run();
-      return getRunDetail(db, runId)!;
-    },
-    { behavior: "immediate" },
-  );
+  return store.transaction("serial", async (tx) => {
+    // Read inside the serial transaction, so that two checkpoints sent at once cannot both pass
+    // the step check.
+    const current = runSummaryOf((await getRun(tx, runId))!);
+    const trajectory = current?.trajectory ?? [];
+    const last = trajectory.reduce((m, p) => Math.max(m, p.step), -1);
+    if (step <= last)
+      throw new RunError(`Run ${runId} already has a checkpoint at step ${last}; send a later step.`, "conflict");
+    if (new Set(trajectory.map((p) => p.step)).size >= MAX_CHECKPOINTS)
+      throw new RunError(`Run ${runId} has ${MAX_CHECKPOINTS} checkpoints, the most a run keeps.`, "conflict");
+    const summary = externalSummary(entries, eps, [...trajectory, ...checkpointPoints(entries, step, eps)]);
+    await tx.runs.replaceRewards(runId, rewardRows(entries));
+    await tx.runs.setSummary(runId, summary as unknown as Record<string, unknown>, new Date());
+    return (await getRunDetail(tx, runId))!;
+  });
 }

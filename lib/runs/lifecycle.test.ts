@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
 import { promptSplit } from "@/lib/runs/held-out";
+import type { Store } from "@/db/store";
 import { blankRunSummary, freshDbPerTest } from "@/lib/test-fixtures";
 import {
   claimNextQueuedRun,
@@ -27,11 +28,12 @@ import { executeRun, keepLease, validateTrainSettings } from "@/lib/runs/trainin
 
 let dir: string;
 let db: Db;
+let store: Store;
 let demoId: number;
 
 const fresh = freshDbPerTest();
 beforeEach(() => {
-  ({ db, dir } = fresh);
+  ({ db, dir, store } = fresh);
   seedDemo(db);
   demoId = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!.id;
 });
@@ -67,8 +69,8 @@ function addUntaggedPrompt(): number {
 }
 
 describe("training data from annotations", () => {
-  it("uses the mean of the annotators' openness tags, the imported openness first, and the missing-openness policy", () => {
-    const { prompts } = loadTrainingPrompts(db, demoId, { policy: "exclude" });
+  it("uses the mean of the annotators' openness tags, the imported openness first, and the missing-openness policy", async () => {
+    const { prompts } = await loadTrainingPrompts(store, demoId, { policy: "exclude" });
     const first = prompts[0]!;
     const tags = db
       .select()
@@ -84,27 +86,27 @@ describe("training data from annotations", () => {
       .set({ openness: 0.9 })
       .where(eq(schema.prompts.id, Number(first.id)))
       .run();
-    expect(loadTrainingPrompts(db, demoId, { policy: "exclude" }).prompts[0]!.openness).toBe(0.9);
+    expect((await loadTrainingPrompts(store, demoId, { policy: "exclude" })).prompts[0]!.openness).toBe(0.9);
 
     const untagged = String(addUntaggedPrompt());
-    const excluded = loadTrainingPrompts(db, demoId, { policy: "exclude" });
+    const excluded = await loadTrainingPrompts(store, demoId, { policy: "exclude" });
     expect(excluded.excludedWithoutOpenness).toBe(1);
     expect(excluded.prompts.some((p) => p.id === untagged)).toBe(false);
-    const assumed = loadTrainingPrompts(db, demoId, { policy: "assume", value: 0.25 });
+    const assumed = await loadTrainingPrompts(store, demoId, { policy: "assume", value: 0.25 });
     expect(assumed.prompts.find((p) => p.id === untagged)?.openness).toBe(0.25);
   });
 
-  it("counts ranked prompts with and without an openness", () => {
-    const before = datasetTrainingStats(db).find((d) => d.slug === "demo")!;
-    expect(before.ranked).toBe(loadTrainingPrompts(db, demoId, { policy: "exclude" }).prompts.length);
+  it("counts ranked prompts with and without an openness", async () => {
+    const before = (await datasetTrainingStats(store)).find((d) => d.slug === "demo")!;
+    expect(before.ranked).toBe((await loadTrainingPrompts(store, demoId, { policy: "exclude" })).prompts.length);
     addUntaggedPrompt();
-    const after = datasetTrainingStats(db).find((d) => d.slug === "demo")!;
+    const after = (await datasetTrainingStats(store)).find((d) => d.slug === "demo")!;
     expect(after.ranked).toBe(before.ranked + 1);
     expect(after.rankedWithoutOpenness).toBe(before.rankedWithoutOpenness + 1);
     expect(after.prompts).toBe(before.prompts + 1);
   });
 
-  it("refuses trainer settings the trainer does not know or accept", () => {
+  it("refuses trainer settings the trainer does not know or accept", async () => {
     expect(() => validateTrainSettings(request({ train: { stepz: 10 } }))).toThrow(/Unknown training setting/);
     expect(() => validateTrainSettings(request({ train: { learningRate: -1 } }))).toThrow(RunError);
     expect(runRequestSchema.safeParse({ datasetId: demoId, heldOutShare: 0.9 }).success).toBe(false);
@@ -112,43 +114,43 @@ describe("training data from annotations", () => {
 });
 
 describe("run lifecycle", () => {
-  it("claims queued runs oldest first, and none while a run trains (whichever process started it)", () => {
-    const a = createRun(db, request(), null, "web");
-    const b = createRun(db, request({ utility: "log" }), null, "web");
-    expect(claimNextQueuedRun(db)?.id).toBe(a.id);
-    expect(getRun(db, a.id)?.status).toBe("running");
+  it("claims queued runs oldest first, and none while a run trains (whichever process started it)", async () => {
+    const a = await createRun(store, request(), null, "web");
+    const b = await createRun(store, request({ utility: "log" }), null, "web");
+    expect((await claimNextQueuedRun(store))?.id).toBe(a.id);
+    expect((await getRun(store, a.id))?.status).toBe("running");
     // A second server on the same database must not start b next to a.
-    expect(claimNextQueuedRun(db)).toBeNull();
-    expect(getRun(db, b.id)?.status).toBe("queued");
-    finishRun(db, a.id, "failed", "test");
-    expect(claimNextQueuedRun(db)?.id).toBe(b.id);
-    finishRun(db, b.id, "failed", "test");
-    expect(claimNextQueuedRun(db)).toBeNull();
+    expect(await claimNextQueuedRun(store)).toBeNull();
+    expect((await getRun(store, b.id))?.status).toBe("queued");
+    await finishRun(store, a.id, "failed", "test");
+    expect((await claimNextQueuedRun(store))?.id).toBe(b.id);
+    await finishRun(store, b.id, "failed", "test");
+    expect(await claimNextQueuedRun(store)).toBeNull();
   });
 
-  it("lists runs without reading their weights", () => {
-    const run = createRun(db, request(), null, "cli", { workerPid: process.pid });
+  it("lists runs without reading their weights", async () => {
+    const run = await createRun(store, request(), null, "cli", { workerPid: process.pid });
     const summary = blankRunSummary("x");
-    expect(completeRun(db, run.id, { rewards: [], weights: new Uint8Array(1000), summary })).toBe(true);
-    const listed = listRuns(db).find((r) => r.id === run.id)!;
+    expect(await completeRun(store, run.id, { rewards: [], weights: new Uint8Array(1000), summary })).toBe(true);
+    const listed = (await listRuns(store)).find((r) => r.id === run.id)!;
     expect(listed.datasetSlug).toBe("demo");
     expect(listed.config.utility).toBe("conditioned");
     expect("weights" in listed).toBe(false);
-    expect("weights" in getRunDetail(db, run.id)!).toBe(false);
+    expect("weights" in (await getRunDetail(store, run.id))!).toBe(false);
   });
 
-  it("cancels a queued run at once, hands a running one's pid back, and refuses a finished one", () => {
-    const queued = createRun(db, request(), null, "web");
-    expect(requestCancel(db, queued.id).signalPid).toBeNull();
-    expect(getRun(db, queued.id)?.status).toBe("canceled");
-    expect(() => requestCancel(db, queued.id)).toThrow(/already been canceled/);
+  it("cancels a queued run at once, hands a running one's pid back, and refuses a finished one", async () => {
+    const queued = await createRun(store, request(), null, "web");
+    expect((await requestCancel(store, queued.id)).signalPid).toBeNull();
+    expect((await getRun(store, queued.id))?.status).toBe("canceled");
+    await expect(requestCancel(store, queued.id)).rejects.toThrow(/already been canceled/);
 
-    const running = createRun(db, request(), null, "web", { workerPid: 4242 });
-    expect(requestCancel(db, running.id).signalPid).toBe(4242);
-    expect(getRun(db, running.id)?.status).toBe("running");
+    const running = await createRun(store, request(), null, "web", { workerPid: 4242 });
+    expect((await requestCancel(store, running.id)).signalPid).toBe(4242);
+    expect((await getRun(store, running.id))?.status).toBe("running");
   });
 
-  it("fails only runs whose lease expired, stopping their process; live ones are left alone whoever trains them", () => {
+  it("fails only runs whose lease expired, stopping their process; live ones are left alone whoever trains them", async () => {
     const now = Date.now();
     const stale = (run: { id: number }) =>
       db
@@ -156,78 +158,78 @@ describe("run lifecycle", () => {
         .set({ heartbeatAt: new Date(now - RUN_LEASE_MS - 1000) })
         .where(eq(schema.trainingRuns.id, run.id))
         .run();
-    const dead = createRun(db, request(), null, "web", { workerPid: 111 });
-    const hung = createRun(db, request(), null, "web", { workerPid: 222 });
-    const otherServer = createRun(db, request(), null, "web", { workerPid: 333 });
-    const cli = createRun(db, request(), null, "cli", { workerPid: 444 });
+    const dead = await createRun(store, request(), null, "web", { workerPid: 111 });
+    const hung = await createRun(store, request(), null, "web", { workerPid: 222 });
+    const otherServer = await createRun(store, request(), null, "web", { workerPid: 333 });
+    const cli = await createRun(store, request(), null, "cli", { workerPid: 444 });
     stale(dead);
     stale(hung);
     const stopped: number[] = [];
-    const failed = failOrphanedRuns(
-      db,
+    const failed = await failOrphanedRuns(
+      store,
       (pid) => pid !== 111,
       (pid) => stopped.push(pid),
       now,
     );
     expect(failed.sort()).toEqual([dead.id, hung.id].sort());
     expect(stopped).toEqual([222]);
-    expect(getRun(db, dead.id)?.error).toMatch(/lease/);
-    expect(getRun(db, otherServer.id)?.status).toBe("running");
-    expect(getRun(db, cli.id)?.status).toBe("running");
+    expect((await getRun(store, dead.id))?.error).toMatch(/lease/);
+    expect((await getRun(store, otherServer.id))?.status).toBe("running");
+    expect((await getRun(store, cli.id))?.status).toBe("running");
   });
 
-  it("one claim for every trainer: the CLI's run waits while another trains and the server never takes it", () => {
+  it("one claim for every trainer: the CLI's run waits while another trains and the server never takes it", async () => {
     const now = Date.now();
-    const web = createRun(db, request(), null, "web");
-    const cli = createRun(db, request(), null, "cli");
-    expect(claimRun(db, cli.id, 4242, now)?.id).toBe(cli.id);
+    const web = await createRun(store, request(), null, "web");
+    const cli = await createRun(store, request(), null, "cli");
+    expect((await claimRun(store, cli.id, 4242, now))?.id).toBe(cli.id);
     // The server may not start its run beside the CLI's.
-    expect(claimNextQueuedRun(db, now)).toBeNull();
-    finishRun(db, cli.id, "failed", "test");
-    const second = createRun(db, request(), null, "cli");
-    expect(claimNextQueuedRun(db, now)?.id).toBe(web.id);
-    expect(claimRun(db, second.id, 4243, now)).toBeNull();
+    expect(await claimNextQueuedRun(store, now)).toBeNull();
+    await finishRun(store, cli.id, "failed", "test");
+    const second = await createRun(store, request(), null, "cli");
+    expect((await claimNextQueuedRun(store, now))?.id).toBe(web.id);
+    expect(await claimRun(store, second.id, 4243, now)).toBeNull();
     // Once the server's worker stops renewing its lease, the CLI may go.
-    expect(claimRun(db, second.id, 4243, now + RUN_LEASE_MS + 1)?.id).toBe(second.id);
-    expect(renewRunLease(db, second.id, now + RUN_LEASE_MS + 2)).toBe(true);
-    expect(renewRunLease(db, web.id)).toBe(true);
-    finishRun(db, web.id, "failed", "test");
-    expect(renewRunLease(db, web.id)).toBe(false);
+    expect((await claimRun(store, second.id, 4243, now + RUN_LEASE_MS + 1))?.id).toBe(second.id);
+    expect(await renewRunLease(store, second.id, now + RUN_LEASE_MS + 2)).toBe(true);
+    expect(await renewRunLease(store, web.id)).toBe(true);
+    await finishRun(store, web.id, "failed", "test");
+    expect(await renewRunLease(store, web.id)).toBe(false);
   });
 
-  it("records progress for the live view and does not complete a run cancelled meanwhile", () => {
-    const run = createRun(db, request(), null, "web", { workerPid: 1 });
-    recordProgress(db, run.id, [
+  it("records progress for the live view and does not complete a run cancelled meanwhile", async () => {
+    const run = await createRun(store, request(), null, "web", { workerPid: 1 });
+    await recordProgress(store, run.id, [
       { step: 10, totalSteps: 100, loss: 0.9, trainAccuracy: 0.6, testAccuracy: 0.55 },
       { step: 20, totalSteps: 100, loss: 0.7, trainAccuracy: 0.7 },
     ]);
-    expect(runMetricSeries(db, run.id)).toEqual([
+    expect(await runMetricSeries(store, run.id)).toEqual([
       { step: 10, loss: 0.9, trainAccuracy: 0.6, testAccuracy: 0.55 },
       { step: 20, loss: 0.7, trainAccuracy: 0.7, testAccuracy: null },
     ]);
-    expect(runMetricSeries(db, run.id, 300, 10).map((p) => p.step)).toEqual([20]);
-    const snapshot = runSnapshot(db, run.id, getRun(db, run.id)!.startedAt!.getTime() + 10_000)!;
+    expect((await runMetricSeries(store, run.id, 300, 10)).map((p) => p.step)).toEqual([20]);
+    const snapshot = (await runSnapshot(store, run.id, (await getRun(store, run.id))!.startedAt!.getTime() + 10_000))!;
     expect(snapshot.progress).toBe(0.2);
     expect(snapshot.latest).toEqual({ step: 20, loss: 0.7, trainAccuracy: 0.7, testAccuracy: 0.55 });
     expect(snapshot.etaSeconds).toBe(40);
 
-    requestCancel(db, run.id);
+    await requestCancel(store, run.id);
     db.update(schema.trainingRuns).set({ status: "canceled" }).where(eq(schema.trainingRuns.id, run.id)).run();
     const summary = blankRunSummary("x");
-    expect(completeRun(db, run.id, { rewards: [], weights: new Uint8Array([1]), summary })).toBe(false);
-    expect(getRun(db, run.id)?.status).toBe("canceled");
+    expect(await completeRun(store, run.id, { rewards: [], weights: new Uint8Array([1]), summary })).toBe(false);
+    expect((await getRun(store, run.id))?.status).toBe("canceled");
   });
 
   it("trains a small run end to end: rewards of both splits, weights and summary stored", async () => {
-    const run = createRun(
-      db,
+    const run = await createRun(
+      store,
       validateTrainSettings(request({ heldOutShare: 0.25, train: { steps: 40 } })),
       null,
       "cli",
       { workerPid: process.pid },
     );
-    expect(await executeRun(db, run.id)).toBe("succeeded");
-    const stored = getRun(db, run.id)!;
+    expect(await executeRun(store, run.id)).toBe("succeeded");
+    const stored = (await getRun(store, run.id))!;
     expect(stored.status).toBe("succeeded");
     expect(stored.progress).toBe(1);
     expect(stored.weights?.length).toBeGreaterThan(100);
@@ -253,38 +255,44 @@ describe("run lifecycle", () => {
     // the collapse trajectory: 20 checkpoints of both splits, the last at the final step
     expect(summary.trajectory).toHaveLength(40);
     expect(summary.trajectory!.at(-1)!.step).toBe(40);
-    expect(runMetricSeries(db, run.id).at(-1)?.step).toBe(40);
+    expect((await runMetricSeries(store, run.id)).at(-1)?.step).toBe(40);
   });
 
   it("a cancelled training ends as canceled, and too little data fails with a reason", async () => {
-    const run = createRun(db, request({ train: { steps: 100000, evalEvery: 5 } }), null, "cli", {
+    const run = await createRun(store, request({ train: { steps: 100000, evalEvery: 5 } }), null, "cli", {
       workerPid: process.pid,
     });
     const controller = new AbortController();
-    const outcome = executeRun(db, run.id, {
+    const outcome = await executeRun(store, run.id, {
       signal: controller.signal,
       onProgress: () => controller.abort("canceled"),
     });
     expect(await outcome).toBe("canceled");
-    expect(getRun(db, run.id)?.status).toBe("canceled");
+    expect((await getRun(store, run.id))?.status).toBe("canceled");
 
     const empty = db.insert(schema.datasets).values({ slug: "empty", name: "Empty" }).returning().get();
-    const starved = createRun(db, runRequestSchema.parse({ datasetId: empty.id }), null, "cli", {
+    const starved = await createRun(store, runRequestSchema.parse({ datasetId: empty.id }), null, "cli", {
       workerPid: process.pid,
     });
-    expect(await executeRun(db, starved.id)).toBe("failed");
-    expect(getRun(db, starved.id)?.error).toMatch(/Only 0 prompt/);
+    expect(await executeRun(store, starved.id)).toBe("failed");
+    expect((await getRun(store, starved.id))?.error).toMatch(/Only 0 prompt/);
 
     // Settings stored by an older version that the trainer no longer accepts: a sentence, not a zod dump.
-    const stale = createRun(db, request({ train: { steps: -5 } }), null, "cli", { workerPid: process.pid });
-    expect(await executeRun(db, stale.id)).toBe("failed");
-    expect(getRun(db, stale.id)?.error).toMatch(/^Training settings: /);
+    const stale = await createRun(store, request({ train: { steps: -5 } }), null, "cli", { workerPid: process.pid });
+    expect(await executeRun(store, stale.id)).toBe("failed");
+    expect((await getRun(store, stale.id))?.error).toMatch(/^Training settings: /);
   });
 
   it("a run trains to the end while another connection keeps taking the write lock", async () => {
-    const run = createRun(db, validateTrainSettings(request({ train: { steps: 200, evalEvery: 2 } })), null, "cli", {
-      workerPid: process.pid,
-    });
+    const run = await createRun(
+      store,
+      validateTrainSettings(request({ train: { steps: 200, evalEvery: 2 } })),
+      null,
+      "cli",
+      {
+        workerPid: process.pid,
+      },
+    );
     // Another writer (an import, say) holds the lock longer than the trainer's busy timeout, over and over.
     db.$client.pragma("busy_timeout = 5");
     const other = new Database(path.join(dir, "test.db"));
@@ -296,19 +304,22 @@ describe("run lifecycle", () => {
       setTimeout(() => other.exec("commit"), 40);
     }, 45);
     try {
-      const lease = keepLease(db, run.id);
+      const lease = keepLease(store, run.id);
+      // A renewal that meets the lock waits for it on timers (the trainer goes on meanwhile).
       other.exec("begin immediate");
-      expect(lease.renew()).toBe(false);
+      const renewal = lease.renew();
+      await new Promise((r) => setTimeout(r, 50));
       other.exec("commit");
+      expect(await renewal).toBe(true);
       lease.stop();
-      expect(await executeRun(db, run.id)).toBe("succeeded");
+      expect(await executeRun(store, run.id)).toBe("succeeded");
     } finally {
       clearInterval(hog);
       await new Promise((r) => setTimeout(r, 60));
       other.close();
     }
     expect(locked).toBeGreaterThan(3);
-    expect(getRun(db, run.id)?.status).toBe("succeeded");
-    expect(runMetricSeries(db, run.id).at(-1)?.step).toBe(200);
+    expect((await getRun(store, run.id))?.status).toBe("succeeded");
+    expect((await runMetricSeries(store, run.id)).at(-1)?.step).toBe(200);
   });
 });

@@ -1,8 +1,7 @@
 /** A run's progress: the steps its worker records and what the progress view reads back. */
 import "server-only";
-import { and, eq } from "drizzle-orm";
-import type { Db } from "@/db";
-import { schema } from "@/db";
+import type { Store } from "@/lib/db";
+import type { MetricPoint } from "@/db/store/runs";
 import type { RunStatus } from "@/lib/domain";
 
 /**
@@ -17,50 +16,43 @@ export type ProgressPoint = {
   testAccuracy?: number;
 };
 
-/** Records steps' numbers and the run's progress in one transaction (the worker batches them). */
-export function recordProgress(db: Db, runId: number, points: ProgressPoint[]): void {
+/**
+ * Records steps' numbers and the run's progress in one transaction (the worker batches them).
+ * `lockWaitMs`: how long to wait for another process's write lock.
+ */
+export async function recordProgress(
+  store: Store,
+  runId: number,
+  points: ProgressPoint[],
+  options?: { lockWaitMs?: number },
+): Promise<void> {
   const last = points.at(-1);
   if (!last) return;
-  db.transaction((tx) => {
-    const upsert = (step: number, split: "train" | "test", loss: number | null, accuracy: number | null) =>
-      tx
-        .insert(schema.runMetrics)
-        .values({ runId, step, split, loss, accuracy })
-        .onConflictDoUpdate({
-          target: [schema.runMetrics.runId, schema.runMetrics.step, schema.runMetrics.split],
-          set: { loss, accuracy },
-        })
-        .run();
-    for (const point of points) {
-      upsert(point.step, "train", Number.isFinite(point.loss) ? point.loss : null, point.trainAccuracy ?? null);
-      if (point.testAccuracy !== undefined) upsert(point.step, "test", null, point.testAccuracy);
-    }
-    tx.update(schema.trainingRuns)
-      .set({ progress: last.totalSteps > 0 ? Math.min(1, last.step / last.totalSteps) : 0 })
-      .where(and(eq(schema.trainingRuns.id, runId), eq(schema.trainingRuns.status, "running")))
-      .run();
-  });
+  await store.transaction(
+    "atomic",
+    async (tx) => {
+      for (const point of points) {
+        const loss = Number.isFinite(point.loss) ? point.loss : null;
+        await tx.runs.putMetric(runId, point.step, "train", loss, point.trainAccuracy ?? null);
+        if (point.testAccuracy !== undefined)
+          await tx.runs.putMetric(runId, point.step, "test", null, point.testAccuracy);
+      }
+      await tx.runs.setProgress(runId, last.totalSteps > 0 ? Math.min(1, last.step / last.totalSteps) : 0);
+    },
+    options,
+  );
 }
 
-export type MetricPoint = {
-  step: number;
-  loss: number | null;
-  trainAccuracy: number | null;
-  testAccuracy: number | null;
-};
+export type { MetricPoint };
 
 /** Loss and accuracy per recorded step, thinned to at most `maxPoints` (first and last kept). */
-export function runMetricSeries(db: Db, runId: number, maxPoints = 300, afterStep = -1): MetricPoint[] {
-  const rows = db.$client
-    .prepare(
-      `select step,
-              max(case when split = 'train' then loss end) as loss,
-              max(case when split = 'train' then accuracy end) as trainAccuracy,
-              max(case when split = 'test' then accuracy end) as testAccuracy
-         from run_metrics where run_id = ? and step > ? group by step order by step`,
-    )
-    .all(runId, afterStep) as MetricPoint[];
-  return thin(rows, maxPoints);
+export async function runMetricSeries(
+  store: Store,
+  runId: number,
+  maxPoints = 300,
+  afterStep = -1,
+): Promise<MetricPoint[]> {
+  return thin(await store.runs.metricSeries(runId, afterStep), maxPoints);
 }
 
 export function thin<T>(rows: T[], maxPoints: number): T[] {
@@ -85,38 +77,11 @@ export type RunSnapshot = {
   etaSeconds: number | null;
 };
 
-export function runSnapshot(db: Db, runId: number, now = Date.now()): RunSnapshot | null {
-  const run = db
-    .select({
-      id: schema.trainingRuns.id,
-      status: schema.trainingRuns.status,
-      progress: schema.trainingRuns.progress,
-      error: schema.trainingRuns.error,
-      startedAt: schema.trainingRuns.startedAt,
-      finishedAt: schema.trainingRuns.finishedAt,
-    })
-    .from(schema.trainingRuns)
-    .where(eq(schema.trainingRuns.id, runId))
-    .get();
+export async function runSnapshot(store: Store, runId: number, now = Date.now()): Promise<RunSnapshot | null> {
+  const run = await store.runs.progressRow(runId);
   if (!run) return null;
-  const latest =
-    (db.$client
-      .prepare(
-        `select step,
-                max(case when split = 'train' then loss end) as loss,
-                max(case when split = 'train' then accuracy end) as trainAccuracy,
-                (select accuracy from run_metrics t where t.run_id = m.run_id and t.split = 'test' and t.step <= m.step order by t.step desc limit 1) as testAccuracy
-           from run_metrics m where run_id = ? group by step order by step desc limit 1`,
-      )
-      .get(runId) as MetricPoint | undefined) ?? null;
-  const queuePosition =
-    run.status === "queued"
-      ? (
-          db.$client
-            .prepare(`select count(*) as n from training_runs where status = 'queued' and id < ?`)
-            .get(runId) as { n: number }
-        ).n
-      : 0;
+  const latest = await store.runs.latestMetric(runId);
+  const queuePosition = run.status === "queued" ? await store.runs.queuedAhead(runId) : 0;
   const startedAt = run.startedAt?.getTime() ?? null;
   let etaSeconds: number | null = null;
   if (run.status === "running" && startedAt !== null && run.progress > 0.02) {

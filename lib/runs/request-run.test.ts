@@ -11,20 +11,23 @@ import {
 } from "@/lib/runs/request-run";
 import { MAX_MODEL_PARAMETERS, trainingMemory } from "@/lib/runs/training";
 import { runConfigOf } from "@/lib/runs/schemas";
+import type { Store } from "@/db/store";
 import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 import { eq } from "drizzle-orm";
 import { schema } from "@/db";
 
 let db: Db;
+
+let store: Store;
 const fresh = freshDbPerTest();
 beforeEach(() => {
-  ({ db } = fresh);
+  ({ db, store } = fresh);
   seedDemo(db);
 });
 
-function refusal(input: Record<string, unknown>) {
+async function refusal(input: Record<string, unknown>) {
   try {
-    requestRun(db, input, { userId: null, origin: "api" });
+    await requestRun(store, input, { userId: null, origin: "api" });
   } catch (error) {
     if (error instanceof AppError) return { kind: error.kind, message: error.message, details: error.details };
     throw error;
@@ -33,8 +36,8 @@ function refusal(input: Record<string, unknown>) {
 }
 
 describe("requestRun", () => {
-  it("queues a run named by dataset slug or id, with the schema's defaults and where it came from", () => {
-    const bySlug = requestRun(db, { dataset: "demo", train: { steps: 5 } }, { userId: null, origin: "cli" });
+  it("queues a run named by dataset slug or id, with the schema's defaults and where it came from", async () => {
+    const bySlug = await requestRun(store, { dataset: "demo", train: { steps: 5 } }, { userId: null, origin: "cli" });
     expect(bySlug.status).toBe("queued");
     expect(bySlug.datasetId).toBe(getDataset(db, "demo")!.id);
     expect(runConfigOf(bySlug)).toMatchObject({
@@ -44,61 +47,68 @@ describe("requestRun", () => {
       train: { steps: 5 },
       origin: "cli",
     });
-    const byId = requestRun(db, { datasetId: String(bySlug.datasetId) }, { userId: null, origin: "web" });
+    const byId = await requestRun(store, { datasetId: String(bySlug.datasetId) }, { userId: null, origin: "web" });
     expect(byId.name).toBe("conditioned on demo");
   });
 
-  it("refuses an unknown dataset, bad fields (each named) and settings the trainer does not take", () => {
-    expect(refusal({ dataset: "nope" })).toMatchObject({ kind: "not-found" });
-    const bad = refusal({ dataset: "demo", heldOutShare: "0.9", missingOpenness: { policy: "assume", value: 3 } });
+  it("refuses an unknown dataset, bad fields (each named) and settings the trainer does not take", async () => {
+    expect(await refusal({ dataset: "nope" })).toMatchObject({ kind: "not-found" });
+    const bad = await refusal({
+      dataset: "demo",
+      heldOutShare: "0.9",
+      missingOpenness: { policy: "assume", value: 3 },
+    });
     expect(bad.kind).toBe("invalid");
     expect(Object.keys((bad.details as { fieldErrors: object }).fieldErrors).sort()).toEqual([
       "heldOutShare",
       "missingOpenness.value",
     ]);
-    expect(refusal({ dataset: "demo", train: { stepz: 1 } }).message).toMatch(/Unknown training setting/);
-    expect(refusal({ dataset: "demo", train: { learningRate: -1 } }).kind).toBe("invalid");
+    expect((await refusal({ dataset: "demo", train: { stepz: 1 } })).message).toMatch(/Unknown training setting/);
+    expect((await refusal({ dataset: "demo", train: { learningRate: -1 } })).kind).toBe("invalid");
   });
 
-  it("refuses values that only look numeric to a coercion (false, null, true as seed 0 or 1)", () => {
+  it("refuses values that only look numeric to a coercion (false, null, true as seed 0 or 1)", async () => {
     for (const seed of [false, true, null, "one"]) {
-      expect(refusal({ dataset: "demo", seed }).kind, JSON.stringify(seed)).toBe("invalid");
+      expect((await refusal({ dataset: "demo", seed })).kind, JSON.stringify(seed)).toBe("invalid");
     }
-    const blank = requestRun(db, { dataset: "demo", seed: "" }, { userId: null, origin: "web" });
+    const blank = await requestRun(store, { dataset: "demo", seed: "" }, { userId: null, origin: "web" });
     expect(runConfigOf(blank).seed).toBe(1);
   });
 });
 
 describe("requestRun's bounds on what a run may hold", () => {
-  it("refuses settings whose model or batch would not fit in memory, and takes the largest that do", () => {
-    expect(refusal({ dataset: "demo", train: { featureDim: 2 ** 20, hiddenSizes: [1400] } })).toMatchObject({
+  it("refuses settings whose model or batch would not fit in memory, and takes the largest that do", async () => {
+    expect(await refusal({ dataset: "demo", train: { featureDim: 2 ** 20, hiddenSizes: [1400] } })).toMatchObject({
       kind: "invalid",
       message: expect.stringContaining("1,468,"),
     });
-    expect(refusal({ dataset: "demo", train: { featureDim: 2 ** 16, hiddenSizes: [256] } }).message).toContain(
+    expect((await refusal({ dataset: "demo", train: { featureDim: 2 ** 16, hiddenSizes: [256] } })).message).toContain(
       `most a run may train is ${MAX_MODEL_PARAMETERS.toLocaleString("en")}`,
     );
     expect(
-      refusal({ dataset: "demo", train: { featureDim: 16, batchPrompts: 4096, hiddenSizes: [4096] } }).message,
+      (await refusal({ dataset: "demo", train: { featureDim: 16, batchPrompts: 4096, hiddenSizes: [4096] } })).message,
     ).toContain("activations a step");
     const largest = { featureDim: 2 ** 16, hiddenSizes: [240], batchPrompts: 256 };
     expect(trainingMemory({ ...largest, opennessInput: true }).parameters).toBeLessThanOrEqual(MAX_MODEL_PARAMETERS);
-    expect(requestRun(db, { dataset: "demo", train: largest }, { userId: null, origin: "api" }).status).toBe("queued");
+    expect((await requestRun(store, { dataset: "demo", train: largest }, { userId: null, origin: "api" })).status).toBe(
+      "queued",
+    );
   });
 
-  it("refuses one user's run past MAX_OPEN_RUNS_PER_USER queued or training; others' and finished runs do not count", () => {
+  it("refuses one user's run past MAX_OPEN_RUNS_PER_USER queued or training; others' and finished runs do not count", async () => {
     const [alice, bob] = ["alice", "bob"].map((name) => addUser(db, name, "researcher")) as [number, number];
-    const ask = (userId: number) => requestRun(db, { dataset: "demo" }, { userId, origin: "api" });
-    const runs = Array.from({ length: MAX_OPEN_RUNS_PER_USER }, () => ask(alice));
-    expect(() => ask(alice)).toThrow(expect.objectContaining({ kind: "too-many-requests" }));
-    expect(ask(bob).status).toBe("queued");
+    const ask = (userId: number) => requestRun(store, { dataset: "demo" }, { userId, origin: "api" });
+    const runs = [];
+    for (let i = 0; i < MAX_OPEN_RUNS_PER_USER; i++) runs.push(await ask(alice));
+    await expect(ask(alice)).rejects.toThrow(expect.objectContaining({ kind: "too-many-requests" }));
+    expect((await ask(bob)).status).toBe("queued");
     db.update(schema.trainingRuns).set({ status: "canceled" }).where(eq(schema.trainingRuns.id, runs[0]!.id)).run();
-    expect(ask(alice).status).toBe("queued");
+    expect((await ask(alice)).status).toBe("queued");
   });
 });
 
 describe("settings typed in as text (the form and the CLI)", () => {
-  it("reads each setting like its default", () => {
+  it("reads each setting like its default", async () => {
     expect(trainSettingFromText("steps", "40")).toEqual({ value: 40 });
     expect(trainSettingFromText("steps", "forty")).toHaveProperty("error");
     expect(trainSettingFromText("steps", " ")).toHaveProperty("error");
@@ -108,7 +118,7 @@ describe("settings typed in as text (the form and the CLI)", () => {
     expect(trainSettingFromText("opennessInput", "false")).toEqual({ value: false });
   });
 
-  it("reads the missing-openness policy", () => {
+  it("reads the missing-openness policy", async () => {
     expect(missingOpennessFromText(undefined)).toEqual({ policy: "exclude" });
     expect(missingOpennessFromText("estimate")).toEqual({ policy: "estimate" });
     expect(missingOpennessFromText("assume", "0.3")).toEqual({ policy: "assume", value: "0.3" });
@@ -117,33 +127,33 @@ describe("settings typed in as text (the form and the CLI)", () => {
 });
 
 describe("requestRun with explicit held-out prompts", () => {
-  it("refuses held-out prompt ids that are not the dataset's", () => {
+  it("refuses held-out prompt ids that are not the dataset's", async () => {
     const other = addDataset(db, { slug: "other" });
     const demoPrompt = db
       .select({ id: schema.prompts.id })
       .from(schema.prompts)
       .where(eq(schema.prompts.datasetId, getDataset(db, "demo")!.id))
       .get()!;
-    expect(() =>
+    await expect(
       requestRun(
-        db,
+        store,
         { datasetId: other.dataset.id, heldOutPromptIds: [demoPrompt.id] },
         { userId: null, origin: "api" },
       ),
-    ).toThrow(/not in dataset other/);
-    const ok = requestRun(
-      db,
+    ).rejects.toThrow(/not in dataset other/);
+    const ok = await requestRun(
+      store,
       { datasetId: other.dataset.id, heldOutPromptIds: [other.prompts[0]!.id] },
       { userId: null, origin: "api" },
     );
     expect(runConfigOf(ok).heldOutPromptIds).toEqual([other.prompts[0]!.id]);
   });
 
-  it("stores each held-out prompt once, however often a request repeats it", () => {
+  it("stores each held-out prompt once, however often a request repeats it", async () => {
     const other = addDataset(db, { slug: "repeated" });
     const id = other.prompts[0]!.id;
-    const run = requestRun(
-      db,
+    const run = await requestRun(
+      store,
       { datasetId: other.dataset.id, heldOutPromptIds: Array.from({ length: 40_000 }, () => id) },
       { userId: null, origin: "api" },
     );

@@ -1,8 +1,6 @@
 /** Creating a run: every way in (the API, the form, the CLI, repro) asks requestRun. */
 import "server-only";
-import { and, eq } from "drizzle-orm";
-import type { Db } from "@/db";
-import { schema } from "@/db";
+import type { Store } from "@/lib/db";
 import { describeZodError } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
 import type { MissingOpenness } from "@/lib/openness/resolve";
@@ -16,15 +14,15 @@ import { RunError, runRequestSchema, type RunConfig, type RunRequest, type RunRo
  * against the trainer's own schema, and the run is queued. A bad request throws an "invalid"
  * RunError whose details map each field to what is wrong with it; an unknown dataset, "not-found".
  */
-export function requestRun(
-  db: Db,
+export async function requestRun(
+  store: Store,
   input: Record<string, unknown>,
   by: { userId: number | null; origin: RunConfig["origin"] },
   startNow?: { workerPid: number },
-): RunRow {
+): Promise<RunRow> {
   let body = input;
   if (typeof body.dataset === "string" && body.datasetId === undefined) {
-    const id = datasetIdBySlug(db, body.dataset);
+    const id = await datasetIdBySlug(store, body.dataset);
     if (id === null) throw new RunError(`There is no dataset "${body.dataset}".`, "not-found");
     body = { ...body, datasetId: id };
   }
@@ -34,7 +32,7 @@ export function requestRun(
     for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".")] ??= issue.message;
     throw new RunError(describeZodError(parsed.error), "invalid", { fieldErrors });
   }
-  return createRun(db, validateTrainSettings(parsed.data), by.userId, by.origin, startNow);
+  return createRun(store, validateTrainSettings(parsed.data), by.userId, by.origin, startNow);
 }
 
 /**
@@ -70,38 +68,26 @@ export function missingOpennessFromText(
  * Queues a run request that has been parsed and checked (requestRun does both). `startNow` creates it already running, owned by that process, with a fresh lease
  * (tests; trainers go through claimRun in lib/runs/lifecycle.ts so that only one trains at a time).
  */
-export function createRun(
-  db: Db,
+export async function createRun(
+  store: Store,
   request: RunRequest,
   createdBy: number | null,
   origin: RunConfig["origin"],
   startNow?: { workerPid: number },
-): RunRow {
-  const dataset = db
-    .select()
-    .from(schema.datasets)
-    .where(and(eq(schema.datasets.id, request.datasetId), eq(schema.datasets.importStaging, false)))
-    .get();
+): Promise<RunRow> {
+  const dataset = await store.runs.visibleDataset(request.datasetId);
   if (!dataset) throw new RunError(`There is no dataset with id ${request.datasetId}.`, "not-found");
-  if (createdBy !== null) refuseOverOpenRunLimit(db, createdBy);
+  if (createdBy !== null) await refuseOverOpenRunLimit(store, createdBy);
   if (request.heldOutPromptIds) {
-    const inDataset = new Set(
-      db
-        .select({ id: schema.prompts.id })
-        .from(schema.prompts)
-        .where(eq(schema.prompts.datasetId, dataset.id))
-        .all()
-        .map((p) => p.id),
-    );
+    const inDataset = new Set((await store.runs.promptIds(dataset.id)).map((p) => p.id));
     const foreign = request.heldOutPromptIds.filter((id) => !inDataset.has(id));
     if (foreign.length)
       throw new RunError(`Held-out prompt(s) ${foreign.slice(0, 5).join(", ")} are not in dataset ${dataset.slug}.`);
   }
   const { datasetId, name, ...rest } = request;
   const config: RunConfig = { ...rest, origin };
-  return db
-    .insert(schema.trainingRuns)
-    .values({
+  return store.transaction("atomic", (tx) =>
+    tx.runs.insert({
       datasetId,
       name: name ?? `${request.utility} on ${dataset.slug}`,
       config: config as unknown as Record<string, unknown>,
@@ -110,9 +96,8 @@ export function createRun(
       heartbeatAt: startNow ? new Date() : null,
       workerPid: startNow?.workerPid ?? null,
       createdBy,
-    })
-    .returning()
-    .get();
+    }),
+  );
 }
 
 /**
@@ -122,13 +107,8 @@ export function createRun(
  */
 export const MAX_OPEN_RUNS_PER_USER = 10;
 
-function refuseOverOpenRunLimit(db: Db, userId: number): void {
-  const open = db.$client
-    .prepare<[number], number>(
-      "select count(*) from training_runs where created_by = ? and status in ('queued', 'running')",
-    )
-    .pluck()
-    .get(userId)!;
+async function refuseOverOpenRunLimit(store: Store, userId: number): Promise<void> {
+  const open = await store.runs.openRunsBy(userId);
   if (open >= MAX_OPEN_RUNS_PER_USER)
     throw new AppError(
       "too-many-requests",
@@ -137,12 +117,6 @@ function refuseOverOpenRunLimit(db: Db, userId: number): void {
 }
 
 /** Finds a dataset by slug, for requests that name it instead of giving its id. */
-export function datasetIdBySlug(db: Db, slug: string): number | null {
-  return (
-    db
-      .select({ id: schema.datasets.id })
-      .from(schema.datasets)
-      .where(and(eq(schema.datasets.slug, slug), eq(schema.datasets.importStaging, false)))
-      .get()?.id ?? null
-  );
+export async function datasetIdBySlug(store: Store, slug: string): Promise<number | null> {
+  return store.runs.visibleDatasetId(slug);
 }

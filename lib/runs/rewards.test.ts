@@ -8,10 +8,11 @@ import { createRun } from "@/lib/runs/request-run";
 import { groupRewardsByPrompt, responsesPerPrompt, storedRewards } from "@/lib/runs/rewards";
 import { runRequestSchema, runSummarySchema } from "@/lib/runs/schemas";
 import { executeRun, validateTrainSettings } from "@/lib/runs/training";
+import type { Store } from "@/db/store";
 import { freshDbPerTest } from "@/lib/test-fixtures";
 
 describe("grouping rewards by prompt", () => {
-  it("keeps the order, takes the stored openness first and a neutral one when nothing is known", () => {
+  it("keeps the order, takes the stored openness first and a neutral one when nothing is known", async () => {
     const grouped = groupRewardsByPrompt(
       [
         { promptId: 2, responseId: 20, split: "train", reward: 0.2, openness: 1 },
@@ -32,22 +33,23 @@ describe("grouping rewards by prompt", () => {
 
   describe("a trained run", () => {
     let db: Db;
+    let store: Store;
     const fresh = freshDbPerTest();
-    beforeEach(() => ({ db } = fresh));
+    beforeEach(() => ({ db, store } = fresh));
 
     it("has the same accuracy and collapse numbers in its stored summary and on its dashboard", async () => {
       seedDemo(db);
       const datasetId = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!.id;
-      const run = createRun(
-        db,
+      const run = await createRun(
+        store,
         validateTrainSettings(runRequestSchema.parse({ datasetId, heldOutShare: 0.25, train: { steps: 20 } })),
         null,
         "cli",
         { workerPid: process.pid },
       );
-      expect(await executeRun(db, run.id)).toBe("succeeded");
-      const summary = runSummarySchema.parse(getRun(db, run.id)!.summary);
-      const dashboard = runDashboard(db, run.id)!;
+      expect(await executeRun(store, run.id)).toBe("succeeded");
+      const summary = runSummarySchema.parse((await getRun(store, run.id))!.summary);
+      const dashboard = (await runDashboard(store, run.id))!;
       for (const split of ["train", "test"] as const) {
         expect(dashboard.splits[split]?.accuracy, split).toBe(summary[`${split}Accuracy`]);
         expect(dashboard.splits[split]?.gap, split).toBe(summary.collapse[split]?.gap);
@@ -56,7 +58,7 @@ describe("grouping rewards by prompt", () => {
       expect(dashboard.splits.train!.prompts + dashboard.splits.test!.prompts).toBe(
         summary.prompts.train + summary.prompts.test,
       );
-      expect(new Set(storedRewards(db, run.id).map((r) => r.promptId)).size).toBe(
+      expect(new Set((await storedRewards(store, run.id)).map((r) => r.promptId)).size).toBe(
         summary.prompts.train + summary.prompts.test,
       );
     });

@@ -5,7 +5,8 @@
  * for the summary and dashboard, the trainer for the training curve.
  */
 import "server-only";
-import type { Db } from "@/db";
+import type { Store } from "@/lib/db";
+import type { StoredReward } from "@/db/store/runs";
 
 export type Split = "train" | "test";
 
@@ -70,20 +71,9 @@ export function responsesPerPrompt(prompts: readonly PromptRewards[], fallback =
   return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? fallback;
 }
 
-export type StoredReward = ResponseReward & {
-  promptExternalId: string;
-  promptText: string;
-  responseExternalId: string;
-};
+export type { StoredReward } from "@/db/store/runs";
 
 /** A run's stored rewards, by prompt and then response position. */
-export function storedRewards(db: Db, runId: number): StoredReward[] {
-  return db.$client
-    .prepare(
-      `select r.prompt_id as promptId, p.external_id as promptExternalId, p.text as promptText,
-              rr.response_id as responseId, r.external_id as responseExternalId, rr.split, rr.reward, rr.openness
-         from run_rewards rr join responses r on r.id = rr.response_id join prompts p on p.id = r.prompt_id
-        where rr.run_id = ? order by r.prompt_id, r.position`,
-    )
-    .all(runId) as StoredReward[];
+export async function storedRewards(store: Store, runId: number): Promise<StoredReward[]> {
+  return store.runs.storedRewards(runId);
 }

@@ -11,7 +11,7 @@ import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { isProcessAlive, spawnBackground } from "@/lib/process";
 import {
   claimNextQueuedRun,
@@ -21,10 +21,13 @@ import {
   leaseExpired,
   requestCancel,
   setWorkerPid,
+  type CancelOutcome,
 } from "@/lib/runs/lifecycle";
 
 type SchedulerState = {
   started: boolean;
+  /** The kick under way (kicks take turns: each reads and claims the queue). */
+  kicking: Promise<void>;
   current: { runId: number; child: ChildProcess } | null;
   cancelRequested: Set<number>;
   timer: ReturnType<typeof setInterval> | null;
@@ -35,6 +38,7 @@ const globalForScheduler = globalThis as unknown as { octorankRunScheduler?: Sch
 function state(): SchedulerState {
   globalForScheduler.octorankRunScheduler ??= {
     started: false,
+    kicking: Promise.resolve(),
     current: null,
     cancelRequested: new Set(),
     timer: null,
@@ -82,8 +86,13 @@ export function startScheduler(): void {
   const s = state();
   if (s.started) return;
   s.started = true;
-  const failed = failOrphanedRuns(getDb(), isTrainingProcess, (pid) => signal(pid, "SIGKILL"));
-  if (failed.length) console.log(`Octorank: marked run(s) ${failed.join(", ")} failed (server stopped while training)`);
+  s.kicking = failOrphanedRuns(getStore(), isTrainingProcess, (pid) => signal(pid, "SIGKILL")).then(
+    (failed) => {
+      if (failed.length)
+        console.log(`Octorank: marked run(s) ${failed.join(", ")} failed (server stopped while training)`);
+    },
+    (error: unknown) => console.error("Octorank: the run scheduler could not check for orphaned runs:", error),
+  );
   s.timer = setInterval(() => kickScheduler(), TICK_MS);
   s.timer.unref();
   kickScheduler();
@@ -94,26 +103,26 @@ export function startScheduler(): void {
  * where a throw would take the whole server down: a database error (busy, say) waits for the next tick.
  */
 export function kickScheduler(): void {
-  try {
-    startNextRun();
-  } catch (error) {
-    console.error("Octorank: the run scheduler will retry:", error);
-  }
+  const s = state();
+  s.kicking = s.kicking
+    .then(startNextRun)
+    .catch((error: unknown) => console.error("Octorank: the run scheduler will retry:", error));
 }
 
-function startNextRun(): void {
+async function startNextRun(): Promise<void> {
   const s = state();
-  const db = getDb();
+  const store = getStore();
   if (s.current) {
     // Our own worker: one that hangs (SIGSTOP, a wedged loop) stops renewing its lease and is
     // killed, which frees the queue; its exit handler records the failure.
-    const mine = getRun(db, s.current.runId);
-    if (mine?.status === "running" && leaseExpired(mine) && s.current.child.pid) signal(s.current.child.pid, "SIGKILL");
+    const current = s.current;
+    const mine = await getRun(store, current.runId);
+    if (mine?.status === "running" && leaseExpired(mine) && current.child.pid) signal(current.child.pid, "SIGKILL");
     return;
   }
   // A run another process trains (the headless CLI, another server) still counts while its lease is live.
-  failOrphanedRuns(db, isTrainingProcess, (pid) => signal(pid, "SIGKILL"));
-  const run = claimNextQueuedRun(db);
+  await failOrphanedRuns(store, isTrainingProcess, (pid) => signal(pid, "SIGKILL"));
+  const run = await claimNextQueuedRun(store);
   if (!run) return;
   // `node --import tsx` rather than the tsx binary: one process, so the pid is the worker itself.
   const child = spawnBackground(
@@ -126,7 +135,7 @@ function startNextRun(): void {
     },
   );
   s.current = { runId: run.id, child };
-  if (child.pid) setWorkerPid(db, run.id, child.pid);
+  if (child.pid) await setWorkerPid(store, run.id, child.pid);
   // The server log gets everything; the run keeps the gist, for a worker that dies before it can say why itself.
   let stderrTail = "";
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -134,24 +143,29 @@ function startNextRun(): void {
     stderrTail = (stderrTail + chunk.toString("utf8")).slice(-4000);
   });
   child.on("error", (error) => {
-    finishRun(db, run.id, "failed", `Could not start the worker: ${error.message}`);
+    finishRun(store, run.id, "failed", `Could not start the worker: ${error.message}`).catch((failure: unknown) =>
+      console.error(`Octorank: could not record that run ${run.id}'s worker did not start:`, failure),
+    );
   });
   child.on("exit", (code, sig) => {
-    try {
-      const canceled = s.cancelRequested.delete(run.id);
-      const after = getRun(db, run.id);
+    const canceled = s.cancelRequested.delete(run.id);
+    const recordExit = async () => {
+      const after = await getRun(store, run.id);
       if (after && (after.status === "running" || after.status === "queued")) {
-        if (canceled) finishRun(db, run.id, "canceled", "Canceled while training.");
+        if (canceled) await finishRun(store, run.id, "canceled", "Canceled while training.");
         else {
           const why = sig ? `The worker was killed (${sig}).` : `The worker exited with code ${code}.`;
           const said = lastErrorLine(stderrTail);
-          finishRun(db, run.id, "failed", said ? `${why} It said: ${said}` : why);
+          await finishRun(store, run.id, "failed", said ? `${why} It said: ${said}` : why);
         }
       }
-    } finally {
-      if (s.current?.runId === run.id) s.current = null;
-      setImmediate(() => kickScheduler());
-    }
+    };
+    recordExit()
+      .catch((error: unknown) => console.error(`Octorank: could not record how run ${run.id}'s worker ended:`, error))
+      .finally(() => {
+        if (s.current?.runId === run.id) s.current = null;
+        setImmediate(() => kickScheduler());
+      });
   });
 }
 
@@ -168,25 +182,32 @@ export function lastErrorLine(stderr: string): string | null {
 }
 
 /** Cancels a run: a queued one at once, a running one by asking its worker to stop (then killing it). */
-export function cancelRun(runId: number): ReturnType<typeof requestCancel> {
+export async function cancelRun(runId: number): Promise<CancelOutcome> {
   const s = state();
-  const outcome = requestCancel(getDb(), runId);
+  const store = getStore();
+  const outcome = await requestCancel(store, runId);
   if (outcome.signalPid === null) return outcome;
   const pid = outcome.signalPid;
   if (!isTrainingProcess(pid)) {
     // The process is gone (or its pid now belongs to someone else): nothing to signal.
-    finishRun(getDb(), runId, "canceled", "Canceled while training.");
-    return { run: getRun(getDb(), runId)!, signalPid: null };
+    await finishRun(store, runId, "canceled", "Canceled while training.");
+    return { run: (await getRun(store, runId))!, signalPid: null };
   }
   s.cancelRequested.add(runId);
   signal(pid, "SIGTERM");
+  const later = (what: string, check: () => Promise<unknown>) =>
+    check().catch((error: unknown) => console.error(`Octorank: cancelling run ${runId}, could not ${what}:`, error));
   setTimeout(() => {
-    if (isTrainingProcess(pid) && getRun(getDb(), runId)?.status === "running") signal(pid, "SIGKILL");
+    void later("check that its worker stopped", async () => {
+      if (isTrainingProcess(pid) && (await getRun(store, runId))?.status === "running") signal(pid, "SIGKILL");
+    });
   }, CANCEL_GRACE_MS).unref();
   if (s.current?.runId !== runId) {
     // Not our child (e.g. a CLI run): nobody will see its exit here, so record the cancel now.
     setTimeout(() => {
-      if (!isTrainingProcess(pid)) finishRun(getDb(), runId, "canceled", "Canceled while training.");
+      void later("record the cancel", async () => {
+        if (!isTrainingProcess(pid)) await finishRun(store, runId, "canceled", "Canceled while training.");
+      });
     }, 1_000).unref();
   }
   return outcome;

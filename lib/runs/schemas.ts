@@ -6,8 +6,8 @@ import { z } from "zod";
 import { numeric } from "@/lib/validation";
 import { AppError, type ErrorKind } from "@/lib/errors";
 import { missingOpennessSchema } from "@/lib/openness/resolve";
-import { type schema } from "@/db";
 import type { RunStatus } from "@/lib/domain";
+import type { RunRow as StoredRunRow } from "@/db/store/runs";
 import { UTILITY_NAMES, type UtilityName, VERDICT_KINDS } from "@/ml";
 import { DEFAULT_HELD_OUT_SHARE, DEFAULT_SPLIT_SEED } from "@/lib/runs/held-out";
 
@@ -106,7 +106,7 @@ export function runSummaryOf(row: { id: number; summary: unknown }): RunSummary 
   return row.summary === null ? null : parseStored("summary", row.id, row.summary, runSummarySchema);
 }
 
-export type RunRow = typeof schema.trainingRuns.$inferSelect;
+export type RunRow = StoredRunRow;
 
 const interval = z.tuple([z.number(), z.number()]);
 

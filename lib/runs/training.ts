@@ -4,7 +4,8 @@
  */
 import "server-only";
 import { ZodError } from "zod";
-import { isDatabaseBusy, writeWhenFree, type Db } from "@/db";
+import { isDatabaseBusy } from "@/db";
+import type { Store } from "@/lib/db";
 import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult, type TrainingPrompt } from "@/ml";
 import { describeZodError } from "@/lib/http/body";
 import {
@@ -119,13 +120,13 @@ export type ExecuteOptions = { signal?: AbortSignal; onProgress?: (point: Progre
  * weights and summary at the end. Never throws: every outcome ends up in the run's status.
  */
 export async function executeRun(
-  db: Db,
+  store: Store,
   runId: number,
   options: ExecuteOptions = {},
 ): Promise<"succeeded" | "failed" | "canceled"> {
-  const lease = keepLease(db, runId);
+  const lease = keepLease(store, runId);
   try {
-    return await trainAndRecord(db, runId, options);
+    return await trainAndRecord(store, runId, options);
   } finally {
     lease.stop();
   }
@@ -137,12 +138,12 @@ export async function executeRun(
  * elsewhere) is only late: the next heartbeat tries again, and nothing is said until the lease
  * has actually run out, since only then may another server take the run.
  */
-export function keepLease(db: Db, runId: number): { renew: () => boolean; stop: () => void } {
+export function keepLease(store: Store, runId: number): { renew: () => Promise<boolean>; stop: () => void } {
   let renewedAt = Date.now();
   let warned = false;
-  const renew = () => {
+  const renew = async () => {
     try {
-      renewRunLease(db, runId);
+      await renewRunLease(store, runId);
       renewedAt = Date.now();
       warned = false;
       return true;
@@ -154,38 +155,47 @@ export function keepLease(db: Db, runId: number): { renew: () => boolean; stop: 
       return false;
     }
   };
-  const timer = setInterval(renew, RUN_HEARTBEAT_MS);
+  const timer = setInterval(() => void renew(), RUN_HEARTBEAT_MS);
   timer.unref();
   return { renew, stop: () => clearInterval(timer) };
 }
 
 async function trainAndRecord(
-  db: Db,
+  store: Store,
   runId: number,
   options: ExecuteOptions,
 ): Promise<"succeeded" | "failed" | "canceled"> {
-  const run = getRunDetail(db, runId);
+  const run = await getRunDetail(store, runId);
   if (!run) return "failed";
   const startedAt = Date.now();
   let pending: ProgressPoint[] = [];
   let lastFlush = 0;
-  // Progress is worth a retry, not a failed run: points that met a locked database go with the next flush.
+  // Progress is written while training goes on, one batch after another; a batch that met a
+  // locked database goes with the next flush, and any other failure fails the run at the next one.
+  let flushing: Promise<void> = Promise.resolve();
+  let flushError: unknown = null;
   const flush = () => {
+    if (flushError !== null) throw flushError;
     if (!pending.length) return;
-    try {
-      recordProgress(db, runId, pending);
-      pending = [];
-    } catch (error) {
-      if (!isDatabaseBusy(error)) throw error;
-    }
+    const batch = pending;
+    pending = [];
     lastFlush = Date.now();
+    flushing = flushing
+      .then(() => recordProgress(store, runId, batch))
+      .catch((error: unknown) => {
+        pending = [...batch, ...pending];
+        if (!isDatabaseBusy(error)) flushError ??= error;
+      });
   };
   // The result must outlast a writer that holds the lock for longer than the busy timeout.
-  const finalWrite = <T>(write: () => T) => writeWhenFree(write, Date.now() + RUN_LEASE_MS);
+  const finalWrite = { lockWaitMs: RUN_LEASE_MS };
   try {
-    const { prompts, excludedWithoutOpenness } = loadTrainingPrompts(db, run.datasetId, run.config.missingOpenness, {
-      acceptedOnly: run.config.acceptedOnly ?? false,
-    });
+    const { prompts, excludedWithoutOpenness } = await loadTrainingPrompts(
+      store,
+      run.datasetId,
+      run.config.missingOpenness,
+      { acceptedOnly: run.config.acceptedOnly ?? false },
+    );
     if (prompts.length < MIN_TRAINING_PROMPTS) {
       throw new RunError(
         `Only ${plural(prompts.length, "prompt")} ${prompts.length === 1 ? "has" : "have"} rankings${run.config.missingOpenness.policy === "exclude" ? " and an openness" : ""}: a run needs at least ${MIN_TRAINING_PROMPTS}.` +
@@ -194,7 +204,10 @@ async function trainAndRecord(
             : ""),
       );
     }
-    const config = toTrainConfig({ ...run.config, heldOutPromptIds: heldOutPromptIds(db, run.datasetId, run.config) });
+    const config = toTrainConfig({
+      ...run.config,
+      heldOutPromptIds: await heldOutPromptIds(store, run.datasetId, run.config),
+    });
     // Enough evaluations for a loss curve that grows smoothly, without evaluating on every step; capped so
     // that a long run still shows progress within seconds of starting.
     const evalEvery =
@@ -220,10 +233,10 @@ async function trainAndRecord(
         },
       },
     );
-    await finalWrite(() => {
-      recordProgress(db, runId, pending);
-      pending = [];
-    });
+    await flushing;
+    if (flushError !== null) throw flushError;
+    await recordProgress(store, runId, pending, finalWrite);
+    pending = [];
     const opennessByPrompt = new Map(prompts.map((p) => [p.id, p.openness]));
     const rewards = result.rewards.map((r) => ({
       responseId: Number(r.responseId),
@@ -232,19 +245,21 @@ async function trainAndRecord(
       openness: opennessByPrompt.get(r.promptId) ?? null,
     }));
     const summary = summarize(prompts, result, excludedWithoutOpenness, Date.now() - startedAt, config.eps);
-    const completed = await finalWrite(() => completeRun(db, runId, { rewards, weights: result.weights, summary }));
+    const completed = await completeRun(store, runId, { rewards, weights: result.weights, summary }, finalWrite);
     return completed ? "succeeded" : "canceled";
   } catch (error) {
     try {
+      flushError = null;
       flush();
+      await flushing;
     } catch {
       // The run ends below either way; its last few points are not worth a second failure.
     }
     if (options.signal?.aborted) {
       const reason = options.signal.reason;
       if (reason === "server-stopped")
-        await finalWrite(() => finishRun(db, runId, "failed", "Server stopped while the run was training."));
-      else await finalWrite(() => finishRun(db, runId, "canceled", "Canceled while training."));
+        await finishRun(store, runId, "failed", "Server stopped while the run was training.", finalWrite);
+      else await finishRun(store, runId, "canceled", "Canceled while training.", finalWrite);
       return reason === "server-stopped" ? "failed" : "canceled";
     }
     const message =
@@ -255,7 +270,7 @@ async function trainAndRecord(
           : error instanceof Error
             ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}`
             : String(error);
-    await finalWrite(() => finishRun(db, runId, "failed", message));
+    await finishRun(store, runId, "failed", message, finalWrite);
     return "failed";
   }
 }
@@ -264,12 +279,10 @@ async function trainAndRecord(
  * The run's held-out prompts (database ids): the ones it was given, else Octorank's split by prompt
  * (lib/runs/held-out.ts), the split the exports write.
  */
-function heldOutPromptIds(db: Db, datasetId: number, config: TrainedConfig): number[] | undefined {
+async function heldOutPromptIds(store: Store, datasetId: number, config: TrainedConfig): Promise<number[] | undefined> {
   if (config.heldOutPromptIds) return config.heldOutPromptIds;
-  const rows = db.$client
-    .prepare<[number], { id: number; external_id: string }>("select id, external_id from prompts where dataset_id = ?")
-    .all(datasetId);
-  return rows.filter((p) => promptSplit(p.external_id, config) === "test").map((p) => p.id);
+  const rows = await store.runs.promptIds(datasetId);
+  return rows.filter((p) => promptSplit(p.externalId, config) === "test").map((p) => p.id);
 }
 
 /** The run's final numbers, computed the way the dashboard computes them (lib/runs/dashboard.ts). */

@@ -1,6 +1,7 @@
+import { readTextFile } from "../dispatch";
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { getDb } from "../../lib/db";
+import { getStore } from "../../lib/db";
 import { datasetIdBySlug } from "../../lib/runs/request-run";
 import { createExternalRun, externalRunSchema, MAX_SCORES_BYTES } from "../../lib/runs/external";
 import { describeZodError } from "../../lib/http/body";
@@ -29,8 +30,8 @@ export async function run(argv: string[]): Promise<void> {
   if (!values.dataset || !file || positionals.length > 1) throw new Error(USAGE);
   if (!fs.existsSync(file)) throw new Error(`No such file: ${file}`);
   if (fs.statSync(file).size > MAX_SCORES_BYTES) throw new Error("The scores file is over 20 MB.");
-  const db = getDb();
-  const datasetId = datasetIdBySlug(db, values.dataset);
+  const store = getStore();
+  const datasetId = await datasetIdBySlug(store, values.dataset);
   if (datasetId === null) throw new Error(`There is no dataset "${values.dataset}".`);
   const request = externalRunSchema.safeParse({
     datasetId,
@@ -40,7 +41,7 @@ export async function run(argv: string[]): Promise<void> {
     link: values.link,
   });
   if (!request.success) throw new Error(`${describeZodError(request.error)}\n${USAGE}`);
-  const run = createExternalRun(db, request.data, fs.readFileSync(file, "utf8"), null);
+  const run = await createExternalRun(store, request.data, readTextFile(file), null);
   if (values.json) {
     console.log(JSON.stringify({ run, dashboard: `/runs/${run.id}` }));
     return;

@@ -1,9 +1,8 @@
 import { parseArgs } from "node:util";
-import { getDb } from "../../lib/db";
+import { getStore, type Store } from "../../lib/db";
 import { executeRun, trainSettingDefaults } from "../../lib/runs/training";
 import { missingOpennessFromText, requestRun, trainSettingFromText } from "../../lib/runs/request-run";
 import { claimRun, finishRun, getRunDetail } from "../../lib/runs/lifecycle";
-import type { Db } from "../../db/index";
 import { RunError, runConfigOf, UTILITY_NAMES } from "../../lib/runs/schemas";
 
 export const USAGE = `Usage: npm run cli -- train --dataset <slug> [--utility ${UTILITY_NAMES.join("|")}]
@@ -25,15 +24,15 @@ function parseSetting(raw: string): [string, unknown] {
  * Waits for the one-at-a-time claim (lib/runs/lifecycle.ts claimRun): while a server's worker or
  * another CLI trains, this run stays queued and this process waits; Ctrl-C cancels it.
  */
-async function claimWhenFree(db: Db, runId: number, quiet: boolean): Promise<void> {
+async function claimWhenFree(store: Store, runId: number, quiet: boolean): Promise<void> {
   let told = false;
   let interrupted = false;
   const stop = () => (interrupted = true);
   process.once("SIGINT", stop);
   try {
-    while (!claimRun(db, runId, process.pid)) {
+    while (!(await claimRun(store, runId, process.pid))) {
       if (interrupted) {
-        finishRun(db, runId, "canceled", "Canceled before it started.");
+        await finishRun(store, runId, "canceled", "Canceled before it started.");
         throw new Error(`Run ${runId} canceled while waiting for another run to finish.`);
       }
       if (!told && !quiet) console.error(`Run ${runId}: another run is training; waiting for it to finish…`);
@@ -63,14 +62,14 @@ export async function run(argv: string[]): Promise<void> {
     },
   });
   if (!values.dataset) throw new Error(USAGE);
-  const db = getDb();
+  const store = getStore();
   const train: Record<string, unknown> = Object.fromEntries(values.set.map(parseSetting));
   if (values.steps !== undefined) train.steps = Number(values.steps);
   if (values["learning-rate"] !== undefined) train.learningRate = Number(values["learning-rate"]);
   let created;
   try {
-    created = requestRun(
-      db,
+    created = await requestRun(
+      store,
       {
         dataset: values.dataset,
         name: values.name,
@@ -87,13 +86,13 @@ export async function run(argv: string[]): Promise<void> {
     if (error instanceof RunError && error.kind === "invalid") throw new Error(`${error.message}\n${USAGE}`);
     throw error;
   }
-  await claimWhenFree(db, created.id, values.json);
+  await claimWhenFree(store, created.id, values.json);
   if (!values.json) console.error(`Run ${created.id}: training ${runConfigOf(created).utility} on ${values.dataset}…`);
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort("canceled"));
   process.once("SIGTERM", () => controller.abort("canceled"));
   let lastLog = 0;
-  const outcome = await executeRun(db, created.id, {
+  const outcome = await executeRun(store, created.id, {
     signal: controller.signal,
     onProgress: (p) => {
       if (values.json || Date.now() - lastLog < 1000) return;
@@ -102,7 +101,7 @@ export async function run(argv: string[]): Promise<void> {
       console.error(`  step ${p.step}/${p.totalSteps}: loss ${p.loss.toFixed(4)}${acc}`);
     },
   });
-  const run = getRunDetail(db, created.id)!;
+  const run = (await getRunDetail(store, created.id))!;
   const result = { runId: run.id, status: outcome, error: run.error, summary: run.summary };
   if (values.json) console.log(JSON.stringify(result));
   else {

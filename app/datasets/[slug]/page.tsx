@@ -93,13 +93,13 @@ export default async function Page({
   const dataset = { ...row, ...summary };
   const prompts = searchPrompts(db, row.id, search);
   // Fitting the estimates takes minutes on a large dataset: the page shows the stored ones.
-  const openness = storedOpennessEstimates(
-    db,
+  const openness = await storedOpennessEstimates(
+    getStore(),
     row.id,
     prompts.rows.map((p) => p.id),
   );
   if (!openness.current)
-    recomputeOpennessInBackground(db, row.id, openness.computedAt === null ? 0 : OPENNESS_RECOMPUTE_MS);
+    recomputeOpennessInBackground(getStore(), row.id, openness.computedAt === null ? 0 : OPENNESS_RECOMPUTE_MS);
   const runs = listDatasetRuns(db, dataset.id);
   const t = AGREEMENT_THRESHOLDS;
   const flaggedPrompts = summary.flaggedPrompts;

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Breadcrumb } from "@/components/ui/breadcrumb";
 import { cardVariants } from "@/components/ui/card";
 import { notFound } from "next/navigation";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { runDashboard } from "@/lib/runs/dashboard";
 import { parseRecordId } from "@/lib/http/ids";
@@ -26,9 +26,9 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   await requirePageUser("researcher", `/runs/${raw}`);
   const id = parseRecordId(raw);
   if (id === null) notFound();
-  const db = getDb();
-  const data = runDashboard(db, id);
-  const snapshot = runSnapshot(db, id);
+  const store = getStore();
+  const data = await runDashboard(store, id);
+  const snapshot = await runSnapshot(store, id);
   if (!data || !snapshot) notFound();
   const { run } = data;
   const config = toTrainConfig(run.config);
@@ -118,7 +118,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           )}
         </>
       ) : (
-        <RunLive initial={snapshot} initialPoints={runMetricSeries(db, id, 1000)} totalSteps={config.steps} />
+        <RunLive initial={snapshot} initialPoints={await runMetricSeries(store, id, 1000)} totalSteps={config.steps} />
       )}
     </div>
   );

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { Breadcrumb } from "@/components/ui/breadcrumb";
-import { getDb } from "@/lib/db";
+import { getStore, type Store } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { comparedRuns, runDashboard, type RunDashboard } from "@/lib/runs/dashboard";
 import { parseRecordId } from "@/lib/http/ids";
@@ -24,9 +24,9 @@ export const dynamic = "force-dynamic";
 export default async function ComparePage({ searchParams }: { searchParams: Promise<{ a?: string; b?: string }> }) {
   const { a, b } = await searchParams;
   await requirePageUser("researcher", `/runs/compare?a=${a ?? ""}&b=${b ?? ""}`);
-  const db = getDb();
+  const store = getStore();
   const ids = [parseRecordId(a), parseRecordId(b)];
-  const runs = ids.map((id) => (id === null ? null : runDashboard(db, id)));
+  const runs = await Promise.all(ids.map((id) => (id === null ? null : runDashboard(store, id))));
   if (runs.some((r) => !r)) {
     // A run asked for by number that is not there is named; otherwise the two are still to be picked.
     const missing = [a, b].filter((raw, i) => raw && ids[i] !== null && !runs[i]).map((raw) => `run ${raw}`);
@@ -64,7 +64,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
       </div>
       {pending && <AutoRefresh seconds={2} message="Waiting for the runs to finish; this page updates by itself." />}
       <NumbersTable left={left} right={right} />
-      <PairedControlNote db={db} left={left} right={right} />
+      <PairedControlNote store={store} left={left} right={right} />
       <div className="grid gap-6 lg:grid-cols-2">
         {[left, right].map((d, i) => (
           <div key={d.run.id} className="space-y-4" data-testid={`compare-${i === 0 ? "a" : "b"}`}>
@@ -97,16 +97,8 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
 }
 
 /** What run b adds over run a on the same held-out prompts, with paired intervals. */
-function PairedControlNote({
-  db,
-  left,
-  right,
-}: {
-  db: ReturnType<typeof getDb>;
-  left: RunDashboard;
-  right: RunDashboard;
-}) {
-  const control = comparedRuns(db, left, right);
+async function PairedControlNote({ store, left, right }: { store: Store; left: RunDashboard; right: RunDashboard }) {
+  const control = await comparedRuns(store, left, right);
   if (!control) return null;
   return (
     <p className="text-sm text-slate-700" data-testid="compare-control" data-delta-beta={control.deltaBeta ?? ""}>

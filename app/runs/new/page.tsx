@@ -1,4 +1,4 @@
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { datasetTrainingStats } from "@/lib/runs/training-data";
 import { UTILITY_DESCRIPTIONS, UTILITY_NAMES } from "@/lib/runs/schemas";
@@ -13,7 +13,7 @@ export const dynamic = "force-dynamic";
 export default async function NewRunPage({ searchParams }: { searchParams: Promise<{ dataset?: string }> }) {
   await requirePageUser("researcher", "/runs/new");
   const { dataset } = await searchParams;
-  const datasets = datasetTrainingStats(getDb());
+  const datasets = await datasetTrainingStats(getStore());
   const selected = datasets.find((d) => d.slug === dataset) ?? datasets.find((d) => !d.synthetic) ?? datasets[0];
   return (
     <div className="mx-auto max-w-3xl space-y-6">

@@ -1,11 +1,11 @@
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { route } from "@/lib/http/route";
 import { kickScheduler } from "@/lib/runs/scheduler";
 import { reproducePaper } from "@/lib/runs/repro";
 
 /** POST /api/runs/reproduce: creates the synthetic length dataset (once) and queues a log and a conditioned run. */
-export const POST = route({ access: "researcher" }, ({ user }) => {
-  const { datasetSlug, log, conditioned } = reproducePaper(getDb(), user.id);
+export const POST = route({ access: "researcher" }, async ({ user }) => {
+  const { datasetSlug, log, conditioned } = await reproducePaper(getStore(), user.id);
   kickScheduler();
   return Response.json(
     {

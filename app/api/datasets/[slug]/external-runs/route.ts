@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { route } from "@/lib/http/route";
 import { datasetIdBySlug } from "@/lib/runs/request-run";
@@ -27,11 +27,11 @@ export const POST = route(
   },
   async ({ request, params, query, user }) => {
     const text = await readScoresBody(request);
-    const db = getDb();
-    const datasetId = datasetIdBySlug(db, params.slug);
+    const store = getStore();
+    const datasetId = await datasetIdBySlug(store, params.slug);
     if (datasetId === null) throw new AppError("not-found", `There is no dataset "${params.slug}".`);
-    const run = createExternalRun(
-      db,
+    const run = await createExternalRun(
+      store,
       {
         datasetId,
         name: query.name,

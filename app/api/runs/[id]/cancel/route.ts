@@ -3,7 +3,7 @@ import { route } from "@/lib/http/route";
 import { cancelRun } from "@/lib/runs/scheduler";
 
 /** POST /api/runs/:id/cancel: a queued run ends at once; a running one stops within seconds. */
-export const POST = route({ access: "researcher", params: idParams("run") }, ({ params }) => {
-  const { run, signalPid } = cancelRun(params.id);
+export const POST = route({ access: "researcher", params: idParams("run") }, async ({ params }) => {
+  const { run, signalPid } = await cancelRun(params.id);
   return Response.json({ id: params.id, status: signalPid === null ? run.status : "canceling" }, { status: 202 });
 });

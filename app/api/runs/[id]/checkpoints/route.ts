@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { idParams } from "@/lib/http/ids";
 import { route } from "@/lib/http/route";
 import { addExternalCheckpoint, readScoresBody } from "@/lib/runs/external";
@@ -15,7 +15,7 @@ export const POST = route(
   { access: "researcher", params: idParams("run"), query: z.object({ step: z.string().optional() }) },
   async ({ request, params, query }) => {
     const text = await readScoresBody(request);
-    const run = addExternalCheckpoint(getDb(), params.id, { step: query.step }, text);
+    const run = await addExternalCheckpoint(getStore(), params.id, { step: query.step }, text);
     return { run, dashboard: `/runs/${run.id}` };
   },
 );

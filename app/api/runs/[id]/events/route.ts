@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { stillAllowed } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";
@@ -34,10 +34,10 @@ const query = z.object({ after: z.coerce.number().int().optional().catch(undefin
 
 export const GET = route(
   { access: "researcher", params: idParams("run"), query },
-  ({ request, user, params, query }) => {
+  async ({ request, user, params, query }) => {
     const { id } = params;
-    const db = getDb();
-    if (!runSnapshot(db, id)) throw new AppError("not-found", `There is no run ${id}.`);
+    const store = getStore();
+    if (!(await runSnapshot(store, id))) throw new AppError("not-found", `There is no run ${id}.`);
     const release = streamsOpen.take(user.id);
     const resumeAfter = Number(request.headers.get("last-event-id") ?? query.after ?? -1);
     const encoder = new TextEncoder();
@@ -78,12 +78,16 @@ export const GET = route(
             },
           );
         };
-        const tick = () => {
+        // A tick that waits on the database is not overlapped by the next one.
+        let ticking = false;
+        const tick = async () => {
+          if (ticking || closed) return;
+          ticking = true;
           reauthorize();
           try {
-            const snapshot = runSnapshot(db, id);
+            const snapshot = await runSnapshot(store, id);
             if (!snapshot) return close();
-            const points = runMetricSeries(db, id, 2000, lastStep);
+            const points = await runMetricSeries(store, id, 2000, lastStep);
             if (points.length) {
               lastStep = points.at(-1)!.step;
               send("metrics", points, lastStep);
@@ -103,11 +107,13 @@ export const GET = route(
             logUnexpected(`GET /api/runs/${id}/events`, error);
             send("failure", { error: "The progress stream failed on our side; it has been logged. Reload to retry." });
             close();
+          } finally {
+            ticking = false;
           }
         };
         controller.enqueue(encoder.encode("retry: 1500\n\n"));
-        tick();
-        timer = setInterval(tick, POLL_MS);
+        void tick();
+        timer = setInterval(() => void tick(), POLL_MS);
         request.signal.addEventListener("abort", close);
       },
       cancel() {

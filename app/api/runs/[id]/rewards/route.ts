@@ -1,4 +1,4 @@
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";
 import { route } from "@/lib/http/route";
@@ -8,14 +8,14 @@ import { storedRewards } from "@/lib/runs/rewards";
 export const dynamic = "force-dynamic";
 
 /** GET /api/runs/:id/rewards: every response's reward under the run, with its split. */
-export const GET = route({ access: "researcher", params: idParams("run") }, ({ params }) => {
-  const db = getDb();
-  const run = getRun(db, params.id);
+export const GET = route({ access: "researcher", params: idParams("run") }, async ({ params }) => {
+  const store = getStore();
+  const run = await getRun(store, params.id);
   if (!run) throw new AppError("not-found", `There is no run ${params.id}.`);
   if (run.status !== "succeeded") {
     throw new AppError("conflict", `Run ${run.id} is ${run.status}; rewards exist once it has succeeded.`);
   }
-  const rewards = storedRewards(db, run.id).map((r) => ({
+  const rewards = (await storedRewards(store, run.id)).map((r) => ({
     promptId: r.promptId,
     promptExternalId: r.promptExternalId,
     responseId: r.responseId,

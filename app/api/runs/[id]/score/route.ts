@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";
 import { route } from "@/lib/http/route";
@@ -24,8 +24,8 @@ const body = z.object({
 });
 
 /** POST /api/runs/:id/score {prompt, responses[], openness?}: rewards in (0, 1) from the run's stored model. */
-export const POST = route({ access: "researcher", params: idParams("run"), body }, ({ params, body }) => {
-  const run = getRun(getDb(), params.id);
+export const POST = route({ access: "researcher", params: idParams("run"), body }, async ({ params, body }) => {
+  const run = await getRun(getStore(), params.id);
   if (!run) throw new AppError("not-found", `There is no run ${params.id}.`);
   const responses = body.responses.map((r) => (typeof r === "string" ? { text: r } : r));
   return { runId: run.id, rewards: scoreWithRun(run, body.prompt, responses, body.openness) };
