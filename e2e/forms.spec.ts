@@ -51,6 +51,18 @@ test("admin selects and inputs show the saved value after saving, after a reload
   await expect(mode).toHaveValue("pairwise");
   await expect(order).toHaveValue("least-annotated");
   await expect(settings.getByLabel("Annotations per prompt")).toHaveValue("4");
+
+  // On a phone the admin's menu wraps: every link is on screen, and nothing scrolls sideways.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto("/admin");
+  const links = page.getByRole("navigation", { name: "Main" }).getByRole("link");
+  for (const link of await links.all()) {
+    const box = (await link.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(360);
+  }
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" })).toBeInViewport();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
 });
 
 test("a new dataset from a file whose slug exists is refused, and the existing dataset is untouched", async ({
