@@ -95,26 +95,22 @@ export function kendallDistance(x: readonly number[], y: readonly number[]): num
   return (discordant + (tiedX + tiedY - 2 * tiedBoth) / 2) / pairs;
 }
 
-/** tau-b between two rankings (groups) of the same items. */
-export function rankingTauB<T>(a: Groups<T>, b: Groups<T>): number | null {
+/** The midranks of the items two rankings share, paired: what the Kendall statistics of two rankings read. */
+function pairedMidranks<T>(a: Groups<T>, b: Groups<T>): [number[], number[]] {
   const ra = midranks(a);
   const rb = midranks(b);
   const items = [...ra.keys()].filter((item) => rb.has(item));
-  return kendallTauB(
-    items.map((i) => ra.get(i)!),
-    items.map((i) => rb.get(i)!),
-  );
+  return [items.map((i) => ra.get(i)!), items.map((i) => rb.get(i)!)];
+}
+
+/** tau-b between two rankings (groups) of the same items. */
+export function rankingTauB<T>(a: Groups<T>, b: Groups<T>): number | null {
+  return kendallTauB(...pairedMidranks(a, b));
 }
 
 /** The normalised Kendall distance (kendallDistance) between two rankings (groups) of the same items. */
 export function rankingDistance<T>(a: Groups<T>, b: Groups<T>): number | null {
-  const ra = midranks(a);
-  const rb = midranks(b);
-  const items = [...ra.keys()].filter((item) => rb.has(item));
-  return kendallDistance(
-    items.map((i) => ra.get(i)!),
-    items.map((i) => rb.get(i)!),
-  );
+  return kendallDistance(...pairedMidranks(a, b));
 }
 
 /** W over several rankings (groups) of the same items. */
