@@ -134,13 +134,18 @@ export class SqliteConnection {
   }
 }
 
-const connections = new WeakMap<Database.Database, SqliteConnection>();
+/**
+ * Kept on the handle itself under a global symbol: Next bundles this module into several server
+ * chunks (routes, pages, actions), and a second SqliteConnection over the same handle would be a
+ * second mutex, letting two transactions interleave on the one connection.
+ */
+const CONNECTION = Symbol.for("octorank.sqliteConnection");
 
-/** The one SqliteConnection of a better-sqlite3 handle, whichever store asks. */
+/** The one SqliteConnection of a better-sqlite3 handle, whichever store (or copy of this module) asks. */
 export function sqliteConnection(sqlite: Database.Database): SqliteConnection {
-  let connection = connections.get(sqlite);
-  if (!connection) connections.set(sqlite, (connection = new SqliteConnection(sqlite)));
-  return connection;
+  const handle = sqlite as Database.Database & { [CONNECTION]?: SqliteConnection };
+  handle[CONNECTION] ??= new SqliteConnection(sqlite);
+  return handle[CONNECTION];
 }
 
 /** An area store's methods as a SQLite implementation writes them: synchronous, over the connection. */

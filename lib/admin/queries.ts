@@ -2,8 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
 import type { Store } from "@/lib/db";
-import type { ApiTokenRow, ManagedUser } from "@/db/store/admin";
-import { QUEUE_ORDER_NAMES, RANKING_MODES, ROLES, type Role } from "@/lib/domain";
+import type { AdminUserRow, ApiTokenRow, ManagedUser } from "@/db/store/admin";
+import { QUEUE_ORDER_NAMES, RANKING_MODES, ROLES } from "@/lib/domain";
 import { median } from "@/lib/annotations/agreement";
 import { mintApiToken } from "@/lib/auth/api-tokens";
 import { datasetQualitySettings, qualitySettingsSchema } from "@/lib/annotations/quality";
@@ -19,18 +19,7 @@ export class AdminError extends AppError {
   }
 }
 
-export type AdminUser = {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  disabled: boolean;
-  createdAt: Date;
-  annotations: number;
-  annotationsLastWeek: number;
-  medianSeconds: number | null;
-  lastAnnotationAt: Date | null;
-};
+export type AdminUser = AdminUserRow & { medianSeconds: number | null };
 
 export async function listUsers(store: Store): Promise<AdminUser[]> {
   const rows = await store.admin.users(Date.now() - 7 * 24 * 3600 * 1000);

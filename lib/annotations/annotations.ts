@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Store } from "@/lib/db";
 import type { Annotation } from "@/db/store/writer";
+import type { MyAnnotationPageRow } from "@/db/store/annotations";
 import type { RankingGroups } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
 import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness/scale";
@@ -225,19 +226,9 @@ export async function editAnnotation(
   return saveAnnotation(store, annotatorId, { ...edit, promptId });
 }
 
-export type MyAnnotationRow = {
-  id: number;
-  promptId: number;
-  datasetSlug: string;
-  datasetName: string;
-  promptText: string;
-  openness: number | null;
-  notRankable: boolean;
+export type MyAnnotationRow = Omit<MyAnnotationPageRow, "ranking"> & {
   /** The ranking by response labels (the ones the annotator saw), best group first. */
   rankingLabels: string[][];
-  createdAt: Date;
-  updatedAt: Date;
-  edits: number;
   /** Where review of the current version stands, and the decision that put it there (null: waiting). */
   review: { state: ReviewState; decision: { reviewer: string; comment: string | null; decidedAt: Date } | null };
 };
