@@ -16,6 +16,7 @@ export default tseslint.config(
       "test-results/",
       "playwright-report/",
       "db/migrations/",
+      "db/pg/migrations/",
       "next-env.d.ts",
     ],
   },

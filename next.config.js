@@ -17,6 +17,10 @@ const nextConfig = {
   poweredByHeader: false,
   // Lets several builds live side by side in one checkout (parallel development, e2e).
   distDir: process.env.NEXT_DIST_DIR || ".next",
+  experimental: {
+    // A CI run builds once from a clean clone: a build cache written there is never read again.
+    turbopackFileSystemCacheForBuild: process.env.CI !== "true",
+  },
   typescript: {
     // `npm test` type-checks the whole project with tsc; this only lets a work-in-progress build run.
     ignoreBuildErrors: process.env.OCTORANK_SKIP_TYPECHECK === "1",
