@@ -418,20 +418,10 @@ function registerSpmm2(): void {
         tf.registerKernel({ kernelName, backendName, kernelFunc: spmm2Kernel(fwd) as unknown as tf.KernelFunc });
 }
 
-/**
- * Rows = response part (csr rows rowIds) + prompt part (prompts rows promptIds, each shared by n
- * consecutive rows); differentiable in w only.
- */
-export function sparseMatMulShared(
-  csr: CsrTensors,
-  rowIds: tf.Tensor1D,
-  prompts: CsrTensors,
-  promptIds: tf.Tensor1D,
-  n: number,
-  w: tf.Tensor2D,
-): tf.Tensor2D {
+/** The inputs and attributes of the two-part kernels. */
+function spmm2Args(csr: CsrTensors, rowIds: tf.Tensor1D, prompts: CsrTensors, promptIds: tf.Tensor1D, n: number) {
   registerSpmm2();
-  const base = {
+  const inputs = {
     rowIds,
     promptIds,
     rowptr: csr.rowptr,
@@ -441,18 +431,50 @@ export function sparseMatMulShared(
     pidx: prompts.idx,
     pval: prompts.val,
   };
-  const attrs = { n, D: csr.nCols } as unknown as tf.NamedAttrMap;
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const wIn = args[0] as tf.Tensor;
-    const value = tf
-      .engine()
-      .runKernel(SPMM2, { ...base, w: wIn } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor2D;
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor) => [
-        tf.engine().runKernel(SPMM2_T, { ...base, dy } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor,
-      ],
-    };
-  });
+  return { inputs, attrs: { n, D: csr.nCols } as unknown as tf.NamedAttrMap };
+}
+
+/**
+ * Rows = response part (csr rows rowIds) + prompt part (prompts rows promptIds, each shared by n
+ * consecutive rows), times w [D, H]: [rows, H]. Not differentiable (see sparseMatMulShared).
+ */
+export function sharedSpmm(
+  csr: CsrTensors,
+  rowIds: tf.Tensor1D,
+  prompts: CsrTensors,
+  promptIds: tf.Tensor1D,
+  n: number,
+  w: tf.Tensor2D,
+): tf.Tensor2D {
+  const { inputs, attrs } = spmm2Args(csr, rowIds, prompts, promptIds, n);
+  return tf.engine().runKernel(SPMM2, { ...inputs, w } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor2D;
+}
+
+/** The weight gradient of sharedSpmm: X^T @ dy [D, H] for the same rows. */
+export function sharedSpmmT(
+  csr: CsrTensors,
+  rowIds: tf.Tensor1D,
+  prompts: CsrTensors,
+  promptIds: tf.Tensor1D,
+  n: number,
+  dy: tf.Tensor,
+): tf.Tensor2D {
+  const { inputs, attrs } = spmm2Args(csr, rowIds, prompts, promptIds, n);
+  return tf.engine().runKernel(SPMM2_T, { ...inputs, dy } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor2D;
+}
+
+/** sharedSpmm, differentiable in w only. */
+export function sparseMatMulShared(
+  csr: CsrTensors,
+  rowIds: tf.Tensor1D,
+  prompts: CsrTensors,
+  promptIds: tf.Tensor1D,
+  n: number,
+  w: tf.Tensor2D,
+): tf.Tensor2D {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: sharedSpmm(csr, rowIds, prompts, promptIds, n, args[0] as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor) => [sharedSpmmT(csr, rowIds, prompts, promptIds, n, dy)],
+  }));
   return f(w) as tf.Tensor2D;
 }
