@@ -16,6 +16,7 @@ export default tseslint.config(
       "test-results/",
       "playwright-report/",
       "db/migrations/",
+      "db/pg/migrations/",
       "next-env.d.ts",
     ],
   },
@@ -129,8 +130,8 @@ export default tseslint.config(
     },
   },
   {
-    // Preloaded with `node --require`: CommonJS by necessity.
-    files: ["**/*.cjs"],
+    // Preloaded with `node --require`, or read by next.config.js: CommonJS by necessity.
+    files: ["**/*.cjs", "next.config.js"],
     languageOptions: { sourceType: "commonjs" },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

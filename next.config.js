@@ -1,16 +1,9 @@
-/** Sent with every response, pages, API and static files alike (the proxy adds each page's CSP). */
-const securityHeaders = [
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  { key: "X-Frame-Options", value: "DENY" },
-  { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-  { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
-  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
-];
+const { securityHeaders } = require("./lib/http/security-headers.cjs");
 
 /**
  * API answers are per user and never to be stored by a browser or a shared cache. no-transform
  * also keeps Next from gzipping them: the answers are a few kB, and compressing each one cost the
- * server more than the rest of a queue claim (README, Performance).
+ * server more than the rest of a queue claim (docs/performance.md).
  */
 const apiHeaders = [
   { key: "Cache-Control", value: "no-store, no-transform" },
@@ -24,6 +17,10 @@ const nextConfig = {
   poweredByHeader: false,
   // Lets several builds live side by side in one checkout (parallel development, e2e).
   distDir: process.env.NEXT_DIST_DIR || ".next",
+  experimental: {
+    // A CI run builds once from a clean clone: a build cache written there is never read again.
+    turbopackFileSystemCacheForBuild: process.env.CI !== "true",
+  },
   typescript: {
     // `npm test` type-checks the whole project with tsc; this only lets a work-in-progress build run.
     ignoreBuildErrors: process.env.OCTORANK_SKIP_TYPECHECK === "1",

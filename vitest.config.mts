@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import os from "node:os";
 import path from "node:path";
 
 export default defineConfig({
@@ -15,5 +16,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // One test file per core: vitest's default leaves one core of two idle. Each file still gets a
+    // fresh process, so no module state crosses from one file into another.
+    maxWorkers: os.availableParallelism(),
   },
 });

@@ -2,8 +2,10 @@
  * `npm run bench -- paper [--steps N] [--json]`: the app's "Reproduce the paper" (lib/runs/repro.ts)
  * at its full size, on a fresh SQLite file, each run trained the way the server's worker trains it
  * (executeRun) and judged the way its dashboard judges it (runDashboard). Prints each run's held-out
- * verdict, accuracy, normalised gap, tracking and training time against the paper's result; the
- * e2e suite checks the button and a shorter pair of runs, this is the full-size check a reviewer runs.
+ * verdict, accuracy, normalised gap, tracking and training time against the paper's result, and the
+ * paired control (Δβ, conditioned minus log, as the compare page shows it), which must be positive.
+ * The e2e suite checks the button and the pages over a pair of plumbing-sized runs; whether the
+ * science holds is this check's (`--steps 400` is the shortest pair it was seen to hold at).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -11,7 +13,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../db/index";
 import { claimRun } from "../lib/runs/lifecycle";
-import { runDashboard } from "../lib/runs/dashboard";
+import { comparedRuns, runDashboard, type RunDashboard } from "../lib/runs/dashboard";
 import { REPRO, reproducePaper } from "../lib/runs/repro";
 import { executeRun } from "../lib/runs/training";
 
@@ -54,6 +56,7 @@ export async function run(argv: string[]): Promise<void> {
     const { log, conditioned } = reproducePaper(db, userId, { steps });
     const datasetSeconds = (performance.now() - startedAt) / 1000;
     const rows = [];
+    const dashboards: (RunDashboard | null)[] = [];
     for (const [utility, queued] of [
       ["log", log],
       ["conditioned", conditioned],
@@ -62,7 +65,9 @@ export async function run(argv: string[]): Promise<void> {
       const trainStart = performance.now();
       const outcome = await executeRun(db, queued.id);
       const seconds = (performance.now() - trainStart) / 1000;
-      const held = runDashboard(db, queued.id)?.splits.test;
+      const dashboard = runDashboard(db, queued.id);
+      dashboards.push(dashboard);
+      const held = dashboard?.splits.test;
       rows.push({
         utility,
         outcome,
@@ -76,8 +81,13 @@ export async function run(argv: string[]): Promise<void> {
         seconds,
       });
     }
+    const [logRun, conditionedRun] = dashboards;
+    const control = logRun && conditionedRun ? comparedRuns(db, logRun, conditionedRun) : null;
+    const deltaBeta = control?.deltaBeta ?? null;
+    const matches = rows.every((r) => r.matches) && deltaBeta !== null && deltaBeta > 0;
+    if (!matches) process.exitCode = 1;
     if (values.json) {
-      console.log(JSON.stringify({ prompts: REPRO.prompts, steps, datasetSeconds, rows }, null, 2));
+      console.log(JSON.stringify({ prompts: REPRO.prompts, steps, datasetSeconds, rows, deltaBeta, matches }, null, 2));
       return;
     }
     const f = (x: number | null) => (x === null ? "—" : x.toFixed(3));
@@ -91,9 +101,10 @@ export async function run(argv: string[]): Promise<void> {
       console.log(
         `| ${r.utility} | ${r.outcome === "succeeded" ? r.verdict : r.outcome} (${r.expected}) | ${f(r.accuracy)} | ${f(r.normalizedGap)} | ${f(r.tracking)} | ${r.seconds.toFixed(1)} |`,
       );
-    const matches = rows.every((r) => r.matches);
-    console.log(matches ? "Both verdicts are the paper's." : "A verdict differs from the paper's.");
-    if (!matches) process.exitCode = 1;
+    console.log(`Paired control, conditioned minus log: Δβ ${f(deltaBeta)} (expected > 0). ${control?.summary ?? ""}`);
+    console.log(
+      matches ? "Both verdicts and the control are the paper's." : "A verdict or the control differs from the paper's.",
+    );
   } finally {
     db.$client.close();
     fs.rmSync(dir, { recursive: true, force: true });

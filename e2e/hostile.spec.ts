@@ -17,7 +17,7 @@ import {
 function rawRequest(
   path: string,
   { method = "GET", headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string },
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   const url = new URL(path, e2eBaseURL());
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -26,7 +26,7 @@ function rawRequest(
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode!, text }));
+        res.on("end", () => resolve({ status: res.statusCode!, text, headers: res.headers }));
       },
     );
     req.on("error", reject);
@@ -208,4 +208,15 @@ test("direct submits follow the queue's rules: six annotators at once fill k = 2
   });
   expect(refused.status()).toBe(403);
   await api.dispose();
+});
+
+test("an address with a malformed %-escape is the client's error, answered with the security headers", async () => {
+  const own = { Host: new URL(e2eBaseURL()).host };
+  for (const path of ["/runs/%ZZ", "/datasets/%C0%AF", "/api/runs/%ZZ", "/annotate/mine/%E0%A4%A"]) {
+    const answer = await rawRequest(path, { headers: own });
+    expect(answer.status, path).toBe(400);
+    expect(answer.headers["x-frame-options"], path).toBe("DENY");
+    expect(answer.headers["x-content-type-options"], path).toBe("nosniff");
+  }
+  expect((await rawRequest("/runs/%31", { headers: own })).status).not.toBe(400);
 });

@@ -10,6 +10,15 @@ import { z } from "zod";
  */
 const envSchema = z.object({
   DATABASE_PATH: z.string().min(1).default("./data/octorank.db"),
+  /**
+   * postgres://user:password@host:port/database: the PostgreSQL database db/pg/index.ts opens. The
+   * server does not read it yet (its PostgreSQL store is still to come, issue 24): it keeps its data
+   * in the SQLite file at DATABASE_PATH either way.
+   */
+  DATABASE_URL: z
+    .string()
+    .refine(isPostgresUrl, "must be a postgres:// URL, such as postgres://user:password@host:5432/octorank")
+    .optional(),
   /** Secret for signing session cookies; generated into the data folder when unset. */
   NEXTAUTH_SECRET: z.string().min(16).optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -34,19 +43,27 @@ const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
 
+function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//.test(value) && URL.canParse(value);
+}
+
 export type Env = z.infer<typeof envSchema>;
 
 let cached: Env | undefined;
 
 export function env(): Env {
-  if (cached) return cached;
-  const parsed = envSchema.safeParse(process.env);
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** The settings `vars` give, or an error naming every malformed one. */
+export function parseEnv(vars: Record<string, string | undefined>): Env {
+  const parsed = envSchema.safeParse(vars);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid environment: ${problems}`);
   }
-  cached = parsed.data;
-  return cached;
+  return parsed.data;
 }
 
 /** The address `npm start` binds to: loopback unless HOST says otherwise. */

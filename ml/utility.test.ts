@@ -52,6 +52,26 @@ describe("utilities", () => {
     expect(utility("boxcox", 0.3, { gamma: 1e-5 })).toBeCloseTo(utility("log", 0.3), 4);
   });
 
+  it("takes an exponent within 1e-6 of 0 as 0: value and derivative are the log utility's, and its own derivative", () => {
+    for (const eps of [0.01, 0.1, 0.5])
+      for (const gamma of [-9.9e-7, -1e-7, 1e-7, 9.9e-7])
+        for (const x of [-0.7, -1e-4, 0, 1e-7, 0.003, 0.5, 0.999]) {
+          const p = { gamma, eps };
+          expect(utility("boxcox", x, p)).toBe(utility("log", x, { eps }));
+          expect(utilityDerivative("boxcox", x, p)).toBe(utilityDerivative("log", x, { eps }));
+          const h = 1e-7;
+          const slope = (utility("boxcox", x + h, p) - utility("boxcox", x - h, p)) / (2 * h);
+          if (Math.abs(x) > h) expect(Math.abs(slope / utilityDerivative("boxcox", x, p) - 1)).toBeLessThan(1e-6);
+        }
+    // Just outside, the power branch with its own exponent, within a relative |g log(x + eps)| of the log's.
+    const outside = utilityDerivative("boxcox", 0.3, { gamma: 1.01e-6 });
+    expect(outside).not.toBe(utilityDerivative("log", 0.3));
+    expect(outside).toBeCloseTo(Math.exp((1.01e-6 - 1) * Math.log(0.4)), 12);
+    const fused = tf.tidy(() => utilityTensor("boxcox", tf.tensor1d([-0.5, 0.3]), tf.scalar(5e-7), 0.1).dataSync());
+    expect(fused[0]).toBeCloseTo(utility("log", -0.5), 4);
+    expect(fused[1]).toBeCloseTo(utility("log", 0.3), 4);
+  });
+
   it("is increasing and concave", () => {
     for (const name of UTILITY_NAMES) {
       let prev = -Infinity;

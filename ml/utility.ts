@@ -5,7 +5,8 @@
  *   U_g(x) = ((x + eps)^g - eps^g) / g   (x > 0, g != 0),   log((x + eps) / eps)   (g = 0)
  *   U_g(x) = eps^(g - 1) * x                                   (x <= 0, the C1 linear extension)
  * with g fixed (linear 1, log 0, inverse -1, boxcox G) or per prompt (conditioned 1 - 2o,
- * adaptive 1 / -1 at o >= 0.5). logsigmoid is log(sigmoid(4x)).
+ * adaptive 1 / -1 at o >= 0.5). An exponent with |g| < 1e-6 is taken as 0 (value, slope and
+ * derivative alike: a 1/g coefficient there would lose every digit). logsigmoid is log(sigmoid(4x)).
  *
  * The formula is written once, generically over a small arithmetic interface, and instantiated for
  * numbers (`utility`) and tensors (`utilityTensor`), so both share one definition.
@@ -77,8 +78,8 @@ const GAMMA_ZERO = 1e-6;
 /**
  * Per-exponent coefficients of the smoothed Box-Cox utility, so that with lp = log((x+ + eps)/eps)
  *   U(x) = z * lp + coef * expm1(gs * lp) + slope * min(x, 0)
- * where z = [g ~ 0], gs = g (1 where g ~ 0), coef = (1 - z) eps^gs / gs, slope = eps^(g - 1).
- * The derivative for any x is U'(x) = exp((g - 1) * log(x+ + eps)).
+ * where z = [g ~ 0], g0 = g (0 where g ~ 0), gs = g0 (1 where g ~ 0), coef = (1 - z) eps^gs / gs,
+ * slope = eps^(g0 - 1). The derivative for any x is U'(x) = exp(gm1 * log(x+ + eps)), gm1 = g0 - 1.
  */
 export interface BoxcoxCoefficients<T> {
   z: T;
@@ -91,9 +92,10 @@ export interface BoxcoxCoefficients<T> {
 function boxcoxCoefficientsOf<T>(o: Ops<T>, g: T, eps: number): BoxcoxCoefficients<T> {
   const logEps = o.c(Math.log(eps));
   const z = o.isZero(g);
-  const gs = o.add(g, z);
+  const g0 = o.mul(g, o.sub(o.c(1), z));
+  const gs = o.add(g0, z);
   const coef = o.div(o.mul(o.sub(o.c(1), z), o.exp(o.mul(gs, logEps))), gs);
-  const gm1 = o.sub(g, o.c(1));
+  const gm1 = o.sub(g0, o.c(1));
   const slope = o.exp(o.mul(gm1, logEps));
   return { z, gs, coef, slope, gm1 };
 }
@@ -172,7 +174,8 @@ export function utility(name: UtilityName, x: number, p: UtilityParams = {}): nu
 export function utilityDerivative(name: UtilityName, x: number, p: UtilityParams = {}): number {
   if (name === "logsigmoid") return 4 / (1 + Math.exp(4 * x));
   const eps = p.eps ?? DEFAULT_EPS;
-  const g = utilityGamma(name, p) as number;
+  const exponent = utilityGamma(name, p) as number;
+  const g = Math.abs(exponent) < GAMMA_ZERO ? 0 : exponent; // as the utility itself takes it
   if (x <= 0 && eps === 0) return g === 1 ? 1 : g > 1 ? 0 : Infinity;
   return Math.exp((g - 1) * Math.log(Math.max(x, 0) + eps)); // the same form the fused loss uses
 }

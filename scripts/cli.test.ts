@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { joinNegativeNumbers } from "./dispatch";
+import { joinNegativeNumbers, readTextFile } from "./dispatch";
 
 const root = path.resolve(__dirname, "..");
 const tsx = path.join(root, "node_modules", ".bin", "tsx");
@@ -61,6 +61,21 @@ describe("the cli", () => {
       const piped = add(["--email", "a@x.test", "--role", "annotator", "--json"], "tidal-pool-7\n");
       expect(piped.code, piped.err).toBe(0);
       expect(JSON.parse(piped.out)).toMatchObject({ email: "a@x.test", role: "annotator" });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads a UTF-8 file and refuses one in another encoding, naming it", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-text-"));
+    try {
+      const utf8 = path.join(dir, "scores.jsonl");
+      fs.writeFileSync(utf8, "café 😀\n");
+      expect(readTextFile(utf8)).toBe("café 😀\n");
+      const latin1 = path.join(dir, "latin1.jsonl");
+      fs.writeFileSync(latin1, Buffer.from("café\n", "latin1"));
+      expect(() => readTextFile(latin1)).toThrow(`${latin1} is not valid UTF-8`);
+      expect(() => readTextFile(path.join(dir, "missing"))).toThrow(/ENOENT/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

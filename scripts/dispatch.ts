@@ -54,3 +54,13 @@ export async function dispatch(
   }
   await mod.run(joinNegativeNumbers(rest));
 }
+
+/** A file a command reads as text: refused when it is not UTF-8, rather than read with U+FFFD in place of what it said. */
+export function readTextFile(file: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(fs.readFileSync(file));
+  } catch (error) {
+    if (error instanceof TypeError) throw new Error(`${file} is not valid UTF-8: save it as UTF-8 and try again.`);
+    throw error;
+  }
+}

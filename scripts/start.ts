@@ -15,7 +15,7 @@ if (process.env.OCTORANK_SKIP_BUILD !== "1") buildIfNeeded();
 
 const port = env().PORT;
 const urlHost = host.includes(":") ? `[${host}]` : host;
-const preload = `--require ${path.resolve(__dirname, "peer-address.cjs")}`;
+const preload = `--require ${path.resolve(__dirname, "server-preload.cjs")}`;
 const child = spawn(path.join("node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", host], {
   stdio: "inherit",
   env: {

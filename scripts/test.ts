@@ -1,19 +1,28 @@
 /**
- * `npm test`: every check in order (`npm test -- e2e unit` runs only those), stopping at the first
+ * `npm test`: every check (`npm test -- e2e unit` runs only those), stopping after the first step
  * that fails, then a table of how long each stage took, so a slow stage shows where it is.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, type SpawnOptions } from "node:child_process";
 
 /** A stage is an npm script; a lane that needs more than one command gets a script of its own. */
-const STAGES = [
-  { name: "typecheck", script: "typecheck" },
-  { name: "lint", script: "lint" },
-  { name: "unit", script: "test:unit" },
-  { name: "e2e", script: "test:e2e" },
-  { name: "python", script: "test:python" },
-] as const;
+type Stage = { name: string; script: string };
 
-type Outcome = { name: string; seconds: number; status: "passed" | "failed" | "not run" };
+/**
+ * Steps run in order; the stages of one step run at the same time, each on one core of the two
+ * (tsc and eslint are single-threaded), their output shown whole as each ends.
+ */
+const STEPS: Stage[][] = [
+  [
+    { name: "typecheck", script: "typecheck" },
+    { name: "lint", script: "lint" },
+  ],
+  [{ name: "unit", script: "test:unit" }],
+  [{ name: "e2e", script: "test:e2e" }],
+  [{ name: "python", script: "test:python" }],
+];
+const STAGES = STEPS.flat();
+
+type Outcome = { name: string; seconds: number; status: "passed" | "failed" | "not run" | "stopped" };
 
 function formatSeconds(seconds: number): string {
   const m = Math.floor(seconds / 60);
@@ -21,11 +30,10 @@ function formatSeconds(seconds: number): string {
   return m > 0 ? `${m}m ${s.toFixed(0).padStart(2, "0")}s` : `${s.toFixed(1)}s`;
 }
 
-function timingTable(outcomes: Outcome[]): string {
-  const total = outcomes.reduce((sum, o) => sum + o.seconds, 0);
+function timingTable(outcomes: Outcome[], totalSeconds: number): string {
   const rows = [
     ...outcomes.map((o) => [o.name, o.status, formatSeconds(o.seconds)]),
-    ["total", "", formatSeconds(total)],
+    ["total", "", formatSeconds(totalSeconds)],
   ];
   const width = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows
@@ -33,27 +41,104 @@ function timingTable(outcomes: Outcome[]): string {
     .join("\n");
 }
 
-function main(argv: string[]): number {
+type Finished = { status: number | null; output: string };
+type Running = { finished: Promise<Finished>; stop: () => void };
+
+/**
+ * Runs a command; with `capture`, its stdout and stderr are kept (in arrival order) instead of
+ * shown. `stop` ends a background command if it is still running.
+ */
+function start(
+  command: string,
+  args: string[],
+  { capture = false, background = false, env = process.env } = {},
+): Running {
+  // In the background: a process group of its own, which `stop` ends and the terminal's Ctrl-C does not reach.
+  const options: SpawnOptions = { stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit", env, detached: background };
+  const child = spawn(command, args, options);
+  const chunks: Buffer[] = [];
+  child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk));
+  child.stderr?.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const finished = new Promise<Finished>((resolve) => {
+    child.on("error", (error) => chunks.push(Buffer.from(`${error.message}\n`)));
+    child.on("close", (status) => resolve({ status, output: Buffer.concat(chunks).toString() }));
+  });
+  const stop = () => {
+    if (background && child.exitCode === null && child.signalCode === null && child.pid)
+      process.kill(-child.pid, "SIGTERM");
+  };
+  return { finished, stop };
+}
+
+/**
+ * The Python lane's venv, made in the background from the start at a low priority: installing it
+ * keeps one core busy for a while, and the other stages leave a core idle now and then. The python
+ * stage waits for it (and makes the venv itself if this failed, reporting the error there).
+ */
+function prepareVenvEarly(env: NodeJS.ProcessEnv): Running {
+  return start("nice", ["-n", "10", "npm", "run", "--silent", "test:python", "--", "--venv-only"], {
+    capture: true,
+    background: true,
+    env,
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
   const unknown = argv.filter((name) => !STAGES.some((s) => s.name === name));
   if (unknown.length) {
     console.error(`Unknown stage ${unknown.join(", ")}; the stages are ${STAGES.map((s) => s.name).join(", ")}.`);
     return 2;
   }
-  const chosen = argv.length ? STAGES.filter((s) => argv.includes(s.name)) : STAGES;
-  const outcomes: Outcome[] = chosen.map((s) => ({ name: s.name, seconds: 0, status: "not run" }));
-  let failed = false;
-  for (const [i, stage] of chosen.entries()) {
-    if (failed) break;
-    console.log(`\n── ${stage.name} ──`);
-    const startedAt = performance.now();
-    const result = spawnSync("npm", ["run", "--silent", stage.script], { stdio: "inherit" });
-    const outcome = outcomes[i]!;
-    outcome.seconds = (performance.now() - startedAt) / 1000;
-    outcome.status = result.status === 0 ? "passed" : "failed";
-    failed = outcome.status === "failed";
+  const chosen = (s: Stage) => !argv.length || argv.includes(s.name);
+  const steps = STEPS.map((step) => step.filter(chosen)).filter((step) => step.length);
+  const outcomes = new Map<string, Outcome>(
+    steps.flat().map((s) => [s.name, { name: s.name, seconds: 0, status: "not run" }]),
+  );
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const startedAt = performance.now();
+  const venv = outcomes.has("python") ? prepareVenvEarly(env) : undefined;
+  const venvOutcome: Outcome = { name: "python venv, alongside", seconds: 0, status: "not run" };
+  void venv?.finished.then(({ status }) => {
+    venvOutcome.seconds = (performance.now() - startedAt) / 1000;
+    venvOutcome.status = status === 0 ? "passed" : "failed";
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      venv?.stop();
+      process.exit(130);
+    });
+  for (const step of steps) {
+    const alone = step.length === 1;
+    const results = await Promise.all(
+      step.map(async (stage) => {
+        const stageStartedAt = performance.now();
+        if (alone) console.log(`\n── ${stage.name} ──`);
+        if (stage.name === "python" && venv) {
+          const { output } = await venv.finished;
+          if (output.trim()) console.log(output.trimEnd());
+        }
+        const { status, output } = await start("npm", ["run", "--silent", stage.script], { capture: !alone, env })
+          .finished;
+        const outcome = outcomes.get(stage.name)!;
+        outcome.seconds = (performance.now() - stageStartedAt) / 1000;
+        outcome.status = status === 0 ? "passed" : "failed";
+        if (!alone) console.log(`\n── ${stage.name} ──\n${output.trimEnd()}`);
+        return outcome;
+      }),
+    );
+    if (results.some((o) => o.status === "failed")) break;
+    // tsc has checked every file: `next build` (in the e2e and python stages) need not again.
+    if (outcomes.get("typecheck")?.status === "passed") env.OCTORANK_SKIP_TYPECHECK = "1";
   }
-  console.log(`\nnpm test stages:\n${timingTable(outcomes)}`);
-  return failed ? 1 : 0;
+  venv?.stop();
+  if (venv && venvOutcome.status === "not run") {
+    venvOutcome.seconds = (performance.now() - startedAt) / 1000;
+    venvOutcome.status = "stopped";
+  }
+  const totalSeconds = (performance.now() - startedAt) / 1000;
+  const all = [...outcomes.values()];
+  console.log(`\nnpm test stages:\n${timingTable(venv ? [...all, venvOutcome] : all, totalSeconds)}`);
+  return all.some((o) => o.status === "failed") ? 1 : 0;
 }
 
-process.exit(main(process.argv.slice(2)));
+main(process.argv.slice(2)).then((status) => process.exit(status));

@@ -13,9 +13,11 @@ export const GRID_FILE = path.join(__dirname, "..", "clients", "python", "tests"
 
 /** Reward differences r_better - r_worse (rewards are sigmoids, so |x| < 1), both signs and 0. */
 const X = [-0.999, -0.7, -0.31, -0.05, -1e-4, 0, 1e-7, 1e-4, 0.003, 0.05, 0.2, 0.5, 0.77, 0.999];
-const OPENNESS = [0, 0.1, 0.25, 0.4999, 0.5, 0.5000001, 0.6, 0.75, 0.9, 1];
+/** Around 0.5 on both sides of |1 - 2o| = 1e-6, where an exponent is taken as 0 (ml/utility.ts). */
+const OPENNESS = [0, 0.1, 0.25, 0.4999, 0.4999994, 0.4999996, 0.5, 0.5000001, 0.5000004, 0.5000006, 0.6, 0.75, 0.9, 1];
 const EPS = [DEFAULT_EPS, 0.01, 0.5];
-const GAMMAS = [-2, -1, -0.5, -1e-7, 0, 0.3, 1, 1.5];
+/** Both sides of |g| = 1e-6, where an exponent is taken as 0. */
+const GAMMAS = [-2, -1, -0.5, -1.01e-6, -9.9e-7, -1e-7, 0, 9.9e-7, 1.01e-6, 0.3, 1, 1.5];
 /** Score pairs (chosen, rejected): the trainer's per-pair loss -U(sigmoid(chosen) - sigmoid(rejected)). */
 const SCORES: [number, number][] = [
   [0, 0],

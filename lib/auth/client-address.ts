@@ -1,6 +1,6 @@
 import { env } from "@/lib/env";
 
-/** Set by scripts/peer-address.cjs from the socket; a client cannot forge it. */
+/** Set by scripts/server-preload.cjs from the socket; a client cannot forge it. */
 export const PEER_HEADER = "x-octorank-peer";
 
 type HeaderSource = Headers | Record<string, unknown> | undefined;

@@ -218,3 +218,43 @@ describe("import lines that once gave a 500 or changed on the way in", () => {
     expect(Object.keys(JSON.parse(row.metadata) as object)).toEqual(["__proto__", "k"]);
   });
 });
+
+describe("a file's encoding", () => {
+  const fileOf = (bytes: Buffer) => {
+    const file = `${temp.dir}/raw-${Math.random().toString(36).slice(2)}.jsonl`;
+    fs.writeFileSync(file, bytes);
+    return file;
+  };
+  const line = (id: string, prompt: string) => JSON.stringify({ id, prompt, responses: responses(id) });
+
+  it("refuses a file that is not UTF-8, naming the first line that is not, and writes nothing", async () => {
+    const before = counts();
+    const latin1 = Buffer.concat([
+      Buffer.from(`${line("ok", "plain")}\n`),
+      Buffer.from(`${line("cafe", "caf\u00e9")}\n`, "latin1"),
+      Buffer.from(`${line("after", "plain again")}\n`),
+    ]);
+    const result = await importJsonlFile(temp.db, fileOf(latin1), { slug: "latin" });
+    expect(result).toMatchObject({
+      ok: false,
+      errors: [{ line: 2, field: "(line)", reason: expect.stringContaining("not valid UTF-8") }],
+    });
+    expect(counts()).toEqual(before);
+  });
+
+  it("reads a byte-order mark, CRLF endings and a character split across the reader's 1 MiB chunks", async () => {
+    const head = `\uFEFF${line("first", "x")}\r\n{"id":"emoji",`;
+    // JSON whitespace (stored text is capped) places the emoji's 4 bytes across the 1 MiB boundary.
+    const spaces = " ".repeat((1 << 20) - Buffer.byteLength(`${head}"prompt":"`) - 2);
+    const straddling = `${head}${spaces}"prompt":"😀 end","responses":${JSON.stringify(responses("e"))}}\r\n`;
+    expect(Buffer.from(straddling).indexOf(Buffer.from("😀"))).toBe((1 << 20) - 2);
+    const file = fileOf(Buffer.from(straddling));
+    const result = await importJsonlFile(temp.db, file, { slug: "bytes" });
+    expect(result).toMatchObject({ ok: true, promptsCreated: 2 });
+    const text = temp.db.$client
+      .prepare("select text from prompts where external_id = 'emoji'")
+      .pluck()
+      .get() as string;
+    expect(text).toBe("😀 end");
+  });
+});

@@ -100,25 +100,49 @@ export type ImportOptions = {
   create?: Partial<DatasetSettings>;
 };
 
-/** Reads a file's lines in 1 MiB chunks: memory stays bounded whatever the file's size. */
+/** A line that is not UTF-8: the whole file is refused, since other lines are likely in the same wrong encoding. */
+export class NotUtf8Error extends AppError {
+  constructor(readonly line: number) {
+    super("invalid", `Line ${line} is not valid UTF-8: save the file as UTF-8 and import it again.`);
+  }
+}
+
+/**
+ * Reads a file's lines in 1 MiB chunks: memory stays bounded whatever the file's size. Each line
+ * is decoded on its own and strictly (a newline byte never occurs inside a UTF-8 sequence), so a
+ * file in another encoding is refused with the line where it shows (NotUtf8Error) rather than
+ * imported with U+FFFD in place of what it said.
+ */
 export function* readLinesSync(file: string): Generator<string> {
   const fd = fs.openSync(file, "r");
   const chunk = Buffer.alloc(1 << 20);
-  const decoder = new TextDecoder("utf-8");
-  let carry = "";
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  let lineNumber = 0;
+  const decode = (bytes: Uint8Array): string => {
+    lineNumber++;
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      throw new NotUtf8Error(lineNumber);
+    }
+    if (lineNumber === 1 && text.startsWith("\uFEFF")) text = text.slice(1);
+    return text.endsWith("\r") ? text.slice(0, -1) : text;
+  };
+  let carry: Buffer = Buffer.alloc(0);
   try {
     for (;;) {
       const read = fs.readSync(fd, chunk, 0, chunk.length, null);
       if (read === 0) break;
-      carry += decoder.decode(chunk.subarray(0, read), { stream: true });
+      let bytes = Buffer.concat([carry, chunk.subarray(0, read)]);
       let newline: number;
-      while ((newline = carry.indexOf("\n")) >= 0) {
-        yield carry.slice(0, newline).replace(/\r$/, "");
-        carry = carry.slice(newline + 1);
+      while ((newline = bytes.indexOf(0x0a)) >= 0) {
+        yield decode(bytes.subarray(0, newline));
+        bytes = bytes.subarray(newline + 1);
       }
+      carry = bytes;
     }
-    carry += decoder.decode();
-    if (carry.length) yield carry.replace(/\r$/, "");
+    if (carry.length) yield decode(carry);
   } finally {
     fs.closeSync(fd);
   }
@@ -263,6 +287,14 @@ export async function importJsonlFile(
     return { ok: true, ...summary };
   } catch (error) {
     await run?.staging.discard();
+    if (error instanceof NotUtf8Error) {
+      return {
+        ok: false,
+        lines: summary.lines,
+        errors: [{ line: error.line, field: "(line)", reason: error.message }],
+        moreErrors: 0,
+      };
+    }
     if (error instanceof ImportConflictError || error instanceof StagingDiscardedError) {
       return {
         ok: false,

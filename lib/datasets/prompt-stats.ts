@@ -238,19 +238,44 @@ export function datasetAnnotatorCount(db: Db, datasetId: number): number {
 export type Bin = { label: string; from: number; count: number };
 
 /**
- * The histograms the triggers of migration 0012 count into stats_bins. The ranges and the bin
- * count are written into those triggers: change both together.
+ * The histograms the triggers of migration 0012 count into stats_bins. This is the definition:
+ * the triggers' SQL is `statsBinSql`'s text, and stats-histogram.test.ts fails when a migration's
+ * bin expression differs from it or the triggers bin a value otherwise than `statsBin`.
  */
 export const STATS_HISTOGRAMS = {
   kendall_w: { from: 0, to: 1 },
   mean_tau_b: { from: -1, to: 1 },
 } as const;
-const HISTOGRAM_BINS = 10;
+export const HISTOGRAM_BINS = 10;
+export type StatsHistogramMetric = keyof typeof STATS_HISTOGRAMS;
+
+function binWidth(metric: StatsHistogramMetric): number {
+  const { from, to } = STATS_HISTOGRAMS[metric];
+  return (to - from) / HISTOGRAM_BINS;
+}
+
+/**
+ * The bin a value falls in: equal-width bins over the metric's range, each holding its lower edge,
+ * the top edge in the last bin, values outside the range in the nearest end bin. Computed as the
+ * SQL computes it (divide by the width in floating point, then truncate), so a value on an inner
+ * edge can land one bin low when the division rounds down (0.3 / 0.1 = 2.999…).
+ */
+export function statsBin(metric: StatsHistogramMetric, value: number): number {
+  const { from } = STATS_HISTOGRAMS[metric];
+  return Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.trunc((value - from) / binWidth(metric))));
+}
+
+/** `statsBin` as a SQLite expression over `column` (e.g. "new.`kendall_w`"), as the triggers write it. */
+export function statsBinSql(metric: StatsHistogramMetric, column: string): string {
+  const { from } = STATS_HISTOGRAMS[metric];
+  const shifted = from > 0 ? `${column} - ${from}` : from < 0 ? `${column} + ${-from}` : `${column} - 0`;
+  return `min(${HISTOGRAM_BINS - 1}, max(0, cast((${shifted}) / ${binWidth(metric)} AS integer)))`;
+}
 
 /** A histogram of a prompt_stats column, as stats_bins holds it. */
-export function statsHistogram(db: Db, datasetId: number, metric: keyof typeof STATS_HISTOGRAMS): Bin[] {
-  const { from, to } = STATS_HISTOGRAMS[metric];
-  const width = (to - from) / HISTOGRAM_BINS;
+export function statsHistogram(db: Db, datasetId: number, metric: StatsHistogramMetric): Bin[] {
+  const { from } = STATS_HISTOGRAMS[metric];
+  const width = binWidth(metric);
   const rows = db.$client
     .prepare<[number, string], { bin: number; n: number }>(
       "select bin, prompts as n from stats_bins where dataset_id = ? and metric = ?",

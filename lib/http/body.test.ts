@@ -49,6 +49,16 @@ describe("readJsonBody", () => {
     expect((await outcome(streamed)).kind).toBe("too-large");
   });
 
+  it("refuses a body that is not UTF-8 rather than reading U+FFFD into it", async () => {
+    const latin1 = new Uint8Array([...new TextEncoder().encode('{"promptId":3,"c":"caf'), 0xe9, 0x22, 0x7d]);
+    const request = new Request("http://octorank.test/api/annotations", {
+      method: "POST",
+      body: latin1,
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(await outcome(request)).toEqual({ kind: "invalid", message: "The body is not valid UTF-8." });
+  });
+
   it("answers a body that breaks the schema as invalid (400) with what is wrong", async () => {
     const parsed = await outcome(post('{"promptId":"3"}', { "Content-Type": "application/json" }));
     expect(parsed.kind).toBe("invalid");

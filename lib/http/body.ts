@@ -112,7 +112,11 @@ export async function* chunksUpTo(
   }
 }
 
-/** The body as text, or null once it passes `limit` bytes (read no further: a huge body costs nothing). */
+/**
+ * The body as text, or null once it passes `limit` bytes (read no further: a huge body costs
+ * nothing). A body that is not UTF-8 is refused rather than stored with U+FFFD in place of what
+ * it said.
+ */
 export async function readTextUpTo(request: Request, limit: number): Promise<string | null> {
   if (Number(request.headers.get("content-length") ?? 0) > limit) return null;
   if (!request.body) return "";
@@ -123,7 +127,11 @@ export async function readTextUpTo(request: Request, limit: number): Promise<str
     if (error instanceof BodyTooLargeError) return null;
     throw error;
   }
-  return Buffer.concat(chunks).toString("utf8");
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new AppError("invalid", "The body is not valid UTF-8.");
+  }
 }
 
 /** Parses `input` against a schema, or throws the "invalid" error saying what is wrong. */

@@ -3,7 +3,7 @@
  * [--seed S] [--utility U]`: the collapse verdict (ml/diagnosis/verdict.ts) on any reward model's scores, in
  * the one scores format (lib/runs/scores-file.ts), one line per prompt.
  */
-import fs from "node:fs";
+import { readTextFile } from "../dispatch";
 import { parseArgs } from "node:util";
 import {
   type CollapseReport,
@@ -118,7 +118,7 @@ export async function run(argv: string[]): Promise<void> {
   const split = values.split;
   if (split !== undefined && split !== "test" && split !== "train" && split !== "all")
     throw new Error(`--split must be test, train or all, got ${split}`);
-  const prompts = parseDiagnoseFile(fs.readFileSync(file, "utf8"), {
+  const prompts = parseDiagnoseFile(readTextFile(file), {
     link: parseLink(values.link),
     utility: values.utility,
   });

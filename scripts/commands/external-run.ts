@@ -1,3 +1,4 @@
+import { readTextFile } from "../dispatch";
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { getDb } from "../../lib/db";
@@ -40,7 +41,7 @@ export async function run(argv: string[]): Promise<void> {
     link: values.link,
   });
   if (!request.success) throw new Error(`${describeZodError(request.error)}\n${USAGE}`);
-  const run = createExternalRun(db, request.data, fs.readFileSync(file, "utf8"), null);
+  const run = createExternalRun(db, request.data, readTextFile(file), null);
   if (values.json) {
     console.log(JSON.stringify({ run, dashboard: `/runs/${run.id}` }));
     return;

@@ -1,3 +1,4 @@
+import { readTextFile } from "../dispatch";
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { getDb } from "../../lib/db";
@@ -40,7 +41,7 @@ export async function run(argv: string[]): Promise<void> {
     ratingKey: values["rating-key"],
     create: {
       name: values.name,
-      guidelines: values["guidelines-file"] ? fs.readFileSync(values["guidelines-file"], "utf8") : undefined,
+      guidelines: values["guidelines-file"] ? readTextFile(values["guidelines-file"]) : undefined,
       responsesPerPrompt: values["responses-per-prompt"] ? Number(values["responses-per-prompt"]) : undefined,
       annotationsPerPrompt: values["annotations-per-prompt"] ? Number(values["annotations-per-prompt"]) : undefined,
     },

@@ -7,7 +7,7 @@
  * `repro --out` file, picking one utility with --utility. By default the training prompts are used
  * when the file marks splits (the objective shaped those), else every prompt.
  */
-import fs from "node:fs";
+import { readTextFile } from "../dispatch";
 import { parseArgs } from "node:util";
 import { EPS_GRID, GAMMA_RANGE, impliedUtility, tieGroups, type UtilityProfile } from "@/ml";
 import { diagnosisPrompts, parseScoresFile } from "@/lib/runs/scores-file";
@@ -44,7 +44,7 @@ export async function run(argv: string[]): Promise<void> {
     throw new Error("--split must be train, test or all");
 
   let prompts = diagnosisPrompts(
-    parseScoresFile(fs.readFileSync(file, "utf8"), {
+    parseScoresFile(readTextFile(file), {
       source: "cli",
       opennessOptional: true,
       link: parseLink(values.link),

@@ -5,6 +5,7 @@
  * core by default). With --out, writes DIR/rewards.jsonl, one line per prompt and utility:
  * {"prompt_id","prompt","utility","split","openness","rewards":[8, in the true order, best first]}.
  */
+import { readTextFile } from "../dispatch";
 import { fork } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -151,12 +152,15 @@ function fmt(x: number | null, d = 3): string {
 
 /** The trainer's own defaults (ml/): the flags below default to them rather than restating them. */
 const TRAINER = trainConfigSchema.parse({});
+/** The experiment's own defaults, for the flags and the usage text alike. */
+const EXPERIMENT = { prompts: 2048, testPrompts: 256, utilities: ["log", "conditioned"] } as const;
+const SIZE_FLAGS = `[--prompts ${EXPERIMENT.prompts}] [--test-prompts ${EXPERIMENT.testPrompts}] [--seed ${TRAINER.seed}]`;
 
-export const USAGE = `Usage: npm run cli -- repro [--prompts 2048] [--test-prompts 256] [--seed ${TRAINER.seed}]
-       [--utilities log,conditioned] [--steps ${TRAINER.steps}] [--lr ${TRAINER.learningRate}] [--batch ${TRAINER.batchPrompts}]
+export const USAGE = `Usage: npm run cli -- repro ${SIZE_FLAGS}
+       [--utilities ${EXPERIMENT.utilities.join(",")}] [--steps ${TRAINER.steps}] [--lr ${TRAINER.learningRate}] [--batch ${TRAINER.batchPrompts}]
        [--dim ${TRAINER.featureDim}] [--hidden ${TRAINER.hiddenSizes.join(",")}]
        [--gamma G (boxcox)] [--backend wasm|cpu] [--parallel N] [--out DIR] [--json]
-       npm run cli -- repro --dataset SLUG [--prompts 2048] [--test-prompts 256] [--seed 1] [--json]
+       npm run cli -- repro --dataset SLUG ${SIZE_FLAGS} [--json]
        npm run cli -- repro --judge DIR/rewards.jsonl   (judge a repro --out file again, no training)
 The paper's length experiment: one model per utility (${UTILITY_NAMES.join(", ")}) on synthetic prompts,
 judged on held-out prompts whose templates never appear in training. With --dataset, trains nothing: writes
@@ -172,16 +176,16 @@ export async function run(argv: string[]): Promise<void> {
   if (judgeAt >= 0) {
     const file = argv[judgeAt + 1];
     if (!file) throw new Error("--judge needs the rewards.jsonl a repro --out wrote");
-    printReproTable(judgeReproFile(fs.readFileSync(file, "utf8")));
+    printReproTable(judgeReproFile(readTextFile(file)));
     return;
   }
   const { values } = parseArgs({
     args: argv,
     options: {
-      prompts: { type: "string", default: "2048" },
-      "test-prompts": { type: "string", default: "256" },
+      prompts: { type: "string", default: String(EXPERIMENT.prompts) },
+      "test-prompts": { type: "string", default: String(EXPERIMENT.testPrompts) },
       seed: { type: "string", default: String(TRAINER.seed) },
-      utilities: { type: "string", default: "log,conditioned" },
+      utilities: { type: "string", default: EXPERIMENT.utilities.join(",") },
       steps: { type: "string", default: String(TRAINER.steps) },
       lr: { type: "string", default: String(TRAINER.learningRate) },
       batch: { type: "string", default: String(TRAINER.batchPrompts) },

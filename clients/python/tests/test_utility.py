@@ -15,8 +15,8 @@ TOLERANCE = 1e-6
 
 def close(values, expected, relative=False):
     """Within 1e-6; derivatives reach eps^(gamma - 1) (1e6 at eps 0.01, gamma -2), so they are
-    compared relative to their size. (ml/utility.ts's derivative uses the exact exponent where its
-    utility takes the log branch, |gamma| < 1e-6: a relative difference of |gamma log(x + eps)|.)"""
+    compared relative to their size. The grid holds exponents on both sides of |gamma| = 1e-6, below
+    which both sides take gamma as 0, in the value and in the derivative."""
     return all(abs(a - b) <= TOLERANCE * (max(1.0, abs(b)) if relative else 1.0) for a, b in zip(values, expected))
 
 

@@ -40,6 +40,9 @@ class Verdict:
     sentence: str
     normalized_gap: float | None
     normalized_gap_ci: tuple[float, float] | None
+    #: The verdict's slope of fitted openness on tagged openness (1 aware, 0 collapsed), with its interval.
+    beta: float | None
+    beta_ci: tuple[float, float] | None
     accuracy: float | None
     trajectory: list[dict[str, Any]]
 
@@ -163,6 +166,7 @@ class OctorankClient:
         if collapse is None:
             raise OctorankError(0, f"Run {run_id} has no {split} prompts (status {run.get('status')}).")
         ci = collapse.get("normalizedGapCi")
+        beta_ci = collapse.get("betaCi")
         return Verdict(
             run_id=int(run_id),
             split=split,
@@ -170,6 +174,8 @@ class OctorankClient:
             sentence=collapse["verdict"],
             normalized_gap=collapse.get("normalizedGap"),
             normalized_gap_ci=(ci[0], ci[1]) if ci else None,
+            beta=collapse.get("beta"),
+            beta_ci=(beta_ci[0], beta_ci[1]) if beta_ci else None,
             accuracy=summary.get("testAccuracy" if split == "test" else "trainAccuracy"),
             trajectory=[p for p in summary.get("trajectory") or [] if p["split"] == split],
         )

@@ -26,7 +26,8 @@ OPENNESS_UTILITIES: Final[frozenset[str]] = frozenset({"conditioned", "adaptive"
 
 DEFAULT_EPS: Final = 0.1
 ADAPTIVE_THRESHOLD: Final = 0.5
-# An exponent this close to 0 takes the log branch (as in ml/utility.ts).
+# An exponent this close to 0 is 0: the log branch, with the slope and derivative of g = 0 (as in
+# ml/utility.ts; a 1/g coefficient there would lose every digit).
 _GAMMA_ZERO: Final = 1e-6
 
 
@@ -88,6 +89,7 @@ def utility(
     g = torch.as_tensor(g, dtype=x.dtype, device=x.device)
     log_eps = math.log(eps)
     z = (g.abs() < _GAMMA_ZERO).to(x.dtype)
+    g = g * (1 - z)
     gs = g + z
     coef = (1 - z) * torch.exp(gs * log_eps) / gs
     slope = torch.exp((g - 1) * log_eps)
