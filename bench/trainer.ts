@@ -296,20 +296,23 @@ export async function run(argv: string[]): Promise<void> {
       `octorank (${backend}, 1 thread, ${repeats} blocks of ${steps} steps): ${fmtSpread(oursRates, 1)} steps/s, median (range); ${fmtSpread(oursCpuRates, 1)} steps per CPU-second; ${Math.round(oursRates.median * batch * data.nMax)} responses/s; tensors ${tensorsAfterWarmup} -> ${tensorsAfter} (${tensorsBefore} before the session)`,
     );
 
-    // Where the time goes: CPU time of each phase of the step (session.step's marks), averaged.
+    // Where the time goes: each phase of the step (session.step's marks), the median over steps
+    // of its wall time (a median passes over the steps that another process interrupted).
     const phases: Record<string, number> = {};
     {
       const reps = 100;
-      let last = process.cpuUsage();
+      const times = new Map<string, number[]>();
+      let last = 0;
       const mark = (phase: string) => {
-        const c = process.cpuUsage(last);
-        phases[phase] = (phases[phase] ?? 0) + (c.user + c.system) / 1000 / reps;
-        last = process.cpuUsage();
+        const now = performance.now();
+        times.set(phase, [...(times.get(phase) ?? []), now - last]);
+        last = now;
       };
       for (let i = 0; i < reps; i++) {
-        last = process.cpuUsage();
+        last = performance.now();
         session.step(mark);
       }
+      for (const [phase, ms] of times) phases[phase] = median(ms);
       if (values.profile) {
         const prof = await tf.profile(() => {
           for (let i = 0; i < 10; i++) session.step();
@@ -321,7 +324,7 @@ export async function run(argv: string[]): Promise<void> {
         for (const [k, ms] of top) phases[`kernel ${k}`] = ms;
       }
     }
-    log("CPU ms per step, by phase (and wall ms by tfjs kernel with --profile):");
+    log("ms per step, by phase (median of 100 steps; and by tfjs kernel with --profile):");
     for (const [k, v] of Object.entries(phases)) log(`  ${k}: ${v.toFixed(2)} ms`);
 
     // Optional: the naive tfjs trainer (dense input matMul, autograd through the utility, tf.train.adam).
