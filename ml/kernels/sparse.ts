@@ -418,8 +418,20 @@ function registerSpmm2(): void {
         tf.registerKernel({ kernelName, backendName, kernelFunc: spmm2Kernel(fwd) as unknown as tf.KernelFunc });
 }
 
-/** The inputs and attributes of the two-part kernels. */
-function spmm2Args(csr: CsrTensors, rowIds: tf.Tensor1D, prompts: CsrTensors, promptIds: tf.Tensor1D, n: number) {
+/** The rows of a two-part product: rows rowIds of csr, n consecutive ones sharing prompt row promptIds[r / n]. */
+export interface SharedRows {
+  csr: CsrTensors;
+  rowIds: tf.Tensor1D;
+  prompts: CsrTensors;
+  promptIds: tf.Tensor1D;
+  n: number;
+}
+
+function runSpmm2(
+  kernel: string,
+  { csr, rowIds, prompts, promptIds, n }: SharedRows,
+  operand: Record<string, tf.Tensor>,
+) {
   registerSpmm2();
   const inputs = {
     rowIds,
@@ -430,51 +442,27 @@ function spmm2Args(csr: CsrTensors, rowIds: tf.Tensor1D, prompts: CsrTensors, pr
     prowptr: prompts.rowptr,
     pidx: prompts.idx,
     pval: prompts.val,
+    ...operand,
   };
-  return { inputs, attrs: { n, D: csr.nCols } as unknown as tf.NamedAttrMap };
+  const attrs = { n, D: csr.nCols } as unknown as tf.NamedAttrMap;
+  return tf.engine().runKernel(kernel, inputs as unknown as tf.NamedTensorMap, attrs) as tf.Tensor2D;
 }
 
-/**
- * Rows = response part (csr rows rowIds) + prompt part (prompts rows promptIds, each shared by n
- * consecutive rows), times w [D, H]: [rows, H]. Not differentiable (see sparseMatMulShared).
- */
-export function sharedSpmm(
-  csr: CsrTensors,
-  rowIds: tf.Tensor1D,
-  prompts: CsrTensors,
-  promptIds: tf.Tensor1D,
-  n: number,
-  w: tf.Tensor2D,
-): tf.Tensor2D {
-  const { inputs, attrs } = spmm2Args(csr, rowIds, prompts, promptIds, n);
-  return tf.engine().runKernel(SPMM2, { ...inputs, w } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor2D;
+/** The rows times w [D, H]: [rows, H]. Not differentiable (see sparseMatMulShared). */
+export function sharedSpmm(rows: SharedRows, w: tf.Tensor2D): tf.Tensor2D {
+  return runSpmm2(SPMM2, rows, { w });
 }
 
 /** The weight gradient of sharedSpmm: X^T @ dy [D, H] for the same rows. */
-export function sharedSpmmT(
-  csr: CsrTensors,
-  rowIds: tf.Tensor1D,
-  prompts: CsrTensors,
-  promptIds: tf.Tensor1D,
-  n: number,
-  dy: tf.Tensor,
-): tf.Tensor2D {
-  const { inputs, attrs } = spmm2Args(csr, rowIds, prompts, promptIds, n);
-  return tf.engine().runKernel(SPMM2_T, { ...inputs, dy } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor2D;
+export function sharedSpmmT(rows: SharedRows, dy: tf.Tensor): tf.Tensor2D {
+  return runSpmm2(SPMM2_T, rows, { dy });
 }
 
 /** sharedSpmm, differentiable in w only. */
-export function sparseMatMulShared(
-  csr: CsrTensors,
-  rowIds: tf.Tensor1D,
-  prompts: CsrTensors,
-  promptIds: tf.Tensor1D,
-  n: number,
-  w: tf.Tensor2D,
-): tf.Tensor2D {
+export function sparseMatMulShared(rows: SharedRows, w: tf.Tensor2D): tf.Tensor2D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: sharedSpmm(csr, rowIds, prompts, promptIds, n, args[0] as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor) => [sharedSpmmT(csr, rowIds, prompts, promptIds, n, dy)],
+    value: sharedSpmm(rows, args[0] as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor) => [sharedSpmmT(rows, dy)],
   }));
   return f(w) as tf.Tensor2D;
 }

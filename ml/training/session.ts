@@ -151,7 +151,8 @@ export class TrainingSession {
     const out = this.params.layers[0];
     const rowIds = tf.tensor1d(b.rowIds, "int32");
     const promptIds = tf.tensor1d(b.promptIds, "int32");
-    const A = sharedSpmm(this.csr, rowIds, this.pcsr, promptIds, n, w1);
+    const rows = { csr: this.csr, rowIds, prompts: this.pcsr, promptIds, n };
+    const A = sharedSpmm(rows, w1);
     mark?.("first layer");
     // Views of the heap: nothing is allocated on the backend until the head is done with them.
     const loss = headLossAndGrads(
@@ -166,10 +167,7 @@ export class TrainingSession {
     );
     mark?.("head and loss");
     const g = head.grads;
-    const grads: tf.Tensor[] = [
-      sharedSpmmT(this.csr, rowIds, this.pcsr, promptIds, n, tf.tensor2d(g.dA, [R, H])),
-      tf.tensor1d(g.db1),
-    ];
+    const grads: tf.Tensor[] = [sharedSpmmT(rows, tf.tensor2d(g.dA, [R, H])), tf.tensor1d(g.db1)];
     if (out) grads.push(tf.tensor2d(g.dw, [H, 1]), tf.tensor1d(g.db));
     mark?.("first layer gradient");
     return { loss, grads };
