@@ -16,6 +16,7 @@ import {
 import { labelsByResponseId } from "@/lib/annotations/labels";
 import { activePause, enforceQuality } from "@/lib/annotations/quality";
 import { annotationWriteRefusal } from "@/lib/annotations/write-rule";
+import { suggestionRecord, writeSuggestionDistance } from "@/lib/annotations/suggestions";
 import type { ChatMessage } from "@/lib/datasets/conversation";
 import { annotationsReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
@@ -80,7 +81,15 @@ function checkOpenness(
 export const annotationEditSchema = z.object(annotationFields).superRefine(checkOpenness);
 /** Body of POST /api/annotations. */
 export const annotationInputSchema = z
-  .object({ promptId: z.number().int().positive("promptId must be a prompt's id."), ...annotationFields })
+  .object({
+    promptId: z.number().int().positive("promptId must be a prompt's id."),
+    ...annotationFields,
+    /**
+     * The run whose suggested order the board started from (lib/annotations/suggestions.ts); the
+     * server recomputes that order and the distance. Only a first submission records it.
+     */
+    suggestionRunId: z.number().int().positive("suggestionRunId must be a run's id.").nullable().optional(),
+  })
   .superRefine(checkOpenness);
 
 export type AnnotationEdit = z.infer<typeof annotationEditSchema>;
@@ -165,13 +174,14 @@ export function saveAnnotation(
     }
     ranking = input.ranking;
   }
+  const suggestion = input.suggestionRunId ? suggestionRecord(db, prompt.id, input.suggestionRunId) : null;
   return db.transaction(
     (tx) => {
       if (input.baseVersion !== undefined)
         refuseStaleWrite(tx as unknown as Db, prompt.id, annotatorId, input.baseVersion);
       const refusal = annotationWriteRefusal(tx as unknown as Db, prompt.id, annotatorId, now.getTime());
       if (refusal) throw refusal;
-      const { annotation, outcome } = writeAnnotation(
+      const written = writeAnnotation(
         tx as unknown as Db,
         prompt.id,
         annotatorId,
@@ -185,6 +195,10 @@ export function saveAnnotation(
         },
         "revise",
       );
+      const { outcome } = written;
+      // The same connection, inside this transaction (raw statements need db.$client).
+      const suggested = writeSuggestionDistance(db, written.annotation, outcome === "created" ? suggestion : null);
+      const annotation = suggested ? { ...written.annotation, ...suggested } : written.annotation;
       releaseLease(tx as unknown as Db, prompt.id, annotatorId);
       // The same connection, inside this transaction: a pause lands with the save that earned it.
       enforceQuality(db, prompt.datasetId, annotatorId);

@@ -76,6 +76,8 @@ export function setGold(db: Db, promptId: number, gold: GoldAnswer | null): void
       throw new AppError("invalid", `A gold ranking lists each of the prompt's ${ids.length} responses exactly once.`);
   }
   db.$client.prepare("update prompts set gold = ? where id = ?").run(gold ? JSON.stringify(gold) : null, promptId);
+  // Gold prompts stay out of the agreement statistics: recompute the prompt's.
+  db.$client.prepare("update prompt_stats set stale = 1 where prompt_id = ? and stale = 0").run(promptId);
 }
 
 const externalId = z.string().min(1).max(500);

@@ -7,6 +7,7 @@ import { hashString, seededRandom, shuffled } from "@/lib/random";
 import { responseLabel } from "@/lib/annotations/labels";
 import { activePause, datasetQualitySettings, drawsGold, goldPromptFor } from "@/lib/annotations/quality";
 import type { ChatMessage } from "@/lib/datasets/conversation";
+import { suggestionFor, type Suggestion } from "@/lib/annotations/suggestions";
 
 /** How long a prompt handed out by the queue stays reserved for its annotator. */
 export const LEASE_MS = 15 * 60_000;
@@ -45,6 +46,8 @@ export type QueuedPrompt = {
   prompt: { id: number; externalId: string; text: string; messages: ChatMessage[] | null };
   /** In this annotator's display order (shuffled per prompt and annotator). */
   responses: DisplayedResponse[];
+  /** A run's order the board starts from, when the dataset turned suggestions on (lib/annotations/suggestions.ts). */
+  suggestion: Suggestion | null;
   leasedUntil: Date;
   progress: QueueProgress;
 };
@@ -204,8 +207,18 @@ export function queueProgress(
   const fill = db.get<{ total: number | null; complete: number | null }>(sql`
     select sum(prompts) as total, sum(case when annotation_count >= ${k} then prompts else 0 end) as complete
     from dataset_fill where dataset_id = ${dataset.id}`);
-  const total = fill?.total ?? 0;
-  const complete = fill?.complete ?? 0;
+  // Gold prompts are not the dataset's to fill: every annotator answers each once, whatever k, while
+  // the dataset mixes them in (prompts_gold, a partial index, holds only them).
+  const gold = db.get<{ total: number; complete: number | null; open: number | null }>(sql`
+    select count(*) as total, sum(p.annotation_count >= ${k}) as complete,
+      sum(not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
+        and not exists (
+          select 1 from assignments s
+          where s.prompt_id = p.id and s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${at})) as open
+    from prompts p where p.dataset_id = ${dataset.id} and p.gold is not null`);
+  const goldOpen = gold?.total && datasetQualitySettings(db, dataset.id).goldRate > 0 ? (gold.open ?? 0) : 0;
+  const total = (fill?.total ?? 0) - (gold?.total ?? 0);
+  const complete = (fill?.complete ?? 0) - (gold?.complete ?? 0);
   // CROSS JOIN keeps annotations the outer loop: SQLite would otherwise walk every prompt of the
   // dataset (prompts_queue) and probe for mine, slow on a big dataset; mine are few.
   const doneByMe = num(sql`
@@ -214,17 +227,18 @@ export function queueProgress(
   // Open to me = incomplete prompts, less those I ranked, those I skipped, and those others' leases fill.
   const doneByMeIncomplete = num(sql`
     select count(*) as n from annotations a cross join prompts p on p.id = a.prompt_id
-    where a.annotator_id = ${annotatorId} and p.dataset_id = ${dataset.id} and p.annotation_count < ${k}`);
+    where a.annotator_id = ${annotatorId} and p.dataset_id = ${dataset.id} and p.annotation_count < ${k}
+      and p.gold is null`);
   const skippedByMe = num(sql`
     select count(*) as n from assignments s join prompts p on p.id = s.prompt_id
     where s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${at}
-      and p.dataset_id = ${dataset.id} and p.annotation_count < ${k}
+      and p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and p.gold is null
       and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})`);
   const filledByLeases = num(sql`
     select count(*) as n from (
       select p.id from assignments s join prompts p on p.id = s.prompt_id
       where s.skipped = 0 and s.leased_until > ${at} and s.annotator_id != ${annotatorId}
-        and p.dataset_id = ${dataset.id} and p.annotation_count < ${k}
+        and p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and p.gold is null
         and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
         and not exists (
           select 1 from assignments m
@@ -232,7 +246,8 @@ export function queueProgress(
       group by p.id having p.annotation_count + count(*) >= ${k})`);
   return {
     doneByMe,
-    leftForMe: total - complete - doneByMeIncomplete - skippedByMe - filledByLeases,
+    // What the queue will still hand this annotator: open regular prompts, and the gold ones they have not answered.
+    leftForMe: total - complete - doneByMeIncomplete - skippedByMe - filledByLeases + goldOpen,
     totalPrompts: total,
     completePrompts: complete,
     target: k,
@@ -297,8 +312,13 @@ export function nextPrompt(
           held || !drawsGold(quality, dataset.id, annotatorId, handout())
             ? null
             : goldPromptFor(tx as unknown as Db, dataset.id, annotatorId, at, aheadOf);
+        // With the regular prompts done, the gold ones left come last, whatever the draw: progress
+        // counts them as left, and an annotator is never told "all done" with checks unanswered.
         const chosen =
-          held ?? gold ?? tx.get<{ id: number }>(firstOpenPromptQuery(dataset, annotatorId, at, order, aheadOf));
+          held ??
+          gold ??
+          tx.get<{ id: number }>(firstOpenPromptQuery(dataset, annotatorId, at, order, aheadOf)) ??
+          (quality.goldRate > 0 ? goldPromptFor(tx as unknown as Db, dataset.id, annotatorId, at, aheadOf) : null);
         if (!chosen) return null;
         tx.insert(schema.assignments)
           .values({ promptId: chosen.id, annotatorId, leasedUntil, skipped: false })
@@ -330,6 +350,7 @@ export function nextPrompt(
     dataset,
     prompt,
     responses: responsesInDisplayOrder(promptId, annotatorId, promptResponses(db, promptId)),
+    suggestion: suggestionFor(db, dataset.id, promptId),
     leasedUntil,
     progress,
   };

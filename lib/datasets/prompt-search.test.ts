@@ -293,9 +293,11 @@ describe("searchPrompts", () => {
     const count = (q: string) => searchPrompts(db, dataset.id, parsePromptSearch({ q })).total;
     expect(count("")).toBe(120);
     expect(count("   ")).toBe(120);
-    // One or two characters are too short for the trigram index: they match an id, and say so.
+    // One or two characters are too short for the trigram index: they match the ids containing them, and say so.
     expect(count("%")).toBe(0);
-    expect(count("p4")).toBe(1);
+    expect(count("p4")).toBe(11); // p4, p40..p49
+    expect(count("17")).toBe(2); // p17, p117
+    expect(count("_")).toBe(0);
     expect(searchPrompts(db, dataset.id, parsePromptSearch({ q: "p4" })).notice).toMatch(/at least 3 characters/);
     expect(searchPrompts(db, dataset.id, parsePromptSearch({ q: "p41" })).notice).toBeNull();
     expect(count("100%")).toBe(12);

@@ -32,8 +32,8 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
             ${reviewStateSql("a")} as review_state
      from annotations a where a.prompt_id in (select value from json_each(?)) order by a.prompt_id, a.id`,
   );
-  const importedOpenness = sqlite.prepare<[string], { id: number; openness: number | null }>(
-    "select id, openness from prompts where id in (select value from json_each(?))",
+  const importedOpenness = sqlite.prepare<[string], { id: number; openness: number | null; gold: number }>(
+    "select id, openness, gold is not null as gold from prompts where id in (select value from json_each(?))",
   );
   const bumpVersion = sqlite.prepare(
     `insert into stats_versions (dataset_id, version) values (?, 1)
@@ -66,13 +66,18 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
         const idsJson = JSON.stringify(ids);
         const byPrompt = new Map<number, AnnotationForStats[]>(ids.map((id) => [id, []]));
         for (const a of loadAnnotations.all(idsJson)) byPrompt.get(a.prompt_id)!.push(a);
-        const imported = new Map(importedOpenness.all(idsJson).map((p) => [p.id, p.openness]));
+        const promptRows = importedOpenness.all(idsJson);
+        const imported = new Map(promptRows.map((p) => [p.id, p.openness]));
+        const gold = new Set(promptRows.filter((p) => p.gold).map((p) => p.id));
         clearAgreement.run(idsJson);
         for (const [promptId, annotations] of byPrompt) {
           const rankable = annotations.filter((a) => !a.not_rankable);
           const rankings = rankable.map((a) => JSON.parse(a.ranking) as number[][]);
+          // A gold prompt's answers measure the annotators against its known answer (quality.ts): counted
+          // in the agreement too, a check would weigh on W, tau-b and alpha the more annotators answer it.
+          const checked = gold.has(promptId);
           const taus = new Map<number, number | null>();
-          if (rankable.length >= 2) {
+          if (rankable.length >= 2 && !checked) {
             rankable.forEach((a, i) => {
               const others = rankings.filter((_, j) => j !== i);
               taus.set(a.id, rankingTauB(rankings[i]!, bordaConsensus(others).groups));
@@ -82,7 +87,7 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
             writeAgreement.run(a.id, promptId, datasetId, a.annotator_id, taus.get(a.id) ?? null, a.duration_ms);
           }
           const tags = annotations.map((a) => a.openness).filter((o): o is number => o !== null);
-          const pairable = tags.length >= 2;
+          const pairable = tags.length >= 2 && !checked;
           let within = 0;
           if (pairable) {
             for (const x of tags) for (const y of tags) within += (x - y) ** 2;
@@ -93,8 +98,8 @@ export function refreshPromptStats(db: Db, datasetId: number, limit = 5000): num
             promptId,
             annotations: annotations.length,
             rankings: rankable.length,
-            kendallW: rankingsW(rankings),
-            meanTauB: meanPairwiseTauB(rankings),
+            kendallW: checked ? null : rankingsW(rankings),
+            meanTauB: checked ? null : meanPairwiseTauB(rankings),
             // The annotators' part of the one openness rule; the imported value comes first in prompt-search.ts.
             meanOpenness: promptOpenness(
               null,

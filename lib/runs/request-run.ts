@@ -6,7 +6,8 @@ import { schema } from "@/db";
 import { describeZodError } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
 import type { MissingOpenness } from "@/lib/openness/resolve";
-import { trainSettingDefaults, validateTrainSettings } from "@/lib/runs/training";
+import { MIN_TRAINING_PROMPTS, trainSettingDefaults, validateTrainSettings } from "@/lib/runs/training";
+import { plural } from "@/lib/utils";
 import { RunError, runRequestSchema, type RunConfig, type RunRequest, type RunRow } from "@/lib/runs/schemas";
 
 /**
@@ -34,7 +35,32 @@ export function requestRun(
     for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".")] ??= issue.message;
     throw new RunError(describeZodError(parsed.error), "invalid", { fieldErrors });
   }
-  return createRun(db, validateTrainSettings(parsed.data), by.userId, by.origin, startNow);
+  const request = validateTrainSettings(parsed.data);
+  refuseTooFewRankedPrompts(db, request);
+  return createRun(db, request, by.userId, by.origin, startNow);
+}
+
+/**
+ * Refuses, before anything is queued, a run on a dataset with fewer ranked prompts than a run needs
+ * (MIN_TRAINING_PROMPTS; with the openness they need when prompts without one are excluded): it could
+ * only fail once the trainer took it. The trainer checks again with everything it loads.
+ */
+function refuseTooFewRankedPrompts(db: Db, request: RunRequest): void {
+  const needsOpenness = request.missingOpenness.policy === "exclude";
+  const ranked = db.$client
+    .prepare<[number], number>(
+      `select count(*) from prompts p
+        where p.dataset_id = ? and p.gold is null
+          and exists (select 1 from annotations a where a.prompt_id = p.id and a.not_rankable = 0)
+          ${needsOpenness ? "and (p.openness is not null or exists (select 1 from annotations a where a.prompt_id = p.id and a.openness is not null))" : ""}`,
+    )
+    .pluck()
+    .get(request.datasetId);
+  if (ranked === undefined || ranked >= MIN_TRAINING_PROMPTS) return;
+  throw new RunError(
+    `This dataset has ${plural(ranked, "ranked prompt")}${needsOpenness ? " with an openness" : ""}; a run needs at least ${MIN_TRAINING_PROMPTS} (to hold some out for testing). Rank more prompts first.`,
+    "invalid",
+  );
 }
 
 /**
