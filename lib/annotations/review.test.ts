@@ -125,7 +125,7 @@ describe("review workflow", () => {
     );
   });
 
-  it("counts review states per prompt once stale prompts are refreshed", () => {
+  it("counts review states per prompt once stale prompts are refreshed", async () => {
     const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, perPrompt: 2, k: 4 });
     const reviewer = addUser(temp.db, "rev", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
@@ -134,7 +134,7 @@ describe("review workflow", () => {
       const annotation = annotate(addUser(temp.db, `ann${i}`), prompts[0]!.id, [[a], [b]]);
       if (decision) review(reviewer, annotation, decision, "why");
     });
-    expect(refreshPromptStats(temp.db, dataset.id)).toBe(0);
+    expect(await refreshPromptStats(temp.store, dataset.id)).toBe(0);
     expect(temp.db.select().from(schema.promptStats).get()).toMatchObject({
       stale: false,
       annotations: 4,

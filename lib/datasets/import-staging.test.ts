@@ -8,12 +8,13 @@ import { findQueueDataset, listQueueDatasets } from "@/lib/annotations/queue";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { importJsonlFile } from "@/lib/datasets/import";
 import { discardAbandonedImports, IMPORT_LEASE_MS } from "@/lib/datasets/import-staging";
-import { parsePromptSearch, searchPrompts } from "@/lib/datasets/prompt-search";
+import { parsePromptSearch } from "@/lib/datasets/prompt-search";
 import { getDataset, getDatasetProgress, listDatasets } from "@/lib/datasets/queries";
 import { createRun } from "@/lib/runs/request-run";
 import type { RunRequest } from "@/lib/runs/schemas";
 import { sqliteStore } from "@/db/store";
 import { sqliteRunStore } from "@/db/store/runs";
+import { sqliteStatsStore } from "@/db/store/stats";
 import { addDataset, addUser, importedRowCounts, freshDbPerTest, writeJsonl, promptLines } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
@@ -203,7 +204,7 @@ describe("an import in progress", () => {
       queue: listQueueDatasets(d).map((x) => x.slug),
       fresh: getDataset(d, "fresh"),
       freshQueue: findQueueDataset(d, "fresh"),
-      search: searchPrompts(d, target.dataset.id, parsePromptSearch({}), 10_000).rows.length,
+      search: sqliteStatsStore(d).promptPage(target.dataset.id, parsePromptSearch({}), null, 0.5, 10_000).rows.length,
       consensus: consensus(d).length,
       // The store's synchronous SQLite read: a view taken inside the import's transaction callback.
       training: sqliteRunStore(d)

@@ -3,7 +3,7 @@ import type { ReactNode } from "react";
 import { cardVariants } from "@/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { notFound } from "next/navigation";
-import { getDb } from "@/lib/db";
+import { getDb, getStore } from "@/lib/db";
 import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
 import { requirePageUser } from "@/lib/auth/session";
 import { ActionForm, SubmitButton } from "@/components/admin/action-form";
@@ -44,7 +44,7 @@ export default async function Page({
   const history = promptReviewHistory(db, prompt.id);
   const gold = goldOf(db, prompt.id);
   const edits = revisionCounts(db, prompt.id);
-  const nextToReview = nextPromptToReview(db, dataset.id, prompt.id);
+  const nextToReview = await nextPromptToReview(getStore(), dataset.id, prompt.id);
 
   const label = labelsByResponseId(prompt.responses);
   const rankOf = (groups: number[][], responseId: number) => {
