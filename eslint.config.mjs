@@ -75,6 +75,31 @@ export default tseslint.config(
     },
   },
   {
+    // lib/ keeps the domain rules; the SQL lives in db/store/ behind the Store (issue 24). The files
+    // listed here still prepare SQL and are being moved behind stores: the list only shrinks.
+    files: ["lib/**/*.{ts,tsx}"],
+    ignores: [
+      "**/*.test.{ts,tsx}",
+      "lib/test-fixtures.ts",
+      "lib/datasets/test-workers/**",
+      // The process's connection and store: where the SQLite handle is opened.
+      "lib/db.ts",
+      // Not moved behind a store yet.
+      "lib/annotations/queue-priority-store.ts",
+      "lib/annotations/queue-priority.ts",
+      "lib/datasets/export.ts",
+      "lib/datasets/import-process.ts",
+      "lib/datasets/import-staging.ts",
+      "lib/datasets/import.ts",
+      "lib/datasets/queries.ts",
+      "lib/demo/seed.ts",
+      // Its worker half hands the queue priorities to storeQueuePriorities, which still takes a Db.
+      "lib/openness/estimates.ts",
+    ],
+    plugins: { octorank: layers },
+    rules: { "octorank/no-sql": "error" },
+  },
+  {
     // Background work starts at the lowest priority, through lib/process.ts (spawnBackground).
     files: ["lib/**/*.{ts,tsx}", "app/**/*.{ts,tsx}"],
     ignores: ["lib/process.ts", "**/*.test.{ts,tsx}", "lib/datasets/test-workers/**"],

@@ -101,25 +101,6 @@ export function withoutBusyWait<T>(db: Db, write: () => T): T {
 }
 
 /**
- * For a request's writes (a queue claim, an annotation): while another process (an import, a
- * trainer) holds the write lock, waits for it on timers, so that the server answers other requests
- * meanwhile; SQLite's own busy wait would sleep on the event loop and hold up every request
- * behind this one. `write` runs again from the start after each refusal, so what it committed
- * before being refused must be harmless to redo. Throws the busy error after `timeoutMs`.
- */
-export async function writeWhenUnlocked<T>(db: Db, write: () => T, timeoutMs = BUSY_TIMEOUT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let wait = 1; ; wait = Math.min(wait * 2, 8)) {
-    try {
-      return withoutBusyWait(db, write);
-    } catch (error) {
-      if (!isDatabaseBusy(error) || Date.now() + wait > deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-}
-
-/**
  * Runs a write, and again while the database is locked, backing off between attempts without
  * holding the event loop, until `deadline` (ms since the epoch): for writes that must not be lost
  * to a long writer elsewhere (a run's lease, progress and result).

@@ -11,7 +11,7 @@ import { databasePath } from "@/lib/env";
 export type { Store } from "@/db/store";
 
 // Cached on globalThis so that dev reloads don't open a new connection each time.
-const globalForDb = globalThis as unknown as { octorankDb?: Db; octorankStore?: Store };
+const globalForDb = globalThis as unknown as { octorankDb?: Db; octorankStore?: { db: Db; store: Store } };
 
 export function getDb(): Db {
   if (!globalForDb.octorankDb) {
@@ -24,9 +24,7 @@ export function getDb(): Db {
 
 /** The process's store: how lib/ reads and writes the database. */
 export function getStore(): Store {
-  globalForDb.octorankStore ??= sqliteStore(getDb());
-  return globalForDb.octorankStore;
+  const db = getDb();
+  if (globalForDb.octorankStore?.db !== db) globalForDb.octorankStore = { db, store: sqliteStore(db) };
+  return globalForDb.octorankStore.store;
 }
-
-/** Pages and routes reach db/ only through lib/: the one way a request waits out another writer's lock. */
-export { writeWhenUnlocked } from "@/db";

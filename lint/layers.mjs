@@ -5,7 +5,9 @@
  * - `no-imports-from`: a folder never imports these folders (app/ and components/ reach the
  *   database only through lib/);
  * - `server-only`: a module that touches the database, files or processes says `import "server-only"`,
- *   so Next refuses to bundle it, or anything that imports it, into the browser.
+ *   so Next refuses to bundle it, or anything that imports it, into the browser;
+ * - `no-sql`: a folder prepares no SQL (lib/ keeps the domain rules and reaches the database through
+ *   a Store, db/store/): no query builder or driver, no database handle, no raw statement.
  * Import paths are resolved the way tsconfig.json resolves them (`@/` is the repository root).
  */
 import path from "node:path";
@@ -152,4 +154,51 @@ const serverOnly = {
   },
 };
 
-export default { rules: { "only-imports": onlyImports, "no-imports-from": noImportsFrom, "server-only": serverOnly } };
+const noSql = {
+  meta: {
+    type: "problem",
+    docs: { description: "A folder prepares no SQL: it reaches the database through a Store (db/store/)." },
+    schema: [],
+  },
+  create(context) {
+    const report = (node, what) =>
+      context.report({
+        node,
+        message: `No SQL here (${what}): put the query in db/store/ and call it through a Store.`,
+      });
+    return {
+      ...eachImport((node, source) => {
+        const target = resolveImport(source, context.filename);
+        if (target.kind === "package" && (target.name === "drizzle-orm" || target.name === "better-sqlite3"))
+          return report(node, `"${source}"`);
+        if (target.kind !== "ours" || !inside(target.path, "db")) return;
+        const specifiers = node.specifiers ?? [];
+        // The Store's own module is lib's way in, but for the SQLite handle under a store.
+        if (target.path === "db/store" || target.path === "db/store/index") {
+          if (specifiers.some((s) => s.imported?.name === "sqliteDbOf")) report(node, "sqliteDbOf");
+          return;
+        }
+        // Types of the stores' rows and interfaces are fine; a handle, the schema or a statement helper is SQL.
+        const typeOnly =
+          node.type === "ImportDeclaration" &&
+          (node.importKind === "type" || (specifiers.length > 0 && specifiers.every((s) => s.importKind === "type")));
+        const namesDb = specifiers.some((s) => s.imported?.name === "Db");
+        if (!typeOnly || namesDb) report(node, `"${source}"`);
+      }),
+      MemberExpression(node) {
+        if (node.property.type === "Identifier" && node.property.name === "$client") report(node, "$client");
+      },
+      CallExpression(node) {
+        if (node.callee.type === "MemberExpression" && node.callee.property.name === "prepare")
+          report(node, ".prepare()");
+      },
+      TaggedTemplateExpression(node) {
+        if (node.tag.type === "Identifier" && node.tag.name === "sql") report(node, "sql`…`");
+      },
+    };
+  },
+};
+
+export default {
+  rules: { "only-imports": onlyImports, "no-imports-from": noImportsFrom, "server-only": serverOnly, "no-sql": noSql },
+};

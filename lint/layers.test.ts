@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 
 const eslint = new ESLint();
 
-/** The layer rules that fire on `code` as if it were saved at `file` (repository-relative). */
-async function layerErrors(file: string, code: string): Promise<string[]> {
+/** The layer rules (or only `rule`) that fire on `code` as if it were saved at `file` (repository-relative). */
+async function layerErrors(file: string, code: string, rule = "octorank/"): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: file });
-  return result!.messages.filter((m) => m.ruleId?.startsWith("octorank/")).map((m) => m.ruleId!);
+  return result!.messages.filter((m) => m.ruleId?.startsWith(rule)).map((m) => m.ruleId!);
 }
 
 describe("the layers, as lint rules", () => {
@@ -51,13 +51,42 @@ describe("the layers, as lint rules", () => {
       'import { spawn } from "child_process";\nexport const x = spawn;\n',
       'import { eq } from "drizzle-orm";\nexport const x = eq;\n',
     ]) {
-      expect(await layerErrors("lib/x.ts", touch), touch).toEqual(["octorank/server-only"]);
-      expect(await layerErrors("lib/x.ts", `import "server-only";\n${touch}`), touch).toEqual([]);
+      expect(await layerErrors("lib/x.ts", touch, "octorank/server-only"), touch).toEqual(["octorank/server-only"]);
+      expect(await layerErrors("lib/x.ts", `import "server-only";\n${touch}`, "octorank/server-only"), touch).toEqual(
+        [],
+      );
     }
     // Types alone touch nothing, and pure code needs no mark.
     expect(
       await layerErrors("lib/x.ts", 'import type { RunRow } from "@/lib/runs/schemas";\nexport type X = RunRow;\n'),
     ).toEqual([]);
     expect(await layerErrors("lib/x.ts", 'import { z } from "zod";\nexport const x = z;\n')).toEqual([]);
+  });
+
+  it("lib/ prepares no SQL: no query builder, driver, handle or raw statement, only a Store", async () => {
+    for (const sqlCode of [
+      'import "server-only";\nimport { eq } from "drizzle-orm";\nexport const x = eq;\n',
+      'import "server-only";\nimport Database from "better-sqlite3";\nexport const x = Database;\n',
+      'import "server-only";\nimport { schema } from "@/db";\nexport const x = schema;\n',
+      'import "server-only";\nimport type { Db } from "@/db";\nexport type X = Db;\n',
+      'import "server-only";\nimport { writeAnnotation } from "@/db/store/writer";\nexport const x = writeAnnotation;\n',
+      'import "server-only";\nimport { sqliteDbOf } from "@/db/store";\nexport const x = sqliteDbOf;\n',
+      "export const count = (db: { $client: { prepare(s: string): unknown } }) => db.$client.prepare('select 1');\n",
+      "declare function sql(s: TemplateStringsArray): unknown;\nexport const q = sql`select 1`;\n",
+    ]) {
+      expect(await layerErrors("lib/annotations/x.ts", sqlCode), sqlCode).toContain("octorank/no-sql");
+    }
+    // Store types and calls are lib's way to the database.
+    expect(
+      await layerErrors(
+        "lib/annotations/x.ts",
+        'import "server-only";\nimport { isLockTimeout, type Store } from "@/db/store";\nimport type { SkippedRow } from "@/db/store/queue";\n' +
+          "export const f = (store: Store): Promise<SkippedRow[]> => store.queue.skipped(1, 0);\nexport const g = isLockTimeout;\n",
+      ),
+    ).toEqual([]);
+    // Tests build their fixtures with SQL.
+    expect(
+      await layerErrors("lib/annotations/x.test.ts", 'import { eq } from "drizzle-orm";\nexport const x = eq;\n'),
+    ).toEqual([]);
   });
 });

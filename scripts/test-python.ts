@@ -95,14 +95,15 @@ async function main(argv: string[]): Promise<number> {
   const databasePath = path.join(dir, "octorank.db");
   const db = openDatabase(databasePath);
   const password = crypto.randomBytes(18).toString("base64url");
-  const researcher = createUser(db, {
+  const store = sqliteStore(db);
+  const researcher = await createUser(store, {
     email: "trl@octorank.test",
     name: "TRL researcher",
     role: "researcher",
     password,
   });
-  const { token } = createApiToken(db, { userId: researcher.id, name: "python lane" });
-  const dataset = await ensureSyntheticLengthDataset(sqliteStore(db), DATASET_PROMPTS, 1);
+  const { token } = await createApiToken(store, { userId: researcher.id, name: "python lane" });
+  const dataset = await ensureSyntheticLengthDataset(store, DATASET_PROMPTS, 1);
   db.$client.close();
 
   // PYTHON_TEST_PORT pins the port (e.g. to stay in a range of one's own); any free one otherwise.

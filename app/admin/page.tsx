@@ -1,4 +1,4 @@
-import { getDb } from "@/lib/db";
+import { getDb, getStore } from "@/lib/db";
 import { ROLES } from "@/lib/domain";
 import { ConfirmSubmitButton } from "@/components/admin/confirm-submit";
 import { ActionForm, SubmitButton } from "@/components/admin/action-form";
@@ -32,11 +32,14 @@ const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", 
 
 export default async function Page() {
   const me = await requirePageUser("admin", "/admin");
-  const db = getDb();
-  const users = listUsers(db);
-  const tokens = listApiTokens(db);
-  const datasets = listDatasets(db);
-  const pauses = listPauses(db);
+  const store = getStore();
+  const users = await listUsers(store);
+  const tokens = await listApiTokens(store);
+  const datasets = listDatasets(getDb());
+  const pauses = await listPauses(store);
+  const qualityOf = new Map(
+    await Promise.all(datasets.map(async (d) => [d.id, await datasetQualitySettings(store, d.id)] as const)),
+  );
 
   return (
     <div className="space-y-10">
@@ -294,7 +297,7 @@ export default async function Page() {
               <fieldset className="grid grid-cols-2 gap-2 rounded-md border border-slate-200 p-2 sm:grid-cols-3">
                 <legend className="px-1 text-xs font-semibold text-slate-700">Quality checks (docs/quality.md)</legend>
                 {(() => {
-                  const q = datasetQualitySettings(db, d.id);
+                  const q = qualityOf.get(d.id)!;
                   return (
                     <>
                       <CompactInput

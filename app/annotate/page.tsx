@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { getDb } from "@/lib/db";
+import { getDb, getStore } from "@/lib/db";
 import { Alert } from "@/components/ui/alert";
 import { buttonVariants } from "@/components/ui/button";
 import { cardVariants } from "@/components/ui/card";
@@ -23,9 +23,9 @@ export default async function AnnotatePage({
 }) {
   const { dataset: slug, saved } = await searchParams;
   const user = await requirePageUser("annotator", `/annotate${slug ? `?dataset=${encodeURIComponent(slug)}` : ""}`);
-  const db = getDb();
-  const dataset = findQueueDataset(db, slug);
-  const datasets = listQueueDatasets(db);
+  const store = getStore();
+  const dataset = await findQueueDataset(store, slug);
+  const datasets = await listQueueDatasets(store);
 
   if (!dataset) {
     return (
@@ -54,12 +54,12 @@ export default async function AnnotatePage({
 
   // Rendering changes nothing: the next prompt is claimed by the browser (QueueClaim, a POST).
   // Work a reviewer sent back comes before any new prompt.
-  const sentBack = sentBackToAnnotator(db, dataset.id, user.id);
-  const redo = sentBack[0] ? getMyAnnotation(db, user.id, sentBack[0].annotationId) : null;
-  const pairwise = getDataset(db, dataset.slug)?.rankingMode === "pairwise";
-  const progress = queueProgress(db, dataset, user.id);
-  const pause = activePause(db, dataset.id, user.id);
-  const quality = pause ? null : annotatorQuality(db, dataset.id, user.id)[0];
+  const sentBack = await sentBackToAnnotator(store, dataset.id, user.id);
+  const redo = sentBack[0] ? await getMyAnnotation(store, user.id, sentBack[0].annotationId) : null;
+  const pairwise = getDataset(getDb(), dataset.slug)?.rankingMode === "pairwise";
+  const progress = await queueProgress(store, dataset, user.id);
+  const pause = await activePause(store, dataset.id, user.id);
+  const quality = pause ? null : (await annotatorQuality(store, dataset.id, user.id))[0];
   const datasetQuery = `?dataset=${encodeURIComponent(dataset.slug)}`;
 
   return (

@@ -6,6 +6,8 @@
  */
 import type { Db } from "../index";
 import { sqliteConnection, throughConnection, type TransactionIntent, type TransactionOptions } from "./transaction";
+import { sqliteAdminStore, type AdminStore } from "./admin";
+import { sqliteAuthStore, type AuthStore } from "./auth";
 import { sqliteAnnotationStore, type AnnotationStore } from "./annotations";
 import { sqliteDatasetStore, type DatasetStore } from "./datasets";
 import { sqliteOpennessStore, type OpennessStore } from "./openness";
@@ -16,9 +18,13 @@ import { sqliteRunStore, type RunStore } from "./runs";
 import { sqliteStatsStore, type StatsStore } from "./stats";
 
 export type { TransactionIntent, TransactionOptions } from "./transaction";
+/** Whether a transaction was refused because another process held the write lock past its lockWaitMs. */
+export { isDatabaseBusy as isLockTimeout } from "../index";
 
 export interface Store {
+  readonly admin: AdminStore;
   readonly annotations: AnnotationStore;
+  readonly auth: AuthStore;
   readonly datasets: DatasetStore;
   readonly openness: OpennessStore;
   readonly quality: QualityStore;
@@ -45,7 +51,9 @@ const handles = new WeakMap<Store, Db>();
 export function sqliteStore(db: Db): Store {
   const connection = sqliteConnection(db.$client);
   const store: Store = {
+    admin: throughConnection<AdminStore>(connection, sqliteAdminStore(db)),
     annotations: throughConnection<AnnotationStore>(connection, sqliteAnnotationStore(db)),
+    auth: throughConnection<AuthStore>(connection, sqliteAuthStore(db)),
     datasets: throughConnection<DatasetStore>(connection, sqliteDatasetStore(db)),
     openness: throughConnection<OpennessStore>(connection, sqliteOpennessStore(db)),
     quality: throughConnection<QualityStore>(connection, sqliteQualityStore(db)),

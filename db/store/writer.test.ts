@@ -31,7 +31,7 @@ function onePrompt() {
 }
 
 describe("writeAnnotation", () => {
-  it("keeps each replaced version as a revision, and the same content again only when told to", () => {
+  it("keeps each replaced version as a revision, and the same content again only when told to", async () => {
     const { promptId, ids } = onePrompt();
     const user = addUser(db, "alice");
     const first = { ranking: ids.map((id) => [id]), openness: 0, notRankable: false };
@@ -53,7 +53,7 @@ describe("writeAnnotation", () => {
     const sent = { ranking: ids.map((id) => [id]), openness: null, notRankable: true, notRankableReason: "Garbled" };
     expect(writeAnnotation(db, promptId, alice, sent).annotation.ranking).toEqual([]);
     const bob = addUser(db, "bob");
-    expect(saveAnnotation(db, bob, { promptId, ...sent }).annotation.ranking).toEqual([]);
+    expect((await saveAnnotation(fresh.store, bob, { promptId, ...sent })).annotation.ranking).toEqual([]);
 
     const file = path.join(dir, "not-rankable.jsonl");
     const line = {

@@ -3,7 +3,7 @@
 import "server-only";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import {
   createApiToken,
   createTokenSchema,
@@ -28,53 +28,53 @@ export type AdminActionState = FormActionState & { token?: string };
 async function adminAction<S extends z.ZodType>(
   schema: S,
   formData: FormData,
-  run: (admin: SessionUser, input: z.infer<S>) => AdminActionState,
+  run: (admin: SessionUser, input: z.infer<S>) => AdminActionState | Promise<AdminActionState>,
 ): Promise<AdminActionState> {
-  return formAction("admin", formData, (admin, form) => {
-    const state = run(admin, parseOrThrow(schema, Object.fromEntries(form)));
+  return formAction("admin", formData, async (admin, form) => {
+    const state = await run(admin, parseOrThrow(schema, Object.fromEntries(form)));
     revalidatePath("/admin");
     return { ok: true, ...state };
   });
 }
 
 export async function createUserAction(_: AdminActionState, formData: FormData): Promise<AdminActionState> {
-  return adminAction(newUserSchema, formData, (_admin, input) => {
-    const user = createUser(getDb(), input);
+  return adminAction(newUserSchema, formData, async (_admin, input) => {
+    const user = await createUser(getStore(), input);
     return { message: `Created ${user.role} ${user.email}.` };
   });
 }
 
 export async function setRoleAction(_: AdminActionState, formData: FormData): Promise<AdminActionState> {
-  return adminAction(setRoleSchema, formData, (_admin, input) => {
-    setUserRole(getDb(), input);
+  return adminAction(setRoleSchema, formData, async (_admin, input) => {
+    await setUserRole(getStore(), input);
     return { message: `Role set to ${input.role}.` };
   });
 }
 
 export async function setDisabledAction(_: AdminActionState, formData: FormData): Promise<AdminActionState> {
-  return adminAction(setDisabledSchema, formData, (admin, input) => {
-    setUserDisabled(getDb(), admin.id, input);
+  return adminAction(setDisabledSchema, formData, async (admin, input) => {
+    await setUserDisabled(getStore(), admin.id, input);
     return { message: input.disabled ? "Disabled; their annotations stay." : "Enabled." };
   });
 }
 
 export async function createTokenAction(_: AdminActionState, formData: FormData): Promise<AdminActionState> {
-  return adminAction(createTokenSchema, formData, (_admin, input) => {
-    const { token } = createApiToken(getDb(), input);
+  return adminAction(createTokenSchema, formData, async (_admin, input) => {
+    const { token } = await createApiToken(getStore(), input);
     return { token, message: "Copy the token now: it is shown only once." };
   });
 }
 
 export async function revokeTokenAction(_: AdminActionState, formData: FormData): Promise<AdminActionState> {
-  return adminAction(revokeTokenSchema, formData, (_admin, input) => {
-    revokeApiToken(getDb(), input);
+  return adminAction(revokeTokenSchema, formData, async (_admin, input) => {
+    await revokeApiToken(getStore(), input);
     return { message: "Revoked." };
   });
 }
 
 export async function updateDatasetAction(_: AdminActionState, formData: FormData): Promise<AdminActionState> {
-  return adminAction(datasetSettingsUpdateSchema, formData, (_admin, input) => {
-    updateDatasetSettings(getDb(), input);
+  return adminAction(datasetSettingsUpdateSchema, formData, async (_admin, input) => {
+    await updateDatasetSettings(getStore(), input);
     revalidatePath(`/datasets/${input.slug}`);
     return { message: "Saved." };
   });
@@ -83,8 +83,8 @@ export async function updateDatasetAction(_: AdminActionState, formData: FormDat
 const resumeSchema = z.object({ pauseId: z.coerce.number().int().positive() });
 
 export async function resumeAnnotatorAction(_: AdminActionState, formData: FormData): Promise<AdminActionState> {
-  return adminAction(resumeSchema, formData, (admin, input) => {
-    resumeAnnotator(getDb(), input.pauseId, admin.id);
+  return adminAction(resumeSchema, formData, async (admin, input) => {
+    await resumeAnnotator(getStore(), input.pauseId, admin.id);
     return { message: "Resumed; their checks count again from now." };
   });
 }

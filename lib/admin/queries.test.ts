@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
+import type { Store } from "@/db/store";
 import { freshDbPerTest } from "@/lib/test-fixtures";
 import { hashApiToken } from "@/lib/auth/api-tokens";
 import { createUser } from "@/lib/auth/users";
@@ -15,52 +16,66 @@ import {
 } from "./queries";
 
 let db: Db;
+let store: Store;
 
 const fresh = freshDbPerTest();
 beforeEach(() => {
-  ({ db } = fresh);
+  ({ db, store } = fresh);
 });
 
 const user = (email: string, role: "admin" | "researcher" | "annotator") =>
-  createUser(db, { email, name: email.split("@")[0]!, role, password: "password-123" });
+  createUser(store, { email, name: email.split("@")[0]!, role, password: "password-123" });
 
 describe("admin", () => {
-  it("stores only the token's hash, lists it by prefix, and revokes it once", () => {
-    const admin = user("a@x.org", "admin");
-    const { token, id, prefix } = createApiToken(db, { userId: admin.id, name: "nightly" });
+  it("stores only the token's hash, lists it by prefix, and revokes it once", async () => {
+    const admin = await user("a@x.org", "admin");
+    const { token, id, prefix } = await createApiToken(store, { userId: admin.id, name: "nightly" });
     expect(token.startsWith(prefix)).toBe(true);
     const stored = db.$client.prepare("select token_hash from api_tokens where id = ?").get(id) as {
       token_hash: string;
     };
     expect(stored.token_hash).toBe(hashApiToken(token));
     expect(JSON.stringify(db.$client.prepare("select * from api_tokens").all())).not.toContain(token);
-    expect(listApiTokens(db)).toMatchObject([{ name: "nightly", prefix, revokedAt: null }]);
-    revokeApiToken(db, { tokenId: id });
-    expect(listApiTokens(db)[0]!.revokedAt).toBeInstanceOf(Date);
-    expect(() => revokeApiToken(db, { tokenId: id })).toThrow(AdminError);
+    expect(await listApiTokens(store)).toMatchObject([{ name: "nightly", prefix, revokedAt: null }]);
+    await revokeApiToken(store, { tokenId: id });
+    expect((await listApiTokens(store))[0]!.revokedAt).toBeInstanceOf(Date);
+    await expect(revokeApiToken(store, { tokenId: id })).rejects.toThrow(AdminError);
   });
 
-  it("never leaves the team without an active admin, and an admin cannot disable themself", () => {
-    const admin = user("a@x.org", "admin");
-    const other = user("b@x.org", "annotator");
-    expect(() => setUserRole(db, { userId: admin.id, role: "researcher" })).toThrow(/last active admin/);
-    expect(() => setUserDisabled(db, admin.id, { userId: admin.id, disabled: true })).toThrow(/your own/);
-    setUserRole(db, { userId: other.id, role: "admin" });
-    setUserRole(db, { userId: admin.id, role: "researcher" });
-    setUserDisabled(db, other.id, { userId: admin.id, disabled: true });
-    expect(listUsers(db).find((u) => u.id === admin.id)).toMatchObject({ role: "researcher", disabled: true });
+  it("never leaves the team without an active admin, and an admin cannot disable themself", async () => {
+    const admin = await user("a@x.org", "admin");
+    const other = await user("b@x.org", "annotator");
+    await expect(setUserRole(store, { userId: admin.id, role: "researcher" })).rejects.toThrow(/last active admin/);
+    await expect(setUserDisabled(store, admin.id, { userId: admin.id, disabled: true })).rejects.toThrow(/your own/);
+    await setUserRole(store, { userId: other.id, role: "admin" });
+    await setUserRole(store, { userId: admin.id, role: "researcher" });
+    await setUserDisabled(store, other.id, { userId: admin.id, disabled: true });
+    expect((await listUsers(store)).find((u) => u.id === admin.id)).toMatchObject({
+      role: "researcher",
+      disabled: true,
+    });
   });
 
-  it("updates dataset settings and reports an unknown slug", () => {
+  it("lets only one of two admins demoting each other at once succeed", async () => {
+    const [a, b] = [await user("a@x.org", "admin"), await user("b@x.org", "admin")];
+    const results = await Promise.allSettled([
+      setUserRole(store, { userId: a.id, role: "researcher" }),
+      setUserRole(store, { userId: b.id, role: "annotator" }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect((await listUsers(store)).filter((u) => u.role === "admin")).toHaveLength(1);
+  });
+
+  it("updates dataset settings and reports an unknown slug", async () => {
     db.$client.prepare("insert into datasets (slug, name) values ('d', 'D')").run();
-    updateDatasetSettings(db, { slug: "d", name: "New", guidelines: "Be kind.", annotationsPerPrompt: 5 });
+    await updateDatasetSettings(store, { slug: "d", name: "New", guidelines: "Be kind.", annotationsPerPrompt: 5 });
     expect(db.$client.prepare("select name, guidelines, annotations_per_prompt from datasets").get()).toEqual({
       name: "New",
       guidelines: "Be kind.",
       annotations_per_prompt: 5,
     });
-    expect(() =>
-      updateDatasetSettings(db, { slug: "nope", name: "x", guidelines: "", annotationsPerPrompt: 1 }),
-    ).toThrow(AdminError);
+    await expect(
+      updateDatasetSettings(store, { slug: "nope", name: "x", guidelines: "", annotationsPerPrompt: 1 }),
+    ).rejects.toThrow(AdminError);
   });
 });

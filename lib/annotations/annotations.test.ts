@@ -6,12 +6,12 @@ import {
   editAnnotation,
   getMyAnnotation,
   listMyAnnotations,
-  myAnnotationsPageQuery,
   myAnnotationsQuerySchema,
   saveAnnotation,
   type AnnotationInput,
 } from "@/lib/annotations/annotations";
 import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
+import { myAnnotationsPageQuery } from "@/db/store/annotations";
 import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 import { AppError } from "@/lib/errors";
 
@@ -30,10 +30,10 @@ function input(promptId: number, ranking: number[][], extra: Partial<AnnotationI
 }
 
 describe("saveAnnotation", () => {
-  it("stores the ranking groups, ties included, and ends the lease", () => {
+  it("stores the ranking groups, ties included, and ends the lease", async () => {
     const { prompts } = addDataset(temp.db, { promptCount: 1 });
     const user = addUser(temp.db, "alice");
-    nextPrompt(temp.db, findQueueDataset(temp.db)!, user);
+    await nextPrompt(temp.store, (await findQueueDataset(temp.store))!, user);
     expect(snapshot().assignments).toHaveLength(1);
     const [a, b, c, d, e, f, g, h] = prompts[0]!.responseIds as [
       number,
@@ -46,7 +46,7 @@ describe("saveAnnotation", () => {
       number,
     ];
     const ranking = [[c], [a, b], [d], [e], [h, g, f]];
-    const saved = saveAnnotation(temp.db, user, input(prompts[0]!.id, ranking, { comment: "  fine  " }));
+    const saved = await saveAnnotation(temp.store, user, input(prompts[0]!.id, ranking, { comment: "  fine  " }));
     expect(saved.revised).toBe(false);
     const row = temp.db.select().from(schema.annotations).get()!;
     expect(row).toMatchObject({
@@ -62,9 +62,9 @@ describe("saveAnnotation", () => {
 
   describe("rejects a bad submission and writes nothing", () => {
     /** The AppError a call throws, as plain fields. */
-    function refusal(save: () => unknown) {
+    async function refusal(save: () => Promise<unknown>) {
       try {
-        save();
+        await save();
       } catch (error) {
         if (error instanceof AppError) return { kind: error.kind, message: error.message, details: error.details };
         throw error;
@@ -72,19 +72,19 @@ describe("saveAnnotation", () => {
       throw new Error("expected the save to be refused");
     }
 
-    function setup() {
+    async function setup() {
       const { prompts } = addDataset(temp.db, { promptCount: 2 });
       const user = addUser(temp.db, "alice");
-      nextPrompt(temp.db, findQueueDataset(temp.db)!, user);
+      await nextPrompt(temp.store, (await findQueueDataset(temp.store))!, user);
       const [p, other] = prompts as [(typeof prompts)[0], (typeof prompts)[0]];
       return { user, p, other, before: snapshot() };
     }
 
-    it("a missing response", () => {
-      const { user, p, before } = setup();
-      const result = refusal(() =>
+    it("a missing response", async () => {
+      const { user, p, before } = await setup();
+      const result = await refusal(() =>
         saveAnnotation(
-          temp.db,
+          temp.store,
           user,
           input(
             p.id,
@@ -97,20 +97,20 @@ describe("saveAnnotation", () => {
       expect(snapshot()).toEqual(before);
     });
 
-    it("a duplicated id", () => {
-      const { user, p, before } = setup();
+    it("a duplicated id", async () => {
+      const { user, p, before } = await setup();
       const ids = p.responseIds.map((id) => [id]);
       ids.push([p.responseIds[3]!]);
-      const result = refusal(() => saveAnnotation(temp.db, user, input(p.id, ids)));
+      const result = await refusal(() => saveAnnotation(temp.store, user, input(p.id, ids)));
       expect(result).toMatchObject({ kind: "invalid", details: { duplicated: [p.responseIds[3]] } });
       expect(snapshot()).toEqual(before);
     });
 
-    it("an id of another prompt", () => {
-      const { user, p, other, before } = setup();
+    it("an id of another prompt", async () => {
+      const { user, p, other, before } = await setup();
       const ids = p.responseIds.slice(1).map((id) => [id]);
       ids.push([other.responseIds[0]!]);
-      const result = refusal(() => saveAnnotation(temp.db, user, input(p.id, ids)));
+      const result = await refusal(() => saveAnnotation(temp.store, user, input(p.id, ids)));
       expect(result).toMatchObject({
         kind: "invalid",
         details: { foreign: [other.responseIds[0]], missing: [p.responseIds[0]] },
@@ -119,12 +119,12 @@ describe("saveAnnotation", () => {
       expect(snapshot()).toEqual(before);
     });
 
-    it("a prompt that does not exist", () => {
-      const { user, p, before } = setup();
+    it("a prompt that does not exist", async () => {
+      const { user, p, before } = await setup();
       expect(
-        refusal(() =>
+        await refusal(() =>
           saveAnnotation(
-            temp.db,
+            temp.store,
             user,
             input(
               987_654,
@@ -137,7 +137,7 @@ describe("saveAnnotation", () => {
     });
   });
 
-  it("the schema refuses openness off the scale, missing openness and an unexplained cannot-rank", () => {
+  it("the schema refuses openness off the scale, missing openness and an unexplained cannot-rank", async () => {
     const off = annotationInputSchema.safeParse({ promptId: 1, ranking: [[1]], openness: 0.3 });
     expect(off.success).toBe(false);
     expect(off.error?.issues[0]?.message).toContain("0, 0.25, 0.5, 0.75, 1");
@@ -153,11 +153,11 @@ describe("saveAnnotation", () => {
     expect(cannot.success).toBe(true);
   });
 
-  it("cannot-rank stores no ranking and keeps the reason", () => {
+  it("cannot-rank stores no ranking and keeps the reason", async () => {
     const { prompts } = addDataset(temp.db, { promptCount: 1 });
     const user = addUser(temp.db, "alice");
-    const saved = saveAnnotation(
-      temp.db,
+    const saved = await saveAnnotation(
+      temp.store,
       user,
       input(prompts[0]!.id, [], { notRankable: true, notRankableReason: "Garbled", openness: null }),
     );
@@ -170,12 +170,12 @@ describe("saveAnnotation", () => {
     });
   });
 
-  it("an edit keeps the previous version as a revision; others cannot edit it", () => {
+  it("an edit keeps the previous version as a revision; others cannot edit it", async () => {
     const { prompts } = addDataset(temp.db, { promptCount: 1 });
     const [alice, bob] = [addUser(temp.db, "alice"), addUser(temp.db, "bob")];
     const ids = prompts[0]!.responseIds;
-    const first = saveAnnotation(
-      temp.db,
+    const first = await saveAnnotation(
+      temp.store,
       alice,
       input(
         prompts[0]!.id,
@@ -188,7 +188,7 @@ describe("saveAnnotation", () => {
       .slice()
       .reverse()
       .map((id) => [id]);
-    const edited = editAnnotation(temp.db, alice, first.annotation.id, {
+    const edited = await editAnnotation(temp.store, alice, first.annotation.id, {
       ranking: reversed,
       openness: 1,
       notRankable: false,
@@ -210,22 +210,22 @@ describe("saveAnnotation", () => {
     expect(temp.db.select().from(schema.annotations).all()).toHaveLength(1);
 
     const before = snapshot();
-    expect(() =>
-      editAnnotation(temp.db, bob, first.annotation.id, { ranking: reversed, openness: 0, notRankable: false }),
-    ).toThrow(/You have no annotation/);
+    await expect(
+      editAnnotation(temp.store, bob, first.annotation.id, { ranking: reversed, openness: 0, notRankable: false }),
+    ).rejects.toThrow(/You have no annotation/);
     expect(snapshot()).toEqual(before);
 
-    expect(listMyAnnotations(temp.db, alice).annotations).toMatchObject([
+    expect((await listMyAnnotations(temp.store, alice)).annotations).toMatchObject([
       { id: first.annotation.id, edits: 1, openness: 1 },
     ]);
-    expect(listMyAnnotations(temp.db, bob)).toEqual({ annotations: [], total: 0, next: null });
-    expect(getMyAnnotation(temp.db, bob, first.annotation.id)).toBeNull();
-    expect(getMyAnnotation(temp.db, alice, first.annotation.id)?.responses).toHaveLength(8);
+    expect(await listMyAnnotations(temp.store, bob)).toEqual({ annotations: [], total: 0, next: null });
+    expect(await getMyAnnotation(temp.store, bob, first.annotation.id)).toBeNull();
+    expect((await getMyAnnotation(temp.store, alice, first.annotation.id))?.responses).toHaveLength(8);
   });
 });
 
 describe("a stale board's write", () => {
-  it("is refused with the stored version when another tab submitted first, and nothing is written", () => {
+  it("is refused with the stored version when another tab submitted first, and nothing is written", async () => {
     const { prompts } = addDataset(temp.db, { promptCount: 1 });
     const alice = addUser(temp.db, "alice");
     const promptId = prompts[0]!.id;
@@ -233,11 +233,11 @@ describe("a stale board's write", () => {
     const forward = ids.map((id) => [id]);
     const backward = forward.slice().reverse();
     // Two tabs opened the same prompt; the first submits.
-    const first = saveAnnotation(temp.db, alice, input(promptId, forward, { baseVersion: null }));
+    const first = await saveAnnotation(temp.store, alice, input(promptId, forward, { baseVersion: null }));
     const before = snapshot();
     let refused: unknown;
     try {
-      saveAnnotation(temp.db, alice, input(promptId, backward, { baseVersion: null }));
+      await saveAnnotation(temp.store, alice, input(promptId, backward, { baseVersion: null }));
     } catch (error) {
       refused = error;
     }
@@ -250,35 +250,37 @@ describe("a stale board's write", () => {
 
     // An edit opened on the current version goes through; one opened on an older version does not.
     const base = first.annotation.updatedAt.getTime();
-    const edited = editAnnotation(temp.db, alice, first.annotation.id, {
+    const edited = await editAnnotation(temp.store, alice, first.annotation.id, {
       ranking: backward,
       openness: 1,
       notRankable: false,
       baseVersion: base,
     });
     expect(edited.annotation.updatedAt.getTime()).toBeGreaterThan(base);
-    expect(() =>
-      editAnnotation(temp.db, alice, first.annotation.id, {
+    await expect(
+      editAnnotation(temp.store, alice, first.annotation.id, {
         ranking: forward,
         openness: 0,
         notRankable: false,
         baseVersion: base,
       }),
-    ).toThrow(/changed .* after you opened it/);
+    ).rejects.toThrow(/changed .* after you opened it/);
     expect(temp.db.select().from(schema.annotations).get()).toMatchObject({ ranking: backward, openness: 1 });
     // Without a base version (an API client resubmitting on purpose) the write replaces the stored one.
-    expect(saveAnnotation(temp.db, alice, input(promptId, forward)).revised).toBe(true);
+    expect((await saveAnnotation(temp.store, alice, input(promptId, forward))).revised).toBe(true);
     // A base version for an annotation that does not exist yet is not a conflict: nothing is replaced.
     const bob = addUser(temp.db, "bob");
-    expect(saveAnnotation(temp.db, bob, input(promptId, forward, { baseVersion: 12345 })).revised).toBe(false);
+    expect((await saveAnnotation(temp.store, bob, input(promptId, forward, { baseVersion: 12345 }))).revised).toBe(
+      false,
+    );
   });
 });
 
 describe("the rule for writing an annotation", () => {
   const rank = (promptId: number, responseIds: number[]) => input(promptId, [responseIds]);
-  const refusal = (run: () => unknown) => {
+  const refusal = async (run: () => Promise<unknown>) => {
     try {
-      run();
+      await run();
     } catch (error) {
       if (error instanceof AppError) return error.kind;
       throw error;
@@ -286,90 +288,95 @@ describe("the rule for writing an annotation", () => {
     return null;
   };
 
-  it("takes a first submission only under k, counting others' live leases, unless the caller holds a lease", () => {
+  it("takes a first submission only under k, counting others' live leases, unless the caller holds a lease", async () => {
     const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, k: 2 });
     const [p] = prompts as [{ id: number; responseIds: number[] }];
-    const queueDataset = findQueueDataset(temp.db, dataset.slug)!;
+    const queueDataset = (await findQueueDataset(temp.store, dataset.slug))!;
     const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => addUser(temp.db, name)) as [number, number, number, number];
     const now = new Date();
-    nextPrompt(temp.db, queueDataset, a, now); // a holds the first slot
-    expect(refusal(() => saveAnnotation(temp.db, b, rank(p.id, p.responseIds), now))).toBeNull();
+    await nextPrompt(temp.store, queueDataset, a, now); // a holds the first slot
+    expect(await refusal(() => saveAnnotation(temp.store, b, rank(p.id, p.responseIds), now))).toBeNull();
     // One annotation and a's live lease fill k = 2: c, who holds no lease, is refused and nothing is written.
     const before = snapshot();
-    expect(refusal(() => saveAnnotation(temp.db, c, rank(p.id, p.responseIds), now))).toBe("conflict");
+    expect(await refusal(() => saveAnnotation(temp.store, c, rank(p.id, p.responseIds), now))).toBe("conflict");
     expect(snapshot()).toEqual(before);
     // a's lease keeps a's slot; once used, the prompt is full for everyone else.
-    expect(refusal(() => saveAnnotation(temp.db, a, rank(p.id, p.responseIds), now))).toBeNull();
-    expect(refusal(() => saveAnnotation(temp.db, d, rank(p.id, p.responseIds), now))).toBe("conflict");
+    expect(await refusal(() => saveAnnotation(temp.store, a, rank(p.id, p.responseIds), now))).toBeNull();
+    expect(await refusal(() => saveAnnotation(temp.store, d, rank(p.id, p.responseIds), now))).toBe("conflict");
     // Edits of one's own annotation stay allowed on a full prompt.
-    expect(refusal(() => saveAnnotation(temp.db, b, input(p.id, [p.responseIds.toReversed()]), now))).toBeNull();
+    expect(
+      await refusal(() => saveAnnotation(temp.store, b, input(p.id, [p.responseIds.toReversed()]), now)),
+    ).toBeNull();
     expect(temp.db.select().from(schema.annotations).all()).toHaveLength(2);
   });
 
-  it("lets a slot freed by an expired lease be taken", () => {
+  it("lets a slot freed by an expired lease be taken", async () => {
     const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, k: 1 });
     const [p] = prompts as [{ id: number; responseIds: number[] }];
     const [a, b] = ["a", "b"].map((name) => addUser(temp.db, name)) as [number, number];
     const then = new Date(Date.now() - 60 * 60_000);
-    nextPrompt(temp.db, findQueueDataset(temp.db, dataset.slug)!, a, then);
+    await nextPrompt(temp.store, (await findQueueDataset(temp.store, dataset.slug))!, a, then);
     expect(
-      refusal(() => saveAnnotation(temp.db, b, rank(p.id, p.responseIds), new Date(then.getTime() + 60_000))),
+      await refusal(() => saveAnnotation(temp.store, b, rank(p.id, p.responseIds), new Date(then.getTime() + 60_000))),
     ).toBe("conflict");
-    expect(refusal(() => saveAnnotation(temp.db, b, rank(p.id, p.responseIds)))).toBeNull();
+    expect(await refusal(() => saveAnnotation(temp.store, b, rank(p.id, p.responseIds)))).toBeNull();
   });
 
-  it("refuses any annotator's write into a synthetic dataset", () => {
+  it("refuses any annotator's write into a synthetic dataset", async () => {
     const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, k: 3 });
     temp.db.update(schema.datasets).set({ synthetic: true }).where(eq(schema.datasets.id, dataset.id)).run();
     const [p] = prompts as [{ id: number; responseIds: number[] }];
     const a = addUser(temp.db, "a");
-    expect(refusal(() => saveAnnotation(temp.db, a, rank(p.id, p.responseIds)))).toBe("forbidden");
+    expect(await refusal(() => saveAnnotation(temp.store, a, rank(p.id, p.responseIds)))).toBe("forbidden");
     expect(temp.db.select().from(schema.annotations).all()).toHaveLength(0);
     expect(dataset.synthetic).toBe(false);
   });
 });
 
 describe("listMyAnnotations pages", () => {
-  function annotateAll(count: number) {
+  async function annotateAll(count: number) {
     const { prompts } = addDataset(temp.db, { promptCount: count, perPrompt: 2 });
     const alice = addUser(temp.db, "alice");
-    const ids = prompts.map(
-      (p) =>
-        saveAnnotation(
-          temp.db,
-          alice,
-          input(
-            p.id,
-            p.responseIds.map((id) => [id]),
-          ),
+    const ids: number[] = [];
+    for (const p of prompts)
+      ids.push(
+        (
+          await saveAnnotation(
+            temp.store,
+            alice,
+            input(
+              p.id,
+              p.responseIds.map((id) => [id]),
+            ),
+          )
         ).annotation.id,
-    );
+      );
     return { alice, ids, prompts };
   }
 
-  function walk(annotatorId: number, limit: number) {
+  async function walk(annotatorId: number, limit: number) {
     const seen: number[][] = [];
-    let page = listMyAnnotations(temp.db, annotatorId, { limit });
+    let page = await listMyAnnotations(temp.store, annotatorId, { limit });
     seen.push(page.annotations.map((a) => a.id));
     while (page.next) {
       const after = myAnnotationsQuerySchema.parse({ after: page.next }).after;
-      page = listMyAnnotations(temp.db, annotatorId, { limit, after });
+      page = await listMyAnnotations(temp.store, annotatorId, { limit, after });
       seen.push(page.annotations.map((a) => a.id));
     }
     return { pages: seen, total: page.total };
   }
 
-  it("walks the whole history newest first, each annotation once, ties in time broken by id", () => {
-    const { alice, ids } = annotateAll(7);
+  it("walks the whole history newest first, each annotation once, ties in time broken by id", async () => {
+    const { alice, ids } = await annotateAll(7);
     // Three saved in the same millisecond: the cursor must still not skip or repeat one of them.
     temp.db.$client
       .prepare("update annotations set updated_at = 1000 where id in (?, ?, ?)")
       .run(ids[1], ids[2], ids[3]);
-    const newestFirst = listMyAnnotations(temp.db, alice, { limit: 200 }).annotations.map((a) => a.id);
+    const newestFirst = (await listMyAnnotations(temp.store, alice, { limit: 200 })).annotations.map((a) => a.id);
     expect(newestFirst).toHaveLength(7);
     expect(newestFirst.slice(-3)).toEqual([ids[3], ids[2], ids[1]]);
     for (const limit of [1, 2, 3, 7, 8]) {
-      const { pages, total } = walk(alice, limit);
+      const { pages, total } = await walk(alice, limit);
       expect(total).toBe(7);
       expect(pages.flat()).toEqual(newestFirst);
       expect(pages.every((p) => p.length <= limit)).toBe(true);
@@ -377,26 +384,26 @@ describe("listMyAnnotations pages", () => {
     }
   });
 
-  it("puts an edited annotation first and reads past the end as an empty last page", () => {
-    const { alice, ids, prompts } = annotateAll(3);
+  it("puts an edited annotation first and reads past the end as an empty last page", async () => {
+    const { alice, ids, prompts } = await annotateAll(3);
     temp.db.$client.prepare("update annotations set updated_at = updated_at - 60000").run();
     const oldest = prompts[0]!;
-    editAnnotation(temp.db, alice, ids[0]!, {
+    await editAnnotation(temp.store, alice, ids[0]!, {
       ranking: oldest.responseIds.map((id) => [id]).reverse(),
       openness: 1,
       notRankable: false,
     });
-    const first = listMyAnnotations(temp.db, alice, { limit: 1 });
+    const first = await listMyAnnotations(temp.store, alice, { limit: 1 });
     expect(first).toMatchObject({ total: 3, annotations: [{ id: ids[0], edits: 1 }] });
     const beyond = myAnnotationsQuerySchema.parse({ after: "1.1" }).after;
-    expect(listMyAnnotations(temp.db, alice, { limit: 5, after: beyond })).toEqual({
+    expect(await listMyAnnotations(temp.store, alice, { limit: 5, after: beyond })).toEqual({
       annotations: [],
       total: 3,
       next: null,
     });
   });
 
-  it("refuses a cursor or page size it cannot read", () => {
+  it("refuses a cursor or page size it cannot read", async () => {
     for (const bad of [
       { after: "x" },
       { after: "12" },
@@ -411,8 +418,8 @@ describe("listMyAnnotations pages", () => {
     expect(myAnnotationsQuerySchema.parse({ limit: "" })).toEqual({ limit: 50 });
   });
 
-  it("reads a page from the annotator's index, without sorting their history", () => {
-    const { alice } = annotateAll(2);
+  it("reads a page from the annotator's index, without sorting their history", async () => {
+    const { alice } = await annotateAll(2);
     for (const after of [undefined, { updatedAt: Date.now(), id: 1_000_000 }]) {
       const { sql, params } = myAnnotationsPageQuery(temp.db, alice, { after, limit: 3 }).toSQL();
       const plan = temp.db.$client.prepare(`explain query plan ${sql}`).all(...params) as { detail: string }[];

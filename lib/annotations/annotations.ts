@@ -1,11 +1,9 @@
 import "server-only";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "@/db";
-import { schema } from "@/db";
+import type { Store } from "@/lib/db";
+import type { Annotation } from "@/db/store/writer";
 import type { RankingGroups } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
-import { storedAnnotation, writeAnnotation, type Annotation } from "@/db/store/writer";
 import { isOnOpennessScale, OPENNESS_SCALE } from "@/lib/openness/scale";
 import {
   promptResponses,
@@ -96,8 +94,12 @@ export type RankingProblems = { missing: number[]; duplicated: number[]; foreign
  * What is wrong with a ranking of a prompt's responses, or null when it lists each of them
  * exactly once. `foreign` ids belong to another prompt; `unknown` ids belong to none.
  */
-export function rankingProblems(db: Db, promptId: number, ranking: RankingGroups): RankingProblems | null {
-  const expected = new Set(promptResponses(db, promptId).map((r) => r.id));
+export async function rankingProblems(
+  store: Store,
+  promptId: number,
+  ranking: RankingGroups,
+): Promise<RankingProblems | null> {
+  const expected = new Set((await promptResponses(store, promptId)).map((r) => r.id));
   const seen = new Set<number>();
   const duplicated = new Set<number>();
   const strangers = new Set<number>();
@@ -107,16 +109,7 @@ export function rankingProblems(db: Db, promptId: number, ranking: RankingGroups
     if (!expected.has(id)) strangers.add(id);
   }
   const missing = [...expected].filter((id) => !seen.has(id));
-  const existing = strangers.size
-    ? new Set(
-        db
-          .select({ id: schema.responses.id })
-          .from(schema.responses)
-          .where(inArray(schema.responses.id, [...strangers]))
-          .all()
-          .map((r) => r.id),
-      )
-    : new Set<number>();
+  const existing = new Set(await store.annotations.existingResponses([...strangers]));
   const foreign = [...strangers].filter((id) => existing.has(id));
   const unknown = [...strangers].filter((id) => !existing.has(id));
   if (!missing.length && !duplicated.size && !foreign.length && !unknown.length) return null;
@@ -139,67 +132,62 @@ export function describeRankingProblems(count: number, p: RankingProblems): stri
  * transaction. Also ends the annotator's lease on the prompt. Anything wrong writes nothing and
  * throws an AppError.
  */
-export function saveAnnotation(
-  db: Db,
+export async function saveAnnotation(
+  store: Store,
   annotatorId: number,
   input: AnnotationInput,
   now: Date = new Date(),
-): SaveResult {
+): Promise<SaveResult> {
   // A prompt an import has staged but not landed does not exist yet for anyone (lib/datasets/import-staging.ts).
-  const prompt = db
-    .select({ id: schema.prompts.id, datasetId: schema.prompts.datasetId })
-    .from(schema.prompts)
-    .innerJoin(schema.datasets, eq(schema.datasets.id, schema.prompts.datasetId))
-    .where(and(eq(schema.prompts.id, input.promptId), eq(schema.datasets.importStaging, false)))
-    .get();
+  const prompt = await store.annotations.visiblePrompt(input.promptId);
   if (!prompt) throw new AppError("not-found", `There is no prompt ${input.promptId}.`);
-  const pause = activePause(db, prompt.datasetId, annotatorId);
+  const pause = await activePause(store, prompt.datasetId, annotatorId);
   if (pause) throw new AppError("forbidden", pause.reason, { paused: true });
 
   let ranking: RankingGroups = [];
   if (!input.notRankable || input.ranking.length) {
-    const problems = rankingProblems(db, prompt.id, input.ranking);
+    const problems = await rankingProblems(store, prompt.id, input.ranking);
     if (problems) {
-      const count = promptResponses(db, prompt.id).length;
+      const count = (await promptResponses(store, prompt.id)).length;
       throw new AppError("invalid", describeRankingProblems(count, problems), problems);
     }
     ranking = input.ranking;
   }
-  return db.transaction(
-    (tx) => {
-      if (input.baseVersion !== undefined)
-        refuseStaleWrite(tx as unknown as Db, prompt.id, annotatorId, input.baseVersion);
-      const refusal = annotationWriteRefusal(tx as unknown as Db, prompt.id, annotatorId, now.getTime());
-      if (refusal) throw refusal;
-      const { annotation, outcome } = writeAnnotation(
-        tx as unknown as Db,
-        prompt.id,
-        annotatorId,
-        {
-          ranking,
-          openness: input.openness ?? null,
-          notRankable: input.notRankable,
-          notRankableReason: input.notRankableReason,
-          comment: input.comment,
-          durationMs: input.durationMs,
-        },
-        "revise",
-      );
-      releaseLease(tx as unknown as Db, prompt.id, annotatorId);
-      // The same connection, inside this transaction: a pause lands with the save that earned it.
-      enforceQuality(db, prompt.datasetId, annotatorId);
-      return { annotation, revised: outcome !== "created" };
-    },
-    { behavior: "immediate" },
-  );
+  return store.transaction("serial", async (tx) => {
+    if (input.baseVersion !== undefined) await refuseStaleWrite(tx, prompt.id, annotatorId, input.baseVersion);
+    const refusal = await annotationWriteRefusal(tx, prompt.id, annotatorId, now.getTime());
+    if (refusal) throw refusal;
+    const { annotation, outcome } = await tx.annotations.write(
+      prompt.id,
+      annotatorId,
+      {
+        ranking,
+        openness: input.openness ?? null,
+        notRankable: input.notRankable,
+        notRankableReason: input.notRankableReason,
+        comment: input.comment,
+        durationMs: input.durationMs,
+      },
+      "revise",
+    );
+    await releaseLease(tx, prompt.id, annotatorId);
+    // Inside this transaction: a pause lands with the save that earned it.
+    await enforceQuality(tx, prompt.datasetId, annotatorId);
+    return { annotation, revised: outcome !== "created" };
+  });
 }
 
 /** What a 409 for a stale write carries: the version stored now, for the board's "see the newer one". */
 export type StaleWriteDetails = { stale: true; annotationId: number; updatedAt: number };
 
 /** Throws a conflict when the annotator's stored annotation of the prompt is not the version `baseVersion` names. */
-function refuseStaleWrite(db: Db, promptId: number, annotatorId: number, baseVersion: number | null): void {
-  const stored = storedAnnotation(db, promptId, annotatorId);
+async function refuseStaleWrite(
+  tx: Store,
+  promptId: number,
+  annotatorId: number,
+  baseVersion: number | null,
+): Promise<void> {
+  const stored = await tx.annotations.stored(promptId, annotatorId);
   const storedVersion = stored ? stored.updatedAt.getTime() : null;
   if (storedVersion === baseVersion || !stored) return;
   const details: StaleWriteDetails = { stale: true, annotationId: stored.id, updatedAt: storedVersion! };
@@ -213,14 +201,15 @@ function refuseStaleWrite(db: Db, promptId: number, annotatorId: number, baseVer
 }
 
 /** An edit of one of the annotator's own annotations; someone else's is reported as not found. */
-export function editAnnotation(db: Db, annotatorId: number, annotationId: number, edit: AnnotationEdit): SaveResult {
-  const existing = db
-    .select({ promptId: schema.annotations.promptId })
-    .from(schema.annotations)
-    .where(and(eq(schema.annotations.id, annotationId), eq(schema.annotations.annotatorId, annotatorId)))
-    .get();
-  if (!existing) throw new AppError("not-found", `You have no annotation ${annotationId}.`);
-  return saveAnnotation(db, annotatorId, { ...edit, promptId: existing.promptId });
+export async function editAnnotation(
+  store: Store,
+  annotatorId: number,
+  annotationId: number,
+  edit: AnnotationEdit,
+): Promise<SaveResult> {
+  const promptId = await store.annotations.ownPrompt(annotationId, annotatorId);
+  if (promptId === null) throw new AppError("not-found", `You have no annotation ${annotationId}.`);
+  return saveAnnotation(store, annotatorId, { ...edit, promptId });
 }
 
 export type MyAnnotationRow = {
@@ -271,66 +260,22 @@ export type MyAnnotationsPage = {
  * One page of the annotator's own annotations, newest version first, read from the annotator's
  * index (annotator, updated_at, id) so its cost does not grow with their history.
  */
-/** The rows of one page of "My annotations" (one more than `limit`, to tell whether a next page exists). */
-export function myAnnotationsPageQuery(db: Db, annotatorId: number, { after, limit }: MyAnnotationsQuery) {
-  const { annotations, prompts, datasets } = schema;
-  const mine = and(eq(annotations.annotatorId, annotatorId), eq(datasets.importStaging, false));
-  return db
-    .select({
-      id: annotations.id,
-      promptId: annotations.promptId,
-      datasetSlug: datasets.slug,
-      datasetName: datasets.name,
-      promptText: prompts.text,
-      openness: annotations.openness,
-      notRankable: annotations.notRankable,
-      ranking: annotations.ranking,
-      createdAt: annotations.createdAt,
-      updatedAt: annotations.updatedAt,
-      edits: sql<number>`(select count(*) from annotation_revisions r where r.annotation_id = ${annotations.id})`,
-    })
-    .from(annotations)
-    .innerJoin(prompts, eq(prompts.id, annotations.promptId))
-    .innerJoin(datasets, eq(datasets.id, prompts.datasetId))
-    .where(
-      after ? and(mine, sql`(${annotations.updatedAt}, ${annotations.id}) < (${after.updatedAt}, ${after.id})`) : mine,
-    )
-    .orderBy(desc(annotations.updatedAt), desc(annotations.id))
-    .limit(limit + 1);
-}
-
-/**
- * One page of the annotator's own annotations, newest version first, read from the annotator's
- * index (annotator, updated_at, id) so its cost does not grow with their history.
- */
-export function listMyAnnotations(
-  db: Db,
+export async function listMyAnnotations(
+  store: Store,
   annotatorId: number,
   query: MyAnnotationsQuery = { limit: 50 },
-): MyAnnotationsPage {
+): Promise<MyAnnotationsPage> {
   const { limit } = query;
-  const rows = myAnnotationsPageQuery(db, annotatorId, query).all();
+  // One row more than the page, to tell whether a next page exists.
+  const rows = await store.annotations.myPage(annotatorId, query.after, limit);
   const page = rows.slice(0, limit);
-  // From the trigger-kept per-dataset counts: counting the rows would walk the whole history.
-  const total = db.$client
-    .prepare<[number], number>(
-      `select coalesce(sum(da.annotations), 0) from dataset_annotators da
-       join datasets d on d.id = da.dataset_id where da.annotator_id = ? and d.import_staging = 0`,
-    )
-    .pluck()
-    .get(annotatorId)!;
+  const total = await store.annotations.myTotal(annotatorId);
   const promptIds = page.map((r) => r.promptId);
-  const responses = promptIds.length
-    ? db
-        .select({ id: schema.responses.id, promptId: schema.responses.promptId, position: schema.responses.position })
-        .from(schema.responses)
-        .where(inArray(schema.responses.promptId, promptIds))
-        .all()
-    : [];
+  const responses = await store.annotations.responsePositions(promptIds);
   const byPrompt = new Map<number, { id: number; position: number }[]>();
   for (const r of responses) byPrompt.set(r.promptId, [...(byPrompt.get(r.promptId) ?? []), r]);
-  const reviews = annotationsReviewHistory(
-    db,
+  const reviews = await annotationsReviewHistory(
+    store,
     page.map((r) => r.id),
   );
   const last = rows.length > limit ? page.at(-1)! : null;
@@ -343,7 +288,6 @@ export function listMyAnnotations(
       return {
         ...r,
         rankingLabels: ranking.map((group) => group.map((id) => labels.get(id) ?? "?")),
-        edits: Number(r.edits),
         review: decision
           ? {
               state: DECISION_STATE[decision.decision],
@@ -364,29 +308,16 @@ export type MyAnnotation = {
 };
 
 /** One of the annotator's own annotations with what the edit page needs; null for anyone else's. */
-export function getMyAnnotation(db: Db, annotatorId: number, annotationId: number): MyAnnotation | null {
-  const row = db
-    .select({ annotation: schema.annotations, prompt: schema.prompts, dataset: schema.datasets })
-    .from(schema.annotations)
-    .innerJoin(schema.prompts, eq(schema.prompts.id, schema.annotations.promptId))
-    .innerJoin(schema.datasets, eq(schema.datasets.id, schema.prompts.datasetId))
-    .where(
-      and(
-        eq(schema.annotations.id, annotationId),
-        eq(schema.annotations.annotatorId, annotatorId),
-        eq(schema.datasets.importStaging, false),
-      ),
-    )
-    .get();
+export async function getMyAnnotation(
+  store: Store,
+  annotatorId: number,
+  annotationId: number,
+): Promise<MyAnnotation | null> {
+  const row = await store.annotations.mine(annotatorId, annotationId);
   if (!row) return null;
-  const edits = db
-    .select({ n: sql<number>`count(*)` })
-    .from(schema.annotationRevisions)
-    .where(eq(schema.annotationRevisions.annotationId, annotationId))
-    .get();
   return {
     annotation: row.annotation,
-    edits: Number(edits?.n ?? 0),
+    edits: row.edits,
     dataset: { slug: row.dataset.slug, name: row.dataset.name, guidelines: row.dataset.guidelines },
     prompt: {
       id: row.prompt.id,
@@ -394,6 +325,6 @@ export function getMyAnnotation(db: Db, annotatorId: number, annotationId: numbe
       externalId: row.prompt.externalId,
       messages: row.prompt.messages,
     },
-    responses: responsesInDisplayOrder(row.prompt.id, annotatorId, promptResponses(db, row.prompt.id)),
+    responses: responsesInDisplayOrder(row.prompt.id, annotatorId, await promptResponses(store, row.prompt.id)),
   };
 }

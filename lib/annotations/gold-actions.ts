@@ -3,7 +3,7 @@
 import "server-only";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { setGold } from "@/lib/annotations/quality";
 import { formAction, type FormActionState } from "@/lib/http/action";
 import { parseOrThrow } from "@/lib/http/body";
@@ -18,10 +18,10 @@ const goldFormSchema = z.object({
 
 /** A researcher marks a prompt gold with its known best response, or unmarks it (the prompt page). */
 export async function setGoldAction(_previous: FormActionState, formData: FormData): Promise<FormActionState> {
-  return formAction("researcher", formData, (_user, form) => {
+  return formAction("researcher", formData, async (_user, form) => {
     const input = parseOrThrow(goldFormSchema, Object.fromEntries(form));
     if (input.best === "keep") return { ok: true, message: "Unchanged." };
-    setGold(getDb(), input.promptId, input.best === "none" ? null : { best: input.best });
+    await setGold(getStore(), input.promptId, input.best === "none" ? null : { best: input.best });
     revalidatePath("/datasets/[slug]", "page");
     revalidatePath("/datasets/[slug]/prompts/[id]", "page");
     return {

@@ -20,19 +20,19 @@ const temp = freshDbPerTest();
 const SLOW = 10 * 60_000;
 
 /** A dataset of `gold` gold prompts (known ranking: response order) and `regular` others, with quality settings. */
-function setup({ gold, regular, quality }: { gold: number; regular: number; quality: Record<string, unknown> }) {
+async function setup({ gold, regular, quality }: { gold: number; regular: number; quality: Record<string, unknown> }) {
   const { dataset, prompts } = addDataset(temp.db, { promptCount: gold + regular, perPrompt: 4, k: 3 });
   temp.db.$client.prepare("update datasets set quality = ? where id = ?").run(JSON.stringify(quality), dataset.id);
-  prompts.slice(0, gold).forEach((p) => setGold(temp.db, p.id, { ranking: p.responseIds.map((id) => [id]) }));
+  for (const p of prompts.slice(0, gold)) await setGold(temp.store, p.id, { ranking: p.responseIds.map((id) => [id]) });
   return { datasetId: dataset.id, prompts, goldIds: new Set(prompts.slice(0, gold).map((p) => p.id)) };
 }
 
 /** Claims the next prompt and answers it with `rank` (of the responses in stored order) after `durationMs`. */
-function answerNext(annotator: number, rank: (ids: number[]) => number[][], durationMs: number) {
-  const next = nextPrompt(temp.db, findQueueDataset(temp.db)!, annotator);
+async function answerNext(annotator: number, rank: (ids: number[]) => number[][], durationMs: number) {
+  const next = await nextPrompt(temp.store, (await findQueueDataset(temp.store))!, annotator);
   if (next.status !== "prompt") return next;
   const ids = next.responses.map((r) => r.id).sort((a, b) => a - b);
-  saveAnnotation(temp.db, annotator, {
+  await saveAnnotation(temp.store, annotator, {
     promptId: next.prompt.id,
     ranking: rank(ids),
     openness: 0.5,
@@ -46,10 +46,11 @@ const inOrder = (ids: number[]) => ids.map((id) => [id]);
 const reversed = (ids: number[]) => ids.map((id) => [id]).reverse();
 
 describe("gold and attention checks", () => {
-  it("mixes gold prompts in at the dataset's rate and leaves them out of the regular order", () => {
-    const { goldIds } = setup({ gold: 3, regular: 6, quality: { goldRate: 1, minChecks: 50 } });
+  it("mixes gold prompts in at the dataset's rate and leaves them out of the regular order", async () => {
+    const { goldIds } = await setup({ gold: 3, regular: 6, quality: { goldRate: 1, minChecks: 50 } });
     const alice = addUser(temp.db, "alice");
-    const seen = Array.from({ length: 5 }, () => answerNext(alice, inOrder, SLOW));
+    const seen = [];
+    for (let i = 0; i < 5; i++) seen.push(await answerNext(alice, inOrder, SLOW));
     const ids = seen.map((s) => (s.status === "prompt" ? s.prompt.id : null));
     // Rate 1: every hand-out is gold while gold is left, then the regular queue.
     expect(ids.slice(0, 3).every((id) => goldIds.has(id!))).toBe(true);
@@ -58,22 +59,23 @@ describe("gold and attention checks", () => {
     // Rate 0: no gold at all, whatever is left.
     const bob = addUser(temp.db, "bob");
     temp.db.$client.prepare("update datasets set quality = '{\"goldRate\":0}'").run();
-    const none = Array.from({ length: 6 }, () => answerNext(bob, inOrder, SLOW));
+    const none = [];
+    for (let i = 0; i < 6; i++) none.push(await answerNext(bob, inOrder, SLOW));
     expect(none.filter((s) => s.status === "prompt" && goldIds.has(s.prompt.id))).toHaveLength(0);
   });
 
-  it("pauses an annotator whose gold answers disagree, refuses their work, and an admin resumes them", () => {
-    const { datasetId } = setup({ gold: 6, regular: 3, quality: { goldRate: 1, minChecks: 3 } });
+  it("pauses an annotator whose gold answers disagree, refuses their work, and an admin resumes them", async () => {
+    const { datasetId } = await setup({ gold: 6, regular: 3, quality: { goldRate: 1, minChecks: 3 } });
     const careless = addUser(temp.db, "careless");
     const careful = addUser(temp.db, "careful");
     const admin = addUser(temp.db, "admin", "admin");
-    for (let i = 0; i < 3; i++) answerNext(careful, inOrder, SLOW);
-    for (let i = 0; i < 3; i++) answerNext(careless, reversed, SLOW);
+    for (let i = 0; i < 3; i++) await answerNext(careful, inOrder, SLOW);
+    for (let i = 0; i < 3; i++) await answerNext(careless, reversed, SLOW);
 
-    expect(activePause(temp.db, datasetId, careful)).toBeNull();
-    const pause = activePause(temp.db, datasetId, careless)!;
+    expect(await activePause(temp.store, datasetId, careful)).toBeNull();
+    const pause = (await activePause(temp.store, datasetId, careless))!;
     expect(pause.reason).toMatch(/3 check prompts agree with their known answers at τ-b -1.00/);
-    const quality = annotatorQuality(temp.db, datasetId);
+    const quality = await annotatorQuality(temp.store, datasetId);
     expect(quality.find((q) => q.annotatorId === careful)).toMatchObject({
       level: "ok",
       gold: { count: 3, meanTau: 1 },
@@ -81,36 +83,38 @@ describe("gold and attention checks", () => {
     expect(quality.find((q) => q.annotatorId === careless)).toMatchObject({ level: "pause", gold: { count: 3 } });
 
     // Paused: the queue says why and a submit is refused, writing nothing.
-    const refused = nextPrompt(temp.db, findQueueDataset(temp.db)!, careless);
+    const refused = await nextPrompt(temp.store, (await findQueueDataset(temp.store))!, careless);
     expect(refused).toMatchObject({ status: "paused", reason: pause.reason });
     const before = temp.db.$client.prepare("select count(*) from annotations").pluck().get();
-    expect(() =>
-      saveAnnotation(temp.db, careless, { promptId: 1, ranking: [], openness: 0.5, notRankable: false }),
-    ).toThrow(AppError);
+    await expect(
+      saveAnnotation(temp.store, careless, { promptId: 1, ranking: [], openness: 0.5, notRankable: false }),
+    ).rejects.toThrow(AppError);
     expect(temp.db.$client.prepare("select count(*) from annotations").pluck().get()).toBe(before);
 
     // Resumed: the checks count again from now, so the same answers do not pause at once.
-    resumeAnnotator(temp.db, pause.id, admin);
-    expect(activePause(temp.db, datasetId, careless)).toBeNull();
-    expect(nextPrompt(temp.db, findQueueDataset(temp.db)!, careless).status).toBe("prompt");
-    expect(() => resumeAnnotator(temp.db, pause.id, admin)).toThrow(/not active/);
+    await resumeAnnotator(temp.store, pause.id, admin);
+    expect(await activePause(temp.store, datasetId, careless)).toBeNull();
+    expect((await nextPrompt(temp.store, (await findQueueDataset(temp.store))!, careless)).status).toBe("prompt");
+    await expect(resumeAnnotator(temp.store, pause.id, admin)).rejects.toThrow(/not active/);
   });
 
-  it("pauses an annotator who is too fast for the responses' length, and not one who reads", () => {
-    const { datasetId } = setup({
+  it("pauses an annotator who is too fast for the responses' length, and not one who reads", async () => {
+    const { datasetId } = await setup({
       gold: 0,
       regular: 8,
       quality: { goldRate: 0, minChecks: 4, floorSeconds: 5, floorSecondsPer1000Chars: 0 },
     });
     const fast = addUser(temp.db, "fast");
     const reader = addUser(temp.db, "reader");
-    for (let i = 0; i < 4; i++) answerNext(reader, inOrder, 5_000);
-    for (let i = 0; i < 4; i++) answerNext(fast, inOrder, 4_999);
-    expect(activePause(temp.db, datasetId, reader)).toBeNull();
-    expect(activePause(temp.db, datasetId, fast)?.reason).toMatch(/4 of your last 4 annotations took less time/);
+    for (let i = 0; i < 4; i++) await answerNext(reader, inOrder, 5_000);
+    for (let i = 0; i < 4; i++) await answerNext(fast, inOrder, 4_999);
+    expect(await activePause(temp.store, datasetId, reader)).toBeNull();
+    expect((await activePause(temp.store, datasetId, fast))?.reason).toMatch(
+      /4 of your last 4 annotations took less time/,
+    );
   });
 
-  it("judges nothing below the minimum count, warns between the thresholds, and scales the floor with length", () => {
+  it("judges nothing below the minimum count, warns between the thresholds, and scales the floor with length", async () => {
     const settings = qualitySettings({ minChecks: 5 });
     expect(judgeQuality(settings, { count: 4, meanTau: -1 }, { count: 4, tooFast: 4, share: 1 }).level).toBe("ok");
     expect(judgeQuality(settings, { count: 5, meanTau: 0.2 }, { count: 0, tooFast: 0, share: null }).level).toBe(
@@ -130,10 +134,12 @@ describe("gold and attention checks", () => {
     expect(goldRanking({ best: 2 }, [1, 2, 3])).toEqual([[2], [1, 3]]);
   });
 
-  it("refuses a gold answer that is not the prompt's, and keeps gold prompts out of exports unless asked", () => {
-    const { datasetId, prompts } = setup({ gold: 1, regular: 2, quality: {} });
-    expect(() => setGold(temp.db, prompts[1]!.id, { best: prompts[0]!.responseIds[0]! })).toThrow(/not one of/);
-    expect(() => setGold(temp.db, prompts[1]!.id, { ranking: [[prompts[1]!.responseIds[0]!]] })).toThrow(
+  it("refuses a gold answer that is not the prompt's, and keeps gold prompts out of exports unless asked", async () => {
+    const { datasetId, prompts } = await setup({ gold: 1, regular: 2, quality: {} });
+    await expect(setGold(temp.store, prompts[1]!.id, { best: prompts[0]!.responseIds[0]! })).rejects.toThrow(
+      /not one of/,
+    );
+    await expect(setGold(temp.store, prompts[1]!.id, { ranking: [[prompts[1]!.responseIds[0]!]] })).rejects.toThrow(
       /exactly once/,
     );
     const lines = (includeGold: boolean) =>
@@ -148,20 +154,20 @@ describe("gold and attention checks", () => {
     expect(lines(true)).toHaveLength(3);
   });
 
-  it("imports known answers by external ids, all or nothing", () => {
-    const { prompts } = setup({ gold: 0, regular: 3, quality: {} });
+  it("imports known answers by external ids, all or nothing", async () => {
+    const { prompts } = await setup({ gold: 0, regular: 3, quality: {} });
     const goldColumn = () =>
       temp.db.$client.prepare("select gold from prompts order by id").pluck().all() as (string | null)[];
-    expect(() =>
-      importGold(temp.db, "demo", [
+    await expect(
+      importGold(temp.store, "demo", [
         { prompt_id: "demo-p0", best: "r1" },
         { prompt_id: "demo-p1", best: "r9" },
         { prompt_id: "nope", gold: null },
       ]),
-    ).toThrow(/gold\[1\]: prompt "demo-p1" has no response "r9"\. gold\[2\]: no prompt "nope"/);
+    ).rejects.toThrow(/gold\[1\]: prompt "demo-p1" has no response "r9"\. gold\[2\]: no prompt "nope"/);
     expect(goldColumn()).toEqual([null, null, null]);
     expect(
-      importGold(temp.db, "demo", [
+      await importGold(temp.store, "demo", [
         { prompt_id: "demo-p0", best: "r1" },
         { prompt_id: "demo-p2", ranking: [["r3"], ["r2", "r1"], ["r0"]] },
       ]),
@@ -172,7 +178,7 @@ describe("gold and attention checks", () => {
       null,
       { ranking: [[p2!.responseIds[3]], [p2!.responseIds[2], p2!.responseIds[1]], [p2!.responseIds[0]]] },
     ]);
-    expect(() => importGold(temp.db, "demo", [{ prompt_id: "demo-p1", ranking: [["r0"], ["r1"]] }])).toThrow(
+    await expect(importGold(temp.store, "demo", [{ prompt_id: "demo-p1", ranking: [["r0"], ["r1"]] }])).rejects.toThrow(
       /exactly once/,
     );
   });

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { sql } from "drizzle-orm";
-import type { Db } from "@/db";
+import type { Store } from "@/lib/db";
+import type { PausedAnnotatorRow, PauseRow, QualityWindowRow } from "@/db/store/quality";
 import type { GoldAnswer, RankingGroups } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
 import { mean, rankingTauB } from "@/lib/annotations/agreement";
@@ -37,11 +37,9 @@ export function qualitySettings(stored: unknown): QualitySettings {
   return parsed.success ? parsed.data : qualitySettingsSchema.parse({});
 }
 
-export function datasetQualitySettings(db: Db, datasetId: number): QualitySettings {
-  const row = db.$client
-    .prepare<[number], { quality: string }>("select quality from datasets where id = ?")
-    .get(datasetId);
-  return qualitySettings(row ? JSON.parse(row.quality) : {});
+export async function datasetQualitySettings(store: Store, datasetId: number): Promise<QualitySettings> {
+  const stored = await store.quality.settings(datasetId);
+  return qualitySettings(stored ? JSON.parse(stored) : {});
 }
 
 /** The too-fast floor (ms) for an annotation of responses totalling `chars` characters. */
@@ -61,11 +59,8 @@ export const goldAnswerSchema = z.union([
 ]);
 
 /** Marks a prompt gold with its known answer (or unmarks it with null); the ids must be the prompt's responses. */
-export function setGold(db: Db, promptId: number, gold: GoldAnswer | null): void {
-  const ids = db.$client
-    .prepare<[number], number>("select id from responses where prompt_id = ?")
-    .pluck()
-    .all(promptId);
+export async function setGold(store: Store, promptId: number, gold: GoldAnswer | null): Promise<void> {
+  const ids = await store.quality.responseIds(promptId);
   if (!ids.length) throw new AppError("not-found", `There is no prompt ${promptId}.`);
   if (gold && "best" in gold && !ids.includes(gold.best)) {
     throw new AppError("invalid", `Response ${gold.best} is not one of prompt ${promptId}'s responses.`);
@@ -75,7 +70,7 @@ export function setGold(db: Db, promptId: number, gold: GoldAnswer | null): void
     if (listed.length !== ids.length || new Set(listed).size !== ids.length || listed.some((id) => !ids.includes(id)))
       throw new AppError("invalid", `A gold ranking lists each of the prompt's ${ids.length} responses exactly once.`);
   }
-  db.$client.prepare("update prompts set gold = ? where id = ?").run(gold ? JSON.stringify(gold) : null, promptId);
+  await store.quality.setGold(promptId, gold ? JSON.stringify(gold) : null);
 }
 
 const externalId = z.string().min(1).max(500);
@@ -98,25 +93,20 @@ export const goldImportSchema = z.object({
  * Marks a dataset's prompts gold from their external ids, in one transaction: every item is
  * checked, and any bad item writes nothing (the error lists each bad item by its index).
  */
-export function importGold(db: Db, slug: string, items: z.infer<typeof goldImportSchema>["gold"]) {
-  const dataset = db.$client
-    .prepare<[string], { id: number }>("select id from datasets where slug = ? and import_staging = 0")
-    .get(slug);
-  if (!dataset) throw new AppError("not-found", `There is no dataset "${slug}".`);
-  const promptOf = db.$client.prepare<[number, string], { id: number }>(
-    "select id from prompts where dataset_id = ? and external_id = ?",
-  );
-  const responsesOf = db.$client.prepare<[number], { id: number; external_id: string }>(
-    "select id, external_id from responses where prompt_id = ?",
-  );
-  return db.$client.transaction(() => {
+export async function importGold(store: Store, slug: string, items: z.infer<typeof goldImportSchema>["gold"]) {
+  const datasetId = await store.quality.datasetId(slug);
+  if (datasetId === null) throw new AppError("not-found", `There is no dataset "${slug}".`);
+  return store.transaction("atomic", async (tx) => {
     const problems: string[] = [];
     let marked = 0;
-    items.forEach((item, index) => {
+    for (const [index, item] of items.entries()) {
       const before = problems.length;
-      const prompt = promptOf.get(dataset.id, item.prompt_id);
-      if (!prompt) return void problems.push(`gold[${index}]: no prompt "${item.prompt_id}" in ${slug}.`);
-      const ids = new Map(responsesOf.all(prompt.id).map((r) => [r.external_id, r.id]));
+      const promptId = await tx.quality.promptId(datasetId, item.prompt_id);
+      if (promptId === null) {
+        problems.push(`gold[${index}]: no prompt "${item.prompt_id}" in ${slug}.`);
+        continue;
+      }
+      const ids = new Map((await tx.quality.responsesWithExternalIds(promptId)).map((r) => [r.external_id, r.id]));
       const id = (external: string) => {
         const found = ids.get(external);
         if (found === undefined)
@@ -129,34 +119,28 @@ export function importGold(db: Db, slug: string, items: z.infer<typeof goldImpor
           : "best" in item
             ? { best: id(item.best) }
             : { ranking: item.ranking.map((g) => g.map(id)) };
-      if (problems.length > before) return;
+      if (problems.length > before) continue;
       try {
-        setGold(db, prompt.id, gold);
+        await setGold(tx, promptId, gold);
         marked++;
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         problems.push(`gold[${index}]: ${error.message}`);
       }
-    });
+    }
     if (problems.length) throw new AppError("invalid", `Nothing was marked: ${problems.join(" ")}`, { problems });
     return { marked };
-  })();
+  });
 }
 
 /** A prompt's known answer, null when it is not gold. */
-export function goldOf(db: Db, promptId: number): GoldAnswer | null {
-  const text = db.$client
-    .prepare<[number], string | null>("select gold from prompts where id = ?")
-    .pluck()
-    .get(promptId);
+export async function goldOf(store: Store, promptId: number): Promise<GoldAnswer | null> {
+  const text = await store.quality.gold(promptId);
   return text ? (JSON.parse(text) as GoldAnswer) : null;
 }
 
-export function goldPromptCount(db: Db, datasetId: number): number {
-  return db.$client
-    .prepare<[number], number>("select count(*) from prompts where dataset_id = ? and gold is not null")
-    .pluck()
-    .get(datasetId)!;
+export function goldPromptCount(store: Store, datasetId: number): Promise<number> {
+  return store.quality.goldCount(datasetId);
 }
 
 /** Whether this hand-out should be a gold prompt: a fixed draw per (dataset, annotator, hand-out number). */
@@ -165,34 +149,10 @@ export function drawsGold(settings: QualitySettings, datasetId: number, annotato
   return seededRandom(hashString(`gold:${datasetId}:${annotatorId}:${handout}`))() < settings.goldRate;
 }
 
-/**
- * A gold prompt of the dataset this annotator has not answered nor skipped, in an order of their
- * own (so annotators do not all meet the same check first); null when none is left.
- */
-export function goldPromptFor(db: Db, datasetId: number, annotatorId: number, at: number, except: number | null) {
-  return (
-    db.get<{ id: number }>(sql`
-      select p.id as id from prompts p
-      where p.dataset_id = ${datasetId} and p.gold is not null and p.id != ${except ?? -1}
-        and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
-        and not exists (
-          select 1 from assignments s
-          where s.prompt_id = p.id and s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${at})
-      order by (p.id * 2654435761 + ${annotatorId}) % 1000003
-      limit 1`) ?? null
-  );
-}
+export type Pause = PauseRow;
 
-export type Pause = { id: number; reason: string; pausedAt: Date };
-
-export function activePause(db: Db, datasetId: number, annotatorId: number): Pause | null {
-  const row = db.$client
-    .prepare<[number, number], { id: number; reason: string; paused_at: number }>(
-      `select id, reason, paused_at from annotator_pauses
-       where dataset_id = ? and annotator_id = ? and resumed_at is null order by id desc limit 1`,
-    )
-    .get(datasetId, annotatorId);
-  return row ? { id: row.id, reason: row.reason, pausedAt: new Date(row.paused_at) } : null;
+export function activePause(store: Store, datasetId: number, annotatorId: number): Promise<Pause | null> {
+  return store.quality.activePause(datasetId, annotatorId);
 }
 
 export type QualityLevel = "ok" | "warn" | "pause";
@@ -211,17 +171,7 @@ export type AnnotatorQuality = {
   pause: Pause | null;
 };
 
-type WindowRow = {
-  annotator_id: number;
-  name: string;
-  email: string;
-  duration_ms: number | null;
-  not_rankable: number;
-  ranking: string;
-  gold: string | null;
-  chars: number;
-  response_ids: string;
-};
+type WindowRow = QualityWindowRow;
 
 /** The level and reasons for one annotator's window of checks. */
 export function judgeQuality(
@@ -261,29 +211,21 @@ export function judgeQuality(
  * Quality of a dataset's annotators (or one of them): their last QUALITY_WINDOW annotations
  * since an admin last resumed them. Annotators with no annotation in the window are left out.
  */
-export function annotatorQuality(db: Db, datasetId: number, annotatorId?: number): AnnotatorQuality[] {
-  const settings = datasetQualitySettings(db, datasetId);
-  const rows = db.$client
-    .prepare<unknown[], WindowRow>(
-      `select * from (
-         select a.annotator_id, u.name, u.email, a.duration_ms, a.not_rankable, a.ranking, p.gold,
-           (select coalesce(sum(length(r.text)), 0) from responses r where r.prompt_id = a.prompt_id) as chars,
-           (select json_group_array(r.id) from responses r where r.prompt_id = a.prompt_id) as response_ids,
-           row_number() over (partition by a.annotator_id order by a.updated_at desc, a.id desc) as n
-         from annotations a join prompts p on p.id = a.prompt_id join users u on u.id = a.annotator_id
-         where p.dataset_id = ? ${annotatorId === undefined ? "" : "and a.annotator_id = ?"}
-           and a.updated_at > coalesce((select max(ap.resumed_at) from annotator_pauses ap
-                 where ap.dataset_id = p.dataset_id and ap.annotator_id = a.annotator_id), 0)
-       ) where n <= ${QUALITY_WINDOW}`,
-    )
-    .all(...(annotatorId === undefined ? [datasetId] : [datasetId, annotatorId]));
+export async function annotatorQuality(
+  store: Store,
+  datasetId: number,
+  annotatorId?: number,
+): Promise<AnnotatorQuality[]> {
+  const settings = await datasetQualitySettings(store, datasetId);
+  const rows = await store.quality.window(datasetId, QUALITY_WINDOW, annotatorId);
   const byAnnotator = new Map<number, WindowRow[]>();
   for (const row of rows) byAnnotator.set(row.annotator_id, [...(byAnnotator.get(row.annotator_id) ?? []), row]);
   const ids = annotatorId === undefined ? [...byAnnotator.keys()] : [annotatorId];
-  return ids.flatMap((id) => {
+  const qualities: AnnotatorQuality[] = [];
+  for (const id of ids) {
     const window = byAnnotator.get(id) ?? [];
-    const pause = activePause(db, datasetId, id);
-    if (!window.length && !pause) return [];
+    const pause = await activePause(store, datasetId, id);
+    if (!window.length && !pause) continue;
     const taus = window.flatMap((r) => {
       if (!r.gold || r.not_rankable) return [];
       const gold = JSON.parse(r.gold) as GoldAnswer;
@@ -295,61 +237,35 @@ export function annotatorQuality(db: Db, datasetId: number, annotatorId?: number
     const gold = { count: taus.length, meanTau: taus.length ? mean(taus) : null };
     const fast = { count: timed.length, tooFast, share: timed.length ? tooFast / timed.length : null };
     const judged = judgeQuality(settings, gold, fast);
-    const first = window[0];
-    const user =
-      first ??
-      db.$client
-        .prepare<[number], { name: string; email: string }>("select name, email from users where id = ?")
-        .get(id)!;
-    return [{ annotatorId: id, name: user.name, email: user.email, gold, fast, ...judged, pause }];
-  });
+    const user = window[0] ?? (await store.quality.user(id))!;
+    qualities.push({ annotatorId: id, name: user.name, email: user.email, gold, fast, ...judged, pause });
+  }
+  return qualities;
 }
 
 /**
  * After an annotator's save: pauses them on the dataset when their checks cross a pause threshold
  * (and they are not paused already). Returns the pause, if any.
  */
-export function enforceQuality(db: Db, datasetId: number, annotatorId: number): Pause | null {
-  const current = activePause(db, datasetId, annotatorId);
+export async function enforceQuality(store: Store, datasetId: number, annotatorId: number): Promise<Pause | null> {
+  const current = await activePause(store, datasetId, annotatorId);
   if (current) return current;
-  const [quality] = annotatorQuality(db, datasetId, annotatorId);
+  const [quality] = await annotatorQuality(store, datasetId, annotatorId);
   if (!quality || quality.level !== "pause") return null;
   const reason = `Paused by the quality checks: ${quality.reasons.join("; ")}. An admin can resume you.`;
-  db.$client
-    .prepare("insert into annotator_pauses (dataset_id, annotator_id, reason) values (?, ?, ?)")
-    .run(datasetId, annotatorId, reason);
-  return activePause(db, datasetId, annotatorId);
+  await store.quality.pause(datasetId, annotatorId, reason);
+  return activePause(store, datasetId, annotatorId);
 }
 
 /** An admin resumes a paused annotator: checks count again from now. */
-export function resumeAnnotator(db: Db, pauseId: number, adminId: number): void {
-  const result = db.$client
-    .prepare("update annotator_pauses set resumed_at = ?, resumed_by = ? where id = ? and resumed_at is null")
-    .run(Date.now(), adminId, pauseId);
-  if (result.changes === 0) throw new AppError("not-found", "That pause is not active (already resumed?).");
+export async function resumeAnnotator(store: Store, pauseId: number, adminId: number): Promise<void> {
+  if (!(await store.quality.resume(pauseId, adminId, Date.now())))
+    throw new AppError("not-found", "That pause is not active (already resumed?).");
 }
 
-export type PausedAnnotator = Pause & { datasetSlug: string; datasetName: string; email: string; name: string };
+export type PausedAnnotator = PausedAnnotatorRow;
 
 /** Every active pause, newest first (the admin page). */
-export function listPauses(db: Db): PausedAnnotator[] {
-  return db.$client
-    .prepare<
-      [],
-      { id: number; reason: string; paused_at: number; slug: string; dname: string; email: string; name: string }
-    >(
-      `select ap.id, ap.reason, ap.paused_at, d.slug, d.name as dname, u.email, u.name from annotator_pauses ap
-       join datasets d on d.id = ap.dataset_id join users u on u.id = ap.annotator_id
-       where ap.resumed_at is null order by ap.id desc`,
-    )
-    .all()
-    .map((r) => ({
-      id: r.id,
-      reason: r.reason,
-      pausedAt: new Date(r.paused_at),
-      datasetSlug: r.slug,
-      datasetName: r.dname,
-      email: r.email,
-      name: r.name,
-    }));
+export function listPauses(store: Store): Promise<PausedAnnotator[]> {
+  return store.quality.pauses();
 }

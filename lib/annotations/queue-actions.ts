@@ -4,7 +4,7 @@ import "server-only";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { reopenSkipped } from "@/lib/annotations/queue";
 import { requirePageUser } from "@/lib/auth/session";
 import { formArgument } from "@/lib/http/body";
@@ -19,7 +19,7 @@ export async function reopenSkippedAction(formData: unknown): Promise<void> {
   const form = formArgument(formData);
   const parsed = reopenSchema.safeParse(form ? Object.fromEntries(form) : null);
   if (!parsed.success) redirect("/annotate/mine?reopen=not-skipped");
-  const result = reopenSkipped(getDb(), parsed.data.promptId, user.id);
+  const result = await reopenSkipped(getStore(), parsed.data.promptId, user.id);
   if (result.status !== "reopened") redirect(`/annotate/mine?reopen=${result.status}`);
   redirect(`/annotate?dataset=${encodeURIComponent(result.datasetSlug)}`);
 }

@@ -7,7 +7,9 @@ import {
   isComputingRewardPriorities,
   refreshQueuePriorities,
 } from "@/lib/annotations/queue-priority";
-import { findQueueDataset, firstOpenPromptQuery, nextPrompt } from "@/lib/annotations/queue";
+import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
+import type { Store } from "@/db/store";
+import { firstOpenPromptQuery } from "@/db/store/queue";
 import {
   datasetOpennessEstimates,
   isComputingOpenness,
@@ -18,7 +20,6 @@ import {
 import type { QueueOrderName } from "@/lib/domain";
 import { datasetSettingsUpdateSchema, updateDatasetSettings } from "@/lib/admin/queries";
 import { writeAnnotation } from "@/db/store/writer";
-import type { Store } from "@/db/store";
 import { addSimulatedDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;
@@ -27,7 +28,7 @@ const fresh = freshDbPerTest();
 beforeEach(() => ({ db, store } = fresh));
 
 /** 30 simulated prompts; the first `annotated` get one tagged annotation each. */
-function seed(annotated: number, queueOrder: QueueOrderName) {
+async function seed(annotated: number, queueOrder: QueueOrderName) {
   const { sim, prompts } = addSimulatedDataset(db, { slug: "q", promptCount: 30, seed: 8, queueOrder });
   const tagger = addUser(db, "tagger");
   const [annotator] = simulatedAnnotators(1, 8);
@@ -40,7 +41,7 @@ function seed(annotated: number, queueOrder: QueueOrderName) {
       notRankable: false,
     });
   });
-  return { dataset: findQueueDataset(db, "q")!, ids: prompts.map((p) => p.promptId) };
+  return { dataset: (await findQueueDataset(store, "q"))!, ids: prompts.map((p) => p.promptId) };
 }
 
 function priorityVersion(datasetId: number): string | null {
@@ -59,27 +60,27 @@ async function untilFitted(datasetId: number) {
 }
 
 describe("queue orders", () => {
-  it("least-annotated hands out an unannotated prompt first; fill the most annotated", () => {
-    const { ids } = seed(10, "least-annotated");
+  it("least-annotated hands out an unannotated prompt first; fill the most annotated", async () => {
+    const { ids } = await seed(10, "least-annotated");
     const annotator = addUser(db, "next");
-    const dataset = findQueueDataset(db, "q")!;
+    const dataset = (await findQueueDataset(store, "q"))!;
     expect(dataset.queueOrder).toBe("least-annotated");
-    const got = nextPrompt(db, dataset, annotator);
+    const got = await nextPrompt(store, dataset, annotator);
     expect(got.status === "prompt" && got.prompt.id).toBe(ids[10]);
     const other = addUser(db, "other");
-    const filled = nextPrompt(db, dataset, other, new Date(), "fill");
+    const filled = await nextPrompt(store, dataset, other, new Date(), "fill");
     expect(filled.status === "prompt" && filled.prompt.id).toBe(ids[0]);
   });
 
   it("uncertain-openness hands out the widest openness error bar first, from an index, fitted off the request thread", async () => {
-    const { dataset, ids } = seed(20, "uncertain-openness");
+    const { dataset, ids } = await seed(20, "uncertain-openness");
     const priorityVersion = () =>
       (
         db.$client.prepare("select queue_priority_version as v from datasets where id = ?").get(dataset.id) as {
           v: string | null;
         }
       ).v;
-    const first = nextPrompt(db, dataset, addUser(db, "first"));
+    const first = await nextPrompt(store, dataset, addUser(db, "first"));
     // Served at once from the priorities there are (none yet); the fit runs in a child process.
     expect(first.status).toBe("prompt");
     expect(priorityVersion()).toBeNull();
@@ -87,7 +88,7 @@ describe("queue orders", () => {
     await untilFitted(dataset.id);
     expect(priorityVersion()).toBe(opennessPriorityVersion(await opennessVersion(store, dataset.id)));
 
-    const got = nextPrompt(db, dataset, addUser(db, "next"));
+    const got = await nextPrompt(store, dataset, addUser(db, "next"));
     expect(isComputingOpenness(store, dataset.id)).toBe(false);
     const estimates = await datasetOpennessEstimates(store, dataset.id);
     expect(estimates.unavailable).toBeNull();
@@ -103,36 +104,36 @@ describe("queue orders", () => {
   });
 
   it("refreshes priorities only when the data changed, and not more often than the refresh interval", async () => {
-    const { dataset, ids } = seed(20, "uncertain-openness");
+    const { dataset, ids } = await seed(20, "uncertain-openness");
     // Openness: never in this process; a child fits and stores them, once per change of the data.
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness")).toBe(true);
+    expect(refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(true);
     expect(isComputingOpenness(store, dataset.id)).toBe(true);
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness")).toBe(false);
+    expect(refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
     await untilFitted(dataset.id);
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness")).toBe(false);
+    expect(refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
     expect(isComputingOpenness(store, dataset.id)).toBe(false);
     // A new tag: the next fit waits for the recompute interval (a busy team tags all the time).
     db.$client.prepare("update annotations set openness = 1 where prompt_id = ?").run(ids[0]);
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-openness")).toBe(false);
+    expect(refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
     expect(isComputingOpenness(store, dataset.id)).toBe(false);
     // A new order starts its own worker at once, and only one.
     db.$client.prepare("update datasets set queue_order = 'uncertain-rewards' where id = ?").run(dataset.id);
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards")).toBe(true);
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards")).toBe(false);
+    expect(refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(true);
+    expect(refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(false);
     await untilScored(dataset.id);
     expect(priorityVersion(dataset.id)).toBe("uncertain-rewards:none");
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards")).toBe(false);
-    expect(refreshQueuePriorities(db, dataset.id, "fill")).toBe(false);
+    expect(refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(false);
+    expect(refreshQueuePriorities(store, dataset.id, "fill")).toBe(false);
   });
 
   it("an admin choosing a model order starts its priorities at once, even right after a fit for the page", async () => {
-    const { dataset } = seed(20, "fill");
+    const { dataset } = await seed(20, "fill");
     // The dataset page fitted the estimates a moment ago, under another order: no priorities written.
     expect(recomputeOpennessInBackground(store, dataset.id, 0)).toBe(true);
     await untilFitted(dataset.id);
     expect(priorityVersion(dataset.id)).toBeNull();
-    updateDatasetSettings(
-      db,
+    await updateDatasetSettings(
+      store,
       datasetSettingsUpdateSchema.parse({
         slug: "q",
         name: "Q",
@@ -147,10 +148,10 @@ describe("queue orders", () => {
   });
 
   it("uncertain-rewards is scored off the request thread: served at once, then every prompt unscored without a run", async () => {
-    const { dataset, ids } = seed(5, "uncertain-rewards");
+    const { dataset, ids } = await seed(5, "uncertain-rewards");
     const p = computeQueuePriorities(db, dataset.id);
     expect(new Set(p.values()).size).toBe(1);
-    const got = nextPrompt(db, dataset, addUser(db, "next"));
+    const got = await nextPrompt(store, dataset, addUser(db, "next"));
     expect(got.status === "prompt" && got.prompt.id).toBe(ids[5]);
     // The request wrote nothing: a child process scores the prompts and stores the priorities.
     expect(priorityVersion(dataset.id)).toBeNull();
@@ -165,9 +166,9 @@ describe("queue orders", () => {
   });
 
   it("a reward worker stops writing once the dataset's order is another one", async () => {
-    const { dataset } = seed(0, "uncertain-rewards");
+    const { dataset } = await seed(0, "uncertain-rewards");
     db.$client.prepare("update datasets set queue_order = 'fill' where id = ?").run(dataset.id);
-    expect(refreshQueuePriorities(db, dataset.id, "uncertain-rewards")).toBe(true);
+    expect(refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(true);
     await untilScored(dataset.id);
     expect(priorityVersion(dataset.id)).toBeNull();
   });

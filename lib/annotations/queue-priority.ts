@@ -10,7 +10,7 @@
 import "server-only";
 import path from "node:path";
 import type { Db } from "@/db";
-import { sqliteStore } from "@/db/store";
+import { sqliteDbOf, type Store } from "@/db/store";
 import { sqliteOpennessStore } from "@/db/store/openness";
 import type { QueueOrderName } from "@/lib/domain";
 import { loadRewardModel, rewardMargin } from "@/ml";
@@ -102,12 +102,13 @@ export function isComputingRewardPriorities(db: Db, datasetId: number): boolean 
  * whether it started one.
  */
 export function refreshQueuePriorities(
-  db: Db,
+  store: Store,
   datasetId: number,
   order: QueueOrderName,
   { startNow = false }: { startNow?: boolean } = {},
 ): boolean {
   if (order !== "uncertain-openness" && order !== "uncertain-rewards") return false;
+  const db = sqliteDbOf(store);
   const stored = db.$client.prepare(`select queue_priority_version as v from datasets where id = ?`).get(datasetId) as
     { v: string | null } | undefined;
   if (!stored) return false;
@@ -117,11 +118,7 @@ export function refreshQueuePriorities(
     const version = opennessVersionOf(sqliteOpennessStore(db).dataVersion(datasetId));
     if (stored.v === opennessPriorityVersion(version)) return false;
     // Another order's priorities: start now (the interval only stops a worker that keeps failing from respawning per request).
-    return recomputeOpennessInBackground(
-      sqliteStore(db),
-      datasetId,
-      startNow ? 0 : theirs ? OPENNESS_RECOMPUTE_MS : REFRESH_MS,
-    );
+    return recomputeOpennessInBackground(store, datasetId, startNow ? 0 : theirs ? OPENNESS_RECOMPUTE_MS : REFRESH_MS);
   }
   if (stored.v === rewardPriorityVersion(latestRunId(db, datasetId))) return false;
   return startBackgroundJob(

@@ -2,21 +2,17 @@ import { beforeEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { sql } from "drizzle-orm";
 import { openDatabase, type Db } from "@/db";
-import {
-  findQueueDataset,
-  firstOpenPromptQuery,
-  LEASE_MS,
-  nextPrompt,
-  queueProgress,
-  skipPrompt,
-} from "@/lib/annotations/queue";
+import { sqliteStore, type Store } from "@/db/store";
+import { firstOpenPromptQuery } from "@/db/store/queue";
+import { findQueueDataset, LEASE_MS, nextPrompt, queueProgress, skipPrompt } from "@/lib/annotations/queue";
 import { saveAnnotation } from "@/lib/annotations/annotations";
 import { AppError } from "@/lib/errors";
 import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;
+let store: Store;
 const fresh = freshDbPerTest();
-beforeEach(() => ({ db } = fresh));
+beforeEach(() => ({ db, store } = fresh));
 
 /** What the maintained counts must equal, computed the slow way. */
 function recount(db: Db) {
@@ -54,9 +50,9 @@ function openByDefinition(db: Db, datasetId: number, me: number, at: number, k: 
 }
 
 describe("queue at any size", () => {
-  it("the next prompt is an index lookup: no scan of the prompts, no sort", () => {
+  it("the next prompt is an index lookup: no scan of the prompts, no sort", async () => {
     addDataset(db, { promptCount: 3, k: 2 });
-    const dataset = findQueueDataset(db)!;
+    const dataset = (await findQueueDataset(store))!;
     const plan = db
       .all<{ detail: string }>(sql`explain query plan ${firstOpenPromptQuery(dataset, 1, Date.now())}`)
       .map((r) => r.detail);
@@ -65,9 +61,9 @@ describe("queue at any size", () => {
     expect(plan.some((d) => /^SCAN p\b/.test(d))).toBe(false);
   });
 
-  it("maintained counts and progress match their definitions after random claims, rankings, skips and deletes", () => {
-    fc.assert(
-      fc.property(
+  it("maintained counts and progress match their definitions after random claims, rankings, skips and deletes", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(
           fc.record({
             user: fc.integer({ min: 0, max: 3 }),
@@ -77,21 +73,22 @@ describe("queue at any size", () => {
           { maxLength: 40 },
         ),
         fc.integer({ min: 1, max: 3 }),
-        (steps, k) => {
+        async (steps, k) => {
           const tdb = openDatabase(":memory:");
+          const tstore = sqliteStore(tdb);
           try {
             const { prompts } = addDataset(tdb, { promptCount: 6, perPrompt: 2, k });
             addDataset(tdb, { slug: "other", promptCount: 2, perPrompt: 2, k });
             const users = [0, 1, 2, 3].map((i) => addUser(tdb, `u${i}`));
-            const dataset = findQueueDataset(tdb)!;
+            const dataset = (await findQueueDataset(tstore))!;
             let clock = new Date("2030-01-01T00:00:00Z").getTime();
             for (const step of steps) {
               const me = users[step.user]!;
               const prompt = prompts[step.prompt]!;
-              if (step.action === "next") nextPrompt(tdb, dataset, me, new Date(clock));
+              if (step.action === "next") await nextPrompt(tstore, dataset, me, new Date(clock));
               else if (step.action === "annotate") {
                 try {
-                  saveAnnotation(tdb, me, {
+                  await saveAnnotation(tstore, me, {
                     promptId: prompt.id,
                     ranking: prompt.responseIds.map((id) => [id]),
                     openness: 0.5,
@@ -102,14 +99,14 @@ describe("queue at any size", () => {
                   expect(error).toBeInstanceOf(AppError);
                   expect((error as AppError).kind).toBe("conflict");
                 }
-              } else if (step.action === "skip") skipPrompt(tdb, prompt.id, me, new Date(clock));
+              } else if (step.action === "skip") await skipPrompt(tstore, prompt.id, me, new Date(clock));
               else if (step.action === "deleteAnnotation")
                 tdb.$client
                   .prepare("delete from annotations where prompt_id = ? and annotator_id = ?")
                   .run(prompt.id, me);
               else clock += LEASE_MS + 1;
               for (const u of users) {
-                const progress = queueProgress(tdb, dataset, u, new Date(clock));
+                const progress = await queueProgress(tstore, dataset, u, new Date(clock));
                 expect(progress.leftForMe).toBe(openByDefinition(tdb, dataset.id, u, clock, k));
               }
             }

@@ -17,18 +17,23 @@ import { loadTrainingPrompts } from "@/lib/runs/training-data";
 
 const temp = freshDbPerTest();
 
-function annotate(annotator: number, promptId: number, ranking: number[][], comment?: string) {
-  const saved = saveAnnotation(
-    temp.db,
+async function annotate(annotator: number, promptId: number, ranking: number[][], comment?: string) {
+  const saved = await saveAnnotation(
+    temp.store,
     annotator,
     annotationInputSchema.parse({ promptId, ranking, openness: 0.5, comment }),
   );
   return saved.annotation;
 }
 
-function review(reviewer: number, annotation: { id: number; updatedAt: Date }, decision: string, comment?: string) {
+async function review(
+  reviewer: number,
+  annotation: { id: number; updatedAt: Date },
+  decision: string,
+  comment?: string,
+) {
   return reviewAnnotation(
-    temp.db,
+    temp.store,
     reviewer,
     reviewInputSchema.parse({
       annotationId: annotation.id,
@@ -39,11 +44,11 @@ function review(reviewer: number, annotation: { id: number; updatedAt: Date }, d
   );
 }
 
-function expectRefused(run: () => unknown, kind: ErrorKind) {
+async function expectRefused(run: () => Promise<unknown>, kind: ErrorKind) {
   const before = temp.db.select().from(schema.annotationReviews).all();
   let error: unknown;
   try {
-    run();
+    await run();
   } catch (e) {
     error = e;
   }
@@ -53,17 +58,17 @@ function expectRefused(run: () => unknown, kind: ErrorKind) {
 }
 
 describe("review workflow", () => {
-  it("keeps every decision, derives the state from the last one about the current version", () => {
+  it("keeps every decision, derives the state from the last one about the current version", async () => {
     const { dataset, prompts } = addDataset(temp.db, { promptCount: 2, perPrompt: 3 });
     const annotator = addUser(temp.db, "ann");
     const reviewer = addUser(temp.db, "rev", "researcher");
     const [a, b, c] = prompts[0]!.responseIds as [number, number, number];
-    const first = annotate(annotator, prompts[0]!.id, [[a], [b], [c]]);
+    const first = await annotate(annotator, prompts[0]!.id, [[a], [b], [c]]);
 
-    review(reviewer, first, "send_back", "C is clearly best: read the guidelines on length.");
-    let history = promptReviewHistory(temp.db, prompts[0]!.id).get(first.id)!;
+    await review(reviewer, first, "send_back", "C is clearly best: read the guidelines on length.");
+    let history = (await promptReviewHistory(temp.store, prompts[0]!.id)).get(first.id)!;
     expect(currentReviewState(history, first.updatedAt)).toBe("sent_back");
-    expect(sentBackToAnnotator(temp.db, dataset.id, annotator)).toEqual([
+    expect(await sentBackToAnnotator(temp.store, dataset.id, annotator)).toEqual([
       expect.objectContaining({
         annotationId: first.id,
         promptId: prompts[0]!.id,
@@ -73,31 +78,31 @@ describe("review workflow", () => {
     ]);
 
     // The annotator resubmits: the old version goes to revisions, the state is pending again.
-    const second = annotate(annotator, prompts[0]!.id, [[c], [a], [b]]);
+    const second = await annotate(annotator, prompts[0]!.id, [[c], [a], [b]]);
     expect(second.id).toBe(first.id);
     expect(temp.db.select().from(schema.annotationRevisions).all()).toHaveLength(1);
-    history = promptReviewHistory(temp.db, prompts[0]!.id).get(first.id)!;
+    history = (await promptReviewHistory(temp.store, prompts[0]!.id)).get(first.id)!;
     expect(currentReviewState(history, second.updatedAt)).toBe("pending");
-    expect(sentBackToAnnotator(temp.db, dataset.id, annotator)).toEqual([]);
+    expect(await sentBackToAnnotator(temp.store, dataset.id, annotator)).toEqual([]);
 
     // A decision about the old version is refused: the reviewer must look at the new one.
-    expectRefused(() => review(reviewer, first, "accept"), "conflict");
-    review(reviewer, second, "accept");
-    history = promptReviewHistory(temp.db, prompts[0]!.id).get(first.id)!;
+    await expectRefused(() => review(reviewer, first, "accept"), "conflict");
+    await review(reviewer, second, "accept");
+    history = (await promptReviewHistory(temp.store, prompts[0]!.id)).get(first.id)!;
     expect(history.map((r) => r.decision)).toEqual(["send_back", "accept"]);
     expect(currentReviewState(history, second.updatedAt)).toBe("accepted");
   });
 
-  it("refuses a reviewer's own annotation, a deleted one, and a send-back without a comment", () => {
+  it("refuses a reviewer's own annotation, a deleted one, and a send-back without a comment", async () => {
     const { prompts } = addDataset(temp.db, { promptCount: 1, perPrompt: 2 });
     const researcher = addUser(temp.db, "res", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
-    const own = annotate(researcher, prompts[0]!.id, [[a], [b]]);
-    expectRefused(() => review(researcher, own, "accept"), "forbidden");
-    expectRefused(
+    const own = await annotate(researcher, prompts[0]!.id, [[a], [b]]);
+    await expectRefused(() => review(researcher, own, "accept"), "forbidden");
+    await expectRefused(
       () =>
         reviewAnnotation(
-          temp.db,
+          temp.store,
           researcher,
           reviewInputSchema.parse({ annotationId: 9999, version: 1, decision: "accept" }),
         ),
@@ -114,12 +119,12 @@ describe("review workflow", () => {
     );
   });
 
-  it("is append-only in the database too", () => {
+  it("is append-only in the database too", async () => {
     const { prompts } = addDataset(temp.db, { promptCount: 1, perPrompt: 2 });
     const annotator = addUser(temp.db, "ann");
     const reviewer = addUser(temp.db, "rev", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
-    review(reviewer, annotate(annotator, prompts[0]!.id, [[a], [b]]), "reject", "Ranked at random.");
+    await review(reviewer, await annotate(annotator, prompts[0]!.id, [[a], [b]]), "reject", "Ranked at random.");
     expect(() => temp.db.$client.prepare("update annotation_reviews set decision = 'accept'").run()).toThrow(
       /append-only/,
     );
@@ -130,10 +135,10 @@ describe("review workflow", () => {
     const reviewer = addUser(temp.db, "rev", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
     const states = ["accept", "reject", "send_back", null] as const;
-    states.forEach((decision, i) => {
-      const annotation = annotate(addUser(temp.db, `ann${i}`), prompts[0]!.id, [[a], [b]]);
-      if (decision) review(reviewer, annotation, decision, "why");
-    });
+    for (const [i, decision] of states.entries()) {
+      const annotation = await annotate(addUser(temp.db, `ann${i}`), prompts[0]!.id, [[a], [b]]);
+      if (decision) await review(reviewer, annotation, decision, "why");
+    }
     expect(await refreshPromptStats(temp.store, dataset.id)).toBe(0);
     expect(temp.db.select().from(schema.promptStats).get()).toMatchObject({
       stale: false,
@@ -149,12 +154,12 @@ describe("review workflow", () => {
     const { dataset, prompts } = addDataset(temp.db, { promptCount: 2, perPrompt: 2 });
     const reviewer = addUser(temp.db, "rev", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
-    const good = annotate(addUser(temp.db, "good"), prompts[0]!.id, [[a], [b]]);
-    const bad = annotate(addUser(temp.db, "bad"), prompts[0]!.id, [[b], [a]]);
+    const good = await annotate(addUser(temp.db, "good"), prompts[0]!.id, [[a], [b]]);
+    const bad = await annotate(addUser(temp.db, "bad"), prompts[0]!.id, [[b], [a]]);
     const [c, d] = prompts[1]!.responseIds as [number, number];
-    annotate(addUser(temp.db, "unreviewed"), prompts[1]!.id, [[c], [d]]);
-    review(reviewer, good, "accept");
-    review(reviewer, bad, "reject", "Reversed the scale.");
+    await annotate(addUser(temp.db, "unreviewed"), prompts[1]!.id, [[c], [d]]);
+    await review(reviewer, good, "accept");
+    await review(reviewer, bad, "reject", "Reversed the scale.");
 
     const lines = (extra: Record<string, string>) =>
       [...exportLines(temp.db, dataset.id, exportOptionsSchema.parse({ format: "pairs", ...extra }))].map(
@@ -189,7 +194,7 @@ describe("review workflow", () => {
       expect.objectContaining({ id: String(prompts[0]!.id), rankings: [[[String(a)], [String(b)]]] }),
     ]);
     // Once the accepted annotation is edited, it is no longer accepted: it waits for review again.
-    annotate(temp.db.select().from(schema.annotations).get()!.annotatorId, prompts[0]!.id, [[b], [a]]);
+    await annotate(temp.db.select().from(schema.annotations).get()!.annotatorId, prompts[0]!.id, [[b], [a]]);
     expect((await loadTrainingPrompts(temp.store, dataset.id, assume, { acceptedOnly: true })).prompts).toEqual([]);
     expect(getDataset(temp.db, "demo")!.rankingMode).toBe("ranking");
   });

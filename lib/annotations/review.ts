@@ -1,7 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
-import type { Db } from "@/db";
+import type { Store } from "@/lib/db";
+import type { ReviewRow, SentBackRow } from "@/db/store/review";
 import { REVIEW_DECISIONS, type ReviewDecision } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
 import { DECISION_STATE, type ReviewState } from "@/lib/annotations/review-states";
@@ -14,21 +15,6 @@ import { MAX_COMMENT_CHARS } from "@/lib/markdown-budget";
  */
 
 export { DECISION_STATE, REVIEW_STATE_LABELS, REVIEW_STATES, type ReviewState } from "@/lib/annotations/review-states";
-
-/**
- * SQL for the current state of the annotation aliased `alias`: the last decision about its
- * current version, or 'pending'. One index lookup (annotation_reviews_annotation).
- */
-export function reviewStateSql(alias: string): string {
-  return `coalesce((select case r.decision when 'accept' then 'accepted' when 'reject' then 'rejected' else 'sent_back' end
-    from annotation_reviews r where r.annotation_id = ${alias}.id and r.version_at = ${alias}.updated_at
-    order by r.id desc limit 1), 'pending')`;
-}
-
-/** SQL condition: the annotation aliased `alias` has been accepted in its current version. */
-export function acceptedSql(alias: string): string {
-  return `${reviewStateSql(alias)} = 'accepted'`;
-}
 
 const decisionFields = {
   decision: z.enum(REVIEW_DECISIONS, { message: `decision must be one of ${REVIEW_DECISIONS.join(", ")}.` }),
@@ -84,113 +70,41 @@ export const reviewRequestSchema = z
   .strict()
   .superRefine(requireCommentUnlessAccepted);
 
-export type ReviewRow = {
-  id: number;
-  annotationId: number;
-  reviewerId: number;
-  reviewer: string;
-  decision: ReviewDecision;
-  comment: string | null;
-  versionAt: Date;
-  createdAt: Date;
-};
-
-type RawReview = {
-  id: number;
-  annotation_id: number;
-  reviewer_id: number;
-  reviewer: string;
-  decision: ReviewDecision;
-  comment: string | null;
-  version_at: number;
-  created_at: number;
-};
-
-function toReview(r: RawReview): ReviewRow {
-  return {
-    id: r.id,
-    annotationId: r.annotation_id,
-    reviewerId: r.reviewer_id,
-    reviewer: r.reviewer,
-    decision: r.decision,
-    comment: r.comment,
-    versionAt: new Date(r.version_at),
-    createdAt: new Date(r.created_at),
-  };
-}
-
-const REVIEW_COLUMNS = `r.id, r.annotation_id, r.reviewer_id, coalesce(nullif(u.name, ''), u.email) as reviewer,
-  r.decision, r.comment, r.version_at, r.created_at`;
+export type { ReviewRow };
 
 /**
  * Records a reviewer's decision about the version of an annotation they saw. Refused (nothing
  * written) when the annotation is gone, is the reviewer's own, or changed since they saw it.
  */
-export function reviewAnnotation(db: Db, reviewerId: number, input: ReviewInput): ReviewRow {
-  return db.transaction(
-    () => {
-      // better-sqlite3 is synchronous: statements on the connection run inside this transaction.
-      const sqlite = db.$client;
-      const annotation = sqlite
-        .prepare<[number], { id: number; annotator_id: number; updated_at: number }>(
-          "select id, annotator_id, updated_at from annotations where id = ?",
-        )
-        .get(input.annotationId);
-      if (!annotation)
-        throw new AppError("not-found", `There is no annotation ${input.annotationId}; it may have been deleted.`);
-      if (annotation.annotator_id === reviewerId) {
-        throw new AppError("forbidden", "You cannot review your own annotation; another researcher has to.");
-      }
-      if (annotation.updated_at !== input.version) {
-        throw new AppError(
-          "conflict",
-          "The annotator changed this annotation after you opened it. Reload the page and review the new version.",
-        );
-      }
-      const { id } = sqlite
-        .prepare<[number, number, string, string | null, number], { id: number }>(
-          "insert into annotation_reviews (annotation_id, reviewer_id, decision, comment, version_at) values (?, ?, ?, ?, ?) returning id",
-        )
-        .get(input.annotationId, reviewerId, input.decision, input.comment, input.version)!;
-      return toReview(
-        sqlite
-          .prepare<[number], RawReview>(
-            `select ${REVIEW_COLUMNS} from annotation_reviews r join users u on u.id = r.reviewer_id where r.id = ?`,
-          )
-          .get(id)!,
+export function reviewAnnotation(store: Store, reviewerId: number, input: ReviewInput): Promise<ReviewRow> {
+  return store.transaction("serial", async (tx) => {
+    const annotation = await tx.review.annotation(input.annotationId);
+    if (!annotation)
+      throw new AppError("not-found", `There is no annotation ${input.annotationId}; it may have been deleted.`);
+    if (annotation.annotatorId === reviewerId) {
+      throw new AppError("forbidden", "You cannot review your own annotation; another researcher has to.");
+    }
+    if (annotation.updatedAt !== input.version) {
+      throw new AppError(
+        "conflict",
+        "The annotator changed this annotation after you opened it. Reload the page and review the new version.",
       );
-    },
-    { behavior: "immediate" },
-  );
-}
-
-/** Decisions about the annotations matching `where` (on alias a), oldest first, by annotation id. */
-function reviewsByAnnotation(db: Db, where: string, param: number | string): Map<number, ReviewRow[]> {
-  const rows = db.$client
-    .prepare<[number | string], RawReview>(
-      `select ${REVIEW_COLUMNS} from annotations a
-       join annotation_reviews r on r.annotation_id = a.id join users u on u.id = r.reviewer_id
-       where ${where} order by r.id`,
-    )
-    .all(param);
-  const byAnnotation = new Map<number, ReviewRow[]>();
-  for (const row of rows.map(toReview)) {
-    const list = byAnnotation.get(row.annotationId) ?? [];
-    list.push(row);
-    byAnnotation.set(row.annotationId, list);
-  }
-  return byAnnotation;
+    }
+    return tx.review.addDecision(input.annotationId, reviewerId, input.decision, input.comment, input.version);
+  });
 }
 
 /** Every decision about a prompt's annotations, oldest first, by annotation id. */
-export function promptReviewHistory(db: Db, promptId: number): Map<number, ReviewRow[]> {
-  return reviewsByAnnotation(db, "a.prompt_id = ?", promptId);
+export function promptReviewHistory(store: Store, promptId: number): Promise<Map<number, ReviewRow[]>> {
+  return store.review.byPrompt(promptId);
 }
 
-/** Every decision about these annotations, oldest first, by annotation id (the ids go as one JSON parameter). */
-export function annotationsReviewHistory(db: Db, annotationIds: readonly number[]): Map<number, ReviewRow[]> {
-  if (!annotationIds.length) return new Map();
-  return reviewsByAnnotation(db, "a.id in (select value from json_each(?))", JSON.stringify(annotationIds));
+/** Every decision about these annotations, oldest first, by annotation id. */
+export function annotationsReviewHistory(
+  store: Store,
+  annotationIds: readonly number[],
+): Promise<Map<number, ReviewRow[]>> {
+  return store.review.byAnnotations(annotationIds);
 }
 
 /** The decision that set the annotation's state: the last one about its current version. */
@@ -216,75 +130,34 @@ export type AnnotationReviewHistory = {
 };
 
 /** One annotation's review state and every decision about it; null when there is no such annotation. */
-export function annotationReviewHistory(db: Db, annotationId: number): AnnotationReviewHistory | null {
-  const annotation = db.$client
-    .prepare<[number], { prompt_id: number; annotator_id: number; updated_at: number }>(
-      "select prompt_id, annotator_id, updated_at from annotations where id = ?",
-    )
-    .get(annotationId);
+export async function annotationReviewHistory(
+  store: Store,
+  annotationId: number,
+): Promise<AnnotationReviewHistory | null> {
+  const annotation = await store.review.annotation(annotationId);
   if (!annotation) return null;
-  const reviews = reviewsByAnnotation(db, "a.id = ?", annotationId).get(annotationId) ?? [];
+  const reviews = (await store.review.byAnnotations([annotationId])).get(annotationId) ?? [];
   return {
     annotationId,
-    promptId: annotation.prompt_id,
-    annotatorId: annotation.annotator_id,
-    version: annotation.updated_at,
-    state: currentReviewState(reviews, new Date(annotation.updated_at)),
+    promptId: annotation.promptId,
+    annotatorId: annotation.annotatorId,
+    version: annotation.updatedAt,
+    state: currentReviewState(reviews, new Date(annotation.updatedAt)),
     reviews,
   };
 }
 
-export type SentBack = {
-  annotationId: number;
-  promptId: number;
-  reviewer: string;
-  comment: string | null;
-  sentBackAt: Date;
-};
+export type SentBack = SentBackRow;
 
 /**
  * The annotator's work sent back to them in this dataset and not yet resubmitted, oldest
  * decision first: it comes before any new prompt in their queue.
  */
-export function sentBackToAnnotator(db: Db, datasetId: number, annotatorId: number): SentBack[] {
-  return db.$client
-    .prepare<
-      [number, number],
-      {
-        annotation_id: number;
-        prompt_id: number;
-        reviewer: string;
-        comment: string | null;
-        created_at: number;
-      }
-    >(
-      `select a.id as annotation_id, a.prompt_id, coalesce(nullif(u.name, ''), u.email) as reviewer, r.comment, r.created_at
-       from annotations a
-       join prompts p on p.id = a.prompt_id
-       join annotation_reviews r on r.id = (
-         select r2.id from annotation_reviews r2
-         where r2.annotation_id = a.id and r2.version_at = a.updated_at order by r2.id desc limit 1)
-       join users u on u.id = r.reviewer_id
-       where a.annotator_id = ? and p.dataset_id = ? and r.decision = 'send_back'
-       order by r.id`,
-    )
-    .all(annotatorId, datasetId)
-    .map((r) => ({
-      annotationId: r.annotation_id,
-      promptId: r.prompt_id,
-      reviewer: r.reviewer,
-      comment: r.comment,
-      sentBackAt: new Date(r.created_at),
-    }));
+export function sentBackToAnnotator(store: Store, datasetId: number, annotatorId: number): Promise<SentBack[]> {
+  return store.review.sentBack(datasetId, annotatorId);
 }
 
 /** How many times each of a prompt's annotations was revised (resubmitted or edited). */
-export function revisionCounts(db: Db, promptId: number): Map<number, number> {
-  const rows = db.$client
-    .prepare<[number], { id: number; n: number }>(
-      `select a.id, count(r.id) as n from annotations a join annotation_revisions r on r.annotation_id = a.id
-       where a.prompt_id = ? group by a.id`,
-    )
-    .all(promptId);
-  return new Map(rows.map((r) => [r.id, r.n]));
+export function revisionCounts(store: Store, promptId: number): Promise<Map<number, number>> {
+  return store.review.revisionCounts(promptId);
 }

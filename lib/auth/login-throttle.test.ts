@@ -148,9 +148,9 @@ describe("checkCredentials with the throttle (real SQLite)", () => {
       .run();
   });
 
-  it("a brute force across many addresses cannot lock the owner out, and gets nowhere itself", () => {
+  it("a brute force across many addresses cannot lock the owner out, and gets nowhere itself", async () => {
     const attempt = (password: string, address: string) =>
-      checkCredentials(db, { email: "victim@test.local", password }, address);
+      checkCredentials(fresh.store, { email: "victim@test.local", password }, address);
     let guesses = 0;
     // The attacker cycles through 40 addresses, guessing until every one of them is refused.
     for (let round = 0; round < 10; round++) {
@@ -158,25 +158,29 @@ describe("checkCredentials with the throttle (real SQLite)", () => {
         const keys = throttleKeys("victim@test.local", `10.66.0.${i}`);
         if (retryAfterMs(keys) > 0) continue;
         guesses++;
-        expect(attempt(`guess ${round}-${i}`, `10.66.0.${i}`)).toBeNull();
+        expect(await attempt(`guess ${round}-${i}`, `10.66.0.${i}`)).toBeNull();
       }
     }
     // Below the account limit each address gets its pair's few guesses; past it, one each.
     expect(guesses).toBeLessThan(40 * MAX_FAILURES_PER_PAIR);
     expect(retryAfterMs(throttleKeys("victim@test.local", "10.66.0.3"))).toBeGreaterThan(0);
     // Even the right password is refused from an address that was guessing.
-    expect(attempt("right horse", "10.66.0.3")).toBeNull();
+    expect(await attempt("right horse", "10.66.0.3")).toBeNull();
     // The owner, from an address with no failures, signs in.
-    expect(attempt("right horse", "192.0.2.10")).toMatchObject({ email: "victim@test.local" });
+    expect(await attempt("right horse", "192.0.2.10")).toMatchObject({ email: "victim@test.local" });
   });
 
-  it("spends one scrypt on an unknown account as on a known one, so timing does not tell them apart", () => {
-    checkCredentials(db, { email: "nobody@test.local", password: "warm up" }, "192.0.2.50");
+  it("spends one scrypt on an unknown account as on a known one, so timing does not tell them apart", async () => {
+    await checkCredentials(fresh.store, { email: "nobody@test.local", password: "warm up" }, "192.0.2.50");
     const scrypt = vi.spyOn(crypto, "scryptSync");
     try {
-      expect(checkCredentials(db, { email: "nobody@test.local", password: "a guess" }, "192.0.2.51")).toBeNull();
+      expect(
+        await checkCredentials(fresh.store, { email: "nobody@test.local", password: "a guess" }, "192.0.2.51"),
+      ).toBeNull();
       const unknown = scrypt.mock.calls.length;
-      expect(checkCredentials(db, { email: "victim@test.local", password: "a guess" }, "192.0.2.52")).toBeNull();
+      expect(
+        await checkCredentials(fresh.store, { email: "victim@test.local", password: "a guess" }, "192.0.2.52"),
+      ).toBeNull();
       expect(unknown).toBe(1);
       expect(scrypt.mock.calls.length - unknown).toBe(1);
     } finally {

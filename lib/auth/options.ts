@@ -2,10 +2,9 @@ import "server-only";
 import crypto from "node:crypto";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { schema, type Db } from "@/db";
-import { getDb } from "@/lib/db";
+import type { Store } from "@/db/store";
+import { getStore } from "@/lib/db";
 import { DEMO_ACCOUNTS } from "@/lib/demo/accounts";
 import type { Role } from "@/lib/domain";
 import { clientAddress } from "@/lib/auth/client-address";
@@ -30,11 +29,11 @@ function isPublicDemoLogin(email: string, password: string): boolean {
 }
 
 /** Checks email and password, counting failures per address, account and both (lib/auth/login-throttle.ts). */
-export function checkCredentials(
-  db: Db,
+export async function checkCredentials(
+  store: Store,
   credentials: unknown,
   address: string,
-): { id: number; email: string; name: string; role: Role } | null {
+): Promise<{ id: number; email: string; name: string; role: Role } | null> {
   const parsed = credentialsSchema.safeParse(credentials);
   const keys = throttleKeys(parsed.success ? parsed.data.email : undefined, address);
   // The route answers 429 before this; this keeps any other way in to the same rule.
@@ -44,7 +43,7 @@ export function checkCredentials(
     return null;
   }
   const { email, password } = parsed.data;
-  const user = db.select().from(schema.users).where(eq(schema.users.email, email)).get();
+  const user = await store.auth.userByEmail(email);
   if (
     // The password is checked first, even for no account: the answer takes as long either way.
     !verifyAccountPassword(password, user?.passwordHash) ||
@@ -61,41 +60,35 @@ export function checkCredentials(
 }
 
 /** Starts a session row for a sign-in; its id goes into the cookie. */
-export function startSession(db: Db, userId: number, now = Date.now()): string {
+export async function startSession(store: Store, userId: number, now = Date.now()): Promise<string> {
   const id = crypto.randomBytes(32).toString("base64url");
-  db.insert(schema.sessions)
-    .values({ id, userId, expiresAt: new Date(now + SESSION_MAX_AGE_S * 1000) })
-    .run();
+  await store.transaction("atomic", (tx) => tx.auth.addSession(id, userId, now + SESSION_MAX_AGE_S * 1000));
   return id;
 }
 
 /** The session's user as of now, or null when the session was revoked, expired or its user disabled. */
-export function liveSession(db: Db, sessionId: string, now = Date.now()): { userId: number; role: Role } | null {
-  const row = db.$client
-    .prepare<
-      [string],
-      { user_id: number; role: Role; disabled: number; external: number; expires_at: number; revoked_at: number | null }
-    >(
-      `select s.user_id, u.role, u.disabled, u.external, s.expires_at, s.revoked_at
-       from sessions s join users u on u.id = s.user_id where s.id = ?`,
-    )
-    .get(sessionId);
-  if (!row || row.revoked_at !== null || row.expires_at <= now || row.disabled || row.external) return null;
-  return { userId: row.user_id, role: row.role };
+export async function liveSession(
+  store: Store,
+  sessionId: string,
+  now = Date.now(),
+): Promise<{ userId: number; role: Role } | null> {
+  const row = await store.auth.session(sessionId);
+  if (!row || row.revokedAt !== null || row.expiresAt <= now || row.disabled || row.external) return null;
+  return { userId: row.userId, role: row.role };
 }
 
-export function revokeSession(db: Db, sessionId: string, now = Date.now()): void {
-  db.$client.prepare("update sessions set revoked_at = ? where id = ? and revoked_at is null").run(now, sessionId);
+export function revokeSession(store: Store, sessionId: string, now = Date.now()): Promise<void> {
+  return store.transaction("atomic", (tx) => tx.auth.revokeSession(sessionId, now));
 }
 
 /** Ends every session of a user (their account was disabled, or an admin asked to). */
-export function revokeUserSessions(db: Db, userId: number, now = Date.now()): void {
-  db.$client.prepare("update sessions set revoked_at = ? where user_id = ? and revoked_at is null").run(now, userId);
+export function revokeUserSessions(store: Store, userId: number, now = Date.now()): Promise<void> {
+  return store.transaction("atomic", (tx) => tx.auth.revokeUserSessions(userId, now));
 }
 
 /** Sessions past their expiry are of no use to anyone; cleared on sign-in so the table stays small. */
-function forgetExpiredSessions(db: Db, now = Date.now()): void {
-  db.$client.prepare("delete from sessions where expires_at <= ?").run(now);
+function forgetExpiredSessions(store: Store, now = Date.now()): Promise<void> {
+  return store.transaction("atomic", (tx) => tx.auth.deleteExpiredSessions(now));
 }
 
 export const authOptions: NextAuthOptions = {
@@ -107,22 +100,22 @@ export const authOptions: NextAuthOptions = {
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
       async authorize(credentials, req) {
-        const user = checkCredentials(getDb(), credentials, clientAddress(req?.headers));
+        const user = await checkCredentials(getStore(), credentials, clientAddress(req?.headers));
         return user && { id: String(user.id), email: user.email, name: user.name, role: user.role };
       },
     }),
   ],
   callbacks: {
-    jwt({ token, user }) {
-      const db = getDb();
+    async jwt({ token, user }) {
+      const store = getStore();
       if (user) {
-        forgetExpiredSessions(db);
+        await forgetExpiredSessions(store);
         token.uid = Number(user.id);
-        token.sid = startSession(db, Number(user.id));
+        token.sid = await startSession(store, Number(user.id));
         token.role = (user as { role?: Role }).role ?? "annotator";
         return token;
       }
-      const live = typeof token.sid === "string" ? liveSession(db, token.sid) : null;
+      const live = typeof token.sid === "string" ? await liveSession(store, token.sid) : null;
       if (!live || live.userId !== token.uid) throw new SessionEndedError("The session has ended.");
       token.role = live.role;
       return token;
@@ -135,8 +128,8 @@ export const authOptions: NextAuthOptions = {
     },
   },
   events: {
-    signOut({ token }) {
-      if (typeof token?.sid === "string") revokeSession(getDb(), token.sid);
+    async signOut({ token }) {
+      if (typeof token?.sid === "string") await revokeSession(getStore(), token.sid);
     },
   },
   logger: {

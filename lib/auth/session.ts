@@ -2,9 +2,8 @@ import "server-only";
 import { getServerSession } from "next-auth";
 import { getToken } from "next-auth/jwt";
 import { redirect } from "next/navigation";
-import { and, eq, isNull } from "drizzle-orm";
-import { isDatabaseBusy, schema, withoutBusyWait, withoutCommitSync } from "@/db";
-import { getDb } from "@/lib/db";
+import { isLockTimeout } from "@/db/store";
+import { getStore } from "@/lib/db";
 import { authOptions, liveSession } from "@/lib/auth/options";
 import { hasRole, type SessionUser } from "@/lib/auth/roles";
 import type { Role } from "@/lib/domain";
@@ -14,8 +13,8 @@ import { clientAddress } from "@/lib/auth/client-address";
 import { recordFailure, retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
 import { AppError } from "@/lib/errors";
 
-function activeUser(id: number): SessionUser | null {
-  const user = getDb().select().from(schema.users).where(eq(schema.users.id, id)).get();
+async function activeUser(id: number): Promise<SessionUser | null> {
+  const user = await getStore().auth.user(id);
   if (!user || user.disabled || user.external) return null;
   return { id: user.id, email: user.email, name: user.name, role: user.role };
 }
@@ -41,11 +40,7 @@ export async function requirePageUser(atLeast: Role, callbackPath?: string): Pro
 const TOKEN_USE_RESOLUTION_MS = 60_000;
 
 function unrevokedToken(token: string) {
-  return getDb()
-    .select()
-    .from(schema.apiTokens)
-    .where(and(eq(schema.apiTokens.tokenHash, hashApiToken(token)), isNull(schema.apiTokens.revokedAt)))
-    .get();
+  return getStore().auth.unrevokedToken(hashApiToken(token));
 }
 
 /**
@@ -53,9 +48,8 @@ function unrevokedToken(token: string) {
  * guess, and counting wrong ones against the address must not lock out everyone behind it (one
  * NAT, one proxy). A wrong token from an address with too many failures is refused with 429.
  */
-function tokenUser(request: Request, token: string): SessionUser | null {
-  const db = getDb();
-  const row = unrevokedToken(token);
+async function tokenUser(request: Request, token: string): Promise<SessionUser | null> {
+  const row = await unrevokedToken(token);
   if (!row) {
     const keys = throttleKeys(undefined, clientAddress(request.headers));
     if (retryAfterMs(keys) > 0) {
@@ -70,17 +64,9 @@ function tokenUser(request: Request, token: string): SessionUser | null {
   // Nor does it wait for the lock: while an import holds it, a later request records the minute.
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOKEN_USE_RESOLUTION_MS) {
     try {
-      withoutBusyWait(db, () =>
-        withoutCommitSync(db, () =>
-          db
-            .update(schema.apiTokens)
-            .set({ lastUsedAt: new Date(now) })
-            .where(eq(schema.apiTokens.id, row.id))
-            .run(),
-        ),
-      );
+      await getStore().transaction("low-durability", (tx) => tx.auth.setTokenLastUsed(row.id, now), { lockWaitMs: 0 });
     } catch (error) {
-      if (!isDatabaseBusy(error)) throw error;
+      if (!isLockTimeout(error)) throw error;
     }
   }
   return activeUser(row.userId);
@@ -92,7 +78,7 @@ function tokenUser(request: Request, token: string): SessionUser | null {
  */
 export async function requestUser(request: Request, atLeast: Role): Promise<SessionUser> {
   const token = bearerToken(request.headers);
-  const user = token === null ? await currentUser() : tokenUser(request, token);
+  const user = token === null ? await currentUser() : await tokenUser(request, token);
   if (!user)
     throw new AppError("unauthenticated", "Sign in or send a valid API token (Authorization: Bearer <token>).");
   if (!hasRole(user.role, atLeast)) {
@@ -115,7 +101,7 @@ async function cookieSessionUser(request: Request): Promise<SessionUser | null> 
     secret: authOptions.secret,
   });
   if (!jwt || typeof jwt.sid !== "string") return null;
-  const live = liveSession(getDb(), jwt.sid);
+  const live = await liveSession(getStore(), jwt.sid);
   return live && live.userId === jwt.uid ? activeUser(live.userId) : null;
 }
 
@@ -128,8 +114,8 @@ export async function stillAllowed(request: Request, atLeast: Role): Promise<boo
   let user: SessionUser | null;
   if (token === null) user = await cookieSessionUser(request);
   else {
-    const row = unrevokedToken(token);
-    user = row ? activeUser(row.userId) : null;
+    const row = await unrevokedToken(token);
+    user = row ? await activeUser(row.userId) : null;
   }
   return user !== null && hasRole(user.role, atLeast);
 }

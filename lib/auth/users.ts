@@ -1,8 +1,7 @@
 import "server-only";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "@/db";
-import { schema } from "@/db";
+import type { Store } from "@/db/store";
+import type { UserRow } from "@/db/store/auth";
 import { ROLES } from "@/lib/domain";
 import { hashPassword, newPasswordSchema } from "@/lib/auth/password";
 import { AppError } from "@/lib/errors";
@@ -21,13 +20,11 @@ export class UserExistsError extends AppError {
   }
 }
 
-export function createUser(db: Db, input: NewUser) {
+export async function createUser(store: Store, input: NewUser): Promise<UserRow> {
   const data = newUserSchema.parse(input);
-  const existing = db.select().from(schema.users).where(eq(schema.users.email, data.email)).get();
-  if (existing) throw new UserExistsError(data.email);
-  return db
-    .insert(schema.users)
-    .values({ email: data.email, name: data.name, role: data.role, passwordHash: hashPassword(data.password) })
-    .returning()
-    .get();
+  const passwordHash = hashPassword(data.password);
+  return store.transaction("atomic", async (tx) => {
+    if (await tx.auth.userByEmail(data.email)) throw new UserExistsError(data.email);
+    return tx.auth.addUser({ email: data.email, name: data.name, role: data.role, passwordHash });
+  });
 }

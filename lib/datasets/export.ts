@@ -5,7 +5,7 @@ import type { Db } from "@/db";
 import type { StoredAnnotation, StoredAnnotator, StoredPrompt, StoredResponse } from "@/db/stored-rows";
 import { bordaConsensus, rankingsW } from "@/lib/annotations/agreement";
 import { EXTERNAL_EMAIL_DOMAIN } from "@/db/store/writer";
-import { acceptedSql } from "@/lib/annotations/review";
+import { acceptedSql } from "@/db/store/review";
 import { AppError } from "@/lib/errors";
 import { promptOpenness } from "@/lib/openness/resolve";
 import { midranks } from "@/lib/annotations/agreement";

@@ -2,19 +2,18 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "@/db";
+import { sqliteStore } from "@/db/store";
 import { listUsers } from "@/lib/admin/queries";
-import { listMyAnnotations, saveAnnotation } from "@/lib/annotations/annotations";
+import { saveAnnotation } from "@/lib/annotations/annotations";
 import { findQueueDataset, listQueueDatasets } from "@/lib/annotations/queue";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { importJsonlFile } from "@/lib/datasets/import";
 import { discardAbandonedImports, IMPORT_LEASE_MS } from "@/lib/datasets/import-staging";
-import { parsePromptSearch } from "@/lib/datasets/prompt-search";
+import { parsePromptSearch, searchPrompts } from "@/lib/datasets/prompt-search";
 import { getDataset, getDatasetProgress, listDatasets } from "@/lib/datasets/queries";
 import { createRun } from "@/lib/runs/request-run";
 import type { RunRequest } from "@/lib/runs/schemas";
-import { sqliteStore } from "@/db/store";
-import { sqliteRunStore } from "@/db/store/runs";
-import { sqliteStatsStore } from "@/db/store/stats";
+import { datasetTrainingStats } from "@/lib/runs/training-data";
 import { addDataset, addUser, importedRowCounts, freshDbPerTest, writeJsonl, promptLines } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
@@ -136,7 +135,7 @@ describe("an import that does not pass", () => {
     expect(stagedPrompts(temp.db)).toBeGreaterThan(0);
     expect(getDataset(temp.db, "killed")).toBeNull();
     expect(listDatasets(temp.db)).toEqual([]);
-    expect(listQueueDatasets(temp.db)).toEqual([]);
+    expect(await listQueueDatasets(temp.store)).toEqual([]);
 
     expect(await discardAbandonedImports(temp.db)).toBe(1);
     expect(importedRowCounts(temp.db)).toEqual(before);
@@ -199,20 +198,29 @@ describe("an import in progress", () => {
     const consensus = (d: Db) => [
       ...exportLines(d, target.dataset.id, exportOptionsSchema.parse({ format: "consensus" })),
     ];
-    const view = (d: Db) => ({
-      datasets: listDatasets(d).map((x) => [x.slug, x.prompts, x.annotations]),
-      queue: listQueueDatasets(d).map((x) => x.slug),
-      fresh: getDataset(d, "fresh"),
-      freshQueue: findQueueDataset(d, "fresh"),
-      search: sqliteStatsStore(d).promptPage(target.dataset.id, parsePromptSearch({}), null, 0.5, 10_000).rows.length,
-      consensus: consensus(d).length,
-      // The store's synchronous SQLite read: a view taken inside the import's transaction callback.
-      training: sqliteRunStore(d)
-        .trainingStats()
-        .map((x) => [x.slug, x.prompts]),
-      mine: listMyAnnotations(d, member).total,
-      adminCount: listUsers(d).find((u) => u.id === member)?.annotations,
-    });
+    const readerStore = sqliteStore(reader);
+    const view = async (d: Db) => {
+      // Every read starts before the first await, so all of them see the database as it is now.
+      const [queue, freshQueue, mine, users, search, training] = [
+        listQueueDatasets(readerStore),
+        findQueueDataset(readerStore, "fresh"),
+        readerStore.annotations.myTotal(member),
+        listUsers(readerStore),
+        searchPrompts(readerStore, target.dataset.id, parsePromptSearch({}), 10_000),
+        datasetTrainingStats(readerStore),
+      ];
+      return {
+        datasets: listDatasets(d).map((x) => [x.slug, x.prompts, x.annotations]),
+        fresh: getDataset(d, "fresh"),
+        search: (await search).rows.length,
+        consensus: consensus(d).length,
+        training: (await training).map((x) => [x.slug, x.prompts]),
+        queue: (await queue).map((x) => x.slug),
+        freshQueue: await freshQueue,
+        mine: await mine,
+        adminCount: (await users).find((u) => u.id === member)?.annotations,
+      };
+    };
     // Annotations by a team member, on new prompts and on one the target already has.
     const existing = {
       id: "target-p0",
@@ -222,7 +230,7 @@ describe("an import in progress", () => {
     };
     const lines = [existing, ...promptLines(600, { annotators: ["member@test.local", "outsider"] })];
     for (const slug of ["target", "fresh"]) {
-      const before = view(reader);
+      const before = await view(reader);
       const during: ReturnType<typeof view>[] = [];
       let runOnStaging: unknown = null;
       let annotationOnStaging: unknown = null;
@@ -238,7 +246,7 @@ describe("an import in progress", () => {
             if (!staging || during.length >= 3) return;
             during.push(view(reader));
             // Its read runs at once (no transaction is open on the reader's connection).
-            runOnStaging = createRun(sqliteStore(reader), { datasetId: staging.id } as RunRequest, null, "api").catch(
+            runOnStaging = createRun(readerStore, { datasetId: staging.id } as RunRequest, null, "api").catch(
               (error: unknown) => error,
             );
             // A guessed id of a staged prompt takes no annotation before the import lands.
@@ -247,26 +255,25 @@ describe("an import in progress", () => {
                 "select p.id, r.id as response from prompts p join responses r on r.prompt_id = p.id where p.dataset_id = ? limit 1",
               )
               .get(staging.id) as { id: number; response: number } | undefined;
-            if (staged) {
-              try {
-                saveAnnotation(reader, member, {
-                  promptId: staged.id,
-                  ranking: [[staged.response]],
-                  notRankable: false,
-                });
-              } catch (error) {
-                annotationOnStaging = error;
-              }
-            }
+            // The prompt is looked up at once (before the save's first await), while it is still staged.
+            if (staged)
+              annotationOnStaging = saveAnnotation(readerStore, member, {
+                promptId: staged.id,
+                ranking: [[staged.response]],
+                notRankable: false,
+              }).then(
+                () => null,
+                (error: unknown) => error,
+              );
           },
         },
       );
       expect(result.ok).toBe(true);
-      expect(during).toEqual([before, before, before]);
+      expect(await Promise.all(during)).toEqual([before, before, before]);
       expect(String(await runOnStaging)).toMatch(/no dataset/);
-      expect(String(annotationOnStaging)).toMatch(/There is no prompt/);
+      expect(String(await annotationOnStaging)).toMatch(/There is no prompt/);
     }
-    const after = view(reader);
+    const after = await view(reader);
     expect(after.datasets).toEqual([
       ["target", 603, 1201],
       ["fresh", 601, 1201],

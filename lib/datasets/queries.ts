@@ -2,7 +2,8 @@ import "server-only";
 import type { Db } from "@/db";
 import type { QueueOrderName, RankingMode } from "@/lib/domain";
 import type { StoredAnnotation, StoredAnnotator, StoredPrompt, StoredResponse } from "@/db/stored-rows";
-import { reviewStateSql, type ReviewState } from "@/lib/annotations/review";
+import { reviewStateSql } from "@/db/store/review";
+import type { ReviewState } from "@/lib/annotations/review";
 import {
   bordaConsensus,
   krippendorffAlphaInterval,

@@ -14,11 +14,11 @@ let annotator: string;
 const globalForDb = globalThis as unknown as { octorankDb?: Db };
 
 const fresh = freshDbPerTest();
-beforeEach(() => {
+beforeEach(async () => {
   ({ db } = fresh);
   globalForDb.octorankDb = db;
-  researcher = createApiToken(db, { userId: addUser(db, "rita", "researcher"), name: "t" }).token;
-  annotator = createApiToken(db, { userId: addUser(db, "ann", "annotator"), name: "t" }).token;
+  researcher = (await createApiToken(fresh.store, { userId: addUser(db, "rita", "researcher"), name: "t" })).token;
+  annotator = (await createApiToken(fresh.store, { userId: addUser(db, "ann", "annotator"), name: "t" })).token;
 });
 afterEach(() => {
   delete globalForDb.octorankDb;

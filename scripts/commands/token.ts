@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { getDb } from "../../lib/db";
+import { getDb, getStore } from "../../lib/db";
 import { createApiToken, createTokenSchema } from "../../lib/admin/queries";
 import { describeZodError } from "../../lib/http/body";
 
@@ -23,7 +23,7 @@ export async function run(argv: string[]): Promise<void> {
   if (!user) throw new Error(`There is no user with the email ${values.email}.`);
   const input = createTokenSchema.safeParse({ userId: user.id, name: values.name });
   if (!input.success) throw new Error(`${describeZodError(input.error)}\n${USAGE}`);
-  const { token, id, prefix } = createApiToken(db, input.data);
+  const { token, id, prefix } = await createApiToken(getStore(), input.data);
   console.log(
     values.json
       ? JSON.stringify({ id, prefix, token, email: user.email })

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { createInterface } from "node:readline/promises";
-import { getDb } from "../../lib/db";
+import { getStore } from "../../lib/db";
 import { createUser, newUserSchema } from "../../lib/auth/users";
 import { describeZodError } from "../../lib/http/body";
 import { MIN_PASSWORD_LENGTH } from "../../lib/auth/password";
@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<void> {
   };
   const parsed = newUserSchema.safeParse(input);
   if (!parsed.success) throw new Error(`${describeZodError(parsed.error)}\n${USAGE}`);
-  const user = createUser(getDb(), parsed.data);
+  const user = await createUser(getStore(), parsed.data);
   const shown = { id: user.id, email: user.email, name: user.name, role: user.role };
   console.log(values.json ? JSON.stringify(shown) : `Created ${shown.role} ${shown.email} (id ${shown.id})`);
 }

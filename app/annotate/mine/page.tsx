@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { RankingSummary } from "@/components/ranking/ranking-summary";
 import { Alert } from "@/components/ui/alert";
 import { PageHeader } from "@/components/ui/page-header";
@@ -39,16 +39,16 @@ export default async function MyAnnotationsPage({
 }) {
   const user = await requirePageUser("annotator", "/annotate/mine");
   const { saved, reopen, after } = await searchParams;
-  const db = getDb();
+  const store = getStore();
   // A hand-edited cursor starts the list over at the newest, as a bad page link would.
   const cursor = myAnnotationsQuerySchema.safeParse({ after, limit: PAGE_SIZE });
   const {
     annotations: rows,
     total,
     next,
-  } = listMyAnnotations(db, user.id, cursor.success ? cursor.data : { limit: PAGE_SIZE });
+  } = await listMyAnnotations(store, user.id, cursor.success ? cursor.data : { limit: PAGE_SIZE });
   const paged = cursor.success && cursor.data.after !== undefined;
-  const skipped = listSkipped(db, user.id);
+  const skipped = await listSkipped(store, user.id);
 
   return (
     <div className="mx-auto max-w-4xl">

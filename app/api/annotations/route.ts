@@ -1,4 +1,4 @@
-import { getDb, writeWhenUnlocked } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import {
   annotationInputSchema,
   listMyAnnotations,
@@ -14,7 +14,7 @@ export const dynamic = "force-dynamic";
  * with `total` and the `next` cursor (null on the last page).
  */
 export const GET = route({ access: "annotator", query: myAnnotationsQuerySchema }, ({ user, query }) =>
-  listMyAnnotations(getDb(), user.id, query),
+  listMyAnnotations(getStore(), user.id, query),
 );
 
 /**
@@ -22,7 +22,6 @@ export const GET = route({ access: "annotator", query: myAnnotationsQuerySchema 
  * stores the caller's annotation of a prompt (a second submission for the same prompt is an edit).
  */
 export const POST = route({ access: "annotator", body: annotationInputSchema }, async ({ user, body }) => {
-  const db = getDb();
-  const { annotation, revised } = await writeWhenUnlocked(db, () => saveAnnotation(db, user.id, body));
+  const { annotation, revised } = await saveAnnotation(getStore(), user.id, body);
   return Response.json({ annotation, revised }, { status: revised ? 200 : 201 });
 });

@@ -110,9 +110,9 @@ export default async function Page({
   const flaggedPrompts = summary.flaggedPrompts;
   const flaggedAnnotators = annotators.filter((a) => a.flagged).length;
   const quality = {
-    settings: datasetQualitySettings(db, row.id),
-    rows: annotatorQuality(db, row.id),
-    goldPrompts: goldPromptCount(db, row.id),
+    settings: await datasetQualitySettings(store, row.id),
+    rows: await annotatorQuality(store, row.id),
+    goldPrompts: await goldPromptCount(store, row.id),
   };
   const exportBase = `/api/datasets/${dataset.slug}/export`;
   const basePath = `/datasets/${dataset.slug}`;

@@ -5,10 +5,12 @@
  * it saw: how many submits, how many failed with SQLITE_BUSY, the longest one.
  */
 import { openDatabase } from "@/db";
+import { sqliteStore } from "@/db/store";
 import { saveAnnotation } from "@/lib/annotations/annotations";
 
 const [file, annotator, ...promptArgs] = process.argv.slice(2);
 const db = openDatabase(file!);
+const store = sqliteStore(db);
 const annotatorId = Number(annotator);
 const prompts = promptArgs.map(Number);
 const responseIds = prompts.map((promptId) =>
@@ -32,7 +34,7 @@ void (async () => {
     const k = i % prompts.length;
     const started = performance.now();
     try {
-      saveAnnotation(db, annotatorId, {
+      await saveAnnotation(store, annotatorId, {
         promptId: prompts[k]!,
         ranking: (i % 2 ? [...responseIds[k]!].reverse() : responseIds[k]!).map((id) => [id]),
         openness: 0.5,

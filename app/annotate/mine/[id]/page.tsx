@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb } from "@/lib/db";
+import { getDb, getStore } from "@/lib/db";
 import { AnnotationBoard } from "@/components/ranking/annotation-board";
 import { getMyAnnotation } from "@/lib/annotations/annotations";
 import { getDataset } from "@/lib/datasets/queries";
@@ -15,7 +15,7 @@ export default async function EditAnnotationPage({ params }: { params: Promise<{
   const user = await requirePageUser("annotator", `/annotate/mine/${id}`);
   const annotationId = parseRecordId(id);
   // Someone else's annotation is as invisible as one that does not exist.
-  const mine = annotationId === null ? null : getMyAnnotation(getDb(), user.id, annotationId);
+  const mine = annotationId === null ? null : await getMyAnnotation(getStore(), user.id, annotationId);
   if (!mine) notFound();
   const { annotation } = mine;
   const pairwise = getDataset(getDb(), mine.dataset.slug)?.rankingMode === "pairwise";

@@ -1,4 +1,4 @@
-import { getDb, writeWhenUnlocked } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { annotationEditSchema, editAnnotation, getMyAnnotation } from "@/lib/annotations/annotations";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";
@@ -9,8 +9,8 @@ export const dynamic = "force-dynamic";
 const params = idParams("annotation");
 
 /** GET /api/annotations/[id]: one of the caller's own annotations. */
-export const GET = route({ access: "annotator", params }, ({ user, params }) => {
-  const mine = getMyAnnotation(getDb(), user.id, params.id);
+export const GET = route({ access: "annotator", params }, async ({ user, params }) => {
+  const mine = await getMyAnnotation(getStore(), user.id, params.id);
   if (!mine) throw new AppError("not-found", `You have no annotation ${params.id}.`);
   return mine;
 });
@@ -19,8 +19,7 @@ export const GET = route({ access: "annotator", params }, ({ user, params }) => 
 export const PUT = route(
   { access: "annotator", params, body: annotationEditSchema },
   async ({ user, params, body }) => {
-    const db = getDb();
-    const { annotation, revised } = await writeWhenUnlocked(db, () => editAnnotation(db, user.id, params.id, body));
+    const { annotation, revised } = await editAnnotation(getStore(), user.id, params.id, body);
     return { annotation, revised };
   },
 );

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb, writeWhenUnlocked } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
 import { AppError } from "@/lib/errors";
 import { route } from "@/lib/http/route";
@@ -16,16 +16,14 @@ const query = z.object({
  * POST /api/queue/next?dataset=slug: claims the caller's next prompt (leased to them), or status
  * "done"; with `ahead=<prompt id>` the prompt after that one (prefetched while the caller works). A POST because it takes a lease: a GET must not change anything (prefetchers, crawlers).
  */
-export const POST = route({ access: "annotator", query }, ({ user, query }) => {
-  const db = getDb();
-  const dataset = findQueueDataset(db, query.dataset);
+export const POST = route({ access: "annotator", query }, async ({ user, query }) => {
+  const store = getStore();
+  const dataset = await findQueueDataset(store, query.dataset);
   if (!dataset) {
     throw new AppError(
       "not-found",
       query.dataset ? `There is no dataset "${query.dataset}".` : "There are no datasets yet.",
     );
   }
-  return writeWhenUnlocked(db, () =>
-    nextPrompt(db, dataset, user.id, new Date(), dataset.queueOrder ?? "fill", query.ahead ?? null),
-  );
+  return nextPrompt(store, dataset, user.id, new Date(), dataset.queueOrder ?? "fill", query.ahead ?? null);
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb, writeWhenUnlocked } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { skipPrompt } from "@/lib/annotations/queue";
 import { AppError } from "@/lib/errors";
 import { route } from "@/lib/http/route";
@@ -11,10 +11,7 @@ const body = z.object({
 
 /** POST /api/queue/skip {promptId, reason?}: gives the prompt back to the pool and out of the caller's queue. */
 export const POST = route({ access: "annotator", body }, async ({ user, body }) => {
-  const db = getDb();
-  const skipped = await writeWhenUnlocked(db, () =>
-    skipPrompt(db, body.promptId, user.id, new Date(), body.reason ?? null),
-  );
+  const skipped = await skipPrompt(getStore(), body.promptId, user.id, new Date(), body.reason ?? null);
   if (!skipped) throw new AppError("not-found", `There is no prompt ${body.promptId}.`);
   return { skipped: body.promptId };
 });

@@ -1,12 +1,14 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { schema, type Db } from "@/db";
+import type { Store } from "@/db/store";
 import { createApiToken } from "@/lib/admin/queries";
 import { annotationInputSchema, listMyAnnotations, saveAnnotation } from "@/lib/annotations/annotations";
 import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 import { GET, POST } from "./route";
 
 let db: Db;
+let store: Store;
 const globalForDb = globalThis as unknown as { octorankDb?: Db };
 
 let annotatorId: number;
@@ -14,28 +16,30 @@ let tokens: { researcher: string; otherResearcher: string; annotator: string };
 let annotation: { id: number; version: number };
 
 const fresh = freshDbPerTest();
-beforeEach(() => {
-  ({ db } = fresh);
+beforeEach(async () => {
+  ({ db, store } = fresh);
   globalForDb.octorankDb = db;
   annotatorId = addUser(db, "ann");
   const researcherId = addUser(db, "rita", "researcher");
-  const token = (userId: number) => createApiToken(db, { userId, name: "t" }).token;
+  const token = async (userId: number) => (await createApiToken(store, { userId, name: "t" })).token;
   tokens = {
-    researcher: token(researcherId),
-    otherResearcher: token(addUser(db, "rob", "researcher")),
-    annotator: token(annotatorId),
+    researcher: await token(researcherId),
+    otherResearcher: await token(addUser(db, "rob", "researcher")),
+    annotator: await token(annotatorId),
   };
   const { prompts } = addDataset(db, { promptCount: 1, perPrompt: 2 });
   const [a, b] = prompts[0]!.responseIds as [number, number];
-  const saved = saveAnnotation(
-    db,
-    annotatorId,
-    annotationInputSchema.parse({ promptId: prompts[0]!.id, ranking: [[a], [b]], openness: 0.5 }),
+  const saved = (
+    await saveAnnotation(
+      store,
+      annotatorId,
+      annotationInputSchema.parse({ promptId: prompts[0]!.id, ranking: [[a], [b]], openness: 0.5 }),
+    )
   ).annotation;
   annotation = { id: saved.id, version: saved.updatedAt.getTime() };
   // The researcher's own annotation of the same prompt, which they may not review.
-  saveAnnotation(
-    db,
+  await saveAnnotation(
+    store,
     researcherId,
     annotationInputSchema.parse({ promptId: prompts[0]!.id, ranking: [[b], [a]], openness: 1 }),
   );
@@ -82,7 +86,7 @@ describe("/api/annotations/[id]/reviews", () => {
     const history = (await read.json()) as { state: string; version: number; reviews: { decision: string }[] };
     expect(history).toMatchObject({ state: "sent_back", version: annotation.version, annotatorId });
     expect(history.reviews.map((r) => r.decision)).toEqual(["send_back"]);
-    expect(listMyAnnotations(db, annotatorId).annotations[0]!.review).toEqual({
+    expect((await listMyAnnotations(store, annotatorId)).annotations[0]!.review).toEqual({
       state: "sent_back",
       decision: { reviewer: "rita", comment: "B is off-topic: look again.", decidedAt: expect.any(Date) },
     });
@@ -94,7 +98,10 @@ describe("/api/annotations/[id]/reviews", () => {
       .run();
     const after = (await (await request("GET", annotation.id)).json()) as { state: string; version: number };
     expect(after).toMatchObject({ state: "pending", version: annotation.version + 1000 });
-    expect(listMyAnnotations(db, annotatorId).annotations[0]!.review).toEqual({ state: "pending", decision: null });
+    expect((await listMyAnnotations(store, annotatorId)).annotations[0]!.review).toEqual({
+      state: "pending",
+      decision: null,
+    });
     const stale = await request("POST", annotation.id, { body: { version: annotation.version, decision: "accept" } });
     expect(stale.status).toBe(409);
     const accepted = await request("POST", annotation.id, { body: { version: after.version, decision: "accept" } });

@@ -1,4 +1,4 @@
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import {
   annotationReviewHistory,
   DECISION_STATE,
@@ -14,8 +14,8 @@ export const dynamic = "force-dynamic";
 const params = idParams("annotation");
 
 /** GET /api/annotations/[id]/reviews: the annotation's review state, its current version and every decision about it. */
-export const GET = route({ access: "researcher", params }, ({ params }) => {
-  const history = annotationReviewHistory(getDb(), params.id);
+export const GET = route({ access: "researcher", params }, async ({ params }) => {
+  const history = await annotationReviewHistory(getStore(), params.id);
   if (!history) throw new AppError("not-found", `There is no annotation ${params.id}.`);
   return history;
 });
@@ -26,7 +26,10 @@ export const GET = route({ access: "researcher", params }, ({ params }) => {
  * sending back need a comment. Refused with nothing written: one's own annotation (403), an
  * unknown one (404), a version the annotator has changed since (409).
  */
-export const POST = route({ access: "researcher", params, body: reviewRequestSchema }, ({ user, params, body }) => {
-  const review = reviewAnnotation(getDb(), user.id, { annotationId: params.id, ...body });
-  return Response.json({ review, state: DECISION_STATE[review.decision] }, { status: 201 });
-});
+export const POST = route(
+  { access: "researcher", params, body: reviewRequestSchema },
+  async ({ user, params, body }) => {
+    const review = await reviewAnnotation(getStore(), user.id, { annotationId: params.id, ...body });
+    return Response.json({ review, state: DECISION_STATE[review.decision] }, { status: 201 });
+  },
+);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb, writeWhenUnlocked } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { goldImportSchema, importGold } from "@/lib/annotations/quality";
 import { route } from "@/lib/http/route";
 
@@ -12,8 +12,5 @@ export const dynamic = "force-dynamic";
  */
 export const POST = route(
   { access: "researcher", params: z.object({ slug: z.string() }), body: goldImportSchema },
-  async ({ params, body }) => {
-    const db = getDb();
-    return writeWhenUnlocked(db, () => importGold(db, params.slug, body.gold));
-  },
+  ({ params, body }) => importGold(getStore(), params.slug, body.gold),
 );

@@ -12,12 +12,12 @@ const globalForDb = globalThis as unknown as { octorankDb?: Db };
 let token: string;
 let savedPath: string | undefined;
 
-beforeEach(() => {
+beforeEach(async () => {
   globalForDb.octorankDb = fresh.db;
   // The import child opens the server's database by path.
   savedPath = process.env.DATABASE_PATH;
   process.env.DATABASE_PATH = path.join(fresh.dir, "test.db");
-  token = createApiToken(fresh.db, { userId: addUser(fresh.db, "rita", "researcher"), name: "t" }).token;
+  token = (await createApiToken(fresh.store, { userId: addUser(fresh.db, "rita", "researcher"), name: "t" })).token;
 });
 afterEach(() => {
   delete globalForDb.octorankDb;

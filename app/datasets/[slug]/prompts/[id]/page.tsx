@@ -41,10 +41,11 @@ export default async function Page({
   if (!dataset) notFound();
   const prompt = getPromptDetail(db, dataset.id, promptId, runId, { acceptedOnly });
   if (!prompt) notFound();
-  const history = promptReviewHistory(db, prompt.id);
-  const gold = goldOf(db, prompt.id);
-  const edits = revisionCounts(db, prompt.id);
-  const nextToReview = await nextPromptToReview(getStore(), dataset.id, prompt.id);
+  const store = getStore();
+  const history = await promptReviewHistory(store, prompt.id);
+  const gold = await goldOf(store, prompt.id);
+  const edits = await revisionCounts(store, prompt.id);
+  const nextToReview = await nextPromptToReview(store, dataset.id, prompt.id);
 
   const label = labelsByResponseId(prompt.responses);
   const rankOf = (groups: number[][], responseId: number) => {
