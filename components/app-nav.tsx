@@ -28,7 +28,9 @@ export function AppNav({ user }: { user: SessionUser | null }) {
           Octorank
         </Link>
         {user && (
-          <ul className="order-last -mx-2 flex w-full min-w-0 items-center gap-1 overflow-x-auto pt-1 sm:order-none sm:mx-0 sm:w-auto sm:flex-1 sm:pt-0">
+          // Wrapped on a phone, not scrolled: an admin's five links are wider than a phone, and a
+          // scrolled row hid the last ones past its edge.
+          <ul className="order-last -mx-2 flex w-full min-w-0 flex-wrap items-center gap-x-1 pt-1 sm:order-none sm:mx-0 sm:w-auto sm:flex-1 sm:flex-nowrap sm:pt-0">
             {LINKS.filter((l) => hasRole(user.role, l.role)).map((l) => (
               <li key={l.href}>
                 <Link

@@ -1,5 +1,15 @@
 import { relations, sql } from "drizzle-orm";
-import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  blob,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+  type AnySQLiteColumn,
+} from "drizzle-orm/sqlite-core";
 import {
   QUEUE_ORDER_NAMES,
   RANKING_MODES,
@@ -60,6 +70,13 @@ export const datasets = sqliteTable("datasets", {
   queueOrder: text("queue_order", { enum: QUEUE_ORDER_NAMES }).notNull().default("fill"),
   /** Gold and attention checks: rate, too-fast floor, thresholds (lib/annotations/quality.ts; {} is the defaults). */
   quality: text("quality", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+  /**
+   * Model suggestions (lib/annotations/suggestions.ts): boards start from this run's order of each
+   * prompt it scored; null (the default) starts them from the shuffled order.
+   */
+  suggestionRunId: integer("suggestion_run_id").references((): AnySQLiteColumn => trainingRuns.id, {
+    onDelete: "set null",
+  }),
   /** What prompts.queue_priority was computed from (order and data version); null when never. */
   queuePriorityVersion: text("queue_priority_version"),
   /**
@@ -155,6 +172,10 @@ export const prompts = sqliteTable(
     index("prompts_queue").on(t.datasetId, sql`${t.annotationCount} desc`, t.id),
     index("prompts_queue_least").on(t.datasetId, t.annotationCount, t.id),
     index("prompts_queue_priority").on(t.datasetId, t.queuePriority, t.annotationCount, t.id),
+    // A dataset's gold prompts (few) without a walk of all its prompts: queue progress counts them per request.
+    index("prompts_gold")
+      .on(t.datasetId)
+      .where(sql`${t.gold} is not null`),
   ],
 );
 
@@ -210,6 +231,15 @@ export const annotations = sqliteTable(
     notRankableReason: text("not_rankable_reason"),
     comment: text("comment"),
     durationMs: integer("duration_ms"),
+    /**
+     * The run whose order the board started from (a model suggestion), null when it started from the
+     * shuffled order. Kept when the run is deleted: the annotation was anchored all the same.
+     */
+    suggestionRunId: integer("suggestion_run_id"),
+    /** That suggested order, as shown (groups of response ids, best first). */
+    suggestedRanking: text("suggested_ranking", { mode: "json" }).$type<RankingGroups>(),
+    /** Normalised Kendall distance (ties count half) of the current ranking from the suggestion; null when not rankable. */
+    suggestionDistance: real("suggestion_distance"),
     createdAt: createdAt(),
     updatedAt: createdAt("updated_at"),
   },

@@ -34,6 +34,10 @@ export type StoredAnnotation = {
   not_rankable_reason: string | null;
   comment: string | null;
   duration_ms: number | null;
+  suggestion_run_id: number | null;
+  /** JSON of the suggested order's groups; null when the board did not start from a suggestion. */
+  suggested_ranking: string | null;
+  suggestion_distance: number | null;
   created_at: number;
   updated_at: number;
 };

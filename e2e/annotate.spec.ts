@@ -1,5 +1,5 @@
 import { type Page } from "@playwright/test";
-import { test, expect, createTestUser, login, openTestDb } from "./fixtures";
+import { test, expect, createTestUser, login, openTestDb, seedDataset } from "./fixtures";
 
 /** The ranking as the page shows it: groups of response ids, built from the cards' shared rank numbers. */
 async function rankingOnPage(page: Page): Promise<number[][]> {
@@ -112,6 +112,38 @@ test("an annotator ranks one prompt by drag and drop and another by keyboard alo
   const storedKeyed = storedAnnotation(second, annotator.id);
   expect(storedKeyed?.ranking).toEqual(keyed);
   expect(storedKeyed?.openness).toBe(1);
+});
+
+test("an expanded long response is dragged like any card, and stays expanded after the drop", async ({ page }) => {
+  const { slug } = seedDataset({
+    prompts: 1,
+    responses: 4,
+    label: "long",
+    responseText: (r) => `Answer ${r}. ${"A long answer, paragraph after paragraph.\n\n".repeat(r === 0 ? 80 : 1)}`,
+  });
+  const annotator = createTestUser("annotator", "long-dragger");
+  await login(page, annotator, `/annotate?dataset=${slug}`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`/annotate?dataset=${slug}`);
+  await expect(page.getByTestId("ranking-board")).toHaveAttribute("data-hydrated", "true");
+  const cards = page.getByTestId("response-card");
+  const longIndex = await cards.evaluateAll((els) =>
+    els.findIndex((el) => el.textContent!.includes("paragraph after")),
+  );
+  const longCard = cards.nth(longIndex);
+  const longId = Number(await longCard.getAttribute("data-response-id"));
+  await longCard.getByTestId("expand-response").click();
+  await expect(longCard.getByTestId("expand-response")).toHaveAttribute("aria-expanded", "true");
+  // Taller than the screen once expanded.
+  expect((await longCard.boundingBox())!.height).toBeGreaterThan(800);
+
+  const target = longIndex === 3 ? 0 : 3;
+  await dragCard(page, longIndex, target);
+  await expect.poll(async () => (await rankingOnPage(page)).flat().indexOf(longId)).toBe(target);
+  await expect(page.locator(`[data-response-id="${longId}"]`).getByTestId("expand-response")).toHaveAttribute(
+    "aria-expanded",
+    "true",
+  );
 });
 
 test("bad submissions are refused with 4xx and change nothing", async ({ page, request }) => {

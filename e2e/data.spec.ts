@@ -134,6 +134,16 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
     .trimEnd()
     .split("\n");
   expect(pairs.length).toBeGreaterThan(10);
+  // Filters that leave nothing say so on the page, and nothing downloads.
+  let downloads = 0;
+  page.on("download", () => downloads++);
+  await filters.getByLabel("Min annotators").fill("999");
+  await filters.getByRole("button", { name: "Download" }).click();
+  await expect(page.getByTestId("export-problem")).toContainText("Nothing to export");
+  expect(downloads).toBe(0);
+  const empty = await page.request.get("/api/datasets/demo/export?format=pairs&min_annotators=999");
+  expect(empty.status()).toBe(404);
+  expect(((await empty.json()) as { error: string }).error).toMatch(/^Nothing to export: no prompt of demo/);
 });
 
 test("an annotator cannot reach import, export or admin", async ({ page, request }) => {

@@ -51,6 +51,20 @@ test("admin selects and inputs show the saved value after saving, after a reload
   await expect(mode).toHaveValue("pairwise");
   await expect(order).toHaveValue("least-annotated");
   await expect(settings.getByLabel("Annotations per prompt")).toHaveValue("4");
+
+  // On a phone the admin's menu wraps: every link is on screen, and the menu does not scroll sideways.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto("/admin");
+  const links = page.getByRole("navigation", { name: "Main" }).getByRole("link");
+  for (const link of await links.all()) {
+    const box = (await link.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(360);
+  }
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link", { name: "Admin" })).toBeInViewport();
+  expect(await nav.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+  expect(await nav.locator("ul").evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
 });
 
 test("a new dataset from a file whose slug exists is refused, and the existing dataset is untouched", async ({

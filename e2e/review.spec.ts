@@ -157,10 +157,12 @@ test("searching a dataset's prompts: URL-driven filters, literal % and ', pages,
   await expect(page).toHaveURL(/q=100%25/);
   await expect(page).not.toHaveURL(/page=/);
   await expect(page.getByTestId("search-summary")).toHaveText("1–12 of 12 prompts matching");
-  // Too short for the trigram index: matched against ids only, and the page says so.
+  // Too short for the trigram index: matched against the ids containing it, and the page says so.
   await page.goto(`/datasets/${slug}?q=${encodeURIComponent("%")}`);
-  await expect(page.getByTestId("search-notice")).toContainText("matched against prompt ids only");
+  await expect(page.getByTestId("search-notice")).toContainText("only prompt ids containing it were matched");
   await expect(page.getByTestId("search-summary")).toHaveText("No prompt matches these filters.");
+  await page.goto(`/datasets/${slug}?q=17`);
+  await expect(page.getByTestId("search-summary")).toHaveText(/of 2 prompts matching/);
 
   await page.goto(`/datasets/${slug}?q=${encodeURIComponent("'quoted'")}`);
   await expect(page.getByTestId("search-summary")).toHaveText("1–12 of 12 prompts matching");
@@ -194,7 +196,15 @@ test("searching a dataset's prompts: URL-driven filters, literal % and ', pages,
 });
 
 test("pairwise mode: two responses side by side, keyboard answers build an ordinary ranking", async ({ browser }) => {
-  const { slug, prompts } = seedDataset({ prompts: 2, responses: 3, k: 1, mode: "pairwise" });
+  const { slug, prompts } = seedDataset({
+    prompts: 2,
+    responses: 3,
+    k: 1,
+    mode: "pairwise",
+    // Long answers: on a phone both fill more than a screen.
+    responseText: (r, i) =>
+      `Answer ${r} to prompt ${i}. ${"A long paragraph of the answer, line after line. ".repeat(40)}`,
+  });
   const annotator = createTestUser("annotator", "pairs");
   const page = await signedIn(browser, annotator);
   await page.goto(`/annotate?dataset=${slug}`);
@@ -203,6 +213,12 @@ test("pairwise mode: two responses side by side, keyboard answers build an ordin
   const promptId = Number(await board.getAttribute("data-prompt-id"));
   const prompt = prompts.find((p) => p.id === promptId)!;
   await page.screenshot({ path: shots("pairwise-desktop"), fullPage: true });
+  // `?` shows the pairwise keys (not the ranking board's), and again hides them.
+  await page.keyboard.press("?");
+  await expect(page.getByTestId("key-map")).toContainText("The left response is better");
+  await expect(page.getByTestId("key-map")).not.toContainText("Move the selected card");
+  await page.keyboard.press("?");
+  await expect(page.getByTestId("key-map")).toBeHidden();
 
   // Always prefer the response with the lowest id: the stored ranking must then be by id.
   const preferred: string[] = [];
@@ -243,8 +259,12 @@ test("pairwise mode: two responses side by side, keyboard answers build an ordin
   await phone.screenshot({ path: shots("pairwise-phone"), fullPage: true });
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
-  await phone.getByTestId("pairwise-tie").click();
-  await phone.getByTestId("pairwise-tie").click();
+  // The answers sit in the fixed bar: in view without scrolling past both responses, each comparison.
+  for (let i = 0; i < 2; i++) {
+    await expect(phone.getByTestId("pairwise-tie")).toBeInViewport();
+    expect(await phone.evaluate(() => window.scrollY)).toBe(0);
+    await phone.getByTestId("pairwise-tie").click();
+  }
   await expect(phone.getByTestId("pairwise-result")).toHaveText(/1\. Response . = Response . = Response ./);
   await phone.getByTestId("openness-1").click();
   await phone.getByTestId("submit-annotation").click();

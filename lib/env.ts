@@ -12,8 +12,8 @@ const envSchema = z.object({
   DATABASE_PATH: z.string().min(1).default("./data/octorank.db"),
   /**
    * postgres://user:password@host:port/database: the PostgreSQL database db/pg/index.ts opens. The
-   * server does not read it yet (its PostgreSQL store is still to come, issue 24): it keeps its data
-   * in the SQLite file at DATABASE_PATH either way.
+   * server has no PostgreSQL store yet (issue 24), so `npm start` refuses to start while it is set
+   * rather than quietly keep its data in the SQLite file at DATABASE_PATH.
    */
   DATABASE_URL: z
     .string()

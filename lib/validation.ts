@@ -1,4 +1,6 @@
 import { z } from "zod";
+// People's messages for zod's defaults, process-wide (every validating module imports this one or lib/http/body.ts).
+import "@/lib/zod-messages";
 
 /**
  * A number as JSON sends it or as a form field or URL parameter spells it: a finite number, or a

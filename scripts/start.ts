@@ -9,6 +9,14 @@ import { buildIfNeeded, prepareDatabase } from "./prepare";
 import { authSecret, bindHost, demoMode, env } from "../lib/env";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
+if (env().DATABASE_URL) {
+  // Several servers pointed at one PostgreSQL would each write their own SQLite file instead.
+  console.error(
+    "DATABASE_URL is set, but this version of the server keeps its data in SQLite only (DATABASE_PATH); " +
+      "unset DATABASE_URL to start it.",
+  );
+  process.exit(2);
+}
 const host = bindHost();
 prepareDatabase({ seedDemo: demoMode(host) });
 if (process.env.OCTORANK_SKIP_BUILD !== "1") buildIfNeeded();

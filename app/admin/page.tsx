@@ -1,4 +1,5 @@
 import { getDb, getStore } from "@/lib/db";
+import { formatDateTime } from "@/lib/utils";
 import { ROLES } from "@/lib/domain";
 import { ConfirmSubmitButton } from "@/components/admin/confirm-submit";
 import { ActionForm, SubmitButton } from "@/components/admin/action-form";
@@ -28,7 +29,7 @@ import { Textarea } from "@/components/ui/textarea";
 export const metadata = { title: "Admin" };
 export const dynamic = "force-dynamic";
 
-const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "—");
+const when = (d: Date | null) => (d ? formatDateTime(d) : "—");
 
 export default async function Page() {
   const me = await requirePageUser("admin", "/admin");

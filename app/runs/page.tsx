@@ -1,8 +1,10 @@
 import Link from "next/link";
+import { formatDateTime } from "@/lib/utils";
 import { getStore } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { listRuns, runStatusCounts } from "@/lib/runs/lifecycle";
 
+import { AutoRefresh } from "@/components/runs/auto-refresh";
 import { StatusBadge, VerdictText } from "@/components/runs/status-badge";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -59,6 +61,10 @@ export default async function RunsPage() {
           </>
         }
       />
+      {counts.running + counts.queued > 0 && (
+        // Without it a run that fails (or finishes) keeps its "running" badge here until a reload.
+        <AutoRefresh seconds={3} message="Runs are training or queued; this list updates by itself." />
+      )}
 
       {finished.length >= 2 && (
         <form action="/runs/compare" className={fieldRowVariants({ card: true })}>
@@ -158,7 +164,7 @@ export default async function RunsPage() {
                   )}
                 </TableCell>
                 <TableCell className="text-xs text-slate-600">
-                  {run.createdAt.toLocaleString("en-GB", { dateStyle: "short", timeStyle: "short" })}
+                  {formatDateTime(run.createdAt)}
                   {summary && <div>{duration(summary.durationMs / 1000)}</div>}
                 </TableCell>
               </TableRow>

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
 import { AXIS, GRID, opennessColor } from "./colors";
 import { ChartFrame, opennessDot, xAxisTitle, yAxisTitle } from "./chart";
+import { niceTicks } from "./ticks";
 
 type StripData = { rows: number; sampled: boolean; points: { reward: number; row: number; openness: number }[] };
 
@@ -32,6 +33,11 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
     }
     previous = level;
   }
+  // Rewards in [0, 1] keep that scale; an external run's raw scores get round ticks over their range.
+  const rewards = data?.points.map((p) => p.reward) ?? [];
+  const low = Math.min(0, ...rewards);
+  const high = Math.max(1, ...rewards);
+  const axis = niceTicks(low, high);
   return (
     <div>
       <div
@@ -58,7 +64,16 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
           <ChartFrame height={height} points={data.points.length} initialWidth={500}>
             <ScatterChart margin={{ top: 4, right: 12, bottom: 16, left: 8 }}>
               <CartesianGrid {...GRID} horizontal={false} />
-              <XAxis type="number" dataKey="reward" domain={[0, 1]} {...AXIS} label={xAxisTitle("reward")} />
+              <XAxis
+                type="number"
+                dataKey="reward"
+                domain={axis.domain}
+                ticks={axis.ticks}
+                interval={0}
+                tickFormatter={(v: number) => v.toFixed(axis.decimals)}
+                {...AXIS}
+                label={xAxisTitle("reward")}
+              />
               <YAxis
                 type="number"
                 dataKey="row"

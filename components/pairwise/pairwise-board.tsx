@@ -3,11 +3,13 @@
 import { useEffect, useMemo, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Button } from "@/components/ui/button";
+import { Kbd } from "@/components/ui/kbd";
 import { Card, cardVariants } from "@/components/ui/card";
 import { Markdown } from "@/components/markdown";
 import { CommentField, NotRankableField } from "@/components/ranking/judgement-panel";
 import { RestoredDraftNotice, StaleSubmitDialog } from "@/components/ranking/board-dialogs";
 import { LEAVE_MESSAGE, useBoardDraft, useLeaveGuard } from "@/components/ranking/board-draft";
+import { KeyMapDialog } from "@/components/ranking/key-map";
 import { OpennessPicker } from "@/components/ranking/openness-picker";
 import { PromptPanel } from "@/components/ranking/prompt-panel";
 import type { RankingBoardProps } from "@/components/ranking/ranking-board";
@@ -121,6 +123,7 @@ export function PairwiseBoard({
   const [reason, setReason] = useState(pristine.reason);
   const [comment, setComment] = useState(pristine.comment);
   const [announcement, setAnnouncement] = useState("");
+  const [keysOpen, setKeysOpen] = useState(false);
   const restoreAll = (d: PairwiseDraft) => {
     setVerdicts(d.verdicts);
     setOpenness(d.openness);
@@ -191,7 +194,13 @@ export function PairwiseBoard({
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.altKey) return;
-      if (isTypingTarget(event.target) || notRankable) return;
+      if (isTypingTarget(event.target)) return;
+      if (event.key === "?") {
+        event.preventDefault();
+        setKeysOpen((open) => !open);
+        return;
+      }
+      if (keysOpen || notRankable) return;
       if (event.shiftKey && /^Digit[1-5]$/.test(event.code)) {
         // ⇧1–5 tag openness, as on the ranking board (once the comparisons are done, when it is asked).
         if (!done) return;
@@ -212,9 +221,15 @@ export function PairwiseBoard({
   });
 
   const left_ = comparisonsLeft(state);
+  const comparing = !notRankable && !done && left !== null && right !== null;
 
   return (
-    <div className="space-y-4 pb-24" data-testid="pairwise-board" data-prompt-id={prompt.id} data-hydrated={hydrated}>
+    <div
+      className={cn("space-y-4", comparing ? "pb-44 sm:pb-40" : "pb-24")}
+      data-testid="pairwise-board"
+      data-prompt-id={prompt.id}
+      data-hydrated={hydrated}
+    >
       {draft.restored && (
         <RestoredDraftNotice
           onDiscard={() => {
@@ -225,7 +240,7 @@ export function PairwiseBoard({
       )}
       <PromptPanel text={prompt.text} messages={prompt.messages} guidelines={guidelines} />
 
-      {!notRankable && !done && left && right && (
+      {comparing && left && right && (
         <section aria-labelledby="pw-question" data-testid="pairwise-question">
           <div className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
             <h2 id="pw-question" className="text-sm font-semibold text-slate-900">
@@ -254,22 +269,8 @@ export function PairwiseBoard({
               </article>
             ))}
           </div>
-          <div className="mt-3 grid grid-cols-3 gap-2" role="group" aria-label="Your answer">
-            <Button onClick={() => answer("left")} data-testid="pairwise-left-better">
-              <span aria-hidden>←</span> {left.label} better
-            </Button>
-            <Button variant="secondary" onClick={() => answer("tie")} data-testid="pairwise-tie">
-              Tie{" "}
-              <span aria-hidden className="text-xs text-slate-500">
-                ↓
-              </span>
-            </Button>
-            <Button onClick={() => answer("right")} data-testid="pairwise-right-better">
-              {right.label} better <span aria-hidden>→</span>
-            </Button>
-          </div>
-          <p className="mt-2 text-xs text-slate-600">
-            Keys: ← left better, ↓ or t tie, → right better, Backspace undo.
+          <p className="mt-2 hidden text-xs text-slate-600 sm:block">
+            Keys: ← left better, ↓ or t tie, → right better, Backspace undo, ? all keys.
           </p>
         </section>
       )}
@@ -322,7 +323,32 @@ export function PairwiseBoard({
         onSeeTheirs={saving.seeTheirs}
       />
 
+      <KeyMapDialog open={keysOpen} onClose={() => setKeysOpen(false)} count={responses.length} pairwise />
+
       <div className="fixed inset-x-0 bottom-0 z-30 border-t border-slate-200 bg-white/95 backdrop-blur">
+        {comparing && left && right && (
+          // In the fixed bar, not under the responses: on a phone both responses fill more than a
+          // screen, and the answer must be reachable without scrolling past them for every comparison.
+          <div
+            className="mx-auto grid max-w-7xl grid-cols-3 gap-2 px-4 pt-3"
+            role="group"
+            aria-label="Your answer"
+            data-testid="pairwise-choices"
+          >
+            <Button onClick={() => answer("left")} data-testid="pairwise-left-better">
+              <span aria-hidden>←</span> {left.label} better
+            </Button>
+            <Button variant="secondary" onClick={() => answer("tie")} data-testid="pairwise-tie">
+              Tie{" "}
+              <span aria-hidden className="text-xs text-slate-500">
+                ↓
+              </span>
+            </Button>
+            <Button onClick={() => answer("right")} data-testid="pairwise-right-better">
+              {right.label} better <span aria-hidden>→</span>
+            </Button>
+          </div>
+        )}
         <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-2 px-4 py-3">
           <p className="min-w-0 flex-1 text-sm" aria-live="polite" data-testid="submit-status">
             {error ? (
@@ -339,6 +365,15 @@ export function PairwiseBoard({
               "Answer the comparisons; your ranking builds itself."
             )}
           </p>
+          <Button
+            variant="ghost"
+            className="hidden sm:inline-flex"
+            onClick={() => setKeysOpen(true)}
+            data-testid="open-key-map"
+            aria-haspopup="dialog"
+          >
+            All keys <Kbd>?</Kbd>
+          </Button>
           <Button
             variant="ghost"
             onClick={undo}

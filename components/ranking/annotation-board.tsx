@@ -6,14 +6,19 @@ import { RankingBoard, type RankingBoardProps } from "@/components/ranking/ranki
 /**
  * The board of the dataset's ranking mode (all responses at once, or two at a time). With
  * `annotation` it edits that earlier annotation, else it makes a new one from the queue. Its
- * unsubmitted work is kept as a draft of `userId` in the browser.
+ * unsubmitted work is kept as a draft of `userId` in the browser. A new annotation's ranking board may
+ * start from a model's `suggestion`.
  */
 export function AnnotationBoard({
   pairwise,
   annotation,
   userId,
+  suggestion,
   ...props
-}: Pick<RankingBoardProps, "prompt" | "responses" | "guidelines" | "afterSaveHref" | "cancelHref" | "onDone"> & {
+}: Pick<
+  RankingBoardProps,
+  "prompt" | "responses" | "guidelines" | "afterSaveHref" | "cancelHref" | "onDone" | "suggestion"
+> & {
   pairwise: boolean;
   userId: number;
   annotation?: Pick<
@@ -36,5 +41,10 @@ export function AnnotationBoard({
         },
       }
     : { mode: "queue" as const, baseVersion: null, draftKey: draftKey(userId, { promptId: props.prompt.id }) };
-  return pairwise ? <PairwiseBoard {...props} {...edit} /> : <RankingBoard {...props} {...edit} />;
+  // Suggestions start a ranking board only: a pairwise board asks its comparisons with no order shown.
+  return pairwise ? (
+    <PairwiseBoard {...props} {...edit} />
+  ) : (
+    <RankingBoard {...props} {...edit} suggestion={suggestion} />
+  );
 }

@@ -1,20 +1,27 @@
 "use client";
 
 import { useState } from "react";
+import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { Label } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
 
-/** Asked when the order is still the shuffled one shown: submitting it by accident would be noise. */
+/**
+ * Asked when the order is still the one the board opened with (shuffled, or a model's suggestion):
+ * submitting it by accident would be noise, or the model's judgement passed off as a person's.
+ */
 export function UntouchedOrderDialog({
   open,
   onClose,
   onConfirm,
+  suggested = false,
 }: {
   open: boolean;
   onClose: () => void;
   onConfirm: () => void;
+  /** The board opened on a model's suggested order, not a random one. */
+  suggested?: boolean;
 }) {
   return (
     <Dialog
@@ -23,7 +30,11 @@ export function UntouchedOrderDialog({
       role="alertdialog"
       testId="untouched-dialog"
       title="Submit the order as shown?"
-      description="You have not moved or tied any response. The cards are in a random order, so submitting now says that random order is your ranking."
+      description={
+        suggested
+          ? "You have not moved or tied any response. The cards are in the model's suggested order, so submitting now says the model's order is exactly your ranking."
+          : "You have not moved or tied any response. The cards are in a random order, so submitting now says that random order is your ranking."
+      }
     >
       <div className="flex flex-wrap justify-end gap-2">
         <Button variant="secondary" onClick={onClose} autoFocus data-testid="untouched-keep-ranking">
@@ -145,5 +156,23 @@ export function RestoredDraftNotice({ onDiscard }: { onDiscard: () => void }) {
         Start over
       </Button>
     </div>
+  );
+}
+
+/**
+ * Above a board that starts from a model's order: the annotator must know the first order is the
+ * model's, not a random one, to judge it rather than take it.
+ */
+export function SuggestionNotice({ runName }: { runName: string }) {
+  return (
+    <Alert tone="neutral" role="note" className="mb-4 py-3 ring-indigo-200" data-testid="suggestion-notice">
+      <p className="font-semibold text-indigo-900">
+        <span className="mr-2 rounded bg-indigo-100 px-1.5 py-0.5 text-xs font-semibold uppercase tracking-wide">
+          Model suggestion
+        </span>
+        The cards start in the order a model ranked them (<span data-testid="suggestion-run">{runName}</span>).
+      </p>
+      <p className="mt-1">It is a suggestion, not an answer: read the responses and move them to your own judgement.</p>
+    </Alert>
   );
 }

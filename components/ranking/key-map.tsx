@@ -21,12 +21,38 @@ export function keyMap(count: number): { keys: string[]; action: string }[] {
   ];
 }
 
-/** The keyboard map as a dialog: `?` or the footer's button opens it in view, whatever the scroll. */
-export function KeyMapDialog({ open, onClose, count }: { open: boolean; onClose: () => void; count: number }) {
+/** The keys of a pairwise board (two responses at a time). */
+export function pairwiseKeyMap(): { keys: string[]; action: string }[] {
+  return [
+    { keys: ["←", "a"], action: "The left response is better" },
+    { keys: ["→", "b"], action: "The right response is better" },
+    { keys: ["↓", "t", "="], action: "They are equally good (a tie)" },
+    { keys: ["Backspace", "u"], action: "Undo the last answer" },
+    { keys: ["⇧1", "–", "⇧5"], action: "Openness, once the comparisons are done" },
+    { keys: ["Enter"], action: "Submit (when ready)" },
+    { keys: ["?"], action: "Show / hide this key map" },
+  ];
+}
+
+/**
+ * The keyboard map as a dialog: `?` or the footer's button opens it in view, whatever the scroll.
+ * The ranking board's map for `count` responses, or the pairwise board's.
+ */
+export function KeyMapDialog({
+  open,
+  onClose,
+  count,
+  pairwise = false,
+}: {
+  open: boolean;
+  onClose: () => void;
+  count: number;
+  pairwise?: boolean;
+}) {
   return (
     <Dialog open={open} onClose={onClose} title="Keyboard" testId="key-map">
       <dl className="grid grid-cols-[auto_1fr] items-center gap-x-3 gap-y-2 text-sm text-slate-700">
-        {keyMap(count).map(({ keys, action }) => (
+        {(pairwise ? pairwiseKeyMap() : keyMap(count)).map(({ keys, action }) => (
           <div key={action} className="contents">
             <dt className="flex items-center gap-1 whitespace-nowrap">
               {keys.map((k, i) => (k === "–" ? <span key={i}>–</span> : <Kbd key={i}>{k}</Kbd>))}

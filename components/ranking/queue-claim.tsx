@@ -7,9 +7,14 @@ import type { BoardOutcome } from "@/components/ranking/use-annotation-submit";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import type { DisplayedResponse } from "@/lib/annotations/queue";
+import type { Suggestion } from "@/lib/annotations/suggestions";
 import type { ChatMessage } from "@/lib/datasets/conversation";
 
-type Claimed = { prompt: { id: number; text: string; messages: ChatMessage[] | null }; responses: DisplayedResponse[] };
+type Claimed = {
+  prompt: { id: number; text: string; messages: ChatMessage[] | null };
+  responses: DisplayedResponse[];
+  suggestion: Suggestion | null;
+};
 type ClaimState =
   | { status: "claiming" }
   | { status: "done" }
@@ -34,7 +39,7 @@ async function claim(datasetSlug: string, aheadOf?: number): Promise<Claimed | "
   if (!response.ok || !body) throw new Error(body?.error ?? `The queue answered HTTP ${response.status}.`);
   if (body.status === "paused") return { paused: body.reason ?? "The quality checks paused your work here." };
   return body.status === "prompt" && body.prompt && body.responses
-    ? { prompt: body.prompt, responses: body.responses }
+    ? { prompt: body.prompt, responses: body.responses, suggestion: body.suggestion ?? null }
     : "done";
 }
 
@@ -127,6 +132,7 @@ export function QueueClaim({
           pairwise={pairwise}
           prompt={state.prompt}
           responses={state.responses}
+          suggestion={state.suggestion}
           guidelines={guidelines}
           afterSaveHref={queueHref}
           onDone={handOver}

@@ -7,6 +7,7 @@ import {
   RestoredDraftNotice,
   SkipDialog,
   StaleSubmitDialog,
+  SuggestionNotice,
   UntouchedOrderDialog,
 } from "@/components/ranking/board-dialogs";
 import { LEAVE_MESSAGE, useBoardDraft, useLeaveGuard } from "@/components/ranking/board-draft";
@@ -15,6 +16,7 @@ import { KeyMapDialog } from "@/components/ranking/key-map";
 import { Kbd } from "@/components/ui/kbd";
 import { PromptPanel } from "@/components/ranking/prompt-panel";
 import type { ChatMessage } from "@/lib/datasets/conversation";
+import type { Suggestion } from "@/lib/annotations/suggestions";
 import { RankingList } from "@/components/ranking/ranking-list";
 import type { Groups } from "@/components/ranking/ranking-state";
 import { useAnnotationSubmit, type BoardOutcome } from "@/components/ranking/use-annotation-submit";
@@ -50,6 +52,8 @@ export type RankingBoardProps = {
   baseVersion: number | null;
   /** The queue's hand-over to its next (prefetched) prompt, instead of navigating to afterSaveHref. */
   onDone?: (outcome: BoardOutcome) => void;
+  /** A new annotation's board starts from this model's order, marked as a suggestion. */
+  suggestion?: Suggestion | null;
 };
 
 type RankingDraft = { groups: Groups; judgement: Judgement };
@@ -92,10 +96,12 @@ export function RankingBoard({
   draftKey,
   baseVersion,
   onDone,
+  suggestion,
 }: RankingBoardProps) {
   const router = useRouter();
   const hydrated = useHydrated();
-  const ranking = useRanking(responses, initial?.ranking);
+  const suggested = mode === "queue" && suggestion ? suggestion : null;
+  const ranking = useRanking(responses, initial?.ranking ?? suggested?.ranking);
   const [pristine] = useState<RankingDraft>(() => ({
     groups: ranking.groups,
     judgement: {
@@ -128,6 +134,7 @@ export function RankingBoard({
     startedAt: draft.startedAt,
     clearDraft: draft.discard,
     onDone,
+    suggestionRunId: suggested?.runId,
   });
   useLeaveGuard(draft.dirty && saving.pending === null, LEAVE_MESSAGE);
   const [dialog, setDialog] = useState<OpenDialog>(null);
@@ -202,6 +209,7 @@ export function RankingBoard({
   return (
     <div className="pb-28" data-testid="ranking-board" data-prompt-id={prompt.id} data-hydrated={hydrated}>
       {draft.restored && <RestoredDraftNotice onDiscard={startOver} />}
+      {suggested && <SuggestionNotice runName={suggested.runName} />}
       <div className="flex flex-col gap-5 lg:grid lg:grid-cols-[minmax(0,5fr)_minmax(0,7fr)] lg:items-start lg:gap-6">
         <div className="contents lg:sticky lg:top-20 lg:flex lg:max-h-[calc(100vh-11rem)] lg:flex-col lg:gap-4 lg:overflow-y-auto lg:pr-1">
           <PromptPanel text={prompt.text} messages={prompt.messages} guidelines={guidelines} />
@@ -255,6 +263,7 @@ export function RankingBoard({
       <KeyMapDialog open={dialog === "keys"} onClose={() => setDialog(null)} count={count} />
       <UntouchedOrderDialog
         open={dialog === "untouched"}
+        suggested={suggested !== null}
         onClose={() => setDialog(null)}
         onConfirm={() => {
           setDialog(null);

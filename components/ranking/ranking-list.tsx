@@ -3,6 +3,7 @@
 import {
   DndContext,
   KeyboardSensor,
+  MeasuringStrategy,
   PointerSensor,
   TouchSensor,
   closestCenter,
@@ -60,6 +61,8 @@ export function RankingList({
       sensors={sensors}
       collisionDetection={closestCenter}
       modifiers={[onlyVertical]}
+      // Measured while dragging too: a dragged long card collapses, and the places must follow it.
+      measuring={{ droppable: { strategy: MeasuringStrategy.Always } }}
       accessibility={{ announcements }}
       onDragStart={() => onDraggingChange(true)}
       onDragCancel={() => onDraggingChange(false)}

@@ -74,7 +74,9 @@ export function ResponseCard(props: ResponseCardProps) {
     disabled,
   });
   const long = isLongResponse(text);
-  const collapsed = long && !expanded;
+  // A long card shows collapsed while it is dragged: expanded, it is taller than the screen, and
+  // its centre (which places it) would sit a screen away from the hand moving it.
+  const collapsed = long && (!expanded || isDragging);
   const tied = tiedAbove || tiedBelow;
   const bodyId = `response-${id}-text`;
 

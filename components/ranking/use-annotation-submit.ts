@@ -33,6 +33,7 @@ export function useAnnotationSubmit({
   startedAt,
   clearDraft,
   onDone,
+  suggestionRunId,
 }: {
   mode: "queue" | "edit";
   promptId: number;
@@ -45,6 +46,8 @@ export function useAnnotationSubmit({
   clearDraft: () => void;
   /** Called instead of navigating to afterSaveHref (the queue swaps in its prefetched prompt). */
   onDone?: (outcome: BoardOutcome) => void;
+  /** The run whose suggested order a new annotation's board started from (recorded with it). */
+  suggestionRunId?: number;
 }) {
   const router = useRouter();
   const [pending, setPending] = useState<"submit" | "skip" | null>(null);
@@ -95,7 +98,7 @@ export function useAnnotationSubmit({
       const ok =
         mode === "edit"
           ? await send(`/api/annotations/${annotationId}`, "PUT", sent, "Saving failed")
-          : await send("/api/annotations", "POST", { promptId, ...sent }, "Saving failed");
+          : await send("/api/annotations", "POST", { promptId, ...sent, suggestionRunId }, "Saving failed");
       if (ok) finish("saved");
       return ok;
     },

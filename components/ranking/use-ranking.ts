@@ -21,10 +21,10 @@ export type BoardResponse = { id: number; label: string; text: string };
  */
 export function useRanking(responses: BoardResponse[], initialRanking?: Groups) {
   const byId = useMemo(() => new Map(responses.map((r) => [r.id, r])), [responses]);
-  const [shownOrder] = useState(() => responses.map((r) => r.id));
-  const [groups, setGroups] = useState<Groups>(() =>
+  const [opening] = useState<Groups>(() =>
     initialRanking?.length ? initialRanking : singletons(responses.map((r) => r.id)),
   );
+  const [groups, setGroups] = useState<Groups>(opening);
   const [selected, setSelected] = useState<number | null>(null);
   const [expanded, setExpanded] = useState<ReadonlySet<number>>(() => new Set());
   const [announcement, setAnnouncement] = useState("");
@@ -55,8 +55,8 @@ export function useRanking(responses: BoardResponse[], initialRanking?: Groups) 
     expanded,
     announcement,
     name,
-    /** Nothing moved or tied since the board opened: the order is still the shuffled one shown. */
-    untouched: groups.every((g) => g.length === 1) && order.every((id, i) => id === shownOrder[i]),
+    /** Nothing moved or tied since the board opened: the order is still the one it opened with. */
+    untouched: JSON.stringify(groups) === JSON.stringify(opening),
     announce: setAnnouncement,
     /** Puts back a whole ranking (a restored draft, or starting over). */
     replace: (next: Groups) => setGroups(next),

@@ -19,6 +19,7 @@ import {
   integer,
   json,
   pgTable,
+  type AnyPgColumn,
   primaryKey,
   text,
   timestamp,
@@ -84,6 +85,9 @@ export const datasets = pgTable("datasets", {
   rankingMode: text("ranking_mode", { enum: RANKING_MODES }).notNull().default("ranking"),
   queueOrder: text("queue_order", { enum: QUEUE_ORDER_NAMES }).notNull().default("fill"),
   quality: json("quality").$type<Record<string, unknown>>().notNull().default({}),
+  suggestionRunId: integer("suggestion_run_id").references((): AnyPgColumn => trainingRuns.id, {
+    onDelete: "set null",
+  }),
   queuePriorityVersion: text("queue_priority_version"),
   importStaging: boolean("import_staging").notNull().default(false),
   createdAt: createdAt(),
@@ -145,6 +149,9 @@ export const prompts = pgTable(
     index("prompts_queue").on(t.datasetId, t.annotationCount.desc().nullsFirst(), t.id),
     index("prompts_queue_least").on(t.datasetId, t.annotationCount, t.id),
     index("prompts_queue_priority").on(t.datasetId, t.queuePriority.asc().nullsFirst(), t.annotationCount, t.id),
+    index("prompts_gold")
+      .on(t.datasetId)
+      .where(sql`${t.gold} is not null`),
     // Prompt search (SQLite's prompts_fts): substring ILIKE over text and external id, through trigrams.
     index("prompts_text_trgm").using("gin", t.text.op("gin_trgm_ops")),
     index("prompts_external_id_trgm").using("gin", t.externalId.op("gin_trgm_ops")),
@@ -197,6 +204,9 @@ export const annotations = pgTable(
     notRankableReason: text("not_rankable_reason"),
     comment: text("comment"),
     durationMs: integer("duration_ms"),
+    suggestionRunId: integer("suggestion_run_id"),
+    suggestedRanking: json("suggested_ranking").$type<RankingGroups>(),
+    suggestionDistance: double("suggestion_distance"),
     createdAt: createdAt(),
     updatedAt: createdAt("updated_at"),
   },

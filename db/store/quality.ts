@@ -67,6 +67,8 @@ export function sqliteQualityStore(db: Db) {
       sqlite.prepare<[number], number>("select id from responses where prompt_id = ?").pluck().all(promptId),
     setGold(promptId: number, gold: string | null) {
       sqlite.prepare("update prompts set gold = ? where id = ?").run(gold, promptId);
+      // Gold prompts stay out of the agreement statistics: recompute the prompt's.
+      sqlite.prepare("update prompt_stats set stale = 1 where prompt_id = ? and stale = 0").run(promptId);
     },
     datasetId: (slug: string) =>
       sqlite

@@ -18,8 +18,11 @@ export type QueueDatasetRow = {
 
 /** What the queue's progress counts are made of (lib/annotations/queue.ts queueProgress). */
 export type QueueCounts = {
+  /** Regular prompts (gold ones are not the dataset's to fill), and those complete. */
   totalPrompts: number;
   completePrompts: number;
+  /** Gold prompts the annotator has neither answered nor skipped. */
+  goldOpenToMe: number;
   doneByMe: number;
   doneByMeIncomplete: number;
   skippedByMe: number;
@@ -199,23 +202,33 @@ export function sqliteQueueStore(db: Db) {
       const fill = db.get<{ total: number | null; complete: number | null }>(sql`
     select sum(prompts) as total, sum(case when annotation_count >= ${k} then prompts else 0 end) as complete
     from dataset_fill where dataset_id = ${dataset.id}`);
+      // Gold prompts come off the fill counts (prompts_gold, a partial index, holds only them).
+      const gold = db.get<{ total: number; complete: number | null; open: number | null }>(sql`
+    select count(*) as total, sum(p.annotation_count >= ${k}) as complete,
+      sum(not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
+        and not exists (
+          select 1 from assignments s
+          where s.prompt_id = p.id and s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${at})) as open
+    from prompts p where p.dataset_id = ${dataset.id} and p.gold is not null`);
       return {
-        totalPrompts: fill?.total ?? 0,
-        completePrompts: fill?.complete ?? 0,
+        totalPrompts: (fill?.total ?? 0) - (gold?.total ?? 0),
+        completePrompts: (fill?.complete ?? 0) - (gold?.complete ?? 0),
+        goldOpenToMe: gold?.open ?? 0,
         doneByMe: rankedBy(dataset.id, annotatorId),
         doneByMeIncomplete: num(sql`
     select count(*) as n from annotations a cross join prompts p on p.id = a.prompt_id
-    where a.annotator_id = ${annotatorId} and p.dataset_id = ${dataset.id} and p.annotation_count < ${k}`),
+    where a.annotator_id = ${annotatorId} and p.dataset_id = ${dataset.id} and p.annotation_count < ${k}
+      and p.gold is null`),
         skippedByMe: num(sql`
     select count(*) as n from assignments s join prompts p on p.id = s.prompt_id
     where s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${at}
-      and p.dataset_id = ${dataset.id} and p.annotation_count < ${k}
+      and p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and p.gold is null
       and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})`),
         filledByLeases: num(sql`
     select count(*) as n from (
       select p.id from assignments s join prompts p on p.id = s.prompt_id
       where s.skipped = 0 and s.leased_until > ${at} and s.annotator_id != ${annotatorId}
-        and p.dataset_id = ${dataset.id} and p.annotation_count < ${k}
+        and p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and p.gold is null
         and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
         and not exists (
           select 1 from assignments m

@@ -56,8 +56,8 @@ export type AnnotatorStatsRow = {
 /** Where a row stands in a sort: the sorted value (none for id order) and the prompt id that breaks ties. */
 export type SortKey = { value: number | null; id: number };
 
-/** What the prompt list matches on a prompt's text: its words (trigram index), or its id. */
-export type TextMatch = { words: string } | { externalId: string };
+/** What the prompt list matches on a prompt's text: its words (trigram index), or a LIKE pattern on its id. */
+export type TextMatch = { words: string } | { externalIdLike: string };
 
 export type PromptPageRow = {
   id: number;
@@ -97,8 +97,8 @@ export interface StatsStore {
   staleCount(datasetId: number): Promise<number>;
   /** These prompts' annotations with their review state, by prompt then id. */
   annotationsForStats(promptIds: readonly number[]): Promise<AnnotationForStats[]>;
-  /** These prompts' imported openness. */
-  importedOpenness(promptIds: readonly number[]): Promise<{ id: number; openness: number | null }[]>;
+  /** These prompts' imported openness, and whether each is a gold (check) prompt (1) or not (0). */
+  importedOpenness(promptIds: readonly number[]): Promise<{ id: number; openness: number | null; gold: number }[]>;
   /** Forgets these prompts' per-annotation agreement. */
   clearAgreement(promptIds: readonly number[]): Promise<void>;
   addAgreement(row: AnnotationAgreementRow): Promise<void>;
@@ -306,8 +306,10 @@ function promptPage(
     where.push("ps.prompt_id in (select rowid from prompts_fts where prompts_fts match @fts)");
     params.fts = ftsPhrase(text.words);
   } else if (text) {
-    where.push("ps.prompt_id in (select id from prompts where dataset_id = @datasetId and external_id = @externalId)");
-    params.externalId = text.externalId;
+    where.push(
+      "ps.prompt_id in (select id from prompts where dataset_id = @datasetId and external_id like @externalId escape '\\')",
+    );
+    params.externalId = text.externalIdLike;
   }
   if (search.open_min !== undefined) {
     where.push("ps.openness >= @openMin");
@@ -384,8 +386,8 @@ export function sqliteStatsStore(db: Db) {
         .all(JSON.stringify(promptIds)),
     importedOpenness: (promptIds: readonly number[]) =>
       sqlite
-        .prepare<[string], { id: number; openness: number | null }>(
-          "select id, openness from prompts where id in (select value from json_each(?))",
+        .prepare<[string], { id: number; openness: number | null; gold: number }>(
+          "select id, openness, gold is not null as gold from prompts where id in (select value from json_each(?))",
         )
         .all(JSON.stringify(promptIds)),
     clearAgreement: (promptIds: readonly number[]) => {

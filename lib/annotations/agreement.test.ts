@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   bordaConsensus,
+  kendallDistance,
   kendallTauB,
   kendallW,
   krippendorffAlphaInterval,
@@ -8,9 +9,11 @@ import {
   median,
   midranks,
   orderedPairCount,
+  rankingDistance,
   rankingTauB,
   rankingsW,
 } from "./agreement";
+import { seededRandom, shuffled } from "@/lib/random";
 
 describe("Krippendorff's alpha (interval)", () => {
   it("matches Krippendorff's own worked example (4 observers, 12 units, missing values): 0.849", () => {
@@ -153,5 +156,49 @@ describe("rankings helpers", () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
     expect(median([])).toBeNull();
+  });
+});
+
+describe("Kendall distance with ties (how far a final order moved from a suggestion)", () => {
+  const strict = [[1], [2], [3], [4], [5], [6], [7], [8]];
+  it("is 0 for the same order, 1 for its reverse, and 0 for the same ties", () => {
+    expect(rankingDistance(strict, strict)).toBe(0);
+    expect(rankingDistance(strict, strict.slice().reverse())).toBe(1);
+    expect(rankingDistance([[1, 2], [3]], [[2, 1], [3]])).toBe(0);
+  });
+
+  it("counts a pair tied on one side only as half: all ties against a strict order is 1/2, in either direction", () => {
+    const allTied = [[1, 2, 3, 4, 5, 6, 7, 8]];
+    expect(rankingDistance(allTied, strict)).toBe(0.5);
+    expect(rankingDistance(strict, allTied)).toBe(0.5);
+    expect(rankingDistance(allTied, allTied)).toBe(0);
+    // tau-b is undefined there; the distance is not.
+    expect(rankingTauB(allTied, strict)).toBeNull();
+  });
+
+  it("is null with one response (nothing to move) and with no shared items", () => {
+    expect(rankingDistance([[1]], [[1]])).toBeNull();
+    expect(rankingDistance([[1], [2]], [[3], [4]])).toBeNull();
+  });
+
+  it("is (1 − tau-b) / 2 without ties, and one swap of neighbours moves 1 pair of 28", () => {
+    const swapped = [[2], [1], [3], [4], [5], [6], [7], [8]];
+    expect(rankingDistance(strict, swapped)).toBeCloseTo(1 / 28, 12);
+    expect(rankingDistance(strict, swapped)).toBeCloseTo((1 - rankingTauB(strict, swapped)!) / 2, 12);
+    // Hand count with a tie: x = 1,2,2 vs y = 1,2,3 → pairs (0,1) agree, (0,2) agree, (1,2) tied in x only: 0.5 / 3.
+    expect(kendallDistance([1, 2, 2], [1, 2, 3])).toBeCloseTo(1 / 6, 12);
+  });
+
+  it("is symmetric and a random order sits near 1/2 on average", () => {
+    let total = 0;
+    const random = seededRandom(7);
+    for (let k = 0; k < 400; k++) {
+      const order = shuffled(strict, random);
+      const d = rankingDistance(strict, order)!;
+      expect(rankingDistance(order, strict)).toBeCloseTo(d, 12);
+      total += d;
+    }
+    expect(total / 400).toBeGreaterThan(0.4);
+    expect(total / 400).toBeLessThan(0.6);
   });
 });

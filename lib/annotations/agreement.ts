@@ -46,16 +46,14 @@ export function kendallW(ranks: readonly (readonly number[])[]): number | null {
   return (12 * s) / denominator;
 }
 
-/**
- * Kendall's tau-b between two paired score vectors (ties allowed in either):
- * (n_c − n_d) / sqrt((n_0 − n_1)(n_0 − n_2)). Null when either vector is constant.
- */
-export function kendallTauB(x: readonly number[], y: readonly number[]): number | null {
-  if (x.length !== y.length) throw new Error("tau-b needs paired values.");
+/** How the pairs (i < j) of two paired score vectors compare: the counts tau-b and the Kendall distance share. */
+export function pairCounts(x: readonly number[], y: readonly number[]) {
+  if (x.length !== y.length) throw new Error("Kendall statistics need paired values.");
   let concordant = 0;
   let discordant = 0;
   let tiedX = 0;
   let tiedY = 0;
+  let tiedBoth = 0;
   const n = x.length;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
@@ -63,27 +61,56 @@ export function kendallTauB(x: readonly number[], y: readonly number[]): number 
       const dy = Math.sign(y[i]! - y[j]!);
       if (dx === 0) tiedX++;
       if (dy === 0) tiedY++;
+      if (dx === 0 && dy === 0) tiedBoth++;
       if (dx !== 0 && dy !== 0) {
         if (dx === dy) concordant++;
         else discordant++;
       }
     }
   }
-  const pairs = (n * (n - 1)) / 2;
+  return { pairs: (n * (n - 1)) / 2, concordant, discordant, tiedX, tiedY, tiedBoth };
+}
+
+/**
+ * Kendall's tau-b between two paired score vectors (ties allowed in either):
+ * (n_c − n_d) / sqrt((n_0 − n_1)(n_0 − n_2)). Null when either vector is constant.
+ */
+export function kendallTauB(x: readonly number[], y: readonly number[]): number | null {
+  const { pairs, concordant, discordant, tiedX, tiedY } = pairCounts(x, y);
   const denominator = Math.sqrt((pairs - tiedX) * (pairs - tiedY));
   if (!(denominator > 0)) return null;
   return (concordant - discordant) / denominator;
 }
 
-/** tau-b between two rankings (groups) of the same items. */
-export function rankingTauB<T>(a: Groups<T>, b: Groups<T>): number | null {
+/**
+ * The normalised Kendall distance with ties (Fagin et al. 2006, K^(p) with p = 1/2): the share of
+ * pairs ordered oppositely, a pair tied in one vector and ordered in the other counting half.
+ * 0 is the same order (ties included), 1 the reverse of a strict order; a tie of everything
+ * against any strict order is 1/2. Unlike tau-b it is defined when either side is all ties; null
+ * only when there is no pair (fewer than two items).
+ */
+export function kendallDistance(x: readonly number[], y: readonly number[]): number | null {
+  const { pairs, discordant, tiedX, tiedY, tiedBoth } = pairCounts(x, y);
+  if (pairs === 0) return null;
+  return (discordant + (tiedX + tiedY - 2 * tiedBoth) / 2) / pairs;
+}
+
+/** The midranks of the items two rankings share, paired: what the Kendall statistics of two rankings read. */
+function pairedMidranks<T>(a: Groups<T>, b: Groups<T>): [number[], number[]] {
   const ra = midranks(a);
   const rb = midranks(b);
   const items = [...ra.keys()].filter((item) => rb.has(item));
-  return kendallTauB(
-    items.map((i) => ra.get(i)!),
-    items.map((i) => rb.get(i)!),
-  );
+  return [items.map((i) => ra.get(i)!), items.map((i) => rb.get(i)!)];
+}
+
+/** tau-b between two rankings (groups) of the same items. */
+export function rankingTauB<T>(a: Groups<T>, b: Groups<T>): number | null {
+  return kendallTauB(...pairedMidranks(a, b));
+}
+
+/** The normalised Kendall distance (kendallDistance) between two rankings (groups) of the same items. */
+export function rankingDistance<T>(a: Groups<T>, b: Groups<T>): number | null {
+  return kendallDistance(...pairedMidranks(a, b));
 }
 
 /** W over several rankings (groups) of the same items. */

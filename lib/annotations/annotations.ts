@@ -14,6 +14,7 @@ import {
 import { labelsByResponseId } from "@/lib/annotations/labels";
 import { activePause, enforceQuality } from "@/lib/annotations/quality";
 import { annotationWriteRefusal } from "@/lib/annotations/write-rule";
+import { checkedSuggestion, recordSuggestionDistance } from "@/lib/annotations/suggestions";
 import type { ChatMessage } from "@/lib/datasets/conversation";
 import { annotationsReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
@@ -78,7 +79,15 @@ function checkOpenness(
 export const annotationEditSchema = z.object(annotationFields).superRefine(checkOpenness);
 /** Body of POST /api/annotations. */
 export const annotationInputSchema = z
-  .object({ promptId: z.number().int().positive("promptId must be a prompt's id."), ...annotationFields })
+  .object({
+    promptId: z.number().int().positive("promptId must be a prompt's id."),
+    ...annotationFields,
+    /**
+     * The run whose suggested order the board started from (lib/annotations/suggestions.ts); the
+     * server recomputes that order and the distance. Only a first submission records it.
+     */
+    suggestionRunId: z.number().int().positive("suggestionRunId must be a run's id.").nullable().optional(),
+  })
   .superRefine(checkOpenness);
 
 export type AnnotationEdit = z.infer<typeof annotationEditSchema>;
@@ -153,11 +162,12 @@ export async function saveAnnotation(
     }
     ranking = input.ranking;
   }
+  const suggestion = input.suggestionRunId ? await checkedSuggestion(store, prompt.id, input.suggestionRunId) : null;
   return store.transaction("serial", async (tx) => {
     if (input.baseVersion !== undefined) await refuseStaleWrite(tx, prompt.id, annotatorId, input.baseVersion);
     const refusal = await annotationWriteRefusal(tx, prompt.id, annotatorId, now.getTime());
     if (refusal) throw refusal;
-    const { annotation, outcome } = await tx.annotations.write(
+    const written = await tx.annotations.write(
       prompt.id,
       annotatorId,
       {
@@ -170,6 +180,9 @@ export async function saveAnnotation(
       },
       "revise",
     );
+    const { outcome } = written;
+    const suggested = await recordSuggestionDistance(tx, written.annotation, outcome === "created" ? suggestion : null);
+    const annotation = suggested ? { ...written.annotation, ...suggested } : written.annotation;
     await releaseLease(tx, prompt.id, annotatorId);
     // Inside this transaction: a pause lands with the save that earned it.
     await enforceQuality(tx, prompt.datasetId, annotatorId);

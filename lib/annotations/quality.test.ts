@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { saveAnnotation } from "@/lib/annotations/annotations";
-import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
+import { findQueueDataset, nextPrompt, queueProgress } from "@/lib/annotations/queue";
 import {
   activePause,
   annotatorQuality,
@@ -14,6 +14,7 @@ import {
 } from "@/lib/annotations/quality";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { AppError } from "@/lib/errors";
+import { refreshPromptStats } from "@/lib/datasets/prompt-stats";
 import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
@@ -181,5 +182,58 @@ describe("gold and attention checks", () => {
     await expect(importGold(temp.store, "demo", [{ prompt_id: "demo-p1", ranking: [["r0"], ["r1"]] }])).rejects.toThrow(
       /exactly once/,
     );
+  });
+});
+
+describe("gold prompts and the agreement statistics", () => {
+  it("keeps a gold prompt's answers out of W, tau-b and the annotator agreement, and counts them again once unmarked", async () => {
+    const { dataset, prompts } = addDataset(temp.db, { promptCount: 2, perPrompt: 4, k: 3 });
+    const [a, b] = [addUser(temp.db, "a"), addUser(temp.db, "b")];
+    for (const p of prompts)
+      for (const annotator of [a, b])
+        await saveAnnotation(temp.store, annotator, {
+          promptId: p.id,
+          ranking: p.responseIds.map((id) => [id]),
+          openness: 0.5,
+          notRankable: false,
+        });
+    const stats = async () => {
+      await refreshPromptStats(temp.store, dataset.id);
+      return temp.db.$client
+        .prepare(
+          `select ps.prompt_id as id, ps.kendall_w as w, ps.annotations as n,
+                  (select count(tau) from annotation_agreement g where g.prompt_id = ps.prompt_id) as taus
+             from prompt_stats ps where ps.dataset_id = ? order by ps.prompt_id`,
+        )
+        .all(dataset.id);
+    };
+    expect(await stats()).toEqual(prompts.map((p) => ({ id: p.id, w: 1, n: 2, taus: 2 })));
+    await setGold(temp.store, prompts[0]!.id, { best: prompts[0]!.responseIds[0]! });
+    expect(await stats()).toEqual([
+      { id: prompts[0]!.id, w: null, n: 2, taus: 0 },
+      { id: prompts[1]!.id, w: 1, n: 2, taus: 2 },
+    ]);
+    await setGold(temp.store, prompts[0]!.id, null);
+    expect(await stats()).toEqual(prompts.map((p) => ({ id: p.id, w: 1, n: 2, taus: 2 })));
+  });
+});
+
+describe("queue progress with gold prompts", () => {
+  it("counts a gold prompt like any other for the annotator (done +1, left −1), and only the data prompts for the dataset", async () => {
+    await setup({ gold: 2, regular: 3, quality: { goldRate: 0.5, minChecks: 50 } });
+    const alice = addUser(temp.db, "alice");
+    const dataset = (await findQueueDataset(temp.store))!;
+    const progress = () => queueProgress(temp.store, dataset, alice);
+    expect(await progress()).toMatchObject({ doneByMe: 0, leftForMe: 5, totalPrompts: 3, completePrompts: 0 });
+    for (let done = 1; done <= 5; done++) {
+      expect((await answerNext(alice, inOrder, SLOW)).status).toBe("prompt");
+      expect(await progress()).toMatchObject({ doneByMe: done, leftForMe: 5 - done, totalPrompts: 3 });
+    }
+    // Every gold prompt was handed out before "done", whatever the draws.
+    expect((await answerNext(alice, inOrder, SLOW)).status).toBe("done");
+    // Without gold in the hand-outs, gold prompts are not left for anyone.
+    temp.db.$client.prepare("update datasets set quality = '{\"goldRate\":0}'").run();
+    const bob = addUser(temp.db, "bob");
+    expect(await queueProgress(temp.store, dataset, bob)).toMatchObject({ doneByMe: 0, leftForMe: 3, totalPrompts: 3 });
   });
 });

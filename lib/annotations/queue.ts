@@ -7,6 +7,7 @@ import { hashString, seededRandom, shuffled } from "@/lib/random";
 import { responseLabel } from "@/lib/annotations/labels";
 import { activePause, datasetQualitySettings, drawsGold } from "@/lib/annotations/quality";
 import type { ChatMessage } from "@/lib/datasets/conversation";
+import { storedSuggestionFor, type Suggestion } from "@/lib/annotations/suggestions";
 
 /** How long a prompt handed out by the queue stays reserved for its annotator. */
 export const LEASE_MS = 15 * 60_000;
@@ -37,6 +38,8 @@ export type QueuedPrompt = {
   prompt: { id: number; externalId: string; text: string; messages: ChatMessage[] | null };
   /** In this annotator's display order (shuffled per prompt and annotator). */
   responses: DisplayedResponse[];
+  /** A run's order the board starts from, when the dataset turned suggestions on (lib/annotations/suggestions.ts). */
+  suggestion: Suggestion | null;
   leasedUntil: Date;
   progress: QueueProgress;
 };
@@ -105,14 +108,20 @@ export async function queueProgress(
   now: Date = new Date(),
 ): Promise<QueueProgress> {
   const counts = await store.queue.counts(dataset, annotatorId, now.getTime());
+  // Gold prompts are not the dataset's to fill (every annotator answers each once, whatever k):
+  // they count as left only for who has not answered them, while the dataset mixes them in.
+  const goldOpen =
+    counts.goldOpenToMe && (await datasetQualitySettings(store, dataset.id)).goldRate > 0 ? counts.goldOpenToMe : 0;
   return {
     doneByMe: counts.doneByMe,
+    // What the queue will still hand this annotator: open regular prompts, and the gold ones they have not answered.
     leftForMe:
       counts.totalPrompts -
       counts.completePrompts -
       counts.doneByMeIncomplete -
       counts.skippedByMe -
-      counts.filledByLeases,
+      counts.filledByLeases +
+      goldOpen,
     totalPrompts: counts.totalPrompts,
     completePrompts: counts.completePrompts,
     target: dataset.annotationsPerPrompt,
@@ -163,7 +172,13 @@ export async function nextPrompt(
       )
         ? null
         : await tx.quality.goldPromptFor(dataset.id, annotatorId, at, aheadOf);
-    const chosen = held ?? gold ?? (await tx.queue.firstOpenPrompt(dataset, annotatorId, at, order, aheadOf));
+    // With the regular prompts done, the gold ones left come last, whatever the draw: progress
+    // counts them as left, and an annotator is never told "all done" with checks unanswered.
+    const chosen =
+      held ??
+      gold ??
+      (await tx.queue.firstOpenPrompt(dataset, annotatorId, at, order, aheadOf)) ??
+      (quality.goldRate > 0 ? await tx.quality.goldPromptFor(dataset.id, annotatorId, at, aheadOf) : null);
     if (chosen === null) return null;
     await tx.queue.lease(chosen, annotatorId, leasedUntil);
     return chosen;
@@ -177,6 +192,7 @@ export async function nextPrompt(
     dataset,
     prompt,
     responses: responsesInDisplayOrder(promptId, annotatorId, await promptResponses(store, promptId)),
+    suggestion: await storedSuggestionFor(store, dataset.id, promptId),
     leasedUntil,
     progress,
   };

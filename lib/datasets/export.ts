@@ -90,7 +90,8 @@ const PAGE_SIZE = 200;
 
 type PromptRow = Pick<StoredPrompt, "id" | "external_id" | "text" | "messages" | "openness" | "metadata">;
 type ResponseRow = Pick<StoredResponse, "id" | "prompt_id" | "external_id" | "text" | "embedding">;
-type AnnotationRow = Omit<StoredAnnotation, "id" | "annotator_id"> & StoredAnnotator & { accepted: number };
+type AnnotationRow = Omit<StoredAnnotation, "id" | "annotator_id" | "suggested_ranking"> &
+  StoredAnnotator & { accepted: number };
 
 export class ExportError extends AppError {
   constructor(message: string) {
@@ -141,7 +142,7 @@ export function* exportPages(db: Db, datasetId: number, options: ExportOptions):
   );
   const pageAnnotations = sqlite.prepare<[number, number], AnnotationRow>(
     `select a.prompt_id, a.ranking, a.openness, a.not_rankable, a.not_rankable_reason, a.comment, a.duration_ms,
-            a.created_at, a.updated_at, u.email, u.name, u.external, ${acceptedSql("a")} as accepted
+            a.suggestion_run_id, a.suggestion_distance, a.created_at, a.updated_at, u.email, u.name, u.external, ${acceptedSql("a")} as accepted
      from annotations a join users u on u.id = a.annotator_id
      where a.prompt_id between ? and ? order by a.prompt_id, a.id`,
   );
@@ -217,6 +218,11 @@ export function* exportPages(db: Db, datasetId: number, options: ExportOptions):
                   not_rankable_reason: a.not_rankable_reason,
                   comment: a.comment,
                   duration_ms: a.duration_ms,
+                  // Whether the board started from a model's order (docs/quality.md); not read back by an import.
+                  suggestion:
+                    a.suggestion_run_id === null
+                      ? null
+                      : { run_id: a.suggestion_run_id, distance: a.suggestion_distance },
                   created_at: new Date(a.created_at).toISOString(),
                   updated_at: new Date(a.updated_at).toISOString(),
                 },
@@ -346,6 +352,36 @@ const STREAM_CHUNK_CHARS = 64 * 1024;
  * as fast as the client reads: memory stays constant for any size. A pull stops after a chunk or
  * after STREAM_SLICE_MS, and pages that give no line yield the event loop in between.
  */
+/**
+ * The export's pages from its first line on, or null when no prompt gives a line (the filters drop
+ * everything): an empty file downloaded without a word says nothing, so the route refuses it.
+ * Pages that give no line are skipped with a turn of the event loop every STREAM_SLICE_MS, as the
+ * stream does.
+ */
+export async function fromFirstLine(pages: Iterator<string[]>): Promise<Iterator<string[]> | null> {
+  let started = performance.now();
+  for (;;) {
+    const next = pages.next();
+    if (next.done) return null;
+    if (next.value.length) {
+      let first: string[] | null = next.value;
+      return {
+        next: () => {
+          if (!first) return pages.next();
+          const value = first;
+          first = null;
+          return { done: false, value };
+        },
+        return: (value?: unknown) => pages.return?.(value) ?? { done: true, value: undefined },
+      };
+    }
+    if (performance.now() - started >= STREAM_SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      started = performance.now();
+    }
+  }
+}
+
 export function exportStream(pages: Iterator<string[]>, gzip: boolean): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let lastYield = performance.now();

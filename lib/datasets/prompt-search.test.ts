@@ -290,9 +290,11 @@ describe("searchPrompts", () => {
     const count = async (q: string) => (await searchPrompts(store, dataset.id, parsePromptSearch({ q }))).total;
     expect(await count("")).toBe(120);
     expect(await count("   ")).toBe(120);
-    // One or two characters are too short for the trigram index: they match an id, and say so.
+    // One or two characters are too short for the trigram index: they match the ids containing them, and say so.
     expect(await count("%")).toBe(0);
-    expect(await count("p4")).toBe(1);
+    expect(await count("p4")).toBe(11); // p4, p40..p49
+    expect(await count("17")).toBe(2); // p17, p117
+    expect(await count("_")).toBe(0);
     expect((await searchPrompts(store, dataset.id, parsePromptSearch({ q: "p4" }))).notice).toMatch(
       /at least 3 characters/,
     );

@@ -139,9 +139,10 @@ export async function searchPrompts(
     if ([...search.q].length >= MIN_TEXT_QUERY) text = { words: search.q };
     else {
       // Too short for the trigram index, and a scan of every prompt's text costs a second at 200,000
-      // prompts: a short query names an id (one index lookup).
-      text = { externalId: search.q };
-      notice = `“${search.q}” is shorter than ${MIN_TEXT_QUERY} characters, so it was matched against prompt ids only; type at least ${MIN_TEXT_QUERY} characters to search the text.`;
+      // prompts: a short query matches the ids that contain it (a scan of the short ids alone, on
+      // the (dataset_id, external_id) index).
+      text = { externalIdLike: likePattern(search.q) };
+      notice = `“${search.q}” is shorter than ${MIN_TEXT_QUERY} characters, so only prompt ids containing it were matched; type at least ${MIN_TEXT_QUERY} characters to search the text.`;
     }
   }
   // ps.openness is the one openness rule (lib/openness/resolve.ts), computed at refresh.

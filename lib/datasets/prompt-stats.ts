@@ -37,13 +37,18 @@ async function refreshBatch(tx: Store, datasetId: number, size: number): Promise
   if (!ids.length) return 0;
   const byPrompt = new Map<number, AnnotationForStats[]>(ids.map((id) => [id, []]));
   for (const a of await tx.stats.annotationsForStats(ids)) byPrompt.get(a.prompt_id)!.push(a);
-  const imported = new Map((await tx.stats.importedOpenness(ids)).map((p) => [p.id, p.openness]));
+  const promptRows = await tx.stats.importedOpenness(ids);
+  const imported = new Map(promptRows.map((p) => [p.id, p.openness]));
+  const gold = new Set(promptRows.filter((p) => p.gold).map((p) => p.id));
   await tx.stats.clearAgreement(ids);
   for (const [promptId, annotations] of byPrompt) {
     const rankable = annotations.filter((a) => !a.not_rankable);
     const rankings = rankable.map((a) => JSON.parse(a.ranking) as number[][]);
+    // A gold prompt's answers measure the annotators against its known answer (quality.ts): counted
+    // in the agreement too, a check would weigh on W, tau-b and alpha the more annotators answer it.
+    const checked = gold.has(promptId);
     const taus = new Map<number, number | null>();
-    if (rankable.length >= 2) {
+    if (rankable.length >= 2 && !checked) {
       rankable.forEach((a, i) => {
         const others = rankings.filter((_, j) => j !== i);
         taus.set(a.id, rankingTauB(rankings[i]!, bordaConsensus(others).groups));
@@ -60,7 +65,7 @@ async function refreshBatch(tx: Store, datasetId: number, size: number): Promise
       });
     }
     const tags = annotations.map((a) => a.openness).filter((o): o is number => o !== null);
-    const pairable = tags.length >= 2;
+    const pairable = tags.length >= 2 && !checked;
     let within = 0;
     if (pairable) {
       for (const x of tags) for (const y of tags) within += (x - y) ** 2;
@@ -71,8 +76,8 @@ async function refreshBatch(tx: Store, datasetId: number, size: number): Promise
       promptId,
       annotations: annotations.length,
       rankings: rankable.length,
-      kendallW: rankingsW(rankings),
-      meanTauB: meanPairwiseTauB(rankings),
+      kendallW: checked ? null : rankingsW(rankings),
+      meanTauB: checked ? null : meanPairwiseTauB(rankings),
       // The annotators' part of the one openness rule; the imported value comes first in prompt-search.ts.
       meanOpenness: promptOpenness(
         null,

@@ -1,8 +1,13 @@
 import type { z } from "zod";
 import { bearerToken } from "@/lib/auth/bearer";
 import { AppError } from "@/lib/errors";
+// People's messages for zod's defaults (installed by importing it).
+import "@/lib/zod-messages";
 
-/** A zod error as lines a person can act on: "ranking.0: Expected number, received string". */
+/**
+ * A zod error as lines a person can act on, each field named as it was sent (an API client maps it
+ * back): "comment: Too long: at most 5,000 characters (this has 5,001)."
+ */
 export function describeZodError(error: z.ZodError): string {
   return error.issues
     .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))

@@ -25,6 +25,17 @@ beforeEach(() => {
   seedDemo(db);
 });
 
+/** A dataset of `promptCount` prompts, each ranked once with openness 0.5 (a run can train on it). */
+function rankedDataset(slug: string, promptCount = 4) {
+  const added = addDataset(db, { slug, promptCount, perPrompt: 3 });
+  const rater = addUser(db, `rater-${slug}`);
+  const insert = db.$client.prepare(
+    "insert into annotations (prompt_id, annotator_id, ranking, openness) values (?, ?, ?, 0.5)",
+  );
+  for (const p of added.prompts) insert.run(p.id, rater, JSON.stringify(p.responseIds.map((id) => [id])));
+  return added;
+}
+
 async function refusal(input: Record<string, unknown>) {
   try {
     await requestRun(store, input, { userId: null, origin: "api" });
@@ -128,7 +139,7 @@ describe("settings typed in as text (the form and the CLI)", () => {
 
 describe("requestRun with explicit held-out prompts", () => {
   it("refuses held-out prompt ids that are not the dataset's", async () => {
-    const other = addDataset(db, { slug: "other" });
+    const other = rankedDataset("other");
     const demoPrompt = db
       .select({ id: schema.prompts.id })
       .from(schema.prompts)
@@ -150,7 +161,7 @@ describe("requestRun with explicit held-out prompts", () => {
   });
 
   it("stores each held-out prompt once, however often a request repeats it", async () => {
-    const other = addDataset(db, { slug: "repeated" });
+    const other = rankedDataset("repeated");
     const id = other.prompts[0]!.id;
     const run = await requestRun(
       store,
@@ -158,5 +169,42 @@ describe("requestRun with explicit held-out prompts", () => {
       { userId: null, origin: "api" },
     );
     expect(runConfigOf(run).heldOutPromptIds).toEqual([id]);
+  });
+});
+
+describe("requestRun on a dataset too small to train", () => {
+  it("refuses up front, saying how many ranked prompts there are and how many a run needs, and queues nothing", async () => {
+    const before = db.$client.prepare("select count(*) as n from training_runs").get();
+    const one = rankedDataset("one-prompt", 1);
+    const refused = await refusal({ datasetId: one.dataset.id });
+    expect(refused.kind).toBe("invalid");
+    expect(refused.message).toBe(
+      "This dataset has 1 ranked prompt with an openness; a run needs at least 4 (to hold some out for testing). Rank more prompts first.",
+    );
+    // Unranked prompts do not count, however many.
+    const unranked = addDataset(db, { slug: "unranked", promptCount: 6 });
+    expect((await refusal({ datasetId: unranked.dataset.id })).message).toMatch(
+      /has 0 ranked prompts with an openness/,
+    );
+    // Prompts without an openness count when the run assumes or estimates one.
+    db.$client
+      .prepare(
+        "update annotations set openness = null where prompt_id in (select id from prompts where dataset_id = ?)",
+      )
+      .run(rankedDataset("untagged").dataset.id);
+    const untagged = getDataset(db, "untagged")!.id;
+    expect((await refusal({ datasetId: untagged })).message).toMatch(/has 0 ranked prompts with an openness/);
+    expect(
+      (
+        await requestRun(
+          store,
+          { datasetId: untagged, missingOpenness: { policy: "assume", value: 0.5 } },
+          { userId: null, origin: "api" },
+        )
+      ).status,
+    ).toBe("queued");
+    expect(db.$client.prepare("select count(*) as n from training_runs").get()).toEqual({
+      n: (before as { n: number }).n + 1,
+    });
   });
 });

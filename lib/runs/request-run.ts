@@ -4,7 +4,8 @@ import type { Store } from "@/lib/db";
 import { describeZodError } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
 import type { MissingOpenness } from "@/lib/openness/resolve";
-import { trainSettingDefaults, validateTrainSettings } from "@/lib/runs/training";
+import { MIN_TRAINING_PROMPTS, trainSettingDefaults, validateTrainSettings } from "@/lib/runs/training";
+import { plural } from "@/lib/utils";
 import { RunError, runRequestSchema, type RunConfig, type RunRequest, type RunRow } from "@/lib/runs/schemas";
 
 /**
@@ -32,7 +33,24 @@ export async function requestRun(
     for (const issue of parsed.error.issues) fieldErrors[issue.path.join(".")] ??= issue.message;
     throw new RunError(describeZodError(parsed.error), "invalid", { fieldErrors });
   }
-  return createRun(store, validateTrainSettings(parsed.data), by.userId, by.origin, startNow);
+  const request = validateTrainSettings(parsed.data);
+  await refuseTooFewRankedPrompts(store, request);
+  return createRun(store, request, by.userId, by.origin, startNow);
+}
+
+/**
+ * Refuses, before anything is queued, a run on a dataset with fewer ranked prompts than a run needs
+ * (MIN_TRAINING_PROMPTS; with the openness they need when prompts without one are excluded): it could
+ * only fail once the trainer took it. The trainer checks again with everything it loads.
+ */
+async function refuseTooFewRankedPrompts(store: Store, request: RunRequest): Promise<void> {
+  const needsOpenness = request.missingOpenness.policy === "exclude";
+  const ranked = await store.runs.rankedPromptCount(request.datasetId, needsOpenness);
+  if (ranked >= MIN_TRAINING_PROMPTS) return;
+  throw new RunError(
+    `This dataset has ${plural(ranked, "ranked prompt")}${needsOpenness ? " with an openness" : ""}; a run needs at least ${MIN_TRAINING_PROMPTS} (to hold some out for testing). Rank more prompts first.`,
+    "invalid",
+  );
 }
 
 /**

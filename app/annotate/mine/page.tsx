@@ -13,12 +13,10 @@ import { reopenSkippedAction } from "@/lib/annotations/queue-actions";
 import { opennessLabel } from "@/lib/openness/scale";
 import { listSkipped } from "@/lib/annotations/queue";
 import { requirePageUser } from "@/lib/auth/session";
-import { plural } from "@/lib/utils";
+import { formatDateTime, plural } from "@/lib/utils";
 
 export const metadata = { title: "My annotations" };
 export const dynamic = "force-dynamic";
-
-const when = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
 
 function excerpt(text: string, max = 140): string {
   const flat = text.replace(/\s+/g, " ").trim();
@@ -112,7 +110,7 @@ export default async function MyAnnotationsPage({
                         Openness: <span className="font-medium text-slate-800">{opennessLabel(row.openness)}</span>
                       </span>
                     )}
-                    <time dateTime={row.updatedAt.toISOString()}>{when.format(row.updatedAt)}</time>
+                    <time dateTime={row.updatedAt.toISOString()}>{formatDateTime(row.updatedAt)}</time>
                     {row.edits > 0 && (
                       <Badge data-testid="edit-count" className="px-2 py-0 font-normal">
                         edited {row.edits}×
@@ -128,7 +126,7 @@ export default async function MyAnnotationsPage({
                       <p className="text-xs text-slate-600">
                         {row.review.decision.reviewer},{" "}
                         <time dateTime={row.review.decision.decidedAt.toISOString()}>
-                          {when.format(row.review.decision.decidedAt)}
+                          {formatDateTime(row.review.decision.decidedAt)}
                         </time>
                         :
                       </p>
@@ -201,7 +199,7 @@ export default async function MyAnnotationsPage({
                         <span>{s.datasetName}</span>
                         <span data-testid="skip-reason-shown">{s.reason ? `“${s.reason}”` : "no reason given"}</span>
                         <span>
-                          back in your queue <time dateTime={s.until.toISOString()}>{when.format(s.until)}</time>
+                          back in your queue <time dateTime={s.until.toISOString()}>{formatDateTime(s.until)}</time>
                         </span>
                       </p>
                     </div>

@@ -1,10 +1,11 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getDb, getStore } from "@/lib/db";
+import { ExportForm } from "@/components/datasets/export-form";
 import { HistogramChart } from "@/components/datasets/histogram-chart";
 import { ProgressBar } from "@/components/datasets/progress-bar";
 import { SortableTable } from "@/components/datasets/sortable-table";
-import { plural } from "@/lib/utils";
+import { formatDateTime, plural } from "@/lib/utils";
 import { PromptBrowser } from "@/components/datasets/prompt-browser";
 import { OpennessEstimateSummary } from "@/components/datasets/openness-estimate-summary";
 import { AutoRefresh } from "@/components/runs/auto-refresh";
@@ -26,6 +27,9 @@ import { Choice, CompactInput, CompactSelect, fieldRowVariants } from "@/compone
 import { PageSection } from "@/components/ui/page-header";
 import { annotatorQuality, datasetQualitySettings, goldPromptCount, QUALITY_WINDOW } from "@/lib/annotations/quality";
 import { cn } from "@/lib/utils";
+import { ActionForm, SubmitButton } from "@/components/admin/action-form";
+import { datasetAnchoring, suggestionRun } from "@/lib/annotations/suggestions";
+import { setSuggestionRunAction } from "@/lib/annotations/suggestion-actions";
 
 export const dynamic = "force-dynamic";
 
@@ -114,6 +118,7 @@ export default async function Page({
     rows: await annotatorQuality(store, row.id),
     goldPrompts: await goldPromptCount(store, row.id),
   };
+  const suggestions = { run: suggestionRun(db, row.id), anchoring: datasetAnchoring(db, row.id) };
   const exportBase = `/api/datasets/${dataset.slug}/export`;
   const basePath = `/datasets/${dataset.slug}`;
 
@@ -194,13 +199,7 @@ export default async function Page({
             </li>
           ))}
         </ul>
-        <form
-          action={exportBase}
-          method="get"
-          className={fieldRowVariants({ phoneGrid: true, className: "mt-4" })}
-          aria-label="Export with filters"
-          data-testid="export-filters"
-        >
+        <ExportForm action={exportBase} className={fieldRowVariants({ phoneGrid: true, className: "mt-4" })}>
           <CompactSelect label="Format" name="format">
             {EXPORT_FORMATS.map((f) => (
               <option key={f}>{f}</option>
@@ -250,10 +249,10 @@ export default async function Page({
             label="pairs: one line per distinct pair, weighted"
           />
           <Choice type="checkbox" name="gzip" value="1" className="h-9" label="gzip" />
-          <Button type="submit" size="sm" className="h-9">
+          <Button type="submit" size="sm" className="h-9" data-testid="export-download">
             Download
           </Button>
-        </form>
+        </ExportForm>
       </section>
 
       <PageSection id="agreement" title="Agreement" className="space-y-4">
@@ -376,6 +375,75 @@ export default async function Page({
         />
       </PageSection>
 
+      <PageSection id="suggestions" title="Model suggestions" className="space-y-3">
+        <p className="text-sm text-slate-600">
+          Off by default. When on, each new board of a prompt the run scored starts from the run&apos;s order, marked as
+          a model suggestion (not gold prompts, not pairwise boards); each annotation records how far its final order
+          moved from it (normalised Kendall distance: 0 the same order, 1 reversed, a tie against an order counts half).
+        </p>
+        <ActionForm
+          action={setSuggestionRunAction}
+          className={fieldRowVariants({ card: true })}
+          label="Model suggestions"
+          testId="suggestion-form"
+        >
+          <input type="hidden" name="slug" value={dataset.slug} />
+          <CompactSelect
+            label="Start boards from"
+            name="runId"
+            defaultValue={suggestions.run ? String(suggestions.run.id) : "none"}
+            data-testid="suggestion-run"
+          >
+            <option value="none">the shuffled order (no suggestions)</option>
+            {runs
+              .filter((r) => r.status === "succeeded")
+              .map((r) => (
+                <option key={r.id} value={r.id}>
+                  #{r.id} {r.name ?? ""}
+                </option>
+              ))}
+          </CompactSelect>
+          <SubmitButton size="sm" data-testid="suggestion-save">
+            Save
+          </SubmitButton>
+        </ActionForm>
+        {suggestions.anchoring.length > 0 && (
+          <SortableTable
+            caption="Anchoring: distance of final orders from the run's order, boards that started from it vs. boards that did not"
+            testId="anchoring-table"
+            columns={[
+              { key: "run", label: "Run" },
+              { key: "suggested", label: "Suggested boards", numeric: true },
+              { key: "suggestedDistance", label: "Their distance", numeric: true, digits: 3 },
+              { key: "unchanged", label: "Kept as suggested %", numeric: true },
+              { key: "unsuggested", label: "Unsuggested boards", numeric: true },
+              { key: "unsuggestedDistance", label: "Their distance", numeric: true, digits: 3 },
+              {
+                key: "pull",
+                label: "Pull toward the model",
+                numeric: true,
+                digits: 3,
+                title:
+                  "Unsuggested minus suggested mean distance: above 0, a suggestion pulls rankings toward the model",
+              },
+            ]}
+            rows={suggestions.anchoring.map((a) => ({
+              id: a.runId,
+              flagged: false,
+              cells: {
+                run: `#${a.runId} ${a.runName}${a.current ? " (current)" : ""}`,
+                suggested: a.suggested.count,
+                suggestedDistance: a.suggested.meanDistance,
+                unchanged: a.suggested.unchangedShare === null ? null : Math.round(a.suggested.unchangedShare * 100),
+                unsuggested: a.unsuggested.count,
+                unsuggestedDistance: a.unsuggested.meanDistance,
+                pull: a.pull,
+              },
+            }))}
+          />
+        )}
+      </PageSection>
+
       <PageSection id="prompts" title="Prompts" className="space-y-2">
         {prompts.notice && (
           <Alert tone="warning" role="status" data-testid="search-notice">
@@ -395,8 +463,8 @@ export default async function Page({
         ) : (
           !openness.current && (
             <p className="text-xs text-slate-500" data-testid="openness-estimates-age">
-              Estimates as of {openness.computedAt.toISOString().slice(0, 16).replace("T", " ")} UTC; newer annotations
-              are being taken into account in the background.
+              Estimates as of {formatDateTime(openness.computedAt)}; newer annotations are being taken into account in
+              the background.
             </p>
           )
         )}

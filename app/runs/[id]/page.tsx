@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { formatDateTime } from "@/lib/utils";
 import { Breadcrumb } from "@/components/ui/breadcrumb";
 import { cardVariants } from "@/components/ui/card";
 import { notFound } from "next/navigation";
@@ -74,8 +75,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             <Link href={`/datasets/${run.datasetSlug}`} className="font-medium text-indigo-700 hover:underline">
               {run.datasetName}
             </Link>{" "}
-            · started by {run.createdByName ?? "the CLI"} ·{" "}
-            {run.createdAt.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}
+            · started by {run.createdByName ?? "the CLI"} · {formatDateTime(run.createdAt)}
             {summary && (
               <>
                 {" "}

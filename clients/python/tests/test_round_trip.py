@@ -137,6 +137,13 @@ def test_each_evaluation_is_a_checkpoint_of_one_external_run(trained, client, ut
 
     verdict = client.verdict(callback.run_id)
     assert verdict.sentence
+    held_out = run["summary"]["collapse"]["test"]
+    assert (verdict.kind, verdict.beta, verdict.normalized_gap) == (
+        held_out["verdictKind"],
+        held_out.get("beta"),
+        held_out.get("normalizedGap"),
+    )
+    assert verdict.beta_ci == (tuple(held_out["betaCi"]) if held_out.get("betaCi") else None)
     assert [p["step"] for p in verdict.trajectory] == callback.steps
     assert run["summary"]["prompts"]["test"] == len(callback.prompts)
 

@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { getDataset } from "@/lib/datasets/queries";
-import { checkExport, exportFileName, exportOptionsSchema, exportPages, exportStream } from "@/lib/datasets/export";
+import {
+  checkExport,
+  exportFileName,
+  exportOptionsSchema,
+  exportPages,
+  exportStream,
+  fromFirstLine,
+} from "@/lib/datasets/export";
 import { AppError } from "@/lib/errors";
 import { route } from "@/lib/http/route";
 import { holdWhileOpen, perUserSlots } from "@/lib/http/per-user-slots";
@@ -16,17 +23,31 @@ const exportsOpen = perUserSlots(
 /**
  * GET /api/datasets/<slug>/export?format=annotations|consensus|pairs|pairs-text[&gzip=1&min_annotators=&min_agreement=
  * &skip_not_rankable=1&accepted_only=1&run=&margin=1&weight=1&split_seed=&held_out_share=] (docs/data.md);
- * 429 while the caller has two exports downloading.
+ * 429 while the caller has two exports downloading; 404 with the reason when the filters leave no line.
  */
 export const GET = route(
   { access: "researcher", params: z.object({ slug: z.string() }), query: exportOptionsSchema },
-  ({ user, params, query: options }) => {
+  async ({ user, params, query: options }) => {
     const db = getDb();
     const dataset = getDataset(db, params.slug);
     if (!dataset) throw new AppError("not-found", `There is no dataset "${params.slug}".`);
     checkExport(db, dataset.id, options);
     const release = exportsOpen.take(user.id);
-    return new Response(holdWhileOpen(exportStream(exportPages(db, dataset.id, options), options.gzip), release), {
+    let pages: Iterator<string[]> | null;
+    try {
+      pages = await fromFirstLine(exportPages(db, dataset.id, options));
+    } catch (error) {
+      release();
+      throw error;
+    }
+    if (!pages) {
+      release();
+      throw new AppError(
+        "not-found",
+        `Nothing to export: no prompt of ${dataset.slug} gives a ${options.format} line with these filters. Loosen them (or include gold prompts) and try again.`,
+      );
+    }
+    return new Response(holdWhileOpen(exportStream(pages, options.gzip), release), {
       headers: {
         "Content-Type": options.gzip ? "application/gzip" : "application/x-ndjson; charset=utf-8",
         "Content-Disposition": `attachment; filename="${exportFileName(dataset.slug, options)}"`,

@@ -16,7 +16,7 @@ import { ReviewPanel, type ReviewItem } from "@/components/review/review-panel";
 import { Markdown } from "@/components/markdown";
 import { PromptView } from "@/components/ranking/prompt-panel";
 import { labelsByResponseId } from "@/lib/annotations/labels";
-import { plural } from "@/lib/utils";
+import { formatDateTime, plural } from "@/lib/utils";
 import { parseRecordId } from "@/lib/http/ids";
 
 export const metadata = { title: "Prompt" };
@@ -76,7 +76,7 @@ export default async function Page({
         reviewer: d.reviewer,
         decision: d.decision,
         comment: d.comment,
-        at: d.createdAt.toISOString().slice(0, 16).replace("T", " "),
+        at: formatDateTime(d.createdAt),
         current: d.versionAt.getTime() === a.updatedAt.getTime(),
       })),
     };
