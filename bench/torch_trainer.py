@@ -4,10 +4,13 @@ A straightforward PyTorch program over the features Octorank's featurizer produc
 files written by bench/trainer.ts): a dense float32 feature matrix, nn.Linear layers of the same
 sizes, the same conditioned Box-Cox pairwise loss, Adam, the same batch of prompts.
 
-usage: python3 torch_trainer.py DIR THREADS STEPS WARMUP [REPEATS]
-prints one JSON line: {"threads", "steps", "seconds", "steps_per_s", ...} of the fastest of REPEATS
-(default 1) timed blocks of STEPS steps
+usage: python3 torch_trainer.py DIR THREADS WARMUP
+After loading and WARMUP untimed steps it prints one JSON line {"ready", "threads", "blas_core",
+"loss_first"}, then, for each line "STEPS" read from stdin, runs STEPS steps and prints one JSON line
+{"steps", "seconds", "cpu_seconds", "loss_last"}; it exits at the end of its input. The bench
+interleaves these blocks with its own, so both sides see the same load.
 """
+import ctypes
 import json
 import math
 import sys
@@ -19,8 +22,7 @@ from torch import nn
 
 
 def main():
-    d, threads, steps, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    repeats = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    d, threads, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     meta = json.load(open(f"{d}/meta.json"))
@@ -97,15 +99,25 @@ def main():
     first = step(next_batch())
     for _ in range(warmup - 1):
         step(next_batch())
-    secs, cpu, last = float("inf"), float("inf"), None
-    for _ in range(repeats):
+    print(json.dumps({"ready": True, "threads": threads, "blas_core": blas_core(), "loss_first": first}), flush=True)
+    for line in sys.stdin:
+        steps = int(line)
         t0 = time.perf_counter()
         c0 = time.process_time()
         for _ in range(steps):
             last = step(next_batch())
-        secs = min(secs, time.perf_counter() - t0)
-        cpu = min(cpu, time.process_time() - c0)
-    print(json.dumps({"threads": threads, "steps": steps, "seconds": secs, "cpu_seconds": cpu, "steps_per_s": steps / secs, "steps_per_cpu_s": steps / cpu, "loss_first": first, "loss_last": last}))
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(json.dumps({"steps": steps, "seconds": secs, "cpu_seconds": cpu, "loss_last": last}), flush=True)
+
+
+def blas_core():
+    """The kernels OpenBLAS chose (or was told, OPENBLAS_CORETYPE) for this CPU; None if not OpenBLAS."""
+    try:
+        lib = ctypes.CDLL("libblas.so.3")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return None
 
 
 if __name__ == "__main__":

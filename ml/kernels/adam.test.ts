@@ -35,15 +35,19 @@ describe("fused Adam", () => {
     x.dispose();
   });
 
-  for (const backend of ["wasm", "cpu"] as const) {
-    it(`matches PyTorch's update rule on ${backend} (sizes with and without a SIMD tail)`, async () => {
+  for (const [backend, inPlace] of [
+    ["wasm", true],
+    ["wasm", false],
+    ["cpu", true],
+  ] as const) {
+    it(`matches PyTorch's update rule on ${backend}, ${inPlace ? "in place" : "into a new tensor"} (sizes with and without a SIMD tail)`, async () => {
       expect(await initBackend(backend)).toBe(backend);
       for (const n of [8, 7, 1]) {
         const p0 = Array.from({ length: n }, (_, j) => Math.sin(j + 1));
         const grads = Array.from({ length: 5 }, (_, t) => p0.map((_, j) => Math.cos(3 * j + t) * (t + 1)));
         const before = tf.memory().numTensors;
         const pv = tf.variable(tf.tensor1d(p0));
-        const opt = new FusedAdam([pv], 0.01);
+        const opt = new FusedAdam([pv], 0.01, 0.9, 0.999, 1e-8, [inPlace]);
         for (const g of grads) tf.tidy(() => opt.apply([tf.tensor1d(g)]));
         const got = Array.from(pv.dataSync());
         reference(p0, grads, 0.01).forEach((x, j) => expect(Math.abs((got[j] as number) - x)).toBeLessThan(1e-5));

@@ -5,15 +5,15 @@
  *
  * In-place updates are only allowed for variables that no tfjs matMul reads as its weight
  * operand: the wasm backend's XNNPACK matMul caches packed weights per tensor id, so a weight
- * changed in place would be used stale. Those variables take the tfjs-ops path (new tensor
- * each step), which is cheap for the small dense layers.
+ * changed in place would be used stale. Those variables get a new tensor each step (computed in
+ * JS: they are the small dense layers); their moments are updated in place.
  */
 import * as tf from "@tensorflow/tfjs";
+import { wasmOffset } from "./host-view";
 import { simdKernels } from "./simd";
 
 interface WasmBackendLike {
-  wasm: { asm: { memory: WebAssembly.Memory } };
-  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
+  wasm?: { asm: { memory: WebAssembly.Memory } };
 }
 
 export class FusedAdam {
@@ -47,35 +47,14 @@ export class FusedAdam {
     const bc2 = 1 - Math.pow(this.beta2, this.t);
     const a = this.lr / bc1;
     const s2 = 1 / Math.sqrt(bc2);
-    const backend = tf.backend() as unknown as WasmBackendLike;
-    const k = tf.getBackend() === "wasm" ? simdKernels(backend.wasm.asm.memory, 4) : null;
+    const memory = (tf.backend() as unknown as WasmBackendLike).wasm?.asm.memory;
+    const k = tf.getBackend() === "wasm" && memory ? simdKernels(memory, 4) : null;
     this.vars.forEach((p, i) => {
       const g = grads[i];
       if (!g) throw new Error("missing gradient");
       const m = this.m[i] as tf.Variable;
       const v = this.v[i] as tf.Variable;
-      if (k && this.inPlace[i] !== false) {
-        const off = (t: tf.Tensor) => {
-          const d = backend.dataIdMap.get(t.dataId as object);
-          if (!d) throw new Error("tensor not on the wasm backend");
-          return d.memoryOffset;
-        };
-        const n = p.size;
-        const n4 = n - (n % 4);
-        const [po, go, mo, vo] = [off(p), off(g), off(m), off(v)];
-        if (n4 > 0) k.adam(po, go, mo, vo, 4 * n4, this.beta1, this.beta2, a, s2, this.eps);
-        if (n4 < n) {
-          const f = new Float32Array(backend.wasm.asm.memory.buffer);
-          for (let j = n4; j < n; j++) {
-            const gj = f[(go >> 2) + j] as number;
-            const mj = this.beta1 * (f[(mo >> 2) + j] as number) + (1 - this.beta1) * gj;
-            const vj = this.beta2 * (f[(vo >> 2) + j] as number) + (1 - this.beta2) * gj * gj;
-            f[(mo >> 2) + j] = mj;
-            f[(vo >> 2) + j] = vj;
-            f[(po >> 2) + j] = (f[(po >> 2) + j] as number) - (a * mj) / (Math.sqrt(vj) * s2 + this.eps);
-          }
-        }
-      } else {
+      if (!k || !memory) {
         tf.tidy(() => {
           const mn = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
           const vn = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
@@ -83,6 +62,30 @@ export class FusedAdam {
           v.assign(vn);
           p.assign(tf.sub(p, tf.div(tf.mul(mn, a), tf.add(tf.mul(tf.sqrt(vn), s2), this.eps))));
         });
+        return;
+      }
+      const n = p.size;
+      const inPlace = this.inPlace[i] !== false;
+      // In place: SIMD over whole vectors, the tail in JS. Otherwise the new parameters go to a
+      // new tensor (moments still in place), computed in JS: such variables are small.
+      const n4 = inPlace ? n - (n % 4) : 0;
+      const [po, go, mo, vo] = [p, g, m, v].map(wasmOffset) as [number, number, number, number];
+      if (n4 > 0) k.adam(po, go, mo, vo, 4 * n4, this.beta1, this.beta2, a, s2, this.eps);
+      if (n4 === n) return;
+      const f = new Float32Array(memory.buffer);
+      const next = inPlace ? f.subarray(po >> 2, (po >> 2) + n) : new Float32Array(n);
+      for (let j = n4; j < n; j++) {
+        const gj = f[(go >> 2) + j] as number;
+        const mj = this.beta1 * (f[(mo >> 2) + j] as number) + (1 - this.beta1) * gj;
+        const vj = this.beta2 * (f[(vo >> 2) + j] as number) + (1 - this.beta2) * gj * gj;
+        f[(mo >> 2) + j] = mj;
+        f[(vo >> 2) + j] = vj;
+        next[j] = (f[(po >> 2) + j] as number) - (a * mj) / (Math.sqrt(vj) * s2 + this.eps);
+      }
+      if (!inPlace) {
+        const t = tf.tensor(next, p.shape);
+        p.assign(t);
+        t.dispose();
       }
     });
   }

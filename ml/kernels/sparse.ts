@@ -418,20 +418,22 @@ function registerSpmm2(): void {
         tf.registerKernel({ kernelName, backendName, kernelFunc: spmm2Kernel(fwd) as unknown as tf.KernelFunc });
 }
 
-/**
- * Rows = response part (csr rows rowIds) + prompt part (prompts rows promptIds, each shared by n
- * consecutive rows); differentiable in w only.
- */
-export function sparseMatMulShared(
-  csr: CsrTensors,
-  rowIds: tf.Tensor1D,
-  prompts: CsrTensors,
-  promptIds: tf.Tensor1D,
-  n: number,
-  w: tf.Tensor2D,
-): tf.Tensor2D {
+/** The rows of a two-part product: rows rowIds of csr, n consecutive ones sharing prompt row promptIds[r / n]. */
+export interface SharedRows {
+  csr: CsrTensors;
+  rowIds: tf.Tensor1D;
+  prompts: CsrTensors;
+  promptIds: tf.Tensor1D;
+  n: number;
+}
+
+function runSpmm2(
+  kernel: string,
+  { csr, rowIds, prompts, promptIds, n }: SharedRows,
+  operand: Record<string, tf.Tensor>,
+) {
   registerSpmm2();
-  const base = {
+  const inputs = {
     rowIds,
     promptIds,
     rowptr: csr.rowptr,
@@ -440,19 +442,27 @@ export function sparseMatMulShared(
     prowptr: prompts.rowptr,
     pidx: prompts.idx,
     pval: prompts.val,
+    ...operand,
   };
   const attrs = { n, D: csr.nCols } as unknown as tf.NamedAttrMap;
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const wIn = args[0] as tf.Tensor;
-    const value = tf
-      .engine()
-      .runKernel(SPMM2, { ...base, w: wIn } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor2D;
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor) => [
-        tf.engine().runKernel(SPMM2_T, { ...base, dy } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor,
-      ],
-    };
-  });
+  return tf.engine().runKernel(kernel, inputs as unknown as tf.NamedTensorMap, attrs) as tf.Tensor2D;
+}
+
+/** The rows times w [D, H]: [rows, H]. Not differentiable (see sparseMatMulShared). */
+export function sharedSpmm(rows: SharedRows, w: tf.Tensor2D): tf.Tensor2D {
+  return runSpmm2(SPMM2, rows, { w });
+}
+
+/** The weight gradient of sharedSpmm: X^T @ dy [D, H] for the same rows. */
+export function sharedSpmmT(rows: SharedRows, dy: tf.Tensor): tf.Tensor2D {
+  return runSpmm2(SPMM2_T, rows, { dy });
+}
+
+/** sharedSpmm, differentiable in w only. */
+export function sparseMatMulShared(rows: SharedRows, w: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: sharedSpmm(rows, args[0] as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor) => [sharedSpmmT(rows, dy)],
+  }));
   return f(w) as tf.Tensor2D;
 }

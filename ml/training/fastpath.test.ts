@@ -7,7 +7,10 @@ import { syntheticLengthDataset } from "../simulation/synthetic";
 import type { TrainingPrompt } from "../types";
 import { TrainingSession, denseInputRows, fillBatch, prepareData, trainConfigSchema } from ".";
 
-/** Fast path (SIMD sparse kernel + custom-gradient dense layers) vs plain tfjs autograd. */
+/**
+ * Fast paths (SIMD sparse kernel + custom-gradient dense layers; the fused head of one hidden
+ * layer) vs plain tfjs autograd.
+ */
 /** Uneven data: 3 to 8 responses, ties, two annotations, a prompt without pairs, fractional openness. */
 function unevenPrompts(): TrainingPrompt[] {
   const base = syntheticLengthDataset({ prompts: 12, seed: 3 });
@@ -67,18 +70,29 @@ async function compare(
       const { value, grads } = tf.variableGrads(f, vars);
       return { loss: value.dataSync()[0] as number, grads: vars.map((v) => (grads[v.name] as tf.Tensor).arraySync()) };
     });
-    expect(Math.abs(fast.loss - plain.loss)).toBeLessThan(1e-4);
-    let maxGrad = 0;
-    fast.grads.forEach((g, i) => {
-      const a = (g as number[] | number[][]).flat();
-      const p = (plain.grads[i] as number[] | number[][]).flat();
-      expect(a.length).toBe(p.length);
-      a.forEach((x, k) => {
-        expect(Math.abs(x - (p[k] as number))).toBeLessThan(1e-4);
-        maxGrad = Math.max(maxGrad, Math.abs(x));
+    // The fused head (head.ts), for models with at most one hidden layer: what step() runs.
+    const deeper = hiddenSizes.length > 1;
+    expect(tf.tidy(() => s.fusedLossAndGrads(b) === null)).toBe(deeper);
+    const fused = deeper
+      ? null
+      : tf.tidy(() => {
+          const r = s.fusedLossAndGrads(b)!;
+          return { loss: r.loss, grads: r.grads.map((g) => g.arraySync()) };
+        });
+    for (const got of fused ? [fast, fused] : [fast]) {
+      expect(Math.abs(got.loss - plain.loss)).toBeLessThan(1e-4);
+      let maxGrad = 0;
+      got.grads.forEach((g, i) => {
+        const a = [g].flat(2) as number[];
+        const p = [plain.grads[i]].flat(2) as number[];
+        expect(a.length).toBe(p.length);
+        a.forEach((x, k) => {
+          expect(Math.abs(x - (p[k] as number))).toBeLessThan(1e-4);
+          maxGrad = Math.max(maxGrad, Math.abs(x));
+        });
       });
-    });
-    expect(maxGrad).toBeGreaterThan(1e-3); // the comparison is not vacuous
+      expect(maxGrad).toBeGreaterThan(1e-3); // the comparison is not vacuous
+    }
   } finally {
     s.dispose();
   }
@@ -88,6 +102,10 @@ describe("fast path equals plain tfjs autograd", () => {
   it("wasm backend, conditioned", async () => compare("wasm", "conditioned"));
   it("wasm backend, logsigmoid", async () => compare("wasm", "logsigmoid"));
   it("cpu backend, conditioned", async () => compare("cpu", "conditioned"));
+  it("cpu backend, logsigmoid, one hidden layer, uneven (fused head on cpu)", async () =>
+    compare("cpu", "logsigmoid", [16], true));
+  it("wasm backend, logsigmoid, one hidden layer, uneven (fused head)", async () =>
+    compare("wasm", "logsigmoid", [32], true));
   it("wasm backend, log, hidden size without a 32-float SIMD block (unroll-1 SIMD kernel)", async () =>
     compare("wasm", "log", [12]));
   it("wasm backend, hidden size not a multiple of 4 (JS kernel fallback)", async () =>

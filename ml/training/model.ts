@@ -122,9 +122,7 @@ export interface SharedPrompts {
  */
 export function forwardFast(p: ModelParams, csr: CsrTensors, rowIds: tf.Tensor1D, shared?: SharedPrompts): tf.Tensor1D {
   const w1 = p.w1 as tf.Tensor2D;
-  const first = shared
-    ? sparseMatMulShared(csr, rowIds, shared.prompts, shared.promptIds, shared.n, w1)
-    : sparseMatMul(csr, rowIds, w1);
+  const first = shared ? sparseMatMulShared({ csr, rowIds, ...shared }, w1) : sparseMatMul(csr, rowIds, w1);
   let h = addBias(first, p.b1 as tf.Tensor1D);
   for (const l of p.layers) h = linear(tf.relu(h), l.w as tf.Tensor2D, l.b as tf.Tensor1D);
   return tf.reshape(h, [-1]) as tf.Tensor1D;

@@ -2,10 +2,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { FusedAdam } from "../kernels/adam";
 import type { FeatureMatrix } from "./features";
-import { lossConstants, lossConstantTensors, pairAccuracy, pairLossFused } from "./loss";
+import { type LossConstants, lossConstants, lossConstantTensors, pairAccuracy, pairLossFused } from "./loss";
+import { type HeadGrads, headGrads, headLossAndGrads } from "./head";
 import { type ModelParams, disposeParams, forwardFast, initParams, paramList } from "./model";
 import { mulberry32, shuffleInPlace } from "../rng";
-import type { CsrTensors } from "../kernels/sparse";
+import { type CsrTensors, sharedSpmm, sharedSpmmT } from "../kernels/sparse";
+import { tensorView } from "../kernels/host-view";
 import { type BatchBuffers, type BatchTensors, fillBatch } from "./batch";
 import type { TrainConfig } from "./config";
 import type { PreparedData } from "./data";
@@ -19,6 +21,8 @@ export class TrainingSession {
   readonly optimizer: FusedAdam;
   private readonly vars: tf.Variable[];
   private buf: BatchBuffers | undefined;
+  /** Host buffers of the fused head's step (see head.ts); null when the model is deeper. */
+  private head: { grads: HeadGrads; consts: LossConstants | undefined } | null;
   private readonly rng: () => number;
   private order: number[];
   private pos = 0;
@@ -55,6 +59,9 @@ export class TrainingSession {
       1e-8,
       this.vars.map((v) => !matMulWeights.has(v)),
     );
+    // One hidden layer (the default) or none: the step runs the head and the loss fused on the
+    // host; deeper models go through tfjs autograd.
+    this.head = this.params.layers.length <= 1 ? { grads: headGrads(0, 0), consts: undefined } : null;
     this.rng = mulberry32(cfg.seed ^ 0xba7c);
     this.order = shuffleInPlace([...data.train], this.rng);
   }
@@ -101,19 +108,69 @@ export class TrainingSession {
     return pairLossFused(scores, t.B, this.data.nMax, t.weights, t.consts, this.cfg.utility, this.cfg.eps, t.nWeighted);
   }
 
-  /** One Adam step on the next batch; returns the loss. */
-  step(): number {
+  /**
+   * One Adam step on the next batch; returns the loss. `mark`, when given, is called after each
+   * phase of the step with the phase's name (the bench times them).
+   */
+  step(mark?: (phase: string) => void): number {
     this.buf = fillBatch(this.data, this.nextBatch(), this.buf);
+    mark?.("batch");
     const b = this.buf;
-    const loss = tf.tidy(() => {
-      const t = this.batchTensors(b);
-      const { value, grads } = tf.variableGrads(() => this.batchLoss(t), this.vars);
-      this.optimizer.apply(this.vars.map((v) => grads[v.name] as tf.Tensor));
-      return value;
+    return tf.tidy(() => {
+      const fused = this.fusedLossAndGrads(b, mark);
+      if (!fused) return this.autogradStep(b, mark);
+      this.optimizer.apply(fused.grads);
+      mark?.("adam");
+      return fused.loss;
     });
-    const v = loss.dataSync()[0] as number;
-    loss.dispose();
-    return v;
+  }
+
+  /** The step of a deeper model (tfjs autograd through forwardFast and pairLossFused). */
+  private autogradStep(b: BatchBuffers, mark?: (phase: string) => void): number {
+    const t = this.batchTensors(b);
+    const { value, grads } = tf.variableGrads(() => this.batchLoss(t), this.vars);
+    mark?.("forward and backward");
+    this.optimizer.apply(this.vars.map((v) => grads[v.name] as tf.Tensor));
+    mark?.("adam");
+    return value.dataSync()[0] as number;
+  }
+
+  /**
+   * The loss and gradients (in paramList order) of a batch by the fused head (head.ts), for a
+   * model with at most one hidden layer; null for deeper models. Call it in a tf.tidy.
+   */
+  fusedLossAndGrads(b: BatchBuffers, mark?: (phase: string) => void): { loss: number; grads: tf.Tensor[] } | null {
+    const head = this.head;
+    if (!head) return null;
+    const n = this.data.nMax;
+    const R = b.B * n;
+    const w1 = this.params.w1 as tf.Tensor2D;
+    const H = w1.shape[1];
+    if (head.grads.dA.length !== R * H) head.grads = headGrads(R, H);
+    head.consts = lossConstants(b.gamma, this.cfg.eps, head.consts?.z.length === b.B ? head.consts : undefined);
+    const out = this.params.layers[0];
+    const rowIds = tf.tensor1d(b.rowIds, "int32");
+    const promptIds = tf.tensor1d(b.promptIds, "int32");
+    const rows = { csr: this.csr, rowIds, prompts: this.pcsr, promptIds, n };
+    const A = sharedSpmm(rows, w1);
+    mark?.("first layer");
+    // Views of the heap: nothing is allocated on the backend until the head is done with them.
+    const loss = headLossAndGrads(
+      tensorView(A),
+      H,
+      { b1: tensorView(this.params.b1), out: out && { w: tensorView(out.w), b: tensorView(out.b)[0] as number } },
+      { B: b.B, n, weights: b.weights, nWeighted: b.nWeighted },
+      head.consts,
+      this.cfg.utility,
+      this.cfg.eps,
+      head.grads,
+    );
+    mark?.("head and loss");
+    const g = head.grads;
+    const grads: tf.Tensor[] = [sharedSpmmT(rows, tf.tensor2d(g.dA, [R, H])), tf.tensor1d(g.db1)];
+    if (out) grads.push(tf.tensor2d(g.dw, [H, 1]), tf.tensor1d(g.db));
+    mark?.("first layer gradient");
+    return { loss, grads };
   }
 
   /** Rewards (sigmoid of scores) of the given rows, in order. */
