@@ -15,6 +15,7 @@ import { sqliteQualityStore, type QualityStore } from "./quality";
 import { sqliteQueueStore, type QueueStore } from "./queue";
 import { sqliteReviewStore, type ReviewStore } from "./review";
 import { sqliteRunStore, type RunStore } from "./runs";
+import { sqliteStatsStore, type StatsStore } from "./stats";
 
 export type { TransactionIntent, TransactionOptions } from "./transaction";
 /** Whether a transaction was refused because another process held the write lock past its lockWaitMs. */
@@ -30,6 +31,7 @@ export interface Store {
   readonly queue: QueueStore;
   readonly review: ReviewStore;
   readonly runs: RunStore;
+  readonly stats: StatsStore;
   /**
    * How a child process (a background job, an import or run worker) opens this same database: the
    * SQLite file's path.
@@ -62,6 +64,7 @@ export function sqliteStore(db: Db): Store {
     queue: throughConnection<QueueStore>(connection, sqliteQueueStore(db)),
     review: throughConnection<ReviewStore>(connection, sqliteReviewStore(db)),
     runs: throughConnection<RunStore>(connection, sqliteRunStore(db)),
+    stats: throughConnection<StatsStore>(connection, sqliteStatsStore(db)),
     location: db.$client.name,
     // One connection: the transaction's statements are the store's own, told apart by async context.
     transaction: (intent, work, options) => connection.transaction(intent, () => work(store), options),

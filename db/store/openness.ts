@@ -26,6 +26,19 @@ export type OpennessSummaryRow = {
   computed_at: number;
 };
 
+/** What a dataset's stored estimates are of (lib/openness/estimates.ts computeAndStoreOpennessEstimates). */
+export type OpennessSummary = {
+  /** opennessVersion of the data they were fitted on. */
+  version: string;
+  taggedPrompts: number;
+  tagSd: number;
+  unavailable: string | null;
+  /** JSON of the held-out figures, or null. */
+  evaluation: string | null;
+  /** Epoch ms. */
+  computedAt: number;
+};
+
 export type StoredEstimateRow = { prompt_id: number; estimate: number; sd: number };
 
 /**
@@ -42,17 +55,7 @@ export interface OpennessStore {
   /** Stores (or replaces) per-prompt estimates of the dataset. */
   putEstimates(datasetId: number, rows: readonly { promptId: number; estimate: number; sd: number }[]): Promise<void>;
   /** Stores (or replaces) the dataset's estimate summary. */
-  putSummary(
-    datasetId: number,
-    summary: {
-      version: string;
-      taggedPrompts: number;
-      tagSd: number;
-      unavailable: string | null;
-      evaluation: string | null;
-      computedAt: number;
-    },
-  ): Promise<void>;
+  putSummary(datasetId: number, summary: OpennessSummary): Promise<void>;
   summary(datasetId: number): Promise<OpennessSummaryRow | null>;
   /** The stored estimates of these prompts of the dataset (those that have one). */
   estimates(datasetId: number, promptIds: readonly number[]): Promise<StoredEstimateRow[]>;
@@ -93,17 +96,7 @@ export function sqliteOpennessStore(db: Db) {
       );
       for (const p of rows) insert.run(p.promptId, datasetId, p.estimate, p.sd);
     },
-    putSummary: (
-      datasetId: number,
-      s: {
-        version: string;
-        taggedPrompts: number;
-        tagSd: number;
-        unavailable: string | null;
-        evaluation: string | null;
-        computedAt: number;
-      },
-    ) => {
+    putSummary: (datasetId: number, s: OpennessSummary) => {
       sqlite
         .prepare(
           `insert or replace into openness_estimate_summaries

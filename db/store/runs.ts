@@ -103,6 +103,11 @@ export interface RunStore {
   /** Runs per status. */
   statusCounts(): Promise<{ status: RunStatus; n: number }[]>;
   insert(run: NewRun): Promise<RunRow>;
+  /**
+   * The dataset's non-gold prompts with a rankable annotation (and, with `withOpenness`, an imported
+   * openness or an annotator's tag).
+   */
+  rankedPromptCount(datasetId: number, withOpenness: boolean): Promise<number>;
   /** Runs the user has queued or training. */
   openRunsBy(userId: number): Promise<number>;
   /** A visible dataset by id / by slug. */
@@ -245,6 +250,16 @@ export function sqliteRunStore(db: Db) {
         .groupBy(runs.status)
         .all(),
     insert: (run: NewRun) => db.insert(runs).values(run).returning().get(),
+    rankedPromptCount: (datasetId: number, withOpenness: boolean) =>
+      db.$client
+        .prepare<[number], number>(
+          `select count(*) from prompts p
+         where p.dataset_id = ? and p.gold is null
+           and exists (select 1 from annotations a where a.prompt_id = p.id and a.not_rankable = 0)
+           ${withOpenness ? "and (p.openness is not null or exists (select 1 from annotations a where a.prompt_id = p.id and a.openness is not null))" : ""}`,
+        )
+        .pluck()
+        .get(datasetId) ?? 0,
     openRunsBy: (userId: number) =>
       db.$client
         .prepare<[number], number>(

@@ -197,8 +197,8 @@ describe("gold prompts and the agreement statistics", () => {
           openness: 0.5,
           notRankable: false,
         });
-    const stats = () => {
-      refreshPromptStats(temp.db, dataset.id);
+    const stats = async () => {
+      await refreshPromptStats(temp.store, dataset.id);
       return temp.db.$client
         .prepare(
           `select ps.prompt_id as id, ps.kendall_w as w, ps.annotations as n,
@@ -207,14 +207,14 @@ describe("gold prompts and the agreement statistics", () => {
         )
         .all(dataset.id);
     };
-    expect(stats()).toEqual(prompts.map((p) => ({ id: p.id, w: 1, n: 2, taus: 2 })));
+    expect(await stats()).toEqual(prompts.map((p) => ({ id: p.id, w: 1, n: 2, taus: 2 })));
     await setGold(temp.store, prompts[0]!.id, { best: prompts[0]!.responseIds[0]! });
-    expect(stats()).toEqual([
+    expect(await stats()).toEqual([
       { id: prompts[0]!.id, w: null, n: 2, taus: 0 },
       { id: prompts[1]!.id, w: 1, n: 2, taus: 2 },
     ]);
     await setGold(temp.store, prompts[0]!.id, null);
-    expect(stats()).toEqual(prompts.map((p) => ({ id: p.id, w: 1, n: 2, taus: 2 })));
+    expect(await stats()).toEqual(prompts.map((p) => ({ id: p.id, w: 1, n: 2, taus: 2 })));
   });
 });
 

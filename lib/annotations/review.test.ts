@@ -139,7 +139,7 @@ describe("review workflow", () => {
       const annotation = await annotate(addUser(temp.db, `ann${i}`), prompts[0]!.id, [[a], [b]]);
       if (decision) await review(reviewer, annotation, decision, "why");
     }
-    expect(refreshPromptStats(temp.db, dataset.id)).toBe(0);
+    expect(await refreshPromptStats(temp.store, dataset.id)).toBe(0);
     expect(temp.db.select().from(schema.promptStats).get()).toMatchObject({
       stale: false,
       annotations: 4,

@@ -116,7 +116,7 @@ async function targetAndMerge(added: number) {
   });
   expect(first.ok).toBe(true);
   const existing = getDataset(temp.db, "target")!.id;
-  refreshPromptStats(temp.db, existing);
+  await refreshPromptStats(temp.store, existing);
   const merge = [
     ...promptLines(40, { annotators: ["alice"], shift: 1 }),
     ...promptLines(added, { prefix: "n", annotators: ["bob", "alice"] }),
@@ -166,7 +166,7 @@ describe("landing a merge into an existing dataset", () => {
     expect(count(temp.db, "select count(*) as n from annotation_revisions")).toBe(40);
     expect(stagings(temp.db)).toEqual([]);
     expectAggregatesConsistent(temp.db);
-    refreshPromptStats(temp.db, datasetId);
+    await refreshPromptStats(temp.store, datasetId);
     expectAggregatesConsistent(temp.db);
   });
 
@@ -190,7 +190,7 @@ describe("landing a merge into an existing dataset", () => {
     expect(empty).toMatchObject({ ok: true, lines: 0, promptsCreated: 0 });
     expect(targetPrompts(temp.db, "target")).toBe(41);
     expect(stagings(temp.db)).toEqual([]);
-    refreshPromptStats(temp.db, datasetId);
+    await refreshPromptStats(temp.store, datasetId);
     expectAggregatesConsistent(temp.db);
   });
 
@@ -217,7 +217,7 @@ describe("landing a merge into an existing dataset", () => {
         dataset_imports: 0,
       });
       expectAggregatesConsistent(temp.db);
-      refreshPromptStats(temp.db, datasetId);
+      await refreshPromptStats(temp.store, datasetId);
       expectAggregatesConsistent(temp.db);
       // Importing the file again finds all of it there.
       expect(await importJsonlFile(temp.db, file, { slug: "target" })).toMatchObject({

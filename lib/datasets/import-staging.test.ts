@@ -13,7 +13,7 @@ import { parsePromptSearch, searchPrompts } from "@/lib/datasets/prompt-search";
 import { getDataset, getDatasetProgress, listDatasets } from "@/lib/datasets/queries";
 import { createRun } from "@/lib/runs/request-run";
 import type { RunRequest } from "@/lib/runs/schemas";
-import { sqliteRunStore } from "@/db/store/runs";
+import { datasetTrainingStats } from "@/lib/runs/training-data";
 import { addDataset, addUser, importedRowCounts, freshDbPerTest, writeJsonl, promptLines } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
@@ -201,21 +201,20 @@ describe("an import in progress", () => {
     const readerStore = sqliteStore(reader);
     const view = async (d: Db) => {
       // Every read starts before the first await, so all of them see the database as it is now.
-      const [queue, freshQueue, mine, users] = [
+      const [queue, freshQueue, mine, users, search, training] = [
         listQueueDatasets(readerStore),
         findQueueDataset(readerStore, "fresh"),
         readerStore.annotations.myTotal(member),
         listUsers(readerStore),
+        searchPrompts(readerStore, target.dataset.id, parsePromptSearch({}), 10_000),
+        datasetTrainingStats(readerStore),
       ];
       return {
         datasets: listDatasets(d).map((x) => [x.slug, x.prompts, x.annotations]),
         fresh: getDataset(d, "fresh"),
-        search: searchPrompts(d, target.dataset.id, parsePromptSearch({}), 10_000).rows.length,
+        search: (await search).rows.length,
         consensus: consensus(d).length,
-        // The store's synchronous SQLite read: a view taken inside the import's transaction callback.
-        training: sqliteRunStore(d)
-          .trainingStats()
-          .map((x) => [x.slug, x.prompts]),
+        training: (await training).map((x) => [x.slug, x.prompts]),
         queue: (await queue).map((x) => x.slug),
         freshQueue: await freshQueue,
         mine: await mine,
@@ -247,7 +246,7 @@ describe("an import in progress", () => {
             if (!staging || during.length >= 3) return;
             during.push(view(reader));
             // Its read runs at once (no transaction is open on the reader's connection).
-            runOnStaging = createRun(sqliteStore(reader), { datasetId: staging.id } as RunRequest, null, "api").catch(
+            runOnStaging = createRun(readerStore, { datasetId: staging.id } as RunRequest, null, "api").catch(
               (error: unknown) => error,
             );
             // A guessed id of a staged prompt takes no annotation before the import lands.

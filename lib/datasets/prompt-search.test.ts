@@ -5,13 +5,8 @@ import type { Db } from "@/db";
 import { datasetAgreement, getDataset, getDatasetProgress, histogramBins } from "@/lib/datasets/queries";
 import { importJsonlFile } from "@/lib/datasets/import";
 import { moveStagedPrompts } from "@/db/store/writer";
-import {
-  cursorQueries,
-  parsePromptSearch,
-  PROMPT_SORTS,
-  promptSearchQuery,
-  searchPrompts,
-} from "@/lib/datasets/prompt-search";
+import { cursorQueries } from "@/db/store/stats";
+import { parsePromptSearch, PROMPT_SORTS, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
 import {
   agreementSummary,
   annotatorStats,
@@ -21,12 +16,14 @@ import {
   statsHistogram,
 } from "@/lib/datasets/prompt-stats";
 import { seededRandom, shuffled } from "@/lib/random";
+import type { Store } from "@/db/store";
 import { freshDbPerTest } from "@/lib/test-fixtures";
 
 let db: Db;
+let store: Store;
 let dir: string;
 const fresh = freshDbPerTest();
-beforeEach(() => ({ db, dir } = fresh));
+beforeEach(() => ({ db, dir, store } = fresh));
 
 /** A random dataset: prompts with 0–4 annotations by 5 annotators, some "cannot rank", some comments. */
 async function importRandom(promptCount: number, seed = 7) {
@@ -62,9 +59,9 @@ async function importRandom(promptCount: number, seed = 7) {
 }
 
 /** The trigger-kept aggregates (migration 0012) against the full computation over every annotation. */
-function expectMaintainedAggregatesExact(datasetId: number) {
+async function expectMaintainedAggregatesExact(datasetId: number) {
   const full = datasetAgreement(db, datasetId);
-  const summary = agreementSummary(db, datasetId, 3);
+  const summary = await agreementSummary(store, datasetId, 3);
   const slug = (db.$client.prepare("select slug from datasets where id = ?").get(datasetId) as { slug: string }).slug;
   const progress = getDatasetProgress(db, slug)!;
   expect([summary.prompts, summary.annotations, summary.completePrompts, summary.annotators]).toEqual([
@@ -77,7 +74,7 @@ function expectMaintainedAggregatesExact(datasetId: number) {
   expect(summary.opennessAlpha).toBeCloseTo(full.opennessAlpha!, 10);
   expect(summary.opennessUnits).toBe(full.opennessUnits);
   expect(summary.flaggedPrompts).toBe(full.prompts.filter((p) => p.flagged).length);
-  const annotators = annotatorStats(db, datasetId);
+  const annotators = await annotatorStats(store, datasetId);
   expect(annotators.map((a) => [a.name, a.annotations, a.comparedPrompts])).toEqual(
     full.annotators.map((a) => [a.name, a.annotations, a.comparedPrompts]),
   );
@@ -87,8 +84,8 @@ function expectMaintainedAggregatesExact(datasetId: number) {
   });
   const ws = full.prompts.map((p) => p.kendallW).filter((w): w is number => w !== null);
   const taus = full.prompts.map((p) => p.meanTauB).filter((t): t is number => t !== null);
-  expect(statsHistogram(db, datasetId, "kendall_w")).toEqual(histogramBins(ws, 0, 1, 10));
-  expect(statsHistogram(db, datasetId, "mean_tau_b")).toEqual(histogramBins(taus, -1, 1, 10));
+  expect(await statsHistogram(store, datasetId, "kendall_w")).toEqual(histogramBins(ws, 0, 1, 10));
+  expect(await statsHistogram(store, datasetId, "mean_tau_b")).toEqual(histogramBins(taus, -1, 1, 10));
   expect(annotators.map((a) => [a.name, a.medianSeconds, a.flagged])).toEqual(
     full.annotators.map((a) => [a.name, a.medianSeconds, a.flagged]),
   );
@@ -97,12 +94,12 @@ function expectMaintainedAggregatesExact(datasetId: number) {
 describe("prompt stats", () => {
   it("agree with the full computation over every annotation", async () => {
     const dataset = await importRandom(120);
-    expect(staleCount(db, dataset.id)).toBe(120);
-    expect(refreshPromptStats(db, dataset.id, 50)).toBe(70);
-    expect(refreshPromptStats(db, dataset.id)).toBe(0);
-    expectMaintainedAggregatesExact(dataset.id);
+    expect(await staleCount(store, dataset.id)).toBe(120);
+    expect(await refreshPromptStats(store, dataset.id, 50)).toBe(70);
+    expect(await refreshPromptStats(store, dataset.id)).toBe(0);
+    await expectMaintainedAggregatesExact(dataset.id);
     const full = datasetAgreement(db, dataset.id);
-    const page = searchPrompts(db, dataset.id, parsePromptSearch({}), 500);
+    const page = await searchPrompts(store, dataset.id, parsePromptSearch({}), 500);
     for (const row of page.rows) {
       const expected = full.prompts.find((p) => p.id === row.id)!;
       expect(row.rankings).toBe(expected.annotators);
@@ -118,7 +115,7 @@ describe("prompt stats", () => {
 
   it("stay exact through edits, deletions, reviews, a move to another dataset and its deletion", async () => {
     const dataset = await importRandom(90, 11);
-    refreshPromptStats(db, dataset.id);
+    await refreshPromptStats(store, dataset.id);
     const sqlite = db.$client;
     const other = sqlite.prepare("insert into datasets (slug, name) values ('other', 'Other') returning id").get() as {
       id: number;
@@ -134,26 +131,26 @@ describe("prompt stats", () => {
         "insert into annotation_reviews (annotation_id, reviewer_id, decision, comment, version_at) select id, ?, 'reject', 'no', updated_at from annotations where id % 4 = 1",
       )
       .run(reviewer.id);
-    refreshPromptStats(db, dataset.id);
-    expectMaintainedAggregatesExact(dataset.id);
-    expect(agreementSummary(db, dataset.id, 3).review.rejected).toBeGreaterThan(0);
+    await refreshPromptStats(store, dataset.id);
+    await expectMaintainedAggregatesExact(dataset.id);
+    expect((await agreementSummary(store, dataset.id, 3)).review.rejected).toBeGreaterThan(0);
     // A staged import's swap moves every prompt into another dataset, by the one writer.
     const moved = moveStagedPrompts(db, dataset.id, other.id);
     expect(moved).toBe(90);
-    refreshPromptStats(db, other.id);
-    expectMaintainedAggregatesExact(other.id);
-    expectMaintainedAggregatesExact(dataset.id);
-    expect(agreementSummary(db, dataset.id, 3)).toMatchObject({ prompts: 0, annotations: 0, annotators: 0 });
+    await refreshPromptStats(store, other.id);
+    await expectMaintainedAggregatesExact(other.id);
+    await expectMaintainedAggregatesExact(dataset.id);
+    expect(await agreementSummary(store, dataset.id, 3)).toMatchObject({ prompts: 0, annotations: 0, annotators: 0 });
     moveStagedPrompts(db, other.id, dataset.id);
     // The cached aggregates follow the change too (keyed on the stats version).
-    const before = datasetAggregates(db, dataset.id, 3).summary.annotations;
+    const before = (await datasetAggregates(store, dataset.id, 3)).summary.annotations;
     sqlite
       .prepare(
         "delete from annotations where id = (select max(a.id) from annotations a join prompts p on p.id = a.prompt_id where p.dataset_id = ?)",
       )
       .run(dataset.id);
-    refreshPromptStats(db, dataset.id);
-    expect(datasetAggregates(db, dataset.id, 3).summary.annotations).toBe(before - 1);
+    await refreshPromptStats(store, dataset.id);
+    expect((await datasetAggregates(store, dataset.id, 3)).summary.annotations).toBe(before - 1);
     // Deleting a dataset leaves no aggregates behind.
     sqlite.prepare("delete from datasets where id = ?").run(other.id);
     expect(sqlite.prepare("select count(*) as n from dataset_stats where dataset_id = ?").get(other.id)).toEqual({
@@ -163,9 +160,9 @@ describe("prompt stats", () => {
 
   it("goes stale when an annotation changes, and only that prompt", async () => {
     const dataset = await importRandom(20);
-    refreshPromptStats(db, dataset.id);
+    await refreshPromptStats(store, dataset.id);
     db.$client.prepare("update annotations set openness = 1 where id = (select min(id) from annotations)").run();
-    expect(staleCount(db, dataset.id)).toBe(1);
+    expect(await staleCount(store, dataset.id)).toBe(1);
     // Counts stay exact without a refresh, whoever writes.
     db.$client.prepare("delete from annotations where id = (select max(id) from annotations)").run();
     const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
@@ -183,9 +180,9 @@ describe("prompt stats", () => {
 describe("searchPrompts", () => {
   it("reads a search with a NUL or other control characters as the words around them", async () => {
     const dataset = await importRandom(20);
-    refreshPromptStats(db, dataset.id);
+    await refreshPromptStats(store, dataset.id);
     for (const q of ["prompt\u0000 text", "\u0000", "a\u0007\u001fb\u007f", "\u0000".repeat(300)]) {
-      expect(() => searchPrompts(db, dataset.id, parsePromptSearch({ q }))).not.toThrow();
+      await expect(searchPrompts(store, dataset.id, parsePromptSearch({ q }))).resolves.not.toThrow();
     }
     expect(parsePromptSearch({ q: "two\u0000words" }).q).toBe("two words");
     expect(parsePromptSearch({ q: "\u0000\u0000" }).q).toBeUndefined();
@@ -193,15 +190,15 @@ describe("searchPrompts", () => {
 
   it("pages through every match once, and past the end is empty with the real total", async () => {
     const dataset = await importRandom(120);
-    refreshPromptStats(db, dataset.id);
+    await refreshPromptStats(store, dataset.id);
     const seen: number[] = [];
     for (let page = 1; page <= 3; page++) {
-      const result = searchPrompts(db, dataset.id, parsePromptSearch({ page: String(page) }));
+      const result = await searchPrompts(store, dataset.id, parsePromptSearch({ page: String(page) }));
       expect(result).toMatchObject({ total: 120, pages: 3 });
       seen.push(...result.rows.map((r) => r.id));
     }
     expect(new Set(seen).size).toBe(120);
-    expect(searchPrompts(db, dataset.id, parsePromptSearch({ page: "99" }))).toMatchObject({
+    expect(await searchPrompts(store, dataset.id, parsePromptSearch({ page: "99" }))).toMatchObject({
       rows: [],
       total: 120,
       page: 99,
@@ -212,36 +209,36 @@ describe("searchPrompts", () => {
     "walks every page by cursor, forwards and back, as the sorted list cuts into pages (sort %s)",
     async (sort) => {
       const dataset = await importRandom(230);
-      refreshPromptStats(db, dataset.id);
+      await refreshPromptStats(store, dataset.id);
       const size = 20;
       const search = (params: Record<string, string>) =>
-        searchPrompts(db, dataset.id, parsePromptSearch({ sort, ...params }), size);
-      const all = searchPrompts(db, dataset.id, parsePromptSearch({ sort }), 1000).rows.map((r) => r.id);
+        searchPrompts(store, dataset.id, parsePromptSearch({ sort, ...params }), size);
+      const all = (await searchPrompts(store, dataset.id, parsePromptSearch({ sort }), 1000)).rows.map((r) => r.id);
       const expected = Array.from({ length: Math.ceil(all.length / size) }, (_, i) =>
         all.slice(i * size, (i + 1) * size),
       );
       expect(expected).toHaveLength(12);
       // The data has what cursors must get right: ties in the sorted value, and (W) prompts without one.
-      const stats = searchPrompts(db, dataset.id, parsePromptSearch({}), 1000).rows;
+      const stats = (await searchPrompts(store, dataset.id, parsePromptSearch({}), 1000)).rows;
       expect(stats.some((r) => r.kendallW === null)).toBe(true);
       expect(new Set(stats.map((r) => r.rankings)).size).toBeLessThan(10);
 
       const forward: number[][] = [];
-      let result = search({});
+      let result = await search({});
       forward.push(result.rows.map((r) => r.id));
       expect(result.previous).toBeNull();
       while (result.next) {
-        result = search({ page: String(result.page + 1), after: result.next });
+        result = await search({ page: String(result.page + 1), after: result.next });
         forward.push(result.rows.map((r) => r.id));
         expect(result.page).toBe(forward.length);
       }
       expect(forward).toEqual(expected);
 
-      result = search({ page: String(expected.length) });
+      result = await search({ page: String(expected.length) });
       const back = [result.rows.map((r) => r.id)];
       expect(result.next).toBeNull();
       while (result.previous) {
-        result = search({ page: String(result.page - 1), before: result.previous });
+        result = await search({ page: String(result.page - 1), before: result.previous });
         back.unshift(result.rows.map((r) => r.id));
         expect(result.page).toBe(expected.length - back.length + 1);
       }
@@ -249,19 +246,19 @@ describe("searchPrompts", () => {
 
       // A jump is the page it names; a cursor from a hand-edited URL with the wrong page number still
       // shows the rows after it, and the last page says it is the last.
-      expect(search({ page: "7" }).rows.map((r) => r.id)).toEqual(expected[6]);
-      const seventh = search({ page: "7" });
-      const mislabelled = search({ page: "3", after: seventh.next! });
+      expect((await search({ page: "7" })).rows.map((r) => r.id)).toEqual(expected[6]);
+      const seventh = await search({ page: "7" });
+      const mislabelled = await search({ page: "3", after: seventh.next! });
       expect(mislabelled.rows.map((r) => r.id)).toEqual(expected[7]);
-      const nearEnd = search({ page: "2", after: search({ page: "11" }).next! });
+      const nearEnd = await search({ page: "2", after: (await search({ page: "11" })).next! });
       expect([nearEnd.page, nearEnd.next, nearEnd.rows.map((r) => r.id)]).toEqual([12, null, expected[11]]);
       // A cursor of another sort, or junk, starts over at page 1.
       for (const after of ["abc", "1~2~3", sort === "id" ? "0.5~3" : "17", "null~x"])
-        expect(search({ after }).rows.map((r) => r.id)).toEqual(expected[0]);
+        expect((await search({ after })).rows.map((r) => r.id)).toEqual(expected[0]);
     },
   );
 
-  it("reads a page after a cursor by seeking an index, never by a scan or a sort", () => {
+  it("reads a page after a cursor by seeking an index, never by a scan or a sort", async () => {
     const from = "from prompt_stats ps where ps.dataset_id = @datasetId";
     for (const sort of PROMPT_SORTS)
       for (const cursor of [
@@ -289,55 +286,59 @@ describe("searchPrompts", () => {
 
   it("takes % _ ' and \\ literally, and an empty search means everything", async () => {
     const dataset = await importRandom(120);
-    refreshPromptStats(db, dataset.id);
-    const count = (q: string) => searchPrompts(db, dataset.id, parsePromptSearch({ q })).total;
-    expect(count("")).toBe(120);
-    expect(count("   ")).toBe(120);
+    await refreshPromptStats(store, dataset.id);
+    const count = async (q: string) => (await searchPrompts(store, dataset.id, parsePromptSearch({ q }))).total;
+    expect(await count("")).toBe(120);
+    expect(await count("   ")).toBe(120);
     // One or two characters are too short for the trigram index: they match the ids containing them, and say so.
-    expect(count("%")).toBe(0);
-    expect(count("p4")).toBe(11); // p4, p40..p49
-    expect(count("17")).toBe(2); // p17, p117
-    expect(count("_")).toBe(0);
-    expect(searchPrompts(db, dataset.id, parsePromptSearch({ q: "p4" })).notice).toMatch(/at least 3 characters/);
-    expect(searchPrompts(db, dataset.id, parsePromptSearch({ q: "p41" })).notice).toBeNull();
-    expect(count("100%")).toBe(12);
-    expect(count("'quoted'")).toBe(12);
-    expect(count("_under_")).toBe(12);
-    expect(count("'; drop table prompts; --")).toBe(0);
-    expect(count("\\")).toBe(0);
-    expect(count("number 11")).toBe(10); // 11 and 110..119, but 113 is a quoted one
-    expect(count("p11")).toBe(11); // external ids are searched too: p11, p110..p119
-    expect(searchPrompts(db, dataset.id, parsePromptSearch({})).total).toBe(120);
-    expect(count('say "hi" OR NEAR(x)')).toBe(0); // FTS syntax is just text
-    expect(count("NUMBER 11")).toBe(10); // case-insensitive like LIKE
+    expect(await count("%")).toBe(0);
+    expect(await count("p4")).toBe(11); // p4, p40..p49
+    expect(await count("17")).toBe(2); // p17, p117
+    expect(await count("_")).toBe(0);
+    expect((await searchPrompts(store, dataset.id, parsePromptSearch({ q: "p4" }))).notice).toMatch(
+      /at least 3 characters/,
+    );
+    expect((await searchPrompts(store, dataset.id, parsePromptSearch({ q: "p41" }))).notice).toBeNull();
+    expect(await count("100%")).toBe(12);
+    expect(await count("'quoted'")).toBe(12);
+    expect(await count("_under_")).toBe(12);
+    expect(await count("'; drop table prompts; --")).toBe(0);
+    expect(await count("\\")).toBe(0);
+    expect(await count("number 11")).toBe(10); // 11 and 110..119, but 113 is a quoted one
+    expect(await count("p11")).toBe(11); // external ids are searched too: p11, p110..p119
+    expect((await searchPrompts(store, dataset.id, parsePromptSearch({}))).total).toBe(120);
+    expect(await count('say "hi" OR NEAR(x)')).toBe(0); // FTS syntax is just text
+    expect(await count("NUMBER 11")).toBe(10); // case-insensitive like LIKE
     // The trigram index follows edits to the text, whoever writes them.
     db.$client.prepare("update prompts set text = 'renamed haiku' where external_id = 'p0'").run();
-    expect(count("haiku")).toBe(1);
-    expect(count("Prompt number 0")).toBe(0);
+    expect(await count("haiku")).toBe(1);
+    expect(await count("Prompt number 0")).toBe(0);
   });
 
   it("filters by agreement, openness, flags, annotator and review state, combined", async () => {
     const dataset = await importRandom(120);
-    refreshPromptStats(db, dataset.id);
+    await refreshPromptStats(store, dataset.id);
     const full = datasetAgreement(db, dataset.id).prompts;
-    const total = (params: Record<string, string>) =>
-      searchPrompts(db, dataset.id, parsePromptSearch(params), 1000).total;
-    expect(total({ agreement: "low" })).toBe(full.filter((p) => p.flagged).length);
-    expect(total({ agreement: "none" })).toBe(full.filter((p) => p.kendallW === null).length);
-    expect(total({ agreement: "low" }) + total({ agreement: "ok" }) + total({ agreement: "none" })).toBe(120);
-    expect(total({ open_min: "0.25", open_max: "0.25" })).toBeGreaterThanOrEqual(18); // every 7th is imported at .25
-    expect(total({ open_min: "0.9", open_max: "0.1" })).toBe(0);
-    expect(total({ flag: "not_rankable" })).toBeGreaterThan(0);
-    expect(total({ flag: "commented" })).toBeGreaterThan(0);
-    const annotatorId = annotatorStats(db, dataset.id).find((a) => a.name === "ann-a")!.id;
-    const byA = total({ annotator: String(annotatorId) });
-    expect(byA).toBe(annotatorStats(db, dataset.id).find((a) => a.name === "ann-a")!.annotations);
-    expect(total({ review: "pending" })).toBe(120 - total({ flag: "unannotated" }));
-    expect(total({ review: "accepted" })).toBe(0);
-    expect(total({ annotator: String(annotatorId), agreement: "low" })).toBeLessThanOrEqual(byA);
+    const total = async (params: Record<string, string>) =>
+      (await searchPrompts(store, dataset.id, parsePromptSearch(params), 1000)).total;
+    expect(await total({ agreement: "low" })).toBe(full.filter((p) => p.flagged).length);
+    expect(await total({ agreement: "none" })).toBe(full.filter((p) => p.kendallW === null).length);
+    expect(
+      (await total({ agreement: "low" })) + (await total({ agreement: "ok" })) + (await total({ agreement: "none" })),
+    ).toBe(120);
+    expect(await total({ open_min: "0.25", open_max: "0.25" })).toBeGreaterThanOrEqual(18); // every 7th is imported at .25
+    expect(await total({ open_min: "0.9", open_max: "0.1" })).toBe(0);
+    expect(await total({ flag: "not_rankable" })).toBeGreaterThan(0);
+    expect(await total({ flag: "commented" })).toBeGreaterThan(0);
+    const annotatorId = (await annotatorStats(store, dataset.id)).find((a) => a.name === "ann-a")!.id;
+    const byA = await total({ annotator: String(annotatorId) });
+    expect(byA).toBe((await annotatorStats(store, dataset.id)).find((a) => a.name === "ann-a")!.annotations);
+    expect(await total({ review: "pending" })).toBe(120 - (await total({ flag: "unannotated" })));
+    expect(await total({ review: "accepted" })).toBe(0);
+    expect(await total({ annotator: String(annotatorId), agreement: "low" })).toBeLessThanOrEqual(byA);
   });
 
-  it("reads a broken URL as no filter rather than an error", () => {
+  it("reads a broken URL as no filter rather than an error", async () => {
     const search = parsePromptSearch({
       agreement: "bogus",
       page: "-3",

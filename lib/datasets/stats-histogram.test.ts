@@ -27,7 +27,7 @@ function edgeValues(metric: StatsHistogramMetric): number[] {
 }
 
 describe("the stats histogram's bins", () => {
-  it("are equal-width over the range, the top edge in the last bin and outliers in the end bins", () => {
+  it("are equal-width over the range, the top edge in the last bin and outliers in the end bins", async () => {
     expect(statsBin("kendall_w", 0)).toBe(0);
     expect(statsBin("kendall_w", 0.05)).toBe(0);
     expect(statsBin("kendall_w", 0.15)).toBe(1);
@@ -42,7 +42,7 @@ describe("the stats histogram's bins", () => {
     expect(statsBin("kendall_w", 0.3)).toBe(2);
   });
 
-  it("are written into every migration that counts into stats_bins exactly as statsBinSql writes them", () => {
+  it("are written into every migration that counts into stats_bins exactly as statsBinSql writes them", async () => {
     const files = fs.readdirSync(MIGRATIONS).filter((f) => f.endsWith(".sql"));
     let writes = 0;
     let expressions = 0;
@@ -66,8 +66,8 @@ describe("the stats histogram's bins", () => {
   describe("as the triggers count them", () => {
     const t = freshDbPerTest();
 
-    function countedBins(datasetId: number, metric: StatsHistogramMetric): number[] {
-      return statsHistogram(t.db, datasetId, metric).map((b) => b.count);
+    async function countedBins(datasetId: number, metric: StatsHistogramMetric): Promise<number[]> {
+      return (await statsHistogram(t.store, datasetId, metric)).map((b) => b.count);
     }
 
     function expectedBins(metric: StatsHistogramMetric, values: number[]): number[] {
@@ -76,7 +76,7 @@ describe("the stats histogram's bins", () => {
       return counts;
     }
 
-    it("match statsBin on every edge, when a prompt's stats are set, changed and deleted", () => {
+    it("match statsBin on every edge, when a prompt's stats are set, changed and deleted", async () => {
       const w = edgeValues("kendall_w");
       const tau = edgeValues("mean_tau_b");
       const { dataset, prompts } = addDataset(t.db, { promptCount: Math.max(w.length, tau.length), perPrompt: 2 });
@@ -85,19 +85,19 @@ describe("the stats histogram's bins", () => {
         "update prompt_stats set kendall_w = ?, mean_tau_b = ? where prompt_id = ?",
       );
       prompts.forEach((p, i) => setStats.run(w[i] ?? null, tau[i] ?? null, p.id));
-      expect(countedBins(datasetId, "kendall_w")).toEqual(expectedBins("kendall_w", w));
-      expect(countedBins(datasetId, "mean_tau_b")).toEqual(expectedBins("mean_tau_b", tau));
+      expect(await countedBins(datasetId, "kendall_w")).toEqual(expectedBins("kendall_w", w));
+      expect(await countedBins(datasetId, "mean_tau_b")).toEqual(expectedBins("mean_tau_b", tau));
 
       // Moved: every value to the other end of its range, so each leaves its bin for another.
       const flippedW = w.map((v) => 1 - v);
       const flippedTau = tau.map((v) => -v);
       prompts.forEach((p, i) => setStats.run(flippedW[i] ?? null, flippedTau[i] ?? null, p.id));
-      expect(countedBins(datasetId, "kendall_w")).toEqual(expectedBins("kendall_w", flippedW));
-      expect(countedBins(datasetId, "mean_tau_b")).toEqual(expectedBins("mean_tau_b", flippedTau));
+      expect(await countedBins(datasetId, "kendall_w")).toEqual(expectedBins("kendall_w", flippedW));
+      expect(await countedBins(datasetId, "mean_tau_b")).toEqual(expectedBins("mean_tau_b", flippedTau));
 
       t.db.$client.prepare("delete from prompt_stats where dataset_id = ?").run(datasetId);
-      expect(countedBins(datasetId, "kendall_w")).toEqual(new Array(HISTOGRAM_BINS).fill(0));
-      expect(countedBins(datasetId, "mean_tau_b")).toEqual(new Array(HISTOGRAM_BINS).fill(0));
+      expect(await countedBins(datasetId, "kendall_w")).toEqual(new Array(HISTOGRAM_BINS).fill(0));
+      expect(await countedBins(datasetId, "mean_tau_b")).toEqual(new Array(HISTOGRAM_BINS).fill(0));
     });
   });
 });

@@ -83,8 +83,8 @@ describe("one openness everywhere", () => {
     const datasetId = getDataset(db, "demo")!.id;
     const expected = { imported: 0.9, tagged: 0.5 };
 
-    refreshPromptStats(db, datasetId);
-    const page = searchPrompts(db, datasetId, parsePromptSearch({}), 10_000).rows;
+    await refreshPromptStats(store, datasetId);
+    const page = (await searchPrompts(store, datasetId, parsePromptSearch({}), 10_000)).rows;
     const exported = (format: string) =>
       [...exportLines(db, datasetId, exportOptionsSchema.parse({ format }))].map(
         (line) => JSON.parse(line) as { prompt: string; prompt_id: string; openness: number | null },

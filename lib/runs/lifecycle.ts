@@ -5,7 +5,7 @@
  */
 import "server-only";
 import type { Store } from "@/lib/db";
-import type { RunListRow, RewardRow } from "@/db/store/runs";
+import type { RunListRow, RewardRow as StoredRewardRow } from "@/db/store/runs";
 import type { RunStatus } from "@/lib/domain";
 import {
   isTerminal,
@@ -17,7 +17,7 @@ import {
   type RunSummary,
 } from "@/lib/runs/schemas";
 
-export type { RewardRow } from "@/db/store/runs";
+export type RewardRow = StoredRewardRow;
 
 export async function getRun(store: Store, id: number): Promise<RunRow | undefined> {
   return (await store.runs.run(id)) ?? undefined;

@@ -1,7 +1,5 @@
 /** Creating a run: every way in (the API, the form, the CLI, repro) asks requestRun. */
 import "server-only";
-import type { Db } from "@/db";
-import { sqliteDbOf } from "@/db/store";
 import type { Store } from "@/lib/db";
 import { describeZodError } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
@@ -36,7 +34,7 @@ export async function requestRun(
     throw new RunError(describeZodError(parsed.error), "invalid", { fieldErrors });
   }
   const request = validateTrainSettings(parsed.data);
-  refuseTooFewRankedPrompts(sqliteDbOf(store), request);
+  await refuseTooFewRankedPrompts(store, request);
   return createRun(store, request, by.userId, by.origin, startNow);
 }
 
@@ -45,18 +43,10 @@ export async function requestRun(
  * (MIN_TRAINING_PROMPTS; with the openness they need when prompts without one are excluded): it could
  * only fail once the trainer took it. The trainer checks again with everything it loads.
  */
-function refuseTooFewRankedPrompts(db: Db, request: RunRequest): void {
+async function refuseTooFewRankedPrompts(store: Store, request: RunRequest): Promise<void> {
   const needsOpenness = request.missingOpenness.policy === "exclude";
-  const ranked = db.$client
-    .prepare<[number], number>(
-      `select count(*) from prompts p
-        where p.dataset_id = ? and p.gold is null
-          and exists (select 1 from annotations a where a.prompt_id = p.id and a.not_rankable = 0)
-          ${needsOpenness ? "and (p.openness is not null or exists (select 1 from annotations a where a.prompt_id = p.id and a.openness is not null))" : ""}`,
-    )
-    .pluck()
-    .get(request.datasetId);
-  if (ranked === undefined || ranked >= MIN_TRAINING_PROMPTS) return;
+  const ranked = await store.runs.rankedPromptCount(request.datasetId, needsOpenness);
+  if (ranked >= MIN_TRAINING_PROMPTS) return;
   throw new RunError(
     `This dataset has ${plural(ranked, "ranked prompt")}${needsOpenness ? " with an openness" : ""}; a run needs at least ${MIN_TRAINING_PROMPTS} (to hold some out for testing). Rank more prompts first.`,
     "invalid",

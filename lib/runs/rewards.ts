@@ -6,7 +6,7 @@
  */
 import "server-only";
 import type { Store } from "@/lib/db";
-import type { StoredReward } from "@/db/store/runs";
+import type { StoredReward as StoredRewardRow } from "@/db/store/runs";
 
 export type Split = "train" | "test";
 
@@ -71,7 +71,7 @@ export function responsesPerPrompt(prompts: readonly PromptRewards[], fallback =
   return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? fallback;
 }
 
-export type { StoredReward } from "@/db/store/runs";
+export type StoredReward = StoredRewardRow;
 
 /** A run's stored rewards, by prompt and then response position. */
 export async function storedRewards(store: Store, runId: number): Promise<StoredReward[]> {

@@ -4,7 +4,7 @@
  */
 import "server-only";
 import { ZodError } from "zod";
-import { isDatabaseBusy } from "@/db";
+import { isLockTimeout } from "@/db/store";
 import type { Store } from "@/lib/db";
 import { trainConfigSchema, trainRewardModel, type TrainConfig, type TrainResult, type TrainingPrompt } from "@/ml";
 import { describeZodError } from "@/lib/http/body";
@@ -148,7 +148,7 @@ export function keepLease(store: Store, runId: number): { renew: () => Promise<b
       warned = false;
       return true;
     } catch (error) {
-      if (!isDatabaseBusy(error) || (!warned && Date.now() - renewedAt > RUN_LEASE_MS)) {
+      if (!isLockTimeout(error) || (!warned && Date.now() - renewedAt > RUN_LEASE_MS)) {
         warned = true;
         console.error(`Octorank: run ${runId} could not renew its lease:`, error);
       }
@@ -184,7 +184,7 @@ async function trainAndRecord(
       .then(() => recordProgress(store, runId, batch))
       .catch((error: unknown) => {
         pending = [...batch, ...pending];
-        if (!isDatabaseBusy(error)) flushError ??= error;
+        if (!isLockTimeout(error)) flushError ??= error;
       });
   };
   // The result must outlast a writer that holds the lock for longer than the busy timeout.

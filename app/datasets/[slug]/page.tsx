@@ -88,27 +88,31 @@ export default async function Page({
   const [{ slug }, query] = await Promise.all([params, searchParams]);
   await requirePageUser("researcher", `/datasets/${slug}`);
   const db = getDb();
+  const store = getStore();
   const row = getDataset(db, slug);
   if (!row) notFound();
   const search = parsePromptSearch(query);
-  const stillStale = refreshPromptStats(db, row.id, REFRESH_BUDGET);
-  if (stillStale > 0) refreshInBackground(db, row.id);
-  const { summary, histogramW, histogramTau, annotators } = datasetAggregates(db, row.id, row.annotationsPerPrompt);
+  const stillStale = await refreshPromptStats(store, row.id, REFRESH_BUDGET);
+  if (stillStale > 0) refreshInBackground(store, row.id);
+  const { summary, histogramW, histogramTau, annotators } = await datasetAggregates(
+    store,
+    row.id,
+    row.annotationsPerPrompt,
+  );
   const dataset = { ...row, ...summary };
-  const prompts = searchPrompts(db, row.id, search);
+  const prompts = await searchPrompts(store, row.id, search);
   // Fitting the estimates takes minutes on a large dataset: the page shows the stored ones.
   const openness = await storedOpennessEstimates(
-    getStore(),
+    store,
     row.id,
     prompts.rows.map((p) => p.id),
   );
   if (!openness.current)
-    recomputeOpennessInBackground(getStore(), row.id, openness.computedAt === null ? 0 : OPENNESS_RECOMPUTE_MS);
+    recomputeOpennessInBackground(store, row.id, openness.computedAt === null ? 0 : OPENNESS_RECOMPUTE_MS);
   const runs = listDatasetRuns(db, dataset.id);
   const t = AGREEMENT_THRESHOLDS;
   const flaggedPrompts = summary.flaggedPrompts;
   const flaggedAnnotators = annotators.filter((a) => a.flagged).length;
-  const store = getStore();
   const quality = {
     settings: await datasetQualitySettings(store, row.id),
     rows: await annotatorQuality(store, row.id),
@@ -450,7 +454,7 @@ export default async function Page({
           basePath={basePath}
           search={search}
           result={prompts}
-          annotators={datasetAnnotators(db, row.id)}
+          annotators={await datasetAnnotators(store, row.id)}
           lowAgreement={t.promptW}
           estimates={new Map(prompts.rows.map((p) => [p.id, openness.byPrompt.get(p.id)?.estimate ?? null]))}
         />

@@ -45,7 +45,7 @@ export default async function Page({
   const history = await promptReviewHistory(store, prompt.id);
   const gold = await goldOf(store, prompt.id);
   const edits = await revisionCounts(store, prompt.id);
-  const nextToReview = nextPromptToReview(db, dataset.id, prompt.id);
+  const nextToReview = await nextPromptToReview(store, dataset.id, prompt.id);
 
   const label = labelsByResponseId(prompt.responses);
   const rankOf = (groups: number[][], responseId: number) => {
