@@ -76,7 +76,10 @@ test("a dataset starts boards from a finished run's order, marked, and records h
   // One pair of six discordant.
   expect(row!.distance).toBeCloseTo(1 / 6, 12);
 
+  // The page is open from before the annotation, and a goto that only adds a #fragment does not load
+  // it again: a reload renders it afresh.
   await researcherPage.goto(`/datasets/${slug}#suggestions`);
+  await researcherPage.reload();
   const table = researcherPage.getByTestId("anchoring-table");
   await expect(table).toContainText(`#${runId}`);
   await expect(table).toContainText("(current)");
