@@ -5,7 +5,7 @@
  * Trainer throughput on the paper-size synthetic workload (issue 7): 8,192 prompts x 8 responses,
  * default featurizer (4,096 hashed dims + 5 numeric) and model (hidden 128), batch 64 prompts,
  * conditioned loss, Adam. Reports featurizing time, steps/s, responses/s, tensor counts, CPU time
- * per phase of a step, the `repro` wall time (log + conditioned at the README's step count), and
+ * per phase of a step, the `repro` wall time (log + conditioned at docs/paper.md's full size), and
  * the same model in PyTorch (Debian python3-torch + OpenBLAS) measured in the same run.
  *
  * Fairness: Octorank's trainer runs on one thread (the wasm backend without threads), so the
@@ -378,7 +378,7 @@ export async function run(argv: string[]): Promise<void> {
       return r;
     });
 
-    // The whole repro (log + conditioned) at the README's step count.
+    // The whole repro (log + conditioned) at docs/paper.md's full size.
     let reproSeconds: number | null = null;
     if (!values["no-repro"]) {
       t = performance.now();
