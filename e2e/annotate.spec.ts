@@ -127,9 +127,8 @@ test("an expanded long response is dragged like any card, and stays expanded aft
   await page.goto(`/annotate?dataset=${slug}`);
   await expect(page.getByTestId("ranking-board")).toHaveAttribute("data-hydrated", "true");
   const cards = page.getByTestId("response-card");
-  const longIndex = await cards.evaluateAll((els) =>
-    els.findIndex((el) => el.textContent!.includes("paragraph after")),
-  );
+  // Every response has the paragraph once; only "Answer 0." has it 80 times.
+  const longIndex = await cards.evaluateAll((els) => els.findIndex((el) => el.textContent!.includes("Answer 0.")));
   const longCard = cards.nth(longIndex);
   const longId = Number(await longCard.getAttribute("data-response-id"));
   await longCard.getByTestId("expand-response").click();
