@@ -13,8 +13,8 @@ import pg from "pg";
 /** Where Debian installs each major version's server binaries. */
 const DEBIAN_POSTGRES_ROOT = "/usr/lib/postgresql";
 
-/** Ports tried for test clusters, in order (the PostgreSQL lane's share of the 4200–4299 range). */
-export const TEST_CLUSTER_PORTS = { first: 4240, last: 4259 } as const;
+/** Ports tried for test clusters, in order (a range of its own, apart from the e2e servers' ports). */
+export const TEST_CLUSTER_PORTS = { first: 5400, last: 5499 } as const;
 
 /** The database each test cluster creates, and its superuser (trust authentication, loopback only). */
 const DATABASE = "octorank_test";
