@@ -161,6 +161,12 @@ export function blankRunSummary(backend: string) {
   };
 }
 
+/** Another connection to a test database, as a second server on the same file has; the caller closes it. */
+export function anotherConnection(file: string): { db: Db; store: Store } {
+  const db = openDatabase(file);
+  return { db, store: sqliteStore(db) };
+}
+
 /**
  * A fresh migrated database, its store and a temp folder for each test of the file that calls this
  * at its top: read `.db`, `.store` and `.dir` inside the tests.

@@ -9,6 +9,7 @@ import { sqliteConnection, throughConnection, type TransactionIntent, type Trans
 import { sqliteAdminStore, type AdminStore } from "./admin";
 import { sqliteAuthStore, type AuthStore } from "./auth";
 import { sqliteAnnotationStore, type AnnotationStore } from "./annotations";
+import { sqliteCoordinationStore, type CoordinationStore } from "./coordination";
 import { sqliteDatasetStore, type DatasetStore } from "./datasets";
 import { sqliteOpennessStore, type OpennessStore } from "./openness";
 import { sqliteQualityStore, type QualityStore } from "./quality";
@@ -25,6 +26,7 @@ export interface Store {
   readonly admin: AdminStore;
   readonly annotations: AnnotationStore;
   readonly auth: AuthStore;
+  readonly coordination: CoordinationStore;
   readonly datasets: DatasetStore;
   readonly openness: OpennessStore;
   readonly quality: QualityStore;
@@ -58,6 +60,7 @@ export function sqliteStore(db: Db): Store {
     admin: throughConnection<AdminStore>(connection, sqliteAdminStore(db)),
     annotations: throughConnection<AnnotationStore>(connection, sqliteAnnotationStore(db)),
     auth: throughConnection<AuthStore>(connection, sqliteAuthStore(db)),
+    coordination: throughConnection<CoordinationStore>(connection, sqliteCoordinationStore(db)),
     datasets: throughConnection<DatasetStore>(connection, sqliteDatasetStore(db)),
     openness: throughConnection<OpennessStore>(connection, sqliteOpennessStore(db)),
     quality: throughConnection<QualityStore>(connection, sqliteQualityStore(db)),

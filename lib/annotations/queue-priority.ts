@@ -86,11 +86,11 @@ export function storeRewardQueuePriorities(db: Db, datasetId: number): void {
   storeQueuePriorities(db, datasetId, "uncertain-rewards", priorities, rewardPriorityVersion(runId));
 }
 
-const rewardsJobKey = (db: Db, datasetId: number) => `reward-priorities:${db.$client.name}:${datasetId}`;
+const rewardsJobKey = (datasetId: number) => `reward-priorities:${datasetId}`;
 
-/** Whether a background worker is scoring the dataset's prompts for `uncertain-rewards` now. */
-export function isComputingRewardPriorities(db: Db, datasetId: number): boolean {
-  return isBackgroundJobRunning(rewardsJobKey(db, datasetId));
+/** Whether a background worker, of any server, is scoring the dataset's prompts for `uncertain-rewards` now. */
+export function isComputingRewardPriorities(store: Store, datasetId: number): Promise<boolean> {
+  return isBackgroundJobRunning(store, rewardsJobKey(datasetId));
 }
 
 /**
@@ -101,12 +101,12 @@ export function isComputingRewardPriorities(db: Db, datasetId: number): boolean 
  * chose the order) skips the interval; a worker already running is never started twice. Returns
  * whether it started one.
  */
-export function refreshQueuePriorities(
+export async function refreshQueuePriorities(
   store: Store,
   datasetId: number,
   order: QueueOrderName,
   { startNow = false }: { startNow?: boolean } = {},
-): boolean {
+): Promise<boolean> {
   if (order !== "uncertain-openness" && order !== "uncertain-rewards") return false;
   const db = sqliteDbOf(store);
   const stored = db.$client.prepare(`select queue_priority_version as v from datasets where id = ?`).get(datasetId) as
@@ -122,7 +122,8 @@ export function refreshQueuePriorities(
   }
   if (stored.v === rewardPriorityVersion(latestRunId(db, datasetId))) return false;
   return startBackgroundJob(
-    rewardsJobKey(db, datasetId),
+    store,
+    rewardsJobKey(datasetId),
     path.join("scripts", "dataset-worker.ts"),
     ["reward-priorities", String(datasetId), db.$client.name],
     {

@@ -3,41 +3,37 @@ import path from "node:path";
 import type { Db } from "@/db";
 import type { ImportOptions, ImportResult } from "@/lib/datasets/import";
 import { discardImportsOf } from "@/lib/datasets/import-staging";
-import { getDb } from "@/lib/db";
+import { getDb, type Store } from "@/lib/db";
+import { sharedSlotsHeld, takeSharedSlot } from "@/lib/coordination";
 import { AppError } from "@/lib/errors";
 import { spawnBackground } from "@/lib/process";
 
 /**
- * Imports one server runs at once. Each is a saved upload (up to the size limit) and a child process
- * with its own memory: without a bound, a dozen concurrent uploads are a dozen Node processes.
+ * Imports that run at once, on all the servers of a database together. Each is a saved upload (up to
+ * the size limit) and a child process with its own memory: without a bound, a dozen concurrent
+ * uploads are a dozen Node processes.
  */
 export const MAX_CONCURRENT_IMPORTS = 2;
 
-let importsRunning = 0;
-
-/** How many of this server's import slots are taken. */
-export function runningImports(): number {
-  return importsRunning;
+/** How many import slots are taken, by every server of the store's database. */
+export function runningImports(store: Store): Promise<number> {
+  return sharedSlotsHeld(store, "import");
 }
 
 /**
- * Takes one of the server's import slots before the upload is read, or refuses with 429 (nothing
- * read, nothing changed). The returned release frees it; calling it again does nothing.
+ * Takes one of the import slots shared by every server before the upload is read, or refuses with
+ * 429 (nothing read, nothing changed). The returned release frees it; calling it again does
+ * nothing. A server that dies frees its slots when their lease expires.
  */
-export function takeImportSlot(): () => void {
-  if (importsRunning >= MAX_CONCURRENT_IMPORTS) {
+export async function takeImportSlot(store: Store): Promise<() => Promise<void>> {
+  const slot = await takeSharedSlot(store, "import", MAX_CONCURRENT_IMPORTS);
+  if (!slot) {
     throw new AppError(
       "too-many-requests",
-      `${MAX_CONCURRENT_IMPORTS} imports are already running on this server; send this file when one has finished.`,
+      `${MAX_CONCURRENT_IMPORTS} imports are already running; send this file when one has finished.`,
     );
   }
-  importsRunning++;
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    importsRunning--;
-  };
+  return () => slot.release();
 }
 
 /**

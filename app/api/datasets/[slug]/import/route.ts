@@ -4,7 +4,7 @@ import { isCrossSiteFormRisk, parseOrThrow } from "@/lib/http/body";
 import { route } from "@/lib/http/route";
 import { ImportTooLargeError, MAX_IMPORT_BYTES, removeUpload, saveUpload, slugSchema } from "@/lib/datasets/import";
 import { getDataset } from "@/lib/datasets/queries";
-import { getDb } from "@/lib/db";
+import { getDb, getStore } from "@/lib/db";
 import { importInChildProcess, takeImportSlot } from "@/lib/datasets/import-process";
 import { IMPORT_FORMATS } from "@/lib/datasets/preference-files";
 
@@ -49,7 +49,7 @@ export const POST = route(
       );
     }
 
-    const releaseSlot = takeImportSlot();
+    const releaseSlot = await takeImportSlot(getStore());
     try {
       const file = await saveUpload(request.body);
       try {
@@ -71,7 +71,7 @@ export const POST = route(
         removeUpload(file);
       }
     } finally {
-      releaseSlot();
+      await releaseSlot();
     }
   },
 );
