@@ -85,8 +85,6 @@ export default tseslint.config(
       // The process's connection and store: where the SQLite handle is opened.
       "lib/db.ts",
       // Not moved behind a store yet.
-      "lib/annotations/suggestions.ts",
-      "lib/annotations/suggestion-actions.ts",
       "lib/annotations/queue-priority-store.ts",
       "lib/annotations/queue-priority.ts",
       "lib/datasets/export.ts",

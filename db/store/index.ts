@@ -16,6 +16,7 @@ import { sqliteQueueStore, type QueueStore } from "./queue";
 import { sqliteReviewStore, type ReviewStore } from "./review";
 import { sqliteRunStore, type RunStore } from "./runs";
 import { sqliteStatsStore, type StatsStore } from "./stats";
+import { sqliteSuggestionStore, type SuggestionStore } from "./suggestions";
 
 export type { TransactionIntent, TransactionOptions } from "./transaction";
 /** Whether a transaction was refused because another process held the write lock past its lockWaitMs. */
@@ -32,6 +33,7 @@ export interface Store {
   readonly review: ReviewStore;
   readonly runs: RunStore;
   readonly stats: StatsStore;
+  readonly suggestions: SuggestionStore;
   /**
    * How a child process (a background job, an import or run worker) opens this same database: the
    * SQLite file's path.
@@ -65,6 +67,7 @@ export function sqliteStore(db: Db): Store {
     review: throughConnection<ReviewStore>(connection, sqliteReviewStore(db)),
     runs: throughConnection<RunStore>(connection, sqliteRunStore(db)),
     stats: throughConnection<StatsStore>(connection, sqliteStatsStore(db)),
+    suggestions: throughConnection<SuggestionStore>(connection, sqliteSuggestionStore(db)),
     location: db.$client.name,
     // One connection: the transaction's statements are the store's own, told apart by async context.
     transaction: (intent, work, options) => connection.transaction(intent, () => work(store), options),
