@@ -13,6 +13,7 @@ import { sqliteDatasetStore, type DatasetStore } from "./datasets";
 import { sqliteOpennessStore, type OpennessStore } from "./openness";
 import { sqliteQualityStore, type QualityStore } from "./quality";
 import { sqliteQueueStore, type QueueStore } from "./queue";
+import { sqliteQueuePriorityStore, type QueuePriorityStore } from "./queue-priorities";
 import { sqliteReviewStore, type ReviewStore } from "./review";
 import { sqliteRunStore, type RunStore } from "./runs";
 import { sqliteStatsStore, type StatsStore } from "./stats";
@@ -30,6 +31,7 @@ export interface Store {
   readonly openness: OpennessStore;
   readonly quality: QualityStore;
   readonly queue: QueueStore;
+  readonly queuePriorities: QueuePriorityStore;
   readonly review: ReviewStore;
   readonly runs: RunStore;
   readonly stats: StatsStore;
@@ -64,6 +66,7 @@ export function sqliteStore(db: Db): Store {
     openness: throughConnection<OpennessStore>(connection, sqliteOpennessStore(db)),
     quality: throughConnection<QualityStore>(connection, sqliteQualityStore(db)),
     queue: throughConnection<QueueStore>(connection, sqliteQueueStore(db)),
+    queuePriorities: throughConnection<QueuePriorityStore>(connection, sqliteQueuePriorityStore(db)),
     review: throughConnection<ReviewStore>(connection, sqliteReviewStore(db)),
     runs: throughConnection<RunStore>(connection, sqliteRunStore(db)),
     stats: throughConnection<StatsStore>(connection, sqliteStatsStore(db)),

@@ -155,7 +155,7 @@ export async function nextPrompt(
       reason: pause.reason,
     };
   const quality = await datasetQualitySettings(store, dataset.id);
-  refreshQueuePriorities(store, dataset.id, order);
+  await refreshQueuePriorities(store, dataset.id, order);
   // A lease lost to a power cut only hands the prompt out again, as an expired one does: its
   // commit need not wait for the disk (half of the fsyncs of the annotation loop).
   const promptId = await store.transaction("low-durability", async (tx) => {
