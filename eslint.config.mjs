@@ -90,7 +90,6 @@ export default tseslint.config(
       "lib/datasets/import-staging.ts",
       "lib/datasets/import.ts",
       "lib/datasets/queries.ts",
-      "lib/demo/seed.ts",
     ],
     plugins: { octorank: layers },
     rules: { "octorank/no-sql": "error" },
