@@ -49,12 +49,6 @@ export interface Store {
   transaction<T>(intent: TransactionIntent, work: (tx: Store) => Promise<T>, options?: TransactionOptions): Promise<T>;
 }
 
-/**
- * The SQLite handle under a store, kept on the store under a global symbol: Next bundles this module
- * into several server chunks, and a module-local map filled by one copy is empty in another.
- */
-const SQLITE_DB = Symbol.for("octorank.sqliteDb");
-
 /** The SQLite store over one connection (every store of a connection shares its transactions). */
 export function sqliteStore(db: Db): Store {
   const connection = sqliteConnection(db.$client);
@@ -75,16 +69,5 @@ export function sqliteStore(db: Db): Store {
     // One connection: the transaction's statements are the store's own, told apart by async context.
     transaction: (intent, work, options) => connection.transaction(intent, () => work(store), options),
   };
-  Object.defineProperty(store, SQLITE_DB, { value: db });
   return store;
-}
-
-/**
- * The SQLite handle under a store, for lib/ code not yet moved behind a store (each use goes when
- * its callee is converted). Throws for a store of another backend.
- */
-export function sqliteDbOf(store: Store): Db {
-  const db = (store as Store & { [SQLITE_DB]?: Db })[SQLITE_DB];
-  if (!db) throw new Error("This store is not a SQLite one.");
-  return db;
 }
