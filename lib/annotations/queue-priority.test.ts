@@ -149,7 +149,7 @@ describe("queue orders", () => {
 
   it("uncertain-rewards is scored off the request thread: served at once, then every prompt unscored without a run", async () => {
     const { dataset, ids } = await seed(5, "uncertain-rewards");
-    const p = computeQueuePriorities(db, dataset.id);
+    const p = await computeQueuePriorities(store, dataset.id);
     expect(new Set(p.values()).size).toBe(1);
     const got = await nextPrompt(store, dataset, addUser(db, "next"));
     expect(got.status === "prompt" && got.prompt.id).toBe(ids[5]);

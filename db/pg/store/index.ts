@@ -27,6 +27,7 @@ import { isRetryableConflict } from "../errors";
 import { schema, type PgDb } from "../index";
 import { postgresAdminStore } from "./admin";
 import { postgresAuthStore } from "./auth";
+import { postgresCoordinationStore } from "./coordination";
 import type { PgExecutor } from "./executor";
 
 /** The advisory lock serial writers take turns on (any constant of our own, apart from the migrations' lock). */
@@ -61,13 +62,16 @@ function areasOver(executor: PgExecutor): Areas {
     admin: postgresAdminStore(executor),
     annotations: notOnPostgresYet("annotations"),
     auth: postgresAuthStore(executor),
+    coordination: postgresCoordinationStore(executor),
     datasets: notOnPostgresYet("datasets"),
     openness: notOnPostgresYet("openness"),
     quality: notOnPostgresYet("quality"),
     queue: notOnPostgresYet("queue"),
+    queuePriorities: notOnPostgresYet("queuePriorities"),
     review: notOnPostgresYet("review"),
     runs: notOnPostgresYet("runs"),
     stats: notOnPostgresYet("stats"),
+    suggestions: notOnPostgresYet("suggestions"),
   };
 }
 
