@@ -25,7 +25,7 @@ import {
   trainRewardModel,
   UTILITY_NAMES,
 } from "@/ml";
-import { getDb, getStore } from "../../lib/db";
+import { getStore } from "../../lib/db";
 import { getDataset } from "../../lib/datasets/queries";
 import { slugSchema } from "../../lib/datasets/import";
 import { describeZodError } from "../../lib/http/body";
@@ -72,10 +72,10 @@ async function writeDataset(
 ): Promise<void> {
   const parsedSlug = slugSchema.safeParse(slug);
   if (!parsedSlug.success) throw new Error(`--dataset: ${describeZodError(parsedSlug.error)}`);
-  const db = getDb();
-  if (getDataset(db, slug)) throw new Error(`There is already a dataset "${slug}"; name a new one.`);
+  const store = getStore();
+  if (await getDataset(store, slug)) throw new Error(`There is already a dataset "${slug}"; name a new one.`);
   const { all, testIds } = dataset(job);
-  const written = await writeSyntheticDataset(getStore(), slug, all, { seed: job.seed, heldOut: new Set(testIds) });
+  const written = await writeSyntheticDataset(store, slug, all, { seed: job.seed, heldOut: new Set(testIds) });
   const shown = { dataset: written.slug, prompts: all.length, heldOutTemplates: testIds.length, seed: job.seed };
   console.log(
     json
