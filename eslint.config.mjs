@@ -89,9 +89,6 @@ export default tseslint.config(
       "lib/annotations/suggestion-actions.ts",
       "lib/annotations/queue-priority-store.ts",
       "lib/annotations/queue-priority.ts",
-      "lib/datasets/import-process.ts",
-      "lib/datasets/import-staging.ts",
-      "lib/datasets/import.ts",
       "lib/demo/seed.ts",
       // Its worker half hands the queue priorities to storeQueuePriorities, which still takes a Db.
       "lib/openness/estimates.ts",
