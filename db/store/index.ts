@@ -12,6 +12,7 @@ import { sqliteAuthStore, type AuthStore } from "./auth";
 import { sqliteAnnotationStore, type AnnotationStore } from "./annotations";
 import { sqliteCoordinationStore, type CoordinationStore } from "./coordination";
 import { sqliteDatasetStore, type DatasetStore } from "./datasets";
+import { sqliteImportStore, type ImportStore } from "./imports";
 import { sqliteOpennessStore, type OpennessStore } from "./openness";
 import { sqliteQualityStore, type QualityStore } from "./quality";
 import { sqliteQueueStore, type QueueStore } from "./queue";
@@ -31,6 +32,8 @@ export function isLockTimeout(error: unknown): boolean {
 }
 /** The domain of external annotators' (unusable) emails: files name such an annotator by their name. */
 export { EXTERNAL_EMAIL_DOMAIN } from "./writer";
+/** Whether writing a version over a stored annotation would store the same content (dates aside). */
+export { hasSameContent } from "./writer";
 
 export interface Store {
   readonly admin: AdminStore;
@@ -38,6 +41,7 @@ export interface Store {
   readonly auth: AuthStore;
   readonly coordination: CoordinationStore;
   readonly datasets: DatasetStore;
+  readonly imports: ImportStore;
   readonly openness: OpennessStore;
   readonly quality: QualityStore;
   readonly queue: QueueStore;
@@ -68,6 +72,7 @@ export function sqliteStore(db: Db): Store {
     auth: throughConnection<AuthStore>(connection, sqliteAuthStore(db)),
     coordination: throughConnection<CoordinationStore>(connection, sqliteCoordinationStore(db)),
     datasets: throughConnection<DatasetStore>(connection, sqliteDatasetStore(db)),
+    imports: throughConnection<ImportStore>(connection, sqliteImportStore(db)),
     openness: throughConnection<OpennessStore>(connection, sqliteOpennessStore(db)),
     quality: throughConnection<QualityStore>(connection, sqliteQualityStore(db)),
     queue: throughConnection<QueueStore>(connection, sqliteQueueStore(db)),

@@ -78,7 +78,7 @@ describe("one openness everywhere", () => {
     ].map((l) => JSON.stringify({ prompt: `Prompt ${l.id}`, responses, ...l }));
     const file = path.join(dir, "openness.jsonl");
     fs.writeFileSync(file, lines.join("\n"));
-    const imported = await importJsonlFile(db, file, { slug: "demo" });
+    const imported = await importJsonlFile(store, file, { slug: "demo" });
     expect(imported.ok ? [] : imported.errors).toEqual([]);
     const datasetId = (await getDataset(store, "demo"))!.id;
     const expected = { imported: 0.9, tagged: 0.5 };

@@ -64,6 +64,7 @@ function areasOver(executor: PgExecutor): Areas {
     auth: postgresAuthStore(executor),
     coordination: postgresCoordinationStore(executor),
     datasets: notOnPostgresYet("datasets"),
+    imports: notOnPostgresYet("imports"),
     openness: notOnPostgresYet("openness"),
     quality: notOnPostgresYet("quality"),
     queue: notOnPostgresYet("queue"),
