@@ -4,16 +4,6 @@ import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process"
 import { isLockTimeout, type Store } from "@/db/store";
 import { isLeaseHeld, takeJobLease } from "@/lib/coordination";
 
-/** Whether a process with this id exists on this machine (one owned by another user counts). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Niceness of the server's background workers (training, import, openness fits). They share the
  * machine's cores with the server, and a request waiting behind a worker's time slice is what

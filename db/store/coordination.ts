@@ -49,6 +49,11 @@ export interface CoordinationStore {
   /** When the run's cancellation was asked for; null when it was not. */
   runCancelRequestedAt(runId: number): Promise<number | null>;
 
+  /** Names the process that now owns an import's staging (it registered or claimed it). */
+  setImportOwner(stagingDatasetId: number, owner: string): Promise<void>;
+  /** The stagings this process owns, by staging dataset id (ascending). */
+  importsOwnedBy(owner: string): Promise<number[]>;
+
   /** One failure at `at` against each key. */
   addLoginFailures(keys: string[], at: number): Promise<void>;
   /** Each key's failures since `since` (keys without any are left out). */
@@ -62,7 +67,7 @@ export interface CoordinationStore {
 }
 
 export function sqliteCoordinationStore(db: Db) {
-  const { leases, loginFailures, loginKnownAddresses, trainingRuns } = schema;
+  const { datasetImports, leases, loginFailures, loginKnownAddresses, trainingRuns } = schema;
   const held = (now: number) => and(isNull(leases.releasedAt), gt(leases.expiresAt, new Date(now)));
   return {
     takeLease(take: LeaseTake) {
@@ -145,6 +150,18 @@ export function sqliteCoordinationStore(db: Db) {
         .get();
       return row?.at?.getTime() ?? null;
     },
+
+    setImportOwner(stagingDatasetId: number, owner: string) {
+      db.update(datasetImports).set({ owner }).where(eq(datasetImports.stagingDatasetId, stagingDatasetId)).run();
+    },
+    importsOwnedBy: (owner: string) =>
+      db
+        .select({ id: datasetImports.stagingDatasetId })
+        .from(datasetImports)
+        .where(eq(datasetImports.owner, owner))
+        .orderBy(datasetImports.stagingDatasetId)
+        .all()
+        .map((r) => r.id),
 
     addLoginFailures(keys: string[], at: number) {
       if (keys.length)

@@ -4,7 +4,7 @@ import type { Store } from "@/db/store";
 import type { ImportOptions, ImportResult } from "@/lib/datasets/import";
 import { discardImportsOf } from "@/lib/datasets/import-staging";
 import { getStore } from "@/lib/db";
-import { sharedSlotsHeld, takeSharedSlot } from "@/lib/coordination";
+import { newProcessId, PROCESS_ID_ENV, sharedSlotsHeld, takeSharedSlot } from "@/lib/coordination";
 import { AppError } from "@/lib/errors";
 import { spawnBackground } from "@/lib/process";
 
@@ -53,9 +53,11 @@ export function importInChildProcess(
   store: Store = getStore(),
 ): Promise<ImportResult> {
   return new Promise((resolve, reject) => {
+    // Named by this process, so that its imports are found by that name if it dies.
+    const owner = newProcessId("import");
     const child = spawnBackground(process.execPath, ["--import", "tsx", path.join("scripts", "import-worker.ts")], {
       cwd: process.cwd(),
-      env: process.env,
+      env: { ...process.env, [PROCESS_ID_ENV]: owner },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let answer: { result?: ImportResult; error?: string } | null = null;
@@ -64,8 +66,7 @@ export function importInChildProcess(
     child.on("exit", (code, signal) => {
       if (answer?.result) return resolve(answer.result);
       const failure = new Error(answer?.error ?? `The import process stopped (${signal ?? `exit code ${code}`}).`);
-      if (child.pid === undefined) return reject(failure);
-      discardImportsOf(store, child.pid)
+      discardImportsOf(store, owner)
         .catch((error) => console.error("Octorank: could not clean up after a failed import process:", error))
         .finally(() => reject(failure));
     });

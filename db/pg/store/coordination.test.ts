@@ -94,6 +94,33 @@ describe.each(TEST_BACKENDS)("the coordination store on %s", (backend) => {
     expect(await store.coordination.runCancelRequestedAt(999_999)).toBeNull();
   });
 
+  it("names the process owning an import's staging, and lists what a process owns", async () => {
+    const store = fresh.store;
+    const ids = await fresh.side.insert("datasets", [
+      { slug: "~import-a", name: "a", importStaging: true },
+      { slug: "~import-b", name: "b", importStaging: true },
+      { slug: "~import-c", name: "c", importStaging: true },
+    ]);
+    await fresh.side.insert(
+      "datasetImports",
+      ids.map((id) => ({
+        stagingDatasetId: id,
+        targetSlug: "t",
+        ownerPid: 1,
+        heartbeatAt: new Date(T),
+        createdAnnotatorIds: [],
+      })),
+    );
+    expect(await store.coordination.importsOwnedBy("host-a:import:1")).toEqual([]);
+    await store.coordination.setImportOwner(ids[2]!, "host-a:import:1");
+    await store.coordination.setImportOwner(ids[0]!, "host-a:import:1");
+    await store.coordination.setImportOwner(ids[1]!, "host-b:import:2");
+    expect(await store.coordination.importsOwnedBy("host-a:import:1")).toEqual([ids[0], ids[2]]);
+    // A claim by another process moves it.
+    await store.coordination.setImportOwner(ids[0]!, "host-b:import:2");
+    expect(await store.coordination.importsOwnedBy("host-b:import:2")).toEqual([ids[0], ids[1]]);
+  });
+
   it("counts sign-in failures per key as numbers, forgets old ones, and keeps an account's latest addresses", async () => {
     const store = fresh.store;
     expect(await store.coordination.loginFailureCounts([], T)).toEqual([]);

@@ -4,7 +4,7 @@ import type { CoordinationStore, LeaseKind, LeaseTake } from "../../store/coordi
 import type { PgExecutor } from "./executor";
 
 export function postgresCoordinationStore(db: PgExecutor): CoordinationStore {
-  const { leases, loginFailures, loginKnownAddresses, trainingRuns } = schema;
+  const { datasetImports, leases, loginFailures, loginKnownAddresses, trainingRuns } = schema;
   const held = (now: number) => and(isNull(leases.releasedAt), gt(leases.expiresAt, new Date(now)));
   return {
     async takeLease(take: LeaseTake) {
@@ -86,6 +86,18 @@ export function postgresCoordinationStore(db: PgExecutor): CoordinationStore {
         .from(trainingRuns)
         .where(eq(trainingRuns.id, runId));
       return row?.at?.getTime() ?? null;
+    },
+
+    async setImportOwner(stagingDatasetId: number, owner: string) {
+      await db.update(datasetImports).set({ owner }).where(eq(datasetImports.stagingDatasetId, stagingDatasetId));
+    },
+    async importsOwnedBy(owner: string) {
+      const rows = await db
+        .select({ id: datasetImports.stagingDatasetId })
+        .from(datasetImports)
+        .where(eq(datasetImports.owner, owner))
+        .orderBy(datasetImports.stagingDatasetId);
+      return rows.map((r) => r.id);
     },
 
     async addLoginFailures(keys: string[], at: number) {
