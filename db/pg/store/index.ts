@@ -28,6 +28,8 @@ import { schema, type PgDb } from "../index";
 import { postgresAdminStore } from "./admin";
 import { postgresAuthStore } from "./auth";
 import type { PgExecutor } from "./executor";
+import { postgresOpennessStore } from "./openness";
+import { postgresReviewStore } from "./review";
 
 /** The advisory lock serial writers take turns on (any constant of our own, apart from the migrations' lock). */
 const SERIAL_WRITER_LOCK = 0x6f637477; // "octw"
@@ -62,10 +64,10 @@ function areasOver(executor: PgExecutor): Areas {
     annotations: notOnPostgresYet("annotations"),
     auth: postgresAuthStore(executor),
     datasets: notOnPostgresYet("datasets"),
-    openness: notOnPostgresYet("openness"),
+    openness: postgresOpennessStore(executor),
     quality: notOnPostgresYet("quality"),
     queue: notOnPostgresYet("queue"),
-    review: notOnPostgresYet("review"),
+    review: postgresReviewStore(executor),
     runs: notOnPostgresYet("runs"),
     stats: notOnPostgresYet("stats"),
   };
