@@ -22,6 +22,8 @@ import { sqliteSuggestionStore, type SuggestionStore } from "./suggestions";
 export type { TransactionIntent, TransactionOptions } from "./transaction";
 /** Whether a transaction was refused because another process held the write lock past its lockWaitMs. */
 export { isDatabaseBusy as isLockTimeout } from "../index";
+/** The domain of external annotators' (unusable) emails: files name such an annotator by their name. */
+export { EXTERNAL_EMAIL_DOMAIN } from "./writer";
 
 export interface Store {
   readonly admin: AdminStore;
