@@ -67,9 +67,11 @@ function areasOver(executor: PgExecutor): Areas {
     openness: postgresOpennessStore(executor),
     quality: notOnPostgresYet("quality"),
     queue: notOnPostgresYet("queue"),
+    queuePriorities: notOnPostgresYet("queuePriorities"),
     review: postgresReviewStore(executor),
     runs: notOnPostgresYet("runs"),
     stats: notOnPostgresYet("stats"),
+    suggestions: notOnPostgresYet("suggestions"),
   };
 }
 
