@@ -26,8 +26,11 @@ import type { Store, TransactionIntent, TransactionOptions } from "../../store";
 import { isRetryableConflict } from "../errors";
 import { schema, type PgDb } from "../index";
 import { postgresAdminStore } from "./admin";
+import { postgresAnnotationStore } from "./annotations";
 import { postgresAuthStore } from "./auth";
 import type { PgExecutor } from "./executor";
+import { postgresQualityStore } from "./quality";
+import { postgresQueueStore } from "./queue";
 
 /** The advisory lock serial writers take turns on (any constant of our own, apart from the migrations' lock). */
 const SERIAL_WRITER_LOCK = 0x6f637477; // "octw"
@@ -59,12 +62,12 @@ function notOnPostgresYet<A>(area: string): A {
 function areasOver(executor: PgExecutor): Areas {
   return {
     admin: postgresAdminStore(executor),
-    annotations: notOnPostgresYet("annotations"),
+    annotations: postgresAnnotationStore(executor),
     auth: postgresAuthStore(executor),
     datasets: notOnPostgresYet("datasets"),
     openness: notOnPostgresYet("openness"),
-    quality: notOnPostgresYet("quality"),
-    queue: notOnPostgresYet("queue"),
+    quality: postgresQualityStore(executor),
+    queue: postgresQueueStore(executor),
     review: notOnPostgresYet("review"),
     runs: notOnPostgresYet("runs"),
     stats: notOnPostgresYet("stats"),
