@@ -113,7 +113,7 @@ export function sqliteQualityStore(db: Db) {
           `select * from (
          select a.annotator_id, u.name, u.email, a.duration_ms, a.not_rankable, a.ranking, p.gold,
            (select coalesce(sum(length(r.text)), 0) from responses r where r.prompt_id = a.prompt_id) as chars,
-           (select json_group_array(r.id) from responses r where r.prompt_id = a.prompt_id) as response_ids,
+           (select json_group_array(r.id order by r.id) from responses r where r.prompt_id = a.prompt_id) as response_ids,
            row_number() over (partition by a.annotator_id order by a.updated_at desc, a.id desc) as n
          from annotations a join prompts p on p.id = a.prompt_id join users u on u.id = a.annotator_id
          where p.dataset_id = ? ${annotatorId === undefined ? "" : "and a.annotator_id = ?"}

@@ -3,8 +3,13 @@
  * method, and on PostgreSQL two transactions racing for a prompt's last slot.
  */
 import { describe, expect, it } from "vitest";
-import { databasePerTest, TEST_BACKENDS } from "../test-database";
+import type { Store } from "@/db/store";
+import { annotationWriteRefusal } from "@/lib/annotations/write-rule";
+import { DEADLOCK_DETECTED, postgresErrorCode, SERIALIZATION_FAILURE } from "../errors";
+import { databasePerTest, postgresTestsRun, TEST_BACKENDS } from "../test-database";
 import { MINUTE, NOW, rankingOf, seedAnnotating } from "./annotating-fixtures";
+import { postgresAnnotationStore } from "./annotations";
+import { postgresQueueStore } from "./queue";
 
 describe.each(TEST_BACKENDS)("the queue store on %s", (backend) => {
   const fresh = databasePerTest(backend);
@@ -239,5 +244,113 @@ describe.each(TEST_BACKENDS)("the queue store on %s", (backend) => {
     // A prompt I ranked since leaves my skipped list.
     await annotations.write(other[0]!.id, users.alice, rankingOf(other[0]!), "keep");
     expect((await queue.skipped(users.alice, NOW)).map((s) => s.promptId)).toStrictEqual([demo[0]!.id]);
+  });
+});
+
+describe.skipIf(!postgresTestsRun())("a prompt's last slot on PostgreSQL", () => {
+  const fresh = databasePerTest("postgres");
+  const LEASED_UNTIL = new Date(NOW + 15 * MINUTE);
+
+  /** "other" (k = 1) with one prompt left open, o2: dave ranked the others. */
+  const lastSlot = async () => {
+    const seeded = await seedAnnotating(fresh);
+    for (const p of [seeded.other[0]!, seeded.other[2]!])
+      await fresh.store.annotations.write(p.id, seeded.users.dave, rankingOf(p), "keep");
+    return seeded;
+  };
+  const liveLeases = async (promptId: number) =>
+    (await fresh.side.rows("assignments")).filter((a) => a.promptId === promptId && !a.skipped);
+
+  /** lib/annotations/queue.ts nextPrompt's transaction, without the areas around it. */
+  const takeNext = (tx: Pick<Store, "queue">, annotatorId: number) =>
+    tx.queue.dataset("other").then(async (dataset) => {
+      const chosen = await tx.queue.firstOpenPrompt(dataset!, annotatorId, NOW, "fill", null);
+      if (chosen !== null) await tx.queue.lease(chosen, annotatorId, LEASED_UNTIL);
+      return chosen;
+    });
+
+  it("goes to one of two annotators taking their next prompt at once", async () => {
+    const { users, other } = await lastSlot();
+    const taken = await Promise.all(
+      [users.alice, users.bob].map((annotator) =>
+        fresh.store.transaction("low-durability", (tx) => takeNext(tx, annotator)),
+      ),
+    );
+    expect(taken.filter((id) => id !== null)).toStrictEqual([other[1]!.id]);
+    expect(await liveLeases(other[1]!.id)).toHaveLength(1);
+  });
+
+  it("goes to one of two annotators submitting for it at once, the other refused", async () => {
+    const { users, other } = await lastSlot();
+    const submit = (annotator: number) =>
+      fresh.store.transaction("serial", async (tx) => {
+        const refusal = await annotationWriteRefusal(tx, other[1]!.id, annotator, NOW);
+        if (refusal) return refusal.message;
+        return (await tx.annotations.write(other[1]!.id, annotator, rankingOf(other[1]!), "revise")).outcome;
+      });
+    const outcomes = await Promise.all([submit(users.alice), submit(users.bob)]);
+    expect(outcomes.filter((o) => o === "created")).toHaveLength(1);
+    expect(outcomes.filter((o) => o.includes("already has the 1 annotation"))).toHaveLength(1);
+  });
+
+  /*
+   * The serial writers' advisory lock makes the two above take turns. Without it (two plain
+   * serializable transactions that both read the slot free before either writes), serializable
+   * isolation alone must refuse one of them: the queue's SQL reads what the other writes.
+   */
+  const bothReadFirst = () => {
+    let arrived = 0;
+    let release!: () => void;
+    const bothRead = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      if (++arrived === 2) release();
+      return bothRead;
+    };
+  };
+  const expectOneRefusedAsConflict = (settled: PromiseSettledResult<unknown>[]) => {
+    expect(settled.filter((s) => s.status === "fulfilled")).toHaveLength(1);
+    const refused = settled.find((s) => s.status === "rejected") as PromiseRejectedResult;
+    expect([SERIALIZATION_FAILURE, DEADLOCK_DETECTED]).toContain(postgresErrorCode(refused.reason));
+  };
+
+  it("is refused by serializable isolation alone to the second of two leases that both read it free", async () => {
+    const { users, other } = await lastSlot();
+    const arrive = bothReadFirst();
+    const settled = await Promise.allSettled(
+      [users.alice, users.bob].map((annotator) =>
+        fresh.postgres.transaction(
+          async (tx) => {
+            const queue = postgresQueueStore(tx);
+            const chosen = await queue.firstOpenPrompt((await queue.dataset("other"))!, annotator, NOW, "fill", null);
+            expect(chosen).toBe(other[1]!.id);
+            await arrive();
+            await queue.lease(chosen!, annotator, LEASED_UNTIL);
+          },
+          { isolationLevel: "serializable" },
+        ),
+      ),
+    );
+    expectOneRefusedAsConflict(settled);
+    expect(await liveLeases(other[1]!.id)).toHaveLength(1);
+  });
+
+  it("is refused by serializable isolation alone to the second of two submissions that both read it free", async () => {
+    const { users, other } = await lastSlot();
+    const arrive = bothReadFirst();
+    const settled = await Promise.allSettled(
+      [users.alice, users.bob].map((annotator) =>
+        fresh.postgres.transaction(
+          async (tx) => {
+            const annotations = postgresAnnotationStore(tx);
+            expect(await annotations.writeFacts(other[1]!.id, annotator, NOW)).toMatchObject({ taken: 0, k: 1 });
+            await arrive();
+            await annotations.write(other[1]!.id, annotator, rankingOf(other[1]!), "revise");
+          },
+          { isolationLevel: "serializable" },
+        ),
+      ),
+    );
+    expectOneRefusedAsConflict(settled);
+    expect((await fresh.side.rows("annotations")).filter((a) => a.promptId === other[1]!.id)).toHaveLength(1);
   });
 });
