@@ -89,7 +89,7 @@ export default async function Page({
   await requirePageUser("researcher", `/datasets/${slug}`);
   const db = getDb();
   const store = getStore();
-  const row = getDataset(db, slug);
+  const row = await getDataset(store, slug);
   if (!row) notFound();
   const search = parsePromptSearch(query);
   const stillStale = await refreshPromptStats(store, row.id, REFRESH_BUDGET);
@@ -109,7 +109,7 @@ export default async function Page({
   );
   if (!openness.current)
     recomputeOpennessInBackground(store, row.id, openness.computedAt === null ? 0 : OPENNESS_RECOMPUTE_MS);
-  const runs = listDatasetRuns(db, dataset.id);
+  const runs = await listDatasetRuns(store, dataset.id);
   const t = AGREEMENT_THRESHOLDS;
   const flaggedPrompts = summary.flaggedPrompts;
   const flaggedAnnotators = annotators.filter((a) => a.flagged).length;
@@ -118,7 +118,7 @@ export default async function Page({
     rows: await annotatorQuality(store, row.id),
     goldPrompts: await goldPromptCount(store, row.id),
   };
-  const suggestions = { run: suggestionRun(db, row.id), anchoring: datasetAnchoring(db, row.id) };
+  const suggestions = { run: await suggestionRun(store, row.id), anchoring: await datasetAnchoring(store, row.id) };
   const exportBase = `/api/datasets/${dataset.slug}/export`;
   const basePath = `/datasets/${dataset.slug}`;
 

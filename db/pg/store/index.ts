@@ -68,9 +68,11 @@ function areasOver(executor: PgExecutor): Areas {
     openness: notOnPostgresYet("openness"),
     quality: postgresQualityStore(executor),
     queue: postgresQueueStore(executor),
+    queuePriorities: notOnPostgresYet("queuePriorities"),
     review: notOnPostgresYet("review"),
     runs: notOnPostgresYet("runs"),
     stats: notOnPostgresYet("stats"),
+    suggestions: notOnPostgresYet("suggestions"),
   };
 }
 
