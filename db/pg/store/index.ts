@@ -31,6 +31,7 @@ import { postgresAuthStore } from "./auth";
 import type { PgExecutor } from "./executor";
 import { postgresQualityStore } from "./quality";
 import { postgresQueueStore } from "./queue";
+import { postgresQueuePriorityStore } from "./queue-priorities";
 
 /** The advisory lock serial writers take turns on (any constant of our own, apart from the migrations' lock). */
 const SERIAL_WRITER_LOCK = 0x6f637477; // "octw"
@@ -68,7 +69,7 @@ function areasOver(executor: PgExecutor): Areas {
     openness: notOnPostgresYet("openness"),
     quality: postgresQualityStore(executor),
     queue: postgresQueueStore(executor),
-    queuePriorities: notOnPostgresYet("queuePriorities"),
+    queuePriorities: postgresQueuePriorityStore(executor),
     review: notOnPostgresYet("review"),
     runs: notOnPostgresYet("runs"),
     stats: notOnPostgresYet("stats"),
