@@ -7,8 +7,9 @@ import type { Store } from "@/db/store";
 import { annotationWriteRefusal } from "@/lib/annotations/write-rule";
 import { DEADLOCK_DETECTED, postgresErrorCode, SERIALIZATION_FAILURE } from "../errors";
 import { databasePerTest, postgresTestsRun, TEST_BACKENDS } from "../test-database";
-import { MINUTE, NOW, rankingOf, seedAnnotating } from "./annotating-fixtures";
+import { MINUTE, NOW, rankingOf, seedAnnotating, type Seeded } from "./annotating-fixtures";
 import { postgresAnnotationStore } from "./annotations";
+import type { PgExecutor } from "./executor";
 import { postgresQueueStore } from "./queue";
 
 describe.each(TEST_BACKENDS)("the queue store on %s", (backend) => {
@@ -298,59 +299,60 @@ describe.skipIf(!postgresTestsRun())("a prompt's last slot on PostgreSQL", () =>
    * serializable transactions that both read the slot free before either writes), serializable
    * isolation alone must refuse one of them: the queue's SQL reads what the other writes.
    */
-  const bothReadFirst = () => {
+  /**
+   * alice and bob each run `read`, wait until both have read, then run `write`, in two plain
+   * serializable transactions: exactly one must commit, the other fail as a conflict.
+   */
+  const raceWithoutTheLock = async (
+    read: (tx: PgExecutor, annotator: number, seeded: Seeded) => Promise<void>,
+    write: (tx: PgExecutor, annotator: number, seeded: Seeded) => Promise<void>,
+  ) => {
+    const seeded = await lastSlot();
     let arrived = 0;
     let release!: () => void;
     const bothRead = new Promise<void>((resolve) => (release = resolve));
-    return () => {
-      if (++arrived === 2) release();
-      return bothRead;
-    };
-  };
-  const expectOneRefusedAsConflict = (settled: PromiseSettledResult<unknown>[]) => {
+    const settled = await Promise.allSettled(
+      [seeded.users.alice, seeded.users.bob].map((annotator) =>
+        fresh.postgres.transaction(
+          async (tx) => {
+            await read(tx, annotator, seeded);
+            if (++arrived === 2) release();
+            await bothRead;
+            await write(tx, annotator, seeded);
+          },
+          { isolationLevel: "serializable" },
+        ),
+      ),
+    );
     expect(settled.filter((s) => s.status === "fulfilled")).toHaveLength(1);
     const refused = settled.find((s) => s.status === "rejected") as PromiseRejectedResult;
     expect([SERIALIZATION_FAILURE, DEADLOCK_DETECTED]).toContain(postgresErrorCode(refused.reason));
+    return seeded.other[1]!.id;
   };
 
   it("is refused by serializable isolation alone to the second of two leases that both read it free", async () => {
-    const { users, other } = await lastSlot();
-    const arrive = bothReadFirst();
-    const settled = await Promise.allSettled(
-      [users.alice, users.bob].map((annotator) =>
-        fresh.postgres.transaction(
-          async (tx) => {
-            const queue = postgresQueueStore(tx);
-            const chosen = await queue.firstOpenPrompt((await queue.dataset("other"))!, annotator, NOW, "fill", null);
-            expect(chosen).toBe(other[1]!.id);
-            await arrive();
-            await queue.lease(chosen!, annotator, LEASED_UNTIL);
-          },
-          { isolationLevel: "serializable" },
-        ),
-      ),
+    const open = async (tx: PgExecutor, annotator: number) => {
+      const queue = postgresQueueStore(tx);
+      return queue.firstOpenPrompt((await queue.dataset("other"))!, annotator, NOW, "fill", null);
+    };
+    const promptId = await raceWithoutTheLock(
+      async (tx, annotator, { other }) => expect(await open(tx, annotator)).toBe(other[1]!.id),
+      (tx, annotator, { other }) => postgresQueueStore(tx).lease(other[1]!.id, annotator, LEASED_UNTIL),
     );
-    expectOneRefusedAsConflict(settled);
-    expect(await liveLeases(other[1]!.id)).toHaveLength(1);
+    expect(await liveLeases(promptId)).toHaveLength(1);
   });
 
   it("is refused by serializable isolation alone to the second of two submissions that both read it free", async () => {
-    const { users, other } = await lastSlot();
-    const arrive = bothReadFirst();
-    const settled = await Promise.allSettled(
-      [users.alice, users.bob].map((annotator) =>
-        fresh.postgres.transaction(
-          async (tx) => {
-            const annotations = postgresAnnotationStore(tx);
-            expect(await annotations.writeFacts(other[1]!.id, annotator, NOW)).toMatchObject({ taken: 0, k: 1 });
-            await arrive();
-            await annotations.write(other[1]!.id, annotator, rankingOf(other[1]!), "revise");
-          },
-          { isolationLevel: "serializable" },
-        ),
-      ),
+    const promptId = await raceWithoutTheLock(
+      async (tx, annotator, { other }) =>
+        expect(await postgresAnnotationStore(tx).writeFacts(other[1]!.id, annotator, NOW)).toMatchObject({
+          taken: 0,
+          k: 1,
+        }),
+      async (tx, annotator, { other }) => {
+        await postgresAnnotationStore(tx).write(other[1]!.id, annotator, rankingOf(other[1]!), "revise");
+      },
     );
-    expectOneRefusedAsConflict(settled);
-    expect((await fresh.side.rows("annotations")).filter((a) => a.promptId === other[1]!.id)).toHaveLength(1);
+    expect((await fresh.side.rows("annotations")).filter((a) => a.promptId === promptId)).toHaveLength(1);
   });
 });
