@@ -2,6 +2,7 @@
  * The queue store (db/store/queue.ts, db/pg/store/queue.ts): one test body on both backends, every
  * method, and on PostgreSQL two transactions racing for a prompt's last slot.
  */
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Store } from "@/db/store";
 import { annotationWriteRefusal } from "@/lib/annotations/write-rule";
@@ -10,7 +11,7 @@ import { databasePerTest, postgresTestsRun, TEST_BACKENDS } from "../test-databa
 import { MINUTE, NOW, rankingOf, seedAnnotating, type Seeded } from "./annotating-fixtures";
 import { postgresAnnotationStore } from "./annotations";
 import type { PgExecutor } from "./executor";
-import { postgresQueueStore } from "./queue";
+import { firstOpenPromptQuery, postgresQueueStore } from "./queue";
 
 describe.each(TEST_BACKENDS)("the queue store on %s", (backend) => {
   const fresh = databasePerTest(backend);
@@ -354,5 +355,33 @@ describe.skipIf(!postgresTestsRun())("a prompt's last slot on PostgreSQL", () =>
       },
     );
     expect((await fresh.side.rows("annotations")).filter((a) => a.promptId === promptId)).toHaveLength(1);
+  });
+});
+
+describe.skipIf(!postgresTestsRun())("the next prompt on a big dataset on PostgreSQL", () => {
+  const fresh = databasePerTest("postgres");
+
+  it("is a walk of each order's index that stops at the first open prompt: no scan of the prompts, no sort", async () => {
+    const [datasetId] = await fresh.side.insert("datasets", [{ slug: "big", name: "Big", annotationsPerPrompt: 3 }]);
+    await fresh.postgres.execute(sql`
+      insert into prompts (dataset_id, external_id, text, queue_priority)
+      select ${datasetId}, 'p' || g, 'Prompt ' || g, case when g % 10 = 0 then null else (g * 7919 % 1000) / 1000.0 end
+      from generate_series(1, 5000) g`);
+    await fresh.postgres.execute(sql`analyze`);
+    const dataset = (await fresh.store.queue.dataset("big"))!;
+    const indexOf = {
+      fill: "prompts_queue",
+      "least-annotated": "prompts_queue_least",
+      "uncertain-openness": "prompts_queue_priority",
+      "uncertain-rewards": "prompts_queue_priority",
+    } as const;
+    for (const [order, index] of Object.entries(indexOf) as [keyof typeof indexOf, string][]) {
+      const { rows } = await fresh.postgres.execute<{ "QUERY PLAN": string }>(
+        sql`explain ${firstOpenPromptQuery(dataset, 1, NOW, order, null)}`,
+      );
+      const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
+      expect(plan, order).toMatch(new RegExp(`Index Scan using ${index} on prompts p\\b`));
+      expect(plan, order).not.toMatch(/Sort|Seq Scan on prompts/);
+    }
   });
 });

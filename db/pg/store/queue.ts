@@ -12,7 +12,7 @@
  * transaction holds would send the second annotator elsewhere while slots remain.
  */
 import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
-import type { QueueCounts, QueueStore } from "@/db/store/queue";
+import type { QueueCounts, QueueDatasetRow, QueueStore } from "@/db/store/queue";
 import type { QueueOrderName } from "@/lib/domain";
 import { schema } from "../index";
 import type { PgExecutor } from "./executor";
@@ -51,6 +51,27 @@ const QUEUE_ORDERS = {
   "uncertain-openness": sql`p.queue_priority asc nulls first, p.annotation_count asc, p.id asc`,
   "uncertain-rewards": sql`p.queue_priority asc nulls first, p.annotation_count asc, p.id asc`,
 } as const satisfies Record<QueueOrderName, SQL>;
+
+/**
+ * The query for the first prompt open to this annotator in the given order: a walk of the order's
+ * index that stops at the first row passing the per-row checks (exported for its query-plan test).
+ */
+export function firstOpenPromptQuery(
+  dataset: QueueDatasetRow,
+  annotatorId: number,
+  at: number,
+  order: QueueOrderName,
+  except: number | null,
+) {
+  const k = dataset.annotationsPerPrompt;
+  return sql`
+    select p.id as id from prompts p
+    where p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and ${openToMe(annotatorId, new Date(at), k)}
+      and p.gold is null
+      ${except === null ? sql`` : sql`and p.id != ${except}`}
+    order by ${QUEUE_ORDERS[order]}
+    limit 1`;
+}
 
 export function postgresQueueStore(db: PgExecutor): QueueStore {
   const count = async (query: SQL) => (await firstRow<{ n: number }>(db, query))?.n ?? 0;
@@ -158,18 +179,8 @@ export function postgresQueueStore(db: PgExecutor): QueueStore {
       return row?.id ?? null;
     },
     rankedBy,
-    async firstOpenPrompt(dataset, annotatorId, atMs, order, except) {
-      const k = dataset.annotationsPerPrompt;
-      const row = await firstRow<{ id: number }>(
-        db,
-        sql`
-    select p.id as id from prompts p
-    where p.dataset_id = ${dataset.id} and p.annotation_count < ${k} and ${openToMe(annotatorId, new Date(atMs), k)}
-      and p.gold is null
-      ${except === null ? sql`` : sql`and p.id != ${except}`}
-    order by ${QUEUE_ORDERS[order]}
-    limit 1`,
-      );
+    async firstOpenPrompt(dataset, annotatorId, at, order, except) {
+      const row = await firstRow<{ id: number }>(db, firstOpenPromptQuery(dataset, annotatorId, at, order, except));
       return row?.id ?? null;
     },
     async lease(promptId, annotatorId, leasedUntil) {
