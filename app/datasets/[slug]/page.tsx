@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb, getStore } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { ExportForm } from "@/components/datasets/export-form";
 import { HistogramChart } from "@/components/datasets/histogram-chart";
 import { ProgressBar } from "@/components/datasets/progress-bar";
@@ -87,7 +87,6 @@ export default async function Page({
 }) {
   const [{ slug }, query] = await Promise.all([params, searchParams]);
   await requirePageUser("researcher", `/datasets/${slug}`);
-  const db = getDb();
   const store = getStore();
   const row = await getDataset(store, slug);
   if (!row) notFound();
