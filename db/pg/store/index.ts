@@ -29,9 +29,11 @@ import { postgresAdminStore } from "./admin";
 import { postgresAnnotationStore } from "./annotations";
 import { postgresAuthStore } from "./auth";
 import type { PgExecutor } from "./executor";
+import { postgresOpennessStore } from "./openness";
 import { postgresQualityStore } from "./quality";
 import { postgresQueueStore } from "./queue";
 import { postgresQueuePriorityStore } from "./queue-priorities";
+import { postgresReviewStore } from "./review";
 
 /** The advisory lock serial writers take turns on (any constant of our own, apart from the migrations' lock). */
 const SERIAL_WRITER_LOCK = 0x6f637477; // "octw"
@@ -66,11 +68,11 @@ function areasOver(executor: PgExecutor): Areas {
     annotations: postgresAnnotationStore(executor),
     auth: postgresAuthStore(executor),
     datasets: notOnPostgresYet("datasets"),
-    openness: notOnPostgresYet("openness"),
+    openness: postgresOpennessStore(executor),
     quality: postgresQualityStore(executor),
     queue: postgresQueueStore(executor),
     queuePriorities: postgresQueuePriorityStore(executor),
-    review: notOnPostgresYet("review"),
+    review: postgresReviewStore(executor),
     runs: notOnPostgresYet("runs"),
     stats: notOnPostgresYet("stats"),
     suggestions: notOnPostgresYet("suggestions"),
