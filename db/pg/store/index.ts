@@ -26,9 +26,13 @@ import type { Store, TransactionIntent, TransactionOptions } from "../../store";
 import { isRetryableConflict } from "../errors";
 import { schema, type PgDb } from "../index";
 import { postgresAdminStore } from "./admin";
+import { postgresAnnotationStore } from "./annotations";
 import { postgresAuthStore } from "./auth";
 import type { PgExecutor } from "./executor";
 import { postgresOpennessStore } from "./openness";
+import { postgresQualityStore } from "./quality";
+import { postgresQueueStore } from "./queue";
+import { postgresQueuePriorityStore } from "./queue-priorities";
 import { postgresReviewStore } from "./review";
 
 /** The advisory lock serial writers take turns on (any constant of our own, apart from the migrations' lock). */
@@ -61,13 +65,13 @@ function notOnPostgresYet<A>(area: string): A {
 function areasOver(executor: PgExecutor): Areas {
   return {
     admin: postgresAdminStore(executor),
-    annotations: notOnPostgresYet("annotations"),
+    annotations: postgresAnnotationStore(executor),
     auth: postgresAuthStore(executor),
     datasets: notOnPostgresYet("datasets"),
     openness: postgresOpennessStore(executor),
-    quality: notOnPostgresYet("quality"),
-    queue: notOnPostgresYet("queue"),
-    queuePriorities: notOnPostgresYet("queuePriorities"),
+    quality: postgresQualityStore(executor),
+    queue: postgresQueueStore(executor),
+    queuePriorities: postgresQueuePriorityStore(executor),
     review: postgresReviewStore(executor),
     runs: notOnPostgresYet("runs"),
     stats: notOnPostgresYet("stats"),
