@@ -171,10 +171,11 @@ export function postgresStatsStore(db: PgExecutor): StatsStore {
       runOnPostgres(db, promptPageSteps(POSTGRES_PROMPT_LIST, datasetId, search, text, lowW, pageSize)),
     annotators: async (datasetId) =>
       rows<{ id: number; name: string }>(
-        // Byte order, as SQLite's BINARY collation sorts.
+        // Byte order, as SQLite's BINARY collation sorts. (An output name inside an expression would
+        // read as the column u.name here, so the expression is spelled out.)
         sql`select u.id, coalesce(nullif(u.name, ''), u.email) as name from users u
        where u.id in (select annotator_id from annotation_agreement where dataset_id = ${datasetId})
-       order by name collate "C", u.id`,
+       order by coalesce(nullif(u.name, ''), u.email) collate "C", u.id`,
       ),
     nextPendingReview: async (datasetId, afterId) => {
       const after = await rows<{ id: number }>(
