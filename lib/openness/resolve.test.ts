@@ -59,7 +59,7 @@ describe("one openness everywhere", () => {
   beforeEach(() => ({ db, dir, store } = fresh));
 
   it("the dataset page, both exports, training and the run's dashboard agree on each prompt", async () => {
-    seedDemo(db);
+    await seedDemo(store);
     const responses = ["a", "bb", "ccc", "dddd", "eeeee", "ffffff", "ggggggg", "hhhhhhhh"];
     const ranking = responses.map((_, i) => [i]);
     const lines = [

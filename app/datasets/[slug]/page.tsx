@@ -118,7 +118,7 @@ export default async function Page({
     rows: await annotatorQuality(store, row.id),
     goldPrompts: await goldPromptCount(store, row.id),
   };
-  const suggestions = { run: suggestionRun(db, row.id), anchoring: datasetAnchoring(db, row.id) };
+  const suggestions = { run: await suggestionRun(store, row.id), anchoring: await datasetAnchoring(store, row.id) };
   const exportBase = `/api/datasets/${dataset.slug}/export`;
   const basePath = `/datasets/${dataset.slug}`;
 
