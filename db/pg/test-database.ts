@@ -13,8 +13,10 @@ import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { openDatabase, type Db } from "../index";
 import * as sqliteSchema from "../schema";
+import { sqliteStore, type Store } from "../store";
 import { openPostgres, connectPostgres, type PgDb } from "./index";
 import * as pgSchema from "./schema";
+import { postgresStore } from "./store";
 import { NO_POSTGRES_MESSAGE, postgresBinDir, startTestCluster, type TestCluster } from "./test-cluster";
 
 /** Whether PostgreSQL tests run here: a server is installed. */
@@ -225,6 +227,8 @@ export type TestDatabase = {
   readonly backend: Backend;
   /** The same rows written and read on either backend. */
   readonly side: Side;
+  /** The backend's Store on this database. */
+  readonly store: Store;
   /** The SQLite file's path or the postgres:// URL: how a child process opens this database. */
   readonly location: string;
   /** The SQLite handle (throws on PostgreSQL). */
@@ -242,6 +246,9 @@ export function databasePerTest(backend: Backend): TestDatabase {
     const database = postgresDatabasePerTest();
     return {
       backend,
+      get store() {
+        return postgresStore(database.db, database.url);
+      },
       get side() {
         return postgresSide(database.db);
       },
@@ -256,10 +263,11 @@ export function databasePerTest(backend: Backend): TestDatabase {
       },
     };
   }
-  let current: { db: Db; dir: string } | null = null;
+  let current: { db: Db; store: Store; dir: string } | null = null;
   beforeEach(() => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-test-"));
-    current = { db: openDatabase(path.join(dir, "test.db")), dir };
+    const db = openDatabase(path.join(dir, "test.db"));
+    current = { db, store: sqliteStore(db), dir };
   });
   afterEach(() => {
     current?.db.$client.close();
@@ -270,6 +278,9 @@ export function databasePerTest(backend: Backend): TestDatabase {
     backend,
     get side() {
       return sqliteSide(current!.db);
+    },
+    get store() {
+      return current!.store;
     },
     get location() {
       return current!.db.$client.name;

@@ -3,18 +3,13 @@
  * db/pg/store/datasets.ts on PostgreSQL): the writer's inserts leave the same rows on both.
  */
 import { describe, expect, it } from "vitest";
-import { sqliteStore } from "@/db/store";
 import type { DatasetStore } from "@/db/store/datasets";
 import { databasePerTest, TEST_BACKENDS, type Backend, type Side } from "../test-database";
-import { postgresDatasetStore } from "./datasets";
 
 /** A fresh database per test on `backend`: its Side (to seed and read rows) and its datasets store. */
 function perTest(backend: Backend): () => { side: Side; datasets: DatasetStore } {
   const fresh = databasePerTest(backend);
-  return () => ({
-    side: fresh.side,
-    datasets: backend === "sqlite" ? sqliteStore(fresh.sqlite).datasets : postgresDatasetStore(fresh.postgres),
-  });
+  return () => ({ side: fresh.side, datasets: fresh.store.datasets });
 }
 
 describe.each(TEST_BACKENDS)("datasets store on %s", (backend) => {

@@ -3,18 +3,18 @@
  * db/pg/store/runs.ts on PostgreSQL): the same seeded rows must give the same answers.
  */
 import { describe, expect, it } from "vitest";
-import { sqliteStore } from "@/db/store";
+import { openDatabase } from "@/db";
+import { connectPostgres } from "@/db/pg";
+import { postgresStore } from "@/db/pg/store";
+import { sqliteStore, type Store } from "@/db/store";
+import { claimNextQueuedRun, claimRun, finishRun } from "@/lib/runs/lifecycle";
 import type { RunStore } from "@/db/store/runs";
 import { databasePerTest, TEST_BACKENDS, type Backend, type Side } from "../test-database";
-import { postgresRunStore } from "./runs";
 
 /** A fresh database per test on `backend`: its Side (to seed and read rows) and its runs store. */
 function perTest(backend: Backend): () => { side: Side; runs: RunStore } {
   const fresh = databasePerTest(backend);
-  return () => ({
-    side: fresh.side,
-    runs: backend === "sqlite" ? sqliteStore(fresh.sqlite).runs : postgresRunStore(fresh.postgres),
-  });
+  return () => ({ side: fresh.side, runs: fresh.store.runs });
 }
 
 /** Two datasets (one an import still staging) with prompts, responses and annotations by two people. */
@@ -322,5 +322,61 @@ describe.each(TEST_BACKENDS)("runs store on %s", (backend) => {
       { annotationId: s.annotations[1]!, reviewerId: s.alice, decision: "accept", versionAt: new Date(2_999) },
     ]);
     expect((await runs.trainingRows(s.open, true)).annotations.map((a) => a.promptId)).toEqual([s.p1]);
+  });
+});
+
+describe.each(TEST_BACKENDS)("one run at a time on %s, claimed from several servers at once", (backend) => {
+  const fresh = databasePerTest(backend);
+
+  /** `count` stores on connections of their own to the test's database, as separate servers would open it. */
+  function servers(count: number): { stores: Store[]; close: () => Promise<void> } {
+    if (backend === "sqlite") {
+      const handles = Array.from({ length: count }, () => openDatabase(fresh.location));
+      return { stores: handles.map(sqliteStore), close: async () => handles.forEach((h) => h.$client.close()) };
+    }
+    const pools = Array.from({ length: count }, () => connectPostgres(fresh.location, { maxConnections: 2 }));
+    return {
+      stores: pools.map((pool) => postgresStore(pool, fresh.location)),
+      close: async () => {
+        await Promise.all(pools.map((pool) => pool.$client.end()));
+      },
+    };
+  }
+
+  it("starts exactly one of the queued runs however many claims race, then the next once it ends", async () => {
+    const s = await seed(fresh.side);
+    const queued: number[] = [];
+    for (let i = 0; i < 4; i++) queued.push((await fresh.store.runs.insert(newRun(s.open, s.alice))).id);
+    const cli = (await fresh.store.runs.insert(newRun(s.open, s.alice, { origin: "cli" }))).id;
+    const { stores, close } = servers(3);
+    try {
+      const race = (now: number) =>
+        Promise.all(
+          stores.flatMap((store, i) => [
+            claimNextQueuedRun(store, now),
+            claimNextQueuedRun(store, now),
+            // A CLI training its own run claims by id, against the same rule.
+            ...(i === 0 ? [claimRun(store, cli, null, now)] : []),
+          ]),
+        );
+      const first = (await race(1_000)).filter((run) => run !== null);
+      expect(first).toHaveLength(1);
+      expect((await fresh.store.runs.running()).map((r) => r.id)).toEqual([first[0]!.id]);
+      expect([queued[0], cli]).toContain(first[0]!.id);
+
+      // While it trains, nothing else starts; once it ends, exactly one more does.
+      expect((await race(2_000)).filter((run) => run !== null)).toEqual([]);
+      expect(await finishRun(stores[1]!, first[0]!.id, "failed", "stopped")).toBe(true);
+      const second = (await race(3_000)).filter((run) => run !== null);
+      expect(second).toHaveLength(1);
+      expect((await fresh.store.runs.running()).map((r) => r.id)).toEqual([second[0]!.id]);
+      expect(await fresh.store.runs.statusCounts()).toEqual([
+        { status: "failed", n: 1 },
+        { status: "queued", n: 3 },
+        { status: "running", n: 1 },
+      ]);
+    } finally {
+      await close();
+    }
   });
 });

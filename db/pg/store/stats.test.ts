@@ -4,21 +4,16 @@
  * same numbers, pages and cursors, in the same order.
  */
 import { describe, expect, it } from "vitest";
-import { sqliteStore } from "@/db/store";
 import type { Store } from "@/db/store";
 import type { PromptStatsValues, StatsStore } from "@/db/store/stats";
 import { parsePromptSearch, PROMPT_SORTS, searchPrompts } from "@/lib/datasets/prompt-search";
 import { STATS_HISTOGRAMS, statsBin, type StatsHistogramMetric } from "@/lib/datasets/prompt-stats";
 import { databasePerTest, TEST_BACKENDS, type Backend, type Side } from "../test-database";
-import { postgresStatsStore } from "./stats";
 
 /** A fresh database per test on `backend`: its Side (to seed and read rows) and its stats store. */
 function perTest(backend: Backend): () => { side: Side; stats: StatsStore } {
   const fresh = databasePerTest(backend);
-  return () => ({
-    side: fresh.side,
-    stats: backend === "sqlite" ? sqliteStore(fresh.sqlite).stats : postgresStatsStore(fresh.postgres),
-  });
+  return () => ({ side: fresh.side, stats: fresh.store.stats });
 }
 
 /** searchPrompts reads only the stats area. */

@@ -3,18 +3,13 @@
  * db/pg/store/suggestions.ts on PostgreSQL).
  */
 import { describe, expect, it } from "vitest";
-import { sqliteStore } from "@/db/store";
 import type { SuggestionStore } from "@/db/store/suggestions";
 import { databasePerTest, TEST_BACKENDS, type Backend, type Side } from "../test-database";
-import { postgresSuggestionStore } from "./suggestions";
 
 /** A fresh database per test on `backend`: its Side (to seed and read rows) and its suggestions store. */
 function perTest(backend: Backend): () => { side: Side; suggestions: SuggestionStore } {
   const fresh = databasePerTest(backend);
-  return () => ({
-    side: fresh.side,
-    suggestions: backend === "sqlite" ? sqliteStore(fresh.sqlite).suggestions : postgresSuggestionStore(fresh.postgres),
-  });
+  return () => ({ side: fresh.side, suggestions: fresh.store.suggestions });
 }
 
 describe.each(TEST_BACKENDS)("suggestions store on %s", (backend) => {

@@ -1,13 +1,14 @@
-import { eq, type SQL } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { schema } from "../index";
 
 /*
  * The visible-dataset rule (db/store/visible.ts) on PostgreSQL, where import_staging is a boolean:
- * SQLite's condition would bind `false` as 0 and its text compares with 0, which PostgreSQL refuses.
+ * a dataset an import is still writing is nobody's to see, rank, export or train on until the
+ * import publishes it.
  */
 
-/** The rule as a drizzle condition on db/pg/schema's datasets table. */
-export const visibleDatasetCondition: SQL = eq(schema.datasets.importStaging, false);
+/** The rule as a drizzle condition on the datasets table. */
+export const visibleDatasetCondition = eq(schema.datasets.importStaging, false);
 
-/** The rule for raw SQL on datasets under the alias `alias` (safe under a leading `not`, as SQLite's). */
-export const visibleDatasetText = (alias: string) => `${alias}.import_staging = false`;
+/** The rule for a hand-written statement on datasets under the alias `alias`. */
+export const visibleDatasetText = (alias: string) => `not ${alias}.import_staging`;
