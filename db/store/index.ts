@@ -28,6 +28,8 @@ export type { TransactionIntent, TransactionOptions } from "./transaction";
 export function isLockTimeout(error: unknown): boolean {
   return isDatabaseBusy(error) || isPostgresBusy(error);
 }
+/** The domain of external annotators' (unusable) emails: files name such an annotator by their name. */
+export { EXTERNAL_EMAIL_DOMAIN } from "./writer";
 
 export interface Store {
   readonly admin: AdminStore;

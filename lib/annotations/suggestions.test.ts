@@ -13,7 +13,7 @@ import {
 } from "@/lib/annotations/suggestions";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { AppError } from "@/lib/errors";
-import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
+import { addDataset, addUser, freshDbPerTest, collect } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
 
@@ -251,7 +251,9 @@ describe("annotations started from a suggestion", () => {
       runId,
     );
     await save(a, prompts[1]!.id, [prompts[1]!.responseIds]);
-    const lines = [...exportLines(temp.db, dataset.id, exportOptionsSchema.parse({ format: "annotations" }))]
+    const lines = (
+      await collect(exportLines(temp.store, dataset.id, exportOptionsSchema.parse({ format: "annotations" })))
+    )
       .map((line) => JSON.parse(line) as { id: string; annotations: { suggestion?: unknown }[] })
       .filter((line) => line.annotations.length);
     expect(lines.map((l) => l.annotations[0]!.suggestion)).toEqual([{ run_id: runId, distance: 0 }, null]);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
+import { sqliteStore } from "@/db/store";
 import { DEMO_ACCOUNTS } from "@/lib/demo/accounts";
 import { DEMO_DATASET_SETTINGS, DEMO_FILE, DEMO_FILE_DATED_AT } from "@/lib/demo/dataset";
 import { ensureDemoAccounts, seedDemo } from "@/lib/demo/seed";
@@ -121,10 +122,10 @@ describe("demo seed", () => {
     expect(count("select count(*) n from annotations where openness not in (0, 0.25, 0.5, 0.75, 1)")).toBe(0);
   });
 
-  it("gives the agreement view the hasty annotator, and only them, to flag", () => {
+  it("gives the agreement view the hasty annotator, and only them, to flag", async () => {
     const { id } = db.$client.prepare("select id from datasets where slug = 'demo'").get() as { id: number };
-    const flagged = datasetAgreement(db, id)
-      .annotators.filter((a) => a.flagged)
+    const flagged = (await datasetAgreement(sqliteStore(db), id)).annotators
+      .filter((a) => a.flagged)
       .map((a) => a.name);
     expect(flagged).toEqual(["Tomás Reyes"]);
   });

@@ -10,6 +10,7 @@ import type {
   TrainingRows,
 } from "@/db/store/runs";
 import { schema } from "../index";
+import { epochMsSql } from "./datasets";
 import type { PgExecutor } from "./executor";
 import { visibleDatasetCondition, visibleDatasetText } from "./visible";
 
@@ -242,8 +243,7 @@ export function postgresRunStore(db: PgExecutor): RunStore {
     rankingsVersion: async (datasetId) =>
       (
         await rows<{ n: number; latest: number | null }>(
-          // Milliseconds since the epoch, as SQLite stores them (a float8 holds them exactly).
-          sql`select count(*)::int as n, (extract(epoch from max(a.updated_at)) * 1000)::float8 as latest
+          sql`select count(*)::int as n, ${sql.raw(epochMsSql("max(a.updated_at)"))} as latest
             from annotations a join prompts p on p.id = a.prompt_id where p.dataset_id = ${datasetId}`,
         )
       )[0]!,
