@@ -128,12 +128,6 @@ async function annotateOnce(
 // eslint-disable-next-line no-empty-pattern
 test.beforeAll(async ({}, testInfo) => {
   test.skip(postgresBinDir() === null, NO_POSTGRES_MESSAGE);
-  // Until the server opens PostgreSQL when DATABASE_URL is set (issue 24 part 2), both servers would
-  // run on SQLite files of their own: there is nothing shared to test.
-  test.skip(
-    !fs.readFileSync(path.join("lib", "db.ts"), "utf8").includes("postgresStore"),
-    "the server does not open PostgreSQL by DATABASE_URL yet (lib/db.ts)",
-  );
   testInfo.setTimeout(300_000);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-e2e-servers-"));
   cluster = await startTestCluster();
