@@ -17,6 +17,12 @@ import {
 import { LEASE_HEARTBEAT_MS, LEASE_MS, processId, takeJobLease, takeSharedSlot } from "@/lib/coordination";
 import { MAX_CONCURRENT_IMPORTS, takeImportSlot } from "@/lib/datasets/import-process";
 import { anotherConnection } from "@/lib/test-fixtures";
+import { getDataset } from "@/lib/datasets/queries";
+import { seedDemo } from "@/lib/demo/seed";
+import { getRun, requestCancel } from "@/lib/runs/lifecycle";
+import { createRun } from "@/lib/runs/request-run";
+import { runRequestSchema } from "@/lib/runs/schemas";
+import { executeRun } from "@/lib/runs/training";
 
 /** A second server's store on the test's database (its own connection or pool). */
 function secondServer(fresh: TestDatabase): { store: Store; close: () => Promise<void> } {
@@ -120,6 +126,27 @@ describe.each(TEST_BACKENDS)("coordination between servers on %s", (backend) => 
     const release = await takeImportSlot(store);
     expect(await store.coordination.lease("import:dead-0")).toBeNull();
     await release();
+  });
+
+  it("stops a run training on one server when the other is asked to cancel it", async () => {
+    const here = fresh.store;
+    const there = second();
+    await seedDemo(here);
+    const datasetId = (await getDataset(here, "demo"))!.id;
+    const run = await createRun(
+      here,
+      runRequestSchema.parse({ datasetId, train: { steps: 100_000, evalEvery: 5 } }),
+      null,
+      "cli",
+      { workerPid: process.pid },
+    );
+    let asked: Promise<unknown> | null = null;
+    const outcome = await executeRun(here, run.id, {
+      onProgress: () => void (asked ??= requestCancel(there, run.id)),
+    });
+    expect(outcome).toBe("canceled");
+    expect(await asked).toMatchObject({ stopping: true });
+    expect((await getRun(there, run.id))?.status).toBe("canceled");
   });
 
   it("counts sign-in failures made on one server against attempts on the other", async () => {
