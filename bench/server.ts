@@ -131,6 +131,14 @@ function cpuMs(pid: number | null): number {
   }
 }
 
+function isNextServer(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("next-server");
+  } catch {
+    return false;
+  }
+}
+
 /** The `next start` process under scripts/start.ts: the one that serves, whose CPU time a phase reports. */
 function nextServerPid(root: number): number | null {
   try {
@@ -161,21 +169,28 @@ class Server {
   private child: ChildProcess | null = null;
   /** The serving process, found once it answers. */
   pid: number | null = null;
+  /**
+   * `command`: `npm start`'s scripts/start.ts, or `next start` itself where the bench prepared the
+   * database (PostgreSQL: migrated by openPostgres, seeded here).
+   */
   constructor(
     readonly base: string,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly command: string[] = [process.execPath, "--import", "tsx", path.join("scripts", "start.ts")],
   ) {}
 
   async start(): Promise<void> {
-    this.child = spawn(process.execPath, ["--import", "tsx", path.join("scripts", "start.ts")], {
+    const child = spawn(this.command[0]!, this.command.slice(1), {
       env: this.env,
       stdio: ["ignore", "ignore", "inherit"],
       detached: true,
     });
+    this.child = child;
     for (let i = 0; i < 600; i++) {
+      if (child.exitCode !== null) throw new Error(`The server at ${this.base} exited with code ${child.exitCode}.`);
       try {
         if ((await fetch(`${this.base}/login`)).ok) {
-          this.pid = this.child.pid ? nextServerPid(this.child.pid) : null;
+          this.pid = child.pid ? (nextServerPid(child.pid) ?? (isNextServer(child.pid) ? child.pid : null)) : null;
           return;
         }
       } catch {
@@ -494,6 +509,8 @@ async function postgresDeployment(
       select p.id, r, 'r' || r, 'Response ' || r || ' to prompt ' || substr(p.external_id, 2) || '.'
       from prompts p cross join generate_series(0, ${RESPONSES - 1}) r where p.dataset_id = ${big!.id}
       order by p.id, r`);
+    // The planner's statistics for the bulk-loaded tables, as autovacuum would gather them in time.
+    await db.execute(sql`analyze`);
     const annotatorTokens = await addPostgresAnnotators(db, connections * 3, "annotator");
     const [researcherToken] = await addPostgresAnnotators(db, 1, "researcher");
     const [demo] = await db
@@ -509,16 +526,21 @@ async function postgresDeployment(
       bases,
       servers: bases.map(
         (base, i) =>
-          new Server(base, {
-            ...process.env,
-            DATABASE_URL: cluster.url,
-            DATABASE_PATH: path.join(dir, `unused-${i}.db`),
-            NEXTAUTH_SECRET: secret,
-            PORT: String(port + 10 + i),
-            HOST: "127.0.0.1",
-            OCTORANK_SEED_DEMO: "0",
-            NEXTAUTH_URL: base,
-          }),
+          new Server(
+            base,
+            {
+              ...process.env,
+              DATABASE_URL: cluster.url,
+              DATABASE_PATH: path.join(dir, `unused-${i}.db`),
+              NEXTAUTH_SECRET: secret,
+              PORT: String(port + 10 + i),
+              HOST: "127.0.0.1",
+              OCTORANK_SEED_DEMO: "0",
+              NEXTAUTH_URL: base,
+              NODE_ENV: "production",
+            },
+            [path.join("node_modules", ".bin", "next"), "start", "-p", String(port + 10 + i), "-H", "127.0.0.1"],
+          ),
       ),
       demoId: demo!.id,
       annotatorTokens,
