@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { AdminStore } from "../../store/admin";
 import type { Role } from "@/lib/domain";
 import type { PgExecutor } from "./executor";
+import { dateOf, epochMs } from "./time";
 import { visibleDatasetText } from "./visible";
 
 /** An annotation `a` of a prompt an import has staged but not landed: not counted yet. */
@@ -17,13 +18,13 @@ export function postgresAdminStore(db: PgExecutor): AdminStore {
         name: string;
         role: Role;
         disabled: boolean;
-        created_at: Date;
+        created_at: number;
         annotations: number;
         last_week: number;
-        last_at: Date | null;
-      }>(sql`select u.id, u.email, u.name, u.role, u.disabled, u.created_at,
+        last_at: number | null;
+      }>(sql`select u.id, u.email, u.name, u.role, u.disabled, ${epochMs("u.created_at")} as created_at,
           count(a.id)::int as annotations, coalesce(sum((a.updated_at >= ${new Date(since)})::int), 0)::int as last_week,
-          max(a.updated_at) as last_at
+          ${epochMs("max(a.updated_at)")} as last_at
         from users u left join annotations a on a.annotator_id = u.id and not ${IN_STAGED_IMPORT}
         where not u.external group by u.id order by u.role collate "C", u.email collate "C"`);
       return rows.map((r) => ({
@@ -32,10 +33,10 @@ export function postgresAdminStore(db: PgExecutor): AdminStore {
         name: r.name,
         role: r.role,
         disabled: r.disabled,
-        createdAt: r.created_at,
+        createdAt: new Date(r.created_at),
         annotations: r.annotations,
         annotationsLastWeek: r.last_week,
-        lastAnnotationAt: r.last_at,
+        lastAnnotationAt: dateOf(r.last_at),
       }));
     },
     async durations(userId) {
@@ -80,10 +81,11 @@ export function postgresAdminStore(db: PgExecutor): AdminStore {
         prefix: string;
         email: string;
         role: Role;
-        created_at: Date;
-        last_used_at: Date | null;
-        revoked_at: Date | null;
-      }>(sql`select t.id, t.name, t.prefix, u.email, u.role, t.created_at, t.last_used_at, t.revoked_at
+        created_at: number;
+        last_used_at: number | null;
+        revoked_at: number | null;
+      }>(sql`select t.id, t.name, t.prefix, u.email, u.role, ${epochMs("t.created_at")} as created_at,
+          ${epochMs("t.last_used_at")} as last_used_at, ${epochMs("t.revoked_at")} as revoked_at
         from api_tokens t join users u on u.id = t.user_id order by t.revoked_at is not null, t.id desc`);
       return rows.map((t) => ({
         id: t.id,
@@ -91,9 +93,9 @@ export function postgresAdminStore(db: PgExecutor): AdminStore {
         prefix: t.prefix,
         userEmail: t.email,
         userRole: t.role,
-        createdAt: t.created_at,
-        lastUsedAt: t.last_used_at,
-        revokedAt: t.revoked_at,
+        createdAt: new Date(t.created_at),
+        lastUsedAt: dateOf(t.last_used_at),
+        revokedAt: dateOf(t.revoked_at),
       }));
     },
     async revokeToken(tokenId, at) {

@@ -17,25 +17,20 @@ import { acceptedSql, reviewStateSql } from "@/db/store/review";
 import { externalAnnotatorEmail, type NewPrompt } from "@/db/store/writer";
 import { schema } from "../index";
 import type { PgExecutor } from "./executor";
+import { epochMs } from "./time";
 import { visibleDatasetText } from "./visible";
 
-/**
- * A timestamptz as SQLite's raw rows hold it: milliseconds since the epoch (a float8 holds them
- * exactly; rounded because extract() is a double before PostgreSQL 14).
- */
-export const epochMsSql = (column: string) => `round(extract(epoch from ${column}) * 1000)::float8`;
-
 /** A dataset's columns under VisibleDataset's names; the date as epoch ms (toDataset makes it a Date). */
-const DATASET_COLUMNS = `d.id, d.slug, d.name, d.guidelines, d.responses_per_prompt as "responsesPerPrompt",
+const DATASET_COLUMNS = sql`d.id, d.slug, d.name, d.guidelines, d.responses_per_prompt as "responsesPerPrompt",
   d.annotations_per_prompt as "annotationsPerPrompt", d.synthetic, d.ranking_mode as "rankingMode",
-  d.queue_order as "queueOrder", ${epochMsSql("d.created_at")} as "createdAt"`;
+  d.queue_order as "queueOrder", ${epochMs("d.created_at")} as "createdAt"`;
 
 function toDataset<Row extends VisibleDataset>(row: Omit<Row, "createdAt"> & { createdAt: number }): Row {
   return { ...row, createdAt: new Date(row.createdAt) } as Row;
 }
 
 // From the counts triggers maintain (dataset_fill, dataset_annotators), as on SQLite.
-const PROGRESS_SQL = `
+const PROGRESS_SQL = sql`
   select ${DATASET_COLUMNS},
     (select coalesce(sum(f.prompts), 0)::int from dataset_fill f where f.dataset_id = d.id) as prompts,
     (select coalesce(sum(f.prompts * f.annotation_count), 0)::int from dataset_fill f where f.dataset_id = d.id)
@@ -44,13 +39,13 @@ const PROGRESS_SQL = `
     (select coalesce(sum(f.prompts), 0)::int from dataset_fill f
        where f.dataset_id = d.id and f.annotation_count >= d.annotations_per_prompt) as "completePrompts"
   from datasets d
-  where ${visibleDatasetText("d")}`;
+  where ${sql.raw(visibleDatasetText("d"))}`;
 
 /** An annotation's columns as SQLite's raw rows hold them (StoredAnnotation): flags 0/1, JSON as text, dates as ms. */
-const ANNOTATION_COLUMNS = `a.id, a.prompt_id, a.annotator_id, a.ranking::text as ranking, a.openness,
+const ANNOTATION_COLUMNS = sql`a.id, a.prompt_id, a.annotator_id, a.ranking::text as ranking, a.openness,
   a.not_rankable::int as not_rankable, a.not_rankable_reason, a.comment, a.duration_ms, a.suggestion_run_id,
-  a.suggested_ranking::text as suggested_ranking, a.suggestion_distance, ${epochMsSql("a.created_at")} as created_at,
-  ${epochMsSql("a.updated_at")} as updated_at`;
+  a.suggested_ranking::text as suggested_ranking, a.suggestion_distance, ${epochMs("a.created_at")} as created_at,
+  ${epochMs("a.updated_at")} as updated_at`;
 
 /** The datasets store on PostgreSQL: db/store/writer.ts's inserts, row for row. */
 export function postgresDatasetStore(db: PgExecutor): DatasetStore {
@@ -106,19 +101,19 @@ export function postgresDatasetStore(db: PgExecutor): DatasetStore {
     },
     visible: async (slug) => {
       const [row] = await rows<Omit<VisibleDataset, "createdAt"> & { createdAt: number }>(
-        sql`select ${sql.raw(DATASET_COLUMNS)} from datasets d where d.slug = ${slug} and ${sql.raw(visibleDatasetText("d"))}`,
+        sql`select ${DATASET_COLUMNS} from datasets d where d.slug = ${slug} and ${sql.raw(visibleDatasetText("d"))}`,
       );
       return row ? toDataset<VisibleDataset>(row) : null;
     },
     listProgress: async () =>
       (
         await rows<Omit<DatasetProgressRow, "createdAt"> & { createdAt: number }>(
-          sql.raw(`${PROGRESS_SQL} order by d.created_at, d.id`),
+          sql`${PROGRESS_SQL} order by d.created_at, d.id`,
         )
       ).map((row) => toDataset<DatasetProgressRow>(row)),
     progress: async (slug) => {
       const [row] = await rows<Omit<DatasetProgressRow, "createdAt"> & { createdAt: number }>(
-        sql`${sql.raw(PROGRESS_SQL)} and d.slug = ${slug}`,
+        sql`${PROGRESS_SQL} and d.slug = ${slug}`,
       );
       return row ? toDataset<DatasetProgressRow>(row) : null;
     },
@@ -148,7 +143,7 @@ export function postgresDatasetStore(db: PgExecutor): DatasetStore {
       ),
     reviewedAnnotations: async (promptId) =>
       rows<ReviewedAnnotationRow>(
-        sql`select ${sql.raw(ANNOTATION_COLUMNS)}, ${sql.raw(reviewStateSql("a"))} as review_state, u.name, u.email,
+        sql`select ${ANNOTATION_COLUMNS}, ${sql.raw(reviewStateSql("a"))} as review_state, u.name, u.email,
             u.external::int as external
        from annotations a join users u on u.id = a.annotator_id
        where a.prompt_id = ${promptId} order by a.created_at, a.id`,
@@ -173,7 +168,7 @@ export function postgresDatasetStore(db: PgExecutor): DatasetStore {
       const annotations = await rows<ExportAnnotationRow>(
         sql`select a.prompt_id, a.ranking::text as ranking, a.openness, a.not_rankable::int as not_rankable,
             a.not_rankable_reason, a.comment, a.duration_ms, a.suggestion_run_id, a.suggestion_distance,
-            ${sql.raw(epochMsSql("a.created_at"))} as created_at, ${sql.raw(epochMsSql("a.updated_at"))} as updated_at,
+            ${epochMs("a.created_at")} as created_at, ${epochMs("a.updated_at")} as updated_at,
             u.email, u.name, u.external::int as external, (${sql.raw(acceptedSql("a"))})::int as accepted
      from annotations a join users u on u.id = a.annotator_id
      where a.prompt_id between ${first} and ${last} order by a.prompt_id, a.id`,

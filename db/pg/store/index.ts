@@ -29,6 +29,8 @@ import { postgresAdminStore } from "./admin";
 import { postgresAuthStore } from "./auth";
 import { postgresDatasetStore } from "./datasets";
 import type { PgExecutor } from "./executor";
+import { postgresOpennessStore } from "./openness";
+import { postgresReviewStore } from "./review";
 import { postgresRunStore } from "./runs";
 import { postgresStatsStore } from "./stats";
 import { postgresSuggestionStore } from "./suggestions";
@@ -66,11 +68,11 @@ function areasOver(executor: PgExecutor): Areas {
     annotations: notOnPostgresYet("annotations"),
     auth: postgresAuthStore(executor),
     datasets: postgresDatasetStore(executor),
-    openness: notOnPostgresYet("openness"),
+    openness: postgresOpennessStore(executor),
     quality: notOnPostgresYet("quality"),
     queue: notOnPostgresYet("queue"),
     queuePriorities: notOnPostgresYet("queuePriorities"),
-    review: notOnPostgresYet("review"),
+    review: postgresReviewStore(executor),
     runs: postgresRunStore(executor),
     stats: postgresStatsStore(executor),
     suggestions: postgresSuggestionStore(executor),

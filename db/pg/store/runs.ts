@@ -10,8 +10,8 @@ import type {
   TrainingRows,
 } from "@/db/store/runs";
 import { schema } from "../index";
-import { epochMsSql } from "./datasets";
 import type { PgExecutor } from "./executor";
+import { epochMs } from "./time";
 import { visibleDatasetCondition, visibleDatasetText } from "./visible";
 
 /** db/store/runs.ts's rankableAnnotationSql on PostgreSQL (not_rankable is a boolean); `a` is the annotations alias. */
@@ -243,7 +243,7 @@ export function postgresRunStore(db: PgExecutor): RunStore {
     rankingsVersion: async (datasetId) =>
       (
         await rows<{ n: number; latest: number | null }>(
-          sql`select count(*)::int as n, ${sql.raw(epochMsSql("max(a.updated_at)"))} as latest
+          sql`select count(*)::int as n, ${epochMs("max(a.updated_at)")} as latest
             from annotations a join prompts p on p.id = a.prompt_id where p.dataset_id = ${datasetId}`,
         )
       )[0]!,
