@@ -1,4 +1,4 @@
-import { eq, sql, type SQL } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type {
   AgreementAnnotationRow,
   AgreementPromptRow,
@@ -17,6 +17,7 @@ import { acceptedSql, reviewStateSql } from "@/db/store/review";
 import { externalAnnotatorEmail, type NewPrompt } from "@/db/store/writer";
 import { schema } from "../index";
 import type { PgExecutor } from "./executor";
+import { allRows } from "./rows";
 import { epochMs } from "./time";
 import { visibleDatasetText } from "./visible";
 
@@ -49,7 +50,6 @@ const ANNOTATION_COLUMNS = sql`a.id, a.prompt_id, a.annotator_id, a.ranking::tex
 
 /** The datasets store on PostgreSQL: db/store/writer.ts's inserts, row for row. */
 export function postgresDatasetStore(db: PgExecutor): DatasetStore {
-  const rows = async <T extends Record<string, unknown>>(query: SQL) => (await db.execute<T>(query)).rows;
   return {
     insertDataset: async (dataset) => (await db.insert(schema.datasets).values(dataset).returning())[0]!,
     insertPrompt: async (datasetId: number, prompt: NewPrompt) => {
@@ -100,29 +100,34 @@ export function postgresDatasetStore(db: PgExecutor): DatasetStore {
       return { id: found!.id, created: false };
     },
     visible: async (slug) => {
-      const [row] = await rows<Omit<VisibleDataset, "createdAt"> & { createdAt: number }>(
+      const [row] = await allRows<Omit<VisibleDataset, "createdAt"> & { createdAt: number }>(
+        db,
         sql`select ${DATASET_COLUMNS} from datasets d where d.slug = ${slug} and ${sql.raw(visibleDatasetText("d"))}`,
       );
       return row ? toDataset<VisibleDataset>(row) : null;
     },
     listProgress: async () =>
       (
-        await rows<Omit<DatasetProgressRow, "createdAt"> & { createdAt: number }>(
+        await allRows<Omit<DatasetProgressRow, "createdAt"> & { createdAt: number }>(
+          db,
           sql`${PROGRESS_SQL} order by d.created_at, d.id`,
         )
       ).map((row) => toDataset<DatasetProgressRow>(row)),
     progress: async (slug) => {
-      const [row] = await rows<Omit<DatasetProgressRow, "createdAt"> & { createdAt: number }>(
+      const [row] = await allRows<Omit<DatasetProgressRow, "createdAt"> & { createdAt: number }>(
+        db,
         sql`${PROGRESS_SQL} and d.slug = ${slug}`,
       );
       return row ? toDataset<DatasetProgressRow>(row) : null;
     },
     agreementPrompts: async (datasetId) =>
-      rows<AgreementPromptRow>(
+      allRows<AgreementPromptRow>(
+        db,
         sql`select id, external_id, text, openness from prompts where dataset_id = ${datasetId} order by id`,
       ),
     agreementAnnotations: async (datasetId) =>
-      rows<AgreementAnnotationRow>(
+      allRows<AgreementAnnotationRow>(
+        db,
         sql`select a.prompt_id, a.annotator_id, a.ranking::text as ranking, a.openness, a.not_rankable::int as not_rankable,
             a.duration_ms, u.name, u.email, u.external::int as external
        from annotations a join prompts p on p.id = a.prompt_id join users u on u.id = a.annotator_id
@@ -130,29 +135,33 @@ export function postgresDatasetStore(db: PgExecutor): DatasetStore {
       ),
     promptPage: async (datasetId, promptId) =>
       (
-        await rows<PromptPageRow>(
+        await allRows<PromptPageRow>(
+          db,
           sql`select id, external_id, text, messages::text as messages, openness, metadata::text as metadata
             from prompts where id = ${promptId} and dataset_id = ${datasetId}`,
         )
       )[0] ?? null,
     rewardedResponses: async (promptId, runId) =>
-      rows<RewardedResponseRow>(
+      allRows<RewardedResponseRow>(
+        db,
         sql`select r.id, r.external_id, r.position, r.text, rr.reward from responses r
        left join run_rewards rr on rr.response_id = r.id and rr.run_id = ${runId ?? -1}
        where r.prompt_id = ${promptId} order by r.position`,
       ),
     reviewedAnnotations: async (promptId) =>
-      rows<ReviewedAnnotationRow>(
+      allRows<ReviewedAnnotationRow>(
+        db,
         sql`select ${ANNOTATION_COLUMNS}, ${sql.raw(reviewStateSql("a"))} as review_state, u.name, u.email,
             u.external::int as external
        from annotations a join users u on u.id = a.annotator_id
        where a.prompt_id = ${promptId} order by a.created_at, a.id`,
       ),
     runDatasetId: async (runId) =>
-      (await rows<{ dataset_id: number }>(sql`select dataset_id from training_runs where id = ${runId}`))[0]
+      (await allRows<{ dataset_id: number }>(db, sql`select dataset_id from training_runs where id = ${runId}`))[0]
         ?.dataset_id ?? null,
     exportPage: async (datasetId, after, limit, runId): Promise<ExportPage> => {
-      const prompts = await rows<ExportPromptRow>(
+      const prompts = await allRows<ExportPromptRow>(
+        db,
         sql`select id, external_id, text, messages::text as messages, openness, metadata::text as metadata,
             gold::text as gold
           from prompts where dataset_id = ${datasetId} and id > ${after} order by id limit ${limit}`,
@@ -161,11 +170,13 @@ export function postgresDatasetStore(db: PgExecutor): DatasetStore {
       const first = prompts[0]!.id;
       const last = prompts.at(-1)!.id;
       // The id range, as on SQLite: rows of other datasets' prompts in it come along and are never looked up.
-      const responses = await rows<ExportResponseRow>(
+      const responses = await allRows<ExportResponseRow>(
+        db,
         sql`select r.id, r.prompt_id, r.external_id, r.text, r.embedding::text as embedding from responses r
      where r.prompt_id between ${first} and ${last} order by r.prompt_id, r.position`,
       );
-      const annotations = await rows<ExportAnnotationRow>(
+      const annotations = await allRows<ExportAnnotationRow>(
+        db,
         sql`select a.prompt_id, a.ranking::text as ranking, a.openness, a.not_rankable::int as not_rankable,
             a.not_rankable_reason, a.comment, a.duration_ms, a.suggestion_run_id, a.suggestion_distance,
             ${epochMs("a.created_at")} as created_at, ${epochMs("a.updated_at")} as updated_at,
@@ -176,14 +187,16 @@ export function postgresDatasetStore(db: PgExecutor): DatasetStore {
       const rewards =
         runId === null
           ? []
-          : await rows<{ response_id: number; reward: number }>(
+          : await allRows<{ response_id: number; reward: number }>(
+              db,
               sql`select rr.response_id, rr.reward from responses r join run_rewards rr on rr.run_id = ${runId} and rr.response_id = r.id
      where r.prompt_id between ${first} and ${last} order by rr.response_id`,
             );
       return { prompts, responses, annotations, rewards };
     },
     runsOf: async (datasetId) =>
-      rows<{ id: number; name: string | null; status: string }>(
+      allRows<{ id: number; name: string | null; status: string }>(
+        db,
         sql`select id, name, status from training_runs where dataset_id = ${datasetId} order by id desc`,
       ),
   };
