@@ -42,15 +42,12 @@ describe("the demo file", () => {
   const fresh = freshDbPerTest();
 
   it("is import input: importing it stores what the seed stores, dated by the file instead of now", async () => {
-    const { db } = fresh;
-    ensureDemoAccounts(db);
-    const imported = await importJsonlFile(fresh.store, DEMO_FILE, {
-      slug: "demo-imported",
-      create: DEMO_DATASET_SETTINGS,
-    });
+    const { db, store } = fresh;
+    await ensureDemoAccounts(store);
+    const imported = await importJsonlFile(store, DEMO_FILE, { slug: "demo-imported", create: DEMO_DATASET_SETTINGS });
     expect(imported).toMatchObject({ ok: true, promptsCreated: 48, annotationsCreated: 99, annotatorsCreated: 0 });
     const before = Date.now();
-    seedDemo(db);
+    await seedDemo(store);
     const after = Date.now();
 
     const fromImport = storedContent(db, "demo-imported");
@@ -83,14 +80,14 @@ describe("demo seed", () => {
   afterAll(() => temp.cleanup());
   const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
 
-  it("seeds once and changes nothing the second time", () => {
-    expect(seedDemo(db).created).toBe(true);
+  it("seeds once and changes nothing the second time", async () => {
+    expect((await seedDemo(temp.store)).created).toBe(true);
     const before = [
       count("select count(*) n from prompts"),
       count("select count(*) n from annotations"),
       count("select count(*) n from users"),
     ];
-    expect(seedDemo(db).created).toBe(false);
+    expect((await seedDemo(temp.store)).created).toBe(false);
     expect([
       count("select count(*) n from prompts"),
       count("select count(*) n from annotations"),

@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
 import { getDataset } from "@/lib/datasets/queries";
 import { parsePromptSearch, searchPrompts } from "@/lib/datasets/prompt-search";
@@ -52,14 +51,13 @@ describe("promptOpenness", () => {
 });
 
 describe("one openness everywhere", () => {
-  let db: Db;
   let store: Store;
   let dir: string;
   const fresh = freshDbPerTest();
-  beforeEach(() => ({ db, dir, store } = fresh));
+  beforeEach(() => ({ dir, store } = fresh));
 
   it("the dataset page, both exports, training and the run's dashboard agree on each prompt", async () => {
-    seedDemo(db);
+    await seedDemo(store);
     const responses = ["a", "bb", "ccc", "dddd", "eeeee", "ffffff", "ggggggg", "hhhhhhhh"];
     const ranking = responses.map((_, i) => [i]);
     const lines = [

@@ -20,9 +20,9 @@ let db: Db;
 
 let store: Store;
 const fresh = freshDbPerTest();
-beforeEach(() => {
+beforeEach(async () => {
   ({ db, store } = fresh);
-  seedDemo(db);
+  await seedDemo(store);
 });
 
 /** A dataset of `promptCount` prompts, each ranked once with openness 0.5 (a run can train on it). */

@@ -26,7 +26,6 @@ import {
   UTILITY_NAMES,
 } from "@/ml";
 import { getStore } from "../../lib/db";
-import { getDataset } from "../../lib/datasets/queries";
 import { slugSchema } from "../../lib/datasets/import";
 import { describeZodError } from "../../lib/http/body";
 import { writeSyntheticDataset } from "../../lib/runs/repro";
@@ -73,7 +72,8 @@ async function writeDataset(
   const parsedSlug = slugSchema.safeParse(slug);
   if (!parsedSlug.success) throw new Error(`--dataset: ${describeZodError(parsedSlug.error)}`);
   const store = getStore();
-  if (await getDataset(store, slug)) throw new Error(`There is already a dataset "${slug}"; name a new one.`);
+  if ((await store.runs.visibleDatasetId(slug)) !== null)
+    throw new Error(`There is already a dataset "${slug}"; name a new one.`);
   const { all, testIds } = dataset(job);
   const written = await writeSyntheticDataset(store, slug, all, { seed: job.seed, heldOut: new Set(testIds) });
   const shown = { dataset: written.slug, prompts: all.length, heldOutTemplates: testIds.length, seed: job.seed };

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb, getStore } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { ExportForm } from "@/components/datasets/export-form";
 import { HistogramChart } from "@/components/datasets/histogram-chart";
 import { ProgressBar } from "@/components/datasets/progress-bar";
@@ -87,7 +87,6 @@ export default async function Page({
 }) {
   const [{ slug }, query] = await Promise.all([params, searchParams]);
   await requirePageUser("researcher", `/datasets/${slug}`);
-  const db = getDb();
   const store = getStore();
   const row = await getDataset(store, slug);
   if (!row) notFound();
@@ -118,7 +117,7 @@ export default async function Page({
     rows: await annotatorQuality(store, row.id),
     goldPrompts: await goldPromptCount(store, row.id),
   };
-  const suggestions = { run: suggestionRun(db, row.id), anchoring: datasetAnchoring(db, row.id) };
+  const suggestions = { run: await suggestionRun(store, row.id), anchoring: await datasetAnchoring(store, row.id) };
   const exportBase = `/api/datasets/${dataset.slug}/export`;
   const basePath = `/datasets/${dataset.slug}`;
 
