@@ -30,6 +30,7 @@ import { postgresAnnotationStore } from "./annotations";
 import { postgresAuthStore } from "./auth";
 import { postgresDatasetStore } from "./datasets";
 import type { PgExecutor } from "./executor";
+import { postgresImportStore } from "./imports";
 import { postgresOpennessStore } from "./openness";
 import { postgresQualityStore } from "./quality";
 import { postgresQueueStore } from "./queue";
@@ -73,6 +74,7 @@ function areasOver(executor: PgExecutor): Areas {
     annotations: postgresAnnotationStore(executor),
     auth: postgresAuthStore(executor),
     datasets: postgresDatasetStore(executor),
+    imports: postgresImportStore(executor),
     openness: postgresOpennessStore(executor),
     quality: postgresQualityStore(executor),
     queue: postgresQueueStore(executor),
