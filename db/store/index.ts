@@ -4,7 +4,8 @@
  * transaction primitive. lib/ keeps the domain rules and reaches the database only through a Store;
  * the SQL lives in db/store/.
  */
-import type { Db } from "../index";
+import { isDatabaseBusy, type Db } from "../index";
+import { isPostgresBusy } from "../pg/errors";
 import { sqliteConnection, throughConnection, type TransactionIntent, type TransactionOptions } from "./transaction";
 import { sqliteAdminStore, type AdminStore } from "./admin";
 import { sqliteAuthStore, type AuthStore } from "./auth";
@@ -21,8 +22,13 @@ import { sqliteStatsStore, type StatsStore } from "./stats";
 import { sqliteSuggestionStore, type SuggestionStore } from "./suggestions";
 
 export type { TransactionIntent, TransactionOptions } from "./transaction";
-/** Whether a transaction was refused because another process held the write lock past its lockWaitMs. */
-export { isDatabaseBusy as isLockTimeout } from "../index";
+/**
+ * Whether a transaction was refused because another writer held its lock past its lockWaitMs
+ * (SQLite's busy error; PostgreSQL's lock timeout, or conflicts that outlasted the retries).
+ */
+export function isLockTimeout(error: unknown): boolean {
+  return isDatabaseBusy(error) || isPostgresBusy(error);
+}
 /** The domain of external annotators' (unusable) emails: files name such an annotator by their name. */
 export { EXTERNAL_EMAIL_DOMAIN } from "./writer";
 /** Whether writing a version over a stored annotation would store the same content (dates aside). */
@@ -44,7 +50,7 @@ export interface Store {
   readonly suggestions: SuggestionStore;
   /**
    * How a child process (a background job, an import or run worker) opens this same database: the
-   * SQLite file's path.
+   * SQLite file's path, or the postgres:// URL.
    */
   readonly location: string;
   /**
