@@ -9,12 +9,12 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   const { startScheduler } = await import("@/lib/runs/scheduler");
   startScheduler();
-  const [{ discardAbandonedImports }, { getDb }] = await Promise.all([
+  const [{ discardAbandonedImports }, { getStore }] = await Promise.all([
     import("@/lib/datasets/import-staging"),
     import("@/lib/db"),
   ]);
   // In the background: discarding a large staging takes many short transactions.
-  discardAbandonedImports(getDb()).catch((error) =>
+  discardAbandonedImports(getStore()).catch((error) =>
     console.error("Octorank: could not discard an abandoned import's staging:", error),
   );
 }

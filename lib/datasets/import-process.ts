@@ -1,11 +1,14 @@
 import "server-only";
 import path from "node:path";
-import type { Db } from "@/db";
+import type { Store } from "@/db/store";
 import type { ImportOptions, ImportResult } from "@/lib/datasets/import";
 import { discardImportsOf } from "@/lib/datasets/import-staging";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { spawnBackground } from "@/lib/process";
+
+/** What the import worker (scripts/import-worker.ts) is sent: the upload, how to import it, and where. */
+export type ImportRequest = { file: string; options: ImportOptions; location: string };
 
 /**
  * Imports one server runs at once. Each is a saved upload (up to the size limit) and a child process
@@ -45,10 +48,14 @@ export function takeImportSlot(): () => void {
  * server's event loop stays free for other requests while a large file is parsed and checked, and
  * the child's short write transactions leave the lock to others between them. A child that dies
  * without an answer has its staging finished (a landing it had committed to) or discarded before
- * the failure is reported; other importers' stagings are not touched. `db` is the database the
- * child writes (the server's, by default).
+ * the failure is reported; other importers' stagings are not touched. `store` is the database the
+ * child writes (the server's, by default): the child opens it from its location.
  */
-export function importInChildProcess(file: string, options: ImportOptions, db: Db = getDb()): Promise<ImportResult> {
+export function importInChildProcess(
+  file: string,
+  options: ImportOptions,
+  store: Store = getStore(),
+): Promise<ImportResult> {
   return new Promise((resolve, reject) => {
     const child = spawnBackground(process.execPath, ["--import", "tsx", path.join("scripts", "import-worker.ts")], {
       cwd: process.cwd(),
@@ -62,10 +69,10 @@ export function importInChildProcess(file: string, options: ImportOptions, db: D
       if (answer?.result) return resolve(answer.result);
       const failure = new Error(answer?.error ?? `The import process stopped (${signal ?? `exit code ${code}`}).`);
       if (child.pid === undefined) return reject(failure);
-      discardImportsOf(db, child.pid)
+      discardImportsOf(store, child.pid)
         .catch((error) => console.error("Octorank: could not clean up after a failed import process:", error))
         .finally(() => reject(failure));
     });
-    child.send({ file, options });
+    child.send({ file, options, location: store.location } satisfies ImportRequest);
   });
 }

@@ -4,11 +4,12 @@
  * crash-after.ts). Prints how many stagings it took.
  */
 import { openDatabase } from "@/db";
+import { sqliteStore } from "@/db/store";
 import { DEFAULT_STAGING_TUNING, discardAbandonedImports } from "@/lib/datasets/import-staging";
 import { crashAfter } from "./crash-after";
 
 const [file, phase, nth] = process.argv.slice(2);
 const db = openDatabase(file!);
-void discardAbandonedImports(db, crashAfter(DEFAULT_STAGING_TUNING, phase, nth)).then((count) =>
+void discardAbandonedImports(sqliteStore(db), crashAfter(DEFAULT_STAGING_TUNING, phase, nth)).then((count) =>
   process.stdout.write(String(count)),
 );
