@@ -34,7 +34,7 @@ function writeLines(name: string, lines: string[]): string {
 const fresh = freshDbPerTest();
 beforeEach(async () => {
   ({ db, dir, store } = fresh);
-  await seedDemo(fresh.store);
+  await seedDemo(store);
   // One not-rankable annotation and an external annotator with a tie, so every path is exercised.
   const file = writeLines("extra.jsonl", [
     JSON.stringify({

@@ -3,17 +3,11 @@
  * db/pg/store/datasets.ts on PostgreSQL): the writer's inserts leave the same rows on both.
  */
 import { describe, expect, it } from "vitest";
-import type { DatasetStore } from "@/db/store/datasets";
-import { databasePerTest, TEST_BACKENDS, type Backend, type Side } from "../test-database";
-
-/** A fresh database per test on `backend`: its Side (to seed and read rows) and its datasets store. */
-function perTest(backend: Backend): () => { side: Side; datasets: DatasetStore } {
-  const fresh = databasePerTest(backend);
-  return () => ({ side: fresh.side, datasets: fresh.store.datasets });
-}
+import { databasePerTest, TEST_BACKENDS } from "../test-database";
 
 describe.each(TEST_BACKENDS)("datasets store on %s", (backend) => {
-  const open = perTest(backend);
+  const fresh = databasePerTest(backend);
+  const open = () => ({ side: fresh.side, datasets: fresh.store.datasets });
 
   it("inserts datasets and prompts with their responses, keeping JSON as written", async () => {
     const { side, datasets } = open();

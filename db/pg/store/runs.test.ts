@@ -8,14 +8,7 @@ import { connectPostgres } from "@/db/pg";
 import { postgresStore } from "@/db/pg/store";
 import { sqliteStore, type Store } from "@/db/store";
 import { claimNextQueuedRun, claimRun, finishRun } from "@/lib/runs/lifecycle";
-import type { RunStore } from "@/db/store/runs";
-import { databasePerTest, TEST_BACKENDS, type Backend, type Side } from "../test-database";
-
-/** A fresh database per test on `backend`: its Side (to seed and read rows) and its runs store. */
-function perTest(backend: Backend): () => { side: Side; runs: RunStore } {
-  const fresh = databasePerTest(backend);
-  return () => ({ side: fresh.side, runs: fresh.store.runs });
-}
+import { databasePerTest, TEST_BACKENDS, type Side } from "../test-database";
 
 /** Two datasets (one an import still staging) with prompts, responses and annotations by two people. */
 async function seed(side: Side) {
@@ -81,7 +74,8 @@ const newRun = (datasetId: number, createdBy: number | null, config: Record<stri
 });
 
 describe.each(TEST_BACKENDS)("runs store on %s", (backend) => {
-  const open = perTest(backend);
+  const fresh = databasePerTest(backend);
+  const open = () => ({ side: fresh.side, runs: fresh.store.runs });
 
   it("inserts runs and lists them newest first, without weights, with dataset and creator", async () => {
     const { side, runs } = open();

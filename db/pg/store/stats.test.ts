@@ -8,13 +8,7 @@ import type { Store } from "@/db/store";
 import type { PromptStatsValues, StatsStore } from "@/db/store/stats";
 import { parsePromptSearch, PROMPT_SORTS, searchPrompts } from "@/lib/datasets/prompt-search";
 import { STATS_HISTOGRAMS, statsBin, type StatsHistogramMetric } from "@/lib/datasets/prompt-stats";
-import { databasePerTest, TEST_BACKENDS, type Backend, type Side } from "../test-database";
-
-/** A fresh database per test on `backend`: its Side (to seed and read rows) and its stats store. */
-function perTest(backend: Backend): () => { side: Side; stats: StatsStore } {
-  const fresh = databasePerTest(backend);
-  return () => ({ side: fresh.side, stats: fresh.store.stats });
-}
+import { databasePerTest, TEST_BACKENDS, type Side } from "../test-database";
 
 /** searchPrompts reads only the stats area. */
 const storeOf = (stats: StatsStore) => ({ stats }) as unknown as Store;
@@ -70,7 +64,8 @@ const statsValues = (promptId: number, values: Partial<PromptStatsValues> = {}):
 });
 
 describe.each(TEST_BACKENDS)("stats store on %s", (backend) => {
-  const open = perTest(backend);
+  const fresh = databasePerTest(backend);
+  const open = () => ({ side: fresh.side, stats: fresh.store.stats });
 
   it("keeps stale prompts, agreement rows, versions and the stats a refresh writes", async () => {
     const { side, stats } = open();

@@ -3,17 +3,11 @@
  * db/pg/store/suggestions.ts on PostgreSQL).
  */
 import { describe, expect, it } from "vitest";
-import type { SuggestionStore } from "@/db/store/suggestions";
-import { databasePerTest, TEST_BACKENDS, type Backend, type Side } from "../test-database";
-
-/** A fresh database per test on `backend`: its Side (to seed and read rows) and its suggestions store. */
-function perTest(backend: Backend): () => { side: Side; suggestions: SuggestionStore } {
-  const fresh = databasePerTest(backend);
-  return () => ({ side: fresh.side, suggestions: fresh.store.suggestions });
-}
+import { databasePerTest, TEST_BACKENDS } from "../test-database";
 
 describe.each(TEST_BACKENDS)("suggestions store on %s", (backend) => {
-  const open = perTest(backend);
+  const fresh = databasePerTest(backend);
+  const open = () => ({ side: fresh.side, suggestions: fresh.store.suggestions });
 
   it("reads runs' scores, datasets' suggestion runs and what annotations recorded of them", async () => {
     const { side, suggestions } = open();
