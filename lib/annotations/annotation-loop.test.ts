@@ -93,6 +93,18 @@ describe.each(TEST_BACKENDS)("the annotation loop on %s", (backend) => {
     expect(done.progress).toMatchObject({ leftForMe: 0, totalPrompts: 3, completePrompts: 0, target: 1 });
   });
 
+  it("gives the last open prompt to one of two annotators asking at once, and tells the other it is done", async () => {
+    const { users, store } = await setUp();
+    const dataset = (await findQueueDataset(store, "other"))!;
+    for (const annotator of [users.carol, users.dave])
+      expect((await nextPrompt(store, dataset, annotator, now, "fill")).status).toBe("prompt");
+    const asked = await Promise.all(
+      [users.alice, users.bob].map((annotator) => nextPrompt(store, dataset, annotator, now, "fill")),
+    );
+    expect(asked.map((r) => r.status).sort()).toStrictEqual(["done", "prompt"]);
+    expect((await fresh.side.rows("assignments")).filter((a) => a.leasedUntil.getTime() > NOW)).toHaveLength(3);
+  });
+
   it("skips a prompt, lists it, and takes it back unless others filled it meanwhile", async () => {
     const { users, demo, next, promptOf, submit, store } = await setUp();
     expect(promptOf(await next(users.alice))).toBe(demo[0]!.id);
