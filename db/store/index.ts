@@ -10,6 +10,7 @@ import { sqliteConnection, throughConnection, type TransactionIntent, type Trans
 import { sqliteAdminStore, type AdminStore } from "./admin";
 import { sqliteAuthStore, type AuthStore } from "./auth";
 import { sqliteAnnotationStore, type AnnotationStore } from "./annotations";
+import { sqliteCoordinationStore, type CoordinationStore } from "./coordination";
 import { sqliteDatasetStore, type DatasetStore } from "./datasets";
 import { sqliteImportStore, type ImportStore } from "./imports";
 import { sqliteOpennessStore, type OpennessStore } from "./openness";
@@ -38,6 +39,7 @@ export interface Store {
   readonly admin: AdminStore;
   readonly annotations: AnnotationStore;
   readonly auth: AuthStore;
+  readonly coordination: CoordinationStore;
   readonly datasets: DatasetStore;
   readonly imports: ImportStore;
   readonly openness: OpennessStore;
@@ -68,6 +70,7 @@ export function sqliteStore(db: Db): Store {
     admin: throughConnection<AdminStore>(connection, sqliteAdminStore(db)),
     annotations: throughConnection<AnnotationStore>(connection, sqliteAnnotationStore(db)),
     auth: throughConnection<AuthStore>(connection, sqliteAuthStore(db)),
+    coordination: throughConnection<CoordinationStore>(connection, sqliteCoordinationStore(db)),
     datasets: throughConnection<DatasetStore>(connection, sqliteDatasetStore(db)),
     imports: throughConnection<ImportStore>(connection, sqliteImportStore(db)),
     openness: throughConnection<OpennessStore>(connection, sqliteOpennessStore(db)),

@@ -7,6 +7,7 @@ import { importInChildProcess } from "@/lib/datasets/import-process";
 import {
   DEFAULT_STAGING_TUNING,
   discardAbandonedImports,
+  IMPORT_LEASE_MS,
   ImportStaging,
   type ImportPhase,
 } from "@/lib/datasets/import-staging";
@@ -29,6 +30,9 @@ function runWorker(script: string, args: string[]): Promise<{ signal: NodeJS.Sig
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   return new Promise((resolve) => child.on("exit", (_code, signal) => resolve({ signal, stdout })));
 }
+
+/** A time past the lease of every importer and discarder killed so far: liveness is the lease alone. */
+const afterLease = () => Date.now() + IMPORT_LEASE_MS + 1;
 
 /** An import in a child process that SIGKILLs itself right after its nth committed transaction of `phase`. */
 async function importCrashingAfter(file: string, slug: string, phase: ImportPhase, nth: number) {
@@ -206,7 +210,7 @@ describe("landing a merge into an existing dataset", () => {
       expect(targetPrompts(temp.db, "target")).toBeLessThan(1540);
       expectAggregatesConsistent(temp.db);
 
-      expect(await discardAbandonedImports(temp.store)).toBe(1);
+      expect(await discardAbandonedImports(temp.store, undefined, afterLease())).toBe(1);
       expect(stagings(temp.db)).toEqual([]);
       expect(importedRowCounts(temp.db)).toMatchObject({
         prompts: 1540,
@@ -244,9 +248,9 @@ describe("discarding an import", () => {
     expect(discarder.signal).toBe("SIGKILL");
     expect(stagings(temp.db)).toEqual([{ id: expect.any(Number), state: "discarding" }]);
 
-    expect(await discardAbandonedImports(temp.store)).toBe(1);
+    expect(await discardAbandonedImports(temp.store, undefined, afterLease())).toBe(1);
     expect(importedRowCounts(temp.db)).toEqual(before);
-    expect(await discardAbandonedImports(temp.store)).toBe(0);
+    expect(await discardAbandonedImports(temp.store, undefined, afterLease())).toBe(0);
     expectAggregatesConsistent(temp.db);
   });
 
@@ -263,7 +267,7 @@ describe("discarding an import", () => {
       1,
     );
     expect(count(temp.db, "select count(*) as n from users where name = 'only-here'")).toBe(1);
-    expect(await discardAbandonedImports(temp.store)).toBe(1);
+    expect(await discardAbandonedImports(temp.store, undefined, afterLease())).toBe(1);
     expect(importedRowCounts(temp.db)).toEqual(before);
   });
 });

@@ -4,6 +4,7 @@ import type { Store } from "@/db/store";
 import type { ImportOptions, ImportResult } from "@/lib/datasets/import";
 import { discardImportsOf } from "@/lib/datasets/import-staging";
 import { getStore } from "@/lib/db";
+import { newProcessId, PROCESS_ID_ENV, sharedSlotsHeld, takeSharedSlot } from "@/lib/coordination";
 import { AppError } from "@/lib/errors";
 import { spawnBackground } from "@/lib/process";
 
@@ -11,36 +12,31 @@ import { spawnBackground } from "@/lib/process";
 export type ImportRequest = { file: string; options: ImportOptions; location: string };
 
 /**
- * Imports one server runs at once. Each is a saved upload (up to the size limit) and a child process
- * with its own memory: without a bound, a dozen concurrent uploads are a dozen Node processes.
+ * Imports that run at once, on all the servers of a database together. Each is a saved upload (up to
+ * the size limit) and a child process with its own memory: without a bound, a dozen concurrent
+ * uploads are a dozen Node processes.
  */
 export const MAX_CONCURRENT_IMPORTS = 2;
 
-let importsRunning = 0;
-
-/** How many of this server's import slots are taken. */
-export function runningImports(): number {
-  return importsRunning;
+/** How many import slots are taken, by every server of the store's database. */
+export function runningImports(store: Store): Promise<number> {
+  return sharedSlotsHeld(store, "import");
 }
 
 /**
- * Takes one of the server's import slots before the upload is read, or refuses with 429 (nothing
- * read, nothing changed). The returned release frees it; calling it again does nothing.
+ * Takes one of the import slots shared by every server before the upload is read, or refuses with
+ * 429 (nothing read, nothing changed). The returned release frees it; calling it again does
+ * nothing. A server that dies frees its slots when their lease expires.
  */
-export function takeImportSlot(): () => void {
-  if (importsRunning >= MAX_CONCURRENT_IMPORTS) {
+export async function takeImportSlot(store: Store): Promise<() => Promise<void>> {
+  const slot = await takeSharedSlot(store, "import", MAX_CONCURRENT_IMPORTS);
+  if (!slot) {
     throw new AppError(
       "too-many-requests",
-      `${MAX_CONCURRENT_IMPORTS} imports are already running on this server; send this file when one has finished.`,
+      `${MAX_CONCURRENT_IMPORTS} imports are already running; send this file when one has finished.`,
     );
   }
-  importsRunning++;
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    importsRunning--;
-  };
+  return () => slot.release();
 }
 
 /**
@@ -57,9 +53,11 @@ export function importInChildProcess(
   store: Store = getStore(),
 ): Promise<ImportResult> {
   return new Promise((resolve, reject) => {
+    // Named by this process, so that its imports are found by that name if it dies.
+    const owner = newProcessId("import");
     const child = spawnBackground(process.execPath, ["--import", "tsx", path.join("scripts", "import-worker.ts")], {
       cwd: process.cwd(),
-      env: process.env,
+      env: { ...process.env, [PROCESS_ID_ENV]: owner },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let answer: { result?: ImportResult; error?: string } | null = null;
@@ -68,8 +66,7 @@ export function importInChildProcess(
     child.on("exit", (code, signal) => {
       if (answer?.result) return resolve(answer.result);
       const failure = new Error(answer?.error ?? `The import process stopped (${signal ?? `exit code ${code}`}).`);
-      if (child.pid === undefined) return reject(failure);
-      discardImportsOf(store, child.pid)
+      discardImportsOf(store, owner)
         .catch((error) => console.error("Octorank: could not clean up after a failed import process:", error))
         .finally(() => reject(failure));
     });

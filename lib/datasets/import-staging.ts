@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { hasSameContent, type Store, type TransactionIntent } from "@/db/store";
 import type { AnnotationVersion, AnnotationWrite } from "@/db/store/writer";
-import { isProcessAlive } from "@/lib/process";
+import { processId } from "@/lib/coordination";
 
 /**
  * Where an import's rows wait until the whole file has passed: a dataset of its own, marked
@@ -15,8 +15,9 @@ import { isProcessAlive } from "@/lib/process";
  * dataset passes a commit point (state "landing") and then moves its prompts and applies its
  * annotations in short transactions too, which whoever finds it abandoned finishes. Otherwise it is
  * discarded, also in short transactions that anyone can redo. A crashed importer's staging is
- * finished or discarded by the next import, by the server when its import child dies, and at server
- * start (discardAbandonedImports, discardImportsOf).
+ * finished or discarded at once by the server whose import child it was (discardImportsOf), else
+ * once its lease has run out, by the next import, a server's start or its periodic sweep
+ * (discardAbandonedImports), on whatever host.
  */
 
 /** An importer that has not renewed its lease this long is taken for dead and its staging discarded. */
@@ -101,6 +102,7 @@ export class ImportStaging {
         importStaging: true,
       });
       await tx.imports.register(staging.id, targetDatasetId, targetSlug, process.pid, Date.now());
+      await tx.coordination.setImportOwner(staging.id, processId());
       return staging.id;
     });
     return new ImportStaging(store, datasetId, targetDatasetId, targetSlug, tuning);
@@ -337,6 +339,7 @@ async function finishLanding(
  */
 async function claimStaging(tx: Store, stagingDatasetId: number): Promise<"discard" | "landing"> {
   const state = await tx.imports.claim(stagingDatasetId, process.pid, Date.now());
+  await tx.coordination.setImportOwner(stagingDatasetId, processId());
   return state === "landing" ? "landing" : "discard";
 }
 
@@ -358,14 +361,18 @@ async function deleteStaging(store: Store, stagingDatasetId: number, tuning: Sta
 
 type Abandoned = { id: number; targetDatasetId: number | null; claimed: "discard" | "landing" };
 
-/** Claims, in one transaction, the stagings `isAbandoned` picks, then finishes or discards each. */
+/**
+ * Claims, in one transaction, the stagings `abandonedIn` picks (it reads what it needs in that
+ * transaction), then finishes or discards each.
+ */
 async function cleanUp(
   store: Store,
   tuning: StagingTuning,
-  isAbandoned: (s: { owner_pid: number | null; heartbeat_at: number | null }) => boolean,
+  abandonedIn: (tx: Store) => Promise<(s: { id: number; heartbeat_at: number | null }) => boolean>,
 ): Promise<number> {
   const claimed = await store.transaction("serial", async (tx) => {
     const abandoned: Abandoned[] = [];
+    const isAbandoned = await abandonedIn(tx);
     for (const s of (await tx.imports.stagings()).filter(isAbandoned))
       abandoned.push({ id: s.id, targetDatasetId: s.target_dataset_id, claimed: await claimStaging(tx, s.id) });
     return abandoned;
@@ -384,34 +391,32 @@ async function cleanUp(
 }
 
 /**
- * Finishes (a landing) or discards (anything else) the staging of every import whose process is
- * gone or stopped renewing its lease, never a live importer's; returns how many. Called before each
- * import and at server start. All of them are claimed, in one transaction, before any is finished or discarded.
+ * Finishes (a landing) or discards (anything else) the staging of every import whose process
+ * stopped renewing its lease (it died or hangs, on whatever host), never a live importer's, which
+ * may run on another server: a pid says nothing there. Returns how many. Called before each import,
+ * at server start and every IMPORT_LEASE_MS by each server. All of them are claimed, in one
+ * transaction, before any is finished or discarded.
  */
 export function discardAbandonedImports(
   store: Store,
   tuning: StagingTuning = DEFAULT_STAGING_TUNING,
   now = Date.now(),
 ): Promise<number> {
-  return cleanUp(
-    store,
-    tuning,
-    (s) =>
-      s.owner_pid === null ||
-      s.heartbeat_at === null ||
-      now - s.heartbeat_at > IMPORT_LEASE_MS ||
-      !isProcessAlive(s.owner_pid),
-  );
+  return cleanUp(store, tuning, async () => (s) => s.heartbeat_at === null || now - s.heartbeat_at > IMPORT_LEASE_MS);
 }
 
 /**
- * The same for the imports of one process that has exited (an import child that died): its
- * staging is finished or discarded at once rather than at the next import or server start.
+ * The same for the imports of one process that has exited (an import child that died, named by
+ * its processId): whoever saw it exit finishes or discards its staging at once, rather than once
+ * its lease has run out.
  */
 export function discardImportsOf(
   store: Store,
-  pid: number,
+  owner: string,
   tuning: StagingTuning = DEFAULT_STAGING_TUNING,
 ): Promise<number> {
-  return cleanUp(store, tuning, (s) => s.owner_pid === pid && !isProcessAlive(pid));
+  return cleanUp(store, tuning, async (tx) => {
+    const owned = new Set(await tx.coordination.importsOwnedBy(owner));
+    return (s) => owned.has(s.id);
+  });
 }
