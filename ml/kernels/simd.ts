@@ -13,6 +13,9 @@
  *   adam(p, g, m, v, nBytes, b1, b2, a, s2, eps)                            (fused Adam, in place)
  *   broadcastAdd(member, group, B, n, H4): member[b * n + i] += group[b]
  *   groupSum(member, group, B, n, H4):     group[b] = sum_i member[b * n + i]
+ *   spmmGrouped(D, F, W, H4, setA..., setB...), spmmTGrouped(D, F, G, H4, setA..., setB...)
+ *       spmm and spmmT over two sets of rows at once, the columns of the product taken in groups
+ *       of F so that the rows of W or G being read stay in cache (H % 32 == 0 only)
  */
 import { type FunctionListing, type ValueType, assembleModule } from "./wasm-encoder";
 
@@ -159,6 +162,123 @@ ${forEachRow(
   };
 }
 
+/** The parameters of one set of rows in the grouped walk (see groupedListing). */
+const rowSetParams = (s: string) => ["ids", "nRows", "rowptr", "idx", "val", "dense", "cursor"].map((p) => `${p}${s}`);
+/** Element i of an i32 or f32 array at `base` (a local). */
+const element = (base: string, i: string) => `(i32.add (local.get $${base}) (i32.mul (local.get $${i}) (i32.const 4)))`;
+
+/**
+ * One row set's pass over the current feature group (features below $limit) in the grouped walk:
+ * each row's non-zeros from its cursor to the first index at or past $limit, in 32-float blocks.
+ */
+function groupedRowSet(s: string, fwd: boolean): string {
+  return `
+    (local.set $r (i32.const 0))
+    block $rowsDone${s}
+      loop $rows${s}
+        (br_if $rowsDone${s} (i32.ge_u (local.get $r) (local.get $nRows${s})))
+        (local.set $kStart (i32.load ${element(`cursor${s}`, "r")}))
+        (local.set $kEnd (i32.load offset=4 (i32.add (local.get $rowptr${s}) (i32.mul (i32.load ${element(`ids${s}`, "r")}) (i32.const 4)))))
+        ;; kq = the end of the row's non-zeros in this group (the row's indices ascend)
+        (local.set $kq (local.get $kStart))
+        block $scanDone${s}
+          loop $scan${s}
+            (br_if $scanDone${s} (i32.ge_u (local.get $kq) (local.get $kEnd)))
+            (br_if $scanDone${s} (i32.ge_u (i32.load ${element(`idx${s}`, "kq")}) (local.get $limit)))
+            (local.set $kq (i32.add (local.get $kq) (i32.const 1)))
+            br $scan${s}
+          end
+        end
+        (i32.store ${element(`cursor${s}`, "r")} (local.get $kq))
+        (local.set $cb (i32.const 0)) ;; the block's first byte within a row
+        block $blocksDone${s}
+          loop $blocks${s}
+            (br_if $blocksDone${s} (i32.ge_u (local.get $kStart) (local.get $kq))) ;; no non-zero in this group
+            (br_if $blocksDone${s} (i32.ge_u (local.get $cb) (local.get $H4)))
+            ;; q = the block of the dense row: out[r] (forward, accumulated over the groups) or dOut[r] (backward)
+            (local.set $q (i32.add ${rowAt(`dense${s}`, "(local.get $r)")} (local.get $cb)))
+            ${lines(8, (j) => `(local.set $acc${j} (v128.load offset=${16 * j} (local.get $q)))`)}
+            (local.set $k (local.get $kStart))
+            block $nonZerosDone${s}
+              loop $nonZeros${s}
+                (br_if $nonZerosDone${s} (i32.ge_u (local.get $k) (local.get $kq)))
+                (local.set $v (f32x4.splat (f32.load ${element(`val${s}`, "k")})))
+                ;; p = the block of row idx[k] of W (forward) or G (backward)
+                (local.set $p (i32.add ${rowAt("mat", `(i32.load ${element(`idx${s}`, "k")})`)} (local.get $cb)))
+                ${lines(8, (j) =>
+                  fwd
+                    ? `(local.set $acc${j} (f32x4.add (local.get $acc${j}) (f32x4.mul (local.get $v) (v128.load offset=${16 * j} (local.get $p)))))`
+                    : `(v128.store offset=${16 * j} (local.get $p) (f32x4.add (v128.load offset=${16 * j} (local.get $p)) (f32x4.mul (local.get $v) (local.get $acc${j}))))`,
+                )}
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                br $nonZeros${s}
+              end
+            end
+            ${fwd ? lines(8, (j) => `(v128.store offset=${16 * j} (local.get $q) (local.get $acc${j}))`) : ""}
+            (local.set $cb (i32.add (local.get $cb) (i32.const 128)))
+            br $blocks${s}
+          end
+        end
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        br $rows${s}
+      end
+    end`;
+}
+
+/**
+ * The grouped CSR walk (H % 32 == 0) over two row sets, A and B (the responses and their prompts):
+ * the columns of W (forward) or G (backward) are taken in groups of F rows of the dense matrix,
+ * and each group walks every row's non-zeros that fall in it, so the rows of W or G that a group
+ * reads and writes (F * H4 bytes) stay in the core's caches instead of being fetched from the
+ * whole matrix at random. A cursor per row (an i32 array per set) keeps where the row's walk
+ * stopped, so each row's non-zeros are met once and in their order whatever it is (the last group
+ * takes all that are left). The featurizer writes each row's indices ascending: then every sum is
+ * the one the row-at-a-time walk makes, term for term in the same order, and so are the bits.
+ *   forward:  dense_s = 0; dense_s[r, :] += val[k] * mat[idx[k], :]    (mat = W)
+ *   backward: mat = 0;     mat[idx[k], :] += val[k] * dense_s[r, :]    (mat = G, D rows)
+ */
+function groupedListing(fwd: boolean): FunctionListing {
+  const sets = ["A", "B"];
+  const zero = fwd
+    ? sets.map(
+        (s) => `(memory.fill (local.get $dense${s}) (i32.const 0) (i32.mul (local.get $nRows${s}) (local.get $H4)))`,
+      )
+    : ["(memory.fill (local.get $mat) (i32.const 0) (i32.mul (local.get $D) (local.get $H4)))"];
+  const startCursors = sets.map(
+    (s) => `
+(local.set $r (i32.const 0))
+block $cursorsDone${s}
+  loop $cursors${s}
+    (br_if $cursorsDone${s} (i32.ge_u (local.get $r) (local.get $nRows${s})))
+    (i32.store ${element(`cursor${s}`, "r")} (i32.load (i32.add (local.get $rowptr${s}) (i32.mul (i32.load ${element(`ids${s}`, "r")}) (i32.const 4)))))
+    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+    br $cursors${s}
+  end
+end`,
+  );
+  return {
+    name: fwd ? "spmmGrouped" : "spmmTGrouped",
+    params: i32("D", "F", "mat", "H4", ...sets.flatMap(rowSetParams)),
+    locals: [
+      ...i32("limit", "r", "k", "kStart", "kEnd", "kq", "cb", "q", "p"),
+      ...v128("v", ...Array.from({ length: 8 }, (_, j) => `acc${j}`)),
+    ],
+    body: `
+${zero.join("\n")}
+;; each row's cursor starts at its first non-zero
+${startCursors.join("\n")}
+(local.set $limit (i32.const 0))
+block $groupsDone
+  loop $groups
+    (br_if $groupsDone (i32.ge_u (local.get $limit) (local.get $D)))
+    (local.set $limit (i32.add (local.get $limit) (local.get $F)))
+    ${sets.map((s) => groupedRowSet(s, fwd)).join("\n")}
+    br $groups
+  end
+end`,
+  };
+}
+
 /**
  * Fused Adam (PyTorch's formula) over nBytes (4 floats at a time, a multiple of 16), in place:
  *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= a * m / (sqrt(v) * s2 + eps)
@@ -249,8 +369,13 @@ export function simdListings(unroll: number): FunctionListing[] {
     unroll === 8
       ? [csrBlockedListing(true), csrBlockedListing(false)]
       : [csrListing(true, unroll), csrListing(false, unroll)];
-  return [...csr, adamListing, groupRowsListing(true), groupRowsListing(false)];
+  const grouped = unroll === 8 ? [groupedListing(true), groupedListing(false)] : [];
+  return [...csr, adamListing, groupRowsListing(true), groupRowsListing(false), ...grouped];
 }
+
+type RowSet = [rowIds: number, nRows: number, rowptr: number, idx: number, val: number, dense: number, cursor: number];
+/** Two row sets of the grouped walks, one after the other. */
+export type GroupedRowSet = [...RowSet, ...RowSet];
 
 export interface SimdKernels {
   spmm(
@@ -288,6 +413,12 @@ export interface SimdKernels {
   ): void;
   broadcastAdd(member: number, group: number, B: number, n: number, H4: number): void;
   groupSum(member: number, group: number, B: number, n: number, H4: number): void;
+  /**
+   * The grouped walks over two row sets (register-blocked modules only, H % 32 == 0); each set is
+   * (rowIds, nRows, rowptr, idx, val, dense rows, cursor: nRows i32 of scratch).
+   */
+  spmmGrouped?(D: number, F: number, W: number, H4: number, ...sets: GroupedRowSet): void;
+  spmmTGrouped?(D: number, F: number, G: number, H4: number, ...sets: GroupedRowSet): void;
   /** Vector width in floats that H must be a multiple of. */
   multiple: number;
 }

@@ -4,7 +4,7 @@
  * in place on the wasm heap, see simd.ts) and the cpu backend (plain JS loops).
  */
 import * as tf from "@tensorflow/tfjs";
-import { simdKernels } from "./simd";
+import { type GroupedRowSet, simdKernels } from "./simd";
 
 export const SPMM = "OctorankSpmm";
 export const SPMM_T = "OctorankSpmmT";
@@ -254,7 +254,14 @@ export function sparseMatMul(csr: CsrTensors, rowIds: tf.Tensor1D, w: tf.Tensor2
 // ---- two-part rows: prompt part shared by the n responses of a prompt --------------------------
 
 export const SPMM2 = "OctorankSpmmShared";
+
 export const SPMM2_T = "OctorankSpmmSharedT";
+
+/**
+ * The bytes of W (or G) one group of the grouped walk touches: a group's rows stay in the core's
+ * L2 cache (and mostly L1) while every batch row's non-zeros in it are walked.
+ */
+const GROUP_BYTES = 128 * 1024;
 
 /**
  * Row r of the input is response row rowIds[r] of `csr` plus prompt row promptIds[floor(r / n)] of
@@ -307,7 +314,8 @@ function spmm2Kernel(fwd: boolean) {
       const b = backend as WasmBackendLike;
       const out = b.makeOutput(shape, "float32");
       const k = simdKernels(b.wasm.asm.memory, H);
-      const scratch = b.wasm._malloc(Math.max(16, 4 * x.B * H));
+      // The prompt rows' products, then (grouped walk) a cursor per response and prompt row.
+      const scratch = b.wasm._malloc(Math.max(16, 4 * x.B * H + 4 * (x.R + x.B)));
       try {
         const o = offset(b, out);
         const s = offset(b, src);
@@ -315,7 +323,22 @@ function spmm2Kernel(fwd: boolean) {
         const [pp, pi, pv] = x.prom.map((t) => offset(b, t)) as [number, number, number];
         const rowIds = offset(b, x.rowIds);
         const promptIds = offset(b, x.promptIds);
-        if (k) {
+        const cursors = scratch + 4 * x.B * H;
+        const group = Math.max(1, Math.floor(GROUP_BYTES / (4 * H)));
+        const sets = (responseRows: number): GroupedRowSet =>
+          [
+            ...[rowIds, x.R, rp, ri, rv, responseRows, cursors],
+            ...[promptIds, x.B, pp, pi, pv, scratch, cursors + 4 * x.R],
+          ] as GroupedRowSet;
+        if (k?.spmmGrouped && k.spmmTGrouped) {
+          if (fwd) {
+            k.spmmGrouped(D, group, s, 4 * H, ...sets(o));
+            k.broadcastAdd(o, scratch, x.B, n, 4 * H);
+          } else {
+            k.groupSum(s, scratch, x.B, n, 4 * H);
+            k.spmmTGrouped(D, group, o, 4 * H, ...sets(s));
+          }
+        } else if (k) {
           if (fwd) {
             k.spmm(promptIds, x.B, pp, pi, pv, s, 4 * H, scratch);
             k.spmm(rowIds, x.R, rp, ri, rv, s, 4 * H, o);

@@ -69,6 +69,7 @@ const INSTRUCTIONS: Record<string, { op: number[]; imm: Immediate; align?: numbe
   "local.tee": { op: [0x22], imm: "local" },
   "i32.load": { op: [0x28], imm: "memarg", align: 2 },
   "f32.load": { op: [0x2a], imm: "memarg", align: 2 },
+  "i32.store": { op: [0x36], imm: "memarg", align: 2 },
   "i32.const": { op: [0x41], imm: "i32" },
   "f32.const": { op: [0x43], imm: "f32" },
   "i32.lt_u": { op: [0x49], imm: "none" },
