@@ -202,13 +202,13 @@ function groupedRowSet(s: string, fwd: boolean): string {
             block $nonZerosDone${s}
               loop $nonZeros${s}
                 (br_if $nonZerosDone${s} (i32.ge_u (local.get $k) (local.get $kq)))
-                (local.set $v (f32x4.splat (f32.load ${element(`val${s}`, "k")})))
-                ;; p = the block of row idx[k] of W (forward) or G (backward)
-                (local.set $p (i32.add ${rowAt("mat", `(i32.load ${element(`idx${s}`, "k")})`)} (local.get $cb)))
+                (local.set $value (f32x4.splat (f32.load ${element(`val${s}`, "k")})))
+                ;; at = the block of row idx[k] of W (forward) or G (backward)
+                (local.set $at (i32.add ${rowAt("mat", `(i32.load ${element(`idx${s}`, "k")})`)} (local.get $cb)))
                 ${lines(8, (j) =>
                   fwd
-                    ? `(local.set $acc${j} (f32x4.add (local.get $acc${j}) (f32x4.mul (local.get $v) (v128.load offset=${16 * j} (local.get $p)))))`
-                    : `(v128.store offset=${16 * j} (local.get $p) (f32x4.add (v128.load offset=${16 * j} (local.get $p)) (f32x4.mul (local.get $v) (local.get $acc${j}))))`,
+                    ? `(local.set $acc${j} (f32x4.add (local.get $acc${j}) (f32x4.mul (local.get $value) (v128.load offset=${16 * j} (local.get $at)))))`
+                    : `(v128.store offset=${16 * j} (local.get $at) (f32x4.add (v128.load offset=${16 * j} (local.get $at)) (f32x4.mul (local.get $value) (local.get $acc${j}))))`,
                 )}
                 (local.set $k (i32.add (local.get $k) (i32.const 1)))
                 br $nonZeros${s}
@@ -237,13 +237,23 @@ function groupedRowSet(s: string, fwd: boolean): string {
  *   forward:  dense_s = 0; dense_s[r, :] += val[k] * mat[idx[k], :]    (mat = W)
  *   backward: mat = 0;     mat[idx[k], :] += val[k] * dense_s[r, :]    (mat = G, D rows)
  */
-function groupedListing(fwd: boolean): FunctionListing {
+type GroupedWalk = "forward" | "gradient" | "adam";
+
+/**
+ * The grouped walk (see above) as a function: forward, the weight gradient, or the weight gradient
+ * one group at a time into a group-sized buffer, each group's rows then updated by Adam at once
+ * (the whole gradient never exists; each element's update is the adam kernel's, bit for bit).
+ */
+function groupedListing(walk: GroupedWalk): FunctionListing {
   const sets = ["A", "B"];
-  const zero = fwd
-    ? sets.map(
-        (s) => `(memory.fill (local.get $dense${s}) (i32.const 0) (i32.mul (local.get $nRows${s}) (local.get $H4)))`,
-      )
-    : ["(memory.fill (local.get $mat) (i32.const 0) (i32.mul (local.get $D) (local.get $H4)))"];
+  const fwd = walk === "forward";
+  const zero = {
+    forward: sets.map(
+      (s) => `(memory.fill (local.get $dense${s}) (i32.const 0) (i32.mul (local.get $nRows${s}) (local.get $H4)))`,
+    ),
+    gradient: ["(memory.fill (local.get $mat) (i32.const 0) (i32.mul (local.get $D) (local.get $H4)))"],
+    adam: [adamSplats],
+  }[walk];
   const startCursors = sets.map(
     (s) => `
 (local.set $r (i32.const 0))
@@ -256,12 +266,41 @@ block $cursorsDone${s}
   end
 end`,
   );
+  // Adam: the group's gradient rows [first, limit) live in $gbuf, which $mat addresses as if it
+  // were the whole G; after the walk, Adam updates the group's rows of p, m and v.
+  const groupStart =
+    walk === "adam"
+      ? `
+    (local.set $first (local.get $limit))
+    (local.set $mat (i32.sub (local.get $gbuf) (i32.mul (local.get $first) (local.get $H4))))`
+      : "";
+  const groupEnd =
+    walk === "adam"
+      ? `
+    (local.set $last (local.get $limit))
+    block $inRange
+      (br_if $inRange (i32.ge_u (local.get $D) (local.get $last)))
+      (local.set $last (local.get $D))
+    end
+    (local.set $nBytes (i32.mul (i32.sub (local.get $last) (local.get $first)) (local.get $H4)))
+    (local.set $pAt (i32.add (local.get $p) (i32.mul (local.get $first) (local.get $H4))))
+    (local.set $mAt (i32.add (local.get $m) (i32.mul (local.get $first) (local.get $H4))))
+    (local.set $vAt (i32.add (local.get $v) (i32.mul (local.get $first) (local.get $H4))))
+    ${adamPass({ p: "pAt", g: "gbuf", m: "mAt", v: "vAt", nBytes: "nBytes" })}`
+      : "";
+  const zeroGroup =
+    walk === "adam" ? "(memory.fill (local.get $gbuf) (i32.const 0) (i32.mul (local.get $F) (local.get $H4)))" : "";
   return {
-    name: fwd ? "spmmGrouped" : "spmmTGrouped",
-    params: i32("D", "F", "mat", "H4", ...sets.flatMap(rowSetParams)),
+    name: { forward: "spmmGrouped", gradient: "spmmTGrouped", adam: "spmmTGroupedAdam" }[walk],
+    params:
+      walk === "adam"
+        ? [...i32("D", "F", "gbuf", "H4", ...sets.flatMap(rowSetParams), "p", "m", "v"), ...ADAM_COEFFICIENTS]
+        : i32("D", "F", "mat", "H4", ...sets.flatMap(rowSetParams)),
     locals: [
-      ...i32("limit", "r", "k", "kStart", "kEnd", "kq", "cb", "q", "p"),
-      ...v128("v", ...Array.from({ length: 8 }, (_, j) => `acc${j}`)),
+      ...i32("limit", "r", "k", "kStart", "kEnd", "kq", "cb", "q", "at"),
+      ...(walk === "adam" ? i32("mat", "first", "last", "nBytes", "pAt", "mAt", "vAt", "i") : []),
+      ...v128("value", ...Array.from({ length: 8 }, (_, j) => `acc${j}`)),
+      ...(walk === "adam" ? ADAM_LOCALS : []),
     ],
     body: `
 ${zero.join("\n")}
@@ -271,8 +310,11 @@ ${startCursors.join("\n")}
 block $groupsDone
   loop $groups
     (br_if $groupsDone (i32.ge_u (local.get $limit) (local.get $D)))
+    ${groupStart}
+    ${zeroGroup}
     (local.set $limit (i32.add (local.get $limit) (local.get $F)))
     ${sets.map((s) => groupedRowSet(s, fwd)).join("\n")}
+    ${groupEnd}
     br $groups
   end
 end`,
@@ -284,42 +326,48 @@ end`,
  *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= a * m / (sqrt(v) * s2 + eps)
  * with a = lr / (1 - b1^t) and s2 = 1 / sqrt(1 - b2^t).
  */
-const adamListing: FunctionListing = {
-  name: "adam",
-  params: [
-    ...i32("p", "g", "m", "v", "nBytes"),
-    ...(["b1", "b2", "a", "s2", "eps"].map((n) => [n, "f32"]) as [string, ValueType][]),
-  ],
-  locals: [...i32("i"), ...v128("vb1", "vc1", "vb2", "vc2", "va", "vs2", "veps", "vg", "vm", "vv")],
-  body: `
+const ADAM_COEFFICIENTS = ["b1", "b2", "a", "s2", "eps"].map((n) => [n, "f32"]) as [string, ValueType][];
+const ADAM_LOCALS = v128("vb1", "vc1", "vb2", "vc2", "va", "vs2", "veps", "vg", "vm", "vv");
+
+/** The coefficients as vectors (from the f32 parameters b1, b2, a, s2, eps). */
+const adamSplats = `
 (local.set $vb1 (f32x4.splat (local.get $b1)))
 (local.set $vc1 (f32x4.splat (f32.sub (f32.const 1) (local.get $b1))))
 (local.set $vb2 (f32x4.splat (local.get $b2)))
 (local.set $vc2 (f32x4.splat (f32.sub (f32.const 1) (local.get $b2))))
 (local.set $va (f32x4.splat (local.get $a)))
 (local.set $vs2 (f32x4.splat (local.get $s2)))
-(local.set $veps (f32x4.splat (local.get $eps)))
+(local.set $veps (f32x4.splat (local.get $eps)))`;
+
+/** The update over nBytes of parameters, gradient and moments at the i32 locals named (byte index $i). */
+const adamPass = ({ p = "p", g = "g", m = "m", v = "v", nBytes = "nBytes" } = {}) => `
 (local.set $i (i32.const 0))
 block $done
-  (br_if $done (i32.ge_u (local.get $i) (local.get $nBytes)))
+  (br_if $done (i32.ge_u (local.get $i) (local.get $${nBytes})))
   loop $next
-    (local.set $vg (v128.load (i32.add (local.get $g) (local.get $i))))
+    (local.set $vg (v128.load (i32.add (local.get $${g}) (local.get $i))))
     ;; m = b1 m + (1 - b1) g
-    (v128.store (i32.add (local.get $m) (local.get $i)) (local.tee $vm (f32x4.add
-      (f32x4.mul (local.get $vb1) (v128.load (i32.add (local.get $m) (local.get $i))))
+    (v128.store (i32.add (local.get $${m}) (local.get $i)) (local.tee $vm (f32x4.add
+      (f32x4.mul (local.get $vb1) (v128.load (i32.add (local.get $${m}) (local.get $i))))
       (f32x4.mul (local.get $vc1) (local.get $vg)))))
     ;; v = b2 v + (1 - b2) g^2
-    (v128.store (i32.add (local.get $v) (local.get $i)) (local.tee $vv (f32x4.add
-      (f32x4.mul (local.get $vb2) (v128.load (i32.add (local.get $v) (local.get $i))))
+    (v128.store (i32.add (local.get $${v}) (local.get $i)) (local.tee $vv (f32x4.add
+      (f32x4.mul (local.get $vb2) (v128.load (i32.add (local.get $${v}) (local.get $i))))
       (f32x4.mul (local.get $vc2) (f32x4.mul (local.get $vg) (local.get $vg))))))
     ;; p -= a m / (sqrt(v) s2 + eps)
-    (v128.store (i32.add (local.get $p) (local.get $i)) (f32x4.sub
-      (v128.load (i32.add (local.get $p) (local.get $i)))
+    (v128.store (i32.add (local.get $${p}) (local.get $i)) (f32x4.sub
+      (v128.load (i32.add (local.get $${p}) (local.get $i)))
       (f32x4.div (f32x4.mul (local.get $va) (local.get $vm))
         (f32x4.add (f32x4.mul (f32x4.sqrt (local.get $vv)) (local.get $vs2)) (local.get $veps)))))
-    (br_if $next (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $nBytes)))
+    (br_if $next (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $${nBytes})))
   end
-end`,
+end`;
+
+const adamListing: FunctionListing = {
+  name: "adam",
+  params: [...i32("p", "g", "m", "v", "nBytes"), ...ADAM_COEFFICIENTS],
+  locals: [...i32("i"), ...ADAM_LOCALS],
+  body: `${adamSplats}${adamPass()}`,
 };
 
 /**
@@ -369,7 +417,7 @@ export function simdListings(unroll: number): FunctionListing[] {
     unroll === 8
       ? [csrBlockedListing(true), csrBlockedListing(false)]
       : [csrListing(true, unroll), csrListing(false, unroll)];
-  const grouped = unroll === 8 ? [groupedListing(true), groupedListing(false)] : [];
+  const grouped = unroll === 8 ? (["forward", "gradient", "adam"] as const).map(groupedListing) : [];
   return [...csr, adamListing, groupRowsListing(true), groupRowsListing(false), ...grouped];
 }
 
@@ -419,6 +467,27 @@ export interface SimdKernels {
    */
   spmmGrouped?(D: number, F: number, W: number, H4: number, ...sets: GroupedRowSet): void;
   spmmTGrouped?(D: number, F: number, G: number, H4: number, ...sets: GroupedRowSet): void;
+  /**
+   * spmmTGrouped with Adam: gbuf holds F rows of gradient (scratch); p, m, v are the weight and
+   * its moments, updated in place as the adam kernel would with the whole gradient.
+   */
+  spmmTGroupedAdam?(
+    D: number,
+    F: number,
+    gbuf: number,
+    H4: number,
+    ...rest: [
+      ...GroupedRowSet,
+      p: number,
+      m: number,
+      v: number,
+      b1: number,
+      b2: number,
+      a: number,
+      s2: number,
+      eps: number,
+    ]
+  ): void;
   /** Vector width in floats that H must be a multiple of. */
   multiple: number;
 }

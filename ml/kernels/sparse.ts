@@ -481,6 +481,67 @@ export function sharedSpmmT(rows: SharedRows, dy: tf.Tensor): tf.Tensor2D {
   return runSpmm2(SPMM2_T, rows, { dy });
 }
 
+/** A weight and its Adam moments on the wasm heap, with this step's coefficients (see FusedAdam). */
+export interface AdamInPlace {
+  p: number;
+  m: number;
+  v: number;
+  b1: number;
+  b2: number;
+  a: number;
+  s2: number;
+  eps: number;
+}
+
+/** The grouped weight gradient with Adam fused (spmmTGroupedAdam) for H columns, when the backend has it. */
+function groupedAdamKernel(H: number) {
+  if (tf.getBackend() !== "wasm") return null;
+  const b = tf.backend() as unknown as WasmBackendLike;
+  const k = simdKernels(b.wasm.asm.memory, H);
+  return k?.spmmTGroupedAdam ? { b, run: k.spmmTGroupedAdam, groupSum: k.groupSum } : null;
+}
+
+/** Can sharedSpmmTAdam update a weight of H columns (the wasm backend, H % 32 == 0)? */
+export function canFuseAdam(H: number): boolean {
+  return groupedAdamKernel(H) !== null;
+}
+
+/**
+ * The weight gradient of sharedSpmm for dy, applied by Adam to the weight in place as it is made,
+ * F rows at a time (the gradient never exists whole); the same bits as sharedSpmmT then Adam.
+ */
+export function sharedSpmmTAdam(
+  { csr, rowIds, prompts, promptIds, n }: SharedRows,
+  dy: tf.Tensor,
+  w: AdamInPlace,
+): void {
+  const H = dy.shape[1] ?? 0;
+  const kernel = groupedAdamKernel(H);
+  if (!kernel) throw new Error("sharedSpmmTAdam needs the wasm backend's grouped kernels (see canFuseAdam)");
+  const { b } = kernel;
+  const R = rowIds.shape[0] ?? 0;
+  const B = promptIds.shape[0] ?? 0;
+  const group = Math.max(1, Math.floor(GROUP_BYTES / (4 * H)));
+  // The prompt rows' gradient sums, a cursor per response and prompt row, one group of gradient rows.
+  const scratch = b.wasm._malloc(4 * B * H + 4 * (R + B) + 4 * group * H);
+  try {
+    const at = (t: tf.Tensor) => offset(b, t);
+    const cursors = scratch + 4 * B * H;
+    kernel.groupSum(at(dy), scratch, B, n, 4 * H);
+    kernel.run(
+      csr.nCols,
+      group,
+      cursors + 4 * (R + B),
+      4 * H,
+      ...[at(rowIds), R, at(csr.rowptr), at(csr.idx), at(csr.val), at(dy), cursors],
+      ...[at(promptIds), B, at(prompts.rowptr), at(prompts.idx), at(prompts.val), scratch, cursors + 4 * R],
+      ...[w.p, w.m, w.v, w.b1, w.b2, w.a, w.s2, w.eps],
+    );
+  } finally {
+    b.wasm._free(scratch);
+  }
+}
+
 /** sharedSpmm, differentiable in w only. */
 export function sparseMatMulShared(rows: SharedRows, w: tf.Tensor2D): tf.Tensor2D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({

@@ -77,7 +77,7 @@ describe("SIMD kernels", () => {
       const listings = simdListings(unroll);
       expect(listings.map((f) => f.name)).toEqual([
         ...reviewedNames,
-        ...(unroll === 8 ? ["spmmGrouped", "spmmTGrouped"] : []),
+        ...(unroll === 8 ? ["spmmGrouped", "spmmTGrouped", "spmmTGroupedAdam"] : []),
       ]);
       const bytes = assembleModule(listings.slice(0, reviewedNames.length));
       expect(createHash("sha256").update(bytes).digest("hex")).toBe(reviewed[unroll]);
@@ -87,8 +87,8 @@ describe("SIMD kernels", () => {
   // Two row sets (responses with an empty row, prompts) over 11 columns in groups of 3, 4 and all
   // of them: the same bits as the row-at-a-time kernels (each sum in the same order).
   for (const H of [32, 64])
-    it(`the grouped walks give spmm's and spmmT's bits (H = ${H})`, () => {
-      const memory = new WebAssembly.Memory({ initial: 4 });
+    it(`the grouped walks give spmm's and spmmT's bits, and Adam fused into the gradient adam's (H = ${H})`, () => {
+      const memory = new WebAssembly.Memory({ initial: 8 });
       const k = simdKernels(memory, H)!;
       expect(k.spmmGrouped).toBeDefined();
       const rng = mulberry32(100 + H);
@@ -136,6 +136,26 @@ describe("SIMD kernels", () => {
         expect(bits(outA, A.n)).toEqual(bits(refA, A.n));
         expect(bits(outB, B.n)).toEqual(bits(refB, B.n));
         expect(bits(G, D)).toEqual(bits(refG, D));
+      }
+      // With Adam fused: the adam kernel's update from the whole gradient, bit for bit.
+      const weights = () => [random(D * H), random(D * H).map((x) => x / 10), random(D * H).map((x) => x * x)];
+      const coefficients = [0.9, 0.999, 0.003, 1.4, 1e-8] as const;
+      for (const F of [3, 4, D]) {
+        const [p, m, v] = weights().map((xs) => put(xs, true)) as [number, number, number];
+        const [refP, refM, refV] = [p, m, v].map((at) => put(Array.from(f32.subarray(at / 4, at / 4 + D * H)), true));
+        k.adam(refP!, refG, refM!, refV!, D * H4, ...coefficients);
+        const gbuf = put(random(F * H), true);
+        k.spmmTGroupedAdam!(
+          D,
+          F,
+          gbuf,
+          H4,
+          ...[A.ids, A.n, A.rowptr, A.idx, A.val, dA, A.cursor, B.ids, B.n, B.rowptr, B.idx, B.val, dB, B.cursor],
+          ...[p, m, v, ...coefficients],
+        );
+        expect(bits(p, D)).toEqual(bits(refP!, D));
+        expect(bits(m, D)).toEqual(bits(refM!, D));
+        expect(bits(v, D)).toEqual(bits(refV!, D));
       }
     });
 

@@ -75,6 +75,7 @@ const INSTRUCTIONS: Record<string, { op: number[]; imm: Immediate; align?: numbe
   "i32.lt_u": { op: [0x49], imm: "none" },
   "i32.ge_u": { op: [0x4f], imm: "none" },
   "i32.add": { op: [0x6a], imm: "none" },
+  "i32.sub": { op: [0x6b], imm: "none" },
   "i32.mul": { op: [0x6c], imm: "none" },
   "f32.sub": { op: [0x93], imm: "none" },
   "memory.fill": { op: [0xfc, ...uleb(11), 0x00], imm: "none" },
