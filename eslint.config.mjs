@@ -85,18 +85,9 @@ export default tseslint.config(
       // The process's connection and store: where the SQLite handle is opened.
       "lib/db.ts",
       // Not moved behind a store yet.
-      "lib/annotations/suggestions.ts",
-      "lib/annotations/suggestion-actions.ts",
-      "lib/annotations/queue-priority-store.ts",
-      "lib/annotations/queue-priority.ts",
-      "lib/datasets/export.ts",
       "lib/datasets/import-process.ts",
       "lib/datasets/import-staging.ts",
       "lib/datasets/import.ts",
-      "lib/datasets/queries.ts",
-      "lib/demo/seed.ts",
-      // Its worker half hands the queue priorities to storeQueuePriorities, which still takes a Db.
-      "lib/openness/estimates.ts",
     ],
     plugins: { octorank: layers },
     rules: { "octorank/no-sql": "error" },

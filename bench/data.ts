@@ -15,6 +15,7 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../db/index";
+import { sqliteStore } from "../db/store";
 import { exportOptionsSchema, exportPages, exportStream } from "../lib/datasets/export";
 import { importJsonlFile } from "../lib/datasets/import";
 
@@ -60,6 +61,7 @@ async function child(argv: string[]): Promise<void> {
   });
   const start = performance.now();
   const db = openDatabase(values.db!);
+  const store = sqliteStore(db);
   let detail: string;
   if (values.child === "import") {
     const result = await importJsonlFile(db, values.file!, { slug: "bench" });
@@ -68,7 +70,7 @@ async function child(argv: string[]): Promise<void> {
   } else {
     const datasetId = (db.$client.prepare("select id from datasets where slug = 'bench'").get() as { id: number }).id;
     // The same path as the HTTP route: generator → web stream, read to the end like a client would.
-    const stream = exportStream(exportPages(db, datasetId, exportOptionsSchema.parse({ format: "pairs" })), false);
+    const stream = exportStream(exportPages(store, datasetId, exportOptionsSchema.parse({ format: "pairs" })), false);
     const reader = stream.getReader();
     let bytes = 0;
     let lines = 0;

@@ -128,7 +128,7 @@ export async function run(argv: string[]): Promise<void> {
       console.error(`  ${name}: cold ${cold.toFixed(1)} ms, warm ${warm.toFixed(1)} ms`);
     };
     await measure("datasetAggregates (summary, histograms, annotators)", () => datasetAggregates(store, datasetId, 3));
-    await measure("listDatasets (the datasets page)", () => listDatasets(db));
+    await measure("listDatasets (the datasets page)", () => listDatasets(store));
     for (const q of ["7", "12", "123", "prompt 1999"])
       await measure(`searchPrompts q=${JSON.stringify(q)}`, () =>
         searchPrompts(store, datasetId, parsePromptSearch({ q })),
@@ -144,7 +144,7 @@ export async function run(argv: string[]): Promise<void> {
     // is held, seen by a 1 ms ticker that runs whenever the loop is free.
     await touch(db, datasetId, n++);
     for (const format of ["consensus", "annotations"] as const) {
-      const stream = exportStream(exportPages(db, datasetId, exportOptionsSchema.parse({ format })), false);
+      const stream = exportStream(exportPages(store, datasetId, exportOptionsSchema.parse({ format })), false);
       let last = performance.now();
       let longest = 0;
       const ticker = setInterval(() => {

@@ -22,6 +22,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { parseArgs } from "node:util";
 import zlib from "node:zlib";
 import { openDatabase, type Db } from "../db/index";
+import { sqliteStore } from "../db/store";
 import { seedDemo } from "../lib/demo/seed";
 import { mintApiToken } from "../lib/auth/api-tokens";
 
@@ -422,7 +423,7 @@ export async function run(argv: string[]): Promise<void> {
   const databasePath = path.join(dir, "octorank.db");
   console.error(`Preparing ${databasePath}: the demo, ${promptCount} prompts, ${connections} annotators…`);
   const db = openDatabase(databasePath);
-  seedDemo(db);
+  await seedDemo(sqliteStore(db));
   // Enough room that the demo does not fill up during the bench: every annotator may rank every prompt.
   db.$client.prepare("update datasets set annotations_per_prompt = ? where slug = 'demo'").run(connections * 4);
   addBigDataset(db, "big", promptCount);

@@ -11,6 +11,7 @@ import {
   e2eBaseURL,
   e2eDatabasePath,
   openTestDb,
+  seedDataset,
   sparePort,
   waitUntilServing,
   type TestUser,
@@ -358,6 +359,9 @@ test("SIGKILL under submit load: every acknowledged annotation is stored, none t
   });
   try {
     await waitUntilServing(`${base}/login`, server);
+    // A dataset of its own, with room for far more than the kill needs: the demo's open slots
+    // depend on what the specs before this one in the worker annotated.
+    const { slug } = seedDataset({ prompts: 30, responses: 4, k: 2, label: "kill" });
     const annotators = Array.from({ length: 8 }, (_, i) => createTestUser("annotator", `kill${i}`));
     const acknowledged: { annotatorId: number; promptId: number; ranking: number[][] }[] = [];
     let killed = false;
@@ -365,14 +369,15 @@ test("SIGKILL under submit load: every acknowledged annotation is stored, none t
       const headers = { Authorization: `Bearer ${createApiToken(user)}`, "Content-Type": "application/json" };
       while (!killed) {
         try {
-          const next = await fetch(`${base}/api/queue/next?dataset=demo`, { method: "POST", headers });
+          const next = await fetch(`${base}/api/queue/next?dataset=${slug}`, { method: "POST", headers });
           const body = (await next.json()) as { status: string; prompt?: { id: number }; responses?: { id: number }[] };
           if (body.status !== "prompt") return;
           const ranking = body.responses!.map((r) => [r.id]);
           const saved = await fetch(`${base}/api/annotations`, {
             method: "POST",
             headers,
-            body: JSON.stringify({ promptId: body.prompt!.id, ranking, openness: 0.5, durationMs: 1 }),
+            // A reading time, so the too-fast check does not pause them after five.
+            body: JSON.stringify({ promptId: body.prompt!.id, ranking, openness: 0.5, durationMs: 60_000 }),
           });
           if (saved.status === 201 || saved.status === 200)
             acknowledged.push({ annotatorId: user.id, promptId: body.prompt!.id, ranking });

@@ -161,6 +161,13 @@ export function blankRunSummary(backend: string) {
   };
 }
 
+/** Every item of an async iterable (an export's lines), in order. */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
 /**
  * A fresh migrated database, its store and a temp folder for each test of the file that calls this
  * at its top: read `.db`, `.store` and `.dir` inside the tests.

@@ -173,11 +173,8 @@ const noSql = {
           return report(node, `"${source}"`);
         if (target.kind !== "ours" || !inside(target.path, "db")) return;
         const specifiers = node.specifiers ?? [];
-        // The Store's own module is lib's way in, but for the SQLite handle under a store.
-        if (target.path === "db/store" || target.path === "db/store/index") {
-          if (specifiers.some((s) => s.imported?.name === "sqliteDbOf")) report(node, "sqliteDbOf");
-          return;
-        }
+        // The Store's own module is lib's way in.
+        if (target.path === "db/store" || target.path === "db/store/index") return;
         // Types of the stores' rows and interfaces are fine; a handle, the schema or a statement helper is SQL.
         const typeOnly =
           node.type === "ImportDeclaration" &&

@@ -70,7 +70,6 @@ describe("the layers, as lint rules", () => {
       'import "server-only";\nimport { schema } from "@/db";\nexport const x = schema;\n',
       'import "server-only";\nimport type { Db } from "@/db";\nexport type X = Db;\n',
       'import "server-only";\nimport { writeAnnotation } from "@/db/store/writer";\nexport const x = writeAnnotation;\n',
-      'import "server-only";\nimport { sqliteDbOf } from "@/db/store";\nexport const x = sqliteDbOf;\n',
       "export const count = (db: { $client: { prepare(s: string): unknown } }) => db.$client.prepare('select 1');\n",
       "declare function sql(s: TemplateStringsArray): unknown;\nexport const q = sql`select 1`;\n",
     ]) {

@@ -7,14 +7,14 @@
  *   reward-priorities  scores every prompt with the latest run for the `uncertain-rewards` order
  *                      (lib/annotations/queue-priority.ts).
  */
-import { openDatabase, type Db } from "../db/index";
-import { sqliteStore } from "../db/store";
+import { openDatabase } from "../db/index";
+import { sqliteStore, type Store } from "../db/store";
 import { databasePath } from "../lib/env";
 import { storeRewardQueuePriorities } from "../lib/annotations/queue-priority";
 import { computeAndStoreOpennessEstimates } from "../lib/openness/estimates";
 
-const JOBS = {
-  openness: (db: Db, datasetId: number) => computeAndStoreOpennessEstimates(sqliteStore(db), datasetId),
+const JOBS: Record<string, (store: Store, datasetId: number) => Promise<void>> = {
+  openness: computeAndStoreOpennessEstimates,
   "reward-priorities": storeRewardQueuePriorities,
 };
 
@@ -29,7 +29,7 @@ if (!job || !(job in JOBS) || !Number.isInteger(datasetId) || datasetId <= 0) {
 // The file of the server that spawned this (its connection's), else the environment's.
 const db = openDatabase(file || databasePath());
 Promise.resolve()
-  .then(() => JOBS[job as keyof typeof JOBS](db, datasetId))
+  .then(() => JOBS[job]!(sqliteStore(db), datasetId))
   .finally(() => db.$client.close())
   .catch((error: unknown) => {
     console.error(error);

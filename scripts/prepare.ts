@@ -2,18 +2,22 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { openDatabase } from "../db/index";
+import { sqliteStore } from "../db/store";
 import { seedDemo } from "../lib/demo/seed";
 import { authSecret, databasePath } from "../lib/env";
 
 /** Creates the data folder and auth secret, applies migrations and seeds the demo once when allowed. */
-export function prepareDatabase({ seedDemo: seed }: { seedDemo: boolean }): void {
+export async function prepareDatabase({ seedDemo: seed }: { seedDemo: boolean }): Promise<void> {
   authSecret();
   const db = openDatabase(databasePath());
-  if (seed) {
-    const { created } = seedDemo(db);
-    if (created) console.log(`Seeded the demo into ${databasePath()}`);
+  try {
+    if (seed) {
+      const { created } = await seedDemo(sqliteStore(db));
+      if (created) console.log(`Seeded the demo into ${databasePath()}`);
+    }
+  } finally {
+    db.$client.close();
   }
-  db.$client.close();
 }
 
 const SOURCE_ROOTS = [

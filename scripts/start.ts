@@ -18,29 +18,37 @@ if (env().DATABASE_URL) {
   process.exit(2);
 }
 const host = bindHost();
-prepareDatabase({ seedDemo: demoMode(host) });
-if (process.env.OCTORANK_SKIP_BUILD !== "1") buildIfNeeded();
 
-const port = env().PORT;
-const urlHost = host.includes(":") ? `[${host}]` : host;
-const preload = `--require ${path.resolve(__dirname, "server-preload.cjs")}`;
-const child = spawn(path.join("node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", host], {
-  stdio: "inherit",
-  env: {
-    ...process.env,
-    NODE_ENV: "production",
-    NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(" "),
-    NEXTAUTH_SECRET: authSecret(),
-    NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
-    OCTORANK_BIND_HOST: host,
-  },
-});
-console.log(
-  `Octorank: http://${urlHost}:${port} (next start, pid ${child.pid})` +
-    (demoMode(host) ? "" : env().OCTORANK_SEED_DEMO === "1" ? "; reachable from outside, so no demo accounts" : ""),
-);
+async function main(): Promise<void> {
+  await prepareDatabase({ seedDemo: demoMode(host) });
+  if (process.env.OCTORANK_SKIP_BUILD !== "1") buildIfNeeded();
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => child.kill(signal));
+  const port = env().PORT;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  const preload = `--require ${path.resolve(__dirname, "server-preload.cjs")}`;
+  const child = spawn(path.join("node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", host], {
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(" "),
+      NEXTAUTH_SECRET: authSecret(),
+      NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
+      OCTORANK_BIND_HOST: host,
+    },
+  });
+  console.log(
+    `Octorank: http://${urlHost}:${port} (next start, pid ${child.pid})` +
+      (demoMode(host) ? "" : env().OCTORANK_SEED_DEMO === "1" ? "; reachable from outside, so no demo accounts" : ""),
+  );
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

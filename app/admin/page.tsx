@@ -1,4 +1,4 @@
-import { getDb, getStore } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { formatDateTime } from "@/lib/utils";
 import { ROLES } from "@/lib/domain";
 import { ConfirmSubmitButton } from "@/components/admin/confirm-submit";
@@ -36,7 +36,7 @@ export default async function Page() {
   const store = getStore();
   const users = await listUsers(store);
   const tokens = await listApiTokens(store);
-  const datasets = listDatasets(getDb());
+  const datasets = await listDatasets(store);
   const pauses = await listPauses(store);
   const qualityOf = new Map(
     await Promise.all(datasets.map(async (d) => [d.id, await datasetQualitySettings(store, d.id)] as const)),

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { getDb, getStore } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { Alert } from "@/components/ui/alert";
 import { buttonVariants } from "@/components/ui/button";
 import { cardVariants } from "@/components/ui/card";
@@ -56,7 +56,7 @@ export default async function AnnotatePage({
   // Work a reviewer sent back comes before any new prompt.
   const sentBack = await sentBackToAnnotator(store, dataset.id, user.id);
   const redo = sentBack[0] ? await getMyAnnotation(store, user.id, sentBack[0].annotationId) : null;
-  const pairwise = getDataset(getDb(), dataset.slug)?.rankingMode === "pairwise";
+  const pairwise = (await getDataset(store, dataset.slug))?.rankingMode === "pairwise";
   const progress = await queueProgress(store, dataset, user.id);
   const pause = await activePause(store, dataset.id, user.id);
   const quality = pause ? null : (await annotatorQuality(store, dataset.id, user.id))[0];

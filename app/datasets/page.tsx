@@ -3,7 +3,7 @@ import { Badge } from "@/components/ui/badge";
 import { buttonVariants } from "@/components/ui/button";
 import { cardVariants } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { ProgressBar } from "@/components/datasets/progress-bar";
 import { listDatasets } from "@/lib/datasets/queries";
 import { requirePageUser } from "@/lib/auth/session";
@@ -13,7 +13,7 @@ export const dynamic = "force-dynamic";
 
 export default async function Page() {
   await requirePageUser("researcher", "/datasets");
-  const datasets = listDatasets(getDb());
+  const datasets = await listDatasets(getStore());
   return (
     <div className="space-y-6">
       <PageHeader

@@ -41,14 +41,24 @@ export async function databaseProblems(pool: pg.Pool): Promise<string[]> {
 }
 
 /**
- * Opens a pool on a postgres:// URL and applies pending migrations; throws, and leaves nothing
- * open, when the server cannot be reached or the database is unfit (databaseProblems).
+ * A pool on a postgres:// URL as a drizzle handle, nothing checked nor migrated: for a database
+ * that openPostgres has made ready (a copy of a migrated template, a second pool on an open one).
  */
-export async function openPostgres(url: string, { maxConnections = 10 } = {}): Promise<PgDb> {
+export function connectPostgres(url: string, { maxConnections = 10 } = {}): PgDb {
   const pool = new pg.Pool({ connectionString: url, max: maxConnections });
   // An idle connection the server drops (a restart, a failover) is replaced at the next query; without
   // a listener its error would end the process.
   pool.on("error", (error) => console.error(`PostgreSQL connection lost: ${error.message}`));
+  return drizzle(pool, { schema });
+}
+
+/**
+ * Opens a pool on a postgres:// URL and applies pending migrations; throws, and leaves nothing
+ * open, when the server cannot be reached or the database is unfit (databaseProblems).
+ */
+export async function openPostgres(url: string, { maxConnections = 10 } = {}): Promise<PgDb> {
+  const db = connectPostgres(url, { maxConnections });
+  const pool = db.$client;
   try {
     const problems = await databaseProblems(pool);
     if (problems.length) {
@@ -57,13 +67,13 @@ export async function openPostgres(url: string, { maxConnections = 10 } = {}): P
           "`createdb --encoding=UTF8 --locale=C.UTF-8 --template=template0 <name>` (any UTF-8 locale will do).",
       );
     }
-    const db = drizzle(pool, { schema });
-    const lock = await pool.connect();
+    // The migrations run on the session that holds the lock: a pool of one connection has no other.
+    const session = await pool.connect();
     try {
-      await lock.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
-      await migrate(db, { migrationsFolder: PG_MIGRATIONS_FOLDER });
+      await session.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
+      await migrate(drizzle(session, { schema }), { migrationsFolder: PG_MIGRATIONS_FOLDER });
     } finally {
-      await lock.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]).finally(() => lock.release());
+      await session.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]).finally(() => session.release());
     }
     return db;
   } catch (error) {

@@ -7,82 +7,17 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { and, eq, inArray, is, type Column, type SQL } from "drizzle-orm";
-import { getTableConfig, PgTable, type PgColumn } from "drizzle-orm/pg-core";
+import { is } from "drizzle-orm";
+import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "@/db";
-import { openPostgres, PG_MIGRATIONS_FOLDER, type PgDb } from "@/db/pg";
+import { openPostgres, PG_MIGRATIONS_FOLDER } from "@/db/pg";
 import * as pgSchema from "@/db/pg/schema";
 import { NO_POSTGRES_MESSAGE, postgresBinDir, startTestCluster, type TestCluster } from "@/db/pg/test-cluster";
-import * as sqliteSchema from "@/db/schema";
+import { postgresSide, sqliteSide, type Side } from "@/db/pg/test-database";
 import { likePattern } from "@/lib/datasets/prompt-search";
 import { HISTOGRAM_BINS, STATS_HISTOGRAMS, statsBin } from "@/lib/datasets/prompt-stats";
-
-type TableName = {
-  [K in keyof typeof pgSchema]: (typeof pgSchema)[K] extends PgTable ? K : never;
-}[keyof typeof pgSchema];
-type Insert<K extends TableName> = (typeof pgSchema)[K]["$inferInsert"];
-type Select<K extends TableName> = (typeof pgSchema)[K]["$inferSelect"];
-/** Rows a write applies to: column = value, or column in [values]. */
-type Match<K extends TableName> = Partial<Record<keyof Select<K>, number | number[]>>;
-
-/** One backend, written and read through its own schema, in the terms both share. */
-type Side = {
-  name: string;
-  /** Inserts rows; returns their ids when the table numbers its rows. */
-  insert<K extends TableName>(table: K, rows: Insert<K>[]): Promise<number[]>;
-  update<K extends TableName>(table: K, set: Partial<Insert<K>>, match: Match<K>): Promise<void>;
-  remove<K extends TableName>(table: K, match: Match<K>): Promise<void>;
-  /** By id where the table has one, so that both backends list them alike. */
-  rows<K extends TableName>(table: K): Promise<Select<K>[]>;
-};
-
-function where(table: Record<string, unknown>, match: Record<string, number | number[] | undefined>): SQL {
-  const conditions = Object.entries(match).map(([key, value]) => {
-    const column = table[key] as Column;
-    return Array.isArray(value) ? inArray(column, value) : eq(column, value!);
-  });
-  return and(...conditions)!;
-}
-
-/**
- * A backend as a Side. drizzle's query builder has the same shape on both dialects, and only the
- * tables differ, so the SQLite handle is typed as the PostgreSQL one here; each runs its own SQL.
- */
-function sideOf(sideName: string, db: Db | PgDb, tables: typeof sqliteSchema | typeof pgSchema): Side {
-  const builder = db as PgDb;
-  const table = (t: TableName) => tables[t] as unknown as PgTable & Record<string, PgColumn>;
-  return {
-    name: sideName,
-    async insert(name, rows) {
-      const t = table(name);
-      if (!("id" in t)) {
-        await builder.insert(t).values(rows as never);
-        return [];
-      }
-      return (
-        await builder
-          .insert(t)
-          .values(rows as never)
-          .returning({ id: t.id })
-      ).map((r) => r.id as number);
-    },
-    async update(name, set, match) {
-      await builder
-        .update(table(name))
-        .set(set as never)
-        .where(where(table(name), match));
-    },
-    async remove(name, match) {
-      await builder.delete(table(name)).where(where(table(name), match));
-    },
-    async rows(name) {
-      const t = table(name);
-      return (await ("id" in t ? builder.select().from(t).orderBy(t.id) : builder.select().from(t))) as never;
-    },
-  };
-}
 
 /** A small seeded generator, so both backends see the same "random" writes. */
 function random(seed: number) {
@@ -273,8 +208,8 @@ describe.skipIf(!postgresBin)("the PostgreSQL backend", () => {
     pool = postgres.$client;
     folder = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-parity-"));
     sqliteDb = openDatabase(path.join(folder, "octorank.db"));
-    lite = sideOf("sqlite", sqliteDb, sqliteSchema);
-    post = sideOf("postgres", postgres, pgSchema);
+    lite = sqliteSide(sqliteDb);
+    post = postgresSide(postgres);
   });
 
   afterAll(async () => {

@@ -4,7 +4,8 @@
  * transaction primitive. lib/ keeps the domain rules and reaches the database only through a Store;
  * the SQL lives in db/store/.
  */
-import type { Db } from "../index";
+import { isDatabaseBusy, type Db } from "../index";
+import { isPostgresBusy } from "../pg/errors";
 import { sqliteConnection, throughConnection, type TransactionIntent, type TransactionOptions } from "./transaction";
 import { sqliteAdminStore, type AdminStore } from "./admin";
 import { sqliteAuthStore, type AuthStore } from "./auth";
@@ -13,13 +14,22 @@ import { sqliteDatasetStore, type DatasetStore } from "./datasets";
 import { sqliteOpennessStore, type OpennessStore } from "./openness";
 import { sqliteQualityStore, type QualityStore } from "./quality";
 import { sqliteQueueStore, type QueueStore } from "./queue";
+import { sqliteQueuePriorityStore, type QueuePriorityStore } from "./queue-priorities";
 import { sqliteReviewStore, type ReviewStore } from "./review";
 import { sqliteRunStore, type RunStore } from "./runs";
 import { sqliteStatsStore, type StatsStore } from "./stats";
+import { sqliteSuggestionStore, type SuggestionStore } from "./suggestions";
 
 export type { TransactionIntent, TransactionOptions } from "./transaction";
-/** Whether a transaction was refused because another process held the write lock past its lockWaitMs. */
-export { isDatabaseBusy as isLockTimeout } from "../index";
+/**
+ * Whether a transaction was refused because another writer held its lock past its lockWaitMs
+ * (SQLite's busy error; PostgreSQL's lock timeout, or conflicts that outlasted the retries).
+ */
+export function isLockTimeout(error: unknown): boolean {
+  return isDatabaseBusy(error) || isPostgresBusy(error);
+}
+/** The domain of external annotators' (unusable) emails: files name such an annotator by their name. */
+export { EXTERNAL_EMAIL_DOMAIN } from "./writer";
 
 export interface Store {
   readonly admin: AdminStore;
@@ -29,12 +39,14 @@ export interface Store {
   readonly openness: OpennessStore;
   readonly quality: QualityStore;
   readonly queue: QueueStore;
+  readonly queuePriorities: QueuePriorityStore;
   readonly review: ReviewStore;
   readonly runs: RunStore;
   readonly stats: StatsStore;
+  readonly suggestions: SuggestionStore;
   /**
    * How a child process (a background job, an import or run worker) opens this same database: the
-   * SQLite file's path.
+   * SQLite file's path, or the postgres:// URL.
    */
   readonly location: string;
   /**
@@ -44,12 +56,6 @@ export interface Store {
    */
   transaction<T>(intent: TransactionIntent, work: (tx: Store) => Promise<T>, options?: TransactionOptions): Promise<T>;
 }
-
-/**
- * The SQLite handle under a store, kept on the store under a global symbol: Next bundles this module
- * into several server chunks, and a module-local map filled by one copy is empty in another.
- */
-const SQLITE_DB = Symbol.for("octorank.sqliteDb");
 
 /** The SQLite store over one connection (every store of a connection shares its transactions). */
 export function sqliteStore(db: Db): Store {
@@ -62,23 +68,14 @@ export function sqliteStore(db: Db): Store {
     openness: throughConnection<OpennessStore>(connection, sqliteOpennessStore(db)),
     quality: throughConnection<QualityStore>(connection, sqliteQualityStore(db)),
     queue: throughConnection<QueueStore>(connection, sqliteQueueStore(db)),
+    queuePriorities: throughConnection<QueuePriorityStore>(connection, sqliteQueuePriorityStore(db)),
     review: throughConnection<ReviewStore>(connection, sqliteReviewStore(db)),
     runs: throughConnection<RunStore>(connection, sqliteRunStore(db)),
     stats: throughConnection<StatsStore>(connection, sqliteStatsStore(db)),
+    suggestions: throughConnection<SuggestionStore>(connection, sqliteSuggestionStore(db)),
     location: db.$client.name,
     // One connection: the transaction's statements are the store's own, told apart by async context.
     transaction: (intent, work, options) => connection.transaction(intent, () => work(store), options),
   };
-  Object.defineProperty(store, SQLITE_DB, { value: db });
   return store;
-}
-
-/**
- * The SQLite handle under a store, for lib/ code not yet moved behind a store (each use goes when
- * its callee is converted). Throws for a store of another backend.
- */
-export function sqliteDbOf(store: Store): Db {
-  const db = (store as Store & { [SQLITE_DB]?: Db })[SQLITE_DB];
-  if (!db) throw new Error("This store is not a SQLite one.");
-  return db;
 }

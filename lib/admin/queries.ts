@@ -171,5 +171,5 @@ export async function updateDatasetSettings(
   // Start computing the order's priorities now (in a child process), not when the first annotator
   // asks, even if a fit for the dataset page has just run (it wrote no priorities under the old order).
   if (input.queueOrder === "uncertain-openness" || input.queueOrder === "uncertain-rewards")
-    refreshQueuePriorities(store, id, input.queueOrder, { startNow: true });
+    await refreshQueuePriorities(store, id, input.queueOrder, { startNow: true });
 }

@@ -15,7 +15,7 @@ import {
 import { labelsByResponseId } from "@/lib/annotations/labels";
 import { activePause, enforceQuality } from "@/lib/annotations/quality";
 import { annotationWriteRefusal } from "@/lib/annotations/write-rule";
-import { checkedSuggestion, recordSuggestionDistance } from "@/lib/annotations/suggestions";
+import { suggestionRecord, writeSuggestionDistance } from "@/lib/annotations/suggestions";
 import type { ChatMessage } from "@/lib/datasets/conversation";
 import { annotationsReviewHistory, currentDecision, DECISION_STATE, type ReviewState } from "@/lib/annotations/review";
 import { MAX_RESPONSES_PER_PROMPT } from "@/lib/datasets/import";
@@ -163,7 +163,7 @@ export async function saveAnnotation(
     }
     ranking = input.ranking;
   }
-  const suggestion = input.suggestionRunId ? await checkedSuggestion(store, prompt.id, input.suggestionRunId) : null;
+  const suggestion = input.suggestionRunId ? await suggestionRecord(store, prompt.id, input.suggestionRunId) : null;
   return store.transaction("serial", async (tx) => {
     if (input.baseVersion !== undefined) await refuseStaleWrite(tx, prompt.id, annotatorId, input.baseVersion);
     const refusal = await annotationWriteRefusal(tx, prompt.id, annotatorId, now.getTime());
@@ -182,7 +182,7 @@ export async function saveAnnotation(
       "revise",
     );
     const { outcome } = written;
-    const suggested = await recordSuggestionDistance(tx, written.annotation, outcome === "created" ? suggestion : null);
+    const suggested = await writeSuggestionDistance(tx, written.annotation, outcome === "created" ? suggestion : null);
     const annotation = suggested ? { ...written.annotation, ...suggested } : written.annotation;
     await releaseLease(tx, prompt.id, annotatorId);
     // Inside this transaction: a pause lands with the save that earned it.

@@ -15,7 +15,7 @@ import {
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { AppError } from "@/lib/errors";
 import { refreshPromptStats } from "@/lib/datasets/prompt-stats";
-import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
+import { addDataset, addUser, freshDbPerTest, collect } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
 const SLOW = 10 * 60_000;
@@ -143,16 +143,18 @@ describe("gold and attention checks", () => {
     await expect(setGold(temp.store, prompts[1]!.id, { ranking: [[prompts[1]!.responseIds[0]!]] })).rejects.toThrow(
       /exactly once/,
     );
-    const lines = (includeGold: boolean) =>
-      [
-        ...exportLines(
-          temp.db,
-          datasetId,
-          exportOptionsSchema.parse({ format: "annotations", include_gold: includeGold ? "1" : "0" }),
-        ),
-      ].map((line) => JSON.parse(line).id);
-    expect(lines(false)).toEqual(["demo-p1", "demo-p2"]);
-    expect(lines(true)).toHaveLength(3);
+    const lines = async (includeGold: boolean) =>
+      (
+        await collect(
+          exportLines(
+            temp.store,
+            datasetId,
+            exportOptionsSchema.parse({ format: "annotations", include_gold: includeGold ? "1" : "0" }),
+          ),
+        )
+      ).map((line) => JSON.parse(line).id);
+    expect(await lines(false)).toEqual(["demo-p1", "demo-p2"]);
+    expect(await lines(true)).toHaveLength(3);
   });
 
   it("imports known answers by external ids, all or nothing", async () => {

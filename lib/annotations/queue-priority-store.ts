@@ -1,5 +1,5 @@
 import "server-only";
-import type { Db } from "@/db";
+import type { Store } from "@/db/store";
 import type { QueueOrderName } from "@/lib/domain";
 
 /** Priorities written per transaction, so a worker never holds the write lock for long. */
@@ -10,26 +10,21 @@ const WRITE_BATCH = 2_000;
  * version they are of, for as long as the dataset's order is still `order`: an admin who switched
  * the order meanwhile is not overwritten. A worker's job (lib/annotations/queue-priority.ts).
  */
-export function storeQueuePriorities(
-  db: Db,
+export async function storeQueuePriorities(
+  store: Store,
   datasetId: number,
   order: QueueOrderName,
   priorities: readonly (readonly [promptId: number, priority: number])[],
   version: string,
-): void {
-  const sqlite = db.$client;
-  const stillTheirs = sqlite.prepare("select 1 from datasets where id = ? and queue_order = ?").pluck();
-  const update = sqlite.prepare("update prompts set queue_priority = ? where id = ? and dataset_id = ?");
-  const setVersion = sqlite.prepare("update datasets set queue_priority_version = ? where id = ?");
+): Promise<void> {
   for (let i = 0; i < priorities.length || i === 0; i += WRITE_BATCH) {
-    const stopped = sqlite
-      .transaction(() => {
-        if (!stillTheirs.get(datasetId, order)) return true;
-        for (const [id, priority] of priorities.slice(i, i + WRITE_BATCH)) update.run(priority, id, datasetId);
-        if (i + WRITE_BATCH >= priorities.length) setVersion.run(version, datasetId);
-        return false;
-      })
-      .immediate();
+    // Serial: the order is checked and the batch written with no admin's switch between them.
+    const stopped = await store.transaction("serial", async (tx) => {
+      if (!(await tx.queuePriorities.isOrder(datasetId, order))) return true;
+      await tx.queuePriorities.setPriorities(datasetId, priorities.slice(i, i + WRITE_BATCH));
+      if (i + WRITE_BATCH >= priorities.length) await tx.queuePriorities.setVersion(datasetId, version);
+      return false;
+    });
     if (stopped) return;
   }
 }

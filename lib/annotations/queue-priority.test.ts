@@ -51,7 +51,7 @@ function priorityVersion(datasetId: number): string | null {
 
 /** Waits for the child process scoring the dataset's prompts for uncertain-rewards to finish. */
 async function untilScored(datasetId: number) {
-  while (isComputingRewardPriorities(db, datasetId)) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (isComputingRewardPriorities(store, datasetId)) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** Waits for the child process fitting the dataset's openness estimates to finish. */
@@ -106,24 +106,24 @@ describe("queue orders", () => {
   it("refreshes priorities only when the data changed, and not more often than the refresh interval", async () => {
     const { dataset, ids } = await seed(20, "uncertain-openness");
     // Openness: never in this process; a child fits and stores them, once per change of the data.
-    expect(refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(true);
+    expect(await refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(true);
     expect(isComputingOpenness(store, dataset.id)).toBe(true);
-    expect(refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
+    expect(await refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
     await untilFitted(dataset.id);
-    expect(refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
+    expect(await refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
     expect(isComputingOpenness(store, dataset.id)).toBe(false);
     // A new tag: the next fit waits for the recompute interval (a busy team tags all the time).
     db.$client.prepare("update annotations set openness = 1 where prompt_id = ?").run(ids[0]);
-    expect(refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
+    expect(await refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
     expect(isComputingOpenness(store, dataset.id)).toBe(false);
     // A new order starts its own worker at once, and only one.
     db.$client.prepare("update datasets set queue_order = 'uncertain-rewards' where id = ?").run(dataset.id);
-    expect(refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(true);
-    expect(refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(false);
+    expect(await refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(true);
+    expect(await refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(false);
     await untilScored(dataset.id);
     expect(priorityVersion(dataset.id)).toBe("uncertain-rewards:none");
-    expect(refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(false);
-    expect(refreshQueuePriorities(store, dataset.id, "fill")).toBe(false);
+    expect(await refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(false);
+    expect(await refreshQueuePriorities(store, dataset.id, "fill")).toBe(false);
   });
 
   it("an admin choosing a model order starts its priorities at once, even right after a fit for the page", async () => {
@@ -149,13 +149,13 @@ describe("queue orders", () => {
 
   it("uncertain-rewards is scored off the request thread: served at once, then every prompt unscored without a run", async () => {
     const { dataset, ids } = await seed(5, "uncertain-rewards");
-    const p = computeQueuePriorities(db, dataset.id);
+    const p = await computeQueuePriorities(store, dataset.id);
     expect(new Set(p.values()).size).toBe(1);
     const got = await nextPrompt(store, dataset, addUser(db, "next"));
     expect(got.status === "prompt" && got.prompt.id).toBe(ids[5]);
     // The request wrote nothing: a child process scores the prompts and stores the priorities.
     expect(priorityVersion(dataset.id)).toBeNull();
-    expect(isComputingRewardPriorities(db, dataset.id)).toBe(true);
+    expect(isComputingRewardPriorities(store, dataset.id)).toBe(true);
     await untilScored(dataset.id);
     expect(priorityVersion(dataset.id)).toBe("uncertain-rewards:none");
     const stored = db.$client
@@ -168,7 +168,7 @@ describe("queue orders", () => {
   it("a reward worker stops writing once the dataset's order is another one", async () => {
     const { dataset } = await seed(0, "uncertain-rewards");
     db.$client.prepare("update datasets set queue_order = 'fill' where id = ?").run(dataset.id);
-    expect(refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(true);
+    expect(await refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(true);
     await untilScored(dataset.id);
     expect(priorityVersion(dataset.id)).toBeNull();
   });

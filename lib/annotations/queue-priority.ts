@@ -9,9 +9,7 @@
  */
 import "server-only";
 import path from "node:path";
-import type { Db } from "@/db";
-import { sqliteDbOf, type Store } from "@/db/store";
-import { sqliteOpennessStore } from "@/db/store/openness";
+import type { Store } from "@/db/store";
 import type { QueueOrderName } from "@/lib/domain";
 import { loadRewardModel, rewardMargin } from "@/ml";
 import { isBackgroundJobRunning, startBackgroundJob } from "@/lib/process";
@@ -19,7 +17,7 @@ import { storeQueuePriorities } from "@/lib/annotations/queue-priority-store";
 import {
   OPENNESS_RECOMPUTE_MS,
   opennessPriorityVersion,
-  opennessVersionOf,
+  opennessVersion,
   recomputeOpennessInBackground,
 } from "@/lib/openness/estimates";
 
@@ -28,50 +26,44 @@ export const REFRESH_MS = 30_000;
 /** Priority of a prompt the model says nothing about: after every scored one. */
 const UNSCORED = 1e6;
 
-function latestRunId(db: Db, datasetId: number): number | null {
-  const row = db.$client
-    .prepare(
-      `select id from training_runs
-        where dataset_id = ? and status = 'succeeded' and weights is not null order by id desc limit 1`,
-    )
-    .get(datasetId) as { id: number } | undefined;
-  return row?.id ?? null;
-}
-
 /** What datasets.queue_priority_version says when the priorities are this run's margins. */
 function rewardPriorityVersion(runId: number | null): string {
   return `uncertain-rewards:${runId ?? "none"}`;
 }
 
-/** Priorities (lower first) of every prompt of the dataset for `uncertain-rewards` (run `runId`'s margins). */
-export function computeQueuePriorities(
-  db: Db,
+/**
+ * Priorities (lower first) of every prompt of the dataset for `uncertain-rewards`: run `runId`'s
+ * margins (the latest trained run's when not given).
+ */
+export async function computeQueuePriorities(
+  store: Store,
   datasetId: number,
-  runId: number | null = latestRunId(db, datasetId),
-): Map<number, number> {
+  runId?: number | null,
+): Promise<Map<number, number>> {
+  const run = runId === undefined ? await store.queuePriorities.latestTrainedRun(datasetId) : runId;
   const out = new Map<number, number>();
-  const prompts = db.$client.prepare(`select id, text from prompts where dataset_id = ?`).all(datasetId) as {
-    id: number;
-    text: string;
-  }[];
-  const weights =
-    runId === null
-      ? undefined
-      : (db.$client.prepare(`select weights from training_runs where id = ?`).get(runId) as { weights: Buffer })
-          .weights;
+  const prompts = await store.queuePriorities.prompts(datasetId);
+  const weights = run === null ? null : await store.queuePriorities.runWeights(run);
   if (!weights) {
     for (const p of prompts) out.set(p.id, UNSCORED);
     return out;
   }
   const model = loadRewardModel(new Uint8Array(weights));
-  const responses = db.$client.prepare(`select text from responses where prompt_id = ? order by position`);
   for (const p of prompts) {
-    const texts = responses.all(p.id) as { text: string }[];
+    const texts = await store.queuePriorities.responseTexts(p.id);
     if (texts.length < 2 || model.spec.opennessInput) {
       out.set(p.id, UNSCORED);
       continue;
     }
-    out.set(p.id, rewardMargin(model.score(p.text, texts)));
+    out.set(
+      p.id,
+      rewardMargin(
+        model.score(
+          p.text,
+          texts.map((text) => ({ text })),
+        ),
+      ),
+    );
   }
   return out;
 }
@@ -80,17 +72,17 @@ export function computeQueuePriorities(
  * The worker's part of `uncertain-rewards`: scores every prompt with the latest run and writes the
  * priorities, a batch a transaction, for as long as the dataset's order is still this one.
  */
-export function storeRewardQueuePriorities(db: Db, datasetId: number): void {
-  const runId = latestRunId(db, datasetId);
-  const priorities = [...computeQueuePriorities(db, datasetId, runId)];
-  storeQueuePriorities(db, datasetId, "uncertain-rewards", priorities, rewardPriorityVersion(runId));
+export async function storeRewardQueuePriorities(store: Store, datasetId: number): Promise<void> {
+  const runId = await store.queuePriorities.latestTrainedRun(datasetId);
+  const priorities = [...(await computeQueuePriorities(store, datasetId, runId))];
+  await storeQueuePriorities(store, datasetId, "uncertain-rewards", priorities, rewardPriorityVersion(runId));
 }
 
-const rewardsJobKey = (db: Db, datasetId: number) => `reward-priorities:${db.$client.name}:${datasetId}`;
+const rewardsJobKey = (store: Store, datasetId: number) => `reward-priorities:${store.location}:${datasetId}`;
 
 /** Whether a background worker is scoring the dataset's prompts for `uncertain-rewards` now. */
-export function isComputingRewardPriorities(db: Db, datasetId: number): boolean {
-  return isBackgroundJobRunning(rewardsJobKey(db, datasetId));
+export function isComputingRewardPriorities(store: Store, datasetId: number): boolean {
+  return isBackgroundJobRunning(rewardsJobKey(store, datasetId));
 }
 
 /**
@@ -98,33 +90,29 @@ export function isComputingRewardPriorities(db: Db, datasetId: number): boolean 
  * starting the worker that rewrites them when they are another order's or older data's: at once
  * for another order's, else at most every OPENNESS_RECOMPUTE_MS (openness, which changes with
  * every tag) or REFRESH_MS (rewards, which change when a run finishes). `startNow` (an admin just
- * chose the order) skips the interval; a worker already running is never started twice. Returns
- * whether it started one.
+ * chose the order) skips the interval; a worker already running is never started twice. Resolves
+ * with whether it started one.
  */
-export function refreshQueuePriorities(
+export async function refreshQueuePriorities(
   store: Store,
   datasetId: number,
   order: QueueOrderName,
   { startNow = false }: { startNow?: boolean } = {},
-): boolean {
+): Promise<boolean> {
   if (order !== "uncertain-openness" && order !== "uncertain-rewards") return false;
-  const db = sqliteDbOf(store);
-  const stored = db.$client.prepare(`select queue_priority_version as v from datasets where id = ?`).get(datasetId) as
-    { v: string | null } | undefined;
+  const stored = await store.queuePriorities.version(datasetId);
   if (!stored) return false;
-  const theirs = stored.v?.startsWith(`${order}:`) ?? false;
+  const theirs = stored.version?.startsWith(`${order}:`) ?? false;
   if (order === "uncertain-openness") {
-    // Until this file is converted: the store's read, synchronously (s4-layer converts it).
-    const version = opennessVersionOf(sqliteOpennessStore(db).dataVersion(datasetId));
-    if (stored.v === opennessPriorityVersion(version)) return false;
+    if (stored.version === opennessPriorityVersion(await opennessVersion(store, datasetId))) return false;
     // Another order's priorities: start now (the interval only stops a worker that keeps failing from respawning per request).
     return recomputeOpennessInBackground(store, datasetId, startNow ? 0 : theirs ? OPENNESS_RECOMPUTE_MS : REFRESH_MS);
   }
-  if (stored.v === rewardPriorityVersion(latestRunId(db, datasetId))) return false;
+  if (stored.version === rewardPriorityVersion(await store.queuePriorities.latestTrainedRun(datasetId))) return false;
   return startBackgroundJob(
-    rewardsJobKey(db, datasetId),
+    rewardsJobKey(store, datasetId),
     path.join("scripts", "dataset-worker.ts"),
-    ["reward-priorities", String(datasetId), db.$client.name],
+    ["reward-priorities", String(datasetId), store.location],
     {
       minIntervalMs: theirs && !startNow ? REFRESH_MS : 0,
       what: `the uncertain-rewards priorities of dataset ${datasetId}`,

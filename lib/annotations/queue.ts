@@ -7,7 +7,7 @@ import { hashString, seededRandom, shuffled } from "@/lib/random";
 import { responseLabel } from "@/lib/annotations/labels";
 import { activePause, datasetQualitySettings, drawsGold } from "@/lib/annotations/quality";
 import type { ChatMessage } from "@/lib/datasets/conversation";
-import { storedSuggestionFor, type Suggestion } from "@/lib/annotations/suggestions";
+import { suggestionFor, type Suggestion } from "@/lib/annotations/suggestions";
 
 /** How long a prompt handed out by the queue stays reserved for its annotator. */
 export const LEASE_MS = 15 * 60_000;
@@ -155,7 +155,7 @@ export async function nextPrompt(
       reason: pause.reason,
     };
   const quality = await datasetQualitySettings(store, dataset.id);
-  refreshQueuePriorities(store, dataset.id, order);
+  await refreshQueuePriorities(store, dataset.id, order);
   // A lease lost to a power cut only hands the prompt out again, as an expired one does: its
   // commit need not wait for the disk (half of the fsyncs of the annotation loop).
   const promptId = await store.transaction("low-durability", async (tx) => {
@@ -192,7 +192,7 @@ export async function nextPrompt(
     dataset,
     prompt,
     responses: responsesInDisplayOrder(promptId, annotatorId, await promptResponses(store, promptId)),
-    suggestion: await storedSuggestionFor(store, dataset.id, promptId),
+    suggestion: await suggestionFor(store, dataset.id, promptId),
     leasedUntil,
     progress,
   };

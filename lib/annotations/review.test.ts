@@ -9,7 +9,7 @@ import {
   reviewInputSchema,
   sentBackToAnnotator,
 } from "@/lib/annotations/review";
-import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
+import { addDataset, addUser, freshDbPerTest, collect } from "@/lib/test-fixtures";
 import { AppError, type ErrorKind } from "@/lib/errors";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
@@ -161,27 +161,29 @@ describe("review workflow", () => {
     await review(reviewer, good, "accept");
     await review(reviewer, bad, "reject", "Reversed the scale.");
 
-    const lines = (extra: Record<string, string>) =>
-      [...exportLines(temp.db, dataset.id, exportOptionsSchema.parse({ format: "pairs", ...extra }))].map(
-        (l) => JSON.parse(l) as { annotator: string; chosen_id: string },
-      );
-    expect(
-      lines({})
-        .map((l) => l.annotator)
-        .sort(),
-    ).toEqual(["bad@test.local", "good@test.local", "unreviewed@test.local"]);
-    expect(lines({ accepted_only: "1" })).toEqual([
+    const lines = async (extra: Record<string, string>) =>
+      (
+        await collect(exportLines(temp.store, dataset.id, exportOptionsSchema.parse({ format: "pairs", ...extra })))
+      ).map((l) => JSON.parse(l) as { annotator: string; chosen_id: string });
+    expect((await lines({})).map((l) => l.annotator).sort()).toEqual([
+      "bad@test.local",
+      "good@test.local",
+      "unreviewed@test.local",
+    ]);
+    expect(await lines({ accepted_only: "1" })).toEqual([
       expect.objectContaining({ annotator: "good@test.local", chosen_id: "r0" }),
     ]);
-    const consensus = [
-      ...exportLines(temp.db, dataset.id, exportOptionsSchema.parse({ format: "consensus", accepted_only: "1" })),
-    ];
+    const consensus = await collect(
+      exportLines(temp.store, dataset.id, exportOptionsSchema.parse({ format: "consensus", accepted_only: "1" })),
+    );
     expect(consensus).toHaveLength(1);
     expect(JSON.parse(consensus[0]!)).toMatchObject({ consensus: [["r0"], ["r1"]], annotators: 1 });
 
-    const all = getPromptDetail(temp.db, dataset.id, prompts[0]!.id)!;
+    const all = (await getPromptDetail(temp.store, dataset.id, prompts[0]!.id))!;
     expect(all.consensus).toEqual([[a, b]]); // one each way: a tie
-    expect(getPromptDetail(temp.db, dataset.id, prompts[0]!.id, undefined, { acceptedOnly: true })).toMatchObject({
+    expect(
+      await getPromptDetail(temp.store, dataset.id, prompts[0]!.id, undefined, { acceptedOnly: true }),
+    ).toMatchObject({
       consensus: [[a], [b]],
       consensusOf: 1,
     });
@@ -196,6 +198,6 @@ describe("review workflow", () => {
     // Once the accepted annotation is edited, it is no longer accepted: it waits for review again.
     await annotate(temp.db.select().from(schema.annotations).get()!.annotatorId, prompts[0]!.id, [[b], [a]]);
     expect((await loadTrainingPrompts(temp.store, dataset.id, assume, { acceptedOnly: true })).prompts).toEqual([]);
-    expect(getDataset(temp.db, "demo")!.rankingMode).toBe("ranking");
+    expect((await getDataset(temp.store, "demo"))!.rankingMode).toBe("ranking");
   });
 });

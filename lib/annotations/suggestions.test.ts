@@ -13,7 +13,7 @@ import {
 } from "@/lib/annotations/suggestions";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { AppError } from "@/lib/errors";
-import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
+import { addDataset, addUser, freshDbPerTest, collect } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
 
@@ -96,19 +96,19 @@ describe("a run's order as a suggestion", () => {
     const other = addDataset(temp.db, { slug: "other", promptCount: 1, perPrompt: 4 });
     const [p0, p1, p2] = prompts;
     const runId = addRun(temp.db, dataset.id, [...p0!.responseIds, ...p1!.responseIds.slice(0, 3)], (i) => -i);
-    expect(suggestionOf(temp.db, runId, p0!.id)).toEqual({
+    expect(await suggestionOf(temp.store, runId, p0!.id)).toEqual({
       runId,
       runName: "model A",
       ranking: p0!.responseIds.map((id) => [id]),
     });
     // p1 has an unscored response, p2 none: their boards fall back to the shuffled order.
-    expect(suggestionOf(temp.db, runId, p1!.id)).toBeNull();
-    expect(suggestionOf(temp.db, runId, p2!.id)).toBeNull();
-    expect(suggestionOf(temp.db, runId, other.prompts[0]!.id)).toBeNull();
+    expect(await suggestionOf(temp.store, runId, p1!.id)).toBeNull();
+    expect(await suggestionOf(temp.store, runId, p2!.id)).toBeNull();
+    expect(await suggestionOf(temp.store, runId, other.prompts[0]!.id)).toBeNull();
     const failed = addRun(temp.db, dataset.id, p0!.responseIds, (i) => i, "failed");
-    expect(suggestionOf(temp.db, failed, p0!.id)).toBeNull();
+    expect(await suggestionOf(temp.store, failed, p0!.id)).toBeNull();
     await setGold(temp.store, p0!.id, { best: p0!.responseIds[1]! });
-    expect(suggestionOf(temp.db, runId, p0!.id)).toBeNull();
+    expect(await suggestionOf(temp.store, runId, p0!.id)).toBeNull();
   });
 
   it("is off by default, on from a finished run, and refused from a run it cannot use", async () => {
@@ -116,36 +116,38 @@ describe("a run's order as a suggestion", () => {
     const other = addDataset(temp.db, { slug: "other", promptCount: 1, perPrompt: 4 });
     const p = prompts[0]!;
     const runId = addRun(temp.db, dataset.id, p.responseIds, (i) => i);
-    expect(suggestionFor(temp.db, dataset.id, p.id)).toBeNull();
+    expect(await suggestionFor(temp.store, dataset.id, p.id)).toBeNull();
 
-    const refusal = (run: number) => {
+    const refusal = async (run: number) => {
       try {
-        setSuggestionRun(temp.db, "demo", run);
+        await setSuggestionRun(temp.store, "demo", run);
       } catch (error) {
         return error instanceof AppError ? error.message : String(error);
       }
       return null;
     };
-    expect(refusal(addRun(temp.db, other.dataset.id, other.prompts[0]!.responseIds, (i) => i))).toMatch(
+    expect(await refusal(addRun(temp.db, other.dataset.id, other.prompts[0]!.responseIds, (i) => i))).toMatch(
       /not a run of this dataset/,
     );
-    expect(refusal(addRun(temp.db, dataset.id, p.responseIds, (i) => i, "running"))).toMatch(/running/);
-    expect(refusal(addRun(temp.db, dataset.id, [], (i) => i))).toMatch(/scored no prompts/);
-    expect(suggestionFor(temp.db, dataset.id, p.id)).toBeNull();
+    expect(await refusal(addRun(temp.db, dataset.id, p.responseIds, (i) => i, "running"))).toMatch(/running/);
+    expect(await refusal(addRun(temp.db, dataset.id, [], (i) => i))).toMatch(/scored no prompts/);
+    expect(await suggestionFor(temp.store, dataset.id, p.id)).toBeNull();
 
-    setSuggestionRun(temp.db, "demo", runId);
-    expect(suggestionFor(temp.db, dataset.id, p.id)?.ranking).toEqual(p.responseIds.map((id) => [id]).reverse());
+    await setSuggestionRun(temp.store, "demo", runId);
+    expect((await suggestionFor(temp.store, dataset.id, p.id))?.ranking).toEqual(
+      p.responseIds.map((id) => [id]).reverse(),
+    );
     // Pairwise boards ask comparisons with no order shown: no suggestion there.
     temp.db.$client.prepare("update datasets set ranking_mode = 'pairwise'").run();
-    expect(suggestionFor(temp.db, dataset.id, p.id)).toBeNull();
+    expect(await suggestionFor(temp.store, dataset.id, p.id)).toBeNull();
     temp.db.$client.prepare("update datasets set ranking_mode = 'ranking'").run();
-    setSuggestionRun(temp.db, "demo", null);
-    expect(suggestionFor(temp.db, dataset.id, p.id)).toBeNull();
+    await setSuggestionRun(temp.store, "demo", null);
+    expect(await suggestionFor(temp.store, dataset.id, p.id)).toBeNull();
   });
 });
 
 describe("annotations started from a suggestion", () => {
-  function setup() {
+  async function setup() {
     const { dataset, prompts } = addDataset(temp.db, { promptCount: 4, perPrompt: 4, k: 3 });
     // Scores rank each prompt's responses in stored order.
     const runId = addRun(
@@ -154,7 +156,7 @@ describe("annotations started from a suggestion", () => {
       prompts.flatMap((p) => p.responseIds),
       (i) => -(i % 4),
     );
-    setSuggestionRun(temp.db, "demo", runId);
+    await setSuggestionRun(temp.store, "demo", runId);
     return { dataset, prompts, runId };
   }
   const save = async (annotator: number, promptId: number, ranking: number[][], suggestionRunId?: number) =>
@@ -169,7 +171,7 @@ describe("annotations started from a suggestion", () => {
     ).annotation;
 
   it("hands the queue's board the suggestion and records the distance the final order moved", async () => {
-    const { prompts, runId } = setup();
+    const { prompts, runId } = await setup();
     const alice = addUser(temp.db, "alice");
     const next = await nextPrompt(temp.store, (await findQueueDataset(temp.store))!, alice);
     if (next.status !== "prompt") throw new Error("expected a prompt");
@@ -205,7 +207,7 @@ describe("annotations started from a suggestion", () => {
   });
 
   it("refuses a claimed suggestion the run does not have, and stores nothing", async () => {
-    const { dataset, prompts } = setup();
+    const { dataset, prompts } = await setup();
     const bob = addUser(temp.db, "bob");
     const p = prompts[0]!;
     const unscored = addRun(temp.db, dataset.id, p.responseIds.slice(0, 2), (i) => i);
@@ -216,7 +218,7 @@ describe("annotations started from a suggestion", () => {
   });
 
   it("shows the anchoring: suggested boards against the same run's distance from unsuggested ones, gold left out", async () => {
-    const { dataset, prompts, runId } = setup();
+    const { dataset, prompts, runId } = await setup();
     const inOrder = (p: { responseIds: number[] }) => p.responseIds.map((id) => [id]);
     const [a, b, c] = [addUser(temp.db, "a"), addUser(temp.db, "b"), addUser(temp.db, "c")];
     // Suggested: one kept exactly, one reversed.
@@ -231,7 +233,7 @@ describe("annotations started from a suggestion", () => {
     await setGold(temp.store, prompts[2]!.id, { best: prompts[2]!.responseIds[0]! });
     await save(c, prompts[2]!.id, inOrder(prompts[2]!));
 
-    const [row] = datasetAnchoring(temp.db, dataset.id);
+    const [row] = await datasetAnchoring(temp.store, dataset.id);
     expect(row).toMatchObject({ runId, runName: "model A", current: true });
     expect(row!.suggested).toEqual(stats(2, 0.5, 0.5));
     expect(row!.unsuggested.count).toBe(2);
@@ -240,7 +242,7 @@ describe("annotations started from a suggestion", () => {
   });
 
   it("says in the annotations export whether an annotation started from a suggestion", async () => {
-    const { dataset, prompts, runId } = setup();
+    const { dataset, prompts, runId } = await setup();
     const a = addUser(temp.db, "a");
     await save(
       a,
@@ -249,7 +251,9 @@ describe("annotations started from a suggestion", () => {
       runId,
     );
     await save(a, prompts[1]!.id, [prompts[1]!.responseIds]);
-    const lines = [...exportLines(temp.db, dataset.id, exportOptionsSchema.parse({ format: "annotations" }))]
+    const lines = (
+      await collect(exportLines(temp.store, dataset.id, exportOptionsSchema.parse({ format: "annotations" })))
+    )
       .map((line) => JSON.parse(line) as { id: string; annotations: { suggestion?: unknown }[] })
       .filter((line) => line.annotations.length);
     expect(lines.map((l) => l.annotations[0]!.suggestion)).toEqual([{ run_id: runId, distance: 0 }, null]);

@@ -1,7 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import type { Db } from "@/db";
-import { sqliteDbOf, type Store } from "@/db/store";
+import type { Store } from "@/db/store";
 import type { RankingGroups } from "@/lib/domain";
 import { AppError } from "@/lib/errors";
 import { mean, rankingDistance } from "@/lib/annotations/agreement";
@@ -11,7 +10,7 @@ import { mean, rankingDistance } from "@/lib/annotations/agreement";
  * prompt (a run trained here or an external run's scores), shown as a suggestion. Each annotation
  * records the run it started from, the order shown, and the normalised Kendall distance of its
  * ranking from it, so that the dataset page can show how much annotators anchor on the model.
- * Every query of suggestions is in this file.
+ * Their queries are the store's `suggestions` area (db/store/suggestions.ts).
  */
 
 export type Suggestion = { runId: number; runName: string; ranking: RankingGroups };
@@ -38,46 +37,28 @@ function runName(id: number, name: string | null): string {
  * of the prompt's dataset, has not succeeded, left a response of the prompt unscored, or the prompt
  * is gold (a check must not show its answer's likely shape).
  */
-export function suggestionOf(db: Db, runId: number, promptId: number): Suggestion | null {
-  const run = db.$client
-    .prepare<[number, number], { id: number; name: string | null; gold: string | null }>(
-      `select t.id, t.name, p.gold from training_runs t join prompts p on p.dataset_id = t.dataset_id
-        where t.id = ? and p.id = ? and t.status = 'succeeded'`,
-    )
-    .get(runId, promptId);
-  if (!run || run.gold !== null) return null;
-  const scores = db.$client
-    .prepare<[number, number], { id: number; reward: number | null }>(
-      `select r.id, rr.reward from responses r left join run_rewards rr on rr.response_id = r.id and rr.run_id = ?
-        where r.prompt_id = ?`,
-    )
-    .all(runId, promptId);
+export async function suggestionOf(store: Store, runId: number, promptId: number): Promise<Suggestion | null> {
+  const run = await store.suggestions.succeededRun(runId, promptId);
+  if (!run || run.gold) return null;
+  const scores = await store.suggestions.promptScores(runId, promptId);
   if (scores.length < 2 || scores.some((s) => s.reward === null)) return null;
   return {
     runId,
-    runName: runName(run.id, run.name),
+    runName: runName(runId, run.name),
     ranking: orderFromScores(scores.map((s) => [s.id, s.reward!] as const)),
   };
 }
 
 /** The suggestion a board of this prompt starts from: none unless the dataset turned them on (ranking mode only). */
-export function suggestionFor(db: Db, datasetId: number, promptId: number): Suggestion | null {
-  const setting = db.$client
-    .prepare<[number], { runId: number | null; mode: string }>(
-      "select suggestion_run_id as runId, ranking_mode as mode from datasets where id = ?",
-    )
-    .get(datasetId);
+export async function suggestionFor(store: Store, datasetId: number, promptId: number): Promise<Suggestion | null> {
+  const setting = await store.suggestions.setting(datasetId);
   if (!setting?.runId || setting.mode !== "ranking") return null;
-  return suggestionOf(db, setting.runId, promptId);
+  return suggestionOf(store, setting.runId, promptId);
 }
 
 /** The dataset's suggestion run, or null when boards start from the shuffled order. */
-export function suggestionRun(db: Db, datasetId: number): { id: number; name: string } | null {
-  const row = db.$client
-    .prepare<[number], { id: number; name: string | null }>(
-      "select t.id, t.name from datasets d join training_runs t on t.id = d.suggestion_run_id where d.id = ?",
-    )
-    .get(datasetId);
+export async function suggestionRun(store: Store, datasetId: number): Promise<{ id: number; name: string } | null> {
+  const row = await store.suggestions.datasetRun(datasetId);
   return row ? { id: row.id, name: runName(row.id, row.name) } : null;
 }
 
@@ -90,24 +71,19 @@ export const suggestionSettingSchema = z.object({
 });
 
 /** Turns suggestions on from a finished run of the dataset that scored its prompts, or off (null). */
-export function setSuggestionRun(db: Db, slug: string, runId: number | null): void {
-  const dataset = db.$client
-    .prepare<[string], { id: number }>("select id from datasets where slug = ? and import_staging = 0")
-    .get(slug);
-  if (!dataset) throw new AppError("not-found", `There is no dataset "${slug}".`);
-  if (runId !== null) {
-    const run = db.$client
-      .prepare<[number, number], { status: string; scored: number }>(
-        `select status, exists (select 1 from run_rewards where run_id = t.id) as scored
-           from training_runs t where id = ? and dataset_id = ?`,
-      )
-      .get(runId, dataset.id);
-    if (!run) throw new AppError("invalid", `Run ${runId} is not a run of this dataset.`);
-    if (run.status !== "succeeded")
-      throw new AppError("invalid", `Run ${runId} is ${run.status}; only a finished run has an order to suggest.`);
-    if (!run.scored) throw new AppError("invalid", `Run ${runId} scored no prompts, so it has nothing to suggest.`);
-  }
-  db.$client.prepare("update datasets set suggestion_run_id = ? where id = ?").run(runId, dataset.id);
+export async function setSuggestionRun(store: Store, slug: string, runId: number | null): Promise<void> {
+  await store.transaction("atomic", async (tx) => {
+    const datasetId = await tx.runs.visibleDatasetId(slug);
+    if (datasetId === null) throw new AppError("not-found", `There is no dataset "${slug}".`);
+    if (runId !== null) {
+      const run = await tx.suggestions.candidateRun(runId, datasetId);
+      if (!run) throw new AppError("invalid", `Run ${runId} is not a run of this dataset.`);
+      if (run.status !== "succeeded")
+        throw new AppError("invalid", `Run ${runId} is ${run.status}; only a finished run has an order to suggest.`);
+      if (!run.scored) throw new AppError("invalid", `Run ${runId} scored no prompts, so it has nothing to suggest.`);
+    }
+    await tx.suggestions.setDatasetRun(datasetId, runId);
+  });
 }
 
 /**
@@ -115,8 +91,8 @@ export function setSuggestionRun(db: Db, slug: string, runId: number | null): vo
  * order now (the client names the run; the order and the distance are the server's). Throws when
  * that run has no suggestion for the prompt, so a false claim is refused, not stored.
  */
-export function suggestionRecord(db: Db, promptId: number, runId: number) {
-  const suggestion = suggestionOf(db, runId, promptId);
+export async function suggestionRecord(store: Store, promptId: number, runId: number): Promise<Suggestion> {
+  const suggestion = await suggestionOf(store, runId, promptId);
   if (!suggestion)
     throw new AppError("invalid", `Run ${runId} has no suggested order for prompt ${promptId}; submit without it.`);
   return suggestion;
@@ -125,28 +101,20 @@ export function suggestionRecord(db: Db, promptId: number, runId: number) {
 /**
  * Stores the suggestion an annotation started from (a first save with `started`) and the distance
  * of its current ranking from it; an edit keeps the suggestion and updates the distance. Returns
- * what is stored, null for an annotation that did not start from a suggestion.
+ * what is stored, null for an annotation that did not start from a suggestion. Pass the write's `tx`.
  */
-export function writeSuggestionDistance(
-  db: Db,
+export async function writeSuggestionDistance(
+  tx: Store,
   annotation: { id: number; ranking: RankingGroups; notRankable: boolean },
   started: Suggestion | null,
-): { suggestionRunId: number; suggestedRanking: RankingGroups; suggestionDistance: number | null } | null {
+): Promise<{ suggestionRunId: number; suggestedRanking: RankingGroups; suggestionDistance: number | null } | null> {
   const stored = started
     ? { runId: started.runId, ranking: started.ranking }
-    : db.$client
-        .prepare<[number], { runId: number | null; ranking: string | null }>(
-          "select suggestion_run_id as runId, suggested_ranking as ranking from annotations where id = ?",
-        )
-        .get(annotation.id);
+    : await tx.suggestions.annotationSuggestion(annotation.id);
   if (!stored?.runId || !stored.ranking) return null;
   const suggested: RankingGroups = typeof stored.ranking === "string" ? JSON.parse(stored.ranking) : stored.ranking;
   const distance = annotation.notRankable ? null : rankingDistance(suggested, annotation.ranking);
-  db.$client
-    .prepare(
-      "update annotations set suggestion_run_id = ?, suggested_ranking = ?, suggestion_distance = ? where id = ?",
-    )
-    .run(stored.runId, JSON.stringify(suggested), distance, annotation.id);
+  await tx.suggestions.setAnnotationSuggestion(annotation.id, stored.runId, JSON.stringify(suggested), distance);
   return { suggestionRunId: stored.runId, suggestedRanking: suggested, suggestionDistance: distance };
 }
 
@@ -196,31 +164,18 @@ export type RunAnchoring = Anchoring & { runId: number; runName: string; current
  * prompts that started shuffled (their distance from the run's order, computed here). Gold prompts
  * and not-rankable annotations stay out.
  */
-export function datasetAnchoring(db: Db, datasetId: number): RunAnchoring[] {
-  const current = suggestionRun(db, datasetId);
-  const runs = db.$client
-    .prepare<[number], { id: number; name: string | null }>(
-      `select distinct t.id, t.name from annotations a join prompts p on p.id = a.prompt_id
-         join training_runs t on t.id = a.suggestion_run_id where p.dataset_id = ?`,
-    )
-    .all(datasetId)
-    .map((r) => ({ id: r.id, name: runName(r.id, r.name) }));
+export async function datasetAnchoring(store: Store, datasetId: number): Promise<RunAnchoring[]> {
+  const current = await suggestionRun(store, datasetId);
+  const runs = (await store.suggestions.anchoringRuns(datasetId)).map((r) => ({
+    id: r.id,
+    name: runName(r.id, r.name),
+  }));
   if (current && !runs.some((r) => r.id === current.id)) runs.unshift(current);
-  const annotations = db.$client
-    .prepare<[number], { promptId: number; ranking: string; runId: number | null; distance: number | null }>(
-      `select a.prompt_id as promptId, a.ranking, a.suggestion_run_id as runId, a.suggestion_distance as distance
-         from annotations a join prompts p on p.id = a.prompt_id
-        where p.dataset_id = ? and p.gold is null and a.not_rankable = 0`,
-    )
-    .all(datasetId);
-  const scoresOf = db.$client.prepare<[number, number], { promptId: number; id: number; reward: number | null }>(
-    `select r.prompt_id as promptId, r.id, rr.reward from responses r join prompts p on p.id = r.prompt_id
-       left join run_rewards rr on rr.response_id = r.id and rr.run_id = ?
-      where p.dataset_id = ? and p.gold is null`,
-  );
-  return runs.map((run) => {
+  const annotations = await store.suggestions.anchoringAnnotations(datasetId);
+  const anchorings: RunAnchoring[] = [];
+  for (const run of runs) {
     const scores = new Map<number, [number, number | null][]>();
-    for (const s of scoresOf.all(run.id, datasetId)) {
+    for (const s of await store.suggestions.datasetScores(run.id, datasetId)) {
       const list = scores.get(s.promptId) ?? [];
       list.push([s.id, s.reward]);
       scores.set(s.promptId, list);
@@ -242,31 +197,7 @@ export function datasetAnchoring(db: Db, datasetId: number): RunAnchoring[] {
         ? [{ suggested: false, distance: rankingDistance(order, JSON.parse(a.ranking) as RankingGroups) }]
         : [];
     });
-    return { runId: run.id, runName: run.name, current: run.id === current?.id, ...summarizeAnchoring(rows) };
-  });
-}
-
-/*
- * The doors the queue and the annotation write use, over a Store: this module's SQL is not behind a
- * store yet, so they run it on the SQLite handle under it (inside the caller's transaction when the
- * caller passes its `tx`).
- */
-
-/** suggestionFor, for a Store. */
-export async function storedSuggestionFor(store: Store, datasetId: number, promptId: number) {
-  return suggestionFor(sqliteDbOf(store), datasetId, promptId);
-}
-
-/** suggestionRecord, for a Store. */
-export async function checkedSuggestion(store: Store, promptId: number, runId: number) {
-  return suggestionRecord(sqliteDbOf(store), promptId, runId);
-}
-
-/** writeSuggestionDistance, for a Store (pass the transaction's). */
-export async function recordSuggestionDistance(
-  tx: Store,
-  annotation: { id: number; ranking: RankingGroups; notRankable: boolean },
-  started: Suggestion | null,
-) {
-  return writeSuggestionDistance(sqliteDbOf(tx), annotation, started);
+    anchorings.push({ runId: run.id, runName: run.name, current: run.id === current?.id, ...summarizeAnchoring(rows) });
+  }
+  return anchorings;
 }

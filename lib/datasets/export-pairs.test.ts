@@ -2,7 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
-import { freshDbPerTest } from "@/lib/test-fixtures";
+import type { Store } from "@/db/store";
+import { freshDbPerTest, collect } from "@/lib/test-fixtures";
 import { promptSplit } from "@/lib/runs/held-out";
 import { exportLines, exportOptionsSchema } from "./export";
 import { importJsonlFile } from "./import";
@@ -28,6 +29,7 @@ type PairLine = {
 };
 
 let db: Db;
+let store: Store;
 let dir: string;
 const fresh = freshDbPerTest();
 
@@ -40,7 +42,7 @@ const conversation = [
 const responses = (prefix: string) => ["a", "b", "c", "d"].map((id) => ({ id, text: `${prefix} answer ${id}` }));
 
 beforeEach(async () => {
-  ({ db, dir } = fresh);
+  ({ db, dir, store } = fresh);
   const lines = [
     {
       // No final punctuation: the answer must not run into "planet".
@@ -73,18 +75,19 @@ beforeEach(async () => {
   expect((await importJsonlFile(db, file, { slug: "pairs", create: { name: "Pairs" } })).ok).toBe(true);
 });
 
-function exportAll(query: Record<string, string>): Record<string, unknown>[] {
+async function exportAll(query: Record<string, string>): Promise<Record<string, unknown>[]> {
   const { id } = db.$client.prepare("select id from datasets where slug = 'pairs'").get() as { id: number };
-  return [...exportLines(db, id, exportOptionsSchema.parse(query))].map(
+  return (await collect(exportLines(store, id, exportOptionsSchema.parse(query)))).map(
     (l) => JSON.parse(l) as Record<string, unknown>,
   );
 }
 
-const pairsOf = (query: Record<string, string> = {}) => exportAll({ format: "pairs", ...query }) as PairLine[];
+const pairsOf = async (query: Record<string, string> = {}) =>
+  (await exportAll({ format: "pairs", ...query })) as PairLine[];
 
 describe("pairs export", () => {
-  it("writes TRL's conversational preference rows: prompt and answer as separate message lists", () => {
-    const lines = pairsOf();
+  it("writes TRL's conversational preference rows: prompt and answer as separate message lists", async () => {
+    const lines = await pairsOf();
     // 4 full rankings of 4 give 6 pairs each; the tie a = b removes one of the 6.
     expect(lines).toHaveLength(4 * 6 + 5);
     for (const line of lines) {
@@ -119,10 +122,12 @@ describe("pairs export", () => {
   });
 
   it("writes a conversation back as its turns in annotations and consensus, and re-imports it as the same prompt", async () => {
-    const annotations = exportAll({ format: "annotations" });
+    const annotations = await exportAll({ format: "annotations" });
     expect(annotations.find((l) => l.id === "chat")!.prompt).toEqual(conversation);
     expect(annotations.find((l) => l.id === "planet")!.prompt).toBe("Name the closest planet");
-    expect(exportAll({ format: "consensus" }).find((l) => l.prompt_id === "chat")!.prompt).toEqual(conversation);
+    expect((await exportAll({ format: "consensus" })).find((l) => l.prompt_id === "chat")!.prompt).toEqual(
+      conversation,
+    );
     const file = path.join(dir, "again.jsonl");
     fs.writeFileSync(file, annotations.map((l) => JSON.stringify(l)).join("\n") + "\n");
     const again = await importJsonlFile(db, file, { slug: "pairs" });
@@ -136,26 +141,26 @@ describe("pairs export", () => {
     expect(JSON.parse(stored.messages)).toEqual(conversation);
   });
 
-  it("gives tied responses no pair and orders every pair by the ranking", () => {
-    const tied = pairsOf().filter((l) => l.prompt_id === "tied");
+  it("gives tied responses no pair and orders every pair by the ranking", async () => {
+    const tied = (await pairsOf()).filter((l) => l.prompt_id === "tied");
     expect(tied.map((l) => `${l.chosen_id}>${l.rejected_id}`).sort()).toEqual(
       ["a>c", "a>d", "b>c", "b>d", "c>d"].sort(),
     );
     expect(tied.every((l) => l.annotator === "ann-1" && l.openness === 1)).toBe(true);
   });
 
-  it("writes the held-out split runs use, the same in pairs and consensus", () => {
+  it("writes the held-out split runs use, the same in pairs and consensus", async () => {
     const settings = { seed: 1, heldOutShare: 0.2 };
-    const consensus = exportAll({ format: "consensus" });
-    for (const line of [...pairsOf(), ...consensus])
+    const consensus = await exportAll({ format: "consensus" });
+    for (const line of [...(await pairsOf()), ...consensus])
       expect(line.split).toBe(promptSplit(line.prompt_id as string, settings));
     // Another seed and share move the column the same way.
-    for (const line of pairsOf({ split_seed: "7", held_out_share: "1" })) expect(line.split).toBe("test");
-    for (const line of pairsOf({ held_out_share: "0" })) expect(line.split).toBe("train");
+    for (const line of await pairsOf({ split_seed: "7", held_out_share: "1" })) expect(line.split).toBe("test");
+    for (const line of await pairsOf({ held_out_share: "0" })) expect(line.split).toBe("train");
   });
 
-  it("adds the margin: rank distance over responses − 1, ties counting half", () => {
-    const lines = pairsOf({ margin: "1" });
+  it("adds the margin: rank distance over responses − 1, ties counting half", async () => {
+    const lines = await pairsOf({ margin: "1" });
     const margin = (prompt: string, annotator: string, chosen: string, rejected: string) =>
       lines.find(
         (l) =>
@@ -168,9 +173,9 @@ describe("pairs export", () => {
     expect(margin("tied", "ann-1", "b", "d")).toBeCloseTo(2.5 / 3);
   });
 
-  it("with weight, writes one line per distinct pair: agreeing annotators merge, disagreeing ones stay apart", () => {
-    const plain = pairsOf();
-    const weighted = pairsOf({ weight: "1", margin: "1" });
+  it("with weight, writes one line per distinct pair: agreeing annotators merge, disagreeing ones stay apart", async () => {
+    const plain = await pairsOf();
+    const weighted = await pairsOf({ weight: "1", margin: "1" });
     const planet = weighted.filter((l) => l.prompt_id === "planet");
     // 6 orders all three agree on or split over: a>b (2), b>a (1), and 5 more every annotator shares.
     expect(planet).toHaveLength(7);
@@ -186,8 +191,8 @@ describe("pairs export", () => {
     expect(weighted.reduce((sum, l) => sum + l.weight!, 0)).toBe(plain.length);
   });
 
-  it("writes the plain-text form only under pairs-text, with the answer's label between prompt and answer", () => {
-    const lines = exportAll({ format: "pairs-text" }) as unknown as {
+  it("writes the plain-text form only under pairs-text, with the answer's label between prompt and answer", async () => {
+    const lines = (await exportAll({ format: "pairs-text" })) as unknown as {
       prompt: string;
       chosen: string;
       prompt_id: string;
@@ -196,13 +201,13 @@ describe("pairs export", () => {
     expect(planet.prompt).toBe("User: Name the closest planet\n\nAssistant: ");
     expect(typeof planet.chosen).toBe("string");
     expect(planet.prompt + planet.chosen).toMatch(/planet\n\nAssistant: planet answer/);
-    expect(lines).toHaveLength(pairsOf().length);
+    expect(lines).toHaveLength((await pairsOf()).length);
     expect(lines.find((l) => l.prompt_id === "chat")!.prompt).toBe(
       "System: You are terse.\n\nUser: Hi\n\nAssistant: Hello.\n\nUser: What is 2 + 2\n\nAssistant: ",
     );
   });
 
-  it("refuses margin and weight for formats that have no pairs", () => {
+  it("refuses margin and weight for formats that have no pairs", async () => {
     expect(exportOptionsSchema.safeParse({ format: "consensus", margin: "1" }).success).toBe(false);
     expect(exportOptionsSchema.safeParse({ format: "annotations", weight: "1" }).success).toBe(false);
     expect(exportOptionsSchema.safeParse({ format: "pairs-text", weight: "1" }).success).toBe(true);
@@ -214,14 +219,14 @@ describe("promptSplit", () => {
   const heldOut = (seed: number, heldOutShare: number) =>
     ids.filter((id) => promptSplit(id, { seed, heldOutShare }) === "test");
 
-  it("holds out about the share, and nothing or everything at the ends", () => {
+  it("holds out about the share, and nothing or everything at the ends", async () => {
     // 0.03 is five standard deviations of the held-out share over 5,000 prompts.
     expect(Math.abs(heldOut(1, 0.2).length / ids.length - 0.2)).toBeLessThan(0.03);
     expect(heldOut(1, 0)).toHaveLength(0);
     expect(heldOut(1, 1)).toHaveLength(ids.length);
   });
 
-  it("depends on the seed, and a larger share only adds prompts", () => {
+  it("depends on the seed, and a larger share only adds prompts", async () => {
     const a = new Set(heldOut(1, 0.2));
     const b = heldOut(2, 0.2);
     const shared = b.filter((id) => a.has(id)).length;

@@ -3,7 +3,8 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
-import { freshDbPerTest } from "@/lib/test-fixtures";
+import type { Store } from "@/db/store";
+import { freshDbPerTest, collect } from "@/lib/test-fixtures";
 import { seedDemo } from "@/lib/demo/seed";
 import { orderedPairCount } from "@/lib/annotations/agreement";
 import { exportLines, exportOptionsSchema, exportPages, exportStream, ExportError } from "./export";
@@ -11,14 +12,17 @@ import { importJsonlFile } from "./import";
 
 let dir: string;
 let db: Db;
+let store: Store;
 
 function datasetId(slug: string): number {
   return (db.$client.prepare("select id from datasets where slug = ?").get(slug) as { id: number }).id;
 }
 
-function exportAll(slug: string, query: Record<string, string>): Record<string, unknown>[] {
+async function exportAll(slug: string, query: Record<string, string>): Promise<Record<string, unknown>[]> {
   const options = exportOptionsSchema.parse(query);
-  return [...exportLines(db, datasetId(slug), options)].map((line) => JSON.parse(line) as Record<string, unknown>);
+  return (await collect(exportLines(store, datasetId(slug), options))).map(
+    (line) => JSON.parse(line) as Record<string, unknown>,
+  );
 }
 
 function writeLines(name: string, lines: string[]): string {
@@ -29,8 +33,8 @@ function writeLines(name: string, lines: string[]): string {
 
 const fresh = freshDbPerTest();
 beforeEach(async () => {
-  ({ db, dir } = fresh);
-  seedDemo(db);
+  ({ db, dir, store } = fresh);
+  await seedDemo(store);
   // One not-rankable annotation and an external annotator with a tie, so every path is exercised.
   const file = writeLines("extra.jsonl", [
     JSON.stringify({
@@ -60,7 +64,7 @@ beforeEach(async () => {
 
 describe("exportLines", () => {
   it("annotations → import into a new dataset → export again gives the same rankings", async () => {
-    const first = exportAll("demo", { format: "annotations" });
+    const first = await exportAll("demo", { format: "annotations" });
     expect(first.length).toBeGreaterThan(40);
     const file = writeLines(
       "roundtrip.jsonl",
@@ -80,17 +84,17 @@ describe("exportLines", () => {
       annotatorsCreated: 0,
     });
     expect(first.length).toBeGreaterThan(annotationCount);
-    const second = exportAll("copy", { format: "annotations" });
+    const second = await exportAll("copy", { format: "annotations" });
     expect(second).toEqual(first);
   });
 
-  it("pairs: one line per ordered pair between groups of each rankable annotation", () => {
-    const annotations = exportAll("demo", { format: "annotations" });
+  it("pairs: one line per ordered pair between groups of each rankable annotation", async () => {
+    const annotations = await exportAll("demo", { format: "annotations" });
     const expected = annotations
       .flatMap((l) => l.annotations as { ranking: string[][]; not_rankable: boolean }[])
       .filter((a) => !a.not_rankable)
       .reduce((sum, a) => sum + orderedPairCount(a.ranking), 0);
-    const pairs = exportAll("demo", { format: "pairs" });
+    const pairs = await exportAll("demo", { format: "pairs" });
     expect(pairs.length).toBe(expected);
     expect(Object.keys(pairs[0]!)).toEqual(
       expect.arrayContaining(["prompt", "chosen", "rejected", "openness", "prompt_id", "annotator"]),
@@ -104,8 +108,8 @@ describe("exportLines", () => {
     expect(colour.every((p) => p.annotator === "Ext Person")).toBe(true);
   });
 
-  it("consensus: one line per prompt with a Borda ranking, mean openness, annotator count and W", () => {
-    const lines = exportAll("demo", { format: "consensus" });
+  it("consensus: one line per prompt with a Borda ranking, mean openness, annotator count and W", async () => {
+    const lines = await exportAll("demo", { format: "consensus" });
     const colour = lines.find((l) => l.prompt_id === "extra-1")!;
     expect(colour).toMatchObject({ annotators: 1, kendall_w: null, openness: 1 });
     expect((colour.consensus as string[][])[0]).toEqual(["extra-1-0", "extra-1-1"]);
@@ -114,22 +118,22 @@ describe("exportLines", () => {
     for (const l of rich) expect(l.kendall_w as number).toBeGreaterThanOrEqual(0);
   });
 
-  it("applies the filters: min annotators, min agreement, skip not rankable", () => {
-    const all = exportAll("demo", { format: "consensus" });
-    const two = exportAll("demo", { format: "consensus", min_annotators: "2" });
+  it("applies the filters: min annotators, min agreement, skip not rankable", async () => {
+    const all = await exportAll("demo", { format: "consensus" });
+    const two = await exportAll("demo", { format: "consensus", min_annotators: "2" });
     expect(two.length).toBe(all.filter((l) => (l.annotators as number) >= 2).length);
-    const agreeing = exportAll("demo", { format: "consensus", min_agreement: "0.8" });
+    const agreeing = await exportAll("demo", { format: "consensus", min_agreement: "0.8" });
     expect(agreeing.length).toBe(all.filter((l) => l.kendall_w !== null && (l.kendall_w as number) >= 0.8).length);
     expect(agreeing.length).toBeLessThan(all.length);
-    const withSkipped = exportAll("demo", { format: "annotations" });
-    const skipped = exportAll("demo", { format: "annotations", skip_not_rankable: "1" });
+    const withSkipped = await exportAll("demo", { format: "annotations" });
+    const skipped = await exportAll("demo", { format: "annotations", skip_not_rankable: "1" });
     const count = (lines: Record<string, unknown>[]) => lines.flatMap((l) => l.annotations as unknown[]).length;
     expect(count(withSkipped) - count(skipped)).toBe(1);
   });
 
-  it("reads the filter form's empty fields as no filter", () => {
+  it("reads the filter form's empty fields as no filter", async () => {
     const blank = { format: "consensus", min_annotators: "", min_agreement: "", run: "" };
-    expect(exportAll("demo", blank)).toEqual(exportAll("demo", { format: "consensus" }));
+    expect(await exportAll("demo", blank)).toEqual(await exportAll("demo", { format: "consensus" }));
     expect(exportOptionsSchema.safeParse({ format: "pairs", run: "0" }).success).toBe(false);
   });
 
@@ -146,28 +150,28 @@ describe("exportLines", () => {
     db.$client
       .prepare("insert into run_rewards (run_id, response_id, split, reward) values (?, ?, 'train', 0.75)")
       .run(run, response.id);
-    const lines = exportAll("demo", { format: "consensus", run: String(run) });
+    const lines = await exportAll("demo", { format: "consensus", run: String(run) });
     const line = lines.find((l) => l.prompt_id === response.prompt)!;
     expect(
       (line.responses as { id: string; reward: number | null }[]).find((r) => r.id === response.external_id)!.reward,
     ).toBe(0.75);
     await importJsonlFile(db, writeLines("other.jsonl", []), { slug: "other" });
-    expect(() => [
-      ...exportLines(db, datasetId("other"), exportOptionsSchema.parse({ format: "pairs", run: String(run) })),
-    ]).toThrow(ExportError);
+    await expect(
+      collect(exportLines(store, datasetId("other"), exportOptionsSchema.parse({ format: "pairs", run: String(run) }))),
+    ).rejects.toThrow(ExportError);
   });
 
   it("streams gzip that decompresses to the same lines", async () => {
     const options = exportOptionsSchema.parse({ format: "pairs", gzip: "1" });
-    const stream = exportStream(exportPages(db, datasetId("demo"), options), true);
+    const stream = exportStream(exportPages(store, datasetId("demo"), options), true);
     const buffer = Buffer.from(await new Response(stream).arrayBuffer());
     const text = zlib.gunzipSync(buffer).toString("utf8");
-    expect(text.trimEnd().split("\n")).toEqual([...exportLines(db, datasetId("demo"), options)]);
+    expect(text.trimEnd().split("\n")).toEqual(await collect(exportLines(store, datasetId("demo"), options)));
   });
 
   it("lets other work run while a slow export streams to a reader that asks again at once", async () => {
     // Pages that each take a while; most give a line, some nothing (a filter dropping prompts).
-    function* slowPages(): Generator<string[]> {
+    async function* slowPages(): AsyncGenerator<string[]> {
       for (let i = 0; i < 40; i++) {
         const until = performance.now() + 3;
         while (performance.now() < until);

@@ -1,11 +1,9 @@
 import "server-only";
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
-import type { Db } from "@/db";
-import type { StoredAnnotation, StoredAnnotator, StoredPrompt, StoredResponse } from "@/db/stored-rows";
+import { EXTERNAL_EMAIL_DOMAIN, type Store } from "@/db/store";
+import type { ExportAnnotationRow } from "@/db/store/datasets";
 import { bordaConsensus, rankingsW } from "@/lib/annotations/agreement";
-import { EXTERNAL_EMAIL_DOMAIN } from "@/db/store/writer";
-import { acceptedSql } from "@/db/store/review";
 import { AppError } from "@/lib/errors";
 import { promptOpenness } from "@/lib/openness/resolve";
 import { midranks } from "@/lib/annotations/agreement";
@@ -88,10 +86,7 @@ export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 
 const PAGE_SIZE = 200;
 
-type PromptRow = Pick<StoredPrompt, "id" | "external_id" | "text" | "messages" | "openness" | "metadata">;
-type ResponseRow = Pick<StoredResponse, "id" | "prompt_id" | "external_id" | "text" | "embedding">;
-type AnnotationRow = Omit<StoredAnnotation, "id" | "annotator_id" | "suggested_ranking"> &
-  StoredAnnotator & { accepted: number };
+type AnnotationRow = ExportAnnotationRow;
 
 export class ExportError extends AppError {
   constructor(message: string) {
@@ -109,17 +104,14 @@ export function exportFileName(slug: string, options: Pick<ExportOptions, "forma
 }
 
 /** Checks the options against the dataset (e.g. that the run belongs to it) before any line is sent. */
-export function checkExport(db: Db, datasetId: number, options: ExportOptions): void {
+export async function checkExport(store: Store, datasetId: number, options: ExportOptions): Promise<void> {
   if (options.run === undefined) return;
-  const run = db.$client
-    .prepare<[number], { dataset_id: number }>("select dataset_id from training_runs where id = ?")
-    .get(options.run);
-  if (!run || run.dataset_id !== datasetId)
+  if ((await store.datasets.runDatasetId(options.run)) !== datasetId)
     throw new ExportError(`Run ${options.run} is not a training run of this dataset.`);
 }
 
-export function* exportLines(db: Db, datasetId: number, options: ExportOptions): Generator<string> {
-  for (const page of exportPages(db, datasetId, options)) yield* page;
+export async function* exportLines(store: Store, datasetId: number, options: ExportOptions): AsyncGenerator<string> {
+  for await (const page of exportPages(store, datasetId, options)) yield* page;
 }
 
 /**
@@ -127,43 +119,16 @@ export function* exportLines(db: Db, datasetId: number, options: ExportOptions):
  * prompts), so that a consumer can let other work run between pages: a filter that drops 100,000
  * prompts in a row would otherwise be one long call.
  */
-export function* exportPages(db: Db, datasetId: number, options: ExportOptions): Generator<string[]> {
-  checkExport(db, datasetId, options);
-  const sqlite = db.$client;
-  const pagePrompts = sqlite.prepare<[number, number, number], PromptRow & { gold: string | null }>(
-    // "+dataset_id" keeps SQLite on the rowid range instead of sorting the whole dataset per page.
-    "select id, external_id, text, messages, openness, metadata, gold from prompts where +dataset_id = ? and id > ? order by id limit ?",
-  );
-  // Only the id range is filtered here, not the dataset: joining prompts lets SQLite scan the whole
-  // dataset for every page (quadratic). Rows of other datasets in the range are never looked up.
-  const pageResponses = sqlite.prepare<[number, number], ResponseRow>(
-    `select r.id, r.prompt_id, r.external_id, r.text, r.embedding from responses r
-     where r.prompt_id between ? and ? order by r.prompt_id, r.position`,
-  );
-  const pageAnnotations = sqlite.prepare<[number, number], AnnotationRow>(
-    `select a.prompt_id, a.ranking, a.openness, a.not_rankable, a.not_rankable_reason, a.comment, a.duration_ms,
-            a.suggestion_run_id, a.suggestion_distance, a.created_at, a.updated_at, u.email, u.name, u.external, ${acceptedSql("a")} as accepted
-     from annotations a join users u on u.id = a.annotator_id
-     where a.prompt_id between ? and ? order by a.prompt_id, a.id`,
-  );
-  const pageRewards = sqlite.prepare<[number, number, number], { response_id: number; reward: number }>(
-    `select rr.response_id, rr.reward from responses r cross join run_rewards rr on rr.run_id = ? and rr.response_id = r.id
-     where r.prompt_id between ? and ?`,
-  );
-
+export async function* exportPages(store: Store, datasetId: number, options: ExportOptions): AsyncGenerator<string[]> {
+  await checkExport(store, datasetId, options);
   let after = 0;
   for (;;) {
-    const prompts = pagePrompts.all(datasetId, after, PAGE_SIZE);
+    const { prompts, ...rows } = await store.datasets.exportPage(datasetId, after, PAGE_SIZE, options.run ?? null);
     if (!prompts.length) return;
-    const first = prompts[0]!.id;
-    const last = prompts.at(-1)!.id;
-    after = last;
-    const responsesByPrompt = groupBy(pageResponses.all(first, last), (r) => r.prompt_id);
-    const annotationsByPrompt = groupBy(pageAnnotations.all(first, last), (a) => a.prompt_id);
-    const rewards = new Map<number, number>();
-    if (options.run !== undefined) {
-      for (const row of pageRewards.all(options.run, first, last)) rewards.set(row.response_id, row.reward);
-    }
+    after = prompts.at(-1)!.id;
+    const responsesByPrompt = groupBy(rows.responses, (r) => r.prompt_id);
+    const annotationsByPrompt = groupBy(rows.annotations, (a) => a.prompt_id);
+    const rewards = new Map(rows.rewards.map((row) => [row.response_id, row.reward]));
 
     const page: string[] = [];
     for (const prompt of prompts) {
@@ -358,21 +323,21 @@ const STREAM_CHUNK_CHARS = 64 * 1024;
  * Pages that give no line are skipped with a turn of the event loop every STREAM_SLICE_MS, as the
  * stream does.
  */
-export async function fromFirstLine(pages: Iterator<string[]>): Promise<Iterator<string[]> | null> {
+export async function fromFirstLine(pages: AsyncIterator<string[]>): Promise<AsyncIterator<string[]> | null> {
   let started = performance.now();
   for (;;) {
-    const next = pages.next();
+    const next = await pages.next();
     if (next.done) return null;
     if (next.value.length) {
       let first: string[] | null = next.value;
       return {
-        next: () => {
+        next: async () => {
           if (!first) return pages.next();
           const value = first;
           first = null;
           return { done: false, value };
         },
-        return: (value?: unknown) => pages.return?.(value) ?? { done: true, value: undefined },
+        return: async (value?: unknown) => pages.return?.(value) ?? { done: true, value: undefined },
       };
     }
     if (performance.now() - started >= STREAM_SLICE_MS) {
@@ -382,7 +347,7 @@ export async function fromFirstLine(pages: Iterator<string[]>): Promise<Iterator
   }
 }
 
-export function exportStream(pages: Iterator<string[]>, gzip: boolean): ReadableStream<Uint8Array> {
+export function exportStream(pages: AsyncIterator<string[]>, gzip: boolean): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let lastYield = performance.now();
   // A reader that asks again at once (a fast socket) would chain pulls as microtasks and keep the
@@ -397,7 +362,7 @@ export function exportStream(pages: Iterator<string[]>, gzip: boolean): Readable
       await yieldIfDue();
       let chunk = "";
       for (;;) {
-        const next = pages.next();
+        const next = await pages.next();
         if (next.done) {
           if (chunk) controller.enqueue(encoder.encode(chunk));
           controller.close();
@@ -413,8 +378,8 @@ export function exportStream(pages: Iterator<string[]>, gzip: boolean): Readable
         if (due) await yieldIfDue();
       }
     },
-    cancel() {
-      pages.return?.(undefined);
+    async cancel() {
+      await pages.return?.(undefined);
     },
   });
   return gzip

@@ -115,7 +115,7 @@ async function targetAndMerge(added: number) {
     slug: "target",
   });
   expect(first.ok).toBe(true);
-  const existing = getDataset(temp.db, "target")!.id;
+  const existing = (await getDataset(temp.store, "target"))!.id;
   await refreshPromptStats(temp.store, existing);
   const merge = [
     ...promptLines(40, { annotators: ["alice"], shift: 1 }),
@@ -301,7 +301,7 @@ describe("an import child that dies under the server", () => {
     // Discarded by the time the failure is reported: not left for the next import or server start.
     expect(childStaging()).toEqual([]);
     expect(stagings(temp.db)).toEqual(otherStaging);
-    expect(getDataset(temp.db, "doomed")).toBeNull();
+    expect(await getDataset(temp.store, "doomed")).toBeNull();
     await live.discard();
     expect(importedRowCounts(temp.db)).toEqual(before);
   });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "@/db";
-import { sqliteStore } from "@/db/store";
+import { sqliteStore, type Store } from "@/db/store";
 import { listUsers } from "@/lib/admin/queries";
 import { saveAnnotation } from "@/lib/annotations/annotations";
 import { findQueueDataset, listQueueDatasets } from "@/lib/annotations/queue";
@@ -14,7 +14,15 @@ import { getDataset, getDatasetProgress, listDatasets } from "@/lib/datasets/que
 import { createRun } from "@/lib/runs/request-run";
 import type { RunRequest } from "@/lib/runs/schemas";
 import { datasetTrainingStats } from "@/lib/runs/training-data";
-import { addDataset, addUser, importedRowCounts, freshDbPerTest, writeJsonl, promptLines } from "@/lib/test-fixtures";
+import {
+  addDataset,
+  addUser,
+  importedRowCounts,
+  freshDbPerTest,
+  writeJsonl,
+  promptLines,
+  collect,
+} from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
 
@@ -133,8 +141,8 @@ describe("an import that does not pass", () => {
     await exited;
 
     expect(stagedPrompts(temp.db)).toBeGreaterThan(0);
-    expect(getDataset(temp.db, "killed")).toBeNull();
-    expect(listDatasets(temp.db)).toEqual([]);
+    expect(await getDataset(temp.store, "killed")).toBeNull();
+    expect(await listDatasets(temp.store)).toEqual([]);
     expect(await listQueueDatasets(temp.store)).toEqual([]);
 
     expect(await discardAbandonedImports(temp.db)).toBe(1);
@@ -163,19 +171,21 @@ describe("an import that does not pass", () => {
 
   it("refuses to land when its slug was created, or its prompts stored, by another writer meanwhile", async () => {
     const other = openDatabase(path.join(temp.dir, "test.db"));
+    const race = async () => (await getDataset(sqliteStore(other), "race"))!.id;
     const created = await importWhile(promptLines(200), "race", 1, () =>
       addDataset(other, { slug: "race", promptCount: 1, perPrompt: 4 }),
     );
     expect(created).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
-    expect(getDatasetProgress(temp.db, "race")!.prompts).toBe(1);
+    expect((await getDatasetProgress(temp.store, "race"))!.prompts).toBe(1);
 
     const before = importedRowCounts(temp.db);
     const clash = { ...promptLines(1, { prefix: "race-p" })[0]!, id: "clash" };
     // Staged first, then stored in the target by someone else: found when the import lands.
+    const raceId = await race();
     const merged = await importWhile([clash, ...promptLines(200, { prefix: "m" })], "race", 1, () =>
       other.$client
         .prepare("insert into prompts (dataset_id, external_id, text) values (?, 'clash', 'another text')")
-        .run(getDataset(other, "race")!.id),
+        .run(raceId),
     );
     expect(merged).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
     expect(!merged.ok && merged.errors[0]!.reason).toMatch(/"clash" reached dataset "race" from another writer/);
@@ -195,13 +205,15 @@ describe("an import in progress", () => {
     const member = addUser(temp.db, "member");
     const target = addDataset(temp.db, { slug: "target", promptCount: 3, perPrompt: 4 });
     const reader = openDatabase(path.join(temp.dir, "test.db"));
-    const consensus = (d: Db) => [
-      ...exportLines(d, target.dataset.id, exportOptionsSchema.parse({ format: "consensus" })),
-    ];
+    const consensus = (s: Store) =>
+      collect(exportLines(s, target.dataset.id, exportOptionsSchema.parse({ format: "consensus" })));
     const readerStore = sqliteStore(reader);
-    const view = async (d: Db) => {
+    const view = async (s: Store) => {
       // Every read starts before the first await, so all of them see the database as it is now.
-      const [queue, freshQueue, mine, users, search, training] = [
+      const [datasets, fresh, exported, queue, freshQueue, mine, users, search, training] = [
+        listDatasets(s),
+        getDataset(s, "fresh"),
+        consensus(s),
         listQueueDatasets(readerStore),
         findQueueDataset(readerStore, "fresh"),
         readerStore.annotations.myTotal(member),
@@ -210,10 +222,10 @@ describe("an import in progress", () => {
         datasetTrainingStats(readerStore),
       ];
       return {
-        datasets: listDatasets(d).map((x) => [x.slug, x.prompts, x.annotations]),
-        fresh: getDataset(d, "fresh"),
+        datasets: (await datasets).map((x) => [x.slug, x.prompts, x.annotations]),
+        fresh: await fresh,
         search: (await search).rows.length,
-        consensus: consensus(d).length,
+        consensus: (await exported).length,
         training: (await training).map((x) => [x.slug, x.prompts]),
         queue: (await queue).map((x) => x.slug),
         freshQueue: await freshQueue,
@@ -230,7 +242,7 @@ describe("an import in progress", () => {
     };
     const lines = [existing, ...promptLines(600, { annotators: ["member@test.local", "outsider"] })];
     for (const slug of ["target", "fresh"]) {
-      const before = await view(reader);
+      const before = await view(readerStore);
       const during: ReturnType<typeof view>[] = [];
       let runOnStaging: unknown = null;
       let annotationOnStaging: unknown = null;
@@ -244,7 +256,7 @@ describe("an import in progress", () => {
             const staging = reader.$client.prepare("select id from datasets where import_staging = 1").get() as
               { id: number } | undefined;
             if (!staging || during.length >= 3) return;
-            during.push(view(reader));
+            during.push(view(readerStore));
             // Its read runs at once (no transaction is open on the reader's connection).
             runOnStaging = createRun(readerStore, { datasetId: staging.id } as RunRequest, null, "api").catch(
               (error: unknown) => error,
@@ -273,7 +285,7 @@ describe("an import in progress", () => {
       expect(String(await runOnStaging)).toMatch(/no dataset/);
       expect(String(await annotationOnStaging)).toMatch(/There is no prompt/);
     }
-    const after = await view(reader);
+    const after = await view(readerStore);
     expect(after.datasets).toEqual([
       ["target", 603, 1201],
       ["fresh", 601, 1201],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { freshDbPerTest, writeJsonl } from "@/lib/test-fixtures";
+import { freshDbPerTest, writeJsonl, collect } from "@/lib/test-fixtures";
 import { exportLines, exportOptionsSchema } from "./export";
 import { importJsonlFile, type ImportResult } from "./import";
 import { rankingFromPairs } from "./preference-files";
@@ -144,7 +144,7 @@ describe("TRL preference rows", () => {
     }));
     expect((await importJsonlFile(temp.db, writeJsonl(temp.dir, lines), { slug: "source" })).ok).toBe(true);
     const { id } = temp.db.$client.prepare("select id from datasets where slug = 'source'").get() as { id: number };
-    const pairs = [...exportLines(temp.db, id, exportOptionsSchema.parse({ format: "pairs" }))];
+    const pairs = await collect(exportLines(temp.store, id, exportOptionsSchema.parse({ format: "pairs" })));
     expect(await importAs("trl", pairs)).toMatchObject({ ok: true, promptsCreated: 3, annotationsCreated: 3 });
     for (const i of [0, 1, 2]) {
       const prompt = Object.values(stored()).find((p) => p.prompt.includes(`Question ${i}`))!;

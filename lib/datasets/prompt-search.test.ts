@@ -55,15 +55,15 @@ async function importRandom(promptCount: number, seed = 7) {
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
   const result = await importJsonlFile(db, file, { slug: "rand", create: { annotationsPerPrompt: 3 } });
   if (!result.ok) throw new Error(JSON.stringify(result));
-  return getDataset(db, "rand")!;
+  return (await getDataset(store, "rand"))!;
 }
 
 /** The trigger-kept aggregates (migration 0012) against the full computation over every annotation. */
 async function expectMaintainedAggregatesExact(datasetId: number) {
-  const full = datasetAgreement(db, datasetId);
+  const full = await datasetAgreement(store, datasetId);
   const summary = await agreementSummary(store, datasetId, 3);
   const slug = (db.$client.prepare("select slug from datasets where id = ?").get(datasetId) as { slug: string }).slug;
-  const progress = getDatasetProgress(db, slug)!;
+  const progress = (await getDatasetProgress(store, slug))!;
   expect([summary.prompts, summary.annotations, summary.completePrompts, summary.annotators]).toEqual([
     progress.prompts,
     progress.annotations,
@@ -98,7 +98,7 @@ describe("prompt stats", () => {
     expect(await refreshPromptStats(store, dataset.id, 50)).toBe(70);
     expect(await refreshPromptStats(store, dataset.id)).toBe(0);
     await expectMaintainedAggregatesExact(dataset.id);
-    const full = datasetAgreement(db, dataset.id);
+    const full = await datasetAgreement(store, dataset.id);
     const page = await searchPrompts(store, dataset.id, parsePromptSearch({}), 500);
     for (const row of page.rows) {
       const expected = full.prompts.find((p) => p.id === row.id)!;
@@ -166,7 +166,7 @@ describe("prompt stats", () => {
     // Counts stay exact without a refresh, whoever writes.
     db.$client.prepare("delete from annotations where id = (select max(id) from annotations)").run();
     const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
-    expect(getDatasetProgress(db, "rand")).toMatchObject({
+    expect(await getDatasetProgress(store, "rand")).toMatchObject({
       annotations: count("select count(*) as n from annotations"),
       completePrompts: count(
         "select count(*) as n from (select prompt_id from annotations group by prompt_id having count(*) >= 3)",
@@ -318,7 +318,7 @@ describe("searchPrompts", () => {
   it("filters by agreement, openness, flags, annotator and review state, combined", async () => {
     const dataset = await importRandom(120);
     await refreshPromptStats(store, dataset.id);
-    const full = datasetAgreement(db, dataset.id).prompts;
+    const full = (await datasetAgreement(store, dataset.id)).prompts;
     const total = async (params: Record<string, string>) =>
       (await searchPrompts(store, dataset.id, parsePromptSearch(params), 1000)).total;
     expect(await total({ agreement: "low" })).toBe(full.filter((p) => p.flagged).length);

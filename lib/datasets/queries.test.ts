@@ -23,15 +23,15 @@ it("flags the annotator who ranks against everyone else, and the prompts they sp
   const file = path.join(temp.dir, "in.jsonl");
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
   expect((await importJsonlFile(temp.db, file, { slug: "agree", create: { annotationsPerPrompt: 3 } })).ok).toBe(true);
-  const dataset = getDataset(temp.db, "agree")!;
-  expect(getDatasetProgress(temp.db, "agree")).toMatchObject({
+  const dataset = (await getDataset(temp.store, "agree"))!;
+  expect(await getDatasetProgress(temp.store, "agree")).toMatchObject({
     prompts: 4,
     annotations: 12,
     completePrompts: 4,
     annotators: 3,
   });
 
-  const agreement = datasetAgreement(temp.db, dataset.id);
+  const agreement = await datasetAgreement(temp.store, dataset.id);
   const careless = agreement.annotators.find((a) => a.name === "careless")!;
   expect(careless).toMatchObject({
     annotations: 4,
@@ -47,8 +47,8 @@ it("flags the annotator who ranks against everyone else, and the prompts they sp
   expect(agreement.opennessAlpha!).toBeLessThan(AGREEMENT_THRESHOLDS.opennessAlpha);
 
   const promptId = agreement.prompts[0]!.id;
-  const detail = getPromptDetail(temp.db, dataset.id, promptId)!;
+  const detail = (await getPromptDetail(temp.store, dataset.id, promptId))!;
   expect(detail.annotations).toHaveLength(3);
   expect(detail.responses.map((r) => r.externalId)).toEqual(["p0-0", "p0-1", "p0-2", "p0-3"]);
-  expect(getPromptDetail(temp.db, dataset.id + 1, promptId)).toBeNull();
+  expect(await getPromptDetail(temp.store, dataset.id + 1, promptId)).toBeNull();
 });

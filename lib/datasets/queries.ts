@@ -1,8 +1,6 @@
 import "server-only";
-import type { Db } from "@/db";
-import type { QueueOrderName, RankingMode } from "@/lib/domain";
-import type { StoredAnnotation, StoredAnnotator, StoredPrompt, StoredResponse } from "@/db/stored-rows";
-import { reviewStateSql } from "@/db/store/review";
+import type { Store } from "@/db/store";
+import type { DatasetProgressRow, VisibleDataset } from "@/db/store/datasets";
 import type { ReviewState } from "@/lib/annotations/review";
 import {
   bordaConsensus,
@@ -32,79 +30,21 @@ export const AGREEMENT_THRESHOLDS = {
   opennessAlpha: 0.667,
 } as const;
 
-export type DatasetRow = {
-  id: number;
-  slug: string;
-  name: string;
-  guidelines: string;
-  responsesPerPrompt: number;
-  annotationsPerPrompt: number;
-  synthetic: boolean;
-  rankingMode: RankingMode;
-  queueOrder: QueueOrderName;
-  createdAt: Date;
-};
+export type DatasetRow = VisibleDataset;
+export type DatasetProgress = DatasetProgressRow;
 
-export type DatasetProgress = DatasetRow & {
-  prompts: number;
-  annotations: number;
-  /** Prompts with at least annotationsPerPrompt annotations. */
-  completePrompts: number;
-  annotators: number;
-};
-
-/** A dataset's columns under DatasetRow's names, so that a row needs only its flag and date converted. */
-const DATASET_COLUMNS = `d.id, d.slug, d.name, d.guidelines, d.responses_per_prompt as responsesPerPrompt,
-  d.annotations_per_prompt as annotationsPerPrompt, d.synthetic, d.ranking_mode as rankingMode,
-  d.queue_order as queueOrder, d.created_at as createdAt`;
-
-/** A row selected with DATASET_COLUMNS, as SQLite returns it: the flag and the date as numbers. */
-type StoredDatasetRow<Row extends DatasetRow> = Omit<Row, "synthetic" | "createdAt"> & {
-  synthetic: number;
-  createdAt: number;
-};
-
-function toDataset(row: StoredDatasetRow<DatasetRow>): DatasetRow {
-  return { ...row, synthetic: Boolean(row.synthetic), createdAt: new Date(row.createdAt) };
+/** The visible dataset with this slug, or null. */
+export function getDataset(store: Store, slug: string): Promise<DatasetRow | null> {
+  return store.datasets.visible(slug);
 }
 
-function toProgress(row: StoredDatasetRow<DatasetProgress>): DatasetProgress {
-  return { ...row, ...toDataset(row) };
+/** Every visible dataset with its progress, oldest first. */
+export function listDatasets(store: Store): Promise<DatasetProgress[]> {
+  return store.datasets.listProgress();
 }
 
-export function getDataset(db: Db, slug: string): DatasetRow | null {
-  const row = db.$client
-    .prepare<[string], StoredDatasetRow<DatasetRow>>(
-      `select ${DATASET_COLUMNS} from datasets d where d.slug = ? and d.import_staging = 0`,
-    )
-    .get(slug);
-  return row ? toDataset(row) : null;
-}
-
-// From the counts triggers maintain (dataset_fill, dataset_annotators): no scan of every annotation.
-const PROGRESS_SQL = `
-  select ${DATASET_COLUMNS},
-    (select coalesce(sum(f.prompts), 0) from dataset_fill f where f.dataset_id = d.id) as prompts,
-    (select coalesce(sum(f.prompts * f.annotation_count), 0) from dataset_fill f where f.dataset_id = d.id)
-      as annotations,
-    (select count(*) from dataset_annotators da where da.dataset_id = d.id and da.annotations > 0) as annotators,
-    (select coalesce(sum(f.prompts), 0) from dataset_fill f
-       where f.dataset_id = d.id and f.annotation_count >= d.annotations_per_prompt) as completePrompts
-  from datasets d
-  where d.import_staging = 0`;
-
-export function listDatasets(db: Db): DatasetProgress[] {
-  return db.$client
-    .prepare<[], StoredDatasetRow<DatasetProgress>>(`${PROGRESS_SQL} order by d.created_at, d.id`)
-    .all()
-    .map(toProgress);
-}
-
-export function getDatasetProgress(db: Db, slug: string): DatasetProgress | null {
-  const row = db.$client
-    .prepare<[string], StoredDatasetRow<DatasetProgress>>(`${PROGRESS_SQL} and d.slug = ?`)
-    .get(slug);
-  return row ? toProgress(row) : null;
+export function getDatasetProgress(store: Store, slug: string): Promise<DatasetProgress | null> {
+  return store.datasets.progress(slug);
 }
 
 export type PromptAgreement = {
@@ -134,23 +74,9 @@ export type DatasetAgreement = {
  * All agreement numbers of a dataset. Reads its annotations once (the page's cost grows with the
  * number of annotations, which is fine for the hundreds-of-thousands scale a team labels by hand).
  */
-export function datasetAgreement(db: Db, datasetId: number): DatasetAgreement {
-  const prompts = db.$client
-    .prepare<[number], Pick<StoredPrompt, "id" | "external_id" | "text" | "openness">>(
-      "select id, external_id, text, openness from prompts where dataset_id = ? order by id",
-    )
-    .all(datasetId);
-  const rows = db.$client
-    .prepare<
-      [number],
-      Pick<StoredAnnotation, "prompt_id" | "annotator_id" | "ranking" | "openness" | "not_rankable" | "duration_ms"> &
-        StoredAnnotator
-    >(
-      `select a.prompt_id, a.annotator_id, a.ranking, a.openness, a.not_rankable, a.duration_ms, u.name, u.email, u.external
-       from annotations a join prompts p on p.id = a.prompt_id join users u on u.id = a.annotator_id
-       where p.dataset_id = ? order by a.prompt_id, a.annotator_id`,
-    )
-    .all(datasetId);
+export async function datasetAgreement(store: Store, datasetId: number): Promise<DatasetAgreement> {
+  const prompts = await store.datasets.agreementPrompts(datasetId);
+  const rows = await store.datasets.agreementAnnotations(datasetId);
 
   const byPrompt = new Map<number, typeof rows>();
   for (const row of rows) {
@@ -262,50 +188,29 @@ export type PromptDetail = {
 };
 
 /** One prompt of a dataset with its responses, every annotator's ranking and optionally a run's rewards. */
-export function getPromptDetail(
-  db: Db,
+export async function getPromptDetail(
+  store: Store,
   datasetId: number,
   promptId: number,
   runId?: number,
   { acceptedOnly = false }: { acceptedOnly?: boolean } = {},
-): PromptDetail | null {
-  const prompt = db.$client
-    .prepare<
-      [number, number],
-      Pick<StoredPrompt, "id" | "external_id" | "text" | "messages" | "openness" | "metadata">
-    >("select id, external_id, text, messages, openness, metadata from prompts where id = ? and dataset_id = ?")
-    .get(promptId, datasetId);
+): Promise<PromptDetail | null> {
+  const prompt = await store.datasets.promptPage(datasetId, promptId);
   if (!prompt) return null;
-  const responses = db.$client
-    .prepare<
-      [number, number],
-      Pick<StoredResponse, "id" | "external_id" | "position" | "text"> & { reward: number | null }
-    >(
-      `select r.id, r.external_id, r.position, r.text, rr.reward from responses r
-       left join run_rewards rr on rr.response_id = r.id and rr.run_id = ?
-       where r.prompt_id = ? order by r.position`,
-    )
-    .all(runId ?? -1, promptId);
-  const annotations = db.$client
-    .prepare<[number], StoredAnnotation & StoredAnnotator & { review_state: ReviewState }>(
-      `select a.*, ${reviewStateSql("a")} as review_state, u.name, u.email, u.external
-       from annotations a join users u on u.id = a.annotator_id
-       where a.prompt_id = ? order by a.created_at`,
-    )
-    .all(promptId)
-    .map((a) => ({
-      id: a.id,
-      annotatorId: a.annotator_id,
-      reviewState: a.review_state,
-      annotator: a.external ? a.name : `${a.name} (${a.email})`,
-      ranking: JSON.parse(a.ranking) as number[][],
-      openness: a.openness,
-      notRankable: Boolean(a.not_rankable),
-      notRankableReason: a.not_rankable_reason,
-      comment: a.comment,
-      durationMs: a.duration_ms,
-      updatedAt: new Date(a.updated_at),
-    }));
+  const responses = await store.datasets.rewardedResponses(promptId, runId ?? null);
+  const annotations = (await store.datasets.reviewedAnnotations(promptId)).map((a) => ({
+    id: a.id,
+    annotatorId: a.annotator_id,
+    reviewState: a.review_state,
+    annotator: a.external ? a.name : `${a.name} (${a.email})`,
+    ranking: JSON.parse(a.ranking) as number[][],
+    openness: a.openness,
+    notRankable: Boolean(a.not_rankable),
+    notRankableReason: a.not_rankable_reason,
+    comment: a.comment,
+    durationMs: a.duration_ms,
+    updatedAt: new Date(a.updated_at),
+  }));
   const rankings = annotations.filter((a) => !a.notRankable).map((a) => a.ranking);
   const consensusRankings = annotations
     .filter((a) => !a.notRankable && (!acceptedOnly || a.reviewState === "accepted"))
@@ -332,12 +237,11 @@ export function getPromptDetail(
 }
 
 /** Runs of a dataset, for the ?run= picker on export links and the prompt page. */
-export function listDatasetRuns(db: Db, datasetId: number): { id: number; name: string | null; status: string }[] {
-  return db.$client
-    .prepare<[number], { id: number; name: string | null; status: string }>(
-      "select id, name, status from training_runs where dataset_id = ? order by id desc",
-    )
-    .all(datasetId);
+export function listDatasetRuns(
+  store: Store,
+  datasetId: number,
+): Promise<{ id: number; name: string | null; status: string }[]> {
+  return store.datasets.runsOf(datasetId);
 }
 
 /** Equal-width bins over [from, to] for a histogram; values outside are clamped into the end bins. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db";
+import { sqliteStore } from "@/db/store";
 import { DEMO_ACCOUNTS } from "@/lib/demo/accounts";
 import { DEMO_DATASET_SETTINGS, DEMO_FILE, DEMO_FILE_DATED_AT } from "@/lib/demo/dataset";
 import { ensureDemoAccounts, seedDemo } from "@/lib/demo/seed";
@@ -41,12 +42,12 @@ describe("the demo file", () => {
   const fresh = freshDbPerTest();
 
   it("is import input: importing it stores what the seed stores, dated by the file instead of now", async () => {
-    const { db } = fresh;
-    ensureDemoAccounts(db);
+    const { db, store } = fresh;
+    await ensureDemoAccounts(store);
     const imported = await importJsonlFile(db, DEMO_FILE, { slug: "demo-imported", create: DEMO_DATASET_SETTINGS });
     expect(imported).toMatchObject({ ok: true, promptsCreated: 48, annotationsCreated: 99, annotatorsCreated: 0 });
     const before = Date.now();
-    seedDemo(db);
+    await seedDemo(store);
     const after = Date.now();
 
     const fromImport = storedContent(db, "demo-imported");
@@ -79,14 +80,14 @@ describe("demo seed", () => {
   afterAll(() => temp.cleanup());
   const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
 
-  it("seeds once and changes nothing the second time", () => {
-    expect(seedDemo(db).created).toBe(true);
+  it("seeds once and changes nothing the second time", async () => {
+    expect((await seedDemo(temp.store)).created).toBe(true);
     const before = [
       count("select count(*) n from prompts"),
       count("select count(*) n from annotations"),
       count("select count(*) n from users"),
     ];
-    expect(seedDemo(db).created).toBe(false);
+    expect((await seedDemo(temp.store)).created).toBe(false);
     expect([
       count("select count(*) n from prompts"),
       count("select count(*) n from annotations"),
@@ -121,10 +122,10 @@ describe("demo seed", () => {
     expect(count("select count(*) n from annotations where openness not in (0, 0.25, 0.5, 0.75, 1)")).toBe(0);
   });
 
-  it("gives the agreement view the hasty annotator, and only them, to flag", () => {
+  it("gives the agreement view the hasty annotator, and only them, to flag", async () => {
     const { id } = db.$client.prepare("select id from datasets where slug = 'demo'").get() as { id: number };
-    const flagged = datasetAgreement(db, id)
-      .annotators.filter((a) => a.flagged)
+    const flagged = (await datasetAgreement(sqliteStore(db), id)).annotators
+      .filter((a) => a.flagged)
       .map((a) => a.name);
     expect(flagged).toEqual(["Tomás Reyes"]);
   });

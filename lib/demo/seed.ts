@@ -1,6 +1,5 @@
 import "server-only";
-import { eq } from "drizzle-orm";
-import { schema, type Db } from "@/db";
+import type { Store } from "@/db/store";
 import { hashPassword } from "@/lib/auth/password";
 import { DEMO_ACCOUNTS } from "@/lib/demo/accounts";
 import { DEMO_DATASET_SETTINGS, DEMO_DATASET_SLUG, DEMO_FILE, DEMO_FILE_DATED_AT } from "@/lib/demo/dataset";
@@ -8,25 +7,22 @@ import { datasetSettingsSchema, readLinesSync } from "@/lib/datasets/import";
 // Namespaced, so that every step of the seed below is visibly the import's own.
 import * as importFormat from "@/lib/datasets/import-format";
 import type { LineError } from "@/lib/datasets/import-format";
-import { insertDataset, insertPrompt, writeAnnotation } from "@/db/store/writer";
 
-/** The demo accounts by email, created where missing. */
-export function ensureDemoAccounts(db: Db): Map<string, number> {
+/** The demo accounts by email, created where missing (pass a transaction's `tx` to make it one write). */
+export async function ensureDemoAccounts(store: Store): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (const account of DEMO_ACCOUNTS) {
-    const existing = db.select().from(schema.users).where(eq(schema.users.email, account.email)).get();
+    const existing = await store.auth.userByEmail(account.email);
     const id =
       existing?.id ??
-      db
-        .insert(schema.users)
-        .values({
+      (
+        await store.auth.addUser({
           email: account.email,
           name: account.name,
           role: account.role,
           passwordHash: hashPassword(account.password),
         })
-        .returning({ id: schema.users.id })
-        .get().id;
+      ).id;
     ids.set(account.email, id);
   }
   return ids;
@@ -41,21 +37,19 @@ class DemoFileError extends Error {
 }
 
 /**
- * Seeds the demo once: the accounts, then demo.jsonl as a new dataset, parsed by the import's
- * line parser and checks and stored through the one writer. It stays synchronous (its callers
- * prepare a database before anything else runs) by skipping what only an upload needs: a staging
- * dataset and matching against prompts already stored. Running it again changes nothing.
+ * Seeds the demo once, in one transaction: the accounts, then demo.jsonl as a new dataset, parsed
+ * by the import's line parser and checks and stored through the one writer. It skips what only an
+ * upload needs: a staging dataset and matching against prompts already stored. Running it again
+ * changes nothing.
  */
-export function seedDemo(db: Db): { created: boolean } {
-  return db.transaction((tx) => {
-    const existing = tx.select().from(schema.datasets).where(eq(schema.datasets.slug, DEMO_DATASET_SLUG)).get();
-    const accountIds = ensureDemoAccounts(tx as unknown as Db);
+export async function seedDemo(store: Store): Promise<{ created: boolean }> {
+  return store.transaction("atomic", async (tx) => {
+    const existing = await tx.runs.datasetBySlug(DEMO_DATASET_SLUG);
+    const accountIds = await ensureDemoAccounts(tx);
     if (existing) return { created: false };
 
-    // better-sqlite3 is synchronous: writes through `db` inside the callback are in the transaction.
-    const writer = db;
     const settings = datasetSettingsSchema.parse(DEMO_DATASET_SETTINGS);
-    const dataset = insertDataset(writer, { slug: DEMO_DATASET_SLUG, ...settings });
+    const dataset = await tx.datasets.insertDataset({ slug: DEMO_DATASET_SLUG, ...settings });
     const sinceFileDate = Date.now() - DEMO_FILE_DATED_AT.getTime();
     const moved = (at: Date) => new Date(at.getTime() + sinceFileDate);
 
@@ -70,8 +64,8 @@ export function seedDemo(db: Db): { created: boolean } {
       const { prompt } = parsed;
       const problem = importFormat.responsesProblem(prompt, settings.responsesPerPrompt);
       if (problem) throw fail(problem);
-      const { promptId, responseIds } = insertPrompt(writer, dataset.id, importFormat.promptToWrite(prompt));
-      prompt.annotations.forEach((annotation, a) => {
+      const { promptId, responseIds } = await tx.datasets.insertPrompt(dataset.id, importFormat.promptToWrite(prompt));
+      for (const [a, annotation] of prompt.annotations.entries()) {
         const field = `annotations.${a}`;
         const ranking = importFormat.resolveRanking(annotation, field, prompt, responseIds);
         if ("errors" in ranking) throw fail(ranking.errors[0]!);
@@ -80,12 +74,13 @@ export function seedDemo(db: Db): { created: boolean } {
         // Undated, an annotation would be dated now and then moved into the future.
         if (!annotation.created_at) throw fail({ field: `${field}.created_at`, reason: "Date every demo annotation." });
         const version = importFormat.annotationToWrite(annotation, ranking.ranking);
-        writeAnnotation(writer, promptId, annotatorId, {
-          ...version,
-          createdAt: moved(version.createdAt!),
-          updatedAt: moved(version.updatedAt!),
-        });
-      });
+        await tx.annotations.write(
+          promptId,
+          annotatorId,
+          { ...version, createdAt: moved(version.createdAt!), updatedAt: moved(version.updatedAt!) },
+          "keep",
+        );
+      }
     }
     return { created: true };
   });

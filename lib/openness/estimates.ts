@@ -15,7 +15,6 @@ import path from "node:path";
 import { isBackgroundJobRunning, startBackgroundJob } from "@/lib/process";
 import { storeQueuePriorities } from "@/lib/annotations/queue-priority-store";
 import type { Store } from "@/lib/db";
-import { sqliteDbOf } from "@/db/store";
 import {
   type AnnotatedPrompt,
   type OpennessEstimate,
@@ -142,11 +141,7 @@ const memo = new Map<number, { version: string; value: DatasetOpennessEstimates 
  * dataset's prompts and every change to its annotations (triggers of migration 0012).
  */
 export async function opennessVersion(store: Store, datasetId: number): Promise<string> {
-  return opennessVersionOf(await store.openness.dataVersion(datasetId));
-}
-
-/** The version string of a dataset_stats row (opennessVersion). */
-export function opennessVersionOf(row: { changes: number; prompts: number } | null): string {
+  const row = await store.openness.dataVersion(datasetId);
   return `${row?.changes ?? 0}:${row?.prompts ?? 0}`;
 }
 
@@ -194,8 +189,8 @@ export async function computeAndStoreOpennessEstimates(store: Store, datasetId: 
     evaluation: value.evaluation ? JSON.stringify(value.evaluation) : null,
     computedAt: Date.now(),
   });
-  storeQueuePriorities(
-    sqliteDbOf(store),
+  await storeQueuePriorities(
+    store,
     datasetId,
     "uncertain-openness",
     [...value.byPrompt.values()].map((p) => [p.promptId, opennessQueuePriority(p)] as const),

@@ -16,7 +16,7 @@ import { runRequestSchema } from "@/lib/runs/schemas";
 import { datasetTrainingStats, loadTrainingPrompts } from "@/lib/runs/training-data";
 import { executeRun, validateTrainSettings } from "@/lib/runs/training";
 import type { Store } from "@/db/store";
-import { freshDbPerTest } from "@/lib/test-fixtures";
+import { freshDbPerTest, collect } from "@/lib/test-fixtures";
 
 const ranked = (openness: number | null) => ({ openness, notRankable: false, ranking: [[1], [2]] });
 
@@ -59,7 +59,7 @@ describe("one openness everywhere", () => {
   beforeEach(() => ({ db, dir, store } = fresh));
 
   it("the dataset page, both exports, training and the run's dashboard agree on each prompt", async () => {
-    seedDemo(db);
+    await seedDemo(store);
     const responses = ["a", "bb", "ccc", "dddd", "eeeee", "ffffff", "ggggggg", "hhhhhhhh"];
     const ranking = responses.map((_, i) => [i]);
     const lines = [
@@ -80,17 +80,17 @@ describe("one openness everywhere", () => {
     fs.writeFileSync(file, lines.join("\n"));
     const imported = await importJsonlFile(db, file, { slug: "demo" });
     expect(imported.ok ? [] : imported.errors).toEqual([]);
-    const datasetId = getDataset(db, "demo")!.id;
+    const datasetId = (await getDataset(store, "demo"))!.id;
     const expected = { imported: 0.9, tagged: 0.5 };
 
     await refreshPromptStats(store, datasetId);
     const page = (await searchPrompts(store, datasetId, parsePromptSearch({}), 10_000)).rows;
-    const exported = (format: string) =>
-      [...exportLines(db, datasetId, exportOptionsSchema.parse({ format }))].map(
+    const exported = async (format: string) =>
+      (await collect(exportLines(store, datasetId, exportOptionsSchema.parse({ format })))).map(
         (line) => JSON.parse(line) as { prompt: string; prompt_id: string; openness: number | null },
       );
-    const consensus = exported("consensus");
-    const pairs = exported("pairs");
+    const consensus = await exported("consensus");
+    const pairs = await exported("pairs");
     const training = (await loadTrainingPrompts(store, datasetId, { policy: "exclude" })).prompts;
 
     const run = await createRun(

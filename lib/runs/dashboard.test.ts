@@ -125,9 +125,9 @@ describe("run dashboard from the database", () => {
   let db: Db;
   let store: Store;
   const fresh = freshDbPerTest();
-  beforeEach(() => {
+  beforeEach(async () => {
     ({ db, store } = fresh);
-    seedDemo(db);
+    await seedDemo(store);
   });
 
   it("groups stored rewards by prompt with the openness the run trained with", async () => {

@@ -16,9 +16,9 @@ describe("external runs (uploaded scores)", () => {
   let db: Db;
   let store: Store;
   const fresh = freshDbPerTest();
-  beforeEach(() => {
+  beforeEach(async () => {
     ({ db, store } = fresh);
-    seedDemo(db);
+    await seedDemo(store);
   });
 
   /** A scores file of the demo's prompts that have openness; `reward` gives each response's score from its position. */

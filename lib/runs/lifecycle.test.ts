@@ -32,9 +32,9 @@ let store: Store;
 let demoId: number;
 
 const fresh = freshDbPerTest();
-beforeEach(() => {
+beforeEach(async () => {
   ({ db, dir, store } = fresh);
-  seedDemo(db);
+  await seedDemo(store);
   demoId = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!.id;
 });
 

@@ -20,9 +20,9 @@ let db: Db;
 
 let store: Store;
 const fresh = freshDbPerTest();
-beforeEach(() => {
+beforeEach(async () => {
   ({ db, store } = fresh);
-  seedDemo(db);
+  await seedDemo(store);
 });
 
 /** A dataset of `promptCount` prompts, each ranked once with openness 0.5 (a run can train on it). */
@@ -50,7 +50,7 @@ describe("requestRun", () => {
   it("queues a run named by dataset slug or id, with the schema's defaults and where it came from", async () => {
     const bySlug = await requestRun(store, { dataset: "demo", train: { steps: 5 } }, { userId: null, origin: "cli" });
     expect(bySlug.status).toBe("queued");
-    expect(bySlug.datasetId).toBe(getDataset(db, "demo")!.id);
+    expect(bySlug.datasetId).toBe((await getDataset(store, "demo"))!.id);
     expect(runConfigOf(bySlug)).toMatchObject({
       utility: "conditioned",
       heldOutShare: 0.2,
@@ -143,7 +143,7 @@ describe("requestRun with explicit held-out prompts", () => {
     const demoPrompt = db
       .select({ id: schema.prompts.id })
       .from(schema.prompts)
-      .where(eq(schema.prompts.datasetId, getDataset(db, "demo")!.id))
+      .where(eq(schema.prompts.datasetId, (await getDataset(store, "demo"))!.id))
       .get()!;
     await expect(
       requestRun(
@@ -192,7 +192,7 @@ describe("requestRun on a dataset too small to train", () => {
         "update annotations set openness = null where prompt_id in (select id from prompts where dataset_id = ?)",
       )
       .run(rankedDataset("untagged").dataset.id);
-    const untagged = getDataset(db, "untagged")!.id;
+    const untagged = (await getDataset(store, "untagged"))!.id;
     expect((await refusal({ datasetId: untagged })).message).toMatch(/has 0 ranked prompts with an openness/);
     expect(
       (

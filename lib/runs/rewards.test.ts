@@ -38,7 +38,7 @@ describe("grouping rewards by prompt", () => {
     beforeEach(() => ({ db, store } = fresh));
 
     it("has the same accuracy and collapse numbers in its stored summary and on its dashboard", async () => {
-      seedDemo(db);
+      await seedDemo(store);
       const datasetId = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!.id;
       const run = await createRun(
         store,

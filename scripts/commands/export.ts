@@ -3,7 +3,7 @@ import zlib from "node:zlib";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
-import { getDb } from "../../lib/db";
+import { getStore } from "../../lib/db";
 import { getDataset } from "../../lib/datasets/queries";
 import { exportLines, exportOptionsSchema } from "../../lib/datasets/export";
 import { describeZodError } from "../../lib/http/body";
@@ -49,14 +49,14 @@ export async function run(argv: string[]): Promise<void> {
     held_out_share: values["held-out-share"],
   });
   if (!parsed.success) throw new Error(`${describeZodError(parsed.error)}\n${USAGE}`);
-  const db = getDb();
-  const dataset = getDataset(db, values.dataset);
+  const store = getStore();
+  const dataset = await getDataset(store, values.dataset);
   if (!dataset) throw new Error(`There is no dataset "${values.dataset}".`);
-  const lines = exportLines(db, dataset.id, parsed.data);
+  const lines = exportLines(store, dataset.id, parsed.data);
   // Readable.from pulls one line at a time and respects the destination's backpressure.
   const source = Readable.from(
-    (function* () {
-      for (const line of lines) yield line + "\n";
+    (async function* () {
+      for await (const line of lines) yield line + "\n";
     })(),
   );
   const destination = values.out ? fs.createWriteStream(values.out) : process.stdout;

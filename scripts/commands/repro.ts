@@ -25,8 +25,7 @@ import {
   trainRewardModel,
   UTILITY_NAMES,
 } from "@/ml";
-import { getDb, getStore } from "../../lib/db";
-import { getDataset } from "../../lib/datasets/queries";
+import { getStore } from "../../lib/db";
 import { slugSchema } from "../../lib/datasets/import";
 import { describeZodError } from "../../lib/http/body";
 import { writeSyntheticDataset } from "../../lib/runs/repro";
@@ -72,10 +71,11 @@ async function writeDataset(
 ): Promise<void> {
   const parsedSlug = slugSchema.safeParse(slug);
   if (!parsedSlug.success) throw new Error(`--dataset: ${describeZodError(parsedSlug.error)}`);
-  const db = getDb();
-  if (getDataset(db, slug)) throw new Error(`There is already a dataset "${slug}"; name a new one.`);
+  const store = getStore();
+  if ((await store.runs.visibleDatasetId(slug)) !== null)
+    throw new Error(`There is already a dataset "${slug}"; name a new one.`);
   const { all, testIds } = dataset(job);
-  const written = await writeSyntheticDataset(getStore(), slug, all, { seed: job.seed, heldOut: new Set(testIds) });
+  const written = await writeSyntheticDataset(store, slug, all, { seed: job.seed, heldOut: new Set(testIds) });
   const shown = { dataset: written.slug, prompts: all.length, heldOutTemplates: testIds.length, seed: job.seed };
   console.log(
     json

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { getDb, getStore } from "../../lib/db";
+import { getStore } from "../../lib/db";
 import { createApiToken, createTokenSchema } from "../../lib/admin/queries";
 import { describeZodError } from "../../lib/http/body";
 
@@ -14,16 +14,13 @@ export async function run(argv: string[]): Promise<void> {
     options: { email: { type: "string" }, name: { type: "string" }, json: { type: "boolean", default: false } },
   });
   if (positionals[0] !== "create" || positionals.length > 1 || !values.email) throw new Error(USAGE);
-  const db = getDb();
-  const user = db.$client
-    .prepare<[string], { id: number; email: string }>(
-      "select id, email from users where lower(email) = lower(?) and external = 0",
-    )
-    .get(values.email);
-  if (!user) throw new Error(`There is no user with the email ${values.email}.`);
+  const store = getStore();
+  // Accounts' emails are stored lowercased (lib/auth/users.ts); external annotators cannot sign in.
+  const user = await store.auth.userByEmail(values.email.toLowerCase());
+  if (!user || user.external) throw new Error(`There is no user with the email ${values.email}.`);
   const input = createTokenSchema.safeParse({ userId: user.id, name: values.name });
   if (!input.success) throw new Error(`${describeZodError(input.error)}\n${USAGE}`);
-  const { token, id, prefix } = await createApiToken(getStore(), input.data);
+  const { token, id, prefix } = await createApiToken(store, input.data);
   console.log(
     values.json
       ? JSON.stringify({ id, prefix, token, email: user.email })

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb, getStore } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { ExportForm } from "@/components/datasets/export-form";
 import { HistogramChart } from "@/components/datasets/histogram-chart";
 import { ProgressBar } from "@/components/datasets/progress-bar";
@@ -87,9 +87,8 @@ export default async function Page({
 }) {
   const [{ slug }, query] = await Promise.all([params, searchParams]);
   await requirePageUser("researcher", `/datasets/${slug}`);
-  const db = getDb();
   const store = getStore();
-  const row = getDataset(db, slug);
+  const row = await getDataset(store, slug);
   if (!row) notFound();
   const search = parsePromptSearch(query);
   const stillStale = await refreshPromptStats(store, row.id, REFRESH_BUDGET);
@@ -109,7 +108,7 @@ export default async function Page({
   );
   if (!openness.current)
     recomputeOpennessInBackground(store, row.id, openness.computedAt === null ? 0 : OPENNESS_RECOMPUTE_MS);
-  const runs = listDatasetRuns(db, dataset.id);
+  const runs = await listDatasetRuns(store, dataset.id);
   const t = AGREEMENT_THRESHOLDS;
   const flaggedPrompts = summary.flaggedPrompts;
   const flaggedAnnotators = annotators.filter((a) => a.flagged).length;
@@ -118,7 +117,7 @@ export default async function Page({
     rows: await annotatorQuality(store, row.id),
     goldPrompts: await goldPromptCount(store, row.id),
   };
-  const suggestions = { run: suggestionRun(db, row.id), anchoring: datasetAnchoring(db, row.id) };
+  const suggestions = { run: await suggestionRun(store, row.id), anchoring: await datasetAnchoring(store, row.id) };
   const exportBase = `/api/datasets/${dataset.slug}/export`;
   const basePath = `/datasets/${dataset.slug}`;
 

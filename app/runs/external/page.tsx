@@ -1,5 +1,5 @@
 import { Breadcrumb } from "@/components/ui/breadcrumb";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { requirePageUser } from "@/lib/auth/session";
 import { listDatasets } from "@/lib/datasets/queries";
 import { ExternalRunForm } from "@/components/runs/external-run-form";
@@ -11,7 +11,7 @@ export const metadata = { title: "Judge an external reward model" };
 
 export default async function ExternalRunPage() {
   await requirePageUser("researcher", "/runs/external");
-  const datasets = listDatasets(getDb()).map((d) => ({ id: d.id, name: d.name, slug: d.slug }));
+  const datasets = (await listDatasets(getStore())).map((d) => ({ id: d.id, name: d.name, slug: d.slug }));
   return (
     <div className="max-w-3xl space-y-4">
       <Breadcrumb parent={{ href: "/runs", label: "Runs" }} current="external" />

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb, getStore } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { AnnotationBoard } from "@/components/ranking/annotation-board";
 import { getMyAnnotation } from "@/lib/annotations/annotations";
 import { getDataset } from "@/lib/datasets/queries";
@@ -18,7 +18,7 @@ export default async function EditAnnotationPage({ params }: { params: Promise<{
   const mine = annotationId === null ? null : await getMyAnnotation(getStore(), user.id, annotationId);
   if (!mine) notFound();
   const { annotation } = mine;
-  const pairwise = getDataset(getDb(), mine.dataset.slug)?.rankingMode === "pairwise";
+  const pairwise = (await getDataset(getStore(), mine.dataset.slug))?.rankingMode === "pairwise";
 
   return (
     <div>

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { ImportForm } from "@/components/datasets/import-form";
 import { ImportFormatHelp } from "@/components/datasets/import-format-help";
 import { getDataset } from "@/lib/datasets/queries";
@@ -13,7 +13,7 @@ export const dynamic = "force-dynamic";
 export default async function Page({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   await requirePageUser("researcher", `/datasets/${slug}/import`);
-  const dataset = getDataset(getDb(), slug);
+  const dataset = await getDataset(getStore(), slug);
   if (!dataset) notFound();
   return (
     <div className="mx-auto max-w-3xl space-y-6">

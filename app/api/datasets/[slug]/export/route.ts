@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { getDataset } from "@/lib/datasets/queries";
 import {
   checkExport,
@@ -28,14 +28,14 @@ const exportsOpen = perUserSlots(
 export const GET = route(
   { access: "researcher", params: z.object({ slug: z.string() }), query: exportOptionsSchema },
   async ({ user, params, query: options }) => {
-    const db = getDb();
-    const dataset = getDataset(db, params.slug);
+    const store = getStore();
+    const dataset = await getDataset(store, params.slug);
     if (!dataset) throw new AppError("not-found", `There is no dataset "${params.slug}".`);
-    checkExport(db, dataset.id, options);
+    await checkExport(store, dataset.id, options);
     const release = exportsOpen.take(user.id);
-    let pages: Iterator<string[]> | null;
+    let pages: AsyncIterator<string[]> | null;
     try {
-      pages = await fromFirstLine(exportPages(db, dataset.id, options));
+      pages = await fromFirstLine(exportPages(store, dataset.id, options));
     } catch (error) {
       release();
       throw error;

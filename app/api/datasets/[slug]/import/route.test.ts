@@ -47,13 +47,13 @@ describe("POST /api/datasets/<slug>/import", () => {
 
     const answers = await Promise.all(running);
     expect(answers.map((r) => r.status)).toEqual(running.map(() => 200));
-    expect(getDataset(fresh.db, "extra")).toBeNull();
+    expect(await getDataset(fresh.store, "extra")).toBeNull();
     expect(runningImports()).toBe(0);
 
     expect((await post("broken", ["{ not json"])).status).toBe(422);
     expect(runningImports()).toBe(0);
     expect((await post("extra", promptLines(2, { prefix: "extra" }))).status).toBe(200);
-    expect(getDataset(fresh.db, "extra")).not.toBeNull();
+    expect(await getDataset(fresh.store, "extra")).not.toBeNull();
   }, 120_000);
 
   it("refuses a new dataset (new=1) whose slug exists, writing nothing, and merges without it", async () => {
@@ -61,7 +61,7 @@ describe("POST /api/datasets/<slug>/import", () => {
     const refused = await post("taken", promptLines(2, { prefix: "b" }), "?new=1&name=Second");
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { error: string }).error).toMatch(/already a dataset "taken"/);
-    expect(getDataset(fresh.db, "taken")?.name).toBe("First");
+    expect((await getDataset(fresh.store, "taken"))?.name).toBe("First");
     const prompts = () =>
       fresh.db.$client
         .prepare("select count(*) from prompts p join datasets d on d.id = p.dataset_id where d.slug = 'taken'")

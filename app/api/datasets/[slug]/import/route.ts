@@ -4,7 +4,7 @@ import { isCrossSiteFormRisk, parseOrThrow } from "@/lib/http/body";
 import { route } from "@/lib/http/route";
 import { ImportTooLargeError, MAX_IMPORT_BYTES, removeUpload, saveUpload, slugSchema } from "@/lib/datasets/import";
 import { getDataset } from "@/lib/datasets/queries";
-import { getDb } from "@/lib/db";
+import { getStore } from "@/lib/db";
 import { importInChildProcess, takeImportSlot } from "@/lib/datasets/import-process";
 import { IMPORT_FORMATS } from "@/lib/datasets/preference-files";
 
@@ -42,7 +42,7 @@ export const POST = route(
     }
     if (Number(request.headers.get("content-length") ?? 0) > MAX_IMPORT_BYTES) throw new ImportTooLargeError();
     if (!request.body) throw new AppError("invalid", "Send the JSONL file as the request body.");
-    if (query.new === "1" && getDataset(getDb(), slug)) {
+    if (query.new === "1" && (await getDataset(getStore(), slug))) {
       throw new AppError(
         "conflict",
         `There is already a dataset "${slug}". Choose another slug, or import into it from its own page (Import).`,

@@ -1,0 +1,145 @@
+/**
+ * The Store (db/store/index.ts) on PostgreSQL: each area's `postgres<Area>Store` over the pool for
+ * plain reads, or over one transaction's client inside `transaction`.
+ *
+ * How the transaction intents map (SQLite's in db/store/transaction.ts):
+ * - every transaction is SERIALIZABLE, on one pooled client, and the whole `work` is run again on a
+ *   serialization failure or deadlock (40001, 40P01), with a jittered pause, a bounded number of
+ *   times: `work` awaits only store calls, so running it again redoes nothing else;
+ * - "serial" and "low-durability" first take one advisory lock, session-level and before BEGIN, so
+ *   that serial writers take turns as under SQLite's single writer and each one's snapshot is taken
+ *   after the previous one committed: the queue's last slot goes to one of many annotators without a
+ *   storm of serialization failures among them (serializable isolation still guards them against
+ *   the "atomic" writers);
+ * - "low-durability" commits with `synchronous_commit = off`: the commit does not wait for the WAL
+ *   flush; a crash may lose the last such commits, never leaves the database inconsistent;
+ * - lockWaitMs is the session's lock_timeout for the advisory lock and the transaction's row
+ *   locks (BUSY_TIMEOUT_MS unless said), and the deadline for retries; giving up throws 55P03 (or
+ *   the last conflict), which isLockTimeout recognises;
+ * - a transaction begun inside another is a savepoint of it (drizzle's nested transaction).
+ */
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import type pg from "pg";
+import { BUSY_TIMEOUT_MS } from "../../index";
+import type { Store, TransactionIntent, TransactionOptions } from "../../store";
+import { isRetryableConflict } from "../errors";
+import { schema, type PgDb } from "../index";
+import { postgresAdminStore } from "./admin";
+import { postgresAnnotationStore } from "./annotations";
+import { postgresAuthStore } from "./auth";
+import { postgresDatasetStore } from "./datasets";
+import type { PgExecutor } from "./executor";
+import { postgresOpennessStore } from "./openness";
+import { postgresQualityStore } from "./quality";
+import { postgresQueueStore } from "./queue";
+import { postgresQueuePriorityStore } from "./queue-priorities";
+import { postgresReviewStore } from "./review";
+import { postgresRunStore } from "./runs";
+import { postgresStatsStore } from "./stats";
+import { postgresSuggestionStore } from "./suggestions";
+
+/** The advisory lock serial writers take turns on (any constant of our own, apart from the migrations' lock). */
+const SERIAL_WRITER_LOCK = 0x6f637477; // "octw"
+
+/** Attempts of one transaction before its conflict is thrown to the caller. */
+const MAX_ATTEMPTS = 8;
+/** The pause before the second attempt, doubled (and jittered) each time up to LONGEST_PAUSE_MS. */
+const FIRST_PAUSE_MS = 2;
+const LONGEST_PAUSE_MS = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Areas = Omit<Store, "location" | "transaction">;
+
+/** Every area's statements over one executor (the pool, or one transaction). */
+function areasOver(executor: PgExecutor): Areas {
+  return {
+    admin: postgresAdminStore(executor),
+    annotations: postgresAnnotationStore(executor),
+    auth: postgresAuthStore(executor),
+    datasets: postgresDatasetStore(executor),
+    openness: postgresOpennessStore(executor),
+    quality: postgresQualityStore(executor),
+    queue: postgresQueueStore(executor),
+    queuePriorities: postgresQueuePriorityStore(executor),
+    review: postgresReviewStore(executor),
+    runs: postgresRunStore(executor),
+    stats: postgresStatsStore(executor),
+    suggestions: postgresSuggestionStore(executor),
+  };
+}
+
+/** The Store of one open transaction: its areas run on it, and a nested transaction is a savepoint. */
+function transactionStore(tx: PgExecutor, location: string): Store {
+  return {
+    ...areasOver(tx),
+    location,
+    transaction: (_intent, work) => tx.transaction((savepoint) => work(transactionStore(savepoint, location))),
+  };
+}
+
+/**
+ * One attempt of a transaction on a client of its own: the serial writers' lock first where the
+ * intent asks for it, then BEGIN … SERIALIZABLE, `work`, COMMIT (drizzle's transaction).
+ */
+async function attempt<T>(
+  pool: pg.Pool,
+  location: string,
+  intent: TransactionIntent,
+  work: (tx: Store) => Promise<T>,
+  lockWaitMs: number | undefined,
+): Promise<T> {
+  const client = await pool.connect();
+  const ownTimeout = lockWaitMs !== undefined && lockWaitMs !== BUSY_TIMEOUT_MS;
+  let locked = false;
+  try {
+    // 0 would mean "wait forever" to PostgreSQL; a wait of 0 here means "do not wait".
+    if (ownTimeout) await client.query(`set lock_timeout = ${Math.max(1, Math.ceil(lockWaitMs))}`);
+    if (intent !== "atomic") {
+      await client.query("select pg_advisory_lock($1)", [SERIAL_WRITER_LOCK]);
+      locked = true;
+    }
+    return await drizzle(client, { schema }).transaction(
+      async (tx) => {
+        if (intent === "low-durability") await tx.execute(sql`set local synchronous_commit = off`);
+        return work(transactionStore(tx, location));
+      },
+      { isolationLevel: "serializable" },
+    );
+  } finally {
+    try {
+      if (locked) await client.query("select pg_advisory_unlock($1)", [SERIAL_WRITER_LOCK]);
+      if (ownTimeout) await client.query("reset lock_timeout");
+      client.release();
+    } catch {
+      // The session may still hold the lock or the setting (its connection failed): it is closed,
+      // which ends both, rather than returned to the pool. The transaction's own outcome stands.
+      client.release(true);
+    }
+  }
+}
+
+/**
+ * The PostgreSQL store: plain reads on the pool, each transaction on one client of it.
+ * `location` is the postgres:// URL a child process opens the same database by.
+ */
+export function postgresStore(db: PgDb, location: string): Store {
+  const pool = db.$client;
+  return {
+    ...areasOver(db),
+    location,
+    async transaction<T>(intent: TransactionIntent, work: (tx: Store) => Promise<T>, options: TransactionOptions = {}) {
+      const deadline = Date.now() + (options.lockWaitMs ?? BUSY_TIMEOUT_MS);
+      for (let attempts = 1, pause = FIRST_PAUSE_MS; ; attempts++, pause = Math.min(pause * 2, LONGEST_PAUSE_MS)) {
+        try {
+          return await attempt(pool, location, intent, work, options.lockWaitMs);
+        } catch (error) {
+          const wait = pause * (0.5 + Math.random());
+          if (!isRetryableConflict(error) || attempts >= MAX_ATTEMPTS || Date.now() + wait > deadline) throw error;
+          await sleep(wait);
+        }
+      }
+    },
+  };
+}
