@@ -254,7 +254,6 @@ export function sparseMatMul(csr: CsrTensors, rowIds: tf.Tensor1D, w: tf.Tensor2
 // ---- two-part rows: prompt part shared by the n responses of a prompt --------------------------
 
 export const SPMM2 = "OctorankSpmmShared";
-
 export const SPMM2_T = "OctorankSpmmSharedT";
 
 /**
@@ -262,6 +261,9 @@ export const SPMM2_T = "OctorankSpmmSharedT";
  * L2 cache (and mostly L1) while every batch row's non-zeros in it are walked.
  */
 const GROUP_BYTES = 128 * 1024;
+
+/** The rows of W (or G) in one group of the grouped walk, for H columns. */
+const groupRows = (H: number) => Math.max(1, Math.floor(GROUP_BYTES / (4 * H)));
 
 /**
  * Row r of the input is response row rowIds[r] of `csr` plus prompt row promptIds[floor(r / n)] of
@@ -324,7 +326,7 @@ function spmm2Kernel(fwd: boolean) {
         const rowIds = offset(b, x.rowIds);
         const promptIds = offset(b, x.promptIds);
         const cursors = scratch + 4 * x.B * H;
-        const group = Math.max(1, Math.floor(GROUP_BYTES / (4 * H)));
+        const group = groupRows(H);
         const sets = (responseRows: number): GroupedRowSet =>
           [
             ...[rowIds, x.R, rp, ri, rv, responseRows, cursors],
@@ -521,7 +523,7 @@ export function sharedSpmmTAdam(
   const { b } = kernel;
   const R = rowIds.shape[0] ?? 0;
   const B = promptIds.shape[0] ?? 0;
-  const group = Math.max(1, Math.floor(GROUP_BYTES / (4 * H)));
+  const group = groupRows(H);
   // The prompt rows' gradient sums, a cursor per response and prompt row, one group of gradient rows.
   const scratch = b.wasm._malloc(4 * B * H + 4 * (R + B) + 4 * group * H);
   try {
