@@ -11,9 +11,9 @@ import { z } from "zod";
 const envSchema = z.object({
   DATABASE_PATH: z.string().min(1).default("./data/octorank.db"),
   /**
-   * postgres://user:password@host:port/database: the PostgreSQL database db/pg/index.ts opens. The
-   * server has no PostgreSQL store yet (issue 24), so `npm start` refuses to start while it is set
-   * rather than quietly keep its data in the SQLite file at DATABASE_PATH.
+   * postgres://user:password@host:port/database: when set, the store (lib/db.ts getStore) and the
+   * workers keep the data in this PostgreSQL database instead of the SQLite file at DATABASE_PATH.
+   * `npm start` still refuses it while some store areas have no PostgreSQL version (issue 24).
    */
   DATABASE_URL: z
     .string()
@@ -87,6 +87,11 @@ export function demoMode(host: string | undefined = env().OCTORANK_BIND_HOST): b
 
 export function databasePath(): string {
   return path.resolve(env().DATABASE_PATH);
+}
+
+/** Where this process's database is (db/store/open.ts openStoreAt): DATABASE_URL when set, else the SQLite file. */
+export function databaseLocation(): string {
+  return env().DATABASE_URL ?? databasePath();
 }
 
 /** The folder that holds the database; generated files (the auth secret) live beside it. */

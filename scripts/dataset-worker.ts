@@ -1,5 +1,5 @@
 /**
- * `node --import tsx scripts/dataset-worker.ts <openness|reward-priorities> <datasetId> [databaseFile]`:
+ * `node --import tsx scripts/dataset-worker.ts <openness|reward-priorities> <datasetId> [location]`:
  * the server's slow per-dataset work, in its own process (started by lib/process.ts
  * startBackgroundJob) so it never holds the server's event loop:
  *   openness           fits the openness estimates and stores them for the dataset page and the
@@ -7,9 +7,9 @@
  *   reward-priorities  scores every prompt with the latest run for the `uncertain-rewards` order
  *                      (lib/annotations/queue-priority.ts).
  */
-import { openDatabase } from "../db/index";
-import { sqliteStore, type Store } from "../db/store";
-import { databasePath } from "../lib/env";
+import type { Store } from "../db/store";
+import { openStoreAt } from "../db/store/open";
+import { databaseLocation } from "../lib/env";
 import { storeRewardQueuePriorities } from "../lib/annotations/queue-priority";
 import { computeAndStoreOpennessEstimates } from "../lib/openness/estimates";
 
@@ -18,19 +18,20 @@ const JOBS: Record<string, (store: Store, datasetId: number) => Promise<void>> =
   "reward-priorities": storeRewardQueuePriorities,
 };
 
-const [job, id, file] = process.argv.slice(2);
+const [job, id, location] = process.argv.slice(2);
 const datasetId = Number(id);
 if (!job || !(job in JOBS) || !Number.isInteger(datasetId) || datasetId <= 0) {
   console.error(
-    "Usage: node --import tsx scripts/dataset-worker.ts <openness|reward-priorities> <datasetId> [databaseFile]",
+    "Usage: node --import tsx scripts/dataset-worker.ts <openness|reward-priorities> <datasetId> [location]",
   );
   process.exit(2);
 }
-// The file of the server that spawned this (its connection's), else the environment's.
-const db = openDatabase(file || databasePath());
+// The database of the server that spawned this (its store's location: a SQLite file or a postgres://
+// URL), else the environment's.
+const { store, close } = openStoreAt(location || databaseLocation());
 Promise.resolve()
-  .then(() => JOBS[job]!(sqliteStore(db), datasetId))
-  .finally(() => db.$client.close())
+  .then(() => JOBS[job]!(store, datasetId))
+  .finally(close)
   .catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;

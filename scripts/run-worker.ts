@@ -3,9 +3,8 @@
  * scheduler (lib/runs/scheduler.ts). SIGTERM cancels; if the server goes away, the worker stops
  * too (the next server start marks the run failed).
  */
-import { openDatabase } from "../db/index";
-import { sqliteStore } from "../db/store";
-import { databasePath } from "../lib/env";
+import { openStoreAt } from "../db/store/open";
+import { databaseLocation } from "../lib/env";
 import { executeRun } from "../lib/runs/training";
 import { setWorkerPid } from "../lib/runs/lifecycle";
 
@@ -15,8 +14,7 @@ async function main(): Promise<number> {
     console.error("Usage: tsx scripts/run-worker.ts <runId>");
     return 2;
   }
-  const db = openDatabase(databasePath());
-  const store = sqliteStore(db);
+  const { store, close } = openStoreAt(databaseLocation());
   await setWorkerPid(store, runId, process.pid);
   const controller = new AbortController();
   // The scheduler cancels with SIGTERM. SIGINT comes from a Ctrl-C in the terminal, which reaches the
@@ -29,7 +27,7 @@ async function main(): Promise<number> {
   }, 1_000).unref();
   const outcome = await executeRun(store, runId, { signal: controller.signal });
   console.log(`Octorank: run ${runId} ${outcome}`);
-  db.$client.close();
+  await close();
   return 0;
 }
 

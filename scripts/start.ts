@@ -10,10 +10,11 @@ import { authSecret, bindHost, demoMode, env } from "../lib/env";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 if (env().DATABASE_URL) {
-  // Several servers pointed at one PostgreSQL would each write their own SQLite file instead.
+  // The store follows DATABASE_URL, but some of its areas (and the demo seed, the imports) do not
+  // run on PostgreSQL yet: their pages would fail, or write a SQLite file beside it.
   console.error(
-    "DATABASE_URL is set, but this version of the server keeps its data in SQLite only (DATABASE_PATH); " +
-      "unset DATABASE_URL to start it.",
+    "DATABASE_URL is set, but this version of the server does not run on PostgreSQL yet (some of its data " +
+      "still lives only in SQLite, at DATABASE_PATH); unset DATABASE_URL to start it.",
   );
   process.exit(2);
 }

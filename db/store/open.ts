@@ -1,0 +1,22 @@
+/**
+ * Opening a store from its location (Store.location): how a child process (a background job, an
+ * import or run worker) reaches the same database as the server that started it, on either backend.
+ */
+import { openDatabase } from "../index";
+import { openPostgresStore, type OpenedStore } from "../pg/store";
+import { sqliteStore } from "./index";
+
+export type { OpenedStore } from "../pg/store";
+
+/** Whether a location names a PostgreSQL database rather than a SQLite file. */
+export const isPostgresLocation = (location: string) => /^postgres(ql)?:\/\//.test(location);
+
+/**
+ * The store at `location`: a postgres:// URL (opened, checked and migrated before its first
+ * statement) or a SQLite file's path (opened, and migrated, now).
+ */
+export function openStoreAt(location: string, options: { maxConnections?: number } = {}): OpenedStore {
+  if (isPostgresLocation(location)) return openPostgresStore(location, options);
+  const db = openDatabase(location);
+  return { store: sqliteStore(db), close: async () => void db.$client.close() };
+}
