@@ -425,6 +425,9 @@ type RowSet = [rowIds: number, nRows: number, rowptr: number, idx: number, val: 
 /** Two row sets of the grouped walks, one after the other. */
 export type GroupedRowSet = [...RowSet, ...RowSet];
 
+/** Adam's f32 arguments: beta1, beta2, lr / (1 - beta1^t), 1 / sqrt(1 - beta2^t), eps. */
+type AdamCoefficients = [b1: number, b2: number, a: number, s2: number, eps: number];
+
 export interface SimdKernels {
   spmm(
     rowIds: number,
@@ -447,18 +450,7 @@ export interface SimdKernels {
     G: number,
     gBytes: number,
   ): void;
-  adam(
-    p: number,
-    g: number,
-    m: number,
-    v: number,
-    nBytes: number,
-    b1: number,
-    b2: number,
-    a: number,
-    s2: number,
-    eps: number,
-  ): void;
+  adam(p: number, g: number, m: number, v: number, nBytes: number, ...coefficients: AdamCoefficients): void;
   broadcastAdd(member: number, group: number, B: number, n: number, H4: number): void;
   groupSum(member: number, group: number, B: number, n: number, H4: number): void;
   /**
@@ -476,17 +468,7 @@ export interface SimdKernels {
     F: number,
     gbuf: number,
     H4: number,
-    ...rest: [
-      ...GroupedRowSet,
-      p: number,
-      m: number,
-      v: number,
-      b1: number,
-      b2: number,
-      a: number,
-      s2: number,
-      eps: number,
-    ]
+    ...rest: [...GroupedRowSet, p: number, m: number, v: number, ...AdamCoefficients]
   ): void;
   /** Vector width in floats that H must be a multiple of. */
   multiple: number;
