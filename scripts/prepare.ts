@@ -1,22 +1,30 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { openDatabase } from "../db/index";
-import { sqliteStore } from "../db/store";
+import { describePostgresUrl } from "../db/pg/store";
+import { isPostgresLocation, openStoreAt } from "../db/store/open";
 import { seedDemo } from "../lib/demo/seed";
-import { authSecret, databasePath } from "../lib/env";
+import { authSecret, databaseLocation } from "../lib/env";
 
-/** Creates the data folder and auth secret, applies migrations and seeds the demo once when allowed. */
+/**
+ * Creates the data folder and auth secret, opens the database (SQLite's file, or PostgreSQL's by
+ * DATABASE_URL), applies migrations and seeds the demo once when allowed. An unreachable or unfit
+ * database fails here, in its own words, before the server starts.
+ */
 export async function prepareDatabase({ seedDemo: seed }: { seedDemo: boolean }): Promise<void> {
   authSecret();
-  const db = openDatabase(databasePath());
+  const location = databaseLocation();
+  const { store, close } = openStoreAt(location);
   try {
+    // An empty transaction: the PostgreSQL store opens and migrates before its first statement.
+    await store.transaction("atomic", async () => undefined);
     if (seed) {
-      const { created } = await seedDemo(sqliteStore(db));
-      if (created) console.log(`Seeded the demo into ${databasePath()}`);
+      const { created } = await seedDemo(store);
+      if (created)
+        console.log(`Seeded the demo into ${isPostgresLocation(location) ? describePostgresUrl(location) : location}`);
     }
   } finally {
-    db.$client.close();
+    await close();
   }
 }
 

@@ -31,6 +31,7 @@ import { postgresAuthStore } from "./auth";
 import { postgresCoordinationStore } from "./coordination";
 import { postgresDatasetStore } from "./datasets";
 import type { PgExecutor } from "./executor";
+import { postgresImportStore } from "./imports";
 import { postgresOpennessStore } from "./openness";
 import { postgresQualityStore } from "./quality";
 import { postgresQueueStore } from "./queue";
@@ -53,20 +54,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Areas = Omit<Store, "location" | "transaction">;
 
-/**
- * An area that has no PostgreSQL version yet: any call rejects, saying so. (Areas move to
- * `postgres<Area>Store(executor)` as they are written; exported while every area has one, for the
- * next new area.)
- */
-export function notOnPostgresYet<A>(area: string): A {
-  return new Proxy({} as Record<string, unknown>, {
-    get: (_, method) =>
-      typeof method === "string" && method !== "then"
-        ? () => Promise.reject(new Error(`The ${area} store has no PostgreSQL version yet (${method}).`))
-        : undefined,
-  }) as A;
-}
-
 /** Every area's statements over one executor (the pool, or one transaction). */
 function areasOver(executor: PgExecutor): Areas {
   return {
@@ -75,7 +62,7 @@ function areasOver(executor: PgExecutor): Areas {
     auth: postgresAuthStore(executor),
     coordination: postgresCoordinationStore(executor),
     datasets: postgresDatasetStore(executor),
-    imports: notOnPostgresYet("imports"),
+    imports: postgresImportStore(executor),
     openness: postgresOpennessStore(executor),
     quality: postgresQualityStore(executor),
     queue: postgresQueueStore(executor),

@@ -7,7 +7,9 @@ import { describe, expect, it } from "vitest";
 import type { Store } from "@/db/store";
 import { annotationWriteRefusal } from "@/lib/annotations/write-rule";
 import { DEADLOCK_DETECTED, postgresErrorCode, SERIALIZATION_FAILURE } from "../errors";
-import { databasePerTest, postgresTestsRun, TEST_BACKENDS } from "../test-database";
+import { QUEUE_ORDER_NAMES } from "@/lib/domain";
+import { seededRandom } from "@/lib/random";
+import { databasePerTest, postgresTestsRun, TEST_BACKENDS, type TestDatabase } from "../test-database";
 import { MINUTE, NOW, rankingOf, seedAnnotating, type Seeded } from "./annotating-fixtures";
 import { postgresAnnotationStore } from "./annotations";
 import type { PgExecutor } from "./executor";
@@ -383,5 +385,58 @@ describe.skipIf(!postgresTestsRun())("the next prompt on a big dataset on Postgr
       expect(plan, order).toMatch(new RegExp(`Index Scan using ${index} on prompts p\\b`));
       expect(plan, order).not.toMatch(/Sort|Seq Scan on prompts/);
     }
+  });
+});
+
+describe.skipIf(!postgresTestsRun())("the queue on both backends after the same random writes", () => {
+  const sqlite = databasePerTest("sqlite");
+  const postgres = databasePerTest("postgres");
+
+  /** Everything the queue and the write rule answer, for every annotator, dataset and prompt, at `at`. */
+  const view = async (database: TestDatabase, seeded: Seeded, at: number) => {
+    const { queue, annotations } = database.store;
+    const answers: unknown[] = [];
+    const prompts = [...seeded.demo, ...seeded.other];
+    for (const annotator of Object.values(seeded.users)) {
+      for (const dataset of await queue.datasets()) {
+        answers.push(await queue.counts(dataset, annotator, at), await queue.rankedBy(dataset.id, annotator));
+        answers.push(await queue.heldPrompt(dataset.id, annotator, at, null));
+        for (const order of QUEUE_ORDER_NAMES)
+          answers.push(await queue.firstOpenPrompt(dataset, annotator, at, order, seeded.demo[0]!.id));
+      }
+      answers.push(await queue.skipped(annotator, at));
+      for (const p of prompts)
+        answers.push(await annotations.writeFacts(p.id, annotator, at), await queue.liveSkip(p.id, annotator, at));
+    }
+    return answers;
+  };
+
+  it("answers alike: every read of the queue and the write rule, for every annotator and prompt", async () => {
+    const seeded = await seedAnnotating(sqlite);
+    expect(await seedAnnotating(postgres)).toStrictEqual(seeded);
+    const random = seededRandom(24);
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+    const prompts = [...seeded.demo, ...seeded.other];
+    let at = NOW;
+    for (let step = 0; step < 48; step++) {
+      // Compared every few steps (each view is a few hundred reads a backend), from before the first write.
+      if (step % 4 === 0)
+        expect(await view(postgres, seeded, at), `before step ${step}`).toStrictEqual(await view(sqlite, seeded, at));
+      const annotator = pick(Object.values(seeded.users));
+      const prompt = pick(prompts);
+      const until = new Date(at + Math.floor(random() * 20) * MINUTE);
+      const action = pick(["lease", "lease", "skip", "annotate", "annotate", "unannotate", "release", "wait"] as const);
+      for (const database of [sqlite, postgres]) {
+        const { queue, annotations } = database.store;
+        if (action === "lease") await queue.lease(prompt.id, annotator, until);
+        if (action === "skip") await queue.skip(prompt.id, annotator, until, step % 2 ? null : `step ${step}`);
+        if (action === "annotate") await annotations.write(prompt.id, annotator, rankingOf(prompt), "revise");
+        if (action === "unannotate")
+          await database.side.remove("annotations", { promptId: prompt.id, annotatorId: annotator });
+        if (action === "release") await queue.releaseLease(prompt.id, annotator);
+      }
+      if (action === "wait") at += 5 * MINUTE;
+    }
+    expect(await view(postgres, seeded, at), "at the end").toStrictEqual(await view(sqlite, seeded, at));
   });
 });

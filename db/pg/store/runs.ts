@@ -10,8 +10,9 @@ import type {
   TrainingRows,
 } from "@/db/store/runs";
 import { schema } from "../index";
-import { epochMsSql } from "./datasets";
 import type { PgExecutor } from "./executor";
+import { allRows } from "./rows";
+import { epochMs } from "./time";
 import { visibleDatasetCondition, visibleDatasetText } from "./visible";
 
 /** db/store/runs.ts's rankableAnnotationSql on PostgreSQL (not_rankable is a boolean); `a` is the annotations alias. */
@@ -28,8 +29,6 @@ const { weights: _weights, ...runColumnsWithoutWeights } = getTableColumns(schem
 /** The runs store on PostgreSQL: db/store/runs.ts's statements in PostgreSQL's dialect, row for row. */
 export function postgresRunStore(db: PgExecutor): RunStore {
   const runs = schema.trainingRuns;
-  const rows = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
-    (await db.execute<T>(query)).rows;
   const selectRunListItems = () =>
     db
       .select({
@@ -148,14 +147,18 @@ export function postgresRunStore(db: PgExecutor): RunStore {
     insert: async (run: NewRun) => (await db.insert(runs).values(run).returning())[0]!,
     rankedPromptCount: async (datasetId, withOpenness) =>
       (
-        await rows<{ n: number }>(sql`select count(*)::int as n from prompts p
+        await allRows<{ n: number }>(
+          db,
+          sql`select count(*)::int as n from prompts p
          where p.dataset_id = ${datasetId} and p.gold is null
            and exists (select 1 from annotations a where a.prompt_id = p.id and not a.not_rankable)
-           ${sql.raw(withOpenness ? "and (p.openness is not null or exists (select 1 from annotations a where a.prompt_id = p.id and a.openness is not null))" : "")}`)
+           ${sql.raw(withOpenness ? "and (p.openness is not null or exists (select 1 from annotations a where a.prompt_id = p.id and a.openness is not null))" : "")}`,
+        )
       )[0]!.n,
     openRunsBy: async (userId) =>
       (
-        await rows<{ n: number }>(
+        await allRows<{ n: number }>(
+          db,
           sql`select count(*)::int as n from training_runs where created_by = ${userId} and status in ('queued', 'running')`,
         )
       )[0]!.n,
@@ -182,7 +185,8 @@ export function postgresRunStore(db: PgExecutor): RunStore {
         .where(eq(schema.prompts.datasetId, datasetId))
         .orderBy(asc(schema.prompts.id)),
     responseIds: async (datasetId) =>
-      rows<{ id: number; externalId: string | null; position: number }>(
+      allRows<{ id: number; externalId: string | null; position: number }>(
+        db,
         sql`select r.id, r.external_id as "externalId", r.position from responses r join prompts p on p.id = r.prompt_id
           where p.dataset_id = ${datasetId} order by r.id`,
       ),
@@ -216,39 +220,52 @@ export function postgresRunStore(db: PgExecutor): RunStore {
           .where(eq(runs.id, id))
       )[0] ?? null,
     metricSeries: async (id, afterStep) =>
-      await rows<MetricPoint>(sql`select step,
+      await allRows<MetricPoint>(
+        db,
+        sql`select step,
               max(case when split = 'train' then loss end) as loss,
               max(case when split = 'train' then accuracy end) as "trainAccuracy",
               max(case when split = 'test' then accuracy end) as "testAccuracy"
-         from run_metrics where run_id = ${id} and step > ${afterStep} group by step order by step`),
+         from run_metrics where run_id = ${id} and step > ${afterStep} group by step order by step`,
+      ),
     latestMetric: async (id) =>
       (
-        await rows<MetricPoint>(sql`select step,
+        await allRows<MetricPoint>(
+          db,
+          sql`select step,
                 max(case when split = 'train' then loss end) as loss,
                 max(case when split = 'train' then accuracy end) as "trainAccuracy",
                 (select accuracy from run_metrics t where t.run_id = m.run_id and t.split = 'test' and t.step <= m.step order by t.step desc limit 1) as "testAccuracy"
-           from run_metrics m where run_id = ${id} group by run_id, step order by step desc limit 1`)
+           from run_metrics m where run_id = ${id} group by run_id, step order by step desc limit 1`,
+        )
       )[0] ?? null,
     queuedAhead: async (id) =>
       (
-        await rows<{ n: number }>(
+        await allRows<{ n: number }>(
+          db,
           sql`select count(*)::int as n from training_runs where status = 'queued' and id < ${id}`,
         )
       )[0]!.n,
     storedRewards: async (id) =>
-      rows<StoredReward>(sql`select r.prompt_id as "promptId", p.external_id as "promptExternalId", p.text as "promptText",
+      allRows<StoredReward>(
+        db,
+        sql`select r.prompt_id as "promptId", p.external_id as "promptExternalId", p.text as "promptText",
               rr.response_id as "responseId", r.external_id as "responseExternalId", rr.split, rr.reward, rr.openness
          from run_rewards rr join responses r on r.id = rr.response_id join prompts p on p.id = r.prompt_id
-        where rr.run_id = ${id} order by r.prompt_id, r.position`),
+        where rr.run_id = ${id} order by r.prompt_id, r.position`,
+      ),
     rankingsVersion: async (datasetId) =>
       (
-        await rows<{ n: number; latest: number | null }>(
-          sql`select count(*)::int as n, ${sql.raw(epochMsSql("max(a.updated_at)"))} as latest
+        await allRows<{ n: number; latest: number | null }>(
+          db,
+          sql`select count(*)::int as n, ${epochMs("max(a.updated_at)")} as latest
             from annotations a join prompts p on p.id = a.prompt_id where p.dataset_id = ${datasetId}`,
         )
       )[0]!,
     trainingStats: async () =>
-      rows<DatasetTrainingRow>(sql`select d.id as "datasetId", d.slug, d.name, d.synthetic::int as synthetic,
+      allRows<DatasetTrainingRow>(
+        db,
+        sql`select d.id as "datasetId", d.slug, d.name, d.synthetic::int as synthetic,
               (select count(*)::int from prompts p where p.dataset_id = d.id) as prompts,
               count(distinct r.prompt_id)::int as ranked,
               count(distinct case when r.has_openness then r.prompt_id end)::int as "rankedWithOpenness",
@@ -264,7 +281,8 @@ export function postgresRunStore(db: PgExecutor): RunStore {
          ) r on r.dataset_id = d.id
         where ${sql.raw(visibleDatasetText("d"))}
         group by d.id
-        order by d.synthetic, d.name collate "C", d.id`),
+        order by d.synthetic, d.name collate "C", d.id`,
+      ),
     trainingRows: async (datasetId, acceptedOnly): Promise<TrainingRows> => ({
       prompts: await db
         .select({ id: schema.prompts.id, text: schema.prompts.text, openness: schema.prompts.openness })
@@ -272,11 +290,13 @@ export function postgresRunStore(db: PgExecutor): RunStore {
         .where(eq(schema.prompts.datasetId, datasetId))
         .orderBy(asc(schema.prompts.id)),
       // The stored JSON as text, as SQLite hands it over (json keeps the text as written).
-      responses: await rows<TrainingRows["responses"][number]>(
+      responses: await allRows<TrainingRows["responses"][number]>(
+        db,
         sql`select r.id, r.prompt_id as "promptId", r.text, r.embedding::text as embedding from responses r
          join prompts p on p.id = r.prompt_id where p.dataset_id = ${datasetId} order by r.prompt_id, r.position`,
       ),
-      annotations: await rows<TrainingRows["annotations"][number]>(
+      annotations: await allRows<TrainingRows["annotations"][number]>(
+        db,
         sql`select a.prompt_id as "promptId", a.ranking::text as ranking, a.openness from annotations a
          join prompts p on p.id = a.prompt_id
         where p.dataset_id = ${datasetId} and p.gold is null and not a.not_rankable${sql.raw(acceptedOnly ? ` and ${acceptedSql("a")}` : "")} order by a.id`,

@@ -11,6 +11,7 @@ import {
 } from "@/db/store/stats";
 import { likePattern } from "@/lib/datasets/prompt-search";
 import type { PgExecutor } from "./executor";
+import { allRows } from "./rows";
 
 /**
  * PostgreSQL's prompt list: text through the pg_trgm indexes as a case-insensitive substring of
@@ -61,29 +62,32 @@ async function runOnPostgres<R>(db: PgExecutor, steps: PromptListSteps<R>): Prom
 
 /** The stats store on PostgreSQL: db/store/stats.ts's statements in PostgreSQL's dialect, row for row. */
 export function postgresStatsStore(db: PgExecutor): StatsStore {
-  const rows = async <T extends Record<string, unknown>>(query: SQL) => (await db.execute<T>(query)).rows;
   const ids = (promptIds: readonly number[]) => sql`${sql.param([...promptIds])}::int[]`;
   return {
     staleIds: async (datasetId, limit) =>
       (
-        await rows<{ prompt_id: number }>(
+        await allRows<{ prompt_id: number }>(
+          db,
           sql`select prompt_id from prompt_stats where dataset_id = ${datasetId} and stale order by prompt_id limit ${limit}`,
         )
       ).map((r) => r.prompt_id),
     staleCount: async (datasetId) =>
       (
-        await rows<{ n: number }>(
+        await allRows<{ n: number }>(
+          db,
           sql`select count(*)::int as n from prompt_stats where dataset_id = ${datasetId} and stale`,
         )
       )[0]!.n,
     annotationsForStats: async (promptIds) =>
-      rows<AnnotationForStats>(
+      allRows<AnnotationForStats>(
+        db,
         sql`select a.id, a.prompt_id, a.annotator_id, a.ranking::text as ranking, a.openness,
             a.not_rankable::int as not_rankable, a.comment, a.duration_ms, ${sql.raw(reviewStateSql("a"))} as review_state
      from annotations a where a.prompt_id = any(${ids(promptIds)}) order by a.prompt_id, a.id`,
       ),
     importedOpenness: async (promptIds) =>
-      rows<{ id: number; openness: number | null; gold: number }>(
+      allRows<{ id: number; openness: number | null; gold: number }>(
+        db,
         sql`select id, openness, (gold is not null)::int as gold from prompts where id = any(${ids(promptIds)}) order by id`,
       ),
     clearAgreement: async (promptIds) => {
@@ -114,11 +118,13 @@ export function postgresStatsStore(db: PgExecutor): StatsStore {
       );
     },
     version: async (datasetId) =>
-      (await rows<{ version: number }>(sql`select version from stats_versions where dataset_id = ${datasetId}`))[0]
-        ?.version ?? 0,
+      (
+        await allRows<{ version: number }>(db, sql`select version from stats_versions where dataset_id = ${datasetId}`)
+      )[0]?.version ?? 0,
     datasetStats: async (datasetId) =>
       (
-        await rows<NonNullable<Awaited<ReturnType<StatsStore["datasetStats"]>>>>(
+        await allRows<NonNullable<Awaited<ReturnType<StatsStore["datasetStats"]>>>>(
+          db,
           sql`select dataset_id as "datasetId", prompts, stale, w_count as "wCount", w_sum as "wSum",
               alpha_count as "alphaCount", alpha_sum as "alphaSum", alpha_sum_squares as "alphaSumSquares",
               alpha_within as "alphaWithin", alpha_units as "alphaUnits", review_pending as "reviewPending",
@@ -129,13 +135,15 @@ export function postgresStatsStore(db: PgExecutor): StatsStore {
       )[0] ?? null,
     flaggedCount: async (datasetId, belowW) =>
       (
-        await rows<{ n: number }>(
+        await allRows<{ n: number }>(
+          db,
           sql`select count(*)::int as n from prompt_stats where dataset_id = ${datasetId} and kendall_w < ${belowW}`,
         )
       )[0]!.n,
     fill: async (datasetId, target) =>
       (
-        await rows<{ annotations: number | null; complete: number | null }>(
+        await allRows<{ annotations: number | null; complete: number | null }>(
+          db,
           // sum() of integers is a bigint, which pg hands over as a string; float8 holds these exactly.
           sql`select sum(prompts * annotation_count)::float8 as annotations,
                 sum(case when annotation_count >= ${target} then prompts end)::float8 as complete
@@ -144,16 +152,19 @@ export function postgresStatsStore(db: PgExecutor): StatsStore {
       )[0]!,
     annotatorCount: async (datasetId) =>
       (
-        await rows<{ n: number }>(
+        await allRows<{ n: number }>(
+          db,
           sql`select count(*)::int as n from dataset_annotators where dataset_id = ${datasetId} and annotations > 0`,
         )
       )[0]!.n,
     bins: async (datasetId, metric) =>
-      rows<{ bin: number; n: number }>(
+      allRows<{ bin: number; n: number }>(
+        db,
         sql`select bin, prompts as n from stats_bins where dataset_id = ${datasetId} and metric = ${metric} order by bin`,
       ),
     annotatorRows: async (datasetId) =>
-      rows<AnnotatorStatsRow>(
+      allRows<AnnotatorStatsRow>(
+        db,
         sql`select da.annotator_id as id, u.name, u.email, u.external::int as external, da.annotations, da.compared,
               da.tau_sum, da.durations
        from dataset_annotators da join users u on u.id = da.annotator_id
@@ -161,7 +172,8 @@ export function postgresStatsStore(db: PgExecutor): StatsStore {
       ),
     nthDuration: async (datasetId, annotatorId, offset) =>
       (
-        await rows<{ d: number }>(
+        await allRows<{ d: number }>(
+          db,
           sql`select duration_ms as d from annotation_agreement
      where dataset_id = ${datasetId} and annotator_id = ${annotatorId} and duration_ms is not null
      order by duration_ms limit 1 offset ${offset}`,
@@ -170,7 +182,8 @@ export function postgresStatsStore(db: PgExecutor): StatsStore {
     promptPage: async (datasetId, search, text, lowW, pageSize) =>
       runOnPostgres(db, promptPageSteps(POSTGRES_PROMPT_LIST, datasetId, search, text, lowW, pageSize)),
     annotators: async (datasetId) =>
-      rows<{ id: number; name: string }>(
+      allRows<{ id: number; name: string }>(
+        db,
         // Byte order, as SQLite's BINARY collation sorts. (An output name inside an expression would
         // read as the column u.name here, so the expression is spelled out.)
         sql`select u.id, coalesce(nullif(u.name, ''), u.email) as name from users u
@@ -178,12 +191,14 @@ export function postgresStatsStore(db: PgExecutor): StatsStore {
        order by coalesce(nullif(u.name, ''), u.email) collate "C", u.id`,
       ),
     nextPendingReview: async (datasetId, afterId) => {
-      const after = await rows<{ id: number }>(
+      const after = await allRows<{ id: number }>(
+        db,
         sql`select prompt_id as id from prompt_stats where dataset_id = ${datasetId} and review_pending > 0 and prompt_id > ${afterId} order by prompt_id limit 1`,
       );
       const first = after.length
         ? after
-        : await rows<{ id: number }>(
+        : await allRows<{ id: number }>(
+            db,
             sql`select prompt_id as id from prompt_stats where dataset_id = ${datasetId} and review_pending > 0 order by prompt_id limit 1`,
           );
       return first[0]?.id ?? null;
