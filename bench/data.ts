@@ -64,7 +64,7 @@ async function child(argv: string[]): Promise<void> {
   const store = sqliteStore(db);
   let detail: string;
   if (values.child === "import") {
-    const result = await importJsonlFile(db, values.file!, { slug: "bench" });
+    const result = await importJsonlFile(store, values.file!, { slug: "bench" });
     if (!result.ok) throw new Error(`import failed: ${JSON.stringify(result.errors.slice(0, 3))}`);
     detail = `${result.promptsCreated} prompts, ${result.annotationsCreated} annotations`;
   } else {

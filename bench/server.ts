@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- server [--seconds 10] [--prompts 200000] [--connections 50] [--rate 100] [--port 3250]
- *   [--import-lines 100000] [--phases demo-closed,demo-open,big-closed,big-open,training,import]`
+ *   [--import-lines 100000] [--phases demo-closed,demo-open,big-closed,big-open,training,import]
+ *   [--backend sqlite|postgres] [--servers 1]`
  *
  * The annotation loop (claim the next prompt, submit a ranking) against a real `next start`
  * (scripts/start.ts, loopback only) on a fresh database: the demo dataset and one of `prompts`
@@ -13,7 +14,14 @@
  * Prints the big/small open-loop p99 ratio: 1 when a request's cost does not grow with the dataset,
  * and the issue's goals, when every phase ran.
  * Annotators authenticate with API tokens, so sign-in throttling is not in the way.
+ *
+ * `--backend postgres --servers N`: the same phases against N servers on one PostgreSQL database (a
+ * throwaway cluster, db/pg/test-cluster.ts; the servers share DATABASE_URL and NEXTAUTH_SECRET),
+ * each request sent to the next server in turn as a round-robin proxy would, after the same phases
+ * on one server on SQLite in the same run: both tables, and PostgreSQL's figures as ratios of
+ * SQLite's. Server CPU is the sum over the servers.
  */
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -21,7 +29,11 @@ import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { parseArgs } from "node:util";
 import zlib from "node:zlib";
+import { sql } from "drizzle-orm";
 import { openDatabase, type Db } from "../db/index";
+import { openPostgres, schema as pgSchema, type PgDb } from "../db/pg/index";
+import { postgresStore } from "../db/pg/store";
+import { startTestCluster } from "../db/pg/test-cluster";
 import { sqliteStore } from "../db/store";
 import { seedDemo } from "../lib/demo/seed";
 import { mintApiToken } from "../lib/auth/api-tokens";
@@ -241,11 +253,16 @@ function request(
   });
 }
 
+/** The servers requests go to, each to the next in turn (a round-robin proxy). */
+let turn = 0;
+const nextServer = (bases: string[]) => bases[turn++ % bases.length]!;
+
 /** Why requests got no answer (status 0), for the report. */
 const failures = new Map<string, number>();
 
 /** One step of an annotator's loop: claim when it holds nothing, else submit what it holds. */
-async function step(base: string, annotator: Annotator, slug: string): Promise<{ ms: number; status: number }> {
+async function step(bases: string[], annotator: Annotator, slug: string): Promise<{ ms: number; status: number }> {
+  const base = nextServer(bases);
   const headers = { Authorization: `Bearer ${annotator.token}`, "Content-Type": "application/json" };
   const started = performance.now();
   let status = 0;
@@ -305,30 +322,31 @@ function summarise(
   };
 }
 
-/** The serving process of this run, whose CPU time each phase reports. */
-let servingPid: number | null = null;
+/** The serving processes of this run, whose CPU time each phase reports (summed). */
+let servingPids: (number | null)[] = [];
+const servingCpuMs = (): number => servingPids.reduce<number>((sum, pid) => sum + cpuMs(pid), 0);
 
-async function closedLoop(base: string, annotators: Annotator[], slug: string, seconds: number): Promise<Phase> {
+async function closedLoop(bases: string[], annotators: Annotator[], slug: string, seconds: number): Promise<Phase> {
   const samples: { ms: number; status: number }[] = [];
   const until = performance.now() + seconds * 1000;
   const started = performance.now();
-  const cpuBefore = cpuMs(servingPid);
+  const cpuBefore = servingCpuMs();
   await Promise.all(
     annotators.map(async (a) => {
-      while (performance.now() < until) samples.push(await step(base, a, slug));
+      while (performance.now() < until) samples.push(await step(bases, a, slug));
     }),
   );
   return summarise(
     `closed loop, ${annotators.length} connections, ${slug}`,
     samples,
     (performance.now() - started) / 1000,
-    cpuMs(servingPid) - cpuBefore,
+    servingCpuMs() - cpuBefore,
   );
 }
 
 async function openLoop(
   name: string,
-  base: string,
+  bases: string[],
   annotators: Annotator[],
   slug: string,
   seconds: number,
@@ -338,7 +356,7 @@ async function openLoop(
   const inFlight: Promise<void>[] = [];
   const total = Math.round(seconds * rate);
   const started = performance.now();
-  const cpuBefore = cpuMs(servingPid);
+  const cpuBefore = servingCpuMs();
   let next = 0;
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / rate;
@@ -349,14 +367,14 @@ async function openLoop(
     for (let k = 0; k < annotators.length && annotator.busy; k++) annotator = annotators[next++ % annotators.length]!;
     annotator.busy = true;
     inFlight.push(
-      step(base, annotator, slug).then((s) => {
+      step(bases, annotator, slug).then((s) => {
         annotator.busy = false;
         samples.push(s);
       }),
     );
   }
   await Promise.all(inFlight);
-  return summarise(name, samples, (performance.now() - started) / 1000, cpuMs(servingPid) - cpuBefore);
+  return summarise(name, samples, (performance.now() - started) / 1000, servingCpuMs() - cpuBefore);
 }
 
 function print(phases: Phase[]): void {
@@ -391,35 +409,21 @@ function print(phases: Phase[]): void {
   for (const r of rows) console.log(line(r));
 }
 
-export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      seconds: { type: "string", default: "10" },
-      prompts: { type: "string", default: "200000" },
-      connections: { type: "string", default: "50" },
-      rate: { type: "string", default: "100" },
-      port: { type: "string", default: "3250" },
-      "import-lines": { type: "string", default: "100000" },
-      // A comma-separated subset, for profiling one phase; the goals are judged on a full run only.
-      phases: { type: "string", default: PHASES.join(",") },
-    },
-  });
-  const selected = new Set(values.phases.split(",").map((p) => p.trim()));
-  for (const p of selected)
-    if (!(PHASES as readonly string[]).includes(p))
-      throw new Error(`Unknown phase "${p}": one of ${PHASES.join(", ")}.`);
-  const wanted = (p: (typeof PHASES)[number]) => selected.has(p);
-  const seconds = Number(values.seconds);
-  const promptCount = Number(values.prompts);
-  const connections = Number(values.connections);
-  const rate = Number(values.rate);
-  const importLines = Number(values["import-lines"]);
-  const port = Number(values.port);
-  const base = `http://127.0.0.1:${port}`;
+/** A database seeded for the bench and the servers on it. */
+type Deployment = {
+  label: string;
+  bases: string[];
+  servers: Server[];
+  demoId: number;
+  annotatorTokens: string[];
+  researcherToken: string;
+  cleanup: () => void;
+};
 
-  const loadAtStart = os.loadavg();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-bench-server-"));
+type Sizes = { promptCount: number; connections: number; port: number };
+
+/** One server on a fresh SQLite file: the demo, the big dataset, the annotators. */
+async function sqliteDeployment(dir: string, { promptCount, connections, port }: Sizes): Promise<Deployment> {
   const databasePath = path.join(dir, "octorank.db");
   console.error(`Preparing ${databasePath}: the demo, ${promptCount} prompts, ${connections} annotators…`);
   const db = openDatabase(databasePath);
@@ -432,9 +436,7 @@ export async function run(argv: string[]): Promise<void> {
   const [researcherToken] = addAnnotators(db, 1, "researcher");
   const demoId = (db.$client.prepare("select id from datasets where slug = 'demo'").get() as { id: number }).id;
   db.$client.close();
-  const importFile = path.join(dir, "import.jsonl");
-  if (wanted("import")) writeImportFile(importFile, importLines);
-
+  const base = `http://127.0.0.1:${port}`;
   const server = new Server(base, {
     ...process.env,
     DATABASE_PATH: databasePath,
@@ -443,6 +445,106 @@ export async function run(argv: string[]): Promise<void> {
     OCTORANK_SEED_DEMO: "0",
     NEXTAUTH_URL: base,
   });
+  return {
+    label: "SQLite, 1 server",
+    bases: [base],
+    servers: [server],
+    demoId,
+    annotatorTokens,
+    researcherToken: researcherToken!,
+    cleanup: () => {},
+  };
+}
+
+/** The annotators' accounts and tokens on PostgreSQL, as addAnnotators writes them on SQLite. */
+async function addPostgresAnnotators(db: PgDb, count: number, role: "annotator" | "researcher"): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const [user] = await db
+      .insert(pgSchema.users)
+      .values({ email: `bench-${role}-${i}@bench.local`, name: `Bench ${role} ${i}`, role, passwordHash: "x" })
+      .returning({ id: pgSchema.users.id });
+    const { token, hash, prefix } = mintApiToken();
+    await db.insert(pgSchema.apiTokens).values({ userId: user!.id, name: "bench", tokenHash: hash, prefix });
+    tokens.push(token);
+  }
+  return tokens;
+}
+
+/** `servers` servers on one PostgreSQL database of a throwaway cluster, seeded as sqliteDeployment seeds SQLite. */
+async function postgresDeployment(
+  dir: string,
+  servers: number,
+  { promptCount, connections, port }: Sizes,
+): Promise<Deployment> {
+  const cluster = await startTestCluster();
+  try {
+    console.error(`Preparing ${cluster.url}: the demo, ${promptCount} prompts, ${connections} annotators…`);
+    const db = await openPostgres(cluster.url, { maxConnections: 2 });
+    await seedDemo(postgresStore(db, cluster.url));
+    await db.execute(sql`update datasets set annotations_per_prompt = ${connections * 4} where slug = 'demo'`);
+    const [big] = await db
+      .insert(pgSchema.datasets)
+      .values({ slug: "big", name: `Bench ${promptCount} prompts`, responsesPerPrompt: RESPONSES })
+      .returning({ id: pgSchema.datasets.id });
+    await db.execute(sql`insert into prompts (dataset_id, external_id, text)
+      select ${big!.id}, 'b' || g, 'Benchmark prompt ' || g || ': explain task ' || (g % 977) || '.'
+      from generate_series(0, ${promptCount - 1}) g`);
+    await db.execute(sql`insert into responses (prompt_id, position, external_id, text)
+      select p.id, r, 'r' || r, 'Response ' || r || ' to prompt ' || substr(p.external_id, 2) || '.'
+      from prompts p cross join generate_series(0, ${RESPONSES - 1}) r where p.dataset_id = ${big!.id}
+      order by p.id, r`);
+    const annotatorTokens = await addPostgresAnnotators(db, connections * 3, "annotator");
+    const [researcherToken] = await addPostgresAnnotators(db, 1, "researcher");
+    const [demo] = await db
+      .select({ id: pgSchema.datasets.id })
+      .from(pgSchema.datasets)
+      .where(sql`slug = 'demo'`);
+    await db.$client.end();
+    // What several servers must share: the database and the session-signing secret.
+    const secret = crypto.randomBytes(32).toString("base64url");
+    const bases = Array.from({ length: servers }, (_, i) => `http://127.0.0.1:${port + 10 + i}`);
+    return {
+      label: `PostgreSQL, ${servers} server${servers === 1 ? "" : "s"}`,
+      bases,
+      servers: bases.map(
+        (base, i) =>
+          new Server(base, {
+            ...process.env,
+            DATABASE_URL: cluster.url,
+            DATABASE_PATH: path.join(dir, `unused-${i}.db`),
+            NEXTAUTH_SECRET: secret,
+            PORT: String(port + 10 + i),
+            HOST: "127.0.0.1",
+            OCTORANK_SEED_DEMO: "0",
+            NEXTAUTH_URL: base,
+          }),
+      ),
+      demoId: demo!.id,
+      annotatorTokens,
+      researcherToken: researcherToken!,
+      cleanup: () => cluster.stop(),
+    };
+  } catch (error) {
+    cluster.stop();
+    throw error;
+  }
+}
+
+type Settings = {
+  seconds: number;
+  connections: number;
+  rate: number;
+  importLines: number;
+  importFile: string;
+  wanted: (p: (typeof PHASES)[number]) => boolean;
+};
+
+/** Starts the deployment's servers, runs the selected phases against them, and stops them. */
+async function runPhases(deployment: Deployment, settings: Settings): Promise<Phase[]> {
+  const { bases, researcherToken, demoId, annotatorTokens } = deployment;
+  const { seconds, connections, rate, importLines, importFile, wanted } = settings;
+  const base = bases[0]!;
   const phases: Phase[] = [];
   const research = { Authorization: `Bearer ${researcherToken}`, "Content-Type": "application/json" };
   const trainingPhase = async (bigAnnotators: Annotator[]) => {
@@ -455,7 +557,9 @@ export async function run(argv: string[]): Promise<void> {
     const runId = createdBody.run?.id;
     console.error(`Training run: ${created.status} ${runId ? `run ${runId}` : (createdBody.error ?? "")}`);
     await new Promise((r) => setTimeout(r, 3000));
-    phases.push(await openLoop(`open loop, ${rate}/s, big, while training`, base, bigAnnotators, "big", seconds, rate));
+    phases.push(
+      await openLoop(`open loop, ${rate}/s, big, while training`, bases, bigAnnotators, "big", seconds, rate),
+    );
     if (runId) {
       // The phase only counts as "while training" if the run was still training at its end.
       const during = (await (await fetch(`${base}/api/runs/${runId}`, { headers: research })).json()) as {
@@ -481,7 +585,7 @@ export async function run(argv: string[]): Promise<void> {
     phases.push(
       await openLoop(
         `open loop, ${rate}/s, big, while importing ${importLines} lines`,
-        base,
+        bases,
         bigAnnotators,
         "big",
         seconds,
@@ -494,56 +598,138 @@ export async function run(argv: string[]): Promise<void> {
     );
   };
   try {
-    console.error("Starting next start…");
-    await server.start();
-    servingPid = server.pid;
+    console.error(`Starting ${deployment.label}…`);
+    await Promise.all(deployment.servers.map((s) => s.start()));
+    servingPids = deployment.servers.map((s) => s.pid);
     // Two groups, so that a phase's annotators are not already at the end of their queue.
     const group = (from: number) =>
       annotatorTokens.slice(from, from + connections).map((token) => ({ token, pending: null, busy: false }));
     const demoAnnotators = group(0);
     const bigAnnotators = group(connections);
-    // Warm-up: the first requests compile and cache routes.
     // Warm-up on both datasets, by annotators of their own: the first few thousand requests run
     // while V8 still compiles Next's and our code, which the first phase would otherwise pay for.
     const warmers = group(connections * 2);
-    await openLoop("warm-up", base, warmers, "demo", 5, 100);
-    await openLoop("warm-up", base, warmers, "big", 5, 100);
+    await openLoop("warm-up", bases, warmers, "demo", 5, 100);
+    await openLoop("warm-up", bases, warmers, "big", 5, 100);
 
-    if (wanted("demo-closed")) phases.push(await closedLoop(base, demoAnnotators, "demo", seconds));
+    if (wanted("demo-closed")) phases.push(await closedLoop(bases, demoAnnotators, "demo", seconds));
     if (wanted("demo-open"))
-      phases.push(await openLoop(`open loop, ${rate}/s, demo`, base, demoAnnotators, "demo", seconds, rate));
-    if (wanted("big-closed")) phases.push(await closedLoop(base, bigAnnotators, "big", seconds));
+      phases.push(await openLoop(`open loop, ${rate}/s, demo`, bases, demoAnnotators, "demo", seconds, rate));
+    if (wanted("big-closed")) phases.push(await closedLoop(bases, bigAnnotators, "big", seconds));
     if (wanted("big-open"))
-      phases.push(await openLoop(`open loop, ${rate}/s, big`, base, bigAnnotators, "big", seconds, rate));
+      phases.push(await openLoop(`open loop, ${rate}/s, big`, bases, bigAnnotators, "big", seconds, rate));
     if (wanted("training")) await trainingPhase(bigAnnotators);
     if (wanted("import")) await importPhase(bigAnnotators);
   } finally {
-    server.stop();
+    for (const server of deployment.servers) server.stop();
+  }
+  return phases;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      seconds: { type: "string", default: "10" },
+      prompts: { type: "string", default: "200000" },
+      connections: { type: "string", default: "50" },
+      rate: { type: "string", default: "100" },
+      port: { type: "string", default: "3250" },
+      "import-lines": { type: "string", default: "100000" },
+      // A comma-separated subset, for profiling one phase; the goals are judged on a full run only.
+      phases: { type: "string", default: PHASES.join(",") },
+      backend: { type: "string", default: "sqlite" },
+      servers: { type: "string", default: "1" },
+    },
+  });
+  const selected = new Set(values.phases.split(",").map((p) => p.trim()));
+  for (const p of selected)
+    if (!(PHASES as readonly string[]).includes(p))
+      throw new Error(`Unknown phase "${p}": one of ${PHASES.join(", ")}.`);
+  if (values.backend !== "sqlite" && values.backend !== "postgres")
+    throw new Error(`--backend is sqlite or postgres, not "${values.backend}".`);
+  const serverCount = Number(values.servers);
+  if (!Number.isInteger(serverCount) || serverCount < 1 || serverCount > 8)
+    throw new Error("--servers is a whole number from 1 to 8.");
+  if (values.backend === "sqlite" && serverCount !== 1)
+    throw new Error("Several servers share one database on PostgreSQL only: add --backend postgres.");
+  const sizes: Sizes = {
+    promptCount: Number(values.prompts),
+    connections: Number(values.connections),
+    port: Number(values.port),
+  };
+
+  const loadAtStart = os.loadavg();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-bench-server-"));
+  const importFile = path.join(dir, "import.jsonl");
+  const settings: Settings = {
+    seconds: Number(values.seconds),
+    connections: sizes.connections,
+    rate: Number(values.rate),
+    importLines: Number(values["import-lines"]),
+    importFile,
+    wanted: (p) => selected.has(p),
+  };
+  if (settings.wanted("import")) writeImportFile(importFile, settings.importLines);
+  const runs: { label: string; phases: Phase[] }[] = [];
+  try {
+    // SQLite first in every run: with --backend postgres it is the reference the ratios are of.
+    const reference = await sqliteDeployment(dir, sizes);
+    runs.push({ label: reference.label, phases: await runPhases(reference, settings) });
+    if (values.backend === "postgres") {
+      const deployment = await postgresDeployment(dir, serverCount, sizes);
+      try {
+        runs.push({ label: deployment.label, phases: await runPhases(deployment, settings) });
+      } finally {
+        deployment.cleanup();
+      }
+    }
+  } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  print(phases);
+  for (const { label, phases } of runs) {
+    console.log(`\n${label}`);
+    print(phases);
+  }
   for (const [why, count] of failures) console.log(`no answer (${count}×): ${why.slice(0, 200)}`);
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(" ");
   const machine = `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, load average ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end`;
+  const [sqliteRun, postgresRun] = runs;
+  if (postgresRun) {
+    // Each phase of PostgreSQL's run against the same phase of SQLite's, measured on this machine in this run.
+    console.log(`\n${postgresRun.label} ÷ ${sqliteRun!.label}`);
+    for (const phase of postgresRun.phases) {
+      const reference = sqliteRun!.phases.find((p) => p.name === phase.name);
+      if (!reference) continue;
+      console.log(
+        `${phase.name}: req/s ×${(phase.requests / phase.seconds / (reference.requests / reference.seconds)).toFixed(2)}, ` +
+          `p50 ×${(phase.p50 / reference.p50).toFixed(2)}, p99 ×${(phase.p99 / reference.p99).toFixed(2)}, ` +
+          `server CPU/req ×${(phase.serverCpuMs / phase.requests / (reference.serverCpuMs / reference.requests)).toFixed(2)}`,
+      );
+    }
+  }
   if (selected.size < PHASES.length) {
     console.log(machine);
     return;
   }
-  const demoOpen = phases.find((p) => p.name === `open loop, ${rate}/s, demo`)!;
-  const bigOpen = phases.find((p) => p.name === `open loop, ${rate}/s, big`)!;
-  const ratio = bigOpen.p99 / demoOpen.p99;
-  console.log(`big/small open-loop p99 ratio: ${ratio.toFixed(2)}`);
-  // The issue's goals, checked against this run's own figures.
-  const open = phases.filter((p) => p.name.startsWith("open loop"));
-  const closedDemo = phases.find((p) => p.name.startsWith("closed loop") && p.name.endsWith("demo"))!;
-  const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
-  console.log(
-    `goal open-loop p99 < 50 ms with 0 errors in every open phase: ${verdict(open.every((p) => p.p99 < 50 && p.errors === 0))}`,
-  );
-  console.log(
-    `goal closed loop >= 500 req/s on the demo: ${verdict(closedDemo.requests / closedDemo.seconds >= 500)} (${(closedDemo.requests / closedDemo.seconds).toFixed(0)})`,
-  );
-  console.log(`goal big/small p99 ratio <= 2: ${verdict(ratio <= 2)}`);
+  for (const { label, phases } of runs) {
+    const rate = settings.rate;
+    const demoOpen = phases.find((p) => p.name === `open loop, ${rate}/s, demo`)!;
+    const bigOpen = phases.find((p) => p.name === `open loop, ${rate}/s, big`)!;
+    const ratio = bigOpen.p99 / demoOpen.p99;
+    console.log(`\n${label}: big/small open-loop p99 ratio: ${ratio.toFixed(2)}`);
+    // The issue's goals, checked against this run's own figures.
+    const open = phases.filter((p) => p.name.startsWith("open loop"));
+    const closedDemo = phases.find((p) => p.name.startsWith("closed loop") && p.name.endsWith("demo"))!;
+    const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+    console.log(
+      `goal open-loop p99 < 50 ms with 0 errors in every open phase: ${verdict(open.every((p) => p.p99 < 50 && p.errors === 0))}`,
+    );
+    console.log(
+      `goal closed loop >= 500 req/s on the demo: ${verdict(closedDemo.requests / closedDemo.seconds >= 500)} (${(closedDemo.requests / closedDemo.seconds).toFixed(0)})`,
+    );
+    console.log(`goal big/small p99 ratio <= 2: ${verdict(ratio <= 2)}`);
+  }
   console.log(machine);
 }

@@ -98,7 +98,14 @@ export const datasetImports = sqliteTable("dataset_imports", {
   /** The existing dataset the staged prompts move into; null when the import creates `target_slug`. */
   targetDatasetId: integer("target_dataset_id"),
   targetSlug: text("target_slug").notNull(),
+  /** The importing process's pid on its own host (for messages; liveness is the lease below). */
   ownerPid: integer("owner_pid").notNull(),
+  /**
+   * The importing process (lib/coordination.ts processId: host, pid and a random part): whoever
+   * started it and saw it exit finishes or discards its imports at once. Null for imports started
+   * before it was kept (they go when their lease runs out).
+   */
+  owner: text("owner"),
   heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }).notNull(),
   /** External annotator accounts this import created: removed with the staging if it never lands. */
   createdAnnotatorIds: text("created_annotator_ids", { mode: "json" }).$type<number[]>().notNull(),
@@ -527,9 +534,12 @@ export const trainingRuns = sqliteTable(
     /** Final numbers (accuracy, collapse gap, tracking, ...), written when the run succeeds. */
     summary: text("summary", { mode: "json" }).$type<Record<string, unknown>>(),
     weights: blob("weights", { mode: "buffer" }),
+    /** The training process's pid on its own host (for messages; liveness is the lease below). */
     workerPid: integer("worker_pid"),
     /** Renewed by the process training the run (lib/runs/lifecycle.ts RUN_LEASE_MS); stale means no live trainer. */
     heartbeatAt: integer("heartbeat_at", { mode: "timestamp_ms" }),
+    /** Set when someone cancels the run while it trains: its trainer, on whatever host, sees it and stops. */
+    cancelRequestedAt: integer("cancel_requested_at", { mode: "timestamp_ms" }),
     createdBy: integer("created_by").references(() => users.id),
     createdAt: createdAt(),
     startedAt: integer("started_at", { mode: "timestamp_ms" }),
@@ -583,6 +593,54 @@ export const apiTokens = sqliteTable("api_tokens", {
   lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
   revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
 });
+
+/**
+ * Leases that coordinate the servers sharing this database (lib/coordination.ts): a background job
+ * run once for all servers (named by the job's key), an import slot. A lease is held while it is
+ * not released and has not expired; its holder renews every lease it holds by one heartbeat, so
+ * the leases of a server that died, on whatever host, free themselves when they expire. A job's
+ * row stays after its release: its acquiredAt spaces the job's next start.
+ */
+export const leases = sqliteTable(
+  "leases",
+  {
+    name: text("name").primaryKey(),
+    kind: text("kind", { enum: ["job", "import"] }).notNull(),
+    /** The holding process (lib/coordination.ts processId). */
+    holder: text("holder").notNull(),
+    acquiredAt: integer("acquired_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    releasedAt: integer("released_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("leases_holder").on(t.holder), index("leases_kind_expires").on(t.kind, t.expiresAt)],
+);
+
+/**
+ * Failed sign-ins and wrong API tokens (lib/auth/login-throttle.ts), one row per key a failure
+ * counts against (`address:…`, `pair:…`, `account:…`): every server of the database counts the
+ * same failures. Rows older than the longest lock are deleted as new ones come.
+ */
+export const loginFailures = sqliteTable(
+  "login_failures",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    key: text("key").notNull(),
+    failedAt: integer("failed_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("login_failures_key").on(t.key, t.failedAt), index("login_failures_time").on(t.failedAt)],
+);
+
+/** Addresses an account has signed in from: the account-wide throttle never holds them back. */
+export const loginKnownAddresses = sqliteTable(
+  "login_known_addresses",
+  {
+    /** The account name as typed, trimmed and lower-cased. */
+    account: text("account").notNull(),
+    address: text("address").notNull(),
+    signedInAt: integer("signed_in_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.account, t.address] })],
+);
 
 export const datasetsRelations = relations(datasets, ({ many }) => ({
   prompts: many(prompts),

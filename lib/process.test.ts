@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { freshDbPerTest } from "@/lib/test-fixtures";
 import {
   BACKGROUND_NICENESS,
   isBackgroundJobRunning,
@@ -17,6 +18,8 @@ function sourceFiles(dir: string): string[] {
     return /\.tsx?$/.test(entry.name) && !entry.name.endsWith(".test.ts") ? [full] : [];
   });
 }
+
+const fresh = freshDbPerTest();
 
 describe("background workers", () => {
   it("run at the lowest priority, so that requests preempt them", async () => {
@@ -57,18 +60,23 @@ describe("background workers", () => {
       script,
       `import fs from "node:fs";\nconst t = setInterval(() => { if (fs.existsSync(${JSON.stringify(release)})) clearInterval(t); }, 50);\n`,
     );
-    const start = (key: string) => startBackgroundJob(key, script, [], { minIntervalMs: 0, what: "a test job" });
+    const store = fresh.store;
+    const start = (key: string) => startBackgroundJob(store, key, script, [], { minIntervalMs: 0, what: "a test job" });
+    const running = (key: string) => isBackgroundJobRunning(store, key);
     const keys = Array.from({ length: MAX_BACKGROUND_JOBS }, (_, i) => `pool-test-${i}`);
     try {
-      expect(keys.map(start)).toEqual(keys.map(() => true));
-      expect(start("pool-test-one-more")).toBe(false);
-      expect(isBackgroundJobRunning("pool-test-one-more")).toBe(false);
+      expect(await Promise.all(keys.map(start))).toEqual(keys.map(() => true));
+      expect(await start(keys[0]!)).toBe(false);
+      expect(await start("pool-test-one-more")).toBe(false);
+      expect(await running("pool-test-one-more")).toBe(false);
     } finally {
       fs.writeFileSync(release, "");
-      await expect.poll(() => keys.some(isBackgroundJobRunning), { timeout: 60_000 }).toBe(false);
+      await expect
+        .poll(async () => (await Promise.all(keys.map(running))).some(Boolean), { timeout: 60_000 })
+        .toBe(false);
     }
-    expect(start("pool-test-one-more")).toBe(true);
-    await expect.poll(() => isBackgroundJobRunning("pool-test-one-more"), { timeout: 60_000 }).toBe(false);
+    expect(await start("pool-test-one-more")).toBe(true);
+    await expect.poll(() => running("pool-test-one-more"), { timeout: 60_000 }).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

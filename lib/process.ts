@@ -1,16 +1,8 @@
 import "server-only";
 import os from "node:os";
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-
-/** Whether a process with this id exists on this machine (one owned by another user counts). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+import { isLockTimeout, type Store } from "@/db/store";
+import { isLeaseHeld, takeJobLease } from "@/lib/coordination";
 
 /**
  * Niceness of the server's background workers (training, import, openness fits). They share the
@@ -37,7 +29,7 @@ export function spawnBackground(command: string, args: string[], options: SpawnO
 }
 
 /**
- * Background jobs (openness fits, queue priorities) this server runs at once, whatever their keys:
+ * Background jobs (openness fits, queue priorities) this process runs at once, whatever their keys:
  * each is a Node process of a few hundred MB, and one per dataset page viewed was a dozen at once.
  * A job that finds the pool full is not started; the page that asked shows the last result, and
  * the next view asks again. Training runs and imports have their own bounds (lib/runs/scheduler.ts,
@@ -45,33 +37,40 @@ export function spawnBackground(command: string, args: string[], options: SpawnO
  */
 export const MAX_BACKGROUND_JOBS = Math.max(1, Math.min(4, os.availableParallelism() - 1));
 
-/** Background jobs of this server by key (one per job, database file and dataset): running now, and last started. */
-const runningJobs = new Set<string>();
-const lastJobStart = new Map<string, number>();
+const jobLeaseName = (key: string) => `job:${key}`;
 
 /**
- * Runs `node --import tsx <script> ...args` as a background worker, one at a time per `key`, at
- * most MAX_BACKGROUND_JOBS in all, and not again within `minIntervalMs` of the last start (a worker
- * that keeps failing is not respawned per request). Returns whether it started one; `what` names
- * the job in the log when it cannot start.
+ * Runs `node --import tsx <script> ...args` as a background worker, one at a time per `key` across
+ * every server of the store's database (a job lease, lib/coordination.ts), at most
+ * MAX_BACKGROUND_JOBS in this process, and not again within `minIntervalMs` of the last start on
+ * any server (a worker that keeps failing is not respawned per request). Returns whether it
+ * started one; `what` names the job in the log when it cannot start.
  */
-export function startBackgroundJob(
+export async function startBackgroundJob(
+  store: Store,
   key: string,
   script: string,
   args: string[],
   { minIntervalMs, what }: { minIntervalMs: number; what: string },
-): boolean {
-  const now = Date.now();
-  if (runningJobs.has(key) || runningJobs.size >= MAX_BACKGROUND_JOBS) return false;
-  if (now - (lastJobStart.get(key) ?? -Infinity) < minIntervalMs) return false;
-  runningJobs.add(key);
-  lastJobStart.set(key, now);
+): Promise<boolean> {
+  let lease;
+  try {
+    lease = await takeJobLease(store, jobLeaseName(key), { minIntervalMs, maxHeldHere: MAX_BACKGROUND_JOBS });
+  } catch (error) {
+    // Another writer holds the database (an import): the next ask starts it.
+    if (isLockTimeout(error)) return false;
+    throw error;
+  }
+  if (!lease) return false;
   const child = spawnBackground(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: process.cwd(),
     env: process.env,
     stdio: ["ignore", "inherit", "inherit"],
   });
-  const done = () => runningJobs.delete(key);
+  const done = () =>
+    void lease
+      .release()
+      .catch((error: unknown) => console.error(`Octorank: ${what}: could not release its lease:`, error));
   child.on("error", (error) => {
     console.error(`Octorank: ${what} could not be computed:`, error);
     done();
@@ -80,7 +79,7 @@ export function startBackgroundJob(
   return true;
 }
 
-/** Whether the background job with this key is running now (the tests wait on it). */
-export function isBackgroundJobRunning(key: string): boolean {
-  return runningJobs.has(key);
+/** Whether the background job with this key is running now, on any server (the tests wait on it). */
+export function isBackgroundJobRunning(store: Store, key: string): Promise<boolean> {
+  return isLeaseHeld(store, jobLeaseName(key));
 }

@@ -162,6 +162,12 @@ export function blankRunSummary(backend: string) {
   };
 }
 
+/** Another connection to a test database, as a second server on the same file has; the caller closes it. */
+export function anotherConnection(file: string): { db: Db; store: Store } {
+  const db = openDatabase(file);
+  return { db, store: sqliteStore(db) };
+}
+
 /** Every item of an async iterable (an export's lines), in order. */
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];

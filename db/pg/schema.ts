@@ -100,6 +100,7 @@ export const datasetImports = pgTable("dataset_imports", {
   targetDatasetId: integer("target_dataset_id"),
   targetSlug: text("target_slug").notNull(),
   ownerPid: integer("owner_pid").notNull(),
+  owner: text("owner"),
   heartbeatAt: instant("heartbeat_at").notNull(),
   createdAnnotatorIds: json("created_annotator_ids").$type<number[]>().notNull(),
   startedAt: createdAt("started_at"),
@@ -455,6 +456,7 @@ export const trainingRuns = pgTable(
     weights: bytea("weights"),
     workerPid: integer("worker_pid"),
     heartbeatAt: instant("heartbeat_at"),
+    cancelRequestedAt: instant("cancel_requested_at"),
     createdBy: integer("created_by").references(() => users.id),
     createdAt: createdAt(),
     startedAt: instant("started_at"),
@@ -505,6 +507,39 @@ export const apiTokens = pgTable("api_tokens", {
   lastUsedAt: instant("last_used_at"),
   revokedAt: instant("revoked_at"),
 });
+
+export const leases = pgTable(
+  "leases",
+  {
+    name: text("name").primaryKey(),
+    kind: text("kind", { enum: sqlite.leases.kind.enumValues }).notNull(),
+    holder: text("holder").notNull(),
+    acquiredAt: instant("acquired_at").notNull(),
+    expiresAt: instant("expires_at").notNull(),
+    releasedAt: instant("released_at"),
+  },
+  (t) => [index("leases_holder").on(t.holder), index("leases_kind_expires").on(t.kind, t.expiresAt)],
+);
+
+export const loginFailures = pgTable(
+  "login_failures",
+  {
+    id: id(),
+    key: text("key").notNull(),
+    failedAt: instant("failed_at").notNull(),
+  },
+  (t) => [index("login_failures_key").on(t.key, t.failedAt), index("login_failures_time").on(t.failedAt)],
+);
+
+export const loginKnownAddresses = pgTable(
+  "login_known_addresses",
+  {
+    account: text("account").notNull(),
+    address: text("address").notNull(),
+    signedInAt: instant("signed_in_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.account, t.address] })],
+);
 
 export const datasetsRelations = relations(datasets, ({ many }) => ({
   prompts: many(prompts),

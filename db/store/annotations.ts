@@ -120,6 +120,7 @@ export function sqliteAnnotationStore(db: Db) {
             .select({ id: schema.responses.id })
             .from(schema.responses)
             .where(inArray(schema.responses.id, [...responseIds]))
+            .orderBy(schema.responses.id)
             .all()
             .map((r) => r.id)
         : [],
@@ -172,6 +173,7 @@ export function sqliteAnnotationStore(db: Db) {
             })
             .from(schema.responses)
             .where(inArray(schema.responses.promptId, [...promptIds]))
+            .orderBy(schema.responses.id)
             .all()
         : [],
     mine(annotatorId: number, annotationId: number) {

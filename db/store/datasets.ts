@@ -187,7 +187,7 @@ export function sqliteDatasetStore(db: Db) {
         .prepare<[number], ReviewedAnnotationRow>(
           `select a.*, ${reviewStateSql("a")} as review_state, u.name, u.email, u.external
        from annotations a join users u on u.id = a.annotator_id
-       where a.prompt_id = ? order by a.created_at`,
+       where a.prompt_id = ? order by a.created_at, a.id`,
         )
         .all(promptId),
     runDatasetId: (runId: number) =>
@@ -225,7 +225,7 @@ export function sqliteDatasetStore(db: Db) {
           : sqlite
               .prepare<[number, number, number], { response_id: number; reward: number }>(
                 `select rr.response_id, rr.reward from responses r cross join run_rewards rr on rr.run_id = ? and rr.response_id = r.id
-     where r.prompt_id between ? and ?`,
+     where r.prompt_id between ? and ? order by rr.response_id`,
               )
               .all(runId, first, last);
       return { prompts, responses, annotations, rewards };

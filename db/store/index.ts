@@ -10,7 +10,9 @@ import { sqliteConnection, throughConnection, type TransactionIntent, type Trans
 import { sqliteAdminStore, type AdminStore } from "./admin";
 import { sqliteAuthStore, type AuthStore } from "./auth";
 import { sqliteAnnotationStore, type AnnotationStore } from "./annotations";
+import { sqliteCoordinationStore, type CoordinationStore } from "./coordination";
 import { sqliteDatasetStore, type DatasetStore } from "./datasets";
+import { sqliteImportStore, type ImportStore } from "./imports";
 import { sqliteOpennessStore, type OpennessStore } from "./openness";
 import { sqliteQualityStore, type QualityStore } from "./quality";
 import { sqliteQueueStore, type QueueStore } from "./queue";
@@ -30,12 +32,16 @@ export function isLockTimeout(error: unknown): boolean {
 }
 /** The domain of external annotators' (unusable) emails: files name such an annotator by their name. */
 export { EXTERNAL_EMAIL_DOMAIN } from "./writer";
+/** Whether writing a version over a stored annotation would store the same content (dates aside). */
+export { hasSameContent } from "./writer";
 
 export interface Store {
   readonly admin: AdminStore;
   readonly annotations: AnnotationStore;
   readonly auth: AuthStore;
+  readonly coordination: CoordinationStore;
   readonly datasets: DatasetStore;
+  readonly imports: ImportStore;
   readonly openness: OpennessStore;
   readonly quality: QualityStore;
   readonly queue: QueueStore;
@@ -64,7 +70,9 @@ export function sqliteStore(db: Db): Store {
     admin: throughConnection<AdminStore>(connection, sqliteAdminStore(db)),
     annotations: throughConnection<AnnotationStore>(connection, sqliteAnnotationStore(db)),
     auth: throughConnection<AuthStore>(connection, sqliteAuthStore(db)),
+    coordination: throughConnection<CoordinationStore>(connection, sqliteCoordinationStore(db)),
     datasets: throughConnection<DatasetStore>(connection, sqliteDatasetStore(db)),
+    imports: throughConnection<ImportStore>(connection, sqliteImportStore(db)),
     openness: throughConnection<OpennessStore>(connection, sqliteOpennessStore(db)),
     quality: throughConnection<QualityStore>(connection, sqliteQualityStore(db)),
     queue: throughConnection<QueueStore>(connection, sqliteQueueStore(db)),

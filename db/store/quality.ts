@@ -64,7 +64,10 @@ export function sqliteQualityStore(db: Db) {
       sqlite.prepare<[number], { quality: string }>("select quality from datasets where id = ?").get(datasetId)
         ?.quality ?? null,
     responseIds: (promptId: number) =>
-      sqlite.prepare<[number], number>("select id from responses where prompt_id = ?").pluck().all(promptId),
+      sqlite
+        .prepare<[number], number>("select id from responses where prompt_id = ? order by id")
+        .pluck()
+        .all(promptId),
     setGold(promptId: number, gold: string | null) {
       sqlite.prepare("update prompts set gold = ? where id = ?").run(gold, promptId);
       // Gold prompts stay out of the agreement statistics: recompute the prompt's.
@@ -83,7 +86,7 @@ export function sqliteQualityStore(db: Db) {
     responsesWithExternalIds: (promptId: number) =>
       sqlite
         .prepare<[number], { id: number; external_id: string }>(
-          "select id, external_id from responses where prompt_id = ?",
+          "select id, external_id from responses where prompt_id = ? order by id",
         )
         .all(promptId),
     gold: (promptId: number) =>
@@ -101,7 +104,7 @@ export function sqliteQualityStore(db: Db) {
         and not exists (
           select 1 from assignments s
           where s.prompt_id = p.id and s.annotator_id = ${annotatorId} and s.skipped = 1 and s.leased_until > ${at})
-      order by (p.id * 2654435761 + ${annotatorId}) % 1000003
+      order by (p.id * 2654435761 + ${annotatorId}) % 1000003, p.id
       limit 1`)?.id ?? null,
     activePause,
     window: (datasetId: number, size: number, annotatorId?: number) =>
@@ -110,13 +113,13 @@ export function sqliteQualityStore(db: Db) {
           `select * from (
          select a.annotator_id, u.name, u.email, a.duration_ms, a.not_rankable, a.ranking, p.gold,
            (select coalesce(sum(length(r.text)), 0) from responses r where r.prompt_id = a.prompt_id) as chars,
-           (select json_group_array(r.id) from responses r where r.prompt_id = a.prompt_id) as response_ids,
+           (select json_group_array(r.id order by r.id) from responses r where r.prompt_id = a.prompt_id) as response_ids,
            row_number() over (partition by a.annotator_id order by a.updated_at desc, a.id desc) as n
          from annotations a join prompts p on p.id = a.prompt_id join users u on u.id = a.annotator_id
          where p.dataset_id = ? ${annotatorId === undefined ? "" : "and a.annotator_id = ?"}
            and a.updated_at > coalesce((select max(ap.resumed_at) from annotator_pauses ap
                  where ap.dataset_id = p.dataset_id and ap.annotator_id = a.annotator_id), 0)
-       ) where n <= ${size}`,
+       ) where n <= ${size} order by annotator_id, n`,
         )
         .all(...(annotatorId === undefined ? [datasetId] : [datasetId, annotatorId])),
     user: (userId: number) =>

@@ -196,6 +196,7 @@ export function sqliteQueueStore(db: Db) {
         .select({ id: schema.responses.id, position: schema.responses.position, text: schema.responses.text })
         .from(schema.responses)
         .where(eq(schema.responses.promptId, promptId))
+        .orderBy(asc(schema.responses.position))
         .all(),
     counts(dataset: QueueDatasetRow, annotatorId: number, at: number): QueueCounts {
       const k = dataset.annotationsPerPrompt;
@@ -257,7 +258,7 @@ export function sqliteQueueStore(db: Db) {
         where s.annotator_id = ${annotatorId} and s.skipped = 0 and s.leased_until > ${at} and p.dataset_id = ${datasetId}
           and ${notAhead}
           and not exists (select 1 from annotations a where a.prompt_id = p.id and a.annotator_id = ${annotatorId})
-        order by s.leased_until desc limit 1`)?.id ?? null
+        order by s.leased_until desc, p.id desc limit 1`)?.id ?? null
       );
     },
     rankedBy,

@@ -218,7 +218,7 @@ export function sqliteRunStore(db: Db) {
       db.update(runs).set({ workerPid: pid }).where(eq(runs.id, id)).run();
     },
     finish,
-    running: () => db.select().from(runs).where(eq(runs.status, "running")).all(),
+    running: () => db.select().from(runs).where(eq(runs.status, "running")).orderBy(asc(runs.id)).all(),
     markSucceeded: (id: number, weights: Uint8Array, summary: Record<string, unknown>) => {
       db.update(runs)
         .set({
@@ -248,6 +248,7 @@ export function sqliteRunStore(db: Db) {
         .select({ status: runs.status, n: sql<number>`count(*)` })
         .from(runs)
         .groupBy(runs.status)
+        .orderBy(asc(runs.status))
         .all(),
     insert: (run: NewRun) => db.insert(runs).values(run).returning().get(),
     rankedPromptCount: (datasetId: number, withOpenness: boolean) =>
@@ -286,11 +287,12 @@ export function sqliteRunStore(db: Db) {
         .select({ id: schema.prompts.id, externalId: schema.prompts.externalId })
         .from(schema.prompts)
         .where(eq(schema.prompts.datasetId, datasetId))
+        .orderBy(asc(schema.prompts.id))
         .all(),
     responseIds: (datasetId: number) =>
       db.$client
         .prepare(
-          `select r.id, r.external_id as externalId, r.position from responses r join prompts p on p.id = r.prompt_id where p.dataset_id = ?`,
+          `select r.id, r.external_id as externalId, r.position from responses r join prompts p on p.id = r.prompt_id where p.dataset_id = ? order by r.id`,
         )
         .all(datasetId) as { id: number; externalId: string | null; position: number }[],
     putMetric: (id: number, step: number, split: "train" | "test", loss: number | null, accuracy: number | null) => {
@@ -382,7 +384,7 @@ export function sqliteRunStore(db: Db) {
          ) r on r.dataset_id = d.id
         where ${visibleDatasetText("d")}
         group by d.id
-        order by d.synthetic, d.name`,
+        order by d.synthetic, d.name, d.id`,
         )
         .all() as DatasetTrainingRow[],
     trainingRows: (datasetId: number, acceptedOnly: boolean): TrainingRows => ({

@@ -154,7 +154,38 @@ function ftsPhrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
-type Params = Record<string, number | string>;
+/** Statement parameters by name (`@name` in the text). */
+export type PromptListParams = Record<string, number | string | number[]>;
+
+/** One statement of the prompt list: its text, with parameters named `@name`, and their values. */
+export type PromptListQuery = { text: string; params: PromptListParams };
+
+/**
+ * The prompt list's statements as a sequence: each step yields a statement and receives its rows,
+ * and the last returns the page. Each backend runs the same sequence its own way (SQLite at once,
+ * PostgreSQL awaiting each statement), so paging and cursors are written once.
+ */
+export type PromptListSteps<R> = Generator<PromptListQuery, R, Record<string, unknown>[]>;
+
+/** What the prompt list's statements say differently on each backend; the rest of their text is shared. */
+export type PromptListDialect = {
+  /** The condition on `ps` for prompts whose text or id contains `words`, and its parameters. */
+  textMatch(datasetId: number, words: string): { condition: string; params: PromptListParams };
+  /** The operator matching an id against a LIKE pattern, folding ASCII case as SQLite's `like` does. */
+  idLike: "like" | "ilike";
+  /** The condition that `p.id` is in the list parameter `@ids`, and that parameter's value. */
+  pageIds: { condition: string; value(ids: number[]): number[] | string };
+};
+
+/** SQLite's prompt list: FTS5's trigram table for text, json_each for a list of ids. */
+const SQLITE_PROMPT_LIST: PromptListDialect = {
+  textMatch: (_datasetId, words) => ({
+    condition: "ps.prompt_id in (select rowid from prompts_fts where prompts_fts match @fts)",
+    params: { fts: ftsPhrase(words) },
+  }),
+  idLike: "like",
+  pageIds: { condition: "p.id in (select value from json_each(@ids))", value: (ids) => JSON.stringify(ids) },
+};
 
 type SortSpec = { column: string | null; descending: boolean; nullsLast: boolean };
 const SORT_SPEC: Record<PromptSort, SortSpec> = {
@@ -189,14 +220,15 @@ function parseCursor(sort: PromptSort, cursor: string): SortKey | null {
 /**
  * The stretches of the sort after (or before) a cursor, in order, each a condition an index can
  * seek to (prompt_stats_dataset, prompt_stats_sort_*): rows with the cursor's value and a later
- * id, then rows with a later value, then (sorting by W) the prompts without a W.
+ * id, then rows with a later value, then (sorting by W) the prompts without a W. (`= false` and
+ * `= true` read the same on both backends; SQLite takes them as 0 and 1.)
  */
 function stretches(sort: PromptSort, key: SortKey, forward: boolean): string[] {
   const { column, descending, nullsLast } = SORT_SPEC[sort];
   const laterId = forward ? ">" : "<";
   if (column === null) return [`ps.prompt_id ${laterId} @cursorId`];
-  const known = nullsLast ? `(${column} is null) = 0 and ` : "";
-  const unknown = `(${column} is null) = 1`;
+  const known = nullsLast ? `(${column} is null) = false and ` : "";
+  const unknown = `(${column} is null) = true`;
   const laterValue = forward !== descending ? ">" : "<";
   if (key.value === null)
     return forward
@@ -230,14 +262,13 @@ export function cursorQueries(from: string, sort: PromptSort, cursor: SortKey, f
  * (its cost does not grow with how deep the page is); otherwise the page number as an OFFSET (a
  * jump, or page 1). The page number shown comes with the cursor; at either end it is the real one.
  */
-function pageOfKeys(
-  sqlite: Db["$client"],
+function* pageOfKeys(
   from: string,
-  params: Params,
+  params: PromptListParams,
   search: PromptSearch,
   pageSize: number,
   total: number,
-): { keys: SortKey[]; page: number; hasNext: boolean; hasPrevious: boolean } {
+): PromptListSteps<{ keys: SortKey[]; page: number; hasNext: boolean; hasPrevious: boolean }> {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const sort = search.sort ?? "id";
   const value = SORT_SPEC[sort].column ?? "null";
@@ -248,36 +279,40 @@ function pageOfKeys(
   if (cursor) {
     const forward = search.after !== undefined;
     const keys: SortKey[] = [];
-    for (const query of cursorQueries(from, sort, cursor, forward)) {
+    for (const text of cursorQueries(from, sort, cursor, forward)) {
       if (keys.length > pageSize) break;
       keys.push(
-        ...sqlite
-          .prepare<Params, SortKey>(query)
-          .all({ ...params, cursorValue: cursor.value ?? 0, cursorId: cursor.id, limit: pageSize + 1 - keys.length }),
+        ...((yield {
+          text,
+          params: { ...params, cursorValue: cursor.value ?? 0, cursorId: cursor.id, limit: pageSize + 1 - keys.length },
+        }) as SortKey[]),
       );
     }
     const more = keys.length > pageSize;
     const shown = keys.slice(0, pageSize);
     // Nothing after it (the rows it pointed past were deleted): the last page.
     if (forward && shown.length === 0)
-      return pageOfKeys(sqlite, from, params, { ...search, after: undefined, page: pages }, pageSize, total);
+      return yield* pageOfKeys(from, params, { ...search, after: undefined, page: pages }, pageSize, total);
     if (forward) return { keys: shown, page: more ? page : pages, hasNext: more, hasPrevious: true };
     // Reached the start going back: page 1 in full, whatever the link said.
-    if (!more) return pageOfKeys(sqlite, from, params, { ...search, before: undefined, page: 1 }, pageSize, total);
+    if (!more) return yield* pageOfKeys(from, params, { ...search, before: undefined, page: 1 }, pageSize, total);
     return { keys: shown.reverse(), page: Math.max(2, page), hasNext: true, hasPrevious: true };
   }
   const offsetPage = search.page ?? 1;
   if (offsetPage === pages && pages > 1) {
     // The last page is the start of the sort read backwards: no OFFSET either.
-    const last = sqlite
-      .prepare<Params, SortKey>(`${select} order by ${REVERSED[sort]} limit @limit`)
-      .all({ ...params, limit: total - (pages - 1) * pageSize })
-      .reverse();
+    const last = (
+      (yield {
+        text: `${select} order by ${REVERSED[sort]} limit @limit`,
+        params: { ...params, limit: total - (pages - 1) * pageSize },
+      }) as SortKey[]
+    ).reverse();
     return { keys: last, page: pages, hasNext: false, hasPrevious: true };
   }
-  const keys = sqlite
-    .prepare<Params, SortKey>(`${select} order by ${ORDER[sort]} limit @limit offset @offset`)
-    .all({ ...params, limit: pageSize + 1, offset: (offsetPage - 1) * pageSize });
+  const keys = (yield {
+    text: `${select} order by ${ORDER[sort]} limit @limit offset @offset`,
+    params: { ...params, limit: pageSize + 1, offset: (offsetPage - 1) * pageSize },
+  }) as SortKey[];
   return {
     keys: keys.slice(0, pageSize),
     page: offsetPage,
@@ -289,25 +324,26 @@ function pageOfKeys(
 /**
  * One page of a dataset's prompts matching the search; a page past the end is empty, with the real
  * total. Filtering, counting and paging run on prompt_stats (narrow rows, indexed by dataset and by
- * each sort); text goes through the trigram index (prompts_fts), an id query through prompts'
- * (dataset, external id) index. Only the page's prompts are then read from prompts.
+ * each sort); text goes through the trigram index, an id query through prompts' (dataset, external
+ * id) index. Only the page's prompts are then read from prompts.
  */
-function promptPage(
-  sqlite: Db["$client"],
+export function* promptPageSteps(
+  dialect: PromptListDialect,
   datasetId: number,
   search: PromptSearch,
   text: TextMatch | null,
   lowW: number,
   pageSize: number,
-): PromptPageRows {
+): PromptListSteps<PromptPageRows> {
   const where = ["ps.dataset_id = @datasetId"];
-  const params: Params = { datasetId, low: lowW };
+  const params: PromptListParams = { datasetId, low: lowW };
   if (text && "words" in text) {
-    where.push("ps.prompt_id in (select rowid from prompts_fts where prompts_fts match @fts)");
-    params.fts = ftsPhrase(text.words);
+    const match = dialect.textMatch(datasetId, text.words);
+    where.push(match.condition);
+    Object.assign(params, match.params);
   } else if (text) {
     where.push(
-      "ps.prompt_id in (select id from prompts where dataset_id = @datasetId and external_id like @externalId escape '\\')",
+      `ps.prompt_id in (select id from prompts where dataset_id = @datasetId and external_id ${dialect.idLike} @externalId escape '\\')`,
     );
     params.externalId = text.externalIdLike;
   }
@@ -334,24 +370,22 @@ function promptPage(
   const from = `from prompt_stats ps where ${where.join(" and ")}`;
   const sort = search.sort ?? "id";
   // Unfiltered, the total is the dataset's maintained prompt count rather than a count of 200,000 rows.
-  const total =
+  const counted =
     where.length === 1
-      ? (sqlite
-          .prepare<[number], { n: number }>("select prompts as n from dataset_stats where dataset_id = ?")
-          .get(datasetId)?.n ?? 0)
-      : sqlite.prepare<Params, { n: number }>(`select count(*) as n ${from}`).get(params)!.n;
-  const window = pageOfKeys(sqlite, from, params, search, pageSize, total);
+      ? yield { text: "select prompts as n from dataset_stats where dataset_id = @datasetId", params: { datasetId } }
+      : yield { text: `select count(*) as n ${from}`, params };
+  const total = Number(counted[0]?.n ?? 0);
+  const window = yield* pageOfKeys(from, params, search, pageSize, total);
   const ids = window.keys.map((k) => k.id);
-  const rows = sqlite
-    .prepare<[string], PromptPageRow>(
-      // Only the first 300 characters of a prompt travel to the page.
-      `select p.id, p.external_id, substr(p.text, 1, 300) as text, ps.annotations, ps.rankings, ps.kendall_w,
+  const rows = (yield {
+    // Only the first 300 characters of a prompt travel to the page.
+    text: `select p.id, p.external_id, substr(p.text, 1, 300) as text, ps.annotations, ps.rankings, ps.kendall_w,
               ps.mean_tau_b, ps.openness, ps.not_rankable, ps.review_pending, ps.review_accepted,
               ps.review_rejected, ps.review_sent_back
        from prompts p join prompt_stats ps on ps.prompt_id = p.id
-       where p.id in (select value from json_each(?))`,
-    )
-    .all(JSON.stringify(ids));
+       where ${dialect.pageIds.condition}`,
+    params: { ids: dialect.pageIds.value(ids) },
+  }) as PromptPageRow[];
   const byId = new Map(rows.map((r) => [r.id, r]));
   return {
     rows: ids.flatMap((id) => byId.get(id) ?? []),
@@ -362,13 +396,23 @@ function promptPage(
   };
 }
 
+/** Runs the prompt list's statements on SQLite, one after the other, at once. */
+function runOnSqlite<R>(sqlite: Db["$client"], steps: PromptListSteps<R>): R {
+  let step = steps.next();
+  while (!step.done)
+    step = steps.next(
+      sqlite.prepare<PromptListParams, Record<string, unknown>>(step.value.text).all(step.value.params),
+    );
+  return step.value;
+}
+
 export function sqliteStatsStore(db: Db) {
   const sqlite = db.$client;
   return {
     staleIds: (datasetId: number, limit: number) =>
       sqlite
         .prepare<[number, number], { prompt_id: number }>(
-          "select prompt_id from prompt_stats where dataset_id = ? and stale = 1 limit ?",
+          "select prompt_id from prompt_stats where dataset_id = ? and stale = 1 order by prompt_id limit ?",
         )
         .all(datasetId, limit)
         .map((r) => r.prompt_id),
@@ -387,7 +431,7 @@ export function sqliteStatsStore(db: Db) {
     importedOpenness: (promptIds: readonly number[]) =>
       sqlite
         .prepare<[string], { id: number; openness: number | null; gold: number }>(
-          "select id, openness, gold is not null as gold from prompts where id in (select value from json_each(?))",
+          "select id, openness, gold is not null as gold from prompts where id in (select value from json_each(?)) order by id",
         )
         .all(JSON.stringify(promptIds)),
     clearAgreement: (promptIds: readonly number[]) => {
@@ -460,7 +504,7 @@ export function sqliteStatsStore(db: Db) {
     bins: (datasetId: number, metric: StatsHistogramMetric) =>
       sqlite
         .prepare<[number, string], { bin: number; n: number }>(
-          "select bin, prompts as n from stats_bins where dataset_id = ? and metric = ?",
+          "select bin, prompts as n from stats_bins where dataset_id = ? and metric = ? order by bin",
         )
         .all(datasetId, metric),
     annotatorRows: (datasetId: number) =>
@@ -468,7 +512,7 @@ export function sqliteStatsStore(db: Db) {
         .prepare<[number], AnnotatorStatsRow>(
           `select da.annotator_id as id, u.name, u.email, u.external, da.annotations, da.compared, da.tau_sum, da.durations
        from dataset_annotators da join users u on u.id = da.annotator_id
-       where da.dataset_id = ? and da.annotations > 0`,
+       where da.dataset_id = ? and da.annotations > 0 order by da.annotator_id`,
         )
         .all(datasetId),
     nthDuration: (datasetId: number, annotatorId: number, offset: number) =>
@@ -479,12 +523,12 @@ export function sqliteStatsStore(db: Db) {
         )
         .get(datasetId, annotatorId, offset)?.d ?? null,
     promptPage: (datasetId: number, search: PromptSearch, text: TextMatch | null, lowW: number, pageSize: number) =>
-      promptPage(sqlite, datasetId, search, text, lowW, pageSize),
+      runOnSqlite(sqlite, promptPageSteps(SQLITE_PROMPT_LIST, datasetId, search, text, lowW, pageSize)),
     annotators: (datasetId: number) =>
       sqlite
         .prepare<[number], { id: number; name: string }>(
           `select u.id, coalesce(nullif(u.name, ''), u.email) as name from users u
-       where u.id in (select annotator_id from annotation_agreement where dataset_id = ?) order by name`,
+       where u.id in (select annotator_id from annotation_agreement where dataset_id = ?) order by name, u.id`,
         )
         .all(datasetId),
     nextPendingReview: (datasetId: number, afterId: number) => {

@@ -72,7 +72,7 @@ export function sqliteSuggestionStore(db: Db) {
       sqlite
         .prepare<[number, number], ResponseScoreRow>(
           `select r.id, rr.reward from responses r left join run_rewards rr on rr.response_id = r.id and rr.run_id = ?
-        where r.prompt_id = ?`,
+        where r.prompt_id = ? order by r.id`,
         )
         .all(runId, promptId),
     setting: (datasetId: number) =>
@@ -124,7 +124,7 @@ export function sqliteSuggestionStore(db: Db) {
         .prepare<[number], AnchoringAnnotationRow>(
           `select a.prompt_id as promptId, a.ranking, a.suggestion_run_id as runId, a.suggestion_distance as distance
          from annotations a join prompts p on p.id = a.prompt_id
-        where p.dataset_id = ? and p.gold is null and a.not_rankable = 0`,
+        where p.dataset_id = ? and p.gold is null and a.not_rankable = 0 order by a.id`,
         )
         .all(datasetId),
     datasetScores: (runId: number, datasetId: number) =>
@@ -132,7 +132,7 @@ export function sqliteSuggestionStore(db: Db) {
         .prepare<[number, number], ResponseScoreRow & { promptId: number }>(
           `select r.prompt_id as promptId, r.id, rr.reward from responses r join prompts p on p.id = r.prompt_id
        left join run_rewards rr on rr.response_id = r.id and rr.run_id = ?
-      where p.dataset_id = ? and p.gold is null`,
+      where p.dataset_id = ? and p.gold is null order by r.prompt_id, r.id`,
         )
         .all(runId, datasetId),
   } satisfies Synchronous<SuggestionStore>;

@@ -69,12 +69,15 @@ describe("writeAnnotation", () => {
       ],
     };
     fs.writeFileSync(file, JSON.stringify(line));
-    expect((await importJsonlFile(db, file, { slug: "w" })).ok).toBe(true);
+    expect((await importJsonlFile(fresh.store, file, { slug: "w" })).ok).toBe(true);
     const rows = db.select().from(schema.annotations).where(eq(schema.annotations.notRankable, true)).all();
     expect(rows).toHaveLength(3);
     for (const row of rows) expect(row.ranking).toEqual([]);
     // Re-importing the same file changes nothing.
-    expect(await importJsonlFile(db, file, { slug: "w" })).toMatchObject({ ok: true, annotationsUnchanged: 1 });
+    expect(await importJsonlFile(fresh.store, file, { slug: "w" })).toMatchObject({
+      ok: true,
+      annotationsUnchanged: 1,
+    });
   });
 });
 
@@ -92,7 +95,7 @@ describe("external annotators", () => {
         annotations: [{ annotator: "Ext", ranking: [[0], [1], [2]] }],
       }),
     );
-    expect((await importJsonlFile(db, file, { slug: "w" })).ok).toBe(true);
+    expect((await importJsonlFile(fresh.store, file, { slug: "w" })).ok).toBe(true);
     await ensureSyntheticLengthDataset(fresh.store, 8, 1);
     const external = db.select().from(schema.users).where(eq(schema.users.external, true)).all();
     expect(external).toHaveLength(2);

@@ -163,7 +163,7 @@ export type Annotation = typeof schema.annotations.$inferSelect;
 export type AnnotationWrite = { annotation: Annotation; outcome: "created" | "updated" | "unchanged" };
 
 /** What a version is stored as: a not-rankable annotation keeps no ranking, an empty comment is none. */
-function storedValues(version: AnnotationVersion) {
+export function storedValues(version: AnnotationVersion) {
   return {
     ranking: version.notRankable ? [] : version.ranking,
     openness: version.openness,
@@ -195,6 +195,25 @@ export function hasSameContent(existing: Annotation, version: AnnotationVersion)
   );
 }
 
+/** The annotation_revisions row that keeps a stored version when a new one replaces it. */
+export function revisionOf(existing: Annotation) {
+  return {
+    annotationId: existing.id,
+    ranking: existing.ranking,
+    openness: existing.openness,
+    notRankable: existing.notRankable,
+    notRankableReason: existing.notRankableReason,
+    comment: existing.comment,
+    durationMs: existing.durationMs,
+    versionAt: existing.updatedAt,
+  };
+}
+
+/** When a new version replacing `existing` is dated: newer than it, even when the data dates it earlier. */
+export function replacedAt(existing: Annotation, version: AnnotationVersion): Date {
+  return new Date(Math.max((version.updatedAt ?? new Date()).getTime(), existing.updatedAt.getTime() + 1));
+}
+
 /**
  * Stores an annotator's version of their annotation of a prompt. A first version inserts; a later
  * one copies the stored version to annotation_revisions, then replaces it. The same content again
@@ -222,23 +241,10 @@ export function writeAnnotation(
   }
   if (sameContent === "keep" && hasSameContent(existing, version))
     return { annotation: existing, outcome: "unchanged" };
-  db.insert(schema.annotationRevisions)
-    .values({
-      annotationId: existing.id,
-      ranking: existing.ranking,
-      openness: existing.openness,
-      notRankable: existing.notRankable,
-      notRankableReason: existing.notRankableReason,
-      comment: existing.comment,
-      durationMs: existing.durationMs,
-      versionAt: existing.updatedAt,
-    })
-    .run();
-  // A version is newer than the one it replaces, even when the data dates it earlier.
-  const updatedAt = new Date(Math.max((version.updatedAt ?? new Date()).getTime(), existing.updatedAt.getTime() + 1));
+  db.insert(schema.annotationRevisions).values(revisionOf(existing)).run();
   const annotation = db
     .update(schema.annotations)
-    .set({ ...values, updatedAt })
+    .set({ ...values, updatedAt: replacedAt(existing, version) })
     .where(eq(schema.annotations.id, existing.id))
     .returning()
     .get();

@@ -51,12 +51,12 @@ function priorityVersion(datasetId: number): string | null {
 
 /** Waits for the child process scoring the dataset's prompts for uncertain-rewards to finish. */
 async function untilScored(datasetId: number) {
-  while (isComputingRewardPriorities(store, datasetId)) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (await isComputingRewardPriorities(store, datasetId)) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** Waits for the child process fitting the dataset's openness estimates to finish. */
 async function untilFitted(datasetId: number) {
-  while (isComputingOpenness(store, datasetId)) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (await isComputingOpenness(store, datasetId)) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 describe("queue orders", () => {
@@ -84,12 +84,12 @@ describe("queue orders", () => {
     // Served at once from the priorities there are (none yet); the fit runs in a child process.
     expect(first.status).toBe("prompt");
     expect(priorityVersion()).toBeNull();
-    expect(isComputingOpenness(store, dataset.id)).toBe(true);
+    expect(await isComputingOpenness(store, dataset.id)).toBe(true);
     await untilFitted(dataset.id);
     expect(priorityVersion()).toBe(opennessPriorityVersion(await opennessVersion(store, dataset.id)));
 
     const got = await nextPrompt(store, dataset, addUser(db, "next"));
-    expect(isComputingOpenness(store, dataset.id)).toBe(false);
+    expect(await isComputingOpenness(store, dataset.id)).toBe(false);
     const estimates = await datasetOpennessEstimates(store, dataset.id);
     expect(estimates.unavailable).toBeNull();
     const byWidth = [...estimates.byPrompt.values()].sort((a, b) => b.posterior!.sd - a.posterior!.sd);
@@ -107,15 +107,15 @@ describe("queue orders", () => {
     const { dataset, ids } = await seed(20, "uncertain-openness");
     // Openness: never in this process; a child fits and stores them, once per change of the data.
     expect(await refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(true);
-    expect(isComputingOpenness(store, dataset.id)).toBe(true);
+    expect(await isComputingOpenness(store, dataset.id)).toBe(true);
     expect(await refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
     await untilFitted(dataset.id);
     expect(await refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
-    expect(isComputingOpenness(store, dataset.id)).toBe(false);
+    expect(await isComputingOpenness(store, dataset.id)).toBe(false);
     // A new tag: the next fit waits for the recompute interval (a busy team tags all the time).
     db.$client.prepare("update annotations set openness = 1 where prompt_id = ?").run(ids[0]);
     expect(await refreshQueuePriorities(store, dataset.id, "uncertain-openness")).toBe(false);
-    expect(isComputingOpenness(store, dataset.id)).toBe(false);
+    expect(await isComputingOpenness(store, dataset.id)).toBe(false);
     // A new order starts its own worker at once, and only one.
     db.$client.prepare("update datasets set queue_order = 'uncertain-rewards' where id = ?").run(dataset.id);
     expect(await refreshQueuePriorities(store, dataset.id, "uncertain-rewards")).toBe(true);
@@ -129,7 +129,7 @@ describe("queue orders", () => {
   it("an admin choosing a model order starts its priorities at once, even right after a fit for the page", async () => {
     const { dataset } = await seed(20, "fill");
     // The dataset page fitted the estimates a moment ago, under another order: no priorities written.
-    expect(recomputeOpennessInBackground(store, dataset.id, 0)).toBe(true);
+    expect(await recomputeOpennessInBackground(store, dataset.id, 0)).toBe(true);
     await untilFitted(dataset.id);
     expect(priorityVersion(dataset.id)).toBeNull();
     await updateDatasetSettings(
@@ -142,7 +142,7 @@ describe("queue orders", () => {
         queueOrder: "uncertain-openness",
       }),
     );
-    expect(isComputingOpenness(store, dataset.id)).toBe(true);
+    expect(await isComputingOpenness(store, dataset.id)).toBe(true);
     await untilFitted(dataset.id);
     expect(priorityVersion(dataset.id)).toBe(opennessPriorityVersion(await opennessVersion(store, dataset.id)));
   });
@@ -155,7 +155,7 @@ describe("queue orders", () => {
     expect(got.status === "prompt" && got.prompt.id).toBe(ids[5]);
     // The request wrote nothing: a child process scores the prompts and stores the priorities.
     expect(priorityVersion(dataset.id)).toBeNull();
-    expect(isComputingRewardPriorities(store, dataset.id)).toBe(true);
+    expect(await isComputingRewardPriorities(store, dataset.id)).toBe(true);
     await untilScored(dataset.id);
     expect(priorityVersion(dataset.id)).toBe("uncertain-rewards:none");
     const stored = db.$client

@@ -78,11 +78,11 @@ export async function storeRewardQueuePriorities(store: Store, datasetId: number
   await storeQueuePriorities(store, datasetId, "uncertain-rewards", priorities, rewardPriorityVersion(runId));
 }
 
-const rewardsJobKey = (store: Store, datasetId: number) => `reward-priorities:${store.location}:${datasetId}`;
+const rewardsJobKey = (datasetId: number) => `reward-priorities:${datasetId}`;
 
-/** Whether a background worker is scoring the dataset's prompts for `uncertain-rewards` now. */
-export function isComputingRewardPriorities(store: Store, datasetId: number): boolean {
-  return isBackgroundJobRunning(rewardsJobKey(store, datasetId));
+/** Whether a background worker, of any server, is scoring the dataset's prompts for `uncertain-rewards` now. */
+export function isComputingRewardPriorities(store: Store, datasetId: number): Promise<boolean> {
+  return isBackgroundJobRunning(store, rewardsJobKey(datasetId));
 }
 
 /**
@@ -110,7 +110,8 @@ export async function refreshQueuePriorities(
   }
   if (stored.version === rewardPriorityVersion(await store.queuePriorities.latestTrainedRun(datasetId))) return false;
   return startBackgroundJob(
-    rewardsJobKey(store, datasetId),
+    store,
+    rewardsJobKey(datasetId),
     path.join("scripts", "dataset-worker.ts"),
     ["reward-priorities", String(datasetId), store.location],
     {

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { Store } from "@/db/store";
 import { freshDbPerTest } from "@/lib/test-fixtures";
 import { clientAddress, PEER_HEADER } from "./client-address";
 import {
@@ -17,118 +18,123 @@ import { checkCredentials } from "./options";
 import { hashPassword } from "./password";
 
 describe("login throttle", () => {
-  it("locks an address+account pair after too many failures and lets it go when the lock passes", () => {
+  const fresh = freshDbPerTest();
+  let store: Store;
+  beforeEach(() => ({ store } = fresh));
+
+  it("locks an address+account pair after too many failures and lets it go when the lock passes", async () => {
     const keys = throttleKeys("Someone@Example.com", "10.0.0.1");
     const start = 1_000_000;
-    for (let i = 0; i < MAX_FAILURES_PER_PAIR - 1; i++) recordFailure(keys, start + i);
-    expect(retryAfterMs(keys, start + 10)).toBe(0);
-    recordFailure(keys, start + 10);
-    expect(retryAfterMs(throttleKeys("someone@example.com", "10.0.0.1"), start + 20)).toBeGreaterThan(0);
-    expect(retryAfterMs(keys, start + 10 + WINDOW_MS)).toBe(0);
+    for (let i = 0; i < MAX_FAILURES_PER_PAIR - 1; i++) await recordFailure(store, keys, start + i);
+    expect(await retryAfterMs(store, keys, start + 10)).toBe(0);
+    await recordFailure(store, keys, start + 10);
+    expect(await retryAfterMs(store, throttleKeys("someone@example.com", "10.0.0.1"), start + 20)).toBeGreaterThan(0);
+    expect(await retryAfterMs(store, keys, start + 10 + WINDOW_MS)).toBe(0);
   });
 
-  it("an attacker guessing the owner's password does not lock the owner out from another address", () => {
+  it("an attacker guessing the owner's password does not lock the owner out from another address", async () => {
     const attacker = throttleKeys("owner@example.com", "203.0.113.7");
-    for (let i = 0; i < MAX_FAILURES_PER_PAIR * 3; i++) recordFailure(attacker, 2_000_000 + i);
-    expect(retryAfterMs(attacker, 2_000_100)).toBeGreaterThan(0);
-    expect(retryAfterMs(throttleKeys("owner@example.com", "192.0.2.1"), 2_000_100)).toBe(0);
+    for (let i = 0; i < MAX_FAILURES_PER_PAIR * 3; i++) await recordFailure(store, attacker, 2_000_000 + i);
+    expect(await retryAfterMs(store, attacker, 2_000_100)).toBeGreaterThan(0);
+    expect(await retryAfterMs(store, throttleKeys("owner@example.com", "192.0.2.1"), 2_000_100)).toBe(0);
   });
 
-  it("each failure past the limit doubles the lock, up to the cap", () => {
+  it("each failure past the limit doubles the lock, up to the cap", async () => {
     const keys = throttleKeys("slow@example.com", "10.1.1.1");
     const t = 3_000_000;
-    for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) recordFailure(keys, t);
-    expect(retryAfterMs(keys, t)).toBe(WINDOW_MS);
-    recordFailure(keys, t);
-    expect(retryAfterMs(keys, t)).toBe(2 * WINDOW_MS);
-    for (let i = 0; i < 10; i++) recordFailure(keys, t);
-    expect(retryAfterMs(keys, t)).toBe(MAX_LOCK_MS);
+    for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) await recordFailure(store, keys, t);
+    expect(await retryAfterMs(store, keys, t)).toBe(WINDOW_MS);
+    await recordFailure(store, keys, t);
+    expect(await retryAfterMs(store, keys, t)).toBe(2 * WINDOW_MS);
+    for (let i = 0; i < 10; i++) await recordFailure(store, keys, t);
+    expect(await retryAfterMs(store, keys, t)).toBe(MAX_LOCK_MS);
   });
 
-  it("one address spraying many accounts is locked for all of them", () => {
+  it("one address spraying many accounts is locked for all of them", async () => {
     const address = "10.9.9.9";
     for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i++)
-      recordFailure(throttleKeys(`u${i}@example.com`, address), 4_000_000);
-    expect(retryAfterMs(throttleKeys("fresh@example.com", address), 4_000_001)).toBeGreaterThan(0);
-    expect(retryAfterMs(throttleKeys("fresh@example.com", "10.9.9.10"), 4_000_001)).toBe(0);
+      await recordFailure(store, throttleKeys(`u${i}@example.com`, address), 4_000_000);
+    expect(await retryAfterMs(store, throttleKeys("fresh@example.com", address), 4_000_001)).toBeGreaterThan(0);
+    expect(await retryAfterMs(store, throttleKeys("fresh@example.com", "10.9.9.10"), 4_000_001)).toBe(0);
   });
 
-  it("a spraying address does not hold back an account that has signed in from it before", () => {
+  it("a spraying address does not hold back an account that has signed in from it before", async () => {
     const address = "10.8.8.8";
     const colleague = throttleKeys("colleague@example.com", address);
-    recordSuccess(colleague);
+    await recordSuccess(store, colleague);
     for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i++)
-      recordFailure(throttleKeys(`sprayed${i}@example.com`, address), 7_000_000);
-    expect(retryAfterMs(throttleKeys("newcomer@example.com", address), 7_000_001)).toBeGreaterThan(0);
-    expect(retryAfterMs(colleague, 7_000_001)).toBe(0);
+      await recordFailure(store, throttleKeys(`sprayed${i}@example.com`, address), 7_000_000);
+    expect(await retryAfterMs(store, throttleKeys("newcomer@example.com", address), 7_000_001)).toBeGreaterThan(0);
+    expect(await retryAfterMs(store, colleague, 7_000_001)).toBe(0);
     // Its own failures from there still count against its pair.
-    for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) recordFailure(colleague, 7_000_002);
-    expect(retryAfterMs(colleague, 7_000_003)).toBeGreaterThan(0);
+    for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) await recordFailure(store, colleague, 7_000_002);
+    expect(await retryAfterMs(store, colleague, 7_000_003)).toBeGreaterThan(0);
   });
 
-  it("a success clears only its own pair", () => {
+  it("a success clears only its own pair", async () => {
     const noisy = throttleKeys("noisy@example.com", "10.0.0.9");
-    for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) recordFailure(noisy, 5_000 + i);
-    expect(retryAfterMs(throttleKeys("quiet@example.com", "10.0.0.9"), 5_100)).toBe(0);
-    recordSuccess(noisy);
-    expect(retryAfterMs(noisy, 5_100)).toBe(0);
+    for (let i = 0; i < MAX_FAILURES_PER_PAIR; i++) await recordFailure(store, noisy, 5_000 + i);
+    expect(await retryAfterMs(store, throttleKeys("quiet@example.com", "10.0.0.9"), 5_100)).toBe(0);
+    await recordSuccess(store, noisy);
+    expect(await retryAfterMs(store, noisy, 5_100)).toBe(0);
   });
 
-  it("an attacker rotating addresses gets two guesses per address once the account is under attack", () => {
+  it("an attacker rotating addresses gets two guesses per address once the account is under attack", async () => {
     const t = 6_000_000;
     const from = (i: number) => throttleKeys("target@example.com", `198.51.100.${i}`);
     // Under the account's limit each address may fail up to its pair limit; these fail twice each.
-    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i++) recordFailure(from(i % (MAX_FAILURES_PER_ACCOUNT / 2)), t + i);
-    expect(retryAfterMs(from(0), t + 100)).toBeGreaterThan(0);
-    expect(retryAfterMs(from(0), t + 100)).toBeLessThanOrEqual(WINDOW_MS);
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i++)
+      await recordFailure(store, from(i % (MAX_FAILURES_PER_ACCOUNT / 2)), t + i);
+    expect(await retryAfterMs(store, from(0), t + 100)).toBeGreaterThan(0);
+    expect(await retryAfterMs(store, from(0), t + 100)).toBeLessThanOrEqual(WINDOW_MS);
     // A fresh address may try twice (one typo is forgiven), and is held back once both fail.
     const fresh = from(200);
-    expect(retryAfterMs(fresh, t + 100)).toBe(0);
-    recordFailure(fresh, t + 100);
-    expect(retryAfterMs(fresh, t + 100)).toBe(0);
-    recordFailure(fresh, t + 100);
-    expect(retryAfterMs(fresh, t + 101)).toBeGreaterThan(0);
+    expect(await retryAfterMs(store, fresh, t + 100)).toBe(0);
+    await recordFailure(store, fresh, t + 100);
+    expect(await retryAfterMs(store, fresh, t + 100)).toBe(0);
+    await recordFailure(store, fresh, t + 100);
+    expect(await retryAfterMs(store, fresh, t + 101)).toBeGreaterThan(0);
     // Every failure past the limit lengthens the account-wide lock, for every address that failed.
-    expect(retryAfterMs(from(1), t + 101)).toBeGreaterThan(WINDOW_MS);
+    expect(await retryAfterMs(store, from(1), t + 101)).toBeGreaterThan(WINDOW_MS);
     // Other accounts are not locked by it.
-    expect(retryAfterMs(throttleKeys("bystander@example.com", "198.51.100.250"), t + 101)).toBe(0);
+    expect(await retryAfterMs(store, throttleKeys("bystander@example.com", "198.51.100.250"), t + 101)).toBe(0);
   });
 
-  it("the account-wide lock never holds back a clean address or one that signed in before", () => {
+  it("the account-wide lock never holds back a clean address or one that signed in before", async () => {
     const t = 7_000_000;
     const owner = throttleKeys("owner2@example.com", "192.0.2.77");
-    recordSuccess(owner);
+    await recordSuccess(store, owner);
     // The owner once mistyped, then an attack from many addresses locks the account.
-    recordFailure(owner, t);
+    await recordFailure(store, owner, t);
     for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT * 3; i++)
-      recordFailure(throttleKeys("owner2@example.com", `203.0.113.${i % 30}`), t + i);
-    expect(retryAfterMs(throttleKeys("owner2@example.com", "203.0.113.1"), t + 200)).toBeGreaterThan(0);
-    expect(retryAfterMs(owner, t + 200)).toBe(0);
-    expect(retryAfterMs(throttleKeys("owner2@example.com", "192.0.2.78"), t + 200)).toBe(0);
+      await recordFailure(store, throttleKeys("owner2@example.com", `203.0.113.${i % 30}`), t + i);
+    expect(await retryAfterMs(store, throttleKeys("owner2@example.com", "203.0.113.1"), t + 200)).toBeGreaterThan(0);
+    expect(await retryAfterMs(store, owner, t + 200)).toBe(0);
+    expect(await retryAfterMs(store, throttleKeys("owner2@example.com", "192.0.2.78"), t + 200)).toBe(0);
     // Case and spaces in the email do not make a different account.
-    expect(retryAfterMs(throttleKeys(" Owner2@Example.com ", "203.0.113.1"), t + 200)).toBeGreaterThan(0);
+    expect(await retryAfterMs(store, throttleKeys(" Owner2@Example.com ", "203.0.113.1"), t + 200)).toBeGreaterThan(0);
   });
 
-  it("an owner who mistypes once while the account is under attack still signs in, from a new address too", () => {
+  it("an owner who mistypes once while the account is under attack still signs in, from a new address too", async () => {
     const t = 8_000_000;
     for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT * 3; i++)
-      recordFailure(throttleKeys("owner3@example.com", `203.0.114.${i % 50}`), t + i);
+      await recordFailure(store, throttleKeys("owner3@example.com", `203.0.114.${i % 50}`), t + i);
     // A new laptop, or the server restarted and forgot where the owner signed in from: one typo.
     const owner = throttleKeys("owner3@example.com", "192.0.2.90");
-    recordFailure(owner, t + 200);
-    expect(retryAfterMs(owner, t + 201)).toBe(0);
+    await recordFailure(store, owner, t + 200);
+    expect(await retryAfterMs(store, owner, t + 201)).toBe(0);
     // A second failure from there is held back like any guessing address.
-    recordFailure(owner, t + 202);
-    expect(retryAfterMs(owner, t + 203)).toBeGreaterThan(0);
+    await recordFailure(store, owner, t + 202);
+    expect(await retryAfterMs(store, owner, t + 203)).toBeGreaterThan(0);
   });
 
-  it("someone else's failed sign-in at a shared address does not hold the owner back", () => {
+  it("someone else's failed sign-in at a shared address does not hold the owner back", async () => {
     const t = 9_000_000;
     for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT * 3; i++)
-      recordFailure(throttleKeys("owner4@example.com", `203.0.115.${i % 50}`), t + i);
+      await recordFailure(store, throttleKeys("owner4@example.com", `203.0.115.${i % 50}`), t + i);
     // An office behind one address: a colleague mistypes their own password.
-    recordFailure(throttleKeys("colleague@example.com", "192.0.2.91"), t + 200);
-    expect(retryAfterMs(throttleKeys("owner4@example.com", "192.0.2.91"), t + 201)).toBe(0);
+    await recordFailure(store, throttleKeys("colleague@example.com", "192.0.2.91"), t + 200);
+    expect(await retryAfterMs(store, throttleKeys("owner4@example.com", "192.0.2.91"), t + 201)).toBe(0);
   });
 });
 
@@ -148,14 +154,14 @@ describe("checkCredentials with the throttle (a real database)", () => {
     for (let round = 0; round < 10; round++) {
       for (let i = 0; i < 40; i++) {
         const keys = throttleKeys("victim@test.local", `10.66.0.${i}`);
-        if (retryAfterMs(keys) > 0) continue;
+        if ((await retryAfterMs(fresh.store, keys)) > 0) continue;
         guesses++;
         expect(await attempt(`guess ${round}-${i}`, `10.66.0.${i}`)).toBeNull();
       }
     }
     // Below the account limit each address gets its pair's few guesses; past it, one each.
     expect(guesses).toBeLessThan(40 * MAX_FAILURES_PER_PAIR);
-    expect(retryAfterMs(throttleKeys("victim@test.local", "10.66.0.3"))).toBeGreaterThan(0);
+    expect(await retryAfterMs(fresh.store, throttleKeys("victim@test.local", "10.66.0.3"))).toBeGreaterThan(0);
     // Even the right password is refused from an address that was guessing.
     expect(await attempt("right horse", "10.66.0.3")).toBeNull();
     // The owner, from an address with no failures, signs in.

@@ -1,3 +1,5 @@
+import type { Store } from "@/db/store";
+
 /**
  * Failed-credential throttle, on three kinds of key:
  * - per (address, account) pair: an attacker guessing the owner's password from their own address
@@ -11,17 +13,18 @@
  *   from a clean, known-good or once-mistyped address (a colleague's failure at a shared address
  *   does not count) still signs in.
  * Each key's lock doubles with every further failure past its limit (up to MAX_LOCK_MS).
- * Kept in memory: one server process serves the app, and a restart forgetting counts is harmless.
- * The address comes from clientAddress (lib/client-address.ts), which trusts X-Forwarded-For only
- * when configured to.
+ * Kept in the database (store.coordination): every server of it counts the same failures, so a
+ * second server behind the proxy is no second set of guesses. Failures are forgotten once they can
+ * no longer lengthen a lock. The address comes from clientAddress (lib/client-address.ts), which
+ * trusts X-Forwarded-For only when configured to.
  */
 export const MAX_FAILURES_PER_PAIR = 5;
 export const MAX_FAILURES_PER_ADDRESS = 100;
 export const MAX_FAILURES_PER_ACCOUNT = 20;
 export const WINDOW_MS = 5 * 60_000;
 export const MAX_LOCK_MS = 60 * 60_000;
-/** Bound on remembered keys and known-good addresses: a flood of distinct ones must not grow memory. */
-const MAX_REMEMBERED = 100_000;
+/** Addresses an account keeps as known-good: a flood of distinct ones must not grow the table. */
+const MAX_KNOWN_ADDRESSES = 100;
 
 export type ThrottleKeys = {
   address: string;
@@ -40,70 +43,58 @@ const LIMIT: Record<Kind, number> = {
   account: MAX_FAILURES_PER_ACCOUNT,
 };
 
-const failures = new Map<string, number[]>();
-/** Addresses that signed in to an account: the account-wide lock never holds them back. */
-const knownGood = new Map<string, Set<string>>();
-
-function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  while (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value!);
-}
-
-function recent(key: string, now: number): number[] {
-  const times = failures.get(key);
-  if (!times) return [];
-  // Failures are remembered for as long as they can still lengthen a lock.
-  const list = times.filter((t) => now - t < MAX_LOCK_MS);
-  if (list.length) failures.set(key, list);
-  else failures.delete(key);
-  return list;
-}
+type Recent = { failures: number; lastFailedAt: number };
+const NONE: Recent = { failures: 0, lastFailedAt: 0 };
 
 /** Milliseconds one key is still locked for: the window after its latest failure, doubled per failure past the limit. */
-function lockedFor(kind: Kind, key: string, now: number): number {
-  const list = recent(key, now);
+function lockedFor(kind: Kind, recent: Recent, now: number): number {
   const limit = LIMIT[kind];
-  if (list.length < limit) return 0;
-  const lock = Math.min(WINDOW_MS * 2 ** (list.length - limit), MAX_LOCK_MS);
-  return Math.max(0, list[list.length - 1]! + lock - now);
+  if (recent.failures < limit) return 0;
+  const lock = Math.min(WINDOW_MS * 2 ** (recent.failures - limit), MAX_LOCK_MS);
+  return Math.max(0, recent.lastFailedAt + lock - now);
 }
 
 /** Failures of an address for one account the account-wide lock forgives: a mistyped password. */
 const FORGIVEN_OWN_FAILURES = 1;
 
-/** Whether the account-wide lock applies to this attempt's address (see the module comment). */
-function heldBackByAccount(keys: ThrottleKeys, now: number): boolean {
-  if (!keys.account || !keys.accountName) return false;
-  if (knownGood.get(keys.accountName)?.has(keys.addressName)) return false;
-  const own = keys.pair === undefined ? 0 : recent(keys.pair, now).length;
-  return own > FORGIVEN_OWN_FAILURES || recent(keys.address, now).length >= MAX_FAILURES_PER_PAIR;
-}
-
 /** Milliseconds until the caller may try again, or 0 when not throttled. */
-export function retryAfterMs(keys: ThrottleKeys, now = Date.now()): number {
+export async function retryAfterMs(store: Store, keys: ThrottleKeys, now = Date.now()): Promise<number> {
+  const counted = [keys.address, keys.pair, keys.account].filter((k): k is string => k !== undefined);
+  // Failures count for as long as they can still lengthen a lock.
+  const rows = await store.coordination.loginFailureCounts(counted, now - MAX_LOCK_MS);
+  const recent = (key: string | undefined) => rows.find((r) => r.key === key) ?? NONE;
   // An account that has signed in from this address is not held back by others' failures from it.
-  const knownHere = keys.accountName !== undefined && knownGood.get(keys.accountName)?.has(keys.addressName);
-  let wait = knownHere ? 0 : lockedFor("address", keys.address, now);
-  if (keys.pair) wait = Math.max(wait, lockedFor("pair", keys.pair, now));
-  if (keys.account && heldBackByAccount(keys, now)) wait = Math.max(wait, lockedFor("account", keys.account, now));
+  const knownHere =
+    keys.accountName !== undefined &&
+    (await store.coordination.isKnownSignInAddress(keys.accountName, keys.addressName));
+  let wait = knownHere ? 0 : lockedFor("address", recent(keys.address), now);
+  if (keys.pair) wait = Math.max(wait, lockedFor("pair", recent(keys.pair), now));
+  // The account-wide lock holds back only an address that failed this account more than once, or
+  // failed as many sign-ins overall as a pair may, and never signed in to it (see the module comment).
+  const heldBackByAccount =
+    keys.account !== undefined &&
+    !knownHere &&
+    (recent(keys.pair).failures > FORGIVEN_OWN_FAILURES || recent(keys.address).failures >= MAX_FAILURES_PER_PAIR);
+  if (keys.account && heldBackByAccount) wait = Math.max(wait, lockedFor("account", recent(keys.account), now));
   return wait;
 }
 
-export function recordFailure(keys: ThrottleKeys, now = Date.now()): void {
-  for (const key of [keys.address, keys.pair, keys.account]) {
-    if (key) remember(failures, key, [...recent(key, now), now]);
-  }
+export async function recordFailure(store: Store, keys: ThrottleKeys, now = Date.now()): Promise<void> {
+  const counted = [keys.address, keys.pair, keys.account].filter((k): k is string => k !== undefined);
+  // A failure lost to a power cut is one more guess, not a lost answer: its commit need not wait for the disk.
+  await store.transaction("low-durability", async (tx) => {
+    await tx.coordination.addLoginFailures(counted, now);
+    await tx.coordination.forgetLoginFailuresBefore(now - MAX_LOCK_MS);
+  });
 }
 
 /** A correct password: its own pair is forgiven and the address becomes known-good for the account. */
-export function recordSuccess(keys: ThrottleKeys): void {
-  if (keys.pair) failures.delete(keys.pair);
-  if (!keys.accountName) return;
-  const addresses = knownGood.get(keys.accountName) ?? new Set<string>();
-  addresses.add(keys.addressName);
-  if (addresses.size > 100) addresses.delete(addresses.values().next().value!);
-  remember(knownGood, keys.accountName, addresses);
+export async function recordSuccess(store: Store, keys: ThrottleKeys, now = Date.now()): Promise<void> {
+  await store.transaction("atomic", async (tx) => {
+    if (keys.pair) await tx.coordination.forgetLoginFailures(keys.pair);
+    if (keys.accountName)
+      await tx.coordination.rememberSignInAddress(keys.accountName, keys.addressName, now, MAX_KNOWN_ADDRESSES);
+  });
 }
 
 /** The keys one credential attempt counts against. */

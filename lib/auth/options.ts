@@ -37,9 +37,9 @@ export async function checkCredentials(
   const parsed = credentialsSchema.safeParse(credentials);
   const keys = throttleKeys(parsed.success ? parsed.data.email : undefined, address);
   // The route answers 429 before this; this keeps any other way in to the same rule.
-  if (retryAfterMs(keys) > 0) return null;
+  if ((await retryAfterMs(store, keys)) > 0) return null;
   if (!parsed.success) {
-    recordFailure(keys);
+    await recordFailure(store, keys);
     return null;
   }
   const { email, password } = parsed.data;
@@ -52,10 +52,10 @@ export async function checkCredentials(
     user.external ||
     isPublicDemoLogin(email, password)
   ) {
-    recordFailure(keys);
+    await recordFailure(store, keys);
     return null;
   }
-  recordSuccess(keys);
+  await recordSuccess(store, keys);
   return { id: user.id, email: user.email, name: user.name, role: user.role };
 }
 

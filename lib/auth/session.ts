@@ -52,10 +52,10 @@ async function tokenUser(request: Request, token: string): Promise<SessionUser |
   const row = await unrevokedToken(token);
   if (!row) {
     const keys = throttleKeys(undefined, clientAddress(request.headers));
-    if (retryAfterMs(keys) > 0) {
+    if ((await retryAfterMs(getStore(), keys)) > 0) {
       throw new AppError("too-many-requests", "Too many failed sign-ins from this address; wait and retry.");
     }
-    recordFailure(keys);
+    await recordFailure(getStore(), keys);
     return null;
   }
   // "Last used" to the minute is all the admin page shows; a write per request would cost every

@@ -59,14 +59,14 @@ describe("conversations as prompts", () => {
       { role: "system", content: "Be brief." },
       { role: "user", content: "Hi" },
     ];
-    const ok = await importJsonlFile(temp.db, writeJsonl(temp.dir, [{ id: "c1", prompt: chat, responses }]), {
+    const ok = await importJsonlFile(temp.store, writeJsonl(temp.dir, [{ id: "c1", prompt: chat, responses }]), {
       slug: "chats",
       create: { name: "Chats" },
     });
     expect(ok).toMatchObject({ ok: true, promptsCreated: 1 });
 
     const bad = await importJsonlFile(
-      temp.db,
+      temp.store,
       writeJsonl(temp.dir, [
         {
           id: "c2",
@@ -87,7 +87,7 @@ describe("conversations as prompts", () => {
     ]);
 
     const changed = await importJsonlFile(
-      temp.db,
+      temp.store,
       writeJsonl(temp.dir, [
         {
           id: "c1",

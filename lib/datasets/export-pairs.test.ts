@@ -72,7 +72,7 @@ beforeEach(async () => {
   ];
   const file = path.join(dir, "pairs.jsonl");
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
-  expect((await importJsonlFile(db, file, { slug: "pairs", create: { name: "Pairs" } })).ok).toBe(true);
+  expect((await importJsonlFile(store, file, { slug: "pairs", create: { name: "Pairs" } })).ok).toBe(true);
 });
 
 async function exportAll(query: Record<string, string>): Promise<Record<string, unknown>[]> {
@@ -130,7 +130,7 @@ describe("pairs export", () => {
     );
     const file = path.join(dir, "again.jsonl");
     fs.writeFileSync(file, annotations.map((l) => JSON.stringify(l)).join("\n") + "\n");
-    const again = await importJsonlFile(db, file, { slug: "pairs" });
+    const again = await importJsonlFile(store, file, { slug: "pairs" });
     expect(again).toMatchObject({ ok: true, promptsCreated: 0, annotationsCreated: 0 });
     // The stored text is the labelled transcript: what search and the trainer's features read.
     const stored = db.$client.prepare("select text, messages from prompts where external_id = 'chat'").get() as {

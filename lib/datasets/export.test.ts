@@ -59,7 +59,7 @@ beforeEach(async () => {
       responses: ["1", "2", "3", "4", "5", "6", "7", "8"],
     }),
   ]);
-  expect((await importJsonlFile(db, file, { slug: "demo" })).ok).toBe(true);
+  expect((await importJsonlFile(store, file, { slug: "demo" })).ok).toBe(true);
 });
 
 describe("exportLines", () => {
@@ -70,7 +70,7 @@ describe("exportLines", () => {
       "roundtrip.jsonl",
       first.map((l) => JSON.stringify(l)),
     );
-    const imported = await importJsonlFile(db, file, { slug: "copy", create: { name: "Copy" } });
+    const imported = await importJsonlFile(store, file, { slug: "copy", create: { name: "Copy" } });
     const annotationCount = first.filter((l) => (l.annotations as unknown[]).length).length;
     const promptCount = (
       db.$client.prepare("select count(*) as n from prompts where dataset_id = ?").get(datasetId("demo")) as {
@@ -155,7 +155,7 @@ describe("exportLines", () => {
     expect(
       (line.responses as { id: string; reward: number | null }[]).find((r) => r.id === response.external_id)!.reward,
     ).toBe(0.75);
-    await importJsonlFile(db, writeLines("other.jsonl", []), { slug: "other" });
+    await importJsonlFile(store, writeLines("other.jsonl", []), { slug: "other" });
     await expect(
       collect(exportLines(store, datasetId("other"), exportOptionsSchema.parse({ format: "pairs", run: String(run) }))),
     ).rejects.toThrow(ExportError);

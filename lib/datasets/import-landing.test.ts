@@ -7,6 +7,7 @@ import { importInChildProcess } from "@/lib/datasets/import-process";
 import {
   DEFAULT_STAGING_TUNING,
   discardAbandonedImports,
+  IMPORT_LEASE_MS,
   ImportStaging,
   type ImportPhase,
 } from "@/lib/datasets/import-staging";
@@ -29,6 +30,9 @@ function runWorker(script: string, args: string[]): Promise<{ signal: NodeJS.Sig
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   return new Promise((resolve) => child.on("exit", (_code, signal) => resolve({ signal, stdout })));
 }
+
+/** A time past the lease of every importer and discarder killed so far: liveness is the lease alone. */
+const afterLease = () => Date.now() + IMPORT_LEASE_MS + 1;
 
 /** An import in a child process that SIGKILLs itself right after its nth committed transaction of `phase`. */
 async function importCrashingAfter(file: string, slug: string, phase: ImportPhase, nth: number) {
@@ -111,7 +115,7 @@ const targetPrompts = (db: Db, slug: string) =>
 
 /** A target of 40 prompts ranked by alice, then a file that re-ranks them (alice) and adds `added` new prompts (bob). */
 async function targetAndMerge(added: number) {
-  const first = await importJsonlFile(temp.db, writeJsonl(temp.dir, promptLines(40, { annotators: ["alice"] })), {
+  const first = await importJsonlFile(temp.store, writeJsonl(temp.dir, promptLines(40, { annotators: ["alice"] })), {
     slug: "target",
   });
   expect(first.ok).toBe(true);
@@ -138,7 +142,7 @@ describe("landing a merge into an existing dataset", () => {
     const landingTransactions: number[] = [];
     let writesBetween = 0;
     const result = await importJsonlFile(
-      temp.db,
+      temp.store,
       file,
       { slug: "target" },
       {
@@ -175,18 +179,18 @@ describe("landing a merge into an existing dataset", () => {
     const onlyAnnotations = writeJsonl(temp.dir, promptLines(40, { annotators: ["alice"], shift: 2 }));
     const phases: ImportPhase[] = [];
     const updated = await importJsonlFile(
-      temp.db,
+      temp.store,
       onlyAnnotations,
       { slug: "target" },
       { transactionBudgetMs: 40, onTransaction: (_ms, phase) => phases.push(phase) },
     );
     expect(updated).toMatchObject({ ok: true, promptsCreated: 0, annotationsUpdated: 40 });
     expect(phases.filter((p) => p === "land").length).toBeGreaterThan(1);
-    const tiny = await importJsonlFile(temp.db, writeJsonl(temp.dir, promptLines(1, { prefix: "tiny" })), {
+    const tiny = await importJsonlFile(temp.store, writeJsonl(temp.dir, promptLines(1, { prefix: "tiny" })), {
       slug: "target",
     });
     expect(tiny).toMatchObject({ ok: true, promptsCreated: 1, annotationsCreated: 1 });
-    const empty = await importJsonlFile(temp.db, writeJsonl(temp.dir, []), { slug: "target" });
+    const empty = await importJsonlFile(temp.store, writeJsonl(temp.dir, []), { slug: "target" });
     expect(empty).toMatchObject({ ok: true, lines: 0, promptsCreated: 0 });
     expect(targetPrompts(temp.db, "target")).toBe(41);
     expect(stagings(temp.db)).toEqual([]);
@@ -206,7 +210,7 @@ describe("landing a merge into an existing dataset", () => {
       expect(targetPrompts(temp.db, "target")).toBeLessThan(1540);
       expectAggregatesConsistent(temp.db);
 
-      expect(await discardAbandonedImports(temp.db)).toBe(1);
+      expect(await discardAbandonedImports(temp.store, undefined, afterLease())).toBe(1);
       expect(stagings(temp.db)).toEqual([]);
       expect(importedRowCounts(temp.db)).toMatchObject({
         prompts: 1540,
@@ -220,7 +224,7 @@ describe("landing a merge into an existing dataset", () => {
       await refreshPromptStats(temp.store, datasetId);
       expectAggregatesConsistent(temp.db);
       // Importing the file again finds all of it there.
-      expect(await importJsonlFile(temp.db, file, { slug: "target" })).toMatchObject({
+      expect(await importJsonlFile(temp.store, file, { slug: "target" })).toMatchObject({
         ok: true,
         promptsCreated: 0,
         promptsUnchanged: 1540,
@@ -244,14 +248,14 @@ describe("discarding an import", () => {
     expect(discarder.signal).toBe("SIGKILL");
     expect(stagings(temp.db)).toEqual([{ id: expect.any(Number), state: "discarding" }]);
 
-    expect(await discardAbandonedImports(temp.db)).toBe(1);
+    expect(await discardAbandonedImports(temp.store, undefined, afterLease())).toBe(1);
     expect(importedRowCounts(temp.db)).toEqual(before);
-    expect(await discardAbandonedImports(temp.db)).toBe(0);
+    expect(await discardAbandonedImports(temp.store, undefined, afterLease())).toBe(0);
     expectAggregatesConsistent(temp.db);
   });
 
   it("keeps an account a finished import uses, and knows the accounts of a batch the importer died right after", async () => {
-    const kept = await importJsonlFile(temp.db, writeJsonl(temp.dir, promptLines(3, { annotators: ["shared"] })), {
+    const kept = await importJsonlFile(temp.store, writeJsonl(temp.dir, promptLines(3, { annotators: ["shared"] })), {
       slug: "kept",
     });
     expect(kept.ok).toBe(true);
@@ -263,7 +267,7 @@ describe("discarding an import", () => {
       1,
     );
     expect(count(temp.db, "select count(*) as n from users where name = 'only-here'")).toBe(1);
-    expect(await discardAbandonedImports(temp.db)).toBe(1);
+    expect(await discardAbandonedImports(temp.store, undefined, afterLease())).toBe(1);
     expect(importedRowCounts(temp.db)).toEqual(before);
   });
 });
@@ -273,8 +277,8 @@ describe("an import child that dies under the server", () => {
     process.env.DATABASE_PATH = dbFile();
     const before = importedRowCounts(temp.db);
     // A live importer elsewhere (this test's process), with a staging of its own in progress.
-    const live = ImportStaging.open(
-      temp.db,
+    const live = await ImportStaging.open(
+      temp.store,
       "live",
       null,
       { name: "Live", guidelines: "", responsesPerPrompt: 4, annotationsPerPrompt: 3 },
@@ -286,7 +290,7 @@ describe("an import child that dies under the server", () => {
     const child = importInChildProcess(
       writeJsonl(temp.dir, promptLines(30_000, { prefix: "doomed" })),
       { slug: "doomed" },
-      temp.db,
+      temp.store,
     );
     const childStaging = () => stagings(temp.db).filter((s) => s.id !== otherStaging[0]!.id);
     while (childStaging().length === 0) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -2,20 +2,9 @@ import "server-only";
 import crypto from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import { writeWhenFree, type Db } from "@/db";
-import { isProcessAlive } from "@/lib/process";
-import {
-  deleteDataset,
-  deleteSomePrompts,
-  hasSameContent,
-  insertDataset,
-  moveStagedPrompts,
-  publishStagingDataset,
-  storedAnnotation,
-  writeAnnotation,
-  type AnnotationVersion,
-  type AnnotationWrite,
-} from "@/db/store/writer";
+import { hasSameContent, type Store, type TransactionIntent } from "@/db/store";
+import type { AnnotationVersion, AnnotationWrite } from "@/db/store/writer";
+import { processId } from "@/lib/coordination";
 
 /**
  * Where an import's rows wait until the whole file has passed: a dataset of its own, marked
@@ -26,8 +15,9 @@ import {
  * dataset passes a commit point (state "landing") and then moves its prompts and applies its
  * annotations in short transactions too, which whoever finds it abandoned finishes. Otherwise it is
  * discarded, also in short transactions that anyone can redo. A crashed importer's staging is
- * finished or discarded by the next import, by the server when its import child dies, and at server
- * start (discardAbandonedImports, discardImportsOf).
+ * finished or discarded at once by the server whose import child it was (discardImportsOf), else
+ * once its lease has run out, by the next import, a server's start or its periodic sweep
+ * (discardAbandonedImports), on whatever host.
  */
 
 /** An importer that has not renewed its lease this long is taken for dead and its staging discarded. */
@@ -88,7 +78,7 @@ export class ImportStaging {
   private createdAnnotatorIds: number[] = [];
 
   private constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     readonly datasetId: number,
     private readonly targetDatasetId: number | null,
     private readonly targetSlug: string,
@@ -96,40 +86,39 @@ export class ImportStaging {
   ) {}
 
   /** Creates the staging dataset for an import into `target` (an existing dataset) or a new `targetSlug`. */
-  static open(
-    db: Db,
+  static async open(
+    store: Store,
     targetSlug: string,
     targetDatasetId: number | null,
     settings: StagingSettings,
     tuning: StagingTuning,
-  ): ImportStaging {
-    const datasetId = db.$client.transaction(() => {
-      const staging = insertDataset(db, {
+  ): Promise<ImportStaging> {
+    // Staged rows need not survive a power cut (an interrupted import is discarded anyway), so
+    // their commits skip the fsync; landing is a full commit, which makes all of them durable.
+    const datasetId = await store.transaction("low-durability", async (tx) => {
+      const staging = await tx.datasets.insertDataset({
         ...settings,
         slug: `~import-${crypto.randomUUID()}`,
         importStaging: true,
       });
-      db.$client
-        .prepare(
-          `insert into dataset_imports (staging_dataset_id, target_dataset_id, target_slug, owner_pid, heartbeat_at, created_annotator_ids)
-           values (?, ?, ?, ?, ?, '[]')`,
-        )
-        .run(staging.id, targetDatasetId, targetSlug, process.pid, Date.now());
+      await tx.imports.register(staging.id, targetDatasetId, targetSlug, process.pid, Date.now());
+      await tx.coordination.setImportOwner(staging.id, processId());
       return staging.id;
-    })();
-    return new ImportStaging(db, datasetId, targetDatasetId, targetSlug, tuning);
+    });
+    return new ImportStaging(store, datasetId, targetDatasetId, targetSlug, tuning);
   }
 
   /**
    * Runs `work` in one write transaction that also renews the lease, then pauses as long as the
-   * lock was held, so that a writer waiting on it gets in before the next batch.
+   * lock was held, so that a writer waiting on it gets in before the next batch. `work` writes
+   * through the transaction's store it is given, and only through it.
    */
-  async write<T>(work: () => T): Promise<T> {
-    const { value, heldMs } = this.transaction(() => {
-      this.renewLease();
-      const value = work();
+  async write<T>(work: (tx: Store) => Promise<T>): Promise<T> {
+    const { value, heldMs } = await this.transaction("stage", async (tx) => {
+      await this.renewLease(tx);
+      const value = await work(tx);
       // In the same transaction as the accounts: a crash right after it cannot leave one unrecorded.
-      this.recordCreatedAnnotators();
+      await tx.imports.setCreatedAnnotators(this.datasetId, this.createdAnnotatorIds);
       return value;
     });
     if (heldMs > this.tuning.transactionBudgetMs) this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
@@ -148,8 +137,13 @@ export class ImportStaging {
    * An imported version of an annotation of a prompt the target already has: kept for landing,
    * unless it is what is stored already. Call inside write().
    */
-  stageAnnotation(promptId: number, annotatorId: number, version: AnnotationVersion): "staged" | "unchanged" {
-    const existing = storedAnnotation(this.db, promptId, annotatorId);
+  async stageAnnotation(
+    tx: Store,
+    promptId: number,
+    annotatorId: number,
+    version: AnnotationVersion,
+  ): Promise<"staged" | "unchanged"> {
+    const existing = await tx.annotations.stored(promptId, annotatorId);
     if (existing && hasSameContent(existing, version)) return "unchanged";
     const now = Date.now();
     const stored: z.infer<typeof storedVersionSchema> = {
@@ -162,11 +156,7 @@ export class ImportStaging {
       createdAt: version.createdAt?.getTime() ?? now,
       updatedAt: version.updatedAt?.getTime() ?? version.createdAt?.getTime() ?? now,
     };
-    this.db.$client
-      .prepare(
-        "insert into staged_annotations (staging_dataset_id, prompt_id, annotator_id, version) values (?, ?, ?, ?)",
-      )
-      .run(this.datasetId, promptId, annotatorId, JSON.stringify(stored));
+    await tx.imports.stageAnnotation(this.datasetId, promptId, annotatorId, JSON.stringify(stored));
     return "staged";
   }
 
@@ -179,53 +169,38 @@ export class ImportStaging {
   async land(): Promise<Landing> {
     const targetDatasetId = this.targetDatasetId;
     if (targetDatasetId === null) {
-      this.transaction(() => {
-        this.renewLease();
-        if (this.db.$client.prepare("select 1 from datasets where slug = ?").get(this.targetSlug)) {
+      await this.transaction("land", async (tx) => {
+        await this.renewLease(tx);
+        if (await tx.imports.slugTaken(this.targetSlug)) {
           throw new ImportConflictError(
             `Dataset "${this.targetSlug}" was created while this file was importing; import the file again to add to it.`,
           );
         }
-        publishStagingDataset(this.db, this.datasetId, this.targetSlug);
-        this.db.$client.prepare("delete from dataset_imports where staging_dataset_id = ?").run(this.datasetId);
-      }, "land");
+        await tx.imports.publish(this.datasetId, this.targetSlug);
+      });
       return { annotations: { created: 0, updated: 0, unchanged: 0 } };
     }
-    this.transaction(() => {
-      this.renewLease();
-      this.assertTargetCanTake();
-      this.db.$client
-        .prepare("update dataset_imports set state = 'landing' where staging_dataset_id = ?")
-        .run(this.datasetId);
-    }, "land");
-    return finishLanding(this.db, this.datasetId, targetDatasetId, this.tuning);
+    await this.transaction("land", async (tx) => {
+      await this.renewLease(tx);
+      await this.assertTargetCanTake(tx);
+      await tx.imports.setState(this.datasetId, "landing");
+    });
+    return finishLanding(this.store, this.datasetId, targetDatasetId, this.tuning);
   }
 
   /** Removes everything the import staged, in short transactions; a landing already committed is finished instead. */
   async discard(): Promise<void> {
-    const claimed = this.db.$client.transaction(() => claimStaging(this.db, this.datasetId)).immediate();
-    if (claimed === "landing") await finishLanding(this.db, this.datasetId, this.targetDatasetId!, this.tuning);
-    else await deleteStaging(this.db, this.datasetId, this.tuning);
+    const claimed = await this.store.transaction("serial", (tx) => claimStaging(tx, this.datasetId));
+    if (claimed === "landing") await finishLanding(this.store, this.datasetId, this.targetDatasetId!, this.tuning);
+    else await deleteStaging(this.store, this.datasetId, this.tuning);
   }
 
-  private assertTargetCanTake(): void {
-    const sqlite = this.db.$client;
-    const target = sqlite
-      .prepare<[number], { slug: string }>("select slug from datasets where id = ? and import_staging = 0")
-      .get(this.targetDatasetId!);
-    if (!target)
+  private async assertTargetCanTake(tx: Store): Promise<void> {
+    if ((await tx.imports.visibleSlug(this.targetDatasetId!)) === null)
       throw new ImportConflictError(`Dataset "${this.targetSlug}" was deleted while this file was importing.`);
     // Another writer (a second import, say) stored some of the same prompts meanwhile, or is
     // landing them: its prompts that have not moved yet are still in its staging.
-    const clashes = sqlite
-      .prepare<[{ target: number; staging: number }], { external_id: string }>(
-        `select s.external_id from prompts s join prompts t on t.external_id = s.external_id
-           and (t.dataset_id = @target or t.dataset_id in (select staging_dataset_id from dataset_imports
-             where target_dataset_id = @target and state = 'landing' and staging_dataset_id != @staging))
-         where s.dataset_id = @staging limit 5`,
-      )
-      .all({ target: this.targetDatasetId!, staging: this.datasetId })
-      .map((r) => `"${r.external_id}"`);
+    const clashes = (await tx.imports.landingClashes(this.targetDatasetId!, this.datasetId)).map((id) => `"${id}"`);
     if (clashes.length) {
       throw new ImportConflictError(
         `Prompt ${clashes.join(", ")} reached dataset "${this.targetSlug}" from another writer while this file was importing; import the file again.`,
@@ -234,38 +209,45 @@ export class ImportStaging {
   }
 
   /** Fails once anyone has claimed the staging for discarding (or it is gone). */
-  private renewLease(): void {
-    const renewed = this.db.$client
-      .prepare("update dataset_imports set heartbeat_at = ? where staging_dataset_id = ? and state = 'staging'")
-      .run(Date.now(), this.datasetId);
-    if (renewed.changes === 0) throw new StagingDiscardedError();
+  private async renewLease(tx: Store): Promise<void> {
+    if (!(await tx.imports.renewStaging(this.datasetId, Date.now()))) throw new StagingDiscardedError();
   }
 
-  private recordCreatedAnnotators(): void {
-    this.db.$client
-      .prepare("update dataset_imports set created_annotator_ids = ? where staging_dataset_id = ?")
-      .run(JSON.stringify(this.createdAnnotatorIds), this.datasetId);
-  }
-
-  private transaction<T>(work: () => T, phase: ImportPhase = "stage"): { value: T; heldMs: number } {
-    return timedTransaction(this.db, this.tuning, phase, work);
+  private transaction<T>(
+    phase: "stage" | "land",
+    work: (tx: Store) => Promise<T>,
+  ): Promise<{ value: T; heldMs: number }> {
+    return timedTransaction(this.store, this.tuning, phase, work);
   }
 }
 
-/** One IMMEDIATE transaction: the lock is taken at BEGIN, so the time from inside to after COMMIT is the hold. */
-function timedTransaction<T>(
-  db: Db,
+/**
+ * What each phase's transactions need: staging writes may be lost to a power cut (the import is
+ * discarded then), landing and discarding are ordinary serial writes.
+ */
+const PHASE_INTENT: Record<ImportPhase, TransactionIntent> = {
+  stage: "low-durability",
+  land: "serial",
+  discard: "serial",
+};
+
+/** One serial transaction: the lock is taken at its start, so the time from inside to after COMMIT is the hold. */
+async function timedTransaction<T>(
+  store: Store,
   tuning: StagingTuning,
   phase: ImportPhase,
-  work: () => T,
-): { value: T; heldMs: number } {
+  work: (tx: Store) => Promise<T>,
+  lockWaitMs?: number,
+): Promise<{ value: T; heldMs: number }> {
   let lockedAt = 0;
-  const value = db.$client
-    .transaction(() => {
+  const value = await store.transaction(
+    PHASE_INTENT[phase],
+    (tx) => {
       lockedAt = performance.now();
-      return work();
-    })
-    .immediate();
+      return work(tx);
+    },
+    lockWaitMs === undefined ? undefined : { lockWaitMs },
+  );
   const heldMs = performance.now() - lockedAt;
   tuning.onTransaction?.(heldMs, phase);
   return { value, heldMs };
@@ -278,17 +260,20 @@ function timedTransaction<T>(
  * finds the database locked past its own busy timeout is tried again: the work is resumable.
  */
 async function inShortTransactions(
-  db: Db,
+  store: Store,
   tuning: StagingTuning,
   phase: ImportPhase,
   firstBatch: number,
-  step: (batch: number) => boolean,
+  step: (tx: Store, batch: number) => Promise<boolean>,
 ): Promise<void> {
   let batch = firstBatch;
   for (;;) {
-    const { value: done, heldMs } = await writeWhenFree(
-      () => timedTransaction(db, tuning, phase, () => step(batch)),
-      Date.now() + IMPORT_LEASE_MS / 2,
+    const { value: done, heldMs } = await timedTransaction(
+      store,
+      tuning,
+      phase,
+      (tx) => step(tx, batch),
+      IMPORT_LEASE_MS / 2,
     );
     if (done) return;
     if (heldMs > tuning.transactionBudgetMs) batch = Math.max(1, Math.floor(batch / 2));
@@ -304,56 +289,43 @@ async function inShortTransactions(
  * has finished, part of the import is visible in the target.
  */
 async function finishLanding(
-  db: Db,
+  store: Store,
   stagingDatasetId: number,
   targetDatasetId: number,
   tuning: StagingTuning,
 ): Promise<Landing> {
-  const sqlite = db.$client;
   const annotations = { created: 0, updated: 0, unchanged: 0 };
-  const renew = sqlite.prepare(
-    "update dataset_imports set heartbeat_at = ?, owner_pid = ? where staging_dataset_id = ? and state = 'landing'",
-  );
-  const targetExists = sqlite.prepare("select 1 from datasets where id = ?").pluck();
-  const nextStaged = sqlite.prepare<
-    [number, number],
-    { id: number; prompt_id: number; annotator_id: number; version: string }
-  >(
-    "select id, prompt_id, annotator_id, version from staged_annotations where staging_dataset_id = ? order by id limit ?",
-  );
-  const deleteApplied = sqlite.prepare("delete from staged_annotations where id in (select value from json_each(?))");
   let targetGone = false;
-  await inShortTransactions(db, tuning, "land", LANDING_FIRST_BATCH, (batch) => {
+  await inShortTransactions(store, tuning, "land", LANDING_FIRST_BATCH, async (tx, batch) => {
     // Finished meanwhile by another process (the importer, or a clean-up that took it over).
-    if (renew.run(Date.now(), process.pid, stagingDatasetId).changes === 0) return true;
-    if (!targetExists.get(targetDatasetId)) {
+    if (!(await tx.imports.renewLanding(stagingDatasetId, Date.now(), process.pid))) return true;
+    if (!(await tx.imports.datasetExists(targetDatasetId))) {
       targetGone = true;
       return true;
     }
-    if (moveStagedPrompts(db, stagingDatasetId, targetDatasetId, batch) > 0) return false;
-    const staged = nextStaged.all(stagingDatasetId, batch);
+    if ((await tx.imports.movePrompts(stagingDatasetId, targetDatasetId, batch)) > 0) return false;
+    const staged = await tx.imports.stagedAnnotations(stagingDatasetId, batch);
     for (const row of staged) {
       const v = storedVersionSchema.parse(JSON.parse(row.version));
-      const written = writeAnnotation(db, row.prompt_id, row.annotator_id, {
-        ...v,
-        createdAt: new Date(v.createdAt),
-        updatedAt: new Date(v.updatedAt),
-      });
+      const written = await tx.annotations.write(
+        row.prompt_id,
+        row.annotator_id,
+        { ...v, createdAt: new Date(v.createdAt), updatedAt: new Date(v.updatedAt) },
+        "keep",
+      );
       annotations[written.outcome]++;
     }
     if (staged.length > 0) {
-      deleteApplied.run(JSON.stringify(staged.map((row) => row.id)));
+      await tx.imports.deleteStagedAnnotations(staged.map((row) => row.id));
       return false;
     }
-    deleteDataset(db, stagingDatasetId);
+    await tx.imports.deleteDataset(stagingDatasetId);
     return true;
   });
   if (targetGone) {
     // Nowhere to land: what is left of it goes.
-    sqlite
-      .prepare("update dataset_imports set state = 'discarding' where staging_dataset_id = ?")
-      .run(stagingDatasetId);
-    await deleteStaging(db, stagingDatasetId, tuning);
+    await store.transaction("serial", (tx) => tx.imports.setState(stagingDatasetId, "discarding"));
+    await deleteStaging(store, stagingDatasetId, tuning);
   }
   return { annotations };
 }
@@ -365,72 +337,51 @@ async function finishLanding(
  * accounts the import created, until the last of its rows is gone, so a discarder that dies
  * half-way leaves work that the next one completes.
  */
-function claimStaging(db: Db, stagingDatasetId: number): "discard" | "landing" {
-  const row = db.$client
-    .prepare<[number, number, number], { state: string }>(
-      `update dataset_imports set state = case state when 'landing' then 'landing' else 'discarding' end,
-         owner_pid = ?, heartbeat_at = ? where staging_dataset_id = ? returning state`,
-    )
-    .get(process.pid, Date.now(), stagingDatasetId);
-  return row?.state === "landing" ? "landing" : "discard";
+async function claimStaging(tx: Store, stagingDatasetId: number): Promise<"discard" | "landing"> {
+  const state = await tx.imports.claim(stagingDatasetId, process.pid, Date.now());
+  await tx.coordination.setImportOwner(stagingDatasetId, processId());
+  return state === "landing" ? "landing" : "discard";
 }
 
 /** Deletes a claimed staging in short transactions, then the accounts it created that nothing else uses. */
-async function deleteStaging(db: Db, stagingDatasetId: number, tuning: StagingTuning): Promise<void> {
-  const sqlite = db.$client;
-  const renew = sqlite.prepare("update dataset_imports set heartbeat_at = ? where staging_dataset_id = ?");
-  await inShortTransactions(db, tuning, "discard", DISCARD_BATCH_PROMPTS, () => {
-    renew.run(Date.now(), stagingDatasetId);
-    return deleteSomePrompts(db, stagingDatasetId, DISCARD_BATCH_PROMPTS) === 0;
+async function deleteStaging(store: Store, stagingDatasetId: number, tuning: StagingTuning): Promise<void> {
+  await inShortTransactions(store, tuning, "discard", DISCARD_BATCH_PROMPTS, async (tx) => {
+    await tx.imports.renewAny(stagingDatasetId, Date.now());
+    return (await tx.imports.deletePrompts(stagingDatasetId, DISCARD_BATCH_PROMPTS)) === 0;
   });
-  timedTransaction(db, tuning, "discard", () => {
-    const row = sqlite
-      .prepare<[number], { created_annotator_ids: string }>(
-        "select created_annotator_ids from dataset_imports where staging_dataset_id = ?",
-      )
-      .get(stagingDatasetId);
-    const createdAnnotatorIds = z.array(z.number().int()).parse(JSON.parse(row?.created_annotator_ids ?? "[]"));
+  await timedTransaction(store, tuning, "discard", async (tx) => {
+    const created = await tx.imports.createdAnnotators(stagingDatasetId);
+    const createdAnnotatorIds = z.array(z.number().int()).parse(JSON.parse(created ?? "[]"));
     // The dataset_imports row and staged_annotations go with the dataset.
-    deleteDataset(db, stagingDatasetId);
+    await tx.imports.deleteDataset(stagingDatasetId);
     // Only accounts nothing else refers to: a concurrent import may have found and used one.
-    const removeUnused = sqlite.prepare(
-      `delete from users where id = ? and external = 1
-         and not exists (select 1 from annotations where annotator_id = users.id)
-         and not exists (select 1 from staged_annotations where annotator_id = users.id)`,
-    );
-    for (const id of createdAnnotatorIds) removeUnused.run(id);
+    for (const id of createdAnnotatorIds) await tx.imports.removeUnusedExternalUser(id);
   });
 }
 
 type Abandoned = { id: number; targetDatasetId: number | null; claimed: "discard" | "landing" };
 
-/** Claims, in one transaction, the stagings `isAbandoned` picks, then finishes or discards each. */
+/**
+ * Claims, in one transaction, the stagings `abandonedIn` picks (it reads what it needs in that
+ * transaction), then finishes or discards each.
+ */
 async function cleanUp(
-  db: Db,
+  store: Store,
   tuning: StagingTuning,
-  isAbandoned: (s: { owner_pid: number | null; heartbeat_at: number | null }) => boolean,
+  abandonedIn: (tx: Store) => Promise<(s: { id: number; heartbeat_at: number | null }) => boolean>,
 ): Promise<number> {
-  const claimed = db.$client
-    .transaction(() => {
-      const stagings = db.$client
-        .prepare<
-          [],
-          { id: number; owner_pid: number | null; heartbeat_at: number | null; target_dataset_id: number | null }
-        >(
-          `select d.id, i.owner_pid, i.heartbeat_at, i.target_dataset_id from datasets d
-           left join dataset_imports i on i.staging_dataset_id = d.id where d.import_staging = 1`,
-        )
-        .all();
-      return stagings
-        .filter(isAbandoned)
-        .map((s): Abandoned => ({ id: s.id, targetDatasetId: s.target_dataset_id, claimed: claimStaging(db, s.id) }));
-    })
-    .immediate();
+  const claimed = await store.transaction("serial", async (tx) => {
+    const abandoned: Abandoned[] = [];
+    const isAbandoned = await abandonedIn(tx);
+    for (const s of (await tx.imports.stagings()).filter(isAbandoned))
+      abandoned.push({ id: s.id, targetDatasetId: s.target_dataset_id, claimed: await claimStaging(tx, s.id) });
+    return abandoned;
+  });
   for (const s of claimed) {
     try {
       if (s.claimed === "landing" && s.targetDatasetId !== null)
-        await finishLanding(db, s.id, s.targetDatasetId, tuning);
-      else await deleteStaging(db, s.id, tuning);
+        await finishLanding(store, s.id, s.targetDatasetId, tuning);
+      else await deleteStaging(store, s.id, tuning);
     } catch (error) {
       // Left for the next clean-up to take over again; one that keeps failing must not stop every import.
       console.error(`Octorank: could not clean up the staging of import ${s.id}:`, error);
@@ -440,30 +391,32 @@ async function cleanUp(
 }
 
 /**
- * Finishes (a landing) or discards (anything else) the staging of every import whose process is
- * gone or stopped renewing its lease, never a live importer's; returns how many. Called before each
- * import and at server start. The stagings are claimed before this first awaits.
+ * Finishes (a landing) or discards (anything else) the staging of every import whose process
+ * stopped renewing its lease (it died or hangs, on whatever host), never a live importer's, which
+ * may run on another server: a pid says nothing there. Returns how many. Called before each import,
+ * at server start and every IMPORT_LEASE_MS by each server. All of them are claimed, in one
+ * transaction, before any is finished or discarded.
  */
 export function discardAbandonedImports(
-  db: Db,
+  store: Store,
   tuning: StagingTuning = DEFAULT_STAGING_TUNING,
   now = Date.now(),
 ): Promise<number> {
-  return cleanUp(
-    db,
-    tuning,
-    (s) =>
-      s.owner_pid === null ||
-      s.heartbeat_at === null ||
-      now - s.heartbeat_at > IMPORT_LEASE_MS ||
-      !isProcessAlive(s.owner_pid),
-  );
+  return cleanUp(store, tuning, async () => (s) => s.heartbeat_at === null || now - s.heartbeat_at > IMPORT_LEASE_MS);
 }
 
 /**
- * The same for the imports of one process that has exited (an import child that died): its
- * staging is finished or discarded at once rather than at the next import or server start.
+ * The same for the imports of one process that has exited (an import child that died, named by
+ * its processId): whoever saw it exit finishes or discards its staging at once, rather than once
+ * its lease has run out.
  */
-export function discardImportsOf(db: Db, pid: number, tuning: StagingTuning = DEFAULT_STAGING_TUNING): Promise<number> {
-  return cleanUp(db, tuning, (s) => s.owner_pid === pid && !isProcessAlive(pid));
+export function discardImportsOf(
+  store: Store,
+  owner: string,
+  tuning: StagingTuning = DEFAULT_STAGING_TUNING,
+): Promise<number> {
+  return cleanUp(store, tuning, async (tx) => {
+    const owned = new Set(await tx.coordination.importsOwnedBy(owner));
+    return (s) => owned.has(s.id);
+  });
 }

@@ -46,7 +46,7 @@ const goodLines = [
 
 describe("importJsonlFile", () => {
   it("creates the dataset, prompts, responses, external annotators and their rankings", async () => {
-    const result = await importJsonlFile(temp.db, writeLines(goodLines), {
+    const result = await importJsonlFile(temp.store, writeLines(goodLines), {
       slug: "fresh",
       create: { name: "Fresh data", guidelines: "Rank well.", annotationsPerPrompt: 2 },
     });
@@ -84,9 +84,9 @@ describe("importJsonlFile", () => {
 
   it("imports the same file twice only once", async () => {
     const file = writeLines(goodLines);
-    expect((await importJsonlFile(temp.db, file, { slug: "twice" })).ok).toBe(true);
+    expect((await importJsonlFile(temp.store, file, { slug: "twice" })).ok).toBe(true);
     const before = counts();
-    const again = await importJsonlFile(temp.db, file, { slug: "twice" });
+    const again = await importJsonlFile(temp.store, file, { slug: "twice" });
     expect(again).toMatchObject({
       ok: true,
       promptsCreated: 0,
@@ -100,7 +100,7 @@ describe("importJsonlFile", () => {
   });
 
   it("rejects a file with bad lines whole, reporting each line's field and reason, and changes nothing", async () => {
-    await importJsonlFile(temp.db, writeLines(goodLines), { slug: "kept" });
+    await importJsonlFile(temp.store, writeLines(goodLines), { slug: "kept" });
     const before = counts();
     const file = writeLines([
       { id: "new1", prompt: "Fine line", responses: responses("n") },
@@ -116,7 +116,7 @@ describe("importJsonlFile", () => {
       { id: "bad5", prompt: "Bad openness", responses: responses("d"), openness: 3 },
       { id: "q1", prompt: "A different text for q1", responses: responses("a") },
     ]);
-    const result = await importJsonlFile(temp.db, file, { slug: "kept" });
+    const result = await importJsonlFile(temp.store, file, { slug: "kept" });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const byLine = (line: number) => result.errors.filter((e) => e.line === line);
@@ -133,7 +133,7 @@ describe("importJsonlFile", () => {
   it("refuses a prompt or response text past the stored-text limit", async () => {
     const long = "x".repeat(MAX_STORED_TEXT_CHARS + 1);
     const result = await importJsonlFile(
-      temp.db,
+      temp.store,
       writeLines([
         { id: "long1", prompt: long, responses: responses("l") },
         { id: "long2", prompt: "Short", responses: [long, "b", "c", "d"] },
@@ -153,7 +153,7 @@ describe("importJsonlFile", () => {
 
   it("does not create a dataset when the file is rejected, and caps the reported errors", async () => {
     const bad = Array.from({ length: MAX_REPORTED_ERRORS + 7 }, () => "nope");
-    const result = await importJsonlFile(temp.db, writeLines(bad), { slug: "never" });
+    const result = await importJsonlFile(temp.store, writeLines(bad), { slug: "never" });
     expect(result).toMatchObject({ ok: false, moreErrors: 7 });
     if (!result.ok) expect(result.errors).toHaveLength(MAX_REPORTED_ERRORS);
     expect(counts().datasets).toBe(0);
@@ -166,7 +166,7 @@ describe("importJsonlFile", () => {
       responses: responses("x"),
       annotations: [{ annotator: "dan", ranking: [[0], [1], [2], [3]] }],
     };
-    const result = await importJsonlFile(temp.db, writeLines([line, line]), { slug: "dup" });
+    const result = await importJsonlFile(temp.store, writeLines([line, line]), { slug: "dup" });
     expect(result).toMatchObject({ ok: false, errors: [{ line: 2, field: "annotations.0.annotator" }] });
   });
 
@@ -177,8 +177,8 @@ describe("importJsonlFile", () => {
       responses: responses("x"),
       annotations: [{ annotator: "erin", ranking }],
     });
-    await importJsonlFile(temp.db, writeLines([line([[0], [1], [2], [3]])]), { slug: "rev" });
-    const result = await importJsonlFile(temp.db, writeLines([line([[3], [2], [1], [0]])]), { slug: "rev" });
+    await importJsonlFile(temp.store, writeLines([line([[0], [1], [2], [3]])]), { slug: "rev" });
+    const result = await importJsonlFile(temp.store, writeLines([line([[3], [2], [1], [0]])]), { slug: "rev" });
     expect(result).toMatchObject({ ok: true, annotationsUpdated: 1 });
     expect(counts().revisions).toBe(1);
   });
@@ -199,7 +199,7 @@ describe("import lines that once gave a 500 or changed on the way in", () => {
   it("refuses a line nested 200,000 deep and a lone surrogate, naming where; keeps a __proto__ metadata key", async () => {
     const deep = `{"prompt":"p","responses":["a","b","c","d"],"metadata":{"x":${"[".repeat(200_000)}${"]".repeat(200_000)}}}`;
     const lone = '{"prompt":"p\\ud800","responses":["a","b","c","d"]}';
-    const result = await importJsonlFile(temp.db, writeLines([deep, lone]), { slug: "odd" });
+    const result = await importJsonlFile(temp.store, writeLines([deep, lone]), { slug: "odd" });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors).toEqual([
@@ -208,7 +208,7 @@ describe("import lines that once gave a 500 or changed on the way in", () => {
     ]);
     const paired =
       '{"id":"emoji","prompt":"p \\ud83d\\ude00","responses":["a","b","c","d"],"metadata":{"__proto__":{"x":1},"k":2}}';
-    const imported = await importJsonlFile(temp.db, writeLines([paired]), { slug: "odd" });
+    const imported = await importJsonlFile(temp.store, writeLines([paired]), { slug: "odd" });
     expect(imported.ok).toBe(true);
     const row = temp.db.$client.prepare("select text, metadata from prompts where external_id = 'emoji'").get() as {
       text: string;
@@ -234,7 +234,7 @@ describe("a file's encoding", () => {
       Buffer.from(`${line("cafe", "caf\u00e9")}\n`, "latin1"),
       Buffer.from(`${line("after", "plain again")}\n`),
     ]);
-    const result = await importJsonlFile(temp.db, fileOf(latin1), { slug: "latin" });
+    const result = await importJsonlFile(temp.store, fileOf(latin1), { slug: "latin" });
     expect(result).toMatchObject({
       ok: false,
       errors: [{ line: 2, field: "(line)", reason: expect.stringContaining("not valid UTF-8") }],
@@ -249,7 +249,7 @@ describe("a file's encoding", () => {
     const straddling = `${head}${spaces}"prompt":"😀 end","responses":${JSON.stringify(responses("e"))}}\r\n`;
     expect(Buffer.from(straddling).indexOf(Buffer.from("😀"))).toBe((1 << 20) - 2);
     const file = fileOf(Buffer.from(straddling));
-    const result = await importJsonlFile(temp.db, file, { slug: "bytes" });
+    const result = await importJsonlFile(temp.store, file, { slug: "bytes" });
     expect(result).toMatchObject({ ok: true, promptsCreated: 2 });
     const text = temp.db.$client
       .prepare("select text from prompts where external_id = 'emoji'")

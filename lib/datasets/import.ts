@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
-import type { Db } from "@/db";
+import type { Store } from "@/db/store";
 import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
 import {
@@ -25,7 +25,6 @@ import {
   StagingDiscardedError,
   type StagingTuning,
 } from "@/lib/datasets/import-staging";
-import { ensureExternalAnnotator, insertPrompt, writeAnnotation } from "@/db/store/writer";
 import { plural } from "@/lib/utils";
 import { readPreferenceFile, type ImportFormat } from "@/lib/datasets/preference-files";
 
@@ -192,7 +191,6 @@ class ErrorLog {
 
 /** One import in progress: where it writes, what it has found, what it will report. */
 type ImportRun = {
-  db: Db;
   staging: ImportStaging;
   /** The existing dataset the file adds to; null when the import creates the dataset. */
   targetDatasetId: number | null;
@@ -216,34 +214,29 @@ type ResolvedPrompt = { promptId: number; responseIds: Map<string, number>; inTa
  * (prompt, annotator), so importing the same file twice changes nothing.
  */
 export async function importJsonlFile(
-  db: Db,
+  store: Store,
   file: string,
   options: ImportOptions,
   tuning: StagingTuning = DEFAULT_STAGING_TUNING,
 ): Promise<ImportResult> {
   const slug = slugSchema.parse(options.slug);
-  await discardAbandonedImports(db, tuning);
-  const target = db.$client
-    .prepare<[string], { id: number; responses_per_prompt: number }>(
-      "select id, responses_per_prompt from datasets where slug = ? and import_staging = 0",
-    )
-    .get(slug);
+  await discardAbandonedImports(store, tuning);
+  const target = await store.imports.target(slug);
   const errors = new ErrorLog();
   const summary = emptySummary(slug, !target);
   let run: ImportRun | null = null;
   let settingsRejected = false;
-  const startRun = (firstLineResponses: number | undefined) => {
+  const startRun = async (firstLineResponses: number | undefined) => {
     const settings = target
-      ? { ok: true as const, settings: targetSettings(db, target.id) }
+      ? { ok: true as const, settings: await targetSettings(store, target.id) }
       : creationSettings(options, slug, firstLineResponses);
     if (!settings.ok) {
       for (const error of settings.errors) errors.add(error);
       settingsRejected = true;
       return null;
     }
-    const staging = ImportStaging.open(db, slug, target?.id ?? null, settings.settings, tuning);
+    const staging = await ImportStaging.open(store, slug, target?.id ?? null, settings.settings, tuning);
     return {
-      db,
       staging,
       targetDatasetId: target?.id ?? null,
       responsesPerPrompt: settings.settings.responsesPerPrompt,
@@ -254,10 +247,6 @@ export async function importJsonlFile(
     } satisfies ImportRun;
   };
 
-  // Staged rows need not survive a power cut (an interrupted import is discarded anyway), so
-  // their commits skip the fsync; landing is a FULL commit, which makes all of them durable.
-  const synchronous = db.$client.pragma("synchronous", { simple: true });
-  db.$client.pragma("synchronous = NORMAL");
   try {
     let batch: ParsedLine[] = [];
     for (const parsed of importLines(file, options, summary)) {
@@ -265,7 +254,7 @@ export async function importJsonlFile(
         for (const error of parsed.errors) errors.add(error);
         continue;
       }
-      if (!run && !settingsRejected) run = startRun(parsed.prompt.responses.length);
+      if (!run && !settingsRejected) run = await startRun(parsed.prompt.responses.length);
       if (!run) continue;
       batch.push(parsed);
       if (batch.length >= run.staging.batchSize) {
@@ -273,13 +262,12 @@ export async function importJsonlFile(
         batch = [];
       }
     }
-    if (!run && !settingsRejected && errors.count === 0) run = startRun(undefined);
+    if (!run && !settingsRejected && errors.count === 0) run = await startRun(undefined);
     if (run && batch.length) await writeBatch(run, batch);
     if (errors.count > 0 || !run) {
       await run?.staging.discard();
       return { ok: false, lines: summary.lines, errors: errors.shown, moreErrors: errors.count - errors.shown.length };
     }
-    db.$client.pragma(`synchronous = ${synchronous}`);
     const landing = await run.staging.land();
     summary.annotationsCreated += landing.annotations.created;
     summary.annotationsUpdated += landing.annotations.updated;
@@ -304,8 +292,6 @@ export async function importJsonlFile(
       };
     }
     throw error;
-  } finally {
-    db.$client.pragma(`synchronous = ${synchronous}`);
   }
 }
 
@@ -375,13 +361,8 @@ function creationSettings(
   };
 }
 
-function targetSettings(db: Db, datasetId: number): DatasetSettings {
-  const row = db.$client
-    .prepare<
-      [number],
-      { name: string; guidelines: string; responses_per_prompt: number; annotations_per_prompt: number }
-    >("select name, guidelines, responses_per_prompt, annotations_per_prompt from datasets where id = ?")
-    .get(datasetId)!;
+async function targetSettings(store: Store, datasetId: number): Promise<DatasetSettings> {
+  const row = (await store.imports.settings(datasetId))!;
   return {
     name: row.name,
     guidelines: row.guidelines,
@@ -391,17 +372,17 @@ function targetSettings(db: Db, datasetId: number): DatasetSettings {
 }
 
 function writeBatch(run: ImportRun, batch: ParsedLine[]): Promise<void> {
-  return run.staging.write(() => {
-    for (const line of batch) stageLine(run, line);
+  return run.staging.write(async (tx) => {
+    for (const line of batch) await stageLine(run, tx, line);
   });
 }
 
-/** Checks one parsed line against what is stored and writes it into the staging. Runs inside a write. */
-function stageLine(run: ImportRun, { lineNumber, prompt }: ParsedLine): void {
+/** Checks one parsed line against what is stored and writes it into the staging, in the write `tx`. */
+async function stageLine(run: ImportRun, tx: Store, { lineNumber, prompt }: ParsedLine): Promise<void> {
   const fail = (error: Omit<LineError, "line">) => run.errors.add({ line: lineNumber, ...error });
   const problem = responsesProblem(prompt, run.responsesPerPrompt);
   if (problem) return fail(problem);
-  const resolved = resolvePrompt(run, prompt);
+  const resolved = await resolvePrompt(run, tx, prompt);
   if ("error" in resolved) return fail(resolved.error);
   for (const [a, annotation] of prompt.annotations.entries()) {
     const field = `annotations.${a}`;
@@ -410,7 +391,7 @@ function stageLine(run: ImportRun, { lineNumber, prompt }: ParsedLine): void {
       ranking.errors.forEach(fail);
       continue;
     }
-    const annotatorId = resolveAnnotator(run, annotation.annotator);
+    const annotatorId = await resolveAnnotator(run, tx, annotation.annotator);
     const key = `${resolved.promptId}:${annotatorId}`;
     if (run.ranked.has(key)) {
       fail({
@@ -423,10 +404,10 @@ function stageLine(run: ImportRun, { lineNumber, prompt }: ParsedLine): void {
     const version = annotationToWrite(annotation, ranking.ranking);
     if (resolved.inTarget) {
       // Landing applies it: written now, it would show before the rest of the file.
-      if (run.staging.stageAnnotation(resolved.promptId, annotatorId, version) === "unchanged")
+      if ((await run.staging.stageAnnotation(tx, resolved.promptId, annotatorId, version)) === "unchanged")
         run.summary.annotationsUnchanged++;
     } else {
-      const written = writeAnnotation(run.db, resolved.promptId, annotatorId, version);
+      const written = await tx.annotations.write(resolved.promptId, annotatorId, version, "keep");
       if (written.outcome === "created") run.summary.annotationsCreated++;
       else if (written.outcome === "updated") run.summary.annotationsUpdated++;
       else run.summary.annotationsUnchanged++;
@@ -435,15 +416,16 @@ function stageLine(run: ImportRun, { lineNumber, prompt }: ParsedLine): void {
 }
 
 /** The stored prompt a line names, checked to be the same text and responses; else stored now, in the staging. */
-function resolvePrompt(run: ImportRun, prompt: LinePrompt): ResolvedPrompt | { error: Omit<LineError, "line"> } {
-  const sqlite = run.db.$client;
-  const find = sqlite.prepare<[number, string], { id: number; text: string; messages: string | null }>(
-    "select id, text, messages from prompts where dataset_id = ? and external_id = ?",
-  );
-  const inTarget = run.targetDatasetId === null ? undefined : find.get(run.targetDatasetId, prompt.externalId);
-  const stored = inTarget ?? find.get(run.staging.datasetId, prompt.externalId);
+async function resolvePrompt(
+  run: ImportRun,
+  tx: Store,
+  prompt: LinePrompt,
+): Promise<ResolvedPrompt | { error: Omit<LineError, "line"> }> {
+  const inTarget =
+    run.targetDatasetId === null ? null : await tx.imports.prompt(run.targetDatasetId, prompt.externalId);
+  const stored = inTarget ?? (await tx.imports.prompt(run.staging.datasetId, prompt.externalId));
   if (!stored) {
-    const { promptId, responseIds } = insertPrompt(run.db, run.staging.datasetId, promptToWrite(prompt));
+    const { promptId, responseIds } = await tx.datasets.insertPrompt(run.staging.datasetId, promptToWrite(prompt));
     run.summary.promptsCreated++;
     return { promptId, responseIds, inTarget: false };
   }
@@ -455,11 +437,7 @@ function resolvePrompt(run: ImportRun, prompt: LinePrompt): ResolvedPrompt | { e
       },
     };
   }
-  const storedResponses = sqlite
-    .prepare<[number], { id: number; external_id: string; text: string }>(
-      "select id, external_id, text from responses where prompt_id = ? order by position",
-    )
-    .all(stored.id);
+  const storedResponses = await tx.imports.responses(stored.id);
   const byExternalId = new Map(storedResponses.map((r) => [r.external_id, r]));
   for (const [i, r] of prompt.responses.entries()) {
     const match = byExternalId.get(r.id);
@@ -478,19 +456,17 @@ function resolvePrompt(run: ImportRun, prompt: LinePrompt): ResolvedPrompt | { e
   return {
     promptId: stored.id,
     responseIds: new Map(storedResponses.map((r) => [r.external_id, r.id])),
-    inTarget: inTarget !== undefined,
+    inTarget: inTarget !== null,
   };
 }
 
 /** A team member by their email, else an external annotator by the name the file gives (created if new). */
-function resolveAnnotator(run: ImportRun, annotator: string): number {
+async function resolveAnnotator(run: ImportRun, tx: Store, annotator: string): Promise<number> {
   const cached = run.annotatorIds.get(annotator);
   if (cached !== undefined) return cached;
-  let id = run.db.$client
-    .prepare<[string], { id: number }>("select id from users where email = ?")
-    .get(annotator.toLowerCase())?.id;
-  if (id === undefined) {
-    const external = ensureExternalAnnotator(run.db, annotator);
+  let id = await tx.imports.userIdByEmail(annotator.toLowerCase());
+  if (id === null) {
+    const external = await tx.datasets.ensureExternalAnnotator(annotator);
     id = external.id;
     if (external.created) {
       run.staging.noteCreatedAnnotator(id);

@@ -11,7 +11,7 @@ async function importAs(
   lines: (object | string)[],
   extra: object = {},
 ): Promise<ImportResult> {
-  return importJsonlFile(temp.db, writeJsonl(temp.dir, lines), { slug: "prefs", format, ...extra });
+  return importJsonlFile(temp.store, writeJsonl(temp.dir, lines), { slug: "prefs", format, ...extra });
 }
 
 /** Each stored prompt's annotations as external-id rankings, by prompt external id. */
@@ -142,7 +142,7 @@ describe("TRL preference rows", () => {
       responses: ["a", "b", "c", "d"].map((r) => ({ id: r, text: `answer ${r} to ${i}` })),
       annotations: [{ annotator: "ann-1", ranking: [["c"], ["a"], ["d"], ["b"]] }],
     }));
-    expect((await importJsonlFile(temp.db, writeJsonl(temp.dir, lines), { slug: "source" })).ok).toBe(true);
+    expect((await importJsonlFile(temp.store, writeJsonl(temp.dir, lines), { slug: "source" })).ok).toBe(true);
     const { id } = temp.db.$client.prepare("select id from datasets where slug = 'source'").get() as { id: number };
     const pairs = await collect(exportLines(temp.store, id, exportOptionsSchema.parse({ format: "pairs" })));
     expect(await importAs("trl", pairs)).toMatchObject({ ok: true, promptsCreated: 3, annotationsCreated: 3 });

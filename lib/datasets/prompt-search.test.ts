@@ -53,7 +53,7 @@ async function importRandom(promptCount: number, seed = 7) {
   });
   const file = path.join(dir, "random.jsonl");
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
-  const result = await importJsonlFile(db, file, { slug: "rand", create: { annotationsPerPrompt: 3 } });
+  const result = await importJsonlFile(store, file, { slug: "rand", create: { annotationsPerPrompt: 3 } });
   if (!result.ok) throw new Error(JSON.stringify(result));
   return (await getDataset(store, "rand"))!;
 }

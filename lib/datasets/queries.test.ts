@@ -22,7 +22,9 @@ it("flags the annotator who ranks against everyone else, and the prompts they sp
   }));
   const file = path.join(temp.dir, "in.jsonl");
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
-  expect((await importJsonlFile(temp.db, file, { slug: "agree", create: { annotationsPerPrompt: 3 } })).ok).toBe(true);
+  expect((await importJsonlFile(temp.store, file, { slug: "agree", create: { annotationsPerPrompt: 3 } })).ok).toBe(
+    true,
+  );
   const dataset = (await getDataset(temp.store, "agree"))!;
   expect(await getDatasetProgress(temp.store, "agree")).toMatchObject({
     prompts: 4,

@@ -44,7 +44,7 @@ describe("the demo file", () => {
   it("is import input: importing it stores what the seed stores, dated by the file instead of now", async () => {
     const { db, store } = fresh;
     await ensureDemoAccounts(store);
-    const imported = await importJsonlFile(db, DEMO_FILE, { slug: "demo-imported", create: DEMO_DATASET_SETTINGS });
+    const imported = await importJsonlFile(store, DEMO_FILE, { slug: "demo-imported", create: DEMO_DATASET_SETTINGS });
     expect(imported).toMatchObject({ ok: true, promptsCreated: 48, annotationsCreated: 99, annotatorsCreated: 0 });
     const before = Date.now();
     await seedDemo(store);

@@ -258,18 +258,19 @@ export function recomputeOpennessInBackground(
   store: Store,
   datasetId: number,
   minIntervalMs: number = OPENNESS_RECOMPUTE_MS,
-): boolean {
+): Promise<boolean> {
   return startBackgroundJob(
-    opennessJobKey(store, datasetId),
+    store,
+    opennessJobKey(datasetId),
     path.join("scripts", "dataset-worker.ts"),
     ["openness", String(datasetId), store.location],
     { minIntervalMs, what: `the openness estimates of dataset ${datasetId}` },
   );
 }
 
-const opennessJobKey = (store: Store, datasetId: number) => `openness:${store.location}:${datasetId}`;
+const opennessJobKey = (datasetId: number) => `openness:${datasetId}`;
 
-/** Whether a child process is computing the dataset's estimates now (the tests wait on it). */
-export function isComputingOpenness(store: Store, datasetId: number): boolean {
-  return isBackgroundJobRunning(opennessJobKey(store, datasetId));
+/** Whether a child process, of any server, is computing the dataset's estimates now (the tests wait on it). */
+export function isComputingOpenness(store: Store, datasetId: number): Promise<boolean> {
+  return isBackgroundJobRunning(store, opennessJobKey(datasetId));
 }

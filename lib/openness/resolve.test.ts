@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
 import { getDataset } from "@/lib/datasets/queries";
 import { parsePromptSearch, searchPrompts } from "@/lib/datasets/prompt-search";
@@ -52,11 +51,10 @@ describe("promptOpenness", () => {
 });
 
 describe("one openness everywhere", () => {
-  let db: Db;
   let store: Store;
   let dir: string;
   const fresh = freshDbPerTest();
-  beforeEach(() => ({ db, dir, store } = fresh));
+  beforeEach(() => ({ dir, store } = fresh));
 
   it("the dataset page, both exports, training and the run's dashboard agree on each prompt", async () => {
     await seedDemo(store);
@@ -78,7 +76,7 @@ describe("one openness everywhere", () => {
     ].map((l) => JSON.stringify({ prompt: `Prompt ${l.id}`, responses, ...l }));
     const file = path.join(dir, "openness.jsonl");
     fs.writeFileSync(file, lines.join("\n"));
-    const imported = await importJsonlFile(db, file, { slug: "demo" });
+    const imported = await importJsonlFile(store, file, { slug: "demo" });
     expect(imported.ok ? [] : imported.errors).toEqual([]);
     const datasetId = (await getDataset(store, "demo"))!.id;
     const expected = { imported: 0.9, tagged: 0.5 };

@@ -6,7 +6,7 @@ import { schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
 import { promptSplit } from "@/lib/runs/held-out";
 import type { Store } from "@/db/store";
-import { blankRunSummary, freshDbPerTest } from "@/lib/test-fixtures";
+import { anotherConnection, blankRunSummary, freshDbPerTest } from "@/lib/test-fixtures";
 import {
   claimNextQueuedRun,
   claimRun,
@@ -19,6 +19,7 @@ import {
   getRunDetail,
   listRuns,
   requestCancel,
+  cancelRequested,
 } from "@/lib/runs/lifecycle";
 import { createRun } from "@/lib/runs/request-run";
 import { datasetTrainingStats, loadTrainingPrompts } from "@/lib/runs/training-data";
@@ -139,18 +140,26 @@ describe("run lifecycle", () => {
     expect("weights" in (await getRunDetail(store, run.id))!).toBe(false);
   });
 
-  it("cancels a queued run at once, hands a running one's pid back, and refuses a finished one", async () => {
+  it("cancels a queued run at once, flags a running one for its trainer (at once when its lease ran out), and refuses a finished one", async () => {
     const queued = await createRun(store, request(), null, "web");
-    expect((await requestCancel(store, queued.id)).signalPid).toBeNull();
+    expect((await requestCancel(store, queued.id)).stopping).toBe(false);
     expect((await getRun(store, queued.id))?.status).toBe("canceled");
     await expect(requestCancel(store, queued.id)).rejects.toThrow(/already been canceled/);
 
     const running = await createRun(store, request(), null, "web", { workerPid: 4242 });
-    expect((await requestCancel(store, running.id)).signalPid).toBe(4242);
+    expect(await cancelRequested(store, running.id)).toBe(false);
+    expect((await requestCancel(store, running.id)).stopping).toBe(true);
     expect((await getRun(store, running.id))?.status).toBe("running");
+    expect(await cancelRequested(store, running.id)).toBe(true);
+
+    // Its trainer is gone (the lease ran out): nobody would see the flag, so it ends now.
+    const orphan = await createRun(store, request(), null, "web", { workerPid: 4243 });
+    const later = Date.now() + RUN_LEASE_MS + 1;
+    expect((await requestCancel(store, orphan.id, later)).stopping).toBe(false);
+    expect((await getRun(store, orphan.id))?.status).toBe("canceled");
   });
 
-  it("fails only runs whose lease expired, stopping their process; live ones are left alone whoever trains them", async () => {
+  it("fails only runs whose lease expired, whatever host trained them; live ones are left alone whoever trains them", async () => {
     const now = Date.now();
     const stale = (run: { id: number }) =>
       db
@@ -158,22 +167,19 @@ describe("run lifecycle", () => {
         .set({ heartbeatAt: new Date(now - RUN_LEASE_MS - 1000) })
         .where(eq(schema.trainingRuns.id, run.id))
         .run();
-    const dead = await createRun(store, request(), null, "web", { workerPid: 111 });
-    const hung = await createRun(store, request(), null, "web", { workerPid: 222 });
+    // The same pid on two hosts says nothing: only the leases count.
+    const dead = await createRun(store, request(), null, "web", { workerPid: process.pid });
+    const canceledThenDied = await createRun(store, request(), null, "web", { workerPid: 222 });
     const otherServer = await createRun(store, request(), null, "web", { workerPid: 333 });
-    const cli = await createRun(store, request(), null, "cli", { workerPid: 444 });
+    const cli = await createRun(store, request(), null, "cli", { workerPid: process.pid });
+    await requestCancel(store, canceledThenDied.id);
     stale(dead);
-    stale(hung);
-    const stopped: number[] = [];
-    const failed = await failOrphanedRuns(
-      store,
-      (pid) => pid !== 111,
-      (pid) => stopped.push(pid),
-      now,
-    );
-    expect(failed.sort()).toEqual([dead.id, hung.id].sort());
-    expect(stopped).toEqual([222]);
+    stale(canceledThenDied);
+    const failed = await failOrphanedRuns(store, now);
+    expect(failed.sort()).toEqual([dead.id, canceledThenDied.id].sort());
+    expect((await getRun(store, dead.id))?.status).toBe("failed");
     expect((await getRun(store, dead.id))?.error).toMatch(/lease/);
+    expect((await getRun(store, canceledThenDied.id))?.status).toBe("canceled");
     expect((await getRun(store, otherServer.id))?.status).toBe("running");
     expect((await getRun(store, cli.id))?.status).toBe("running");
   });
@@ -269,6 +275,20 @@ describe("run lifecycle", () => {
     });
     expect(await outcome).toBe("canceled");
     expect((await getRun(store, run.id))?.status).toBe("canceled");
+
+    // Canceled from another server: a second connection to the database asks, the trainer sees it.
+    const elsewhere = anotherConnection(path.join(dir, "test.db"));
+    const far = await createRun(store, request({ train: { steps: 100000, evalEvery: 5 } }), null, "cli", {
+      workerPid: process.pid,
+    });
+    let asked: Promise<unknown> | null = null;
+    const farOutcome = await executeRun(store, far.id, {
+      onProgress: () => void (asked ??= requestCancel(elsewhere.store, far.id)),
+    });
+    expect(farOutcome).toBe("canceled");
+    expect(await asked).toMatchObject({ stopping: true });
+    expect((await getRun(elsewhere.store, far.id))?.status).toBe("canceled");
+    elsewhere.db.$client.close();
 
     const empty = db.insert(schema.datasets).values({ slug: "empty", name: "Empty" }).returning().get();
     const starved = await createRun(store, runRequestSchema.parse({ datasetId: empty.id }), null, "cli", {

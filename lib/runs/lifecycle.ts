@@ -100,13 +100,14 @@ export async function finishRun(
   return store.transaction("atomic", (tx) => tx.runs.finish(runId, status, error), options);
 }
 
-export type CancelOutcome = { run: RunRow; signalPid: number | null };
+export type CancelOutcome = { run: RunRow; stopping: boolean };
 
 /**
- * Cancels a run. A queued run ends at once; a running one is ended by its worker once it receives
- * SIGTERM (the caller sends it to `signalPid`). Cancelling a finished run is a 409.
+ * Cancels a run. A queued run ends at once, and so does a running one whose trainer stopped
+ * renewing its lease. A live trainer, on whatever host, sees the request in the database within
+ * CANCEL_POLL_MS and ends the run itself (`stopping`). Cancelling a finished run is a 409.
  */
-export async function requestCancel(store: Store, runId: number): Promise<CancelOutcome> {
+export async function requestCancel(store: Store, runId: number, now = Date.now()): Promise<CancelOutcome> {
   const run = await getRun(store, runId);
   if (!run) throw new RunError(`There is no run ${runId}.`, "not-found");
   if (isTerminal(run.status))
@@ -114,33 +115,48 @@ export async function requestCancel(store: Store, runId: number): Promise<Cancel
       `Run ${runId} has already ${run.status === "canceled" ? "been canceled" : run.status}.`,
       "conflict",
     );
-  if (run.status === "queued") {
-    await finishRun(store, runId, "canceled", "Canceled before it started.");
-    return { run: (await getRun(store, runId))!, signalPid: null };
-  }
-  return { run, signalPid: run.workerPid };
+  const stopNow = async (why: string) => {
+    await finishRun(store, runId, "canceled", why);
+    return { run: (await getRun(store, runId))!, stopping: false };
+  };
+  if (run.status === "queued") return stopNow("Canceled before it started.");
+  if (leaseExpired(run, now)) return stopNow("Canceled while training.");
+  const asked = await store.transaction("atomic", (tx) => tx.coordination.requestRunCancel(runId, now));
+  // It ended meanwhile (finished, or was claimed and is now "running" no more).
+  if (!asked) return { run: (await getRun(store, runId))!, stopping: false };
+  return { run: (await getRun(store, runId))!, stopping: true };
+}
+
+/** How often a trainer looks for a cancellation of its run. */
+export const CANCEL_POLL_MS = 1_000;
+
+/** Whether someone asked to cancel the run (requestCancel). */
+export async function cancelRequested(store: Store, runId: number): Promise<boolean> {
+  return (await store.coordination.runCancelRequestedAt(runId)) !== null;
 }
 
 /**
  * Runs marked running whose trainer stopped renewing the lease: a dead server's worker, a killed
- * CLI, a process that hangs. Each is failed, and its process stopped if it is still a trainer (a
- * hung one holds nothing else). A run with a live lease is left alone, whoever trains it: another
- * server's worker or a CLI on the same database.
+ * CLI, a process that hangs, on any host. Each is failed (canceled, when that was asked for). A
+ * run with a live lease is left alone, whoever trains it: another server's worker or a CLI on the
+ * same database. A hung trainer that wakes up finds its run ended at its next lease renewal and
+ * stops; one that is this server's child is also killed by the scheduler.
  */
-export async function failOrphanedRuns(
-  store: Store,
-  isAlive: (pid: number) => boolean,
-  stop: (pid: number) => void,
-  now = Date.now(),
-): Promise<number[]> {
+export async function failOrphanedRuns(store: Store, now = Date.now()): Promise<number[]> {
   const running = await store.runs.running();
   const failed: number[] = [];
   for (const run of running) {
     if (!leaseExpired(run, now)) continue;
-    const pid = run.workerPid;
-    if (pid !== null && isAlive(pid)) stop(pid);
-    const why = `The process training this run stopped renewing its lease for ${RUN_LEASE_MS / 1000} s (it died or hangs).`;
-    if (await finishRun(store, run.id, "failed", why)) failed.push(run.id);
+    const ended =
+      run.cancelRequestedAt !== null
+        ? await finishRun(store, run.id, "canceled", "Canceled while training.")
+        : await finishRun(
+            store,
+            run.id,
+            "failed",
+            `The process training this run stopped renewing its lease for ${RUN_LEASE_MS / 1000} s (it died or hangs).`,
+          );
+    if (ended) failed.push(run.id);
   }
   return failed;
 }

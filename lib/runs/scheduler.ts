@@ -8,11 +8,10 @@
  * must see the same worker.
  */
 import "server-only";
-import fs from "node:fs";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { getStore } from "@/lib/db";
-import { isProcessAlive, spawnBackground } from "@/lib/process";
+import { spawnBackground } from "@/lib/process";
 import {
   claimNextQueuedRun,
   failOrphanedRuns,
@@ -29,7 +28,6 @@ type SchedulerState = {
   /** The kick under way (kicks take turns: each reads and claims the queue). */
   kicking: Promise<void>;
   current: { runId: number; child: ChildProcess } | null;
-  cancelRequested: Set<number>;
   timer: ReturnType<typeof setInterval> | null;
 };
 
@@ -40,43 +38,14 @@ function state(): SchedulerState {
     started: false,
     kicking: Promise.resolve(),
     current: null,
-    cancelRequested: new Set(),
     timer: null,
   };
   return globalForScheduler.octorankRunScheduler;
 }
 
-/** How long a cancelled worker gets to stop by itself before it is killed. */
+/** How long a cancelled worker gets to stop by itself before its server kills it. */
 const CANCEL_GRACE_MS = 10_000;
 const TICK_MS = 2_000;
-
-/**
- * Whether a pid stored with a run still belongs to a training process (a worker, or the CLI's
- * `train`). A stored pid can outlive its process and be reused by an unrelated one, after a reboot
- * say: bare liveness would then keep a dead run "running" for ever, blocking the queue, and the
- * start-up clean-up would SIGKILL a stranger. Linux tells by the command line; elsewhere liveness
- * is all there is.
- */
-export function isTrainingProcess(pid: number): boolean {
-  let cmdline: string;
-  try {
-    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-  } catch {
-    return fs.existsSync("/proc/self/cmdline") ? false : isProcessAlive(pid);
-  }
-  const args = cmdline.split("\0");
-  return (
-    args.some((a) => a.endsWith("run-worker.ts")) || (args.some((a) => a.endsWith("cli.ts")) && args.includes("train"))
-  );
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // Already gone.
-  }
-}
 
 /**
  * Call once per server process: fails runs whose trainer stopped renewing its lease (a dead
@@ -86,7 +55,7 @@ export function startScheduler(): void {
   const s = state();
   if (s.started) return;
   s.started = true;
-  s.kicking = failOrphanedRuns(getStore(), isTrainingProcess, (pid) => signal(pid, "SIGKILL")).then(
+  s.kicking = failOrphanedRuns(getStore()).then(
     (failed) => {
       if (failed.length)
         console.log(`Octorank: marked run(s) ${failed.join(", ")} failed (server stopped while training)`);
@@ -115,13 +84,16 @@ async function startNextRun(): Promise<void> {
   if (s.current) {
     // Our own worker: one that hangs (SIGSTOP, a wedged loop) stops renewing its lease and is
     // killed, which frees the queue; its exit handler records the failure.
+    // So is one that does not stop within CANCEL_GRACE_MS of a cancel, asked on whichever server.
     const current = s.current;
     const mine = await getRun(store, current.runId);
-    if (mine?.status === "running" && leaseExpired(mine) && current.child.pid) signal(current.child.pid, "SIGKILL");
+    const now = Date.now();
+    const ignoredCancel = mine?.cancelRequestedAt && now - mine.cancelRequestedAt.getTime() > CANCEL_GRACE_MS;
+    if (mine?.status === "running" && (leaseExpired(mine, now) || ignoredCancel)) current.child.kill("SIGKILL");
     return;
   }
   // A run another process trains (the headless CLI, another server) still counts while its lease is live.
-  await failOrphanedRuns(store, isTrainingProcess, (pid) => signal(pid, "SIGKILL"));
+  await failOrphanedRuns(store);
   const run = await claimNextQueuedRun(store);
   if (!run) return;
   // `node --import tsx` rather than the tsx binary: one process, so the pid is the worker itself.
@@ -148,11 +120,10 @@ async function startNextRun(): Promise<void> {
     );
   });
   child.on("exit", (code, sig) => {
-    const canceled = s.cancelRequested.delete(run.id);
     const recordExit = async () => {
       const after = await getRun(store, run.id);
       if (after && (after.status === "running" || after.status === "queued")) {
-        if (canceled) await finishRun(store, run.id, "canceled", "Canceled while training.");
+        if (after.cancelRequestedAt) await finishRun(store, run.id, "canceled", "Canceled while training.");
         else {
           const why = sig ? `The worker was killed (${sig}).` : `The worker exited with code ${code}.`;
           const said = lastErrorLine(stderrTail);
@@ -181,34 +152,10 @@ export function lastErrorLine(stderr: string): string | null {
   return line ? line.slice(0, 500) : null;
 }
 
-/** Cancels a run: a queued one at once, a running one by asking its worker to stop (then killing it). */
+/**
+ * Cancels a run: a queued one at once, a running one by a flag its trainer sees wherever it runs
+ * (lib/runs/lifecycle.ts requestCancel); a worker that ignores it is killed by its own server.
+ */
 export async function cancelRun(runId: number): Promise<CancelOutcome> {
-  const s = state();
-  const store = getStore();
-  const outcome = await requestCancel(store, runId);
-  if (outcome.signalPid === null) return outcome;
-  const pid = outcome.signalPid;
-  if (!isTrainingProcess(pid)) {
-    // The process is gone (or its pid now belongs to someone else): nothing to signal.
-    await finishRun(store, runId, "canceled", "Canceled while training.");
-    return { run: (await getRun(store, runId))!, signalPid: null };
-  }
-  s.cancelRequested.add(runId);
-  signal(pid, "SIGTERM");
-  const later = (what: string, check: () => Promise<unknown>) =>
-    check().catch((error: unknown) => console.error(`Octorank: cancelling run ${runId}, could not ${what}:`, error));
-  setTimeout(() => {
-    void later("check that its worker stopped", async () => {
-      if (isTrainingProcess(pid) && (await getRun(store, runId))?.status === "running") signal(pid, "SIGKILL");
-    });
-  }, CANCEL_GRACE_MS).unref();
-  if (s.current?.runId !== runId) {
-    // Not our child (e.g. a CLI run): nobody will see its exit here, so record the cancel now.
-    setTimeout(() => {
-      void later("record the cancel", async () => {
-        if (!isTrainingProcess(pid)) await finishRun(store, runId, "canceled", "Canceled while training.");
-      });
-    }, 1_000).unref();
-  }
-  return outcome;
+  return requestCancel(getStore(), runId);
 }

@@ -13,6 +13,8 @@ import {
   finishRun,
   getRunDetail,
   renewRunLease,
+  cancelRequested,
+  CANCEL_POLL_MS,
   RUN_HEARTBEAT_MS,
   RUN_LEASE_MS,
 } from "@/lib/runs/lifecycle";
@@ -124,10 +126,23 @@ export async function executeRun(
   runId: number,
   options: ExecuteOptions = {},
 ): Promise<"succeeded" | "failed" | "canceled"> {
-  const lease = keepLease(store, runId);
+  // Canceled through the database (requestCancel, from any server) or by the caller's signal.
+  const canceled = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, canceled.signal]) : canceled.signal;
+  const lease = keepLease(store, runId, () => canceled.abort("canceled"));
+  const watch = setInterval(() => {
+    cancelRequested(store, runId).then(
+      (asked) => asked && canceled.abort("canceled"),
+      () => {
+        // A busy database: the next look sees it.
+      },
+    );
+  }, CANCEL_POLL_MS);
+  watch.unref();
   try {
-    return await trainAndRecord(store, runId, options);
+    return await trainAndRecord(store, runId, { ...options, signal });
   } finally {
+    clearInterval(watch);
     lease.stop();
   }
 }
@@ -138,12 +153,17 @@ export async function executeRun(
  * elsewhere) is only late: the next heartbeat tries again, and nothing is said until the lease
  * has actually run out, since only then may another server take the run.
  */
-export function keepLease(store: Store, runId: number): { renew: () => Promise<boolean>; stop: () => void } {
+export function keepLease(
+  store: Store,
+  runId: number,
+  onEnded: () => void = () => {},
+): { renew: () => Promise<boolean>; stop: () => void } {
   let renewedAt = Date.now();
   let warned = false;
   const renew = async () => {
     try {
-      await renewRunLease(store, runId);
+      // Ended by someone else (failed as orphaned while this process hung, say): stop training it.
+      if (!(await renewRunLease(store, runId))) onEnded();
       renewedAt = Date.now();
       warned = false;
       return true;

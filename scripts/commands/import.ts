@@ -1,7 +1,7 @@
 import { readTextFile } from "../dispatch";
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { getDb } from "../../lib/db";
+import { getStore } from "../../lib/db";
 import { describeImport, ImportTooLargeError, importJsonlFile, MAX_IMPORT_BYTES } from "../../lib/datasets/import";
 import { IMPORT_FORMATS, type ImportFormat } from "../../lib/datasets/preference-files";
 
@@ -34,7 +34,7 @@ export async function run(argv: string[]): Promise<void> {
   if (!values.dataset || !file || positionals.length > 1) throw new Error(USAGE);
   if (!fs.existsSync(file)) throw new Error(`No such file: ${file}`);
   if (fs.statSync(file).size > MAX_IMPORT_BYTES) throw new ImportTooLargeError();
-  const result = await importJsonlFile(getDb(), file, {
+  const result = await importJsonlFile(getStore(), file, {
     slug: values.dataset,
     format: values.format as ImportFormat,
     annotator: values.annotator,

@@ -107,7 +107,7 @@ export default async function Page({
     prompts.rows.map((p) => p.id),
   );
   if (!openness.current)
-    recomputeOpennessInBackground(store, row.id, openness.computedAt === null ? 0 : OPENNESS_RECOMPUTE_MS);
+    await recomputeOpennessInBackground(store, row.id, openness.computedAt === null ? 0 : OPENNESS_RECOMPUTE_MS);
   const runs = await listDatasetRuns(store, dataset.id);
   const t = AGREEMENT_THRESHOLDS;
   const flaggedPrompts = summary.flaggedPrompts;

@@ -5,12 +5,13 @@
  * of that phase: a crash between two batches, at a known point.
  */
 import { openDatabase } from "@/db";
+import { sqliteStore } from "@/db/store";
 import { importJsonlFile } from "@/lib/datasets/import";
 import { DEFAULT_STAGING_TUNING } from "@/lib/datasets/import-staging";
 import { crashAfter } from "./crash-after";
 
 const [file, input, slug, phase, nth] = process.argv.slice(2);
 const db = openDatabase(file!);
-void importJsonlFile(db, input!, { slug: slug! }, crashAfter(DEFAULT_STAGING_TUNING, phase, nth)).then((result) =>
-  process.stdout.write(JSON.stringify(result)),
+void importJsonlFile(sqliteStore(db), input!, { slug: slug! }, crashAfter(DEFAULT_STAGING_TUNING, phase, nth)).then(
+  (result) => process.stdout.write(JSON.stringify(result)),
 );

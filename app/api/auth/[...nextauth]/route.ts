@@ -3,6 +3,7 @@ import { authOptions } from "@/lib/auth/options";
 import { clientAddress } from "@/lib/auth/client-address";
 import { retryAfterMs, throttleKeys } from "@/lib/auth/login-throttle";
 import { route } from "@/lib/http/route";
+import { getStore } from "@/lib/db";
 
 type NextAuthContext = { params: Promise<{ nextauth: string[] }> };
 
@@ -32,7 +33,10 @@ async function attemptedEmail(request: Request): Promise<string | undefined> {
  */
 export const POST = route({ access: "public" }, async ({ request, context }) => {
   if (new URL(request.url).pathname.endsWith("/callback/credentials")) {
-    const wait = retryAfterMs(throttleKeys(await attemptedEmail(request), clientAddress(request.headers)));
+    const wait = await retryAfterMs(
+      getStore(),
+      throttleKeys(await attemptedEmail(request), clientAddress(request.headers)),
+    );
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       const url = new URL(`/login?error=TooManyAttempts&retryAfter=${seconds}`, request.url);

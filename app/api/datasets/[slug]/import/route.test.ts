@@ -39,7 +39,8 @@ describe("POST /api/datasets/<slug>/import", () => {
     const running = Array.from({ length: MAX_CONCURRENT_IMPORTS }, (_, i) =>
       post(`busy-${i}`, promptLines(3000, { prefix: `busy${i}-` })),
     );
-    while (runningImports() < MAX_CONCURRENT_IMPORTS) await new Promise((resolve) => setTimeout(resolve, 5));
+    while ((await runningImports(fresh.store)) < MAX_CONCURRENT_IMPORTS)
+      await new Promise((resolve) => setTimeout(resolve, 5));
 
     const refused = await post("extra", promptLines(2, { prefix: "extra" }));
     expect(refused.status).toBe(429);
@@ -48,10 +49,10 @@ describe("POST /api/datasets/<slug>/import", () => {
     const answers = await Promise.all(running);
     expect(answers.map((r) => r.status)).toEqual(running.map(() => 200));
     expect(await getDataset(fresh.store, "extra")).toBeNull();
-    expect(runningImports()).toBe(0);
+    expect(await runningImports(fresh.store)).toBe(0);
 
     expect((await post("broken", ["{ not json"])).status).toBe(422);
-    expect(runningImports()).toBe(0);
+    expect(await runningImports(fresh.store)).toBe(0);
     expect((await post("extra", promptLines(2, { prefix: "extra" }))).status).toBe(200);
     expect(await getDataset(fresh.store, "extra")).not.toBeNull();
   }, 120_000);

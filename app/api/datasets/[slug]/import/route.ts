@@ -49,7 +49,7 @@ export const POST = route(
       );
     }
 
-    const releaseSlot = takeImportSlot();
+    const releaseSlot = await takeImportSlot(getStore());
     try {
       const file = await saveUpload(request.body);
       try {
@@ -71,7 +71,7 @@ export const POST = route(
         removeUpload(file);
       }
     } finally {
-      releaseSlot();
+      await releaseSlot();
     }
   },
 );
