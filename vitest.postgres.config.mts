@@ -9,7 +9,12 @@ import { defineConfig } from "vitest/config";
 import { NO_POSTGRES_MESSAGE, postgresBinDir } from "./db/pg/test-cluster";
 import base from "./vitest.config.mts";
 
-const POSTGRES_LANE = ["lib/admin/queries.test.ts", "lib/auth/login-throttle.test.ts"];
+const POSTGRES_LANE = [
+  "lib/admin/queries.test.ts",
+  "lib/auth/login-throttle.test.ts",
+  // Background jobs deduplicated through the database (the coordination store).
+  "lib/process.test.ts",
+];
 
 const installed = postgresBinDir() !== null;
 if (!installed) console.warn(NO_POSTGRES_MESSAGE);
