@@ -188,7 +188,7 @@ export function sqliteImportStore(db: Db) {
           `select s.external_id from prompts s join prompts t on t.external_id = s.external_id
            and (t.dataset_id = @target or t.dataset_id in (select staging_dataset_id from dataset_imports
              where target_dataset_id = @target and state = 'landing' and staging_dataset_id != @staging))
-         where s.dataset_id = @staging limit 5`,
+         where s.dataset_id = @staging order by s.id limit 5`,
         )
         .all({ target: targetDatasetId, staging: stagingDatasetId })
         .map((r) => r.external_id),
@@ -212,7 +212,7 @@ export function sqliteImportStore(db: Db) {
       sqlite
         .prepare<[], StagingRow>(
           `select d.id, i.owner_pid, i.heartbeat_at, i.target_dataset_id from datasets d
-           left join dataset_imports i on i.staging_dataset_id = d.id where d.import_staging = 1`,
+           left join dataset_imports i on i.staging_dataset_id = d.id where d.import_staging = 1 order by d.id`,
         )
         .all(),
     movePrompts: (stagingDatasetId: number, targetDatasetId: number, limit: number) =>

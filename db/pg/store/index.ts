@@ -31,6 +31,7 @@ import { postgresAuthStore } from "./auth";
 import { postgresCoordinationStore } from "./coordination";
 import { postgresDatasetStore } from "./datasets";
 import type { PgExecutor } from "./executor";
+import { postgresImportStore } from "./imports";
 import { postgresOpennessStore } from "./openness";
 import { postgresQualityStore } from "./quality";
 import { postgresQueueStore } from "./queue";
@@ -75,7 +76,7 @@ function areasOver(executor: PgExecutor): Areas {
     auth: postgresAuthStore(executor),
     coordination: postgresCoordinationStore(executor),
     datasets: postgresDatasetStore(executor),
-    imports: notOnPostgresYet("imports"),
+    imports: postgresImportStore(executor),
     openness: postgresOpennessStore(executor),
     quality: postgresQualityStore(executor),
     queue: postgresQueueStore(executor),

@@ -4,14 +4,10 @@
  * same numbers, pages and cursors, in the same order.
  */
 import { describe, expect, it } from "vitest";
-import type { Store } from "@/db/store";
-import type { PromptStatsValues, StatsStore } from "@/db/store/stats";
+import type { PromptStatsValues } from "@/db/store/stats";
 import { parsePromptSearch, PROMPT_SORTS, searchPrompts } from "@/lib/datasets/prompt-search";
 import { STATS_HISTOGRAMS, statsBin, type StatsHistogramMetric } from "@/lib/datasets/prompt-stats";
 import { databasePerTest, TEST_BACKENDS, type Side } from "../test-database";
-
-/** searchPrompts reads only the stats area. */
-const storeOf = (stats: StatsStore) => ({ stats }) as unknown as Store;
 
 const TEXTS = [
   "Café au lait, please",
@@ -65,7 +61,7 @@ const statsValues = (promptId: number, values: Partial<PromptStatsValues> = {}):
 
 describe.each(TEST_BACKENDS)("stats store on %s", (backend) => {
   const fresh = databasePerTest(backend);
-  const open = () => ({ side: fresh.side, stats: fresh.store.stats });
+  const open = () => ({ side: fresh.side, stats: fresh.store.stats, store: fresh.store });
 
   it("keeps stale prompts, agreement rows, versions and the stats a refresh writes", async () => {
     const { side, stats } = open();
@@ -297,10 +293,10 @@ describe.each(TEST_BACKENDS)("stats store on %s", (backend) => {
   });
 
   it("searches text and short ids the same way, folding case, taking % _ \\ literally", async () => {
-    const { side, stats } = open();
+    const { side, store } = open();
     const { dataset } = await seed(side);
     const ids = async (q: string) =>
-      (await searchPrompts(storeOf(stats), dataset, parsePromptSearch({ q }))).rows.map((r) => r.externalId);
+      (await searchPrompts(store, dataset, parsePromptSearch({ q }))).rows.map((r) => r.externalId);
     expect(await ids("café")).toEqual(["p0", "p4", "p6", "p10"]);
     expect(await ids("über")).toEqual(["p1", "p7"]);
     expect(await ids("100%")).toEqual(["p1", "p7"]);
@@ -317,12 +313,12 @@ describe.each(TEST_BACKENDS)("stats store on %s", (backend) => {
     expect(await ids("_")).toEqual([]);
     expect(await ids("%")).toEqual([]);
     expect(await ids("é")).toEqual([]);
-    const page = await searchPrompts(storeOf(stats), dataset, parsePromptSearch({ q: "café" }));
+    const page = await searchPrompts(store, dataset, parsePromptSearch({ q: "café" }));
     expect([page.total, page.pages, page.rows[0]!.text]).toEqual([4, 1, TEXTS[0]]);
   });
 
   it("reads only a prompt's first 300 characters and filters on the stats", async () => {
-    const { side, stats } = open();
+    const { side, stats, store } = open();
     const { dataset, prompts } = await seed(side, 4);
     const [alice] = await side.insert("users", [{ email: "alice@example.com", name: "Alice" }]);
     await side.insert("annotations", [{ promptId: prompts[2]!, annotatorId: alice!, ranking: [[1], [2]] }]);
@@ -333,7 +329,7 @@ describe.each(TEST_BACKENDS)("stats store on %s", (backend) => {
     );
     await stats.writePromptStats(statsValues(prompts[2]!, { annotations: 1, sentBack: 1 }));
     const found = async (params: Record<string, string>) =>
-      (await searchPrompts(storeOf(stats), dataset, parsePromptSearch(params))).rows.map((r) => r.externalId);
+      (await searchPrompts(store, dataset, parsePromptSearch(params))).rows.map((r) => r.externalId);
     expect(await found({ agreement: "low" })).toEqual(["p0"]);
     expect(await found({ agreement: "ok" })).toEqual(["p1"]);
     expect(await found({ agreement: "none" })).toEqual(["p2", "p3"]);
@@ -344,7 +340,7 @@ describe.each(TEST_BACKENDS)("stats store on %s", (backend) => {
     expect(await found({ annotator: String(alice) })).toEqual(["p2"]);
     expect(await found({ review: "rejected" })).toEqual(["p1"]);
     expect(await found({ review: "sent_back", agreement: "none" })).toEqual(["p2"]);
-    const rows = (await searchPrompts(storeOf(stats), dataset, parsePromptSearch({}))).rows;
+    const rows = (await searchPrompts(store, dataset, parsePromptSearch({}))).rows;
     expect(rows[3]!.text).toBe("ü".repeat(300));
     expect(rows[1]).toEqual({
       id: prompts[1],
@@ -360,11 +356,11 @@ describe.each(TEST_BACKENDS)("stats store on %s", (backend) => {
       flagged: false,
     });
     expect(await stats.annotators(9999)).toEqual([]);
-    expect(await searchPrompts(storeOf(stats), 9999, parsePromptSearch({}))).toMatchObject({ rows: [], total: 0 });
+    expect(await searchPrompts(store, 9999, parsePromptSearch({}))).toMatchObject({ rows: [], total: 0 });
   });
 
   it.each(PROMPT_SORTS)("pages by cursor forwards and back through ties and missing W (sort %s)", async (sort) => {
-    const { side, stats } = open();
+    const { side, stats, store } = open();
     const w = [0.5, 0.5, null, 0.2, 0.5, null, 0.9, 0.2, 0, null, 0.5, 0, 0.2];
     const rankings = [2, 2, 0, 3, 2, 0, 2, 3, 2, 1, 2, 2, 3];
     const { dataset, prompts } = await seed(side, w.length);
@@ -385,7 +381,7 @@ describe.each(TEST_BACKENDS)("stats store on %s", (backend) => {
     const size = 4;
     const expected = [0, 4, 8, 12].map((start) => order.slice(start, start + size));
     const search = async (params: Record<string, string>) =>
-      searchPrompts(storeOf(stats), dataset, parsePromptSearch({ sort, ...params }), size);
+      searchPrompts(store, dataset, parsePromptSearch({ sort, ...params }), size);
 
     const forward: number[][] = [];
     let page = await search({});
