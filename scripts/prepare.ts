@@ -1,22 +1,28 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { openDatabase } from "../db/index";
-import { sqliteStore } from "../db/store";
+import { describeLocation, openStoreAt } from "../db/store/open";
 import { seedDemo } from "../lib/demo/seed";
-import { authSecret, databasePath } from "../lib/env";
+import { authSecret, databaseLocation } from "../lib/env";
 
-/** Creates the data folder and auth secret, applies migrations and seeds the demo once when allowed. */
+/**
+ * Creates the data folder and auth secret, opens the database (DATABASE_URL's PostgreSQL, else the
+ * SQLite file), which applies its migrations, and seeds the demo once when allowed.
+ */
 export async function prepareDatabase({ seedDemo: seed }: { seedDemo: boolean }): Promise<void> {
   authSecret();
-  const db = openDatabase(databasePath());
+  const location = databaseLocation();
+  const { store, close } = openStoreAt(location);
   try {
     if (seed) {
-      const { created } = await seedDemo(sqliteStore(db));
-      if (created) console.log(`Seeded the demo into ${databasePath()}`);
+      const { created } = await seedDemo(store);
+      if (created) console.log(`Seeded the demo into ${describeLocation(location)}`);
+    } else {
+      // Opened (and migrated) before the server starts, so an unreachable or unfit database stops it here.
+      await store.auth.user(0);
     }
   } finally {
-    db.$client.close();
+    await close();
   }
 }
 

@@ -9,15 +9,6 @@ import { buildIfNeeded, prepareDatabase } from "./prepare";
 import { authSecret, bindHost, demoMode, env } from "../lib/env";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
-if (env().DATABASE_URL) {
-  // The store follows DATABASE_URL, but some of its areas (and the demo seed, the imports) do not
-  // run on PostgreSQL yet: their pages would fail, or write a SQLite file beside it.
-  console.error(
-    "DATABASE_URL is set, but this version of the server does not run on PostgreSQL yet (some of its data " +
-      "still lives only in SQLite, at DATABASE_PATH); unset DATABASE_URL to start it.",
-  );
-  process.exit(2);
-}
 const host = bindHost();
 
 async function main(): Promise<void> {
