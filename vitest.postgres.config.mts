@@ -14,6 +14,9 @@ const POSTGRES_LANE = [
   "lib/auth/login-throttle.test.ts",
   // Background jobs deduplicated through the database (the coordination store).
   "lib/process.test.ts",
+  "lib/datasets/queries.test.ts",
+  // One openness everywhere: the dataset page, both exports, training and a run's dashboard.
+  "lib/openness/resolve.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
