@@ -8,9 +8,10 @@
  * per phase of a step, the `repro` wall time (log + conditioned at docs/paper.md's full size), and
  * the same model in PyTorch (Debian python3-torch + OpenBLAS) measured in the same run.
  *
- * Fairness: Octorank's trainer runs on one thread (the wasm backend without threads), so the
- * ratio = octorank steps/s / pytorch steps/s is taken against PyTorch on one thread; other thread
- * counts are printed beside it. Both sides train the same model on the same features and batches
+ * Fairness: the ratio = octorank steps/s / pytorch steps/s is taken, round by round, against the
+ * faster of PyTorch's thread counts (1 and 2 by default; the CPU-time ratio against the one with
+ * the most steps per CPU-second), each also printed with its own ratio. Octorank's trainer runs on
+ * one thread (the wasm backend without threads). Both sides train the same model on the same features and batches
  * and exclude the same warm-up; their timed blocks alternate (one of ours, then one of each
  * PyTorch process, `--repeat` rounds), so both see the same load, and each round gives a ratio:
  * the bench prints their median and range, in wall time and in CPU time. OpenBLAS builds that do
@@ -167,7 +168,7 @@ const fmtSpread = (x: { median: number; min: number; max: number }, digits = 2) 
 export const USAGE = `Usage: npm run bench -- trainer [--json] [--steps 300] [--prompts 8192] [--no-repro] [--no-torch]
        [--profile] [--backend wasm|cpu] [--naive N] [--repro-steps 2000] [--repeat 3] [--torch-threads 1,2]
 Trainer throughput on the paper-size synthetic workload, against PyTorch measured in the same run
-(blocks alternating; the ratio against PyTorch on one thread, as Octorank's trainer uses one).`;
+(blocks alternating; the ratio, round by round, against the faster of PyTorch's thread counts).`;
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -410,7 +411,15 @@ export async function run(argv: string[]): Promise<void> {
         );
     }
 
-    const sameCores = torch.find((x) => x.threads === 1) ?? null;
+    // Each round against PyTorch's best in that round: the most steps/s in wall time and the most
+    // steps per CPU-second in CPU time, whichever thread count gave them.
+    const best =
+      torchRefs.length === 0
+        ? null
+        : {
+            ratio: spread(ours.map((b, k) => rate(b) / Math.max(...theirs.map((t) => rate(t[k] as Block))))),
+            cpu_ratio: spread(ours.map((b, k) => cpuRate(b) / Math.max(...theirs.map((t) => cpuRate(t[k] as Block))))),
+          };
     const loadAtEnd = os.loadavg();
     const result = {
       machine: `${os.cpus()[0]?.model ?? "cpu"} x ${os.availableParallelism()}, node ${process.version}`,
@@ -434,8 +443,8 @@ export async function run(argv: string[]): Promise<void> {
       openblas_core: torchInfo?.blasCore ?? null,
       openblas_coretype_set: torchInfo?.blasCoreSet ?? null,
       torch,
-      ratio: sameCores?.ratio ?? null,
-      cpu_ratio: sameCores?.cpu_ratio ?? null,
+      ratio: best?.ratio ?? null,
+      cpu_ratio: best?.cpu_ratio ?? null,
       naive_steps_per_s: naiveStepsPerS,
       repro_seconds: reproSeconds,
     };
@@ -446,8 +455,8 @@ export async function run(argv: string[]): Promise<void> {
         `${result.machine}; load average ${load(loadAtStart)} at the start, ${load(loadAtEnd)} at the end (1, 5, 15 min)`,
       );
       log(
-        sameCores
-          ? `ratio (octorank / pytorch, 1 thread each; median of ${repeats} rounds, range) = ${fmtSpread(sameCores.ratio)} in wall time, ${fmtSpread(sameCores.cpu_ratio)} in CPU time`
+        best
+          ? `ratio (octorank on 1 thread / pytorch's best of ${torchThreads.join(", ")} threads in each round; median of ${repeats} rounds, range) = ${fmtSpread(best.ratio)} in wall time, ${fmtSpread(best.cpu_ratio)} in CPU time`
           : "ratio n/a",
       );
     }

@@ -6,20 +6,20 @@ import { seedDemo } from "../lib/demo/seed";
 import { authSecret, databaseLocation } from "../lib/env";
 
 /**
- * Creates the data folder and auth secret, opens the database (DATABASE_URL's PostgreSQL, else the
- * SQLite file), which applies its migrations, and seeds the demo once when allowed.
+ * Creates the data folder and auth secret, opens the database (SQLite's file, or PostgreSQL's by
+ * DATABASE_URL), applies migrations and seeds the demo once when allowed. An unreachable or unfit
+ * database fails here, in its own words, before the server starts.
  */
 export async function prepareDatabase({ seedDemo: seed }: { seedDemo: boolean }): Promise<void> {
   authSecret();
   const location = databaseLocation();
   const { store, close } = openStoreAt(location);
   try {
+    // An empty transaction: the PostgreSQL store opens and migrates before its first statement.
+    await store.transaction("atomic", async () => undefined);
     if (seed) {
       const { created } = await seedDemo(store);
       if (created) console.log(`Seeded the demo into ${describeLocation(location)}`);
-    } else {
-      // Opened (and migrated) before the server starts, so an unreachable or unfit database stops it here.
-      await store.auth.user(0);
     }
   } finally {
     await close();

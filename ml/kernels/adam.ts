@@ -11,6 +11,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { wasmOffset } from "./host-view";
 import { simdKernels } from "./simd";
+import type { AdamInPlace } from "./sparse";
+
+/** A gradient, or the function that computes it and updates its variable in place (see apply). */
+export type AdamGradient = tf.Tensor | ((w: AdamInPlace) => void);
 
 interface WasmBackendLike {
   wasm?: { asm: { memory: WebAssembly.Memory } };
@@ -40,8 +44,12 @@ export class FusedAdam {
     this.v = vars.map(zeros);
   }
 
-  /** Apply one update with gradients in the order of the variables. */
-  apply(grads: tf.Tensor[]): void {
+  /**
+   * Apply one update with gradients in the order of the variables. A gradient may instead be a
+   * function that computes it and updates the variable in place itself (on the wasm backend, for a
+   * variable updated in place): it is given the variable, its moments and this step's coefficients.
+   */
+  apply(grads: AdamGradient[]): void {
     this.t++;
     const bc1 = 1 - Math.pow(this.beta1, this.t);
     const bc2 = 1 - Math.pow(this.beta2, this.t);
@@ -54,6 +62,12 @@ export class FusedAdam {
       if (!g) throw new Error("missing gradient");
       const m = this.m[i] as tf.Variable;
       const v = this.v[i] as tf.Variable;
+      if (typeof g === "function") {
+        if (!k || this.inPlace[i] === false) throw new Error("an in-place update needs the wasm backend");
+        const [po, mo, vo] = [p, m, v].map(wasmOffset) as [number, number, number];
+        g({ p: po, m: mo, v: vo, b1: this.beta1, b2: this.beta2, a, s2, eps: this.eps });
+        return;
+      }
       if (!k || !memory) {
         tf.tidy(() => {
           const mn = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));

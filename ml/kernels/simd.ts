@@ -13,6 +13,9 @@
  *   adam(p, g, m, v, nBytes, b1, b2, a, s2, eps)                            (fused Adam, in place)
  *   broadcastAdd(member, group, B, n, H4): member[b * n + i] += group[b]
  *   groupSum(member, group, B, n, H4):     group[b] = sum_i member[b * n + i]
+ *   spmmGrouped(D, F, W, H4, setA..., setB...), spmmTGrouped(D, F, G, H4, setA..., setB...)
+ *       spmm and spmmT over two sets of rows at once, the columns of the product taken in groups
+ *       of F so that the rows of W or G being read stay in cache (H % 32 == 0 only)
  */
 import { type FunctionListing, type ValueType, assembleModule } from "./wasm-encoder";
 
@@ -159,47 +162,212 @@ ${forEachRow(
   };
 }
 
+/** The parameters of one set of rows in the grouped walk (see groupedListing). */
+const rowSetParams = (s: string) => ["ids", "nRows", "rowptr", "idx", "val", "dense", "cursor"].map((p) => `${p}${s}`);
+/** Element i of an i32 or f32 array at `base` (a local). */
+const element = (base: string, i: string) => `(i32.add (local.get $${base}) (i32.mul (local.get $${i}) (i32.const 4)))`;
+
+/**
+ * One row set's pass over the current feature group (features below $limit) in the grouped walk:
+ * each row's non-zeros from its cursor to the first index at or past $limit, in 32-float blocks.
+ */
+function groupedRowSet(s: string, fwd: boolean): string {
+  return `
+    (local.set $r (i32.const 0))
+    block $rowsDone${s}
+      loop $rows${s}
+        (br_if $rowsDone${s} (i32.ge_u (local.get $r) (local.get $nRows${s})))
+        (local.set $kStart (i32.load ${element(`cursor${s}`, "r")}))
+        (local.set $kEnd (i32.load offset=4 (i32.add (local.get $rowptr${s}) (i32.mul (i32.load ${element(`ids${s}`, "r")}) (i32.const 4)))))
+        ;; kq = the end of the row's non-zeros in this group (the row's indices ascend)
+        (local.set $kq (local.get $kStart))
+        block $scanDone${s}
+          loop $scan${s}
+            (br_if $scanDone${s} (i32.ge_u (local.get $kq) (local.get $kEnd)))
+            (br_if $scanDone${s} (i32.ge_u (i32.load ${element(`idx${s}`, "kq")}) (local.get $limit)))
+            (local.set $kq (i32.add (local.get $kq) (i32.const 1)))
+            br $scan${s}
+          end
+        end
+        (i32.store ${element(`cursor${s}`, "r")} (local.get $kq))
+        (local.set $cb (i32.const 0)) ;; the block's first byte within a row
+        block $blocksDone${s}
+          loop $blocks${s}
+            (br_if $blocksDone${s} (i32.ge_u (local.get $kStart) (local.get $kq))) ;; no non-zero in this group
+            (br_if $blocksDone${s} (i32.ge_u (local.get $cb) (local.get $H4)))
+            ;; q = the block of the dense row: out[r] (forward, accumulated over the groups) or dOut[r] (backward)
+            (local.set $q (i32.add ${rowAt(`dense${s}`, "(local.get $r)")} (local.get $cb)))
+            ${lines(8, (j) => `(local.set $acc${j} (v128.load offset=${16 * j} (local.get $q)))`)}
+            (local.set $k (local.get $kStart))
+            block $nonZerosDone${s}
+              loop $nonZeros${s}
+                (br_if $nonZerosDone${s} (i32.ge_u (local.get $k) (local.get $kq)))
+                (local.set $value (f32x4.splat (f32.load ${element(`val${s}`, "k")})))
+                ;; at = the block of row idx[k] of W (forward) or G (backward)
+                (local.set $at (i32.add ${rowAt("mat", `(i32.load ${element(`idx${s}`, "k")})`)} (local.get $cb)))
+                ${lines(8, (j) =>
+                  fwd
+                    ? `(local.set $acc${j} (f32x4.add (local.get $acc${j}) (f32x4.mul (local.get $value) (v128.load offset=${16 * j} (local.get $at)))))`
+                    : `(v128.store offset=${16 * j} (local.get $at) (f32x4.add (v128.load offset=${16 * j} (local.get $at)) (f32x4.mul (local.get $value) (local.get $acc${j}))))`,
+                )}
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                br $nonZeros${s}
+              end
+            end
+            ${fwd ? lines(8, (j) => `(v128.store offset=${16 * j} (local.get $q) (local.get $acc${j}))`) : ""}
+            (local.set $cb (i32.add (local.get $cb) (i32.const 128)))
+            br $blocks${s}
+          end
+        end
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        br $rows${s}
+      end
+    end`;
+}
+
+/**
+ * The grouped CSR walk (H % 32 == 0) over two row sets, A and B (the responses and their prompts):
+ * the columns of W (forward) or G (backward) are taken in groups of F rows of the dense matrix,
+ * and each group walks every row's non-zeros that fall in it, so the rows of W or G that a group
+ * reads and writes (F * H4 bytes) stay in the core's caches instead of being fetched from the
+ * whole matrix at random. A cursor per row (an i32 array per set) keeps where the row's walk
+ * stopped, so each row's non-zeros are met once and in their order whatever it is (the last group
+ * takes all that are left). The featurizer writes each row's indices ascending: then every sum is
+ * the one the row-at-a-time walk makes, term for term in the same order, and so are the bits.
+ *   forward:  dense_s = 0; dense_s[r, :] += val[k] * mat[idx[k], :]    (mat = W)
+ *   backward: mat = 0;     mat[idx[k], :] += val[k] * dense_s[r, :]    (mat = G, D rows)
+ */
+type GroupedWalk = "forward" | "gradient" | "adam";
+
+/**
+ * The grouped walk (see above) as a function: forward, the weight gradient, or the weight gradient
+ * one group at a time into a group-sized buffer, each group's rows then updated by Adam at once
+ * (the whole gradient never exists; each element's update is the adam kernel's, bit for bit).
+ */
+function groupedListing(walk: GroupedWalk): FunctionListing {
+  const sets = ["A", "B"];
+  const fwd = walk === "forward";
+  const zero = {
+    forward: sets.map(
+      (s) => `(memory.fill (local.get $dense${s}) (i32.const 0) (i32.mul (local.get $nRows${s}) (local.get $H4)))`,
+    ),
+    gradient: ["(memory.fill (local.get $mat) (i32.const 0) (i32.mul (local.get $D) (local.get $H4)))"],
+    adam: [adamSplats],
+  }[walk];
+  const startCursors = sets.map(
+    (s) => `
+(local.set $r (i32.const 0))
+block $cursorsDone${s}
+  loop $cursors${s}
+    (br_if $cursorsDone${s} (i32.ge_u (local.get $r) (local.get $nRows${s})))
+    (i32.store ${element(`cursor${s}`, "r")} (i32.load (i32.add (local.get $rowptr${s}) (i32.mul (i32.load ${element(`ids${s}`, "r")}) (i32.const 4)))))
+    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+    br $cursors${s}
+  end
+end`,
+  );
+  // Adam: the group's gradient rows [first, limit) live in $gbuf, which $mat addresses as if it
+  // were the whole G; after the walk, Adam updates the group's rows of p, m and v.
+  const groupStart =
+    walk === "adam"
+      ? `
+    (local.set $first (local.get $limit))
+    (local.set $mat (i32.sub (local.get $gbuf) (i32.mul (local.get $first) (local.get $H4))))`
+      : "";
+  const groupEnd =
+    walk === "adam"
+      ? `
+    (local.set $last (local.get $limit))
+    block $inRange
+      (br_if $inRange (i32.ge_u (local.get $D) (local.get $last)))
+      (local.set $last (local.get $D))
+    end
+    (local.set $nBytes (i32.mul (i32.sub (local.get $last) (local.get $first)) (local.get $H4)))
+    (local.set $pAt (i32.add (local.get $p) (i32.mul (local.get $first) (local.get $H4))))
+    (local.set $mAt (i32.add (local.get $m) (i32.mul (local.get $first) (local.get $H4))))
+    (local.set $vAt (i32.add (local.get $v) (i32.mul (local.get $first) (local.get $H4))))
+    ${adamPass({ p: "pAt", g: "gbuf", m: "mAt", v: "vAt", nBytes: "nBytes" })}`
+      : "";
+  const zeroGroup =
+    walk === "adam" ? "(memory.fill (local.get $gbuf) (i32.const 0) (i32.mul (local.get $F) (local.get $H4)))" : "";
+  return {
+    name: { forward: "spmmGrouped", gradient: "spmmTGrouped", adam: "spmmTGroupedAdam" }[walk],
+    params:
+      walk === "adam"
+        ? [...i32("D", "F", "gbuf", "H4", ...sets.flatMap(rowSetParams), "p", "m", "v"), ...ADAM_COEFFICIENTS]
+        : i32("D", "F", "mat", "H4", ...sets.flatMap(rowSetParams)),
+    locals: [
+      ...i32("limit", "r", "k", "kStart", "kEnd", "kq", "cb", "q", "at"),
+      ...(walk === "adam" ? i32("mat", "first", "last", "nBytes", "pAt", "mAt", "vAt", "i") : []),
+      ...v128("value", ...Array.from({ length: 8 }, (_, j) => `acc${j}`)),
+      ...(walk === "adam" ? ADAM_LOCALS : []),
+    ],
+    body: `
+${zero.join("\n")}
+;; each row's cursor starts at its first non-zero
+${startCursors.join("\n")}
+(local.set $limit (i32.const 0))
+block $groupsDone
+  loop $groups
+    (br_if $groupsDone (i32.ge_u (local.get $limit) (local.get $D)))
+    ${groupStart}
+    ${zeroGroup}
+    (local.set $limit (i32.add (local.get $limit) (local.get $F)))
+    ${sets.map((s) => groupedRowSet(s, fwd)).join("\n")}
+    ${groupEnd}
+    br $groups
+  end
+end`,
+  };
+}
+
 /**
  * Fused Adam (PyTorch's formula) over nBytes (4 floats at a time, a multiple of 16), in place:
  *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= a * m / (sqrt(v) * s2 + eps)
  * with a = lr / (1 - b1^t) and s2 = 1 / sqrt(1 - b2^t).
  */
-const adamListing: FunctionListing = {
-  name: "adam",
-  params: [
-    ...i32("p", "g", "m", "v", "nBytes"),
-    ...(["b1", "b2", "a", "s2", "eps"].map((n) => [n, "f32"]) as [string, ValueType][]),
-  ],
-  locals: [...i32("i"), ...v128("vb1", "vc1", "vb2", "vc2", "va", "vs2", "veps", "vg", "vm", "vv")],
-  body: `
+const ADAM_COEFFICIENTS = ["b1", "b2", "a", "s2", "eps"].map((n) => [n, "f32"]) as [string, ValueType][];
+const ADAM_LOCALS = v128("vb1", "vc1", "vb2", "vc2", "va", "vs2", "veps", "vg", "vm", "vv");
+
+/** The coefficients as vectors (from the f32 parameters b1, b2, a, s2, eps). */
+const adamSplats = `
 (local.set $vb1 (f32x4.splat (local.get $b1)))
 (local.set $vc1 (f32x4.splat (f32.sub (f32.const 1) (local.get $b1))))
 (local.set $vb2 (f32x4.splat (local.get $b2)))
 (local.set $vc2 (f32x4.splat (f32.sub (f32.const 1) (local.get $b2))))
 (local.set $va (f32x4.splat (local.get $a)))
 (local.set $vs2 (f32x4.splat (local.get $s2)))
-(local.set $veps (f32x4.splat (local.get $eps)))
+(local.set $veps (f32x4.splat (local.get $eps)))`;
+
+/** The update over nBytes of parameters, gradient and moments at the i32 locals named (byte index $i). */
+const adamPass = ({ p = "p", g = "g", m = "m", v = "v", nBytes = "nBytes" } = {}) => `
 (local.set $i (i32.const 0))
 block $done
-  (br_if $done (i32.ge_u (local.get $i) (local.get $nBytes)))
+  (br_if $done (i32.ge_u (local.get $i) (local.get $${nBytes})))
   loop $next
-    (local.set $vg (v128.load (i32.add (local.get $g) (local.get $i))))
+    (local.set $vg (v128.load (i32.add (local.get $${g}) (local.get $i))))
     ;; m = b1 m + (1 - b1) g
-    (v128.store (i32.add (local.get $m) (local.get $i)) (local.tee $vm (f32x4.add
-      (f32x4.mul (local.get $vb1) (v128.load (i32.add (local.get $m) (local.get $i))))
+    (v128.store (i32.add (local.get $${m}) (local.get $i)) (local.tee $vm (f32x4.add
+      (f32x4.mul (local.get $vb1) (v128.load (i32.add (local.get $${m}) (local.get $i))))
       (f32x4.mul (local.get $vc1) (local.get $vg)))))
     ;; v = b2 v + (1 - b2) g^2
-    (v128.store (i32.add (local.get $v) (local.get $i)) (local.tee $vv (f32x4.add
-      (f32x4.mul (local.get $vb2) (v128.load (i32.add (local.get $v) (local.get $i))))
+    (v128.store (i32.add (local.get $${v}) (local.get $i)) (local.tee $vv (f32x4.add
+      (f32x4.mul (local.get $vb2) (v128.load (i32.add (local.get $${v}) (local.get $i))))
       (f32x4.mul (local.get $vc2) (f32x4.mul (local.get $vg) (local.get $vg))))))
     ;; p -= a m / (sqrt(v) s2 + eps)
-    (v128.store (i32.add (local.get $p) (local.get $i)) (f32x4.sub
-      (v128.load (i32.add (local.get $p) (local.get $i)))
+    (v128.store (i32.add (local.get $${p}) (local.get $i)) (f32x4.sub
+      (v128.load (i32.add (local.get $${p}) (local.get $i)))
       (f32x4.div (f32x4.mul (local.get $va) (local.get $vm))
         (f32x4.add (f32x4.mul (f32x4.sqrt (local.get $vv)) (local.get $vs2)) (local.get $veps)))))
-    (br_if $next (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $nBytes)))
+    (br_if $next (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $${nBytes})))
   end
-end`,
+end`;
+
+const adamListing: FunctionListing = {
+  name: "adam",
+  params: [...i32("p", "g", "m", "v", "nBytes"), ...ADAM_COEFFICIENTS],
+  locals: [...i32("i"), ...ADAM_LOCALS],
+  body: `${adamSplats}${adamPass()}`,
 };
 
 /**
@@ -249,8 +417,16 @@ export function simdListings(unroll: number): FunctionListing[] {
     unroll === 8
       ? [csrBlockedListing(true), csrBlockedListing(false)]
       : [csrListing(true, unroll), csrListing(false, unroll)];
-  return [...csr, adamListing, groupRowsListing(true), groupRowsListing(false)];
+  const grouped = unroll === 8 ? (["forward", "gradient", "adam"] as const).map(groupedListing) : [];
+  return [...csr, adamListing, groupRowsListing(true), groupRowsListing(false), ...grouped];
 }
+
+type RowSet = [rowIds: number, nRows: number, rowptr: number, idx: number, val: number, dense: number, cursor: number];
+/** Two row sets of the grouped walks, one after the other. */
+export type GroupedRowSet = [...RowSet, ...RowSet];
+
+/** Adam's f32 arguments: beta1, beta2, lr / (1 - beta1^t), 1 / sqrt(1 - beta2^t), eps. */
+type AdamCoefficients = [b1: number, b2: number, a: number, s2: number, eps: number];
 
 export interface SimdKernels {
   spmm(
@@ -274,20 +450,26 @@ export interface SimdKernels {
     G: number,
     gBytes: number,
   ): void;
-  adam(
-    p: number,
-    g: number,
-    m: number,
-    v: number,
-    nBytes: number,
-    b1: number,
-    b2: number,
-    a: number,
-    s2: number,
-    eps: number,
-  ): void;
+  adam(p: number, g: number, m: number, v: number, nBytes: number, ...coefficients: AdamCoefficients): void;
   broadcastAdd(member: number, group: number, B: number, n: number, H4: number): void;
   groupSum(member: number, group: number, B: number, n: number, H4: number): void;
+  /**
+   * The grouped walks over two row sets (register-blocked modules only, H % 32 == 0); each set is
+   * (rowIds, nRows, rowptr, idx, val, dense rows, cursor: nRows i32 of scratch).
+   */
+  spmmGrouped?(D: number, F: number, W: number, H4: number, ...sets: GroupedRowSet): void;
+  spmmTGrouped?(D: number, F: number, G: number, H4: number, ...sets: GroupedRowSet): void;
+  /**
+   * spmmTGrouped with Adam: gbuf holds F rows of gradient (scratch); p, m, v are the weight and
+   * its moments, updated in place as the adam kernel would with the whole gradient.
+   */
+  spmmTGroupedAdam?(
+    D: number,
+    F: number,
+    gbuf: number,
+    H4: number,
+    ...rest: [...GroupedRowSet, p: number, m: number, v: number, ...AdamCoefficients]
+  ): void;
   /** Vector width in floats that H must be a multiple of. */
   multiple: number;
 }

@@ -4,7 +4,7 @@
  * in place on the wasm heap, see simd.ts) and the cpu backend (plain JS loops).
  */
 import * as tf from "@tensorflow/tfjs";
-import { simdKernels } from "./simd";
+import { type GroupedRowSet, simdKernels } from "./simd";
 
 export const SPMM = "OctorankSpmm";
 export const SPMM_T = "OctorankSpmmT";
@@ -257,6 +257,15 @@ export const SPMM2 = "OctorankSpmmShared";
 export const SPMM2_T = "OctorankSpmmSharedT";
 
 /**
+ * The bytes of W (or G) one group of the grouped walk touches: a group's rows stay in the core's
+ * L2 cache (and mostly L1) while every batch row's non-zeros in it are walked.
+ */
+const GROUP_BYTES = 128 * 1024;
+
+/** The rows of W (or G) in one group of the grouped walk, for H columns. */
+const groupRows = (H: number) => Math.max(1, Math.floor(GROUP_BYTES / (4 * H)));
+
+/**
  * Row r of the input is response row rowIds[r] of `csr` plus prompt row promptIds[floor(r / n)] of
  * `prompts`: out[r, :] = X[rowIds[r]] @ w + P[promptIds[r / n]] @ w. The prompt part is computed
  * once per prompt instead of once per response (and its gradient once per prompt too).
@@ -307,7 +316,8 @@ function spmm2Kernel(fwd: boolean) {
       const b = backend as WasmBackendLike;
       const out = b.makeOutput(shape, "float32");
       const k = simdKernels(b.wasm.asm.memory, H);
-      const scratch = b.wasm._malloc(Math.max(16, 4 * x.B * H));
+      // The prompt rows' products, then (grouped walk) a cursor per response and prompt row.
+      const scratch = b.wasm._malloc(Math.max(16, 4 * x.B * H + 4 * (x.R + x.B)));
       try {
         const o = offset(b, out);
         const s = offset(b, src);
@@ -315,7 +325,22 @@ function spmm2Kernel(fwd: boolean) {
         const [pp, pi, pv] = x.prom.map((t) => offset(b, t)) as [number, number, number];
         const rowIds = offset(b, x.rowIds);
         const promptIds = offset(b, x.promptIds);
-        if (k) {
+        const cursors = scratch + 4 * x.B * H;
+        const group = groupRows(H);
+        const sets = (responseRows: number): GroupedRowSet =>
+          [
+            ...[rowIds, x.R, rp, ri, rv, responseRows, cursors],
+            ...[promptIds, x.B, pp, pi, pv, scratch, cursors + 4 * x.R],
+          ] as GroupedRowSet;
+        if (k?.spmmGrouped && k.spmmTGrouped) {
+          if (fwd) {
+            k.spmmGrouped(D, group, s, 4 * H, ...sets(o));
+            k.broadcastAdd(o, scratch, x.B, n, 4 * H);
+          } else {
+            k.groupSum(s, scratch, x.B, n, 4 * H);
+            k.spmmTGrouped(D, group, o, 4 * H, ...sets(s));
+          }
+        } else if (k) {
           if (fwd) {
             k.spmm(promptIds, x.B, pp, pi, pv, s, 4 * H, scratch);
             k.spmm(rowIds, x.R, rp, ri, rv, s, 4 * H, o);
@@ -456,6 +481,67 @@ export function sharedSpmm(rows: SharedRows, w: tf.Tensor2D): tf.Tensor2D {
 /** The weight gradient of sharedSpmm: X^T @ dy [D, H] for the same rows. */
 export function sharedSpmmT(rows: SharedRows, dy: tf.Tensor): tf.Tensor2D {
   return runSpmm2(SPMM2_T, rows, { dy });
+}
+
+/** A weight and its Adam moments on the wasm heap, with this step's coefficients (see FusedAdam). */
+export interface AdamInPlace {
+  p: number;
+  m: number;
+  v: number;
+  b1: number;
+  b2: number;
+  a: number;
+  s2: number;
+  eps: number;
+}
+
+/** The grouped weight gradient with Adam fused (spmmTGroupedAdam) for H columns, when the backend has it. */
+function groupedAdamKernel(H: number) {
+  if (tf.getBackend() !== "wasm") return null;
+  const b = tf.backend() as unknown as WasmBackendLike;
+  const k = simdKernels(b.wasm.asm.memory, H);
+  return k?.spmmTGroupedAdam ? { b, run: k.spmmTGroupedAdam, groupSum: k.groupSum } : null;
+}
+
+/** Can sharedSpmmTAdam update a weight of H columns (the wasm backend, H % 32 == 0)? */
+export function canFuseAdam(H: number): boolean {
+  return groupedAdamKernel(H) !== null;
+}
+
+/**
+ * The weight gradient of sharedSpmm for dy, applied by Adam to the weight in place as it is made,
+ * F rows at a time (the gradient never exists whole); the same bits as sharedSpmmT then Adam.
+ */
+export function sharedSpmmTAdam(
+  { csr, rowIds, prompts, promptIds, n }: SharedRows,
+  dy: tf.Tensor,
+  w: AdamInPlace,
+): void {
+  const H = dy.shape[1] ?? 0;
+  const kernel = groupedAdamKernel(H);
+  if (!kernel) throw new Error("sharedSpmmTAdam needs the wasm backend's grouped kernels (see canFuseAdam)");
+  const { b } = kernel;
+  const R = rowIds.shape[0] ?? 0;
+  const B = promptIds.shape[0] ?? 0;
+  const group = groupRows(H);
+  // The prompt rows' gradient sums, a cursor per response and prompt row, one group of gradient rows.
+  const scratch = b.wasm._malloc(4 * B * H + 4 * (R + B) + 4 * group * H);
+  try {
+    const at = (t: tf.Tensor) => offset(b, t);
+    const cursors = scratch + 4 * B * H;
+    kernel.groupSum(at(dy), scratch, B, n, 4 * H);
+    kernel.run(
+      csr.nCols,
+      group,
+      cursors + 4 * (R + B),
+      4 * H,
+      ...[at(rowIds), R, at(csr.rowptr), at(csr.idx), at(csr.val), at(dy), cursors],
+      ...[at(promptIds), B, at(prompts.rowptr), at(prompts.idx), at(prompts.val), scratch, cursors + 4 * R],
+      ...[w.p, w.m, w.v, w.b1, w.b2, w.a, w.s2, w.eps],
+    );
+  } finally {
+    b.wasm._free(scratch);
+  }
 }
 
 /** sharedSpmm, differentiable in w only. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { assembleBody, sleb, uleb } from "./wasm-encoder";
+import { assembleBody, assembleModule, sleb, uleb } from "./wasm-encoder";
 import { simdKernels, simdListings, simdModuleBytes } from "./simd";
 import { mulberry32 } from "../rng";
 
@@ -69,14 +69,95 @@ describe("SIMD kernels", () => {
     4: "24e0f8108f6de117f71fbd49bcf85dea9344ae81e09e4f4c18565f02ec7b8dd8",
     8: "782900adb94e563fa57ba66760214f76b4c8e24215e1b644442c4e2abdb48798",
   };
+  const reviewedNames = ["spmm", "spmmT", "adam", "broadcastAdd", "groupSum"];
   for (const unroll of [1, 2, 4, 8]) {
     it(`the listings (unroll ${unroll}) assemble to the reviewed module bytes, a valid module`, () => {
-      const bytes = simdModuleBytes(unroll);
-      expect(WebAssembly.validate(bytes)).toBe(true);
+      expect(WebAssembly.validate(simdModuleBytes(unroll))).toBe(true);
+      // The register-blocked module also holds the grouped walks, checked below against spmm and spmmT.
+      const listings = simdListings(unroll);
+      expect(listings.map((f) => f.name)).toEqual([
+        ...reviewedNames,
+        ...(unroll === 8 ? ["spmmGrouped", "spmmTGrouped", "spmmTGroupedAdam"] : []),
+      ]);
+      const bytes = assembleModule(listings.slice(0, reviewedNames.length));
       expect(createHash("sha256").update(bytes).digest("hex")).toBe(reviewed[unroll]);
-      expect(simdListings(unroll).map((f) => f.name)).toEqual(["spmm", "spmmT", "adam", "broadcastAdd", "groupSum"]);
     });
   }
+
+  // Two row sets (responses with an empty row, prompts) over 11 columns in groups of 3, 4 and all
+  // of them: the same bits as the row-at-a-time kernels (each sum in the same order).
+  for (const H of [32, 64])
+    it(`the grouped walks give spmm's and spmmT's bits, and Adam fused into the gradient adam's (H = ${H})`, () => {
+      const memory = new WebAssembly.Memory({ initial: 8 });
+      const k = simdKernels(memory, H)!;
+      expect(k.spmmGrouped).toBeDefined();
+      const rng = mulberry32(100 + H);
+      const D = 11;
+      const H4 = 4 * H;
+      const i32 = new Int32Array(memory.buffer);
+      const f32 = new Float32Array(memory.buffer);
+      let top = 0;
+      const put = (xs: number[], float = false) => {
+        const at = top;
+        (float ? f32 : i32).set(xs, at / 4);
+        top += 64 * Math.ceil((4 * xs.length) / 64 + 1);
+        return at;
+      };
+      const random = (n: number) => Array.from({ length: n }, () => rng() * 2 - 1);
+      // Each CSR's rows hold ascending column indices, as the featurizer writes them.
+      const csrA = { rowptr: [0, 4, 4, 7, 11, 13], idx: [0, 3, 5, 10, 1, 2, 9, 0, 4, 6, 8, 7, 10] };
+      const csrB = { rowptr: [0, 3, 6], idx: [2, 5, 8, 0, 9, 10] };
+      const set = (csr: typeof csrA, rowIds: number[]) => ({
+        ids: put(rowIds),
+        n: rowIds.length,
+        rowptr: put(csr.rowptr),
+        idx: put(csr.idx),
+        val: put(random(csr.idx.length), true),
+        cursor: put(rowIds.map(() => -1)),
+      });
+      const A = set(csrA, [3, 1, 0, 4, 2]);
+      const B = set(csrB, [1, 0]);
+      const W = put(random(D * H), true);
+      const dA = put(random(A.n * H), true);
+      const dB = put(random(B.n * H), true);
+      const [outA, outB, G, refA, refB, refG] = [A.n, B.n, D, A.n, B.n, D].map((rows) =>
+        put(random(rows * H), true),
+      ) as [number, number, number, number, number, number];
+      k.spmm(A.ids, A.n, A.rowptr, A.idx, A.val, W, H4, refA);
+      k.spmm(B.ids, B.n, B.rowptr, B.idx, B.val, W, H4, refB);
+      k.spmmT(A.ids, A.n, A.rowptr, A.idx, A.val, dA, H4, refG, D * H4);
+      k.spmmT(B.ids, B.n, B.rowptr, B.idx, B.val, dB, H4, refG, 0);
+      const bits = (at: number, rows: number) => Array.from(i32.subarray(at / 4, at / 4 + rows * H));
+      for (const F of [3, 4, D]) {
+        const sets = (a: number, b: number) =>
+          [A.ids, A.n, A.rowptr, A.idx, A.val, a, A.cursor, B.ids, B.n, B.rowptr, B.idx, B.val, b, B.cursor] as const;
+        k.spmmGrouped!(D, F, W, H4, ...sets(outA, outB));
+        k.spmmTGrouped!(D, F, G, H4, ...sets(dA, dB));
+        expect(bits(outA, A.n)).toEqual(bits(refA, A.n));
+        expect(bits(outB, B.n)).toEqual(bits(refB, B.n));
+        expect(bits(G, D)).toEqual(bits(refG, D));
+      }
+      // With Adam fused: the adam kernel's update from the whole gradient, bit for bit.
+      const weights = () => [random(D * H), random(D * H).map((x) => x / 10), random(D * H).map((x) => x * x)];
+      const coefficients = [0.9, 0.999, 0.003, 1.4, 1e-8] as const;
+      for (const F of [3, 4, D]) {
+        const [p, m, v] = weights().map((xs) => put(xs, true)) as [number, number, number];
+        const [refP, refM, refV] = [p, m, v].map((at) => put(Array.from(f32.subarray(at / 4, at / 4 + D * H)), true));
+        k.adam(refP!, refG, refM!, refV!, D * H4, ...coefficients);
+        const gbuf = put(random(F * H), true);
+        k.spmmTGroupedAdam!(
+          D,
+          F,
+          gbuf,
+          H4,
+          ...[A.ids, A.n, A.rowptr, A.idx, A.val, dA, A.cursor, B.ids, B.n, B.rowptr, B.idx, B.val, dB, B.cursor],
+          ...[p, m, v, ...coefficients],
+        );
+        expect(bits(p, D)).toEqual(bits(refP!, D));
+        expect(bits(m, D)).toEqual(bits(refM!, D));
+        expect(bits(v, D)).toEqual(bits(refV!, D));
+      }
+    });
 
   // The kernels on a memory of their own, against plain loops (the trainer's tests run them through tfjs).
   for (const H of [4, 8, 16, 32, 64]) {

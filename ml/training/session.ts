@@ -1,12 +1,19 @@
 /** A model bound to prepared data: its CSR tensors, parameters, optimizer, batches and evaluation. */
 import * as tf from "@tensorflow/tfjs";
-import { FusedAdam } from "../kernels/adam";
+import { type AdamGradient, FusedAdam } from "../kernels/adam";
 import type { FeatureMatrix } from "./features";
 import { type LossConstants, lossConstants, lossConstantTensors, pairAccuracy, pairLossFused } from "./loss";
 import { type HeadGrads, headGrads, headLossAndGrads } from "./head";
 import { type ModelParams, disposeParams, forwardFast, initParams, paramList } from "./model";
 import { mulberry32, shuffleInPlace } from "../rng";
-import { type CsrTensors, sharedSpmm, sharedSpmmT } from "../kernels/sparse";
+import {
+  type AdamInPlace,
+  type CsrTensors,
+  canFuseAdam,
+  sharedSpmm,
+  sharedSpmmT,
+  sharedSpmmTAdam,
+} from "../kernels/sparse";
 import { tensorView } from "../kernels/host-view";
 import { type BatchBuffers, type BatchTensors, fillBatch } from "./batch";
 import type { TrainConfig } from "./config";
@@ -117,7 +124,7 @@ export class TrainingSession {
     mark?.("batch");
     const b = this.buf;
     return tf.tidy(() => {
-      const fused = this.fusedLossAndGrads(b, mark);
+      const fused = this.fusedLossAndGrads(b, mark, true);
       if (!fused) return this.autogradStep(b, mark);
       this.optimizer.apply(fused.grads);
       mark?.("adam");
@@ -137,9 +144,21 @@ export class TrainingSession {
 
   /**
    * The loss and gradients (in paramList order) of a batch by the fused head (head.ts), for a
-   * model with at most one hidden layer; null for deeper models. Call it in a tf.tidy.
+   * model with at most one hidden layer; null for deeper models. Call it in a tf.tidy. With
+   * `adamInPlace`, the first layer's weight gradient is, where the kernels allow, the function that
+   * makes it and lets Adam update the weight as it goes (FusedAdam.apply; sharedSpmmTAdam).
    */
-  fusedLossAndGrads(b: BatchBuffers, mark?: (phase: string) => void): { loss: number; grads: tf.Tensor[] } | null {
+  fusedLossAndGrads(b: BatchBuffers, mark?: (phase: string) => void): { loss: number; grads: tf.Tensor[] } | null;
+  fusedLossAndGrads(
+    b: BatchBuffers,
+    mark: ((phase: string) => void) | undefined,
+    adamInPlace: boolean,
+  ): { loss: number; grads: AdamGradient[] } | null;
+  fusedLossAndGrads(
+    b: BatchBuffers,
+    mark?: (phase: string) => void,
+    adamInPlace = false,
+  ): { loss: number; grads: AdamGradient[] } | null {
     const head = this.head;
     if (!head) return null;
     const n = this.data.nMax;
@@ -167,7 +186,11 @@ export class TrainingSession {
     );
     mark?.("head and loss");
     const g = head.grads;
-    const grads: tf.Tensor[] = [sharedSpmmT(rows, tf.tensor2d(g.dA, [R, H])), tf.tensor1d(g.db1)];
+    const dA = tf.tensor2d(g.dA, [R, H]);
+    const grads: AdamGradient[] = [
+      adamInPlace && canFuseAdam(H) ? (w: AdamInPlace) => sharedSpmmTAdam(rows, dA, w) : sharedSpmmT(rows, dA),
+      tf.tensor1d(g.db1),
+    ];
     if (out) grads.push(tf.tensor2d(g.dw, [H, 1]), tf.tensor1d(g.db));
     mark?.("first layer gradient");
     return { loss, grads };

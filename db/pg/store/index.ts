@@ -54,20 +54,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Areas = Omit<Store, "location" | "transaction">;
 
-/**
- * An area that has no PostgreSQL version yet: any call rejects, saying so. (Areas move to
- * `postgres<Area>Store(executor)` as they are written; exported while every area has one, for the
- * next new area.)
- */
-export function notOnPostgresYet<A>(area: string): A {
-  return new Proxy({} as Record<string, unknown>, {
-    get: (_, method) =>
-      typeof method === "string" && method !== "then"
-        ? () => Promise.reject(new Error(`The ${area} store has no PostgreSQL version yet (${method}).`))
-        : undefined,
-  }) as A;
-}
-
 /** Every area's statements over one executor (the pool, or one transaction). */
 function areasOver(executor: PgExecutor): Areas {
   return {
