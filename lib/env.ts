@@ -11,9 +11,8 @@ import { z } from "zod";
 const envSchema = z.object({
   DATABASE_PATH: z.string().min(1).default("./data/octorank.db"),
   /**
-   * postgres://user:password@host:port/database: when set, the store (lib/db.ts getStore) and the
-   * workers keep the data in this PostgreSQL database instead of the SQLite file at DATABASE_PATH.
-   * `npm start` still refuses it while some store areas have no PostgreSQL version (issue 24).
+   * postgres://user:password@host:port/database: when set, the server, its workers and `npm start`'s
+   * demo seed keep the data in this PostgreSQL database instead of the SQLite file at DATABASE_PATH.
    */
   DATABASE_URL: z
     .string()

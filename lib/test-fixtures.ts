@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { openDatabase, schema, type Db } from "@/db";
+import { databasePerTest, sqliteSide, type Backend, type Side } from "@/db/pg/test-database";
 import { sqliteStore, type Store } from "@/db/store";
 import type { QueueOrderName } from "@/lib/domain";
 import { insertPrompt } from "@/db/store/writer";
@@ -174,14 +175,51 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
+/** The backend the unit suite's store tests run on: OCTORANK_TEST_BACKEND=postgres for the PostgreSQL lane. */
+export const TEST_BACKEND: Backend = process.env.OCTORANK_TEST_BACKEND === "postgres" ? "postgres" : "sqlite";
+
 /**
  * A fresh migrated database, its store and a temp folder for each test of the file that calls this
- * at its top: read `.db`, `.store` and `.dir` inside the tests.
+ * at its top: read `.store`, `.side` (rows seeded or read alike on either backend) and `.dir` inside
+ * the tests, and `.db` for SQLite's own handle. On TEST_BACKEND (SQLite unless the PostgreSQL lane
+ * runs the file): a test that reads `.db` runs on SQLite only.
  */
-export function freshDbPerTest(): { readonly db: Db; readonly store: Store; readonly dir: string } {
-  let current: ReturnType<typeof openTempDb> | null = null;
+export function freshDbPerTest(): {
+  readonly db: Db;
+  readonly store: Store;
+  readonly side: Side;
+  readonly dir: string;
+} {
+  if (TEST_BACKEND === "postgres") {
+    let dir: string | null = null;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-test-"));
+    });
+    afterEach(() => {
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+      dir = null;
+    });
+    const database = databasePerTest("postgres");
+    return {
+      get db() {
+        return database.sqlite;
+      },
+      get store() {
+        return database.store;
+      },
+      get side() {
+        return database.side;
+      },
+      get dir() {
+        return dir!;
+      },
+    };
+  }
+  // The database is `test.db` in `dir` (tests that open it from another process count on it).
+  let current: (ReturnType<typeof openTempDb> & { side: Side }) | null = null;
   beforeEach(() => {
-    current = openTempDb();
+    const opened = openTempDb();
+    current = { ...opened, side: sqliteSide(opened.db) };
   });
   afterEach(() => {
     current?.cleanup();
@@ -193,6 +231,9 @@ export function freshDbPerTest(): { readonly db: Db; readonly store: Store; read
     },
     get store() {
       return current!.store;
+    },
+    get side() {
+      return current!.side;
     },
     get dir() {
       return current!.dir;

@@ -4,19 +4,18 @@
  * holds the server's event loop. It receives {file, options, location} over IPC, opens the
  * database at `location` (the server store's), and answers with the result.
  */
-import { openDatabase } from "../db/index";
-import { sqliteStore } from "../db/store";
+import { openStoreAt } from "../db/store/open";
 import { importJsonlFile } from "../lib/datasets/import";
 import type { ImportRequest } from "../lib/datasets/import-process";
 
 process.once("message", async (message: ImportRequest) => {
-  const db = openDatabase(message.location);
+  const { store, close } = openStoreAt(message.location);
   try {
-    const result = await importJsonlFile(sqliteStore(db), message.file, message.options);
+    const result = await importJsonlFile(store, message.file, message.options);
     process.send!({ result }, () => process.exit(0));
   } catch (error) {
     process.send!({ error: error instanceof Error ? error.message : String(error) }, () => process.exit(1));
   } finally {
-    db.$client.close();
+    await close();
   }
 });

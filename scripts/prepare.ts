@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { describePostgresUrl } from "../db/pg/store";
-import { isPostgresLocation, openStoreAt } from "../db/store/open";
+import { describeLocation, openStoreAt } from "../db/store/open";
 import { seedDemo } from "../lib/demo/seed";
 import { authSecret, databaseLocation } from "../lib/env";
 
@@ -20,8 +19,7 @@ export async function prepareDatabase({ seedDemo: seed }: { seedDemo: boolean })
     await store.transaction("atomic", async () => undefined);
     if (seed) {
       const { created } = await seedDemo(store);
-      if (created)
-        console.log(`Seeded the demo into ${isPostgresLocation(location) ? describePostgresUrl(location) : location}`);
+      if (created) console.log(`Seeded the demo into ${describeLocation(location)}`);
     }
   } finally {
     await close();

@@ -18,7 +18,12 @@ const STEPS: Stage[][] = [
   ],
   [{ name: "unit", script: "test:unit" }],
   [{ name: "e2e", script: "test:e2e" }],
-  [{ name: "python", script: "test:python" }],
+  // The PostgreSQL lane (vitest.postgres.config.mts) is small and mostly waits on its clusters and
+  // scrypt: it shares the python stage's step, which leaves a core idle while its venv installs.
+  [
+    { name: "python", script: "test:python" },
+    { name: "postgres", script: "test:postgres" },
+  ],
 ];
 const STAGES = STEPS.flat();
 

@@ -3,7 +3,7 @@
  * start a cluster in a temp folder, on a loopback port of this project's test range, with its unix
  * socket in that folder; stopping it removes the folder. Nothing here touches a system cluster.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -83,6 +83,25 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 /**
+ * A detached watcher that stops the cluster and removes its folder once process `pid` is gone: a
+ * test worker killed mid-file (a timeout, a Ctrl-C) runs neither its afterAll nor its exit
+ * handlers, and would leave the server running. After a normal stop() it finds nothing to stop.
+ */
+function stopWhenGone(
+  pid: number,
+  pgCtl: string,
+  data: string,
+  folder: string,
+  owner: { uid: number; gid: number } | null,
+): void {
+  const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
+  const script =
+    `while [ -d /proc/${pid} ]; do sleep 1; done; ` +
+    `[ -d ${quote(data)} ] && ${quote(pgCtl)} stop -D ${quote(data)} -m immediate -s; rm -rf ${quote(folder)}`;
+  spawn("sh", ["-c", script], { detached: true, stdio: "ignore", ...(owner ?? {}) }).unref();
+}
+
+/**
  * Starts a cluster and creates its test database; throws with initdb's or the server's own words
  * when that fails. Callers check postgresBinDir() first, to skip (with NO_POSTGRES_MESSAGE) when
  * no PostgreSQL is installed. The cluster is stopped when the process exits, if stop() was not
@@ -128,6 +147,7 @@ export async function startTestCluster(): Promise<TestCluster> {
         );
       }
       started = true;
+      stopWhenGone(process.pid, path.join(bin, "pg_ctl"), data, folder, owner);
       const admin = new pg.Client({ host: "127.0.0.1", port, user: SUPERUSER, database: "postgres" });
       await admin.connect();
       try {

@@ -3,13 +3,17 @@
  * import or run worker) reaches the same database as the server that started it, on either backend.
  */
 import { openDatabase } from "../index";
-import { openPostgresStore, type OpenedStore } from "../pg/store";
+import { describePostgresUrl, openPostgresStore, type OpenedStore } from "../pg/store";
 import { sqliteStore } from "./index";
 
 export type { OpenedStore } from "../pg/store";
 
 /** Whether a location names a PostgreSQL database rather than a SQLite file. */
 export const isPostgresLocation = (location: string) => /^postgres(ql)?:\/\//.test(location);
+
+/** A location as a message may show it: a postgres:// URL without its password. */
+export const describeLocation = (location: string) =>
+  isPostgresLocation(location) ? describePostgresUrl(location) : location;
 
 /**
  * The store at `location`: a postgres:// URL (opened, checked and migrated before its first

@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db";
 import type { Store } from "@/db/store";
 import { freshDbPerTest } from "@/lib/test-fixtures";
 import { hashApiToken } from "@/lib/auth/api-tokens";
@@ -15,12 +14,11 @@ import {
   updateDatasetSettings,
 } from "./queries";
 
-let db: Db;
 let store: Store;
 
 const fresh = freshDbPerTest();
 beforeEach(() => {
-  ({ db, store } = fresh);
+  ({ store } = fresh);
 });
 
 const user = (email: string, role: "admin" | "researcher" | "annotator") =>
@@ -31,11 +29,9 @@ describe("admin", () => {
     const admin = await user("a@x.org", "admin");
     const { token, id, prefix } = await createApiToken(store, { userId: admin.id, name: "nightly" });
     expect(token.startsWith(prefix)).toBe(true);
-    const stored = db.$client.prepare("select token_hash from api_tokens where id = ?").get(id) as {
-      token_hash: string;
-    };
-    expect(stored.token_hash).toBe(hashApiToken(token));
-    expect(JSON.stringify(db.$client.prepare("select * from api_tokens").all())).not.toContain(token);
+    const stored = await fresh.side.rows("apiTokens");
+    expect(stored.map((t) => [t.id, t.tokenHash])).toEqual([[id, hashApiToken(token)]]);
+    expect(JSON.stringify(stored)).not.toContain(token);
     expect(await listApiTokens(store)).toMatchObject([{ name: "nightly", prefix, revokedAt: null }]);
     await revokeApiToken(store, { tokenId: id });
     expect((await listApiTokens(store))[0]!.revokedAt).toBeInstanceOf(Date);
@@ -67,13 +63,11 @@ describe("admin", () => {
   });
 
   it("updates dataset settings and reports an unknown slug", async () => {
-    db.$client.prepare("insert into datasets (slug, name) values ('d', 'D')").run();
+    await fresh.side.insert("datasets", [{ slug: "d", name: "D" }]);
     await updateDatasetSettings(store, { slug: "d", name: "New", guidelines: "Be kind.", annotationsPerPrompt: 5 });
-    expect(db.$client.prepare("select name, guidelines, annotations_per_prompt from datasets").get()).toEqual({
-      name: "New",
-      guidelines: "Be kind.",
-      annotations_per_prompt: 5,
-    });
+    expect(await fresh.side.rows("datasets")).toMatchObject([
+      { name: "New", guidelines: "Be kind.", annotationsPerPrompt: 5 },
+    ]);
     await expect(
       updateDatasetSettings(store, { slug: "nope", name: "x", guidelines: "", annotationsPerPrompt: 1 }),
     ).rejects.toThrow(AdminError);

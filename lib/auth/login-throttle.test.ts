@@ -1,6 +1,5 @@
 import crypto from "node:crypto";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { schema, type Db } from "@/db";
 import type { Store } from "@/db/store";
 import { freshDbPerTest } from "@/lib/test-fixtures";
 import { clientAddress, PEER_HEADER } from "./client-address";
@@ -139,19 +138,12 @@ describe("login throttle", () => {
   });
 });
 
-describe("checkCredentials with the throttle (real SQLite)", () => {
-  let db: Db;
+describe("checkCredentials with the throttle (a real database)", () => {
   const fresh = freshDbPerTest();
-  beforeEach(() => {
-    ({ db } = fresh);
-    db.insert(schema.users)
-      .values({
-        email: "victim@test.local",
-        name: "Victim",
-        role: "annotator",
-        passwordHash: hashPassword("right horse"),
-      })
-      .run();
+  beforeEach(async () => {
+    await fresh.side.insert("users", [
+      { email: "victim@test.local", name: "Victim", role: "annotator", passwordHash: hashPassword("right horse") },
+    ]);
   });
 
   it("a brute force across many addresses cannot lock the owner out, and gets nowhere itself", async () => {
