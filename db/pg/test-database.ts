@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { openDatabase, type Db } from "../index";
 import * as sqliteSchema from "../schema";
 import { sqliteStore, type Store } from "../store";
+import { postgresErrorCode } from "./errors";
 import { openPostgres, connectPostgres, type PgDb } from "./index";
 import * as pgSchema from "./schema";
 import { postgresStore } from "./store";
@@ -146,7 +147,18 @@ const drops = new Set<Promise<unknown>>();
 async function copyTemplate(): Promise<string> {
   const { cluster, admin } = await templateCluster();
   const name = `test_${process.pid}_${++databases}`;
-  await admin.$client.query(`create database ${name} template ${new URL(cluster.url).pathname.slice(1)}`);
+  const create = `create database ${name} template ${new URL(cluster.url).pathname.slice(1)}`;
+  // The copy is refused (55006) while any session is on the template; seen under load, once the
+  // migrating pool has ended but its server process has not yet gone. It is tried again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.$client.query(create);
+      break;
+    } catch (error) {
+      if (postgresErrorCode(error) !== "55006" || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
   return cluster.url.replace(/\/[^/]*$/, `/${name}`);
 }
 
