@@ -93,6 +93,19 @@ export function databaseLocation(): string {
   return env().DATABASE_URL ?? databasePath();
 }
 
+/** Whether a database location (a store's location) is a PostgreSQL URL rather than a SQLite file's path. */
+export const isPostgresLocation = (location: string) => /^postgres(ql)?:\/\//.test(location);
+
+/**
+ * This process's environment with its database set to `location`, for a child that opens the same
+ * database as its parent's store: a location in a child's arguments would show in any process
+ * listing, and a PostgreSQL URL may carry a password.
+ */
+export function environmentOpening(location: string): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _url, DATABASE_PATH: _path, ...rest } = process.env;
+  return isPostgresLocation(location) ? { ...rest, DATABASE_URL: location } : { ...rest, DATABASE_PATH: location };
+}
+
 /** The folder that holds the database; generated files (the auth secret) live beside it. */
 export function dataDir(): string {
   return path.dirname(databasePath());

@@ -2,6 +2,7 @@ import "server-only";
 import os from "node:os";
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { isLockTimeout, type Store } from "@/db/store";
+import { environmentOpening } from "@/lib/env";
 import { isLeaseHeld, takeJobLease } from "@/lib/coordination";
 
 /**
@@ -40,7 +41,7 @@ export const MAX_BACKGROUND_JOBS = Math.max(1, Math.min(4, os.availableParalleli
 const jobLeaseName = (key: string) => `job:${key}`;
 
 /**
- * Runs `node --import tsx <script> ...args` as a background worker, one at a time per `key` across
+ * Runs `node --import tsx <script> ...args` as a background worker on the store's database, one at a time per `key` across
  * every server of the store's database (a job lease, lib/coordination.ts), at most
  * MAX_BACKGROUND_JOBS in this process, and not again within `minIntervalMs` of the last start on
  * any server (a worker that keeps failing is not respawned per request). Returns whether it
@@ -64,7 +65,7 @@ export async function startBackgroundJob(
   if (!lease) return false;
   const child = spawnBackground(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: process.cwd(),
-    env: process.env,
+    env: environmentOpening(store.location),
     stdio: ["ignore", "inherit", "inherit"],
   });
   const done = () =>

@@ -1,5 +1,5 @@
 /**
- * `node --import tsx scripts/dataset-worker.ts <openness|reward-priorities> <datasetId> [location]`:
+ * `node --import tsx scripts/dataset-worker.ts <openness|reward-priorities> <datasetId>`:
  * the server's slow per-dataset work, in its own process (started by lib/process.ts
  * startBackgroundJob) so it never holds the server's event loop:
  *   openness           fits the openness estimates and stores them for the dataset page and the
@@ -18,17 +18,15 @@ const JOBS: Record<string, (store: Store, datasetId: number) => Promise<void>> =
   "reward-priorities": storeRewardQueuePriorities,
 };
 
-const [job, id, location] = process.argv.slice(2);
+const [job, id] = process.argv.slice(2);
 const datasetId = Number(id);
 if (!job || !(job in JOBS) || !Number.isInteger(datasetId) || datasetId <= 0) {
-  console.error(
-    "Usage: node --import tsx scripts/dataset-worker.ts <openness|reward-priorities> <datasetId> [location]",
-  );
+  console.error("Usage: node --import tsx scripts/dataset-worker.ts <openness|reward-priorities> <datasetId>");
   process.exit(2);
 }
-// The database of the server that spawned this (its store's location: a SQLite file or a postgres://
-// URL), else the environment's.
-const { store, close } = openStoreAt(location || databaseLocation());
+// The database of the server that spawned this: startBackgroundJob names its store's location in
+// the environment, not in the arguments, where a password in a postgres:// URL would show.
+const { store, close } = openStoreAt(databaseLocation());
 Promise.resolve()
   .then(() => JOBS[job]!(store, datasetId))
   .finally(close)

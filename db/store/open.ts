@@ -5,11 +5,9 @@
 import { openDatabase } from "../index";
 import { describePostgresUrl, openPostgresStore, type OpenedStore } from "../pg/store";
 import { sqliteStore } from "./index";
+import { isPostgresLocation } from "../../lib/env";
 
 export type { OpenedStore } from "../pg/store";
-
-/** Whether a location names a PostgreSQL database rather than a SQLite file. */
-export const isPostgresLocation = (location: string) => /^postgres(ql)?:\/\//.test(location);
 
 /** A location as a message may show it: a postgres:// URL without its password. */
 export const describeLocation = (location: string) =>

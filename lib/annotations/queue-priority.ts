@@ -113,7 +113,7 @@ export async function refreshQueuePriorities(
     store,
     rewardsJobKey(datasetId),
     path.join("scripts", "dataset-worker.ts"),
-    ["reward-priorities", String(datasetId), store.location],
+    ["reward-priorities", String(datasetId)],
     {
       minIntervalMs: theirs && !startNow ? REFRESH_MS : 0,
       what: `the uncertain-rewards priorities of dataset ${datasetId}`,

@@ -263,7 +263,7 @@ export function recomputeOpennessInBackground(
     store,
     opennessJobKey(datasetId),
     path.join("scripts", "dataset-worker.ts"),
-    ["openness", String(datasetId), store.location],
+    ["openness", String(datasetId)],
     { minIntervalMs, what: `the openness estimates of dataset ${datasetId}` },
   );
 }

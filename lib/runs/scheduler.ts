@@ -11,6 +11,7 @@ import "server-only";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { getStore } from "@/lib/db";
+import { environmentOpening } from "@/lib/env";
 import { spawnBackground } from "@/lib/process";
 import {
   claimNextQueuedRun,
@@ -102,7 +103,7 @@ async function startNextRun(): Promise<void> {
     ["--import", "tsx", path.join("scripts", "run-worker.ts"), String(run.id)],
     {
       cwd: process.cwd(),
-      env: process.env,
+      env: environmentOpening(store.location),
       stdio: ["ignore", "inherit", "pipe"],
     },
   );
