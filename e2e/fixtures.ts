@@ -247,3 +247,71 @@ export function query<T>(sql: string, ...params: unknown[]): T[] {
     db.close();
   }
 }
+
+type Next = { status: string; prompt?: { id: number }; responses?: { id: number }[] };
+
+/**
+ * One claim (on `claimOn`, a server's base URL) and one submission (on `submitOn`) by a bearer
+ * token: the prompt, the ranking sent and the submission's status, or null when the queue has
+ * nothing more for this annotator.
+ */
+export async function annotateOnce(
+  token: string,
+  slug: string,
+  claimOn: string,
+  submitOn: string = claimOn,
+): Promise<{ promptId: number; ranking: number[][]; status: number } | null> {
+  const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+  const next = (await (
+    await fetch(`${claimOn}/api/queue/next?dataset=${slug}`, { method: "POST", headers })
+  ).json()) as Next;
+  if (next.status !== "prompt") return null;
+  const ranking = next.responses!.map((r) => [r.id]).reverse();
+  const saved = await fetch(`${submitOn}/api/annotations`, {
+    method: "POST",
+    headers,
+    // A reading time, so the too-fast check does not pause anyone.
+    body: JSON.stringify({ promptId: next.prompt!.id, ranking, openness: 0.5, durationMs: 60_000 }),
+  });
+  return { promptId: next.prompt!.id, ranking, status: saved.status };
+}
+
+export type Acknowledged = { annotatorId: number; promptId: number; ranking: number[][] };
+
+/**
+ * Every annotator submits in a loop (`submit`: one annotateOnce) until at least `minimum`
+ * annotations are acknowledged; then `kill` stops the server under that load. Resolves, once every
+ * loop has stopped, with the annotations the server acknowledged (201 or 200).
+ */
+export async function acknowledgedUntilKilled<U extends { id: number }>(
+  annotators: U[],
+  submit: (annotator: U) => ReturnType<typeof annotateOnce>,
+  kill: () => unknown,
+  minimum = 20,
+): Promise<Acknowledged[]> {
+  const acknowledged: Acknowledged[] = [];
+  let killed = false;
+  const loop = async (annotator: U) => {
+    while (!killed) {
+      try {
+        const done = await submit(annotator);
+        if (!done) return;
+        if (done.status === 201 || done.status === 200)
+          acknowledged.push({ annotatorId: annotator.id, promptId: done.promptId, ranking: done.ranking });
+      } catch {
+        return; // The server is gone.
+      }
+    }
+  };
+  let loopsEnded = false;
+  const loops = Promise.all(annotators.map(loop)).then(() => (loopsEnded = true));
+  // The kill must land under load: with fewer acknowledged than this the test proves nothing.
+  while (acknowledged.length < minimum) {
+    if (loopsEnded) throw new Error(`the annotators stopped after ${acknowledged.length} acknowledged annotations`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await kill();
+  killed = true;
+  await loops;
+  return acknowledged;
+}

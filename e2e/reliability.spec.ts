@@ -6,6 +6,8 @@ import { request as playwrightRequest, type APIRequestContext } from "@playwrigh
 import {
   test,
   expect,
+  acknowledgedUntilKilled,
+  annotateOnce,
   createApiToken,
   createTestUser,
   e2eBaseURL,
@@ -14,7 +16,6 @@ import {
   seedDataset,
   sparePort,
   waitUntilServing,
-  type TestUser,
 } from "./fixtures";
 
 /** Row counts of every table a request could change: a refused request leaves them as they were. */
@@ -374,40 +375,15 @@ test("SIGKILL under submit load: every acknowledged annotation is stored, none t
     // A dataset of its own, with room for far more than the kill needs: the demo's open slots
     // depend on what the specs before this one in the worker annotated.
     const { slug } = seedDataset({ prompts: 30, responses: 4, k: 2, label: "kill" });
-    const annotators = Array.from({ length: 8 }, (_, i) => createTestUser("annotator", `kill${i}`));
-    const acknowledged: { annotatorId: number; promptId: number; ranking: number[][] }[] = [];
-    let killed = false;
-    const loop = async (user: TestUser) => {
-      const headers = { Authorization: `Bearer ${createApiToken(user)}`, "Content-Type": "application/json" };
-      while (!killed) {
-        try {
-          const next = await fetch(`${base}/api/queue/next?dataset=${slug}`, { method: "POST", headers });
-          const body = (await next.json()) as { status: string; prompt?: { id: number }; responses?: { id: number }[] };
-          if (body.status !== "prompt") return;
-          const ranking = body.responses!.map((r) => [r.id]);
-          const saved = await fetch(`${base}/api/annotations`, {
-            method: "POST",
-            headers,
-            // A reading time, so the too-fast check does not pause them after five.
-            body: JSON.stringify({ promptId: body.prompt!.id, ranking, openness: 0.5, durationMs: 60_000 }),
-          });
-          if (saved.status === 201 || saved.status === 200)
-            acknowledged.push({ annotatorId: user.id, promptId: body.prompt!.id, ranking });
-        } catch {
-          return; // The server is gone.
-        }
-      }
-    };
-    let loopsEnded = false;
-    const loops = Promise.all(annotators.map(loop)).then(() => (loopsEnded = true));
-    // The kill must land under load: with fewer acknowledged than this the test proves nothing.
-    while (acknowledged.length < 20) {
-      if (loopsEnded) throw new Error(`the annotators stopped after ${acknowledged.length} acknowledged annotations`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    server.kill("SIGKILL");
-    killed = true;
-    await loops;
+    const annotators = Array.from({ length: 8 }, (_, i) => {
+      const user = createTestUser("annotator", `kill${i}`);
+      return { id: user.id, token: createApiToken(user) };
+    });
+    const acknowledged = await acknowledgedUntilKilled(
+      annotators,
+      (user) => annotateOnce(user.token, slug, base),
+      () => server.kill("SIGKILL"),
+    );
     const db = openTestDb();
     try {
       const row = db.prepare(

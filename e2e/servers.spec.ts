@@ -17,7 +17,7 @@ import { openPostgres, schema, type PgDb } from "../db/pg";
 import { NO_POSTGRES_MESSAGE, postgresBinDir, startTestCluster, type TestCluster } from "../db/pg/test-cluster";
 import { mintApiToken } from "../lib/auth/api-tokens";
 import type { Role } from "../lib/domain";
-import { waitUntilServing } from "./fixtures";
+import { acknowledgedUntilKilled, annotateOnce, waitUntilServing } from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
 
@@ -100,30 +100,6 @@ async function addDataset(label: string, prompts: number, responses: number, k: 
   return slug;
 }
 
-type Next = { status: string; prompt?: { id: number }; responses?: { id: number }[] };
-
-/** One claim and one submission; the ranking, or null when the queue has nothing more for this annotator. */
-async function annotateOnce(
-  token: string,
-  slug: string,
-  claimOn: Server,
-  submitOn: Server,
-): Promise<{ promptId: number; ranking: number[][]; status: number } | null> {
-  const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
-  const next = (await (
-    await fetch(`${claimOn.base}/api/queue/next?dataset=${slug}`, { method: "POST", headers })
-  ).json()) as Next;
-  if (next.status !== "prompt") return null;
-  const ranking = next.responses!.map((r) => [r.id]).reverse();
-  const saved = await fetch(`${submitOn.base}/api/annotations`, {
-    method: "POST",
-    headers,
-    // A reading time, so the too-fast check does not pause anyone.
-    body: JSON.stringify({ promptId: next.prompt!.id, ranking, openness: 0.5, durationMs: 60_000 }),
-  });
-  return { promptId: next.prompt!.id, ranking, status: saved.status };
-}
-
 // Playwright reads a hook's fixtures from its first parameter's pattern: this one uses none.
 // eslint-disable-next-line no-empty-pattern
 test.beforeAll(async ({}, testInfo) => {
@@ -158,7 +134,7 @@ test("annotators on both servers never exceed k annotations per prompt", async (
   const loop = async (token: string) => {
     const statuses: number[] = [];
     while (statuses.length < 40) {
-      const done = await annotateOnce(token, slug, pick(), pick());
+      const done = await annotateOnce(token, slug, pick().base, pick().base);
       if (!done) return;
       statuses.push(done.status);
       expect([200, 201, 409]).toContain(done.status);
@@ -187,7 +163,7 @@ test("an annotation submitted on one server is read on the other at once", async
     [a, b],
     [b, a],
   ] as const) {
-    const saved = (await annotateOnce(annotator.token, slug, writer, writer))!;
+    const saved = (await annotateOnce(annotator.token, slug, writer.base))!;
     expect(saved.status).toBeLessThan(300);
     const mine = (await (await fetch(`${reader.base}/api/annotations?limit=10`, { headers })).json()) as {
       annotations: { promptId: number }[];
@@ -201,7 +177,7 @@ test("a run queued on either server trains exactly once", async () => {
   // A dataset ranked and tagged by the annotators, enough to train on.
   const slug = await addDataset("train", 8, 4, 1);
   const annotator = await addUser("annotator", "trainer-data");
-  while (await annotateOnce(annotator.token, slug, a, b));
+  while (await annotateOnce(annotator.token, slug, a.base, b.base));
   const researcher = await addUser("researcher", "researcher");
   const headers = { Authorization: `Bearer ${researcher.token}`, "Content-Type": "application/json" };
   const queue = async (on: Server) => {
@@ -239,30 +215,11 @@ test("a SIGKILLed server loses no acknowledged write, and the other goes on serv
   const [a, b] = servers as [Server, Server];
   const slug = await addDataset("kill", 30, 4, 2);
   const annotators = await Promise.all(Array.from({ length: 8 }, (_, i) => addUser("annotator", `kill${i}`)));
-  const acknowledged: { annotatorId: number; promptId: number; ranking: number[][] }[] = [];
-  let killed = false;
-  const loop = async (user: { id: number; token: string }) => {
-    while (!killed) {
-      try {
-        const done = await annotateOnce(user.token, slug, b, b);
-        if (!done) return;
-        if (done.status === 200 || done.status === 201)
-          acknowledged.push({ annotatorId: user.id, promptId: done.promptId, ranking: done.ranking });
-      } catch {
-        return; // The server is gone.
-      }
-    }
-  };
-  let loopsEnded = false;
-  const loops = Promise.all(annotators.map(loop)).then(() => (loopsEnded = true));
-  // The kill must land under load: with fewer acknowledged than this the test proves nothing.
-  while (acknowledged.length < 20) {
-    if (loopsEnded) throw new Error(`the annotators stopped after ${acknowledged.length} acknowledged annotations`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  await kill(b);
-  killed = true;
-  await loops;
+  const acknowledged = await acknowledgedUntilKilled(
+    annotators,
+    (user) => annotateOnce(user.token, slug, b.base),
+    () => kill(b),
+  );
   for (const ack of acknowledged) {
     const stored = await db
       .select({ ranking: schema.annotations.ranking })
@@ -272,7 +229,7 @@ test("a SIGKILLed server loses no acknowledged write, and the other goes on serv
     expect(stored[0]!.ranking).toEqual(ack.ranking);
   }
   // The survivor serves the same annotators on.
-  const after = await annotateOnce(annotators[0]!.token, slug, a, a);
+  const after = await annotateOnce(annotators[0]!.token, slug, a.base);
   expect(after?.status).toBeLessThan(300);
   // Nothing went to SQLite on either server.
   for (const s of servers) expect(fs.existsSync(path.join(dir, `${s.name}.db`))).toBe(false);
