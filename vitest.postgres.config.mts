@@ -20,6 +20,7 @@ const POSTGRES_LANE = [
   "lib/runs/dashboard.test.ts",
   "lib/runs/rewards.test.ts",
   "lib/runs/external.test.ts",
+  "lib/runs/lifecycle.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
