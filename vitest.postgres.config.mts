@@ -17,6 +17,7 @@ const POSTGRES_LANE = [
   "lib/datasets/queries.test.ts",
   // One openness everywhere: the dataset page, both exports, training and a run's dashboard.
   "lib/openness/resolve.test.ts",
+  "lib/annotations/queue.test.ts",
   "lib/runs/dashboard.test.ts",
   "lib/runs/rewards.test.ts",
   "lib/runs/external.test.ts",

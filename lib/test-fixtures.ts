@@ -250,3 +250,66 @@ export function freshDbPerTest(): {
     },
   };
 }
+
+/** addUser's twin on either backend, through the Side. */
+export async function seedUser(
+  side: Side,
+  name: string,
+  role: "annotator" | "researcher" | "admin" = "annotator",
+): Promise<number> {
+  const [id] = await side.insert("users", [{ email: `${name}@test.local`, name, role, passwordHash: "x" }]);
+  return id!;
+}
+
+/** addDataset's twin on either backend, through the Side: the same rows, the same ids back. */
+export async function seedDataset(
+  side: Side,
+  {
+    slug = "demo",
+    promptCount = 3,
+    perPrompt = 8,
+    k = 3,
+  }: { slug?: string; promptCount?: number; perPrompt?: number; k?: number } = {},
+) {
+  const [id] = await side.insert("datasets", [
+    {
+      slug,
+      name: `Dataset ${slug}`,
+      guidelines: "Rank best first.",
+      responsesPerPrompt: perPrompt,
+      annotationsPerPrompt: k,
+    },
+  ]);
+  const promptIds = await side.insert(
+    "prompts",
+    Array.from({ length: promptCount }, (_, p) => ({
+      datasetId: id!,
+      externalId: `${slug}-p${p}`,
+      text: `Prompt ${p} of ${slug}`,
+    })),
+  );
+  const prompts = [];
+  for (const [p, promptId] of promptIds.entries()) {
+    const responseIds = await side.insert(
+      "responses",
+      Array.from({ length: perPrompt }, (_, i) => ({
+        promptId,
+        position: i,
+        externalId: `r${i}`,
+        text: `Response ${i} to prompt ${p}`,
+      })),
+    );
+    prompts.push({ id: promptId, responseIds });
+  }
+  return { dataset: { id: id!, slug }, prompts };
+}
+
+/** Annotators by name, their ids in the same order, on either backend. */
+export async function seedUsers<Names extends string[]>(
+  side: Side,
+  ...names: Names
+): Promise<{ [K in keyof Names]: number }> {
+  const ids = [];
+  for (const name of names) ids.push(await seedUser(side, name));
+  return ids as { [K in keyof Names]: number };
+}
