@@ -22,6 +22,7 @@ const POSTGRES_LANE = [
   "lib/runs/rewards.test.ts",
   "lib/runs/external.test.ts",
   "lib/runs/lifecycle.test.ts",
+  "lib/runs/request-run.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
