@@ -23,6 +23,7 @@ const POSTGRES_LANE = [
   "lib/runs/external.test.ts",
   "lib/runs/lifecycle.test.ts",
   "lib/runs/request-run.test.ts",
+  "lib/openness/estimates.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
