@@ -18,6 +18,7 @@ const POSTGRES_LANE = [
   // One openness everywhere: the dataset page, both exports, training and a run's dashboard.
   "lib/openness/resolve.test.ts",
   "lib/annotations/queue.test.ts",
+  "lib/annotations/annotations.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
