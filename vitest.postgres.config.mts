@@ -19,6 +19,7 @@ const POSTGRES_LANE = [
   "lib/openness/resolve.test.ts",
   "lib/annotations/queue.test.ts",
   "lib/annotations/annotations.test.ts",
+  "lib/annotations/review.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
