@@ -20,6 +20,7 @@ const POSTGRES_LANE = [
   "lib/annotations/queue.test.ts",
   "lib/annotations/annotations.test.ts",
   "lib/annotations/review.test.ts",
+  "lib/annotations/suggestions.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
