@@ -21,6 +21,7 @@ const POSTGRES_LANE = [
   "lib/annotations/annotations.test.ts",
   "lib/annotations/review.test.ts",
   "lib/annotations/suggestions.test.ts",
+  "lib/annotations/quality.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
