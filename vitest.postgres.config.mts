@@ -22,6 +22,7 @@ const POSTGRES_LANE = [
   "lib/annotations/review.test.ts",
   "lib/annotations/suggestions.test.ts",
   "lib/annotations/quality.test.ts",
+  "lib/annotations/queue-scale.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
