@@ -18,6 +18,11 @@ const POSTGRES_LANE = [
   // One openness everywhere: the dataset page, both exports, training and a run's dashboard.
   "lib/openness/resolve.test.ts",
   "lib/annotations/queue.test.ts",
+  "lib/annotations/annotations.test.ts",
+  "lib/annotations/review.test.ts",
+  "lib/annotations/suggestions.test.ts",
+  "lib/annotations/quality.test.ts",
+  "lib/annotations/queue-scale.test.ts",
   "lib/runs/dashboard.test.ts",
   "lib/runs/rewards.test.ts",
   "lib/runs/external.test.ts",
