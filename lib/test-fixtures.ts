@@ -6,7 +6,7 @@ import { afterEach, beforeEach } from "vitest";
 import { openDatabase, schema, type Db } from "@/db";
 import { connectPostgres } from "@/db/pg";
 import { postgresStore } from "@/db/pg/store";
-import { databasePerTest, sqliteSide, type Backend, type Side } from "@/db/pg/test-database";
+import { databasePerTest, postgresTestsRun, sqliteSide, type Backend, type Side } from "@/db/pg/test-database";
 import { sqliteStore, type Store } from "@/db/store";
 import type { QueueOrderName } from "@/lib/domain";
 import { insertPrompt } from "@/db/store/writer";
@@ -185,14 +185,15 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
-/** The backend the unit suite's store tests run on: OCTORANK_TEST_BACKEND=postgres for the PostgreSQL lane. */
+/** The backend freshDbPerTest() gives: OCTORANK_TEST_BACKEND=postgres in vitest.config.mts's `postgres` project. */
 export const TEST_BACKEND: Backend = process.env.OCTORANK_TEST_BACKEND === "postgres" ? "postgres" : "sqlite";
 
 /**
  * A fresh migrated database, its store and a temp folder for each test of the file that calls this
  * at its top: read `.store`, `.side` (rows seeded or read alike on either backend) and `.dir` inside
- * the tests, and `.db` for SQLite's own handle. On TEST_BACKEND (SQLite unless the PostgreSQL lane
- * runs the file): a test that reads `.db` runs on SQLite only.
+ * the tests, and `.db` for SQLite's own handle. On TEST_BACKEND: a file calling this runs on both
+ * backends (vitest.config.mts), so its tests read and seed only through `.store` and `.side`, or it
+ * is listed there as SQLite-only.
  */
 export function freshDbPerTest(): {
   readonly db: Db;
@@ -200,7 +201,9 @@ export function freshDbPerTest(): {
   readonly side: Side;
   readonly dir: string;
 } {
-  if (TEST_BACKEND === "postgres") {
+  // The `postgres` project where no server is installed: its run of this file is skipped.
+  if (TEST_BACKEND === "postgres" && !postgresTestsRun()) beforeEach((context) => context.skip());
+  else if (TEST_BACKEND === "postgres") {
     let dir: string | null = null;
     beforeEach(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-test-"));
