@@ -23,6 +23,7 @@ const POSTGRES_LANE = [
   "lib/annotations/suggestions.test.ts",
   "lib/annotations/quality.test.ts",
   "lib/annotations/queue-scale.test.ts",
+  "lib/annotations/queue-priority.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
