@@ -23,6 +23,11 @@ const POSTGRES_LANE = [
   "lib/annotations/suggestions.test.ts",
   "lib/annotations/quality.test.ts",
   "lib/annotations/queue-scale.test.ts",
+  "lib/runs/dashboard.test.ts",
+  "lib/runs/rewards.test.ts",
+  "lib/runs/external.test.ts",
+  "lib/runs/lifecycle.test.ts",
+  "lib/runs/request-run.test.ts",
   "lib/annotations/queue-priority.test.ts",
 ];
 

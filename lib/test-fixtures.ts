@@ -4,10 +4,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { openDatabase, schema, type Db } from "@/db";
+import { connectPostgres } from "@/db/pg";
+import { postgresStore } from "@/db/pg/store";
 import { databasePerTest, sqliteSide, type Backend, type Side } from "@/db/pg/test-database";
 import { sqliteStore, type Store } from "@/db/store";
 import type { QueueOrderName } from "@/lib/domain";
 import { insertPrompt } from "@/db/store/writer";
+import { isPostgresLocation } from "@/lib/env";
 import { syntheticOpennessPrompts } from "@/ml";
 
 /**
@@ -162,10 +165,17 @@ export function blankRunSummary(backend: string) {
   };
 }
 
-/** Another connection to a test database, as a second server on the same file has; the caller closes it. */
-export function anotherConnection(file: string): { db: Db; store: Store } {
-  const db = openDatabase(file);
-  return { db, store: sqliteStore(db) };
+/**
+ * Another connection to a test database (a SQLite file or a postgres:// URL, the store's `location`),
+ * as a second server on it has: its own handle or pool. The caller closes it.
+ */
+export function anotherConnection(location: string): { store: Store; close: () => Promise<void> } {
+  if (isPostgresLocation(location)) {
+    const db = connectPostgres(location, { maxConnections: 2 });
+    return { store: postgresStore(db, location), close: () => db.$client.end() };
+  }
+  const db = openDatabase(location);
+  return { store: sqliteStore(db), close: async () => void db.$client.close() };
 }
 
 /** Every item of an async iterable (an export's lines), in order. */
