@@ -32,7 +32,6 @@ const SQLITE_ONLY = [
   // once it does.
   "app/api/annotations/[id]/reviews/route.test.ts",
   "app/api/datasets/[slug]/import/route.test.ts",
-  "lib/annotations/queue-priority.test.ts",
   "lib/datasets/conversation.test.ts",
   "lib/datasets/export-pairs.test.ts",
   "lib/datasets/export.test.ts",
