@@ -17,6 +17,9 @@ const POSTGRES_LANE = [
   "lib/datasets/queries.test.ts",
   // One openness everywhere: the dataset page, both exports, training and a run's dashboard.
   "lib/openness/resolve.test.ts",
+  "lib/datasets/conversation.test.ts",
+  "app/api/datasets/[slug]/import/route.test.ts",
+  "lib/datasets/import.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
