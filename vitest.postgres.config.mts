@@ -20,6 +20,7 @@ const POSTGRES_LANE = [
   "lib/datasets/conversation.test.ts",
   "app/api/datasets/[slug]/import/route.test.ts",
   "lib/datasets/import.test.ts",
+  "lib/datasets/preference-files.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
