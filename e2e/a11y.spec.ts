@@ -266,6 +266,11 @@ for (const viewport of VIEWPORTS) {
       await handle.focus();
       await page.keyboard.press("Space");
       await expect(handle).toHaveAttribute("aria-pressed", "true");
+      // dnd-kit's keyboard sensor starts listening for the arrows in a zero-delay timer after the
+      // lift. A starved renderer runs input before timers, so an arrow sent at once could reach the
+      // page instead (a 40 px scroll, the card still over place 1); timers run in the order they
+      // were set, so once this one has run the sensor hears the next key.
+      await page.evaluate(() => new Promise((listening) => setTimeout(listening)));
       await page.keyboard.press("ArrowDown");
       await expect(page.getByText(/is over place 2\./)).toBeAttached();
       await expectNoAxeViolations(page, "/annotate with a card lifted and moved by keyboard");
