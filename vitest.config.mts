@@ -33,7 +33,6 @@ const SQLITE_ONLY = [
   "app/api/annotations/[id]/reviews/route.test.ts",
   "lib/datasets/export-pairs.test.ts",
   "lib/datasets/export.test.ts",
-  "lib/datasets/import-landing.test.ts",
   "lib/datasets/import-staging.test.ts",
   "lib/datasets/prompt-search.test.ts",
   "lib/datasets/stats-histogram.test.ts",

@@ -9,6 +9,7 @@ import { findQueueDataset, listQueueDatasets } from "@/lib/annotations/queue";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { importJsonlFile } from "@/lib/datasets/import";
 import { discardAbandonedImports, IMPORT_LEASE_MS } from "@/lib/datasets/import-staging";
+import { environmentOpening } from "@/lib/env";
 import { parsePromptSearch, searchPrompts } from "@/lib/datasets/prompt-search";
 import { getDataset, getDatasetProgress, listDatasets } from "@/lib/datasets/queries";
 import { createRun } from "@/lib/runs/request-run";
@@ -32,6 +33,7 @@ function spawnWorker(script: string, args: string[]): ChildProcess {
     ["--import", "tsx", path.join("lib", "datasets", "test-workers", script), ...args],
     {
       cwd: process.cwd(),
+      env: environmentOpening(temp.store.location),
       stdio: ["ignore", "pipe", "inherit", "ipc"],
     },
   );
@@ -134,7 +136,7 @@ describe("an import that does not pass", () => {
   it("leaves nothing visible when its process is killed, and the next import after its lease discards what it staged", async () => {
     const before = await importedRowCounts(temp);
     const file = writeJsonl(temp.dir, promptLines(30_000, { annotators: ["erin"] }));
-    const importer = spawnWorker("import-file.ts", [path.join(temp.dir, "test.db"), file, "killed"]);
+    const importer = spawnWorker("import-file.ts", [file, "killed"]);
     const exited = new Promise((resolve) => importer.on("exit", resolve));
     while (stagedPrompts(temp.db) < 500) await new Promise((resolve) => setTimeout(resolve, 50));
     importer.kill("SIGKILL");
