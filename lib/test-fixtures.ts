@@ -13,6 +13,9 @@ import { insertPrompt } from "@/db/store/writer";
 import { isPostgresLocation } from "@/lib/env";
 import { syntheticOpennessPrompts } from "@/ml";
 
+/** The Side's types, for test files on freshDbPerTest(): they do not import the PostgreSQL harness themselves. */
+export type { Select, Side } from "@/db/pg/test-database";
+
 /**
  * A migrated SQLite file in a fresh temp folder (`dir`, free for other test files), and the store
  * over it, for unit tests that use the real database.
@@ -315,4 +318,33 @@ export async function seedUsers<Names extends string[]>(
   const ids = [];
   for (const name of names) ids.push(await seedUser(side, name));
   return ids as { [K in keyof Names]: number };
+}
+
+/**
+ * addSimulatedDataset's twin on either backend: the dataset through the Side, its prompts through
+ * the store's writer (as imports write them).
+ */
+export async function seedSimulatedDataset(
+  { side, store }: { side: Side; store: Store },
+  {
+    slug,
+    promptCount,
+    seed,
+    queueOrder,
+  }: { slug: string; promptCount: number; seed: number; queueOrder?: QueueOrderName },
+) {
+  const [id] = await side.insert("datasets", [
+    { slug, name: slug.toUpperCase(), ...(queueOrder ? { queueOrder } : {}) },
+  ]);
+  const sim = syntheticOpennessPrompts({ prompts: promptCount, seed });
+  const prompts = [];
+  for (const p of sim)
+    prompts.push(
+      await store.datasets.insertPrompt(id!, {
+        externalId: p.id,
+        text: p.text,
+        responses: p.responses.map((x) => ({ externalId: x.id, text: x.text })),
+      }),
+    );
+  return { dataset: { id: id!, slug }, sim, prompts };
 }
