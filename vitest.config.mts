@@ -30,7 +30,6 @@ const SQLITE_ONLY = [
   "db/store/writer.test.ts",
   // Not yet reading and seeding only through `.store` and `.side` (issue 24): delete a file's line
   // once it does.
-  "app/api/annotations/[id]/reviews/route.test.ts",
   "lib/datasets/export-pairs.test.ts",
   "lib/datasets/export.test.ts",
   "lib/datasets/import-landing.test.ts",
@@ -39,7 +38,6 @@ const SQLITE_ONLY = [
   "lib/datasets/prompt-search.test.ts",
   "lib/datasets/stats-histogram.test.ts",
   "lib/demo/seed.test.ts",
-  "lib/http/route.test.ts",
 ];
 
 /** Every unit test file, relative to the root. */
