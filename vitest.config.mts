@@ -37,7 +37,6 @@ const SQLITE_ONLY = [
   "lib/datasets/preference-files.test.ts",
   "lib/datasets/prompt-search.test.ts",
   "lib/datasets/stats-histogram.test.ts",
-  "lib/demo/seed.test.ts",
 ];
 
 /** Every unit test file, relative to the root. */
