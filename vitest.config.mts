@@ -34,7 +34,6 @@ const SQLITE_ONLY = [
   "lib/datasets/export.test.ts",
   "lib/datasets/import-landing.test.ts",
   "lib/datasets/import-staging.test.ts",
-  "lib/datasets/preference-files.test.ts",
   "lib/datasets/prompt-search.test.ts",
   "lib/datasets/stats-histogram.test.ts",
 ];
