@@ -4,11 +4,24 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { openDatabase, schema, type Db } from "@/db";
-import { databasePerTest, sqliteSide, type Backend, type Side } from "@/db/pg/test-database";
+import { connectPostgres } from "@/db/pg";
+import { postgresStore } from "@/db/pg/store";
+import {
+  databasePerTest,
+  postgresTestsRun,
+  sqliteSide,
+  type Backend,
+  type Side,
+  type TableName,
+} from "@/db/pg/test-database";
 import { sqliteStore, type Store } from "@/db/store";
 import type { QueueOrderName } from "@/lib/domain";
 import { insertPrompt } from "@/db/store/writer";
+import { isPostgresLocation } from "@/lib/env";
 import { syntheticOpennessPrompts } from "@/ml";
+
+/** The Side's types, for test files on freshDbPerTest(): they do not import the PostgreSQL harness themselves. */
+export type { Select, Side } from "@/db/pg/test-database";
 
 /**
  * A migrated SQLite file in a fresh temp folder (`dir`, free for other test files), and the store
@@ -77,6 +90,54 @@ export function addDataset(
   return { dataset, prompts };
 }
 
+/** A user, as addUser writes it, on either backend; returns the id. */
+export async function seedUser(
+  side: Side,
+  name: string,
+  role: "annotator" | "researcher" | "admin" = "annotator",
+): Promise<number> {
+  const [id] = await side.insert("users", [{ email: `${name}@test.local`, name, role, passwordHash: "x" }]);
+  return id!;
+}
+
+/** addDataset's dataset, prompts and responses, on either backend; returns the ids. */
+export async function seedDataset(
+  side: Side,
+  {
+    slug = "demo",
+    promptCount = 3,
+    perPrompt = 8,
+    k = 3,
+  }: { slug?: string; promptCount?: number; perPrompt?: number; k?: number } = {},
+) {
+  const [id] = await side.insert("datasets", [
+    {
+      slug,
+      name: `Dataset ${slug}`,
+      guidelines: "Rank best first.",
+      responsesPerPrompt: perPrompt,
+      annotationsPerPrompt: k,
+    },
+  ]);
+  const prompts: { id: number; responseIds: number[] }[] = [];
+  for (let p = 0; p < promptCount; p++) {
+    const [promptId] = await side.insert("prompts", [
+      { datasetId: id!, externalId: `${slug}-p${p}`, text: `Prompt ${p} of ${slug}` },
+    ]);
+    const responseIds = await side.insert(
+      "responses",
+      Array.from({ length: perPrompt }, (_, i) => ({
+        promptId: promptId!,
+        position: i,
+        externalId: `r${i}`,
+        text: `Response ${i} to prompt ${p}`,
+      })),
+    );
+    prompts.push({ id: promptId!, responseIds });
+  }
+  return { dataset: { id: id!, slug }, prompts };
+}
+
 /** `count` import lines of 4 responses each, ranked by the given annotators (external names or team emails). */
 export function promptLines(count: number, { prefix = "p", annotators = ["rater-a"], shift = 0 } = {}) {
   return Array.from({ length: count }, (_, i) => ({
@@ -98,26 +159,31 @@ export function writeJsonl(dir: string, lines: (object | string)[]): string {
   return file;
 }
 
-/** Rows in every table an import writes or stages: equal before and after means it left nothing. */
-export function importedRowCounts(db: Db) {
-  const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
-  const tables = [
-    "datasets",
-    "prompts",
-    "responses",
-    "annotations",
-    "annotation_revisions",
-    "users",
-    "prompt_stats",
-    "staged_annotations",
-    "dataset_imports",
-    "prompts_fts_docsize",
-  ] as const;
-  const rows = Object.fromEntries(tables.map((t) => [t, count(`select count(*) as n from ${t}`)])) as Record<
-    (typeof tables)[number],
-    number
-  >;
-  return { ...rows, dataset_fill: count("select coalesce(sum(prompts), 0) as n from dataset_fill") };
+/**
+ * Rows in every table an import writes or stages, on either backend: equal before and after means
+ * it left nothing. `searchIndexRows` is SQLite's FTS5 index (its own table, kept by triggers);
+ * PostgreSQL's trigram indexes are the prompts table's own, so there it is the prompts' count.
+ */
+export async function importedRowCounts(database: { readonly side: Side; readonly db: Db }) {
+  const { side } = database;
+  const count = async (table: TableName) => (await side.rows(table)).length;
+  const prompts = await count("prompts");
+  return {
+    datasets: await count("datasets"),
+    prompts,
+    responses: await count("responses"),
+    annotations: await count("annotations"),
+    annotationRevisions: await count("annotationRevisions"),
+    users: await count("users"),
+    promptStats: await count("promptStats"),
+    stagedAnnotations: await count("stagedAnnotations"),
+    datasetImports: await count("datasetImports"),
+    datasetFill: (await side.rows("datasetFill")).reduce((sum, row) => sum + row.prompts, 0),
+    searchIndexRows:
+      side.name === "sqlite"
+        ? (database.db.$client.prepare("select count(*) as n from prompts_fts_docsize").get() as { n: number }).n
+        : prompts,
+  };
 }
 
 /**
@@ -162,10 +228,17 @@ export function blankRunSummary(backend: string) {
   };
 }
 
-/** Another connection to a test database, as a second server on the same file has; the caller closes it. */
-export function anotherConnection(file: string): { db: Db; store: Store } {
-  const db = openDatabase(file);
-  return { db, store: sqliteStore(db) };
+/**
+ * Another connection to a test database (a SQLite file or a postgres:// URL, the store's `location`),
+ * as a second server on it has: its own handle or pool. The caller closes it.
+ */
+export function anotherConnection(location: string): { store: Store; close: () => Promise<void> } {
+  if (isPostgresLocation(location)) {
+    const db = connectPostgres(location, { maxConnections: 2 });
+    return { store: postgresStore(db, location), close: () => db.$client.end() };
+  }
+  const db = openDatabase(location);
+  return { store: sqliteStore(db), close: async () => void db.$client.close() };
 }
 
 /** Every item of an async iterable (an export's lines), in order. */
@@ -175,14 +248,15 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
-/** The backend the unit suite's store tests run on: OCTORANK_TEST_BACKEND=postgres for the PostgreSQL lane. */
+/** The backend freshDbPerTest() gives: OCTORANK_TEST_BACKEND=postgres in vitest.config.mts's `postgres` project. */
 export const TEST_BACKEND: Backend = process.env.OCTORANK_TEST_BACKEND === "postgres" ? "postgres" : "sqlite";
 
 /**
  * A fresh migrated database, its store and a temp folder for each test of the file that calls this
  * at its top: read `.store`, `.side` (rows seeded or read alike on either backend) and `.dir` inside
- * the tests, and `.db` for SQLite's own handle. On TEST_BACKEND (SQLite unless the PostgreSQL lane
- * runs the file): a test that reads `.db` runs on SQLite only.
+ * the tests, and `.db` for SQLite's own handle. On TEST_BACKEND: a file calling this runs on both
+ * backends (vitest.config.mts), so its tests read and seed only through `.store` and `.side`, or it
+ * is listed there as SQLite-only.
  */
 export function freshDbPerTest(): {
   readonly db: Db;
@@ -190,7 +264,9 @@ export function freshDbPerTest(): {
   readonly side: Side;
   readonly dir: string;
 } {
-  if (TEST_BACKEND === "postgres") {
+  // The `postgres` project where no server is installed: its run of this file is skipped.
+  if (TEST_BACKEND === "postgres" && !postgresTestsRun()) beforeEach((context) => context.skip());
+  else if (TEST_BACKEND === "postgres") {
     let dir: string | null = null;
     beforeEach(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-test-"));
@@ -239,4 +315,57 @@ export function freshDbPerTest(): {
       return current!.dir;
     },
   };
+}
+
+/** Annotators by name, their ids in the same order, on either backend. */
+export async function seedUsers<Names extends string[]>(
+  side: Side,
+  ...names: Names
+): Promise<{ [K in keyof Names]: number }> {
+  const ids = [];
+  for (const name of names) ids.push(await seedUser(side, name));
+  return ids as { [K in keyof Names]: number };
+}
+
+/**
+ * addSimulatedDataset's twin on either backend: the dataset through the Side, its prompts through
+ * the store's writer (as imports write them).
+ */
+export async function seedSimulatedDataset(
+  { side, store }: { side: Side; store: Store },
+  {
+    slug,
+    promptCount,
+    seed,
+    queueOrder,
+  }: { slug: string; promptCount: number; seed: number; queueOrder?: QueueOrderName },
+) {
+  const [id] = await side.insert("datasets", [
+    { slug, name: slug.toUpperCase(), ...(queueOrder ? { queueOrder } : {}) },
+  ]);
+  const sim = syntheticOpennessPrompts({ prompts: promptCount, seed });
+  const prompts = [];
+  for (const p of sim)
+    prompts.push(
+      await store.datasets.insertPrompt(id!, {
+        externalId: p.id,
+        text: p.text,
+        responses: p.responses.map((x) => ({ externalId: x.id, text: x.text })),
+      }),
+    );
+  return { dataset: { id: id!, slug }, sim, prompts };
+}
+
+/**
+ * Makes this test file's database the process's store for each test (getStore() in lib/db.ts,
+ * what routes and the import process use), on either backend.
+ */
+export function serveTestStore(database: { readonly store: Store }): void {
+  const globalForDb = globalThis as { octorankTestStore?: Store };
+  beforeEach(() => {
+    globalForDb.octorankTestStore = database.store;
+  });
+  afterEach(() => {
+    delete globalForDb.octorankTestStore;
+  });
 }
