@@ -6,8 +6,9 @@
  *   1. every test file that calls freshDbPerTest(), a second time, with OCTORANK_TEST_BACKEND=postgres:
  *      its `.store` and `.side` are then PostgreSQL's (`.db`, SQLite's own handle, throws). A file
  *      that cannot run so (yet) is named in SQLITE_ONLY with the reason;
- *   2. every test file that imports db/pg/test-database.ts or db/pg/test-cluster.ts itself: it runs
- *      its backends on its own (`describe.each(TEST_BACKENDS)`), once, in this project only.
+ *   2. every test file that imports db/pg/test-database.ts or db/pg/test-cluster.ts itself (more than
+ *      `import type`): it runs its backends on its own (`describe.each(TEST_BACKENDS)`), once, in
+ *      this project only.
  * A file that would be both is refused here, as it would lose its SQLite run. Where no PostgreSQL
  * server is installed, the first kind is skipped and the second runs on SQLite alone, each saying
  * so. `npm run test:postgres` runs the `postgres` project alone.
@@ -32,13 +33,7 @@ const SQLITE_ONLY = [
   // once it does.
   "app/api/annotations/[id]/reviews/route.test.ts",
   "app/api/datasets/[slug]/import/route.test.ts",
-  "lib/annotations/annotations.test.ts",
-  "lib/annotations/quality.test.ts",
   "lib/annotations/queue-priority.test.ts",
-  "lib/annotations/queue-scale.test.ts",
-  "lib/annotations/queue.test.ts",
-  "lib/annotations/review.test.ts",
-  "lib/annotations/suggestions.test.ts",
   "lib/datasets/conversation.test.ts",
   "lib/datasets/export-pairs.test.ts",
   "lib/datasets/export.test.ts",
@@ -51,11 +46,6 @@ const SQLITE_ONLY = [
   "lib/demo/seed.test.ts",
   "lib/http/route.test.ts",
   "lib/openness/estimates.test.ts",
-  "lib/runs/dashboard.test.ts",
-  "lib/runs/external.test.ts",
-  "lib/runs/lifecycle.test.ts",
-  "lib/runs/request-run.test.ts",
-  "lib/runs/rewards.test.ts",
 ];
 
 /** Every unit test file, relative to the root. */
@@ -71,7 +61,7 @@ function testFiles(folder = ""): string[] {
 const source = new Map(testFiles().map((file) => [file, fs.readFileSync(path.join(root, file), "utf8")]));
 const onStoreAndSide = [...source].filter(([, text]) => /\bfreshDbPerTest\(/.test(text)).map(([file]) => file);
 const ownBackends = [...source]
-  .filter(([, text]) => /from "[^"]*\/test-(database|cluster)"/.test(text))
+  .filter(([, text]) => /^import (?!type )[^;]*from "[^"]*\/test-(database|cluster)"/m.test(text))
   .map(([file]) => file);
 const both = onStoreAndSide.filter((file) => ownBackends.includes(file));
 if (both.length)

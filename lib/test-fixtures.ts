@@ -4,10 +4,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { openDatabase, schema, type Db } from "@/db";
+import { connectPostgres } from "@/db/pg";
+import { postgresStore } from "@/db/pg/store";
 import { databasePerTest, postgresTestsRun, sqliteSide, type Backend, type Side } from "@/db/pg/test-database";
 import { sqliteStore, type Store } from "@/db/store";
 import type { QueueOrderName } from "@/lib/domain";
 import { insertPrompt } from "@/db/store/writer";
+import { isPostgresLocation } from "@/lib/env";
 import { syntheticOpennessPrompts } from "@/ml";
 
 /**
@@ -162,10 +165,17 @@ export function blankRunSummary(backend: string) {
   };
 }
 
-/** Another connection to a test database, as a second server on the same file has; the caller closes it. */
-export function anotherConnection(file: string): { db: Db; store: Store } {
-  const db = openDatabase(file);
-  return { db, store: sqliteStore(db) };
+/**
+ * Another connection to a test database (a SQLite file or a postgres:// URL, the store's `location`),
+ * as a second server on it has: its own handle or pool. The caller closes it.
+ */
+export function anotherConnection(location: string): { store: Store; close: () => Promise<void> } {
+  if (isPostgresLocation(location)) {
+    const db = connectPostgres(location, { maxConnections: 2 });
+    return { store: postgresStore(db, location), close: () => db.$client.end() };
+  }
+  const db = openDatabase(location);
+  return { store: sqliteStore(db), close: async () => void db.$client.close() };
 }
 
 /** Every item of an async iterable (an export's lines), in order. */
@@ -242,4 +252,67 @@ export function freshDbPerTest(): {
       return current!.dir;
     },
   };
+}
+
+/** addUser's twin on either backend, through the Side. */
+export async function seedUser(
+  side: Side,
+  name: string,
+  role: "annotator" | "researcher" | "admin" = "annotator",
+): Promise<number> {
+  const [id] = await side.insert("users", [{ email: `${name}@test.local`, name, role, passwordHash: "x" }]);
+  return id!;
+}
+
+/** addDataset's twin on either backend, through the Side: the same rows, the same ids back. */
+export async function seedDataset(
+  side: Side,
+  {
+    slug = "demo",
+    promptCount = 3,
+    perPrompt = 8,
+    k = 3,
+  }: { slug?: string; promptCount?: number; perPrompt?: number; k?: number } = {},
+) {
+  const [id] = await side.insert("datasets", [
+    {
+      slug,
+      name: `Dataset ${slug}`,
+      guidelines: "Rank best first.",
+      responsesPerPrompt: perPrompt,
+      annotationsPerPrompt: k,
+    },
+  ]);
+  const promptIds = await side.insert(
+    "prompts",
+    Array.from({ length: promptCount }, (_, p) => ({
+      datasetId: id!,
+      externalId: `${slug}-p${p}`,
+      text: `Prompt ${p} of ${slug}`,
+    })),
+  );
+  const prompts = [];
+  for (const [p, promptId] of promptIds.entries()) {
+    const responseIds = await side.insert(
+      "responses",
+      Array.from({ length: perPrompt }, (_, i) => ({
+        promptId,
+        position: i,
+        externalId: `r${i}`,
+        text: `Response ${i} to prompt ${p}`,
+      })),
+    );
+    prompts.push({ id: promptId, responseIds });
+  }
+  return { dataset: { id: id!, slug }, prompts };
+}
+
+/** Annotators by name, their ids in the same order, on either backend. */
+export async function seedUsers<Names extends string[]>(
+  side: Side,
+  ...names: Names
+): Promise<{ [K in keyof Names]: number }> {
+  const ids = [];
+  for (const name of names) ids.push(await seedUser(side, name));
+  return ids as { [K in keyof Names]: number };
 }
