@@ -32,20 +32,14 @@ const SQLITE_ONLY = [
   // Not yet reading and seeding only through `.store` and `.side` (issue 24): delete a file's line
   // once it does.
   "app/api/annotations/[id]/reviews/route.test.ts",
-  "app/api/datasets/[slug]/import/route.test.ts",
-  "lib/annotations/queue-priority.test.ts",
-  "lib/datasets/conversation.test.ts",
   "lib/datasets/export-pairs.test.ts",
   "lib/datasets/export.test.ts",
   "lib/datasets/import-landing.test.ts",
   "lib/datasets/import-staging.test.ts",
-  "lib/datasets/import.test.ts",
-  "lib/datasets/preference-files.test.ts",
   "lib/datasets/prompt-search.test.ts",
   "lib/datasets/stats-histogram.test.ts",
   "lib/demo/seed.test.ts",
   "lib/http/route.test.ts",
-  "lib/openness/estimates.test.ts",
 ];
 
 /** Every unit test file, relative to the root. */

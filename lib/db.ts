@@ -17,6 +17,8 @@ const globalForDb = globalThis as unknown as {
   octorankDb?: Db;
   octorankStore?: { db: Db; store: Store };
   octorankPostgres?: { url: string; opened: OpenedStore };
+  /** A test's database, served as the process's store while the test runs (lib/test-fixtures.ts serveTestStore). */
+  octorankTestStore?: Store;
 };
 
 /**
@@ -41,6 +43,7 @@ export function getDb(): Db {
  * cannot be, store calls reject with openPostgres's words.
  */
 export function getStore(): Store {
+  if (globalForDb.octorankTestStore) return globalForDb.octorankTestStore;
   const url = env().DATABASE_URL;
   if (url) {
     if (globalForDb.octorankPostgres?.url !== url) globalForDb.octorankPostgres = { url, opened: openStoreAt(url) };

@@ -6,12 +6,22 @@ import { afterEach, beforeEach } from "vitest";
 import { openDatabase, schema, type Db } from "@/db";
 import { connectPostgres } from "@/db/pg";
 import { postgresStore } from "@/db/pg/store";
-import { databasePerTest, postgresTestsRun, sqliteSide, type Backend, type Side } from "@/db/pg/test-database";
+import {
+  databasePerTest,
+  postgresTestsRun,
+  sqliteSide,
+  type Backend,
+  type Side,
+  type TableName,
+} from "@/db/pg/test-database";
 import { sqliteStore, type Store } from "@/db/store";
 import type { QueueOrderName } from "@/lib/domain";
 import { insertPrompt } from "@/db/store/writer";
 import { isPostgresLocation } from "@/lib/env";
 import { syntheticOpennessPrompts } from "@/ml";
+
+/** The Side's types, for test files on freshDbPerTest(): they do not import the PostgreSQL harness themselves. */
+export type { Select, Side, TableName } from "@/db/pg/test-database";
 
 /**
  * A migrated SQLite file in a fresh temp folder (`dir`, free for other test files), and the store
@@ -80,6 +90,54 @@ export function addDataset(
   return { dataset, prompts };
 }
 
+/** A user, as addUser writes it, on either backend; returns the id. */
+export async function seedUser(
+  side: Side,
+  name: string,
+  role: "annotator" | "researcher" | "admin" = "annotator",
+): Promise<number> {
+  const [id] = await side.insert("users", [{ email: `${name}@test.local`, name, role, passwordHash: "x" }]);
+  return id!;
+}
+
+/** addDataset's dataset, prompts and responses, on either backend; returns the ids. */
+export async function seedDataset(
+  side: Side,
+  {
+    slug = "demo",
+    promptCount = 3,
+    perPrompt = 8,
+    k = 3,
+  }: { slug?: string; promptCount?: number; perPrompt?: number; k?: number } = {},
+) {
+  const [id] = await side.insert("datasets", [
+    {
+      slug,
+      name: `Dataset ${slug}`,
+      guidelines: "Rank best first.",
+      responsesPerPrompt: perPrompt,
+      annotationsPerPrompt: k,
+    },
+  ]);
+  const prompts: { id: number; responseIds: number[] }[] = [];
+  for (let p = 0; p < promptCount; p++) {
+    const [promptId] = await side.insert("prompts", [
+      { datasetId: id!, externalId: `${slug}-p${p}`, text: `Prompt ${p} of ${slug}` },
+    ]);
+    const responseIds = await side.insert(
+      "responses",
+      Array.from({ length: perPrompt }, (_, i) => ({
+        promptId: promptId!,
+        position: i,
+        externalId: `r${i}`,
+        text: `Response ${i} to prompt ${p}`,
+      })),
+    );
+    prompts.push({ id: promptId!, responseIds });
+  }
+  return { dataset: { id: id!, slug }, prompts };
+}
+
 /** `count` import lines of 4 responses each, ranked by the given annotators (external names or team emails). */
 export function promptLines(count: number, { prefix = "p", annotators = ["rater-a"], shift = 0 } = {}) {
   return Array.from({ length: count }, (_, i) => ({
@@ -101,26 +159,31 @@ export function writeJsonl(dir: string, lines: (object | string)[]): string {
   return file;
 }
 
-/** Rows in every table an import writes or stages: equal before and after means it left nothing. */
-export function importedRowCounts(db: Db) {
-  const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
-  const tables = [
-    "datasets",
-    "prompts",
-    "responses",
-    "annotations",
-    "annotation_revisions",
-    "users",
-    "prompt_stats",
-    "staged_annotations",
-    "dataset_imports",
-    "prompts_fts_docsize",
-  ] as const;
-  const rows = Object.fromEntries(tables.map((t) => [t, count(`select count(*) as n from ${t}`)])) as Record<
-    (typeof tables)[number],
-    number
-  >;
-  return { ...rows, dataset_fill: count("select coalesce(sum(prompts), 0) as n from dataset_fill") };
+/**
+ * Rows in every table an import writes or stages, on either backend: equal before and after means
+ * it left nothing. `searchIndexRows` is SQLite's FTS5 index (its own table, kept by triggers);
+ * PostgreSQL's trigram indexes are the prompts table's own, so there it is the prompts' count.
+ */
+export async function importedRowCounts(database: { readonly side: Side; readonly db: Db }) {
+  const { side } = database;
+  const count = async (table: TableName) => (await side.rows(table)).length;
+  const prompts = await count("prompts");
+  return {
+    datasets: await count("datasets"),
+    prompts,
+    responses: await count("responses"),
+    annotations: await count("annotations"),
+    annotationRevisions: await count("annotationRevisions"),
+    users: await count("users"),
+    promptStats: await count("promptStats"),
+    stagedAnnotations: await count("stagedAnnotations"),
+    datasetImports: await count("datasetImports"),
+    datasetFill: (await side.rows("datasetFill")).reduce((sum, row) => sum + row.prompts, 0),
+    searchIndexRows:
+      side.name === "sqlite"
+        ? (database.db.$client.prepare("select count(*) as n from prompts_fts_docsize").get() as { n: number }).n
+        : prompts,
+  };
 }
 
 /**
@@ -254,59 +317,6 @@ export function freshDbPerTest(): {
   };
 }
 
-/** addUser's twin on either backend, through the Side. */
-export async function seedUser(
-  side: Side,
-  name: string,
-  role: "annotator" | "researcher" | "admin" = "annotator",
-): Promise<number> {
-  const [id] = await side.insert("users", [{ email: `${name}@test.local`, name, role, passwordHash: "x" }]);
-  return id!;
-}
-
-/** addDataset's twin on either backend, through the Side: the same rows, the same ids back. */
-export async function seedDataset(
-  side: Side,
-  {
-    slug = "demo",
-    promptCount = 3,
-    perPrompt = 8,
-    k = 3,
-  }: { slug?: string; promptCount?: number; perPrompt?: number; k?: number } = {},
-) {
-  const [id] = await side.insert("datasets", [
-    {
-      slug,
-      name: `Dataset ${slug}`,
-      guidelines: "Rank best first.",
-      responsesPerPrompt: perPrompt,
-      annotationsPerPrompt: k,
-    },
-  ]);
-  const promptIds = await side.insert(
-    "prompts",
-    Array.from({ length: promptCount }, (_, p) => ({
-      datasetId: id!,
-      externalId: `${slug}-p${p}`,
-      text: `Prompt ${p} of ${slug}`,
-    })),
-  );
-  const prompts = [];
-  for (const [p, promptId] of promptIds.entries()) {
-    const responseIds = await side.insert(
-      "responses",
-      Array.from({ length: perPrompt }, (_, i) => ({
-        promptId,
-        position: i,
-        externalId: `r${i}`,
-        text: `Response ${i} to prompt ${p}`,
-      })),
-    );
-    prompts.push({ id: promptId, responseIds });
-  }
-  return { dataset: { id: id!, slug }, prompts };
-}
-
 /** Annotators by name, their ids in the same order, on either backend. */
 export async function seedUsers<Names extends string[]>(
   side: Side,
@@ -315,4 +325,47 @@ export async function seedUsers<Names extends string[]>(
   const ids = [];
   for (const name of names) ids.push(await seedUser(side, name));
   return ids as { [K in keyof Names]: number };
+}
+
+/**
+ * addSimulatedDataset's twin on either backend: the dataset through the Side, its prompts through
+ * the store's writer (as imports write them).
+ */
+export async function seedSimulatedDataset(
+  { side, store }: { side: Side; store: Store },
+  {
+    slug,
+    promptCount,
+    seed,
+    queueOrder,
+  }: { slug: string; promptCount: number; seed: number; queueOrder?: QueueOrderName },
+) {
+  const [id] = await side.insert("datasets", [
+    { slug, name: slug.toUpperCase(), ...(queueOrder ? { queueOrder } : {}) },
+  ]);
+  const sim = syntheticOpennessPrompts({ prompts: promptCount, seed });
+  const prompts = [];
+  for (const p of sim)
+    prompts.push(
+      await store.datasets.insertPrompt(id!, {
+        externalId: p.id,
+        text: p.text,
+        responses: p.responses.map((x) => ({ externalId: x.id, text: x.text })),
+      }),
+    );
+  return { dataset: { id: id!, slug }, sim, prompts };
+}
+
+/**
+ * Makes this test file's database the process's store for each test (getStore() in lib/db.ts,
+ * what routes and the import process use), on either backend.
+ */
+export function serveTestStore(database: { readonly store: Store }): void {
+  const globalForDb = globalThis as { octorankTestStore?: Store };
+  beforeEach(() => {
+    globalForDb.octorankTestStore = database.store;
+  });
+  afterEach(() => {
+    delete globalForDb.octorankTestStore;
+  });
 }

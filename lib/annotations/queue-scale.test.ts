@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { sql } from "drizzle-orm";
-import type { Select, Side } from "@/db/pg/test-database";
 import { firstOpenPromptQuery } from "@/db/store/queue";
 import { findQueueDataset, LEASE_MS, nextPrompt, queueProgress, skipPrompt } from "@/lib/annotations/queue";
 import { saveAnnotation } from "@/lib/annotations/annotations";
 import { AppError } from "@/lib/errors";
-import { freshDbPerTest, seedDataset, seedUsers, TEST_BACKEND } from "@/lib/test-fixtures";
+import { freshDbPerTest, seedDataset, seedUsers, TEST_BACKEND, type Select, type Side } from "@/lib/test-fixtures";
 
 const fresh = freshDbPerTest();
 

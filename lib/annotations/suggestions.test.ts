@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { Side } from "@/db/pg/test-database";
 import type { RunStatus } from "@/lib/domain";
 import { editAnnotation, saveAnnotation } from "@/lib/annotations/annotations";
 import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
@@ -14,7 +13,7 @@ import {
 } from "@/lib/annotations/suggestions";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { AppError } from "@/lib/errors";
-import { collect, freshDbPerTest, seedDataset, seedUser, seedUsers } from "@/lib/test-fixtures";
+import { collect, freshDbPerTest, seedDataset, seedUser, seedUsers, type Side } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
 

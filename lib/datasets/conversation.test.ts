@@ -104,7 +104,6 @@ describe("conversations as prompts", () => {
         reason: 'Prompt "c1" is already stored with a different conversation; imports never rewrite prompts.',
       },
     ]);
-    const count = temp.db.$client.prepare("select count(*) as n from prompts").get() as { n: number };
-    expect(count.n).toBe(1);
+    expect(await temp.side.rows("prompts")).toHaveLength(1);
   });
 });

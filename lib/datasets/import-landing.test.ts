@@ -202,7 +202,7 @@ describe("landing a merge into an existing dataset", () => {
     "is finished by the clean-up when the importer is killed right after its landing transaction %i",
     async (nth) => {
       const { file, datasetId } = await targetAndMerge(1500);
-      const before = importedRowCounts(temp.db);
+      const before = await importedRowCounts(temp);
       await importCrashingAfter(file, "target", "land", nth);
       expect(stagings(temp.db)).toEqual([{ id: expect.any(Number), state: "landing" }]);
       // Half-landed: not discarded, never re-staged, and every count kept by triggers still adds up.
@@ -212,13 +212,13 @@ describe("landing a merge into an existing dataset", () => {
 
       expect(await discardAbandonedImports(temp.store, undefined, afterLease())).toBe(1);
       expect(stagings(temp.db)).toEqual([]);
-      expect(importedRowCounts(temp.db)).toMatchObject({
+      expect(await importedRowCounts(temp)).toMatchObject({
         prompts: 1540,
         annotations: 40 + 3000,
-        annotation_revisions: 40,
+        annotationRevisions: 40,
         users: before.users + 1,
-        staged_annotations: 0,
-        dataset_imports: 0,
+        stagedAnnotations: 0,
+        datasetImports: 0,
       });
       expectAggregatesConsistent(temp.db);
       await refreshPromptStats(temp.store, datasetId);
@@ -236,7 +236,7 @@ describe("landing a merge into an existing dataset", () => {
 
 describe("discarding an import", () => {
   it("removes the external accounts it created even when the discarder is killed half-way", async () => {
-    const before = importedRowCounts(temp.db);
+    const before = await importedRowCounts(temp);
     const lines = [
       ...promptLines(1200, { annotators: ["ext-1", "ext-2", "ext-3"] }),
       ...promptLines(5, { prefix: "late", annotators: ["ext-late"] }),
@@ -249,7 +249,7 @@ describe("discarding an import", () => {
     expect(stagings(temp.db)).toEqual([{ id: expect.any(Number), state: "discarding" }]);
 
     expect(await discardAbandonedImports(temp.store, undefined, afterLease())).toBe(1);
-    expect(importedRowCounts(temp.db)).toEqual(before);
+    expect(await importedRowCounts(temp)).toEqual(before);
     expect(await discardAbandonedImports(temp.store, undefined, afterLease())).toBe(0);
     expectAggregatesConsistent(temp.db);
   });
@@ -259,7 +259,7 @@ describe("discarding an import", () => {
       slug: "kept",
     });
     expect(kept.ok).toBe(true);
-    const before = importedRowCounts(temp.db);
+    const before = await importedRowCounts(temp);
     await importCrashingAfter(
       writeJsonl(temp.dir, promptLines(400, { prefix: "x", annotators: ["shared", "only-here"] })),
       "gone",
@@ -268,14 +268,14 @@ describe("discarding an import", () => {
     );
     expect(count(temp.db, "select count(*) as n from users where name = 'only-here'")).toBe(1);
     expect(await discardAbandonedImports(temp.store, undefined, afterLease())).toBe(1);
-    expect(importedRowCounts(temp.db)).toEqual(before);
+    expect(await importedRowCounts(temp)).toEqual(before);
   });
 });
 
 describe("an import child that dies under the server", () => {
   it("has its staging discarded as soon as it exits, while another importer's live staging is left alone", async () => {
     process.env.DATABASE_PATH = dbFile();
-    const before = importedRowCounts(temp.db);
+    const before = await importedRowCounts(temp);
     // A live importer elsewhere (this test's process), with a staging of its own in progress.
     const live = await ImportStaging.open(
       temp.store,
@@ -307,6 +307,6 @@ describe("an import child that dies under the server", () => {
     expect(stagings(temp.db)).toEqual(otherStaging);
     expect(await getDataset(temp.store, "doomed")).toBeNull();
     await live.discard();
-    expect(importedRowCounts(temp.db)).toEqual(before);
+    expect(await importedRowCounts(temp)).toEqual(before);
   });
 });

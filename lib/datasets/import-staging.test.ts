@@ -120,19 +120,19 @@ describe("an import that does not pass", () => {
     addUser(temp.db, "member");
     const kept = promptLines(3, { prefix: "k", annotators: ["alice", "member@test.local"] });
     expect((await importJsonlFile(temp.store, writeJsonl(temp.dir, kept), { slug: "kept" })).ok).toBe(true);
-    const before = importedRowCounts(temp.db);
+    const before = await importedRowCounts(temp);
     // New prompts, new annotators, and a changed ranking of a stored prompt: then a bad line.
     const changed = { ...kept[0]!, annotations: [{ annotator: "alice", ranking: [[3], [2], [1], [0]] }] };
     const lines = [changed, ...promptLines(1000, { annotators: ["carol", "dave"] }), '{"prompt": "no responses"}'];
     for (const slug of ["kept", "never"]) {
       const result = await importJsonlFile(temp.store, writeJsonl(temp.dir, lines), { slug });
       expect(result).toMatchObject({ ok: false, errors: [{ line: 1002, field: "responses" }] });
-      expect(importedRowCounts(temp.db)).toEqual(before);
+      expect(await importedRowCounts(temp)).toEqual(before);
     }
   });
 
   it("leaves nothing visible when its process is killed, and the next import after its lease discards what it staged", async () => {
-    const before = importedRowCounts(temp.db);
+    const before = await importedRowCounts(temp);
     const file = writeJsonl(temp.dir, promptLines(30_000, { annotators: ["erin"] }));
     const importer = spawnWorker("import-file.ts", [path.join(temp.dir, "test.db"), file, "killed"]);
     const exited = new Promise((resolve) => importer.on("exit", resolve));
@@ -149,7 +149,7 @@ describe("an import that does not pass", () => {
     expect(await discardAbandonedImports(temp.store)).toBe(0);
     const afterLease = Date.now() + IMPORT_LEASE_MS + 1;
     expect(await discardAbandonedImports(temp.store, undefined, afterLease)).toBe(1);
-    expect(importedRowCounts(temp.db)).toEqual(before);
+    expect(await importedRowCounts(temp)).toEqual(before);
     expect(await discardAbandonedImports(temp.store, undefined, afterLease)).toBe(0);
     expect(await importJsonlFile(temp.store, writeJsonl(temp.dir, promptLines(2)), { slug: "killed" })).toMatchObject({
       ok: true,
@@ -158,7 +158,7 @@ describe("an import that does not pass", () => {
   });
 
   it("is discarded, and says so, when its importer stalls past the lease", async () => {
-    const before = importedRowCounts(temp.db);
+    const before = await importedRowCounts(temp);
     const other = openDatabase(path.join(temp.dir, "test.db"));
     let discarding: Promise<number> | null = null;
     // Another process finds the lease expired (as after a SIGSTOP) while the import goes on.
@@ -168,7 +168,7 @@ describe("an import that does not pass", () => {
     expect(await discarding).toBe(1);
     expect(result).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
     expect(!result.ok && result.errors[0]!.reason).toMatch(/stalled past its lease/);
-    expect(importedRowCounts(temp.db)).toEqual(before);
+    expect(await importedRowCounts(temp)).toEqual(before);
     other.$client.close();
   });
 
@@ -181,7 +181,7 @@ describe("an import that does not pass", () => {
     expect(created).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
     expect((await getDatasetProgress(temp.store, "race"))!.prompts).toBe(1);
 
-    const before = importedRowCounts(temp.db);
+    const before = await importedRowCounts(temp);
     const clash = { ...promptLines(1, { prefix: "race-p" })[0]!, id: "clash" };
     // Staged first, then stored in the target by someone else: found when the import lands.
     const raceId = await race();
@@ -192,12 +192,12 @@ describe("an import that does not pass", () => {
     );
     expect(merged).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
     expect(!merged.ok && merged.errors[0]!.reason).toMatch(/"clash" reached dataset "race" from another writer/);
-    expect(importedRowCounts(temp.db)).toEqual({
+    expect(await importedRowCounts(temp)).toEqual({
       ...before,
       prompts: before.prompts + 1,
-      prompt_stats: before.prompt_stats + 1,
-      prompts_fts_docsize: before.prompts_fts_docsize + 1,
-      dataset_fill: before.dataset_fill + 1,
+      promptStats: before.promptStats + 1,
+      searchIndexRows: before.searchIndexRows + 1,
+      datasetFill: before.datasetFill + 1,
     });
     other.$client.close();
   });

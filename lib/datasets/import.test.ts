@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { freshDbPerTest, writeJsonl } from "@/lib/test-fixtures";
+import { freshDbPerTest, writeJsonl, type TableName } from "@/lib/test-fixtures";
 import { derivedPromptId } from "./import-format";
 import { MAX_STORED_TEXT_CHARS } from "@/lib/markdown-budget";
 import { importJsonlFile, MAX_REPORTED_ERRORS, saveUpload, removeUpload, ImportTooLargeError } from "./import";
@@ -12,17 +12,20 @@ const writeLines = (lines: (object | string)[]) => writeJsonl(temp.dir, lines);
 const responses = (prefix: string) =>
   Array.from({ length: 4 }, (_, i) => ({ id: `${prefix}${i}`, text: `answer ${prefix}${i}` }));
 
-function counts() {
-  const c = (table: string) => (temp.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+async function counts() {
+  const c = async (table: TableName) => (await temp.side.rows(table)).length;
   return {
-    datasets: c("datasets"),
-    prompts: c("prompts"),
-    responses: c("responses"),
-    annotations: c("annotations"),
-    users: c("users"),
-    revisions: c("annotation_revisions"),
+    datasets: await c("datasets"),
+    prompts: await c("prompts"),
+    responses: await c("responses"),
+    annotations: await c("annotations"),
+    users: await c("users"),
+    revisions: await c("annotationRevisions"),
   };
 }
+
+const promptBy = async (externalId: string) =>
+  (await temp.side.rows("prompts")).find((p) => p.externalId === externalId)!;
 
 const goodLines = [
   {
@@ -57,35 +60,29 @@ describe("importJsonlFile", () => {
       annotationsCreated: 2,
       annotatorsCreated: 2,
     });
-    const dataset = temp.db.$client.prepare("select * from datasets where slug = 'fresh'").get() as Record<
-      string,
-      unknown
-    >;
-    expect(dataset).toMatchObject({
+    expect((await temp.side.rows("datasets")).find((d) => d.slug === "fresh")).toMatchObject({
       name: "Fresh data",
       guidelines: "Rank well.",
-      responses_per_prompt: 4,
-      annotations_per_prompt: 2,
+      responsesPerPrompt: 4,
+      annotationsPerPrompt: 2,
     });
-    const alice = temp.db.$client.prepare("select * from users where name = 'alice'").get() as Record<string, unknown>;
-    expect(alice).toMatchObject({ external: 1, password_hash: null, email: "alice@external.invalid" });
-    const ids = temp.db.$client
-      .prepare("select id, external_id from responses where external_id like 'a%' order by position")
-      .all() as { id: number; external_id: string }[];
-    const bobRanking = temp.db.$client
-      .prepare("select ranking from annotations a join users u on u.id = a.annotator_id where u.name = 'bob'")
-      .get() as { ranking: string };
-    expect(JSON.parse(bobRanking.ranking)).toEqual([[ids[3]!.id], [ids[2]!.id], [ids[1]!.id], [ids[0]!.id]]);
-    const haiku = temp.db.$client.prepare("select external_id from prompts where text like 'Write a haiku%'").get() as {
-      external_id: string;
-    };
-    expect(haiku.external_id).toBe(derivedPromptId("Write a haiku about rain."));
+    const users = await temp.side.rows("users");
+    const alice = users.find((u) => u.name === "alice");
+    expect(alice).toMatchObject({ external: true, passwordHash: null, email: "alice@external.invalid" });
+    const ids = (await temp.side.rows("responses"))
+      .filter((r) => r.externalId.startsWith("a"))
+      .sort((a, b) => a.position - b.position);
+    const bob = users.find((u) => u.name === "bob")!;
+    const bobRanking = (await temp.side.rows("annotations")).find((a) => a.annotatorId === bob.id)!.ranking;
+    expect(bobRanking).toEqual([[ids[3]!.id], [ids[2]!.id], [ids[1]!.id], [ids[0]!.id]]);
+    const haiku = (await temp.side.rows("prompts")).find((p) => p.text.startsWith("Write a haiku"))!;
+    expect(haiku.externalId).toBe(derivedPromptId("Write a haiku about rain."));
   });
 
   it("imports the same file twice only once", async () => {
     const file = writeLines(goodLines);
     expect((await importJsonlFile(temp.store, file, { slug: "twice" })).ok).toBe(true);
-    const before = counts();
+    const before = await counts();
     const again = await importJsonlFile(temp.store, file, { slug: "twice" });
     expect(again).toMatchObject({
       ok: true,
@@ -96,12 +93,12 @@ describe("importJsonlFile", () => {
       annotationsUnchanged: 2,
       annotatorsCreated: 0,
     });
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it("rejects a file with bad lines whole, reporting each line's field and reason, and changes nothing", async () => {
     await importJsonlFile(temp.store, writeLines(goodLines), { slug: "kept" });
-    const before = counts();
+    const before = await counts();
     const file = writeLines([
       { id: "new1", prompt: "Fine line", responses: responses("n") },
       "{not json",
@@ -127,7 +124,7 @@ describe("importJsonlFile", () => {
     expect(byLine(5).map((e) => e.field)).toEqual(["annotations.0.ranking.1.0", "annotations.0.ranking.2.0"]);
     expect(byLine(6)[0]).toMatchObject({ field: "openness" });
     expect(byLine(7)[0]).toMatchObject({ field: "prompt", reason: expect.stringContaining("different text") });
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it("refuses a prompt or response text past the stored-text limit", async () => {
@@ -148,7 +145,7 @@ describe("importJsonlFile", () => {
       [2, "responses.0"],
     ]);
     expect(result.errors[0]!.reason).toContain("100,000 characters");
-    expect(counts().prompts).toBe(0);
+    expect((await counts()).prompts).toBe(0);
   });
 
   it("does not create a dataset when the file is rejected, and caps the reported errors", async () => {
@@ -156,7 +153,7 @@ describe("importJsonlFile", () => {
     const result = await importJsonlFile(temp.store, writeLines(bad), { slug: "never" });
     expect(result).toMatchObject({ ok: false, moreErrors: 7 });
     if (!result.ok) expect(result.errors).toHaveLength(MAX_REPORTED_ERRORS);
-    expect(counts().datasets).toBe(0);
+    expect((await counts()).datasets).toBe(0);
   });
 
   it("refuses a second ranking by the same annotator of one prompt in one file", async () => {
@@ -180,7 +177,7 @@ describe("importJsonlFile", () => {
     await importJsonlFile(temp.store, writeLines([line([[0], [1], [2], [3]])]), { slug: "rev" });
     const result = await importJsonlFile(temp.store, writeLines([line([[3], [2], [1], [0]])]), { slug: "rev" });
     expect(result).toMatchObject({ ok: true, annotationsUpdated: 1 });
-    expect(counts().revisions).toBe(1);
+    expect((await counts()).revisions).toBe(1);
   });
 });
 
@@ -210,12 +207,9 @@ describe("import lines that once gave a 500 or changed on the way in", () => {
       '{"id":"emoji","prompt":"p \\ud83d\\ude00","responses":["a","b","c","d"],"metadata":{"__proto__":{"x":1},"k":2}}';
     const imported = await importJsonlFile(temp.store, writeLines([paired]), { slug: "odd" });
     expect(imported.ok).toBe(true);
-    const row = temp.db.$client.prepare("select text, metadata from prompts where external_id = 'emoji'").get() as {
-      text: string;
-      metadata: string;
-    };
+    const row = await promptBy("emoji");
     expect(row.text).toBe("p 😀");
-    expect(Object.keys(JSON.parse(row.metadata) as object)).toEqual(["__proto__", "k"]);
+    expect(Object.keys(row.metadata!)).toEqual(["__proto__", "k"]);
   });
 });
 
@@ -228,7 +222,7 @@ describe("a file's encoding", () => {
   const line = (id: string, prompt: string) => JSON.stringify({ id, prompt, responses: responses(id) });
 
   it("refuses a file that is not UTF-8, naming the first line that is not, and writes nothing", async () => {
-    const before = counts();
+    const before = await counts();
     const latin1 = Buffer.concat([
       Buffer.from(`${line("ok", "plain")}\n`),
       Buffer.from(`${line("cafe", "caf\u00e9")}\n`, "latin1"),
@@ -239,7 +233,7 @@ describe("a file's encoding", () => {
       ok: false,
       errors: [{ line: 2, field: "(line)", reason: expect.stringContaining("not valid UTF-8") }],
     });
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it("reads a byte-order mark, CRLF endings and a character split across the reader's 1 MiB chunks", async () => {
@@ -251,10 +245,6 @@ describe("a file's encoding", () => {
     const file = fileOf(Buffer.from(straddling));
     const result = await importJsonlFile(temp.store, file, { slug: "bytes" });
     expect(result).toMatchObject({ ok: true, promptsCreated: 2 });
-    const text = temp.db.$client
-      .prepare("select text from prompts where external_id = 'emoji'")
-      .pluck()
-      .get() as string;
-    expect(text).toBe("😀 end");
+    expect((await promptBy("emoji")).text).toBe("😀 end");
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { freshDbPerTest, writeJsonl, collect } from "@/lib/test-fixtures";
 import { exportLines, exportOptionsSchema } from "./export";
+import { getDataset } from "./queries";
 import { importJsonlFile, type ImportResult } from "./import";
 import { rankingFromPairs } from "./preference-files";
 
@@ -15,40 +16,38 @@ async function importAs(
 }
 
 /** Each stored prompt's annotations as external-id rankings, by prompt external id. */
-function stored(): Record<
-  string,
-  { prompt: string; messages: unknown; responses: string[]; rankings: Record<string, string[][]> }
+async function stored(): Promise<
+  Record<string, { prompt: string; messages: unknown; responses: string[]; rankings: Record<string, string[][]> }>
 > {
-  const prompts = temp.db.$client
-    .prepare(
-      "select p.id, p.external_id, p.text, p.messages from prompts p join datasets d on d.id = p.dataset_id where d.slug = 'prefs'",
-    )
-    .all() as { id: number; external_id: string; text: string; messages: string | null }[];
-  const out: ReturnType<typeof stored> = {};
-  for (const p of prompts) {
-    const responses = temp.db.$client
-      .prepare("select id, text from responses where prompt_id = ? order by position")
-      .all(p.id) as { id: number; text: string }[];
-    const textOf = new Map(responses.map((r) => [r.id, r.text]));
-    const annotations = temp.db.$client
-      .prepare(
-        "select u.name, a.ranking from annotations a join users u on u.id = a.annotator_id where a.prompt_id = ?",
-      )
-      .all(p.id) as { name: string; ranking: string }[];
-    out[p.external_id] = {
+  const { side } = temp;
+  const datasetId = (await side.rows("datasets")).find((d) => d.slug === "prefs")?.id;
+  const [prompts, responses, annotations, users] = [
+    await side.rows("prompts"),
+    await side.rows("responses"),
+    await side.rows("annotations"),
+    await side.rows("users"),
+  ];
+  const nameOf = new Map(users.map((u) => [u.id, u.name]));
+  const out: Awaited<ReturnType<typeof stored>> = {};
+  for (const p of prompts.filter((p) => p.datasetId === datasetId)) {
+    const own = responses.filter((r) => r.promptId === p.id).sort((a, b) => a.position - b.position);
+    const textOf = new Map(own.map((r) => [r.id, r.text]));
+    out[p.externalId] = {
       prompt: p.text,
-      messages: p.messages ? JSON.parse(p.messages) : null,
-      responses: responses.map((r) => r.text),
+      messages: p.messages,
+      responses: own.map((r) => r.text),
       rankings: Object.fromEntries(
-        annotations.map((a) => [
-          a.name,
-          (JSON.parse(a.ranking) as number[][]).map((g) => g.map((id) => textOf.get(id)!)),
-        ]),
+        annotations
+          .filter((a) => a.promptId === p.id)
+          .map((a) => [nameOf.get(a.annotatorId)!, a.ranking.map((g) => g.map((id) => textOf.get(id)!))]),
       ),
     };
   }
   return out;
 }
+
+const metadataOf = async (match: (prompt: { externalId: string; text: string }) => boolean) =>
+  (await temp.side.rows("prompts")).find(match)!.metadata;
 
 const user = (content: string) => ({ role: "user", content });
 const assistant = (content: string) => ({ role: "assistant", content });
@@ -109,14 +108,14 @@ describe("TRL preference rows", () => {
     ];
     const result = await importAs("trl", [...planet, ...sky, ...chat, ...hh], { annotator: "lab" });
     expect(result).toMatchObject({ ok: true, lines: 8, promptsCreated: 4, annotationsCreated: 4 });
-    const prompts = Object.values(stored());
+    const prompts = Object.values(await stored());
     const find = (text: string) => prompts.find((p) => p.prompt.includes(text))!;
     expect(find("closest planet")).toMatchObject({
       prompt: "Name the closest planet",
       messages: null,
       rankings: { lab: [["Mercury"], ["Venus"], ["Mars"]] },
     });
-    expect(stored().sky).toMatchObject({
+    expect((await stored()).sky).toMatchObject({
       prompt: "The sky is",
       rankings: { ann: [[" blue."], [" green."], [" red."]] },
     });
@@ -129,10 +128,7 @@ describe("TRL preference rows", () => {
       prompt: "Hi",
       rankings: { lab: [["Hello! How can I help?"], ["What."], ["Go away."]] },
     });
-    const skyMeta = temp.db.$client.prepare("select metadata from prompts where external_id = 'sky'").get() as {
-      metadata: string;
-    };
-    expect(JSON.parse(skyMeta.metadata)).toEqual({ source: "x" });
+    expect(await metadataOf((p) => p.externalId === "sky")).toEqual({ source: "x" });
   });
 
   it("re-imports its own pairs export as the same rankings", async () => {
@@ -143,11 +139,11 @@ describe("TRL preference rows", () => {
       annotations: [{ annotator: "ann-1", ranking: [["c"], ["a"], ["d"], ["b"]] }],
     }));
     expect((await importJsonlFile(temp.store, writeJsonl(temp.dir, lines), { slug: "source" })).ok).toBe(true);
-    const { id } = temp.db.$client.prepare("select id from datasets where slug = 'source'").get() as { id: number };
+    const { id } = (await getDataset(temp.store, "source"))!;
     const pairs = await collect(exportLines(temp.store, id, exportOptionsSchema.parse({ format: "pairs" })));
     expect(await importAs("trl", pairs)).toMatchObject({ ok: true, promptsCreated: 3, annotationsCreated: 3 });
     for (const i of [0, 1, 2]) {
-      const prompt = Object.values(stored()).find((p) => p.prompt.includes(`Question ${i}`))!;
+      const prompt = Object.values(await stored()).find((p) => p.prompt.includes(`Question ${i}`))!;
       expect(prompt.rankings["ann-1"]).toEqual([["c"], ["a"], ["d"], ["b"]].map((g) => [`answer ${g[0]} to ${i}`]));
     }
   });
@@ -173,7 +169,7 @@ describe("TRL preference rows", () => {
     const reasons = !result.ok ? result.errors.map((e) => e.reason).join("\n") : "";
     expect(reasons).toMatch(/both ways/);
     expect(reasons).toMatch(/never ordered/);
-    expect(temp.db.$client.prepare("select count(*) as n from prompts").get()).toEqual({ n: 0 });
+    expect(await temp.side.rows("prompts")).toEqual([]);
   });
 });
 
@@ -191,15 +187,12 @@ describe("rated completions (UltraFeedback style)", () => {
       promptsCreated: 2,
       ignoredFields: ["completions.critique", "completions.model"],
     });
-    const prompts = Object.values(stored());
+    const prompts = Object.values(await stored());
     expect(prompts.find((p) => p.prompt === "Explain tides")!.rankings).toEqual({
       "ratings-file": [["completion 1"], ["completion 0", "completion 2"], ["completion 3"]],
     });
     expect(prompts.find((p) => p.messages !== null)!.rankings["ratings-file"]![0]).toEqual(["completion 3"]);
-    const meta = temp.db.$client.prepare("select metadata from prompts where text = 'Explain tides'").get() as {
-      metadata: string;
-    };
-    expect(JSON.parse(meta.metadata)).toEqual({ source: "evol" });
+    expect(await metadataOf((p) => p.text === "Explain tides")).toEqual({ source: "evol" });
   });
 
   it("reads the rating field it is told to, and refuses a completion without a rating", async () => {
@@ -209,7 +202,7 @@ describe("rated completions (UltraFeedback style)", () => {
       { ratingKey: "fine-grained_score" },
     );
     expect(told).toMatchObject({ ok: true });
-    expect(Object.values(stored())[0]!.rankings["ratings-file"]).toEqual([["completion 0"], ["completion 1"]]);
+    expect(Object.values(await stored())[0]!.rankings["ratings-file"]).toEqual([["completion 0"], ["completion 1"]]);
 
     const missing = await importAs("ratings", [
       { instruction: "R", completions: completions([1, null]) },

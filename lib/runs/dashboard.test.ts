@@ -27,7 +27,7 @@ const TWO_POINT = [0.9, 0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.1];
 const UNIFORM = [0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1];
 const ARCSINE = [1, 0.9359, 0.7959, 0.6046, 0.3954, 0.2041, 0.0641, 0];
 
-// No database here: the SQLite lane runs it, the PostgreSQL lane need not run it again.
+// No database here: the sqlite project runs it, the postgres project need not run it again.
 describe.skipIf(TEST_BACKEND === "postgres")("split dashboard", () => {
   it("judges openness-aware profiles aware and identical profiles collapsed", async () => {
     const aware = [

@@ -119,7 +119,7 @@ describe("requestRun's bounds on what a run may hold", () => {
   });
 });
 
-// No database here: the SQLite lane runs it, the PostgreSQL lane need not run it again.
+// No database here: the sqlite project runs it, the postgres project need not run it again.
 describe.skipIf(TEST_BACKEND === "postgres")("settings typed in as text (the form and the CLI)", () => {
   it("reads each setting like its default", async () => {
     expect(trainSettingFromText("steps", "40")).toEqual({ value: 40 });

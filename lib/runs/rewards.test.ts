@@ -10,7 +10,7 @@ import type { Store } from "@/db/store";
 import { freshDbPerTest, TEST_BACKEND } from "@/lib/test-fixtures";
 
 describe("grouping rewards by prompt", () => {
-  // No database here: the SQLite lane runs it, the PostgreSQL lane need not run it again.
+  // No database here: the sqlite project runs it, the postgres project need not run it again.
   it.skipIf(TEST_BACKEND === "postgres")(
     "keeps the order, takes the stored openness first and a neutral one when nothing is known",
     async () => {

@@ -1,27 +1,18 @@
-import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createApiToken } from "@/lib/admin/queries";
 import { getDataset } from "@/lib/datasets/queries";
 import { MAX_CONCURRENT_IMPORTS, runningImports } from "@/lib/datasets/import-process";
-import { addUser, freshDbPerTest, promptLines } from "@/lib/test-fixtures";
+import { freshDbPerTest, promptLines, seedUser, serveTestStore } from "@/lib/test-fixtures";
 import { POST } from "./route";
 
 const fresh = freshDbPerTest();
-const globalForDb = globalThis as unknown as { octorankDb?: Db };
+// The route's store, whose location the import child is sent.
+serveTestStore(fresh);
 let token: string;
-let savedPath: string | undefined;
 
 beforeEach(async () => {
-  globalForDb.octorankDb = fresh.db;
-  // The import child opens the server's database by path.
-  savedPath = process.env.DATABASE_PATH;
-  process.env.DATABASE_PATH = path.join(fresh.dir, "test.db");
-  token = (await createApiToken(fresh.store, { userId: addUser(fresh.db, "rita", "researcher"), name: "t" })).token;
-});
-afterEach(() => {
-  delete globalForDb.octorankDb;
-  process.env.DATABASE_PATH = savedPath;
+  const userId = await seedUser(fresh.side, "rita", "researcher");
+  token = (await createApiToken(fresh.store, { userId, name: "t" })).token;
 });
 
 const post = (slug: string, lines: (object | string)[], search = "") =>
@@ -36,8 +27,9 @@ const post = (slug: string, lines: (object | string)[], search = "") =>
 
 describe("POST /api/datasets/<slug>/import", () => {
   it("runs at most MAX_CONCURRENT_IMPORTS imports at once, refuses one more with 429, and frees a slot however an import ends", async () => {
+    // Each holds its slot for seconds (a child process started, then its lines imported) on either backend.
     const running = Array.from({ length: MAX_CONCURRENT_IMPORTS }, (_, i) =>
-      post(`busy-${i}`, promptLines(3000, { prefix: `busy${i}-` })),
+      post(`busy-${i}`, promptLines(300, { prefix: `busy${i}-` })),
     );
     while ((await runningImports(fresh.store)) < MAX_CONCURRENT_IMPORTS)
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -63,14 +55,11 @@ describe("POST /api/datasets/<slug>/import", () => {
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { error: string }).error).toMatch(/already a dataset "taken"/);
     expect((await getDataset(fresh.store, "taken"))?.name).toBe("First");
-    const prompts = () =>
-      fresh.db.$client
-        .prepare("select count(*) from prompts p join datasets d on d.id = p.dataset_id where d.slug = 'taken'")
-        .pluck()
-        .get();
-    expect(prompts()).toBe(2);
+    const { id } = (await getDataset(fresh.store, "taken"))!;
+    const prompts = async () => (await fresh.side.rows("prompts")).filter((p) => p.datasetId === id).length;
+    expect(await prompts()).toBe(2);
     // An import into the dataset (its own page's form) still adds to it.
     expect((await post("taken", promptLines(2, { prefix: "b" }))).status).toBe(200);
-    expect(prompts()).toBe(4);
+    expect(await prompts()).toBe(4);
   }, 60_000);
 });
