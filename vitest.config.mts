@@ -6,8 +6,9 @@
  *   1. every test file that calls freshDbPerTest(), a second time, with OCTORANK_TEST_BACKEND=postgres:
  *      its `.store` and `.side` are then PostgreSQL's (`.db`, SQLite's own handle, throws). A file
  *      that cannot run so (yet) is named in SQLITE_ONLY with the reason;
- *   2. every test file that imports db/pg/test-database.ts or db/pg/test-cluster.ts itself: it runs
- *      its backends on its own (`describe.each(TEST_BACKENDS)`), once, in this project only.
+ *   2. every test file that imports db/pg/test-database.ts or db/pg/test-cluster.ts itself (more than
+ *      `import type`): it runs its backends on its own (`describe.each(TEST_BACKENDS)`), once, in
+ *      this project only.
  * A file that would be both is refused here, as it would lose its SQLite run. Where no PostgreSQL
  * server is installed, the first kind is skipped and the second runs on SQLite alone, each saying
  * so. `npm run test:postgres` runs the `postgres` project alone.
