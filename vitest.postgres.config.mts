@@ -21,6 +21,7 @@ const POSTGRES_LANE = [
   "app/api/datasets/[slug]/import/route.test.ts",
   "lib/datasets/import.test.ts",
   "lib/datasets/preference-files.test.ts",
+  "lib/datasets/export.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
