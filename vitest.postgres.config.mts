@@ -22,6 +22,7 @@ const POSTGRES_LANE = [
   "lib/datasets/import.test.ts",
   "lib/datasets/preference-files.test.ts",
   "lib/datasets/export.test.ts",
+  "lib/datasets/export-pairs.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
