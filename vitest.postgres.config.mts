@@ -23,6 +23,7 @@ const POSTGRES_LANE = [
   "lib/datasets/preference-files.test.ts",
   "lib/datasets/export.test.ts",
   "lib/datasets/export-pairs.test.ts",
+  "lib/datasets/prompt-search.test.ts",
 ];
 
 const installed = postgresBinDir() !== null;
