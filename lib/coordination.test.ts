@@ -3,10 +3,7 @@
  * host" is a lease written under another process's name, as a server elsewhere would write it.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { connectPostgres } from "@/db/pg";
-import { postgresStore } from "@/db/pg/store";
 import { databasePerTest, TEST_BACKENDS, type TestDatabase } from "@/db/pg/test-database";
-import type { Store } from "@/db/store";
 import {
   recordFailure,
   recordSuccess,
@@ -25,19 +22,7 @@ import { runRequestSchema } from "@/lib/runs/schemas";
 import { executeRun } from "@/lib/runs/training";
 
 /** A second server's store on the test's database (its own connection or pool). */
-function secondServer(fresh: TestDatabase): { store: Store; close: () => Promise<void> } {
-  if (fresh.backend === "sqlite") {
-    const other = anotherConnection(fresh.location);
-    return {
-      store: other.store,
-      close: async () => {
-        other.db.$client.close();
-      },
-    };
-  }
-  const db = connectPostgres(fresh.location, { maxConnections: 2 });
-  return { store: postgresStore(db, fresh.location), close: () => db.$client.end() };
-}
+const secondServer = (fresh: TestDatabase) => anotherConnection(fresh.location);
 
 const ELSEWHERE = "other-host:4242:0123456789ab";
 

@@ -4,11 +4,24 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { openDatabase, schema, type Db } from "@/db";
-import { databasePerTest, sqliteSide, type Backend, type Side, type TableName } from "@/db/pg/test-database";
+import { connectPostgres } from "@/db/pg";
+import { postgresStore } from "@/db/pg/store";
+import {
+  databasePerTest,
+  postgresTestsRun,
+  sqliteSide,
+  type Backend,
+  type Side,
+  type TableName,
+} from "@/db/pg/test-database";
 import { sqliteStore, type Store } from "@/db/store";
 import type { QueueOrderName } from "@/lib/domain";
 import { insertPrompt } from "@/db/store/writer";
+import { isPostgresLocation } from "@/lib/env";
 import { syntheticOpennessPrompts } from "@/ml";
+
+/** The Side's types, for test files on freshDbPerTest(): they do not import the PostgreSQL harness themselves. */
+export type { Select, Side } from "@/db/pg/test-database";
 
 /**
  * A migrated SQLite file in a fresh temp folder (`dir`, free for other test files), and the store
@@ -215,10 +228,17 @@ export function blankRunSummary(backend: string) {
   };
 }
 
-/** Another connection to a test database, as a second server on the same file has; the caller closes it. */
-export function anotherConnection(file: string): { db: Db; store: Store } {
-  const db = openDatabase(file);
-  return { db, store: sqliteStore(db) };
+/**
+ * Another connection to a test database (a SQLite file or a postgres:// URL, the store's `location`),
+ * as a second server on it has: its own handle or pool. The caller closes it.
+ */
+export function anotherConnection(location: string): { store: Store; close: () => Promise<void> } {
+  if (isPostgresLocation(location)) {
+    const db = connectPostgres(location, { maxConnections: 2 });
+    return { store: postgresStore(db, location), close: () => db.$client.end() };
+  }
+  const db = openDatabase(location);
+  return { store: sqliteStore(db), close: async () => void db.$client.close() };
 }
 
 /** Every item of an async iterable (an export's lines), in order. */
@@ -228,14 +248,15 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
-/** The backend the unit suite's store tests run on: OCTORANK_TEST_BACKEND=postgres for the PostgreSQL lane. */
+/** The backend freshDbPerTest() gives: OCTORANK_TEST_BACKEND=postgres in vitest.config.mts's `postgres` project. */
 export const TEST_BACKEND: Backend = process.env.OCTORANK_TEST_BACKEND === "postgres" ? "postgres" : "sqlite";
 
 /**
  * A fresh migrated database, its store and a temp folder for each test of the file that calls this
  * at its top: read `.store`, `.side` (rows seeded or read alike on either backend) and `.dir` inside
- * the tests, and `.db` for SQLite's own handle. On TEST_BACKEND (SQLite unless the PostgreSQL lane
- * runs the file): a test that reads `.db` runs on SQLite only.
+ * the tests, and `.db` for SQLite's own handle. On TEST_BACKEND: a file calling this runs on both
+ * backends (vitest.config.mts), so its tests read and seed only through `.store` and `.side`, or it
+ * is listed there as SQLite-only.
  */
 export function freshDbPerTest(): {
   readonly db: Db;
@@ -243,7 +264,9 @@ export function freshDbPerTest(): {
   readonly side: Side;
   readonly dir: string;
 } {
-  if (TEST_BACKEND === "postgres") {
+  // The `postgres` project where no server is installed: its run of this file is skipped.
+  if (TEST_BACKEND === "postgres" && !postgresTestsRun()) beforeEach((context) => context.skip());
+  else if (TEST_BACKEND === "postgres") {
     let dir: string | null = null;
     beforeEach(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-test-"));
@@ -292,6 +315,45 @@ export function freshDbPerTest(): {
       return current!.dir;
     },
   };
+}
+
+/** Annotators by name, their ids in the same order, on either backend. */
+export async function seedUsers<Names extends string[]>(
+  side: Side,
+  ...names: Names
+): Promise<{ [K in keyof Names]: number }> {
+  const ids = [];
+  for (const name of names) ids.push(await seedUser(side, name));
+  return ids as { [K in keyof Names]: number };
+}
+
+/**
+ * addSimulatedDataset's twin on either backend: the dataset through the Side, its prompts through
+ * the store's writer (as imports write them).
+ */
+export async function seedSimulatedDataset(
+  { side, store }: { side: Side; store: Store },
+  {
+    slug,
+    promptCount,
+    seed,
+    queueOrder,
+  }: { slug: string; promptCount: number; seed: number; queueOrder?: QueueOrderName },
+) {
+  const [id] = await side.insert("datasets", [
+    { slug, name: slug.toUpperCase(), ...(queueOrder ? { queueOrder } : {}) },
+  ]);
+  const sim = syntheticOpennessPrompts({ prompts: promptCount, seed });
+  const prompts = [];
+  for (const p of sim)
+    prompts.push(
+      await store.datasets.insertPrompt(id!, {
+        externalId: p.id,
+        text: p.text,
+        responses: p.responses.map((x) => ({ externalId: x.id, text: x.text })),
+      }),
+    );
+  return { dataset: { id: id!, slug }, sim, prompts };
 }
 
 /**

@@ -16,14 +16,10 @@ const STEPS: Stage[][] = [
     { name: "typecheck", script: "typecheck" },
     { name: "lint", script: "lint" },
   ],
+  // On both backends: vitest.config.mts's `sqlite` and `postgres` projects share one pool of workers.
   [{ name: "unit", script: "test:unit" }],
   [{ name: "e2e", script: "test:e2e" }],
-  // The PostgreSQL lane (vitest.postgres.config.mts) is small and mostly waits on its clusters and
-  // scrypt: it shares the python stage's step, which leaves a core idle while its venv installs.
-  [
-    { name: "python", script: "test:python" },
-    { name: "postgres", script: "test:postgres" },
-  ],
+  [{ name: "python", script: "test:python" }],
 ];
 const STAGES = STEPS.flat();
 

@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL backend on a throwaway cluster (db/pg/test-cluster.ts): opening and migrating
+ * The PostgreSQL backend on the run's test cluster (db/pg/test-database.ts): opening and migrating
  * (db/pg/index.ts), and the triggers (db/pg/migrations/0002_derived_tables.sql) against SQLite's:
  * the same writes, done through each backend's schema on a temp SQLite file and on PostgreSQL, must
  * leave every derived table the same on both, and the same as a recompute from the base rows.
@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "@/db";
 import { openPostgres, PG_MIGRATIONS_FOLDER } from "@/db/pg";
 import * as pgSchema from "@/db/pg/schema";
-import { NO_POSTGRES_MESSAGE, postgresBinDir, startTestCluster, type TestCluster } from "@/db/pg/test-cluster";
-import { postgresSide, sqliteSide, type Side } from "@/db/pg/test-database";
+import { databaseUrl } from "@/db/pg/test-cluster";
+import { postgresDatabasePerTest, postgresSide, postgresTestsRun, sqliteSide, type Side } from "@/db/pg/test-database";
 import { likePattern } from "@/lib/datasets/prompt-search";
 import { HISTOGRAM_BINS, STATS_HISTOGRAMS, statsBin } from "@/lib/datasets/prompt-stats";
 
@@ -191,11 +191,9 @@ function expectRecomputed(held: Derived, base: Awaited<ReturnType<typeof recompu
   expect(heldAnnotators, `${label}: dataset_annotators`).toEqual(baseAnnotators);
 }
 
-const postgresBin = postgresBinDir();
-if (!postgresBin) console.warn(NO_POSTGRES_MESSAGE);
-
-describe.skipIf(!postgresBin)("the PostgreSQL backend", () => {
-  let cluster: TestCluster;
+describe.skipIf(!postgresTestsRun())("the PostgreSQL backend", () => {
+  // One database for the file: the triggers' tests replay writes onto what the earlier ones left.
+  const postgres = postgresDatabasePerTest({ maxConnections: 3, shared: true });
   let pool: pg.Pool;
   let folder: string;
   let lite: Side;
@@ -203,26 +201,22 @@ describe.skipIf(!postgresBin)("the PostgreSQL backend", () => {
   let sqliteDb: Db;
 
   beforeAll(async () => {
-    cluster = await startTestCluster();
-    const postgres = await openPostgres(cluster.url, { maxConnections: 3 });
-    pool = postgres.$client;
+    pool = postgres.db.$client;
     folder = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-parity-"));
     sqliteDb = openDatabase(path.join(folder, "octorank.db"));
     lite = sqliteSide(sqliteDb);
-    post = postgresSide(postgres);
+    post = postgresSide(postgres.db);
   });
 
   afterAll(async () => {
-    await pool?.end();
     sqliteDb?.$client.close();
-    cluster?.stop();
     if (folder) fs.rmSync(folder, { recursive: true, force: true });
   });
 
   /** A new empty database on the cluster, and its URL. */
   async function createDatabase(name: string, options = ""): Promise<string> {
     await pool.query(`create database ${name} ${options}`);
-    return cluster.url.replace(/\/[^/]*$/, `/${name}`);
+    return databaseUrl(postgres.url, name);
   }
 
   it("opens from several servers starting together, which apply the migrations once", async () => {

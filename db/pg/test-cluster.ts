@@ -52,6 +52,13 @@ export type TestCluster = {
   stop: () => void;
 };
 
+/** The URL of another database on the cluster of `url` ("postgres" is its maintenance database). */
+export function databaseUrl(url: string, name: string): string {
+  const other = new URL(url);
+  other.pathname = `/${name}`;
+  return other.href;
+}
+
 /** initdb refuses to run as root: the cluster then belongs to the `postgres` account, as on Debian. */
 function clusterOwner(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;

@@ -1,8 +1,17 @@
 import fs from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import pg from "pg";
+import { describe, expect, inject, it } from "vitest";
 import { PG_MIGRATIONS_FOLDER } from "@/db/pg";
-import { databasePerTest, postgresDatabasePerTest, postgresTestsRun, TEST_BACKENDS } from "@/db/pg/test-database";
+import { postgresErrorCode } from "@/db/pg/errors";
+import {
+  createPostgresDatabase,
+  databasePerTest,
+  dropPostgresDatabase,
+  postgresDatabasePerTest,
+  postgresTestsRun,
+  TEST_BACKENDS,
+} from "@/db/pg/test-database";
 
 describe.skipIf(!postgresTestsRun())("a fresh PostgreSQL database per test", () => {
   const database = postgresDatabasePerTest();
@@ -20,6 +29,24 @@ describe.skipIf(!postgresTestsRun())("a fresh PostgreSQL database per test", () 
     const users = await database.db.$client.query("select count(*)::int as n from users");
     expect(users.rows[0].n).toBe(0);
     expect(new URL(database.url).pathname).not.toBe("/octorank_test");
+  });
+
+  it("is copied from a template that takes no connection, so that copies made at once never wait", async () => {
+    const template = new pg.Client({ connectionString: inject("postgresTemplateUrl") });
+    const refused = await template.connect().then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await template.end().catch(() => {});
+    expect(postgresErrorCode(refused)).toBe("55000");
+    const copies = await Promise.all(Array.from({ length: 4 }, () => createPostgresDatabase({ maxConnections: 1 })));
+    try {
+      expect(new Set(copies.map((c) => c.url)).size).toBe(4);
+      for (const copy of copies)
+        expect((await copy.db.$client.query("select count(*)::int as n from users")).rows[0].n).toBe(0);
+    } finally {
+      await Promise.all(copies.map(dropPostgresDatabase));
+    }
   });
 });
 

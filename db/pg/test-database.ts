@@ -1,8 +1,7 @@
 /**
- * Tests on PostgreSQL, and tests run alike on both backends. A test file that calls
- * postgresDatabasePerTest() gets a throwaway cluster (db/pg/test-cluster.ts) for the whole file, a
- * template database migrated once by openPostgres, and a fresh database copied from that template
- * for each test, dropped after it. `Side` writes and reads the same rows on either backend through
+ * Tests on PostgreSQL, and tests run alike on both backends. A test that uses
+ * postgresDatabasePerTest() gets a fresh database copied from the template that the run's one
+ * throwaway cluster migrated (db/pg/test-cluster-setup.ts, vitest's globalSetup), dropped after it. `Side` writes and reads the same rows on either backend through
  * drizzle's builder, so one test body can seed and check both.
  */
 import fs from "node:fs";
@@ -10,15 +9,15 @@ import os from "node:os";
 import path from "node:path";
 import { and, eq, inArray, type Column, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
-import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from "vitest";
 import { openDatabase, type Db } from "../index";
 import * as sqliteSchema from "../schema";
 import { sqliteStore, type Store } from "../store";
 import { postgresErrorCode } from "./errors";
-import { openPostgres, connectPostgres, type PgDb } from "./index";
+import { connectPostgres, type PgDb } from "./index";
 import * as pgSchema from "./schema";
 import { postgresStore } from "./store";
-import { NO_POSTGRES_MESSAGE, postgresBinDir, startTestCluster, type TestCluster } from "./test-cluster";
+import { databaseUrl, NO_POSTGRES_MESSAGE, postgresBinDir } from "./test-cluster";
 
 /** Whether PostgreSQL tests run here: a server is installed. */
 export const postgresInstalled = postgresBinDir() !== null;
@@ -116,40 +115,38 @@ export type PostgresDatabase = {
   url: string;
 };
 
-/** The test file's cluster and its migrated template, started by the first postgresDatabasePerTest(). */
-let template: Promise<{ cluster: TestCluster; admin: PgDb }> | null = null;
+/**
+ * The run's migrated template (db/pg/test-cluster-setup.ts starts its cluster) and, for this test
+ * file, a pool on the cluster's maintenance database that creates and drops the copies.
+ */
+let cluster: { templateUrl: string; admin: PgDb } | null = null;
 let databases = 0;
 
-/** Starts the file's cluster once, migrates its database, and keeps it as the template. */
-function templateCluster(): Promise<{ cluster: TestCluster; admin: PgDb }> {
-  template ??= (async () => {
-    const cluster = await startTestCluster();
-    try {
-      const migrated = await openPostgres(cluster.url, { maxConnections: 1 });
-      // A template must have no session open on it while it is copied.
-      await migrated.$client.end();
-      // Creating and dropping databases goes through the cluster's maintenance database.
-      const admin = connectPostgres(cluster.url.replace(/\/[^/]*$/, "/postgres"), { maxConnections: 2 });
-      return { cluster, admin };
-    } catch (error) {
-      cluster.stop();
-      throw error;
-    }
-  })();
-  return template;
+function sharedCluster(): { templateUrl: string; admin: PgDb } {
+  if (cluster) return cluster;
+  const templateUrl = inject("postgresTemplateUrl");
+  if (!templateUrl)
+    throw new Error(
+      "No test cluster for this file: vitest.config.mts starts one for its `postgres` project, which takes " +
+        "the files that use db/pg/test-database.ts (see the rule in its comment).",
+    );
+  cluster = { templateUrl, admin: connectPostgres(databaseUrl(templateUrl, "postgres"), { maxConnections: 2 }) };
+  return cluster;
 }
 
 /** The next test's database, copied from the template while the current test runs. */
 let spare: Promise<string> | null = null;
-/** Drops still running: the next test need not wait for them, the cluster's stop does. */
+/** Drops still running: the next test need not wait for them, the file's end does. */
 const drops = new Set<Promise<unknown>>();
 
 async function copyTemplate(): Promise<string> {
-  const { cluster, admin } = await templateCluster();
+  const { templateUrl, admin } = sharedCluster();
+  // Unique across the workers of the run, which share the cluster.
   const name = `test_${process.pid}_${++databases}`;
-  const create = `create database ${name} template ${new URL(cluster.url).pathname.slice(1)}`;
-  // The copy is refused (55006) while any session is on the template; seen under load, once the
-  // migrating pool has ended but its server process has not yet gone. It is tried again.
+  const create = `create database ${name} template ${new URL(templateUrl).pathname.slice(1)}`;
+  // The copy is refused (55006) while any session is on the template. The setup closes the template
+  // to connections and waits for its migrating sessions to go, so this should not happen; should a
+  // session linger all the same (as seen under load with one cluster per file), the copy is retried.
   for (let attempt = 1; ; attempt++) {
     try {
       await admin.$client.query(create);
@@ -159,71 +156,88 @@ async function copyTemplate(): Promise<string> {
       await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
     }
   }
-  return cluster.url.replace(/\/[^/]*$/, `/${name}`);
+  return databaseUrl(templateUrl, name);
 }
 
 /**
  * A new database copied from the migrated template, with its own pool; the caller closes it with
- * dropPostgresDatabase. Starts the file's cluster on first use.
+ * dropPostgresDatabase.
  */
 export async function createPostgresDatabase({ maxConnections = 4 } = {}): Promise<PostgresDatabase> {
-  const url = await (spare ?? copyTemplate());
+  // Taken before any await, so that calls at once each get a copy of their own.
+  const next = spare ?? copyTemplate();
   spare = copyTemplate();
   // A failure to copy shows when the next test takes it.
   spare.catch(() => {});
+  const url = await next;
   return { db: connectPostgres(url, { maxConnections }), url };
 }
 
-/** Closes the database's pool and drops the database (finishing in the background). */
-export async function dropPostgresDatabase(database: PostgresDatabase): Promise<void> {
-  await database.db.$client.end();
-  const { admin } = await templateCluster();
+function dropDatabase(url: string): void {
+  const { admin } = sharedCluster();
+  // FORCE: a server process of the test's pool may still be on its way out.
   const drop = admin.$client
-    .query(`drop database if exists ${new URL(database.url).pathname.slice(1)}`)
+    .query(`drop database if exists ${new URL(url).pathname.slice(1)} with (force)`)
     .finally(() => drops.delete(drop));
   drops.add(drop);
 }
 
-/** Stops the file's cluster and closes its admin pool; the next use starts another. */
-async function stopCluster(): Promise<void> {
-  if (!template) return;
-  const started = template;
-  await Promise.allSettled([spare, ...drops]);
-  template = null;
+/** Closes the database's pool and drops the database (finishing in the background). */
+export async function dropPostgresDatabase(database: PostgresDatabase): Promise<void> {
+  const pool = database.db.$client;
+  // The pool's ending connections may be still open when the drop below ends them: no error to tell.
+  pool.removeAllListeners("error").on("error", () => {});
+  await pool.end();
+  dropDatabase(database.url);
+}
+
+/** Drops the spare copy, waits for the drops and closes the file's admin pool. */
+async function releaseCluster(): Promise<void> {
+  if (!cluster) return;
+  const unused = await spare?.catch(() => null);
   spare = null;
-  const { cluster, admin } = await started.catch(() => ({ cluster: null, admin: null }));
-  await admin?.$client.end();
-  cluster?.stop();
+  if (unused) dropDatabase(unused);
+  await Promise.all(drops);
+  await cluster.admin.$client.end();
+  cluster = null;
 }
 
 /**
  * How many describe blocks of the file use the cluster and have not ended: counted as the file is
- * collected, so the cluster lives until the last of them ends, not one cluster per block. (A block
- * that never runs leaves the cluster to the exit handler of startTestCluster.)
+ * collected, so the file's copies are dropped when the last of them ends. (A block that never runs
+ * leaves its copies to the cluster's end.)
  */
 let blocksUsingCluster = 0;
 
 /**
- * A fresh migrated PostgreSQL database for each test of the calling describe block (or file):
+ * A fresh migrated PostgreSQL database for each test of the calling describe block (or file), or
+ * with `shared`, one for all its tests (for tests that build on each other's rows):
  * `const pg = postgresDatabasePerTest();` then `pg.db` / `pg.url` inside tests. Call it only where
  * PostgreSQL tests run (postgresTestsRun()).
  */
-export function postgresDatabasePerTest(options: { maxConnections?: number } = {}): Readonly<PostgresDatabase> {
+export function postgresDatabasePerTest(
+  options: { maxConnections?: number; shared?: boolean } = {},
+): Readonly<PostgresDatabase> {
   let current: PostgresDatabase | null = null;
   blocksUsingCluster++;
-  beforeAll(async () => {
-    await templateCluster();
-  });
+  // After-hooks run last-registered first: this one after the drop below.
   afterAll(async () => {
-    if (--blocksUsingCluster === 0) await stopCluster();
+    if (--blocksUsingCluster === 0) await releaseCluster();
   });
-  beforeEach(async () => {
+  const create = async () => {
     current = await createPostgresDatabase(options);
-  });
-  afterEach(async () => {
+  };
+  const drop = async () => {
     if (current) await dropPostgresDatabase(current);
     current = null;
-  });
+  };
+  if (options.shared) {
+    beforeAll(create);
+    afterAll(drop);
+  } else {
+    beforeEach(create);
+    afterEach(drop);
+  }
   return {
     get db() {
       return current!.db;

@@ -1,6 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { eq } from "drizzle-orm";
-import { schema } from "@/db";
 import {
   annotationInputSchema,
   editAnnotation,
@@ -12,16 +10,16 @@ import {
 } from "@/lib/annotations/annotations";
 import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
 import { myAnnotationsPageQuery } from "@/db/store/annotations";
-import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
+import { freshDbPerTest, seedDataset, seedUser, seedUsers, TEST_BACKEND } from "@/lib/test-fixtures";
 import { AppError } from "@/lib/errors";
 
 const temp = freshDbPerTest();
 
-function snapshot() {
+async function snapshot() {
   return {
-    annotations: temp.db.select().from(schema.annotations).all(),
-    revisions: temp.db.select().from(schema.annotationRevisions).all(),
-    assignments: temp.db.select().from(schema.assignments).all(),
+    annotations: await temp.side.rows("annotations"),
+    revisions: await temp.side.rows("annotationRevisions"),
+    assignments: await temp.side.rows("assignments"),
   };
 }
 
@@ -31,10 +29,10 @@ function input(promptId: number, ranking: number[][], extra: Partial<AnnotationI
 
 describe("saveAnnotation", () => {
   it("stores the ranking groups, ties included, and ends the lease", async () => {
-    const { prompts } = addDataset(temp.db, { promptCount: 1 });
-    const user = addUser(temp.db, "alice");
+    const { prompts } = await seedDataset(temp.side, { promptCount: 1 });
+    const user = await seedUser(temp.side, "alice");
     await nextPrompt(temp.store, (await findQueueDataset(temp.store))!, user);
-    expect(snapshot().assignments).toHaveLength(1);
+    expect((await snapshot()).assignments).toHaveLength(1);
     const [a, b, c, d, e, f, g, h] = prompts[0]!.responseIds as [
       number,
       number,
@@ -48,7 +46,7 @@ describe("saveAnnotation", () => {
     const ranking = [[c], [a, b], [d], [e], [h, g, f]];
     const saved = await saveAnnotation(temp.store, user, input(prompts[0]!.id, ranking, { comment: "  fine  " }));
     expect(saved.revised).toBe(false);
-    const row = temp.db.select().from(schema.annotations).get()!;
+    const [row] = await temp.side.rows("annotations");
     expect(row).toMatchObject({
       ranking,
       openness: 0.25,
@@ -57,7 +55,7 @@ describe("saveAnnotation", () => {
       durationMs: 4200,
       annotatorId: user,
     });
-    expect(snapshot().assignments).toHaveLength(0);
+    expect((await snapshot()).assignments).toHaveLength(0);
   });
 
   describe("rejects a bad submission and writes nothing", () => {
@@ -73,11 +71,11 @@ describe("saveAnnotation", () => {
     }
 
     async function setup() {
-      const { prompts } = addDataset(temp.db, { promptCount: 2 });
-      const user = addUser(temp.db, "alice");
+      const { prompts } = await seedDataset(temp.side, { promptCount: 2 });
+      const user = await seedUser(temp.side, "alice");
       await nextPrompt(temp.store, (await findQueueDataset(temp.store))!, user);
       const [p, other] = prompts as [(typeof prompts)[0], (typeof prompts)[0]];
-      return { user, p, other, before: snapshot() };
+      return { user, p, other, before: await snapshot() };
     }
 
     it("a missing response", async () => {
@@ -94,7 +92,7 @@ describe("saveAnnotation", () => {
       );
       expect(result).toMatchObject({ kind: "invalid", details: { missing: [p.responseIds[0]] } });
       expect(result.message).toContain("Missing");
-      expect(snapshot()).toEqual(before);
+      expect(await snapshot()).toEqual(before);
     });
 
     it("a duplicated id", async () => {
@@ -103,7 +101,7 @@ describe("saveAnnotation", () => {
       ids.push([p.responseIds[3]!]);
       const result = await refusal(() => saveAnnotation(temp.store, user, input(p.id, ids)));
       expect(result).toMatchObject({ kind: "invalid", details: { duplicated: [p.responseIds[3]] } });
-      expect(snapshot()).toEqual(before);
+      expect(await snapshot()).toEqual(before);
     });
 
     it("an id of another prompt", async () => {
@@ -116,7 +114,7 @@ describe("saveAnnotation", () => {
         details: { foreign: [other.responseIds[0]], missing: [p.responseIds[0]] },
       });
       expect(result.message).toContain("another prompt");
-      expect(snapshot()).toEqual(before);
+      expect(await snapshot()).toEqual(before);
     });
 
     it("a prompt that does not exist", async () => {
@@ -133,7 +131,7 @@ describe("saveAnnotation", () => {
           ),
         ),
       ).toMatchObject({ kind: "not-found" });
-      expect(snapshot()).toEqual(before);
+      expect(await snapshot()).toEqual(before);
     });
   });
 
@@ -154,15 +152,15 @@ describe("saveAnnotation", () => {
   });
 
   it("cannot-rank stores no ranking and keeps the reason", async () => {
-    const { prompts } = addDataset(temp.db, { promptCount: 1 });
-    const user = addUser(temp.db, "alice");
+    const { prompts } = await seedDataset(temp.side, { promptCount: 1 });
+    const user = await seedUser(temp.side, "alice");
     const saved = await saveAnnotation(
       temp.store,
       user,
       input(prompts[0]!.id, [], { notRankable: true, notRankableReason: "Garbled", openness: null }),
     );
     expect(saved.revised).toBe(false);
-    expect(temp.db.select().from(schema.annotations).get()).toMatchObject({
+    expect((await temp.side.rows("annotations"))[0]).toMatchObject({
       ranking: [],
       notRankable: true,
       notRankableReason: "Garbled",
@@ -171,8 +169,8 @@ describe("saveAnnotation", () => {
   });
 
   it("an edit keeps the previous version as a revision; others cannot edit it", async () => {
-    const { prompts } = addDataset(temp.db, { promptCount: 1 });
-    const [alice, bob] = [addUser(temp.db, "alice"), addUser(temp.db, "bob")];
+    const { prompts } = await seedDataset(temp.side, { promptCount: 1 });
+    const [alice, bob] = await seedUsers(temp.side, "alice", "bob");
     const ids = prompts[0]!.responseIds;
     const first = await saveAnnotation(
       temp.store,
@@ -199,7 +197,7 @@ describe("saveAnnotation", () => {
       annotation: { id: first.annotation.id, ranking: reversed, openness: 1 },
     });
 
-    const revisions = temp.db.select().from(schema.annotationRevisions).all();
+    const revisions = await temp.side.rows("annotationRevisions");
     expect(revisions).toHaveLength(1);
     expect(revisions[0]).toMatchObject({
       annotationId: first.annotation.id,
@@ -207,13 +205,13 @@ describe("saveAnnotation", () => {
       openness: 0.25,
       comment: "first",
     });
-    expect(temp.db.select().from(schema.annotations).all()).toHaveLength(1);
+    expect(await temp.side.rows("annotations")).toHaveLength(1);
 
-    const before = snapshot();
+    const before = await snapshot();
     await expect(
       editAnnotation(temp.store, bob, first.annotation.id, { ranking: reversed, openness: 0, notRankable: false }),
     ).rejects.toThrow(/You have no annotation/);
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
 
     expect((await listMyAnnotations(temp.store, alice)).annotations).toMatchObject([
       { id: first.annotation.id, edits: 1, openness: 1 },
@@ -226,15 +224,15 @@ describe("saveAnnotation", () => {
 
 describe("a stale board's write", () => {
   it("is refused with the stored version when another tab submitted first, and nothing is written", async () => {
-    const { prompts } = addDataset(temp.db, { promptCount: 1 });
-    const alice = addUser(temp.db, "alice");
+    const { prompts } = await seedDataset(temp.side, { promptCount: 1 });
+    const alice = await seedUser(temp.side, "alice");
     const promptId = prompts[0]!.id;
     const ids = prompts[0]!.responseIds;
     const forward = ids.map((id) => [id]);
     const backward = forward.slice().reverse();
     // Two tabs opened the same prompt; the first submits.
     const first = await saveAnnotation(temp.store, alice, input(promptId, forward, { baseVersion: null }));
-    const before = snapshot();
+    const before = await snapshot();
     let refused: unknown;
     try {
       await saveAnnotation(temp.store, alice, input(promptId, backward, { baseVersion: null }));
@@ -246,7 +244,7 @@ describe("a stale board's write", () => {
       kind: "conflict",
       details: { stale: true, annotationId: first.annotation.id, updatedAt: first.annotation.updatedAt.getTime() },
     });
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
 
     // An edit opened on the current version goes through; one opened on an older version does not.
     const base = first.annotation.updatedAt.getTime();
@@ -265,11 +263,11 @@ describe("a stale board's write", () => {
         baseVersion: base,
       }),
     ).rejects.toThrow(/changed .* after you opened it/);
-    expect(temp.db.select().from(schema.annotations).get()).toMatchObject({ ranking: backward, openness: 1 });
+    expect((await temp.side.rows("annotations"))[0]).toMatchObject({ ranking: backward, openness: 1 });
     // Without a base version (an API client resubmitting on purpose) the write replaces the stored one.
     expect((await saveAnnotation(temp.store, alice, input(promptId, forward))).revised).toBe(true);
     // A base version for an annotation that does not exist yet is not a conflict: nothing is replaced.
-    const bob = addUser(temp.db, "bob");
+    const bob = await seedUser(temp.side, "bob");
     expect((await saveAnnotation(temp.store, bob, input(promptId, forward, { baseVersion: 12345 }))).revised).toBe(
       false,
     );
@@ -289,17 +287,17 @@ describe("the rule for writing an annotation", () => {
   };
 
   it("takes a first submission only under k, counting others' live leases, unless the caller holds a lease", async () => {
-    const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, k: 2 });
+    const { dataset, prompts } = await seedDataset(temp.side, { promptCount: 1, k: 2 });
     const [p] = prompts as [{ id: number; responseIds: number[] }];
     const queueDataset = (await findQueueDataset(temp.store, dataset.slug))!;
-    const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => addUser(temp.db, name)) as [number, number, number, number];
+    const [a, b, c, d] = await seedUsers(temp.side, "a", "b", "c", "d");
     const now = new Date();
     await nextPrompt(temp.store, queueDataset, a, now); // a holds the first slot
     expect(await refusal(() => saveAnnotation(temp.store, b, rank(p.id, p.responseIds), now))).toBeNull();
     // One annotation and a's live lease fill k = 2: c, who holds no lease, is refused and nothing is written.
-    const before = snapshot();
+    const before = await snapshot();
     expect(await refusal(() => saveAnnotation(temp.store, c, rank(p.id, p.responseIds), now))).toBe("conflict");
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
     // a's lease keeps a's slot; once used, the prompt is full for everyone else.
     expect(await refusal(() => saveAnnotation(temp.store, a, rank(p.id, p.responseIds), now))).toBeNull();
     expect(await refusal(() => saveAnnotation(temp.store, d, rank(p.id, p.responseIds), now))).toBe("conflict");
@@ -307,13 +305,13 @@ describe("the rule for writing an annotation", () => {
     expect(
       await refusal(() => saveAnnotation(temp.store, b, input(p.id, [p.responseIds.toReversed()]), now)),
     ).toBeNull();
-    expect(temp.db.select().from(schema.annotations).all()).toHaveLength(2);
+    expect(await temp.side.rows("annotations")).toHaveLength(2);
   });
 
   it("lets a slot freed by an expired lease be taken", async () => {
-    const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, k: 1 });
+    const { dataset, prompts } = await seedDataset(temp.side, { promptCount: 1, k: 1 });
     const [p] = prompts as [{ id: number; responseIds: number[] }];
-    const [a, b] = ["a", "b"].map((name) => addUser(temp.db, name)) as [number, number];
+    const [a, b] = await seedUsers(temp.side, "a", "b");
     const then = new Date(Date.now() - 60 * 60_000);
     await nextPrompt(temp.store, (await findQueueDataset(temp.store, dataset.slug))!, a, then);
     expect(
@@ -323,20 +321,21 @@ describe("the rule for writing an annotation", () => {
   });
 
   it("refuses any annotator's write into a synthetic dataset", async () => {
-    const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, k: 3 });
-    temp.db.update(schema.datasets).set({ synthetic: true }).where(eq(schema.datasets.id, dataset.id)).run();
+    const { dataset, prompts } = await seedDataset(temp.side, { promptCount: 1, k: 3 });
+    const [before] = await temp.side.rows("datasets");
+    await temp.side.update("datasets", { synthetic: true }, { id: dataset.id });
     const [p] = prompts as [{ id: number; responseIds: number[] }];
-    const a = addUser(temp.db, "a");
+    const a = await seedUser(temp.side, "a");
     expect(await refusal(() => saveAnnotation(temp.store, a, rank(p.id, p.responseIds)))).toBe("forbidden");
-    expect(temp.db.select().from(schema.annotations).all()).toHaveLength(0);
-    expect(dataset.synthetic).toBe(false);
+    expect(await temp.side.rows("annotations")).toHaveLength(0);
+    expect(before!.synthetic).toBe(false);
   });
 });
 
 describe("listMyAnnotations pages", () => {
   async function annotateAll(count: number) {
-    const { prompts } = addDataset(temp.db, { promptCount: count, perPrompt: 2 });
-    const alice = addUser(temp.db, "alice");
+    const { prompts } = await seedDataset(temp.side, { promptCount: count, perPrompt: 2 });
+    const alice = await seedUser(temp.side, "alice");
     const ids: number[] = [];
     for (const p of prompts)
       ids.push(
@@ -369,9 +368,7 @@ describe("listMyAnnotations pages", () => {
   it("walks the whole history newest first, each annotation once, ties in time broken by id", async () => {
     const { alice, ids } = await annotateAll(7);
     // Three saved in the same millisecond: the cursor must still not skip or repeat one of them.
-    temp.db.$client
-      .prepare("update annotations set updated_at = 1000 where id in (?, ?, ?)")
-      .run(ids[1], ids[2], ids[3]);
+    await temp.side.update("annotations", { updatedAt: new Date(1000) }, { id: [ids[1]!, ids[2]!, ids[3]!] });
     const newestFirst = (await listMyAnnotations(temp.store, alice, { limit: 200 })).annotations.map((a) => a.id);
     expect(newestFirst).toHaveLength(7);
     expect(newestFirst.slice(-3)).toEqual([ids[3], ids[2], ids[1]]);
@@ -386,7 +383,8 @@ describe("listMyAnnotations pages", () => {
 
   it("puts an edited annotation first and reads past the end as an empty last page", async () => {
     const { alice, ids, prompts } = await annotateAll(3);
-    temp.db.$client.prepare("update annotations set updated_at = updated_at - 60000").run();
+    for (const { id, updatedAt } of await temp.side.rows("annotations"))
+      await temp.side.update("annotations", { updatedAt: new Date(updatedAt.getTime() - 60_000) }, { id });
     const oldest = prompts[0]!;
     await editAnnotation(temp.store, alice, ids[0]!, {
       ranking: oldest.responseIds.map((id) => [id]).reverse(),
@@ -418,14 +416,18 @@ describe("listMyAnnotations pages", () => {
     expect(myAnnotationsQuerySchema.parse({ limit: "" })).toEqual({ limit: 50 });
   });
 
-  it("reads a page from the annotator's index, without sorting their history", async () => {
-    const { alice } = await annotateAll(2);
-    for (const after of [undefined, { updatedAt: Date.now(), id: 1_000_000 }]) {
-      const { sql, params } = myAnnotationsPageQuery(temp.db, alice, { after, limit: 3 }).toSQL();
-      const plan = temp.db.$client.prepare(`explain query plan ${sql}`).all(...params) as { detail: string }[];
-      const details = plan.map((p) => p.detail).join("\n");
-      expect(details).toMatch(/SEARCH a(nnotations)? USING (COVERING )?INDEX annotations_annotator_recent/);
-      expect(details).not.toMatch(/TEMP B-TREE/);
-    }
-  });
+  // SQLite's own query and plan (EXPLAIN QUERY PLAN over its builder): SQLite only.
+  it.skipIf(TEST_BACKEND !== "sqlite")(
+    "reads a page from the annotator's index, without sorting their history",
+    async () => {
+      const { alice } = await annotateAll(2);
+      for (const after of [undefined, { updatedAt: Date.now(), id: 1_000_000 }]) {
+        const { sql, params } = myAnnotationsPageQuery(temp.db, alice, { after, limit: 3 }).toSQL();
+        const plan = temp.db.$client.prepare(`explain query plan ${sql}`).all(...params) as { detail: string }[];
+        const details = plan.map((p) => p.detail).join("\n");
+        expect(details).toMatch(/SEARCH a(nnotations)? USING (COVERING )?INDEX annotations_annotator_recent/);
+        expect(details).not.toMatch(/TEMP B-TREE/);
+      }
+    },
+  );
 });

@@ -15,15 +15,15 @@ import {
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { AppError } from "@/lib/errors";
 import { refreshPromptStats } from "@/lib/datasets/prompt-stats";
-import { addDataset, addUser, freshDbPerTest, collect } from "@/lib/test-fixtures";
+import { collect, freshDbPerTest, seedDataset, seedUser, seedUsers } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
 const SLOW = 10 * 60_000;
 
 /** A dataset of `gold` gold prompts (known ranking: response order) and `regular` others, with quality settings. */
 async function setup({ gold, regular, quality }: { gold: number; regular: number; quality: Record<string, unknown> }) {
-  const { dataset, prompts } = addDataset(temp.db, { promptCount: gold + regular, perPrompt: 4, k: 3 });
-  temp.db.$client.prepare("update datasets set quality = ? where id = ?").run(JSON.stringify(quality), dataset.id);
+  const { dataset, prompts } = await seedDataset(temp.side, { promptCount: gold + regular, perPrompt: 4, k: 3 });
+  await temp.side.update("datasets", { quality }, { id: dataset.id });
   for (const p of prompts.slice(0, gold)) await setGold(temp.store, p.id, { ranking: p.responseIds.map((id) => [id]) });
   return { datasetId: dataset.id, prompts, goldIds: new Set(prompts.slice(0, gold).map((p) => p.id)) };
 }
@@ -49,7 +49,7 @@ const reversed = (ids: number[]) => ids.map((id) => [id]).reverse();
 describe("gold and attention checks", () => {
   it("mixes gold prompts in at the dataset's rate and leaves them out of the regular order", async () => {
     const { goldIds } = await setup({ gold: 3, regular: 6, quality: { goldRate: 1, minChecks: 50 } });
-    const alice = addUser(temp.db, "alice");
+    const alice = await seedUser(temp.side, "alice");
     const seen = [];
     for (let i = 0; i < 5; i++) seen.push(await answerNext(alice, inOrder, SLOW));
     const ids = seen.map((s) => (s.status === "prompt" ? s.prompt.id : null));
@@ -58,8 +58,8 @@ describe("gold and attention checks", () => {
     expect(ids.slice(3).some((id) => goldIds.has(id!))).toBe(false);
 
     // Rate 0: no gold at all, whatever is left.
-    const bob = addUser(temp.db, "bob");
-    temp.db.$client.prepare("update datasets set quality = '{\"goldRate\":0}'").run();
+    const bob = await seedUser(temp.side, "bob");
+    await temp.side.update("datasets", { quality: { goldRate: 0 } }, {});
     const none = [];
     for (let i = 0; i < 6; i++) none.push(await answerNext(bob, inOrder, SLOW));
     expect(none.filter((s) => s.status === "prompt" && goldIds.has(s.prompt.id))).toHaveLength(0);
@@ -67,9 +67,9 @@ describe("gold and attention checks", () => {
 
   it("pauses an annotator whose gold answers disagree, refuses their work, and an admin resumes them", async () => {
     const { datasetId } = await setup({ gold: 6, regular: 3, quality: { goldRate: 1, minChecks: 3 } });
-    const careless = addUser(temp.db, "careless");
-    const careful = addUser(temp.db, "careful");
-    const admin = addUser(temp.db, "admin", "admin");
+    const careless = await seedUser(temp.side, "careless");
+    const careful = await seedUser(temp.side, "careful");
+    const admin = await seedUser(temp.side, "admin", "admin");
     for (let i = 0; i < 3; i++) await answerNext(careful, inOrder, SLOW);
     for (let i = 0; i < 3; i++) await answerNext(careless, reversed, SLOW);
 
@@ -86,11 +86,11 @@ describe("gold and attention checks", () => {
     // Paused: the queue says why and a submit is refused, writing nothing.
     const refused = await nextPrompt(temp.store, (await findQueueDataset(temp.store))!, careless);
     expect(refused).toMatchObject({ status: "paused", reason: pause.reason });
-    const before = temp.db.$client.prepare("select count(*) from annotations").pluck().get();
+    const before = (await temp.side.rows("annotations")).length;
     await expect(
       saveAnnotation(temp.store, careless, { promptId: 1, ranking: [], openness: 0.5, notRankable: false }),
     ).rejects.toThrow(AppError);
-    expect(temp.db.$client.prepare("select count(*) from annotations").pluck().get()).toBe(before);
+    expect(await temp.side.rows("annotations")).toHaveLength(before);
 
     // Resumed: the checks count again from now, so the same answers do not pause at once.
     await resumeAnnotator(temp.store, pause.id, admin);
@@ -105,8 +105,8 @@ describe("gold and attention checks", () => {
       regular: 8,
       quality: { goldRate: 0, minChecks: 4, floorSeconds: 5, floorSecondsPer1000Chars: 0 },
     });
-    const fast = addUser(temp.db, "fast");
-    const reader = addUser(temp.db, "reader");
+    const fast = await seedUser(temp.side, "fast");
+    const reader = await seedUser(temp.side, "reader");
     for (let i = 0; i < 4; i++) await answerNext(reader, inOrder, 5_000);
     for (let i = 0; i < 4; i++) await answerNext(fast, inOrder, 4_999);
     expect(await activePause(temp.store, datasetId, reader)).toBeNull();
@@ -159,8 +159,7 @@ describe("gold and attention checks", () => {
 
   it("imports known answers by external ids, all or nothing", async () => {
     const { prompts } = await setup({ gold: 0, regular: 3, quality: {} });
-    const goldColumn = () =>
-      temp.db.$client.prepare("select gold from prompts order by id").pluck().all() as (string | null)[];
+    const goldColumn = async () => (await temp.side.rows("prompts")).map((p) => p.gold);
     await expect(
       importGold(temp.store, "demo", [
         { prompt_id: "demo-p0", best: "r1" },
@@ -168,7 +167,7 @@ describe("gold and attention checks", () => {
         { prompt_id: "nope", gold: null },
       ]),
     ).rejects.toThrow(/gold\[1\]: prompt "demo-p1" has no response "r9"\. gold\[2\]: no prompt "nope"/);
-    expect(goldColumn()).toEqual([null, null, null]);
+    expect(await goldColumn()).toEqual([null, null, null]);
     expect(
       await importGold(temp.store, "demo", [
         { prompt_id: "demo-p0", best: "r1" },
@@ -176,7 +175,7 @@ describe("gold and attention checks", () => {
       ]),
     ).toEqual({ marked: 2 });
     const [p0, , p2] = prompts;
-    expect(goldColumn().map((g) => (g ? JSON.parse(g) : null))).toEqual([
+    expect(await goldColumn()).toEqual([
       { best: p0!.responseIds[1] },
       null,
       { ranking: [[p2!.responseIds[3]], [p2!.responseIds[2], p2!.responseIds[1]], [p2!.responseIds[0]]] },
@@ -189,8 +188,8 @@ describe("gold and attention checks", () => {
 
 describe("gold prompts and the agreement statistics", () => {
   it("keeps a gold prompt's answers out of W, tau-b and the annotator agreement, and counts them again once unmarked", async () => {
-    const { dataset, prompts } = addDataset(temp.db, { promptCount: 2, perPrompt: 4, k: 3 });
-    const [a, b] = [addUser(temp.db, "a"), addUser(temp.db, "b")];
+    const { dataset, prompts } = await seedDataset(temp.side, { promptCount: 2, perPrompt: 4, k: 3 });
+    const [a, b] = await seedUsers(temp.side, "a", "b");
     for (const p of prompts)
       for (const annotator of [a, b])
         await saveAnnotation(temp.store, annotator, {
@@ -201,13 +200,16 @@ describe("gold prompts and the agreement statistics", () => {
         });
     const stats = async () => {
       await refreshPromptStats(temp.store, dataset.id);
-      return temp.db.$client
-        .prepare(
-          `select ps.prompt_id as id, ps.kendall_w as w, ps.annotations as n,
-                  (select count(tau) from annotation_agreement g where g.prompt_id = ps.prompt_id) as taus
-             from prompt_stats ps where ps.dataset_id = ? order by ps.prompt_id`,
-        )
-        .all(dataset.id);
+      const agreement = await temp.side.rows("annotationAgreement");
+      return (await temp.side.rows("promptStats"))
+        .filter((ps) => ps.datasetId === dataset.id)
+        .sort((x, y) => x.promptId - y.promptId)
+        .map((ps) => ({
+          id: ps.promptId,
+          w: ps.kendallW,
+          n: ps.annotations,
+          taus: agreement.filter((g) => g.promptId === ps.promptId && g.tau !== null).length,
+        }));
     };
     expect(await stats()).toEqual(prompts.map((p) => ({ id: p.id, w: 1, n: 2, taus: 2 })));
     await setGold(temp.store, prompts[0]!.id, { best: prompts[0]!.responseIds[0]! });
@@ -223,7 +225,7 @@ describe("gold prompts and the agreement statistics", () => {
 describe("queue progress with gold prompts", () => {
   it("counts a gold prompt like any other for the annotator (done +1, left −1), and only the data prompts for the dataset", async () => {
     await setup({ gold: 2, regular: 3, quality: { goldRate: 0.5, minChecks: 50 } });
-    const alice = addUser(temp.db, "alice");
+    const alice = await seedUser(temp.side, "alice");
     const dataset = (await findQueueDataset(temp.store))!;
     const progress = () => queueProgress(temp.store, dataset, alice);
     expect(await progress()).toMatchObject({ doneByMe: 0, leftForMe: 5, totalPrompts: 3, completePrompts: 0 });
@@ -234,8 +236,8 @@ describe("queue progress with gold prompts", () => {
     // Every gold prompt was handed out before "done", whatever the draws.
     expect((await answerNext(alice, inOrder, SLOW)).status).toBe("done");
     // Without gold in the hand-outs, gold prompts are not left for anyone.
-    temp.db.$client.prepare("update datasets set quality = '{\"goldRate\":0}'").run();
-    const bob = addUser(temp.db, "bob");
+    await temp.side.update("datasets", { quality: { goldRate: 0 } }, {});
+    const bob = await seedUser(temp.side, "bob");
     expect(await queueProgress(temp.store, dataset, bob)).toMatchObject({ doneByMe: 0, leftForMe: 3, totalPrompts: 3 });
   });
 });

@@ -1,6 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { schema } from "@/db";
-import { eq } from "drizzle-orm";
 import {
   findQueueDataset,
   listQueueDatasets,
@@ -13,7 +11,7 @@ import {
   type QueueDataset,
 } from "@/lib/annotations/queue";
 import { saveAnnotation } from "@/lib/annotations/annotations";
-import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
+import { freshDbPerTest, seedDataset, seedUser, seedUsers } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
 
@@ -34,9 +32,9 @@ function promptIdOf(result: Awaited<Awaited<Awaited<ReturnType<typeof nextPrompt
 
 describe("queue", () => {
   it("prefetches the prompt after the one on screen, and a reload still shows the one on screen", async () => {
-    const { prompts } = addDataset(temp.db, { promptCount: 3, k: 1 });
+    const { prompts } = await seedDataset(temp.side, { promptCount: 3, k: 1 });
     const dataset = (await findQueueDataset(temp.store))!;
-    const alice = addUser(temp.db, "alice");
+    const alice = await seedUser(temp.side, "alice");
     const now = new Date("2030-01-01T10:00:00Z");
     const later = (ms: number) => new Date(now.getTime() + ms);
     const onScreen = promptIdOf(await nextPrompt(temp.store, dataset, alice, now))!;
@@ -48,10 +46,10 @@ describe("queue", () => {
     // A reload (no aheadOf) shows the prompt on screen, even once the prefetch was claimed after it.
     expect(promptIdOf(await nextPrompt(temp.store, dataset, alice, later(3000)))).toBe(onScreen);
     // The prefetch renewed the lease of the prompt on screen: it outlives its first lease.
-    const lease = temp.db.select().from(schema.assignments).where(eq(schema.assignments.promptId, onScreen)).get()!;
+    const lease = (await temp.side.rows("assignments")).find((a) => a.promptId === onScreen)!;
     expect(lease.leasedUntil.getTime()).toBe(later(3000).getTime() + LEASE_MS);
     // Both are held: with k = 1 another annotator gets the third prompt only.
-    const bob = addUser(temp.db, "bob");
+    const bob = await seedUser(temp.side, "bob");
     const third = prompts.map((p) => p.id).find((id) => id !== onScreen && id !== ahead);
     expect(promptIdOf(await nextPrompt(temp.store, dataset, bob, later(4000)))).toBe(third);
     // Once the prompt on screen is submitted, the prefetched one is the next.
@@ -60,9 +58,9 @@ describe("queue", () => {
   });
 
   it("hands the last slot of a prompt to one annotator only, until the lease expires", async () => {
-    const { prompts } = addDataset(temp.db, { promptCount: 1, k: 2 });
+    const { prompts } = await seedDataset(temp.side, { promptCount: 1, k: 2 });
     const dataset = (await findQueueDataset(temp.store))!;
-    const [first, second, third] = [addUser(temp.db, "first"), addUser(temp.db, "second"), addUser(temp.db, "third")];
+    const [first, second, third] = await seedUsers(temp.side, "first", "second", "third");
     await annotate(dataset, first, prompts[0]!.id, prompts[0]!.responseIds);
 
     const now = new Date("2030-01-01T10:00:00Z");
@@ -81,13 +79,13 @@ describe("queue", () => {
   });
 
   it("never serves a prompt the annotator already ranked, and stops at k annotations", async () => {
-    const { prompts } = addDataset(temp.db, { promptCount: 2, k: 1 });
+    const { prompts } = await seedDataset(temp.side, { promptCount: 2, k: 1 });
     const dataset = (await findQueueDataset(temp.store))!;
-    const [alice, bob] = [addUser(temp.db, "alice"), addUser(temp.db, "bob")];
+    const [alice, bob] = await seedUsers(temp.side, "alice", "bob");
     const firstId = promptIdOf(await nextPrompt(temp.store, dataset, alice))!;
     const first = prompts.find((p) => p.id === firstId)!;
     await annotate(dataset, alice, first.id, first.responseIds);
-    expect(temp.db.select().from(schema.assignments).all()).toHaveLength(0); // submitting released the lease
+    expect(await temp.side.rows("assignments")).toHaveLength(0); // submitting released the lease
 
     const next = promptIdOf(await nextPrompt(temp.store, dataset, alice));
     expect(next).not.toBe(firstId);
@@ -102,9 +100,9 @@ describe("queue", () => {
   });
 
   it("skip gives the prompt back to others and keeps it out of the skipper's queue", async () => {
-    const { prompts } = addDataset(temp.db, { promptCount: 2, k: 1 });
+    const { prompts } = await seedDataset(temp.side, { promptCount: 2, k: 1 });
     const dataset = (await findQueueDataset(temp.store))!;
-    const [alice, bob] = [addUser(temp.db, "alice"), addUser(temp.db, "bob")];
+    const [alice, bob] = await seedUsers(temp.side, "alice", "bob");
     const skipped = promptIdOf(await nextPrompt(temp.store, dataset, alice))!;
     expect(await skipPrompt(temp.store, skipped, alice)).toBe(true);
 
@@ -117,9 +115,9 @@ describe("queue", () => {
   });
 
   it("keeps the skip's reason in the skipper's list, and reopening puts the prompt next in their queue", async () => {
-    const { prompts } = addDataset(temp.db, { promptCount: 3, k: 1 });
+    const { prompts } = await seedDataset(temp.side, { promptCount: 3, k: 1 });
     const dataset = (await findQueueDataset(temp.store))!;
-    const [alice, bob] = [addUser(temp.db, "alice"), addUser(temp.db, "bob")];
+    const [alice, bob] = await seedUsers(temp.side, "alice", "bob");
     const now = new Date("2030-01-01T10:00:00Z");
     const first = promptIdOf(await nextPrompt(temp.store, dataset, alice, now))!;
     await skipPrompt(temp.store, first, alice, now, "  outside my expertise ");
@@ -152,33 +150,33 @@ describe("queue", () => {
   });
 
   it("shows responses in a stable order per annotator, different between annotators", async () => {
-    const { prompts } = addDataset(temp.db, { promptCount: 1, k: 5 });
+    const { prompts } = await seedDataset(temp.side, { promptCount: 1, k: 5 });
     const dataset = (await findQueueDataset(temp.store))!;
-    const users = ["a", "b", "c", "d"].map((n) => addUser(temp.db, n));
+    const annotators = await seedUsers(temp.side, "a", "b", "c", "d");
     const orders: number[][] = [];
-    for (const u of users) {
+    for (const u of annotators) {
       const r = await nextPrompt(temp.store, dataset, u);
       orders.push(r.status === "prompt" ? r.responses.map((x) => x.id) : []);
     }
     for (const order of orders) expect([...order].sort((x, y) => x - y)).toEqual(prompts[0]!.responseIds);
     expect(new Set(orders.map((o) => o.join(","))).size).toBeGreaterThan(1);
-    const again = await nextPrompt(temp.store, dataset, users[0]!);
+    const again = await nextPrompt(temp.store, dataset, annotators[0]!);
     expect(again.status === "prompt" && again.responses.map((x) => x.id)).toEqual(orders[0]);
   });
 
   it("queues per dataset", async () => {
-    addDataset(temp.db, { slug: "demo", promptCount: 1 });
-    const other = addDataset(temp.db, { slug: "other", promptCount: 1 });
-    const alice = addUser(temp.db, "alice");
+    await seedDataset(temp.side, { slug: "demo", promptCount: 1 });
+    const other = await seedDataset(temp.side, { slug: "other", promptCount: 1 });
+    const alice = await seedUser(temp.side, "alice");
     const dataset = (await findQueueDataset(temp.store, "other"))!;
     expect(promptIdOf(await nextPrompt(temp.store, dataset, alice))).toBe(other.prompts[0]!.id);
     expect(await findQueueDataset(temp.store, "missing")).toBeNull();
   });
 
   it("keeps synthetic datasets out of the annotators' queue", async () => {
-    addDataset(temp.db, { slug: "people", promptCount: 1 });
-    const generated = addDataset(temp.db, { slug: "paper-length", promptCount: 1 });
-    temp.db.update(schema.datasets).set({ synthetic: true }).where(eq(schema.datasets.id, generated.dataset.id)).run();
+    await seedDataset(temp.side, { slug: "people", promptCount: 1 });
+    const generated = await seedDataset(temp.side, { slug: "paper-length", promptCount: 1 });
+    await temp.side.update("datasets", { synthetic: true }, { id: generated.dataset.id });
     expect((await listQueueDatasets(temp.store)).map((d) => d.slug)).toEqual(["people"]);
     expect(await findQueueDataset(temp.store, "paper-length")).toBeNull();
   });

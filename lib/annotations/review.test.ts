@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { schema } from "@/db";
 import { annotationInputSchema, saveAnnotation } from "@/lib/annotations/annotations";
 import { refreshPromptStats } from "@/lib/datasets/prompt-stats";
 import {
@@ -9,7 +8,7 @@ import {
   reviewInputSchema,
   sentBackToAnnotator,
 } from "@/lib/annotations/review";
-import { addDataset, addUser, freshDbPerTest, collect } from "@/lib/test-fixtures";
+import { collect, freshDbPerTest, seedDataset, seedUser } from "@/lib/test-fixtures";
 import { AppError, type ErrorKind } from "@/lib/errors";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { getDataset, getPromptDetail } from "@/lib/datasets/queries";
@@ -45,7 +44,7 @@ async function review(
 }
 
 async function expectRefused(run: () => Promise<unknown>, kind: ErrorKind) {
-  const before = temp.db.select().from(schema.annotationReviews).all();
+  const before = await temp.side.rows("annotationReviews");
   let error: unknown;
   try {
     await run();
@@ -54,14 +53,14 @@ async function expectRefused(run: () => Promise<unknown>, kind: ErrorKind) {
   }
   expect(error).toBeInstanceOf(AppError);
   expect((error as AppError).kind).toBe(kind);
-  expect(temp.db.select().from(schema.annotationReviews).all()).toEqual(before);
+  expect(await temp.side.rows("annotationReviews")).toEqual(before);
 }
 
 describe("review workflow", () => {
   it("keeps every decision, derives the state from the last one about the current version", async () => {
-    const { dataset, prompts } = addDataset(temp.db, { promptCount: 2, perPrompt: 3 });
-    const annotator = addUser(temp.db, "ann");
-    const reviewer = addUser(temp.db, "rev", "researcher");
+    const { dataset, prompts } = await seedDataset(temp.side, { promptCount: 2, perPrompt: 3 });
+    const annotator = await seedUser(temp.side, "ann");
+    const reviewer = await seedUser(temp.side, "rev", "researcher");
     const [a, b, c] = prompts[0]!.responseIds as [number, number, number];
     const first = await annotate(annotator, prompts[0]!.id, [[a], [b], [c]]);
 
@@ -80,7 +79,7 @@ describe("review workflow", () => {
     // The annotator resubmits: the old version goes to revisions, the state is pending again.
     const second = await annotate(annotator, prompts[0]!.id, [[c], [a], [b]]);
     expect(second.id).toBe(first.id);
-    expect(temp.db.select().from(schema.annotationRevisions).all()).toHaveLength(1);
+    expect(await temp.side.rows("annotationRevisions")).toHaveLength(1);
     history = (await promptReviewHistory(temp.store, prompts[0]!.id)).get(first.id)!;
     expect(currentReviewState(history, second.updatedAt)).toBe("pending");
     expect(await sentBackToAnnotator(temp.store, dataset.id, annotator)).toEqual([]);
@@ -94,8 +93,8 @@ describe("review workflow", () => {
   });
 
   it("refuses a reviewer's own annotation, a deleted one, and a send-back without a comment", async () => {
-    const { prompts } = addDataset(temp.db, { promptCount: 1, perPrompt: 2 });
-    const researcher = addUser(temp.db, "res", "researcher");
+    const { prompts } = await seedDataset(temp.side, { promptCount: 1, perPrompt: 2 });
+    const researcher = await seedUser(temp.side, "res", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
     const own = await annotate(researcher, prompts[0]!.id, [[a], [b]]);
     await expectRefused(() => review(researcher, own, "accept"), "forbidden");
@@ -120,27 +119,30 @@ describe("review workflow", () => {
   });
 
   it("is append-only in the database too", async () => {
-    const { prompts } = addDataset(temp.db, { promptCount: 1, perPrompt: 2 });
-    const annotator = addUser(temp.db, "ann");
-    const reviewer = addUser(temp.db, "rev", "researcher");
+    const { prompts } = await seedDataset(temp.side, { promptCount: 1, perPrompt: 2 });
+    const annotator = await seedUser(temp.side, "ann");
+    const reviewer = await seedUser(temp.side, "rev", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
     await review(reviewer, await annotate(annotator, prompts[0]!.id, [[a], [b]]), "reject", "Ranked at random.");
-    expect(() => temp.db.$client.prepare("update annotation_reviews set decision = 'accept'").run()).toThrow(
-      /append-only/,
+    const refusal = await temp.side.update("annotationReviews", { decision: "accept" }, {}).then(
+      () => null,
+      (error: Error) => error,
     );
+    // drizzle wraps PostgreSQL's error (its words are the cause's), not SQLite's.
+    expect(String((refusal?.cause as Error | undefined)?.message ?? refusal?.message)).toMatch(/append-only/);
   });
 
   it("counts review states per prompt once stale prompts are refreshed", async () => {
-    const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, perPrompt: 2, k: 4 });
-    const reviewer = addUser(temp.db, "rev", "researcher");
+    const { dataset, prompts } = await seedDataset(temp.side, { promptCount: 1, perPrompt: 2, k: 4 });
+    const reviewer = await seedUser(temp.side, "rev", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
     const states = ["accept", "reject", "send_back", null] as const;
     for (const [i, decision] of states.entries()) {
-      const annotation = await annotate(addUser(temp.db, `ann${i}`), prompts[0]!.id, [[a], [b]]);
+      const annotation = await annotate(await seedUser(temp.side, `ann${i}`), prompts[0]!.id, [[a], [b]]);
       if (decision) await review(reviewer, annotation, decision, "why");
     }
     expect(await refreshPromptStats(temp.store, dataset.id)).toBe(0);
-    expect(temp.db.select().from(schema.promptStats).get()).toMatchObject({
+    expect((await temp.side.rows("promptStats"))[0]).toMatchObject({
       stale: false,
       annotations: 4,
       reviewAccepted: 1,
@@ -151,13 +153,13 @@ describe("review workflow", () => {
   });
 
   it("restricts exports, the consensus and training to accepted annotations when asked", async () => {
-    const { dataset, prompts } = addDataset(temp.db, { promptCount: 2, perPrompt: 2 });
-    const reviewer = addUser(temp.db, "rev", "researcher");
+    const { dataset, prompts } = await seedDataset(temp.side, { promptCount: 2, perPrompt: 2 });
+    const reviewer = await seedUser(temp.side, "rev", "researcher");
     const [a, b] = prompts[0]!.responseIds as [number, number];
-    const good = await annotate(addUser(temp.db, "good"), prompts[0]!.id, [[a], [b]]);
-    const bad = await annotate(addUser(temp.db, "bad"), prompts[0]!.id, [[b], [a]]);
+    const good = await annotate(await seedUser(temp.side, "good"), prompts[0]!.id, [[a], [b]]);
+    const bad = await annotate(await seedUser(temp.side, "bad"), prompts[0]!.id, [[b], [a]]);
     const [c, d] = prompts[1]!.responseIds as [number, number];
-    await annotate(addUser(temp.db, "unreviewed"), prompts[1]!.id, [[c], [d]]);
+    await annotate(await seedUser(temp.side, "unreviewed"), prompts[1]!.id, [[c], [d]]);
     await review(reviewer, good, "accept");
     await review(reviewer, bad, "reject", "Reversed the scale.");
 
@@ -196,7 +198,7 @@ describe("review workflow", () => {
       expect.objectContaining({ id: String(prompts[0]!.id), rankings: [[[String(a)], [String(b)]]] }),
     ]);
     // Once the accepted annotation is edited, it is no longer accepted: it waits for review again.
-    await annotate(temp.db.select().from(schema.annotations).get()!.annotatorId, prompts[0]!.id, [[b], [a]]);
+    await annotate((await temp.side.rows("annotations"))[0]!.annotatorId, prompts[0]!.id, [[b], [a]]);
     expect((await loadTrainingPrompts(temp.store, dataset.id, assume, { acceptedOnly: true })).prompts).toEqual([]);
     expect((await getDataset(temp.store, "demo"))!.rankingMode).toBe("ranking");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Db } from "@/db";
+import type { RunStatus } from "@/lib/domain";
 import { editAnnotation, saveAnnotation } from "@/lib/annotations/annotations";
 import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
 import { setGold } from "@/lib/annotations/quality";
@@ -13,28 +13,25 @@ import {
 } from "@/lib/annotations/suggestions";
 import { exportLines, exportOptionsSchema } from "@/lib/datasets/export";
 import { AppError } from "@/lib/errors";
-import { addDataset, addUser, freshDbPerTest, collect } from "@/lib/test-fixtures";
+import { collect, freshDbPerTest, seedDataset, seedUser, seedUsers, type Side } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
 
 /** A run of the dataset in `status` with `score(responseId, index)` for each listed response. */
-function addRun(
-  db: Db,
+async function addRun(
+  side: Side,
   datasetId: number,
   responses: readonly number[],
   score: (index: number) => number,
-  status = "succeeded",
-): number {
-  const runId = Number(
-    db.$client
-      .prepare("insert into training_runs (dataset_id, name, config, status) values (?, 'model A', '{}', ?)")
-      .run(datasetId, status).lastInsertRowid,
-  );
-  const insert = db.$client.prepare(
-    "insert into run_rewards (run_id, response_id, split, reward) values (?, ?, 'test', ?)",
-  );
-  responses.forEach((id, i) => insert.run(runId, id, score(i)));
-  return runId;
+  status: RunStatus = "succeeded",
+): Promise<number> {
+  const [runId] = await side.insert("trainingRuns", [{ datasetId, name: "model A", config: {}, status }]);
+  if (responses.length)
+    await side.insert(
+      "runRewards",
+      responses.map((responseId, i) => ({ runId: runId!, responseId, split: "test" as const, reward: score(i) })),
+    );
+  return runId!;
 }
 
 const stats = (count: number, meanDistance: number | null, unchangedShare: number | null) => ({
@@ -92,10 +89,10 @@ describe("a run's order as a suggestion", () => {
   });
 
   it("is offered only for a finished run of the prompt's dataset that scored all its responses, never for gold", async () => {
-    const { dataset, prompts } = addDataset(temp.db, { promptCount: 3, perPrompt: 4 });
-    const other = addDataset(temp.db, { slug: "other", promptCount: 1, perPrompt: 4 });
+    const { dataset, prompts } = await seedDataset(temp.side, { promptCount: 3, perPrompt: 4 });
+    const other = await seedDataset(temp.side, { slug: "other", promptCount: 1, perPrompt: 4 });
     const [p0, p1, p2] = prompts;
-    const runId = addRun(temp.db, dataset.id, [...p0!.responseIds, ...p1!.responseIds.slice(0, 3)], (i) => -i);
+    const runId = await addRun(temp.side, dataset.id, [...p0!.responseIds, ...p1!.responseIds.slice(0, 3)], (i) => -i);
     expect(await suggestionOf(temp.store, runId, p0!.id)).toEqual({
       runId,
       runName: "model A",
@@ -105,17 +102,17 @@ describe("a run's order as a suggestion", () => {
     expect(await suggestionOf(temp.store, runId, p1!.id)).toBeNull();
     expect(await suggestionOf(temp.store, runId, p2!.id)).toBeNull();
     expect(await suggestionOf(temp.store, runId, other.prompts[0]!.id)).toBeNull();
-    const failed = addRun(temp.db, dataset.id, p0!.responseIds, (i) => i, "failed");
+    const failed = await addRun(temp.side, dataset.id, p0!.responseIds, (i) => i, "failed");
     expect(await suggestionOf(temp.store, failed, p0!.id)).toBeNull();
     await setGold(temp.store, p0!.id, { best: p0!.responseIds[1]! });
     expect(await suggestionOf(temp.store, runId, p0!.id)).toBeNull();
   });
 
   it("is off by default, on from a finished run, and refused from a run it cannot use", async () => {
-    const { dataset, prompts } = addDataset(temp.db, { promptCount: 1, perPrompt: 4 });
-    const other = addDataset(temp.db, { slug: "other", promptCount: 1, perPrompt: 4 });
+    const { dataset, prompts } = await seedDataset(temp.side, { promptCount: 1, perPrompt: 4 });
+    const other = await seedDataset(temp.side, { slug: "other", promptCount: 1, perPrompt: 4 });
     const p = prompts[0]!;
-    const runId = addRun(temp.db, dataset.id, p.responseIds, (i) => i);
+    const runId = await addRun(temp.side, dataset.id, p.responseIds, (i) => i);
     expect(await suggestionFor(temp.store, dataset.id, p.id)).toBeNull();
 
     const refusal = async (run: number) => {
@@ -126,11 +123,11 @@ describe("a run's order as a suggestion", () => {
       }
       return null;
     };
-    expect(await refusal(addRun(temp.db, other.dataset.id, other.prompts[0]!.responseIds, (i) => i))).toMatch(
+    expect(await refusal(await addRun(temp.side, other.dataset.id, other.prompts[0]!.responseIds, (i) => i))).toMatch(
       /not a run of this dataset/,
     );
-    expect(await refusal(addRun(temp.db, dataset.id, p.responseIds, (i) => i, "running"))).toMatch(/running/);
-    expect(await refusal(addRun(temp.db, dataset.id, [], (i) => i))).toMatch(/scored no prompts/);
+    expect(await refusal(await addRun(temp.side, dataset.id, p.responseIds, (i) => i, "running"))).toMatch(/running/);
+    expect(await refusal(await addRun(temp.side, dataset.id, [], (i) => i))).toMatch(/scored no prompts/);
     expect(await suggestionFor(temp.store, dataset.id, p.id)).toBeNull();
 
     await setSuggestionRun(temp.store, "demo", runId);
@@ -138,9 +135,9 @@ describe("a run's order as a suggestion", () => {
       p.responseIds.map((id) => [id]).reverse(),
     );
     // Pairwise boards ask comparisons with no order shown: no suggestion there.
-    temp.db.$client.prepare("update datasets set ranking_mode = 'pairwise'").run();
+    await temp.side.update("datasets", { rankingMode: "pairwise" }, {});
     expect(await suggestionFor(temp.store, dataset.id, p.id)).toBeNull();
-    temp.db.$client.prepare("update datasets set ranking_mode = 'ranking'").run();
+    await temp.side.update("datasets", { rankingMode: "ranking" }, {});
     await setSuggestionRun(temp.store, "demo", null);
     expect(await suggestionFor(temp.store, dataset.id, p.id)).toBeNull();
   });
@@ -148,10 +145,10 @@ describe("a run's order as a suggestion", () => {
 
 describe("annotations started from a suggestion", () => {
   async function setup() {
-    const { dataset, prompts } = addDataset(temp.db, { promptCount: 4, perPrompt: 4, k: 3 });
+    const { dataset, prompts } = await seedDataset(temp.side, { promptCount: 4, perPrompt: 4, k: 3 });
     // Scores rank each prompt's responses in stored order.
-    const runId = addRun(
-      temp.db,
+    const runId = await addRun(
+      temp.side,
       dataset.id,
       prompts.flatMap((p) => p.responseIds),
       (i) => -(i % 4),
@@ -172,7 +169,7 @@ describe("annotations started from a suggestion", () => {
 
   it("hands the queue's board the suggestion and records the distance the final order moved", async () => {
     const { prompts, runId } = await setup();
-    const alice = addUser(temp.db, "alice");
+    const alice = await seedUser(temp.side, "alice");
     const next = await nextPrompt(temp.store, (await findQueueDataset(temp.store))!, alice);
     if (next.status !== "prompt") throw new Error("expected a prompt");
     const ids = prompts.find((p) => p.id === next.prompt.id)!.responseIds;
@@ -208,11 +205,11 @@ describe("annotations started from a suggestion", () => {
 
   it("refuses a claimed suggestion the run does not have, and stores nothing", async () => {
     const { dataset, prompts } = await setup();
-    const bob = addUser(temp.db, "bob");
+    const bob = await seedUser(temp.side, "bob");
     const p = prompts[0]!;
-    const unscored = addRun(temp.db, dataset.id, p.responseIds.slice(0, 2), (i) => i);
+    const unscored = await addRun(temp.side, dataset.id, p.responseIds.slice(0, 2), (i) => i);
     await expect(save(bob, p.id, [p.responseIds], unscored)).rejects.toThrow(/no suggested order/);
-    expect(temp.db.$client.prepare("select count(*) as n from annotations").get()).toEqual({ n: 0 });
+    expect(await temp.side.rows("annotations")).toHaveLength(0);
     // A board that did not start from a suggestion records none, whatever the dataset's setting.
     expect((await save(bob, p.id, [p.responseIds])).suggestionRunId).toBeNull();
   });
@@ -220,7 +217,7 @@ describe("annotations started from a suggestion", () => {
   it("shows the anchoring: suggested boards against the same run's distance from unsuggested ones, gold left out", async () => {
     const { dataset, prompts, runId } = await setup();
     const inOrder = (p: { responseIds: number[] }) => p.responseIds.map((id) => [id]);
-    const [a, b, c] = [addUser(temp.db, "a"), addUser(temp.db, "b"), addUser(temp.db, "c")];
+    const [a, b, c] = await seedUsers(temp.side, "a", "b", "c");
     // Suggested: one kept exactly, one reversed.
     await save(a, prompts[0]!.id, inOrder(prompts[0]!), runId);
     await save(b, prompts[0]!.id, inOrder(prompts[0]!).reverse(), runId);
@@ -243,7 +240,7 @@ describe("annotations started from a suggestion", () => {
 
   it("says in the annotations export whether an annotation started from a suggestion", async () => {
     const { dataset, prompts, runId } = await setup();
-    const a = addUser(temp.db, "a");
+    const a = await seedUser(temp.side, "a");
     await save(
       a,
       prompts[0]!.id,

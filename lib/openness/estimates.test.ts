@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db";
-import { simulatedAnnotators, simulateAnnotation, mulberry32 } from "@/ml";
+import { simulatedAnnotators, simulateAnnotation, mulberry32, syntheticOpennessPrompts } from "@/ml";
 import {
   computeAndStoreOpennessEstimates,
   datasetOpennessEstimates,
@@ -8,45 +7,57 @@ import {
   storedOpennessEstimates,
 } from "@/lib/openness/estimates";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
-import { writeAnnotation } from "@/db/store/writer";
 import type { Store } from "@/db/store";
-import { addSimulatedDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
-
-let db: Db;
+import { freshDbPerTest, seedUsers } from "@/lib/test-fixtures";
 
 let store: Store;
 const fresh = freshDbPerTest();
-beforeEach(() => ({ db, store } = fresh));
+beforeEach(() => ({ store } = fresh));
 
 /** A real dataset of simulated prompts; the first `tagged` prompts get tags, every prompt gets 2 rankings. */
-function seed(promptCount: number, tagged: number) {
-  const { dataset, sim, prompts } = addSimulatedDataset(db, { slug: "est", promptCount, seed: 5 });
-  const users = [addUser(db, "a1"), addUser(db, "a2")];
+async function seed(promptCount: number, tagged: number) {
+  const [datasetId] = await fresh.side.insert("datasets", [{ slug: "est", name: "EST" }]);
+  const sim = syntheticOpennessPrompts({ prompts: promptCount, seed: 5 });
+  const prompts: Awaited<ReturnType<Store["datasets"]["insertPrompt"]>>[] = [];
+  for (const p of sim)
+    prompts.push(
+      await store.datasets.insertPrompt(datasetId!, {
+        externalId: p.id,
+        text: p.text,
+        responses: p.responses.map((x) => ({ externalId: x.id, text: x.text })),
+      }),
+    );
+  const users = await seedUsers(fresh.side, "a1", "a2");
   const annotators = simulatedAnnotators(2, 5);
   const r = mulberry32(5);
-  sim.forEach((p, i) => {
-    annotators.forEach((a, k) => {
+  for (const [i, p] of sim.entries()) {
+    for (const [k, a] of annotators.entries()) {
       const ann = simulateAnnotation(p, a, r);
-      writeAnnotation(db, prompts[i]!.promptId, users[k]!, {
-        ranking: ann.ranking.map((g) => g.map((x) => prompts[i]!.responseIds.get(x)!)),
-        openness: i < tagged ? ann.openness : null,
-        notRankable: false,
-      });
-    });
-  });
-  return { datasetId: dataset.id, ids: prompts.map((p) => p.promptId), sim };
+      await store.annotations.write(
+        prompts[i]!.promptId,
+        users[k]!,
+        {
+          ranking: ann.ranking.map((g) => g.map((x) => prompts[i]!.responseIds.get(x)!)),
+          openness: i < tagged ? ann.openness : null,
+          notRankable: false,
+        },
+        "keep",
+      );
+    }
+  }
+  return { datasetId: datasetId!, ids: prompts.map((p) => p.promptId), sim };
 }
 
 describe("dataset openness estimates", () => {
   it("says why there is no estimate with too few tagged prompts", async () => {
-    const { datasetId } = seed(12, MIN_TAGGED_FOR_ESTIMATE - 1);
+    const { datasetId } = await seed(12, MIN_TAGGED_FOR_ESTIMATE - 1);
     const e = await datasetOpennessEstimates(store, datasetId);
     expect(e.unavailable).toMatch(/at least 8 tagged prompts/);
     expect([...e.byPrompt.values()].every((p) => p.estimate === null)).toBe(true);
   });
 
   it("estimates untagged prompts from text and rankings, and a run's `estimate` policy trains on them", async () => {
-    const { datasetId, ids, sim } = seed(60, 40);
+    const { datasetId, ids, sim } = await seed(60, 40);
     const e = await datasetOpennessEstimates(store, datasetId);
     expect(e.unavailable).toBeNull();
     expect(e.evaluation?.text.vsMeanTag.mae).not.toBeNull();
@@ -73,12 +84,12 @@ describe("dataset openness estimates", () => {
     );
     // Memoised until the annotations change.
     expect(await datasetOpennessEstimates(store, datasetId)).toBe(e);
-    db.$client.prepare("update annotations set openness = 1 where prompt_id = ?").run(ids[59]);
+    await fresh.side.update("annotations", { openness: 1 }, { promptId: ids[59]! });
     expect(await datasetOpennessEstimates(store, datasetId)).not.toBe(e);
   });
 
   it("the dataset page reads stored estimates for its prompts, and knows when the data changed since", async () => {
-    const { datasetId, ids } = seed(40, 30);
+    const { datasetId, ids } = await seed(40, 30);
     const never = await storedOpennessEstimates(store, datasetId, ids);
     expect([never.computedAt, never.current, never.byPrompt.size]).toEqual([null, false, 0]);
     expect(never.unavailable).toMatch(/Being computed/);
@@ -93,14 +104,12 @@ describe("dataset openness estimates", () => {
     expect(stored.evaluation).toEqual(JSON.parse(JSON.stringify(full.evaluation)));
     expect(stored.taggedPrompts).toBe(30);
 
-    db.$client.prepare("update annotations set openness = 0 where prompt_id = ?").run(ids[0]);
+    await fresh.side.update("annotations", { openness: 0 }, { promptId: ids[0]! });
     expect((await storedOpennessEstimates(store, datasetId, page)).current).toBe(false);
     // Storing again replaces the old rows rather than adding to them.
     await computeAndStoreOpennessEstimates(store, datasetId);
-    const count = db.$client
-      .prepare("select count(*) as n from openness_estimates where dataset_id = ?")
-      .get(datasetId);
-    expect(count).toEqual({ n: 40 });
+    const count = (await fresh.side.rows("opennessEstimates")).filter((e) => e.datasetId === datasetId).length;
+    expect(count).toBe(40);
     expect((await storedOpennessEstimates(store, datasetId, page)).current).toBe(true);
   });
 });

@@ -1,6 +1,4 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { eq } from "drizzle-orm";
-import { schema, type Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
 import { runDashboard } from "@/lib/runs/dashboard";
 import { addExternalCheckpoint, createExternalRun, ScoresFileError } from "@/lib/runs/external";
@@ -13,11 +11,10 @@ import type { Store } from "@/db/store";
 import { freshDbPerTest } from "@/lib/test-fixtures";
 
 describe("external runs (uploaded scores)", () => {
-  let db: Db;
   let store: Store;
   const fresh = freshDbPerTest();
   beforeEach(async () => {
-    ({ db, store } = fresh);
+    ({ store } = fresh);
     await seedDemo(store);
   });
 
@@ -26,28 +23,20 @@ describe("external runs (uploaded scores)", () => {
     reward: (position: number, openness: number) => number = (position) => 1 - position / 10,
     split?: (index: number) => "train" | "test",
   ): Promise<{ datasetId: number; text: string; lines: number }> {
-    const dataset = db.select().from(schema.datasets).where(eq(schema.datasets.slug, "demo")).get()!;
+    const dataset = (await store.runs.datasetBySlug("demo"))!;
     const openness = new Map(
       (await loadTrainingPrompts(store, dataset.id, { policy: "exclude" })).prompts.map((p) => [
         Number(p.id),
         p.openness!,
       ]),
     );
-    const prompts = (
-      db.$client
-        .prepare("select id, external_id as ext from prompts where dataset_id = ? order by id")
-        .all(dataset.id) as {
-        id: number;
-        ext: string;
-      }[]
-    ).filter((p) => openness.has(p.id));
+    const prompts = (await fresh.side.rows("prompts")).filter((p) => p.datasetId === dataset.id && openness.has(p.id));
+    const responses = await fresh.side.rows("responses");
     const lines = prompts.map((p, i) => {
-      const responses = db.$client
-        .prepare("select external_id as ext, position from responses where prompt_id = ? order by position")
-        .all(p.id) as { ext: string; position: number }[];
+      const ofPrompt = responses.filter((r) => r.promptId === p.id).sort((a, b) => a.position - b.position);
       return JSON.stringify({
-        prompt_id: p.ext,
-        rewards: Object.fromEntries(responses.map((r) => [r.ext, reward(r.position, openness.get(p.id)!)])),
+        prompt_id: p.externalId,
+        rewards: Object.fromEntries(ofPrompt.map((r) => [r.externalId, reward(r.position, openness.get(p.id)!)])),
         split: split ? split(i) : "test",
       });
     });
@@ -73,7 +62,7 @@ describe("external runs (uploaded scores)", () => {
 
   it("refuses a file with unknown prompts, missing responses or no split, naming the lines, and stores nothing", async () => {
     const { datasetId, text } = await scoresFile();
-    const before = db.$client.prepare("select count(*) as n from training_runs").get() as { n: number };
+    const before = (await fresh.side.rows("trainingRuns")).length;
     const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
     const missing = { ...first, rewards: Object.fromEntries(Object.entries(first.rewards).slice(1)) };
     const second = JSON.parse(text.split("\n")[1]!) as { prompt_id: string };
@@ -93,7 +82,7 @@ describe("external runs (uploaded scores)", () => {
     expect(message).toMatch(/line 1: no reward for response/);
     expect(message).toMatch(/line 2: dataset demo has no prompt "no-such-prompt"/);
     expect(message).toMatch(/line 3: no "split"/);
-    expect(db.$client.prepare("select count(*) as n from training_runs").get()).toEqual(before);
+    expect((await fresh.side.rows("trainingRuns")).length).toBe(before);
   });
 
   it("refuses a prompt listed twice as a problem of the file itself, pointing at the consensus export", async () => {
@@ -115,11 +104,10 @@ describe("external runs (uploaded scores)", () => {
       rewards: Object.fromEntries(Object.keys(first.rewards).map((k, i) => [k, i - 3])),
     });
     const run = await createExternalRun(store, { datasetId, link: "logit" }, logits, null);
-    const stored = (
-      db.$client.prepare("select reward from run_rewards where run_id = ? order by reward").all(run.id) as {
-        reward: number;
-      }[]
-    ).map((r) => r.reward);
+    const stored = (await fresh.side.rows("runRewards"))
+      .filter((r) => r.runId === run.id)
+      .map((r) => r.reward)
+      .sort((a, b) => a - b);
     expect(stored[0]).toBeCloseTo(1 / (1 + Math.exp(3)), 6);
     expect(stored.every((r) => r > 0 && r < 1)).toBe(true);
     expect(runConfigOf(run).train).toMatchObject({ link: "logit" });
@@ -156,25 +144,22 @@ describe("external runs (uploaded scores)", () => {
   it("takes response ids that name an object's own machinery (toString, constructor, __proto__, valueOf)", async () => {
     const { datasetId, text } = await scoresFile();
     const first = JSON.parse(text.split("\n")[0]!) as { prompt_id: string; rewards: Record<string, number> };
-    const promptId = db.$client
-      .prepare<[number, string], number>("select id from prompts where dataset_id = ? and external_id = ?")
-      .pluck()
-      .get(datasetId, first.prompt_id)!;
+    const promptId = (await fresh.side.rows("prompts")).find(
+      (p) => p.datasetId === datasetId && p.externalId === first.prompt_id,
+    )!.id;
     const tricky = ["toString", "constructor", "__proto__", "valueOf"];
-    const responses = db.$client
-      .prepare<[number], { id: number }>("select id from responses where prompt_id = ? order by position")
-      .all(promptId);
-    const setId = db.$client.prepare("update responses set external_id = ? where id = ?");
-    responses.forEach((r, i) => setId.run(tricky[i] ?? `plain-${i}`, r.id));
+    const responses = (await fresh.side.rows("responses"))
+      .filter((r) => r.promptId === promptId)
+      .sort((a, b) => a.position - b.position);
+    for (const [i, r] of responses.entries())
+      await fresh.side.update("responses", { externalId: tricky[i] ?? `plain-${i}` }, { id: r.id });
     const rewards = responses.map((_, i) => `"${tricky[i] ?? `plain-${i}`}": ${i / 10}`).join(", ");
     const line = `{"prompt_id": ${JSON.stringify(first.prompt_id)}, "rewards": {${rewards}}, "split": "test"}`;
     const run = await createExternalRun(store, { datasetId }, line, null);
     expect((await runDashboard(store, run.id))!.run.status).toBe("succeeded");
-    const stored = db.$client
-      .prepare<[number, number], { reward: number }>(
-        "select reward from run_rewards where run_id = ? and response_id = ?",
-      )
-      .get(run.id, responses[2]!.id);
+    const stored = (await fresh.side.rows("runRewards")).find(
+      (r) => r.runId === run.id && r.responseId === responses[2]!.id,
+    );
     expect(stored?.reward).toBeCloseTo(0.2);
     expect(await refusalOf(datasetId, line.replace('"__proto__": 0.2, ', ""))).toMatch(
       /no reward for response "__proto__"/,

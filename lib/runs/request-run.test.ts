@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db";
 import { seedDemo } from "@/lib/demo/seed";
 import { getDataset } from "@/lib/datasets/queries";
 import { AppError } from "@/lib/errors";
@@ -12,27 +11,28 @@ import {
 import { MAX_MODEL_PARAMETERS, trainingMemory } from "@/lib/runs/training";
 import { runConfigOf } from "@/lib/runs/schemas";
 import type { Store } from "@/db/store";
-import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
-import { eq } from "drizzle-orm";
-import { schema } from "@/db";
-
-let db: Db;
+import { freshDbPerTest, seedDataset, seedUser, TEST_BACKEND } from "@/lib/test-fixtures";
 
 let store: Store;
 const fresh = freshDbPerTest();
 beforeEach(async () => {
-  ({ db, store } = fresh);
+  ({ store } = fresh);
   await seedDemo(store);
 });
 
 /** A dataset of `promptCount` prompts, each ranked once with openness 0.5 (a run can train on it). */
-function rankedDataset(slug: string, promptCount = 4) {
-  const added = addDataset(db, { slug, promptCount, perPrompt: 3 });
-  const rater = addUser(db, `rater-${slug}`);
-  const insert = db.$client.prepare(
-    "insert into annotations (prompt_id, annotator_id, ranking, openness) values (?, ?, ?, 0.5)",
+async function rankedDataset(slug: string, promptCount = 4) {
+  const added = await seedDataset(fresh.side, { slug, promptCount, perPrompt: 3 });
+  const rater = await seedUser(fresh.side, `rater-${slug}`);
+  await fresh.side.insert(
+    "annotations",
+    added.prompts.map((p) => ({
+      promptId: p.id,
+      annotatorId: rater,
+      ranking: p.responseIds.map((id) => [id]),
+      openness: 0.5,
+    })),
   );
-  for (const p of added.prompts) insert.run(p.id, rater, JSON.stringify(p.responseIds.map((id) => [id])));
   return added;
 }
 
@@ -107,18 +107,20 @@ describe("requestRun's bounds on what a run may hold", () => {
   });
 
   it("refuses one user's run past MAX_OPEN_RUNS_PER_USER queued or training; others' and finished runs do not count", async () => {
-    const [alice, bob] = ["alice", "bob"].map((name) => addUser(db, name, "researcher")) as [number, number];
+    const alice = await seedUser(fresh.side, "alice", "researcher");
+    const bob = await seedUser(fresh.side, "bob", "researcher");
     const ask = (userId: number) => requestRun(store, { dataset: "demo" }, { userId, origin: "api" });
     const runs = [];
     for (let i = 0; i < MAX_OPEN_RUNS_PER_USER; i++) runs.push(await ask(alice));
     await expect(ask(alice)).rejects.toThrow(expect.objectContaining({ kind: "too-many-requests" }));
     expect((await ask(bob)).status).toBe("queued");
-    db.update(schema.trainingRuns).set({ status: "canceled" }).where(eq(schema.trainingRuns.id, runs[0]!.id)).run();
+    await fresh.side.update("trainingRuns", { status: "canceled" }, { id: runs[0]!.id });
     expect((await ask(alice)).status).toBe("queued");
   });
 });
 
-describe("settings typed in as text (the form and the CLI)", () => {
+// No database here: the sqlite project runs it, the postgres project need not run it again.
+describe.skipIf(TEST_BACKEND === "postgres")("settings typed in as text (the form and the CLI)", () => {
   it("reads each setting like its default", async () => {
     expect(trainSettingFromText("steps", "40")).toEqual({ value: 40 });
     expect(trainSettingFromText("steps", "forty")).toHaveProperty("error");
@@ -139,12 +141,9 @@ describe("settings typed in as text (the form and the CLI)", () => {
 
 describe("requestRun with explicit held-out prompts", () => {
   it("refuses held-out prompt ids that are not the dataset's", async () => {
-    const other = rankedDataset("other");
-    const demoPrompt = db
-      .select({ id: schema.prompts.id })
-      .from(schema.prompts)
-      .where(eq(schema.prompts.datasetId, (await getDataset(store, "demo"))!.id))
-      .get()!;
+    const other = await rankedDataset("other");
+    const demoId = (await getDataset(store, "demo"))!.id;
+    const demoPrompt = (await fresh.side.rows("prompts")).find((p) => p.datasetId === demoId)!;
     await expect(
       requestRun(
         store,
@@ -161,7 +160,7 @@ describe("requestRun with explicit held-out prompts", () => {
   });
 
   it("stores each held-out prompt once, however often a request repeats it", async () => {
-    const other = rankedDataset("repeated");
+    const other = await rankedDataset("repeated");
     const id = other.prompts[0]!.id;
     const run = await requestRun(
       store,
@@ -174,24 +173,21 @@ describe("requestRun with explicit held-out prompts", () => {
 
 describe("requestRun on a dataset too small to train", () => {
   it("refuses up front, saying how many ranked prompts there are and how many a run needs, and queues nothing", async () => {
-    const before = db.$client.prepare("select count(*) as n from training_runs").get();
-    const one = rankedDataset("one-prompt", 1);
+    const before = (await fresh.side.rows("trainingRuns")).length;
+    const one = await rankedDataset("one-prompt", 1);
     const refused = await refusal({ datasetId: one.dataset.id });
     expect(refused.kind).toBe("invalid");
     expect(refused.message).toBe(
       "This dataset has 1 ranked prompt with an openness; a run needs at least 4 (to hold some out for testing). Rank more prompts first.",
     );
     // Unranked prompts do not count, however many.
-    const unranked = addDataset(db, { slug: "unranked", promptCount: 6 });
+    const unranked = await seedDataset(fresh.side, { slug: "unranked", promptCount: 6 });
     expect((await refusal({ datasetId: unranked.dataset.id })).message).toMatch(
       /has 0 ranked prompts with an openness/,
     );
     // Prompts without an openness count when the run assumes or estimates one.
-    db.$client
-      .prepare(
-        "update annotations set openness = null where prompt_id in (select id from prompts where dataset_id = ?)",
-      )
-      .run(rankedDataset("untagged").dataset.id);
+    const untaggedPrompts = (await rankedDataset("untagged")).prompts.map((p) => p.id);
+    await fresh.side.update("annotations", { openness: null }, { promptId: untaggedPrompts });
     const untagged = (await getDataset(store, "untagged"))!.id;
     expect((await refusal({ datasetId: untagged })).message).toMatch(/has 0 ranked prompts with an openness/);
     expect(
@@ -203,8 +199,6 @@ describe("requestRun on a dataset too small to train", () => {
         )
       ).status,
     ).toBe("queued");
-    expect(db.$client.prepare("select count(*) as n from training_runs").get()).toEqual({
-      n: (before as { n: number }).n + 1,
-    });
+    expect((await fresh.side.rows("trainingRuns")).length).toBe(before + 1);
   });
 });

@@ -7,6 +7,10 @@
  * operand: the wasm backend's XNNPACK matMul caches packed weights per tensor id, so a weight
  * changed in place would be used stale. Those variables get a new tensor each step (computed in
  * JS: they are the small dense layers); their moments are updated in place.
+ *
+ * The SIMD pass stores a subnormal moment as zero, which moves no weight (simd.ts says why: x86
+ * is many times slower on subnormal floats); the JS tail computes in float64, where they cost
+ * nothing, and keeps them.
  */
 import * as tf from "@tensorflow/tfjs";
 import { wasmOffset } from "./host-view";

@@ -324,10 +324,19 @@ end`,
 /**
  * Fused Adam (PyTorch's formula) over nBytes (4 floats at a time, a multiple of 16), in place:
  *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= a * m / (sqrt(v) * s2 + eps)
- * with a = lr / (1 - b1^t) and s2 = 1 / sqrt(1 - b2^t).
+ * with a = lr / (1 - b1^t) and s2 = 1 / sqrt(1 - b2^t), a subnormal m or v stored as zero.
+ *
+ * Why the flush: a weight whose gradient stays zero (a feature absent from recent batches) has its
+ * m shrink by b1 every step into the subnormals and stay there (0.9 times the smallest subnormal
+ * rounds back to it), and x86 takes a microcode assist for every vector instruction that reads or
+ * makes a subnormal, tens of times the instruction's cost: after ~700 steps of the paper-size run a
+ * fifth of the first layer's m was subnormal and Adam took three times as long. Zero in its place
+ * moves no weight: such an m's update is below 1e5 * 2^-126 (eps bounds the denominator), under
+ * half an ulp of any weight above 1e-26 in magnitude; nor does a zero v (sqrt(v) * s2 vanishes
+ * beside eps).
  */
 const ADAM_COEFFICIENTS = ["b1", "b2", "a", "s2", "eps"].map((n) => [n, "f32"]) as [string, ValueType][];
-const ADAM_LOCALS = v128("vb1", "vc1", "vb2", "vc2", "va", "vs2", "veps", "vg", "vm", "vv");
+const ADAM_LOCALS = v128("vb1", "vc1", "vb2", "vc2", "va", "vs2", "veps", "vtiny", "vg", "vm", "vv");
 
 /** The coefficients as vectors (from the f32 parameters b1, b2, a, s2, eps). */
 const adamSplats = `
@@ -337,7 +346,13 @@ const adamSplats = `
 (local.set $vc2 (f32x4.splat (f32.sub (f32.const 1) (local.get $b2))))
 (local.set $va (f32x4.splat (local.get $a)))
 (local.set $vs2 (f32x4.splat (local.get $s2)))
-(local.set $veps (f32x4.splat (local.get $eps)))`;
+(local.set $veps (f32x4.splat (local.get $eps)))
+;; the smallest normal float, 2^-126
+(local.set $vtiny (f32x4.splat (f32.const 1.1754943508222875e-38)))`;
+
+/** The vector local x with its subnormal lanes (|x| < 2^-126, zeros too) set to +0. */
+const flushSubnormal = (x: string) =>
+  `(v128.andnot (local.get $${x}) (f32x4.lt (f32x4.abs (local.get $${x})) (local.get $vtiny)))`;
 
 /** The update over nBytes of parameters, gradient and moments at the i32 locals named (byte index $i). */
 const adamPass = ({ p = "p", g = "g", m = "m", v = "v", nBytes = "nBytes" } = {}) => `
@@ -347,13 +362,15 @@ block $done
   loop $next
     (local.set $vg (v128.load (i32.add (local.get $${g}) (local.get $i))))
     ;; m = b1 m + (1 - b1) g
-    (v128.store (i32.add (local.get $${m}) (local.get $i)) (local.tee $vm (f32x4.add
+    (local.set $vm (f32x4.add
       (f32x4.mul (local.get $vb1) (v128.load (i32.add (local.get $${m}) (local.get $i))))
-      (f32x4.mul (local.get $vc1) (local.get $vg)))))
+      (f32x4.mul (local.get $vc1) (local.get $vg))))
+    (v128.store (i32.add (local.get $${m}) (local.get $i)) (local.tee $vm ${flushSubnormal("vm")}))
     ;; v = b2 v + (1 - b2) g^2
-    (v128.store (i32.add (local.get $${v}) (local.get $i)) (local.tee $vv (f32x4.add
+    (local.set $vv (f32x4.add
       (f32x4.mul (local.get $vb2) (v128.load (i32.add (local.get $${v}) (local.get $i))))
-      (f32x4.mul (local.get $vc2) (f32x4.mul (local.get $vg) (local.get $vg))))))
+      (f32x4.mul (local.get $vc2) (f32x4.mul (local.get $vg) (local.get $vg)))))
+    (v128.store (i32.add (local.get $${v}) (local.get $i)) (local.tee $vv ${flushSubnormal("vv")}))
     ;; p -= a m / (sqrt(v) s2 + eps)
     (v128.store (i32.add (local.get $${p}) (local.get $i)) (f32x4.sub
       (v128.load (i32.add (local.get $${p}) (local.get $i)))

@@ -24,6 +24,9 @@ describe("wasm encoder", () => {
   it("encodes each instruction with the spec's opcode and immediates", () => {
     expect(body("f32x4.add")).toEqual([0xfd, 0xe4, 0x01, 0x0b]);
     expect(body("f32x4.splat")).toEqual([0xfd, 0x13, 0x0b]);
+    expect(body("f32x4.lt")).toEqual([0xfd, 0x43, 0x0b]);
+    expect(body("v128.andnot")).toEqual([0xfd, 0x4f, 0x0b]);
+    expect(body("f32x4.abs")).toEqual([0xfd, 0xe0, 0x01, 0x0b]);
     expect(body("memory.fill")).toEqual([0xfc, 0x0b, 0x00, 0x0b]);
     expect(body("v128.load offset=48")).toEqual([0xfd, 0x00, 0x04, 0x30, 0x0b]);
     expect(body("i32.load offset=4")).toEqual([0x28, 0x02, 0x04, 0x0b]);
@@ -61,13 +64,14 @@ describe("wasm encoder", () => {
 });
 
 describe("SIMD kernels", () => {
-  // SHA-256 of the modules as the hand-written opcode arrays produced them before the kernels
-  // were written as listings; wabt 1.0.32's wat2wasm assembles the listings to the same bytes.
+  // SHA-256 of the reviewed modules: the hand-written opcode arrays' bytes, but for adam, which
+  // has since stored subnormal moments as zero; wabt 1.0.32's wat2wasm assembles the listings (as
+  // a module of one type per function) to the same bytes.
   const reviewed: Record<number, string> = {
-    1: "248b1ca4285b5ca2eedc865a9f623492a66eec56dc25d21d28d8824bc11e2e6b",
-    2: "fbb6655727f7d69ec61a7b03f0f55b91839c472ff04d14b516d3b004c1b5e149",
-    4: "24e0f8108f6de117f71fbd49bcf85dea9344ae81e09e4f4c18565f02ec7b8dd8",
-    8: "782900adb94e563fa57ba66760214f76b4c8e24215e1b644442c4e2abdb48798",
+    1: "6a834e45ac1224521dbd76db4bf6f2ada5f95de342f0e0fc565cf3a15ea00a54",
+    2: "f65eeff0c2528d8905cea9d018b580ee9199a153e1f3b4813d4ecb40572d32d8",
+    4: "dc123ff75d17ed5abe0e67b40cdc47adf9c2d48967577abdf824b0e2a77211eb",
+    8: "4d83c226a0f3f4fc7147f803ef9a7235660acaf02cdcd9adeb0f0783fb31f7e1",
   };
   const reviewedNames = ["spmm", "spmmT", "adam", "broadcastAdd", "groupSum"];
   for (const unroll of [1, 2, 4, 8]) {
@@ -138,7 +142,12 @@ describe("SIMD kernels", () => {
         expect(bits(G, D)).toEqual(bits(refG, D));
       }
       // With Adam fused: the adam kernel's update from the whole gradient, bit for bit.
-      const weights = () => [random(D * H), random(D * H).map((x) => x / 10), random(D * H).map((x) => x * x)];
+      // Every fifth m subnormal, as a weight's m becomes when its gradient stays zero.
+      const weights = () => [
+        random(D * H),
+        random(D * H).map((x, i) => (i % 5 ? x / 10 : x * 1e-39)),
+        random(D * H).map((x) => x * x),
+      ];
       const coefficients = [0.9, 0.999, 0.003, 1.4, 1e-8] as const;
       for (const F of [3, 4, D]) {
         const [p, m, v] = weights().map((xs) => put(xs, true)) as [number, number, number];
@@ -201,6 +210,45 @@ describe("SIMD kernels", () => {
       Array.from(f32.subarray(at.G / 4, at.G / 4 + G.length)).forEach((x, i) => expect(x).toBeCloseTo(G[i]!, 5));
     });
   }
+
+  it("adam stores a subnormal moment as zero and moves every weight as PyTorch's formula does in float32", () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const k = simdKernels(memory, 4)!;
+    const f32 = new Float32Array(memory.buffer);
+    const [b1, b2, a, s2, eps] = [0.9, 0.999, 0.003, 1.4, 1e-8].map(Math.fround) as number[] as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    // Lanes: m decaying into the subnormals, at the smallest subnormal, of either sign, a normal
+    // m; v subnormal, tiny gradients whose square is subnormal, a zero weight.
+    const p = [0.5, -0.25, 1e-3, 0, 2, -3, 0.125, 1e-20];
+    const g = [0, 0, -0, 0, 1e-21, 0, 0.5, -2e-20];
+    const m = [1.2e-38, 2 ** -149, -5e-39, 1e-30, 0, 3e-39, 0.01, 0];
+    const v = [1e-10, 1e-6, 2e-39, 1e-3, 0, 1e-40, 0.2, 1e-39];
+    const at = { p: 0, g: 64, m: 128, v: 192 };
+    for (const [name, xs] of [
+      ["p", p],
+      ["g", g],
+      ["m", m],
+      ["v", v],
+    ] as const)
+      f32.set(xs, at[name] / 4);
+    k.adam(at.p, at.g, at.m, at.v, 4 * p.length, b1, b2, a, s2, eps);
+    const f = Math.fround;
+    const flushed = (x: number) => (Math.abs(x) < 2 ** -126 ? 0 : x);
+    p.forEach((p0, j) => {
+      const mj = f(f(b1 * f(m[j]!)) + f(f(1 - b1) * f(g[j]!)));
+      const vj = f(f(b2 * f(v[j]!)) + f(f(1 - b2) * f(f(g[j]!) * f(g[j]!))));
+      const pj = f(f(p0) - f(f(a * mj) / f(f(f(Math.sqrt(vj)) * s2) + eps)));
+      expect(Object.is(f32[at.m / 4 + j], flushed(mj) === 0 ? 0 : mj)).toBe(true);
+      expect(Object.is(f32[at.v / 4 + j], flushed(vj) === 0 ? 0 : vj)).toBe(true);
+      expect(f32[at.p / 4 + j]).toBe(pj);
+    });
+    expect(m.map((_, j) => f32[at.m / 4 + j])).toContain(0);
+  });
 
   it("broadcastAdd and groupSum move rows between prompts and their responses", () => {
     const memory = new WebAssembly.Memory({ initial: 1 });
