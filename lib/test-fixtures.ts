@@ -21,7 +21,7 @@ import { isPostgresLocation } from "@/lib/env";
 import { syntheticOpennessPrompts } from "@/ml";
 
 /** The Side's types, for test files on freshDbPerTest(): they do not import the PostgreSQL harness themselves. */
-export type { Select, Side } from "@/db/pg/test-database";
+export type { Select, Side, TableName } from "@/db/pg/test-database";
 
 /**
  * A migrated SQLite file in a fresh temp folder (`dir`, free for other test files), and the store

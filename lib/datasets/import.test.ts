@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { TableName } from "@/db/pg/test-database";
-import { freshDbPerTest, writeJsonl } from "@/lib/test-fixtures";
+import { freshDbPerTest, writeJsonl, type TableName } from "@/lib/test-fixtures";
 import { derivedPromptId } from "./import-format";
 import { MAX_STORED_TEXT_CHARS } from "@/lib/markdown-budget";
 import { importJsonlFile, MAX_REPORTED_ERRORS, saveUpload, removeUpload, ImportTooLargeError } from "./import";
