@@ -33,7 +33,6 @@ const SQLITE_ONLY = [
   "app/api/annotations/[id]/reviews/route.test.ts",
   "lib/datasets/import-landing.test.ts",
   "lib/datasets/import-staging.test.ts",
-  "lib/datasets/stats-histogram.test.ts",
   "lib/demo/seed.test.ts",
   "lib/http/route.test.ts",
 ];
