@@ -31,12 +31,8 @@ const SQLITE_ONLY = [
   "db/store/writer.test.ts",
   // Not yet reading and seeding only through `.store` and `.side` (issue 24): delete a file's line
   // once it does.
-  "lib/datasets/export-pairs.test.ts",
-  "lib/datasets/export.test.ts",
   "lib/datasets/import-landing.test.ts",
   "lib/datasets/import-staging.test.ts",
-  "lib/datasets/prompt-search.test.ts",
-  "lib/datasets/stats-histogram.test.ts",
 ];
 
 /** Every unit test file, relative to the root. */
