@@ -6,8 +6,9 @@
  *   1. every test file that calls freshDbPerTest(), a second time, with OCTORANK_TEST_BACKEND=postgres:
  *      its `.store` and `.side` are then PostgreSQL's (`.db`, SQLite's own handle, throws). A file
  *      that cannot run so (yet) is named in SQLITE_ONLY with the reason;
- *   2. every test file that imports db/pg/test-database.ts or db/pg/test-cluster.ts itself: it runs
- *      its backends on its own (`describe.each(TEST_BACKENDS)`), once, in this project only.
+ *   2. every test file that imports db/pg/test-database.ts or db/pg/test-cluster.ts itself (more than
+ *      `import type`): it runs its backends on its own (`describe.each(TEST_BACKENDS)`), once, in
+ *      this project only.
  * A file that would be both is refused here, as it would lose its SQLite run. Where no PostgreSQL
  * server is installed, the first kind is skipped and the second runs on SQLite alone, each saying
  * so. `npm run test:postgres` runs the `postgres` project alone.
@@ -30,14 +31,7 @@ const SQLITE_ONLY = [
   "db/store/writer.test.ts",
   // Not yet reading and seeding only through `.store` and `.side` (issue 24): delete a file's line
   // once it does.
-  "app/api/annotations/[id]/reviews/route.test.ts",
-  "lib/datasets/export-pairs.test.ts",
-  "lib/datasets/export.test.ts",
   "lib/datasets/import-staging.test.ts",
-  "lib/datasets/prompt-search.test.ts",
-  "lib/datasets/stats-histogram.test.ts",
-  "lib/demo/seed.test.ts",
-  "lib/http/route.test.ts",
 ];
 
 /** Every unit test file, relative to the root. */
@@ -53,7 +47,8 @@ function testFiles(folder = ""): string[] {
 const source = new Map(testFiles().map((file) => [file, fs.readFileSync(path.join(root, file), "utf8")]));
 const onStoreAndSide = [...source].filter(([, text]) => /\bfreshDbPerTest\(/.test(text)).map(([file]) => file);
 const ownBackends = [...source]
-  .filter(([, text]) => /from "[^"]*\/test-(database|cluster)"/.test(text))
+  // A type-only import (a Side passed to a helper) runs nothing of the harness.
+  .filter(([, text]) => /^import (?!type )[^;]*from "[^"]*\/test-(database|cluster)"/m.test(text))
   .map(([file]) => file);
 const both = onStoreAndSide.filter((file) => ownBackends.includes(file));
 if (both.length)

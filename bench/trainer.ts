@@ -291,29 +291,50 @@ export async function run(argv: string[]): Promise<void> {
     const tensorsAfter = tf.memory().numTensors;
     const rate = (b: Block) => steps / b.seconds;
     const cpuRate = (b: Block) => steps / b.cpuSeconds;
+    // Wall time a step spent off the CPU (waiting, or preempted by other processes).
+    const offCpuMs = (b: Block) => (1000 * Math.max(0, b.seconds - b.cpuSeconds)) / steps;
+    // Round by round, so a slow block shows where in the run it fell (steps after the warm-up).
+    const blockSummary = (b: Block) =>
+      `${rate(b).toFixed(1)} steps/s, ${cpuRate(b).toFixed(1)} per CPU-second, ${offCpuMs(b).toFixed(2)} ms off the CPU per step`;
+    ours.forEach((b, k) =>
+      log(
+        `round ${k + 1} (steps ${warmup + k * steps}-${warmup + (k + 1) * steps}): octorank ${blockSummary(b)}${torchRefs
+          .map((ref, i) => `; pytorch ${ref.threads}t ${blockSummary(theirs[i]?.[k] as Block)}`)
+          .join("")}`,
+      ),
+    );
     const oursRates = spread(ours.map(rate));
     const oursCpuRates = spread(ours.map(cpuRate));
     log(
-      `octorank (${backend}, 1 thread, ${repeats} blocks of ${steps} steps): ${fmtSpread(oursRates, 1)} steps/s, median (range); ${fmtSpread(oursCpuRates, 1)} steps per CPU-second; ${Math.round(oursRates.median * batch * data.nMax)} responses/s; tensors ${tensorsAfterWarmup} -> ${tensorsAfter} (${tensorsBefore} before the session)`,
+      `octorank (${backend}, 1 thread, ${repeats} blocks of ${steps} steps): ${fmtSpread(oursRates, 1)} steps/s, median (range); ${fmtSpread(oursCpuRates, 1)} steps per CPU-second; ${fmtSpread(spread(ours.map(offCpuMs)))} ms off the CPU per step; ${Math.round(oursRates.median * batch * data.nMax)} responses/s; tensors ${tensorsAfterWarmup} -> ${tensorsAfter} (${tensorsBefore} before the session)`,
     );
 
     // Where the time goes: each phase of the step (session.step's marks), the median over steps
-    // of its wall time (a median passes over the steps that another process interrupted).
+    // of its wall time (a median passes over the steps that another process interrupted) and the
+    // mean of its CPU time (the process's, coarser per step but blind to preemption).
     const phases: Record<string, number> = {};
+    const phasesCpu: Record<string, number> = {};
     {
       const reps = 100;
       const times = new Map<string, number[]>();
+      const cpuTimes = new Map<string, number>();
       let last = 0;
+      let lastCpu = process.cpuUsage();
       const mark = (phase: string) => {
         const now = performance.now();
+        const cpu = process.cpuUsage(lastCpu);
         times.set(phase, [...(times.get(phase) ?? []), now - last]);
+        cpuTimes.set(phase, (cpuTimes.get(phase) ?? 0) + (cpu.user + cpu.system) / 1000);
         last = now;
+        lastCpu = process.cpuUsage();
       };
       for (let i = 0; i < reps; i++) {
         last = performance.now();
+        lastCpu = process.cpuUsage();
         session.step(mark);
       }
       for (const [phase, ms] of times) phases[phase] = median(ms);
+      for (const [phase, ms] of cpuTimes) phasesCpu[phase] = ms / reps;
       if (values.profile) {
         const prof = await tf.profile(() => {
           for (let i = 0; i < 10; i++) session.step();
@@ -325,8 +346,11 @@ export async function run(argv: string[]): Promise<void> {
         for (const [k, ms] of top) phases[`kernel ${k}`] = ms;
       }
     }
-    log("ms per step, by phase (median of 100 steps; and by tfjs kernel with --profile):");
-    for (const [k, v] of Object.entries(phases)) log(`  ${k}: ${v.toFixed(2)} ms`);
+    log(
+      `ms per step, by phase (steps ${warmup + repeats * steps}-${warmup + repeats * steps + 100}: median wall time, mean CPU time; and by tfjs kernel with --profile):`,
+    );
+    for (const [k, v] of Object.entries(phases))
+      log(`  ${k}: ${v.toFixed(2)} ms${k in phasesCpu ? ` (CPU ${(phasesCpu[k] as number).toFixed(2)} ms)` : ""}`);
 
     // Optional: the naive tfjs trainer (dense input matMul, autograd through the utility, tf.train.adam).
     let naiveStepsPerS: number | null = null;
@@ -369,12 +393,13 @@ export async function run(argv: string[]): Promise<void> {
         threads: ref.threads,
         steps_per_s: spread(blocks.map(rate)),
         steps_per_cpu_s: spread(blocks.map(cpuRate)),
+        off_cpu_ms_per_step: spread(blocks.map(offCpuMs)),
         // Per round: ours over theirs, wall and CPU.
         ratio: spread(blocks.map((b, k) => rate(ours[k] as Block) / rate(b))),
         cpu_ratio: spread(blocks.map((b, k) => cpuRate(ours[k] as Block) / cpuRate(b))),
       };
       log(
-        `pytorch ${torchInfo?.version} (${ref.threads} thread${ref.threads > 1 ? "s" : ""}, OpenBLAS ${torchInfo?.blasCore ?? "?"}): ${fmtSpread(r.steps_per_s, 1)} steps/s; ${fmtSpread(r.steps_per_cpu_s, 1)} steps per CPU-second; octorank / this: ${fmtSpread(r.ratio)} (wall), ${fmtSpread(r.cpu_ratio)} (CPU)`,
+        `pytorch ${torchInfo?.version} (${ref.threads} thread${ref.threads > 1 ? "s" : ""}, OpenBLAS ${torchInfo?.blasCore ?? "?"}): ${fmtSpread(r.steps_per_s, 1)} steps/s; ${fmtSpread(r.steps_per_cpu_s, 1)} steps per CPU-second; ${fmtSpread(r.off_cpu_ms_per_step)} ms off the CPU per step; octorank / this: ${fmtSpread(r.ratio)} (wall), ${fmtSpread(r.cpu_ratio)} (CPU)`,
       );
       return r;
     });
@@ -434,11 +459,17 @@ export async function run(argv: string[]): Promise<void> {
       repeats,
       steps_per_s: oursRates,
       steps_per_cpu_s: oursCpuRates,
+      off_cpu_ms_per_step: spread(ours.map(offCpuMs)),
+      rounds: ours.map((b, k) => ({
+        octorank: b,
+        torch: torchRefs.map((ref, i) => ({ threads: ref.threads, ...(theirs[i]?.[k] as Block) })),
+      })),
       responses_per_s: oursRates.median * batch * data.nMax,
       loss_last: lossLast,
       tensors_before: tensorsAfterWarmup,
       tensors_after: tensorsAfter,
       phases_ms: phases,
+      phases_cpu_ms: phasesCpu,
       torch_version: torchInfo?.version ?? null,
       openblas_core: torchInfo?.blasCore ?? null,
       openblas_coretype_set: torchInfo?.blasCoreSet ?? null,

@@ -2,12 +2,13 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { openDatabase, schema, type Db } from "@/db";
 import { connectPostgres } from "@/db/pg";
 import { postgresStore } from "@/db/pg/store";
 import {
-  databasePerTest,
+  postgresDatabasePerTest,
+  postgresSide,
   postgresTestsRun,
   sqliteSide,
   type Backend,
@@ -256,35 +257,37 @@ export const TEST_BACKEND: Backend = process.env.OCTORANK_TEST_BACKEND === "post
  * at its top: read `.store`, `.side` (rows seeded or read alike on either backend) and `.dir` inside
  * the tests, and `.db` for SQLite's own handle. On TEST_BACKEND: a file calling this runs on both
  * backends (vitest.config.mts), so its tests read and seed only through `.store` and `.side`, or it
- * is listed there as SQLite-only.
+ * is listed there as SQLite-only. With `shared`, one database for all the tests of the calling
+ * block, for tests that only read what its first hook seeded.
  */
-export function freshDbPerTest(): {
+export function freshDbPerTest({ shared = false }: { shared?: boolean } = {}): {
   readonly db: Db;
   readonly store: Store;
   readonly side: Side;
   readonly dir: string;
 } {
+  const [before, after] = shared ? [beforeAll, afterAll] : [beforeEach, afterEach];
   // The `postgres` project where no server is installed: its run of this file is skipped.
   if (TEST_BACKEND === "postgres" && !postgresTestsRun()) beforeEach((context) => context.skip());
   else if (TEST_BACKEND === "postgres") {
     let dir: string | null = null;
-    beforeEach(() => {
+    before(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-test-"));
     });
-    afterEach(() => {
+    after(() => {
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
       dir = null;
     });
-    const database = databasePerTest("postgres");
+    const database = postgresDatabasePerTest({ shared });
     return {
-      get db() {
-        return database.sqlite;
+      get db(): Db {
+        throw new Error("This test database is a PostgreSQL one.");
       },
       get store() {
-        return database.store;
+        return postgresStore(database.db, database.url);
       },
       get side() {
-        return database.side;
+        return postgresSide(database.db);
       },
       get dir() {
         return dir!;
@@ -293,11 +296,11 @@ export function freshDbPerTest(): {
   }
   // The database is `test.db` in `dir` (tests that open it from another process count on it).
   let current: (ReturnType<typeof openTempDb> & { side: Side }) | null = null;
-  beforeEach(() => {
+  before(() => {
     const opened = openTempDb();
     current = { ...opened, side: sqliteSide(opened.db) };
   });
-  afterEach(() => {
+  after(() => {
     current?.cleanup();
     current = null;
   });

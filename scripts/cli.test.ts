@@ -3,6 +3,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { environmentOpening } from "@/lib/env";
+import { getRun } from "@/lib/runs/lifecycle";
+import { freshDbPerTest, TEST_BACKEND } from "@/lib/test-fixtures";
 import { joinNegativeNumbers, readTextFile } from "./dispatch";
 
 const root = path.resolve(__dirname, "..");
@@ -12,11 +15,11 @@ function cli(...args: string[]) {
   return cliWith({}, ...args);
 }
 
-function cliWith(env: Record<string, string>, ...args: string[]) {
+function cliWith(env: Record<string, string | undefined>, ...args: string[]) {
   return cliWithInput(env, "", ...args);
 }
 
-function cliWithInput(env: Record<string, string>, input: string, ...args: string[]) {
+function cliWithInput(env: Record<string, string | undefined>, input: string, ...args: string[]) {
   const r = spawnSync(tsx, [path.join(root, "scripts", "cli.ts"), ...args], {
     cwd: root,
     encoding: "utf8",
@@ -26,7 +29,8 @@ function cliWithInput(env: Record<string, string>, input: string, ...args: strin
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-describe("the cli", () => {
+// No database here: the sqlite project runs it, the postgres project need not run it again.
+describe.skipIf(TEST_BACKEND === "postgres")("the cli", () => {
   it("every command prints its usage with --help and exits 0", () => {
     const commands = fs
       .readdirSync(path.join(root, "scripts", "commands"))
@@ -37,32 +41,6 @@ describe("the cli", () => {
       const r = cli(c, "--help");
       expect(r.code, `${c}: ${r.err}`).toBe(0);
       expect(r.out, c).toMatch(new RegExp(`^Usage: npm run cli -- ${c}`));
-    }
-  });
-
-  it("user add reads the password from stdin, refuses a weak one and any given on the command line", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-user-add-"));
-    const add = (args: string[], input: string) => {
-      const r = spawnSync(tsx, [path.join(root, "scripts", "cli.ts"), "user", "add", ...args], {
-        cwd: root,
-        encoding: "utf8",
-        input,
-        env: { ...process.env, DATABASE_PATH: path.join(dir, "cli.db") },
-      });
-      return { code: r.status, out: r.stdout, err: r.stderr };
-    };
-    try {
-      const onCommandLine = add(["--email", "a@x.test", "--role", "annotator", "--password", "tidal-pool-7"], "");
-      expect(onCommandLine.code).not.toBe(0);
-      expect(onCommandLine.err).toContain("Pipe it on stdin");
-      const weak = add(["--email", "a@x.test", "--role", "annotator"], "password\n");
-      expect(weak.code).not.toBe(0);
-      expect(weak.err).toMatch(/password/i);
-      const piped = add(["--email", "a@x.test", "--role", "annotator", "--json"], "tidal-pool-7\n");
-      expect(piped.code, piped.err).toBe(0);
-      expect(JSON.parse(piped.out)).toMatchObject({ email: "a@x.test", role: "annotator" });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -139,71 +117,87 @@ describe("the cli", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
 
-  it("writes the synthetic dataset, creates a token, and records an external run scored from the consensus export", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-cli-db-"));
-    const env = { DATABASE_PATH: path.join(dir, "cli.db") };
+describe("the cli on the test's database", () => {
+  // The CLI opens the test's database as a child of the server would (DATABASE_PATH or DATABASE_URL).
+  const fresh = freshDbPerTest();
+  const onTestDatabase = () => environmentOpening(fresh.store.location);
+
+  it("user add reads the password from stdin, refuses a weak one and any given on the command line", async () => {
+    const add = (args: string[], input: string) => cliWithInput(onTestDatabase(), input, "user", "add", ...args);
+    const onCommandLine = add(["--email", "a@x.test", "--role", "annotator", "--password", "tidal-pool-7"], "");
+    expect(onCommandLine.code).not.toBe(0);
+    expect(onCommandLine.err).toContain("Pipe it on stdin");
+    const weak = add(["--email", "a@x.test", "--role", "annotator"], "password\n");
+    expect(weak.code).not.toBe(0);
+    expect(weak.err).toMatch(/password/i);
+    const piped = add(["--email", "a@x.test", "--role", "annotator", "--json"], "tidal-pool-7\n");
+    expect(piped.code, piped.err).toBe(0);
+    expect(JSON.parse(piped.out)).toMatchObject({ email: "a@x.test", role: "annotator" });
+    expect(await fresh.store.auth.userByEmail("a@x.test")).toMatchObject({ role: "annotator" });
+  });
+
+  it("writes the synthetic dataset, creates a token, and records an external run scored from the consensus export", async () => {
+    const { dir } = fresh;
+    const env = onTestDatabase();
     const inDb = (...args: string[]) => cliWith(env, ...args);
-    try {
-      const written = inDb("repro", "--dataset", "synth", "--prompts", "24", "--test-prompts", "8", "--json");
-      expect(written.code, written.err).toBe(0);
-      expect(JSON.parse(written.out)).toEqual({ dataset: "synth", prompts: 32, heldOutTemplates: 8, seed: 1 });
-      expect(inDb("repro", "--dataset", "synth").err).toMatch(/already a dataset "synth"/);
+    const written = inDb("repro", "--dataset", "synth", "--prompts", "24", "--test-prompts", "8", "--json");
+    expect(written.code, written.err).toBe(0);
+    expect(JSON.parse(written.out)).toEqual({ dataset: "synth", prompts: 32, heldOutTemplates: 8, seed: 1 });
+    expect(inDb("repro", "--dataset", "synth").err).toMatch(/already a dataset "synth"/);
 
-      const added = cliWithInput(
-        env,
-        "tidal-pool-harbour\n",
-        "user",
-        "add",
-        "--email",
-        "r@lab.org",
-        "--role",
-        "researcher",
+    const added = cliWithInput(
+      env,
+      "tidal-pool-harbour\n",
+      "user",
+      "add",
+      "--email",
+      "r@lab.org",
+      "--role",
+      "researcher",
+    );
+    expect(added.code, added.err).toBe(0);
+    const token = inDb("token", "create", "--email", "R@lab.org", "--name", "ci", "--json");
+    expect(token.code, token.err).toBe(0);
+    expect(JSON.parse(token.out)).toMatchObject({ token: expect.stringMatching(/^ork_/), email: "r@lab.org" });
+    expect(inDb("token", "create", "--email", "nobody@lab.org", "--name", "ci").err).toMatch(/no user with the email/);
+
+    const consensusFile = path.join(dir, "consensus.jsonl");
+    expect(inDb("export", "--dataset", "synth", "--format", "consensus", "--out", consensusFile).code).toBe(0);
+    const consensus = fs
+      .readFileSync(consensusFile, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map(
+        (l) => JSON.parse(l) as { prompt_id: string; split: string; responses: { id: string; mean_rank: number }[] },
       );
-      expect(added.code, added.err).toBe(0);
-      const token = inDb("token", "create", "--email", "R@lab.org", "--name", "ci", "--json");
-      expect(token.code, token.err).toBe(0);
-      expect(JSON.parse(token.out)).toMatchObject({ token: expect.stringMatching(/^ork_/), email: "r@lab.org" });
-      expect(inDb("token", "create", "--email", "nobody@lab.org", "--name", "ci").err).toMatch(
-        /no user with the email/,
-      );
+    expect(consensus).toHaveLength(32);
+    const scores = consensus.map((l) => ({
+      prompt_id: l.prompt_id,
+      rewards: Object.fromEntries(l.responses.map((r) => [r.id, -r.mean_rank])),
+      split: l.split,
+    }));
+    const scoresFile = path.join(dir, "scores.jsonl");
+    fs.writeFileSync(scoresFile, scores.map((l) => JSON.stringify({ ...l, split: undefined })).join("\n"));
+    const unsplit = inDb("external-run", scoresFile, "--dataset", "synth");
+    expect(unsplit.code).toBe(1);
+    expect(unsplit.err).toMatch(/line 1: no "split": copy the prompt's "split"/);
 
-      const consensusFile = path.join(dir, "consensus.jsonl");
-      expect(inDb("export", "--dataset", "synth", "--format", "consensus", "--out", consensusFile).code).toBe(0);
-      const consensus = fs
-        .readFileSync(consensusFile, "utf8")
-        .trimEnd()
-        .split("\n")
-        .map(
-          (l) => JSON.parse(l) as { prompt_id: string; split: string; responses: { id: string; mean_rank: number }[] },
-        );
-      expect(consensus).toHaveLength(32);
-      const scores = consensus.map((l) => ({
-        prompt_id: l.prompt_id,
-        rewards: Object.fromEntries(l.responses.map((r) => [r.id, -r.mean_rank])),
-        split: l.split,
-      }));
-      const scoresFile = path.join(dir, "scores.jsonl");
-      fs.writeFileSync(scoresFile, scores.map((l) => JSON.stringify({ ...l, split: undefined })).join("\n"));
-      const unsplit = inDb("external-run", scoresFile, "--dataset", "synth");
-      expect(unsplit.code).toBe(1);
-      expect(unsplit.err).toMatch(/line 1: no "split": copy the prompt's "split"/);
-
-      fs.writeFileSync(scoresFile, scores.map((l) => JSON.stringify(l)).join("\n"));
-      const recorded = inDb("external-run", scoresFile, "--dataset", "synth", "--json");
-      expect(recorded.code, recorded.err).toBe(0);
-      const { run } = JSON.parse(recorded.out) as {
-        run: {
-          status: string;
-          summary: { prompts: { train: number; test: number }; collapse: Record<string, { verdict: string }> };
-        };
+    fs.writeFileSync(scoresFile, scores.map((l) => JSON.stringify(l)).join("\n"));
+    const recorded = inDb("external-run", scoresFile, "--dataset", "synth", "--json");
+    expect(recorded.code, recorded.err).toBe(0);
+    const { run } = JSON.parse(recorded.out) as {
+      run: {
+        id: number;
+        status: string;
+        summary: { prompts: { train: number; test: number }; collapse: Record<string, { verdict: string }> };
       };
-      expect(run.status).toBe("succeeded");
-      const heldOut = scores.filter((l) => l.split === "test").length;
-      expect(run.summary.prompts).toMatchObject({ test: heldOut, train: 32 - heldOut });
-      expect(run.summary.collapse.train?.verdict).toMatch(/\w/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    };
+    expect(run.status).toBe("succeeded");
+    const heldOut = scores.filter((l) => l.split === "test").length;
+    expect(run.summary.prompts).toMatchObject({ test: heldOut, train: 32 - heldOut });
+    expect(run.summary.collapse.train?.verdict).toMatch(/\w/);
+    expect((await getRun(fresh.store, run.id))?.status).toBe("succeeded");
   });
 });

@@ -45,7 +45,9 @@ export async function databaseProblems(pool: pg.Pool): Promise<string[]> {
  * that openPostgres has made ready (a copy of a migrated template, a second pool on an open one).
  */
 export function connectPostgres(url: string, { maxConnections = 10 } = {}): PgDb {
-  const pool = new pg.Pool({ connectionString: url, max: maxConnections });
+  // allowExitOnIdle: idle connections alone do not keep the process alive, so a CLI command or a
+  // worker ends when its work does rather than when the pool's idle timeout closes them.
+  const pool = new pg.Pool({ connectionString: url, max: maxConnections, allowExitOnIdle: true });
   // An idle connection the server drops (a restart, a failover) is replaced at the next query; without
   // a listener its error would end the process.
   pool.on("error", (error) => console.error(`PostgreSQL connection lost: ${error.message}`));

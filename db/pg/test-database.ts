@@ -1,8 +1,9 @@
 /**
  * Tests on PostgreSQL, and tests run alike on both backends. A test that uses
  * postgresDatabasePerTest() gets a fresh database copied from the template that the run's one
- * throwaway cluster migrated (db/pg/test-cluster-setup.ts, vitest's globalSetup), dropped after it. `Side` writes and reads the same rows on either backend through
- * drizzle's builder, so one test body can seed and check both.
+ * throwaway cluster migrated (db/pg/test-cluster-setup.ts, vitest's globalSetup), dropped after
+ * it. `Side` writes and reads the same rows on either backend through drizzle's builder, so one
+ * test body can seed and check both.
  */
 import fs from "node:fs";
 import os from "node:os";

@@ -1,12 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db";
 import type { Store } from "@/db/store";
 import { freshDbPerTest, collect } from "@/lib/test-fixtures";
 import { promptSplit } from "@/lib/runs/held-out";
 import { exportLines, exportOptionsSchema } from "./export";
 import { importJsonlFile } from "./import";
+import { getDataset } from "./queries";
 
 /**
  * The `pairs` export contract (TRL's conversational preference format with explicit prompt, plus
@@ -28,7 +28,6 @@ type PairLine = {
   weight?: number;
 };
 
-let db: Db;
 let store: Store;
 let dir: string;
 const fresh = freshDbPerTest();
@@ -42,7 +41,7 @@ const conversation = [
 const responses = (prefix: string) => ["a", "b", "c", "d"].map((id) => ({ id, text: `${prefix} answer ${id}` }));
 
 beforeEach(async () => {
-  ({ db, dir, store } = fresh);
+  ({ dir, store } = fresh);
   const lines = [
     {
       // No final punctuation: the answer must not run into "planet".
@@ -76,7 +75,7 @@ beforeEach(async () => {
 });
 
 async function exportAll(query: Record<string, string>): Promise<Record<string, unknown>[]> {
-  const { id } = db.$client.prepare("select id from datasets where slug = 'pairs'").get() as { id: number };
+  const { id } = (await getDataset(store, "pairs"))!;
   return (await collect(exportLines(store, id, exportOptionsSchema.parse(query)))).map(
     (l) => JSON.parse(l) as Record<string, unknown>,
   );
@@ -133,12 +132,9 @@ describe("pairs export", () => {
     const again = await importJsonlFile(store, file, { slug: "pairs" });
     expect(again).toMatchObject({ ok: true, promptsCreated: 0, annotationsCreated: 0 });
     // The stored text is the labelled transcript: what search and the trainer's features read.
-    const stored = db.$client.prepare("select text, messages from prompts where external_id = 'chat'").get() as {
-      text: string;
-      messages: string;
-    };
+    const stored = (await fresh.side.rows("prompts")).find((p) => p.externalId === "chat")!;
     expect(stored.text).toBe("System: You are terse.\n\nUser: Hi\n\nAssistant: Hello.\n\nUser: What is 2 + 2");
-    expect(JSON.parse(stored.messages)).toEqual(conversation);
+    expect(stored.messages).toEqual(conversation);
   });
 
   it("gives tied responses no pair and orders every pair by the ranking", async () => {

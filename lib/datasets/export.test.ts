@@ -2,25 +2,24 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db";
 import type { Store } from "@/db/store";
 import { freshDbPerTest, collect } from "@/lib/test-fixtures";
 import { seedDemo } from "@/lib/demo/seed";
 import { orderedPairCount } from "@/lib/annotations/agreement";
 import { exportLines, exportOptionsSchema, exportPages, exportStream, ExportError } from "./export";
 import { importJsonlFile } from "./import";
+import { getDataset } from "./queries";
 
 let dir: string;
-let db: Db;
 let store: Store;
 
-function datasetId(slug: string): number {
-  return (db.$client.prepare("select id from datasets where slug = ?").get(slug) as { id: number }).id;
+async function datasetId(slug: string): Promise<number> {
+  return (await getDataset(store, slug))!.id;
 }
 
 async function exportAll(slug: string, query: Record<string, string>): Promise<Record<string, unknown>[]> {
   const options = exportOptionsSchema.parse(query);
-  return (await collect(exportLines(store, datasetId(slug), options))).map(
+  return (await collect(exportLines(store, await datasetId(slug), options))).map(
     (line) => JSON.parse(line) as Record<string, unknown>,
   );
 }
@@ -33,7 +32,7 @@ function writeLines(name: string, lines: string[]): string {
 
 const fresh = freshDbPerTest();
 beforeEach(async () => {
-  ({ db, dir, store } = fresh);
+  ({ dir, store } = fresh);
   await seedDemo(store);
   // One not-rankable annotation and an external annotator with a tie, so every path is exercised.
   const file = writeLines("extra.jsonl", [
@@ -72,11 +71,8 @@ describe("exportLines", () => {
     );
     const imported = await importJsonlFile(store, file, { slug: "copy", create: { name: "Copy" } });
     const annotationCount = first.filter((l) => (l.annotations as unknown[]).length).length;
-    const promptCount = (
-      db.$client.prepare("select count(*) as n from prompts where dataset_id = ?").get(datasetId("demo")) as {
-        n: number;
-      }
-    ).n;
+    const demo = await datasetId("demo");
+    const promptCount = (await fresh.side.rows("prompts")).filter((p) => p.datasetId === demo).length;
     expect(imported).toMatchObject({
       ok: true,
       annotationsCreated: annotationCount,
@@ -138,35 +134,31 @@ describe("exportLines", () => {
   });
 
   it("adds a run's rewards, and refuses a run of another dataset", async () => {
-    const demo = datasetId("demo");
-    const run = db.$client
-      .prepare("insert into training_runs (dataset_id, config) values (?, '{}')")
-      .run(demo).lastInsertRowid;
-    const response = db.$client
-      .prepare(
-        "select r.id, r.external_id, p.external_id as prompt from responses r join prompts p on p.id = r.prompt_id where p.dataset_id = ? limit 1",
-      )
-      .get(demo) as { id: number; external_id: string; prompt: string };
-    db.$client
-      .prepare("insert into run_rewards (run_id, response_id, split, reward) values (?, ?, 'train', 0.75)")
-      .run(run, response.id);
+    const demo = await datasetId("demo");
+    const [run] = await fresh.side.insert("trainingRuns", [{ datasetId: demo, config: {} }]);
+    const prompt = (await fresh.side.rows("prompts")).find((p) => p.datasetId === demo)!;
+    const response = (await fresh.side.rows("responses")).find((r) => r.promptId === prompt.id)!;
+    await fresh.side.insert("runRewards", [{ runId: run!, responseId: response.id, split: "train", reward: 0.75 }]);
     const lines = await exportAll("demo", { format: "consensus", run: String(run) });
-    const line = lines.find((l) => l.prompt_id === response.prompt)!;
+    const line = lines.find((l) => l.prompt_id === prompt.externalId)!;
     expect(
-      (line.responses as { id: string; reward: number | null }[]).find((r) => r.id === response.external_id)!.reward,
+      (line.responses as { id: string; reward: number | null }[]).find((r) => r.id === response.externalId)!.reward,
     ).toBe(0.75);
     await importJsonlFile(store, writeLines("other.jsonl", []), { slug: "other" });
     await expect(
-      collect(exportLines(store, datasetId("other"), exportOptionsSchema.parse({ format: "pairs", run: String(run) }))),
+      collect(
+        exportLines(store, await datasetId("other"), exportOptionsSchema.parse({ format: "pairs", run: String(run) })),
+      ),
     ).rejects.toThrow(ExportError);
   });
 
   it("streams gzip that decompresses to the same lines", async () => {
     const options = exportOptionsSchema.parse({ format: "pairs", gzip: "1" });
-    const stream = exportStream(exportPages(store, datasetId("demo"), options), true);
+    const demo = await datasetId("demo");
+    const stream = exportStream(exportPages(store, demo, options), true);
     const buffer = Buffer.from(await new Response(stream).arrayBuffer());
     const text = zlib.gunzipSync(buffer).toString("utf8");
-    expect(text.trimEnd().split("\n")).toEqual(await collect(exportLines(store, datasetId("demo"), options)));
+    expect(text.trimEnd().split("\n")).toEqual(await collect(exportLines(store, demo, options)));
   });
 
   it("lets other work run while a slow export streams to a reader that asks again at once", async () => {

@@ -1,10 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "@/db";
 import { datasetAgreement, getDataset, getDatasetProgress, histogramBins } from "@/lib/datasets/queries";
 import { importJsonlFile } from "@/lib/datasets/import";
-import { moveStagedPrompts } from "@/db/store/writer";
 import { cursorQueries } from "@/db/store/stats";
 import { parsePromptSearch, PROMPT_SORTS, promptSearchQuery, searchPrompts } from "@/lib/datasets/prompt-search";
 import {
@@ -17,13 +15,20 @@ import {
 } from "@/lib/datasets/prompt-stats";
 import { seededRandom, shuffled } from "@/lib/random";
 import type { Store } from "@/db/store";
-import { freshDbPerTest } from "@/lib/test-fixtures";
+import { freshDbPerTest, TEST_BACKEND } from "@/lib/test-fixtures";
 
-let db: Db;
 let store: Store;
 let dir: string;
 const fresh = freshDbPerTest();
-beforeEach(() => ({ db, dir, store } = fresh));
+beforeEach(() => ({ dir, store } = fresh));
+
+/** The ids of the annotations `pick` chooses, read through .side. */
+const annotationIds = async (pick: (a: { id: number; promptId: number }) => boolean = () => true) =>
+  (await fresh.side.rows("annotations")).filter(pick).map((a) => a.id);
+
+/** A staged import's swap: every prompt of one dataset into another, by the imports store's one writer. */
+const moveAllPrompts = (from: number, to: number) =>
+  store.transaction("serial", (tx) => tx.imports.movePrompts(from, to, 1000));
 
 /** A random dataset: prompts with 0–4 annotations by 5 annotators, some "cannot rank", some comments. */
 async function importRandom(promptCount: number, seed = 7) {
@@ -62,7 +67,7 @@ async function importRandom(promptCount: number, seed = 7) {
 async function expectMaintainedAggregatesExact(datasetId: number) {
   const full = await datasetAgreement(store, datasetId);
   const summary = await agreementSummary(store, datasetId, 3);
-  const slug = (db.$client.prepare("select slug from datasets where id = ?").get(datasetId) as { slug: string }).slug;
+  const { slug } = (await fresh.side.rows("datasets")).find((d) => d.id === datasetId)!;
   const progress = (await getDatasetProgress(store, slug))!;
   expect([summary.prompts, summary.annotations, summary.completePrompts, summary.annotators]).toEqual([
     progress.prompts,
@@ -116,62 +121,67 @@ describe("prompt stats", () => {
   it("stay exact through edits, deletions, reviews, a move to another dataset and its deletion", async () => {
     const dataset = await importRandom(90, 11);
     await refreshPromptStats(store, dataset.id);
-    const sqlite = db.$client;
-    const other = sqlite.prepare("insert into datasets (slug, name) values ('other', 'Other') returning id").get() as {
-      id: number;
-    };
-    sqlite.prepare("update annotations set openness = 1, duration_ms = 5 where id % 3 = 0").run();
-    sqlite.prepare("update annotations set ranking = '[]', not_rankable = 1 where id % 7 = 0").run();
-    sqlite.prepare("delete from annotations where id % 5 = 0").run();
-    const reviewer = sqlite
-      .prepare("insert into users (email, name, role) values ('rev@test.local', 'Rev', 'researcher') returning id")
-      .get() as { id: number };
-    sqlite
-      .prepare(
-        "insert into annotation_reviews (annotation_id, reviewer_id, decision, comment, version_at) select id, ?, 'reject', 'no', updated_at from annotations where id % 4 = 1",
-      )
-      .run(reviewer.id);
+    const { side } = fresh;
+    const [other] = await side.insert("datasets", [{ slug: "other", name: "Other" }]);
+    await side.update(
+      "annotations",
+      { openness: 1, durationMs: 5 },
+      { id: await annotationIds((a) => a.id % 3 === 0) },
+    );
+    await side.update(
+      "annotations",
+      { ranking: [], notRankable: true },
+      { id: await annotationIds((a) => a.id % 7 === 0) },
+    );
+    await side.remove("annotations", { id: await annotationIds((a) => a.id % 5 === 0) });
+    const [reviewer] = await side.insert("users", [{ email: "rev@test.local", name: "Rev", role: "researcher" }]);
+    await side.insert(
+      "annotationReviews",
+      (await side.rows("annotations"))
+        .filter((a) => a.id % 4 === 1)
+        .map((a) => ({
+          annotationId: a.id,
+          reviewerId: reviewer!,
+          decision: "reject" as const,
+          comment: "no",
+          versionAt: a.updatedAt,
+        })),
+    );
     await refreshPromptStats(store, dataset.id);
     await expectMaintainedAggregatesExact(dataset.id);
     expect((await agreementSummary(store, dataset.id, 3)).review.rejected).toBeGreaterThan(0);
     // A staged import's swap moves every prompt into another dataset, by the one writer.
-    const moved = moveStagedPrompts(db, dataset.id, other.id);
-    expect(moved).toBe(90);
-    await refreshPromptStats(store, other.id);
-    await expectMaintainedAggregatesExact(other.id);
+    expect(await moveAllPrompts(dataset.id, other!)).toBe(90);
+    await refreshPromptStats(store, other!);
+    await expectMaintainedAggregatesExact(other!);
     await expectMaintainedAggregatesExact(dataset.id);
     expect(await agreementSummary(store, dataset.id, 3)).toMatchObject({ prompts: 0, annotations: 0, annotators: 0 });
-    moveStagedPrompts(db, other.id, dataset.id);
+    await moveAllPrompts(other!, dataset.id);
     // The cached aggregates follow the change too (keyed on the stats version).
     const before = (await datasetAggregates(store, dataset.id, 3)).summary.annotations;
-    sqlite
-      .prepare(
-        "delete from annotations where id = (select max(a.id) from annotations a join prompts p on p.id = a.prompt_id where p.dataset_id = ?)",
-      )
-      .run(dataset.id);
+    const promptIds = new Set((await side.rows("prompts")).filter((p) => p.datasetId === dataset.id).map((p) => p.id));
+    await side.remove("annotations", { id: Math.max(...(await annotationIds((a) => promptIds.has(a.promptId)))) });
     await refreshPromptStats(store, dataset.id);
     expect((await datasetAggregates(store, dataset.id, 3)).summary.annotations).toBe(before - 1);
     // Deleting a dataset leaves no aggregates behind.
-    sqlite.prepare("delete from datasets where id = ?").run(other.id);
-    expect(sqlite.prepare("select count(*) as n from dataset_stats where dataset_id = ?").get(other.id)).toEqual({
-      n: 0,
-    });
+    await side.remove("datasets", { id: other! });
+    expect((await side.rows("datasetStats")).filter((s) => s.datasetId === other)).toEqual([]);
   });
 
   it("goes stale when an annotation changes, and only that prompt", async () => {
     const dataset = await importRandom(20);
     await refreshPromptStats(store, dataset.id);
-    db.$client.prepare("update annotations set openness = 1 where id = (select min(id) from annotations)").run();
+    await fresh.side.update("annotations", { openness: 1 }, { id: Math.min(...(await annotationIds())) });
     expect(await staleCount(store, dataset.id)).toBe(1);
     // Counts stay exact without a refresh, whoever writes.
-    db.$client.prepare("delete from annotations where id = (select max(id) from annotations)").run();
-    const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
+    await fresh.side.remove("annotations", { id: Math.max(...(await annotationIds())) });
+    const annotations = await fresh.side.rows("annotations");
+    const perPrompt = new Map<number, number>();
+    for (const a of annotations) perPrompt.set(a.promptId, (perPrompt.get(a.promptId) ?? 0) + 1);
     expect(await getDatasetProgress(store, "rand")).toMatchObject({
-      annotations: count("select count(*) as n from annotations"),
-      completePrompts: count(
-        "select count(*) as n from (select prompt_id from annotations group by prompt_id having count(*) >= 3)",
-      ),
-      annotators: count("select count(distinct annotator_id) as n from annotations"),
+      annotations: annotations.length,
+      completePrompts: [...perPrompt.values()].filter((n) => n >= 3).length,
+      annotators: new Set(annotations.map((a) => a.annotatorId)).size,
       prompts: 20,
     });
   });
@@ -258,31 +268,35 @@ describe("searchPrompts", () => {
     },
   );
 
-  it("reads a page after a cursor by seeking an index, never by a scan or a sort", async () => {
-    const from = "from prompt_stats ps where ps.dataset_id = @datasetId";
-    for (const sort of PROMPT_SORTS)
-      for (const cursor of [
-        { value: 0.5, id: 10 },
-        { value: null, id: 10 },
-      ])
-        for (const forward of [true, false]) {
-          if (cursor.value === null && (sort === "id" || sort === "rankings")) continue;
-          for (const query of cursorQueries(from, sort, cursor, forward)) {
-            const plan = (
-              db.$client
-                .prepare(`explain query plan ${query}`)
-                .all({ datasetId: 1, cursorValue: cursor.value ?? 0, cursorId: cursor.id, limit: 51 }) as {
-                detail: string;
-              }[]
-            )
-              .map((p) => p.detail)
-              .join("; ");
-            expect(plan, `${sort} ${forward ? "after" : "before"} ${JSON.stringify(cursor)}: ${query}`).toMatch(
-              /^SEARCH ps USING (COVERING )?INDEX prompt_stats_\w+ \(dataset_id=\? AND [^)]+\)$/,
-            );
+  // SQLite's query plan (EXPLAIN QUERY PLAN over the SQLite cursor queries): a SQLite-only check.
+  it.skipIf(TEST_BACKEND !== "sqlite")(
+    "reads a page after a cursor by seeking an index, never by a scan or a sort",
+    async () => {
+      const from = "from prompt_stats ps where ps.dataset_id = @datasetId";
+      for (const sort of PROMPT_SORTS)
+        for (const cursor of [
+          { value: 0.5, id: 10 },
+          { value: null, id: 10 },
+        ])
+          for (const forward of [true, false]) {
+            if (cursor.value === null && (sort === "id" || sort === "rankings")) continue;
+            for (const query of cursorQueries(from, sort, cursor, forward)) {
+              const plan = (
+                fresh.db.$client
+                  .prepare(`explain query plan ${query}`)
+                  .all({ datasetId: 1, cursorValue: cursor.value ?? 0, cursorId: cursor.id, limit: 51 }) as {
+                  detail: string;
+                }[]
+              )
+                .map((p) => p.detail)
+                .join("; ");
+              expect(plan, `${sort} ${forward ? "after" : "before"} ${JSON.stringify(cursor)}: ${query}`).toMatch(
+                /^SEARCH ps USING (COVERING )?INDEX prompt_stats_\w+ \(dataset_id=\? AND [^)]+\)$/,
+              );
+            }
           }
-        }
-  });
+    },
+  );
 
   it("takes % _ ' and \\ literally, and an empty search means everything", async () => {
     const dataset = await importRandom(120);
@@ -310,7 +324,8 @@ describe("searchPrompts", () => {
     expect(await count('say "hi" OR NEAR(x)')).toBe(0); // FTS syntax is just text
     expect(await count("NUMBER 11")).toBe(10); // case-insensitive like LIKE
     // The trigram index follows edits to the text, whoever writes them.
-    db.$client.prepare("update prompts set text = 'renamed haiku' where external_id = 'p0'").run();
+    const p0 = (await fresh.side.rows("prompts")).find((p) => p.externalId === "p0")!;
+    await fresh.side.update("prompts", { text: "renamed haiku" }, { id: p0.id });
     expect(await count("haiku")).toBe(1);
     expect(await count("Prompt number 0")).toBe(0);
   });

@@ -9,7 +9,7 @@ import {
   statsHistogram,
   type StatsHistogramMetric,
 } from "@/lib/datasets/prompt-stats";
-import { addDataset, freshDbPerTest } from "@/lib/test-fixtures";
+import { freshDbPerTest, seedDataset } from "@/lib/test-fixtures";
 
 const MIGRATIONS = path.resolve(import.meta.dirname, "../../db/migrations");
 const METRICS = Object.keys(STATS_HISTOGRAMS) as StatsHistogramMetric[];
@@ -79,23 +79,31 @@ describe("the stats histogram's bins", () => {
     it("match statsBin on every edge, when a prompt's stats are set, changed and deleted", async () => {
       const w = edgeValues("kendall_w");
       const tau = edgeValues("mean_tau_b");
-      const { dataset, prompts } = addDataset(t.db, { promptCount: Math.max(w.length, tau.length), perPrompt: 2 });
+      const { dataset, prompts } = await seedDataset(t.side, {
+        promptCount: Math.max(w.length, tau.length),
+        perPrompt: 2,
+      });
       const datasetId = dataset.id;
-      const setStats = t.db.$client.prepare(
-        "update prompt_stats set kendall_w = ?, mean_tau_b = ? where prompt_id = ?",
-      );
-      prompts.forEach((p, i) => setStats.run(w[i] ?? null, tau[i] ?? null, p.id));
+      const setStats = async (ws: number[], taus: number[]) => {
+        for (const [i, p] of prompts.entries())
+          await t.side.update(
+            "promptStats",
+            { kendallW: ws[i] ?? null, meanTauB: taus[i] ?? null },
+            { promptId: p.id },
+          );
+      };
+      await setStats(w, tau);
       expect(await countedBins(datasetId, "kendall_w")).toEqual(expectedBins("kendall_w", w));
       expect(await countedBins(datasetId, "mean_tau_b")).toEqual(expectedBins("mean_tau_b", tau));
 
       // Moved: every value to the other end of its range, so each leaves its bin for another.
       const flippedW = w.map((v) => 1 - v);
       const flippedTau = tau.map((v) => -v);
-      prompts.forEach((p, i) => setStats.run(flippedW[i] ?? null, flippedTau[i] ?? null, p.id));
+      await setStats(flippedW, flippedTau);
       expect(await countedBins(datasetId, "kendall_w")).toEqual(expectedBins("kendall_w", flippedW));
       expect(await countedBins(datasetId, "mean_tau_b")).toEqual(expectedBins("mean_tau_b", flippedTau));
 
-      t.db.$client.prepare("delete from prompt_stats where dataset_id = ?").run(datasetId);
+      await t.side.remove("promptStats", { datasetId });
       expect(await countedBins(datasetId, "kendall_w")).toEqual(new Array(HISTOGRAM_BINS).fill(0));
       expect(await countedBins(datasetId, "mean_tau_b")).toEqual(new Array(HISTOGRAM_BINS).fill(0));
     });

@@ -1,40 +1,43 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "@/db";
-import { sqliteStore } from "@/db/store";
+import { describe, expect, it } from "vitest";
 import { DEMO_ACCOUNTS } from "@/lib/demo/accounts";
 import { DEMO_DATASET_SETTINGS, DEMO_FILE, DEMO_FILE_DATED_AT } from "@/lib/demo/dataset";
 import { ensureDemoAccounts, seedDemo } from "@/lib/demo/seed";
 import { importJsonlFile } from "@/lib/datasets/import";
 import { datasetAgreement } from "@/lib/datasets/queries";
-import { freshDbPerTest, openTempDb } from "@/lib/test-fixtures";
+import { freshDbPerTest, type Side } from "@/lib/test-fixtures";
 
 /** A dataset's prompts, responses and annotations by their external ids and annotator emails, dates apart. */
-function storedContent(db: Db, slug: string) {
-  const sqlite = db.$client;
-  const prompts = sqlite
-    .prepare(
-      `select p.id, p.external_id, p.text, p.openness, p.metadata from prompts p
-       join datasets d on d.id = p.dataset_id where d.slug = ? order by p.external_id`,
-    )
-    .all(slug) as { id: number; external_id: string; text: string; openness: number | null; metadata: string }[];
-  return prompts.map(({ id, ...prompt }) => {
-    const responses = sqlite
-      .prepare("select id, position, external_id, text from responses where prompt_id = ? order by position")
-      .all(id) as { id: number; position: number; external_id: string; text: string }[];
-    const externalIds = new Map(responses.map((r) => [r.id, r.external_id]));
-    const annotations = (
-      sqlite
-        .prepare(
-          `select u.email, a.ranking, a.openness, a.not_rankable, a.comment, a.duration_ms, a.created_at, a.updated_at
-           from annotations a join users u on u.id = a.annotator_id where a.prompt_id = ? order by u.email`,
-        )
-        .all(id) as { ranking: string; created_at: number; updated_at: number }[]
-    ).map(({ ranking, created_at, updated_at, ...a }) => ({
-      ...a,
-      ranking: (JSON.parse(ranking) as number[][]).map((group) => group.map((r) => externalIds.get(r))),
-      dates: [created_at, updated_at],
-    }));
-    return { ...prompt, responses: responses.map(({ id: _, ...r }) => r), annotations };
+async function storedContent(side: Side, slug: string) {
+  const dataset = (await side.rows("datasets")).find((d) => d.slug === slug)!;
+  const responses = await side.rows("responses");
+  const annotations = await side.rows("annotations");
+  const emails = new Map((await side.rows("users")).map((u) => [u.id, u.email]));
+  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const prompts = (await side.rows("prompts"))
+    .filter((p) => p.datasetId === dataset.id)
+    .sort((a, b) => byText(a.externalId, b.externalId));
+  return prompts.map((p) => {
+    const own = responses.filter((r) => r.promptId === p.id).sort((a, b) => a.position - b.position);
+    const externalIds = new Map(own.map((r) => [r.id, r.externalId]));
+    return {
+      external_id: p.externalId,
+      text: p.text,
+      openness: p.openness,
+      metadata: p.metadata,
+      responses: own.map((r) => ({ position: r.position, external_id: r.externalId, text: r.text })),
+      annotations: annotations
+        .filter((a) => a.promptId === p.id)
+        .map((a) => ({
+          email: emails.get(a.annotatorId)!,
+          ranking: a.ranking.map((group) => group.map((r) => externalIds.get(r))),
+          openness: a.openness,
+          not_rankable: a.notRankable,
+          comment: a.comment,
+          duration_ms: a.durationMs,
+          dates: [a.createdAt.getTime(), a.updatedAt.getTime()],
+        }))
+        .sort((a, b) => byText(a.email, b.email)),
+    };
   });
 }
 
@@ -42,7 +45,7 @@ describe("the demo file", () => {
   const fresh = freshDbPerTest();
 
   it("is import input: importing it stores what the seed stores, dated by the file instead of now", async () => {
-    const { db, store } = fresh;
+    const { side, store } = fresh;
     await ensureDemoAccounts(store);
     const imported = await importJsonlFile(store, DEMO_FILE, { slug: "demo-imported", create: DEMO_DATASET_SETTINGS });
     expect(imported).toMatchObject({ ok: true, promptsCreated: 48, annotationsCreated: 99, annotatorsCreated: 0 });
@@ -50,8 +53,8 @@ describe("the demo file", () => {
     await seedDemo(store);
     const after = Date.now();
 
-    const fromImport = storedContent(db, "demo-imported");
-    const fromSeed = storedContent(db, "demo");
+    const fromImport = await storedContent(side, "demo-imported");
+    const fromSeed = await storedContent(side, "demo");
     const undated = (content: typeof fromSeed) =>
       content.map((p) => ({ ...p, annotations: p.annotations.map(({ dates: _, ...a }) => a) }));
     expect(undated(fromSeed)).toEqual(undated(fromImport));
@@ -71,67 +74,54 @@ describe("the demo file", () => {
 
 describe("demo seed", () => {
   // One seeded database that every test below only reads: seeding for each would repeat the same work.
-  let temp: ReturnType<typeof openTempDb>;
-  let db: Db;
-  beforeAll(() => {
-    temp = openTempDb();
-    db = temp.db;
-  });
-  afterAll(() => temp.cleanup());
-  const count = (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n;
+  const seeded = freshDbPerTest({ shared: true });
+  const rowCounts = async () =>
+    Promise.all((["prompts", "annotations", "users"] as const).map(async (t) => (await seeded.side.rows(t)).length));
 
   it("seeds once and changes nothing the second time", async () => {
-    expect((await seedDemo(temp.store)).created).toBe(true);
-    const before = [
-      count("select count(*) n from prompts"),
-      count("select count(*) n from annotations"),
-      count("select count(*) n from users"),
-    ];
-    expect((await seedDemo(temp.store)).created).toBe(false);
-    expect([
-      count("select count(*) n from prompts"),
-      count("select count(*) n from annotations"),
-      count("select count(*) n from users"),
-    ]).toEqual(before);
+    expect((await seedDemo(seeded.store)).created).toBe(true);
+    const before = await rowCounts();
+    expect((await seedDemo(seeded.store)).created).toBe(false);
+    expect(await rowCounts()).toEqual(before);
   });
 
-  it("gives every prompt eight responses and leaves the annotator's queue full", () => {
-    expect(count("select count(*) n from prompts")).toBeGreaterThanOrEqual(40);
-    expect(
-      count("select count(*) n from (select prompt_id from responses group by prompt_id having count(*) <> 8)"),
-    ).toBe(0);
+  it("gives every prompt eight responses and leaves the annotator's queue full", async () => {
+    const prompts = await seeded.side.rows("prompts");
+    expect(prompts.length).toBeGreaterThanOrEqual(40);
+    const responses = await seeded.side.rows("responses");
+    const responseCount = (promptId: number) => responses.filter((r) => r.promptId === promptId).length;
+    expect([...new Set(responses.map((r) => r.promptId))].filter((id) => responseCount(id) !== 8)).toEqual([]);
     const annotator = DEMO_ACCOUNTS.find((a) => a.email === "annotator@octorank.dev")!;
-    const left = count(`select count(*) n from prompts p where
-      (select count(*) from annotations a where a.prompt_id = p.id) < 3
-      and not exists (select 1 from annotations a join users u on u.id = a.annotator_id where a.prompt_id = p.id and u.email = '${annotator.email}')`);
+    const annotatorId = (await seeded.store.auth.userByEmail(annotator.email))!.id;
+    const annotations = await seeded.side.rows("annotations");
+    const left = prompts.filter((p) => {
+      const ofPrompt = annotations.filter((a) => a.promptId === p.id);
+      return ofPrompt.length < 3 && !ofPrompt.some((a) => a.annotatorId === annotatorId);
+    }).length;
     expect(left).toBeGreaterThan(10);
   });
 
-  it("has most prompts already ranked, with disagreement between the demo annotators", () => {
-    const ranked = count("select count(distinct prompt_id) n from annotations");
-    expect(ranked / count("select count(*) n from prompts")).toBeGreaterThan(0.6);
-    const pairs = db.$client
-      .prepare(
-        `select a.ranking ra, b.ranking rb from annotations a join annotations b
-                on a.prompt_id = b.prompt_id and a.annotator_id < b.annotator_id`,
-      )
-      .all() as { ra: string; rb: string }[];
+  it("has most prompts already ranked, with disagreement between the demo annotators", async () => {
+    const annotations = await seeded.side.rows("annotations");
+    const ranked = new Set(annotations.map((a) => a.promptId)).size;
+    expect(ranked / (await seeded.side.rows("prompts")).length).toBeGreaterThan(0.6);
+    const pairs = annotations.flatMap((a) =>
+      annotations.filter((b) => a.promptId === b.promptId && a.annotatorId < b.annotatorId).map((b) => [a, b] as const),
+    );
     expect(pairs.length).toBeGreaterThan(20);
-    const differing = pairs.filter((p) => p.ra !== p.rb).length;
+    const differing = pairs.filter(([a, b]) => JSON.stringify(a.ranking) !== JSON.stringify(b.ranking)).length;
     expect(differing / pairs.length).toBeGreaterThan(0.5);
-    expect(count("select count(*) n from annotations where openness not in (0, 0.25, 0.5, 0.75, 1)")).toBe(0);
+    expect(annotations.filter((a) => a.openness !== null && ![0, 0.25, 0.5, 0.75, 1].includes(a.openness))).toEqual([]);
   });
 
   it("gives the agreement view the hasty annotator, and only them, to flag", async () => {
-    const { id } = db.$client.prepare("select id from datasets where slug = 'demo'").get() as { id: number };
-    const flagged = (await datasetAgreement(sqliteStore(db), id)).annotators
-      .filter((a) => a.flagged)
-      .map((a) => a.name);
+    const { id } = (await seeded.store.runs.datasetBySlug("demo"))!;
+    const flagged = (await datasetAgreement(seeded.store, id)).annotators.filter((a) => a.flagged).map((a) => a.name);
     expect(flagged).toEqual(["Tomás Reyes"]);
   });
 
-  it("stores no password in plain text", () => {
-    const hashes = db.$client.prepare("select password_hash h from users").all() as { h: string }[];
-    for (const account of DEMO_ACCOUNTS) expect(hashes.some((x) => x.h.includes(account.password))).toBe(false);
+  it("stores no password in plain text", async () => {
+    const hashes = (await seeded.side.rows("users")).map((u) => u.passwordHash ?? "");
+    for (const account of DEMO_ACCOUNTS) expect(hashes.some((h) => h.includes(account.password))).toBe(false);
   });
 });

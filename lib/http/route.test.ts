@@ -1,27 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import type { Db } from "@/db";
 import { createApiToken } from "@/lib/admin/queries";
 import { AppError } from "@/lib/errors";
 import { idParams } from "@/lib/http/ids";
 import { route } from "@/lib/http/route";
 import { MAX_FAILURES_PER_ADDRESS } from "@/lib/auth/login-throttle";
-import { addUser, freshDbPerTest } from "@/lib/test-fixtures";
+import { freshDbPerTest, seedUser, serveTestStore } from "@/lib/test-fixtures";
 
-let db: Db;
 let researcher: string;
 let annotator: string;
-const globalForDb = globalThis as unknown as { octorankDb?: Db };
 
 const fresh = freshDbPerTest();
+serveTestStore(fresh);
 beforeEach(async () => {
-  ({ db } = fresh);
-  globalForDb.octorankDb = db;
-  researcher = (await createApiToken(fresh.store, { userId: addUser(db, "rita", "researcher"), name: "t" })).token;
-  annotator = (await createApiToken(fresh.store, { userId: addUser(db, "ann", "annotator"), name: "t" })).token;
-});
-afterEach(() => {
-  delete globalForDb.octorankDb;
+  const token = async (userId: number) => (await createApiToken(fresh.store, { userId, name: "t" })).token;
+  researcher = await token(await seedUser(fresh.side, "rita", "researcher"));
+  annotator = await token(await seedUser(fresh.side, "ann", "annotator"));
 });
 
 const call = (

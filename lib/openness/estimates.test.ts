@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { simulatedAnnotators, simulateAnnotation, mulberry32, syntheticOpennessPrompts } from "@/ml";
+import { simulatedAnnotators, simulateAnnotation, mulberry32 } from "@/ml";
 import {
   computeAndStoreOpennessEstimates,
   datasetOpennessEstimates,
@@ -8,7 +8,7 @@ import {
 } from "@/lib/openness/estimates";
 import { loadTrainingPrompts } from "@/lib/runs/training-data";
 import type { Store } from "@/db/store";
-import { freshDbPerTest, seedUsers } from "@/lib/test-fixtures";
+import { freshDbPerTest, seedSimulatedDataset, seedUsers } from "@/lib/test-fixtures";
 
 let store: Store;
 const fresh = freshDbPerTest();
@@ -16,17 +16,7 @@ beforeEach(() => ({ store } = fresh));
 
 /** A real dataset of simulated prompts; the first `tagged` prompts get tags, every prompt gets 2 rankings. */
 async function seed(promptCount: number, tagged: number) {
-  const [datasetId] = await fresh.side.insert("datasets", [{ slug: "est", name: "EST" }]);
-  const sim = syntheticOpennessPrompts({ prompts: promptCount, seed: 5 });
-  const prompts: Awaited<ReturnType<Store["datasets"]["insertPrompt"]>>[] = [];
-  for (const p of sim)
-    prompts.push(
-      await store.datasets.insertPrompt(datasetId!, {
-        externalId: p.id,
-        text: p.text,
-        responses: p.responses.map((x) => ({ externalId: x.id, text: x.text })),
-      }),
-    );
+  const { dataset, sim, prompts } = await seedSimulatedDataset(fresh, { slug: "est", promptCount, seed: 5 });
   const users = await seedUsers(fresh.side, "a1", "a2");
   const annotators = simulatedAnnotators(2, 5);
   const r = mulberry32(5);
@@ -45,7 +35,7 @@ async function seed(promptCount: number, tagged: number) {
       );
     }
   }
-  return { datasetId: datasetId!, ids: prompts.map((p) => p.promptId), sim };
+  return { datasetId: dataset.id, ids: prompts.map((p) => p.promptId), sim };
 }
 
 describe("dataset openness estimates", () => {

@@ -1,7 +1,10 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { seedDemo } from "@/lib/demo/seed";
+import { environmentOpening } from "@/lib/env";
 import { promptSplit } from "@/lib/runs/held-out";
 import type { Store } from "@/db/store";
 import { anotherConnection, blankRunSummary, freshDbPerTest, TEST_BACKEND } from "@/lib/test-fixtures";
@@ -238,6 +241,25 @@ describe("run lifecycle", () => {
     expect(summary.trajectory).toHaveLength(40);
     expect(summary.trajectory!.at(-1)!.step).toBe(40);
     expect((await runMetricSeries(store, run.id)).at(-1)?.step).toBe(40);
+  });
+
+  it("the run worker, a process of its own, trains a run on the database of the store that claimed it", async () => {
+    const run = await createRun(store, validateTrainSettings(request({ train: { steps: 20 } })), null, "web", {
+      workerPid: process.pid,
+    });
+    // As the scheduler starts it (lib/runs/scheduler.ts): the store's location in the environment.
+    const worker = spawn(process.execPath, ["--import", "tsx", path.join("scripts", "run-worker.ts"), String(run.id)], {
+      cwd: path.resolve(__dirname, "../.."),
+      env: environmentOpening(store.location),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let said = "";
+    worker.stderr.on("data", (chunk: Buffer) => (said += chunk.toString("utf8")));
+    const [code] = (await once(worker, "exit")) as [number | null];
+    expect(code, said).toBe(0);
+    const trained = (await getRun(store, run.id))!;
+    expect(trained.status).toBe("succeeded");
+    expect((await runMetricSeries(store, run.id)).at(-1)?.step).toBe(20);
   });
 
   it("a cancelled training ends as canceled, and too little data fails with a reason", async () => {

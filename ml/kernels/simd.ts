@@ -331,9 +331,10 @@ end`,
  * rounds back to it), and x86 takes a microcode assist for every vector instruction that reads or
  * makes a subnormal, tens of times the instruction's cost: after ~700 steps of the paper-size run a
  * fifth of the first layer's m was subnormal and Adam took three times as long. Zero in its place
- * moves no weight: such an m's update is below 1e5 * 2^-126 (eps bounds the denominator), under
- * half an ulp of any weight above 1e-26 in magnitude; nor does a zero v (sqrt(v) * s2 vanishes
- * beside eps).
+ * moves no weight: such an m's update, a m / (sqrt(v) s2 + eps), is under a 2^-126 / eps (4e-32 at
+ * the default learning rate), less than half an ulp of any weight above 1e-24 in magnitude, and
+ * the next m differs only where the gradient is as small; a zero v leaves the denominator's bits
+ * (sqrt(v) s2 vanishes beside eps).
  */
 const ADAM_COEFFICIENTS = ["b1", "b2", "a", "s2", "eps"].map((n) => [n, "f32"]) as [string, ValueType][];
 const ADAM_LOCALS = v128("vb1", "vc1", "vb2", "vc2", "va", "vs2", "veps", "vtiny", "vg", "vm", "vv");

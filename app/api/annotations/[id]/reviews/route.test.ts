@@ -1,33 +1,29 @@
-import { eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { schema, type Db } from "@/db";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Store } from "@/db/store";
 import { createApiToken } from "@/lib/admin/queries";
 import { annotationInputSchema, listMyAnnotations, saveAnnotation } from "@/lib/annotations/annotations";
-import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
+import { freshDbPerTest, seedDataset, seedUser, serveTestStore } from "@/lib/test-fixtures";
 import { GET, POST } from "./route";
 
-let db: Db;
 let store: Store;
-const globalForDb = globalThis as unknown as { octorankDb?: Db };
 
 let annotatorId: number;
 let tokens: { researcher: string; otherResearcher: string; annotator: string };
 let annotation: { id: number; version: number };
 
 const fresh = freshDbPerTest();
+serveTestStore(fresh);
 beforeEach(async () => {
-  ({ db, store } = fresh);
-  globalForDb.octorankDb = db;
-  annotatorId = addUser(db, "ann");
-  const researcherId = addUser(db, "rita", "researcher");
+  ({ store } = fresh);
+  annotatorId = await seedUser(fresh.side, "ann");
+  const researcherId = await seedUser(fresh.side, "rita", "researcher");
   const token = async (userId: number) => (await createApiToken(store, { userId, name: "t" })).token;
   tokens = {
     researcher: await token(researcherId),
-    otherResearcher: await token(addUser(db, "rob", "researcher")),
+    otherResearcher: await token(await seedUser(fresh.side, "rob", "researcher")),
     annotator: await token(annotatorId),
   };
-  const { prompts } = addDataset(db, { promptCount: 1, perPrompt: 2 });
+  const { prompts } = await seedDataset(fresh.side, { promptCount: 1, perPrompt: 2 });
   const [a, b] = prompts[0]!.responseIds as [number, number];
   const saved = (
     await saveAnnotation(
@@ -43,9 +39,6 @@ beforeEach(async () => {
     researcherId,
     annotationInputSchema.parse({ promptId: prompts[0]!.id, ranking: [[b], [a]], openness: 1 }),
   );
-});
-afterEach(() => {
-  delete globalForDb.octorankDb;
 });
 
 function request(
@@ -63,7 +56,7 @@ function request(
   );
 }
 
-const decisions = () => db.select().from(schema.annotationReviews).all();
+const decisions = () => fresh.side.rows("annotationReviews");
 
 describe("/api/annotations/[id]/reviews", () => {
   it("sends back with a comment, reads the history, accepts the resubmitted version", async () => {
@@ -92,10 +85,7 @@ describe("/api/annotations/[id]/reviews", () => {
     });
 
     // The annotator resubmits: a new version, waiting for review; the old decision stays.
-    db.update(schema.annotations)
-      .set({ updatedAt: new Date(annotation.version + 1000) })
-      .where(eq(schema.annotations.id, annotation.id))
-      .run();
+    await fresh.side.update("annotations", { updatedAt: new Date(annotation.version + 1000) }, { id: annotation.id });
     const after = (await (await request("GET", annotation.id)).json()) as { state: string; version: number };
     expect(after).toMatchObject({ state: "pending", version: annotation.version + 1000 });
     expect((await listMyAnnotations(store, annotatorId)).annotations[0]!.review).toEqual({
@@ -107,16 +97,12 @@ describe("/api/annotations/[id]/reviews", () => {
     const accepted = await request("POST", annotation.id, { body: { version: after.version, decision: "accept" } });
     expect(accepted.status).toBe(201);
     expect(((await (await request("GET", annotation.id)).json()) as { state: string }).state).toBe("accepted");
-    expect(decisions().map((d) => d.decision)).toEqual(["send_back", "accept"]);
+    expect((await decisions()).map((d) => d.decision)).toEqual(["send_back", "accept"]);
   });
 
   it("refuses bad input, the wrong role and one's own annotation with a 4xx, writing nothing", async () => {
     const { version } = annotation;
-    const own = db
-      .select()
-      .from(schema.annotations)
-      .all()
-      .find((a) => a.annotatorId !== annotatorId)!;
+    const own = (await fresh.side.rows("annotations")).find((a) => a.annotatorId !== annotatorId)!;
     const cases: [string, Promise<Response>, number][] = [
       [
         "annotator role",
@@ -161,6 +147,6 @@ describe("/api/annotations/[id]/reviews", () => {
       ["an array", request("POST", annotation.id, { body: [] }), 400],
     ];
     for (const [what, response, status] of cases) expect((await response).status, what).toBe(status);
-    expect(decisions()).toEqual([]);
+    expect(await decisions()).toEqual([]);
   });
 });
