@@ -29,9 +29,6 @@ const SQLITE_ONLY = [
   "db/checkpoint.test.ts",
   "db/store/transaction.test.ts",
   "db/store/writer.test.ts",
-  // Not yet reading and seeding only through `.store` and `.side` (issue 24): delete a file's line
-  // once it does.
-  "lib/datasets/import-staging.test.ts",
 ];
 
 /** Every unit test file, relative to the root. */
