@@ -70,9 +70,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
-    // One test file per core, across both projects: vitest's default leaves one core of two idle.
+    // One test file more than there are cores, across both projects: files wait on PostgreSQL and on
+    // the child processes they start, and a third worker on two cores fills those waits.
     // Each file still gets a fresh process, so no module state crosses from one file into another.
-    maxWorkers: os.availableParallelism(),
+    maxWorkers: os.availableParallelism() + 1,
     projects: [
       {
         extends: true,
