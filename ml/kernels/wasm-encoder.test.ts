@@ -88,15 +88,16 @@ describe("SIMD kernels", () => {
     });
   }
 
-  // Two row sets (responses with an empty row, prompts) over 11 columns in groups of 3, 4 and all
-  // of them: the same bits as the row-at-a-time kernels (each sum in the same order).
+  // Two row sets (responses with an empty row, prompts) over 12 columns (the last in no row: its
+  // gradient is zero) in groups of 3, 4 and all of them: the same bits as the row-at-a-time
+  // kernels (each sum in the same order).
   for (const H of [32, 64])
     it(`the grouped walks give spmm's and spmmT's bits, and Adam fused into the gradient adam's (H = ${H})`, () => {
       const memory = new WebAssembly.Memory({ initial: 8 });
       const k = simdKernels(memory, H)!;
       expect(k.spmmGrouped).toBeDefined();
       const rng = mulberry32(100 + H);
-      const D = 11;
+      const D = 12;
       const H4 = 4 * H;
       const i32 = new Int32Array(memory.buffer);
       const f32 = new Float32Array(memory.buffer);
@@ -142,10 +143,11 @@ describe("SIMD kernels", () => {
         expect(bits(G, D)).toEqual(bits(refG, D));
       }
       // With Adam fused: the adam kernel's update from the whole gradient, bit for bit.
-      // Every fifth m subnormal, as a weight's m becomes when its gradient stays zero.
+      // Every fifth m subnormal, as a weight's m becomes when its gradient stays zero, and every
+      // fifth normal but small enough for a m to be subnormal, as it is on the way there.
       const weights = () => [
         random(D * H),
-        random(D * H).map((x, i) => (i % 5 ? x / 10 : x * 1e-39)),
+        random(D * H).map((x, i) => (i % 5 === 0 ? x * 1e-39 : i % 5 === 1 ? x * 1e-36 : x / 10)),
         random(D * H).map((x) => x * x),
       ];
       const coefficients = [0.9, 0.999, 0.003, 1.4, 1e-8] as const;
