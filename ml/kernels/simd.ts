@@ -333,8 +333,8 @@ end`,
  * instruction that reads or makes a subnormal, tens of times the instruction's cost: after ~700
  * steps of the paper-size run a fifth of the first layer's m was subnormal and Adam took three
  * times as long. On the way there, a m (and the quotient and the weight's update) is subnormal for
- * the ~65 steps m takes to fall from 2^-126 / a to 2^-126, which cost Adam twice its time over a
- * stretch of ~150 steps. Neither moves a weight: where a m is subnormal the update,
+ * the ~65 steps m takes to fall from 2^-126 / a to 2^-126, with the same assists. Neither the flush
+ * nor the skip moves a weight: where a m is subnormal the update,
  * a m / (sqrt(v) s2 + eps), is under 2^-126 / eps (1.2e-30), less than a quarter of an ulp of any
  * weight of magnitude 2^-72 (2e-22) or more, which it therefore leaves as it is; the next m
  * differs only where the gradient is as small; a zero v leaves the denominator's bits (sqrt(v) s2
