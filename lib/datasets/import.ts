@@ -324,9 +324,11 @@ function* importLines(
 }
 
 function emptySummary(slug: string, created: boolean): ImportSummary {
+  return { dataset: { slug, created }, lines: 0, ...noCounts() };
+}
+
+function noCounts(): BatchOutcome["counts"] {
   return {
-    dataset: { slug, created },
-    lines: 0,
     promptsCreated: 0,
     promptsUnchanged: 0,
     annotationsCreated: 0,
@@ -410,14 +412,7 @@ async function stageLines(
 ): Promise<{ value: BatchOutcome; createdAnnotatorIds: number[] }> {
   const outcome: BatchOutcome = {
     errors: [],
-    counts: {
-      promptsCreated: 0,
-      promptsUnchanged: 0,
-      annotationsCreated: 0,
-      annotationsUpdated: 0,
-      annotationsUnchanged: 0,
-      annotatorsCreated: 0,
-    },
+    counts: noCounts(),
     annotatorIds: new Map(),
     ranked: [],
   };
