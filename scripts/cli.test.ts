@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,8 +9,6 @@ import { freshDbPerTest, TEST_BACKEND } from "@/lib/test-fixtures";
 import { joinNegativeNumbers, readTextFile } from "./dispatch";
 
 const root = path.resolve(__dirname, "..");
-// `node --import tsx`, as the server starts its workers: the tsx binary would start a second node under it.
-const cliCommand = [process.execPath, "--import", "tsx", path.join(root, "scripts", "cli.ts")] as const;
 
 function cli(...args: string[]) {
   return cliWith({}, ...args);
@@ -21,8 +19,8 @@ function cliWith(env: Record<string, string | undefined>, ...args: string[]) {
 }
 
 function cliWithInput(env: Record<string, string | undefined>, input: string, ...args: string[]) {
-  const [node, ...cliArgs] = cliCommand;
-  const r = spawnSync(node, [...cliArgs, ...args], {
+  // `node --import tsx`, as the server starts its workers: the tsx binary would start a second node under it.
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "scripts", "cli.ts"), ...args], {
     cwd: root,
     encoding: "utf8",
     input,
@@ -31,34 +29,19 @@ function cliWithInput(env: Record<string, string | undefined>, input: string, ..
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** The cli without a database, without waiting for it: commands that only print run side by side. */
-function cliAsync(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const [node, ...cliArgs] = cliCommand;
-  const child = spawn(node, [...cliArgs, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, out, err }));
-  });
-}
-
 // No database here: the sqlite project runs it, the postgres project need not run it again.
 describe.skipIf(TEST_BACKEND === "postgres")("the cli", () => {
-  it("every command prints its usage with --help and exits 0", async () => {
+  it("every command prints its usage with --help and exits 0", () => {
     const commands = fs
       .readdirSync(path.join(root, "scripts", "commands"))
       .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
       .map((f) => f.slice(0, -3));
     expect(commands).toEqual(expect.arrayContaining(["diagnose", "theory", "repro", "train"]));
-    const helps = await Promise.all(commands.map((c) => cliAsync(c, "--help")));
-    commands.forEach((c, i) => {
-      const r = helps[i]!;
+    for (const c of commands) {
+      const r = cli(c, "--help");
       expect(r.code, `${c}: ${r.err}`).toBe(0);
       expect(r.out, c).toMatch(new RegExp(`^Usage: npm run cli -- ${c}`));
-    });
+    }
   });
 
   it("reads a UTF-8 file and refuses one in another encoding, naming it", () => {
