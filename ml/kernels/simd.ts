@@ -324,20 +324,24 @@ end`,
 /**
  * Fused Adam (PyTorch's formula) over nBytes (4 floats at a time, a multiple of 16), in place:
  *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= a * m / (sqrt(v) * s2 + eps)
- * with a = lr / (1 - b1^t) and s2 = 1 / sqrt(1 - b2^t), a subnormal m or v stored as zero.
+ * with a = lr / (1 - b1^t) and s2 = 1 / sqrt(1 - b2^t), a subnormal m or v stored as zero, and no
+ * update where a m would be subnormal.
  *
- * Why the flush: a weight whose gradient stays zero (a feature absent from recent batches) has its
- * m shrink by b1 every step into the subnormals and stay there (0.9 times the smallest subnormal
- * rounds back to it), and x86 takes a microcode assist for every vector instruction that reads or
- * makes a subnormal, tens of times the instruction's cost: after ~700 steps of the paper-size run a
- * fifth of the first layer's m was subnormal and Adam took three times as long. Zero in its place
- * moves no weight: such an m's update, a m / (sqrt(v) s2 + eps), is under a 2^-126 / eps (4e-32 at
- * the default learning rate), less than half an ulp of any weight above 1e-24 in magnitude, and
- * the next m differs only where the gradient is as small; a zero v leaves the denominator's bits
- * (sqrt(v) s2 vanishes beside eps).
+ * Why: a weight whose gradient stays zero (a feature absent from recent batches, a hidden unit dead
+ * on every row) has its m shrink by b1 every step into the subnormals and stay there (0.9 times the
+ * smallest subnormal rounds back to it), and x86 takes a microcode assist for every vector
+ * instruction that reads or makes a subnormal, tens of times the instruction's cost: after ~700
+ * steps of the paper-size run a fifth of the first layer's m was subnormal and Adam took three
+ * times as long. On the way there, a m (and the quotient and the weight's update) is subnormal for
+ * the ~65 steps m takes to fall from 2^-126 / a to 2^-126, with the same assists. Neither the flush
+ * nor the skip moves a weight: where a m is subnormal the update,
+ * a m / (sqrt(v) s2 + eps), is under 2^-126 / eps (1.2e-30), less than a quarter of an ulp of any
+ * weight of magnitude 2^-72 (2e-22) or more, which it therefore leaves as it is; the next m
+ * differs only where the gradient is as small; a zero v leaves the denominator's bits (sqrt(v) s2
+ * vanishes beside eps).
  */
 const ADAM_COEFFICIENTS = ["b1", "b2", "a", "s2", "eps"].map((n) => [n, "f32"]) as [string, ValueType][];
-const ADAM_LOCALS = v128("vb1", "vc1", "vb2", "vc2", "va", "vs2", "veps", "vtiny", "vg", "vm", "vv");
+const ADAM_LOCALS = v128("vb1", "vc1", "vb2", "vc2", "va", "vs2", "veps", "vtiny", "vtinyStep", "vg", "vm", "vv");
 
 /** The coefficients as vectors (from the f32 parameters b1, b2, a, s2, eps). */
 const adamSplats = `
@@ -349,11 +353,16 @@ const adamSplats = `
 (local.set $vs2 (f32x4.splat (local.get $s2)))
 (local.set $veps (f32x4.splat (local.get $eps)))
 ;; the smallest normal float, 2^-126
-(local.set $vtiny (f32x4.splat (f32.const 1.1754943508222875e-38)))`;
+(local.set $vtiny (f32x4.splat (f32.const 1.1754943508222875e-38)))
+;; the smallest m whose a m is normal, and at least 2^-126
+(local.set $vtinyStep (f32x4.splat
+  (f32.max (f32.const 1.1754943508222875e-38) (f32.div (f32.const 1.1754943508222875e-38) (local.get $a)))))`;
 
+/** The vector local x with its lanes under the vector local `below` in magnitude set to +0. */
+const zeroBelow = (x: string, below: string) =>
+  `(v128.andnot (local.get $${x}) (f32x4.lt (f32x4.abs (local.get $${x})) (local.get $${below})))`;
 /** The vector local x with its subnormal lanes (|x| < 2^-126, zeros too) set to +0. */
-const flushSubnormal = (x: string) =>
-  `(v128.andnot (local.get $${x}) (f32x4.lt (f32x4.abs (local.get $${x})) (local.get $vtiny)))`;
+const flushSubnormal = (x: string) => zeroBelow(x, "vtiny");
 
 /** The update over nBytes of parameters, gradient and moments at the i32 locals named (byte index $i). */
 const adamPass = ({ p = "p", g = "g", m = "m", v = "v", nBytes = "nBytes" } = {}) => `
@@ -372,10 +381,10 @@ block $done
       (f32x4.mul (local.get $vb2) (v128.load (i32.add (local.get $${v}) (local.get $i))))
       (f32x4.mul (local.get $vc2) (f32x4.mul (local.get $vg) (local.get $vg)))))
     (v128.store (i32.add (local.get $${v}) (local.get $i)) (local.tee $vv ${flushSubnormal("vv")}))
-    ;; p -= a m / (sqrt(v) s2 + eps)
+    ;; p -= a m / (sqrt(v) s2 + eps), where a m is normal
     (v128.store (i32.add (local.get $${p}) (local.get $i)) (f32x4.sub
       (v128.load (i32.add (local.get $${p}) (local.get $i)))
-      (f32x4.div (f32x4.mul (local.get $va) (local.get $vm))
+      (f32x4.div (f32x4.mul (local.get $va) ${zeroBelow("vm", "vtinyStep")})
         (f32x4.add (f32x4.mul (f32x4.sqrt (local.get $vv)) (local.get $vs2)) (local.get $veps)))))
     (br_if $next (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $${nBytes})))
   end

@@ -78,6 +78,8 @@ const INSTRUCTIONS: Record<string, { op: number[]; imm: Immediate; align?: numbe
   "i32.sub": { op: [0x6b], imm: "none" },
   "i32.mul": { op: [0x6c], imm: "none" },
   "f32.sub": { op: [0x93], imm: "none" },
+  "f32.div": { op: [0x95], imm: "none" },
+  "f32.max": { op: [0x97], imm: "none" },
   "memory.fill": { op: [0xfc, ...uleb(11), 0x00], imm: "none" },
   "v128.load": { op: [0xfd, ...uleb(0x00)], imm: "memarg", align: 4 },
   "v128.store": { op: [0xfd, ...uleb(0x0b)], imm: "memarg", align: 4 },
