@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkpointInBackground, whenCheckpointed } from "@/db/checkpoint";
-import { addUser, freshDbPerTest } from "@/lib/test-fixtures";
+import { freshDbPerTest, seedUser } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
 
@@ -20,7 +20,7 @@ describe("the server connection's checkpoints", () => {
       sqlite.transaction(() => {
         for (let i = 0; i < 2000; i++) insert.run(`u${i}@t`, pad);
       })();
-      addUser(temp.db, "last");
+      await seedUser(temp.side, "last");
       // The file is checked once the checkpointer says the whole log is in it: while a checkpoint is
       // still copying pages the file has grown only part of the way.
       const pageSize = sqlite.pragma("page_size", { simple: true }) as number;

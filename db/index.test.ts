@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { STATEMENT_CACHE_SIZE, withoutCommitSync } from "@/db";
 import { findQueueDataset, nextPrompt } from "@/lib/annotations/queue";
 import { saveAnnotation } from "@/lib/annotations/annotations";
-import { addDataset, addUser, freshDbPerTest } from "@/lib/test-fixtures";
+import { freshDbPerTest, seedDataset, seedUser } from "@/lib/test-fixtures";
 
 const temp = freshDbPerTest();
 const FULL = 2;
@@ -29,8 +29,8 @@ describe("the connection", () => {
 
   it("writes a queue lease without waiting for the disk, and an annotation with it", async () => {
     const sqlite = temp.db.$client;
-    const { prompts } = addDataset(temp.db, { promptCount: 2, k: 2 });
-    const annotator = addUser(temp.db, "ann");
+    const { prompts } = await seedDataset(temp.side, { promptCount: 2, k: 2 });
+    const annotator = await seedUser(temp.side, "ann");
     sqlite.exec(`
       create temp table seen (what text, level integer);
       create temp trigger lease_seen after insert on assignments
@@ -56,8 +56,8 @@ describe("the connection", () => {
   it("reuses a prepared statement for the same SQL, in its default mode, unless it is being iterated", async () => {
     const sqlite = temp.db.$client;
     const sql = "select id, email from users order by id";
-    addUser(temp.db, "a");
-    addUser(temp.db, "b");
+    await seedUser(temp.side, "a");
+    await seedUser(temp.side, "b");
     const first = sqlite.prepare(sql);
     expect(sqlite.prepare(sql)).toBe(first);
     first.raw(true);

@@ -42,56 +42,7 @@ export function openTempDb(): { db: Db; store: Store; dir: string; cleanup: () =
   };
 }
 
-export function addUser(db: Db, name: string, role: "annotator" | "researcher" | "admin" = "annotator"): number {
-  return db
-    .insert(schema.users)
-    .values({ email: `${name}@test.local`, name, role, passwordHash: "x" })
-    .returning({ id: schema.users.id })
-    .get().id;
-}
-
-/** A dataset of `promptCount` prompts with `perPrompt` responses each; returns the ids. */
-export function addDataset(
-  db: Db,
-  {
-    slug = "demo",
-    promptCount = 3,
-    perPrompt = 8,
-    k = 3,
-  }: { slug?: string; promptCount?: number; perPrompt?: number; k?: number } = {},
-) {
-  const dataset = db
-    .insert(schema.datasets)
-    .values({
-      slug,
-      name: `Dataset ${slug}`,
-      guidelines: "Rank best first.",
-      responsesPerPrompt: perPrompt,
-      annotationsPerPrompt: k,
-    })
-    .returning()
-    .get();
-  const prompts = Array.from({ length: promptCount }, (_, p) => {
-    const prompt = db
-      .insert(schema.prompts)
-      .values({ datasetId: dataset.id, externalId: `${slug}-p${p}`, text: `Prompt ${p} of ${slug}` })
-      .returning()
-      .get();
-    const responseIds = Array.from(
-      { length: perPrompt },
-      (_, i) =>
-        db
-          .insert(schema.responses)
-          .values({ promptId: prompt.id, position: i, externalId: `r${i}`, text: `Response ${i} to prompt ${p}` })
-          .returning({ id: schema.responses.id })
-          .get().id,
-    );
-    return { id: prompt.id, responseIds };
-  });
-  return { dataset, prompts };
-}
-
-/** A user, as addUser writes it, on either backend; returns the id. */
+/** A team member `name`@test.local (password hash "x"), on either backend; returns the id. */
 export async function seedUser(
   side: Side,
   name: string,
@@ -101,7 +52,7 @@ export async function seedUser(
   return id!;
 }
 
-/** addDataset's dataset, prompts and responses, on either backend; returns the ids. */
+/** A dataset of `promptCount` prompts with `perPrompt` responses each, on either backend; returns the ids. */
 export async function seedDataset(
   side: Side,
   {

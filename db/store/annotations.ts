@@ -10,6 +10,9 @@ import {
   type AnnotationWrite,
 } from "./writer";
 
+/** Whose annotation of which prompt. */
+export type AnnotationKey = { promptId: number; annotatorId: number };
+
 /** Where a page of "My annotations" starts: after the row with this version time (ms) and id, newest first. */
 export type AnnotationCursor = { updatedAt: number; id: number };
 
@@ -62,6 +65,13 @@ export interface AnnotationStore {
     version: AnnotationVersion,
     sameContent: "keep" | "revise",
   ): Promise<AnnotationWrite>;
+  /** The stored annotations of those of these (prompt, annotator) pairs that have one. */
+  storedOf(keys: readonly AnnotationKey[]): Promise<Annotation[]>;
+  /** write() for each of these (no two of the same pair), in order: each one's outcome. */
+  writeAll(
+    writes: readonly (AnnotationKey & { version: AnnotationVersion })[],
+    sameContent: "keep" | "revise",
+  ): Promise<AnnotationWrite["outcome"][]>;
   /** The prompt of the annotator's own annotation; null for anyone else's. */
   ownPrompt(annotationId: number, annotatorId: number): Promise<number | null>;
   /** One more row than `limit` of the annotator's annotations (visible datasets) after `after`, newest version first. */
@@ -144,6 +154,10 @@ export function sqliteAnnotationStore(db: Db) {
     stored: (promptId: number, annotatorId: number) => storedAnnotation(db, promptId, annotatorId) ?? null,
     write: (promptId: number, annotatorId: number, version: AnnotationVersion, sameContent: "keep" | "revise") =>
       writeAnnotation(db, promptId, annotatorId, version, sameContent),
+    storedOf: (keys: readonly AnnotationKey[]) =>
+      keys.flatMap((key) => storedAnnotation(db, key.promptId, key.annotatorId) ?? []),
+    writeAll: (writes: readonly (AnnotationKey & { version: AnnotationVersion })[], sameContent: "keep" | "revise") =>
+      writes.map((w) => writeAnnotation(db, w.promptId, w.annotatorId, w.version, sameContent).outcome),
     ownPrompt: (annotationId: number, annotatorId: number) =>
       db
         .select({ promptId: schema.annotations.promptId })

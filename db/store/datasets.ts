@@ -72,8 +72,15 @@ export interface DatasetStore {
   insertDataset(dataset: NewDataset): Promise<DatasetRow>;
   /** The writer's insertPrompt: the prompt's id and each response's id by external id. */
   insertPrompt(datasetId: number, prompt: NewPrompt): Promise<{ promptId: number; responseIds: Map<string, number> }>;
+  /** insertPrompt for each of these prompts, in order (one statement per table where the backend can). */
+  insertPrompts(
+    datasetId: number,
+    prompts: readonly NewPrompt[],
+  ): Promise<{ promptId: number; responseIds: Map<string, number> }[]>;
   /** The account of an external annotator (named in imported or generated data), found by name or created. */
   ensureExternalAnnotator(name: string): Promise<{ id: number; created: boolean }>;
+  /** ensureExternalAnnotator for each of these names (distinct), in order. */
+  ensureExternalAnnotators(names: readonly string[]): Promise<{ id: number; created: boolean }[]>;
   /** The visible dataset with this slug, or null (a staged import's dataset is not visible). */
   visible(slug: string): Promise<VisibleDataset | null>;
   /** Every visible dataset with its progress, oldest first (ties by id). */
@@ -134,7 +141,10 @@ export function sqliteDatasetStore(db: Db) {
   return {
     insertDataset: (dataset: NewDataset) => insertDataset(db, dataset),
     insertPrompt: (datasetId: number, prompt: NewPrompt) => insertPrompt(db, datasetId, prompt),
+    insertPrompts: (datasetId: number, prompts: readonly NewPrompt[]) =>
+      prompts.map((prompt) => insertPrompt(db, datasetId, prompt)),
     ensureExternalAnnotator: (name: string) => ensureExternalAnnotator(db, name),
+    ensureExternalAnnotators: (names: readonly string[]) => names.map((name) => ensureExternalAnnotator(db, name)),
     visible: (slug: string) => {
       const row = sqlite
         .prepare<[string], StoredDatasetRow<VisibleDataset>>(

@@ -14,6 +14,9 @@ export type StagingRow = {
 /** An annotation version staged for landing (the version as lib/datasets/import-staging.ts wrote it, JSON). */
 export type StagedAnnotationRow = { id: number; prompt_id: number; annotator_id: number; version: string };
 
+/** An annotation version to stage: `version` is JSON (lib/datasets/import-staging.ts). */
+export type StagedAnnotation = { promptId: number; annotatorId: number; version: string };
+
 /** The state of an import (dataset_imports.state): writing its staging, landing it, or being discarded. */
 export type ImportState = "staging" | "landing" | "discarding";
 
@@ -32,12 +35,17 @@ export interface ImportStore {
     responses_per_prompt: number;
     annotations_per_prompt: number;
   } | null>;
-  /** The dataset's prompt with this external id (text and messages JSON as stored), or null. */
-  prompt(datasetId: number, externalId: string): Promise<{ id: number; text: string; messages: string | null } | null>;
-  /** The prompt's responses, by position. */
-  responses(promptId: number): Promise<{ id: number; external_id: string; text: string }[]>;
-  /** The id of the user with this email (already lowercased), or null. */
-  userIdByEmail(email: string): Promise<number | null>;
+  /** The dataset's prompts with these external ids (text and messages JSON as stored). */
+  prompts(
+    datasetId: number,
+    externalIds: readonly string[],
+  ): Promise<{ id: number; external_id: string; text: string; messages: string | null }[]>;
+  /** These prompts' responses, by prompt and then position. */
+  responses(
+    promptIds: readonly number[],
+  ): Promise<{ prompt_id: number; id: number; external_id: string; text: string }[]>;
+  /** The users with these emails (compared as given). */
+  usersByEmail(emails: readonly string[]): Promise<{ id: number; email: string }[]>;
   /**
    * Records a new staging: its dataset (made by the caller), its target (an existing dataset's id,
    * or null when the import creates `targetSlug`), its owner process and first heartbeat (epoch ms),
@@ -60,8 +68,8 @@ export interface ImportStore {
   setCreatedAnnotators(stagingDatasetId: number, userIds: readonly number[]): Promise<void>;
   /** The recorded list of accounts the import created: the JSON text as written, null when the row is gone. */
   createdAnnotators(stagingDatasetId: number): Promise<string | null>;
-  /** Keeps an annotation version (JSON) of a prompt the target already has, for landing. */
-  stageAnnotation(stagingDatasetId: number, promptId: number, annotatorId: number, version: string): Promise<void>;
+  /** Keeps annotation versions (JSON) of prompts the target already has, for landing, in this order. */
+  stageAnnotations(stagingDatasetId: number, annotations: readonly StagedAnnotation[]): Promise<void>;
   /** Whether any dataset (visible or staged) has this slug. */
   slugTaken(slug: string): Promise<boolean>;
   /** Whether a dataset (visible or staged) with this id exists. */
@@ -114,20 +122,24 @@ export function sqliteImportStore(db: Db) {
           { name: string; guidelines: string; responses_per_prompt: number; annotations_per_prompt: number }
         >("select name, guidelines, responses_per_prompt, annotations_per_prompt from datasets where id = ?")
         .get(datasetId) ?? null,
-    prompt: (datasetId: number, externalId: string) =>
+    prompts: (datasetId: number, externalIds: readonly string[]) =>
       sqlite
-        .prepare<[number, string], { id: number; text: string; messages: string | null }>(
-          "select id, text, messages from prompts where dataset_id = ? and external_id = ?",
+        .prepare<[number, string], { id: number; external_id: string; text: string; messages: string | null }>(
+          "select id, external_id, text, messages from prompts where dataset_id = ? and external_id in (select value from json_each(?))",
         )
-        .get(datasetId, externalId) ?? null,
-    responses: (promptId: number) =>
+        .all(datasetId, JSON.stringify(externalIds)),
+    responses: (promptIds: readonly number[]) =>
       sqlite
-        .prepare<[number], { id: number; external_id: string; text: string }>(
-          "select id, external_id, text from responses where prompt_id = ? order by position",
+        .prepare<[string], { prompt_id: number; id: number; external_id: string; text: string }>(
+          "select prompt_id, id, external_id, text from responses where prompt_id in (select value from json_each(?)) order by prompt_id, position",
         )
-        .all(promptId),
-    userIdByEmail: (email: string) =>
-      sqlite.prepare<[string], { id: number }>("select id from users where email = ?").get(email)?.id ?? null,
+        .all(JSON.stringify(promptIds)),
+    usersByEmail: (emails: readonly string[]) =>
+      sqlite
+        .prepare<[string], { id: number; email: string }>(
+          "select id, email from users where email in (select value from json_each(?))",
+        )
+        .all(JSON.stringify(emails)),
     register: (
       stagingDatasetId: number,
       targetDatasetId: number | null,
@@ -168,12 +180,11 @@ export function sqliteImportStore(db: Db) {
           "select created_annotator_ids from dataset_imports where staging_dataset_id = ?",
         )
         .get(stagingDatasetId)?.created_annotator_ids ?? null,
-    stageAnnotation: (stagingDatasetId: number, promptId: number, annotatorId: number, version: string) => {
-      sqlite
-        .prepare(
-          "insert into staged_annotations (staging_dataset_id, prompt_id, annotator_id, version) values (?, ?, ?, ?)",
-        )
-        .run(stagingDatasetId, promptId, annotatorId, version);
+    stageAnnotations: (stagingDatasetId: number, annotations: readonly StagedAnnotation[]) => {
+      const insert = sqlite.prepare(
+        "insert into staged_annotations (staging_dataset_id, prompt_id, annotator_id, version) values (?, ?, ?, ?)",
+      );
+      for (const a of annotations) insert.run(stagingDatasetId, a.promptId, a.annotatorId, a.version);
     },
     slugTaken: (slug: string) => sqlite.prepare("select 1 from datasets where slug = ?").get(slug) !== undefined,
     datasetExists: (datasetId: number) =>

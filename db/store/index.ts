@@ -31,7 +31,7 @@ export function isLockTimeout(error: unknown): boolean {
   return isDatabaseBusy(error) || isPostgresBusy(error);
 }
 /** The domain of external annotators' (unusable) emails: files name such an annotator by their name. */
-export { EXTERNAL_EMAIL_DOMAIN } from "./writer";
+export { EXTERNAL_EMAIL_DOMAIN, externalAnnotatorEmail } from "./writer";
 /** Whether writing a version over a stored annotation would store the same content (dates aside). */
 export { hasSameContent } from "./writer";
 

@@ -7,7 +7,7 @@ import { saveAnnotation } from "@/lib/annotations/annotations";
 import { importJsonlFile } from "@/lib/datasets/import";
 import { EXTERNAL_EMAIL_DOMAIN, insertDataset, insertPrompt, writeAnnotation } from "@/db/store/writer";
 import { ensureSyntheticLengthDataset } from "@/lib/runs/repro";
-import { addUser, freshDbPerTest } from "@/lib/test-fixtures";
+import { freshDbPerTest, seedUser } from "@/lib/test-fixtures";
 
 let db: Db;
 let dir: string;
@@ -33,7 +33,7 @@ function onePrompt() {
 describe("writeAnnotation", () => {
   it("keeps each replaced version as a revision, and the same content again only when told to", async () => {
     const { promptId, ids } = onePrompt();
-    const user = addUser(db, "alice");
+    const user = await seedUser(fresh.side, "alice");
     const first = { ranking: ids.map((id) => [id]), openness: 0, notRankable: false };
     expect(writeAnnotation(db, promptId, user, first).outcome).toBe("created");
     expect(writeAnnotation(db, promptId, user, first).outcome).toBe("unchanged");
@@ -49,10 +49,10 @@ describe("writeAnnotation", () => {
 
   it("stores no ranking for a not-rankable annotation, through the API and through import alike", async () => {
     const { promptId, ids } = onePrompt();
-    const alice = addUser(db, "alice");
+    const alice = await seedUser(fresh.side, "alice");
     const sent = { ranking: ids.map((id) => [id]), openness: null, notRankable: true, notRankableReason: "Garbled" };
     expect(writeAnnotation(db, promptId, alice, sent).annotation.ranking).toEqual([]);
-    const bob = addUser(db, "bob");
+    const bob = await seedUser(fresh.side, "bob");
     expect((await saveAnnotation(fresh.store, bob, { promptId, ...sent })).annotation.ranking).toEqual([]);
 
     const file = path.join(dir, "not-rankable.jsonl");

@@ -270,7 +270,7 @@ describe("landing a merge into an existing dataset", () => {
       temp.store,
       onlyAnnotations,
       { slug: "target" },
-      { transactionBudgetMs: 40, onTransaction: (_ms, phase) => phases.push(phase) },
+      { transactionBudgetMs: 40, onTransaction: (_ms, phase) => void phases.push(phase) },
     );
     expect(updated).toMatchObject({ ok: true, promptsCreated: 0, annotationsUpdated: 40 });
     expect(phases.filter((p) => p === "land").length).toBeGreaterThan(1);

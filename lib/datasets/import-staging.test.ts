@@ -1,8 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openDatabase } from "@/db";
-import { sqliteStore, type Store } from "@/db/store";
 import { listUsers } from "@/lib/admin/queries";
 import { saveAnnotation } from "@/lib/annotations/annotations";
 import { findQueueDataset, listQueueDatasets } from "@/lib/annotations/queue";
@@ -16,8 +14,6 @@ import { createRun } from "@/lib/runs/request-run";
 import type { RunRequest } from "@/lib/runs/schemas";
 import { datasetTrainingStats } from "@/lib/runs/training-data";
 import {
-  addDataset,
-  addUser,
   anotherConnection,
   importedRowCounts,
   freshDbPerTest,
@@ -45,8 +41,8 @@ function spawnWorker(script: string, args: string[]): ChildProcess {
   return child;
 }
 
-/** Imports `lines` into `slug`, calling `meanwhile` after the import's `nth` write transaction. */
-function importWhile(lines: (object | string)[], slug: string, nth: number, meanwhile: () => void) {
+/** Imports `lines` into `slug`, calling (and awaiting) `meanwhile` after the import's `nth` write transaction. */
+function importWhile(lines: (object | string)[], slug: string, nth: number, meanwhile: () => void | Promise<void>) {
   let transactions = 0;
   return importJsonlFile(
     temp.store,
@@ -54,8 +50,8 @@ function importWhile(lines: (object | string)[], slug: string, nth: number, mean
     { slug },
     {
       transactionBudgetMs: 20,
-      onTransaction: () => {
-        if (++transactions === nth) meanwhile();
+      onTransaction: async () => {
+        if (++transactions === nth) await meanwhile();
       },
     },
   );
@@ -96,7 +92,7 @@ describe("a large import", () => {
       temp.store,
       file,
       { slug: "big" },
-      { transactionBudgetMs: 20, onTransaction: (ms) => holds.push(ms) },
+      { transactionBudgetMs: 20, onTransaction: (ms) => void holds.push(ms) },
     );
     const submitsDuring = (await temp.side.rows("annotationRevisions")).length;
     submitter.send("stop");
@@ -172,142 +168,118 @@ describe("an import that does not pass", () => {
     await other.close();
   });
 
-  // SQLite-only for now: the other writer writes synchronously inside the import's onTransaction
-  // (between two of its transactions); on PostgreSQL that write is asynchronous.
-  it.runIf(TEST_BACKEND === "sqlite")(
-    "refuses to land when its slug was created, or its prompts stored, by another writer meanwhile",
-    async () => {
-      const other = openDatabase(path.join(temp.dir, "test.db"));
-      const race = async () => (await getDataset(sqliteStore(other), "race"))!.id;
-      const created = await importWhile(promptLines(200), "race", 1, () =>
-        addDataset(other, { slug: "race", promptCount: 1, perPrompt: 4 }),
-      );
-      expect(created).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
-      expect((await getDatasetProgress(temp.store, "race"))!.prompts).toBe(1);
+  it("refuses to land when its slug was created, or its prompts stored, by another writer meanwhile", async () => {
+    const created = await importWhile(promptLines(200), "race", 1, async () => {
+      await seedDataset(temp.side, { slug: "race", promptCount: 1, perPrompt: 4 });
+    });
+    expect(created).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
+    expect((await getDatasetProgress(temp.store, "race"))!.prompts).toBe(1);
 
-      const before = await importedRowCounts(temp);
-      const clash = { ...promptLines(1, { prefix: "race-p" })[0]!, id: "clash" };
-      // Staged first, then stored in the target by someone else: found when the import lands.
-      const raceId = await race();
-      const merged = await importWhile([clash, ...promptLines(200, { prefix: "m" })], "race", 1, () =>
-        other.$client
-          .prepare("insert into prompts (dataset_id, external_id, text) values (?, 'clash', 'another text')")
-          .run(raceId),
-      );
-      expect(merged).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
-      expect(!merged.ok && merged.errors[0]!.reason).toMatch(/"clash" reached dataset "race" from another writer/);
-      expect(await importedRowCounts(temp)).toEqual({
-        ...before,
-        prompts: before.prompts + 1,
-        promptStats: before.promptStats + 1,
-        searchIndexRows: before.searchIndexRows + 1,
-        datasetFill: before.datasetFill + 1,
-      });
-      other.$client.close();
-    },
-  );
+    const before = await importedRowCounts(temp);
+    const clash = { ...promptLines(1, { prefix: "race-p" })[0]!, id: "clash" };
+    // Staged first, then stored in the target by someone else: found when the import lands.
+    const raceId = (await getDataset(temp.store, "race"))!.id;
+    const merged = await importWhile([clash, ...promptLines(200, { prefix: "m" })], "race", 1, async () => {
+      await temp.side.insert("prompts", [{ datasetId: raceId, externalId: "clash", text: "another text" }]);
+    });
+    expect(merged).toMatchObject({ ok: false, errors: [{ line: 0, field: "dataset" }] });
+    expect(!merged.ok && merged.errors[0]!.reason).toMatch(/"clash" reached dataset "race" from another writer/);
+    expect(await importedRowCounts(temp)).toEqual({
+      ...before,
+      prompts: before.prompts + 1,
+      promptStats: before.promptStats + 1,
+      searchIndexRows: before.searchIndexRows + 1,
+      datasetFill: before.datasetFill + 1,
+    });
+  });
 });
 
 describe("an import in progress", () => {
-  // SQLite-only for now: the reader reads synchronously between two of the import's transactions
-  // (raw SQL on its own handle), and its views start before their first await to see one state.
-  it.runIf(TEST_BACKEND === "sqlite")(
-    "is invisible to every reader until it lands, then all of it is there",
-    async () => {
-      const member = addUser(temp.db, "member");
-      const target = addDataset(temp.db, { slug: "target", promptCount: 3, perPrompt: 4 });
-      const reader = openDatabase(path.join(temp.dir, "test.db"));
-      const consensus = (s: Store) =>
-        collect(exportLines(s, target.dataset.id, exportOptionsSchema.parse({ format: "consensus" })));
-      const readerStore = sqliteStore(reader);
-      const view = async (s: Store) => {
-        // Every read starts before the first await, so all of them see the database as it is now.
-        const [datasets, fresh, exported, queue, freshQueue, mine, users, search, training] = [
-          listDatasets(s),
-          getDataset(s, "fresh"),
-          consensus(s),
-          listQueueDatasets(readerStore),
-          findQueueDataset(readerStore, "fresh"),
-          readerStore.annotations.myTotal(member),
-          listUsers(readerStore),
-          searchPrompts(readerStore, target.dataset.id, parsePromptSearch({}), 10_000),
-          datasetTrainingStats(readerStore),
-        ];
-        return {
-          datasets: (await datasets).map((x) => [x.slug, x.prompts, x.annotations]),
-          fresh: await fresh,
-          search: (await search).rows.length,
-          consensus: (await exported).length,
-          training: (await training).map((x) => [x.slug, x.prompts]),
-          queue: (await queue).map((x) => x.slug),
-          freshQueue: await freshQueue,
-          mine: await mine,
-          adminCount: (await users).find((u) => u.id === member)?.annotations,
-        };
+  it("is invisible to every reader until it lands, then all of it is there", async () => {
+    const member = await seedUser(temp.side, "member");
+    const target = await seedDataset(temp.side, { slug: "target", promptCount: 3, perPrompt: 4 });
+    const reader = anotherConnection(temp.store.location);
+    const readerStore = reader.store;
+    const view = async () => {
+      const [datasets, fresh, exported, queue, freshQueue, mine, users, search, training] = await Promise.all([
+        listDatasets(readerStore),
+        getDataset(readerStore, "fresh"),
+        collect(exportLines(readerStore, target.dataset.id, exportOptionsSchema.parse({ format: "consensus" }))),
+        listQueueDatasets(readerStore),
+        findQueueDataset(readerStore, "fresh"),
+        readerStore.annotations.myTotal(member),
+        listUsers(readerStore),
+        searchPrompts(readerStore, target.dataset.id, parsePromptSearch({}), 10_000),
+        datasetTrainingStats(readerStore),
+      ]);
+      return {
+        datasets: datasets.map((x) => [x.slug, x.prompts, x.annotations]),
+        fresh,
+        search: search.rows.length,
+        consensus: exported.length,
+        training: training.map((x) => [x.slug, x.prompts]),
+        queue: queue.map((x) => x.slug),
+        freshQueue,
+        mine,
+        adminCount: users.find((u) => u.id === member)?.annotations,
       };
-      // Annotations by a team member, on new prompts and on one the target already has.
-      const existing = {
-        id: "target-p0",
-        prompt: "Prompt 0 of target",
-        responses: Array.from({ length: 4 }, (_, i) => ({ id: `r${i}`, text: `Response ${i} to prompt 0` })),
-        annotations: [{ annotator: "member@test.local", ranking: [["r3"], ["r0"], ["r1"], ["r2"]] }],
-      };
-      const lines = [existing, ...promptLines(600, { annotators: ["member@test.local", "outsider"] })];
-      for (const slug of ["target", "fresh"]) {
-        const before = await view(readerStore);
-        const during: ReturnType<typeof view>[] = [];
-        let runOnStaging: unknown = null;
-        let annotationOnStaging: unknown = null;
-        const result = await importJsonlFile(
-          temp.store,
-          writeJsonl(temp.dir, lines),
-          { slug },
-          {
-            transactionBudgetMs: 20,
-            onTransaction: () => {
-              const staging = reader.$client.prepare("select id from datasets where import_staging = 1").get() as
-                { id: number } | undefined;
-              if (!staging || during.length >= 3) return;
-              during.push(view(readerStore));
-              // Its read runs at once (no transaction is open on the reader's connection).
-              runOnStaging = createRun(readerStore, { datasetId: staging.id } as RunRequest, null, "api").catch(
+    };
+    const stagingDataset = async () => (await temp.side.rows("datasets")).find((d) => d.importStaging);
+    // Annotations by a team member, on new prompts and on one the target already has.
+    const existing = {
+      id: "target-p0",
+      prompt: "Prompt 0 of target",
+      responses: Array.from({ length: 4 }, (_, i) => ({ id: `r${i}`, text: `Response ${i} to prompt 0` })),
+      annotations: [{ annotator: "member@test.local", ranking: [["r3"], ["r0"], ["r1"], ["r2"]] }],
+    };
+    const lines = [existing, ...promptLines(600, { annotators: ["member@test.local", "outsider"] })];
+    for (const slug of ["target", "fresh"]) {
+      const before = await view();
+      const during: Awaited<ReturnType<typeof view>>[] = [];
+      let runOnStaging: unknown = null;
+      let annotationOnStaging: unknown = null;
+      const result = await importJsonlFile(
+        temp.store,
+        writeJsonl(temp.dir, lines),
+        { slug },
+        {
+          transactionBudgetMs: 20,
+          // Between two of the import's transactions (it waits for this), as another request would.
+          onTransaction: async () => {
+            const staging = await stagingDataset();
+            if (!staging || during.length >= 3) return;
+            during.push(await view());
+            runOnStaging = await createRun(readerStore, { datasetId: staging.id } as RunRequest, null, "api").catch(
+              (error: unknown) => error,
+            );
+            // A guessed id of a staged prompt takes no annotation before the import lands.
+            const staged = (await temp.side.rows("prompts")).find((p) => p.datasetId === staging.id);
+            const response = staged && (await temp.side.rows("responses")).find((r) => r.promptId === staged.id);
+            if (staged && response)
+              annotationOnStaging = await saveAnnotation(readerStore, member, {
+                promptId: staged.id,
+                ranking: [[response.id]],
+                notRankable: false,
+              }).then(
+                () => null,
                 (error: unknown) => error,
               );
-              // A guessed id of a staged prompt takes no annotation before the import lands.
-              const staged = reader.$client
-                .prepare(
-                  "select p.id, r.id as response from prompts p join responses r on r.prompt_id = p.id where p.dataset_id = ? limit 1",
-                )
-                .get(staging.id) as { id: number; response: number } | undefined;
-              // The prompt is looked up at once (before the save's first await), while it is still staged.
-              if (staged)
-                annotationOnStaging = saveAnnotation(readerStore, member, {
-                  promptId: staged.id,
-                  ranking: [[staged.response]],
-                  notRankable: false,
-                }).then(
-                  () => null,
-                  (error: unknown) => error,
-                );
-            },
           },
-        );
-        expect(result.ok).toBe(true);
-        expect(await Promise.all(during)).toEqual([before, before, before]);
-        expect(String(await runOnStaging)).toMatch(/no dataset/);
-        expect(String(await annotationOnStaging)).toMatch(/There is no prompt/);
-      }
-      const after = await view(readerStore);
-      expect(after.datasets).toEqual([
-        ["target", 603, 1201],
-        ["fresh", 601, 1201],
-      ]);
-      expect(after.mine).toBe(601 + 601);
-      expect(after.search).toBe(603);
-      expect(temp.db.$client.prepare("select count(*) as n from datasets where import_staging = 1").get()).toEqual({
-        n: 0,
-      });
-      reader.$client.close();
-    },
-  );
+        },
+      );
+      expect(result.ok).toBe(true);
+      expect(during).toEqual([before, before, before]);
+      expect(String(runOnStaging)).toMatch(/no dataset/);
+      expect(String(annotationOnStaging)).toMatch(/There is no prompt/);
+    }
+    const after = await view();
+    expect(after.datasets).toEqual([
+      ["target", 603, 1201],
+      ["fresh", 601, 1201],
+    ]);
+    expect(after.mine).toBe(601 + 601);
+    expect(after.search).toBe(603);
+    expect(await stagingDataset()).toBeUndefined();
+    await reader.close();
+  });
 });

@@ -27,19 +27,26 @@ export const IMPORT_LEASE_MS = 60_000;
 export type ImportPhase = "stage" | "land" | "discard";
 
 export type StagingTuning = {
-  /** A batch of lines is made smaller when its transaction held the write lock longer than this. */
+  /**
+   * How long one of the import's transactions may hold the write lock (SQLite's one writer,
+   * PostgreSQL's serial writers' lock, which annotators' submits and queue claims take too): the
+   * longest an annotator's write waits for the import. Batches are sized to it (BatchSizer).
+   */
   transactionBudgetMs: number;
   /**
    * Told how long each of the import's write transactions held the lock, after it committed (the
-   * tests and the bench read it; the crash tests kill the process here, between two transactions).
+   * tests and the bench read it; the crash tests kill the process here, between two transactions;
+   * the import waits for what it returns, so a test can act between two of its transactions).
    */
-  onTransaction?: (heldMs: number, phase: ImportPhase) => void;
+  onTransaction?: (heldMs: number, phase: ImportPhase) => void | Promise<void>;
 };
 export const DEFAULT_STAGING_TUNING: StagingTuning = { transactionBudgetMs: 40 };
 
 const MAX_BATCH_LINES = 2048;
 const DISCARD_BATCH_PROMPTS = 200;
 const LANDING_FIRST_BATCH = 64;
+/** Batches this small take about what any batch takes: their time tells a batch's fixed cost. */
+const SMALL_BATCH = 2;
 
 /** The staging was discarded under the importer (it stalled past its lease): the import cannot land. */
 export class StagingDiscardedError extends Error {
@@ -73,8 +80,7 @@ const storedVersionSchema = z.object({
 });
 
 export class ImportStaging {
-  /** Lines per write transaction, adapted to the budget as the import goes. */
-  batchSize = 32;
+  private readonly sizer: BatchSizer;
   private createdAnnotatorIds: number[] = [];
 
   private constructor(
@@ -83,7 +89,14 @@ export class ImportStaging {
     private readonly targetDatasetId: number | null,
     private readonly targetSlug: string,
     private readonly tuning: StagingTuning,
-  ) {}
+  ) {
+    this.sizer = new BatchSizer(32, tuning.transactionBudgetMs);
+  }
+
+  /** Lines per write transaction, adapted to the budget as the import goes. */
+  get batchSize(): number {
+    return this.sizer.size;
+  }
 
   /** Creates the staging dataset for an import into `target` (an existing dataset) or a new `targetSlug`. */
   static async open(
@@ -109,55 +122,69 @@ export class ImportStaging {
   }
 
   /**
-   * Runs `work` in one write transaction that also renews the lease, then pauses as long as the
-   * lock was held, so that a writer waiting on it gets in before the next batch. `work` writes
-   * through the transaction's store it is given, and only through it.
+   * Runs `work` in one write transaction that also renews the lease and records the accounts it
+   * created (`createdAnnotatorIds`), then pauses as long as the lock was held, so that a writer
+   * waiting on it gets in before the next batch. `work` writes through the transaction's store it
+   * is given, and only through it; it may be run again (a retried transaction), so it changes
+   * nothing outside the database: its caller applies the value it returns.
    */
-  async write<T>(work: (tx: Store) => Promise<T>): Promise<T> {
+  async write<T>(work: (tx: Store) => Promise<{ value: T; createdAnnotatorIds: readonly number[] }>): Promise<T> {
+    let linesMs = 0;
     const { value, heldMs } = await this.transaction("stage", async (tx) => {
       await this.renewLease(tx);
-      const value = await work(tx);
+      const started = performance.now();
+      const done = await work(tx);
+      linesMs = performance.now() - started;
       // In the same transaction as the accounts: a crash right after it cannot leave one unrecorded.
-      await tx.imports.setCreatedAnnotators(this.datasetId, this.createdAnnotatorIds);
-      return value;
+      if (done.createdAnnotatorIds.length)
+        await tx.imports.setCreatedAnnotators(this.datasetId, [
+          ...this.createdAnnotatorIds,
+          ...done.createdAnnotatorIds,
+        ]);
+      return done;
     });
-    if (heldMs > this.tuning.transactionBudgetMs) this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
-    else if (heldMs < this.tuning.transactionBudgetMs / 4)
-      this.batchSize = Math.min(MAX_BATCH_LINES, this.batchSize * 2);
+    // Recorded so that discarding the staging removes the accounts too.
+    this.createdAnnotatorIds.push(...value.createdAnnotatorIds);
+    this.sizer.after(heldMs, linesMs);
     await sleep(Math.max(1, heldMs));
-    return value;
-  }
-
-  /** Recorded so that discarding the staging removes the accounts too. Call inside write(). */
-  noteCreatedAnnotator(userId: number): void {
-    this.createdAnnotatorIds.push(userId);
+    return value.value;
   }
 
   /**
-   * An imported version of an annotation of a prompt the target already has: kept for landing,
-   * unless it is what is stored already. Call inside write().
+   * Imported versions of annotations of prompts the target already has: each kept for landing,
+   * unless it is what is stored already. Call inside write(); says which of them were staged.
    */
-  async stageAnnotation(
+  async stageAnnotations(
     tx: Store,
-    promptId: number,
-    annotatorId: number,
-    version: AnnotationVersion,
-  ): Promise<"staged" | "unchanged"> {
-    const existing = await tx.annotations.stored(promptId, annotatorId);
-    if (existing && hasSameContent(existing, version)) return "unchanged";
+    annotations: readonly { promptId: number; annotatorId: number; version: AnnotationVersion }[],
+  ): Promise<("staged" | "unchanged")[]> {
+    if (!annotations.length) return [];
+    const keyOf = (a: { promptId: number; annotatorId: number }) => `${a.promptId}:${a.annotatorId}`;
+    const stored = new Map((await tx.annotations.storedOf(annotations)).map((a) => [keyOf(a), a]));
     const now = Date.now();
-    const stored: z.infer<typeof storedVersionSchema> = {
-      ranking: version.ranking,
-      openness: version.openness,
-      notRankable: version.notRankable,
-      notRankableReason: version.notRankableReason ?? null,
-      comment: version.comment ?? null,
-      durationMs: version.durationMs ?? null,
-      createdAt: version.createdAt?.getTime() ?? now,
-      updatedAt: version.updatedAt?.getTime() ?? version.createdAt?.getTime() ?? now,
-    };
-    await tx.imports.stageAnnotation(this.datasetId, promptId, annotatorId, JSON.stringify(stored));
-    return "staged";
+    const outcomes = annotations.map(({ promptId, annotatorId, version }) => {
+      const existing = stored.get(keyOf({ promptId, annotatorId }));
+      return existing && hasSameContent(existing, version) ? ("unchanged" as const) : ("staged" as const);
+    });
+    await tx.imports.stageAnnotations(
+      this.datasetId,
+      annotations
+        .filter((_, i) => outcomes[i] === "staged")
+        .map(({ promptId, annotatorId, version }) => {
+          const stored: z.infer<typeof storedVersionSchema> = {
+            ranking: version.ranking,
+            openness: version.openness,
+            notRankable: version.notRankable,
+            notRankableReason: version.notRankableReason ?? null,
+            comment: version.comment ?? null,
+            durationMs: version.durationMs ?? null,
+            createdAt: version.createdAt?.getTime() ?? now,
+            updatedAt: version.updatedAt?.getTime() ?? version.createdAt?.getTime() ?? now,
+          };
+          return { promptId, annotatorId, version: JSON.stringify(stored) };
+        }),
+    );
+    return outcomes;
   }
 
   /**
@@ -249,15 +276,44 @@ async function timedTransaction<T>(
     lockWaitMs === undefined ? undefined : { lockWaitMs },
   );
   const heldMs = performance.now() - lockedAt;
-  tuning.onTransaction?.(heldMs, phase);
+  await tuning.onTransaction?.(heldMs, phase);
   return { value, heldMs };
 }
 
 /**
- * Runs `step` in short transactions until it says it is done: each batch is halved when it held
- * the lock past the budget and doubled when well under it, and the caller pauses as long as the
- * lock was held, so that writers waiting in their busy handler get in between. A transaction that
+ * The size of an import's batches, resized to the budget after each transaction from how long it
+ * held the lock (`heldMs`) and how much of that its batch's own statements took (`batchMs`). What
+ * no batch size shortens is left out: the transaction's lock, BEGIN, COMMIT and lease, and what a
+ * batch of a line or two takes (on PostgreSQL its round trips, more than its rows). The lines'
+ * share of the budget is what that fixed part leaves of it (at least half), and a batch is halved
+ * when its lines took more, doubled when well under. Otherwise a fixed part near the budget would
+ * shrink batches to a line, each transaction paying it again: the lock would be held longer in
+ * all for the same lines, and annotators would wait as long each time.
+ */
+class BatchSizer {
+  /** The fastest a batch of at most SMALL_BATCH lines took: what any batch takes. */
+  private smallBatchMs = Infinity;
+  constructor(
+    public size: number,
+    private readonly budgetMs: number,
+  ) {}
+
+  after(heldMs: number, batchMs: number): void {
+    if (this.size <= SMALL_BATCH) this.smallBatchMs = Math.min(this.smallBatchMs, batchMs);
+    const perBatchMs = Math.min(batchMs, Number.isFinite(this.smallBatchMs) ? this.smallBatchMs : 0);
+    const linesMs = batchMs - perBatchMs;
+    const share = this.budgetMs - Math.min(heldMs - linesMs, this.budgetMs / 2);
+    if (linesMs > share) this.size = Math.max(1, Math.floor(this.size / 2));
+    else if (linesMs < share / 4) this.size = Math.min(MAX_BATCH_LINES, this.size * 2);
+  }
+}
+
+/**
+ * Runs `step` in short transactions until it says it is done, each batch resized to the budget
+ * (BatchSizer), pausing as long as the lock was held after each, so that writers waiting in their
+ * busy handler (or on PostgreSQL's serial writers' lock) get in between. A transaction that
  * finds the database locked past its own busy timeout is tried again: the work is resumable.
+ * `committed` is called after each transaction commits (a retried `step` must not count twice).
  */
 async function inShortTransactions(
   store: Store,
@@ -265,19 +321,26 @@ async function inShortTransactions(
   phase: ImportPhase,
   firstBatch: number,
   step: (tx: Store, batch: number) => Promise<boolean>,
+  committed?: () => void,
 ): Promise<void> {
-  let batch = firstBatch;
+  const sizer = new BatchSizer(firstBatch, tuning.transactionBudgetMs);
   for (;;) {
+    let stepMs = 0;
     const { value: done, heldMs } = await timedTransaction(
       store,
       tuning,
       phase,
-      (tx) => step(tx, batch),
+      async (tx) => {
+        const started = performance.now();
+        const value = await step(tx, sizer.size);
+        stepMs = performance.now() - started;
+        return value;
+      },
       IMPORT_LEASE_MS / 2,
     );
+    committed?.();
     if (done) return;
-    if (heldMs > tuning.transactionBudgetMs) batch = Math.max(1, Math.floor(batch / 2));
-    else if (heldMs < tuning.transactionBudgetMs / 4) batch = Math.min(MAX_BATCH_LINES, batch * 2);
+    sizer.after(heldMs, stepMs);
     await sleep(Math.max(1, heldMs));
   }
 }
@@ -295,8 +358,10 @@ async function finishLanding(
   tuning: StagingTuning,
 ): Promise<Landing> {
   const annotations = { created: 0, updated: 0, unchanged: 0 };
+  let written: AnnotationWrite["outcome"][] = [];
   let targetGone = false;
-  await inShortTransactions(store, tuning, "land", LANDING_FIRST_BATCH, async (tx, batch) => {
+  const step = async (tx: Store, batch: number) => {
+    written = [];
     // Finished meanwhile by another process (the importer, or a clean-up that took it over).
     if (!(await tx.imports.renewLanding(stagingDatasetId, Date.now(), process.pid))) return true;
     if (!(await tx.imports.datasetExists(targetDatasetId))) {
@@ -305,22 +370,27 @@ async function finishLanding(
     }
     if ((await tx.imports.movePrompts(stagingDatasetId, targetDatasetId, batch)) > 0) return false;
     const staged = await tx.imports.stagedAnnotations(stagingDatasetId, batch);
-    for (const row of staged) {
-      const v = storedVersionSchema.parse(JSON.parse(row.version));
-      const written = await tx.annotations.write(
-        row.prompt_id,
-        row.annotator_id,
-        { ...v, createdAt: new Date(v.createdAt), updatedAt: new Date(v.updatedAt) },
-        "keep",
-      );
-      annotations[written.outcome]++;
-    }
+    const outcomes = await tx.annotations.writeAll(
+      staged.map((row) => {
+        const v = storedVersionSchema.parse(JSON.parse(row.version));
+        return {
+          promptId: row.prompt_id,
+          annotatorId: row.annotator_id,
+          version: { ...v, createdAt: new Date(v.createdAt), updatedAt: new Date(v.updatedAt) },
+        };
+      }),
+      "keep",
+    );
+    written = outcomes;
     if (staged.length > 0) {
       await tx.imports.deleteStagedAnnotations(staged.map((row) => row.id));
       return false;
     }
     await tx.imports.deleteDataset(stagingDatasetId);
     return true;
+  };
+  await inShortTransactions(store, tuning, "land", LANDING_FIRST_BATCH, step, () => {
+    for (const outcome of written) annotations[outcome]++;
   });
   if (targetGone) {
     // Nowhere to land: what is left of it goes.

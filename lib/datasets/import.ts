@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { numeric } from "@/lib/validation";
-import type { Store } from "@/db/store";
+import { externalAnnotatorEmail, type Store } from "@/db/store";
+import type { AnnotationVersion } from "@/db/store/writer";
 import { BodyTooLargeError, chunksUpTo } from "@/lib/http/body";
 import { AppError } from "@/lib/errors";
 import {
@@ -202,9 +203,6 @@ type ImportRun = {
   ranked: Set<string>;
 };
 
-/** A line's prompt as stored: in the target already, or (new, or earlier in the file) in the staging. */
-type ResolvedPrompt = { promptId: number; responseIds: Map<string, number>; inTarget: boolean };
-
 /**
  * Imports a JSONL file whole or not at all (the format: lib/datasets/import-format.ts). Each
  * line is parsed and checked with no lock held, then written through the writer into the
@@ -326,9 +324,11 @@ function* importLines(
 }
 
 function emptySummary(slug: string, created: boolean): ImportSummary {
+  return { dataset: { slug, created }, lines: 0, ...noCounts() };
+}
+
+function noCounts(): BatchOutcome["counts"] {
   return {
-    dataset: { slug, created },
-    lines: 0,
     promptsCreated: 0,
     promptsUnchanged: 0,
     annotationsCreated: 0,
@@ -371,110 +371,234 @@ async function targetSettings(store: Store, datasetId: number): Promise<DatasetS
   };
 }
 
-function writeBatch(run: ImportRun, batch: ParsedLine[]): Promise<void> {
-  return run.staging.write(async (tx) => {
-    for (const line of batch) await stageLine(run, tx, line);
-  });
+/** What one batch of lines changed in its import's state, applied once its transaction has committed. */
+type BatchOutcome = {
+  errors: LineError[];
+  counts: Omit<ImportSummary, "dataset" | "lines" | "ignoredFields">;
+  /** Annotator names the batch resolved, with their accounts. */
+  annotatorIds: Map<string, number>;
+  /** "promptId:annotatorId" of the annotations the batch gave. */
+  ranked: string[];
+};
+
+async function writeBatch(run: ImportRun, batch: ParsedLine[]): Promise<void> {
+  const outcome = await run.staging.write((tx) => stageLines(run, tx, batch));
+  for (const error of outcome.errors) run.errors.add(error);
+  for (const [key, n] of Object.entries(outcome.counts)) run.summary[key as keyof BatchOutcome["counts"]] += n;
+  for (const [name, id] of outcome.annotatorIds) run.annotatorIds.set(name, id);
+  for (const key of outcome.ranked) run.ranked.add(key);
 }
 
-/** Checks one parsed line against what is stored and writes it into the staging, in the write `tx`. */
-async function stageLine(run: ImportRun, tx: Store, { lineNumber, prompt }: ParsedLine): Promise<void> {
-  const fail = (error: Omit<LineError, "line">) => run.errors.add({ line: lineNumber, ...error });
-  const problem = responsesProblem(prompt, run.responsesPerPrompt);
-  if (problem) return fail(problem);
-  const resolved = await resolvePrompt(run, tx, prompt);
-  if ("error" in resolved) return fail(resolved.error);
-  for (const [a, annotation] of prompt.annotations.entries()) {
-    const field = `annotations.${a}`;
-    const ranking = resolveRanking(annotation, field, prompt, resolved.responseIds);
-    if ("errors" in ranking) {
-      ranking.errors.forEach(fail);
-      continue;
-    }
-    const annotatorId = await resolveAnnotator(run, tx, annotation.annotator);
-    const key = `${resolved.promptId}:${annotatorId}`;
-    if (run.ranked.has(key)) {
-      fail({
-        field: `${field}.annotator`,
-        reason: `"${annotation.annotator}" ranks prompt "${prompt.externalId}" more than once in this file.`,
-      });
-      continue;
-    }
-    run.ranked.add(key);
-    const version = annotationToWrite(annotation, ranking.ranking);
-    if (resolved.inTarget) {
-      // Landing applies it: written now, it would show before the rest of the file.
-      if ((await run.staging.stageAnnotation(tx, resolved.promptId, annotatorId, version)) === "unchanged")
-        run.summary.annotationsUnchanged++;
-    } else {
-      const written = await tx.annotations.write(resolved.promptId, annotatorId, version, "keep");
-      if (written.outcome === "created") run.summary.annotationsCreated++;
-      else if (written.outcome === "updated") run.summary.annotationsUpdated++;
-      else run.summary.annotationsUnchanged++;
-    }
-  }
-}
+/** A prompt as stored (or about to be): what a line naming it again must match. */
+type StoredPrompt = {
+  text: string;
+  messages: string | null;
+  responses: { external_id: string; text: string }[];
+};
 
-/** The stored prompt a line names, checked to be the same text and responses; else stored now, in the staging. */
-async function resolvePrompt(
+/** How a line's prompt resolved: to a stored prompt (in the target, or the staging), or to one this batch stores. */
+type LinePromptRef = { stored: number; inTarget: boolean } | { pending: number };
+
+/**
+ * Checks a batch of parsed lines against what is stored and writes them into the staging, in the
+ * write `tx`, as a few statements for the whole batch: the prompts the lines name are read at once,
+ * the new ones stored at once, then each line's annotations are checked in the file's order and
+ * written at once. The errors, counts and rows are those of taking the lines one by one.
+ */
+async function stageLines(
   run: ImportRun,
   tx: Store,
-  prompt: LinePrompt,
-): Promise<ResolvedPrompt | { error: Omit<LineError, "line"> }> {
+  lines: ParsedLine[],
+): Promise<{ value: BatchOutcome; createdAnnotatorIds: number[] }> {
+  const outcome: BatchOutcome = {
+    errors: [],
+    counts: noCounts(),
+    annotatorIds: new Map(),
+    ranked: [],
+  };
+  const { counts } = outcome;
+  // Each line's errors, reported in the file's order once the batch is done.
+  const lineErrors = lines.map(() => [] as LineError[]);
+  const fail = (i: number) => (error: Omit<LineError, "line">) =>
+    lineErrors[i]!.push({ line: lines[i]!.lineNumber, ...error });
+
+  // The prompts the lines name: in the target, else in the staging (earlier in the file).
+  const checked = lines.flatMap((line, i) => {
+    const problem = responsesProblem(line.prompt, run.responsesPerPrompt);
+    if (problem) fail(i)(problem);
+    return problem ? [] : [i];
+  });
+  const externalIds = [...new Set(checked.map((i) => lines[i]!.prompt.externalId))];
   const inTarget =
-    run.targetDatasetId === null ? null : await tx.imports.prompt(run.targetDatasetId, prompt.externalId);
-  const stored = inTarget ?? (await tx.imports.prompt(run.staging.datasetId, prompt.externalId));
-  if (!stored) {
-    const { promptId, responseIds } = await tx.datasets.insertPrompt(run.staging.datasetId, promptToWrite(prompt));
-    run.summary.promptsCreated++;
-    return { promptId, responseIds, inTarget: false };
+    run.targetDatasetId === null || !externalIds.length
+      ? []
+      : await tx.imports.prompts(run.targetDatasetId, externalIds);
+  const targetIds = new Set(inTarget.map((p) => p.external_id));
+  const notInTarget = externalIds.filter((id) => !targetIds.has(id));
+  const inStaging = notInTarget.length ? await tx.imports.prompts(run.staging.datasetId, notInTarget) : [];
+  const storedRows = [...inTarget, ...inStaging];
+  const responseRows = storedRows.length ? await tx.imports.responses(storedRows.map((p) => p.id)) : [];
+  const storedResponses = new Map<number, { id: number; external_id: string; text: string }[]>();
+  for (const r of responseRows) storedResponses.set(r.prompt_id, [...(storedResponses.get(r.prompt_id) ?? []), r]);
+  const stored = new Map<string, { ref: LinePromptRef; prompt: StoredPrompt }>();
+  for (const p of storedRows) {
+    stored.set(p.external_id, {
+      ref: { stored: p.id, inTarget: targetIds.has(p.external_id) },
+      prompt: { text: p.text, messages: p.messages, responses: storedResponses.get(p.id) ?? [] },
+    });
   }
+
+  // Each line's prompt: the stored one it names (checked to be the same), else a new one.
+  const newPrompts: LinePrompt[] = [];
+  const refs = new Map<number, LinePromptRef>();
+  for (const i of checked) {
+    const { prompt } = lines[i]!;
+    const found = stored.get(prompt.externalId);
+    if (!found) {
+      const messages = prompt.messages ? JSON.stringify(prompt.messages) : null;
+      const responses = prompt.responses.map((r) => ({ external_id: r.id, text: r.text }));
+      const ref = { pending: newPrompts.push(prompt) - 1 };
+      stored.set(prompt.externalId, { ref, prompt: { text: prompt.text, messages, responses } });
+      refs.set(i, ref);
+      counts.promptsCreated++;
+      continue;
+    }
+    const mismatch = promptMismatch(found.prompt, prompt);
+    if (mismatch) {
+      fail(i)(mismatch);
+      continue;
+    }
+    refs.set(i, found.ref);
+    counts.promptsUnchanged++;
+  }
+  const created = newPrompts.length
+    ? await tx.datasets.insertPrompts(run.staging.datasetId, newPrompts.map(promptToWrite))
+    : [];
+  const responseIdsOf = new Map(
+    storedRows.map((p) => [p.id, new Map((storedResponses.get(p.id) ?? []).map((r) => [r.external_id, r.id]))]),
+  );
+  const resolved = (ref: LinePromptRef) =>
+    "pending" in ref
+      ? { promptId: created[ref.pending]!.promptId, responseIds: created[ref.pending]!.responseIds, inTarget: false }
+      : { promptId: ref.stored, responseIds: responseIdsOf.get(ref.stored)!, inTarget: ref.inTarget };
+
+  // The accounts the annotations name that this import has not met yet.
+  const unmet = [
+    ...new Set(
+      [...refs.keys()].flatMap((i) =>
+        lines[i]!.prompt.annotations.map((a) => a.annotator).filter((name) => !run.annotatorIds.has(name)),
+      ),
+    ),
+  ];
+  const users = new Map(
+    unmet.length
+      ? (
+          await tx.imports.usersByEmail(unmet.flatMap((name) => [name.toLowerCase(), externalAnnotatorEmail(name)]))
+        ).map((u) => [u.email, u.id])
+      : [],
+  );
+  /** External accounts to create, by email: their names. */
+  const newAccounts = new Map<string, string>();
+  const annotatorRefs = new Map<string, string>();
+  /** A team member by their email, else an external annotator by the name the file gives: an id, or "new:<email>". */
+  const annotatorRef = (name: string): string => {
+    const known = run.annotatorIds.get(name) ?? annotatorRefs.get(name);
+    if (known !== undefined) return String(known);
+    const email = name.toLowerCase();
+    const externalEmail = externalAnnotatorEmail(name);
+    const member = users.get(email);
+    const ref =
+      member !== undefined
+        ? String(member)
+        : newAccounts.has(email)
+          ? `new:${email}`
+          : users.has(externalEmail)
+            ? String(users.get(externalEmail))
+            : `new:${externalEmail}`;
+    if (ref === `new:${externalEmail}`) newAccounts.set(externalEmail, name);
+    annotatorRefs.set(name, ref);
+    return ref;
+  };
+
+  // Each annotation, in the file's order: its ranking checked, then kept for writing.
+  const batchRanked = new Set<string>();
+  const writes: { promptId: number; annotator: string; version: AnnotationVersion; inTarget: boolean }[] = [];
+  for (const [i, ref] of refs) {
+    const { prompt } = lines[i]!;
+    const line = resolved(ref);
+    for (const [a, annotation] of prompt.annotations.entries()) {
+      const field = `annotations.${a}`;
+      const ranking = resolveRanking(annotation, field, prompt, line.responseIds);
+      if ("errors" in ranking) {
+        ranking.errors.forEach(fail(i));
+        continue;
+      }
+      const annotator = annotatorRef(annotation.annotator);
+      const key = `${line.promptId}:${annotator}`;
+      if (run.ranked.has(key) || batchRanked.has(key)) {
+        fail(i)({
+          field: `${field}.annotator`,
+          reason: `"${annotation.annotator}" ranks prompt "${prompt.externalId}" more than once in this file.`,
+        });
+        continue;
+      }
+      batchRanked.add(key);
+      writes.push({
+        promptId: line.promptId,
+        annotator,
+        version: annotationToWrite(annotation, ranking.ranking),
+        inTarget: line.inTarget,
+      });
+    }
+  }
+
+  const accounts = await tx.datasets.ensureExternalAnnotators([...newAccounts.values()]);
+  const accountIds = new Map([...newAccounts.keys()].map((email, n) => [`new:${email}`, accounts[n]!.id]));
+  const createdAnnotatorIds = accounts.filter((a) => a.created).map((a) => a.id);
+  counts.annotatorsCreated += createdAnnotatorIds.length;
+  const annotatorId = (ref: string) => accountIds.get(ref) ?? Number(ref);
+  for (const [name, ref] of annotatorRefs) outcome.annotatorIds.set(name, annotatorId(ref));
+  for (const w of writes) outcome.ranked.push(`${w.promptId}:${annotatorId(w.annotator)}`);
+
+  const toWrite = (inTarget: boolean) =>
+    writes
+      .filter((w) => w.inTarget === inTarget)
+      .map((w) => ({ promptId: w.promptId, annotatorId: annotatorId(w.annotator), version: w.version }));
+  // Landing applies those of prompts the target has: written now, they would show before the rest of the file.
+  for (const staged of await run.staging.stageAnnotations(tx, toWrite(true)))
+    if (staged === "unchanged") counts.annotationsUnchanged++;
+  const inStagingWrites = toWrite(false);
+  const written = inStagingWrites.length ? await tx.annotations.writeAll(inStagingWrites, "keep") : [];
+  for (const outcome of written) {
+    if (outcome === "created") counts.annotationsCreated++;
+    else if (outcome === "updated") counts.annotationsUpdated++;
+    else counts.annotationsUnchanged++;
+  }
+  outcome.errors = lineErrors.flat();
+  return { value: outcome, createdAnnotatorIds };
+}
+
+/** Why a line cannot name a stored prompt (another text or conversation, or responses it lacks); null if it can. */
+function promptMismatch(stored: StoredPrompt, prompt: LinePrompt): Omit<LineError, "line"> | null {
   if (stored.text !== prompt.text || stored.messages !== (prompt.messages ? JSON.stringify(prompt.messages) : null)) {
     return {
-      error: {
-        field: "prompt",
-        reason: `Prompt "${prompt.externalId}" is already stored with a different ${stored.messages || prompt.messages ? "conversation" : "text"}; imports never rewrite prompts.`,
-      },
+      field: "prompt",
+      reason: `Prompt "${prompt.externalId}" is already stored with a different ${stored.messages || prompt.messages ? "conversation" : "text"}; imports never rewrite prompts.`,
     };
   }
-  const storedResponses = await tx.imports.responses(stored.id);
-  const byExternalId = new Map(storedResponses.map((r) => [r.external_id, r]));
+  const byExternalId = new Map(stored.responses.map((r) => [r.external_id, r]));
   for (const [i, r] of prompt.responses.entries()) {
     const match = byExternalId.get(r.id);
     if (!match) {
       return {
-        error: {
-          field: `responses.${i}.id`,
-          reason: `Prompt "${prompt.externalId}" is stored without a response "${r.id}".`,
-        },
+        field: `responses.${i}.id`,
+        reason: `Prompt "${prompt.externalId}" is stored without a response "${r.id}".`,
       };
     }
     if (match.text !== r.text)
-      return { error: { field: `responses.${i}.text`, reason: `Response "${r.id}" is stored with a different text.` } };
+      return { field: `responses.${i}.text`, reason: `Response "${r.id}" is stored with a different text.` };
   }
-  run.summary.promptsUnchanged++;
-  return {
-    promptId: stored.id,
-    responseIds: new Map(storedResponses.map((r) => [r.external_id, r.id])),
-    inTarget: inTarget !== null,
-  };
-}
-
-/** A team member by their email, else an external annotator by the name the file gives (created if new). */
-async function resolveAnnotator(run: ImportRun, tx: Store, annotator: string): Promise<number> {
-  const cached = run.annotatorIds.get(annotator);
-  if (cached !== undefined) return cached;
-  let id = await tx.imports.userIdByEmail(annotator.toLowerCase());
-  if (id === null) {
-    const external = await tx.datasets.ensureExternalAnnotator(annotator);
-    id = external.id;
-    if (external.created) {
-      run.staging.noteCreatedAnnotator(id);
-      run.summary.annotatorsCreated++;
-    }
-  }
-  run.annotatorIds.set(annotator, id);
-  return id;
+  return null;
 }
 
 /** A human summary of an import result, for the CLI and the page. */

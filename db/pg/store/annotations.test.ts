@@ -129,6 +129,62 @@ describe.each(TEST_BACKENDS)("the annotations store on %s", (backend) => {
     expect(await annotations.ownPrompt(9999, users.alice)).toBeNull();
   });
 
+  it("writes many annotations at once as write() writes each, and reads the stored ones of many pairs", async () => {
+    const { annotations, users, demo } = await setUp();
+    const [one, many] = [demo[0]!, demo[1]!];
+    const at = new Date(NOW);
+    for (const prompt of [one, many]) {
+      await annotations.write(prompt.id, users.alice, rankingOf(prompt, { comment: "old", createdAt: at }), "keep");
+      await annotations.write(prompt.id, users.bob, rankingOf(prompt, { createdAt: at }), "keep");
+    }
+    // A new version dated before the stored one, the same content again, a first version with a NaN.
+    const versions = (prompt: { responses: number[] }) => [
+      { annotatorId: users.alice, version: rankingOf(prompt, { comment: "new", updatedAt: new Date(NOW - MINUTE) }) },
+      { annotatorId: users.bob, version: rankingOf(prompt, { updatedAt: new Date(NOW + MINUTE) }) },
+      { annotatorId: users.carol, version: rankingOf(prompt, { openness: NaN, createdAt: at }) },
+    ];
+    const oneByOne = [];
+    for (const { annotatorId, version } of versions(one))
+      oneByOne.push((await annotations.write(one.id, annotatorId, version, "keep")).outcome);
+    const atOnce = await annotations.writeAll(
+      versions(many).map((v) => ({ promptId: many.id, ...v })),
+      "keep",
+    );
+    expect(atOnce).toEqual(["updated", "unchanged", "created"]);
+    expect(atOnce).toEqual(oneByOne);
+    const rows = await fresh.side.rows("annotations");
+    const ofPrompt = (promptId: number) =>
+      rows
+        .filter((a) => a.promptId === promptId)
+        .map(({ id: _id, promptId: _p, ranking, ...rest }) => ({
+          ...rest,
+          ranking: ranking.map((group) => group.map((id) => (promptId === one.id ? one : many).responses.indexOf(id))),
+        }));
+    expect(ofPrompt(many.id)).toEqual(ofPrompt(one.id));
+    const revisions = await fresh.side.rows("annotationRevisions");
+    const annotationPrompt = new Map(rows.map((a) => [a.id, a.promptId]));
+    const revisionsOf = (promptId: number) =>
+      revisions
+        .filter((r) => annotationPrompt.get(r.annotationId) === promptId)
+        .map((r) => [r.versionAt.getTime(), r.comment]);
+    expect(revisionsOf(many.id)).toEqual([[NOW, "old"]]);
+    expect(revisionsOf(many.id)).toEqual(revisionsOf(one.id));
+    expect(await annotations.writeAll([], "keep")).toEqual([]);
+
+    const stored = await annotations.storedOf([
+      { promptId: many.id, annotatorId: users.carol },
+      { promptId: many.id, annotatorId: users.dave },
+      { promptId: one.id, annotatorId: users.alice },
+    ]);
+    expect(stored.map((a) => [a.promptId, a.annotatorId, a.openness]).sort()).toEqual(
+      [
+        [many.id, users.carol, null],
+        [one.id, users.alice, 0.5],
+      ].sort(),
+    );
+    expect(await annotations.storedOf([])).toEqual([]);
+  });
+
   it("pages my annotations newest version first, ties by id, staged datasets left out", async () => {
     const { annotations, users, demo, other, staged } = await setUp();
     const write = (prompt: { id: number; responses: number[] }, minutes: number, annotator = users.alice) =>

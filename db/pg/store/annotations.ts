@@ -7,7 +7,7 @@
  * failure, retried on a snapshot where the slot is taken.
  */
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import type { AnnotationStore, WriteFacts } from "@/db/store/annotations";
+import type { AnnotationKey, AnnotationStore, WriteFacts } from "@/db/store/annotations";
 import {
   hasSameContent,
   replacedAt,
@@ -19,6 +19,7 @@ import {
 } from "@/db/store/writer";
 import { schema } from "../index";
 import type { PgExecutor } from "./executor";
+import { insertRows, updateRows } from "./many-rows";
 import { firstRow } from "./rows";
 import { visibleDatasetCondition, visibleDatasetText } from "./visible";
 
@@ -57,6 +58,80 @@ async function writeAnnotation(
     .where(eq(schema.annotations.id, existing.id))
     .returning();
   return { annotation: annotation!, outcome: "updated" };
+}
+
+/** The stored annotations of those of these pairs that have one, in one statement. */
+function storedAnnotations(db: PgExecutor, keys: readonly AnnotationKey[]): Promise<Annotation[]> {
+  if (!keys.length) return Promise.resolve([]);
+  const { annotations } = schema;
+  return db
+    .select()
+    .from(annotations)
+    .where(
+      sql`(${annotations.promptId}, ${annotations.annotatorId}) in (select * from unnest(${sql.param(keys.map((k) => k.promptId))}::int[], ${sql.param(keys.map((k) => k.annotatorId))}::int[]))`,
+    );
+}
+
+/**
+ * writeAnnotation for many pairs (no two the same), in a few statements whatever their number:
+ * the stored versions are read at once, then the first versions inserted, the replaced ones kept
+ * as revisions and the new ones written over them, each at once.
+ */
+async function writeAnnotations(
+  db: PgExecutor,
+  writes: readonly (AnnotationKey & { version: AnnotationVersion })[],
+  sameContent: "keep" | "revise",
+): Promise<AnnotationWrite["outcome"][]> {
+  const keyOf = (k: AnnotationKey) => `${k.promptId}:${k.annotatorId}`;
+  const stored = new Map((await storedAnnotations(db, writes)).map((a) => [keyOf(a), a]));
+  const outcomes = writes.map(({ version, ...key }): AnnotationWrite["outcome"] => {
+    const existing = stored.get(keyOf(key));
+    if (!existing) return "created";
+    return sameContent === "keep" && hasSameContent(existing, version) ? "unchanged" : "updated";
+  });
+  const first = writes.filter((_, i) => outcomes[i] === "created");
+  await insertRows(
+    db,
+    schema.annotations,
+    [
+      "promptId",
+      "annotatorId",
+      "ranking",
+      "openness",
+      "notRankable",
+      "notRankableReason",
+      "comment",
+      "durationMs",
+      "createdAt",
+      "updatedAt",
+    ],
+    first.map(({ promptId, annotatorId, version }) => {
+      const at = version.createdAt ?? new Date();
+      return { promptId, annotatorId, ...storedValues(version), createdAt: at, updatedAt: version.updatedAt ?? at };
+    }),
+  );
+  const replaced = writes.flatMap((w, i) =>
+    outcomes[i] === "updated" ? [{ existing: stored.get(keyOf(w))!, version: w.version }] : [],
+  );
+  await insertRows(
+    db,
+    schema.annotationRevisions,
+    ["annotationId", "ranking", "openness", "notRankable", "notRankableReason", "comment", "durationMs", "versionAt"],
+    replaced.map(({ existing }) => revisionOf(existing)),
+  );
+  await updateRows(
+    db,
+    schema.annotations,
+    ["ranking", "openness", "notRankable", "notRankableReason", "comment", "durationMs", "updatedAt"],
+    replaced.map(({ existing, version }) => ({
+      id: existing.id,
+      promptId: existing.promptId,
+      annotatorId: existing.annotatorId,
+      ...storedValues(version),
+      updatedAt: replacedAt(existing, version),
+    })),
+  );
+  return outcomes;
 }
 
 const revisionCount = sql<number>`(select count(*)::int from annotation_revisions r where r.annotation_id = ${schema.annotations.id})`;
@@ -103,6 +178,8 @@ export function postgresAnnotationStore(db: PgExecutor): AnnotationStore {
     stored: (promptId, annotatorId) => storedAnnotation(db, promptId, annotatorId),
     write: (promptId, annotatorId, version, sameContent) =>
       writeAnnotation(db, promptId, annotatorId, version, sameContent),
+    storedOf: (keys) => storedAnnotations(db, keys),
+    writeAll: (writes, sameContent) => writeAnnotations(db, writes, sameContent),
     async ownPrompt(annotationId, annotatorId) {
       const [row] = await db
         .select({ promptId: schema.annotations.promptId })

@@ -76,6 +76,69 @@ describe.each(TEST_BACKENDS)("datasets store on %s", (backend) => {
     ).rejects.toThrow();
   });
 
+  it("inserts many prompts at once as insertPrompt inserts each", async () => {
+    const { side, datasets } = open();
+    const dataset = await datasets.insertDataset({
+      slug: "d",
+      name: "D",
+      guidelines: "",
+      responsesPerPrompt: 2,
+      annotationsPerPrompt: 1,
+    });
+    const prompt = (externalId: string) => ({
+      externalId,
+      text: "user: hi",
+      messages: [{ role: "user" as const, content: "hi ✓" }],
+      openness: NaN,
+      metadata: { z: 1, a: [1, "é"] },
+      responses: [
+        { externalId: "r-b", text: "B", embedding: [0.25, -1] },
+        { externalId: "r-a", text: "A" },
+      ],
+    });
+    const first = await datasets.insertPrompt(dataset.id, prompt("one"));
+    const many = await datasets.insertPrompts(dataset.id, [
+      prompt("two"),
+      { externalId: "empty", text: "no responses", responses: [] },
+      prompt("three"),
+    ]);
+    expect(await datasets.insertPrompts(dataset.id, [])).toEqual([]);
+    const prompts = await side.rows("prompts");
+    expect(prompts.map((p) => p.id)).toEqual([first.promptId, ...many.map((m) => m.promptId)]);
+    const content = ({ id: _id, externalId: _e, text, messages, openness, metadata }: (typeof prompts)[number]) =>
+      JSON.stringify({ text, messages, openness, metadata });
+    expect(new Set([prompts[0]!, prompts[1]!, prompts[3]!].map(content)).size).toBe(1);
+    expect(prompts[0]!.openness).toBeNull();
+    const responses = await side.rows("responses");
+    const responsesOf = ({ promptId, responseIds }: { promptId: number; responseIds: Map<string, number> }) =>
+      responses
+        .filter((r) => r.promptId === promptId)
+        .map((r) => [r.position, r.externalId, r.text, r.embedding, responseIds.get(r.externalId) === r.id]);
+    expect(responsesOf(many[0]!)).toEqual(responsesOf(first));
+    expect(responsesOf(many[2]!)).toEqual(responsesOf(first));
+    expect(many[1]!.responseIds).toEqual(new Map());
+    await expect(datasets.insertPrompts(dataset.id, [prompt("four"), prompt("one")])).rejects.toThrow();
+  });
+
+  it("finds or creates many external annotators' accounts at once", async () => {
+    const { side, datasets } = open();
+    const existing = await datasets.ensureExternalAnnotator("rater-a");
+    const found = await datasets.ensureExternalAnnotators(["rater-b", "rater-a", "Rater-A"]);
+    expect(found.map((f) => f.created)).toEqual([true, false, true]);
+    expect(found[1]!.id).toBe(existing.id);
+    expect(await datasets.ensureExternalAnnotators(["Rater-A", "rater-b"])).toEqual([
+      { id: found[2]!.id, created: false },
+      { id: found[0]!.id, created: false },
+    ]);
+    expect(await datasets.ensureExternalAnnotators([])).toEqual([]);
+    const users = await side.rows("users");
+    expect(users.map((u) => [u.id, u.email, u.name, u.role, u.external, u.passwordHash])).toEqual([
+      [existing.id, "rater-a@external.invalid", "rater-a", "annotator", true, null],
+      [found[0]!.id, "rater-b@external.invalid", "rater-b", "annotator", true, null],
+      [found[2]!.id, "Rater-A@external.invalid", "Rater-A", "annotator", true, null],
+    ]);
+  });
+
   it("finds an external annotator's account by name, or creates one that cannot sign in", async () => {
     const { side, datasets } = open();
     const created = await datasets.ensureExternalAnnotator("rater-a");

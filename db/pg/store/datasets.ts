@@ -17,6 +17,7 @@ import { acceptedSql, reviewStateSql } from "@/db/store/review";
 import { externalAnnotatorEmail, type NewPrompt } from "@/db/store/writer";
 import { schema } from "../index";
 import type { PgExecutor } from "./executor";
+import { insertRows } from "./many-rows";
 import { allRows } from "./rows";
 import { epochMs } from "./time";
 import { visibleDatasetText } from "./visible";
@@ -50,37 +51,76 @@ const ANNOTATION_COLUMNS = sql`a.id, a.prompt_id, a.annotator_id, a.ranking::tex
 
 /** The datasets store on PostgreSQL: db/store/writer.ts's inserts, row for row. */
 export function postgresDatasetStore(db: PgExecutor): DatasetStore {
+  /** Prompts and their responses in one statement per table, in order (ids follow it). */
+  const insertPrompts = async (
+    datasetId: number,
+    prompts: readonly NewPrompt[],
+  ): Promise<{ promptId: number; responseIds: Map<string, number> }[]> => {
+    const inserted = await insertRows<typeof schema.prompts, { id: number }>(
+      db,
+      schema.prompts,
+      ["datasetId", "externalId", "text", "messages", "openness", "metadata"],
+      prompts.map((prompt) => ({
+        datasetId,
+        externalId: prompt.externalId,
+        text: prompt.text,
+        messages: prompt.messages ?? null,
+        openness: prompt.openness ?? null,
+        metadata: prompt.metadata ?? null,
+      })),
+      { returning: sql`id` },
+    );
+    const promptIds = inserted.map((row) => row.id);
+    const responses = await insertRows<typeof schema.responses, { id: number; prompt_id: number; external_id: string }>(
+      db,
+      schema.responses,
+      ["promptId", "position", "externalId", "text", "embedding"],
+      prompts.flatMap((prompt, p) =>
+        prompt.responses.map((r, position) => ({
+          promptId: promptIds[p]!,
+          position,
+          externalId: r.externalId,
+          text: r.text,
+          embedding: r.embedding ?? null,
+        })),
+      ),
+      { returning: sql`id, prompt_id, external_id` },
+    );
+    const responseIds = new Map(promptIds.map((id) => [id, new Map<string, number>()]));
+    for (const r of responses) responseIds.get(r.prompt_id)!.set(r.external_id, r.id);
+    return promptIds.map((promptId) => ({ promptId, responseIds: responseIds.get(promptId)! }));
+  };
   return {
     insertDataset: async (dataset) => (await db.insert(schema.datasets).values(dataset).returning())[0]!,
-    insertPrompt: async (datasetId: number, prompt: NewPrompt) => {
-      const [{ id: promptId }] = (await db
-        .insert(schema.prompts)
-        .values({
-          datasetId,
-          externalId: prompt.externalId,
-          text: prompt.text,
-          messages: prompt.messages ?? null,
-          openness: prompt.openness ?? null,
-          metadata: prompt.metadata ?? null,
-        })
-        .returning({ id: schema.prompts.id })) as [{ id: number }];
-      const responseIds = new Map<string, number>();
-      if (prompt.responses.length === 0) return { promptId, responseIds };
-      // One statement for all of the prompt's responses.
-      const inserted = await db
-        .insert(schema.responses)
-        .values(
-          prompt.responses.map((r, position) => ({
-            promptId,
-            position,
-            externalId: r.externalId,
-            text: r.text,
-            embedding: r.embedding ?? null,
-          })),
-        )
-        .returning({ id: schema.responses.id, externalId: schema.responses.externalId });
-      for (const r of inserted) responseIds.set(r.externalId, r.id);
-      return { promptId, responseIds };
+    insertPrompt: async (datasetId: number, prompt: NewPrompt) => (await insertPrompts(datasetId, [prompt]))[0]!,
+    insertPrompts: (datasetId, prompts) => insertPrompts(datasetId, prompts),
+    ensureExternalAnnotators: async (names) => {
+      const emails = names.map(externalAnnotatorEmail);
+      const idByEmail = async () =>
+        new Map(
+          (
+            await allRows<{ id: number; email: string }>(
+              db,
+              sql`select id, email from users where email = any(${sql.param(emails)}::text[])`,
+            )
+          ).map((u) => [u.email, u.id]),
+        );
+      const existing = await idByEmail();
+      const missing = names.filter((_, i) => !existing.has(emails[i]!));
+      // Another server's import may create some of the same accounts meanwhile: those are found, not created.
+      const created = await insertRows<typeof schema.users, { id: number; email: string }>(
+        db,
+        schema.users,
+        ["email", "name", "role", "external"],
+        missing.map((name) => ({ email: externalAnnotatorEmail(name), name, role: "annotator", external: true })),
+        { returning: sql`id, email`, onConflict: sql`on conflict (email) do nothing` },
+      );
+      const createdIds = new Map(created.map((u) => [u.email, u.id]));
+      const found = created.length < missing.length ? await idByEmail() : existing;
+      return emails.map((email) => {
+        const id = createdIds.get(email);
+        return id === undefined ? { id: found.get(email)!, created: false } : { id, created: true };
+      });
     },
     ensureExternalAnnotator: async (name) => {
       const email = externalAnnotatorEmail(name);

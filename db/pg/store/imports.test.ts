@@ -44,15 +44,17 @@ describe.each(TEST_BACKENDS)("imports store on %s", (backend) => {
       annotations_per_prompt: 1,
     });
     expect(await imports.settings(9999)).toBeNull();
-    expect(await imports.prompt(target!, "p1")).toEqual({
-      id: t1,
-      text: "one",
-      messages: '[{"role":"user","content":"one"}]',
-    });
-    expect(await imports.prompt(target!, "none")).toBeNull();
-    expect((await imports.responses(t1!)).map((r) => r.external_id)).toEqual(["a", "b"]);
-    expect(await imports.userIdByEmail("a@example.com")).toBe(user);
-    expect(await imports.userIdByEmail("none")).toBeNull();
+    expect(await imports.prompts(target!, ["p1", "none"])).toEqual([
+      { id: t1, external_id: "p1", text: "one", messages: '[{"role":"user","content":"one"}]' },
+    ]);
+    expect(await imports.prompts(target!, [])).toEqual([]);
+    expect((await imports.responses([t1!, 9999])).map((r) => [r.prompt_id, r.external_id])).toEqual([
+      [t1, "a"],
+      [t1, "b"],
+    ]);
+    expect(await imports.usersByEmail(["a@example.com", "none", "A@example.com"])).toEqual([
+      { id: user, email: "a@example.com" },
+    ]);
     expect([await imports.slugTaken("staging-1"), await imports.slugTaken("free")]).toEqual([true, false]);
     expect([await imports.datasetExists(staging!), await imports.datasetExists(9999)]).toEqual([true, false]);
     expect([await imports.visibleSlug(target!), await imports.visibleSlug(staging!)]).toEqual(["t", null]);
@@ -68,9 +70,14 @@ describe.each(TEST_BACKENDS)("imports store on %s", (backend) => {
     await imports.setCreatedAnnotators(staging!, [ext!, unused!]);
     expect(await imports.createdAnnotators(staging!)).toBe(JSON.stringify([ext, unused]));
     expect(await imports.createdAnnotators(9999)).toBeNull();
-    await imports.stageAnnotation(staging!, staged[0]!, ext!, '{"ranking":[[1],[2]],"b":1,"a":2}');
-    await imports.stageAnnotation(staging!, staged[2]!, user!, "{}");
-    await expect(imports.stageAnnotation(staging!, staged[0]!, ext!, "{}")).rejects.toThrow();
+    await imports.stageAnnotations(staging!, [
+      { promptId: staged[0]!, annotatorId: ext!, version: '{"ranking":[[1],[2]],"b":1,"a":2}' },
+      { promptId: staged[2]!, annotatorId: user!, version: "{}" },
+    ]);
+    await imports.stageAnnotations(staging!, []);
+    await expect(
+      imports.stageAnnotations(staging!, [{ promptId: staged[0]!, annotatorId: ext!, version: "{}" }]),
+    ).rejects.toThrow();
     // An external account goes only when nothing, staged or landed, names it.
     await imports.removeUnusedExternalUser(ext!);
     expect((await side.rows("users")).map((u) => u.id)).toEqual([user, ext, unused]);

@@ -9,6 +9,7 @@ export function postgresImportStore(db: PgExecutor): ImportStore {
   /** How many rows a write changed. */
   const changes = async (query: SQL) => (await db.execute(query)).rowCount ?? 0;
   const ids = (list: readonly number[]) => sql`${sql.param([...list])}::int[]`;
+  const texts = (list: readonly string[]) => sql`${sql.param([...list])}::text[]`;
   return {
     target: async (slug) =>
       (
@@ -29,20 +30,19 @@ export function postgresImportStore(db: PgExecutor): ImportStore {
           sql`select name, guidelines, responses_per_prompt, annotations_per_prompt from datasets where id = ${datasetId}`,
         )
       )[0] ?? null,
-    prompt: async (datasetId, externalId) =>
-      (
-        await allRows<{ id: number; text: string; messages: string | null }>(
-          db,
-          sql`select id, text, messages::text as messages from prompts where dataset_id = ${datasetId} and external_id = ${externalId}`,
-        )
-      )[0] ?? null,
-    responses: async (promptId) =>
-      allRows<{ id: number; external_id: string; text: string }>(
+    prompts: async (datasetId, externalIds) =>
+      allRows<{ id: number; external_id: string; text: string; messages: string | null }>(
         db,
-        sql`select id, external_id, text from responses where prompt_id = ${promptId} order by position`,
+        sql`select id, external_id, text, messages::text as messages from prompts
+          where dataset_id = ${datasetId} and external_id = any(${texts(externalIds)})`,
       ),
-    userIdByEmail: async (email) =>
-      (await allRows<{ id: number }>(db, sql`select id from users where email = ${email}`))[0]?.id ?? null,
+    responses: async (promptIds) =>
+      allRows<{ prompt_id: number; id: number; external_id: string; text: string }>(
+        db,
+        sql`select prompt_id, id, external_id, text from responses where prompt_id = any(${ids(promptIds)}) order by prompt_id, position`,
+      ),
+    usersByEmail: async (emails) =>
+      allRows<{ id: number; email: string }>(db, sql`select id, email from users where email = any(${texts(emails)})`),
     register: async (stagingDatasetId, targetDatasetId, targetSlug, ownerPid, now) => {
       await db.execute(
         sql`insert into dataset_imports (staging_dataset_id, target_dataset_id, target_slug, owner_pid, heartbeat_at, created_annotator_ids)
@@ -75,10 +75,15 @@ export function postgresImportStore(db: PgExecutor): ImportStore {
           sql`select created_annotator_ids::text as created_annotator_ids from dataset_imports where staging_dataset_id = ${stagingDatasetId}`,
         )
       )[0]?.created_annotator_ids ?? null,
-    stageAnnotation: async (stagingDatasetId, promptId, annotatorId, version) => {
+    stageAnnotations: async (stagingDatasetId, annotations) => {
+      if (!annotations.length) return;
+      // The version's JSON text is stored as given, as on SQLite.
       await db.execute(
         sql`insert into staged_annotations (staging_dataset_id, prompt_id, annotator_id, version)
-          values (${stagingDatasetId}, ${promptId}, ${annotatorId}, ${version}::json)`,
+          select ${stagingDatasetId}, prompt_id, annotator_id, version::json
+          from unnest(${ids(annotations.map((a) => a.promptId))}, ${ids(annotations.map((a) => a.annotatorId))},
+            ${texts(annotations.map((a) => a.version))}) with ordinality as given(prompt_id, annotator_id, version, position)
+          order by position`,
       );
     },
     slugTaken: async (slug) => (await allRows(db, sql`select 1 from datasets where slug = ${slug}`)).length > 0,
