@@ -22,6 +22,13 @@ export default defineConfig({
   timeout: 90_000,
   expect: { timeout: 15_000 },
   reporter: [["list"]],
+  // Jobs are handed out in the order of the projects, then of the files. servers.spec.ts starts its
+  // own PostgreSQL cluster and two servers in a worker of its own (it needs no SQLite server), so it
+  // goes first: its setup then overlaps the other worker's tests instead of ending the run alone.
+  projects: [
+    { name: "postgres", testMatch: "servers.spec.ts" },
+    { name: "sqlite", testIgnore: "servers.spec.ts" },
+  ],
   outputDir: path.join(dataDir, "test-results"),
   use: {
     trace: "off",

@@ -256,7 +256,7 @@ for (const viewport of VIEWPORTS) {
       page,
     }) => {
       const user = createTestUser("annotator", "a11y-drag");
-      await login(page, user, "/annotate/mine");
+      await login(page, user);
       const pairwise = addDataset("a11y-mine-pairwise", { prompts: 1, responses: 3, mode: "pairwise" });
       const prompt = pairwise.prompts[0]!;
       const annotationId = insertAnnotation(
@@ -289,7 +289,7 @@ for (const viewport of VIEWPORTS) {
     for (const role of ["annotator", "researcher", "admin"] as const) {
       test(`${role}: every page within reach has no axe violations; the rest say "not allowed"`, async ({ page }) => {
         const user = createTestUser(role, `a11y-${role}`);
-        await login(page, user, "/annotate/mine");
+        await login(page, user);
         const w = await sharedWorld();
         const mine = await annotatorWork(page, user, w);
         const pages = pagesOf(w, mine);

@@ -61,7 +61,7 @@ async function dragCard(page: Page, fromIndex: number, toIndex: number) {
 
 test("an annotator ranks one prompt by drag and drop and another by keyboard alone, with a tie", async ({ page }) => {
   const annotator = createTestUser("annotator");
-  await login(page, annotator, "/annotate");
+  await login(page, annotator);
   await page.setViewportSize({ width: 1280, height: 1000 });
   await page.goto("/annotate");
 
@@ -122,7 +122,7 @@ test("an expanded long response is dragged like any card, and stays expanded aft
     responseText: (r) => `Answer ${r}. ${"A long answer, paragraph after paragraph.\n\n".repeat(r === 0 ? 80 : 1)}`,
   });
   const annotator = createTestUser("annotator", "long-dragger");
-  await login(page, annotator, `/annotate?dataset=${slug}`);
+  await login(page, annotator);
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(`/annotate?dataset=${slug}`);
   await expect(page.getByTestId("ranking-board")).toHaveAttribute("data-hydrated", "true");
@@ -147,7 +147,7 @@ test("an expanded long response is dragged like any card, and stays expanded aft
 
 test("bad submissions are refused with 4xx and change nothing", async ({ page, request }) => {
   const annotator = createTestUser("annotator");
-  await login(page, annotator, "/annotate");
+  await login(page, annotator);
   const next = await (await page.request.post("/api/queue/next?dataset=demo")).json();
   expect(next.status).toBe("prompt");
   const promptId: number = next.prompt.id;
@@ -202,7 +202,7 @@ test("bad submissions are refused with 4xx and change nothing", async ({ page, r
 
 test("an annotator's history comes in pages, newest first, through the API and My annotations", async ({ page }) => {
   const annotator = createTestUser("annotator");
-  await login(page, annotator, "/annotate/mine");
+  await login(page, annotator);
   const saved: number[] = [];
   for (let i = 0; i < 3; i++) {
     const next = await (await page.request.post("/api/queue/next")).json();
@@ -294,7 +294,7 @@ test("an annotator reopens an earlier annotation, edits it, and the old version 
   // Someone else cannot open it.
   const other = createTestUser("annotator", "other");
   await page.context().clearCookies();
-  await login(page, other, "/annotate/mine");
+  await login(page, other);
   const response = await page.goto(`/annotate/mine/${annotationId}`);
   expect(response?.status()).toBe(404);
   expect(
@@ -305,7 +305,6 @@ test("an annotator reopens an earlier annotation, edits it, and the old version 
 test("the dataset's guidelines open above the prompt as formatted text", async ({ page }) => {
   const annotator = createTestUser("annotator", "reader");
   await login(page, annotator, "/annotate");
-  await page.goto("/annotate");
   const guidelines = page.getByTestId("guidelines");
   await guidelines.locator("summary").click();
   // The demo guidelines are markdown with a table of the openness scale: it arrives as a table.
@@ -316,7 +315,7 @@ test("the dataset's guidelines open above the prompt as formatted text", async (
 
 test("an annotator is kept out of datasets and the export", async ({ page }) => {
   const annotator = createTestUser("annotator");
-  await login(page, annotator, "/annotate");
+  await login(page, annotator);
   await page.goto("/datasets");
   await expect(page.getByTestId("forbidden")).toBeVisible();
   const exported = await page.request.get("/api/datasets/demo/export?format=annotations");
@@ -326,7 +325,7 @@ test("an annotator is kept out of datasets and the export", async ({ page }) => 
 test("/annotate fits a desktop and a phone screen without sideways scrolling", async ({ browser }, testInfo) => {
   const annotator = createTestUser("annotator", "shots");
   const signIn = await browser.newContext();
-  await login(await signIn.newPage(), annotator, "/annotate");
+  await login(await signIn.newPage(), annotator);
   const storageState = await signIn.storageState();
   await signIn.close();
   for (const [name, options] of [

@@ -1,4 +1,4 @@
-import { test, expect, createTestUser, e2eBaseURL, login } from "./fixtures";
+import { test, expect, createTestUser, e2eBaseURL, login, loginThroughForm, signIn } from "./fixtures";
 
 test("demo researcher signs in and lands on datasets; wrong password is refused", async ({ page }) => {
   // Signed out, / says what Octorank is and leads to sign-in.
@@ -15,20 +15,13 @@ test("demo researcher signs in and lands on datasets; wrong password is refused"
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("login-error")).toContainText("don't match");
 
-  await login(page, { email: "researcher@octorank.dev", password: "demo-researcher" });
+  await loginThroughForm(page, { email: "researcher@octorank.dev", password: "demo-researcher" });
   await expect(page.getByTestId("whoami")).toContainText("researcher");
 });
 
 test("repeated failed sign-ins for one email are throttled with 429", async ({ request }) => {
   const user = createTestUser("annotator", "throttled");
-  const attempt = async (password: string) => {
-    const { csrfToken } = (await (await request.get("/api/auth/csrf")).json()) as { csrfToken: string };
-    return request.post("/api/auth/callback/credentials", {
-      form: { email: user.email, password, csrfToken, json: "true" },
-      headers: { "X-Auth-Return-Redirect": "1" },
-      maxRedirects: 0,
-    });
-  };
+  const attempt = (password: string) => signIn(request, { email: user.email, password });
   for (let i = 0; i < 5; i++) expect((await attempt("nope-nope")).status()).not.toBe(429);
   const blocked = await attempt(user.password);
   expect(blocked.status()).toBe(429);
@@ -47,7 +40,7 @@ test("an annotator is kept out of researcher and admin pages", async ({ page }) 
 test("after sign-in the callback goes only to a path on this site", async ({ page }) => {
   const annotator = createTestUser("annotator");
   // Browsers read "/\evil.example" as "//evil.example", another host.
-  await login(page, annotator, "/\\evil.example/phish");
+  await loginThroughForm(page, annotator, "/\\evil.example/phish");
   // The home page sends an annotator on to their queue.
   await expect(page).toHaveURL(new URL("/annotate", e2eBaseURL()).href);
 });
@@ -62,7 +55,7 @@ test("a state-changing API request from another site is refused before it reache
   expect(forged.status()).toBe(403);
   expect(await forged.text()).toContain("Cross-site");
   const sameSite = await page.request.post("/api/queue/skip", {
-    headers: { Origin: new URL(page.url()).origin, "Content-Type": "application/json" },
+    headers: { Origin: new URL(e2eBaseURL()).origin, "Content-Type": "application/json" },
     data: { promptId: 1 },
   });
   expect(sameSite.status()).not.toBe(403);

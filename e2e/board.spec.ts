@@ -84,7 +84,7 @@ async function expectCodeScrollsInItsBlock(page: Page, pre: Locator) {
 test("markdown renders safely, labels match the researcher's, and an untouched order asks first", async ({ page }) => {
   const { slug, promptId, responseIds } = addMarkdownDataset();
   const annotator = createTestUser("annotator", "md");
-  await login(page, annotator, "/annotate");
+  await login(page, annotator);
   await page.setViewportSize({ width: 1280, height: 800 });
   await openBoard(page, slug);
 
@@ -140,7 +140,7 @@ test("markdown renders safely, labels match the researcher's, and an untouched o
   await page.setViewportSize({ width: 390, height: 844 });
   const second = createTestUser("annotator", "md-phone");
   await page.context().clearCookies();
-  await login(page, second, "/annotate");
+  await login(page, second);
   await openBoard(page, slug);
   await expectCodeScrollsInItsBlock(
     page,
@@ -148,7 +148,7 @@ test("markdown renders safely, labels match the researcher's, and an untouched o
   );
   const researcher = createTestUser("researcher", "md-reader");
   await page.context().clearCookies();
-  await login(page, researcher, `/datasets/${slug}/prompts/${promptId}`);
+  await login(page, researcher);
   await page.goto(`/datasets/${slug}/prompts/${promptId}`);
   await expectCodeScrollsInItsBlock(page, page.getByTestId("prompt-response").first().getByTestId("md-code-block"));
   await expect(page.getByTestId("prompt-rankings").locator("thead th").nth(1)).toHaveText("A");
@@ -157,7 +157,7 @@ test("markdown renders safely, labels match the researcher's, and an untouched o
 test("a skipped prompt keeps its reason, is listed, and reopens into the queue", async ({ page }) => {
   const { slug, promptId } = addMarkdownDataset();
   const annotator = createTestUser("annotator", "skipper");
-  await login(page, annotator, "/annotate");
+  await login(page, annotator);
   await openBoard(page, slug);
   await page.getByTestId("skip").click();
   await page.getByTestId("skip-reason").fill("outside my expertise");
@@ -175,7 +175,7 @@ test("a skipped prompt keeps its reason, is listed, and reopens into the queue",
 
 test("keyboard focus is never hidden under the footer, and progress is the annotator's own", async ({ page }) => {
   const annotator = createTestUser("annotator", "focus");
-  await login(page, annotator, "/annotate");
+  await login(page, annotator);
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto("/annotate");
   await expect(page.getByTestId("ranking-board")).toHaveAttribute("data-hydrated", "true");

@@ -43,7 +43,7 @@ const histogram = (page: Page, title: string) => page.getByTestId("histogram").f
 
 test("dataset histograms: y-axis titles, and each threshold line drawn at its value", async ({ page }) => {
   const slug = seedAgreementDataset();
-  await login(page, createTestUser("researcher", "charts"), `/datasets/${slug}`);
+  await login(page, createTestUser("researcher", "charts"));
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(`/datasets/${slug}`);
 
@@ -82,7 +82,7 @@ test("dataset histograms: y-axis titles, and each threshold line drawn at its va
 test("run dashboard: strip plot row labels and tooltip, shape and histogram y-axis titles", async ({ page }) => {
   test.setTimeout(300_000); // waits for a short training run
   const researcher = createTestUser("researcher", "charts-run");
-  await login(page, researcher, "/runs");
+  await login(page, researcher);
   const created = await page.request.post("/api/runs", { data: { dataset: "demo", train: { steps: 40 } } });
   expect(created.status(), await created.text()).toBe(201);
   const runId: number = (await created.json()).run.id;

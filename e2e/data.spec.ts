@@ -149,7 +149,7 @@ test("a researcher creates a dataset by import, sees line errors for a bad file,
 test("an annotator cannot reach import, export or admin", async ({ page, request }) => {
   expect((await request.get("/api/datasets/demo/export?format=pairs")).status()).toBe(401);
   const annotator = createTestUser("annotator");
-  await login(page, annotator, "/annotate");
+  await login(page, annotator);
   for (const path of ["/datasets/demo/import", "/datasets/new", "/datasets/demo", "/admin"]) {
     await page.goto(path);
     await expect(page.getByTestId("forbidden")).toBeVisible();

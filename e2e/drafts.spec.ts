@@ -14,7 +14,7 @@ test("a half-done ranking survives a reload and Back, leaving asks first, and Su
 }) => {
   const { slug } = seedDataset({ prompts: 3, responses: 4, k: 1, label: "draft" });
   const annotator = createTestUser("annotator", "drafter");
-  await login(page, annotator, `/annotate?dataset=${slug}`);
+  await login(page, annotator);
   await openBoard(page, slug);
   const promptId = Number(await page.getByTestId("ranking-board").getAttribute("data-prompt-id"));
 
@@ -91,7 +91,7 @@ test("a half-done ranking survives a reload and Back, leaving asks first, and Su
 test("pairwise answers survive a reload", async ({ page }) => {
   const { slug } = seedDataset({ prompts: 1, responses: 4, k: 1, label: "pwdraft", mode: "pairwise" });
   const annotator = createTestUser("annotator", "pw-drafter");
-  await login(page, annotator, `/annotate?dataset=${slug}`);
+  await login(page, annotator);
   await openBoard(page, slug, "pairwise-board");
   await page.getByTestId("pairwise-left-better").click();
   await page.getByTestId("pairwise-right-better").click();
@@ -111,7 +111,7 @@ test("pairwise answers survive a reload", async ({ page }) => {
 test("a submit from a stale tab is refused with a choice, and the first tab's ranking stays", async ({ page }) => {
   const { slug } = seedDataset({ prompts: 2, responses: 3, k: 1, label: "stale" });
   const annotator = createTestUser("annotator", "two-tabs");
-  await login(page, annotator, `/annotate?dataset=${slug}`);
+  await login(page, annotator);
   await openBoard(page, slug);
   const second = await page.context().newPage();
   await openBoard(second, slug);

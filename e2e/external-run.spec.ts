@@ -35,7 +35,7 @@ function demoScoresFile(): string {
 
 test("a researcher uploads a TRL model's scores and reads the same collapse dashboard", async ({ page }) => {
   const researcher = createTestUser("researcher");
-  await login(page, researcher, "/runs/external");
+  await login(page, researcher);
   await page.goto("/runs");
   await page.getByTestId("external-run").click();
   await expect(page).toHaveURL(/\/runs\/external$/);

@@ -3,7 +3,7 @@ import path from "node:path";
 import crypto from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
 import Database from "better-sqlite3";
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
 import { hashPassword } from "../lib/auth/password";
 import { mintApiToken } from "../lib/auth/api-tokens";
 import type { Role } from "../lib/domain";
@@ -120,16 +120,21 @@ export function openTestDb(): Database.Database {
 
 export type TestUser = { id: number; email: string; password: string; role: Role; name: string };
 
+const TEST_PASSWORD = "e2e-password-123";
+/** Every test account has the one password, hashed once per worker: scrypt is slow by design. */
+let testPasswordHash: string | undefined;
+
 /** A fresh account per test, so specs don't depend on each other's work. */
 export function createTestUser(role: Role, label: string = role): TestUser {
   const email = `${label}-${crypto.randomBytes(4).toString("hex")}@e2e.test`;
-  const password = "e2e-password-123";
+  const password = TEST_PASSWORD;
+  testPasswordHash ??= hashPassword(password);
   const name = `E2E ${label}`;
   const db = openTestDb();
   try {
     const row = db
       .prepare("insert into users (email, name, password_hash, role) values (?, ?, ?, ?) returning id")
-      .get(email, name, hashPassword(password), role) as { id: number };
+      .get(email, name, testPasswordHash, role) as { id: number };
     return { id: row.id, email, password, role, name };
   } finally {
     db.close();
@@ -154,7 +159,39 @@ export function createApiToken(user: Pick<TestUser, "id">, { revoked = false } =
   return token;
 }
 
-export async function login(page: Page, user: Pick<TestUser, "email" | "password">, callbackPath = "/"): Promise<void> {
+/** Signs in through next-auth's credentials endpoint, the way the login form does, as JSON or a form. */
+export async function signIn(
+  api: APIRequestContext,
+  user: Pick<TestUser, "email" | "password">,
+  as: "form" | "json" = "form",
+): Promise<APIResponse> {
+  const { csrfToken } = (await (await api.get("/api/auth/csrf")).json()) as { csrfToken: string };
+  const body = { email: user.email, password: user.password, csrfToken, json: "true" };
+  return api.post("/api/auth/callback/credentials", {
+    ...(as === "json" ? { data: body } : { form: body }),
+    headers: { "X-Auth-Return-Redirect": "1" },
+    maxRedirects: 0,
+  });
+}
+
+/**
+ * Signs `user` in for the page's browser context (its cookies), then opens `path` if one is given.
+ * The sign-in form itself is under test in auth.spec.ts and the CSP specs (`loginThroughForm`);
+ * elsewhere signing in is only setup, so it skips the form's page.
+ */
+export async function login(page: Page, user: Pick<TestUser, "email" | "password">, path?: string): Promise<void> {
+  expect((await signIn(page.context().request, user)).status(), `signing in ${user.email}`).toBe(200);
+  if (path === undefined) return;
+  await page.goto(path);
+  await expect(page.getByTestId("whoami")).toBeVisible();
+}
+
+/** Signs in with the login form, which then opens `callbackPath`. */
+export async function loginThroughForm(
+  page: Page,
+  user: Pick<TestUser, "email" | "password">,
+  callbackPath = "/",
+): Promise<void> {
   await page.goto(`/login?callbackUrl=${encodeURIComponent(callbackPath)}`);
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);

@@ -10,7 +10,6 @@ test("admin selects and inputs show the saved value after saving, after a reload
   const someone = createTestUser("annotator", "forms-someone");
   const { slug } = seedDataset({ prompts: 2, responses: 3, label: "forms" });
   await login(page, admin, "/admin");
-  await page.goto("/admin");
 
   const role = page.getByLabel(`Role of ${someone.email}`, { exact: true }).locator("select");
   await role.selectOption("researcher");
@@ -73,7 +72,6 @@ test("a new dataset from a file whose slug exists is refused, and the existing d
   const researcher = createTestUser("researcher", "forms-researcher");
   const { slug } = seedDataset({ prompts: 1, responses: 2, label: "taken" });
   await login(page, researcher, "/datasets/new");
-  await page.goto("/datasets/new");
   await page.getByTestId("import-slug").fill(slug);
   await page.getByTestId("import-name").fill("A different dataset");
   const line = JSON.stringify({ id: "new-1", prompt: "Hello?", responses: ["a", "b"] });

@@ -28,7 +28,6 @@ test("researchers see openness estimates beside the tags; annotators never do", 
   const annotator = createTestUser("annotator", "paper-annotator");
   await page.context().clearCookies();
   await login(page, annotator, "/annotate");
-  await page.goto("/annotate");
   await expect(page.getByTestId("ranking-board")).toBeVisible();
   await expect(page.getByTestId("openness-estimate")).toHaveCount(0);
   await expect(page.getByText(/estimate/i)).toHaveCount(0);
@@ -42,7 +41,6 @@ test("an admin sets the queue order; the queue hands out the least certain promp
   test.setTimeout(180_000);
   const admin = createTestUser("admin", "paper-admin");
   await login(page, admin, "/admin");
-  await page.goto("/admin");
   const select = page.getByTestId("queue-order-demo");
   await select.selectOption("uncertain-openness");
   await select.locator("xpath=ancestor::form").getByRole("button", { name: "Save" }).click();
@@ -70,7 +68,6 @@ test("an admin sets the queue order; the queue hands out the least certain promp
   const annotator = createTestUser("annotator", "paper-queue");
   await page.context().clearCookies();
   await login(page, annotator, "/annotate");
-  await page.goto("/annotate");
   const id = Number(await page.getByTestId("ranking-board").getAttribute("data-prompt-id"));
   const check = openTestDb();
   try {
@@ -92,7 +89,7 @@ test("an admin sets the queue order; the queue hands out the least certain promp
 test("a run with estimated openness shows implied against tagged openness", async ({ page }) => {
   test.setTimeout(240_000);
   const researcher = createTestUser("researcher", "paper-run");
-  await login(page, researcher, "/runs");
+  await login(page, researcher);
   const response = await page.request.post("/api/runs", {
     data: { dataset: "demo", missingOpenness: { policy: "estimate" }, train: { steps: 60 } },
   });

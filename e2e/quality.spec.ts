@@ -44,7 +44,7 @@ test("gold answers that disagree pause an annotator, who sees why, until an admi
   const admin = createTestUser("admin", "checks-admin");
   const annotator = createTestUser("annotator", "checks-taker");
   const adminPage = await (await browser.newContext()).newPage();
-  await login(adminPage, admin, "/admin");
+  await login(adminPage, admin);
   await setChecks(adminPage, slug, { gold: "100", floor: "0", min: "2" });
 
   // A researcher (here the admin) marks two prompts gold on their pages: response A is the known best.
@@ -64,7 +64,6 @@ test("gold answers that disagree pause an annotator, who sees why, until an admi
 
   const page = await (await browser.newContext()).newPage();
   await login(page, annotator, `/annotate?dataset=${slug}`);
-  await page.goto(`/annotate?dataset=${slug}`);
   const bestOf = (promptId: number) => prompts.find((p) => p.id === promptId)!.responses[0]!;
   // At 100% the queue hands out the gold prompts first, silently; the annotator ranks the known best last.
   for (let i = 0; i < 2; i++) {
@@ -108,13 +107,12 @@ test("too-fast annotations pause an annotator end to end", async ({ browser }) =
   const admin = createTestUser("admin", "fast-admin");
   const annotator: TestUser = createTestUser("annotator", "fast-taker");
   const adminPage = await (await browser.newContext()).newPage();
-  await login(adminPage, admin, "/admin");
+  await login(adminPage, admin);
   // A floor of ten minutes: every annotation here is "too fast".
   await setChecks(adminPage, slug, { gold: "0", floor: "600", min: "2" });
 
   const page = await (await browser.newContext()).newPage();
   await login(page, annotator, `/annotate?dataset=${slug}`);
-  await page.goto(`/annotate?dataset=${slug}`);
   await rankWithLast(page, (ids) => ids[0]!);
   await expect(page.getByTestId("saved-banner")).toBeVisible();
   await rankWithLast(page, (ids) => ids[0]!);

@@ -27,15 +27,12 @@ function runRow(id: number): { status: string; worker_pid: number | null; error:
   }
 }
 
-test.describe.configure({ mode: "serial" });
-
 test("a researcher starts a run on the demo data, watches it finish and reads the collapse dashboard", async ({
   page,
 }) => {
   test.setTimeout(180_000);
   const researcher = createTestUser("researcher");
   await login(page, researcher, "/runs/new");
-  await page.goto("/runs/new");
   await expect(page.getByTestId("dataset-stats")).toContainText("have rankings");
   await expect(page.getByTestId("utility-conditioned")).toBeChecked();
   await page.getByTestId("setting-steps").fill("60");
@@ -177,7 +174,6 @@ test("reproduce the paper: the button queues the pair; shorter runs of it are ju
   test.setTimeout(600_000);
   const researcher = createTestUser("researcher", "repro");
   await login(page, researcher, "/runs");
-  await page.goto("/runs");
   await page.getByTestId("reproduce-paper").click();
   await expect(page).toHaveURL(/\/runs\/compare\?a=\d+&b=\d+/);
   const queued = new URL(page.url()).searchParams;

@@ -15,9 +15,11 @@ import {
   e2eDatabasePath,
   insertAnnotation,
   login,
+  loginThroughForm,
   openTestDb,
   query,
   seedDataset,
+  signIn,
   sparePort,
   waitUntilServing,
 } from "./fixtures";
@@ -28,17 +30,6 @@ function maxRunId(): number {
 
 function runIdsAfter(runId: number): number[] {
   return query<{ id: number }>("select id from training_runs where id > ? order by id", runId).map((r) => r.id);
-}
-
-/** Signs in through next-auth's credentials endpoint, the way the login form does, as JSON or a form. */
-async function signIn(api: APIRequestContext, email: string, password: string, as: "form" | "json" = "form") {
-  const { csrfToken } = (await (await api.get("/api/auth/csrf")).json()) as { csrfToken: string };
-  const body = { email, password, csrfToken, json: "true" };
-  return api.post("/api/auth/callback/credentials", {
-    ...(as === "json" ? { data: body } : { form: body }),
-    headers: { "X-Auth-Return-Redirect": "1" },
-    maxRedirects: 0,
-  });
 }
 
 async function sessionRole(api: APIRequestContext): Promise<string | undefined> {
@@ -96,7 +87,7 @@ test("pages run under the CSP: sign-in, the ranking board, the dataset charts an
   // Its own one-prompt dataset: by now other specs may have taken every demo prompt.
   const slug = addOnePromptDataset();
   // Signing in goes through client-side JavaScript: a blocked script would leave the form inert.
-  await login(page, admin, `/annotate?dataset=${slug}`);
+  await loginThroughForm(page, admin, `/annotate?dataset=${slug}`);
   await expect(page.getByTestId("whoami")).toBeVisible();
   // The ranking board hydrates (React ran) under the policy.
   await expect(page.locator("[data-testid=ranking-board][data-hydrated=true]")).toBeVisible();
@@ -187,7 +178,7 @@ test("sign-in throttling holds for JSON bodies and rotating X-Forwarded-For", as
   }
   // Another account from the same address is not locked with it.
   const other = createTestUser("annotator", "bystander");
-  expect((await signIn(api, other.email, other.password, "json")).status()).toBe(200);
+  expect((await signIn(api, other, "json")).status()).toBe(200);
   expect(await sessionRole(api)).toBe("annotator");
   await api.dispose();
 });
@@ -195,7 +186,7 @@ test("sign-in throttling holds for JSON bodies and rotating X-Forwarded-For", as
 test("signing out, a role change and disabling the account end the session on the next request", async () => {
   const user = createTestUser("researcher", "revoke");
   const api = await playwrightRequest.newContext({ baseURL: e2eBaseURL() });
-  expect((await signIn(api, user.email, user.password)).status()).toBe(200);
+  expect((await signIn(api, user)).status()).toBe(200);
   expect(await sessionRole(api)).toBe("researcher");
   const stolen = await api.storageState();
 
@@ -214,7 +205,7 @@ test("signing out, a role change and disabling the account end the session on th
     await replay.dispose();
 
     // A fresh session ends when the account is disabled.
-    expect((await signIn(api, user.email, user.password)).status()).toBe(200);
+    expect((await signIn(api, user)).status()).toBe(200);
     expect((await api.get("/api/annotations")).status()).toBe(200);
     db.prepare("update users set disabled = 1 where id = ?").run(user.id);
     expect((await api.get("/api/annotations")).status()).toBe(401);
@@ -391,7 +382,7 @@ test("an open run event stream ends once its session is signed out, its token re
     // Signed out: the cookie's session is revoked.
     const researcher = createTestUser("researcher", "stream");
     const api = await playwrightRequest.newContext({ baseURL: e2eBaseURL() });
-    expect((await signIn(api, researcher.email, researcher.password)).status()).toBe(200);
+    expect((await signIn(api, researcher)).status()).toBe(200);
     const cookie = (await api.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join("; ");
     const signedIn = await open({ Cookie: cookie });
     const { csrfToken } = (await (await api.get("/api/auth/csrf")).json()) as { csrfToken: string };
@@ -427,7 +418,7 @@ test("the database, its WAL and shared-memory files and the auth secret are read
 }) => {
   // A write first, so the WAL exists and has content.
   const user = createTestUser("annotator", "modes");
-  expect((await signIn(request, user.email, user.password)).status()).toBe(200);
+  expect((await signIn(request, user)).status()).toBe(200);
   const dir = path.dirname(e2eDatabasePath());
   const modes = Object.fromEntries(
     ["octorank.db", "octorank.db-wal", "octorank.db-shm", "auth-secret"].map((f) => [
@@ -469,7 +460,7 @@ test("every page renders under the CSP with no violation reported", async ({ pag
   const runId = ((await created.json()) as { run: { id: number } }).run.id;
   await api.dispose();
 
-  await login(page, admin, `/annotate?dataset=${slug}`);
+  await loginThroughForm(page, admin, `/annotate?dataset=${slug}`);
   const paths = [
     "/",
     "/annotate/mine",
@@ -565,7 +556,7 @@ test("npm start listens on loopback only; with HOST set it never seeds, lists or
     const api = await playwrightRequest.newContext({ baseURL: `http://127.0.0.1:${outsidePort}` });
     const login = await (await api.get("/login")).text();
     expect(login).not.toContain("demo-fill");
-    expect((await signIn(api, "researcher@octorank.dev", "demo-researcher")).status()).toBe(401);
+    expect((await signIn(api, { email: "researcher@octorank.dev", password: "demo-researcher" })).status()).toBe(401);
     expect(await sessionRole(api)).toBeUndefined();
     await api.dispose();
   } finally {
@@ -576,7 +567,6 @@ test("npm start listens on loopback only; with HOST set it never seeds, lists or
 test("a page left open after its session ended can no longer act, nor read the review API", async ({ page }) => {
   const admin = createTestUser("admin", "stale-page");
   await login(page, admin, "/admin");
-  await page.goto("/admin");
   const form = page.getByTestId("create-user");
   const created = `made-after-signout-${crypto.randomBytes(3).toString("hex")}@e2e.test`;
   await form.getByLabel("Email").fill(created);

@@ -22,7 +22,6 @@ test("a dataset starts boards from a finished run's order, marked, and records h
   const researcher = createTestUser("researcher", "suggester");
   const researcherPage = await (await browser.newContext()).newPage();
   await login(researcherPage, researcher, "/runs/external");
-  await researcherPage.goto("/runs/external");
   await researcherPage.getByTestId("external-dataset").selectOption(String(datasetId));
   await researcherPage.getByTestId("external-scores").setInputFiles(file);
   await researcherPage.getByTestId("external-submit").click();
@@ -47,7 +46,6 @@ test("a dataset starts boards from a finished run's order, marked, and records h
   const annotator = createTestUser("annotator", "anchored");
   const page = await (await browser.newContext()).newPage();
   await login(page, annotator, `/annotate?dataset=${slug}`);
-  await page.goto(`/annotate?dataset=${slug}`);
   const board = page.getByTestId("ranking-board");
   await expect(board).toHaveAttribute("data-hydrated", "true");
   await expect(page.getByTestId("suggestion-notice")).toContainText("Model suggestion");

@@ -9,7 +9,6 @@ import { freshDbPerTest, TEST_BACKEND } from "@/lib/test-fixtures";
 import { joinNegativeNumbers, readTextFile } from "./dispatch";
 
 const root = path.resolve(__dirname, "..");
-const tsx = path.join(root, "node_modules", ".bin", "tsx");
 
 function cli(...args: string[]) {
   return cliWith({}, ...args);
@@ -20,7 +19,8 @@ function cliWith(env: Record<string, string | undefined>, ...args: string[]) {
 }
 
 function cliWithInput(env: Record<string, string | undefined>, input: string, ...args: string[]) {
-  const r = spawnSync(tsx, [path.join(root, "scripts", "cli.ts"), ...args], {
+  // `node --import tsx`, as the server starts its workers: the tsx binary would start a second node under it.
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "scripts", "cli.ts"), ...args], {
     cwd: root,
     encoding: "utf8",
     input,

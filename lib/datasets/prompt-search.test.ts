@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { datasetAgreement, getDataset, getDatasetProgress, histogramBins } from "@/lib/datasets/queries";
 import { importJsonlFile } from "@/lib/datasets/import";
 import { cursorQueries } from "@/db/store/stats";
@@ -30,8 +30,12 @@ const annotationIds = async (pick: (a: { id: number; promptId: number }) => bool
 const moveAllPrompts = (from: number, to: number) =>
   store.transaction("serial", (tx) => tx.imports.movePrompts(from, to, 1000));
 
-/** A random dataset: prompts with 0–4 annotations by 5 annotators, some "cannot rank", some comments. */
-async function importRandom(promptCount: number, seed = 7) {
+/**
+ * A random dataset: prompts with 0–4 annotations by 5 annotators, some "cannot rank", some comments,
+ * in the test's database (or `into`, a block's shared one).
+ */
+async function importRandom(promptCount: number, seed = 7, into: { store: Store; dir: string } = { store, dir }) {
+  const { store, dir } = into;
   const random = seededRandom(seed);
   const scale = [0, 0.25, 0.5, 0.75, 1];
   const lines = Array.from({ length: promptCount }, (_, i) => {
@@ -215,58 +219,66 @@ describe("searchPrompts", () => {
     });
   });
 
-  it.each(PROMPT_SORTS)(
-    "walks every page by cursor, forwards and back, as the sorted list cuts into pages (sort %s)",
-    async (sort) => {
-      const dataset = await importRandom(230);
-      await refreshPromptStats(store, dataset.id);
-      const size = 20;
-      const search = (params: Record<string, string>) =>
-        searchPrompts(store, dataset.id, parsePromptSearch({ sort, ...params }), size);
-      const all = (await searchPrompts(store, dataset.id, parsePromptSearch({ sort }), 1000)).rows.map((r) => r.id);
-      const expected = Array.from({ length: Math.ceil(all.length / size) }, (_, i) =>
-        all.slice(i * size, (i + 1) * size),
-      );
-      expect(expected).toHaveLength(12);
-      // The data has what cursors must get right: ties in the sorted value, and (W) prompts without one.
-      const stats = (await searchPrompts(store, dataset.id, parsePromptSearch({}), 1000)).rows;
-      expect(stats.some((r) => r.kendallW === null)).toBe(true);
-      expect(new Set(stats.map((r) => r.rankings)).size).toBeLessThan(10);
+  describe("on one dataset of 230 prompts that the tests only read", () => {
+    const shared = freshDbPerTest({ shared: true });
+    let dataset: { id: number };
+    beforeAll(async () => {
+      dataset = await importRandom(230, 7, shared);
+      await refreshPromptStats(shared.store, dataset.id);
+    });
 
-      const forward: number[][] = [];
-      let result = await search({});
-      forward.push(result.rows.map((r) => r.id));
-      expect(result.previous).toBeNull();
-      while (result.next) {
-        result = await search({ page: String(result.page + 1), after: result.next });
+    it.each(PROMPT_SORTS)(
+      "walks every page by cursor, forwards and back, as the sorted list cuts into pages (sort %s)",
+      async (sort) => {
+        const { store } = shared;
+        const size = 20;
+        const search = (params: Record<string, string>) =>
+          searchPrompts(store, dataset.id, parsePromptSearch({ sort, ...params }), size);
+        const all = (await searchPrompts(store, dataset.id, parsePromptSearch({ sort }), 1000)).rows.map((r) => r.id);
+        const expected = Array.from({ length: Math.ceil(all.length / size) }, (_, i) =>
+          all.slice(i * size, (i + 1) * size),
+        );
+        expect(expected).toHaveLength(12);
+        // The data has what cursors must get right: ties in the sorted value, and (W) prompts without one.
+        const stats = (await searchPrompts(store, dataset.id, parsePromptSearch({}), 1000)).rows;
+        expect(stats.some((r) => r.kendallW === null)).toBe(true);
+        expect(new Set(stats.map((r) => r.rankings)).size).toBeLessThan(10);
+
+        const forward: number[][] = [];
+        let result = await search({});
         forward.push(result.rows.map((r) => r.id));
-        expect(result.page).toBe(forward.length);
-      }
-      expect(forward).toEqual(expected);
+        expect(result.previous).toBeNull();
+        while (result.next) {
+          result = await search({ page: String(result.page + 1), after: result.next });
+          forward.push(result.rows.map((r) => r.id));
+          expect(result.page).toBe(forward.length);
+        }
+        expect(forward).toEqual(expected);
 
-      result = await search({ page: String(expected.length) });
-      const back = [result.rows.map((r) => r.id)];
-      expect(result.next).toBeNull();
-      while (result.previous) {
-        result = await search({ page: String(result.page - 1), before: result.previous });
-        back.unshift(result.rows.map((r) => r.id));
-        expect(result.page).toBe(expected.length - back.length + 1);
-      }
-      expect(back).toEqual(expected);
+        result = await search({ page: String(expected.length) });
+        const back = [result.rows.map((r) => r.id)];
+        expect(result.next).toBeNull();
+        while (result.previous) {
+          result = await search({ page: String(result.page - 1), before: result.previous });
+          back.unshift(result.rows.map((r) => r.id));
+          expect(result.page).toBe(expected.length - back.length + 1);
+        }
+        expect(back).toEqual(expected);
 
-      // A jump is the page it names; a cursor from a hand-edited URL with the wrong page number still
-      // shows the rows after it, and the last page says it is the last.
-      expect((await search({ page: "7" })).rows.map((r) => r.id)).toEqual(expected[6]);
-      const seventh = await search({ page: "7" });
-      const mislabelled = await search({ page: "3", after: seventh.next! });
-      expect(mislabelled.rows.map((r) => r.id)).toEqual(expected[7]);
-      const nearEnd = await search({ page: "2", after: (await search({ page: "11" })).next! });
-      expect([nearEnd.page, nearEnd.next, nearEnd.rows.map((r) => r.id)]).toEqual([12, null, expected[11]]);
-      // A cursor of another sort, or junk, starts over at page 1.
-      for (const after of ["abc", "1~2~3", sort === "id" ? "0.5~3" : "17", "null~x"])
-        expect((await search({ after })).rows.map((r) => r.id)).toEqual(expected[0]);
-    },
-  );
+        // A jump is the page it names; a cursor from a hand-edited URL with the wrong page number still
+        // shows the rows after it, and the last page says it is the last.
+        expect((await search({ page: "7" })).rows.map((r) => r.id)).toEqual(expected[6]);
+        const seventh = await search({ page: "7" });
+        const mislabelled = await search({ page: "3", after: seventh.next! });
+        expect(mislabelled.rows.map((r) => r.id)).toEqual(expected[7]);
+        const nearEnd = await search({ page: "2", after: (await search({ page: "11" })).next! });
+        expect([nearEnd.page, nearEnd.next, nearEnd.rows.map((r) => r.id)]).toEqual([12, null, expected[11]]);
+        // A cursor of another sort, or junk, starts over at page 1.
+        for (const after of ["abc", "1~2~3", sort === "id" ? "0.5~3" : "17", "null~x"])
+          expect((await search({ after })).rows.map((r) => r.id)).toEqual(expected[0]);
+      },
+    );
+  });
 
   // SQLite's query plan (EXPLAIN QUERY PLAN over the SQLite cursor queries): a SQLite-only check.
   it.skipIf(TEST_BACKEND !== "sqlite")(

@@ -9,7 +9,7 @@ import {
 } from "./evaluation";
 import { fitRankingOpenness, rankingFeatures } from "./rankings";
 import { fitTextOpenness, fitTextOpennessOn } from "./text";
-import { fitRidge, predictRidge } from "./ridge";
+import { fitRidge, leverage, predictRidge } from "./ridge";
 import { mulberry32 } from "../rng";
 import { annotateAll, simulatedAnnotators, syntheticOpennessPrompts } from "../simulation/synthetic-annotations";
 
@@ -32,6 +32,73 @@ describe("ridge", () => {
     const seen = predictRidge(fit, { idx: [0], val: [0.3] }).sd;
     const unseen = predictRidge(fit, { idx: [2], val: [0.3] }).sd;
     expect(unseen).toBeGreaterThan(seen);
+  });
+
+  /** x solving a x = b for a dense square `a` (Gauss-Jordan with partial pivoting): the reference. */
+  function denseSolve(a: number[][], b: number[]): number[] {
+    const n = b.length;
+    const m = a.map((row, i) => [...row, b[i]!]);
+    for (let c = 0; c < n; c++) {
+      const pivot = m.reduce((best, _, r) => (r >= c && Math.abs(m[r]![c]!) > Math.abs(m[best]![c]!) ? r : best), c);
+      [m[c], m[pivot]] = [m[pivot]!, m[c]!];
+      for (let r = 0; r < n; r++) {
+        if (r === c) continue;
+        const f = m[r]![c]! / m[c]![c]!;
+        for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
+      }
+    }
+    return m.map((row, i) => row[n]! / row[i]!);
+  }
+
+  it("gives the dense solution of (X'X + penalty) w = X't, its leverages and leave-one-out residuals, with fewer rows than features and with more", () => {
+    const r = mulberry32(4);
+    for (const [n, dim, space] of [
+      [12, 40, "rows"],
+      [60, 8, "features"],
+    ] as const) {
+      // Sparse rows with a repeated index now and then, as hashed features have.
+      const row = (): { idx: number[]; val: number[] } => {
+        const k = 1 + Math.floor(r() * 5);
+        return {
+          idx: Array.from({ length: k }, () => Math.floor(r() * dim)),
+          val: Array.from({ length: k }, () => r() - 0.5),
+        };
+      };
+      const rows = Array.from({ length: n }, row);
+      const y = rows.map(() => r());
+      const lambda = 0.3;
+      const fit = fitRidge(rows, y, dim, lambda);
+      expect(fit.factor.space).toBe(space);
+      // The dense system, bias column last (penalty 1e-3), on the centred targets.
+      const x = rows.map((q) => {
+        const v = Array<number>(dim + 1).fill(0);
+        q.idx.forEach((i, k) => (v[i]! += q.val[k]!));
+        v[dim] = 1;
+        return v;
+      });
+      const mean = y.reduce((a, b) => a + b, 0) / n;
+      const a = Array.from({ length: dim + 1 }, (_, i) =>
+        Array.from(
+          { length: dim + 1 },
+          (_, j) => x.reduce((s, v) => s + v[i]! * v[j]!, 0) + (i === j ? (i === dim ? 1e-3 : lambda) : 0),
+        ),
+      );
+      const w = denseSolve(
+        a,
+        Array.from({ length: dim + 1 }, (_, i) => x.reduce((s, v, k) => s + v[i]! * (y[k]! - mean), 0)),
+      );
+      w.forEach((wi, i) => expect(fit.weights[i]).toBeCloseTo(wi, 8));
+      const h = (v: number[]) => v.reduce((s, vi, i) => s + vi * denseSolve(a, v)[i]!, 0);
+      const probe = row();
+      const probeDense = Array<number>(dim + 1).fill(0);
+      probe.idx.forEach((i, k) => (probeDense[i]! += probe.val[k]!));
+      probeDense[dim] = 1;
+      expect(leverage(fit, probe)).toBeCloseTo(h(probeDense), 8);
+      x.forEach((v, k) => {
+        const e = (y[k]! - mean - v.reduce((s, vi, i) => s + vi * w[i]!, 0)) / (1 - Math.min(0.99, h(v)));
+        expect(fit.looResiduals[k]).toBeCloseTo(e, 8);
+      });
+    }
   });
 });
 
