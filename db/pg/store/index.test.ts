@@ -2,6 +2,7 @@
  * The store's transaction primitive, one test body on each backend (db/pg/test-database.ts), and
  * what only PostgreSQL has: concurrent clients, serialization failures and lock timeouts.
  */
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { SERIALIZATION_FAILURE, postgresErrorCode } from "@/db/pg/errors";
 import { postgresStore } from "@/db/pg/store";
@@ -124,6 +125,54 @@ describe.skipIf(!postgresTestsRun())("the store's transactions on PostgreSQL alo
     expect(await fresh.store.admin.activeAdmins()).toBe(1);
     // The pool's clients were returned clean: a later transaction with the default wait succeeds.
     await fresh.store.transaction("serial", (tx) => tx.admin.setRole(ann!, "researcher"));
+    expect(await fresh.store.admin.activeAdmins()).toBe(0);
+  });
+
+  /** Sessions holding an advisory lock now, and the pool's clients. */
+  async function serialLockHolders(): Promise<number> {
+    const held = await fresh.postgres.execute<{ n: number }>(
+      sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and granted`,
+    );
+    return held.rows[0]!.n;
+  }
+
+  it("tries the serial lock once when asked not to wait, and a session whose wait failed is closed, not pooled", async () => {
+    const [ann] = await addAdmins(fresh.store, "ann");
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const holder = fresh.store.transaction("serial", async (tx) => {
+      await tx.admin.activeAdmins();
+      entered();
+      await held;
+    });
+    await inside;
+    const pool = fresh.postgres.$client;
+    const attemptWith = (lockWaitMs: number) =>
+      fresh.store
+        .transaction("serial", (tx) => tx.admin.setRole(ann!, "annotator"), { lockWaitMs })
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+    try {
+      // A try: refused at once, and its session, which never held the lock, goes back to the pool.
+      expect(pool.idleCount).toBe(0);
+      expect(isLockTimeout(await attemptWith(0))).toBe(true);
+      expect(pool.idleCount).toBe(1);
+      // A wait that times out may have been granted the lock as it failed: its session is closed.
+      const pooled = pool.totalCount;
+      expect(isLockTimeout(await attemptWith(50))).toBe(true);
+      expect(pool.totalCount).toBe(pooled - 1);
+      expect(await serialLockHolders()).toBe(1);
+    } finally {
+      release();
+      await holder;
+    }
+    expect(await serialLockHolders()).toBe(0);
+    expect(await fresh.store.admin.activeAdmins()).toBe(1);
+    await fresh.store.transaction("serial", (tx) => tx.admin.setRole(ann!, "researcher"), { lockWaitMs: 0 });
     expect(await fresh.store.admin.activeAdmins()).toBe(0);
   });
 

@@ -13,9 +13,11 @@
  *   the "atomic" writers);
  * - "low-durability" commits with `synchronous_commit = off`: the commit does not wait for the WAL
  *   flush; a crash may lose the last such commits, never leaves the database inconsistent;
- * - lockWaitMs is the session's lock_timeout for the advisory lock and the transaction's row
- *   locks (BUSY_TIMEOUT_MS unless said), and the deadline for retries; giving up throws 55P03 (or
- *   the last conflict), which isLockTimeout recognises;
+ * - lockWaitMs, when given, is the session's lock_timeout for the advisory lock and the
+ *   transaction's row locks (0: the advisory lock is tried once, not waited for); unless given, a
+ *   lock is waited for as long as it takes (PostgreSQL's default). It is also the deadline for
+ *   retries (BUSY_TIMEOUT_MS unless given). Giving up throws 55P03 (or the last conflict), which
+ *   isLockTimeout recognises;
  * - a transaction begun inside another is a savepoint of it (drizzle's nested transaction).
  */
 import { sql } from "drizzle-orm";
@@ -23,7 +25,7 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { BUSY_TIMEOUT_MS } from "../../index";
 import type { Store, TransactionIntent, TransactionOptions } from "../../store";
-import { isRetryableConflict } from "../errors";
+import { isRetryableConflict, LOCK_NOT_AVAILABLE } from "../errors";
 import { openPostgres, schema, type PgDb } from "../index";
 import { postgresAdminStore } from "./admin";
 import { postgresAnnotationStore } from "./annotations";
@@ -83,6 +85,21 @@ function transactionStore(tx: PgExecutor, location: string): Store {
   };
 }
 
+/** Thrown, as PostgreSQL's own lock timeout is, when a transaction asked not to wait finds the serial writers' lock taken. */
+function serialLockTaken(): Error {
+  return Object.assign(new Error("Another serial writer holds the lock, and this transaction was asked not to wait."), {
+    code: LOCK_NOT_AVAILABLE,
+  });
+}
+
+/**
+ * Where the session stands with the serial writers' lock. "unknown": a wait for it failed, and
+ * PostgreSQL may have granted it anyway (a lock_timeout that fires as the lock is granted still
+ * fails the statement, and a session-level lock outlives the failed statement). A pooled session
+ * that kept it unbeknown would hold every other serial writer back for good.
+ */
+type SerialLock = "not taken" | "held" | "unknown";
+
 /**
  * One attempt of a transaction on a client of its own: the serial writers' lock first where the
  * intent asks for it, then BEGIN … SERIALIZABLE, `work`, COMMIT (drizzle's transaction).
@@ -96,13 +113,25 @@ async function attempt<T>(
 ): Promise<T> {
   const client = await pool.connect();
   const ownTimeout = lockWaitMs !== undefined && lockWaitMs !== BUSY_TIMEOUT_MS;
-  let locked = false;
+  let lock: SerialLock = "not taken";
   try {
     // 0 would mean "wait forever" to PostgreSQL; a wait of 0 here means "do not wait".
     if (ownTimeout) await client.query(`set lock_timeout = ${Math.max(1, Math.ceil(lockWaitMs))}`);
     if (intent !== "atomic") {
-      await client.query("select pg_advisory_lock($1)", [SERIAL_WRITER_LOCK]);
-      locked = true;
+      lock = "unknown";
+      if (lockWaitMs === 0) {
+        // Not waiting at all: a try, which cannot be granted after it has failed.
+        const { rows } = await client.query<{ taken: boolean }>("select pg_try_advisory_lock($1) as taken", [
+          SERIAL_WRITER_LOCK,
+        ]);
+        if (!rows[0]?.taken) {
+          lock = "not taken";
+          throw serialLockTaken();
+        }
+      } else {
+        await client.query("select pg_advisory_lock($1)", [SERIAL_WRITER_LOCK]);
+      }
+      lock = "held";
     }
     return await drizzle(client, { schema }).transaction(
       async (tx) => {
@@ -112,15 +141,22 @@ async function attempt<T>(
       { isolationLevel: "serializable" },
     );
   } finally {
-    try {
-      if (locked) await client.query("select pg_advisory_unlock($1)", [SERIAL_WRITER_LOCK]);
-      if (ownTimeout) await client.query("reset lock_timeout");
-      client.release();
-    } catch {
-      // The session may still hold the lock or the setting (its connection failed): it is closed,
-      // which ends both, rather than returned to the pool. The transaction's own outcome stands.
-      client.release(true);
-    }
+    await returnToPool(client, lock, ownTimeout);
+  }
+}
+
+/** Gives the client back with no lock and no setting of the attempt's, or closes it when that is not sure. */
+async function returnToPool(client: pg.PoolClient, lock: SerialLock, ownTimeout: boolean): Promise<void> {
+  // Closing the session is the one sure way to end a lock it may hold unbeknown.
+  if (lock === "unknown") return client.release(true);
+  try {
+    if (lock === "held") await client.query("select pg_advisory_unlock($1)", [SERIAL_WRITER_LOCK]);
+    if (ownTimeout) await client.query("reset lock_timeout");
+    client.release();
+  } catch {
+    // The session may still hold the lock or the setting (its connection failed): it is closed,
+    // which ends both, rather than returned to the pool. The transaction's own outcome stands.
+    client.release(true);
   }
 }
 
