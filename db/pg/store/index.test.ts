@@ -19,6 +19,21 @@ async function addAdmins(store: Store, ...names: string[]): Promise<number[]> {
   return ids;
 }
 
+/** A serial transaction that has taken the serial writers' lock and holds it until `release`; `holder` is its end. */
+async function holdSerialLock(store: Store): Promise<{ release: () => void; holder: Promise<void> }> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const inside = new Promise<void>((resolve) => (entered = resolve));
+  const holder = store.transaction("serial", async (tx) => {
+    await tx.admin.activeAdmins();
+    entered();
+    await held;
+  });
+  await inside;
+  return { release, holder };
+}
+
 /** lib/admin's rule, as a transaction: demote `userId` unless that would leave no active admin. */
 const demote = (store: Store, userId: number, intent: "serial" | "atomic" = "serial", afterRead = async () => {}) =>
   store.transaction(intent, async (tx) => {
@@ -102,16 +117,7 @@ describe.skipIf(!postgresTestsRun())("the store's transactions on PostgreSQL alo
 
   it("give up waiting for another serial writer after lockWaitMs, as a lock timeout, having written nothing", async () => {
     const [ann] = await addAdmins(fresh.store, "ann");
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let entered!: () => void;
-    const inside = new Promise<void>((resolve) => (entered = resolve));
-    const holder = fresh.store.transaction("serial", async (tx) => {
-      await tx.admin.activeAdmins();
-      entered();
-      await held;
-    });
-    await inside;
+    const { release, holder } = await holdSerialLock(fresh.store);
     const refused = fresh.store
       .transaction("serial", (tx) => tx.admin.setRole(ann!, "annotator"), { lockWaitMs: 50 })
       .then(
@@ -138,16 +144,7 @@ describe.skipIf(!postgresTestsRun())("the store's transactions on PostgreSQL alo
 
   it("tries the serial lock once when asked not to wait, and a session whose wait failed is closed, not pooled", async () => {
     const [ann] = await addAdmins(fresh.store, "ann");
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let entered!: () => void;
-    const inside = new Promise<void>((resolve) => (entered = resolve));
-    const holder = fresh.store.transaction("serial", async (tx) => {
-      await tx.admin.activeAdmins();
-      entered();
-      await held;
-    });
-    await inside;
+    const { release, holder } = await holdSerialLock(fresh.store);
     const pool = fresh.postgres.$client;
     const attemptWith = (lockWaitMs: number) =>
       fresh.store
