@@ -1,6 +1,8 @@
 /**
  * `npm run test:e2e`: builds when needed, then runs Playwright against a real `next start` on a
- * temporary SQLite file (see playwright.config.ts), and removes that file afterwards.
+ * temporary SQLite file (see playwright.config.ts), and removes that file afterwards. With
+ * --build-only it builds when needed and stops (npm test's build stage, before the lanes that serve
+ * that build side by side); OCTORANK_SKIP_BUILD=1 serves the existing build, as for `npm start`.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -8,9 +10,11 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { buildIfNeeded } from "./prepare";
 
-buildIfNeeded();
+const argv = process.argv.slice(2);
+if (process.env.OCTORANK_SKIP_BUILD !== "1") buildIfNeeded();
+if (argv.includes("--build-only")) process.exit(0);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "octorank-e2e-"));
-const result = spawnSync(path.join("node_modules", ".bin", "playwright"), ["test", ...process.argv.slice(2)], {
+const result = spawnSync(path.join("node_modules", ".bin", "playwright"), ["test", ...argv], {
   stdio: "inherit",
   env: { ...process.env, E2E_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1" },
 });

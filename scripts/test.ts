@@ -2,24 +2,50 @@
  * `npm test`: every check (`npm test -- e2e unit` runs only those), stopping after the first step
  * that fails, then a table of how long each stage took, so a slow stage shows where it is.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { spawn, type SpawnOptions } from "node:child_process";
 
-/** A stage is an npm script; a lane that needs more than one command gets a script of its own. */
-type Stage = { name: string; script: string };
+/** A stage is a command, mostly an npm script; a lane that needs more than one command gets a script of its own. */
+type Stage = { name: string; command: string[] };
+
+const npmScript = (script: string, ...args: string[]) => [
+  "npm",
+  "run",
+  "--silent",
+  script,
+  ...(args.length ? ["--", ...args] : []),
+];
+
+/** better-sqlite3's addon, which its install script compiles (SQLite from source, offline). */
+const SQLITE_ADDON = path.join("node_modules", "better-sqlite3", "build", "Release", "better_sqlite3.node");
 
 /**
- * Steps run in order; the stages of one step run at the same time, each on one core of the two
- * (tsc and eslint are single-threaded), their output shown whole as each ends.
+ * Only when the addon is missing, as after `npm ci --ignore-scripts` (.ci/run): compiling SQLite is
+ * a minute and a half of one core, which the checks beside it use the other core for. Nothing but
+ * the later steps loads it. JOBS=max: node-gyp compiles its two sources side by side.
+ */
+const NATIVE: Stage = { name: "native", command: ["env", "JOBS=max", "npm", "rebuild", "better-sqlite3"] };
+
+/**
+ * Steps run in order; the stages of one step run at the same time (tsc and eslint are
+ * single-threaded; the Python lane's pytest is one thread, the e2e workers keep both cores busy).
+ * The first stage of a step shows its output as it comes, the others' is shown whole as each ends.
  */
 const STEPS: Stage[][] = [
   [
-    { name: "typecheck", script: "typecheck" },
-    { name: "lint", script: "lint" },
+    { name: "typecheck", command: npmScript("typecheck") },
+    { name: "lint", command: npmScript("lint") },
+    ...(fs.existsSync(SQLITE_ADDON) ? [] : [NATIVE]),
   ],
   // On both backends: vitest.config.mts's `sqlite` and `postgres` projects share one pool of workers.
-  [{ name: "unit", script: "test:unit" }],
-  [{ name: "e2e", script: "test:e2e" }],
-  [{ name: "python", script: "test:python" }],
+  [{ name: "unit", command: npmScript("test:unit") }],
+  // Once, for both lanes after it: `next build` when the sources changed since the last one.
+  [{ name: "build", command: npmScript("test:e2e", "--build-only") }],
+  [
+    { name: "e2e", command: npmScript("test:e2e") },
+    { name: "python", command: npmScript("test:python") },
+  ],
 ];
 const STAGES = STEPS.flat();
 
@@ -90,7 +116,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown stage ${unknown.join(", ")}; the stages are ${STAGES.map((s) => s.name).join(", ")}.`);
     return 2;
   }
-  const chosen = (s: Stage) => !argv.length || argv.includes(s.name);
+  // The native addon whenever it is missing: every stage after the first step loads it.
+  const chosen = (s: Stage) => !argv.length || argv.includes(s.name) || s === NATIVE;
   const steps = STEPS.map((step) => step.filter(chosen)).filter((step) => step.length);
   const outcomes = new Map<string, Outcome>(
     steps.flat().map((s) => [s.name, { name: s.name, seconds: 0, status: "not run" }]),
@@ -109,27 +136,28 @@ async function main(argv: string[]): Promise<number> {
       process.exit(130);
     });
   for (const step of steps) {
-    const alone = step.length === 1;
     const results = await Promise.all(
-      step.map(async (stage) => {
+      step.map(async (stage, i) => {
+        const shown = i === 0;
         const stageStartedAt = performance.now();
-        if (alone) console.log(`\n── ${stage.name} ──`);
-        if (stage.name === "python" && venv) {
-          const { output } = await venv.finished;
-          if (output.trim()) console.log(output.trimEnd());
-        }
-        const { status, output } = await start("npm", ["run", "--silent", stage.script], { capture: !alone, env })
-          .finished;
+        if (shown) console.log(`\n── ${stage.name} ──`);
+        let venvOutput = "";
+        if (stage.name === "python" && venv) venvOutput = (await venv.finished).output.trim();
+        if (shown && venvOutput) console.log(venvOutput);
+        const [command, ...args] = stage.command as [string, ...string[]];
+        const { status, output } = await start(command, args, { capture: !shown, env: { ...env } }).finished;
         const outcome = outcomes.get(stage.name)!;
         outcome.seconds = (performance.now() - stageStartedAt) / 1000;
         outcome.status = status === 0 ? "passed" : "failed";
-        if (!alone) console.log(`\n── ${stage.name} ──\n${output.trimEnd()}`);
+        if (!shown) console.log(`\n── ${stage.name} ──\n${[venvOutput, output.trimEnd()].filter(Boolean).join("\n")}`);
         return outcome;
       }),
     );
     if (results.some((o) => o.status === "failed")) break;
-    // tsc has checked every file: `next build` (in the e2e and python stages) need not again.
+    // tsc has checked every file: `next build` need not again.
     if (outcomes.get("typecheck")?.status === "passed") env.OCTORANK_SKIP_TYPECHECK = "1";
+    // Built once: the lanes that run side by side after it must not each build again.
+    if (outcomes.get("build")?.status === "passed") env.OCTORANK_SKIP_BUILD = "1";
   }
   venv?.stop();
   if (venv && venvOutcome.status === "not run") {
