@@ -21,27 +21,27 @@ const npmScript = (script: string, ...args: string[]) => [
 const SQLITE_ADDON = path.join("node_modules", "better-sqlite3", "build", "Release", "better_sqlite3.node");
 
 /**
- * Only when the addon is missing, as after `npm ci --ignore-scripts` (.ci/run): compiling SQLite is
- * a minute and a half of one core, which the checks beside it use the other core for. Nothing but
- * the later steps loads it. JOBS=max: node-gyp compiles its two sources side by side.
+ * Only when the addon is missing, as after `npm ci --ignore-scripts` (.ci/run): compiling SQLite
+ * keeps one core busy for a minute and a half, and the stages beside it use the other. Nothing
+ * before the unit stage loads the addon. JOBS=max: node-gyp compiles its two sources side by side.
  */
 const NATIVE: Stage = { name: "native", command: ["env", "JOBS=max", "npm", "rebuild", "better-sqlite3"] };
 
 /**
- * Steps run in order; the stages of one step run at the same time (tsc and eslint are
- * single-threaded; the Python lane's pytest is one thread, the e2e workers keep both cores busy).
+ * Steps run in order; the stages of one step run at the same time, as none keeps both cores busy
+ * for long alone (tsc, eslint, SQLite's compile and the Python lane's pytest are single-threaded).
  * The first stage of a step shows its output as it comes, the others' is shown whole as each ends.
  */
 const STEPS: Stage[][] = [
   [
     { name: "typecheck", command: npmScript("typecheck") },
     { name: "lint", command: npmScript("lint") },
+    // `next build` for the e2e and Python lanes, when the sources changed since the last one.
+    { name: "build", command: npmScript("test:e2e", "--build-only") },
     ...(fs.existsSync(SQLITE_ADDON) ? [] : [NATIVE]),
   ],
   // On both backends: vitest.config.mts's `sqlite` and `postgres` projects share one pool of workers.
   [{ name: "unit", command: npmScript("test:unit") }],
-  // Once, for both lanes after it: `next build` when the sources changed since the last one.
-  [{ name: "build", command: npmScript("test:e2e", "--build-only") }],
   [
     { name: "e2e", command: npmScript("test:e2e") },
     { name: "python", command: npmScript("test:python") },
@@ -116,9 +116,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown stage ${unknown.join(", ")}; the stages are ${STAGES.map((s) => s.name).join(", ")}.`);
     return 2;
   }
-  // The native addon whenever it is missing: every stage after the first step loads it.
-  const chosen = (s: Stage) => !argv.length || argv.includes(s.name) || s === NATIVE;
-  const steps = STEPS.map((step) => step.filter(chosen)).filter((step) => step.length);
+  const wanted = new Set(argv.length ? argv : STAGES.map((s) => s.name));
+  // Both lanes serve the build; the addon whenever it is missing, as every later stage loads it.
+  if (wanted.has("e2e") || wanted.has("python")) wanted.add("build");
+  wanted.add(NATIVE.name);
+  const steps = STEPS.map((step) => step.filter((s) => wanted.has(s.name))).filter((step) => step.length);
   const outcomes = new Map<string, Outcome>(
     steps.flat().map((s) => [s.name, { name: s.name, seconds: 0, status: "not run" }]),
   );
@@ -144,8 +146,13 @@ async function main(argv: string[]): Promise<number> {
         let venvOutput = "";
         if (stage.name === "python" && venv) venvOutput = (await venv.finished).output.trim();
         if (shown && venvOutput) console.log(venvOutput);
-        const [command, ...args] = stage.command as [string, ...string[]];
-        const { status, output } = await start(command, args, { capture: !shown, env: { ...env } }).finished;
+        // SQLite's compile is the longest stage of its step: the others yield it a core.
+        const niceness = step.includes(NATIVE) && stage !== NATIVE ? ["nice", "-n", "5"] : [];
+        const [command, ...args] = [...niceness, ...stage.command] as [string, ...string[]];
+        const stageEnv = { ...env };
+        // tsc beside it checks the types, and a type error fails the step: the build need not check them again.
+        if (stage.name === "build" && wanted.has("typecheck")) stageEnv.OCTORANK_SKIP_TYPECHECK = "1";
+        const { status, output } = await start(command, args, { capture: !shown, env: stageEnv }).finished;
         const outcome = outcomes.get(stage.name)!;
         outcome.seconds = (performance.now() - stageStartedAt) / 1000;
         outcome.status = status === 0 ? "passed" : "failed";
@@ -154,8 +161,6 @@ async function main(argv: string[]): Promise<number> {
       }),
     );
     if (results.some((o) => o.status === "failed")) break;
-    // tsc has checked every file: `next build` need not again.
-    if (outcomes.get("typecheck")?.status === "passed") env.OCTORANK_SKIP_TYPECHECK = "1";
     // Built once: the lanes that run side by side after it must not each build again.
     if (outcomes.get("build")?.status === "passed") env.OCTORANK_SKIP_BUILD = "1";
   }
