@@ -64,6 +64,9 @@ export default defineConfig({
       "@": path.resolve(root),
       // Tests run server code outside Next, like tsx does through tsconfig.json's paths.
       "server-only": path.resolve(root, "node_modules/next/dist/compiled/server-only/empty.js"),
+      // By require, as Next and the workers load them: see scripts/vitest-tfjs.cjs.
+      "@tensorflow/tfjs-backend-wasm": path.resolve(root, "scripts/vitest-tfjs-backend-wasm.cjs"),
+      "@tensorflow/tfjs": path.resolve(root, "scripts/vitest-tfjs.cjs"),
     },
   },
   test: {
