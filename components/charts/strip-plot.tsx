@@ -91,8 +91,10 @@ export function StripPlot({ splits }: { splits: Partial<Record<"train" | "test",
                 content={({ active, payload }) => {
                   const p = payload?.[0]?.payload as { reward: number; row: number; openness: number } | undefined;
                   if (!active || !p) return null;
+                  // At most 12rem wide, so that it fits beside any dot or, clamped, within a phone's chart:
+                  // on one line it was wider than the chart and ran off the page.
                   return (
-                    <div className="rounded-md border border-slate-200 bg-white px-2 py-1 text-xs shadow-sm">
+                    <div className="max-w-48 rounded-md border border-slate-200 bg-white px-2 py-1 text-xs shadow-sm">
                       prompt row {p.row} · openness {p.openness} · reward {p.reward.toFixed(3)}
                     </div>
                   );
