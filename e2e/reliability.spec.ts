@@ -48,7 +48,8 @@ function fingerprint(): Record<string, number> {
     return Object.fromEntries(
       tables
         // Bookkeeping, not data: sign-ins and tokens, the sign-in throttle's counts (a wrong token is a
-        // failure it records) and the servers' leases (a background job's heartbeat).
+        // failure it records), the servers' leases (a background job's heartbeat) and the openness
+        // estimates, a cache that a fit started by an earlier test on this server may store meanwhile.
         .filter(
           (t) =>
             ![
@@ -57,6 +58,8 @@ function fingerprint(): Record<string, number> {
               "login_failures",
               "login_known_addresses",
               "leases",
+              "openness_estimates",
+              "openness_estimate_summaries",
               "__drizzle_migrations",
             ].includes(t),
         )

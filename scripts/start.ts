@@ -18,17 +18,25 @@ async function main(): Promise<void> {
   const port = env().PORT;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const preload = `--require ${path.resolve(__dirname, "server-preload.cjs")}`;
-  const child = spawn(path.join("node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", host], {
-    stdio: "inherit",
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(" "),
-      NEXTAUTH_SECRET: authSecret(),
-      NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
-      OCTORANK_BIND_HOST: host,
+  // Node closes a connection idle for 5 s by default; a client that sends on it as it closes (a
+  // keep-alive agent reusing it: Playwright's, the Python client's session) gets ECONNRESET. Longer
+  // than a client waits between requests in practice, as servers behind proxies are set.
+  const keepAlive = ["--keepAliveTimeout", "65000"];
+  const child = spawn(
+    path.join("node_modules", ".bin", "next"),
+    ["start", "-p", String(port), "-H", host, ...keepAlive],
+    {
+      stdio: "inherit",
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(" "),
+        NEXTAUTH_SECRET: authSecret(),
+        NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
+        OCTORANK_BIND_HOST: host,
+      },
     },
-  });
+  );
   console.log(
     `Octorank: http://${urlHost}:${port} (next start, pid ${child.pid})` +
       (demoMode(host) ? "" : env().OCTORANK_SEED_DEMO === "1" ? "; reachable from outside, so no demo accounts" : ""),
