@@ -21,13 +21,16 @@ export function wasmOffset(t: tf.Tensor): number {
   return d.memoryOffset;
 }
 
+/** The wasm backend's heap, or null when another backend is active. */
+export function wasmMemory(): WebAssembly.Memory | null {
+  return tf.getBackend() === "wasm" ? (tf.backend() as unknown as WasmBackendLike).wasm.asm.memory : null;
+}
+
 export function tensorView(t: tf.Tensor): Float32Array {
   if (t.dtype !== "float32") throw new Error(`tensorView: ${t.dtype} tensor, not float32`);
   const name = tf.getBackend();
-  if (name === "wasm") {
-    const memory = (tf.backend() as unknown as WasmBackendLike).wasm.asm.memory;
-    return new Float32Array(memory.buffer, wasmOffset(t), t.size);
-  }
+  const memory = wasmMemory();
+  if (memory) return new Float32Array(memory.buffer, wasmOffset(t), t.size);
   if (name === "cpu") {
     const values = (tf.backend() as unknown as CpuBackendLike).data.get(t.dataId as object)?.values;
     if (values instanceof Float32Array && values.length === t.size) return values;

@@ -1,6 +1,7 @@
 /**
- * A tiny WebAssembly SIMD module for the sparse first layer, the fused Adam and the prompt-row
- * broadcasts, written as WAT listings (kernels below) that ml/kernels/wasm-encoder.ts assembles.
+ * A tiny WebAssembly SIMD module for the sparse first layer, the fused Adam, the prompt-row
+ * broadcasts and the fused head's passes, written as WAT listings (kernels below) that
+ * ml/kernels/wasm-encoder.ts assembles.
  *
  * It imports the tfjs wasm backend's own memory, so it reads and writes tensors in place (no
  * copies). All pointers are byte offsets into that memory; H4 = 4 * H bytes per row, and H must
@@ -13,6 +14,7 @@
  *   adam(p, g, m, v, nBytes, b1, b2, a, s2, eps)                            (fused Adam, in place)
  *   broadcastAdd(member, group, B, n, H4): member[b * n + i] += group[b]
  *   groupSum(member, group, B, n, H4):     group[b] = sum_i member[b * n + i]
+ *   headForward, headBackward: the fused head's passes over the first layer's output (headListing)
  *   spmmGrouped(D, F, W, H4, setA..., setB...), spmmTGrouped(D, F, G, H4, setA..., setB...)
  *       spmm and spmmT over two sets of rows at once, the columns of the product taken in groups
  *       of F so that the rows of W or G being read stay in cache (H % 32 == 0 only)
@@ -436,6 +438,88 @@ end`,
 }
 
 /**
+ * The fused head's two passes over the first layer's output A [R, H] (float32, before its bias b1)
+ * with the output weight w [H] (ml/training/head.ts holds the loss between them and says what the
+ * head computes). In float64, two columns at a time, each operation the host loop's, in its order,
+ * so every result has the host's bits:
+ *   headForward:  twice[r] = sum_j (pre + |pre|) w[j], pre = A[r, j] + b1[j], summed j = 0, 1, ...
+ *   headBackward: for each row r whose dScores[r] is not zero, with pre as above,
+ *                 d = ((pre > 0 ? 1 : 0) dScores[r]) w[j];  dA[r, j] = d (float32),
+ *                 sumB1[j] += d,  sumW[j] += (pre + |pre|) dScores[r]   (rows in order);
+ *                 dA's other rows are zero, and sumB1 and sumW are zeroed first.
+ * twice, dScores, sumB1 and sumW are float64 arrays.
+ */
+function headListing(forward: boolean): FunctionListing {
+  // The f32 pair at byte j of a row, as two float64 lanes.
+  const pair = (base: string) =>
+    `(f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $${base}) (local.get $j))))`;
+  const pre = `(local.set $pre (f64x2.add ${pair("row")} ${pair("b1")}))`;
+  const relu2 = "(f64x2.add (local.get $pre) (f64x2.abs (local.get $pre)))";
+  const columns = (body: string) => `
+    (local.set $j (i32.const 0)) ;; the pair's byte in a float32 row; twice that in a float64 array
+    loop $columns
+      ${pre}
+      ${body}
+      (br_if $columns (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 8))) (local.get $H4)))
+    end`;
+  const forwardRow = `
+    (local.set $sum (f64.const 0))
+    ${columns(`(local.set $t (f64x2.mul ${relu2} ${pair("w")}))
+      (local.set $sum (f64.add (f64.add (local.get $sum) (f64x2.extract_lane 0 (local.get $t))) (f64x2.extract_lane 1 (local.get $t))))`)}
+    (f64.store (i32.add (local.get $twice) (i32.mul (local.get $r) (i32.const 8))) (local.get $sum))`;
+  const f64At = (base: string) => `(i32.add (local.get $${base}) (i32.add (local.get $j) (local.get $j)))`;
+  const backwardRow = `
+    (local.set $ds (f64.load (i32.add (local.get $dScores) (i32.mul (local.get $r) (i32.const 8)))))
+    block $rowDone
+      block $nonZero
+        (br_if $nonZero (f64.ne (local.get $ds) (f64.const 0)))
+        (memory.fill (local.get $dRow) (i32.const 0) (local.get $H4))
+        (br $rowDone)
+      end
+      (local.set $vds (f64x2.splat (local.get $ds)))
+      ${columns(`(local.set $d (f64x2.mul
+        (f64x2.mul (v128.and (f64x2.gt (local.get $pre) (local.get $zero)) (local.get $one)) (local.get $vds))
+        ${pair("w")}))
+      (v128.store64_lane 0 (i32.add (local.get $dRow) (local.get $j)) (f32x4.demote_f64x2_zero (local.get $d)))
+      (v128.store ${f64At("sumB1")} (f64x2.add (v128.load ${f64At("sumB1")}) (local.get $d)))
+      (v128.store ${f64At("sumW")} (f64x2.add (v128.load ${f64At("sumW")}) (f64x2.mul ${relu2} (local.get $vds))))`)}
+    end
+    (local.set $dRow (i32.add (local.get $dRow) (local.get $H4)))`;
+  return {
+    name: forward ? "headForward" : "headBackward",
+    params: forward
+      ? i32("A", "b1", "w", "R", "H4", "twice")
+      : i32("A", "b1", "w", "dScores", "R", "H4", "dA", "sumB1", "sumW"),
+    locals: [
+      ...i32("r", "row", "j", ...(forward ? [] : ["dRow"])),
+      ...(forward ? [["sum", "f64"] as [string, ValueType]] : [["ds", "f64"] as [string, ValueType]]),
+      ...v128("pre", ...(forward ? ["t"] : ["d", "vds", "zero", "one"])),
+    ],
+    body: `
+${
+  forward
+    ? ""
+    : `(memory.fill (local.get $sumB1) (i32.const 0) (i32.add (local.get $H4) (local.get $H4)))
+(memory.fill (local.get $sumW) (i32.const 0) (i32.add (local.get $H4) (local.get $H4)))
+(local.set $zero (f64x2.promote_low_f32x4 (f32x4.splat (f32.const 0))))
+(local.set $one (f64x2.promote_low_f32x4 (f32x4.splat (f32.const 1))))
+(local.set $dRow (local.get $dA))`
+}
+(local.set $row (local.get $A))
+(local.set $r (i32.const 0))
+block $rowsDone
+  loop $rows
+    (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $R)))
+    ${forward ? forwardRow : backwardRow}
+    (local.set $row (i32.add (local.get $row) (local.get $H4)))
+    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+    br $rows
+  end
+end`,
+  };
+}
+
+/**
  * The module's functions, in export order; `unroll` vectors of 4 floats per inner trip
  * (H % (4 * unroll) == 0); unroll 8 selects the register-blocked CSR kernels (H % 32 == 0).
  */
@@ -445,7 +529,15 @@ export function simdListings(unroll: number): FunctionListing[] {
       ? [csrBlockedListing(true), csrBlockedListing(false)]
       : [csrListing(true, unroll), csrListing(false, unroll)];
   const grouped = unroll === 8 ? (["forward", "gradient", "adam"] as const).map(groupedListing) : [];
-  return [...csr, adamListing, groupRowsListing(true), groupRowsListing(false), ...grouped];
+  return [
+    ...csr,
+    adamListing,
+    groupRowsListing(true),
+    groupRowsListing(false),
+    headListing(true),
+    headListing(false),
+    ...grouped,
+  ];
 }
 
 type RowSet = [rowIds: number, nRows: number, rowptr: number, idx: number, val: number, dense: number, cursor: number];
@@ -480,6 +572,19 @@ export interface SimdKernels {
   adam(p: number, g: number, m: number, v: number, nBytes: number, ...coefficients: AdamCoefficients): void;
   broadcastAdd(member: number, group: number, B: number, n: number, H4: number): void;
   groupSum(member: number, group: number, B: number, n: number, H4: number): void;
+  /** The fused head's passes (headListing): byte offsets of float32 A, b1, w, dA and float64 arrays. */
+  headForward(A: number, b1: number, w: number, R: number, H4: number, twice: number): void;
+  headBackward(
+    A: number,
+    b1: number,
+    w: number,
+    dScores: number,
+    R: number,
+    H4: number,
+    dA: number,
+    sumB1: number,
+    sumW: number,
+  ): void;
   /**
    * The grouped walks over two row sets (register-blocked modules only, H % 32 == 0); each set is
    * (rowIds, nRows, rowptr, idx, val, dense rows, cursor: nRows i32 of scratch).

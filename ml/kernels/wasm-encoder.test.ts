@@ -33,6 +33,23 @@ describe("wasm encoder", () => {
     expect(body("i32.const -2")).toEqual([0x41, 0x7e, 0x0b]);
     expect(body("f32.const 1")).toEqual([0x43, 0x00, 0x00, 0x80, 0x3f, 0x0b]);
     expect(body("local.tee $b", ["$a", "$b"])).toEqual([0x22, 0x01, 0x0b]);
+    // The float64 and lane instructions of the head's passes.
+    expect(body("f64.const 1")).toEqual([0x44, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x0b]);
+    expect(body("f64.load offset=8")).toEqual([0x2b, 0x03, 0x08, 0x0b]);
+    expect(body("f64.store")).toEqual([0x39, 0x03, 0x00, 0x0b]);
+    expect(body("f64.ne")).toEqual([0x62, 0x0b]);
+    expect(body("f64.add")).toEqual([0xa0, 0x0b]);
+    expect(body("f64x2.splat")).toEqual([0xfd, 0x14, 0x0b]);
+    expect(body("f64x2.extract_lane 1")).toEqual([0xfd, 0x21, 0x01, 0x0b]);
+    expect(body("f64x2.gt")).toEqual([0xfd, 0x4a, 0x0b]);
+    expect(body("v128.and")).toEqual([0xfd, 0x4e, 0x0b]);
+    expect(body("v128.store64_lane offset=16 1")).toEqual([0xfd, 0x5b, 0x03, 0x10, 0x01, 0x0b]);
+    expect(body("v128.load64_zero")).toEqual([0xfd, 0x5d, 0x03, 0x00, 0x0b]);
+    expect(body("f32x4.demote_f64x2_zero")).toEqual([0xfd, 0x5e, 0x0b]);
+    expect(body("f64x2.promote_low_f32x4")).toEqual([0xfd, 0x5f, 0x0b]);
+    expect(body("f64x2.abs")).toEqual([0xfd, 0xec, 0x01, 0x0b]);
+    expect(body("f64x2.add")).toEqual([0xfd, 0xf0, 0x01, 0x0b]);
+    expect(body("f64x2.mul")).toEqual([0xfd, 0xf2, 0x01, 0x0b]);
   });
 
   it("a folded expression is its operands, then its operator", () => {
@@ -60,6 +77,7 @@ describe("wasm encoder", () => {
     expect(() => body("end")).toThrow(/end without/);
     expect(() => body("(i32.add (i32.const 1)")).toThrow(/unclosed \(/);
     expect(() => body("i32.const x")).toThrow(/needs an integer/);
+    expect(() => body("f64x2.extract_lane 16")).toThrow(/needs a lane/);
   });
 });
 
@@ -81,6 +99,9 @@ describe("SIMD kernels", () => {
       const listings = simdListings(unroll);
       expect(listings.map((f) => f.name)).toEqual([
         ...reviewedNames,
+        // The head's passes, checked against the host's loops in ml/training/head.test.ts.
+        "headForward",
+        "headBackward",
         ...(unroll === 8 ? ["spmmGrouped", "spmmTGrouped", "spmmTGroupedAdam"] : []),
       ]);
       const bytes = assembleModule(listings.slice(0, reviewedNames.length));

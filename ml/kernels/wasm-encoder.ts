@@ -5,16 +5,17 @@
  * freely mixed: flat instructions (`local.get $k`), and folded expressions, whose operands come
  * before their operator (`(i32.add (local.get $a) (i32.const 16))`). Locals are named (`$k`),
  * blocks and loops may carry labels that `br` and `br_if` name instead of counting depths, and
- * memory instructions take `offset=N` (alignment is always natural). `;;` starts a comment.
+ * memory instructions take `offset=N` (alignment is always natural), lane instructions their lane
+ * after it. `;;` starts a comment.
  * Only the instructions the kernels use are known; anything else is an error that names it.
  *
  * A module here is what the kernels need: one imported memory (`env.memory`) and exported
  * functions, each with its own type.
  */
 
-export type ValueType = "i32" | "f32" | "v128";
+export type ValueType = "i32" | "f32" | "f64" | "v128";
 
-const VALUE_TYPE: Record<ValueType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+const VALUE_TYPE: Record<ValueType, number> = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 export function uleb(n: number): number[] {
   if (!Number.isInteger(n) || n < 0) throw new Error(`uleb: ${n} is not an unsigned integer`);
@@ -55,7 +56,7 @@ function vec(items: number[][]): number[] {
   return [...uleb(items.length), ...items.flat()];
 }
 
-type Immediate = "none" | "local" | "label" | "i32" | "f32" | "memarg" | "blocktype";
+type Immediate = "none" | "local" | "label" | "i32" | "f32" | "f64" | "lane" | "memarg" | "memarg lane" | "blocktype";
 
 /** Opcode bytes and immediate kind of every instruction a listing may use. */
 const INSTRUCTIONS: Record<string, { op: number[]; imm: Immediate; align?: number }> = {
@@ -69,29 +70,45 @@ const INSTRUCTIONS: Record<string, { op: number[]; imm: Immediate; align?: numbe
   "local.tee": { op: [0x22], imm: "local" },
   "i32.load": { op: [0x28], imm: "memarg", align: 2 },
   "f32.load": { op: [0x2a], imm: "memarg", align: 2 },
+  "f64.load": { op: [0x2b], imm: "memarg", align: 3 },
   "i32.store": { op: [0x36], imm: "memarg", align: 2 },
+  "f64.store": { op: [0x39], imm: "memarg", align: 3 },
   "i32.const": { op: [0x41], imm: "i32" },
   "f32.const": { op: [0x43], imm: "f32" },
+  "f64.const": { op: [0x44], imm: "f64" },
   "i32.lt_u": { op: [0x49], imm: "none" },
   "i32.ge_u": { op: [0x4f], imm: "none" },
+  "f64.ne": { op: [0x62], imm: "none" },
   "i32.add": { op: [0x6a], imm: "none" },
   "i32.sub": { op: [0x6b], imm: "none" },
   "i32.mul": { op: [0x6c], imm: "none" },
   "f32.sub": { op: [0x93], imm: "none" },
   "f32.div": { op: [0x95], imm: "none" },
   "f32.max": { op: [0x97], imm: "none" },
+  "f64.add": { op: [0xa0], imm: "none" },
   "memory.fill": { op: [0xfc, ...uleb(11), 0x00], imm: "none" },
   "v128.load": { op: [0xfd, ...uleb(0x00)], imm: "memarg", align: 4 },
   "v128.store": { op: [0xfd, ...uleb(0x0b)], imm: "memarg", align: 4 },
   "f32x4.splat": { op: [0xfd, ...uleb(0x13)], imm: "none" },
+  "f64x2.splat": { op: [0xfd, ...uleb(0x14)], imm: "none" },
+  "f64x2.extract_lane": { op: [0xfd, ...uleb(0x21)], imm: "lane" },
   "f32x4.lt": { op: [0xfd, ...uleb(0x43)], imm: "none" },
+  "f64x2.gt": { op: [0xfd, ...uleb(0x4a)], imm: "none" },
+  "v128.and": { op: [0xfd, ...uleb(0x4e)], imm: "none" },
   "v128.andnot": { op: [0xfd, ...uleb(0x4f)], imm: "none" },
+  "v128.store64_lane": { op: [0xfd, ...uleb(0x5b)], imm: "memarg lane", align: 3 },
+  "v128.load64_zero": { op: [0xfd, ...uleb(0x5d)], imm: "memarg", align: 3 },
+  "f32x4.demote_f64x2_zero": { op: [0xfd, ...uleb(0x5e)], imm: "none" },
+  "f64x2.promote_low_f32x4": { op: [0xfd, ...uleb(0x5f)], imm: "none" },
   "f32x4.abs": { op: [0xfd, ...uleb(0xe0)], imm: "none" },
   "f32x4.sqrt": { op: [0xfd, ...uleb(0xe3)], imm: "none" },
   "f32x4.add": { op: [0xfd, ...uleb(0xe4)], imm: "none" },
   "f32x4.sub": { op: [0xfd, ...uleb(0xe5)], imm: "none" },
   "f32x4.mul": { op: [0xfd, ...uleb(0xe6)], imm: "none" },
   "f32x4.div": { op: [0xfd, ...uleb(0xe7)], imm: "none" },
+  "f64x2.abs": { op: [0xfd, ...uleb(0xec)], imm: "none" },
+  "f64x2.add": { op: [0xfd, ...uleb(0xf0)], imm: "none" },
+  "f64x2.mul": { op: [0xfd, ...uleb(0xf2)], imm: "none" },
 };
 
 export interface FunctionListing {
@@ -167,18 +184,28 @@ export function assembleBody(body: string, localNames: readonly string[]): numbe
         out.push(...sleb(n));
         return;
       }
-      case "f32": {
+      case "f32":
+      case "f64": {
         const x = Number(next);
         if (!isImmediate(next) || Number.isNaN(x)) fail(`${mnemonic} needs a number`);
         pos++;
-        out.push(...new Uint8Array(Float32Array.of(x).buffer));
+        out.push(...new Uint8Array((kind === "f32" ? Float32Array : Float64Array).of(x).buffer));
         return;
       }
-      case "memarg": {
+      case "lane": {
+        const lane = Number(next);
+        if (!isImmediate(next) || !Number.isInteger(lane) || lane < 0 || lane > 15) fail(`${mnemonic} needs a lane`);
+        pos++;
+        out.push(lane);
+        return;
+      }
+      case "memarg":
+      case "memarg lane": {
         let offset = 0;
         if (tokens[pos]?.startsWith("offset=")) offset = Number((tokens[pos++] as string).slice("offset=".length));
         if (!Number.isInteger(offset) || offset < 0) fail(`bad offset in ${mnemonic}`);
         out.push(INSTRUCTIONS[mnemonic]!.align as number, ...uleb(offset));
+        if (kind === "memarg lane") immediate(mnemonic, "lane");
         return;
       }
     }

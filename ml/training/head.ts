@@ -4,9 +4,11 @@
  * the first layer's bias, and the output layer (when the model has one hidden layer; a linear
  * model has H = 1 and no output layer). It computes what forwardFast's dense tail and
  * pairLossFused compute with ~60 tensor ops (and autograd's bookkeeping around them), here in
- * float64 loops over R x H values and the pairs that carry weight (a pair of weight zero adds zero
- * to the loss and its gradient).
+ * float64 over R x H values and the pairs that carry weight (a pair of weight zero adds zero
+ * to the loss and its gradient). The two passes over R x H run as host loops or, given the wasm
+ * kernels, as headForward and headBackward (ml/kernels/simd.ts), with the same bits.
  */
+import type { SimdKernels } from "../kernels/simd";
 import type { UtilityName } from "../utility";
 import type { LossConstants } from "./loss";
 
@@ -55,8 +57,10 @@ export interface HeadBatch {
 
 /**
  * The batch loss (as pairLossFused defines it) of first-layer outputs A [B * n, H]; fills g with
- * its gradients and returns the loss. (Three functions, each small and type-stable, so V8
- * optimises each whole instead of one long first call on stack replacement.)
+ * its gradients and returns the loss. With `kernels`, the passes over A run as the wasm kernels
+ * headForward and headBackward (the same bits, several times faster); A, the parameters and g's
+ * arrays (but db1, dw and db) must then be views of the kernels' memory. (Small type-stable
+ * functions, so V8 optimises each whole instead of one long first call on stack replacement.)
  */
 export function headLossAndGrads(
   A: Float32Array,
@@ -67,16 +71,42 @@ export function headLossAndGrads(
   name: UtilityName,
   eps: number,
   g: HeadGrads,
+  kernels?: SimdKernels,
 ): number {
   const R = batch.B * batch.n;
   if (A.length < R * H) throw new Error(`head: A holds ${A.length} values, not ${R} x ${H}`);
   if (!p.out && H !== 1) throw new Error("head: a model without an output layer has one first-layer output");
   const w = p.out ? p.out.w : null;
   const b = p.out ? p.out.b : 0;
-  rewardsForward(A, R, H, p.b1, w, b, g.rewards);
+  const simd = kernels && w ? kernels : null;
+  if (simd) {
+    const heap = A.buffer;
+    if ([p.b1, w, g.dA, g.rewards, g.dScores, g.sumB1, g.sumW].some((x) => x?.buffer !== heap))
+      throw new Error("head: the kernels' arrays must all be views of one memory");
+    simd.headForward(A.byteOffset, p.b1.byteOffset, (w as Float32Array).byteOffset, R, 4 * H, g.rewards.byteOffset);
+    rewardsFromTwiceDots(g.rewards, R, b);
+  } else rewardsForward(A, R, H, p.b1, w, b, g.rewards);
   const loss = pairLossAndGrad(g.rewards, batch, c, name === "logsigmoid", eps, g.dScores);
-  headBackward(A, R, H, p.b1, w, g);
+  if (simd) {
+    simd.headBackward(
+      A.byteOffset,
+      p.b1.byteOffset,
+      (w as Float32Array).byteOffset,
+      g.dScores.byteOffset,
+      R,
+      4 * H,
+      g.dA.byteOffset,
+      g.sumB1.byteOffset,
+      g.sumW.byteOffset,
+    );
+    outputGrads(R, H, w, g);
+  } else headBackward(A, R, H, p.b1, w, g);
   return loss;
+}
+
+/** Rewards from sum_j (pre + |pre|) w[j] per row (headForward's output, in place). */
+function rewardsFromTwiceDots(rewards: Float64Array, R: number, b: number): void {
+  for (let r = 0; r < R; r++) rewards[r] = 1 / (1 + Math.exp(-(b + 0.5 * (rewards[r] as number))));
 }
 
 /** reward = sigmoid(relu(A + b1) . w + b), or sigmoid(A + b1) without an output layer (H = 1). */
@@ -172,11 +202,9 @@ function headBackward(
   const { dA, dScores, sumB1, sumW } = g;
   sumB1.fill(0);
   sumW.fill(0);
-  let dbSum = 0;
   for (let r = 0; r < R; r++) {
     const ds = dScores[r] as number;
     const o = r * H;
-    dbSum += ds;
     if (!w) {
       dA[o] = ds;
       sumB1[0] = (sumB1[0] as number) + ds;
@@ -191,9 +219,16 @@ function headBackward(
         sumW[j] = (sumW[j] as number) + (pre + Math.abs(pre)) * ds;
       }
   }
-  g.db1.set(sumB1);
+  outputGrads(R, H, w, g);
+}
+
+/** db1, dw and db from the sums of the backward pass and dScores. */
+function outputGrads(R: number, H: number, w: Float32Array | null, g: HeadGrads): void {
+  g.db1.set(g.sumB1.subarray(0, H));
   if (w) {
-    for (let j = 0; j < H; j++) g.dw[j] = 0.5 * (sumW[j] as number);
+    let dbSum = 0;
+    for (let r = 0; r < R; r++) dbSum += g.dScores[r] as number;
+    for (let j = 0; j < H; j++) g.dw[j] = 0.5 * (g.sumW[j] as number);
     g.db[0] = dbSum;
   }
 }

@@ -14,7 +14,8 @@ import {
   sharedSpmmT,
   sharedSpmmTAdam,
 } from "../kernels/sparse";
-import { tensorView } from "../kernels/host-view";
+import { tensorView, wasmMemory, wasmOffset } from "../kernels/host-view";
+import { type SimdKernels, simdKernels } from "../kernels/simd";
 import { type BatchBuffers, type BatchTensors, fillBatch } from "./batch";
 import type { TrainConfig } from "./config";
 import type { PreparedData } from "./data";
@@ -30,6 +31,18 @@ export class TrainingSession {
   private buf: BatchBuffers | undefined;
   /** Host buffers of the fused head's step (see head.ts); null when the model is deeper. */
   private head: { grads: HeadGrads; consts: LossConstants | undefined } | null;
+  /**
+   * On the wasm backend, the head's buffers on the heap, where its kernels run the passes over A:
+   * dA [R, H] (which the weight gradient then reads where it is) and the float64 scratch
+   * (rewards, dScores: R each; sumB1, sumW: H each).
+   */
+  private headHeap: {
+    R: number;
+    H: number;
+    dA: tf.Tensor2D;
+    scratch: tf.Tensor1D;
+    out: Pick<HeadGrads, "db1" | "dw" | "db">;
+  } | null = null;
   private readonly rng: () => number;
   private order: number[];
   private pos = 0;
@@ -165,7 +178,6 @@ export class TrainingSession {
     const R = b.B * n;
     const w1 = this.params.w1 as tf.Tensor2D;
     const H = w1.shape[1];
-    if (head.grads.dA.length !== R * H) head.grads = headGrads(R, H);
     head.consts = lossConstants(b.gamma, this.cfg.eps, head.consts?.z.length === b.B ? head.consts : undefined);
     const out = this.params.layers[0];
     const rowIds = tf.tensor1d(b.rowIds, "int32");
@@ -173,7 +185,10 @@ export class TrainingSession {
     const rows = { csr: this.csr, rowIds, prompts: this.pcsr, promptIds, n };
     const A = sharedSpmm(rows, w1);
     mark?.("first layer");
+    const kernels = out ? this.headKernels(R, H) : null;
+    if (!kernels && head.grads.dA.length !== R * H) head.grads = headGrads(R, H);
     // Views of the heap: nothing is allocated on the backend until the head is done with them.
+    const g = kernels ? this.headHeapGrads() : head.grads;
     const loss = headLossAndGrads(
       tensorView(A),
       H,
@@ -182,11 +197,11 @@ export class TrainingSession {
       head.consts,
       this.cfg.utility,
       this.cfg.eps,
-      head.grads,
+      g,
+      kernels ?? undefined,
     );
     mark?.("head and loss");
-    const g = head.grads;
-    const dA = tf.tensor2d(g.dA, [R, H]);
+    const dA = kernels ? (this.headHeap as NonNullable<typeof this.headHeap>).dA : tf.tensor2d(g.dA, [R, H]);
     const grads: AdamGradient[] = [
       adamInPlace && canFuseAdam(H) ? (w: AdamInPlace) => sharedSpmmTAdam(rows, dA, w) : sharedSpmmT(rows, dA),
       tf.tensor1d(g.db1),
@@ -194,6 +209,54 @@ export class TrainingSession {
     if (out) grads.push(tf.tensor2d(g.dw, [H, 1]), tf.tensor1d(g.db));
     mark?.("first layer gradient");
     return { loss, grads };
+  }
+
+  /**
+   * The kernels of the head's passes, with its heap buffers for R rows of H ready (allocated
+   * when the batch's shape changes); null off the wasm backend or when H does not suit them.
+   */
+  private headKernels(R: number, H: number): SimdKernels | null {
+    const memory = wasmMemory();
+    const kernels = memory && simdKernels(memory, H);
+    if (!kernels) return null;
+    if (this.headHeap?.R !== R || this.headHeap.H !== H) {
+      this.disposeHeadHeap();
+      const scratch = tf.keep(tf.zeros([4 * R + 4 * H], "float32")) as tf.Tensor1D;
+      // The float64 views need 8-byte alignment (tfjs's allocator gives at least that).
+      if (wasmOffset(scratch) % 8 !== 0) {
+        scratch.dispose();
+        return null;
+      }
+      this.headHeap = {
+        R,
+        H,
+        dA: tf.keep(tf.zeros([R, H], "float32")) as tf.Tensor2D,
+        scratch,
+        out: { db1: new Float32Array(H), dw: new Float32Array(H), db: new Float32Array(1) },
+      };
+    }
+    return kernels;
+  }
+
+  /** HeadGrads over the heap buffers (fresh views: a grown heap detaches the old ones). */
+  private headHeapGrads(): HeadGrads {
+    const { R, H, dA, scratch, out } = this.headHeap as NonNullable<typeof this.headHeap>;
+    const heap = (wasmMemory() as WebAssembly.Memory).buffer;
+    const at = wasmOffset(scratch);
+    return {
+      ...out,
+      dA: tensorView(dA),
+      rewards: new Float64Array(heap, at, R),
+      dScores: new Float64Array(heap, at + 8 * R, R),
+      sumB1: new Float64Array(heap, at + 16 * R, H),
+      sumW: new Float64Array(heap, at + 16 * R + 8 * H, H),
+    };
+  }
+
+  private disposeHeadHeap(): void {
+    this.headHeap?.dA.dispose();
+    this.headHeap?.scratch.dispose();
+    this.headHeap = null;
   }
 
   /** Rewards (sigmoid of scores) of the given rows, in order. */
@@ -272,5 +335,6 @@ export class TrainingSession {
     this.pcsr.val.dispose();
     disposeParams(this.params);
     this.optimizer.dispose();
+    this.disposeHeadHeap();
   }
 }
