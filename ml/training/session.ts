@@ -221,17 +221,12 @@ export class TrainingSession {
     if (!kernels) return null;
     if (this.headHeap?.R !== R || this.headHeap.H !== H) {
       this.disposeHeadHeap();
-      const scratch = tf.keep(tf.zeros([4 * R + 4 * H], "float32")) as tf.Tensor1D;
-      // The float64 views need 8-byte alignment (tfjs's allocator gives at least that).
-      if (wasmOffset(scratch) % 8 !== 0) {
-        scratch.dispose();
-        return null;
-      }
       this.headHeap = {
         R,
         H,
         dA: tf.keep(tf.zeros([R, H], "float32")) as tf.Tensor2D,
-        scratch,
+        // One float more than the arrays need, to start them on 8 bytes whatever the allocator gives.
+        scratch: tf.keep(tf.zeros([4 * R + 4 * H + 1], "float32")) as tf.Tensor1D,
         out: { db1: new Float32Array(H), dw: new Float32Array(H), db: new Float32Array(1) },
       };
     }
@@ -242,7 +237,7 @@ export class TrainingSession {
   private headHeapGrads(): HeadGrads {
     const { R, H, dA, scratch, out } = this.headHeap as NonNullable<typeof this.headHeap>;
     const heap = (wasmMemory() as WebAssembly.Memory).buffer;
-    const at = wasmOffset(scratch);
+    const at = (wasmOffset(scratch) + 7) & ~7;
     return {
       ...out,
       dA: tensorView(dA),
