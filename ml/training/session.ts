@@ -237,7 +237,7 @@ export class TrainingSession {
   private headHeapGrads(): HeadGrads {
     const { R, H, dA, scratch, out } = this.headHeap as NonNullable<typeof this.headHeap>;
     const heap = (wasmMemory() as WebAssembly.Memory).buffer;
-    const at = (wasmOffset(scratch) + 7) & ~7;
+    const at = 8 * Math.ceil(wasmOffset(scratch) / 8);
     return {
       ...out,
       dA: tensorView(dA),
