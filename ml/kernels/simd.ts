@@ -501,8 +501,8 @@ ${
     ? ""
     : `(memory.fill (local.get $sumB1) (i32.const 0) (i32.add (local.get $H4) (local.get $H4)))
 (memory.fill (local.get $sumW) (i32.const 0) (i32.add (local.get $H4) (local.get $H4)))
-(local.set $zero (f64x2.promote_low_f32x4 (f32x4.splat (f32.const 0))))
-(local.set $one (f64x2.promote_low_f32x4 (f32x4.splat (f32.const 1))))
+(local.set $zero (f64x2.splat (f64.const 0)))
+(local.set $one (f64x2.splat (f64.const 1)))
 (local.set $dRow (local.get $dA))`
 }
 (local.set $row (local.get $A))

@@ -224,7 +224,7 @@ function headBackward(
 
 /** db1, dw and db from the sums of the backward pass and dScores. */
 function outputGrads(R: number, H: number, w: Float32Array | null, g: HeadGrads): void {
-  g.db1.set(g.sumB1.subarray(0, H));
+  g.db1.set(g.sumB1);
   if (w) {
     let dbSum = 0;
     for (let r = 0; r < R; r++) dbSum += g.dScores[r] as number;

@@ -36,13 +36,7 @@ export class TrainingSession {
    * dA [R, H] (which the weight gradient then reads where it is) and the float64 scratch
    * (rewards, dScores: R each; sumB1, sumW: H each).
    */
-  private headHeap: {
-    R: number;
-    H: number;
-    dA: tf.Tensor2D;
-    scratch: tf.Tensor1D;
-    out: Pick<HeadGrads, "db1" | "dw" | "db">;
-  } | null = null;
+  private headHeap: { dA: tf.Tensor2D; scratch: tf.Tensor1D; out: Pick<HeadGrads, "db1" | "dw" | "db"> } | null = null;
   private readonly rng: () => number;
   private order: number[];
   private pos = 0;
@@ -185,10 +179,10 @@ export class TrainingSession {
     const rows = { csr: this.csr, rowIds, prompts: this.pcsr, promptIds, n };
     const A = sharedSpmm(rows, w1);
     mark?.("first layer");
-    const kernels = out ? this.headKernels(R, H) : null;
-    if (!kernels && head.grads.dA.length !== R * H) head.grads = headGrads(R, H);
     // Views of the heap: nothing is allocated on the backend until the head is done with them.
-    const g = kernels ? this.headHeapGrads() : head.grads;
+    const onHeap = out ? this.headOnHeap(R, H) : null;
+    if (!onHeap && head.grads.dA.length !== R * H) head.grads = headGrads(R, H);
+    const g = onHeap?.grads ?? head.grads;
     const loss = headLossAndGrads(
       tensorView(A),
       H,
@@ -198,10 +192,10 @@ export class TrainingSession {
       this.cfg.utility,
       this.cfg.eps,
       g,
-      kernels ?? undefined,
+      onHeap?.kernels,
     );
     mark?.("head and loss");
-    const dA = kernels ? (this.headHeap as NonNullable<typeof this.headHeap>).dA : tf.tensor2d(g.dA, [R, H]);
+    const dA = onHeap?.dA ?? tf.tensor2d(g.dA, [R, H]);
     const grads: AdamGradient[] = [
       adamInPlace && canFuseAdam(H) ? (w: AdamInPlace) => sharedSpmmTAdam(rows, dA, w) : sharedSpmmT(rows, dA),
       tf.tensor1d(g.db1),
@@ -212,40 +206,34 @@ export class TrainingSession {
   }
 
   /**
-   * The kernels of the head's passes, with its heap buffers for R rows of H ready (allocated
-   * when the batch's shape changes); null off the wasm backend or when H does not suit them.
+   * On the wasm backend, the kernels of the head's passes and its buffers for R rows of H on the
+   * heap (allocated when the batch's shape changes), as HeadGrads of fresh views (a grown heap
+   * detaches the old ones); null elsewhere or when H does not suit the kernels.
    */
-  private headKernels(R: number, H: number): SimdKernels | null {
+  private headOnHeap(R: number, H: number): { kernels: SimdKernels; grads: HeadGrads; dA: tf.Tensor2D } | null {
     const memory = wasmMemory();
     const kernels = memory && simdKernels(memory, H);
-    if (!kernels) return null;
-    if (this.headHeap?.R !== R || this.headHeap.H !== H) {
+    if (!memory || !kernels) return null;
+    if (this.headHeap?.dA.shape[0] !== R || this.headHeap.dA.shape[1] !== H) {
       this.disposeHeadHeap();
       this.headHeap = {
-        R,
-        H,
         dA: tf.keep(tf.zeros([R, H], "float32")) as tf.Tensor2D,
         // One float more than the arrays need, to start them on 8 bytes whatever the allocator gives.
         scratch: tf.keep(tf.zeros([4 * R + 4 * H + 1], "float32")) as tf.Tensor1D,
         out: { db1: new Float32Array(H), dw: new Float32Array(H), db: new Float32Array(1) },
       };
     }
-    return kernels;
-  }
-
-  /** HeadGrads over the heap buffers (fresh views: a grown heap detaches the old ones). */
-  private headHeapGrads(): HeadGrads {
-    const { R, H, dA, scratch, out } = this.headHeap as NonNullable<typeof this.headHeap>;
-    const heap = (wasmMemory() as WebAssembly.Memory).buffer;
+    const { dA, scratch, out } = this.headHeap;
     const at = 8 * Math.ceil(wasmOffset(scratch) / 8);
-    return {
+    const grads: HeadGrads = {
       ...out,
       dA: tensorView(dA),
-      rewards: new Float64Array(heap, at, R),
-      dScores: new Float64Array(heap, at + 8 * R, R),
-      sumB1: new Float64Array(heap, at + 16 * R, H),
-      sumW: new Float64Array(heap, at + 16 * R + 8 * H, H),
+      rewards: new Float64Array(memory.buffer, at, R),
+      dScores: new Float64Array(memory.buffer, at + 8 * R, R),
+      sumB1: new Float64Array(memory.buffer, at + 16 * R, H),
+      sumW: new Float64Array(memory.buffer, at + 16 * R + 8 * H, H),
     };
+    return { kernels, grads, dA };
   }
 
   private disposeHeadHeap(): void {
